@@ -1,0 +1,21 @@
+import type { Config } from 'jest';
+
+// ESM-only dependencies that Jest (CommonJS) must transform before it can load them.
+const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256'].join('|');
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
+  },
+  transformIgnorePatterns: [`node_modules/(?!(${esmOnly})/)`],
+  moduleNameMapper: {
+    '^#shared/(.*)$': '<rootDir>/functions/$1',
+  },
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  testTimeout: 30_000,
+};
+
+export default config;

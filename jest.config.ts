@@ -1,3 +1,4 @@
+/** @jest-config-loader esbuild-register */
 import type { Config } from 'jest';
 
 // ESM-only dependencies that Jest (CommonJS) must transform before it can load them.
@@ -13,6 +14,8 @@ const config: Config = {
   transformIgnorePatterns: [`node_modules/(?!(${esmOnly})/)`],
   moduleNameMapper: {
     '^#shared/(.*)$': '<rootDir>/functions/$1',
+    // Its package exports offer only an `import` condition, which Jest's CommonJS resolver skips.
+    '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
   },
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 30_000,

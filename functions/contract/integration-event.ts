@@ -1,0 +1,37 @@
+import * as z from 'zod/mini';
+
+/** Version of the canonical contract. Bump on any breaking change to {@link IntegrationEventSchema}. */
+export const SPEC_VERSION = '1.0';
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+
+export const EntitySchema = z.object({
+  /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
+  kind: nonEmpty(),
+  id: nonEmpty(),
+});
+export type Entity = z.infer<typeof EntitySchema>;
+
+/**
+ * The canonical event every provider is normalized into. Nothing downstream of the provider
+ * folders knows a provider's payload shape; it reads this.
+ */
+export const IntegrationEventSchema = z.object({
+  specVersion: z.literal(SPEC_VERSION),
+  /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
+  id: nonEmpty(),
+  /** tenant + provider + provider event type + provider's external event id. */
+  idempotencyKey: nonEmpty(),
+  tenant: nonEmpty(),
+  provider: nonEmpty(),
+  /** Canonical type (`payment.succeeded`), else `<provider>.<providerType>`. */
+  type: nonEmpty(),
+  providerType: nonEmpty(),
+  externalId: nonEmpty(),
+  entity: EntitySchema,
+  occurredAt: z.iso.datetime({ offset: true }),
+  receivedAt: z.iso.datetime({ offset: true }),
+  correlationId: nonEmpty(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type IntegrationEvent = z.infer<typeof IntegrationEventSchema>;

@@ -1,0 +1,96 @@
+import type { Entity } from '#shared/contract/integration-event';
+
+/**
+ * A webhook request as a verifier sees it: the exact bytes received and lower-cased headers.
+ * Built by the ingest handler from the API Gateway event; no provider sees AWS event shapes.
+ */
+export interface WebhookRequest {
+  readonly method: string;
+  /**
+   * The public URL the provider called: configured public base URL + path + `?` + raw query
+   * string (no `?` when the query is empty). URL-signed providers (HubSpot, Twilio) sign it.
+   */
+  readonly url: string;
+  readonly path: string;
+  readonly rawQueryString: string;
+  /** Lower-cased names. A header sent twice arrives joined with `,` (API Gateway HTTP API format 2.0). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Exactly the bytes received, after decoding an `isBase64Encoded` body. */
+  readonly body: Buffer;
+  readonly sourceIp: string;
+}
+
+/** Why a request was refused. `missing` and `signature` and `replayed` answer 401, as does `stale`. */
+export type RejectReason = 'missing' | 'signature' | 'stale' | 'replayed' | 'unauthorized';
+
+export type VerifyResult =
+  | {
+      readonly ok: true;
+      /** Index into the active secrets of the secret that verified the request (rotation tracking). */
+      readonly secretIndex: number;
+      /**
+       * A one-time value the ingest must record and refuse to see twice within `nonceTtlSeconds`
+       * (Mailgun's token). Providers whose ids already deduplicate leave it out.
+       */
+      readonly nonce?: { readonly value: string; readonly ttlSeconds: number };
+    }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+
+export interface VerifyInput<Options> {
+  readonly request: WebhookRequest;
+  /** Active signing secrets (or keys/credentials) from Secrets Manager, newest first. */
+  readonly secrets: readonly string[];
+  readonly now: Date;
+  readonly options: Options;
+}
+
+/** What a provider's normalizer knows of one event; the ingest adds tenant, ids and correlation. */
+export interface EventDraft {
+  /** The provider's own type name (`payment_intent.succeeded`, `push`, `orders/create`). */
+  readonly providerType: string;
+  /** The provider's id of this event (Stripe `evt_…`, GitHub delivery id, …). */
+  readonly externalId: string;
+  /** Canonical type, else `<provider>.<providerType>`. */
+  readonly type: string;
+  /** The entity whose events must stay in order; absent when the event has none. */
+  readonly entity?: Entity;
+  /** When the provider says the event happened (ISO 8601); absent when it does not say. */
+  readonly occurredAt?: string;
+  /** The event's payload as a JSON object (for batch bodies, the element). */
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * One item of a request body. Most providers send one event per request; batch providers
+ * (HubSpot, SendGrid) send several, and one unreadable element must not sink the others.
+ */
+export type NormalizedItem =
+  | { readonly kind: 'event'; readonly draft: EventDraft }
+  | {
+      readonly kind: 'unreadable';
+      /** Known when the id could be read although the rest could not; keys the quarantined item. */
+      readonly externalId?: string;
+      readonly providerType?: string;
+      /** Why the normalizer could not read it, for the operator. Never contains secrets. */
+      readonly reason: string;
+      /** The element, when the body parsed but the element did not match the schema. */
+      readonly data?: unknown;
+    };
+
+/**
+ * A provider: everything RelayFlow knows of one sender's webhooks. Lives in
+ * `functions/providers/<id>/`; nothing outside that folder knows its payload shape.
+ */
+export interface Provider<Options extends ProviderOptions = ProviderOptions> {
+  readonly id: string;
+  /** Checks the signature over the exact bytes. Pure apart from the clock passed in. */
+  verify(input: VerifyInput<Options>): VerifyResult | Promise<VerifyResult>;
+  /** Reads the verified body into drafts. Pure; never throws for bad payloads (returns `unreadable`). */
+  normalize(request: WebhookRequest, options: Options): NormalizedItem[];
+}
+
+/** Options every provider accepts; providers may extend them. */
+export interface ProviderOptions {
+  /** Allowed clock difference, both directions, for providers that sign a timestamp. */
+  readonly toleranceSeconds: number;
+}

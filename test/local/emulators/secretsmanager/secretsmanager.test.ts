@@ -1,0 +1,257 @@
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerEmulator, type RunningEmulator } from '../../../../local/emulators/secretsmanager';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
+  let emulator: SecretsManagerEmulator;
+  let running: RunningEmulator;
+  let client: SecretsManagerClient;
+
+  beforeEach(async () => {
+    emulator = new SecretsManagerEmulator();
+    running = await emulator.start();
+    client = new SecretsManagerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  });
+
+  afterEach(async () => {
+    client.destroy();
+    await running.stop();
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+  it('returns the AWSCURRENT version when neither VersionId nor VersionStage is given', async () => {
+    const created = await client.send(new CreateSecretCommand({ Name: 'relayflow/stripe/acme', SecretString: '{"secrets":["whsec_1"]}' }));
+
+    const value = await client.send(new GetSecretValueCommand({ SecretId: 'relayflow/stripe/acme' }));
+
+    expect(value).toMatchObject({
+      ARN: created.ARN,
+      Name: 'relayflow/stripe/acme',
+      VersionId: created.VersionId,
+      SecretString: '{"secrets":["whsec_1"]}',
+      VersionStages: ['AWSCURRENT'],
+    });
+    expect(value.CreatedDate).toBeInstanceOf(Date);
+    expect(Math.abs((value.CreatedDate?.getTime() ?? 0) - Date.now())).toBeLessThan(5_000);
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
+  // (secret ARNs end in the name, a hyphen and six random characters)
+  it('names the secret in an ARN of the real format with a six-character suffix', async () => {
+    const created = await client.send(new CreateSecretCommand({ Name: 'relayflow/github', SecretString: 'x' }));
+
+    expect(created.ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:relayflow\/github-[A-Za-z0-9]{6}$/);
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html (SecretId: ARN or name)
+  it('finds a secret by its full ARN', async () => {
+    const created = await client.send(new CreateSecretCommand({ Name: 'by-arn', SecretString: 'v' }));
+
+    const value = await client.send(new GetSecretValueCommand({ SecretId: created.ARN }));
+
+    expect(value.SecretString).toBe('v');
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+  it('finds a secret by a partial ARN that leaves out the random suffix', async () => {
+    const created = await client.send(new CreateSecretCommand({ Name: 'by-partial-arn', SecretString: 'v' }));
+    const partialArn = (created.ARN ?? '').slice(0, -7);
+
+    const value = await client.send(new GetSecretValueCommand({ SecretId: partialArn }));
+
+    expect(partialArn).toBe('arn:aws:secretsmanager:us-east-1:000000000000:secret:by-partial-arn');
+    expect(value.Name).toBe('by-partial-arn');
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html#API_GetSecretValue_Errors
+  it('answers ResourceNotFoundException for a secret that does not exist', async () => {
+    const attempt = client.send(new GetSecretValueCommand({ SecretId: 'missing' }));
+
+    await expect(attempt).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(attempt).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+  it('moves AWSCURRENT to a new version from PutSecretValue and AWSPREVIOUS to the version it replaced', async () => {
+    const first = await client.send(new CreateSecretCommand({ Name: 'rotating', SecretString: 'one' }));
+
+    const second = await client.send(new PutSecretValueCommand({ SecretId: 'rotating', SecretString: 'two' }));
+
+    const current = await client.send(new GetSecretValueCommand({ SecretId: 'rotating' }));
+    const previous = await client.send(new GetSecretValueCommand({ SecretId: 'rotating', VersionStage: 'AWSPREVIOUS' }));
+    expect(second.VersionStages).toEqual(['AWSCURRENT']);
+    expect(current).toMatchObject({ VersionId: second.VersionId, SecretString: 'two' });
+    expect(previous).toMatchObject({ VersionId: first.VersionId, SecretString: 'one', VersionStages: ['AWSPREVIOUS'] });
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+  it('keeps only one AWSPREVIOUS version after several rotations', async () => {
+    await client.send(new CreateSecretCommand({ Name: 'many', SecretString: '1' }));
+    await client.send(new PutSecretValueCommand({ SecretId: 'many', SecretString: '2' }));
+    await client.send(new PutSecretValueCommand({ SecretId: 'many', SecretString: '3' }));
+
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'many' }));
+
+    const stages = Object.values(described.VersionIdsToStages ?? {}).flat().sort();
+    expect(stages).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html (ClientRequestToken)
+  it('treats a repeated PutSecretValue with the same ClientRequestToken and value as one version', async () => {
+    await client.send(new CreateSecretCommand({ Name: 'idem', SecretString: 'a' }));
+    const token = '11111111-2222-3333-4444-555555555555';
+
+    const first = await client.send(new PutSecretValueCommand({ SecretId: 'idem', SecretString: 'b', ClientRequestToken: token }));
+    const again = await client.send(new PutSecretValueCommand({ SecretId: 'idem', SecretString: 'b', ClientRequestToken: token }));
+
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 'idem' }));
+    expect(again.VersionId).toBe(first.VersionId);
+    expect(Object.keys(described.VersionIdsToStages ?? {})).toHaveLength(2);
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (SecretBinary)
+  it('stores and returns a binary secret as bytes', async () => {
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    await client.send(new CreateSecretCommand({ Name: 'binary', SecretBinary: bytes }));
+
+    const value = await client.send(new GetSecretValueCommand({ SecretId: 'binary' }));
+
+    expect(value.SecretString).toBeUndefined();
+    expect(Array.from(value.SecretBinary ?? [])).toEqual([0, 1, 2, 250, 255]);
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#API_CreateSecret_Errors
+  it('answers ResourceExistsException when a secret with the name exists', async () => {
+    await client.send(new CreateSecretCommand({ Name: 'dup', SecretString: 'a' }));
+
+    await expect(client.send(new CreateSecretCommand({ Name: 'dup', SecretString: 'b' }))).rejects.toMatchObject({ name: 'ResourceExistsException' });
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
+  it('lists secrets page by page with NextToken', async () => {
+    for (const name of ['a', 'b', 'c']) await client.send(new CreateSecretCommand({ Name: name, SecretString: name }));
+
+    const first = await client.send(new ListSecretsCommand({ MaxResults: 2 }));
+    const second = await client.send(new ListSecretsCommand({ MaxResults: 2, NextToken: first.NextToken }));
+
+    expect(first.SecretList?.map((secret) => secret.Name)).toEqual(['a', 'b']);
+    expect(second.SecretList?.map((secret) => secret.Name)).toEqual(['c']);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html
+  it('answers an unknown action with UnknownOperationException instead of hanging', async () => {
+    const response = await fetch(running.endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'secretsmanager.RotateSecret' },
+      body: '{}',
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it('counts requests by action', async () => {
+    await client.send(new CreateSecretCommand({ Name: 'counted', SecretString: 'x' }));
+    await client.send(new GetSecretValueCommand({ SecretId: 'counted' }));
+    await client.send(new GetSecretValueCommand({ SecretId: 'counted' }));
+
+    expect(emulator.counters()).toEqual({ CreateSecret: 1, GetSecretValue: 2 });
+  });
+
+  // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (ThrottlingException is retried)
+  it('fails the next call with an injected throttle that the SDK retries', async () => {
+    emulator.createSecret({ Name: 'throttled', SecretString: 'ok' });
+    emulator.injectFault('GetSecretValue', { kind: 'throttle', times: 1 });
+    const retrying = new SecretsManagerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 2 });
+
+    const value = await retrying.send(new GetSecretValueCommand({ SecretId: 'throttled' }));
+
+    retrying.destroy();
+    expect(value.SecretString).toBe('ok');
+    expect(emulator.counters().GetSecretValue).toBe(2);
+  });
+
+  it('fails the next call with an injected AWS error', async () => {
+    emulator.createSecret({ Name: 'broken', SecretString: 'ok' });
+    emulator.injectFault('GetSecretValue', { kind: 'error', code: 'InternalServiceError', status: 500, times: 1 });
+
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'broken' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'broken' }))).resolves.toMatchObject({ SecretString: 'ok' });
+  });
+
+  it('applies a PutSecretValue whose response is dropped', async () => {
+    emulator.createSecret({ Name: 'dropped', SecretString: 'old' });
+    emulator.injectFault('PutSecretValue', { kind: 'dropResponse', times: 1 });
+
+    await expect(client.send(new PutSecretValueCommand({ SecretId: 'dropped', SecretString: 'new' }))).rejects.toThrow();
+
+    expect(emulator.getSecretValue({ SecretId: 'dropped' }).SecretString).toBe('new');
+  });
+
+  it('can be stopped and started again', async () => {
+    await running.stop();
+
+    running = await emulator.start();
+    client.destroy();
+    client = new SecretsManagerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+
+    await expect(client.send(new ListSecretsCommand({}))).resolves.toMatchObject({ SecretList: [] });
+  });
+});
+
+// https://docs.powertools.aws.dev/lambda/typescript/latest/features/parameters/#fetching-secrets
+describe('Secrets Manager emulator through Powertools Parameters, as the Lambdas read secrets', () => {
+  const saved = { ...process.env };
+  let emulator: SecretsManagerEmulator;
+  let running: RunningEmulator;
+
+  beforeAll(async () => {
+    emulator = new SecretsManagerEmulator();
+    running = await emulator.start();
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: running.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    clearCaches();
+    await running.stop();
+  });
+
+  it('returns the parsed JSON of the current version with transform json', async () => {
+    emulator.createSecret({ Name: 'relayflow/webhooks/stripe', SecretString: JSON.stringify({ secrets: ['whsec_a', 'whsec_b'] }) });
+
+    const secret = await getSecret<{ secrets: string[] }>('relayflow/webhooks/stripe', { transform: 'json' });
+
+    expect(secret).toEqual({ secrets: ['whsec_a', 'whsec_b'] });
+    expect(emulator.counters().GetSecretValue).toBe(1);
+  });
+
+  it('serves a rotated value once the cache is bypassed', async () => {
+    emulator.createSecret({ Name: 'relayflow/webhooks/github', SecretString: JSON.stringify({ secrets: ['old'] }) });
+    await getSecret('relayflow/webhooks/github', { transform: 'json' });
+    emulator.putSecretValue({ SecretId: 'relayflow/webhooks/github', SecretString: JSON.stringify({ secrets: ['new', 'old'] }) });
+
+    const cached = await getSecret('relayflow/webhooks/github', { transform: 'json' });
+    const fresh = await getSecret('relayflow/webhooks/github', { transform: 'json', forceFetch: true });
+
+    expect(cached).toEqual({ secrets: ['old'] });
+    expect(fresh).toEqual({ secrets: ['new', 'old'] });
+  });
+});

@@ -1,0 +1,50 @@
+import type * as z from 'zod/mini';
+import type { Provider } from '#shared/providers/types';
+import { normalizeGenericHmac } from './normalize';
+import { genericHmacOptionsSchema, type GenericHmacOptions } from './schemas';
+import { verifyGenericHmac } from './verify';
+
+export { genericHmacOptionsSchema, type GenericHmacOptions, type GenericHmacOptionsInput } from './schemas';
+
+const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A generic sender declared with options that cannot work; the message lists every problem. */
+export class GenericHmacConfigError extends Error {
+  constructor(
+    readonly providerId: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Generic HMAC provider "${providerId}" is misconfigured:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+    this.name = 'GenericHmacConfigError';
+  }
+}
+
+const problemsOf = (error: z.core.$ZodError): string[] =>
+  error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+
+/**
+ * Parses a team's declaration of one generic sender, applying defaults.
+ * @throws GenericHmacConfigError listing every problem at once.
+ */
+export const parseGenericHmacOptions = (id: string, raw: unknown): GenericHmacOptions => {
+  const idProblems = PROVIDER_ID.test(id) ? [] : ['id must be lower-case letters, digits and dashes (it names the route and the event types)'];
+  const parsed = genericHmacOptionsSchema.safeParse(raw);
+  const problems = [...idProblems, ...(parsed.success ? [] : problemsOf(parsed.error))];
+  if (problems.length > 0 || !parsed.success) throw new GenericHmacConfigError(id, problems);
+  return parsed.data;
+};
+
+/**
+ * A provider for one HMAC-signed sender a team declares in the config. The options are checked
+ * here, so that a bad declaration fails at cold start; `verify` and `normalize` then use the
+ * options the ingest passes them, like every other provider's.
+ * @throws GenericHmacConfigError when `id` or `options` cannot work.
+ */
+export const createGenericHmacProvider = (id: string, options: GenericHmacOptions): Provider<GenericHmacOptions> => {
+  parseGenericHmacOptions(id, options);
+  return {
+    id,
+    verify: verifyGenericHmac,
+    normalize: (request, providerOptions) => normalizeGenericHmac(id, request, providerOptions),
+  };
+};

@@ -1,0 +1,47 @@
+import { createHmac } from 'node:crypto';
+import type { WebhookRequest } from '#shared/providers/types';
+import { genericHmacOptionsSchema, type GenericHmacOptions, type GenericHmacOptionsInput } from '#shared/providers/generic-hmac/index';
+
+export const ALGORITHMS = ['sha256', 'sha512', 'sha1'] as const;
+export const ENCODINGS = ['hex', 'base64'] as const;
+
+/**
+ * Test oracle, written apart from the provider: the HMAC of exactly these bytes, as node:crypto
+ * gives it. Tests assemble the signed bytes themselves, spelled out per scenario.
+ */
+export const oracleSignature = (
+  algorithm: (typeof ALGORITHMS)[number],
+  encoding: (typeof ENCODINGS)[number],
+  secret: string,
+  content: Buffer,
+): string => createHmac(algorithm, secret).update(content).digest(encoding);
+
+export const genericOptions = (input: Partial<GenericHmacOptionsInput> = {}): GenericHmacOptions =>
+  genericHmacOptionsSchema.parse({ signatureHeader: 'x-signature', id: { header: 'x-event-id' }, type: { jsonPath: 'type' }, ...input });
+
+export const aGenericRequest = (overrides: Partial<WebhookRequest> = {}): WebhookRequest => ({
+  method: 'POST',
+  url: 'https://hooks.example.com/webhooks/acme',
+  path: '/webhooks/acme',
+  rawQueryString: '',
+  headers: { 'content-type': 'application/json', 'x-event-id': 'evt_1' },
+  body: Buffer.from(JSON.stringify({ type: 'invoice.paid', data: { id: 'inv_1' } })),
+  sourceIp: '192.0.2.1',
+  ...overrides,
+});
+
+/** Returns `bytes` with the byte at `index` replaced by a different value. */
+export const withByteChanged = (bytes: Buffer, index: number, delta: number): Buffer => {
+  const changed = Buffer.from(bytes);
+  const at = index % changed.length;
+  changed[at] = ((changed[at] ?? 0) + 1 + (delta % 255)) % 256;
+  return changed;
+};
+
+/** Returns `text` with the character at `index` replaced by a different printable ASCII one. */
+export const withCharChanged = (text: string, index: number, delta: number): string => {
+  const at = index % text.length;
+  const code = text.charCodeAt(at);
+  const next = 33 + ((code - 33 + 1 + (delta % 93)) % 94);
+  return `${text.slice(0, at)}${String.fromCharCode(next)}${text.slice(at + 1)}`;
+};

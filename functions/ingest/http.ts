@@ -1,0 +1,43 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { WebhookRequest } from '#shared/providers/types';
+
+/** A correlation id we accept from a caller; anything else is replaced by a fresh one. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export const correlationIdFrom = (headers: Readonly<Record<string, string | undefined>>, fresh: () => string): string => {
+  const offered = headers['x-correlation-id'];
+  return offered && CORRELATION_ID.test(offered) ? offered : fresh();
+};
+
+/**
+ * Builds the provider's view of the request from an HTTP API (payload 2.0) event. The body is
+ * decoded to the exact bytes received; the public URL is rebuilt from the configured base URL
+ * (a custom domain) rather than the API Gateway domain, because URL-signed providers sign it.
+ */
+export const toWebhookRequest = (event: APIGatewayProxyEventV2, publicBaseUrl: string | undefined): WebhookRequest => {
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const base = (publicBaseUrl ?? `https://${event.requestContext.domainName}`).replace(/\/+$/, '');
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    url: `${base}${event.rawPath}${query}`,
+    path: event.rawPath,
+    rawQueryString: event.rawQueryString ?? '',
+    headers,
+    body: event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    sourceIp: event.requestContext.http.sourceIp,
+  };
+};
+
+export const jsonResponse = (
+  statusCode: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});

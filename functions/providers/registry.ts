@@ -1,0 +1,35 @@
+import type { Provider, ProviderOptions } from '#shared/providers/types';
+import { githubOptionsSchema, githubProvider } from '#shared/providers/github/index';
+import { shopifyOptionsSchema, shopifyProvider } from '#shared/providers/shopify/index';
+import { standardWebhooksOptionsSchema, standardWebhooksProvider } from '#shared/providers/standard-webhooks/index';
+import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
+
+/** A schema as the registry needs it: anything with zod's `safeParse`. */
+export interface OptionsSchema<Options> {
+  safeParse(input: unknown): { success: true; data: Options } | { success: false; error: { issues: readonly ZodIssueLike[] } };
+}
+export interface ZodIssueLike {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+export interface ProviderEntry<Options extends ProviderOptions = ProviderOptions> {
+  readonly provider: Provider<Options>;
+  readonly optionsSchema: OptionsSchema<Options>;
+}
+
+const entry = <Options extends ProviderOptions>(
+  provider: Provider<Options>,
+  optionsSchema: OptionsSchema<Options>,
+): ProviderEntry => ({ provider, optionsSchema }) as unknown as ProviderEntry;
+
+/**
+ * Every built-in provider, by id. Only tooling that must know all providers reads this (the CDK
+ * app, the operator CLI, replay's re-normalization); each ingest Lambda imports just its own.
+ */
+export const builtInProviders: Readonly<Record<string, ProviderEntry>> = {
+  stripe: entry(stripeProvider, stripeOptionsSchema),
+  github: entry(githubProvider, githubOptionsSchema),
+  shopify: entry(shopifyProvider, shopifyOptionsSchema),
+  'standard-webhooks': entry(standardWebhooksProvider, standardWebhooksOptionsSchema),
+};

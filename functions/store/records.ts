@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Event lifecycle. RECEIVED → QUEUED → PROCESSING → PROCESSED at best; QUARANTINED when the
+ * normalizer cannot read a verified body; RETRYING / DEAD_LETTERED / STALE from the consumer.
+ */
+export type EventStatus =
+  | 'RECEIVED'
+  | 'QUARANTINED'
+  | 'QUEUED'
+  | 'PROCESSING'
+  | 'RETRYING'
+  | 'PROCESSED'
+  | 'DEAD_LETTERED'
+  | 'STALE';
+
+/**
+ * Statuses an operator looks for. Only these are written to the sparse status index, so the
+ * happy path (QUEUED, PROCESSING, PROCESSED) pays for no index write on each transition.
+ */
+export const ATTENTION_STATUSES: ReadonlySet<EventStatus> = new Set([
+  'RECEIVED',
+  'QUARANTINED',
+  'RETRYING',
+  'DEAD_LETTERED',
+  'STALE',
+]);
+
+export type AuditActor = 'ingest' | 'consumer' | 'replay' | 'operator';
+
+/** One line of an event's story. Appended in the same write as the status change it records. */
+export interface AuditEntry {
+  readonly at: string;
+  readonly action: string;
+  readonly by: AuditActor;
+  readonly status?: EventStatus;
+  readonly detail?: string;
+  readonly correlationId?: string;
+}
+
+/** Where the exact bytes received are kept. */
+export type RawLocation =
+  | { readonly kind: 'inline' }
+  | { readonly kind: 'item'; readonly pk: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly key: string };
+
+/**
+ * The small, mutable item of an event: status, keys for the lookups, and the audit timeline.
+ * Kept well under 1 KB because every update is billed for the whole item.
+ */
+export interface EventState {
+  readonly eventId: string;
+  readonly idempotencyKey: string;
+  readonly tenant: string;
+  readonly provider: string;
+  readonly type: string;
+  readonly providerType: string;
+  readonly externalId: string;
+  readonly entityKind: string;
+  readonly entityId: string;
+  /** SQS MessageGroupId: tenant + provider + entity, else the event id. */
+  readonly groupId: string;
+  readonly occurredAt: string;
+  readonly receivedAt: string;
+  readonly correlationId: string;
+  readonly status: EventStatus;
+  readonly statusAt: string;
+  /** Which active secret verified the event (rotation tracking). */
+  readonly secretIndex: number;
+  /** How many times the event was sent to the main queue; replays use it for fresh dedup ids. */
+  readonly sends: number;
+  readonly lastError?: string;
+  readonly audit: readonly AuditEntry[];
+}
+
+/** The request as received, minus credentials: enough to verify or normalize it again. */
+export interface StoredRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly path: string;
+  readonly rawQueryString: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sourceIp: string;
+}
+
+export const stateKey = (eventId: string) => ({ PK: `EVT#${eventId}`, SK: 'STATE' });
+export const payloadKey = (eventId: string) => ({ PK: `EVT#${eventId}`, SK: 'PAYLOAD' });
+export const rawKey = (sha256: string) => ({ PK: `RAW#${sha256}`, SK: 'RAW' });
+export const nonceKey = (provider: string, tenant: string, nonce: string) => ({
+  PK: `NONCE#${provider}#${tenant}#${sha256Hex(nonce)}`,
+  SK: 'NONCE',
+});
+export const rejectionsKey = (provider: string, tenant: string, minute: string) => ({
+  PK: `REJECTS#${provider}#${tenant}`,
+  SK: minute,
+});
+export const entityIndexKey = (tenant: string, provider: string, kind: string, id: string) =>
+  `ENT#${tenant}#${provider}#${kind}#${id}`;
+
+export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** The idempotency key of decision 3: tenant + provider + provider type + external id. */
+export const idempotencyKeyOf = (tenant: string, provider: string, providerType: string, externalId: string) =>
+  [tenant, provider, providerType, externalId].map((part) => part.replaceAll('#', '%23')).join('#');
+
+/** Our event id: a digest of the idempotency key, so every delivery of one event gets one id. */
+export const eventIdOf = (idempotencyKey: string): string => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;
+
+/** Characters SQS accepts in a MessageGroupId (alphanumerics and punctuation), at most 128. */
+const GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** MessageGroupId of decision 6, readable when it can be, hashed when the entity id is exotic. */
+export const groupIdOf = (tenant: string, provider: string, entity: { kind: string; id: string } | undefined, eventId: string) => {
+  if (!entity) return eventId;
+  const readable = `${tenant}#${provider}#${entity.kind}:${entity.id}`;
+  return GROUP_ID.test(readable) ? readable : `${tenant}#${provider}#${sha256Hex(readable).slice(0, 40)}`;
+};

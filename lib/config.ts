@@ -1,0 +1,177 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { z } from 'zod';
+import { genericHmacOptionsSchema } from '../functions/providers/generic-hmac/index';
+import { builtInProviders, type ZodIssueLike } from '../functions/providers/registry';
+
+const PROVIDER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** API Gateway hands Lambda at most 6 MB, and binary bodies arrive base64 (4/3 larger). */
+const MAX_BODY_LIMIT = 4_500_000;
+
+const entityOverride = z
+  .object({
+    /** What the id names, e.g. `customer`. */
+    kind: z.string().min(1),
+    /** Dot path into the event's `data`, e.g. `data.object.metadata.account_id`. */
+    path: z.string().min(1),
+  })
+  .strict();
+
+/** Options every provider accepts on top of its own. */
+const providerCommon = z.object({ entity: entityOverride.optional() }).passthrough();
+
+const tenant = z
+  .object({
+    id: z.string().regex(TENANT_ID, 'lower-case letters, digits and dashes, at most 63'),
+    /** Give this tenant its own secret per provider instead of sharing the provider's secret. */
+    dedicatedSecrets: z.boolean().default(false),
+  })
+  .strict();
+
+export const RelayFlowConfigSchema = z
+  .object({
+    /** CloudFormation stack name; the CLI finds everything through it. */
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('RelayFlow'),
+    /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
+    stage: z.enum(['dev', 'prod']).default('prod'),
+    /** Public base URL providers call (custom domain or API URL); URL-signed providers need it. */
+    publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Where alarms are e-mailed. */
+    alarmEmail: z.email().optional(),
+    /** How long events, audit entries and raw bodies are kept. */
+    retentionDays: z.int().min(1).max(3650).default(30),
+    /** Largest body accepted; larger ones are answered 413. */
+    maxBodyBytes: z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+    /** Compressed bodies above this go to S3 (claim check) instead of the table. */
+    inlineBodyMaxBytes: z.int().min(1024).max(300 * 1024).default(64 * 1024),
+    tenants: z.array(tenant).default([]),
+    /** Enabled built-in providers and their options. */
+    providers: z.record(z.string(), providerCommon).default({}),
+    /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
+    genericHmac: z.record(z.string(), z.object({}).passthrough()).default({}),
+    retry: z
+      .object({
+        maxAttempts: z.int().min(1).max(1000).default(5),
+        backoffBaseSeconds: z.int().min(0).max(43_200).default(2),
+        backoffMaxSeconds: z.int().min(0).max(43_200).default(300),
+      })
+      .strict()
+      .default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
+    api: z
+      .object({
+        throttlingRateLimit: z.number().min(1).default(100),
+        throttlingBurstLimit: z.int().min(1).default(200),
+      })
+      .strict()
+      .default({ throttlingRateLimit: 100, throttlingBurstLimit: 200 }),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .strict();
+
+export type RelayFlowConfigInput = z.input<typeof RelayFlowConfigSchema>;
+type ParsedConfig = z.output<typeof RelayFlowConfigSchema>;
+
+/** One enabled provider, resolved: which code verifies it and its validated options. */
+export interface EnabledProvider {
+  readonly id: string;
+  /** `builtin` providers have their own handler entry; `generic-hmac` ones share one. */
+  readonly kind: 'builtin' | 'generic-hmac';
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface RelayFlowConfig extends Omit<ParsedConfig, 'providers' | 'genericHmac'> {
+  readonly enabledProviders: readonly EnabledProvider[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid RelayFlow configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Typed helper for `relayflow.config.ts`. */
+export const defineConfig = (config: RelayFlowConfigInput): RelayFlowConfigInput => config;
+
+const formatIssue = (prefix: readonly PropertyKey[], issue: ZodIssueLike): string => {
+  const path = [...prefix, ...issue.path].map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+};
+
+/** Providers whose signature covers the public URL, so they need `publicBaseUrl`. */
+const URL_SIGNED = new Set(['hubspot', 'twilio']);
+
+/** Validates a raw configuration object; throws one {@link ConfigError} listing every problem. */
+export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig => {
+  const parsed = RelayFlowConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map((i) => formatIssue([], i)));
+  const { providers, genericHmac, ...rest } = parsed.data;
+  const problems: string[] = [];
+  const enabledProviders: EnabledProvider[] = [];
+
+  for (const [id, raw] of Object.entries(providers)) {
+    const known = builtInProviders[id];
+    if (!known) {
+      problems.push(`providers.${id}: unknown provider (known: ${Object.keys(builtInProviders).join(', ')})`);
+      continue;
+    }
+    const { entity, ...own } = raw;
+    const options = known.optionsSchema.safeParse(own);
+    if (!options.success) {
+      problems.push(...options.error.issues.map((i) => formatIssue(['providers', id], i)));
+      continue;
+    }
+    if (URL_SIGNED.has(id) && !rest.publicBaseUrl) {
+      problems.push(`providers.${id}: needs publicBaseUrl, because ${id} signs the public URL`);
+    }
+    enabledProviders.push({ id, kind: 'builtin', options: { ...options.data, ...(entity ? { entity } : {}) } });
+  }
+
+  for (const [id, raw] of Object.entries(genericHmac)) {
+    if (!PROVIDER_ID.test(id)) problems.push(`genericHmac.${id}: id must be lower-case letters, digits and dashes`);
+    if (builtInProviders[id]) problems.push(`genericHmac.${id}: id is taken by a built-in provider`);
+    const options = genericHmacOptionsSchema.safeParse(raw);
+    if (!options.success) {
+      problems.push(...options.error.issues.map((i) => formatIssue(['genericHmac', id], i)));
+      continue;
+    }
+    enabledProviders.push({ id, kind: 'generic-hmac', options: options.data as Record<string, unknown> });
+  }
+
+  const tenantIds = rest.tenants.map((t) => t.id);
+  const duplicate = tenantIds.find((t, i) => tenantIds.indexOf(t) !== i);
+  if (duplicate) problems.push(`tenants: "${duplicate}" is listed twice`);
+  if (rest.retry.backoffMaxSeconds < rest.retry.backoffBaseSeconds) {
+    problems.push('retry.backoffMaxSeconds: must be at least retry.backoffBaseSeconds');
+  }
+  if (enabledProviders.length === 0 && problems.length === 0) {
+    problems.push('providers: enable at least one provider (or one genericHmac sender)');
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return { ...rest, enabledProviders };
+};
+
+/**
+ * Loads the configuration named by `RELAYFLOW_CONFIG` (a `.ts`, `.js` or `.json` file), else
+ * `relayflow.config.ts` in the working directory.
+ */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RelayFlowConfig => {
+  const source = resolve(cwd, env.RELAYFLOW_CONFIG ?? 'relayflow.config.ts');
+  if (!existsSync(source)) throw new ConfigError(source, ['file not found']);
+  let input: unknown;
+  try {
+    if (extname(source) === '.json') {
+      input = JSON.parse(readFileSync(source, 'utf8')) as unknown;
+    } else {
+      const mod = require(source) as { default?: unknown; config?: unknown };
+      input = mod.default ?? mod.config;
+    }
+  } catch (error) {
+    throw new ConfigError(source, [`cannot be read: ${(error as Error).message}`]);
+  }
+  return parseConfig(input, source);
+};

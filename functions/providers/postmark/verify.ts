@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import { firstMatchingSecret } from '#shared/crypto/compare';
+import type { VerifyInput, VerifyResult } from '#shared/providers/types';
+import type { PostmarkOptions } from './index';
+import { isIpOrCidr } from './schemas';
+
+const BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
+const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+// Comparing digests rather than the credentials keeps both sides the same length, so the
+// comparison time tells nothing about a password's length either.
+const digest = (bytes: Buffer): Buffer => createHash('sha256').update(bytes).digest();
+
+const allowListOf = (entries: readonly string[]): BlockList => {
+  const list = new BlockList();
+  for (const entry of entries) {
+    if (!isIpOrCidr(entry)) continue;
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return list;
+};
+
+const isAllowedSource = (sourceIp: string, allowed: readonly string[]): boolean => {
+  if (allowed.length === 0) return true;
+  // A dual-stack front end may report an IPv4 caller as ::ffff:a.b.c.d.
+  const address = IPV4_MAPPED.exec(sourceIp)?.[1] ?? sourceIp;
+  const family = isIP(address);
+  if (family === 0) return false;
+  return allowListOf(allowed).check(address, family === 4 ? 'ipv4' : 'ipv6');
+};
+
+/**
+ * Postmark signs nothing: a request is authentic when it carries the HTTP Basic credentials
+ * configured on the webhook (each active secret is `username:password`) and, when an
+ * allowlist is configured, comes from an allowed address. Every refusal is `unauthorized`.
+ */
+export const verifyPostmark = ({ request, secrets, options }: VerifyInput<PostmarkOptions>): VerifyResult => {
+  if (!isAllowedSource(request.sourceIp, options.allowedSourceIps)) {
+    return { ok: false, reason: 'unauthorized', detail: 'The source IP is not in the Postmark allowlist.' };
+  }
+  const authorization = request.headers.authorization;
+  if (!authorization) {
+    return { ok: false, reason: 'unauthorized', detail: 'The request carries no Basic credentials.' };
+  }
+  const token = BASIC.exec(authorization)?.[1];
+  if (token === undefined) {
+    return {
+      ok: false,
+      reason: 'unauthorized',
+      detail: 'The authorization header is not Basic credentials.',
+    };
+  }
+  const presented = digest(Buffer.from(token, 'base64'));
+  // A secret without a colon is no username:password pair; its empty digest never matches.
+  const index = firstMatchingSecret(secrets, [presented], (secret) =>
+    secret.includes(':') ? digest(Buffer.from(secret, 'utf8')) : Buffer.alloc(0),
+  );
+  if (index === -1) {
+    return {
+      ok: false,
+      reason: 'unauthorized',
+      detail: 'The Basic credentials match none of the active credentials.',
+    };
+  }
+  return { ok: true, secretIndex: index };
+};

@@ -14,7 +14,13 @@ const API_VERSION = '2010-05-15';
 const XMLNS = `http://cloudformation.amazonaws.com/doc/${API_VERSION}/`;
 
 export type CloudFormationFault =
-  | { readonly kind: 'error'; readonly code: string; readonly message?: string; readonly status?: number; readonly times: number }
+  | {
+      readonly kind: 'error';
+      readonly code: string;
+      readonly message?: string;
+      readonly status?: number;
+      readonly times: number;
+    }
   | { readonly kind: 'throttle'; readonly times: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly times: number }
   | { readonly kind: 'dropResponse'; readonly times: number };
@@ -90,8 +96,11 @@ export class CloudFormationEmulator {
 
   describeStacks(input: { StackName?: string } = {}): { Stacks: Stack[] } {
     if (input.StackName === undefined) return { Stacks: [...this.stacks.values()] };
-    const stack = this.stacks.get(input.StackName) ?? [...this.stacks.values()].find((candidate) => candidate.StackId === input.StackName);
-    if (!stack) throw new CloudFormationError('ValidationError', `Stack with id ${input.StackName} does not exist`);
+    const stack =
+      this.stacks.get(input.StackName) ??
+      [...this.stacks.values()].find((candidate) => candidate.StackId === input.StackName);
+    if (!stack)
+      throw new CloudFormationError('ValidationError', `Stack with id ${input.StackName} does not exist`);
     return { Stacks: [stack] };
   }
 
@@ -126,7 +135,8 @@ export class CloudFormationEmulator {
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('CloudFormation emulator has no TCP address');
+    if (address === null || typeof address === 'string')
+      throw new Error('CloudFormation emulator has no TCP address');
     return {
       endpoint: `http://127.0.0.1:${address.port}`,
       stop: () =>
@@ -157,9 +167,14 @@ export class CloudFormationEmulator {
 
     const fault = this.takeFault(action);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (fault?.kind === 'throttle') return sendError(res, new CloudFormationError('Throttling', 'Rate exceeded'), requestId);
+    if (fault?.kind === 'throttle')
+      return sendError(res, new CloudFormationError('Throttling', 'Rate exceeded'), requestId);
     if (fault?.kind === 'error') {
-      return sendError(res, new CloudFormationError(fault.code, fault.message ?? `Injected ${fault.code}`, fault.status), requestId);
+      return sendError(
+        res,
+        new CloudFormationError(fault.code, fault.message ?? `Injected ${fault.code}`, fault.status),
+        requestId,
+      );
     }
     if (fault?.kind === 'dropResponse') {
       req.socket.destroy();
@@ -167,7 +182,11 @@ export class CloudFormationEmulator {
     }
 
     if (action !== 'DescribeStacks') {
-      return sendError(res, new CloudFormationError('InvalidAction', `The action ${action} is not valid for this web service.`), requestId);
+      return sendError(
+        res,
+        new CloudFormationError('InvalidAction', `The action ${action} is not valid for this web service.`),
+        requestId,
+      );
     }
     try {
       const stackName = params.get('StackName');
@@ -179,13 +198,26 @@ export class CloudFormationEmulator {
       send(res, 200, body, requestId);
     } catch (error) {
       if (error instanceof CloudFormationError) return sendError(res, error, requestId);
-      sendError(res, new CloudFormationError('InternalFailure', error instanceof Error ? error.message : 'Internal error', 500), requestId);
+      sendError(
+        res,
+        new CloudFormationError(
+          'InternalFailure',
+          error instanceof Error ? error.message : 'Internal error',
+          500,
+        ),
+        requestId,
+      );
     }
   }
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function element(name: string, value: string | undefined): string {
@@ -214,6 +246,10 @@ function sendError(res: ServerResponse, error: CloudFormationError, requestId: s
 }
 
 function send(res: ServerResponse, status: number, body: string, requestId: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': requestId });
+  res.writeHead(status, {
+    'Content-Type': 'text/xml',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amzn-RequestId': requestId,
+  });
   res.end(body);
 }

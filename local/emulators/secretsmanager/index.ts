@@ -14,7 +14,13 @@ const CURRENT = 'AWSCURRENT';
 const PREVIOUS = 'AWSPREVIOUS';
 
 export type SecretsManagerFault =
-  | { readonly kind: 'error'; readonly code: string; readonly message?: string; readonly status?: number; readonly times: number }
+  | {
+      readonly kind: 'error';
+      readonly code: string;
+      readonly message?: string;
+      readonly status?: number;
+      readonly times: number;
+    }
   | { readonly kind: 'throttle'; readonly times: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly times: number }
   | { readonly kind: 'dropResponse'; readonly times: number };
@@ -113,7 +119,13 @@ export interface DescribeSecretOutput extends Omit<SecretListEntry, 'SecretVersi
   VersionIdsToStages: Record<string, string[]>;
 }
 
-const actionNames = ['CreateSecret', 'PutSecretValue', 'GetSecretValue', 'DescribeSecret', 'ListSecrets'] as const;
+const actionNames = [
+  'CreateSecret',
+  'PutSecretValue',
+  'GetSecretValue',
+  'DescribeSecret',
+  'ListSecrets',
+] as const;
 type ActionName = (typeof actionNames)[number];
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
@@ -131,7 +143,11 @@ function toBuffer(value: string | Uint8Array | undefined): Buffer | undefined {
   return typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.from(value);
 }
 
-function sameValue(version: SecretVersion, secretString: string | undefined, secretBinary: Buffer | undefined): boolean {
+function sameValue(
+  version: SecretVersion,
+  secretString: string | undefined,
+  secretBinary: Buffer | undefined,
+): boolean {
   const sameBinary =
     version.secretBinary === undefined || secretBinary === undefined
       ? version.secretBinary === secretBinary
@@ -155,10 +171,16 @@ export class SecretsManagerEmulator {
   createSecret(input: CreateSecretInput): { ARN: string; Name: string; VersionId?: string } {
     const request = parse(CreateSecretInput, input);
     if (request.SecretString !== undefined && request.SecretBinary !== undefined) {
-      throw new SecretsManagerError('InvalidParameterException', 'You can specify either SecretString or SecretBinary, not both.');
+      throw new SecretsManagerError(
+        'InvalidParameterException',
+        'You can specify either SecretString or SecretBinary, not both.',
+      );
     }
     if (this.secrets.has(request.Name)) {
-      throw new SecretsManagerError('ResourceExistsException', `The operation failed because the secret ${request.Name} already exists.`);
+      throw new SecretsManagerError(
+        'ResourceExistsException',
+        `The operation failed because the secret ${request.Name} already exists.`,
+      );
     }
     const now = new Date();
     // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
@@ -173,29 +195,63 @@ export class SecretsManagerEmulator {
     };
     this.secrets.set(secret.name, secret);
     const secretBinary = toBuffer(request.SecretBinary);
-    if (request.SecretString === undefined && secretBinary === undefined) return { ARN: secret.arn, Name: secret.name };
-    const version = this.addVersion(secret, request.ClientRequestToken ?? randomUUID(), request.SecretString, secretBinary, [CURRENT]);
+    if (request.SecretString === undefined && secretBinary === undefined)
+      return { ARN: secret.arn, Name: secret.name };
+    const version = this.addVersion(
+      secret,
+      request.ClientRequestToken ?? randomUUID(),
+      request.SecretString,
+      secretBinary,
+      [CURRENT],
+    );
     return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId };
   }
 
-  putSecretValue(input: PutSecretValueInput): { ARN: string; Name: string; VersionId: string; VersionStages: string[] } {
+  putSecretValue(input: PutSecretValueInput): {
+    ARN: string;
+    Name: string;
+    VersionId: string;
+    VersionStages: string[];
+  } {
     const request = parse(PutSecretValueInput, input);
     const secret = this.find(request.SecretId);
     const secretBinary = toBuffer(request.SecretBinary);
     if ((request.SecretString === undefined) === (secretBinary === undefined)) {
-      throw new SecretsManagerError('InvalidParameterException', 'You must provide either SecretString or SecretBinary.');
+      throw new SecretsManagerError(
+        'InvalidParameterException',
+        'You must provide either SecretString or SecretBinary.',
+      );
     }
     const versionId = request.ClientRequestToken ?? randomUUID();
     const existing = secret.versions.get(versionId);
     if (existing) {
       // A repeated ClientRequestToken is idempotent with the same value and an error with another.
       if (!sameValue(existing, request.SecretString, secretBinary)) {
-        throw new SecretsManagerError('ResourceExistsException', `A version with the ClientRequestToken ${versionId} already exists with a different value.`);
+        throw new SecretsManagerError(
+          'ResourceExistsException',
+          `A version with the ClientRequestToken ${versionId} already exists with a different value.`,
+        );
       }
-      return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: [...existing.stages] };
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: versionId,
+        VersionStages: [...existing.stages],
+      };
     }
-    const version = this.addVersion(secret, versionId, request.SecretString, secretBinary, request.VersionStages ?? [CURRENT]);
-    return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: [...version.stages] };
+    const version = this.addVersion(
+      secret,
+      versionId,
+      request.SecretString,
+      secretBinary,
+      request.VersionStages ?? [CURRENT],
+    );
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: version.versionId,
+      VersionStages: [...version.stages],
+    };
   }
 
   getSecretValue(input: GetSecretValueInput): GetSecretValueOutput {
@@ -221,12 +277,20 @@ export class SecretsManagerEmulator {
 
   listSecrets(input: ListSecretsInput = {}): { SecretList: SecretListEntry[]; NextToken?: string } {
     const request = parse(ListSecretsInput, input);
-    const nameFilters = (request.Filters ?? []).filter((filter) => filter.Key === 'name').flatMap((filter) => filter.Values);
+    const nameFilters = (request.Filters ?? [])
+      .filter((filter) => filter.Key === 'name')
+      .flatMap((filter) => filter.Values);
     const matching = [...this.secrets.values()]
-      .filter((secret) => nameFilters.length === 0 || nameFilters.some((prefix) => secret.name.startsWith(prefix)))
+      .filter(
+        (secret) => nameFilters.length === 0 || nameFilters.some((prefix) => secret.name.startsWith(prefix)),
+      )
       .sort((a, b) => a.name.localeCompare(b.name));
-    const start = request.NextToken === undefined ? 0 : Number.parseInt(Buffer.from(request.NextToken, 'base64url').toString(), 10);
-    if (!Number.isInteger(start) || start < 0) throw new SecretsManagerError('InvalidNextTokenException', 'The NextToken value is invalid.');
+    const start =
+      request.NextToken === undefined
+        ? 0
+        : Number.parseInt(Buffer.from(request.NextToken, 'base64url').toString(), 10);
+    if (!Number.isInteger(start) || start < 0)
+      throw new SecretsManagerError('InvalidNextTokenException', 'The NextToken value is invalid.');
     const end = start + (request.MaxResults ?? 100);
     return {
       SecretList: matching.slice(start, end).map((secret) => this.listEntry(secret)),
@@ -265,7 +329,8 @@ export class SecretsManagerEmulator {
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('Secrets Manager emulator has no TCP address');
+    if (address === null || typeof address === 'string')
+      throw new Error('Secrets Manager emulator has no TCP address');
     return {
       endpoint: `http://127.0.0.1:${address.port}`,
       stop: () =>
@@ -276,8 +341,16 @@ export class SecretsManagerEmulator {
     };
   }
 
-  private addVersion(secret: Secret, versionId: string, secretString: string | undefined, secretBinary: Buffer | undefined, stages: readonly string[]): SecretVersion {
-    const replacedCurrent = stages.includes(CURRENT) ? [...secret.versions.values()].find((version) => version.stages.has(CURRENT)) : undefined;
+  private addVersion(
+    secret: Secret,
+    versionId: string,
+    secretString: string | undefined,
+    secretBinary: Buffer | undefined,
+    stages: readonly string[],
+  ): SecretVersion {
+    const replacedCurrent = stages.includes(CURRENT)
+      ? [...secret.versions.values()].find((version) => version.stages.has(CURRENT))
+      : undefined;
     for (const other of secret.versions.values()) {
       for (const stage of stages) other.stages.delete(stage);
     }
@@ -286,7 +359,13 @@ export class SecretsManagerEmulator {
       for (const other of secret.versions.values()) other.stages.delete(PREVIOUS);
       replacedCurrent.stages.add(PREVIOUS);
     }
-    const version: SecretVersion = { versionId, secretString, secretBinary, createdDate: new Date(), stages: new Set(stages) };
+    const version: SecretVersion = {
+      versionId,
+      secretString,
+      secretBinary,
+      createdDate: new Date(),
+      stages: new Set(stages),
+    };
     secret.versions.set(versionId, version);
     secret.lastChangedDate = version.createdDate;
     return version;
@@ -301,21 +380,36 @@ export class SecretsManagerEmulator {
         if (secret.arn === secretId || secret.arn.slice(0, -7) === secretId) return secret;
       }
     }
-    throw new SecretsManagerError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    throw new SecretsManagerError(
+      'ResourceNotFoundException',
+      "Secrets Manager can't find the specified secret.",
+    );
   }
 
-  private findVersion(secret: Secret, versionId: string | undefined, versionStage: string | undefined): SecretVersion {
+  private findVersion(
+    secret: Secret,
+    versionId: string | undefined,
+    versionStage: string | undefined,
+  ): SecretVersion {
     const stage = versionId === undefined ? (versionStage ?? CURRENT) : versionStage;
     const version =
       versionId === undefined
-        ? [...secret.versions.values()].find((candidate) => stage !== undefined && candidate.stages.has(stage))
+        ? [...secret.versions.values()].find(
+            (candidate) => stage !== undefined && candidate.stages.has(stage),
+          )
         : secret.versions.get(versionId);
     if (!version) {
       const what = versionId === undefined ? `staging label: ${stage ?? CURRENT}` : `VersionId: ${versionId}`;
-      throw new SecretsManagerError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for ${what}`);
+      throw new SecretsManagerError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for ${what}`,
+      );
     }
     if (stage !== undefined && !version.stages.has(stage)) {
-      throw new SecretsManagerError('InvalidRequestException', `The VersionId ${version.versionId} does not have the staging label ${stage}.`);
+      throw new SecretsManagerError(
+        'InvalidRequestException',
+        `The VersionId ${version.versionId} does not have the staging label ${stage}.`,
+      );
     }
     return version;
   }
@@ -360,13 +454,17 @@ export class SecretsManagerEmulator {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = req.headers['x-amz-target'];
-    const action = typeof target === 'string' && target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : String(target);
+    const action =
+      typeof target === 'string' && target.startsWith('secretsmanager.')
+        ? target.slice('secretsmanager.'.length)
+        : String(target);
     this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
 
     const fault = this.takeFault(action);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle') return send(res, 400, errorBody('ThrottlingException', 'Rate exceeded'));
-    if (fault?.kind === 'error') return send(res, fault.status ?? 400, errorBody(fault.code, fault.message ?? `Injected ${fault.code}`));
+    if (fault?.kind === 'error')
+      return send(res, fault.status ?? 400, errorBody(fault.code, fault.message ?? `Injected ${fault.code}`));
 
     if (!(actionNames as readonly string[]).includes(action)) {
       return send(res, 400, errorBody('UnknownOperationException', `Unknown operation ${action}`));
@@ -385,8 +483,13 @@ export class SecretsManagerEmulator {
       }
       send(res, 200, JSON.stringify(output, wireValue));
     } catch (error) {
-      if (error instanceof SecretsManagerError) return send(res, error.status, errorBody(error.code, error.message));
-      send(res, 500, errorBody('InternalServiceError', error instanceof Error ? error.message : 'Internal error'));
+      if (error instanceof SecretsManagerError)
+        return send(res, error.status, errorBody(error.code, error.message));
+      send(
+        res,
+        500,
+        errorBody('InternalServiceError', error instanceof Error ? error.message : 'Internal error'),
+      );
     }
   }
 }

@@ -1,4 +1,8 @@
-import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import { CloudFormationEmulator, type RunningEmulator } from '../../../../local/emulators/cloudformation';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -11,7 +15,12 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
   beforeEach(async () => {
     emulator = new CloudFormationEmulator();
     running = await emulator.start();
-    client = new CloudFormationClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    client = new CloudFormationClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
   });
 
   afterEach(async () => {
@@ -24,7 +33,10 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
     emulator.registerStack({
       stackName: 'RelayFlow',
       outputs: {
-        StripeWebhookUrl: { value: 'http://127.0.0.1:3000/webhooks/stripe', description: 'Paste into the Stripe dashboard' },
+        StripeWebhookUrl: {
+          value: 'http://127.0.0.1:3000/webhooks/stripe',
+          description: 'Paste into the Stripe dashboard',
+        },
         EventTableName: { value: 'RelayFlow-Events', exportName: 'RelayFlow:EventTable' },
       },
     });
@@ -36,7 +48,11 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
       StackName: 'RelayFlow',
       StackStatus: 'CREATE_COMPLETE',
       Outputs: [
-        { OutputKey: 'StripeWebhookUrl', OutputValue: 'http://127.0.0.1:3000/webhooks/stripe', Description: 'Paste into the Stripe dashboard' },
+        {
+          OutputKey: 'StripeWebhookUrl',
+          OutputValue: 'http://127.0.0.1:3000/webhooks/stripe',
+          Description: 'Paste into the Stripe dashboard',
+        },
         { OutputKey: 'EventTableName', OutputValue: 'RelayFlow-Events', ExportName: 'RelayFlow:EventTable' },
       ],
     });
@@ -49,7 +65,9 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
 
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: registered.StackId }));
 
-    expect(registered.StackId).toMatch(/^arn:aws:cloudformation:us-east-1:000000000000:stack\/RelayFlow\/[0-9a-f-]{36}$/);
+    expect(registered.StackId).toMatch(
+      /^arn:aws:cloudformation:us-east-1:000000000000:stack\/RelayFlow\/[0-9a-f-]{36}$/,
+    );
     expect(Stacks?.[0]?.StackName).toBe('RelayFlow');
   });
 
@@ -109,7 +127,12 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
   it('fails the next call with an injected throttle that the SDK retries', async () => {
     emulator.registerStack({ stackName: 'RelayFlow', outputs: {} });
     emulator.injectFault('DescribeStacks', { kind: 'throttle', times: 1 });
-    const retrying = new CloudFormationClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 2 });
+    const retrying = new CloudFormationClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 2,
+    });
 
     const { Stacks } = await retrying.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }));
 
@@ -120,9 +143,19 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
 
   it('fails the next call with an injected AWS error', async () => {
     emulator.registerStack({ stackName: 'RelayFlow', outputs: {} });
-    emulator.injectFault('DescribeStacks', { kind: 'error', code: 'AccessDenied', message: 'no', status: 403, times: 1 });
+    emulator.injectFault('DescribeStacks', {
+      kind: 'error',
+      code: 'AccessDenied',
+      message: 'no',
+      status: 403,
+      times: 1,
+    });
 
-    await expect(client.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }))).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(client.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }))).resolves.toMatchObject({ Stacks: [{ StackName: 'RelayFlow' }] });
+    await expect(client.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+    await expect(client.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }))).resolves.toMatchObject({
+      Stacks: [{ StackName: 'RelayFlow' }],
+    });
   });
 });

@@ -21,7 +21,12 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
   beforeEach(async () => {
     emulator = new SecretsManagerEmulator();
     running = await emulator.start();
-    client = new SecretsManagerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    client = new SecretsManagerClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
   });
 
   afterEach(async () => {
@@ -31,7 +36,9 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
 
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
   it('returns the AWSCURRENT version when neither VersionId nor VersionStage is given', async () => {
-    const created = await client.send(new CreateSecretCommand({ Name: 'relayflow/stripe/acme', SecretString: '{"secrets":["whsec_1"]}' }));
+    const created = await client.send(
+      new CreateSecretCommand({ Name: 'relayflow/stripe/acme', SecretString: '{"secrets":["whsec_1"]}' }),
+    );
 
     const value = await client.send(new GetSecretValueCommand({ SecretId: 'relayflow/stripe/acme' }));
 
@@ -49,9 +56,13 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
   // https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources
   // (secret ARNs end in the name, a hyphen and six random characters)
   it('names the secret in an ARN of the real format with a six-character suffix', async () => {
-    const created = await client.send(new CreateSecretCommand({ Name: 'relayflow/github', SecretString: 'x' }));
+    const created = await client.send(
+      new CreateSecretCommand({ Name: 'relayflow/github', SecretString: 'x' }),
+    );
 
-    expect(created.ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:relayflow\/github-[A-Za-z0-9]{6}$/);
+    expect(created.ARN).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:000000000000:secret:relayflow\/github-[A-Za-z0-9]{6}$/,
+    );
   });
 
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html (SecretId: ARN or name)
@@ -79,20 +90,31 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
     const attempt = client.send(new GetSecretValueCommand({ SecretId: 'missing' }));
 
     await expect(attempt).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(attempt).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+    await expect(attempt).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
   it('moves AWSCURRENT to a new version from PutSecretValue and AWSPREVIOUS to the version it replaced', async () => {
     const first = await client.send(new CreateSecretCommand({ Name: 'rotating', SecretString: 'one' }));
 
-    const second = await client.send(new PutSecretValueCommand({ SecretId: 'rotating', SecretString: 'two' }));
+    const second = await client.send(
+      new PutSecretValueCommand({ SecretId: 'rotating', SecretString: 'two' }),
+    );
 
     const current = await client.send(new GetSecretValueCommand({ SecretId: 'rotating' }));
-    const previous = await client.send(new GetSecretValueCommand({ SecretId: 'rotating', VersionStage: 'AWSPREVIOUS' }));
+    const previous = await client.send(
+      new GetSecretValueCommand({ SecretId: 'rotating', VersionStage: 'AWSPREVIOUS' }),
+    );
     expect(second.VersionStages).toEqual(['AWSCURRENT']);
     expect(current).toMatchObject({ VersionId: second.VersionId, SecretString: 'two' });
-    expect(previous).toMatchObject({ VersionId: first.VersionId, SecretString: 'one', VersionStages: ['AWSPREVIOUS'] });
+    expect(previous).toMatchObject({
+      VersionId: first.VersionId,
+      SecretString: 'one',
+      VersionStages: ['AWSPREVIOUS'],
+    });
   });
 
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
@@ -103,7 +125,9 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
 
     const described = await client.send(new DescribeSecretCommand({ SecretId: 'many' }));
 
-    const stages = Object.values(described.VersionIdsToStages ?? {}).flat().sort();
+    const stages = Object.values(described.VersionIdsToStages ?? {})
+      .flat()
+      .sort();
     expect(stages).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
   });
 
@@ -112,8 +136,12 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
     await client.send(new CreateSecretCommand({ Name: 'idem', SecretString: 'a' }));
     const token = '11111111-2222-3333-4444-555555555555';
 
-    const first = await client.send(new PutSecretValueCommand({ SecretId: 'idem', SecretString: 'b', ClientRequestToken: token }));
-    const again = await client.send(new PutSecretValueCommand({ SecretId: 'idem', SecretString: 'b', ClientRequestToken: token }));
+    const first = await client.send(
+      new PutSecretValueCommand({ SecretId: 'idem', SecretString: 'b', ClientRequestToken: token }),
+    );
+    const again = await client.send(
+      new PutSecretValueCommand({ SecretId: 'idem', SecretString: 'b', ClientRequestToken: token }),
+    );
 
     const described = await client.send(new DescribeSecretCommand({ SecretId: 'idem' }));
     expect(again.VersionId).toBe(first.VersionId);
@@ -135,12 +163,15 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
   it('answers ResourceExistsException when a secret with the name exists', async () => {
     await client.send(new CreateSecretCommand({ Name: 'dup', SecretString: 'a' }));
 
-    await expect(client.send(new CreateSecretCommand({ Name: 'dup', SecretString: 'b' }))).rejects.toMatchObject({ name: 'ResourceExistsException' });
+    await expect(
+      client.send(new CreateSecretCommand({ Name: 'dup', SecretString: 'b' })),
+    ).rejects.toMatchObject({ name: 'ResourceExistsException' });
   });
 
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
   it('lists secrets page by page with NextToken', async () => {
-    for (const name of ['a', 'b', 'c']) await client.send(new CreateSecretCommand({ Name: name, SecretString: name }));
+    for (const name of ['a', 'b', 'c'])
+      await client.send(new CreateSecretCommand({ Name: name, SecretString: name }));
 
     const first = await client.send(new ListSecretsCommand({ MaxResults: 2 }));
     const second = await client.send(new ListSecretsCommand({ MaxResults: 2, NextToken: first.NextToken }));
@@ -154,7 +185,10 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
   it('answers an unknown action with UnknownOperationException instead of hanging', async () => {
     const response = await fetch(running.endpoint, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'secretsmanager.RotateSecret' },
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'X-Amz-Target': 'secretsmanager.RotateSecret',
+      },
       body: '{}',
     });
 
@@ -174,7 +208,12 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
   it('fails the next call with an injected throttle that the SDK retries', async () => {
     emulator.createSecret({ Name: 'throttled', SecretString: 'ok' });
     emulator.injectFault('GetSecretValue', { kind: 'throttle', times: 1 });
-    const retrying = new SecretsManagerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 2 });
+    const retrying = new SecretsManagerClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 2,
+    });
 
     const value = await retrying.send(new GetSecretValueCommand({ SecretId: 'throttled' }));
 
@@ -185,17 +224,28 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
 
   it('fails the next call with an injected AWS error', async () => {
     emulator.createSecret({ Name: 'broken', SecretString: 'ok' });
-    emulator.injectFault('GetSecretValue', { kind: 'error', code: 'InternalServiceError', status: 500, times: 1 });
+    emulator.injectFault('GetSecretValue', {
+      kind: 'error',
+      code: 'InternalServiceError',
+      status: 500,
+      times: 1,
+    });
 
-    await expect(client.send(new GetSecretValueCommand({ SecretId: 'broken' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: 'broken' }))).resolves.toMatchObject({ SecretString: 'ok' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'broken' }))).rejects.toMatchObject({
+      name: 'InternalServiceError',
+    });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'broken' }))).resolves.toMatchObject({
+      SecretString: 'ok',
+    });
   });
 
   it('applies a PutSecretValue whose response is dropped', async () => {
     emulator.createSecret({ Name: 'dropped', SecretString: 'old' });
     emulator.injectFault('PutSecretValue', { kind: 'dropResponse', times: 1 });
 
-    await expect(client.send(new PutSecretValueCommand({ SecretId: 'dropped', SecretString: 'new' }))).rejects.toThrow();
+    await expect(
+      client.send(new PutSecretValueCommand({ SecretId: 'dropped', SecretString: 'new' })),
+    ).rejects.toThrow();
 
     expect(emulator.getSecretValue({ SecretId: 'dropped' }).SecretString).toBe('new');
   });
@@ -205,7 +255,12 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
 
     running = await emulator.start();
     client.destroy();
-    client = new SecretsManagerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    client = new SecretsManagerClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
 
     await expect(client.send(new ListSecretsCommand({}))).resolves.toMatchObject({ SecretList: [] });
   });
@@ -235,7 +290,10 @@ describe('Secrets Manager emulator through Powertools Parameters, as the Lambdas
   });
 
   it('returns the parsed JSON of the current version with transform json', async () => {
-    emulator.createSecret({ Name: 'relayflow/webhooks/stripe', SecretString: JSON.stringify({ secrets: ['whsec_a', 'whsec_b'] }) });
+    emulator.createSecret({
+      Name: 'relayflow/webhooks/stripe',
+      SecretString: JSON.stringify({ secrets: ['whsec_a', 'whsec_b'] }),
+    });
 
     const secret = await getSecret<{ secrets: string[] }>('relayflow/webhooks/stripe', { transform: 'json' });
 
@@ -244,9 +302,15 @@ describe('Secrets Manager emulator through Powertools Parameters, as the Lambdas
   });
 
   it('serves a rotated value once the cache is bypassed', async () => {
-    emulator.createSecret({ Name: 'relayflow/webhooks/github', SecretString: JSON.stringify({ secrets: ['old'] }) });
+    emulator.createSecret({
+      Name: 'relayflow/webhooks/github',
+      SecretString: JSON.stringify({ secrets: ['old'] }),
+    });
     await getSecret('relayflow/webhooks/github', { transform: 'json' });
-    emulator.putSecretValue({ SecretId: 'relayflow/webhooks/github', SecretString: JSON.stringify({ secrets: ['new', 'old'] }) });
+    emulator.putSecretValue({
+      SecretId: 'relayflow/webhooks/github',
+      SecretString: JSON.stringify({ secrets: ['new', 'old'] }),
+    });
 
     const cached = await getSecret('relayflow/webhooks/github', { transform: 'json' });
     const fresh = await getSecret('relayflow/webhooks/github', { transform: 'json', forceFetch: true });

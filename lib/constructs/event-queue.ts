@@ -1,0 +1,49 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface EventQueueProps {
+  /** Attempts before a message moves to the DLQ: SQS maxReceiveCount. */
+  readonly maxAttempts: number;
+  /** Timeout of the consumer Lambda; the visibility timeout is six times it (AWS guidance). */
+  readonly consumerTimeout: Duration;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The FIFO main queue (high throughput, grouped by entity) and its FIFO dead-letter queue. */
+export class EventQueue extends Construct {
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly visibilityTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: EventQueueProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    if (!Number.isInteger(props.maxAttempts) || props.maxAttempts < 1 || props.maxAttempts > 1000) {
+      problems.push('maxAttempts must be an integer from 1 to 1000 (SQS maxReceiveCount)');
+    }
+    const visibilitySeconds = props.consumerTimeout.toSeconds() * 6;
+    if (visibilitySeconds > 43_200) problems.push('consumerTimeout × 6 exceeds the 12-hour SQS visibility limit');
+    if (problems.length > 0) throw new Error(`EventQueue: ${problems.join('; ')}`);
+
+    this.visibilityTimeout = Duration.seconds(visibilitySeconds);
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      fifo: true,
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: this.visibilityTimeout,
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxAttempts },
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface EventStoreProps {
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Index names, shared with the functions through environment variables. */
+export const EVENT_STORE_INDEXES = {
+  byEntity: 'byEntity',
+  byCorrelation: 'byCorrelation',
+  byAttention: 'byAttention',
+} as const;
+
+/**
+ * The single table holding events (a small mutable state item and an immutable payload item
+ * each), raw bodies of batch requests, nonces and rejection counters. Key design:
+ * docs/decisions/0002-event-store-keys.md.
+ */
+export class EventStore extends Construct {
+  public readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: EventStoreProps) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'PK', type: AttributeType.STRING },
+      sortKey: { name: 'SK', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.removalPolicy,
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+    });
+    // Keys-only: the lookups find event ids and then read the state item itself, so that a
+    // status change never has to rewrite an index copy of the item.
+    this.table.addGlobalSecondaryIndex({
+      indexName: EVENT_STORE_INDEXES.byEntity,
+      partitionKey: { name: 'entityKey', type: AttributeType.STRING },
+      sortKey: { name: 'entitySort', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: EVENT_STORE_INDEXES.byCorrelation,
+      partitionKey: { name: 'correlationId', type: AttributeType.STRING },
+      sortKey: { name: 'receivedAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only events that need an operator (quarantined, retrying, dead-lettered, stale,
+    // stuck in RECEIVED) carry `attention`.
+    this.table.addGlobalSecondaryIndex({
+      indexName: EVENT_STORE_INDEXES.byAttention,
+      partitionKey: { name: 'attention', type: AttributeType.STRING },
+      sortKey: { name: 'attentionAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { CfnOutput, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnabledProvider } from '../config';
+import type { ProviderSecrets } from './provider-secrets';
+import { RelayFlowFunction } from './relayflow-function';
+
+export interface IngestApiProps {
+  readonly providers: readonly EnabledProvider[];
+  /** Tenant ids served besides `default`. */
+  readonly tenants: readonly string[];
+  readonly secrets: ProviderSecrets;
+  readonly table: ITable;
+  readonly rawBucket: IBucket;
+  readonly queue: IQueue;
+  /** Public base URL (custom domain); URL-signed providers need it. @default the API's own URL */
+  readonly publicBaseUrl?: string;
+  readonly maxBodyBytes: number;
+  readonly inlineBodyMaxBytes: number;
+  readonly retentionDays: number;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logLevel: string;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Verifier timeout; also how long a RECEIVED event is left to the delivery that created it. */
+const VERIFIER_TIMEOUT = Duration.seconds(10);
+
+/**
+ * The HTTP API providers call: `POST /webhooks/{provider}` and `/webhooks/{provider}/{tenant}`,
+ * one verifier Lambda per provider. Any other method reaches the verifier too, so that the
+ * answer is 405 rather than a bare 404.
+ */
+export class IngestApi extends Construct {
+  public readonly api: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly verifiers = new Map<string, RelayFlowFunction>();
+  /** The base every webhook URL starts with. */
+  public readonly baseUrl: string;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    this.api = new HttpApi(this, 'Api', { description: 'RelayFlow webhook ingest', createDefaultStage: false });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            status: '$context.status',
+            latency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    this.baseUrl = (props.publicBaseUrl ?? this.api.apiEndpoint).replace(/\/+$/, '');
+
+    for (const provider of props.providers) {
+      const verifier = new RelayFlowFunction(this, `Verifier-${provider.id}`, {
+        entry: provider.kind === 'builtin' ? `functions/handlers/ingest-${provider.id}.ts` : 'functions/handlers/ingest-generic-hmac.ts',
+        description: `RelayFlow verifier for ${provider.id} webhooks`,
+        serviceName: `ingest-${provider.id}`,
+        timeout: VERIFIER_TIMEOUT,
+        logLevel: props.logLevel,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+        environment: {
+          PROVIDER_ID: provider.id,
+          PROVIDER_OPTIONS: JSON.stringify(provider.options),
+          TENANTS: JSON.stringify(props.tenants),
+          SECRET_ARN: props.secrets.secretFor(provider.id).secretArn,
+          TENANT_SECRET_ARNS: JSON.stringify(
+            Object.fromEntries([...props.secrets.tenantSecretsFor(provider.id)].map(([t, s]) => [t, s.secretArn])),
+          ),
+          EVENT_TABLE: props.table.tableName,
+          RAW_BUCKET: props.rawBucket.bucketName,
+          QUEUE_URL: props.queue.queueUrl,
+          ...(props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {}),
+          MAX_BODY_BYTES: String(props.maxBodyBytes),
+          INLINE_BODY_MAX_BYTES: String(props.inlineBodyMaxBytes),
+          RETENTION_DAYS: String(props.retentionDays),
+          INGEST_LEASE_SECONDS: String(VERIFIER_TIMEOUT.toSeconds() * 3),
+          SECRETS_MAX_AGE_SECONDS: '300',
+        },
+      });
+      props.table.grant(verifier, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+      props.rawBucket.grantPut(verifier);
+      props.queue.grantSendMessages(verifier);
+      props.secrets.secretFor(provider.id).grantRead(verifier);
+      for (const secret of props.secrets.tenantSecretsFor(provider.id).values()) secret.grantRead(verifier);
+
+      const integration = new HttpLambdaIntegration(`Integration-${provider.id}`, verifier);
+      for (const path of [`/webhooks/${provider.id}`, `/webhooks/${provider.id}/{tenant}`]) {
+        this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration });
+      }
+      this.verifiers.set(provider.id, verifier);
+
+      new CfnOutput(scope, `WebhookUrl${outputId(provider.id)}`, {
+        description: `Paste into ${provider.id}'s webhook settings`,
+        value: `${this.baseUrl}/webhooks/${provider.id}`,
+      });
+      for (const tenant of props.tenants) {
+        new CfnOutput(scope, `WebhookUrl${outputId(provider.id)}${outputId(tenant)}`, {
+          description: `Webhook URL for ${provider.id}, tenant ${tenant}`,
+          value: `${this.baseUrl}/webhooks/${provider.id}/${tenant}`,
+        });
+      }
+    }
+  }
+}
+
+/** `standard-webhooks` → `StandardWebhooks`: CloudFormation output ids are alphanumeric. */
+export const outputId = (id: string) =>
+  id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');

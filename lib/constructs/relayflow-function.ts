@@ -1,0 +1,78 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { resolve } from 'node:path';
+
+export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+
+export interface RelayFlowFunctionProps {
+  /** Handler entry file, relative to the project root (`functions/handlers/…`). */
+  readonly entry: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /** Powertools service name: every log line, trace and metric of the function carries it. */
+  readonly serviceName: string;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** @default 512 (arm64: more memory is more CPU for signature checks) */
+  readonly memorySize?: number;
+  /** Merged over the house defaults, never replacing them. */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly logRetention: RetentionDays;
+  readonly logLevel: string;
+  readonly removalPolicy: RemovalPolicy;
+  /** @default undefined (unreserved) */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, source
+ * maps, names kept), active tracing, an explicit log group with retention, and the Powertools
+ * environment. Every RelayFlow function is one of these.
+ */
+export class RelayFlowFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: RelayFlowFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const functionProps: NodejsFunctionProps = {
+      entry: resolve(PROJECT_ROOT, props.entry),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'RelayFlow',
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        keepNames: true,
+        mainFields: ['module', 'main'],
+        metafile: true,
+        forceDockerBundling: false,
+        // Some dependencies still call require() for Node built-ins; ESM bundles need a shim.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs.
+        externalModules: [],
+      },
+    };
+    super(scope, id, functionProps);
+  }
+}

@@ -1,0 +1,83 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { RelayFlowConfig } from './config';
+import { EventQueue } from './constructs/event-queue';
+import { EventStore } from './constructs/event-store';
+import { IngestApi, outputId } from './constructs/ingest-api';
+import { ProviderSecrets } from './constructs/provider-secrets';
+import { RawPayloads } from './constructs/raw-payloads';
+
+export interface RelayFlowStackProps extends StackProps {
+  readonly config: RelayFlowConfig;
+}
+
+/** Consumer Lambda timeout; the main queue's visibility timeout is derived from it. */
+export const CONSUMER_TIMEOUT = Duration.seconds(30);
+
+/** Log retention: the nearest CloudWatch value at or above the configured retention. */
+const logRetentionFor = (days: number): RetentionDays => {
+  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number' && v > 0);
+  return allowed.sort((a, b) => a - b).find((v) => v >= days) ?? RetentionDays.TEN_YEARS;
+};
+
+/** The whole pipeline: storage, queueing and ingest, composed from one construct per concern. */
+export class RelayFlowStack extends Stack {
+  public readonly eventStore: EventStore;
+  public readonly rawPayloads: RawPayloads;
+  public readonly eventQueue: EventQueue;
+  public readonly secrets: ProviderSecrets;
+  public readonly ingest: IngestApi;
+
+  constructor(scope: Construct, id: string, props: RelayFlowStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = logRetentionFor(config.retentionDays);
+
+    this.eventStore = new EventStore(this, 'EventStore', { removalPolicy });
+    this.rawPayloads = new RawPayloads(this, 'RawPayloads', { retentionDays: config.retentionDays, removalPolicy });
+    this.eventQueue = new EventQueue(this, 'EventQueue', {
+      maxAttempts: config.retry.maxAttempts,
+      consumerTimeout: CONSUMER_TIMEOUT,
+      removalPolicy,
+    });
+    this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
+      providerIds: config.enabledProviders.map((p) => p.id),
+      dedicatedTenants: config.tenants.filter((t) => t.dedicatedSecrets).map((t) => t.id),
+      removalPolicy,
+    });
+    this.ingest = new IngestApi(this, 'IngestApi', {
+      providers: config.enabledProviders,
+      tenants: config.tenants.map((t) => t.id),
+      secrets: this.secrets,
+      table: this.eventStore.table,
+      rawBucket: this.rawPayloads.bucket,
+      queue: this.eventQueue.queue,
+      publicBaseUrl: config.publicBaseUrl,
+      maxBodyBytes: config.maxBodyBytes,
+      inlineBodyMaxBytes: config.inlineBodyMaxBytes,
+      retentionDays: config.retentionDays,
+      throttle: { rateLimit: config.api.throttlingRateLimit, burstLimit: config.api.throttlingBurstLimit },
+      logLevel: config.logLevel,
+      logRetention,
+      removalPolicy,
+    });
+
+    // The operator CLI finds everything through these (decision 15).
+    const outputs: Record<string, { value: string; description: string }> = {
+      ApiUrl: { value: this.ingest.baseUrl, description: 'Base of every webhook URL' },
+      EventTableName: { value: this.eventStore.table.tableName, description: 'Event store table' },
+      RawBucketName: { value: this.rawPayloads.bucket.bucketName, description: 'Claim-check bucket for large bodies' },
+      MainQueueUrl: { value: this.eventQueue.queue.queueUrl, description: 'FIFO main queue' },
+      DeadLetterQueueUrl: { value: this.eventQueue.deadLetterQueue.queueUrl, description: 'FIFO dead-letter queue' },
+    };
+    for (const provider of config.enabledProviders) {
+      outputs[`Secret${outputId(provider.id)}`] = {
+        value: this.secrets.secretFor(provider.id).secretName,
+        description: `Put ${provider.id}'s signing secret here as {"signingSecrets":["..."]}`,
+      };
+    }
+    for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);
+  }
+}

@@ -1,0 +1,227 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { gunzipSync } from 'node:zlib';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
+import { createIngestHandler } from '#shared/ingest/handler';
+import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
+import { aSignedStripeRequest, aStripeEvent, stripeBody } from '../../helpers/providers/stripe';
+
+const SECRET = 'whsec_handler_test';
+const dynamo = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+const s3 = mockClient(S3Client);
+const secrets = mockClient(SecretsManagerClient);
+
+const ENV = {
+  PROVIDER_ID: 'stripe',
+  PROVIDER_OPTIONS: '{}',
+  TENANTS: '["acme"]',
+  SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stripe',
+  TENANT_SECRET_ARNS: '{}',
+  EVENT_TABLE: 'events',
+  RAW_BUCKET: 'raw',
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
+  MAX_BODY_BYTES: '65536',
+  INLINE_BODY_MAX_BYTES: '2048',
+  RETENTION_DAYS: '30',
+  INGEST_LEASE_SECONDS: '30',
+  SECRETS_MAX_AGE_SECONDS: '300',
+  POWERTOOLS_METRICS_NAMESPACE: 'RelayFlowTest',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+let handler: ReturnType<typeof createIngestHandler>;
+
+beforeAll(() => {
+  Object.assign(process.env, ENV);
+  handler = createIngestHandler(stripeProvider, stripeOptionsSchema);
+});
+
+beforeEach(() => {
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ signingSecrets: [SECRET] }) });
+  dynamo.on(GetCommand).resolves({});
+  dynamo.on(PutCommand).resolves({});
+  dynamo.on(UpdateCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  s3.on(PutObjectCommand).resolves({});
+});
+
+afterEach(() => {
+  dynamo.reset();
+  sqs.reset();
+  s3.reset();
+  secrets.reset();
+});
+
+const invoke = async (...args: Parameters<typeof anHttpApiEvent>) =>
+  (await handler(anHttpApiEvent(...args), aLambdaContext())) as APIGatewayProxyStructuredResultV2 & {
+    headers: Record<string, string>;
+    body: string;
+  };
+
+const signed = (event = aStripeEvent(), timestamp = nowSeconds()) => aSignedStripeRequest(stripeBody(event), SECRET, timestamp);
+
+describe('ingest handler', () => {
+  it('answers 202 with a correlation id, stores the event and enqueues a claim check grouped by entity', async () => {
+    const response = await invoke(signed());
+
+    expect(response.statusCode).toBe(202);
+    expect(response.headers['x-correlation-id']).toMatch(/.{8,}/);
+    const state = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'STATE')?.args[0].input.Item;
+    expect(state).toMatchObject({ status: 'RECEIVED', provider: 'stripe', tenant: 'default', secretIndex: 0 });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const message = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(JSON.parse(message?.MessageBody ?? '')).toEqual({ v: 1, eventId: state?.eventId, correlationId: response.headers['x-correlation-id'] });
+    expect(message?.MessageGroupId).toBe(state?.groupId);
+    expect(message?.MessageDeduplicationId).toBe(state?.eventId);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { ExpressionAttributeValues: expect.objectContaining({ ':to': 'QUEUED' }) });
+  });
+
+  it('keeps a caller-supplied correlation id', async () => {
+    const request = signed();
+    const response = await invoke({ ...request, headers: { ...request.headers, 'x-correlation-id': 'corr-12345678' } });
+
+    expect(response.headers['x-correlation-id']).toBe('corr-12345678');
+  });
+
+  it('stores the exact bytes of a base64-encoded body and verifies them', async () => {
+    const response = await invoke(signed(), { base64: true });
+
+    expect(response.statusCode).toBe(202);
+    const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')?.args[0].input.Item;
+    expect(gunzipSync(payload?.rawBody as Uint8Array).equals(signed().body)).toBe(true);
+  });
+
+  it('answers 200, not 409, and enqueues nothing for an event already queued', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { eventId: 'ev_1', status: 'QUEUED', correlationId: 'first-corr-id', statusAt: new Date().toISOString() } });
+
+    const response = await invoke(signed());
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-correlation-id']).toBe('first-corr-id');
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 0);
+  });
+
+  it('answers 401 for a tampered body and stores nothing', async () => {
+    const request = signed();
+    const tampered = { ...request, body: Buffer.from(request.body.toString().replace('succeeded', 'succeedeX')) };
+
+    const response = await invoke(tampered);
+
+    expect(response.statusCode).toBe(401);
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 0);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('answers 401 for a stale timestamp', async () => {
+    const response = await invoke(signed(aStripeEvent(), nowSeconds() - 3600));
+
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ message: expect.any(String) });
+  });
+
+  it('answers 401 for an unsigned request', async () => {
+    const request = signed();
+    const { 'stripe-signature': _dropped, ...headers } = request.headers;
+
+    expect((await invoke({ ...request, headers })).statusCode).toBe(401);
+  });
+
+  it('answers 404 for an unknown tenant', async () => {
+    expect((await invoke(signed(), { tenant: 'nobody' })).statusCode).toBe(404);
+  });
+
+  it('accepts a configured tenant on its own path', async () => {
+    const response = await invoke(signed(), { tenant: 'acme' });
+
+    expect(response.statusCode).toBe(202);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ SK: 'STATE', tenant: 'acme' }) });
+  });
+
+  it('answers 405 for a method other than POST', async () => {
+    expect((await invoke({ ...signed(), method: 'GET' })).statusCode).toBe(405);
+  });
+
+  it('answers 413 above the configured maximum without verifying or storing', async () => {
+    const huge = signed(aStripeEvent({ padding: 'x'.repeat(70_000) }));
+
+    const response = await invoke(huge);
+
+    expect(response.statusCode).toBe(413);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
+  });
+
+  it('puts a body above the inline threshold in S3 first and references it', async () => {
+    const large = signed(aStripeEvent({ padding: Array.from({ length: 3000 }, (_, i) => `${i * 7919}`).join(',') }));
+
+    const response = await invoke(large);
+
+    expect(response.statusCode).toBe(202);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+    const object = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(gunzipSync(object?.Body as Uint8Array).equals(large.body)).toBe(true);
+    const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')?.args[0].input.Item;
+    expect(payload?.raw).toEqual({ kind: 's3', bucket: 'raw', key: object?.Key });
+    expect(payload?.rawBody).toBeUndefined();
+  });
+
+  it('quarantines a validly signed body the normalizer cannot read, answers 202 and enqueues nothing', async () => {
+    const response = await invoke(aSignedStripeRequest(Buffer.from('{"not":"a stripe event"}'), SECRET, nowSeconds()));
+
+    expect(response.statusCode).toBe(202);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ SK: 'STATE', status: 'QUARANTINED', attention: 'QUARANTINED' }) });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('answers 503 so that the provider retries when the event store fails', async () => {
+    dynamo.on(PutCommand).rejects(new Error('ProvisionedThroughputExceeded'));
+
+    const response = await invoke(signed());
+
+    expect(response.statusCode).toBe(503);
+    expect(response.body).not.toContain('ProvisionedThroughputExceeded');
+  });
+
+  it('answers 503 when the queue fails, leaving the event RECEIVED for the retry', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('boom'));
+
+    const response = await invoke(signed());
+
+    expect(response.statusCode).toBe(503);
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
+
+  it('answers 503 when no signing secret is configured yet', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ signingSecrets: [] }) });
+    process.env.SECRET_ARN = `${ENV.SECRET_ARN}-empty`;
+    const fresh = createIngestHandler(stripeProvider, stripeOptionsSchema);
+    process.env.SECRET_ARN = ENV.SECRET_ARN;
+
+    const response = (await fresh(anHttpApiEvent(signed()), aLambdaContext())) as APIGatewayProxyStructuredResultV2;
+
+    expect(response.statusCode).toBe(503);
+  });
+
+  it('treats a lost race for the state item as a duplicate', async () => {
+    dynamo.on(PutCommand).callsFake((input: { Item: { SK: string } }) => {
+      if (input.Item.SK === 'STATE') throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+      return {};
+    });
+    dynamo
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolves({ Item: { eventId: 'ev_x', status: 'QUEUED', correlationId: 'winner-corr', statusAt: new Date().toISOString() } });
+
+    const response = await invoke(signed());
+
+    expect(response.statusCode).toBe(200);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+});

@@ -1,0 +1,21 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { parseConfig, type RelayFlowConfigInput } from '../../lib/config';
+import { RelayFlowStack } from '../../lib/relayflow-stack';
+
+export const aConfig = (overrides: Partial<RelayFlowConfigInput> = {}): RelayFlowConfigInput => ({
+  providers: { stripe: {}, github: {}, shopify: {}, 'standard-webhooks': {} },
+  tenants: [{ id: 'acme', dedicatedSecrets: true }, { id: 'beta' }],
+  genericHmac: {
+    'acme-billing': { signatureHeader: 'x-acme-signature', id: { header: 'x-acme-delivery' }, type: { jsonPath: 'event' } },
+  },
+  retry: { maxAttempts: 4, backoffBaseSeconds: 2, backoffMaxSeconds: 60 },
+  ...overrides,
+});
+
+/** Synthesizes the stack without bundling (no esbuild in construct tests). */
+export const synthStack = (overrides: Partial<RelayFlowConfigInput> = {}) => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new RelayFlowStack(app, 'RelayFlowTest', { config: parseConfig(aConfig(overrides)) });
+  return { app, stack, template: Template.fromStack(stack) };
+};

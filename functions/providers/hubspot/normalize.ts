@@ -1,0 +1,85 @@
+import type { Entity } from '#shared/contract/integration-event';
+import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
+import { HubspotEventSchema, type HubspotEvent } from './schemas';
+
+type CrmKind = 'contact' | 'company' | 'deal';
+
+const KIND_BY_PREFIX: Readonly<Record<string, CrmKind>> = { contact: 'contact', company: 'company', deal: 'deal' };
+/** Object type ids of generic (`object.*`) subscriptions. */
+const KIND_BY_OBJECT_TYPE_ID: Readonly<Record<string, CrmKind>> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal' };
+
+/**
+ * HubSpot actions in the canonical CRM verbs. A merge, an association change and a restore all
+ * leave an existing record changed, hence `updated`; `privacyDeletion` stays unmapped so that a
+ * GDPR erasure is never handled as an ordinary deletion.
+ */
+const VERB_BY_ACTION: Readonly<Record<string, string>> = {
+  creation: 'created',
+  deletion: 'deleted',
+  propertyChange: 'property_changed',
+  merge: 'updated',
+  associationChange: 'updated',
+  restore: 'updated',
+};
+
+const lookup = <T>(table: Readonly<Record<string, T>>, key: string | undefined): T | undefined =>
+  key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+
+const kindOf = (event: HubspotEvent, prefix: string): CrmKind | undefined =>
+  prefix === 'object' ? lookup(KIND_BY_OBJECT_TYPE_ID, event.objectTypeId) : lookup(KIND_BY_PREFIX, prefix);
+
+const parseBody = (body: Buffer): unknown => {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+const textOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+
+/** What can still be read of an element that does not match the schema, to key its quarantine. */
+const unreadable = (element: unknown, reason: string): NormalizedItem => {
+  const fields = typeof element === 'object' && element !== null && !Array.isArray(element) ? (element as Record<string, unknown>) : {};
+  const externalId = Object.hasOwn(fields, 'eventId') ? textOf(fields.eventId) : undefined;
+  const providerType = textOf(Object.hasOwn(fields, 'subscriptionType') ? fields.subscriptionType : Object.hasOwn(fields, 'eventType') ? fields.eventType : undefined);
+  return {
+    kind: 'unreadable',
+    reason,
+    ...(externalId === undefined ? {} : { externalId }),
+    ...(providerType === undefined ? {} : { providerType }),
+    data: element,
+  };
+};
+
+const normalizeElement = (element: unknown): NormalizedItem => {
+  const parsed = HubspotEventSchema.safeParse(element);
+  if (!parsed.success) return unreadable(element, 'The event does not match the HubSpot webhook event schema (eventId, subscriptionType, occurredAt).');
+  const event = parsed.data;
+  const providerType = event.subscriptionType ?? event.eventType;
+  if (providerType === undefined) return unreadable(element, 'The event has no subscriptionType.');
+  const [prefix = '', action] = providerType.split('.', 2);
+  const kind = kindOf(event, prefix);
+  const verb = lookup(VERB_BY_ACTION, action);
+  const objectId = event.objectId ?? event.fromObjectId ?? event.primaryObjectId;
+  const entity: Entity | undefined = kind !== undefined && objectId !== undefined ? { kind, id: String(objectId) } : undefined;
+  return {
+    kind: 'event',
+    draft: {
+      providerType,
+      externalId: String(event.eventId),
+      type: kind !== undefined && verb !== undefined ? `crm.${kind}.${verb}` : `hubspot.${providerType}`,
+      ...(entity === undefined ? {} : { entity }),
+      ...(event.occurredAt === undefined ? {} : { occurredAt: new Date(event.occurredAt).toISOString() }),
+      data: element as Record<string, unknown>,
+    },
+  };
+};
+
+/** One item per element of the JSON array HubSpot sends; an empty array is no event at all. */
+export const normalizeHubspot = (request: WebhookRequest): NormalizedItem[] => {
+  const body = parseBody(request.body);
+  if (!Array.isArray(body)) return [{ kind: 'unreadable', reason: 'The body is not a JSON array of HubSpot events.' }];
+  return body.map(normalizeElement);
+};

@@ -1,0 +1,17 @@
+import * as z from 'zod/mini';
+import type { Provider } from '#shared/providers/types';
+import { normalizeGithub } from './normalize';
+import { verifyGithub } from './verify';
+
+export const githubOptionsSchema = z.object({
+  /** Unused: GitHub signs no timestamp. Kept so that every provider's options share the field. */
+  toleranceSeconds: z._default(z.int().check(z.positive()), 300),
+});
+export type GithubOptions = z.infer<typeof githubOptionsSchema>;
+
+/** GitHub repository, organization and App webhooks (`X-Hub-Signature-256`), one event per request. */
+export const githubProvider: Provider<GithubOptions> = {
+  id: 'github',
+  verify: verifyGithub,
+  normalize: normalizeGithub,
+};

@@ -1,0 +1,1018 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  BatchResultErrorEntry,
+  ChangeMessageVisibilityBatchRequest,
+  ChangeMessageVisibilityBatchResult,
+  ChangeMessageVisibilityRequest,
+  CreateQueueRequest,
+  CreateQueueResult,
+  DeleteMessageBatchRequest,
+  DeleteMessageBatchResult,
+  DeleteMessageRequest,
+  DeleteQueueRequest,
+  GetQueueAttributesRequest,
+  GetQueueAttributesResult,
+  GetQueueUrlRequest,
+  GetQueueUrlResult,
+  ListDeadLetterSourceQueuesRequest,
+  ListDeadLetterSourceQueuesResult,
+  ListMessageMoveTasksRequest,
+  ListMessageMoveTasksResult,
+  ListMessageMoveTasksResultEntry,
+  ListQueuesRequest,
+  ListQueuesResult,
+  ListQueueTagsRequest,
+  ListQueueTagsResult,
+  Message,
+  MessageAttributeValue,
+  PurgeQueueRequest,
+  ReceiveMessageRequest,
+  ReceiveMessageResult,
+  SendMessageBatchRequest,
+  SendMessageBatchRequestEntry,
+  SendMessageBatchResult,
+  SendMessageBatchResultEntry,
+  SendMessageRequest,
+  SendMessageResult,
+  SetQueueAttributesRequest,
+  StartMessageMoveTaskRequest,
+  StartMessageMoveTaskResult,
+  TagQueueRequest,
+  UntagQueueRequest,
+} from '@aws-sdk/client-sqs';
+import { applyAttributes, describeConfig, renderAttributes } from './attributes';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
+import { SqsError, invalidParameterValue, invalidValue, missingParameter, queueDoesNotExist } from './errors';
+import type { Fault } from './faults';
+import { FaultRegistry, ResponseDroppedError } from './faults';
+import { md5Hex, md5OfMessageAttributes } from './md5';
+import type { QueueConfig, ReceiveWaiter, StoredMessage } from './queue';
+import { ACCOUNT_ID, Queue, REGION, defaultConfig, isInFlight } from './queue';
+import type { RunningServer } from './server';
+import { serve } from './server';
+import { parseWire, wire } from './wire';
+
+export interface SqsEmulatorOptions {
+  /** Time source; defaults to real time. Pass a ManualClock to step through timeouts in tests. */
+  readonly clock?: Clock;
+}
+
+export interface ReceiveOptions {
+  /** Ends a long poll early (answering no messages), e.g. when the caller shuts down. */
+  readonly signal?: AbortSignal;
+}
+
+type SendEntry = Omit<SendMessageBatchRequestEntry, 'Id'>;
+
+interface ReceiveRequest {
+  readonly max: number;
+  readonly visibilityTimeout: number;
+  readonly waitSeconds: number;
+  readonly systemAttributeNames: ReadonlySet<string>;
+  readonly messageAttributeNames: readonly string[];
+}
+
+interface ReceiptReference {
+  readonly queueName: string;
+  readonly messageId: string;
+  readonly serial: number;
+}
+
+const SENDER_ID = 'AIDAEMULATEDSQSSENDER';
+const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_BYTES = 1_048_576;
+const MAX_VISIBILITY_SECONDS = 43_200;
+const PURGE_INTERVAL_MS = 60_000;
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+// Alphanumerics and punctuation, as the SendMessage reference allows for group and deduplication ids.
+const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+// #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF
+const INVALID_BODY_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function requireValue<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === null || value === '') throw missingParameter(name);
+  return value;
+}
+
+function integerIn(name: string, value: number, min: number, max: number, reason: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidValue(name, value, reason);
+  return value;
+}
+
+function invalidReceiptHandle(handle: string): SqsError {
+  return new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
+}
+
+function expiredReceiptHandle(handle: string): SqsError {
+  return invalidValue('ReceiptHandle', handle, 'The receipt handle has expired.');
+}
+
+/**
+ * An SQS emulator: the in-process API (one method per action, SDK request/response shapes) and,
+ * through {@link start}, the AWS JSON 1.0 wire protocol that @aws-sdk/client-sqs speaks.
+ */
+export class SqsEmulator {
+  private readonly clock: Clock;
+  private readonly queues = new Map<string, Queue>();
+  private readonly faults = new FaultRegistry();
+  private readonly calls: Record<string, number> = {};
+  private readonly moveTasks: ListMessageMoveTasksResultEntry[] = [];
+  private baseUrl = `https://sqs.${REGION}.amazonaws.com`;
+  private receiptSerial = 0;
+
+  constructor(options: SqsEmulatorOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Serves the wire protocol on 127.0.0.1; queue URLs then point at this endpoint. */
+  async start(options: { port?: number } = {}): Promise<RunningServer> {
+    const server = await serve(this, options.port ?? 0);
+    this.baseUrl = server.endpoint;
+    return server;
+  }
+
+  /** Arms a fault for the next call(s) of `action` (e.g. 'SendMessage'); see {@link Fault}. */
+  injectFault(action: string, fault: Fault): void {
+    this.faults.inject(action, fault);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Calls received so far, by action name, over HTTP and in process. */
+  counters(): Record<string, number> {
+    return { ...this.calls };
+  }
+
+  /** Long polls currently waiting for a message, across all queues. */
+  waitingReceives(): number {
+    let waiting = 0;
+    for (const queue of this.queues.values()) waiting += queue.waiters.length;
+    return waiting;
+  }
+
+  /** Answers every pending long poll with no messages and stops all timers. */
+  close(): void {
+    for (const queue of this.queues.values()) this.cancelWaiters(queue);
+  }
+
+  createQueue(input: CreateQueueRequest): Promise<CreateQueueResult> {
+    return this.call('CreateQueue', () => this.doCreateQueue(input));
+  }
+
+  getQueueUrl(input: GetQueueUrlRequest): Promise<GetQueueUrlResult> {
+    return this.call('GetQueueUrl', () => {
+      const queue = this.queues.get(requireValue(input.QueueName, 'QueueName'));
+      if (queue === undefined) throw queueDoesNotExist();
+      return { QueueUrl: this.urlOf(queue) };
+    });
+  }
+
+  getQueueAttributes(input: GetQueueAttributesRequest): Promise<GetQueueAttributesResult> {
+    return this.call('GetQueueAttributes', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const attributes = renderAttributes(queue, input.AttributeNames ?? [], this.clock.now());
+      return Object.keys(attributes).length === 0 ? {} : { Attributes: attributes };
+    });
+  }
+
+  setQueueAttributes(input: SetQueueAttributesRequest): Promise<Record<string, never>> {
+    return this.call('SetQueueAttributes', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const attributes = requireValue(input.Attributes, 'Attributes');
+      const config = applyAttributes(queue.config, attributes, queue.fifo, false);
+      this.checkRedrive(queue.name, queue.arn, queue.fifo, config);
+      queue.config = config;
+      queue.lastModifiedAt = this.clock.now();
+      this.wake(queue);
+      return {};
+    });
+  }
+
+  listQueues(input: ListQueuesRequest = {}): Promise<ListQueuesResult> {
+    return this.call('ListQueues', () => {
+      const prefix = input.QueueNamePrefix ?? '';
+      const names = [...this.queues.keys()].filter((name) => name.startsWith(prefix)).sort();
+      if (input.MaxResults === undefined) {
+        return names.length === 0 ? {} : { QueueUrls: names.map((name) => this.urlOfName(name)) };
+      }
+      const max = integerIn('MaxResults', input.MaxResults, 1, 1000, 'MaxResults must be between 1 and 1000.');
+      const start = input.NextToken === undefined ? 0 : Number(Buffer.from(input.NextToken, 'base64').toString());
+      if (!Number.isInteger(start) || start < 0) throw invalidValue('NextToken', input.NextToken, 'Invalid token.');
+      const page = names.slice(start, start + max);
+      const result: ListQueuesResult = { QueueUrls: page.map((name) => this.urlOfName(name)) };
+      if (start + max < names.length) result.NextToken = Buffer.from(String(start + max)).toString('base64');
+      return result;
+    });
+  }
+
+  purgeQueue(input: PurgeQueueRequest): Promise<Record<string, never>> {
+    return this.call('PurgeQueue', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const now = this.clock.now();
+      if (queue.lastPurgeAt !== undefined && now - queue.lastPurgeAt < PURGE_INTERVAL_MS) {
+        throw new SqsError(
+          'PurgeQueueInProgress',
+          `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.`,
+        );
+      }
+      queue.lastPurgeAt = now;
+      queue.messages.clear();
+      return {};
+    });
+  }
+
+  deleteQueue(input: DeleteQueueRequest): Promise<Record<string, never>> {
+    return this.call('DeleteQueue', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      this.queues.delete(queue.name);
+      this.cancelWaiters(queue);
+      return {};
+    });
+  }
+
+  sendMessage(input: SendMessageRequest): Promise<SendMessageResult> {
+    return this.call('SendMessage', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const result = this.enqueue(queue, input);
+      this.wake(queue);
+      return result;
+    });
+  }
+
+  sendMessageBatch(input: SendMessageBatchRequest): Promise<SendMessageBatchResult> {
+    return this.call('SendMessageBatch', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const batch = this.checkBatch(input.Entries);
+      const bytes = batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody ?? ''), 0);
+      if (bytes > MAX_BATCH_BYTES) {
+        throw new SqsError(
+          'BatchRequestTooLong',
+          `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${bytes} bytes.`,
+        );
+      }
+      const result = this.eachEntry(batch, (entry): SendMessageBatchResultEntry => {
+        const sent = this.enqueue(queue, entry);
+        return { ...sent, Id: entry.Id, MessageId: sent.MessageId, MD5OfMessageBody: sent.MD5OfMessageBody };
+      });
+      this.wake(queue);
+      return result;
+    });
+  }
+
+  receiveMessage(input: ReceiveMessageRequest, options: ReceiveOptions = {}): Promise<ReceiveMessageResult> {
+    return this.call('ReceiveMessage', () => this.doReceive(input, options.signal));
+  }
+
+  deleteMessage(input: DeleteMessageRequest): Promise<Record<string, never>> {
+    return this.call('DeleteMessage', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      this.deleteByHandle(queue, requireValue(input.ReceiptHandle, 'ReceiptHandle'));
+      this.wake(queue);
+      return {};
+    });
+  }
+
+  deleteMessageBatch(input: DeleteMessageBatchRequest): Promise<DeleteMessageBatchResult> {
+    return this.call('DeleteMessageBatch', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const result = this.eachEntry(this.checkBatch(input.Entries), (entry) => {
+        this.deleteByHandle(queue, requireValue(entry.ReceiptHandle, 'ReceiptHandle'));
+        return { Id: entry.Id };
+      });
+      this.wake(queue);
+      return result;
+    });
+  }
+
+  changeMessageVisibility(input: ChangeMessageVisibilityRequest): Promise<Record<string, never>> {
+    return this.call('ChangeMessageVisibility', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      this.changeVisibility(
+        queue,
+        requireValue(input.ReceiptHandle, 'ReceiptHandle'),
+        requireValue(input.VisibilityTimeout, 'VisibilityTimeout'),
+      );
+      this.wake(queue);
+      return {};
+    });
+  }
+
+  changeMessageVisibilityBatch(input: ChangeMessageVisibilityBatchRequest): Promise<ChangeMessageVisibilityBatchResult> {
+    return this.call('ChangeMessageVisibilityBatch', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const result = this.eachEntry(this.checkBatch(input.Entries), (entry) => {
+        this.changeVisibility(
+          queue,
+          requireValue(entry.ReceiptHandle, 'ReceiptHandle'),
+          requireValue(entry.VisibilityTimeout, 'VisibilityTimeout'),
+        );
+        return { Id: entry.Id };
+      });
+      this.wake(queue);
+      return result;
+    });
+  }
+
+  listDeadLetterSourceQueues(input: ListDeadLetterSourceQueuesRequest): Promise<ListDeadLetterSourceQueuesResult> {
+    return this.call('ListDeadLetterSourceQueues', () => {
+      const target = this.queueFromUrl(input.QueueUrl);
+      const sources = [...this.queues.values()]
+        .filter((queue) => queue.config.redrivePolicy?.deadLetterTargetArn === target.arn)
+        .map((queue) => this.urlOf(queue))
+        .sort();
+      return { queueUrls: sources };
+    });
+  }
+
+  startMessageMoveTask(input: StartMessageMoveTaskRequest): Promise<StartMessageMoveTaskResult> {
+    return this.call('StartMessageMoveTask', () => this.doStartMessageMoveTask(input));
+  }
+
+  listMessageMoveTasks(input: ListMessageMoveTasksRequest): Promise<ListMessageMoveTasksResult> {
+    return this.call('ListMessageMoveTasks', () => {
+      const source = this.queueFromArn(requireValue(input.SourceArn, 'SourceArn'));
+      const max = integerIn('MaxResults', input.MaxResults ?? 1, 1, 10, 'MaxResults must be between 1 and 10.');
+      const tasks = this.moveTasks.filter((task) => task.SourceArn === source.arn).reverse();
+      return { Results: tasks.slice(0, max).map((task) => ({ ...task })) };
+    });
+  }
+
+  tagQueue(input: TagQueueRequest): Promise<Record<string, never>> {
+    return this.call('TagQueue', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      queue.tags = { ...queue.tags, ...requireValue(input.Tags, 'Tags') };
+      return {};
+    });
+  }
+
+  untagQueue(input: UntagQueueRequest): Promise<Record<string, never>> {
+    return this.call('UntagQueue', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      const remove = new Set(requireValue(input.TagKeys, 'TagKeys'));
+      queue.tags = Object.fromEntries(Object.entries(queue.tags).filter(([key]) => !remove.has(key)));
+      return {};
+    });
+  }
+
+  listQueueTags(input: ListQueueTagsRequest): Promise<ListQueueTagsResult> {
+    return this.call('ListQueueTags', () => {
+      const queue = this.queueFromUrl(input.QueueUrl);
+      return Object.keys(queue.tags).length === 0 ? {} : { Tags: { ...queue.tags } };
+    });
+  }
+
+  /**
+   * Runs one wire request: `action` from `X-Amz-Target: AmazonSQS.<action>`, `body` the parsed
+   * JSON. Used by the HTTP layer; resolves to the response body.
+   */
+  handle(action: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    switch (action) {
+      case 'CreateQueue':
+        return this.createQueue(parseWire(wire.CreateQueue, body));
+      case 'GetQueueUrl':
+        return this.getQueueUrl(parseWire(wire.GetQueueUrl, body));
+      case 'GetQueueAttributes':
+        return this.getQueueAttributes(parseWire(wire.GetQueueAttributes, body) as GetQueueAttributesRequest);
+      case 'SetQueueAttributes':
+        return this.setQueueAttributes(parseWire(wire.SetQueueAttributes, body));
+      case 'ListQueues':
+        return this.listQueues(parseWire(wire.ListQueues, body));
+      case 'PurgeQueue':
+        return this.purgeQueue(parseWire(wire.PurgeQueue, body));
+      case 'DeleteQueue':
+        return this.deleteQueue(parseWire(wire.DeleteQueue, body));
+      case 'SendMessage':
+        return this.sendMessage(parseWire(wire.SendMessage, body));
+      case 'SendMessageBatch':
+        return this.sendMessageBatch(parseWire(wire.SendMessageBatch, body));
+      case 'ReceiveMessage':
+        return this.receiveMessage(parseWire(wire.ReceiveMessage, body) as ReceiveMessageRequest, { signal });
+      case 'DeleteMessage':
+        return this.deleteMessage(parseWire(wire.DeleteMessage, body));
+      case 'DeleteMessageBatch':
+        return this.deleteMessageBatch(parseWire(wire.DeleteMessageBatch, body));
+      case 'ChangeMessageVisibility':
+        return this.changeMessageVisibility(parseWire(wire.ChangeMessageVisibility, body));
+      case 'ChangeMessageVisibilityBatch':
+        return this.changeMessageVisibilityBatch(parseWire(wire.ChangeMessageVisibilityBatch, body));
+      case 'ListDeadLetterSourceQueues':
+        return this.listDeadLetterSourceQueues(parseWire(wire.ListDeadLetterSourceQueues, body));
+      case 'StartMessageMoveTask':
+        return this.startMessageMoveTask(parseWire(wire.StartMessageMoveTask, body));
+      case 'ListMessageMoveTasks':
+        return this.listMessageMoveTasks(parseWire(wire.ListMessageMoveTasks, body));
+      case 'TagQueue':
+        return this.tagQueue(parseWire(wire.TagQueue, body));
+      case 'UntagQueue':
+        return this.untagQueue(parseWire(wire.UntagQueue, body));
+      case 'ListQueueTags':
+        return this.listQueueTags(parseWire(wire.ListQueueTags, body));
+      default:
+        return this.call(action, () => {
+          throw new SqsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
+        });
+    }
+  }
+
+  private async call<T>(action: string, run: () => T | Promise<T>): Promise<T> {
+    this.calls[action] = (this.calls[action] ?? 0) + 1;
+    const fault = this.faults.take(action);
+    if (fault?.kind === 'delay') await sleep(fault.ms);
+    if (fault?.kind === 'error') {
+      throw new SqsError(fault.code, fault.message ?? `Injected ${fault.code} for ${action}.`);
+    }
+    const output = await run();
+    if (fault?.kind === 'dropResponse') throw new ResponseDroppedError(action);
+    return output;
+  }
+
+  private doCreateQueue(input: CreateQueueRequest): CreateQueueResult {
+    const name = requireValue(input.QueueName, 'QueueName');
+    const attributes: Record<string, string | undefined> = { ...input.Attributes };
+    const fifo = name.endsWith('.fifo');
+    const baseName = fifo ? name.slice(0, -'.fifo'.length) : name;
+    if (!QUEUE_NAME.test(baseName) || name.length > 80) {
+      throw invalidParameterValue(
+        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
+      );
+    }
+    const fifoAttribute = attributes['FifoQueue']?.toLowerCase();
+    if (fifo !== (fifoAttribute === 'true')) {
+      throw invalidParameterValue(
+        fifo
+          ? 'The FifoQueue attribute must be set to true for a queue name ending with .fifo.'
+          : 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
+      );
+    }
+    const now = this.clock.now();
+    const config = applyAttributes(defaultConfig(), attributes, fifo, true);
+    const existing = this.queues.get(name);
+    if (existing !== undefined) {
+      const current = describeConfig(existing.config, existing.fifo);
+      const requested = describeConfig(config, fifo);
+      for (const key of Object.keys(attributes)) {
+        if (key !== 'FifoQueue' && current[key] !== requested[key]) {
+          throw new SqsError(
+            'QueueNameExists',
+            `A queue already exists with the same name and a different value for attribute ${key}`,
+          );
+        }
+      }
+      return { QueueUrl: this.urlOf(existing) };
+    }
+    const queue = new Queue(name, fifo, config, now);
+    this.checkRedrive(name, queue.arn, fifo, config);
+    queue.tags = { ...input.tags };
+    this.queues.set(name, queue);
+    return { QueueUrl: this.urlOf(queue) };
+  }
+
+  private checkRedrive(name: string, arn: string, fifo: boolean, config: QueueConfig): void {
+    const policy = config.redrivePolicy;
+    if (policy === undefined) return;
+    const rendered = JSON.stringify(policy);
+    const target = this.queues.get(policy.deadLetterTargetArn.split(':').pop() ?? '');
+    if (target === undefined || target.arn !== policy.deadLetterTargetArn) {
+      throw invalidValue('RedrivePolicy', rendered, 'Dead letter target does not exist.');
+    }
+    if (target.name === name) {
+      throw invalidValue('RedrivePolicy', rendered, 'Dead letter target cannot be the source queue.');
+    }
+    if (target.fifo !== fifo) {
+      throw invalidValue('RedrivePolicy', rendered, 'Dead-letter queue must be the same type of queue as the source queue.');
+    }
+    if (target.config.redriveAllowPolicy !== undefined) {
+      const allow = JSON.parse(target.config.redriveAllowPolicy) as { redrivePermission?: string; sourceQueueArns?: unknown };
+      const listed = Array.isArray(allow.sourceQueueArns) && allow.sourceQueueArns.includes(arn);
+      if (allow.redrivePermission === 'denyAll' || (allow.redrivePermission === 'byQueue' && !listed)) {
+        throw invalidValue('RedrivePolicy', rendered, 'The dead-letter queue does not allow this queue as a source queue.');
+      }
+    }
+  }
+
+  private enqueue(queue: Queue, entry: SendEntry): SendMessageResult {
+    const now = this.clock.now();
+    const body = requireValue(entry.MessageBody, 'MessageBody');
+    if (INVALID_BODY_CHARACTER.test(body)) {
+      throw new SqsError(
+        'InvalidMessageContents',
+        'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
+      );
+    }
+    const attributesSize = checkMessageAttributes(entry.MessageAttributes);
+    const traceHeader = checkSystemAttributes(entry.MessageSystemAttributes);
+    const size = Buffer.byteLength(body) + attributesSize;
+    if (size > queue.config.maximumMessageSize) {
+      throw invalidParameterValue(
+        `One or more parameters are invalid. Reason: Message must be shorter than ${queue.config.maximumMessageSize} bytes.`,
+      );
+    }
+    const digests: SendMessageResult = {
+      MD5OfMessageBody: md5Hex(body),
+      MD5OfMessageAttributes: md5OfMessageAttributes(entry.MessageAttributes),
+      MD5OfMessageSystemAttributes: md5OfMessageAttributes(entry.MessageSystemAttributes),
+    };
+    const groupId = entry.MessageGroupId;
+    if (groupId !== undefined && !FIFO_ID.test(groupId)) {
+      throw invalidValue('MessageGroupId', groupId, 'MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.');
+    }
+    let delaySeconds = queue.config.delaySeconds;
+    let deduplicationId: string | undefined;
+    if (queue.fifo) {
+      if (entry.DelaySeconds !== undefined) {
+        throw invalidValue('DelaySeconds', entry.DelaySeconds, 'The request include parameter that is not valid for this queue type.');
+      }
+      if (groupId === undefined || groupId === '') throw missingParameter('MessageGroupId');
+      deduplicationId =
+        entry.MessageDeduplicationId ??
+        (queue.config.contentBasedDeduplication ? createHash('sha256').update(body).digest('hex') : undefined);
+      if (deduplicationId === undefined) {
+        throw invalidParameterValue(
+          'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+        );
+      }
+      if (!FIFO_ID.test(deduplicationId)) {
+        throw invalidValue('MessageDeduplicationId', deduplicationId, 'MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.');
+      }
+      const duplicate = queue.findDuplicate(groupId, deduplicationId, now);
+      if (duplicate !== undefined) {
+        return { ...digests, MessageId: duplicate.messageId, SequenceNumber: duplicate.sequenceNumber };
+      }
+    } else {
+      if (entry.MessageDeduplicationId !== undefined) {
+        throw invalidValue('MessageDeduplicationId', entry.MessageDeduplicationId, 'The request include parameter that is not valid for this queue type.');
+      }
+      if (entry.DelaySeconds !== undefined) {
+        delaySeconds = integerIn('DelaySeconds', entry.DelaySeconds, 0, 900, 'DelaySeconds must be >= 0 and <= 900.');
+      }
+    }
+    const messageId = randomUUID();
+    const sequenceNumber = queue.fifo ? queue.nextSequenceNumber() : undefined;
+    queue.messages.set(messageId, {
+      messageId,
+      body,
+      md5OfBody: digests.MD5OfMessageBody ?? md5Hex(body),
+      messageAttributes: entry.MessageAttributes,
+      traceHeader,
+      senderId: SENDER_ID,
+      sentTimestamp: now,
+      groupId,
+      deduplicationId,
+      sequenceNumber,
+      deadLetterQueueSourceArn: undefined,
+      enqueuedAt: now,
+      visibleAt: now + delaySeconds * 1000,
+      receiveCount: 0,
+      firstReceiveTimestamp: undefined,
+      lastReceivedAt: undefined,
+      receiptSerial: 0,
+    });
+    if (deduplicationId !== undefined) {
+      queue.rememberDeduplication(groupId, deduplicationId, { messageId, sequenceNumber }, now);
+    }
+    return { ...digests, MessageId: messageId, SequenceNumber: sequenceNumber };
+  }
+
+  private doReceive(input: ReceiveMessageRequest, signal: AbortSignal | undefined): Promise<ReceiveMessageResult> {
+    const queue = this.queueFromUrl(input.QueueUrl);
+    const request = this.receiveRequest(queue, input);
+    const first = this.collect(queue, request);
+    if (first.length > 0 || request.waitSeconds === 0 || signal?.aborted === true) {
+      return Promise.resolve(asReceiveResult(first));
+    }
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (messages: Message[]): void => {
+        if (settled) return;
+        settled = true;
+        deadline.cancel();
+        signal?.removeEventListener('abort', abort);
+        const index = queue.waiters.indexOf(waiter);
+        if (index >= 0) queue.waiters.splice(index, 1);
+        if (queue.waiters.length === 0) this.scheduleWake(queue);
+        resolve(asReceiveResult(messages));
+      };
+      const abort = (): void => finish([]);
+      const waiter: ReceiveWaiter = {
+        attempt: () => {
+          const messages = this.collect(queue, request);
+          if (messages.length === 0) return false;
+          finish(messages);
+          return true;
+        },
+        cancel: abort,
+      };
+      const deadline = this.clock.setTimer(abort, request.waitSeconds * 1000);
+      signal?.addEventListener('abort', abort, { once: true });
+      queue.waiters.push(waiter);
+      this.scheduleWake(queue);
+    });
+  }
+
+  private receiveRequest(queue: Queue, input: ReceiveMessageRequest): ReceiveRequest {
+    return {
+      max: integerIn('MaxNumberOfMessages', input.MaxNumberOfMessages ?? 1, 1, 10, 'Must be between 1 and 10, if provided.'),
+      visibilityTimeout: integerIn(
+        'VisibilityTimeout',
+        input.VisibilityTimeout ?? queue.config.visibilityTimeout,
+        0,
+        MAX_VISIBILITY_SECONDS,
+        `Must be between 0 and ${MAX_VISIBILITY_SECONDS}, if provided.`,
+      ),
+      waitSeconds: integerIn(
+        'WaitTimeSeconds',
+        input.WaitTimeSeconds ?? queue.config.receiveMessageWaitTimeSeconds,
+        0,
+        20,
+        'Must be >= 0 and <= 20, if provided.',
+      ),
+      systemAttributeNames: new Set<string>([...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])]),
+      messageAttributeNames: input.MessageAttributeNames ?? [],
+    };
+  }
+
+  /**
+   * Takes up to `max` deliverable messages and makes them in flight. A message that has already
+   * been received maxReceiveCount times goes to the dead-letter queue instead of being delivered.
+   */
+  private collect(queue: Queue, request: ReceiveRequest): Message[] {
+    const now = this.clock.now();
+    const delivered: Message[] = [];
+    const policy = queue.config.redrivePolicy;
+    const deadLetterQueue = policy === undefined ? undefined : this.queueByArn(policy.deadLetterTargetArn);
+    for (const message of queue.deliverable(now)) {
+      if (delivered.length >= request.max) break;
+      if (policy !== undefined && deadLetterQueue !== undefined && message.receiveCount >= policy.maxReceiveCount) {
+        this.moveToDeadLetterQueue(queue, message, deadLetterQueue, now);
+        continue;
+      }
+      this.receiptSerial += 1;
+      message.receiptSerial = this.receiptSerial;
+      message.receiveCount += 1;
+      message.firstReceiveTimestamp ??= now;
+      message.lastReceivedAt = now;
+      message.visibleAt = now + request.visibilityTimeout * 1000;
+      delivered.push(this.render(queue, message, request));
+    }
+    return delivered;
+  }
+
+  private moveToDeadLetterQueue(source: Queue, message: StoredMessage, target: Queue, now: number): void {
+    source.messages.delete(message.messageId);
+    target.messages.set(message.messageId, {
+      ...message,
+      // A FIFO dead-letter queue takes the message id as deduplication id, so that two messages
+      // that shared a deduplication id in the source cannot deduplicate each other there.
+      deduplicationId: target.fifo ? message.messageId : undefined,
+      sequenceNumber: target.fifo ? target.nextSequenceNumber() : undefined,
+      deadLetterQueueSourceArn: source.arn,
+      // FIFO resets the retention clock on the move; standard keeps the original enqueue time.
+      enqueuedAt: target.fifo ? now : message.enqueuedAt,
+      visibleAt: now,
+      receiveCount: 0,
+      firstReceiveTimestamp: undefined,
+      lastReceivedAt: undefined,
+      receiptSerial: 0,
+    });
+    queueMicrotask(() => this.wake(target));
+  }
+
+  private render(queue: Queue, message: StoredMessage, request: ReceiveRequest): Message {
+    const rendered: Message = {
+      MessageId: message.messageId,
+      ReceiptHandle: encodeReceiptHandle({ queueName: queue.name, messageId: message.messageId, serial: message.receiptSerial }),
+      MD5OfBody: message.md5OfBody,
+      Body: message.body,
+    };
+    const system = systemAttributes(message, request.systemAttributeNames);
+    if (system !== undefined) rendered.Attributes = system;
+    const selected = selectMessageAttributes(message.messageAttributes, request.messageAttributeNames);
+    if (selected !== undefined) {
+      rendered.MessageAttributes = selected;
+      rendered.MD5OfMessageAttributes = md5OfMessageAttributes(selected);
+    }
+    return rendered;
+  }
+
+  private deleteByHandle(queue: Queue, handle: string): void {
+    const reference = this.receiptFor(queue, handle);
+    const message = queue.messages.get(reference.messageId);
+    // Deleting a message that is already gone succeeds, so a retried delete is harmless.
+    if (message === undefined) return;
+    const stale = reference.serial !== message.receiptSerial;
+    if (queue.fifo && (stale || message.visibleAt <= this.clock.now())) throw expiredReceiptHandle(handle);
+    // Standard queues: an older receipt handle "succeeds, but the message will not be deleted".
+    if (stale) return;
+    queue.messages.delete(message.messageId);
+  }
+
+  private changeVisibility(queue: Queue, handle: string, timeout: number): void {
+    integerIn('VisibilityTimeout', timeout, 0, MAX_VISIBILITY_SECONDS, `Must be between 0 and ${MAX_VISIBILITY_SECONDS}.`);
+    const reference = this.receiptFor(queue, handle);
+    const message = queue.messages.get(reference.messageId);
+    if (message === undefined) throw invalidReceiptHandle(handle);
+    if (reference.serial !== message.receiptSerial) {
+      throw queue.fifo ? expiredReceiptHandle(handle) : invalidReceiptHandle(handle);
+    }
+    const now = this.clock.now();
+    if (!isInFlight(message, now)) {
+      throw new SqsError('MessageNotInflight', 'The message referred to is not in flight.');
+    }
+    const visibleAt = now + timeout * 1000;
+    if (visibleAt - (message.lastReceivedAt ?? now) > MAX_VISIBILITY_SECONDS * 1000) {
+      throw invalidValue(
+        'VisibilityTimeout',
+        timeout,
+        `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_SECONDS} seconds]`,
+      );
+    }
+    message.visibleAt = visibleAt;
+  }
+
+  private receiptFor(queue: Queue, handle: string): ReceiptReference {
+    const reference = decodeReceiptHandle(handle);
+    if (reference === undefined) throw invalidReceiptHandle(handle);
+    if (reference.queueName !== queue.name) {
+      throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid for this queue.`);
+    }
+    return reference;
+  }
+
+  private doStartMessageMoveTask(input: StartMessageMoveTaskRequest): StartMessageMoveTaskResult {
+    const source = this.queueFromArn(requireValue(input.SourceArn, 'SourceArn'));
+    const isDeadLetterQueue = [...this.queues.values()].some(
+      (queue) => queue.config.redrivePolicy?.deadLetterTargetArn === source.arn,
+    );
+    if (!isDeadLetterQueue) throw invalidParameterValue('Source queue must be configured as a Dead Letter Queue.');
+    const destination = input.DestinationArn === undefined ? undefined : this.queueFromArn(input.DestinationArn);
+    const now = this.clock.now();
+    const touched = new Set<Queue>();
+    let moved = 0;
+    for (const message of [...source.messages.values()]) {
+      if (isInFlight(message, now)) continue;
+      const target = destination ?? this.queueByArn(message.deadLetterQueueSourceArn ?? '');
+      if (target === undefined || target.fifo !== source.fifo) continue;
+      source.messages.delete(message.messageId);
+      // Redriven messages are new messages: new id, new enqueue time, receive count from zero.
+      const messageId = randomUUID();
+      target.messages.set(messageId, {
+        ...message,
+        messageId,
+        sentTimestamp: now,
+        sequenceNumber: target.fifo ? target.nextSequenceNumber() : undefined,
+        deadLetterQueueSourceArn: undefined,
+        enqueuedAt: now,
+        visibleAt: now,
+        receiveCount: 0,
+        firstReceiveTimestamp: undefined,
+        lastReceivedAt: undefined,
+        receiptSerial: 0,
+      });
+      touched.add(target);
+      moved += 1;
+    }
+    const taskHandle = Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn: source.arn })).toString('base64');
+    this.moveTasks.push({
+      TaskHandle: taskHandle,
+      Status: 'COMPLETED',
+      SourceArn: source.arn,
+      DestinationArn: destination?.arn,
+      MaxNumberOfMessagesPerSecond: input.MaxNumberOfMessagesPerSecond,
+      ApproximateNumberOfMessagesMoved: moved,
+      ApproximateNumberOfMessagesToMove: moved,
+      StartedTimestamp: now,
+    });
+    for (const queue of touched) this.wake(queue);
+    return { TaskHandle: taskHandle };
+  }
+
+  private checkBatch<T extends { Id: string | undefined }>(
+    entries: readonly T[] | undefined,
+  ): (T & { Id: string })[] {
+    const list = entries ?? [];
+    if (list.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
+    if (list.length > MAX_BATCH_ENTRIES) {
+      throw new SqsError(
+        'TooManyEntriesInBatchRequest',
+        `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${list.length}.`,
+      );
+    }
+    const seen = new Set<string>();
+    for (const entry of list) {
+      const id = entry.Id ?? '';
+      if (!BATCH_ENTRY_ID.test(id)) {
+        throw new SqsError(
+          'InvalidBatchEntryId',
+          'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+        );
+      }
+      if (seen.has(id)) throw new SqsError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+      seen.add(id);
+    }
+    return list as (T & { Id: string })[];
+  }
+
+  private eachEntry<T extends { Id: string }, R>(
+    entries: readonly T[],
+    run: (entry: T) => R,
+  ): { Successful: R[]; Failed: BatchResultErrorEntry[] } {
+    const Successful: R[] = [];
+    const Failed: BatchResultErrorEntry[] = [];
+    for (const entry of entries) {
+      try {
+        Successful.push(run(entry));
+      } catch (error) {
+        if (!(error instanceof SqsError)) throw error;
+        Failed.push({ Id: entry.Id, SenderFault: error.senderFault, Code: error.code, Message: error.message });
+      }
+    }
+    return { Successful, Failed };
+  }
+
+  /** Answers waiting long polls that can now be served, then re-arms the visibility timer. */
+  private wake(queue: Queue): void {
+    for (const waiter of [...queue.waiters]) {
+      if (!waiter.attempt()) break;
+    }
+    this.scheduleWake(queue);
+  }
+
+  // Long polls wait on a timer set to the next moment a message becomes visible; never a spin.
+  private scheduleWake(queue: Queue): void {
+    queue.wakeTimer?.cancel();
+    queue.wakeTimer = undefined;
+    if (queue.waiters.length === 0 || !this.queues.has(queue.name)) return;
+    const now = this.clock.now();
+    const next = queue.nextVisibilityChange(now);
+    if (next === undefined) return;
+    queue.wakeTimer = this.clock.setTimer(() => {
+      queue.wakeTimer = undefined;
+      this.wake(queue);
+    }, next - now);
+  }
+
+  private cancelWaiters(queue: Queue): void {
+    for (const waiter of [...queue.waiters]) waiter.cancel();
+    queue.wakeTimer?.cancel();
+    queue.wakeTimer = undefined;
+  }
+
+  private queueFromUrl(queueUrl: string | undefined): Queue {
+    const url = requireValue(queueUrl, 'QueueUrl');
+    const segments = url.split('?')[0]?.split('/').filter((segment) => segment !== '') ?? [];
+    const name = segments.at(-1);
+    const account = segments.at(-2);
+    const queue = name === undefined ? undefined : this.queues.get(name);
+    if (queue === undefined || (account !== undefined && /^\d{12}$/.test(account) && account !== ACCOUNT_ID)) {
+      throw queueDoesNotExist();
+    }
+    return queue;
+  }
+
+  private queueByArn(arn: string): Queue | undefined {
+    const queue = this.queues.get(arn.split(':').pop() ?? '');
+    return queue?.arn === arn ? queue : undefined;
+  }
+
+  private queueFromArn(arn: string): Queue {
+    const queue = this.queueByArn(arn);
+    if (queue === undefined) {
+      throw new SqsError('ResourceNotFoundException', `The resource that you specified for the ARN ${arn} doesn't exist.`);
+    }
+    return queue;
+  }
+
+  private urlOf(queue: Queue): string {
+    return this.urlOfName(queue.name);
+  }
+
+  private urlOfName(name: string): string {
+    return `${this.baseUrl}/${ACCOUNT_ID}/${name}`;
+  }
+}
+
+function asReceiveResult(messages: Message[]): ReceiveMessageResult {
+  return messages.length === 0 ? {} : { Messages: messages };
+}
+
+function encodeReceiptHandle(reference: ReceiptReference): string {
+  return Buffer.from(`${reference.queueName} ${reference.messageId} ${reference.serial}`).toString('base64url');
+}
+
+function decodeReceiptHandle(handle: string): ReceiptReference | undefined {
+  const [queueName, messageId, serial, ...rest] = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
+  if (queueName === undefined || messageId === undefined || serial === undefined || rest.length > 0) return undefined;
+  if (!/^\d+$/.test(serial)) return undefined;
+  return { queueName, messageId, serial: Number(serial) };
+}
+
+/** Checks message attributes as SendMessage documents them; returns the bytes they count for. */
+function checkMessageAttributes(attributes: Readonly<Record<string, MessageAttributeValue>> | undefined): number {
+  if (attributes === undefined) return 0;
+  const names = Object.keys(attributes);
+  if (names.length > 10) {
+    throw invalidParameterValue(`Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
+  }
+  let size = 0;
+  for (const name of names) {
+    const attribute = attributes[name];
+    const lowered = name.toLowerCase();
+    if (
+      attribute === undefined ||
+      !ATTRIBUTE_NAME.test(name) ||
+      name.startsWith('.') ||
+      name.endsWith('.') ||
+      name.includes('..') ||
+      lowered.startsWith('aws.') ||
+      lowered.startsWith('amazon.')
+    ) {
+      throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid.`);
+    }
+    const dataType = attribute.DataType ?? '';
+    const base = dataType.split('.')[0];
+    if (base !== 'String' && base !== 'Number' && base !== 'Binary') {
+      throw invalidParameterValue(
+        `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      );
+    }
+    if (base === 'Binary') {
+      if (attribute.BinaryValue === undefined || attribute.BinaryValue.length === 0) {
+        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type 'Binary'.`);
+      }
+      size += attribute.BinaryValue.length;
+    } else {
+      const value = attribute.StringValue;
+      if (value === undefined || value === '') {
+        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type '${base}'.`);
+      }
+      if (base === 'Number' && !NUMBER.test(value)) {
+        throw invalidParameterValue(`Can't cast the value of message (user) attribute '${name}' to a number.`);
+      }
+      size += Buffer.byteLength(value);
+    }
+    size += Buffer.byteLength(name) + Buffer.byteLength(dataType);
+  }
+  return size;
+}
+
+function checkSystemAttributes(attributes: Readonly<Record<string, MessageAttributeValue>> | undefined): string | undefined {
+  if (attributes === undefined) return undefined;
+  let traceHeader: string | undefined;
+  for (const [name, attribute] of Object.entries(attributes)) {
+    if (name !== 'AWSTraceHeader') {
+      throw invalidParameterValue(`Message system attribute name '${name}' is invalid.`);
+    }
+    if (attribute.DataType !== 'String' || attribute.StringValue === undefined || attribute.StringValue === '') {
+      throw invalidParameterValue(`Message system attribute '${name}' must contain a non-empty value of type 'String'.`);
+    }
+    traceHeader = attribute.StringValue;
+  }
+  return traceHeader;
+}
+
+function systemAttributes(message: StoredMessage, names: ReadonlySet<string>): Record<string, string> | undefined {
+  if (names.size === 0) return undefined;
+  const all = names.has('All');
+  const available: Record<string, string | undefined> = {
+    SenderId: message.senderId,
+    SentTimestamp: String(message.sentTimestamp),
+    ApproximateReceiveCount: String(message.receiveCount),
+    ApproximateFirstReceiveTimestamp:
+      message.firstReceiveTimestamp === undefined ? undefined : String(message.firstReceiveTimestamp),
+    AWSTraceHeader: message.traceHeader,
+    MessageGroupId: message.groupId,
+    MessageDeduplicationId: message.deduplicationId,
+    SequenceNumber: message.sequenceNumber,
+    DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
+  };
+  const selected: Record<string, string> = {};
+  for (const [name, value] of Object.entries(available)) {
+    if (value !== undefined && (all || names.has(name))) selected[name] = value;
+  }
+  return Object.keys(selected).length === 0 ? undefined : selected;
+}
+
+/** Message attributes a receive asked for: `All` or `.*`, exact names, or `prefix.*`. */
+function selectMessageAttributes(
+  attributes: Readonly<Record<string, MessageAttributeValue>> | undefined,
+  requested: readonly string[],
+): Record<string, MessageAttributeValue> | undefined {
+  if (attributes === undefined || requested.length === 0) return undefined;
+  const wantsAll = requested.includes('All') || requested.includes('.*');
+  const prefixes = requested.filter((name) => name.endsWith('.*')).map((name) => name.slice(0, -1));
+  const selected: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (wantsAll || requested.includes(name) || prefixes.some((prefix) => name.startsWith(prefix))) {
+      selected[name] = value;
+    }
+  }
+  return Object.keys(selected).length === 0 ? undefined : selected;
+}

@@ -1,0 +1,76 @@
+/**
+ * SQS errors as the JSON protocol carries them: `__type` names the Smithy shape, and the
+ * `x-amzn-query-error: <code>;<Sender|Receiver>` header carries the legacy query-protocol code,
+ * which the SDK (query-compatible mode) reads first to pick its exception class.
+ */
+interface ErrorSpec {
+  readonly status: number;
+  /** Legacy query code; the SDK maps e.g. AWS.SimpleQueueService.NonExistentQueue to QueueDoesNotExist. */
+  readonly queryCode: string;
+}
+
+// Status and query codes from the SQS Smithy model (`awsQueryError` traits) shipped in @aws-sdk/client-sqs.
+const MODELLED: Readonly<Record<string, ErrorSpec>> = {
+  BatchEntryIdsNotDistinct: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct' },
+  BatchRequestTooLong: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchRequestTooLong' },
+  EmptyBatchRequest: { status: 400, queryCode: 'AWS.SimpleQueueService.EmptyBatchRequest' },
+  InvalidAddress: { status: 404, queryCode: 'InvalidAddress' },
+  InvalidAttributeName: { status: 400, queryCode: 'InvalidAttributeName' },
+  InvalidAttributeValue: { status: 400, queryCode: 'InvalidAttributeValue' },
+  InvalidBatchEntryId: { status: 400, queryCode: 'AWS.SimpleQueueService.InvalidBatchEntryId' },
+  InvalidIdFormat: { status: 400, queryCode: 'InvalidIdFormat' },
+  InvalidMessageContents: { status: 400, queryCode: 'InvalidMessageContents' },
+  InvalidSecurity: { status: 403, queryCode: 'InvalidSecurity' },
+  MessageNotInflight: { status: 400, queryCode: 'AWS.SimpleQueueService.MessageNotInflight' },
+  OverLimit: { status: 403, queryCode: 'OverLimit' },
+  PurgeQueueInProgress: { status: 403, queryCode: 'AWS.SimpleQueueService.PurgeQueueInProgress' },
+  QueueDeletedRecently: { status: 400, queryCode: 'AWS.SimpleQueueService.QueueDeletedRecently' },
+  QueueDoesNotExist: { status: 400, queryCode: 'AWS.SimpleQueueService.NonExistentQueue' },
+  QueueNameExists: { status: 400, queryCode: 'QueueAlreadyExists' },
+  ReceiptHandleIsInvalid: { status: 404, queryCode: 'ReceiptHandleIsInvalid' },
+  RequestThrottled: { status: 403, queryCode: 'RequestThrottled' },
+  ResourceNotFoundException: { status: 404, queryCode: 'ResourceNotFoundException' },
+  TooManyEntriesInBatchRequest: { status: 400, queryCode: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest' },
+  UnsupportedOperation: { status: 400, queryCode: 'AWS.SimpleQueueService.UnsupportedOperation' },
+};
+
+// Codes SQS returns that have no shape in the model; the SDK surfaces them by name.
+const UNMODELLED: Readonly<Record<string, ErrorSpec>> = {
+  InternalError: { status: 500, queryCode: 'InternalError' },
+  InternalFailure: { status: 500, queryCode: 'InternalFailure' },
+  ServiceUnavailable: { status: 503, queryCode: 'ServiceUnavailable' },
+  ThrottlingException: { status: 400, queryCode: 'ThrottlingException' },
+};
+
+export class SqsError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly queryCode: string;
+  readonly senderFault: boolean;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SqsError';
+    this.code = code;
+    const spec = MODELLED[code] ?? UNMODELLED[code] ?? { status: 400, queryCode: code };
+    this.status = spec.status;
+    this.queryCode = spec.queryCode;
+    this.senderFault = spec.status < 500;
+  }
+
+  /** The `__type` value: modelled shapes in the SQS namespace, others under their code. */
+  get type(): string {
+    return `com.amazonaws.sqs#${this.code}`;
+  }
+}
+
+export const queueDoesNotExist = (): SqsError =>
+  new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+
+export const missingParameter = (name: string): SqsError =>
+  new SqsError('MissingParameter', `The request must contain the parameter ${name}.`);
+
+export const invalidParameterValue = (message: string): SqsError => new SqsError('InvalidParameterValue', message);
+
+export const invalidValue = (name: string, value: unknown, reason: string): SqsError =>
+  invalidParameterValue(`Value ${String(value)} for parameter ${name} is invalid. Reason: ${reason}`);

@@ -1,0 +1,217 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { Timer } from './clock';
+
+export const ACCOUNT_ID = '000000000000';
+export const REGION = 'us-east-1';
+
+/** Documented window during which SQS FIFO remembers a deduplication id, even after a delete. */
+export const DEDUPLICATION_WINDOW_MS = 5 * 60 * 1000;
+
+export interface RedrivePolicy {
+  readonly deadLetterTargetArn: string;
+  readonly maxReceiveCount: number;
+}
+
+export interface QueueConfig {
+  visibilityTimeout: number;
+  messageRetentionPeriod: number;
+  delaySeconds: number;
+  receiveMessageWaitTimeSeconds: number;
+  maximumMessageSize: number;
+  contentBasedDeduplication: boolean;
+  deduplicationScope: 'queue' | 'messageGroup';
+  fifoThroughputLimit: 'perQueue' | 'perMessageGroupId';
+  redrivePolicy: RedrivePolicy | undefined;
+  redriveAllowPolicy: string | undefined;
+  policy: string | undefined;
+  kmsMasterKeyId: string | undefined;
+  kmsDataKeyReusePeriodSeconds: number;
+  sqsManagedSseEnabled: boolean;
+}
+
+export const defaultConfig = (): QueueConfig => ({
+  visibilityTimeout: 30,
+  messageRetentionPeriod: 345_600,
+  delaySeconds: 0,
+  receiveMessageWaitTimeSeconds: 0,
+  maximumMessageSize: 1_048_576,
+  contentBasedDeduplication: false,
+  deduplicationScope: 'queue',
+  fifoThroughputLimit: 'perQueue',
+  redrivePolicy: undefined,
+  redriveAllowPolicy: undefined,
+  policy: undefined,
+  kmsMasterKeyId: undefined,
+  kmsDataKeyReusePeriodSeconds: 300,
+  sqsManagedSseEnabled: true,
+});
+
+export interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly md5OfBody: string;
+  readonly messageAttributes: Readonly<Record<string, MessageAttributeValue>> | undefined;
+  readonly traceHeader: string | undefined;
+  readonly senderId: string;
+  readonly sentTimestamp: number;
+  readonly groupId: string | undefined;
+  readonly deduplicationId: string | undefined;
+  readonly sequenceNumber: string | undefined;
+  readonly deadLetterQueueSourceArn: string | undefined;
+  /** Start of the retention period (resets when a FIFO message moves to its dead-letter queue). */
+  readonly enqueuedAt: number;
+  /** End of the initial delay, or of the current visibility timeout once received. */
+  visibleAt: number;
+  receiveCount: number;
+  firstReceiveTimestamp: number | undefined;
+  lastReceivedAt: number | undefined;
+  /** Identifies the latest receive; a receipt handle carrying an older serial is stale. */
+  receiptSerial: number;
+}
+
+export interface ReceiveWaiter {
+  /** Tries to satisfy the waiter; true when it has been answered and must leave the queue. */
+  readonly attempt: () => boolean;
+  /** Answers the waiter with no messages. */
+  readonly cancel: () => void;
+}
+
+interface DeduplicationEntry {
+  readonly messageId: string;
+  readonly sequenceNumber: string | undefined;
+  readonly expiresAt: number;
+}
+
+const SEQUENCE_BASE = 10_000_000_000_000_000_000n;
+
+export function isInFlight(message: StoredMessage, now: number): boolean {
+  return message.receiveCount > 0 && message.visibleAt > now;
+}
+
+export function isDelayed(message: StoredMessage, now: number): boolean {
+  return message.receiveCount === 0 && message.visibleAt > now;
+}
+
+export class Queue {
+  readonly arn: string;
+  readonly messages = new Map<string, StoredMessage>();
+  readonly waiters: ReceiveWaiter[] = [];
+  wakeTimer: Timer | undefined;
+  lastModifiedAt: number;
+  lastPurgeAt: number | undefined;
+  tags: Record<string, string> = {};
+  private readonly deduplication = new Map<string, DeduplicationEntry>();
+  private sequence = 0n;
+
+  constructor(
+    readonly name: string,
+    readonly fifo: boolean,
+    public config: QueueConfig,
+    readonly createdAt: number,
+  ) {
+    this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`;
+    this.lastModifiedAt = createdAt;
+  }
+
+  nextSequenceNumber(): string {
+    this.sequence += 1n;
+    return (SEQUENCE_BASE + this.sequence).toString();
+  }
+
+  /** The message a deduplication id still points to, if the 5-minute window has not passed. */
+  findDuplicate(groupId: string | undefined, deduplicationId: string, now: number): DeduplicationEntry | undefined {
+    this.forgetExpiredDeduplication(now);
+    return this.deduplication.get(this.deduplicationKey(groupId, deduplicationId));
+  }
+
+  rememberDeduplication(
+    groupId: string | undefined,
+    deduplicationId: string,
+    entry: Omit<DeduplicationEntry, 'expiresAt'>,
+    now: number,
+  ): void {
+    this.deduplication.set(this.deduplicationKey(groupId, deduplicationId), {
+      ...entry,
+      expiresAt: now + DEDUPLICATION_WINDOW_MS,
+    });
+  }
+
+  isExpired(message: StoredMessage, now: number): boolean {
+    return message.enqueuedAt + this.config.messageRetentionPeriod * 1000 <= now;
+  }
+
+  dropExpired(now: number): void {
+    for (const message of this.messages.values()) {
+      if (this.isExpired(message, now)) this.messages.delete(message.messageId);
+    }
+  }
+
+  /**
+   * Messages a receive may take now, in delivery order. Standard queues: every visible message.
+   * FIFO queues: a group with a message in flight yields nothing; otherwise its messages in order
+   * up to the first one that is not yet visible; groups one after another, so that a receive
+   * returns as many messages of one group as it can before moving to the next.
+   */
+  deliverable(now: number): StoredMessage[] {
+    this.dropExpired(now);
+    const visible: StoredMessage[] = [];
+    if (!this.fifo) {
+      for (const message of this.messages.values()) {
+        if (message.visibleAt <= now) visible.push(message);
+      }
+      return visible;
+    }
+    const locked = new Set<string>();
+    for (const message of this.messages.values()) {
+      if (isInFlight(message, now)) locked.add(message.groupId ?? '');
+    }
+    const groups = new Map<string, StoredMessage[]>();
+    for (const message of this.messages.values()) {
+      const group = message.groupId ?? '';
+      if (locked.has(group)) continue;
+      if (message.visibleAt > now) {
+        locked.add(group);
+        continue;
+      }
+      const members = groups.get(group);
+      if (members === undefined) groups.set(group, [message]);
+      else members.push(message);
+    }
+    for (const members of groups.values()) visible.push(...members);
+    return visible;
+  }
+
+  /** Earliest future moment at which some message becomes visible, if any. */
+  nextVisibilityChange(now: number): number | undefined {
+    let next: number | undefined;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt > now && (next === undefined || message.visibleAt < next)) next = message.visibleAt;
+    }
+    return next;
+  }
+
+  counts(now: number): { visible: number; inFlight: number; delayed: number } {
+    this.dropExpired(now);
+    let visible = 0;
+    let inFlight = 0;
+    let delayed = 0;
+    for (const message of this.messages.values()) {
+      if (isInFlight(message, now)) inFlight += 1;
+      else if (isDelayed(message, now)) delayed += 1;
+      else visible += 1;
+    }
+    return { visible, inFlight, delayed };
+  }
+
+  private deduplicationKey(groupId: string | undefined, deduplicationId: string): string {
+    return this.config.deduplicationScope === 'messageGroup' ? `${groupId ?? ''}\u0000${deduplicationId}` : deduplicationId;
+  }
+
+  // Entries are inserted in time order with one fixed window, so expired ones sit at the front.
+  private forgetExpiredDeduplication(now: number): void {
+    for (const [key, entry] of this.deduplication) {
+      if (entry.expiresAt > now) break;
+      this.deduplication.delete(key);
+    }
+  }
+}

@@ -158,6 +158,13 @@ export function applyAttributes(
         throw unknownAttribute(name);
     }
   }
+  if (next.fifoThroughputLimit === 'perMessageGroupId' && next.deduplicationScope !== 'messageGroup') {
+    throw invalidAttribute(
+      'FifoThroughputLimit',
+      next.fifoThroughputLimit,
+      'The perMessageGroupId value is allowed only when the value for DeduplicationScope is messageGroup.',
+    );
+  }
   return next;
 }
 

@@ -1,0 +1,17 @@
+import * as z from 'zod/mini';
+import type { Provider } from '#shared/providers/types';
+import { normalizeMailgun } from './normalize';
+import { verifyMailgun } from './verify';
+
+/** Mailgun's options. Mailgun documents no tolerance; 300 s both ways, as for the others. */
+export const mailgunOptionsSchema = z.object({
+  toleranceSeconds: z._default(z.int().check(z.nonnegative()), 300),
+});
+export type MailgunOptions = z.infer<typeof mailgunOptionsSchema>;
+
+/** Mailgun webhooks: JSON `signature` + `event-data`, or legacy form posts. */
+export const mailgunProvider: Provider<MailgunOptions> = {
+  id: 'mailgun',
+  verify: verifyMailgun,
+  normalize: normalizeMailgun,
+};

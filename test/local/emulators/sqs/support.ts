@@ -70,10 +70,10 @@ export async function receive(
 
 export const bodies = (messages: readonly Message[]): (string | undefined)[] => messages.map((m) => m.Body);
 
-/** Resolves once the emulator holds `count` long polls, so a test can act while they wait. */
+/** Resolves once the emulator holds exactly `count` long polls, so a test can act while they wait. */
 export async function untilWaiting(emulator: SqsEmulator, count = 1): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (emulator.waitingReceives() < count) {
+  while (emulator.waitingReceives() !== count) {
     if (Date.now() > deadline) throw new Error(`expected ${count} waiting receive(s)`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }

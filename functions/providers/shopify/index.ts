@@ -1,0 +1,17 @@
+import * as z from 'zod/mini';
+import type { Provider } from '#shared/providers/types';
+import { normalizeShopify } from './normalize';
+import { verifyShopify } from './verify';
+
+export const shopifyOptionsSchema = z.object({
+  /** Unused: Shopify signs no timestamp. Kept so that every provider's options share the field. */
+  toleranceSeconds: z._default(z.int().check(z.positive()), 300),
+});
+export type ShopifyOptions = z.infer<typeof shopifyOptionsSchema>;
+
+/** Shopify Admin webhooks over HTTPS (`X-Shopify-Hmac-Sha256`), one event per request. */
+export const shopifyProvider: Provider<ShopifyOptions> = {
+  id: 'shopify',
+  verify: verifyShopify,
+  normalize: normalizeShopify,
+};

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../lib/config';
 import { RelayFlowStack } from '../lib/relayflow-stack';
@@ -11,5 +11,4 @@ new RelayFlowStack(app, config.stackName, {
   description: 'RelayFlow: webhook ingestion and workflow pipeline',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-Aspects.of(app).add(new ServerlessChecks({ verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));

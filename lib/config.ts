@@ -21,6 +21,62 @@ const entityOverride = z
 /** Options every provider accepts on top of its own. */
 const providerCommon = z.object({ entity: entityOverride.optional() }).passthrough();
 
+const GLOB = /^[A-Za-z0-9_.*-]+$/;
+
+const targetCommon = {
+  /** Names the target in completion records and metrics. @default derived from kind and address */
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+};
+
+const routeTarget = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('http'),
+      ...targetCommon,
+      /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
+      url: z.url({ protocol: /^https?$/ }),
+      timeoutMs: z.int().min(100).max(25_000).default(5000),
+      /** Requests per second to this target from one consumer instance. */
+      rateLimitPerSecond: z.number().positive().default(50),
+      /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
+      circuitBreakerThreshold: z.int().min(1).default(5),
+      circuitHalfOpenAfterMs: z.int().min(100).default(30_000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('eventbridge'),
+      ...targetCommon,
+      /** Event bus name or ARN. @default the account's default bus */
+      eventBusName: z.string().min(1).default('default'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('workflow'),
+      ...targetCommon,
+      /** A workflow exported by functions/workflows/index.ts. */
+      name: z.string().min(1),
+    })
+    .strict(),
+]);
+
+const route = z
+  .object({
+    match: z
+      .object({
+        tenant: z.string().min(1).optional(),
+        provider: z.string().min(1).optional(),
+        /** Canonical type or a glob: `payment.*`, `*`. */
+        type: z.string().regex(GLOB, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+      })
+      .strict(),
+    targets: z.array(routeTarget).min(1),
+    /** What an event older than its entity's newest applied event does. */
+    onStale: z.enum(['skip', 'apply']).default('apply'),
+  })
+  .strict();
+
 const tenant = z
   .object({
     id: z.string().regex(TENANT_ID, 'lower-case letters, digits and dashes, at most 63'),
@@ -66,8 +122,22 @@ export const RelayFlowConfigSchema = z
       .strict()
       .default({ throttlingRateLimit: 100, throttlingBurstLimit: 200 }),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Where processed events go: the first matching route wins. */
+    routes: z.array(route).default([]),
+    consumer: z
+      .object({
+        /** Event source mapping MaximumConcurrency (2–1000). */
+        maxConcurrency: z.int().min(2).max(1000).default(10),
+        /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
+        idempotencyTtlHours: z.int().min(72).max(24 * 365).default(72),
+      })
+      .strict()
+      .default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
   })
   .strict();
+
+export type RouteConfig = z.output<typeof route>;
+export type RouteTargetConfig = z.output<typeof routeTarget>;
 
 export type RelayFlowConfigInput = z.input<typeof RelayFlowConfigSchema>;
 type ParsedConfig = z.output<typeof RelayFlowConfigSchema>;

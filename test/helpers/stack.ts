@@ -13,9 +13,14 @@ export const aConfig = (overrides: Partial<RelayFlowConfigInput> = {}): RelayFlo
   ...overrides,
 });
 
-/** Synthesizes the stack without bundling (no esbuild in construct tests). */
-export const synthStack = (overrides: Partial<RelayFlowConfigInput> = {}) => {
+/** Builds the stack without bundling (no esbuild in construct tests). */
+export const buildStack = (overrides: Partial<RelayFlowConfigInput> = {}) => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RelayFlowStack(app, 'RelayFlowTest', { config: parseConfig(aConfig(overrides)) });
-  return { app, stack, template: Template.fromStack(stack) };
+  return { app, stack };
+};
+
+export const synthStack = (overrides: Partial<RelayFlowConfigInput> = {}) => {
+  const built = buildStack(overrides);
+  return { ...built, template: Template.fromStack(built.stack) };
 };

@@ -1,24 +1,21 @@
-import { Aspects } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { synthStack } from '../helpers/stack';
+import { buildStack } from '../helpers/stack';
 
-const { app, stack } = synthStack();
-Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-Aspects.of(app).add(new ServerlessChecks({ verbose: true }));
-app.synth();
-const annotations = Annotations.fromStack(stack);
-
-const findings = (level: 'error' | 'warning') =>
-  (level === 'error' ? annotations.findError('*', Match.stringLikeRegexp('.*')) : annotations.findWarning('*', Match.stringLikeRegexp('.*')))
-    .map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`);
+/** Synthesizes with both packs as validation plugins; returns what they refused, or nothing. */
+const nagFindings = (): string => {
+  const { app } = buildStack();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  try {
+    app.synth();
+    return '';
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
 
 describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
-  it('reports no unacknowledged error', () => {
-    expect(findings('error')).toEqual([]);
-  });
-
-  it('reports no unacknowledged warning', () => {
-    expect(findings('warning')).toEqual([]);
+  it('reports no unacknowledged finding', () => {
+    expect(nagFindings()).toBe('');
   });
 });

@@ -1,0 +1,138 @@
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bundleDirOf, resolveValue, resourcesOfType, type LocalResource, type SynthesizedStack } from '../local/template';
+
+export interface BundleFigures {
+  readonly name: string;
+  readonly bytes: number;
+  /** Median module init (import) time in a fresh Node.js process, in ms. */
+  readonly initMs: number;
+  /** Largest packages in the bundle by bytes in the output. */
+  readonly largest: readonly { readonly name: string; readonly bytes: number }[];
+}
+
+const ROOT = resolve(__dirname, '..');
+const INIT_RUNS = 15;
+
+/** Package (or our own folder) a metafile input belongs to. */
+const ownerOf = (input: string): string => {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (match?.[1]) return match[1];
+  return input.split('/').slice(0, 2).join('/');
+};
+
+const largestContributors = (metafilePath: string, top = 4) => {
+  if (!existsSync(metafilePath)) return [];
+  const meta = JSON.parse(readFileSync(metafilePath, 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+  };
+  const totals = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      totals.set(ownerOf(input), (totals.get(ownerOf(input)) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, bytes]) => ({ name, bytes }));
+};
+
+/** Median time to import a bundle, each run in a fresh process with the function's environment. */
+export const measureInit = (bundleFile: string, env: Record<string, string>): number => {
+  const script = `const t=performance.now();await import(${JSON.stringify(`file://${bundleFile}`)});process.stdout.write(String(performance.now()-t));`;
+  const samples: number[] = [];
+  for (let i = 0; i < INIT_RUNS; i += 1) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    });
+    samples.push(Number(out));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+};
+
+/** Environment of a function with every reference replaced by a placeholder: init reads, never calls. */
+const benchEnvironment = (stack: SynthesizedStack, properties: Record<string, unknown> | undefined) => {
+  const resources = new Proxy(new Map<string, LocalResource>(), {
+    get: (target, key) =>
+      key === 'get'
+        ? (id: string): LocalResource => ({
+            ref: `arn:aws:bench:us-east-1:000000000000:${id}`,
+            attributes: new Proxy({}, { get: (_t, attr) => `arn:aws:bench:us-east-1:000000000000:${id}/${String(attr)}` }),
+          })
+        : (Reflect.get(target, key) as unknown),
+  });
+  const variables = ((properties?.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const resolved = resolveValue(variables, { resources, accountId: '000000000000', region: 'us-east-1', stackName: stack.stackName });
+  return {
+    ...(resolved as Record<string, string>),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+};
+
+/** Sizes and init times of every function in the synthesized stack. */
+export const measureBundles = (stack: SynthesizedStack): BundleFigures[] =>
+  resourcesOfType(stack.template, 'AWS::Lambda::Function')
+    .filter(([, fn]) => typeof (fn.Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key === 'string')
+    .map(([logicalId, fn]) => {
+      const dir = bundleDirOf(stack, fn);
+      const file = join(dir, 'index.mjs');
+      const service = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+        ?.POWERTOOLS_SERVICE_NAME;
+      return {
+        name: typeof service === 'string' ? service : logicalId,
+        bytes: statSync(file).size,
+        initMs: measureInit(file, benchEnvironment(stack, fn.Properties)),
+        largest: largestContributors(join(dir, 'index.meta.json')),
+      };
+    });
+
+/**
+ * A bundle that imports only the AWS SDK clients the functions use, built with the same options:
+ * the baseline our own code's cold-start cost is measured against.
+ */
+export const measureReferenceBundle = async (outDir: string): Promise<BundleFigures> => {
+  mkdirSync(outDir, { recursive: true });
+  const entry = join(outDir, 'reference-entry.mjs');
+  writeFileSync(
+    entry,
+    [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+      "import { SQSClient } from '@aws-sdk/client-sqs';",
+      "import { S3Client } from '@aws-sdk/client-s3';",
+      "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+      'export const clients = [DynamoDBDocumentClient.from(new DynamoDBClient({})), new SQSClient({}), new S3Client({}), new SecretsManagerClient({})];',
+      'export const handler = async () => clients.length;',
+    ].join('\n'),
+  );
+  const outfile = join(outDir, 'reference.mjs');
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    keepNames: true,
+    mainFields: ['module', 'main'],
+    metafile: true,
+    nodePaths: [join(ROOT, 'node_modules')],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  writeFileSync(join(outDir, 'reference.meta.json'), JSON.stringify(result.metafile));
+  return {
+    name: 'reference (SDK clients only)',
+    bytes: statSync(outfile).size,
+    initMs: measureInit(outfile, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' }),
+    largest: largestContributors(join(outDir, 'reference.meta.json')),
+  };
+};

@@ -125,6 +125,7 @@ class Run {
     const { definition, input, identity, signal, clock } = this.options;
     const onAbort = (): void => this.root.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     const frame: Frame = {
       last: this.history.add('ExecutionStarted', 0, [
         'executionStartedEventDetails',
@@ -430,12 +431,14 @@ class Run {
     const timer = new AbortController();
     const onAbort = (): void => timer.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    // The invoke may already have aborted the run (StopExecution while the function starts).
+    if (signal.aborted) onAbort();
     try {
       const contenders: Promise<'timeout' | { payload: JsonValue } | { error: StatesError }>[] = [
         invocation,
         timeoutSeconds !== undefined
           ? this.options.clock.sleep(timeoutSeconds * 1000, timer.signal).then(() => 'timeout' as const)
-          : new Promise<never>((_resolve, reject) => timer.signal.addEventListener('abort', () => reject(timer.signal.reason as Error), { once: true })),
+          : whenAborted(timer.signal),
       ];
       return await Promise.race(contenders);
     } finally {
@@ -504,6 +507,7 @@ class Run {
     const siblings = new AbortController();
     const onAbort = (): void => siblings.abort(frame.signal.reason);
     frame.signal.addEventListener('abort', onAbort, { once: true });
+    if (frame.signal.aborted) onAbort();
     const started = frame.last;
     const results: JsonValue[] = new Array<JsonValue>(count).fill(null);
     let nextIndex = 0;
@@ -548,6 +552,13 @@ function next(state: { readonly next?: string }): { next?: string } {
 
 function isObject(value: JsonValue): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -149,9 +149,9 @@ describe('SQS emulator: FIFO deduplication', () => {
       }),
     );
 
-    const ids = Object.fromEntries((batch.Successful ?? []).map((entry) => [entry.Id, entry.MessageId]));
-    expect(ids['e1']).toBe(earlier.MessageId);
-    expect(ids['e3']).toBe(ids['e2']);
+    const ids = new Map((batch.Successful ?? []).map((entry) => [entry.Id, entry.MessageId] as const));
+    expect(ids.get('e1')).toBe(earlier.MessageId);
+    expect(ids.get('e3')).toBe(ids.get('e2'));
     expect(await visibleCount(queueUrl)).toBe('2');
   });
 

@@ -1,0 +1,224 @@
+import {
+  BatchEntryIdsNotDistinct,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  EmptyBatchRequest,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  InvalidAttributeName,
+  InvalidAttributeValue,
+  InvalidBatchEntryId,
+  ListQueuesCommand,
+  PurgeQueueCommand,
+  PurgeQueueInProgress,
+  QueueDoesNotExist,
+  QueueNameExists,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  TooManyEntriesInBatchRequest,
+} from '@aws-sdk/client-sqs';
+import type { SqsHarness } from './support';
+import { aQueue, bodies, receive, startSqs } from './support';
+
+describe('SQS emulator: queues and batches', () => {
+  let sqs: SqsHarness;
+
+  beforeAll(async () => {
+    sqs = await startSqs();
+  });
+
+  afterAll(async () => {
+    await sqs.stop();
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+  // "If you provide the name of an existing queue along with the exact names and values of all the
+  // queue's attributes, CreateQueue returns the queue URL for the existing queue."
+  it('returns the existing queue for a repeated CreateQueue with the same attributes', async () => {
+    const input = { QueueName: 'idempotent', Attributes: { VisibilityTimeout: '45' } };
+    const first = await sqs.client.send(new CreateQueueCommand(input));
+
+    const second = await sqs.client.send(new CreateQueueCommand(input));
+
+    expect(second.QueueUrl).toBe(first.QueueUrl);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+  // "If the queue name, attribute names, or attribute values don't match an existing queue, CreateQueue returns an error."
+  it('refuses to create a queue whose name exists with a different attribute value', async () => {
+    await sqs.client.send(new CreateQueueCommand({ QueueName: 'taken', Attributes: { VisibilityTimeout: '45' } }));
+
+    await expect(
+      sqs.client.send(new CreateQueueCommand({ QueueName: 'taken', Attributes: { VisibilityTimeout: '46' } })),
+    ).rejects.toBeInstanceOf(QueueNameExists);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+  // "A FIFO queue name must end with the .fifo suffix." FifoQueue "If you don't specify this attribute,
+  // Amazon SQS creates a standard queue. You can't change it for an existing queue."
+  it('requires the FifoQueue attribute and the .fifo suffix together', async () => {
+    await expect(sqs.client.send(new CreateQueueCommand({ QueueName: 'no-attribute.fifo' }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    await expect(
+      sqs.client.send(new CreateQueueCommand({ QueueName: 'no-suffix', Attributes: { FifoQueue: 'true' } })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
+  it('reports the attributes of a FIFO queue, including its ARN and redrive policy', async () => {
+    const dlq = await aQueue(sqs.client, { fifo: true });
+    const dlqArn = (
+      await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const queueUrl = await aQueue(sqs.client, {
+      fifo: true,
+      attributes: {
+        ContentBasedDeduplication: 'true',
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        VisibilityTimeout: '120',
+        KmsMasterKeyId: 'alias/aws/sqs',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '5' }),
+      },
+    });
+
+    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
+
+    expect(dlqArn).toMatch(/^arn:aws:sqs:us-east-1:000000000000:queue-\d+\.fifo$/);
+    expect(Attributes).toMatchObject({
+      FifoQueue: 'true',
+      ContentBasedDeduplication: 'true',
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      VisibilityTimeout: '120',
+      KmsMasterKeyId: 'alias/aws/sqs',
+      ApproximateNumberOfMessages: '0',
+    });
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 });
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+  it('changes attributes with SetQueueAttributes and validates names and values', async () => {
+    const queueUrl = await aQueue(sqs.client);
+
+    await sqs.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '7' } }));
+    const { Attributes } = await sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['DelaySeconds'] }),
+    );
+
+    expect(Attributes).toEqual({ DelaySeconds: '7' });
+    await expect(
+      sqs.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '901' } })),
+    ).rejects.toBeInstanceOf(InvalidAttributeValue);
+    await expect(
+      sqs.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { ContentBasedDeduplication: 'true' } })),
+    ).rejects.toBeInstanceOf(InvalidAttributeName);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListQueues.html
+  // QueueNamePrefix: "Only those queues whose name begins with the specified string are returned."
+  it('lists queues by name prefix, with their URLs', async () => {
+    const orders = await sqs.client.send(new CreateQueueCommand({ QueueName: 'orders-main' }));
+    const ordersDlq = await sqs.client.send(new CreateQueueCommand({ QueueName: 'orders-dlq' }));
+    await sqs.client.send(new CreateQueueCommand({ QueueName: 'payments' }));
+
+    const { QueueUrls } = await sqs.client.send(new ListQueuesCommand({ QueueNamePrefix: 'orders-' }));
+
+    expect(QueueUrls).toEqual([ordersDlq.QueueUrl, orders.QueueUrl]);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html
+  // "Deletes available messages"; "only one PurgeQueue operation ... every 60 seconds".
+  it('purges every message and refuses a second purge within 60 seconds', async () => {
+    const queueUrl = await aQueue(sqs.client);
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a' }));
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'b' }));
+    await receive(sqs.client, queueUrl, { max: 1 });
+
+    await sqs.client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    sqs.clock.advance(30_000);
+
+    expect(await receive(sqs.client, queueUrl)).toEqual([]);
+    await expect(sqs.client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }))).rejects.toBeInstanceOf(PurgeQueueInProgress);
+    sqs.clock.advance(30_000);
+    await expect(sqs.client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }))).resolves.toBeDefined();
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteQueue.html
+  it('forgets a deleted queue', async () => {
+    const queueUrl = await aQueue(sqs.client);
+    const name = queueUrl.split('/').pop();
+
+    await sqs.client.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+
+    await expect(sqs.client.send(new GetQueueUrlCommand({ QueueName: name }))).rejects.toBeInstanceOf(QueueDoesNotExist);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+  // "The result of sending each message is reported individually in the response."
+  it('reports each batch entry on its own: valid entries are sent, invalid ones fail with a code', async () => {
+    const queueUrl = await aQueue(sqs.client);
+
+    const result = await sqs.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: 'ok-1', MessageBody: 'first' },
+          { Id: 'bad-delay', MessageBody: 'x', DelaySeconds: 901 },
+          { Id: 'bad-attribute', MessageBody: 'y', MessageAttributes: { n: { DataType: 'Number', StringValue: 'NaN?' } } },
+          { Id: 'ok-2', MessageBody: 'second', MessageAttributes: { n: { DataType: 'Number', StringValue: '-1.5e3' } } },
+        ],
+      }),
+    );
+
+    expect(result.Successful?.map((entry) => entry.Id)).toEqual(['ok-1', 'ok-2']);
+    expect(result.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad-delay', Code: 'InvalidParameterValue', SenderFault: true }),
+      expect.objectContaining({ Id: 'bad-attribute', Code: 'InvalidParameterValue', SenderFault: true }),
+    ]);
+    expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['first', 'second']);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+  // Errors: EmptyBatchRequest, TooManyEntriesInBatchRequest, BatchEntryIdsNotDistinct, InvalidBatchEntryId.
+  it('rejects a malformed batch as a whole', async () => {
+    const queueUrl = await aQueue(sqs.client);
+    const batch = (entries: { Id: string; MessageBody: string }[]) =>
+      sqs.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ Id: `m${i}`, MessageBody: 'x' }));
+
+    await expect(batch([])).rejects.toBeInstanceOf(EmptyBatchRequest);
+    await expect(batch(eleven)).rejects.toBeInstanceOf(TooManyEntriesInBatchRequest);
+    await expect(batch([{ Id: 'same', MessageBody: 'a' }, { Id: 'same', MessageBody: 'b' }])).rejects.toBeInstanceOf(
+      BatchEntryIdsNotDistinct,
+    );
+    await expect(batch([{ Id: 'not valid!', MessageBody: 'a' }])).rejects.toBeInstanceOf(InvalidBatchEntryId);
+    expect(await receive(sqs.client, queueUrl)).toEqual([]);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html
+  // "The result of the action on each message is reported individually in the response."
+  it('deletes the valid entries of a batch and reports the invalid receipt handle', async () => {
+    const queueUrl = await aQueue(sqs.client);
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a' }));
+    const [message] = await receive(sqs.client, queueUrl);
+
+    const result = await sqs.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: 'good', ReceiptHandle: message?.ReceiptHandle },
+          { Id: 'bad', ReceiptHandle: 'nonsense' },
+        ],
+      }),
+    );
+    sqs.clock.advance(30_000);
+
+    expect(result.Successful).toEqual([{ Id: 'good' }]);
+    expect(result.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
+    expect(await receive(sqs.client, queueUrl)).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+import type { Provider } from '#shared/providers/types';
+import { normalizeTwilio } from './normalize';
+import type { TwilioOptions } from './schemas';
+import { verifyTwilio } from './verify';
+
+export { TwilioOptionsSchema as twilioOptionsSchema, type TwilioOptions } from './schemas';
+
+/** Twilio Messaging status callbacks and incoming-message webhooks. */
+export const twilioProvider: Provider<TwilioOptions> = {
+  id: 'twilio',
+  verify: verifyTwilio,
+  normalize: normalizeTwilio,
+};

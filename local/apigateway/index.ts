@@ -1,0 +1,3 @@
+export { jsonAccessLog, startHttpApi } from './server';
+export type { AccessLogEntry, HttpApiOptions, HttpApiRoute, RouteTarget, RunningHttpApi } from './server';
+export type { IntegrationOutcome } from './response';

@@ -1,0 +1,405 @@
+import type { RunningEmulator } from '../../../../local/emulators/stepfunctions';
+import { StepFunctionsEmulator } from '../../../../local/emulators/stepfunctions';
+import type { InvokeLambdaResult } from '../../../../local/emulators/stepfunctions/asl/interpreter';
+import { FakeClock, FakeLambdas, fail, functionArn, ok } from './helpers';
+import { SfnServiceError, SfnWireClient } from './sfn-wire-client';
+
+const ROLE = 'arn:aws:iam::000000000000:role/StatesRole';
+const ECHO = functionArn('echo');
+const GATE = functionArn('gate');
+const BROKEN = functionArn('broken');
+
+const echoMachine = JSON.stringify({
+  StartAt: 'Echo',
+  States: { Echo: { Type: 'Task', Resource: ECHO, End: true } },
+});
+const gatedMachine = JSON.stringify({
+  StartAt: 'Gate',
+  States: { Gate: { Type: 'Task', Resource: GATE, Next: 'Done' }, Done: { Type: 'Succeed' } },
+});
+const brokenMachine = JSON.stringify({
+  StartAt: 'Broken',
+  States: { Broken: { Type: 'Task', Resource: BROKEN, End: true } },
+});
+
+/** Holds every `gate` invocation until released. */
+class Gate {
+  private waiting: ((result: InvokeLambdaResult) => void)[] = [];
+
+  hold(): Promise<InvokeLambdaResult> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    for (const resolve of this.waiting) resolve(ok('released'));
+    this.waiting = [];
+  }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SfnServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SfnServiceError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
+  let emulator: StepFunctionsEmulator;
+  let running: RunningEmulator;
+  let sfn: SfnWireClient;
+  let gate: Gate;
+
+  beforeEach(async () => {
+    gate = new Gate();
+    const lambdas = new FakeLambdas({
+      [ECHO]: (payload) => ok(payload),
+      [GATE]: () => gate.hold(),
+      [BROKEN]: () => fail('PaymentDeclined', 'card expired'),
+    });
+    emulator = new StepFunctionsEmulator({ invokeLambda: lambdas.invoke, clock: new FakeClock() });
+    running = await emulator.start();
+    sfn = new SfnWireClient(running.endpoint);
+  });
+
+  afterEach(async () => {
+    gate.release();
+    await emulator.dispose();
+    await running.stop();
+  });
+
+  async function create(name: string, definition = echoMachine): Promise<string> {
+    return (await sfn.send('CreateStateMachine', { name, definition, roleArn: ROLE })).stateMachineArn;
+  }
+
+  async function finished(executionArn: string) {
+    await emulator.waitForExecution(executionArn);
+    return sfn.send('DescribeExecution', { executionArn });
+  }
+
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html
+  describe('CreateStateMachine', () => {
+    it('returns the state machine ARN in the real format with its creation date', async () => {
+      const output = await sfn.send('CreateStateMachine', { name: 'Orders', definition: echoMachine, roleArn: ROLE });
+
+      expect(output.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:Orders');
+      expect(output.creationDate).toBeInstanceOf(Date);
+    });
+
+    it('refuses an invalid definition with InvalidDefinition naming the state', async () => {
+      const definition = JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Activity', End: true } } });
+
+      const error = await rejection(sfn.send('CreateStateMachine', { name: 'Bad', definition, roleArn: ROLE }));
+
+      expect(error.code).toBe('InvalidDefinition');
+      expect(error.$metadata.httpStatusCode).toBe(400);
+      expect(error.message).toContain('State "Hold" has Type "Activity"');
+    });
+
+    it('is idempotent for an identical request and refuses a different definition under the same name', async () => {
+      const first = await create('Same');
+
+      const again = await create('Same');
+      const error = await rejection(create('Same', gatedMachine));
+
+      expect(again).toBe(first);
+      expect(error.code).toBe('StateMachineAlreadyExists');
+    });
+
+    it('refuses a name with forbidden characters with ValidationException', async () => {
+      const error = await rejection(sfn.send('CreateStateMachine', { name: 'has space', definition: echoMachine, roleArn: ROLE }));
+
+      expect(error.code).toBe('ValidationException');
+    });
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html
+  describe('DescribeStateMachine and ListStateMachines', () => {
+    it('describes a state machine with its definition, role and type', async () => {
+      const arn = await create('Describe');
+
+      const described = await sfn.send('DescribeStateMachine', { stateMachineArn: arn });
+
+      expect(described).toMatchObject({ stateMachineArn: arn, name: 'Describe', status: 'ACTIVE', definition: echoMachine, roleArn: ROLE, type: 'STANDARD' });
+      expect(described.creationDate).toBeInstanceOf(Date);
+    });
+
+    it('answers StateMachineDoesNotExist for an unknown ARN and InvalidArn for a malformed one', async () => {
+      const missing = await rejection(sfn.send('DescribeStateMachine', { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Nope' }));
+      const malformed = await rejection(sfn.send('DescribeStateMachine', { stateMachineArn: 'not-an-arn' }));
+
+      expect(missing.code).toBe('StateMachineDoesNotExist');
+      expect(malformed.code).toBe('InvalidArn');
+    });
+
+    it('lists state machines a page at a time', async () => {
+      for (const name of ['A', 'B', 'C']) await create(name);
+
+      const first = await sfn.send('ListStateMachines', { maxResults: 2 });
+      const second = await sfn.send('ListStateMachines', { maxResults: 2, nextToken: first.nextToken ?? '' });
+
+      expect(first.stateMachines.map((m) => m.name)).toEqual(['A', 'B']);
+      expect(second.stateMachines.map((m) => m.name)).toEqual(['C']);
+      expect(second.nextToken).toBeUndefined();
+    });
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+  describe('StartExecution and DescribeExecution', () => {
+    it('runs an execution to SUCCEEDED with its output, start and stop dates', async () => {
+      const arn = await create('Echo');
+
+      const started = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'first', input: '{"hello":"world"}' });
+      const described = await finished(started.executionArn);
+
+      expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:Echo:first');
+      expect(started.startDate).toBeInstanceOf(Date);
+      expect(described).toMatchObject({
+        executionArn: started.executionArn,
+        stateMachineArn: arn,
+        name: 'first',
+        status: 'SUCCEEDED',
+        input: '{"hello":"world"}',
+        output: '{"hello":"world"}',
+      });
+      expect(described.stopDate?.getTime()).toBeGreaterThanOrEqual(described.startDate.getTime());
+    });
+
+    it('encodes dates as epoch seconds on the wire', async () => {
+      const arn = await create('Wire');
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+
+      const answer = await sfn.raw('DescribeExecution', JSON.stringify({ executionArn }));
+
+      expect(answer.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+      expect(typeof (JSON.parse(answer.text) as { startDate: unknown }).startDate).toBe('number');
+    });
+
+    it('names an execution with a UUID and uses {} as input when neither is given', async () => {
+      const arn = await create('Defaults');
+
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const described = await finished(executionArn);
+
+      expect(described.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(described.input).toBe('{}');
+    });
+
+    it('reports RUNNING while a task is in flight', async () => {
+      const arn = await create('Gated', gatedMachine);
+
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const whileRunning = await sfn.send('DescribeExecution', { executionArn });
+      gate.release();
+      const afterwards = await finished(executionArn);
+
+      expect(whileRunning.status).toBe('RUNNING');
+      expect(whileRunning.stopDate).toBeUndefined();
+      expect(afterwards.status).toBe('SUCCEEDED');
+    });
+
+    it('reports FAILED with the error and cause of the failing task', async () => {
+      const arn = await create('Broken', brokenMachine);
+
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const described = await finished(executionArn);
+
+      expect(described).toMatchObject({
+        status: 'FAILED',
+        error: 'PaymentDeclined',
+        cause: JSON.stringify({ errorType: 'PaymentDeclined', errorMessage: 'card expired' }),
+      });
+      expect(described.output).toBeUndefined();
+    });
+
+    it('refuses input that is not JSON with InvalidExecutionInput', async () => {
+      const arn = await create('BadInput');
+
+      const error = await rejection(sfn.send('StartExecution', { stateMachineArn: arn, input: '{nope' }));
+
+      expect(error.code).toBe('InvalidExecutionInput');
+    });
+
+    it('answers a repeated start of a running execution with the same name and input with the original execution', async () => {
+      const arn = await create('Repeat', gatedMachine);
+
+      const first = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'once', input: '{"a":1}' });
+      const again = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'once', input: '{"a":1}' });
+      const different = await rejection(sfn.send('StartExecution', { stateMachineArn: arn, name: 'once', input: '{"a":2}' }));
+
+      expect(again).toEqual(first);
+      expect(different.code).toBe('ExecutionAlreadyExists');
+    });
+
+    it('refuses to reuse the name of a closed execution', async () => {
+      const arn = await create('Closed');
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'done' });
+      await finished(executionArn);
+
+      const error = await rejection(sfn.send('StartExecution', { stateMachineArn: arn, name: 'done' }));
+
+      expect(error.code).toBe('ExecutionAlreadyExists');
+    });
+
+    it('answers ExecutionDoesNotExist for an unknown execution and StateMachineDoesNotExist for an unknown machine', async () => {
+      const missingExecution = await rejection(
+        sfn.send('DescribeExecution', { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:Nope:nope' }),
+      );
+      const missingMachine = await rejection(
+        sfn.send('StartExecution', { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Nope' }),
+      );
+
+      expect(missingExecution.code).toBe('ExecutionDoesNotExist');
+      expect(missingMachine.code).toBe('StateMachineDoesNotExist');
+    });
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
+  describe('GetExecutionHistory', () => {
+    it('returns the events with their ids, types, details and timestamps', async () => {
+      const arn = await create('History');
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn, input: '{"n":1}' });
+      await finished(executionArn);
+
+      const { events, nextToken } = await sfn.send('GetExecutionHistory', { executionArn });
+
+      expect(nextToken).toBeUndefined();
+      expect(events.map((e) => e.type)).toEqual([
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'LambdaFunctionScheduled',
+        'LambdaFunctionStarted',
+        'LambdaFunctionSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ]);
+      expect(events[2]).toMatchObject({ id: 3, previousEventId: 2, lambdaFunctionScheduledEventDetails: { resource: ECHO, input: '{"n":1}' } });
+      expect(events[0]?.timestamp).toBeInstanceOf(Date);
+    });
+
+    it('pages with maxResults and nextToken, in either order', async () => {
+      const arn = await create('Paged');
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      await finished(executionArn);
+
+      const first = await sfn.send('GetExecutionHistory', { executionArn, maxResults: 4 });
+      const rest = await sfn.send('GetExecutionHistory', { executionArn, maxResults: 4, nextToken: first.nextToken ?? '' });
+      const reversed = await sfn.send('GetExecutionHistory', { executionArn, maxResults: 2, reverseOrder: true });
+
+      expect(first.events.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+      expect(rest.events.map((e) => e.id)).toEqual([5, 6, 7]);
+      expect(rest.nextToken).toBeUndefined();
+      expect(reversed.events.map((e) => e.type)).toEqual(['ExecutionSucceeded', 'TaskStateExited']);
+    });
+
+    it('leaves input and output out when includeExecutionData is false', async () => {
+      const arn = await create('NoData');
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn, input: '{"secret":1}' });
+      await finished(executionArn);
+
+      const { events } = await sfn.send('GetExecutionHistory', { executionArn, includeExecutionData: false });
+
+      expect(JSON.stringify(events)).not.toContain('secret');
+      expect(events[0]).toHaveProperty('executionStartedEventDetails.roleArn', ROLE);
+    });
+
+    it('refuses a token from another request with InvalidToken', async () => {
+      const arn = await create('Token');
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      await finished(executionArn);
+
+      const error = await rejection(sfn.send('GetExecutionHistory', { executionArn, nextToken: 'bogus' }));
+
+      expect(error.code).toBe('InvalidToken');
+    });
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+  describe('ListExecutions', () => {
+    it('lists executions newest first, filtered by status and paged', async () => {
+      const arn = await create('Many', gatedMachine);
+      const names = ['e1', 'e2', 'e3'];
+      for (const name of names) await sfn.send('StartExecution', { stateMachineArn: arn, name });
+      gate.release();
+      for (const name of names) await finished(`arn:aws:states:us-east-1:000000000000:execution:Many:${name}`);
+      await sfn.send('StartExecution', { stateMachineArn: arn, name: 'e4' });
+
+      const succeeded = await sfn.send('ListExecutions', { stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2 });
+      const more = await sfn.send('ListExecutions', { stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2, nextToken: succeeded.nextToken ?? '' });
+      const runningOnes = await sfn.send('ListExecutions', { stateMachineArn: arn, statusFilter: 'RUNNING' });
+
+      expect([...succeeded.executions, ...more.executions].map((e) => e.name)).toEqual(['e3', 'e2', 'e1']);
+      expect(runningOnes.executions.map((e) => e.name)).toEqual(['e4']);
+      expect(runningOnes.executions[0]?.startDate).toBeInstanceOf(Date);
+    });
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+  describe('StopExecution', () => {
+    it('aborts a running execution, recording ExecutionAborted with the given error and cause', async () => {
+      const arn = await create('Stoppable', gatedMachine);
+      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+
+      const stopped = await sfn.send('StopExecution', { executionArn, error: 'Operator', cause: 'replay cancelled' });
+      gate.release();
+      const described = await finished(executionArn);
+      const { events } = await sfn.send('GetExecutionHistory', { executionArn, reverseOrder: true, maxResults: 1 });
+
+      expect(stopped.stopDate).toBeInstanceOf(Date);
+      expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'replay cancelled' });
+      expect(events[0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Operator', cause: 'replay cancelled' } });
+    });
+  });
+
+  describe('protocol errors and test hooks', () => {
+    it('answers an unknown action with UnknownOperationException rather than hanging', async () => {
+      const answer = await sfn.raw('DeleteEverything', '{}');
+
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text)).toMatchObject({ __type: expect.stringMatching(/#UnknownOperationException$/) as unknown });
+    });
+
+    it('fails the next calls with an injected error, then serves normally', async () => {
+      emulator.injectFault('ListStateMachines', { kind: 'error', code: 'ThrottlingException', message: 'Rate exceeded', times: 2 });
+
+      const first = await rejection(sfn.send('ListStateMachines', {}));
+      const second = await rejection(sfn.send('ListStateMachines', {}));
+      const third = await sfn.send('ListStateMachines', {});
+
+      expect([first.code, second.code]).toEqual(['ThrottlingException', 'ThrottlingException']);
+      expect(third.stateMachines).toEqual([]);
+    });
+
+    it('starts the execution but drops the response when told to', async () => {
+      const arn = await create('Dropped');
+      emulator.injectFault('StartExecution', { kind: 'dropResponse' });
+
+      await expect(sfn.send('StartExecution', { stateMachineArn: arn, name: 'lost-answer' })).rejects.toThrow();
+      const listed = await sfn.send('ListExecutions', { stateMachineArn: arn });
+
+      expect(listed.executions.map((e) => e.name)).toEqual(['lost-answer']);
+    });
+
+    it('counts requests by action', async () => {
+      const arn = await create('Counted');
+      await sfn.send('DescribeStateMachine', { stateMachineArn: arn });
+      await sfn.send('DescribeStateMachine', { stateMachineArn: arn });
+
+      expect(emulator.counters()).toMatchObject({ CreateStateMachine: 1, DescribeStateMachine: 2 });
+    });
+
+    it('closes kept-alive connections on stop so that it can start again', async () => {
+      await sfn.send('ListStateMachines', {});
+
+      await running.stop();
+      running = await emulator.start();
+      const listed = await new SfnWireClient(running.endpoint).send('ListStateMachines', {});
+
+      expect(listed.stateMachines).toEqual([]);
+    });
+  });
+});

@@ -49,18 +49,20 @@ export const twilioCandidateUrls = (url: string): string[] => {
 };
 
 /**
- * URL followed by each parameter name and value, names sorted by UTF-16 code units; a repeated
- * name contributes each distinct value once, values sorted, as the official library does.
+ * Each parameter name and value, names sorted by UTF-16 code units; a repeated name contributes
+ * each distinct value once, values sorted, as the official library does.
  */
-export const twilioSignedContent = (url: string, params: ReadonlyMap<string, readonly string[]>): Buffer => {
-  let content = url;
-  for (const name of [...params.keys()].sort()) {
-    const values = params.get(name) ?? [];
-    const distinct = values.length === 1 ? values : [...new Set(values)].sort();
-    for (const value of distinct) content += `${name}${value}`;
-  }
-  return Buffer.from(content, 'utf8');
-};
+const paramsText = (params: ReadonlyMap<string, readonly string[]>): string =>
+  [...params.keys()]
+    .sort()
+    .flatMap((name) => {
+      const values = params.get(name) ?? [];
+      return (values.length === 1 ? values : [...new Set(values)].sort()).map((value) => `${name}${value}`);
+    })
+    .join('');
+
+/** The signed bytes: the URL followed by the parameters, as UTF-8. */
+export const twilioSignedContent = (url: string, params: ReadonlyMap<string, readonly string[]>): Buffer => Buffer.from(`${url}${paramsText(params)}`, 'utf8');
 
 export const twilioSignature = (authToken: string, content: Buffer): string => createHmac('sha1', authToken).update(content).digest('base64');
 
@@ -75,12 +77,12 @@ export const verifyTwilio = (input: VerifyInput<TwilioOptions>): VerifyResult =>
   const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER) ? request.headers[SIGNATURE_HEADER] : undefined;
   if (typeof signature !== 'string' || signature.length === 0) return { ok: false, reason: 'missing', detail: 'The X-Twilio-Signature header is missing.' };
   const provided = Buffer.from(signature, 'utf8');
-  const params = formParams(request.body);
+  const signedParams = paramsText(formParams(request.body));
   const urls = twilioCandidateUrls(request.url);
   for (const [secretIndex, secret] of secrets.entries()) {
     // Every URL variant is compared without an early exit so that timing does not reveal which one matched.
     let matched = false;
-    for (const url of urls) matched = constantTimeEqual(Buffer.from(twilioSignature(secret, twilioSignedContent(url, params)), 'utf8'), provided) || matched;
+    for (const url of urls) matched = constantTimeEqual(Buffer.from(twilioSignature(secret, Buffer.from(`${url}${signedParams}`, 'utf8')), 'utf8'), provided) || matched;
     if (matched) return { ok: true, secretIndex };
   }
   return { ok: false, reason: 'signature', detail: 'The signature does not match any active auth token.' };

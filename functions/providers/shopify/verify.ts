@@ -16,10 +16,12 @@ export const verifyShopify = ({ request, secrets }: VerifyInput<ShopifyOptions>)
   if (header === undefined || header === '') {
     return { ok: false, reason: 'missing', detail: 'X-Shopify-Hmac-Sha256 header is missing.' };
   }
-  if (!BASE64_SHA256.test(header)) {
+  const digest = Buffer.from(header, 'base64');
+  // Canonical spelling only: the last character has unused bits that the decoder ignores.
+  if (!BASE64_SHA256.test(header) || digest.toString('base64') !== header) {
     return { ok: false, reason: 'signature', detail: 'X-Shopify-Hmac-Sha256 is not the base64 of a SHA-256 digest.' };
   }
-  const index = firstMatchingSecret(secrets, [Buffer.from(header, 'base64')], (secret) =>
+  const index = firstMatchingSecret(secrets, [digest], (secret) =>
     // An empty secret would let anyone sign; it never matches.
     secret === '' ? Buffer.alloc(0) : createHmac('sha256', secret).update(request.body).digest(),
   );

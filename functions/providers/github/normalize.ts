@@ -20,6 +20,13 @@ const TIME_PATHS: ReadonlyMap<string, readonly (readonly [string, string])[]> = 
   ['push', [['head_commit', 'timestamp'], ['repository', 'pushed_at']]],
   ['issues', [['issue', 'updated_at']]],
   ['issue_comment', [['comment', 'updated_at']]],
+  ['commit_comment', [['comment', 'updated_at']]],
+  ['discussion_comment', [['comment', 'updated_at']]],
+  ['pull_request_review_comment', [['comment', 'updated_at']]],
+  ['pull_request_review', [['review', 'submitted_at']]],
+  ['check_run', [['check_run', 'completed_at'], ['check_run', 'started_at']]],
+  ['workflow_job', [['workflow_job', 'completed_at'], ['workflow_job', 'started_at']]],
+  ['fork', [['forkee', 'created_at']]],
   ['release', [['release', 'published_at'], ['release', 'created_at']]],
   ['ping', [['hook', 'updated_at']]],
 ]);

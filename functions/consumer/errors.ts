@@ -1,0 +1,57 @@
+import { InfrastructureError } from '#shared/errors';
+import { TargetError } from '#shared/targets/errors';
+
+/** A message that can never be processed: its body is not a claim check, or names no event we hold. */
+export class PoisonMessageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonMessageError';
+  }
+}
+
+/** The event exists but holds nothing a target could take (quarantined, payload missing). */
+export class UnprocessableEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnprocessableEventError';
+  }
+}
+
+/** Too little time is left in the invocation to start this record safely. */
+export class DeadlineError extends Error {
+  constructor() {
+    super('too little time left in this invocation to start the record');
+    this.name = 'DeadlineError';
+  }
+}
+
+export type Failure =
+  | { readonly kind: 'retryable'; readonly errorClass: string; readonly message: string; readonly retryAfterSeconds?: number }
+  | { readonly kind: 'permanent'; readonly errorClass: string; readonly message: string }
+  /** Another invocation holds the event (Powertools INPROGRESS): not a failure of the event. */
+  | { readonly kind: 'busy' }
+  /** Not started for lack of time: released at once, nothing recorded. */
+  | { readonly kind: 'deadline' };
+
+/** Decides what a failure means for the event (docs/decisions/0012-retry-and-dead-letter.md). */
+export const classify = (error: unknown): Failure => {
+  if (error instanceof TargetError) {
+    return error.retryable
+      ? { kind: 'retryable', errorClass: error.errorClass, message: error.message, retryAfterSeconds: error.retryAfterSeconds }
+      : { kind: 'permanent', errorClass: error.errorClass, message: error.message };
+  }
+  if (error instanceof PoisonMessageError) return { kind: 'permanent', errorClass: 'poison-message', message: error.message };
+  if (error instanceof UnprocessableEventError) return { kind: 'permanent', errorClass: 'unprocessable', message: error.message };
+  if (error instanceof DeadlineError) return { kind: 'deadline' };
+  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError') return { kind: 'busy' };
+  if (error instanceof InfrastructureError) {
+    return { kind: 'retryable', errorClass: `infrastructure-${error.dependency}`, message: error.message };
+  }
+  if (error instanceof Error && error.name.startsWith('Idempotency')) {
+    return { kind: 'retryable', errorClass: 'idempotency-store', message: error.message };
+  }
+  return { kind: 'retryable', errorClass: 'internal', message: error instanceof Error ? error.message : String(error) };
+};
+
+/** Error text kept in the state item, short so the item stays near 1 KB (ARCHITECTURE 13). */
+export const brief = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -1,0 +1,95 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import * as z from 'zod/mini';
+import { dynamoDbClient, documentClient } from '#shared/clients/dynamodb';
+import { s3Client } from '#shared/clients/s3';
+import { secretsProvider } from '#shared/clients/secrets';
+import { sqsClient } from '#shared/clients/sqs';
+import { ConfigurationError, InfrastructureError } from '#shared/errors';
+import { logger, metrics, tracer } from '#shared/powertools/index';
+import { resolveRoutes, Router } from '#shared/routing/routes';
+import { EventStore } from '#shared/store/event-store';
+import { ProcessingStore } from '#shared/store/processing-store';
+import { RawBodies } from '#shared/store/raw-bodies';
+import { EventBridgeDelivery } from '#shared/targets/eventbridge';
+import { HttpDelivery, signerFor, type Signer } from '#shared/targets/http';
+import { Deliveries } from '#shared/targets/index';
+import { WorkflowDelivery } from '#shared/targets/workflow';
+import { createWorkflows, workflowNames } from '#shared/workflows/index';
+import { readConsumerEnvironment } from '#shared/consumer/config';
+import { createConsumer } from '#shared/consumer/consumer';
+import { ConsumerQueue } from '#shared/consumer/queue';
+
+/** The generated secret (docs/processing.md): the current one first, older ones while receivers rotate. */
+const SigningSecretSchema = z.object({
+  signingSecret: z.string().check(z.minLength(16)),
+  additionalSigningSecrets: z.optional(z.array(z.string().check(z.minLength(16)))),
+});
+
+/** Time kept in hand before starting a record, beyond the slowest HTTP target's timeout. */
+const DEADLINE_MARGIN_MS = 2000;
+const MIN_DEADLINE_RESERVE_MS = 5000;
+
+/**
+ * Builds the consumer Lambda handler. Runs at cold start: reads and checks the environment and
+ * the routes once, creates stores, targets and the idempotency layer once.
+ */
+export const createConsumerHandler = () => {
+  const env = readConsumerEnvironment(process.env);
+  const { routes, problems } = resolveRoutes(env.ROUTES, workflowNames);
+  if (problems.length > 0) {
+    throw new ConfigurationError(`ROUTES are invalid:\n${problems.map((p) => `  route #${p.route}: ${p.message}`).join('\n')}`);
+  }
+
+  let signer: { source: string; sign: Signer } | undefined;
+  const currentSigner = async (): Promise<Signer> => {
+    let value: unknown;
+    try {
+      value = await secretsProvider.get(env.TARGET_SIGNING_SECRET_ARN, { transform: 'json', maxAge: env.SECRETS_MAX_AGE_SECONDS });
+    } catch (error) {
+      throw new InfrastructureError('secrets', 'target signing secret could not be read', { cause: error });
+    }
+    const parsed = SigningSecretSchema.safeParse(value);
+    if (!parsed.success) throw new InfrastructureError('secrets', 'target signing secret is not {"signingSecret": "..."}');
+    const source = JSON.stringify(parsed.data);
+    if (signer?.source !== source) {
+      signer = { source, sign: signerFor([parsed.data.signingSecret, ...(parsed.data.additionalSigningSecrets ?? [])]) };
+    }
+    return signer.sign;
+  };
+
+  const slowestHttpMs = Math.max(0, ...routes.flatMap((r) => r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : 0))));
+  const storeSettings = { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS };
+  return createConsumer(
+    {
+      store: new EventStore(documentClient, storeSettings),
+      processing: new ProcessingStore(documentClient, storeSettings),
+      rawBodies: new RawBodies(s3Client, env.RAW_BUCKET),
+      router: new Router(routes),
+      deliveries: new Deliveries({
+        http: new HttpDelivery({ signer: currentSigner }),
+        eventbridge: new EventBridgeDelivery(tracer.captureAWSv3Client(new EventBridgeClient({}))),
+        workflow: new WorkflowDelivery(createWorkflows({ documentClient, eventTable: env.EVENT_TABLE })),
+      }),
+      queue: new ConsumerQueue(sqsClient, { main: env.QUEUE_URL, deadLetter: env.DEAD_LETTER_QUEUE_URL }),
+      idempotency: {
+        persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamoDbClient }),
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: 'eventId',
+          throwOnNoIdempotencyKey: true,
+          expiresAfterSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600,
+        }),
+      },
+      logger,
+      metrics,
+      now: () => new Date(),
+      random: Math.random,
+    },
+    {
+      maxReceiveCount: env.MAX_RECEIVE_COUNT,
+      backoff: { baseSeconds: env.BACKOFF_BASE_SECONDS, maxSeconds: env.BACKOFF_MAX_SECONDS },
+      deadlineReserveMs: Math.max(MIN_DEADLINE_RESERVE_MS, slowestHttpMs + DEADLINE_MARGIN_MS),
+    },
+  );
+};

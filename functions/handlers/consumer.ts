@@ -1,0 +1,3 @@
+import { createConsumerHandler } from '#shared/consumer/handler';
+
+export const handler = createConsumerHandler();

@@ -1,0 +1,50 @@
+import * as z from 'zod/mini';
+import { sha256Hex } from '#shared/store/records';
+import { PermanentWorkflowError } from '#shared/targets/errors';
+import type { Workflow } from '#shared/targets/types';
+import type { SuppressionList } from '#shared/workflows/suppression-list';
+
+/**
+ * The canonical `email.*` data every email provider (SendGrid, Postmark, Mailgun) normalizes
+ * into: this workflow reads nothing provider-specific.
+ */
+const BouncedEmailSchema = z.object({
+  recipient: z.string().check(z.minLength(3)),
+  reason: z.optional(z.string()),
+  messageId: z.optional(z.string()),
+});
+
+/** `"Ann <Ann@Example.com> "` → `ann@example.com`. */
+export const bareAddress = (recipient: string): string | undefined => {
+  const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
+  const address = (inAngles ?? recipient).trim().toLowerCase();
+  return /^[^\s@]+@[^\s@]+$/.test(address) ? address : undefined;
+};
+
+/**
+ * On `email.bounced` (a permanent bounce, whichever provider reported it), adds the recipient to
+ * the tenant's suppression list, so that senders can check it before mailing the address again.
+ * Safe to run twice: the list keeps the first bounce.
+ */
+export const suppressBouncedRecipient =
+  (list: SuppressionList): Workflow =>
+  async (event, ctx) => {
+    if (event.type !== 'email.bounced') {
+      throw new PermanentWorkflowError(`suppress-bounced-recipient handles email.bounced, not ${event.type}; check the route`);
+    }
+    const data = BouncedEmailSchema.safeParse(event.data);
+    const address = data.success ? bareAddress(data.data.recipient) : undefined;
+    if (!data.success || !address) throw new PermanentWorkflowError('the bounce names no usable recipient address');
+    const result = await list.add({
+      tenant: event.tenant,
+      address,
+      reason: data.data.reason?.slice(0, 300) ?? 'bounced',
+      provider: event.provider,
+      eventId: event.id,
+      occurredAt: event.occurredAt,
+    });
+    // The address itself stays out of the logs: its digest is enough to find the item's event.
+    ctx.logger.info(result === 'added' ? 'recipient suppressed' : 'recipient was already suppressed', {
+      recipientSha256: sha256Hex(address).slice(0, 16),
+    });
+  };

@@ -40,7 +40,8 @@ export type { CfnTableProperties, TableResource } from './tables';
  * - transactions cost twice the units of each item they touch, a ConditionCheck included,
  *   also when the transaction is cancelled;
  * - GetItem and BatchGetItem reads are computed from the items returned (a missing item costs
- *   the minimum); Query and Scan use the units dynalite reports (it sums the sizes read);
+ *   the minimum); Query and Scan from the summed size of the items evaluated (dynalite's own
+ *   ReturnConsumedCapacity ignores ConsistentRead on Scan, so it is not used);
  * - item sizes follow "Item sizes and formats" (numbers: one byte per two significant digits
  *   plus one; documents: 3 bytes plus one per element).
  */
@@ -701,17 +702,27 @@ export class DynamoDbEmulator {
     return response;
   }
 
+  /**
+   * A query or scan costs the summed size of the items it evaluated, before any filter or
+   * projection, rounded up to 4 KB. When the answer leaves items or attributes out, the same
+   * page is read again without filter and projection to see what was evaluated.
+   */
   private async queryOrScan(action: 'Query' | 'Scan', body: WireRecord): Promise<DynamoResponse> {
-    const askedFor = body.ReturnConsumedCapacity;
-    const injected = askedFor === undefined || askedFor === 'NONE';
-    const response = await this.call(action, injected ? { ...body, ReturnConsumedCapacity: 'TOTAL' } : body);
+    const response = await this.call(action, body);
     if (response.status !== 200) return response;
-    const consumed = isRecord(response.body.ConsumedCapacity) ? response.body.ConsumedCapacity : {};
-    const units = typeof consumed.CapacityUnits === 'number' ? consumed.CapacityUnits : 0;
-    this.charge(action, String(body.TableName), { readRequestUnits: units, writeRequestUnits: 0 });
-    if (!injected) return response;
-    const { ConsumedCapacity: _dropped, ...rest } = response.body;
-    return { status: response.status, body: rest };
+    const trimmed =
+      body.FilterExpression !== undefined ||
+      body.ProjectionExpression !== undefined ||
+      body.AttributesToGet !== undefined ||
+      body.Select !== undefined;
+    const evaluated = trimmed ? await this.call(action, evaluationRequest(body)) : response;
+    const items = Array.isArray(evaluated.body.Items) ? (evaluated.body.Items as WireItem[]) : [];
+    const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
+    this.charge(action, String(body.TableName), {
+      readRequestUnits: readUnits(bytes, body.ConsistentRead === true),
+      writeRequestUnits: 0,
+    });
+    return response;
   }
 
   private async updateTimeToLive(body: WireRecord): Promise<DynamoResponse> {
@@ -744,6 +755,33 @@ export class DynamoDbEmulator {
 
 function lockKey(table: string, key: WireItem): string {
   return `${table}\u0000${JSON.stringify(Object.entries(key).sort(([a], [b]) => a.localeCompare(b)))}`;
+}
+
+/** The query or scan of the same page with its filter and projection removed (and the names and values only they used). */
+function evaluationRequest(body: WireRecord): WireRecord {
+  const {
+    FilterExpression: _filter,
+    ProjectionExpression: _projection,
+    AttributesToGet: _attributes,
+    Select: _select,
+    QueryFilter: _queryFilter,
+    ScanFilter: _scanFilter,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ...rest
+  } = body;
+  const kept = typeof body.KeyConditionExpression === 'string' ? body.KeyConditionExpression : '';
+  const used = (map: unknown) =>
+    isRecord(map)
+      ? Object.fromEntries(Object.entries(map).filter(([token]) => new RegExp(`${token}\\b`).test(kept)))
+      : {};
+  const usedNames = used(names);
+  const usedValues = used(values);
+  return {
+    ...rest,
+    ...(Object.keys(usedNames).length > 0 ? { ExpressionAttributeNames: usedNames } : {}),
+    ...(Object.keys(usedValues).length > 0 ? { ExpressionAttributeValues: usedValues } : {}),
+  };
 }
 
 const CONDITION_CHECK_MARKER = { name: '#relayflowConditionCheck', value: ':relayflowConditionCheck' };

@@ -1,4 +1,5 @@
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -6,6 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   TransactGetItemsCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
@@ -267,6 +269,79 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
     expect(output.Items).toHaveLength(3);
     expect(output.ConsumedCapacity).toBeUndefined();
     expect(emulator.capacity().byAction.Query?.readRequestUnits).toBe(3);
+  });
+
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html (filters do not reduce the units)
+  it('charges a filtered query for every item it evaluated, not only those returned', async () => {
+    for (const sk of ['1', '2', '3']) {
+      await client.send(
+        new PutItemCommand({
+          TableName: 'Events',
+          Item: { pk: { S: 'f' }, sk: { S: sk }, n: { N: sk }, body: { S: padded(3000) } },
+        }),
+      );
+    }
+
+    const output = await client.send(
+      new QueryCommand({
+        TableName: 'Events',
+        KeyConditionExpression: '#pk = :pk',
+        FilterExpression: '#n = :one',
+        ProjectionExpression: '#sk',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#n': 'n' },
+        ExpressionAttributeValues: { ':pk': { S: 'f' }, ':one': { N: '1' } },
+        ConsistentRead: true,
+      }),
+    );
+
+    expect(output.Items).toEqual([{ sk: { S: '1' } }]);
+    expect(emulator.capacity().byAction.Query?.readRequestUnits).toBe(3);
+    expect(emulator.counters()).toMatchObject({ Query: 1 });
+  });
+
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html (Scan, eventually consistent)
+  it('charges an eventually consistent scan half the units of a strongly consistent one', async () => {
+    for (const sk of ['1', '2']) {
+      await client.send(
+        new PutItemCommand({
+          TableName: 'Events',
+          Item: { pk: { S: 's' }, sk: { S: sk }, body: { S: padded(4000) } },
+        }),
+      );
+    }
+
+    await client.send(new ScanCommand({ TableName: 'Events' }));
+    await client.send(new ScanCommand({ TableName: 'Events', ConsistentRead: true }));
+
+    expect(emulator.capacity().byAction.Scan?.readRequestUnits).toBe(1 + 2);
+  });
+
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+  it('accounts each item of a BatchWriteItem, a delete at the size of the item it removes', async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: 'Events',
+        Item: { pk: { S: 'old' }, sk: { S: 'x' }, body: { S: padded(2500) } },
+      }),
+    );
+    emulator.resetCounters();
+
+    await client.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          Events: [
+            { PutRequest: { Item: { pk: { S: 'new' }, sk: { S: 'x' } } } },
+            { DeleteRequest: { Key: { pk: { S: 'old' }, sk: { S: 'x' } } } },
+          ],
+        },
+      }),
+    );
+
+    expect(emulator.writes().map((write) => [write.action, write.tableWriteUnits])).toEqual([
+      ['BatchWriteItem', 1],
+      ['BatchWriteItem', 3],
+    ]);
+    expect(emulator.capacity().writeRequestUnits).toBe(4);
   });
 
   // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html

@@ -147,20 +147,21 @@ export class Queue {
   }
 
   /**
-   * Messages a receive may take now, in delivery order. Standard queues: every visible message.
-   * FIFO queues: a group with a message in flight yields nothing; otherwise its messages in order
-   * up to the first one that is not yet visible; groups one after another, so that a receive
-   * returns as many messages of one group as it can before moving to the next.
+   * Messages a receive may take now, in delivery order; expired messages are dropped on the way.
+   * Standard queues: every visible message, lazily (a receive stops after ten). FIFO queues: a group
+   * with a message in flight yields nothing; otherwise its messages in order up to the first one
+   * that is not yet visible; groups one after another, so that a receive returns as many messages
+   * of one group as it can before moving to the next.
    */
-  deliverable(now: number): StoredMessage[] {
-    this.dropExpired(now);
-    const visible: StoredMessage[] = [];
+  *deliverable(now: number): Generator<StoredMessage> {
     if (!this.fifo) {
       for (const message of this.messages.values()) {
-        if (message.visibleAt <= now) visible.push(message);
+        if (this.isExpired(message, now)) this.messages.delete(message.messageId);
+        else if (message.visibleAt <= now) yield message;
       }
-      return visible;
+      return;
     }
+    this.dropExpired(now);
     const locked = new Set<string>();
     for (const message of this.messages.values()) {
       if (isInFlight(message, now)) locked.add(message.groupId ?? '');
@@ -177,8 +178,7 @@ export class Queue {
       if (members === undefined) groups.set(group, [message]);
       else members.push(message);
     }
-    for (const members of groups.values()) visible.push(...members);
-    return visible;
+    for (const members of groups.values()) yield* members;
   }
 
   /** Earliest future moment at which some message becomes visible, if any. */

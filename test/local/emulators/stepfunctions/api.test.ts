@@ -1,8 +1,20 @@
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { RunningEmulator } from '../../../../local/emulators/stepfunctions';
 import { StepFunctionsEmulator } from '../../../../local/emulators/stepfunctions';
 import type { InvokeLambdaResult } from '../../../../local/emulators/stepfunctions/asl/interpreter';
 import { FakeClock, FakeLambdas, fail, functionArn, ok } from './helpers';
-import { SfnServiceError, SfnWireClient } from './sfn-wire-client';
+import { rawRequest } from './raw-request';
 
 const ROLE = 'arn:aws:iam::000000000000:role/StatesRole';
 const ECHO = functionArn('echo');
@@ -36,20 +48,29 @@ class Gate {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SfnServiceError> {
+async function rejection(promise: Promise<unknown>): Promise<SFNServiceException> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof SfnServiceError) return error;
+    if (error instanceof SFNServiceException) return error;
     throw error;
   }
   throw new Error('expected the call to fail');
 }
 
+function client(endpoint: string, maxAttempts = 3): SFNClient {
+  return new SFNClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts,
+  });
+}
+
 describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
   let emulator: StepFunctionsEmulator;
   let running: RunningEmulator;
-  let sfn: SfnWireClient;
+  let sfn: SFNClient;
   let gate: Gate;
 
   beforeEach(async () => {
@@ -61,28 +82,29 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     });
     emulator = new StepFunctionsEmulator({ invokeLambda: lambdas.invoke, clock: new FakeClock() });
     running = await emulator.start();
-    sfn = new SfnWireClient(running.endpoint);
+    sfn = client(running.endpoint);
   });
 
   afterEach(async () => {
+    sfn.destroy();
     gate.release();
     await emulator.dispose();
     await running.stop();
   });
 
   async function create(name: string, definition = echoMachine): Promise<string> {
-    return (await sfn.send('CreateStateMachine', { name, definition, roleArn: ROLE })).stateMachineArn;
+    return (await sfn.send(new CreateStateMachineCommand({ name, definition, roleArn: ROLE }))).stateMachineArn!;
   }
 
-  async function finished(executionArn: string) {
-    await emulator.waitForExecution(executionArn);
-    return sfn.send('DescribeExecution', { executionArn });
+  async function finished(executionArn: string | undefined) {
+    await emulator.waitForExecution(executionArn!);
+    return sfn.send(new DescribeExecutionCommand({ executionArn }));
   }
 
   // https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html
   describe('CreateStateMachine', () => {
     it('returns the state machine ARN in the real format with its creation date', async () => {
-      const output = await sfn.send('CreateStateMachine', { name: 'Orders', definition: echoMachine, roleArn: ROLE });
+      const output = await sfn.send(new CreateStateMachineCommand({ name: 'Orders', definition: echoMachine, roleArn: ROLE }));
 
       expect(output.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:Orders');
       expect(output.creationDate).toBeInstanceOf(Date);
@@ -91,9 +113,9 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('refuses an invalid definition with InvalidDefinition naming the state', async () => {
       const definition = JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Activity', End: true } } });
 
-      const error = await rejection(sfn.send('CreateStateMachine', { name: 'Bad', definition, roleArn: ROLE }));
+      const error = await rejection(sfn.send(new CreateStateMachineCommand({ name: 'Bad', definition, roleArn: ROLE })));
 
-      expect(error.code).toBe('InvalidDefinition');
+      expect(error.name).toBe('InvalidDefinition');
       expect(error.$metadata.httpStatusCode).toBe(400);
       expect(error.message).toContain('State "Hold" has Type "Activity"');
     });
@@ -105,13 +127,13 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
       const error = await rejection(create('Same', gatedMachine));
 
       expect(again).toBe(first);
-      expect(error.code).toBe('StateMachineAlreadyExists');
+      expect(error.name).toBe('StateMachineAlreadyExists');
     });
 
     it('refuses a name with forbidden characters with ValidationException', async () => {
-      const error = await rejection(sfn.send('CreateStateMachine', { name: 'has space', definition: echoMachine, roleArn: ROLE }));
+      const error = await rejection(sfn.send(new CreateStateMachineCommand({ name: 'has space', definition: echoMachine, roleArn: ROLE })));
 
-      expect(error.code).toBe('ValidationException');
+      expect(error.name).toBe('ValidationException');
     });
   });
 
@@ -121,28 +143,28 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('describes a state machine with its definition, role and type', async () => {
       const arn = await create('Describe');
 
-      const described = await sfn.send('DescribeStateMachine', { stateMachineArn: arn });
+      const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
 
       expect(described).toMatchObject({ stateMachineArn: arn, name: 'Describe', status: 'ACTIVE', definition: echoMachine, roleArn: ROLE, type: 'STANDARD' });
       expect(described.creationDate).toBeInstanceOf(Date);
     });
 
     it('answers StateMachineDoesNotExist for an unknown ARN and InvalidArn for a malformed one', async () => {
-      const missing = await rejection(sfn.send('DescribeStateMachine', { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Nope' }));
-      const malformed = await rejection(sfn.send('DescribeStateMachine', { stateMachineArn: 'not-an-arn' }));
+      const missing = await rejection(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Nope' })));
+      const malformed = await rejection(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'not-an-arn' })));
 
-      expect(missing.code).toBe('StateMachineDoesNotExist');
-      expect(malformed.code).toBe('InvalidArn');
+      expect(missing.name).toBe('StateMachineDoesNotExist');
+      expect(malformed.name).toBe('InvalidArn');
     });
 
     it('lists state machines a page at a time', async () => {
       for (const name of ['A', 'B', 'C']) await create(name);
 
-      const first = await sfn.send('ListStateMachines', { maxResults: 2 });
-      const second = await sfn.send('ListStateMachines', { maxResults: 2, nextToken: first.nextToken ?? '' });
+      const first = await sfn.send(new ListStateMachinesCommand({ maxResults: 2 }));
+      const second = await sfn.send(new ListStateMachinesCommand({ maxResults: 2, nextToken: first.nextToken }));
 
-      expect(first.stateMachines.map((m) => m.name)).toEqual(['A', 'B']);
-      expect(second.stateMachines.map((m) => m.name)).toEqual(['C']);
+      expect(first.stateMachines!.map((m) => m.name)).toEqual(['A', 'B']);
+      expect(second.stateMachines!.map((m) => m.name)).toEqual(['C']);
       expect(second.nextToken).toBeUndefined();
     });
   });
@@ -153,7 +175,7 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('runs an execution to SUCCEEDED with its output, start and stop dates', async () => {
       const arn = await create('Echo');
 
-      const started = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'first', input: '{"hello":"world"}' });
+      const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'first', input: '{"hello":"world"}' }));
       const described = await finished(started.executionArn);
 
       expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:Echo:first');
@@ -166,14 +188,14 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
         input: '{"hello":"world"}',
         output: '{"hello":"world"}',
       });
-      expect(described.stopDate?.getTime()).toBeGreaterThanOrEqual(described.startDate.getTime());
+      expect(described.stopDate?.getTime()).toBeGreaterThanOrEqual(described.startDate!.getTime());
     });
 
     it('encodes dates as epoch seconds on the wire', async () => {
       const arn = await create('Wire');
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
 
-      const answer = await sfn.raw('DescribeExecution', JSON.stringify({ executionArn }));
+      const answer = await rawRequest(running.endpoint, 'DescribeExecution', JSON.stringify({ executionArn }));
 
       expect(answer.headers.get('content-type')).toBe('application/x-amz-json-1.0');
       expect(typeof (JSON.parse(answer.text) as { startDate: unknown }).startDate).toBe('number');
@@ -182,7 +204,7 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('names an execution with a UUID and uses {} as input when neither is given', async () => {
       const arn = await create('Defaults');
 
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
       const described = await finished(executionArn);
 
       expect(described.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -192,8 +214,8 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('reports RUNNING while a task is in flight', async () => {
       const arn = await create('Gated', gatedMachine);
 
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
-      const whileRunning = await sfn.send('DescribeExecution', { executionArn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
+      const whileRunning = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       gate.release();
       const afterwards = await finished(executionArn);
 
@@ -205,7 +227,7 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('reports FAILED with the error and cause of the failing task', async () => {
       const arn = await create('Broken', brokenMachine);
 
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
       const described = await finished(executionArn);
 
       expect(described).toMatchObject({
@@ -219,42 +241,43 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('refuses input that is not JSON with InvalidExecutionInput', async () => {
       const arn = await create('BadInput');
 
-      const error = await rejection(sfn.send('StartExecution', { stateMachineArn: arn, input: '{nope' }));
+      const error = await rejection(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{nope' })));
 
-      expect(error.code).toBe('InvalidExecutionInput');
+      expect(error.name).toBe('InvalidExecutionInput');
     });
 
     it('answers a repeated start of a running execution with the same name and input with the original execution', async () => {
       const arn = await create('Repeat', gatedMachine);
 
-      const first = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'once', input: '{"a":1}' });
-      const again = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'once', input: '{"a":1}' });
-      const different = await rejection(sfn.send('StartExecution', { stateMachineArn: arn, name: 'once', input: '{"a":2}' }));
+      const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'once', input: '{"a":1}' }));
+      const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'once', input: '{"a":1}' }));
+      const different = await rejection(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'once', input: '{"a":2}' })));
 
-      expect(again).toEqual(first);
-      expect(different.code).toBe('ExecutionAlreadyExists');
+      expect(again.executionArn).toBe(first.executionArn);
+      expect(again.startDate).toEqual(first.startDate);
+      expect(different.name).toBe('ExecutionAlreadyExists');
     });
 
     it('refuses to reuse the name of a closed execution', async () => {
       const arn = await create('Closed');
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn, name: 'done' });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'done' }));
       await finished(executionArn);
 
-      const error = await rejection(sfn.send('StartExecution', { stateMachineArn: arn, name: 'done' }));
+      const error = await rejection(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'done' })));
 
-      expect(error.code).toBe('ExecutionAlreadyExists');
+      expect(error.name).toBe('ExecutionAlreadyExists');
     });
 
     it('answers ExecutionDoesNotExist for an unknown execution and StateMachineDoesNotExist for an unknown machine', async () => {
       const missingExecution = await rejection(
-        sfn.send('DescribeExecution', { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:Nope:nope' }),
+        sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:Nope:nope' })),
       );
       const missingMachine = await rejection(
-        sfn.send('StartExecution', { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Nope' }),
+        sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:Nope' })),
       );
 
-      expect(missingExecution.code).toBe('ExecutionDoesNotExist');
-      expect(missingMachine.code).toBe('StateMachineDoesNotExist');
+      expect(missingExecution.name).toBe('ExecutionDoesNotExist');
+      expect(missingMachine.name).toBe('StateMachineDoesNotExist');
     });
   });
 
@@ -262,13 +285,13 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
   describe('GetExecutionHistory', () => {
     it('returns the events with their ids, types, details and timestamps', async () => {
       const arn = await create('History');
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn, input: '{"n":1}' });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"n":1}' }));
       await finished(executionArn);
 
-      const { events, nextToken } = await sfn.send('GetExecutionHistory', { executionArn });
+      const { events, nextToken } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
 
       expect(nextToken).toBeUndefined();
-      expect(events.map((e) => e.type)).toEqual([
+      expect(events!.map((e) => e.type)).toEqual([
         'ExecutionStarted',
         'TaskStateEntered',
         'LambdaFunctionScheduled',
@@ -277,44 +300,44 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
         'TaskStateExited',
         'ExecutionSucceeded',
       ]);
-      expect(events[2]).toMatchObject({ id: 3, previousEventId: 2, lambdaFunctionScheduledEventDetails: { resource: ECHO, input: '{"n":1}' } });
-      expect(events[0]?.timestamp).toBeInstanceOf(Date);
+      expect(events![2]).toMatchObject({ id: 3, previousEventId: 2, lambdaFunctionScheduledEventDetails: { resource: ECHO, input: '{"n":1}' } });
+      expect(events![0]?.timestamp).toBeInstanceOf(Date);
     });
 
     it('pages with maxResults and nextToken, in either order', async () => {
       const arn = await create('Paged');
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
       await finished(executionArn);
 
-      const first = await sfn.send('GetExecutionHistory', { executionArn, maxResults: 4 });
-      const rest = await sfn.send('GetExecutionHistory', { executionArn, maxResults: 4, nextToken: first.nextToken ?? '' });
-      const reversed = await sfn.send('GetExecutionHistory', { executionArn, maxResults: 2, reverseOrder: true });
+      const first = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 4 }));
+      const rest = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 4, nextToken: first.nextToken }));
+      const reversed = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 2, reverseOrder: true }));
 
-      expect(first.events.map((e) => e.id)).toEqual([1, 2, 3, 4]);
-      expect(rest.events.map((e) => e.id)).toEqual([5, 6, 7]);
+      expect(first.events!.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+      expect(rest.events!.map((e) => e.id)).toEqual([5, 6, 7]);
       expect(rest.nextToken).toBeUndefined();
-      expect(reversed.events.map((e) => e.type)).toEqual(['ExecutionSucceeded', 'TaskStateExited']);
+      expect(reversed.events!.map((e) => e.type)).toEqual(['ExecutionSucceeded', 'TaskStateExited']);
     });
 
     it('leaves input and output out when includeExecutionData is false', async () => {
       const arn = await create('NoData');
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn, input: '{"secret":1}' });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"secret":1}' }));
       await finished(executionArn);
 
-      const { events } = await sfn.send('GetExecutionHistory', { executionArn, includeExecutionData: false });
+      const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: false }));
 
       expect(JSON.stringify(events)).not.toContain('secret');
-      expect(events[0]).toHaveProperty('executionStartedEventDetails.roleArn', ROLE);
+      expect(events![0]).toHaveProperty('executionStartedEventDetails.roleArn', ROLE);
     });
 
     it('refuses a token from another request with InvalidToken', async () => {
       const arn = await create('Token');
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
       await finished(executionArn);
 
-      const error = await rejection(sfn.send('GetExecutionHistory', { executionArn, nextToken: 'bogus' }));
+      const error = await rejection(sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken: 'bogus' })));
 
-      expect(error.code).toBe('InvalidToken');
+      expect(error.name).toBe('InvalidToken');
     });
   });
 
@@ -323,18 +346,18 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
     it('lists executions newest first, filtered by status and paged', async () => {
       const arn = await create('Many', gatedMachine);
       const names = ['e1', 'e2', 'e3'];
-      for (const name of names) await sfn.send('StartExecution', { stateMachineArn: arn, name });
+      for (const name of names) await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name }));
       gate.release();
       for (const name of names) await finished(`arn:aws:states:us-east-1:000000000000:execution:Many:${name}`);
-      await sfn.send('StartExecution', { stateMachineArn: arn, name: 'e4' });
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'e4' }));
 
-      const succeeded = await sfn.send('ListExecutions', { stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2 });
-      const more = await sfn.send('ListExecutions', { stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2, nextToken: succeeded.nextToken ?? '' });
-      const runningOnes = await sfn.send('ListExecutions', { stateMachineArn: arn, statusFilter: 'RUNNING' });
+      const succeeded = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2 }));
+      const more = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2, nextToken: succeeded.nextToken }));
+      const runningOnes = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }));
 
-      expect([...succeeded.executions, ...more.executions].map((e) => e.name)).toEqual(['e3', 'e2', 'e1']);
-      expect(runningOnes.executions.map((e) => e.name)).toEqual(['e4']);
-      expect(runningOnes.executions[0]?.startDate).toBeInstanceOf(Date);
+      expect([...succeeded.executions!, ...more.executions!].map((e) => e.name)).toEqual(['e3', 'e2', 'e1']);
+      expect(runningOnes.executions!.map((e) => e.name)).toEqual(['e4']);
+      expect(runningOnes.executions![0]?.startDate).toBeInstanceOf(Date);
     });
   });
 
@@ -342,62 +365,91 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
   describe('StopExecution', () => {
     it('aborts a running execution, recording ExecutionAborted with the given error and cause', async () => {
       const arn = await create('Stoppable', gatedMachine);
-      const { executionArn } = await sfn.send('StartExecution', { stateMachineArn: arn });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
 
-      const stopped = await sfn.send('StopExecution', { executionArn, error: 'Operator', cause: 'replay cancelled' });
+      const stopped = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'replay cancelled' }));
       gate.release();
       const described = await finished(executionArn);
-      const { events } = await sfn.send('GetExecutionHistory', { executionArn, reverseOrder: true, maxResults: 1 });
+      const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
 
       expect(stopped.stopDate).toBeInstanceOf(Date);
       expect(described).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'replay cancelled' });
-      expect(events[0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Operator', cause: 'replay cancelled' } });
+      expect(events![0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Operator', cause: 'replay cancelled' } });
     });
   });
 
   describe('protocol errors and test hooks', () => {
     it('answers an unknown action with UnknownOperationException rather than hanging', async () => {
-      const answer = await sfn.raw('DeleteEverything', '{}');
+      const answer = await rawRequest(running.endpoint, 'DeleteEverything', '{}');
 
       expect(answer.status).toBe(400);
       expect(JSON.parse(answer.text)).toMatchObject({ __type: expect.stringMatching(/#UnknownOperationException$/) as unknown });
     });
 
-    it('fails the next calls with an injected error, then serves normally', async () => {
-      emulator.injectFault('ListStateMachines', { kind: 'error', code: 'ThrottlingException', message: 'Rate exceeded', times: 2 });
+    it('fails a call with an injected error that the SDK sees as that AWS error', async () => {
+      emulator.injectFault('ListStateMachines', { kind: 'error', code: 'ServiceQuotaExceededException', message: 'quota' });
+      const once = client(running.endpoint, 1);
 
-      const first = await rejection(sfn.send('ListStateMachines', {}));
-      const second = await rejection(sfn.send('ListStateMachines', {}));
-      const third = await sfn.send('ListStateMachines', {});
+      const error = await rejection(once.send(new ListStateMachinesCommand({})));
+      const next = await once.send(new ListStateMachinesCommand({}));
+      once.destroy();
 
-      expect([first.code, second.code]).toEqual(['ThrottlingException', 'ThrottlingException']);
-      expect(third.stateMachines).toEqual([]);
+      expect(error.name).toBe('ServiceQuotaExceededException');
+      expect(error.message).toBe('quota');
+      expect(next.stateMachines).toEqual([]);
     });
 
-    it('starts the execution but drops the response when told to', async () => {
-      const arn = await create('Dropped');
+    // The SDK retries throttling errors: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+    it('lets the SDK retry injected throttling until the call goes through', async () => {
+      emulator.injectFault('ListStateMachines', { kind: 'error', code: 'ThrottlingException', message: 'Rate exceeded', times: 2 });
+
+      const listed = await sfn.send(new ListStateMachinesCommand({}));
+
+      expect(listed.stateMachines).toEqual([]);
+      expect(emulator.counters()).toMatchObject({ ListStateMachines: 3 });
+    });
+
+    // Same name and input while RUNNING returns the original execution: API_StartExecution.html (Idempotency).
+    it('answers the SDK retry of a StartExecution whose response was dropped with the execution it already started', async () => {
+      const arn = await create('Dropped', gatedMachine);
       emulator.injectFault('StartExecution', { kind: 'dropResponse' });
 
-      await expect(sfn.send('StartExecution', { stateMachineArn: arn, name: 'lost-answer' })).rejects.toThrow();
-      const listed = await sfn.send('ListExecutions', { stateMachineArn: arn });
+      const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'lost-answer', input: '{"id":1}' }));
+      const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }));
 
-      expect(listed.executions.map((e) => e.name)).toEqual(['lost-answer']);
+      expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:Dropped:lost-answer');
+      expect(listed.executions!.map((e) => e.name)).toEqual(['lost-answer']);
+      expect(emulator.counters()).toMatchObject({ StartExecution: 2 });
+    });
+
+    it('loses the answer of a dropped call without retries, though the call took effect', async () => {
+      const arn = await create('DroppedOnce');
+      emulator.injectFault('StartExecution', { kind: 'dropResponse' });
+      const once = client(running.endpoint, 1);
+
+      await expect(once.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'lost' }))).rejects.toThrow();
+      once.destroy();
+      const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }));
+
+      expect(listed.executions!.map((e) => e.name)).toEqual(['lost']);
     });
 
     it('counts requests by action', async () => {
       const arn = await create('Counted');
-      await sfn.send('DescribeStateMachine', { stateMachineArn: arn });
-      await sfn.send('DescribeStateMachine', { stateMachineArn: arn });
+      await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+      await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
 
       expect(emulator.counters()).toMatchObject({ CreateStateMachine: 1, DescribeStateMachine: 2 });
     });
 
     it('closes kept-alive connections on stop so that it can start again', async () => {
-      await sfn.send('ListStateMachines', {});
+      await sfn.send(new ListStateMachinesCommand({}));
 
       await running.stop();
       running = await emulator.start();
-      const listed = await new SfnWireClient(running.endpoint).send('ListStateMachines', {});
+      const again = client(running.endpoint);
+      const listed = await again.send(new ListStateMachinesCommand({}));
+      again.destroy();
 
       expect(listed.stateMachines).toEqual([]);
     });

@@ -48,6 +48,8 @@ export type { CfnTableProperties, TableResource } from './tables';
 
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
 const TARGET_PREFIX = 'DynamoDB_20120810.';
+/** How long DynamoDB remembers a TransactWriteItems ClientRequestToken. */
+const TRANSACTION_TOKEN_MS = 10 * 60 * 1000;
 const INTERNAL_AUTH =
   'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 
@@ -160,6 +162,10 @@ export class DynamoDbEmulator {
     byAction: new Map<string, CapacityTotals>(),
   };
   private readonly mutex = new KeyedMutex();
+  private readonly transactionTokens = new Map<
+    string,
+    { readonly fingerprint: string; readonly expiresAt: number }
+  >();
   private backend: { agent: Agent; port: number } | undefined;
 
   /** Requests served over HTTP, by action (faulted requests included). */
@@ -591,6 +597,20 @@ export class DynamoDbEmulator {
       );
     }
 
+    // A ClientRequestToken makes a retried transaction (the SDK fills one in) succeed without applying twice.
+    const token = typeof body.ClientRequestToken === 'string' ? body.ClientRequestToken : undefined;
+    const fingerprint = JSON.stringify(items);
+    const earlier = token === undefined ? undefined : this.transactionTokens.get(token);
+    if (earlier && earlier.expiresAt > Date.now()) {
+      if (earlier.fingerprint !== fingerprint) {
+        throw new DynamoDbError(
+          'IdempotentParameterMismatchException',
+          'The request uses the same client token as a previous, but non-identical request.',
+        );
+      }
+      return { status: 200, body: {} };
+    }
+
     const release = await this.mutex.lock(lockKeys);
     try {
       const before = await Promise.all(
@@ -636,6 +656,9 @@ export class DynamoDbEmulator {
         });
       });
       if (failure) return failure;
+      if (!cancelled && token !== undefined) {
+        this.transactionTokens.set(token, { fingerprint, expiresAt: Date.now() + TRANSACTION_TOKEN_MS });
+      }
       if (cancelled) {
         throw new DynamoDbError(
           'TransactionCanceledException',

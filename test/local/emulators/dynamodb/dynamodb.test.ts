@@ -445,6 +445,57 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
     expect(checked.Item).toBeUndefined();
   });
 
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html (ClientRequestToken)
+  it('applies a transaction once when the SDK retries it after a dropped response', async () => {
+    await documents.send(
+      new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#3', sk: 'META', status: 'RECEIVED' } }),
+    );
+    emulator.injectFault('TransactWriteItems', { kind: 'dropResponse', times: 1 });
+    const retrying = new DynamoDBClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 2,
+    });
+
+    await retrying.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: 'Events',
+              Key: { pk: { S: 'EVT#3' }, sk: { S: 'META' } },
+              UpdateExpression: 'SET #s = :queued',
+              ConditionExpression: '#s = :received',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: { ':queued': { S: 'QUEUED' }, ':received': { S: 'RECEIVED' } },
+            },
+          },
+          { Put: { TableName: 'Events', Item: { pk: { S: 'EVT#3' }, sk: { S: 'AUDIT#1' } } } },
+        ],
+      }),
+    );
+
+    retrying.destroy();
+    expect(emulator.counters().TransactWriteItems).toBe(2);
+    expect(emulator.writes().filter((write) => write.action === 'TransactWriteItems')).toHaveLength(2);
+  });
+
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors
+  it('rejects a reused ClientRequestToken on a different transaction', async () => {
+    const token = 'token-0000000000000000000000000001';
+    const put = (sk: string) =>
+      new TransactWriteItemsCommand({
+        ClientRequestToken: token,
+        TransactItems: [{ Put: { TableName: 'Events', Item: { pk: { S: 'tok' }, sk: { S: sk } } } }],
+      });
+    await client.send(put('1'));
+
+    await expect(client.send(put('2'))).rejects.toMatchObject({
+      name: 'IdempotentParameterMismatchException',
+    });
+  });
+
   // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html (ValidationException)
   it('rejects a transaction with two operations on one item', async () => {
     const item = { pk: { S: 'same' }, sk: { S: 'x' } };

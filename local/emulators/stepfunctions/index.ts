@@ -302,7 +302,13 @@ export class StepFunctionsEmulator {
       signal: execution.controller.signal,
       region: REGION,
       ...(this.options.random ? { random: this.options.random } : {}),
-    }).then((outcome) => this.finish(execution, outcome));
+    })
+      .catch((error: unknown): ExecutionOutcome => ({
+        status: 'FAILED',
+        error: 'States.Runtime',
+        cause: `Internal interpreter error: ${error instanceof Error ? error.message : String(error)}`,
+      }))
+      .then((outcome) => this.finish(execution, outcome));
     return { executionArn: arn, startDate };
   }
 

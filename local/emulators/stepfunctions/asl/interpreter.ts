@@ -90,6 +90,9 @@ export type ExecutionOutcome =
 /** Step Functions' payload quota (256 KiB) for inputs, outputs and results. */
 export const MAX_PAYLOAD_BYTES = 262_144;
 
+/** Step Functions' quota on events in one Standard execution's history. */
+export const MAX_HISTORY_EVENTS = 25_000;
+
 /** The most iterations an inline Map runs at once, whatever MaxConcurrency says. */
 const INLINE_MAP_CONCURRENCY = 40;
 
@@ -189,6 +192,12 @@ class Run {
   }
 
   private async runState(state: State, input: JsonValue, frame: Frame): Promise<Step> {
+    if (this.history.events.length >= MAX_HISTORY_EVENTS - 1) {
+      throw new StatesError(
+        StatesErrors.Runtime,
+        `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}) before entering state '${state.name}'.`,
+      );
+    }
     const enteredTime = this.options.clock.now();
     this.history.stateTransitions += 1;
     frame.last = this.history.add(`${state.type}StateEntered`, frame.last, [

@@ -773,3 +773,24 @@ describe('execution history', () => {
     expect(result.outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
   });
 });
+
+// Quotas: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (25,000 history events)
+describe('history quota', () => {
+  it('fails a looping execution with States.Runtime once its history reaches 25,000 events', async () => {
+    const result = await runMachine(
+      {
+        StartAt: 'Count',
+        States: {
+          Count: { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: 'Again?' },
+          'Again?': { Type: 'Choice', Choices: [{ Variable: '$.n', NumericLessThan: 1_000_000, Next: 'Count' }], Default: 'Done' },
+          Done: { Type: 'Succeed' },
+        },
+      },
+      { n: 0 },
+    );
+
+    expect(result.outcome).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(result.events).toHaveLength(25_000);
+    expect(result.types.at(-1)).toBe('ExecutionFailed');
+  });
+});

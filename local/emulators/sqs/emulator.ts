@@ -71,6 +71,7 @@ interface ReceiveRequest {
   readonly waitSeconds: number;
   readonly systemAttributeNames: ReadonlySet<string>;
   readonly messageAttributeNames: readonly string[];
+  readonly attemptId: string | undefined;
 }
 
 interface ReceiptReference {
@@ -636,6 +637,7 @@ export class SqsEmulator {
       ),
       systemAttributeNames: new Set<string>([...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])]),
       messageAttributeNames: input.MessageAttributeNames ?? [],
+      attemptId: queue.fifo ? input.ReceiveRequestAttemptId : undefined,
     };
   }
 
@@ -645,6 +647,17 @@ export class SqsEmulator {
    */
   private collect(queue: Queue, request: ReceiveRequest): Message[] {
     const now = this.clock.now();
+    if (request.attemptId !== undefined) {
+      // A retry with the same attempt id gets the same messages and receipt handles, with the
+      // visibility timeout restarted, as long as none of them was deleted or changed meanwhile.
+      const repeated = queue.repeatReceive(request.attemptId, now);
+      if (repeated !== undefined) {
+        for (const message of repeated) message.visibleAt = now + request.visibilityTimeout * 1000;
+        queue.rememberReceive(request.attemptId, repeated, now);
+        return repeated.map((message) => this.render(queue, message, request));
+      }
+    }
+    const taken: StoredMessage[] = [];
     const delivered: Message[] = [];
     const policy = queue.config.redrivePolicy;
     const deadLetterQueue = policy === undefined ? undefined : this.queueByArn(policy.deadLetterTargetArn);
@@ -660,8 +673,10 @@ export class SqsEmulator {
       message.firstReceiveTimestamp ??= now;
       message.lastReceivedAt = now;
       message.visibleAt = now + request.visibilityTimeout * 1000;
+      taken.push(message);
       delivered.push(this.render(queue, message, request));
     }
+    if (request.attemptId !== undefined && taken.length > 0) queue.rememberReceive(request.attemptId, taken, now);
     return delivered;
   }
 

@@ -76,6 +76,12 @@ export interface ReceiveWaiter {
   readonly cancel: () => void;
 }
 
+/** What a FIFO receive with a ReceiveRequestAttemptId handed out, so that a retry gets the same. */
+export interface ReceiveAttempt {
+  readonly messages: readonly { readonly messageId: string; readonly serial: number; readonly visibleAt: number }[];
+  readonly expiresAt: number;
+}
+
 interface DeduplicationEntry {
   readonly messageId: string;
   readonly sequenceNumber: string | undefined;
@@ -101,6 +107,7 @@ export class Queue {
   lastPurgeAt: number | undefined;
   tags: Record<string, string> = {};
   private readonly deduplication = new Map<string, DeduplicationEntry>();
+  private readonly receiveAttempts = new Map<string, ReceiveAttempt>();
   private sequence = 0n;
 
   constructor(
@@ -132,6 +139,31 @@ export class Queue {
   ): void {
     this.deduplication.set(this.deduplicationKey(groupId, deduplicationId), {
       ...entry,
+      expiresAt: now + DEDUPLICATION_WINDOW_MS,
+    });
+  }
+
+  /** The messages of an earlier receive with this attempt id, if none of them changed since. */
+  repeatReceive(attemptId: string, now: number): StoredMessage[] | undefined {
+    for (const [key, attempt] of this.receiveAttempts) {
+      if (attempt.expiresAt > now) break;
+      this.receiveAttempts.delete(key);
+    }
+    const attempt = this.receiveAttempts.get(attemptId);
+    if (attempt === undefined) return undefined;
+    const messages: StoredMessage[] = [];
+    for (const handed of attempt.messages) {
+      const message = this.messages.get(handed.messageId);
+      if (message?.receiptSerial !== handed.serial || message.visibleAt !== handed.visibleAt) return undefined;
+      messages.push(message);
+    }
+    return messages;
+  }
+
+  rememberReceive(attemptId: string, messages: readonly StoredMessage[], now: number): void {
+    this.receiveAttempts.delete(attemptId);
+    this.receiveAttempts.set(attemptId, {
+      messages: messages.map((m) => ({ messageId: m.messageId, serial: m.receiptSerial, visibleAt: m.visibleAt })),
       expiresAt: now + DEDUPLICATION_WINDOW_MS,
     });
   }

@@ -2,6 +2,7 @@ import type { SendMessageCommandOutput } from '@aws-sdk/client-sqs';
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
@@ -168,6 +169,41 @@ describe('SQS emulator: FIFO deduplication', () => {
     expect((sqs.emulator.counters()['SendMessage'] ?? 0) - before).toBe(2);
     const received = await receive(sqs.client, queueUrl);
     expect(received.map((m) => m.MessageId)).toEqual([sent.MessageId]);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+  // ReceiveRequestAttemptId: a retry "with an identical ReceiveRequestAttemptId" retrieves "the same set
+  // of messages, even if their visibility timeout has not yet expired".
+  it('gives the SDK retry of a receive whose response was lost the same messages and receipt handles', async () => {
+    const queueUrl = await aQueue(sqs.client, { fifo: true });
+    await send(queueUrl, 'only once', 'g', 'd1');
+    sqs.emulator.injectFault('ReceiveMessage', { kind: 'dropResponse' });
+    const input = { QueueUrl: queueUrl, ReceiveRequestAttemptId: 'attempt-1', MessageSystemAttributeNames: ['All' as const] };
+
+    const retried = await sqs.client.send(new ReceiveMessageCommand(input));
+    const repeated = await sqs.client.send(new ReceiveMessageCommand(input));
+
+    expect(retried.$metadata.attempts).toBe(2);
+    expect(bodies(retried.Messages ?? [])).toEqual(['only once']);
+    expect(retried.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
+    expect(repeated.Messages?.[0]?.ReceiptHandle).toBe(retried.Messages?.[0]?.ReceiptHandle);
+  });
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+  // "It is possible to retry ... if none of the messages have been modified (deleted or had their visibility changes)."
+  it('treats a reused receive attempt id as a new receive once its messages were deleted', async () => {
+    const queueUrl = await aQueue(sqs.client, { fifo: true });
+    await send(queueUrl, 'first', 'g', 'd1');
+    await send(queueUrl, 'second', 'g', 'd2');
+    const input = { QueueUrl: queueUrl, ReceiveRequestAttemptId: 'attempt-2' };
+    const first = await sqs.client.send(new ReceiveMessageCommand(input));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages?.[0]?.ReceiptHandle }),
+    );
+
+    const next = await sqs.client.send(new ReceiveMessageCommand(input));
+
+    expect(bodies(next.Messages ?? [])).toEqual(['second']);
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html

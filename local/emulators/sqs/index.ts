@@ -4,7 +4,7 @@ export { ManualClock, systemClock } from './clock';
 export type { Clock, Timer } from './clock';
 export { SqsError } from './errors';
 export { ResponseDroppedError } from './faults';
-export type { Fault } from './faults';
+export type { Fault, Fault as SqsFault } from './faults';
 export { md5OfMessageAttributes } from './md5';
 export { ACCOUNT_ID, DEDUPLICATION_WINDOW_MS, REGION } from './queue';
 export type { RunningServer } from './server';

@@ -1,0 +1,168 @@
+import { RemovalPolicy, Stack, Validations, type Duration } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { resolveRoutes, RoutesSchema } from '../../functions/routing/routes';
+import { workflowNames } from '../../functions/workflows/index';
+import type { RouteConfig } from '../config';
+import { RelayFlowFunction } from './relayflow-function';
+
+export interface ProcessingProps {
+  /** Routes from the configuration; the first matching route wins. */
+  readonly routes: readonly RouteConfig[];
+  /** Event source mapping MaximumConcurrency (2–1000). */
+  readonly maxConcurrency: number;
+  /** How long a completed event is remembered by the idempotency layer, at least 72 h. */
+  readonly idempotencyTtlHours: number;
+  readonly retry: { readonly maxAttempts: number; readonly backoffBaseSeconds: number; readonly backoffMaxSeconds: number };
+  readonly table: ITable;
+  readonly rawBucket: IBucket;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  /** The consumer's timeout; the main queue's visibility timeout was derived from it. */
+  readonly consumerTimeout: Duration;
+  readonly retentionDays: number;
+  readonly logLevel: string;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Lambda's limit for all environment variables together is 4 KB; leave room for the others. */
+const MAX_ROUTES_ENV_BYTES = 3000;
+/** Messages per invocation: the most a FIFO event source mapping takes. */
+const BATCH_SIZE = 10;
+
+/**
+ * The consumer of the main FIFO queue with everything it owns: its Lambda and event source
+ * mapping, the idempotency table, and the secret it signs HTTP deliveries with.
+ */
+export class Processing extends Construct {
+  public readonly consumer: RelayFlowFunction;
+  public readonly idempotencyTable: Table;
+  /** Receivers of HTTP targets verify RelayFlow's Standard Webhooks signature with this secret. */
+  public readonly signingSecret: Secret;
+  public readonly eventSource: SqsEventSource;
+
+  constructor(scope: Construct, id: string, props: ProcessingProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    const routes = RoutesSchema.safeParse(props.routes);
+    if (!routes.success) problems.push(`routes do not fit the consumer's schema: ${routes.error.message}`);
+    else problems.push(...resolveRoutes(routes.data, workflowNames).problems.map((p) => `routes.${p.route}: ${p.message}`));
+    const routesJson = JSON.stringify(props.routes);
+    if (Buffer.byteLength(routesJson) > MAX_ROUTES_ENV_BYTES) {
+      problems.push(`routes take ${Buffer.byteLength(routesJson)} bytes; the consumer's environment allows ${MAX_ROUTES_ENV_BYTES}`);
+    }
+    if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 2 || props.maxConcurrency > 1000) {
+      problems.push('maxConcurrency must be an integer from 2 to 1000');
+    }
+    if (props.idempotencyTtlHours < 72) problems.push('idempotencyTtlHours must be at least 72');
+    if (problems.length > 0) throw new Error(`Processing: ${problems.join('; ')}`);
+
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiration',
+      removalPolicy: props.removalPolicy,
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+    });
+
+    this.signingSecret = new Secret(this, 'TargetSigningSecret', {
+      description: 'RelayFlow signs HTTP target deliveries with this (Standard Webhooks); receivers use whsec_<signingSecret>',
+      // Alphanumerics of a length divisible by 4 are valid base64: 40 characters are 30 bytes of key.
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'signingSecret',
+        passwordLength: 40,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.consumer = new RelayFlowFunction(this, 'Consumer', {
+      entry: 'functions/handlers/consumer.ts',
+      description: 'RelayFlow consumer: routes queued events to their targets',
+      serviceName: 'consumer',
+      timeout: props.consumerTimeout,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: {
+        EVENT_TABLE: props.table.tableName,
+        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
+        RAW_BUCKET: props.rawBucket.bucketName,
+        QUEUE_URL: props.queue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
+        TARGET_SIGNING_SECRET_ARN: this.signingSecret.secretArn,
+        ROUTES: routesJson,
+        RETENTION_DAYS: String(props.retentionDays),
+        IDEMPOTENCY_TTL_HOURS: String(props.idempotencyTtlHours),
+        MAX_RECEIVE_COUNT: String(props.retry.maxAttempts),
+        BACKOFF_BASE_SECONDS: String(props.retry.backoffBaseSeconds),
+        BACKOFF_MAX_SECONDS: String(props.retry.backoffMaxSeconds),
+        SECRETS_MAX_AGE_SECONDS: '300',
+      },
+    });
+
+    this.eventSource = new SqsEventSource(props.queue, {
+      batchSize: BATCH_SIZE,
+      reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency,
+    });
+    this.consumer.addEventSource(this.eventSource);
+
+    // The table itself only: the consumer reads and writes items by key and queries one event's
+    // partition (its completion records), never an index.
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.idempotencyTable.grant(this.consumer, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
+    );
+    props.queue.grant(this.consumer, 'sqs:ChangeMessageVisibility');
+    props.deadLetterQueue.grantSendMessages(this.consumer);
+    this.signingSecret.grantRead(this.consumer);
+    const buses = [...new Set(props.routes.flatMap((r) => r.targets.flatMap((t) => (t.kind === 'eventbridge' ? [t.eventBusName] : []))))];
+    if (buses.length > 0) {
+      this.consumer.addToRolePolicy(
+        new PolicyStatement({ actions: ['events:PutEvents'], resources: buses.map((bus) => this.busArn(bus)) }),
+      );
+    }
+
+    Validations.of(this.consumer.executionRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<RawPayloadsBucket5F23724D.Arn>/raw/*]',
+      reason: 'Raw bodies are read by the key the event names, derived from their digest: it cannot be known in advance.',
+    });
+    Validations.of(this.consumer).acknowledge(
+      {
+        id: 'Serverless::Serverless-LambdaDLQ',
+        reason: 'The consumer is invoked by an SQS event source mapping, not asynchronously; failed messages go to the main queue\'s FIFO dead-letter queue by its redrive policy.',
+      },
+      {
+        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+        reason: 'SQS event source mappings take no on-failure destination; the queue\'s redrive policy moves failed messages to its FIFO dead-letter queue.',
+      },
+    );
+    Validations.of(this.signingSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Receivers hold a copy of this secret; rotation is an announced, manual step with both secrets active meanwhile (docs/processing.md).',
+    });
+  }
+
+  private busArn(nameOrArn: string): string {
+    if (nameOrArn.startsWith('arn:')) return nameOrArn;
+    return Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: nameOrArn });
+  }
+}

@@ -6,6 +6,7 @@ import { EventQueue } from './constructs/event-queue';
 import { EventStore } from './constructs/event-store';
 import { IngestApi, outputId } from './constructs/ingest-api';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { Processing } from './constructs/processing';
 import { RawPayloads } from './constructs/raw-payloads';
 
 export interface RelayFlowStackProps extends StackProps {
@@ -28,6 +29,7 @@ export class RelayFlowStack extends Stack {
   public readonly eventQueue: EventQueue;
   public readonly secrets: ProviderSecrets;
   public readonly ingest: IngestApi;
+  public readonly processing: Processing;
 
   constructor(scope: Construct, id: string, props: RelayFlowStackProps) {
     super(scope, id, props);
@@ -63,6 +65,21 @@ export class RelayFlowStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.processing = new Processing(this, 'Processing', {
+      routes: config.routes,
+      maxConcurrency: config.consumer.maxConcurrency,
+      idempotencyTtlHours: config.consumer.idempotencyTtlHours,
+      retry: config.retry,
+      table: this.eventStore.table,
+      rawBucket: this.rawPayloads.bucket,
+      queue: this.eventQueue.queue,
+      deadLetterQueue: this.eventQueue.deadLetterQueue,
+      consumerTimeout: CONSUMER_TIMEOUT,
+      retentionDays: config.retentionDays,
+      logLevel: config.logLevel,
+      logRetention,
+      removalPolicy,
+    });
 
     // The operator CLI finds everything through these (decision 15).
     const outputs: Record<string, { value: string; description: string }> = {
@@ -71,6 +88,12 @@ export class RelayFlowStack extends Stack {
       RawBucketName: { value: this.rawPayloads.bucket.bucketName, description: 'Claim-check bucket for large bodies' },
       MainQueueUrl: { value: this.eventQueue.queue.queueUrl, description: 'FIFO main queue' },
       DeadLetterQueueUrl: { value: this.eventQueue.deadLetterQueue.queueUrl, description: 'FIFO dead-letter queue' },
+      IdempotencyTableName: { value: this.processing.idempotencyTable.tableName, description: 'Consumer idempotency records' },
+      ConsumerFunctionName: { value: this.processing.consumer.functionName, description: 'Consumer Lambda' },
+      TargetSigningSecretName: {
+        value: this.processing.signingSecret.secretName,
+        description: 'HTTP target receivers verify signatures with whsec_<signingSecret> from this secret',
+      },
     };
     for (const provider of config.enabledProviders) {
       outputs[`Secret${outputId(provider.id)}`] = {

@@ -176,7 +176,16 @@ export class SecretsManagerEmulator {
         'You can specify either SecretString or SecretBinary, not both.',
       );
     }
-    if (this.secrets.has(request.Name)) {
+    const existing = this.secrets.get(request.Name);
+    if (existing) {
+      // A retry with the same ClientRequestToken and value (the SDK fills the token in) is ignored.
+      const version =
+        request.ClientRequestToken === undefined
+          ? undefined
+          : existing.versions.get(request.ClientRequestToken);
+      if (version && sameValue(version, request.SecretString, toBuffer(request.SecretBinary))) {
+        return { ARN: existing.arn, Name: existing.name, VersionId: version.versionId };
+      }
       throw new SecretsManagerError(
         'ResourceExistsException',
         `The operation failed because the secret ${request.Name} already exists.`,

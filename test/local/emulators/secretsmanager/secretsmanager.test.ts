@@ -168,6 +168,23 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
     ).rejects.toMatchObject({ name: 'ResourceExistsException' });
   });
 
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (ClientRequestToken)
+  it('ignores a CreateSecret retried by the SDK after its response was dropped', async () => {
+    emulator.injectFault('CreateSecret', { kind: 'dropResponse', times: 1 });
+    const retrying = new SecretsManagerClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 2,
+    });
+
+    const created = await retrying.send(new CreateSecretCommand({ Name: 'retried', SecretString: 'v' }));
+
+    retrying.destroy();
+    expect(emulator.counters().CreateSecret).toBe(2);
+    expect(emulator.getSecretValue({ SecretId: 'retried' }).VersionId).toBe(created.VersionId);
+  });
+
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html
   it('lists secrets page by page with NextToken', async () => {
     for (const name of ['a', 'b', 'c'])

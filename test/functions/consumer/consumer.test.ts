@@ -1,0 +1,304 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Context, SQSRecord } from 'aws-lambda';
+import type { IntegrationEvent } from '#shared/contract/integration-event';
+import { createConsumer, type ConsumerSettings } from '#shared/consumer/consumer';
+import { ConsumerQueue } from '#shared/consumer/queue';
+import { resolveRoutes, Router, RoutesSchema } from '#shared/routing/routes';
+import { EventStore } from '#shared/store/event-store';
+import { ProcessingStore } from '#shared/store/processing-store';
+import { RawBodies } from '#shared/store/raw-bodies';
+import { S3Client } from '@aws-sdk/client-s3';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { TargetError } from '#shared/targets/errors';
+import { EventBridgeDelivery } from '#shared/targets/eventbridge';
+import { HttpDelivery } from '#shared/targets/http';
+import { Deliveries } from '#shared/targets/index';
+import type { Workflow } from '#shared/targets/types';
+import { WorkflowDelivery } from '#shared/targets/workflow';
+import { aLambdaContext } from '../../helpers/api-gateway';
+import { aStoredEvent, anIntegrationEvent, anSqsBatch, anSqsRecord, startProcessingTables, type LocalProcessingTables } from '../../helpers/sqs-events';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+const SETTINGS: ConsumerSettings = { maxReceiveCount: 3, backoff: { baseSeconds: 2, maxSeconds: 60 }, deadlineReserveMs: 100 };
+
+let tables: LocalProcessingTables;
+let store: EventStore;
+const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const sqsMock = mockClient(sqs);
+
+/** What the workflows did, in order: the side effects the tests count. */
+let effects: string[];
+let workflows: Map<string, Workflow>;
+
+beforeAll(async () => {
+  tables = await startProcessingTables();
+  store = new EventStore(tables.documentClient, { tableName: tables.tableName, retentionDays: 30 });
+});
+
+afterAll(async () => {
+  await tables.stop();
+});
+
+beforeEach(() => {
+  effects = [];
+  workflows = new Map<string, Workflow>([
+    ['first', async (event) => void effects.push(`first:${event.id}`)],
+    ['second', async (event) => void effects.push(`second:${event.id}`)],
+  ]);
+  sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+});
+
+afterEach(() => {
+  sqsMock.reset();
+});
+
+/** A consumer over the local tables, as one Lambda container would build it. */
+const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => {
+  const resolved = resolveRoutes(RoutesSchema.parse(routes), new Set(workflows.keys()));
+  if (resolved.problems.length) throw new Error(JSON.stringify(resolved.problems));
+  return createConsumer(
+    {
+      store,
+      processing: new ProcessingStore(tables.documentClient, { tableName: tables.tableName, retentionDays: 30 }),
+      rawBodies: new RawBodies(new S3Client({ region: 'us-east-1' }), 'raw'),
+      router: new Router(resolved.routes),
+      deliveries: new Deliveries({
+        http: new HttpDelivery({ signer: () => Promise.reject(new Error('no http targets here')) }),
+        eventbridge: new EventBridgeDelivery(new EventBridgeClient({ region: 'us-east-1' })),
+        workflow: new WorkflowDelivery(workflows),
+      }),
+      queue: new ConsumerQueue(sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
+      idempotency: {
+        persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotencyTableName, awsSdkV3Client: tables.client }),
+        config: new IdempotencyConfig({ eventKeyJmesPath: 'eventId', throwOnNoIdempotencyKey: true, expiresAfterSeconds: 72 * 3600 }),
+      },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'RelayFlowTest' }),
+      now: () => new Date(),
+      random: () => 0.5,
+    },
+    settings,
+  );
+};
+
+const ROUTE_FIRST = [{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }] }];
+
+const stored = async (overrides: Partial<IntegrationEvent> = {}) => {
+  const event = anIntegrationEvent(overrides);
+  const { state, payload } = aStoredEvent(event);
+  await store.putPayloadIfAbsent(payload, new Date());
+  await store.createState(state, new Date());
+  return event;
+};
+
+const run = (consumer: ReturnType<typeof aConsumer>, records: SQSRecord[], context: Context = aLambdaContext()) =>
+  consumer(anSqsBatch(records), context);
+
+const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) => response.batchItemFailures.map((f) => f.itemIdentifier);
+
+const visibilityOf = (messageId: string) =>
+  sqsMock
+    .commandCalls(ChangeMessageVisibilityBatchCommand)
+    .flatMap((c) => c.args[0].input.Entries ?? [])
+    .find((e) => e.ReceiptHandle === `receipt-${messageId.slice('msg-'.length)}`)?.VisibilityTimeout;
+
+const idempotencyItems = async () => (await tables.client.send(new ScanCommand({ TableName: tables.idempotencyTableName }))).Items ?? [];
+
+describe('consumer against a local DynamoDB', () => {
+  it('runs the side effect once when 20 invocations receive the same event at the same time', async () => {
+    const event = await stored();
+    workflows.set('first', async (e) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      effects.push(`first:${e.id}`);
+    });
+    const consumers = Array.from({ length: 20 }, () => aConsumer(ROUTE_FIRST));
+
+    const responses = await Promise.all(consumers.map((consumer) => run(consumer, [anSqsRecord(event)])));
+
+    expect(effects).toEqual([`first:${event.id}`]);
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('PROCESSED');
+    expect(state?.audit.filter((a) => a.action === 'processed')).toHaveLength(1);
+    // The losers either saw the run in progress (retried later) or its finished state (dropped).
+    const failed = responses.flatMap(failedIds);
+    expect(failed.length).toBeLessThan(20);
+  });
+
+  it('runs an event again once the in-progress record of a timed-out invocation has expired', async () => {
+    const event = await stored();
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let calls = 0;
+    workflows.set('first', async (e) => {
+      calls += 1;
+      if (calls === 1) {
+        entered();
+        // A Lambda that times out never resumes.
+        await new Promise<never>(() => undefined);
+      }
+      effects.push(`first:${e.id}`);
+    });
+    const consumer = aConsumer(ROUTE_FIRST);
+    void run(consumer, [anSqsRecord(event)], aLambdaContext({ getRemainingTimeInMillis: () => 300 }));
+    await inFlight;
+
+    const whileInProgress = await run(consumer, [anSqsRecord(event, { receiveCount: 2 })]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const afterExpiry = await run(consumer, [anSqsRecord(event, { receiveCount: 3 })]);
+
+    expect(failedIds(whileInProgress)).toHaveLength(1);
+    expect(failedIds(afterExpiry)).toEqual([]);
+    expect(effects).toEqual([`first:${event.id}`]);
+    expect((await store.getState(event.id))?.status).toBe('PROCESSED');
+  });
+
+  it('never deletes a completed record when a duplicate arrives and the target would now fail', async () => {
+    const event = await stored();
+    const consumer = aConsumer(ROUTE_FIRST);
+    await run(consumer, [anSqsRecord(event)]);
+    const before = await idempotencyItems();
+    // A replay without force moves the state back; the completed run must still win.
+    await store.transition(event.id, ['PROCESSED'], 'QUEUED', { at: new Date().toISOString(), action: 'replayed', by: 'replay', status: 'QUEUED' });
+    workflows.set('first', () => Promise.reject(new TargetError('first', 'boom', true, 'now failing')));
+
+    const response = await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect(effects).toEqual([`first:${event.id}`]);
+    const after = await idempotencyItems();
+    expect(after).toHaveLength(before.length);
+    expect(after.every((item) => item.status?.S === 'COMPLETED')).toBe(true);
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('PROCESSED');
+    expect(state?.audit.at(-1)).toMatchObject({ action: 'duplicate', by: 'consumer' });
+  });
+
+  it('does not repeat a delivered target when a later target of the route fails', async () => {
+    const event = await stored();
+    let secondFails = true;
+    workflows.set('second', async (e) => {
+      if (secondFails) throw new Error('receiver down');
+      effects.push(`second:${e.id}`);
+    });
+    const consumer = aConsumer([
+      { match: { type: 'payment.*' }, targets: [{ kind: 'workflow', name: 'first' }, { kind: 'workflow', name: 'second' }] },
+    ]);
+
+    const firstAttempt = anSqsRecord(event);
+    const failed = await run(consumer, [firstAttempt]);
+    const retrying = await store.getState(event.id);
+    secondFails = false;
+    const succeeded = await run(consumer, [anSqsRecord(event, { receiveCount: 2 })]);
+
+    expect(failedIds(failed)).toEqual([firstAttempt.messageId]);
+    expect(retrying?.status).toBe('RETRYING');
+    expect(retrying?.lastError).toMatch(/^workflow-failed: /);
+    expect(retrying?.audit.at(-1)?.detail).toMatch(/attempt 1 of 3 failed \(workflow-failed: .*\); next attempt at \d{4}-/);
+    expect(failedIds(succeeded)).toEqual([]);
+    expect(effects).toEqual([`first:${event.id}`, `second:${event.id}`]);
+    expect((await store.getState(event.id))?.audit.at(-1)?.detail).toMatch(/1 done before/);
+  });
+
+  it('backs a retryable failure off by full jitter through the message visibility', async () => {
+    const event = await stored();
+    workflows.set('first', () => Promise.reject(new Error('flaky')));
+    const record = anSqsRecord(event, { receiveCount: 2 });
+
+    await run(aConsumer(ROUTE_FIRST), [record]);
+
+    // attempt 2: ceiling min(2·2^1, 60) = 4 s; random 0.5 → floor(0.5·5) = 2 s.
+    expect(visibilityOf(record.messageId)).toBe(2);
+  });
+
+  it('marks an event DEAD_LETTERED on its last attempt and releases it for the redrive', async () => {
+    const event = await stored();
+    workflows.set('first', () => Promise.reject(new Error('still down')));
+    const record = anSqsRecord(event, { receiveCount: 3 });
+
+    const response = await run(aConsumer(ROUTE_FIRST), [record]);
+
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(visibilityOf(record.messageId)).toBe(0);
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('DEAD_LETTERED');
+    expect(state?.lastError).toBe('workflow-failed: workflow first failed: still down');
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('dead-letters a permanent failure at once and lets the main queue delete the message', async () => {
+    const event = await stored();
+    workflows.set('first', () => Promise.reject(new TargetError('first', 'http-400', false, 'receiver refused the event')));
+    const record = anSqsRecord(event);
+
+    const response = await run(aConsumer(ROUTE_FIRST), [record]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect((await store.getState(event.id))?.status).toBe('DEAD_LETTERED');
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: 'dlq.fifo',
+      MessageBody: record.body,
+      MessageGroupId: record.attributes.MessageGroupId,
+      MessageDeduplicationId: `dlq-${record.messageId}`,
+    });
+  });
+
+  it('marks an event no route matches PROCESSED with outcome unrouted', async () => {
+    const event = await stored({ type: 'crm.contact.created' });
+
+    const response = await run(aConsumer([{ match: { type: 'payment.*' }, targets: [{ kind: 'workflow', name: 'first' }] }]), [anSqsRecord(event)]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect(effects).toEqual([]);
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('PROCESSED');
+    expect(state?.audit.at(-1)).toMatchObject({ action: 'unrouted', status: 'PROCESSED' });
+  });
+
+  it('marks an event older than its entity’s newest applied event STALE on a skip route, without running it', async () => {
+    const entity = { kind: 'customer', id: `cus_${Date.now()}` };
+    const consumer = aConsumer([{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }], onStale: 'skip' }]);
+    const newer = await stored({ entity, occurredAt: '2025-06-01T12:00:00.000Z' });
+    const older = await stored({ entity, occurredAt: '2025-06-01T11:59:59.000+00:00' });
+    const newest = await stored({ entity, occurredAt: '2025-06-01T13:00:00.000Z' });
+
+    await run(consumer, [anSqsRecord(newer)]);
+    await run(consumer, [anSqsRecord(older)]);
+    await run(consumer, [anSqsRecord(newest)]);
+
+    expect(effects).toEqual([`first:${newer.id}`, `first:${newest.id}`]);
+    const stale = await store.getState(older.id);
+    expect(stale?.status).toBe('STALE');
+    expect(stale?.audit.at(-1)?.detail).toContain(`before 2025-06-01T12:00:00.000Z of ${newer.id}`);
+  });
+
+  it('applies an older event on a route that keeps the default onStale apply', async () => {
+    const entity = { kind: 'customer', id: `cus_apply_${Date.now()}` };
+    const consumer = aConsumer(ROUTE_FIRST);
+    const newer = await stored({ entity, occurredAt: '2025-06-01T12:00:00.000Z' });
+    const older = await stored({ entity, occurredAt: '2025-06-01T11:00:00.000Z' });
+
+    await run(consumer, [anSqsRecord(newer)]);
+    await run(consumer, [anSqsRecord(older)]);
+
+    expect(effects).toEqual([`first:${newer.id}`, `first:${older.id}`]);
+  });
+
+  it('keeps idempotency records for the configured TTL under a stable prefix, keyed by event id', async () => {
+    const event = await stored();
+
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+
+    const items = await idempotencyItems();
+    const expirations = items.map((i) => Number(i.expiration?.N));
+    expect(items.every((i) => i.id?.S?.startsWith('relayflow-consumer#'))).toBe(true);
+    expect(Math.max(...expirations) - Date.now() / 1000).toBeGreaterThan(72 * 3600 - 60);
+  });
+});

@@ -5,12 +5,16 @@ import { History, runExecution } from '../../../../local/emulators/stepfunctions
 import type { JsonValue } from '../../../../local/emulators/stepfunctions/asl/jsonpath';
 
 /**
- * A clock whose sleeps finish at once (on the next macrotask) and move its time forward, recording
- * each requested duration so tests can assert Wait and backoff intervals without waiting.
+ * Virtual time: sleeps end one at a time in deadline order, each on a later macrotask, moving the
+ * clock to its deadline, and every requested duration is recorded. A long sleep (an execution or
+ * task timeout) therefore only ends when nothing due earlier is pending, which holds as long as the
+ * fake Lambdas answer without real timers.
  */
 export class FakeClock implements Clock {
   readonly sleeps: number[] = [];
   private current: number;
+  private readonly pending: { deadline: number; resolve: () => void }[] = [];
+  private pumping = false;
 
   constructor(start = Date.parse('2025-01-01T00:00:00.000Z')) {
     this.current = start;
@@ -23,14 +27,38 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
     return new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        if (signal?.aborted) {
+      if (signal?.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
+      const entry = { deadline: this.current + ms, resolve };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.pending.splice(this.pending.indexOf(entry), 1);
           reject(signal.reason as Error);
-          return;
-        }
-        this.current += ms;
-        resolve();
-      });
+        },
+        { once: true },
+      );
+      this.pending.push(entry);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    setImmediate(() => {
+      this.pumping = false;
+      const next = this.pending.reduce<(typeof this.pending)[number] | undefined>(
+        (earliest, entry) => (earliest === undefined || entry.deadline < earliest.deadline ? entry : earliest),
+        undefined,
+      );
+      if (!next) return;
+      this.pending.splice(this.pending.indexOf(next), 1);
+      this.current = Math.max(this.current, next.deadline);
+      next.resolve();
+      if (this.pending.length > 0) this.schedule();
     });
   }
 }

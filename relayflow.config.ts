@@ -13,6 +13,9 @@ export default defineConfig({
     github: {},
     shopify: {},
     'standard-webhooks': {},
+    sendgrid: {},
+    postmark: {},
+    mailgun: {},
   },
   retry: { maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 },
 });

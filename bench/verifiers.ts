@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { builtInProviders } from '../functions/providers/registry';
-import type { Provider, ProviderOptions, WebhookRequest } from '../functions/providers/types';
+import type { WebhookRequest } from '../functions/providers/types';
 
 export interface VerifierFigures {
   readonly provider: string;
@@ -54,7 +54,7 @@ const cpuPerCall = async (fn: () => unknown): Promise<number> => {
 const ours = (id: string, req: WebhookRequest, secrets: string[]) => {
   const entry = builtInProviders[id];
   if (!entry) throw new Error(`no provider ${id}`);
-  const provider = entry.provider as Provider<ProviderOptions>;
+  const provider = entry.provider;
   const parsed = entry.optionsSchema.safeParse({});
   if (!parsed.success) throw new Error(`default options of ${id} do not parse`);
   const options = parsed.data;

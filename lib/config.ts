@@ -209,7 +209,7 @@ export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig 
       problems.push(...options.error.issues.map((i) => formatIssue(['genericHmac', id], i)));
       continue;
     }
-    enabledProviders.push({ id, kind: 'generic-hmac', options: options.data as Record<string, unknown> });
+    enabledProviders.push({ id, kind: 'generic-hmac', options: options.data });
   }
 
   const tenantIds = rest.tenants.map((t) => t.id);
@@ -237,6 +237,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (extname(source) === '.json') {
       input = JSON.parse(readFileSync(source, 'utf8')) as unknown;
     } else {
+      // A synchronous load: the CDK app and the tools read the configuration before anything else runs.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(source) as { default?: unknown; config?: unknown };
       input = mod.default ?? mod.config;
     }

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RelayFlowConfig } from './config';
 import { EventQueue } from './constructs/event-queue';
@@ -16,11 +16,12 @@ export interface RelayFlowStackProps extends StackProps {
 /** Consumer Lambda timeout; the main queue's visibility timeout is derived from it. */
 export const CONSUMER_TIMEOUT = Duration.seconds(30);
 
+/** CloudWatch's allowed retention values, in days. */
+const RETENTION_STEPS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
 /** Log retention: the nearest CloudWatch value at or above the configured retention. */
-const logRetentionFor = (days: number): RetentionDays => {
-  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number' && v > 0);
-  return allowed.sort((a, b) => a - b).find((v) => v >= days) ?? RetentionDays.TEN_YEARS;
-};
+const logRetentionFor = (days: number): RetentionDays =>
+  (RETENTION_STEPS.find((step) => step >= days) ?? 3653);
 
 /** The whole pipeline: storage, queueing and ingest, composed from one construct per concern. */
 export class RelayFlowStack extends Stack {

@@ -91,7 +91,7 @@ const PSEUDO = (ctx: ResolveContext): Record<string, string> => ({
 export const resolveValue = (value: unknown, ctx: ResolveContext): unknown => {
   if (Array.isArray(value)) return value.map((v) => resolveValue(v, ctx));
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
+  const entries = Object.entries(value as Record<string, unknown>);
   const [first] = entries;
   if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
     const [fn, arg] = first;

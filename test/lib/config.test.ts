@@ -63,6 +63,14 @@ describe('configuration', () => {
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^genericHmac\.stripe: id is taken/), expect.stringMatching(/^genericHmac\.bad\./)]));
   });
 
+  it('requires publicBaseUrl for providers that sign the public URL', () => {
+    expect(problemsOf({ providers: { hubspot: {}, twilio: {} } })).toEqual([
+      expect.stringMatching(/^providers\.hubspot: needs publicBaseUrl/),
+      expect.stringMatching(/^providers\.twilio: needs publicBaseUrl/),
+    ]);
+    expect(parseConfig({ publicBaseUrl: 'https://hooks.example.com', providers: { hubspot: {} } }).enabledProviders).toHaveLength(1);
+  });
+
   it('refuses a configuration with no provider', () => {
     expect(problemsOf({})).toEqual([expect.stringMatching(/enable at least one provider/)]);
   });

@@ -298,6 +298,54 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     expect(await queueDepth(queue.url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html (throttled invocations are retried)
+  it('retries a throttled invocation instead of failing its batch', async () => {
+    const queue = await aQueue();
+    await sendBodies(queue.url, ['a']);
+    let calls = 0;
+
+    const running = startMapping(queue, () => {
+      calls += 1;
+      return Promise.resolve(calls <= 2 ? { error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } } : { result: null });
+    });
+    await eventually(() => running.counters().deletedRecords === 1);
+
+    expect(running.counters()).toMatchObject({ batches: 1, throttles: 2, failedRecords: 0 });
+  });
+
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html (MaximumBatchingWindowInSeconds)
+  it('with a batching window, waits for the window to close before invoking a batch that is not full', async () => {
+    const queue = await aQueue();
+    await sendBodies(queue.url, ['1', '2']);
+    const invocations: { size: number; atMs: number }[] = [];
+    const startedAt = Date.now();
+
+    const running = startMapping(
+      queue,
+      (event) => {
+        invocations.push({ size: event.Records.length, atMs: Date.now() - startedAt });
+        return Promise.resolve({ result: null });
+      },
+      { batchSize: 5, maximumBatchingWindowSeconds: 1, waitTimeSeconds: 1 },
+    );
+    await eventually(() => running.counters().deletedRecords === 2);
+
+    expect(invocations.map((invocation) => invocation.size)).toEqual([2]);
+    expect(invocations[0]?.atMs).toBeGreaterThanOrEqual(950);
+  });
+
+  it('with a batching window, invokes as soon as the batch is full', async () => {
+    const queue = await aQueue();
+    await sendBodies(queue.url, ['1', '2', '3']);
+    const startedAt = Date.now();
+
+    const running = startMapping(queue, () => Promise.resolve({ result: null }), { batchSize: 3, maximumBatchingWindowSeconds: 5 });
+    await eventually(() => running.counters().deletedRecords === 3);
+
+    expect(running.counters().batches).toBe(1);
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+  });
+
   it('rejects a FIFO mapping with a batching window, as Lambda does', async () => {
     const queue = await aQueue(true);
 

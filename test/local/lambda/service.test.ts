@@ -192,6 +192,23 @@ describe('LambdaService', () => {
     expect(service.counters().uncaught).toMatchObject({ errors: 1 });
   });
 
+  it('reports an unhandled promise rejection as Runtime.UnhandledPromiseRejection', async () => {
+    const bundle = `export const handler = () => { Promise.reject(new Error('forgotten')); return new Promise(() => {}); };`;
+    service.register(aFunctionConfig('rejects', writeBundle(root.dir, 'rejects', bundle)));
+
+    const crashed = failure(await service.invoke('rejects', {}));
+
+    expect(crashed).toMatchObject({ kind: 'runtime', error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: forgotten' } });
+  });
+
+  it('reports a missing handler export as Runtime.HandlerNotFound', async () => {
+    service.register(aFunctionConfig('nohandler', writeBundle(root.dir, 'nohandler', 'export const other = () => 1;')));
+
+    const outcome = failure(await service.invoke('nohandler', {}));
+
+    expect(outcome).toMatchObject({ kind: 'runtime', error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' } });
+  });
+
   it('answers ResourceNotFoundException for a function that is not registered', async () => {
     const outcome = failure(await service.invoke('missing', {}));
 

@@ -4,6 +4,7 @@ import { makeIdempotent, type IdempotencyConfig } from '@aws-lambda-powertools/i
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { ClaimCheckSchema, type ClaimCheck } from '#shared/queue/claim-check';
@@ -95,14 +96,15 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     correlationId,
   });
 
-  const count = (event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>, metric: string, extra?: () => number) => {
+  /** One EMF line per metric: a single metric is flushed as soon as it is added. */
+  const emit = (event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>, name: string, unit: Unit, value: number) => {
     const single = deps.metrics.singleMetric();
     single.addDimensions({ provider: event.provider, tenant: event.tenant });
     single.addMetadata('correlationId', event.correlationId);
-    single.addMetric(metric, MetricUnit.Count, 1);
-    if (extra) single.addMetric('EndToEndLatency', MetricUnit.Milliseconds, extra());
-    single.publishStoredMetrics();
+    single.addMetric(name, unit, value);
   };
+  const count = (event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>, metric: string) =>
+    emit(event, metric, MetricUnit.Count, 1);
 
   const rawBodyOf = (payload: EventPayload) => {
     let cached: Promise<Buffer> | undefined;
@@ -237,7 +239,8 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         return 'duplicate';
       }
       const metric = { processed: 'Processed', unrouted: 'Unrouted', stale: 'Stale' }[result.outcome];
-      count(event, metric, () => deps.now().getTime() - Date.parse(event.receivedAt));
+      count(event, metric);
+      emit(event, 'EndToEndLatency', MetricUnit.Milliseconds, deps.now().getTime() - Date.parse(event.receivedAt));
       logger.info('event handled', { outcome: result.outcome });
       return result.outcome;
     } catch (error) {

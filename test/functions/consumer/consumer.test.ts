@@ -49,8 +49,8 @@ afterAll(async () => {
 beforeEach(() => {
   effects = [];
   workflows = new Map<string, Workflow>([
-    ['first', async (event) => void effects.push(`first:${event.id}`)],
-    ['second', async (event) => void effects.push(`second:${event.id}`)],
+    ['first', (event) => Promise.resolve(void effects.push(`first:${event.id}`))],
+    ['second', (event) => Promise.resolve(void effects.push(`second:${event.id}`))],
   ]);
   sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
@@ -184,9 +184,10 @@ describe('consumer against a local DynamoDB', () => {
   it('does not repeat a delivered target when a later target of the route fails', async () => {
     const event = await stored();
     let secondFails = true;
-    workflows.set('second', async (e) => {
-      if (secondFails) throw new Error('receiver down');
+    workflows.set('second', (e) => {
+      if (secondFails) return Promise.reject(new Error('receiver down'));
       effects.push(`second:${e.id}`);
+      return Promise.resolve();
     });
     const consumer = aConsumer([
       { match: { type: 'payment.*' }, targets: [{ kind: 'workflow', name: 'first' }, { kind: 'workflow', name: 'second' }] },

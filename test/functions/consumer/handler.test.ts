@@ -1,0 +1,198 @@
+import { gzipSync } from 'node:zlib';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { IntegrationEvent } from '#shared/contract/integration-event';
+import { createConsumerHandler } from '#shared/consumer/handler';
+import { ConfigurationError } from '#shared/errors';
+import { logger } from '#shared/powertools/index';
+import { aLambdaContext } from '../../helpers/api-gateway';
+import { aStoredEvent, anIntegrationEvent, anSqsBatch, anSqsRecord } from '../../helpers/sqs-events';
+
+const documents = mockClient(DynamoDBDocumentClient);
+const dynamo = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+const eventBridge = mockClient(EventBridgeClient);
+
+const ENV = {
+  EVENT_TABLE: 'events',
+  IDEMPOTENCY_TABLE: 'idempotency',
+  RAW_BUCKET: 'raw',
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq.fifo',
+  TARGET_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:signing',
+  ROUTES: JSON.stringify([{ match: { type: 'payment.*' }, targets: [{ kind: 'eventbridge', eventBusName: 'payments' }] }]),
+  RETENTION_DAYS: '30',
+  IDEMPOTENCY_TTL_HOURS: '72',
+  MAX_RECEIVE_COUNT: '5',
+  BACKOFF_BASE_SECONDS: '2',
+  BACKOFF_MAX_SECONDS: '300',
+  SECRETS_MAX_AGE_SECONDS: '300',
+  POWERTOOLS_METRICS_NAMESPACE: 'RelayFlowTest',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+/** The event table as the mock answers it: state and payload items by event id. */
+let held: Map<string, IntegrationEvent>;
+let handler: ReturnType<typeof createConsumerHandler>;
+
+const hold = (overrides: Partial<IntegrationEvent> = {}) => {
+  const event = anIntegrationEvent(overrides);
+  held.set(event.id, event);
+  return event;
+};
+
+beforeAll(() => {
+  Object.assign(process.env, ENV);
+  logger.setLogLevel('SILENT');
+  handler = createConsumerHandler();
+});
+
+beforeEach(() => {
+  held = new Map();
+  documents.on(GetCommand).callsFake((input: { Key: { PK: string; SK: string } }) => {
+    const event = held.get(input.Key.PK.slice('EVT#'.length));
+    if (!event) return {};
+    const { state, payload } = aStoredEvent(event);
+    if (input.Key.SK === 'STATE') return { Item: { PK: input.Key.PK, SK: 'STATE', ...state } };
+    return {
+      Item: { PK: input.Key.PK, SK: 'PAYLOAD', event: gzipSync(JSON.stringify(event)), request: gzipSync(JSON.stringify(payload.request)), raw: payload.raw },
+    };
+  });
+  documents.on(UpdateCommand).resolves({});
+  documents.on(PutCommand).resolves({});
+  documents.on(QueryCommand).resolves({ Items: [] });
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(UpdateItemCommand).resolves({});
+  dynamo.on(DeleteItemCommand).resolves({});
+  sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-message' });
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
+});
+
+afterEach(() => {
+  documents.reset();
+  dynamo.reset();
+  sqs.reset();
+  eventBridge.reset();
+});
+
+const published = () => eventBridge.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}') as IntegrationEvent);
+const statusWrites = () =>
+  documents.commandCalls(UpdateCommand).flatMap((c) => {
+    const values = c.args[0].input.ExpressionAttributeValues ?? {};
+    return values[':to'] ? [{ key: c.args[0].input.Key?.PK as string, to: values[':to'] as string }] : [];
+  });
+
+describe('consumer handler', () => {
+  it('publishes one record to its route and marks it PROCESSED in one write', async () => {
+    const event = hold();
+
+    const response = await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ EventBusName: 'payments', Source: 'relayflow.stripe', DetailType: 'payment.succeeded' })],
+    });
+    expect(published()).toEqual([event]);
+    expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'PROCESSED' }]);
+  });
+
+  it('counts a processed event and its end-to-end latency by provider and tenant, carrying the correlation id', async () => {
+    const event = hold({ tenant: 'acme' });
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
+    } finally {
+      spy.mockRestore();
+    }
+
+    const emf = written.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const processed = emf.find((m) => 'Processed' in m);
+    const latency = emf.find((m) => 'EndToEndLatency' in m);
+    expect(processed).toMatchObject({ Processed: 1, provider: 'stripe', tenant: 'acme', correlationId: event.correlationId });
+    expect(latency).toMatchObject({ provider: 'stripe', tenant: 'acme', EndToEndLatency: expect.any(Number) });
+    expect(JSON.stringify((processed?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics)).not.toContain('correlationId');
+  });
+
+  it('keys the idempotency record on the event id, not the SQS message id', async () => {
+    const event = hold();
+
+    await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
+    await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
+
+    const keys = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.id?.S);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/^relayflow-consumer#/);
+  });
+
+  it('processes many records of different entities in one batch', async () => {
+    const events = [1, 2, 3].map((n) => hold({ entity: { kind: 'customer', id: `cus_${n}` } }));
+
+    const response = await handler(anSqsBatch(events.map((e) => anSqsRecord(e))), aLambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(published().map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+
+  it('moves a poison record to the dead-letter queue by itself while the others are processed', async () => {
+    const good = [hold({ entity: { kind: 'customer', id: 'cus_a' } }), hold({ entity: { kind: 'customer', id: 'cus_b' } })];
+    const poison = anSqsRecord(anIntegrationEvent({ entity: { kind: 'customer', id: 'cus_p' } }), { body: 'not a claim check' });
+
+    const response = await handler(anSqsBatch([anSqsRecord(good[0] as IntegrationEvent), poison, anSqsRecord(good[1] as IntegrationEvent)]), aLambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: ENV.DEAD_LETTER_QUEUE_URL, MessageBody: 'not a claim check' });
+    expect(published().map((e) => e.id)).toEqual(good.map((e) => e.id));
+  });
+
+  it('reports a record whose target fails as failed, marks it RETRYING and delays it by backoff', async () => {
+    const event = hold();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
+    const record = anSqsRecord(event, { receiveCount: 3 });
+
+    const response = await handler(anSqsBatch([record]), aLambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'RETRYING' }]);
+    const delay = sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]?.args[0].input.Entries?.[0]?.VisibilityTimeout;
+    expect(delay).toBeGreaterThanOrEqual(0);
+    expect(delay).toBeLessThanOrEqual(8);
+    // Powertools forgets the failed run so the retry runs it again.
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+  });
+
+  it('returns the later records of a failed record’s group as failed, untried, while other groups proceed', async () => {
+    const group = { kind: 'customer', id: 'cus_fifo' };
+    const [first, second] = [hold({ entity: group }), hold({ entity: group })] as [IntegrationEvent, IntegrationEvent];
+    const other = hold({ entity: { kind: 'customer', id: 'cus_other' } });
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: { Detail: string }[] }) =>
+      input.Entries[0]?.Detail.includes(first.id) ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] } : { FailedEntryCount: 0, Entries: [{}] },
+    );
+    const records = [anSqsRecord(first), anSqsRecord(second), anSqsRecord(other)];
+
+    const response = await handler(anSqsBatch(records), aLambdaContext());
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([records[0]?.messageId, records[1]?.messageId]);
+    expect(published().map((e) => e.id)).toEqual([first.id, other.id]);
+    const entries = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.find((e) => e.ReceiptHandle === records[1]?.receiptHandle)?.VisibilityTimeout).toBe(0);
+  });
+
+  it('refuses to start with a route naming an unknown workflow', () => {
+    process.env.ROUTES = JSON.stringify([{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'missing' }] }]);
+    try {
+      expect(() => createConsumerHandler()).toThrow(ConfigurationError);
+    } finally {
+      process.env.ROUTES = ENV.ROUTES;
+    }
+  });
+});

@@ -87,6 +87,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'to
     });
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
+    request.on('close', () => {
+      if (!request.complete) reject(new Error('the client closed the connection before the body ended'));
+    });
   });
 }
 

@@ -20,6 +20,8 @@ import type { JsonValue } from './asl/jsonpath';
 export { scaledClock } from './asl/clock';
 export type { Clock } from './asl/clock';
 export type { HistoryEvent, InvokeLambda, InvokeLambdaResult } from './asl/interpreter';
+export { invokeLambdaWith } from './lambda';
+export type { LambdaInvoker } from './lambda';
 
 const ACCOUNT_ID = '000000000000';
 const REGION = 'us-east-1';

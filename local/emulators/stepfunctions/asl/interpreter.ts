@@ -251,7 +251,7 @@ class Run {
         return guard(() => {
           const effective = applyInputPath(state.inputPath, input, context);
           const scope = { input: effective, context };
-          const result = state.parameters ? render(state.parameters, scope) : (state.result ?? effective);
+          const result = state.parameters ? render(state.parameters, scope) : 'result' in state ? (state.result ?? null) : effective;
           return { output: applyOutput(state, input, result, context), ...next(state) };
         });
       case 'Succeed':

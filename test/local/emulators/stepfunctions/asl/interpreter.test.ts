@@ -29,6 +29,12 @@ describe('input and output processing', () => {
     expect(output(result)).toEqual({ a: { x: 1 }, keep: 'me', status: { step: { done: true } } });
   });
 
+  it('takes a Pass state Result of null as the result rather than falling back to the input', async () => {
+    const result = await runMachine(single({ Type: 'Pass', Result: null, ResultPath: '$.cleared' }), { a: 1 });
+
+    expect(output(result)).toEqual({ a: 1, cleared: null });
+  });
+
   it('discards the result and passes the raw input on when ResultPath is null', async () => {
     const result = await runMachine(single({ Type: 'Pass', Result: 'ignored', ResultPath: null }), { a: 1 });
 

@@ -7,6 +7,7 @@ export type {
   InvokeFailure,
   InvokeOutcome,
   InvokeSuccess,
+  LambdaFault,
   LambdaErrorPayload,
   LogEntry,
   LogSink,

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LambdaInstance, logStreamName } from './instance';
 import type { InstanceOutcome, InstanceStartFailure } from './instance';
-import type { FunctionCounters, InvokeFailure, InvokeOutcome, LogEntry, LogSink } from './types';
+import { isInvokeFailure } from './types';
+import type { FunctionCounters, InvokeFailure, InvokeOutcome, LambdaFault, LogEntry, LogSink } from './types';
 
 /** Lambda's synchronous invocation request limit. */
 const MAX_REQUEST_BYTES = 6_291_456;
@@ -109,6 +110,7 @@ export class LambdaService {
   private readonly sink: LogSink;
   private readonly maxIdleMs: number;
   private readonly jsonLogLimit: number;
+  private readonly faults = new Map<string, LambdaFault[]>();
   private stopped = false;
 
   constructor(options: LambdaServiceOptions = {}) {
@@ -161,18 +163,48 @@ export class LambdaService {
         `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`,
       );
     }
-    if (!this.hasCapacity(fn)) {
+    const fault = this.faults.get(fn.config.functionName)?.shift();
+    if (fault?.type === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.type === 'throttle' || !this.hasCapacity(fn)) {
       fn.counters.throttles += 1;
       return serviceError(429, 'TooManyRequestsException', 'Rate Exceeded.');
     }
-    fn.busy += 1;
     fn.counters.invocations += 1;
+    if (fault?.type === 'error') {
+      fn.counters.errors += 1;
+      const { errorType, errorMessage } = fault;
+      return { kind: 'function', error: { errorType, errorMessage, trace: [] }, requestId: randomUUID() };
+    }
+    fn.busy += 1;
     fn.counters.peakConcurrency = Math.max(fn.counters.peakConcurrency, fn.busy);
+    let outcome: InvokeOutcome;
     try {
-      return await this.run(fn, eventJson, functionNameOrArn.startsWith('arn:') ? functionNameOrArn : fn.config.arn);
+      outcome = await this.run(fn, eventJson, functionNameOrArn.startsWith('arn:') ? functionNameOrArn : fn.config.arn);
     } finally {
       fn.busy -= 1;
     }
+    if (fault?.type !== 'dropResponse' || isInvokeFailure(outcome)) return outcome;
+    fn.counters.errors += 1;
+    fn.counters.timeouts += 1;
+    const { result: _dropped, ...facts } = outcome;
+    const seconds = fn.config.timeoutSeconds.toFixed(2);
+    return {
+      ...facts,
+      kind: 'timeout',
+      error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${facts.requestId} Error: Task timed out after ${seconds} seconds` },
+    };
+  }
+
+  /** Arms a test-only fault for the next `times` invocations of a function (see {@link LambdaFault}). */
+  injectFault(functionName: string, fault: LambdaFault, times = 1): void {
+    if (!this.functions.has(functionName)) throw new Error(`Lambda function ${functionName} is not registered`);
+    const queue = this.faults.get(functionName) ?? [];
+    for (let index = 0; index < times; index += 1) queue.push(fault);
+    this.faults.set(functionName, queue);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
   }
 
   /** Per-function counters, keyed by function name (the cost benchmark reads them). */

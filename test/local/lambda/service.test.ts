@@ -246,6 +246,45 @@ describe('LambdaService', () => {
     expect(outcome.error.trace?.[1]).toContain(`${entry}:3:9`);
   });
 
+  describe('fault injection', () => {
+    it('throttles the next invocations without running the handler', async () => {
+      service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
+      service.injectFault('faulty', { type: 'throttle' }, 2);
+
+      const outcomes = [await service.invoke('faulty', {}), await service.invoke('faulty', {}), await service.invoke('faulty', {})];
+
+      expect(outcomes.map((outcome) => (isInvokeFailure(outcome) ? outcome.error.errorType : 'ok'))).toEqual([
+        'TooManyRequestsException',
+        'TooManyRequestsException',
+        'ok',
+      ]);
+      expect(success(outcomes[2] as InvokeOutcome).result).toMatchObject({ calls: 1 });
+    });
+
+    it('fails the next invocation with the given error without running the handler', async () => {
+      service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
+      service.injectFault('faulty', { type: 'error', errorType: 'Error', errorMessage: 'injected' });
+
+      const failed = failure(await service.invoke('faulty', {}));
+      const next = success(await service.invoke('faulty', {}));
+
+      expect(failed).toMatchObject({ kind: 'function', error: { errorType: 'Error', errorMessage: 'injected' } });
+      expect(next.result).toMatchObject({ calls: 1 });
+    });
+
+    it('runs the handler but reports a timeout when the response is dropped', async () => {
+      service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
+      service.injectFault('faulty', { type: 'dropResponse' });
+
+      const dropped = failure(await service.invoke('faulty', {}));
+      const next = success(await service.invoke('faulty', {}));
+
+      expect(dropped).toMatchObject({ kind: 'timeout', error: { errorType: 'Sandbox.Timedout' } });
+      expect(next.result).toMatchObject({ calls: 2 });
+      expect(service.counters().faulty).toMatchObject({ invocations: 2, timeouts: 1, errors: 1 });
+    });
+  });
+
   it('counts billed duration in whole milliseconds including the init phase', async () => {
     service.register(aFunctionConfig('billed', writeBundle(root.dir, 'billed', SLOW_BUNDLE), { memoryMb: 1024 }));
 

@@ -25,8 +25,8 @@ export interface SqsEventSourceMappingOptions {
   readonly waitTimeSeconds?: number;
   /** How long a throttled invocation is retried before its batch is given up. @default 5_000 */
   readonly throttleRetryMs?: number;
-  /** Receive and delete failures (the poller backs off and continues). */
-  readonly onError?: (error: unknown, during: 'receive' | 'delete') => void;
+  /** Receive, batch-building and delete failures (the poller backs off or moves on, and continues). */
+  readonly onError?: (error: unknown, during: 'receive' | 'process' | 'delete') => void;
 }
 
 export interface EventSourceCounters {
@@ -175,7 +175,13 @@ export class SqsEventSourceMapping {
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         continue;
       }
-      if (messages.length > 0) await this.process(messages);
+      if (messages.length === 0) continue;
+      try {
+        await this.process(messages);
+      } catch (error) {
+        // Messages of a batch that could not be built stay in flight and reappear after their visibility timeout.
+        this.options.onError?.(error, 'process');
+      }
     }
   }
 

@@ -104,7 +104,9 @@ export class HttpDelivery {
         },
       });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // The abort reason is a DOMException, which is not always an Error of this realm.
+      const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       throw new TargetError(
         target.id,
         timedOut ? 'timeout' : 'network',

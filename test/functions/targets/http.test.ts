@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Webhook } from 'standardwebhooks';
+import { RoutesSchema, resolveRoutes, type HttpTarget } from '#shared/routing/routes';
+import { TargetError } from '#shared/targets/errors';
+import { HttpDelivery, parseRetryAfter, signerFor } from '#shared/targets/http';
+import type { DeliveryContext } from '#shared/targets/types';
+import { anIntegrationEvent } from '../../helpers/sqs-events';
+
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+
+interface Received {
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+let server: Server;
+let url: string;
+let received: Received[];
+/** How the server answers the next requests; the default is 204. */
+let answer: (res: ServerResponse) => void;
+const hanging = new Set<ServerResponse>();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      answer(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  received = [];
+  answer = (res) => res.writeHead(204).end();
+});
+
+afterEach(() => {
+  for (const res of hanging) res.writeHead(204).end();
+  hanging.clear();
+});
+
+const aTarget = (overrides: Record<string, unknown> = {}): HttpTarget => {
+  const { routes } = resolveRoutes(RoutesSchema.parse([{ match: { type: '*' }, targets: [{ kind: 'http', url, ...overrides }] }]), new Set());
+  return routes[0]?.targets[0] as HttpTarget;
+};
+
+const ctx: DeliveryContext = {
+  idempotencyKey: 'rf_0123456789abcdef',
+  correlationId: 'corr-http-12345678',
+  logger: new Logger({ logLevel: 'SILENT' }),
+  rawBody: () => Promise.resolve(Buffer.alloc(0)),
+};
+
+const aDelivery = (options: { sleep?: (ms: number) => Promise<void> } = {}) =>
+  new HttpDelivery({ signer: () => Promise.resolve(signerFor([SECRET])), ...options });
+
+const failureOf = async (promise: Promise<unknown>): Promise<TargetError> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TargetError) return error;
+    throw error;
+  }
+  throw new Error('expected the delivery to fail');
+};
+
+describe('http target', () => {
+  it('POSTs the event as JSON with a Standard Webhooks signature the receiver can verify', async () => {
+    const event = anIntegrationEvent();
+
+    await aDelivery().deliver(aTarget(), event, ctx);
+
+    const [request] = received;
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.headers['webhook-id']).toBe(ctx.idempotencyKey);
+    expect(request?.headers['x-correlation-id']).toBe(ctx.correlationId);
+    const verified = new Webhook(SECRET).verify(request?.body ?? '', request?.headers as Record<string, string>);
+    expect(verified).toEqual(event);
+  });
+
+  it('signs with every active secret so that a receiver holding either verifies during rotation', async () => {
+    const next = `whsec_${randomBytes(24).toString('base64')}`;
+    const delivery = new HttpDelivery({ signer: () => Promise.resolve(signerFor([next, SECRET])) });
+
+    await delivery.deliver(aTarget(), anIntegrationEvent(), ctx);
+
+    const [request] = received;
+    for (const secret of [next, SECRET]) {
+      expect(() => new Webhook(secret).verify(request?.body ?? '', request?.headers as Record<string, string>)).not.toThrow();
+    }
+  });
+
+  it('accepts the generated secret shape: 40 alphanumerics used as whsec_<secret> by the receiver', async () => {
+    const generated = randomBytes(60).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 40);
+    const delivery = new HttpDelivery({ signer: () => Promise.resolve(signerFor([generated])) });
+
+    await delivery.deliver(aTarget(), anIntegrationEvent(), ctx);
+
+    const [request] = received;
+    expect(() => new Webhook(`whsec_${generated}`).verify(request?.body ?? '', request?.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it.each([
+    [408, true],
+    [429, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [404, false],
+    [410, false],
+    [302, false],
+  ])('classifies HTTP %i as retryable=%s', async (status, retryable) => {
+    answer = (res) => res.writeHead(status, status === 302 ? { location: 'https://elsewhere.example.com' } : {}).end();
+
+    const error = await failureOf(aDelivery().deliver(aTarget(), anIntegrationEvent(), ctx));
+
+    expect(error.errorClass).toBe(`http-${status}`);
+    expect(error.retryable).toBe(retryable);
+  });
+
+  it('honours Retry-After on a retryable answer', async () => {
+    answer = (res) => res.writeHead(503, { 'retry-after': '42' }).end();
+
+    const error = await failureOf(aDelivery().deliver(aTarget(), anIntegrationEvent(), ctx));
+
+    expect(error.retryAfterSeconds).toBe(42);
+  });
+
+  it('gives up after the target timeout and calls it retryable', async () => {
+    answer = (res) => void hanging.add(res);
+
+    const error = await failureOf(aDelivery().deliver(aTarget({ timeoutMs: 150 }), anIntegrationEvent(), ctx));
+
+    expect(error).toMatchObject({ errorClass: 'timeout', retryable: true });
+  });
+
+  it('opens the circuit after consecutive retryable failures and stops calling the target', async () => {
+    answer = (res) => res.writeHead(503).end();
+    const delivery = aDelivery();
+    const target = aTarget({ circuitBreakerThreshold: 2, circuitHalfOpenAfterMs: 60_000 });
+
+    await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+    await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+    const refused = await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+
+    expect(received).toHaveLength(2);
+    expect(refused).toMatchObject({ errorClass: 'circuit-open', retryable: true });
+    expect(refused.retryAfterSeconds).toBeGreaterThan(50);
+  });
+
+  it('does not open the circuit for permanent refusals, which are the event’s fault', async () => {
+    answer = (res) => res.writeHead(422).end();
+    const delivery = aDelivery();
+    const target = aTarget({ circuitBreakerThreshold: 1 });
+
+    await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+    await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+
+    expect(received).toHaveLength(2);
+  });
+
+  it('waits for a token when the target’s rate limit is used up', async () => {
+    const waits: number[] = [];
+    const delivery = aDelivery({ sleep: (ms) => Promise.resolve(void waits.push(ms)) });
+    const target = aTarget({ rateLimitPerSecond: 1 });
+
+    await delivery.deliver(target, anIntegrationEvent(), ctx);
+    await delivery.deliver(target, anIntegrationEvent(), ctx);
+
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(900);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta seconds and HTTP dates, and ignores anything else', () => {
+    const now = Date.parse('2025-06-01T12:00:00Z');
+
+    expect(parseRetryAfter('120', now)).toBe(120);
+    expect(parseRetryAfter('Sun, 01 Jun 2025 12:01:30 GMT', now)).toBe(90);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});

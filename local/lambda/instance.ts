@@ -10,7 +10,6 @@ const INIT_LIMIT_MS = 10_000;
 const WORKER_FLAGS = new Set(['--enable-source-maps', '--no-deprecation', '--no-warnings', '--trace-warnings']);
 
 export interface InstanceSpec {
-  readonly functionName: string;
   readonly env: Readonly<Record<string, string>>;
   readonly memoryMb: number;
   readonly onOutput: (stream: 'stdout' | 'stderr', text: string) => void;

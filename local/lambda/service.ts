@@ -348,7 +348,6 @@ export class LambdaService {
     const byStream = new Map(splitters);
     const started = await LambdaInstance.start(
       {
-        functionName: config.functionName,
         env: this.environmentFor(config),
         memoryMb: config.memoryMb,
         onOutput: (stream, text) => byStream.get(stream)?.push(text),

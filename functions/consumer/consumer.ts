@@ -12,12 +12,12 @@ import type { Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
 import type { RawBodies } from '#shared/store/raw-bodies';
-import type { AuditEntry, EventState, EventStatus } from '#shared/store/records';
+import type { EventState, EventStatus } from '#shared/store/records';
 import type { Deliveries } from '#shared/targets/index';
 import { retryDelaySeconds } from '#shared/consumer/backoff';
 import { brief, classify, DeadlineError, PoisonMessageError, UnprocessableEventError, type Failure } from '#shared/consumer/errors';
 import type { ConsumerQueue } from '#shared/consumer/queue';
-import { CONSUMABLE, runRoute, type RunInput, type RunResult } from '#shared/consumer/route-run';
+import { CONSUMABLE, consumerEntry, runRoute, type RunInput, type RunResult } from '#shared/consumer/route-run';
 
 export interface ConsumerDependencies {
   readonly store: EventStore;
@@ -87,15 +87,6 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     },
   );
 
-  const audit = (at: Date, status: EventStatus, action: string, detail: string, correlationId: string): AuditEntry => ({
-    at: at.toISOString(),
-    action,
-    by: 'consumer',
-    status,
-    detail: brief(detail),
-    correlationId,
-  });
-
   /** One EMF line per metric: a single metric is flushed as soon as it is added. */
   const emit = (event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>, name: string, unit: Unit, value: number) => {
     const single = deps.metrics.singleMetric();
@@ -153,7 +144,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
             state.eventId,
             CONSUMABLE,
             'DEAD_LETTERED',
-            audit(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt}: ${reason}`, correlationId),
+            consumerEntry(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt}: ${reason}`),
             { lastError: brief(reason) },
           );
         }
@@ -174,7 +165,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
               state.eventId,
               CONSUMABLE,
               'DEAD_LETTERED',
-              audit(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt} of ${settings.maxReceiveCount}, the last: ${reason}`, correlationId),
+              consumerEntry(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt} of ${settings.maxReceiveCount}, the last: ${reason}`),
               { lastError: brief(reason) },
             );
           }
@@ -190,7 +181,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
             state.eventId,
             CONSUMABLE,
             'RETRYING',
-            audit(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxReceiveCount} failed (${reason}); next attempt at ${next}`, correlationId),
+            consumerEntry(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxReceiveCount} failed; next attempt at ${next}; ${reason}`),
             { lastError: brief(reason) },
           );
         }
@@ -233,7 +224,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
           event.id,
           CONSUMABLE,
           'PROCESSED',
-          audit(at, 'PROCESSED', 'duplicate', `already ${result.outcome} at ${result.at}; not run again`, event.correlationId),
+          consumerEntry(at, 'PROCESSED', 'duplicate', `already ${result.outcome} at ${result.at}; not run again`),
         );
         logger.info('event was already handled; not run again', { outcome: result.outcome, at: result.at });
         return 'duplicate';
@@ -272,7 +263,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         claim.eventId,
         CONSUMABLE,
         'DEAD_LETTERED',
-        audit(at, 'DEAD_LETTERED', 'dead-lettered', 'held back behind a failing event of its entity until its attempts ran out', claim.correlationId),
+        consumerEntry(at, 'DEAD_LETTERED', 'dead-lettered', 'held back behind a failing event of its entity until its attempts ran out'),
         { lastError: 'held-back: an earlier event of the same entity kept failing' },
       );
       const state = await deps.store.getState(claim.eventId);

@@ -5,6 +5,7 @@ import type { EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
 import { entityIndexKey, type AuditEntry, type EventStatus } from '#shared/store/records';
 import { downstreamKeyOf, type Deliveries } from '#shared/targets/index';
+import { brief } from '#shared/consumer/errors';
 
 /**
  * Statuses the consumer may move an event out of. PROCESSED and STALE are final here: a message
@@ -39,13 +40,16 @@ export interface RunResult {
   readonly at: string;
 }
 
-const entry = (at: Date, status: EventStatus, action: string, detail: string, correlationId: string): AuditEntry => ({
+/**
+ * The consumer's audit entry. It carries no correlation id: the consumer acts under the event's
+ * own, which the state item holds once (the entry rides in a write billed per KB).
+ */
+export const consumerEntry = (at: Date, status: EventStatus, action: string, detail: string): AuditEntry => ({
   at: at.toISOString(),
   action,
   by: 'consumer',
   status,
-  detail,
-  correlationId,
+  detail: brief(detail),
 });
 
 /**
@@ -57,7 +61,7 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
   const { event, route } = input;
   const finish = async (status: EventStatus, outcome: RunOutcome, detail: string): Promise<RunResult> => {
     const at = deps.now();
-    const moved = await deps.store.transition(event.id, CONSUMABLE, status, entry(at, status, outcome, detail, event.correlationId));
+    const moved = await deps.store.transition(event.id, CONSUMABLE, status, consumerEntry(at, status, outcome, detail));
     if (!moved) deps.logger.warn('event was moved by someone else before it could be marked', { status });
     return { runId: input.runId, outcome, at: at.toISOString() };
   };

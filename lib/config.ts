@@ -133,6 +133,25 @@ export const RelayFlowConfigSchema = z
       })
       .strict()
       .default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
+    observability: z
+      .object({
+        /** Alarm when the main queue's oldest message is older than this. */
+        oldestMessageAlarmMinutes: z.int().min(1).max(20_160).default(15),
+        /** Alarm when more signature rejections than this arrive per minute (3 of 5 minutes). */
+        signatureFailureAlarmPerMinute: z.int().min(1).default(50),
+        /**
+         * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
+         * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
+         */
+        piiPaths: z.array(z.string().regex(/^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/, 'dot path of keys, * and **')).max(50).default([]),
+        /**
+         * Per provider, the ISO date after which an event verified by an older secret (index > 0)
+         * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
+         */
+        secretRetirement: z.record(z.string(), z.iso.date()).default({}),
+      })
+      .strict()
+      .default({ oldestMessageAlarmMinutes: 15, signatureFailureAlarmPerMinute: 50, piiPaths: [], secretRetirement: {} }),
   })
   .strict();
 

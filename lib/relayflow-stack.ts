@@ -5,6 +5,7 @@ import type { RelayFlowConfig } from './config';
 import { EventQueue } from './constructs/event-queue';
 import { EventStore } from './constructs/event-store';
 import { IngestApi, outputId } from './constructs/ingest-api';
+import { Observability } from './constructs/observability';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { Processing } from './constructs/processing';
 import { RawPayloads } from './constructs/raw-payloads';
@@ -31,6 +32,7 @@ export class RelayFlowStack extends Stack {
   public readonly secrets: ProviderSecrets;
   public readonly ingest: IngestApi;
   public readonly processing: Processing;
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: RelayFlowStackProps) {
     super(scope, id, props);
@@ -80,6 +82,19 @@ export class RelayFlowStack extends Stack {
       logLevel: config.logLevel,
       logRetention,
       removalPolicy,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      api: this.ingest.api,
+      queue: this.eventQueue.queue,
+      deadLetterQueue: this.eventQueue.deadLetterQueue,
+      verifiers: this.ingest.verifiers,
+      consumer: this.processing.consumer,
+      alarmEmail: config.alarmEmail,
+      oldestMessageAgeAlarmSeconds: config.observability.oldestMessageAlarmMinutes * 60,
+      signatureFailuresPerMinute: config.observability.signatureFailureAlarmPerMinute,
+      piiPaths: config.observability.piiPaths,
+      secretRetirement: config.observability.secretRetirement,
     });
 
     // The operator CLI finds everything through these (decision 15).

@@ -1,0 +1,354 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  LogQueryWidget,
+  MathExpression,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** CloudWatch namespace every RelayFlow function publishes its EMF metrics to. */
+export const METRIC_NAMESPACE = 'RelayFlow';
+
+/** Environment variables this construct adds to the functions it watches (read by functions/powertools and functions/drift). */
+export const OBSERVABILITY_ENV = {
+  redactPaths: 'LOG_REDACT_PATHS',
+  secretRetireAfter: 'SECRET_RETIRE_AFTER',
+} as const;
+
+export interface ObservabilityProps {
+  /** The webhook API: its 4xx/5xx go on the dashboard, its 5xx raise an alarm. */
+  readonly api: IHttpApi;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  /** One verifier per provider id. */
+  readonly verifiers: ReadonlyMap<string, LambdaFunction>;
+  /** @default none (its panels stay empty and it gets no alarm) */
+  readonly consumer?: LambdaFunction;
+  /** @default none (its panels stay empty and it gets no alarm) */
+  readonly replay?: LambdaFunction;
+  /** Subscribed to the alarm topic by e-mail. @default no subscription */
+  readonly alarmEmail?: string;
+  /** Alarm when the main queue's oldest message is older than this. @default 900 */
+  readonly oldestMessageAgeAlarmSeconds?: number;
+  /** Alarm when more signature rejections than this arrive per minute, 3 minutes out of 5. @default 50 */
+  readonly signatureFailuresPerMinute?: number;
+  /** Log paths the Logger redacts (functions/powertools/redaction.ts). @default [] */
+  readonly piiPaths?: readonly string[];
+  /** Per provider, the ISO date after which a match by an older secret raises OldSecretUsed. @default {} */
+  readonly secretRetirement?: Readonly<Record<string, string>>;
+}
+
+/** One alarm per symptom an operator acts on; each has a section in docs/operations-alarms.md. */
+export interface RelayFlowAlarms {
+  readonly deadLetterQueueNotEmpty: Alarm;
+  readonly oldestMessageTooOld: Alarm;
+  readonly signatureFailureSpike: Alarm;
+  readonly quarantined: Alarm;
+  readonly schemaDrift: Alarm;
+  readonly oldSecretUsed: Alarm;
+  readonly apiServerErrors: Alarm;
+  /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
+  readonly functionFaults: ReadonlyMap<string, Alarm>;
+}
+
+const MINUTE = Duration.minutes(1);
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * A Metrics Insights query over all of RelayFlow's series of one metric: a single time series
+ * however many providers and tenants exist, so one alarm covers them all without a metric-math
+ * limit of 10 metrics (docs/decisions/0030-metrics-insights-alarms.md).
+ */
+const insightsSum = (metric: string, label: string, where?: string) =>
+  new MathExpression({
+    expression: `SELECT SUM(${metric}) FROM "${METRIC_NAMESPACE}"${where ? ` WHERE ${where}` : ''}`,
+    usingMetrics: {},
+    period: MINUTE,
+    label,
+  });
+
+/** A dashboard series per dimension combination; the combinations are bounded by the configuration. */
+const search = (query: string, stat: string, label: string, period = MINUTE) =>
+  new MathExpression({
+    expression: `SEARCH('${query}', '${stat}', ${period.toSeconds()})`,
+    usingMetrics: {},
+    period,
+    label,
+  });
+
+const customSearch = (metric: string, stat = 'Sum', period = MINUTE) =>
+  search(`Namespace="${METRIC_NAMESPACE}" MetricName="${metric}"`, stat, metric, period);
+
+/**
+ * The operator's view of RelayFlow: one dashboard, alarms for every state that needs a human,
+ * and an encrypted SNS topic (TLS only) they publish to. Alarm rationale and recovery steps:
+ * docs/operations-alarms.md.
+ */
+export class Observability extends Construct {
+  public readonly topic: Topic;
+  public readonly topicKey: Key;
+  public readonly dashboard: Dashboard;
+  public readonly alarms: RelayFlowAlarms;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const oldestSeconds = props.oldestMessageAgeAlarmSeconds ?? 900;
+    const signaturePerMinute = props.signatureFailuresPerMinute ?? 50;
+    const problems: string[] = [];
+    if (!Number.isInteger(oldestSeconds) || oldestSeconds < 60) problems.push('oldestMessageAgeAlarmSeconds must be an integer of at least 60');
+    if (!Number.isInteger(signaturePerMinute) || signaturePerMinute < 1) problems.push('signatureFailuresPerMinute must be a positive integer');
+    if (props.verifiers.size === 0) problems.push('verifiers must name at least one function');
+    for (const [provider, date] of Object.entries(props.secretRetirement ?? {})) {
+      if (!props.verifiers.has(provider)) problems.push(`secretRetirement.${provider}: no such provider is enabled`);
+      if (Number.isNaN(Date.parse(date))) problems.push(`secretRetirement.${provider}: "${date}" is not a date`);
+    }
+    if (problems.length > 0) throw new Error(`Observability: ${problems.join('; ')}`);
+
+    const functions = new Map<string, LambdaFunction>();
+    for (const [provider, fn] of props.verifiers) functions.set(`verifier-${provider}`, fn);
+    if (props.consumer) functions.set('consumer', props.consumer);
+    if (props.replay) functions.set('replay', props.replay);
+    this.configureFunctions(functions, props);
+
+    this.topicKey = this.createTopicKey();
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'RelayFlow alarms',
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const stackName = Stack.of(this).stackName;
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string, options: { evaluationPeriods?: number; datapointsToAlarm?: number; comparison?: ComparisonOperator } = {}) => {
+      const created = new Alarm(this, name, {
+        alarmName: `${stackName}-${name}`,
+        alarmDescription: `${description} Runbook: docs/operations-alarms.md#${name.toLowerCase()}`,
+        metric,
+        threshold,
+        evaluationPeriods: options.evaluationPeriods ?? 1,
+        datapointsToAlarm: options.datapointsToAlarm,
+        comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new SnsAction(this.topic));
+      created.addOkAction(new SnsAction(this.topic));
+      return created;
+    };
+
+    const functionFaults = new Map<string, Alarm>();
+    for (const [role, fn] of functions) {
+      functionFaults.set(
+        role,
+        alarm(
+          `FunctionFaults-${role}`,
+          new MathExpression({
+            expression: 'errors + throttles',
+            usingMetrics: {
+              errors: fn.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM }),
+              throttles: fn.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM }),
+            },
+            period: FIVE_MINUTES,
+            label: `${role} errors + throttles`,
+          }),
+          0,
+          `The ${role} Lambda failed or was throttled.`,
+        ),
+      );
+    }
+
+    this.alarms = {
+      deadLetterQueueNotEmpty: alarm(
+        'DeadLetterQueueNotEmpty',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: Stats.MAXIMUM }),
+        0,
+        'An event exhausted its retries and waits in the dead-letter queue for a replay.',
+      ),
+      oldestMessageTooOld: alarm(
+        'OldestMessageTooOld',
+        props.queue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM }),
+        oldestSeconds,
+        `The main queue holds a message older than ${oldestSeconds} seconds: the consumer is stuck, slow or a group is blocked.`,
+      ),
+      signatureFailureSpike: alarm(
+        'SignatureFailureSpike',
+        insightsSum('Rejected', 'signature rejections', "reason = 'signature'"),
+        signaturePerMinute,
+        `More than ${signaturePerMinute} requests a minute fail signature checks: a rotated secret, or someone probing the URLs.`,
+        { evaluationPeriods: 5, datapointsToAlarm: 3 },
+      ),
+      quarantined: alarm(
+        'Quarantined',
+        insightsSum('Quarantined', 'quarantined events'),
+        0,
+        'A correctly signed event could not be read and is QUARANTINED.',
+      ),
+      schemaDrift: alarm(
+        'SchemaDrift',
+        insightsSum('SchemaDrift', 'schema drift'),
+        0,
+        'A provider changed the shape of an event type (new, missing or retyped fields).',
+      ),
+      oldSecretUsed: alarm(
+        'OldSecretUsed',
+        insightsSum('OldSecretUsed', 'old secret used'),
+        0,
+        'A provider still signs with a secret past its retirement date.',
+      ),
+      apiServerErrors: alarm(
+        'ApiServerErrors',
+        props.api.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM }),
+        0,
+        'The webhook API answered 5xx: our storage, queue or secrets failed, and providers are retrying.',
+      ),
+      functionFaults,
+    };
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${stackName}-operations`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(...this.widgets(props, functions));
+  }
+
+  /** Gives each watched function the settings its Logger and ingest read at cold start. */
+  private configureFunctions(functions: ReadonlyMap<string, LambdaFunction>, props: ObservabilityProps) {
+    const paths = props.piiPaths ?? [];
+    if (paths.length > 0) {
+      for (const fn of functions.values()) fn.addEnvironment(OBSERVABILITY_ENV.redactPaths, JSON.stringify(paths));
+    }
+    for (const [provider, date] of Object.entries(props.secretRetirement ?? {})) {
+      props.verifiers.get(provider)?.addEnvironment(OBSERVABILITY_ENV.secretRetireAfter, new Date(date).toISOString());
+    }
+  }
+
+  /**
+   * CloudWatch alarms publish to an encrypted topic only with a customer managed key whose
+   * policy lets them use it; the AWS managed SNS key cannot be shared with CloudWatch. The
+   * administrators' actions are listed rather than `kms:*`, so that no policy grants a wildcard.
+   */
+  private createTopicKey(): Key {
+    const account = Stack.of(this).account;
+    return new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the RelayFlow alarm topic',
+      enableKeyRotation: true,
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'AccountAdministers',
+            principals: [new AccountRootPrincipal()],
+            actions: [
+              'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DeleteAlias', 'kms:DescribeKey',
+              'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:GetKeyPolicy',
+              'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListGrants', 'kms:ListKeyPolicies', 'kms:ListResourceTags',
+              'kms:PutKeyPolicy', 'kms:RetireGrant', 'kms:RevokeGrant', 'kms:ScheduleKeyDeletion', 'kms:TagResource',
+              'kms:UntagResource', 'kms:UpdateAlias', 'kms:UpdateKeyDescription',
+            ],
+            // In a key policy, "*" is the key the policy is attached to.
+            resources: ['*'],
+          }),
+          new PolicyStatement({
+            sid: 'CloudWatchAlarmsEncrypt',
+            principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          }),
+          new PolicyStatement({
+            sid: 'SnsUsesKeyForTopic',
+            principals: [new ServicePrincipal('sns.amazonaws.com')],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          }),
+        ],
+      }),
+    });
+  }
+
+  private widgets(props: ObservabilityProps, functions: ReadonlyMap<string, LambdaFunction>): IWidget[] {
+    const graph = (title: string, left: IMetric[], options: { right?: IMetric[]; width?: number; leftAnnotation?: number } = {}) =>
+      new GraphWidget({
+        title,
+        left,
+        right: options.right,
+        width: options.width ?? 8,
+        height: 6,
+        leftAnnotations: options.leftAnnotation === undefined ? undefined : [{ value: options.leftAnnotation, label: 'alarm' }],
+      });
+    const byFunction = (metric: (fn: LambdaFunction) => IMetric) => [...functions.values()].map(metric);
+    const verifierLogGroups = [...props.verifiers.values()].map((fn) => fn.logGroup.logGroupName);
+    const queueAlarmSeconds = props.oldestMessageAgeAlarmSeconds ?? 900;
+
+    return [
+      new TextWidget({
+        markdown:
+          '# RelayFlow\nEvery series is per provider and tenant (Rejected: per provider and reason). Alarms and what to do: `docs/operations-alarms.md`. First command: `relayflow status`.',
+        width: 24,
+        height: 2,
+      }),
+      graph('Ingest rate', ['Received', 'Enqueued', 'Duplicate'].map((m) => customSearch(m))),
+      graph('Rejected by reason', [search(`{${METRIC_NAMESPACE},provider,reason,service} MetricName="Rejected"`, 'Sum', 'Rejected')], {
+        leftAnnotation: props.signatureFailuresPerMinute ?? 50,
+      }),
+      graph('Quarantine, schema drift, old secrets', ['Quarantined', 'SchemaDrift', 'OldSecretUsed'].map((m) => customSearch(m))),
+      graph('Main queue', [
+        props.queue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'visible' }),
+        props.queue.metricApproximateNumberOfMessagesNotVisible({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'in flight' }),
+      ], { right: [props.queue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'oldest message age (s)' })] }),
+      graph('Age of oldest message (s)', [props.queue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'oldest' })], {
+        leftAnnotation: queueAlarmSeconds,
+      }),
+      graph('Dead-letter queue depth', [
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'dead-lettered messages' }),
+      ], { leftAnnotation: 0 }),
+      graph('Processing outcomes', ['Processed', 'Stale', 'Unrouted'].map((m) => customSearch(m))),
+      graph('Processing errors and retries', ['Retried', 'DeadLettered', 'IngestFailed', 'SecretMissing'].map((m) => customSearch(m))),
+      graph('Replay outcomes', ['Replayed', 'ReplaySkipped', 'ReplayFailed'].map((m) => customSearch(m))),
+      graph('Ingest latency p50 / p99 (ms)', [customSearch('IngestLatency', 'p50'), customSearch('IngestLatency', 'p99')], { width: 12 }),
+      graph('End-to-end latency p50 / p99 (ms)', [customSearch('EndToEndLatency', 'p50'), customSearch('EndToEndLatency', 'p99')], { width: 12 }),
+      graph('Lambda errors', byFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: Stats.SUM })), { width: 8 }),
+      graph('Lambda throttles', byFunction((fn) => fn.metricThrottles({ period: MINUTE, statistic: Stats.SUM })), { width: 8 }),
+      graph('API responses', [
+        props.api.metricClientError({ period: MINUTE, statistic: Stats.SUM, label: '4xx' }),
+        props.api.metricServerError({ period: MINUTE, statistic: Stats.SUM, label: '5xx' }),
+      ], { right: [props.api.metricCount({ period: MINUTE, statistic: Stats.SUM, label: 'requests' })] }),
+      new LogQueryWidget({
+        title: 'Events verified by an older secret (rotation report)',
+        logGroupNames: verifierLogGroups,
+        queryLines: [
+          'fields provider, tenant, secretIndex',
+          "filter message = 'webhook ingested' and secretIndex > 0",
+          'stats count(*) as events, max(@timestamp) as lastSeen by provider, tenant, secretIndex',
+        ],
+        width: 24,
+        height: 6,
+      }),
+    ];
+  }
+}
+

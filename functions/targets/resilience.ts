@@ -4,7 +4,7 @@
  * `halfOpenAfterMs` has passed. Half-open: one trial call decides between closed and open again.
  *
  * Written here rather than taken from cockatiel 4, which is ESM-only for Node ≥ 22 and cannot be
- * loaded by the CommonJS test run (docs/decisions/0013-target-rate-limit-and-circuit-breaker.md).
+ * loaded by the CommonJS test run (docs/decisions/0013-targets-signing-rate-limit-breaker.md).
  */
 export class CircuitBreaker {
   private failures = 0;

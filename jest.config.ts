@@ -17,6 +17,7 @@ const config: Config = {
     // Its package exports offer only an `import` condition, which Jest's CommonJS resolver skips.
     '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
   },
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 30_000,
 };

@@ -47,6 +47,8 @@ const describe = (runtime: LocalRuntime) => {
 };
 
 const main = async () => {
+  // Bundles target Node.js 22 on Lambda; the SDK's warning about the local Node.js is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   synthesize();
   const runtime = await startLocalRuntime({
     assemblyDir: resolve(ROOT, 'cdk.out'),

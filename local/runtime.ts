@@ -286,6 +286,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_EVENTBRIDGE: running.eventbridge.endpoint,
       AWS_ENDPOINT_URL_SFN: running.stepfunctions.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: running.cloudformation.endpoint,
+      // Bundles target Node.js 22 on Lambda; the SDK's warning about the local Node.js is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // No X-Ray daemon runs here: traces are switched off rather than sent to nowhere.
       POWERTOOLS_TRACE_ENABLED: 'false',
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',

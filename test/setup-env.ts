@@ -2,4 +2,3 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Powertools would otherwise print every metric and log line of every handler test.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_DEV ??= 'false';

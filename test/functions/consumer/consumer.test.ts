@@ -10,10 +10,11 @@ import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { createConsumer, type ConsumerSettings } from '#shared/consumer/consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { resolveRoutes, Router, RoutesSchema } from '#shared/routing/routes';
-import { EventStore } from '#shared/store/event-store';
+import { EventStore, type EventPayload } from '#shared/store/event-store';
 import { ProcessingStore } from '#shared/store/processing-store';
 import { RawBodies } from '#shared/store/raw-bodies';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { gzipSync } from 'node:zlib';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { TargetError } from '#shared/targets/errors';
 import { EventBridgeDelivery } from '#shared/targets/eventbridge';
@@ -32,6 +33,8 @@ let tables: LocalProcessingTables;
 let store: EventStore;
 const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const sqsMock = mockClient(sqs);
+const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const s3Mock = mockClient(s3);
 
 /** What the workflows did, in order: the side effects the tests count. */
 let effects: string[];
@@ -57,6 +60,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  s3Mock.reset();
   sqsMock.reset();
 });
 
@@ -68,7 +72,7 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
     {
       store,
       processing: new ProcessingStore(tables.documentClient, { tableName: tables.tableName, retentionDays: 30 }),
-      rawBodies: new RawBodies(new S3Client({ region: 'us-east-1' }), 'raw'),
+      rawBodies: new RawBodies(s3, 'raw'),
       router: new Router(resolved.routes),
       deliveries: new Deliveries({
         http: new HttpDelivery({ signer: () => Promise.reject(new Error('no http targets here')) }),
@@ -91,10 +95,10 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
 
 const ROUTE_FIRST = [{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }] }];
 
-const stored = async (overrides: Partial<IntegrationEvent> = {}) => {
+const stored = async (overrides: Partial<IntegrationEvent> = {}, raw?: EventPayload['raw']) => {
   const event = anIntegrationEvent(overrides);
   const { state, payload } = aStoredEvent(event);
-  await store.putPayloadIfAbsent(payload, new Date());
+  await store.putPayloadIfAbsent(raw ? { ...payload, raw, rawBody: undefined } : payload, new Date());
   await store.createState(state, new Date());
   return event;
 };
@@ -301,5 +305,21 @@ describe('consumer against a local DynamoDB', () => {
     const expirations = items.map((i) => Number(i.expiration?.N));
     expect(items.every((i) => i.id?.S?.startsWith('relayflow-consumer#'))).toBe(true);
     expect(Math.max(...expirations) - Date.now() / 1000).toBeGreaterThan(72 * 3600 - 60);
+  });
+
+  it('hands a workflow the exact raw body, read from S3 when the event went through the claim check', async () => {
+    const body = Buffer.from('{"exact":"bytes as received"}');
+    const object = { transformToByteArray: () => Promise.resolve(new Uint8Array(gzipSync(body))) };
+    s3Mock.on(GetObjectCommand, { Bucket: 'raw', Key: 'raw/default/stripe/2025-06-01/abc.gz' }).resolves({
+      Body: object as unknown as GetObjectCommandOutput['Body'],
+    });
+    const inline = await stored();
+    const large = await stored({}, { kind: 's3', bucket: 'raw', key: 'raw/default/stripe/2025-06-01/abc.gz' });
+    const seen: string[] = [];
+    workflows.set('first', async (_event, ctx) => void seen.push((await ctx.rawBody()).toString('utf8')));
+
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(inline), anSqsRecord(large)]);
+
+    expect(seen).toEqual([JSON.stringify(inline.data), body.toString('utf8')]);
   });
 });

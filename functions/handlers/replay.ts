@@ -1,0 +1,3 @@
+import { createReplayHandler } from '#shared/replay/handler';
+
+export const handler = createReplayHandler();

@@ -1,0 +1,71 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { documentClient } from '#shared/clients/dynamodb';
+import { s3Client } from '#shared/clients/s3';
+import { sqsClient } from '#shared/clients/sqs';
+import { DeadLetterQueue } from '#shared/operator/dead-letter-queue';
+import { EventQueries } from '#shared/operator/event-queries';
+import { logger, metrics } from '#shared/powertools/index';
+import { EventQueue } from '#shared/queue/event-queue';
+import { EventStore } from '#shared/store/event-store';
+import { RawBodies } from '#shared/store/raw-bodies';
+import { AuditLog } from '#shared/replay/audit-log';
+import { readReplayEnvironment } from '#shared/replay/config';
+import { normalizersFor } from '#shared/replay/normalizers';
+import { DEFAULT_SETTINGS, parseReplayState, planReplay, replayBatch, ReplayInputError, type ReplayDependencies } from '#shared/replay/replay';
+import { describeIssues } from '#shared/replay/request';
+import { ReplayTaskSchema } from '#shared/replay/state';
+
+/**
+ * Builds the replay Lambda handler, which serves both task states of the replay state machine
+ * (`action: plan | batch`). Runs at cold start: checks the environment and builds every
+ * provider's normalizer once.
+ */
+export const createReplayHandler = () => {
+  const env = readReplayEnvironment(process.env);
+  const deps: ReplayDependencies = {
+    store: new EventStore(documentClient, { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS }),
+    queries: new EventQueries(documentClient, env.EVENT_TABLE),
+    auditLog: new AuditLog(documentClient, env.EVENT_TABLE),
+    queue: new EventQueue(sqsClient, env.QUEUE_URL),
+    deadLetters: new DeadLetterQueue(sqsClient, env.DEAD_LETTER_QUEUE_URL),
+    rawBodies: new RawBodies(s3Client, env.RAW_BUCKET),
+    normalizers: normalizersFor(env.PROVIDERS),
+    now: () => new Date(),
+  };
+  const settings = { ...DEFAULT_SETTINGS, dlqVisibilitySeconds: env.DLQ_VISIBILITY_SECONDS };
+
+  const count = (source: string, name: string, value: number) => {
+    const single = metrics.singleMetric();
+    single.addDimensions({ source });
+    single.addMetric(name, MetricUnit.Count, value);
+  };
+
+  return async (event: unknown, context: Context) => {
+    logger.addContext(context);
+    const task = ReplayTaskSchema.safeParse(event);
+    if (!task.success) throw new ReplayInputError(`invalid replay task: ${describeIssues(task.error)}`);
+    logger.appendKeys({ executionId: task.data.executionId, action: task.data.action });
+    try {
+      if (task.data.action === 'plan') {
+        const state = await planReplay(deps, settings, task.data.input);
+        logger.info('replay planned', { request: state.request, plan: { ...state.plan, sample: state.plan.sample.length } });
+        return state;
+      }
+      const previous = parseReplayState(task.data.state);
+      const state = await replayBatch(deps, settings, previous, task.data.executionId);
+      const { summary } = state;
+      count(state.request.source, 'Replayed', summary.replayed - previous.summary.replayed);
+      count(state.request.source, 'ReplaySkipped', summary.skipped - previous.summary.skipped);
+      count(state.request.source, 'ReplayFailed', summary.failed - previous.summary.failed);
+      logger.info('replay batch done', { summary, cursor: state.cursor, more: state.more });
+      return state;
+    } catch (error) {
+      if (error instanceof ReplayInputError) logger.warn('replay input refused', { message: error.message });
+      else logger.error('replay task failed', { error });
+      throw error;
+    } finally {
+      logger.removeKeys(['executionId', 'action']);
+    }
+  };
+};

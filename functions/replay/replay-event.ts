@@ -1,0 +1,134 @@
+import { InfrastructureError } from '#shared/errors';
+import { deduplicationIdOf, type EventQueue } from '#shared/queue/event-queue';
+import type { EventPayload, EventStore } from '#shared/store/event-store';
+import type { RawBodies } from '#shared/store/raw-bodies';
+import { groupIdOf, type AuditEntry, type EventState, type EventStatus } from '#shared/store/records';
+import type { AuditLog } from '#shared/replay/audit-log';
+import { renormalize, type Normalizer } from '#shared/replay/renormalize';
+import type { ReplayRequest } from '#shared/replay/request';
+
+export interface ReplayEventDependencies {
+  readonly store: EventStore;
+  readonly auditLog: AuditLog;
+  readonly queue: EventQueue;
+  readonly rawBodies: RawBodies;
+  /** The current normalizer of every provider this stack serves, by provider id. */
+  readonly normalizers: Readonly<Record<string, Normalizer>>;
+  readonly now: () => Date;
+}
+
+/**
+ * Why an event was not replayed. Fixed names: they are counted in the summary and in metrics.
+ * - `already-queued`: the event is on the main queue again or being processed (an earlier
+ *   replay or a provider's redelivery re-opened it);
+ * - `already-processed`: it succeeded; only `force` replays it;
+ * - `quarantined`: its body was never readable; only `renormalize` can recover it;
+ * - `still-unreadable`: `renormalize` ran and the normalizer still cannot read it;
+ * - `status-changed`: someone moved it between our read and our write.
+ */
+export type SkipReason = 'already-queued' | 'already-processed' | 'quarantined' | 'still-unreadable' | 'status-changed';
+
+export type EventOutcome =
+  | { readonly kind: 'replayed' }
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail: string }
+  | { readonly kind: 'failed'; readonly error: string };
+
+/** Statuses in which the event is already on its way through the pipeline. */
+const IN_FLIGHT: ReadonlySet<EventStatus> = new Set(['RECEIVED', 'QUEUED', 'PROCESSING', 'RETRYING']);
+
+export interface ReplayContext {
+  readonly request: ReplayRequest;
+  readonly executionId: string;
+}
+
+const detailOf = (ctx: ReplayContext, extra?: string) =>
+  [`reason: ${ctx.request.reason.slice(0, 200)}`, `execution ${ctx.executionId}`, extra].filter(Boolean).join('; ');
+
+const loadRawBody = async (deps: ReplayEventDependencies, payload: EventPayload): Promise<Buffer> => {
+  const raw = payload.raw;
+  if (raw.kind === 's3') return deps.rawBodies.get(raw.bucket, raw.key);
+  if (raw.kind === 'item') {
+    const item = await deps.store.getRawItem(raw.pk);
+    if (item?.body) return item.body;
+    if (item?.raw.kind === 's3') return deps.rawBodies.get(item.raw.bucket, item.raw.key);
+    throw new Error(`raw body item ${raw.pk} is missing`);
+  }
+  if (payload.rawBody) return payload.rawBody;
+  throw new Error('the raw body is missing from the payload item');
+};
+
+/**
+ * Replays one stored event: re-sends its claim check to the main queue in its own message
+ * group with a fresh deduplication id (decision 14), then marks it QUEUED with the send count
+ * raised, audited. Send first, then the conditional write (as ingest's re-open does): a crash in
+ * between leaves the event in its old status with a message on the queue, and a second replay
+ * within five minutes re-sends the same deduplication id, which SQS drops.
+ */
+export const replayEvent = async (
+  deps: ReplayEventDependencies,
+  ctx: ReplayContext,
+  state: EventState,
+): Promise<EventOutcome> => {
+  const { request } = ctx;
+  const skip = async (reason: SkipReason, why: string): Promise<EventOutcome> => {
+    const detail = detailOf(ctx, why);
+    await deps.auditLog.append(state.eventId, audit(deps, state, 'replay-skipped', `${reason}: ${detail}`));
+    return { kind: 'skipped', reason, detail: why };
+  };
+  try {
+    if (IN_FLIGHT.has(state.status)) return await skip('already-queued', `the event is ${state.status}`);
+    if (state.status === 'PROCESSED' && !request.force) return await skip('already-processed', 'the event was processed; replay with force to run it again');
+    if (state.status === 'QUARANTINED' && !request.renormalize) {
+      return await skip('quarantined', 'the event was never readable; replay with renormalize once its normalizer is fixed');
+    }
+
+    let groupId = state.groupId;
+    let type = state.type;
+    if (request.renormalize) {
+      const payload = await deps.store.getPayload(state.eventId);
+      if (!payload) return { kind: 'failed', error: 'the payload item is missing' };
+      const normalizer = deps.normalizers[state.provider];
+      if (!normalizer) return { kind: 'failed', error: `provider ${state.provider} is not enabled in this stack` };
+      const result = renormalize(normalizer, state, payload.request, await loadRawBody(deps, payload));
+      if (result.kind === 'unreadable') return await skip('still-unreadable', result.reason);
+      const { event } = result;
+      await deps.store.replacePayload(
+        { eventId: state.eventId, event, request: payload.request, raw: payload.raw, rawBody: payload.rawBody },
+        deps.now(),
+      );
+      groupId = groupIdOf(state.tenant, state.provider, event.entity.kind === 'event' ? undefined : event.entity, state.eventId);
+      type = event.type;
+    }
+
+    const send = state.sends + 1;
+    await deps.queue.send({
+      claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
+      groupId,
+      deduplicationId: deduplicationIdOf(state.eventId, send),
+      attributes: { tenant: state.tenant, provider: state.provider, type },
+    });
+    const extra = [request.force && state.status === 'PROCESSED' ? 'forced' : '', request.renormalize ? 'renormalized' : '', `send #${send}`]
+      .filter(Boolean)
+      .join(', ');
+    const moved = await deps.store.transition(
+      state.eventId,
+      [state.status],
+      'QUEUED',
+      { ...audit(deps, state, 'replayed', detailOf(ctx, extra)), status: 'QUEUED' },
+      { sends: send },
+    );
+    if (!moved) return await skip('status-changed', `the event left ${state.status} while it was being replayed`);
+    return { kind: 'replayed' };
+  } catch (error) {
+    const message = error instanceof InfrastructureError ? `${error.dependency}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    return { kind: 'failed', error: message };
+  }
+};
+
+const audit = (deps: ReplayEventDependencies, state: EventState, action: string, detail: string): AuditEntry => ({
+  at: deps.now().toISOString(),
+  action,
+  by: 'replay',
+  detail,
+  correlationId: state.correlationId,
+});

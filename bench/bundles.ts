@@ -7,8 +7,10 @@ import { bundleDirOf, resolveValue, resourcesOfType, type LocalResource, type Sy
 export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
-  /** Median module init (import) time in a fresh Node.js process, in ms. */
+  /** Median module init (import) wall time in a fresh Node.js process, in ms. */
   readonly initMs: number;
+  /** Median CPU time (user + system) of that import, in ms: steadier than wall time on a busy machine. */
+  readonly initCpuMs: number;
   /** Largest packages in the bundle by bytes in the output. */
   readonly largest: readonly { readonly name: string; readonly bytes: number }[];
 }
@@ -40,19 +42,27 @@ const largestContributors = (metafilePath: string, top = 4) => {
     .map(([name, bytes]) => ({ name, bytes }));
 };
 
-/** Median time to import a bundle, each run in a fresh process with the function's environment. */
-export const measureInit = (bundleFile: string, env: Record<string, string>): number => {
-  const script = `const t=performance.now();await import(${JSON.stringify(`file://${bundleFile}`)});process.stdout.write(String(performance.now()-t));`;
-  const samples: number[] = [];
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/** Median wall and CPU time to import a bundle, each run in a fresh process with the function's environment. */
+export const measureInit = (bundleFile: string, env: Record<string, string>): { wallMs: number; cpuMs: number } => {
+  const script = [
+    'const c=process.cpuUsage();const t=performance.now();',
+    `await import(${JSON.stringify(`file://${bundleFile}`)});`,
+    'const u=process.cpuUsage(c);process.stdout.write(JSON.stringify({wall:performance.now()-t,cpu:(u.user+u.system)/1000}));',
+  ].join('');
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < INIT_RUNS; i += 1) {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
       encoding: 'utf8',
     });
-    samples.push(Number(out));
+    const sample = JSON.parse(out) as { wall: number; cpu: number };
+    wall.push(sample.wall);
+    cpu.push(sample.cpu);
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+  return { wallMs: median(wall), cpuMs: median(cpu) };
 };
 
 /** Environment of a function with every reference replaced by a placeholder: init reads, never calls. */
@@ -86,10 +96,12 @@ export const measureBundles = (stack: SynthesizedStack): BundleFigures[] =>
       const file = join(dir, 'index.mjs');
       const service = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
         ?.POWERTOOLS_SERVICE_NAME;
+      const init = measureInit(file, benchEnvironment(stack, fn.Properties));
       return {
         name: typeof service === 'string' ? service : logicalId,
         bytes: statSync(file).size,
-        initMs: measureInit(file, benchEnvironment(stack, fn.Properties)),
+        initMs: init.wallMs,
+        initCpuMs: init.cpuMs,
         largest: largestContributors(join(dir, 'index.meta.json')),
       };
     });
@@ -129,10 +141,12 @@ export const measureReferenceBundle = async (outDir: string): Promise<BundleFigu
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
   writeFileSync(join(outDir, 'reference.meta.json'), JSON.stringify(result.metafile));
+  const init = measureInit(outfile, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' });
   return {
     name: 'reference (SDK clients only)',
     bytes: statSync(outfile).size,
-    initMs: measureInit(outfile, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' }),
+    initMs: init.wallMs,
+    initCpuMs: init.cpuMs,
     largest: largestContributors(join(outDir, 'reference.meta.json')),
   };
 };

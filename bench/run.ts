@@ -20,12 +20,12 @@ const machine = () => {
 };
 
 const bundleTable = (bundles: readonly BundleFigures[], reference: BundleFigures) => [
-  '| function | bundle | init (median of 15) | vs reference init | largest contributors |',
-  '|---|---|---|---|---|',
+  '| function | bundle | init CPU (median of 15) | init wall | CPU added to reference | largest contributors |',
+  '|---|---|---|---|---|---|',
   ...[reference, ...bundles].map((b) => {
-    const added = b === reference ? '—' : `${(((b.initMs - reference.initMs) / reference.initMs) * 100).toFixed(0)}% added`;
+    const added = b === reference ? '—' : `${(((b.initCpuMs - reference.initCpuMs) / reference.initCpuMs) * 100).toFixed(0)}%`;
     const largest = b.largest.map((l) => `${l.name} ${kb(l.bytes)}`).join(', ');
-    return `| ${b.name} | ${kb(b.bytes)} | ${ms(b.initMs)} | ${added} | ${largest} |`;
+    return `| ${b.name} | ${kb(b.bytes)} | ${ms(b.initCpuMs)} | ${ms(b.initMs)} | ${added} | ${largest} |`;
   }),
 ];
 
@@ -78,9 +78,10 @@ const main = async () => {
   report = upsertSection(report, 'Bundles and cold start', [
     `Synthesis with bundling took ${(synthMs / 1000).toFixed(1)} s.`,
     '',
-    'Init time is the median time to `import()` the bundle in a fresh Node.js process with the',
-    "function's environment (clients are created, nothing is called). The reference bundle imports only",
-    'the same AWS SDK clients, built with the same options; "added" is what our code adds to it. Goal: ≤ 20%.',
+    'Init is the median cost of `import()`ing the bundle in a fresh Node.js process with the',
+    "function's environment (clients are created, nothing is called), as CPU time (steady on a busy",
+    'machine) and wall time. The reference bundle imports only the same AWS SDK clients, built with the',
+    'same options; "added" is what our code adds to its CPU time. Goal: ≤ 20%.',
     '',
     ...bundleTable(bundles, reference),
   ]);

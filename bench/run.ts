@@ -99,6 +99,13 @@ const main = async () => {
     `Ingest through the local runtime: ${runtime.ingest.requests} Stripe-signed ~2 KB requests at concurrency ${runtime.ingest.concurrency}`,
     `(the consumers run at the same time): p50 ${ms(runtime.ingest.p50Ms)}, p99 ${ms(runtime.ingest.p99Ms)},`,
     `${runtime.ingest.perSecond.toFixed(0)} requests/s. Everything (emulators, verifiers, consumer) shares this machine's cores.`,
+    '',
+    `Consumer, same run (the default configuration has no routes, so each record is unrouted: claim-check parse, store`,
+    `reads, Powertools idempotency, the PROCESSED write): ${runtime.consumer.records} records in ${runtime.consumer.invocations} invocations,`,
+    `${runtime.consumer.billedMsPerRecord.toFixed(1)} ms billed Lambda time per record (init included, as billed).`,
+    '',
+    `DynamoDB per event, ingest + consumer, as the emulator bills on-demand capacity (index writes included):`,
+    `${runtime.dynamodb.wruPerEvent.toFixed(2)} WRU, ${runtime.dynamodb.rruPerEvent.toFixed(2)} RRU; requests per event: ${Object.entries(runtime.dynamodb.requestsPerEvent).map(([a, n]) => `${a} ${n}`).join(', ')}.`,
   ]);
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx local/emulators/sqs/bench.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',

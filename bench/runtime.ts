@@ -6,6 +6,10 @@ export interface RuntimeFigures {
   readonly startupMs: number;
   readonly startups: readonly number[];
   readonly ingest: { readonly requests: number; readonly concurrency: number; readonly p50Ms: number; readonly p99Ms: number; readonly perSecond: number };
+  /** Consumer cost per record on the local runtime (unrouted events: idempotency + store only). */
+  readonly consumer: { readonly records: number; readonly billedMsPerRecord: number; readonly invocations: number };
+  /** DynamoDB capacity per event over ingest + consumption, as the emulator bills it. */
+  readonly dynamodb: { readonly wruPerEvent: number; readonly rruPerEvent: number; readonly requestsPerEvent: Record<string, number> };
 }
 
 const SECRET = 'whsec_bench_runtime';
@@ -55,9 +59,25 @@ export const measureRuntime = async (assemblyDir: string): Promise<RuntimeFigure
       }),
     );
     const seconds = (Date.now() - started) / 1000;
+    const deleted = () => runtime.eventSources.reduce((sum, source) => sum + source.counters().deletedRecords, 0);
+    const drainDeadline = Date.now() + 180_000;
+    while (deleted() < REQUESTS && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 250));
+    const consumerCounters = Object.entries(runtime.lambda.counters()).find(([name]) => name.includes('Consumer'))?.[1];
+    const capacity = runtime.emulators.dynamodb.capacity();
+    const requests = runtime.emulators.dynamodb.counters();
     latencies.sort((a, b) => a - b);
     startups.sort((a, b) => a - b);
     return {
+      consumer: {
+        records: deleted(),
+        invocations: consumerCounters?.invocations ?? 0,
+        billedMsPerRecord: (consumerCounters?.billedDurationMs ?? Number.NaN) / Math.max(1, deleted()),
+      },
+      dynamodb: {
+        wruPerEvent: capacity.writeRequestUnits / REQUESTS,
+        rruPerEvent: capacity.readRequestUnits / REQUESTS,
+        requestsPerEvent: Object.fromEntries(Object.entries(requests).map(([action, n]) => [action, Number((n / REQUESTS).toFixed(2))])),
+      },
       startupMs: startups[1] ?? Number.NaN,
       startups,
       ingest: { requests: REQUESTS, concurrency: CONCURRENCY, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), perSecond: REQUESTS / seconds },

@@ -169,11 +169,16 @@ const storeRaw = async (ctx: ItemContext, request: WebhookRequest, batchSize: nu
   return ctx.raw;
 };
 
-const audit = (ctx: ItemContext, action: string, detail?: string): AuditEntry => ({
+/**
+ * An audit entry of this delivery. It names the delivery's correlation id only when that differs
+ * from the event's own (a provider retry, a re-open): the state item is billed per KB on every
+ * update, so the timeline carries nothing it already has.
+ */
+const audit = (ctx: ItemContext, action: string, detail?: string, eventCorrelationId = ctx.correlationId): AuditEntry => ({
   at: ctx.now.toISOString(),
   action,
   by: 'ingest',
-  correlationId: ctx.correlationId,
+  ...(eventCorrelationId !== ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
   ...(detail ? { detail } : {}),
 });
 
@@ -237,8 +242,8 @@ const ingestItem = async (
     sends: quarantined ? 0 : 1,
     audit: [
       quarantined
-        ? { ...audit(ctx, 'quarantined', item.reason), status: 'QUARANTINED' }
-        : { ...audit(ctx, 'accepted', `secret #${ctx.secretIndex}`), status: 'RECEIVED' },
+        ? { ...audit(ctx, 'quarantined', item.reason, correlationId), status: 'QUARANTINED' }
+        : { ...audit(ctx, 'accepted', `secret #${ctx.secretIndex}`, correlationId), status: 'RECEIVED' },
     ],
   };
   if (!(await ctx.deps.store.createState(state, ctx.now))) {
@@ -248,7 +253,7 @@ const ingestItem = async (
   if (quarantined) return { eventId, outcome: 'quarantined', correlationId, type: state.type };
 
   await enqueue(ctx, state, 1);
-  await ctx.deps.store.transition(eventId, ['RECEIVED'], 'QUEUED', { ...audit(ctx, 'enqueued'), status: 'QUEUED' });
+  await ctx.deps.store.transition(eventId, ['RECEIVED'], 'QUEUED', { ...audit(ctx, 'enqueued', undefined, correlationId), status: 'QUEUED' });
   return { eventId, outcome: 'accepted', correlationId, type: state.type };
 };
 
@@ -277,7 +282,7 @@ const handleKnown = async (
       // second copy impossible if it did reach the queue after all.
       await enqueue(ctx, state, state.sends);
       await ctx.deps.store.transition(state.eventId, ['RECEIVED'], 'QUEUED', {
-        ...audit(ctx, 'enqueued', 'completed by a provider retry'),
+        ...audit(ctx, 'enqueued', 'completed by a provider retry', state.correlationId),
         status: 'QUEUED',
       });
       return { ...known, outcome: 'requeued' };
@@ -307,7 +312,7 @@ const reopen = async (ctx: ItemContext, state: EventState, why: string): Promise
     state.eventId,
     [state.status],
     'QUEUED',
-    { ...audit(ctx, 'reopened', why), status: 'QUEUED' },
+    { ...audit(ctx, 'reopened', why, state.correlationId), status: 'QUEUED' },
     { sends: send },
   );
   return { eventId: state.eventId, correlationId: state.correlationId, type: state.type, outcome: moved ? 'reopened' : 'duplicate' };

@@ -9,6 +9,7 @@ import { Observability } from './constructs/observability';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { Processing } from './constructs/processing';
 import { RawPayloads } from './constructs/raw-payloads';
+import { Replay } from './constructs/replay';
 
 export interface RelayFlowStackProps extends StackProps {
   readonly config: RelayFlowConfig;
@@ -97,6 +98,18 @@ export class RelayFlowStack extends Stack {
       secretRetirement: config.observability.secretRetirement,
     });
 
+    const replay = new Replay(this, 'Replay', {
+      providers: config.enabledProviders,
+      table: this.eventStore.table,
+      rawBucket: this.rawPayloads.bucket,
+      queue: this.eventQueue.queue,
+      deadLetterQueue: this.eventQueue.deadLetterQueue,
+      retentionDays: config.retentionDays,
+      logLevel: config.logLevel,
+      logRetention,
+      removalPolicy,
+    });
+
     // The operator CLI finds everything through these (decision 15).
     const outputs: Record<string, { value: string; description: string }> = {
       ApiUrl: { value: this.ingest.baseUrl, description: 'Base of every webhook URL' },
@@ -106,6 +119,8 @@ export class RelayFlowStack extends Stack {
       DeadLetterQueueUrl: { value: this.eventQueue.deadLetterQueue.queueUrl, description: 'FIFO dead-letter queue' },
       IdempotencyTableName: { value: this.processing.idempotencyTable.tableName, description: 'Consumer idempotency records' },
       ConsumerFunctionName: { value: this.processing.consumer.functionName, description: 'Consumer Lambda' },
+      ReplayStateMachineArn: { value: replay.stateMachine.stateMachineArn, description: 'Replay state machine (docs/operations.md)' },
+      ReplayFunctionName: { value: replay.function.functionName, description: 'Replay Lambda (plan and batches)' },
       TargetSigningSecretName: {
         value: this.processing.signingSecret.secretName,
         description: 'HTTP target receivers verify signatures with whsec_<signingSecret> from this secret',

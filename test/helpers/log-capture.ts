@@ -20,11 +20,13 @@ export const captureOutput = async (run: () => unknown): Promise<string[]> => {
 };
 
 /** The JSON log lines among captured output (EMF metric lines included). */
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
 export const jsonLines = (lines: readonly string[]): Record<string, unknown>[] =>
   lines.flatMap((line) => {
     try {
       const parsed: unknown = JSON.parse(line);
-      return typeof parsed === 'object' && parsed !== null ? [parsed] : [];
+      return isRecord(parsed) ? [parsed] : [];
     } catch {
       return [];
     }

@@ -49,7 +49,7 @@ export const ReplayInputSchema = z
     dryRun: z._default(z.boolean(), true),
     force: z._default(z.boolean(), false),
     renormalize: z._default(z.boolean(), false),
-    reason: z.string().check(z.trim(), z.minLength(3, 'reason is required (at least 3 characters): it is written to every event\'s audit timeline'), z.maxLength(500)),
+    reason: z.string().check(z.trim(), z.minLength(3, 'is required (at least 3 characters): it is written to every event\'s audit timeline'), z.maxLength(500)),
   })
   .check(
     z.superRefine((input, ctx) => {
@@ -115,7 +115,7 @@ export const parseEntity = (entity: string): { kind: string; id: string } => {
 
 /** Whether a stored event fits the request's filters and statuses (not whether it may be replayed). */
 export const matchesFilter = (
-  request: Pick<ReplayRequest, 'filter' | 'statuses'>,
+  request: { readonly filter: Omit<ReplayFilter, 'eventIds'> & { readonly eventIds?: readonly string[] }; readonly statuses?: readonly EventStatus[] },
   state: {
     readonly eventId: string;
     readonly status: EventStatus;
@@ -128,7 +128,7 @@ export const matchesFilter = (
   },
 ): boolean => {
   const { filter, statuses } = request;
-  if (statuses && !(statuses as readonly string[]).includes(state.status)) return false;
+  if (statuses && !statuses.includes(state.status)) return false;
   if (filter.tenant && filter.tenant !== state.tenant) return false;
   if (filter.provider && filter.provider !== state.provider) return false;
   if (filter.type && !typeMatches(filter.type, state.type)) return false;

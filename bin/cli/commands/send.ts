@@ -1,0 +1,130 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { createGenericHmacSigner } from '../../../functions/providers/generic-hmac/sign';
+import { signGithubRequest } from '../../../functions/providers/github/sign';
+import { signHubspotRequest } from '../../../functions/providers/hubspot/sign';
+import { signMailgunRequest } from '../../../functions/providers/mailgun/sign';
+import { signPostmarkRequest } from '../../../functions/providers/postmark/sign';
+import { signSendgridRequest } from '../../../functions/providers/sendgrid/sign';
+import { signShopifyRequest } from '../../../functions/providers/shopify/sign';
+import { signStandardWebhooksRequest } from '../../../functions/providers/standard-webhooks/sign';
+import { signStripeRequest } from '../../../functions/providers/stripe/sign';
+import { signTwilioRequest } from '../../../functions/providers/twilio/sign';
+import { CliError } from '../environment';
+import { json } from '../format';
+import type { CliDependencies, GlobalOptions } from '../program';
+
+interface UnsignedRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+type Signer = (req: UnsignedRequest, secret: string, now: Date) => { headers: Record<string, string>; body: Buffer };
+
+const headersOnly =
+  (sign: (req: UnsignedRequest, secret: string, now: Date) => Record<string, string>): Signer =>
+  (req, secret, now) => ({ headers: sign(req, secret, now), body: req.body });
+
+const SIGNERS: Readonly<Record<string, Signer>> = {
+  stripe: headersOnly(signStripeRequest),
+  github: headersOnly(signGithubRequest),
+  shopify: headersOnly(signShopifyRequest),
+  'standard-webhooks': headersOnly(signStandardWebhooksRequest),
+  hubspot: headersOnly(signHubspotRequest),
+  twilio: headersOnly(signTwilioRequest),
+  sendgrid: headersOnly(signSendgridRequest),
+  postmark: headersOnly(signPostmarkRequest),
+  mailgun: signMailgunRequest,
+};
+
+/** Providers whose signer takes a private key rather than one of the verifier's secrets. */
+const SIGNS_WITH_PRIVATE_KEY = new Set(['sendgrid']);
+
+const SecretSchema = z.object({ signingSecrets: z.array(z.string().min(1)).min(1), signingPrivateKey: z.string().min(1).optional() });
+const FixtureSchema = z.object({ headers: z.record(z.string(), z.string()).default({}), body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]) });
+
+/** `standard-webhooks` → `StandardWebhooks`, as lib/constructs/ingest-api.ts names the outputs. */
+const outputId = (id: string) =>
+  id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+
+/** A fixture name in the provider's folder, a fixture file, or a plain JSON body file. */
+const loadRequest = (root: string, provider: string, fixture: string | undefined): { name: string; headers: Record<string, string>; body: Buffer } => {
+  const folder = join(root, 'functions', 'providers', provider, 'fixtures');
+  let file: string;
+  if (fixture && existsSync(resolve(fixture))) file = resolve(fixture);
+  else {
+    const names = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')).sort() : [];
+    const name = fixture ?? names[0]?.replace(/\.json$/, '');
+    if (!name) throw new CliError(`No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`);
+    if (!names.includes(`${name}.json`)) {
+      throw new CliError(`No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, '')).join(', ') || 'none'}.`);
+    }
+    file = join(folder, `${name}.json`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new CliError(`${file} is not JSON.`);
+  }
+  const asFixture = FixtureSchema.safeParse(parsed);
+  if (asFixture.success && typeof parsed === 'object' && parsed !== null && 'body' in parsed) {
+    const { headers, body } = asFixture.data;
+    return { name: file, headers, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) };
+  }
+  return { name: file, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(parsed)) };
+};
+
+const signerFor = async (deps: CliDependencies, provider: string): Promise<Signer> => {
+  const builtIn = SIGNERS[provider];
+  if (builtIn) return builtIn;
+  const config = await deps.loadConfig();
+  const declared = config.enabledProviders.find((p) => p.id === provider && p.kind === 'generic-hmac');
+  if (!declared) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in relayflow.config.ts.`);
+  const options = (await import('../../../functions/providers/generic-hmac/index')).parseGenericHmacOptions(provider, declared.options);
+  return headersOnly(createGenericHmacSigner(options));
+};
+
+export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
+  program
+    .command('send <provider> [fixture]')
+    .description('Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL')
+    .option('--url <url>', 'post here instead of the stack\'s WebhookUrl<Provider> output')
+    .option('--tenant <id>', 'post to the tenant\'s URL (and sign with its secret when it has its own)')
+    .action(async (provider: string, fixture: string | undefined, options: { url?: string; tenant?: string }) => {
+      const request = loadRequest(deps.projectRoot, provider, fixture);
+      const sign = await signerFor(deps, provider);
+      const env = await deps.connect(globals());
+      const suffix = options.tenant ? outputId(options.tenant) : '';
+      const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+      const secretId = (options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`]) || env.output(`Secret${outputId(provider)}`);
+      const value = await env.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+      let secret: z.infer<typeof SecretSchema>;
+      try {
+        secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ''));
+      } catch {
+        throw new CliError(`Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`);
+      }
+      const key = SIGNS_WITH_PRIVATE_KEY.has(provider) ? secret.signingPrivateKey : secret.signingSecrets[0];
+      if (!key) {
+        throw new CliError(`Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`);
+      }
+      const signed = sign({ url, headers: request.headers, body: request.body }, key, deps.now());
+      const response = await deps.fetch(url, { method: 'POST', headers: { ...request.headers, ...signed.headers }, body: signed.body });
+      const text = await response.text();
+      const correlationId = response.headers.get('x-correlation-id') ?? undefined;
+      if (globals().json) {
+        deps.output.out(json({ url, fixture: request.name, status: response.status, correlationId, body: text }));
+      } else {
+        deps.output.out(`POST ${url} → ${response.status}${correlationId ? `  correlation id ${correlationId}` : ''}\n${text}`);
+      }
+      if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
+    });
+};

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { queueDepth } from '../../../functions/operator/dead-letter-queue';
+import { EventQueries } from '../../../functions/operator/event-queries';
+import { ATTENTION_STATUSES, type EventState } from '../../../functions/store/records';
+import { json, table } from '../format';
+import type { CliDependencies, GlobalOptions } from '../program';
+
+/** Failures looked at for the by-class breakdown: the newest of each failing status. */
+const RECENT = 100;
+
+/** `TargetTimeoutError: ledger did not answer` → `TargetTimeoutError`. */
+const errorClassOf = (lastError: string | undefined): string => {
+  if (!lastError) return 'unknown';
+  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
+  return match?.[1] ?? lastError.slice(0, 40);
+};
+
+export const registerStatus = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
+  program
+    .command('status')
+    .description('Queue depths, events needing an operator by status, and recent failures by error class')
+    .action(async () => {
+      const env = await deps.connect(globals());
+      const queries = new EventQueries(env.dynamodb, env.output('EventTableName'));
+      const [main, deadLetter] = await Promise.all([
+        queueDepth(env.sqs, env.output('MainQueueUrl')),
+        queueDepth(env.sqs, env.output('DeadLetterQueueUrl')),
+      ]);
+      const counts: Record<string, number> = {};
+      for (const status of ATTENTION_STATUSES) counts[status] = await queries.countInStatus(status);
+      const failing: EventState[] = [];
+      for (const status of ['DEAD_LETTERED', 'RETRYING'] as const) {
+        const page = await queries.attentionPage(status, { limit: RECENT, newestFirst: true });
+        failing.push(...(await queries.states(page.entries.map((e) => e.eventId))));
+      }
+      const byClass = new Map<string, { count: number; latest: string; example: string }>();
+      for (const state of failing) {
+        const errorClass = errorClassOf(state.lastError);
+        const current = byClass.get(errorClass);
+        if (!current) byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? '' });
+        else byClass.set(errorClass, { ...current, count: current.count + 1, latest: state.statusAt > current.latest ? state.statusAt : current.latest });
+      }
+      const failures = [...byClass.entries()]
+        .map(([errorClass, v]) => ({ errorClass, ...v }))
+        .sort((a, b) => b.count - a.count);
+      if (globals().json) {
+        deps.output.out(json({ stack: env.stackName, queues: { main, deadLetter }, statuses: counts, recentFailures: failures }));
+        return;
+      }
+      deps.output.out(
+        [
+          `Stack ${env.stackName} (${env.local ? 'local' : env.region})`,
+          '',
+          table(['QUEUE', 'VISIBLE', 'IN FLIGHT'], [['main', main.visible, main.inFlight], ['dead-letter', deadLetter.visible, deadLetter.inFlight]]),
+          '',
+          table(['STATUS', 'EVENTS'], Object.entries(counts)),
+          '',
+          failures.length > 0
+            ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):\n${table(['ERROR CLASS', 'EVENTS', 'LATEST', 'EXAMPLE'], failures.map((f) => [f.errorClass, f.count, f.latest, f.example.slice(0, 80)]))}`
+            : 'No recent failures.',
+        ].join('\n'),
+      );
+    });
+};

@@ -48,15 +48,19 @@ export interface IngestInput {
   readonly correlationId: string;
 }
 
-export type ItemOutcome = 'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened';
+export type ItemOutcome = 'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened' | 'in-progress';
 
 export type IngestResult =
   | { readonly kind: 'rejected'; readonly status: 401 | 404 | 405 | 413; readonly reason: RejectReason | 'unknown-tenant' | 'method' | 'too-large'; readonly message: string }
   | { readonly kind: 'no-secrets'; readonly tenant: string }
   | {
       readonly kind: 'ingested';
-      /** 202 when anything was new, 200 when every item was already known (decision 4). */
-      readonly status: 200 | 202;
+      /**
+       * 202 when anything was new, 200 when every item was already known (decision 4), 503 when
+       * an item is still RECEIVED under another delivery's lease: nothing is queued yet, so the
+       * provider must keep retrying until a retry after the lease completes it.
+       */
+      readonly status: 200 | 202 | 503;
       readonly correlationId: string;
       readonly secretIndex: number;
       readonly items: readonly { readonly eventId: string; readonly outcome: ItemOutcome; readonly type?: string }[];
@@ -119,7 +123,7 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
   }
   return {
     kind: 'ingested',
-    status: outcomes.some((o) => NEW_OUTCOMES.has(o.outcome)) ? 202 : 200,
+    status: outcomes.some((o) => o.outcome === 'in-progress') ? 503 : outcomes.some((o) => NEW_OUTCOMES.has(o.outcome)) ? 202 : 200,
     correlationId: outcomes.length === 1 && outcomes[0]?.outcome === 'duplicate' ? outcomes[0].correlationId : input.correlationId,
     secretIndex: verdict.secretIndex,
     items: outcomes.map(({ eventId, outcome, type }) => ({ eventId, outcome, type })),
@@ -277,7 +281,9 @@ const handleKnown = async (
   switch (state.status) {
     case 'RECEIVED': {
       const age = (ctx.now.getTime() - Date.parse(state.statusAt)) / 1000;
-      if (age < ctx.settings.ingestLeaseSeconds) return { ...known, outcome: 'duplicate' };
+      // Not acknowledged: if the delivery holding the lease died, this answer is the provider's
+      // only reason to come back after the lease and complete the event.
+      if (age < ctx.settings.ingestLeaseSeconds) return { ...known, outcome: 'in-progress' };
       // The delivery that stored it died before the queue had it. The same dedup id makes a
       // second copy impossible if it did reach the queue after all.
       await enqueue(ctx, state, state.sends);

@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { ManualClock } from '../../local/emulators/sqs';
 import type { LogEntry } from '../../local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIR = join(ROOT, '.relayflow', 'e2e');
-const ASSEMBLY = join(DIR, 'cdk.out');
-const META = join(DIR, 'meta.json');
-const LOCK = join(DIR, 'lock');
 
 /** Deterministic signing secrets of the end-to-end stack. */
 export const E2E_SECRETS = {
@@ -76,44 +75,56 @@ const sourceDigest = () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Synthesizes the end-to-end stack once (bundling every function with esbuild) and reuses it
- * across test files and runs while its sources are unchanged. Test files run in parallel
- * workers: one synthesizes under a lock file, the others wait for it.
+ * Synthesizes a stack from `config` into `dir` once (bundling every function with esbuild) and
+ * reuses it across test files and runs while its sources are unchanged. Test files run in
+ * parallel workers: one synthesizes under a lock file, the others wait for it.
  */
-export const e2eAssembly = async (): Promise<E2eAssembly> => {
-  mkdirSync(DIR, { recursive: true });
+const synthesizeOnce = async <Extra extends object>(dir: string, build: () => Promise<{ config: object; extra: Extra }>) => {
+  const assembly = join(dir, 'cdk.out');
+  const metaFile = join(dir, 'meta.json');
+  const lockFile = join(dir, 'lock');
+  mkdirSync(dir, { recursive: true });
   const digest = sourceDigest();
   for (;;) {
-    if (existsSync(META)) {
-      const meta = JSON.parse(readFileSync(META, 'utf8')) as E2eAssembly & { digest: string };
-      if (meta.digest === digest && existsSync(join(ASSEMBLY, 'manifest.json'))) return meta;
+    if (existsSync(metaFile)) {
+      const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Extra & { assemblyDir: string; digest: string };
+      if (meta.digest === digest && existsSync(join(assembly, 'manifest.json'))) return meta;
     }
     let lock: number;
     try {
-      lock = openSync(LOCK, 'wx');
+      lock = openSync(lockFile, 'wx');
     } catch {
       await sleep(500);
       continue;
     }
     try {
-      const sinkPort = await freePort();
-      const configFile = join(DIR, 'relayflow.e2e.json');
-      writeFileSync(configFile, JSON.stringify(e2eConfig(sinkPort), null, 2));
-      rmSync(ASSEMBLY, { recursive: true, force: true });
-      const result = spawnSync('npx', ['cdk', 'synth', '-q', '-o', ASSEMBLY], {
+      const { config, extra } = await build();
+      const configFile = join(dir, 'relayflow.config.json');
+      writeFileSync(configFile, JSON.stringify(config, null, 2));
+      rmSync(assembly, { recursive: true, force: true });
+      const result = spawnSync('npx', ['cdk', 'synth', '-q', '-o', assembly], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, RELAYFLOW_CONFIG: configFile },
       });
-      if (result.status !== 0) throw new Error(`e2e synth failed:\n${result.stdout}\n${result.stderr}`);
-      const meta = { assemblyDir: ASSEMBLY, sinkPort, digest };
-      writeFileSync(META, JSON.stringify(meta));
+      if (result.status !== 0) throw new Error(`synth of ${dir} failed:\n${result.stdout}\n${result.stderr}`);
+      const meta = { ...extra, assemblyDir: assembly, digest };
+      writeFileSync(metaFile, JSON.stringify(meta));
       return meta;
     } finally {
       closeSync(lock);
-      rmSync(LOCK, { force: true });
+      rmSync(lockFile, { force: true });
     }
   }
+};
+
+/** Synthesizes the end-to-end stack once and reuses it while its sources are unchanged. */
+export const e2eAssembly = async (): Promise<E2eAssembly> => {
+  const meta = await synthesizeOnce(DIR, async () => {
+    const sinkPort = await freePort();
+    return { config: e2eConfig(sinkPort), extra: { sinkPort } };
+  });
+  return { assemblyDir: meta.assemblyDir, sinkPort: meta.sinkPort };
 };
 
 export interface RunningE2e {
@@ -138,4 +149,165 @@ export const startE2eRuntime = async (overrides: Partial<LocalRuntimeOptions> = 
     ...overrides,
   });
   return { runtime, sinkPort, logs };
+};
+
+const FAULTS_DIR = join(ROOT, '.relayflow', 'faults');
+
+/**
+ * The port the fault stack's routes name at synth time. Each run rewrites it to the port of
+ * its own sink, so that fault test files (and the soak run) can run side by side from one
+ * synthesized assembly.
+ */
+const SINK_PORT_PLACEHOLDER = 1;
+
+/** Signing secrets of the fault stack; SendGrid's key pair is generated per run (see `secrets`). */
+export const FAULT_SECRETS = {
+  ...E2E_SECRETS,
+  hubspot: 'fault-hubspot-client-secret',
+} as const;
+
+/** The public base URL HubSpot signs (its signature covers the URL). */
+export const FAULT_PUBLIC_BASE_URL = 'https://hooks.example.com';
+
+/**
+ * The configuration of the fault and soak stack: the deployed defaults except a short retry
+ * policy (3 attempts, 1–2 s backoff) and a 2 s circuit half-open time, so that failures play out
+ * in seconds. Stripe `customer.*` events go to a route with stale suppression (`/skip`);
+ * everything else, batch providers included, to `/sink` without it.
+ */
+const faultConfig = () => ({
+  stackName: 'RelayFlowFaults',
+  stage: 'dev',
+  publicBaseUrl: FAULT_PUBLIC_BASE_URL,
+  providers: {
+    stripe: {},
+    github: {},
+    'standard-webhooks': { entity: { kind: 'user', path: 'data.user_id' } },
+    hubspot: {},
+    sendgrid: {},
+  },
+  retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 2 },
+  routes: [
+    {
+      match: { provider: 'stripe', type: 'customer.*' },
+      onStale: 'skip',
+      targets: [{ kind: 'http', id: 'skip', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/skip`, circuitHalfOpenAfterMs: 2000 }],
+    },
+    { match: { type: '*' }, targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/sink`, circuitHalfOpenAfterMs: 2000 }] },
+  ],
+});
+
+/** Synthesizes the fault stack once (in `.relayflow/faults`), like {@link e2eAssembly}. */
+export const faultAssembly = async (): Promise<{ readonly assemblyDir: string }> => {
+  const meta = await synthesizeOnce(FAULTS_DIR, () => Promise.resolve({ config: faultConfig(), extra: {} }));
+  return { assemblyDir: meta.assemblyDir };
+};
+
+/**
+ * A copy of an assembly whose routes deliver to `sinkPort`: the manifest and template are
+ * rewritten, the bundles are linked, not copied.
+ */
+const assemblyForSink = (assemblyDir: string, sinkPort: number): string => {
+  const copy = mkdtempSync(join(tmpdir(), 'relayflow-faults-'));
+  for (const name of readdirSync(assemblyDir)) {
+    const from = join(assemblyDir, name);
+    if (name.startsWith('asset.')) symlinkSync(from, join(copy, name), 'dir');
+    else if (name.endsWith('.json') && statSync(from).isFile()) {
+      writeFileSync(join(copy, name), readFileSync(from, 'utf8').replaceAll(`127.0.0.1:${SINK_PORT_PLACEHOLDER}/`, `127.0.0.1:${sinkPort}/`));
+    }
+  }
+  return copy;
+};
+
+/**
+ * An SQS clock that follows real time (advanced every 20 ms by the real time elapsed) and can
+ * also be moved forward at once: visibility timeouts and backoffs play out as usual, and a test
+ * jumps over a 3-minute visibility timeout or the 5-minute deduplication window.
+ */
+export class FlowingClock extends ManualClock {
+  private last = Date.now();
+  private readonly ticker = setInterval(() => this.tick(), 20);
+
+  constructor() {
+    super(Date.now());
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    this.advance(now - this.last);
+    this.last = now;
+  }
+
+  /** Moves SQS time forward by `ms` at once (timers due in between fire in order). */
+  jump(ms: number): void {
+    this.tick();
+    this.advance(ms);
+  }
+
+  dispose(): void {
+    clearInterval(this.ticker);
+  }
+}
+
+export interface RunningFaults extends RunningE2e {
+  readonly clock: FlowingClock;
+  /** Function names of the stack by role. */
+  readonly functions: { readonly consumer: string; readonly verifier: (provider: string) => string };
+}
+
+/**
+ * Starts the fault stack on free ports, its routes pointed at an HTTP sink on `sinkPort`, with
+ * a {@link FlowingClock} for SQS. `stop()` also removes the per-run assembly copy.
+ */
+export const startFaultRuntime = async (
+  options: { readonly sinkPort: number } & Partial<Omit<LocalRuntimeOptions, 'sqsClock'>>,
+): Promise<RunningFaults> => {
+  const { sinkPort, ...overrides } = options;
+  const { assemblyDir } = await faultAssembly();
+  const copy = assemblyForSink(assemblyDir, sinkPort);
+  const logs: LogEntry[] = [];
+  const clock = new FlowingClock();
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime({
+      assemblyDir: copy,
+      port: 0,
+      env: {
+        RELAYFLOW_SECRET_STRIPE: FAULT_SECRETS.stripe,
+        RELAYFLOW_SECRET_GITHUB: FAULT_SECRETS.github,
+        RELAYFLOW_SECRET_STANDARD_WEBHOOKS: FAULT_SECRETS['standard-webhooks'],
+        RELAYFLOW_SECRET_HUBSPOT: FAULT_SECRETS.hubspot,
+      },
+      logSink: (entry) => {
+        if (logs.length < 20_000) logs.push(entry);
+      },
+      sqsClock: clock,
+      ...overrides,
+    });
+  } catch (error) {
+    clock.dispose();
+    rmSync(copy, { recursive: true, force: true });
+    throw error;
+  }
+  const names = Object.keys(runtime.lambda.counters());
+  const nameOf = (fragment: string) => {
+    const name = names.find((n) => n.includes(fragment));
+    if (!name) throw new Error(`no function named like ${fragment} in ${names.join(', ')}`);
+    return name;
+  };
+  const stop = runtime.stop;
+  return {
+    runtime: {
+      ...runtime,
+      stop: async () => {
+        clock.dispose();
+        await stop();
+        rmSync(copy, { recursive: true, force: true });
+      },
+    },
+    sinkPort,
+    logs,
+    clock,
+    functions: { consumer: nameOf('Consumer'), verifier: (provider) => nameOf(`Verifier${provider.replaceAll('-', '')}`) },
+  };
 };

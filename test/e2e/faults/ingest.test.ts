@@ -1,0 +1,141 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { deliver, drain, FaultSink, Ledger, queueDepth, violations, Webhooks } from '../../helpers/ledger';
+import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
+
+// The first run synthesizes and bundles the fault stack; scenario 1 waits out the real lease.
+jest.setTimeout(240_000);
+
+/** The deployed lease: 3 × the 10 s verifier timeout (lib/constructs/ingest-api.ts). */
+const INGEST_LEASE_MS = 30_000;
+/** Attempts the SDK makes for a retryable SQS error (its default retry strategy). */
+const SDK_ATTEMPTS = 3;
+
+const sink = new FaultSink();
+let faults: RunningFaults;
+let webhooks: Webhooks;
+let documents: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  faults = await startFaultRuntime({ sinkPort: await sink.start() });
+  webhooks = Webhooks.for(faults.runtime);
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: faults.runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+  );
+});
+afterAll(async () => {
+  await faults.runtime.stop();
+  await sink.stop();
+});
+afterEach(() => {
+  faults.runtime.emulators.sqs.clearFaults();
+  faults.runtime.emulators.dynamodb.clearFaults();
+  faults.runtime.lambda.clearFaults();
+  sink.behaviour = () => 200;
+});
+
+/** SQS remembers a deduplication id this long. */
+const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
+
+const statusOf = async (eventId: string) =>
+  (await documents.send(new GetCommand({ TableName: faults.runtime.outputs.EventTableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' }, ConsistentRead: true })))
+    .Item?.status as string | undefined;
+
+const eventIdIn = async (response: Response) => ((await response.clone().json()) as { events: { id: string }[] }).events[0]?.id ?? '';
+
+const holdConsumers = () => Promise.all(faults.runtime.eventSources.map((source) => source.stop()));
+const releaseConsumers = () => faults.runtime.eventSources.forEach((source) => source.start());
+
+describe('ingest faults', () => {
+  it('1. a verifier that dies between the store write and the queue send is completed by the provider retry after the lease, once', async () => {
+    const ledger = new Ledger();
+    const delivery = webhooks.stripe({ id: 'evt_f1_crash', customer: 'cus_f1', created: 1 });
+    faults.runtime.emulators.sqs.injectFault('SendMessage', { kind: 'error', code: 'InternalError', times: SDK_ATTEMPTS });
+
+    const crashed = await deliver(ledger, delivery);
+    faults.runtime.emulators.sqs.clearFaults();
+    const early = await deliver(ledger, delivery);
+    await new Promise((r) => setTimeout(r, INGEST_LEASE_MS + 500));
+    const late = await deliver(ledger, delivery);
+
+    expect([crashed.status, early.status, late.status]).toEqual([503, 503, 202]);
+    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f1_crash') })).toBe(true);
+    const report = ledger.check(sink);
+    expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
+    expect(report.redelivered).toEqual([]);
+    expect(report.sideEffects).toBe(1);
+  });
+
+  it('2. a send whose response is lost is retried by the SDK and the FIFO deduplication collapses the copy', async () => {
+    const ledger = new Ledger();
+    await holdConsumers();
+    const before = faults.runtime.emulators.sqs.counters().SendMessage ?? 0;
+    faults.runtime.emulators.sqs.injectFault('SendMessage', { kind: 'dropResponse' });
+
+    const response = await deliver(ledger, webhooks.stripe({ id: 'evt_f2_dropped', customer: 'cus_f2', created: 1 }));
+    const eventId = await eventIdIn(response);
+
+    expect(response.status).toBe(202);
+    expect((faults.runtime.emulators.sqs.counters().SendMessage ?? 0) - before).toBe(2);
+    const { Attributes } = await faults.runtime.emulators.sqs.getQueueAttributes({
+      QueueUrl: faults.runtime.outputs.MainQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    });
+    expect(Attributes?.ApproximateNumberOfMessages).toBe('1');
+    releaseConsumers();
+    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: async () => (await statusOf(eventId)) === 'PROCESSED' })).toBe(true);
+    const report = ledger.check(sink);
+    expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
+    expect(report.redelivered).toEqual([]);
+    expect(report.sideEffects).toBe(1);
+  });
+
+  it('3. a provider retry after the 5-minute deduplication window enqueues a second copy, and the consumer runs the event once', async () => {
+    const ledger = new Ledger();
+    const delivery = webhooks.stripe({ id: 'evt_f3_window', customer: 'cus_f3', created: 1 });
+    await holdConsumers();
+    // Every SDK attempt lands and loses its answer: one message queued, the verifier answers 503.
+    faults.runtime.emulators.sqs.injectFault('SendMessage', { kind: 'dropResponse', times: SDK_ATTEMPTS });
+    const crashed = await deliver(ledger, delivery);
+    faults.runtime.emulators.sqs.clearFaults();
+    faults.clock.jump(DEDUPLICATION_WINDOW_MS + 1000);
+    await new Promise((r) => setTimeout(r, INGEST_LEASE_MS + 500));
+
+    const late = await deliver(ledger, delivery);
+    const copies = await queueDepth(faults.runtime, faults.runtime.outputs.MainQueueUrl ?? '');
+    releaseConsumers();
+
+    expect([crashed.status, late.status]).toEqual([503, 202]);
+    expect(copies).toBe(2);
+    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: async () => (await statusOf(await eventIdIn(late))) === 'PROCESSED' })).toBe(true);
+    const report = ledger.check(sink);
+    expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
+    expect(report.redelivered).toEqual([]);
+    expect(report.sideEffects).toBe(1);
+  });
+
+  it('4. 50 concurrent identical deliveries store, enqueue and run the event once; every other answer is a duplicate or a retryable 5xx', async () => {
+    const ledger = new Ledger();
+    const delivery = webhooks.stripe({ id: 'evt_f4_fifty', customer: 'cus_f4', created: 1 });
+    const sendsBefore = faults.runtime.emulators.sqs.counters().SendMessage ?? 0;
+    const throttlesBefore = faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0;
+
+    const answers = await Promise.all(Array.from({ length: 50 }, () => deliver(ledger, delivery)));
+    const throttled = (faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0) - throttlesBefore;
+    // The provider retries whatever was not acknowledged.
+    const retries = await Promise.all(answers.filter((a) => a.status >= 300).map(() => deliver(ledger, delivery)));
+
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    // 503: still RECEIVED under the first delivery's lease; 500: API Gateway's answer to a throttled verifier.
+    expect(statuses.filter((s) => ![200, 202, 503, 500].includes(s))).toEqual([]);
+    expect(statuses.filter((s) => s === 500)).toHaveLength(throttled);
+    expect(retries.every((r) => r.status === 200)).toBe(true);
+    expect((faults.runtime.emulators.sqs.counters().SendMessage ?? 0) - sendsBefore).toBe(1);
+    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f4_fifty') })).toBe(true);
+    const report = ledger.check(sink);
+    expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
+    expect(report.redelivered).toEqual([]);
+    expect(report.sideEffects).toBe(1);
+  });
+});

@@ -180,7 +180,7 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
   };
 };
 
-/** Receives until the queue returns nothing, holding messages for `visibilitySeconds`. */
+/** Receives until the queue returns nothing, holding messages for `visibilitySeconds` (at least 1, or it never ends). */
 export const receiveAll = async (client: SQSClient, queueUrl: string, visibilitySeconds = 60): Promise<Message[]> => {
   const all: Message[] = [];
   for (;;) {

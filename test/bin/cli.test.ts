@@ -1,0 +1,326 @@
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runCli, type CliDependencies } from '../../bin/cli/program';
+import { CliError, type Environment } from '../../bin/cli/environment';
+import { verifySendgrid } from '#shared/providers/sendgrid/verify';
+import { verifyStripe } from '#shared/providers/stripe/verify';
+import type { WebhookRequest } from '#shared/providers/types';
+import { parseConfig } from '../../lib/config';
+import { receiveAll, eventIdsOf, startReplayHarness, type ReplayHarness } from '../helpers/replay';
+
+const ROOT = resolve(__dirname, '../..');
+const STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:Replay';
+const sfnMock = mockClient(SFNClient);
+const secretsMock = mockClient(SecretsManagerClient);
+
+let h: ReplayHarness;
+
+beforeAll(async () => {
+  h = await startReplayHarness();
+});
+
+afterAll(async () => {
+  await h.stop();
+});
+
+afterEach(() => {
+  sfnMock.reset();
+  secretsMock.reset();
+});
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly connects: number;
+  readonly posted: { url: string; headers: Record<string, string>; body: Buffer }[];
+}
+
+/** Runs the commander program in process against the harness's table and queues. */
+const run = async (...argv: string[]): Promise<Run> => {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const posted: Run['posted'] = [];
+  let connects = 0;
+  const outputs: Record<string, string> = {
+    EventTableName: h.table.tableName,
+    MainQueueUrl: h.mainQueueUrl,
+    DeadLetterQueueUrl: h.deadLetterQueueUrl,
+    ReplayStateMachineArn: STATE_MACHINE,
+    WebhookUrlStripe: 'http://127.0.0.1:3000/webhooks/stripe',
+    SecretStripe: 'RelayFlow-stripe',
+    WebhookUrlSendgrid: 'http://127.0.0.1:3000/webhooks/sendgrid',
+    SecretSendgrid: 'RelayFlow-sendgrid',
+  };
+  const environment: Environment = {
+    stackName: 'RelayFlow',
+    region: 'us-east-1',
+    local: true,
+    outputs,
+    dynamodb: h.table.documentClient,
+    sqs: h.sqsClient,
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    secrets: new SecretsManagerClient({ region: 'us-east-1' }),
+    output: (key) => {
+      const value = outputs[key];
+      if (value === undefined) throw new CliError(`Stack RelayFlow has no output ${key}.`);
+      return value;
+    },
+  };
+  const deps: CliDependencies = {
+    connect: () => {
+      connects += 1;
+      return Promise.resolve(environment);
+    },
+    output: { out: (text) => stdout.push(text), err: (text) => stderr.push(text), interactive: false },
+    now: () => new Date(h.clock.now()),
+    sleep: () => Promise.resolve(),
+    fetch: (url, init) => {
+      posted.push({
+        url: typeof url === 'string' ? url : url instanceof URL ? url.href : url.url,
+        headers: init?.headers as Record<string, string>,
+        body: Buffer.from(init?.body as Uint8Array),
+      });
+      return Promise.resolve(new Response('{"correlationId":"c-1"}', { status: 202, headers: { 'x-correlation-id': 'c-1' } }));
+    },
+    projectRoot: ROOT,
+    loadConfig: () => Promise.resolve(parseConfig({ providers: { stripe: {} } })),
+  };
+  const code = await runCli(argv, deps);
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n'), connects, posted };
+};
+
+const oneSentence = (text: string) => text.trim().split('\n').filter(Boolean);
+
+describe('relayflow replay: argument errors', () => {
+  it.each([
+    [['replay'], /--reason is required/],
+    [['replay', '--reason', 'backfill', '--status', 'QUEUED'], /--status must be one of DEAD_LETTERED, QUARANTINED, STALE, PROCESSED, not QUEUED/],
+    [['replay', '--reason', 'backfill', '--limit', '0'], /--limit must be a whole number from 1 to 10000/],
+    [['replay', '--reason', 'backfill', '--from', 'queue'], /--from must be dlq or store/],
+    [['replay', '--reason', 'backfill', '--entity', 'customer:cus_1'], /filter.entity needs filter.provider/],
+    [['replay', '--reason', 'backfill', '--from', 'store', '--status', 'PROCESSED'], /PROCESSED events are not indexed by status/],
+    [['replay', '--reason', 'backfill', '--since', 'yesterday'], /--since must be an ISO 8601 time/],
+  ])('refuses %j with one sentence and exit code 1, before reaching AWS', async (argv, message) => {
+    const result = await run(...argv);
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([expect.stringMatching(message)]);
+    expect(result.connects).toBe(0);
+  });
+
+  it('rejects an unknown option with exit code 1', async () => {
+    const result = await run('replay', '--reason', 'x y z', '--dry');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("unknown option '--dry'");
+  });
+});
+
+describe('relayflow replay', () => {
+  it('starts a dry run with the input the options describe and prints the plan as JSON', async () => {
+    const plan = { source: 'store', matching: 2, selected: 2, scanned: 2, truncated: false, unknownMessages: 0, sample: [], batchSize: 10, waitSeconds: 1 };
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE}:run-1`, startDate: new Date() });
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING', executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() })
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify(plan), executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() });
+
+    const result = await run('--json', 'replay', '--from', 'store', '--id', 'ev_a,ev_b', '--id', 'ev_c', '--reason', 'incident 7', '--rate', '2.5');
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ executionArn: `${STATE_MACHINE}:run-1`, plan });
+    const started = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(started?.stateMachineArn).toBe(STATE_MACHINE);
+    expect(JSON.parse(started?.input ?? '{}')).toEqual({
+      source: 'store',
+      filter: { eventIds: ['ev_a', 'ev_b', 'ev_c'] },
+      ratePerSecond: 2.5,
+      dryRun: true,
+      force: false,
+      renormalize: false,
+      reason: 'incident 7',
+    });
+  });
+
+  it('with --execute --wait shows progress from the execution history and prints the summary', async () => {
+    const plan = { source: 'dlq', matching: 4, selected: 4, scanned: 4, truncated: false, unknownMessages: 0, sample: [], batchSize: 2, waitSeconds: 1 };
+    const summary = { replayed: 3, skipped: 1, failed: 0, handled: 4, batches: 2, skippedReasons: { 'already-processed': 1 }, failures: [] };
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:run-2', startDate: new Date() });
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING', executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() })
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary), executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 5,
+          type: 'TaskStateExited',
+          timestamp: new Date(),
+          stateExitedEventDetails: { name: 'ReplayBatch', output: JSON.stringify({ plan, summary: { ...summary, replayed: 2, skipped: 0, handled: 2, batches: 1 } }) },
+        },
+      ],
+    });
+
+    const result = await run('replay', '--reason', 'incident 7', '--execute', '--wait');
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('2/4  replayed 2  skipped 0  failed 0');
+    expect(result.stdout).toBe('Replayed 3, skipped 1 (already-processed 1), failed 0, in 2 batches.');
+    expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject({ dryRun: false });
+  });
+
+  it('reports a failed execution\'s cause as one sentence with exit code 1', async () => {
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:run-3', startDate: new Date() });
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'ReplayInputError',
+      cause: JSON.stringify({ errorType: 'ReplayInputError', errorMessage: 'invalid replay input: limit: Too big' }),
+      executionArn: 'x',
+      stateMachineArn: STATE_MACHINE,
+      startDate: new Date(),
+    });
+
+    const result = await run('replay', '--reason', 'incident 7');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr).at(-1)).toBe('relayflow: The replay execution failed: invalid replay input: limit: Too big.');
+  });
+});
+
+describe('relayflow events, dlq and status', () => {
+  let deadIds: string[];
+  let correlationId: string;
+
+  beforeAll(async () => {
+    deadIds = [await h.ingest({ id: 'cli_1', type: 'invoice.paid', customer: 'cus_1' }), await h.ingest({ id: 'cli_2', type: 'charge.failed' })];
+    await h.deadLetterAll();
+    for (const id of deadIds) await h.mark(id, 'DEAD_LETTERED');
+    correlationId = (await h.store.getState(deadIds[0] ?? ''))?.correlationId ?? '';
+  });
+
+  it('events list --json lists the events in the selected status and filters', async () => {
+    const all = await run('--json', 'events', 'list', '--status', 'dead_lettered');
+    const paid = await run('--json', 'events', 'list', '--status', 'DEAD_LETTERED', '--type', 'acme.invoice.*');
+
+    expect(all.code).toBe(0);
+    expect((JSON.parse(all.stdout) as { eventId: string }[]).map((e) => e.eventId).sort()).toEqual([...deadIds].sort());
+    expect((JSON.parse(paid.stdout) as { eventId: string }[]).map((e) => e.eventId)).toEqual([deadIds[0]]);
+  });
+
+  it('events list refuses a status the index does not hold unless an entity is given', async () => {
+    const result = await run('events', 'list', '--status', 'PROCESSED');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([expect.stringContaining('PROCESSED events are not indexed by status')]);
+  });
+
+  it('events show finds an event by correlation id, with its audit timeline oldest first', async () => {
+    const result = await run('--json', 'events', 'show', correlationId);
+
+    const shown = JSON.parse(result.stdout) as { state: { eventId: string; audit: { at: string; action: string }[] }; raw: { kind: string }; event: { data: unknown } };
+    expect(shown.state.eventId).toBe(deadIds[0]);
+    expect(shown.state.audit.map((a) => a.action)).toEqual(['accepted', 'enqueued', 'dead_lettered']);
+    expect(shown.raw.kind).toBe('inline');
+    expect(shown.event.data).toMatchObject({ id: 'cli_1' });
+  });
+
+  it('events show prints a table and the timeline for humans', async () => {
+    const result = await run('events', 'show', deadIds[1] ?? '');
+
+    expect(result.stdout).toContain(`Event ${deadIds[1]}  DEAD_LETTERED`);
+    expect(result.stdout).toMatch(/Audit timeline \(oldest first\):\nAT\s+BY\s+ACTION/);
+  });
+
+  it('events show says so when nothing has the id', async () => {
+    const result = await run('events', 'show', 'ev_nothing');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('relayflow: No event has the id or correlation id ev_nothing.');
+  });
+
+  it('dlq --json shows the depth and a sample, and leaves every message visible', async () => {
+    const result = await run('--json', 'dlq');
+
+    const shown = JSON.parse(result.stdout) as { depth: { visible: number }; sample: { eventId: string; status: string }[] };
+    expect(shown.depth.visible).toBe(2);
+    expect(shown.sample.map((s) => [s.eventId, s.status])).toEqual(deadIds.map((id) => [id, 'DEAD_LETTERED']));
+    expect(eventIdsOf(await receiveAll(h.sqsClient, h.deadLetterQueueUrl, 1))).toEqual(deadIds);
+    h.clock.advance(1000);
+  });
+
+  it('status --json counts the events needing an operator and groups failures by class', async () => {
+    const result = await run('--json', 'status');
+
+    const shown = JSON.parse(result.stdout) as { statuses: Record<string, number>; queues: { deadLetter: { visible: number } }; recentFailures: unknown[] };
+    expect(shown.statuses).toMatchObject({ DEAD_LETTERED: 2, QUARANTINED: 0 });
+    expect(shown.recentFailures).toEqual([expect.objectContaining({ errorClass: 'unknown', count: 2 })]);
+  });
+});
+
+describe('relayflow send', () => {
+  const asRequest = (posted: Run['posted'][number]): WebhookRequest => ({
+    method: 'POST',
+    url: posted.url,
+    path: new URL(posted.url).pathname,
+    rawQueryString: '',
+    headers: Object.fromEntries(Object.entries(posted.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: posted.body,
+    sourceIp: '127.0.0.1',
+  });
+
+  it('signs a Stripe fixture with the stack\'s secret so that the verifier accepts it', async () => {
+    secretsMock.on(GetSecretValueCommand, { SecretId: 'RelayFlow-stripe' }).resolves({ SecretString: JSON.stringify({ signingSecrets: ['whsec_test'] }) });
+
+    const result = await run('send', 'stripe', 'invoice.paid');
+
+    expect(result.code).toBe(0);
+    const [posted] = result.posted;
+    expect(posted?.url).toBe('http://127.0.0.1:3000/webhooks/stripe');
+    const verdict = verifyStripe({ request: asRequest(posted ?? result.posted[0]!), secrets: ['whsec_test'], now: new Date(h.clock.now()), options: { toleranceSeconds: 300 } });
+    expect(verdict).toMatchObject({ ok: true });
+    expect(result.stdout).toContain('→ 202  correlation id c-1');
+  });
+
+  it('signs SendGrid with the development secret\'s private key', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const publicDer = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    secretsMock.on(GetSecretValueCommand, { SecretId: 'RelayFlow-sendgrid' }).resolves({
+      SecretString: JSON.stringify({ signingSecrets: [publicDer], signingPrivateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') }),
+    });
+
+    const result = await run('send', 'sendgrid', 'delivered');
+
+    expect(result.code).toBe(0);
+    const verdict = verifySendgrid({ request: asRequest(result.posted[0]!), secrets: [publicDer], now: new Date(h.clock.now()), options: { toleranceSeconds: 300 } });
+    expect(verdict).toMatchObject({ ok: true });
+  });
+
+  it('names the fixtures when the one asked for does not exist', async () => {
+    const result = await run('send', 'stripe', 'nope');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([expect.stringMatching(/^relayflow: No fixture nope for stripe .*fixtures: charge\.refunded, /)]);
+  });
+});
+
+describe('the relayflow executable', () => {
+  it('with --local and no runtime running prints one sentence and exits 1', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'relayflow-cli-'));
+    try {
+      const result = spawnSync(process.execPath, [join(ROOT, 'bin/relayflow-cli.cjs'), '--local', 'status'], { cwd, encoding: 'utf8', timeout: 60_000 });
+
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`relayflow: The local runtime is not running (no ${join(cwd, '.relayflow', 'local.json')}); start it with npm start.\n`);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});

@@ -147,7 +147,7 @@ export class Observability extends Construct {
     const alarm = (name: string, metric: IMetric, threshold: number, description: string, options: { evaluationPeriods?: number; datapointsToAlarm?: number; comparison?: ComparisonOperator } = {}) => {
       const created = new Alarm(this, name, {
         alarmName: `${stackName}-${name}`,
-        alarmDescription: `${description} Runbook: docs/operations-alarms.md#${name.toLowerCase()}`,
+        alarmDescription: `${description} Runbook: docs/operations-alarms.md#${(name.split('-')[0] ?? name).toLowerCase()}`,
         metric,
         threshold,
         evaluationPeriods: options.evaluationPeriods ?? 1,

@@ -12,9 +12,8 @@ import { RawBodies } from '#shared/store/raw-bodies';
 import { AuditLog } from '#shared/replay/audit-log';
 import { readReplayEnvironment } from '#shared/replay/config';
 import { normalizersFor } from '#shared/replay/normalizers';
-import { DEFAULT_SETTINGS, parseReplayState, planReplay, replayBatch, ReplayInputError, type ReplayDependencies } from '#shared/replay/replay';
-import { describeIssues } from '#shared/replay/request';
-import { ReplayTaskSchema } from '#shared/replay/state';
+import { DEFAULT_SETTINGS, ReplayInputError, type ReplayDependencies } from '#shared/replay/replay';
+import { runReplayTask } from '#shared/replay/task';
 
 /**
  * Builds the replay Lambda handler, which serves both task states of the replay state machine
@@ -43,22 +42,15 @@ export const createReplayHandler = () => {
 
   return async (event: unknown, context: Context) => {
     logger.addContext(context);
-    const task = ReplayTaskSchema.safeParse(event);
-    if (!task.success) throw new ReplayInputError(`invalid replay task: ${describeIssues(task.error)}`);
-    logger.appendKeys({ executionId: task.data.executionId, action: task.data.action });
+    const task = event as { action?: unknown; executionId?: unknown } | null;
+    logger.appendKeys({ executionId: String(task?.executionId), action: String(task?.action) });
     try {
-      if (task.data.action === 'plan') {
-        const state = await planReplay(deps, settings, task.data.input);
-        logger.info('replay planned', { request: state.request, plan: { ...state.plan, sample: state.plan.sample.length } });
-        return state;
-      }
-      const previous = parseReplayState(task.data.state);
-      const state = await replayBatch(deps, settings, previous, task.data.executionId);
-      const { summary } = state;
-      count(state.request.source, 'Replayed', summary.replayed - previous.summary.replayed);
-      count(state.request.source, 'ReplaySkipped', summary.skipped - previous.summary.skipped);
-      count(state.request.source, 'ReplayFailed', summary.failed - previous.summary.failed);
-      logger.info('replay batch done', { summary, cursor: state.cursor, more: state.more });
+      const state = await runReplayTask(deps, settings, event, (outcome) => {
+        count(outcome.source, 'Replayed', outcome.replayed);
+        count(outcome.source, 'ReplaySkipped', outcome.skipped);
+        count(outcome.source, 'ReplayFailed', outcome.failed);
+      });
+      logger.info('replay task done', { summary: state.summary, plan: { ...state.plan, sample: state.plan.sample.length }, more: state.more });
       return state;
     } catch (error) {
       if (error instanceof ReplayInputError) logger.warn('replay input refused', { message: error.message });

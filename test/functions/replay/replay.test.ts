@@ -3,6 +3,7 @@ import { queueDepth as depthOf } from '#shared/operator/dead-letter-queue';
 import type { DeadLetter } from '#shared/operator/dead-letter-queue';
 import { DeadLetterQueue } from '#shared/operator/dead-letter-queue';
 import { deduplicationIdOf } from '#shared/queue/event-queue';
+import type { ReplayInput } from '#shared/replay/request';
 import {
   EXECUTION_ID,
   eventIdsOf,
@@ -266,7 +267,7 @@ describe('renormalize', () => {
     h.acme.broken = true;
     const id = await h.ingest({ id: 'evt_q', type: 'invoice.paid', customer: 'cus_q' });
     expect((await h.store.getState(id))?.status).toBe('QUARANTINED');
-    const input = { reason: REASON, dryRun: false, source: 'store', statuses: ['QUARANTINED'] } as const;
+    const input: ReplayInput = { reason: REASON, dryRun: false, source: 'store', statuses: ['QUARANTINED'] };
 
     const withoutRenormalize = await runReplay(h.deps, input);
     const stillBroken = await runReplay(h.deps, { ...input, renormalize: true });

@@ -3,7 +3,7 @@ import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['cdk.out/**', 'node_modules/**', '.relayflow/**', 'coverage/**', '**/*.js', '**/*.mjs', 'bench/.out/**'] },
+  { ignores: ['cdk.out/**', 'node_modules/**', '.relayflow/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'bench/.out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -20,6 +20,7 @@ import {
   type LocalResource,
   type ResolveContext,
   type SynthesizedStack,
+  type TemplateResource,
 } from './template';
 
 export const ACCOUNT_ID = '000000000000';
@@ -79,6 +80,8 @@ export interface LocalRuntimeOptions {
   readonly sqsClock?: Clock;
   /** Time scale for Step Functions waits (1 = real time). */
   readonly stepFunctionsTimeScale?: number;
+  /** Lambda account concurrency shared by functions without reserved concurrency. @default 32 */
+  readonly accountConcurrency?: number;
 }
 
 export interface ProviderSecretInUse {
@@ -124,6 +127,12 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+/** A string property of a resource, when the template sets one. */
+const stringProperty = (resource: TemplateResource, key: string): string | undefined => {
+  const value = resource.Properties?.[key];
+  return typeof value === 'string' ? value : undefined;
+};
+
 const physicalName = (stackName: string, logicalId: string, max: number) =>
   `${stackName}-${logicalId}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, max);
 
@@ -160,7 +169,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const secretsManager = new SecretsManagerEmulator();
   const cloudFormation = new CloudFormationEmulator();
   const eventBridge = new EventBridgeEmulator();
-  const lambda = new LambdaService({ region: REGION, ...(options.logSink ? { logSink: options.logSink } : {}) });
+  const lambda = new LambdaService({
+    region: REGION,
+    ...(options.logSink ? { logSink: options.logSink } : {}),
+    ...(options.accountConcurrency ? { accountConcurrency: options.accountConcurrency } : {}),
+  });
   const stepFunctions = new StepFunctionsEmulator({ invokeLambda: invokeLambdaWith(lambda) });
   const stops: (() => Promise<void>)[] = [];
   const eventSources: SqsEventSourceMapping[] = [];
@@ -171,7 +184,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     sqs.close();
     await lambda.stop();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    stepFunctions.dispose();
+    await stepFunctions.dispose();
   };
 
   try {
@@ -192,7 +205,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
     // Tables
     const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id, table]) => {
-      const tableName = String(table.Properties?.TableName ?? physicalName(stackName, id, 255));
+      const tableName = stringProperty(table, 'TableName') ?? physicalName(stackName, id, 255);
       resources.set(id, {
         ref: tableName,
         attributes: { Arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${tableName}` },
@@ -203,7 +216,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
     // Buckets
     const buckets = resourcesOfType(template, 'AWS::S3::Bucket').map(([id, bucket]) => {
-      const name = String(bucket.Properties?.BucketName ?? physicalName(stackName, id, 63).toLowerCase());
+      const name = stringProperty(bucket, 'BucketName') ?? physicalName(stackName, id, 63).toLowerCase();
       resources.set(id, {
         ref: name,
         attributes: { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.${REGION}.amazonaws.com` },
@@ -216,7 +229,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     const queues = resourcesOfType(template, 'AWS::SQS::Queue');
     for (const [id, queue] of queues) {
       const fifo = queue.Properties?.FifoQueue === true;
-      const name = String(queue.Properties?.QueueName ?? `${physicalName(stackName, id, fifo ? 75 : 80)}${fifo ? '.fifo' : ''}`);
+      const name = stringProperty(queue, 'QueueName') ?? `${physicalName(stackName, id, fifo ? 75 : 80)}${fifo ? '.fifo' : ''}`;
       const { RedrivePolicy: _redrive, QueueName: _name, Tags: _tags, ...attributes } = queue.Properties ?? {};
       const created = await sqs.createQueue({ QueueName: name, Attributes: queueAttributes(attributes) });
       const url = String(created.QueueUrl);
@@ -238,7 +251,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     // provider each secret serves, from the verifiers' environment.
     const secretResources = resourcesOfType(template, 'AWS::SecretsManager::Secret');
     for (const [id, secret] of secretResources) {
-      const name = String(secret.Properties?.Name ?? physicalName(stackName, id, 200));
+      const name = stringProperty(secret, 'Name') ?? physicalName(stackName, id, 200);
       const generate = secret.Properties?.GenerateSecretString as Parameters<typeof generatedSecretString>[0] | undefined;
       const value = generate ? generatedSecretString(generate) : String(resolveValue(secret.Properties?.SecretString ?? '{}', ctx));
       const created = secretsManager.createSecret({ Name: name, SecretString: value });
@@ -247,12 +260,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
     // Event buses and state machines get ARNs before functions resolve environments.
     for (const [id, bus] of resourcesOfType(template, 'AWS::Events::EventBus')) {
-      const name = String(bus.Properties?.Name ?? physicalName(stackName, id, 256));
+      const name = stringProperty(bus, 'Name') ?? physicalName(stackName, id, 256);
       const { EventBusArn } = eventBridge.createEventBus({ Name: name });
       resources.set(id, { ref: name, attributes: { Arn: EventBusArn, Name: name } });
     }
     const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([id, machine]) => {
-      const name = String(machine.Properties?.StateMachineName ?? physicalName(stackName, id, 80));
+      const name = stringProperty(machine, 'StateMachineName') ?? physicalName(stackName, id, 80);
       const arn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${name}`;
       resources.set(id, { ref: arn, attributes: { Arn: arn, Name: name } });
       return { name, machine };
@@ -272,7 +285,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     // Functions: names first (environments may reference one another), then registration.
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     for (const [id, fn] of functions) {
-      const name = String(fn.Properties?.FunctionName ?? physicalName(stackName, id, 64));
+      const name = stringProperty(fn, 'FunctionName') ?? physicalName(stackName, id, 64);
       resources.set(id, { ref: name, attributes: { Arn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}` } });
     }
     const baseEnv: Record<string, string> = {
@@ -304,7 +317,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         functionName: name,
         arn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`,
         bundleDir: bundleDirOf(stack, fn),
-        handler: String(fn.Properties?.Handler ?? 'index.handler'),
+        handler: stringProperty(fn, 'Handler') ?? 'index.handler',
         environment: { ...baseEnv, ...environment },
         timeoutSeconds: Number(fn.Properties?.Timeout ?? 3),
         memoryMb: Number(fn.Properties?.MemorySize ?? 128),
@@ -420,7 +433,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       source.start();
       eventSources.push(source);
     }
-    stops.push(async () => sqsClient.destroy());
+    stops.push(() => {
+      sqsClient.destroy();
+      return Promise.resolve();
+    });
 
     // Outputs, answered by the CloudFormation emulator so that the CLI has one code path.
     const outputs = Object.fromEntries(

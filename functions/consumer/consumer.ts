@@ -155,11 +155,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       case 'retryable': {
         const reason = `${failure.errorClass}: ${failure.message}`;
         if (attempt >= settings.maxReceiveCount) {
-          logger.error('last attempt failed; the redrive policy moves the message to the dead-letter queue', {
-            errorClass: failure.errorClass,
-            attempt,
-            error,
-          });
+          logger.error('last attempt failed; dead-lettering now', { errorClass: failure.errorClass, attempt, error });
           if (state) {
             await deps.store.transition(
               state.eventId,
@@ -169,9 +165,12 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
               { lastError: brief(reason) },
             );
           }
+          // Moved by us and reported done, not left to the redrive: the later records of its group
+          // in this batch were received as often as it was, and would otherwise be held back once
+          // more and redriven untried (their receive counts are spent too).
+          await deps.queue.deadLetter(record, reason);
           count(subject, 'DeadLettered');
-          // Visible again at once, so the redrive moves it and its group moves on.
-          throw new RecordFailedError(0);
+          return;
         }
         const delay = retryDelaySeconds(attempt, settings.backoff, failure.retryAfterSeconds, deps.random);
         const next = new Date(now.getTime() + delay * 1000).toISOString();

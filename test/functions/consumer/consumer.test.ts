@@ -223,19 +223,21 @@ describe('consumer against a local DynamoDB', () => {
     expect(visibilityOf(record.messageId)).toBe(2);
   });
 
-  it('marks an event DEAD_LETTERED on its last attempt and releases it for the redrive', async () => {
+  it('marks an event DEAD_LETTERED on its last attempt and moves it to the DLQ itself, so its group moves on in the same batch', async () => {
     const event = await stored();
-    workflows.set('first', () => Promise.reject(new Error('still down')));
+    const follower = await stored({ entity: event.entity });
+    workflows.set('first', (e) => (e.id === event.id ? Promise.reject(new Error('still down')) : Promise.resolve()));
     const record = anSqsRecord(event, { receiveCount: 3 });
+    const followerRecord = anSqsRecord(follower, { receiveCount: 3, groupId: record.attributes.MessageGroupId });
 
-    const response = await run(aConsumer(ROUTE_FIRST), [record]);
+    const response = await run(aConsumer(ROUTE_FIRST), [record, followerRecord]);
 
-    expect(failedIds(response)).toEqual([record.messageId]);
-    expect(visibilityOf(record.messageId)).toBe(0);
+    expect(failedIds(response)).toEqual([]);
     const state = await store.getState(event.id);
     expect(state?.status).toBe('DEAD_LETTERED');
     expect(state?.lastError).toBe('workflow-failed: workflow first failed: still down');
-    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: 'dlq.fifo', MessageBody: record.body, MessageDeduplicationId: `dlq-${record.messageId}` });
+    expect((await store.getState(follower.id))?.status).toBe('PROCESSED');
   });
 
   it('dead-letters a permanent failure at once and lets the main queue delete the message', async () => {

@@ -85,19 +85,6 @@ export class RelayFlowStack extends Stack {
       removalPolicy,
     });
 
-    this.observability = new Observability(this, 'Observability', {
-      api: this.ingest.api,
-      queue: this.eventQueue.queue,
-      deadLetterQueue: this.eventQueue.deadLetterQueue,
-      verifiers: this.ingest.verifiers,
-      consumer: this.processing.consumer,
-      alarmEmail: config.alarmEmail,
-      oldestMessageAgeAlarmSeconds: config.observability.oldestMessageAlarmMinutes * 60,
-      signatureFailuresPerMinute: config.observability.signatureFailureAlarmPerMinute,
-      piiPaths: config.observability.piiPaths,
-      secretRetirement: config.observability.secretRetirement,
-    });
-
     const replay = new Replay(this, 'Replay', {
       providers: config.enabledProviders,
       table: this.eventStore.table,
@@ -108,6 +95,20 @@ export class RelayFlowStack extends Stack {
       logLevel: config.logLevel,
       logRetention,
       removalPolicy,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      api: this.ingest.api,
+      queue: this.eventQueue.queue,
+      deadLetterQueue: this.eventQueue.deadLetterQueue,
+      verifiers: this.ingest.verifiers,
+      consumer: this.processing.consumer,
+      replay: replay.function,
+      alarmEmail: config.alarmEmail,
+      oldestMessageAgeAlarmSeconds: config.observability.oldestMessageAlarmMinutes * 60,
+      signatureFailuresPerMinute: config.observability.signatureFailureAlarmPerMinute,
+      piiPaths: config.observability.piiPaths,
+      secretRetirement: config.observability.secretRetirement,
     });
 
     // The operator CLI finds everything through these (decision 15).

@@ -174,7 +174,7 @@ describe('Observability alarms', () => {
     });
   });
 
-  it.each([...VERIFIER_PROVIDERS.map((p) => `verifier-${p}`), 'consumer'])('raises FunctionFaults-%s on any error or throttle of that function', (role) => {
+  it.each([...VERIFIER_PROVIDERS.map((p) => `verifier-${p}`), 'consumer', 'replay'])('raises FunctionFaults-%s on any error or throttle of that function', (role) => {
     const alarm = alarmNamed(template, `FunctionFaults-${role}`);
 
     const metricNames = (alarm.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
@@ -227,7 +227,7 @@ describe('Observability dashboard', () => {
 describe('Observability function settings', () => {
   it('tells every watched function which paths its Logger redacts', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> } } }[];
-    expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 1);
+    expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 2);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.LOG_REDACT_PATHS).toBe('["**.email","data.customer.phone"]');
     }

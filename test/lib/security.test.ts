@@ -49,8 +49,26 @@ const policyDocuments = (): { where: string; kind: 'identity' | 'resource' | 'ke
 const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : ([] as string[]).concat(value));
 const allows = () => policyDocuments().flatMap((doc) => doc.statements.filter((s) => s.Effect === 'Allow').map((s) => ({ ...doc, statement: s })));
 
-/** Actions that support no resource-level permissions, so `Resource: *` is the only way to grant them. */
-const RESOURCELESS_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+/**
+ * Actions that support no resource-level permissions, so `Resource: *` is the only way to grant
+ * them: X-Ray tracing (functions and the replay state machine), and the CloudWatch Logs vended
+ * log delivery actions Step Functions needs to log to a log group (AWS Step Functions developer
+ * guide, "IAM policies for logging to CloudWatch Logs").
+ */
+const RESOURCELESS_ACTIONS = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
 
 describe('least privilege over the synthesized template', () => {
   it('finds the policies it checks', () => {
@@ -75,7 +93,7 @@ describe('least privilege over the synthesized template', () => {
     expect(notActions).toEqual([]);
   });
 
-  it('allows Resource "*" only for X-Ray tracing actions, and in key policies where "*" is the key itself', () => {
+  it('allows Resource "*" only for actions without resource-level permissions, and in key policies where "*" is the key itself', () => {
     const isStar = (resource: unknown) => resource === '*' || (Array.isArray(resource) && resource.includes('*'));
     const offenders = allows()
       .filter(({ kind, statement }) => kind !== 'key' && isStar(statement.Resource))
@@ -102,10 +120,16 @@ describe('least privilege over the synthesized template', () => {
     }
   });
 
-  it('lets only Lambda assume the function roles', () => {
+  it('lets only Lambda and Step Functions assume our roles, never an account or a user', () => {
+    const trusted = new Set(['lambda.amazonaws.com', 'states.amazonaws.com']);
     for (const doc of policyDocuments().filter((d) => d.kind === 'trust')) {
       for (const statement of doc.statements) {
-        expect({ where: doc.where, principal: statement.Principal }).toEqual({ where: doc.where, principal: { Service: 'lambda.amazonaws.com' } });
+        const service = (statement.Principal as { Service?: unknown } | undefined)?.Service;
+        expect({ where: doc.where, principal: statement.Principal, trusted: typeof service === 'string' && trusted.has(service) }).toEqual({
+          where: doc.where,
+          principal: statement.Principal,
+          trusted: true,
+        });
       }
     }
   });

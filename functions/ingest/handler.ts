@@ -7,6 +7,8 @@ import { s3Client } from '#shared/clients/s3';
 import { secretsProvider } from '#shared/clients/secrets';
 import { sqsClient } from '#shared/clients/sqs';
 import { ConfigurationError, InfrastructureError } from '#shared/errors';
+import { detectDrift, FingerprintStore } from '#shared/drift/detect';
+import { readSecretRetirement, reportSecretUse } from '#shared/drift/old-secret';
 import { logger, metrics, tracer } from '#shared/powertools/index';
 import type { Provider, ProviderOptions } from '#shared/providers/types';
 import { EventQueue } from '#shared/queue/event-queue';
@@ -62,8 +64,12 @@ export const createIngestHandler = <Options extends ProviderOptions>(
     ingestLeaseSeconds: env.INGEST_LEASE_SECONDS,
     entityOverride: override.data.entity,
   };
+  const fingerprints = new FingerprintStore(documentClient, env.EVENT_TABLE);
+  const retireAfter = readSecretRetirement(process.env);
   const deps: IngestDependencies = {
     store,
+    detectDrift: (providerId, type, data, eventId) =>
+      detectDrift({ fingerprints, metrics, logger, now: () => new Date() }, providerId, type, data, eventId),
     rawBodies: new RawBodies(s3Client, env.RAW_BUCKET),
     queue: new EventQueue(sqsClient, env.QUEUE_URL),
     secretsFor: async (tenant) => {
@@ -85,7 +91,10 @@ export const createIngestHandler = <Options extends ProviderOptions>(
   return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const started = Date.now();
     logger.addContext(context);
-    const tenant = event.pathParameters?.tenant ?? 'default';
+    // An unknown tenant is refused below; until then it must not become a metric dimension or a
+    // counter key, or random paths would mint billed metrics and table items.
+    const pathTenant = event.pathParameters?.tenant ?? 'default';
+    const tenant = settings.tenants.has(pathTenant) ? pathTenant : 'unknown';
     const correlationId = correlationIdFrom(event.headers ?? {}, randomUUID);
     logger.appendKeys({ correlationId, provider: provider.id, tenant });
     metrics.addDimensions({ provider: provider.id, tenant });
@@ -133,6 +142,7 @@ export const createIngestHandler = <Options extends ProviderOptions>(
         metrics.addMetric('SecretMissing', MetricUnit.Count, 1);
         return jsonResponse(503, { message: 'Temporarily unavailable; please retry.' }, headers);
       case 'ingested': {
+        reportSecretUse({ metrics, logger }, { provider: provider.id, tenant, secretIndex: result.secretIndex, now: new Date(), retireAfter });
         const count = (outcome: string) => result.items.filter((i) => i.outcome === outcome).length;
         metrics.addMetric('Received', MetricUnit.Count, result.items.length);
         metrics.addMetric('Duplicate', MetricUnit.Count, count('duplicate'));

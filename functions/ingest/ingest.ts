@@ -1,4 +1,5 @@
 import { SPEC_VERSION, type Entity, type IntegrationEvent } from '#shared/contract/integration-event';
+import { nestsDeeperThan } from '#shared/json/depth';
 import { readIdPath } from '#shared/json/path';
 import type { NormalizedItem, Provider, ProviderOptions, RejectReason, WebhookRequest } from '#shared/providers/types';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
@@ -20,6 +21,11 @@ import { gzipSync } from 'node:zlib';
 /** Everything the ingest needs from outside, passed in so that tests can use real or fake parts. */
 export interface IngestDependencies {
   readonly store: EventStore;
+  /**
+   * Compares an event's data with the known shape of its (provider, type); returns an audit
+   * entry when a field appeared, went missing or changed type (functions/drift).
+   */
+  readonly detectDrift?: (provider: string, type: string, data: unknown, eventId: string) => Promise<{ audit: AuditEntry } | undefined>;
   readonly rawBodies: RawBodies;
   readonly queue: EventQueue;
   /** Active secrets for a tenant, newest first. */
@@ -104,7 +110,7 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     if (!fresh) return { kind: 'rejected', status: 401, reason: 'replayed', message: 'This request was seen before.' };
   }
 
-  const items = provider.normalize(request, options);
+  const items = provider.normalize(request, options).map(boundDepth);
   const context: ItemContext = {
     deps,
     settings,
@@ -129,6 +135,20 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     items: outcomes.map(({ eventId, outcome, type }) => ({ eventId, outcome, type })),
   };
 };
+
+/** Deeper than this, an event cannot be serialized safely (and no provider nests so deep). */
+const MAX_DATA_DEPTH = 256;
+
+/** A verified payload nested absurdly deep is quarantined, never answered 5xx forever. */
+const boundDepth = (item: NormalizedItem): NormalizedItem =>
+  item.kind === 'event' && nestsDeeperThan(item.draft.data, MAX_DATA_DEPTH)
+    ? {
+        kind: 'unreadable',
+        externalId: item.draft.externalId,
+        providerType: item.draft.providerType,
+        reason: `the payload nests deeper than ${MAX_DATA_DEPTH} levels`,
+      }
+    : item;
 
 interface ItemContext {
   readonly deps: IngestDependencies;
@@ -226,6 +246,7 @@ const ingestItem = async (
   }
 
   const quarantined = item.kind === 'unreadable';
+  const drift = event ? await ctx.deps.detectDrift?.(ctx.provider, event.type, event.data, eventId) : undefined;
   const state: EventState = {
     eventId,
     idempotencyKey: identity.idempotencyKey,
@@ -248,6 +269,7 @@ const ingestItem = async (
       quarantined
         ? { ...audit(ctx, 'quarantined', item.reason, correlationId), status: 'QUARANTINED' }
         : { ...audit(ctx, 'accepted', `secret #${ctx.secretIndex}`, correlationId), status: 'RECEIVED' },
+      ...(drift ? [drift.audit] : []),
     ],
   };
   if (!(await ctx.deps.store.createState(state, ctx.now))) {

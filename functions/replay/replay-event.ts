@@ -24,7 +24,7 @@ export interface ReplayEventDependencies {
  * - `already-processed`: it succeeded; only `force` replays it;
  * - `quarantined`: its body was never readable; only `renormalize` can recover it;
  * - `still-unreadable`: `renormalize` ran and the normalizer still cannot read it;
- * - `status-changed`: someone moved it between our read and our write.
+ * - `status-changed`: someone moved it between our read and our first write (nothing was sent).
  */
 export type SkipReason = 'already-queued' | 'already-processed' | 'quarantined' | 'still-unreadable' | 'status-changed';
 
@@ -58,11 +58,22 @@ const loadRawBody = async (deps: ReplayEventDependencies, payload: EventPayload)
 };
 
 /**
+ * Statuses the consumer treats as final: it drops a message whose event is in one of them. A
+ * replay of such an event first takes it out of them (to RECEIVED), so that the re-sent message
+ * is never dropped unseen.
+ */
+const FINAL: ReadonlySet<EventStatus> = new Set(['PROCESSED', 'STALE']);
+
+/** A RECEIVED event untouched this long was left behind by a delivery or a replay that died. */
+const STUCK_AFTER_MS = 15 * 60_000;
+
+/**
  * Replays one stored event: re-sends its claim check to the main queue in its own message
  * group with a fresh deduplication id (decision 14), then marks it QUEUED with the send count
- * raised, audited. Send first, then the conditional write (as ingest's re-open does): a crash in
- * between leaves the event in its old status with a message on the queue, and a second replay
- * within five minutes re-sends the same deduplication id, which SQS drops.
+ * raised, audited (docs/decisions/0020-replay-send-before-delete.md). Send first, then the
+ * conditional write (as ingest's re-open does): a crash in between leaves the event in its old
+ * status with a message on the queue, and a second replay within five minutes re-sends the same
+ * deduplication id, which SQS drops.
  */
 export const replayEvent = async (
   deps: ReplayEventDependencies,
@@ -76,7 +87,8 @@ export const replayEvent = async (
     return { kind: 'skipped', reason, detail: why };
   };
   try {
-    if (IN_FLIGHT.has(state.status)) return await skip('already-queued', `the event is ${state.status}`);
+    const stuck = state.status === 'RECEIVED' && deps.now().getTime() - Date.parse(state.statusAt) > STUCK_AFTER_MS;
+    if (IN_FLIGHT.has(state.status) && !stuck) return await skip('already-queued', `the event is ${state.status}`);
     if (state.status === 'PROCESSED' && !request.force) return await skip('already-processed', 'the event was processed; replay with force to run it again');
     if (state.status === 'QUARANTINED' && !request.renormalize) {
       return await skip('quarantined', 'the event was never readable; replay with renormalize once its normalizer is fixed');
@@ -100,24 +112,39 @@ export const replayEvent = async (
       type = event.type;
     }
 
+    let from = state.status;
+    if (FINAL.has(state.status)) {
+      const claimed = await deps.store.transition(state.eventId, [state.status], 'RECEIVED', {
+        ...audit(deps, state, 'replay-started', detailOf(ctx, `from ${state.status}`)),
+        status: 'RECEIVED',
+      });
+      if (!claimed) return await skip('status-changed', `the event left ${state.status} while it was being replayed`);
+      from = 'RECEIVED';
+    }
     const send = state.sends + 1;
-    await deps.queue.send({
-      claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
-      groupId,
-      deduplicationId: deduplicationIdOf(state.eventId, send),
-      attributes: { tenant: state.tenant, provider: state.provider, type },
-    });
-    const extra = [request.force && state.status === 'PROCESSED' ? 'forced' : '', request.renormalize ? 'renormalized' : '', `send #${send}`]
+    try {
+      await deps.queue.send({
+        claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
+        groupId,
+        deduplicationId: deduplicationIdOf(state.eventId, send),
+        attributes: { tenant: state.tenant, provider: state.provider, type },
+      });
+    } catch (error) {
+      if (from !== state.status) {
+        await deps.store.transition(state.eventId, [from], state.status, {
+          ...audit(deps, state, 'replay-failed', detailOf(ctx, 'the re-send failed; status restored')),
+          status: state.status,
+        });
+      }
+      throw error;
+    }
+    const extra = [FINAL.has(state.status) ? `forced from ${state.status}` : '', request.renormalize ? 'renormalized' : '', `send #${send}`]
       .filter(Boolean)
       .join(', ');
-    const moved = await deps.store.transition(
-      state.eventId,
-      [state.status],
-      'QUEUED',
-      { ...audit(deps, state, 'replayed', detailOf(ctx, extra)), status: 'QUEUED' },
-      { sends: send },
-    );
-    if (!moved) return await skip('status-changed', `the event left ${state.status} while it was being replayed`);
+    const entry = audit(deps, state, 'replayed', detailOf(ctx, extra));
+    const moved = await deps.store.transition(state.eventId, [from], 'QUEUED', { ...entry, status: 'QUEUED' }, { sends: send });
+    // The consumer may take the message before this write; the event was replayed all the same.
+    if (!moved) await deps.auditLog.append(state.eventId, { ...entry, detail: `${entry.detail ?? ''}; picked up before it was marked QUEUED` });
     return { kind: 'replayed' };
   } catch (error) {
     const message = error instanceof InfrastructureError ? `${error.dependency}: ${error.message}` : error instanceof Error ? error.message : String(error);

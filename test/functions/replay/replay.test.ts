@@ -2,7 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { queueDepth as depthOf } from '#shared/operator/dead-letter-queue';
 import type { DeadLetter } from '#shared/operator/dead-letter-queue';
 import { DeadLetterQueue } from '#shared/operator/dead-letter-queue';
-import { deduplicationIdOf } from '#shared/queue/event-queue';
+import { deduplicationIdOf, type EventQueue } from '#shared/queue/event-queue';
 import type { ReplayInput } from '#shared/replay/request';
 import {
   EXECUTION_ID,
@@ -209,6 +209,32 @@ describe('replay from the store', () => {
     expect(forced.summary).toMatchObject({ replayed: 1, skipped: 0 });
     expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl))).toEqual([id]);
     expect((await h.store.getState(id))?.status).toBe('QUEUED');
+  });
+
+  it('never leaves a forced event QUEUED without a message when the consumer takes it before it is marked', async () => {
+    const id = await h.ingest({ id: 'evt_race', type: 'invoice.paid' });
+    await h.deadLetterAll();
+    await h.mark(id, 'PROCESSED');
+    // A consumer as fast as possible: it handles the message the moment it is sent, dropping it
+    // if the event is still in a final status (as the real consumer does).
+    const seenByConsumer: string[] = [];
+    const racingQueue = {
+      send: async (message: Parameters<EventQueue['send']>[0]) => {
+        const result = await h.deps.queue.send(message);
+        const state = await h.store.getState(message.claim.eventId);
+        seenByConsumer.push(state?.status ?? 'missing');
+        if (state && state.status !== 'PROCESSED' && state.status !== 'STALE') await h.mark(id, 'PROCESSED');
+        return result;
+      },
+    } as EventQueue;
+
+    const result = await runReplay({ ...h.deps, queue: racingQueue }, { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } });
+
+    expect(result.summary).toMatchObject({ replayed: 1 });
+    expect(seenByConsumer).toEqual(['RECEIVED']);
+    const state = await h.store.getState(id);
+    expect(state?.status).toBe('PROCESSED');
+    expect(state?.audit.map((a) => a.action).slice(-3)).toEqual(['replay-started', 'processed', 'replayed']);
   });
 
   it('selects exactly the events matching tenant, provider, type and time window, up to the limit', async () => {

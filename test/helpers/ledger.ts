@@ -333,14 +333,23 @@ export class Webhooks {
   }
 
   /** A Stripe event about `customer` (its entity), `created` seconds after a fixed epoch. */
-  stripe(options: { readonly id: string; readonly customer: string; readonly created: number; readonly type?: string }): Delivery {
+  stripe(options: {
+    readonly id: string;
+    readonly customer: string;
+    readonly created: number;
+    readonly type?: string;
+    /** Stripe metadata on the object, e.g. to bring a body to a given size. */
+    readonly metadata?: Readonly<Record<string, string>>;
+  }): Delivery {
     const type = options.type ?? 'payment_intent.succeeded';
+    const metadata = options.metadata ?? {};
     const object = type.startsWith('customer.')
-      ? { id: options.customer, object: 'customer' }
-      : { id: `pi_${options.id}`, object: 'payment_intent', customer: options.customer };
+      ? { id: options.customer, object: 'customer', metadata }
+      : { id: `pi_${options.id}`, object: 'payment_intent', customer: options.customer, metadata };
     const body = JSON.stringify({ id: options.id, object: 'event', created: STRIPE_EPOCH + options.created, type, data: { object } });
     return {
       items: [{ key: `stripe:${options.id}`, entity: options.customer }],
+      bytes: Buffer.byteLength(body),
       request: () =>
         fetch(`${this.api}/webhooks/stripe`, {
           method: 'POST',
@@ -372,6 +381,7 @@ export class Webhooks {
     );
     return {
       items: events.map((e) => ({ key: `hubspot:${e.eventId}`, entity: `contact:${e.objectId}` })),
+      bytes: Buffer.byteLength(body),
       request: () => {
         const timestamp = Date.now();
         const signature = officialHubspotSignature({
@@ -408,6 +418,7 @@ export class Webhooks {
     );
     return {
       items: events.map((e) => ({ key: `sendgrid:${e.sgEventId}`, entity: e.messageId })),
+      bytes: body.length,
       request: () => {
         const timestamp = String(Math.floor(Date.now() / 1000));
         return fetch(`${this.api}/webhooks/sendgrid`, {
@@ -430,6 +441,8 @@ export const STRIPE_EPOCH = 1_790_000_000;
 /** One signed request and the ledger items (events) it carries. */
 export interface Delivery {
   readonly items: readonly LedgerItem[];
+  /** Body size. */
+  readonly bytes: number;
   readonly request: () => Promise<Response>;
 }
 

@@ -93,8 +93,8 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
         const d = make();
         const response = await ledger.send(d.items, d.request).catch(() => undefined);
         if (response && response.status >= 200 && response.status < 300) return;
-        if (attempt >= 20) throw new Error(`${d.items[0]?.key ?? '?'} not acknowledged after 20 attempts`);
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        if (attempt >= 300) throw new Error(`${d.items[0]?.key ?? '?'} not acknowledged after 300 attempts`);
+        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * attempt)));
       }
     };
 

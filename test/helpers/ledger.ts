@@ -98,8 +98,17 @@ export class Ledger {
    * - unexpected: side effects for events the ledger never acknowledged.
    * `withoutSideEffect` names events the scenario expects not to reach the sink (poisoned, stale).
    */
-  check(sink: FaultSink, options: { readonly path?: string; readonly withoutSideEffect?: Iterable<string> } = {}): InvariantReport {
+  check(
+    sink: FaultSink,
+    options: {
+      readonly path?: string;
+      readonly withoutSideEffect?: Iterable<string>;
+      /** Events applied out of order by design (a dead-lettered event replayed later). */
+      readonly orderExempt?: Iterable<string>;
+    } = {},
+  ): InvariantReport {
     const excluded = new Set(options.withoutSideEffect ?? []);
+    const exempt = new Set(options.orderExempt ?? []);
     const effects = sink.sideEffects(options.path).filter((d) => this.events.has(d.key));
     const byKey = new Map<string, SinkDelivery[]>();
     for (const d of effects) byKey.set(d.key, [...(byKey.get(d.key) ?? []), d]);
@@ -114,7 +123,7 @@ export class Ledger {
     const orderViolations: string[] = [];
     const byEntity = new Map<string, SentEvent[]>();
     for (const event of this.events.values()) {
-      if (firstEffect.has(event.key)) byEntity.set(event.entity, [...(byEntity.get(event.entity) ?? []), event]);
+      if (firstEffect.has(event.key) && !exempt.has(event.key)) byEntity.set(event.entity, [...(byEntity.get(event.entity) ?? []), event]);
     }
     for (const [entity, events] of byEntity) {
       for (const a of events) {

@@ -2,7 +2,7 @@
 import type { Config } from 'jest';
 
 // ESM-only dependencies that Jest (CommonJS) must transform before it can load them.
-const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256'].join('|');
+const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256', 'commander'].join('|');
 
 const config: Config = {
   testEnvironment: 'node',

@@ -7,7 +7,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
-import { ClaimCheckSchema, type ClaimCheck } from '#shared/queue/claim-check';
+import { ClaimCheckSchema, runKeyOf, type ClaimCheck } from '#shared/queue/claim-check';
 import type { Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
@@ -211,9 +211,10 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         throw new UnprocessableEventError(payload ? `event is quarantined: ${payload.quarantineReason ?? 'unreadable'}` : 'payload item is missing');
       }
       const runId = randomUUID();
+      const runKey = runKeyOf(claim);
       const result = await runIdempotently(
-        { eventId: event.id },
-        { runId, event, route: deps.router.match(event), attempt: receiveCountOf(record), rawBody: rawBodyOf(payload) },
+        { eventId: runKey },
+        { runId, runKey, event, route: deps.router.match(event), attempt: receiveCountOf(record), rawBody: rawBodyOf(payload) },
       );
       if (result.runId !== runId) {
         // Powertools returned the stored result of an earlier run: the event was handled, but

@@ -25,6 +25,8 @@ export interface RunDependencies {
 export interface RunInput {
   /** Tells a fresh run from a stored Powertools result. */
   readonly runId: string;
+  /** The event id, or the id and its forced run (claim-check.ts `runKeyOf`): what completions and downstream keys use. */
+  readonly runKey: string;
   readonly event: IntegrationEvent;
   readonly route: Route | undefined;
   readonly attempt: number;
@@ -86,7 +88,7 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
 
   const last = route.targets.length - 1;
   // The last target needs no record of its own: the PROCESSED write right after it is that record.
-  const done = last > 0 ? await deps.processing.completedTargets(event.id) : new Set<string>();
+  const done = last > 0 ? await deps.processing.completedTargets(input.runKey) : new Set<string>();
   let skipped = 0;
   for (const [index, target] of route.targets.entries()) {
     if (done.has(target.id)) {
@@ -94,12 +96,12 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
       continue;
     }
     await deps.deliveries.deliver(target, event, {
-      idempotencyKey: downstreamKeyOf(event.id, target.id),
+      idempotencyKey: downstreamKeyOf(input.runKey, target.id),
       correlationId: event.correlationId,
       logger: deps.logger,
       rawBody: input.rawBody,
     });
-    if (index < last) await deps.processing.markTargetDone(event.id, target.id, deps.now());
+    if (index < last) await deps.processing.markTargetDone(input.runKey, target.id, deps.now());
   }
   const targets = route.targets.map((t) => t.id).join(', ');
   return finish(

@@ -8,5 +8,14 @@ export const ClaimCheckSchema = z.object({
   v: z.literal(1),
   eventId: z.string().check(z.minLength(1)),
   correlationId: z.string().check(z.minLength(1)),
+  /**
+   * Set by a forced replay of an event that already finished: the n-th deliberate re-run. The
+   * consumer keys its idempotency record, target completions and downstream keys on it, so the
+   * run happens again instead of being answered from the first run's record.
+   */
+  run: z.optional(z.int().check(z.positive())),
 });
 export type ClaimCheck = z.infer<typeof ClaimCheckSchema>;
+
+/** The key one run of an event is remembered by: the event id, or the id and its forced run. */
+export const runKeyOf = (claim: Pick<ClaimCheck, 'eventId' | 'run'>) => (claim.run ? `${claim.eventId}#run${claim.run}` : claim.eventId);

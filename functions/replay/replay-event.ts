@@ -124,7 +124,8 @@ export const replayEvent = async (
     const send = state.sends + 1;
     try {
       await deps.queue.send({
-        claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
+        // A finished event runs again only under a new run key (claim-check.ts).
+        claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId, ...(FINAL.has(state.status) ? { run: send } : {}) },
         groupId,
         deduplicationId: deduplicationIdOf(state.eventId, send),
         attributes: { tenant: state.tenant, provider: state.provider, type },

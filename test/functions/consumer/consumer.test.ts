@@ -185,6 +185,28 @@ describe('consumer against a local DynamoDB', () => {
     expect(state?.audit.at(-1)).toMatchObject({ action: 'duplicate', by: 'consumer' });
   });
 
+  it('runs a finished event again, every target, when a forced replay names a new run', async () => {
+    const event = await stored();
+    const route = [{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }, { kind: 'workflow', name: 'second' }] }];
+    workflows.set('second', (e, ctx) => {
+      effects.push(`second:${e.id}:${ctx.idempotencyKey}`);
+      return Promise.resolve();
+    });
+    await run(aConsumer(route), [anSqsRecord(event)]);
+    // What a forced replay does: state back to RECEIVED, claim check with its run number.
+    await store.transition(event.id, ['PROCESSED'], 'RECEIVED', { at: new Date().toISOString(), action: 'replay-started', by: 'replay', status: 'RECEIVED' });
+    const forced = JSON.stringify({ v: 1, eventId: event.id, correlationId: event.correlationId, run: 2 });
+
+    const response = await run(aConsumer(route), [anSqsRecord(event, { body: forced })]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect(effects.filter((e) => e.startsWith('first:'))).toEqual([`first:${event.id}`, `first:${event.id}`]);
+    const secondKeys = effects.filter((e) => e.startsWith('second:')).map((e) => e.split(':')[2]);
+    expect(secondKeys).toHaveLength(2);
+    expect(secondKeys[0]).not.toBe(secondKeys[1]);
+    expect((await store.getState(event.id))?.status).toBe('PROCESSED');
+  });
+
   it('does not repeat a delivered target when a later target of the route fails', async () => {
     const event = await stored();
     let secondFails = true;

@@ -54,7 +54,7 @@ export interface ObservabilityProps {
   readonly secretRetirement?: Readonly<Record<string, string>>;
 }
 
-/** One alarm per symptom an operator acts on; each has a section in docs/operations-alarms.md. */
+/** One alarm per symptom an operator acts on; each has a section in docs/operations.md. */
 export interface RelayFlowAlarms {
   readonly deadLetterQueueNotEmpty: Alarm;
   readonly oldestMessageTooOld: Alarm;
@@ -98,7 +98,7 @@ const customSearch = (metric: string, stat = 'Sum', period = MINUTE) =>
 /**
  * The operator's view of RelayFlow: one dashboard, alarms for every state that needs a human,
  * and an encrypted SNS topic (TLS only) they publish to. Alarm rationale and recovery steps:
- * docs/operations-alarms.md.
+ * docs/operations.md.
  */
 export class Observability extends Construct {
   public readonly topic: Topic;
@@ -147,7 +147,7 @@ export class Observability extends Construct {
     const alarm = (name: string, metric: IMetric, threshold: number, description: string, options: { evaluationPeriods?: number; datapointsToAlarm?: number; comparison?: ComparisonOperator } = {}) => {
       const created = new Alarm(this, name, {
         alarmName: `${stackName}-${name}`,
-        alarmDescription: `${description} Runbook: docs/operations-alarms.md#${(name.split('-')[0] ?? name).toLowerCase()}`,
+        alarmDescription: `${description} Runbook: docs/operations.md#${(name.split('-')[0] ?? name).toLowerCase()}`,
         metric,
         threshold,
         evaluationPeriods: options.evaluationPeriods ?? 1,
@@ -307,7 +307,7 @@ export class Observability extends Construct {
     return [
       new TextWidget({
         markdown:
-          '# RelayFlow\nEvery series is per provider and tenant (Rejected: per provider and reason). Alarms and what to do: `docs/operations-alarms.md`. First command: `relayflow status`.',
+          '# RelayFlow\nEvery series is per provider and tenant (Rejected: per provider and reason). Alarms and what to do: `docs/operations.md`. First command: `relayflow status`.',
         width: 24,
         height: 2,
       }),

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readAssembly } from '../local/template';
 import { measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
+import { measureReplay, type ReplayFigures } from './replay';
 import { measureRuntime } from './runtime';
 import { measureVerifiers, type VerifierFigures } from './verifiers';
 
@@ -61,6 +62,13 @@ const main = async () => {
   console.log('measuring the local runtime…');
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const runtime = await measureRuntime(assemblyDir);
+  console.log('measuring replay throughput…');
+  let replay: ReplayFigures[] | Error;
+  try {
+    replay = await measureReplay(assemblyDir);
+  } catch (error) {
+    replay = error instanceof Error ? error : new Error(String(error));
+  }
   console.log('measuring the SQS emulator…');
   const sqsBench = execFileSync('npx', ['tsx', 'local/emulators/sqs/bench.ts'], { cwd: ROOT, encoding: 'utf8' });
 
@@ -106,6 +114,19 @@ const main = async () => {
     '',
     `DynamoDB per event, ingest + consumer, as the emulator bills on-demand capacity (index writes included):`,
     `${runtime.dynamodb.wruPerEvent.toFixed(2)} WRU, ${runtime.dynamodb.rruPerEvent.toFixed(2)} RRU; requests per event: ${Object.entries(runtime.dynamodb.requestsPerEvent).map(([a, n]) => `${a} ${n}`).join(', ')}.`,
+  ]);
+  report = upsertSection(report, 'Replay throughput', [
+    'Ingests 300 Stripe events, lets the consumer process them, then force-replays them from the store through the',
+    'replay state machine (local Step Functions interpreter, real-time waits) at the default rate and at the maximum;',
+    'timed from StartExecution to the end of the execution.',
+    '',
+    ...(replay instanceof Error
+      ? [`This run did not complete: ${replay.message}.`]
+      : [
+          '| rate asked | events | seconds | events/s | batches | skipped | failed |',
+          '|---|---|---|---|---|---|---|',
+          ...replay.map((r) => `| ${r.ratePerSecond}/s | ${r.events} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.batches} | ${JSON.stringify(r.skipped)} | ${r.failed} |`),
+        ]),
   ]);
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx local/emulators/sqs/bench.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',

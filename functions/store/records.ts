@@ -16,10 +16,11 @@ export type EventStatus =
 
 /**
  * Statuses an operator looks for. Only these are written to the sparse status index, so the
- * happy path (QUEUED, PROCESSING, PROCESSED) pays for no index write on each transition.
+ * happy path (RECEIVED, QUEUED, PROCESSING, PROCESSED) pays for no index write on each
+ * transition. RECEIVED lasts milliseconds unless an ingest died; indexing it cost two index
+ * writes per event (in, then out), and a provider retry completes a stuck one anyway.
  */
 export const ATTENTION_STATUSES: ReadonlySet<EventStatus> = new Set([
-  'RECEIVED',
   'QUARANTINED',
   'RETRYING',
   'DEAD_LETTERED',

@@ -32,6 +32,7 @@ const ConsumerEnvironmentSchema = z.object({
   ROUTES: json(RoutesSchema),
   RETENTION_DAYS: int(1),
   IDEMPOTENCY_TTL_HOURS: int(72),
+  MAX_ATTEMPTS: int(1),
   MAX_RECEIVE_COUNT: int(1),
   BACKOFF_BASE_SECONDS: int(0),
   BACKOFF_MAX_SECONDS: int(0),

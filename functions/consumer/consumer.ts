@@ -34,7 +34,12 @@ export interface ConsumerDependencies {
 }
 
 export interface ConsumerSettings {
-  /** SQS maxReceiveCount of the main queue: the receive that reaches it is the last attempt. */
+  /** Attempts at an event, counted by the consumer on the event, before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /**
+   * SQS maxReceiveCount of the main queue, a backstop above maxAttempts: receives also count
+   * while a record waits untried behind a failing one of its group.
+   */
   readonly maxReceiveCount: number;
   readonly backoff: { readonly baseSeconds: number; readonly maxSeconds: number };
   /** A record is not started with less time than this left (the slowest target's timeout and margin). */
@@ -123,9 +128,10 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
   /** What happens to a record whose processing threw. Returns normally when the record is done with. */
   const onFailure = async (record: SQSRecord, error: unknown, known: Known): Promise<void> => {
     const failure: Failure = classify(error);
-    const attempt = receiveCountOf(record);
-    const now = deps.now();
     const state = known.state;
+    // Our own count: SQS's receive count also grows while a record is held back untried.
+    const attempt = state ? (state.attempts ?? 0) + 1 : receiveCountOf(record);
+    const now = deps.now();
     const correlationId = known.claim?.correlationId ?? state?.correlationId ?? 'unknown';
     const subject = { provider: state?.provider ?? 'unknown', tenant: state?.tenant ?? 'unknown', correlationId };
 
@@ -154,15 +160,15 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       }
       case 'retryable': {
         const reason = `${failure.errorClass}: ${failure.message}`;
-        if (attempt >= settings.maxReceiveCount) {
+        if (attempt >= settings.maxAttempts || receiveCountOf(record) >= settings.maxReceiveCount) {
           logger.error('last attempt failed; dead-lettering now', { errorClass: failure.errorClass, attempt, error });
           if (state) {
             await deps.store.transition(
               state.eventId,
               CONSUMABLE,
               'DEAD_LETTERED',
-              consumerEntry(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt} of ${settings.maxReceiveCount}, the last: ${reason}`),
-              { lastError: brief(reason) },
+              consumerEntry(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt} of ${settings.maxAttempts}, the last: ${reason}`),
+              { lastError: brief(reason), attempts: attempt },
             );
           }
           // Moved by us and reported done, not left to the redrive: the later records of its group
@@ -180,8 +186,8 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
             state.eventId,
             CONSUMABLE,
             'RETRYING',
-            consumerEntry(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxReceiveCount} failed; next attempt at ${next}; ${reason}`),
-            { lastError: brief(reason) },
+            consumerEntry(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxAttempts} failed; next attempt at ${next}; ${reason}`),
+            { lastError: brief(reason), attempts: attempt },
           );
         }
         count(subject, 'Retried');
@@ -214,7 +220,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       const runKey = runKeyOf(claim);
       const result = await runIdempotently(
         { eventId: runKey },
-        { runId, runKey, event, route: deps.router.match(event), attempt: receiveCountOf(record), rawBody: rawBodyOf(payload) },
+        { runId, runKey, event, route: deps.router.match(event), attempt: (state.attempts ?? 0) + 1, rawBody: rawBodyOf(payload) },
       );
       if (result.runId !== runId) {
         // Powertools returned the stored result of an earlier run: the event was handled, but

@@ -87,6 +87,7 @@ export const createConsumerHandler = () => {
       random: Math.random,
     },
     {
+      maxAttempts: env.MAX_ATTEMPTS,
       maxReceiveCount: env.MAX_RECEIVE_COUNT,
       backoff: { baseSeconds: env.BACKOFF_BASE_SECONDS, maxSeconds: env.BACKOFF_MAX_SECONDS },
       deadlineReserveMs: Math.max(MIN_DEADLINE_RESERVE_MS, slowestHttpMs + DEADLINE_MARGIN_MS),

@@ -341,7 +341,7 @@ const reopen = async (ctx: ItemContext, state: EventState, why: string): Promise
     [state.status],
     'QUEUED',
     { ...audit(ctx, 'reopened', why, state.correlationId), status: 'QUEUED' },
-    { sends: send },
+    { sends: send, attempts: 0 },
   );
   return { eventId: state.eventId, correlationId: state.correlationId, type: state.type, outcome: moved ? 'reopened' : 'duplicate' };
 };

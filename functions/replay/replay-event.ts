@@ -143,7 +143,7 @@ export const replayEvent = async (
       .filter(Boolean)
       .join(', ');
     const entry = audit(deps, state, 'replayed', detailOf(ctx, extra));
-    const moved = await deps.store.transition(state.eventId, [from], 'QUEUED', { ...entry, status: 'QUEUED' }, { sends: send });
+    const moved = await deps.store.transition(state.eventId, [from], 'QUEUED', { ...entry, status: 'QUEUED' }, { sends: send, attempts: 0 });
     // The consumer may take the message before this write; the event was replayed all the same.
     if (!moved) await deps.auditLog.append(state.eventId, { ...entry, detail: `${entry.detail ?? ''}; picked up before it was marked QUEUED` });
     return { kind: 'replayed' };

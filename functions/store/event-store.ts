@@ -175,7 +175,7 @@ export class EventStore {
     from: readonly EventStatus[],
     to: EventStatus,
     entry: AuditEntry,
-    extra: { sends?: number; lastError?: string } = {},
+    extra: { sends?: number; lastError?: string; attempts?: number } = {},
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status', '#audit': 'audit', '#statusAt': 'statusAt' };
     const values: Record<string, unknown> = { ':to': to, ':at': entry.at, ':entry': [entry] };
@@ -189,6 +189,10 @@ export class EventStore {
     if (extra.sends !== undefined) {
       sets.push('sends = :sends');
       values[':sends'] = extra.sends;
+    }
+    if (extra.attempts !== undefined) {
+      sets.push('attempts = :attempts');
+      values[':attempts'] = extra.attempts;
     }
     if (extra.lastError !== undefined) {
       sets.push('lastError = :lastError');

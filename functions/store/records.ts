@@ -70,6 +70,8 @@ export interface EventState {
   readonly secretIndex: number;
   /** How many times the event was sent to the main queue; replays use it for fresh dedup ids. */
   readonly sends: number;
+  /** Attempts the consumer made at this event since it was last (re)queued. */
+  readonly attempts?: number;
   readonly lastError?: string;
   readonly audit: readonly AuditEntry[];
 }

@@ -4,7 +4,10 @@ import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 
 import { Construct } from 'constructs';
 
 export interface EventQueueProps {
-  /** Attempts before a message moves to the DLQ: SQS maxReceiveCount. */
+  /**
+   * Attempts the consumer makes at an event before it dead-letters it (it counts them itself).
+   * The queue's maxReceiveCount is a backstop derived from it: see {@link maxReceiveCountFor}.
+   */
   readonly maxAttempts: number;
   /** Timeout of the consumer Lambda; the visibility timeout is six times it (AWS guidance). */
   readonly consumerTimeout: Duration;
@@ -12,6 +15,15 @@ export interface EventQueueProps {
 }
 
 /** The FIFO main queue (high throughput, grouped by entity) and its FIFO dead-letter queue. */
+/**
+ * SQS counts a receive for every message of a batch, also for the later messages of a group that
+ * are held back untried behind a failing one. Dead-lettering by receive count would therefore
+ * spend a healthy event's attempts on its predecessor's failures, so the consumer counts real
+ * attempts and dead-letters by that; the redrive only catches messages the consumer never gets
+ * to record (a crash on every receive), after four times the attempts.
+ */
+export const maxReceiveCountFor = (maxAttempts: number) => Math.min(1000, maxAttempts * 4);
+
 export class EventQueue extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
@@ -47,7 +59,7 @@ export class EventQueue extends Construct {
       enforceSSL: true,
       visibilityTimeout: this.visibilityTimeout,
       retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxAttempts },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCountFor(props.maxAttempts) },
       removalPolicy: props.removalPolicy,
     });
   }

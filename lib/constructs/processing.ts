@@ -7,6 +7,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { maxReceiveCountFor } from './event-queue';
 import { resolveRoutes, RoutesSchema } from '../../functions/routing/routes';
 import { workflowNames } from '../../functions/workflows/index';
 import type { RouteConfig } from '../config';
@@ -105,7 +106,8 @@ export class Processing extends Construct {
         ROUTES: routesJson,
         RETENTION_DAYS: String(props.retentionDays),
         IDEMPOTENCY_TTL_HOURS: String(props.idempotencyTtlHours),
-        MAX_RECEIVE_COUNT: String(props.retry.maxAttempts),
+        MAX_ATTEMPTS: String(props.retry.maxAttempts),
+        MAX_RECEIVE_COUNT: String(maxReceiveCountFor(props.retry.maxAttempts)),
         BACKOFF_BASE_SECONDS: String(props.retry.backoffBaseSeconds),
         BACKOFF_MAX_SECONDS: String(props.retry.backoffMaxSeconds),
         SECRETS_MAX_AGE_SECONDS: '300',

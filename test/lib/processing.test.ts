@@ -104,7 +104,8 @@ describe('Processing construct', () => {
       Environment: {
         Variables: Match.objectLike({
           ROUTES: Match.stringLikeRegexp('"suppress-bounced-recipient"'),
-          MAX_RECEIVE_COUNT: '4',
+          MAX_ATTEMPTS: '4',
+          MAX_RECEIVE_COUNT: '16',
           BACKOFF_BASE_SECONDS: '2',
           BACKOFF_MAX_SECONDS: '60',
           IDEMPOTENCY_TTL_HOURS: '96',

@@ -35,14 +35,14 @@ describe('RelayFlowStack', () => {
     });
   });
 
-  it('makes the main queue a high-throughput FIFO queue redriving to a FIFO DLQ after maxAttempts', () => {
+  it('makes the main queue a high-throughput FIFO queue redriving to a FIFO DLQ as a backstop at 4 × maxAttempts receives', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: true,
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
       VisibilityTimeout: 180,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 4 },
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 16 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: true,

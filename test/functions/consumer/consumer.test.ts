@@ -27,7 +27,7 @@ import { aStoredEvent, anIntegrationEvent, anSqsBatch, anSqsRecord, startProcess
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-const SETTINGS: ConsumerSettings = { maxReceiveCount: 3, backoff: { baseSeconds: 2, maxSeconds: 60 }, deadlineReserveMs: 100 };
+const SETTINGS: ConsumerSettings = { maxAttempts: 3, maxReceiveCount: 12, backoff: { baseSeconds: 2, maxSeconds: 60 }, deadlineReserveMs: 100 };
 
 let tables: LocalProcessingTables;
 let store: EventStore;
@@ -95,9 +95,9 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
 
 const ROUTE_FIRST = [{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }] }];
 
-const stored = async (overrides: Partial<IntegrationEvent> = {}, raw?: EventPayload['raw']) => {
+const stored = async (overrides: Partial<IntegrationEvent> = {}, raw?: EventPayload['raw'], attemptsMade = 0) => {
   const event = anIntegrationEvent(overrides);
-  const { state, payload } = aStoredEvent(event);
+  const { state, payload } = aStoredEvent(event, attemptsMade ? { attempts: attemptsMade } : {});
   await store.putPayloadIfAbsent(raw ? { ...payload, raw, rawBody: undefined } : payload, new Date());
   await store.createState(state, new Date());
   return event;
@@ -235,7 +235,7 @@ describe('consumer against a local DynamoDB', () => {
   });
 
   it('backs a retryable failure off by full jitter through the message visibility', async () => {
-    const event = await stored();
+    const event = await stored({}, undefined, 1);
     workflows.set('first', () => Promise.reject(new Error('flaky')));
     const record = anSqsRecord(event, { receiveCount: 2 });
 
@@ -246,10 +246,11 @@ describe('consumer against a local DynamoDB', () => {
   });
 
   it('marks an event DEAD_LETTERED on its last attempt and moves it to the DLQ itself, so its group moves on in the same batch', async () => {
-    const event = await stored();
+    const event = await stored({}, undefined, 2);
     const follower = await stored({ entity: event.entity });
     workflows.set('first', (e) => (e.id === event.id ? Promise.reject(new Error('still down')) : Promise.resolve()));
     const record = anSqsRecord(event, { receiveCount: 3 });
+    // The follower was received as often as the failing event, held back untried each time.
     const followerRecord = anSqsRecord(follower, { receiveCount: 3, groupId: record.attributes.MessageGroupId });
 
     const response = await run(aConsumer(ROUTE_FIRST), [record, followerRecord]);
@@ -260,6 +261,18 @@ describe('consumer against a local DynamoDB', () => {
     expect(state?.lastError).toBe('workflow-failed: workflow first failed: still down');
     expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: 'dlq.fifo', MessageBody: record.body, MessageDeduplicationId: `dlq-${record.messageId}` });
     expect((await store.getState(follower.id))?.status).toBe('PROCESSED');
+  });
+
+  it('counts its own attempts: a record received often while held back untried is not dead-lettered by its first failure', async () => {
+    const event = await stored();
+    workflows.set('first', () => Promise.reject(new Error('flaky')));
+
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { receiveCount: 3 })]);
+
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('RETRYING');
+    expect(state?.attempts).toBe(1);
+    expect(state?.audit.at(-1)?.detail).toMatch(/^attempt 1 of 3 failed/);
   });
 
   it('dead-letters a permanent failure at once and lets the main queue delete the message', async () => {

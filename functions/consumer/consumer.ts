@@ -61,6 +61,13 @@ class RecordFailedError extends Error {
 
 const receiveCountOf = (record: SQSRecord) => Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
 
+/**
+ * Attempts already made in this run of the event. A message that finds its event DEAD_LETTERED
+ * is a new run (a replay or a provider's redelivery re-opened it, and the consumer may see the
+ * message before the replay has moved the status): it starts from zero.
+ */
+const attemptsBefore = (state: EventState) => (state.status === 'DEAD_LETTERED' ? 0 : (state.attempts ?? 0));
+
 const parseClaim = (record: SQSRecord): ClaimCheck => {
   let json: unknown;
   try {
@@ -130,7 +137,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     const failure: Failure = classify(error);
     const state = known.state;
     // Our own count: SQS's receive count also grows while a record is held back untried.
-    const attempt = state ? (state.attempts ?? 0) + 1 : receiveCountOf(record);
+    const attempt = state ? attemptsBefore(state) + 1 : receiveCountOf(record);
     const now = deps.now();
     const correlationId = known.claim?.correlationId ?? state?.correlationId ?? 'unknown';
     const subject = { provider: state?.provider ?? 'unknown', tenant: state?.tenant ?? 'unknown', correlationId };
@@ -220,7 +227,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       const runKey = runKeyOf(claim);
       const result = await runIdempotently(
         { eventId: runKey },
-        { runId, runKey, event, route: deps.router.match(event), attempt: (state.attempts ?? 0) + 1, rawBody: rawBodyOf(payload) },
+        { runId, runKey, event, route: deps.router.match(event), attempt: attemptsBefore(state) + 1, rawBody: rawBodyOf(payload) },
       );
       if (result.runId !== runId) {
         // Powertools returned the stored result of an earlier run: the event was handled, but

@@ -275,6 +275,18 @@ describe('consumer against a local DynamoDB', () => {
     expect(state?.audit.at(-1)?.detail).toMatch(/^attempt 1 of 3 failed/);
   });
 
+  it('starts a new run from zero attempts when the message finds its event DEAD_LETTERED (a replay not yet recorded)', async () => {
+    const event = await stored({}, undefined, 3);
+    await store.transition(event.id, ['QUEUED'], 'DEAD_LETTERED', { at: new Date().toISOString(), action: 'dead-lettered', by: 'consumer', status: 'DEAD_LETTERED' });
+    workflows.set('first', () => Promise.reject(new Error('flaky')));
+
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('RETRYING');
+    expect(state?.attempts).toBe(1);
+  });
+
   it('dead-letters a permanent failure at once and lets the main queue delete the message', async () => {
     const event = await stored();
     workflows.set('first', () => Promise.reject(new TargetError('first', 'http-400', false, 'receiver refused the event')));

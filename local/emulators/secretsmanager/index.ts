@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { listenOnLoopback } from '../loopback';
 
 /**
  * Secrets Manager emulator: the actions RelayFlow uses, over the AWS JSON 1.1 protocol
@@ -324,30 +324,8 @@ export class SecretsManagerEmulator {
     this.faults.clear();
   }
 
-  async start(options: { port?: number } = {}): Promise<RunningEmulator> {
-    const sockets = new Set<Socket>();
-    const server = createServer((req, res) => {
-      void this.handle(req, res);
-    });
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string')
-      throw new Error('Secrets Manager emulator has no TCP address');
-    return {
-      endpoint: `http://127.0.0.1:${address.port}`,
-      stop: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          for (const socket of sockets) socket.destroy();
-        }),
-    };
+  start(options: { port?: number } = {}): Promise<RunningEmulator> {
+    return listenOnLoopback('Secrets Manager', options.port ?? 0, (req, res) => this.handle(req, res));
   }
 
   private addVersion(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../loopback';
+import { FaultSchedule } from '../fault-schedule';
 
 /**
  * CloudFormation emulator: `DescribeStacks` only, over the AWS Query protocol (form-encoded
@@ -73,7 +74,7 @@ export class CloudFormationError extends Error {
 export class CloudFormationEmulator {
   private readonly stacks = new Map<string, Stack>();
   private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new Map<string, CloudFormationFault[]>();
+  private readonly faults = new FaultSchedule<CloudFormationFault>();
 
   /** Registers (or replaces) a stack as if it had been deployed, with its outputs. */
   registerStack(definition: StackDefinition): Stack {
@@ -114,7 +115,7 @@ export class CloudFormationEmulator {
    * for `ms` (`delay`), or lose their response (`dropResponse`).
    */
   injectFault(action: string, fault: CloudFormationFault): void {
-    this.faults.set(action, [...(this.faults.get(action) ?? []), fault]);
+    this.faults.add(action, fault);
   }
 
   clearFaults(): void {
@@ -125,16 +126,6 @@ export class CloudFormationEmulator {
     return listenOnLoopback('CloudFormation', options.port ?? 0, (req, res) => this.handle(req, res));
   }
 
-  private takeFault(action: string): CloudFormationFault | undefined {
-    const queue = this.faults.get(action);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    const remaining = fault.times - 1;
-    if (remaining > 0) queue[0] = { ...fault, times: remaining };
-    else queue.shift();
-    return fault;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -143,7 +134,7 @@ export class CloudFormationEmulator {
     this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
     const requestId = randomUUID();
 
-    const fault = this.takeFault(action);
+    const fault = this.faults.take(action);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle')
       return sendError(res, new CloudFormationError('Throttling', 'Rate exceeded'), requestId);

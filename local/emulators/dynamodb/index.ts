@@ -20,6 +20,7 @@ import {
   type WireItem,
 } from './capacity';
 import { createTableRequest, type TableResource, type TimeToLive } from './tables';
+import { FaultSchedule } from '../fault-schedule';
 
 export { itemSize, readUnits, writeUnits, type WireItem } from './capacity';
 export type { CfnTableProperties, TableResource } from './tables';
@@ -153,7 +154,7 @@ class KeyedMutex {
 
 export class DynamoDbEmulator {
   private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new Map<string, DynamoDbFault[]>();
+  private readonly faults = new FaultSchedule<DynamoDbFault>();
   private readonly tables = new Map<string, TableDefinition>();
   private readonly timeToLive = new Map<string, TimeToLive>();
   private readonly writeLog: WriteRecord[] = [];
@@ -211,7 +212,7 @@ export class DynamoDbEmulator {
    * and then lose their response (`dropResponse`).
    */
   injectFault(action: string, fault: DynamoDbFault): void {
-    this.faults.set(action, [...(this.faults.get(action) ?? []), fault]);
+    this.faults.add(action, fault);
   }
 
   clearFaults(): void {
@@ -370,16 +371,6 @@ export class DynamoDbEmulator {
     this.charge(action, table.TableName, { readRequestUnits: 0, writeRequestUnits: tableUnits + indexUnits });
   }
 
-  private takeFault(action: string): DynamoDbFault | undefined {
-    const queue = this.faults.get(action);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    const remaining = fault.times - 1;
-    if (remaining > 0) queue[0] = { ...fault, times: remaining };
-    else queue.shift();
-    return fault;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -390,7 +381,7 @@ export class DynamoDbEmulator {
         : String(target);
     this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
 
-    const fault = this.takeFault(action);
+    const fault = this.faults.take(action);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle') {
       const code = fault.code ?? 'ProvisionedThroughputExceededException';

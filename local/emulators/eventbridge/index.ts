@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { matchesPattern, validatePattern, type EventPattern } from './pattern';
 import { listenOnLoopback } from '../loopback';
+import { FaultSchedule } from '../fault-schedule';
 
 export { InvalidEventPatternError, matchesPattern, type EventPattern } from './pattern';
 
@@ -154,7 +155,7 @@ export class EventBridgeEmulator {
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: FailedDelivery[] = [];
   private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new Map<string, EventBridgeFault[]>();
+  private readonly faults = new FaultSchedule<EventBridgeFault>();
 
   createEventBus(input: { Name: string }): { EventBusArn: string } {
     if (this.buses.has(input.Name))
@@ -227,7 +228,7 @@ export class EventBridgeEmulator {
    * for `ms` (`delay`), or take effect and then lose their response (`dropResponse`).
    */
   injectFault(action: string, fault: EventBridgeFault): void {
-    this.faults.set(action, [...(this.faults.get(action) ?? []), fault]);
+    this.faults.add(action, fault);
   }
 
   clearFaults(): void {
@@ -293,16 +294,6 @@ export class EventBridgeEmulator {
     this.pending.add(delivery);
   }
 
-  private takeFault(action: string): EventBridgeFault | undefined {
-    const queue = this.faults.get(action);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    const remaining = fault.times - 1;
-    if (remaining > 0) queue[0] = { ...fault, times: remaining };
-    else queue.shift();
-    return fault;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -313,7 +304,7 @@ export class EventBridgeEmulator {
         : String(target);
     this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
 
-    const fault = this.takeFault(action);
+    const fault = this.faults.take(action);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle') return send(res, 400, errorBody('ThrottlingException', 'Rate exceeded'));
     if (fault?.kind === 'error')

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
+import { FaultSchedule } from '../fault-schedule';
 
 /**
  * S3 for the local runtime: s3rver (objects in a temporary folder) behind a thin request
@@ -112,7 +113,7 @@ function dropResponse(res: ServerResponse): void {
 
 export class S3Emulator {
   private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new Map<string, S3Fault[]>();
+  private readonly faults = new FaultSchedule<S3Fault>();
   private readonly buckets = new Set<string>();
   private server: S3rver | undefined;
 
@@ -140,7 +141,7 @@ export class S3Emulator {
    * their response (`dropResponse`).
    */
   injectFault(operation: string, fault: S3Fault): void {
-    this.faults.set(operation, [...(this.faults.get(operation) ?? []), fault]);
+    this.faults.add(operation, fault);
   }
 
   clearFaults(): void {
@@ -181,16 +182,6 @@ export class S3Emulator {
     };
   }
 
-  private takeFault(operation: string): S3Fault | undefined {
-    const queue = this.faults.get(operation);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    const remaining = fault.times - 1;
-    if (remaining > 0) queue[0] = { ...fault, times: remaining };
-    else queue.shift();
-    return fault;
-  }
-
   private async handle(
     req: IncomingMessage,
     res: ServerResponse,
@@ -198,7 +189,7 @@ export class S3Emulator {
   ): Promise<void> {
     const operation = operationOf(req.method ?? 'GET', req.url ?? '/', req.headers);
     this.requestCounts.set(operation, (this.requestCounts.get(operation) ?? 0) + 1);
-    const fault = this.takeFault(operation);
+    const fault = this.faults.take(operation);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle' || fault?.kind === 'error') {
       // The request body must be read before answering, or the client sees a reset instead of the error.

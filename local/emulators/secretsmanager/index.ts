@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { listenOnLoopback } from '../loopback';
+import { FaultSchedule } from '../fault-schedule';
 
 /**
  * Secrets Manager emulator: the actions RelayFlow uses, over the AWS JSON 1.1 protocol
@@ -166,7 +167,7 @@ function stagesOf(secret: Secret): Record<string, string[]> {
 export class SecretsManagerEmulator {
   private readonly secrets = new Map<string, Secret>();
   private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new Map<string, SecretsManagerFault[]>();
+  private readonly faults = new FaultSchedule<SecretsManagerFault>();
 
   createSecret(input: CreateSecretInput): { ARN: string; Name: string; VersionId?: string } {
     const request = parse(CreateSecretInput, input);
@@ -317,7 +318,7 @@ export class SecretsManagerEmulator {
    * for `ms` (`delay`), or take effect and then lose their response (`dropResponse`).
    */
   injectFault(action: string, fault: SecretsManagerFault): void {
-    this.faults.set(action, [...(this.faults.get(action) ?? []), fault]);
+    this.faults.add(action, fault);
   }
 
   clearFaults(): void {
@@ -427,16 +428,6 @@ export class SecretsManagerEmulator {
     }
   }
 
-  private takeFault(action: string): SecretsManagerFault | undefined {
-    const queue = this.faults.get(action);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    const remaining = fault.times - 1;
-    if (remaining > 0) queue[0] = { ...fault, times: remaining };
-    else queue.shift();
-    return fault;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -447,7 +438,7 @@ export class SecretsManagerEmulator {
         : String(target);
     this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
 
-    const fault = this.takeFault(action);
+    const fault = this.faults.take(action);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle') return send(res, 400, errorBody('ThrottlingException', 'Rate exceeded'));
     if (fault?.kind === 'error')

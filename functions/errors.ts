@@ -20,3 +20,14 @@ export class ConfigurationError extends Error {
     this.name = 'ConfigurationError';
   }
 }
+
+/**
+ * DynamoDB refused an item as larger than 400 KB. Permanent: retrying the same write fails the
+ * same way, so the ingest quarantines the event instead of answering 5xx forever.
+ */
+export class ItemTooLargeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ItemTooLargeError';
+  }
+}

@@ -15,7 +15,8 @@ import { EventQueue } from '#shared/queue/event-queue';
 import { EventStore } from '#shared/store/event-store';
 import { RawBodies } from '#shared/store/raw-bodies';
 import { readIngestEnvironment } from '#shared/ingest/config';
-import { correlationIdFrom, jsonResponse, toWebhookRequest } from '#shared/ingest/http';
+import { correlationIdFrom, jsonResponse, looksTranscoded, toWebhookRequest } from '#shared/ingest/http';
+import { readJsonSecret } from '#shared/secrets/json-secret';
 import { ingestWebhook, type IngestDependencies, type IngestResult, type IngestSettings } from '#shared/ingest/ingest';
 import { RejectionCounter } from '#shared/ingest/rejections';
 
@@ -35,6 +36,7 @@ const REJECT_METRIC_REASON: Record<string, string> = {
   'unknown-tenant': 'unknown',
   method: 'unknown',
   'too-large': 'too-large',
+  'tenant-mismatch': 'signature',
 };
 
 interface OptionsParser<Options> {
@@ -56,7 +58,8 @@ export const createIngestHandler = <Options extends ProviderOptions>(
     throw new ConfigurationError(`PROVIDER_OPTIONS do not fit provider ${provider.id}`);
   }
   const options = parsedOptions.data;
-  const store = new EventStore(documentClient, { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS });
+  const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
+  const store = new EventStore(documentClient, { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS }, rawBodies);
   const settings: IngestSettings = {
     tenants: new Set(['default', ...env.TENANTS]),
     maxBodyBytes: env.MAX_BODY_BYTES,
@@ -70,19 +73,14 @@ export const createIngestHandler = <Options extends ProviderOptions>(
     store,
     detectDrift: (providerId, type, data, eventId) =>
       detectDrift({ fingerprints, metrics, logger, now: () => new Date() }, providerId, type, data, eventId),
-    rawBodies: new RawBodies(s3Client, env.RAW_BUCKET),
+    rawBodies,
     queue: new EventQueue(sqsClient, env.QUEUE_URL),
     secretsFor: async (tenant) => {
-      const arn = env.TENANT_SECRET_ARNS[tenant] ?? env.SECRET_ARN;
-      let value: unknown;
-      try {
-        value = await secretsProvider.get(arn, { transform: 'json', maxAge: env.SECRETS_MAX_AGE_SECONDS });
-      } catch (error) {
-        throw new InfrastructureError('secrets', 'signing secrets could not be read', { cause: error });
-      }
-      const parsed = SecretValueSchema.safeParse(value);
-      if (!parsed.success) throw new InfrastructureError('secrets', 'signing secret is not {"signingSecrets": [...]}');
-      return parsed.data.signingSecrets;
+      const value = await readJsonSecret(secretsProvider, env.TENANT_SECRET_ARNS[tenant] ?? env.SECRET_ARN, SecretValueSchema, {
+        maxAgeSeconds: env.SECRETS_MAX_AGE_SECONDS,
+        expected: 'JSON of the form {"signingSecrets": ["…"]}',
+      });
+      return value.signingSecrets;
     },
     now: () => new Date(),
   };
@@ -103,12 +101,18 @@ export const createIngestHandler = <Options extends ProviderOptions>(
     const headers = { 'x-correlation-id': correlationId };
     try {
       const request = toWebhookRequest(event, env.PUBLIC_BASE_URL);
-      const result = await ingestWebhook(deps, settings, provider, options, {
+      const result = await ingestWebhook({ ...deps, timeLeftMs: () => context.getRemainingTimeInMillis() }, settings, provider, options, {
         tenant: event.pathParameters?.tenant,
         request,
         correlationId,
       });
       tracer.putAnnotation('outcome', result.kind);
+      if (result.kind === 'rejected' && result.reason === 'signature' && !event.isBase64Encoded && looksTranscoded(request.body)) {
+        logger.warn('the body holds U+FFFD: bytes that were not UTF-8 were replaced before they reached the verifier', {
+          contentType: request.headers['content-type'],
+          hint: 'API Gateway passes text content types as strings; such a body can never verify (see docs/security.md)',
+        });
+      }
       return respond(result, headers, request.sourceIp, tenant);
     } catch (error) {
       if (error instanceof InfrastructureError) {

@@ -4,10 +4,26 @@ import type { WebhookRequest } from '#shared/providers/types';
 /** A correlation id we accept from a caller; anything else is replaced by a fresh one. */
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/**
+ * The correlation id of a delivery: always ours. A caller's well-formed `X-Correlation-Id` is kept
+ * as its prefix, so that the caller's logs still lead to ours, but it never becomes an id that
+ * another event already has (a caller could otherwise splice its delivery into another event's
+ * timeline, or make two events' timelines one).
+ */
 export const correlationIdFrom = (headers: Readonly<Record<string, string | undefined>>, fresh: () => string): string => {
   const offered = headers['x-correlation-id'];
-  return offered && CORRELATION_ID.test(offered) ? offered : fresh();
+  if (!offered || !CORRELATION_ID.test(offered)) return fresh();
+  return `${offered.slice(0, 100)}.${fresh().replaceAll('-', '').slice(0, 12)}`;
 };
+
+const REPLACEMENT_CHARACTER = Buffer.from('\uFFFD', 'utf8');
+
+/**
+ * True when the body holds U+FFFD, the mark of bytes that were not UTF-8 and were replaced on
+ * the way (API Gateway hands text content types over as strings). Such a body can no longer
+ * match its signature; saying so saves an operator from hunting for a wrong secret.
+ */
+export const looksTranscoded = (body: Buffer): boolean => body.includes(REPLACEMENT_CHARACTER);
 
 /**
  * Builds the provider's view of the request from an HTTP API (payload 2.0) event. The body is

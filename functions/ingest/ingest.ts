@@ -1,21 +1,25 @@
 import { SPEC_VERSION, type Entity, type IntegrationEvent } from '#shared/contract/integration-event';
+import { mapLimit } from '#shared/concurrency/map-limit';
+import { ItemTooLargeError } from '#shared/errors';
 import { nestsDeeperThan } from '#shared/json/depth';
 import { readIdPath } from '#shared/json/path';
-import type { NormalizedItem, Provider, ProviderOptions, RejectReason, WebhookRequest } from '#shared/providers/types';
+import type { EventDraft, NormalizedItem, Provider, ProviderOptions, RejectReason, WebhookRequest } from '#shared/providers/types';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
+import { maskSignatureHeaders } from '#shared/store/masking';
 import type { RawBodies } from '#shared/store/raw-bodies';
 import { rawBodyKey } from '#shared/store/raw-bodies';
 import {
   eventIdOf,
   groupIdOf,
   idempotencyKeyOf,
+  secretIdOf,
   sha256Hex,
   type AuditEntry,
   type EventState,
   type RawLocation,
   type StoredRequest,
 } from '#shared/store/records';
-import { deduplicationIdOf, type EventQueue } from '#shared/queue/event-queue';
+import { deduplicationIdOf, type Enqueue, type EventQueue } from '#shared/queue/event-queue';
 import { gzipSync } from 'node:zlib';
 
 /** Everything the ingest needs from outside, passed in so that tests can use real or fake parts. */
@@ -31,6 +35,12 @@ export interface IngestDependencies {
   /** Active secrets for a tenant, newest first. */
   readonly secretsFor: (tenant: string) => Promise<readonly string[]>;
   readonly now: () => Date;
+  /**
+   * Milliseconds before the caller must have answered (the Lambda's remaining time). A large
+   * batch stops starting new work when less than `settings.answerReserveMs` is left and answers
+   * 503, so that the provider retries what was not reached instead of timing out on all of it.
+   */
+  readonly timeLeftMs?: () => number;
 }
 
 export interface IngestSettings {
@@ -41,11 +51,13 @@ export interface IngestSettings {
   /**
    * How long a RECEIVED event is presumed to be in the hands of the delivery that created it.
    * A retry that finds it RECEIVED after this re-enqueues (that delivery crashed); before it,
-   * the retry answers 200 and lets the first finish.
+   * the retry answers 503 and lets the first finish.
    */
   readonly ingestLeaseSeconds: number;
   /** Entity extraction override from the configuration: a dot path into `data`. */
   readonly entityOverride?: { readonly kind: string; readonly path: string };
+  /** Time kept in hand to answer once a batch stops early. @default 1500 */
+  readonly answerReserveMs?: number;
 }
 
 export interface IngestInput {
@@ -54,17 +66,26 @@ export interface IngestInput {
   readonly correlationId: string;
 }
 
-export type ItemOutcome = 'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened' | 'in-progress';
+/**
+ * What became of one item. `in-progress`: RECEIVED under another delivery's lease; `deferred`:
+ * not reached before the answer was due. Both leave the work to the provider's retry.
+ */
+export type ItemOutcome = 'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened' | 'in-progress' | 'deferred';
 
 export type IngestResult =
-  | { readonly kind: 'rejected'; readonly status: 401 | 404 | 405 | 413; readonly reason: RejectReason | 'unknown-tenant' | 'method' | 'too-large'; readonly message: string }
+  | {
+      readonly kind: 'rejected';
+      readonly status: 401 | 404 | 405 | 413;
+      readonly reason: RejectReason | 'unknown-tenant' | 'method' | 'too-large';
+      readonly message: string;
+    }
   | { readonly kind: 'no-secrets'; readonly tenant: string }
   | {
       readonly kind: 'ingested';
       /**
        * 202 when anything was new, 200 when every item was already known (decision 4), 503 when
-       * an item is still RECEIVED under another delivery's lease: nothing is queued yet, so the
-       * provider must keep retrying until a retry after the lease completes it.
+       * an item is still RECEIVED under another delivery's lease or was not reached in time:
+       * nothing queued it yet, so the provider must keep retrying until a retry completes it.
        */
       readonly status: 200 | 202 | 503;
       readonly correlationId: string;
@@ -73,9 +94,16 @@ export type IngestResult =
     };
 
 const NEW_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(['accepted', 'quarantined', 'requeued', 'reopened']);
+const UNFINISHED_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(['in-progress', 'deferred']);
 
 /** Headers that carry credentials: never stored. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/** Elements of a batch body written side by side; bounded so one request cannot flood the table. */
+const PARALLEL_WRITES = 16;
+/** A batch is stored, enqueued and marked QUEUED this many elements at a time. */
+const CHUNK = 100;
+const DEFAULT_ANSWER_RESERVE_MS = 1500;
 
 /**
  * Verifies, stores and enqueues one webhook request (ARCHITECTURE decisions 1–5). Throws
@@ -105,12 +133,18 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
   const now = deps.now();
   const verdict = await provider.verify({ request, secrets, now, options });
   if (!verdict.ok) return { kind: 'rejected', status: 401, reason: verdict.reason, message: verdict.detail };
+  const secretId = secretIdOf(secrets[verdict.secretIndex] ?? '');
+  const bodySha = sha256Hex(request.body);
   if (verdict.nonce) {
-    const fresh = await deps.store.recordNonce(provider.id, tenant, verdict.nonce.value, verdict.nonce.ttlSeconds, now);
+    const fresh = await deps.store.recordNonce(provider.id, secretId, verdict.nonce.value, bodySha, verdict.nonce.ttlSeconds, now);
     if (!fresh) return { kind: 'rejected', status: 401, reason: 'replayed', message: 'This request was seen before.' };
   }
 
-  const items = provider.normalize(request, options).map(boundDepth);
+  const items = provider.normalize(request, options).map(boundItem);
+  for (const item of items) {
+    const problem = item.kind === 'event' ? provider.checkTenant?.(item.draft, tenant, options) : undefined;
+    if (problem) return { kind: 'rejected', status: 401, reason: 'tenant-mismatch', message: problem };
+  }
   const context: ItemContext = {
     deps,
     settings,
@@ -119,17 +153,23 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     correlationId: input.correlationId,
     secretIndex: verdict.secretIndex,
     now,
-    storedRequest: storedRequestOf(request),
-    bodySha: sha256Hex(request.body),
+    storedRequest: storedRequestOf(request, provider.signatureHeaders(options)),
+    bodySha,
+    // Where ids or types come from unsigned headers, the signed bytes decide which event this is.
+    signedBytes:
+      items.length === 1 && provider.identityFromUnsignedHeaders(options)
+        ? sha256Hex(Buffer.concat([Buffer.from(`${secretId}:`), verdict.signature, Buffer.from(`:${bodySha}`)])).slice(0, 40)
+        : undefined,
     raw: undefined,
   };
-  const outcomes = [];
-  for (const [index, item] of items.entries()) {
-    outcomes.push(await ingestItem(context, request, item, index, items.length));
-  }
+  const outcomes = await ingestItems(context, request, items);
   return {
     kind: 'ingested',
-    status: outcomes.some((o) => o.outcome === 'in-progress') ? 503 : outcomes.some((o) => NEW_OUTCOMES.has(o.outcome)) ? 202 : 200,
+    status: outcomes.some((o) => UNFINISHED_OUTCOMES.has(o.outcome))
+      ? 503
+      : outcomes.some((o) => NEW_OUTCOMES.has(o.outcome))
+        ? 202
+        : 200,
     correlationId: outcomes.length === 1 && outcomes[0]?.outcome === 'duplicate' ? outcomes[0].correlationId : input.correlationId,
     secretIndex: verdict.secretIndex,
     items: outcomes.map(({ eventId, outcome, type }) => ({ eventId, outcome, type })),
@@ -138,17 +178,29 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
 
 /** Deeper than this, an event cannot be serialized safely (and no provider nests so deep). */
 const MAX_DATA_DEPTH = 256;
+/** Ids, types and entity names longer than this are not a provider's: they would bloat every state write. */
+const MAX_NAME_LENGTH = 256;
 
-/** A verified payload nested absurdly deep is quarantined, never answered 5xx forever. */
-const boundDepth = (item: NormalizedItem): NormalizedItem =>
-  item.kind === 'event' && nestsDeeperThan(item.draft.data, MAX_DATA_DEPTH)
-    ? {
-        kind: 'unreadable',
-        externalId: item.draft.externalId,
-        providerType: item.draft.providerType,
-        reason: `the payload nests deeper than ${MAX_DATA_DEPTH} levels`,
-      }
-    : item;
+/**
+ * A verified payload that cannot be stored safely (nested absurdly deep, or with ids no provider
+ * issues) is quarantined, never answered 5xx forever.
+ */
+const boundItem = (item: NormalizedItem): NormalizedItem => {
+  if (item.kind !== 'event') return item;
+  const { draft } = item;
+  const unreadable = (reason: string): NormalizedItem => ({
+    kind: 'unreadable',
+    ...(draft.externalId.length <= MAX_NAME_LENGTH ? { externalId: draft.externalId } : {}),
+    ...(draft.providerType.length <= MAX_NAME_LENGTH ? { providerType: draft.providerType } : {}),
+    reason,
+  });
+  if (nestsDeeperThan(draft.data, MAX_DATA_DEPTH)) return unreadable(`the payload nests deeper than ${MAX_DATA_DEPTH} levels`);
+  const names = [draft.externalId, draft.providerType, draft.type, draft.entity?.kind ?? '', draft.entity?.id ?? ''];
+  if (names.some((name) => name.length > MAX_NAME_LENGTH)) {
+    return unreadable(`an id, type or entity of the payload is longer than ${MAX_NAME_LENGTH} characters`);
+  }
+  return item;
+};
 
 interface ItemContext {
   readonly deps: IngestDependencies;
@@ -160,16 +212,21 @@ interface ItemContext {
   readonly now: Date;
   readonly storedRequest: StoredRequest;
   readonly bodySha: string;
-  /** Where a batch request's body was stored, once, for all its events. */
-  raw: { location: RawLocation; inlineBody?: Buffer } | undefined;
+  /** The signed-bytes cache key, for providers whose identity is read from unsigned headers. */
+  readonly signedBytes: string | undefined;
+  /** Where the request's body was stored, once, for all its events. */
+  raw: Promise<{ location: RawLocation; inlineBody?: Buffer }> | undefined;
 }
 
-const storedRequestOf = (request: WebhookRequest): StoredRequest => ({
+const storedRequestOf = (request: WebhookRequest, signatureHeaders: readonly string[]): StoredRequest => ({
   method: request.method,
   url: request.url,
   path: request.path,
   rawQueryString: request.rawQueryString,
-  headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name))),
+  headers: maskSignatureHeaders(
+    Object.fromEntries(Object.entries(request.headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name))),
+    signatureHeaders,
+  ),
   sourceIp: request.sourceIp,
 });
 
@@ -177,19 +234,22 @@ const storedRequestOf = (request: WebhookRequest): StoredRequest => ({
  * Decides where the exact bytes go: inline in the payload item for a single-event request,
  * a shared raw item for a batch (stored once), S3 when the compressed body is too large.
  */
-const storeRaw = async (ctx: ItemContext, request: WebhookRequest, batchSize: number) => {
-  if (ctx.raw) return ctx.raw;
-  const compressedSize = gzipSync(request.body).length;
-  if (compressedSize > ctx.settings.inlineBodyMaxBytes) {
-    const key = rawBodyKey(ctx.tenant, ctx.provider, ctx.now, ctx.bodySha);
-    const location = await ctx.deps.rawBodies.put(key, request.body, request.headers['content-type']);
-    ctx.raw = { location: { kind: 's3', ...location } };
-  } else if (batchSize > 1) {
-    const pk = await ctx.deps.store.putRawItem(ctx.bodySha, request.body, { kind: 'inline' }, ctx.now);
-    ctx.raw = { location: { kind: 'item', pk } };
-  } else {
-    ctx.raw = { location: { kind: 'inline' }, inlineBody: request.body };
-  }
+const storeRaw = (ctx: ItemContext, request: WebhookRequest, batchSize: number) => {
+  ctx.raw ??= (async () => {
+    const compressedSize = gzipSync(request.body).length;
+    if (compressedSize > ctx.settings.inlineBodyMaxBytes) {
+      const key = rawBodyKey(ctx.tenant, ctx.provider, ctx.now, ctx.bodySha);
+      const location = await ctx.deps.rawBodies.put(key, request.body, request.headers['content-type']);
+      return { location: { kind: 's3' as const, ...location } };
+    }
+    if (batchSize > 1) {
+      const pk = await ctx.deps.store.putRawItem(ctx.bodySha, request.body, { kind: 'inline' }, ctx.now);
+      return { location: { kind: 'item' as const, pk } };
+    }
+    return { location: { kind: 'inline' as const }, inlineBody: request.body };
+  })();
+  // A failed upload must not be remembered: the next chunk (or retry) tries again.
+  ctx.raw.catch(() => (ctx.raw = undefined));
   return ctx.raw;
 };
 
@@ -213,39 +273,122 @@ interface ItemResult {
   readonly type?: string;
 }
 
-const ingestItem = async (
+interface Identity {
+  readonly providerType: string;
+  readonly externalId: string;
+  readonly idempotencyKey: string;
+  readonly eventId: string;
+}
+
+/**
+ * Ingests every item of a request: one batched read finds the known ones, the new ones are
+ * written a chunk at a time with bounded parallelism, each chunk enqueued (in order per message
+ * group) and marked QUEUED before the next starts, so that stopping early never leaves a chunk
+ * half done.
+ */
+const ingestItems = async (ctx: ItemContext, request: WebhookRequest, items: readonly NormalizedItem[]): Promise<ItemResult[]> => {
+  const identities = items.map((item, index) => identityOf(ctx, item, index));
+  const first = identities[0];
+  if (ctx.signedBytes && first) {
+    const bound = await ctx.deps.store.getSignedBytes(ctx.signedBytes);
+    if (bound !== undefined && bound !== first.eventId) return [await deliveryOfBound(ctx, bound)];
+  }
+  const known = await ctx.deps.store.getStates(identities.map((identity) => identity.eventId));
+  const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
+  const fresh: number[] = [];
+  // In order: a known item rarely needs I/O, and when it does (a re-send) its group's order counts.
+  for (const [index, item] of items.entries()) {
+    const state = known.get(identities[index]?.eventId ?? '');
+    if (state) results[index] = await handleKnown(ctx, state, item, request, items.length);
+    else fresh.push(index);
+  }
+
+  for (let start = 0; start < fresh.length; start += CHUNK) {
+    const chunk = fresh.slice(start, start + CHUNK);
+    if (start > 0 && outOfTime(ctx)) {
+      for (const index of fresh.slice(start)) results[index] = deferred(identities[index]);
+      break;
+    }
+    const created = await mapLimit(chunk, PARALLEL_WRITES, (index) =>
+      createItem(ctx, request, items[index] as NormalizedItem, identities[index] as Identity, items.length),
+    );
+    const toQueue = created.flatMap((result) => ('state' in result ? [result.state] : []));
+    await ctx.deps.queue.sendMany(toQueue.map((state) => messageOf(state, 1)));
+    await mapLimit(toQueue, PARALLEL_WRITES, (state) =>
+      ctx.deps.store.transition(state.eventId, ['RECEIVED'], 'QUEUED', {
+        ...audit(ctx, 'enqueued', undefined, state.correlationId),
+        status: 'QUEUED',
+      }),
+    );
+    chunk.forEach((index, i) => {
+      const result = created[i];
+      results[index] =
+        result && 'state' in result
+          ? { eventId: result.state.eventId, outcome: 'accepted', correlationId: result.state.correlationId, type: result.state.type }
+          : result;
+    });
+  }
+  return results.map((result, index) => result ?? deferred(identities[index]));
+};
+
+const outOfTime = (ctx: ItemContext) =>
+  ctx.deps.timeLeftMs !== undefined && ctx.deps.timeLeftMs() < (ctx.settings.answerReserveMs ?? DEFAULT_ANSWER_RESERVE_MS);
+
+const deferred = (identity: Identity | undefined): ItemResult => ({
+  eventId: identity?.eventId ?? '',
+  outcome: 'deferred',
+  correlationId: '',
+});
+
+/**
+ * Stores a new item: (for header-identified providers) the signed-bytes binding first, so that
+ * a capture racing the original writes nothing, then the payload, then the state. Returns the RECEIVED state to enqueue, or the item's result when it is
+ * quarantined or another delivery got there first.
+ */
+const createItem = async (
   ctx: ItemContext,
   request: WebhookRequest,
   item: NormalizedItem,
-  index: number,
+  identity: Identity,
   batchSize: number,
-): Promise<ItemResult> => {
-  const identity = identityOf(ctx, item, index);
-  const eventId = eventIdOf(identity.idempotencyKey);
-
-  const existing = await ctx.deps.store.getState(eventId);
-  if (existing) return handleKnown(ctx, existing, item, request, batchSize);
-
+): Promise<{ state: EventState } | ItemResult> => {
+  const { eventId } = identity;
+  if (ctx.signedBytes) {
+    const bound = await ctx.deps.store.bindSignedBytes(ctx.signedBytes, eventId, ctx.now);
+    if (bound !== eventId) return deliveryOfBound(ctx, bound);
+  }
   const raw = await storeRaw(ctx, request, batchSize);
-  const event = item.kind === 'event' ? buildEvent(ctx, eventId, identity.idempotencyKey, item.draft) : undefined;
-  const payload: EventPayload = {
+  let event = item.kind === 'event' ? buildEvent(ctx, eventId, identity.idempotencyKey, item.draft) : undefined;
+  let quarantineReason = item.kind === 'unreadable' ? item.reason : undefined;
+  const payload = (): EventPayload => ({
     eventId,
     event,
-    quarantineReason: item.kind === 'unreadable' ? item.reason : undefined,
+    quarantineReason,
     request: ctx.storedRequest,
     raw: raw.location,
     rawBody: raw.inlineBody,
-  };
+    bodySha256: ctx.bodySha,
+  });
   let correlationId = ctx.correlationId;
   let receivedAt = ctx.now.toISOString();
-  if (!(await ctx.deps.store.putPayloadIfAbsent(payload, ctx.now))) {
+  let stored: boolean;
+  try {
+    stored = await ctx.deps.store.putPayloadIfAbsent(payload(), ctx.now);
+  } catch (error) {
+    if (!(error instanceof ItemTooLargeError)) throw error;
+    // Permanent: the same write would fail on every retry. Keep the raw bytes, quarantine.
+    quarantineReason = 'the normalized event is too large to store (over 400 KB in the event table)';
+    event = undefined;
+    stored = await ctx.deps.store.putPayloadIfAbsent(payload(), ctx.now);
+  }
+  if (!stored) {
     // An earlier delivery stored the payload and then failed before the state: finish its work
     // under its correlation id, so that one event never has two.
     const earlier = await ctx.deps.store.getPayload(eventId);
     if (earlier?.event) ({ correlationId, receivedAt } = earlier.event);
   }
 
-  const quarantined = item.kind === 'unreadable';
+  const quarantined = quarantineReason !== undefined;
   const drift = event ? await ctx.deps.detectDrift?.(ctx.provider, event.type, event.data, eventId) : undefined;
   const state: EventState = {
     eventId,
@@ -267,7 +410,7 @@ const ingestItem = async (
     sends: quarantined ? 0 : 1,
     audit: [
       quarantined
-        ? { ...audit(ctx, 'quarantined', item.reason, correlationId), status: 'QUARANTINED' }
+        ? { ...audit(ctx, 'quarantined', quarantineReason, correlationId), status: 'QUARANTINED' }
         : { ...audit(ctx, 'accepted', `secret #${ctx.secretIndex}`, correlationId), status: 'RECEIVED' },
       ...(drift ? [drift.audit] : []),
     ],
@@ -277,26 +420,38 @@ const ingestItem = async (
     if (winner) return handleKnown(ctx, winner, item, request, batchSize);
   }
   if (quarantined) return { eventId, outcome: 'quarantined', correlationId, type: state.type };
-
-  await enqueue(ctx, state, 1);
-  await ctx.deps.store.transition(eventId, ['RECEIVED'], 'QUEUED', { ...audit(ctx, 'enqueued', undefined, correlationId), status: 'QUEUED' });
-  return { eventId, outcome: 'accepted', correlationId, type: state.type };
+  return { state };
 };
 
-const enqueue = (ctx: ItemContext, state: EventState, send: number) =>
-  ctx.deps.queue.send({
-    claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
-    groupId: state.groupId,
-    deduplicationId: deduplicationIdOf(state.eventId, send),
-    attributes: { tenant: state.tenant, provider: state.provider, type: state.type },
-  });
+const messageOf = (state: EventState, send: number): Enqueue => ({
+  claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
+  groupId: state.groupId,
+  deduplicationId: deduplicationIdOf(state.eventId, send),
+  attributes: { tenant: state.tenant, provider: state.provider, type: state.type },
+});
 
-/** A delivery of an event we already hold (decision 5). */
+/**
+ * A delivery whose signed bytes first produced another event than its headers now name: a
+ * captured delivery sent again with fresh id or type headers, or the provider's own resend of
+ * that event. Either way it is a delivery of the first event, and its headers are not trusted
+ * to make it readable or to name another one.
+ */
+const deliveryOfBound = async (ctx: ItemContext, boundEventId: string): Promise<ItemResult> => {
+  const state = await ctx.deps.store.getState(boundEventId);
+  // The first delivery died between binding and state: its own retry completes it.
+  if (!state) return { eventId: boundEventId, outcome: 'in-progress', correlationId: ctx.correlationId };
+  return handleKnown(ctx, state, undefined, undefined, 1);
+};
+
+/**
+ * A delivery of an event we already hold (decision 5). `item` and `request` are absent when the
+ * delivery's own headers are not to be trusted (see deliveryOfBound).
+ */
 const handleKnown = async (
   ctx: ItemContext,
   state: EventState,
-  item: NormalizedItem,
-  request: WebhookRequest,
+  item: NormalizedItem | undefined,
+  request: WebhookRequest | undefined,
   batchSize: number,
 ): Promise<ItemResult> => {
   const known = { eventId: state.eventId, correlationId: state.correlationId, type: state.type };
@@ -308,7 +463,7 @@ const handleKnown = async (
       if (age < ctx.settings.ingestLeaseSeconds) return { ...known, outcome: 'in-progress' };
       // The delivery that stored it died before the queue had it. The same dedup id makes a
       // second copy impossible if it did reach the queue after all.
-      await enqueue(ctx, state, state.sends);
+      await ctx.deps.queue.send(messageOf(state, state.sends));
       await ctx.deps.store.transition(state.eventId, ['RECEIVED'], 'QUEUED', {
         ...audit(ctx, 'enqueued', 'completed by a provider retry', state.correlationId),
         status: 'QUEUED',
@@ -318,24 +473,52 @@ const handleKnown = async (
     case 'DEAD_LETTERED':
       return reopen(ctx, state, 'redelivered by the provider after dead-lettering');
     case 'QUARANTINED': {
-      if (item.kind !== 'event') return { ...known, outcome: 'duplicate' };
+      if (item?.kind !== 'event' || !request) return { ...known, outcome: 'duplicate' };
+      // Only the bytes that were quarantined may re-open it: a body with another digest under
+      // the same id is someone else's delivery wearing this event's id.
+      if ((await storedBodySha(ctx, state.eventId)) !== ctx.bodySha) return { ...known, outcome: 'duplicate' };
       const raw = await storeRaw(ctx, request, batchSize);
       const event = buildEvent(ctx, state.eventId, state.idempotencyKey, item.draft, state);
       await ctx.deps.store.replacePayload(
-        { eventId: state.eventId, event, request: ctx.storedRequest, raw: raw.location, rawBody: raw.inlineBody },
+        {
+          eventId: state.eventId,
+          event,
+          request: ctx.storedRequest,
+          raw: raw.location,
+          rawBody: raw.inlineBody,
+          bodySha256: ctx.bodySha,
+        },
         ctx.now,
       );
-      return reopen(ctx, { ...state, groupId: groupIdOf(ctx.tenant, ctx.provider, event.entity.kind === 'event' ? undefined : event.entity, state.eventId) }, 'redelivered and now readable');
+      return reopen(
+        ctx,
+        {
+          ...state,
+          groupId: groupIdOf(ctx.tenant, ctx.provider, event.entity.kind === 'event' ? undefined : event.entity, state.eventId),
+        },
+        'redelivered and now readable',
+      );
     }
     default:
       return { ...known, outcome: 'duplicate' };
   }
 };
 
+/** The digest of the bytes stored for an event; older items without it are hashed from the body. */
+const storedBodySha = async (ctx: ItemContext, eventId: string): Promise<string | undefined> => {
+  const payload = await ctx.deps.store.getPayload(eventId);
+  if (!payload) return undefined;
+  if (payload.bodySha256) return payload.bodySha256;
+  if (payload.rawBody) return sha256Hex(payload.rawBody);
+  if (payload.raw.kind === 'item') return payload.raw.pk.replace(/^RAW#/, '');
+  if (payload.raw.kind === 's3') return /([0-9a-f]{64})\.gz$/.exec(payload.raw.key)?.[1];
+  return undefined;
+};
+
 /** Sends a failed event again with a fresh dedup id and marks it QUEUED, audited. */
 const reopen = async (ctx: ItemContext, state: EventState, why: string): Promise<ItemResult> => {
   const send = state.sends + 1;
-  await enqueue(ctx, state, send);
+  await ctx.deps.queue.send(messageOf(state, send));
   const moved = await ctx.deps.store.transition(
     state.eventId,
     [state.status],
@@ -350,18 +533,18 @@ const reopen = async (ctx: ItemContext, state: EventState, why: string): Promise
  * The dedup identity of an item. An unreadable item whose id could not be read is keyed by
  * the body digest (and its position in a batch), so a redelivery still finds it.
  */
-const identityOf = (ctx: ItemContext, item: NormalizedItem, index: number) => {
+const identityOf = (ctx: ItemContext, item: NormalizedItem, index: number): Identity => {
   const providerType = (item.kind === 'event' ? item.draft.providerType : item.providerType) ?? 'unknown';
-  const externalId =
-    (item.kind === 'event' ? item.draft.externalId : item.externalId) ?? `sha256:${ctx.bodySha}:${index}`;
-  return { providerType, externalId, idempotencyKey: idempotencyKeyOf(ctx.tenant, ctx.provider, providerType, externalId) };
+  const externalId = (item.kind === 'event' ? item.draft.externalId : item.externalId) ?? `sha256:${ctx.bodySha}:${index}`;
+  const idempotencyKey = idempotencyKeyOf(ctx.tenant, ctx.provider, providerType, externalId);
+  return { providerType, externalId, idempotencyKey, eventId: eventIdOf(idempotencyKey) };
 };
 
 const buildEvent = (
   ctx: ItemContext,
   eventId: string,
   idempotencyKey: string,
-  draft: Extract<NormalizedItem, { kind: 'event' }>['draft'],
+  draft: EventDraft,
   original?: Pick<EventState, 'correlationId' | 'receivedAt'>,
 ): IntegrationEvent => {
   const receivedAt = original?.receivedAt ?? ctx.now.toISOString();

@@ -25,6 +25,10 @@ const SENSITIVE_TEXT: readonly [RegExp, string][] = [
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
   [/\b(v1|v0|sha1|sha256)=[0-9a-f]{40,}/gi, `$1=${REDACTED}`],
   [/\b(v1a?),[A-Za-z0-9+/]{20,}={0,2}/g, `$1,${REDACTED}`],
+  // JSON.parse quotes what it could not parse (`Unexpected token 'h', "hooks:s3cret" is not valid
+  // JSON`): a secret stored in the wrong shape would otherwise be logged with the error.
+  [/Unexpected token [^\n]*?, "/g, `Unexpected token ${REDACTED}, "`],
+  [/"[^\n]*"(?:\.\.\.)? is not valid JSON/g, `"${REDACTED}" is not valid JSON`],
 ];
 
 const normalizeKey = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, '');

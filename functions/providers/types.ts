@@ -21,13 +21,20 @@ export interface WebhookRequest {
 }
 
 /** Why a request was refused. `missing` and `signature` and `replayed` answer 401, as does `stale`. */
-export type RejectReason = 'missing' | 'signature' | 'stale' | 'replayed' | 'unauthorized';
+export type RejectReason = 'missing' | 'signature' | 'stale' | 'replayed' | 'unauthorized' | 'tenant-mismatch';
 
 export type VerifyResult =
   | {
       readonly ok: true;
       /** Index into the active secrets of the secret that verified the request (rotation tracking). */
       readonly secretIndex: number;
+      /**
+       * The canonical bytes of the signature that matched (the digest we computed, or the verified
+       * asymmetric signature), empty for schemes that sign nothing (basic auth). Together with the
+       * verifying secret and the body digest it keys the signed-bytes cache: header spellings of
+       * one signature (hex case, entry order) must give the same bytes.
+       */
+      readonly signature: Buffer;
       /**
        * A one-time value the ingest must record and refuse to see twice within `nonceTtlSeconds`
        * (Mailgun's token). Providers whose ids already deduplicate leave it out.
@@ -87,6 +94,20 @@ export interface Provider<Options extends ProviderOptions = ProviderOptions> {
   verify(input: VerifyInput<Options>): VerifyResult | Promise<VerifyResult>;
   /** Reads the verified body into drafts. Pure; never throws for bad payloads (returns `unreadable`). */
   normalize(request: WebhookRequest, options: Options): NormalizedItem[];
+  /**
+   * True when an event's id or type is read from something the signature does not cover (GitHub's
+   * and Shopify's headers, a generic sender's id header): the ingest then binds the signed bytes
+   * to the first event they produced, so that a captured delivery with fresh headers is a
+   * duplicate of that event rather than a new one.
+   */
+  identityFromUnsignedHeaders(options: Options): boolean;
+  /** Lower-case names of the headers that carry signatures: stored and shown only masked. */
+  signatureHeaders(options: Options): readonly string[];
+  /**
+   * Where the provider signs a field that names the sender's account (Stripe Connect's `account`),
+   * checks it against the tenant whose URL received it; returns why it does not belong there.
+   */
+  checkTenant?(draft: EventDraft, tenant: string, options: Options): string | undefined;
 }
 
 /** Options every provider accepts; providers may extend them. */

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { InfrastructureError } from '#shared/errors';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InfrastructureError, ItemTooLargeError } from '#shared/errors';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import {
   ATTENTION_STATUSES,
@@ -10,6 +10,7 @@ import {
   payloadKey,
   rawKey,
   rejectionsKey,
+  signedBytesKey,
   stateKey,
   type AuditEntry,
   type EventState,
@@ -21,23 +22,50 @@ import {
 /** The immutable item of an event: what was received and what it was normalized into. */
 export interface EventPayload {
   readonly eventId: string;
-  /** Absent for QUARANTINED events: the normalizer could not read them. */
+  /**
+   * Absent for QUARANTINED events (the normalizer could not read them), and when the event sits
+   * in S3 (`eventLocation`) and this store was built without the bucket to read it from.
+   */
   readonly event?: IntegrationEvent;
+  /** Where the normalized event went when it was too large for the item (claim check, decision 12). */
+  readonly eventLocation?: { readonly bucket: string; readonly key: string };
   readonly quarantineReason?: string;
   readonly request: StoredRequest;
   readonly raw: RawLocation;
   /** The raw body itself when `raw.kind` is `inline`. */
   readonly rawBody?: Buffer;
+  /** SHA-256 (hex) of the exact bytes received; absent on items written before it was recorded. */
+  readonly bodySha256?: string;
+}
+
+/** The S3 side of the store: where parts too large for an item go (the raw-body bucket). */
+export interface PayloadOverflow {
+  put(key: string, body: Buffer, contentType: string | undefined): Promise<{ bucket: string; key: string }>;
+  get(bucket: string, key: string): Promise<Buffer>;
 }
 
 export interface EventStoreSettings {
   readonly tableName: string;
   readonly retentionDays: number;
+  /**
+   * A compressed normalized event larger than this goes to S3 instead of the payload item (400 KB
+   * is DynamoDB's item limit; the request and an inline raw body share the item).
+   * @default 96 KiB
+   */
+  readonly inlineEventMaxBytes?: number;
 }
+
+const DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
+/** BatchGetItem reads at most 100 keys per call. */
+const BATCH_GET_KEYS = 100;
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
   (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+
+/** DynamoDB refuses items over 400 KB with a ValidationException that names the size. */
+const isItemTooLarge = (error: unknown) =>
+  error instanceof Error && error.name === 'ValidationException' && /item size|size has exceeded/i.test(error.message);
 
 const zip = (value: unknown): Uint8Array => gzipSync(Buffer.from(JSON.stringify(value)));
 const unzipJson = <T>(value: Uint8Array): T => JSON.parse(gunzipSync(value).toString('utf8')) as T;
@@ -47,9 +75,14 @@ const unzipJson = <T>(value: Uint8Array): T => JSON.parse(gunzipSync(value).toSt
  * method maps DynamoDB failures other than a failed condition to {@link InfrastructureError}.
  */
 export class EventStore {
+  /**
+   * @param overflow where normalized events too large for an item are written and read back;
+   *   a reader without it (the CLI) sees `eventLocation` instead of the event.
+   */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly settings: EventStoreSettings,
+    private readonly overflow?: PayloadOverflow,
   ) {}
 
   private expiresAt(from: Date): number {
@@ -61,6 +94,7 @@ export class EventStore {
       return await run();
     } catch (error) {
       if (isConditionFailure(error)) throw error;
+      if (isItemTooLarge(error)) throw new ItemTooLargeError(`event store ${what} refused an item over 400 KB`, { cause: error });
       throw new InfrastructureError('event-store', `event store ${what} failed`, { cause: error });
     }
   }
@@ -72,19 +106,59 @@ export class EventStore {
     return result.Item ? toState(result.Item) : undefined;
   }
 
+  /**
+   * The states of many events, strongly consistent, in as few calls as BatchGetItem allows (a
+   * batch body of 10,000 elements must not cost 10,000 round trips). Absent events are missing.
+   */
+  async getStates(eventIds: readonly string[]): Promise<Map<string, EventState>> {
+    const found = new Map<string, EventState>();
+    const unique = [...new Set(eventIds)];
+    if (unique.length === 1 && unique[0] !== undefined) {
+      const state = await this.getState(unique[0]);
+      if (state) found.set(unique[0], state);
+      return found;
+    }
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
+      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_KEYS).map((id) => stateKey(id));
+      for (let round = 0; keys.length > 0; round += 1) {
+        if (round === 8) throw new InfrastructureError('event-store', 'event store batch read kept returning unprocessed keys');
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 10));
+        const result = await this.call('batch read', () =>
+          this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          ),
+        );
+        for (const item of result.Responses?.[this.settings.tableName] ?? []) {
+          const state = toState(item);
+          found.set(state.eventId, state);
+        }
+        keys = (result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
+  }
+
   async getPayload(eventId: string): Promise<EventPayload | undefined> {
     const result = await this.call('read', () =>
       this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: payloadKey(eventId), ConsistentRead: true })),
     );
     const item = result.Item;
     if (!item) return undefined;
+    const eventLocation = item.eventLocation as EventPayload['eventLocation'];
+    let event = item.event ? unzipJson<IntegrationEvent>(item.event as Uint8Array) : undefined;
+    if (eventLocation && this.overflow) {
+      const bytes = await this.overflow.get(eventLocation.bucket, eventLocation.key);
+      event = JSON.parse(bytes.toString('utf8')) as IntegrationEvent;
+    }
     return {
       eventId,
-      event: item.event ? unzipJson<IntegrationEvent>(item.event as Uint8Array) : undefined,
+      event,
+      eventLocation,
       quarantineReason: item.quarantineReason as string | undefined,
       request: unzipJson<StoredRequest>(item.request as Uint8Array),
       raw: item.raw as RawLocation,
       rawBody: item.rawBody ? gunzipSync(item.rawBody as Uint8Array) : undefined,
+      bodySha256: item.bodySha256 as string | undefined,
     };
   }
 
@@ -115,10 +189,12 @@ export class EventStore {
   /**
    * Writes the immutable payload item unless it exists. Returns false when it already existed:
    * an earlier delivery of the same event got this far.
+   * @throws ItemTooLargeError when the item cannot be stored at any retry (quarantine it).
    */
   async putPayloadIfAbsent(payload: EventPayload, now: Date): Promise<boolean> {
+    const put = await this.payloadPut(payload, now, true);
     try {
-      await this.call('payload write', () => this.client.send(this.payloadPut(payload, now, true)));
+      await this.call('payload write', () => this.client.send(put));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -128,19 +204,35 @@ export class EventStore {
 
   /** Replaces a quarantined event's payload once its body can be read. */
   async replacePayload(payload: EventPayload, now: Date): Promise<void> {
-    await this.call('payload write', () => this.client.send(this.payloadPut(payload, now, false)));
+    const put = await this.payloadPut(payload, now, false);
+    await this.call('payload write', () => this.client.send(put));
   }
 
-  private payloadPut(payload: EventPayload, now: Date, onlyIfAbsent: boolean) {
+  /**
+   * The payload item; a normalized event too large to share it goes to S3 first, under a key
+   * derived from the event id, so that a retry overwrites the same object.
+   */
+  private async payloadPut(payload: EventPayload, now: Date, onlyIfAbsent: boolean) {
+    let event: Record<string, unknown> = {};
+    if (payload.event) {
+      const zipped = zip(payload.event);
+      if (this.overflow && zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)) {
+        const location = await this.overflow.put(normalizedEventKey(payload.event), Buffer.from(JSON.stringify(payload.event)), 'application/json');
+        event = { eventLocation: location };
+      } else {
+        event = { event: zipped };
+      }
+    }
     return new PutCommand({
       TableName: this.settings.tableName,
       Item: {
         ...payloadKey(payload.eventId),
-        ...(payload.event ? { event: zip(payload.event) } : {}),
+        ...event,
         ...(payload.quarantineReason ? { quarantineReason: payload.quarantineReason } : {}),
         request: zip(payload.request),
         raw: payload.raw,
         ...(payload.rawBody ? { rawBody: gzipSync(payload.rawBody) } : {}),
+        ...(payload.bodySha256 ? { bodySha256: payload.bodySha256 } : {}),
         expiresAt: this.expiresAt(now),
       },
       ...(onlyIfAbsent ? { ConditionExpression: 'attribute_not_exists(PK)' } : {}),
@@ -175,7 +267,7 @@ export class EventStore {
     from: readonly EventStatus[],
     to: EventStatus,
     entry: AuditEntry,
-    extra: { sends?: number; lastError?: string; attempts?: number } = {},
+    extra: { sends?: number; lastError?: string; attempts?: number; run?: number } = {},
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status', '#audit': 'audit', '#statusAt': 'statusAt' };
     const values: Record<string, unknown> = { ':to': to, ':at': entry.at, ':entry': [entry] };
@@ -197,6 +289,11 @@ export class EventStore {
     if (extra.lastError !== undefined) {
       sets.push('lastError = :lastError');
       values[':lastError'] = extra.lastError;
+    }
+    if (extra.run !== undefined) {
+      sets.push('#run = :run');
+      names['#run'] = 'run';
+      values[':run'] = extra.run;
     }
     const fromNames = from.map((_, i) => `:from${i}`);
     from.forEach((status, i) => (values[`:from${i}`] = status));
@@ -220,15 +317,28 @@ export class EventStore {
     }
   }
 
-  /** Records a one-time value (Mailgun token). Returns false when it was seen before. */
-  async recordNonce(provider: string, tenant: string, nonce: string, ttlSeconds: number, now: Date): Promise<boolean> {
+  /**
+   * Records a one-time value (Mailgun's token) for the secret that verified it, bound to the body
+   * it came with. Returns false when the value was seen before with another body: a captured
+   * token reused. The same body again is the provider retrying a delivery we answered 5xx, which
+   * must go through (the event's own id then deduplicates it).
+   */
+  async recordNonce(
+    provider: string,
+    secretId: string,
+    nonce: string,
+    bodySha256: string,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<boolean> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
+    const key = nonceKey(provider, secretId, nonce);
     try {
       await this.call('nonce write', () =>
         this.client.send(
           new PutCommand({
             TableName: this.settings.tableName,
-            Item: { ...nonceKey(provider, tenant, nonce), expiresAt: nowSeconds + ttlSeconds },
+            Item: { ...key, bodySha256, expiresAt: nowSeconds + ttlSeconds },
             // An expired nonce may linger until TTL deletion runs: treat it as absent.
             ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
             ExpressionAttributeValues: { ':now': nowSeconds },
@@ -237,8 +347,41 @@ export class EventStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const seen = await this.call('nonce read', () =>
+        this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })),
+      );
+      return seen.Item?.bodySha256 === bodySha256;
+    }
+  }
+
+  /** The event that the signed bytes under this key produced first, if any. */
+  async getSignedBytes(key: string): Promise<string | undefined> {
+    const result = await this.call('signed-bytes read', () =>
+      this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: signedBytesKey(key), ConsistentRead: true })),
+    );
+    return result.Item?.eventId as string | undefined;
+  }
+
+  /**
+   * Binds signed bytes to the event they produced, unless they are bound already. Returns the
+   * event they are bound to: `eventId` when this call bound them, else the first one's.
+   */
+  async bindSignedBytes(key: string, eventId: string, now: Date): Promise<string> {
+    try {
+      await this.call('signed-bytes write', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.settings.tableName,
+            Item: { ...signedBytesKey(key), eventId, expiresAt: this.expiresAt(now) },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        ),
+      );
+      return eventId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getSignedBytes(key)) ?? eventId;
     }
   }
 
@@ -273,6 +416,10 @@ export class EventStore {
     );
   }
 }
+
+/** S3 key of a normalized event too large for its payload item. */
+const normalizedEventKey = (event: IntegrationEvent) =>
+  `normalized/${event.tenant}/${event.provider}/${event.receivedAt.slice(0, 10)}/${event.id}.json.gz`;
 
 const indexAttributes = (state: EventState) => ({
   entityKey: entityIndexKey(state.tenant, state.provider, state.entityKind, state.entityId),

@@ -89,10 +89,20 @@ export interface StoredRequest {
 export const stateKey = (eventId: string) => ({ PK: `EVT#${eventId}`, SK: 'STATE' });
 export const payloadKey = (eventId: string) => ({ PK: `EVT#${eventId}`, SK: 'PAYLOAD' });
 export const rawKey = (sha256: string) => ({ PK: `RAW#${sha256}`, SK: 'RAW' });
-export const nonceKey = (provider: string, tenant: string, nonce: string) => ({
-  PK: `NONCE#${provider}#${tenant}#${sha256Hex(nonce)}`,
+/** A one-time value, scoped by the secret that verified it (not the tenant: tenants may share one). */
+export const nonceKey = (provider: string, secretId: string, nonce: string) => ({
+  PK: `NONCE#${provider}#${secretId}#${sha256Hex(nonce)}`,
   SK: 'NONCE',
 });
+/** Signed bytes seen before (decision in docs/decisions/0040-signed-bytes-cache.md). */
+export const signedBytesKey = (key: string) => ({ PK: `SIG#${key}`, SK: 'SIG' });
+
+/**
+ * A stable, non-reversible name for one secret: keys nonces and the signed-bytes cache by the
+ * secret that verified a delivery, so that a capture replayed at another tenant sharing that
+ * secret is recognised. Salted so that it is not the bare digest of the secret.
+ */
+export const secretIdOf = (secret: string): string => sha256Hex(`relayflow:secret-id:${secret}`).slice(0, 24);
 export const rejectionsKey = (provider: string, tenant: string, minute: string) => ({
   PK: `REJECTS#${provider}#${tenant}`,
   SK: minute,
@@ -104,7 +114,8 @@ export const sha256Hex = (data: string | Buffer): string => createHash('sha256')
 
 /** The idempotency key of decision 3: tenant + provider + provider type + external id. */
 export const idempotencyKeyOf = (tenant: string, provider: string, providerType: string, externalId: string) =>
-  [tenant, provider, providerType, externalId].map((part) => part.replaceAll('#', '%23')).join('#');
+  // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
+  [tenant, provider, providerType, externalId].map((part) => part.replaceAll('%', '%25').replaceAll('#', '%23')).join('#');
 
 /** Our event id: a digest of the idempotency key, so every delivery of one event gets one id. */
 export const eventIdOf = (idempotencyKey: string): string => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;

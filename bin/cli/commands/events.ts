@@ -3,6 +3,7 @@ import { EventQueries } from '../../../functions/operator/event-queries';
 import { walkStore } from '../../../functions/operator/store-walk';
 import { matchesFilter, parseEntity } from '../../../functions/replay/request';
 import { EventStore } from '../../../functions/store/event-store';
+import { maskSignatureHeaders } from '../../../functions/store/masking';
 import { ATTENTION_STATUSES, type EventState, type EventStatus, type RawLocation } from '../../../functions/store/records';
 import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, table } from '../format';
@@ -113,7 +114,9 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
           event: payload?.event,
           quarantineReason: payload?.quarantineReason,
           raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : undefined,
-          request: payload?.request,
+          // Items stored before masking was introduced still hold live signatures: mask on the way out too.
+          request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : undefined,
+          eventLocation: payload?.eventLocation,
         });
       }
       if (globals().json) {
@@ -122,7 +125,7 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
       }
       deps.output.out(
         shown
-          .map(({ state, event, quarantineReason, raw }) =>
+          .map(({ state, event, eventLocation, quarantineReason, raw }) =>
             [
               `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
               table(
@@ -147,7 +150,11 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
               'Audit timeline (oldest first):',
               table(['AT', 'BY', 'ACTION', 'STATUS', 'DETAIL'], state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])),
               '',
-              event ? `Normalized data:\n${json(event.data)}` : 'No normalized event (quarantined).',
+              event
+                ? `Normalized data:\n${json(event.data)}`
+                : eventLocation
+                  ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).`
+                  : 'No normalized event (quarantined).',
             ].join('\n'),
           )
           .join('\n\n'),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ingestWebhook, type IngestDependencies, type IngestResult, type IngestSettings } from '#shared/ingest/ingest';
@@ -26,6 +26,10 @@ beforeAll(async () => {
 afterAll(() => table.stop());
 beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+    Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: '' })),
+    Failed: [],
+  }));
   s3.on(PutObjectCommand).resolves({});
 });
 afterEach(() => {
@@ -102,7 +106,10 @@ const stateOf = async (eventId: string): Promise<EventState | undefined> =>
 const auditActions = (state: EventState | undefined): string[] => (state?.audit ?? []).map((entry: AuditEntry) => entry.action);
 
 const enqueuedEventIds = (): string[] =>
-  sqs.commandCalls(SendMessageCommand).map((call) => (JSON.parse(call.args[0].input.MessageBody ?? '{}') as { eventId: string }).eventId);
+  [
+    ...sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageBody),
+    ...sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageBody)),
+  ].map((body) => (JSON.parse(body ?? '{}') as { eventId: string }).eventId);
 
 const itemKeys = async (prefix?: string): Promise<string[]> => {
   const scan = await table.documentClient.send(
@@ -144,6 +151,7 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
     expect(again.status).toBe(200);
     expect(again.items.map((item) => item.outcome)).toEqual(['duplicate', 'duplicate']);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
   });
 
   it('answers 200 to an empty array and stores and enqueues nothing', async () => {
@@ -155,6 +163,7 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
     expect(result.items).toEqual([]);
     expect(await itemKeys()).toEqual(before);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 0);
   });
 

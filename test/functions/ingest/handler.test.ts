@@ -83,11 +83,22 @@ describe('ingest handler', () => {
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { ExpressionAttributeValues: expect.objectContaining({ ':to': 'QUEUED' }) });
   });
 
-  it('keeps a caller-supplied correlation id', async () => {
+  it('keeps a caller-supplied correlation id as the prefix of its own', async () => {
     const request = signed();
     const response = await invoke({ ...request, headers: { ...request.headers, 'x-correlation-id': 'corr-12345678' } });
 
-    expect(response.headers['x-correlation-id']).toBe('corr-12345678');
+    expect(response.headers['x-correlation-id']).toMatch(/^corr-12345678\.[0-9a-f]{12}$/);
+  });
+
+  it('never adopts a caller-supplied correlation id verbatim, so two deliveries never share one', async () => {
+    const request = signed();
+    const headers = { ...request.headers, 'x-correlation-id': 'another-events-correlation-id' };
+
+    const first = await invoke({ ...request, headers });
+    const second = await invoke({ ...signed(), headers });
+
+    expect(first.headers['x-correlation-id']).not.toBe('another-events-correlation-id');
+    expect(first.headers['x-correlation-id']).not.toBe(second.headers['x-correlation-id']);
   });
 
   it('stores the exact bytes of a base64-encoded body and verifies them', async () => {

@@ -108,11 +108,28 @@ describe('ingest against the event table (dynalite)', () => {
     expect((state?.audit as { action: string }[]).at(-1)?.action).toBe('reopened');
   });
 
-  it('records a nonce once and refuses it the second time', async () => {
+  it('records a nonce once and refuses it with another body', async () => {
     const store = depsAt(() => new Date()).store;
     const now = new Date();
 
-    expect(await store.recordNonce('mailgun', 'default', 'token-1', 600, now)).toBe(true);
-    expect(await store.recordNonce('mailgun', 'default', 'token-1', 600, now)).toBe(false);
+    expect(await store.recordNonce('mailgun', 'secret-a', 'token-1', 'body-1', 600, now)).toBe(true);
+    expect(await store.recordNonce('mailgun', 'secret-a', 'token-1', 'body-2', 600, now)).toBe(false);
+  });
+
+  it('lets the same nonce through with the same body: the provider retrying a delivery answered 5xx', async () => {
+    const store = depsAt(() => new Date()).store;
+    const now = new Date();
+
+    expect(await store.recordNonce('mailgun', 'secret-a', 'token-2', 'body-1', 600, now)).toBe(true);
+    expect(await store.recordNonce('mailgun', 'secret-a', 'token-2', 'body-1', 600, now)).toBe(true);
+  });
+
+  it('scopes nonces by the verifying secret, not by tenant', async () => {
+    const store = depsAt(() => new Date()).store;
+    const now = new Date();
+
+    expect(await store.recordNonce('mailgun', 'secret-a', 'token-3', 'body-1', 600, now)).toBe(true);
+    expect(await store.recordNonce('mailgun', 'secret-b', 'token-3', 'body-2', 600, now)).toBe(true);
+    expect(await store.recordNonce('mailgun', 'secret-a', 'token-3', 'body-2', 600, now)).toBe(false);
   });
 });

@@ -214,6 +214,18 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       if (!state) throw new PoisonMessageError(`no event ${claim.eventId} in the store`);
       known.state = state;
       logger.appendKeys({ tenant: state.tenant, provider: state.provider, type: state.type });
+      // The only run keyed on is the one replay recorded (EventStore.transition `run`): a message's
+      // own `run` is not trusted, since every role that may send to the queue could forge one.
+      const run = state.run;
+      if (claim.run !== undefined && claim.run !== run) {
+        // Logged and counted, not audited: an entry per forged message would let a sender grow
+        // the state item without bound.
+        logger.warn('message names a run that no replay recorded; running the event as its state says', {
+          messageRun: claim.run,
+          recordedRun: run ?? 'none',
+        });
+        count(state, 'RunMismatch');
+      }
       if (FINAL.has(state.status)) {
         logger.info('event already reached a final status; duplicate message dropped', { status: state.status });
         return 'duplicate';
@@ -224,7 +236,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         throw new UnprocessableEventError(payload ? `event is quarantined: ${payload.quarantineReason ?? 'unreadable'}` : 'payload item is missing');
       }
       const runId = randomUUID();
-      const runKey = runKeyOf(claim);
+      const runKey = runKeyOf({ eventId: claim.eventId, run });
       const result = await runIdempotently(
         { eventId: runKey },
         { runId, runKey, event, route: deps.router.match(event), attempt: attemptsBefore(state) + 1, rawBody: rawBodyOf(payload) },

@@ -61,11 +61,12 @@ export const createConsumerHandler = () => {
 
   const slowestHttpMs = Math.max(0, ...routes.flatMap((r) => r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : 0))));
   const storeSettings = { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS };
+  const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
   return createConsumer(
     {
-      store: new EventStore(documentClient, storeSettings),
+      store: new EventStore(documentClient, storeSettings, rawBodies),
       processing: new ProcessingStore(documentClient, storeSettings),
-      rawBodies: new RawBodies(s3Client, env.RAW_BUCKET),
+      rawBodies,
       router: new Router(routes),
       deliveries: new Deliveries({
         http: new HttpDelivery({ signer: currentSigner }),

@@ -10,8 +10,10 @@ export const ClaimCheckSchema = z.object({
   correlationId: z.string().check(z.minLength(1)),
   /**
    * Set by a forced replay of an event that already finished: the n-th deliberate re-run. The
-   * consumer keys its idempotency record, target completions and downstream keys on it, so the
-   * run happens again instead of being answered from the first run's record.
+   * replay records the same number on the event's state before it sends; the consumer keys its
+   * idempotency record, target completions and downstream keys on the run the state names, so
+   * that the run happens again instead of being answered from the first run's record. Anyone
+   * allowed to send to the queue can write this field: it is only compared with the state.
    */
   run: z.optional(z.int().check(z.positive())),
 });

@@ -22,13 +22,14 @@ import { runReplayTask } from '#shared/replay/task';
  */
 export const createReplayHandler = () => {
   const env = readReplayEnvironment(process.env);
+  const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
   const deps: ReplayDependencies = {
-    store: new EventStore(documentClient, { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS }),
+    store: new EventStore(documentClient, { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS }, rawBodies),
     queries: new EventQueries(documentClient, env.EVENT_TABLE),
     auditLog: new AuditLog(documentClient, env.EVENT_TABLE),
     queue: new EventQueue(sqsClient, env.QUEUE_URL),
     deadLetters: new DeadLetterQueue(sqsClient, env.DEAD_LETTER_QUEUE_URL),
-    rawBodies: new RawBodies(s3Client, env.RAW_BUCKET),
+    rawBodies,
     normalizers: normalizersFor(env.PROVIDERS),
     now: () => new Date(),
   };

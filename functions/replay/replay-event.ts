@@ -112,19 +112,23 @@ export const replayEvent = async (
       type = event.type;
     }
 
+    const send = state.sends + 1;
     let from = state.status;
     if (FINAL.has(state.status)) {
-      const claimed = await deps.store.transition(state.eventId, [state.status], 'RECEIVED', {
-        ...audit(deps, state, 'replay-started', detailOf(ctx, `from ${state.status}`)),
-        status: 'RECEIVED',
-      });
+      // A finished event runs again only under a new run key (claim-check.ts). The run is recorded
+      // here, before the send, because the consumer keys on the state's run, not the message's.
+      const claimed = await deps.store.transition(
+        state.eventId,
+        [state.status],
+        'RECEIVED',
+        { ...audit(deps, state, 'replay-started', detailOf(ctx, `from ${state.status}, run ${send}`)), status: 'RECEIVED' },
+        { run: send },
+      );
       if (!claimed) return await skip('status-changed', `the event left ${state.status} while it was being replayed`);
       from = 'RECEIVED';
     }
-    const send = state.sends + 1;
     try {
       await deps.queue.send({
-        // A finished event runs again only under a new run key (claim-check.ts).
         claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId, ...(FINAL.has(state.status) ? { run: send } : {}) },
         groupId,
         deduplicationId: deduplicationIdOf(state.eventId, send),

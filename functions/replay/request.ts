@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { GLOB_STARS_MESSAGE, globMatches, MAX_GLOB_STARS, starsIn } from '#shared/routing/glob';
 import type { EventStatus } from '#shared/store/records';
 
 /** Statuses an operator may select for a replay (issue: replay state machine input). */
@@ -24,7 +25,7 @@ const FilterSchema = z.strictObject({
   tenant: z.optional(nonEmpty()),
   provider: z.optional(nonEmpty()),
   /** A canonical type, or a glob with `*` (`payment.*`). */
-  type: z.optional(nonEmpty()),
+  type: z.optional(nonEmpty().check(z.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
   /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
   entity: z.optional(z.string().check(z.regex(/^[^:\s]+:\S+$/, 'entity must be written kind:id, e.g. customer:cus_123'))),
   /** Received at or after (ISO 8601). */
@@ -101,13 +102,6 @@ export const pacingOf = (request: Pick<ReplayRequest, 'ratePerSecond' | 'limit'>
   return { batchSize, waitSeconds: Math.ceil(batchSize / request.ratePerSecond) };
 };
 
-/** `payment.*` matches `payment.succeeded`; a plain type matches itself. */
-export const typeMatches = (pattern: string, type: string): boolean => {
-  if (!pattern.includes('*')) return pattern === type;
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`).test(type);
-};
-
 export const parseEntity = (entity: string): { kind: string; id: string } => {
   const at = entity.indexOf(':');
   return { kind: entity.slice(0, at), id: entity.slice(at + 1) };
@@ -131,7 +125,7 @@ export const matchesFilter = (
   if (statuses && !statuses.includes(state.status)) return false;
   if (filter.tenant && filter.tenant !== state.tenant) return false;
   if (filter.provider && filter.provider !== state.provider) return false;
-  if (filter.type && !typeMatches(filter.type, state.type)) return false;
+  if (filter.type && !globMatches(filter.type, state.type)) return false;
   if (filter.entity) {
     const { kind, id } = parseEntity(filter.entity);
     if (kind !== state.entityKind || id !== state.entityId) return false;

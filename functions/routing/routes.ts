@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { GLOB_STARS_MESSAGE, globMatches, MAX_GLOB_STARS, starsIn } from '#shared/routing/glob';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -36,7 +37,10 @@ const RouteSchema = z.object({
   match: z.object({
     tenant: z.optional(nonEmpty()),
     provider: z.optional(nonEmpty()),
-    type: z.string().check(z.regex(/^[A-Za-z0-9_.*-]+$/)),
+    type: z.string().check(
+      z.regex(/^[A-Za-z0-9_.*-]+$/),
+      z.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE),
+    ),
   }),
   targets: z.array(TargetSchema).check(z.minLength(1)),
   onStale: z._default(z.enum(['skip', 'apply']), 'apply'),
@@ -111,23 +115,16 @@ export const resolveRoutes = (
   return { routes: resolved, problems };
 };
 
-const globToRegExp = (glob: string) =>
-  new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`);
-
-/** Routes compiled once at cold start; the first route whose match fits an event wins. */
+/** The first route whose match fits an event wins. */
 export class Router {
-  private readonly compiled: readonly { route: Route; type: RegExp }[];
-
-  constructor(routes: readonly Route[]) {
-    this.compiled = routes.map((route) => ({ route, type: globToRegExp(route.match.type) }));
-  }
+  constructor(private readonly routes: readonly Route[]) {}
 
   match(event: { readonly tenant: string; readonly provider: string; readonly type: string }): Route | undefined {
-    return this.compiled.find(
-      ({ route, type }) =>
-        (route.match.tenant === undefined || route.match.tenant === event.tenant) &&
-        (route.match.provider === undefined || route.match.provider === event.provider) &&
-        type.test(event.type),
-    )?.route;
+    return this.routes.find(
+      ({ match }) =>
+        (match.tenant === undefined || match.tenant === event.tenant) &&
+        (match.provider === undefined || match.provider === event.provider) &&
+        globMatches(match.type, event.type),
+    );
   }
 }

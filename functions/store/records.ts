@@ -70,6 +70,11 @@ export interface EventState {
   readonly secretIndex: number;
   /** How many times the event was sent to the main queue; replays use it for fresh dedup ids. */
   readonly sends: number;
+  /**
+   * The forced run a replay recorded before sending it (claim-check.ts): the consumer runs a
+   * message's `run` only when it matches this, since anyone who can send to the queue can write one.
+   */
+  readonly run?: number;
   /** Attempts the consumer made at this event since it was last (re)queued. */
   readonly attempts?: number;
   readonly lastError?: string;

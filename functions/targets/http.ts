@@ -37,6 +37,49 @@ export const parseRetryAfter = (value: string | null, now: number): number | und
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Most of a receiver's answer the consumer reads. Ordinary answers fit, so they are read to their
+ * end and their connection is reused; a receiver that streams megabytes back cannot make the
+ * consumer hold them.
+ */
+export const MAX_RESPONSE_BYTES = 8 * 1024;
+
+/** Longest excerpt of an error answer kept in the error (it ends up in logs and the audit). */
+const DETAIL_CHARS = 160;
+
+/**
+ * The first `max` bytes of a response body (holding at most one chunk more); the rest is
+ * cancelled, not read. A body read to its end lets the connection return to the pool; a cancelled
+ * one closes it, the price of not reading a large answer. A body that breaks off yields what came.
+ */
+export const readBodyHead = async (response: Response, max = MAX_RESPONSE_BYTES): Promise<Buffer> => {
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      if (size >= max) {
+        await reader.cancel();
+        break;
+      }
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // Timed out or reset mid-body: the status already says what happened.
+  }
+  return Buffer.concat(chunks).subarray(0, max);
+};
+
+/** The start of an answer as one short line, for an error message. */
+const excerptOf = (body: Buffer): string => {
+  const text = body.toString('utf8').replace(/\s+/g, ' ').trim();
+  return text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS - 1)}…` : text;
+};
+
+/**
  * POSTs the IntegrationEvent as JSON, signed per Standard Webhooks, with `webhook-id` set to the
  * derived downstream key so that the receiver can drop a repeat. Each target gets its own rate
  * limit and circuit breaker, kept per container for as long as it lives.
@@ -115,11 +158,12 @@ export class HttpDelivery {
         { cause: error },
       );
     }
-    // Read the body so the connection returns to the pool; its content is not ours to keep.
-    await response.arrayBuffer().catch(() => undefined);
+    const head = await readBodyHead(response);
     if (response.status >= 200 && response.status < 300) return;
     const retryable = isRetryableStatus(response.status);
-    throw new TargetError(target.id, `http-${response.status}`, retryable, `${target.id} answered HTTP ${response.status}`, {
+    const detail = excerptOf(head);
+    const message = `${target.id} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
+    throw new TargetError(target.id, `http-${response.status}`, retryable, message, {
       retryAfterSeconds: retryable ? parseRetryAfter(response.headers.get('retry-after'), this.now()) : undefined,
     });
   }

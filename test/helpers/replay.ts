@@ -49,8 +49,10 @@ export const acmeNormalize = (request: Pick<WebhookRequest, 'body'>, broken = fa
 /** A provider that verifies everything and whose normalizer the test can break and fix. */
 export const acmeProvider = (normalizer: { broken: boolean }, id = 'acme'): Provider<ProviderOptions> => ({
   id,
-  verify: () => ({ ok: true, secretIndex: 0 }),
+  verify: () => ({ ok: true, secretIndex: 0, signature: Buffer.alloc(0) }),
   normalize: (request) => acmeNormalize(request, normalizer.broken),
+  identityFromUnsignedHeaders: () => false,
+  signatureHeaders: () => [],
 });
 
 export interface ReplayHarness {

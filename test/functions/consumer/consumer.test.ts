@@ -19,7 +19,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { TargetError } from '#shared/targets/errors';
 import { EventBridgeDelivery } from '#shared/targets/eventbridge';
 import { HttpDelivery } from '#shared/targets/http';
-import { Deliveries } from '#shared/targets/index';
+import { Deliveries, downstreamKeyOf } from '#shared/targets/index';
 import type { Workflow } from '#shared/targets/types';
 import { WorkflowDelivery } from '#shared/targets/workflow';
 import { aLambdaContext } from '../../helpers/api-gateway';
@@ -114,6 +114,19 @@ const visibilityOf = (messageId: string) =>
     .flatMap((c) => c.args[0].input.Entries ?? [])
     .find((e) => e.ReceiptHandle === `receipt-${messageId.slice('msg-'.length)}`)?.VisibilityTimeout;
 
+const claimFor = (event: IntegrationEvent, forcedRun: number) =>
+  JSON.stringify({ v: 1, eventId: event.id, correlationId: event.correlationId, run: forcedRun });
+
+/** What a forced replay writes before it sends: the event back to RECEIVED, with the run it forces. */
+const forceReplay = (event: IntegrationEvent, forcedRun: number) =>
+  store.transition(
+    event.id,
+    ['PROCESSED'],
+    'RECEIVED',
+    { at: new Date().toISOString(), action: 'replay-started', by: 'replay', status: 'RECEIVED' },
+    { run: forcedRun },
+  );
+
 const idempotencyItems = async () => (await tables.client.send(new ScanCommand({ TableName: tables.idempotencyTableName }))).Items ?? [];
 
 describe('consumer against a local DynamoDB', () => {
@@ -193,11 +206,9 @@ describe('consumer against a local DynamoDB', () => {
       return Promise.resolve();
     });
     await run(aConsumer(route), [anSqsRecord(event)]);
-    // What a forced replay does: state back to RECEIVED, claim check with its run number.
-    await store.transition(event.id, ['PROCESSED'], 'RECEIVED', { at: new Date().toISOString(), action: 'replay-started', by: 'replay', status: 'RECEIVED' });
-    const forced = JSON.stringify({ v: 1, eventId: event.id, correlationId: event.correlationId, run: 2 });
+    await forceReplay(event, 2);
 
-    const response = await run(aConsumer(route), [anSqsRecord(event, { body: forced })]);
+    const response = await run(aConsumer(route), [anSqsRecord(event, { body: claimFor(event, 2) })]);
 
     expect(failedIds(response)).toEqual([]);
     expect(effects.filter((e) => e.startsWith('first:'))).toEqual([`first:${event.id}`, `first:${event.id}`]);
@@ -205,6 +216,49 @@ describe('consumer against a local DynamoDB', () => {
     expect(secondKeys).toHaveLength(2);
     expect(secondKeys[0]).not.toBe(secondKeys[1]);
     expect((await store.getState(event.id))?.status).toBe('PROCESSED');
+  });
+
+  it('does not run a processed event again for a message naming a run that no replay recorded', async () => {
+    const event = await stored();
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+    // Not final, as while a replay or a provider's redelivery has it: the consumer reads on.
+    await store.transition(event.id, ['PROCESSED'], 'QUEUED', { at: new Date().toISOString(), action: 'replayed', by: 'replay', status: 'QUEUED' });
+
+    const response = await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { body: claimFor(event, 7) })]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect(effects).toEqual([`first:${event.id}`]);
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('PROCESSED');
+    expect(state?.audit.at(-1)).toMatchObject({ action: 'duplicate', by: 'consumer' });
+  });
+
+  it('runs a forced replay once, under the run it recorded, when a message with a forged run comes first', async () => {
+    const event = await stored();
+    const keys: string[] = [];
+    workflows.set('first', (_e, ctx) => Promise.resolve(void keys.push(ctx.idempotencyKey)));
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+    await forceReplay(event, 2);
+
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { body: claimFor(event, 9) })]);
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { body: claimFor(event, 2) })]);
+
+    expect(keys).toEqual([downstreamKeyOf(event.id, 'workflow:first'), downstreamKeyOf(`${event.id}#run2`, 'workflow:first')]);
+    expect((await store.getState(event.id))?.status).toBe('PROCESSED');
+  });
+
+  it('finishes a forced run, not the first run, when its message returns without a run (a replay from the DLQ)', async () => {
+    const event = await stored();
+    await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+    await forceReplay(event, 2);
+    // The forced run was dead-lettered; a replay of a DEAD_LETTERED event sends a plain claim check.
+    await store.transition(event.id, ['RECEIVED'], 'DEAD_LETTERED', { at: new Date().toISOString(), action: 'dead-lettered', by: 'consumer', status: 'DEAD_LETTERED' });
+
+    const response = await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect(effects).toEqual([`first:${event.id}`, `first:${event.id}`]);
+    expect((await store.getState(event.id))?.audit.at(-1)).toMatchObject({ action: 'processed', by: 'consumer' });
   });
 
   it('does not repeat a delivered target when a later target of the route fails', async () => {

@@ -237,6 +237,30 @@ describe('replay from the store', () => {
     expect(state?.audit.map((a) => a.action).slice(-3)).toEqual(['replay-started', 'processed', 'replayed']);
   });
 
+  it('records the run it forces on the event, with its replay-started entry, before the message is sent', async () => {
+    const id = await h.ingest({ id: 'evt_forced', type: 'invoice.paid' });
+    await h.deadLetterAll();
+    await h.mark(id, 'PROCESSED');
+    const sends = (await h.store.getState(id))?.sends ?? 0;
+    const atSend: { claimRun?: number; state: unknown }[] = [];
+    const watchingQueue = {
+      send: async (message: Parameters<EventQueue['send']>[0]) => {
+        atSend.push({ claimRun: message.claim.run, state: await h.store.getState(message.claim.eventId) });
+        return h.deps.queue.send(message);
+      },
+    } as EventQueue;
+
+    await runReplay({ ...h.deps, queue: watchingQueue }, { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } });
+
+    expect(atSend).toEqual([
+      {
+        claimRun: sends + 1,
+        state: expect.objectContaining({ status: 'RECEIVED', run: sends + 1, audit: expect.arrayContaining([expect.objectContaining({ action: 'replay-started' })]) }),
+      },
+    ]);
+    expect(await h.store.getState(id)).toMatchObject({ status: 'QUEUED', sends: sends + 1, run: sends + 1 });
+  });
+
   it('selects exactly the events matching tenant, provider, type and time window, up to the limit', async () => {
     const t0 = h.clock.now();
     const early = await deadLettered({ id: 'early', type: 'invoice.paid' });

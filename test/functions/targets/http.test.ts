@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Webhook } from 'standardwebhooks';
 import { RoutesSchema, resolveRoutes, type HttpTarget } from '#shared/routing/routes';
 import { TargetError } from '#shared/targets/errors';
-import { HttpDelivery, parseRetryAfter, signerFor } from '#shared/targets/http';
+import { HttpDelivery, MAX_RESPONSE_BYTES, parseRetryAfter, readBodyHead, signerFor } from '#shared/targets/http';
 import type { DeliveryContext } from '#shared/targets/types';
 import { anIntegrationEvent } from '../../helpers/sqs-events';
 
@@ -65,6 +65,31 @@ const ctx: DeliveryContext = {
 
 const aDelivery = (options: { sleep?: (ms: number) => Promise<void> } = {}) =>
   new HttpDelivery({ signer: () => Promise.resolve(signerFor([SECRET])), ...options });
+
+/**
+ * Answers with a body of `total` bytes, written as fast as the client reads it, and reports how
+ * much was written when the connection closed.
+ */
+const streaming = (status: number, total: number, start = '') => {
+  let closed: (sent: { bytes: number; finished: boolean }) => void = () => undefined;
+  const done = new Promise<{ bytes: number; finished: boolean }>((resolve) => (closed = resolve));
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const respond = (res: ServerResponse) => {
+    let bytes = 0;
+    res.on('close', () => closed({ bytes, finished: res.writableFinished }));
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    const pump = () => {
+      while (bytes < total) {
+        const part = bytes === 0 ? Buffer.concat([Buffer.from(start), chunk]) : chunk;
+        bytes += part.length;
+        if (!res.write(part)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  };
+  return { respond, done };
+};
 
 const failureOf = async (promise: Promise<unknown>): Promise<TargetError> => {
   try {
@@ -182,6 +207,48 @@ describe('http target', () => {
 
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(900);
+  });
+});
+
+describe('reading the answer', () => {
+  const LARGE = 256 * 1024 * 1024;
+
+  it('keeps the start of an error answer as its detail and stops reading a large one', async () => {
+    const stream = streaming(500, LARGE, 'quota exceeded for this key\n\ntry later ');
+    answer = stream.respond;
+
+    const error = await failureOf(aDelivery().deliver(aTarget(), anIntegrationEvent(), ctx));
+
+    expect(error.errorClass).toBe('http-500');
+    expect(error.message).toMatch(/^http:127\.0\.0\.1:\d+:\w+ answered HTTP 500: quota exceeded for this key try later x+…$/);
+    expect(error.message.length).toBeLessThan(250);
+    const sent = await stream.done;
+    expect(sent.finished).toBe(false);
+    expect(sent.bytes).toBeLessThan(LARGE / 8);
+  });
+
+  it('does not buffer a large answer to a successful delivery', async () => {
+    const stream = streaming(200, LARGE);
+    answer = stream.respond;
+
+    await aDelivery().deliver(aTarget(), anIntegrationEvent(), ctx);
+
+    const sent = await stream.done;
+    expect(sent.finished).toBe(false);
+    expect(sent.bytes).toBeLessThan(LARGE / 8);
+  });
+
+  it('reads at most 8 KiB of a large answer and a short answer whole', async () => {
+    const large = streaming(200, LARGE);
+    answer = large.respond;
+    const head = await readBodyHead(await fetch(url, { method: 'POST' }));
+    await large.done;
+    answer = (res) => res.writeHead(400).end('bad field: amount');
+
+    const short = await readBodyHead(await fetch(url, { method: 'POST' }));
+
+    expect(head.length).toBe(MAX_RESPONSE_BYTES);
+    expect(short.toString()).toBe('bad field: amount');
   });
 });
 

@@ -1,6 +1,7 @@
 import { InfrastructureError } from '#shared/errors';
 import { deduplicationIdOf, type EventQueue } from '#shared/queue/event-queue';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
+import { maskSignatureHeaders } from '#shared/store/masking';
 import type { RawBodies } from '#shared/store/raw-bodies';
 import { groupIdOf, type AuditEntry, type EventState, type EventStatus } from '#shared/store/records';
 import type { AuditLog } from '#shared/replay/audit-log';
@@ -105,7 +106,15 @@ export const replayEvent = async (
       if (result.kind === 'unreadable') return await skip('still-unreadable', result.reason);
       const { event } = result;
       await deps.store.replacePayload(
-        { eventId: state.eventId, event, request: payload.request, raw: payload.raw, rawBody: payload.rawBody },
+        {
+          eventId: state.eventId,
+          event,
+          // Items stored before signatures were masked get them masked on the way through.
+          request: { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) },
+          raw: payload.raw,
+          rawBody: payload.rawBody,
+          bodySha256: payload.bodySha256,
+        },
         deps.now(),
       );
       groupId = groupIdOf(state.tenant, state.provider, event.entity.kind === 'event' ? undefined : event.entity, state.eventId);

@@ -238,6 +238,20 @@ describe('relayflow events, dlq and status', () => {
     expect(result.stdout).toMatch(/Audit timeline \(oldest first\):\nAT\s+BY\s+ACTION/);
   });
 
+  it('events show masks a signature header that an older item stored unmasked', async () => {
+    const eventId = deadIds[1] ?? '';
+    const payload = await h.store.getPayload(eventId);
+    if (!payload) throw new Error('no payload');
+    const signature = `t=1733472000,v1=${'5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd'}`;
+    await h.store.replacePayload({ ...payload, request: { ...payload.request, headers: { ...payload.request.headers, 'stripe-signature': signature } } }, new Date());
+
+    const result = await run('--json', 'events', 'show', eventId);
+
+    const shown = JSON.parse(result.stdout) as { request: { headers: Record<string, string> } };
+    expect(shown.request.headers['stripe-signature']).toMatch(/^masked:sha256:[0-9a-f]{16}$/);
+    expect(result.stdout).not.toContain('5257a869');
+  });
+
   it('events show says so when nothing has the id', async () => {
     const result = await run('events', 'show', 'ev_nothing');
 

@@ -80,7 +80,8 @@ const signMailgunBody = (body: Buffer, key: string): { headers: Record<string, s
   return { headers: {}, body: Buffer.from(`{"signature":${signature}${rest.startsWith('}') ? '' : ','}${rest}`) };
 };
 
-const GENERIC_OPTIONS = { signatureHeader: 'x-acme-signature', id: { header: 'x-acme-delivery' }, type: { jsonPath: 'event' } };
+// A sender whose ids travel in an unsigned header: exercises the signed-bytes binding.
+const GENERIC_OPTIONS = { signatureHeader: 'x-acme-signature', id: { header: 'x-acme-delivery' }, type: { jsonPath: 'event' }, unsignedIdentity: true };
 
 interface TargetSpec {
   readonly id: string;

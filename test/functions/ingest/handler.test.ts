@@ -8,7 +8,10 @@ import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { secretsProvider } from '#shared/clients/secrets';
+import { logger } from '#shared/powertools/index';
 import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
+import { captureOutput, jsonLines } from '../../helpers/log-capture';
 import { aSignedStripeRequest, aStripeEvent, stripeBody } from '../../helpers/providers/stripe';
 
 const SECRET = 'whsec_handler_test';
@@ -234,5 +237,35 @@ describe('ingest handler', () => {
 
     expect(response.statusCode).toBe(200);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('says why when a text body that fails its signature holds U+FFFD (bytes replaced before they reached us)', async () => {
+    const request = signed();
+    const transcoded = { ...request, body: Buffer.from(`${request.body.toString('utf8')}\uFFFD`) };
+    logger.setLogLevel('WARN');
+
+    const lines = await captureOutput(() => invoke(transcoded));
+    logger.setLogLevel('SILENT');
+
+    const warnings = jsonLines(lines).filter((line) => line.level === 'WARN').map((line) => line.message);
+    expect(warnings).toContain('the body holds U+FFFD: bytes that were not UTF-8 were replaced before they reached the verifier');
+  });
+
+  it('answers 503 with a fixed message, never quoting it, for a secret stored as a bare string', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'hooks:Sup3r-S3cret!' });
+    // Powertools caches the well-formed secret the earlier tests read.
+    secretsProvider.clearCache();
+    logger.setLogLevel('DEBUG');
+
+    let response: Awaited<ReturnType<typeof invoke>> | undefined;
+    const lines = await captureOutput(async () => {
+      response = await invoke(signed());
+    });
+    logger.setLogLevel('SILENT');
+    secretsProvider.clearCache();
+
+    expect(response?.statusCode).toBe(503);
+    expect(lines.join('\n')).toContain('the secret is not JSON of the form');
+    expect(lines.join('\n')).not.toContain('Sup3r');
   });
 });

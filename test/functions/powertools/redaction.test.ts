@@ -52,6 +52,24 @@ describe('redactText', () => {
     expect(redacted).not.toContain(hidden);
   });
 
+  it.each(['hooks:Sup3r-S3cret!', 'ab"cd-S3cret', "'quoted-S3cret", 'x'.repeat(40) + 'S3cret'])(
+    'hides a secret that JSON.parse quoted in its error message (%s)',
+    (secret) => {
+      let message = '';
+      try {
+        JSON.parse(secret);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+
+      const redacted = redactText(`Unable to transform value using 'json' transform: ${message}`);
+
+      expect(redacted).toContain('is not valid JSON');
+      expect(redacted).not.toContain(secret.slice(0, 4));
+      expect(redacted).not.toContain('S3cret');
+    },
+  );
+
   it('cuts an over-long string and says how much was cut', () => {
     const redacted = redactText('x'.repeat(MAX_LOG_STRING + 10));
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { firstMatchingSecret } from '#shared/crypto/compare';
+import { matchSecret } from '#shared/providers/matching';
 import type { VerifyInput, VerifyResult, WebhookRequest } from '#shared/providers/types';
 import { headerValue } from './headers';
 import type { GenericHmacOptions } from './schemas';
@@ -8,7 +8,8 @@ const TIMESTAMP = /^\d{1,16}$/;
 const PLACEHOLDER_PARTS = /(\{(?:timestamp|body|id)\})/;
 
 /** The signed bytes, or why they cannot be assembled (a header they include is missing). */
-type Content = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly missing: string };
+type Content =
+  { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly missing: string };
 
 const missing = (detail: string): Content => ({ ok: false, missing: detail });
 
@@ -49,11 +50,20 @@ const staleness = (input: VerifyInput<GenericHmacOptions>): VerifyResult | undef
   const timestamp = input.options.timestamp;
   if (timestamp === undefined) return undefined;
   const value = headerValue(input.request.headers, timestamp.header) ?? '';
-  if (!TIMESTAMP.test(value)) return { ok: false, reason: 'signature', detail: `The ${timestamp.header} header is not a whole number.` };
+  if (!TIMESTAMP.test(value))
+    return {
+      ok: false,
+      reason: 'signature',
+      detail: `The ${timestamp.header} header is not a whole number.`,
+    };
   const sentMs = timestamp.unit === 'seconds' ? Number(value) * 1000 : Number(value);
   const toleranceMs = (timestamp.toleranceSeconds ?? input.options.toleranceSeconds) * 1000;
   if (Math.abs(input.now.getTime() - sentMs) > toleranceMs) {
-    return { ok: false, reason: 'stale', detail: 'The signed timestamp is outside the allowed clock difference.' };
+    return {
+      ok: false,
+      reason: 'stale',
+      detail: 'The signed timestamp is outside the allowed clock difference.',
+    };
   }
   return undefined;
 };
@@ -67,15 +77,29 @@ const staleness = (input: VerifyInput<GenericHmacOptions>): VerifyResult | undef
 export const verifyGenericHmac = (input: VerifyInput<GenericHmacOptions>): VerifyResult => {
   const { request, options, secrets } = input;
   const header = headerValue(request.headers, options.signatureHeader);
-  if (header === undefined) return { ok: false, reason: 'missing', detail: `The ${options.signatureHeader} header is missing.` };
+  if (header === undefined)
+    return { ok: false, reason: 'missing', detail: `The ${options.signatureHeader} header is missing.` };
   const prefix = options.prefix ?? '';
   if (!header.startsWith(prefix)) {
-    return { ok: false, reason: 'signature', detail: `The ${options.signatureHeader} header does not start with the expected prefix.` };
+    return {
+      ok: false,
+      reason: 'signature',
+      detail: `The ${options.signatureHeader} header does not start with the expected prefix.`,
+    };
   }
   const content = signedContentOf(request, options);
   if (!content.ok) return { ok: false, reason: 'missing', detail: content.missing };
   const candidate = Buffer.from(header.slice(prefix.length), 'utf8');
-  const secretIndex = firstMatchingSecret(secrets, [candidate], (secret) => Buffer.from(digestOf(options, secret, content.bytes), 'utf8'));
-  if (secretIndex < 0) return { ok: false, reason: 'signature', detail: 'The signature does not match any active secret.' };
-  return staleness(input) ?? { ok: true, secretIndex };
+  const match = matchSecret(secrets, [candidate], (secret) =>
+    Buffer.from(digestOf(options, secret, content.bytes), 'utf8'),
+  );
+  if (match === undefined)
+    return { ok: false, reason: 'signature', detail: 'The signature does not match any active secret.' };
+  return (
+    staleness(input) ?? {
+      ok: true,
+      secretIndex: match.index,
+      signature: Buffer.from(match.signature.toString('utf8'), options.encoding),
+    }
+  );
 };

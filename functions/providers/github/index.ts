@@ -14,4 +14,8 @@ export const githubProvider: Provider<GithubOptions> = {
   id: 'github',
   verify: verifyGithub,
   normalize: normalizeGithub,
+  // X-GitHub-Delivery and X-GitHub-Event are not signed.
+  identityFromUnsignedHeaders: () => true,
+  // X-Hub-Signature (SHA-1) is not checked, but it is a signature all the same.
+  signatureHeaders: () => ['x-hub-signature-256', 'x-hub-signature'],
 };

@@ -2,7 +2,7 @@ import type { Entity } from '#shared/contract/integration-event';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { GithubOptions } from './index';
 import type { GithubPayload } from './schemas';
-import { GithubPayloadSchema } from './schemas';
+import { EVENT_SHAPES, GithubPayloadSchema } from './schemas';
 
 /** GitHub events with a canonical family; the action (when the event has one) completes the name. */
 const CANONICAL_PREFIXES: ReadonlyMap<string, string> = new Map([
@@ -17,17 +17,41 @@ const CANONICAL_PREFIXES: ReadonlyMap<string, string> = new Map([
  */
 const TIME_PATHS: ReadonlyMap<string, readonly (readonly [string, string])[]> = new Map([
   // head_commit is null for a branch deletion; pushed_at (unix seconds) is then the push time.
-  ['push', [['head_commit', 'timestamp'], ['repository', 'pushed_at']]],
+  [
+    'push',
+    [
+      ['head_commit', 'timestamp'],
+      ['repository', 'pushed_at'],
+    ],
+  ],
   ['issues', [['issue', 'updated_at']]],
   ['issue_comment', [['comment', 'updated_at']]],
   ['commit_comment', [['comment', 'updated_at']]],
   ['discussion_comment', [['comment', 'updated_at']]],
   ['pull_request_review_comment', [['comment', 'updated_at']]],
   ['pull_request_review', [['review', 'submitted_at']]],
-  ['check_run', [['check_run', 'completed_at'], ['check_run', 'started_at']]],
-  ['workflow_job', [['workflow_job', 'completed_at'], ['workflow_job', 'started_at']]],
+  [
+    'check_run',
+    [
+      ['check_run', 'completed_at'],
+      ['check_run', 'started_at'],
+    ],
+  ],
+  [
+    'workflow_job',
+    [
+      ['workflow_job', 'completed_at'],
+      ['workflow_job', 'started_at'],
+    ],
+  ],
   ['fork', [['forkee', 'created_at']]],
-  ['release', [['release', 'published_at'], ['release', 'created_at']]],
+  [
+    'release',
+    [
+      ['release', 'published_at'],
+      ['release', 'created_at'],
+    ],
+  ],
   ['ping', [['hook', 'updated_at']]],
 ]);
 
@@ -88,6 +112,17 @@ const typeOf = (providerType: string, action: string | undefined): string | unde
   return action === undefined ? undefined : `${prefix}.${action}`;
 };
 
+/** Why the body cannot be the event its (unsigned) header names; undefined when it can. */
+const shapeMismatch = (event: string, payload: GithubPayload): string | undefined => {
+  const shape = EVENT_SHAPES.get(event);
+  if (shape === undefined) return undefined;
+  const missing = shape.has.filter((key) => !Object.hasOwn(payload, key));
+  if (missing.length > 0)
+    return `${event} bodies have ${shape.has.join(', ')}; this one lacks ${missing.join(', ')}.`;
+  const extra = (shape.lacks ?? []).filter((key) => Object.hasOwn(payload, key));
+  return extra.length > 0 ? `${event} bodies never have ${extra.join(', ')}.` : undefined;
+};
+
 // Neither header is covered by the signature: accept only the shapes GitHub sends.
 const EVENT_NAME = /^[a-z0-9_]{1,64}$/;
 const DELIVERY_ID = /^[0-9A-Za-z-]{1,64}$/;
@@ -99,28 +134,79 @@ export const normalizeGithub = (request: WebhookRequest, _options: GithubOptions
   const externalId = DELIVERY_ID.test(delivery) ? delivery : undefined;
   const providerType = EVENT_NAME.test(event) ? event : undefined;
   if (externalId === undefined || providerType === undefined) {
-    return [{ kind: 'unreadable', externalId, providerType, reason: 'X-GitHub-Delivery or X-GitHub-Event is missing or malformed.' }];
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: 'X-GitHub-Delivery or X-GitHub-Event is missing or malformed.',
+      },
+    ];
   }
   let parsed: unknown;
   try {
     parsed = parseBody(request);
   } catch {
-    return [{ kind: 'unreadable', externalId, providerType, reason: 'Body is not UTF-8 JSON (or a form with a JSON payload parameter).' }];
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: 'Body is not UTF-8 JSON (or a form with a JSON payload parameter).',
+      },
+    ];
   }
   const result = GithubPayloadSchema.safeParse(parsed);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ');
-    return [{ kind: 'unreadable', externalId, providerType, reason: `Body is not a GitHub webhook payload: ${issues}.`, data: parsed }];
+    const issues = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`)
+      .join('; ');
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: `Body is not a GitHub webhook payload: ${issues}.`,
+        data: parsed,
+      },
+    ];
   }
   const payload = result.data;
+  const mismatch = shapeMismatch(providerType, payload);
+  if (mismatch !== undefined) {
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: `X-GitHub-Event does not fit the body: ${mismatch}`,
+        data: parsed,
+      },
+    ];
+  }
   const type = typeOf(providerType, payload.action);
   if (type === undefined) {
-    return [{ kind: 'unreadable', externalId, providerType, reason: `A ${providerType} payload must have an action.`, data: parsed }];
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: `A ${providerType} payload must have an action.`,
+        data: parsed,
+      },
+    ];
   }
   return [
     {
       kind: 'event',
-      draft: { providerType, externalId, type, entity: entityOf(payload), occurredAt: occurredAtOf(providerType, payload), data: payload },
+      draft: {
+        providerType,
+        externalId,
+        type,
+        entity: entityOf(payload),
+        occurredAt: occurredAtOf(providerType, payload),
+        data: payload,
+      },
     },
   ];
 };

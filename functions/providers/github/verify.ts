@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { firstMatchingSecret } from '#shared/crypto/compare';
+import { matchSecret } from '#shared/providers/matching';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { GithubOptions } from './index';
 
@@ -21,12 +21,17 @@ export const verifyGithub = ({ request, secrets }: VerifyInput<GithubOptions>): 
   }
   const hex = SIGNATURE.exec(header.trim())?.[1];
   if (hex === undefined) {
-    return { ok: false, reason: 'signature', detail: 'X-Hub-Signature-256 is not sha256= followed by 64 hex digits.' };
+    return {
+      ok: false,
+      reason: 'signature',
+      detail: 'X-Hub-Signature-256 is not sha256= followed by 64 hex digits.',
+    };
   }
-  const index = firstMatchingSecret(secrets, [Buffer.from(hex, 'hex')], (secret) =>
+  const match = matchSecret(secrets, [Buffer.from(hex, 'hex')], (secret) =>
     // An empty secret would let anyone sign; it never matches.
     secret === '' ? Buffer.alloc(0) : createHmac('sha256', secret).update(request.body).digest(),
   );
-  if (index < 0) return { ok: false, reason: 'signature', detail: 'X-Hub-Signature-256 matches no active secret.' };
-  return { ok: true, secretIndex: index };
+  if (match === undefined)
+    return { ok: false, reason: 'signature', detail: 'X-Hub-Signature-256 matches no active secret.' };
+  return { ok: true, secretIndex: match.index, signature: match.signature };
 };

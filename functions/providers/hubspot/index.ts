@@ -1,7 +1,7 @@
 import type { Provider } from '#shared/providers/types';
 import { normalizeHubspot } from './normalize';
 import type { HubspotOptions } from './schemas';
-import { verifyHubspot } from './verify';
+import { SIGNATURE_HEADER, verifyHubspot } from './verify';
 
 export { HubspotOptionsSchema as hubspotOptionsSchema, type HubspotOptions } from './schemas';
 
@@ -10,4 +10,7 @@ export const hubspotProvider: Provider<HubspotOptions> = {
   id: 'hubspot',
   verify: verifyHubspot,
   normalize: normalizeHubspot,
+  identityFromUnsignedHeaders: () => false,
+  // Only v3 is verified; HubSpot also sends its v1/v2 signature, which is masked all the same.
+  signatureHeaders: () => [SIGNATURE_HEADER, 'x-hubspot-signature'],
 };

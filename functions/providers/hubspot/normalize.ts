@@ -4,9 +4,17 @@ import { HubspotEventSchema, type HubspotEvent } from './schemas';
 
 type CrmKind = 'contact' | 'company' | 'deal';
 
-const KIND_BY_PREFIX: Readonly<Record<string, CrmKind>> = { contact: 'contact', company: 'company', deal: 'deal' };
+const KIND_BY_PREFIX: Readonly<Record<string, CrmKind>> = {
+  contact: 'contact',
+  company: 'company',
+  deal: 'deal',
+};
 /** Object type ids of generic (`object.*`) subscriptions. */
-const KIND_BY_OBJECT_TYPE_ID: Readonly<Record<string, CrmKind>> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal' };
+const KIND_BY_OBJECT_TYPE_ID: Readonly<Record<string, CrmKind>> = {
+  '0-1': 'contact',
+  '0-2': 'company',
+  '0-3': 'deal',
+};
 
 /**
  * HubSpot actions in the canonical CRM verbs. A merge, an association change and a restore all
@@ -28,22 +36,68 @@ const lookup = <T>(table: Readonly<Record<string, T>>, key: string | undefined):
 const kindOf = (event: HubspotEvent, prefix: string): CrmKind | undefined =>
   prefix === 'object' ? lookup(KIND_BY_OBJECT_TYPE_ID, event.objectTypeId) : lookup(KIND_BY_PREFIX, prefix);
 
+/**
+ * One JSON token: a string (an unterminated one runs to the end, so that the scan stays linear
+ * and digits inside strings are never touched), a number, or a structural character.
+ */
+const TOKEN = /"(?:[^"\\]|\\[\s\S]?)*"?|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}[\]:,]/g;
+const INTEGER = /^-?\d+$/;
+
+/**
+ * HubSpot ids (eventId, objectId, portalId, mergedObjectIds…) are 64-bit integers, and JSON.parse
+ * rounds those above 2^53 (`9007199254740993` becomes `…992`); Node 20 gives a reviver no source
+ * text. So every integer value that a double cannot hold exactly is quoted before parsing and
+ * arrives as a string of its exact digits; numbers a double holds keep their type. Only values
+ * are quoted (after `:`, or in an array), so that no invalid body becomes valid JSON.
+ */
+const quoteUnsafeIntegers = (json: string): string => {
+  const parts: string[] = [];
+  const containers: string[] = [];
+  let previous = '';
+  let copied = 0;
+  for (const match of json.matchAll(TOKEN)) {
+    const [token] = match;
+    if (token === '{' || token === '[') containers.push(token);
+    if (token === '}' || token === ']') containers.pop();
+    const isValue = previous === ':' || (containers.at(-1) === '[' && (previous === '[' || previous === ','));
+    if (isValue && INTEGER.test(token) && !Number.isSafeInteger(Number(token))) {
+      parts.push(json.slice(copied, match.index), `"${token}"`);
+      copied = match.index + token.length;
+    }
+    previous = token.charAt(0);
+  }
+  return parts.length === 0 ? json : [...parts, json.slice(copied)].join('');
+};
+
 const parseBody = (body: Buffer): unknown => {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(quoteUnsafeIntegers(body.toString('utf8')));
   } catch {
     return undefined;
   }
 };
 
 const textOf = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  typeof value === 'string' && value.length > 0
+    ? value
+    : typeof value === 'number' && Number.isFinite(value)
+      ? String(value)
+      : undefined;
 
 /** What can still be read of an element that does not match the schema, to key its quarantine. */
 const unreadable = (element: unknown, reason: string): NormalizedItem => {
-  const fields = typeof element === 'object' && element !== null && !Array.isArray(element) ? (element as Record<string, unknown>) : {};
+  const fields =
+    typeof element === 'object' && element !== null && !Array.isArray(element)
+      ? (element as Record<string, unknown>)
+      : {};
   const externalId = Object.hasOwn(fields, 'eventId') ? textOf(fields.eventId) : undefined;
-  const providerType = textOf(Object.hasOwn(fields, 'subscriptionType') ? fields.subscriptionType : Object.hasOwn(fields, 'eventType') ? fields.eventType : undefined);
+  const providerType = textOf(
+    Object.hasOwn(fields, 'subscriptionType')
+      ? fields.subscriptionType
+      : Object.hasOwn(fields, 'eventType')
+        ? fields.eventType
+        : undefined,
+  );
   return {
     kind: 'unreadable',
     reason,
@@ -55,7 +109,11 @@ const unreadable = (element: unknown, reason: string): NormalizedItem => {
 
 const normalizeElement = (element: unknown): NormalizedItem => {
   const parsed = HubspotEventSchema.safeParse(element);
-  if (!parsed.success) return unreadable(element, 'The event does not match the HubSpot webhook event schema (eventId, subscriptionType, occurredAt).');
+  if (!parsed.success)
+    return unreadable(
+      element,
+      'The event does not match the HubSpot webhook event schema (eventId, subscriptionType, occurredAt).',
+    );
   const event = parsed.data;
   const providerType = event.subscriptionType ?? event.eventType;
   if (providerType === undefined) return unreadable(element, 'The event has no subscriptionType.');
@@ -63,7 +121,8 @@ const normalizeElement = (element: unknown): NormalizedItem => {
   const kind = kindOf(event, prefix);
   const verb = lookup(VERB_BY_ACTION, action);
   const objectId = event.objectId ?? event.fromObjectId ?? event.primaryObjectId;
-  const entity: Entity | undefined = kind !== undefined && objectId !== undefined ? { kind, id: String(objectId) } : undefined;
+  const entity: Entity | undefined =
+    kind !== undefined && objectId !== undefined ? { kind, id: String(objectId) } : undefined;
   return {
     kind: 'event',
     draft: {
@@ -80,6 +139,7 @@ const normalizeElement = (element: unknown): NormalizedItem => {
 /** One item per element of the JSON array HubSpot sends; an empty array is no event at all. */
 export const normalizeHubspot = (request: WebhookRequest): NormalizedItem[] => {
   const body = parseBody(request.body);
-  if (!Array.isArray(body)) return [{ kind: 'unreadable', reason: 'The body is not a JSON array of HubSpot events.' }];
+  if (!Array.isArray(body))
+    return [{ kind: 'unreadable', reason: 'The body is not a JSON array of HubSpot events.' }];
   return body.map(normalizeElement);
 };

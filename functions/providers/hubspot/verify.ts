@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { firstMatchingSecret } from '#shared/crypto/compare';
+import { matchSecret } from '#shared/providers/matching';
 import type { VerifyInput, VerifyResult, WebhookRequest } from '#shared/providers/types';
 import type { HubspotOptions } from './schemas';
 
@@ -30,13 +30,22 @@ const DECODED: Readonly<Record<string, string>> = {
 const ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
 
 /** The URI as HubSpot signs it: the public URL with the listed percent-encodings decoded. */
-export const hubspotSignedUri = (url: string): string => url.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
+export const hubspotSignedUri = (url: string): string =>
+  url.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
 
 /** `method + uri + body + timestamp`, with the body spliced in as the bytes received. */
-export const hubspotSignedContent = (request: Pick<WebhookRequest, 'method' | 'url' | 'body'>, timestamp: string): Buffer =>
-  Buffer.concat([Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, 'utf8'), request.body, Buffer.from(timestamp, 'utf8')]);
+export const hubspotSignedContent = (
+  request: Pick<WebhookRequest, 'method' | 'url' | 'body'>,
+  timestamp: string,
+): Buffer =>
+  Buffer.concat([
+    Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, 'utf8'),
+    request.body,
+    Buffer.from(timestamp, 'utf8'),
+  ]);
 
-export const hubspotSignature = (secret: string, content: Buffer): string => createHmac('sha256', secret).update(content).digest('base64');
+export const hubspotSignature = (secret: string, content: Buffer): string =>
+  createHmac('sha256', secret).update(content).digest('base64');
 
 const header = (request: WebhookRequest, name: string): string | undefined => {
   const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
@@ -53,14 +62,37 @@ export const verifyHubspot = (input: VerifyInput<HubspotOptions>): VerifyResult 
   const { request, secrets, now, options } = input;
   const signature = header(request, SIGNATURE_HEADER);
   const timestamp = header(request, TIMESTAMP_HEADER);
-  if (signature === undefined) return { ok: false, reason: 'missing', detail: 'The X-HubSpot-Signature-v3 header is missing.' };
-  if (timestamp === undefined) return { ok: false, reason: 'missing', detail: 'The X-HubSpot-Request-Timestamp header is missing.' };
+  if (signature === undefined)
+    return { ok: false, reason: 'missing', detail: 'The X-HubSpot-Signature-v3 header is missing.' };
+  if (timestamp === undefined)
+    return { ok: false, reason: 'missing', detail: 'The X-HubSpot-Request-Timestamp header is missing.' };
   const content = hubspotSignedContent(request, timestamp);
-  const secretIndex = firstMatchingSecret(secrets, [Buffer.from(signature, 'utf8')], (secret) => Buffer.from(hubspotSignature(secret, content), 'utf8'));
-  if (secretIndex < 0) return { ok: false, reason: 'signature', detail: 'The signature does not match any active client secret.' };
-  if (!TIMESTAMP.test(timestamp)) return { ok: false, reason: 'signature', detail: 'The X-HubSpot-Request-Timestamp header is not a whole number.' };
+  // Compared as the base64 text HubSpot sends, so that only the canonical spelling matches.
+  const match = matchSecret(secrets, [Buffer.from(signature, 'utf8')], (secret) =>
+    Buffer.from(hubspotSignature(secret, content), 'utf8'),
+  );
+  if (match === undefined)
+    return {
+      ok: false,
+      reason: 'signature',
+      detail: 'The signature does not match any active client secret.',
+    };
+  if (!TIMESTAMP.test(timestamp))
+    return {
+      ok: false,
+      reason: 'signature',
+      detail: 'The X-HubSpot-Request-Timestamp header is not a whole number.',
+    };
   if (Math.abs(now.getTime() - Number(timestamp)) > options.toleranceSeconds * 1000) {
-    return { ok: false, reason: 'stale', detail: 'The request timestamp is outside the allowed clock difference.' };
+    return {
+      ok: false,
+      reason: 'stale',
+      detail: 'The request timestamp is outside the allowed clock difference.',
+    };
   }
-  return { ok: true, secretIndex };
+  return {
+    ok: true,
+    secretIndex: match.index,
+    signature: Buffer.from(match.signature.toString('utf8'), 'base64'),
+  };
 };

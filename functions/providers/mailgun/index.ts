@@ -14,4 +14,7 @@ export const mailgunProvider: Provider<MailgunOptions> = {
   id: 'mailgun',
   verify: verifyMailgun,
   normalize: normalizeMailgun,
+  identityFromUnsignedHeaders: () => false,
+  // The signature travels in the body, not in a header.
+  signatureHeaders: () => [],
 };

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { firstMatchingSecret } from '#shared/crypto/compare';
+import { matchSecret } from '#shared/providers/matching';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import { readMailgunBody, type MailgunBody } from './body';
 import type { MailgunOptions } from './index';
@@ -94,13 +94,18 @@ export const verifyMailgun = ({
     return { ok: false, reason: 'signature', detail: 'The Mailgun signature is not a hex SHA-256 digest.' };
   }
   const { timestamp, token } = fields;
-  const index = firstMatchingSecret(secrets, candidates, (secret) => hmacOf(secret, timestamp, token));
-  if (index === -1) {
+  const match = matchSecret(secrets, candidates, (secret) => hmacOf(secret, timestamp, token));
+  if (match === undefined) {
     return {
       ok: false,
       reason: 'signature',
       detail: 'The Mailgun signature matches none of the active signing keys.',
     };
   }
-  return { ok: true, secretIndex: index, nonce: { value: token, ttlSeconds: 2 * options.toleranceSeconds } };
+  return {
+    ok: true,
+    secretIndex: match.index,
+    signature: match.signature,
+    nonce: { value: token, ttlSeconds: 2 * options.toleranceSeconds },
+  };
 };

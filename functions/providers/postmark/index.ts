@@ -23,4 +23,7 @@ export const postmarkProvider: Provider<PostmarkOptions> = {
   id: 'postmark',
   verify: verifyPostmark,
   normalize: normalizePostmark,
+  identityFromUnsignedHeaders: () => false,
+  // The credentials travel in Authorization, which the ingest never stores.
+  signatureHeaders: () => [],
 };

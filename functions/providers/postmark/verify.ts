@@ -66,5 +66,6 @@ export const verifyPostmark = ({ request, secrets, options }: VerifyInput<Postma
       detail: 'The Basic credentials match none of the active credentials.',
     };
   }
-  return { ok: true, secretIndex: index };
+  // Basic auth signs nothing: there is no signature to name.
+  return { ok: true, secretIndex: index, signature: Buffer.alloc(0) };
 };

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { Provider } from '#shared/providers/types';
 import { normalizeSendgrid } from './normalize';
-import { verifySendgrid } from './verify';
+import { SIGNATURE_HEADER, verifySendgrid } from './verify';
 
 /** SendGrid's options. Its docs ask receivers to check the timestamp; 300 s both ways. */
 export const sendgridOptionsSchema = z.object({
@@ -14,4 +14,6 @@ export const sendgridProvider: Provider<SendgridOptions> = {
   id: 'sendgrid',
   verify: verifySendgrid,
   normalize: normalizeSendgrid,
+  identityFromUnsignedHeaders: () => false,
+  signatureHeaders: () => [SIGNATURE_HEADER],
 };

@@ -36,6 +36,27 @@ const parseVerificationKey = (secret: string): KeyObject | null => {
   return key;
 };
 
+/** The order n of P-256: a signature (r, s) verifies exactly when (r, n - s) does. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/**
+ * A verified DER signature as r ‖ s (32 bytes each) with the lower of s and n - s. Anyone can
+ * turn a valid ECDSA signature into a second one (n - s) without the key, so the header's bytes
+ * do not name one signature; this form does. Reads only DER that has just verified (a SEQUENCE
+ * of two short INTEGERs).
+ */
+const canonicalSignature = (der: Buffer): Buffer => {
+  const integers: bigint[] = [];
+  for (let at = 2; at + 1 < der.length && integers.length < 2;) {
+    const length = der[at + 1] ?? 0;
+    integers.push(BigInt(`0x${der.subarray(at + 2, at + 2 + length).toString('hex') || '0'}`));
+    at += 2 + length;
+  }
+  const [r = 0n, s = 0n] = integers;
+  const lowS = s > P256_ORDER / 2n ? P256_ORDER - s : s;
+  return Buffer.from(`${r.toString(16).padStart(64, '0')}${lowS.toString(16).padStart(64, '0')}`, 'hex');
+};
+
 const verifiesWith = (key: KeyObject, signedBytes: Buffer, signature: Buffer): boolean => {
   try {
     return verify('sha256', signedBytes, key, signature);
@@ -85,7 +106,8 @@ export const verifySendgrid = ({
   const signedBytes = Buffer.concat([Buffer.from(timestamp, 'utf8'), request.body]);
   for (const [index, secret] of secrets.entries()) {
     const key = parseVerificationKey(secret);
-    if (key && verifiesWith(key, signedBytes, signature)) return { ok: true, secretIndex: index };
+    if (key && verifiesWith(key, signedBytes, signature))
+      return { ok: true, secretIndex: index, signature: canonicalSignature(signature) };
   }
   return {
     ok: false,

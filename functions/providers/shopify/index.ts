@@ -14,4 +14,7 @@ export const shopifyProvider: Provider<ShopifyOptions> = {
   id: 'shopify',
   verify: verifyShopify,
   normalize: normalizeShopify,
+  // X-Shopify-Event-Id and X-Shopify-Topic are not signed.
+  identityFromUnsignedHeaders: () => true,
+  signatureHeaders: () => ['x-shopify-hmac-sha256'],
 };

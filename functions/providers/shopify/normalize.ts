@@ -16,6 +16,29 @@ export const SHOPIFY_CANONICAL_TYPES: ReadonlyMap<string, string> = new Map([
   ['customers/delete', 'customer.deleted'],
 ]);
 
+/**
+ * The GraphQL type of the object that a topic's resource delivers (`orders/create` sends an
+ * Order). Shopify signs the body but not X-Shopify-Topic, so a body whose `admin_graphql_api_id`
+ * names another type was relabeled. Resources not listed, and bodies without that id (the GDPR
+ * topics, `orders/edited`), are not checked.
+ */
+const GRAPHQL_TYPE_BY_RESOURCE: ReadonlyMap<string, string> = new Map([
+  ['orders', 'Order'],
+  ['customers', 'Customer'],
+  ['products', 'Product'],
+  ['draft_orders', 'DraftOrder'],
+  ['fulfillments', 'Fulfillment'],
+  ['refunds', 'Refund'],
+  ['collections', 'Collection'],
+  ['inventory_items', 'InventoryItem'],
+  ['locations', 'Location'],
+  ['order_transactions', 'OrderTransaction'],
+  ['companies', 'Company'],
+  ['company_locations', 'CompanyLocation'],
+  ['company_contacts', 'CompanyContact'],
+  ['selling_plan_groups', 'SellingPlanGroup'],
+]);
+
 // None of these headers is signed: accept only the shapes Shopify sends.
 const TOPIC = /^[a-z0-9_]{1,64}(?:\/[a-z0-9_]{1,64}){1,2}$/;
 const EVENT_ID = /^[0-9A-Za-z-]{1,64}$/;
@@ -42,6 +65,27 @@ const idOf = (resource: Resource | null | undefined): { id: string; type?: strin
   const id = resource?.id;
   if (typeof id === 'string') return { id };
   if (typeof id === 'number' && Number.isInteger(id)) return { id: BigInt(id).toString() };
+  return undefined;
+};
+
+/**
+ * Why the body cannot be what the topic says; undefined when it can. `orders/paid` and
+ * `orders/fulfilled` are not checked against `financial_status` and `fulfillment_status`: the
+ * sample Shopify sends for them ("Send test notification") is a voided, unfulfilled order.
+ */
+const topicMismatch = (topic: string, payload: ShopifyPayload): string | undefined => {
+  const [resource = ''] = topic.split('/');
+  const expected = GRAPHQL_TYPE_BY_RESOURCE.get(resource);
+  const actual = GRAPHQL_ID.exec(payload.admin_graphql_api_id ?? '')?.[1];
+  if (expected !== undefined && actual !== undefined && actual !== expected) {
+    return `${topic} delivers type ${expected}, admin_graphql_api_id names type ${actual}.`;
+  }
+  if (
+    topic === 'orders/cancelled' &&
+    (typeof payload.cancelled_at !== 'string' || payload.cancelled_at === '')
+  ) {
+    return 'an orders/cancelled body has a cancelled_at time, this one has none.';
+  }
   return undefined;
 };
 
@@ -77,9 +121,17 @@ const toIso = (value: string | null | undefined): string | undefined => {
 /** Reads one Shopify webhook into a draft keyed by its event id. */
 export const normalizeShopify = (request: WebhookRequest, _options: ShopifyOptions): NormalizedItem[] => {
   const providerType = header(request, 'x-shopify-topic', TOPIC);
-  const externalId = header(request, 'x-shopify-event-id', EVENT_ID) ?? header(request, 'x-shopify-webhook-id', EVENT_ID);
+  const externalId =
+    header(request, 'x-shopify-event-id', EVENT_ID) ?? header(request, 'x-shopify-webhook-id', EVENT_ID);
   if (providerType === undefined || externalId === undefined) {
-    return [{ kind: 'unreadable', externalId, providerType, reason: 'X-Shopify-Topic or X-Shopify-Event-Id (and X-Shopify-Webhook-Id) is missing or malformed.' }];
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: 'X-Shopify-Topic or X-Shopify-Event-Id (and X-Shopify-Webhook-Id) is missing or malformed.',
+      },
+    ];
   }
   let parsed: unknown;
   try {
@@ -89,10 +141,32 @@ export const normalizeShopify = (request: WebhookRequest, _options: ShopifyOptio
   }
   const result = ShopifyPayloadSchema.safeParse(parsed);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ');
-    return [{ kind: 'unreadable', externalId, providerType, reason: `Body is not a Shopify webhook payload: ${issues}.`, data: parsed }];
+    const issues = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`)
+      .join('; ');
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: `Body is not a Shopify webhook payload: ${issues}.`,
+        data: parsed,
+      },
+    ];
   }
   const payload = result.data;
+  const mismatch = topicMismatch(providerType, payload);
+  if (mismatch !== undefined) {
+    return [
+      {
+        kind: 'unreadable',
+        externalId,
+        providerType,
+        reason: `X-Shopify-Topic does not fit the body: ${mismatch}`,
+        data: parsed,
+      },
+    ];
+  }
   const shop = header(request, 'x-shopify-shop-domain', SHOP_DOMAIN)?.toLowerCase();
   return [
     {
@@ -102,7 +176,10 @@ export const normalizeShopify = (request: WebhookRequest, _options: ShopifyOptio
         externalId,
         type: SHOPIFY_CANONICAL_TYPES.get(providerType) ?? `shopify.${providerType}`,
         entity: entityOf(providerType, shop, payload),
-        occurredAt: toIso(payload.updated_at) ?? toIso(payload.created_at) ?? toIso(request.headers['x-shopify-triggered-at']?.trim()),
+        occurredAt:
+          toIso(payload.updated_at) ??
+          toIso(payload.created_at) ??
+          toIso(request.headers['x-shopify-triggered-at']?.trim()),
         data: payload,
       },
     },

@@ -17,6 +17,7 @@ export const ShopifyPayloadSchema = z.looseObject({
   order_id: z.optional(z.nullable(shopifyId())),
   customer: z.optional(z.nullable(z.looseObject(resource))),
   updated_at: z.optional(z.nullable(z.string())),
+  cancelled_at: z.optional(z.unknown()),
   created_at: z.optional(z.nullable(z.string())),
 });
 export type ShopifyPayload = z.infer<typeof ShopifyPayloadSchema>;

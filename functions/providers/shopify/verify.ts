@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { firstMatchingSecret } from '#shared/crypto/compare';
+import { matchSecret } from '#shared/providers/matching';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { ShopifyOptions } from './index';
 
@@ -19,12 +19,17 @@ export const verifyShopify = ({ request, secrets }: VerifyInput<ShopifyOptions>)
   const digest = Buffer.from(header, 'base64');
   // Canonical spelling only: the last character has unused bits that the decoder ignores.
   if (!BASE64_SHA256.test(header) || digest.toString('base64') !== header) {
-    return { ok: false, reason: 'signature', detail: 'X-Shopify-Hmac-Sha256 is not the base64 of a SHA-256 digest.' };
+    return {
+      ok: false,
+      reason: 'signature',
+      detail: 'X-Shopify-Hmac-Sha256 is not the base64 of a SHA-256 digest.',
+    };
   }
-  const index = firstMatchingSecret(secrets, [digest], (secret) =>
+  const match = matchSecret(secrets, [digest], (secret) =>
     // An empty secret would let anyone sign; it never matches.
     secret === '' ? Buffer.alloc(0) : createHmac('sha256', secret).update(request.body).digest(),
   );
-  if (index < 0) return { ok: false, reason: 'signature', detail: 'X-Shopify-Hmac-Sha256 matches no active secret.' };
-  return { ok: true, secretIndex: index };
+  if (match === undefined)
+    return { ok: false, reason: 'signature', detail: 'X-Shopify-Hmac-Sha256 matches no active secret.' };
+  return { ok: true, secretIndex: match.index, signature: match.signature };
 };

@@ -16,7 +16,12 @@ export const standardWebhooksOptionsSchema = z.object({
   types: z._default(
     z.record(
       nonEmpty(),
-      nonEmpty().check(z.refine((type) => !/^(?:email|sms)\./.test(type), 'email.* and sms.* need a provider-specific data shape')),
+      nonEmpty().check(
+        z.refine(
+          (type) => !/^(?:email|sms)\./.test(type),
+          'email.* and sms.* need a provider-specific data shape',
+        ),
+      ),
     ),
     {},
   ),
@@ -30,4 +35,7 @@ export const standardWebhooksProvider: Provider<StandardWebhooksOptions> = {
   id: 'standard-webhooks',
   verify: verifyStandardWebhooks,
   normalize: normalizeStandardWebhooks,
+  // webhook-id is part of the signed content; the type is read from the signed body.
+  identityFromUnsignedHeaders: () => false,
+  signatureHeaders: () => ['webhook-signature'],
 };

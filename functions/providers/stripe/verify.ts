@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { firstMatchingSecret } from '#shared/crypto/compare';
+import { matchSecret } from '#shared/providers/matching';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { StripeOptions } from './index';
 
@@ -38,7 +38,12 @@ const parseHeader = (header: string): ParsedHeader | string => {
 };
 
 /** Checks `Stripe-Signature`: HMAC-SHA256 (hex) of `${t}.` + the raw body, with every active secret. */
-export const verifyStripe = ({ request, secrets, now, options }: VerifyInput<StripeOptions>): VerifyResult => {
+export const verifyStripe = ({
+  request,
+  secrets,
+  now,
+  options,
+}: VerifyInput<StripeOptions>): VerifyResult => {
   const header = request.headers['stripe-signature'];
   if (header === undefined || header.trim() === '') {
     return { ok: false, reason: 'missing', detail: 'Stripe-Signature header is missing.' };
@@ -58,12 +63,13 @@ export const verifyStripe = ({ request, secrets, now, options }: VerifyInput<Str
     };
   }
 
-  const index = firstMatchingSecret(secrets, parsed.signatures, (secret) =>
+  const match = matchSecret(secrets, parsed.signatures, (secret) =>
     // An empty secret would let anyone sign; it never matches.
     secret === ''
       ? Buffer.alloc(0)
       : createHmac('sha256', secret).update(`${parsed.timestamp}.`).update(request.body).digest(),
   );
-  if (index < 0) return { ok: false, reason: 'signature', detail: 'No v1 signature matches an active secret.' };
-  return { ok: true, secretIndex: index };
+  if (match === undefined)
+    return { ok: false, reason: 'signature', detail: 'No v1 signature matches an active secret.' };
+  return { ok: true, secretIndex: match.index, signature: match.signature };
 };

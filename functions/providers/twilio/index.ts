@@ -1,7 +1,7 @@
 import type { Provider } from '#shared/providers/types';
 import { normalizeTwilio } from './normalize';
 import type { TwilioOptions } from './schemas';
-import { verifyTwilio } from './verify';
+import { SIGNATURE_HEADER, verifyTwilio } from './verify';
 
 export { TwilioOptionsSchema as twilioOptionsSchema, type TwilioOptions } from './schemas';
 
@@ -10,4 +10,7 @@ export const twilioProvider: Provider<TwilioOptions> = {
   id: 'twilio',
   verify: verifyTwilio,
   normalize: normalizeTwilio,
+  // The event is keyed on the signed MessageSid and status, never on an unsigned header.
+  identityFromUnsignedHeaders: () => false,
+  signatureHeaders: () => [SIGNATURE_HEADER],
 };

@@ -2,14 +2,21 @@ import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import { formParams } from './params';
 import { TwilioMessageParamsSchema } from './schemas';
 
-export const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
-
-const SMS_STATUSES: ReadonlySet<string> = new Set(['queued', 'sent', 'delivered', 'undelivered', 'failed', 'received']);
+const SMS_STATUSES: ReadonlySet<string> = new Set([
+  'queued',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'received',
+]);
 const MAX_DATE_MS = 8.64e15;
 
 /** All POST parameters as one object; a repeated name keeps every value, in order. */
 const payloadOf = (params: Map<string, string[]>): Record<string, string | string[]> =>
-  Object.fromEntries([...params].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? '') : values]));
+  Object.fromEntries(
+    [...params].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? '') : values]),
+  );
 
 const isoOf = (text: string | undefined): string | undefined => {
   if (text === undefined) return undefined;
@@ -17,27 +24,23 @@ const isoOf = (text: string | undefined): string | undefined => {
   return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
 };
 
-const textParam = (values: Readonly<Record<string, string | string[]>>, name: string): string | undefined => {
-  const value = Object.hasOwn(values, name) ? values[name] : undefined;
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-};
-
 /**
  * One event per request. Twilio sends no event id: each status callback is a distinct event
- * about one message, so the dedup id is the message and its status (or Twilio's idempotency
- * token when it sends one); an incoming message has no status callback and counts as `received`.
+ * about one message, so the dedup id is the message and its status, both signed parameters; an
+ * incoming message has no status callback and counts as `received`. `I-Twilio-Idempotency-Token`
+ * is not used: it is an unsigned header, so a captured callback resent with a fresh token would
+ * pass as a new event.
  */
 export const normalizeTwilio = (request: WebhookRequest): NormalizedItem[] => {
   const payload = payloadOf(formParams(request.body));
   const parsed = TwilioMessageParamsSchema.safeParse(payload);
-  const token = textParam(request.headers, IDEMPOTENCY_HEADER);
   if (!parsed.success) {
-    // Without a readable status the message id alone would merge distinct callbacks, so only Twilio's token keys it.
+    // No id: without a readable status the message id alone would merge distinct callbacks; the ingest keys it by its body.
     return [
       {
         kind: 'unreadable',
-        reason: 'The parameters do not match a Twilio message callback (one MessageSid, a status made of letters).',
-        ...(token === undefined ? {} : { externalId: token }),
+        reason:
+          'The parameters do not match a Twilio message callback (one MessageSid, a status made of letters).',
         data: payload,
       },
     ];
@@ -50,7 +53,7 @@ export const normalizeTwilio = (request: WebhookRequest): NormalizedItem[] => {
       kind: 'event',
       draft: {
         providerType: `message.${status}`,
-        externalId: token ?? `${params.MessageSid}:${status}`,
+        externalId: `${params.MessageSid}:${status}`,
         type: SMS_STATUSES.has(status) ? `sms.${status}` : `twilio.message.${status}`,
         entity: { kind: 'message', id: params.MessageSid },
         ...(occurredAt === undefined ? {} : { occurredAt }),

@@ -26,7 +26,9 @@ const portVariants = (url: string): string[] => {
 /** The query re-encoded as Node's legacy `querystring` does, as some back ends signed it. */
 const withLegacyQuery = (url: string): string => {
   const start = url.indexOf('?');
-  return start < 0 || start === url.length - 1 ? url : `${url.slice(0, start)}?${stringify(parse(url.slice(start + 1)))}`;
+  return start < 0 || start === url.length - 1
+    ? url
+    : `${url.slice(0, start)}?${stringify(parse(url.slice(start + 1)))}`;
 };
 
 const normalized = (url: string): string | undefined => {
@@ -62,9 +64,11 @@ const paramsText = (params: ReadonlyMap<string, readonly string[]>): string =>
     .join('');
 
 /** The signed bytes: the URL followed by the parameters, as UTF-8. */
-export const twilioSignedContent = (url: string, params: ReadonlyMap<string, readonly string[]>): Buffer => Buffer.from(`${url}${paramsText(params)}`, 'utf8');
+export const twilioSignedContent = (url: string, params: ReadonlyMap<string, readonly string[]>): Buffer =>
+  Buffer.from(`${url}${paramsText(params)}`, 'utf8');
 
-export const twilioSignature = (authToken: string, content: Buffer): string => createHmac('sha1', authToken).update(content).digest('base64');
+export const twilioSignature = (authToken: string, content: Buffer): string =>
+  createHmac('sha1', authToken).update(content).digest('base64');
 
 /**
  * Verifies `X-Twilio-Signature` (base64 HMAC-SHA1 with the auth token) over the public URL and
@@ -74,16 +78,22 @@ export const twilioSignature = (authToken: string, content: Buffer): string => c
  */
 export const verifyTwilio = (input: VerifyInput<TwilioOptions>): VerifyResult => {
   const { request, secrets } = input;
-  const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER) ? request.headers[SIGNATURE_HEADER] : undefined;
-  if (typeof signature !== 'string' || signature.length === 0) return { ok: false, reason: 'missing', detail: 'The X-Twilio-Signature header is missing.' };
+  const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER)
+    ? request.headers[SIGNATURE_HEADER]
+    : undefined;
+  if (typeof signature !== 'string' || signature.length === 0)
+    return { ok: false, reason: 'missing', detail: 'The X-Twilio-Signature header is missing.' };
   const provided = Buffer.from(signature, 'utf8');
   const signedParams = paramsText(formParams(request.body));
   const urls = twilioCandidateUrls(request.url);
   for (const [secretIndex, secret] of secrets.entries()) {
     // Every URL variant is compared without an early exit so that timing does not reveal which one matched.
-    let matched = false;
-    for (const url of urls) matched = constantTimeEqual(Buffer.from(twilioSignature(secret, Buffer.from(`${url}${signedParams}`, 'utf8')), 'utf8'), provided) || matched;
-    if (matched) return { ok: true, secretIndex };
+    let matched: string | undefined;
+    for (const url of urls) {
+      const expected = twilioSignature(secret, Buffer.from(`${url}${signedParams}`, 'utf8'));
+      if (constantTimeEqual(Buffer.from(expected, 'utf8'), provided)) matched = expected;
+    }
+    if (matched !== undefined) return { ok: true, secretIndex, signature: Buffer.from(matched, 'base64') };
   }
   return { ok: false, reason: 'signature', detail: 'The signature does not match any active auth token.' };
 };

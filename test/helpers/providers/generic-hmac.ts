@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { WebhookRequest } from '#shared/providers/types';
-import { genericHmacOptionsSchema, type GenericHmacOptions, type GenericHmacOptionsInput } from '#shared/providers/generic-hmac/index';
+import {
+  genericHmacOptionsSchema,
+  type GenericHmacOptions,
+  type GenericHmacOptionsInput,
+} from '#shared/providers/generic-hmac/index';
 
 export const ALGORITHMS = ['sha256', 'sha512', 'sha1'] as const;
 export const ENCODINGS = ['hex', 'base64'] as const;
@@ -16,8 +20,19 @@ export const oracleSignature = (
   content: Buffer,
 ): string => createHmac(algorithm, secret).update(content).digest(encoding);
 
+/**
+ * A sender whose id comes from a header. The header is unsigned unless the test signs `{id}`, so
+ * the default declares `unsignedIdentity`: these options serve tests of verifying and reading, and
+ * options.test.ts covers the refusal of an unsigned id.
+ */
 export const genericOptions = (input: Partial<GenericHmacOptionsInput> = {}): GenericHmacOptions =>
-  genericHmacOptionsSchema.parse({ signatureHeader: 'x-signature', id: { header: 'x-event-id' }, type: { jsonPath: 'type' }, ...input });
+  genericHmacOptionsSchema.parse({
+    signatureHeader: 'x-signature',
+    id: { header: 'x-event-id' },
+    type: { jsonPath: 'type' },
+    unsignedIdentity: true,
+    ...input,
+  });
 
 export const aGenericRequest = (overrides: Partial<WebhookRequest> = {}): WebhookRequest => ({
   method: 'POST',

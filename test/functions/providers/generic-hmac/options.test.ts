@@ -1,4 +1,10 @@
-import { GenericHmacConfigError, createGenericHmacProvider, genericHmacOptionsSchema, parseGenericHmacOptions } from '#shared/providers/generic-hmac/index';
+import {
+  GenericHmacConfigError,
+  createGenericHmacProvider,
+  genericHmacOptionsSchema,
+  identityWarnings,
+  parseGenericHmacOptions,
+} from '#shared/providers/generic-hmac/index';
 import { genericOptions } from '../../../helpers/providers/generic-hmac';
 
 const problemsOf = (id: string, raw: unknown): readonly string[] => {
@@ -13,22 +19,36 @@ const problemsOf = (id: string, raw: unknown): readonly string[] => {
 
 describe('generic HMAC options', () => {
   it('applies the defaults to a minimal declaration', () => {
-    const options = parseGenericHmacOptions('acme', { signatureHeader: 'X-Sig', id: { header: 'x-id' }, type: { value: 'ping' } });
+    const options = parseGenericHmacOptions('acme', {
+      signatureHeader: 'X-Sig',
+      id: { jsonPath: 'id' },
+      type: { value: 'ping' },
+    });
 
     expect(options).toEqual({
       signatureHeader: 'X-Sig',
       algorithm: 'sha256',
       encoding: 'hex',
-      id: { header: 'x-id' },
+      id: { jsonPath: 'id' },
       type: { value: 'ping' },
       toleranceSeconds: 300,
+      unsignedIdentity: false,
     });
   });
 
   it('applies the timestamp defaults', () => {
-    const options = genericHmacOptionsSchema.parse({ signatureHeader: 'x-sig', id: { jsonPath: 'id' }, type: { jsonPath: 'type' }, timestamp: { header: 'x-ts' } });
+    const options = genericHmacOptionsSchema.parse({
+      signatureHeader: 'x-sig',
+      id: { jsonPath: 'id' },
+      type: { jsonPath: 'type' },
+      timestamp: { header: 'x-ts' },
+    });
 
-    expect(options.timestamp).toEqual({ header: 'x-ts', signedContent: '{timestamp}.{body}', unit: 'seconds' });
+    expect(options.timestamp).toEqual({
+      header: 'x-ts',
+      signedContent: '{timestamp}.{body}',
+      unit: 'seconds',
+    });
   });
 
   it('lists every problem of a bad declaration in one readable error', () => {
@@ -100,9 +120,122 @@ describe('generic HMAC options', () => {
   });
 
   it('makes the factory throw the same listing for a bad declaration', () => {
-    const bad = { ...genericOptions(), algorithm: 'md5' } as unknown as Parameters<typeof createGenericHmacProvider>[1];
+    const bad = { ...genericOptions(), algorithm: 'md5' } as unknown as Parameters<
+      typeof createGenericHmacProvider
+    >[1];
 
-    expect(() => createGenericHmacProvider('acme', bad)).toThrow(/Generic HMAC provider "acme" is misconfigured:\n- algorithm: algorithm must be sha256, sha512 or sha1/);
+    expect(() => createGenericHmacProvider('acme', bad)).toThrow(
+      /Generic HMAC provider "acme" is misconfigured:\n- algorithm: algorithm must be sha256, sha512 or sha1/,
+    );
+  });
+
+  describe('identity the signature does not cover', () => {
+    const UNSIGNED_ID =
+      'id: the id header is not covered by the signature (only a timestamp.signedContent with {id} signs it), so a captured delivery could be resent as a new event; use id: { jsonPath }, sign {id}, or set unsignedIdentity: true';
+    const UNSIGNED_TYPE =
+      'type: a type header is never covered by the signature, so a captured delivery could be resent as another type; use type: { jsonPath } or { value }, or set unsignedIdentity: true';
+
+    it.each([
+      ['without a timestamp', undefined],
+      ['with a signed content that leaves out {id}', { header: 'x-ts', signedContent: '{timestamp}.{body}' }],
+    ])('refuses an id header %s', (_case, timestamp) => {
+      expect(
+        problemsOf('acme', {
+          signatureHeader: 'x-sig',
+          id: { header: 'x-id' },
+          type: { value: 'ping' },
+          timestamp,
+        }),
+      ).toEqual([UNSIGNED_ID]);
+    });
+
+    it('refuses a type header even when the id header is signed', () => {
+      const problems = problemsOf('acme', {
+        signatureHeader: 'x-sig',
+        id: { header: 'x-id' },
+        type: { header: 'x-type' },
+        timestamp: { header: 'x-ts', signedContent: '{id}.{timestamp}.{body}' },
+      });
+
+      expect(problems).toEqual([UNSIGNED_TYPE]);
+    });
+
+    it('lists both an unsigned id and an unsigned type', () => {
+      expect(
+        problemsOf('acme', { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { header: 'x-type' } }),
+      ).toEqual([UNSIGNED_ID, UNSIGNED_TYPE]);
+    });
+
+    it.each([
+      ['an id from the body', { id: { jsonPath: 'id' }, type: { jsonPath: 'type' } }],
+      [
+        'an id header the signed content includes',
+        {
+          id: { header: 'x-id' },
+          type: { value: 'ping' },
+          timestamp: { header: 'x-ts', signedContent: '{id}.{timestamp}.{body}' },
+        },
+      ],
+    ])('accepts %s, which the signature covers', (_case, declaration) => {
+      const options = parseGenericHmacOptions('acme', { signatureHeader: 'x-sig', ...declaration });
+
+      expect([
+        createGenericHmacProvider('acme', options).identityFromUnsignedHeaders(options),
+        identityWarnings('acme', options),
+      ]).toEqual([false, []]);
+    });
+
+    it('accepts unsigned identity headers when declared, marks the provider and warns at synth', () => {
+      const options = parseGenericHmacOptions('acme', {
+        signatureHeader: 'x-sig',
+        id: { header: 'x-id' },
+        type: { header: 'x-type' },
+        unsignedIdentity: true,
+      });
+
+      expect(createGenericHmacProvider('acme', options).identityFromUnsignedHeaders(options)).toBe(true);
+      expect(identityWarnings('acme', options)).toEqual([
+        expect.stringMatching(
+          /^Generic HMAC provider "acme": its event id and type come from a header the signature does not cover/,
+        ),
+      ]);
+    });
+
+    it('says that unsignedIdentity is needless when the id and type are signed', () => {
+      const options = parseGenericHmacOptions('acme', {
+        signatureHeader: 'x-sig',
+        id: { jsonPath: 'id' },
+        type: { jsonPath: 'type' },
+        unsignedIdentity: true,
+      });
+
+      expect([
+        createGenericHmacProvider('acme', options).identityFromUnsignedHeaders(options),
+        identityWarnings('acme', options),
+      ]).toEqual([
+        false,
+        [expect.stringContaining('unsignedIdentity is set but its id and type are signed')],
+      ]);
+    });
+
+    it('refuses an unsignedIdentity that is not a boolean', () => {
+      expect(
+        problemsOf('acme', {
+          signatureHeader: 'x-sig',
+          id: { jsonPath: 'id' },
+          type: { value: 'ping' },
+          unsignedIdentity: 'yes',
+        }),
+      ).toEqual(['unsignedIdentity: unsignedIdentity must be true or false']);
+    });
+  });
+
+  it('masks its configured signature header, in lower case', () => {
+    const options = genericOptions({ signatureHeader: 'X-Acme-Signature' });
+
+    expect(createGenericHmacProvider('acme', options).signatureHeaders(options)).toEqual([
+      'x-acme-signature',
+    ]);
   });
 
   it('names the provider after its declared id', () => {

@@ -8,12 +8,20 @@ describe('generic HMAC signer', () => {
       algorithm: 'sha512',
       encoding: 'base64',
       prefix: 'v1=',
-      timestamp: { header: 'X-Acme-Timestamp', signedContent: '{id}|{timestamp}|{body}', unit: 'milliseconds' },
+      timestamp: {
+        header: 'X-Acme-Timestamp',
+        signedContent: '{id}|{timestamp}|{body}',
+        unit: 'milliseconds',
+      },
     });
     const now = new Date('2026-03-01T12:00:00.000Z');
     const unsigned = aGenericRequest({ headers: { 'X-Event-Id': 'evt_7' } });
 
-    const added = createGenericHmacSigner(options)({ url: unsigned.url, headers: { 'X-Event-Id': 'evt_7' }, body: unsigned.body }, 'secret-1', now);
+    const added = createGenericHmacSigner(options)(
+      { url: unsigned.url, headers: { 'X-Event-Id': 'evt_7' }, body: unsigned.body },
+      'secret-1',
+      now,
+    );
     const result = await createGenericHmacProvider('acme', options).verify({
       request: { ...unsigned, headers: { 'x-event-id': 'evt_7', ...added } },
       secrets: ['secret-1'],
@@ -21,6 +29,9 @@ describe('generic HMAC signer', () => {
       options,
     });
 
-    expect([Object.keys(added).sort(), result]).toEqual([['x-acme-timestamp', 'x-signature'], { ok: true, secretIndex: 0 }]);
+    expect([Object.keys(added).sort(), result]).toEqual([
+      ['x-acme-timestamp', 'x-signature'],
+      { ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown },
+    ]);
   });
 });

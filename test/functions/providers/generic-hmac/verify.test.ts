@@ -16,7 +16,12 @@ const SECRET = 'whsec-generic-test-secret';
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 
-const verify = async (request: WebhookRequest, options: GenericHmacOptions, secrets: readonly string[] = [SECRET], now = NOW): Promise<VerifyResult> =>
+const verify = async (
+  request: WebhookRequest,
+  options: GenericHmacOptions,
+  secrets: readonly string[] = [SECRET],
+  now = NOW,
+): Promise<VerifyResult> =>
   await createGenericHmacProvider('acme', options).verify({ request, options, secrets, now });
 
 const timestamped = genericOptions({ timestamp: { header: 'x-timestamp' } });
@@ -27,23 +32,33 @@ const aTimestampedRequest = (body: Buffer, timestamp: number, secret = SECRET): 
     body,
     headers: {
       'x-timestamp': String(timestamp),
-      'x-signature': oracleSignature('sha256', 'hex', secret, Buffer.concat([Buffer.from(`${timestamp}.`), body])),
+      'x-signature': oracleSignature(
+        'sha256',
+        'hex',
+        secret,
+        Buffer.concat([Buffer.from(`${timestamp}.`), body]),
+      ),
     },
   });
 
 describe('generic HMAC verify', () => {
-  describe.each(ALGORITHMS.flatMap((algorithm) => ENCODINGS.map((encoding) => [algorithm, encoding] as const)))('with %s and %s', (algorithm, encoding) => {
+  describe.each(
+    ALGORITHMS.flatMap((algorithm) => ENCODINGS.map((encoding) => [algorithm, encoding] as const)),
+  )('with %s and %s', (algorithm, encoding) => {
     const options = genericOptions({ algorithm, encoding });
 
     it('accepts any body signed over its raw bytes', async () => {
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
           const body = Buffer.from(bytes);
-          const request = aGenericRequest({ body, headers: { 'x-signature': oracleSignature(algorithm, encoding, SECRET, body) } });
+          const request = aGenericRequest({
+            body,
+            headers: { 'x-signature': oracleSignature(algorithm, encoding, SECRET, body) },
+          });
 
           const result = await verify(request, options);
 
-          expect(result).toEqual({ ok: true, secretIndex: 0 });
+          expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
         }),
         { numRuns: 50 },
       );
@@ -51,15 +66,23 @@ describe('generic HMAC verify', () => {
 
     it('rejects a body with any single byte changed', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 256 }), fc.nat(), fc.nat(), async (bytes, index, delta) => {
-          const body = Buffer.from(bytes);
-          const signature = oracleSignature(algorithm, encoding, SECRET, body);
-          const request = aGenericRequest({ body: withByteChanged(body, index, delta), headers: { 'x-signature': signature } });
+        fc.asyncProperty(
+          fc.uint8Array({ minLength: 1, maxLength: 256 }),
+          fc.nat(),
+          fc.nat(),
+          async (bytes, index, delta) => {
+            const body = Buffer.from(bytes);
+            const signature = oracleSignature(algorithm, encoding, SECRET, body);
+            const request = aGenericRequest({
+              body: withByteChanged(body, index, delta),
+              headers: { 'x-signature': signature },
+            });
 
-          const result = await verify(request, options);
+            const result = await verify(request, options);
 
-          expect(result).toMatchObject({ ok: false, reason: 'signature' });
-        }),
+            expect(result).toMatchObject({ ok: false, reason: 'signature' });
+          },
+        ),
         { numRuns: 50 },
       );
     });
@@ -70,7 +93,10 @@ describe('generic HMAC verify', () => {
           const body = Buffer.from('{"type":"a"}');
           const signature = withCharChanged(oracleSignature(algorithm, encoding, SECRET, body), index, delta);
 
-          const result = await verify(aGenericRequest({ body, headers: { 'x-signature': signature } }), options);
+          const result = await verify(
+            aGenericRequest({ body, headers: { 'x-signature': signature } }),
+            options,
+          );
 
           expect(result).toMatchObject({ ok: false, reason: 'signature' });
         }),
@@ -85,23 +111,29 @@ describe('generic HMAC verify', () => {
 
     const result = await verify(request, timestamped);
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('strips the configured prefix before comparing', async () => {
     const body = Buffer.from('{"type":"push"}');
     const options = genericOptions({ prefix: 'sha256=' });
-    const request = aGenericRequest({ body, headers: { 'x-signature': `sha256=${oracleSignature('sha256', 'hex', SECRET, body)}` } });
+    const request = aGenericRequest({
+      body,
+      headers: { 'x-signature': `sha256=${oracleSignature('sha256', 'hex', SECRET, body)}` },
+    });
 
     const result = await verify(request, options);
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('rejects a correct signature sent without the configured prefix', async () => {
     const body = Buffer.from('{"type":"push"}');
     const options = genericOptions({ prefix: 'sha256=' });
-    const request = aGenericRequest({ body, headers: { 'x-signature': oracleSignature('sha256', 'hex', SECRET, body) } });
+    const request = aGenericRequest({
+      body,
+      headers: { 'x-signature': oracleSignature('sha256', 'hex', SECRET, body) },
+    });
 
     const result = await verify(request, options);
 
@@ -120,14 +152,18 @@ describe('generic HMAC verify', () => {
 
   it('verifies with the second active secret and reports its index', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ minLength: 1 }), fc.uint8Array({ maxLength: 128 }), async (newSecret, bytes) => {
-        fc.pre(newSecret !== SECRET);
-        const request = aTimestampedRequest(Buffer.from(bytes), NOW_SECONDS);
+      fc.asyncProperty(
+        fc.string({ minLength: 1 }),
+        fc.uint8Array({ maxLength: 128 }),
+        async (newSecret, bytes) => {
+          fc.pre(newSecret !== SECRET);
+          const request = aTimestampedRequest(Buffer.from(bytes), NOW_SECONDS);
 
-        const result = await verify(request, timestamped, [newSecret, SECRET]);
+          const result = await verify(request, timestamped, [newSecret, SECRET]);
 
-        expect(result).toEqual({ ok: true, secretIndex: 1 });
-      }),
+          expect(result).toEqual({ ok: true, secretIndex: 1, signature: expect.any(Buffer) as unknown });
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -144,9 +180,12 @@ describe('generic HMAC verify', () => {
     it('accepts timestamps up to the tolerance away in either direction', async () => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: -300, max: 300 }), async (skew) => {
-          const result = await verify(aTimestampedRequest(Buffer.from('{"type":"a"}'), NOW_SECONDS + skew), timestamped);
+          const result = await verify(
+            aTimestampedRequest(Buffer.from('{"type":"a"}'), NOW_SECONDS + skew),
+            timestamped,
+          );
 
-          expect(result).toEqual({ ok: true, secretIndex: 0 });
+          expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
         }),
         { numRuns: 100 },
       );
@@ -157,7 +196,10 @@ describe('generic HMAC verify', () => {
         fc.asyncProperty(fc.integer({ min: 301, max: 10_000 }), fc.boolean(), async (distance, future) => {
           const timestamp = NOW_SECONDS + (future ? distance : -distance);
 
-          const result = await verify(aTimestampedRequest(Buffer.from('{"type":"a"}'), timestamp), timestamped);
+          const result = await verify(
+            aTimestampedRequest(Buffer.from('{"type":"a"}'), timestamp),
+            timestamped,
+          );
 
           expect(result).toMatchObject({ ok: false, reason: 'stale' });
         }),
@@ -166,7 +208,10 @@ describe('generic HMAC verify', () => {
     });
 
     it('uses the timestamp tolerance over the top-level one when both are set', async () => {
-      const options = genericOptions({ timestamp: { header: 'x-timestamp', toleranceSeconds: 10 }, toleranceSeconds: 600 });
+      const options = genericOptions({
+        timestamp: { header: 'x-timestamp', toleranceSeconds: 10 },
+        toleranceSeconds: 600,
+      });
 
       const inside = await verify(aTimestampedRequest(Buffer.from('{}'), NOW_SECONDS - 10), options);
       const outside = await verify(aTimestampedRequest(Buffer.from('{}'), NOW_SECONDS - 11), options);
@@ -176,14 +221,20 @@ describe('generic HMAC verify', () => {
 
     it('rejects a request whose timestamp was changed after signing', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: -300, max: 300 }).filter((skew) => skew !== 0), async (skew) => {
-          const signed = aTimestampedRequest(Buffer.from('{"type":"a"}'), NOW_SECONDS);
-          const request = { ...signed, headers: { ...signed.headers, 'x-timestamp': String(NOW_SECONDS + skew) } };
+        fc.asyncProperty(
+          fc.integer({ min: -300, max: 300 }).filter((skew) => skew !== 0),
+          async (skew) => {
+            const signed = aTimestampedRequest(Buffer.from('{"type":"a"}'), NOW_SECONDS);
+            const request = {
+              ...signed,
+              headers: { ...signed.headers, 'x-timestamp': String(NOW_SECONDS + skew) },
+            };
 
-          const result = await verify(request, timestamped);
+            const result = await verify(request, timestamped);
 
-          expect(result).toMatchObject({ ok: false, reason: 'signature' });
-        }),
+            expect(result).toMatchObject({ ok: false, reason: 'signature' });
+          },
+        ),
         { numRuns: 100 },
       );
     });
@@ -192,11 +243,19 @@ describe('generic HMAC verify', () => {
       const options = genericOptions({ timestamp: { header: 'x-timestamp', unit: 'milliseconds' } });
       const body = Buffer.from('{"type":"a"}');
       const timestamp = NOW.getTime() - 299_000;
-      const signature = oracleSignature('sha256', 'hex', SECRET, Buffer.concat([Buffer.from(`${timestamp}.`), body]));
+      const signature = oracleSignature(
+        'sha256',
+        'hex',
+        SECRET,
+        Buffer.concat([Buffer.from(`${timestamp}.`), body]),
+      );
 
-      const result = await verify(aGenericRequest({ body, headers: { 'x-timestamp': String(timestamp), 'x-signature': signature } }), options);
+      const result = await verify(
+        aGenericRequest({ body, headers: { 'x-timestamp': String(timestamp), 'x-signature': signature } }),
+        options,
+      );
 
-      expect(result).toEqual({ ok: true, secretIndex: 0 });
+      expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
     });
 
     it('signs the content template with the id header and the raw body', async () => {
@@ -208,19 +267,32 @@ describe('generic HMAC verify', () => {
       });
       const body = Buffer.from('{"type":"order.created"}');
       const content = Buffer.concat([Buffer.from(`evt_42:${NOW_SECONDS}:`), body]);
-      const headers = { 'x-event-id': 'evt_42', 'x-timestamp': String(NOW_SECONDS), 'x-signature': `v1,${oracleSignature('sha512', 'base64', SECRET, content)}` };
+      const headers = {
+        'x-event-id': 'evt_42',
+        'x-timestamp': String(NOW_SECONDS),
+        'x-signature': `v1,${oracleSignature('sha512', 'base64', SECRET, content)}`,
+      };
 
       const accepted = await verify(aGenericRequest({ body, headers }), options);
-      const otherId = await verify(aGenericRequest({ body, headers: { ...headers, 'x-event-id': 'evt_43' } }), options);
+      const otherId = await verify(
+        aGenericRequest({ body, headers: { ...headers, 'x-event-id': 'evt_43' } }),
+        options,
+      );
 
-      expect([accepted, otherId.ok]).toEqual([{ ok: true, secretIndex: 0 }, false]);
+      expect([accepted, otherId.ok]).toEqual([
+        { ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown },
+        false,
+      ]);
     });
 
     it('rejects a timestamp that is not a whole number', async () => {
       const body = Buffer.from('{}');
       const signature = oracleSignature('sha256', 'hex', SECRET, Buffer.concat([Buffer.from('12e5.'), body]));
 
-      const result = await verify(aGenericRequest({ body, headers: { 'x-timestamp': '12e5', 'x-signature': signature } }), timestamped);
+      const result = await verify(
+        aGenericRequest({ body, headers: { 'x-timestamp': '12e5', 'x-signature': signature } }),
+        timestamped,
+      );
 
       expect(result).toMatchObject({ ok: false, reason: 'signature' });
     });
@@ -247,16 +319,28 @@ describe('generic HMAC verify', () => {
     const body = Buffer.from('{}');
     const options = genericOptions({ signatureHeader: 'X-Acme-Signature' });
 
-    const result = await verify(aGenericRequest({ body, headers: { 'x-acme-signature': oracleSignature('sha256', 'hex', SECRET, body) } }), options);
+    const result = await verify(
+      aGenericRequest({
+        body,
+        headers: { 'x-acme-signature': oracleSignature('sha256', 'hex', SECRET, body) },
+      }),
+      options,
+    );
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('never throws and never accepts arbitrary hostile headers and bodies', async () => {
-    const options = genericOptions({ prefix: 'sha256=', timestamp: { header: 'x-timestamp', signedContent: '{id}.{timestamp}.{body}' } });
+    const options = genericOptions({
+      prefix: 'sha256=',
+      timestamp: { header: 'x-timestamp', signedContent: '{id}.{timestamp}.{body}' },
+    });
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.constantFrom('x-signature', 'x-timestamp', 'x-event-id', '__proto__', 'constructor'), fc.string()),
+        fc.dictionary(
+          fc.constantFrom('x-signature', 'x-timestamp', 'x-event-id', '__proto__', 'constructor'),
+          fc.string(),
+        ),
         fc.uint8Array({ maxLength: 256 }),
         async (headers, bytes) => {
           const result = await verify(aGenericRequest({ headers, body: Buffer.from(bytes) }), options);

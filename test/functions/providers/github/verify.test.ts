@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods';
 import { signGithubRequest } from '#shared/providers/github/sign';
 import { verifyGithub as verify } from '#shared/providers/github/verify';
-import { aGithubRequest, aGithubVerifyInput, githubBody, githubFixture } from '../../../helpers/providers/github';
+import {
+  aGithubRequest,
+  aGithubVerifyInput,
+  githubBody,
+  githubFixture,
+} from '../../../helpers/providers/github';
 
 const SECRET = 'current-webhook-secret';
 const OLD_SECRET = 'previous-webhook-secret';
@@ -11,31 +16,39 @@ const OLD_SECRET = 'previous-webhook-secret';
 const withSignature = (body: Buffer, signature: string) =>
   aGithubRequest({ body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
 
-const hmacHex = (secret: string, body: Buffer): string => createHmac('sha256', secret).update(body).digest('hex');
+const hmacHex = (secret: string, body: Buffer): string =>
+  createHmac('sha256', secret).update(body).digest('hex');
 
 describe('github verify', () => {
   it("matches GitHub's documented test vector", () => {
     const body = Buffer.from('Hello, World!');
 
     const result = verify(
-      aGithubVerifyInput(withSignature(body, 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17'), [
-        "It's a Secret to Everybody",
-      ]),
+      aGithubVerifyInput(
+        withSignature(body, 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17'),
+        ["It's a Secret to Everybody"],
+      ),
     );
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('accepts any payload signed by @octokit/webhooks-methods, as its verify does', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }), fc.string({ minLength: 1, maxLength: 40 }), async (payload, secret) => {
-        const signature = await octokitSign(secret, payload);
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        async (payload, secret) => {
+          const signature = await octokitSign(secret, payload);
 
-        const result = verify(aGithubVerifyInput(withSignature(Buffer.from(payload, 'utf8'), signature), [secret]));
+          const result = verify(
+            aGithubVerifyInput(withSignature(Buffer.from(payload, 'utf8'), signature), [secret]),
+          );
 
-        expect(result).toEqual({ ok: true, secretIndex: 0 });
-        await expect(octokitVerify(secret, payload, signature)).resolves.toBe(true);
-      }),
+          expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
+          await expect(octokitVerify(secret, payload, signature)).resolves.toBe(true);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -45,7 +58,11 @@ describe('github verify', () => {
     const signature = `sha256=${hmacHex(SECRET, body)}`;
     await expect(octokitVerify(SECRET, body.toString('utf8'), signature)).resolves.toBe(false);
 
-    expect(verify(aGithubVerifyInput(withSignature(body, signature), [SECRET]))).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify(aGithubVerifyInput(withSignature(body, signature), [SECRET]))).toEqual({
+      ok: true,
+      secretIndex: 0,
+      signature: expect.any(Buffer) as unknown,
+    });
   });
 
   it('rejects invalid UTF-8 bytes substituted for a signed U+FFFD, which a string-based check accepts', async () => {
@@ -61,14 +78,22 @@ describe('github verify', () => {
 
   it('rejects a body with any single byte changed', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (payload, at, delta) => {
-        const signature = await octokitSign(SECRET, payload);
-        const tampered = Buffer.from(payload, 'utf8');
-        const index = at % tampered.length;
-        tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (payload, at, delta) => {
+          const signature = await octokitSign(SECRET, payload);
+          const tampered = Buffer.from(payload, 'utf8');
+          const index = at % tampered.length;
+          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
 
-        expect(verify(aGithubVerifyInput(withSignature(tampered, signature), [SECRET]))).toMatchObject({ ok: false, reason: 'signature' });
-      }),
+          expect(verify(aGithubVerifyInput(withSignature(tampered, signature), [SECRET]))).toMatchObject({
+            ok: false,
+            reason: 'signature',
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -92,19 +117,29 @@ describe('github verify', () => {
     const body = githubBody(githubFixture('pull_request.opened').body);
     const signature = await octokitSign(OLD_SECRET, body.toString('utf8'));
 
-    expect(verify(aGithubVerifyInput(withSignature(body, signature), [SECRET, OLD_SECRET]))).toEqual({ ok: true, secretIndex: 1 });
+    expect(verify(aGithubVerifyInput(withSignature(body, signature), [SECRET, OLD_SECRET]))).toEqual({
+      ok: true,
+      secretIndex: 1,
+      signature: expect.any(Buffer) as unknown,
+    });
   });
 
   it('rejects a request signed with a secret that is not active', async () => {
     const body = githubBody(githubFixture('pull_request.opened').body);
     const signature = await octokitSign('revoked', body.toString('utf8'));
 
-    expect(verify(aGithubVerifyInput(withSignature(body, signature), [SECRET, OLD_SECRET]))).toMatchObject({ ok: false, reason: 'signature' });
+    expect(verify(aGithubVerifyInput(withSignature(body, signature), [SECRET, OLD_SECRET]))).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
   });
 
   it('answers missing when X-Hub-Signature-256 is absent, even if the SHA-1 X-Hub-Signature is present', () => {
     const body = githubBody(githubFixture('ping').body);
-    const request = aGithubRequest({ body, headers: { 'x-hub-signature': `sha1=${createHmac('sha1', SECRET).update(body).digest('hex')}` } });
+    const request = aGithubRequest({
+      body,
+      headers: { 'x-hub-signature': `sha1=${createHmac('sha1', SECRET).update(body).digest('hex')}` },
+    });
 
     expect(verify(aGithubVerifyInput(request, [SECRET]))).toMatchObject({ ok: false, reason: 'missing' });
   });
@@ -119,7 +154,9 @@ describe('github verify', () => {
   ])('rejects without throwing a signature %s', (_case, mangle) => {
     const body = githubBody(githubFixture('ping').body);
 
-    const result = verify(aGithubVerifyInput(withSignature(body, mangle(`sha256=${hmacHex(SECRET, body)}`)), [SECRET]));
+    const result = verify(
+      aGithubVerifyInput(withSignature(body, mangle(`sha256=${hmacHex(SECRET, body)}`)), [SECRET]),
+    );
 
     expect(result).toMatchObject({ ok: false, reason: 'signature' });
   });
@@ -136,14 +173,26 @@ describe('github verify', () => {
   it('never accepts with an empty secret', () => {
     const body = githubBody(githubFixture('ping').body);
 
-    expect(verify(aGithubVerifyInput(withSignature(body, `sha256=${hmacHex('', body)}`), ['']))).toMatchObject({ ok: false });
+    expect(
+      verify(aGithubVerifyInput(withSignature(body, `sha256=${hmacHex('', body)}`), [''])),
+    ).toMatchObject({ ok: false });
   });
 
   it('accepts what our own signer produces, as does @octokit/webhooks-methods', async () => {
     const body = githubBody(githubFixture('release.published').body);
-    const headers = signGithubRequest({ url: 'https://hooks.example.com/webhooks/github', headers: {}, body }, SECRET, new Date());
+    const headers = signGithubRequest(
+      { url: 'https://hooks.example.com/webhooks/github', headers: {}, body },
+      SECRET,
+      new Date(),
+    );
 
-    expect(verify(aGithubVerifyInput(aGithubRequest({ body, headers }), [SECRET]))).toEqual({ ok: true, secretIndex: 0 });
-    await expect(octokitVerify(SECRET, body.toString('utf8'), headers['x-hub-signature-256'] ?? '')).resolves.toBe(true);
+    expect(verify(aGithubVerifyInput(aGithubRequest({ body, headers }), [SECRET]))).toEqual({
+      ok: true,
+      secretIndex: 0,
+      signature: expect.any(Buffer) as unknown,
+    });
+    await expect(
+      octokitVerify(SECRET, body.toString('utf8'), headers['x-hub-signature-256'] ?? ''),
+    ).resolves.toBe(true);
   });
 });

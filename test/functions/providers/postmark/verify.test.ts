@@ -45,7 +45,7 @@ describe('verifyPostmark', () => {
 
     const result = verifyPostmark({ request, secrets: [CREDENTIALS], now: NOW, options });
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('accepts any username and password presented as Basic credentials', () => {
@@ -55,7 +55,7 @@ describe('verifyPostmark', () => {
 
         const result = verifyPostmark({ request, secrets: [`${user}:${pass}`], now: NOW, options });
 
-        expect(result).toEqual({ ok: true, secretIndex: 0 });
+        expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
       }),
       { numRuns: 150 },
     );
@@ -96,7 +96,7 @@ describe('verifyPostmark', () => {
       options,
     });
 
-    expect(result).toEqual({ ok: true, secretIndex: 1 });
+    expect(result).toEqual({ ok: true, secretIndex: 1, signature: expect.any(Buffer) as unknown });
   });
 
   it('never matches a configured secret that is not a username:password pair', () => {
@@ -130,7 +130,7 @@ describe('verifyPostmark', () => {
 
     const result = verifyPostmark({ request, secrets: [CREDENTIALS], now: NOW, options });
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   describe('source IP allowlist', () => {
@@ -149,7 +149,11 @@ describe('verifyPostmark', () => {
       ['an IPv6 address inside an IPv6 range', '2001:db8::1:2', ['2001:db8::/32']],
       ['any address when no allowlist is configured', '198.51.100.7', []],
     ])('accepts %s', (_label, sourceIp, allowed) => {
-      expect(verifyFrom(sourceIp, allowed)).toEqual({ ok: true, secretIndex: 0 });
+      expect(verifyFrom(sourceIp, allowed)).toEqual({
+        ok: true,
+        secretIndex: 0,
+        signature: expect.any(Buffer) as unknown,
+      });
     });
 
     it.each([
@@ -229,6 +233,6 @@ describe('verifyPostmark', () => {
     });
 
     expect(headers).toEqual({ authorization: basicAuthorization(CREDENTIALS) });
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 });

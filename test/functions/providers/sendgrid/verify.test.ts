@@ -57,7 +57,7 @@ describe('verifySendgrid', () => {
         options,
       });
 
-      expect(result).toEqual({ ok: true, secretIndex: 0 });
+      expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
     });
 
     it('rejects the published signature under the other published key', () => {
@@ -96,7 +96,7 @@ describe('verifySendgrid', () => {
 
         const result = verifySendgrid({ request, secrets: [keyPair.publicKeyBase64], now: NOW, options });
 
-        expect(result).toEqual({ ok: true, secretIndex: 0 });
+        expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
       }),
       { numRuns: 150 },
     );
@@ -111,7 +111,7 @@ describe('verifySendgrid', () => {
 
     const result = verifySendgrid({ request, secrets: [keyPair.publicKeyPem], now: NOW, options });
 
-    expect(result).toEqual({ ok: true, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('rejects a body with any single byte changed', () => {
@@ -214,7 +214,7 @@ describe('verifySendgrid', () => {
           options: custom,
         });
 
-        expect(inside).toEqual({ ok: true, secretIndex: 0 });
+        expect(inside).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
         expect(outside).toMatchObject({ ok: false, reason: 'stale' });
       }),
       { numRuns: 100 },
@@ -235,7 +235,7 @@ describe('verifySendgrid', () => {
       options,
     });
 
-    expect(result).toEqual({ ok: true, secretIndex: 1 });
+    expect(result).toEqual({ ok: true, secretIndex: 1, signature: expect.any(Buffer) as unknown });
   });
 
   it('skips an unusable key and still verifies with the next one', () => {
@@ -252,7 +252,7 @@ describe('verifySendgrid', () => {
       options,
     });
 
-    expect(result).toEqual({ ok: true, secretIndex: 1 });
+    expect(result).toEqual({ ok: true, secretIndex: 1, signature: expect.any(Buffer) as unknown });
   });
 
   it('rejects a request no active key signed', () => {
@@ -348,7 +348,7 @@ describe('verifySendgrid', () => {
       headers[SIGNATURE] ?? '',
     );
 
-    expect(ours).toEqual({ ok: true, secretIndex: 0 });
+    expect(ours).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
     expect(documented).toBe(true);
   });
 });

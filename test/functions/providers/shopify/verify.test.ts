@@ -2,22 +2,36 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { signShopifyRequest } from '#shared/providers/shopify/sign';
 import { verifyShopify as verify } from '#shared/providers/shopify/verify';
-import { aShopifyRequest, aShopifyVerifyInput, shopifyFixture, specShopifyHmac } from '../../../helpers/providers/shopify';
+import {
+  aShopifyRequest,
+  aShopifyVerifyInput,
+  shopifyFixture,
+  specShopifyHmac,
+} from '../../../helpers/providers/shopify';
 
 const SECRET = 'shpss_current_client_secret';
 const OLD_SECRET = 'shpss_previous_client_secret';
 
 const withHmac = (body: Buffer, hmac: string) =>
-  aShopifyRequest({ body, headers: { ...shopifyFixture('orders-create').headers, 'x-shopify-hmac-sha256': hmac } });
+  aShopifyRequest({
+    body,
+    headers: { ...shopifyFixture('orders-create').headers, 'x-shopify-hmac-sha256': hmac },
+  });
 
 describe('shopify verify', () => {
   it('accepts any body signed with the documented algorithm', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.string({ minLength: 1, maxLength: 40 }), async (bytes, secret) => {
-        const body = Buffer.from(bytes);
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        async (bytes, secret) => {
+          const body = Buffer.from(bytes);
 
-        expect(verify(aShopifyVerifyInput(withHmac(body, await specShopifyHmac(secret, body)), [secret]))).toEqual({ ok: true, secretIndex: 0 });
-      }),
+          expect(
+            verify(aShopifyVerifyInput(withHmac(body, await specShopifyHmac(secret, body)), [secret])),
+          ).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -25,20 +39,30 @@ describe('shopify verify', () => {
   it('accepts a documented sample payload signed with the documented algorithm', async () => {
     const body = Buffer.from(shopifyFixture('orders-paid').body);
 
-    expect(verify(aShopifyVerifyInput(withHmac(body, await specShopifyHmac(SECRET, body)), [SECRET]))).toEqual({ ok: true, secretIndex: 0 });
+    expect(
+      verify(aShopifyVerifyInput(withHmac(body, await specShopifyHmac(SECRET, body)), [SECRET])),
+    ).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
   it('rejects a body with any single byte changed', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (bytes, at, delta) => {
-        const body = Buffer.from(bytes);
-        const hmac = await specShopifyHmac(SECRET, body);
-        const tampered = Buffer.from(body);
-        const index = at % tampered.length;
-        tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (bytes, at, delta) => {
+          const body = Buffer.from(bytes);
+          const hmac = await specShopifyHmac(SECRET, body);
+          const tampered = Buffer.from(body);
+          const index = at % tampered.length;
+          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
 
-        expect(verify(aShopifyVerifyInput(withHmac(tampered, hmac), [SECRET]))).toMatchObject({ ok: false, reason: 'signature' });
-      }),
+          expect(verify(aShopifyVerifyInput(withHmac(tampered, hmac), [SECRET]))).toMatchObject({
+            ok: false,
+            reason: 'signature',
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -51,7 +75,9 @@ describe('shopify verify', () => {
         const tampered = Buffer.from(digest);
         tampered[bit >> 3] = (tampered[bit >> 3] ?? 0) ^ (1 << (bit & 7));
 
-        expect(verify(aShopifyVerifyInput(withHmac(body, tampered.toString('base64')), [SECRET]))).toMatchObject({ ok: false, reason: 'signature' });
+        expect(
+          verify(aShopifyVerifyInput(withHmac(body, tampered.toString('base64')), [SECRET])),
+        ).toMatchObject({ ok: false, reason: 'signature' });
       }),
       { numRuns: 256 },
     );
@@ -60,24 +86,39 @@ describe('shopify verify', () => {
   it('reports the index of the second active secret when the request is signed with it', async () => {
     const body = Buffer.from(shopifyFixture('orders-create').body);
 
-    expect(verify(aShopifyVerifyInput(withHmac(body, await specShopifyHmac(OLD_SECRET, body)), [SECRET, OLD_SECRET]))).toEqual({
+    expect(
+      verify(
+        aShopifyVerifyInput(withHmac(body, await specShopifyHmac(OLD_SECRET, body)), [SECRET, OLD_SECRET]),
+      ),
+    ).toEqual({
       ok: true,
       secretIndex: 1,
+      signature: expect.any(Buffer) as unknown,
     });
   });
 
   it('rejects a request signed with a secret that is not active', async () => {
     const body = Buffer.from(shopifyFixture('orders-create').body);
 
-    expect(verify(aShopifyVerifyInput(withHmac(body, await specShopifyHmac('revoked', body)), [SECRET, OLD_SECRET]))).toMatchObject({
+    expect(
+      verify(
+        aShopifyVerifyInput(withHmac(body, await specShopifyHmac('revoked', body)), [SECRET, OLD_SECRET]),
+      ),
+    ).toMatchObject({
       ok: false,
       reason: 'signature',
     });
   });
 
   it('answers missing when X-Shopify-Hmac-Sha256 is absent or blank', () => {
-    expect(verify(aShopifyVerifyInput(aShopifyRequest(), [SECRET]))).toMatchObject({ ok: false, reason: 'missing' });
-    expect(verify(aShopifyVerifyInput(withHmac(Buffer.from('{}'), '  '), [SECRET]))).toMatchObject({ ok: false, reason: 'missing' });
+    expect(verify(aShopifyVerifyInput(aShopifyRequest(), [SECRET]))).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(verify(aShopifyVerifyInput(withHmac(Buffer.from('{}'), '  '), [SECRET]))).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
   });
 
   it.each([
@@ -86,15 +127,20 @@ describe('shopify verify', () => {
     ['without padding', (hmac: string) => hmac.replace(/=$/, '')],
     ['in base64url', (hmac: string) => hmac.replace(/\+/g, '-').replace(/\//g, '_') + '-_'],
     ['huge', (hmac: string) => hmac.repeat(10_000)],
-    ['spelled with the unused low bits of its last character set', (hmac: string) => {
-      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-      const last = alphabet.indexOf(hmac.charAt(42));
-      return `${hmac.slice(0, 42)}${alphabet.charAt(last ^ 1)}=`;
-    }],
+    [
+      'spelled with the unused low bits of its last character set',
+      (hmac: string) => {
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const last = alphabet.indexOf(hmac.charAt(42));
+        return `${hmac.slice(0, 42)}${alphabet.charAt(last ^ 1)}=`;
+      },
+    ],
   ])('rejects without throwing a signature %s', async (_case, mangle) => {
     const body = Buffer.from(shopifyFixture('orders-create').body);
 
-    const result = verify(aShopifyVerifyInput(withHmac(body, mangle(await specShopifyHmac(SECRET, body))), [SECRET]));
+    const result = verify(
+      aShopifyVerifyInput(withHmac(body, mangle(await specShopifyHmac(SECRET, body))), [SECRET]),
+    );
 
     expect(result).toMatchObject({ ok: false, reason: 'signature' });
   });
@@ -117,9 +163,17 @@ describe('shopify verify', () => {
 
   it('accepts what our own signer produces, which matches the documented algorithm', async () => {
     const body = Buffer.from(shopifyFixture('customers-delete').body);
-    const headers = signShopifyRequest({ url: 'https://hooks.example.com/webhooks/shopify', headers: {}, body }, SECRET, new Date());
+    const headers = signShopifyRequest(
+      { url: 'https://hooks.example.com/webhooks/shopify', headers: {}, body },
+      SECRET,
+      new Date(),
+    );
 
     expect(headers['x-shopify-hmac-sha256']).toBe(await specShopifyHmac(SECRET, body));
-    expect(verify(aShopifyVerifyInput(aShopifyRequest({ body, headers }), [SECRET]))).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify(aShopifyVerifyInput(aShopifyRequest({ body, headers }), [SECRET]))).toEqual({
+      ok: true,
+      secretIndex: 0,
+      signature: expect.any(Buffer) as unknown,
+    });
   });
 });

@@ -29,9 +29,16 @@ describe('stripe verify', () => {
 
         const result = verify(aStripeVerifyInput(request, [secret]));
 
-        expect(result).toEqual({ ok: true, secretIndex: 0 });
+        expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
         expect(
-          officialStripe.webhooks.signature?.verifyHeader(body, request.headers['stripe-signature'] ?? '', secret, 300, undefined, NOW.getTime()),
+          officialStripe.webhooks.signature?.verifyHeader(
+            body,
+            request.headers['stripe-signature'] ?? '',
+            secret,
+            300,
+            undefined,
+            NOW.getTime(),
+          ),
         ).toBe(true);
       }),
       { numRuns: 150 },
@@ -45,24 +52,36 @@ describe('stripe verify', () => {
     const result = verify(aStripeVerifyInput(request, [SECRET]));
 
     expect(result.ok).toBe(true);
-    expect(officialStripe.webhooks.constructEvent(body, request.headers['stripe-signature'] ?? '', SECRET, 300, undefined, NOW.getTime()).id).toBe(
-      'evt_1MoS6tLgUG5tbmjchDsX6fiU',
-    );
+    expect(
+      officialStripe.webhooks.constructEvent(
+        body,
+        request.headers['stripe-signature'] ?? '',
+        SECRET,
+        300,
+        undefined,
+        NOW.getTime(),
+      ).id,
+    ).toBe('evt_1MoS6tLgUG5tbmjchDsX6fiU');
   });
 
   it('rejects a body with any single byte changed', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, at, delta) => {
-        const body = Buffer.from(bytes);
-        const signed = aSignedStripeRequest(body, SECRET);
-        const tampered = Buffer.from(body);
-        const index = at % tampered.length;
-        tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (bytes, at, delta) => {
+          const body = Buffer.from(bytes);
+          const signed = aSignedStripeRequest(body, SECRET);
+          const tampered = Buffer.from(body);
+          const index = at % tampered.length;
+          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
 
-        const result = verify(aStripeVerifyInput({ ...signed, body: tampered }, [SECRET]));
+          const result = verify(aStripeVerifyInput({ ...signed, body: tampered }, [SECRET]));
 
-        expect(result).toMatchObject({ ok: false, reason: 'signature' });
-      }),
+          expect(result).toMatchObject({ ok: false, reason: 'signature' });
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -77,7 +96,9 @@ describe('stripe verify', () => {
         digits[at] = ((parseInt(digits[at] ?? '0', 16) + delta) % 16).toString(16);
         const tampered = `${timestampPart},v1=${digits.join('')}`;
 
-        const result = verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': tampered } }), [SECRET]));
+        const result = verify(
+          aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': tampered } }), [SECRET]),
+        );
 
         expect(result).toMatchObject({ ok: false, reason: 'signature' });
       }),
@@ -87,15 +108,20 @@ describe('stripe verify', () => {
 
   it('rejects a header whose timestamp was changed, even within the tolerance', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -200, max: 200 }).filter((shift) => shift !== 0), (shift) => {
-        const body = stripeBody(stripeFixture('customer.created').body);
-        const header = officialStripeHeader(body, SECRET, nowSeconds());
-        const tampered = header.replace(/^t=\d+/, `t=${nowSeconds() + shift}`);
+      fc.property(
+        fc.integer({ min: -200, max: 200 }).filter((shift) => shift !== 0),
+        (shift) => {
+          const body = stripeBody(stripeFixture('customer.created').body);
+          const header = officialStripeHeader(body, SECRET, nowSeconds());
+          const tampered = header.replace(/^t=\d+/, `t=${nowSeconds() + shift}`);
 
-        const result = verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': tampered } }), [SECRET]));
+          const result = verify(
+            aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': tampered } }), [SECRET]),
+          );
 
-        expect(result).toMatchObject({ ok: false, reason: 'signature' });
-      }),
+          expect(result).toMatchObject({ ok: false, reason: 'signature' });
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -108,8 +134,15 @@ describe('stripe verify', () => {
         const edge = aSignedStripeRequest(body, SECRET, nowSeconds() + direction * tolerance);
         const beyond = aSignedStripeRequest(body, SECRET, nowSeconds() + direction * (tolerance + 1));
 
-        expect(verify(aStripeVerifyInput(edge, [SECRET], { options }))).toEqual({ ok: true, secretIndex: 0 });
-        expect(verify(aStripeVerifyInput(beyond, [SECRET], { options }))).toMatchObject({ ok: false, reason: 'stale' });
+        expect(verify(aStripeVerifyInput(edge, [SECRET], { options }))).toEqual({
+          ok: true,
+          secretIndex: 0,
+          signature: expect.any(Buffer) as unknown,
+        });
+        expect(verify(aStripeVerifyInput(beyond, [SECRET], { options }))).toMatchObject({
+          ok: false,
+          reason: 'stale',
+        });
       }),
       { numRuns: 100 },
     );
@@ -124,7 +157,11 @@ describe('stripe verify', () => {
       fc.property(payloadArb, (payload) => {
         const request = aSignedStripeRequest(Buffer.from(payload), OLD_SECRET);
 
-        expect(verify(aStripeVerifyInput(request, [SECRET, OLD_SECRET]))).toEqual({ ok: true, secretIndex: 1 });
+        expect(verify(aStripeVerifyInput(request, [SECRET, OLD_SECRET]))).toEqual({
+          ok: true,
+          secretIndex: 1,
+          signature: expect.any(Buffer) as unknown,
+        });
       }),
       { numRuns: 50 },
     );
@@ -133,7 +170,10 @@ describe('stripe verify', () => {
   it('rejects a request signed with a secret that is not active', () => {
     const request = aSignedStripeRequest(stripeBody(stripeFixture('charge.refunded').body), 'whsec_revoked');
 
-    expect(verify(aStripeVerifyInput(request, [SECRET, OLD_SECRET]))).toMatchObject({ ok: false, reason: 'signature' });
+    expect(verify(aStripeVerifyInput(request, [SECRET, OLD_SECRET]))).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
   });
 
   it('accepts a header carrying several v1 signatures when any one matches', () => {
@@ -142,25 +182,40 @@ describe('stripe verify', () => {
     const other = officialStripeHeader(body, 'whsec_other', nowSeconds()).split(',')[1] ?? '';
     const header = `${genuine.split(',')[0]},${other},${genuine.split(',')[1]},v0=${'0'.repeat(64)}`;
 
-    expect(verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': header } }), [SECRET]))).toEqual({
+    expect(
+      verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': header } }), [SECRET])),
+    ).toEqual({
       ok: true,
       secretIndex: 0,
+      signature: expect.any(Buffer) as unknown,
     });
   });
 
   it('ignores a v0 signature: a header with only v0 is refused', () => {
     const body = stripeBody(stripeFixture('invoice.paid').body);
-    const header = officialStripe.webhooks.generateTestHeaderString({ payload: body.toString(), secret: SECRET, timestamp: nowSeconds(), scheme: 'v0' });
+    const header = officialStripe.webhooks.generateTestHeaderString({
+      payload: body.toString(),
+      secret: SECRET,
+      timestamp: nowSeconds(),
+      scheme: 'v0',
+    });
 
-    expect(verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': header } }), [SECRET]))).toMatchObject({
+    expect(
+      verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': header } }), [SECRET])),
+    ).toMatchObject({
       ok: false,
       reason: 'signature',
     });
   });
 
   it('answers missing when the Stripe-Signature header is absent or empty', () => {
-    expect(verify(aStripeVerifyInput(aStripeRequest({ headers: {} }), [SECRET]))).toMatchObject({ ok: false, reason: 'missing' });
-    expect(verify(aStripeVerifyInput(aStripeRequest({ headers: { 'stripe-signature': '' } }), [SECRET]))).toMatchObject({
+    expect(verify(aStripeVerifyInput(aStripeRequest({ headers: {} }), [SECRET]))).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(
+      verify(aStripeVerifyInput(aStripeRequest({ headers: { 'stripe-signature': '' } }), [SECRET])),
+    ).toMatchObject({
       ok: false,
       reason: 'missing',
     });
@@ -170,7 +225,11 @@ describe('stripe verify', () => {
     const body = stripeBody(stripeFixture('invoice.paid').body);
     const header = officialStripeHeader(body, SECRET, nowSeconds());
 
-    const result = verify(aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': `${header},${header}` } }), [SECRET]));
+    const result = verify(
+      aStripeVerifyInput(aStripeRequest({ body, headers: { 'stripe-signature': `${header},${header}` } }), [
+        SECRET,
+      ]),
+    );
 
     expect(result).toMatchObject({ ok: false, reason: 'signature' });
   });
@@ -183,7 +242,9 @@ describe('stripe verify', () => {
     ['no signature', `t=${nowSeconds()}`],
     ['a huge header', `t=${nowSeconds()},${'v1=0,'.repeat(5000)}`],
   ])('rejects without throwing a header with %s', (_case, header) => {
-    const result = verify(aStripeVerifyInput(aStripeRequest({ headers: { 'stripe-signature': header } }), [SECRET]));
+    const result = verify(
+      aStripeVerifyInput(aStripeRequest({ headers: { 'stripe-signature': header } }), [SECRET]),
+    );
 
     expect(result).toMatchObject({ ok: false });
   });
@@ -191,7 +252,9 @@ describe('stripe verify', () => {
   it('never throws and never accepts for an arbitrary header', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 500 }), (header) => {
-        const result = verify(aStripeVerifyInput(aStripeRequest({ headers: { 'stripe-signature': header } }), [SECRET]));
+        const result = verify(
+          aStripeVerifyInput(aStripeRequest({ headers: { 'stripe-signature': header } }), [SECRET]),
+        );
 
         expect(result.ok).toBe(false);
       }),
@@ -201,18 +264,36 @@ describe('stripe verify', () => {
 
   it('never accepts with an empty secret, even when the request was signed with one', () => {
     const body = stripeBody(stripeFixture('invoice.paid').body);
-    const request = aStripeRequest({ body, headers: signStripeRequest({ url: '', headers: {}, body }, '', NOW) });
+    const request = aStripeRequest({
+      body,
+      headers: signStripeRequest({ url: '', headers: {}, body }, '', NOW),
+    });
 
     expect(verify(aStripeVerifyInput(request, ['']))).toMatchObject({ ok: false, reason: 'signature' });
   });
 
   it('accepts what our own signer produces, as does the Stripe SDK', () => {
     const body = stripeBody(stripeFixture('checkout.session.completed').body);
-    const headers = signStripeRequest({ url: 'https://hooks.example.com/webhooks/stripe', headers: {}, body }, SECRET, NOW);
-
-    expect(verify(aStripeVerifyInput(aStripeRequest({ body, headers }), [SECRET]))).toEqual({ ok: true, secretIndex: 0 });
-    expect(officialStripe.webhooks.constructEvent(body, headers['stripe-signature'] ?? '', SECRET, 300, undefined, NOW.getTime()).type).toBe(
-      'checkout.session.completed',
+    const headers = signStripeRequest(
+      { url: 'https://hooks.example.com/webhooks/stripe', headers: {}, body },
+      SECRET,
+      NOW,
     );
+
+    expect(verify(aStripeVerifyInput(aStripeRequest({ body, headers }), [SECRET]))).toEqual({
+      ok: true,
+      secretIndex: 0,
+      signature: expect.any(Buffer) as unknown,
+    });
+    expect(
+      officialStripe.webhooks.constructEvent(
+        body,
+        headers['stripe-signature'] ?? '',
+        SECRET,
+        300,
+        undefined,
+        NOW.getTime(),
+      ).type,
+    ).toBe('checkout.session.completed');
   });
 });

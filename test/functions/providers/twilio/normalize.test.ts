@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { twilioOptionsSchema, twilioProvider } from '#shared/providers/twilio/index';
 import type { NormalizedItem } from '#shared/providers/types';
-import { STATUS_CALLBACK, aTwilioFixtureRequest, aTwilioRequest, formBody, twilioFixture, type FormPairs } from '../../../helpers/providers/twilio';
+import {
+  STATUS_CALLBACK,
+  aTwilioFixtureRequest,
+  aTwilioRequest,
+  formBody,
+  twilioFixture,
+  type FormPairs,
+} from '../../../helpers/providers/twilio';
 
 const options = twilioOptionsSchema.parse({});
 const SID = 'SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
@@ -16,22 +23,29 @@ describe('Twilio normalize', () => {
     ['status-undelivered', 'undelivered', `${SID}:undelivered`, 'message.undelivered', 'sms.undelivered'],
     ['status-failed', 'failed', `${SID}:failed`, 'message.failed', 'sms.failed'],
     ['incoming-message', 'received', `${SID}:received`, 'message.received', 'sms.received'],
-  ])('reads the %s fixture as one %s event about its message', (name, status, externalId, providerType, type) => {
-    const items = twilioProvider.normalize(aTwilioFixtureRequest(name), options);
+  ])(
+    'reads the %s fixture as one %s event about its message',
+    (name, status, externalId, providerType, type) => {
+      const items = twilioProvider.normalize(aTwilioFixtureRequest(name), options);
 
-    expect(items).toEqual([
-      {
-        kind: 'event',
-        draft: {
-          externalId,
-          providerType,
-          type,
-          entity: { kind: 'message', id: SID },
-          data: expect.objectContaining({ messageSid: SID, status, payload: Object.fromEntries(new URLSearchParams(twilioFixture(name).body)) }) as unknown,
+      expect(items).toEqual([
+        {
+          kind: 'event',
+          draft: {
+            externalId,
+            providerType,
+            type,
+            entity: { kind: 'message', id: SID },
+            data: expect.objectContaining({
+              messageSid: SID,
+              status,
+              payload: Object.fromEntries(new URLSearchParams(twilioFixture(name).body)),
+            }) as unknown,
+          },
         },
-      },
-    ]);
-  });
+      ]);
+    },
+  );
 
   it('fills the SMS data shape from the parameters', () => {
     const [item] = twilioProvider.normalize(aTwilioFixtureRequest('status-undelivered'), options);
@@ -49,65 +63,126 @@ describe('Twilio normalize', () => {
   it('reads the incoming message body as UTF-8', () => {
     const [item] = twilioProvider.normalize(aTwilioFixtureRequest('incoming-message'), options);
 
-    expect(item?.kind === 'event' && (item.draft.data.payload as Record<string, unknown>).Body).toBe('Hello, world! Ünïcödé & more');
+    expect(item?.kind === 'event' && (item.draft.data.payload as Record<string, unknown>).Body).toBe(
+      'Hello, world! Ünïcödé & more',
+    );
   });
 
-  it("uses Twilio's idempotency token as the event id when it sends one", () => {
-    const [item] = twilioProvider.normalize(aTwilioFixtureRequest('status-sent', { 'i-twilio-idempotency-token': 'a3f1c2-token' }), options);
+  it('keys the event on the signed MessageSid and status, whatever the unsigned idempotency token says', () => {
+    const [first] = twilioProvider.normalize(
+      aTwilioFixtureRequest('status-sent', { 'i-twilio-idempotency-token': 'a3f1c2-token' }),
+      options,
+    );
+    const [resent] = twilioProvider.normalize(
+      aTwilioFixtureRequest('status-sent', { 'i-twilio-idempotency-token': 'forged-fresh-token' }),
+      options,
+    );
 
-    expect(item).toMatchObject({ kind: 'event', draft: { externalId: 'a3f1c2-token', providerType: 'message.sent' } });
+    expect([first, resent]).toMatchObject([
+      { kind: 'event', draft: { externalId: `${SID}:sent`, providerType: 'message.sent' } },
+      { kind: 'event', draft: { externalId: `${SID}:sent`, providerType: 'message.sent' } },
+    ]);
   });
 
   it('gives two status callbacks of one message distinct ids and the same entity', () => {
-    const sent = normalizeForm(STATUS_CALLBACK.map(([name, value]) => [name, name.endsWith('Status') ? 'sent' : value] as const));
+    const sent = normalizeForm(
+      STATUS_CALLBACK.map(([name, value]) => [name, name.endsWith('Status') ? 'sent' : value] as const),
+    );
     const delivered = normalizeForm(STATUS_CALLBACK);
 
     expect([sent[0], delivered[0]]).toMatchObject([
-      { draft: { externalId: 'SM0123456789abcdef0123456789abcdef:sent', entity: { id: 'SM0123456789abcdef0123456789abcdef' } } },
-      { draft: { externalId: 'SM0123456789abcdef0123456789abcdef:delivered', entity: { id: 'SM0123456789abcdef0123456789abcdef' } } },
+      {
+        draft: {
+          externalId: 'SM0123456789abcdef0123456789abcdef:sent',
+          entity: { id: 'SM0123456789abcdef0123456789abcdef' },
+        },
+      },
+      {
+        draft: {
+          externalId: 'SM0123456789abcdef0123456789abcdef:delivered',
+          entity: { id: 'SM0123456789abcdef0123456789abcdef' },
+        },
+      },
     ]);
   });
 
   it('prefixes a status outside the SMS taxonomy with the provider', () => {
-    const [item] = normalizeForm([['MessageSid', SID], ['MessageStatus', 'read']]);
+    const [item] = normalizeForm([
+      ['MessageSid', SID],
+      ['MessageStatus', 'read'],
+    ]);
 
-    expect(item).toMatchObject({ draft: { providerType: 'message.read', type: 'twilio.message.read', externalId: `${SID}:read` } });
+    expect(item).toMatchObject({
+      draft: { providerType: 'message.read', type: 'twilio.message.read', externalId: `${SID}:read` },
+    });
   });
 
   it('takes the event time from a Timestamp parameter and has none otherwise', () => {
-    const [timed] = normalizeForm([['MessageSid', SID], ['MessageStatus', 'sent'], ['Timestamp', 'Mon, 16 Aug 2010 03:45:01 +0000']]);
+    const [timed] = normalizeForm([
+      ['MessageSid', SID],
+      ['MessageStatus', 'sent'],
+      ['Timestamp', 'Mon, 16 Aug 2010 03:45:01 +0000'],
+    ]);
     const [untimed] = twilioProvider.normalize(aTwilioFixtureRequest('status-delivered'), options);
 
-    expect([timed?.kind === 'event' && timed.draft.occurredAt, untimed?.kind === 'event' && 'occurredAt' in untimed.draft]).toEqual(['2010-08-16T03:45:01.000Z', false]);
+    expect([
+      timed?.kind === 'event' && timed.draft.occurredAt,
+      untimed?.kind === 'event' && 'occurredAt' in untimed.draft,
+    ]).toEqual(['2010-08-16T03:45:01.000Z', false]);
   });
 
   it.each([
     ['without MessageSid', [['MessageStatus', 'sent']]],
-    ['with MessageSid twice', [['MessageSid', 'SM1'], ['MessageSid', 'SM2'], ['MessageStatus', 'sent']]],
-    ['with a status that is not a word', [['MessageSid', 'SM1'], ['MessageStatus', 'sent.evil']]],
+    [
+      'with MessageSid twice',
+      [
+        ['MessageSid', 'SM1'],
+        ['MessageSid', 'SM2'],
+        ['MessageStatus', 'sent'],
+      ],
+    ],
+    [
+      'with a status that is not a word',
+      [
+        ['MessageSid', 'SM1'],
+        ['MessageStatus', 'sent.evil'],
+      ],
+    ],
   ] as const)('marks parameters %s unreadable, keeping them as data', (_name, pairs) => {
     const items = normalizeForm(pairs);
 
-    expect(items).toEqual([{ kind: 'unreadable', reason: expect.any(String) as unknown, data: expect.any(Object) as unknown }]);
+    expect(items).toEqual([
+      { kind: 'unreadable', reason: expect.any(String) as unknown, data: expect.any(Object) as unknown },
+    ]);
   });
 
-  it('keys an unreadable callback by the idempotency token when there is one', () => {
+  it('leaves an unreadable callback without an id even when an idempotency token is sent, so that the ingest keys it by its body', () => {
     const [item] = normalizeForm([['MessageStatus', 'sent']], { 'i-twilio-idempotency-token': 'tok-1' });
 
-    expect(item).toMatchObject({ kind: 'unreadable', externalId: 'tok-1' });
+    expect(item?.kind === 'unreadable' && item.externalId).toBeUndefined();
   });
 
   it('keeps a __proto__ parameter as data without touching any prototype', () => {
-    const [item] = normalizeForm([['MessageSid', SID], ['__proto__', 'x'], ['constructor', 'y']]);
+    const [item] = normalizeForm([
+      ['MessageSid', SID],
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ]);
 
     const payload = item?.kind === 'event' ? (item.draft.data.payload as Record<string, unknown>) : {};
-    expect([Object.hasOwn(payload, '__proto__'), Object.getPrototypeOf(payload) === Object.prototype, ({} as Record<string, unknown>).x]).toEqual([true, true, undefined]);
+    expect([
+      Object.hasOwn(payload, '__proto__'),
+      Object.getPrototypeOf(payload) === Object.prototype,
+      ({} as Record<string, unknown>).x,
+    ]).toEqual([true, true, undefined]);
   });
 
   it('never throws for arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
-        expect(twilioProvider.normalize(aTwilioRequest({ body: Buffer.from(bytes) }), options)).toHaveLength(1);
+        expect(twilioProvider.normalize(aTwilioRequest({ body: Buffer.from(bytes) }), options)).toHaveLength(
+          1,
+        );
       }),
       { numRuns: 200 },
     );

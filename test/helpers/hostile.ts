@@ -124,7 +124,7 @@ const specs = (): TargetSpec[] => {
     plain('shopify', signShopifyRequest, ['x-shopify-hmac-sha256', 'x-shopify-topic', 'x-shopify-event-id', 'x-shopify-webhook-id']),
     plain('standard-webhooks', signStandardWebhooksRequest, ['webhook-id', 'webhook-timestamp', 'webhook-signature'], standardKey),
     plain('hubspot', signHubspotRequest, ['x-hubspot-signature-v3', 'x-hubspot-request-timestamp', 'x-hubspot-signature', 'x-hubspot-signature-version']),
-    plain('twilio', signTwilioRequest, ['x-twilio-signature', 'i-twilio-idempotency-token']),
+    plain('twilio', signTwilioRequest, ['x-twilio-signature']),
     {
       ...plain('sendgrid', signSendgridRequest, ['x-twilio-email-event-webhook-signature', 'x-twilio-email-event-webhook-timestamp'], sendgridPrivate),
       secrets: [sendgridPublic],
@@ -229,7 +229,7 @@ export const aSignedRequest = (target: HostileTarget, body: Buffer, headers: Rec
 
 const freshIds = (): Record<string, string> => {
   const id = randomUUID();
-  return { 'x-github-delivery': id, 'x-shopify-event-id': id, 'x-shopify-webhook-id': id, 'x-acme-delivery': id, 'i-twilio-idempotency-token': id };
+  return { 'x-github-delivery': id, 'x-shopify-event-id': id, 'x-shopify-webhook-id': id, 'x-acme-delivery': id };
 };
 
 /** An HTTP API (payload 2.0) event as API Gateway builds it, with the body raw or base64. */

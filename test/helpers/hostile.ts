@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -171,9 +171,14 @@ export const resetMocks = (targets: readonly HostileTarget[]) => {
   mocks.s3.reset();
   mocks.secrets.reset();
   mocks.dynamo.on(GetCommand).resolves({});
+  mocks.dynamo.on(BatchGetCommand).resolves({ Responses: {} });
   mocks.dynamo.on(PutCommand).resolves({});
   mocks.dynamo.on(UpdateCommand).resolves({});
   mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  mocks.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+    Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: '' })),
+    Failed: [],
+  }));
   mocks.s3.on(PutObjectCommand).resolves({});
   for (const target of targets) {
     mocks.secrets.on(GetSecretValueCommand, { SecretId: secretArnOf(target.id) }).resolves({ SecretString: JSON.stringify({ signingSecrets: target.secrets }) });
@@ -284,7 +289,9 @@ export const writeCounts = (): WriteCounts => {
     puts: mocks.dynamo.commandCalls(PutCommand).length,
     otherUpdates: updates.length - rejectionUpdates,
     rejectionUpdates,
-    sends: mocks.sqs.commandCalls(SendMessageCommand).length,
+    sends:
+      mocks.sqs.commandCalls(SendMessageCommand).length +
+      mocks.sqs.commandCalls(SendMessageBatchCommand).reduce((sum, call) => sum + (call.args[0].input.Entries?.length ?? 0), 0),
     objects: mocks.s3.commandCalls(PutObjectCommand).length,
     secretReads: mocks.secrets.commandCalls(GetSecretValueCommand).length,
   };

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readAssembly } from '../local/template';
 import { measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
+import { floodSection, measureFlood } from './flood';
 import { measureReplay, type ReplayFigures } from './replay';
 import { measureRuntime } from './runtime';
 import { measureVerifiers, type VerifierFigures } from './verifiers';
@@ -69,6 +70,8 @@ const main = async () => {
   } catch (error) {
     replay = error instanceof Error ? error : new Error(String(error));
   }
+  console.log('measuring flood isolation…');
+  const flood = await measureFlood(assemblyDir);
   console.log('measuring the SQS emulator…');
   const sqsBench = execFileSync('npx', ['tsx', 'local/emulators/sqs/bench.ts'], { cwd: ROOT, encoding: 'utf8' });
 
@@ -128,6 +131,7 @@ const main = async () => {
           ...replay.map((r) => `| ${r.ratePerSecond}/s | ${r.events} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.batches} | ${JSON.stringify(r.skipped)} | ${r.failed} |`),
         ]),
   ]);
+  report = upsertSection(report, 'Flood isolation', floodSection(flood));
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx local/emulators/sqs/bench.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',
     '',

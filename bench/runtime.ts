@@ -19,7 +19,7 @@ const CONCURRENCY = 20;
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 /** A Stripe-signed request of about 2 KB, one per entity so that nothing waits on a group. */
-const signedStripe = (n: number) => {
+export const signedStripe = (n: number, secret = SECRET) => {
   const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({
     id: `evt_bench_${n}`,
@@ -28,7 +28,7 @@ const signedStripe = (n: number) => {
     created: timestamp,
     data: { object: { id: `pi_${n}`, object: 'payment_intent', amount: 1000, currency: 'usd', customer: `cus_${n % 200}`, description: 'x'.repeat(1700) } },
   });
-  const v1 = createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex');
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   return { body, signature: `t=${timestamp},v1=${v1}` };
 };
 

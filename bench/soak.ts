@@ -66,7 +66,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
   let logLines = 0;
   const faults = await startFaultRuntime({
     sinkPort,
-    accountConcurrency: options.concurrency + 60,
+    unreservedConcurrency: options.concurrency + 60,
     logSink: (entry) => {
       if (entry.stream === 'platform') return;
       logBytes += Buffer.byteLength(entry.line);

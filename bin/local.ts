@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { secretVariableFor } from '../local/dev-secrets';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
+import { startLocalRuntime } from '../local/runtime';
+import { SHOW_SECRETS_FLAG, startupSummary } from '../local/startup-summary';
 
 const ROOT = resolve(__dirname, '..');
 const STATE_FILE = resolve(ROOT, '.relayflow', 'local.json');
@@ -19,33 +19,6 @@ const synthesize = () => {
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 };
 
-const describe = (runtime: LocalRuntime) => {
-  const lines = [
-    '',
-    `RelayFlow is running locally (stack ${runtime.stackName}, ready ${runtime.startupMs} ms after synthesis).`,
-    '',
-    'Webhook URLs:',
-    ...Object.entries(runtime.webhookUrls).map(([provider, url]) => `  ${provider.padEnd(18)} ${url}`),
-    '',
-    'Signing secrets in use:',
-    ...runtime.secrets.map(
-      (s) =>
-        `  ${`${s.provider}${s.tenant ? `/${s.tenant}` : ''}`.padEnd(18)} ${s.value.signingSecrets.join(', ')}  (${
-          s.source === 'generated' ? `generated; set ${secretVariableFor(s.provider)} to choose` : 'from the environment'
-        })`,
-    ),
-    '',
-    'Emulated AWS endpoints:',
-    ...Object.entries(runtime.endpoints).map(([service, url]) => `  ${service.padEnd(18)} ${url}`),
-    '',
-    `Endpoints and names: ${STATE_FILE}`,
-    'Send a signed test event:  npm run send -- stripe',
-    'Stop with Ctrl+C.',
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-};
-
 const main = async () => {
   // Bundles target Node.js 22 on Lambda; the SDK's warning about the local Node.js is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -55,7 +28,7 @@ const main = async () => {
     port: Number(process.env.PORT ?? 3000),
     stateFile: STATE_FILE,
   });
-  describe(runtime);
+  process.stdout.write(startupSummary(runtime, { stateFile: STATE_FILE, showSecrets: process.argv.includes(SHOW_SECRETS_FLAG) }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { z } from 'zod';
-import { genericHmacOptionsSchema } from '../functions/providers/generic-hmac/index';
+import { genericHmacOptionsSchema, identityWarnings } from '../functions/providers/generic-hmac/index';
 import { builtInProviders, type ZodIssueLike } from '../functions/providers/registry';
 
 const PROVIDER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
@@ -18,10 +18,31 @@ const entityOverride = z
   })
   .strict();
 
+/**
+ * A verifier's share of the ingest: its routes' API Gateway throttle and its Lambda's reserved
+ * concurrency, so that a flood on one provider's URL cannot take another provider's capacity.
+ * Unset fields take the `api` defaults (docs/decisions/0035-flood-isolation.md).
+ */
+const verifierLimits = z
+  .object({
+    /** Steady requests per second on each of the provider's routes. */
+    rateLimit: z.number().min(1).optional(),
+    /** Requests the provider's routes take at once before the steady rate applies. */
+    burstLimit: z.int().min(1).optional(),
+    /** Verifier instances reserved for (and at most used by) this provider; `false` reserves none. */
+    reservedConcurrency: z.union([z.int().min(1).max(1000), z.literal(false)]).optional(),
+  })
+  .strict();
+
 /** Options every provider accepts on top of its own. */
-const providerCommon = z.object({ entity: entityOverride.optional() }).passthrough();
+const providerCommon = z.object({ entity: entityOverride.optional(), limits: verifierLimits.optional() }).passthrough();
 
 const GLOB = /^[A-Za-z0-9_.*-]+$/;
+
+const API_DEFAULTS = { throttlingRateLimit: 100, throttlingBurstLimit: 200, verifierReservedConcurrency: 50 } as const;
+
+/** A provider's route throttle when neither it nor `api` sets one (docs/decisions/0035-flood-isolation.md). */
+const ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 } as const;
 
 const targetCommon = {
   /** Names the target in completion records and metrics. @default derived from kind and address */
@@ -80,8 +101,11 @@ const route = z
 const tenant = z
   .object({
     id: z.string().regex(TENANT_ID, 'lower-case letters, digits and dashes, at most 63'),
-    /** Give this tenant its own secret per provider instead of sharing the provider's secret. */
-    dedicatedSecrets: z.boolean().default(false),
+    /**
+     * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
+     * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
+     */
+    dedicatedSecrets: z.boolean().default(true),
   })
   .strict();
 
@@ -116,11 +140,17 @@ export const RelayFlowConfigSchema = z
       .default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
     api: z
       .object({
+        /** The stage's default route throttle, and the most any provider's route may be given. */
         throttlingRateLimit: z.number().min(1).default(100),
         throttlingBurstLimit: z.int().min(1).default(200),
+        /** Each provider's route throttle unless the provider sets `limits`. @default 50/s and 100, or the stage's if lower */
+        routeThrottlingRateLimit: z.number().min(1).optional(),
+        routeThrottlingBurstLimit: z.int().min(1).optional(),
+        /** Reserved concurrency of each verifier unless the provider sets `limits`; `false` reserves none. */
+        verifierReservedConcurrency: z.union([z.int().min(1).max(1000), z.literal(false)]).default(50),
       })
       .strict()
-      .default({ throttlingRateLimit: 100, throttlingBurstLimit: 200 }),
+      .default(API_DEFAULTS),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Where processed events go: the first matching route wins. */
     routes: z.array(route).default([]),
@@ -161,12 +191,33 @@ export type RouteTargetConfig = z.output<typeof routeTarget>;
 export type RelayFlowConfigInput = z.input<typeof RelayFlowConfigSchema>;
 type ParsedConfig = z.output<typeof RelayFlowConfigSchema>;
 
-/** One enabled provider, resolved: which code verifies it and its validated options. */
+/** A provider's resolved share of the ingest (see `limits` in the configuration). */
+export interface VerifierLimits {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  /** Undefined: the verifier draws on the account's unreserved concurrency. */
+  readonly reservedConcurrency: number | undefined;
+}
+
+/** A configuration that works but weakens a guarantee: the CDK app prints it at synth. */
+export interface ConfigWarning {
+  /** Stable id, so that a team can acknowledge it (`Annotations.of(...).acknowledgeWarning`). */
+  readonly id: string;
+  readonly message: string;
+}
+
+export const CONFIG_WARNINGS = {
+  unsignedIdentity: 'relayflow:generic-hmac-unsigned-identity',
+} as const;
+
+/** One enabled provider, resolved: which code verifies it, its validated options and its limits. */
 export interface EnabledProvider {
   readonly id: string;
   /** `builtin` providers have their own handler entry; `generic-hmac` ones share one. */
   readonly kind: 'builtin' | 'generic-hmac';
   readonly options: Readonly<Record<string, unknown>>;
+  readonly limits: VerifierLimits;
+  readonly warnings: readonly ConfigWarning[];
 }
 
 export interface RelayFlowConfig extends Omit<ParsedConfig, 'providers' | 'genericHmac'> {
@@ -194,6 +245,42 @@ const formatIssue = (prefix: readonly PropertyKey[], issue: ZodIssueLike): strin
 /** Providers whose signature covers the public URL, so they need `publicBaseUrl`. */
 const URL_SIGNED = new Set(['hubspot', 'twilio']);
 
+/** Each route limit: the `api` field it defaults to and the stage field that caps it. */
+const ROUTE_LIMIT_FIELDS = {
+  rateLimit: { fallback: 'routeThrottlingRateLimit', ceiling: 'throttlingRateLimit' },
+  burstLimit: { fallback: 'routeThrottlingBurstLimit', ceiling: 'throttlingBurstLimit' },
+} as const;
+
+/**
+ * A provider's limits with the `api` defaults filled in. No route may be given more than the
+ * stage default, so that the stage default stays the ceiling of every route; the built-in route
+ * default gives way to a lower stage default.
+ */
+const resolveLimits = (
+  path: string,
+  limits: z.output<typeof verifierLimits> | undefined,
+  api: ParsedConfig['api'],
+  problems: string[],
+): VerifierLimits => {
+  const routeLimit = (field: keyof typeof ROUTE_LIMIT_FIELDS): number => {
+    const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field];
+    const own = limits?.[field];
+    const configured = own ?? api[fallback];
+    if (configured === undefined) return Math.min(ROUTE_THROTTLE_DEFAULTS[field], api[ceiling]);
+    if (configured > api[ceiling]) {
+      const source = own === undefined ? `api.${fallback}` : `${path}.limits.${field}`;
+      problems.push(`${source}: ${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`);
+    }
+    return configured;
+  };
+  const reserved = limits?.reservedConcurrency ?? api.verifierReservedConcurrency;
+  return {
+    rateLimit: routeLimit('rateLimit'),
+    burstLimit: routeLimit('burstLimit'),
+    reservedConcurrency: reserved === false ? undefined : reserved,
+  };
+};
+
 /** Validates a raw configuration object; throws one {@link ConfigError} listing every problem. */
 export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig => {
   const parsed = RelayFlowConfigSchema.safeParse(input);
@@ -208,7 +295,7 @@ export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig 
       problems.push(`providers.${id}: unknown provider (known: ${Object.keys(builtInProviders).join(', ')})`);
       continue;
     }
-    const { entity, ...own } = raw;
+    const { entity, limits, ...own } = raw;
     const options = known.optionsSchema.safeParse(own);
     if (!options.success) {
       problems.push(...options.error.issues.map((i) => formatIssue(['providers', id], i)));
@@ -217,18 +304,26 @@ export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig 
     if (URL_SIGNED.has(id) && !rest.publicBaseUrl) {
       problems.push(`providers.${id}: needs publicBaseUrl, because ${id} signs the public URL`);
     }
-    enabledProviders.push({ id, kind: 'builtin', options: { ...options.data, ...(entity ? { entity } : {}) } });
+    const resolved = resolveLimits(`providers.${id}`, limits, rest.api, problems);
+    enabledProviders.push({ id, kind: 'builtin', options: { ...options.data, ...(entity ? { entity } : {}) }, limits: resolved, warnings: [] });
   }
 
   for (const [id, raw] of Object.entries(genericHmac)) {
     if (!PROVIDER_ID.test(id)) problems.push(`genericHmac.${id}: id must be lower-case letters, digits and dashes`);
     if (builtInProviders[id]) problems.push(`genericHmac.${id}: id is taken by a built-in provider`);
-    const options = genericHmacOptionsSchema.safeParse(raw);
+    // `limits` is ours, not the sender's: its options schema refuses keys it does not know.
+    const { limits: rawLimits, ...own } = raw;
+    const limits = verifierLimits.optional().safeParse(rawLimits);
+    if (!limits.success) problems.push(...limits.error.issues.map((i) => formatIssue(['genericHmac', id, 'limits'], i)));
+    const options = genericHmacOptionsSchema.safeParse(own);
     if (!options.success) {
       problems.push(...options.error.issues.map((i) => formatIssue(['genericHmac', id], i)));
       continue;
     }
-    enabledProviders.push({ id, kind: 'generic-hmac', options: options.data });
+    if (!limits.success) continue;
+    const resolved = resolveLimits(`genericHmac.${id}`, limits.data, rest.api, problems);
+    const warnings = identityWarnings(id, options.data).map((message) => ({ id: CONFIG_WARNINGS.unsignedIdentity, message }));
+    enabledProviders.push({ id, kind: 'generic-hmac', options: options.data, limits: resolved, warnings });
   }
 
   const tenantIds = rest.tenants.map((t) => t.id);
@@ -240,7 +335,8 @@ export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig 
   if (enabledProviders.length === 0 && problems.length === 0) {
     problems.push('providers: enable at least one provider (or one genericHmac sender)');
   }
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  // A default above the stage ceiling is reported once, not once per provider.
+  if (problems.length > 0) throw new ConfigError(source, [...new Set(problems)]);
   return { ...rest, enabledProviders };
 };
 

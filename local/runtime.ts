@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { startHttpApi, type HttpApiRoute, type RunningHttpApi } from './apigateway';
+import { routeThrottleOf, startHttpApi, type HttpApiRoute, type RunningHttpApi } from './apigateway';
 import { generatedSecretString, localSecretFor, type ProviderSecretValue } from './dev-secrets';
 import { CloudFormationEmulator } from './emulators/cloudformation';
 import { DynamoDbEmulator } from './emulators/dynamodb';
@@ -24,6 +24,7 @@ import {
 } from './template';
 
 export const ACCOUNT_ID = '000000000000';
+const DEFAULT_UNRESERVED_CONCURRENCY = 32;
 export const REGION = 'us-east-1';
 
 /** Resource types the runtime creates and serves. */
@@ -80,8 +81,12 @@ export interface LocalRuntimeOptions {
   readonly sqsClock?: Clock;
   /** Time scale for Step Functions waits (1 = real time). */
   readonly stepFunctionsTimeScale?: number;
-  /** Lambda account concurrency shared by functions without reserved concurrency. @default 32 */
-  readonly accountConcurrency?: number;
+  /**
+   * Lambda concurrency shared by the functions without reserved concurrency; the template's
+   * reservations come on top of it, as an account's quota is sized to leave room for them.
+   * @default 32
+   */
+  readonly unreservedConcurrency?: number;
 }
 
 export interface ProviderSecretInUse {
@@ -169,10 +174,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const secretsManager = new SecretsManagerEmulator();
   const cloudFormation = new CloudFormationEmulator();
   const eventBridge = new EventBridgeEmulator();
+  const reserved = Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function')
+    .reduce((sum, r) => sum + (typeof r.Properties?.ReservedConcurrentExecutions === 'number' ? r.Properties.ReservedConcurrentExecutions : 0), 0);
   const lambda = new LambdaService({
     region: REGION,
     ...(options.logSink ? { logSink: options.logSink } : {}),
-    ...(options.accountConcurrency ? { accountConcurrency: options.accountConcurrency } : {}),
+    accountConcurrency: reserved + (options.unreservedConcurrency ?? DEFAULT_UNRESERVED_CONCURRENCY),
   });
   const stepFunctions = new StepFunctionsEmulator({ invokeLambda: invokeLambdaWith(lambda) });
   const stops: (() => Promise<void>)[] = [];
@@ -346,7 +354,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       }
     }
 
-    // Routes
+    // Routes, throttled by the stage's route settings
+    const stage = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').find(([, s]) => s.Properties?.StageName === '$default')?.[1];
+    const stageProperties = stage
+      ? (resolveValue({ DefaultRouteSettings: stage.Properties?.DefaultRouteSettings, RouteSettings: stage.Properties?.RouteSettings }, ctx) as Record<string, unknown>)
+      : undefined;
     for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration')) resources.set(id, { ref: id });
     const integrations = new Map(
       resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([id, integration]) => [
@@ -359,8 +371,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       const integrationId = [...integrations.keys()].find((id) => target === `integrations/${id}`);
       const functionArn = integrationId ? integrations.get(integrationId) : undefined;
       if (!functionArn) throw new Error(`route ${String(route.Properties?.RouteKey)} has no Lambda integration the runtime can serve`);
+      const routeKey = String(route.Properties?.RouteKey);
+      const throttle = routeThrottleOf(stageProperties, routeKey);
       routes.push({
-        routeKey: String(route.Properties?.RouteKey),
+        routeKey,
+        ...(throttle ? { throttle } : {}),
         target: async (event) => {
           const outcome = await lambda.invoke(functionArn, event);
           return 'error' in outcome ? { error: outcome.error } : { result: outcome.result };

@@ -1,7 +1,7 @@
-import { CfnOutput, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -25,6 +25,7 @@ export interface IngestApiProps {
   readonly maxBodyBytes: number;
   readonly inlineBodyMaxBytes: number;
   readonly retentionDays: number;
+  /** The stage's default route throttle; each provider's routes get their own `limits`. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
@@ -34,10 +35,17 @@ export interface IngestApiProps {
 /** Verifier timeout; also how long a RECEIVED event is left to the delivery that created it. */
 const VERIFIER_TIMEOUT = Duration.seconds(10);
 
+/** Synth warning ids; `cdk synth` prints them and `Annotations.acknowledgeWarning` silences them. */
+export const INGEST_WARNINGS = {
+  sharedTenantSecret: 'relayflow:tenant-shares-provider-secret',
+} as const;
+
 /**
  * The HTTP API providers call: `POST /webhooks/{provider}` and `/webhooks/{provider}/{tenant}`,
  * one verifier Lambda per provider. Any other method reaches the verifier too, so that the
- * answer is 405 rather than a bare 404.
+ * answer is 405 rather than a bare 404. Each provider's routes have their own throttle and its
+ * verifier its own reserved concurrency, so that a flood on one URL leaves the others served
+ * (docs/decisions/0035-flood-isolation.md).
  */
 export class IngestApi extends Construct {
   public readonly api: HttpApi;
@@ -76,12 +84,17 @@ export class IngestApi extends Construct {
       reason: 'Providers cannot send IAM, JWT or Lambda-authorizer credentials: each verifier authenticates the request by its provider signature over the raw body.',
     });
 
+    const stage = this.stage.node.defaultChild as CfnStage;
+    // RouteSettings is a plain JSON map in CloudFormation: its keys are written as CloudFormation spells them.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+
     for (const provider of props.providers) {
       const verifier = new RelayFlowFunction(this, `Verifier-${provider.id}`, {
         entry: provider.kind === 'builtin' ? `functions/handlers/ingest-${provider.id}.ts` : 'functions/handlers/ingest-generic-hmac.ts',
         description: `RelayFlow verifier for ${provider.id} webhooks`,
         serviceName: `ingest-${provider.id}`,
         timeout: VERIFIER_TIMEOUT,
+        reservedConcurrentExecutions: provider.limits.reservedConcurrency,
         logLevel: props.logLevel,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
@@ -130,9 +143,17 @@ export class IngestApi extends Construct {
 
       const integration = new HttpLambdaIntegration(`Integration-${provider.id}`, verifier);
       for (const path of [`/webhooks/${provider.id}`, `/webhooks/${provider.id}/{tenant}`]) {
-        this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration });
+        for (const route of this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration })) {
+          routeSettings[`${HttpMethod.ANY} ${path}`] = {
+            ThrottlingRateLimit: provider.limits.rateLimit,
+            ThrottlingBurstLimit: provider.limits.burstLimit,
+          };
+          // CloudFormation refuses route settings that name a route it has not created yet.
+          this.stage.node.addDependency(route);
+        }
       }
       this.verifiers.set(provider.id, verifier);
+      for (const warning of provider.warnings) Annotations.of(verifier).addWarningV2(warning.id, warning.message);
 
       new CfnOutput(scope, `WebhookUrl${outputId(provider.id)}`, {
         description: `Paste into ${provider.id}'s webhook settings`,
@@ -144,6 +165,15 @@ export class IngestApi extends Construct {
           value: `${this.baseUrl}/webhooks/${provider.id}/${tenant}`,
         });
       }
+    }
+    stage.routeSettings = routeSettings;
+
+    const sharing = props.tenants.filter((tenant) => props.providers.some((p) => !props.secrets.tenantSecretsFor(p.id).has(tenant)));
+    if (sharing.length > 0) {
+      Annotations.of(this).addWarningV2(
+        INGEST_WARNINGS.sharedTenantSecret,
+        `Tenant(s) ${sharing.join(', ')} have dedicatedSecrets: false and share each provider's signing secret: a delivery signed for one of them is also accepted at the provider's default URL and at every other sharing tenant's URL. Give each tenant its own secret unless they are one sender.`,
+      );
     }
   }
 }

@@ -1,3 +1,5 @@
 export { jsonAccessLog, startHttpApi } from './server';
 export type { AccessLogEntry, HttpApiOptions, HttpApiRoute, RouteTarget, RunningHttpApi } from './server';
 export type { IntegrationOutcome } from './response';
+export { routeThrottleOf, TokenBucket } from './throttle';
+export type { MonotonicClock, RouteThrottle } from './throttle';

@@ -8,6 +8,7 @@ import type { ApiIdentity } from './event';
 import { INTERNAL_SERVER_ERROR, gatewayMessage, toHttpResponse } from './response';
 import type { HttpResponse, IntegrationOutcome } from './response';
 import { RouteTable } from './routes';
+import { TokenBucket, type MonotonicClock, type RouteThrottle } from './throttle';
 
 export type RouteTarget = (event: APIGatewayProxyEventV2) => Promise<IntegrationOutcome>;
 
@@ -15,6 +16,8 @@ export interface HttpApiRoute {
   /** `'$default'`, or `'<METHOD|ANY> /path/{var}/{greedy+}'`. */
   readonly routeKey: string;
   readonly target: RouteTarget;
+  /** The route's throttle (the stage's route settings). @default none */
+  readonly throttle?: RouteThrottle;
 }
 
 export interface AccessLogEntry {
@@ -49,6 +52,8 @@ export interface HttpApiOptions {
   readonly region?: string;
   /** Called once per request after the response is sent. */
   readonly accessLog?: (entry: AccessLogEntry) => void;
+  /** Time for the route throttles' token buckets. @default performance.now */
+  readonly clock?: MonotonicClock;
 }
 
 export interface RunningHttpApi {
@@ -63,6 +68,7 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const NOT_FOUND = gatewayMessage(404, 'Not Found');
 const TOO_LARGE = gatewayMessage(413, 'Request Entity Too Large');
 const SERVICE_UNAVAILABLE = gatewayMessage(503, 'Service Unavailable');
+const TOO_MANY_REQUESTS = gatewayMessage(429, 'Too Many Requests');
 
 /** A JSON-lines access log writer for `accessLog`. */
 export function jsonAccessLog(write: (line: string) => void = (line) => process.stdout.write(line)): (entry: AccessLogEntry) => void {
@@ -129,6 +135,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 30_000;
   const sockets = new Set<Socket>();
+  const clock = options.clock ?? (() => performance.now());
+  const buckets = new Map(
+    options.routes.flatMap((route) => (route.throttle ? [[route.routeKey, new TokenBucket(route.throttle, clock)] as const] : [])),
+  );
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
@@ -168,6 +178,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     }
     const routeKey = match.route.routeKey;
     progress.routeKey = routeKey;
+    if (buckets.get(routeKey)?.take() === false) {
+      send(response, TOO_MANY_REQUESTS);
+      return;
+    }
     const event = buildEvent(
       {
         method,
@@ -189,6 +203,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     if (!response.destroyed) send(response, reply);
   };
 
+  // Unlike the emulators' fronts (emulators/loopback.ts) this accepts any Host: tunnels such as
+  // ngrok forward providers' deliveries under their public name, and the API answers nothing a
+  // deployed stack would not answer on the internet.
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) send(response, INTERNAL_SERVER_ERROR);

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../lib/config';
+import { CONFIG_WARNINGS, ConfigError, loadConfig, parseConfig } from '../../lib/config';
 
 const problemsOf = (input: unknown): readonly string[] => {
   try {
@@ -83,6 +83,70 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([expect.stringMatching(/acme.*twice/), expect.stringMatching(/backoffMaxSeconds/)]);
+  });
+
+  it('gives a tenant its own secrets unless it says otherwise', () => {
+    const config = parseConfig({ providers: { stripe: {} }, tenants: [{ id: 'acme' }, { id: 'beta', dedicatedSecrets: false }] });
+
+    expect(config.tenants).toEqual([
+      { id: 'acme', dedicatedSecrets: true },
+      { id: 'beta', dedicatedSecrets: false },
+    ]);
+  });
+
+  it('gives every verifier the default route throttle and reserved concurrency', () => {
+    const config = parseConfig({ providers: { stripe: {} } });
+
+    expect(config.enabledProviders[0]?.limits).toEqual({ rateLimit: 50, burstLimit: 100, reservedConcurrency: 50 });
+  });
+
+  it("takes a provider's own limits, keeps them out of its options, and reads false as no reservation", () => {
+    const config = parseConfig({
+      api: { verifierReservedConcurrency: false },
+      providers: { stripe: { limits: { rateLimit: 80, reservedConcurrency: 5 } }, github: {} },
+      genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { jsonPath: 'id' }, type: { value: 'invoice' }, limits: { burstLimit: 10 } } },
+    });
+
+    const byId = Object.fromEntries(config.enabledProviders.map((p) => [p.id, p]));
+    expect(byId.stripe?.limits).toEqual({ rateLimit: 80, burstLimit: 100, reservedConcurrency: 5 });
+    expect(byId.github?.limits).toEqual({ rateLimit: 50, burstLimit: 100, reservedConcurrency: undefined });
+    expect(byId['acme-billing']?.limits).toEqual({ rateLimit: 50, burstLimit: 10, reservedConcurrency: undefined });
+    expect(byId.stripe?.options).not.toHaveProperty('limits');
+    expect(byId['acme-billing']?.options).not.toHaveProperty('limits');
+  });
+
+  it('lowers the route throttle default to a lower stage throttle', () => {
+    const config = parseConfig({ api: { throttlingRateLimit: 37, throttlingBurstLimit: 74 }, providers: { stripe: {} } });
+
+    expect(config.enabledProviders[0]?.limits).toMatchObject({ rateLimit: 37, burstLimit: 74 });
+  });
+
+  it('refuses a route throttle above the stage throttle, which stays the ceiling', () => {
+    const problems = problemsOf({
+      api: { throttlingRateLimit: 60, routeThrottlingBurstLimit: 300 },
+      providers: { stripe: { limits: { rateLimit: 61 } }, github: {} },
+      genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { jsonPath: 'id' }, type: { value: 't' }, limits: { reservedConcurrency: 0 } } },
+    });
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^providers\.stripe\.limits\.rateLimit: 61 exceeds the stage's api\.throttlingRateLimit \(60\)/),
+      expect.stringMatching(/^api\.routeThrottlingBurstLimit: 300 exceeds the stage's api\.throttlingBurstLimit \(200\)/),
+      expect.stringMatching(/^genericHmac\.acme-billing\.limits\.reservedConcurrency:/),
+    ]);
+  });
+
+  it("refuses a generic sender whose id comes from an unsigned header, with the sender's own explanation", () => {
+    const problems = problemsOf({ genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { jsonPath: 'event' } } } });
+
+    expect(problems).toEqual([expect.stringMatching(/^genericHmac\.acme-billing\.id\b.*not covered by the signature.*unsignedIdentity: true/)]);
+  });
+
+  it('accepts an unsigned id header declared with unsignedIdentity: true, with a warning for synth', () => {
+    const config = parseConfig({
+      genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { jsonPath: 'event' }, unsignedIdentity: true } },
+    });
+
+    expect(config.enabledProviders[0]?.warnings).toEqual([{ id: CONFIG_WARNINGS.unsignedIdentity, message: expect.stringContaining('acme-billing') }]);
   });
 
   it('loads a JSON file named by RELAYFLOW_CONFIG', () => {

@@ -85,12 +85,12 @@ describe('RelayFlowStack', () => {
     expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain('aws:SecureTransport');
   });
 
-  it('creates one secret per provider and one per provider for each dedicated tenant', () => {
+  it('creates one secret per provider and one per provider for each tenant, dedicated by default', () => {
     const providerSecrets = resourcesOf('AWS::SecretsManager::Secret').filter(([, r]) =>
       String((r as { Properties: { Description?: string } }).Properties.Description).startsWith('RelayFlow signing secrets for'),
     );
-    // 5 providers shared + 5 for the one tenant with dedicated secrets.
-    expect(providerSecrets).toHaveLength(PROVIDERS.length * 2);
+    // 5 providers shared + 5 for each of the two tenants (acme says so, beta takes the default).
+    expect(providerSecrets).toHaveLength(PROVIDERS.length * 3);
   });
 
   it('gives every verifier its table, queue and secret through the environment', () => {

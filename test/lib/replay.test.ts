@@ -127,11 +127,16 @@ describe('Replay construct', () => {
     expect(states[REPLAY_STATES.batch]?.Parameters).toEqual({ action: 'batch', 'state.$': '$', 'executionId.$': '$$.Execution.Id' });
   });
 
-  it('is a Standard workflow with all events logged and X-Ray tracing on', () => {
+  it('is a Standard workflow with X-Ray tracing on', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+  });
+
+  it('logs failed executions only, without their inputs and outputs (event payloads)', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: [Match.objectLike({ CloudWatchLogsLogGroup: Match.anyValue() })] },
     });
   });
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   Agent,
-  createServer,
   request as httpRequest,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
 import {
@@ -21,6 +22,7 @@ import {
 } from './capacity';
 import { createTableRequest, type TableResource, type TimeToLive } from './tables';
 import { FaultSchedule } from '../fault-schedule';
+import { listenOnLoopback } from '../loopback';
 
 export { itemSize, readUnits, writeUnits, type WireItem } from './capacity';
 export type { CfnTableProperties, TableResource } from './tables';
@@ -167,7 +169,7 @@ export class DynamoDbEmulator {
     string,
     { readonly fingerprint: string; readonly expiresAt: number }
   >();
-  private backend: { agent: Agent; port: number } | undefined;
+  private backend: { agent: Agent; socketPath: string } | undefined;
 
   /** Requests served over HTTP, by action (faulted requests included). */
   counters(): Record<string, number> {
@@ -235,25 +237,18 @@ export class DynamoDbEmulator {
   async start(options: { port?: number } = {}): Promise<RunningEmulator> {
     if (this.backend) throw new Error('DynamoDB emulator is already running');
     const database: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await listen(database, 0);
+    // dynalite checks no Host header: on a socket file, only this process's proxy can reach it.
+    const socketDir = mkdtempSync(join(tmpdir(), 'relayflow-dynamodb-'));
+    const socketPath = join(socketDir, 'dynalite.sock');
+    await listen(database, socketPath);
     const agent = new Agent({ keepAlive: true });
-    this.backend = { agent, port: (database.address() as AddressInfo).port };
+    this.backend = { agent, socketPath };
 
-    const sockets = new Set<Socket>();
-    const proxy = createServer((req, res) => {
-      void this.handle(req, res);
-    });
-    proxy.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await listen(proxy, options.port ?? 0);
+    const proxy = await listenOnLoopback('DynamoDB', options.port ?? 0, (req, res) => this.handle(req, res));
     return {
-      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      endpoint: proxy.endpoint,
       stop: async () => {
-        const proxyClosed = new Promise<void>((resolve) => proxy.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await proxyClosed;
+        await proxy.stop();
         agent.destroy();
         this.backend = undefined;
         // The in-memory database goes away with the server; so do the definitions cached from it.
@@ -262,6 +257,7 @@ export class DynamoDbEmulator {
         await new Promise<void>((resolve, reject) =>
           database.close((error?: Error) => (error ? reject(error) : resolve())),
         );
+        rmSync(socketDir, { recursive: true, force: true });
       },
     };
   }
@@ -284,8 +280,7 @@ export class DynamoDbEmulator {
     return new Promise((resolve, reject) => {
       const req = httpRequest(
         {
-          host: '127.0.0.1',
-          port: backend.port,
+          socketPath: backend.socketPath,
           method: 'POST',
           path: '/',
           agent: backend.agent,
@@ -832,10 +827,10 @@ function transactionCall(
   }
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function listen(server: Server, socketPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(socketPath, () => resolve());
   });
 }
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
 import { FaultSchedule } from '../fault-schedule';
+import { listenOnLoopback } from '../loopback';
 
 /**
  * S3 for the local runtime: s3rver (objects in a temporary folder) behind a thin request
@@ -156,25 +156,12 @@ export class S3Emulator {
     await this.createBuckets([...this.buckets]);
     const handler = s3.callback();
 
-    const sockets = new Set<Socket>();
-    const http = createServer((req, res) => {
-      void this.handle(req, res, handler);
-    });
-    http.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
+    const http = await listenOnLoopback('S3', options.port ?? 0, (req, res) => this.handle(req, res, handler));
     return {
-      endpoint: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+      endpoint: http.endpoint,
       directory,
       stop: async () => {
-        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await closed;
+        await http.stop();
         s3.logger.close();
         this.server = undefined;
         await rm(directory, { recursive: true, force: true });

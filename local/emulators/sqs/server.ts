@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../loopback';
 import { SqsError } from './errors';
 import { ResponseDroppedError } from './faults';
 import { encodeBlobs } from './wire';
@@ -80,30 +79,5 @@ async function respond(handler: WireHandler, request: IncomingMessage, response:
 
 /** Serves the SQS JSON protocol on 127.0.0.1. `stop` also destroys kept-alive sockets. */
 export function serve(handler: WireHandler, port: number): Promise<RunningServer> {
-  const sockets = new Set<Socket>();
-  const server = createServer((request, response) => {
-    void respond(handler, request, response);
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('SQS emulator: server has no TCP address'));
-        return;
-      }
-      resolve({
-        endpoint: `http://127.0.0.1:${address.port}`,
-        stop: () =>
-          new Promise<void>((done, fail) => {
-            server.close((error) => (error === undefined ? done() : fail(error)));
-            for (const socket of sockets) socket.destroy();
-          }),
-      });
-    });
-  });
+  return listenOnLoopback('SQS', port, (request, response) => respond(handler, request, response));
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Clock } from './asl/clock';
 import { scaledClock } from './asl/clock';
@@ -10,6 +9,7 @@ import { InvalidDefinitionError } from './asl/errors';
 import type { ExecutionOutcome, HistoryEvent, InvokeLambda } from './asl/interpreter';
 import { History, MAX_PAYLOAD_BYTES, runExecution } from './asl/interpreter';
 import type { JsonValue } from './asl/jsonpath';
+import { listenOnLoopback } from '../loopback';
 
 /**
  * Step Functions emulator: the state machine and execution actions RelayFlow uses, over the AWS
@@ -413,29 +413,8 @@ export class StepFunctionsEmulator {
     await Promise.all(running.map((e) => e.done));
   }
 
-  async start(options: { port?: number } = {}): Promise<RunningEmulator> {
-    const sockets = new Set<Socket>();
-    const server = createServer((req, res) => {
-      void this.handle(req, res);
-    });
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('Step Functions emulator has no TCP address');
-    return {
-      endpoint: `http://127.0.0.1:${address.port}`,
-      stop: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          for (const socket of sockets) socket.destroy();
-        }),
-    };
+  start(options: { port?: number } = {}): Promise<RunningEmulator> {
+    return listenOnLoopback('Step Functions', options.port ?? 0, (req, res) => this.handle(req, res));
   }
 
   private finish(execution: Execution, outcome: ExecutionOutcome): void {

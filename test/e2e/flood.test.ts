@@ -1,0 +1,51 @@
+import Stripe from 'stripe';
+import { deliver, verifierFigures, whileFlooding } from '../../bench/flood';
+import { E2E_SECRETS, startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
+
+// The first run synthesizes and bundles the end-to-end stack.
+jest.setTimeout(240_000);
+
+const stripe = new Stripe('sk_test_e2e');
+let e2e: RunningE2e;
+
+beforeAll(async () => {
+  e2e = await startE2eRuntime();
+  // Only the ingest is under test; the consumers would share the cores with the flood.
+  await Promise.all(e2e.runtime.eventSources.map((source) => source.stop()));
+});
+afterAll(() => e2e.runtime.stop());
+
+const signedStripe = (n: number) => {
+  const body = JSON.stringify({
+    id: `evt_flood_${n}`,
+    object: 'event',
+    created: Math.floor(Date.now() / 1000),
+    type: 'payment_intent.succeeded',
+    data: { object: { id: `pi_flood_${n}`, object: 'payment_intent', customer: `cus_flood_${n}` } },
+  });
+  return fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: E2E_SECRETS.stripe,
+      }),
+    },
+    body,
+  });
+};
+
+describe('flood isolation through the local runtime (docs/decisions/0035)', () => {
+  it("answers every signed Stripe delivery 2xx while 32 concurrent senders flood GitHub's route with unsigned requests", async () => {
+    const { result, flood } = await whileFlooding(`${e2e.runtime.endpoints.api}/webhooks/github`, 32, () =>
+      deliver(signedStripe, 10, 5),
+    );
+    const verifiers = verifierFigures(e2e.runtime, ['stripe', 'github'], () => undefined);
+
+    expect(result.statuses).toEqual({ 202: 10 });
+    // The route throttle answered part of the flood before any verifier ran.
+    expect(flood.statuses[429]).toBeGreaterThan(0);
+    expect(verifiers.stripe?.throttles).toBe(0);
+  });
+});

@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readAssembly } from '../local/template';
+import { batchIngestSection, measureBatchIngest, type BatchIngestFigures } from './batch-ingest';
 import { measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
 import { floodSection, measureFlood } from './flood';
 import { measureReplay, type ReplayFigures } from './replay';
@@ -70,6 +71,13 @@ const main = async () => {
   } catch (error) {
     replay = error instanceof Error ? error : new Error(String(error));
   }
+  console.log('measuring batch ingest (a 10,000-element SendGrid batch)…');
+  let batchIngest: BatchIngestFigures | Error;
+  try {
+    batchIngest = await measureBatchIngest(assemblyDir);
+  } catch (error) {
+    batchIngest = error instanceof Error ? error : new Error(String(error));
+  }
   console.log('measuring flood isolation…');
   const flood = await measureFlood(assemblyDir);
   console.log('measuring the SQS emulator…');
@@ -131,6 +139,11 @@ const main = async () => {
           ...replay.map((r) => `| ${r.ratePerSecond}/s | ${r.events} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.batches} | ${JSON.stringify(r.skipped)} | ${r.failed} |`),
         ]),
   ]);
+  report = upsertSection(
+    report,
+    'Batch ingest',
+    batchIngest instanceof Error ? [`This run did not complete: ${batchIngest.message}.`] : batchIngestSection(batchIngest),
+  );
   report = upsertSection(report, 'Flood isolation', floodSection(flood));
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx local/emulators/sqs/bench.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',

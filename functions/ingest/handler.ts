@@ -39,6 +39,9 @@ const REJECT_METRIC_REASON: Record<string, string> = {
   'tenant-mismatch': 'signature',
 };
 
+/** Items named one by one in the log line and the answer; larger batches are counted. */
+const LISTED_ITEMS = 100;
+
 interface OptionsParser<Options> {
   safeParse(input: unknown): { success: true; data: Options } | { success: false; error: unknown };
 }
@@ -152,10 +155,19 @@ export const createIngestHandler = <Options extends ProviderOptions>(
         metrics.addMetric('Duplicate', MetricUnit.Count, count('duplicate'));
         metrics.addMetric('Quarantined', MetricUnit.Count, count('quarantined'));
         metrics.addMetric('Enqueued', MetricUnit.Count, count('accepted') + count('requeued') + count('reopened'));
-        logger.info('webhook ingested', { items: result.items, secretIndex: result.secretIndex });
+        // A 10,000-element batch would make one line of 700 KB (CloudWatch cuts events at 256 KB):
+        // beyond a few items, the line and the answer carry counts by outcome instead.
+        const outcomes: Record<string, number> = {};
+        for (const item of result.items) outcomes[item.outcome] = (outcomes[item.outcome] ?? 0) + 1;
+        const listed = result.items.length <= LISTED_ITEMS;
+        logger.info('webhook ingested', { outcomes, ...(listed ? { items: result.items } : {}), secretIndex: result.secretIndex });
         return jsonResponse(
           result.status,
-          { correlationId: result.correlationId, events: result.items.map((i) => ({ id: i.eventId, outcome: i.outcome })) },
+          {
+            correlationId: result.correlationId,
+            outcomes,
+            ...(listed ? { events: result.items.map((i) => ({ id: i.eventId, outcome: i.outcome })) } : {}),
+          },
           { ...headers, 'x-correlation-id': result.correlationId },
         );
       }

@@ -56,7 +56,10 @@ export interface IngestSettings {
   readonly ingestLeaseSeconds: number;
   /** Entity extraction override from the configuration: a dot path into `data`. */
   readonly entityOverride?: { readonly kind: string; readonly path: string };
-  /** Time kept in hand to answer once a batch stops early. @default 1500 */
+  /**
+   * Time kept in hand to answer once a batch stops early. A new chunk starts only when this plus
+   * 1.5 × the slowest chunk so far is left. @default 1500
+   */
   readonly answerReserveMs?: number;
 }
 
@@ -303,9 +306,15 @@ const ingestItems = async (ctx: ItemContext, request: WebhookRequest, items: rea
     else fresh.push(index);
   }
 
+  // The slowest chunk so far: under load one chunk can take longer than the fixed reserve, and a
+  // chunk cut off by the timeout leaves its items RECEIVED under the lease instead of deferred.
+  let slowestChunkMs = 0;
   for (let start = 0; start < fresh.length; start += CHUNK) {
     const chunk = fresh.slice(start, start + CHUNK);
-    if (start > 0 && outOfTime(ctx)) {
+    const leftAtStart = ctx.deps.timeLeftMs?.();
+    // Enough for one more chunk as slow as the slowest (with half again for variance), then the answer.
+    const reserve = (ctx.settings.answerReserveMs ?? DEFAULT_ANSWER_RESERVE_MS) + 1.5 * slowestChunkMs;
+    if (start > 0 && leftAtStart !== undefined && leftAtStart < reserve) {
       for (const index of fresh.slice(start)) results[index] = deferred(identities[index]);
       break;
     }
@@ -320,6 +329,8 @@ const ingestItems = async (ctx: ItemContext, request: WebhookRequest, items: rea
         status: 'QUEUED',
       }),
     );
+    const leftAtEnd = ctx.deps.timeLeftMs?.();
+    if (leftAtStart !== undefined && leftAtEnd !== undefined) slowestChunkMs = Math.max(slowestChunkMs, leftAtStart - leftAtEnd);
     chunk.forEach((index, i) => {
       const result = created[i];
       results[index] =
@@ -330,9 +341,6 @@ const ingestItems = async (ctx: ItemContext, request: WebhookRequest, items: rea
   }
   return results.map((result, index) => result ?? deferred(identities[index]));
 };
-
-const outOfTime = (ctx: ItemContext) =>
-  ctx.deps.timeLeftMs !== undefined && ctx.deps.timeLeftMs() < (ctx.settings.answerReserveMs ?? DEFAULT_ANSWER_RESERVE_MS);
 
 const deferred = (identity: Identity | undefined): ItemResult => ({
   eventId: identity?.eventId ?? '',

@@ -111,7 +111,14 @@ describe('processing through the local runtime', () => {
 
   it('does not repeat the first target when the second fails and is retried', async () => {
     sink.behaviour = (delivery, attempt) => (delivery.path === '/second' && attempt <= 2 ? 500 : 200);
-    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'acme/multi' }, head_commit: { timestamp: new Date().toISOString() } });
+    // A push as GitHub sends it has the commits before and after (the type evidence checks them).
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+      after: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+      repository: { full_name: 'acme/multi' },
+      head_commit: { timestamp: new Date().toISOString() },
+    });
     const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/github`, {
       method: 'POST',
       headers: {

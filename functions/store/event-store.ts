@@ -417,9 +417,12 @@ export class EventStore {
   }
 }
 
-/** S3 key of a normalized event too large for its payload item. */
+/**
+ * S3 key of a normalized event too large for its payload item: beside the raw bodies, so that the
+ * bucket's retention and the functions' `raw/*` permissions cover it as they cover them.
+ */
 const normalizedEventKey = (event: IntegrationEvent) =>
-  `normalized/${event.tenant}/${event.provider}/${event.receivedAt.slice(0, 10)}/${event.id}.json.gz`;
+  `raw/${event.tenant}/${event.provider}/${event.receivedAt.slice(0, 10)}/${event.id}.event.json.gz`;
 
 const indexAttributes = (state: EventState) => ({
   entityKey: entityIndexKey(state.tenant, state.provider, state.entityKind, state.entityId),

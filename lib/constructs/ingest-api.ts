@@ -117,10 +117,11 @@ export class IngestApi extends Construct {
           SECRETS_MAX_AGE_SECONDS: '300',
         },
       });
-      // The table itself only: the verifier reads and writes items by key and never queries an index.
+      // The table itself only: the verifier reads and writes items by key (a batch body's states in
+      // one BatchGetItem) and never queries an index.
       verifier.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [props.table.tableArn],
         }),
       );

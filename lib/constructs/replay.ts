@@ -125,7 +125,8 @@ export class Replay extends Construct {
       }),
     );
     this.function.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
+      // PutObject: a re-normalized event too large for its item goes beside its raw body.
+      new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
     );
     props.queue.grantSendMessages(this.function);
     props.deadLetterQueue.grant(

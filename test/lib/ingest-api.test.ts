@@ -154,3 +154,20 @@ describe('IngestApi generic HMAC senders', () => {
     expect(unsignedIdentityWarnings(synthStack({ genericHmac: SIGNED_SENDER }))).toEqual([]);
   });
 });
+
+describe('IngestApi permissions', () => {
+  const { template } = synthStack({ providers: { sendgrid: {} } });
+
+  it('lets a verifier read a batch body\'s states in one BatchGetItem, on the table only', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventStore'), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+});

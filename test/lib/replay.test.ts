@@ -172,6 +172,16 @@ describe('Replay construct', () => {
     });
   });
 
+  it('lets the function read raw bodies and write a re-normalized event too large for its item beside them', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['s3:GetObject', 's3:PutObject'], Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['/raw/*'])]) }) }),
+        ]),
+      },
+    });
+  });
+
   it('refuses provider options too large for the function environment', () => {
     const huge = { id: 'big', kind: 'generic-hmac' as const, options: { note: 'x'.repeat(4000) } };
     expect(() => build({ providers: [huge] })).toThrow(/provider options take \d+ bytes/);

@@ -1,5 +1,5 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { InfrastructureError } from '#shared/errors';
 
 /**

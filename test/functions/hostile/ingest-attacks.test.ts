@@ -129,7 +129,7 @@ const withHeaders = (request: WebhookRequest, headers: Record<string, string>): 
 });
 
 /** A push payload unique to this test, so that signed bytes never repeat across tests. */
-const aPushPayload = () => ({ ...(githubFixture('push').body as Record<string, unknown>), after: randomBytes(20).toString('hex') });
+const aPushPayload = () => ({ ...(githubFixture('push').body), after: randomBytes(20).toString('hex') });
 
 describe('item 1: identity and type from unsigned headers', () => {
   it('turns one captured GitHub delivery sent with five fresh delivery ids into one event, not six', async () => {

@@ -132,6 +132,13 @@ export class RelayFlowStack extends Stack {
         value: this.secrets.secretFor(provider.id).secretName,
         description: `Put ${provider.id}'s signing secret here as {"signingSecrets":["..."]}`,
       };
+      // A tenant with its own secret needs its name too: `relayflow send --tenant` signs with it.
+      for (const [tenant, secret] of this.secrets.tenantSecretsFor(provider.id)) {
+        outputs[`Secret${outputId(provider.id)}${outputId(tenant)}`] = {
+          value: secret.secretName,
+          description: `Put ${provider.id}'s signing secret for tenant ${tenant} here as {"signingSecrets":["..."]}`,
+        };
+      }
     }
     for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);
   }

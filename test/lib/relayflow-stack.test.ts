@@ -116,6 +116,13 @@ describe('RelayFlowStack', () => {
     );
   });
 
+  it('names each tenant\'s own secret in an output, so that the CLI signs with the right one', () => {
+    const outputs = template.findOutputs('*');
+
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['SecretStripeAcme', 'SecretStripeBeta', 'SecretAcmeBillingAcme']));
+    expect(outputs.SecretStripeAcme?.Description).toContain('tenant acme');
+  });
+
   it('grants no wildcard action', () => {
     for (const [id, policy] of resourcesOf('AWS::IAM::Policy')) {
       const statements = (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties

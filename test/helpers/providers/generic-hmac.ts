@@ -45,18 +45,3 @@ export const aGenericRequest = (overrides: Partial<WebhookRequest> = {}): Webhoo
   ...overrides,
 });
 
-/** Returns `bytes` with the byte at `index` replaced by a different value. */
-export const withByteChanged = (bytes: Buffer, index: number, delta: number): Buffer => {
-  const changed = Buffer.from(bytes);
-  const at = index % changed.length;
-  changed[at] = ((changed[at] ?? 0) + 1 + (delta % 255)) % 256;
-  return changed;
-};
-
-/** Returns `text` with the character at `index` replaced by a different printable ASCII one. */
-export const withCharChanged = (text: string, index: number, delta: number): string => {
-  const at = index % text.length;
-  const code = text.charCodeAt(at);
-  const next = 33 + ((code - 33 + 1 + (delta % 93)) % 94);
-  return `${text.slice(0, at)}${String.fromCharCode(next)}${text.slice(at + 1)}`;
-};

@@ -8,9 +8,8 @@ import {
   aGenericRequest,
   genericOptions,
   oracleSignature,
-  withByteChanged,
-  withCharChanged,
 } from '../../../helpers/providers/generic-hmac';
+import { assertEveryByteChangeRejected, withCharChanged } from '../../../helpers/tamper';
 
 const SECRET = 'whsec-generic-test-secret';
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -64,28 +63,12 @@ describe('generic HMAC verify', () => {
       );
     });
 
-    it('rejects a body with any single byte changed', async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.uint8Array({ minLength: 1, maxLength: 256 }),
-          fc.nat(),
-          fc.nat(),
-          async (bytes, index, delta) => {
-            const body = Buffer.from(bytes);
-            const signature = oracleSignature(algorithm, encoding, SECRET, body);
-            const request = aGenericRequest({
-              body: withByteChanged(body, index, delta),
-              headers: { 'x-signature': signature },
-            });
-
-            const result = await verify(request, options);
-
-            expect(result).toMatchObject({ ok: false, reason: 'signature' });
-          },
-        ),
+    it('rejects a body with any single byte changed', () =>
+      assertEveryByteChangeRejected(
+        (body) => oracleSignature(algorithm, encoding, SECRET, body),
+        (signature, body) => verify(aGenericRequest({ body, headers: { 'x-signature': signature } }), options),
         { numRuns: 50 },
-      );
-    });
+      ));
 
     it('rejects a signature with any single character changed', async () => {
       await fc.assert(

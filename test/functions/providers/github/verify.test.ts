@@ -9,6 +9,7 @@ import {
   githubBody,
   githubFixture,
 } from '../../../helpers/providers/github';
+import { assertEveryByteChangeRejected } from '../../../helpers/tamper';
 
 const SECRET = 'current-webhook-secret';
 const OLD_SECRET = 'previous-webhook-secret';
@@ -76,27 +77,12 @@ describe('github verify', () => {
     expect(result).toMatchObject({ ok: false, reason: 'signature' });
   });
 
-  it('rejects a body with any single byte changed', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 255 }),
-        async (payload, at, delta) => {
-          const signature = await octokitSign(SECRET, payload);
-          const tampered = Buffer.from(payload, 'utf8');
-          const index = at % tampered.length;
-          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
-
-          expect(verify(aGithubVerifyInput(withSignature(tampered, signature), [SECRET]))).toMatchObject({
-            ok: false,
-            reason: 'signature',
-          });
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+  it('rejects a body with any single byte changed', () =>
+    assertEveryByteChangeRejected(
+      (body) => octokitSign(SECRET, body.toString('utf8')),
+      (signature, body) => verify(aGithubVerifyInput(withSignature(body, signature), [SECRET])),
+      { bodies: fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }).map((text) => Buffer.from(text, 'utf8')) },
+    ));
 
   it('rejects a signature with any single hex digit changed', () => {
     fc.assert(

@@ -10,7 +10,7 @@ import {
   officialHubspotIsValid,
   officialHubspotSignature,
 } from '../../../helpers/providers/hubspot';
-import { withByteChanged, withCharChanged } from '../../../helpers/providers/generic-hmac';
+import { assertEveryByteChangeRejected, withCharChanged } from '../../../helpers/tamper';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const T = NOW.getTime();
@@ -163,18 +163,12 @@ describe('HubSpot verify', () => {
     expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
-  it('rejects a body with any single byte changed', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.nat(), async (index, delta) => {
-        const signed = aSignedHubspotRequest({ body: BODY, timestamp: T });
-
-        const result = await verify({ ...signed, body: withByteChanged(signed.body, index, delta) });
-
-        expect(result).toMatchObject({ ok: false, reason: 'signature' });
-      }),
-      { numRuns: 150 },
-    );
-  });
+  it('rejects a body with any single byte changed', () =>
+    assertEveryByteChangeRejected(
+      (body) => aSignedHubspotRequest({ body: body.toString('utf8'), timestamp: T }),
+      (signed, body) => verify({ ...signed, body }),
+      { bodies: fc.constant(Buffer.from(BODY)) },
+    ));
 
   it('rejects a URL with any single character changed', async () => {
     await fc.assert(

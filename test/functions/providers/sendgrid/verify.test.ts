@@ -11,6 +11,7 @@ import {
   specVerify,
   type SendgridKeyPair,
 } from '../../../helpers/providers/sendgrid';
+import { assertEveryByteChangeRejected } from '../../../helpers/tamper';
 
 const SIGNATURE = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP = 'x-twilio-email-event-webhook-timestamp';
@@ -114,28 +115,11 @@ describe('verifySendgrid', () => {
     expect(result).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
-  it('rejects a body with any single byte changed', () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 1, maxLength: 256 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 255 }),
-        (bytes, position, xor) => {
-          const signed = aSignedSendgridRequest({
-            keyPair,
-            body: Buffer.from(bytes),
-            timestamp: String(nowSeconds),
-          });
-          const request = { ...signed, body: flipByte(signed.body, position % bytes.length, xor) };
-
-          const result = verifySendgrid({ request, secrets: [keyPair.publicKeyBase64], now: NOW, options });
-
-          expect(result).toMatchObject({ ok: false, reason: 'signature' });
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+  it('rejects a body with any single byte changed', () =>
+    assertEveryByteChangeRejected(
+      (body) => aSignedSendgridRequest({ keyPair, body, timestamp: String(nowSeconds) }),
+      (signed, body) => verifySendgrid({ request: { ...signed, body }, secrets: [keyPair.publicKeyBase64], now: NOW, options }),
+    ));
 
   it('rejects a signature with any single byte changed', () => {
     fc.assert(

@@ -8,6 +8,7 @@ import {
   shopifyFixture,
   specShopifyHmac,
 } from '../../../helpers/providers/shopify';
+import { assertEveryByteChangeRejected } from '../../../helpers/tamper';
 
 const SECRET = 'shpss_current_client_secret';
 const OLD_SECRET = 'shpss_previous_client_secret';
@@ -44,28 +45,11 @@ describe('shopify verify', () => {
     ).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
-  it('rejects a body with any single byte changed', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.uint8Array({ minLength: 1, maxLength: 200 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 255 }),
-        async (bytes, at, delta) => {
-          const body = Buffer.from(bytes);
-          const hmac = await specShopifyHmac(SECRET, body);
-          const tampered = Buffer.from(body);
-          const index = at % tampered.length;
-          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
-
-          expect(verify(aShopifyVerifyInput(withHmac(tampered, hmac), [SECRET]))).toMatchObject({
-            ok: false,
-            reason: 'signature',
-          });
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+  it('rejects a body with any single byte changed', () =>
+    assertEveryByteChangeRejected(
+      (body) => specShopifyHmac(SECRET, body),
+      (hmac, body) => verify(aShopifyVerifyInput(withHmac(body, hmac), [SECRET])),
+    ));
 
   it('rejects a signature with any single decoded bit changed', async () => {
     const body = Buffer.from(shopifyFixture('customers-create').body);

@@ -16,6 +16,7 @@ import {
   standardWebhooksOptions,
   svixSignAll,
 } from '../../../helpers/providers/standard-webhooks';
+import { assertEveryByteChangeRejected } from '../../../helpers/tamper';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OLD_SECRET = 'whsec_cHJldmlvdXMtc2lnbmluZy1rZXktMzItYnl0ZXMhIQ==';
@@ -167,40 +168,13 @@ describe('standard-webhooks verify', () => {
     ).toEqual({ ok: true, secretIndex: 0, signature: expect.any(Buffer) as unknown });
   });
 
-  it('rejects a body with any single byte changed', () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 1, maxLength: 200 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 255 }),
-        (bytes, at, delta) => {
-          const body = Buffer.from(bytes);
-          const signature = officialSign(SECRET, ID, nowSeconds(), body.toString('latin1'));
-          const signedBody = Buffer.from(body.toString('latin1'), 'utf8');
-          const tampered = Buffer.from(signedBody);
-          const index = at % tampered.length;
-          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
-
-          expect(
-            verify(
-              aStandardWebhooksVerifyInput(aSignedDelivery(signedBody, ID, nowSeconds(), signature), [
-                SECRET,
-              ]),
-            ).ok,
-          ).toBe(true);
-          expect(
-            verify(
-              aStandardWebhooksVerifyInput(aSignedDelivery(tampered, ID, nowSeconds(), signature), [SECRET]),
-            ),
-          ).toMatchObject({
-            ok: false,
-            reason: 'signature',
-          });
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+  it('rejects a body with any single byte changed', () =>
+    assertEveryByteChangeRejected(
+      (body) => officialSign(SECRET, ID, nowSeconds(), body.toString('utf8')),
+      (signature, body) => verify(aStandardWebhooksVerifyInput(aSignedDelivery(body, ID, nowSeconds(), signature), [SECRET])),
+      // The official signer takes a string: bodies are the UTF-8 of arbitrary latin1 text, so every byte value occurs.
+      { bodies: fc.uint8Array({ minLength: 1, maxLength: 200 }).map((bytes) => Buffer.from(Buffer.from(bytes).toString('latin1'), 'utf8')) },
+    ));
 
   it('rejects a signature, an id or a timestamp with one character changed', () => {
     const body = fixtureBody(standardWebhooksFixture('example.event'));

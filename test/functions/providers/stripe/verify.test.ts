@@ -13,6 +13,7 @@ import {
   stripeFixture,
   stripeOptions,
 } from '../../../helpers/providers/stripe';
+import { assertEveryByteChangeRejected } from '../../../helpers/tamper';
 
 const SECRET = 'whsec_test_current';
 const OLD_SECRET = 'whsec_test_previous';
@@ -64,27 +65,13 @@ describe('stripe verify', () => {
     ).toBe('evt_1MoS6tLgUG5tbmjchDsX6fiU');
   });
 
-  it('rejects a body with any single byte changed', () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 1, maxLength: 200 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 255 }),
-        (bytes, at, delta) => {
-          const body = Buffer.from(bytes);
-          const signed = aSignedStripeRequest(body, SECRET);
-          const tampered = Buffer.from(body);
-          const index = at % tampered.length;
-          tampered[index] = ((tampered[index] ?? 0) + delta) % 256;
-
-          const result = verify(aStripeVerifyInput({ ...signed, body: tampered }, [SECRET]));
-
-          expect(result).toMatchObject({ ok: false, reason: 'signature' });
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+  it('rejects a body with any single byte changed', () =>
+    assertEveryByteChangeRejected(
+      (body) => aSignedStripeRequest(body, SECRET),
+      (signed, body) => verify(aStripeVerifyInput({ ...signed, body }, [SECRET])),
+      // Stripe's SDK signs a string: bodies are valid UTF-8, so its signature covers these exact bytes.
+      { bodies: fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }).map((text) => Buffer.from(text, 'utf8')) },
+    ));
 
   it('rejects a signature with any single hex digit changed', () => {
     fc.assert(

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { twilioOptionsSchema, twilioProvider } from '#shared/providers/twilio/index';
 import { signTwilioRequest } from '#shared/providers/twilio/sign';
 import type { VerifyResult, WebhookRequest } from '#shared/providers/types';
-import { withCharChanged } from '../../../helpers/providers/generic-hmac';
+import { withCharChanged } from '../../../helpers/tamper';
 import {
   STATUS_CALLBACK,
   TWILIO_TOKEN,

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path';
-import { connect } from './cli/environment';
-import { runCli } from './cli/program';
+// The operator CLI's entry point. `npx relayflow` runs its bundle, cli/dist/relayflow.cjs (npm run build:cli).
+import { connect } from '../cli/environment';
+import { runCli } from '../cli/program';
+import { findPackageRoot, loadProjectConfig } from '../cli/runtime';
 
-const ROOT = resolve(__dirname, '..');
+const ROOT = findPackageRoot(__dirname);
 
 // The SDK warns on stderr about a Node version RelayFlow supports (engines: node >= 20); the CLI
 // keeps stderr for its own messages. An operator who sets the variable keeps their choice.
@@ -20,7 +21,7 @@ runCli(process.argv.slice(2), {
   sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
   fetch: globalThis.fetch,
   projectRoot: ROOT,
-  loadConfig: async () => (await import('../lib/config')).loadConfig(),
+  loadConfig: () => loadProjectConfig(ROOT),
 }).then(
   (code) => {
     process.exitCode = code;

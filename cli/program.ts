@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import type { RelayFlowConfig } from '../../lib/config';
+import type { RelayFlowConfig } from '../lib/config';
 import { registerDlq } from './commands/dlq';
 import { registerEvents } from './commands/events';
 import { registerReplay } from './commands/replay';
@@ -8,7 +8,7 @@ import { registerStatus } from './commands/status';
 import { sentenceOf, type ConnectOptions, type Environment } from './environment';
 import type { Output } from './format';
 
-/** What the commands use from outside: real in bin/relayflow-cli.ts, fakes in tests. */
+/** What the commands use from outside: real in bin/relayflow-cli.ts (and its bundle, cli/dist/relayflow.cjs), fakes in tests. */
 export interface CliDependencies {
   connect(options: ConnectOptions): Promise<Environment>;
   readonly output: Output;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DeadLetterQueue } from '../../../functions/operator/dead-letter-queue';
-import { EventQueries } from '../../../functions/operator/event-queries';
+import { DeadLetterQueue } from '../../functions/operator/dead-letter-queue';
+import { EventQueries } from '../../functions/operator/event-queries';
 import { age, json, positiveInt, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 

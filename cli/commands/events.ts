@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { EventQueries } from '../../../functions/operator/event-queries';
-import { walkStore } from '../../../functions/operator/store-walk';
-import { matchesFilter, parseEntity } from '../../../functions/replay/request';
-import { EventStore } from '../../../functions/store/event-store';
-import { maskSignatureHeaders } from '../../../functions/store/masking';
-import { ATTENTION_STATUSES, type EventState, type EventStatus, type RawLocation } from '../../../functions/store/records';
+import { EventQueries } from '../../functions/operator/event-queries';
+import { walkStore } from '../../functions/operator/store-walk';
+import { matchesFilter, parseEntity } from '../../functions/replay/request';
+import { EventStore } from '../../functions/store/event-store';
+import { maskSignatureHeaders } from '../../functions/store/masking';
+import { ATTENTION_STATUSES, type EventState, type EventStatus, type RawLocation } from '../../functions/store/records';
 import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';

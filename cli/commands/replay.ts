@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { describeIssues, MAX_LIMIT, MAX_RATE_PER_SECOND, ReplayInputSchema, SELECTABLE_STATUSES, type ReplayInput } from '../../../functions/replay/request';
-import { PlanSchema, SummarySchema, type Plan, type Summary } from '../../../functions/replay/state';
+import { describeIssues, MAX_LIMIT, MAX_RATE_PER_SECOND, ReplayInputSchema, SELECTABLE_STATUSES, type ReplayInput } from '../../functions/replay/request';
+import { PlanSchema, SummarySchema, type Plan, type Summary } from '../../functions/replay/state';
 import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, positiveNumber, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { queueDepth } from '../../../functions/operator/dead-letter-queue';
-import { EventQueries } from '../../../functions/operator/event-queries';
-import { ATTENTION_STATUSES, type EventState } from '../../../functions/store/records';
+import { queueDepth } from '../../functions/operator/dead-letter-queue';
+import { EventQueries } from '../../functions/operator/event-queries';
+import { ATTENTION_STATUSES, type EventState } from '../../functions/store/records';
 import { json, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runCli, type CliDependencies } from '../../bin/cli/program';
-import { CliError, type Environment } from '../../bin/cli/environment';
+import { runCli, type CliDependencies } from '../../cli/program';
+import { CliError, type Environment } from '../../cli/environment';
 import { verifySendgrid } from '#shared/providers/sendgrid/verify';
 import { verifyStripe } from '#shared/providers/stripe/verify';
 import type { WebhookRequest } from '#shared/providers/types';
@@ -328,7 +328,7 @@ describe('the relayflow executable', () => {
   it('with --local and no runtime running prints one sentence and exits 1', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'relayflow-cli-'));
     try {
-      const result = spawnSync(process.execPath, [join(ROOT, 'bin/relayflow-cli.cjs'), '--local', 'status'], { cwd, encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(process.execPath, [join(ROOT, 'cli/dist/relayflow.cjs'), '--local', 'status'], { cwd, encoding: 'utf8', timeout: 60_000 });
 
       expect(result.status).toBe(1);
       expect(result.stdout).toBe('');

@@ -1,0 +1,8261 @@
+#!/usr/bin/env node
+// Generated from bin/relayflow-cli.ts and cli/ by npm run build:cli; do not edit.
+"use strict";
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+
+// functions/routing/glob.ts
+var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
+var init_glob = __esm({
+  "functions/routing/glob.ts"() {
+    "use strict";
+    MAX_GLOB_STARS = 8;
+    STAR = "*".charCodeAt(0);
+    starsIn = (glob) => glob.split("*").length - 1;
+    GLOB_STARS_MESSAGE = `a glob may hold at most ${MAX_GLOB_STARS} "*"`;
+    globMatches = (glob, text) => {
+      let g = 0;
+      let t = 0;
+      let afterStar = -1;
+      let starEnd = 0;
+      while (t < text.length) {
+        const c = glob.charCodeAt(g);
+        if (c === STAR) {
+          afterStar = g + 1;
+          starEnd = t;
+          g += 1;
+        } else if (g < glob.length && c === text.charCodeAt(t)) {
+          g += 1;
+          t += 1;
+        } else if (afterStar >= 0) {
+          starEnd += 1;
+          g = afterStar;
+          t = starEnd;
+        } else {
+          return false;
+        }
+      }
+      while (glob.charCodeAt(g) === STAR) g += 1;
+      return g === glob.length;
+    };
+  }
+});
+
+// functions/crypto/compare.ts
+var import_node_crypto3, constantTimeEqual, firstMatchingSecret;
+var init_compare = __esm({
+  "functions/crypto/compare.ts"() {
+    "use strict";
+    import_node_crypto3 = require("node:crypto");
+    constantTimeEqual = (a, b) => a.length === b.length && (0, import_node_crypto3.timingSafeEqual)(a, b);
+    firstMatchingSecret = (secrets, candidates, expectedFor) => {
+      for (const [index, secret] of secrets.entries()) {
+        const expected = expectedFor(secret);
+        let matched = false;
+        for (const candidate of candidates) matched = constantTimeEqual(expected, candidate) || matched;
+        if (matched) return index;
+      }
+      return -1;
+    };
+  }
+});
+
+// functions/providers/matching.ts
+var matchSecret;
+var init_matching = __esm({
+  "functions/providers/matching.ts"() {
+    "use strict";
+    init_compare();
+    matchSecret = (secrets, candidates, expectedFor) => {
+      const expected = /* @__PURE__ */ new Map();
+      const index = firstMatchingSecret(secrets, candidates, (secret) => {
+        const signature2 = expectedFor(secret);
+        expected.set(secret, signature2);
+        return signature2;
+      });
+      const signature = index < 0 ? void 0 : expected.get(secrets[index] ?? "");
+      return signature === void 0 ? void 0 : { index, signature };
+    };
+  }
+});
+
+// functions/providers/generic-hmac/headers.ts
+var headerValue;
+var init_headers = __esm({
+  "functions/providers/generic-hmac/headers.ts"() {
+    "use strict";
+    headerValue = (headers, name) => {
+      const key = name.toLowerCase();
+      if (!Object.hasOwn(headers, key)) return void 0;
+      const value = headers[key];
+      return typeof value === "string" && value.length > 0 ? value : void 0;
+    };
+  }
+});
+
+// functions/providers/generic-hmac/verify.ts
+var import_node_crypto4, TIMESTAMP, PLACEHOLDER_PARTS, missing, signedContentOf, digestOf, staleness, verifyGenericHmac;
+var init_verify = __esm({
+  "functions/providers/generic-hmac/verify.ts"() {
+    "use strict";
+    import_node_crypto4 = require("node:crypto");
+    init_matching();
+    init_headers();
+    TIMESTAMP = /^\d{1,16}$/;
+    PLACEHOLDER_PARTS = /(\{(?:timestamp|body|id)\})/;
+    missing = (detail) => ({ ok: false, missing: detail });
+    signedContentOf = (request, options) => {
+      const timestamp = options.timestamp;
+      if (timestamp === void 0) return { ok: true, bytes: request.body };
+      const timestampValue = headerValue(request.headers, timestamp.header);
+      if (timestampValue === void 0) return missing(`The ${timestamp.header} header is missing.`);
+      const parts = [];
+      for (const part of timestamp.signedContent.split(PLACEHOLDER_PARTS)) {
+        if (part === "{body}") {
+          parts.push(request.body);
+        } else if (part === "{timestamp}") {
+          parts.push(Buffer.from(timestampValue, "utf8"));
+        } else if (part === "{id}") {
+          const idValue = "header" in options.id ? headerValue(request.headers, options.id.header) : void 0;
+          if (idValue === void 0) return missing("The event id header that the signature covers is missing.");
+          parts.push(Buffer.from(idValue, "utf8"));
+        } else {
+          parts.push(Buffer.from(part, "utf8"));
+        }
+      }
+      return { ok: true, bytes: Buffer.concat(parts) };
+    };
+    digestOf = (options, secret, content) => (0, import_node_crypto4.createHmac)(options.algorithm, secret).update(content).digest(options.encoding);
+    staleness = (input) => {
+      const timestamp = input.options.timestamp;
+      if (timestamp === void 0) return void 0;
+      const value = headerValue(input.request.headers, timestamp.header) ?? "";
+      if (!TIMESTAMP.test(value))
+        return {
+          ok: false,
+          reason: "signature",
+          detail: `The ${timestamp.header} header is not a whole number.`
+        };
+      const sentMs = timestamp.unit === "seconds" ? Number(value) * 1e3 : Number(value);
+      const toleranceMs = (timestamp.toleranceSeconds ?? input.options.toleranceSeconds) * 1e3;
+      if (Math.abs(input.now.getTime() - sentMs) > toleranceMs) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: "The signed timestamp is outside the allowed clock difference."
+        };
+      }
+      return void 0;
+    };
+    verifyGenericHmac = (input) => {
+      const { request, options, secrets } = input;
+      const header3 = headerValue(request.headers, options.signatureHeader);
+      if (header3 === void 0)
+        return { ok: false, reason: "missing", detail: `The ${options.signatureHeader} header is missing.` };
+      const prefix = options.prefix ?? "";
+      if (!header3.startsWith(prefix)) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: `The ${options.signatureHeader} header does not start with the expected prefix.`
+        };
+      }
+      const content = signedContentOf(request, options);
+      if (!content.ok) return { ok: false, reason: "missing", detail: content.missing };
+      const candidate = Buffer.from(header3.slice(prefix.length), "utf8");
+      const match = matchSecret(
+        secrets,
+        [candidate],
+        (secret) => Buffer.from(digestOf(options, secret, content.bytes), "utf8")
+      );
+      if (match === void 0)
+        return { ok: false, reason: "signature", detail: "The signature does not match any active secret." };
+      return staleness(input) ?? {
+        ok: true,
+        secretIndex: match.index,
+        signature: Buffer.from(match.signature.toString("utf8"), options.encoding)
+      };
+    };
+  }
+});
+
+// functions/providers/generic-hmac/sign.ts
+var createGenericHmacSigner;
+var init_sign = __esm({
+  "functions/providers/generic-hmac/sign.ts"() {
+    "use strict";
+    init_verify();
+    createGenericHmacSigner = (options) => (req, secret, now) => {
+      const added = {};
+      const timestamp = options.timestamp;
+      if (timestamp !== void 0) {
+        const value = timestamp.unit === "seconds" ? Math.floor(now.getTime() / 1e3) : now.getTime();
+        added[timestamp.header.toLowerCase()] = String(value);
+      }
+      const headers = Object.fromEntries(Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value]));
+      const content = signedContentOf({ headers, body: req.body }, options);
+      if (!content.ok) throw new Error(content.missing);
+      added[options.signatureHeader.toLowerCase()] = `${options.prefix ?? ""}${digestOf(options, secret, content.bytes)}`;
+      return added;
+    };
+  }
+});
+
+// functions/providers/github/sign.ts
+var import_node_crypto5, signGithubRequest;
+var init_sign2 = __esm({
+  "functions/providers/github/sign.ts"() {
+    "use strict";
+    import_node_crypto5 = require("node:crypto");
+    signGithubRequest = (req, secret, _now) => ({
+      "x-hub-signature-256": `sha256=${(0, import_node_crypto5.createHmac)("sha256", secret).update(req.body).digest("hex")}`
+    });
+  }
+});
+
+// functions/providers/hubspot/verify.ts
+var import_node_crypto6, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotSignedContent, hubspotSignature, header, verifyHubspot;
+var init_verify2 = __esm({
+  "functions/providers/hubspot/verify.ts"() {
+    "use strict";
+    import_node_crypto6 = require("node:crypto");
+    init_matching();
+    SIGNATURE_HEADER = "x-hubspot-signature-v3";
+    TIMESTAMP_HEADER = "x-hubspot-request-timestamp";
+    TIMESTAMP2 = /^\d{1,16}$/;
+    DECODED = {
+      "%3A": ":",
+      "%2F": "/",
+      "%3F": "?",
+      "%40": "@",
+      "%21": "!",
+      "%24": "$",
+      "%27": "'",
+      "%28": "(",
+      "%29": ")",
+      "%2A": "*",
+      "%2C": ",",
+      "%3B": ";"
+    };
+    ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
+    hubspotSignedUri = (url2) => url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
+    hubspotSignedContent = (request, timestamp) => Buffer.concat([
+      Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, "utf8"),
+      request.body,
+      Buffer.from(timestamp, "utf8")
+    ]);
+    hubspotSignature = (secret, content) => (0, import_node_crypto6.createHmac)("sha256", secret).update(content).digest("base64");
+    header = (request, name) => {
+      const value = Object.hasOwn(request.headers, name) ? request.headers[name] : void 0;
+      return typeof value === "string" && value.length > 0 ? value : void 0;
+    };
+    verifyHubspot = (input) => {
+      const { request, secrets, now, options } = input;
+      const signature = header(request, SIGNATURE_HEADER);
+      const timestamp = header(request, TIMESTAMP_HEADER);
+      if (signature === void 0)
+        return { ok: false, reason: "missing", detail: "The X-HubSpot-Signature-v3 header is missing." };
+      if (timestamp === void 0)
+        return { ok: false, reason: "missing", detail: "The X-HubSpot-Request-Timestamp header is missing." };
+      const content = hubspotSignedContent(request, timestamp);
+      const match = matchSecret(
+        secrets,
+        [Buffer.from(signature, "utf8")],
+        (secret) => Buffer.from(hubspotSignature(secret, content), "utf8")
+      );
+      if (match === void 0)
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The signature does not match any active client secret."
+        };
+      if (!TIMESTAMP2.test(timestamp))
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The X-HubSpot-Request-Timestamp header is not a whole number."
+        };
+      if (Math.abs(now.getTime() - Number(timestamp)) > options.toleranceSeconds * 1e3) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: "The request timestamp is outside the allowed clock difference."
+        };
+      }
+      return {
+        ok: true,
+        secretIndex: match.index,
+        signature: Buffer.from(match.signature.toString("utf8"), "base64")
+      };
+    };
+  }
+});
+
+// functions/providers/hubspot/sign.ts
+var signHubspotRequest;
+var init_sign3 = __esm({
+  "functions/providers/hubspot/sign.ts"() {
+    "use strict";
+    init_verify2();
+    signHubspotRequest = (req, secret, now) => {
+      const timestamp = String(now.getTime());
+      const content = hubspotSignedContent({ method: "POST", url: req.url, body: req.body }, timestamp);
+      return { [SIGNATURE_HEADER]: hubspotSignature(secret, content), [TIMESTAMP_HEADER]: timestamp };
+    };
+  }
+});
+
+// functions/providers/mailgun/form.ts
+var CRLF, HEADER_END, MAX_PARTS, setFirst, parseUrlEncoded, boundaryOf, dispositionOf, parseMultipart, formFields;
+var init_form = __esm({
+  "functions/providers/mailgun/form.ts"() {
+    "use strict";
+    CRLF = Buffer.from("\r\n");
+    HEADER_END = Buffer.from("\r\n\r\n");
+    MAX_PARTS = 1e3;
+    setFirst = (fields, name, value) => {
+      if (!fields.has(name)) fields.set(name, value);
+    };
+    parseUrlEncoded = (body) => {
+      const fields = /* @__PURE__ */ new Map();
+      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) setFirst(fields, name, value);
+      return fields;
+    };
+    boundaryOf = (contentType) => {
+      const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+      return match?.[1] ?? match?.[2];
+    };
+    dispositionOf = (headers) => {
+      const line = headers.split("\r\n").find((header3) => /^content-disposition\s*:/i.test(header3));
+      if (line === void 0) return void 0;
+      const name = /;\s*name="([^"]*)"/i.exec(line)?.[1] ?? /;\s*name=([^\s;]+)/i.exec(line)?.[1];
+      if (name === void 0) return void 0;
+      return { name, isFile: /;\s*filename\*?=/i.test(line) };
+    };
+    parseMultipart = (body, boundary) => {
+      const fields = /* @__PURE__ */ new Map();
+      const delimiter = Buffer.from(`--${boundary}`);
+      let position = body.indexOf(delimiter);
+      for (let parts = 0; position !== -1 && parts < MAX_PARTS; parts += 1) {
+        const afterDelimiter = position + delimiter.length;
+        if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === "--") break;
+        const next = body.indexOf(delimiter, afterDelimiter);
+        if (next === -1) break;
+        const part = body.subarray(afterDelimiter, next);
+        const headerEnd = part.indexOf(HEADER_END);
+        if (headerEnd !== -1) {
+          const disposition = dispositionOf(part.subarray(0, headerEnd).toString("utf8"));
+          let content = part.subarray(headerEnd + HEADER_END.length);
+          if (content.subarray(-CRLF.length).equals(CRLF)) content = content.subarray(0, -CRLF.length);
+          if (disposition && !disposition.isFile) setFirst(fields, disposition.name, content.toString("utf8"));
+        }
+        position = next;
+      }
+      return fields;
+    };
+    formFields = (contentType, body) => {
+      if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) return parseUrlEncoded(body);
+      if (/^\s*multipart\/form-data/i.test(contentType)) {
+        const boundary = boundaryOf(contentType);
+        return boundary === void 0 ? /* @__PURE__ */ new Map() : parseMultipart(body, boundary);
+      }
+      return void 0;
+    };
+  }
+});
+
+// functions/providers/mailgun/body.ts
+var readMailgunBody;
+var init_body = __esm({
+  "functions/providers/mailgun/body.ts"() {
+    "use strict";
+    init_form();
+    readMailgunBody = (headers, body) => {
+      const fields = formFields(headers["content-type"] ?? "", body);
+      if (fields !== void 0) return { kind: "form", fields };
+      try {
+        return { kind: "json", value: JSON.parse(body.toString("utf8")) };
+      } catch {
+        return { kind: "unparsable" };
+      }
+    };
+  }
+});
+
+// functions/providers/mailgun/sign.ts
+var import_node_crypto7, signMailgunRequest;
+var init_sign4 = __esm({
+  "functions/providers/mailgun/sign.ts"() {
+    "use strict";
+    import_node_crypto7 = require("node:crypto");
+    init_body();
+    signMailgunRequest = (req, secret, now, token = (0, import_node_crypto7.randomBytes)(25).toString("hex")) => {
+      const timestamp = String(Math.floor(now.getTime() / 1e3));
+      const signature = (0, import_node_crypto7.createHmac)("sha256", secret).update(timestamp + token, "utf8").digest("hex");
+      const contentType = req.headers["content-type"] ?? req.headers["Content-Type"] ?? "";
+      if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) {
+        const params = new URLSearchParams(req.body.toString("utf8"));
+        params.set("timestamp", timestamp);
+        params.set("token", token);
+        params.set("signature", signature);
+        return { headers: {}, body: Buffer.from(params.toString()) };
+      }
+      const parsed = readMailgunBody({ "content-type": "application/json" }, req.body);
+      if (parsed.kind !== "json" || typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
+        throw new Error("signMailgunRequest signs JSON object or urlencoded bodies only");
+      }
+      const signed = { ...parsed.value, signature: { timestamp, token, signature } };
+      return { headers: {}, body: Buffer.from(JSON.stringify(signed)) };
+    };
+  }
+});
+
+// functions/providers/postmark/sign.ts
+var signPostmarkRequest;
+var init_sign5 = __esm({
+  "functions/providers/postmark/sign.ts"() {
+    "use strict";
+    signPostmarkRequest = (_req, secret, _now) => ({ authorization: `Basic ${Buffer.from(secret, "utf8").toString("base64")}` });
+  }
+});
+
+// functions/providers/sendgrid/verify.ts
+var import_node_crypto8, SIGNATURE_HEADER2, TIMESTAMP_HEADER2, UNIX_SECONDS, BASE64, KEY_CACHE_LIMIT, keyCache, parseVerificationKey, P256_ORDER, canonicalSignature, verifiesWith, verifySendgrid;
+var init_verify3 = __esm({
+  "functions/providers/sendgrid/verify.ts"() {
+    "use strict";
+    import_node_crypto8 = require("node:crypto");
+    SIGNATURE_HEADER2 = "x-twilio-email-event-webhook-signature";
+    TIMESTAMP_HEADER2 = "x-twilio-email-event-webhook-timestamp";
+    UNIX_SECONDS = /^\d{1,12}$/;
+    BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+    KEY_CACHE_LIMIT = 32;
+    keyCache = /* @__PURE__ */ new Map();
+    parseVerificationKey = (secret) => {
+      const cached = keyCache.get(secret);
+      if (cached !== void 0) return cached;
+      let key = null;
+      try {
+        const trimmed = secret.trim();
+        const parsed = trimmed.includes("-----BEGIN") ? (0, import_node_crypto8.createPublicKey)(trimmed) : (0, import_node_crypto8.createPublicKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "spki" });
+        if (parsed.asymmetricKeyType === "ec" && parsed.asymmetricKeyDetails?.namedCurve === "prime256v1")
+          key = parsed;
+      } catch {
+        key = null;
+      }
+      if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+      keyCache.set(secret, key);
+      return key;
+    };
+    P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    canonicalSignature = (der) => {
+      const integers = [];
+      for (let at2 = 2; at2 + 1 < der.length && integers.length < 2; ) {
+        const length = der[at2 + 1] ?? 0;
+        integers.push(BigInt(`0x${der.subarray(at2 + 2, at2 + 2 + length).toString("hex") || "0"}`));
+        at2 += 2 + length;
+      }
+      const [r = 0n, s = 0n] = integers;
+      const lowS = s > P256_ORDER / 2n ? P256_ORDER - s : s;
+      return Buffer.from(`${r.toString(16).padStart(64, "0")}${lowS.toString(16).padStart(64, "0")}`, "hex");
+    };
+    verifiesWith = (key, signedBytes, signature) => {
+      try {
+        return (0, import_node_crypto8.verify)("sha256", signedBytes, key, signature);
+      } catch {
+        return false;
+      }
+    };
+    verifySendgrid = ({
+      request,
+      secrets,
+      now,
+      options
+    }) => {
+      const signatureHeader = request.headers[SIGNATURE_HEADER2];
+      const timestampHeader = request.headers[TIMESTAMP_HEADER2];
+      if (!signatureHeader || !timestampHeader) {
+        return { ok: false, reason: "missing", detail: "The SendGrid signature or timestamp header is missing." };
+      }
+      const timestamp = timestampHeader.trim();
+      if (!UNIX_SECONDS.test(timestamp)) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The SendGrid timestamp header is not a unix time in seconds."
+        };
+      }
+      const ageSeconds = Math.floor(now.getTime() / 1e3) - Number(timestamp);
+      if (Math.abs(ageSeconds) > options.toleranceSeconds) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: `The SendGrid timestamp is ${ageSeconds} s away from now, beyond the tolerance.`
+        };
+      }
+      const signatureText = signatureHeader.trim();
+      if (!BASE64.test(signatureText)) {
+        return { ok: false, reason: "signature", detail: "The SendGrid signature header is not base64." };
+      }
+      const signature = Buffer.from(signatureText, "base64");
+      const signedBytes = Buffer.concat([Buffer.from(timestamp, "utf8"), request.body]);
+      for (const [index, secret] of secrets.entries()) {
+        const key = parseVerificationKey(secret);
+        if (key && verifiesWith(key, signedBytes, signature))
+          return { ok: true, secretIndex: index, signature: canonicalSignature(signature) };
+      }
+      return {
+        ok: false,
+        reason: "signature",
+        detail: "The SendGrid signature matches none of the active verification keys."
+      };
+    };
+  }
+});
+
+// functions/providers/sendgrid/sign.ts
+var import_node_crypto9, privateKeyOf, signSendgridRequest;
+var init_sign6 = __esm({
+  "functions/providers/sendgrid/sign.ts"() {
+    "use strict";
+    import_node_crypto9 = require("node:crypto");
+    init_verify3();
+    privateKeyOf = (secret) => {
+      const trimmed = secret.trim();
+      return trimmed.includes("-----BEGIN") ? (0, import_node_crypto9.createPrivateKey)(trimmed) : (0, import_node_crypto9.createPrivateKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "pkcs8" });
+    };
+    signSendgridRequest = (req, secret, now) => {
+      const timestamp = String(Math.floor(now.getTime() / 1e3));
+      const signature = (0, import_node_crypto9.sign)(
+        "sha256",
+        Buffer.concat([Buffer.from(timestamp, "utf8"), req.body]),
+        privateKeyOf(secret)
+      );
+      return { [SIGNATURE_HEADER2]: signature.toString("base64"), [TIMESTAMP_HEADER2]: timestamp };
+    };
+  }
+});
+
+// functions/providers/shopify/sign.ts
+var import_node_crypto10, signShopifyRequest;
+var init_sign7 = __esm({
+  "functions/providers/shopify/sign.ts"() {
+    "use strict";
+    import_node_crypto10 = require("node:crypto");
+    signShopifyRequest = (req, secret, _now) => ({
+      "x-shopify-hmac-sha256": (0, import_node_crypto10.createHmac)("sha256", secret).update(req.body).digest("base64")
+    });
+  }
+});
+
+// functions/providers/standard-webhooks/keys.ts
+var import_node_crypto11, STRICT_BASE64, strictBase64, PUBLIC_KEY_PREFIX, PRIVATE_KEY_PREFIX, SECRET_PREFIX, parseVerificationKey2;
+var init_keys = __esm({
+  "functions/providers/standard-webhooks/keys.ts"() {
+    "use strict";
+    import_node_crypto11 = require("node:crypto");
+    STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    strictBase64 = (text) => {
+      if (text.length === 0 || !STRICT_BASE64.test(text)) return void 0;
+      const bytes = Buffer.from(text, "base64");
+      return bytes.toString("base64") === text ? bytes : void 0;
+    };
+    PUBLIC_KEY_PREFIX = "whpk_";
+    PRIVATE_KEY_PREFIX = "whsk_";
+    SECRET_PREFIX = "whsec_";
+    parseVerificationKey2 = (secret) => {
+      if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
+        const raw = strictBase64(secret.slice(PUBLIC_KEY_PREFIX.length));
+        if (raw?.length !== 32) return void 0;
+        try {
+          return { kind: "ed25519", key: (0, import_node_crypto11.createPublicKey)({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" }) };
+        } catch {
+          return void 0;
+        }
+      }
+      const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
+      return key === void 0 ? void 0 : { kind: "hmac", key };
+    };
+  }
+});
+
+// functions/providers/standard-webhooks/sign.ts
+var import_node_crypto12, ED25519_PKCS8_PREFIX, signStandardWebhooksRequest;
+var init_sign8 = __esm({
+  "functions/providers/standard-webhooks/sign.ts"() {
+    "use strict";
+    import_node_crypto12 = require("node:crypto");
+    init_keys();
+    ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+    signStandardWebhooksRequest = (req, secret, now) => {
+      const id2 = req.headers["webhook-id"] ?? `msg_${(0, import_node_crypto12.randomUUID)().replace(/-/g, "")}`;
+      const timestamp = String(Math.floor(now.getTime() / 1e3));
+      const content = Buffer.concat([Buffer.from(`${id2}.${timestamp}.`), req.body]);
+      let signature;
+      if (secret.startsWith(PRIVATE_KEY_PREFIX)) {
+        const seed = strictBase64(secret.slice(PRIVATE_KEY_PREFIX.length));
+        if (seed?.length !== 32) throw new Error("A whsk_ key must be the base64 of a 32-byte Ed25519 seed.");
+        const key = (0, import_node_crypto12.createPrivateKey)({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+        signature = `v1a,${(0, import_node_crypto12.sign)(null, content, key).toString("base64")}`;
+      } else {
+        const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
+        if (key === void 0) throw new Error("A whsec_ secret must be followed by base64.");
+        signature = `v1,${(0, import_node_crypto12.createHmac)("sha256", key).update(content).digest("base64")}`;
+      }
+      return { "webhook-id": id2, "webhook-timestamp": timestamp, "webhook-signature": signature };
+    };
+  }
+});
+
+// functions/providers/stripe/sign.ts
+var import_node_crypto13, signStripeRequest;
+var init_sign9 = __esm({
+  "functions/providers/stripe/sign.ts"() {
+    "use strict";
+    import_node_crypto13 = require("node:crypto");
+    signStripeRequest = (req, secret, now) => {
+      const timestamp = Math.floor(now.getTime() / 1e3);
+      const signature = (0, import_node_crypto13.createHmac)("sha256", secret).update(`${timestamp}.`).update(req.body).digest("hex");
+      return { "stripe-signature": `t=${timestamp},v1=${signature}` };
+    };
+  }
+});
+
+// functions/providers/twilio/params.ts
+var formParams;
+var init_params = __esm({
+  "functions/providers/twilio/params.ts"() {
+    "use strict";
+    formParams = (body) => {
+      const grouped = /* @__PURE__ */ new Map();
+      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) {
+        const values = grouped.get(name);
+        if (values === void 0) grouped.set(name, [value]);
+        else values.push(value);
+      }
+      return grouped;
+    };
+  }
+});
+
+// functions/providers/twilio/verify.ts
+var import_node_crypto14, import_node_querystring, SIGNATURE_HEADER3, AUTHORITY, portVariants, withLegacyQuery, normalized, twilioCandidateUrls, paramsText, twilioSignedContent, twilioSignature, verifyTwilio;
+var init_verify4 = __esm({
+  "functions/providers/twilio/verify.ts"() {
+    "use strict";
+    import_node_crypto14 = require("node:crypto");
+    import_node_querystring = require("node:querystring");
+    init_compare();
+    init_params();
+    SIGNATURE_HEADER3 = "x-twilio-signature";
+    AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is;
+    portVariants = (url2) => {
+      const match = AUTHORITY.exec(url2);
+      if (match === null) return [url2];
+      const [, scheme = "", authority = "", rest = ""] = match;
+      const userInfoEnd = authority.lastIndexOf("@") + 1;
+      const userInfo = authority.slice(0, userInfoEnd);
+      const hostAndPort = authority.slice(userInfoEnd);
+      const colon = hostAndPort.indexOf(":", hostAndPort.lastIndexOf("]") + 1);
+      const host = colon < 0 ? hostAndPort : hostAndPort.slice(0, colon);
+      const port = colon < 0 ? scheme.toLowerCase() === "https://" ? ":443" : ":80" : hostAndPort.slice(colon);
+      return [`${scheme}${userInfo}${host}${rest}`, `${scheme}${userInfo}${host}${port}${rest}`];
+    };
+    withLegacyQuery = (url2) => {
+      const start = url2.indexOf("?");
+      return start < 0 || start === url2.length - 1 ? url2 : `${url2.slice(0, start)}?${(0, import_node_querystring.stringify)((0, import_node_querystring.parse)(url2.slice(start + 1)))}`;
+    };
+    normalized = (url2) => {
+      try {
+        return new URL(url2).toString();
+      } catch {
+        return void 0;
+      }
+    };
+    twilioCandidateUrls = (url2) => {
+      const normal = normalized(url2);
+      const normalVariants = normal === void 0 ? [] : portVariants(normal);
+      return [.../* @__PURE__ */ new Set([...portVariants(url2), ...normalVariants, ...normalVariants.map(withLegacyQuery)])];
+    };
+    paramsText = (params) => [...params.keys()].sort().flatMap((name) => {
+      const values = params.get(name) ?? [];
+      return (values.length === 1 ? values : [...new Set(values)].sort()).map((value) => `${name}${value}`);
+    }).join("");
+    twilioSignedContent = (url2, params) => Buffer.from(`${url2}${paramsText(params)}`, "utf8");
+    twilioSignature = (authToken, content) => (0, import_node_crypto14.createHmac)("sha1", authToken).update(content).digest("base64");
+    verifyTwilio = (input) => {
+      const { request, secrets } = input;
+      const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER3) ? request.headers[SIGNATURE_HEADER3] : void 0;
+      if (typeof signature !== "string" || signature.length === 0)
+        return { ok: false, reason: "missing", detail: "The X-Twilio-Signature header is missing." };
+      const provided = Buffer.from(signature, "utf8");
+      const signedParams = paramsText(formParams(request.body));
+      const urls = twilioCandidateUrls(request.url);
+      for (const [secretIndex, secret] of secrets.entries()) {
+        let matched;
+        for (const url2 of urls) {
+          const expected = twilioSignature(secret, Buffer.from(`${url2}${signedParams}`, "utf8"));
+          if (constantTimeEqual(Buffer.from(expected, "utf8"), provided)) matched = expected;
+        }
+        if (matched !== void 0) return { ok: true, secretIndex, signature: Buffer.from(matched, "base64") };
+      }
+      return { ok: false, reason: "signature", detail: "The signature does not match any active auth token." };
+    };
+  }
+});
+
+// functions/providers/twilio/sign.ts
+var signTwilioRequest;
+var init_sign10 = __esm({
+  "functions/providers/twilio/sign.ts"() {
+    "use strict";
+    init_params();
+    init_verify4();
+    signTwilioRequest = (req, secret, _now) => ({
+      [SIGNATURE_HEADER3]: twilioSignature(secret, twilioSignedContent(req.url, formParams(req.body)))
+    });
+  }
+});
+
+// functions/providers/generic-hmac/json-path.ts
+var FORBIDDEN_SEGMENTS, ARRAY_INDEX, parseJsonPath, getJsonPath;
+var init_json_path = __esm({
+  "functions/providers/generic-hmac/json-path.ts"() {
+    "use strict";
+    FORBIDDEN_SEGMENTS = /* @__PURE__ */ new Set(["__proto__", "constructor", "prototype"]);
+    ARRAY_INDEX = /^(0|[1-9]\d*)$/;
+    parseJsonPath = (path2) => {
+      const segments = path2.split(".");
+      return segments.every((segment) => segment.length > 0 && !FORBIDDEN_SEGMENTS.has(segment)) ? segments : void 0;
+    };
+    getJsonPath = (root, path2) => {
+      const segments = parseJsonPath(path2);
+      if (segments === void 0) return void 0;
+      let current = root;
+      for (const segment of segments) {
+        if (Array.isArray(current)) {
+          if (!ARRAY_INDEX.test(segment)) return void 0;
+          current = current[Number(segment)];
+        } else if (typeof current === "object" && current !== null && Object.hasOwn(current, segment)) {
+          current = current[segment];
+        } else {
+          return void 0;
+        }
+      }
+      return current;
+    };
+  }
+});
+
+// functions/providers/generic-hmac/normalize.ts
+var isJsonObject, asIdText, parseBody, MAX_DATE_MS, toIso, read, normalizeGenericHmac;
+var init_normalize = __esm({
+  "functions/providers/generic-hmac/normalize.ts"() {
+    "use strict";
+    init_headers();
+    init_json_path();
+    isJsonObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    asIdText = (value) => {
+      if (typeof value === "string") return value.length > 0 ? value : void 0;
+      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      return void 0;
+    };
+    parseBody = (body) => {
+      try {
+        return JSON.parse(body.toString("utf8"));
+      } catch {
+        return void 0;
+      }
+    };
+    MAX_DATE_MS = 864e13;
+    toIso = (value, unit2) => {
+      let ms;
+      if (typeof value === "number") ms = unit2 === "seconds" ? value * 1e3 : value;
+      else if (typeof value === "string" && value.length > 0) ms = Date.parse(value);
+      else return void 0;
+      return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : void 0;
+    };
+    read = (source, request, body) => {
+      if ("header" in source) return headerValue(request.headers, source.header);
+      if ("jsonPath" in source) return asIdText(getJsonPath(body, source.jsonPath));
+      return source.value;
+    };
+    normalizeGenericHmac = (providerId, request, options) => {
+      const body = parseBody(request.body);
+      if (!isJsonObject(body)) return [{ kind: "unreadable", reason: "The body is not a JSON object." }];
+      const externalId = read(options.id, request, body);
+      const providerType = read(options.type, request, body);
+      if (externalId === void 0 || providerType === void 0) {
+        return [
+          {
+            kind: "unreadable",
+            reason: externalId === void 0 ? "The event id is missing or not a string or number." : "The event type is missing or not a string or number.",
+            ...externalId === void 0 ? {} : { externalId },
+            ...providerType === void 0 ? {} : { providerType },
+            data: body
+          }
+        ];
+      }
+      const entityId = options.entity === void 0 ? void 0 : asIdText(getJsonPath(body, options.entity.jsonPath));
+      const entity = options.entity !== void 0 && entityId !== void 0 ? { kind: options.entity.kind, id: entityId } : void 0;
+      const occurredAt = options.occurredAt === void 0 ? void 0 : toIso(getJsonPath(body, options.occurredAt.jsonPath), options.occurredAt.unit);
+      return [
+        {
+          kind: "event",
+          draft: {
+            providerType,
+            externalId,
+            type: `${providerId}.${providerType}`,
+            ...entity === void 0 ? {} : { entity },
+            ...occurredAt === void 0 ? {} : { occurredAt },
+            data: body
+          }
+        }
+      ];
+    };
+  }
+});
+
+// functions/providers/generic-hmac/schemas.ts
+var z5, HEADER_NAME, PLACEHOLDER, KNOWN_PLACEHOLDERS, headerName, jsonPath, nonEmpty2, seconds, unit, placeholdersOf, signedContent, optionsObject, idHeaderIsSigned, unsignedIdentityFields, genericHmacOptionsSchema;
+var init_schemas = __esm({
+  "functions/providers/generic-hmac/schemas.ts"() {
+    "use strict";
+    z5 = __toESM(require("zod/mini"));
+    init_json_path();
+    HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+    PLACEHOLDER = /\{([^{}]*)\}/g;
+    KNOWN_PLACEHOLDERS = /* @__PURE__ */ new Set(["timestamp", "body", "id"]);
+    headerName = (what) => z5.string({ error: `${what} must be a header name` }).check(
+      z5.regex(HEADER_NAME, { error: `${what} must be a header name (letters, digits, -_ and similar)` })
+    );
+    jsonPath = (what) => z5.string({ error: `${what} must be a dot path such as data.object.id` }).check(
+      z5.refine((path2) => parseJsonPath(path2) !== void 0, {
+        error: `${what} must be a dot path such as data.object.id, with no empty segment and no __proto__, constructor or prototype`
+      })
+    );
+    nonEmpty2 = (what) => z5.string({ error: `${what} must be a non-empty string` }).check(z5.minLength(1, { error: `${what} must be a non-empty string` }));
+    seconds = (what) => z5.number({ error: `${what} must be a number of seconds` }).check(
+      z5.int({ error: `${what} must be a whole number of seconds` }),
+      z5.positive({ error: `${what} must be greater than 0` })
+    );
+    unit = (what) => z5._default(
+      z5.enum(["seconds", "milliseconds"], { error: `${what} must be seconds or milliseconds` }),
+      "seconds"
+    );
+    placeholdersOf = (template) => [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? "");
+    signedContent = z5.string({ error: "timestamp.signedContent must be a template string" }).check(
+      z5.superRefine((template, ctx) => {
+        const names = placeholdersOf(template);
+        const unknown7 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
+        if (unknown7.length > 0) {
+          ctx.issues.push({
+            code: "custom",
+            input: template,
+            message: `timestamp.signedContent has unknown placeholder(s) ${unknown7.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
+          });
+        }
+        if (names.filter((name) => name === "body").length !== 1) {
+          ctx.issues.push({
+            code: "custom",
+            input: template,
+            message: "timestamp.signedContent must contain {body} exactly once"
+          });
+        }
+        if (!names.includes("timestamp")) {
+          ctx.issues.push({
+            code: "custom",
+            input: template,
+            message: "timestamp.signedContent must contain {timestamp}, else the timestamp is not signed"
+          });
+        }
+      })
+    );
+    optionsObject = z5.strictObject(
+      {
+        /** Header carrying the signature (case-insensitive). */
+        signatureHeader: headerName("signatureHeader"),
+        algorithm: z5._default(
+          z5.enum(["sha256", "sha512", "sha1"], { error: "algorithm must be sha256, sha512 or sha1" }),
+          "sha256"
+        ),
+        encoding: z5._default(z5.enum(["hex", "base64"], { error: "encoding must be hex or base64" }), "hex"),
+        /** Text before the signature in the header (`sha256=`); a header without it is rejected. */
+        prefix: z5.optional(nonEmpty2("prefix")),
+        /** Present when the sender signs a timestamp; without it the HMAC covers the raw body only. */
+        timestamp: z5.optional(
+          z5.strictObject(
+            {
+              header: headerName("timestamp.header"),
+              signedContent: z5._default(signedContent, "{timestamp}.{body}"),
+              /** Overrides the top-level `toleranceSeconds` when set. */
+              toleranceSeconds: z5.optional(seconds("timestamp.toleranceSeconds")),
+              unit: unit("timestamp.unit")
+            },
+            {
+              error: "timestamp must be an object { header, signedContent?, toleranceSeconds?, unit? } with no other keys"
+            }
+          )
+        ),
+        /** Where the sender's event id (the deduplication id) is. */
+        id: z5.union(
+          [
+            z5.strictObject({ header: headerName("id.header") }),
+            z5.strictObject({ jsonPath: jsonPath("id.jsonPath") })
+          ],
+          {
+            error: 'id must be { header: "<name>" } or { jsonPath: "<dot.path>" }'
+          }
+        ),
+        /** Where the sender's event type is, or one fixed value for senders of a single type. */
+        type: z5.union(
+          [
+            z5.strictObject({ header: headerName("type.header") }),
+            z5.strictObject({ jsonPath: jsonPath("type.jsonPath") }),
+            z5.strictObject({ value: nonEmpty2("type.value") })
+          ],
+          { error: 'type must be { header: "<name>" }, { jsonPath: "<dot.path>" } or { value: "<type>" }' }
+        ),
+        /** The entity whose events stay in order. */
+        entity: z5.optional(
+          z5.strictObject(
+            { kind: nonEmpty2("entity.kind"), jsonPath: jsonPath("entity.jsonPath") },
+            { error: "entity must be { kind, jsonPath } with no other keys" }
+          )
+        ),
+        /** Event time: an ISO 8601 string, or a number in `unit` since the epoch. */
+        occurredAt: z5.optional(
+          z5.strictObject(
+            { jsonPath: jsonPath("occurredAt.jsonPath"), unit: unit("occurredAt.unit") },
+            { error: "occurredAt must be { jsonPath, unit? } with no other keys" }
+          )
+        ),
+        toleranceSeconds: z5._default(seconds("toleranceSeconds"), 300),
+        /**
+         * Accepts an id or type read from a header the signature does not cover. Such a sender's
+         * captured delivery can be resent with a fresh id or another type; the ingest then binds the
+         * signed bytes to the first event they produced, and the CDK app warns at synth.
+         */
+        unsignedIdentity: z5._default(z5.boolean({ error: "unsignedIdentity must be true or false" }), false)
+      },
+      {
+        error: (issue) => issue.code === "unrecognized_keys" ? `unknown option(s): ${issue.keys.join(", ")}` : "generic HMAC options must be an object"
+      }
+    );
+    idHeaderIsSigned = (options) => options.timestamp !== void 0 && placeholdersOf(options.timestamp.signedContent).includes("id");
+    unsignedIdentityFields = (options) => [
+      ..."header" in options.id && !idHeaderIsSigned(options) ? ["id"] : [],
+      ..."header" in options.type ? ["type"] : []
+    ];
+    genericHmacOptionsSchema = optionsObject.check(
+      z5.superRefine((options, ctx) => {
+        if (!options.unsignedIdentity) {
+          for (const field2 of unsignedIdentityFields(options)) {
+            ctx.issues.push({
+              code: "custom",
+              input: options,
+              path: [field2],
+              message: field2 === "id" ? "the id header is not covered by the signature (only a timestamp.signedContent with {id} signs it), so a captured delivery could be resent as a new event; use id: { jsonPath }, sign {id}, or set unsignedIdentity: true" : "a type header is never covered by the signature, so a captured delivery could be resent as another type; use type: { jsonPath } or { value }, or set unsignedIdentity: true"
+            });
+          }
+        }
+        const template = options.timestamp?.signedContent;
+        if (template !== void 0 && placeholdersOf(template).includes("id") && !("header" in options.id)) {
+          ctx.issues.push({
+            code: "custom",
+            input: options,
+            path: ["timestamp", "signedContent"],
+            message: "timestamp.signedContent uses {id}, which needs id: { header } (the body is not read before it is verified)"
+          });
+        }
+      })
+    );
+  }
+});
+
+// functions/providers/generic-hmac/index.ts
+var generic_hmac_exports = {};
+__export(generic_hmac_exports, {
+  GenericHmacConfigError: () => GenericHmacConfigError,
+  createGenericHmacProvider: () => createGenericHmacProvider,
+  genericHmacDefinition: () => genericHmacDefinition,
+  genericHmacOptionsSchema: () => genericHmacOptionsSchema,
+  identityWarnings: () => identityWarnings,
+  parseGenericHmacOptions: () => parseGenericHmacOptions
+});
+var PROVIDER_ID, idProblems, GenericHmacConfigError, problemsOf, parseGenericHmacOptions, identityWarnings, createGenericHmacProvider, genericHmacDefinition;
+var init_generic_hmac = __esm({
+  "functions/providers/generic-hmac/index.ts"() {
+    "use strict";
+    init_normalize();
+    init_schemas();
+    init_verify();
+    init_schemas();
+    PROVIDER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+    idProblems = (id2) => PROVIDER_ID.test(id2) ? [] : ["id must be lower-case letters, digits and dashes (it names the route and the event types)"];
+    GenericHmacConfigError = class extends Error {
+      constructor(providerId, problems) {
+        super(
+          `Generic HMAC provider "${providerId}" is misconfigured:
+${problems.map((problem) => `- ${problem}`).join("\n")}`
+        );
+        this.providerId = providerId;
+        this.problems = problems;
+        this.name = "GenericHmacConfigError";
+      }
+      providerId;
+      problems;
+    };
+    problemsOf = (error) => error.issues.map(
+      (issue) => issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
+    );
+    parseGenericHmacOptions = (id2, raw) => {
+      const parsed = genericHmacOptionsSchema.safeParse(raw);
+      const problems = [...idProblems(id2), ...parsed.success ? [] : problemsOf(parsed.error)];
+      if (problems.length > 0 || !parsed.success) throw new GenericHmacConfigError(id2, problems);
+      return parsed.data;
+    };
+    identityWarnings = (id2, options) => {
+      if (!options.unsignedIdentity) return [];
+      const fields = unsignedIdentityFields(options);
+      if (fields.length === 0) {
+        return [
+          `Generic HMAC provider "${id2}": unsignedIdentity is set but its id and type are signed; the option has no effect and can be removed.`
+        ];
+      }
+      return [
+        `Generic HMAC provider "${id2}": its event ${fields.join(" and ")} ${fields.length > 1 ? "come" : "comes"} from a header the signature does not cover (unsignedIdentity: true). A captured delivery resent with other headers is caught only by binding its signed bytes to the first event; prefer a sender that signs them.`
+      ];
+    };
+    createGenericHmacProvider = (id2, options) => {
+      parseGenericHmacOptions(id2, options);
+      return {
+        id: id2,
+        verify: verifyGenericHmac,
+        normalize: (request, providerOptions) => normalizeGenericHmac(id2, request, providerOptions),
+        identityFromUnsignedHeaders: (providerOptions) => providerOptions.unsignedIdentity && unsignedIdentityFields(providerOptions).length > 0,
+        signatureHeaders: (providerOptions) => [providerOptions.signatureHeader.toLowerCase()]
+      };
+    };
+    genericHmacDefinition = {
+      kind: "generic-hmac",
+      optionsSchema: genericHmacOptionsSchema,
+      idProblems,
+      create: createGenericHmacProvider
+    };
+  }
+});
+
+// functions/providers/types.ts
+var z7, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
+var init_types = __esm({
+  "functions/providers/types.ts"() {
+    "use strict";
+    z7 = __toESM(require("zod/mini"));
+    formatIssue = (prefix, issue) => {
+      const path2 = [...prefix, ...issue.path].map(String).join(".");
+      return path2 ? `${path2}: ${issue.message}` : issue.message;
+    };
+    builtInDefinition = (provider, optionsSchema) => ({ kind: "builtin", provider, optionsSchema, create: () => provider });
+    EntityOverrideSchema = z7.object({
+      entity: z7.optional(z7.strictObject({ kind: z7.string().check(z7.minLength(1)), path: z7.string().check(z7.minLength(1)) }))
+    });
+    resolveDefinition = (definition, id2, options) => {
+      const issues = (definition.idProblems?.(id2) ?? []).map((message) => ({ path: [], message }));
+      const parsed = definition.optionsSchema.safeParse(options);
+      if (!parsed.success) issues.push(...parsed.error.issues);
+      const override = definition.kind === "builtin" ? EntityOverrideSchema.safeParse(options) : void 0;
+      if (override && !override.success) issues.push(...override.error.issues);
+      if (issues.length > 0 || !parsed.success) return { success: false, issues };
+      return {
+        success: true,
+        data: { provider: definition.create(id2, parsed.data), options: parsed.data, entityOverride: override?.data?.entity }
+      };
+    };
+  }
+});
+
+// functions/providers/github/schemas.ts
+var z8, nonEmpty3, GithubPayloadSchema, EVENT_SHAPES;
+var init_schemas2 = __esm({
+  "functions/providers/github/schemas.ts"() {
+    "use strict";
+    z8 = __toESM(require("zod/mini"));
+    nonEmpty3 = () => z8.string().check(z8.minLength(1));
+    GithubPayloadSchema = z8.looseObject({
+      action: z8.optional(nonEmpty3()),
+      repository: z8.optional(z8.nullable(z8.looseObject({ full_name: nonEmpty3() }))),
+      organization: z8.optional(z8.nullable(z8.looseObject({ login: nonEmpty3() }))),
+      installation: z8.optional(z8.nullable(z8.looseObject({ id: z8.int() })))
+    });
+    EVENT_SHAPES = /* @__PURE__ */ new Map([
+      ["branch_protection_rule", { has: ["rule"] }],
+      ["check_run", { has: ["check_run"] }],
+      ["check_suite", { has: ["check_suite"] }],
+      ["code_scanning_alert", { has: ["alert", "ref", "commit_oid"] }],
+      ["commit_comment", { has: ["comment"] }],
+      ["create", { has: ["ref", "ref_type", "master_branch"] }],
+      ["delete", { has: ["ref", "ref_type"] }],
+      ["dependabot_alert", { has: ["alert"] }],
+      ["deploy_key", { has: ["key"] }],
+      ["deployment", { has: ["deployment"] }],
+      ["deployment_review", { has: ["workflow_run", "workflow_job_run"] }],
+      ["deployment_status", { has: ["deployment_status", "deployment"] }],
+      ["discussion", { has: ["discussion"] }],
+      ["discussion_comment", { has: ["discussion", "comment"] }],
+      ["fork", { has: ["forkee"] }],
+      ["gollum", { has: ["pages"] }],
+      [
+        "installation_repositories",
+        { has: ["repository_selection", "repositories_added", "repositories_removed"] }
+      ],
+      ["issue_comment", { has: ["issue", "comment"] }],
+      ["issues", { has: ["issue"], lacks: ["comment"] }],
+      ["label", { has: ["label"] }],
+      ["marketplace_purchase", { has: ["marketplace_purchase"] }],
+      ["member", { has: ["member"] }],
+      ["membership", { has: ["member", "team", "scope"] }],
+      ["merge_group", { has: ["merge_group"] }],
+      ["meta", { has: ["hook_id", "hook"] }],
+      ["milestone", { has: ["milestone"] }],
+      ["org_block", { has: ["blocked_user"] }],
+      ["package", { has: ["package"] }],
+      ["page_build", { has: ["build"] }],
+      ["ping", { has: ["zen"] }],
+      ["project", { has: ["project"] }],
+      ["project_card", { has: ["project_card"] }],
+      ["project_column", { has: ["project_column"] }],
+      ["projects_v2_item", { has: ["projects_v2_item"] }],
+      ["pull_request", { has: ["number", "pull_request"] }],
+      ["pull_request_review", { has: ["review", "pull_request"] }],
+      ["pull_request_review_comment", { has: ["comment", "pull_request"] }],
+      ["pull_request_review_thread", { has: ["thread", "pull_request"] }],
+      ["push", { has: ["ref", "before", "after"] }],
+      ["release", { has: ["release"] }],
+      ["repository_dispatch", { has: ["branch", "client_payload"] }],
+      ["repository_import", { has: ["status"] }],
+      ["repository_vulnerability_alert", { has: ["alert"] }],
+      ["security_advisory", { has: ["security_advisory"] }],
+      ["sponsorship", { has: ["sponsorship"] }],
+      ["star", { has: ["starred_at"] }],
+      ["status", { has: ["sha", "state", "commit", "context"] }],
+      ["team", { has: ["team"] }],
+      ["team_add", { has: ["team"] }],
+      ["workflow_dispatch", { has: ["workflow", "inputs", "ref"] }],
+      ["workflow_job", { has: ["workflow_job"] }],
+      ["workflow_run", { has: ["workflow_run", "workflow"] }]
+    ]);
+  }
+});
+
+// functions/providers/github/normalize.ts
+var CANONICAL_PREFIXES, TIME_PATHS, ISO_DATE_TIME, MAX_DATE_MS2, strictUtf8, field, toIso2, occurredAtOf, entityOf, parseBody2, typeOf, shapeMismatch, EVENT_NAME, DELIVERY_ID, normalizeGithub;
+var init_normalize2 = __esm({
+  "functions/providers/github/normalize.ts"() {
+    "use strict";
+    init_schemas2();
+    CANONICAL_PREFIXES = /* @__PURE__ */ new Map([
+      ["pull_request", "code.pull_request"],
+      ["issues", "code.issue"],
+      ["release", "code.release"]
+    ]);
+    TIME_PATHS = /* @__PURE__ */ new Map([
+      // head_commit is null for a branch deletion; pushed_at (unix seconds) is then the push time.
+      [
+        "push",
+        [
+          ["head_commit", "timestamp"],
+          ["repository", "pushed_at"]
+        ]
+      ],
+      ["issues", [["issue", "updated_at"]]],
+      ["issue_comment", [["comment", "updated_at"]]],
+      ["commit_comment", [["comment", "updated_at"]]],
+      ["discussion_comment", [["comment", "updated_at"]]],
+      ["pull_request_review_comment", [["comment", "updated_at"]]],
+      ["pull_request_review", [["review", "submitted_at"]]],
+      [
+        "check_run",
+        [
+          ["check_run", "completed_at"],
+          ["check_run", "started_at"]
+        ]
+      ],
+      [
+        "workflow_job",
+        [
+          ["workflow_job", "completed_at"],
+          ["workflow_job", "started_at"]
+        ]
+      ],
+      ["fork", [["forkee", "created_at"]]],
+      [
+        "release",
+        [
+          ["release", "published_at"],
+          ["release", "created_at"]
+        ]
+      ],
+      ["ping", [["hook", "updated_at"]]]
+    ]);
+    ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+    MAX_DATE_MS2 = 864e13;
+    strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+    field = (value, key) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, key) ? value[key] : void 0;
+    toIso2 = (value) => {
+      const ms = typeof value === "string" && ISO_DATE_TIME.test(value) ? Date.parse(value) : typeof value === "number" ? value * 1e3 : Number.NaN;
+      return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS2 ? new Date(ms).toISOString() : void 0;
+    };
+    occurredAtOf = (event, payload) => {
+      const paths = TIME_PATHS.get(event) ?? [
+        [event, "updated_at"],
+        [event, "created_at"]
+      ];
+      for (const [object13, key] of paths) {
+        const iso2 = toIso2(field(field(payload, object13), key));
+        if (iso2 !== void 0) return iso2;
+      }
+      return void 0;
+    };
+    entityOf = (payload) => {
+      if (payload.repository) return { kind: "repository", id: payload.repository.full_name };
+      if (payload.organization) return { kind: "organization", id: payload.organization.login };
+      if (payload.installation) return { kind: "installation", id: String(payload.installation.id) };
+      return void 0;
+    };
+    parseBody2 = (request) => {
+      const text = strictUtf8.decode(request.body);
+      const contentType = request.headers["content-type"]?.toLowerCase() ?? "";
+      if (contentType.startsWith("application/x-www-form-urlencoded")) {
+        const payload = new URLSearchParams(text).get("payload");
+        if (payload === null) throw new Error("form body has no payload parameter");
+        return JSON.parse(payload);
+      }
+      return JSON.parse(text);
+    };
+    typeOf = (providerType, action) => {
+      if (providerType === "push") return "code.push";
+      const prefix = CANONICAL_PREFIXES.get(providerType);
+      if (prefix === void 0) return `github.${providerType}`;
+      return action === void 0 ? void 0 : `${prefix}.${action}`;
+    };
+    shapeMismatch = (event, payload) => {
+      const shape = EVENT_SHAPES.get(event);
+      if (shape === void 0) return void 0;
+      const missing3 = shape.has.filter((key) => !Object.hasOwn(payload, key));
+      if (missing3.length > 0)
+        return `${event} bodies have ${shape.has.join(", ")}; this one lacks ${missing3.join(", ")}.`;
+      const extra = (shape.lacks ?? []).filter((key) => Object.hasOwn(payload, key));
+      return extra.length > 0 ? `${event} bodies never have ${extra.join(", ")}.` : void 0;
+    };
+    EVENT_NAME = /^[a-z0-9_]{1,64}$/;
+    DELIVERY_ID = /^[0-9A-Za-z-]{1,64}$/;
+    normalizeGithub = (request, _options) => {
+      const delivery = request.headers["x-github-delivery"]?.trim() ?? "";
+      const event = request.headers["x-github-event"]?.trim() ?? "";
+      const externalId = DELIVERY_ID.test(delivery) ? delivery : void 0;
+      const providerType = EVENT_NAME.test(event) ? event : void 0;
+      if (externalId === void 0 || providerType === void 0) {
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: "X-GitHub-Delivery or X-GitHub-Event is missing or malformed."
+          }
+        ];
+      }
+      let parsed;
+      try {
+        parsed = parseBody2(request);
+      } catch {
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: "Body is not UTF-8 JSON (or a form with a JSON payload parameter)."
+          }
+        ];
+      }
+      const result = GithubPayloadSchema.safeParse(parsed);
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ");
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: `Body is not a GitHub webhook payload: ${issues}.`,
+            data: parsed
+          }
+        ];
+      }
+      const payload = result.data;
+      const mismatch = shapeMismatch(providerType, payload);
+      if (mismatch !== void 0) {
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: `X-GitHub-Event does not fit the body: ${mismatch}`,
+            data: parsed
+          }
+        ];
+      }
+      const type = typeOf(providerType, payload.action);
+      if (type === void 0) {
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: `A ${providerType} payload must have an action.`,
+            data: parsed
+          }
+        ];
+      }
+      return [
+        {
+          kind: "event",
+          draft: {
+            providerType,
+            externalId,
+            type,
+            entity: entityOf(payload),
+            occurredAt: occurredAtOf(providerType, payload),
+            data: payload
+          }
+        }
+      ];
+    };
+  }
+});
+
+// functions/providers/github/verify.ts
+var import_node_crypto15, SIGNATURE, verifyGithub;
+var init_verify5 = __esm({
+  "functions/providers/github/verify.ts"() {
+    "use strict";
+    import_node_crypto15 = require("node:crypto");
+    init_matching();
+    SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
+    verifyGithub = ({ request, secrets }) => {
+      const header3 = request.headers["x-hub-signature-256"];
+      if (header3 === void 0 || header3.trim() === "") {
+        return { ok: false, reason: "missing", detail: "X-Hub-Signature-256 header is missing." };
+      }
+      const hex = SIGNATURE.exec(header3.trim())?.[1];
+      if (hex === void 0) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "X-Hub-Signature-256 is not sha256= followed by 64 hex digits."
+        };
+      }
+      const match = matchSecret(
+        secrets,
+        [Buffer.from(hex, "hex")],
+        (secret) => (
+          // An empty secret would let anyone sign; it never matches.
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto15.createHmac)("sha256", secret).update(request.body).digest()
+        )
+      );
+      if (match === void 0)
+        return { ok: false, reason: "signature", detail: "X-Hub-Signature-256 matches no active secret." };
+      return { ok: true, secretIndex: match.index, signature: match.signature };
+    };
+  }
+});
+
+// functions/providers/github/index.ts
+var z9, githubOptionsSchema, githubProvider, githubDefinition;
+var init_github = __esm({
+  "functions/providers/github/index.ts"() {
+    "use strict";
+    z9 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize2();
+    init_verify5();
+    githubOptionsSchema = z9.object({
+      /** Unused: GitHub signs no timestamp. Kept so that every provider's options share the field. */
+      toleranceSeconds: z9._default(z9.int().check(z9.positive()), 300)
+    });
+    githubProvider = {
+      id: "github",
+      verify: verifyGithub,
+      normalize: normalizeGithub,
+      // X-GitHub-Delivery and X-GitHub-Event are not signed.
+      identityFromUnsignedHeaders: () => true,
+      // X-Hub-Signature (SHA-1) is not checked, but it is a signature all the same.
+      signatureHeaders: () => ["x-hub-signature-256", "x-hub-signature"]
+    };
+    githubDefinition = builtInDefinition(githubProvider, githubOptionsSchema);
+  }
+});
+
+// functions/providers/hubspot/schemas.ts
+var z10, id, HubspotEventSchema, HubspotOptionsSchema;
+var init_schemas3 = __esm({
+  "functions/providers/hubspot/schemas.ts"() {
+    "use strict";
+    z10 = __toESM(require("zod/mini"));
+    id = z10.union([z10.number().check(z10.int(), z10.nonnegative()), z10.string().check(z10.regex(/^\d{1,30}$/))]);
+    HubspotEventSchema = z10.looseObject({
+      eventId: id,
+      subscriptionType: z10.optional(z10.string().check(z10.minLength(1))),
+      eventType: z10.optional(z10.string().check(z10.minLength(1))),
+      /** Generic (`object.*`) subscriptions name the object type here: `0-1` contact, `0-2` company, `0-3` deal. */
+      objectTypeId: z10.optional(z10.string()),
+      objectId: z10.optional(id),
+      /** associationChange events name the object they are about here rather than in objectId. */
+      fromObjectId: z10.optional(id),
+      /** merge events name the surviving record here. */
+      primaryObjectId: z10.optional(id),
+      occurredAt: z10.optional(z10.number().check(z10.int(), z10.gte(0), z10.lte(864e13)))
+    });
+    HubspotOptionsSchema = z10.object({
+      /** HubSpot's docs say to refuse timestamps older than 5 minutes; applied in both directions. */
+      toleranceSeconds: z10._default(z10.number().check(z10.int(), z10.positive()), 300)
+    });
+  }
+});
+
+// functions/providers/hubspot/normalize.ts
+var KIND_BY_PREFIX, KIND_BY_OBJECT_TYPE_ID, VERB_BY_ACTION, lookup, kindOf, TOKEN, INTEGER, quoteUnsafeIntegers, parseBody3, textOf, unreadable, normalizeElement, normalizeHubspot;
+var init_normalize3 = __esm({
+  "functions/providers/hubspot/normalize.ts"() {
+    "use strict";
+    init_schemas3();
+    KIND_BY_PREFIX = {
+      contact: "contact",
+      company: "company",
+      deal: "deal"
+    };
+    KIND_BY_OBJECT_TYPE_ID = {
+      "0-1": "contact",
+      "0-2": "company",
+      "0-3": "deal"
+    };
+    VERB_BY_ACTION = {
+      creation: "created",
+      deletion: "deleted",
+      propertyChange: "property_changed",
+      merge: "updated",
+      associationChange: "updated",
+      restore: "updated"
+    };
+    lookup = (table2, key) => key !== void 0 && Object.hasOwn(table2, key) ? table2[key] : void 0;
+    kindOf = (event, prefix) => prefix === "object" ? lookup(KIND_BY_OBJECT_TYPE_ID, event.objectTypeId) : lookup(KIND_BY_PREFIX, prefix);
+    TOKEN = /"(?:[^"\\]|\\[\s\S]?)*"?|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}[\]:,]/g;
+    INTEGER = /^-?\d+$/;
+    quoteUnsafeIntegers = (json2) => {
+      const parts = [];
+      const containers = [];
+      let previous = "";
+      let copied = 0;
+      for (const match of json2.matchAll(TOKEN)) {
+        const [token] = match;
+        if (token === "{" || token === "[") containers.push(token);
+        if (token === "}" || token === "]") containers.pop();
+        const isValue = previous === ":" || containers.at(-1) === "[" && (previous === "[" || previous === ",");
+        if (isValue && INTEGER.test(token) && !Number.isSafeInteger(Number(token))) {
+          parts.push(json2.slice(copied, match.index), `"${token}"`);
+          copied = match.index + token.length;
+        }
+        previous = token.charAt(0);
+      }
+      return parts.length === 0 ? json2 : [...parts, json2.slice(copied)].join("");
+    };
+    parseBody3 = (body) => {
+      try {
+        return JSON.parse(quoteUnsafeIntegers(body.toString("utf8")));
+      } catch {
+        return void 0;
+      }
+    };
+    textOf = (value) => typeof value === "string" && value.length > 0 ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : void 0;
+    unreadable = (element, reason) => {
+      const fields = typeof element === "object" && element !== null && !Array.isArray(element) ? element : {};
+      const externalId = Object.hasOwn(fields, "eventId") ? textOf(fields.eventId) : void 0;
+      const providerType = textOf(
+        Object.hasOwn(fields, "subscriptionType") ? fields.subscriptionType : Object.hasOwn(fields, "eventType") ? fields.eventType : void 0
+      );
+      return {
+        kind: "unreadable",
+        reason,
+        ...externalId === void 0 ? {} : { externalId },
+        ...providerType === void 0 ? {} : { providerType },
+        data: element
+      };
+    };
+    normalizeElement = (element) => {
+      const parsed = HubspotEventSchema.safeParse(element);
+      if (!parsed.success)
+        return unreadable(
+          element,
+          "The event does not match the HubSpot webhook event schema (eventId, subscriptionType, occurredAt)."
+        );
+      const event = parsed.data;
+      const providerType = event.subscriptionType ?? event.eventType;
+      if (providerType === void 0) return unreadable(element, "The event has no subscriptionType.");
+      const [prefix = "", action] = providerType.split(".", 2);
+      const kind = kindOf(event, prefix);
+      const verb = lookup(VERB_BY_ACTION, action);
+      const objectId = event.objectId ?? event.fromObjectId ?? event.primaryObjectId;
+      const entity = kind !== void 0 && objectId !== void 0 ? { kind, id: String(objectId) } : void 0;
+      return {
+        kind: "event",
+        draft: {
+          providerType,
+          externalId: String(event.eventId),
+          type: kind !== void 0 && verb !== void 0 ? `crm.${kind}.${verb}` : `hubspot.${providerType}`,
+          ...entity === void 0 ? {} : { entity },
+          ...event.occurredAt === void 0 ? {} : { occurredAt: new Date(event.occurredAt).toISOString() },
+          data: element
+        }
+      };
+    };
+    normalizeHubspot = (request) => {
+      const body = parseBody3(request.body);
+      if (!Array.isArray(body))
+        return [{ kind: "unreadable", reason: "The body is not a JSON array of HubSpot events." }];
+      return body.map(normalizeElement);
+    };
+  }
+});
+
+// functions/providers/hubspot/index.ts
+var hubspotProvider, hubspotDefinition;
+var init_hubspot = __esm({
+  "functions/providers/hubspot/index.ts"() {
+    "use strict";
+    init_types();
+    init_normalize3();
+    init_schemas3();
+    init_verify2();
+    init_schemas3();
+    hubspotProvider = {
+      id: "hubspot",
+      verify: verifyHubspot,
+      normalize: normalizeHubspot,
+      identityFromUnsignedHeaders: () => false,
+      // Only v3 is verified; HubSpot also sends its v1/v2 signature, which is masked all the same.
+      signatureHeaders: () => [SIGNATURE_HEADER, "x-hubspot-signature"]
+    };
+    hubspotDefinition = builtInDefinition(hubspotProvider, HubspotOptionsSchema);
+  }
+});
+
+// functions/providers/mailgun/schemas.ts
+var z11, MailgunSignatureSchema, MailgunEventDataSchema, MailgunWebhookSchema;
+var init_schemas4 = __esm({
+  "functions/providers/mailgun/schemas.ts"() {
+    "use strict";
+    z11 = __toESM(require("zod/mini"));
+    MailgunSignatureSchema = z11.looseObject({
+      timestamp: z11.union([z11.string(), z11.number()]),
+      token: z11.string(),
+      signature: z11.string(),
+      /** Present when the event belongs to a subaccount: signed with the primary account's key. */
+      "parent-signature": z11.optional(z11.string())
+    });
+    MailgunEventDataSchema = z11.looseObject({
+      id: z11.string().check(z11.minLength(1)),
+      event: z11.string().check(z11.minLength(1)),
+      /** Unix seconds with a fraction. */
+      timestamp: z11.number(),
+      recipient: z11.optional(z11.string()),
+      /** On `failed`: `permanent` or `temporary`. */
+      severity: z11.optional(z11.string()),
+      reason: z11.optional(z11.string()),
+      url: z11.optional(z11.string()),
+      "delivery-status": z11.optional(
+        z11.looseObject({ message: z11.optional(z11.string()), description: z11.optional(z11.string()) })
+      ),
+      message: z11.optional(
+        z11.looseObject({ headers: z11.optional(z11.looseObject({ "message-id": z11.optional(z11.string()) })) })
+      )
+    });
+    MailgunWebhookSchema = z11.looseObject({
+      signature: z11.optional(z11.unknown()),
+      "event-data": z11.unknown()
+    });
+  }
+});
+
+// functions/providers/mailgun/normalize.ts
+var CANONICAL_TYPES, canonicalType, bareMessageId, toItem, failureReason, fromEventData, fromLegacyForm, normalizeMailgun;
+var init_normalize4 = __esm({
+  "functions/providers/mailgun/normalize.ts"() {
+    "use strict";
+    init_body();
+    init_schemas4();
+    CANONICAL_TYPES = {
+      delivered: "email.delivered",
+      opened: "email.opened",
+      clicked: "email.clicked",
+      complained: "email.spam_reported",
+      unsubscribed: "email.unsubscribed",
+      // Legacy webhooks name a permanent failure `bounced` (and a suppressed send `dropped`).
+      bounced: "email.bounced"
+    };
+    canonicalType = (event, severity) => {
+      if (event === "failed") return severity === "permanent" ? "email.bounced" : "mailgun.failed";
+      const mapped = Object.hasOwn(CANONICAL_TYPES, event) ? CANONICAL_TYPES[event] : void 0;
+      return mapped ?? `mailgun.${event}`;
+    };
+    bareMessageId = (value) => {
+      const bare = value?.trim().replace(/^<(.*)>$/, "$1");
+      return bare || void 0;
+    };
+    toItem = (facts) => {
+      const date = new Date(facts.seconds * 1e3);
+      const identity = { externalId: facts.externalId, providerType: facts.providerType };
+      if (Number.isNaN(date.getTime())) {
+        return {
+          kind: "unreadable",
+          reason: "The event timestamp is not a valid unix time.",
+          ...identity,
+          data: facts.payload
+        };
+      }
+      const base = {
+        ...identity,
+        type: facts.type,
+        entity: facts.messageId === void 0 ? void 0 : { kind: "message", id: facts.messageId },
+        occurredAt: date.toISOString()
+      };
+      if (!facts.type.startsWith("email.")) return { kind: "event", draft: { ...base, data: facts.payload } };
+      if (facts.messageId === void 0) {
+        return {
+          kind: "unreadable",
+          reason: "The email event carries no message-id.",
+          ...identity,
+          data: facts.payload
+        };
+      }
+      if (!facts.recipient) {
+        return {
+          kind: "unreadable",
+          reason: "The email event names no recipient.",
+          ...identity,
+          data: facts.payload
+        };
+      }
+      const draft = {
+        ...base,
+        data: {
+          messageId: facts.messageId,
+          recipient: facts.recipient,
+          ...facts.reason === void 0 ? {} : { reason: facts.reason },
+          ...facts.url === void 0 ? {} : { url: facts.url },
+          payload: facts.payload
+        }
+      };
+      return { kind: "event", draft };
+    };
+    failureReason = (event) => {
+      const status2 = event["delivery-status"];
+      return status2?.message || status2?.description || event.reason || void 0;
+    };
+    fromEventData = (value) => {
+      const parsed = MailgunEventDataSchema.safeParse(value);
+      if (!parsed.success) {
+        const id2 = typeof value === "object" && value !== null && Object.hasOwn(value, "id") ? value.id : void 0;
+        return {
+          kind: "unreadable",
+          reason: "The event-data lacks a string id or event, or a numeric timestamp.",
+          ...typeof id2 === "string" && id2 ? { externalId: id2 } : {},
+          data: value
+        };
+      }
+      const event = parsed.data;
+      const type = canonicalType(event.event, event.severity);
+      return toItem({
+        providerType: event.event,
+        externalId: event.id,
+        type,
+        messageId: bareMessageId(event.message?.headers?.["message-id"]),
+        recipient: event.recipient,
+        reason: type === "email.bounced" ? failureReason(event) : void 0,
+        url: type === "email.clicked" ? event.url : void 0,
+        seconds: event.timestamp,
+        payload: event
+      });
+    };
+    fromLegacyForm = (fields) => {
+      const payload = Object.fromEntries(fields);
+      const event = fields.get("event");
+      const token = fields.get("token");
+      const seconds2 = Number(fields.get("timestamp"));
+      if (!event || !token || !Number.isFinite(seconds2)) {
+        return { kind: "unreadable", reason: "The legacy form lacks event, token or timestamp.", data: payload };
+      }
+      const type = canonicalType(event, void 0);
+      return toItem({
+        providerType: event,
+        externalId: token,
+        type,
+        messageId: bareMessageId(fields.get("Message-Id") ?? fields.get("message-id")),
+        recipient: fields.get("recipient"),
+        reason: type === "email.bounced" ? fields.get("error") || fields.get("reason") || void 0 : void 0,
+        url: type === "email.clicked" ? fields.get("url") : void 0,
+        seconds: seconds2,
+        payload
+      });
+    };
+    normalizeMailgun = (request, _options) => {
+      const body = readMailgunBody(request.headers, request.body);
+      if (body.kind === "unparsable") return [{ kind: "unreadable", reason: "The body is not valid JSON." }];
+      if (body.kind === "form") return [fromLegacyForm(body.fields)];
+      const webhook = MailgunWebhookSchema.safeParse(body.value);
+      if (!webhook.success || webhook.data["event-data"] === void 0) {
+        return [
+          { kind: "unreadable", reason: "The body is not a Mailgun webhook with event-data.", data: body.value }
+        ];
+      }
+      return [fromEventData(webhook.data["event-data"])];
+    };
+  }
+});
+
+// functions/providers/mailgun/verify.ts
+var import_node_crypto16, UNIX_SECONDS2, HEX_SHA256, MAX_TOKEN_LENGTH, signatureFieldsOf, hmacOf, verifyMailgun;
+var init_verify6 = __esm({
+  "functions/providers/mailgun/verify.ts"() {
+    "use strict";
+    import_node_crypto16 = require("node:crypto");
+    init_matching();
+    init_body();
+    init_schemas4();
+    UNIX_SECONDS2 = /^\d{1,12}$/;
+    HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+    MAX_TOKEN_LENGTH = 512;
+    signatureFieldsOf = (body) => {
+      if (body.kind === "form") {
+        const { fields } = body;
+        const timestamp = fields.get("timestamp");
+        const token = fields.get("token");
+        const signature2 = fields.get("signature");
+        if (timestamp === void 0 || token === void 0 || signature2 === void 0) return void 0;
+        return { timestamp, token, signatures: [signature2] };
+      }
+      if (body.kind !== "json" || typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
+        return void 0;
+      }
+      const signature = Object.hasOwn(body.value, "signature") ? body.value.signature : void 0;
+      const parsed = MailgunSignatureSchema.safeParse(signature);
+      if (!parsed.success) return void 0;
+      const parent = parsed.data["parent-signature"];
+      return {
+        timestamp: String(parsed.data.timestamp),
+        token: parsed.data.token,
+        signatures: parent === void 0 ? [parsed.data.signature] : [parsed.data.signature, parent]
+      };
+    };
+    hmacOf = (key, timestamp, token) => (0, import_node_crypto16.createHmac)("sha256", key).update(timestamp + token, "utf8").digest();
+    verifyMailgun = ({
+      request,
+      secrets,
+      now,
+      options
+    }) => {
+      const fields = signatureFieldsOf(readMailgunBody(request.headers, request.body));
+      if (fields === void 0 || !fields.timestamp || !fields.token || !fields.signatures[0]) {
+        return {
+          ok: false,
+          reason: "missing",
+          detail: "The body carries no Mailgun timestamp, token and signature."
+        };
+      }
+      if (!UNIX_SECONDS2.test(fields.timestamp)) {
+        return { ok: false, reason: "signature", detail: "The Mailgun timestamp is not a unix time in seconds." };
+      }
+      if (fields.token.length > MAX_TOKEN_LENGTH) {
+        return { ok: false, reason: "signature", detail: "The Mailgun token is longer than any Mailgun issues." };
+      }
+      const ageSeconds = Math.floor(now.getTime() / 1e3) - Number(fields.timestamp);
+      if (Math.abs(ageSeconds) > options.toleranceSeconds) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: `The Mailgun timestamp is ${ageSeconds} s away from now, beyond the tolerance.`
+        };
+      }
+      const candidates = fields.signatures.filter((signature) => HEX_SHA256.test(signature)).map((hex) => Buffer.from(hex, "hex"));
+      if (candidates.length === 0) {
+        return { ok: false, reason: "signature", detail: "The Mailgun signature is not a hex SHA-256 digest." };
+      }
+      const { timestamp, token } = fields;
+      const match = matchSecret(secrets, candidates, (secret) => hmacOf(secret, timestamp, token));
+      if (match === void 0) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The Mailgun signature matches none of the active signing keys."
+        };
+      }
+      return {
+        ok: true,
+        secretIndex: match.index,
+        signature: match.signature,
+        nonce: { value: token, ttlSeconds: 2 * options.toleranceSeconds }
+      };
+    };
+  }
+});
+
+// functions/providers/mailgun/index.ts
+var z12, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
+var init_mailgun = __esm({
+  "functions/providers/mailgun/index.ts"() {
+    "use strict";
+    z12 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize4();
+    init_verify6();
+    mailgunOptionsSchema = z12.object({
+      toleranceSeconds: z12._default(z12.int().check(z12.nonnegative()), 300)
+    });
+    mailgunProvider = {
+      id: "mailgun",
+      verify: verifyMailgun,
+      normalize: normalizeMailgun,
+      identityFromUnsignedHeaders: () => false,
+      // The signature travels in the body, not in a header.
+      signatureHeaders: () => []
+    };
+    mailgunDefinition = builtInDefinition(mailgunProvider, mailgunOptionsSchema);
+  }
+});
+
+// functions/providers/postmark/schemas.ts
+var import_node_net, z13, optionalString, PostmarkRecordSchema, isIpOrCidr;
+var init_schemas5 = __esm({
+  "functions/providers/postmark/schemas.ts"() {
+    "use strict";
+    import_node_net = require("node:net");
+    z13 = __toESM(require("zod/mini"));
+    optionalString = () => z13.optional(z13.nullable(z13.string()));
+    PostmarkRecordSchema = z13.looseObject({
+      RecordType: z13.string().check(z13.minLength(1)),
+      MessageID: optionalString(),
+      /** Delivery, Open, Click and SubscriptionChange name the address `Recipient`… */
+      Recipient: optionalString(),
+      /** …Bounce and SpamComplaint name it `Email`. */
+      Email: optionalString(),
+      DeliveredAt: optionalString(),
+      BouncedAt: optionalString(),
+      ReceivedAt: optionalString(),
+      ChangedAt: optionalString(),
+      /** Bounce type: HardBounce, SoftBounce, Transient, Blocked… */
+      Type: optionalString(),
+      Description: optionalString(),
+      Details: optionalString(),
+      OriginalLink: optionalString(),
+      SuppressSending: z13.optional(z13.nullable(z13.boolean())),
+      SuppressionReason: optionalString()
+    });
+    isIpOrCidr = (value) => {
+      const [address = "", prefix, ...rest] = value.split("/");
+      const family = (0, import_node_net.isIP)(address);
+      if (family === 0 || rest.length > 0) return false;
+      if (prefix === void 0) return true;
+      if (!/^\d{1,3}$/.test(prefix)) return false;
+      return Number(prefix) <= (family === 4 ? 32 : 128);
+    };
+  }
+});
+
+// functions/providers/postmark/normalize.ts
+var TIMESTAMP_FIELDS, ANY_TIMESTAMP, PERMANENT_BOUNCES, canonicalType2, timestampOf, reasonOf, unreadable2, normalizeRecord, normalizePostmark;
+var init_normalize5 = __esm({
+  "functions/providers/postmark/normalize.ts"() {
+    "use strict";
+    init_schemas5();
+    TIMESTAMP_FIELDS = {
+      Delivery: "DeliveredAt",
+      Bounce: "BouncedAt",
+      SpamComplaint: "BouncedAt",
+      Open: "ReceivedAt",
+      Click: "ReceivedAt",
+      SubscriptionChange: "ChangedAt"
+    };
+    ANY_TIMESTAMP = ["DeliveredAt", "BouncedAt", "ReceivedAt", "ChangedAt"];
+    PERMANENT_BOUNCES = /* @__PURE__ */ new Set(["HardBounce", "BadEmailAddress"]);
+    canonicalType2 = (record4) => {
+      switch (record4.RecordType) {
+        case "Delivery":
+          return "email.delivered";
+        case "Bounce":
+          return PERMANENT_BOUNCES.has(record4.Type ?? "") ? "email.bounced" : "postmark.Bounce";
+        case "SpamComplaint":
+          return "email.spam_reported";
+        case "Open":
+          return "email.opened";
+        case "Click":
+          return "email.clicked";
+        case "SubscriptionChange":
+          return record4.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
+        default:
+          return `postmark.${record4.RecordType}`;
+      }
+    };
+    timestampOf = (record4) => {
+      const known = Object.hasOwn(TIMESTAMP_FIELDS, record4.RecordType) ? TIMESTAMP_FIELDS[record4.RecordType] : void 0;
+      const fields = known === void 0 ? ANY_TIMESTAMP : [known];
+      for (const field2 of fields) {
+        const value = record4[field2];
+        if (value) return value;
+      }
+      return void 0;
+    };
+    reasonOf = (record4) => {
+      if (record4.RecordType === "Bounce") return record4.Details || record4.Description || void 0;
+      if (record4.RecordType === "SubscriptionChange") return record4.SuppressionReason || void 0;
+      return void 0;
+    };
+    unreadable2 = (value, reason, identity = {}) => ({
+      kind: "unreadable",
+      reason,
+      ...identity.externalId === void 0 ? {} : { externalId: identity.externalId },
+      ...identity.providerType === void 0 ? {} : { providerType: identity.providerType },
+      data: value
+    });
+    normalizeRecord = (value) => {
+      const parsed = PostmarkRecordSchema.safeParse(value);
+      if (!parsed.success)
+        return unreadable2(value, "The record lacks a string RecordType or has mistyped fields.");
+      const record4 = parsed.data;
+      const providerType = record4.RecordType;
+      const timestamp = timestampOf(record4);
+      if (timestamp === void 0)
+        return unreadable2(value, `The ${providerType} record carries no timestamp.`, { providerType });
+      const messageId = record4.MessageID || void 0;
+      const externalId = `${messageId ?? record4.Recipient ?? record4.Email ?? ""}:${timestamp}`;
+      const occurred = new Date(timestamp);
+      if (Number.isNaN(occurred.getTime())) {
+        return unreadable2(value, `The ${providerType} timestamp is not a date.`, { providerType, externalId });
+      }
+      const type = canonicalType2(record4);
+      const base = {
+        providerType,
+        externalId,
+        type,
+        entity: messageId === void 0 ? void 0 : { kind: "message", id: messageId },
+        occurredAt: occurred.toISOString()
+      };
+      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record4 } };
+      const recipient = record4.Recipient || record4.Email;
+      if (!recipient)
+        return unreadable2(value, `The ${providerType} record names no recipient.`, { providerType, externalId });
+      const reason = reasonOf(record4);
+      const url2 = type === "email.clicked" ? record4.OriginalLink || void 0 : void 0;
+      return {
+        kind: "event",
+        draft: {
+          ...base,
+          data: {
+            messageId: messageId ?? "",
+            recipient,
+            ...reason === void 0 ? {} : { reason },
+            ...url2 === void 0 ? {} : { url: url2 },
+            payload: record4
+          }
+        }
+      };
+    };
+    normalizePostmark = (request, _options) => {
+      let value;
+      try {
+        value = JSON.parse(request.body.toString("utf8"));
+      } catch {
+        return [{ kind: "unreadable", reason: "The body is not valid JSON." }];
+      }
+      return [normalizeRecord(value)];
+    };
+  }
+});
+
+// functions/providers/postmark/verify.ts
+var import_node_crypto17, import_node_net2, BASIC, IPV4_MAPPED, digest, allowListOf, isAllowedSource, verifyPostmark;
+var init_verify7 = __esm({
+  "functions/providers/postmark/verify.ts"() {
+    "use strict";
+    import_node_crypto17 = require("node:crypto");
+    import_node_net2 = require("node:net");
+    init_compare();
+    init_schemas5();
+    BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
+    IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+    digest = (bytes) => (0, import_node_crypto17.createHash)("sha256").update(bytes).digest();
+    allowListOf = (entries) => {
+      const list = new import_node_net2.BlockList();
+      for (const entry of entries) {
+        if (!isIpOrCidr(entry)) continue;
+        const [address = "", prefix] = entry.split("/");
+        const family = (0, import_node_net2.isIP)(address) === 4 ? "ipv4" : "ipv6";
+        if (prefix === void 0) list.addAddress(address, family);
+        else list.addSubnet(address, Number(prefix), family);
+      }
+      return list;
+    };
+    isAllowedSource = (sourceIp, allowed) => {
+      if (allowed.length === 0) return true;
+      const address = IPV4_MAPPED.exec(sourceIp)?.[1] ?? sourceIp;
+      const family = (0, import_node_net2.isIP)(address);
+      if (family === 0) return false;
+      return allowListOf(allowed).check(address, family === 4 ? "ipv4" : "ipv6");
+    };
+    verifyPostmark = ({ request, secrets, options }) => {
+      if (!isAllowedSource(request.sourceIp, options.allowedSourceIps)) {
+        return { ok: false, reason: "unauthorized", detail: "The source IP is not in the Postmark allowlist." };
+      }
+      const authorization = request.headers.authorization;
+      if (!authorization) {
+        return { ok: false, reason: "unauthorized", detail: "The request carries no Basic credentials." };
+      }
+      const token = BASIC.exec(authorization)?.[1];
+      if (token === void 0) {
+        return {
+          ok: false,
+          reason: "unauthorized",
+          detail: "The authorization header is not Basic credentials."
+        };
+      }
+      const presented = digest(Buffer.from(token, "base64"));
+      const index = firstMatchingSecret(
+        secrets,
+        [presented],
+        (secret) => secret.includes(":") ? digest(Buffer.from(secret, "utf8")) : Buffer.alloc(0)
+      );
+      if (index === -1) {
+        return {
+          ok: false,
+          reason: "unauthorized",
+          detail: "The Basic credentials match none of the active credentials."
+        };
+      }
+      return { ok: true, secretIndex: index, signature: Buffer.alloc(0) };
+    };
+  }
+});
+
+// functions/providers/postmark/index.ts
+var z14, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
+var init_postmark = __esm({
+  "functions/providers/postmark/index.ts"() {
+    "use strict";
+    z14 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize5();
+    init_schemas5();
+    init_verify7();
+    postmarkOptionsSchema = z14.object({
+      /** Postmark signs nothing and sends no timestamp; kept for the common options shape. */
+      toleranceSeconds: z14._default(z14.int().check(z14.nonnegative()), 300),
+      /**
+       * Source addresses or CIDR ranges (IPv4 or IPv6) allowed to call; empty allows any. Postmark
+       * publishes the addresses its webhooks come from; this list is where to paste them.
+       */
+      allowedSourceIps: z14._default(
+        z14.array(z14.string().check(z14.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
+        []
+      )
+    });
+    postmarkProvider = {
+      id: "postmark",
+      verify: verifyPostmark,
+      normalize: normalizePostmark,
+      identityFromUnsignedHeaders: () => false,
+      // The credentials travel in Authorization, which the ingest never stores.
+      signatureHeaders: () => []
+    };
+    postmarkDefinition = builtInDefinition(postmarkProvider, postmarkOptionsSchema);
+  }
+});
+
+// functions/providers/sendgrid/schemas.ts
+var z15, SendgridEventSchema, SendgridBatchSchema;
+var init_schemas6 = __esm({
+  "functions/providers/sendgrid/schemas.ts"() {
+    "use strict";
+    z15 = __toESM(require("zod/mini"));
+    SendgridEventSchema = z15.looseObject({
+      event: z15.string().check(z15.minLength(1)),
+      sg_event_id: z15.string().check(z15.minLength(1)),
+      /** Unix seconds. */
+      timestamp: z15.number(),
+      email: z15.optional(z15.string()),
+      sg_message_id: z15.optional(z15.string()),
+      "smtp-id": z15.optional(z15.string()),
+      reason: z15.optional(z15.string()),
+      url: z15.optional(z15.string()),
+      /** On `bounce` events: `bounce` (permanent) or `blocked` (temporary). */
+      type: z15.optional(z15.string())
+    });
+    SendgridBatchSchema = z15.array(z15.unknown());
+  }
+});
+
+// functions/providers/sendgrid/normalize.ts
+var CANONICAL_TYPES2, canonicalType3, messageIdOf, isoFromUnixSeconds, stringField, unreadable3, normalizeElement2, parseJson, normalizeSendgrid;
+var init_normalize6 = __esm({
+  "functions/providers/sendgrid/normalize.ts"() {
+    "use strict";
+    init_schemas6();
+    CANONICAL_TYPES2 = {
+      delivered: "email.delivered",
+      bounce: "email.bounced",
+      open: "email.opened",
+      click: "email.clicked",
+      spamreport: "email.spam_reported",
+      unsubscribe: "email.unsubscribed",
+      group_unsubscribe: "email.unsubscribed"
+    };
+    canonicalType3 = (event) => {
+      if (event.event === "bounce" && event.type === "blocked") return "sendgrid.bounce";
+      const mapped = Object.hasOwn(CANONICAL_TYPES2, event.event) ? CANONICAL_TYPES2[event.event] : void 0;
+      return mapped ?? `sendgrid.${event.event}`;
+    };
+    messageIdOf = (event) => {
+      const sgMessageId = event.sg_message_id?.trim().split(".")[0];
+      if (sgMessageId) return sgMessageId;
+      const smtpId = event["smtp-id"]?.trim();
+      return smtpId || void 0;
+    };
+    isoFromUnixSeconds = (seconds2) => {
+      const date = new Date(seconds2 * 1e3);
+      return Number.isNaN(date.getTime()) ? void 0 : date.toISOString();
+    };
+    stringField = (value, field2) => {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, field2)) return void 0;
+      const fieldValue = value[field2];
+      return typeof fieldValue === "string" && fieldValue.length > 0 ? fieldValue : void 0;
+    };
+    unreadable3 = (element, reason) => ({
+      kind: "unreadable",
+      reason,
+      externalId: stringField(element, "sg_event_id"),
+      providerType: stringField(element, "event"),
+      data: element
+    });
+    normalizeElement2 = (element) => {
+      const parsed = SendgridEventSchema.safeParse(element);
+      if (!parsed.success)
+        return unreadable3(element, "The event lacks a string event, sg_event_id or a numeric timestamp.");
+      const event = parsed.data;
+      const occurredAt = isoFromUnixSeconds(event.timestamp);
+      if (occurredAt === void 0) return unreadable3(element, "The event timestamp is not a valid unix time.");
+      const type = canonicalType3(event);
+      const messageId = messageIdOf(event);
+      const entity = messageId === void 0 ? void 0 : { kind: "message", id: messageId };
+      const base = { providerType: event.event, externalId: event.sg_event_id, type, entity, occurredAt };
+      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: event } };
+      if (messageId === void 0)
+        return unreadable3(element, "The email event carries neither sg_message_id nor smtp-id.");
+      if (!event.email) return unreadable3(element, "The email event carries no recipient email.");
+      const draft = {
+        ...base,
+        data: {
+          messageId,
+          recipient: event.email,
+          ...event.reason === void 0 ? {} : { reason: event.reason },
+          ...event.url === void 0 ? {} : { url: event.url },
+          payload: event
+        }
+      };
+      return { kind: "event", draft };
+    };
+    parseJson = (body) => {
+      try {
+        return { ok: true, value: JSON.parse(body.toString("utf8")) };
+      } catch {
+        return { ok: false };
+      }
+    };
+    normalizeSendgrid = (request, _options) => {
+      const json2 = parseJson(request.body);
+      if (!json2.ok) return [{ kind: "unreadable", reason: "The body is not valid JSON." }];
+      const batch = SendgridBatchSchema.safeParse(json2.value);
+      if (!batch.success)
+        return [{ kind: "unreadable", reason: "The body is not a JSON array of events.", data: json2.value }];
+      return batch.data.map(normalizeElement2);
+    };
+  }
+});
+
+// functions/providers/sendgrid/index.ts
+var z16, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
+var init_sendgrid = __esm({
+  "functions/providers/sendgrid/index.ts"() {
+    "use strict";
+    z16 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize6();
+    init_verify3();
+    sendgridOptionsSchema = z16.object({
+      toleranceSeconds: z16._default(z16.int().check(z16.nonnegative()), 300)
+    });
+    sendgridProvider = {
+      id: "sendgrid",
+      verify: verifySendgrid,
+      normalize: normalizeSendgrid,
+      identityFromUnsignedHeaders: () => false,
+      signatureHeaders: () => [SIGNATURE_HEADER2]
+    };
+    sendgridDefinition = builtInDefinition(sendgridProvider, sendgridOptionsSchema);
+  }
+});
+
+// functions/providers/shopify/schemas.ts
+var z17, nonEmpty4, shopifyId, resource, ShopifyPayloadSchema;
+var init_schemas7 = __esm({
+  "functions/providers/shopify/schemas.ts"() {
+    "use strict";
+    z17 = __toESM(require("zod/mini"));
+    nonEmpty4 = () => z17.string().check(z17.minLength(1));
+    shopifyId = () => z17.union([z17.number(), nonEmpty4()]);
+    resource = {
+      id: z17.optional(z17.nullable(shopifyId())),
+      /** `gid://shopify/Order/820982911946154508`: the exact id as a string. */
+      admin_graphql_api_id: z17.optional(z17.nullable(z17.string()))
+    };
+    ShopifyPayloadSchema = z17.looseObject({
+      ...resource,
+      order_id: z17.optional(z17.nullable(shopifyId())),
+      customer: z17.optional(z17.nullable(z17.looseObject(resource))),
+      updated_at: z17.optional(z17.nullable(z17.string())),
+      cancelled_at: z17.optional(z17.unknown()),
+      created_at: z17.optional(z17.nullable(z17.string()))
+    });
+  }
+});
+
+// functions/providers/shopify/normalize.ts
+var SHOPIFY_CANONICAL_TYPES, GRAPHQL_TYPE_BY_RESOURCE, TOPIC, EVENT_ID, SHOP_DOMAIN, GRAPHQL_ID, ISO_DATE_TIME2, MAX_DATE_MS3, strictUtf82, header2, idOf, topicMismatch, snakeCase, entityOf2, toIso3, normalizeShopify;
+var init_normalize7 = __esm({
+  "functions/providers/shopify/normalize.ts"() {
+    "use strict";
+    init_schemas7();
+    SHOPIFY_CANONICAL_TYPES = /* @__PURE__ */ new Map([
+      ["orders/create", "order.created"],
+      ["orders/updated", "order.updated"],
+      ["orders/paid", "order.paid"],
+      ["orders/cancelled", "order.cancelled"],
+      ["orders/fulfilled", "order.fulfilled"],
+      ["customers/create", "customer.created"],
+      ["customers/update", "customer.updated"],
+      ["customers/delete", "customer.deleted"]
+    ]);
+    GRAPHQL_TYPE_BY_RESOURCE = /* @__PURE__ */ new Map([
+      ["orders", "Order"],
+      ["customers", "Customer"],
+      ["products", "Product"],
+      ["draft_orders", "DraftOrder"],
+      ["fulfillments", "Fulfillment"],
+      ["refunds", "Refund"],
+      ["collections", "Collection"],
+      ["inventory_items", "InventoryItem"],
+      ["locations", "Location"],
+      ["order_transactions", "OrderTransaction"],
+      ["companies", "Company"],
+      ["company_locations", "CompanyLocation"],
+      ["company_contacts", "CompanyContact"],
+      ["selling_plan_groups", "SellingPlanGroup"]
+    ]);
+    TOPIC = /^[a-z0-9_]{1,64}(?:\/[a-z0-9_]{1,64}){1,2}$/;
+    EVENT_ID = /^[0-9A-Za-z-]{1,64}$/;
+    SHOP_DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,4}[A-Za-z]{2,63}$/;
+    GRAPHQL_ID = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)$/;
+    ISO_DATE_TIME2 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+    MAX_DATE_MS3 = 864e13;
+    strictUtf82 = new TextDecoder("utf-8", { fatal: true });
+    header2 = (request, name, shape) => {
+      const value = request.headers[name]?.trim();
+      return value !== void 0 && shape.test(value) ? value : void 0;
+    };
+    idOf = (resource2) => {
+      const gid = GRAPHQL_ID.exec(resource2?.admin_graphql_api_id ?? "");
+      if (gid?.[1] !== void 0 && gid[2] !== void 0) return { id: gid[2], type: gid[1] };
+      const id2 = resource2?.id;
+      if (typeof id2 === "string") return { id: id2 };
+      if (typeof id2 === "number" && Number.isInteger(id2)) return { id: BigInt(id2).toString() };
+      return void 0;
+    };
+    topicMismatch = (topic, payload) => {
+      const [resource2 = ""] = topic.split("/");
+      const expected = GRAPHQL_TYPE_BY_RESOURCE.get(resource2);
+      const actual = GRAPHQL_ID.exec(payload.admin_graphql_api_id ?? "")?.[1];
+      if (expected !== void 0 && actual !== void 0 && actual !== expected) {
+        return `${topic} delivers type ${expected}, admin_graphql_api_id names type ${actual}.`;
+      }
+      if (topic === "orders/cancelled" && (typeof payload.cancelled_at !== "string" || payload.cancelled_at === "")) {
+        return "an orders/cancelled body has a cancelled_at time, this one has none.";
+      }
+      return void 0;
+    };
+    snakeCase = (type) => type.replace(/(?<=[a-z0-9])([A-Z])/g, "_$1").toLowerCase();
+    entityOf2 = (topic, shop, payload) => {
+      if (shop === void 0) return void 0;
+      const [resource2 = ""] = topic.split("/");
+      const own = idOf(payload);
+      let entity;
+      if (resource2 === "orders") entity = own && { kind: "order", id: own.id };
+      else if (resource2 === "customers") {
+        const customer = own ?? idOf(payload.customer);
+        entity = customer && { kind: "customer", id: customer.id };
+      } else {
+        const order = idOf({ id: payload.order_id });
+        if (order) entity = { kind: "order", id: order.id };
+        else if (own) entity = { kind: own.type === void 0 ? resource2 : snakeCase(own.type), id: own.id };
+      }
+      return entity && { kind: entity.kind, id: `${shop}:${entity.id}` };
+    };
+    toIso3 = (value) => {
+      if (value === null || value === void 0 || !ISO_DATE_TIME2.test(value)) return void 0;
+      const ms = Date.parse(value);
+      return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS3 ? new Date(ms).toISOString() : void 0;
+    };
+    normalizeShopify = (request, _options) => {
+      const providerType = header2(request, "x-shopify-topic", TOPIC);
+      const externalId = header2(request, "x-shopify-event-id", EVENT_ID) ?? header2(request, "x-shopify-webhook-id", EVENT_ID);
+      if (providerType === void 0 || externalId === void 0) {
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: "X-Shopify-Topic or X-Shopify-Event-Id (and X-Shopify-Webhook-Id) is missing or malformed."
+          }
+        ];
+      }
+      let parsed;
+      try {
+        parsed = JSON.parse(strictUtf82.decode(request.body));
+      } catch {
+        return [{ kind: "unreadable", externalId, providerType, reason: "Body is not UTF-8 JSON." }];
+      }
+      const result = ShopifyPayloadSchema.safeParse(parsed);
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ");
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: `Body is not a Shopify webhook payload: ${issues}.`,
+            data: parsed
+          }
+        ];
+      }
+      const payload = result.data;
+      const mismatch = topicMismatch(providerType, payload);
+      if (mismatch !== void 0) {
+        return [
+          {
+            kind: "unreadable",
+            externalId,
+            providerType,
+            reason: `X-Shopify-Topic does not fit the body: ${mismatch}`,
+            data: parsed
+          }
+        ];
+      }
+      const shop = header2(request, "x-shopify-shop-domain", SHOP_DOMAIN)?.toLowerCase();
+      return [
+        {
+          kind: "event",
+          draft: {
+            providerType,
+            externalId,
+            type: SHOPIFY_CANONICAL_TYPES.get(providerType) ?? `shopify.${providerType}`,
+            entity: entityOf2(providerType, shop, payload),
+            occurredAt: toIso3(payload.updated_at) ?? toIso3(payload.created_at) ?? toIso3(request.headers["x-shopify-triggered-at"]?.trim()),
+            data: payload
+          }
+        }
+      ];
+    };
+  }
+});
+
+// functions/providers/shopify/verify.ts
+var import_node_crypto18, BASE64_SHA256, verifyShopify;
+var init_verify8 = __esm({
+  "functions/providers/shopify/verify.ts"() {
+    "use strict";
+    import_node_crypto18 = require("node:crypto");
+    init_matching();
+    BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+    verifyShopify = ({ request, secrets }) => {
+      const header3 = request.headers["x-shopify-hmac-sha256"]?.trim();
+      if (header3 === void 0 || header3 === "") {
+        return { ok: false, reason: "missing", detail: "X-Shopify-Hmac-Sha256 header is missing." };
+      }
+      const digest2 = Buffer.from(header3, "base64");
+      if (!BASE64_SHA256.test(header3) || digest2.toString("base64") !== header3) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "X-Shopify-Hmac-Sha256 is not the base64 of a SHA-256 digest."
+        };
+      }
+      const match = matchSecret(
+        secrets,
+        [digest2],
+        (secret) => (
+          // An empty secret would let anyone sign; it never matches.
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto18.createHmac)("sha256", secret).update(request.body).digest()
+        )
+      );
+      if (match === void 0)
+        return { ok: false, reason: "signature", detail: "X-Shopify-Hmac-Sha256 matches no active secret." };
+      return { ok: true, secretIndex: match.index, signature: match.signature };
+    };
+  }
+});
+
+// functions/providers/shopify/index.ts
+var z18, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
+var init_shopify = __esm({
+  "functions/providers/shopify/index.ts"() {
+    "use strict";
+    z18 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize7();
+    init_verify8();
+    shopifyOptionsSchema = z18.object({
+      /** Unused: Shopify signs no timestamp. Kept so that every provider's options share the field. */
+      toleranceSeconds: z18._default(z18.int().check(z18.positive()), 300)
+    });
+    shopifyProvider = {
+      id: "shopify",
+      verify: verifyShopify,
+      normalize: normalizeShopify,
+      // X-Shopify-Event-Id and X-Shopify-Topic are not signed.
+      identityFromUnsignedHeaders: () => true,
+      signatureHeaders: () => ["x-shopify-hmac-sha256"]
+    };
+    shopifyDefinition = builtInDefinition(shopifyProvider, shopifyOptionsSchema);
+  }
+});
+
+// functions/providers/standard-webhooks/schemas.ts
+var z19, StandardWebhooksPayloadSchema;
+var init_schemas8 = __esm({
+  "functions/providers/standard-webhooks/schemas.ts"() {
+    "use strict";
+    z19 = __toESM(require("zod/mini"));
+    StandardWebhooksPayloadSchema = z19.looseObject({
+      type: z19.optional(z19.unknown()),
+      timestamp: z19.optional(z19.unknown())
+    });
+  }
+});
+
+// functions/providers/standard-webhooks/normalize.ts
+var MAX_ID_LENGTH, MAX_TYPE_LENGTH, TIMESTAMP3, ISO_DATE_TIME3, MAX_DATE_MS4, strictUtf83, toIso4, at, entityOf3, normalizeStandardWebhooks;
+var init_normalize8 = __esm({
+  "functions/providers/standard-webhooks/normalize.ts"() {
+    "use strict";
+    init_schemas8();
+    MAX_ID_LENGTH = 256;
+    MAX_TYPE_LENGTH = 128;
+    TIMESTAMP3 = /^(?:0|[1-9]\d{0,11})$/;
+    ISO_DATE_TIME3 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+    MAX_DATE_MS4 = 864e13;
+    strictUtf83 = new TextDecoder("utf-8", { fatal: true });
+    toIso4 = (ms) => Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS4 ? new Date(ms).toISOString() : void 0;
+    at = (value, path2) => path2.split(".").reduce(
+      (node, key) => typeof node === "object" && node !== null && !Array.isArray(node) && Object.hasOwn(node, key) ? node[key] : void 0,
+      value
+    );
+    entityOf3 = (payload, options) => {
+      if (options.entity === void 0) return void 0;
+      const id2 = at(payload, options.entity.path);
+      if (typeof id2 === "string" && id2 !== "" || typeof id2 === "number" && Number.isFinite(id2)) {
+        return { kind: options.entity.kind, id: String(id2) };
+      }
+      return void 0;
+    };
+    normalizeStandardWebhooks = (request, options) => {
+      const id2 = request.headers["webhook-id"]?.trim() ?? "";
+      const externalId = id2 !== "" && id2.length <= MAX_ID_LENGTH ? id2 : void 0;
+      if (externalId === void 0) return [{ kind: "unreadable", reason: "webhook-id is missing or too long." }];
+      let parsed;
+      try {
+        parsed = JSON.parse(strictUtf83.decode(request.body));
+      } catch {
+        return [{ kind: "unreadable", externalId, reason: "Body is not UTF-8 JSON." }];
+      }
+      const result = StandardWebhooksPayloadSchema.safeParse(parsed);
+      if (!result.success) return [{ kind: "unreadable", externalId, reason: "Body is not a JSON object.", data: parsed }];
+      const payload = result.data;
+      const providerType = typeof payload.type === "string" && payload.type !== "" && payload.type.length <= MAX_TYPE_LENGTH ? payload.type : "webhook";
+      const headerTimestamp = request.headers["webhook-timestamp"]?.trim() ?? "";
+      const occurredAt = (typeof payload.timestamp === "string" && ISO_DATE_TIME3.test(payload.timestamp) ? toIso4(Date.parse(payload.timestamp)) : void 0) ?? (TIMESTAMP3.test(headerTimestamp) ? toIso4(Number(headerTimestamp) * 1e3) : void 0);
+      const type = Object.hasOwn(options.types, providerType) ? options.types[providerType] : void 0;
+      return [
+        {
+          kind: "event",
+          draft: {
+            providerType,
+            externalId,
+            type: type ?? `standard-webhooks.${providerType}`,
+            entity: entityOf3(payload, options),
+            occurredAt,
+            data: payload
+          }
+        }
+      ];
+    };
+  }
+});
+
+// functions/providers/standard-webhooks/verify.ts
+var import_node_crypto19, MAX_ID_LENGTH2, MAX_SIGNATURE_HEADER_LENGTH, MAX_ENTRIES_PER_VERSION, TIMESTAMP4, keep, parseSignatures, missing2, verifyStandardWebhooks;
+var init_verify9 = __esm({
+  "functions/providers/standard-webhooks/verify.ts"() {
+    "use strict";
+    import_node_crypto19 = require("node:crypto");
+    init_matching();
+    init_keys();
+    MAX_ID_LENGTH2 = 256;
+    MAX_SIGNATURE_HEADER_LENGTH = 4096;
+    MAX_ENTRIES_PER_VERSION = 4;
+    TIMESTAMP4 = /^(?:0|[1-9]\d{0,11})$/;
+    keep = (kept, signature) => {
+      if (kept.length < MAX_ENTRIES_PER_VERSION && !kept.some((other) => other.equals(signature)))
+        kept.push(signature);
+    };
+    parseSignatures = (header3) => {
+      const candidates = { hmac: [], ed25519: [] };
+      for (const entry of header3.split(" ")) {
+        const comma = entry.indexOf(",");
+        const version = entry.slice(0, comma);
+        const signature = strictBase64(entry.slice(comma + 1));
+        if (comma < 0 || signature === void 0) continue;
+        if (version === "v1" && signature.length === 32) keep(candidates.hmac, signature);
+        if (version === "v1a" && signature.length === 64) keep(candidates.ed25519, signature);
+      }
+      return candidates;
+    };
+    missing2 = (name) => ({
+      ok: false,
+      reason: "missing",
+      detail: `${name} header is missing.`
+    });
+    verifyStandardWebhooks = ({
+      request,
+      secrets,
+      now,
+      options
+    }) => {
+      const id2 = request.headers["webhook-id"]?.trim();
+      const timestamp = request.headers["webhook-timestamp"]?.trim();
+      const signatureHeader = request.headers["webhook-signature"]?.trim();
+      if (!id2) return missing2("webhook-id");
+      if (!timestamp) return missing2("webhook-timestamp");
+      if (!signatureHeader) return missing2("webhook-signature");
+      if (id2.length > MAX_ID_LENGTH2) return { ok: false, reason: "signature", detail: "webhook-id is too long." };
+      if (signatureHeader.length > MAX_SIGNATURE_HEADER_LENGTH)
+        return { ok: false, reason: "signature", detail: "webhook-signature is too long." };
+      if (!TIMESTAMP4.test(timestamp))
+        return { ok: false, reason: "signature", detail: "webhook-timestamp is not a number of seconds." };
+      const ageSeconds = Math.floor(now.getTime() / 1e3) - Number(timestamp);
+      if (Math.abs(ageSeconds) > options.toleranceSeconds) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: `webhook-timestamp is ${Math.abs(ageSeconds)} s ${ageSeconds > 0 ? "old" : "in the future"}; tolerance is ${options.toleranceSeconds} s.`
+        };
+      }
+      const candidates = parseSignatures(signatureHeader);
+      if (candidates.hmac.length === 0 && candidates.ed25519.length === 0) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "webhook-signature has no well-formed v1 or v1a entry."
+        };
+      }
+      const content = Buffer.concat([Buffer.from(`${id2}.${timestamp}.`), request.body]);
+      for (const [index, secret] of secrets.entries()) {
+        const key = parseVerificationKey2(secret);
+        const signature = key?.kind === "hmac" ? matchSecret([secret], candidates.hmac, () => (0, import_node_crypto19.createHmac)("sha256", key.key).update(content).digest())?.signature : key?.kind === "ed25519" ? candidates.ed25519.find((candidate) => (0, import_node_crypto19.verify)(null, content, key.key, candidate)) : void 0;
+        if (signature !== void 0) return { ok: true, secretIndex: index, signature };
+      }
+      return { ok: false, reason: "signature", detail: "No v1 or v1a signature matches an active key." };
+    };
+  }
+});
+
+// functions/providers/standard-webhooks/index.ts
+var z20, nonEmpty5, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
+var init_standard_webhooks = __esm({
+  "functions/providers/standard-webhooks/index.ts"() {
+    "use strict";
+    z20 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize8();
+    init_verify9();
+    nonEmpty5 = () => z20.string().check(z20.minLength(1));
+    standardWebhooksOptionsSchema = z20.object({
+      /** The spec's recommended tolerance: five minutes, both directions. */
+      toleranceSeconds: z20._default(z20.int().check(z20.positive()), 300),
+      /**
+       * Payload `type` -> canonical type, for a sender whose events mean one of ours. Unlisted types
+       * become `standard-webhooks.<type>`. email.* and sms.* are refused: they need a fixed data shape
+       * that a generic sender's payload does not have.
+       */
+      types: z20._default(
+        z20.record(
+          nonEmpty5(),
+          nonEmpty5().check(
+            z20.refine(
+              (type) => !/^(?:email|sms)\./.test(type),
+              "email.* and sms.* need a provider-specific data shape"
+            )
+          )
+        ),
+        {}
+      ),
+      /** Where a sender keeps the id of the entity its events must stay ordered by (a dotted path into the payload). */
+      entity: z20.optional(z20.object({ kind: nonEmpty5(), path: nonEmpty5() }))
+    });
+    standardWebhooksProvider = {
+      id: "standard-webhooks",
+      verify: verifyStandardWebhooks,
+      normalize: normalizeStandardWebhooks,
+      // webhook-id is part of the signed content; the type is read from the signed body.
+      identityFromUnsignedHeaders: () => false,
+      signatureHeaders: () => ["webhook-signature"]
+    };
+    standardWebhooksDefinition = builtInDefinition(standardWebhooksProvider, standardWebhooksOptionsSchema);
+  }
+});
+
+// functions/providers/stripe/schemas.ts
+var z21, nonEmpty6, StripeObjectSchema, StripeEventSchema;
+var init_schemas9 = __esm({
+  "functions/providers/stripe/schemas.ts"() {
+    "use strict";
+    z21 = __toESM(require("zod/mini"));
+    nonEmpty6 = () => z21.string().check(z21.minLength(1));
+    StripeObjectSchema = z21.looseObject({
+      id: z21.optional(nonEmpty6()),
+      object: z21.optional(nonEmpty6()),
+      customer: z21.optional(z21.unknown())
+    });
+    StripeEventSchema = z21.looseObject({
+      id: nonEmpty6(),
+      type: nonEmpty6(),
+      /** Unix seconds; bounded so that it always converts to an ISO date (year 9999 at most). */
+      created: z21.int().check(z21.nonnegative(), z21.lte(253402300799)),
+      data: z21.looseObject({ object: StripeObjectSchema })
+    });
+  }
+});
+
+// functions/providers/stripe/normalize.ts
+var STRIPE_CANONICAL_TYPES, strictUtf84, entityOf4, stringField2, normalizeStripe;
+var init_normalize9 = __esm({
+  "functions/providers/stripe/normalize.ts"() {
+    "use strict";
+    init_schemas9();
+    STRIPE_CANONICAL_TYPES = /* @__PURE__ */ new Map([
+      ["payment_intent.succeeded", "payment.succeeded"],
+      ["payment_intent.payment_failed", "payment.failed"],
+      ["charge.refunded", "payment.refunded"],
+      ["invoice.paid", "invoice.paid"],
+      ["invoice.payment_failed", "invoice.payment_failed"],
+      ["customer.created", "customer.created"],
+      ["customer.updated", "customer.updated"],
+      ["customer.deleted", "customer.deleted"],
+      ["customer.subscription.created", "subscription.created"],
+      ["customer.subscription.updated", "subscription.updated"],
+      ["customer.subscription.deleted", "subscription.canceled"],
+      ["checkout.session.completed", "checkout.completed"]
+    ]);
+    strictUtf84 = new TextDecoder("utf-8", { fatal: true });
+    entityOf4 = (object13) => {
+      if (typeof object13.customer === "string" && object13.customer !== "") return { kind: "customer", id: object13.customer };
+      if (object13.id === void 0 || object13.object === void 0) return void 0;
+      return { kind: object13.object, id: object13.id };
+    };
+    stringField2 = (value, key) => {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
+      const field2 = value[key];
+      return typeof field2 === "string" && field2 !== "" ? field2 : void 0;
+    };
+    normalizeStripe = (request, _options) => {
+      let parsed;
+      try {
+        parsed = JSON.parse(strictUtf84.decode(request.body));
+      } catch {
+        return [{ kind: "unreadable", reason: "Body is not UTF-8 JSON." }];
+      }
+      const result = StripeEventSchema.safeParse(parsed);
+      if (!result.success) {
+        return [
+          {
+            kind: "unreadable",
+            externalId: stringField2(parsed, "id"),
+            providerType: stringField2(parsed, "type"),
+            reason: `Body is not a Stripe event: ${result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ")}.`,
+            data: parsed
+          }
+        ];
+      }
+      const event = result.data;
+      return [
+        {
+          kind: "event",
+          draft: {
+            providerType: event.type,
+            externalId: event.id,
+            type: STRIPE_CANONICAL_TYPES.get(event.type) ?? `stripe.${event.type}`,
+            entity: entityOf4(event.data.object),
+            occurredAt: new Date(event.created * 1e3).toISOString(),
+            data: event
+          }
+        }
+      ];
+    };
+  }
+});
+
+// functions/providers/stripe/verify.ts
+var import_node_crypto20, MAX_HEADER_LENGTH, TIMESTAMP5, HEX_SHA2562, parseHeader, verifyStripe;
+var init_verify10 = __esm({
+  "functions/providers/stripe/verify.ts"() {
+    "use strict";
+    import_node_crypto20 = require("node:crypto");
+    init_matching();
+    MAX_HEADER_LENGTH = 2048;
+    TIMESTAMP5 = /^(?:0|[1-9]\d{0,11})$/;
+    HEX_SHA2562 = /^[0-9a-fA-F]{64}$/;
+    parseHeader = (header3) => {
+      const timestamps = [];
+      const signatures = [];
+      for (const item of header3.split(",")) {
+        const separator = item.indexOf("=");
+        if (separator < 0) continue;
+        const key = item.slice(0, separator).trim();
+        const value = item.slice(separator + 1).trim();
+        if (key === "t") timestamps.push(value);
+        if (key === "v1" && HEX_SHA2562.test(value)) signatures.push(Buffer.from(value, "hex"));
+      }
+      const [timestamp, ...others] = timestamps;
+      if (timestamp === void 0) return "Stripe-Signature has no timestamp.";
+      if (others.length > 0) return "Stripe-Signature has more than one timestamp.";
+      if (!TIMESTAMP5.test(timestamp)) return "Stripe-Signature timestamp is not a number of seconds.";
+      if (signatures.length === 0) return "Stripe-Signature has no well-formed v1 signature.";
+      return { timestamp, signatures };
+    };
+    verifyStripe = ({
+      request,
+      secrets,
+      now,
+      options
+    }) => {
+      const header3 = request.headers["stripe-signature"];
+      if (header3 === void 0 || header3.trim() === "") {
+        return { ok: false, reason: "missing", detail: "Stripe-Signature header is missing." };
+      }
+      if (header3.length > MAX_HEADER_LENGTH) {
+        return { ok: false, reason: "signature", detail: "Stripe-Signature header is too long." };
+      }
+      const parsed = parseHeader(header3);
+      if (typeof parsed === "string") return { ok: false, reason: "signature", detail: parsed };
+      const ageSeconds = Math.floor(now.getTime() / 1e3) - Number(parsed.timestamp);
+      if (Math.abs(ageSeconds) > options.toleranceSeconds) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: `Stripe-Signature timestamp is ${Math.abs(ageSeconds)} s ${ageSeconds > 0 ? "old" : "in the future"}; tolerance is ${options.toleranceSeconds} s.`
+        };
+      }
+      const match = matchSecret(
+        secrets,
+        parsed.signatures,
+        (secret) => (
+          // An empty secret would let anyone sign; it never matches.
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto20.createHmac)("sha256", secret).update(`${parsed.timestamp}.`).update(request.body).digest()
+        )
+      );
+      if (match === void 0)
+        return { ok: false, reason: "signature", detail: "No v1 signature matches an active secret." };
+      return { ok: true, secretIndex: match.index, signature: match.signature };
+    };
+  }
+});
+
+// functions/providers/stripe/index.ts
+var z22, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
+var init_stripe = __esm({
+  "functions/providers/stripe/index.ts"() {
+    "use strict";
+    z22 = __toESM(require("zod/mini"));
+    init_types();
+    init_normalize9();
+    init_verify10();
+    stripeOptionsSchema = z22.object({
+      /** Stripe's libraries default to 300 s; we apply it in both directions. */
+      toleranceSeconds: z22._default(z22.int().check(z22.positive()), 300),
+      /**
+       * Tenant id -> the Connect account (`acct_…`) whose events that tenant's URL accepts. A Connect
+       * platform signs every connected account's events with one endpoint secret, so the secret alone
+       * does not say which tenant an event belongs to; the signed `account` field does.
+       */
+      accounts: z22.optional(
+        z22.record(
+          z22.string().check(z22.minLength(1)),
+          z22.string().check(z22.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
+        )
+      )
+    });
+    checkStripeTenant = (draft, tenant2, options) => {
+      const accounts = options.accounts ?? {};
+      const bound = Object.hasOwn(accounts, tenant2) ? accounts[tenant2] : void 0;
+      if (bound === void 0) return void 0;
+      const account = Object.hasOwn(draft.data, "account") ? draft.data.account : void 0;
+      if (typeof account !== "string")
+        return `Tenant ${tenant2} accepts only events of ${bound}; this event names no Connect account.`;
+      return account === bound ? void 0 : `Tenant ${tenant2} accepts only events of ${bound}; this event is from ${account}.`;
+    };
+    stripeProvider = {
+      id: "stripe",
+      verify: verifyStripe,
+      normalize: normalizeStripe,
+      identityFromUnsignedHeaders: () => false,
+      signatureHeaders: () => ["stripe-signature"],
+      checkTenant: checkStripeTenant
+    };
+    stripeDefinition = builtInDefinition(stripeProvider, stripeOptionsSchema);
+  }
+});
+
+// functions/providers/twilio/schemas.ts
+var z23, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
+var init_schemas10 = __esm({
+  "functions/providers/twilio/schemas.ts"() {
+    "use strict";
+    z23 = __toESM(require("zod/mini"));
+    status = z23.string().check(z23.regex(/^[a-z_-]{1,40}$/i));
+    TwilioMessageParamsSchema = z23.looseObject({
+      MessageSid: z23.string().check(z23.minLength(1)),
+      MessageStatus: z23.optional(status),
+      /** The older name of the status; sent beside MessageStatus on callbacks and alone on incoming messages. */
+      SmsStatus: z23.optional(status),
+      From: z23.optional(z23.string()),
+      To: z23.optional(z23.string()),
+      ErrorCode: z23.optional(z23.string()),
+      Timestamp: z23.optional(z23.string())
+    });
+    TwilioOptionsSchema = z23.object({
+      /** Unused: Twilio signs no timestamp. Kept because every provider's options carry it. */
+      toleranceSeconds: z23._default(z23.number().check(z23.int(), z23.positive()), 300)
+    });
+  }
+});
+
+// functions/providers/twilio/normalize.ts
+var SMS_STATUSES, MAX_DATE_MS5, payloadOf, isoOf, normalizeTwilio;
+var init_normalize10 = __esm({
+  "functions/providers/twilio/normalize.ts"() {
+    "use strict";
+    init_params();
+    init_schemas10();
+    SMS_STATUSES = /* @__PURE__ */ new Set([
+      "queued",
+      "sent",
+      "delivered",
+      "undelivered",
+      "failed",
+      "received"
+    ]);
+    MAX_DATE_MS5 = 864e13;
+    payloadOf = (params) => Object.fromEntries(
+      [...params].map(([name, values]) => [name, values.length === 1 ? values[0] ?? "" : values])
+    );
+    isoOf = (text) => {
+      if (text === void 0) return void 0;
+      const ms = Date.parse(text);
+      return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS5 ? new Date(ms).toISOString() : void 0;
+    };
+    normalizeTwilio = (request) => {
+      const payload = payloadOf(formParams(request.body));
+      const parsed = TwilioMessageParamsSchema.safeParse(payload);
+      if (!parsed.success) {
+        return [
+          {
+            kind: "unreadable",
+            reason: "The parameters do not match a Twilio message callback (one MessageSid, a status made of letters).",
+            data: payload
+          }
+        ];
+      }
+      const params = parsed.data;
+      const status2 = params.MessageStatus ?? params.SmsStatus ?? "received";
+      const occurredAt = isoOf(params.Timestamp);
+      return [
+        {
+          kind: "event",
+          draft: {
+            providerType: `message.${status2}`,
+            externalId: `${params.MessageSid}:${status2}`,
+            type: SMS_STATUSES.has(status2) ? `sms.${status2}` : `twilio.message.${status2}`,
+            entity: { kind: "message", id: params.MessageSid },
+            ...occurredAt === void 0 ? {} : { occurredAt },
+            data: {
+              messageSid: params.MessageSid,
+              status: status2,
+              ...params.From === void 0 ? {} : { from: params.From },
+              ...params.To === void 0 ? {} : { to: params.To },
+              ...params.ErrorCode === void 0 ? {} : { errorCode: params.ErrorCode },
+              payload
+            }
+          }
+        }
+      ];
+    };
+  }
+});
+
+// functions/providers/twilio/index.ts
+var twilioProvider, twilioDefinition;
+var init_twilio = __esm({
+  "functions/providers/twilio/index.ts"() {
+    "use strict";
+    init_types();
+    init_normalize10();
+    init_schemas10();
+    init_verify4();
+    init_schemas10();
+    twilioProvider = {
+      id: "twilio",
+      verify: verifyTwilio,
+      normalize: normalizeTwilio,
+      // The event is keyed on the signed MessageSid and status, never on an unsigned header.
+      identityFromUnsignedHeaders: () => false,
+      signatureHeaders: () => [SIGNATURE_HEADER3]
+    };
+    twilioDefinition = builtInDefinition(twilioProvider, TwilioOptionsSchema);
+  }
+});
+
+// functions/providers/registry.ts
+var UNSIGNED_IDENTITY_WARNING, headersOnly2, builtIn, builtInProviders, genericHmacProvider, resolveProvider;
+var init_registry = __esm({
+  "functions/providers/registry.ts"() {
+    "use strict";
+    init_generic_hmac();
+    init_sign();
+    init_github();
+    init_sign2();
+    init_hubspot();
+    init_sign3();
+    init_mailgun();
+    init_sign4();
+    init_postmark();
+    init_sign5();
+    init_sendgrid();
+    init_sign6();
+    init_shopify();
+    init_sign7();
+    init_standard_webhooks();
+    init_sign8();
+    init_stripe();
+    init_sign9();
+    init_twilio();
+    init_sign10();
+    init_types();
+    UNSIGNED_IDENTITY_WARNING = "relayflow:generic-hmac-unsigned-identity";
+    headersOnly2 = (sign3) => (request, key, now) => ({ headers: sign3(request, key, now), body: request.body });
+    builtIn = (definition, sign3, tooling = {}) => ({
+      signingKey: "secret",
+      signsPublicUrl: false,
+      ...tooling,
+      ...definition,
+      signer: () => sign3
+    });
+    builtInProviders = {
+      stripe: builtIn(stripeDefinition, headersOnly2(signStripeRequest)),
+      github: builtIn(githubDefinition, headersOnly2(signGithubRequest)),
+      shopify: builtIn(shopifyDefinition, headersOnly2(signShopifyRequest)),
+      "standard-webhooks": builtIn(standardWebhooksDefinition, headersOnly2(signStandardWebhooksRequest)),
+      hubspot: builtIn(hubspotDefinition, headersOnly2(signHubspotRequest), { signsPublicUrl: true }),
+      twilio: builtIn(twilioDefinition, headersOnly2(signTwilioRequest), { signsPublicUrl: true }),
+      sendgrid: builtIn(sendgridDefinition, headersOnly2(signSendgridRequest), { signingKey: "private-key" }),
+      postmark: builtIn(postmarkDefinition, headersOnly2(signPostmarkRequest)),
+      mailgun: builtIn(mailgunDefinition, signMailgunRequest)
+    };
+    genericHmacProvider = {
+      ...genericHmacDefinition,
+      signer: (options) => headersOnly2(createGenericHmacSigner(options)),
+      signingKey: "secret",
+      signsPublicUrl: false,
+      warnings: (id2, options) => identityWarnings(id2, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message }))
+    };
+    resolveProvider = ({ id: id2, kind, options }) => {
+      const entry = kind === "generic-hmac" ? genericHmacProvider : Object.hasOwn(builtInProviders, id2) ? builtInProviders[id2] : void 0;
+      if (!entry) {
+        return {
+          success: false,
+          issues: [
+            { path: [], message: `unknown provider (known: ${Object.keys(builtInProviders).join(", ")})` }
+          ]
+        };
+      }
+      const resolved = resolveDefinition(entry, id2, options);
+      const taken = kind === "generic-hmac" && Object.hasOwn(builtInProviders, id2) ? ["id is taken by a built-in provider"] : [];
+      if (!resolved.success || taken.length > 0) {
+        return {
+          success: false,
+          issues: [
+            ...taken.map((message) => ({ path: [], message })),
+            ...resolved.success ? [] : resolved.issues
+          ]
+        };
+      }
+      const { options: parsed } = resolved.data;
+      return {
+        success: true,
+        data: {
+          ...resolved.data,
+          id: id2,
+          kind,
+          sign: entry.signer(parsed),
+          signingKey: entry.signingKey,
+          signsPublicUrl: entry.signsPublicUrl,
+          warnings: entry.warnings?.(id2, parsed) ?? []
+        }
+      };
+    };
+  }
+});
+
+// functions/routing/routes.ts
+var z24, nonEmpty7, TARGET_ID, targetId, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema;
+var init_routes = __esm({
+  "functions/routing/routes.ts"() {
+    "use strict";
+    z24 = __toESM(require("zod/mini"));
+    init_glob();
+    nonEmpty7 = () => z24.string().check(z24.minLength(1));
+    TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+    targetId = () => z24.optional(z24.string().check(z24.regex(TARGET_ID)));
+    HttpTargetSchema = z24.strictObject({
+      kind: z24.literal("http"),
+      id: targetId(),
+      /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
+      url: z24.url({ protocol: /^https?$/ }),
+      timeoutMs: z24._default(z24.number().check(z24.int(), z24.gte(100), z24.lte(25e3)), 5e3),
+      /** Requests per second to this target from one consumer instance. */
+      rateLimitPerSecond: z24._default(z24.number().check(z24.positive()), 50),
+      /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
+      circuitBreakerThreshold: z24._default(z24.number().check(z24.int(), z24.gte(1)), 5),
+      circuitHalfOpenAfterMs: z24._default(z24.number().check(z24.int(), z24.gte(100)), 3e4)
+    });
+    EventBridgeTargetSchema = z24.strictObject({
+      kind: z24.literal("eventbridge"),
+      id: targetId(),
+      /** Event bus name or ARN. @default the account's default bus */
+      eventBusName: z24._default(nonEmpty7(), "default")
+    });
+    WorkflowTargetSchema = z24.strictObject({
+      kind: z24.literal("workflow"),
+      id: targetId(),
+      /** A workflow exported by functions/workflows/index.ts. */
+      name: nonEmpty7()
+    });
+    TargetSchema = z24.discriminatedUnion("kind", [HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema]);
+    RouteSchema = z24.strictObject({
+      match: z24.strictObject({
+        tenant: z24.optional(nonEmpty7()),
+        provider: z24.optional(nonEmpty7()),
+        /** Canonical type or a glob: `payment.*`, `*`. */
+        type: z24.string().check(
+          z24.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z24.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        )
+      }),
+      targets: z24.array(TargetSchema).check(z24.minLength(1)),
+      /** What an event older than its entity's newest applied event does. */
+      onStale: z24._default(z24.enum(["skip", "apply"]), "apply")
+    });
+    RoutesSchema = z24.array(RouteSchema);
+  }
+});
+
+// lib/config.ts
+var config_exports = {};
+__export(config_exports, {
+  CONFIG_WARNINGS: () => CONFIG_WARNINGS,
+  ConfigError: () => ConfigError,
+  RelayFlowConfigSchema: () => RelayFlowConfigSchema,
+  defineConfig: () => defineConfig,
+  loadConfig: () => loadConfig,
+  parseConfig: () => parseConfig
+});
+var import_node_fs4, import_node_path4, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, RelayFlowConfigSchema, CONFIG_WARNINGS, ConfigError, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, parseConfig, loadConfig;
+var init_config = __esm({
+  "lib/config.ts"() {
+    "use strict";
+    import_node_fs4 = require("node:fs");
+    import_node_path4 = require("node:path");
+    import_zod3 = require("zod");
+    init_registry();
+    init_types();
+    init_routes();
+    TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+    MAX_BODY_LIMIT = 45e5;
+    verifierLimits = import_zod3.z.object({
+      /** Steady requests per second on each of the provider's routes. */
+      rateLimit: import_zod3.z.number().min(1).optional(),
+      /** Requests the provider's routes take at once before the steady rate applies. */
+      burstLimit: import_zod3.z.int().min(1).optional(),
+      /** Verifier instances reserved for (and at most used by) this provider; `false` reserves none. */
+      reservedConcurrency: import_zod3.z.union([import_zod3.z.int().min(1).max(1e3), import_zod3.z.literal(false)]).optional()
+    }).strict();
+    providerCommon = import_zod3.z.object({
+      /** The entity whose events stay in order, e.g. `{ kind: 'customer', path: 'data.object.customer' }`. */
+      entity: import_zod3.z.custom().optional(),
+      limits: verifierLimits.optional()
+    }).passthrough();
+    API_DEFAULTS = {
+      throttlingRateLimit: 100,
+      throttlingBurstLimit: 200,
+      verifierReservedConcurrency: 50
+    };
+    ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
+    tenant = import_zod3.z.object({
+      id: import_zod3.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
+      /**
+       * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
+       * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
+       */
+      dedicatedSecrets: import_zod3.z.boolean().default(true)
+    }).strict();
+    RelayFlowConfigSchema = import_zod3.z.object({
+      /** CloudFormation stack name; the CLI finds everything through it. */
+      stackName: import_zod3.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
+      /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
+      stage: import_zod3.z.enum(["dev", "prod"]).default("prod"),
+      /** Public base URL providers call (custom domain or API URL); URL-signed providers need it. */
+      publicBaseUrl: import_zod3.z.url({ protocol: /^https?$/ }).optional(),
+      /** Where alarms are e-mailed. */
+      alarmEmail: import_zod3.z.email().optional(),
+      /** How long events, audit entries and raw bodies are kept. */
+      retentionDays: import_zod3.z.int().min(1).max(3650).default(30),
+      /** Largest body accepted; larger ones are answered 413. */
+      maxBodyBytes: import_zod3.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+      /** Compressed bodies above this go to S3 (claim check) instead of the table. */
+      inlineBodyMaxBytes: import_zod3.z.int().min(1024).max(300 * 1024).default(64 * 1024),
+      tenants: import_zod3.z.array(tenant).default([]),
+      /** Enabled built-in providers and their options. */
+      providers: import_zod3.z.record(import_zod3.z.string(), providerCommon).default({}),
+      /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
+      genericHmac: import_zod3.z.record(import_zod3.z.string(), import_zod3.z.object({}).passthrough()).default({}),
+      retry: import_zod3.z.object({
+        maxAttempts: import_zod3.z.int().min(1).max(1e3).default(5),
+        backoffBaseSeconds: import_zod3.z.int().min(0).max(43200).default(2),
+        backoffMaxSeconds: import_zod3.z.int().min(0).max(43200).default(300)
+      }).strict().default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
+      api: import_zod3.z.object({
+        /** The stage's default route throttle, and the most any provider's route may be given. */
+        throttlingRateLimit: import_zod3.z.number().min(1).default(100),
+        throttlingBurstLimit: import_zod3.z.int().min(1).default(200),
+        /** Each provider's route throttle unless the provider sets `limits`. @default 50/s and 100, or the stage's if lower */
+        routeThrottlingRateLimit: import_zod3.z.number().min(1).optional(),
+        routeThrottlingBurstLimit: import_zod3.z.int().min(1).optional(),
+        /** Reserved concurrency of each verifier unless the provider sets `limits`; `false` reserves none. */
+        verifierReservedConcurrency: import_zod3.z.union([import_zod3.z.int().min(1).max(1e3), import_zod3.z.literal(false)]).default(50)
+      }).strict().default(API_DEFAULTS),
+      logLevel: import_zod3.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
+      routes: import_zod3.z.array(RouteSchema).default([]),
+      consumer: import_zod3.z.object({
+        /** Event source mapping MaximumConcurrency (2–1000). */
+        maxConcurrency: import_zod3.z.int().min(2).max(1e3).default(10),
+        /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
+        idempotencyTtlHours: import_zod3.z.int().min(72).max(24 * 365).default(72)
+      }).strict().default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
+      observability: import_zod3.z.object({
+        /** Alarm when the main queue's oldest message is older than this. */
+        oldestMessageAlarmMinutes: import_zod3.z.int().min(1).max(20160).default(15),
+        /** Alarm when more signature rejections than this arrive per minute (3 of 5 minutes). */
+        signatureFailureAlarmPerMinute: import_zod3.z.int().min(1).default(50),
+        /**
+         * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
+         * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
+         */
+        piiPaths: import_zod3.z.array(
+          import_zod3.z.string().regex(
+            /^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/,
+            "dot path of keys, * and **"
+          )
+        ).max(50).default([]),
+        /**
+         * Per provider, the ISO date after which an event verified by an older secret (index > 0)
+         * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
+         */
+        secretRetirement: import_zod3.z.record(import_zod3.z.string(), import_zod3.z.iso.date()).default({})
+      }).strict().default({
+        oldestMessageAlarmMinutes: 15,
+        signatureFailureAlarmPerMinute: 50,
+        piiPaths: [],
+        secretRetirement: {}
+      })
+    }).strict();
+    CONFIG_WARNINGS = {
+      unsignedIdentity: UNSIGNED_IDENTITY_WARNING
+    };
+    ConfigError = class extends Error {
+      constructor(source, problems) {
+        super(`Invalid RelayFlow configuration (${source}):
+${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.source = source;
+        this.problems = problems;
+        this.name = "ConfigError";
+      }
+      source;
+      problems;
+    };
+    defineConfig = (config) => config;
+    ROUTE_LIMIT_FIELDS = {
+      rateLimit: { fallback: "routeThrottlingRateLimit", ceiling: "throttlingRateLimit" },
+      burstLimit: { fallback: "routeThrottlingBurstLimit", ceiling: "throttlingBurstLimit" }
+    };
+    resolveLimits = (path2, limits, api, problems) => {
+      const routeLimit = (field2) => {
+        const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field2];
+        const own = limits?.[field2];
+        const configured = own ?? api[fallback];
+        if (configured === void 0) return Math.min(ROUTE_THROTTLE_DEFAULTS[field2], api[ceiling]);
+        if (configured > api[ceiling]) {
+          const source = own === void 0 ? `api.${fallback}` : `${path2}.limits.${field2}`;
+          problems.push(`${source}: ${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`);
+        }
+        return configured;
+      };
+      const reserved = limits?.reservedConcurrency ?? api.verifierReservedConcurrency;
+      return {
+        rateLimit: routeLimit("rateLimit"),
+        burstLimit: routeLimit("burstLimit"),
+        reservedConcurrency: reserved === false ? void 0 : reserved
+      };
+    };
+    parseConfig = (input, source = "inline") => {
+      const parsed = RelayFlowConfigSchema.safeParse(input);
+      if (!parsed.success)
+        throw new ConfigError(
+          source,
+          parsed.error.issues.map((i) => formatIssue([], i))
+        );
+      const { providers, genericHmac, ...rest } = parsed.data;
+      const problems = [];
+      const enabledProviders = [];
+      const enable = (section, declaration, limits) => {
+        const path2 = `${section}.${declaration.id}`;
+        const resolved = resolveProvider(declaration);
+        if (!resolved.success) {
+          problems.push(...resolved.issues.map((i) => formatIssue([section, declaration.id], i)));
+          return;
+        }
+        const { id: id2, kind, options, entityOverride, signsPublicUrl, warnings } = resolved.data;
+        if (signsPublicUrl && !rest.publicBaseUrl)
+          problems.push(`${path2}: needs publicBaseUrl, because ${id2} signs the public URL`);
+        enabledProviders.push({
+          id: id2,
+          kind,
+          options: { ...options, ...entityOverride ? { entity: entityOverride } : {} },
+          limits: resolveLimits(path2, limits, rest.api, problems),
+          warnings
+        });
+      };
+      for (const [id2, { limits, ...options }] of Object.entries(providers)) {
+        enable("providers", { id: id2, kind: "builtin", options }, limits);
+      }
+      for (const [id2, raw] of Object.entries(genericHmac)) {
+        const { limits: rawLimits, ...options } = raw;
+        const limits = verifierLimits.optional().safeParse(rawLimits);
+        if (!limits.success)
+          problems.push(...limits.error.issues.map((i) => formatIssue(["genericHmac", id2, "limits"], i)));
+        enable("genericHmac", { id: id2, kind: "generic-hmac", options }, limits.data);
+      }
+      const tenantIds = rest.tenants.map((t) => t.id);
+      const duplicate = tenantIds.find((t, i) => tenantIds.indexOf(t) !== i);
+      if (duplicate) problems.push(`tenants: "${duplicate}" is listed twice`);
+      if (rest.retry.backoffMaxSeconds < rest.retry.backoffBaseSeconds) {
+        problems.push("retry.backoffMaxSeconds: must be at least retry.backoffBaseSeconds");
+      }
+      if (enabledProviders.length === 0 && problems.length === 0) {
+        problems.push("providers: enable at least one provider (or one genericHmac sender)");
+      }
+      if (problems.length > 0) throw new ConfigError(source, [...new Set(problems)]);
+      return { ...rest, enabledProviders };
+    };
+    loadConfig = (env = process.env, cwd = process.cwd()) => {
+      const source = (0, import_node_path4.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
+      if (!(0, import_node_fs4.existsSync)(source)) throw new ConfigError(source, ["file not found"]);
+      let input;
+      try {
+        if ((0, import_node_path4.extname)(source) === ".json") {
+          input = JSON.parse((0, import_node_fs4.readFileSync)(source, "utf8"));
+        } else {
+          const mod = require(source);
+          input = mod.default ?? mod.config;
+        }
+      } catch (error) {
+        throw new ConfigError(source, [`cannot be read: ${error.message}`]);
+      }
+      return parseConfig(input, source);
+    };
+  }
+});
+
+// cli/environment.ts
+var import_node_fs = require("node:fs");
+var import_node_path = require("node:path");
+var import_client_cloudformation = require("@aws-sdk/client-cloudformation");
+var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
+var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
+var import_client_sfn = require("@aws-sdk/client-sfn");
+var import_client_sqs = require("@aws-sdk/client-sqs");
+var import_lib_dynamodb = require("@aws-sdk/lib-dynamodb");
+var import_zod = require("zod");
+var CliError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "CliError";
+  }
+};
+var LocalStateSchema = import_zod.z.object({
+  stackName: import_zod.z.string().min(1),
+  region: import_zod.z.string().min(1),
+  endpoints: import_zod.z.object({
+    sqs: import_zod.z.string().url(),
+    dynamodb: import_zod.z.string().url(),
+    secretsmanager: import_zod.z.string().url(),
+    stepfunctions: import_zod.z.string().url(),
+    cloudformation: import_zod.z.string().url()
+  }).passthrough()
+});
+var describeError = (error, options, cloudformation) => {
+  const name = error instanceof Error ? error.name : "";
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error?.code ?? error?.cause?.code;
+  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(message)) {
+    return options.local ? `The local runtime is not running (nothing answers at ${cloudformation ?? "its endpoints"}); start it with npm start.` : `Could not reach AWS: ${message}.`;
+  }
+  if (name === "CredentialsProviderError" || /credentials/i.test(message)) {
+    return "No AWS credentials found; configure them (AWS_PROFILE, aws configure or aws sso login) or use --local.";
+  }
+  if (/does not exist/.test(message)) {
+    return `Stack ${options.stack} does not exist in ${options.region ?? "this region"}; deploy it with cdk deploy or pass --stack.`;
+  }
+  return `Could not read stack ${options.stack}: ${message.replace(/\.$/, "")}.`;
+};
+var connect = async (options) => {
+  let stackName = options.stack;
+  let region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  let endpoints = {};
+  let credentials;
+  if (options.local) {
+    const file = options.localStateFile ?? (0, import_node_path.resolve)(process.cwd(), ".relayflow", "local.json");
+    if (!(0, import_node_fs.existsSync)(file)) throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
+    let state;
+    try {
+      state = LocalStateSchema.parse(JSON.parse((0, import_node_fs.readFileSync)(file, "utf8")));
+    } catch {
+      throw new CliError(`${file} is not what the local runtime writes; restart it with npm start.`);
+    }
+    stackName = state.stackName;
+    region = state.region;
+    endpoints = state.endpoints;
+    credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  }
+  if (!region) throw new CliError("No AWS region configured; set AWS_REGION or pass --region.");
+  const config = (endpoint) => ({
+    region,
+    ...endpoint ? { endpoint } : {},
+    ...credentials ? { credentials } : {},
+    maxAttempts: options.local ? 1 : 3
+  });
+  const cloudformation = new import_client_cloudformation.CloudFormationClient(config(endpoints.cloudformation));
+  let outputs;
+  try {
+    const result = await cloudformation.send(new import_client_cloudformation.DescribeStacksCommand({ StackName: stackName }));
+    const stack = result.Stacks?.[0];
+    if (!stack) throw new CliError(`Stack ${stackName} does not exist in ${region}; deploy it with cdk deploy or pass --stack.`);
+    outputs = Object.fromEntries((stack.Outputs ?? []).flatMap((o) => o.OutputKey && o.OutputValue !== void 0 ? [[o.OutputKey, o.OutputValue]] : []));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(describeError(error, { ...options, stack: stackName, region }, endpoints.cloudformation));
+  } finally {
+    cloudformation.destroy();
+  }
+  return {
+    stackName,
+    region,
+    local: options.local,
+    outputs,
+    dynamodb: import_lib_dynamodb.DynamoDBDocumentClient.from(new import_client_dynamodb.DynamoDBClient(config(endpoints.dynamodb)), { marshallOptions: { removeUndefinedValues: true } }),
+    sqs: new import_client_sqs.SQSClient(config(endpoints.sqs)),
+    sfn: new import_client_sfn.SFNClient(config(endpoints.stepfunctions)),
+    secrets: new import_client_secrets_manager.SecretsManagerClient(config(endpoints.secretsmanager)),
+    output: (key) => {
+      const value = outputs[key];
+      if (value === void 0) throw new CliError(`Stack ${stackName} has no output ${key}; redeploy it with this version of RelayFlow.`);
+      return value;
+    }
+  };
+};
+var sentenceOf = (error, local) => {
+  if (error instanceof CliError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+  if (/ECONNREFUSED/.test(message) || /ECONNREFUSED/.test(cause)) {
+    return local ? "The local runtime stopped answering; start it with npm start." : `Could not reach AWS: ${message}.`;
+  }
+  return `${message.replace(/\.$/, "")}${cause ? ` (${cause.replace(/\.$/, "")})` : ""}.`;
+};
+
+// node_modules/commander/lib/error.js
+var CommanderError = class extends Error {
+  /**
+   * Constructs the CommanderError class
+   * @param {number} exitCode suggested exit code which could be used with process.exit
+   * @param {string} code an id string representing the error
+   * @param {string} message human-readable description of the error
+   */
+  constructor(exitCode, code, message) {
+    super(message);
+    Error.captureStackTrace(this, this.constructor);
+    this.name = this.constructor.name;
+    this.code = code;
+    this.exitCode = exitCode;
+    this.nestedError = void 0;
+  }
+};
+var InvalidArgumentError = class extends CommanderError {
+  /**
+   * Constructs the InvalidArgumentError class
+   * @param {string} [message] explanation of why argument is invalid
+   */
+  constructor(message) {
+    super(1, "commander.invalidArgument", message);
+    Error.captureStackTrace(this, this.constructor);
+    this.name = this.constructor.name;
+  }
+};
+
+// node_modules/commander/lib/argument.js
+var Argument = class {
+  /**
+   * Initialize a new command argument with the given name and description.
+   * The default is that the argument is required, and you can explicitly
+   * indicate this with <> around the name. Put [] around the name for an optional argument.
+   *
+   * @param {string} name
+   * @param {string} [description]
+   */
+  constructor(name, description) {
+    this.description = description || "";
+    this.variadic = false;
+    this.parseArg = void 0;
+    this.defaultValue = void 0;
+    this.defaultValueDescription = void 0;
+    this.argChoices = void 0;
+    switch (name[0]) {
+      case "<":
+        this.required = true;
+        this._name = name.slice(1, -1);
+        break;
+      case "[":
+        this.required = false;
+        this._name = name.slice(1, -1);
+        break;
+      default:
+        this.required = true;
+        this._name = name;
+        break;
+    }
+    if (this._name.endsWith("...")) {
+      this.variadic = true;
+      this._name = this._name.slice(0, -3);
+    }
+  }
+  /**
+   * Return argument name.
+   *
+   * @return {string}
+   */
+  name() {
+    return this._name;
+  }
+  /**
+   * @package
+   */
+  _collectValue(value, previous) {
+    if (previous === this.defaultValue || !Array.isArray(previous)) {
+      return [value];
+    }
+    previous.push(value);
+    return previous;
+  }
+  /**
+   * Set the default value, and optionally supply the description to be displayed in the help.
+   *
+   * @param {*} value
+   * @param {string} [description]
+   * @return {Argument}
+   */
+  default(value, description) {
+    this.defaultValue = value;
+    this.defaultValueDescription = description;
+    return this;
+  }
+  /**
+   * Set the custom handler for processing CLI command arguments into argument values.
+   *
+   * @param {Function} [fn]
+   * @return {Argument}
+   */
+  argParser(fn) {
+    this.parseArg = fn;
+    return this;
+  }
+  /**
+   * Only allow argument value to be one of choices.
+   *
+   * @param {string[]} values
+   * @return {Argument}
+   */
+  choices(values) {
+    this.argChoices = values.slice();
+    this.parseArg = (arg, previous) => {
+      if (!this.argChoices.includes(arg)) {
+        throw new InvalidArgumentError(
+          `Allowed choices are ${this.argChoices.join(", ")}.`
+        );
+      }
+      if (this.variadic) {
+        return this._collectValue(arg, previous);
+      }
+      return arg;
+    };
+    return this;
+  }
+  /**
+   * Make argument required.
+   *
+   * @returns {Argument}
+   */
+  argRequired() {
+    this.required = true;
+    return this;
+  }
+  /**
+   * Make argument optional.
+   *
+   * @returns {Argument}
+   */
+  argOptional() {
+    this.required = false;
+    return this;
+  }
+};
+function humanReadableArgName(arg) {
+  const nameOutput = arg.name() + (arg.variadic === true ? "..." : "");
+  return arg.required ? "<" + nameOutput + ">" : "[" + nameOutput + "]";
+}
+
+// node_modules/commander/lib/command.js
+var import_node_events = require("node:events");
+var import_node_child_process = __toESM(require("node:child_process"), 1);
+var import_node_path2 = __toESM(require("node:path"), 1);
+var import_node_fs2 = __toESM(require("node:fs"), 1);
+var import_node_process = __toESM(require("node:process"), 1);
+var import_node_util2 = require("node:util");
+
+// node_modules/commander/lib/help.js
+var import_node_util = require("node:util");
+var Help = class {
+  constructor() {
+    this.helpWidth = void 0;
+    this.minWidthToWrap = 40;
+    this.sortSubcommands = false;
+    this.sortOptions = false;
+    this.showGlobalOptions = false;
+  }
+  /**
+   * prepareContext is called by Commander after applying overrides from `Command.configureHelp()`
+   * and just before calling `formatHelp()`.
+   *
+   * Commander just uses the helpWidth and the rest is provided for optional use by more complex subclasses.
+   *
+   * @param {{ error?: boolean, helpWidth?: number, outputHasColors?: boolean }} contextOptions
+   */
+  prepareContext(contextOptions) {
+    this.helpWidth = this.helpWidth ?? contextOptions.helpWidth ?? 80;
+  }
+  /**
+   * Get an array of the visible subcommands. Includes a placeholder for the implicit help command, if there is one.
+   *
+   * @param {Command} cmd
+   * @returns {Command[]}
+   */
+  visibleCommands(cmd) {
+    const visibleCommands = cmd.commands.filter((cmd2) => !cmd2._hidden);
+    const helpCommand = cmd._getHelpCommand();
+    if (helpCommand && !helpCommand._hidden) {
+      visibleCommands.push(helpCommand);
+    }
+    if (this.sortSubcommands) {
+      visibleCommands.sort((a, b) => {
+        return a.name().localeCompare(b.name());
+      });
+    }
+    return visibleCommands;
+  }
+  /**
+   * Compare options for sort.
+   *
+   * @param {Option} a
+   * @param {Option} b
+   * @returns {number}
+   */
+  compareOptions(a, b) {
+    const getSortKey = (option) => {
+      return option.short ? option.short.replace(/^-/, "") : option.long.replace(/^--/, "");
+    };
+    return getSortKey(a).localeCompare(getSortKey(b));
+  }
+  /**
+   * Get an array of the visible options. Includes a placeholder for the implicit help option, if there is one.
+   *
+   * @param {Command} cmd
+   * @returns {Option[]}
+   */
+  visibleOptions(cmd) {
+    const visibleOptions = cmd.options.filter((option) => !option.hidden);
+    const helpOption = cmd._getHelpOption();
+    if (helpOption && !helpOption.hidden) {
+      const removeShort = helpOption.short && cmd._findOption(helpOption.short);
+      const removeLong = helpOption.long && cmd._findOption(helpOption.long);
+      if (!removeShort && !removeLong) {
+        visibleOptions.push(helpOption);
+      } else if (helpOption.long && !removeLong) {
+        visibleOptions.push(
+          cmd.createOption(helpOption.long, helpOption.description).helpGroup(helpOption.helpGroupHeading)
+        );
+      } else if (helpOption.short && !removeShort) {
+        visibleOptions.push(
+          cmd.createOption(helpOption.short, helpOption.description).helpGroup(helpOption.helpGroupHeading)
+        );
+      }
+    }
+    if (this.sortOptions) {
+      visibleOptions.sort(this.compareOptions);
+    }
+    return visibleOptions;
+  }
+  /**
+   * Get an array of the visible global options. (Not including help.)
+   *
+   * @param {Command} cmd
+   * @returns {Option[]}
+   */
+  visibleGlobalOptions(cmd) {
+    if (!this.showGlobalOptions) return [];
+    const globalOptions = [];
+    for (let ancestorCmd = cmd.parent; ancestorCmd; ancestorCmd = ancestorCmd.parent) {
+      const visibleOptions = ancestorCmd.options.filter(
+        (option) => !option.hidden
+      );
+      globalOptions.push(...visibleOptions);
+    }
+    if (this.sortOptions) {
+      globalOptions.sort(this.compareOptions);
+    }
+    return globalOptions;
+  }
+  /**
+   * Get an array of the arguments if any have a description.
+   *
+   * @param {Command} cmd
+   * @returns {Argument[]}
+   */
+  visibleArguments(cmd) {
+    if (cmd._argsDescription) {
+      cmd.registeredArguments.forEach((argument) => {
+        argument.description = argument.description || cmd._argsDescription[argument.name()] || "";
+      });
+    }
+    if (cmd.registeredArguments.find((argument) => argument.description)) {
+      return cmd.registeredArguments;
+    }
+    return [];
+  }
+  /**
+   * Get the command term to show in the list of subcommands.
+   *
+   * @param {Command} cmd
+   * @returns {string}
+   */
+  subcommandTerm(cmd) {
+    const args = cmd.registeredArguments.map((arg) => humanReadableArgName(arg)).join(" ");
+    return cmd._name + (cmd._aliases[0] ? "|" + cmd._aliases[0] : "") + (cmd.options.length ? " [options]" : "") + // simplistic check for non-help option
+    (args ? " " + args : "");
+  }
+  /**
+   * Get the option term to show in the list of options.
+   *
+   * @param {Option} option
+   * @returns {string}
+   */
+  optionTerm(option) {
+    return option.flags;
+  }
+  /**
+   * Get the argument term to show in the list of arguments.
+   *
+   * @param {Argument} argument
+   * @returns {string}
+   */
+  argumentTerm(argument) {
+    return argument.name();
+  }
+  /**
+   * Get the longest command term length.
+   *
+   * @param {Command} cmd
+   * @param {Help} helper
+   * @returns {number}
+   */
+  longestSubcommandTermLength(cmd, helper) {
+    return helper.visibleCommands(cmd).reduce((max, command) => {
+      return Math.max(
+        max,
+        this.displayWidth(
+          helper.styleSubcommandTerm(helper.subcommandTerm(command))
+        )
+      );
+    }, 0);
+  }
+  /**
+   * Get the longest option term length.
+   *
+   * @param {Command} cmd
+   * @param {Help} helper
+   * @returns {number}
+   */
+  longestOptionTermLength(cmd, helper) {
+    return helper.visibleOptions(cmd).reduce((max, option) => {
+      return Math.max(
+        max,
+        this.displayWidth(helper.styleOptionTerm(helper.optionTerm(option)))
+      );
+    }, 0);
+  }
+  /**
+   * Get the longest global option term length.
+   *
+   * @param {Command} cmd
+   * @param {Help} helper
+   * @returns {number}
+   */
+  longestGlobalOptionTermLength(cmd, helper) {
+    return helper.visibleGlobalOptions(cmd).reduce((max, option) => {
+      return Math.max(
+        max,
+        this.displayWidth(helper.styleOptionTerm(helper.optionTerm(option)))
+      );
+    }, 0);
+  }
+  /**
+   * Get the longest argument term length.
+   *
+   * @param {Command} cmd
+   * @param {Help} helper
+   * @returns {number}
+   */
+  longestArgumentTermLength(cmd, helper) {
+    return helper.visibleArguments(cmd).reduce((max, argument) => {
+      return Math.max(
+        max,
+        this.displayWidth(
+          helper.styleArgumentTerm(helper.argumentTerm(argument))
+        )
+      );
+    }, 0);
+  }
+  /**
+   * Get the command usage to be displayed at the top of the built-in help.
+   *
+   * @param {Command} cmd
+   * @returns {string}
+   */
+  commandUsage(cmd) {
+    let cmdName = cmd._name;
+    if (cmd._aliases[0]) {
+      cmdName = cmdName + "|" + cmd._aliases[0];
+    }
+    let ancestorCmdNames = "";
+    for (let ancestorCmd = cmd.parent; ancestorCmd; ancestorCmd = ancestorCmd.parent) {
+      ancestorCmdNames = ancestorCmd.name() + " " + ancestorCmdNames;
+    }
+    return ancestorCmdNames + cmdName + " " + cmd.usage();
+  }
+  /**
+   * Get the description for the command.
+   *
+   * @param {Command} cmd
+   * @returns {string}
+   */
+  commandDescription(cmd) {
+    return cmd.description();
+  }
+  /**
+   * Get the subcommand summary to show in the list of subcommands.
+   * (Fallback to description for backwards compatibility.)
+   *
+   * @param {Command} cmd
+   * @returns {string}
+   */
+  subcommandDescription(cmd) {
+    return cmd.summary() || cmd.description();
+  }
+  /**
+   * Get the option description to show in the list of options.
+   *
+   * @param {Option} option
+   * @return {string}
+   */
+  optionDescription(option) {
+    const extraInfo = [];
+    if (option.argChoices) {
+      extraInfo.push(
+        // use stringify to match the display of the default value
+        `choices: ${option.argChoices.map((choice) => JSON.stringify(choice)).join(", ")}`
+      );
+    }
+    if (option.defaultValue !== void 0) {
+      const showDefault = option.required || option.optional || option.isBoolean() && typeof option.defaultValue === "boolean";
+      if (showDefault) {
+        extraInfo.push(
+          `default: ${option.defaultValueDescription || JSON.stringify(option.defaultValue)}`
+        );
+      }
+    }
+    if (option.presetArg !== void 0 && option.optional) {
+      extraInfo.push(`preset: ${JSON.stringify(option.presetArg)}`);
+    }
+    if (option.envVar !== void 0) {
+      extraInfo.push(`env: ${option.envVar}`);
+    }
+    if (extraInfo.length > 0) {
+      const extraDescription = `(${extraInfo.join(", ")})`;
+      if (option.description) {
+        return `${option.description} ${extraDescription}`;
+      }
+      return extraDescription;
+    }
+    return option.description;
+  }
+  /**
+   * Get the argument description to show in the list of arguments.
+   *
+   * @param {Argument} argument
+   * @return {string}
+   */
+  argumentDescription(argument) {
+    const extraInfo = [];
+    if (argument.argChoices) {
+      extraInfo.push(
+        // use stringify to match the display of the default value
+        `choices: ${argument.argChoices.map((choice) => JSON.stringify(choice)).join(", ")}`
+      );
+    }
+    if (argument.defaultValue !== void 0) {
+      extraInfo.push(
+        `default: ${argument.defaultValueDescription || JSON.stringify(argument.defaultValue)}`
+      );
+    }
+    if (extraInfo.length > 0) {
+      const extraDescription = `(${extraInfo.join(", ")})`;
+      if (argument.description) {
+        return `${argument.description} ${extraDescription}`;
+      }
+      return extraDescription;
+    }
+    return argument.description;
+  }
+  /**
+   * Format a list of items, given a heading and an array of formatted items.
+   *
+   * @param {string} heading
+   * @param {string[]} items
+   * @param {Help} helper
+   * @returns string[]
+   */
+  formatItemList(heading, items, helper) {
+    if (items.length === 0) return [];
+    return [helper.styleTitle(heading), ...items, ""];
+  }
+  /**
+   * Group items by their help group heading.
+   *
+   * @param {Command[] | Option[]} unsortedItems
+   * @param {Command[] | Option[]} visibleItems
+   * @param {Function} getGroup
+   * @returns {Map<string, Command[] | Option[]>}
+   */
+  groupItems(unsortedItems, visibleItems, getGroup) {
+    const result = /* @__PURE__ */ new Map();
+    unsortedItems.forEach((item) => {
+      const group = getGroup(item);
+      if (!result.has(group)) result.set(group, []);
+    });
+    visibleItems.forEach((item) => {
+      const group = getGroup(item);
+      if (!result.has(group)) {
+        result.set(group, []);
+      }
+      result.get(group).push(item);
+    });
+    return result;
+  }
+  /**
+   * Generate the built-in help text.
+   *
+   * @param {Command} cmd
+   * @param {Help} helper
+   * @returns {string}
+   */
+  formatHelp(cmd, helper) {
+    const termWidth = helper.padWidth(cmd, helper);
+    const helpWidth = helper.helpWidth ?? 80;
+    function callFormatItem(term, description) {
+      return helper.formatItem(term, termWidth, description, helper);
+    }
+    let output = [
+      `${helper.styleTitle("Usage:")} ${helper.styleUsage(helper.commandUsage(cmd))}`,
+      ""
+    ];
+    const commandDescription = helper.commandDescription(cmd);
+    if (commandDescription.length > 0) {
+      output = output.concat([
+        helper.boxWrap(
+          helper.styleCommandDescription(commandDescription),
+          helpWidth
+        ),
+        ""
+      ]);
+    }
+    const argumentList = helper.visibleArguments(cmd).map((argument) => {
+      return callFormatItem(
+        helper.styleArgumentTerm(helper.argumentTerm(argument)),
+        helper.styleArgumentDescription(helper.argumentDescription(argument))
+      );
+    });
+    output = output.concat(
+      this.formatItemList("Arguments:", argumentList, helper)
+    );
+    const optionGroups = this.groupItems(
+      cmd.options,
+      helper.visibleOptions(cmd),
+      (option) => option.helpGroupHeading ?? "Options:"
+    );
+    optionGroups.forEach((options, group) => {
+      const optionList = options.map((option) => {
+        return callFormatItem(
+          helper.styleOptionTerm(helper.optionTerm(option)),
+          helper.styleOptionDescription(helper.optionDescription(option))
+        );
+      });
+      output = output.concat(this.formatItemList(group, optionList, helper));
+    });
+    if (helper.showGlobalOptions) {
+      const globalOptionList = helper.visibleGlobalOptions(cmd).map((option) => {
+        return callFormatItem(
+          helper.styleOptionTerm(helper.optionTerm(option)),
+          helper.styleOptionDescription(helper.optionDescription(option))
+        );
+      });
+      output = output.concat(
+        this.formatItemList("Global Options:", globalOptionList, helper)
+      );
+    }
+    const commandGroups = this.groupItems(
+      cmd.commands,
+      helper.visibleCommands(cmd),
+      (sub) => sub.helpGroup() || "Commands:"
+    );
+    commandGroups.forEach((commands, group) => {
+      const commandList = commands.map((sub) => {
+        return callFormatItem(
+          helper.styleSubcommandTerm(helper.subcommandTerm(sub)),
+          helper.styleSubcommandDescription(helper.subcommandDescription(sub))
+        );
+      });
+      output = output.concat(this.formatItemList(group, commandList, helper));
+    });
+    return output.join("\n");
+  }
+  /**
+   * Return display width of string, ignoring ANSI escape sequences. Used in padding and wrapping calculations.
+   *
+   * @param {string} str
+   * @returns {number}
+   */
+  displayWidth(str) {
+    return (0, import_node_util.stripVTControlCharacters)(str).length;
+  }
+  /**
+   * Style the title for displaying in the help. Called with 'Usage:', 'Options:', etc.
+   *
+   * @param {string} str
+   * @returns {string}
+   */
+  styleTitle(str) {
+    return str;
+  }
+  styleUsage(str) {
+    return str.split(" ").map((word) => {
+      if (word === "[options]") return this.styleOptionText(word);
+      if (word === "[command]") return this.styleSubcommandText(word);
+      if (word[0] === "[" || word[0] === "<")
+        return this.styleArgumentText(word);
+      return this.styleCommandText(word);
+    }).join(" ");
+  }
+  styleCommandDescription(str) {
+    return this.styleDescriptionText(str);
+  }
+  styleOptionDescription(str) {
+    return this.styleDescriptionText(str);
+  }
+  styleSubcommandDescription(str) {
+    return this.styleDescriptionText(str);
+  }
+  styleArgumentDescription(str) {
+    return this.styleDescriptionText(str);
+  }
+  styleDescriptionText(str) {
+    return str;
+  }
+  styleOptionTerm(str) {
+    return this.styleOptionText(str);
+  }
+  styleSubcommandTerm(str) {
+    return str.split(" ").map((word) => {
+      if (word === "[options]") return this.styleOptionText(word);
+      if (word[0] === "[" || word[0] === "<")
+        return this.styleArgumentText(word);
+      return this.styleSubcommandText(word);
+    }).join(" ");
+  }
+  styleArgumentTerm(str) {
+    return this.styleArgumentText(str);
+  }
+  styleOptionText(str) {
+    return str;
+  }
+  styleArgumentText(str) {
+    return str;
+  }
+  styleSubcommandText(str) {
+    return str;
+  }
+  styleCommandText(str) {
+    return str;
+  }
+  /**
+   * Calculate the pad width from the maximum term length.
+   *
+   * @param {Command} cmd
+   * @param {Help} helper
+   * @returns {number}
+   */
+  padWidth(cmd, helper) {
+    return Math.max(
+      helper.longestOptionTermLength(cmd, helper),
+      helper.longestGlobalOptionTermLength(cmd, helper),
+      helper.longestSubcommandTermLength(cmd, helper),
+      helper.longestArgumentTermLength(cmd, helper)
+    );
+  }
+  /**
+   * Detect manually wrapped and indented strings by checking for line break followed by whitespace.
+   *
+   * @param {string} str
+   * @returns {boolean}
+   */
+  preformatted(str) {
+    return /\n[^\S\r\n]/.test(str);
+  }
+  /**
+   * Format the "item", which consists of a term and description. Pad the term and wrap the description, indenting the following lines.
+   *
+   * So "TTT", 5, "DDD DDDD DD DDD" might be formatted for this.helpWidth=17 like so:
+   *   TTT  DDD DDDD
+   *        DD DDD
+   *
+   * @param {string} term
+   * @param {number} termWidth
+   * @param {string} description
+   * @param {Help} helper
+   * @returns {string}
+   */
+  formatItem(term, termWidth, description, helper) {
+    const itemIndent = 2;
+    const itemIndentStr = " ".repeat(itemIndent);
+    if (!description) return itemIndentStr + term;
+    const paddedTerm = term.padEnd(
+      termWidth + term.length - helper.displayWidth(term)
+    );
+    const spacerWidth = 2;
+    const helpWidth = this.helpWidth ?? 80;
+    const remainingWidth = helpWidth - termWidth - spacerWidth - itemIndent;
+    let formattedDescription;
+    if (remainingWidth < this.minWidthToWrap || helper.preformatted(description)) {
+      formattedDescription = description;
+    } else {
+      const wrappedDescription = helper.boxWrap(description, remainingWidth);
+      formattedDescription = wrappedDescription.replace(
+        /\n/g,
+        "\n" + " ".repeat(termWidth + spacerWidth)
+      );
+    }
+    return itemIndentStr + paddedTerm + " ".repeat(spacerWidth) + formattedDescription.replace(/\n/g, `
+${itemIndentStr}`);
+  }
+  /**
+   * Wrap a string at whitespace, preserving existing line breaks.
+   * Wrapping is skipped if the width is less than `minWidthToWrap`.
+   *
+   * @param {string} str
+   * @param {number} width
+   * @returns {string}
+   */
+  boxWrap(str, width) {
+    if (width < this.minWidthToWrap) return str;
+    const rawLines = str.split(/\r\n|\n/);
+    const chunkPattern = /[\s]*[^\s]+/g;
+    const wrappedLines = [];
+    rawLines.forEach((line) => {
+      const chunks = line.match(chunkPattern);
+      if (chunks === null) {
+        wrappedLines.push("");
+        return;
+      }
+      let sumChunks = [chunks.shift()];
+      let sumWidth = this.displayWidth(sumChunks[0]);
+      chunks.forEach((chunk) => {
+        const visibleWidth = this.displayWidth(chunk);
+        if (sumWidth + visibleWidth <= width) {
+          sumChunks.push(chunk);
+          sumWidth += visibleWidth;
+          return;
+        }
+        wrappedLines.push(sumChunks.join(""));
+        const nextChunk = chunk.trimStart();
+        sumChunks = [nextChunk];
+        sumWidth = this.displayWidth(nextChunk);
+      });
+      wrappedLines.push(sumChunks.join(""));
+    });
+    return wrappedLines.join("\n");
+  }
+};
+
+// node_modules/commander/lib/option.js
+var Option = class {
+  /**
+   * Initialize a new `Option` with the given `flags` and `description`.
+   *
+   * @param {string} flags
+   * @param {string} [description]
+   */
+  constructor(flags, description) {
+    this.flags = flags;
+    this.description = description || "";
+    this.required = flags.includes("<");
+    this.optional = flags.includes("[");
+    this.variadic = new RegExp("\\p{ID_Continue}\\.\\.\\.[>\\]]$", "u").test(flags);
+    this.mandatory = false;
+    const optionFlags = splitOptionFlags(flags);
+    this.short = optionFlags.shortFlag;
+    this.long = optionFlags.longFlag;
+    this.negate = false;
+    if (this.long) {
+      this.negate = this.long.startsWith("--no-");
+    }
+    this.defaultValue = void 0;
+    this.defaultValueDescription = void 0;
+    this.presetArg = void 0;
+    this.envVar = void 0;
+    this.parseArg = void 0;
+    this.hidden = false;
+    this.argChoices = void 0;
+    this.conflictsWith = [];
+    this.implied = void 0;
+    this.helpGroupHeading = void 0;
+  }
+  /**
+   * Set the default value, and optionally supply the description to be displayed in the help.
+   *
+   * @param {*} value
+   * @param {string} [description]
+   * @return {Option}
+   */
+  default(value, description) {
+    this.defaultValue = value;
+    this.defaultValueDescription = description;
+    return this;
+  }
+  /**
+   * Preset to use when option used without option-argument, especially optional but also boolean and negated.
+   * The custom processing (parseArg) is called.
+   *
+   * @example
+   * new Option('--color').default('GREYSCALE').preset('RGB');
+   * new Option('--donate [amount]').preset('20').argParser(parseFloat);
+   *
+   * @param {*} arg
+   * @return {Option}
+   */
+  preset(arg) {
+    this.presetArg = arg;
+    return this;
+  }
+  /**
+   * Add option name(s) that conflict with this option.
+   * An error will be displayed if conflicting options are found during parsing.
+   *
+   * @example
+   * new Option('--rgb').conflicts('cmyk');
+   * new Option('--js').conflicts(['ts', 'jsx']);
+   *
+   * @param {(string | string[])} names
+   * @return {Option}
+   */
+  conflicts(names) {
+    this.conflictsWith = this.conflictsWith.concat(names);
+    return this;
+  }
+  /**
+   * Specify implied option values for when this option is set and the implied options are not.
+   *
+   * The custom processing (parseArg) is not called on the implied values.
+   *
+   * @example
+   * program
+   *   .addOption(new Option('--log', 'write logging information to file'))
+   *   .addOption(new Option('--trace', 'log extra details').implies({ log: 'trace.txt' }));
+   *
+   * @param {object} impliedOptionValues
+   * @return {Option}
+   */
+  implies(impliedOptionValues) {
+    let newImplied = impliedOptionValues;
+    if (typeof impliedOptionValues === "string") {
+      newImplied = { [impliedOptionValues]: true };
+    }
+    this.implied = Object.assign(this.implied || {}, newImplied);
+    return this;
+  }
+  /**
+   * Set environment variable to check for option value.
+   *
+   * An environment variable is only used if when processed the current option value is
+   * undefined, or the source of the current value is 'default' or 'config' or 'env'.
+   *
+   * @param {string} name
+   * @return {Option}
+   */
+  env(name) {
+    this.envVar = name;
+    return this;
+  }
+  /**
+   * Set the custom handler for processing CLI option arguments into option values.
+   *
+   * @param {Function} [fn]
+   * @return {Option}
+   */
+  argParser(fn) {
+    this.parseArg = fn;
+    return this;
+  }
+  /**
+   * Whether the option is mandatory and must have a value after parsing.
+   *
+   * @param {boolean} [mandatory=true]
+   * @return {Option}
+   */
+  makeOptionMandatory(mandatory = true) {
+    this.mandatory = !!mandatory;
+    return this;
+  }
+  /**
+   * Hide option in help.
+   *
+   * @param {boolean} [hide=true]
+   * @return {Option}
+   */
+  hideHelp(hide = true) {
+    this.hidden = !!hide;
+    return this;
+  }
+  /**
+   * @package
+   */
+  _collectValue(value, previous) {
+    if (previous === this.defaultValue || !Array.isArray(previous)) {
+      return [value];
+    }
+    previous.push(value);
+    return previous;
+  }
+  /**
+   * Only allow option value to be one of choices.
+   *
+   * @param {string[]} values
+   * @return {Option}
+   */
+  choices(values) {
+    this.argChoices = values.slice();
+    this.parseArg = (arg, previous) => {
+      if (!this.argChoices.includes(arg)) {
+        throw new InvalidArgumentError(
+          `Allowed choices are ${this.argChoices.join(", ")}.`
+        );
+      }
+      if (this.variadic) {
+        return this._collectValue(arg, previous);
+      }
+      return arg;
+    };
+    return this;
+  }
+  /**
+   * Return option name.
+   *
+   * @return {string}
+   */
+  name() {
+    if (this.long) {
+      return this.long.replace(/^--/, "");
+    }
+    return this.short.replace(/^-/, "");
+  }
+  /**
+   * Return option name, in a camelcase format that can be used
+   * as an object attribute key.
+   *
+   * @return {string}
+   */
+  attributeName() {
+    if (this.negate) {
+      return camelcase(this.name().replace(/^no-/, ""));
+    }
+    return camelcase(this.name());
+  }
+  /**
+   * Set the help group heading.
+   *
+   * @param {string} heading
+   * @return {Option}
+   */
+  helpGroup(heading) {
+    this.helpGroupHeading = heading;
+    return this;
+  }
+  /**
+   * Check if `arg` matches the short or long flag.
+   *
+   * @param {string} arg
+   * @return {boolean}
+   * @package
+   */
+  is(arg) {
+    return this.short === arg || this.long === arg;
+  }
+  /**
+   * Return whether a boolean option.
+   *
+   * Options are one of boolean, negated, required argument, or optional argument.
+   *
+   * @return {boolean}
+   * @package
+   */
+  isBoolean() {
+    return !this.required && !this.optional && !this.negate;
+  }
+};
+var DualOptions = class {
+  /**
+   * @param {Option[]} options
+   */
+  constructor(options) {
+    this.positiveOptions = /* @__PURE__ */ new Map();
+    this.negativeOptions = /* @__PURE__ */ new Map();
+    this.dualOptions = /* @__PURE__ */ new Set();
+    options.forEach((option) => {
+      if (option.negate) {
+        this.negativeOptions.set(option.attributeName(), option);
+      } else {
+        this.positiveOptions.set(option.attributeName(), option);
+      }
+    });
+    this.negativeOptions.forEach((value, key) => {
+      if (this.positiveOptions.has(key)) {
+        this.dualOptions.add(key);
+      }
+    });
+  }
+  /**
+   * Did the value come from the option, and not from possible matching dual option?
+   *
+   * @param {*} value
+   * @param {Option} option
+   * @returns {boolean}
+   */
+  valueFromOption(value, option) {
+    const optionKey = option.attributeName();
+    if (!this.dualOptions.has(optionKey)) return true;
+    const preset = this.negativeOptions.get(optionKey).presetArg;
+    const negativeValue = preset !== void 0 ? preset : false;
+    return option.negate === (negativeValue === value);
+  }
+};
+function camelcase(str) {
+  return str.split("-").reduce((str2, word) => {
+    return str2 + word[0].toUpperCase() + word.slice(1);
+  });
+}
+function splitOptionFlags(flags) {
+  let shortFlag;
+  let longFlag;
+  const shortFlagExp = /^-[^-]$/;
+  const longFlagExp = /^--[^-]/;
+  const flagParts = flags.split(/[ |,]+/).concat("guard");
+  if (shortFlagExp.test(flagParts[0])) shortFlag = flagParts.shift();
+  if (longFlagExp.test(flagParts[0])) longFlag = flagParts.shift();
+  if (!shortFlag && shortFlagExp.test(flagParts[0]))
+    shortFlag = flagParts.shift();
+  if (!shortFlag && longFlagExp.test(flagParts[0])) {
+    shortFlag = longFlag;
+    longFlag = flagParts.shift();
+  }
+  if (flagParts[0].startsWith("-")) {
+    const unsupportedFlag = flagParts[0];
+    const baseError = `option creation failed due to '${unsupportedFlag}' in option flags '${flags}'`;
+    if (/^-[^-][^-]/.test(unsupportedFlag))
+      throw new Error(
+        `${baseError}
+- a short flag is a single dash and a single character
+  - either use a single dash and a single character (for a short flag)
+  - or use a double dash for a long option (and can have two, like '--ws, --workspace')`
+      );
+    if (shortFlagExp.test(unsupportedFlag))
+      throw new Error(`${baseError}
+- too many short flags`);
+    if (longFlagExp.test(unsupportedFlag))
+      throw new Error(`${baseError}
+- too many long flags`);
+    throw new Error(`${baseError}
+- unrecognised flag format`);
+  }
+  if (shortFlag === void 0 && longFlag === void 0)
+    throw new Error(
+      `option creation failed due to no flags found in '${flags}'.`
+    );
+  return { shortFlag, longFlag };
+}
+
+// node_modules/commander/lib/suggestSimilar.js
+var maxDistance = 3;
+function editDistance(a, b) {
+  if (Math.abs(a.length - b.length) > maxDistance)
+    return Math.max(a.length, b.length);
+  const d = [];
+  for (let i = 0; i <= a.length; i++) {
+    d[i] = [i];
+  }
+  for (let j = 0; j <= b.length; j++) {
+    d[0][j] = j;
+  }
+  for (let j = 1; j <= b.length; j++) {
+    for (let i = 1; i <= a.length; i++) {
+      let cost;
+      if (a[i - 1] === b[j - 1]) {
+        cost = 0;
+      } else {
+        cost = 1;
+      }
+      d[i][j] = Math.min(
+        d[i - 1][j] + 1,
+        // deletion
+        d[i][j - 1] + 1,
+        // insertion
+        d[i - 1][j - 1] + cost
+        // substitution
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+function suggestSimilar(word, candidates) {
+  if (!candidates || candidates.length === 0) return "";
+  candidates = Array.from(new Set(candidates));
+  const searchingOptions = word.startsWith("--");
+  if (searchingOptions) {
+    word = word.slice(2);
+    candidates = candidates.map((candidate) => candidate.slice(2));
+  }
+  let similar = [];
+  let bestDistance = maxDistance;
+  const minSimilarity = 0.4;
+  candidates.forEach((candidate) => {
+    if (candidate.length <= 1) return;
+    const distance = editDistance(word, candidate);
+    const length = Math.max(word.length, candidate.length);
+    const similarity = (length - distance) / length;
+    if (similarity > minSimilarity) {
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        similar = [candidate];
+      } else if (distance === bestDistance) {
+        similar.push(candidate);
+      }
+    }
+  });
+  similar.sort((a, b) => a.localeCompare(b));
+  if (searchingOptions) {
+    similar = similar.map((candidate) => `--${candidate}`);
+  }
+  if (similar.length > 1) {
+    return `
+(Did you mean one of ${similar.join(", ")}?)`;
+  }
+  if (similar.length === 1) {
+    return `
+(Did you mean ${similar[0]}?)`;
+  }
+  return "";
+}
+
+// node_modules/commander/lib/command.js
+var Command = class _Command extends import_node_events.EventEmitter {
+  /**
+   * Initialize a new `Command`.
+   *
+   * @param {string} [name]
+   */
+  constructor(name) {
+    super();
+    this.commands = [];
+    this.options = [];
+    this.parent = null;
+    this._allowUnknownOption = false;
+    this._allowExcessArguments = false;
+    this.registeredArguments = [];
+    this._args = this.registeredArguments;
+    this.args = [];
+    this.rawArgs = [];
+    this.processedArgs = [];
+    this._scriptPath = null;
+    this._name = name || "";
+    this._optionValues = {};
+    this._optionValueSources = {};
+    this._storeOptionsAsProperties = false;
+    this._actionHandler = null;
+    this._executableHandler = false;
+    this._executableFile = null;
+    this._executableDir = null;
+    this._defaultCommandName = null;
+    this._exitCallback = null;
+    this._aliases = [];
+    this._combineFlagAndOptionalValue = true;
+    this._description = "";
+    this._summary = "";
+    this._argsDescription = void 0;
+    this._enablePositionalOptions = false;
+    this._passThroughOptions = false;
+    this._lifeCycleHooks = {};
+    this._showHelpAfterError = false;
+    this._showSuggestionAfterError = true;
+    this._savedState = null;
+    this._outputConfiguration = {
+      writeOut: (str) => import_node_process.default.stdout.write(str),
+      writeErr: (str) => import_node_process.default.stderr.write(str),
+      outputError: (str, write) => write(str),
+      getOutHelpWidth: () => import_node_process.default.stdout.isTTY ? import_node_process.default.stdout.columns : void 0,
+      getErrHelpWidth: () => import_node_process.default.stderr.isTTY ? import_node_process.default.stderr.columns : void 0,
+      getOutHasColors: () => useColor() ?? (import_node_process.default.stdout.isTTY && import_node_process.default.stdout.hasColors?.()),
+      getErrHasColors: () => useColor() ?? (import_node_process.default.stderr.isTTY && import_node_process.default.stderr.hasColors?.()),
+      stripColor: (str) => (0, import_node_util2.stripVTControlCharacters)(str)
+    };
+    this._hidden = false;
+    this._helpOption = void 0;
+    this._addImplicitHelpCommand = void 0;
+    this._helpCommand = void 0;
+    this._helpConfiguration = {};
+    this._helpGroupHeading = void 0;
+    this._defaultCommandGroup = void 0;
+    this._defaultOptionGroup = void 0;
+  }
+  /**
+   * Copy settings that are useful to have in common across root command and subcommands.
+   *
+   * (Used internally when adding a command using `.command()` so subcommands inherit parent settings.)
+   *
+   * @param {Command} sourceCommand
+   * @return {Command} `this` command for chaining
+   */
+  copyInheritedSettings(sourceCommand) {
+    this._outputConfiguration = sourceCommand._outputConfiguration;
+    this._helpOption = sourceCommand._helpOption;
+    this._helpCommand = sourceCommand._helpCommand;
+    this._helpConfiguration = sourceCommand._helpConfiguration;
+    this._exitCallback = sourceCommand._exitCallback;
+    this._storeOptionsAsProperties = sourceCommand._storeOptionsAsProperties;
+    this._combineFlagAndOptionalValue = sourceCommand._combineFlagAndOptionalValue;
+    this._allowExcessArguments = sourceCommand._allowExcessArguments;
+    this._enablePositionalOptions = sourceCommand._enablePositionalOptions;
+    this._showHelpAfterError = sourceCommand._showHelpAfterError;
+    this._showSuggestionAfterError = sourceCommand._showSuggestionAfterError;
+    return this;
+  }
+  /**
+   * @returns {Command[]}
+   * @private
+   */
+  _getCommandAndAncestors() {
+    const result = [];
+    for (let command = this; command; command = command.parent) {
+      result.push(command);
+    }
+    return result;
+  }
+  /**
+   * Define a command.
+   *
+   * There are two styles of command: pay attention to where to put the description.
+   *
+   * @example
+   * // Command implemented using action handler (description is supplied separately to `.command`)
+   * program
+   *   .command('clone <source> [destination]')
+   *   .description('clone a repository into a newly created directory')
+   *   .action((source, destination) => {
+   *     console.log('clone command called');
+   *   });
+   *
+   * // Command implemented using separate executable file (description is second parameter to `.command`)
+   * program
+   *   .command('start <service>', 'start named service')
+   *   .command('stop [service]', 'stop named service, or all if no name supplied');
+   *
+   * @param {string} nameAndArgs - command name and arguments, args are `<required>` or `[optional]` and last may also be `variadic...`
+   * @param {(object | string)} [actionOptsOrExecDesc] - configuration options (for action), or description (for executable)
+   * @param {object} [execOpts] - configuration options (for executable)
+   * @return {Command} returns new command for action handler, or `this` for executable command
+   */
+  command(nameAndArgs, actionOptsOrExecDesc, execOpts) {
+    let desc = actionOptsOrExecDesc;
+    let opts = execOpts;
+    if (typeof desc === "object" && desc !== null) {
+      opts = desc;
+      desc = null;
+    }
+    opts = opts || {};
+    const [, name, args] = nameAndArgs.match(/([^ ]+) *(.*)/);
+    const cmd = this.createCommand(name);
+    if (desc) {
+      cmd.description(desc);
+      cmd._executableHandler = true;
+    }
+    if (opts.isDefault) this._defaultCommandName = cmd._name;
+    cmd._hidden = !!(opts.noHelp || opts.hidden);
+    cmd._executableFile = opts.executableFile || null;
+    if (args) cmd.arguments(args);
+    this._registerCommand(cmd);
+    cmd.parent = this;
+    cmd.copyInheritedSettings(this);
+    if (desc) return this;
+    return cmd;
+  }
+  /**
+   * Factory routine to create a new unattached command.
+   *
+   * See .command() for creating an attached subcommand, which uses this routine to
+   * create the command. You can override createCommand to customise subcommands.
+   *
+   * @param {string} [name]
+   * @return {Command} new command
+   */
+  createCommand(name) {
+    return new _Command(name);
+  }
+  /**
+   * You can customise the help with a subclass of Help by overriding createHelp,
+   * or by overriding Help properties using configureHelp().
+   *
+   * @return {Help}
+   */
+  createHelp() {
+    return Object.assign(new Help(), this.configureHelp());
+  }
+  /**
+   * You can customise the help by overriding Help properties using configureHelp(),
+   * or with a subclass of Help by overriding createHelp().
+   *
+   * @param {object} [configuration] - configuration options
+   * @return {(Command | object)} `this` command for chaining, or stored configuration
+   */
+  configureHelp(configuration) {
+    if (configuration === void 0) return this._helpConfiguration;
+    this._helpConfiguration = configuration;
+    return this;
+  }
+  /**
+   * The default output goes to stdout and stderr. You can customise this for special
+   * applications. You can also customise the display of errors by overriding outputError.
+   *
+   * The configuration properties are all functions:
+   *
+   *     // change how output being written, defaults to stdout and stderr
+   *     writeOut(str)
+   *     writeErr(str)
+   *     // change how output being written for errors, defaults to writeErr
+   *     outputError(str, write) // used for displaying errors and not used for displaying help
+   *     // specify width for wrapping help
+   *     getOutHelpWidth()
+   *     getErrHelpWidth()
+   *     // color support, currently only used with Help
+   *     getOutHasColors()
+   *     getErrHasColors()
+   *     stripColor() // used to remove ANSI escape codes if output does not have colors
+   *
+   * @param {object} [configuration] - configuration options
+   * @return {(Command | object)} `this` command for chaining, or stored configuration
+   */
+  configureOutput(configuration) {
+    if (configuration === void 0) return this._outputConfiguration;
+    this._outputConfiguration = {
+      ...this._outputConfiguration,
+      ...configuration
+    };
+    return this;
+  }
+  /**
+   * Display the help or a custom message after an error occurs.
+   *
+   * @param {(boolean|string)} [displayHelp]
+   * @return {Command} `this` command for chaining
+   */
+  showHelpAfterError(displayHelp = true) {
+    if (typeof displayHelp !== "string") displayHelp = !!displayHelp;
+    this._showHelpAfterError = displayHelp;
+    return this;
+  }
+  /**
+   * Display suggestion of similar commands for unknown commands, or options for unknown options.
+   *
+   * @param {boolean} [displaySuggestion]
+   * @return {Command} `this` command for chaining
+   */
+  showSuggestionAfterError(displaySuggestion = true) {
+    this._showSuggestionAfterError = !!displaySuggestion;
+    return this;
+  }
+  /**
+   * Add a prepared subcommand.
+   *
+   * See .command() for creating an attached subcommand which inherits settings from its parent.
+   *
+   * @param {Command} cmd - new subcommand
+   * @param {object} [opts] - configuration options
+   * @return {Command} `this` command for chaining
+   */
+  addCommand(cmd, opts) {
+    if (!cmd._name) {
+      throw new Error(`Command passed to .addCommand() must have a name
+- specify the name in Command constructor or using .name()`);
+    }
+    opts = opts || {};
+    if (opts.isDefault) this._defaultCommandName = cmd._name;
+    if (opts.noHelp || opts.hidden) cmd._hidden = true;
+    this._registerCommand(cmd);
+    cmd.parent = this;
+    cmd._checkForBrokenPassThrough();
+    return this;
+  }
+  /**
+   * Factory routine to create a new unattached argument.
+   *
+   * See .argument() for creating an attached argument, which uses this routine to
+   * create the argument. You can override createArgument to return a custom argument.
+   *
+   * @param {string} name
+   * @param {string} [description]
+   * @return {Argument} new argument
+   */
+  createArgument(name, description) {
+    return new Argument(name, description);
+  }
+  /**
+   * Define argument syntax for command.
+   *
+   * The default is that the argument is required, and you can explicitly
+   * indicate this with <> around the name. Put [] around the name for an optional argument.
+   *
+   * @example
+   * program.argument('<input-file>');
+   * program.argument('[output-file]');
+   *
+   * @param {string} name
+   * @param {string} [description]
+   * @param {(Function|*)} [parseArg] - custom argument processing function or default value
+   * @param {*} [defaultValue]
+   * @return {Command} `this` command for chaining
+   */
+  argument(name, description, parseArg, defaultValue) {
+    const argument = this.createArgument(name, description);
+    if (typeof parseArg === "function") {
+      argument.default(defaultValue).argParser(parseArg);
+    } else {
+      argument.default(parseArg);
+    }
+    this.addArgument(argument);
+    return this;
+  }
+  /**
+   * Define argument syntax for command, adding multiple at once (without descriptions).
+   *
+   * See also .argument().
+   *
+   * @example
+   * program.arguments('<cmd> [env]');
+   *
+   * @param {string} names
+   * @return {Command} `this` command for chaining
+   */
+  arguments(names) {
+    names.trim().split(/ +/).forEach((detail) => {
+      this.argument(detail);
+    });
+    return this;
+  }
+  /**
+   * Define argument syntax for command, adding a prepared argument.
+   *
+   * @param {Argument} argument
+   * @return {Command} `this` command for chaining
+   */
+  addArgument(argument) {
+    const previousArgument = this.registeredArguments.slice(-1)[0];
+    if (previousArgument?.variadic) {
+      throw new Error(
+        `only the last argument can be variadic '${previousArgument.name()}'`
+      );
+    }
+    if (argument.required && argument.defaultValue !== void 0 && argument.parseArg === void 0) {
+      throw new Error(
+        `a default value for a required argument is never used: '${argument.name()}'`
+      );
+    }
+    this.registeredArguments.push(argument);
+    return this;
+  }
+  /**
+   * Customise or override default help command. By default a help command is automatically added if your command has subcommands.
+   *
+   * @example
+   *    program.helpCommand('help [cmd]');
+   *    program.helpCommand('help [cmd]', 'show help');
+   *    program.helpCommand(false); // suppress default help command
+   *    program.helpCommand(true); // add help command even if no subcommands
+   *
+   * @param {string|boolean} enableOrNameAndArgs - enable with custom name and/or arguments, or boolean to override whether added
+   * @param {string} [description] - custom description
+   * @return {Command} `this` command for chaining
+   */
+  helpCommand(enableOrNameAndArgs, description) {
+    if (typeof enableOrNameAndArgs === "boolean") {
+      this._addImplicitHelpCommand = enableOrNameAndArgs;
+      if (enableOrNameAndArgs && this._defaultCommandGroup) {
+        this._initCommandGroup(this._getHelpCommand());
+      }
+      return this;
+    }
+    const nameAndArgs = enableOrNameAndArgs ?? "help [command]";
+    const [, helpName, helpArgs] = nameAndArgs.match(/([^ ]+) *(.*)/);
+    const helpDescription = description ?? "display help for command";
+    const helpCommand = this.createCommand(helpName);
+    helpCommand.helpOption(false);
+    if (helpArgs) helpCommand.arguments(helpArgs);
+    if (helpDescription) helpCommand.description(helpDescription);
+    this._addImplicitHelpCommand = true;
+    this._helpCommand = helpCommand;
+    if (enableOrNameAndArgs || description) this._initCommandGroup(helpCommand);
+    return this;
+  }
+  /**
+   * Add prepared custom help command.
+   *
+   * @param {(Command|string|boolean)} helpCommand - custom help command, or deprecated enableOrNameAndArgs as for `.helpCommand()`
+   * @param {string} [deprecatedDescription] - deprecated custom description used with custom name only
+   * @return {Command} `this` command for chaining
+   */
+  addHelpCommand(helpCommand, deprecatedDescription) {
+    if (typeof helpCommand !== "object") {
+      this.helpCommand(helpCommand, deprecatedDescription);
+      return this;
+    }
+    this._addImplicitHelpCommand = true;
+    this._helpCommand = helpCommand;
+    this._initCommandGroup(helpCommand);
+    return this;
+  }
+  /**
+   * Lazy create help command.
+   *
+   * @return {(Command|null)}
+   * @package
+   */
+  _getHelpCommand() {
+    const hasImplicitHelpCommand = this._addImplicitHelpCommand ?? (this.commands.length && !this._actionHandler && !this._findCommand("help"));
+    if (hasImplicitHelpCommand) {
+      if (this._helpCommand === void 0) {
+        this.helpCommand(void 0, void 0);
+      }
+      return this._helpCommand;
+    }
+    return null;
+  }
+  /**
+   * Add hook for life cycle event.
+   *
+   * @param {string} event
+   * @param {Function} listener
+   * @return {Command} `this` command for chaining
+   */
+  hook(event, listener) {
+    const allowedValues = ["preSubcommand", "preAction", "postAction"];
+    if (!allowedValues.includes(event)) {
+      throw new Error(`Unexpected value for event passed to hook : '${event}'.
+Expecting one of '${allowedValues.join("', '")}'`);
+    }
+    if (this._lifeCycleHooks[event]) {
+      this._lifeCycleHooks[event].push(listener);
+    } else {
+      this._lifeCycleHooks[event] = [listener];
+    }
+    return this;
+  }
+  /**
+   * Register callback to use as replacement for calling process.exit.
+   *
+   * @param {Function} [fn] optional callback which will be passed a CommanderError, defaults to throwing
+   * @return {Command} `this` command for chaining
+   */
+  exitOverride(fn) {
+    if (fn) {
+      this._exitCallback = fn;
+    } else {
+      this._exitCallback = (err) => {
+        if (err.code !== "commander.executeSubCommandAsync") {
+          throw err;
+        } else {
+        }
+      };
+    }
+    return this;
+  }
+  /**
+   * Call process.exit, and _exitCallback if defined.
+   *
+   * @param {number} exitCode exit code for using with process.exit
+   * @param {string} code an id string representing the error
+   * @param {string} message human-readable description of the error
+   * @return never
+   * @private
+   */
+  _exit(exitCode, code, message) {
+    if (this._exitCallback) {
+      this._exitCallback(new CommanderError(exitCode, code, message));
+    }
+    import_node_process.default.exit(exitCode);
+  }
+  /**
+   * Register callback `fn` for the command.
+   *
+   * @example
+   * program
+   *   .command('serve')
+   *   .description('start service')
+   *   .action(function() {
+   *      // do work here
+   *   });
+   *
+   * @param {Function} fn
+   * @return {Command} `this` command for chaining
+   */
+  action(fn) {
+    const listener = (args) => {
+      const expectedArgsCount = this.registeredArguments.length;
+      const actionArgs = args.slice(0, expectedArgsCount);
+      if (this._storeOptionsAsProperties) {
+        actionArgs[expectedArgsCount] = this;
+      } else {
+        actionArgs[expectedArgsCount] = this.opts();
+      }
+      actionArgs.push(this);
+      return fn.apply(this, actionArgs);
+    };
+    this._actionHandler = listener;
+    return this;
+  }
+  /**
+   * Factory routine to create a new unattached option.
+   *
+   * See .option() for creating an attached option, which uses this routine to
+   * create the option. You can override createOption to return a custom option.
+   *
+   * @param {string} flags
+   * @param {string} [description]
+   * @return {Option} new option
+   */
+  createOption(flags, description) {
+    return new Option(flags, description);
+  }
+  /**
+   * Wrap parseArgs to catch 'commander.invalidArgument'.
+   *
+   * @param {(Option | Argument)} target
+   * @param {string} value
+   * @param {*} previous
+   * @param {string} invalidArgumentMessage
+   * @private
+   */
+  _callParseArg(target, value, previous, invalidArgumentMessage) {
+    try {
+      return target.parseArg(value, previous);
+    } catch (err) {
+      if (err.code === "commander.invalidArgument") {
+        const message = `${invalidArgumentMessage} ${err.message}`;
+        this.error(message, { exitCode: err.exitCode, code: err.code });
+      }
+      throw err;
+    }
+  }
+  /**
+   * Check for option flag conflicts.
+   * Register option if no conflicts found, or throw on conflict.
+   *
+   * @param {Option} option
+   * @private
+   */
+  _registerOption(option) {
+    const matchingOption = option.short && this._findOption(option.short) || option.long && this._findOption(option.long);
+    if (matchingOption) {
+      const matchingFlag = option.long && this._findOption(option.long) ? option.long : option.short;
+      throw new Error(`Cannot add option '${option.flags}'${this._name && ` to command '${this._name}'`} due to conflicting flag '${matchingFlag}'
+-  already used by option '${matchingOption.flags}'`);
+    }
+    this._initOptionGroup(option);
+    this.options.push(option);
+  }
+  /**
+   * Check for command name and alias conflicts with existing commands.
+   * Register command if no conflicts found, or throw on conflict.
+   *
+   * @param {Command} command
+   * @private
+   */
+  _registerCommand(command) {
+    const knownBy = (cmd) => {
+      return [cmd.name()].concat(cmd.aliases());
+    };
+    const alreadyUsed = knownBy(command).find(
+      (name) => this._findCommand(name)
+    );
+    if (alreadyUsed) {
+      const existingCmd = knownBy(this._findCommand(alreadyUsed)).join("|");
+      const newCmd = knownBy(command).join("|");
+      throw new Error(
+        `cannot add command '${newCmd}' as already have command '${existingCmd}'`
+      );
+    }
+    this._initCommandGroup(command);
+    this.commands.push(command);
+  }
+  /**
+   * Add an option.
+   *
+   * @param {Option} option
+   * @return {Command} `this` command for chaining
+   */
+  addOption(option) {
+    this._registerOption(option);
+    const oname = option.name();
+    const name = option.attributeName();
+    if (option.defaultValue !== void 0) {
+      this.setOptionValueWithSource(name, option.defaultValue, "default");
+    }
+    const handleOptionValue = (val, invalidValueMessage, valueSource) => {
+      if (val == null && option.presetArg !== void 0) {
+        val = option.presetArg;
+      }
+      const oldValue = this.getOptionValue(name);
+      if (val !== null && option.parseArg) {
+        val = this._callParseArg(option, val, oldValue, invalidValueMessage);
+      } else if (val !== null && option.variadic) {
+        val = option._collectValue(val, oldValue);
+      }
+      if (val == null) {
+        if (option.negate) {
+          val = false;
+        } else if (option.isBoolean() || option.optional) {
+          val = true;
+        } else {
+          val = "";
+        }
+      }
+      this.setOptionValueWithSource(name, val, valueSource);
+    };
+    this.on("option:" + oname, (val) => {
+      const invalidValueMessage = `error: option '${option.flags}' argument '${val}' is invalid.`;
+      handleOptionValue(val, invalidValueMessage, "cli");
+    });
+    if (option.envVar) {
+      this.on("optionEnv:" + oname, (val) => {
+        const invalidValueMessage = `error: option '${option.flags}' value '${val}' from env '${option.envVar}' is invalid.`;
+        handleOptionValue(val, invalidValueMessage, "env");
+      });
+    }
+    return this;
+  }
+  /**
+   * Internal implementation shared by .option() and .requiredOption()
+   *
+   * @return {Command} `this` command for chaining
+   * @private
+   */
+  _optionEx(config, flags, description, fn, defaultValue) {
+    if (typeof flags === "object" && flags instanceof Option) {
+      throw new Error(
+        "To add an Option object use addOption() instead of option() or requiredOption()"
+      );
+    }
+    const option = this.createOption(flags, description);
+    option.makeOptionMandatory(!!config.mandatory);
+    if (typeof fn === "function") {
+      option.default(defaultValue).argParser(fn);
+    } else if (fn instanceof RegExp) {
+      const regex7 = fn;
+      fn = (val, def) => {
+        const m = regex7.exec(val);
+        return m ? m[0] : def;
+      };
+      option.default(defaultValue).argParser(fn);
+    } else {
+      option.default(fn);
+    }
+    return this.addOption(option);
+  }
+  /**
+   * Define option with `flags`, `description`, and optional argument parsing function or `defaultValue` or both.
+   *
+   * The `flags` string contains the short and/or long flags, separated by comma, a pipe or space. A required
+   * option-argument is indicated by `<>` and an optional option-argument by `[]`.
+   *
+   * See the README for more details, and see also addOption() and requiredOption().
+   *
+   * @example
+   * program
+   *     .option('-p, --pepper', 'add pepper')
+   *     .option('--pt, --pizza-type <TYPE>', 'type of pizza') // required option-argument
+   *     .option('-c, --cheese [CHEESE]', 'add extra cheese', 'mozzarella') // optional option-argument with default
+   *     .option('-t, --tip <VALUE>', 'add tip to purchase cost', parseFloat) // custom parse function
+   *
+   * @param {string} flags
+   * @param {string} [description]
+   * @param {(Function|*)} [parseArg] - custom option processing function or default value
+   * @param {*} [defaultValue]
+   * @return {Command} `this` command for chaining
+   */
+  option(flags, description, parseArg, defaultValue) {
+    return this._optionEx({}, flags, description, parseArg, defaultValue);
+  }
+  /**
+   * Add a required option which must have a value after parsing. This usually means
+   * the option must be specified on the command line. (Otherwise the same as .option().)
+   *
+   * The `flags` string contains the short and/or long flags, separated by comma, a pipe or space.
+   *
+   * @param {string} flags
+   * @param {string} [description]
+   * @param {(Function|*)} [parseArg] - custom option processing function or default value
+   * @param {*} [defaultValue]
+   * @return {Command} `this` command for chaining
+   */
+  requiredOption(flags, description, parseArg, defaultValue) {
+    return this._optionEx(
+      { mandatory: true },
+      flags,
+      description,
+      parseArg,
+      defaultValue
+    );
+  }
+  /**
+   * Alter parsing of short flags with optional values.
+   *
+   * @example
+   * // for `.option('-f,--flag [value]'):
+   * program.combineFlagAndOptionalValue(true);  // `-f80` is treated like `--flag=80`, this is the default behaviour
+   * program.combineFlagAndOptionalValue(false) // `-fb` is treated like `-f -b`
+   *
+   * @param {boolean} [combine] - if `true` or omitted, an optional value can be specified directly after the flag.
+   * @return {Command} `this` command for chaining
+   */
+  combineFlagAndOptionalValue(combine = true) {
+    this._combineFlagAndOptionalValue = !!combine;
+    return this;
+  }
+  /**
+   * Allow unknown options on the command line.
+   *
+   * @param {boolean} [allowUnknown] - if `true` or omitted, no error will be thrown for unknown options.
+   * @return {Command} `this` command for chaining
+   */
+  allowUnknownOption(allowUnknown = true) {
+    this._allowUnknownOption = !!allowUnknown;
+    return this;
+  }
+  /**
+   * Allow excess command-arguments on the command line. Pass false to make excess arguments an error.
+   *
+   * @param {boolean} [allowExcess] - if `true` or omitted, no error will be thrown for excess arguments.
+   * @return {Command} `this` command for chaining
+   */
+  allowExcessArguments(allowExcess = true) {
+    this._allowExcessArguments = !!allowExcess;
+    return this;
+  }
+  /**
+   * Enable positional options. Positional means global options are specified before subcommands which lets
+   * subcommands reuse the same option names, and also enables subcommands to turn on passThroughOptions.
+   * The default behaviour is non-positional and global options may appear anywhere on the command line.
+   *
+   * @param {boolean} [positional]
+   * @return {Command} `this` command for chaining
+   */
+  enablePositionalOptions(positional = true) {
+    this._enablePositionalOptions = !!positional;
+    return this;
+  }
+  /**
+   * Pass through options that come after command-arguments rather than treat them as command-options,
+   * so actual command-options come before command-arguments. Turning this on for a subcommand requires
+   * positional options to have been enabled on the program (parent commands).
+   * The default behaviour is non-positional and options may appear before or after command-arguments.
+   *
+   * @param {boolean} [passThrough] for unknown options.
+   * @return {Command} `this` command for chaining
+   */
+  passThroughOptions(passThrough = true) {
+    this._passThroughOptions = !!passThrough;
+    this._checkForBrokenPassThrough();
+    return this;
+  }
+  /**
+   * @private
+   */
+  _checkForBrokenPassThrough() {
+    if (this.parent && this._passThroughOptions && !this.parent._enablePositionalOptions) {
+      throw new Error(
+        `passThroughOptions cannot be used for '${this._name}' without turning on enablePositionalOptions for parent command(s)`
+      );
+    }
+  }
+  /**
+   * Whether to store option values as properties on command object,
+   * or store separately (specify false). In both cases the option values can be accessed using .opts().
+   *
+   * @param {boolean} [storeAsProperties=true]
+   * @return {Command} `this` command for chaining
+   */
+  storeOptionsAsProperties(storeAsProperties = true) {
+    if (this.options.length) {
+      throw new Error("call .storeOptionsAsProperties() before adding options");
+    }
+    if (Object.keys(this._optionValues).length) {
+      throw new Error(
+        "call .storeOptionsAsProperties() before setting option values"
+      );
+    }
+    this._storeOptionsAsProperties = !!storeAsProperties;
+    return this;
+  }
+  /**
+   * Retrieve option value.
+   *
+   * @param {string} key
+   * @return {object} value
+   */
+  getOptionValue(key) {
+    if (this._storeOptionsAsProperties) {
+      return this[key];
+    }
+    return this._optionValues[key];
+  }
+  /**
+   * Store option value.
+   *
+   * @param {string} key
+   * @param {object} value
+   * @return {Command} `this` command for chaining
+   */
+  setOptionValue(key, value) {
+    return this.setOptionValueWithSource(key, value, void 0);
+  }
+  /**
+   * Store option value and where the value came from.
+   *
+   * @param {string} key
+   * @param {object} value
+   * @param {string} source - expected values are default/config/env/cli/implied
+   * @return {Command} `this` command for chaining
+   */
+  setOptionValueWithSource(key, value, source) {
+    if (this._storeOptionsAsProperties) {
+      this[key] = value;
+    } else {
+      this._optionValues[key] = value;
+    }
+    this._optionValueSources[key] = source;
+    return this;
+  }
+  /**
+   * Get source of option value.
+   * Expected values are default | config | env | cli | implied
+   *
+   * @param {string} key
+   * @return {string}
+   */
+  getOptionValueSource(key) {
+    return this._optionValueSources[key];
+  }
+  /**
+   * Get source of option value. See also .optsWithGlobals().
+   * Expected values are default | config | env | cli | implied
+   *
+   * @param {string} key
+   * @return {string}
+   */
+  getOptionValueSourceWithGlobals(key) {
+    let source;
+    this._getCommandAndAncestors().forEach((cmd) => {
+      if (Object.hasOwn(cmd._optionValueSources, key)) {
+        source = cmd.getOptionValueSource(key);
+      }
+    });
+    return source;
+  }
+  /**
+   * Get user arguments from implied or explicit arguments.
+   * Side-effects: set _scriptPath if args included script. Used for default program name, and subcommand searches.
+   *
+   * @private
+   */
+  _prepareUserArgs(argv, parseOptions) {
+    if (argv !== void 0 && !Array.isArray(argv)) {
+      throw new Error("first parameter to parse must be array or undefined");
+    }
+    parseOptions = parseOptions || {};
+    if (argv === void 0 && parseOptions.from === void 0) {
+      if (import_node_process.default.versions?.electron) {
+        parseOptions.from = "electron";
+      }
+      const execArgv = import_node_process.default.execArgv ?? [];
+      if (execArgv.includes("-e") || execArgv.includes("--eval") || execArgv.includes("-p") || execArgv.includes("--print")) {
+        parseOptions.from = "eval";
+      }
+    }
+    if (argv === void 0) {
+      argv = import_node_process.default.argv;
+    }
+    this.rawArgs = argv.slice();
+    let userArgs;
+    switch (parseOptions.from) {
+      case void 0:
+      case "node":
+        this._scriptPath = argv[1];
+        userArgs = argv.slice(2);
+        break;
+      case "electron":
+        if (import_node_process.default.defaultApp) {
+          this._scriptPath = argv[1];
+          userArgs = argv.slice(2);
+        } else {
+          userArgs = argv.slice(1);
+        }
+        break;
+      case "user":
+        userArgs = argv.slice(0);
+        break;
+      case "eval":
+        userArgs = argv.slice(1);
+        break;
+      default:
+        throw new Error(
+          `unexpected parse option { from: '${parseOptions.from}' }`
+        );
+    }
+    if (!this._name && this._scriptPath)
+      this.nameFromFilename(this._scriptPath);
+    this._name = this._name || "program";
+    return userArgs;
+  }
+  /**
+   * Parse `argv`, setting options and invoking commands when defined.
+   *
+   * Use parseAsync instead of parse if any of your action handlers are async.
+   *
+   * Call with no parameters to parse `process.argv`. Detects Electron and special node options like `node --eval`. Easy mode!
+   *
+   * Or call with an array of strings to parse, and optionally where the user arguments start by specifying where the arguments are `from`:
+   * - `'node'`: default, `argv[0]` is the application and `argv[1]` is the script being run, with user arguments after that
+   * - `'electron'`: `argv[0]` is the application and `argv[1]` varies depending on whether the electron application is packaged
+   * - `'user'`: just user arguments
+   *
+   * @example
+   * program.parse(); // parse process.argv and auto-detect electron and special node flags
+   * program.parse(process.argv); // assume argv[0] is app and argv[1] is script
+   * program.parse(my-args, { from: 'user' }); // just user supplied arguments, nothing special about argv[0]
+   *
+   * @param {string[]} [argv] - optional, defaults to process.argv
+   * @param {object} [parseOptions] - optionally specify style of options with from: node/user/electron
+   * @param {string} [parseOptions.from] - where the args are from: 'node', 'user', 'electron'
+   * @return {Command} `this` command for chaining
+   */
+  parse(argv, parseOptions) {
+    this._prepareForParse();
+    const userArgs = this._prepareUserArgs(argv, parseOptions);
+    this._parseCommand([], userArgs);
+    return this;
+  }
+  /**
+   * Parse `argv`, setting options and invoking commands when defined.
+   *
+   * Call with no parameters to parse `process.argv`. Detects Electron and special node options like `node --eval`. Easy mode!
+   *
+   * Or call with an array of strings to parse, and optionally where the user arguments start by specifying where the arguments are `from`:
+   * - `'node'`: default, `argv[0]` is the application and `argv[1]` is the script being run, with user arguments after that
+   * - `'electron'`: `argv[0]` is the application and `argv[1]` varies depending on whether the electron application is packaged
+   * - `'user'`: just user arguments
+   *
+   * @example
+   * await program.parseAsync(); // parse process.argv and auto-detect electron and special node flags
+   * await program.parseAsync(process.argv); // assume argv[0] is app and argv[1] is script
+   * await program.parseAsync(my-args, { from: 'user' }); // just user supplied arguments, nothing special about argv[0]
+   *
+   * @param {string[]} [argv]
+   * @param {object} [parseOptions]
+   * @param {string} parseOptions.from - where the args are from: 'node', 'user', 'electron'
+   * @return {Promise}
+   */
+  async parseAsync(argv, parseOptions) {
+    this._prepareForParse();
+    const userArgs = this._prepareUserArgs(argv, parseOptions);
+    await this._parseCommand([], userArgs);
+    return this;
+  }
+  _prepareForParse() {
+    if (this._savedState === null) {
+      this.options.filter(
+        (option) => option.negate && option.defaultValue === void 0 && this.getOptionValue(option.attributeName()) === void 0
+      ).forEach((option) => {
+        const positiveLongFlag = option.long.replace(/^--no-/, "--");
+        if (!this._findOption(positiveLongFlag)) {
+          this.setOptionValueWithSource(
+            option.attributeName(),
+            true,
+            "default"
+          );
+        }
+      });
+      this.saveStateBeforeParse();
+    } else {
+      this.restoreStateBeforeParse();
+    }
+  }
+  /**
+   * Called the first time parse is called to save state and allow a restore before subsequent calls to parse.
+   * Not usually called directly, but available for subclasses to save their custom state.
+   *
+   * This is called in a lazy way. Only commands used in parsing chain will have state saved.
+   */
+  saveStateBeforeParse() {
+    this._savedState = {
+      // name is stable if supplied by author, but may be unspecified for root command and deduced during parsing
+      _name: this._name,
+      // option values before parse have default values (including false for negated options)
+      // shallow clones
+      _optionValues: { ...this._optionValues },
+      _optionValueSources: { ...this._optionValueSources }
+    };
+  }
+  /**
+   * Restore state before parse for calls after the first.
+   * Not usually called directly, but available for subclasses to save their custom state.
+   *
+   * This is called in a lazy way. Only commands used in parsing chain will have state restored.
+   */
+  restoreStateBeforeParse() {
+    if (this._storeOptionsAsProperties)
+      throw new Error(`Can not call parse again when storeOptionsAsProperties is true.
+- either make a new Command for each call to parse, or stop storing options as properties`);
+    this._name = this._savedState._name;
+    this._scriptPath = null;
+    this.rawArgs = [];
+    this._optionValues = { ...this._savedState._optionValues };
+    this._optionValueSources = { ...this._savedState._optionValueSources };
+    this.args = [];
+    this.processedArgs = [];
+  }
+  /**
+   * Throw if expected executable is missing. Add lots of help for author.
+   *
+   * @param {string} executableFile
+   * @param {string} executableDir
+   * @param {string} subcommandName
+   */
+  _checkForMissingExecutable(executableFile, executableDir, subcommandName) {
+    if (import_node_fs2.default.existsSync(executableFile)) return;
+    const executableDirMessage = executableDir ? `searched for local subcommand relative to directory '${executableDir}'` : "no directory for search for local subcommand, use .executableDir() to supply a custom directory";
+    const executableMissing = `'${executableFile}' does not exist
+ - if '${subcommandName}' is not meant to be an executable command, remove description parameter from '.command()' and use '.description()' instead
+ - if the default executable name is not suitable, use the executableFile option to supply a custom name or path
+ - ${executableDirMessage}`;
+    throw new Error(executableMissing);
+  }
+  /**
+   * Execute a sub-command executable.
+   *
+   * @private
+   */
+  _executeSubCommand(subcommand, args) {
+    args = args.slice();
+    const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
+    function findFile(baseDir, baseName) {
+      const localBin = import_node_path2.default.resolve(baseDir, baseName);
+      if (import_node_fs2.default.existsSync(localBin)) return localBin;
+      if (sourceExt.includes(import_node_path2.default.extname(baseName))) return void 0;
+      const foundExt = sourceExt.find(
+        (ext) => import_node_fs2.default.existsSync(`${localBin}${ext}`)
+      );
+      if (foundExt) return `${localBin}${foundExt}`;
+      return void 0;
+    }
+    this._checkForMissingMandatoryOptions();
+    this._checkForConflictingOptions();
+    let executableFile = subcommand._executableFile || `${this._name}-${subcommand._name}`;
+    let executableDir = this._executableDir || "";
+    if (this._scriptPath) {
+      let resolvedScriptPath;
+      try {
+        resolvedScriptPath = import_node_fs2.default.realpathSync(this._scriptPath);
+      } catch {
+        resolvedScriptPath = this._scriptPath;
+      }
+      executableDir = import_node_path2.default.resolve(
+        import_node_path2.default.dirname(resolvedScriptPath),
+        executableDir
+      );
+    }
+    if (executableDir) {
+      let localFile = findFile(executableDir, executableFile);
+      if (!localFile && !subcommand._executableFile && this._scriptPath) {
+        const legacyName = import_node_path2.default.basename(
+          this._scriptPath,
+          import_node_path2.default.extname(this._scriptPath)
+        );
+        if (legacyName !== this._name) {
+          localFile = findFile(
+            executableDir,
+            `${legacyName}-${subcommand._name}`
+          );
+        }
+      }
+      executableFile = localFile || executableFile;
+    }
+    const launchWithNode = sourceExt.includes(import_node_path2.default.extname(executableFile));
+    let proc;
+    if (import_node_process.default.platform !== "win32") {
+      if (launchWithNode) {
+        args.unshift(executableFile);
+        args = incrementNodeInspectorPort(import_node_process.default.execArgv).concat(args);
+        proc = import_node_child_process.default.spawn(import_node_process.default.argv[0], args, { stdio: "inherit" });
+      } else {
+        proc = import_node_child_process.default.spawn(executableFile, args, { stdio: "inherit" });
+      }
+    } else {
+      this._checkForMissingExecutable(
+        executableFile,
+        executableDir,
+        subcommand._name
+      );
+      args.unshift(executableFile);
+      args = incrementNodeInspectorPort(import_node_process.default.execArgv).concat(args);
+      proc = import_node_child_process.default.spawn(import_node_process.default.execPath, args, { stdio: "inherit" });
+    }
+    if (!proc.killed) {
+      const signals = ["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT", "SIGHUP"];
+      signals.forEach((signal) => {
+        import_node_process.default.on(signal, () => {
+          if (proc.killed === false && proc.exitCode === null) {
+            proc.kill(signal);
+          }
+        });
+      });
+    }
+    const exitCallback = this._exitCallback;
+    proc.on("close", (code) => {
+      code = code ?? 1;
+      if (!exitCallback) {
+        import_node_process.default.exit(code);
+      } else {
+        exitCallback(
+          new CommanderError(
+            code,
+            "commander.executeSubCommandAsync",
+            "(close)"
+          )
+        );
+      }
+    });
+    proc.on("error", (err) => {
+      if (err.code === "ENOENT") {
+        this._checkForMissingExecutable(
+          executableFile,
+          executableDir,
+          subcommand._name
+        );
+      } else if (err.code === "EACCES") {
+        throw new Error(`'${executableFile}' not executable`);
+      }
+      if (!exitCallback) {
+        import_node_process.default.exit(1);
+      } else {
+        const wrappedError = new CommanderError(
+          1,
+          "commander.executeSubCommandAsync",
+          "(error)"
+        );
+        wrappedError.nestedError = err;
+        exitCallback(wrappedError);
+      }
+    });
+    this.runningCommand = proc;
+  }
+  /**
+   * @private
+   */
+  _dispatchSubcommand(commandName, operands, unknown7) {
+    const subCommand = this._findCommand(commandName);
+    if (!subCommand) this.help({ error: true });
+    subCommand._prepareForParse();
+    let promiseChain;
+    promiseChain = this._chainOrCallSubCommandHook(
+      promiseChain,
+      subCommand,
+      "preSubcommand"
+    );
+    promiseChain = this._chainOrCall(promiseChain, () => {
+      if (subCommand._executableHandler) {
+        this._executeSubCommand(subCommand, operands.concat(unknown7));
+      } else {
+        return subCommand._parseCommand(operands, unknown7);
+      }
+    });
+    return promiseChain;
+  }
+  /**
+   * Invoke help directly if possible, or dispatch if necessary.
+   * e.g. help foo
+   *
+   * @private
+   */
+  _dispatchHelpCommand(subcommandName) {
+    if (!subcommandName) {
+      this.help();
+    }
+    const subCommand = this._findCommand(subcommandName);
+    if (subCommand && !subCommand._executableHandler) {
+      subCommand.help();
+    }
+    return this._dispatchSubcommand(
+      subcommandName,
+      [],
+      [this._getHelpOption()?.long ?? this._getHelpOption()?.short ?? "--help"]
+    );
+  }
+  /**
+   * Check this.args against expected this.registeredArguments.
+   *
+   * @private
+   */
+  _checkNumberOfArguments() {
+    this.registeredArguments.forEach((arg, i) => {
+      if (arg.required && this.args[i] == null) {
+        this.missingArgument(arg.name());
+      }
+    });
+    if (this.registeredArguments.length > 0 && this.registeredArguments[this.registeredArguments.length - 1].variadic) {
+      return;
+    }
+    if (this.args.length > this.registeredArguments.length) {
+      this._excessArguments(this.args);
+    }
+  }
+  /**
+   * Process this.args using this.registeredArguments and save as this.processedArgs!
+   *
+   * @private
+   */
+  _processArguments() {
+    const myParseArg = (argument, value, previous) => {
+      let parsedValue = value;
+      if (value !== null && argument.parseArg) {
+        const invalidValueMessage = `error: command-argument value '${value}' is invalid for argument '${argument.name()}'.`;
+        parsedValue = this._callParseArg(
+          argument,
+          value,
+          previous,
+          invalidValueMessage
+        );
+      }
+      return parsedValue;
+    };
+    this._checkNumberOfArguments();
+    const processedArgs = [];
+    this.registeredArguments.forEach((declaredArg, index) => {
+      let value = declaredArg.defaultValue;
+      if (declaredArg.variadic) {
+        if (index < this.args.length) {
+          value = this.args.slice(index);
+          if (declaredArg.parseArg) {
+            value = value.reduce((processed, v) => {
+              return myParseArg(declaredArg, v, processed);
+            }, declaredArg.defaultValue);
+          }
+        } else if (value === void 0) {
+          value = [];
+        }
+      } else if (index < this.args.length) {
+        value = this.args[index];
+        if (declaredArg.parseArg) {
+          value = myParseArg(declaredArg, value, declaredArg.defaultValue);
+        }
+      }
+      processedArgs[index] = value;
+    });
+    this.processedArgs = processedArgs;
+  }
+  /**
+   * Once we have a promise we chain, but call synchronously until then.
+   *
+   * @param {(Promise|undefined)} promise
+   * @param {Function} fn
+   * @return {(Promise|undefined)}
+   * @private
+   */
+  _chainOrCall(promise, fn) {
+    if (promise?.then && typeof promise.then === "function") {
+      return promise.then(() => fn());
+    }
+    return fn();
+  }
+  /**
+   *
+   * @param {(Promise|undefined)} promise
+   * @param {string} event
+   * @return {(Promise|undefined)}
+   * @private
+   */
+  _chainOrCallHooks(promise, event) {
+    let result = promise;
+    const hooks = [];
+    this._getCommandAndAncestors().reverse().filter((cmd) => cmd._lifeCycleHooks[event] !== void 0).forEach((hookedCommand) => {
+      hookedCommand._lifeCycleHooks[event].forEach((callback) => {
+        hooks.push({ hookedCommand, callback });
+      });
+    });
+    if (event === "postAction") {
+      hooks.reverse();
+    }
+    hooks.forEach((hookDetail) => {
+      result = this._chainOrCall(result, () => {
+        return hookDetail.callback(hookDetail.hookedCommand, this);
+      });
+    });
+    return result;
+  }
+  /**
+   *
+   * @param {(Promise|undefined)} promise
+   * @param {Command} subCommand
+   * @param {string} event
+   * @return {(Promise|undefined)}
+   * @private
+   */
+  _chainOrCallSubCommandHook(promise, subCommand, event) {
+    let result = promise;
+    if (this._lifeCycleHooks[event] !== void 0) {
+      this._lifeCycleHooks[event].forEach((hook) => {
+        result = this._chainOrCall(result, () => {
+          return hook(this, subCommand);
+        });
+      });
+    }
+    return result;
+  }
+  /**
+   * Process arguments in context of this command.
+   * Returns action result, in case it is a promise.
+   *
+   * @private
+   */
+  _parseCommand(operands, unknown7) {
+    const parsed = this.parseOptions(unknown7);
+    this._parseOptionsEnv();
+    this._parseOptionsImplied();
+    operands = operands.concat(parsed.operands);
+    unknown7 = parsed.unknown;
+    this.args = operands.concat(unknown7);
+    if (operands && this._findCommand(operands[0])) {
+      return this._dispatchSubcommand(operands[0], operands.slice(1), unknown7);
+    }
+    if (this._getHelpCommand() && operands[0] === this._getHelpCommand().name()) {
+      return this._dispatchHelpCommand(operands[1]);
+    }
+    if (this._defaultCommandName) {
+      this._outputHelpIfRequested(unknown7);
+      return this._dispatchSubcommand(
+        this._defaultCommandName,
+        operands,
+        unknown7
+      );
+    }
+    if (this.commands.length && this.args.length === 0 && !this._actionHandler && !this._defaultCommandName) {
+      this.help({ error: true });
+    }
+    this._outputHelpIfRequested(parsed.unknown);
+    this._checkForMissingMandatoryOptions();
+    this._checkForConflictingOptions();
+    const checkForUnknownOptions = () => {
+      if (parsed.unknown.length > 0) {
+        this.unknownOption(parsed.unknown[0]);
+      }
+    };
+    const commandEvent = `command:${this.name()}`;
+    if (this._actionHandler) {
+      checkForUnknownOptions();
+      this._processArguments();
+      let promiseChain;
+      promiseChain = this._chainOrCallHooks(promiseChain, "preAction");
+      promiseChain = this._chainOrCall(
+        promiseChain,
+        () => this._actionHandler(this.processedArgs)
+      );
+      if (this.parent) {
+        promiseChain = this._chainOrCall(promiseChain, () => {
+          this.parent.emit(commandEvent, operands, unknown7);
+        });
+      }
+      promiseChain = this._chainOrCallHooks(promiseChain, "postAction");
+      return promiseChain;
+    }
+    if (this.parent?.listenerCount(commandEvent)) {
+      checkForUnknownOptions();
+      this._processArguments();
+      this.parent.emit(commandEvent, operands, unknown7);
+    } else if (operands.length) {
+      if (this._findCommand("*")) {
+        return this._dispatchSubcommand("*", operands, unknown7);
+      }
+      if (this.listenerCount("command:*")) {
+        this.emit("command:*", operands, unknown7);
+      } else if (this.commands.length) {
+        this.unknownCommand();
+      } else {
+        checkForUnknownOptions();
+        this._processArguments();
+      }
+    } else if (this.commands.length) {
+      checkForUnknownOptions();
+      this.help({ error: true });
+    } else {
+      checkForUnknownOptions();
+      this._processArguments();
+    }
+  }
+  /**
+   * Find matching command.
+   *
+   * @private
+   * @return {Command | undefined}
+   */
+  _findCommand(name) {
+    if (!name) return void 0;
+    return this.commands.find(
+      (cmd) => cmd._name === name || cmd._aliases.includes(name)
+    );
+  }
+  /**
+   * Return an option matching `arg` if any.
+   *
+   * @param {string} arg
+   * @return {Option}
+   * @package
+   */
+  _findOption(arg) {
+    return this.options.find((option) => option.is(arg));
+  }
+  /**
+   * Display an error message if a mandatory option does not have a value.
+   * Called after checking for help flags in leaf subcommand.
+   *
+   * @private
+   */
+  _checkForMissingMandatoryOptions() {
+    this._getCommandAndAncestors().forEach((cmd) => {
+      cmd.options.forEach((anOption) => {
+        if (anOption.mandatory && cmd.getOptionValue(anOption.attributeName()) === void 0) {
+          cmd.missingMandatoryOptionValue(anOption);
+        }
+      });
+    });
+  }
+  /**
+   * Display an error message if conflicting options are used together in this.
+   *
+   * @private
+   */
+  _checkForConflictingLocalOptions() {
+    const definedNonDefaultOptions = this.options.filter((option) => {
+      const optionKey = option.attributeName();
+      if (this.getOptionValue(optionKey) === void 0) {
+        return false;
+      }
+      return this.getOptionValueSource(optionKey) !== "default";
+    });
+    const optionsWithConflicting = definedNonDefaultOptions.filter(
+      (option) => option.conflictsWith.length > 0
+    );
+    optionsWithConflicting.forEach((option) => {
+      const conflictingAndDefined = definedNonDefaultOptions.find(
+        (defined) => option.conflictsWith.includes(defined.attributeName())
+      );
+      if (conflictingAndDefined) {
+        this._conflictingOption(option, conflictingAndDefined);
+      }
+    });
+  }
+  /**
+   * Display an error message if conflicting options are used together.
+   * Called after checking for help flags in leaf subcommand.
+   *
+   * @private
+   */
+  _checkForConflictingOptions() {
+    this._getCommandAndAncestors().forEach((cmd) => {
+      cmd._checkForConflictingLocalOptions();
+    });
+  }
+  /**
+   * Parse options from `argv` removing known options,
+   * and return argv split into operands and unknown arguments.
+   *
+   * Side effects: modifies command by storing options. Does not reset state if called again.
+   *
+   * Examples:
+   *
+   *     argv => operands, unknown
+   *     --known kkk op => [op], []
+   *     op --known kkk => [op], []
+   *     sub --unknown uuu op => [sub], [--unknown uuu op]
+   *     sub -- --unknown uuu op => [sub --unknown uuu op], []
+   *
+   * @param {string[]} args
+   * @return {{operands: string[], unknown: string[]}}
+   */
+  parseOptions(args) {
+    const operands = [];
+    const unknown7 = [];
+    let dest = operands;
+    function maybeOption(arg) {
+      return arg.length > 1 && arg[0] === "-";
+    }
+    const negativeNumberArg = (arg) => {
+      if (!/^-(\d+|\d*\.\d+)([eE][+-]?\d+)?$/.test(arg)) return false;
+      return !this._getCommandAndAncestors().some(
+        (cmd) => cmd.options.map((opt) => opt.short).some((short) => /^-\d$/.test(short))
+      );
+    };
+    let activeVariadicOption = null;
+    let activeGroup = null;
+    let i = 0;
+    while (i < args.length || activeGroup) {
+      const arg = activeGroup ?? args[i++];
+      activeGroup = null;
+      if (arg === "--") {
+        if (dest === unknown7) dest.push(arg);
+        dest.push(...args.slice(i));
+        break;
+      }
+      if (activeVariadicOption && (!maybeOption(arg) || negativeNumberArg(arg))) {
+        this.emit(`option:${activeVariadicOption.name()}`, arg);
+        continue;
+      }
+      activeVariadicOption = null;
+      if (maybeOption(arg)) {
+        const option = this._findOption(arg);
+        if (option) {
+          if (option.required) {
+            const value = args[i++];
+            if (value === void 0) this.optionMissingArgument(option);
+            this.emit(`option:${option.name()}`, value);
+          } else if (option.optional) {
+            let value = null;
+            if (i < args.length && (!maybeOption(args[i]) || negativeNumberArg(args[i]))) {
+              value = args[i++];
+            }
+            this.emit(`option:${option.name()}`, value);
+          } else {
+            this.emit(`option:${option.name()}`);
+          }
+          activeVariadicOption = option.variadic ? option : null;
+          continue;
+        }
+      }
+      if (arg.length > 2 && arg[0] === "-" && arg[1] !== "-") {
+        const option = this._findOption(`-${arg[1]}`);
+        if (option) {
+          if (option.required || option.optional && this._combineFlagAndOptionalValue) {
+            this.emit(`option:${option.name()}`, arg.slice(2));
+          } else {
+            this.emit(`option:${option.name()}`);
+            activeGroup = `-${arg.slice(2)}`;
+          }
+          continue;
+        }
+      }
+      if (/^--[^=]+=/.test(arg)) {
+        const index = arg.indexOf("=");
+        const option = this._findOption(arg.slice(0, index));
+        if (option && (option.required || option.optional)) {
+          this.emit(`option:${option.name()}`, arg.slice(index + 1));
+          continue;
+        }
+      }
+      if (dest === operands && maybeOption(arg) && !(this.commands.length === 0 && negativeNumberArg(arg))) {
+        dest = unknown7;
+      }
+      if ((this._enablePositionalOptions || this._passThroughOptions) && operands.length === 0 && unknown7.length === 0) {
+        if (this._findCommand(arg)) {
+          operands.push(arg);
+          unknown7.push(...args.slice(i));
+          break;
+        } else if (this._getHelpCommand() && arg === this._getHelpCommand().name()) {
+          operands.push(arg, ...args.slice(i));
+          break;
+        } else if (this._defaultCommandName) {
+          unknown7.push(arg, ...args.slice(i));
+          break;
+        }
+      }
+      if (this._passThroughOptions) {
+        dest.push(arg, ...args.slice(i));
+        break;
+      }
+      dest.push(arg);
+    }
+    return { operands, unknown: unknown7 };
+  }
+  /**
+   * Return an object containing local option values as key-value pairs.
+   *
+   * @return {object}
+   */
+  opts() {
+    if (this._storeOptionsAsProperties) {
+      const result = {};
+      const len = this.options.length;
+      for (let i = 0; i < len; i++) {
+        const key = this.options[i].attributeName();
+        result[key] = key === this._versionOptionName ? this._version : this[key];
+      }
+      return result;
+    }
+    return this._optionValues;
+  }
+  /**
+   * Return an object containing merged local and global option values as key-value pairs.
+   *
+   * @return {object}
+   */
+  optsWithGlobals() {
+    return this._getCommandAndAncestors().reduce(
+      (combinedOptions, cmd) => Object.assign(combinedOptions, cmd.opts()),
+      {}
+    );
+  }
+  /**
+   * Display error message and exit (or call exitOverride).
+   *
+   * @param {string} message
+   * @param {object} [errorOptions]
+   * @param {string} [errorOptions.code] - an id string representing the error
+   * @param {number} [errorOptions.exitCode] - used with process.exit
+   */
+  error(message, errorOptions) {
+    this._outputConfiguration.outputError(
+      `${message}
+`,
+      this._outputConfiguration.writeErr
+    );
+    if (typeof this._showHelpAfterError === "string") {
+      this._outputConfiguration.writeErr(`${this._showHelpAfterError}
+`);
+    } else if (this._showHelpAfterError) {
+      this._outputConfiguration.writeErr("\n");
+      this.outputHelp({ error: true });
+    }
+    const config = errorOptions || {};
+    const exitCode = config.exitCode || 1;
+    const code = config.code || "commander.error";
+    this._exit(exitCode, code, message);
+  }
+  /**
+   * Apply any option related environment variables, if option does
+   * not have a value from cli or client code.
+   *
+   * @private
+   */
+  _parseOptionsEnv() {
+    this.options.forEach((option) => {
+      if (option.envVar && option.envVar in import_node_process.default.env) {
+        const optionKey = option.attributeName();
+        if (this.getOptionValue(optionKey) === void 0 || ["default", "config", "env"].includes(
+          this.getOptionValueSource(optionKey)
+        )) {
+          if (option.required || option.optional) {
+            this.emit(`optionEnv:${option.name()}`, import_node_process.default.env[option.envVar]);
+          } else {
+            this.emit(`optionEnv:${option.name()}`);
+          }
+        }
+      }
+    });
+  }
+  /**
+   * Apply any implied option values, if option is undefined or default value.
+   *
+   * @private
+   */
+  _parseOptionsImplied() {
+    const dualHelper = new DualOptions(this.options);
+    const hasCustomOptionValue = (optionKey) => {
+      return this.getOptionValue(optionKey) !== void 0 && !["default", "implied"].includes(this.getOptionValueSource(optionKey));
+    };
+    this.options.filter(
+      (option) => option.implied !== void 0 && hasCustomOptionValue(option.attributeName()) && dualHelper.valueFromOption(
+        this.getOptionValue(option.attributeName()),
+        option
+      )
+    ).forEach((option) => {
+      Object.keys(option.implied).filter((impliedKey) => !hasCustomOptionValue(impliedKey)).forEach((impliedKey) => {
+        this.setOptionValueWithSource(
+          impliedKey,
+          option.implied[impliedKey],
+          "implied"
+        );
+      });
+    });
+  }
+  /**
+   * Argument `name` is missing.
+   *
+   * @param {string} name
+   * @private
+   */
+  missingArgument(name) {
+    const message = `error: missing required argument '${name}'`;
+    this.error(message, { code: "commander.missingArgument" });
+  }
+  /**
+   * `Option` is missing an argument.
+   *
+   * @param {Option} option
+   * @private
+   */
+  optionMissingArgument(option) {
+    const message = `error: option '${option.flags}' argument missing`;
+    this.error(message, { code: "commander.optionMissingArgument" });
+  }
+  /**
+   * `Option` does not have a value, and is a mandatory option.
+   *
+   * @param {Option} option
+   * @private
+   */
+  missingMandatoryOptionValue(option) {
+    const message = `error: required option '${option.flags}' not specified`;
+    this.error(message, { code: "commander.missingMandatoryOptionValue" });
+  }
+  /**
+   * `Option` conflicts with another option.
+   *
+   * @param {Option} option
+   * @param {Option} conflictingOption
+   * @private
+   */
+  _conflictingOption(option, conflictingOption) {
+    const findBestOptionFromValue = (option2) => {
+      const optionKey = option2.attributeName();
+      const optionValue = this.getOptionValue(optionKey);
+      const negativeOption = this.options.find(
+        (target) => target.negate && optionKey === target.attributeName()
+      );
+      const positiveOption = this.options.find(
+        (target) => !target.negate && optionKey === target.attributeName()
+      );
+      if (negativeOption && (negativeOption.presetArg === void 0 && optionValue === false || negativeOption.presetArg !== void 0 && optionValue === negativeOption.presetArg)) {
+        return negativeOption;
+      }
+      return positiveOption || option2;
+    };
+    const getErrorMessage = (option2) => {
+      const bestOption = findBestOptionFromValue(option2);
+      const optionKey = bestOption.attributeName();
+      const source = this.getOptionValueSource(optionKey);
+      if (source === "env") {
+        return `environment variable '${bestOption.envVar}'`;
+      }
+      return `option '${bestOption.flags}'`;
+    };
+    const message = `error: ${getErrorMessage(option)} cannot be used with ${getErrorMessage(conflictingOption)}`;
+    this.error(message, { code: "commander.conflictingOption" });
+  }
+  /**
+   * Unknown option `flag`.
+   *
+   * @param {string} flag
+   * @private
+   */
+  unknownOption(flag) {
+    if (this._allowUnknownOption) return;
+    let suggestion = "";
+    if (flag.startsWith("--") && this._showSuggestionAfterError) {
+      let candidateFlags = [];
+      let command = this;
+      do {
+        const moreFlags = command.createHelp().visibleOptions(command).filter((option) => option.long).map((option) => option.long);
+        candidateFlags = candidateFlags.concat(moreFlags);
+        command = command.parent;
+      } while (command && !command._enablePositionalOptions);
+      suggestion = suggestSimilar(flag, candidateFlags);
+    }
+    const message = `error: unknown option '${flag}'${suggestion}`;
+    this.error(message, { code: "commander.unknownOption" });
+  }
+  /**
+   * Excess arguments, more than expected.
+   *
+   * @param {string[]} receivedArgs
+   * @private
+   */
+  _excessArguments(receivedArgs) {
+    if (this._allowExcessArguments) return;
+    const expected = this.registeredArguments.length;
+    const s = expected === 1 ? "" : "s";
+    const received = receivedArgs.length;
+    const forSubcommand = this.parent ? ` for '${this.name()}'` : "";
+    const details = receivedArgs.join(", ");
+    const message = `error: too many arguments${forSubcommand}. Expected ${expected} argument${s} but got ${received}: ${details}.`;
+    this.error(message, { code: "commander.excessArguments" });
+  }
+  /**
+   * Unknown command.
+   *
+   * @private
+   */
+  unknownCommand() {
+    const unknownName = this.args[0];
+    let suggestion = "";
+    if (this._showSuggestionAfterError) {
+      const candidateNames = [];
+      this.createHelp().visibleCommands(this).forEach((command) => {
+        candidateNames.push(command.name());
+        if (command.alias()) candidateNames.push(command.alias());
+      });
+      suggestion = suggestSimilar(unknownName, candidateNames);
+    }
+    const message = `error: unknown command '${unknownName}'${suggestion}`;
+    this.error(message, { code: "commander.unknownCommand" });
+  }
+  /**
+   * Get or set the program version.
+   *
+   * This method auto-registers the "-V, --version" option which will print the version number.
+   *
+   * You can optionally supply the flags and description to override the defaults.
+   *
+   * @param {string} [str]
+   * @param {string} [flags]
+   * @param {string} [description]
+   * @return {(this | string | undefined)} `this` command for chaining, or version string if no arguments
+   */
+  version(str, flags, description) {
+    if (str === void 0) return this._version;
+    this._version = str;
+    flags = flags || "-V, --version";
+    description = description || "output the version number";
+    const versionOption = this.createOption(flags, description);
+    this._versionOptionName = versionOption.attributeName();
+    this._registerOption(versionOption);
+    this.on("option:" + versionOption.name(), () => {
+      this._outputConfiguration.writeOut(`${str}
+`);
+      this._exit(0, "commander.version", str);
+    });
+    return this;
+  }
+  /**
+   * Set the description.
+   *
+   * @param {string} [str]
+   * @param {object} [argsDescription]
+   * @return {(string|Command)}
+   */
+  description(str, argsDescription) {
+    if (str === void 0 && argsDescription === void 0)
+      return this._description;
+    this._description = str;
+    if (argsDescription) {
+      this._argsDescription = argsDescription;
+    }
+    return this;
+  }
+  /**
+   * Set the summary. Used when listed as subcommand of parent.
+   *
+   * @param {string} [str]
+   * @return {(string|Command)}
+   */
+  summary(str) {
+    if (str === void 0) return this._summary;
+    this._summary = str;
+    return this;
+  }
+  /**
+   * Set an alias for the command.
+   *
+   * You may call more than once to add multiple aliases. Only the first alias is shown in the auto-generated help.
+   *
+   * @param {string} [alias]
+   * @return {(string|Command)}
+   */
+  alias(alias) {
+    if (alias === void 0) return this._aliases[0];
+    let command = this;
+    if (this.commands.length !== 0 && this.commands[this.commands.length - 1]._executableHandler) {
+      command = this.commands[this.commands.length - 1];
+    }
+    if (alias === command._name)
+      throw new Error("Command alias can't be the same as its name");
+    const matchingCommand = this.parent?._findCommand(alias);
+    if (matchingCommand) {
+      const existingCmd = [matchingCommand.name()].concat(matchingCommand.aliases()).join("|");
+      throw new Error(
+        `cannot add alias '${alias}' to command '${this.name()}' as already have command '${existingCmd}'`
+      );
+    }
+    command._aliases.push(alias);
+    return this;
+  }
+  /**
+   * Set aliases for the command.
+   *
+   * Only the first alias is shown in the auto-generated help.
+   *
+   * @param {string[]} [aliases]
+   * @return {(string[]|Command)}
+   */
+  aliases(aliases) {
+    if (aliases === void 0) return this._aliases;
+    aliases.forEach((alias) => this.alias(alias));
+    return this;
+  }
+  /**
+   * Set / get the command usage `str`.
+   *
+   * @param {string} [str]
+   * @return {(string|Command)}
+   */
+  usage(str) {
+    if (str === void 0) {
+      if (this._usage) return this._usage;
+      const args = this.registeredArguments.map((arg) => {
+        return humanReadableArgName(arg);
+      });
+      return [].concat(
+        this.options.length || this._helpOption !== null ? "[options]" : [],
+        this.commands.length ? "[command]" : [],
+        this.registeredArguments.length ? args : []
+      ).join(" ");
+    }
+    this._usage = str;
+    return this;
+  }
+  /**
+   * Get or set the name of the command.
+   *
+   * @param {string} [str]
+   * @return {(string|Command)}
+   */
+  name(str) {
+    if (str === void 0) return this._name;
+    this._name = str;
+    return this;
+  }
+  /**
+   * Set/get the help group heading for this subcommand in parent command's help.
+   *
+   * @param {string} [heading]
+   * @return {Command | string}
+   */
+  helpGroup(heading) {
+    if (heading === void 0) return this._helpGroupHeading ?? "";
+    this._helpGroupHeading = heading;
+    return this;
+  }
+  /**
+   * Set/get the default help group heading for subcommands added to this command.
+   * (This does not override a group set directly on the subcommand using .helpGroup().)
+   *
+   * @example
+   * program.commandsGroup('Development Commands:');
+   * program.command('watch')...
+   * program.command('lint')...
+   * ...
+   *
+   * @param {string} [heading]
+   * @returns {Command | string}
+   */
+  commandsGroup(heading) {
+    if (heading === void 0) return this._defaultCommandGroup ?? "";
+    this._defaultCommandGroup = heading;
+    return this;
+  }
+  /**
+   * Set/get the default help group heading for options added to this command.
+   * (This does not override a group set directly on the option using .helpGroup().)
+   *
+   * @example
+   * program
+   *   .optionsGroup('Development Options:')
+   *   .option('-d, --debug', 'output extra debugging')
+   *   .option('-p, --profile', 'output profiling information')
+   *
+   * @param {string} [heading]
+   * @returns {Command | string}
+   */
+  optionsGroup(heading) {
+    if (heading === void 0) return this._defaultOptionGroup ?? "";
+    this._defaultOptionGroup = heading;
+    return this;
+  }
+  /**
+   * @param {Option} option
+   * @private
+   */
+  _initOptionGroup(option) {
+    if (this._defaultOptionGroup && !option.helpGroupHeading)
+      option.helpGroup(this._defaultOptionGroup);
+  }
+  /**
+   * @param {Command} cmd
+   * @private
+   */
+  _initCommandGroup(cmd) {
+    if (this._defaultCommandGroup && !cmd.helpGroup())
+      cmd.helpGroup(this._defaultCommandGroup);
+  }
+  /**
+   * Set the name of the command from script filename, such as process.argv[1],
+   * or import.meta.filename.
+   *
+   * (Used internally and public although not documented in README.)
+   *
+   * @example
+   * program.nameFromFilename(import.meta.filename);
+   *
+   * @param {string} filename
+   * @return {Command}
+   */
+  nameFromFilename(filename) {
+    this._name = import_node_path2.default.basename(filename, import_node_path2.default.extname(filename));
+    return this;
+  }
+  /**
+   * Get or set the directory for searching for executable subcommands of this command.
+   *
+   * @example
+   * program.executableDir(import.meta.dirname);
+   * // or
+   * program.executableDir('subcommands');
+   *
+   * @param {string} [path]
+   * @return {(string|null|Command)}
+   */
+  executableDir(path2) {
+    if (path2 === void 0) return this._executableDir;
+    this._executableDir = path2;
+    return this;
+  }
+  /**
+   * Return program help documentation.
+   *
+   * @param {{ error: boolean }} [contextOptions] - pass {error:true} to wrap for stderr instead of stdout
+   * @return {string}
+   */
+  helpInformation(contextOptions) {
+    const helper = this.createHelp();
+    const context = this._getOutputContext(contextOptions);
+    helper.prepareContext({
+      error: context.error,
+      helpWidth: context.helpWidth,
+      outputHasColors: context.hasColors
+    });
+    const text = helper.formatHelp(this, helper);
+    if (context.hasColors) return text;
+    return this._outputConfiguration.stripColor(text);
+  }
+  /**
+   * @typedef HelpContext
+   * @type {object}
+   * @property {boolean} error
+   * @property {number} helpWidth
+   * @property {boolean} hasColors
+   * @property {function} write - includes stripColor if needed
+   *
+   * @returns {HelpContext}
+   * @private
+   */
+  _getOutputContext(contextOptions) {
+    contextOptions = contextOptions || {};
+    const error = !!contextOptions.error;
+    let baseWrite;
+    let hasColors;
+    let helpWidth;
+    if (error) {
+      baseWrite = (str) => this._outputConfiguration.writeErr(str);
+      hasColors = this._outputConfiguration.getErrHasColors();
+      helpWidth = this._outputConfiguration.getErrHelpWidth();
+    } else {
+      baseWrite = (str) => this._outputConfiguration.writeOut(str);
+      hasColors = this._outputConfiguration.getOutHasColors();
+      helpWidth = this._outputConfiguration.getOutHelpWidth();
+    }
+    const write = (str) => {
+      if (!hasColors) str = this._outputConfiguration.stripColor(str);
+      return baseWrite(str);
+    };
+    return { error, write, hasColors, helpWidth };
+  }
+  /**
+   * Output help information for this command.
+   *
+   * Outputs built-in help, and custom text added using `.addHelpText()`.
+   *
+   * @param {{ error: boolean } | Function} [contextOptions] - pass {error:true} to write to stderr instead of stdout
+   */
+  outputHelp(contextOptions) {
+    let deprecatedCallback;
+    if (typeof contextOptions === "function") {
+      deprecatedCallback = contextOptions;
+      contextOptions = void 0;
+    }
+    const outputContext = this._getOutputContext(contextOptions);
+    const eventContext = {
+      error: outputContext.error,
+      write: outputContext.write,
+      command: this
+    };
+    this._getCommandAndAncestors().reverse().forEach((command) => command.emit("beforeAllHelp", eventContext));
+    this.emit("beforeHelp", eventContext);
+    let helpInformation = this.helpInformation({ error: outputContext.error });
+    if (deprecatedCallback) {
+      helpInformation = deprecatedCallback(helpInformation);
+      if (typeof helpInformation !== "string" && !Buffer.isBuffer(helpInformation)) {
+        throw new Error("outputHelp callback must return a string or a Buffer");
+      }
+    }
+    outputContext.write(helpInformation);
+    if (this._getHelpOption()?.long) {
+      this.emit(this._getHelpOption().long);
+    }
+    this.emit("afterHelp", eventContext);
+    this._getCommandAndAncestors().forEach(
+      (command) => command.emit("afterAllHelp", eventContext)
+    );
+  }
+  /**
+   * You can pass in flags and a description to customise the built-in help option.
+   * Pass in false to disable the built-in help option.
+   *
+   * @example
+   * program.helpOption('-?, --help', 'show help'); // customise
+   * program.helpOption(false); // disable
+   *
+   * @param {(string | boolean)} flags
+   * @param {string} [description]
+   * @return {Command} `this` command for chaining
+   */
+  helpOption(flags, description) {
+    if (typeof flags === "boolean") {
+      if (flags) {
+        if (this._helpOption === null) this._helpOption = void 0;
+        if (this._defaultOptionGroup) {
+          this._initOptionGroup(this._getHelpOption());
+        }
+      } else {
+        this._helpOption = null;
+      }
+      return this;
+    }
+    this._helpOption = this.createOption(
+      flags ?? "-h, --help",
+      description ?? "display help for command"
+    );
+    if (flags || description) this._initOptionGroup(this._helpOption);
+    return this;
+  }
+  /**
+   * Lazy create help option.
+   * Returns null if has been disabled with .helpOption(false).
+   *
+   * @returns {(Option | null)} the help option
+   * @package
+   */
+  _getHelpOption() {
+    if (this._helpOption === void 0) {
+      this.helpOption(void 0, void 0);
+    }
+    return this._helpOption;
+  }
+  /**
+   * Supply your own option to use for the built-in help option.
+   * This is an alternative to using helpOption() to customise the flags and description etc.
+   *
+   * @param {Option} option
+   * @return {Command} `this` command for chaining
+   */
+  addHelpOption(option) {
+    this._helpOption = option;
+    this._initOptionGroup(option);
+    return this;
+  }
+  /**
+   * Output help information and exit.
+   *
+   * Outputs built-in help, and custom text added using `.addHelpText()`.
+   *
+   * @param {{ error: boolean }} [contextOptions] - pass {error:true} to write to stderr instead of stdout
+   */
+  help(contextOptions) {
+    this.outputHelp(contextOptions);
+    let exitCode = Number(import_node_process.default.exitCode ?? 0);
+    if (exitCode === 0 && contextOptions && typeof contextOptions !== "function" && contextOptions.error) {
+      exitCode = 1;
+    }
+    this._exit(exitCode, "commander.help", "(outputHelp)");
+  }
+  /**
+   * // Do a little typing to coordinate emit and listener for the help text events.
+   * @typedef HelpTextEventContext
+   * @type {object}
+   * @property {boolean} error
+   * @property {Command} command
+   * @property {function} write
+   */
+  /**
+   * Add additional text to be displayed with the built-in help.
+   *
+   * Position is 'before' or 'after' to affect just this command,
+   * and 'beforeAll' or 'afterAll' to affect this command and all its subcommands.
+   *
+   * @param {string} position - before or after built-in help
+   * @param {(string | Function)} text - string to add, or a function returning a string
+   * @return {Command} `this` command for chaining
+   */
+  addHelpText(position, text) {
+    const allowedValues = ["beforeAll", "before", "after", "afterAll"];
+    if (!allowedValues.includes(position)) {
+      throw new Error(`Unexpected value for position to addHelpText.
+Expecting one of '${allowedValues.join("', '")}'`);
+    }
+    const helpEvent = `${position}Help`;
+    this.on(helpEvent, (context) => {
+      let helpStr;
+      if (typeof text === "function") {
+        helpStr = text({ error: context.error, command: context.command });
+      } else {
+        helpStr = text;
+      }
+      if (helpStr) {
+        context.write(`${helpStr}
+`);
+      }
+    });
+    return this;
+  }
+  /**
+   * Output help information if help flags specified
+   *
+   * @param {Array} args - array of options to search for help flags
+   * @private
+   */
+  _outputHelpIfRequested(args) {
+    const helpOption = this._getHelpOption();
+    const helpRequested = helpOption && args.find((arg) => helpOption.is(arg));
+    if (helpRequested) {
+      this.outputHelp();
+      this._exit(0, "commander.helpDisplayed", "(outputHelp)");
+    }
+  }
+};
+function incrementNodeInspectorPort(args) {
+  return args.map((arg) => {
+    if (!arg.startsWith("--inspect")) {
+      return arg;
+    }
+    let debugOption;
+    let debugHost = "127.0.0.1";
+    let debugPort = "9229";
+    let match;
+    if ((match = arg.match(/^(--inspect(-brk|-wait)?)$/)) !== null) {
+      debugOption = match[1];
+    } else if ((match = arg.match(
+      /^(--inspect(-brk|-port|-wait)?)=(\[[^\]]+\]|[^:]+)$/
+    )) !== null) {
+      debugOption = match[1];
+      if (/^\d+$/.test(match[3])) {
+        debugPort = match[3];
+      } else {
+        debugHost = match[3];
+      }
+    } else if ((match = arg.match(
+      /^(--inspect(-brk|-port|-wait)?)=(\[[^\]]+\]|[^:]+):(\d+)$/
+    )) !== null) {
+      debugOption = match[1];
+      debugHost = match[3];
+      debugPort = match[4];
+    }
+    if (debugOption && debugPort !== "0") {
+      return `${debugOption}=${debugHost}:${parseInt(debugPort) + 1}`;
+    }
+    return arg;
+  });
+}
+function useColor() {
+  if (import_node_process.default.env.NO_COLOR || import_node_process.default.env.FORCE_COLOR === "0" || import_node_process.default.env.FORCE_COLOR === "false")
+    return false;
+  if (import_node_process.default.env.FORCE_COLOR || import_node_process.default.env.CLICOLOR_FORCE !== void 0)
+    return true;
+  return void 0;
+}
+
+// node_modules/commander/index.js
+var program = new Command();
+
+// functions/operator/dead-letter-queue.ts
+var import_client_sqs2 = require("@aws-sdk/client-sqs");
+
+// functions/errors.ts
+var InfrastructureError = class extends Error {
+  constructor(dependency, message, options) {
+    super(message, options);
+    this.dependency = dependency;
+    this.name = "InfrastructureError";
+  }
+  dependency;
+};
+var ItemTooLargeError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "ItemTooLargeError";
+  }
+};
+
+// functions/queue/claim-check.ts
+var z2 = __toESM(require("zod/mini"));
+var ClaimCheckSchema = z2.object({
+  v: z2.literal(1),
+  eventId: z2.string().check(z2.minLength(1)),
+  correlationId: z2.string().check(z2.minLength(1)),
+  /**
+   * Set by a forced replay of an event that already finished: the n-th deliberate re-run. The
+   * replay records the same number on the event's state before it sends; the consumer keys its
+   * idempotency record, target completions and downstream keys on the run the state names, so
+   * that the run happens again instead of being answered from the first run's record. Anyone
+   * allowed to send to the queue can write this field: it is only compared with the state.
+   */
+  run: z2.optional(z2.int().check(z2.positive()))
+});
+
+// functions/operator/dead-letter-queue.ts
+var claimOf = (body) => {
+  try {
+    const parsed = ClaimCheckSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : void 0;
+  } catch {
+    return void 0;
+  }
+};
+var DeadLetterQueue = class {
+  constructor(client, queueUrl) {
+    this.client = client;
+    this.queueUrl = queueUrl;
+  }
+  client;
+  queueUrl;
+  async call(what, run) {
+    try {
+      return await run();
+    } catch (error) {
+      throw new InfrastructureError("event-queue", `dead-letter queue ${what} failed`, { cause: error });
+    }
+  }
+  /** Up to 10 messages, held for `visibilitySeconds`; a FIFO queue returns a group's messages in order. */
+  async receive(visibilitySeconds, max = 10) {
+    const result = await this.call(
+      "receive",
+      () => this.client.send(
+        new import_client_sqs2.ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: max,
+          VisibilityTimeout: visibilitySeconds,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ["MessageGroupId", "SentTimestamp", "ApproximateReceiveCount"]
+        })
+      )
+    );
+    return (result.Messages ?? []).flatMap((m) => {
+      if (!m.MessageId || !m.ReceiptHandle) return [];
+      const sent = Number(m.Attributes?.SentTimestamp);
+      return [
+        {
+          messageId: m.MessageId,
+          receiptHandle: m.ReceiptHandle,
+          groupId: m.Attributes?.MessageGroupId ?? m.MessageId,
+          sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : void 0,
+          receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+          claim: claimOf(m.Body ?? ""),
+          body: m.Body ?? ""
+        }
+      ];
+    });
+  }
+  async delete(message) {
+    await this.call(
+      "delete",
+      () => this.client.send(new import_client_sqs2.DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle }))
+    );
+  }
+  /** Makes messages visible again at once, which also unlocks their groups. */
+  async release(messages) {
+    for (let i = 0; i < messages.length; i += 10) {
+      const chunk = messages.slice(i, i + 10);
+      await this.call(
+        "release",
+        () => this.client.send(
+          new import_client_sqs2.ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: chunk.map((m, n) => ({ Id: String(n), ReceiptHandle: m.receiptHandle, VisibilityTimeout: 0 }))
+          })
+        )
+      );
+    }
+  }
+  async depth() {
+    return queueDepth(this.client, this.queueUrl);
+  }
+  /**
+   * Reads up to `max` messages without consuming them: every message stays in flight while the
+   * queue is walked (so that each group is read in full, in order) and all are released at the end.
+   */
+  async peek(max, visibilitySeconds = 60) {
+    const seen = [];
+    try {
+      while (seen.length < max) {
+        const batch = await this.receive(visibilitySeconds, Math.min(10, max - seen.length));
+        if (batch.length === 0) break;
+        seen.push(...batch);
+      }
+    } finally {
+      await this.release(seen);
+    }
+    return seen;
+  }
+};
+var queueDepth = async (client, queueUrl) => {
+  try {
+    const result = await client.send(
+      new import_client_sqs2.GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+      })
+    );
+    return {
+      visible: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    };
+  } catch (error) {
+    throw new InfrastructureError("event-queue", "queue attributes could not be read", { cause: error });
+  }
+};
+
+// functions/operator/event-queries.ts
+var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
+
+// functions/store/event-store.ts
+var import_node_zlib = require("node:zlib");
+var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
+
+// functions/store/records.ts
+var import_node_crypto = require("node:crypto");
+var ATTENTION_STATUSES = /* @__PURE__ */ new Set([
+  "QUARANTINED",
+  "RETRYING",
+  "DEAD_LETTERED",
+  "STALE"
+]);
+var stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
+var payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
+var rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
+var nonceKey = (provider, secretId, nonce) => ({
+  PK: `NONCE#${provider}#${secretId}#${sha256Hex(nonce)}`,
+  SK: "NONCE"
+});
+var signedBytesKey = (key) => ({ PK: `SIG#${key}`, SK: "SIG" });
+var rejectionsKey = (provider, tenant2, minute) => ({
+  PK: `REJECTS#${provider}#${tenant2}`,
+  SK: minute
+});
+var entityIndexKey = (tenant2, provider, kind, id2) => `ENT#${tenant2}#${provider}#${kind}#${id2}`;
+var sha256Hex = (data) => (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
+
+// functions/store/event-store.ts
+var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
+var BATCH_GET_KEYS = 100;
+var isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+var isItemTooLarge = (error) => error instanceof Error && error.name === "ValidationException" && /item size|size has exceeded/i.test(error.message);
+var zip = (value) => (0, import_node_zlib.gzipSync)(Buffer.from(JSON.stringify(value)));
+var unzipJson = (value) => JSON.parse((0, import_node_zlib.gunzipSync)(value).toString("utf8"));
+var EventStore = class {
+  /**
+   * @param overflow where normalized events too large for an item are written and read back;
+   *   a reader without it (the CLI) sees `eventLocation` instead of the event.
+   */
+  constructor(client, settings, overflow) {
+    this.client = client;
+    this.settings = settings;
+    this.overflow = overflow;
+  }
+  client;
+  settings;
+  overflow;
+  expiresAt(from) {
+    return Math.floor(from.getTime() / 1e3) + this.settings.retentionDays * 86400;
+  }
+  async call(what, run) {
+    try {
+      return await run();
+    } catch (error) {
+      if (isConditionFailure(error)) throw error;
+      if (isItemTooLarge(error)) throw new ItemTooLargeError(`event store ${what} refused an item over 400 KB`, { cause: error });
+      throw new InfrastructureError("event-store", `event store ${what} failed`, { cause: error });
+    }
+  }
+  async getState(eventId) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true }))
+    );
+    return result.Item ? stateOf(result.Item) : void 0;
+  }
+  /**
+   * The states of many events, strongly consistent, in as few calls as BatchGetItem allows (a
+   * batch body of 10,000 elements must not cost 10,000 round trips). Absent events are missing.
+   */
+  async getStates(eventIds) {
+    const found = /* @__PURE__ */ new Map();
+    const unique = [...new Set(eventIds)];
+    if (unique.length === 1 && unique[0] !== void 0) {
+      const state = await this.getState(unique[0]);
+      if (state) found.set(unique[0], state);
+      return found;
+    }
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
+      let keys = unique.slice(start, start + BATCH_GET_KEYS).map((id2) => stateKey(id2));
+      for (let round = 0; keys.length > 0; round += 1) {
+        if (round === 8) throw new InfrastructureError("event-store", "event store batch read kept returning unprocessed keys");
+        if (round > 0) await new Promise((resolve5) => setTimeout(resolve5, 2 ** round * 10));
+        const result = await this.call(
+          "batch read",
+          () => this.client.send(
+            new import_lib_dynamodb2.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } } })
+          )
+        );
+        for (const item of result.Responses?.[this.settings.tableName] ?? []) {
+          const state = stateOf(item);
+          found.set(state.eventId, state);
+        }
+        keys = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+  async getPayload(eventId) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: payloadKey(eventId), ConsistentRead: true }))
+    );
+    const item = result.Item;
+    if (!item) return void 0;
+    const eventLocation = item.eventLocation;
+    let event = item.event ? unzipJson(item.event) : void 0;
+    if (eventLocation && this.overflow) {
+      const bytes = await this.overflow.get(eventLocation.bucket, eventLocation.key);
+      event = JSON.parse(bytes.toString("utf8"));
+    }
+    return {
+      eventId,
+      event,
+      eventLocation,
+      quarantineReason: item.quarantineReason,
+      request: unzipJson(item.request),
+      raw: item.raw,
+      rawBody: item.rawBody ? (0, import_node_zlib.gunzipSync)(item.rawBody) : void 0,
+      bodySha256: item.bodySha256
+    };
+  }
+  /** Reads a body kept in a shared raw item (batch requests). */
+  async getRawItem(pk) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: { PK: pk, SK: "RAW" } }))
+    );
+    const item = result.Item;
+    if (!item) return void 0;
+    return { body: item.body ? (0, import_node_zlib.gunzipSync)(item.body) : void 0, raw: item.raw };
+  }
+  /** Stores a body shared by the events of one batch request, once, keyed by its digest. */
+  async putRawItem(sha256, body, raw, now) {
+    const key = rawKey(sha256);
+    await this.call(
+      "raw write",
+      () => this.client.send(
+        new import_lib_dynamodb2.PutCommand({
+          TableName: this.settings.tableName,
+          Item: { ...key, raw, ...body ? { body: (0, import_node_zlib.gzipSync)(body) } : {}, expiresAt: this.expiresAt(now) }
+        })
+      )
+    );
+    return key.PK;
+  }
+  /**
+   * Writes the immutable payload item unless it exists. Returns false when it already existed:
+   * an earlier delivery of the same event got this far.
+   * @throws ItemTooLargeError when the item cannot be stored at any retry (quarantine it).
+   */
+  async putPayloadIfAbsent(payload, now) {
+    const put = await this.payloadPut(payload, now, true);
+    try {
+      await this.call("payload write", () => this.client.send(put));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+  /** Replaces a quarantined event's payload once its body can be read. */
+  async replacePayload(payload, now) {
+    const put = await this.payloadPut(payload, now, false);
+    await this.call("payload write", () => this.client.send(put));
+  }
+  /**
+   * The payload item; a normalized event too large to share it goes to S3 first, under a key
+   * derived from the event id, so that a retry overwrites the same object.
+   */
+  async payloadPut(payload, now, onlyIfAbsent) {
+    let event = {};
+    if (payload.event) {
+      const zipped = zip(payload.event);
+      if (this.overflow && zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)) {
+        const location = await this.overflow.put(normalizedEventKey(payload.event), Buffer.from(JSON.stringify(payload.event)), "application/json");
+        event = { eventLocation: location };
+      } else {
+        event = { event: zipped };
+      }
+    }
+    return new import_lib_dynamodb2.PutCommand({
+      TableName: this.settings.tableName,
+      Item: {
+        ...payloadKey(payload.eventId),
+        ...event,
+        ...payload.quarantineReason ? { quarantineReason: payload.quarantineReason } : {},
+        request: zip(payload.request),
+        raw: payload.raw,
+        ...payload.rawBody ? { rawBody: (0, import_node_zlib.gzipSync)(payload.rawBody) } : {},
+        ...payload.bodySha256 ? { bodySha256: payload.bodySha256 } : {},
+        expiresAt: this.expiresAt(now)
+      },
+      ...onlyIfAbsent ? { ConditionExpression: "attribute_not_exists(PK)" } : {}
+    });
+  }
+  /** Creates the state item unless it exists. Returns false when another delivery won. */
+  async createState(state, now) {
+    try {
+      await this.call(
+        "state write",
+        () => this.client.send(
+          new import_lib_dynamodb2.PutCommand({
+            TableName: this.settings.tableName,
+            Item: { ...stateKey(state.eventId), ...state, ...indexAttributes(state), expiresAt: this.expiresAt(now) },
+            ConditionExpression: "attribute_not_exists(PK)"
+          })
+        )
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+  /**
+   * Moves an event from one of `from` to `to`, appending the audit entry in the same write.
+   * Returns false when the event was not in an expected status (someone else moved it).
+   */
+  async transition(eventId, from, to, entry, extra = {}) {
+    const names = { "#status": "status", "#audit": "audit", "#statusAt": "statusAt" };
+    const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
+    const sets = ["#status = :to", "#statusAt = :at", "#audit = list_append(#audit, :entry)"];
+    const removes = [];
+    if (ATTENTION_STATUSES.has(to)) {
+      sets.push("attention = :to", "attentionAt = :at");
+    } else {
+      removes.push("attention", "attentionAt");
+    }
+    if (extra.sends !== void 0) {
+      sets.push("sends = :sends");
+      values[":sends"] = extra.sends;
+    }
+    if (extra.attempts !== void 0) {
+      sets.push("attempts = :attempts");
+      values[":attempts"] = extra.attempts;
+    }
+    if (extra.lastError !== void 0) {
+      sets.push("lastError = :lastError");
+      values[":lastError"] = extra.lastError;
+    }
+    if (extra.run !== void 0) {
+      sets.push("#run = :run");
+      names["#run"] = "run";
+      values[":run"] = extra.run;
+    }
+    const fromNames = from.map((_, i) => `:from${i}`);
+    from.forEach((status2, i) => values[`:from${i}`] = status2);
+    try {
+      await this.call(
+        "state update",
+        () => this.client.send(
+          new import_lib_dynamodb2.UpdateCommand({
+            TableName: this.settings.tableName,
+            Key: stateKey(eventId),
+            UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+            ConditionExpression: `#status IN (${fromNames.join(", ")})`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values
+          })
+        )
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+  /**
+   * Records a one-time value (Mailgun's token) for the secret that verified it, bound to the body
+   * it came with. Returns false when the value was seen before with another body: a captured
+   * token reused. The same body again is the provider retrying a delivery we answered 5xx, which
+   * must go through (the event's own id then deduplicates it).
+   */
+  async recordNonce(provider, secretId, nonce, bodySha256, ttlSeconds, now) {
+    const nowSeconds = Math.floor(now.getTime() / 1e3);
+    const key = nonceKey(provider, secretId, nonce);
+    try {
+      await this.call(
+        "nonce write",
+        () => this.client.send(
+          new import_lib_dynamodb2.PutCommand({
+            TableName: this.settings.tableName,
+            Item: { ...key, bodySha256, expiresAt: nowSeconds + ttlSeconds },
+            // An expired nonce may linger until TTL deletion runs: treat it as absent.
+            ConditionExpression: "attribute_not_exists(PK) OR expiresAt < :now",
+            ExpressionAttributeValues: { ":now": nowSeconds }
+          })
+        )
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const seen = await this.call(
+        "nonce read",
+        () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true }))
+      );
+      return seen.Item?.bodySha256 === bodySha256;
+    }
+  }
+  /** The event that the signed bytes under this key produced first, if any. */
+  async getSignedBytes(key) {
+    const result = await this.call(
+      "signed-bytes read",
+      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: signedBytesKey(key), ConsistentRead: true }))
+    );
+    return result.Item?.eventId;
+  }
+  /**
+   * Binds signed bytes to the event they produced, unless they are bound already. Returns the
+   * event they are bound to: `eventId` when this call bound them, else the first one's.
+   */
+  async bindSignedBytes(key, eventId, now) {
+    try {
+      await this.call(
+        "signed-bytes write",
+        () => this.client.send(
+          new import_lib_dynamodb2.PutCommand({
+            TableName: this.settings.tableName,
+            Item: { ...signedBytesKey(key), eventId, expiresAt: this.expiresAt(now) },
+            ConditionExpression: "attribute_not_exists(PK)"
+          })
+        )
+      );
+      return eventId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return await this.getSignedBytes(key) ?? eventId;
+    }
+  }
+  /** Adds a window of rejection counts: one write per flush, however many requests were refused. */
+  async addRejections(provider, tenant2, minute, counts, sample, now) {
+    const reasons = Object.entries(counts);
+    if (reasons.length === 0) return;
+    const names = {};
+    const values = { ":sample": sample, ":exp": this.expiresAt(now) };
+    const adds = reasons.map(([reason, count], i) => {
+      names[`#r${i}`] = reason;
+      values[`:c${i}`] = count;
+      return `#r${i} :c${i}`;
+    });
+    await this.call(
+      "rejection counter write",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: rejectionsKey(provider, tenant2, minute),
+          UpdateExpression: `ADD ${adds.join(", ")} SET lastSample = :sample, expiresAt = :exp`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values
+        })
+      )
+    );
+  }
+};
+var normalizedEventKey = (event) => `raw/${event.tenant}/${event.provider}/${event.receivedAt.slice(0, 10)}/${event.id}.event.json.gz`;
+var indexAttributes = (state) => ({
+  entityKey: entityIndexKey(state.tenant, state.provider, state.entityKind, state.entityId),
+  entitySort: `${state.occurredAt}#${state.eventId}`,
+  ...ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}
+});
+var stateOf = (item) => {
+  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, attention: _a, attentionAt: _aa, expiresAt: _x, ...state } = item;
+  return state;
+};
+
+// functions/operator/event-queries.ts
+var INDEXES = { byEntity: "byEntity", byCorrelation: "byCorrelation", byAttention: "byAttention" };
+var BATCH_GET_MAX = 100;
+var eventIdOfPk = (pk) => typeof pk === "string" && pk.startsWith("EVT#") ? pk.slice(4) : void 0;
+var EventQueries = class {
+  constructor(client, tableName) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+  client;
+  tableName;
+  async call(what, run) {
+    try {
+      return await run();
+    } catch (error) {
+      throw new InfrastructureError("event-store", `event store ${what} failed`, { cause: error });
+    }
+  }
+  /** State items of `eventIds`, in the order asked; ids with no item are left out. */
+  async states(eventIds) {
+    const found = /* @__PURE__ */ new Map();
+    for (let i = 0; i < eventIds.length; i += BATCH_GET_MAX) {
+      let keys = [...new Set(eventIds.slice(i, i + BATCH_GET_MAX))].map(stateKey);
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt === 5) throw new InfrastructureError("event-store", "event store batch read kept being throttled");
+        const result = await this.call(
+          "batch read",
+          () => this.client.send(new import_lib_dynamodb3.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }))
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const state = stateOf(item);
+          found.set(state.eventId, state);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (keys.length > 0) await new Promise((resolve5) => setTimeout(resolve5, 50 * 2 ** attempt));
+      }
+    }
+    return eventIds.flatMap((id2) => {
+      const state = found.get(id2);
+      return state ? [state] : [];
+    });
+  }
+  async state(eventId) {
+    return (await this.states([eventId]))[0];
+  }
+  /** Events in an operator status (the sparse byAttention index), oldest status change first. */
+  attentionPage(status2, options) {
+    return this.indexPage(INDEXES.byAttention, "#k = :k", { "#k": "attention" }, { ":k": status2 }, options);
+  }
+  /** One entity's events in the order they happened (byEntity sorts by occurredAt, then id). */
+  entityPage(entity, options) {
+    const key = entityIndexKey(entity.tenant, entity.provider, entity.kind, entity.id);
+    return this.indexPage(INDEXES.byEntity, "#k = :k", { "#k": "entityKey" }, { ":k": key }, options);
+  }
+  /** Every event of one correlation id (one request can carry several events). */
+  async correlated(correlationId) {
+    const ids = [];
+    let startKey;
+    do {
+      const page = await this.indexPage(INDEXES.byCorrelation, "#k = :k", { "#k": "correlationId" }, { ":k": correlationId }, { startKey, limit: 100 });
+      ids.push(...page.entries.map((e) => e.eventId));
+      startKey = page.lastKey;
+    } while (startKey);
+    return ids;
+  }
+  /** How many events are in an operator status (counts index entries, reads no item). */
+  async countInStatus(status2) {
+    let count = 0;
+    let startKey;
+    do {
+      const result = await this.call(
+        "count",
+        () => this.client.send(
+          new import_lib_dynamodb3.QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEXES.byAttention,
+            KeyConditionExpression: "#k = :k",
+            ExpressionAttributeNames: { "#k": "attention" },
+            ExpressionAttributeValues: { ":k": status2 },
+            Select: "COUNT",
+            ExclusiveStartKey: startKey
+          })
+        )
+      );
+      count += result.Count ?? 0;
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+  async indexPage(indexName, condition, names, values, options) {
+    const result = await this.call(
+      "index query",
+      () => this.client.send(
+        new import_lib_dynamodb3.QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: options.startKey,
+          Limit: options.limit,
+          ScanIndexForward: !options.newestFirst
+        })
+      )
+    );
+    const entries = (result.Items ?? []).flatMap((item) => {
+      const eventId = eventIdOfPk(item.PK);
+      return eventId && item.SK === "STATE" ? [{ eventId, key: item }] : [];
+    });
+    return { entries, lastKey: result.LastEvaluatedKey };
+  }
+};
+
+// cli/format.ts
+var table = (headers, rows) => {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => cell === void 0 ? "" : String(cell)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  return cells.map((row) => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+};
+var json = (value) => JSON.stringify(value, null, 2);
+var RELATIVE = /^(\d+)\s*(s|m|h|d)$/;
+var UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
+var parseTime = (value, now, option) => {
+  const relative = RELATIVE.exec(value.trim());
+  if (relative) {
+    const amount = Number(relative[1]);
+    const unit2 = relative[2];
+    return new Date(now.getTime() - amount * UNIT_MS[unit2]).toISOString();
+  }
+  const parsed = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed)) {
+    throw new CliError(`${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`);
+  }
+  return new Date(parsed).toISOString();
+};
+var collect = (value, previous = []) => [
+  ...previous,
+  ...value.split(",").map((v) => v.trim()).filter(Boolean)
+];
+var positiveInt = (option, max) => (value) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
+  return n;
+};
+var positiveNumber = (option, max) => (value) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
+  return n;
+};
+var age = (iso2, now) => {
+  if (!iso2) return "";
+  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso2)) / 1e3));
+  if (seconds2 < 120) return `${seconds2}s`;
+  if (seconds2 < 7200) return `${Math.round(seconds2 / 60)}m`;
+  if (seconds2 < 172800) return `${Math.round(seconds2 / 3600)}h`;
+  return `${Math.round(seconds2 / 86400)}d`;
+};
+
+// cli/commands/dlq.ts
+var registerDlq = (program2, deps, globals) => {
+  program2.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option("--sample <n>", "messages to read (they are made visible again at once)", positiveInt("--sample", 1e3), 10).action(async (options) => {
+    const env = await deps.connect(globals());
+    const deadLetters = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
+    const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+    const depth = await deadLetters.depth();
+    const messages = await deadLetters.peek(options.sample);
+    const states = new Map((await queries.states(messages.flatMap((m) => m.claim ? [m.claim.eventId] : []))).map((s) => [s.eventId, s]));
+    const now = deps.now();
+    const oldest = messages.map((m) => m.sentAt).filter((t) => Boolean(t)).sort()[0];
+    const sample = messages.map((m) => {
+      const state = m.claim ? states.get(m.claim.eventId) : void 0;
+      return {
+        messageId: m.messageId,
+        groupId: m.groupId,
+        sentAt: m.sentAt,
+        eventId: m.claim?.eventId,
+        status: state?.status ?? (m.claim ? "NOT IN STORE" : "NOT A CLAIM CHECK"),
+        type: state?.type,
+        lastError: state?.lastError
+      };
+    });
+    if (globals().json) {
+      deps.output.out(json({ depth, oldestSentAt: oldest, sample }));
+      return;
+    }
+    const lines = [
+      `Dead-letter queue: ${depth.visible} visible, ${depth.inFlight} in flight.${oldest ? ` Oldest sampled message was first sent ${age(oldest, now)} ago (${oldest}).` : ""}`
+    ];
+    if (sample.length > 0) {
+      lines.push("", table(["EVENT", "STATUS", "TYPE", "GROUP", "SENT", "LAST ERROR"], sample.map((s) => [s.eventId ?? s.messageId, s.status, s.type, s.groupId, s.sentAt, s.lastError])));
+      lines.push("", 'Replay them: relayflow replay --reason "\u2026" (a dry run; add --execute).');
+    }
+    deps.output.out(lines.join("\n"));
+  });
+};
+
+// functions/operator/store-walk.ts
+var START = { statusIndex: 0, offset: 0 };
+var PAGE = 100;
+async function* walkStore(queries, selection, from = START) {
+  if (selection.eventIds) {
+    for (let offset = from.offset; offset < selection.eventIds.length; offset += PAGE) {
+      const ids = selection.eventIds.slice(offset, offset + PAGE);
+      const states = new Map((await queries.states(ids)).map((s) => [s.eventId, s]));
+      for (const [i, id2] of ids.entries()) {
+        const state = states.get(id2);
+        if (state) yield { state, after: { statusIndex: 0, offset: offset + i + 1 } };
+      }
+    }
+    return;
+  }
+  const entity = selection.entity;
+  if (entity) {
+    yield* walkIndex(queries, (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }), 0, from.lastKey, void 0);
+    return;
+  }
+  for (let statusIndex = from.statusIndex; statusIndex < selection.statuses.length; statusIndex += 1) {
+    const status2 = selection.statuses[statusIndex];
+    if (!status2) continue;
+    const startKey = statusIndex === from.statusIndex ? from.lastKey : void 0;
+    yield* walkIndex(queries, (key) => queries.attentionPage(status2, { startKey: key, limit: PAGE }), statusIndex, startKey, status2);
+  }
+}
+async function* walkIndex(queries, page, statusIndex, startKey, status2) {
+  let key = startKey;
+  do {
+    const { entries, lastKey } = await page(key);
+    const states = new Map((await queries.states(entries.map((e) => e.eventId))).map((s) => [s.eventId, s]));
+    for (const entry of entries) {
+      const state = states.get(entry.eventId);
+      if (state && (!status2 || state.status === status2)) {
+        yield { state, after: { statusIndex, lastKey: entry.key, offset: 0 } };
+      }
+    }
+    key = lastKey;
+  } while (key);
+}
+
+// functions/replay/request.ts
+var z3 = __toESM(require("zod/mini"));
+init_glob();
+var SELECTABLE_STATUSES = ["DEAD_LETTERED", "QUARANTINED", "STALE", "PROCESSED"];
+var MAX_LIMIT = 1e4;
+var MAX_RATE_PER_SECOND = 100;
+var nonEmpty = () => z3.string().check(z3.trim(), z3.minLength(1), z3.maxLength(512));
+var isoTime = () => z3.iso.datetime({ offset: true });
+var FilterSchema = z3.strictObject({
+  tenant: z3.optional(nonEmpty()),
+  provider: z3.optional(nonEmpty()),
+  /** A canonical type, or a glob with `*` (`payment.*`). */
+  type: z3.optional(nonEmpty().check(z3.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
+  /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
+  entity: z3.optional(z3.string().check(z3.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))),
+  /** Received at or after (ISO 8601). */
+  since: z3.optional(isoTime()),
+  /** Received before (ISO 8601). */
+  until: z3.optional(isoTime()),
+  eventIds: z3.optional(z3.array(nonEmpty()).check(z3.minLength(1), z3.maxLength(MAX_LIMIT)))
+});
+var ReplayInputSchema = z3.strictObject({
+  source: z3._default(z3.enum(["dlq", "store"]), "dlq"),
+  statuses: z3.optional(z3.array(z3.enum(SELECTABLE_STATUSES)).check(z3.minLength(1))),
+  filter: z3._default(FilterSchema, {}),
+  limit: z3._default(z3.int().check(z3.gte(1), z3.lte(MAX_LIMIT)), 100),
+  ratePerSecond: z3._default(z3.number().check(z3.gt(0), z3.lte(MAX_RATE_PER_SECOND)), 10),
+  dryRun: z3._default(z3.boolean(), true),
+  force: z3._default(z3.boolean(), false),
+  renormalize: z3._default(z3.boolean(), false),
+  reason: z3.string().check(z3.trim(), z3.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"), z3.maxLength(500))
+}).check(
+  z3.superRefine((input, ctx) => {
+    const { filter } = input;
+    if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
+      ctx.issues.push({ code: "custom", message: "filter.since must be before filter.until", input: filter, path: ["filter"] });
+    }
+    if (filter.entity && !filter.provider) {
+      ctx.issues.push({ code: "custom", message: "filter.entity needs filter.provider (entities are per provider)", input: filter, path: ["filter", "entity"] });
+    }
+    const selectsById = Boolean(filter.eventIds ?? filter.entity);
+    if (input.source === "store" && input.statuses?.includes("PROCESSED") && !selectsById) {
+      ctx.issues.push({
+        code: "custom",
+        message: "PROCESSED events are not indexed by status: select them with filter.eventIds or filter.entity",
+        input: input.statuses,
+        path: ["statuses"]
+      });
+    }
+  })
+);
+var describeIssues = (error) => error.issues.map((issue) => issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message).join("; ");
+var parseEntity = (entity) => {
+  const at2 = entity.indexOf(":");
+  return { kind: entity.slice(0, at2), id: entity.slice(at2 + 1) };
+};
+var matchesFilter = (request, state) => {
+  const { filter, statuses } = request;
+  if (statuses && !statuses.includes(state.status)) return false;
+  if (filter.tenant && filter.tenant !== state.tenant) return false;
+  if (filter.provider && filter.provider !== state.provider) return false;
+  if (filter.type && !globMatches(filter.type, state.type)) return false;
+  if (filter.entity) {
+    const { kind, id: id2 } = parseEntity(filter.entity);
+    if (kind !== state.entityKind || id2 !== state.entityId) return false;
+  }
+  const received = Date.parse(state.receivedAt);
+  if (filter.since && received < Date.parse(filter.since)) return false;
+  if (filter.until && received >= Date.parse(filter.until)) return false;
+  if (filter.eventIds && !filter.eventIds.includes(state.eventId)) return false;
+  return true;
+};
+
+// functions/powertools/redaction.ts
+var REDACTED = "[REDACTED]";
+var SENSITIVE_KEY = /signature|hmac|authorization|cookie|password|passwd|secret$|secrets$|token$|apikey$|privatekey$|credential/;
+var SENSITIVE_TEXT = [
+  [/\b(whsec|whpk|sk_live|sk_test|rk_live|rk_test|xoxb|ghp|github_pat)_[A-Za-z0-9+/=_-]+/g, `$1_${REDACTED}`],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
+  [/\b(v1|v0|sha1|sha256)=[0-9a-f]{40,}/gi, `$1=${REDACTED}`],
+  [/\b(v1a?),[A-Za-z0-9+/]{20,}={0,2}/g, `$1,${REDACTED}`],
+  // JSON.parse quotes what it could not parse (`Unexpected token 'h', "hooks:s3cret" is not valid
+  // JSON`): a secret stored in the wrong shape would otherwise be logged with the error.
+  [/Unexpected token [^\n]*?, "/g, `Unexpected token ${REDACTED}, "`],
+  [/"[^\n]*"(?:\.\.\.)? is not valid JSON/g, `"${REDACTED}" is not valid JSON`]
+];
+var normalizeKey = (key) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
+var isSensitiveKey = (key) => {
+  const normalized2 = normalizeKey(key);
+  return normalized2 !== "secretindex" && SENSITIVE_KEY.test(normalized2);
+};
+
+// functions/store/masking.ts
+var MASKED_PREFIX = "masked:sha256:";
+var maskSignatureHeaders = (headers, signatureHeaders = []) => {
+  const declared = new Set(signatureHeaders.map((name) => name.toLowerCase()));
+  return Object.fromEntries(
+    Object.entries(headers).map(
+      ([name, value]) => (declared.has(name.toLowerCase()) || isSensitiveKey(name)) && !value.startsWith(MASKED_PREFIX) ? [name, `${MASKED_PREFIX}${sha256Hex(value).slice(0, 16)}`] : [name, value]
+    )
+  );
+};
+
+// cli/commands/events.ts
+var ALL_STATUSES = ["RECEIVED", "QUARANTINED", "QUEUED", "PROCESSING", "RETRYING", "PROCESSED", "DEAD_LETTERED", "STALE"];
+var rawLocationText = (raw) => {
+  switch (raw.kind) {
+    case "inline":
+      return "inline in the payload item";
+    case "item":
+      return `shared raw item ${raw.pk}`;
+    case "s3":
+      return `s3://${raw.bucket}/${raw.key}`;
+  }
+};
+var registerEvents = (program2, deps, globals) => {
+  const events = program2.command("events").description("Find events and read their story");
+  events.command("list").description("List events by status (default: every status that needs an operator) or by entity").option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
+    const statuses = options.status?.map((s) => s.toUpperCase());
+    const unknown7 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
+    if (unknown7.length > 0) throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`);
+    if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity)) throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
+    if (options.entity && !options.provider) throw new CliError("--entity needs --provider (entities are per provider).");
+    const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
+    if (unindexed.length > 0 && !options.entity) {
+      throw new CliError(`${unindexed.join(", ")} events are not indexed by status; list them with --entity or look one up with events show.`);
+    }
+    const now = deps.now();
+    const filter = {
+      tenant: options.tenant,
+      provider: options.provider,
+      type: options.type,
+      entity: options.entity,
+      since: options.since ? parseTime(options.since, now, "--since") : void 0,
+      until: options.until ? parseTime(options.until, now, "--until") : void 0
+    };
+    const env = await deps.connect(globals());
+    const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+    const selection = options.entity && options.provider ? { entity: { tenant: options.tenant ?? "default", provider: options.provider, ...parseEntity(options.entity) }, statuses: [] } : { statuses: statuses ?? [...ATTENTION_STATUSES] };
+    const found = [];
+    for await (const { state } of walkStore(queries, selection)) {
+      if (!matchesFilter({ filter, statuses }, state)) continue;
+      found.push(state);
+      if (found.length === options.limit) break;
+    }
+    if (globals().json) {
+      deps.output.out(json(found));
+      return;
+    }
+    if (found.length === 0) {
+      deps.output.out("No events match.");
+      return;
+    }
+    deps.output.out(
+      table(
+        ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
+        found.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, `${s.entityKind}:${s.entityId}`, s.receivedAt, s.lastError])
+      )
+    );
+  });
+  events.command("show <id>").description("Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline").action(async (id2) => {
+    const env = await deps.connect(globals());
+    const tableName = env.output("EventTableName");
+    const queries = new EventQueries(env.dynamodb, tableName);
+    const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
+    const direct = await queries.state(id2);
+    const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
+    if (states.length === 0) throw new CliError(`No event has the id or correlation id ${id2}.`);
+    const shown = [];
+    for (const state of states) {
+      const payload = await store.getPayload(state.eventId);
+      const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
+      shown.push({
+        state: { ...state, audit: timeline },
+        event: payload?.event,
+        quarantineReason: payload?.quarantineReason,
+        raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : void 0,
+        // Items stored before masking was introduced still hold live signatures: mask on the way out too.
+        request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : void 0,
+        eventLocation: payload?.eventLocation
+      });
+    }
+    if (globals().json) {
+      deps.output.out(json(shown.length === 1 ? shown[0] : shown));
+      return;
+    }
+    deps.output.out(
+      shown.map(
+        ({ state, event, eventLocation, quarantineReason, raw }) => [
+          `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
+          table(
+            ["FIELD", "VALUE"],
+            [
+              ["tenant", state.tenant],
+              ["provider", state.provider],
+              ["type", `${state.type} (${state.providerType})`],
+              ["external id", state.externalId],
+              ["entity", `${state.entityKind}:${state.entityId}`],
+              ["message group", state.groupId],
+              ["correlation id", state.correlationId],
+              ["occurred", state.occurredAt],
+              ["received", state.receivedAt],
+              ["sends", state.sends],
+              ["last error", state.lastError],
+              ["raw body", raw?.description],
+              ["quarantined", quarantineReason]
+            ].filter(([, value]) => value !== void 0)
+          ),
+          "",
+          "Audit timeline (oldest first):",
+          table(["AT", "BY", "ACTION", "STATUS", "DETAIL"], state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])),
+          "",
+          event ? `Normalized data:
+${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
+        ].join("\n")
+      ).join("\n\n")
+    );
+  });
+};
+
+// cli/commands/replay.ts
+var import_node_crypto2 = require("node:crypto");
+var import_client_sfn2 = require("@aws-sdk/client-sfn");
+
+// functions/replay/state.ts
+var z4 = __toESM(require("zod/mini"));
+var SampleEventSchema = z4.object({
+  eventId: z4.string(),
+  status: z4.string(),
+  tenant: z4.string(),
+  provider: z4.string(),
+  type: z4.string(),
+  entity: z4.string(),
+  receivedAt: z4.string(),
+  lastError: z4.optional(z4.string())
+});
+var PlanSchema = z4.object({
+  source: z4.enum(["dlq", "store"]),
+  /** Matching events found (stops counting at the scan cap; see `truncated`). */
+  matching: z4.int(),
+  /** Events the execution would handle: matching, capped by the limit. */
+  selected: z4.int(),
+  /** DLQ messages or index entries looked at. */
+  scanned: z4.int(),
+  /** True when counting stopped at the scan cap: there may be more matching events. */
+  truncated: z4.boolean(),
+  /** DLQ messages whose claim check names no stored event (left in the DLQ). */
+  unknownMessages: z4.int(),
+  sample: z4.array(SampleEventSchema),
+  batchSize: z4.int(),
+  waitSeconds: z4.int()
+});
+var SummarySchema = z4.object({
+  replayed: z4.int(),
+  skipped: z4.int(),
+  failed: z4.int(),
+  /** replayed + skipped + failed: what counts against the limit. */
+  handled: z4.int(),
+  batches: z4.int(),
+  skippedReasons: z4.record(z4.string(), z4.int()),
+  /** The first failures, for the operator; `failed` counts them all. */
+  failures: z4.array(z4.object({ eventId: z4.string(), error: z4.string() })),
+  /** Why the loop ended before the selection was exhausted, when it did. */
+  stoppedEarly: z4.optional(z4.string())
+});
+var CursorSchema = z4.union([
+  z4.object({ kind: z4.literal("dlq"), remaining: z4.int() }),
+  z4.object({
+    kind: z4.literal("store"),
+    /** Which of the selected statuses (index partitions) is being walked. */
+    statusIndex: z4.int(),
+    /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
+    lastKey: z4.optional(z4.record(z4.string(), z4.string())),
+    /** Position in filter.eventIds. */
+    offset: z4.int()
+  })
+]);
+var ReplayStateSchema = z4.object({
+  request: ReplayInputSchema,
+  plan: PlanSchema,
+  cursor: CursorSchema,
+  summary: SummarySchema,
+  /** Events that failed in this execution: not tried again by later batches. */
+  failedIds: z4.array(z4.string()),
+  /** More may remain and the limit is not reached. */
+  more: z4.boolean()
+});
+var ReplayTaskSchema = z4.discriminatedUnion("action", [
+  z4.object({ action: z4.literal("plan"), input: z4.unknown(), executionId: z4.string().check(z4.minLength(1)) }),
+  z4.object({ action: z4.literal("batch"), state: z4.unknown(), executionId: z4.string().check(z4.minLength(1)) })
+]);
+
+// cli/commands/replay.ts
+var replayInputOf = (options, now) => {
+  if (options.from !== "dlq" && options.from !== "store") throw new CliError(`--from must be dlq or store, not "${options.from}".`);
+  const statuses = options.status?.map((s) => s.toUpperCase());
+  const unknown7 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
+  if (unknown7.length > 0) throw new CliError(`--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`);
+  if (!options.reason) throw new CliError("--reason is required: say why you replay, it is written to every event's audit timeline.");
+  const filter = {
+    ...options.tenant ? { tenant: options.tenant } : {},
+    ...options.provider ? { provider: options.provider } : {},
+    ...options.type ? { type: options.type } : {},
+    ...options.entity ? { entity: options.entity } : {},
+    ...options.since ? { since: parseTime(options.since, now, "--since") } : {},
+    ...options.until ? { until: parseTime(options.until, now, "--until") } : {},
+    ...options.id?.length ? { eventIds: options.id } : {}
+  };
+  const input = {
+    source: options.from,
+    ...statuses?.length ? { statuses } : {},
+    filter,
+    ...options.limit ? { limit: options.limit } : {},
+    ...options.rate ? { ratePerSecond: options.rate } : {},
+    dryRun: !options.execute,
+    force: Boolean(options.force),
+    renormalize: Boolean(options.renormalize),
+    reason: options.reason
+  };
+  const checked = ReplayInputSchema.safeParse(input);
+  if (!checked.success) throw new CliError(`${describeIssues(checked.error)}.`);
+  return input;
+};
+var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto2.randomBytes)(3).toString("hex")}`;
+var progressOf = async (sfn, executionArn) => {
+  const history = await sfn.send(new import_client_sfn2.GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 25, includeExecutionData: true }));
+  for (const event of history.events ?? []) {
+    const output = event.stateExitedEventDetails?.output;
+    if (!output) continue;
+    try {
+      const parsed = JSON.parse(output);
+      const plan = PlanSchema.safeParse(parsed.plan);
+      const summary = SummarySchema.safeParse(parsed.summary);
+      if (plan.success) return { plan: plan.data, ...summary.success ? { summary: summary.data } : {} };
+    } catch {
+    }
+  }
+  return {};
+};
+var bar = (done, total, width = 30) => {
+  const filled = total > 0 ? Math.min(width, Math.round(done / total * width)) : 0;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+};
+var progressLine = ({ plan, summary }) => {
+  if (!plan) return void 0;
+  const s = summary ?? { handled: 0, replayed: 0, skipped: 0, failed: 0 };
+  return `${bar(s.handled, plan.selected)} ${s.handled}/${plan.selected}  replayed ${s.replayed}  skipped ${s.skipped}  failed ${s.failed}`;
+};
+var printPlan = (deps, plan, dryRun) => {
+  const lines = [
+    `${dryRun ? "Dry run: " : ""}${plan.matching}${plan.truncated ? "+" : ""} matching events (${plan.scanned} ${plan.source === "dlq" ? "dead-letter messages" : "index entries"} read); ${plan.selected} would be replayed.`,
+    `Batches of ${plan.batchSize}, ${plan.waitSeconds} s apart.`,
+    ...plan.unknownMessages > 0 ? [`${plan.unknownMessages} dead-letter messages name no stored event; they stay in the DLQ.`] : []
+  ];
+  if (plan.sample.length > 0) {
+    lines.push("", table(["EVENT", "STATUS", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"], plan.sample.map((e) => [e.eventId, e.status, e.provider, e.type, e.entity, e.receivedAt, e.lastError])));
+  }
+  if (dryRun) lines.push("", "Nothing was changed. Add --execute to replay.");
+  deps.output.out(lines.join("\n"));
+};
+var printSummary = (deps, summary) => {
+  const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${reason} ${n}`).join(", ");
+  const lines = [`Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ""}, failed ${summary.failed}, in ${summary.batches} batches.`];
+  if (summary.stoppedEarly) lines.push(`Stopped early: ${summary.stoppedEarly}.`);
+  if (summary.failures.length > 0) lines.push("", table(["EVENT", "ERROR"], summary.failures.map((f) => [f.eventId, f.error])));
+  deps.output.out(lines.join("\n"));
+};
+var registerReplay = (program2, deps, globals) => {
+  program2.command("replay").description("Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)").option("--from <source>", "dlq (read the dead-letter queue) or store (select from the event store)", "dlq").option("--status <status>", `${SELECTABLE_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "only this entity (needs --provider), e.g. customer:cus_123").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before: ISO 8601 or a duration back from now").option("--id <eventId>", "only these event ids (repeat or comma-separate)", collect).option("--limit <n>", `most events to handle (default 100, at most ${MAX_LIMIT})`, positiveInt("--limit", MAX_LIMIT)).option("--rate <perSecond>", `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`, positiveNumber("--rate", MAX_RATE_PER_SECOND)).option("--force", "replay events that were already PROCESSED").option("--renormalize", "re-run the provider's current normalizer on the stored raw body (recovers QUARANTINED events)").option("--reason <text>", "why (required; written to every event's audit timeline)").option("--execute", "replay for real (without it, only the plan runs)").option("--wait", "follow the execution until it ends and print the summary").action(async (options) => {
+    const { json: asJson } = globals();
+    const input = replayInputOf(options, deps.now());
+    const env = await deps.connect(globals());
+    const stateMachineArn = env.output("ReplayStateMachineArn");
+    const started = await env.sfn.send(
+      new import_client_sfn2.StartExecutionCommand({ stateMachineArn, name: executionName(deps.now()), input: JSON.stringify(input) })
+    );
+    const executionArn = started.executionArn;
+    if (!executionArn) throw new CliError("Step Functions started no execution.");
+    const dryRun = input.dryRun !== false;
+    if (!dryRun && !options.wait) {
+      deps.output.out(asJson ? json({ executionArn, input }) : `Replay started: ${executionArn}
+Follow it with --wait, or in the Step Functions console.`);
+      return;
+    }
+    if (!asJson) deps.output.err(`${dryRun ? "Planning" : "Replaying"}: ${executionArn}`);
+    let last = "";
+    for (; ; ) {
+      const execution = await env.sfn.send(new import_client_sfn2.DescribeExecutionCommand({ executionArn }));
+      if (execution.status === "RUNNING" || execution.status === "PENDING_REDRIVE") {
+        if (!asJson && !dryRun) {
+          const line = progressLine(await progressOf(env.sfn, executionArn));
+          if (line && line !== last) {
+            deps.output.err(deps.output.interactive ? `\r${line}` : line);
+            last = line;
+          }
+        }
+        await deps.sleep(2e3);
+        continue;
+      }
+      if (last && deps.output.interactive) deps.output.err("\n");
+      if (execution.status !== "SUCCEEDED") {
+        const cause = execution.cause ?? execution.error ?? execution.status ?? "unknown";
+        throw new CliError(`The replay execution ${execution.status?.toLowerCase() ?? "ended"}: ${causeText(cause)}`);
+      }
+      const output = JSON.parse(execution.output ?? "{}");
+      if (dryRun) {
+        const plan = PlanSchema.parse(output);
+        if (asJson) deps.output.out(json({ executionArn, plan }));
+        else printPlan(deps, plan, true);
+      } else {
+        const summary = SummarySchema.parse(output);
+        if (asJson) deps.output.out(json({ executionArn, summary }));
+        else printSummary(deps, summary);
+      }
+      return;
+    }
+  });
+};
+var causeText = (cause) => {
+  try {
+    const parsed = JSON.parse(cause);
+    if (typeof parsed.errorMessage === "string") return parsed.errorMessage.replace(/\.?$/, ".");
+  } catch {
+  }
+  return cause.replace(/\.?$/, ".");
+};
+
+// cli/commands/send.ts
+var import_node_fs3 = require("node:fs");
+var import_node_path3 = require("node:path");
+var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
+var import_zod2 = require("zod");
+init_sign();
+init_sign2();
+init_sign3();
+init_sign4();
+init_sign5();
+init_sign6();
+init_sign7();
+init_sign8();
+init_sign9();
+init_sign10();
+var headersOnly = (sign3) => (req, secret, now) => ({ headers: sign3(req, secret, now), body: req.body });
+var SIGNERS = {
+  stripe: headersOnly(signStripeRequest),
+  github: headersOnly(signGithubRequest),
+  shopify: headersOnly(signShopifyRequest),
+  "standard-webhooks": headersOnly(signStandardWebhooksRequest),
+  hubspot: headersOnly(signHubspotRequest),
+  twilio: headersOnly(signTwilioRequest),
+  sendgrid: headersOnly(signSendgridRequest),
+  postmark: headersOnly(signPostmarkRequest),
+  mailgun: signMailgunRequest
+};
+var SIGNS_WITH_PRIVATE_KEY = /* @__PURE__ */ new Set(["sendgrid"]);
+var SecretSchema = import_zod2.z.object({ signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1), signingPrivateKey: import_zod2.z.string().min(1).optional() });
+var FixtureSchema = import_zod2.z.object({ headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}), body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())]) });
+var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
+var loadRequest = (root, provider, fixture) => {
+  const folder = (0, import_node_path3.join)(root, "functions", "providers", provider, "fixtures");
+  let file;
+  if (fixture && (0, import_node_fs3.existsSync)((0, import_node_path3.resolve)(fixture))) file = (0, import_node_path3.resolve)(fixture);
+  else {
+    const names = (0, import_node_fs3.existsSync)(folder) ? (0, import_node_fs3.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
+    const name = fixture ?? names[0]?.replace(/\.json$/, "");
+    if (!name) throw new CliError(`No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`);
+    if (!names.includes(`${name}.json`)) {
+      throw new CliError(`No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`);
+    }
+    file = (0, import_node_path3.join)(folder, `${name}.json`);
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse((0, import_node_fs3.readFileSync)(file, "utf8"));
+  } catch {
+    throw new CliError(`${file} is not JSON.`);
+  }
+  const asFixture = FixtureSchema.safeParse(parsed);
+  if (asFixture.success && typeof parsed === "object" && parsed !== null && "body" in parsed) {
+    const { headers, body } = asFixture.data;
+    return { name: file, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) };
+  }
+  return { name: file, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(parsed)) };
+};
+var signerFor = async (deps, provider) => {
+  const builtIn2 = SIGNERS[provider];
+  if (builtIn2) return builtIn2;
+  const config = await deps.loadConfig();
+  const declared = config.enabledProviders.find((p) => p.id === provider && p.kind === "generic-hmac");
+  if (!declared) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in relayflow.config.ts.`);
+  const options = (await Promise.resolve().then(() => (init_generic_hmac(), generic_hmac_exports))).parseGenericHmacOptions(provider, declared.options);
+  return headersOnly(createGenericHmacSigner(options));
+};
+var registerSend = (program2, deps, globals) => {
+  program2.command("send <provider> [fixture]").description("Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL").option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(async (provider, fixture, options) => {
+    const request = loadRequest(deps.projectRoot, provider, fixture);
+    const sign3 = await signerFor(deps, provider);
+    const env = await deps.connect(globals());
+    const suffix = options.tenant ? outputId(options.tenant) : "";
+    const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+    const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
+    const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
+    let secret;
+    try {
+      secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
+    } catch {
+      throw new CliError(`Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`);
+    }
+    const key = SIGNS_WITH_PRIVATE_KEY.has(provider) ? secret.signingPrivateKey : secret.signingSecrets[0];
+    if (!key) {
+      throw new CliError(`Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`);
+    }
+    const signed = sign3({ url: url2, headers: request.headers, body: request.body }, key, deps.now());
+    const response = await deps.fetch(url2, { method: "POST", headers: { ...request.headers, ...signed.headers }, body: signed.body });
+    const text = await response.text();
+    const correlationId = response.headers.get("x-correlation-id") ?? void 0;
+    if (globals().json) {
+      deps.output.out(json({ url: url2, fixture: request.name, status: response.status, correlationId, body: text }));
+    } else {
+      deps.output.out(`POST ${url2} \u2192 ${response.status}${correlationId ? `  correlation id ${correlationId}` : ""}
+${text}`);
+    }
+    if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
+  });
+};
+
+// cli/commands/status.ts
+var RECENT = 100;
+var errorClassOf = (lastError) => {
+  if (!lastError) return "unknown";
+  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
+  return match?.[1] ?? lastError.slice(0, 40);
+};
+var registerStatus = (program2, deps, globals) => {
+  program2.command("status").description("Queue depths, events needing an operator by status, and recent failures by error class").action(async () => {
+    const env = await deps.connect(globals());
+    const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+    const [main, deadLetter] = await Promise.all([
+      queueDepth(env.sqs, env.output("MainQueueUrl")),
+      queueDepth(env.sqs, env.output("DeadLetterQueueUrl"))
+    ]);
+    const counts = {};
+    for (const status2 of ATTENTION_STATUSES) counts[status2] = await queries.countInStatus(status2);
+    const failing = [];
+    for (const status2 of ["DEAD_LETTERED", "RETRYING"]) {
+      const page = await queries.attentionPage(status2, { limit: RECENT, newestFirst: true });
+      failing.push(...await queries.states(page.entries.map((e) => e.eventId)));
+    }
+    const byClass = /* @__PURE__ */ new Map();
+    for (const state of failing) {
+      const errorClass = errorClassOf(state.lastError);
+      const current = byClass.get(errorClass);
+      if (!current) byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? "" });
+      else byClass.set(errorClass, { ...current, count: current.count + 1, latest: state.statusAt > current.latest ? state.statusAt : current.latest });
+    }
+    const failures = [...byClass.entries()].map(([errorClass, v]) => ({ errorClass, ...v })).sort((a, b) => b.count - a.count);
+    if (globals().json) {
+      deps.output.out(json({ stack: env.stackName, queues: { main, deadLetter }, statuses: counts, recentFailures: failures }));
+      return;
+    }
+    deps.output.out(
+      [
+        `Stack ${env.stackName} (${env.local ? "local" : env.region})`,
+        "",
+        table(["QUEUE", "VISIBLE", "IN FLIGHT"], [["main", main.visible, main.inFlight], ["dead-letter", deadLetter.visible, deadLetter.inFlight]]),
+        "",
+        table(["STATUS", "EVENTS"], Object.entries(counts)),
+        "",
+        failures.length > 0 ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):
+${table(["ERROR CLASS", "EVENTS", "LATEST", "EXAMPLE"], failures.map((f) => [f.errorClass, f.count, f.latest, f.example.slice(0, 80)]))}` : "No recent failures."
+      ].join("\n")
+    );
+  });
+};
+
+// cli/program.ts
+var buildProgram = (deps) => {
+  const program2 = new Command("relayflow").description("Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health").option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({ writeOut: (text) => deps.output.out(text.replace(/\n$/, "")), writeErr: (text) => deps.output.err(text) }).showHelpAfterError("(run relayflow --help for usage)");
+  const globals = () => {
+    const options = program2.opts();
+    return { stack: options.stack, ...options.region ? { region: options.region } : {}, local: options.local, json: options.json };
+  };
+  registerReplay(program2, deps, globals);
+  registerEvents(program2, deps, globals);
+  registerDlq(program2, deps, globals);
+  registerStatus(program2, deps, globals);
+  registerSend(program2, deps, globals);
+  for (const command of program2.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  return program2;
+};
+var runCli = async (argv, deps) => {
+  const program2 = buildProgram(deps);
+  try {
+    await program2.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    deps.output.err(`relayflow: ${sentenceOf(error, program2.opts().local)}
+`);
+    return 1;
+  }
+};
+
+// cli/runtime.ts
+var import_node_fs5 = require("node:fs");
+var import_node_module = require("node:module");
+var import_node_path5 = require("node:path");
+var findPackageRoot = (from) => {
+  for (let folder = (0, import_node_path5.resolve)(from); ; folder = (0, import_node_path5.dirname)(folder)) {
+    if ((0, import_node_fs5.existsSync)((0, import_node_path5.join)(folder, "package.json"))) return folder;
+    if ((0, import_node_path5.dirname)(folder) === folder) return (0, import_node_path5.resolve)(from);
+  }
+};
+var canRequireTypeScript = (searchFrom) => {
+  if (".ts" in require.extensions) return true;
+  for (const folder of searchFrom) {
+    const load = (0, import_node_module.createRequire)((0, import_node_path5.join)(folder, "package.json"));
+    let api;
+    try {
+      api = load.resolve("tsx/cjs/api");
+    } catch {
+      continue;
+    }
+    load(api).register();
+    return true;
+  }
+  return false;
+};
+var loadProjectConfig = async (projectRoot, cwd = process.cwd()) => {
+  const typeScript = canRequireTypeScript([cwd, projectRoot]);
+  const { ConfigError: ConfigError2, loadConfig: loadConfig2 } = await Promise.resolve().then(() => (init_config(), config_exports));
+  try {
+    return loadConfig2(process.env, cwd);
+  } catch (error) {
+    if (!typeScript && error instanceof ConfigError2 && /\.[cm]?ts$/.test(error.source) && error.problems.some((p) => p.startsWith("cannot be read"))) {
+      throw new CliError(
+        `${error.source} is TypeScript, which relayflow reads only with tsx (a dev dependency): run npm ci, or point RELAYFLOW_CONFIG at a .json configuration.`
+      );
+    }
+    throw error;
+  }
+};
+
+// bin/relayflow-cli.ts
+var ROOT = findPackageRoot(__dirname);
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+runCli(process.argv.slice(2), {
+  connect,
+  output: {
+    out: (text) => process.stdout.write(`${text}
+`),
+    err: (text) => process.stderr.write(text.endsWith("\n") || text.startsWith("\r") ? text : `${text}
+`),
+    interactive: Boolean(process.stderr.isTTY)
+  },
+  now: () => /* @__PURE__ */ new Date(),
+  sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+  fetch: globalThis.fetch,
+  projectRoot: ROOT,
+  loadConfig: () => loadProjectConfig(ROOT)
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`relayflow: ${error instanceof Error ? error.message : String(error)}
+`);
+    process.exitCode = 1;
+  }
+);

@@ -1,26 +1,83 @@
 /**
- * Faults armed for the next requests of each action (test hooks; production code arms none).
- * A fault applies to its next `times` requests, then the next fault queued for that action.
+ * A test hook (production code arms none), applying to the next `times` requests of one action
+ * (default 1), then to the next fault queued for that action:
+ * - `error`: the request fails with that AWS error code (and message, and status) and takes no effect;
+ * - `throttle`: the request fails with the service's throttling error (`code` picks one where
+ *   the service has several);
+ * - `delay`: the request is held `ms` of real time, then served;
+ * - `dropResponse`: the request takes effect, then its answer is lost (the connection is
+ *   destroyed; in process, a {@link ResponseDroppedError} is thrown).
  */
-export class FaultSchedule<Fault extends { readonly times: number }> {
-  private readonly queues = new Map<string, Fault[]>();
+export type EmulatorFault =
+  | {
+      readonly kind: 'error';
+      readonly code: string;
+      readonly message?: string;
+      readonly status?: number;
+      readonly times?: number;
+    }
+  | { readonly kind: 'throttle'; readonly code?: string; readonly times?: number }
+  | { readonly kind: 'delay'; readonly ms: number; readonly times?: number }
+  | { readonly kind: 'dropResponse'; readonly times?: number };
 
-  add(action: string, fault: Fault): void {
+/** The faults that refuse a request instead of serving it. */
+export type RefusingFault = Extract<EmulatorFault, { kind: 'error' | 'throttle' }>;
+
+export class ResponseDroppedError extends Error {
+  constructor(action: string) {
+    super(`${action} took effect but its response was dropped (injected fault)`);
+    this.name = 'ResponseDroppedError';
+  }
+}
+
+/** What an emulator's test hooks see of its requests: a count and the armed faults, per action. */
+export class FaultSchedule {
+  private readonly queues = new Map<string, EmulatorFault[]>();
+  private readonly calls = new Map<string, number>();
+
+  add(action: string, fault: EmulatorFault): void {
     this.queues.set(action, [...(this.queues.get(action) ?? []), fault]);
   }
 
-  /** The fault that applies to this request of `action`, if any, counting it down. */
-  take(action: string): Fault | undefined {
+  /** Counts a request of `action` and returns the fault that applies to it, if any, counting it down. */
+  take(action: string): EmulatorFault | undefined {
+    this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
     const queue = this.queues.get(action);
     const fault = queue?.[0];
     if (!queue || !fault) return undefined;
-    const remaining = fault.times - 1;
+    const remaining = (fault.times ?? 1) - 1;
     if (remaining > 0) queue[0] = { ...fault, times: remaining };
     else queue.shift();
     return fault;
   }
 
+  /**
+   * Runs one request of `action` under its fault: held, refused with `refuse(fault)`, or served
+   * and then answered with a {@link ResponseDroppedError}.
+   */
+  async run<T>(
+    action: string,
+    work: () => T | Promise<T>,
+    refuse: (fault: RefusingFault) => Error,
+  ): Promise<T> {
+    const fault = this.take(action);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'error' || fault?.kind === 'throttle') throw refuse(fault);
+    const output = await work();
+    if (fault?.kind === 'dropResponse') throw new ResponseDroppedError(action);
+    return output;
+  }
+
   clear(): void {
     this.queues.clear();
+  }
+
+  /** Requests so far, by action (refused ones included). */
+  counters(): Record<string, number> {
+    return Object.fromEntries(this.calls);
+  }
+
+  resetCounters(): void {
+    this.calls.clear();
   }
 }

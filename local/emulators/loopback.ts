@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-export interface LoopbackServer {
+export interface RunningEmulator {
   readonly endpoint: string;
   /** Closes the server and destroys every open socket (keep-alive too), so a test process exits. */
   stop(): Promise<void>;
@@ -40,7 +40,7 @@ export const listenOnLoopback = async (
   name: string,
   port: number,
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-): Promise<LoopbackServer> => {
+): Promise<RunningEmulator> => {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     if (isLoopbackHost(req.headers.host)) void handle(req, res);

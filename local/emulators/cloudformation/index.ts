@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback } from '../loopback';
-import { FaultSchedule } from '../fault-schedule';
+import { listenOnLoopback, type RunningEmulator } from '../loopback';
+import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
 
 /**
  * CloudFormation emulator: `DescribeStacks` only, over the AWS Query protocol (form-encoded
@@ -13,23 +13,6 @@ const ACCOUNT_ID = '000000000000';
 const REGION = 'us-east-1';
 const API_VERSION = '2010-05-15';
 const XMLNS = `http://cloudformation.amazonaws.com/doc/${API_VERSION}/`;
-
-export type CloudFormationFault =
-  | {
-      readonly kind: 'error';
-      readonly code: string;
-      readonly message?: string;
-      readonly status?: number;
-      readonly times: number;
-    }
-  | { readonly kind: 'throttle'; readonly times: number }
-  | { readonly kind: 'delay'; readonly ms: number; readonly times: number }
-  | { readonly kind: 'dropResponse'; readonly times: number };
-
-export interface RunningEmulator {
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
 
 export interface StackOutputDefinition {
   readonly value: string;
@@ -73,8 +56,7 @@ export class CloudFormationError extends Error {
 
 export class CloudFormationEmulator {
   private readonly stacks = new Map<string, Stack>();
-  private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new FaultSchedule<CloudFormationFault>();
+  private readonly faults = new FaultSchedule();
 
   /** Registers (or replaces) a stack as if it had been deployed, with its outputs. */
   registerStack(definition: StackDefinition): Stack {
@@ -107,14 +89,14 @@ export class CloudFormationEmulator {
 
   /** Requests served over HTTP, by action (faulted requests included). */
   counters(): Record<string, number> {
-    return Object.fromEntries(this.requestCounts);
+    return this.faults.counters();
   }
 
   /**
    * Test hook: the next `times` HTTP requests for `action` fail (`error`, `throttle`), are held
    * for `ms` (`delay`), or lose their response (`dropResponse`).
    */
-  injectFault(action: string, fault: CloudFormationFault): void {
+  injectFault(action: string, fault: EmulatorFault): void {
     this.faults.add(action, fault);
   }
 
@@ -131,7 +113,6 @@ export class CloudFormationEmulator {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     const action = params.get('Action') ?? '';
-    this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
     const requestId = randomUUID();
 
     const fault = this.faults.take(action);

@@ -1,7 +1,7 @@
 /**
  * On-demand capacity arithmetic, after the DynamoDB developer guide pages "Item sizes and
  * formats", "DynamoDB read/write capacity modes" (1 write request unit per 1 KB, 1 read request
- * unit per 4 KB strongly consistent, half that eventually consistent, transactions twice) and
+ * unit per 4 KB strongly consistent, half that eventually consistent) and
  * "Provisioned throughput considerations for global secondary indexes".
  */
 

@@ -3,8 +3,8 @@ import { z } from 'zod';
 /**
  * Turns the Properties of a CloudFormation `AWS::DynamoDB::Table` into a CreateTable request
  * that dynalite accepts. Properties with no local effect (encryption, point-in-time recovery,
- * deletion protection, tags, contributor insights, streams) are dropped; the time-to-live
- * setting comes back separately because dynalite has no UpdateTimeToLive.
+ * deletion protection, tags, contributor insights, streams, time to live) are dropped:
+ * nothing local reads them.
  */
 
 const keySchema = z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })).min(1);
@@ -47,18 +47,10 @@ export interface TableResource {
   readonly properties: unknown;
 }
 
-export interface TimeToLive {
-  readonly AttributeName: string;
-  readonly Enabled: boolean;
-}
-
 // dynalite, like DynamoDB, wants throughput on PROVISIONED tables; any number works locally.
 const DEFAULT_THROUGHPUT = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
 
-export function createTableRequest(resource: TableResource): {
-  request: Record<string, unknown>;
-  timeToLive?: TimeToLive;
-} {
+export function createTableRequest(resource: TableResource): Record<string, unknown> {
   const parsed = CfnTableProperties.safeParse(resource.properties);
   if (!parsed.success) {
     throw new Error(
@@ -83,9 +75,5 @@ export function createTableRequest(resource: TableResource): {
     }));
   }
   if (props.LocalSecondaryIndexes?.length) request.LocalSecondaryIndexes = props.LocalSecondaryIndexes;
-  const ttl = props.TimeToLiveSpecification;
-  if (!ttl?.Enabled) return { request };
-  if (ttl.AttributeName === undefined)
-    throw new Error(`Table ${resource.tableName}: TimeToLiveSpecification is enabled without AttributeName`);
-  return { request, timeToLive: { AttributeName: ttl.AttributeName, Enabled: true } };
+  return request;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { matchesPattern, validatePattern, type EventPattern } from './pattern';
-import { listenOnLoopback } from '../loopback';
-import { FaultSchedule } from '../fault-schedule';
+import { AwsError, serveAwsJson, type AwsJsonProtocol } from '../aws-json';
+import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import type { RunningEmulator } from '../loopback';
 
 export { InvalidEventPatternError, matchesPattern, type EventPattern } from './pattern';
 
@@ -21,22 +21,12 @@ const MAX_ENTRIES = 10;
 /** PutEvents limit on the summed entry sizes of one request ("Calculating PutEvents event entry size"). */
 export const MAX_REQUEST_ENTRY_BYTES = 256 * 1024;
 
-export type EventBridgeFault =
-  | {
-      readonly kind: 'error';
-      readonly code: string;
-      readonly message?: string;
-      readonly status?: number;
-      readonly times: number;
-    }
-  | { readonly kind: 'throttle'; readonly times: number }
-  | { readonly kind: 'delay'; readonly ms: number; readonly times: number }
-  | { readonly kind: 'dropResponse'; readonly times: number };
-
-export interface RunningEmulator {
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
+const PROTOCOL: AwsJsonProtocol = {
+  service: 'EventBridge',
+  targetPrefix: 'AWSEvents.',
+  version: '1.1',
+  internalError: 'InternalException',
+};
 
 /** An event as EventBridge hands it to a rule's targets. */
 export interface EventBridgeEvent {
@@ -63,18 +53,6 @@ export interface FailedDelivery {
   readonly rule: string;
   readonly eventId: string;
   readonly error: unknown;
-}
-
-/** An AWS error as the SDK sees it: `__type` names the exception, `status` is the HTTP status. */
-export class EventBridgeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
 }
 
 const PutEventsInput = z.object({
@@ -154,12 +132,11 @@ export class EventBridgeEmulator {
   private readonly rules = new Map<string, Rule>();
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: FailedDelivery[] = [];
-  private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new FaultSchedule<EventBridgeFault>();
+  private readonly faults = new FaultSchedule();
 
   createEventBus(input: { Name: string }): { EventBusArn: string } {
     if (this.buses.has(input.Name))
-      throw new EventBridgeError('ResourceAlreadyExistsException', `Event bus ${input.Name} already exists.`);
+      throw new AwsError('ResourceAlreadyExistsException', `Event bus ${input.Name} already exists.`);
     this.buses.set(input.Name, []);
     return { EventBusArn: this.busArn(input.Name) };
   }
@@ -168,7 +145,7 @@ export class EventBridgeEmulator {
   addRule(definition: RuleDefinition): { RuleArn: string } {
     const busName = definition.busName ?? DEFAULT_BUS;
     if (!this.buses.has(busName))
-      throw new EventBridgeError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
+      throw new AwsError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
     validatePattern(definition.eventPattern);
     this.rules.set(`${busName}/${definition.name}`, { ...definition, busName });
     const path = busName === DEFAULT_BUS ? definition.name : `${busName}/${definition.name}`;
@@ -178,19 +155,16 @@ export class EventBridgeEmulator {
   putEvents(input: PutEventsInput): PutEventsOutput {
     const parsed = PutEventsInput.safeParse(input);
     if (!parsed.success)
-      throw new EventBridgeError(
-        'ValidationException',
-        parsed.error.issues.map((issue) => issue.message).join('; '),
-      );
+      throw new AwsError('ValidationException', parsed.error.issues.map((issue) => issue.message).join('; '));
     const entries = parsed.data.Entries;
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
-      throw new EventBridgeError(
+      throw new AwsError(
         'ValidationException',
         `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
       );
     }
     if (entries.reduce((sum, entry) => sum + entrySize(entry), 0) > MAX_REQUEST_ENTRY_BYTES) {
-      throw new EventBridgeError(
+      throw new AwsError(
         'ValidationException',
         'Total size of the entries in the request is over the limit.',
       );
@@ -220,14 +194,11 @@ export class EventBridgeEmulator {
 
   /** Requests served over HTTP, by action (faulted requests included). */
   counters(): Record<string, number> {
-    return Object.fromEntries(this.requestCounts);
+    return this.faults.counters();
   }
 
-  /**
-   * Test hook: the next `times` HTTP requests for `action` fail (`error`, `throttle`), are held
-   * for `ms` (`delay`), or take effect and then lose their response (`dropResponse`).
-   */
-  injectFault(action: string, fault: EventBridgeFault): void {
+  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
+  injectFault(action: string, fault: EmulatorFault): void {
     this.faults.add(action, fault);
   }
 
@@ -236,7 +207,12 @@ export class EventBridgeEmulator {
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {
-    return listenOnLoopback('EventBridge', options.port ?? 0, (req, res) => this.handle(req, res));
+    return serveAwsJson(
+      PROTOCOL,
+      { PutEvents: (input) => this.putEvents(input as PutEventsInput) },
+      this.faults,
+      options.port,
+    );
   }
 
   private busArn(name: string): string {
@@ -293,59 +269,4 @@ export class EventBridgeEmulator {
       .finally(() => this.pending.delete(delivery));
     this.pending.add(delivery);
   }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const target = req.headers['x-amz-target'];
-    const action =
-      typeof target === 'string' && target.startsWith('AWSEvents.')
-        ? target.slice('AWSEvents.'.length)
-        : String(target);
-    this.requestCounts.set(action, (this.requestCounts.get(action) ?? 0) + 1);
-
-    const fault = this.faults.take(action);
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (fault?.kind === 'throttle') return send(res, 400, errorBody('ThrottlingException', 'Rate exceeded'));
-    if (fault?.kind === 'error')
-      return send(res, fault.status ?? 400, errorBody(fault.code, fault.message ?? `Injected ${fault.code}`));
-
-    if (action !== 'PutEvents')
-      return send(res, 400, errorBody('UnknownOperationException', `Unknown operation ${action}`));
-    let body: unknown;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return send(res, 400, errorBody('SerializationException', 'Request body is not valid JSON'));
-    }
-    try {
-      const output = this.putEvents(body as PutEventsInput);
-      if (fault?.kind === 'dropResponse') {
-        req.socket.destroy();
-        return;
-      }
-      send(res, 200, JSON.stringify(output));
-    } catch (error) {
-      if (error instanceof EventBridgeError)
-        return send(res, error.status, errorBody(error.code, error.message));
-      send(
-        res,
-        500,
-        errorBody('InternalException', error instanceof Error ? error.message : 'Internal error'),
-      );
-    }
-  }
-}
-
-function errorBody(code: string, message: string): string {
-  return JSON.stringify({ __type: code, message });
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/x-amz-json-1.1',
-    'Content-Length': Buffer.byteLength(body),
-    'x-amzn-RequestId': randomUUID(),
-  });
-  res.end(body);
 }

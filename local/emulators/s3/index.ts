@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
-import { FaultSchedule } from '../fault-schedule';
-import { listenOnLoopback } from '../loopback';
+import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import { listenOnLoopback, type RunningEmulator } from '../loopback';
 
 /**
  * S3 for the local runtime: s3rver (objects in a temporary folder) behind a thin request
@@ -18,24 +18,9 @@ import { listenOnLoopback } from '../loopback';
  * which this machine's resolver does not answer; hence the endpoint is always the IP.
  */
 
-export type S3Fault =
-  | {
-      readonly kind: 'error';
-      readonly code: string;
-      readonly message?: string;
-      readonly status?: number;
-      readonly times: number;
-    }
-  /** S3 throttles with 503 SlowDown, which the SDK retries. */
-  | { readonly kind: 'throttle'; readonly times: number }
-  | { readonly kind: 'delay'; readonly ms: number; readonly times: number }
-  | { readonly kind: 'dropResponse'; readonly times: number };
-
-export interface RunningEmulator {
-  readonly endpoint: string;
+export interface RunningS3 extends RunningEmulator {
   /** The temporary folder holding the objects; stop() removes it. */
   readonly directory: string;
-  stop(): Promise<void>;
 }
 
 export interface S3EmulatorOptions {
@@ -112,8 +97,7 @@ function dropResponse(res: ServerResponse): void {
 }
 
 export class S3Emulator {
-  private readonly requestCounts = new Map<string, number>();
-  private readonly faults = new FaultSchedule<S3Fault>();
+  private readonly faults = new FaultSchedule();
   private readonly buckets = new Set<string>();
   private server: S3rver | undefined;
 
@@ -132,7 +116,7 @@ export class S3Emulator {
 
   /** Requests served over HTTP, by S3 operation (faulted requests included). */
   counters(): Record<string, number> {
-    return Object.fromEntries(this.requestCounts);
+    return this.faults.counters();
   }
 
   /**
@@ -140,7 +124,7 @@ export class S3Emulator {
    * `throttle` as 503 SlowDown), are held for `ms` (`delay`), or take effect and then lose
    * their response (`dropResponse`).
    */
-  injectFault(operation: string, fault: S3Fault): void {
+  injectFault(operation: string, fault: EmulatorFault): void {
     this.faults.add(operation, fault);
   }
 
@@ -148,7 +132,7 @@ export class S3Emulator {
     this.faults.clear();
   }
 
-  async start(options: { port?: number } = {}): Promise<RunningEmulator> {
+  async start(options: { port?: number } = {}): Promise<RunningS3> {
     if (this.server) throw new Error('S3 emulator is already running');
     const directory = await mkdtemp(join(tmpdir(), 'relayflow-s3-'));
     const s3 = new S3rver({ directory, silent: true, vhostBuckets: false });
@@ -156,7 +140,9 @@ export class S3Emulator {
     await this.createBuckets([...this.buckets]);
     const handler = s3.callback();
 
-    const http = await listenOnLoopback('S3', options.port ?? 0, (req, res) => this.handle(req, res, handler));
+    const http = await listenOnLoopback('S3', options.port ?? 0, (req, res) =>
+      this.handle(req, res, handler),
+    );
     return {
       endpoint: http.endpoint,
       directory,
@@ -175,7 +161,6 @@ export class S3Emulator {
     handler: (req: IncomingMessage, res: ServerResponse) => void,
   ): Promise<void> {
     const operation = operationOf(req.method ?? 'GET', req.url ?? '/', req.headers);
-    this.requestCounts.set(operation, (this.requestCounts.get(operation) ?? 0) + 1);
     const fault = this.faults.take(operation);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle' || fault?.kind === 'error') {

@@ -9,23 +9,12 @@ import type {
   DeleteMessageBatchRequest,
   DeleteMessageBatchResult,
   DeleteMessageRequest,
-  DeleteQueueRequest,
   GetQueueAttributesRequest,
   GetQueueAttributesResult,
   GetQueueUrlRequest,
   GetQueueUrlResult,
-  ListDeadLetterSourceQueuesRequest,
-  ListDeadLetterSourceQueuesResult,
-  ListMessageMoveTasksRequest,
-  ListMessageMoveTasksResult,
-  ListMessageMoveTasksResultEntry,
-  ListQueuesRequest,
-  ListQueuesResult,
-  ListQueueTagsRequest,
-  ListQueueTagsResult,
   Message,
   MessageAttributeValue,
-  PurgeQueueRequest,
   ReceiveMessageRequest,
   ReceiveMessageResult,
   SendMessageBatchRequest,
@@ -35,22 +24,24 @@ import type {
   SendMessageRequest,
   SendMessageResult,
   SetQueueAttributesRequest,
-  StartMessageMoveTaskRequest,
-  StartMessageMoveTaskResult,
-  TagQueueRequest,
-  UntagQueueRequest,
 } from '@aws-sdk/client-sqs';
 import { applyAttributes, describeConfig, renderAttributes } from './attributes';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
-import { SqsError, invalidParameterValue, invalidValue, missingParameter, queueDoesNotExist } from './errors';
-import type { Fault } from './faults';
-import { FaultRegistry, ResponseDroppedError } from './faults';
+import { refusal, serveAwsJson, type AwsAction } from '../aws-json';
+import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import type { RunningEmulator } from '../loopback';
+import {
+  SQS_PROTOCOL,
+  SqsError,
+  invalidParameterValue,
+  invalidValue,
+  missingParameter,
+  queueDoesNotExist,
+} from './errors';
 import { md5Hex, md5OfMessageAttributes } from './md5';
 import type { QueueConfig, ReceiveWaiter, StoredMessage } from './queue';
 import { ACCOUNT_ID, Queue, REGION, defaultConfig, isInFlight } from './queue';
-import type { RunningServer } from './server';
-import { serve } from './server';
 import { parseWire, wire } from './wire';
 
 export interface SqsEmulatorOptions {
@@ -84,7 +75,6 @@ const SENDER_ID = 'AIDAEMULATEDSQSSENDER';
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 1_048_576;
 const MAX_VISIBILITY_SECONDS = 43_200;
-const PURGE_INTERVAL_MS = 60_000;
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 // Alphanumerics and punctuation, as the SendMessage reference allows for group and deduplication ids.
@@ -93,8 +83,6 @@ const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 // #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF
 const INVALID_BODY_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function requireValue<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null || value === '') throw missingParameter(name);
@@ -107,7 +95,10 @@ function integerIn(name: string, value: number, min: number, max: number, reason
 }
 
 function invalidReceiptHandle(handle: string): SqsError {
-  return new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
+  return new SqsError(
+    'ReceiptHandleIsInvalid',
+    `The input receipt handle "${handle}" is not a valid receipt handle.`,
+  );
 }
 
 function expiredReceiptHandle(handle: string): SqsError {
@@ -121,9 +112,7 @@ function expiredReceiptHandle(handle: string): SqsError {
 export class SqsEmulator {
   private readonly clock: Clock;
   private readonly queues = new Map<string, Queue>();
-  private readonly faults = new FaultRegistry();
-  private readonly calls: Record<string, number> = {};
-  private readonly moveTasks: ListMessageMoveTasksResultEntry[] = [];
+  private readonly faults = new FaultSchedule();
   private baseUrl = `https://sqs.${REGION}.amazonaws.com`;
   private receiptSerial = 0;
 
@@ -132,15 +121,16 @@ export class SqsEmulator {
   }
 
   /** Serves the wire protocol on 127.0.0.1; queue URLs then point at this endpoint. */
-  async start(options: { port?: number } = {}): Promise<RunningServer> {
-    const server = await serve(this, options.port ?? 0);
+  async start(options: { port?: number } = {}): Promise<RunningEmulator> {
+    // The actions count and take faults themselves, so that faults apply in process too.
+    const server = await serveAwsJson(SQS_PROTOCOL, this.wireActions(), undefined, options.port);
     this.baseUrl = server.endpoint;
     return server;
   }
 
-  /** Arms a fault for the next call(s) of `action` (e.g. 'SendMessage'); see {@link Fault}. */
-  injectFault(action: string, fault: Fault): void {
-    this.faults.inject(action, fault);
+  /** Arms a fault for the next call(s) of `action` (e.g. 'SendMessage'), over HTTP and in process; see {@link EmulatorFault}. */
+  injectFault(action: string, fault: EmulatorFault): void {
+    this.faults.add(action, fault);
   }
 
   clearFaults(): void {
@@ -149,7 +139,7 @@ export class SqsEmulator {
 
   /** Calls received so far, by action name, over HTTP and in process. */
   counters(): Record<string, number> {
-    return { ...this.calls };
+    return this.faults.counters();
   }
 
   /** Long polls currently waiting for a message, across all queues. */
@@ -193,48 +183,6 @@ export class SqsEmulator {
       queue.config = config;
       queue.lastModifiedAt = this.clock.now();
       this.wake(queue);
-      return {};
-    });
-  }
-
-  listQueues(input: ListQueuesRequest = {}): Promise<ListQueuesResult> {
-    return this.call('ListQueues', () => {
-      const prefix = input.QueueNamePrefix ?? '';
-      const names = [...this.queues.keys()].filter((name) => name.startsWith(prefix)).sort();
-      if (input.MaxResults === undefined) {
-        return names.length === 0 ? {} : { QueueUrls: names.map((name) => this.urlOfName(name)) };
-      }
-      const max = integerIn('MaxResults', input.MaxResults, 1, 1000, 'MaxResults must be between 1 and 1000.');
-      const start = input.NextToken === undefined ? 0 : Number(Buffer.from(input.NextToken, 'base64').toString());
-      if (!Number.isInteger(start) || start < 0) throw invalidValue('NextToken', input.NextToken, 'Invalid token.');
-      const page = names.slice(start, start + max);
-      const result: ListQueuesResult = { QueueUrls: page.map((name) => this.urlOfName(name)) };
-      if (start + max < names.length) result.NextToken = Buffer.from(String(start + max)).toString('base64');
-      return result;
-    });
-  }
-
-  purgeQueue(input: PurgeQueueRequest): Promise<Record<string, never>> {
-    return this.call('PurgeQueue', () => {
-      const queue = this.queueFromUrl(input.QueueUrl);
-      const now = this.clock.now();
-      if (queue.lastPurgeAt !== undefined && now - queue.lastPurgeAt < PURGE_INTERVAL_MS) {
-        throw new SqsError(
-          'PurgeQueueInProgress',
-          `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.`,
-        );
-      }
-      queue.lastPurgeAt = now;
-      queue.messages.clear();
-      return {};
-    });
-  }
-
-  deleteQueue(input: DeleteQueueRequest): Promise<Record<string, never>> {
-    return this.call('DeleteQueue', () => {
-      const queue = this.queueFromUrl(input.QueueUrl);
-      this.queues.delete(queue.name);
-      this.cancelWaiters(queue);
       return {};
     });
   }
@@ -306,7 +254,9 @@ export class SqsEmulator {
     });
   }
 
-  changeMessageVisibilityBatch(input: ChangeMessageVisibilityBatchRequest): Promise<ChangeMessageVisibilityBatchResult> {
+  changeMessageVisibilityBatch(
+    input: ChangeMessageVisibilityBatchRequest,
+  ): Promise<ChangeMessageVisibilityBatchResult> {
     return this.call('ChangeMessageVisibilityBatch', () => {
       const queue = this.queueFromUrl(input.QueueUrl);
       const result = this.eachEntry(this.checkBatch(input.Entries), (entry) => {
@@ -322,117 +272,29 @@ export class SqsEmulator {
     });
   }
 
-  listDeadLetterSourceQueues(input: ListDeadLetterSourceQueuesRequest): Promise<ListDeadLetterSourceQueuesResult> {
-    return this.call('ListDeadLetterSourceQueues', () => {
-      const target = this.queueFromUrl(input.QueueUrl);
-      const sources = [...this.queues.values()]
-        .filter((queue) => queue.config.redrivePolicy?.deadLetterTargetArn === target.arn)
-        .map((queue) => this.urlOf(queue))
-        .sort();
-      return { queueUrls: sources };
-    });
+  /** The wire protocol's actions: request bodies checked as SQS checks them, then the in-process API. */
+  private wireActions(): Record<string, AwsAction> {
+    return {
+      CreateQueue: (body) => this.createQueue(parseWire(wire.CreateQueue, body)),
+      GetQueueUrl: (body) => this.getQueueUrl(parseWire(wire.GetQueueUrl, body)),
+      GetQueueAttributes: (body) =>
+        this.getQueueAttributes(parseWire(wire.GetQueueAttributes, body) as GetQueueAttributesRequest),
+      SetQueueAttributes: (body) => this.setQueueAttributes(parseWire(wire.SetQueueAttributes, body)),
+      SendMessage: (body) => this.sendMessage(parseWire(wire.SendMessage, body)),
+      SendMessageBatch: (body) => this.sendMessageBatch(parseWire(wire.SendMessageBatch, body)),
+      ReceiveMessage: (body, { signal }) =>
+        this.receiveMessage(parseWire(wire.ReceiveMessage, body) as ReceiveMessageRequest, { signal }),
+      DeleteMessage: (body) => this.deleteMessage(parseWire(wire.DeleteMessage, body)),
+      DeleteMessageBatch: (body) => this.deleteMessageBatch(parseWire(wire.DeleteMessageBatch, body)),
+      ChangeMessageVisibility: (body) =>
+        this.changeMessageVisibility(parseWire(wire.ChangeMessageVisibility, body)),
+      ChangeMessageVisibilityBatch: (body) =>
+        this.changeMessageVisibilityBatch(parseWire(wire.ChangeMessageVisibilityBatch, body)),
+    };
   }
 
-  startMessageMoveTask(input: StartMessageMoveTaskRequest): Promise<StartMessageMoveTaskResult> {
-    return this.call('StartMessageMoveTask', () => this.doStartMessageMoveTask(input));
-  }
-
-  listMessageMoveTasks(input: ListMessageMoveTasksRequest): Promise<ListMessageMoveTasksResult> {
-    return this.call('ListMessageMoveTasks', () => {
-      const source = this.queueFromArn(requireValue(input.SourceArn, 'SourceArn'));
-      const max = integerIn('MaxResults', input.MaxResults ?? 1, 1, 10, 'MaxResults must be between 1 and 10.');
-      const tasks = this.moveTasks.filter((task) => task.SourceArn === source.arn).reverse();
-      return { Results: tasks.slice(0, max).map((task) => ({ ...task })) };
-    });
-  }
-
-  tagQueue(input: TagQueueRequest): Promise<Record<string, never>> {
-    return this.call('TagQueue', () => {
-      const queue = this.queueFromUrl(input.QueueUrl);
-      queue.tags = { ...queue.tags, ...requireValue(input.Tags, 'Tags') };
-      return {};
-    });
-  }
-
-  untagQueue(input: UntagQueueRequest): Promise<Record<string, never>> {
-    return this.call('UntagQueue', () => {
-      const queue = this.queueFromUrl(input.QueueUrl);
-      const remove = new Set(requireValue(input.TagKeys, 'TagKeys'));
-      queue.tags = Object.fromEntries(Object.entries(queue.tags).filter(([key]) => !remove.has(key)));
-      return {};
-    });
-  }
-
-  listQueueTags(input: ListQueueTagsRequest): Promise<ListQueueTagsResult> {
-    return this.call('ListQueueTags', () => {
-      const queue = this.queueFromUrl(input.QueueUrl);
-      return Object.keys(queue.tags).length === 0 ? {} : { Tags: { ...queue.tags } };
-    });
-  }
-
-  /**
-   * Runs one wire request: `action` from `X-Amz-Target: AmazonSQS.<action>`, `body` the parsed
-   * JSON. Used by the HTTP layer; resolves to the response body.
-   */
-  handle(action: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    switch (action) {
-      case 'CreateQueue':
-        return this.createQueue(parseWire(wire.CreateQueue, body));
-      case 'GetQueueUrl':
-        return this.getQueueUrl(parseWire(wire.GetQueueUrl, body));
-      case 'GetQueueAttributes':
-        return this.getQueueAttributes(parseWire(wire.GetQueueAttributes, body) as GetQueueAttributesRequest);
-      case 'SetQueueAttributes':
-        return this.setQueueAttributes(parseWire(wire.SetQueueAttributes, body));
-      case 'ListQueues':
-        return this.listQueues(parseWire(wire.ListQueues, body));
-      case 'PurgeQueue':
-        return this.purgeQueue(parseWire(wire.PurgeQueue, body));
-      case 'DeleteQueue':
-        return this.deleteQueue(parseWire(wire.DeleteQueue, body));
-      case 'SendMessage':
-        return this.sendMessage(parseWire(wire.SendMessage, body));
-      case 'SendMessageBatch':
-        return this.sendMessageBatch(parseWire(wire.SendMessageBatch, body));
-      case 'ReceiveMessage':
-        return this.receiveMessage(parseWire(wire.ReceiveMessage, body) as ReceiveMessageRequest, { signal });
-      case 'DeleteMessage':
-        return this.deleteMessage(parseWire(wire.DeleteMessage, body));
-      case 'DeleteMessageBatch':
-        return this.deleteMessageBatch(parseWire(wire.DeleteMessageBatch, body));
-      case 'ChangeMessageVisibility':
-        return this.changeMessageVisibility(parseWire(wire.ChangeMessageVisibility, body));
-      case 'ChangeMessageVisibilityBatch':
-        return this.changeMessageVisibilityBatch(parseWire(wire.ChangeMessageVisibilityBatch, body));
-      case 'ListDeadLetterSourceQueues':
-        return this.listDeadLetterSourceQueues(parseWire(wire.ListDeadLetterSourceQueues, body));
-      case 'StartMessageMoveTask':
-        return this.startMessageMoveTask(parseWire(wire.StartMessageMoveTask, body));
-      case 'ListMessageMoveTasks':
-        return this.listMessageMoveTasks(parseWire(wire.ListMessageMoveTasks, body));
-      case 'TagQueue':
-        return this.tagQueue(parseWire(wire.TagQueue, body));
-      case 'UntagQueue':
-        return this.untagQueue(parseWire(wire.UntagQueue, body));
-      case 'ListQueueTags':
-        return this.listQueueTags(parseWire(wire.ListQueueTags, body));
-      default:
-        return this.call(action, () => {
-          throw new SqsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
-        });
-    }
-  }
-
-  private async call<T>(action: string, run: () => T | Promise<T>): Promise<T> {
-    this.calls[action] = (this.calls[action] ?? 0) + 1;
-    const fault = this.faults.take(action);
-    if (fault?.kind === 'delay') await sleep(fault.ms);
-    if (fault?.kind === 'error') {
-      throw new SqsError(fault.code, fault.message ?? `Injected ${fault.code} for ${action}.`);
-    }
-    const output = await run();
-    if (fault?.kind === 'dropResponse') throw new ResponseDroppedError(action);
-    return output;
+  private call<T>(action: string, run: () => T | Promise<T>): Promise<T> {
+    return this.faults.run(action, run, (fault) => refusal(SQS_PROTOCOL, fault));
   }
 
   private doCreateQueue(input: CreateQueueRequest): CreateQueueResult {
@@ -471,7 +333,6 @@ export class SqsEmulator {
     }
     const queue = new Queue(name, fifo, config, now);
     this.checkRedrive(name, queue.arn, fifo, config);
-    queue.tags = { ...input.tags };
     this.queues.set(name, queue);
     return { QueueUrl: this.urlOf(queue) };
   }
@@ -488,13 +349,24 @@ export class SqsEmulator {
       throw invalidValue('RedrivePolicy', rendered, 'Dead letter target cannot be the source queue.');
     }
     if (target.fifo !== fifo) {
-      throw invalidValue('RedrivePolicy', rendered, 'Dead-letter queue must be the same type of queue as the source queue.');
+      throw invalidValue(
+        'RedrivePolicy',
+        rendered,
+        'Dead-letter queue must be the same type of queue as the source queue.',
+      );
     }
     if (target.config.redriveAllowPolicy !== undefined) {
-      const allow = JSON.parse(target.config.redriveAllowPolicy) as { redrivePermission?: string; sourceQueueArns?: unknown };
+      const allow = JSON.parse(target.config.redriveAllowPolicy) as {
+        redrivePermission?: string;
+        sourceQueueArns?: unknown;
+      };
       const listed = Array.isArray(allow.sourceQueueArns) && allow.sourceQueueArns.includes(arn);
       if (allow.redrivePermission === 'denyAll' || (allow.redrivePermission === 'byQueue' && !listed)) {
-        throw invalidValue('RedrivePolicy', rendered, 'The dead-letter queue does not allow this queue as a source queue.');
+        throw invalidValue(
+          'RedrivePolicy',
+          rendered,
+          'The dead-letter queue does not allow this queue as a source queue.',
+        );
       }
     }
   }
@@ -523,25 +395,39 @@ export class SqsEmulator {
     };
     const groupId = entry.MessageGroupId;
     if (groupId !== undefined && !FIFO_ID.test(groupId)) {
-      throw invalidValue('MessageGroupId', groupId, 'MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.');
+      throw invalidValue(
+        'MessageGroupId',
+        groupId,
+        'MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.',
+      );
     }
     let delaySeconds = queue.config.delaySeconds;
     let deduplicationId: string | undefined;
     if (queue.fifo) {
       if (entry.DelaySeconds !== undefined) {
-        throw invalidValue('DelaySeconds', entry.DelaySeconds, 'The request include parameter that is not valid for this queue type.');
+        throw invalidValue(
+          'DelaySeconds',
+          entry.DelaySeconds,
+          'The request include parameter that is not valid for this queue type.',
+        );
       }
       if (groupId === undefined || groupId === '') throw missingParameter('MessageGroupId');
       deduplicationId =
         entry.MessageDeduplicationId ??
-        (queue.config.contentBasedDeduplication ? createHash('sha256').update(body).digest('hex') : undefined);
+        (queue.config.contentBasedDeduplication
+          ? createHash('sha256').update(body).digest('hex')
+          : undefined);
       if (deduplicationId === undefined) {
         throw invalidParameterValue(
           'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
         );
       }
       if (!FIFO_ID.test(deduplicationId)) {
-        throw invalidValue('MessageDeduplicationId', deduplicationId, 'MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.');
+        throw invalidValue(
+          'MessageDeduplicationId',
+          deduplicationId,
+          'MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.',
+        );
       }
       const duplicate = queue.findDuplicate(groupId, deduplicationId, now);
       if (duplicate !== undefined) {
@@ -549,10 +435,20 @@ export class SqsEmulator {
       }
     } else {
       if (entry.MessageDeduplicationId !== undefined) {
-        throw invalidValue('MessageDeduplicationId', entry.MessageDeduplicationId, 'The request include parameter that is not valid for this queue type.');
+        throw invalidValue(
+          'MessageDeduplicationId',
+          entry.MessageDeduplicationId,
+          'The request include parameter that is not valid for this queue type.',
+        );
       }
       if (entry.DelaySeconds !== undefined) {
-        delaySeconds = integerIn('DelaySeconds', entry.DelaySeconds, 0, 900, 'DelaySeconds must be >= 0 and <= 900.');
+        delaySeconds = integerIn(
+          'DelaySeconds',
+          entry.DelaySeconds,
+          0,
+          900,
+          'DelaySeconds must be >= 0 and <= 900.',
+        );
       }
     }
     const messageId = randomUUID();
@@ -582,7 +478,10 @@ export class SqsEmulator {
     return { ...digests, MessageId: messageId, SequenceNumber: sequenceNumber };
   }
 
-  private doReceive(input: ReceiveMessageRequest, signal: AbortSignal | undefined): Promise<ReceiveMessageResult> {
+  private doReceive(
+    input: ReceiveMessageRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<ReceiveMessageResult> {
     const queue = this.queueFromUrl(input.QueueUrl);
     const request = this.receiveRequest(queue, input);
     const first = this.collect(queue, request);
@@ -620,7 +519,13 @@ export class SqsEmulator {
 
   private receiveRequest(queue: Queue, input: ReceiveMessageRequest): ReceiveRequest {
     return {
-      max: integerIn('MaxNumberOfMessages', input.MaxNumberOfMessages ?? 1, 1, 10, 'Must be between 1 and 10, if provided.'),
+      max: integerIn(
+        'MaxNumberOfMessages',
+        input.MaxNumberOfMessages ?? 1,
+        1,
+        10,
+        'Must be between 1 and 10, if provided.',
+      ),
       visibilityTimeout: integerIn(
         'VisibilityTimeout',
         input.VisibilityTimeout ?? queue.config.visibilityTimeout,
@@ -635,7 +540,10 @@ export class SqsEmulator {
         20,
         'Must be >= 0 and <= 20, if provided.',
       ),
-      systemAttributeNames: new Set<string>([...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])]),
+      systemAttributeNames: new Set<string>([
+        ...(input.AttributeNames ?? []),
+        ...(input.MessageSystemAttributeNames ?? []),
+      ]),
       messageAttributeNames: input.MessageAttributeNames ?? [],
       attemptId: queue.fifo ? input.ReceiveRequestAttemptId : undefined,
     };
@@ -663,7 +571,11 @@ export class SqsEmulator {
     const deadLetterQueue = policy === undefined ? undefined : this.queueByArn(policy.deadLetterTargetArn);
     for (const message of queue.deliverable(now)) {
       if (delivered.length >= request.max) break;
-      if (policy !== undefined && deadLetterQueue !== undefined && message.receiveCount >= policy.maxReceiveCount) {
+      if (
+        policy !== undefined &&
+        deadLetterQueue !== undefined &&
+        message.receiveCount >= policy.maxReceiveCount
+      ) {
         this.moveToDeadLetterQueue(queue, message, deadLetterQueue, now);
         continue;
       }
@@ -676,7 +588,8 @@ export class SqsEmulator {
       taken.push(message);
       delivered.push(this.render(queue, message, request));
     }
-    if (request.attemptId !== undefined && taken.length > 0) queue.rememberReceive(request.attemptId, taken, now);
+    if (request.attemptId !== undefined && taken.length > 0)
+      queue.rememberReceive(request.attemptId, taken, now);
     return delivered;
   }
 
@@ -703,7 +616,11 @@ export class SqsEmulator {
   private render(queue: Queue, message: StoredMessage, request: ReceiveRequest): Message {
     const rendered: Message = {
       MessageId: message.messageId,
-      ReceiptHandle: encodeReceiptHandle({ queueName: queue.name, messageId: message.messageId, serial: message.receiptSerial }),
+      ReceiptHandle: encodeReceiptHandle({
+        queueName: queue.name,
+        messageId: message.messageId,
+        serial: message.receiptSerial,
+      }),
       MD5OfBody: message.md5OfBody,
       Body: message.body,
     };
@@ -730,7 +647,13 @@ export class SqsEmulator {
   }
 
   private changeVisibility(queue: Queue, handle: string, timeout: number): void {
-    integerIn('VisibilityTimeout', timeout, 0, MAX_VISIBILITY_SECONDS, `Must be between 0 and ${MAX_VISIBILITY_SECONDS}.`);
+    integerIn(
+      'VisibilityTimeout',
+      timeout,
+      0,
+      MAX_VISIBILITY_SECONDS,
+      `Must be between 0 and ${MAX_VISIBILITY_SECONDS}.`,
+    );
     const reference = this.receiptFor(queue, handle);
     const message = queue.messages.get(reference.messageId);
     if (message === undefined) throw invalidReceiptHandle(handle);
@@ -756,64 +679,20 @@ export class SqsEmulator {
     const reference = decodeReceiptHandle(handle);
     if (reference === undefined) throw invalidReceiptHandle(handle);
     if (reference.queueName !== queue.name) {
-      throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid for this queue.`);
+      throw new SqsError(
+        'ReceiptHandleIsInvalid',
+        `The receipt handle "${handle}" is not valid for this queue.`,
+      );
     }
     return reference;
-  }
-
-  private doStartMessageMoveTask(input: StartMessageMoveTaskRequest): StartMessageMoveTaskResult {
-    const source = this.queueFromArn(requireValue(input.SourceArn, 'SourceArn'));
-    const isDeadLetterQueue = [...this.queues.values()].some(
-      (queue) => queue.config.redrivePolicy?.deadLetterTargetArn === source.arn,
-    );
-    if (!isDeadLetterQueue) throw invalidParameterValue('Source queue must be configured as a Dead Letter Queue.');
-    const destination = input.DestinationArn === undefined ? undefined : this.queueFromArn(input.DestinationArn);
-    const now = this.clock.now();
-    const touched = new Set<Queue>();
-    let moved = 0;
-    for (const message of [...source.messages.values()]) {
-      if (isInFlight(message, now)) continue;
-      const target = destination ?? this.queueByArn(message.deadLetterQueueSourceArn ?? '');
-      if (target === undefined || target.fifo !== source.fifo) continue;
-      source.messages.delete(message.messageId);
-      // Redriven messages are new messages: new id, new enqueue time, receive count from zero.
-      const messageId = randomUUID();
-      target.messages.set(messageId, {
-        ...message,
-        messageId,
-        sentTimestamp: now,
-        sequenceNumber: target.fifo ? target.nextSequenceNumber() : undefined,
-        deadLetterQueueSourceArn: undefined,
-        enqueuedAt: now,
-        visibleAt: now,
-        receiveCount: 0,
-        firstReceiveTimestamp: undefined,
-        lastReceivedAt: undefined,
-        receiptSerial: 0,
-      });
-      touched.add(target);
-      moved += 1;
-    }
-    const taskHandle = Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn: source.arn })).toString('base64');
-    this.moveTasks.push({
-      TaskHandle: taskHandle,
-      Status: 'COMPLETED',
-      SourceArn: source.arn,
-      DestinationArn: destination?.arn,
-      MaxNumberOfMessagesPerSecond: input.MaxNumberOfMessagesPerSecond,
-      ApproximateNumberOfMessagesMoved: moved,
-      ApproximateNumberOfMessagesToMove: moved,
-      StartedTimestamp: now,
-    });
-    for (const queue of touched) this.wake(queue);
-    return { TaskHandle: taskHandle };
   }
 
   private checkBatch<T extends { Id: string | undefined }>(
     entries: readonly T[] | undefined,
   ): (T & { Id: string })[] {
     const list = entries ?? [];
-    if (list.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
+    if (list.length === 0)
+      throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
     if (list.length > MAX_BATCH_ENTRIES) {
       throw new SqsError(
         'TooManyEntriesInBatchRequest',
@@ -846,7 +725,12 @@ export class SqsEmulator {
         Successful.push(run(entry));
       } catch (error) {
         if (!(error instanceof SqsError)) throw error;
-        Failed.push({ Id: entry.Id, SenderFault: error.senderFault, Code: error.code, Message: error.message });
+        Failed.push({
+          Id: entry.Id,
+          SenderFault: error.senderFault,
+          Code: error.code,
+          Message: error.message,
+        });
       }
     }
     return { Successful, Failed };
@@ -882,11 +766,18 @@ export class SqsEmulator {
 
   private queueFromUrl(queueUrl: string | undefined): Queue {
     const url = requireValue(queueUrl, 'QueueUrl');
-    const segments = url.split('?')[0]?.split('/').filter((segment) => segment !== '') ?? [];
+    const segments =
+      url
+        .split('?')[0]
+        ?.split('/')
+        .filter((segment) => segment !== '') ?? [];
     const name = segments.at(-1);
     const account = segments.at(-2);
     const queue = name === undefined ? undefined : this.queues.get(name);
-    if (queue === undefined || (account !== undefined && /^\d{12}$/.test(account) && account !== ACCOUNT_ID)) {
+    if (
+      queue === undefined ||
+      (account !== undefined && /^\d{12}$/.test(account) && account !== ACCOUNT_ID)
+    ) {
       throw queueDoesNotExist();
     }
     return queue;
@@ -895,14 +786,6 @@ export class SqsEmulator {
   private queueByArn(arn: string): Queue | undefined {
     const queue = this.queues.get(arn.split(':').pop() ?? '');
     return queue?.arn === arn ? queue : undefined;
-  }
-
-  private queueFromArn(arn: string): Queue {
-    const queue = this.queueByArn(arn);
-    if (queue === undefined) {
-      throw new SqsError('ResourceNotFoundException', `The resource that you specified for the ARN ${arn} doesn't exist.`);
-    }
-    return queue;
   }
 
   private urlOf(queue: Queue): string {
@@ -919,22 +802,31 @@ function asReceiveResult(messages: Message[]): ReceiveMessageResult {
 }
 
 function encodeReceiptHandle(reference: ReceiptReference): string {
-  return Buffer.from(`${reference.queueName} ${reference.messageId} ${reference.serial}`).toString('base64url');
+  return Buffer.from(`${reference.queueName} ${reference.messageId} ${reference.serial}`).toString(
+    'base64url',
+  );
 }
 
 function decodeReceiptHandle(handle: string): ReceiptReference | undefined {
-  const [queueName, messageId, serial, ...rest] = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
-  if (queueName === undefined || messageId === undefined || serial === undefined || rest.length > 0) return undefined;
+  const [queueName, messageId, serial, ...rest] = Buffer.from(handle, 'base64url')
+    .toString('utf8')
+    .split(' ');
+  if (queueName === undefined || messageId === undefined || serial === undefined || rest.length > 0)
+    return undefined;
   if (!/^\d+$/.test(serial)) return undefined;
   return { queueName, messageId, serial: Number(serial) };
 }
 
 /** Checks message attributes as SendMessage documents them; returns the bytes they count for. */
-function checkMessageAttributes(attributes: Readonly<Record<string, MessageAttributeValue>> | undefined): number {
+function checkMessageAttributes(
+  attributes: Readonly<Record<string, MessageAttributeValue>> | undefined,
+): number {
   if (attributes === undefined) return 0;
   const names = Object.keys(attributes);
   if (names.length > 10) {
-    throw invalidParameterValue(`Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
+    throw invalidParameterValue(
+      `Number of message attributes [${names.length}] exceeds the allowed maximum [10].`,
+    );
   }
   let size = 0;
   for (const name of names) {
@@ -960,16 +852,22 @@ function checkMessageAttributes(attributes: Readonly<Record<string, MessageAttri
     }
     if (base === 'Binary') {
       if (attribute.BinaryValue === undefined || attribute.BinaryValue.length === 0) {
-        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type 'Binary'.`);
+        throw invalidParameterValue(
+          `Message (user) attribute '${name}' must contain a non-empty value of type 'Binary'.`,
+        );
       }
       size += attribute.BinaryValue.length;
     } else {
       const value = attribute.StringValue;
       if (value === undefined || value === '') {
-        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type '${base}'.`);
+        throw invalidParameterValue(
+          `Message (user) attribute '${name}' must contain a non-empty value of type '${base}'.`,
+        );
       }
       if (base === 'Number' && !NUMBER.test(value)) {
-        throw invalidParameterValue(`Can't cast the value of message (user) attribute '${name}' to a number.`);
+        throw invalidParameterValue(
+          `Can't cast the value of message (user) attribute '${name}' to a number.`,
+        );
       }
       size += Buffer.byteLength(value);
     }
@@ -978,22 +876,33 @@ function checkMessageAttributes(attributes: Readonly<Record<string, MessageAttri
   return size;
 }
 
-function checkSystemAttributes(attributes: Readonly<Record<string, MessageAttributeValue>> | undefined): string | undefined {
+function checkSystemAttributes(
+  attributes: Readonly<Record<string, MessageAttributeValue>> | undefined,
+): string | undefined {
   if (attributes === undefined) return undefined;
   let traceHeader: string | undefined;
   for (const [name, attribute] of Object.entries(attributes)) {
     if (name !== 'AWSTraceHeader') {
       throw invalidParameterValue(`Message system attribute name '${name}' is invalid.`);
     }
-    if (attribute.DataType !== 'String' || attribute.StringValue === undefined || attribute.StringValue === '') {
-      throw invalidParameterValue(`Message system attribute '${name}' must contain a non-empty value of type 'String'.`);
+    if (
+      attribute.DataType !== 'String' ||
+      attribute.StringValue === undefined ||
+      attribute.StringValue === ''
+    ) {
+      throw invalidParameterValue(
+        `Message system attribute '${name}' must contain a non-empty value of type 'String'.`,
+      );
     }
     traceHeader = attribute.StringValue;
   }
   return traceHeader;
 }
 
-function systemAttributes(message: StoredMessage, names: ReadonlySet<string>): Record<string, string> | undefined {
+function systemAttributes(
+  message: StoredMessage,
+  names: ReadonlySet<string>,
+): Record<string, string> | undefined {
   if (names.size === 0) return undefined;
   const all = names.has('All');
   const available: Record<string, string | undefined> = {

@@ -1,3 +1,5 @@
+import { AwsError, type AwsJsonProtocol } from '../aws-json';
+
 /**
  * SQS errors as the JSON protocol carries them: `__type` names the Smithy shape, and the
  * `x-amzn-query-error: <code>;<Sender|Receiver>` header carries the legacy query-protocol code,
@@ -37,7 +39,10 @@ const MODELLED: Readonly<Record<string, ErrorSpec>> = {
   ReceiptHandleIsInvalid: { status: 404, queryCode: 'ReceiptHandleIsInvalid' },
   RequestThrottled: { status: 403, queryCode: 'RequestThrottled' },
   ResourceNotFoundException: { status: 404, queryCode: 'ResourceNotFoundException' },
-  TooManyEntriesInBatchRequest: { status: 400, queryCode: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest' },
+  TooManyEntriesInBatchRequest: {
+    status: 400,
+    queryCode: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+  },
   UnsupportedOperation: { status: 400, queryCode: 'AWS.SimpleQueueService.UnsupportedOperation' },
 };
 
@@ -49,27 +54,32 @@ const UNMODELLED: Readonly<Record<string, ErrorSpec>> = {
   ThrottlingException: { status: 400, queryCode: 'ThrottlingException' },
 };
 
-export class SqsError extends Error {
-  readonly code: string;
-  readonly status: number;
+export class SqsError extends AwsError {
   readonly queryCode: string;
   readonly senderFault: boolean;
 
   constructor(code: string, message: string) {
-    super(message);
-    this.name = 'SqsError';
-    this.code = code;
     const spec = MODELLED[code] ?? UNMODELLED[code] ?? { status: 400, queryCode: code };
-    this.status = spec.status;
+    const senderFault = spec.status < 500;
+    super(code, message, spec.status, {
+      'x-amzn-query-error': `${spec.queryCode};${senderFault ? 'Sender' : 'Receiver'}`,
+    });
+    this.name = 'SqsError';
     this.queryCode = spec.queryCode;
-    this.senderFault = spec.status < 500;
-  }
-
-  /** The `__type` value: modelled shapes in the SQS namespace, others under their code. */
-  get type(): string {
-    return `com.amazonaws.sqs#${this.code}`;
+    this.senderFault = senderFault;
   }
 }
+
+export const SQS_PROTOCOL: AwsJsonProtocol = {
+  service: 'SQS',
+  targetPrefix: 'AmazonSQS.',
+  version: '1.0',
+  internalError: 'InternalError',
+  unknownAction: 'InvalidAction',
+  // Modelled shapes go out in the SQS namespace, others under their code.
+  errorType: (code) => `com.amazonaws.sqs#${code}`,
+  error: (code, message) => new SqsError(code, message),
+};
 
 export const queueDoesNotExist = (): SqsError =>
   new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
@@ -77,7 +87,8 @@ export const queueDoesNotExist = (): SqsError =>
 export const missingParameter = (name: string): SqsError =>
   new SqsError('MissingParameter', `The request must contain the parameter ${name}.`);
 
-export const invalidParameterValue = (message: string): SqsError => new SqsError('InvalidParameterValue', message);
+export const invalidParameterValue = (message: string): SqsError =>
+  new SqsError('InvalidParameterValue', message);
 
 export const invalidValue = (name: string, value: unknown, reason: string): SqsError =>
   invalidParameterValue(`Value ${String(value)} for parameter ${name} is invalid. Reason: ${reason}`);

@@ -104,8 +104,6 @@ export class Queue {
   readonly waiters: ReceiveWaiter[] = [];
   wakeTimer: Timer | undefined;
   lastModifiedAt: number;
-  lastPurgeAt: number | undefined;
-  tags: Record<string, string> = {};
   private readonly deduplication = new Map<string, DeduplicationEntry>();
   private readonly receiveAttempts = new Map<string, ReceiveAttempt>();
   private sequence = 0n;

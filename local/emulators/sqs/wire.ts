@@ -33,17 +33,14 @@ const sendFields = {
 const entries = <T extends z.ZodType>(entry: T) => z.array(entry);
 
 export const wire = {
-  CreateQueue: z.object({ QueueName: z.string(), Attributes: stringMap.optional(), tags: stringMap.optional() }),
+  CreateQueue: z.object({
+    QueueName: z.string(),
+    Attributes: stringMap.optional(),
+    tags: stringMap.optional(),
+  }),
   GetQueueUrl: z.object({ QueueName: z.string(), QueueOwnerAWSAccountId: z.string().optional() }),
   GetQueueAttributes: z.object({ ...queueUrl, AttributeNames: z.array(z.string()).optional() }),
   SetQueueAttributes: z.object({ ...queueUrl, Attributes: stringMap }),
-  ListQueues: z.object({
-    QueueNamePrefix: z.string().optional(),
-    NextToken: z.string().optional(),
-    MaxResults: integer.optional(),
-  }),
-  PurgeQueue: z.object(queueUrl),
-  DeleteQueue: z.object(queueUrl),
   SendMessage: z.object({ ...queueUrl, ...sendFields }),
   SendMessageBatch: z.object({ ...queueUrl, Entries: entries(z.object({ Id: z.string(), ...sendFields })) }),
   ReceiveMessage: z.object({
@@ -57,26 +54,17 @@ export const wire = {
     ReceiveRequestAttemptId: z.string().optional(),
   }),
   DeleteMessage: z.object({ ...queueUrl, ReceiptHandle: z.string() }),
-  DeleteMessageBatch: z.object({ ...queueUrl, Entries: entries(z.object({ Id: z.string(), ReceiptHandle: z.string() })) }),
+  DeleteMessageBatch: z.object({
+    ...queueUrl,
+    Entries: entries(z.object({ Id: z.string(), ReceiptHandle: z.string() })),
+  }),
   ChangeMessageVisibility: z.object({ ...queueUrl, ReceiptHandle: z.string(), VisibilityTimeout: integer }),
   ChangeMessageVisibilityBatch: z.object({
     ...queueUrl,
-    Entries: entries(z.object({ Id: z.string(), ReceiptHandle: z.string(), VisibilityTimeout: integer.optional() })),
+    Entries: entries(
+      z.object({ Id: z.string(), ReceiptHandle: z.string(), VisibilityTimeout: integer.optional() }),
+    ),
   }),
-  ListDeadLetterSourceQueues: z.object({
-    ...queueUrl,
-    NextToken: z.string().optional(),
-    MaxResults: integer.optional(),
-  }),
-  StartMessageMoveTask: z.object({
-    SourceArn: z.string(),
-    DestinationArn: z.string().optional(),
-    MaxNumberOfMessagesPerSecond: integer.optional(),
-  }),
-  ListMessageMoveTasks: z.object({ SourceArn: z.string(), MaxResults: integer.optional() }),
-  TagQueue: z.object({ ...queueUrl, Tags: stringMap }),
-  UntagQueue: z.object({ ...queueUrl, TagKeys: z.array(z.string()) }),
-  ListQueueTags: z.object(queueUrl),
 } as const;
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -98,10 +86,4 @@ export function parseWire<S extends z.ZodType>(schema: S, input: unknown): z.out
   const value = valueAt(input, path);
   if (value === undefined) throw missingParameter(name);
   throw invalidParameterValue(`Value ${JSON.stringify(value)} for parameter ${name} is invalid.`);
-}
-
-/** JSON.stringify replacer: blobs go back out as base64, as the JSON protocol carries them. */
-export function encodeBlobs(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  return raw instanceof Uint8Array ? Buffer.from(raw).toString('base64') : value;
 }

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { CloudFormationEmulator } from '../../../local/emulators/cloudformation';
 import { DynamoDbEmulator } from '../../../local/emulators/dynamodb';
 import { EventBridgeEmulator } from '../../../local/emulators/eventbridge';
-import { isLoopbackHost, listenOnLoopback, type LoopbackServer } from '../../../local/emulators/loopback';
+import { isLoopbackHost, listenOnLoopback, type RunningEmulator } from '../../../local/emulators/loopback';
 import { S3Emulator } from '../../../local/emulators/s3';
 import { SecretsManagerEmulator } from '../../../local/emulators/secretsmanager';
 import { SqsEmulator } from '../../../local/emulators/sqs';
@@ -64,7 +64,7 @@ describe('isLoopbackHost', () => {
 });
 
 describe('the loopback front', () => {
-  let server: LoopbackServer;
+  let server: RunningEmulator;
   const handled: string[] = [];
 
   beforeAll(async () => {

@@ -1,8 +1,6 @@
 import type { ChoiceBranch } from './choice';
 import { compileRule, isTimestamp } from './choice';
 import { InvalidDefinitionError, StatesErrors } from './errors';
-import type { IntrinsicCall } from './intrinsics';
-import { isIntrinsic, parseIntrinsic } from './intrinsics';
 import type { JsonPath, JsonValue } from './jsonpath';
 import { parseJsonPath } from './jsonpath';
 import type { DataPath, Template } from './template';
@@ -83,7 +81,7 @@ export interface SucceedState extends Base {
   readonly type: 'Succeed';
 }
 
-type Dynamic = { readonly path: DataPath } | { readonly intrinsic: IntrinsicCall; readonly text: string };
+type Dynamic = { readonly path: DataPath };
 
 export interface FailState extends Base {
   readonly type: 'Fail';
@@ -91,22 +89,7 @@ export interface FailState extends Base {
   readonly cause?: string | Dynamic;
 }
 
-export interface MapState extends Base, Resulting {
-  readonly type: 'Map';
-  readonly itemsPath: DataPath;
-  readonly itemSelector?: Template;
-  readonly maxConcurrency: number;
-  readonly maxConcurrencyPath?: DataPath;
-  readonly processor: StateMachineDefinition;
-}
-
-export interface ParallelState extends Base, Resulting {
-  readonly type: 'Parallel';
-  readonly parameters?: Template;
-  readonly branches: readonly StateMachineDefinition[];
-}
-
-export type State = TaskState | PassState | ChoiceState | WaitState | SucceedState | FailState | MapState | ParallelState;
+export type State = TaskState | PassState | ChoiceState | WaitState | SucceedState | FailState;
 
 export interface StateMachineDefinition {
   readonly startAt: string;
@@ -115,24 +98,34 @@ export interface StateMachineDefinition {
 }
 
 export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
-const LAMBDA_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+const LAMBDA_FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
 
 const COMMON = ['Type', 'Comment', 'QueryLanguage'];
 const IO = ['InputPath', 'OutputPath'];
 const TRANSITION = ['Next', 'End'];
 const RESULT = ['ResultPath', 'ResultSelector', 'Retry', 'Catch'];
 const FIELDS: Record<State['type'], readonly string[]> = {
-  Task: [...COMMON, ...IO, ...TRANSITION, ...RESULT, 'Resource', 'Parameters', 'TimeoutSeconds', 'TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath'],
+  Task: [
+    ...COMMON,
+    ...IO,
+    ...TRANSITION,
+    ...RESULT,
+    'Resource',
+    'Parameters',
+    'TimeoutSeconds',
+    'TimeoutSecondsPath',
+    'HeartbeatSeconds',
+    'HeartbeatSecondsPath',
+  ],
   Pass: [...COMMON, ...IO, ...TRANSITION, 'Result', 'ResultPath', 'Parameters'],
   Choice: [...COMMON, ...IO, 'Choices', 'Default'],
   Wait: [...COMMON, ...IO, ...TRANSITION, 'Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'],
   Succeed: [...COMMON, ...IO],
   Fail: [...COMMON, 'Error', 'Cause', 'ErrorPath', 'CausePath'],
-  Map: [...COMMON, ...IO, ...TRANSITION, ...RESULT, 'ItemsPath', 'ItemSelector', 'Parameters', 'Iterator', 'ItemProcessor', 'MaxConcurrency', 'MaxConcurrencyPath'],
-  Parallel: [...COMMON, ...IO, ...TRANSITION, ...RESULT, 'Parameters', 'Branches'],
 };
 /** Valid in Step Functions but not implemented by this interpreter: refused rather than ignored. */
-const NOT_IMPLEMENTED = new Set(['Assign', 'Credentials', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'ToleratedFailureCount', 'ToleratedFailureCountPath', 'Label', 'Arguments', 'Output']);
+const NOT_IMPLEMENTED = new Set(['Assign', 'Credentials', 'Arguments', 'Output']);
 const STATE_TYPES = new Set(Object.keys(FIELDS));
 
 type Raw = { readonly [key: string]: JsonValue };
@@ -150,21 +143,27 @@ export function loadDefinition(definition: string | JsonValue): StateMachineDefi
     throw new InvalidDefinitionError([`INVALID_JSON_DESCRIPTION: ${(error as Error).message}`]);
   }
   const problems: string[] = [];
-  if (!isRecord(raw)) throw new InvalidDefinitionError(['SCHEMA_VALIDATION_FAILED: The definition must be a JSON object']);
+  if (!isRecord(raw))
+    throw new InvalidDefinitionError(['SCHEMA_VALIDATION_FAILED: The definition must be a JSON object']);
   for (const key of Object.keys(raw)) {
     if (!['StartAt', 'States', 'Comment', 'Version', 'TimeoutSeconds', 'QueryLanguage'].includes(key)) {
       problems.push(`SCHEMA_VALIDATION_FAILED: The field "${key}" is not supported by Step Functions at /`);
     }
   }
   if (raw.QueryLanguage !== undefined && raw.QueryLanguage !== 'JSONPath') {
-    problems.push(`SCHEMA_VALIDATION_FAILED: QueryLanguage ${JSON.stringify(raw.QueryLanguage)} is not supported by the local interpreter (JSONPath only) at /QueryLanguage`);
+    problems.push(
+      `SCHEMA_VALIDATION_FAILED: QueryLanguage ${JSON.stringify(raw.QueryLanguage)} is not supported by the local interpreter (JSONPath only) at /QueryLanguage`,
+    );
   }
   if (raw.TimeoutSeconds !== undefined && !isPositiveInteger(raw.TimeoutSeconds)) {
     problems.push('SCHEMA_VALIDATION_FAILED: TimeoutSeconds must be a positive integer at /TimeoutSeconds');
   }
   const machine = loadScope(raw, '', problems);
   if (problems.length > 0) throw new InvalidDefinitionError(problems);
-  return { ...machine, ...(typeof raw.TimeoutSeconds === 'number' ? { timeoutSeconds: raw.TimeoutSeconds } : {}) };
+  return {
+    ...machine,
+    ...(typeof raw.TimeoutSeconds === 'number' ? { timeoutSeconds: raw.TimeoutSeconds } : {}),
+  };
 }
 
 function isPositiveInteger(value: JsonValue | undefined): value is number {
@@ -173,9 +172,12 @@ function isPositiveInteger(value: JsonValue | undefined): value is number {
 
 function loadScope(raw: Raw, location: string, problems: string[]): StateMachineDefinition {
   const states = new Map<string, State>();
-  if (typeof raw.StartAt !== 'string') problems.push(`SCHEMA_VALIDATION_FAILED: The field "StartAt" is required at ${location || '/'}`);
+  if (typeof raw.StartAt !== 'string')
+    problems.push(`SCHEMA_VALIDATION_FAILED: The field "StartAt" is required at ${location || '/'}`);
   if (!isRecord(raw.States) || Object.keys(raw.States).length === 0) {
-    problems.push(`SCHEMA_VALIDATION_FAILED: The field "States" must be a non-empty object at ${location || '/'}`);
+    problems.push(
+      `SCHEMA_VALIDATION_FAILED: The field "States" must be a non-empty object at ${location || '/'}`,
+    );
     return { startAt: typeof raw.StartAt === 'string' ? raw.StartAt : '', states };
   }
   for (const [name, state] of Object.entries(raw.States)) {
@@ -184,7 +186,8 @@ function loadScope(raw: Raw, location: string, problems: string[]): StateMachine
   }
   const known = new Set(Object.keys(raw.States));
   const target = (next: string | undefined, where: string): void => {
-    if (next !== undefined && !known.has(next)) problems.push(`MISSING_TRANSITION_TARGET: Missing 'Next' target: ${next} at ${where}`);
+    if (next !== undefined && !known.has(next))
+      problems.push(`MISSING_TRANSITION_TARGET: Missing 'Next' target: ${next} at ${where}`);
   };
   if (typeof raw.StartAt === 'string' && !known.has(raw.StartAt)) {
     problems.push(`MISSING_TRANSITION_TARGET: State "${raw.StartAt}" is not found at ${location}/StartAt`);
@@ -203,19 +206,24 @@ function loadScope(raw: Raw, location: string, problems: string[]): StateMachine
 
 function loadState(name: string, raw: JsonValue, location: string, problems: string[]): State | undefined {
   const before = problems.length;
-  if (name.length === 0 || name.length > 80) problems.push(`SCHEMA_VALIDATION_FAILED: State names must be 1 to 80 characters at ${location}`);
+  if (name.length === 0 || name.length > 80)
+    problems.push(`SCHEMA_VALIDATION_FAILED: State names must be 1 to 80 characters at ${location}`);
   if (!isRecord(raw)) {
     problems.push(`SCHEMA_VALIDATION_FAILED: State "${name}" must be an object at ${location}`);
     return undefined;
   }
   const type = raw.Type;
   if (typeof type !== 'string' || !STATE_TYPES.has(type)) {
-    problems.push(`SCHEMA_VALIDATION_FAILED: State "${name}" has Type ${JSON.stringify(type)}, which the local interpreter does not support (Task, Pass, Choice, Wait, Succeed, Fail, Map, Parallel) at ${location}/Type`);
+    problems.push(
+      `SCHEMA_VALIDATION_FAILED: State "${name}" has Type ${JSON.stringify(type)}, which the local interpreter does not support (Task, Pass, Choice, Wait, Succeed, Fail) at ${location}/Type`,
+    );
     return undefined;
   }
   const stateType = type as State['type'];
   if (raw.QueryLanguage !== undefined && raw.QueryLanguage !== 'JSONPath') {
-    problems.push(`SCHEMA_VALIDATION_FAILED: State "${name}" uses QueryLanguage ${JSON.stringify(raw.QueryLanguage)}, which the local interpreter does not support (JSONPath only) at ${location}/QueryLanguage`);
+    problems.push(
+      `SCHEMA_VALIDATION_FAILED: State "${name}" uses QueryLanguage ${JSON.stringify(raw.QueryLanguage)}, which the local interpreter does not support (JSONPath only) at ${location}/QueryLanguage`,
+    );
   }
   for (const key of Object.keys(raw)) {
     if (FIELDS[stateType].includes(key)) continue;
@@ -242,7 +250,10 @@ function transition(type: State['type'], raw: Raw, location: string, problems: s
   if (terminal) return {};
   const hasNext = typeof raw.Next === 'string';
   const ends = raw.End === true;
-  if (hasNext === ends) problems.push(`SCHEMA_VALIDATION_FAILED: Exactly one of "Next" or "End": true is required at ${location}`);
+  if (hasNext === ends)
+    problems.push(
+      `SCHEMA_VALIDATION_FAILED: Exactly one of "Next" or "End": true is required at ${location}`,
+    );
   return typeof raw.Next === 'string' ? { next: raw.Next } : {};
 }
 
@@ -260,14 +271,19 @@ function buildState(
       const resource = raw.Resource;
       let integration: LambdaIntegration | undefined;
       if (resource === LAMBDA_INVOKE_RESOURCE) integration = 'lambda-invoke';
-      else if (typeof resource === 'string' && LAMBDA_FUNCTION_ARN.test(resource)) integration = 'function-arn';
+      else if (typeof resource === 'string' && LAMBDA_FUNCTION_ARN.test(resource))
+        integration = 'function-arn';
       if (!integration || typeof resource !== 'string') {
-        problems.push(`SCHEMA_VALIDATION_FAILED: State "${name}" has Resource ${JSON.stringify(resource)}; the local interpreter supports only a Lambda function ARN or ${LAMBDA_INVOKE_RESOURCE} at ${location}/Resource`);
+        problems.push(
+          `SCHEMA_VALIDATION_FAILED: State "${name}" has Resource ${JSON.stringify(resource)}; the local interpreter supports only a Lambda function ARN or ${LAMBDA_INVOKE_RESOURCE} at ${location}/Resource`,
+        );
         return undefined;
       }
       const parameters = ctx.template('Parameters');
       if (integration === 'lambda-invoke' && !hasField(raw.Parameters, 'FunctionName')) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: The field "FunctionName" is required in Parameters of state "${name}" at ${location}/Parameters`);
+        problems.push(
+          `SCHEMA_VALIDATION_FAILED: The field "FunctionName" is required in Parameters of state "${name}" at ${location}/Parameters`,
+        );
       }
       const timeoutSeconds = ctx.positiveInteger('TimeoutSeconds');
       const timeoutSecondsPath = ctx.path('TimeoutSecondsPath');
@@ -295,7 +311,9 @@ function buildState(
     case 'Choice': {
       const choices = raw.Choices;
       if (!Array.isArray(choices) || choices.length === 0) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: The field "Choices" must be a non-empty array at ${location}`);
+        problems.push(
+          `SCHEMA_VALIDATION_FAILED: The field "Choices" must be a non-empty array at ${location}`,
+        );
         return undefined;
       }
       const branches: ChoiceBranch[] = [];
@@ -303,28 +321,42 @@ function buildState(
         const where = `${location}/Choices[${i}]`;
         const rule = compileRule(choice, where, problems, true);
         const next = isRecord(choice) ? choice.Next : undefined;
-        if (typeof next !== 'string') problems.push(`SCHEMA_VALIDATION_FAILED: The field "Next" is required at ${where}`);
+        if (typeof next !== 'string')
+          problems.push(`SCHEMA_VALIDATION_FAILED: The field "Next" is required at ${where}`);
         else if (rule) branches.push({ rule, next });
       });
-      return { ...base, type, choices: branches, ...(typeof raw.Default === 'string' ? { default: raw.Default } : {}) };
+      return {
+        ...base,
+        type,
+        choices: branches,
+        ...(typeof raw.Default === 'string' ? { default: raw.Default } : {}),
+      };
     }
     case 'Wait': {
-      const given = ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'].filter((k) => raw[k] !== undefined);
+      const given = ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'].filter(
+        (k) => raw[k] !== undefined,
+      );
       if (given.length !== 1) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: Exactly one of Seconds, SecondsPath, Timestamp, TimestampPath is required at ${location}`);
+        problems.push(
+          `SCHEMA_VALIDATION_FAILED: Exactly one of Seconds, SecondsPath, Timestamp, TimestampPath is required at ${location}`,
+        );
         return undefined;
       }
       if (raw.Seconds !== undefined) {
         const seconds = raw.Seconds;
         if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-          problems.push(`SCHEMA_VALIDATION_FAILED: Seconds must be a non-negative integer at ${location}/Seconds`);
+          problems.push(
+            `SCHEMA_VALIDATION_FAILED: Seconds must be a non-negative integer at ${location}/Seconds`,
+          );
           return undefined;
         }
         return { ...base, type, wait: { seconds } };
       }
       if (raw.Timestamp !== undefined) {
         if (!isTimestamp(raw.Timestamp)) {
-          problems.push(`SCHEMA_VALIDATION_FAILED: Timestamp must be an RFC3339 timestamp at ${location}/Timestamp`);
+          problems.push(
+            `SCHEMA_VALIDATION_FAILED: Timestamp must be an RFC3339 timestamp at ${location}/Timestamp`,
+          );
           return undefined;
         }
         return { ...base, type, wait: { timestamp: raw.Timestamp } };
@@ -339,59 +371,12 @@ function buildState(
     case 'Fail': {
       const error = ctx.dynamicString('Error', 'ErrorPath');
       const cause = ctx.dynamicString('Cause', 'CausePath');
-      return { ...base, type, ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
-    }
-    case 'Map': {
-      const processorRaw = raw.ItemProcessor ?? raw.Iterator;
-      if (raw.ItemProcessor !== undefined && raw.Iterator !== undefined) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: Use either ItemProcessor or Iterator, not both at ${location}`);
-      }
-      if (!isRecord(processorRaw)) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: The field "ItemProcessor" is required at ${location}`);
-        return undefined;
-      }
-      const config = processorRaw.ProcessorConfig;
-      if (isRecord(config) && config.Mode !== undefined && config.Mode !== 'INLINE') {
-        problems.push(`SCHEMA_VALIDATION_FAILED: Map state "${name}" uses ProcessorConfig.Mode ${JSON.stringify(config.Mode)}; the local interpreter supports INLINE only at ${location}/ItemProcessor/ProcessorConfig`);
-      }
-      const processorKey = raw.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator';
-      const { ProcessorConfig: _config, ...scope } = processorRaw;
-      const processor = loadScope(scope, `${location}/${processorKey}`, problems);
-      if (raw.ItemSelector !== undefined && raw.Parameters !== undefined) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: Use either ItemSelector or Parameters, not both at ${location}`);
-      }
-      const itemSelector = ctx.template(raw.ItemSelector !== undefined ? 'ItemSelector' : 'Parameters');
-      const maxConcurrencyRaw = raw.MaxConcurrency ?? 0;
-      if (typeof maxConcurrencyRaw !== 'number' || !Number.isInteger(maxConcurrencyRaw) || maxConcurrencyRaw < 0) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: MaxConcurrency must be a non-negative integer at ${location}/MaxConcurrency`);
-      }
-      const maxConcurrencyPath = ctx.path('MaxConcurrencyPath');
       return {
         ...base,
-        ...ctx.resulting(),
         type,
-        itemsPath: ctx.path('ItemsPath') ?? parseDataPath('$'),
-        maxConcurrency: typeof maxConcurrencyRaw === 'number' ? maxConcurrencyRaw : 0,
-        processor,
-        ...(itemSelector ? { itemSelector } : {}),
-        ...(maxConcurrencyPath ? { maxConcurrencyPath } : {}),
+        ...(error !== undefined ? { error } : {}),
+        ...(cause !== undefined ? { cause } : {}),
       };
-    }
-    case 'Parallel': {
-      const branches = raw.Branches;
-      if (!Array.isArray(branches) || branches.length === 0) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: The field "Branches" must be a non-empty array at ${location}`);
-        return undefined;
-      }
-      const loaded = branches.map((branch, i) =>
-        isRecord(branch) ? loadScope(branch, `${location}/Branches[${i}]`, problems) : undefined,
-      );
-      if (!loaded.every((b): b is StateMachineDefinition => b !== undefined)) {
-        problems.push(`SCHEMA_VALIDATION_FAILED: Every branch must be an object at ${location}/Branches`);
-        return undefined;
-      }
-      const parameters = ctx.template('Parameters');
-      return { ...base, ...ctx.resulting(), type, branches: loaded, ...(parameters ? { parameters } : {}) };
     }
   }
 }
@@ -416,10 +401,13 @@ class Fields {
   path(field: string): DataPath | undefined {
     const value = this.raw[field];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string') return this.problem(field, `The value for the field "${field}" must be a STRING`);
+    if (typeof value !== 'string')
+      return this.problem(field, `The value for the field "${field}" must be a STRING`);
     try {
       const ref = parseDataPath(value);
-      return ref.path.definite ? ref : this.problem(field, `The value for the field "${field}" must be a Reference Path (no wildcards)`);
+      return ref.path.definite
+        ? ref
+        : this.problem(field, `The value for the field "${field}" must be a Reference Path (no wildcards)`);
     } catch (error) {
       return this.problem(field, (error as Error).message);
     }
@@ -435,7 +423,10 @@ class Fields {
     if (value === null) return null;
     if (value === undefined) return parseJsonPath('$');
     if (typeof value !== 'string' || value.startsWith('$$')) {
-      return this.problem(field, `The value for the field "${field}" must be a JSONPath into the state input`) ?? null;
+      return (
+        this.problem(field, `The value for the field "${field}" must be a JSONPath into the state input`) ??
+        null
+      );
     }
     try {
       const path = parseJsonPath(value);
@@ -455,20 +446,25 @@ class Fields {
   positiveInteger(field: string): number | undefined {
     const value = this.raw[field];
     if (value === undefined) return undefined;
-    return isPositiveInteger(value) ? value : this.problem(field, `The value for the field "${field}" must be a positive integer`);
+    return isPositiveInteger(value)
+      ? value
+      : this.problem(field, `The value for the field "${field}" must be a positive integer`);
   }
 
   dynamicString(field: string, pathField: string): string | Dynamic | undefined {
     const value = this.raw[field];
     const pathValue = this.raw[pathField];
-    if (value !== undefined && pathValue !== undefined) return this.problem(field, `Use either ${field} or ${pathField}, not both`);
-    if (value !== undefined) return typeof value === 'string' ? value : this.problem(field, `The value for the field "${field}" must be a STRING`);
+    if (value !== undefined && pathValue !== undefined)
+      return this.problem(field, `Use either ${field} or ${pathField}, not both`);
+    if (value !== undefined)
+      return typeof value === 'string'
+        ? value
+        : this.problem(field, `The value for the field "${field}" must be a STRING`);
     if (pathValue === undefined) return undefined;
-    if (typeof pathValue !== 'string') return this.problem(pathField, `The value for the field "${pathField}" must be a STRING`);
+    if (typeof pathValue !== 'string')
+      return this.problem(pathField, `The value for the field "${pathField}" must be a STRING`);
     try {
-      return isIntrinsic(pathValue)
-        ? { intrinsic: parseIntrinsic(pathValue), text: pathValue }
-        : { path: parseDataPath(pathValue) };
+      return { path: parseDataPath(pathValue) };
     } catch (error) {
       return this.problem(pathField, (error as Error).message);
     }
@@ -503,21 +499,33 @@ class Fields {
     list.forEach((r, i) => {
       const where = `Retry[${i}]`;
       if (!isRecord(r)) return this.problem(where, 'A retrier must be an object');
-      const allowed = ['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'MaxDelaySeconds', 'JitterStrategy', 'Comment'];
+      const allowed = [
+        'ErrorEquals',
+        'IntervalSeconds',
+        'MaxAttempts',
+        'BackoffRate',
+        'MaxDelaySeconds',
+        'JitterStrategy',
+        'Comment',
+      ];
       for (const key of Object.keys(r)) {
-        if (!allowed.includes(key)) this.problem(where, `The field "${key}" is not supported by Step Functions`);
+        if (!allowed.includes(key))
+          this.problem(where, `The field "${key}" is not supported by Step Functions`);
       }
       const errorEquals = this.errorEquals(r, where, i === list.length - 1);
       const interval = r.IntervalSeconds ?? 1;
       const maxAttempts = r.MaxAttempts ?? 3;
       const backoff = r.BackoffRate ?? 2;
       const jitter = r.JitterStrategy ?? 'NONE';
-      if (!isPositiveInteger(interval)) return this.problem(where, 'IntervalSeconds must be a positive integer');
+      if (!isPositiveInteger(interval))
+        return this.problem(where, 'IntervalSeconds must be a positive integer');
       if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 0) {
         return this.problem(where, 'MaxAttempts must be a non-negative integer');
       }
-      if (typeof backoff !== 'number' || backoff < 1) return this.problem(where, 'BackoffRate must be a number >= 1.0');
-      if (jitter !== 'FULL' && jitter !== 'NONE') return this.problem(where, 'JitterStrategy must be FULL or NONE');
+      if (typeof backoff !== 'number' || backoff < 1)
+        return this.problem(where, 'BackoffRate must be a number >= 1.0');
+      if (jitter !== 'FULL' && jitter !== 'NONE')
+        return this.problem(where, 'JitterStrategy must be FULL or NONE');
       if (r.MaxDelaySeconds !== undefined && !isPositiveInteger(r.MaxDelaySeconds)) {
         return this.problem(where, 'MaxDelaySeconds must be a positive integer');
       }

@@ -28,7 +28,6 @@ export const StatesErrors = {
   TaskFailed: 'States.TaskFailed',
   NoChoiceMatched: 'States.NoChoiceMatched',
   DataLimitExceeded: 'States.DataLimitExceeded',
-  BranchFailed: 'States.BranchFailed',
 } as const;
 
 /** States.ALL and States.TaskFailed never catch these: AWS documents them as terminal. */
@@ -48,5 +47,8 @@ export function errorMatches(errorEquals: readonly string[], error: string): boo
 }
 
 export function runtimeError(stateName: string, detail: string): StatesError {
-  return new StatesError(StatesErrors.Runtime, `An error occurred while executing the state '${stateName}'. ${detail}`);
+  return new StatesError(
+    StatesErrors.Runtime,
+    `An error occurred while executing the state '${stateName}'. ${detail}`,
+  );
 }

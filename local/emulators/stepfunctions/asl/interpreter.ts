@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock';
 import { evaluateRule } from './choice';
-import type { Catcher, MapState, ParallelState, Retrier, State, StateMachineDefinition, TaskState, WaitState } from './definition';
+import type { Catcher, Retrier, State, StateMachineDefinition, TaskState, WaitState } from './definition';
 import { errorMatches, runtimeError, StatesError, StatesErrors } from './errors';
-import { evaluateIntrinsic, IntrinsicEvaluationError } from './intrinsics';
 import type { JsonObject, JsonPath, JsonValue } from './jsonpath';
 import { setAt } from './jsonpath';
 import { isTimestamp } from './choice';
 import type { DataPath, Scope } from './template';
-import { DataPathError, parseDataPath, readPath, render } from './template';
+import { DataPathError, readPath, render } from './template';
 
 /** What a Lambda function answered: its return value, or the error it raised. */
 export type InvokeLambdaResult =
   | { readonly payload: JsonValue }
-  | { readonly error: { readonly errorType: string; readonly errorMessage: string; readonly trace?: readonly string[] } };
+  | {
+      readonly error: {
+        readonly errorType: string;
+        readonly errorMessage: string;
+        readonly trace?: readonly string[];
+      };
+    };
 
 /**
  * Runs a function synchronously (RequestResponse). A returned `error` becomes a task failure named by
@@ -93,11 +98,7 @@ export const MAX_PAYLOAD_BYTES = 262_144;
 /** Step Functions' quota on events in one Standard execution's history. */
 export const MAX_HISTORY_EVENTS = 25_000;
 
-/** The most iterations an inline Map runs at once, whatever MaxConcurrency says. */
-const INLINE_MAP_CONCURRENCY = 40;
-
 class ExecutionTimedOut extends Error {}
-class SiblingFailed extends Error {}
 
 interface Frame {
   /** The id of the last event recorded on this thread of control. */
@@ -167,7 +168,10 @@ class Run {
         error instanceof StatesError
           ? error
           : new StatesError(StatesErrors.Runtime, `Internal interpreter error: ${(error as Error).message}`);
-      const details = { ...(failure.error ? { error: failure.error } : {}), ...(failure.cause ? { cause: failure.cause } : {}) };
+      const details = {
+        ...(failure.error ? { error: failure.error } : {}),
+        ...(failure.cause ? { cause: failure.cause } : {}),
+      };
       this.history.add('ExecutionFailed', frame.last, ['executionFailedEventDetails', details]);
       return { status: 'FAILED', ...details };
     } finally {
@@ -251,17 +255,23 @@ class Run {
         return guard(() => {
           const effective = applyInputPath(state.inputPath, input, context);
           const scope = { input: effective, context };
-          const result = state.parameters ? render(state.parameters, scope) : 'result' in state ? (state.result ?? null) : effective;
+          const result = state.parameters
+            ? render(state.parameters, scope)
+            : 'result' in state
+              ? (state.result ?? null)
+              : effective;
           return { output: applyOutput(state, input, result, context), ...next(state) };
         });
       case 'Succeed':
-        return guard(() => ({ output: applyOutputPath(state.outputPath, applyInputPath(state.inputPath, input, context), context) }));
+        return guard(() => ({
+          output: applyOutputPath(state.outputPath, applyInputPath(state.inputPath, input, context), context),
+        }));
       case 'Fail':
         throw guard(() => {
           const scope = { input, context };
           const text = (value: typeof state.error): string | undefined => {
             if (value === undefined || typeof value === 'string') return value;
-            const resolved = 'path' in value ? readPath(value.path, scope, 'ErrorPath') : evaluateIntrinsic(value.intrinsic, (p) => readPath(parseDataPath(p), scope, value.text));
+            const resolved = readPath(value.path, scope, 'ErrorPath');
             return typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
           };
           return new StatesError(text(state.error) ?? '', text(state.cause) ?? '');
@@ -272,7 +282,10 @@ class Run {
           const branch = state.choices.find((c) => evaluateRule(c.rule, { input: effective, context }));
           const target = branch?.next ?? state.default;
           if (target === undefined) {
-            throw new StatesError(StatesErrors.NoChoiceMatched, `An error occurred while executing the state '${state.name}'. No Choice Rule matched and no Default was specified`);
+            throw new StatesError(
+              StatesErrors.NoChoiceMatched,
+              `An error occurred while executing the state '${state.name}'. No Choice Rule matched and no Default was specified`,
+            );
           }
           return { output: applyOutputPath(state.outputPath, effective, context), next: target };
         });
@@ -282,11 +295,12 @@ class Run {
           return { effective: value, ms: this.waitMillis(state, value, context) };
         });
         await this.options.clock.sleep(ms, frame.signal);
-        return guard(() => ({ output: applyOutputPath(state.outputPath, effective, context), ...next(state) }));
+        return guard(() => ({
+          output: applyOutputPath(state.outputPath, effective, context),
+          ...next(state),
+        }));
       }
       case 'Task':
-      case 'Map':
-      case 'Parallel':
         return this.withRetries(state, input, frame, enteredTime);
     }
   }
@@ -298,34 +312,47 @@ class Run {
     if ('secondsPath' in wait) {
       const seconds = readPath(wait.secondsPath, scope, 'SecondsPath');
       if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-        throw new DataPathError(`The SecondsPath parameter does not reference a valid non-negative integer: ${JSON.stringify(seconds)}`);
+        throw new DataPathError(
+          `The SecondsPath parameter does not reference a valid non-negative integer: ${JSON.stringify(seconds)}`,
+        );
       }
       return seconds * 1000;
     }
-    const timestamp = 'timestamp' in wait ? wait.timestamp : readPath(wait.timestampPath, scope, 'TimestampPath');
+    const timestamp =
+      'timestamp' in wait ? wait.timestamp : readPath(wait.timestampPath, scope, 'TimestampPath');
     if (!isTimestamp(timestamp)) {
-      throw new DataPathError(`The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${JSON.stringify(timestamp)}`);
+      throw new DataPathError(
+        `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${JSON.stringify(timestamp)}`,
+      );
     }
     return Math.max(0, Date.parse(timestamp) - this.options.clock.now().getTime());
   }
 
-  /** Runs a Task, Map or Parallel state with its Retry and Catch policy. */
-  private async withRetries(state: TaskState | MapState | ParallelState, input: JsonValue, frame: Frame, enteredTime: Date): Promise<Step> {
+  /** Runs a Task state with its Retry and Catch policy. */
+  private async withRetries(
+    state: TaskState,
+    input: JsonValue,
+    frame: Frame,
+    enteredTime: Date,
+  ): Promise<Step> {
     const attempts = state.retry.map(() => 0);
     let retryCount = 0;
     for (;;) {
       const context = this.context(state, enteredTime, retryCount);
       try {
         const effective = toStates(state, () => applyInputPath(state.inputPath, input, context));
-        const result = await this.attempt(state, effective, context, frame);
+        const result = await this.runTask(state, effective, context, frame);
         return toStates(state, () => {
-          const selected = state.resultSelector ? render(state.resultSelector, { input: result, context }) : result;
+          const selected = state.resultSelector
+            ? render(state.resultSelector, { input: result, context })
+            : result;
           return { output: applyOutput(state, input, selected, context), ...next(state) };
         });
       } catch (thrown) {
         throwIfAborted(frame.signal);
         const error = asStatesError(state, thrown);
-        if (error.error === StatesErrors.Runtime || error.error === StatesErrors.DataLimitExceeded) throw error;
+        if (error.error === StatesErrors.Runtime || error.error === StatesErrors.DataLimitExceeded)
+          throw error;
         const index = state.retry.findIndex((r) => errorMatches(r.errorEquals, error.error));
         const retrier = state.retry[index];
         const used = attempts[index] ?? 0;
@@ -349,20 +376,16 @@ class Run {
     return seconds * 1000;
   }
 
-  private attempt(state: TaskState | MapState | ParallelState, effective: JsonValue, context: JsonObject, frame: Frame): Promise<JsonValue> {
-    switch (state.type) {
-      case 'Task':
-        return this.runTask(state, effective, context, frame);
-      case 'Map':
-        return this.runMap(state, effective, context, frame);
-      case 'Parallel':
-        return this.runParallel(state, effective, context, frame);
-    }
-  }
-
-  private async runTask(state: TaskState, effective: JsonValue, context: JsonObject, frame: Frame): Promise<JsonValue> {
+  private async runTask(
+    state: TaskState,
+    effective: JsonValue,
+    context: JsonObject,
+    frame: Frame,
+  ): Promise<JsonValue> {
     const scope = { input: effective, context };
-    const parameters = toStates(state, () => (state.parameters ? render(state.parameters, scope) : effective));
+    const parameters = toStates(state, () =>
+      state.parameters ? render(state.parameters, scope) : effective,
+    );
     const timeoutSeconds = toStates(state, () => taskTimeout(state, scope));
     const timeoutDetail = timeoutSeconds !== undefined ? { timeoutInSeconds: timeoutSeconds } : {};
     const lambda = state.integration === 'function-arn';
@@ -370,7 +393,10 @@ class Run {
     let functionName = state.resource;
     let payload = parameters;
     const record = (type: string, key: string, details: Record<string, unknown>): void => {
-      frame.last = this.history.add(type, frame.last, [key, lambda ? details : { ...taskResource, ...details }]);
+      frame.last = this.history.add(type, frame.last, [
+        key,
+        lambda ? details : { ...taskResource, ...details },
+      ]);
     };
     if (lambda) {
       record('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
@@ -383,7 +409,10 @@ class Run {
     } else {
       const args = isObject(parameters) ? parameters : {};
       if (typeof args.FunctionName !== 'string') {
-        throw runtimeError(state.name, `The field 'FunctionName' must be a string but was ${JSON.stringify(args.FunctionName)}`);
+        throw runtimeError(
+          state.name,
+          `The field 'FunctionName' must be a string but was ${JSON.stringify(args.FunctionName)}`,
+        );
       }
       functionName = args.FunctionName;
       payload = args.Payload ?? {};
@@ -395,10 +424,14 @@ class Run {
       record('TaskStarted', 'taskStartedEventDetails', {});
     }
     const prefix = lambda ? 'LambdaFunction' : 'Task';
-    const detailsKey = (suffix: string): string => `${lambda ? 'lambdaFunction' : 'task'}${suffix}EventDetails`;
+    const detailsKey = (suffix: string): string =>
+      `${lambda ? 'lambdaFunction' : 'task'}${suffix}EventDetails`;
     const outcome = await this.invokeWithTimeout(functionName, payload, timeoutSeconds, frame.signal);
     if (outcome === 'timeout') {
-      const error = new StatesError(StatesErrors.Timeout, `The task '${state.name}' timed out after ${timeoutSeconds} seconds`);
+      const error = new StatesError(
+        StatesErrors.Timeout,
+        `The task '${state.name}' timed out after ${timeoutSeconds} seconds`,
+      );
       record(`${prefix}TimedOut`, detailsKey('TimedOut'), { error: error.error, cause: error.cause });
       throw error;
     }
@@ -410,7 +443,10 @@ class Run {
     const result = lambda ? outcome.payload : invokeResponse(outcome.payload);
     const output = JSON.stringify(result);
     if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
-      const error = new StatesError(StatesErrors.DataLimitExceeded, `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`);
+      const error = new StatesError(
+        StatesErrors.DataLimitExceeded,
+        `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+      );
       record(`${prefix}Failed`, detailsKey('Failed'), { error: error.error, cause: error.cause });
       throw error;
     }
@@ -431,12 +467,18 @@ class Run {
           ? {
               error: new StatesError(
                 result.error.errorType || StatesErrors.TaskFailed,
-                JSON.stringify({ errorType: result.error.errorType, errorMessage: result.error.errorMessage, ...(result.error.trace ? { trace: result.error.trace } : {}) }),
+                JSON.stringify({
+                  errorType: result.error.errorType,
+                  errorMessage: result.error.errorMessage,
+                  ...(result.error.trace ? { trace: result.error.trace } : {}),
+                }),
               ),
             }
           : { payload: result.payload },
       )
-      .catch((error: unknown) => ({ error: new StatesError('Lambda.ServiceException', errorMessage(error)) }));
+      .catch((error: unknown) => ({
+        error: new StatesError('Lambda.ServiceException', errorMessage(error)),
+      }));
     const timer = new AbortController();
     const onAbort = (): void => timer.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -454,104 +496,6 @@ class Run {
       signal.removeEventListener('abort', onAbort);
       if (!timer.signal.aborted) timer.abort();
     }
-  }
-
-  private async runMap(state: MapState, effective: JsonValue, context: JsonObject, frame: Frame): Promise<JsonValue> {
-    const scope = { input: effective, context };
-    const { items, limit } = toStates(state, () => {
-      const value = readPath(state.itemsPath, scope, 'ItemsPath');
-      if (!Array.isArray(value)) {
-        throw new DataPathError(`Items of the Map state must be a JSON array, but the ItemsPath '${state.itemsPath.text}' selected ${JSON.stringify(value)}`);
-      }
-      const configured = state.maxConcurrencyPath ? readPath(state.maxConcurrencyPath, scope, 'MaxConcurrencyPath') : state.maxConcurrency;
-      if (typeof configured !== 'number' || !Number.isInteger(configured) || configured < 0) {
-        throw new DataPathError(`MaxConcurrency must be a non-negative integer but was ${JSON.stringify(configured)}`);
-      }
-      return { items: value, limit: configured === 0 ? INLINE_MAP_CONCURRENCY : Math.min(configured, INLINE_MAP_CONCURRENCY) };
-    });
-    const inputs = toStates(state, () =>
-      items.map((item, index) =>
-        state.itemSelector
-          ? render(state.itemSelector, { input: effective, context: { ...context, Map: { Item: { Index: index, Value: item } } } })
-          : item,
-      ),
-    );
-    frame.last = this.history.add('MapStateStarted', frame.last, ['mapStateStartedEventDetails', { length: items.length }]);
-    return this.fanOut(frame, 'Map', inputs.length, limit, async (index, child) => {
-      const iterationInput = inputs[index] ?? null;
-      const details = { name: state.name, index };
-      child.last = this.history.add('MapIterationStarted', child.last, ['mapIterationStartedEventDetails', details]);
-      try {
-        const output = await this.runScope(state.processor, iterationInput, child);
-        child.last = this.history.add('MapIterationSucceeded', child.last, ['mapIterationSucceededEventDetails', details]);
-        return output;
-      } catch (error) {
-        const type = child.signal.reason instanceof SiblingFailed ? 'MapIterationAborted' : 'MapIterationFailed';
-        child.last = this.history.add(type, child.last, [type === 'MapIterationAborted' ? 'mapIterationAbortedEventDetails' : 'mapIterationFailedEventDetails', details]);
-        throw error;
-      }
-    });
-  }
-
-  private async runParallel(state: ParallelState, effective: JsonValue, context: JsonObject, frame: Frame): Promise<JsonValue> {
-    const input = toStates(state, () => (state.parameters ? render(state.parameters, { input: effective, context }) : effective));
-    frame.last = this.history.add('ParallelStateStarted', frame.last);
-    return this.fanOut(frame, 'Parallel', state.branches.length, state.branches.length, (index, child) => {
-      const branch = state.branches[index];
-      return branch ? this.runScope(branch, input, child) : Promise.resolve(null);
-    });
-  }
-
-  /**
-   * Runs `count` children at most `limit` at a time. The first failure aborts the others and fails
-   * the state with that child's error.
-   */
-  private async fanOut(
-    frame: Frame,
-    kind: 'Map' | 'Parallel',
-    count: number,
-    limit: number,
-    runChild: (index: number, child: Frame) => Promise<JsonValue>,
-  ): Promise<JsonValue> {
-    const siblings = new AbortController();
-    const onAbort = (): void => siblings.abort(frame.signal.reason);
-    frame.signal.addEventListener('abort', onAbort, { once: true });
-    if (frame.signal.aborted) onAbort();
-    const started = frame.last;
-    const results: JsonValue[] = new Array<JsonValue>(count).fill(null);
-    let nextIndex = 0;
-    let failure: Error | undefined;
-    let lastFinished = started;
-    const worker = async (): Promise<void> => {
-      while (nextIndex < count && !siblings.signal.aborted) {
-        const index = nextIndex;
-        nextIndex += 1;
-        const child: Frame = { last: started, signal: siblings.signal };
-        try {
-          results[index] = await runChild(index, child);
-        } catch (error) {
-          if (failure === undefined && !siblings.signal.aborted) {
-            failure = error instanceof Error ? error : new Error(String(error));
-            siblings.abort(new SiblingFailed());
-          }
-        } finally {
-          lastFinished = Math.max(lastFinished, child.last);
-        }
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
-    } finally {
-      frame.signal.removeEventListener('abort', onAbort);
-    }
-    frame.last = lastFinished;
-    throwIfAborted(frame.signal);
-    if (failure !== undefined) {
-      frame.last = this.history.add(`${kind}StateFailed`, frame.last);
-      throw failure;
-    }
-    frame.last = this.history.add(`${kind}StateSucceeded`, frame.last);
-    return results;
   }
 }
 
@@ -580,7 +524,7 @@ function errorMessage(error: unknown): string {
 
 function asStatesError(state: State, error: unknown): StatesError {
   if (error instanceof StatesError) return error;
-  if (error instanceof DataPathError || error instanceof IntrinsicEvaluationError) return runtimeError(state.name, error.message);
+  if (error instanceof DataPathError) return runtimeError(state.name, error.message);
   throw error;
 }
 
@@ -619,7 +563,9 @@ function applyOutput(
 }
 
 function applyCatch(state: State, catcher: Catcher, rawInput: JsonValue, error: StatesError): JsonValue {
-  return toStates(state, () => applyResultPath(catcher.resultPath, rawInput, { Error: error.error, Cause: error.cause }));
+  return toStates(state, () =>
+    applyResultPath(catcher.resultPath, rawInput, { Error: error.error, Cause: error.cause }),
+  );
 }
 
 function taskTimeout(state: TaskState, scope: Scope): number | undefined {
@@ -627,7 +573,9 @@ function taskTimeout(state: TaskState, scope: Scope): number | undefined {
   if (!state.timeoutSecondsPath) return undefined;
   const value = readPath(state.timeoutSecondsPath, scope, 'TimeoutSecondsPath');
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new DataPathError(`TimeoutSecondsPath must reference a positive integer but found ${JSON.stringify(value)}`);
+    throw new DataPathError(
+      `TimeoutSecondsPath must reference a positive integer but found ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -659,4 +607,3 @@ function invokeResponse(payload: JsonValue): JsonObject {
     StatusCode: 200,
   };
 }
-

@@ -1,5 +1,3 @@
-import type { IntrinsicCall } from './intrinsics';
-import { evaluateIntrinsic, isIntrinsic, IntrinsicEvaluationError, parseIntrinsic } from './intrinsics';
 import type { JsonObject, JsonPath, JsonValue } from './jsonpath';
 import { evaluate, parseJsonPath } from './jsonpath';
 
@@ -18,20 +16,22 @@ export function parseDataPath(text: string): DataPath {
 }
 
 /**
- * A payload template (Parameters, ResultSelector, ItemSelector): keys ending in `.$` take a path or
- * an intrinsic function; everything else is copied as is.
+ * A payload template (Parameters, ResultSelector): keys ending in `.$` take a path; everything else
+ * is copied as is. Intrinsic functions are refused: the replay state machine uses none.
  */
 export type Template =
   | { readonly kind: 'literal'; readonly value: JsonValue }
   | { readonly kind: 'object'; readonly entries: readonly (readonly [string, Template])[] }
   | { readonly kind: 'array'; readonly items: readonly Template[] }
-  | { readonly kind: 'path'; readonly key: string; readonly ref: DataPath }
-  | { readonly kind: 'intrinsic'; readonly key: string; readonly text: string; readonly call: IntrinsicCall };
+  | { readonly kind: 'path'; readonly key: string; readonly ref: DataPath };
 
 /** Compiles a template, reporting every bad `.$` field with its location. */
 export function compileTemplate(value: JsonValue, location: string, problems: string[]): Template {
   if (Array.isArray(value)) {
-    return { kind: 'array', items: value.map((item, i) => compileTemplate(item, `${location}[${i}]`, problems)) };
+    return {
+      kind: 'array',
+      items: value.map((item, i) => compileTemplate(item, `${location}[${i}]`, problems)),
+    };
   }
   if (typeof value !== 'object' || value === null) return { kind: 'literal', value };
   const entries: (readonly [string, Template])[] = [];
@@ -42,15 +42,13 @@ export function compileTemplate(value: JsonValue, location: string, problems: st
     }
     const name = key.slice(0, -2);
     if (typeof child !== 'string') {
-      problems.push(`SCHEMA_VALIDATION_FAILED: The value for the field '${key}' must be a STRING that contains a JSONPath but was a ${typeOf(child)} at ${location}`);
+      problems.push(
+        `SCHEMA_VALIDATION_FAILED: The value for the field '${key}' must be a STRING that contains a JSONPath but was a ${typeOf(child)} at ${location}`,
+      );
       continue;
     }
     try {
-      if (isIntrinsic(child)) {
-        entries.push([name, { kind: 'intrinsic', key, text: child, call: parseIntrinsic(child) }]);
-      } else {
-        entries.push([name, { kind: 'path', key, ref: parseDataPath(child) }]);
-      }
+      entries.push([name, { kind: 'path', key, ref: parseDataPath(child) }]);
     } catch (error) {
       problems.push(`SCHEMA_VALIDATION_FAILED: ${(error as Error).message} at ${location}/${key}`);
     }
@@ -61,7 +59,13 @@ export function compileTemplate(value: JsonValue, location: string, problems: st
 function typeOf(value: JsonValue): string {
   if (value === null) return 'NULL';
   if (Array.isArray(value)) return 'ARRAY';
-  return typeof value === 'object' ? 'OBJECT' : typeof value === 'number' ? 'NUMBER' : typeof value === 'boolean' ? 'BOOLEAN' : 'STRING';
+  return typeof value === 'object'
+    ? 'OBJECT'
+    : typeof value === 'number'
+      ? 'NUMBER'
+      : typeof value === 'boolean'
+        ? 'BOOLEAN'
+        : 'STRING';
 }
 
 /** Why a template or path could not be applied; the interpreter turns it into States.Runtime. */
@@ -101,14 +105,5 @@ export function render(template: Template, scope: Scope): JsonValue {
     }
     case 'path':
       return readPath(template.ref, scope, template.key);
-    case 'intrinsic':
-      try {
-        return evaluateIntrinsic(template.call, (path) => readPath(parseDataPath(path), scope, template.key));
-      } catch (error) {
-        if (error instanceof IntrinsicEvaluationError) {
-          throw new DataPathError(`The value for the field '${template.key}' could not be evaluated: ${error.message}`);
-        }
-        throw error;
-      }
   }
 }

@@ -3,7 +3,8 @@ import {
   CloudFormationServiceException,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { CloudFormationEmulator, type RunningEmulator } from '../../../../local/emulators/cloudformation';
+import { CloudFormationEmulator } from '../../../../local/emulators/cloudformation';
+import type { RunningEmulator } from '../../../../local/emulators/loopback';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

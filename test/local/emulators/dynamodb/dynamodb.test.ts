@@ -2,20 +2,16 @@ import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DescribeTableCommand,
-  DescribeTimeToLiveCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
-  TransactGetItemsCommand,
-  TransactWriteItemsCommand,
-  TransactionCanceledException,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbEmulator, type RunningEmulator } from '../../../../local/emulators/dynamodb';
+import { DynamoDbEmulator } from '../../../../local/emulators/dynamodb';
+import type { RunningEmulator } from '../../../../local/emulators/loopback';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -84,31 +80,6 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
     });
   });
 
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTimeToLive.html
-  it('enables the time to live the template specifies', async () => {
-    const { TimeToLiveDescription } = await client.send(
-      new DescribeTimeToLiveCommand({ TableName: 'Events' }),
-    );
-
-    expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html
-  it('serves UpdateTimeToLive, which dynalite lacks', async () => {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: 'Events',
-        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      }),
-    );
-
-    const { TimeToLiveDescription } = await client.send(
-      new DescribeTimeToLiveCommand({ TableName: 'Events' }),
-    );
-    expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
   it('stores and returns an item through the document client', async () => {
     await documents.send(
       new PutCommand({
@@ -342,190 +313,6 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
       ['BatchWriteItem', 3],
     ]);
     expect(emulator.capacity().writeRequestUnits).toBe(4);
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
-  it('applies every item of a transaction whose conditions hold, at twice the write units', async () => {
-    await client.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: 'Events',
-              Item: { pk: { S: 'EVT#9' }, sk: { S: 'META' }, status: { S: 'QUEUED' } },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Put: {
-              TableName: 'Events',
-              Item: { pk: { S: 'EVT#9' }, sk: { S: 'AUDIT#1' }, what: { S: 'enqueued' } },
-            },
-          },
-        ],
-      }),
-    );
-
-    const meta = await documents.send(
-      new GetCommand({ TableName: 'Events', Key: { pk: 'EVT#9', sk: 'META' } }),
-    );
-    const audit = await documents.send(
-      new GetCommand({ TableName: 'Events', Key: { pk: 'EVT#9', sk: 'AUDIT#1' } }),
-    );
-    expect(meta.Item?.status).toBe('QUEUED');
-    expect(audit.Item?.what).toBe('enqueued');
-    expect(emulator.capacity().byAction.TransactWriteItems?.writeRequestUnits).toBe(4);
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors
-  it('cancels the whole transaction when one condition fails, with a reason per item', async () => {
-    await documents.send(
-      new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#7', sk: 'META', status: 'PROCESSED' } }),
-    );
-
-    const attempt = client.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          { Put: { TableName: 'Events', Item: { pk: { S: 'EVT#7' }, sk: { S: 'AUDIT#2' } } } },
-          {
-            Update: {
-              TableName: 'Events',
-              Key: { pk: { S: 'EVT#7' }, sk: { S: 'META' } },
-              UpdateExpression: 'SET #s = :queued',
-              ConditionExpression: '#s = :received',
-              ExpressionAttributeNames: { '#s': 'status' },
-              ExpressionAttributeValues: { ':queued': { S: 'QUEUED' }, ':received': { S: 'RECEIVED' } },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-        ],
-      }),
-    );
-
-    await expect(attempt).rejects.toBeInstanceOf(TransactionCanceledException);
-    await expect(attempt).rejects.toMatchObject({
-      CancellationReasons: [
-        { Code: 'None' },
-        {
-          Code: 'ConditionalCheckFailed',
-          Item: { pk: { S: 'EVT#7' }, sk: { S: 'META' }, status: { S: 'PROCESSED' } },
-        },
-      ],
-    });
-    const audit = await documents.send(
-      new GetCommand({ TableName: 'Events', Key: { pk: 'EVT#7', sk: 'AUDIT#2' } }),
-    );
-    const meta = await documents.send(
-      new GetCommand({ TableName: 'Events', Key: { pk: 'EVT#7', sk: 'META' } }),
-    );
-    expect(audit.Item).toBeUndefined();
-    expect(meta.Item?.status).toBe('PROCESSED');
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html (ConditionCheck)
-  it('checks a ConditionCheck item without writing it', async () => {
-    await client.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            ConditionCheck: {
-              TableName: 'Events',
-              Key: { pk: { S: 'absent' }, sk: { S: 'x' } },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          { Put: { TableName: 'Events', Item: { pk: { S: 'present' }, sk: { S: 'x' } } } },
-        ],
-      }),
-    );
-
-    const checked = await documents.send(
-      new GetCommand({ TableName: 'Events', Key: { pk: 'absent', sk: 'x' } }),
-    );
-    expect(checked.Item).toBeUndefined();
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html (ClientRequestToken)
-  it('applies a transaction once when the SDK retries it after a dropped response', async () => {
-    await documents.send(
-      new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#3', sk: 'META', status: 'RECEIVED' } }),
-    );
-    emulator.injectFault('TransactWriteItems', { kind: 'dropResponse', times: 1 });
-    const retrying = new DynamoDBClient({
-      endpoint: running.endpoint,
-      region: 'us-east-1',
-      credentials,
-      maxAttempts: 2,
-    });
-
-    await retrying.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: 'Events',
-              Key: { pk: { S: 'EVT#3' }, sk: { S: 'META' } },
-              UpdateExpression: 'SET #s = :queued',
-              ConditionExpression: '#s = :received',
-              ExpressionAttributeNames: { '#s': 'status' },
-              ExpressionAttributeValues: { ':queued': { S: 'QUEUED' }, ':received': { S: 'RECEIVED' } },
-            },
-          },
-          { Put: { TableName: 'Events', Item: { pk: { S: 'EVT#3' }, sk: { S: 'AUDIT#1' } } } },
-        ],
-      }),
-    );
-
-    retrying.destroy();
-    expect(emulator.counters().TransactWriteItems).toBe(2);
-    expect(emulator.writes().filter((write) => write.action === 'TransactWriteItems')).toHaveLength(2);
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors
-  it('rejects a reused ClientRequestToken on a different transaction', async () => {
-    const token = 'token-0000000000000000000000000001';
-    const put = (sk: string) =>
-      new TransactWriteItemsCommand({
-        ClientRequestToken: token,
-        TransactItems: [{ Put: { TableName: 'Events', Item: { pk: { S: 'tok' }, sk: { S: sk } } } }],
-      });
-    await client.send(put('1'));
-
-    await expect(client.send(put('2'))).rejects.toMatchObject({
-      name: 'IdempotentParameterMismatchException',
-    });
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html (ValidationException)
-  it('rejects a transaction with two operations on one item', async () => {
-    const item = { pk: { S: 'same' }, sk: { S: 'x' } };
-
-    await expect(
-      client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            { Put: { TableName: 'Events', Item: item } },
-            { Delete: { TableName: 'Events', Key: item } },
-          ],
-        }),
-      ),
-    ).rejects.toMatchObject({ name: 'ValidationException' });
-  });
-
-  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactGetItems.html
-  it('reads several items in one TransactGetItems', async () => {
-    await documents.send(new PutCommand({ TableName: 'Events', Item: { pk: 'g', sk: '1', v: 1 } }));
-
-    const { Responses } = await client.send(
-      new TransactGetItemsCommand({
-        TransactItems: [
-          { Get: { TableName: 'Events', Key: { pk: { S: 'g' }, sk: { S: '1' } } } },
-          { Get: { TableName: 'Events', Key: { pk: { S: 'g' }, sk: { S: '2' } } } },
-        ],
-      }),
-    );
-
-    expect(Responses).toEqual([{ Item: { pk: { S: 'g' }, sk: { S: '1' }, v: { N: '1' } } }, {}]);
   });
 
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html#Programming.Errors.MessagesAndCodes

@@ -6,7 +6,8 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDbEmulator, type RunningEmulator } from '../../../../local/emulators/dynamodb';
+import { DynamoDbEmulator } from '../../../../local/emulators/dynamodb';
+import type { RunningEmulator } from '../../../../local/emulators/loopback';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

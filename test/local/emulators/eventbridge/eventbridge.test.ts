@@ -1,9 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import {
-  EventBridgeEmulator,
-  type EventBridgeEvent,
-  type RunningEmulator,
-} from '../../../../local/emulators/eventbridge';
+import { EventBridgeEmulator, type EventBridgeEvent } from '../../../../local/emulators/eventbridge';
+import type { RunningEmulator } from '../../../../local/emulators/loopback';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

@@ -8,14 +8,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { S3Emulator, operationOf, type RunningEmulator } from '../../../../local/emulators/s3';
+import { S3Emulator, operationOf, type RunningS3 } from '../../../../local/emulators/s3';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const BUCKET = 'relayflow-payloads';
 
 describe('S3 emulator (s3rver) through the AWS SDK v3 client', () => {
   let emulator: S3Emulator;
-  let running: RunningEmulator;
+  let running: RunningS3;
 
   beforeEach(async () => {
     emulator = new S3Emulator();

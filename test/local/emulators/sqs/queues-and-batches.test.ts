@@ -2,17 +2,11 @@ import {
   BatchEntryIdsNotDistinct,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
-  DeleteQueueCommand,
   EmptyBatchRequest,
   GetQueueAttributesCommand,
-  GetQueueUrlCommand,
   InvalidAttributeName,
   InvalidAttributeValue,
   InvalidBatchEntryId,
-  ListQueuesCommand,
-  PurgeQueueCommand,
-  PurgeQueueInProgress,
-  QueueDoesNotExist,
   QueueNameExists,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -48,10 +42,14 @@ describe('SQS emulator: queues and batches', () => {
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
   // "If the queue name, attribute names, or attribute values don't match an existing queue, CreateQueue returns an error."
   it('refuses to create a queue whose name exists with a different attribute value', async () => {
-    await sqs.client.send(new CreateQueueCommand({ QueueName: 'taken', Attributes: { VisibilityTimeout: '45' } }));
+    await sqs.client.send(
+      new CreateQueueCommand({ QueueName: 'taken', Attributes: { VisibilityTimeout: '45' } }),
+    );
 
     await expect(
-      sqs.client.send(new CreateQueueCommand({ QueueName: 'taken', Attributes: { VisibilityTimeout: '46' } })),
+      sqs.client.send(
+        new CreateQueueCommand({ QueueName: 'taken', Attributes: { VisibilityTimeout: '46' } }),
+      ),
     ).rejects.toBeInstanceOf(QueueNameExists);
   });
 
@@ -59,7 +57,9 @@ describe('SQS emulator: queues and batches', () => {
   // "A FIFO queue name must end with the .fifo suffix." FifoQueue "If you don't specify this attribute,
   // Amazon SQS creates a standard queue. You can't change it for an existing queue."
   it('requires the FifoQueue attribute and the .fifo suffix together', async () => {
-    await expect(sqs.client.send(new CreateQueueCommand({ QueueName: 'no-attribute.fifo' }))).rejects.toMatchObject({
+    await expect(
+      sqs.client.send(new CreateQueueCommand({ QueueName: 'no-attribute.fifo' })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterValue',
     });
     await expect(
@@ -85,7 +85,9 @@ describe('SQS emulator: queues and batches', () => {
       },
     });
 
-    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
+    const { Attributes } = await sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+    );
 
     expect(dlqArn).toMatch(/^arn:aws:sqs:us-east-1:000000000000:queue-\d+\.fifo$/);
     expect(Attributes).toMatchObject({
@@ -97,64 +99,37 @@ describe('SQS emulator: queues and batches', () => {
       KmsMasterKeyId: 'alias/aws/sqs',
       ApproximateNumberOfMessages: '0',
     });
-    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 });
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: dlqArn,
+      maxReceiveCount: 5,
+    });
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
   it('changes attributes with SetQueueAttributes and validates names and values', async () => {
     const queueUrl = await aQueue(sqs.client);
 
-    await sqs.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '7' } }));
+    await sqs.client.send(
+      new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '7' } }),
+    );
     const { Attributes } = await sqs.client.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['DelaySeconds'] }),
     );
 
     expect(Attributes).toEqual({ DelaySeconds: '7' });
     await expect(
-      sqs.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '901' } })),
+      sqs.client.send(
+        new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '901' } }),
+      ),
     ).rejects.toBeInstanceOf(InvalidAttributeValue);
     await expect(
-      sqs.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { ContentBasedDeduplication: 'true' } })),
+      sqs.client.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          Attributes: { ContentBasedDeduplication: 'true' },
+        }),
+      ),
     ).rejects.toBeInstanceOf(InvalidAttributeName);
-  });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListQueues.html
-  // QueueNamePrefix: "Only those queues whose name begins with the specified string are returned."
-  it('lists queues by name prefix, with their URLs', async () => {
-    const orders = await sqs.client.send(new CreateQueueCommand({ QueueName: 'orders-main' }));
-    const ordersDlq = await sqs.client.send(new CreateQueueCommand({ QueueName: 'orders-dlq' }));
-    await sqs.client.send(new CreateQueueCommand({ QueueName: 'payments' }));
-
-    const { QueueUrls } = await sqs.client.send(new ListQueuesCommand({ QueueNamePrefix: 'orders-' }));
-
-    expect(QueueUrls).toEqual([ordersDlq.QueueUrl, orders.QueueUrl]);
-  });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html
-  // "Deletes available messages"; "only one PurgeQueue operation ... every 60 seconds".
-  it('purges every message and refuses a second purge within 60 seconds', async () => {
-    const queueUrl = await aQueue(sqs.client);
-    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a' }));
-    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'b' }));
-    await receive(sqs.client, queueUrl, { max: 1 });
-
-    await sqs.client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
-    sqs.clock.advance(30_000);
-
-    expect(await receive(sqs.client, queueUrl)).toEqual([]);
-    await expect(sqs.client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }))).rejects.toBeInstanceOf(PurgeQueueInProgress);
-    sqs.clock.advance(30_000);
-    await expect(sqs.client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }))).resolves.toBeDefined();
-  });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteQueue.html
-  it('forgets a deleted queue', async () => {
-    const queueUrl = await aQueue(sqs.client);
-    const name = queueUrl.split('/').pop();
-
-    await sqs.client.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
-
-    await expect(sqs.client.send(new GetQueueUrlCommand({ QueueName: name }))).rejects.toBeInstanceOf(QueueDoesNotExist);
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
@@ -168,8 +143,16 @@ describe('SQS emulator: queues and batches', () => {
         Entries: [
           { Id: 'ok-1', MessageBody: 'first' },
           { Id: 'bad-delay', MessageBody: 'x', DelaySeconds: 901 },
-          { Id: 'bad-attribute', MessageBody: 'y', MessageAttributes: { n: { DataType: 'Number', StringValue: 'NaN?' } } },
-          { Id: 'ok-2', MessageBody: 'second', MessageAttributes: { n: { DataType: 'Number', StringValue: '-1.5e3' } } },
+          {
+            Id: 'bad-attribute',
+            MessageBody: 'y',
+            MessageAttributes: { n: { DataType: 'Number', StringValue: 'NaN?' } },
+          },
+          {
+            Id: 'ok-2',
+            MessageBody: 'second',
+            MessageAttributes: { n: { DataType: 'Number', StringValue: '-1.5e3' } },
+          },
         ],
       }),
     );
@@ -192,9 +175,12 @@ describe('SQS emulator: queues and batches', () => {
 
     await expect(batch([])).rejects.toBeInstanceOf(EmptyBatchRequest);
     await expect(batch(eleven)).rejects.toBeInstanceOf(TooManyEntriesInBatchRequest);
-    await expect(batch([{ Id: 'same', MessageBody: 'a' }, { Id: 'same', MessageBody: 'b' }])).rejects.toBeInstanceOf(
-      BatchEntryIdsNotDistinct,
-    );
+    await expect(
+      batch([
+        { Id: 'same', MessageBody: 'a' },
+        { Id: 'same', MessageBody: 'b' },
+      ]),
+    ).rejects.toBeInstanceOf(BatchEntryIdsNotDistinct);
     await expect(batch([{ Id: 'not valid!', MessageBody: 'a' }])).rejects.toBeInstanceOf(InvalidBatchEntryId);
     expect(await receive(sqs.client, queueUrl)).toEqual([]);
   });
@@ -218,7 +204,9 @@ describe('SQS emulator: queues and batches', () => {
     sqs.clock.advance(30_000);
 
     expect(result.Successful).toEqual([{ Id: 'good' }]);
-    expect(result.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
+    expect(result.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }),
+    ]);
     expect(await receive(sqs.client, queueUrl)).toEqual([]);
   });
 });

@@ -1,10 +1,7 @@
 import {
   GetQueueAttributesCommand,
-  ListDeadLetterSourceQueuesCommand,
-  ListMessageMoveTasksCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
-  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { SqsHarness } from './support';
 import { aQueue, bodies, receive, startSqs } from './support';
@@ -52,7 +49,12 @@ describe('SQS emulator: dead-letter queues', () => {
   it('delivers a message maxReceiveCount times and moves it to the dead-letter queue on the next receive', async () => {
     const { source, dlq } = await fifoPair(3);
     await sqs.client.send(
-      new SendMessageCommand({ QueueUrl: source, MessageBody: 'poison', MessageGroupId: 'g', MessageDeduplicationId: 'p' }),
+      new SendMessageCommand({
+        QueueUrl: source,
+        MessageBody: 'poison',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'p',
+      }),
     );
     await failReceives(source, 3);
 
@@ -99,7 +101,12 @@ describe('SQS emulator: dead-letter queues', () => {
   it('starts the receive count again in the dead-letter queue', async () => {
     const { source, dlq } = await fifoPair(2);
     await sqs.client.send(
-      new SendMessageCommand({ QueueUrl: source, MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'x' }),
+      new SendMessageCommand({
+        QueueUrl: source,
+        MessageBody: 'x',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'x',
+      }),
     );
     await failReceives(source, 2);
     await receive(sqs.client, source);
@@ -115,7 +122,12 @@ describe('SQS emulator: dead-letter queues', () => {
     const { source } = await fifoPair(1);
     for (const body of ['poison', 'next']) {
       await sqs.client.send(
-        new SendMessageCommand({ QueueUrl: source, MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: body }),
+        new SendMessageCommand({
+          QueueUrl: source,
+          MessageBody: body,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: body,
+        }),
       );
     }
     await failReceives(source, 1);
@@ -131,10 +143,17 @@ describe('SQS emulator: dead-letter queues', () => {
     const dlq = await aQueue(sqs.client, { fifo: true, attributes: { MessageRetentionPeriod: '120' } });
     const source = await aQueue(sqs.client, {
       fifo: true,
-      attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq), maxReceiveCount: 1 }) },
+      attributes: {
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq), maxReceiveCount: 1 }),
+      },
     });
     await sqs.client.send(
-      new SendMessageCommand({ QueueUrl: source, MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'x' }),
+      new SendMessageCommand({
+        QueueUrl: source,
+        MessageBody: 'x',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'x',
+      }),
     );
     sqs.clock.advance(100_000);
     await failReceives(source, 1);
@@ -142,15 +161,6 @@ describe('SQS emulator: dead-letter queues', () => {
     sqs.clock.advance(100_000);
 
     expect(bodies(await receive(sqs.client, dlq))).toEqual(['x']);
-  });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListDeadLetterSourceQueues.html
-  it('lists the queues whose redrive policy targets a dead-letter queue', async () => {
-    const { source, dlq } = await fifoPair(5);
-
-    const { queueUrls } = await sqs.client.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq }));
-
-    expect(queueUrls).toEqual([source]);
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
@@ -164,30 +174,13 @@ describe('SQS emulator: dead-letter queues', () => {
         new SetQueueAttributesCommand({
           QueueUrl: fifo,
           Attributes: {
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(standardDlq), maxReceiveCount: 3 }),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: await arnOf(standardDlq),
+              maxReceiveCount: 3,
+            }),
           },
         }),
       ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-  });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html
-  // "All redriven messages are considered new messages with a new messageID and enqueueTime."
-  it('moves dead-lettered messages back to their source queue as new messages', async () => {
-    const { source, dlq } = await fifoPair(1);
-    const sent = await sqs.client.send(
-      new SendMessageCommand({ QueueUrl: source, MessageBody: 'back', MessageGroupId: 'g', MessageDeduplicationId: 'b' }),
-    );
-    await failReceives(source, 1);
-    await receive(sqs.client, source);
-
-    const { TaskHandle } = await sqs.client.send(new StartMessageMoveTaskCommand({ SourceArn: await arnOf(dlq) }));
-    const [redriven] = await receive(sqs.client, source);
-    const { Results } = await sqs.client.send(new ListMessageMoveTasksCommand({ SourceArn: await arnOf(dlq) }));
-
-    expect(redriven?.Body).toBe('back');
-    expect(redriven?.MessageId).not.toBe(sent.MessageId);
-    expect(redriven?.Attributes?.ApproximateReceiveCount).toBe('1');
-    expect(Results?.[0]).toMatchObject({ TaskHandle, Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 1 });
   });
 });

@@ -10,7 +10,12 @@ import { FakeClock, FakeLambdas, fail, ok } from './helpers';
 const PLAN_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:RelayFlow-ReplayPlan';
 const BATCH_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:RelayFlow-ReplayBatch';
 const CDK_LAMBDA_RETRY = {
-  ErrorEquals: ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+  ErrorEquals: [
+    'Lambda.ClientExecutionTimeoutException',
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+  ],
   IntervalSeconds: 2,
   MaxAttempts: 6,
   BackoffRate: 2,
@@ -40,7 +45,11 @@ const definition = JSON.stringify({
         FunctionName: BATCH_ARN,
         Payload: { 'cursor.$': '$.cursor', 'limit.$': '$.batchSize', 'executionId.$': '$$.Execution.Id' },
       },
-      ResultSelector: { 'processed.$': '$.Payload.processed', 'remaining.$': '$.Payload.remaining', 'cursor.$': '$.Payload.cursor' },
+      ResultSelector: {
+        'processed.$': '$.Payload.processed',
+        'remaining.$': '$.Payload.remaining',
+        'cursor.$': '$.Payload.cursor',
+      },
       ResultPath: '$.last',
       Retry: [CDK_LAMBDA_RETRY],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
@@ -54,7 +63,7 @@ const definition = JSON.stringify({
         'rateDelaySeconds.$': '$.rateDelaySeconds',
         'cursor.$': '$.last.cursor',
         'remaining.$': '$.last.remaining',
-        'replayed.$': 'States.MathAdd($.replayed, $.last.processed)',
+        'replayed.$': '$.last.cursor',
       },
       Next: 'More?',
     },
@@ -81,7 +90,14 @@ function replayLambdas(options: { transientFailures?: number; poisonAtCursor?: n
     [PLAN_ARN]: (payload) => {
       const plan = payload as unknown as Plan;
       total = plan.total;
-      return ok({ dryRun: plan.dryRun, batchSize: plan.batchSize, rateDelaySeconds: 3, cursor: 0, remaining: total, replayed: 0 });
+      return ok({
+        dryRun: plan.dryRun,
+        batchSize: plan.batchSize,
+        rateDelaySeconds: 3,
+        cursor: 0,
+        remaining: total,
+        replayed: 0,
+      });
     },
     [BATCH_ARN]: (payload, call) => {
       if (call <= (options.transientFailures ?? 0)) return fail('Lambda.ServiceException', 'Rate exceeded');
@@ -100,7 +116,11 @@ async function replay(input: JsonValue, lambdas: FakeLambdas, clock = new FakeCl
     definition,
     roleArn: 'arn:aws:iam::000000000000:role/ReplayRole',
   });
-  const { executionArn } = emulator.startExecution({ stateMachineArn, name: 'replay-1', input: JSON.stringify(input) });
+  const { executionArn } = emulator.startExecution({
+    stateMachineArn,
+    name: 'replay-1',
+    input: JSON.stringify(input),
+  });
   const described = await emulator.waitForExecution(executionArn);
   const { events } = emulator.getExecutionHistory({ executionArn, maxResults: 1000 });
   return { described, events, clock, emulator };
@@ -110,7 +130,10 @@ describe('a replay-shaped loop machine', () => {
   it('plans, then runs batches separated by the planned rate delay until none remain', async () => {
     const lambdas = replayLambdas();
 
-    const { described, events, clock, emulator } = await replay({ total: 7, batchSize: 3, dryRun: false }, lambdas);
+    const { described, events, clock, emulator } = await replay(
+      { total: 7, batchSize: 3, dryRun: false },
+      lambdas,
+    );
 
     expect(described.status).toBe('SUCCEEDED');
     expect(JSON.parse(described.output ?? 'null')).toEqual({
@@ -121,11 +144,13 @@ describe('a replay-shaped loop machine', () => {
       remaining: 0,
       replayed: 7,
     });
-    expect(lambdas.callsOf(BATCH_ARN)).toEqual([0, 3, 6].map((cursor) => ({
-      cursor,
-      limit: 3,
-      executionId: 'arn:aws:states:us-east-1:000000000000:execution:RelayFlowReplay:replay-1',
-    })));
+    expect(lambdas.callsOf(BATCH_ARN)).toEqual(
+      [0, 3, 6].map((cursor) => ({
+        cursor,
+        limit: 3,
+        executionId: 'arn:aws:states:us-east-1:000000000000:execution:RelayFlowReplay:replay-1',
+      })),
+    );
     expect(clock.sleeps).toEqual([3000, 3000]);
     expect(events.filter((e) => e.type === 'WaitStateEntered')).toHaveLength(2);
     expect(emulator.stateTransitions()).toBe(1 + 1 + 3 * 3 + 2 + 1);

@@ -1,0 +1,86 @@
+import { indexWriteUnits, itemSize, writeUnits, type TableDefinition, type WireItem } from './capacity';
+
+export interface WriteRecord {
+  readonly action: string;
+  readonly table: string;
+  /** Size of the item before and after the write, in bytes (0 when absent). */
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+  readonly tableWriteUnits: number;
+  readonly indexWriteUnits: number;
+  readonly conditionFailed: boolean;
+}
+
+export interface CapacityTotals {
+  readRequestUnits: number;
+  writeRequestUnits: number;
+}
+
+export interface CapacityReport extends CapacityTotals {
+  readonly byTable: Record<string, CapacityTotals>;
+  readonly byAction: Record<string, CapacityTotals>;
+}
+
+/** Request units consumed, by table and by action, and one record per item written. */
+export class CapacityMeter {
+  private readonly writeLog: WriteRecord[] = [];
+  private readonly byTable = new Map<string, CapacityTotals>();
+  private readonly byAction = new Map<string, CapacityTotals>();
+
+  charge(action: string, table: string, units: CapacityTotals): void {
+    for (const [map, name] of [
+      [this.byTable, table],
+      [this.byAction, action],
+    ] as const) {
+      const total = map.get(name) ?? { readRequestUnits: 0, writeRequestUnits: 0 };
+      total.readRequestUnits += units.readRequestUnits;
+      total.writeRequestUnits += units.writeRequestUnits;
+      map.set(name, total);
+    }
+  }
+
+  /** Charges one item write: a failed condition costs the existing item's units and touches no index. */
+  recordWrite(
+    action: string,
+    table: TableDefinition,
+    before: WireItem | undefined,
+    after: WireItem | undefined,
+    conditionFailed = false,
+  ): void {
+    const bytesBefore = itemSize(before);
+    const bytesAfter = itemSize(after);
+    const tableUnits = writeUnits(Math.max(bytesBefore, bytesAfter));
+    const indexUnits = conditionFailed ? 0 : indexWriteUnits(table, before, after);
+    this.writeLog.push({
+      action,
+      table: table.TableName,
+      bytesBefore,
+      bytesAfter,
+      tableWriteUnits: tableUnits,
+      indexWriteUnits: indexUnits,
+      conditionFailed,
+    });
+    this.charge(action, table.TableName, { readRequestUnits: 0, writeRequestUnits: tableUnits + indexUnits });
+  }
+
+  report(): CapacityReport {
+    const copy = (map: Map<string, CapacityTotals>) =>
+      Object.fromEntries([...map].map(([name, total]) => [name, { ...total }]));
+    const total = { readRequestUnits: 0, writeRequestUnits: 0 };
+    for (const units of this.byTable.values()) {
+      total.readRequestUnits += units.readRequestUnits;
+      total.writeRequestUnits += units.writeRequestUnits;
+    }
+    return { ...total, byTable: copy(this.byTable), byAction: copy(this.byAction) };
+  }
+
+  writes(): WriteRecord[] {
+    return [...this.writeLog];
+  }
+
+  reset(): void {
+    this.writeLog.length = 0;
+    this.byTable.clear();
+    this.byAction.clear();
+  }
+}

@@ -1,22 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { z } from 'zod';
-import { genericHmacOptionsSchema, identityWarnings } from '../functions/providers/generic-hmac/index';
-import { builtInProviders, type ZodIssueLike } from '../functions/providers/registry';
+import {
+  resolveProvider,
+  UNSIGNED_IDENTITY_WARNING,
+  type ProviderDeclaration,
+} from '../functions/providers/registry';
+import { formatIssue, type EntityOverride, type ProviderKind } from '../functions/providers/types';
+import { RouteSchema, type TargetSchema } from '../functions/routing/routes';
 
-const PROVIDER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** API Gateway hands Lambda at most 6 MB, and binary bodies arrive base64 (4/3 larger). */
 const MAX_BODY_LIMIT = 4_500_000;
-
-const entityOverride = z
-  .object({
-    /** What the id names, e.g. `customer`. */
-    kind: z.string().min(1),
-    /** Dot path into the event's `data`, e.g. `data.object.metadata.account_id`. */
-    path: z.string().min(1),
-  })
-  .strict();
 
 /**
  * A verifier's share of the ingest: its routes' API Gateway throttle and its Lambda's reserved
@@ -34,69 +29,26 @@ const verifierLimits = z
   })
   .strict();
 
-/** Options every provider accepts on top of its own. */
-const providerCommon = z.object({ entity: entityOverride.optional(), limits: verifierLimits.optional() }).passthrough();
+/**
+ * Options every provider accepts on top of its own. The registry checks `entity` with the
+ * provider's options (functions/providers), as the verifier does at cold start.
+ */
+const providerCommon = z
+  .object({
+    /** The entity whose events stay in order, e.g. `{ kind: 'customer', path: 'data.object.customer' }`. */
+    entity: z.custom<EntityOverride>().optional(),
+    limits: verifierLimits.optional(),
+  })
+  .passthrough();
 
-const GLOB = /^[A-Za-z0-9_.*-]+$/;
-
-const API_DEFAULTS = { throttlingRateLimit: 100, throttlingBurstLimit: 200, verifierReservedConcurrency: 50 } as const;
+const API_DEFAULTS = {
+  throttlingRateLimit: 100,
+  throttlingBurstLimit: 200,
+  verifierReservedConcurrency: 50,
+} as const;
 
 /** A provider's route throttle when neither it nor `api` sets one (docs/decisions/0035-flood-isolation.md). */
 const ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 } as const;
-
-const targetCommon = {
-  /** Names the target in completion records and metrics. @default derived from kind and address */
-  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
-};
-
-const routeTarget = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('http'),
-      ...targetCommon,
-      /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z.url({ protocol: /^https?$/ }),
-      timeoutMs: z.int().min(100).max(25_000).default(5000),
-      /** Requests per second to this target from one consumer instance. */
-      rateLimitPerSecond: z.number().positive().default(50),
-      /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z.int().min(1).default(5),
-      circuitHalfOpenAfterMs: z.int().min(100).default(30_000),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('eventbridge'),
-      ...targetCommon,
-      /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z.string().min(1).default('default'),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('workflow'),
-      ...targetCommon,
-      /** A workflow exported by functions/workflows/index.ts. */
-      name: z.string().min(1),
-    })
-    .strict(),
-]);
-
-const route = z
-  .object({
-    match: z
-      .object({
-        tenant: z.string().min(1).optional(),
-        provider: z.string().min(1).optional(),
-        /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z.string().regex(GLOB, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-      })
-      .strict(),
-    targets: z.array(routeTarget).min(1),
-    /** What an event older than its entity's newest applied event does. */
-    onStale: z.enum(['skip', 'apply']).default('apply'),
-  })
-  .strict();
 
 const tenant = z
   .object({
@@ -112,7 +64,10 @@ const tenant = z
 export const RelayFlowConfigSchema = z
   .object({
     /** CloudFormation stack name; the CLI finds everything through it. */
-    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('RelayFlow'),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+      .default('RelayFlow'),
     /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
     stage: z.enum(['dev', 'prod']).default('prod'),
     /** Public base URL providers call (custom domain or API URL); URL-signed providers need it. */
@@ -122,9 +77,17 @@ export const RelayFlowConfigSchema = z
     /** How long events, audit entries and raw bodies are kept. */
     retentionDays: z.int().min(1).max(3650).default(30),
     /** Largest body accepted; larger ones are answered 413. */
-    maxBodyBytes: z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+    maxBodyBytes: z
+      .int()
+      .min(1024)
+      .max(MAX_BODY_LIMIT)
+      .default(4 * 1024 * 1024),
     /** Compressed bodies above this go to S3 (claim check) instead of the table. */
-    inlineBodyMaxBytes: z.int().min(1024).max(300 * 1024).default(64 * 1024),
+    inlineBodyMaxBytes: z
+      .int()
+      .min(1024)
+      .max(300 * 1024)
+      .default(64 * 1024),
     tenants: z.array(tenant).default([]),
     /** Enabled built-in providers and their options. */
     providers: z.record(z.string(), providerCommon).default({}),
@@ -152,14 +115,18 @@ export const RelayFlowConfigSchema = z
       .strict()
       .default(API_DEFAULTS),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    /** Where processed events go: the first matching route wins. */
-    routes: z.array(route).default([]),
+    /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
+    routes: z.array(RouteSchema).default([]),
     consumer: z
       .object({
         /** Event source mapping MaximumConcurrency (2–1000). */
         maxConcurrency: z.int().min(2).max(1000).default(10),
         /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
-        idempotencyTtlHours: z.int().min(72).max(24 * 365).default(72),
+        idempotencyTtlHours: z
+          .int()
+          .min(72)
+          .max(24 * 365)
+          .default(72),
       })
       .strict()
       .default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
@@ -173,7 +140,17 @@ export const RelayFlowConfigSchema = z
          * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
          * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
          */
-        piiPaths: z.array(z.string().regex(/^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/, 'dot path of keys, * and **')).max(50).default([]),
+        piiPaths: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/,
+                'dot path of keys, * and **',
+              ),
+          )
+          .max(50)
+          .default([]),
         /**
          * Per provider, the ISO date after which an event verified by an older secret (index > 0)
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
@@ -181,12 +158,17 @@ export const RelayFlowConfigSchema = z
         secretRetirement: z.record(z.string(), z.iso.date()).default({}),
       })
       .strict()
-      .default({ oldestMessageAlarmMinutes: 15, signatureFailureAlarmPerMinute: 50, piiPaths: [], secretRetirement: {} }),
+      .default({
+        oldestMessageAlarmMinutes: 15,
+        signatureFailureAlarmPerMinute: 50,
+        piiPaths: [],
+        secretRetirement: {},
+      }),
   })
   .strict();
 
-export type RouteConfig = z.output<typeof route>;
-export type RouteTargetConfig = z.output<typeof routeTarget>;
+export type RouteConfig = z.output<typeof RouteSchema>;
+export type RouteTargetConfig = z.output<typeof TargetSchema>;
 
 export type RelayFlowConfigInput = z.input<typeof RelayFlowConfigSchema>;
 type ParsedConfig = z.output<typeof RelayFlowConfigSchema>;
@@ -207,14 +189,14 @@ export interface ConfigWarning {
 }
 
 export const CONFIG_WARNINGS = {
-  unsignedIdentity: 'relayflow:generic-hmac-unsigned-identity',
+  unsignedIdentity: UNSIGNED_IDENTITY_WARNING,
 } as const;
 
 /** One enabled provider, resolved: which code verifies it, its validated options and its limits. */
 export interface EnabledProvider {
   readonly id: string;
   /** `builtin` providers have their own handler entry; `generic-hmac` ones share one. */
-  readonly kind: 'builtin' | 'generic-hmac';
+  readonly kind: ProviderKind;
   readonly options: Readonly<Record<string, unknown>>;
   readonly limits: VerifierLimits;
   readonly warnings: readonly ConfigWarning[];
@@ -236,14 +218,6 @@ export class ConfigError extends Error {
 
 /** Typed helper for `relayflow.config.ts`. */
 export const defineConfig = (config: RelayFlowConfigInput): RelayFlowConfigInput => config;
-
-const formatIssue = (prefix: readonly PropertyKey[], issue: ZodIssueLike): string => {
-  const path = [...prefix, ...issue.path].map(String).join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
-};
-
-/** Providers whose signature covers the public URL, so they need `publicBaseUrl`. */
-const URL_SIGNED = new Set(['hubspot', 'twilio']);
 
 /** Each route limit: the `api` field it defaults to and the stage field that caps it. */
 const ROUTE_LIMIT_FIELDS = {
@@ -284,46 +258,49 @@ const resolveLimits = (
 /** Validates a raw configuration object; throws one {@link ConfigError} listing every problem. */
 export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig => {
   const parsed = RelayFlowConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.map((i) => formatIssue([], i)));
+  if (!parsed.success)
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((i) => formatIssue([], i)),
+    );
   const { providers, genericHmac, ...rest } = parsed.data;
   const problems: string[] = [];
   const enabledProviders: EnabledProvider[] = [];
 
-  for (const [id, raw] of Object.entries(providers)) {
-    const known = builtInProviders[id];
-    if (!known) {
-      problems.push(`providers.${id}: unknown provider (known: ${Object.keys(builtInProviders).join(', ')})`);
-      continue;
+  /** Resolves one declared provider through the registry, as its verifier will at cold start. */
+  const enable = (
+    section: string,
+    declaration: ProviderDeclaration,
+    limits: z.output<typeof verifierLimits> | undefined,
+  ) => {
+    const path = `${section}.${declaration.id}`;
+    const resolved = resolveProvider(declaration);
+    if (!resolved.success) {
+      problems.push(...resolved.issues.map((i) => formatIssue([section, declaration.id], i)));
+      return;
     }
-    const { entity, limits, ...own } = raw;
-    const options = known.optionsSchema.safeParse(own);
-    if (!options.success) {
-      problems.push(...options.error.issues.map((i) => formatIssue(['providers', id], i)));
-      continue;
-    }
-    if (URL_SIGNED.has(id) && !rest.publicBaseUrl) {
-      problems.push(`providers.${id}: needs publicBaseUrl, because ${id} signs the public URL`);
-    }
-    const resolved = resolveLimits(`providers.${id}`, limits, rest.api, problems);
-    enabledProviders.push({ id, kind: 'builtin', options: { ...options.data, ...(entity ? { entity } : {}) }, limits: resolved, warnings: [] });
-  }
+    const { id, kind, options, entityOverride, signsPublicUrl, warnings } = resolved.data;
+    if (signsPublicUrl && !rest.publicBaseUrl)
+      problems.push(`${path}: needs publicBaseUrl, because ${id} signs the public URL`);
+    enabledProviders.push({
+      id,
+      kind,
+      options: { ...options, ...(entityOverride ? { entity: entityOverride } : {}) },
+      limits: resolveLimits(path, limits, rest.api, problems),
+      warnings,
+    });
+  };
 
+  for (const [id, { limits, ...options }] of Object.entries(providers)) {
+    enable('providers', { id, kind: 'builtin', options }, limits);
+  }
   for (const [id, raw] of Object.entries(genericHmac)) {
-    if (!PROVIDER_ID.test(id)) problems.push(`genericHmac.${id}: id must be lower-case letters, digits and dashes`);
-    if (builtInProviders[id]) problems.push(`genericHmac.${id}: id is taken by a built-in provider`);
     // `limits` is ours, not the sender's: its options schema refuses keys it does not know.
-    const { limits: rawLimits, ...own } = raw;
+    const { limits: rawLimits, ...options } = raw;
     const limits = verifierLimits.optional().safeParse(rawLimits);
-    if (!limits.success) problems.push(...limits.error.issues.map((i) => formatIssue(['genericHmac', id, 'limits'], i)));
-    const options = genericHmacOptionsSchema.safeParse(own);
-    if (!options.success) {
-      problems.push(...options.error.issues.map((i) => formatIssue(['genericHmac', id], i)));
-      continue;
-    }
-    if (!limits.success) continue;
-    const resolved = resolveLimits(`genericHmac.${id}`, limits.data, rest.api, problems);
-    const warnings = identityWarnings(id, options.data).map((message) => ({ id: CONFIG_WARNINGS.unsignedIdentity, message }));
-    enabledProviders.push({ id, kind: 'generic-hmac', options: options.data, limits: resolved, warnings });
+    if (!limits.success)
+      problems.push(...limits.error.issues.map((i) => formatIssue(['genericHmac', id, 'limits'], i)));
+    enable('genericHmac', { id, kind: 'generic-hmac', options }, limits.data);
   }
 
   const tenantIds = rest.tenants.map((t) => t.id);

@@ -3,45 +3,11 @@ import { join, resolve } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createGenericHmacSigner } from '../../functions/providers/generic-hmac/sign';
-import { signGithubRequest } from '../../functions/providers/github/sign';
-import { signHubspotRequest } from '../../functions/providers/hubspot/sign';
-import { signMailgunRequest } from '../../functions/providers/mailgun/sign';
-import { signPostmarkRequest } from '../../functions/providers/postmark/sign';
-import { signSendgridRequest } from '../../functions/providers/sendgrid/sign';
-import { signShopifyRequest } from '../../functions/providers/shopify/sign';
-import { signStandardWebhooksRequest } from '../../functions/providers/standard-webhooks/sign';
-import { signStripeRequest } from '../../functions/providers/stripe/sign';
-import { signTwilioRequest } from '../../functions/providers/twilio/sign';
+import { builtInProviders, resolveProvider, type ResolvedEntry } from '../../functions/providers/registry';
+import { formatIssue } from '../../functions/providers/types';
 import { CliError } from '../environment';
 import { json } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
-
-interface UnsignedRequest {
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-}
-type Signer = (req: UnsignedRequest, secret: string, now: Date) => { headers: Record<string, string>; body: Buffer };
-
-const headersOnly =
-  (sign: (req: UnsignedRequest, secret: string, now: Date) => Record<string, string>): Signer =>
-  (req, secret, now) => ({ headers: sign(req, secret, now), body: req.body });
-
-const SIGNERS: Readonly<Record<string, Signer>> = {
-  stripe: headersOnly(signStripeRequest),
-  github: headersOnly(signGithubRequest),
-  shopify: headersOnly(signShopifyRequest),
-  'standard-webhooks': headersOnly(signStandardWebhooksRequest),
-  hubspot: headersOnly(signHubspotRequest),
-  twilio: headersOnly(signTwilioRequest),
-  sendgrid: headersOnly(signSendgridRequest),
-  postmark: headersOnly(signPostmarkRequest),
-  mailgun: signMailgunRequest,
-};
-
-/** Providers whose signer takes a private key rather than one of the verifier's secrets. */
-const SIGNS_WITH_PRIVATE_KEY = new Set(['sendgrid']);
 
 const SecretSchema = z.object({ signingSecrets: z.array(z.string().min(1)).min(1), signingPrivateKey: z.string().min(1).optional() });
 const FixtureSchema = z.object({ headers: z.record(z.string(), z.string()).default({}), body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]) });
@@ -82,14 +48,15 @@ const loadRequest = (root: string, provider: string, fixture: string | undefined
   return { name: file, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(parsed)) };
 };
 
-const signerFor = async (deps: CliDependencies, provider: string): Promise<Signer> => {
-  const builtIn = SIGNERS[provider];
-  if (builtIn) return builtIn;
-  const config = await deps.loadConfig();
-  const declared = config.enabledProviders.find((p) => p.id === provider && p.kind === 'generic-hmac');
-  if (!declared) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in relayflow.config.ts.`);
-  const options = (await import('../../functions/providers/generic-hmac/index')).parseGenericHmacOptions(provider, declared.options);
-  return headersOnly(createGenericHmacSigner(options));
+/** The provider as the registry resolves it: a built-in one, or a generic sender from the configuration. */
+const resolvedFor = async (deps: CliDependencies, provider: string): Promise<ResolvedEntry> => {
+  const declaration = Object.hasOwn(builtInProviders, provider)
+    ? { id: provider, kind: 'builtin' as const, options: {} }
+    : (await deps.loadConfig()).enabledProviders.find((p) => p.id === provider && p.kind === 'generic-hmac');
+  if (!declaration) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`);
+  const resolved = resolveProvider(declaration);
+  if (!resolved.success) throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join('; ')}.`);
+  return resolved.data;
 };
 
 export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
@@ -100,7 +67,7 @@ export const registerSend = (program: Command, deps: CliDependencies, globals: (
     .option('--tenant <id>', 'post to the tenant\'s URL (and sign with its secret when it has its own)')
     .action(async (provider: string, fixture: string | undefined, options: { url?: string; tenant?: string }) => {
       const request = loadRequest(deps.projectRoot, provider, fixture);
-      const sign = await signerFor(deps, provider);
+      const entry = await resolvedFor(deps, provider);
       const env = await deps.connect(globals());
       const suffix = options.tenant ? outputId(options.tenant) : '';
       const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
@@ -112,11 +79,11 @@ export const registerSend = (program: Command, deps: CliDependencies, globals: (
       } catch {
         throw new CliError(`Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`);
       }
-      const key = SIGNS_WITH_PRIVATE_KEY.has(provider) ? secret.signingPrivateKey : secret.signingSecrets[0];
+      const key = entry.signingKey === 'private-key' ? secret.signingPrivateKey : secret.signingSecrets[0];
       if (!key) {
         throw new CliError(`Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`);
       }
-      const signed = sign({ url, headers: request.headers, body: request.body }, key, deps.now());
+      const signed = entry.sign({ url, headers: request.headers, body: request.body }, key, deps.now());
       const response = await deps.fetch(url, { method: 'POST', headers: { ...request.headers, ...signed.headers }, body: signed.body });
       const text = await response.text();
       const correlationId = response.headers.get('x-correlation-id') ?? undefined;

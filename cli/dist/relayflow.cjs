@@ -73,44 +73,6 @@ var init_glob = __esm({
   }
 });
 
-// functions/crypto/compare.ts
-var import_node_crypto3, constantTimeEqual, firstMatchingSecret;
-var init_compare = __esm({
-  "functions/crypto/compare.ts"() {
-    "use strict";
-    import_node_crypto3 = require("node:crypto");
-    constantTimeEqual = (a, b) => a.length === b.length && (0, import_node_crypto3.timingSafeEqual)(a, b);
-    firstMatchingSecret = (secrets, candidates, expectedFor) => {
-      for (const [index, secret] of secrets.entries()) {
-        const expected = expectedFor(secret);
-        let matched = false;
-        for (const candidate of candidates) matched = constantTimeEqual(expected, candidate) || matched;
-        if (matched) return index;
-      }
-      return -1;
-    };
-  }
-});
-
-// functions/providers/matching.ts
-var matchSecret;
-var init_matching = __esm({
-  "functions/providers/matching.ts"() {
-    "use strict";
-    init_compare();
-    matchSecret = (secrets, candidates, expectedFor) => {
-      const expected = /* @__PURE__ */ new Map();
-      const index = firstMatchingSecret(secrets, candidates, (secret) => {
-        const signature2 = expectedFor(secret);
-        expected.set(secret, signature2);
-        return signature2;
-      });
-      const signature = index < 0 ? void 0 : expected.get(secrets[index] ?? "");
-      return signature === void 0 ? void 0 : { index, signature };
-    };
-  }
-});
-
 // functions/providers/generic-hmac/headers.ts
 var headerValue;
 var init_headers = __esm({
@@ -122,630 +84,6 @@ var init_headers = __esm({
       const value = headers[key];
       return typeof value === "string" && value.length > 0 ? value : void 0;
     };
-  }
-});
-
-// functions/providers/generic-hmac/verify.ts
-var import_node_crypto4, TIMESTAMP, PLACEHOLDER_PARTS, missing, signedContentOf, digestOf, staleness, verifyGenericHmac;
-var init_verify = __esm({
-  "functions/providers/generic-hmac/verify.ts"() {
-    "use strict";
-    import_node_crypto4 = require("node:crypto");
-    init_matching();
-    init_headers();
-    TIMESTAMP = /^\d{1,16}$/;
-    PLACEHOLDER_PARTS = /(\{(?:timestamp|body|id)\})/;
-    missing = (detail) => ({ ok: false, missing: detail });
-    signedContentOf = (request, options) => {
-      const timestamp = options.timestamp;
-      if (timestamp === void 0) return { ok: true, bytes: request.body };
-      const timestampValue = headerValue(request.headers, timestamp.header);
-      if (timestampValue === void 0) return missing(`The ${timestamp.header} header is missing.`);
-      const parts = [];
-      for (const part of timestamp.signedContent.split(PLACEHOLDER_PARTS)) {
-        if (part === "{body}") {
-          parts.push(request.body);
-        } else if (part === "{timestamp}") {
-          parts.push(Buffer.from(timestampValue, "utf8"));
-        } else if (part === "{id}") {
-          const idValue = "header" in options.id ? headerValue(request.headers, options.id.header) : void 0;
-          if (idValue === void 0) return missing("The event id header that the signature covers is missing.");
-          parts.push(Buffer.from(idValue, "utf8"));
-        } else {
-          parts.push(Buffer.from(part, "utf8"));
-        }
-      }
-      return { ok: true, bytes: Buffer.concat(parts) };
-    };
-    digestOf = (options, secret, content) => (0, import_node_crypto4.createHmac)(options.algorithm, secret).update(content).digest(options.encoding);
-    staleness = (input) => {
-      const timestamp = input.options.timestamp;
-      if (timestamp === void 0) return void 0;
-      const value = headerValue(input.request.headers, timestamp.header) ?? "";
-      if (!TIMESTAMP.test(value))
-        return {
-          ok: false,
-          reason: "signature",
-          detail: `The ${timestamp.header} header is not a whole number.`
-        };
-      const sentMs = timestamp.unit === "seconds" ? Number(value) * 1e3 : Number(value);
-      const toleranceMs = (timestamp.toleranceSeconds ?? input.options.toleranceSeconds) * 1e3;
-      if (Math.abs(input.now.getTime() - sentMs) > toleranceMs) {
-        return {
-          ok: false,
-          reason: "stale",
-          detail: "The signed timestamp is outside the allowed clock difference."
-        };
-      }
-      return void 0;
-    };
-    verifyGenericHmac = (input) => {
-      const { request, options, secrets } = input;
-      const header3 = headerValue(request.headers, options.signatureHeader);
-      if (header3 === void 0)
-        return { ok: false, reason: "missing", detail: `The ${options.signatureHeader} header is missing.` };
-      const prefix = options.prefix ?? "";
-      if (!header3.startsWith(prefix)) {
-        return {
-          ok: false,
-          reason: "signature",
-          detail: `The ${options.signatureHeader} header does not start with the expected prefix.`
-        };
-      }
-      const content = signedContentOf(request, options);
-      if (!content.ok) return { ok: false, reason: "missing", detail: content.missing };
-      const candidate = Buffer.from(header3.slice(prefix.length), "utf8");
-      const match = matchSecret(
-        secrets,
-        [candidate],
-        (secret) => Buffer.from(digestOf(options, secret, content.bytes), "utf8")
-      );
-      if (match === void 0)
-        return { ok: false, reason: "signature", detail: "The signature does not match any active secret." };
-      return staleness(input) ?? {
-        ok: true,
-        secretIndex: match.index,
-        signature: Buffer.from(match.signature.toString("utf8"), options.encoding)
-      };
-    };
-  }
-});
-
-// functions/providers/generic-hmac/sign.ts
-var createGenericHmacSigner;
-var init_sign = __esm({
-  "functions/providers/generic-hmac/sign.ts"() {
-    "use strict";
-    init_verify();
-    createGenericHmacSigner = (options) => (req, secret, now) => {
-      const added = {};
-      const timestamp = options.timestamp;
-      if (timestamp !== void 0) {
-        const value = timestamp.unit === "seconds" ? Math.floor(now.getTime() / 1e3) : now.getTime();
-        added[timestamp.header.toLowerCase()] = String(value);
-      }
-      const headers = Object.fromEntries(Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value]));
-      const content = signedContentOf({ headers, body: req.body }, options);
-      if (!content.ok) throw new Error(content.missing);
-      added[options.signatureHeader.toLowerCase()] = `${options.prefix ?? ""}${digestOf(options, secret, content.bytes)}`;
-      return added;
-    };
-  }
-});
-
-// functions/providers/github/sign.ts
-var import_node_crypto5, signGithubRequest;
-var init_sign2 = __esm({
-  "functions/providers/github/sign.ts"() {
-    "use strict";
-    import_node_crypto5 = require("node:crypto");
-    signGithubRequest = (req, secret, _now) => ({
-      "x-hub-signature-256": `sha256=${(0, import_node_crypto5.createHmac)("sha256", secret).update(req.body).digest("hex")}`
-    });
-  }
-});
-
-// functions/providers/hubspot/verify.ts
-var import_node_crypto6, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotSignedContent, hubspotSignature, header, verifyHubspot;
-var init_verify2 = __esm({
-  "functions/providers/hubspot/verify.ts"() {
-    "use strict";
-    import_node_crypto6 = require("node:crypto");
-    init_matching();
-    SIGNATURE_HEADER = "x-hubspot-signature-v3";
-    TIMESTAMP_HEADER = "x-hubspot-request-timestamp";
-    TIMESTAMP2 = /^\d{1,16}$/;
-    DECODED = {
-      "%3A": ":",
-      "%2F": "/",
-      "%3F": "?",
-      "%40": "@",
-      "%21": "!",
-      "%24": "$",
-      "%27": "'",
-      "%28": "(",
-      "%29": ")",
-      "%2A": "*",
-      "%2C": ",",
-      "%3B": ";"
-    };
-    ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
-    hubspotSignedUri = (url2) => url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
-    hubspotSignedContent = (request, timestamp) => Buffer.concat([
-      Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, "utf8"),
-      request.body,
-      Buffer.from(timestamp, "utf8")
-    ]);
-    hubspotSignature = (secret, content) => (0, import_node_crypto6.createHmac)("sha256", secret).update(content).digest("base64");
-    header = (request, name) => {
-      const value = Object.hasOwn(request.headers, name) ? request.headers[name] : void 0;
-      return typeof value === "string" && value.length > 0 ? value : void 0;
-    };
-    verifyHubspot = (input) => {
-      const { request, secrets, now, options } = input;
-      const signature = header(request, SIGNATURE_HEADER);
-      const timestamp = header(request, TIMESTAMP_HEADER);
-      if (signature === void 0)
-        return { ok: false, reason: "missing", detail: "The X-HubSpot-Signature-v3 header is missing." };
-      if (timestamp === void 0)
-        return { ok: false, reason: "missing", detail: "The X-HubSpot-Request-Timestamp header is missing." };
-      const content = hubspotSignedContent(request, timestamp);
-      const match = matchSecret(
-        secrets,
-        [Buffer.from(signature, "utf8")],
-        (secret) => Buffer.from(hubspotSignature(secret, content), "utf8")
-      );
-      if (match === void 0)
-        return {
-          ok: false,
-          reason: "signature",
-          detail: "The signature does not match any active client secret."
-        };
-      if (!TIMESTAMP2.test(timestamp))
-        return {
-          ok: false,
-          reason: "signature",
-          detail: "The X-HubSpot-Request-Timestamp header is not a whole number."
-        };
-      if (Math.abs(now.getTime() - Number(timestamp)) > options.toleranceSeconds * 1e3) {
-        return {
-          ok: false,
-          reason: "stale",
-          detail: "The request timestamp is outside the allowed clock difference."
-        };
-      }
-      return {
-        ok: true,
-        secretIndex: match.index,
-        signature: Buffer.from(match.signature.toString("utf8"), "base64")
-      };
-    };
-  }
-});
-
-// functions/providers/hubspot/sign.ts
-var signHubspotRequest;
-var init_sign3 = __esm({
-  "functions/providers/hubspot/sign.ts"() {
-    "use strict";
-    init_verify2();
-    signHubspotRequest = (req, secret, now) => {
-      const timestamp = String(now.getTime());
-      const content = hubspotSignedContent({ method: "POST", url: req.url, body: req.body }, timestamp);
-      return { [SIGNATURE_HEADER]: hubspotSignature(secret, content), [TIMESTAMP_HEADER]: timestamp };
-    };
-  }
-});
-
-// functions/providers/mailgun/form.ts
-var CRLF, HEADER_END, MAX_PARTS, setFirst, parseUrlEncoded, boundaryOf, dispositionOf, parseMultipart, formFields;
-var init_form = __esm({
-  "functions/providers/mailgun/form.ts"() {
-    "use strict";
-    CRLF = Buffer.from("\r\n");
-    HEADER_END = Buffer.from("\r\n\r\n");
-    MAX_PARTS = 1e3;
-    setFirst = (fields, name, value) => {
-      if (!fields.has(name)) fields.set(name, value);
-    };
-    parseUrlEncoded = (body) => {
-      const fields = /* @__PURE__ */ new Map();
-      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) setFirst(fields, name, value);
-      return fields;
-    };
-    boundaryOf = (contentType) => {
-      const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
-      return match?.[1] ?? match?.[2];
-    };
-    dispositionOf = (headers) => {
-      const line = headers.split("\r\n").find((header3) => /^content-disposition\s*:/i.test(header3));
-      if (line === void 0) return void 0;
-      const name = /;\s*name="([^"]*)"/i.exec(line)?.[1] ?? /;\s*name=([^\s;]+)/i.exec(line)?.[1];
-      if (name === void 0) return void 0;
-      return { name, isFile: /;\s*filename\*?=/i.test(line) };
-    };
-    parseMultipart = (body, boundary) => {
-      const fields = /* @__PURE__ */ new Map();
-      const delimiter = Buffer.from(`--${boundary}`);
-      let position = body.indexOf(delimiter);
-      for (let parts = 0; position !== -1 && parts < MAX_PARTS; parts += 1) {
-        const afterDelimiter = position + delimiter.length;
-        if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === "--") break;
-        const next = body.indexOf(delimiter, afterDelimiter);
-        if (next === -1) break;
-        const part = body.subarray(afterDelimiter, next);
-        const headerEnd = part.indexOf(HEADER_END);
-        if (headerEnd !== -1) {
-          const disposition = dispositionOf(part.subarray(0, headerEnd).toString("utf8"));
-          let content = part.subarray(headerEnd + HEADER_END.length);
-          if (content.subarray(-CRLF.length).equals(CRLF)) content = content.subarray(0, -CRLF.length);
-          if (disposition && !disposition.isFile) setFirst(fields, disposition.name, content.toString("utf8"));
-        }
-        position = next;
-      }
-      return fields;
-    };
-    formFields = (contentType, body) => {
-      if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) return parseUrlEncoded(body);
-      if (/^\s*multipart\/form-data/i.test(contentType)) {
-        const boundary = boundaryOf(contentType);
-        return boundary === void 0 ? /* @__PURE__ */ new Map() : parseMultipart(body, boundary);
-      }
-      return void 0;
-    };
-  }
-});
-
-// functions/providers/mailgun/body.ts
-var readMailgunBody;
-var init_body = __esm({
-  "functions/providers/mailgun/body.ts"() {
-    "use strict";
-    init_form();
-    readMailgunBody = (headers, body) => {
-      const fields = formFields(headers["content-type"] ?? "", body);
-      if (fields !== void 0) return { kind: "form", fields };
-      try {
-        return { kind: "json", value: JSON.parse(body.toString("utf8")) };
-      } catch {
-        return { kind: "unparsable" };
-      }
-    };
-  }
-});
-
-// functions/providers/mailgun/sign.ts
-var import_node_crypto7, signMailgunRequest;
-var init_sign4 = __esm({
-  "functions/providers/mailgun/sign.ts"() {
-    "use strict";
-    import_node_crypto7 = require("node:crypto");
-    init_body();
-    signMailgunRequest = (req, secret, now, token = (0, import_node_crypto7.randomBytes)(25).toString("hex")) => {
-      const timestamp = String(Math.floor(now.getTime() / 1e3));
-      const signature = (0, import_node_crypto7.createHmac)("sha256", secret).update(timestamp + token, "utf8").digest("hex");
-      const contentType = req.headers["content-type"] ?? req.headers["Content-Type"] ?? "";
-      if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) {
-        const params = new URLSearchParams(req.body.toString("utf8"));
-        params.set("timestamp", timestamp);
-        params.set("token", token);
-        params.set("signature", signature);
-        return { headers: {}, body: Buffer.from(params.toString()) };
-      }
-      const parsed = readMailgunBody({ "content-type": "application/json" }, req.body);
-      if (parsed.kind !== "json" || typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
-        throw new Error("signMailgunRequest signs JSON object or urlencoded bodies only");
-      }
-      const signed = { ...parsed.value, signature: { timestamp, token, signature } };
-      return { headers: {}, body: Buffer.from(JSON.stringify(signed)) };
-    };
-  }
-});
-
-// functions/providers/postmark/sign.ts
-var signPostmarkRequest;
-var init_sign5 = __esm({
-  "functions/providers/postmark/sign.ts"() {
-    "use strict";
-    signPostmarkRequest = (_req, secret, _now) => ({ authorization: `Basic ${Buffer.from(secret, "utf8").toString("base64")}` });
-  }
-});
-
-// functions/providers/sendgrid/verify.ts
-var import_node_crypto8, SIGNATURE_HEADER2, TIMESTAMP_HEADER2, UNIX_SECONDS, BASE64, KEY_CACHE_LIMIT, keyCache, parseVerificationKey, P256_ORDER, canonicalSignature, verifiesWith, verifySendgrid;
-var init_verify3 = __esm({
-  "functions/providers/sendgrid/verify.ts"() {
-    "use strict";
-    import_node_crypto8 = require("node:crypto");
-    SIGNATURE_HEADER2 = "x-twilio-email-event-webhook-signature";
-    TIMESTAMP_HEADER2 = "x-twilio-email-event-webhook-timestamp";
-    UNIX_SECONDS = /^\d{1,12}$/;
-    BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-    KEY_CACHE_LIMIT = 32;
-    keyCache = /* @__PURE__ */ new Map();
-    parseVerificationKey = (secret) => {
-      const cached = keyCache.get(secret);
-      if (cached !== void 0) return cached;
-      let key = null;
-      try {
-        const trimmed = secret.trim();
-        const parsed = trimmed.includes("-----BEGIN") ? (0, import_node_crypto8.createPublicKey)(trimmed) : (0, import_node_crypto8.createPublicKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "spki" });
-        if (parsed.asymmetricKeyType === "ec" && parsed.asymmetricKeyDetails?.namedCurve === "prime256v1")
-          key = parsed;
-      } catch {
-        key = null;
-      }
-      if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
-      keyCache.set(secret, key);
-      return key;
-    };
-    P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-    canonicalSignature = (der) => {
-      const integers = [];
-      for (let at2 = 2; at2 + 1 < der.length && integers.length < 2; ) {
-        const length = der[at2 + 1] ?? 0;
-        integers.push(BigInt(`0x${der.subarray(at2 + 2, at2 + 2 + length).toString("hex") || "0"}`));
-        at2 += 2 + length;
-      }
-      const [r = 0n, s = 0n] = integers;
-      const lowS = s > P256_ORDER / 2n ? P256_ORDER - s : s;
-      return Buffer.from(`${r.toString(16).padStart(64, "0")}${lowS.toString(16).padStart(64, "0")}`, "hex");
-    };
-    verifiesWith = (key, signedBytes, signature) => {
-      try {
-        return (0, import_node_crypto8.verify)("sha256", signedBytes, key, signature);
-      } catch {
-        return false;
-      }
-    };
-    verifySendgrid = ({
-      request,
-      secrets,
-      now,
-      options
-    }) => {
-      const signatureHeader = request.headers[SIGNATURE_HEADER2];
-      const timestampHeader = request.headers[TIMESTAMP_HEADER2];
-      if (!signatureHeader || !timestampHeader) {
-        return { ok: false, reason: "missing", detail: "The SendGrid signature or timestamp header is missing." };
-      }
-      const timestamp = timestampHeader.trim();
-      if (!UNIX_SECONDS.test(timestamp)) {
-        return {
-          ok: false,
-          reason: "signature",
-          detail: "The SendGrid timestamp header is not a unix time in seconds."
-        };
-      }
-      const ageSeconds = Math.floor(now.getTime() / 1e3) - Number(timestamp);
-      if (Math.abs(ageSeconds) > options.toleranceSeconds) {
-        return {
-          ok: false,
-          reason: "stale",
-          detail: `The SendGrid timestamp is ${ageSeconds} s away from now, beyond the tolerance.`
-        };
-      }
-      const signatureText = signatureHeader.trim();
-      if (!BASE64.test(signatureText)) {
-        return { ok: false, reason: "signature", detail: "The SendGrid signature header is not base64." };
-      }
-      const signature = Buffer.from(signatureText, "base64");
-      const signedBytes = Buffer.concat([Buffer.from(timestamp, "utf8"), request.body]);
-      for (const [index, secret] of secrets.entries()) {
-        const key = parseVerificationKey(secret);
-        if (key && verifiesWith(key, signedBytes, signature))
-          return { ok: true, secretIndex: index, signature: canonicalSignature(signature) };
-      }
-      return {
-        ok: false,
-        reason: "signature",
-        detail: "The SendGrid signature matches none of the active verification keys."
-      };
-    };
-  }
-});
-
-// functions/providers/sendgrid/sign.ts
-var import_node_crypto9, privateKeyOf, signSendgridRequest;
-var init_sign6 = __esm({
-  "functions/providers/sendgrid/sign.ts"() {
-    "use strict";
-    import_node_crypto9 = require("node:crypto");
-    init_verify3();
-    privateKeyOf = (secret) => {
-      const trimmed = secret.trim();
-      return trimmed.includes("-----BEGIN") ? (0, import_node_crypto9.createPrivateKey)(trimmed) : (0, import_node_crypto9.createPrivateKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "pkcs8" });
-    };
-    signSendgridRequest = (req, secret, now) => {
-      const timestamp = String(Math.floor(now.getTime() / 1e3));
-      const signature = (0, import_node_crypto9.sign)(
-        "sha256",
-        Buffer.concat([Buffer.from(timestamp, "utf8"), req.body]),
-        privateKeyOf(secret)
-      );
-      return { [SIGNATURE_HEADER2]: signature.toString("base64"), [TIMESTAMP_HEADER2]: timestamp };
-    };
-  }
-});
-
-// functions/providers/shopify/sign.ts
-var import_node_crypto10, signShopifyRequest;
-var init_sign7 = __esm({
-  "functions/providers/shopify/sign.ts"() {
-    "use strict";
-    import_node_crypto10 = require("node:crypto");
-    signShopifyRequest = (req, secret, _now) => ({
-      "x-shopify-hmac-sha256": (0, import_node_crypto10.createHmac)("sha256", secret).update(req.body).digest("base64")
-    });
-  }
-});
-
-// functions/providers/standard-webhooks/keys.ts
-var import_node_crypto11, STRICT_BASE64, strictBase64, PUBLIC_KEY_PREFIX, PRIVATE_KEY_PREFIX, SECRET_PREFIX, parseVerificationKey2;
-var init_keys = __esm({
-  "functions/providers/standard-webhooks/keys.ts"() {
-    "use strict";
-    import_node_crypto11 = require("node:crypto");
-    STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-    strictBase64 = (text) => {
-      if (text.length === 0 || !STRICT_BASE64.test(text)) return void 0;
-      const bytes = Buffer.from(text, "base64");
-      return bytes.toString("base64") === text ? bytes : void 0;
-    };
-    PUBLIC_KEY_PREFIX = "whpk_";
-    PRIVATE_KEY_PREFIX = "whsk_";
-    SECRET_PREFIX = "whsec_";
-    parseVerificationKey2 = (secret) => {
-      if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
-        const raw = strictBase64(secret.slice(PUBLIC_KEY_PREFIX.length));
-        if (raw?.length !== 32) return void 0;
-        try {
-          return { kind: "ed25519", key: (0, import_node_crypto11.createPublicKey)({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" }) };
-        } catch {
-          return void 0;
-        }
-      }
-      const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
-      return key === void 0 ? void 0 : { kind: "hmac", key };
-    };
-  }
-});
-
-// functions/providers/standard-webhooks/sign.ts
-var import_node_crypto12, ED25519_PKCS8_PREFIX, signStandardWebhooksRequest;
-var init_sign8 = __esm({
-  "functions/providers/standard-webhooks/sign.ts"() {
-    "use strict";
-    import_node_crypto12 = require("node:crypto");
-    init_keys();
-    ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-    signStandardWebhooksRequest = (req, secret, now) => {
-      const id2 = req.headers["webhook-id"] ?? `msg_${(0, import_node_crypto12.randomUUID)().replace(/-/g, "")}`;
-      const timestamp = String(Math.floor(now.getTime() / 1e3));
-      const content = Buffer.concat([Buffer.from(`${id2}.${timestamp}.`), req.body]);
-      let signature;
-      if (secret.startsWith(PRIVATE_KEY_PREFIX)) {
-        const seed = strictBase64(secret.slice(PRIVATE_KEY_PREFIX.length));
-        if (seed?.length !== 32) throw new Error("A whsk_ key must be the base64 of a 32-byte Ed25519 seed.");
-        const key = (0, import_node_crypto12.createPrivateKey)({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
-        signature = `v1a,${(0, import_node_crypto12.sign)(null, content, key).toString("base64")}`;
-      } else {
-        const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
-        if (key === void 0) throw new Error("A whsec_ secret must be followed by base64.");
-        signature = `v1,${(0, import_node_crypto12.createHmac)("sha256", key).update(content).digest("base64")}`;
-      }
-      return { "webhook-id": id2, "webhook-timestamp": timestamp, "webhook-signature": signature };
-    };
-  }
-});
-
-// functions/providers/stripe/sign.ts
-var import_node_crypto13, signStripeRequest;
-var init_sign9 = __esm({
-  "functions/providers/stripe/sign.ts"() {
-    "use strict";
-    import_node_crypto13 = require("node:crypto");
-    signStripeRequest = (req, secret, now) => {
-      const timestamp = Math.floor(now.getTime() / 1e3);
-      const signature = (0, import_node_crypto13.createHmac)("sha256", secret).update(`${timestamp}.`).update(req.body).digest("hex");
-      return { "stripe-signature": `t=${timestamp},v1=${signature}` };
-    };
-  }
-});
-
-// functions/providers/twilio/params.ts
-var formParams;
-var init_params = __esm({
-  "functions/providers/twilio/params.ts"() {
-    "use strict";
-    formParams = (body) => {
-      const grouped = /* @__PURE__ */ new Map();
-      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) {
-        const values = grouped.get(name);
-        if (values === void 0) grouped.set(name, [value]);
-        else values.push(value);
-      }
-      return grouped;
-    };
-  }
-});
-
-// functions/providers/twilio/verify.ts
-var import_node_crypto14, import_node_querystring, SIGNATURE_HEADER3, AUTHORITY, portVariants, withLegacyQuery, normalized, twilioCandidateUrls, paramsText, twilioSignedContent, twilioSignature, verifyTwilio;
-var init_verify4 = __esm({
-  "functions/providers/twilio/verify.ts"() {
-    "use strict";
-    import_node_crypto14 = require("node:crypto");
-    import_node_querystring = require("node:querystring");
-    init_compare();
-    init_params();
-    SIGNATURE_HEADER3 = "x-twilio-signature";
-    AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is;
-    portVariants = (url2) => {
-      const match = AUTHORITY.exec(url2);
-      if (match === null) return [url2];
-      const [, scheme = "", authority = "", rest = ""] = match;
-      const userInfoEnd = authority.lastIndexOf("@") + 1;
-      const userInfo = authority.slice(0, userInfoEnd);
-      const hostAndPort = authority.slice(userInfoEnd);
-      const colon = hostAndPort.indexOf(":", hostAndPort.lastIndexOf("]") + 1);
-      const host = colon < 0 ? hostAndPort : hostAndPort.slice(0, colon);
-      const port = colon < 0 ? scheme.toLowerCase() === "https://" ? ":443" : ":80" : hostAndPort.slice(colon);
-      return [`${scheme}${userInfo}${host}${rest}`, `${scheme}${userInfo}${host}${port}${rest}`];
-    };
-    withLegacyQuery = (url2) => {
-      const start = url2.indexOf("?");
-      return start < 0 || start === url2.length - 1 ? url2 : `${url2.slice(0, start)}?${(0, import_node_querystring.stringify)((0, import_node_querystring.parse)(url2.slice(start + 1)))}`;
-    };
-    normalized = (url2) => {
-      try {
-        return new URL(url2).toString();
-      } catch {
-        return void 0;
-      }
-    };
-    twilioCandidateUrls = (url2) => {
-      const normal = normalized(url2);
-      const normalVariants = normal === void 0 ? [] : portVariants(normal);
-      return [.../* @__PURE__ */ new Set([...portVariants(url2), ...normalVariants, ...normalVariants.map(withLegacyQuery)])];
-    };
-    paramsText = (params) => [...params.keys()].sort().flatMap((name) => {
-      const values = params.get(name) ?? [];
-      return (values.length === 1 ? values : [...new Set(values)].sort()).map((value) => `${name}${value}`);
-    }).join("");
-    twilioSignedContent = (url2, params) => Buffer.from(`${url2}${paramsText(params)}`, "utf8");
-    twilioSignature = (authToken, content) => (0, import_node_crypto14.createHmac)("sha1", authToken).update(content).digest("base64");
-    verifyTwilio = (input) => {
-      const { request, secrets } = input;
-      const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER3) ? request.headers[SIGNATURE_HEADER3] : void 0;
-      if (typeof signature !== "string" || signature.length === 0)
-        return { ok: false, reason: "missing", detail: "The X-Twilio-Signature header is missing." };
-      const provided = Buffer.from(signature, "utf8");
-      const signedParams = paramsText(formParams(request.body));
-      const urls = twilioCandidateUrls(request.url);
-      for (const [secretIndex, secret] of secrets.entries()) {
-        let matched;
-        for (const url2 of urls) {
-          const expected = twilioSignature(secret, Buffer.from(`${url2}${signedParams}`, "utf8"));
-          if (constantTimeEqual(Buffer.from(expected, "utf8"), provided)) matched = expected;
-        }
-        if (matched !== void 0) return { ok: true, secretIndex, signature: Buffer.from(matched, "base64") };
-      }
-      return { ok: false, reason: "signature", detail: "The signature does not match any active auth token." };
-    };
-  }
-});
-
-// functions/providers/twilio/sign.ts
-var signTwilioRequest;
-var init_sign10 = __esm({
-  "functions/providers/twilio/sign.ts"() {
-    "use strict";
-    init_params();
-    init_verify4();
-    signTwilioRequest = (req, secret, _now) => ({
-      [SIGNATURE_HEADER3]: twilioSignature(secret, twilioSignedContent(req.url, formParams(req.body)))
-    });
   }
 });
 
@@ -1005,16 +343,131 @@ var init_schemas = __esm({
   }
 });
 
-// functions/providers/generic-hmac/index.ts
-var generic_hmac_exports = {};
-__export(generic_hmac_exports, {
-  GenericHmacConfigError: () => GenericHmacConfigError,
-  createGenericHmacProvider: () => createGenericHmacProvider,
-  genericHmacDefinition: () => genericHmacDefinition,
-  genericHmacOptionsSchema: () => genericHmacOptionsSchema,
-  identityWarnings: () => identityWarnings,
-  parseGenericHmacOptions: () => parseGenericHmacOptions
+// functions/crypto/compare.ts
+var import_node_crypto3, constantTimeEqual, firstMatchingSecret;
+var init_compare = __esm({
+  "functions/crypto/compare.ts"() {
+    "use strict";
+    import_node_crypto3 = require("node:crypto");
+    constantTimeEqual = (a, b) => a.length === b.length && (0, import_node_crypto3.timingSafeEqual)(a, b);
+    firstMatchingSecret = (secrets, candidates, expectedFor) => {
+      for (const [index, secret] of secrets.entries()) {
+        const expected = expectedFor(secret);
+        let matched = false;
+        for (const candidate of candidates) matched = constantTimeEqual(expected, candidate) || matched;
+        if (matched) return index;
+      }
+      return -1;
+    };
+  }
 });
+
+// functions/providers/matching.ts
+var matchSecret;
+var init_matching = __esm({
+  "functions/providers/matching.ts"() {
+    "use strict";
+    init_compare();
+    matchSecret = (secrets, candidates, expectedFor) => {
+      const expected = /* @__PURE__ */ new Map();
+      const index = firstMatchingSecret(secrets, candidates, (secret) => {
+        const signature2 = expectedFor(secret);
+        expected.set(secret, signature2);
+        return signature2;
+      });
+      const signature = index < 0 ? void 0 : expected.get(secrets[index] ?? "");
+      return signature === void 0 ? void 0 : { index, signature };
+    };
+  }
+});
+
+// functions/providers/generic-hmac/verify.ts
+var import_node_crypto4, TIMESTAMP, PLACEHOLDER_PARTS, missing, signedContentOf, digestOf, staleness, verifyGenericHmac;
+var init_verify = __esm({
+  "functions/providers/generic-hmac/verify.ts"() {
+    "use strict";
+    import_node_crypto4 = require("node:crypto");
+    init_matching();
+    init_headers();
+    TIMESTAMP = /^\d{1,16}$/;
+    PLACEHOLDER_PARTS = /(\{(?:timestamp|body|id)\})/;
+    missing = (detail) => ({ ok: false, missing: detail });
+    signedContentOf = (request, options) => {
+      const timestamp = options.timestamp;
+      if (timestamp === void 0) return { ok: true, bytes: request.body };
+      const timestampValue = headerValue(request.headers, timestamp.header);
+      if (timestampValue === void 0) return missing(`The ${timestamp.header} header is missing.`);
+      const parts = [];
+      for (const part of timestamp.signedContent.split(PLACEHOLDER_PARTS)) {
+        if (part === "{body}") {
+          parts.push(request.body);
+        } else if (part === "{timestamp}") {
+          parts.push(Buffer.from(timestampValue, "utf8"));
+        } else if (part === "{id}") {
+          const idValue = "header" in options.id ? headerValue(request.headers, options.id.header) : void 0;
+          if (idValue === void 0) return missing("The event id header that the signature covers is missing.");
+          parts.push(Buffer.from(idValue, "utf8"));
+        } else {
+          parts.push(Buffer.from(part, "utf8"));
+        }
+      }
+      return { ok: true, bytes: Buffer.concat(parts) };
+    };
+    digestOf = (options, secret, content) => (0, import_node_crypto4.createHmac)(options.algorithm, secret).update(content).digest(options.encoding);
+    staleness = (input) => {
+      const timestamp = input.options.timestamp;
+      if (timestamp === void 0) return void 0;
+      const value = headerValue(input.request.headers, timestamp.header) ?? "";
+      if (!TIMESTAMP.test(value))
+        return {
+          ok: false,
+          reason: "signature",
+          detail: `The ${timestamp.header} header is not a whole number.`
+        };
+      const sentMs = timestamp.unit === "seconds" ? Number(value) * 1e3 : Number(value);
+      const toleranceMs = (timestamp.toleranceSeconds ?? input.options.toleranceSeconds) * 1e3;
+      if (Math.abs(input.now.getTime() - sentMs) > toleranceMs) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: "The signed timestamp is outside the allowed clock difference."
+        };
+      }
+      return void 0;
+    };
+    verifyGenericHmac = (input) => {
+      const { request, options, secrets } = input;
+      const header3 = headerValue(request.headers, options.signatureHeader);
+      if (header3 === void 0)
+        return { ok: false, reason: "missing", detail: `The ${options.signatureHeader} header is missing.` };
+      const prefix = options.prefix ?? "";
+      if (!header3.startsWith(prefix)) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: `The ${options.signatureHeader} header does not start with the expected prefix.`
+        };
+      }
+      const content = signedContentOf(request, options);
+      if (!content.ok) return { ok: false, reason: "missing", detail: content.missing };
+      const candidate = Buffer.from(header3.slice(prefix.length), "utf8");
+      const match = matchSecret(
+        secrets,
+        [candidate],
+        (secret) => Buffer.from(digestOf(options, secret, content.bytes), "utf8")
+      );
+      if (match === void 0)
+        return { ok: false, reason: "signature", detail: "The signature does not match any active secret." };
+      return staleness(input) ?? {
+        ok: true,
+        secretIndex: match.index,
+        signature: Buffer.from(match.signature.toString("utf8"), options.encoding)
+      };
+    };
+  }
+});
+
+// functions/providers/generic-hmac/index.ts
 var PROVIDER_ID, idProblems, GenericHmacConfigError, problemsOf, parseGenericHmacOptions, identityWarnings, createGenericHmacProvider, genericHmacDefinition;
 var init_generic_hmac = __esm({
   "functions/providers/generic-hmac/index.ts"() {
@@ -1078,19 +531,41 @@ ${problems.map((problem) => `- ${problem}`).join("\n")}`
   }
 });
 
+// functions/providers/generic-hmac/sign.ts
+var createGenericHmacSigner;
+var init_sign = __esm({
+  "functions/providers/generic-hmac/sign.ts"() {
+    "use strict";
+    init_verify();
+    createGenericHmacSigner = (options) => (req, secret, now) => {
+      const added = {};
+      const timestamp = options.timestamp;
+      if (timestamp !== void 0) {
+        const value = timestamp.unit === "seconds" ? Math.floor(now.getTime() / 1e3) : now.getTime();
+        added[timestamp.header.toLowerCase()] = String(value);
+      }
+      const headers = Object.fromEntries(Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value]));
+      const content = signedContentOf({ headers, body: req.body }, options);
+      if (!content.ok) throw new Error(content.missing);
+      added[options.signatureHeader.toLowerCase()] = `${options.prefix ?? ""}${digestOf(options, secret, content.bytes)}`;
+      return added;
+    };
+  }
+});
+
 // functions/providers/types.ts
-var z7, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
+var z6, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
 var init_types = __esm({
   "functions/providers/types.ts"() {
     "use strict";
-    z7 = __toESM(require("zod/mini"));
+    z6 = __toESM(require("zod/mini"));
     formatIssue = (prefix, issue) => {
       const path2 = [...prefix, ...issue.path].map(String).join(".");
       return path2 ? `${path2}: ${issue.message}` : issue.message;
     };
     builtInDefinition = (provider, optionsSchema) => ({ kind: "builtin", provider, optionsSchema, create: () => provider });
-    EntityOverrideSchema = z7.object({
-      entity: z7.optional(z7.strictObject({ kind: z7.string().check(z7.minLength(1)), path: z7.string().check(z7.minLength(1)) }))
+    EntityOverrideSchema = z6.object({
+      entity: z6.optional(z6.strictObject({ kind: z6.string().check(z6.minLength(1)), path: z6.string().check(z6.minLength(1)) }))
     });
     resolveDefinition = (definition, id2, options) => {
       const issues = (definition.idProblems?.(id2) ?? []).map((message) => ({ path: [], message }));
@@ -1108,17 +583,17 @@ var init_types = __esm({
 });
 
 // functions/providers/github/schemas.ts
-var z8, nonEmpty3, GithubPayloadSchema, EVENT_SHAPES;
+var z7, nonEmpty3, GithubPayloadSchema, EVENT_SHAPES;
 var init_schemas2 = __esm({
   "functions/providers/github/schemas.ts"() {
     "use strict";
-    z8 = __toESM(require("zod/mini"));
-    nonEmpty3 = () => z8.string().check(z8.minLength(1));
-    GithubPayloadSchema = z8.looseObject({
-      action: z8.optional(nonEmpty3()),
-      repository: z8.optional(z8.nullable(z8.looseObject({ full_name: nonEmpty3() }))),
-      organization: z8.optional(z8.nullable(z8.looseObject({ login: nonEmpty3() }))),
-      installation: z8.optional(z8.nullable(z8.looseObject({ id: z8.int() })))
+    z7 = __toESM(require("zod/mini"));
+    nonEmpty3 = () => z7.string().check(z7.minLength(1));
+    GithubPayloadSchema = z7.looseObject({
+      action: z7.optional(nonEmpty3()),
+      repository: z7.optional(z7.nullable(z7.looseObject({ full_name: nonEmpty3() }))),
+      organization: z7.optional(z7.nullable(z7.looseObject({ login: nonEmpty3() }))),
+      installation: z7.optional(z7.nullable(z7.looseObject({ id: z7.int() })))
     });
     EVENT_SHAPES = /* @__PURE__ */ new Map([
       ["branch_protection_rule", { has: ["rule"] }],
@@ -1366,11 +841,11 @@ var init_normalize2 = __esm({
 });
 
 // functions/providers/github/verify.ts
-var import_node_crypto15, SIGNATURE, verifyGithub;
-var init_verify5 = __esm({
+var import_node_crypto5, SIGNATURE, verifyGithub;
+var init_verify2 = __esm({
   "functions/providers/github/verify.ts"() {
     "use strict";
-    import_node_crypto15 = require("node:crypto");
+    import_node_crypto5 = require("node:crypto");
     init_matching();
     SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
     verifyGithub = ({ request, secrets }) => {
@@ -1391,7 +866,7 @@ var init_verify5 = __esm({
         [Buffer.from(hex, "hex")],
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
-          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto15.createHmac)("sha256", secret).update(request.body).digest()
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto5.createHmac)("sha256", secret).update(request.body).digest()
         )
       );
       if (match === void 0)
@@ -1402,17 +877,17 @@ var init_verify5 = __esm({
 });
 
 // functions/providers/github/index.ts
-var z9, githubOptionsSchema, githubProvider, githubDefinition;
+var z8, githubOptionsSchema, githubProvider, githubDefinition;
 var init_github = __esm({
   "functions/providers/github/index.ts"() {
     "use strict";
-    z9 = __toESM(require("zod/mini"));
+    z8 = __toESM(require("zod/mini"));
     init_types();
     init_normalize2();
-    init_verify5();
-    githubOptionsSchema = z9.object({
+    init_verify2();
+    githubOptionsSchema = z8.object({
       /** Unused: GitHub signs no timestamp. Kept so that every provider's options share the field. */
-      toleranceSeconds: z9._default(z9.int().check(z9.positive()), 300)
+      toleranceSeconds: z8._default(z8.int().check(z8.positive()), 300)
     });
     githubProvider = {
       id: "github",
@@ -1427,29 +902,41 @@ var init_github = __esm({
   }
 });
 
+// functions/providers/github/sign.ts
+var import_node_crypto6, signGithubRequest;
+var init_sign2 = __esm({
+  "functions/providers/github/sign.ts"() {
+    "use strict";
+    import_node_crypto6 = require("node:crypto");
+    signGithubRequest = (req, secret, _now) => ({
+      "x-hub-signature-256": `sha256=${(0, import_node_crypto6.createHmac)("sha256", secret).update(req.body).digest("hex")}`
+    });
+  }
+});
+
 // functions/providers/hubspot/schemas.ts
-var z10, id, HubspotEventSchema, HubspotOptionsSchema;
+var z9, id, HubspotEventSchema, HubspotOptionsSchema;
 var init_schemas3 = __esm({
   "functions/providers/hubspot/schemas.ts"() {
     "use strict";
-    z10 = __toESM(require("zod/mini"));
-    id = z10.union([z10.number().check(z10.int(), z10.nonnegative()), z10.string().check(z10.regex(/^\d{1,30}$/))]);
-    HubspotEventSchema = z10.looseObject({
+    z9 = __toESM(require("zod/mini"));
+    id = z9.union([z9.number().check(z9.int(), z9.nonnegative()), z9.string().check(z9.regex(/^\d{1,30}$/))]);
+    HubspotEventSchema = z9.looseObject({
       eventId: id,
-      subscriptionType: z10.optional(z10.string().check(z10.minLength(1))),
-      eventType: z10.optional(z10.string().check(z10.minLength(1))),
+      subscriptionType: z9.optional(z9.string().check(z9.minLength(1))),
+      eventType: z9.optional(z9.string().check(z9.minLength(1))),
       /** Generic (`object.*`) subscriptions name the object type here: `0-1` contact, `0-2` company, `0-3` deal. */
-      objectTypeId: z10.optional(z10.string()),
-      objectId: z10.optional(id),
+      objectTypeId: z9.optional(z9.string()),
+      objectId: z9.optional(id),
       /** associationChange events name the object they are about here rather than in objectId. */
-      fromObjectId: z10.optional(id),
+      fromObjectId: z9.optional(id),
       /** merge events name the surviving record here. */
-      primaryObjectId: z10.optional(id),
-      occurredAt: z10.optional(z10.number().check(z10.int(), z10.gte(0), z10.lte(864e13)))
+      primaryObjectId: z9.optional(id),
+      occurredAt: z9.optional(z9.number().check(z9.int(), z9.gte(0), z9.lte(864e13)))
     });
-    HubspotOptionsSchema = z10.object({
+    HubspotOptionsSchema = z9.object({
       /** HubSpot's docs say to refuse timestamps older than 5 minutes; applied in both directions. */
-      toleranceSeconds: z10._default(z10.number().check(z10.int(), z10.positive()), 300)
+      toleranceSeconds: z9._default(z9.number().check(z9.int(), z9.positive()), 300)
     });
   }
 });
@@ -1558,6 +1045,84 @@ var init_normalize3 = __esm({
   }
 });
 
+// functions/providers/hubspot/verify.ts
+var import_node_crypto7, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotSignedContent, hubspotSignature, header, verifyHubspot;
+var init_verify3 = __esm({
+  "functions/providers/hubspot/verify.ts"() {
+    "use strict";
+    import_node_crypto7 = require("node:crypto");
+    init_matching();
+    SIGNATURE_HEADER = "x-hubspot-signature-v3";
+    TIMESTAMP_HEADER = "x-hubspot-request-timestamp";
+    TIMESTAMP2 = /^\d{1,16}$/;
+    DECODED = {
+      "%3A": ":",
+      "%2F": "/",
+      "%3F": "?",
+      "%40": "@",
+      "%21": "!",
+      "%24": "$",
+      "%27": "'",
+      "%28": "(",
+      "%29": ")",
+      "%2A": "*",
+      "%2C": ",",
+      "%3B": ";"
+    };
+    ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
+    hubspotSignedUri = (url2) => url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
+    hubspotSignedContent = (request, timestamp) => Buffer.concat([
+      Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, "utf8"),
+      request.body,
+      Buffer.from(timestamp, "utf8")
+    ]);
+    hubspotSignature = (secret, content) => (0, import_node_crypto7.createHmac)("sha256", secret).update(content).digest("base64");
+    header = (request, name) => {
+      const value = Object.hasOwn(request.headers, name) ? request.headers[name] : void 0;
+      return typeof value === "string" && value.length > 0 ? value : void 0;
+    };
+    verifyHubspot = (input) => {
+      const { request, secrets, now, options } = input;
+      const signature = header(request, SIGNATURE_HEADER);
+      const timestamp = header(request, TIMESTAMP_HEADER);
+      if (signature === void 0)
+        return { ok: false, reason: "missing", detail: "The X-HubSpot-Signature-v3 header is missing." };
+      if (timestamp === void 0)
+        return { ok: false, reason: "missing", detail: "The X-HubSpot-Request-Timestamp header is missing." };
+      const content = hubspotSignedContent(request, timestamp);
+      const match = matchSecret(
+        secrets,
+        [Buffer.from(signature, "utf8")],
+        (secret) => Buffer.from(hubspotSignature(secret, content), "utf8")
+      );
+      if (match === void 0)
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The signature does not match any active client secret."
+        };
+      if (!TIMESTAMP2.test(timestamp))
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The X-HubSpot-Request-Timestamp header is not a whole number."
+        };
+      if (Math.abs(now.getTime() - Number(timestamp)) > options.toleranceSeconds * 1e3) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: "The request timestamp is outside the allowed clock difference."
+        };
+      }
+      return {
+        ok: true,
+        secretIndex: match.index,
+        signature: Buffer.from(match.signature.toString("utf8"), "base64")
+      };
+    };
+  }
+});
+
 // functions/providers/hubspot/index.ts
 var hubspotProvider, hubspotDefinition;
 var init_hubspot = __esm({
@@ -1566,7 +1131,7 @@ var init_hubspot = __esm({
     init_types();
     init_normalize3();
     init_schemas3();
-    init_verify2();
+    init_verify3();
     init_schemas3();
     hubspotProvider = {
       id: "hubspot",
@@ -1580,39 +1145,130 @@ var init_hubspot = __esm({
   }
 });
 
+// functions/providers/hubspot/sign.ts
+var signHubspotRequest;
+var init_sign3 = __esm({
+  "functions/providers/hubspot/sign.ts"() {
+    "use strict";
+    init_verify3();
+    signHubspotRequest = (req, secret, now) => {
+      const timestamp = String(now.getTime());
+      const content = hubspotSignedContent({ method: "POST", url: req.url, body: req.body }, timestamp);
+      return { [SIGNATURE_HEADER]: hubspotSignature(secret, content), [TIMESTAMP_HEADER]: timestamp };
+    };
+  }
+});
+
+// functions/providers/mailgun/form.ts
+var CRLF, HEADER_END, MAX_PARTS, setFirst, parseUrlEncoded, boundaryOf, dispositionOf, parseMultipart, formFields;
+var init_form = __esm({
+  "functions/providers/mailgun/form.ts"() {
+    "use strict";
+    CRLF = Buffer.from("\r\n");
+    HEADER_END = Buffer.from("\r\n\r\n");
+    MAX_PARTS = 1e3;
+    setFirst = (fields, name, value) => {
+      if (!fields.has(name)) fields.set(name, value);
+    };
+    parseUrlEncoded = (body) => {
+      const fields = /* @__PURE__ */ new Map();
+      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) setFirst(fields, name, value);
+      return fields;
+    };
+    boundaryOf = (contentType) => {
+      const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+      return match?.[1] ?? match?.[2];
+    };
+    dispositionOf = (headers) => {
+      const line = headers.split("\r\n").find((header3) => /^content-disposition\s*:/i.test(header3));
+      if (line === void 0) return void 0;
+      const name = /;\s*name="([^"]*)"/i.exec(line)?.[1] ?? /;\s*name=([^\s;]+)/i.exec(line)?.[1];
+      if (name === void 0) return void 0;
+      return { name, isFile: /;\s*filename\*?=/i.test(line) };
+    };
+    parseMultipart = (body, boundary) => {
+      const fields = /* @__PURE__ */ new Map();
+      const delimiter = Buffer.from(`--${boundary}`);
+      let position = body.indexOf(delimiter);
+      for (let parts = 0; position !== -1 && parts < MAX_PARTS; parts += 1) {
+        const afterDelimiter = position + delimiter.length;
+        if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === "--") break;
+        const next = body.indexOf(delimiter, afterDelimiter);
+        if (next === -1) break;
+        const part = body.subarray(afterDelimiter, next);
+        const headerEnd = part.indexOf(HEADER_END);
+        if (headerEnd !== -1) {
+          const disposition = dispositionOf(part.subarray(0, headerEnd).toString("utf8"));
+          let content = part.subarray(headerEnd + HEADER_END.length);
+          if (content.subarray(-CRLF.length).equals(CRLF)) content = content.subarray(0, -CRLF.length);
+          if (disposition && !disposition.isFile) setFirst(fields, disposition.name, content.toString("utf8"));
+        }
+        position = next;
+      }
+      return fields;
+    };
+    formFields = (contentType, body) => {
+      if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) return parseUrlEncoded(body);
+      if (/^\s*multipart\/form-data/i.test(contentType)) {
+        const boundary = boundaryOf(contentType);
+        return boundary === void 0 ? /* @__PURE__ */ new Map() : parseMultipart(body, boundary);
+      }
+      return void 0;
+    };
+  }
+});
+
+// functions/providers/mailgun/body.ts
+var readMailgunBody;
+var init_body = __esm({
+  "functions/providers/mailgun/body.ts"() {
+    "use strict";
+    init_form();
+    readMailgunBody = (headers, body) => {
+      const fields = formFields(headers["content-type"] ?? "", body);
+      if (fields !== void 0) return { kind: "form", fields };
+      try {
+        return { kind: "json", value: JSON.parse(body.toString("utf8")) };
+      } catch {
+        return { kind: "unparsable" };
+      }
+    };
+  }
+});
+
 // functions/providers/mailgun/schemas.ts
-var z11, MailgunSignatureSchema, MailgunEventDataSchema, MailgunWebhookSchema;
+var z10, MailgunSignatureSchema, MailgunEventDataSchema, MailgunWebhookSchema;
 var init_schemas4 = __esm({
   "functions/providers/mailgun/schemas.ts"() {
     "use strict";
-    z11 = __toESM(require("zod/mini"));
-    MailgunSignatureSchema = z11.looseObject({
-      timestamp: z11.union([z11.string(), z11.number()]),
-      token: z11.string(),
-      signature: z11.string(),
+    z10 = __toESM(require("zod/mini"));
+    MailgunSignatureSchema = z10.looseObject({
+      timestamp: z10.union([z10.string(), z10.number()]),
+      token: z10.string(),
+      signature: z10.string(),
       /** Present when the event belongs to a subaccount: signed with the primary account's key. */
-      "parent-signature": z11.optional(z11.string())
+      "parent-signature": z10.optional(z10.string())
     });
-    MailgunEventDataSchema = z11.looseObject({
-      id: z11.string().check(z11.minLength(1)),
-      event: z11.string().check(z11.minLength(1)),
+    MailgunEventDataSchema = z10.looseObject({
+      id: z10.string().check(z10.minLength(1)),
+      event: z10.string().check(z10.minLength(1)),
       /** Unix seconds with a fraction. */
-      timestamp: z11.number(),
-      recipient: z11.optional(z11.string()),
+      timestamp: z10.number(),
+      recipient: z10.optional(z10.string()),
       /** On `failed`: `permanent` or `temporary`. */
-      severity: z11.optional(z11.string()),
-      reason: z11.optional(z11.string()),
-      url: z11.optional(z11.string()),
-      "delivery-status": z11.optional(
-        z11.looseObject({ message: z11.optional(z11.string()), description: z11.optional(z11.string()) })
+      severity: z10.optional(z10.string()),
+      reason: z10.optional(z10.string()),
+      url: z10.optional(z10.string()),
+      "delivery-status": z10.optional(
+        z10.looseObject({ message: z10.optional(z10.string()), description: z10.optional(z10.string()) })
       ),
-      message: z11.optional(
-        z11.looseObject({ headers: z11.optional(z11.looseObject({ "message-id": z11.optional(z11.string()) })) })
+      message: z10.optional(
+        z10.looseObject({ headers: z10.optional(z10.looseObject({ "message-id": z10.optional(z10.string()) })) })
       )
     });
-    MailgunWebhookSchema = z11.looseObject({
-      signature: z11.optional(z11.unknown()),
-      "event-data": z11.unknown()
+    MailgunWebhookSchema = z10.looseObject({
+      signature: z10.optional(z10.unknown()),
+      "event-data": z10.unknown()
     });
   }
 });
@@ -1754,15 +1410,15 @@ var init_normalize4 = __esm({
 });
 
 // functions/providers/mailgun/verify.ts
-var import_node_crypto16, UNIX_SECONDS2, HEX_SHA256, MAX_TOKEN_LENGTH, signatureFieldsOf, hmacOf, verifyMailgun;
-var init_verify6 = __esm({
+var import_node_crypto8, UNIX_SECONDS, HEX_SHA256, MAX_TOKEN_LENGTH, signatureFieldsOf, hmacOf, verifyMailgun;
+var init_verify4 = __esm({
   "functions/providers/mailgun/verify.ts"() {
     "use strict";
-    import_node_crypto16 = require("node:crypto");
+    import_node_crypto8 = require("node:crypto");
     init_matching();
     init_body();
     init_schemas4();
-    UNIX_SECONDS2 = /^\d{1,12}$/;
+    UNIX_SECONDS = /^\d{1,12}$/;
     HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
     MAX_TOKEN_LENGTH = 512;
     signatureFieldsOf = (body) => {
@@ -1787,7 +1443,7 @@ var init_verify6 = __esm({
         signatures: parent === void 0 ? [parsed.data.signature] : [parsed.data.signature, parent]
       };
     };
-    hmacOf = (key, timestamp, token) => (0, import_node_crypto16.createHmac)("sha256", key).update(timestamp + token, "utf8").digest();
+    hmacOf = (key, timestamp, token) => (0, import_node_crypto8.createHmac)("sha256", key).update(timestamp + token, "utf8").digest();
     verifyMailgun = ({
       request,
       secrets,
@@ -1802,7 +1458,7 @@ var init_verify6 = __esm({
           detail: "The body carries no Mailgun timestamp, token and signature."
         };
       }
-      if (!UNIX_SECONDS2.test(fields.timestamp)) {
+      if (!UNIX_SECONDS.test(fields.timestamp)) {
         return { ok: false, reason: "signature", detail: "The Mailgun timestamp is not a unix time in seconds." };
       }
       if (fields.token.length > MAX_TOKEN_LENGTH) {
@@ -1840,16 +1496,16 @@ var init_verify6 = __esm({
 });
 
 // functions/providers/mailgun/index.ts
-var z12, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
+var z11, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
 var init_mailgun = __esm({
   "functions/providers/mailgun/index.ts"() {
     "use strict";
-    z12 = __toESM(require("zod/mini"));
+    z11 = __toESM(require("zod/mini"));
     init_types();
     init_normalize4();
-    init_verify6();
-    mailgunOptionsSchema = z12.object({
-      toleranceSeconds: z12._default(z12.int().check(z12.nonnegative()), 300)
+    init_verify4();
+    mailgunOptionsSchema = z11.object({
+      toleranceSeconds: z11._default(z11.int().check(z11.nonnegative()), 300)
     });
     mailgunProvider = {
       id: "mailgun",
@@ -1863,16 +1519,44 @@ var init_mailgun = __esm({
   }
 });
 
+// functions/providers/mailgun/sign.ts
+var import_node_crypto9, signMailgunRequest;
+var init_sign4 = __esm({
+  "functions/providers/mailgun/sign.ts"() {
+    "use strict";
+    import_node_crypto9 = require("node:crypto");
+    init_body();
+    signMailgunRequest = (req, secret, now, token = (0, import_node_crypto9.randomBytes)(25).toString("hex")) => {
+      const timestamp = String(Math.floor(now.getTime() / 1e3));
+      const signature = (0, import_node_crypto9.createHmac)("sha256", secret).update(timestamp + token, "utf8").digest("hex");
+      const contentType = req.headers["content-type"] ?? req.headers["Content-Type"] ?? "";
+      if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) {
+        const params = new URLSearchParams(req.body.toString("utf8"));
+        params.set("timestamp", timestamp);
+        params.set("token", token);
+        params.set("signature", signature);
+        return { headers: {}, body: Buffer.from(params.toString()) };
+      }
+      const parsed = readMailgunBody({ "content-type": "application/json" }, req.body);
+      if (parsed.kind !== "json" || typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
+        throw new Error("signMailgunRequest signs JSON object or urlencoded bodies only");
+      }
+      const signed = { ...parsed.value, signature: { timestamp, token, signature } };
+      return { headers: {}, body: Buffer.from(JSON.stringify(signed)) };
+    };
+  }
+});
+
 // functions/providers/postmark/schemas.ts
-var import_node_net, z13, optionalString, PostmarkRecordSchema, isIpOrCidr;
+var import_node_net, z12, optionalString, PostmarkRecordSchema, isIpOrCidr;
 var init_schemas5 = __esm({
   "functions/providers/postmark/schemas.ts"() {
     "use strict";
     import_node_net = require("node:net");
-    z13 = __toESM(require("zod/mini"));
-    optionalString = () => z13.optional(z13.nullable(z13.string()));
-    PostmarkRecordSchema = z13.looseObject({
-      RecordType: z13.string().check(z13.minLength(1)),
+    z12 = __toESM(require("zod/mini"));
+    optionalString = () => z12.optional(z12.nullable(z12.string()));
+    PostmarkRecordSchema = z12.looseObject({
+      RecordType: z12.string().check(z12.minLength(1)),
       MessageID: optionalString(),
       /** Delivery, Open, Click and SubscriptionChange name the address `Recipient`… */
       Recipient: optionalString(),
@@ -1887,7 +1571,7 @@ var init_schemas5 = __esm({
       Description: optionalString(),
       Details: optionalString(),
       OriginalLink: optionalString(),
-      SuppressSending: z13.optional(z13.nullable(z13.boolean())),
+      SuppressSending: z12.optional(z12.nullable(z12.boolean())),
       SuppressionReason: optionalString()
     });
     isIpOrCidr = (value) => {
@@ -2012,17 +1696,17 @@ var init_normalize5 = __esm({
 });
 
 // functions/providers/postmark/verify.ts
-var import_node_crypto17, import_node_net2, BASIC, IPV4_MAPPED, digest, allowListOf, isAllowedSource, verifyPostmark;
-var init_verify7 = __esm({
+var import_node_crypto10, import_node_net2, BASIC, IPV4_MAPPED, digest, allowListOf, isAllowedSource, verifyPostmark;
+var init_verify5 = __esm({
   "functions/providers/postmark/verify.ts"() {
     "use strict";
-    import_node_crypto17 = require("node:crypto");
+    import_node_crypto10 = require("node:crypto");
     import_node_net2 = require("node:net");
     init_compare();
     init_schemas5();
     BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
     IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-    digest = (bytes) => (0, import_node_crypto17.createHash)("sha256").update(bytes).digest();
+    digest = (bytes) => (0, import_node_crypto10.createHash)("sha256").update(bytes).digest();
     allowListOf = (entries) => {
       const list = new import_node_net2.BlockList();
       for (const entry of entries) {
@@ -2076,24 +1760,24 @@ var init_verify7 = __esm({
 });
 
 // functions/providers/postmark/index.ts
-var z14, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
+var z13, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
 var init_postmark = __esm({
   "functions/providers/postmark/index.ts"() {
     "use strict";
-    z14 = __toESM(require("zod/mini"));
+    z13 = __toESM(require("zod/mini"));
     init_types();
     init_normalize5();
     init_schemas5();
-    init_verify7();
-    postmarkOptionsSchema = z14.object({
+    init_verify5();
+    postmarkOptionsSchema = z13.object({
       /** Postmark signs nothing and sends no timestamp; kept for the common options shape. */
-      toleranceSeconds: z14._default(z14.int().check(z14.nonnegative()), 300),
+      toleranceSeconds: z13._default(z13.int().check(z13.nonnegative()), 300),
       /**
        * Source addresses or CIDR ranges (IPv4 or IPv6) allowed to call; empty allows any. Postmark
        * publishes the addresses its webhooks come from; this list is where to paste them.
        */
-      allowedSourceIps: z14._default(
-        z14.array(z14.string().check(z14.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
+      allowedSourceIps: z13._default(
+        z13.array(z13.string().check(z13.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
         []
       )
     });
@@ -2109,26 +1793,35 @@ var init_postmark = __esm({
   }
 });
 
+// functions/providers/postmark/sign.ts
+var signPostmarkRequest;
+var init_sign5 = __esm({
+  "functions/providers/postmark/sign.ts"() {
+    "use strict";
+    signPostmarkRequest = (_req, secret, _now) => ({ authorization: `Basic ${Buffer.from(secret, "utf8").toString("base64")}` });
+  }
+});
+
 // functions/providers/sendgrid/schemas.ts
-var z15, SendgridEventSchema, SendgridBatchSchema;
+var z14, SendgridEventSchema, SendgridBatchSchema;
 var init_schemas6 = __esm({
   "functions/providers/sendgrid/schemas.ts"() {
     "use strict";
-    z15 = __toESM(require("zod/mini"));
-    SendgridEventSchema = z15.looseObject({
-      event: z15.string().check(z15.minLength(1)),
-      sg_event_id: z15.string().check(z15.minLength(1)),
+    z14 = __toESM(require("zod/mini"));
+    SendgridEventSchema = z14.looseObject({
+      event: z14.string().check(z14.minLength(1)),
+      sg_event_id: z14.string().check(z14.minLength(1)),
       /** Unix seconds. */
-      timestamp: z15.number(),
-      email: z15.optional(z15.string()),
-      sg_message_id: z15.optional(z15.string()),
-      "smtp-id": z15.optional(z15.string()),
-      reason: z15.optional(z15.string()),
-      url: z15.optional(z15.string()),
+      timestamp: z14.number(),
+      email: z14.optional(z14.string()),
+      sg_message_id: z14.optional(z14.string()),
+      "smtp-id": z14.optional(z14.string()),
+      reason: z14.optional(z14.string()),
+      url: z14.optional(z14.string()),
       /** On `bounce` events: `bounce` (permanent) or `blocked` (temporary). */
-      type: z15.optional(z15.string())
+      type: z14.optional(z14.string())
     });
-    SendgridBatchSchema = z15.array(z15.unknown());
+    SendgridBatchSchema = z14.array(z14.unknown());
   }
 });
 
@@ -2219,17 +1912,111 @@ var init_normalize6 = __esm({
   }
 });
 
+// functions/providers/sendgrid/verify.ts
+var import_node_crypto11, SIGNATURE_HEADER2, TIMESTAMP_HEADER2, UNIX_SECONDS2, BASE64, KEY_CACHE_LIMIT, keyCache, parseVerificationKey, P256_ORDER, canonicalSignature, verifiesWith, verifySendgrid;
+var init_verify6 = __esm({
+  "functions/providers/sendgrid/verify.ts"() {
+    "use strict";
+    import_node_crypto11 = require("node:crypto");
+    SIGNATURE_HEADER2 = "x-twilio-email-event-webhook-signature";
+    TIMESTAMP_HEADER2 = "x-twilio-email-event-webhook-timestamp";
+    UNIX_SECONDS2 = /^\d{1,12}$/;
+    BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+    KEY_CACHE_LIMIT = 32;
+    keyCache = /* @__PURE__ */ new Map();
+    parseVerificationKey = (secret) => {
+      const cached = keyCache.get(secret);
+      if (cached !== void 0) return cached;
+      let key = null;
+      try {
+        const trimmed = secret.trim();
+        const parsed = trimmed.includes("-----BEGIN") ? (0, import_node_crypto11.createPublicKey)(trimmed) : (0, import_node_crypto11.createPublicKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "spki" });
+        if (parsed.asymmetricKeyType === "ec" && parsed.asymmetricKeyDetails?.namedCurve === "prime256v1")
+          key = parsed;
+      } catch {
+        key = null;
+      }
+      if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+      keyCache.set(secret, key);
+      return key;
+    };
+    P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    canonicalSignature = (der) => {
+      const integers = [];
+      for (let at2 = 2; at2 + 1 < der.length && integers.length < 2; ) {
+        const length = der[at2 + 1] ?? 0;
+        integers.push(BigInt(`0x${der.subarray(at2 + 2, at2 + 2 + length).toString("hex") || "0"}`));
+        at2 += 2 + length;
+      }
+      const [r = 0n, s = 0n] = integers;
+      const lowS = s > P256_ORDER / 2n ? P256_ORDER - s : s;
+      return Buffer.from(`${r.toString(16).padStart(64, "0")}${lowS.toString(16).padStart(64, "0")}`, "hex");
+    };
+    verifiesWith = (key, signedBytes, signature) => {
+      try {
+        return (0, import_node_crypto11.verify)("sha256", signedBytes, key, signature);
+      } catch {
+        return false;
+      }
+    };
+    verifySendgrid = ({
+      request,
+      secrets,
+      now,
+      options
+    }) => {
+      const signatureHeader = request.headers[SIGNATURE_HEADER2];
+      const timestampHeader = request.headers[TIMESTAMP_HEADER2];
+      if (!signatureHeader || !timestampHeader) {
+        return { ok: false, reason: "missing", detail: "The SendGrid signature or timestamp header is missing." };
+      }
+      const timestamp = timestampHeader.trim();
+      if (!UNIX_SECONDS2.test(timestamp)) {
+        return {
+          ok: false,
+          reason: "signature",
+          detail: "The SendGrid timestamp header is not a unix time in seconds."
+        };
+      }
+      const ageSeconds = Math.floor(now.getTime() / 1e3) - Number(timestamp);
+      if (Math.abs(ageSeconds) > options.toleranceSeconds) {
+        return {
+          ok: false,
+          reason: "stale",
+          detail: `The SendGrid timestamp is ${ageSeconds} s away from now, beyond the tolerance.`
+        };
+      }
+      const signatureText = signatureHeader.trim();
+      if (!BASE64.test(signatureText)) {
+        return { ok: false, reason: "signature", detail: "The SendGrid signature header is not base64." };
+      }
+      const signature = Buffer.from(signatureText, "base64");
+      const signedBytes = Buffer.concat([Buffer.from(timestamp, "utf8"), request.body]);
+      for (const [index, secret] of secrets.entries()) {
+        const key = parseVerificationKey(secret);
+        if (key && verifiesWith(key, signedBytes, signature))
+          return { ok: true, secretIndex: index, signature: canonicalSignature(signature) };
+      }
+      return {
+        ok: false,
+        reason: "signature",
+        detail: "The SendGrid signature matches none of the active verification keys."
+      };
+    };
+  }
+});
+
 // functions/providers/sendgrid/index.ts
-var z16, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
+var z15, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
 var init_sendgrid = __esm({
   "functions/providers/sendgrid/index.ts"() {
     "use strict";
-    z16 = __toESM(require("zod/mini"));
+    z15 = __toESM(require("zod/mini"));
     init_types();
     init_normalize6();
-    init_verify3();
-    sendgridOptionsSchema = z16.object({
-      toleranceSeconds: z16._default(z16.int().check(z16.nonnegative()), 300)
+    init_verify6();
+    sendgridOptionsSchema = z15.object({
+      toleranceSeconds: z15._default(z15.int().check(z15.nonnegative()), 300)
     });
     sendgridProvider = {
       id: "sendgrid",
@@ -2242,26 +2029,49 @@ var init_sendgrid = __esm({
   }
 });
 
+// functions/providers/sendgrid/sign.ts
+var import_node_crypto12, privateKeyOf, signSendgridRequest;
+var init_sign6 = __esm({
+  "functions/providers/sendgrid/sign.ts"() {
+    "use strict";
+    import_node_crypto12 = require("node:crypto");
+    init_verify6();
+    privateKeyOf = (secret) => {
+      const trimmed = secret.trim();
+      return trimmed.includes("-----BEGIN") ? (0, import_node_crypto12.createPrivateKey)(trimmed) : (0, import_node_crypto12.createPrivateKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "pkcs8" });
+    };
+    signSendgridRequest = (req, secret, now) => {
+      const timestamp = String(Math.floor(now.getTime() / 1e3));
+      const signature = (0, import_node_crypto12.sign)(
+        "sha256",
+        Buffer.concat([Buffer.from(timestamp, "utf8"), req.body]),
+        privateKeyOf(secret)
+      );
+      return { [SIGNATURE_HEADER2]: signature.toString("base64"), [TIMESTAMP_HEADER2]: timestamp };
+    };
+  }
+});
+
 // functions/providers/shopify/schemas.ts
-var z17, nonEmpty4, shopifyId, resource, ShopifyPayloadSchema;
+var z16, nonEmpty4, shopifyId, resource, ShopifyPayloadSchema;
 var init_schemas7 = __esm({
   "functions/providers/shopify/schemas.ts"() {
     "use strict";
-    z17 = __toESM(require("zod/mini"));
-    nonEmpty4 = () => z17.string().check(z17.minLength(1));
-    shopifyId = () => z17.union([z17.number(), nonEmpty4()]);
+    z16 = __toESM(require("zod/mini"));
+    nonEmpty4 = () => z16.string().check(z16.minLength(1));
+    shopifyId = () => z16.union([z16.number(), nonEmpty4()]);
     resource = {
-      id: z17.optional(z17.nullable(shopifyId())),
+      id: z16.optional(z16.nullable(shopifyId())),
       /** `gid://shopify/Order/820982911946154508`: the exact id as a string. */
-      admin_graphql_api_id: z17.optional(z17.nullable(z17.string()))
+      admin_graphql_api_id: z16.optional(z16.nullable(z16.string()))
     };
-    ShopifyPayloadSchema = z17.looseObject({
+    ShopifyPayloadSchema = z16.looseObject({
       ...resource,
-      order_id: z17.optional(z17.nullable(shopifyId())),
-      customer: z17.optional(z17.nullable(z17.looseObject(resource))),
-      updated_at: z17.optional(z17.nullable(z17.string())),
-      cancelled_at: z17.optional(z17.unknown()),
-      created_at: z17.optional(z17.nullable(z17.string()))
+      order_id: z16.optional(z16.nullable(shopifyId())),
+      customer: z16.optional(z16.nullable(z16.looseObject(resource))),
+      updated_at: z16.optional(z16.nullable(z16.string())),
+      cancelled_at: z16.optional(z16.unknown()),
+      created_at: z16.optional(z16.nullable(z16.string()))
     });
   }
 });
@@ -2415,11 +2225,11 @@ var init_normalize7 = __esm({
 });
 
 // functions/providers/shopify/verify.ts
-var import_node_crypto18, BASE64_SHA256, verifyShopify;
-var init_verify8 = __esm({
+var import_node_crypto13, BASE64_SHA256, verifyShopify;
+var init_verify7 = __esm({
   "functions/providers/shopify/verify.ts"() {
     "use strict";
-    import_node_crypto18 = require("node:crypto");
+    import_node_crypto13 = require("node:crypto");
     init_matching();
     BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
     verifyShopify = ({ request, secrets }) => {
@@ -2440,7 +2250,7 @@ var init_verify8 = __esm({
         [digest2],
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
-          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto18.createHmac)("sha256", secret).update(request.body).digest()
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto13.createHmac)("sha256", secret).update(request.body).digest()
         )
       );
       if (match === void 0)
@@ -2451,17 +2261,17 @@ var init_verify8 = __esm({
 });
 
 // functions/providers/shopify/index.ts
-var z18, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
+var z17, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
 var init_shopify = __esm({
   "functions/providers/shopify/index.ts"() {
     "use strict";
-    z18 = __toESM(require("zod/mini"));
+    z17 = __toESM(require("zod/mini"));
     init_types();
     init_normalize7();
-    init_verify8();
-    shopifyOptionsSchema = z18.object({
+    init_verify7();
+    shopifyOptionsSchema = z17.object({
       /** Unused: Shopify signs no timestamp. Kept so that every provider's options share the field. */
-      toleranceSeconds: z18._default(z18.int().check(z18.positive()), 300)
+      toleranceSeconds: z17._default(z17.int().check(z17.positive()), 300)
     });
     shopifyProvider = {
       id: "shopify",
@@ -2475,15 +2285,27 @@ var init_shopify = __esm({
   }
 });
 
+// functions/providers/shopify/sign.ts
+var import_node_crypto14, signShopifyRequest;
+var init_sign7 = __esm({
+  "functions/providers/shopify/sign.ts"() {
+    "use strict";
+    import_node_crypto14 = require("node:crypto");
+    signShopifyRequest = (req, secret, _now) => ({
+      "x-shopify-hmac-sha256": (0, import_node_crypto14.createHmac)("sha256", secret).update(req.body).digest("base64")
+    });
+  }
+});
+
 // functions/providers/standard-webhooks/schemas.ts
-var z19, StandardWebhooksPayloadSchema;
+var z18, StandardWebhooksPayloadSchema;
 var init_schemas8 = __esm({
   "functions/providers/standard-webhooks/schemas.ts"() {
     "use strict";
-    z19 = __toESM(require("zod/mini"));
-    StandardWebhooksPayloadSchema = z19.looseObject({
-      type: z19.optional(z19.unknown()),
-      timestamp: z19.optional(z19.unknown())
+    z18 = __toESM(require("zod/mini"));
+    StandardWebhooksPayloadSchema = z18.looseObject({
+      type: z18.optional(z18.unknown()),
+      timestamp: z18.optional(z18.unknown())
     });
   }
 });
@@ -2547,12 +2369,43 @@ var init_normalize8 = __esm({
   }
 });
 
+// functions/providers/standard-webhooks/keys.ts
+var import_node_crypto15, STRICT_BASE64, strictBase64, PUBLIC_KEY_PREFIX, PRIVATE_KEY_PREFIX, SECRET_PREFIX, parseVerificationKey2;
+var init_keys = __esm({
+  "functions/providers/standard-webhooks/keys.ts"() {
+    "use strict";
+    import_node_crypto15 = require("node:crypto");
+    STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    strictBase64 = (text) => {
+      if (text.length === 0 || !STRICT_BASE64.test(text)) return void 0;
+      const bytes = Buffer.from(text, "base64");
+      return bytes.toString("base64") === text ? bytes : void 0;
+    };
+    PUBLIC_KEY_PREFIX = "whpk_";
+    PRIVATE_KEY_PREFIX = "whsk_";
+    SECRET_PREFIX = "whsec_";
+    parseVerificationKey2 = (secret) => {
+      if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
+        const raw = strictBase64(secret.slice(PUBLIC_KEY_PREFIX.length));
+        if (raw?.length !== 32) return void 0;
+        try {
+          return { kind: "ed25519", key: (0, import_node_crypto15.createPublicKey)({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" }) };
+        } catch {
+          return void 0;
+        }
+      }
+      const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
+      return key === void 0 ? void 0 : { kind: "hmac", key };
+    };
+  }
+});
+
 // functions/providers/standard-webhooks/verify.ts
-var import_node_crypto19, MAX_ID_LENGTH2, MAX_SIGNATURE_HEADER_LENGTH, MAX_ENTRIES_PER_VERSION, TIMESTAMP4, keep, parseSignatures, missing2, verifyStandardWebhooks;
-var init_verify9 = __esm({
+var import_node_crypto16, MAX_ID_LENGTH2, MAX_SIGNATURE_HEADER_LENGTH, MAX_ENTRIES_PER_VERSION, TIMESTAMP4, keep, parseSignatures, missing2, verifyStandardWebhooks;
+var init_verify8 = __esm({
   "functions/providers/standard-webhooks/verify.ts"() {
     "use strict";
-    import_node_crypto19 = require("node:crypto");
+    import_node_crypto16 = require("node:crypto");
     init_matching();
     init_keys();
     MAX_ID_LENGTH2 = 256;
@@ -2616,7 +2469,7 @@ var init_verify9 = __esm({
       const content = Buffer.concat([Buffer.from(`${id2}.${timestamp}.`), request.body]);
       for (const [index, secret] of secrets.entries()) {
         const key = parseVerificationKey2(secret);
-        const signature = key?.kind === "hmac" ? matchSecret([secret], candidates.hmac, () => (0, import_node_crypto19.createHmac)("sha256", key.key).update(content).digest())?.signature : key?.kind === "ed25519" ? candidates.ed25519.find((candidate) => (0, import_node_crypto19.verify)(null, content, key.key, candidate)) : void 0;
+        const signature = key?.kind === "hmac" ? matchSecret([secret], candidates.hmac, () => (0, import_node_crypto16.createHmac)("sha256", key.key).update(content).digest())?.signature : key?.kind === "ed25519" ? candidates.ed25519.find((candidate) => (0, import_node_crypto16.verify)(null, content, key.key, candidate)) : void 0;
         if (signature !== void 0) return { ok: true, secretIndex: index, signature };
       }
       return { ok: false, reason: "signature", detail: "No v1 or v1a signature matches an active key." };
@@ -2625,28 +2478,28 @@ var init_verify9 = __esm({
 });
 
 // functions/providers/standard-webhooks/index.ts
-var z20, nonEmpty5, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
+var z19, nonEmpty5, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
 var init_standard_webhooks = __esm({
   "functions/providers/standard-webhooks/index.ts"() {
     "use strict";
-    z20 = __toESM(require("zod/mini"));
+    z19 = __toESM(require("zod/mini"));
     init_types();
     init_normalize8();
-    init_verify9();
-    nonEmpty5 = () => z20.string().check(z20.minLength(1));
-    standardWebhooksOptionsSchema = z20.object({
+    init_verify8();
+    nonEmpty5 = () => z19.string().check(z19.minLength(1));
+    standardWebhooksOptionsSchema = z19.object({
       /** The spec's recommended tolerance: five minutes, both directions. */
-      toleranceSeconds: z20._default(z20.int().check(z20.positive()), 300),
+      toleranceSeconds: z19._default(z19.int().check(z19.positive()), 300),
       /**
        * Payload `type` -> canonical type, for a sender whose events mean one of ours. Unlisted types
        * become `standard-webhooks.<type>`. email.* and sms.* are refused: they need a fixed data shape
        * that a generic sender's payload does not have.
        */
-      types: z20._default(
-        z20.record(
+      types: z19._default(
+        z19.record(
           nonEmpty5(),
           nonEmpty5().check(
-            z20.refine(
+            z19.refine(
               (type) => !/^(?:email|sms)\./.test(type),
               "email.* and sms.* need a provider-specific data shape"
             )
@@ -2655,7 +2508,7 @@ var init_standard_webhooks = __esm({
         {}
       ),
       /** Where a sender keeps the id of the entity its events must stay ordered by (a dotted path into the payload). */
-      entity: z20.optional(z20.object({ kind: nonEmpty5(), path: nonEmpty5() }))
+      entity: z19.optional(z19.object({ kind: nonEmpty5(), path: nonEmpty5() }))
     });
     standardWebhooksProvider = {
       id: "standard-webhooks",
@@ -2669,24 +2522,52 @@ var init_standard_webhooks = __esm({
   }
 });
 
+// functions/providers/standard-webhooks/sign.ts
+var import_node_crypto17, ED25519_PKCS8_PREFIX, signStandardWebhooksRequest;
+var init_sign8 = __esm({
+  "functions/providers/standard-webhooks/sign.ts"() {
+    "use strict";
+    import_node_crypto17 = require("node:crypto");
+    init_keys();
+    ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+    signStandardWebhooksRequest = (req, secret, now) => {
+      const id2 = req.headers["webhook-id"] ?? `msg_${(0, import_node_crypto17.randomUUID)().replace(/-/g, "")}`;
+      const timestamp = String(Math.floor(now.getTime() / 1e3));
+      const content = Buffer.concat([Buffer.from(`${id2}.${timestamp}.`), req.body]);
+      let signature;
+      if (secret.startsWith(PRIVATE_KEY_PREFIX)) {
+        const seed = strictBase64(secret.slice(PRIVATE_KEY_PREFIX.length));
+        if (seed?.length !== 32) throw new Error("A whsk_ key must be the base64 of a 32-byte Ed25519 seed.");
+        const key = (0, import_node_crypto17.createPrivateKey)({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+        signature = `v1a,${(0, import_node_crypto17.sign)(null, content, key).toString("base64")}`;
+      } else {
+        const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
+        if (key === void 0) throw new Error("A whsec_ secret must be followed by base64.");
+        signature = `v1,${(0, import_node_crypto17.createHmac)("sha256", key).update(content).digest("base64")}`;
+      }
+      return { "webhook-id": id2, "webhook-timestamp": timestamp, "webhook-signature": signature };
+    };
+  }
+});
+
 // functions/providers/stripe/schemas.ts
-var z21, nonEmpty6, StripeObjectSchema, StripeEventSchema;
+var z20, nonEmpty6, StripeObjectSchema, StripeEventSchema;
 var init_schemas9 = __esm({
   "functions/providers/stripe/schemas.ts"() {
     "use strict";
-    z21 = __toESM(require("zod/mini"));
-    nonEmpty6 = () => z21.string().check(z21.minLength(1));
-    StripeObjectSchema = z21.looseObject({
-      id: z21.optional(nonEmpty6()),
-      object: z21.optional(nonEmpty6()),
-      customer: z21.optional(z21.unknown())
+    z20 = __toESM(require("zod/mini"));
+    nonEmpty6 = () => z20.string().check(z20.minLength(1));
+    StripeObjectSchema = z20.looseObject({
+      id: z20.optional(nonEmpty6()),
+      object: z20.optional(nonEmpty6()),
+      customer: z20.optional(z20.unknown())
     });
-    StripeEventSchema = z21.looseObject({
+    StripeEventSchema = z20.looseObject({
       id: nonEmpty6(),
       type: nonEmpty6(),
       /** Unix seconds; bounded so that it always converts to an ISO date (year 9999 at most). */
-      created: z21.int().check(z21.nonnegative(), z21.lte(253402300799)),
-      data: z21.looseObject({ object: StripeObjectSchema })
+      created: z20.int().check(z20.nonnegative(), z20.lte(253402300799)),
+      data: z20.looseObject({ object: StripeObjectSchema })
     });
   }
 });
@@ -2760,11 +2641,11 @@ var init_normalize9 = __esm({
 });
 
 // functions/providers/stripe/verify.ts
-var import_node_crypto20, MAX_HEADER_LENGTH, TIMESTAMP5, HEX_SHA2562, parseHeader, verifyStripe;
-var init_verify10 = __esm({
+var import_node_crypto18, MAX_HEADER_LENGTH, TIMESTAMP5, HEX_SHA2562, parseHeader, verifyStripe;
+var init_verify9 = __esm({
   "functions/providers/stripe/verify.ts"() {
     "use strict";
-    import_node_crypto20 = require("node:crypto");
+    import_node_crypto18 = require("node:crypto");
     init_matching();
     MAX_HEADER_LENGTH = 2048;
     TIMESTAMP5 = /^(?:0|[1-9]\d{0,11})$/;
@@ -2815,7 +2696,7 @@ var init_verify10 = __esm({
         parsed.signatures,
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
-          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto20.createHmac)("sha256", secret).update(`${parsed.timestamp}.`).update(request.body).digest()
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto18.createHmac)("sha256", secret).update(`${parsed.timestamp}.`).update(request.body).digest()
         )
       );
       if (match === void 0)
@@ -2826,26 +2707,26 @@ var init_verify10 = __esm({
 });
 
 // functions/providers/stripe/index.ts
-var z22, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
+var z21, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
 var init_stripe = __esm({
   "functions/providers/stripe/index.ts"() {
     "use strict";
-    z22 = __toESM(require("zod/mini"));
+    z21 = __toESM(require("zod/mini"));
     init_types();
     init_normalize9();
-    init_verify10();
-    stripeOptionsSchema = z22.object({
+    init_verify9();
+    stripeOptionsSchema = z21.object({
       /** Stripe's libraries default to 300 s; we apply it in both directions. */
-      toleranceSeconds: z22._default(z22.int().check(z22.positive()), 300),
+      toleranceSeconds: z21._default(z21.int().check(z21.positive()), 300),
       /**
        * Tenant id -> the Connect account (`acct_…`) whose events that tenant's URL accepts. A Connect
        * platform signs every connected account's events with one endpoint secret, so the secret alone
        * does not say which tenant an event belongs to; the signed `account` field does.
        */
-      accounts: z22.optional(
-        z22.record(
-          z22.string().check(z22.minLength(1)),
-          z22.string().check(z22.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
+      accounts: z21.optional(
+        z21.record(
+          z21.string().check(z21.minLength(1)),
+          z21.string().check(z21.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
         )
       )
     });
@@ -2870,26 +2751,57 @@ var init_stripe = __esm({
   }
 });
 
+// functions/providers/stripe/sign.ts
+var import_node_crypto19, signStripeRequest;
+var init_sign9 = __esm({
+  "functions/providers/stripe/sign.ts"() {
+    "use strict";
+    import_node_crypto19 = require("node:crypto");
+    signStripeRequest = (req, secret, now) => {
+      const timestamp = Math.floor(now.getTime() / 1e3);
+      const signature = (0, import_node_crypto19.createHmac)("sha256", secret).update(`${timestamp}.`).update(req.body).digest("hex");
+      return { "stripe-signature": `t=${timestamp},v1=${signature}` };
+    };
+  }
+});
+
+// functions/providers/twilio/params.ts
+var formParams;
+var init_params = __esm({
+  "functions/providers/twilio/params.ts"() {
+    "use strict";
+    formParams = (body) => {
+      const grouped = /* @__PURE__ */ new Map();
+      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) {
+        const values = grouped.get(name);
+        if (values === void 0) grouped.set(name, [value]);
+        else values.push(value);
+      }
+      return grouped;
+    };
+  }
+});
+
 // functions/providers/twilio/schemas.ts
-var z23, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
+var z22, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
 var init_schemas10 = __esm({
   "functions/providers/twilio/schemas.ts"() {
     "use strict";
-    z23 = __toESM(require("zod/mini"));
-    status = z23.string().check(z23.regex(/^[a-z_-]{1,40}$/i));
-    TwilioMessageParamsSchema = z23.looseObject({
-      MessageSid: z23.string().check(z23.minLength(1)),
-      MessageStatus: z23.optional(status),
+    z22 = __toESM(require("zod/mini"));
+    status = z22.string().check(z22.regex(/^[a-z_-]{1,40}$/i));
+    TwilioMessageParamsSchema = z22.looseObject({
+      MessageSid: z22.string().check(z22.minLength(1)),
+      MessageStatus: z22.optional(status),
       /** The older name of the status; sent beside MessageStatus on callbacks and alone on incoming messages. */
-      SmsStatus: z23.optional(status),
-      From: z23.optional(z23.string()),
-      To: z23.optional(z23.string()),
-      ErrorCode: z23.optional(z23.string()),
-      Timestamp: z23.optional(z23.string())
+      SmsStatus: z22.optional(status),
+      From: z22.optional(z22.string()),
+      To: z22.optional(z22.string()),
+      ErrorCode: z22.optional(z22.string()),
+      Timestamp: z22.optional(z22.string())
     });
-    TwilioOptionsSchema = z23.object({
+    TwilioOptionsSchema = z22.object({
       /** Unused: Twilio signs no timestamp. Kept because every provider's options carry it. */
-      toleranceSeconds: z23._default(z23.number().check(z23.int(), z23.positive()), 300)
+      toleranceSeconds: z22._default(z22.number().check(z22.int(), z22.positive()), 300)
     });
   }
 });
@@ -2957,6 +2869,72 @@ var init_normalize10 = __esm({
   }
 });
 
+// functions/providers/twilio/verify.ts
+var import_node_crypto20, import_node_querystring, SIGNATURE_HEADER3, AUTHORITY, portVariants, withLegacyQuery, normalized, twilioCandidateUrls, paramsText, twilioSignedContent, twilioSignature, verifyTwilio;
+var init_verify10 = __esm({
+  "functions/providers/twilio/verify.ts"() {
+    "use strict";
+    import_node_crypto20 = require("node:crypto");
+    import_node_querystring = require("node:querystring");
+    init_compare();
+    init_params();
+    SIGNATURE_HEADER3 = "x-twilio-signature";
+    AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is;
+    portVariants = (url2) => {
+      const match = AUTHORITY.exec(url2);
+      if (match === null) return [url2];
+      const [, scheme = "", authority = "", rest = ""] = match;
+      const userInfoEnd = authority.lastIndexOf("@") + 1;
+      const userInfo = authority.slice(0, userInfoEnd);
+      const hostAndPort = authority.slice(userInfoEnd);
+      const colon = hostAndPort.indexOf(":", hostAndPort.lastIndexOf("]") + 1);
+      const host = colon < 0 ? hostAndPort : hostAndPort.slice(0, colon);
+      const port = colon < 0 ? scheme.toLowerCase() === "https://" ? ":443" : ":80" : hostAndPort.slice(colon);
+      return [`${scheme}${userInfo}${host}${rest}`, `${scheme}${userInfo}${host}${port}${rest}`];
+    };
+    withLegacyQuery = (url2) => {
+      const start = url2.indexOf("?");
+      return start < 0 || start === url2.length - 1 ? url2 : `${url2.slice(0, start)}?${(0, import_node_querystring.stringify)((0, import_node_querystring.parse)(url2.slice(start + 1)))}`;
+    };
+    normalized = (url2) => {
+      try {
+        return new URL(url2).toString();
+      } catch {
+        return void 0;
+      }
+    };
+    twilioCandidateUrls = (url2) => {
+      const normal = normalized(url2);
+      const normalVariants = normal === void 0 ? [] : portVariants(normal);
+      return [.../* @__PURE__ */ new Set([...portVariants(url2), ...normalVariants, ...normalVariants.map(withLegacyQuery)])];
+    };
+    paramsText = (params) => [...params.keys()].sort().flatMap((name) => {
+      const values = params.get(name) ?? [];
+      return (values.length === 1 ? values : [...new Set(values)].sort()).map((value) => `${name}${value}`);
+    }).join("");
+    twilioSignedContent = (url2, params) => Buffer.from(`${url2}${paramsText(params)}`, "utf8");
+    twilioSignature = (authToken, content) => (0, import_node_crypto20.createHmac)("sha1", authToken).update(content).digest("base64");
+    verifyTwilio = (input) => {
+      const { request, secrets } = input;
+      const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER3) ? request.headers[SIGNATURE_HEADER3] : void 0;
+      if (typeof signature !== "string" || signature.length === 0)
+        return { ok: false, reason: "missing", detail: "The X-Twilio-Signature header is missing." };
+      const provided = Buffer.from(signature, "utf8");
+      const signedParams = paramsText(formParams(request.body));
+      const urls = twilioCandidateUrls(request.url);
+      for (const [secretIndex, secret] of secrets.entries()) {
+        let matched;
+        for (const url2 of urls) {
+          const expected = twilioSignature(secret, Buffer.from(`${url2}${signedParams}`, "utf8"));
+          if (constantTimeEqual(Buffer.from(expected, "utf8"), provided)) matched = expected;
+        }
+        if (matched !== void 0) return { ok: true, secretIndex, signature: Buffer.from(matched, "base64") };
+      }
+      return { ok: false, reason: "signature", detail: "The signature does not match any active auth token." };
+    };
+  }
+});
+
 // functions/providers/twilio/index.ts
 var twilioProvider, twilioDefinition;
 var init_twilio = __esm({
@@ -2965,7 +2943,7 @@ var init_twilio = __esm({
     init_types();
     init_normalize10();
     init_schemas10();
-    init_verify4();
+    init_verify10();
     init_schemas10();
     twilioProvider = {
       id: "twilio",
@@ -2979,8 +2957,21 @@ var init_twilio = __esm({
   }
 });
 
+// functions/providers/twilio/sign.ts
+var signTwilioRequest;
+var init_sign10 = __esm({
+  "functions/providers/twilio/sign.ts"() {
+    "use strict";
+    init_params();
+    init_verify10();
+    signTwilioRequest = (req, secret, _now) => ({
+      [SIGNATURE_HEADER3]: twilioSignature(secret, twilioSignedContent(req.url, formParams(req.body)))
+    });
+  }
+});
+
 // functions/providers/registry.ts
-var UNSIGNED_IDENTITY_WARNING, headersOnly2, builtIn, builtInProviders, genericHmacProvider, resolveProvider;
+var UNSIGNED_IDENTITY_WARNING, headersOnly, builtIn, builtInProviders, genericHmacProvider, resolveProvider;
 var init_registry = __esm({
   "functions/providers/registry.ts"() {
     "use strict";
@@ -3006,7 +2997,7 @@ var init_registry = __esm({
     init_sign10();
     init_types();
     UNSIGNED_IDENTITY_WARNING = "relayflow:generic-hmac-unsigned-identity";
-    headersOnly2 = (sign3) => (request, key, now) => ({ headers: sign3(request, key, now), body: request.body });
+    headersOnly = (sign3) => (request, key, now) => ({ headers: sign3(request, key, now), body: request.body });
     builtIn = (definition, sign3, tooling = {}) => ({
       signingKey: "secret",
       signsPublicUrl: false,
@@ -3015,19 +3006,19 @@ var init_registry = __esm({
       signer: () => sign3
     });
     builtInProviders = {
-      stripe: builtIn(stripeDefinition, headersOnly2(signStripeRequest)),
-      github: builtIn(githubDefinition, headersOnly2(signGithubRequest)),
-      shopify: builtIn(shopifyDefinition, headersOnly2(signShopifyRequest)),
-      "standard-webhooks": builtIn(standardWebhooksDefinition, headersOnly2(signStandardWebhooksRequest)),
-      hubspot: builtIn(hubspotDefinition, headersOnly2(signHubspotRequest), { signsPublicUrl: true }),
-      twilio: builtIn(twilioDefinition, headersOnly2(signTwilioRequest), { signsPublicUrl: true }),
-      sendgrid: builtIn(sendgridDefinition, headersOnly2(signSendgridRequest), { signingKey: "private-key" }),
-      postmark: builtIn(postmarkDefinition, headersOnly2(signPostmarkRequest)),
+      stripe: builtIn(stripeDefinition, headersOnly(signStripeRequest)),
+      github: builtIn(githubDefinition, headersOnly(signGithubRequest)),
+      shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest)),
+      "standard-webhooks": builtIn(standardWebhooksDefinition, headersOnly(signStandardWebhooksRequest)),
+      hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest), { signsPublicUrl: true }),
+      twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest), { signsPublicUrl: true }),
+      sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), { signingKey: "private-key" }),
+      postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest)),
       mailgun: builtIn(mailgunDefinition, signMailgunRequest)
     };
     genericHmacProvider = {
       ...genericHmacDefinition,
-      signer: (options) => headersOnly2(createGenericHmacSigner(options)),
+      signer: (options) => headersOnly(createGenericHmacSigner(options)),
       signingKey: "secret",
       signsPublicUrl: false,
       warnings: (id2, options) => identityWarnings(id2, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message }))
@@ -3104,7 +3095,11 @@ var init_routes = __esm({
       /** A workflow exported by functions/workflows/index.ts. */
       name: nonEmpty7()
     });
-    TargetSchema = z24.discriminatedUnion("kind", [HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema]);
+    TargetSchema = z24.discriminatedUnion("kind", [
+      HttpTargetSchema,
+      EventBridgeTargetSchema,
+      WorkflowTargetSchema
+    ]);
     RouteSchema = z24.strictObject({
       match: z24.strictObject({
         tenant: z24.optional(nonEmpty7()),
@@ -8016,29 +8011,8 @@ var import_node_fs3 = require("node:fs");
 var import_node_path3 = require("node:path");
 var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
 var import_zod2 = require("zod");
-init_sign();
-init_sign2();
-init_sign3();
-init_sign4();
-init_sign5();
-init_sign6();
-init_sign7();
-init_sign8();
-init_sign9();
-init_sign10();
-var headersOnly = (sign3) => (req, secret, now) => ({ headers: sign3(req, secret, now), body: req.body });
-var SIGNERS = {
-  stripe: headersOnly(signStripeRequest),
-  github: headersOnly(signGithubRequest),
-  shopify: headersOnly(signShopifyRequest),
-  "standard-webhooks": headersOnly(signStandardWebhooksRequest),
-  hubspot: headersOnly(signHubspotRequest),
-  twilio: headersOnly(signTwilioRequest),
-  sendgrid: headersOnly(signSendgridRequest),
-  postmark: headersOnly(signPostmarkRequest),
-  mailgun: signMailgunRequest
-};
-var SIGNS_WITH_PRIVATE_KEY = /* @__PURE__ */ new Set(["sendgrid"]);
+init_registry();
+init_types();
 var SecretSchema = import_zod2.z.object({ signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1), signingPrivateKey: import_zod2.z.string().min(1).optional() });
 var FixtureSchema = import_zod2.z.object({ headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}), body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())]) });
 var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
@@ -8068,19 +8042,17 @@ var loadRequest = (root, provider, fixture) => {
   }
   return { name: file, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(parsed)) };
 };
-var signerFor = async (deps, provider) => {
-  const builtIn2 = SIGNERS[provider];
-  if (builtIn2) return builtIn2;
-  const config = await deps.loadConfig();
-  const declared = config.enabledProviders.find((p) => p.id === provider && p.kind === "generic-hmac");
-  if (!declared) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in relayflow.config.ts.`);
-  const options = (await Promise.resolve().then(() => (init_generic_hmac(), generic_hmac_exports))).parseGenericHmacOptions(provider, declared.options);
-  return headersOnly(createGenericHmacSigner(options));
+var resolvedFor = async (deps, provider) => {
+  const declaration = Object.hasOwn(builtInProviders, provider) ? { id: provider, kind: "builtin", options: {} } : (await deps.loadConfig()).enabledProviders.find((p) => p.id === provider && p.kind === "generic-hmac");
+  if (!declaration) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`);
+  const resolved = resolveProvider(declaration);
+  if (!resolved.success) throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  return resolved.data;
 };
 var registerSend = (program2, deps, globals) => {
   program2.command("send <provider> [fixture]").description("Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL").option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(async (provider, fixture, options) => {
     const request = loadRequest(deps.projectRoot, provider, fixture);
-    const sign3 = await signerFor(deps, provider);
+    const entry = await resolvedFor(deps, provider);
     const env = await deps.connect(globals());
     const suffix = options.tenant ? outputId(options.tenant) : "";
     const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
@@ -8092,11 +8064,11 @@ var registerSend = (program2, deps, globals) => {
     } catch {
       throw new CliError(`Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`);
     }
-    const key = SIGNS_WITH_PRIVATE_KEY.has(provider) ? secret.signingPrivateKey : secret.signingSecrets[0];
+    const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
     if (!key) {
       throw new CliError(`Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`);
     }
-    const signed = sign3({ url: url2, headers: request.headers, body: request.body }, key, deps.now());
+    const signed = entry.sign({ url: url2, headers: request.headers, body: request.body }, key, deps.now());
     const response = await deps.fetch(url2, { method: "POST", headers: { ...request.headers, ...signed.headers }, body: signed.body });
     const text = await response.text();
     const correlationId = response.headers.get("x-correlation-id") ?? void 0;

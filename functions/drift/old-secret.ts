@@ -1,18 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { ConfigurationError } from '#shared/errors';
+import * as z from 'zod/mini';
+import { date, readEnvironment, unlessEmpty } from '#shared/env';
 
-/**
- * The retirement date of a provider's older secrets, from `SECRET_RETIRE_AFTER` (set by the
- * Observability construct from `observability.secretRetirement`). Read once at cold start.
- */
-export const readSecretRetirement = (env: NodeJS.ProcessEnv): Date | undefined => {
-  const raw = env.SECRET_RETIRE_AFTER;
-  if (raw === undefined || raw === '') return undefined;
-  const date = new Date(raw);
-  if (Number.isNaN(date.getTime())) throw new ConfigurationError(`SECRET_RETIRE_AFTER is not a date: ${raw}`);
-  return date;
-};
+/** Set by the Observability construct from `observability.secretRetirement`, for providers that have one. */
+const SecretRetirementEnvironmentSchema = z.object({ SECRET_RETIRE_AFTER: unlessEmpty(date()) });
+
+/** The retirement date of a provider's older secrets. Read once at cold start. */
+export const readSecretRetirement = (env: NodeJS.ProcessEnv): Date | undefined =>
+  readEnvironment('secret retirement', SecretRetirementEnvironmentSchema, env).SECRET_RETIRE_AFTER;
 
 export interface SecretUse {
   readonly provider: string;

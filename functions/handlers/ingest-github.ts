@@ -1,4 +1,4 @@
-import { githubOptionsSchema, githubProvider } from '#shared/providers/github/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { githubDefinition } from '#shared/providers/github/index';
 
-export const handler = createIngestHandler(githubProvider, githubOptionsSchema);
+export const handler = createIngestHandler(githubDefinition);

@@ -1,4 +1,4 @@
-import { hubspotOptionsSchema, hubspotProvider } from '#shared/providers/hubspot/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { hubspotDefinition } from '#shared/providers/hubspot/index';
 
-export const handler = createIngestHandler(hubspotProvider, hubspotOptionsSchema);
+export const handler = createIngestHandler(hubspotDefinition);

@@ -1,4 +1,4 @@
-import { mailgunOptionsSchema, mailgunProvider } from '#shared/providers/mailgun/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { mailgunDefinition } from '#shared/providers/mailgun/index';
 
-export const handler = createIngestHandler(mailgunProvider, mailgunOptionsSchema);
+export const handler = createIngestHandler(mailgunDefinition);

@@ -1,4 +1,4 @@
-import { postmarkOptionsSchema, postmarkProvider } from '#shared/providers/postmark/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { postmarkDefinition } from '#shared/providers/postmark/index';
 
-export const handler = createIngestHandler(postmarkProvider, postmarkOptionsSchema);
+export const handler = createIngestHandler(postmarkDefinition);

@@ -1,4 +1,4 @@
-import { sendgridOptionsSchema, sendgridProvider } from '#shared/providers/sendgrid/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { sendgridDefinition } from '#shared/providers/sendgrid/index';
 
-export const handler = createIngestHandler(sendgridProvider, sendgridOptionsSchema);
+export const handler = createIngestHandler(sendgridDefinition);

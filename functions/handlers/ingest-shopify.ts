@@ -1,4 +1,4 @@
-import { shopifyOptionsSchema, shopifyProvider } from '#shared/providers/shopify/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { shopifyDefinition } from '#shared/providers/shopify/index';
 
-export const handler = createIngestHandler(shopifyProvider, shopifyOptionsSchema);
+export const handler = createIngestHandler(shopifyDefinition);

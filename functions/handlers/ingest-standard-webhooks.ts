@@ -1,4 +1,4 @@
-import { standardWebhooksOptionsSchema, standardWebhooksProvider } from '#shared/providers/standard-webhooks/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { standardWebhooksDefinition } from '#shared/providers/standard-webhooks/index';
 
-export const handler = createIngestHandler(standardWebhooksProvider, standardWebhooksOptionsSchema);
+export const handler = createIngestHandler(standardWebhooksDefinition);

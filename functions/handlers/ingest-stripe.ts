@@ -1,4 +1,4 @@
-import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { stripeDefinition } from '#shared/providers/stripe/index';
 
-export const handler = createIngestHandler(stripeProvider, stripeOptionsSchema);
+export const handler = createIngestHandler(stripeDefinition);

@@ -1,4 +1,4 @@
-import { twilioOptionsSchema, twilioProvider } from '#shared/providers/twilio/index';
 import { createIngestHandler } from '#shared/ingest/handler';
+import { twilioDefinition } from '#shared/providers/twilio/index';
 
-export const handler = createIngestHandler(twilioProvider, twilioOptionsSchema);
+export const handler = createIngestHandler(twilioDefinition);

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { summarize, type IngestOutcome } from '#shared/ingest/ingest';
 import type { WebhookRequest } from '#shared/providers/types';
 
 /** A correlation id we accept from a caller; anything else is replaced by a fresh one. */
@@ -57,3 +58,38 @@ export const jsonResponse = (
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
+
+const RETRY_LATER = { message: 'Temporarily unavailable; please retry.' };
+
+/**
+ * The answer to a delivery. Failures of our own answer 503 so that the provider retries, and say
+ * nothing about what failed; an unfinished delivery answers 503 for the same reason.
+ */
+export const answerOf = (
+  outcome: IngestOutcome,
+  correlationId: string,
+): APIGatewayProxyStructuredResultV2 => {
+  const headers = { 'x-correlation-id': correlationId };
+  switch (outcome.kind) {
+    case 'rejected':
+      return jsonResponse(outcome.status, { message: outcome.message }, headers);
+    case 'no-secrets':
+    case 'unavailable':
+      return jsonResponse(503, RETRY_LATER, headers);
+    case 'failed':
+      return jsonResponse(500, { message: 'Internal error.' }, headers);
+    case 'ingested':
+    case 'unfinished': {
+      const { outcomes, listed } = summarize(outcome.items);
+      return jsonResponse(
+        outcome.kind === 'ingested' ? outcome.status : 503,
+        {
+          correlationId: outcome.correlationId,
+          outcomes,
+          ...(listed ? { events: listed.map((item) => ({ id: item.eventId, outcome: item.outcome })) } : {}),
+        },
+        { 'x-correlation-id': outcome.correlationId },
+      );
+    }
+  }
+};

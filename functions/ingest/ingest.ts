@@ -75,6 +75,17 @@ export interface IngestInput {
  */
 export type ItemOutcome = 'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened' | 'in-progress' | 'deferred';
 
+/** What every item of a delivery became, and the correlation id the answer names. */
+interface Delivered {
+  readonly correlationId: string;
+  readonly secretIndex: number;
+  readonly items: readonly {
+    readonly eventId: string;
+    readonly outcome: ItemOutcome;
+    readonly type?: string;
+  }[];
+}
+
 export type IngestResult =
   | {
       readonly kind: 'rejected';
@@ -83,18 +94,34 @@ export type IngestResult =
       readonly message: string;
     }
   | { readonly kind: 'no-secrets'; readonly tenant: string }
-  | {
-      readonly kind: 'ingested';
-      /**
-       * 202 when anything was new, 200 when every item was already known (decision 4), 503 when
-       * an item is still RECEIVED under another delivery's lease or was not reached in time:
-       * nothing queued it yet, so the provider must keep retrying until a retry completes it.
-       */
-      readonly status: 200 | 202 | 503;
-      readonly correlationId: string;
-      readonly secretIndex: number;
-      readonly items: readonly { readonly eventId: string; readonly outcome: ItemOutcome; readonly type?: string }[];
-    };
+  /** 202 when anything was new, 200 when every item was already known (decision 4). */
+  | ({ readonly kind: 'ingested'; readonly status: 200 | 202 } & Delivered)
+  /**
+   * An item is still RECEIVED under another delivery's lease, or was not reached before the
+   * answer was due: nothing queued it yet, so the provider must keep retrying until a retry
+   * completes it.
+   */
+  | ({ readonly kind: 'unfinished' } & Delivered);
+
+/** What the handler answers: the ingest's result, or the failure that kept it from having one. */
+export type IngestOutcome =
+  | IngestResult
+  /** Our own storage, queue or secrets failed (InfrastructureError): the provider retries. */
+  | { readonly kind: 'unavailable'; readonly dependency: string; readonly error: unknown }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/** Items named one by one in a log line or an answer; larger batches are counted by outcome. */
+export const LISTED_ITEMS = 100;
+
+/**
+ * A 10,000-element batch would make a log line of 700 KB (CloudWatch cuts events at 256 KB) and
+ * an answer as large: beyond a few items, both carry counts by outcome instead of the items.
+ */
+export const summarize = (items: Delivered['items']) => {
+  const outcomes: Record<string, number> = {};
+  for (const item of items) outcomes[item.outcome] = (outcomes[item.outcome] ?? 0) + 1;
+  return { outcomes, listed: items.length <= LISTED_ITEMS ? items : undefined };
+};
 
 const NEW_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(['accepted', 'quarantined', 'requeued', 'reopened']);
 const UNFINISHED_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(['in-progress', 'deferred']);
@@ -166,16 +193,19 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     raw: undefined,
   };
   const outcomes = await ingestItems(context, request, items);
-  return {
-    kind: 'ingested',
-    status: outcomes.some((o) => UNFINISHED_OUTCOMES.has(o.outcome))
-      ? 503
-      : outcomes.some((o) => NEW_OUTCOMES.has(o.outcome))
-        ? 202
-        : 200,
-    correlationId: outcomes.length === 1 && outcomes[0]?.outcome === 'duplicate' ? outcomes[0].correlationId : input.correlationId,
+  const delivered: Delivered = {
+    correlationId:
+      outcomes.length === 1 && outcomes[0]?.outcome === 'duplicate'
+        ? outcomes[0].correlationId
+        : input.correlationId,
     secretIndex: verdict.secretIndex,
     items: outcomes.map(({ eventId, outcome, type }) => ({ eventId, outcome, type })),
+  };
+  if (outcomes.some((o) => UNFINISHED_OUTCOMES.has(o.outcome))) return { kind: 'unfinished', ...delivered };
+  return {
+    kind: 'ingested',
+    status: outcomes.some((o) => NEW_OUTCOMES.has(o.outcome)) ? 202 : 200,
+    ...delivered,
   };
 };
 

@@ -2,25 +2,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import * as z from 'zod/mini';
-import { ConfigurationError } from '#shared/errors';
+import { json, readEnvironment, unlessEmpty } from '#shared/env';
 import { RedactingLogFormatter } from '#shared/powertools/formatter';
 
-const RedactPathsSchema = z.array(z.string());
+/** Set by the Observability construct when the configuration names PII paths. */
+const RedactionEnvironmentSchema = z.object({ LOG_REDACT_PATHS: unlessEmpty(json(z.array(z.string()))) });
 
-/** PII paths from `LOG_REDACT_PATHS` (set by the Observability construct from the configuration). */
-export const readRedactPaths = (env: NodeJS.ProcessEnv): string[] => {
-  const raw = env.LOG_REDACT_PATHS;
-  if (raw === undefined || raw === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigurationError('LOG_REDACT_PATHS is not JSON');
-  }
-  const paths = RedactPathsSchema.safeParse(parsed);
-  if (!paths.success) throw new ConfigurationError('LOG_REDACT_PATHS is not a JSON array of strings');
-  return paths.data;
-};
+/** PII paths from `LOG_REDACT_PATHS`. */
+export const readRedactPaths = (env: NodeJS.ProcessEnv): string[] =>
+  readEnvironment('log redaction', RedactionEnvironmentSchema, env).LOG_REDACT_PATHS ?? [];
 
 /**
  * The one Logger, Tracer and Metrics of a function. Service name, namespace and log level come

@@ -1,45 +1,180 @@
-import type { Provider, ProviderOptions } from '#shared/providers/types';
-import { githubOptionsSchema, githubProvider } from '#shared/providers/github/index';
-import { hubspotOptionsSchema, hubspotProvider } from '#shared/providers/hubspot/index';
-import { mailgunOptionsSchema, mailgunProvider } from '#shared/providers/mailgun/index';
-import { postmarkOptionsSchema, postmarkProvider } from '#shared/providers/postmark/index';
-import { sendgridOptionsSchema, sendgridProvider } from '#shared/providers/sendgrid/index';
-import { shopifyOptionsSchema, shopifyProvider } from '#shared/providers/shopify/index';
-import { standardWebhooksOptionsSchema, standardWebhooksProvider } from '#shared/providers/standard-webhooks/index';
-import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
-import { twilioOptionsSchema, twilioProvider } from '#shared/providers/twilio/index';
+import {
+  genericHmacDefinition,
+  identityWarnings,
+  type GenericHmacOptions,
+} from '#shared/providers/generic-hmac/index';
+import { createGenericHmacSigner } from '#shared/providers/generic-hmac/sign';
+import { githubDefinition } from '#shared/providers/github/index';
+import { signGithubRequest } from '#shared/providers/github/sign';
+import { hubspotDefinition } from '#shared/providers/hubspot/index';
+import { signHubspotRequest } from '#shared/providers/hubspot/sign';
+import { mailgunDefinition } from '#shared/providers/mailgun/index';
+import { signMailgunRequest } from '#shared/providers/mailgun/sign';
+import { postmarkDefinition } from '#shared/providers/postmark/index';
+import { signPostmarkRequest } from '#shared/providers/postmark/sign';
+import { sendgridDefinition } from '#shared/providers/sendgrid/index';
+import { signSendgridRequest } from '#shared/providers/sendgrid/sign';
+import { shopifyDefinition } from '#shared/providers/shopify/index';
+import { signShopifyRequest } from '#shared/providers/shopify/sign';
+import { standardWebhooksDefinition } from '#shared/providers/standard-webhooks/index';
+import { signStandardWebhooksRequest } from '#shared/providers/standard-webhooks/sign';
+import { stripeDefinition } from '#shared/providers/stripe/index';
+import { signStripeRequest } from '#shared/providers/stripe/sign';
+import { twilioDefinition } from '#shared/providers/twilio/index';
+import { signTwilioRequest } from '#shared/providers/twilio/sign';
+import {
+  resolveDefinition,
+  type BuiltInDefinition,
+  type ProviderDefinition,
+  type ProviderKind,
+  type ProviderOptions,
+  type Resolution,
+  type ResolvedProvider,
+} from '#shared/providers/types';
 
-/** A schema as the registry needs it: anything with zod's `safeParse`. */
-export interface OptionsSchema<Options> {
-  safeParse(input: unknown): { success: true; data: Options } | { success: false; error: { issues: readonly ZodIssueLike[] } };
+export type { OptionsSchema, ZodIssueLike } from '#shared/providers/types';
+
+export interface UnsignedRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
 }
-export interface ZodIssueLike {
-  readonly path: readonly PropertyKey[];
+
+/** Signs a request as the provider does; some (Mailgun) sign inside the body. */
+export type Signer = (
+  request: UnsignedRequest,
+  key: string,
+  now: Date,
+) => { headers: Record<string, string>; body: Buffer };
+
+/** A configuration that works but weakens a guarantee: printed at synth under a stable id, which a team can acknowledge. */
+export interface ProviderWarning {
+  readonly id: string;
   readonly message: string;
 }
 
-export interface ProviderEntry<Options extends ProviderOptions = ProviderOptions> {
-  readonly provider: Provider<Options>;
-  readonly optionsSchema: OptionsSchema<Options>;
+export const UNSIGNED_IDENTITY_WARNING = 'relayflow:generic-hmac-unsigned-identity';
+
+/** What tooling knows of a provider beyond what its verifier needs. */
+interface Tooling<Options> {
+  /** The test signer (`<id>/sign.ts`), for `relayflow send`, tests and benches. */
+  signer(options: Options): Signer;
+  /** What the signer takes: a verifier secret, or the private key of a provider that signs asymmetrically. */
+  readonly signingKey: 'secret' | 'private-key';
+  /** The signature covers the public URL, so the stack needs `publicBaseUrl`. */
+  readonly signsPublicUrl: boolean;
+  warnings?(id: string, options: Options): ProviderWarning[];
 }
 
-const entry = <Options extends ProviderOptions>(
-  provider: Provider<Options>,
-  optionsSchema: OptionsSchema<Options>,
-): ProviderEntry => ({ provider, optionsSchema });
+export type ProviderEntry<Options extends ProviderOptions = ProviderOptions> = ProviderDefinition<Options> &
+  Tooling<Options>;
+export type BuiltInEntry<Options extends ProviderOptions = ProviderOptions> = BuiltInDefinition<Options> &
+  Tooling<Options>;
+
+const headersOnly =
+  (sign: (request: UnsignedRequest, key: string, now: Date) => Record<string, string>): Signer =>
+  (request, key, now) => ({ headers: sign(request, key, now), body: request.body });
+
+const builtIn = <Options extends ProviderOptions>(
+  definition: BuiltInDefinition<Options>,
+  sign: Signer,
+  tooling: Partial<Omit<Tooling<Options>, 'signer'>> = {},
+): BuiltInEntry => ({
+  signingKey: 'secret',
+  signsPublicUrl: false,
+  ...tooling,
+  ...definition,
+  signer: () => sign,
+});
 
 /**
  * Every built-in provider, by id. Only tooling that must know all providers reads this (the CDK
  * app, the operator CLI, replay's re-normalization); each ingest Lambda imports just its own.
  */
-export const builtInProviders: Readonly<Record<string, ProviderEntry>> = {
-  stripe: entry(stripeProvider, stripeOptionsSchema),
-  github: entry(githubProvider, githubOptionsSchema),
-  shopify: entry(shopifyProvider, shopifyOptionsSchema),
-  'standard-webhooks': entry(standardWebhooksProvider, standardWebhooksOptionsSchema),
-  hubspot: entry(hubspotProvider, hubspotOptionsSchema),
-  twilio: entry(twilioProvider, twilioOptionsSchema),
-  sendgrid: entry(sendgridProvider, sendgridOptionsSchema),
-  postmark: entry(postmarkProvider, postmarkOptionsSchema),
-  mailgun: entry(mailgunProvider, mailgunOptionsSchema),
+export const builtInProviders: Readonly<Record<string, BuiltInEntry>> = {
+  stripe: builtIn(stripeDefinition, headersOnly(signStripeRequest)),
+  github: builtIn(githubDefinition, headersOnly(signGithubRequest)),
+  shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest)),
+  'standard-webhooks': builtIn(standardWebhooksDefinition, headersOnly(signStandardWebhooksRequest)),
+  hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest), { signsPublicUrl: true }),
+  twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest), { signsPublicUrl: true }),
+  sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), { signingKey: 'private-key' }),
+  postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest)),
+  mailgun: builtIn(mailgunDefinition, signMailgunRequest),
+};
+
+/** Any number of HMAC-signed senders declared in the configuration, each under its own id. */
+export const genericHmacProvider: ProviderEntry<GenericHmacOptions> = {
+  ...genericHmacDefinition,
+  signer: (options) => headersOnly(createGenericHmacSigner(options)),
+  signingKey: 'secret',
+  signsPublicUrl: false,
+  warnings: (id, options) =>
+    identityWarnings(id, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message })),
+};
+
+/** A provider as the configuration declares it. */
+export interface ProviderDeclaration {
+  readonly id: string;
+  readonly kind: ProviderKind;
+  readonly options: unknown;
+}
+
+/** A declared provider, checked and built, with what tooling needs of it. */
+export interface ResolvedEntry extends ResolvedProvider {
+  readonly id: string;
+  readonly kind: ProviderKind;
+  readonly sign: Signer;
+  readonly signingKey: 'secret' | 'private-key';
+  readonly signsPublicUrl: boolean;
+  readonly warnings: readonly ProviderWarning[];
+}
+
+/**
+ * The one way to turn a declared provider into a working one, for built-in and generic HMAC
+ * providers alike: replay, the configuration and the CLI call this; each verifier entry runs the
+ * same `resolveDefinition` on its own provider's definition.
+ */
+export const resolveProvider = ({ id, kind, options }: ProviderDeclaration): Resolution<ResolvedEntry> => {
+  const entry: ProviderEntry | undefined =
+    kind === 'generic-hmac'
+      ? genericHmacProvider
+      : Object.hasOwn(builtInProviders, id)
+        ? builtInProviders[id]
+        : undefined;
+  if (!entry) {
+    return {
+      success: false,
+      issues: [
+        { path: [], message: `unknown provider (known: ${Object.keys(builtInProviders).join(', ')})` },
+      ],
+    };
+  }
+  const resolved = resolveDefinition(entry, id, options);
+  const taken =
+    kind === 'generic-hmac' && Object.hasOwn(builtInProviders, id)
+      ? ['id is taken by a built-in provider']
+      : [];
+  if (!resolved.success || taken.length > 0) {
+    return {
+      success: false,
+      issues: [
+        ...taken.map((message) => ({ path: [], message })),
+        ...(resolved.success ? [] : resolved.issues),
+      ],
+    };
+  }
+  const { options: parsed } = resolved.data;
+  return {
+    success: true,
+    data: {
+      ...resolved.data,
+      id,
+      kind,
+      sign: entry.signer(parsed),
+      signingKey: entry.signingKey,
+      signsPublicUrl: entry.signsPublicUrl,
+      warnings: entry.warnings?.(id, parsed) ?? [],
+    },
+  };
 };

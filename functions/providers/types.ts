@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import type { Entity } from '#shared/contract/integration-event';
 
 /**
@@ -115,3 +116,88 @@ export interface ProviderOptions {
   /** Allowed clock difference, both directions, for providers that sign a timestamp. */
   readonly toleranceSeconds: number;
 }
+
+/** A schema as the registry needs it: anything with zod's `safeParse` (zod/mini here, zod classic in lib/). */
+export interface OptionsSchema<Options> {
+  safeParse(input: unknown): { success: true; data: Options } | { success: false; error: { issues: readonly ZodIssueLike[] } };
+}
+export interface ZodIssueLike {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** `providers.stripe` + `toleranceSeconds: …` → `providers.stripe.toleranceSeconds: …`. */
+export const formatIssue = (prefix: readonly PropertyKey[], issue: ZodIssueLike): string => {
+  const path = [...prefix, ...issue.path].map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+};
+
+/** `builtin` providers have their own verifier entry; `generic-hmac` senders share one. */
+export type ProviderKind = 'builtin' | 'generic-hmac';
+
+/**
+ * How a provider is built from its configured options. Each provider folder exports one, for the
+ * registry and for its own verifier entry (which imports the folder, never the registry).
+ */
+export interface ProviderDefinition<Options extends ProviderOptions = ProviderOptions> {
+  readonly kind: ProviderKind;
+  readonly optionsSchema: OptionsSchema<Options>;
+  /** Why `id` cannot name this provider; absent where the id is fixed. */
+  idProblems?(id: string): readonly string[];
+  /** The provider serving `id`, given options that passed `optionsSchema`. */
+  create(id: string, options: Options): Provider<Options>;
+}
+
+/** A built-in provider: one fixed id and one provider object, whatever its options. */
+export interface BuiltInDefinition<Options extends ProviderOptions = ProviderOptions> extends ProviderDefinition<Options> {
+  readonly kind: 'builtin';
+  readonly provider: Provider<Options>;
+}
+
+export const builtInDefinition = <Options extends ProviderOptions>(
+  provider: Provider<Options>,
+  optionsSchema: OptionsSchema<Options>,
+): BuiltInDefinition<Options> => ({ kind: 'builtin', provider, optionsSchema, create: () => provider });
+
+/** Where the configuration says a built-in provider's events name their entity: a dot path into `data`. */
+export interface EntityOverride {
+  readonly kind: string;
+  readonly path: string;
+}
+
+const EntityOverrideSchema = z.object({
+  entity: z.optional(z.strictObject({ kind: z.string().check(z.minLength(1)), path: z.string().check(z.minLength(1)) })),
+});
+
+/** A provider ready to verify and normalize: its checked options and its entity override. */
+export interface ResolvedProvider<Options extends ProviderOptions = ProviderOptions> {
+  readonly provider: Provider<Options>;
+  readonly options: Options;
+  readonly entityOverride: EntityOverride | undefined;
+}
+
+export type Resolution<T> =
+  | { readonly success: true; readonly data: T }
+  | { readonly success: false; readonly issues: readonly ZodIssueLike[] };
+
+/**
+ * Checks a provider's id and configured options against its definition and builds it; lists
+ * every problem at once. A generic sender names its entity with its own `entity.jsonPath`
+ * option, which its normalizer reads, so only built-in providers take the `entity` override.
+ */
+export const resolveDefinition = <Options extends ProviderOptions>(
+  definition: ProviderDefinition<Options>,
+  id: string,
+  options: unknown,
+): Resolution<ResolvedProvider<Options>> => {
+  const issues: ZodIssueLike[] = (definition.idProblems?.(id) ?? []).map((message) => ({ path: [], message }));
+  const parsed = definition.optionsSchema.safeParse(options);
+  if (!parsed.success) issues.push(...parsed.error.issues);
+  const override = definition.kind === 'builtin' ? EntityOverrideSchema.safeParse(options) : undefined;
+  if (override && !override.success) issues.push(...override.error.issues);
+  if (issues.length > 0 || !parsed.success) return { success: false, issues };
+  return {
+    success: true,
+    data: { provider: definition.create(id, parsed.data), options: parsed.data, entityOverride: override?.data?.entity },
+  };
+};

@@ -5,44 +5,60 @@ import { GLOB_STARS_MESSAGE, globMatches, MAX_GLOB_STARS, starsIn } from '#share
 const nonEmpty = () => z.string().check(z.minLength(1));
 const TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-/**
- * Route targets as the consumer receives them: the output of lib/config.ts (defaults applied),
- * serialized into the ROUTES environment variable and checked again at cold start.
+/*
+ * The one route schema: lib/config.ts checks the configuration's `routes` with it, and the
+ * consumer checks its ROUTES environment variable (that output, defaults applied) with it again
+ * at cold start. Strict objects, so that a misspelt key is refused rather than ignored.
  */
-const HttpTargetSchema = z.object({
+
+/** Names the target in completion records and metrics. @default derived from kind and address */
+const targetId = () => z.optional(z.string().check(z.regex(TARGET_ID)));
+
+const HttpTargetSchema = z.strictObject({
   kind: z.literal('http'),
-  id: z.optional(z.string().check(z.regex(TARGET_ID))),
+  id: targetId(),
+  /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
   url: z.url({ protocol: /^https?$/ }),
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 5000),
+  /** Requests per second to this target from one consumer instance. */
   rateLimitPerSecond: z._default(z.number().check(z.positive()), 50),
+  /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
   circuitBreakerThreshold: z._default(z.number().check(z.int(), z.gte(1)), 5),
   circuitHalfOpenAfterMs: z._default(z.number().check(z.int(), z.gte(100)), 30_000),
 });
 
-const EventBridgeTargetSchema = z.object({
+const EventBridgeTargetSchema = z.strictObject({
   kind: z.literal('eventbridge'),
-  id: z.optional(z.string().check(z.regex(TARGET_ID))),
+  id: targetId(),
+  /** Event bus name or ARN. @default the account's default bus */
   eventBusName: z._default(nonEmpty(), 'default'),
 });
 
-const WorkflowTargetSchema = z.object({
+const WorkflowTargetSchema = z.strictObject({
   kind: z.literal('workflow'),
-  id: z.optional(z.string().check(z.regex(TARGET_ID))),
+  id: targetId(),
+  /** A workflow exported by functions/workflows/index.ts. */
   name: nonEmpty(),
 });
 
-const TargetSchema = z.discriminatedUnion('kind', [HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema]);
+export const TargetSchema = z.discriminatedUnion('kind', [
+  HttpTargetSchema,
+  EventBridgeTargetSchema,
+  WorkflowTargetSchema,
+]);
 
-const RouteSchema = z.object({
-  match: z.object({
+export const RouteSchema = z.strictObject({
+  match: z.strictObject({
     tenant: z.optional(nonEmpty()),
     provider: z.optional(nonEmpty()),
+    /** Canonical type or a glob: `payment.*`, `*`. */
     type: z.string().check(
-      z.regex(/^[A-Za-z0-9_.*-]+$/),
+      z.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
       z.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE),
     ),
   }),
   targets: z.array(TargetSchema).check(z.minLength(1)),
+  /** What an event older than its entity's newest applied event does. */
   onStale: z._default(z.enum(['skip', 'apply']), 'apply'),
 });
 

@@ -111,7 +111,7 @@ describe('the relayflow bundle without dev dependencies', () => {
     const result = runBundle(checkout, ['send', 'acme', 'payload.json'], { RELAYFLOW_CONFIG: 'config.json' });
 
     expect(result.loadedOutside).toEqual([]);
-    expect(result.stderr).toBe('relayflow: Unknown provider acme: neither built in nor a genericHmac sender in relayflow.config.ts.\n');
+    expect(result.stderr).toBe('relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n');
     expect(result.status).toBe(1);
   });
 
@@ -137,7 +137,7 @@ describe('the relayflow bundle with dev dependencies', () => {
 
       const result = spawnSync(process.execPath, [join(ROOT, BUNDLE), 'send', 'acme', 'payload.json'], { cwd, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' } });
 
-      expect(result.stderr).toBe('relayflow: Unknown provider acme: neither built in nor a genericHmac sender in relayflow.config.ts.\n');
+      expect(result.stderr).toBe('relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n');
       expect(result.status).toBe(1);
     } finally {
       rmSync(cwd, { recursive: true, force: true });

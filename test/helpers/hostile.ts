@@ -10,12 +10,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { createIngestHandler } from '#shared/ingest/handler';
-import { createGenericHmacProvider, genericHmacOptionsSchema } from '#shared/providers/generic-hmac/index';
+import { genericHmacOptionsSchema } from '#shared/providers/generic-hmac/index';
 import { createGenericHmacSigner } from '#shared/providers/generic-hmac/sign';
 import { signGithubRequest } from '#shared/providers/github/sign';
 import { signHubspotRequest } from '#shared/providers/hubspot/sign';
 import { signPostmarkRequest } from '#shared/providers/postmark/sign';
-import { builtInProviders } from '#shared/providers/registry';
+import { builtInProviders, genericHmacProvider } from '#shared/providers/registry';
 import { signSendgridRequest } from '#shared/providers/sendgrid/sign';
 import { signShopifyRequest } from '#shared/providers/shopify/sign';
 import { signStandardWebhooksRequest } from '#shared/providers/standard-webhooks/sign';
@@ -98,7 +98,7 @@ const specs = (): TargetSpec[] => {
   const builtIn = (id: string) => {
     const entry = builtInProviders[id];
     if (!entry) throw new Error(`unknown provider ${id}`);
-    return () => createIngestHandler(entry.provider, entry.optionsSchema);
+    return () => createIngestHandler(entry);
   };
   const hmac = `hostile-${randomBytes(12).toString('hex')}`;
   const standardKey = `whsec_${randomBytes(24).toString('base64')}`;
@@ -149,7 +149,7 @@ const specs = (): TargetSpec[] => {
       secrets: [hmac],
       secretValues: [hmac],
       options: GENERIC_OPTIONS,
-      build: () => createIngestHandler(createGenericHmacProvider('acme-billing', generic), genericHmacOptionsSchema),
+      build: () => createIngestHandler(genericHmacProvider),
     },
   ];
 };

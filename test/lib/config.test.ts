@@ -168,4 +168,29 @@ describe('configuration', () => {
   it('names a missing configuration file', () => {
     expect(() => loadConfig({ RELAYFLOW_CONFIG: 'missing.json' }, tmpdir())).toThrow(/missing\.json[\s\S]*file not found/);
   });
+
+  describe('routes', () => {
+    const routeMatching = (type: string, extra: Record<string, unknown> = {}) => ({
+      providers: { stripe: {} },
+      routes: [{ match: { type }, targets: [{ kind: 'eventbridge' }], ...extra }],
+    });
+
+    it('caps a type glob at 8 stars, as the consumer does at cold start', () => {
+      expect(parseConfig(routeMatching('*.*.*.*.*.*.*.*')).routes).toHaveLength(1);
+      expect(() => parseConfig(routeMatching('*.*.*.*.*.*.*.*.*'))).toThrow(/routes\.0\.match\.type: a glob may hold at most 8 "\*"/);
+    });
+
+    it('refuses a misspelt route key rather than ignoring it', () => {
+      expect(() => parseConfig(routeMatching('payment.*', { onstale: 'skip' }))).toThrow(/routes\.0: .*onstale/);
+    });
+
+    it('fills the target defaults the consumer relies on', () => {
+      expect(parseConfig(routeMatching('payment.*')).routes[0]).toEqual({
+        match: { type: 'payment.*' },
+        targets: [{ kind: 'eventbridge', eventBusName: 'default' }],
+        onStale: 'apply',
+      });
+    });
+  });
 });
+

@@ -1,12 +1,16 @@
 import type * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import type { Provider, ProviderDefinition } from '#shared/providers/types';
 import { normalizeGenericHmac } from './normalize';
 import { genericHmacOptionsSchema, unsignedIdentityFields, type GenericHmacOptions } from './schemas';
 import { verifyGenericHmac } from './verify';
 
 export { genericHmacOptionsSchema, type GenericHmacOptions, type GenericHmacOptionsInput } from './schemas';
 
-const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** A sender's id names its route, its Lambda and its stack outputs, whose names are bounded. */
+const PROVIDER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+const idProblems = (id: string): string[] =>
+  PROVIDER_ID.test(id) ? [] : ['id must be lower-case letters, digits and dashes (it names the route and the event types)'];
 
 /** A generic sender declared with options that cannot work; the message lists every problem. */
 export class GenericHmacConfigError extends Error {
@@ -31,11 +35,8 @@ const problemsOf = (error: z.core.$ZodError): string[] =>
  * @throws GenericHmacConfigError listing every problem at once.
  */
 export const parseGenericHmacOptions = (id: string, raw: unknown): GenericHmacOptions => {
-  const idProblems = PROVIDER_ID.test(id)
-    ? []
-    : ['id must be lower-case letters, digits and dashes (it names the route and the event types)'];
   const parsed = genericHmacOptionsSchema.safeParse(raw);
-  const problems = [...idProblems, ...(parsed.success ? [] : problemsOf(parsed.error))];
+  const problems = [...idProblems(id), ...(parsed.success ? [] : problemsOf(parsed.error))];
   if (problems.length > 0 || !parsed.success) throw new GenericHmacConfigError(id, problems);
   return parsed.data;
 };
@@ -77,4 +78,12 @@ export const createGenericHmacProvider = (
       providerOptions.unsignedIdentity && unsignedIdentityFields(providerOptions).length > 0,
     signatureHeaders: (providerOptions) => [providerOptions.signatureHeader.toLowerCase()],
   };
+};
+
+/** What the registry and the generic HMAC verifier entry build a declared sender from. */
+export const genericHmacDefinition: ProviderDefinition<GenericHmacOptions> = {
+  kind: 'generic-hmac',
+  optionsSchema: genericHmacOptionsSchema,
+  idProblems,
+  create: createGenericHmacProvider,
 };

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeGithub } from './normalize';
 import { verifyGithub } from './verify';
 
@@ -19,3 +19,6 @@ export const githubProvider: Provider<GithubOptions> = {
   // X-Hub-Signature (SHA-1) is not checked, but it is a signature all the same.
   signatureHeaders: () => ['x-hub-signature-256', 'x-hub-signature'],
 };
+
+/** What the registry and the github verifier entry build the provider from. */
+export const githubDefinition = builtInDefinition(githubProvider, githubOptionsSchema);

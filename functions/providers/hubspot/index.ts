@@ -1,6 +1,6 @@
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeHubspot } from './normalize';
-import type { HubspotOptions } from './schemas';
+import { HubspotOptionsSchema, type HubspotOptions } from './schemas';
 import { SIGNATURE_HEADER, verifyHubspot } from './verify';
 
 export { HubspotOptionsSchema as hubspotOptionsSchema, type HubspotOptions } from './schemas';
@@ -14,3 +14,6 @@ export const hubspotProvider: Provider<HubspotOptions> = {
   // Only v3 is verified; HubSpot also sends its v1/v2 signature, which is masked all the same.
   signatureHeaders: () => [SIGNATURE_HEADER, 'x-hubspot-signature'],
 };
+
+/** What the registry and the hubspot verifier entry build the provider from. */
+export const hubspotDefinition = builtInDefinition(hubspotProvider, HubspotOptionsSchema);

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeMailgun } from './normalize';
 import { verifyMailgun } from './verify';
 
@@ -18,3 +18,6 @@ export const mailgunProvider: Provider<MailgunOptions> = {
   // The signature travels in the body, not in a header.
   signatureHeaders: () => [],
 };
+
+/** What the registry and the mailgun verifier entry build the provider from. */
+export const mailgunDefinition = builtInDefinition(mailgunProvider, mailgunOptionsSchema);

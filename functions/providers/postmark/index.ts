@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizePostmark } from './normalize';
 import { isIpOrCidr } from './schemas';
 import { verifyPostmark } from './verify';
@@ -27,3 +27,6 @@ export const postmarkProvider: Provider<PostmarkOptions> = {
   // The credentials travel in Authorization, which the ingest never stores.
   signatureHeaders: () => [],
 };
+
+/** What the registry and the postmark verifier entry build the provider from. */
+export const postmarkDefinition = builtInDefinition(postmarkProvider, postmarkOptionsSchema);

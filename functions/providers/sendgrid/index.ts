@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeSendgrid } from './normalize';
 import { SIGNATURE_HEADER, verifySendgrid } from './verify';
 
@@ -17,3 +17,6 @@ export const sendgridProvider: Provider<SendgridOptions> = {
   identityFromUnsignedHeaders: () => false,
   signatureHeaders: () => [SIGNATURE_HEADER],
 };
+
+/** What the registry and the sendgrid verifier entry build the provider from. */
+export const sendgridDefinition = builtInDefinition(sendgridProvider, sendgridOptionsSchema);

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeShopify } from './normalize';
 import { verifyShopify } from './verify';
 
@@ -18,3 +18,6 @@ export const shopifyProvider: Provider<ShopifyOptions> = {
   identityFromUnsignedHeaders: () => true,
   signatureHeaders: () => ['x-shopify-hmac-sha256'],
 };
+
+/** What the registry and the shopify verifier entry build the provider from. */
+export const shopifyDefinition = builtInDefinition(shopifyProvider, shopifyOptionsSchema);

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeStandardWebhooks } from './normalize';
 import { verifyStandardWebhooks } from './verify';
 
@@ -39,3 +39,6 @@ export const standardWebhooksProvider: Provider<StandardWebhooksOptions> = {
   identityFromUnsignedHeaders: () => false,
   signatureHeaders: () => ['webhook-signature'],
 };
+
+/** What the registry and the standard-webhooks verifier entry build the provider from. */
+export const standardWebhooksDefinition = builtInDefinition(standardWebhooksProvider, standardWebhooksOptionsSchema);

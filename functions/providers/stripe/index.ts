@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { EventDraft, Provider } from '#shared/providers/types';
+import { builtInDefinition, type EventDraft, type Provider } from '#shared/providers/types';
 import { normalizeStripe } from './normalize';
 import { verifyStripe } from './verify';
 
@@ -46,3 +46,6 @@ export const stripeProvider: Provider<StripeOptions> = {
   signatureHeaders: () => ['stripe-signature'],
   checkTenant: checkStripeTenant,
 };
+
+/** What the registry and the stripe verifier entry build the provider from. */
+export const stripeDefinition = builtInDefinition(stripeProvider, stripeOptionsSchema);

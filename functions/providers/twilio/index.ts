@@ -1,6 +1,6 @@
-import type { Provider } from '#shared/providers/types';
+import { builtInDefinition, type Provider } from '#shared/providers/types';
 import { normalizeTwilio } from './normalize';
-import type { TwilioOptions } from './schemas';
+import { TwilioOptionsSchema, type TwilioOptions } from './schemas';
 import { SIGNATURE_HEADER, verifyTwilio } from './verify';
 
 export { TwilioOptionsSchema as twilioOptionsSchema, type TwilioOptions } from './schemas';
@@ -14,3 +14,6 @@ export const twilioProvider: Provider<TwilioOptions> = {
   identityFromUnsignedHeaders: () => false,
   signatureHeaders: () => [SIGNATURE_HEADER],
 };
+
+/** What the registry and the twilio verifier entry build the provider from. */
+export const twilioDefinition = builtInDefinition(twilioProvider, TwilioOptionsSchema);

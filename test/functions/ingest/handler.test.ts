@@ -6,10 +6,11 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
+import { genericHmacDefinition } from '#shared/providers/generic-hmac/index';
+import { stripeDefinition } from '#shared/providers/stripe/index';
 import { createIngestHandler } from '#shared/ingest/handler';
 import { secretsProvider } from '#shared/clients/secrets';
-import { logger } from '#shared/powertools/index';
+import { logger, tracer } from '#shared/powertools/index';
 import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
 import { captureOutput, jsonLines } from '../../helpers/log-capture';
 import { aSignedStripeRequest, aStripeEvent, stripeBody } from '../../helpers/providers/stripe';
@@ -43,7 +44,7 @@ let handler: ReturnType<typeof createIngestHandler>;
 
 beforeAll(() => {
   Object.assign(process.env, ENV);
-  handler = createIngestHandler(stripeProvider, stripeOptionsSchema);
+  handler = createIngestHandler(stripeDefinition);
 });
 
 beforeEach(() => {
@@ -215,7 +216,7 @@ describe('ingest handler', () => {
   it('answers 503 when no signing secret is configured yet', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ signingSecrets: [] }) });
     process.env.SECRET_ARN = `${ENV.SECRET_ARN}-empty`;
-    const fresh = createIngestHandler(stripeProvider, stripeOptionsSchema);
+    const fresh = createIngestHandler(stripeDefinition);
     process.env.SECRET_ARN = ENV.SECRET_ARN;
 
     const response = (await fresh(anHttpApiEvent(signed()), aLambdaContext()));
@@ -267,5 +268,48 @@ describe('ingest handler', () => {
     expect(response?.statusCode).toBe(503);
     expect(lines.join('\n')).toContain('the secret is not JSON of the form');
     expect(lines.join('\n')).not.toContain('Sup3r');
+  });
+
+  it('annotates its own trace subsegment with the correlation id, provider, tenant and outcome', async () => {
+    const setSegment = jest.spyOn(tracer, 'setSegment');
+    const putAnnotation = jest.spyOn(tracer, 'putAnnotation');
+    try {
+      const response = await invoke(signed());
+
+      expect(setSegment.mock.calls[0]?.[0]).toMatchObject({ name: '## ingest' });
+      expect(Object.fromEntries(putAnnotation.mock.calls)).toEqual({
+        correlationId: response.headers['x-correlation-id'],
+        provider: 'stripe',
+        tenant: 'default',
+        outcome: 'ingested',
+      });
+    } finally {
+      setSegment.mockRestore();
+      putAnnotation.mockRestore();
+    }
+  });
+
+  it('starts a generic HMAC sender that names the entity of its events', () => {
+    process.env.PROVIDER_ID = 'acme-billing';
+    process.env.PROVIDER_OPTIONS = JSON.stringify({
+      signatureHeader: 'x-acme-signature',
+      id: { jsonPath: 'id' },
+      type: { jsonPath: 'event' },
+      entity: { kind: 'invoice', jsonPath: 'data.id' },
+    });
+    try {
+      expect(() => createIngestHandler(genericHmacDefinition)).not.toThrow();
+    } finally {
+      Object.assign(process.env, { PROVIDER_ID: ENV.PROVIDER_ID, PROVIDER_OPTIONS: ENV.PROVIDER_OPTIONS });
+    }
+  });
+
+  it('refuses at cold start options that do not fit its provider, naming the option', () => {
+    process.env.PROVIDER_OPTIONS = '{"toleranceSeconds":-5}';
+    try {
+      expect(() => createIngestHandler(stripeDefinition)).toThrow(/PROVIDER_OPTIONS do not fit provider stripe: toleranceSeconds:/);
+    } finally {
+      process.env.PROVIDER_OPTIONS = ENV.PROVIDER_OPTIONS;
+    }
   });
 });

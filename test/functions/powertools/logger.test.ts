@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createIngestHandler } from '#shared/ingest/handler';
 import { RedactingLogFormatter } from '#shared/powertools/formatter';
 import { logger as sharedLogger } from '#shared/powertools/index';
-import { stripeOptionsSchema, stripeProvider } from '#shared/providers/stripe/index';
+import { stripeDefinition } from '#shared/providers/stripe/index';
 import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
 import { captureOutput, jsonLines } from '../../helpers/log-capture';
 import { aSignedStripeRequest, aStripeEvent, stripeBody } from '../../helpers/providers/stripe';
@@ -127,7 +127,7 @@ describe('ingest logs', () => {
       SECRETS_MAX_AGE_SECONDS: '300',
       POWERTOOLS_METRICS_NAMESPACE: 'RelayFlowTest',
     });
-    handler = createIngestHandler(stripeProvider, stripeOptionsSchema);
+    handler = createIngestHandler(stripeDefinition);
     sharedLogger.setLogLevel('DEBUG');
   });
 

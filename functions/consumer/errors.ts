@@ -1,4 +1,6 @@
+import { IdempotencyAlreadyInProgressError, IdempotencyUnknownError } from '@aws-lambda-powertools/idempotency';
 import { InfrastructureError } from '#shared/errors';
+import { RawBodyMissingError } from '#shared/store/raw-bodies';
 import { TargetError } from '#shared/targets/errors';
 
 /** A message that can never be processed: its body is not a claim check, or names no event we hold. */
@@ -41,13 +43,16 @@ export const classify = (error: unknown): Failure => {
       : { kind: 'permanent', errorClass: error.errorClass, message: error.message };
   }
   if (error instanceof PoisonMessageError) return { kind: 'permanent', errorClass: 'poison-message', message: error.message };
-  if (error instanceof UnprocessableEventError) return { kind: 'permanent', errorClass: 'unprocessable', message: error.message };
+  if (error instanceof UnprocessableEventError || error instanceof RawBodyMissingError) {
+    return { kind: 'permanent', errorClass: 'unprocessable', message: error.message };
+  }
   if (error instanceof DeadlineError) return { kind: 'deadline' };
-  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError') return { kind: 'busy' };
+  if (error instanceof IdempotencyAlreadyInProgressError) return { kind: 'busy' };
   if (error instanceof InfrastructureError) {
     return { kind: 'retryable', errorClass: `infrastructure-${error.dependency}`, message: error.message };
   }
-  if (error instanceof Error && error.name.startsWith('Idempotency')) {
+  // Every other Powertools idempotency error derives from this one: its store failed or disagreed.
+  if (error instanceof IdempotencyUnknownError) {
     return { kind: 'retryable', errorClass: 'idempotency-store', message: error.message };
   }
   return { kind: 'retryable', errorClass: 'internal', message: error instanceof Error ? error.message : String(error) };

@@ -1,3 +1,3 @@
-import { createConsumerHandler } from '#shared/consumer/handler';
+import { wireConsumer } from '#shared/consumer/wiring';
 
-export const handler = createConsumerHandler();
+export const handler = wireConsumer();

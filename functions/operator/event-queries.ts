@@ -1,5 +1,6 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError } from '#shared/errors';
+import { stateOf } from '#shared/store/event-store';
 import { entityIndexKey, stateKey, type EventState, type EventStatus } from '#shared/store/records';
 
 /** Index names as lib/constructs/event-store.ts creates them (docs/decisions/0002-event-store-keys.md). */
@@ -18,12 +19,6 @@ export interface IndexPage {
 
 const eventIdOfPk = (pk: unknown): string | undefined =>
   typeof pk === 'string' && pk.startsWith('EVT#') ? pk.slice(4) : undefined;
-
-/** A stored state item without its table and index attributes. */
-export const stateOf = (item: Record<string, unknown>): EventState => {
-  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, attention: _a, attentionAt: _aa, expiresAt: _x, ...state } = item;
-  return state as unknown as EventState;
-};
 
 /**
  * Reads of the event table for operators and replay: state items by id (batched) and the

@@ -1,9 +1,9 @@
 import { InfrastructureError } from '#shared/errors';
 import { deduplicationIdOf, type EventQueue } from '#shared/queue/event-queue';
-import type { EventPayload, EventStore } from '#shared/store/event-store';
+import type { EventStore } from '#shared/store/event-store';
 import { maskSignatureHeaders } from '#shared/store/masking';
-import type { RawBodies } from '#shared/store/raw-bodies';
-import { groupIdOf, type AuditEntry, type EventState, type EventStatus } from '#shared/store/records';
+import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
+import { FINAL_STATUSES, groupIdOf, type AuditEntry, type EventState, type EventStatus } from '#shared/store/records';
 import type { AuditLog } from '#shared/replay/audit-log';
 import { renormalize, type Normalizer } from '#shared/replay/renormalize';
 import type { ReplayRequest } from '#shared/replay/request';
@@ -45,26 +45,6 @@ export interface ReplayContext {
 const detailOf = (ctx: ReplayContext, extra?: string) =>
   [`reason: ${ctx.request.reason.slice(0, 200)}`, `execution ${ctx.executionId}`, extra].filter(Boolean).join('; ');
 
-const loadRawBody = async (deps: ReplayEventDependencies, payload: EventPayload): Promise<Buffer> => {
-  const raw = payload.raw;
-  if (raw.kind === 's3') return deps.rawBodies.get(raw.bucket, raw.key);
-  if (raw.kind === 'item') {
-    const item = await deps.store.getRawItem(raw.pk);
-    if (item?.body) return item.body;
-    if (item?.raw.kind === 's3') return deps.rawBodies.get(item.raw.bucket, item.raw.key);
-    throw new Error(`raw body item ${raw.pk} is missing`);
-  }
-  if (payload.rawBody) return payload.rawBody;
-  throw new Error('the raw body is missing from the payload item');
-};
-
-/**
- * Statuses the consumer treats as final: it drops a message whose event is in one of them. A
- * replay of such an event first takes it out of them (to RECEIVED), so that the re-sent message
- * is never dropped unseen.
- */
-const FINAL: ReadonlySet<EventStatus> = new Set(['PROCESSED', 'STALE']);
-
 /** A RECEIVED event untouched this long was left behind by a delivery or a replay that died. */
 const STUCK_AFTER_MS = 15 * 60_000;
 
@@ -102,7 +82,7 @@ export const replayEvent = async (
       if (!payload) return { kind: 'failed', error: 'the payload item is missing' };
       const normalizer = deps.normalizers[state.provider];
       if (!normalizer) return { kind: 'failed', error: `provider ${state.provider} is not enabled in this stack` };
-      const result = renormalize(normalizer, state, payload.request, await loadRawBody(deps, payload));
+      const result = renormalize(normalizer, state, payload.request, await readRawBody(deps, payload));
       if (result.kind === 'unreadable') return await skip('still-unreadable', result.reason);
       const { event } = result;
       await deps.store.replacePayload(
@@ -123,7 +103,7 @@ export const replayEvent = async (
 
     const send = state.sends + 1;
     let from = state.status;
-    if (FINAL.has(state.status)) {
+    if (FINAL_STATUSES.has(state.status)) {
       // A finished event runs again only under a new run key (claim-check.ts). The run is recorded
       // here, before the send, because the consumer keys on the state's run, not the message's.
       const claimed = await deps.store.transition(
@@ -138,7 +118,7 @@ export const replayEvent = async (
     }
     try {
       await deps.queue.send({
-        claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId, ...(FINAL.has(state.status) ? { run: send } : {}) },
+        claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId, ...(FINAL_STATUSES.has(state.status) ? { run: send } : {}) },
         groupId,
         deduplicationId: deduplicationIdOf(state.eventId, send),
         attributes: { tenant: state.tenant, provider: state.provider, type },
@@ -152,7 +132,7 @@ export const replayEvent = async (
       }
       throw error;
     }
-    const extra = [FINAL.has(state.status) ? `forced from ${state.status}` : '', request.renormalize ? 'renormalized' : '', `send #${send}`]
+    const extra = [FINAL_STATUSES.has(state.status) ? `forced from ${state.status}` : '', request.renormalize ? 'renormalized' : '', `send #${send}`]
       .filter(Boolean)
       .join(', ');
     const entry = audit(deps, state, 'replayed', detailOf(ctx, extra));

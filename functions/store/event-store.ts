@@ -103,7 +103,7 @@ export class EventStore {
     const result = await this.call('read', () =>
       this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })),
     );
-    return result.Item ? toState(result.Item) : undefined;
+    return result.Item ? stateOf(result.Item) : undefined;
   }
 
   /**
@@ -129,7 +129,7 @@ export class EventStore {
           ),
         );
         for (const item of result.Responses?.[this.settings.tableName] ?? []) {
-          const state = toState(item);
+          const state = stateOf(item);
           found.set(state.eventId, state);
         }
         keys = (result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? []) as Record<string, unknown>[];
@@ -430,7 +430,8 @@ const indexAttributes = (state: EventState) => ({
   ...(ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}),
 });
 
-const toState = (item: Record<string, unknown>): EventState => {
+/** A stored state item without the table and index attributes written beside the state ({@link indexAttributes}). */
+export const stateOf = (item: Record<string, unknown>): EventState => {
   const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, attention: _a, attentionAt: _aa, expiresAt: _x, ...state } =
     item;
   return state as unknown as EventState;

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InfrastructureError } from '#shared/errors';
+import type { EventPayload, EventStore } from '#shared/store/event-store';
 
 /** The claim-check bucket for bodies too large to sit in a table item. Stored gzip-compressed. */
 export class RawBodies {
@@ -42,3 +43,32 @@ export class RawBodies {
 /** Bucket key for a raw body: partitioned by tenant, provider and day for lifecycle and browsing. */
 export const rawBodyKey = (tenant: string, provider: string, receivedAt: Date, sha256: string) =>
   `raw/${tenant}/${provider}/${receivedAt.toISOString().slice(0, 10)}/${sha256}.gz`;
+
+/** The payload names a raw body that is not where it says: the event can never be read again. */
+export class RawBodyMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RawBodyMissingError';
+  }
+}
+
+/**
+ * The exact bytes an event was received as, wherever its payload says they are: inline, in the
+ * shared raw item of its batch request (which may itself point to S3), or in S3.
+ * @throws RawBodyMissingError when the body is not where the payload says.
+ */
+export const readRawBody = async (
+  from: { readonly store: Pick<EventStore, 'getRawItem'>; readonly rawBodies: Pick<RawBodies, 'get'> },
+  payload: EventPayload,
+): Promise<Buffer> => {
+  const raw = payload.raw;
+  if (raw.kind === 's3') return from.rawBodies.get(raw.bucket, raw.key);
+  if (raw.kind === 'item') {
+    const item = await from.store.getRawItem(raw.pk);
+    if (item?.body) return item.body;
+    if (item?.raw.kind === 's3') return from.rawBodies.get(item.raw.bucket, item.raw.key);
+    throw new RawBodyMissingError(`raw body item ${raw.pk} is missing`);
+  }
+  if (payload.rawBody) return payload.rawBody;
+  throw new RawBodyMissingError('the raw body is missing from the payload item');
+};

@@ -27,6 +27,13 @@ export const ATTENTION_STATUSES: ReadonlySet<EventStatus> = new Set([
   'STALE',
 ]);
 
+/**
+ * Statuses the consumer treats as final: it drops a message whose event is in one of them as a
+ * duplicate. A replay of such an event first takes it out of them (to RECEIVED), so that the
+ * re-sent message is never dropped unseen.
+ */
+export const FINAL_STATUSES: ReadonlySet<EventStatus> = new Set(['PROCESSED', 'STALE']);
+
 export type AuditActor = 'ingest' | 'consumer' | 'replay' | 'operator';
 
 /** One line of an event's story. Appended in the same write as the status change it records. */

@@ -1,7 +1,9 @@
+import { IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
 import fc from 'fast-check';
 import { backoffSeconds, MAX_VISIBILITY_SECONDS, retryDelaySeconds } from '#shared/consumer/backoff';
 import { classify, DeadlineError, PoisonMessageError, UnprocessableEventError } from '#shared/consumer/errors';
 import { InfrastructureError } from '#shared/errors';
+import { RawBodyMissingError } from '#shared/store/raw-bodies';
 import { TargetError } from '#shared/targets/errors';
 
 const policy = { baseSeconds: 2, maxSeconds: 300 };
@@ -37,9 +39,10 @@ describe('failure classification', () => {
     [new TargetError('t', 'http-400', false, 'x'), { kind: 'permanent', errorClass: 'http-400' }],
     [new PoisonMessageError('bad body'), { kind: 'permanent', errorClass: 'poison-message' }],
     [new UnprocessableEventError('quarantined'), { kind: 'permanent', errorClass: 'unprocessable' }],
+    [new RawBodyMissingError('raw body item RAW#x is missing'), { kind: 'permanent', errorClass: 'unprocessable' }],
     [new InfrastructureError('event-store', 'down'), { kind: 'retryable', errorClass: 'infrastructure-event-store' }],
-    [Object.assign(new Error('busy'), { name: 'IdempotencyAlreadyInProgressError' }), { kind: 'busy' }],
-    [Object.assign(new Error('x'), { name: 'IdempotencyPersistenceLayerError' }), { kind: 'retryable', errorClass: 'idempotency-store' }],
+    [new IdempotencyAlreadyInProgressError('busy'), { kind: 'busy' }],
+    [new IdempotencyPersistenceLayerError('x'), { kind: 'retryable', errorClass: 'idempotency-store' }],
     [new DeadlineError(), { kind: 'deadline' }],
     [new RangeError('bug'), { kind: 'retryable', errorClass: 'internal' }],
   ])('classifies %p', (error, expected) => {

@@ -11,11 +11,12 @@ import { ClaimCheckSchema, runKeyOf, type ClaimCheck } from '#shared/queue/claim
 import type { Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
-import type { RawBodies } from '#shared/store/raw-bodies';
-import type { EventState, EventStatus } from '#shared/store/records';
+import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
+import { FINAL_STATUSES, type EventState } from '#shared/store/records';
 import type { Deliveries } from '#shared/targets/index';
 import { retryDelaySeconds } from '#shared/consumer/backoff';
-import { brief, classify, DeadlineError, PoisonMessageError, UnprocessableEventError, type Failure } from '#shared/consumer/errors';
+import { brief, classify, DeadlineError, PoisonMessageError, UnprocessableEventError } from '#shared/consumer/errors';
+import { decideFailure, decideHeldBack, type DeadLetter, type FailurePolicySettings } from '#shared/consumer/failure-policy';
 import type { ConsumerQueue } from '#shared/consumer/queue';
 import { CONSUMABLE, consumerEntry, runRoute, type RunInput, type RunResult } from '#shared/consumer/route-run';
 
@@ -33,23 +34,13 @@ export interface ConsumerDependencies {
   readonly random: () => number;
 }
 
-export interface ConsumerSettings {
-  /** Attempts at an event, counted by the consumer on the event, before it is dead-lettered. */
-  readonly maxAttempts: number;
-  /**
-   * SQS maxReceiveCount of the main queue, a backstop above maxAttempts: receives also count
-   * while a record waits untried behind a failing one of its group.
-   */
-  readonly maxReceiveCount: number;
-  readonly backoff: { readonly baseSeconds: number; readonly maxSeconds: number };
+export interface ConsumerSettings extends FailurePolicySettings {
   /** A record is not started with less time than this left (the slowest target's timeout and margin). */
   readonly deadlineReserveMs: number;
 }
 
 /** Idempotency records are keyed under this prefix, not the function name, so a redeploy keeps them. */
 export const IDEMPOTENCY_KEY_PREFIX = 'relayflow-consumer';
-
-const FINAL: ReadonlySet<EventStatus> = new Set(['PROCESSED', 'STALE']);
 
 /** Why a record was reported failed, and when SQS should show it again. */
 class RecordFailedError extends Error {
@@ -111,19 +102,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
 
   const rawBodyOf = (payload: EventPayload) => {
     let cached: Promise<Buffer> | undefined;
-    const load = async (): Promise<Buffer> => {
-      const raw = payload.raw;
-      if (raw.kind === 's3') return deps.rawBodies.get(raw.bucket, raw.key);
-      if (raw.kind === 'item') {
-        const item = await deps.store.getRawItem(raw.pk);
-        if (item?.body) return item.body;
-        if (item?.raw.kind === 's3') return deps.rawBodies.get(item.raw.bucket, item.raw.key);
-        throw new UnprocessableEventError(`raw body item ${raw.pk} is missing`);
-      }
-      if (payload.rawBody) return payload.rawBody;
-      throw new UnprocessableEventError('raw body is missing from the payload item');
-    };
-    return () => (cached ??= load());
+    return () => (cached ??= readRawBody(deps, payload));
   };
 
   /** What was learned about a record before it failed. */
@@ -132,74 +111,60 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     state?: EventState;
   }
 
+  const subjectOf = (known: Known) => ({
+    provider: known.state?.provider ?? 'unknown',
+    tenant: known.state?.tenant ?? 'unknown',
+    correlationId: known.claim?.correlationId ?? known.state?.correlationId ?? 'unknown',
+  });
+
+  /** Carries out a dead-letter decision: marks the event (when there is one), moves the message, counts it. */
+  const deadLetter = async (record: SQSRecord, decision: DeadLetter, known: Known): Promise<void> => {
+    if (known.state) {
+      await deps.store.transition(
+        known.state.eventId,
+        CONSUMABLE,
+        'DEAD_LETTERED',
+        consumerEntry(deps.now(), 'DEAD_LETTERED', 'dead-lettered', decision.detail),
+        { lastError: brief(decision.reason), ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }) },
+      );
+    }
+    if (decision.send) await deps.queue.deadLetter(record, decision.reason);
+    count(subjectOf(known), 'DeadLettered');
+  };
+
   /** What happens to a record whose processing threw. Returns normally when the record is done with. */
   const onFailure = async (record: SQSRecord, error: unknown, known: Known): Promise<void> => {
-    const failure: Failure = classify(error);
-    const state = known.state;
+    const failure = classify(error);
+    const { state } = known;
     // Our own count: SQS's receive count also grows while a record is held back untried.
-    const attempt = state ? attemptsBefore(state) + 1 : receiveCountOf(record);
-    const now = deps.now();
-    const correlationId = known.claim?.correlationId ?? state?.correlationId ?? 'unknown';
-    const subject = { provider: state?.provider ?? 'unknown', tenant: state?.tenant ?? 'unknown', correlationId };
-
-    switch (failure.kind) {
-      case 'deadline':
-        throw new RecordFailedError(0);
-      case 'busy': {
-        logger.info('another invocation is processing this event; trying again later', { attempt });
-        throw new RecordFailedError(retryDelaySeconds(attempt, settings.backoff, undefined, deps.random));
-      }
-      case 'permanent': {
-        const reason = `${failure.errorClass}: ${failure.message}`;
-        logger.error('permanent failure; dead-lettering now', { errorClass: failure.errorClass, error });
-        if (state) {
-          await deps.store.transition(
-            state.eventId,
-            CONSUMABLE,
-            'DEAD_LETTERED',
-            consumerEntry(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt}: ${reason}`),
-            { lastError: brief(reason) },
-          );
-        }
-        await deps.queue.deadLetter(record, reason);
-        count(subject, 'DeadLettered');
-        return;
-      }
-      case 'retryable': {
-        const reason = `${failure.errorClass}: ${failure.message}`;
-        if (attempt >= settings.maxAttempts || receiveCountOf(record) >= settings.maxReceiveCount) {
-          logger.error('last attempt failed; dead-lettering now', { errorClass: failure.errorClass, attempt, error });
-          if (state) {
-            await deps.store.transition(
-              state.eventId,
-              CONSUMABLE,
-              'DEAD_LETTERED',
-              consumerEntry(now, 'DEAD_LETTERED', 'dead-lettered', `attempt ${attempt} of ${settings.maxAttempts}, the last: ${reason}`),
-              { lastError: brief(reason), attempts: attempt },
-            );
-          }
-          // Moved by us and reported done, not left to the redrive: the later records of its group
-          // in this batch were received as often as it was, and would otherwise be held back once
-          // more and redriven untried (their receive counts are spent too).
-          await deps.queue.deadLetter(record, reason);
-          count(subject, 'DeadLettered');
-          return;
-        }
-        const delay = retryDelaySeconds(attempt, settings.backoff, failure.retryAfterSeconds, deps.random);
-        const next = new Date(now.getTime() + delay * 1000).toISOString();
-        logger.warn('attempt failed; retrying with backoff', { errorClass: failure.errorClass, attempt, delaySeconds: delay, error });
+    const receiveCount = receiveCountOf(record);
+    const attempt = state ? attemptsBefore(state) + 1 : receiveCount;
+    const decision = decideFailure(failure, { attempt, receiveCount }, settings, deps.random);
+    const errorClass = 'errorClass' in failure ? failure.errorClass : undefined;
+    switch (decision.kind) {
+      case 'release':
+        if (decision.because === 'busy') logger.info('another invocation is processing this event; trying again later', { attempt });
+        throw new RecordFailedError(decision.delaySeconds);
+      case 'retry': {
+        const now = deps.now();
+        const next = new Date(now.getTime() + decision.delaySeconds * 1000).toISOString();
+        logger.warn('attempt failed; retrying with backoff', { errorClass, attempt, delaySeconds: decision.delaySeconds, error });
         if (state) {
           await deps.store.transition(
             state.eventId,
             CONSUMABLE,
             'RETRYING',
-            consumerEntry(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxAttempts} failed; next attempt at ${next}; ${reason}`),
-            { lastError: brief(reason), attempts: attempt },
+            consumerEntry(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxAttempts} failed; next attempt at ${next}; ${decision.reason}`),
+            { lastError: brief(decision.reason), attempts: attempt },
           );
         }
-        count(subject, 'Retried');
-        throw new RecordFailedError(delay);
+        count(subjectOf(known), 'Retried');
+        throw new RecordFailedError(decision.delaySeconds);
       }
+      case 'dead-letter':
+        if (decision.because === 'permanent') logger.error('permanent failure; dead-lettering now', { errorClass, error });
+        else logger.error('last attempt failed; dead-lettering now', { errorClass, attempt, error });
+        await deadLetter(record, decision, known);
     }
   };
 
@@ -226,7 +191,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         });
         count(state, 'RunMismatch');
       }
-      if (FINAL.has(state.status)) {
+      if (FINAL_STATUSES.has(state.status)) {
         logger.info('event already reached a final status; duplicate message dropped', { status: state.status });
         return 'duplicate';
       }
@@ -280,19 +245,14 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
    * say so on the event, so the operator sees why and replays it.
    */
   const markHeldBack = async (record: SQSRecord): Promise<void> => {
-    if (receiveCountOf(record) < settings.maxReceiveCount) return;
+    const decision = decideHeldBack(receiveCountOf(record), settings);
+    if (decision.kind === 'release') return;
     try {
       const claim = parseClaim(record);
-      const at = deps.now();
-      await deps.store.transition(
-        claim.eventId,
-        CONSUMABLE,
-        'DEAD_LETTERED',
-        consumerEntry(at, 'DEAD_LETTERED', 'dead-lettered', 'held back behind a failing event of its entity until its attempts ran out'),
-        { lastError: 'held-back: an earlier event of the same entity kept failing' },
-      );
       const state = await deps.store.getState(claim.eventId);
-      if (state) count(state, 'DeadLettered');
+      // No event to mark: the message is poison, and is dead-lettered as such when it is tried.
+      if (!state) return;
+      await deadLetter(record, decision, { state });
     } catch (error) {
       logger.error('could not mark a held-back record dead-lettered', { messageId: record.messageId, error });
     }

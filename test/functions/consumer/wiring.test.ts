@@ -5,7 +5,7 @@ import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } fr
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
-import { createConsumerHandler } from '#shared/consumer/handler';
+import { wireConsumer } from '#shared/consumer/wiring';
 import { ConfigurationError } from '#shared/errors';
 import { logger } from '#shared/powertools/index';
 import { aLambdaContext } from '../../helpers/api-gateway';
@@ -37,7 +37,7 @@ const ENV = {
 
 /** The event table as the mock answers it: state and payload items by event id. */
 let held: Map<string, IntegrationEvent>;
-let handler: ReturnType<typeof createConsumerHandler>;
+let handler: ReturnType<typeof wireConsumer>;
 
 const hold = (overrides: Partial<IntegrationEvent> = {}) => {
   const event = anIntegrationEvent(overrides);
@@ -48,7 +48,7 @@ const hold = (overrides: Partial<IntegrationEvent> = {}) => {
 beforeAll(() => {
   Object.assign(process.env, ENV);
   logger.setLogLevel('SILENT');
-  handler = createConsumerHandler();
+  handler = wireConsumer();
 });
 
 beforeEach(() => {
@@ -191,7 +191,7 @@ describe('consumer handler', () => {
   it('refuses to start with a route naming an unknown workflow', () => {
     process.env.ROUTES = JSON.stringify([{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'missing' }] }]);
     try {
-      expect(() => createConsumerHandler()).toThrow(ConfigurationError);
+      expect(() => wireConsumer()).toThrow(ConfigurationError);
     } finally {
       process.env.ROUTES = ENV.ROUTES;
     }

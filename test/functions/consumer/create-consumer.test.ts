@@ -7,7 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
-import { createConsumer, type ConsumerSettings } from '#shared/consumer/consumer';
+import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { resolveRoutes, Router, RoutesSchema } from '#shared/routing/routes';
 import { EventStore, type EventPayload } from '#shared/store/event-store';
@@ -315,6 +315,23 @@ describe('consumer against a local DynamoDB', () => {
     expect(state?.lastError).toBe('workflow-failed: workflow first failed: still down');
     expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: 'dlq.fifo', MessageBody: record.body, MessageDeduplicationId: `dlq-${record.messageId}` });
     expect((await store.getState(follower.id))?.status).toBe('PROCESSED');
+  });
+
+  it('marks a record held back until its receives ran out DEAD_LETTERED and leaves its move to the redrive', async () => {
+    const event = await stored();
+    const follower = await stored({ entity: event.entity });
+    workflows.set('first', (e) => (e.id === event.id ? Promise.reject(new Error('flaky')) : Promise.resolve()));
+    const record = anSqsRecord(event);
+    const followerRecord = anSqsRecord(follower, { receiveCount: SETTINGS.maxReceiveCount, groupId: record.attributes.MessageGroupId });
+
+    const response = await run(aConsumer(ROUTE_FIRST), [record, followerRecord]);
+
+    expect(failedIds(response)).toEqual([record.messageId, followerRecord.messageId]);
+    const state = await store.getState(follower.id);
+    expect(state?.status).toBe('DEAD_LETTERED');
+    expect(state?.lastError).toBe('held-back: an earlier event of the same entity kept failing');
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+    expect(visibilityOf(followerRecord.messageId)).toBe(0);
   });
 
   it('counts its own attempts: a record received often while held back untried is not dead-lettered by its first failure', async () => {

@@ -6,9 +6,10 @@ import { dynamoDbClient, documentClient } from '#shared/clients/dynamodb';
 import { s3Client } from '#shared/clients/s3';
 import { secretsProvider } from '#shared/clients/secrets';
 import { sqsClient } from '#shared/clients/sqs';
-import { ConfigurationError, InfrastructureError } from '#shared/errors';
+import { ConfigurationError } from '#shared/errors';
 import { logger, metrics, tracer } from '#shared/powertools/index';
 import { resolveRoutes, Router } from '#shared/routing/routes';
+import { readJsonSecret } from '#shared/secrets/json-secret';
 import { EventStore } from '#shared/store/event-store';
 import { ProcessingStore } from '#shared/store/processing-store';
 import { RawBodies } from '#shared/store/raw-bodies';
@@ -18,7 +19,7 @@ import { Deliveries } from '#shared/targets/index';
 import { WorkflowDelivery } from '#shared/targets/workflow';
 import { createWorkflows, workflowNames } from '#shared/workflows/index';
 import { readConsumerEnvironment } from '#shared/consumer/config';
-import { createConsumer } from '#shared/consumer/consumer';
+import { createConsumer } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
 
 /** The generated secret (docs/processing.md): the current one first, older ones while receivers rotate. */
@@ -32,10 +33,11 @@ const DEADLINE_MARGIN_MS = 2000;
 const MIN_DEADLINE_RESERVE_MS = 5000;
 
 /**
- * Builds the consumer Lambda handler. Runs at cold start: reads and checks the environment and
- * the routes once, creates stores, targets and the idempotency layer once.
+ * The consumer's composition root: builds the Lambda handler from the environment. Runs at cold
+ * start: reads and checks the environment and the routes once, creates stores, targets and the
+ * idempotency layer once.
  */
-export const createConsumerHandler = () => {
+export const wireConsumer = () => {
   const env = readConsumerEnvironment(process.env);
   const { routes, problems } = resolveRoutes(env.ROUTES, workflowNames);
   if (problems.length > 0) {
@@ -44,17 +46,13 @@ export const createConsumerHandler = () => {
 
   let signer: { source: string; sign: Signer } | undefined;
   const currentSigner = async (): Promise<Signer> => {
-    let value: unknown;
-    try {
-      value = await secretsProvider.get(env.TARGET_SIGNING_SECRET_ARN, { transform: 'json', maxAge: env.SECRETS_MAX_AGE_SECONDS });
-    } catch (error) {
-      throw new InfrastructureError('secrets', 'target signing secret could not be read', { cause: error });
-    }
-    const parsed = SigningSecretSchema.safeParse(value);
-    if (!parsed.success) throw new InfrastructureError('secrets', 'target signing secret is not {"signingSecret": "..."}');
-    const source = JSON.stringify(parsed.data);
+    const secret = await readJsonSecret(secretsProvider, env.TARGET_SIGNING_SECRET_ARN, SigningSecretSchema, {
+      maxAgeSeconds: env.SECRETS_MAX_AGE_SECONDS,
+      expected: 'JSON of the form {"signingSecret": "…"}',
+    });
+    const source = JSON.stringify(secret);
     if (signer?.source !== source) {
-      signer = { source, sign: signerFor([parsed.data.signingSecret, ...(parsed.data.additionalSigningSecrets ?? [])]) };
+      signer = { source, sign: signerFor([secret.signingSecret, ...(secret.additionalSigningSecrets ?? [])]) };
     }
     return signer.sign;
   };

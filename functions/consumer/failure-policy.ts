@@ -1,0 +1,132 @@
+import { retryDelaySeconds } from '#shared/consumer/backoff';
+import type { Failure } from '#shared/consumer/errors';
+
+export interface FailurePolicySettings {
+  /** Attempts at an event, counted by the consumer on the event, before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /**
+   * SQS maxReceiveCount of the main queue, a backstop above maxAttempts: receives also count
+   * while a record waits untried behind a failing one of its group.
+   */
+  readonly maxReceiveCount: number;
+  readonly backoff: { readonly baseSeconds: number; readonly maxSeconds: number };
+}
+
+/** How often an event and its message were tried, the failed attempt included. */
+export interface Attempts {
+  /** The consumer's own count in the event's current run (the receive count when the event is unknown). */
+  readonly attempt: number;
+  /** SQS ApproximateReceiveCount of the message. */
+  readonly receiveCount: number;
+}
+
+/** The record was not an attempt at its event: it is shown again after the delay, and nothing is recorded. */
+export interface Release {
+  readonly kind: 'release';
+  readonly delaySeconds: number;
+  /**
+   * `deadline`: too little time was left to start it; `busy`: another invocation holds the event;
+   * `held-back`: it waited untried behind a failed record of its group.
+   */
+  readonly because: 'deadline' | 'busy' | 'held-back';
+}
+
+/** A failed attempt with attempts left: the event is marked RETRYING and its message shown again after the delay. */
+export interface Retry {
+  readonly kind: 'retry';
+  readonly delaySeconds: number;
+  /** `<error class>: <message>`, the event's last error. */
+  readonly reason: string;
+}
+
+/** The event is done with: marked DEAD_LETTERED, and its message moved to the dead-letter queue. */
+export interface DeadLetter {
+  readonly kind: 'dead-letter';
+  readonly because: 'permanent' | 'last-attempt' | 'held-back';
+  /** The event's last error and the message's `deadLetterReason`. */
+  readonly reason: string;
+  /** The audit entry's detail. */
+  readonly detail: string;
+  /** The attempt count to record on the event, when this decision counts one. */
+  readonly attempts?: number;
+  /**
+   * Whether the consumer sends the message to the DLQ itself. It does for a record it reports
+   * done; a held-back record is reported failed and goes there with the queue's redrive.
+   */
+  readonly send: boolean;
+}
+
+export type FailureDecision = Release | Retry | DeadLetter;
+
+/**
+ * What happens to a record whose processing failed (docs/decisions/0012-retry-and-dead-letter.md).
+ * A retryable failure is dead-lettered once the consumer's own attempts or the message's receives
+ * run out, and moved by the consumer rather than left to the redrive: the later records of its
+ * group in the batch were received as often as it was, and would otherwise be held back once more
+ * and redriven untried.
+ */
+export const decideFailure = (
+  failure: Failure,
+  attempts: Attempts,
+  settings: FailurePolicySettings,
+  random: () => number,
+): FailureDecision => {
+  const { attempt } = attempts;
+  switch (failure.kind) {
+    case 'deadline':
+      return { kind: 'release', delaySeconds: 0, because: 'deadline' };
+    case 'busy':
+      return {
+        kind: 'release',
+        delaySeconds: retryDelaySeconds(attempt, settings.backoff, undefined, random),
+        because: 'busy',
+      };
+    case 'permanent': {
+      const reason = `${failure.errorClass}: ${failure.message}`;
+      return {
+        kind: 'dead-letter',
+        because: 'permanent',
+        reason,
+        detail: `attempt ${attempt}: ${reason}`,
+        send: true,
+      };
+    }
+    case 'retryable': {
+      const reason = `${failure.errorClass}: ${failure.message}`;
+      if (attempt >= settings.maxAttempts || attempts.receiveCount >= settings.maxReceiveCount) {
+        return {
+          kind: 'dead-letter',
+          because: 'last-attempt',
+          reason,
+          detail: `attempt ${attempt} of ${settings.maxAttempts}, the last: ${reason}`,
+          attempts: attempt,
+          send: true,
+        };
+      }
+      return {
+        kind: 'retry',
+        delaySeconds: retryDelaySeconds(attempt, settings.backoff, failure.retryAfterSeconds, random),
+        reason,
+      };
+    }
+  }
+};
+
+/**
+ * What happens to a record held back untried behind a failed record of its group. It is released
+ * at once (FIFO keeps it behind its predecessor anyway); once its receives are spent the redrive
+ * moves it untried, so the event is marked for the operator to replay.
+ */
+export const decideHeldBack = (
+  receiveCount: number,
+  settings: Pick<FailurePolicySettings, 'maxReceiveCount'>,
+): Release | DeadLetter =>
+  receiveCount < settings.maxReceiveCount
+    ? { kind: 'release', delaySeconds: 0, because: 'held-back' }
+    : {
+        kind: 'dead-letter',
+        because: 'held-back',
+        reason: 'held-back: an earlier event of the same entity kept failing',
+        detail: 'held back behind a failing event of its entity until its attempts ran out',
+        send: false,
+      };

@@ -237,7 +237,6 @@ export class StepFunctionsEmulator {
       clock: this.clock,
       history,
       signal: execution.controller.signal,
-      region: REGION,
       ...(this.options.random ? { random: this.options.random } : {}),
     })
       .catch((error: unknown): ExecutionOutcome => ({

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock';
 import { evaluateRule } from './choice';
-import type { Catcher, Retrier, State, StateMachineDefinition, TaskState, WaitState } from './definition';
+import type { Catcher, Retrier, State, StateMachineDefinition, TaskState } from './definition';
 import { errorMatches, runtimeError, StatesError, StatesErrors } from './errors';
-import type { JsonObject, JsonPath, JsonValue } from './jsonpath';
+import type { JsonObject, JsonValue } from './jsonpath';
 import { setAt } from './jsonpath';
-import { isTimestamp } from './choice';
 import type { DataPath, Scope } from './template';
 import { DataPathError, readPath, render } from './template';
 
@@ -44,6 +42,13 @@ export class History {
 
   add(type: string, previousEventId: number, details?: readonly [string, Record<string, unknown>]): number {
     if (this.closed) return previousEventId;
+    // Room is kept for the event that closes the execution.
+    if (!type.startsWith('Execution') && this.events.length >= MAX_HISTORY_EVENTS - 1) {
+      throw new StatesError(
+        StatesErrors.Runtime,
+        `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+      );
+    }
     const id = this.events.length + 1;
     this.events.push({
       id,
@@ -57,10 +62,6 @@ export class History {
 
   close(): void {
     this.closed = true;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 }
 
@@ -82,7 +83,6 @@ export interface RunOptions {
   readonly history: History;
   /** Aborting stops the run (StopExecution); the caller records ExecutionAborted itself. */
   readonly signal?: AbortSignal;
-  readonly region?: string;
   /** Defaults to Math.random; used for FULL jitter. */
   readonly random?: () => number;
 }
@@ -101,7 +101,7 @@ export const MAX_HISTORY_EVENTS = 25_000;
 class ExecutionTimedOut extends Error {}
 
 interface Frame {
-  /** The id of the last event recorded on this thread of control. */
+  /** The id of the last event recorded. */
   last: number;
   readonly signal: AbortSignal;
 }
@@ -185,7 +185,7 @@ class Run {
     let name: string | undefined = scope.startAt;
     let data = input;
     while (name !== undefined) {
-      throwIfAborted(frame.signal);
+      frame.signal.throwIfAborted();
       const state = scope.states.get(name);
       if (!state) throw new StatesError(StatesErrors.Runtime, `State '${name}' does not exist`);
       const step = await this.runState(state, data, frame);
@@ -196,18 +196,12 @@ class Run {
   }
 
   private async runState(state: State, input: JsonValue, frame: Frame): Promise<Step> {
-    if (this.history.events.length >= MAX_HISTORY_EVENTS - 1) {
-      throw new StatesError(
-        StatesErrors.Runtime,
-        `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}) before entering state '${state.name}'.`,
-      );
-    }
     const enteredTime = this.options.clock.now();
-    this.history.stateTransitions += 1;
     frame.last = this.history.add(`${state.type}StateEntered`, frame.last, [
       'stateEnteredEventDetails',
       { name: state.name, input: JSON.stringify(input), inputDetails: { truncated: false } },
     ]);
+    this.history.stateTransitions += 1;
     const step = await this.runStateBody(state, input, frame, enteredTime);
     if (state.type !== 'Fail') {
       const output = JSON.stringify(step.output);
@@ -242,90 +236,43 @@ class Run {
   }
 
   private async runStateBody(state: State, input: JsonValue, frame: Frame, enteredTime: Date): Promise<Step> {
-    const context = this.context(state, enteredTime, 0);
-    const guard = <T>(work: () => T): T => {
-      try {
-        return work();
-      } catch (error) {
-        throw asStatesError(state, error);
-      }
-    };
+    if (state.type === 'Task') return this.withRetries(state, input, frame, enteredTime);
+    const scope = { input, context: this.context(state, enteredTime, 0) };
     switch (state.type) {
-      case 'Pass':
-        return guard(() => {
-          const effective = applyInputPath(state.inputPath, input, context);
-          const scope = { input: effective, context };
-          const result = state.parameters
-            ? render(state.parameters, scope)
-            : 'result' in state
-              ? (state.result ?? null)
-              : effective;
-          return { output: applyOutput(state, input, result, context), ...next(state) };
-        });
       case 'Succeed':
-        return guard(() => ({
-          output: applyOutputPath(state.outputPath, applyInputPath(state.inputPath, input, context), context),
-        }));
+        return toStates(state, () => ({ output: readPath(state.outputPath, scope, 'OutputPath') }));
       case 'Fail':
-        throw guard(() => {
-          const scope = { input, context };
-          const text = (value: typeof state.error): string | undefined => {
-            if (value === undefined || typeof value === 'string') return value;
-            const resolved = readPath(value.path, scope, 'ErrorPath');
-            return typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
+        throw toStates(state, () => {
+          const text = (path: DataPath | undefined, field: string): string => {
+            if (path === undefined) return '';
+            const value = readPath(path, scope, field);
+            return typeof value === 'string' ? value : JSON.stringify(value);
           };
-          return new StatesError(text(state.error) ?? '', text(state.cause) ?? '');
+          return new StatesError(text(state.errorPath, 'ErrorPath'), text(state.causePath, 'CausePath'));
         });
       case 'Choice':
-        return guard(() => {
-          const effective = applyInputPath(state.inputPath, input, context);
-          const branch = state.choices.find((c) => evaluateRule(c.rule, { input: effective, context }));
-          const target = branch?.next ?? state.default;
+        return toStates(state, () => {
+          const target = state.choices.find((c) => evaluateRule(c.rule, scope))?.next ?? state.default;
           if (target === undefined) {
             throw new StatesError(
               StatesErrors.NoChoiceMatched,
               `An error occurred while executing the state '${state.name}'. No Choice Rule matched and no Default was specified`,
             );
           }
-          return { output: applyOutputPath(state.outputPath, effective, context), next: target };
+          return { output: input, next: target };
         });
       case 'Wait': {
-        const { effective, ms } = guard(() => {
-          const value = applyInputPath(state.inputPath, input, context);
-          return { effective: value, ms: this.waitMillis(state, value, context) };
-        });
-        await this.options.clock.sleep(ms, frame.signal);
-        return guard(() => ({
-          output: applyOutputPath(state.outputPath, effective, context),
-          ...next(state),
-        }));
+        const seconds = toStates(state, () => readPath(state.secondsPath, scope, 'SecondsPath'));
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+          throw runtimeError(
+            state.name,
+            `The SecondsPath parameter does not reference a valid non-negative integer: ${JSON.stringify(seconds)}`,
+          );
+        }
+        await this.options.clock.sleep(seconds * 1000, frame.signal);
+        return { output: input, ...next(state) };
       }
-      case 'Task':
-        return this.withRetries(state, input, frame, enteredTime);
     }
-  }
-
-  private waitMillis(state: WaitState, effective: JsonValue, context: JsonObject): number {
-    const wait = state.wait;
-    const scope = { input: effective, context };
-    if ('seconds' in wait) return wait.seconds * 1000;
-    if ('secondsPath' in wait) {
-      const seconds = readPath(wait.secondsPath, scope, 'SecondsPath');
-      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-        throw new DataPathError(
-          `The SecondsPath parameter does not reference a valid non-negative integer: ${JSON.stringify(seconds)}`,
-        );
-      }
-      return seconds * 1000;
-    }
-    const timestamp =
-      'timestamp' in wait ? wait.timestamp : readPath(wait.timestampPath, scope, 'TimestampPath');
-    if (!isTimestamp(timestamp)) {
-      throw new DataPathError(
-        `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${JSON.stringify(timestamp)}`,
-      );
-    }
-    return Math.max(0, Date.parse(timestamp) - this.options.clock.now().getTime());
   }
 
   /** Runs a Task state with its Retry and Catch policy. */
@@ -340,16 +287,9 @@ class Run {
     for (;;) {
       const context = this.context(state, enteredTime, retryCount);
       try {
-        const effective = toStates(state, () => applyInputPath(state.inputPath, input, context));
-        const result = await this.runTask(state, effective, context, frame);
-        return toStates(state, () => {
-          const selected = state.resultSelector
-            ? render(state.resultSelector, { input: result, context })
-            : result;
-          return { output: applyOutput(state, input, selected, context), ...next(state) };
-        });
+        return { output: await this.runTask(state, { input, context }, frame), ...next(state) };
       } catch (thrown) {
-        throwIfAborted(frame.signal);
+        frame.signal.throwIfAborted();
         const error = asStatesError(state, thrown);
         if (error.error === StatesErrors.Runtime || error.error === StatesErrors.DataLimitExceeded)
           throw error;
@@ -370,98 +310,52 @@ class Run {
   }
 
   private backoffMillis(retrier: Retrier, attempt: number): number {
-    let seconds = retrier.intervalSeconds * retrier.backoffRate ** attempt;
-    if (retrier.maxDelaySeconds !== undefined) seconds = Math.min(seconds, retrier.maxDelaySeconds);
-    if (retrier.jitter === 'FULL') seconds *= this.random();
-    return seconds * 1000;
+    const seconds = retrier.intervalSeconds * retrier.backoffRate ** attempt;
+    return (retrier.jitter === 'FULL' ? seconds * this.random() : seconds) * 1000;
   }
 
-  private async runTask(
-    state: TaskState,
-    effective: JsonValue,
-    context: JsonObject,
-    frame: Frame,
-  ): Promise<JsonValue> {
-    const scope = { input: effective, context };
-    const parameters = toStates(state, () =>
-      state.parameters ? render(state.parameters, scope) : effective,
-    );
-    const timeoutSeconds = toStates(state, () => taskTimeout(state, scope));
-    const timeoutDetail = timeoutSeconds !== undefined ? { timeoutInSeconds: timeoutSeconds } : {};
-    const lambda = state.integration === 'function-arn';
-    const taskResource = { resourceType: 'lambda', resource: 'invoke' };
-    let functionName = state.resource;
-    let payload = parameters;
-    const record = (type: string, key: string, details: Record<string, unknown>): void => {
-      frame.last = this.history.add(type, frame.last, [
-        key,
-        lambda ? details : { ...taskResource, ...details },
-      ]);
-    };
-    if (lambda) {
-      record('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
-        resource: state.resource,
-        input: JSON.stringify(parameters),
-        inputDetails: { truncated: false },
-        ...timeoutDetail,
-      });
-      frame.last = this.history.add('LambdaFunctionStarted', frame.last);
-    } else {
-      const args = isObject(parameters) ? parameters : {};
-      if (typeof args.FunctionName !== 'string') {
-        throw runtimeError(
-          state.name,
-          `The field 'FunctionName' must be a string but was ${JSON.stringify(args.FunctionName)}`,
-        );
-      }
-      functionName = args.FunctionName;
-      payload = args.Payload ?? {};
-      record('TaskScheduled', 'taskScheduledEventDetails', {
-        region: this.options.region ?? 'us-east-1',
-        parameters: JSON.stringify(parameters),
-        ...timeoutDetail,
-      });
-      record('TaskStarted', 'taskStartedEventDetails', {});
-    }
-    const prefix = lambda ? 'LambdaFunction' : 'Task';
-    const detailsKey = (suffix: string): string =>
-      `${lambda ? 'lambdaFunction' : 'task'}${suffix}EventDetails`;
-    const outcome = await this.invokeWithTimeout(functionName, payload, timeoutSeconds, frame.signal);
-    if (outcome === 'timeout') {
-      const error = new StatesError(
-        StatesErrors.Timeout,
-        `The task '${state.name}' timed out after ${timeoutSeconds} seconds`,
+  /** Invokes the function with the Parameters (or the whole input); its return value is the result. */
+  private async runTask(state: TaskState, scope: Scope, frame: Frame): Promise<JsonValue> {
+    const payload = toStates(state, () => (state.parameters ? render(state.parameters, scope) : scope.input));
+    const record = (type: string, details?: Record<string, unknown>): void => {
+      frame.last = this.history.add(
+        `LambdaFunction${type}`,
+        frame.last,
+        details && [`lambdaFunction${type}EventDetails`, details],
       );
-      record(`${prefix}TimedOut`, detailsKey('TimedOut'), { error: error.error, cause: error.cause });
-      throw error;
-    }
+    };
+    record('Scheduled', {
+      resource: state.resource,
+      input: JSON.stringify(payload),
+      inputDetails: { truncated: false },
+    });
+    record('Started');
+    const outcome = await this.invoke(state.resource, payload, frame.signal);
     if ('error' in outcome) {
-      const error = outcome.error;
-      record(`${prefix}Failed`, detailsKey('Failed'), { error: error.error, cause: error.cause });
-      throw error;
+      record('Failed', { error: outcome.error.error, cause: outcome.error.cause });
+      throw outcome.error;
     }
-    const result = lambda ? outcome.payload : invokeResponse(outcome.payload);
-    const output = JSON.stringify(result);
+    const output = JSON.stringify(outcome.payload);
     if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
       const error = new StatesError(
         StatesErrors.DataLimitExceeded,
         `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
       );
-      record(`${prefix}Failed`, detailsKey('Failed'), { error: error.error, cause: error.cause });
+      record('Failed', { error: error.error, cause: error.cause });
       throw error;
     }
-    record(`${prefix}Succeeded`, detailsKey('Succeeded'), { output, outputDetails: { truncated: false } });
-    return result;
+    record('Succeeded', { output, outputDetails: { truncated: false } });
+    return outcome.payload;
   }
 
-  private async invokeWithTimeout(
-    functionName: string,
+  /** The function's answer, or its failure as a StatesError; rejects once the run is aborted. */
+  private async invoke(
+    functionArn: string,
     payload: JsonValue,
-    timeoutSeconds: number | undefined,
     signal: AbortSignal,
-  ): Promise<'timeout' | { payload: JsonValue } | { error: StatesError }> {
+  ): Promise<{ payload: JsonValue } | { error: StatesError }> {
     const invocation = this.options
-      .invokeLambda(functionName, payload)
+      .invokeLambda(functionArn, payload)
       .then((result): { payload: JsonValue } | { error: StatesError } =>
         'error' in result
           ? {
@@ -479,43 +373,23 @@ class Run {
       .catch((error: unknown) => ({
         error: new StatesError('Lambda.ServiceException', errorMessage(error)),
       }));
-    const timer = new AbortController();
-    const onAbort = (): void => timer.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    let onAbort = (): void => undefined;
     // The invoke may already have aborted the run (StopExecution while the function starts).
-    if (signal.aborted) onAbort();
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(signal.reason as Error);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      const contenders: Promise<'timeout' | { payload: JsonValue } | { error: StatesError }>[] = [
-        invocation,
-        timeoutSeconds !== undefined
-          ? this.options.clock.sleep(timeoutSeconds * 1000, timer.signal).then(() => 'timeout' as const)
-          : whenAborted(timer.signal),
-      ];
-      return await Promise.race(contenders);
+      return await Promise.race([invocation, aborted]);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      if (!timer.signal.aborted) timer.abort();
     }
   }
 }
 
 function next(state: { readonly next?: string }): { next?: string } {
   return state.next !== undefined ? { next: state.next } : {};
-}
-
-function isObject(value: JsonValue): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function whenAborted(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason as Error);
-    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  });
-}
-
-function throwIfAborted(signal: AbortSignal): void {
-  signal.throwIfAborted();
 }
 
 function errorMessage(error: unknown): string {
@@ -536,74 +410,14 @@ function toStates<T>(state: State, work: () => T): T {
   }
 }
 
-function applyInputPath(path: DataPath | null, input: JsonValue, context: JsonValue): JsonValue {
-  return path === null ? {} : readPath(path, { input, context }, 'InputPath');
-}
-
-function applyOutputPath(path: DataPath | null, output: JsonValue, context: JsonValue): JsonValue {
-  return path === null ? {} : readPath(path, { input: output, context }, 'OutputPath');
-}
-
-function applyResultPath(path: JsonPath | null, rawInput: JsonValue, result: JsonValue): JsonValue {
-  if (path === null) return rawInput;
-  const merged = setAt(path, rawInput, result);
+/** The input with {Error, Cause} at the catcher's ResultPath. */
+function applyCatch(state: State, catcher: Catcher, input: JsonValue, error: StatesError): JsonValue {
+  const merged = setAt(catcher.resultPath.steps, input, { Error: error.error, Cause: error.cause });
   if (merged === undefined) {
-    throw new DataPathError(`Unable to apply ResultPath '${path.text}' to input ${JSON.stringify(rawInput)}`);
-  }
-  return merged;
-}
-
-function applyOutput(
-  state: { readonly resultPath: JsonPath | null; readonly outputPath: DataPath | null },
-  rawInput: JsonValue,
-  result: JsonValue,
-  context: JsonValue,
-): JsonValue {
-  return applyOutputPath(state.outputPath, applyResultPath(state.resultPath, rawInput, result), context);
-}
-
-function applyCatch(state: State, catcher: Catcher, rawInput: JsonValue, error: StatesError): JsonValue {
-  return toStates(state, () =>
-    applyResultPath(catcher.resultPath, rawInput, { Error: error.error, Cause: error.cause }),
-  );
-}
-
-function taskTimeout(state: TaskState, scope: Scope): number | undefined {
-  if (state.timeoutSeconds !== undefined) return state.timeoutSeconds;
-  if (!state.timeoutSecondsPath) return undefined;
-  const value = readPath(state.timeoutSecondsPath, scope, 'TimeoutSecondsPath');
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new DataPathError(
-      `TimeoutSecondsPath must reference a positive integer but found ${JSON.stringify(value)}`,
+    throw runtimeError(
+      state.name,
+      `Unable to apply ResultPath '${catcher.resultPath.text}' to input ${JSON.stringify(input)}`,
     );
   }
-  return value;
-}
-
-/** The response of the optimized Lambda integration: the Invoke API answer with the payload parsed. */
-function invokeResponse(payload: JsonValue): JsonObject {
-  const requestId = randomUUID();
-  return {
-    ExecutedVersion: '$LATEST',
-    Payload: payload,
-    SdkHttpMetadata: {
-      AllHttpHeaders: {
-        'X-Amz-Executed-Version': ['$LATEST'],
-        'x-amzn-Remapped-Content-Length': ['0'],
-        Connection: ['keep-alive'],
-        'x-amzn-RequestId': [requestId],
-        'Content-Type': ['application/json'],
-      },
-      HttpHeaders: {
-        Connection: 'keep-alive',
-        'Content-Type': 'application/json',
-        'X-Amz-Executed-Version': '$LATEST',
-        'x-amzn-Remapped-Content-Length': '0',
-        'x-amzn-RequestId': requestId,
-      },
-      HttpStatusCode: 200,
-    },
-    SdkResponseMetadata: { RequestId: requestId },
-    StatusCode: 200,
-  };
+  return merged;
 }

@@ -57,15 +57,7 @@ export function compileTemplate(value: JsonValue, location: string, problems: st
 }
 
 function typeOf(value: JsonValue): string {
-  if (value === null) return 'NULL';
-  if (Array.isArray(value)) return 'ARRAY';
-  return typeof value === 'object'
-    ? 'OBJECT'
-    : typeof value === 'number'
-      ? 'NUMBER'
-      : typeof value === 'boolean'
-        ? 'BOOLEAN'
-        : 'STRING';
+  return (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value).toUpperCase();
 }
 
 /** Why a template or path could not be applied; the interpreter turns it into States.Runtime. */

@@ -4,10 +4,9 @@ import type { Config } from 'jest';
 // ESM-only dependencies that Jest (CommonJS) must transform before it can load them.
 const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256', 'commander'].join('|');
 
-const config: Config = {
+/** What every project shares: TypeScript through ts-jest, the `#shared` alias, the SDK matchers. */
+const common: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
   },
@@ -19,7 +18,18 @@ const config: Config = {
   },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+};
+
+/** Tests that start the whole local runtime (a synthesized stack, its emulators and Lambda workers). */
+const integration = ['<rootDir>/test/e2e/**/*.test.ts'];
+
+const config: Config = {
+  // A test's own deadline; the end-to-end files set longer ones for the first synthesis.
   testTimeout: 30_000,
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'] },
+    { ...common, displayName: 'integration', roots: ['<rootDir>/test'], testMatch: integration },
+  ],
 };
 
 export default config;

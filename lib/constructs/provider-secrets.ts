@@ -1,7 +1,12 @@
 import type { RemovalPolicy} from 'aws-cdk-lib';
 import { SecretValue, Validations } from 'aws-cdk-lib';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+
+/** Template metadata naming the provider a secret signs for. */
+const PROVIDER_METADATA = 'RelayFlow::Provider';
+/** Template metadata naming the dedicated tenant a secret belongs to, if any. */
+const TENANT_METADATA = 'RelayFlow::Tenant';
 
 export interface ProviderSecretsProps {
   readonly providerIds: readonly string[];
@@ -22,16 +27,19 @@ export class ProviderSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ProviderSecretsProps) {
     super(scope, id);
     for (const provider of props.providerIds) {
-      this.shared.set(provider, this.create(`${provider}`, `RelayFlow signing secrets for ${provider}`, props.removalPolicy));
+      this.shared.set(provider, this.create(`${provider}`, `RelayFlow signing secrets for ${provider}`, props.removalPolicy, { provider }));
       const tenants = new Map<string, Secret>();
       for (const tenant of props.dedicatedTenants) {
-        tenants.set(tenant, this.create(`${provider}-${tenant}`, `RelayFlow signing secrets for ${provider}, tenant ${tenant}`, props.removalPolicy));
+        tenants.set(
+          tenant,
+          this.create(`${provider}-${tenant}`, `RelayFlow signing secrets for ${provider}, tenant ${tenant}`, props.removalPolicy, { provider, tenant }),
+        );
       }
       this.perTenant.set(provider, tenants);
     }
   }
 
-  private create(id: string, description: string, removalPolicy: RemovalPolicy): Secret {
+  private create(id: string, description: string, removalPolicy: RemovalPolicy, owner: { provider: string; tenant?: string }): Secret {
     const secret = new Secret(this, id, {
       description,
       // Not a secret: an empty list for the operator to fill. Requests are answered 503 (and
@@ -39,6 +47,11 @@ export class ProviderSecrets extends Construct {
       secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ signingSecrets: [] })),
       removalPolicy,
     });
+    // Says whose secret this is in the template itself, so that tools reading it (the local
+    // runtime gives each provider secret a signing secret) need not infer it from Lambda wiring.
+    const resource = secret.node.defaultChild as CfnSecret;
+    resource.addMetadata(PROVIDER_METADATA, owner.provider);
+    if (owner.tenant) resource.addMetadata(TENANT_METADATA, owner.tenant);
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason: "The provider issues these secrets; rotation happens in the provider's dashboard, with several active secrets (README, Rotating a signing secret).",

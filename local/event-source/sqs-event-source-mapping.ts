@@ -2,6 +2,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../emulators/sqs';
 import { readBatchResponse } from './batch-response';
 import { GroupGate } from './group-gate';
 import { toSqsEvent } from './sqs-event';
@@ -27,6 +28,8 @@ export interface SqsEventSourceMappingOptions {
   readonly throttleRetryMs?: number;
   /** Receive, batch-building and delete failures (the poller backs off or moves on, and continues). */
   readonly onError?: (error: unknown, during: 'receive' | 'process' | 'delete') => void;
+  /** Time for the batching window and every backoff; the runtime passes the clock SQS runs on. @default real time */
+  readonly clock?: Clock;
 }
 
 export interface EventSourceCounters {
@@ -77,19 +80,19 @@ function isThrottle(outcome: InvokeOutcome): boolean {
   return error !== null && typeof error === 'object' && (error as { errorType?: unknown }).errorType === 'TooManyRequestsException';
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+function delay(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) {
+    if (signal?.aborted) {
       resolve();
       return;
     }
-    const timer = setTimeout(done, ms);
+    const timer = clock.setTimer(done, ms);
     function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      timer.cancel();
+      signal?.removeEventListener('abort', done);
       resolve();
     }
-    signal.addEventListener('abort', done);
+    signal?.addEventListener('abort', done);
   });
 }
 
@@ -118,6 +121,7 @@ function emptyCounters(): EventSourceCounters {
  */
 export class SqsEventSourceMapping {
   private readonly options: Required<Omit<SqsEventSourceMappingOptions, 'onError'>> & Pick<SqsEventSourceMappingOptions, 'onError'>;
+  private readonly clock: Clock;
   private readonly fifo: boolean;
   private readonly gate = new GroupGate();
   private readonly stats = emptyCounters();
@@ -131,11 +135,13 @@ export class SqsEventSourceMapping {
       maximumConcurrency: 5,
       waitTimeSeconds: 20,
       throttleRetryMs: 5_000,
+      clock: systemClock,
       ...options,
     };
     const checked = OptionsSchema.safeParse(resolved);
     if (!checked.success) throw new Error(`Invalid SQS event source mapping: ${z.prettifyError(checked.error)}`);
     this.options = resolved;
+    this.clock = resolved.clock;
     this.fifo = options.queueArn.endsWith('.fifo');
   }
 
@@ -171,7 +177,7 @@ export class SqsEventSourceMapping {
         if (signal.aborted) return;
         this.stats.receiveErrors += 1;
         this.options.onError?.(error, 'receive');
-        await delay(backoffMs, signal);
+        await delay(this.clock, backoffMs, signal);
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         continue;
       }
@@ -209,7 +215,7 @@ export class SqsEventSourceMapping {
     const seen = new Set<string>();
     let windowEndsAt: number | undefined;
     while (!signal.aborted && messages.length < batchSize) {
-      const remainingWindowMs = windowEndsAt === undefined ? undefined : windowEndsAt - Date.now();
+      const remainingWindowMs = windowEndsAt === undefined ? undefined : windowEndsAt - this.clock.now();
       if (remainingWindowMs !== undefined && remainingWindowMs <= 0) break;
       const waitSeconds = remainingWindowMs === undefined ? waitTimeSeconds : Math.min(waitTimeSeconds, Math.ceil(remainingWindowMs / 1000));
       const received = await this.receive(Math.min(RECEIVE_MAX, batchSize - messages.length), waitSeconds, signal);
@@ -220,11 +226,11 @@ export class SqsEventSourceMapping {
         }
       }
       if (messages.length === 0) {
-        if (waitSeconds === 0) await delay(50, signal);
+        if (waitSeconds === 0) await delay(this.clock, 50, signal);
         continue;
       }
       if (maximumBatchingWindowSeconds === 0) break;
-      windowEndsAt ??= Date.now() + maximumBatchingWindowSeconds * 1000;
+      windowEndsAt ??= this.clock.now() + maximumBatchingWindowSeconds * 1000;
     }
     return messages;
   }
@@ -265,13 +271,13 @@ export class SqsEventSourceMapping {
   }
 
   private async invokeWithThrottleRetry(event: SQSEvent): Promise<InvokeOutcome> {
-    const giveUpAt = Date.now() + this.options.throttleRetryMs;
+    const giveUpAt = this.clock.now() + this.options.throttleRetryMs;
     let waitMs = 100;
     for (;;) {
       const outcome = await this.options.invoke(event).catch((error: unknown): InvokeOutcome => ({ error }));
-      if (!isThrottle(outcome) || Date.now() + waitMs > giveUpAt) return outcome;
+      if (!isThrottle(outcome) || this.clock.now() + waitMs > giveUpAt) return outcome;
       this.stats.throttles += 1;
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await delay(this.clock, waitMs);
       waitMs = Math.min(waitMs * 2, 1_000);
     }
   }

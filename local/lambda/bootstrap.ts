@@ -13,10 +13,15 @@
  *
  * stdout and stderr are sent over the same message port as results so that every line a handler
  * logged arrives at the service before that invocation's result does.
+ *
+ * Before the handler loads, `Date` is replaced by one that adds the runtime clock's offset, read
+ * from the shared memory in `workerData.clockOffset` (see RuntimeClock): a test that moves the
+ * clock moves the time handler code sees. Dates still share the real prototype, so `instanceof
+ * Date` holds for every date, whichever code made it.
  */
 export const BOOTSTRAP_SOURCE = String.raw`
 'use strict';
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,6 +29,21 @@ const util = require('node:util');
 
 const MAX_RESPONSE_BYTES = 6291556;
 let currentRequestId;
+
+(function installClock(offset) {
+  const RealDate = Date;
+  const now = () => RealDate.now() + Number(Atomics.load(offset, 0));
+  function LocalDate(...args) {
+    if (new.target === undefined) return new RealDate(now()).toString();
+    return Reflect.construct(RealDate, args.length === 0 ? [now()] : args, new.target);
+  }
+  LocalDate.prototype = RealDate.prototype;
+  LocalDate.now = now;
+  LocalDate.parse = RealDate.parse;
+  LocalDate.UTC = RealDate.UTC;
+  RealDate.prototype.constructor = LocalDate;
+  globalThis.Date = LocalDate;
+})(new BigInt64Array(workerData.clockOffset));
 
 function forwardStream(stream) {
   return function write(chunk, encoding, callback) {

@@ -1,3 +1,4 @@
+export { RuntimeClock } from './clock';
 export { LambdaService } from './service';
 export type { FunctionConfig, LambdaServiceOptions } from './service';
 export { isInvokeFailure } from './types';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { BOOTSTRAP_SOURCE } from './bootstrap';
+import type { RuntimeClock } from './clock';
 import type { InvokeErrorKind, LambdaErrorPayload } from './types';
 
 /** Lambda gives the init phase 10 s, whatever the function timeout. */
@@ -12,6 +13,8 @@ const WORKER_FLAGS = new Set(['--enable-source-maps', '--no-deprecation', '--no-
 export interface InstanceSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly memoryMb: number;
+  /** Times the init phase and invocations; the worker's `Date` follows it. */
+  readonly clock: RuntimeClock;
   readonly onOutput: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
@@ -56,8 +59,8 @@ export function logStreamName(now = new Date()): string {
 }
 
 /** An X-Ray trace header as Lambda sets it, unsampled so that no segment is ever sent anywhere. */
-function traceHeader(): string {
-  const epoch = Math.floor(Date.now() / 1000).toString(16);
+function traceHeader(now: number): string {
+  const epoch = Math.floor(now / 1000).toString(16);
   return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
 }
 
@@ -76,6 +79,7 @@ export class LambdaInstance {
   private constructor(
     private readonly worker: Worker,
     private readonly state: InstanceState,
+    private readonly clock: RuntimeClock,
     initDurationMs: number,
   ) {
     this.initDurationMs = initDurationMs;
@@ -93,6 +97,7 @@ export class LambdaInstance {
     const startedAt = performance.now();
     const worker = new Worker(BOOTSTRAP_SOURCE, {
       eval: true,
+      workerData: { clockOffset: spec.clock.offsetMemory },
       env: { ...spec.env },
       execArgv: workerExecArgv(spec.env.NODE_OPTIONS),
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
@@ -148,7 +153,7 @@ export class LambdaInstance {
     });
 
     const init = await new Promise<InstanceOutcome | 'ready'>((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = spec.clock.setTimer(() => {
         resolve({
           ok: false,
           kind: 'timeout',
@@ -159,7 +164,7 @@ export class LambdaInstance {
         });
       }, INIT_LIMIT_MS);
       const finish = (value: InstanceOutcome | 'ready'): void => {
-        clearTimeout(timer);
+        timer.cancel();
         state.settle = undefined;
         state.ready = undefined;
         resolve(value);
@@ -172,7 +177,7 @@ export class LambdaInstance {
       if (init.ok) throw new Error('Lambda worker answered before any invocation was sent');
       return init;
     }
-    return { instance: new LambdaInstance(worker, state, performance.now() - startedAt) };
+    return { instance: new LambdaInstance(worker, state, spec.clock, performance.now() - startedAt) };
   }
 
   /** Runs one invocation, killing the instance if the timeout expires first. */
@@ -181,7 +186,7 @@ export class LambdaInstance {
     this.state.requestId = request.requestId;
     this.state.crash = undefined;
     return new Promise<InstanceOutcome>((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimer(() => {
         this.state.settle = undefined;
         this.dead = true;
         const seconds = (request.timeoutMs / 1000).toFixed(2);
@@ -197,7 +202,7 @@ export class LambdaInstance {
         );
       }, request.timeoutMs);
       this.state.settle = (outcome) => {
-        clearTimeout(timer);
+        timer.cancel();
         this.state.settle = undefined;
         if (!outcome.ok && outcome.kind === 'runtime') this.dead = true;
         resolve(outcome);
@@ -206,8 +211,8 @@ export class LambdaInstance {
         requestId: request.requestId,
         eventJson: request.eventJson,
         invokedFunctionArn: request.invokedFunctionArn,
-        deadlineMs: Date.now() + request.timeoutMs,
-        traceId: traceHeader(),
+        deadlineMs: this.clock.now() + request.timeoutMs,
+        traceId: traceHeader(this.clock.now()),
       });
     });
   }

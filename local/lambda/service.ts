@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Timer } from '../emulators/sqs';
+import { RuntimeClock } from './clock';
 import { LambdaInstance, logStreamName } from './instance';
 import type { InstanceOutcome, InstanceStartFailure } from './instance';
 import { isInvokeFailure } from './types';
@@ -41,6 +43,8 @@ export interface LambdaServiceOptions {
   readonly maxIdleMs?: number;
   /** JSON log lines kept per function for tests and diagnostics (oldest dropped first). @default 5_000 */
   readonly jsonLogLimit?: number;
+  /** Time for timeouts, idle reclaim and the functions' own `Date`. @default real time */
+  readonly clock?: RuntimeClock;
 }
 
 const defaultSink: LogSink = (entry) => {
@@ -67,7 +71,7 @@ class LineSplitter {
 interface PooledInstance {
   readonly instance: LambdaInstance;
   readonly splitters: readonly LineSplitter[];
-  idleTimer?: NodeJS.Timeout;
+  idleTimer?: Timer;
 }
 
 interface FunctionState {
@@ -111,6 +115,7 @@ export class LambdaService {
   private readonly maxIdleMs: number;
   private readonly jsonLogLimit: number;
   private readonly faults = new Map<string, LambdaFault[]>();
+  private readonly clock: RuntimeClock;
   private stopped = false;
 
   constructor(options: LambdaServiceOptions = {}) {
@@ -120,6 +125,7 @@ export class LambdaService {
     this.sink = options.logSink ?? defaultSink;
     this.maxIdleMs = options.maxIdleMs ?? 300_000;
     this.jsonLogLimit = options.jsonLogLimit ?? 5_000;
+    this.clock = options.clock ?? new RuntimeClock();
   }
 
   register(config: FunctionConfig): void {
@@ -164,7 +170,7 @@ export class LambdaService {
       );
     }
     const fault = this.faults.get(fn.config.functionName)?.shift();
-    if (fault?.type === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.type === 'delay') await this.clock.sleep(fault.ms);
     if (fault?.type === 'throttle' || !this.hasCapacity(fn)) {
       fn.counters.throttles += 1;
       return serviceError(429, 'TooManyRequestsException', 'Rate Exceeded.');
@@ -286,7 +292,7 @@ export class LambdaService {
     if (!outcome.ok) counters.errors += 1;
     if (!outcome.ok && outcome.kind === 'timeout') {
       counters.timeouts += 1;
-      this.platform(fn, requestId, `${new Date().toISOString()} ${requestId} Task timed out after ${config.timeoutSeconds.toFixed(2)} seconds`);
+      this.platform(fn, requestId, `${new Date(this.clock.now()).toISOString()} ${requestId} Task timed out after ${config.timeoutSeconds.toFixed(2)} seconds`);
     }
     this.platform(fn, requestId, `END RequestId: ${requestId}`);
     const init = timing.coldStart ? `\tInit Duration: ${initMs.toFixed(2)} ms` : '';
@@ -308,7 +314,7 @@ export class LambdaService {
   private takeIdle(fn: FunctionState): PooledInstance | undefined {
     // Most recently used first: the warmest instance, and the others age out and get reclaimed.
     for (let pooled = fn.idle.pop(); pooled !== undefined; pooled = fn.idle.pop()) {
-      clearTimeout(pooled.idleTimer);
+      pooled.idleTimer?.cancel();
       if (pooled.instance.alive) return pooled;
       void this.discard(pooled);
     }
@@ -316,17 +322,16 @@ export class LambdaService {
   }
 
   private release(fn: FunctionState, pooled: PooledInstance): void {
-    pooled.idleTimer = setTimeout(() => {
+    pooled.idleTimer = this.clock.setTimer(() => {
       const index = fn.idle.indexOf(pooled);
       if (index >= 0) fn.idle.splice(index, 1);
       void this.discard(pooled);
     }, this.maxIdleMs);
-    pooled.idleTimer.unref();
     fn.idle.push(pooled);
   }
 
   private async discard(pooled: PooledInstance): Promise<void> {
-    clearTimeout(pooled.idleTimer);
+    pooled.idleTimer?.cancel();
     for (const fn of this.functions.values()) {
       if (fn.all.delete(pooled)) {
         const index = fn.idle.indexOf(pooled);
@@ -350,6 +355,7 @@ export class LambdaService {
       {
         env: this.environmentFor(config),
         memoryMb: config.memoryMb,
+        clock: this.clock,
         onOutput: (stream, text) => byStream.get(stream)?.push(text),
       },
       requestId,
@@ -378,7 +384,7 @@ export class LambdaService {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_LAMBDA_LOG_GROUP_NAME: config.logGroupName ?? `/aws/lambda/${config.functionName}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(),
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(new Date(this.clock.now())),
       LAMBDA_TASK_ROOT: config.bundleDir,
       _HANDLER: config.handler,
       ...(config.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),

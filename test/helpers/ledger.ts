@@ -328,17 +328,19 @@ export const drain = async (
  * Signed provider deliveries to the fault stack, each with the ledger items it carries. The
  * same arguments give the same body: sending one twice is a provider retry. Signatures come
  * from the providers' own libraries or their documented algorithms, never from our verifiers.
+ * They are timestamped on the runtime's clock, as a provider's clock agrees with AWS's.
  */
 export class Webhooks {
   constructor(
     private readonly api: string,
     private readonly sendgridPrivateKey: KeyObject | undefined,
+    private readonly now: () => number,
   ) {}
 
   static for(runtime: LocalRuntime): Webhooks {
     const sendgrid = runtime.secrets.find((s) => s.provider === 'sendgrid')?.value.signingPrivateKey;
     const key = sendgrid ? createPrivateKey({ key: Buffer.from(sendgrid, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
-    return new Webhooks(runtime.endpoints.api, key);
+    return new Webhooks(runtime.endpoints.api, key, () => runtime.clock.now());
   }
 
   /** A Stripe event about `customer` (its entity), `created` seconds after a fixed epoch. */
@@ -364,7 +366,11 @@ export class Webhooks {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            'stripe-signature': officialStripe.webhooks.generateTestHeaderString({ payload: body, secret: FAULT_SECRETS.stripe }),
+            'stripe-signature': officialStripe.webhooks.generateTestHeaderString({
+              payload: body,
+              secret: FAULT_SECRETS.stripe,
+              timestamp: Math.floor(this.now() / 1000),
+            }),
           },
           body,
         }),
@@ -392,7 +398,7 @@ export class Webhooks {
       items: events.map((e) => ({ key: `hubspot:${e.eventId}`, entity: `contact:${e.objectId}` })),
       bytes: Buffer.byteLength(body),
       request: () => {
-        const timestamp = Date.now();
+        const timestamp = this.now();
         const signature = officialHubspotSignature({
           url: `${FAULT_PUBLIC_BASE_URL}/webhooks/hubspot`,
           body,
@@ -429,7 +435,7 @@ export class Webhooks {
       items: events.map((e) => ({ key: `sendgrid:${e.sgEventId}`, entity: e.messageId })),
       bytes: body.length,
       request: () => {
-        const timestamp = String(Math.floor(Date.now() / 1000));
+        const timestamp = String(Math.floor(this.now() / 1000));
         return fetch(`${this.api}/webhooks/sendgrid`, {
           method: 'POST',
           headers: {

@@ -4,7 +4,6 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ManualClock } from '../../local/emulators/sqs';
 import type { LogEntry } from '../../local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 
@@ -219,54 +218,22 @@ const assemblyForSink = (assemblyDir: string, sinkPort: number): string => {
   return copy;
 };
 
-/**
- * An SQS clock that follows real time (advanced every 20 ms by the real time elapsed) and can
- * also be moved forward at once: visibility timeouts and backoffs play out as usual, and a test
- * jumps over a 3-minute visibility timeout or the 5-minute deduplication window.
- */
-export class FlowingClock extends ManualClock {
-  private last = Date.now();
-  private readonly ticker = setInterval(() => this.tick(), 20);
-
-  constructor() {
-    super(Date.now());
-  }
-
-  private tick(): void {
-    const now = Date.now();
-    this.advance(now - this.last);
-    this.last = now;
-  }
-
-  /** Moves SQS time forward by `ms` at once (timers due in between fire in order). */
-  jump(ms: number): void {
-    this.tick();
-    this.advance(ms);
-  }
-
-  dispose(): void {
-    clearInterval(this.ticker);
-  }
-}
-
 export interface RunningFaults extends RunningE2e {
-  readonly clock: FlowingClock;
   /** Function names of the stack by role. */
   readonly functions: { readonly consumer: string; readonly verifier: (provider: string) => string };
 }
 
 /**
- * Starts the fault stack on free ports, its routes pointed at an HTTP sink on `sinkPort`, with
- * a {@link FlowingClock} for SQS. `stop()` also removes the per-run assembly copy.
+ * Starts the fault stack on free ports, its routes pointed at an HTTP sink on `sinkPort`.
+ * `stop()` also removes the per-run assembly copy.
  */
 export const startFaultRuntime = async (
-  options: { readonly sinkPort: number } & Partial<Omit<LocalRuntimeOptions, 'sqsClock'>>,
+  options: { readonly sinkPort: number } & Partial<LocalRuntimeOptions>,
 ): Promise<RunningFaults> => {
   const { sinkPort, ...overrides } = options;
   const { assemblyDir } = await faultAssembly();
   const copy = assemblyForSink(assemblyDir, sinkPort);
   const logs: LogEntry[] = [];
-  const clock = new FlowingClock();
   let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({
@@ -281,11 +248,9 @@ export const startFaultRuntime = async (
       logSink: (entry) => {
         if (logs.length < 20_000) logs.push(entry);
       },
-      sqsClock: clock,
       ...overrides,
     });
   } catch (error) {
-    clock.dispose();
     rmSync(copy, { recursive: true, force: true });
     throw error;
   }
@@ -300,14 +265,12 @@ export const startFaultRuntime = async (
     runtime: {
       ...runtime,
       stop: async () => {
-        clock.dispose();
         await stop();
         rmSync(copy, { recursive: true, force: true });
       },
     },
     sinkPort,
     logs,
-    clock,
     functions: { consumer: nameOf('Consumer'), verifier: (provider) => nameOf(`Verifier${provider.replaceAll('-', '')}`) },
   };
 };

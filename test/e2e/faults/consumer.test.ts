@@ -5,12 +5,17 @@ import { toSqsRecord } from '../../../local/event-source/sqs-event';
 import { deliver, drain, FaultSink, Ledger, queueDepth, violations, waitFor, Webhooks } from '../../helpers/ledger';
 import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
 
-// Scenario 6 waits out the real 30 s consumer timeout.
+// The first run synthesizes and bundles the fault stack.
 jest.setTimeout(240_000);
 
 /** The main queue's visibility timeout: 6 × the 30 s consumer timeout (lib/constructs/event-queue.ts). */
 const VISIBILITY_TIMEOUT_MS = 180_000;
 const CONSUMER_TIMEOUT_MS = 30_000;
+/**
+ * Real time a hung write is held (the DynamoDB emulator holds requests on real time): long
+ * enough for the redelivered batch to run first, as in AWS where the deadline comes long before.
+ */
+const HUNG_WRITE_MS = 10_000;
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const sink = new FaultSink();
@@ -103,21 +108,25 @@ describe('consumer faults', () => {
     await holdConsumers();
     const ids = await sendOrdered(ledger, ['cus_f6'], 6, 'f6');
     const timeoutsBefore = faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0;
-    // The first record's PROCESSED write hangs past the invocation's deadline (after its side effect).
+    // The first record's PROCESSED write hangs (after its side effect) while the clock passes the invocation's deadline.
     const armedAt = Date.now();
-    faults.runtime.emulators.dynamodb.injectFault('UpdateItem', { kind: 'delay', ms: CONSUMER_TIMEOUT_MS + 10_000, times: 1 });
+    faults.runtime.emulators.dynamodb.injectFault('UpdateItem', { kind: 'delay', ms: HUNG_WRITE_MS, times: 1 });
     releaseConsumers();
+    expect(await waitFor(() => sink.sideEffects().some((d) => d.entity === 'cus_f6'), 30_000, 20)).toBe(true);
+    const updatesAtEffect = faults.runtime.emulators.dynamodb.counters().UpdateItem ?? 0;
+    expect(await waitFor(() => (faults.runtime.emulators.dynamodb.counters().UpdateItem ?? 0) > updatesAtEffect, 10_000, 20)).toBe(true);
+    faults.runtime.clock.advance(CONSUMER_TIMEOUT_MS);
 
-    const timedOut = await waitFor(() => (faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0) > timeoutsBefore, CONSUMER_TIMEOUT_MS + 10_000);
+    const timedOut = await waitFor(() => (faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0) > timeoutsBefore, 10_000, 20);
     const effectsAtTimeout = sink.sideEffects().filter((d) => d.entity === 'cus_f6').length;
     // The batch is invisible for the queue's visibility timeout: jump over it.
-    faults.clock.jump(VISIBILITY_TIMEOUT_MS);
+    faults.runtime.clock.advance(VISIBILITY_TIMEOUT_MS);
 
     expect(timedOut).toBe(true);
     expect(effectsAtTimeout).toBe(1);
     expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f6').length >= 7 })).toBe(true);
     // The hung write lands (and is refused by its condition) before the runtime may stop.
-    await new Promise((r) => setTimeout(r, Math.max(0, armedAt + CONSUMER_TIMEOUT_MS + 11_000 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, armedAt + HUNG_WRITE_MS + 1000 - Date.now())));
     const report = ledger.check(sink);
     expect(violations(report)).toEqual(NO_VIOLATIONS);
     // Only the record whose side effect preceded the crash is delivered again, under the same downstream key.

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { deliver, drain, FaultSink, Ledger, queueDepth, violations, Webhooks } from '../../helpers/ledger';
 import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
 
-// The first run synthesizes and bundles the fault stack; scenario 1 waits out the real lease.
+// The first run synthesizes and bundles the fault stack.
 jest.setTimeout(240_000);
 
 /** The deployed lease: 3 × the 10 s verifier timeout (lib/constructs/ingest-api.ts). */
@@ -55,7 +55,7 @@ describe('ingest faults', () => {
     const crashed = await deliver(ledger, delivery);
     faults.runtime.emulators.sqs.clearFaults();
     const early = await deliver(ledger, delivery);
-    await new Promise((r) => setTimeout(r, INGEST_LEASE_MS + 500));
+    faults.runtime.clock.advance(INGEST_LEASE_MS + 1000);
     const late = await deliver(ledger, delivery);
 
     expect([crashed.status, early.status, late.status]).toEqual([503, 503, 202]);
@@ -98,8 +98,8 @@ describe('ingest faults', () => {
     faults.runtime.emulators.sqs.injectFault('SendMessage', { kind: 'dropResponse', times: SDK_ATTEMPTS });
     const crashed = await deliver(ledger, delivery);
     faults.runtime.emulators.sqs.clearFaults();
-    faults.clock.jump(DEDUPLICATION_WINDOW_MS + 1000);
-    await new Promise((r) => setTimeout(r, INGEST_LEASE_MS + 500));
+    // The window is longer than the ingest lease: both have run out.
+    faults.runtime.clock.advance(DEDUPLICATION_WINDOW_MS + 1000);
 
     const late = await deliver(ledger, delivery);
     const copies = await queueDepth(faults.runtime, faults.runtime.outputs.MainQueueUrl ?? '');

@@ -84,7 +84,7 @@ describe('replay faults', () => {
     expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f11_dead') })).toBe(true);
     const stillInDlq = await dlqDepth();
     // The receive of the crashed run holds the message in flight: step over its visibility.
-    faults.clock.jump(10 * 60_000);
+    faults.runtime.clock.advance(10 * 60_000);
     const rerun = await replay('fault scenario 11: run again');
 
     expect(stillInDlq).toBeGreaterThanOrEqual(1);

@@ -1,0 +1,69 @@
+import { routeThrottleOf, startHttpApi, type HttpApiRoute } from '../apigateway';
+import { resourcesOfType, type LocalResource } from '../template';
+import { resolveIn, type Provisioner } from './context';
+
+export interface HttpApiOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  readonly accessLog?: (line: string) => void;
+}
+
+/**
+ * The AWS::ApiGatewayV2 family (Api, Integration, Route, Stage) as one provisioner: together they
+ * make one server, which binds once every route, its Lambda integration and its stage throttle
+ * are known.
+ */
+export const httpApiProvisioner =
+  (options: HttpApiOptions): Provisioner<{ readonly url: string; readonly routeKeys: readonly string[] }> =>
+  async (template, ctx) => {
+    const resources = new Map<string, LocalResource>();
+    for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'))
+      resources.set(id, { ref: id });
+    const resolve = resolveIn(ctx, resources);
+    const stage = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').find(
+      ([, s]) => s.Properties?.StageName === '$default',
+    )?.[1];
+    const stageProperties = stage
+      ? (resolve({
+          DefaultRouteSettings: stage.Properties?.DefaultRouteSettings,
+          RouteSettings: stage.Properties?.RouteSettings,
+        }) as Record<string, unknown>)
+      : undefined;
+    const integrations = new Map(
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([id, integration]) => [
+        id,
+        String(resolve(integration.Properties?.IntegrationUri)),
+      ]),
+    );
+    const routes: HttpApiRoute[] = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => {
+      const target = String(resolve(route.Properties?.Target ?? ''));
+      const integrationId = [...integrations.keys()].find((id) => target === `integrations/${id}`);
+      const functionArn = integrationId ? integrations.get(integrationId) : undefined;
+      if (!functionArn)
+        throw new Error(
+          `route ${String(route.Properties?.RouteKey)} has no Lambda integration the runtime can serve`,
+        );
+      const routeKey = String(route.Properties?.RouteKey);
+      const throttle = routeThrottleOf(stageProperties, routeKey);
+      return {
+        routeKey,
+        ...(throttle ? { throttle } : {}),
+        target: async (event) => {
+          const outcome = await ctx.services.lambda.invoke(functionArn, event);
+          return 'error' in outcome ? { error: outcome.error } : { result: outcome.result };
+        },
+      };
+    });
+
+    const api = await startHttpApi({
+      port: options.port,
+      host: '127.0.0.1',
+      routes,
+      ...(options.accessLog ? { accessLog: (entry) => options.accessLog?.(JSON.stringify(entry)) } : {}),
+    });
+    ctx.onStop(() => api.stop());
+    for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
+      resources.set(id, { ref: api.apiId, attributes: { ApiEndpoint: api.url, ApiId: api.apiId } });
+    }
+    return { resources, url: api.url, routeKeys: routes.map((route) => route.routeKey) };
+  };

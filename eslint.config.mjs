@@ -3,7 +3,18 @@ import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['cdk.out/**', 'node_modules/**', '.relayflow/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'bench/.out/**'] },
+  {
+    ignores: [
+      'cdk.out/**',
+      'node_modules/**',
+      '.relayflow/**',
+      'coverage/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      'bench/.out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -22,7 +33,10 @@ export default tseslint.config(
       ...jest.configs['flat/recommended'].rules,
       'jest/no-focused-tests': 'error',
       'jest/no-disabled-tests': 'error',
-      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'template.*', 'fc.assert', 'assert*'] }],
+      'jest/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect', 'template.*', 'fc.assert', 'assert*'] },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
       // Jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any`.

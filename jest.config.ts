@@ -27,7 +27,13 @@ const config: Config = {
   // A test's own deadline; the end-to-end files set longer ones for the first synthesis.
   testTimeout: 30_000,
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'] },
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+    },
     { ...common, displayName: 'integration', roots: ['<rootDir>/test'], testMatch: integration },
   ],
 };

@@ -2,7 +2,13 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundleDirOf, resolveValue, resourcesOfType, type LocalResource, type SynthesizedStack } from '../local/template';
+import {
+  bundleDirOf,
+  resolveValue,
+  resourcesOfType,
+  type LocalResource,
+  type SynthesizedStack,
+} from '../local/template';
 
 export interface BundleFigures {
   readonly name: string;
@@ -42,10 +48,14 @@ const largestContributors = (metafilePath: string, top = 4) => {
     .map(([name, bytes]) => ({ name, bytes }));
 };
 
-const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const median = (values: number[]) =>
+  values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** Median wall and CPU time to import a bundle, each run in a fresh process with the function's environment. */
-export const measureInit = (bundleFile: string, env: Record<string, string>): { wallMs: number; cpuMs: number } => {
+export const measureInit = (
+  bundleFile: string,
+  env: Record<string, string>,
+): { wallMs: number; cpuMs: number } => {
   const script = [
     'const c=process.cpuUsage();const t=performance.now();',
     `await import(${JSON.stringify(`file://${bundleFile}`)});`,
@@ -72,12 +82,21 @@ const benchEnvironment = (stack: SynthesizedStack, properties: Record<string, un
       key === 'get'
         ? (id: string): LocalResource => ({
             ref: `arn:aws:bench:us-east-1:000000000000:${id}`,
-            attributes: new Proxy({}, { get: (_t, attr) => `arn:aws:bench:us-east-1:000000000000:${id}/${String(attr)}` }),
+            attributes: new Proxy(
+              {},
+              { get: (_t, attr) => `arn:aws:bench:us-east-1:000000000000:${id}/${String(attr)}` },
+            ),
           })
         : (Reflect.get(target, key) as unknown),
   });
-  const variables = ((properties?.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, unknown>;
-  const resolved = resolveValue(variables, { resources, accountId: '000000000000', region: 'us-east-1', stackName: stack.stackName });
+  const variables = ((properties?.Environment as { Variables?: unknown } | undefined)?.Variables ??
+    {}) as Record<string, unknown>;
+  const resolved = resolveValue(variables, {
+    resources,
+    accountId: '000000000000',
+    region: 'us-east-1',
+    stackName: stack.stackName,
+  });
   return {
     ...(resolved as Record<string, string>),
     AWS_REGION: 'us-east-1',
@@ -94,8 +113,8 @@ export const measureBundles = (stack: SynthesizedStack): BundleFigures[] =>
     .map(([logicalId, fn]) => {
       const dir = bundleDirOf(stack, fn);
       const file = join(dir, 'index.mjs');
-      const service = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
-        ?.POWERTOOLS_SERVICE_NAME;
+      const service = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables?.POWERTOOLS_SERVICE_NAME;
       const init = measureInit(file, benchEnvironment(stack, fn.Properties));
       return {
         name: typeof service === 'string' ? service : logicalId,
@@ -138,10 +157,16 @@ export const measureReferenceBundle = async (outDir: string): Promise<BundleFigu
     mainFields: ['module', 'main'],
     metafile: true,
     nodePaths: [join(ROOT, 'node_modules')],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
   });
   writeFileSync(join(outDir, 'reference.meta.json'), JSON.stringify(result.metafile));
-  const init = measureInit(outfile, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' });
+  const init = measureInit(outfile, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+  });
   return {
     name: 'reference (SDK clients only)',
     bytes: statSync(outfile).size,

@@ -44,19 +44,32 @@ export interface MeasuredUsage {
   };
   /** Records the consumer was handed in total (for the batch fill). */
   readonly consumerRecords: number;
-  readonly dynamodb: { readonly wru: number; readonly rru: number; readonly requests: Readonly<Record<string, number>> };
+  readonly dynamodb: {
+    readonly wru: number;
+    readonly rru: number;
+    readonly requests: Readonly<Record<string, number>>;
+  };
   readonly sqs: Readonly<Record<string, number>>;
   readonly secretsManagerCalls: number;
   /** Bytes the functions logged (what CloudWatch Logs would ingest, before its per-event overhead). */
   readonly logBytes: number;
   /** Item writes by table and action: how many, their write units, and the mean item size written. */
-  readonly writes: readonly { readonly table: string; readonly action: string; readonly count: number; readonly wru: number; readonly meanBytes: number }[];
+  readonly writes: readonly {
+    readonly table: string;
+    readonly action: string;
+    readonly count: number;
+    readonly wru: number;
+    readonly meanBytes: number;
+  }[];
   /**
    * GB-seconds per verifier invocation and per consumer record in a warm, sequential probe after
    * the load: the load itself runs ~60 Lambda instances on a shared 2-core machine, so its
    * durations measure CPU contention, not the functions.
    */
-  readonly warm: { readonly verifierGbSecondsPerInvocation: number; readonly consumerGbSecondsPerRecord: number };
+  readonly warm: {
+    readonly verifierGbSecondsPerInvocation: number;
+    readonly consumerGbSecondsPerRecord: number;
+  };
 }
 
 export interface CostLine {
@@ -118,7 +131,8 @@ export const costModel = (usage: MeasuredUsage, logLines: number): CostReport =>
       perEvent: `${fmt(per(usage.lambda.verifier.invocations) * usage.warm.verifierGbSecondsPerInvocation, 4)} + ${fmt(usage.warm.consumerGbSecondsPerRecord * per(usage.consumerRecords), 4)} GB-s`,
       unitPrice: '$0.0000133334 / GB-s',
       perMillion: lambdaDurationCost(
-        usage.lambda.verifier.invocations * usage.warm.verifierGbSecondsPerInvocation + usage.consumerRecords * usage.warm.consumerGbSecondsPerRecord,
+        usage.lambda.verifier.invocations * usage.warm.verifierGbSecondsPerInvocation +
+          usage.consumerRecords * usage.warm.consumerGbSecondsPerRecord,
       ),
     },
     {
@@ -169,7 +183,10 @@ export const costModel = (usage: MeasuredUsage, logLines: number): CostReport =>
   const consumerDelta =
     lambdaRequestCost(batch10Invocations) -
     lambdaRequestCost(usage.lambda.consumer.invocations) +
-    (per(batch10Invocations) - per(usage.lambda.consumer.invocations)) * XRAY_SAMPLED_FRACTION * PRICES.xrayPerTrace * million;
+    (per(batch10Invocations) - per(usage.lambda.consumer.invocations)) *
+      XRAY_SAMPLED_FRACTION *
+      PRICES.xrayPerTrace *
+      million;
   return {
     lines,
     totalPerMillion,
@@ -195,14 +212,19 @@ export const COMPARISON = [
 export const GOALS = { dollarsPerMillionAtBatch10: 5.0, wruPerEvent: 5 } as const;
 
 /** Markdown lines for docs/benchmarks.md. */
-export const costSection = (report: CostReport, context: { readonly payloadBytes: number; readonly duplicateShare: number }): string[] => [
+export const costSection = (
+  report: CostReport,
+  context: { readonly payloadBytes: number; readonly duplicateShare: number },
+): string[] => [
   `Per event that reached PROCESSED, counted by the emulators over the soak run below (~${context.payloadBytes} B`,
   `payloads, ${Math.round(context.duplicateShare * 100)}% duplicate deliveries and the retries of 5% failing sink calls included),`,
   'priced at us-east-1 list prices without free tiers (unit prices in `bench/cost.ts`).',
   '',
   '| service | per event | unit price | $ per million events |',
   '|---|---|---|---|',
-  ...report.lines.map((l) => `| ${l.service} | ${l.perEvent} | ${l.unitPrice} | $${l.perMillion.toFixed(3)} |`),
+  ...report.lines.map(
+    (l) => `| ${l.service} | ${l.perEvent} | ${l.unitPrice} | $${l.perMillion.toFixed(3)} |`,
+  ),
   `| **total, as measured** (consumer batches held ${report.consumerBatchFill.toFixed(1)} records on average) | | | **$${report.totalPerMillion.toFixed(2)}** |`,
   `| **total at full batches of 10** | | | **$${report.totalPerMillionAtBatch10.toFixed(2)}** |`,
   '',
@@ -215,7 +237,8 @@ export const costSection = (report: CostReport, context: { readonly payloadBytes
   '| table | action | writes per event | WRU per event | mean item size |',
   '|---|---|---|---|---|',
   ...report.writes.map(
-    (w) => `| ${w.table.replace(/^RelayFlowFaults-/, '')} | ${w.action} | ${(w.count / report.events).toFixed(2)} | ${(w.wru / report.events).toFixed(2)} | ${w.meanBytes.toFixed(0)} B |`,
+    (w) =>
+      `| ${w.table.replace(/^RelayFlowFaults-/, '')} | ${w.action} | ${(w.count / report.events).toFixed(2)} | ${(w.wru / report.events).toFixed(2)} | ${w.meanBytes.toFixed(0)} B |`,
   ),
   '',
   `Beside: Hookdeck $3.30–10 per million at list price; Svix $100 per million (overage).`,

@@ -24,7 +24,17 @@ const main = async () => {
   console.log(`hostile soak: ${runs} runs per verifier, flood of ${floodSize}`);
   console.log('verifier            requests  2xx  401  404  405  413  5xx  rejected-writes  crashes  ms');
   for (const target of targets) {
-    const counts = { requests: 0, ok: 0, 401: 0, 404: 0, 405: 0, 413: 0, server: 0, rejectedWrites: 0, crashes: 0 };
+    const counts = {
+      requests: 0,
+      ok: 0,
+      401: 0,
+      404: 0,
+      405: 0,
+      413: 0,
+      server: 0,
+      rejectedWrites: 0,
+      crashes: 0,
+    };
     const serverKinds = new Map<string, number>();
     const started = performance.now();
     await fc.assert(
@@ -33,7 +43,12 @@ const main = async () => {
         counts.requests += 1;
         let status: number;
         try {
-          status = (await hostile.withOutput(() => undefined, () => target.handler(event)) as { statusCode: number }).statusCode;
+          status = (
+            (await hostile.withOutput(
+              () => undefined,
+              () => target.handler(event),
+            )) as { statusCode: number }
+          ).statusCode;
         } catch {
           counts.crashes += 1;
           return;
@@ -45,7 +60,8 @@ const main = async () => {
         else if (status in counts) counts[status as 401 | 404 | 405 | 413] += 1;
         if (hostile.REJECTED_STATUSES.has(status)) {
           const w = hostile.writeCounts();
-          if (w.puts + w.otherUpdates + w.sends + w.objects > 0 || w.rejectionUpdates > 1) counts.rejectedWrites += 1;
+          if (w.puts + w.otherUpdates + w.sends + w.objects > 0 || w.rejectionUpdates > 1)
+            counts.rejectedWrites += 1;
         }
       }),
       { numRuns: runs },
@@ -73,9 +89,13 @@ const main = async () => {
   const stripe = targets.find((t) => t.id === 'stripe');
   if (stripe) {
     const request = hostile.aBadlySignedRequest(stripe);
-    const report = await hostile.flood(stripe, floodSize, (i) => hostile.anEvent(request, { tenant: `t${i}` }));
+    const report = await hostile.flood(stripe, floodSize, (i) =>
+      hostile.anEvent(request, { tenant: `t${i}` }),
+    );
     line('stripe, random tenants', report);
-    console.log('    (known bug: one metric dimension value per unknown tenant; counter items per tenant at the next flush)');
+    console.log(
+      '    (known bug: one metric dimension value per unknown tenant; counter items per tenant at the next flush)',
+    );
   }
 
   if (Object.getOwnPropertyNames(Object.prototype).join() !== prototypeKeys) {

@@ -29,17 +29,30 @@ const signedStripe = (n: number) => {
     object: 'event',
     type: 'payment_intent.succeeded',
     created: timestamp,
-    data: { object: { id: `pi_${n}`, object: 'payment_intent', amount: 1000, currency: 'usd', customer: `cus_${n % 50}` } },
+    data: {
+      object: {
+        id: `pi_${n}`,
+        object: 'payment_intent',
+        amount: 1000,
+        currency: 'usd',
+        customer: `cus_${n % 50}`,
+      },
+    },
   });
-  return { body, signature: `t=${timestamp},v1=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}` };
+  return {
+    body,
+    signature: `t=${timestamp},v1=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}`,
+  };
 };
 
-const deletedRecords = (runtime: LocalRuntime) => runtime.eventSources.reduce((sum, source) => sum + source.counters().deletedRecords, 0);
+const deletedRecords = (runtime: LocalRuntime) =>
+  runtime.eventSources.reduce((sum, source) => sum + source.counters().deletedRecords, 0);
 
 const drain = async (runtime: LocalRuntime, records: number) => {
   const deadline = Date.now() + 180_000;
   while (deletedRecords(runtime) < records) {
-    if (Date.now() > deadline) throw new Error(`the consumer handled ${deletedRecords(runtime)} of ${records} records`);
+    if (Date.now() > deadline)
+      throw new Error(`the consumer handled ${deletedRecords(runtime)} of ${records} records`);
     await new Promise((r) => setTimeout(r, 250));
   }
 };
@@ -50,8 +63,17 @@ const drain = async (runtime: LocalRuntime, records: number) => {
  * through the replay state machine (real-time waits) and times each execution.
  */
 export const measureReplay = async (assemblyDir: string): Promise<ReplayFigures[]> => {
-  const runtime = await startLocalRuntime({ assemblyDir, port: 0, env: { RELAYFLOW_SECRET_STRIPE: SECRET }, logSink: () => undefined });
-  const sfn = new SFNClient({ endpoint: runtime.endpoints.stepfunctions, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const runtime = await startLocalRuntime({
+    assemblyDir,
+    port: 0,
+    env: { RELAYFLOW_SECRET_STRIPE: SECRET },
+    logSink: () => undefined,
+  });
+  const sfn = new SFNClient({
+    endpoint: runtime.endpoints.stepfunctions,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     const eventIds: string[] = [];
     for (let n = 0; n < EVENTS; n += 1) {
@@ -71,10 +93,21 @@ export const measureReplay = async (assemblyDir: string): Promise<ReplayFigures[
 
     const figures: ReplayFigures[] = [];
     for (const ratePerSecond of REPLAY_RATES) {
-      const input = { source: 'store', filter: { eventIds }, force: true, dryRun: false, limit: EVENTS, ratePerSecond, reason: 'benchmark' };
+      const input = {
+        source: 'store',
+        filter: { eventIds },
+        force: true,
+        dryRun: false,
+        limit: EVENTS,
+        ratePerSecond,
+        reason: 'benchmark',
+      };
       const started = Date.now();
       const { executionArn } = await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: runtime.outputs.ReplayStateMachineArn, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn: runtime.outputs.ReplayStateMachineArn,
+          input: JSON.stringify(input),
+        }),
       );
       let execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       while (execution.status === 'RUNNING') {
@@ -82,8 +115,14 @@ export const measureReplay = async (assemblyDir: string): Promise<ReplayFigures[
         execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       }
       const seconds = (Date.now() - started) / 1000;
-      if (execution.status !== 'SUCCEEDED') throw new Error(`replay at ${ratePerSecond}/s ended ${execution.status}: ${execution.cause ?? ''}`);
-      const summary = JSON.parse(execution.output ?? '{}') as { replayed: number; batches: number; failed: number; skippedReasons: Record<string, number> };
+      if (execution.status !== 'SUCCEEDED')
+        throw new Error(`replay at ${ratePerSecond}/s ended ${execution.status}: ${execution.cause ?? ''}`);
+      const summary = JSON.parse(execution.output ?? '{}') as {
+        replayed: number;
+        batches: number;
+        failed: number;
+        skippedReasons: Record<string, number>;
+      };
       figures.push({
         ratePerSecond,
         events: summary.replayed,
@@ -108,7 +147,9 @@ if (require.main === module) {
   measureReplay(assemblyDir).then(
     (figures) => {
       for (const f of figures) {
-        console.log(`rate ${f.ratePerSecond}/s: ${f.events} events in ${f.seconds.toFixed(1)} s = ${f.perSecond.toFixed(1)} events/s (${f.batches} batches; skipped ${JSON.stringify(f.skipped)}, failed ${f.failed})`);
+        console.log(
+          `rate ${f.ratePerSecond}/s: ${f.events} events in ${f.seconds.toFixed(1)} s = ${f.perSecond.toFixed(1)} events/s (${f.batches} batches; skipped ${JSON.stringify(f.skipped)}, failed ${f.failed})`,
+        );
       }
     },
     (error: unknown) => {

@@ -26,7 +26,10 @@ const bundleTable = (bundles: readonly BundleFigures[], reference: BundleFigures
   '| function | bundle | init CPU (median of 15) | init wall | CPU added to reference | largest contributors |',
   '|---|---|---|---|---|---|',
   ...[reference, ...bundles].map((b) => {
-    const added = b === reference ? '—' : `${(((b.initCpuMs - reference.initCpuMs) / reference.initCpuMs) * 100).toFixed(0)}%`;
+    const added =
+      b === reference
+        ? '—'
+        : `${(((b.initCpuMs - reference.initCpuMs) / reference.initCpuMs) * 100).toFixed(0)}%`;
     const largest = b.largest.map((l) => `${l.name} ${kb(l.bytes)}`).join(', ');
     return `| ${b.name} | ${kb(b.bytes)} | ${ms(b.initCpuMs)} | ${ms(b.initMs)} | ${added} | ${largest} |`;
   }),
@@ -45,7 +48,9 @@ const verifierTable = (verifiers: readonly VerifierFigures[]) => [
 const upsertSection = (report: string, heading: string, body: string[]) => {
   const section = [`## ${heading}`, '', ...body, ''].join('\n');
   const pattern = new RegExp(`## ${heading}\\n[\\s\\S]*?(?=\\n## |$)`);
-  return pattern.test(report) ? report.replace(pattern, section.trimEnd() + '\n') : `${report.trimEnd()}\n\n${section}`;
+  return pattern.test(report)
+    ? report.replace(pattern, section.trimEnd() + '\n')
+    : `${report.trimEnd()}\n\n${section}`;
 };
 
 const main = async () => {
@@ -81,18 +86,23 @@ const main = async () => {
   console.log('measuring flood isolation…');
   const flood = await measureFlood(assemblyDir);
   console.log('measuring the SQS emulator…');
-  const sqsBench = execFileSync('npx', ['tsx', 'local/emulators/sqs/bench.ts'], { cwd: ROOT, encoding: 'utf8' });
+  const sqsBench = execFileSync('npx', ['tsx', 'local/emulators/sqs/bench.ts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
 
   let report: string;
   try {
     report = readFileSync(REPORT, 'utf8');
   } catch {
-    report = '# Benchmarks\n\nProduced by `npm run bench` (bench/run.ts); every figure is measured, none is typed in.\n';
+    report =
+      '# Benchmarks\n\nProduced by `npm run bench` (bench/run.ts); every figure is measured, none is typed in.\n';
   }
   report = upsertSection(report, 'Machine', [
     `Last run: ${new Date().toISOString()} on ${machine()}.`,
     '',
-    'Command: `npm run bench`. Bundles are the ones `cdk synth` stages for deployment (ESM, minified, arm64 target', 'node22), measured here on the local architecture.',
+    'Command: `npm run bench`. Bundles are the ones `cdk synth` stages for deployment (ESM, minified, arm64 target',
+    'node22), measured here on the local architecture.',
   ]);
   report = upsertSection(report, 'Bundles and cold start', [
     `Synthesis with bundling took ${(synthMs / 1000).toFixed(1)} s.`,
@@ -124,7 +134,11 @@ const main = async () => {
     `${runtime.consumer.billedMsPerRecord.toFixed(1)} ms billed Lambda time per record (init included, as billed).`,
     '',
     `DynamoDB per event, ingest + consumer, as the emulator bills on-demand capacity (index writes included):`,
-    `${runtime.dynamodb.wruPerEvent.toFixed(2)} WRU, ${runtime.dynamodb.rruPerEvent.toFixed(2)} RRU; requests per event: ${Object.entries(runtime.dynamodb.requestsPerEvent).map(([a, n]) => `${a} ${n}`).join(', ')}.`,
+    `${runtime.dynamodb.wruPerEvent.toFixed(2)} WRU, ${runtime.dynamodb.rruPerEvent.toFixed(2)} RRU; requests per event: ${Object.entries(
+      runtime.dynamodb.requestsPerEvent,
+    )
+      .map(([a, n]) => `${a} ${n}`)
+      .join(', ')}.`,
   ]);
   report = upsertSection(report, 'Replay throughput', [
     'Ingests 300 Stripe events, lets the consumer process them, then force-replays them from the store through the',
@@ -136,13 +150,18 @@ const main = async () => {
       : [
           '| rate asked | events | seconds | events/s | batches | skipped | failed |',
           '|---|---|---|---|---|---|---|',
-          ...replay.map((r) => `| ${r.ratePerSecond}/s | ${r.events} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.batches} | ${JSON.stringify(r.skipped)} | ${r.failed} |`),
+          ...replay.map(
+            (r) =>
+              `| ${r.ratePerSecond}/s | ${r.events} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.batches} | ${JSON.stringify(r.skipped)} | ${r.failed} |`,
+          ),
         ]),
   ]);
   report = upsertSection(
     report,
     'Batch ingest',
-    batchIngest instanceof Error ? [`This run did not complete: ${batchIngest.message}.`] : batchIngestSection(batchIngest),
+    batchIngest instanceof Error
+      ? [`This run did not complete: ${batchIngest.message}.`]
+      : batchIngestSection(batchIngest),
   );
   report = upsertSection(report, 'Flood isolation', floodSection(flood));
   report = upsertSection(report, 'SQS emulator throughput', [

@@ -10,7 +10,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FunctionCounters } from '../local/lambda';
-import { drain, FaultSink, Ledger, violations, waitFor, Webhooks, type Delivery, type InvariantReport } from '../test/helpers/ledger';
+import {
+  drain,
+  FaultSink,
+  Ledger,
+  violations,
+  waitFor,
+  Webhooks,
+  type Delivery,
+  type InvariantReport,
+} from '../test/helpers/ledger';
 import { startFaultRuntime } from '../test/helpers/local-runtime';
 import { costModel, costSection, type CostReport, type MeasuredUsage } from './cost';
 
@@ -25,7 +34,13 @@ export interface SoakOptions {
   readonly concurrency: number;
 }
 
-export const DEFAULT_SOAK: SoakOptions = { events: 10_000, entities: 200, duplicateShare: 0.2, sinkFailureShare: 0.05, concurrency: 50 };
+export const DEFAULT_SOAK: SoakOptions = {
+  events: 10_000,
+  entities: 200,
+  duplicateShare: 0.2,
+  sinkFailureShare: 0.05,
+  concurrency: 50,
+};
 
 export interface SoakFigures {
   readonly options: SoakOptions;
@@ -47,9 +62,11 @@ export interface SoakFigures {
 }
 
 /** A stable share of keys, so that a run is reproducible: the first `share` of the hash space. */
-const inShare = (key: string, share: number) => createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32 < share;
+const inShare = (key: string, share: number) =>
+  createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32 < share;
 
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 /** Events in the warm probe that prices Lambda duration. */
 const WARM_PROBE_EVENTS = 100;
@@ -60,7 +77,8 @@ const PADDING = 'x'.repeat(1650);
 export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<SoakFigures> => {
   const sink = new FaultSink();
   // Transient failures: a fixed 5% of events see their first sink call fail with a 503.
-  sink.behaviour = (delivery, attempt) => (attempt === 1 && inShare(delivery.webhookId, options.sinkFailureShare) ? 503 : 200);
+  sink.behaviour = (delivery, attempt) =>
+    attempt === 1 && inShare(delivery.webhookId, options.sinkFailureShare) ? 503 : 200;
   const sinkPort = await sink.start();
   let logBytes = 0;
   let logLines = 0;
@@ -85,7 +103,12 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     const entities = Array.from({ length: options.entities }, (_, i) => `cus_soak_${i}`);
     // The same body every time for one event: a duplicate is byte-identical, as a provider's retry is.
     const delivery = (customer: string, seq: number) =>
-      webhooks.stripe({ id: `evt_soak_${customer}_${seq}`, customer, created: seq, metadata: { note: PADDING } });
+      webhooks.stripe({
+        id: `evt_soak_${customer}_${seq}`,
+        customer,
+        created: seq,
+        metadata: { note: PADDING },
+      });
 
     /** Sends until acknowledged, as providers do (non-2xx and network errors are retried). */
     const sendUntilAcked = async (make: () => Delivery) => {
@@ -105,7 +128,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       Array.from({ length: options.concurrency }, async () => {
         for (let index = next++; index < entities.length; index = next++) {
           const customer = entities[index] ?? '';
-          for (let seq = 1; seq <= perEntity && (index * perEntity + seq) <= options.events; seq += 1) {
+          for (let seq = 1; seq <= perEntity && index * perEntity + seq <= options.events; seq += 1) {
             const make = () => delivery(customer, seq);
             await sendUntilAcked(make);
             if (inShare(`${customer}#${seq}`, options.duplicateShare)) await sendUntilAcked(make);
@@ -128,20 +151,25 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     const writesAtEnd = runtime.emulators.dynamodb.writes();
     const dynamodbRequests = runtime.emulators.dynamodb.counters();
     const sqsRequests = runtime.emulators.sqs.counters();
-    const secretsCalls = Object.values(runtime.emulators.secretsManager.counters()).reduce((a, b) => a + b, 0);
+    const secretsCalls = Object.values(runtime.emulators.secretsManager.counters()).reduce(
+      (a, b) => a + b,
+      0,
+    );
     const logBytesAtEnd = logBytes;
     const logLinesAtEnd = logLines;
     const apiRequests = ledger.requests.length;
     const sinkAttempts = sink.totalAttempts();
     const sinkEffects = sink.sideEffects().length;
-    const passed = drained && Object.values(found).every((list) => list.length === 0) && report.sideEffects === expected;
+    const passed =
+      drained && Object.values(found).every((list) => list.length === 0) && report.sideEffects === expected;
 
     const latencies = sink
       .sideEffects()
       .map((d) => d.at - Date.parse(d.receivedAt))
       .sort((a, b) => a - b);
     const byStatus: Record<string, number> = {};
-    for (const r of ledger.requests.slice(0, apiRequests)) byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
+    for (const r of ledger.requests.slice(0, apiRequests))
+      byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
 
     // Warm probe: one event at a time, each processed before the next (see MeasuredUsage.warm).
     const before = runtime.lambda.counters();
@@ -164,16 +192,26 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
         );
     const probeVerifier = probeDelta('Verifier');
     const probeConsumer = probeDelta('Consumer');
-    const probeRecords = runtime.eventSources.reduce((sum, source) => sum + source.counters().records, 0) - recordsBefore;
+    const probeRecords =
+      runtime.eventSources.reduce((sum, source) => sum + source.counters().records, 0) - recordsBefore;
 
     const counters = before;
     const role = (fragment: string) =>
       Object.entries(counters)
         .filter(([name]) => name.includes(fragment))
-        .reduce((sum, [, c]) => ({ invocations: sum.invocations + c.invocations, gbSeconds: sum.gbSeconds + c.gbSeconds }), { invocations: 0, gbSeconds: 0 });
+        .reduce(
+          (sum, [, c]) => ({
+            invocations: sum.invocations + c.invocations,
+            gbSeconds: sum.gbSeconds + c.gbSeconds,
+          }),
+          { invocations: 0, gbSeconds: 0 },
+        );
     const capacity = capacityAtEnd;
     const consumerRecords = recordsBefore;
-    const writeGroups = new Map<string, { table: string; action: string; count: number; wru: number; bytes: number }>();
+    const writeGroups = new Map<
+      string,
+      { table: string; action: string; count: number; wru: number; bytes: number }
+    >();
     for (const w of writesAtEnd) {
       const key = `${w.table} ${w.action}`;
       const group = writeGroups.get(key) ?? { table: w.table, action: w.action, count: 0, wru: 0, bytes: 0 };
@@ -187,12 +225,22 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       apiRequests,
       lambda: { verifier: role('Verifier'), consumer: role('Consumer') },
       consumerRecords,
-      dynamodb: { wru: capacity.writeRequestUnits, rru: capacity.readRequestUnits, requests: dynamodbRequests },
+      dynamodb: {
+        wru: capacity.writeRequestUnits,
+        rru: capacity.readRequestUnits,
+        requests: dynamodbRequests,
+      },
       // The event source mapping's own calls are SQS requests Lambda makes (and AWS bills) too.
       sqs: sqsRequests,
       secretsManagerCalls: secretsCalls,
       logBytes: logBytesAtEnd,
-      writes: [...writeGroups.values()].map((g) => ({ table: g.table, action: g.action, count: g.count, wru: g.wru, meanBytes: g.bytes / g.count })),
+      writes: [...writeGroups.values()].map((g) => ({
+        table: g.table,
+        action: g.action,
+        count: g.count,
+        wru: g.wru,
+        meanBytes: g.bytes / g.count,
+      })),
       warm: {
         verifierGbSecondsPerInvocation: probeVerifier.gbSeconds / Math.max(1, probeVerifier.invocations),
         consumerGbSecondsPerRecord: probeConsumer.gbSeconds / Math.max(1, probeRecords),
@@ -207,7 +255,11 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       failedSinkCalls: sinkAttempts - sinkEffects,
       wallMs,
       eventsPerSecond: expected / (wallMs / 1000),
-      latency: { p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), maxMs: latencies.at(-1) ?? 0 },
+      latency: {
+        p50Ms: percentile(latencies, 0.5),
+        p99Ms: percentile(latencies, 0.99),
+        maxMs: latencies.at(-1) ?? 0,
+      },
       peakRssBytes: peakRss,
       payloadBytes: delivery(entities[0] ?? '', 1).bytes,
       ingestMs,
@@ -247,7 +299,11 @@ export const soakSection = (figures: SoakFigures): string[] => {
     `| invariants | ${figures.passed ? '**all hold**' : '**VIOLATED**'}: lost ${found.lost.length}, duplicated ${found.duplicated.length}, order violations ${found.orderViolations.length}, unexpected ${found.unexpected.length} |`,
     `| events acknowledged / with one side effect | ${report.acknowledged} / ${report.sideEffects} |`,
     `| same downstream key delivered twice (receiver folds it) | ${report.redelivered.length} |`,
-    `| HTTP requests sent (duplicates and retries included) | ${figures.requests.total} (${Object.entries(figures.requests.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}) |`,
+    `| HTTP requests sent (duplicates and retries included) | ${figures.requests.total} (${Object.entries(
+      figures.requests.byStatus,
+    )
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ')}) |`,
     `| sink calls / failed | ${figures.sinkAttempts} / ${figures.failedSinkCalls} |`,
     `| ingest: first send → last acknowledgement | ${(figures.ingestMs / 1000).toFixed(1)} s |`,
     `| throughput to PROCESSED (first send → last side effect) | **${figures.eventsPerSecond.toFixed(0)} events/s** (${(figures.wallMs / 1000).toFixed(1)} s) |`,
@@ -261,16 +317,26 @@ export const soakSection = (figures: SoakFigures): string[] => {
 export const upsertSection = (report: string, heading: string, body: readonly string[]) => {
   const section = [`## ${heading}`, '', ...body, ''].join('\n');
   const pattern = new RegExp(`## ${heading}\\n[\\s\\S]*?(?=\\n## |$)`);
-  return pattern.test(report) ? report.replace(pattern, section.trimEnd() + '\n') : `${report.trimEnd()}\n\n${section}`;
+  return pattern.test(report)
+    ? report.replace(pattern, section.trimEnd() + '\n')
+    : `${report.trimEnd()}\n\n${section}`;
 };
 
 const main = async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const options = { ...DEFAULT_SOAK, ...(process.env.SOAK_EVENTS ? { events: Number(process.env.SOAK_EVENTS) } : {}) };
-  console.log(`soak: ${options.events} events over ${options.entities} entities, concurrency ${options.concurrency}…`);
+  const options = {
+    ...DEFAULT_SOAK,
+    ...(process.env.SOAK_EVENTS ? { events: Number(process.env.SOAK_EVENTS) } : {}),
+  };
+  console.log(
+    `soak: ${options.events} events over ${options.entities} entities, concurrency ${options.concurrency}…`,
+  );
   const figures = await runSoak(options);
   const soak = soakSection(figures);
-  const cost = costSection(figures.cost, { payloadBytes: figures.payloadBytes, duplicateShare: options.duplicateShare });
+  const cost = costSection(figures.cost, {
+    payloadBytes: figures.payloadBytes,
+    duplicateShare: options.duplicateShare,
+  });
   console.log([...soak, '', ...cost].join('\n'));
   if (options.events === DEFAULT_SOAK.events) {
     let report = readFileSync(REPORT, 'utf8');

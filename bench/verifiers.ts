@@ -5,7 +5,10 @@ import { Signature as HubspotSignature } from '@hubspot/api-client/lib/src/utils
 import { EventWebhook } from '@sendgrid/eventwebhook';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { getExpectedTwilioSignature, validateRequest as twilioValidateRequest } from 'twilio/lib/webhooks/webhooks';
+import {
+  getExpectedTwilioSignature,
+  validateRequest as twilioValidateRequest,
+} from 'twilio/lib/webhooks/webhooks';
 import { builtInProviders } from '../functions/providers/registry';
 import type { WebhookRequest } from '../functions/providers/types';
 
@@ -25,25 +28,47 @@ const NOW = new Date();
 const nowSeconds = Math.floor(NOW.getTime() / 1000);
 
 /** A provider fixture's body padded to about 2 KB with a field no normalizer reads. */
-const bodyOf = (provider: string, fixtureName?: string): { body: Buffer; headers: Record<string, string> } => {
+const bodyOf = (
+  provider: string,
+  fixtureName?: string,
+): { body: Buffer; headers: Record<string, string> } => {
   const dir = join(__dirname, '..', 'functions', 'providers', provider, 'fixtures');
-  const file = fixtureName ?? readdirSync(dir).filter((f) => f.endsWith('.json')).sort()[0];
-  const fixture = JSON.parse(readFileSync(join(dir, String(file)), 'utf8')) as { headers: Record<string, string>; body: Record<string, unknown> };
+  const file =
+    fixtureName ??
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()[0];
+  const fixture = JSON.parse(readFileSync(join(dir, String(file)), 'utf8')) as {
+    headers: Record<string, string>;
+    body: Record<string, unknown>;
+  };
   const base = JSON.stringify(fixture.body);
   const padding = Math.max(0, TARGET_BYTES - base.length - 20);
-  return { body: Buffer.from(JSON.stringify({ ...fixture.body, bench_padding: 'x'.repeat(padding) })), headers: fixture.headers };
+  return {
+    body: Buffer.from(JSON.stringify({ ...fixture.body, bench_padding: 'x'.repeat(padding) })),
+    headers: fixture.headers,
+  };
 };
 
 /**
  * A batch provider's body: the fixture's first element padded to about 2 KB, alone in its array,
  * so that the figures stay per event like the other providers'.
  */
-const batchBodyOf = (provider: string, fixtureName: string): { body: Buffer; headers: Record<string, string> } => {
+const batchBodyOf = (
+  provider: string,
+  fixtureName: string,
+): { body: Buffer; headers: Record<string, string> } => {
   const file = join(__dirname, '..', 'functions', 'providers', provider, 'fixtures', `${fixtureName}.json`);
-  const fixture = JSON.parse(readFileSync(file, 'utf8')) as { headers: Record<string, string>; body: Record<string, unknown>[] };
+  const fixture = JSON.parse(readFileSync(file, 'utf8')) as {
+    headers: Record<string, string>;
+    body: Record<string, unknown>[];
+  };
   const element = fixture.body[0] ?? {};
   const padding = Math.max(0, TARGET_BYTES - JSON.stringify([element]).length - 20);
-  return { body: Buffer.from(JSON.stringify([{ ...element, bench_padding: 'x'.repeat(padding) }])), headers: fixture.headers };
+  return {
+    body: Buffer.from(JSON.stringify([{ ...element, bench_padding: 'x'.repeat(padding) }])),
+    headers: fixture.headers,
+  };
 };
 
 const request = (path: string, headers: Record<string, string>, body: Buffer): WebhookRequest => ({
@@ -94,9 +119,17 @@ const CASES: Case[] = [
     build: () => {
       const secret = 'whsec_bench';
       const { body, headers } = bodyOf('stripe');
-      const signature = stripe.webhooks.generateTestHeaderString({ payload: body.toString(), secret, timestamp: nowSeconds });
+      const signature = stripe.webhooks.generateTestHeaderString({
+        payload: body.toString(),
+        secret,
+        timestamp: nowSeconds,
+      });
       const req = request('/webhooks/stripe', { ...headers, 'stripe-signature': signature }, body);
-      return Promise.resolve({ req, secrets: [secret], officialFn: () => stripe.webhooks.constructEvent(body, signature, secret) });
+      return Promise.resolve({
+        req,
+        secrets: [secret],
+        officialFn: () => stripe.webhooks.constructEvent(body, signature, secret),
+      });
     },
   },
   {
@@ -128,7 +161,11 @@ const CASES: Case[] = [
       const hook = new StandardWebhook(secret);
       const id = 'msg_bench';
       const signature = hook.sign(id, NOW, body.toString());
-      const wh = { 'webhook-id': id, 'webhook-timestamp': String(nowSeconds), 'webhook-signature': signature };
+      const wh = {
+        'webhook-id': id,
+        'webhook-timestamp': String(nowSeconds),
+        'webhook-signature': signature,
+      };
       const req = request('/webhooks/standard-webhooks', { ...headers, ...wh }, body);
       return Promise.resolve({ req, secrets: [secret], officialFn: () => hook.verify(body.toString(), wh) });
     },
@@ -154,19 +191,41 @@ const CASES: Case[] = [
   },
   {
     provider: 'hubspot',
-    official: '@hubspot/api-client `Signature.isValid` (v3) + JSON.parse; a one-element batch padded to ~2 KB',
+    official:
+      '@hubspot/api-client `Signature.isValid` (v3) + JSON.parse; a one-element batch padded to ~2 KB',
     build: () => {
       const secret = 'hubspot-bench-secret';
       const { body, headers } = batchBodyOf('hubspot', 'contact-batch');
       const req = request('/webhooks/hubspot', headers, body);
       const timestamp = NOW.getTime();
-      const signature = HubspotSignature.getSignature('POST', 'v3', { signature: '', clientSecret: secret, requestBody: body.toString(), url: req.url, timestamp });
-      const signed = { ...req, headers: { ...headers, 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) } };
+      const signature = HubspotSignature.getSignature('POST', 'v3', {
+        signature: '',
+        clientSecret: secret,
+        requestBody: body.toString(),
+        url: req.url,
+        timestamp,
+      });
+      const signed = {
+        ...req,
+        headers: {
+          ...headers,
+          'x-hubspot-signature-v3': signature,
+          'x-hubspot-request-timestamp': String(timestamp),
+        },
+      };
       return Promise.resolve({
         req: signed,
         secrets: [secret],
         officialFn: () => {
-          const valid = HubspotSignature.isValid({ signatureVersion: 'v3', method: 'POST', signature, clientSecret: secret, requestBody: body.toString(), url: req.url, timestamp });
+          const valid = HubspotSignature.isValid({
+            signatureVersion: 'v3',
+            method: 'POST',
+            signature,
+            clientSecret: secret,
+            requestBody: body.toString(),
+            url: req.url,
+            timestamp,
+          });
           if (!valid) throw new Error('hubspot rejected');
           return JSON.parse(body.toString()) as unknown;
         },
@@ -175,20 +234,28 @@ const CASES: Case[] = [
   },
   {
     provider: 'twilio',
-    official: 'twilio `validateRequest` + URLSearchParams parse; a status callback padded to ~2 KB with a BenchPadding parameter',
+    official:
+      'twilio `validateRequest` + URLSearchParams parse; a status callback padded to ~2 KB with a BenchPadding parameter',
     build: () => {
       const token = 'twilio-bench-token';
       const dir = join(__dirname, '..', 'functions', 'providers', 'twilio', 'fixtures');
-      const fixture = JSON.parse(readFileSync(join(dir, 'status-delivered.json'), 'utf8')) as { headers: Record<string, string>; body: string };
+      const fixture = JSON.parse(readFileSync(join(dir, 'status-delivered.json'), 'utf8')) as {
+        headers: Record<string, string>;
+        body: string;
+      };
       const padding = Math.max(0, TARGET_BYTES - fixture.body.length - '&BenchPadding='.length);
       const body = Buffer.from(`${fixture.body}&BenchPadding=${'x'.repeat(padding)}`);
       const req = request('/webhooks/twilio', fixture.headers, body);
       // Repeated names become arrays, as an Express body parser hands them to the library.
       const paramsOf = (form: Buffer): Record<string, string | string[]> => {
-        const params: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+        const params: Record<string, string | string[]> = Object.create(null) as Record<
+          string,
+          string | string[]
+        >;
         for (const [name, value] of new URLSearchParams(form.toString())) {
           const existing = params[name];
-          params[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+          params[name] =
+            existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
         }
         return params;
       };
@@ -207,16 +274,25 @@ const CASES: Case[] = [
   },
   {
     provider: 'sendgrid',
-    official: '@sendgrid/eventwebhook `verifySignature` (pure-JS ECDSA P-256, key converted once) + JSON.parse; a one-element batch padded to ~2 KB',
+    official:
+      '@sendgrid/eventwebhook `verifySignature` (pure-JS ECDSA P-256, key converted once) + JSON.parse; a one-element batch padded to ~2 KB',
     build: () => {
       const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const publicKeyBase64 = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
       const { body, headers } = batchBodyOf('sendgrid', 'delivered');
       const timestamp = String(nowSeconds);
-      const signature = signWith('sha256', Buffer.concat([Buffer.from(timestamp), body]), privateKey).toString('base64');
+      const signature = signWith(
+        'sha256',
+        Buffer.concat([Buffer.from(timestamp), body]),
+        privateKey,
+      ).toString('base64');
       const req = request(
         '/webhooks/sendgrid',
-        { ...headers, 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp },
+        {
+          ...headers,
+          'x-twilio-email-event-webhook-signature': signature,
+          'x-twilio-email-event-webhook-timestamp': timestamp,
+        },
         body,
       );
       const webhook = new EventWebhook();
@@ -233,7 +309,8 @@ const CASES: Case[] = [
   },
   {
     provider: 'postmark',
-    official: 'node:crypto constant-time Basic credentials compare (SHA-256 digests + timingSafeEqual) + JSON.parse (Postmark documents no verifier)',
+    official:
+      'node:crypto constant-time Basic credentials compare (SHA-256 digests + timingSafeEqual) + JSON.parse (Postmark documents no verifier)',
     build: () => {
       const credentials = 'relayflow:bench-password';
       const { body, headers } = bodyOf('postmark');
@@ -244,7 +321,9 @@ const CASES: Case[] = [
         req,
         secrets: [credentials],
         officialFn: () => {
-          const presented = createHash('sha256').update(req.headers.authorization ?? '').digest();
+          const presented = createHash('sha256')
+            .update(req.headers.authorization ?? '')
+            .digest();
           if (!timingSafeEqual(expected, presented)) throw new Error('mismatch');
           return JSON.parse(body.toString()) as unknown;
         },
@@ -253,13 +332,16 @@ const CASES: Case[] = [
   },
   {
     provider: 'mailgun',
-    official: 'node:crypto HMAC-SHA256 of timestamp+token + timingSafeEqual + JSON.parse (Mailgun ships no small verifier; the signature is in the body, so it is parsed first)',
+    official:
+      'node:crypto HMAC-SHA256 of timestamp+token + timingSafeEqual + JSON.parse (Mailgun ships no small verifier; the signature is in the body, so it is parsed first)',
     build: () => {
       const key = 'mailgun-bench-signing-key';
       const { body: padded, headers } = bodyOf('mailgun', 'delivered.json');
       const timestamp = String(nowSeconds);
       const token = 'b'.repeat(50);
-      const signature = createHmac('sha256', key).update(timestamp + token).digest('hex');
+      const signature = createHmac('sha256', key)
+        .update(timestamp + token)
+        .digest('hex');
       const unsigned = JSON.parse(padded.toString()) as Record<string, unknown>;
       const body = Buffer.from(JSON.stringify({ ...unsigned, signature: { timestamp, token, signature } }));
       const req = request('/webhooks/mailgun', headers, body);
@@ -267,9 +349,14 @@ const CASES: Case[] = [
         req,
         secrets: [key],
         officialFn: () => {
-          const parsed = JSON.parse(body.toString()) as { signature: { timestamp: string; token: string; signature: string } };
-          const expected = createHmac('sha256', key).update(parsed.signature.timestamp + parsed.signature.token).digest();
-          if (!timingSafeEqual(expected, Buffer.from(parsed.signature.signature, 'hex'))) throw new Error('mismatch');
+          const parsed = JSON.parse(body.toString()) as {
+            signature: { timestamp: string; token: string; signature: string };
+          };
+          const expected = createHmac('sha256', key)
+            .update(parsed.signature.timestamp + parsed.signature.token)
+            .digest();
+          if (!timingSafeEqual(expected, Buffer.from(parsed.signature.signature, 'hex')))
+            throw new Error('mismatch');
           return parsed;
         },
       });

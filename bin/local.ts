@@ -28,7 +28,9 @@ const main = async () => {
     port: Number(process.env.PORT ?? 3000),
     stateFile: STATE_FILE,
   });
-  process.stdout.write(startupSummary(runtime, { stateFile: STATE_FILE, showSecrets: process.argv.includes(SHOW_SECRETS_FLAG) }));
+  process.stdout.write(
+    startupSummary(runtime, { stateFile: STATE_FILE, showSecrets: process.argv.includes(SHOW_SECRETS_FLAG) }),
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -20,12 +20,15 @@ const PackageJsonSchema = z.object({
   devDependencies: z.record(z.string(), z.string()).default({}),
 });
 
-export const packageJson = PackageJsonSchema.parse(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')));
+export const packageJson = PackageJsonSchema.parse(
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')),
+);
 
 const packageTypeOf = (file: string): string | undefined => {
   for (let folder = dirname(file); dirname(folder) !== folder; folder = dirname(folder)) {
     const manifest = join(folder, 'package.json');
-    if (existsSync(manifest)) return z.object({ type: z.string().optional() }).parse(JSON.parse(readFileSync(manifest, 'utf8'))).type;
+    if (existsSync(manifest))
+      return z.object({ type: z.string().optional() }).parse(JSON.parse(readFileSync(manifest, 'utf8'))).type;
   }
   return undefined;
 };
@@ -70,7 +73,8 @@ export const bundleOptions = (): BuildOptions & { metafile: true } => ({
   logOverride: { 'unsupported-require-call': 'silent' },
 });
 
-export const bundleCli = (write: boolean): Promise<BuildResult<BuildOptions & { metafile: true }>> => build({ ...bundleOptions(), write });
+export const bundleCli = (write: boolean): Promise<BuildResult<BuildOptions & { metafile: true }>> =>
+  build({ ...bundleOptions(), write });
 
 if (require.main === module) {
   bundleCli(true).then(

@@ -41,19 +41,23 @@ export interface Environment {
 const LocalStateSchema = z.object({
   stackName: z.string().min(1),
   region: z.string().min(1),
-  endpoints: z.object({
-    sqs: z.string().url(),
-    dynamodb: z.string().url(),
-    secretsmanager: z.string().url(),
-    stepfunctions: z.string().url(),
-    cloudformation: z.string().url(),
-  }).passthrough(),
+  endpoints: z
+    .object({
+      sqs: z.string().url(),
+      dynamodb: z.string().url(),
+      secretsmanager: z.string().url(),
+      stepfunctions: z.string().url(),
+      cloudformation: z.string().url(),
+    })
+    .passthrough(),
 });
 
 const describeError = (error: unknown, options: ConnectOptions, cloudformation?: string): string => {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string; cause?: { code?: string } } | undefined)?.code ?? (error as { cause?: { code?: string } } | undefined)?.cause?.code;
+  const code =
+    (error as { code?: string; cause?: { code?: string } } | undefined)?.code ??
+    (error as { cause?: { code?: string } } | undefined)?.cause?.code;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
     return options.local
       ? `The local runtime is not running (nothing answers at ${cloudformation ?? 'its endpoints'}); start it with npm start.`
@@ -75,11 +79,14 @@ const describeError = (error: unknown, options: ConnectOptions, cloudformation?:
 export const connect = async (options: ConnectOptions): Promise<Environment> => {
   let stackName = options.stack;
   let region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  let endpoints: Partial<Record<'sqs' | 'dynamodb' | 'secretsmanager' | 'stepfunctions' | 'cloudformation', string>> = {};
+  let endpoints: Partial<
+    Record<'sqs' | 'dynamodb' | 'secretsmanager' | 'stepfunctions' | 'cloudformation', string>
+  > = {};
   let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   if (options.local) {
     const file = options.localStateFile ?? resolve(process.cwd(), '.relayflow', 'local.json');
-    if (!existsSync(file)) throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
+    if (!existsSync(file))
+      throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
     let state: z.infer<typeof LocalStateSchema>;
     try {
       state = LocalStateSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
@@ -104,11 +111,20 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
   try {
     const result = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = result.Stacks?.[0];
-    if (!stack) throw new CliError(`Stack ${stackName} does not exist in ${region}; deploy it with cdk deploy or pass --stack.`);
-    outputs = Object.fromEntries((stack.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])));
+    if (!stack)
+      throw new CliError(
+        `Stack ${stackName} does not exist in ${region}; deploy it with cdk deploy or pass --stack.`,
+      );
+    outputs = Object.fromEntries(
+      (stack.Outputs ?? []).flatMap((o) =>
+        o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [],
+      ),
+    );
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(describeError(error, { ...options, stack: stackName, region }, endpoints.cloudformation));
+    throw new CliError(
+      describeError(error, { ...options, stack: stackName, region }, endpoints.cloudformation),
+    );
   } finally {
     cloudformation.destroy();
   }
@@ -118,13 +134,18 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     region,
     local: options.local,
     outputs,
-    dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(config(endpoints.dynamodb)), { marshallOptions: { removeUndefinedValues: true } }),
+    dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(config(endpoints.dynamodb)), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
     sqs: new SQSClient(config(endpoints.sqs)),
     sfn: new SFNClient(config(endpoints.stepfunctions)),
     secrets: new SecretsManagerClient(config(endpoints.secretsmanager)),
     output: (key) => {
       const value = outputs[key];
-      if (value === undefined) throw new CliError(`Stack ${stackName} has no output ${key}; redeploy it with this version of RelayFlow.`);
+      if (value === undefined)
+        throw new CliError(
+          `Stack ${stackName} has no output ${key}; redeploy it with this version of RelayFlow.`,
+        );
       return value;
     },
   };
@@ -136,7 +157,9 @@ export const sentenceOf = (error: unknown, local: boolean): string => {
   const message = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
   if (/ECONNREFUSED/.test(message) || /ECONNREFUSED/.test(cause)) {
-    return local ? 'The local runtime stopped answering; start it with npm start.' : `Could not reach AWS: ${message}.`;
+    return local
+      ? 'The local runtime stopped answering; start it with npm start.'
+      : `Could not reach AWS: ${message}.`;
   }
   return `${message.replace(/\.$/, '')}${cause ? ` (${cause.replace(/\.$/, '')})` : ''}.`;
 };

@@ -9,11 +9,19 @@ export interface Output {
 }
 
 /** A plain-text table: a header row, then rows, columns padded to their widest cell. */
-export const table = (headers: readonly string[], rows: readonly (readonly (string | number | undefined)[])[]): string => {
+export const table = (
+  headers: readonly string[],
+  rows: readonly (readonly (string | number | undefined)[])[],
+): string => {
   const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === undefined ? '' : String(cell))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   return cells
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 };
 
@@ -32,7 +40,9 @@ export const parseTime = (value: string, now: Date, option: string): string => {
   }
   const parsed = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed)) {
-    throw new CliError(`${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`);
+    throw new CliError(
+      `${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`,
+    );
   }
   return new Date(parsed).toISOString();
 };
@@ -40,20 +50,29 @@ export const parseTime = (value: string, now: Date, option: string): string => {
 /** Repeatable, comma-separable option values: `--status A --status B,C`. */
 export const collect = (value: string, previous: string[] = []): string[] => [
   ...previous,
-  ...value.split(',').map((v) => v.trim()).filter(Boolean),
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
 ];
 
-export const positiveInt = (option: string, max: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
-  return n;
-};
+export const positiveInt =
+  (option: string, max: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
+    return n;
+  };
 
-export const positiveNumber = (option: string, max: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
-  return n;
-};
+export const positiveNumber =
+  (option: string, max: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > max)
+      throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
+    return n;
+  };
 
 export const age = (iso: string | undefined, now: Date): string => {
   if (!iso) return '';

@@ -27,17 +27,27 @@ export interface GlobalOptions extends ConnectOptions {
 
 export const buildProgram = (deps: CliDependencies): Command => {
   const program = new Command('relayflow')
-    .description('Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline\'s health')
+    .description(
+      "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health",
+    )
     .option('--stack <name>', 'CloudFormation stack name', 'RelayFlow')
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--local', 'use the local runtime started by npm start (only the endpoints change)', false)
     .option('--json', 'print JSON instead of tables', false)
     .exitOverride()
-    .configureOutput({ writeOut: (text) => deps.output.out(text.replace(/\n$/, '')), writeErr: (text) => deps.output.err(text) })
+    .configureOutput({
+      writeOut: (text) => deps.output.out(text.replace(/\n$/, '')),
+      writeErr: (text) => deps.output.err(text),
+    })
     .showHelpAfterError('(run relayflow --help for usage)');
   const globals = (): GlobalOptions => {
     const options = program.opts<{ stack: string; region?: string; local: boolean; json: boolean }>();
-    return { stack: options.stack, ...(options.region ? { region: options.region } : {}), local: options.local, json: options.json };
+    return {
+      stack: options.stack,
+      ...(options.region ? { region: options.region } : {}),
+      local: options.local,
+      json: options.json,
+    };
   };
   registerReplay(program, deps, globals);
   registerEvents(program, deps, globals);

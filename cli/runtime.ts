@@ -41,13 +41,21 @@ const canRequireTypeScript = (searchFrom: readonly string[]): boolean => {
  * relayflow.config.ts (or RELAYFLOW_CONFIG), for the senders declared there. lib/config reads a
  * .ts configuration with `require`, which Node 20 can do only through tsx.
  */
-export const loadProjectConfig = async (projectRoot: string, cwd = process.cwd()): Promise<RelayFlowConfig> => {
+export const loadProjectConfig = async (
+  projectRoot: string,
+  cwd = process.cwd(),
+): Promise<RelayFlowConfig> => {
   const typeScript = canRequireTypeScript([cwd, projectRoot]);
   const { ConfigError, loadConfig } = await import('../lib/config');
   try {
     return loadConfig(process.env, cwd);
   } catch (error) {
-    if (!typeScript && error instanceof ConfigError && /\.[cm]?ts$/.test(error.source) && error.problems.some((p) => p.startsWith('cannot be read'))) {
+    if (
+      !typeScript &&
+      error instanceof ConfigError &&
+      /\.[cm]?ts$/.test(error.source) &&
+      error.problems.some((p) => p.startsWith('cannot be read'))
+    ) {
       throw new CliError(
         `${error.source} is TypeScript, which relayflow reads only with tsx (a dev dependency): run npm ci, or point RELAYFLOW_CONFIG at a .json configuration.`,
       );

@@ -19,11 +19,12 @@ export interface RelayFlowStackProps extends StackProps {
 export const CONSUMER_TIMEOUT = Duration.seconds(30);
 
 /** CloudWatch's allowed retention values, in days. */
-const RETENTION_STEPS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const RETENTION_STEPS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 /** Log retention: the nearest CloudWatch value at or above the configured retention. */
-const logRetentionFor = (days: number): RetentionDays =>
-  (RETENTION_STEPS.find((step) => step >= days) ?? 3653);
+const logRetentionFor = (days: number): RetentionDays => RETENTION_STEPS.find((step) => step >= days) ?? 3653;
 
 /** The whole pipeline: storage, queueing and ingest, composed from one construct per concern. */
 export class RelayFlowStack extends Stack {
@@ -42,7 +43,10 @@ export class RelayFlowStack extends Stack {
     const logRetention = logRetentionFor(config.retentionDays);
 
     this.eventStore = new EventStore(this, 'EventStore', { removalPolicy });
-    this.rawPayloads = new RawPayloads(this, 'RawPayloads', { retentionDays: config.retentionDays, removalPolicy });
+    this.rawPayloads = new RawPayloads(this, 'RawPayloads', {
+      retentionDays: config.retentionDays,
+      removalPolicy,
+    });
     this.eventQueue = new EventQueue(this, 'EventQueue', {
       maxAttempts: config.retry.maxAttempts,
       consumerTimeout: CONSUMER_TIMEOUT,
@@ -115,13 +119,28 @@ export class RelayFlowStack extends Stack {
     const outputs: Record<string, { value: string; description: string }> = {
       ApiUrl: { value: this.ingest.baseUrl, description: 'Base of every webhook URL' },
       EventTableName: { value: this.eventStore.table.tableName, description: 'Event store table' },
-      RawBucketName: { value: this.rawPayloads.bucket.bucketName, description: 'Claim-check bucket for large bodies' },
+      RawBucketName: {
+        value: this.rawPayloads.bucket.bucketName,
+        description: 'Claim-check bucket for large bodies',
+      },
       MainQueueUrl: { value: this.eventQueue.queue.queueUrl, description: 'FIFO main queue' },
-      DeadLetterQueueUrl: { value: this.eventQueue.deadLetterQueue.queueUrl, description: 'FIFO dead-letter queue' },
-      IdempotencyTableName: { value: this.processing.idempotencyTable.tableName, description: 'Consumer idempotency records' },
+      DeadLetterQueueUrl: {
+        value: this.eventQueue.deadLetterQueue.queueUrl,
+        description: 'FIFO dead-letter queue',
+      },
+      IdempotencyTableName: {
+        value: this.processing.idempotencyTable.tableName,
+        description: 'Consumer idempotency records',
+      },
       ConsumerFunctionName: { value: this.processing.consumer.functionName, description: 'Consumer Lambda' },
-      ReplayStateMachineArn: { value: replay.stateMachine.stateMachineArn, description: 'Replay state machine (docs/operations.md)' },
-      ReplayFunctionName: { value: replay.function.functionName, description: 'Replay Lambda (plan and batches)' },
+      ReplayStateMachineArn: {
+        value: replay.stateMachine.stateMachineArn,
+        description: 'Replay state machine (docs/operations.md)',
+      },
+      ReplayFunctionName: {
+        value: replay.function.functionName,
+        description: 'Replay Lambda (plan and batches)',
+      },
       TargetSigningSecretName: {
         value: this.processing.signingSecret.secretName,
         description: 'HTTP target receivers verify signatures with whsec_<signingSecret> from this secret',

@@ -11,7 +11,8 @@ export interface ProviderSecretValue {
 }
 
 /** `RELAYFLOW_SECRET_<PROVIDER>`: the provider id upper-cased, `-` changed to `_`. */
-export const secretVariableFor = (providerId: string) => `RELAYFLOW_SECRET_${providerId.toUpperCase().replaceAll('-', '_')}`;
+export const secretVariableFor = (providerId: string) =>
+  `RELAYFLOW_SECRET_${providerId.toUpperCase().replaceAll('-', '_')}`;
 
 /**
  * The local signing secret of a provider: from `RELAYFLOW_SECRET_<PROVIDER>` (comma-separated
@@ -23,7 +24,10 @@ export const localSecretFor = (
 ): { value: ProviderSecretValue; source: 'environment' | 'generated' } => {
   const configured = env[secretVariableFor(providerId)];
   if (configured) {
-    const signingSecrets = configured.split(',').map((s) => s.trim()).filter(Boolean);
+    const signingSecrets = configured
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return { value: { signingSecrets }, source: 'environment' };
   }
   return { value: developmentSecret(providerId), source: 'generated' };
@@ -53,10 +57,19 @@ const developmentSecret = (providerId: string): ProviderSecretValue => {
  * A value for a secret the template asks Secrets Manager to generate
  * (`GenerateSecretString`): the template's JSON with the generated key added, or a bare string.
  */
-export const generatedSecretString = (spec: { SecretStringTemplate?: string; GenerateStringKey?: string; PasswordLength?: number }) => {
-  const generated = randomBytes(Math.ceil((spec.PasswordLength ?? 32) / 2)).toString('hex').slice(0, spec.PasswordLength ?? 32);
+export const generatedSecretString = (spec: {
+  SecretStringTemplate?: string;
+  GenerateStringKey?: string;
+  PasswordLength?: number;
+}) => {
+  const generated = randomBytes(Math.ceil((spec.PasswordLength ?? 32) / 2))
+    .toString('hex')
+    .slice(0, spec.PasswordLength ?? 32);
   if (spec.SecretStringTemplate && spec.GenerateStringKey) {
-    return JSON.stringify({ ...(JSON.parse(spec.SecretStringTemplate) as Record<string, unknown>), [spec.GenerateStringKey]: generated });
+    return JSON.stringify({
+      ...(JSON.parse(spec.SecretStringTemplate) as Record<string, unknown>),
+      [spec.GenerateStringKey]: generated,
+    });
   }
   return generated;
 };

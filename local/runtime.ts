@@ -122,7 +122,9 @@ const assertSupported = (stack: SynthesizedStack) => {
     ),
   ];
   if (unsupported.length > 0) {
-    throw new Error(`the template uses services the local runtime does not emulate: ${unsupported.sort().join(', ')}`);
+    throw new Error(
+      `the template uses services the local runtime does not emulate: ${unsupported.sort().join(', ')}`,
+    );
   }
 };
 
@@ -143,7 +145,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     region: REGION,
     clock,
     ...(options.logSink ? { logSink: options.logSink } : {}),
-    accountConcurrency: reservedConcurrencyOf(template) + (options.unreservedConcurrency ?? DEFAULT_UNRESERVED_CONCURRENCY),
+    accountConcurrency:
+      reservedConcurrencyOf(template) + (options.unreservedConcurrency ?? DEFAULT_UNRESERVED_CONCURRENCY),
   });
   const services: LocalServices = {
     sqs: new SqsEmulator({ clock }),
@@ -181,7 +184,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       stepfunctions: await stepFunctions.start(),
     };
     for (const server of Object.values(running)) stops.push(() => server.stop());
-    const serviceEndpoints = Object.fromEntries(Object.entries(running).map(([name, server]) => [name, server.endpoint])) as unknown as ServiceEndpoints;
+    const serviceEndpoints = Object.fromEntries(
+      Object.entries(running).map(([name, server]) => [name, server.endpoint]),
+    ) as unknown as ServiceEndpoints;
 
     const resources = new Map<string, LocalResource>();
     const ctx: ProvisionContext = {
@@ -196,7 +201,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       env: options.env ?? process.env,
       onStop: (stop) => stops.push(stop),
     };
-    const adopt = <Extra extends object>(provisioned: { readonly resources: ReadonlyMap<string, LocalResource> } & Extra): Extra => {
+    const adopt = <Extra extends object>(
+      provisioned: { readonly resources: ReadonlyMap<string, LocalResource> } & Extra,
+    ): Extra => {
       for (const [id, resource] of provisioned.resources) resources.set(id, resource);
       return provisioned;
     };
@@ -211,12 +218,20 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     adopt(await provisionFunctions(template, ctx));
     adopt(await provisionStateMachines(template, ctx));
     adopt(await provisionRules(template, ctx));
-    const api = adopt(await httpApiProvisioner({ port: options.port ?? 3000, ...(options.accessLog ? { accessLog: options.accessLog } : {}) })(template, ctx));
+    const api = adopt(
+      await httpApiProvisioner({
+        port: options.port ?? 3000,
+        ...(options.accessLog ? { accessLog: options.accessLog } : {}),
+      })(template, ctx),
+    );
     eventSources = adopt(await provisionEventSourceMappings(template, ctx)).eventSources;
 
     // Outputs, answered by the CloudFormation emulator so that the CLI has one code path.
     const outputs = Object.fromEntries(
-      Object.entries(template.Outputs ?? {}).map(([key, output]) => [key, String(resolveValue(output.Value, ctx))]),
+      Object.entries(template.Outputs ?? {}).map(([key, output]) => [
+        key,
+        String(resolveValue(output.Value, ctx)),
+      ]),
     );
     cloudFormation.registerStack({
       stackName,

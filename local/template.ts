@@ -18,11 +18,13 @@ export interface Template {
 const ManifestSchema = z.object({
   artifacts: z.record(
     z.string(),
-    z.object({
-      type: z.string(),
-      properties: z.object({ templateFile: z.string().optional() }).passthrough().optional(),
-      displayName: z.string().optional(),
-    }).passthrough(),
+    z
+      .object({
+        type: z.string(),
+        properties: z.object({ templateFile: z.string().optional() }).passthrough().optional(),
+        displayName: z.string().optional(),
+      })
+      .passthrough(),
   ),
 });
 
@@ -36,11 +38,13 @@ export interface SynthesizedStack {
 /** Reads the one stack of a cloud assembly (`cdk.out`). */
 export const readAssembly = (assemblyDir: string): SynthesizedStack => {
   const manifestPath = join(assemblyDir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new Error(`no cloud assembly at ${assemblyDir}: run "npx cdk synth" first`);
+  if (!existsSync(manifestPath))
+    throw new Error(`no cloud assembly at ${assemblyDir}: run "npx cdk synth" first`);
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
   const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
   const [stack] = stacks;
-  if (!stack || stacks.length !== 1) throw new Error(`expected one stack in ${assemblyDir}, found ${stacks.length}`);
+  if (!stack || stacks.length !== 1)
+    throw new Error(`expected one stack in ${assemblyDir}, found ${stacks.length}`);
   const [stackName, artifact] = stack;
   const templateFile = artifact.properties?.templateFile ?? `${stackName}.template.json`;
   const template = JSON.parse(readFileSync(join(assemblyDir, templateFile), 'utf8')) as Template;
@@ -115,7 +119,9 @@ export const resolveValue = (value: unknown, ctx: ResolveContext): unknown => {
         return String(resolveValue(text, ctx)).split(separator);
       }
       case 'Fn::Sub': {
-        const [text, variables] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [String(arg), {}];
+        const [text, variables] = Array.isArray(arg)
+          ? (arg as [string, Record<string, unknown>])
+          : [String(arg), {}];
         return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
           if (name in variables) return String(resolveValue(variables[name], ctx));
           if (name.includes('.')) {

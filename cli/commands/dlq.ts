@@ -7,17 +7,30 @@ import type { CliDependencies, GlobalOptions } from '../program';
 export const registerDlq = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('dlq')
-    .description('Dead-letter queue: depth, oldest message age and a sample with each event\'s status')
-    .option('--sample <n>', 'messages to read (they are made visible again at once)', positiveInt('--sample', 1000), 10)
+    .description("Dead-letter queue: depth, oldest message age and a sample with each event's status")
+    .option(
+      '--sample <n>',
+      'messages to read (they are made visible again at once)',
+      positiveInt('--sample', 1000),
+      10,
+    )
     .action(async (options: { sample: number }) => {
       const env = await deps.connect(globals());
       const deadLetters = new DeadLetterQueue(env.sqs, env.output('DeadLetterQueueUrl'));
       const queries = new EventQueries(env.dynamodb, env.output('EventTableName'));
       const depth = await deadLetters.depth();
       const messages = await deadLetters.peek(options.sample);
-      const states = new Map((await queries.states(messages.flatMap((m) => (m.claim ? [m.claim.eventId] : [])))).map((s) => [s.eventId, s]));
+      const states = new Map(
+        (await queries.states(messages.flatMap((m) => (m.claim ? [m.claim.eventId] : [])))).map((s) => [
+          s.eventId,
+          s,
+        ]),
+      );
       const now = deps.now();
-      const oldest = messages.map((m) => m.sentAt).filter((t): t is string => Boolean(t)).sort()[0];
+      const oldest = messages
+        .map((m) => m.sentAt)
+        .filter((t): t is string => Boolean(t))
+        .sort()[0];
       const sample = messages.map((m) => {
         const state = m.claim ? states.get(m.claim.eventId) : undefined;
         return {
@@ -38,7 +51,13 @@ export const registerDlq = (program: Command, deps: CliDependencies, globals: ()
         `Dead-letter queue: ${depth.visible} visible, ${depth.inFlight} in flight.${oldest ? ` Oldest sampled message was first sent ${age(oldest, now)} ago (${oldest}).` : ''}`,
       ];
       if (sample.length > 0) {
-        lines.push('', table(['EVENT', 'STATUS', 'TYPE', 'GROUP', 'SENT', 'LAST ERROR'], sample.map((s) => [s.eventId ?? s.messageId, s.status, s.type, s.groupId, s.sentAt, s.lastError])));
+        lines.push(
+          '',
+          table(
+            ['EVENT', 'STATUS', 'TYPE', 'GROUP', 'SENT', 'LAST ERROR'],
+            sample.map((s) => [s.eventId ?? s.messageId, s.status, s.type, s.groupId, s.sentAt, s.lastError]),
+          ),
+        );
         lines.push('', 'Replay them: relayflow replay --reason "…" (a dry run; add --execute).');
       }
       deps.output.out(lines.join('\n'));

@@ -4,12 +4,26 @@ import { walkStore } from '../../functions/operator/store-walk';
 import { matchesFilter, parseEntity } from '../../functions/replay/request';
 import { EventStore } from '../../functions/store/event-store';
 import { maskSignatureHeaders } from '../../functions/store/masking';
-import { ATTENTION_STATUSES, type EventState, type EventStatus, type RawLocation } from '../../functions/store/records';
+import {
+  ATTENTION_STATUSES,
+  type EventState,
+  type EventStatus,
+  type RawLocation,
+} from '../../functions/store/records';
 import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
-const ALL_STATUSES: readonly EventStatus[] = ['RECEIVED', 'QUARANTINED', 'QUEUED', 'PROCESSING', 'RETRYING', 'PROCESSED', 'DEAD_LETTERED', 'STALE'];
+const ALL_STATUSES: readonly EventStatus[] = [
+  'RECEIVED',
+  'QUARANTINED',
+  'QUEUED',
+  'PROCESSING',
+  'RETRYING',
+  'PROCESSED',
+  'DEAD_LETTERED',
+  'STALE',
+];
 
 interface ListOptions {
   status?: string[];
@@ -42,7 +56,7 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
     .option('--status <status>', `${ALL_STATUSES.join(' | ')} (repeat or comma-separate)`, collect)
     .option('--provider <id>', 'only events of this provider')
     .option('--type <type>', 'only this canonical type, or a glob (payment.*)')
-    .option('--entity <kind:id>', 'one entity\'s events in order (needs --provider)')
+    .option('--entity <kind:id>', "one entity's events in order (needs --provider)")
     .option('--tenant <id>', 'only this tenant')
     .option('--since <time>', 'received at or after: ISO 8601 or a duration back from now (2h)')
     .option('--until <time>', 'received before')
@@ -50,12 +64,17 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
     .action(async (options: ListOptions) => {
       const statuses = options.status?.map((s) => s.toUpperCase()) as EventStatus[] | undefined;
       const unknown = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
-      if (unknown.length > 0) throw new CliError(`--status must be one of ${ALL_STATUSES.join(', ')}, not ${unknown.join(', ')}.`);
-      if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity)) throw new CliError('--entity must be written kind:id, e.g. customer:cus_123.');
-      if (options.entity && !options.provider) throw new CliError('--entity needs --provider (entities are per provider).');
+      if (unknown.length > 0)
+        throw new CliError(`--status must be one of ${ALL_STATUSES.join(', ')}, not ${unknown.join(', ')}.`);
+      if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity))
+        throw new CliError('--entity must be written kind:id, e.g. customer:cus_123.');
+      if (options.entity && !options.provider)
+        throw new CliError('--entity needs --provider (entities are per provider).');
       const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
       if (unindexed.length > 0 && !options.entity) {
-        throw new CliError(`${unindexed.join(', ')} events are not indexed by status; list them with --entity or look one up with events show.`);
+        throw new CliError(
+          `${unindexed.join(', ')} events are not indexed by status; list them with --entity or look one up with events show.`,
+        );
       }
       const now = deps.now();
       const filter = {
@@ -70,7 +89,14 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
       const queries = new EventQueries(env.dynamodb, env.output('EventTableName'));
       const selection =
         options.entity && options.provider
-          ? { entity: { tenant: options.tenant ?? 'default', provider: options.provider, ...parseEntity(options.entity) }, statuses: [] }
+          ? {
+              entity: {
+                tenant: options.tenant ?? 'default',
+                provider: options.provider,
+                ...parseEntity(options.entity),
+              },
+              statuses: [],
+            }
           : { statuses: statuses ?? [...ATTENTION_STATUSES] };
       const found: EventState[] = [];
       for await (const { state } of walkStore(queries, selection)) {
@@ -89,14 +115,25 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
       deps.output.out(
         table(
           ['EVENT', 'STATUS', 'TENANT', 'PROVIDER', 'TYPE', 'ENTITY', 'RECEIVED', 'LAST ERROR'],
-          found.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, `${s.entityKind}:${s.entityId}`, s.receivedAt, s.lastError]),
+          found.map((s) => [
+            s.eventId,
+            s.status,
+            s.tenant,
+            s.provider,
+            s.type,
+            `${s.entityKind}:${s.entityId}`,
+            s.receivedAt,
+            s.lastError,
+          ]),
         ),
       );
     });
 
   events
     .command('show <id>')
-    .description('Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline')
+    .description(
+      'Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline',
+    )
     .action(async (id: string) => {
       const env = await deps.connect(globals());
       const tableName = env.output('EventTableName');
@@ -113,9 +150,13 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
           state: { ...state, audit: timeline },
           event: payload?.event,
           quarantineReason: payload?.quarantineReason,
-          raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : undefined,
+          raw: payload
+            ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length }
+            : undefined,
           // Items stored before masking was introduced still hold live signatures: mask on the way out too.
-          request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : undefined,
+          request: payload
+            ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) }
+            : undefined,
           eventLocation: payload?.eventLocation,
         });
       }
@@ -148,7 +189,10 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
               ),
               '',
               'Audit timeline (oldest first):',
-              table(['AT', 'BY', 'ACTION', 'STATUS', 'DETAIL'], state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])),
+              table(
+                ['AT', 'BY', 'ACTION', 'STATUS', 'DETAIL'],
+                state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail]),
+              ),
               '',
               event
                 ? `Normalized data:\n${json(event.data)}`

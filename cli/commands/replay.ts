@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { describeIssues, MAX_LIMIT, MAX_RATE_PER_SECOND, ReplayInputSchema, SELECTABLE_STATUSES, type ReplayInput } from '../../functions/replay/request';
+import {
+  describeIssues,
+  MAX_LIMIT,
+  MAX_RATE_PER_SECOND,
+  ReplayInputSchema,
+  SELECTABLE_STATUSES,
+  type ReplayInput,
+} from '../../functions/replay/request';
 import { PlanSchema, SummarySchema, type Plan, type Summary } from '../../functions/replay/state';
 import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, positiveNumber, table } from '../format';
@@ -28,11 +40,18 @@ interface ReplayOptions {
 
 /** The state machine input the options describe, checked by the same schema the replay Lambda uses. */
 export const replayInputOf = (options: ReplayOptions, now: Date): ReplayInput => {
-  if (options.from !== 'dlq' && options.from !== 'store') throw new CliError(`--from must be dlq or store, not "${options.from}".`);
+  if (options.from !== 'dlq' && options.from !== 'store')
+    throw new CliError(`--from must be dlq or store, not "${options.from}".`);
   const statuses = options.status?.map((s) => s.toUpperCase());
   const unknown = statuses?.filter((s) => !(SELECTABLE_STATUSES as readonly string[]).includes(s)) ?? [];
-  if (unknown.length > 0) throw new CliError(`--status must be one of ${SELECTABLE_STATUSES.join(', ')}, not ${unknown.join(', ')}.`);
-  if (!options.reason) throw new CliError('--reason is required: say why you replay, it is written to every event\'s audit timeline.');
+  if (unknown.length > 0)
+    throw new CliError(
+      `--status must be one of ${SELECTABLE_STATUSES.join(', ')}, not ${unknown.join(', ')}.`,
+    );
+  if (!options.reason)
+    throw new CliError(
+      "--reason is required: say why you replay, it is written to every event's audit timeline.",
+    );
   const filter = {
     ...(options.tenant ? { tenant: options.tenant } : {}),
     ...(options.provider ? { provider: options.provider } : {}),
@@ -68,7 +87,14 @@ interface Progress {
 
 /** The newest plan and summary the execution's states have passed along. */
 const progressOf = async (sfn: SFNClient, executionArn: string): Promise<Progress> => {
-  const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 25, includeExecutionData: true }));
+  const history = await sfn.send(
+    new GetExecutionHistoryCommand({
+      executionArn,
+      reverseOrder: true,
+      maxResults: 25,
+      includeExecutionData: true,
+    }),
+  );
   for (const event of history.events ?? []) {
     const output = event.stateExitedEventDetails?.output;
     if (!output) continue;
@@ -99,28 +125,61 @@ const printPlan = (deps: CliDependencies, plan: Plan, dryRun: boolean) => {
   const lines = [
     `${dryRun ? 'Dry run: ' : ''}${plan.matching}${plan.truncated ? '+' : ''} matching events (${plan.scanned} ${plan.source === 'dlq' ? 'dead-letter messages' : 'index entries'} read); ${plan.selected} would be replayed.`,
     `Batches of ${plan.batchSize}, ${plan.waitSeconds} s apart.`,
-    ...(plan.unknownMessages > 0 ? [`${plan.unknownMessages} dead-letter messages name no stored event; they stay in the DLQ.`] : []),
+    ...(plan.unknownMessages > 0
+      ? [`${plan.unknownMessages} dead-letter messages name no stored event; they stay in the DLQ.`]
+      : []),
   ];
   if (plan.sample.length > 0) {
-    lines.push('', table(['EVENT', 'STATUS', 'PROVIDER', 'TYPE', 'ENTITY', 'RECEIVED', 'LAST ERROR'], plan.sample.map((e) => [e.eventId, e.status, e.provider, e.type, e.entity, e.receivedAt, e.lastError])));
+    lines.push(
+      '',
+      table(
+        ['EVENT', 'STATUS', 'PROVIDER', 'TYPE', 'ENTITY', 'RECEIVED', 'LAST ERROR'],
+        plan.sample.map((e) => [
+          e.eventId,
+          e.status,
+          e.provider,
+          e.type,
+          e.entity,
+          e.receivedAt,
+          e.lastError,
+        ]),
+      ),
+    );
   }
   if (dryRun) lines.push('', 'Nothing was changed. Add --execute to replay.');
   deps.output.out(lines.join('\n'));
 };
 
 const printSummary = (deps: CliDependencies, summary: Summary) => {
-  const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${reason} ${n}`).join(', ');
-  const lines = [`Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ''}, failed ${summary.failed}, in ${summary.batches} batches.`];
+  const reasons = Object.entries(summary.skippedReasons)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  const lines = [
+    `Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ''}, failed ${summary.failed}, in ${summary.batches} batches.`,
+  ];
   if (summary.stoppedEarly) lines.push(`Stopped early: ${summary.stoppedEarly}.`);
-  if (summary.failures.length > 0) lines.push('', table(['EVENT', 'ERROR'], summary.failures.map((f) => [f.eventId, f.error])));
+  if (summary.failures.length > 0)
+    lines.push(
+      '',
+      table(
+        ['EVENT', 'ERROR'],
+        summary.failures.map((f) => [f.eventId, f.error]),
+      ),
+    );
   deps.output.out(lines.join('\n'));
 };
 
 export const registerReplay = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('replay')
-    .description('Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)')
-    .option('--from <source>', 'dlq (read the dead-letter queue) or store (select from the event store)', 'dlq')
+    .description(
+      'Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)',
+    )
+    .option(
+      '--from <source>',
+      'dlq (read the dead-letter queue) or store (select from the event store)',
+      'dlq',
+    )
     .option('--status <status>', `${SELECTABLE_STATUSES.join(' | ')} (repeat or comma-separate)`, collect)
     .option('--provider <id>', 'only events of this provider')
     .option('--type <type>', 'only this canonical type, or a glob (payment.*)')
@@ -129,11 +188,22 @@ export const registerReplay = (program: Command, deps: CliDependencies, globals:
     .option('--since <time>', 'received at or after: ISO 8601 or a duration back from now (2h)')
     .option('--until <time>', 'received before: ISO 8601 or a duration back from now')
     .option('--id <eventId>', 'only these event ids (repeat or comma-separate)', collect)
-    .option('--limit <n>', `most events to handle (default 100, at most ${MAX_LIMIT})`, positiveInt('--limit', MAX_LIMIT))
-    .option('--rate <perSecond>', `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`, positiveNumber('--rate', MAX_RATE_PER_SECOND))
+    .option(
+      '--limit <n>',
+      `most events to handle (default 100, at most ${MAX_LIMIT})`,
+      positiveInt('--limit', MAX_LIMIT),
+    )
+    .option(
+      '--rate <perSecond>',
+      `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`,
+      positiveNumber('--rate', MAX_RATE_PER_SECOND),
+    )
     .option('--force', 'replay events that were already PROCESSED')
-    .option('--renormalize', 're-run the provider\'s current normalizer on the stored raw body (recovers QUARANTINED events)')
-    .option('--reason <text>', 'why (required; written to every event\'s audit timeline)')
+    .option(
+      '--renormalize',
+      "re-run the provider's current normalizer on the stored raw body (recovers QUARANTINED events)",
+    )
+    .option('--reason <text>', "why (required; written to every event's audit timeline)")
     .option('--execute', 'replay for real (without it, only the plan runs)')
     .option('--wait', 'follow the execution until it ends and print the summary')
     .action(async (options: ReplayOptions) => {
@@ -142,13 +212,21 @@ export const registerReplay = (program: Command, deps: CliDependencies, globals:
       const env = await deps.connect(globals());
       const stateMachineArn = env.output('ReplayStateMachineArn');
       const started = await env.sfn.send(
-        new StartExecutionCommand({ stateMachineArn, name: executionName(deps.now()), input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: executionName(deps.now()),
+          input: JSON.stringify(input),
+        }),
       );
       const executionArn = started.executionArn;
       if (!executionArn) throw new CliError('Step Functions started no execution.');
       const dryRun = input.dryRun !== false;
       if (!dryRun && !options.wait) {
-        deps.output.out(asJson ? json({ executionArn, input }) : `Replay started: ${executionArn}\nFollow it with --wait, or in the Step Functions console.`);
+        deps.output.out(
+          asJson
+            ? json({ executionArn, input })
+            : `Replay started: ${executionArn}\nFollow it with --wait, or in the Step Functions console.`,
+        );
         return;
       }
       if (!asJson) deps.output.err(`${dryRun ? 'Planning' : 'Replaying'}: ${executionArn}`);
@@ -169,7 +247,9 @@ export const registerReplay = (program: Command, deps: CliDependencies, globals:
         if (last && deps.output.interactive) deps.output.err('\n');
         if (execution.status !== 'SUCCEEDED') {
           const cause = execution.cause ?? execution.error ?? execution.status ?? 'unknown';
-          throw new CliError(`The replay execution ${execution.status?.toLowerCase() ?? 'ended'}: ${causeText(cause)}`);
+          throw new CliError(
+            `The replay execution ${execution.status?.toLowerCase() ?? 'ended'}: ${causeText(cause)}`,
+          );
         }
         const output = JSON.parse(execution.output ?? '{}') as unknown;
         if (dryRun) {

@@ -9,8 +9,14 @@ import { CliError } from '../environment';
 import { json } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
-const SecretSchema = z.object({ signingSecrets: z.array(z.string().min(1)).min(1), signingPrivateKey: z.string().min(1).optional() });
-const FixtureSchema = z.object({ headers: z.record(z.string(), z.string()).default({}), body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]) });
+const SecretSchema = z.object({
+  signingSecrets: z.array(z.string().min(1)).min(1),
+  signingPrivateKey: z.string().min(1).optional(),
+});
+const FixtureSchema = z.object({
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
+});
 
 /** `standard-webhooks` → `StandardWebhooks`, as lib/constructs/ingest-api.ts names the outputs. */
 const outputId = (id: string) =>
@@ -21,16 +27,29 @@ const outputId = (id: string) =>
     .join('');
 
 /** A fixture name in the provider's folder, a fixture file, or a plain JSON body file. */
-const loadRequest = (root: string, provider: string, fixture: string | undefined): { name: string; headers: Record<string, string>; body: Buffer } => {
+const loadRequest = (
+  root: string,
+  provider: string,
+  fixture: string | undefined,
+): { name: string; headers: Record<string, string>; body: Buffer } => {
   const folder = join(root, 'functions', 'providers', provider, 'fixtures');
   let file: string;
   if (fixture && existsSync(resolve(fixture))) file = resolve(fixture);
   else {
-    const names = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')).sort() : [];
+    const names = existsSync(folder)
+      ? readdirSync(folder)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+      : [];
     const name = fixture ?? names[0]?.replace(/\.json$/, '');
-    if (!name) throw new CliError(`No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`);
+    if (!name)
+      throw new CliError(
+        `No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`,
+      );
     if (!names.includes(`${name}.json`)) {
-      throw new CliError(`No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, '')).join(', ') || 'none'}.`);
+      throw new CliError(
+        `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, '')).join(', ') || 'none'}.`,
+      );
     }
     file = join(folder, `${name}.json`);
   }
@@ -45,7 +64,11 @@ const loadRequest = (root: string, provider: string, fixture: string | undefined
     const { headers, body } = asFixture.data;
     return { name: file, headers, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) };
   }
-  return { name: file, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(parsed)) };
+  return {
+    name: file,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(parsed)),
+  };
 };
 
 /** The provider as the registry resolves it: a built-in one, or a generic sender from the configuration. */
@@ -53,45 +76,67 @@ const resolvedFor = async (deps: CliDependencies, provider: string): Promise<Res
   const declaration = Object.hasOwn(builtInProviders, provider)
     ? { id: provider, kind: 'builtin' as const, options: {} }
     : (await deps.loadConfig()).enabledProviders.find((p) => p.id === provider && p.kind === 'generic-hmac');
-  if (!declaration) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`);
+  if (!declaration)
+    throw new CliError(
+      `Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`,
+    );
   const resolved = resolveProvider(declaration);
-  if (!resolved.success) throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join('; ')}.`);
+  if (!resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join('; ')}.`);
   return resolved.data;
 };
 
 export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('send <provider> [fixture]')
-    .description('Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL')
-    .option('--url <url>', 'post here instead of the stack\'s WebhookUrl<Provider> output')
-    .option('--tenant <id>', 'post to the tenant\'s URL (and sign with its secret when it has its own)')
-    .action(async (provider: string, fixture: string | undefined, options: { url?: string; tenant?: string }) => {
-      const request = loadRequest(deps.projectRoot, provider, fixture);
-      const entry = await resolvedFor(deps, provider);
-      const env = await deps.connect(globals());
-      const suffix = options.tenant ? outputId(options.tenant) : '';
-      const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
-      const secretId = (options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`]) || env.output(`Secret${outputId(provider)}`);
-      const value = await env.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-      let secret: z.infer<typeof SecretSchema>;
-      try {
-        secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ''));
-      } catch {
-        throw new CliError(`Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`);
-      }
-      const key = entry.signingKey === 'private-key' ? secret.signingPrivateKey : secret.signingSecrets[0];
-      if (!key) {
-        throw new CliError(`Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`);
-      }
-      const signed = entry.sign({ url, headers: request.headers, body: request.body }, key, deps.now());
-      const response = await deps.fetch(url, { method: 'POST', headers: { ...request.headers, ...signed.headers }, body: signed.body });
-      const text = await response.text();
-      const correlationId = response.headers.get('x-correlation-id') ?? undefined;
-      if (globals().json) {
-        deps.output.out(json({ url, fixture: request.name, status: response.status, correlationId, body: text }));
-      } else {
-        deps.output.out(`POST ${url} → ${response.status}${correlationId ? `  correlation id ${correlationId}` : ''}\n${text}`);
-      }
-      if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
-    });
+    .description(
+      'Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL',
+    )
+    .option('--url <url>', "post here instead of the stack's WebhookUrl<Provider> output")
+    .option('--tenant <id>', "post to the tenant's URL (and sign with its secret when it has its own)")
+    .action(
+      async (provider: string, fixture: string | undefined, options: { url?: string; tenant?: string }) => {
+        const request = loadRequest(deps.projectRoot, provider, fixture);
+        const entry = await resolvedFor(deps, provider);
+        const env = await deps.connect(globals());
+        const suffix = options.tenant ? outputId(options.tenant) : '';
+        const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+        const secretId =
+          (options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`]) ||
+          env.output(`Secret${outputId(provider)}`);
+        const value = await env.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+        let secret: z.infer<typeof SecretSchema>;
+        try {
+          secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ''));
+        } catch {
+          throw new CliError(
+            `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`,
+          );
+        }
+        const key = entry.signingKey === 'private-key' ? secret.signingPrivateKey : secret.signingSecrets[0];
+        if (!key) {
+          throw new CliError(
+            `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`,
+          );
+        }
+        const signed = entry.sign({ url, headers: request.headers, body: request.body }, key, deps.now());
+        const response = await deps.fetch(url, {
+          method: 'POST',
+          headers: { ...request.headers, ...signed.headers },
+          body: signed.body,
+        });
+        const text = await response.text();
+        const correlationId = response.headers.get('x-correlation-id') ?? undefined;
+        if (globals().json) {
+          deps.output.out(
+            json({ url, fixture: request.name, status: response.status, correlationId, body: text }),
+          );
+        } else {
+          deps.output.out(
+            `POST ${url} → ${response.status}${correlationId ? `  correlation id ${correlationId}` : ''}\n${text}`,
+          );
+        }
+        if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
+      },
+    );
 };

@@ -37,26 +37,48 @@ export const registerStatus = (program: Command, deps: CliDependencies, globals:
       for (const state of failing) {
         const errorClass = errorClassOf(state.lastError);
         const current = byClass.get(errorClass);
-        if (!current) byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? '' });
-        else byClass.set(errorClass, { ...current, count: current.count + 1, latest: state.statusAt > current.latest ? state.statusAt : current.latest });
+        if (!current)
+          byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? '' });
+        else
+          byClass.set(errorClass, {
+            ...current,
+            count: current.count + 1,
+            latest: state.statusAt > current.latest ? state.statusAt : current.latest,
+          });
       }
       const failures = [...byClass.entries()]
         .map(([errorClass, v]) => ({ errorClass, ...v }))
         .sort((a, b) => b.count - a.count);
       if (globals().json) {
-        deps.output.out(json({ stack: env.stackName, queues: { main, deadLetter }, statuses: counts, recentFailures: failures }));
+        deps.output.out(
+          json({
+            stack: env.stackName,
+            queues: { main, deadLetter },
+            statuses: counts,
+            recentFailures: failures,
+          }),
+        );
         return;
       }
       deps.output.out(
         [
           `Stack ${env.stackName} (${env.local ? 'local' : env.region})`,
           '',
-          table(['QUEUE', 'VISIBLE', 'IN FLIGHT'], [['main', main.visible, main.inFlight], ['dead-letter', deadLetter.visible, deadLetter.inFlight]]),
+          table(
+            ['QUEUE', 'VISIBLE', 'IN FLIGHT'],
+            [
+              ['main', main.visible, main.inFlight],
+              ['dead-letter', deadLetter.visible, deadLetter.inFlight],
+            ],
+          ),
           '',
           table(['STATUS', 'EVENTS'], Object.entries(counts)),
           '',
           failures.length > 0
-            ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):\n${table(['ERROR CLASS', 'EVENTS', 'LATEST', 'EXAMPLE'], failures.map((f) => [f.errorClass, f.count, f.latest, f.example.slice(0, 80)]))}`
+            ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):\n${table(
+                ['ERROR CLASS', 'EVENTS', 'LATEST', 'EXAMPLE'],
+                failures.map((f) => [f.errorClass, f.count, f.latest, f.example.slice(0, 80)]),
+              )}`
             : 'No recent failures.',
         ].join('\n'),
       );

@@ -544,7 +544,9 @@ var init_sign = __esm({
         const value = timestamp.unit === "seconds" ? Math.floor(now.getTime() / 1e3) : now.getTime();
         added[timestamp.header.toLowerCase()] = String(value);
       }
-      const headers = Object.fromEntries(Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value]));
+      const headers = Object.fromEntries(
+        Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value])
+      );
       const content = signedContentOf({ headers, body: req.body }, options);
       if (!content.ok) throw new Error(content.missing);
       added[options.signatureHeader.toLowerCase()] = `${options.prefix ?? ""}${digestOf(options, secret, content.bytes)}`;
@@ -565,10 +567,15 @@ var init_types = __esm({
     };
     builtInDefinition = (provider, optionsSchema) => ({ kind: "builtin", provider, optionsSchema, create: () => provider });
     EntityOverrideSchema = z6.object({
-      entity: z6.optional(z6.strictObject({ kind: z6.string().check(z6.minLength(1)), path: z6.string().check(z6.minLength(1)) }))
+      entity: z6.optional(
+        z6.strictObject({ kind: z6.string().check(z6.minLength(1)), path: z6.string().check(z6.minLength(1)) })
+      )
     });
     resolveDefinition = (definition, id2, options) => {
-      const issues = (definition.idProblems?.(id2) ?? []).map((message) => ({ path: [], message }));
+      const issues = (definition.idProblems?.(id2) ?? []).map((message) => ({
+        path: [],
+        message
+      }));
       const parsed = definition.optionsSchema.safeParse(options);
       if (!parsed.success) issues.push(...parsed.error.issues);
       const override = definition.kind === "builtin" ? EntityOverrideSchema.safeParse(options) : void 0;
@@ -576,7 +583,11 @@ var init_types = __esm({
       if (issues.length > 0 || !parsed.success) return { success: false, issues };
       return {
         success: true,
-        data: { provider: definition.create(id2, parsed.data), options: parsed.data, entityOverride: override?.data?.entity }
+        data: {
+          provider: definition.create(id2, parsed.data),
+          options: parsed.data,
+          entityOverride: override?.data?.entity
+        }
       };
     };
   }
@@ -2346,7 +2357,8 @@ var init_normalize8 = __esm({
         return [{ kind: "unreadable", externalId, reason: "Body is not UTF-8 JSON." }];
       }
       const result = StandardWebhooksPayloadSchema.safeParse(parsed);
-      if (!result.success) return [{ kind: "unreadable", externalId, reason: "Body is not a JSON object.", data: parsed }];
+      if (!result.success)
+        return [{ kind: "unreadable", externalId, reason: "Body is not a JSON object.", data: parsed }];
       const payload = result.data;
       const providerType = typeof payload.type === "string" && payload.type !== "" && payload.type.length <= MAX_TYPE_LENGTH ? payload.type : "webhook";
       const headerTimestamp = request.headers["webhook-timestamp"]?.trim() ?? "";
@@ -2389,7 +2401,13 @@ var init_keys = __esm({
         const raw = strictBase64(secret.slice(PUBLIC_KEY_PREFIX.length));
         if (raw?.length !== 32) return void 0;
         try {
-          return { kind: "ed25519", key: (0, import_node_crypto15.createPublicKey)({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" }) };
+          return {
+            kind: "ed25519",
+            key: (0, import_node_crypto15.createPublicKey)({
+              key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") },
+              format: "jwk"
+            })
+          };
         } catch {
           return void 0;
         }
@@ -2518,7 +2536,10 @@ var init_standard_webhooks = __esm({
       identityFromUnsignedHeaders: () => false,
       signatureHeaders: () => ["webhook-signature"]
     };
-    standardWebhooksDefinition = builtInDefinition(standardWebhooksProvider, standardWebhooksOptionsSchema);
+    standardWebhooksDefinition = builtInDefinition(
+      standardWebhooksProvider,
+      standardWebhooksOptionsSchema
+    );
   }
 });
 
@@ -2538,7 +2559,11 @@ var init_sign8 = __esm({
       if (secret.startsWith(PRIVATE_KEY_PREFIX)) {
         const seed = strictBase64(secret.slice(PRIVATE_KEY_PREFIX.length));
         if (seed?.length !== 32) throw new Error("A whsk_ key must be the base64 of a 32-byte Ed25519 seed.");
-        const key = (0, import_node_crypto17.createPrivateKey)({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+        const key = (0, import_node_crypto17.createPrivateKey)({
+          key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+          format: "der",
+          type: "pkcs8"
+        });
         signature = `v1a,${(0, import_node_crypto17.sign)(null, content, key).toString("base64")}`;
       } else {
         const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
@@ -2594,7 +2619,8 @@ var init_normalize9 = __esm({
     ]);
     strictUtf84 = new TextDecoder("utf-8", { fatal: true });
     entityOf4 = (object13) => {
-      if (typeof object13.customer === "string" && object13.customer !== "") return { kind: "customer", id: object13.customer };
+      if (typeof object13.customer === "string" && object13.customer !== "")
+        return { kind: "customer", id: object13.customer };
       if (object13.id === void 0 || object13.object === void 0) return void 0;
       return { kind: object13.object, id: object13.id };
     };
@@ -3394,7 +3420,8 @@ var connect = async (options) => {
   let credentials;
   if (options.local) {
     const file = options.localStateFile ?? (0, import_node_path.resolve)(process.cwd(), ".relayflow", "local.json");
-    if (!(0, import_node_fs.existsSync)(file)) throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
+    if (!(0, import_node_fs.existsSync)(file))
+      throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
     let state;
     try {
       state = LocalStateSchema.parse(JSON.parse((0, import_node_fs.readFileSync)(file, "utf8")));
@@ -3418,11 +3445,20 @@ var connect = async (options) => {
   try {
     const result = await cloudformation.send(new import_client_cloudformation.DescribeStacksCommand({ StackName: stackName }));
     const stack = result.Stacks?.[0];
-    if (!stack) throw new CliError(`Stack ${stackName} does not exist in ${region}; deploy it with cdk deploy or pass --stack.`);
-    outputs = Object.fromEntries((stack.Outputs ?? []).flatMap((o) => o.OutputKey && o.OutputValue !== void 0 ? [[o.OutputKey, o.OutputValue]] : []));
+    if (!stack)
+      throw new CliError(
+        `Stack ${stackName} does not exist in ${region}; deploy it with cdk deploy or pass --stack.`
+      );
+    outputs = Object.fromEntries(
+      (stack.Outputs ?? []).flatMap(
+        (o) => o.OutputKey && o.OutputValue !== void 0 ? [[o.OutputKey, o.OutputValue]] : []
+      )
+    );
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(describeError(error, { ...options, stack: stackName, region }, endpoints.cloudformation));
+    throw new CliError(
+      describeError(error, { ...options, stack: stackName, region }, endpoints.cloudformation)
+    );
   } finally {
     cloudformation.destroy();
   }
@@ -3431,13 +3467,18 @@ var connect = async (options) => {
     region,
     local: options.local,
     outputs,
-    dynamodb: import_lib_dynamodb.DynamoDBDocumentClient.from(new import_client_dynamodb.DynamoDBClient(config(endpoints.dynamodb)), { marshallOptions: { removeUndefinedValues: true } }),
+    dynamodb: import_lib_dynamodb.DynamoDBDocumentClient.from(new import_client_dynamodb.DynamoDBClient(config(endpoints.dynamodb)), {
+      marshallOptions: { removeUndefinedValues: true }
+    }),
     sqs: new import_client_sqs.SQSClient(config(endpoints.sqs)),
     sfn: new import_client_sfn.SFNClient(config(endpoints.stepfunctions)),
     secrets: new import_client_secrets_manager.SecretsManagerClient(config(endpoints.secretsmanager)),
     output: (key) => {
       const value = outputs[key];
-      if (value === void 0) throw new CliError(`Stack ${stackName} has no output ${key}; redeploy it with this version of RelayFlow.`);
+      if (value === void 0)
+        throw new CliError(
+          `Stack ${stackName} has no output ${key}; redeploy it with this version of RelayFlow.`
+        );
       return value;
     }
   };
@@ -6915,7 +6956,9 @@ var DeadLetterQueue = class {
   async delete(message) {
     await this.call(
       "delete",
-      () => this.client.send(new import_client_sqs2.DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle }))
+      () => this.client.send(
+        new import_client_sqs2.DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle })
+      )
     );
   }
   /** Makes messages visible again at once, which also unlocks their groups. */
@@ -6927,7 +6970,11 @@ var DeadLetterQueue = class {
         () => this.client.send(
           new import_client_sqs2.ChangeMessageVisibilityBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: chunk.map((m, n) => ({ Id: String(n), ReceiptHandle: m.receiptHandle, VisibilityTimeout: 0 }))
+            Entries: chunk.map((m, n) => ({
+              Id: String(n),
+              ReceiptHandle: m.receiptHandle,
+              VisibilityTimeout: 0
+            }))
           })
         )
       );
@@ -7030,14 +7077,17 @@ var EventStore = class {
       return await run();
     } catch (error) {
       if (isConditionFailure(error)) throw error;
-      if (isItemTooLarge(error)) throw new ItemTooLargeError(`event store ${what} refused an item over 400 KB`, { cause: error });
+      if (isItemTooLarge(error))
+        throw new ItemTooLargeError(`event store ${what} refused an item over 400 KB`, { cause: error });
       throw new InfrastructureError("event-store", `event store ${what} failed`, { cause: error });
     }
   }
   async getState(eventId) {
     const result = await this.call(
       "read",
-      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true }))
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })
+      )
     );
     return result.Item ? stateOf(result.Item) : void 0;
   }
@@ -7056,12 +7106,18 @@ var EventStore = class {
     for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
       let keys = unique.slice(start, start + BATCH_GET_KEYS).map((id2) => stateKey(id2));
       for (let round = 0; keys.length > 0; round += 1) {
-        if (round === 8) throw new InfrastructureError("event-store", "event store batch read kept returning unprocessed keys");
+        if (round === 8)
+          throw new InfrastructureError(
+            "event-store",
+            "event store batch read kept returning unprocessed keys"
+          );
         if (round > 0) await new Promise((resolve5) => setTimeout(resolve5, 2 ** round * 10));
         const result = await this.call(
           "batch read",
           () => this.client.send(
-            new import_lib_dynamodb2.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } } })
+            new import_lib_dynamodb2.BatchGetCommand({
+              RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } }
+            })
           )
         );
         for (const item of result.Responses?.[this.settings.tableName] ?? []) {
@@ -7076,7 +7132,13 @@ var EventStore = class {
   async getPayload(eventId) {
     const result = await this.call(
       "read",
-      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: payloadKey(eventId), ConsistentRead: true }))
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({
+          TableName: this.settings.tableName,
+          Key: payloadKey(eventId),
+          ConsistentRead: true
+        })
+      )
     );
     const item = result.Item;
     if (!item) return void 0;
@@ -7105,7 +7167,10 @@ var EventStore = class {
     );
     const item = result.Item;
     if (!item) return void 0;
-    return { body: item.body ? (0, import_node_zlib.gunzipSync)(item.body) : void 0, raw: item.raw };
+    return {
+      body: item.body ? (0, import_node_zlib.gunzipSync)(item.body) : void 0,
+      raw: item.raw
+    };
   }
   /** Stores a body shared by the events of one batch request, once, keyed by its digest. */
   async putRawItem(sha256, body, raw, now) {
@@ -7150,7 +7215,11 @@ var EventStore = class {
     if (payload.event) {
       const zipped = zip(payload.event);
       if (this.overflow && zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)) {
-        const location = await this.overflow.put(normalizedEventKey(payload.event), Buffer.from(JSON.stringify(payload.event)), "application/json");
+        const location = await this.overflow.put(
+          normalizedEventKey(payload.event),
+          Buffer.from(JSON.stringify(payload.event)),
+          "application/json"
+        );
         event = { eventLocation: location };
       } else {
         event = { event: zipped };
@@ -7179,7 +7248,12 @@ var EventStore = class {
         () => this.client.send(
           new import_lib_dynamodb2.PutCommand({
             TableName: this.settings.tableName,
-            Item: { ...stateKey(state.eventId), ...state, ...indexAttributes(state), expiresAt: this.expiresAt(now) },
+            Item: {
+              ...stateKey(state.eventId),
+              ...state,
+              ...indexAttributes(state),
+              expiresAt: this.expiresAt(now)
+            },
             ConditionExpression: "attribute_not_exists(PK)"
           })
         )
@@ -7270,7 +7344,9 @@ var EventStore = class {
       if (!isConditionFailure(error)) throw error;
       const seen = await this.call(
         "nonce read",
-        () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true }))
+        () => this.client.send(
+          new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })
+        )
       );
       return seen.Item?.bodySha256 === bodySha256;
     }
@@ -7279,7 +7355,13 @@ var EventStore = class {
   async getSignedBytes(key) {
     const result = await this.call(
       "signed-bytes read",
-      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: signedBytesKey(key), ConsistentRead: true }))
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({
+          TableName: this.settings.tableName,
+          Key: signedBytesKey(key),
+          ConsistentRead: true
+        })
+      )
     );
     return result.Item?.eventId;
   }
@@ -7337,12 +7419,25 @@ var indexAttributes = (state) => ({
   ...ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}
 });
 var stateOf = (item) => {
-  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, attention: _a, attentionAt: _aa, expiresAt: _x, ...state } = item;
+  const {
+    PK: _pk,
+    SK: _sk,
+    entityKey: _ek,
+    entitySort: _es,
+    attention: _a,
+    attentionAt: _aa,
+    expiresAt: _x,
+    ...state
+  } = item;
   return state;
 };
 
 // functions/operator/event-queries.ts
-var INDEXES = { byEntity: "byEntity", byCorrelation: "byCorrelation", byAttention: "byAttention" };
+var INDEXES = {
+  byEntity: "byEntity",
+  byCorrelation: "byCorrelation",
+  byAttention: "byAttention"
+};
 var BATCH_GET_MAX = 100;
 var eventIdOfPk = (pk) => typeof pk === "string" && pk.startsWith("EVT#") ? pk.slice(4) : void 0;
 var EventQueries = class {
@@ -7365,10 +7460,13 @@ var EventQueries = class {
     for (let i = 0; i < eventIds.length; i += BATCH_GET_MAX) {
       let keys = [...new Set(eventIds.slice(i, i + BATCH_GET_MAX))].map(stateKey);
       for (let attempt = 0; keys.length > 0; attempt += 1) {
-        if (attempt === 5) throw new InfrastructureError("event-store", "event store batch read kept being throttled");
+        if (attempt === 5)
+          throw new InfrastructureError("event-store", "event store batch read kept being throttled");
         const result = await this.call(
           "batch read",
-          () => this.client.send(new import_lib_dynamodb3.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }))
+          () => this.client.send(
+            new import_lib_dynamodb3.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
+          )
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
           const state = stateOf(item);
@@ -7400,7 +7498,13 @@ var EventQueries = class {
     const ids = [];
     let startKey;
     do {
-      const page = await this.indexPage(INDEXES.byCorrelation, "#k = :k", { "#k": "correlationId" }, { ":k": correlationId }, { startKey, limit: 100 });
+      const page = await this.indexPage(
+        INDEXES.byCorrelation,
+        "#k = :k",
+        { "#k": "correlationId" },
+        { ":k": correlationId },
+        { startKey, limit: 100 }
+      );
       ids.push(...page.entries.map((e) => e.eventId));
       startKey = page.lastKey;
     } while (startKey);
@@ -7458,7 +7562,9 @@ var EventQueries = class {
 var table = (headers, rows) => {
   const cells = [headers, ...rows.map((row) => row.map((cell) => cell === void 0 ? "" : String(cell)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-  return cells.map((row) => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return cells.map(
+    (row) => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
+  ).join("\n");
 };
 var json = (value) => JSON.stringify(value, null, 2);
 var RELATIVE = /^(\d+)\s*(s|m|h|d)$/;
@@ -7472,7 +7578,9 @@ var parseTime = (value, now, option) => {
   }
   const parsed = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed)) {
-    throw new CliError(`${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`);
+    throw new CliError(
+      `${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`
+    );
   }
   return new Date(parsed).toISOString();
 };
@@ -7482,12 +7590,14 @@ var collect = (value, previous = []) => [
 ];
 var positiveInt = (option, max) => (value) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
   return n;
 };
 var positiveNumber = (option, max) => (value) => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
   return n;
 };
 var age = (iso2, now) => {
@@ -7501,13 +7611,23 @@ var age = (iso2, now) => {
 
 // cli/commands/dlq.ts
 var registerDlq = (program2, deps, globals) => {
-  program2.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option("--sample <n>", "messages to read (they are made visible again at once)", positiveInt("--sample", 1e3), 10).action(async (options) => {
+  program2.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option(
+    "--sample <n>",
+    "messages to read (they are made visible again at once)",
+    positiveInt("--sample", 1e3),
+    10
+  ).action(async (options) => {
     const env = await deps.connect(globals());
     const deadLetters = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
     const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
     const depth = await deadLetters.depth();
     const messages = await deadLetters.peek(options.sample);
-    const states = new Map((await queries.states(messages.flatMap((m) => m.claim ? [m.claim.eventId] : []))).map((s) => [s.eventId, s]));
+    const states = new Map(
+      (await queries.states(messages.flatMap((m) => m.claim ? [m.claim.eventId] : []))).map((s) => [
+        s.eventId,
+        s
+      ])
+    );
     const now = deps.now();
     const oldest = messages.map((m) => m.sentAt).filter((t) => Boolean(t)).sort()[0];
     const sample = messages.map((m) => {
@@ -7530,7 +7650,13 @@ var registerDlq = (program2, deps, globals) => {
       `Dead-letter queue: ${depth.visible} visible, ${depth.inFlight} in flight.${oldest ? ` Oldest sampled message was first sent ${age(oldest, now)} ago (${oldest}).` : ""}`
     ];
     if (sample.length > 0) {
-      lines.push("", table(["EVENT", "STATUS", "TYPE", "GROUP", "SENT", "LAST ERROR"], sample.map((s) => [s.eventId ?? s.messageId, s.status, s.type, s.groupId, s.sentAt, s.lastError])));
+      lines.push(
+        "",
+        table(
+          ["EVENT", "STATUS", "TYPE", "GROUP", "SENT", "LAST ERROR"],
+          sample.map((s) => [s.eventId ?? s.messageId, s.status, s.type, s.groupId, s.sentAt, s.lastError])
+        )
+      );
       lines.push("", 'Replay them: relayflow replay --reason "\u2026" (a dry run; add --execute).');
     }
     deps.output.out(lines.join("\n"));
@@ -7554,14 +7680,26 @@ async function* walkStore(queries, selection, from = START) {
   }
   const entity = selection.entity;
   if (entity) {
-    yield* walkIndex(queries, (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }), 0, from.lastKey, void 0);
+    yield* walkIndex(
+      queries,
+      (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }),
+      0,
+      from.lastKey,
+      void 0
+    );
     return;
   }
   for (let statusIndex = from.statusIndex; statusIndex < selection.statuses.length; statusIndex += 1) {
     const status2 = selection.statuses[statusIndex];
     if (!status2) continue;
     const startKey = statusIndex === from.statusIndex ? from.lastKey : void 0;
-    yield* walkIndex(queries, (key) => queries.attentionPage(status2, { startKey: key, limit: PAGE }), statusIndex, startKey, status2);
+    yield* walkIndex(
+      queries,
+      (key) => queries.attentionPage(status2, { startKey: key, limit: PAGE }),
+      statusIndex,
+      startKey,
+      status2
+    );
   }
 }
 async function* walkIndex(queries, page, statusIndex, startKey, status2) {
@@ -7593,7 +7731,9 @@ var FilterSchema = z3.strictObject({
   /** A canonical type, or a glob with `*` (`payment.*`). */
   type: z3.optional(nonEmpty().check(z3.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
   /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
-  entity: z3.optional(z3.string().check(z3.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))),
+  entity: z3.optional(
+    z3.string().check(z3.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
+  ),
   /** Received at or after (ISO 8601). */
   since: z3.optional(isoTime()),
   /** Received before (ISO 8601). */
@@ -7609,15 +7749,29 @@ var ReplayInputSchema = z3.strictObject({
   dryRun: z3._default(z3.boolean(), true),
   force: z3._default(z3.boolean(), false),
   renormalize: z3._default(z3.boolean(), false),
-  reason: z3.string().check(z3.trim(), z3.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"), z3.maxLength(500))
+  reason: z3.string().check(
+    z3.trim(),
+    z3.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
+    z3.maxLength(500)
+  )
 }).check(
   z3.superRefine((input, ctx) => {
     const { filter } = input;
     if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
-      ctx.issues.push({ code: "custom", message: "filter.since must be before filter.until", input: filter, path: ["filter"] });
+      ctx.issues.push({
+        code: "custom",
+        message: "filter.since must be before filter.until",
+        input: filter,
+        path: ["filter"]
+      });
     }
     if (filter.entity && !filter.provider) {
-      ctx.issues.push({ code: "custom", message: "filter.entity needs filter.provider (entities are per provider)", input: filter, path: ["filter", "entity"] });
+      ctx.issues.push({
+        code: "custom",
+        message: "filter.entity needs filter.provider (entities are per provider)",
+        input: filter,
+        path: ["filter", "entity"]
+      });
     }
     const selectsById = Boolean(filter.eventIds ?? filter.entity);
     if (input.source === "store" && input.statuses?.includes("PROCESSED") && !selectsById) {
@@ -7630,7 +7784,9 @@ var ReplayInputSchema = z3.strictObject({
     }
   })
 );
-var describeIssues = (error) => error.issues.map((issue) => issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message).join("; ");
+var describeIssues = (error) => error.issues.map(
+  (issue) => issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message
+).join("; ");
 var parseEntity = (entity) => {
   const at2 = entity.indexOf(":");
   return { kind: entity.slice(0, at2), id: entity.slice(at2 + 1) };
@@ -7683,7 +7839,16 @@ var maskSignatureHeaders = (headers, signatureHeaders = []) => {
 };
 
 // cli/commands/events.ts
-var ALL_STATUSES = ["RECEIVED", "QUARANTINED", "QUEUED", "PROCESSING", "RETRYING", "PROCESSED", "DEAD_LETTERED", "STALE"];
+var ALL_STATUSES = [
+  "RECEIVED",
+  "QUARANTINED",
+  "QUEUED",
+  "PROCESSING",
+  "RETRYING",
+  "PROCESSED",
+  "DEAD_LETTERED",
+  "STALE"
+];
 var rawLocationText = (raw) => {
   switch (raw.kind) {
     case "inline":
@@ -7699,12 +7864,17 @@ var registerEvents = (program2, deps, globals) => {
   events.command("list").description("List events by status (default: every status that needs an operator) or by entity").option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
     const statuses = options.status?.map((s) => s.toUpperCase());
     const unknown7 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
-    if (unknown7.length > 0) throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`);
-    if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity)) throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
-    if (options.entity && !options.provider) throw new CliError("--entity needs --provider (entities are per provider).");
+    if (unknown7.length > 0)
+      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`);
+    if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity))
+      throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
+    if (options.entity && !options.provider)
+      throw new CliError("--entity needs --provider (entities are per provider).");
     const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
     if (unindexed.length > 0 && !options.entity) {
-      throw new CliError(`${unindexed.join(", ")} events are not indexed by status; list them with --entity or look one up with events show.`);
+      throw new CliError(
+        `${unindexed.join(", ")} events are not indexed by status; list them with --entity or look one up with events show.`
+      );
     }
     const now = deps.now();
     const filter = {
@@ -7717,7 +7887,14 @@ var registerEvents = (program2, deps, globals) => {
     };
     const env = await deps.connect(globals());
     const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
-    const selection = options.entity && options.provider ? { entity: { tenant: options.tenant ?? "default", provider: options.provider, ...parseEntity(options.entity) }, statuses: [] } : { statuses: statuses ?? [...ATTENTION_STATUSES] };
+    const selection = options.entity && options.provider ? {
+      entity: {
+        tenant: options.tenant ?? "default",
+        provider: options.provider,
+        ...parseEntity(options.entity)
+      },
+      statuses: []
+    } : { statuses: statuses ?? [...ATTENTION_STATUSES] };
     const found = [];
     for await (const { state } of walkStore(queries, selection)) {
       if (!matchesFilter({ filter, statuses }, state)) continue;
@@ -7735,11 +7912,22 @@ var registerEvents = (program2, deps, globals) => {
     deps.output.out(
       table(
         ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
-        found.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, `${s.entityKind}:${s.entityId}`, s.receivedAt, s.lastError])
+        found.map((s) => [
+          s.eventId,
+          s.status,
+          s.tenant,
+          s.provider,
+          s.type,
+          `${s.entityKind}:${s.entityId}`,
+          s.receivedAt,
+          s.lastError
+        ])
       )
     );
   });
-  events.command("show <id>").description("Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline").action(async (id2) => {
+  events.command("show <id>").description(
+    "Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline"
+  ).action(async (id2) => {
     const env = await deps.connect(globals());
     const tableName = env.output("EventTableName");
     const queries = new EventQueries(env.dynamodb, tableName);
@@ -7789,7 +7977,10 @@ var registerEvents = (program2, deps, globals) => {
           ),
           "",
           "Audit timeline (oldest first):",
-          table(["AT", "BY", "ACTION", "STATUS", "DETAIL"], state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])),
+          table(
+            ["AT", "BY", "ACTION", "STATUS", "DETAIL"],
+            state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])
+          ),
           "",
           event ? `Normalized data:
 ${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
@@ -7873,11 +8064,18 @@ var ReplayTaskSchema = z4.discriminatedUnion("action", [
 
 // cli/commands/replay.ts
 var replayInputOf = (options, now) => {
-  if (options.from !== "dlq" && options.from !== "store") throw new CliError(`--from must be dlq or store, not "${options.from}".`);
+  if (options.from !== "dlq" && options.from !== "store")
+    throw new CliError(`--from must be dlq or store, not "${options.from}".`);
   const statuses = options.status?.map((s) => s.toUpperCase());
   const unknown7 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
-  if (unknown7.length > 0) throw new CliError(`--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`);
-  if (!options.reason) throw new CliError("--reason is required: say why you replay, it is written to every event's audit timeline.");
+  if (unknown7.length > 0)
+    throw new CliError(
+      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`
+    );
+  if (!options.reason)
+    throw new CliError(
+      "--reason is required: say why you replay, it is written to every event's audit timeline."
+    );
   const filter = {
     ...options.tenant ? { tenant: options.tenant } : {},
     ...options.provider ? { provider: options.provider } : {},
@@ -7904,7 +8102,14 @@ var replayInputOf = (options, now) => {
 };
 var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto2.randomBytes)(3).toString("hex")}`;
 var progressOf = async (sfn, executionArn) => {
-  const history = await sfn.send(new import_client_sfn2.GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 25, includeExecutionData: true }));
+  const history = await sfn.send(
+    new import_client_sfn2.GetExecutionHistoryCommand({
+      executionArn,
+      reverseOrder: true,
+      maxResults: 25,
+      includeExecutionData: true
+    })
+  );
   for (const event of history.events ?? []) {
     const output = event.stateExitedEventDetails?.output;
     if (!output) continue;
@@ -7934,33 +8139,79 @@ var printPlan = (deps, plan, dryRun) => {
     ...plan.unknownMessages > 0 ? [`${plan.unknownMessages} dead-letter messages name no stored event; they stay in the DLQ.`] : []
   ];
   if (plan.sample.length > 0) {
-    lines.push("", table(["EVENT", "STATUS", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"], plan.sample.map((e) => [e.eventId, e.status, e.provider, e.type, e.entity, e.receivedAt, e.lastError])));
+    lines.push(
+      "",
+      table(
+        ["EVENT", "STATUS", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
+        plan.sample.map((e) => [
+          e.eventId,
+          e.status,
+          e.provider,
+          e.type,
+          e.entity,
+          e.receivedAt,
+          e.lastError
+        ])
+      )
+    );
   }
   if (dryRun) lines.push("", "Nothing was changed. Add --execute to replay.");
   deps.output.out(lines.join("\n"));
 };
 var printSummary = (deps, summary) => {
   const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${reason} ${n}`).join(", ");
-  const lines = [`Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ""}, failed ${summary.failed}, in ${summary.batches} batches.`];
+  const lines = [
+    `Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ""}, failed ${summary.failed}, in ${summary.batches} batches.`
+  ];
   if (summary.stoppedEarly) lines.push(`Stopped early: ${summary.stoppedEarly}.`);
-  if (summary.failures.length > 0) lines.push("", table(["EVENT", "ERROR"], summary.failures.map((f) => [f.eventId, f.error])));
+  if (summary.failures.length > 0)
+    lines.push(
+      "",
+      table(
+        ["EVENT", "ERROR"],
+        summary.failures.map((f) => [f.eventId, f.error])
+      )
+    );
   deps.output.out(lines.join("\n"));
 };
 var registerReplay = (program2, deps, globals) => {
-  program2.command("replay").description("Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)").option("--from <source>", "dlq (read the dead-letter queue) or store (select from the event store)", "dlq").option("--status <status>", `${SELECTABLE_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "only this entity (needs --provider), e.g. customer:cus_123").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before: ISO 8601 or a duration back from now").option("--id <eventId>", "only these event ids (repeat or comma-separate)", collect).option("--limit <n>", `most events to handle (default 100, at most ${MAX_LIMIT})`, positiveInt("--limit", MAX_LIMIT)).option("--rate <perSecond>", `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`, positiveNumber("--rate", MAX_RATE_PER_SECOND)).option("--force", "replay events that were already PROCESSED").option("--renormalize", "re-run the provider's current normalizer on the stored raw body (recovers QUARANTINED events)").option("--reason <text>", "why (required; written to every event's audit timeline)").option("--execute", "replay for real (without it, only the plan runs)").option("--wait", "follow the execution until it ends and print the summary").action(async (options) => {
+  program2.command("replay").description(
+    "Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)"
+  ).option(
+    "--from <source>",
+    "dlq (read the dead-letter queue) or store (select from the event store)",
+    "dlq"
+  ).option("--status <status>", `${SELECTABLE_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "only this entity (needs --provider), e.g. customer:cus_123").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before: ISO 8601 or a duration back from now").option("--id <eventId>", "only these event ids (repeat or comma-separate)", collect).option(
+    "--limit <n>",
+    `most events to handle (default 100, at most ${MAX_LIMIT})`,
+    positiveInt("--limit", MAX_LIMIT)
+  ).option(
+    "--rate <perSecond>",
+    `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`,
+    positiveNumber("--rate", MAX_RATE_PER_SECOND)
+  ).option("--force", "replay events that were already PROCESSED").option(
+    "--renormalize",
+    "re-run the provider's current normalizer on the stored raw body (recovers QUARANTINED events)"
+  ).option("--reason <text>", "why (required; written to every event's audit timeline)").option("--execute", "replay for real (without it, only the plan runs)").option("--wait", "follow the execution until it ends and print the summary").action(async (options) => {
     const { json: asJson } = globals();
     const input = replayInputOf(options, deps.now());
     const env = await deps.connect(globals());
     const stateMachineArn = env.output("ReplayStateMachineArn");
     const started = await env.sfn.send(
-      new import_client_sfn2.StartExecutionCommand({ stateMachineArn, name: executionName(deps.now()), input: JSON.stringify(input) })
+      new import_client_sfn2.StartExecutionCommand({
+        stateMachineArn,
+        name: executionName(deps.now()),
+        input: JSON.stringify(input)
+      })
     );
     const executionArn = started.executionArn;
     if (!executionArn) throw new CliError("Step Functions started no execution.");
     const dryRun = input.dryRun !== false;
     if (!dryRun && !options.wait) {
-      deps.output.out(asJson ? json({ executionArn, input }) : `Replay started: ${executionArn}
-Follow it with --wait, or in the Step Functions console.`);
+      deps.output.out(
+        asJson ? json({ executionArn, input }) : `Replay started: ${executionArn}
+Follow it with --wait, or in the Step Functions console.`
+      );
       return;
     }
     if (!asJson) deps.output.err(`${dryRun ? "Planning" : "Replaying"}: ${executionArn}`);
@@ -7981,7 +8232,9 @@ Follow it with --wait, or in the Step Functions console.`);
       if (last && deps.output.interactive) deps.output.err("\n");
       if (execution.status !== "SUCCEEDED") {
         const cause = execution.cause ?? execution.error ?? execution.status ?? "unknown";
-        throw new CliError(`The replay execution ${execution.status?.toLowerCase() ?? "ended"}: ${causeText(cause)}`);
+        throw new CliError(
+          `The replay execution ${execution.status?.toLowerCase() ?? "ended"}: ${causeText(cause)}`
+        );
       }
       const output = JSON.parse(execution.output ?? "{}");
       if (dryRun) {
@@ -8013,8 +8266,14 @@ var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
 var import_zod2 = require("zod");
 init_registry();
 init_types();
-var SecretSchema = import_zod2.z.object({ signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1), signingPrivateKey: import_zod2.z.string().min(1).optional() });
-var FixtureSchema = import_zod2.z.object({ headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}), body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())]) });
+var SecretSchema = import_zod2.z.object({
+  signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
+  signingPrivateKey: import_zod2.z.string().min(1).optional()
+});
+var FixtureSchema = import_zod2.z.object({
+  headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}),
+  body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())])
+});
 var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
 var loadRequest = (root, provider, fixture) => {
   const folder = (0, import_node_path3.join)(root, "functions", "providers", provider, "fixtures");
@@ -8023,9 +8282,14 @@ var loadRequest = (root, provider, fixture) => {
   else {
     const names = (0, import_node_fs3.existsSync)(folder) ? (0, import_node_fs3.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
     const name = fixture ?? names[0]?.replace(/\.json$/, "");
-    if (!name) throw new CliError(`No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`);
+    if (!name)
+      throw new CliError(
+        `No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`
+      );
     if (!names.includes(`${name}.json`)) {
-      throw new CliError(`No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`);
+      throw new CliError(
+        `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`
+      );
     }
     file = (0, import_node_path3.join)(folder, `${name}.json`);
   }
@@ -8040,46 +8304,70 @@ var loadRequest = (root, provider, fixture) => {
     const { headers, body } = asFixture.data;
     return { name: file, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) };
   }
-  return { name: file, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(parsed)) };
+  return {
+    name: file,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify(parsed))
+  };
 };
 var resolvedFor = async (deps, provider) => {
   const declaration = Object.hasOwn(builtInProviders, provider) ? { id: provider, kind: "builtin", options: {} } : (await deps.loadConfig()).enabledProviders.find((p) => p.id === provider && p.kind === "generic-hmac");
-  if (!declaration) throw new CliError(`Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`);
+  if (!declaration)
+    throw new CliError(
+      `Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`
+    );
   const resolved = resolveProvider(declaration);
-  if (!resolved.success) throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  if (!resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
   return resolved.data;
 };
 var registerSend = (program2, deps, globals) => {
-  program2.command("send <provider> [fixture]").description("Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL").option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(async (provider, fixture, options) => {
-    const request = loadRequest(deps.projectRoot, provider, fixture);
-    const entry = await resolvedFor(deps, provider);
-    const env = await deps.connect(globals());
-    const suffix = options.tenant ? outputId(options.tenant) : "";
-    const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
-    const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
-    const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
-    let secret;
-    try {
-      secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
-    } catch {
-      throw new CliError(`Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`);
+  program2.command("send <provider> [fixture]").description(
+    "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL"
+  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(
+    async (provider, fixture, options) => {
+      const request = loadRequest(deps.projectRoot, provider, fixture);
+      const entry = await resolvedFor(deps, provider);
+      const env = await deps.connect(globals());
+      const suffix = options.tenant ? outputId(options.tenant) : "";
+      const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+      const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
+      const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
+      let secret;
+      try {
+        secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
+      } catch {
+        throw new CliError(
+          `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`
+        );
+      }
+      const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
+      if (!key) {
+        throw new CliError(
+          `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`
+        );
+      }
+      const signed = entry.sign({ url: url2, headers: request.headers, body: request.body }, key, deps.now());
+      const response = await deps.fetch(url2, {
+        method: "POST",
+        headers: { ...request.headers, ...signed.headers },
+        body: signed.body
+      });
+      const text = await response.text();
+      const correlationId = response.headers.get("x-correlation-id") ?? void 0;
+      if (globals().json) {
+        deps.output.out(
+          json({ url: url2, fixture: request.name, status: response.status, correlationId, body: text })
+        );
+      } else {
+        deps.output.out(
+          `POST ${url2} \u2192 ${response.status}${correlationId ? `  correlation id ${correlationId}` : ""}
+${text}`
+        );
+      }
+      if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
     }
-    const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
-    if (!key) {
-      throw new CliError(`Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`);
-    }
-    const signed = entry.sign({ url: url2, headers: request.headers, body: request.body }, key, deps.now());
-    const response = await deps.fetch(url2, { method: "POST", headers: { ...request.headers, ...signed.headers }, body: signed.body });
-    const text = await response.text();
-    const correlationId = response.headers.get("x-correlation-id") ?? void 0;
-    if (globals().json) {
-      deps.output.out(json({ url: url2, fixture: request.name, status: response.status, correlationId, body: text }));
-    } else {
-      deps.output.out(`POST ${url2} \u2192 ${response.status}${correlationId ? `  correlation id ${correlationId}` : ""}
-${text}`);
-    }
-    if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
-  });
+  );
 };
 
 // cli/commands/status.ts
@@ -8108,24 +8396,46 @@ var registerStatus = (program2, deps, globals) => {
     for (const state of failing) {
       const errorClass = errorClassOf(state.lastError);
       const current = byClass.get(errorClass);
-      if (!current) byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? "" });
-      else byClass.set(errorClass, { ...current, count: current.count + 1, latest: state.statusAt > current.latest ? state.statusAt : current.latest });
+      if (!current)
+        byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? "" });
+      else
+        byClass.set(errorClass, {
+          ...current,
+          count: current.count + 1,
+          latest: state.statusAt > current.latest ? state.statusAt : current.latest
+        });
     }
     const failures = [...byClass.entries()].map(([errorClass, v]) => ({ errorClass, ...v })).sort((a, b) => b.count - a.count);
     if (globals().json) {
-      deps.output.out(json({ stack: env.stackName, queues: { main, deadLetter }, statuses: counts, recentFailures: failures }));
+      deps.output.out(
+        json({
+          stack: env.stackName,
+          queues: { main, deadLetter },
+          statuses: counts,
+          recentFailures: failures
+        })
+      );
       return;
     }
     deps.output.out(
       [
         `Stack ${env.stackName} (${env.local ? "local" : env.region})`,
         "",
-        table(["QUEUE", "VISIBLE", "IN FLIGHT"], [["main", main.visible, main.inFlight], ["dead-letter", deadLetter.visible, deadLetter.inFlight]]),
+        table(
+          ["QUEUE", "VISIBLE", "IN FLIGHT"],
+          [
+            ["main", main.visible, main.inFlight],
+            ["dead-letter", deadLetter.visible, deadLetter.inFlight]
+          ]
+        ),
         "",
         table(["STATUS", "EVENTS"], Object.entries(counts)),
         "",
         failures.length > 0 ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):
-${table(["ERROR CLASS", "EVENTS", "LATEST", "EXAMPLE"], failures.map((f) => [f.errorClass, f.count, f.latest, f.example.slice(0, 80)]))}` : "No recent failures."
+${table(
+          ["ERROR CLASS", "EVENTS", "LATEST", "EXAMPLE"],
+          failures.map((f) => [f.errorClass, f.count, f.latest, f.example.slice(0, 80)])
+        )}` : "No recent failures."
       ].join("\n")
     );
   });
@@ -8133,10 +8443,20 @@ ${table(["ERROR CLASS", "EVENTS", "LATEST", "EXAMPLE"], failures.map((f) => [f.e
 
 // cli/program.ts
 var buildProgram = (deps) => {
-  const program2 = new Command("relayflow").description("Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health").option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({ writeOut: (text) => deps.output.out(text.replace(/\n$/, "")), writeErr: (text) => deps.output.err(text) }).showHelpAfterError("(run relayflow --help for usage)");
+  const program2 = new Command("relayflow").description(
+    "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health"
+  ).option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({
+    writeOut: (text) => deps.output.out(text.replace(/\n$/, "")),
+    writeErr: (text) => deps.output.err(text)
+  }).showHelpAfterError("(run relayflow --help for usage)");
   const globals = () => {
     const options = program2.opts();
-    return { stack: options.stack, ...options.region ? { region: options.region } : {}, local: options.local, json: options.json };
+    return {
+      stack: options.stack,
+      ...options.region ? { region: options.region } : {},
+      local: options.local,
+      json: options.json
+    };
   };
   registerReplay(program2, deps, globals);
   registerEvents(program2, deps, globals);

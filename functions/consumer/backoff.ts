@@ -11,7 +11,11 @@ export const backoffSeconds = (
   policy: { readonly baseSeconds: number; readonly maxSeconds: number },
   random: () => number = Math.random,
 ): number => {
-  const ceiling = Math.min(policy.baseSeconds * 2 ** Math.max(0, attempt - 1), policy.maxSeconds, MAX_VISIBILITY_SECONDS);
+  const ceiling = Math.min(
+    policy.baseSeconds * 2 ** Math.max(0, attempt - 1),
+    policy.maxSeconds,
+    MAX_VISIBILITY_SECONDS,
+  );
   return Math.min(Math.floor(random() * (ceiling + 1)), ceiling);
 };
 
@@ -21,4 +25,5 @@ export const retryDelaySeconds = (
   policy: { readonly baseSeconds: number; readonly maxSeconds: number },
   retryAfterSeconds: number | undefined,
   random: () => number = Math.random,
-): number => Math.min(Math.max(backoffSeconds(attempt, policy, random), retryAfterSeconds ?? 0), MAX_VISIBILITY_SECONDS);
+): number =>
+  Math.min(Math.max(backoffSeconds(attempt, policy, random), retryAfterSeconds ?? 0), MAX_VISIBILITY_SECONDS);

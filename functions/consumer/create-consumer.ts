@@ -15,10 +15,27 @@ import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
 import { FINAL_STATUSES, type EventState } from '#shared/store/records';
 import type { Deliveries } from '#shared/targets/index';
 import { retryDelaySeconds } from '#shared/consumer/backoff';
-import { brief, classify, DeadlineError, PoisonMessageError, UnprocessableEventError } from '#shared/consumer/errors';
-import { decideFailure, decideHeldBack, type DeadLetter, type FailurePolicySettings } from '#shared/consumer/failure-policy';
+import {
+  brief,
+  classify,
+  DeadlineError,
+  PoisonMessageError,
+  UnprocessableEventError,
+} from '#shared/consumer/errors';
+import {
+  decideFailure,
+  decideHeldBack,
+  type DeadLetter,
+  type FailurePolicySettings,
+} from '#shared/consumer/failure-policy';
 import type { ConsumerQueue } from '#shared/consumer/queue';
-import { CONSUMABLE, consumerEntry, runRoute, type RunInput, type RunResult } from '#shared/consumer/route-run';
+import {
+  CONSUMABLE,
+  consumerEntry,
+  runRoute,
+  type RunInput,
+  type RunResult,
+} from '#shared/consumer/route-run';
 
 export interface ConsumerDependencies {
   readonly store: EventStore;
@@ -27,7 +44,10 @@ export interface ConsumerDependencies {
   readonly router: Router;
   readonly deliveries: Deliveries;
   readonly queue: ConsumerQueue;
-  readonly idempotency: { readonly persistenceStore: BasePersistenceLayer; readonly config: IdempotencyConfig };
+  readonly idempotency: {
+    readonly persistenceStore: BasePersistenceLayer;
+    readonly config: IdempotencyConfig;
+  };
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now: () => Date;
@@ -50,7 +70,8 @@ class RecordFailedError extends Error {
   }
 }
 
-const receiveCountOf = (record: SQSRecord) => Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
+const receiveCountOf = (record: SQSRecord) =>
+  Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
 
 /**
  * Attempts already made in this run of the event. A message that finds its event DEAD_LETTERED
@@ -91,7 +112,12 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
   );
 
   /** One EMF line per metric: a single metric is flushed as soon as it is added. */
-  const emit = (event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>, name: string, unit: Unit, value: number) => {
+  const emit = (
+    event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>,
+    name: string,
+    unit: Unit,
+    value: number,
+  ) => {
     const single = deps.metrics.singleMetric();
     single.addDimensions({ provider: event.provider, tenant: event.tenant });
     single.addMetadata('correlationId', event.correlationId);
@@ -125,7 +151,10 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         CONSUMABLE,
         'DEAD_LETTERED',
         consumerEntry(deps.now(), 'DEAD_LETTERED', 'dead-lettered', decision.detail),
-        { lastError: brief(decision.reason), ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }) },
+        {
+          lastError: brief(decision.reason),
+          ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+        },
       );
     }
     if (decision.send) await deps.queue.deadLetter(record, decision.reason);
@@ -143,18 +172,29 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     const errorClass = 'errorClass' in failure ? failure.errorClass : undefined;
     switch (decision.kind) {
       case 'release':
-        if (decision.because === 'busy') logger.info('another invocation is processing this event; trying again later', { attempt });
+        if (decision.because === 'busy')
+          logger.info('another invocation is processing this event; trying again later', { attempt });
         throw new RecordFailedError(decision.delaySeconds);
       case 'retry': {
         const now = deps.now();
         const next = new Date(now.getTime() + decision.delaySeconds * 1000).toISOString();
-        logger.warn('attempt failed; retrying with backoff', { errorClass, attempt, delaySeconds: decision.delaySeconds, error });
+        logger.warn('attempt failed; retrying with backoff', {
+          errorClass,
+          attempt,
+          delaySeconds: decision.delaySeconds,
+          error,
+        });
         if (state) {
           await deps.store.transition(
             state.eventId,
             CONSUMABLE,
             'RETRYING',
-            consumerEntry(now, 'RETRYING', 'retrying', `attempt ${attempt} of ${settings.maxAttempts} failed; next attempt at ${next}; ${decision.reason}`),
+            consumerEntry(
+              now,
+              'RETRYING',
+              'retrying',
+              `attempt ${attempt} of ${settings.maxAttempts} failed; next attempt at ${next}; ${decision.reason}`,
+            ),
             { lastError: brief(decision.reason), attempts: attempt },
           );
         }
@@ -162,7 +202,8 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         throw new RecordFailedError(decision.delaySeconds);
       }
       case 'dead-letter':
-        if (decision.because === 'permanent') logger.error('permanent failure; dead-lettering now', { errorClass, error });
+        if (decision.because === 'permanent')
+          logger.error('permanent failure; dead-lettering now', { errorClass, error });
         else logger.error('last attempt failed; dead-lettering now', { errorClass, attempt, error });
         await deadLetter(record, decision, known);
     }
@@ -192,19 +233,32 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         count(state, 'RunMismatch');
       }
       if (FINAL_STATUSES.has(state.status)) {
-        logger.info('event already reached a final status; duplicate message dropped', { status: state.status });
+        logger.info('event already reached a final status; duplicate message dropped', {
+          status: state.status,
+        });
         return 'duplicate';
       }
       const payload = await deps.store.getPayload(claim.eventId);
       const event = payload?.event;
       if (!payload || !event) {
-        throw new UnprocessableEventError(payload ? `event is quarantined: ${payload.quarantineReason ?? 'unreadable'}` : 'payload item is missing');
+        throw new UnprocessableEventError(
+          payload
+            ? `event is quarantined: ${payload.quarantineReason ?? 'unreadable'}`
+            : 'payload item is missing',
+        );
       }
       const runId = randomUUID();
       const runKey = runKeyOf({ eventId: claim.eventId, run });
       const result = await runIdempotently(
         { eventId: runKey },
-        { runId, runKey, event, route: deps.router.match(event), attempt: attemptsBefore(state) + 1, rawBody: rawBodyOf(payload) },
+        {
+          runId,
+          runKey,
+          event,
+          route: deps.router.match(event),
+          attempt: attemptsBefore(state) + 1,
+          rawBody: rawBodyOf(payload),
+        },
       );
       if (result.runId !== runId) {
         // Powertools returned the stored result of an earlier run: the event was handled, but
@@ -214,14 +268,24 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
           event.id,
           CONSUMABLE,
           'PROCESSED',
-          consumerEntry(at, 'PROCESSED', 'duplicate', `already ${result.outcome} at ${result.at}; not run again`),
+          consumerEntry(
+            at,
+            'PROCESSED',
+            'duplicate',
+            `already ${result.outcome} at ${result.at}; not run again`,
+          ),
         );
         logger.info('event was already handled; not run again', { outcome: result.outcome, at: result.at });
         return 'duplicate';
       }
       const metric = { processed: 'Processed', unrouted: 'Unrouted', stale: 'Stale' }[result.outcome];
       count(event, metric);
-      emit(event, 'EndToEndLatency', MetricUnit.Milliseconds, deps.now().getTime() - Date.parse(event.receivedAt));
+      emit(
+        event,
+        'EndToEndLatency',
+        MetricUnit.Milliseconds,
+        deps.now().getTime() - Date.parse(event.receivedAt),
+      );
       logger.info('event handled', { outcome: result.outcome });
       return result.outcome;
     } catch (error) {
@@ -231,7 +295,9 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         if (failure instanceof RecordFailedError) throw failure;
         // Recording the failure failed (table or queue down): try the whole record again later.
         logger.error('could not record the failure of a record', { error: failure });
-        throw new RecordFailedError(retryDelaySeconds(receiveCountOf(record), settings.backoff, undefined, deps.random));
+        throw new RecordFailedError(
+          retryDelaySeconds(receiveCountOf(record), settings.backoff, undefined, deps.random),
+        );
       }
       return 'dead-lettered';
     } finally {
@@ -288,7 +354,8 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     }
     if (changes.length > 0) {
       const refused = await deps.queue.changeVisibility(changes);
-      if (refused.length > 0) logger.warn('visibility change refused; those messages return after the queue timeout', { refused });
+      if (refused.length > 0)
+        logger.warn('visibility change refused; those messages return after the queue timeout', { refused });
     }
     return response;
   };

@@ -1,4 +1,7 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyUnknownError } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyUnknownError,
+} from '@aws-lambda-powertools/idempotency';
 import { InfrastructureError } from '#shared/errors';
 import { RawBodyMissingError } from '#shared/store/raw-bodies';
 import { TargetError } from '#shared/targets/errors';
@@ -28,7 +31,12 @@ export class DeadlineError extends Error {
 }
 
 export type Failure =
-  | { readonly kind: 'retryable'; readonly errorClass: string; readonly message: string; readonly retryAfterSeconds?: number }
+  | {
+      readonly kind: 'retryable';
+      readonly errorClass: string;
+      readonly message: string;
+      readonly retryAfterSeconds?: number;
+    }
   | { readonly kind: 'permanent'; readonly errorClass: string; readonly message: string }
   /** Another invocation holds the event (Powertools INPROGRESS): not a failure of the event. */
   | { readonly kind: 'busy' }
@@ -39,10 +47,16 @@ export type Failure =
 export const classify = (error: unknown): Failure => {
   if (error instanceof TargetError) {
     return error.retryable
-      ? { kind: 'retryable', errorClass: error.errorClass, message: error.message, retryAfterSeconds: error.retryAfterSeconds }
+      ? {
+          kind: 'retryable',
+          errorClass: error.errorClass,
+          message: error.message,
+          retryAfterSeconds: error.retryAfterSeconds,
+        }
       : { kind: 'permanent', errorClass: error.errorClass, message: error.message };
   }
-  if (error instanceof PoisonMessageError) return { kind: 'permanent', errorClass: 'poison-message', message: error.message };
+  if (error instanceof PoisonMessageError)
+    return { kind: 'permanent', errorClass: 'poison-message', message: error.message };
   if (error instanceof UnprocessableEventError || error instanceof RawBodyMissingError) {
     return { kind: 'permanent', errorClass: 'unprocessable', message: error.message };
   }
@@ -55,7 +69,11 @@ export const classify = (error: unknown): Failure => {
   if (error instanceof IdempotencyUnknownError) {
     return { kind: 'retryable', errorClass: 'idempotency-store', message: error.message };
   }
-  return { kind: 'retryable', errorClass: 'internal', message: error instanceof Error ? error.message : String(error) };
+  return {
+    kind: 'retryable',
+    errorClass: 'internal',
+    message: error instanceof Error ? error.message : String(error),
+  };
 };
 
 /** Error text kept in the state item, short so the item stays near 1 KB (ARCHITECTURE 13). */

@@ -46,7 +46,8 @@ export class ConsumerQueue {
   async deadLetter(record: SQSRecord, reason: string): Promise<void> {
     const attributes: Record<string, { DataType: string; StringValue: string }> = {};
     for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-      if (value.stringValue !== undefined) attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
+      if (value.stringValue !== undefined)
+        attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     }
     attributes.deadLetterReason = { DataType: 'String', StringValue: reason.slice(0, 256) };
     try {
@@ -60,7 +61,9 @@ export class ConsumerQueue {
         }),
       );
     } catch (error) {
-      throw new InfrastructureError('event-queue', 'sending to the dead-letter queue failed', { cause: error });
+      throw new InfrastructureError('event-queue', 'sending to the dead-letter queue failed', {
+        cause: error,
+      });
     }
   }
 }

@@ -12,7 +12,14 @@ import { brief } from '#shared/consumer/errors';
  * for such an event is a duplicate. DEAD_LETTERED and QUARANTINED are included because a re-open
  * sends the message before it marks the event QUEUED, so the consumer can see either first.
  */
-export const CONSUMABLE: readonly EventStatus[] = ['RECEIVED', 'QUEUED', 'PROCESSING', 'RETRYING', 'DEAD_LETTERED', 'QUARANTINED'];
+export const CONSUMABLE: readonly EventStatus[] = [
+  'RECEIVED',
+  'QUEUED',
+  'PROCESSING',
+  'RETRYING',
+  'DEAD_LETTERED',
+  'QUARANTINED',
+];
 
 export interface RunDependencies {
   readonly store: EventStore;
@@ -63,7 +70,12 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
   const { event, route } = input;
   const finish = async (status: EventStatus, outcome: RunOutcome, detail: string): Promise<RunResult> => {
     const at = deps.now();
-    const moved = await deps.store.transition(event.id, CONSUMABLE, status, consumerEntry(at, status, outcome, detail));
+    const moved = await deps.store.transition(
+      event.id,
+      CONSUMABLE,
+      status,
+      consumerEntry(at, status, outcome, detail),
+    );
     if (!moved) deps.logger.warn('event was moved by someone else before it could be marked', { status });
     return { runId: input.runId, outcome, at: at.toISOString() };
   };

@@ -41,7 +41,9 @@ export const wireConsumer = () => {
   const env = readConsumerEnvironment(process.env);
   const { routes, problems } = resolveRoutes(env.ROUTES, workflowNames);
   if (problems.length > 0) {
-    throw new ConfigurationError(`ROUTES are invalid:\n${problems.map((p) => `  route #${p.route}: ${p.message}`).join('\n')}`);
+    throw new ConfigurationError(
+      `ROUTES are invalid:\n${problems.map((p) => `  route #${p.route}: ${p.message}`).join('\n')}`,
+    );
   }
 
   let signer: { source: string; sign: Signer } | undefined;
@@ -52,12 +54,18 @@ export const wireConsumer = () => {
     });
     const source = JSON.stringify(secret);
     if (signer?.source !== source) {
-      signer = { source, sign: signerFor([secret.signingSecret, ...(secret.additionalSigningSecrets ?? [])]) };
+      signer = {
+        source,
+        sign: signerFor([secret.signingSecret, ...(secret.additionalSigningSecrets ?? [])]),
+      };
     }
     return signer.sign;
   };
 
-  const slowestHttpMs = Math.max(0, ...routes.flatMap((r) => r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : 0))));
+  const slowestHttpMs = Math.max(
+    0,
+    ...routes.flatMap((r) => r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : 0))),
+  );
   const storeSettings = { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS };
   const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
   return createConsumer(
@@ -73,7 +81,10 @@ export const wireConsumer = () => {
       }),
       queue: new ConsumerQueue(sqsClient, { main: env.QUEUE_URL, deadLetter: env.DEAD_LETTER_QUEUE_URL }),
       idempotency: {
-        persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamoDbClient }),
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: env.IDEMPOTENCY_TABLE,
+          awsSdkV3Client: dynamoDbClient,
+        }),
         config: new IdempotencyConfig({
           eventKeyJmesPath: 'eventId',
           throwOnNoIdempotencyKey: true,

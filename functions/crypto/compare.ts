@@ -4,7 +4,8 @@ import { timingSafeEqual } from 'node:crypto';
  * Compares two byte strings in time independent of where they differ. Different lengths
  * return false at once: the length of a signature is not a secret.
  */
-export const constantTimeEqual = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
+export const constantTimeEqual = (a: Buffer, b: Buffer): boolean =>
+  a.length === b.length && timingSafeEqual(a, b);
 
 /** Finds the first secret whose expected signature matches any of the candidates. */
 export const firstMatchingSecret = (

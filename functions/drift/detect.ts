@@ -3,14 +3,26 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { AuditEntry } from '#shared/store/records';
-import { compare, describeDrift, fingerprintOf, isDrift, merge, type Drift, type Fingerprint, type KnownShape } from '#shared/drift/fingerprint';
+import {
+  compare,
+  describeDrift,
+  fingerprintOf,
+  isDrift,
+  merge,
+  type Drift,
+  type Fingerprint,
+  type KnownShape,
+} from '#shared/drift/fingerprint';
 
 /** Events of a type seen before drift is reported: optional fields show up while it learns. */
 export const LEARNING_SAMPLES = 20;
 /** Drift reports kept on the fingerprint item. */
 const HISTORY = 10;
 
-export const fingerprintKey = (provider: string, type: string) => ({ PK: `SCHEMA#${provider}#${type}`, SK: 'FINGERPRINT' });
+export const fingerprintKey = (provider: string, type: string) => ({
+  PK: `SCHEMA#${provider}#${type}`,
+  SK: 'FINGERPRINT',
+});
 
 interface StoredShape extends KnownShape {
   readonly samples: number;
@@ -35,14 +47,26 @@ export class FingerprintStore {
   async get(provider: string, type: string, fresh = false): Promise<StoredShape | undefined> {
     const key = `${provider}#${type}`;
     if (!fresh && this.cache.has(key)) return this.cache.get(key) ?? undefined;
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: fingerprintKey(provider, type), ConsistentRead: fresh }));
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: fingerprintKey(provider, type),
+        ConsistentRead: fresh,
+      }),
+    );
     const shape = result.Item ? (result.Item as unknown as StoredShape) : undefined;
     this.cache.set(key, shape ?? null);
     return shape;
   }
 
   /** Returns false when another container changed the item since `previous` was read. */
-  async put(provider: string, type: string, shape: Omit<StoredShape, 'version'>, previous: StoredShape | undefined, now: Date): Promise<boolean> {
+  async put(
+    provider: string,
+    type: string,
+    shape: Omit<StoredShape, 'version'>,
+    previous: StoredShape | undefined,
+    now: Date,
+  ): Promise<boolean> {
     const next: StoredShape = { ...shape, version: (previous?.version ?? 0) + 1 };
     try {
       await this.client.send(
@@ -54,7 +78,11 @@ export class FingerprintStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) return false;
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+      )
+        return false;
       throw error;
     }
     this.cache.set(`${provider}#${type}`, next);
@@ -97,7 +125,11 @@ export const detectDrift = async (
     }
     return undefined;
   } catch (error) {
-    deps.logger.warn('schema drift detection failed; the event is ingested anyway', { provider, type, error });
+    deps.logger.warn('schema drift detection failed; the event is ingested anyway', {
+      provider,
+      type,
+      error,
+    });
     return undefined;
   }
 };
@@ -116,17 +148,42 @@ const observe = async (
   if (!learning && !isDrift(drift)) return undefined;
   if (learning) {
     const merged = merge(known, current);
-    const written = await deps.fingerprints.put(provider, type, { ...merged, samples: (known?.samples ?? 0) + 1, history: known?.history ?? [] }, known, now);
+    const written = await deps.fingerprints.put(
+      provider,
+      type,
+      { ...merged, samples: (known?.samples ?? 0) + 1, history: known?.history ?? [] },
+      known,
+      now,
+    );
     return written ? undefined : 'conflict';
   }
   const detail = describeDrift(drift);
   const merged = merge(known, current);
-  const history = [...(known?.history ?? []), { at: now.toISOString(), ...(eventId ? { eventId } : {}), drift: detail }].slice(-HISTORY);
-  if (!(await deps.fingerprints.put(provider, type, { ...merged, samples: known?.samples ?? LEARNING_SAMPLES, history }, known, now))) return 'conflict';
+  const history = [
+    ...(known?.history ?? []),
+    { at: now.toISOString(), ...(eventId ? { eventId } : {}), drift: detail },
+  ].slice(-HISTORY);
+  if (
+    !(await deps.fingerprints.put(
+      provider,
+      type,
+      { ...merged, samples: known?.samples ?? LEARNING_SAMPLES, history },
+      known,
+      now,
+    ))
+  )
+    return 'conflict';
   const single = deps.metrics.singleMetric();
   single.addDimensions({ provider });
   single.addMetadata('type', type);
   single.addMetric('SchemaDrift', MetricUnit.Count, 1);
-  deps.logger.warn('schema drift', { provider, type, eventId, added: drift.added, missing: drift.missing, retyped: drift.retyped });
+  deps.logger.warn('schema drift', {
+    provider,
+    type,
+    eventId,
+    added: drift.added,
+    missing: drift.missing,
+    retyped: drift.retyped,
+  });
   return { drift, audit: { at: now.toISOString(), action: 'schema-drift', by: 'ingest', detail } };
 };

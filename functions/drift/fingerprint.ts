@@ -16,7 +16,8 @@ export const MAX_FINGERPRINT_PATHS = 300;
 /** An object with more keys than this is a map, not a record: its keys become `*`. */
 export const MAP_KEY_THRESHOLD = 40;
 
-const GENERATED_KEY = /^(\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z]{2,5}_[A-Za-z0-9]{8,})$/i;
+const GENERATED_KEY =
+  /^(\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z]{2,5}_[A-Za-z0-9]{8,})$/i;
 
 const typeOf = (value: unknown): JsonType => {
   if (value === null) return 'null';
@@ -41,7 +42,8 @@ export const fingerprintOf = (data: unknown): Fingerprint => {
     }
     if (depth >= MAX_FINGERPRINT_DEPTH) continue;
     if (type === 'array') {
-      for (const element of value as unknown[]) stack.push({ value: element, path: `${path}[]`, depth: depth + 1 });
+      for (const element of value as unknown[])
+        stack.push({ value: element, path: `${path}[]`, depth: depth + 1 });
     } else if (type === 'object') {
       const entries = Object.entries(value as Record<string, unknown>);
       const isMap = entries.length > MAP_KEY_THRESHOLD;
@@ -51,7 +53,11 @@ export const fingerprintOf = (data: unknown): Fingerprint => {
       }
     }
   }
-  return Object.fromEntries([...seen.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, types]) => [path, [...types].sort()]));
+  return Object.fromEntries(
+    [...seen.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([path, types]) => [path, [...types].sort()]),
+  );
 };
 
 export interface Drift {
@@ -60,7 +66,11 @@ export interface Drift {
   /** Paths every earlier event had, missing now. */
   readonly missing: readonly string[];
   /** Paths with a type never seen there before (`null` is not a new type: fields become nullable freely). */
-  readonly retyped: readonly { readonly path: string; readonly was: readonly JsonType[]; readonly now: readonly JsonType[] }[];
+  readonly retyped: readonly {
+    readonly path: string;
+    readonly was: readonly JsonType[];
+    readonly now: readonly JsonType[];
+  }[];
 }
 
 /** What is known of an event type's shape: every path seen, and the paths every event had. */
@@ -69,7 +79,8 @@ export interface KnownShape {
   readonly required: readonly string[];
 }
 
-export const isDrift = (drift: Drift): boolean => drift.added.length + drift.missing.length + drift.retyped.length > 0;
+export const isDrift = (drift: Drift): boolean =>
+  drift.added.length + drift.missing.length + drift.retyped.length > 0;
 
 /** Compares one event's fingerprint to the known shape. */
 export const compare = (known: KnownShape, current: Fingerprint): Drift => {
@@ -106,7 +117,9 @@ export const describeDrift = (drift: Drift): string =>
   [
     drift.added.length > 0 ? `new: ${drift.added.join(', ')}` : '',
     drift.missing.length > 0 ? `missing: ${drift.missing.join(', ')}` : '',
-    drift.retyped.length > 0 ? `retyped: ${drift.retyped.map((r) => `${r.path} (${r.was.join('|')} → ${r.now.join('|')})`).join(', ')}` : '',
+    drift.retyped.length > 0
+      ? `retyped: ${drift.retyped.map((r) => `${r.path} (${r.was.join('|')} → ${r.now.join('|')})`).join(', ')}`
+      : '',
   ]
     .filter(Boolean)
     .join('; ');

@@ -25,8 +25,12 @@ export interface SecretUse {
  * switched to the new secret, so removing the old one now would reject its deliveries.
  * Returns whether it reported.
  */
-export const reportSecretUse = (deps: { readonly metrics: Metrics; readonly logger: Logger }, use: SecretUse): boolean => {
-  if (use.secretIndex === 0 || !use.retireAfter || use.now.getTime() < use.retireAfter.getTime()) return false;
+export const reportSecretUse = (
+  deps: { readonly metrics: Metrics; readonly logger: Logger },
+  use: SecretUse,
+): boolean => {
+  if (use.secretIndex === 0 || !use.retireAfter || use.now.getTime() < use.retireAfter.getTime())
+    return false;
   const single = deps.metrics.singleMetric();
   single.addDimensions({ provider: use.provider });
   single.addMetric('OldSecretUsed', MetricUnit.Count, 1);

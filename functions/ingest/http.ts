@@ -11,7 +11,10 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,128}$/;
  * another event already has (a caller could otherwise splice its delivery into another event's
  * timeline, or make two events' timelines one).
  */
-export const correlationIdFrom = (headers: Readonly<Record<string, string | undefined>>, fresh: () => string): string => {
+export const correlationIdFrom = (
+  headers: Readonly<Record<string, string | undefined>>,
+  fresh: () => string,
+): string => {
   const offered = headers['x-correlation-id'];
   if (!offered || !CORRELATION_ID.test(offered)) return fresh();
   return `${offered.slice(0, 100)}.${fresh().replaceAll('-', '').slice(0, 12)}`;
@@ -31,7 +34,10 @@ export const looksTranscoded = (body: Buffer): boolean => body.includes(REPLACEM
  * decoded to the exact bytes received; the public URL is rebuilt from the configured base URL
  * (a custom domain) rather than the API Gateway domain, because URL-signed providers sign it.
  */
-export const toWebhookRequest = (event: APIGatewayProxyEventV2, publicBaseUrl: string | undefined): WebhookRequest => {
+export const toWebhookRequest = (
+  event: APIGatewayProxyEventV2,
+  publicBaseUrl: string | undefined,
+): WebhookRequest => {
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -44,7 +50,10 @@ export const toWebhookRequest = (event: APIGatewayProxyEventV2, publicBaseUrl: s
     path: event.rawPath,
     rawQueryString: event.rawQueryString ?? '',
     headers,
-    body: event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    body:
+      event.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
     sourceIp: event.requestContext.http.sourceIp,
   };
 };

@@ -3,7 +3,14 @@ import { mapLimit } from '#shared/concurrency/map-limit';
 import { ItemTooLargeError } from '#shared/errors';
 import { nestsDeeperThan } from '#shared/json/depth';
 import { readIdPath } from '#shared/json/path';
-import type { EventDraft, NormalizedItem, Provider, ProviderOptions, RejectReason, WebhookRequest } from '#shared/providers/types';
+import type {
+  EventDraft,
+  NormalizedItem,
+  Provider,
+  ProviderOptions,
+  RejectReason,
+  WebhookRequest,
+} from '#shared/providers/types';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import { maskSignatureHeaders } from '#shared/store/masking';
 import type { RawBodies } from '#shared/store/raw-bodies';
@@ -29,7 +36,12 @@ export interface IngestDependencies {
    * Compares an event's data with the known shape of its (provider, type); returns an audit
    * entry when a field appeared, went missing or changed type (functions/drift).
    */
-  readonly detectDrift?: (provider: string, type: string, data: unknown, eventId: string) => Promise<{ audit: AuditEntry } | undefined>;
+  readonly detectDrift?: (
+    provider: string,
+    type: string,
+    data: unknown,
+    eventId: string,
+  ) => Promise<{ audit: AuditEntry } | undefined>;
   readonly rawBodies: RawBodies;
   readonly queue: EventQueue;
   /** Active secrets for a tenant, newest first. */
@@ -73,7 +85,8 @@ export interface IngestInput {
  * What became of one item. `in-progress`: RECEIVED under another delivery's lease; `deferred`:
  * not reached before the answer was due. Both leave the work to the provider's retry.
  */
-export type ItemOutcome = 'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened' | 'in-progress' | 'deferred';
+export type ItemOutcome =
+  'accepted' | 'quarantined' | 'duplicate' | 'requeued' | 'reopened' | 'in-progress' | 'deferred';
 
 /** What every item of a delivery became, and the correlation id the answer names. */
 interface Delivered {
@@ -155,7 +168,12 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     return { kind: 'rejected', status: 404, reason: 'unknown-tenant', message: 'Unknown tenant.' };
   }
   if (request.body.length > settings.maxBodyBytes) {
-    return { kind: 'rejected', status: 413, reason: 'too-large', message: `Body exceeds ${settings.maxBodyBytes} bytes.` };
+    return {
+      kind: 'rejected',
+      status: 413,
+      reason: 'too-large',
+      message: `Body exceeds ${settings.maxBodyBytes} bytes.`,
+    };
   }
   const secrets = await deps.secretsFor(tenant);
   if (secrets.length === 0) return { kind: 'no-secrets', tenant };
@@ -166,8 +184,16 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
   const secretId = secretIdOf(secrets[verdict.secretIndex] ?? '');
   const bodySha = sha256Hex(request.body);
   if (verdict.nonce) {
-    const fresh = await deps.store.recordNonce(provider.id, secretId, verdict.nonce.value, bodySha, verdict.nonce.ttlSeconds, now);
-    if (!fresh) return { kind: 'rejected', status: 401, reason: 'replayed', message: 'This request was seen before.' };
+    const fresh = await deps.store.recordNonce(
+      provider.id,
+      secretId,
+      verdict.nonce.value,
+      bodySha,
+      verdict.nonce.ttlSeconds,
+      now,
+    );
+    if (!fresh)
+      return { kind: 'rejected', status: 401, reason: 'replayed', message: 'This request was seen before.' };
   }
 
   const items = provider.normalize(request, options).map(boundItem);
@@ -188,7 +214,9 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     // Where ids or types come from unsigned headers, the signed bytes decide which event this is.
     signedBytes:
       items.length === 1 && provider.identityFromUnsignedHeaders(options)
-        ? sha256Hex(Buffer.concat([Buffer.from(`${secretId}:`), verdict.signature, Buffer.from(`:${bodySha}`)])).slice(0, 40)
+        ? sha256Hex(
+            Buffer.concat([Buffer.from(`${secretId}:`), verdict.signature, Buffer.from(`:${bodySha}`)]),
+          ).slice(0, 40)
         : undefined,
     raw: undefined,
   };
@@ -227,8 +255,15 @@ const boundItem = (item: NormalizedItem): NormalizedItem => {
     ...(draft.providerType.length <= MAX_NAME_LENGTH ? { providerType: draft.providerType } : {}),
     reason,
   });
-  if (nestsDeeperThan(draft.data, MAX_DATA_DEPTH)) return unreadable(`the payload nests deeper than ${MAX_DATA_DEPTH} levels`);
-  const names = [draft.externalId, draft.providerType, draft.type, draft.entity?.kind ?? '', draft.entity?.id ?? ''];
+  if (nestsDeeperThan(draft.data, MAX_DATA_DEPTH))
+    return unreadable(`the payload nests deeper than ${MAX_DATA_DEPTH} levels`);
+  const names = [
+    draft.externalId,
+    draft.providerType,
+    draft.type,
+    draft.entity?.kind ?? '',
+    draft.entity?.id ?? '',
+  ];
   if (names.some((name) => name.length > MAX_NAME_LENGTH)) {
     return unreadable(`an id, type or entity of the payload is longer than ${MAX_NAME_LENGTH} characters`);
   }
@@ -291,7 +326,12 @@ const storeRaw = (ctx: ItemContext, request: WebhookRequest, batchSize: number) 
  * from the event's own (a provider retry, a re-open): the state item is billed per KB on every
  * update, so the timeline carries nothing it already has.
  */
-const audit = (ctx: ItemContext, action: string, detail?: string, eventCorrelationId = ctx.correlationId): AuditEntry => ({
+const audit = (
+  ctx: ItemContext,
+  action: string,
+  detail?: string,
+  eventCorrelationId = ctx.correlationId,
+): AuditEntry => ({
   at: ctx.now.toISOString(),
   action,
   by: 'ingest',
@@ -319,7 +359,11 @@ interface Identity {
  * group) and marked QUEUED before the next starts, so that stopping early never leaves a chunk
  * half done.
  */
-const ingestItems = async (ctx: ItemContext, request: WebhookRequest, items: readonly NormalizedItem[]): Promise<ItemResult[]> => {
+const ingestItems = async (
+  ctx: ItemContext,
+  request: WebhookRequest,
+  items: readonly NormalizedItem[],
+): Promise<ItemResult[]> => {
   const identities = items.map((item, index) => identityOf(ctx, item, index));
   const first = identities[0];
   if (ctx.signedBytes && first) {
@@ -360,12 +404,18 @@ const ingestItems = async (ctx: ItemContext, request: WebhookRequest, items: rea
       }),
     );
     const leftAtEnd = ctx.deps.timeLeftMs?.();
-    if (leftAtStart !== undefined && leftAtEnd !== undefined) slowestChunkMs = Math.max(slowestChunkMs, leftAtStart - leftAtEnd);
+    if (leftAtStart !== undefined && leftAtEnd !== undefined)
+      slowestChunkMs = Math.max(slowestChunkMs, leftAtStart - leftAtEnd);
     chunk.forEach((index, i) => {
       const result = created[i];
       results[index] =
         result && 'state' in result
-          ? { eventId: result.state.eventId, outcome: 'accepted', correlationId: result.state.correlationId, type: result.state.type }
+          ? {
+              eventId: result.state.eventId,
+              outcome: 'accepted',
+              correlationId: result.state.correlationId,
+              type: result.state.type,
+            }
           : result;
     });
   }
@@ -396,7 +446,8 @@ const createItem = async (
     if (bound !== eventId) return deliveryOfBound(ctx, bound);
   }
   const raw = await storeRaw(ctx, request, batchSize);
-  let event = item.kind === 'event' ? buildEvent(ctx, eventId, identity.idempotencyKey, item.draft) : undefined;
+  let event =
+    item.kind === 'event' ? buildEvent(ctx, eventId, identity.idempotencyKey, item.draft) : undefined;
   let quarantineReason = item.kind === 'unreadable' ? item.reason : undefined;
   const payload = (): EventPayload => ({
     eventId,
@@ -427,7 +478,9 @@ const createItem = async (
   }
 
   const quarantined = quarantineReason !== undefined;
-  const drift = event ? await ctx.deps.detectDrift?.(ctx.provider, event.type, event.data, eventId) : undefined;
+  const drift = event
+    ? await ctx.deps.detectDrift?.(ctx.provider, event.type, event.data, eventId)
+    : undefined;
   const state: EventState = {
     eventId,
     idempotencyKey: identity.idempotencyKey,
@@ -438,7 +491,12 @@ const createItem = async (
     externalId: identity.externalId,
     entityKind: event?.entity.kind ?? 'event',
     entityId: event?.entity.id ?? eventId,
-    groupId: groupIdOf(ctx.tenant, ctx.provider, event && event.entity.kind !== 'event' ? event.entity : undefined, eventId),
+    groupId: groupIdOf(
+      ctx.tenant,
+      ctx.provider,
+      event && event.entity.kind !== 'event' ? event.entity : undefined,
+      eventId,
+    ),
     occurredAt: event?.occurredAt ?? receivedAt,
     receivedAt,
     correlationId,
@@ -514,7 +572,8 @@ const handleKnown = async (
       if (item?.kind !== 'event' || !request) return { ...known, outcome: 'duplicate' };
       // Only the bytes that were quarantined may re-open it: a body with another digest under
       // the same id is someone else's delivery wearing this event's id.
-      if ((await storedBodySha(ctx, state.eventId)) !== ctx.bodySha) return { ...known, outcome: 'duplicate' };
+      if ((await storedBodySha(ctx, state.eventId)) !== ctx.bodySha)
+        return { ...known, outcome: 'duplicate' };
       const raw = await storeRaw(ctx, request, batchSize);
       const event = buildEvent(ctx, state.eventId, state.idempotencyKey, item.draft, state);
       await ctx.deps.store.replacePayload(
@@ -532,7 +591,12 @@ const handleKnown = async (
         ctx,
         {
           ...state,
-          groupId: groupIdOf(ctx.tenant, ctx.provider, event.entity.kind === 'event' ? undefined : event.entity, state.eventId),
+          groupId: groupIdOf(
+            ctx.tenant,
+            ctx.provider,
+            event.entity.kind === 'event' ? undefined : event.entity,
+            state.eventId,
+          ),
         },
         'redelivered and now readable',
       );
@@ -564,7 +628,12 @@ const reopen = async (ctx: ItemContext, state: EventState, why: string): Promise
     { ...audit(ctx, 'reopened', why, state.correlationId), status: 'QUEUED' },
     { sends: send, attempts: 0 },
   );
-  return { eventId: state.eventId, correlationId: state.correlationId, type: state.type, outcome: moved ? 'reopened' : 'duplicate' };
+  return {
+    eventId: state.eventId,
+    correlationId: state.correlationId,
+    type: state.type,
+    outcome: moved ? 'reopened' : 'duplicate',
+  };
 };
 
 /**
@@ -573,7 +642,8 @@ const reopen = async (ctx: ItemContext, state: EventState, why: string): Promise
  */
 const identityOf = (ctx: ItemContext, item: NormalizedItem, index: number): Identity => {
   const providerType = (item.kind === 'event' ? item.draft.providerType : item.providerType) ?? 'unknown';
-  const externalId = (item.kind === 'event' ? item.draft.externalId : item.externalId) ?? `sha256:${ctx.bodySha}:${index}`;
+  const externalId =
+    (item.kind === 'event' ? item.draft.externalId : item.externalId) ?? `sha256:${ctx.bodySha}:${index}`;
   const idempotencyKey = idempotencyKeyOf(ctx.tenant, ctx.provider, providerType, externalId);
   return { providerType, externalId, idempotencyKey, eventId: eventIdOf(idempotencyKey) };
 };

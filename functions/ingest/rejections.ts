@@ -30,7 +30,9 @@ export class RejectionCounter {
     const windows = [...this.pending.entries()];
     this.pending.clear();
     const results = await Promise.allSettled(
-      windows.map(([tenant, w]) => this.store.addRejections(this.provider, tenant, w.minute, w.counts, w.sample, now)),
+      windows.map(([tenant, w]) =>
+        this.store.addRejections(this.provider, tenant, w.minute, w.counts, w.sample, now),
+      ),
     );
     return results.filter((r) => r.status === 'fulfilled').length;
   }

@@ -86,7 +86,9 @@ export class DeadLetterQueue {
 
   async delete(message: DeadLetter): Promise<void> {
     await this.call('delete', () =>
-      this.client.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle })),
+      this.client.send(
+        new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle }),
+      ),
     );
   }
 
@@ -98,7 +100,11 @@ export class DeadLetterQueue {
         this.client.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: chunk.map((m, n) => ({ Id: String(n), ReceiptHandle: m.receiptHandle, VisibilityTimeout: 0 })),
+            Entries: chunk.map((m, n) => ({
+              Id: String(n),
+              ReceiptHandle: m.receiptHandle,
+              VisibilityTimeout: 0,
+            })),
           }),
         ),
       );

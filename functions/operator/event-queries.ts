@@ -4,7 +4,11 @@ import { stateOf } from '#shared/store/event-store';
 import { entityIndexKey, stateKey, type EventState, type EventStatus } from '#shared/store/records';
 
 /** Index names as lib/constructs/event-store.ts creates them (docs/decisions/0002-event-store-keys.md). */
-export const INDEXES = { byEntity: 'byEntity', byCorrelation: 'byCorrelation', byAttention: 'byAttention' } as const;
+export const INDEXES = {
+  byEntity: 'byEntity',
+  byCorrelation: 'byCorrelation',
+  byAttention: 'byAttention',
+} as const;
 
 /** DynamoDB's BatchGetItem limit. */
 const BATCH_GET_MAX = 100;
@@ -45,9 +49,12 @@ export class EventQueries {
       let keys: Record<string, unknown>[] = [...new Set(eventIds.slice(i, i + BATCH_GET_MAX))].map(stateKey);
       // Unprocessed keys are DynamoDB shedding load: ask again for just those, a bounded number of times.
       for (let attempt = 0; keys.length > 0; attempt += 1) {
-        if (attempt === 5) throw new InfrastructureError('event-store', 'event store batch read kept being throttled');
+        if (attempt === 5)
+          throw new InfrastructureError('event-store', 'event store batch read kept being throttled');
         const result = await this.call('batch read', () =>
-          this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })),
+          this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          ),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
           const state = stateOf(item);
@@ -68,7 +75,10 @@ export class EventQueries {
   }
 
   /** Events in an operator status (the sparse byAttention index), oldest status change first. */
-  attentionPage(status: EventStatus, options: { startKey?: IndexKey; limit: number; newestFirst?: boolean }): Promise<IndexPage> {
+  attentionPage(
+    status: EventStatus,
+    options: { startKey?: IndexKey; limit: number; newestFirst?: boolean },
+  ): Promise<IndexPage> {
     return this.indexPage(INDEXES.byAttention, '#k = :k', { '#k': 'attention' }, { ':k': status }, options);
   }
 
@@ -86,7 +96,13 @@ export class EventQueries {
     const ids: string[] = [];
     let startKey: IndexKey | undefined;
     do {
-      const page = await this.indexPage(INDEXES.byCorrelation, '#k = :k', { '#k': 'correlationId' }, { ':k': correlationId }, { startKey, limit: 100 });
+      const page = await this.indexPage(
+        INDEXES.byCorrelation,
+        '#k = :k',
+        { '#k': 'correlationId' },
+        { ':k': correlationId },
+        { startKey, limit: 100 },
+      );
       ids.push(...page.entries.map((e) => e.eventId));
       startKey = page.lastKey;
     } while (startKey);

@@ -4,7 +4,12 @@ import type { EventQueries, IndexKey } from '#shared/operator/event-queries';
 /** What to walk: ids, one entity, or the index partitions of some statuses, in that preference. */
 export interface StoreSelection {
   readonly eventIds?: readonly string[];
-  readonly entity?: { readonly tenant: string; readonly provider: string; readonly kind: string; readonly id: string };
+  readonly entity?: {
+    readonly tenant: string;
+    readonly provider: string;
+    readonly kind: string;
+    readonly id: string;
+  };
   readonly statuses: readonly EventStatus[];
 }
 
@@ -43,14 +48,26 @@ export async function* walkStore(
   }
   const entity = selection.entity;
   if (entity) {
-    yield* walkIndex(queries, (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }), 0, from.lastKey, undefined);
+    yield* walkIndex(
+      queries,
+      (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }),
+      0,
+      from.lastKey,
+      undefined,
+    );
     return;
   }
   for (let statusIndex = from.statusIndex; statusIndex < selection.statuses.length; statusIndex += 1) {
     const status = selection.statuses[statusIndex];
     if (!status) continue;
     const startKey = statusIndex === from.statusIndex ? from.lastKey : undefined;
-    yield* walkIndex(queries, (key) => queries.attentionPage(status, { startKey: key, limit: PAGE }), statusIndex, startKey, status);
+    yield* walkIndex(
+      queries,
+      (key) => queries.attentionPage(status, { startKey: key, limit: PAGE }),
+      statusIndex,
+      startKey,
+      status,
+    );
   }
 }
 

@@ -19,6 +19,8 @@ export const readRedactPaths = (env: NodeJS.ProcessEnv): string[] =>
  * the redactor: signatures, secrets, authorization headers and the configured PII paths never
  * reach the output (docs/security.md, "Secret leaks").
  */
-export const logger = new Logger({ logFormatter: new RedactingLogFormatter({ paths: readRedactPaths(process.env) }) });
+export const logger = new Logger({
+  logFormatter: new RedactingLogFormatter({ paths: readRedactPaths(process.env) }),
+});
 export const tracer = new Tracer();
 export const metrics = new Metrics();

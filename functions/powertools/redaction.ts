@@ -13,7 +13,8 @@ export const MAX_LOG_STRING = 8192;
  * separators removed, so `X-Api-Key`, `api_key` and `apiKey` are one key. `secretIndex` (which
  * secret verified an event) is not a secret and stays readable.
  */
-const SENSITIVE_KEY = /signature|hmac|authorization|cookie|password|passwd|secret$|secrets$|token$|apikey$|privatekey$|credential/;
+const SENSITIVE_KEY =
+  /signature|hmac|authorization|cookie|password|passwd|secret$|secrets$|token$|apikey$|privatekey$|credential/;
 
 /**
  * Credentials recognisable by their shape inside any string (a message, an error, a header
@@ -39,7 +40,10 @@ export const isSensitiveKey = (key: string): boolean => {
 };
 
 export const redactText = (text: string): string => {
-  let result = text.length > MAX_LOG_STRING ? `${text.slice(0, MAX_LOG_STRING)}…[${text.length - MAX_LOG_STRING} more characters]` : text;
+  let result =
+    text.length > MAX_LOG_STRING
+      ? `${text.slice(0, MAX_LOG_STRING)}…[${text.length - MAX_LOG_STRING} more characters]`
+      : text;
   for (const [pattern, replacement] of SENSITIVE_TEXT) result = result.replace(pattern, replacement);
   return result;
 };
@@ -48,7 +52,9 @@ export const redactText = (text: string): string => {
 type PathPattern = readonly string[];
 
 export const parsePathPatterns = (paths: readonly string[]): PathPattern[] =>
-  paths.map((path) => path.split('.').filter((segment) => segment.length > 0)).filter((segments) => segments.length > 0);
+  paths
+    .map((path) => path.split('.').filter((segment) => segment.length > 0))
+    .filter((segments) => segments.length > 0);
 
 const matches = (pattern: PathPattern, path: readonly string[], p = 0, k = 0): boolean => {
   if (p === pattern.length) return k === path.length;
@@ -80,7 +86,8 @@ const isPlainObject = (value: object): value is Record<string, unknown> => {
  */
 export const createRedactor = (options: RedactorOptions = {}) => {
   const patterns = parsePathPatterns(options.paths ?? []);
-  const formatError = options.formatError ?? ((error: Error) => ({ name: error.name, message: error.message }));
+  const formatError =
+    options.formatError ?? ((error: Error) => ({ name: error.name, message: error.message }));
   const isPii = (path: readonly string[]) => patterns.some((pattern) => matches(pattern, path));
 
   const visit = (value: unknown, path: string[], depth: number, ancestors: Set<object>): unknown => {
@@ -102,7 +109,10 @@ export const createRedactor = (options: RedactorOptions = {}) => {
         const childPath = [...path, key];
         // defineProperty, because a `__proto__` key from parsed JSON must stay a plain key.
         Object.defineProperty(out, key, {
-          value: isSensitiveKey(key) || isPii(childPath) ? REDACTED : visit(child, childPath, depth + 1, ancestors),
+          value:
+            isSensitiveKey(key) || isPii(childPath)
+              ? REDACTED
+              : visit(child, childPath, depth + 1, ancestors),
           enumerable: true,
           writable: true,
           configurable: true,

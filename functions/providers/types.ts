@@ -22,7 +22,8 @@ export interface WebhookRequest {
 }
 
 /** Why a request was refused. `missing` and `signature` and `replayed` answer 401, as does `stale`. */
-export type RejectReason = 'missing' | 'signature' | 'stale' | 'replayed' | 'unauthorized' | 'tenant-mismatch';
+export type RejectReason =
+  'missing' | 'signature' | 'stale' | 'replayed' | 'unauthorized' | 'tenant-mismatch';
 
 export type VerifyResult =
   | {
@@ -119,7 +120,9 @@ export interface ProviderOptions {
 
 /** A schema as the registry needs it: anything with zod's `safeParse` (zod/mini here, zod classic in lib/). */
 export interface OptionsSchema<Options> {
-  safeParse(input: unknown): { success: true; data: Options } | { success: false; error: { issues: readonly ZodIssueLike[] } };
+  safeParse(
+    input: unknown,
+  ): { success: true; data: Options } | { success: false; error: { issues: readonly ZodIssueLike[] } };
 }
 export interface ZodIssueLike {
   readonly path: readonly PropertyKey[];
@@ -149,7 +152,9 @@ export interface ProviderDefinition<Options extends ProviderOptions = ProviderOp
 }
 
 /** A built-in provider: one fixed id and one provider object, whatever its options. */
-export interface BuiltInDefinition<Options extends ProviderOptions = ProviderOptions> extends ProviderDefinition<Options> {
+export interface BuiltInDefinition<
+  Options extends ProviderOptions = ProviderOptions,
+> extends ProviderDefinition<Options> {
   readonly kind: 'builtin';
   readonly provider: Provider<Options>;
 }
@@ -166,7 +171,9 @@ export interface EntityOverride {
 }
 
 const EntityOverrideSchema = z.object({
-  entity: z.optional(z.strictObject({ kind: z.string().check(z.minLength(1)), path: z.string().check(z.minLength(1)) })),
+  entity: z.optional(
+    z.strictObject({ kind: z.string().check(z.minLength(1)), path: z.string().check(z.minLength(1)) }),
+  ),
 });
 
 /** A provider ready to verify and normalize: its checked options and its entity override. */
@@ -190,7 +197,10 @@ export const resolveDefinition = <Options extends ProviderOptions>(
   id: string,
   options: unknown,
 ): Resolution<ResolvedProvider<Options>> => {
-  const issues: ZodIssueLike[] = (definition.idProblems?.(id) ?? []).map((message) => ({ path: [], message }));
+  const issues: ZodIssueLike[] = (definition.idProblems?.(id) ?? []).map((message) => ({
+    path: [],
+    message,
+  }));
   const parsed = definition.optionsSchema.safeParse(options);
   if (!parsed.success) issues.push(...parsed.error.issues);
   const override = definition.kind === 'builtin' ? EntityOverrideSchema.safeParse(options) : undefined;
@@ -198,6 +208,10 @@ export const resolveDefinition = <Options extends ProviderOptions>(
   if (issues.length > 0 || !parsed.success) return { success: false, issues };
   return {
     success: true,
-    data: { provider: definition.create(id, parsed.data), options: parsed.data, entityOverride: override?.data?.entity },
+    data: {
+      provider: definition.create(id, parsed.data),
+      options: parsed.data,
+      entityOverride: override?.data?.entity,
+    },
   };
 };

@@ -20,4 +20,5 @@ export const ClaimCheckSchema = z.object({
 export type ClaimCheck = z.infer<typeof ClaimCheckSchema>;
 
 /** The key one run of an event is remembered by: the event id, or the id and its forced run. */
-export const runKeyOf = (claim: Pick<ClaimCheck, 'eventId' | 'run'>) => (claim.run ? `${claim.eventId}#run${claim.run}` : claim.eventId);
+export const runKeyOf = (claim: Pick<ClaimCheck, 'eventId' | 'run'>) =>
+  claim.run ? `${claim.eventId}#run${claim.run}` : claim.eventId;

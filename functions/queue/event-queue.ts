@@ -1,4 +1,9 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { mapLimit } from '#shared/concurrency/map-limit';
 import { InfrastructureError } from '#shared/errors';
 import type { ClaimCheck } from '#shared/queue/claim-check';
@@ -23,7 +28,9 @@ export class EventQueue {
 
   async send(message: Enqueue): Promise<string | undefined> {
     try {
-      const result = await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, ...entryOf(message) }));
+      const result = await this.client.send(
+        new SendMessageCommand({ QueueUrl: this.queueUrl, ...entryOf(message) }),
+      );
       return result.MessageId;
     } catch (error) {
       throw new InfrastructureError('event-queue', 'enqueue failed', { cause: error });
@@ -50,7 +57,9 @@ export class EventQueue {
       (waves[wave] ??= []).push(message);
     }
     for (const wave of waves) {
-      const batches = Array.from({ length: Math.ceil(wave.length / BATCH_SIZE) }, (_, i) => wave.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE));
+      const batches = Array.from({ length: Math.ceil(wave.length / BATCH_SIZE) }, (_, i) =>
+        wave.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE),
+      );
       await mapLimit(batches, PARALLEL_BATCHES, (batch) => this.sendBatch(batch));
     }
   }
@@ -59,11 +68,16 @@ export class EventQueue {
     let pending = batch.map((message, index) => ({ Id: String(index), ...entryOf(message) }));
     for (let round = 0; pending.length > 0; round += 1) {
       if (round === BATCH_ROUNDS) {
-        throw new InfrastructureError('event-queue', `enqueue failed for ${pending.length} of a batch of ${batch.length}`);
+        throw new InfrastructureError(
+          'event-queue',
+          `enqueue failed for ${pending.length} of a batch of ${batch.length}`,
+        );
       }
       let failed: ReadonlySet<string>;
       try {
-        const result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+        const result = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
+        );
         // Sender faults (a malformed entry) fail the same way on every round; only ours retry.
         const senderFault = result.Failed?.find((entry) => entry.SenderFault);
         if (senderFault) throw new Error(`${senderFault.Code ?? 'error'}: ${senderFault.Message ?? ''}`);
@@ -97,4 +111,5 @@ const entryOf = (message: Enqueue): Omit<SendMessageBatchRequestEntry, 'Id'> => 
 });
 
 /** Deduplication id of the n-th send of an event (the first is the event id itself). */
-export const deduplicationIdOf = (eventId: string, send: number) => (send <= 1 ? eventId : `${eventId}#${send}`);
+export const deduplicationIdOf = (eventId: string, send: number) =>
+  send <= 1 ? eventId : `${eventId}#${send}`;

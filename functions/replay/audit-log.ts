@@ -29,7 +29,10 @@ export class AuditLog {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+      ) {
         return false;
       }
       throw new InfrastructureError('event-store', 'audit entry could not be written', { cause: error });

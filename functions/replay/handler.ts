@@ -24,7 +24,11 @@ export const createReplayHandler = () => {
   const env = readReplayEnvironment(process.env);
   const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
   const deps: ReplayDependencies = {
-    store: new EventStore(documentClient, { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS }, rawBodies),
+    store: new EventStore(
+      documentClient,
+      { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS },
+      rawBodies,
+    ),
     queries: new EventQueries(documentClient, env.EVENT_TABLE),
     auditLog: new AuditLog(documentClient, env.EVENT_TABLE),
     queue: new EventQueue(sqsClient, env.QUEUE_URL),
@@ -51,7 +55,11 @@ export const createReplayHandler = () => {
         count(outcome.source, 'ReplaySkipped', outcome.skipped);
         count(outcome.source, 'ReplayFailed', outcome.failed);
       });
-      logger.info('replay task done', { summary: state.summary, plan: { ...state.plan, sample: state.plan.sample.length }, more: state.more });
+      logger.info('replay task done', {
+        summary: state.summary,
+        plan: { ...state.plan, sample: state.plan.sample.length },
+        more: state.more,
+      });
       return state;
     } catch (error) {
       if (error instanceof ReplayInputError) logger.warn('replay input refused', { message: error.message });

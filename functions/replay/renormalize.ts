@@ -1,4 +1,9 @@
-import { IntegrationEventSchema, SPEC_VERSION, type Entity, type IntegrationEvent } from '#shared/contract/integration-event';
+import {
+  IntegrationEventSchema,
+  SPEC_VERSION,
+  type Entity,
+  type IntegrationEvent,
+} from '#shared/contract/integration-event';
 import { readIdPath } from '#shared/json/path';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import { eventIdOf, idempotencyKeyOf, type EventState, type StoredRequest } from '#shared/store/records';
@@ -24,7 +29,12 @@ const DIGEST_ID = /^sha256:[0-9a-f]{64}:(\d+)$/;
 const itemOf = (state: EventState, items: readonly NormalizedItem[]): NormalizedItem | undefined => {
   const byId = items.find((item) => {
     if (item.kind !== 'event') return false;
-    const key = idempotencyKeyOf(state.tenant, state.provider, item.draft.providerType, item.draft.externalId);
+    const key = idempotencyKeyOf(
+      state.tenant,
+      state.provider,
+      item.draft.providerType,
+      item.draft.externalId,
+    );
     return eventIdOf(key) === state.eventId;
   });
   if (byId) return byId;
@@ -33,7 +43,12 @@ const itemOf = (state: EventState, items: readonly NormalizedItem[]): Normalized
   return items.length === 1 ? items[0] : undefined;
 };
 
-const entityOf = (normalizer: Normalizer, data: Record<string, unknown>, fromProvider: Entity | undefined, eventId: string): Entity => {
+const entityOf = (
+  normalizer: Normalizer,
+  data: Record<string, unknown>,
+  fromProvider: Entity | undefined,
+  eventId: string,
+): Entity => {
   const override = normalizer.entityOverride;
   const overridden = override ? readIdPath(data, override.path) : undefined;
   if (override && overridden) return { kind: override.kind, id: overridden };
@@ -71,6 +86,7 @@ export const renormalize = (
     data: draft.data,
   };
   const checked = IntegrationEventSchema.safeParse(candidate);
-  if (!checked.success) return { kind: 'unreadable', reason: 'the normalizer produced an event that breaks the contract' };
+  if (!checked.success)
+    return { kind: 'unreadable', reason: 'the normalizer produced an event that breaks the contract' };
   return { kind: 'event', event: checked.data };
 };

@@ -3,7 +3,13 @@ import { deduplicationIdOf, type EventQueue } from '#shared/queue/event-queue';
 import type { EventStore } from '#shared/store/event-store';
 import { maskSignatureHeaders } from '#shared/store/masking';
 import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
-import { FINAL_STATUSES, groupIdOf, type AuditEntry, type EventState, type EventStatus } from '#shared/store/records';
+import {
+  FINAL_STATUSES,
+  groupIdOf,
+  type AuditEntry,
+  type EventState,
+  type EventStatus,
+} from '#shared/store/records';
 import type { AuditLog } from '#shared/replay/audit-log';
 import { renormalize, type Normalizer } from '#shared/replay/renormalize';
 import type { ReplayRequest } from '#shared/replay/request';
@@ -27,7 +33,8 @@ export interface ReplayEventDependencies {
  * - `still-unreadable`: `renormalize` ran and the normalizer still cannot read it;
  * - `status-changed`: someone moved it between our read and our first write (nothing was sent).
  */
-export type SkipReason = 'already-queued' | 'already-processed' | 'quarantined' | 'still-unreadable' | 'status-changed';
+export type SkipReason =
+  'already-queued' | 'already-processed' | 'quarantined' | 'still-unreadable' | 'status-changed';
 
 export type EventOutcome =
   | { readonly kind: 'replayed' }
@@ -43,7 +50,9 @@ export interface ReplayContext {
 }
 
 const detailOf = (ctx: ReplayContext, extra?: string) =>
-  [`reason: ${ctx.request.reason.slice(0, 200)}`, `execution ${ctx.executionId}`, extra].filter(Boolean).join('; ');
+  [`reason: ${ctx.request.reason.slice(0, 200)}`, `execution ${ctx.executionId}`, extra]
+    .filter(Boolean)
+    .join('; ');
 
 /** A RECEIVED event untouched this long was left behind by a delivery or a replay that died. */
 const STUCK_AFTER_MS = 15 * 60_000;
@@ -68,11 +77,17 @@ export const replayEvent = async (
     return { kind: 'skipped', reason, detail: why };
   };
   try {
-    const stuck = state.status === 'RECEIVED' && deps.now().getTime() - Date.parse(state.statusAt) > STUCK_AFTER_MS;
-    if (IN_FLIGHT.has(state.status) && !stuck) return await skip('already-queued', `the event is ${state.status}`);
-    if (state.status === 'PROCESSED' && !request.force) return await skip('already-processed', 'the event was processed; replay with force to run it again');
+    const stuck =
+      state.status === 'RECEIVED' && deps.now().getTime() - Date.parse(state.statusAt) > STUCK_AFTER_MS;
+    if (IN_FLIGHT.has(state.status) && !stuck)
+      return await skip('already-queued', `the event is ${state.status}`);
+    if (state.status === 'PROCESSED' && !request.force)
+      return await skip('already-processed', 'the event was processed; replay with force to run it again');
     if (state.status === 'QUARANTINED' && !request.renormalize) {
-      return await skip('quarantined', 'the event was never readable; replay with renormalize once its normalizer is fixed');
+      return await skip(
+        'quarantined',
+        'the event was never readable; replay with renormalize once its normalizer is fixed',
+      );
     }
 
     let groupId = state.groupId;
@@ -81,7 +96,8 @@ export const replayEvent = async (
       const payload = await deps.store.getPayload(state.eventId);
       if (!payload) return { kind: 'failed', error: 'the payload item is missing' };
       const normalizer = deps.normalizers[state.provider];
-      if (!normalizer) return { kind: 'failed', error: `provider ${state.provider} is not enabled in this stack` };
+      if (!normalizer)
+        return { kind: 'failed', error: `provider ${state.provider} is not enabled in this stack` };
       const result = renormalize(normalizer, state, payload.request, await readRawBody(deps, payload));
       if (result.kind === 'unreadable') return await skip('still-unreadable', result.reason);
       const { event } = result;
@@ -97,7 +113,12 @@ export const replayEvent = async (
         },
         deps.now(),
       );
-      groupId = groupIdOf(state.tenant, state.provider, event.entity.kind === 'event' ? undefined : event.entity, state.eventId);
+      groupId = groupIdOf(
+        state.tenant,
+        state.provider,
+        event.entity.kind === 'event' ? undefined : event.entity,
+        state.eventId,
+      );
       type = event.type;
     }
 
@@ -110,15 +131,24 @@ export const replayEvent = async (
         state.eventId,
         [state.status],
         'RECEIVED',
-        { ...audit(deps, state, 'replay-started', detailOf(ctx, `from ${state.status}, run ${send}`)), status: 'RECEIVED' },
+        {
+          ...audit(deps, state, 'replay-started', detailOf(ctx, `from ${state.status}, run ${send}`)),
+          status: 'RECEIVED',
+        },
         { run: send },
       );
-      if (!claimed) return await skip('status-changed', `the event left ${state.status} while it was being replayed`);
+      if (!claimed)
+        return await skip('status-changed', `the event left ${state.status} while it was being replayed`);
       from = 'RECEIVED';
     }
     try {
       await deps.queue.send({
-        claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId, ...(FINAL_STATUSES.has(state.status) ? { run: send } : {}) },
+        claim: {
+          v: 1,
+          eventId: state.eventId,
+          correlationId: state.correlationId,
+          ...(FINAL_STATUSES.has(state.status) ? { run: send } : {}),
+        },
         groupId,
         deduplicationId: deduplicationIdOf(state.eventId, send),
         attributes: { tenant: state.tenant, provider: state.provider, type },
@@ -132,21 +162,45 @@ export const replayEvent = async (
       }
       throw error;
     }
-    const extra = [FINAL_STATUSES.has(state.status) ? `forced from ${state.status}` : '', request.renormalize ? 'renormalized' : '', `send #${send}`]
+    const extra = [
+      FINAL_STATUSES.has(state.status) ? `forced from ${state.status}` : '',
+      request.renormalize ? 'renormalized' : '',
+      `send #${send}`,
+    ]
       .filter(Boolean)
       .join(', ');
     const entry = audit(deps, state, 'replayed', detailOf(ctx, extra));
-    const moved = await deps.store.transition(state.eventId, [from], 'QUEUED', { ...entry, status: 'QUEUED' }, { sends: send, attempts: 0 });
+    const moved = await deps.store.transition(
+      state.eventId,
+      [from],
+      'QUEUED',
+      { ...entry, status: 'QUEUED' },
+      { sends: send, attempts: 0 },
+    );
     // The consumer may take the message before this write; the event was replayed all the same.
-    if (!moved) await deps.auditLog.append(state.eventId, { ...entry, detail: `${entry.detail ?? ''}; picked up before it was marked QUEUED` });
+    if (!moved)
+      await deps.auditLog.append(state.eventId, {
+        ...entry,
+        detail: `${entry.detail ?? ''}; picked up before it was marked QUEUED`,
+      });
     return { kind: 'replayed' };
   } catch (error) {
-    const message = error instanceof InfrastructureError ? `${error.dependency}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof InfrastructureError
+        ? `${error.dependency}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return { kind: 'failed', error: message };
   }
 };
 
-const audit = (deps: ReplayEventDependencies, state: EventState, action: string, detail: string): AuditEntry => ({
+const audit = (
+  deps: ReplayEventDependencies,
+  state: EventState,
+  action: string,
+  detail: string,
+): AuditEntry => ({
   at: deps.now().toISOString(),
   action,
   by: 'replay',

@@ -40,7 +40,11 @@ export interface ReplaySettings {
   readonly batchScanLimit: number;
 }
 
-export const DEFAULT_SETTINGS: ReplaySettings = { dlqVisibilitySeconds: 300, planScanLimit: 10_000, batchScanLimit: 1_000 };
+export const DEFAULT_SETTINGS: ReplaySettings = {
+  dlqVisibilitySeconds: 300,
+  planScanLimit: 10_000,
+  batchScanLimit: 1_000,
+};
 
 /** The state machine input does not describe a replay. Fails the execution with this message. */
 export class ReplayInputError extends Error {
@@ -60,7 +64,14 @@ const storeSelection = (request: ReplayRequest): StoreSelection => {
   const { filter } = request;
   if (filter.eventIds) return { eventIds: filter.eventIds, statuses: [] };
   if (filter.entity && filter.provider) {
-    return { entity: { tenant: filter.tenant ?? 'default', provider: filter.provider, ...parseEntity(filter.entity) }, statuses: [] };
+    return {
+      entity: {
+        tenant: filter.tenant ?? 'default',
+        provider: filter.provider,
+        ...parseEntity(filter.entity),
+      },
+      statuses: [],
+    };
   }
   return { statuses: indexedStatuses(request) };
 };
@@ -86,7 +97,11 @@ const statesOf = async (queries: EventQueries, messages: readonly DeadLetter[]) 
  * Step 1 of the state machine: checks the input, counts the matching events and shows a sample.
  * Changes nothing: DLQ messages it reads are made visible again before it returns.
  */
-export const planReplay = async (deps: ReplayDependencies, settings: ReplaySettings, input: unknown): Promise<ReplayState> => {
+export const planReplay = async (
+  deps: ReplayDependencies,
+  settings: ReplaySettings,
+  input: unknown,
+): Promise<ReplayState> => {
   const request = parseReplayInput(input);
   const counted = { matching: 0, scanned: 0, unknownMessages: 0, truncated: false };
   const sample: SampleEvent[] = [];
@@ -142,7 +157,14 @@ export const planReplay = async (deps: ReplayDependencies, settings: ReplaySetti
   };
   const cursor: Cursor =
     request.source === 'dlq' ? { kind: 'dlq', remaining: counted.scanned } : { kind: 'store', ...START };
-  return { request, plan, cursor, summary: emptySummary(), failedIds: [], more: plan.selected > 0 || plan.truncated };
+  return {
+    request,
+    plan,
+    cursor,
+    summary: emptySummary(),
+    failedIds: [],
+    more: plan.selected > 0 || plan.truncated,
+  };
 };
 
 /** The state a batch task receives: what the previous task returned. */
@@ -274,7 +296,10 @@ const dlqBatch = async (
         if (scanned >= settings.batchScanLimit) break passes;
         const messages = await deps.deadLetters.receive(settings.dlqVisibilitySeconds);
         if (messages.length === 0) break;
-        const states = await statesOf(deps.queries, messages.filter((m) => !seen.has(m.messageId)));
+        const states = await statesOf(
+          deps.queries,
+          messages.filter((m) => !seen.has(m.messageId)),
+        );
         for (const [i, message] of messages.entries()) {
           if (handled >= quota) {
             // Not looked at: visible again now, in order, for the next batch.

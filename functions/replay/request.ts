@@ -27,7 +27,9 @@ const FilterSchema = z.strictObject({
   /** A canonical type, or a glob with `*` (`payment.*`). */
   type: z.optional(nonEmpty().check(z.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
   /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
-  entity: z.optional(z.string().check(z.regex(/^[^:\s]+:\S+$/, 'entity must be written kind:id, e.g. customer:cus_123'))),
+  entity: z.optional(
+    z.string().check(z.regex(/^[^:\s]+:\S+$/, 'entity must be written kind:id, e.g. customer:cus_123')),
+  ),
   /** Received at or after (ISO 8601). */
   since: z.optional(isoTime()),
   /** Received before (ISO 8601). */
@@ -50,22 +52,39 @@ export const ReplayInputSchema = z
     dryRun: z._default(z.boolean(), true),
     force: z._default(z.boolean(), false),
     renormalize: z._default(z.boolean(), false),
-    reason: z.string().check(z.trim(), z.minLength(3, 'is required (at least 3 characters): it is written to every event\'s audit timeline'), z.maxLength(500)),
+    reason: z
+      .string()
+      .check(
+        z.trim(),
+        z.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
+        z.maxLength(500),
+      ),
   })
   .check(
     z.superRefine((input, ctx) => {
       const { filter } = input;
       if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
-        ctx.issues.push({ code: 'custom', message: 'filter.since must be before filter.until', input: filter, path: ['filter'] });
+        ctx.issues.push({
+          code: 'custom',
+          message: 'filter.since must be before filter.until',
+          input: filter,
+          path: ['filter'],
+        });
       }
       if (filter.entity && !filter.provider) {
-        ctx.issues.push({ code: 'custom', message: 'filter.entity needs filter.provider (entities are per provider)', input: filter, path: ['filter', 'entity'] });
+        ctx.issues.push({
+          code: 'custom',
+          message: 'filter.entity needs filter.provider (entities are per provider)',
+          input: filter,
+          path: ['filter', 'entity'],
+        });
       }
       const selectsById = Boolean(filter.eventIds ?? filter.entity);
       if (input.source === 'store' && input.statuses?.includes('PROCESSED') && !selectsById) {
         ctx.issues.push({
           code: 'custom',
-          message: 'PROCESSED events are not indexed by status: select them with filter.eventIds or filter.entity',
+          message:
+            'PROCESSED events are not indexed by status: select them with filter.eventIds or filter.entity',
           input: input.statuses,
           path: ['statuses'],
         });
@@ -80,7 +99,9 @@ export type ReplayRequest = z.infer<typeof ReplayInputSchema>;
 /** The request's input errors, one line each, for a Fail state's cause and the CLI. */
 export const describeIssues = (error: z.core.$ZodError): string =>
   error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .map((issue) =>
+      issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
+    )
     .join('; ');
 
 /**
@@ -109,7 +130,10 @@ export const parseEntity = (entity: string): { kind: string; id: string } => {
 
 /** Whether a stored event fits the request's filters and statuses (not whether it may be replayed). */
 export const matchesFilter = (
-  request: { readonly filter: Omit<ReplayFilter, 'eventIds'> & { readonly eventIds?: readonly string[] }; readonly statuses?: readonly EventStatus[] },
+  request: {
+    readonly filter: Omit<ReplayFilter, 'eventIds'> & { readonly eventIds?: readonly string[] };
+    readonly statuses?: readonly EventStatus[];
+  },
   state: {
     readonly eventId: string;
     readonly status: EventStatus;

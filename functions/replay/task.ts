@@ -1,4 +1,11 @@
-import { parseReplayState, planReplay, replayBatch, ReplayInputError, type ReplayDependencies, type ReplaySettings } from '#shared/replay/replay';
+import {
+  parseReplayState,
+  planReplay,
+  replayBatch,
+  ReplayInputError,
+  type ReplayDependencies,
+  type ReplaySettings,
+} from '#shared/replay/replay';
 import { describeIssues } from '#shared/replay/request';
 import { ReplayTaskSchema, type ReplayState } from '#shared/replay/state';
 

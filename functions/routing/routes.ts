@@ -117,7 +117,11 @@ export const resolveRoutes = (
     const targets = route.targets.map((target) => ({ ...target, id: targetIdOf(target) }));
     const ids = targets.map((t) => t.id);
     const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (duplicate) problems.push({ route: index, message: `two targets share the id "${duplicate}"; give them distinct ids` });
+    if (duplicate)
+      problems.push({
+        route: index,
+        message: `two targets share the id "${duplicate}"; give them distinct ids`,
+      });
     for (const target of targets) {
       if (target.kind === 'workflow' && !knownWorkflows.has(target.name)) {
         problems.push({
@@ -135,7 +139,11 @@ export const resolveRoutes = (
 export class Router {
   constructor(private readonly routes: readonly Route[]) {}
 
-  match(event: { readonly tenant: string; readonly provider: string; readonly type: string }): Route | undefined {
+  match(event: {
+    readonly tenant: string;
+    readonly provider: string;
+    readonly type: string;
+  }): Route | undefined {
     return this.routes.find(
       ({ match }) =>
         (match.tenant === undefined || match.tenant === event.tenant) &&

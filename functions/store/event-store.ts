@@ -1,6 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError, ItemTooLargeError } from '#shared/errors';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import {
@@ -65,7 +71,9 @@ const isConditionFailure = (error: unknown) =>
 
 /** DynamoDB refuses items over 400 KB with a ValidationException that names the size. */
 const isItemTooLarge = (error: unknown) =>
-  error instanceof Error && error.name === 'ValidationException' && /item size|size has exceeded/i.test(error.message);
+  error instanceof Error &&
+  error.name === 'ValidationException' &&
+  /item size|size has exceeded/i.test(error.message);
 
 const zip = (value: unknown): Uint8Array => gzipSync(Buffer.from(JSON.stringify(value)));
 const unzipJson = <T>(value: Uint8Array): T => JSON.parse(gunzipSync(value).toString('utf8')) as T;
@@ -94,14 +102,17 @@ export class EventStore {
       return await run();
     } catch (error) {
       if (isConditionFailure(error)) throw error;
-      if (isItemTooLarge(error)) throw new ItemTooLargeError(`event store ${what} refused an item over 400 KB`, { cause: error });
+      if (isItemTooLarge(error))
+        throw new ItemTooLargeError(`event store ${what} refused an item over 400 KB`, { cause: error });
       throw new InfrastructureError('event-store', `event store ${what} failed`, { cause: error });
     }
   }
 
   async getState(eventId: string): Promise<EventState | undefined> {
     const result = await this.call('read', () =>
-      this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })),
+      this.client.send(
+        new GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true }),
+      ),
     );
     return result.Item ? stateOf(result.Item) : undefined;
   }
@@ -119,13 +130,21 @@ export class EventStore {
       return found;
     }
     for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
-      let keys: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_KEYS).map((id) => stateKey(id));
+      let keys: Record<string, unknown>[] = unique
+        .slice(start, start + BATCH_GET_KEYS)
+        .map((id) => stateKey(id));
       for (let round = 0; keys.length > 0; round += 1) {
-        if (round === 8) throw new InfrastructureError('event-store', 'event store batch read kept returning unprocessed keys');
+        if (round === 8)
+          throw new InfrastructureError(
+            'event-store',
+            'event store batch read kept returning unprocessed keys',
+          );
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** round * 10));
         const result = await this.call('batch read', () =>
           this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } } }),
+            new BatchGetCommand({
+              RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } },
+            }),
           ),
         );
         for (const item of result.Responses?.[this.settings.tableName] ?? []) {
@@ -140,7 +159,13 @@ export class EventStore {
 
   async getPayload(eventId: string): Promise<EventPayload | undefined> {
     const result = await this.call('read', () =>
-      this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: payloadKey(eventId), ConsistentRead: true })),
+      this.client.send(
+        new GetCommand({
+          TableName: this.settings.tableName,
+          Key: payloadKey(eventId),
+          ConsistentRead: true,
+        }),
+      ),
     );
     const item = result.Item;
     if (!item) return undefined;
@@ -169,7 +194,10 @@ export class EventStore {
     );
     const item = result.Item;
     if (!item) return undefined;
-    return { body: item.body ? gunzipSync(item.body as Uint8Array) : undefined, raw: item.raw as RawLocation };
+    return {
+      body: item.body ? gunzipSync(item.body as Uint8Array) : undefined,
+      raw: item.raw as RawLocation,
+    };
   }
 
   /** Stores a body shared by the events of one batch request, once, keyed by its digest. */
@@ -216,8 +244,15 @@ export class EventStore {
     let event: Record<string, unknown> = {};
     if (payload.event) {
       const zipped = zip(payload.event);
-      if (this.overflow && zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)) {
-        const location = await this.overflow.put(normalizedEventKey(payload.event), Buffer.from(JSON.stringify(payload.event)), 'application/json');
+      if (
+        this.overflow &&
+        zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)
+      ) {
+        const location = await this.overflow.put(
+          normalizedEventKey(payload.event),
+          Buffer.from(JSON.stringify(payload.event)),
+          'application/json',
+        );
         event = { eventLocation: location };
       } else {
         event = { event: zipped };
@@ -246,7 +281,12 @@ export class EventStore {
         this.client.send(
           new PutCommand({
             TableName: this.settings.tableName,
-            Item: { ...stateKey(state.eventId), ...state, ...indexAttributes(state), expiresAt: this.expiresAt(now) },
+            Item: {
+              ...stateKey(state.eventId),
+              ...state,
+              ...indexAttributes(state),
+              expiresAt: this.expiresAt(now),
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         ),
@@ -349,7 +389,9 @@ export class EventStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const seen = await this.call('nonce read', () =>
-        this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })),
+        this.client.send(
+          new GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true }),
+        ),
       );
       return seen.Item?.bodySha256 === bodySha256;
     }
@@ -358,7 +400,13 @@ export class EventStore {
   /** The event that the signed bytes under this key produced first, if any. */
   async getSignedBytes(key: string): Promise<string | undefined> {
     const result = await this.call('signed-bytes read', () =>
-      this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: signedBytesKey(key), ConsistentRead: true })),
+      this.client.send(
+        new GetCommand({
+          TableName: this.settings.tableName,
+          Key: signedBytesKey(key),
+          ConsistentRead: true,
+        }),
+      ),
     );
     return result.Item?.eventId as string | undefined;
   }
@@ -432,7 +480,15 @@ const indexAttributes = (state: EventState) => ({
 
 /** A stored state item without the table and index attributes written beside the state ({@link indexAttributes}). */
 export const stateOf = (item: Record<string, unknown>): EventState => {
-  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, attention: _a, attentionAt: _aa, expiresAt: _x, ...state } =
-    item;
+  const {
+    PK: _pk,
+    SK: _sk,
+    entityKey: _ek,
+    entitySort: _es,
+    attention: _a,
+    attentionAt: _aa,
+    expiresAt: _x,
+    ...state
+  } = item;
   return state as unknown as EventState;
 };

@@ -1,11 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError } from '#shared/errors';
 
 /** The newest provider event time applied to an entity, on routes that suppress stale events. */
 export const highWaterMarkKey = (entityKey: string) => ({ PK: entityKey, SK: 'HWM' });
 /** One target of one event delivered: a retry skips it. */
-export const targetDoneKey = (eventId: string, targetId: string) => ({ PK: `EVT#${eventId}`, SK: `DONE#${targetId}` });
+export const targetDoneKey = (eventId: string, targetId: string) => ({
+  PK: `EVT#${eventId}`,
+  SK: `DONE#${targetId}`,
+});
 
 export interface ProcessingStoreSettings {
   readonly tableName: string;
@@ -48,7 +57,12 @@ export class ProcessingStore {
    * Moves the entity's mark to `occurredAt` unless a newer event was applied. An event as old as
    * the mark passes (a retry of the event that set it, or a sibling from the same instant).
    */
-  async advanceHighWaterMark(entityKey: string, occurredAt: string, eventId: string, now: Date): Promise<HighWaterMarkResult> {
+  async advanceHighWaterMark(
+    entityKey: string,
+    occurredAt: string,
+    eventId: string,
+    now: Date,
+  ): Promise<HighWaterMarkResult> {
     const at = new Date(occurredAt).toISOString();
     try {
       await this.call('high-water mark update', () =>
@@ -66,11 +80,20 @@ export class ProcessingStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const current = await this.call('high-water mark read', () =>
-        this.client.send(new GetCommand({ TableName: this.settings.tableName, Key: highWaterMarkKey(entityKey), ConsistentRead: true })),
+        this.client.send(
+          new GetCommand({
+            TableName: this.settings.tableName,
+            Key: highWaterMarkKey(entityKey),
+            ConsistentRead: true,
+          }),
+        ),
       );
       return {
         applied: false,
-        newest: { occurredAt: String(current.Item?.occurredAt ?? 'unknown'), eventId: String(current.Item?.eventId ?? 'unknown') },
+        newest: {
+          occurredAt: String(current.Item?.occurredAt ?? 'unknown'),
+          eventId: String(current.Item?.eventId ?? 'unknown'),
+        },
       };
     }
   }
@@ -96,7 +119,11 @@ export class ProcessingStore {
       this.client.send(
         new PutCommand({
           TableName: this.settings.tableName,
-          Item: { ...targetDoneKey(eventId, targetId), at: now.toISOString(), expiresAt: this.expiresAt(now) },
+          Item: {
+            ...targetDoneKey(eventId, targetId),
+            at: now.toISOString(),
+            expiresAt: this.expiresAt(now),
+          },
         }),
       ),
     );

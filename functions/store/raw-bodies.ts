@@ -11,7 +11,11 @@ export class RawBodies {
   ) {}
 
   /** Writes the body under a key derived from its digest, so a redelivery overwrites nothing new. */
-  async put(key: string, body: Buffer, contentType: string | undefined): Promise<{ bucket: string; key: string }> {
+  async put(
+    key: string,
+    body: Buffer,
+    contentType: string | undefined,
+  ): Promise<{ bucket: string; key: string }> {
     try {
       await this.client.send(
         new PutObjectCommand({

@@ -5,14 +5,7 @@ import { createHash } from 'node:crypto';
  * normalizer cannot read a verified body; RETRYING / DEAD_LETTERED / STALE from the consumer.
  */
 export type EventStatus =
-  | 'RECEIVED'
-  | 'QUARANTINED'
-  | 'QUEUED'
-  | 'PROCESSING'
-  | 'RETRYING'
-  | 'PROCESSED'
-  | 'DEAD_LETTERED'
-  | 'STALE';
+  'RECEIVED' | 'QUARANTINED' | 'QUEUED' | 'PROCESSING' | 'RETRYING' | 'PROCESSED' | 'DEAD_LETTERED' | 'STALE';
 
 /**
  * Statuses an operator looks for. Only these are written to the sparse status index, so the
@@ -125,9 +118,16 @@ export const entityIndexKey = (tenant: string, provider: string, kind: string, i
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** The idempotency key of decision 3: tenant + provider + provider type + external id. */
-export const idempotencyKeyOf = (tenant: string, provider: string, providerType: string, externalId: string) =>
+export const idempotencyKeyOf = (
+  tenant: string,
+  provider: string,
+  providerType: string,
+  externalId: string,
+) =>
   // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
-  [tenant, provider, providerType, externalId].map((part) => part.replaceAll('%', '%25').replaceAll('#', '%23')).join('#');
+  [tenant, provider, providerType, externalId]
+    .map((part) => part.replaceAll('%', '%25').replaceAll('#', '%23'))
+    .join('#');
 
 /** Our event id: a digest of the idempotency key, so every delivery of one event gets one id. */
 export const eventIdOf = (idempotencyKey: string): string => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;
@@ -136,7 +136,12 @@ export const eventIdOf = (idempotencyKey: string): string => `ev_${sha256Hex(ide
 const GROUP_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** MessageGroupId of decision 6, readable when it can be, hashed when the entity id is exotic. */
-export const groupIdOf = (tenant: string, provider: string, entity: { kind: string; id: string } | undefined, eventId: string) => {
+export const groupIdOf = (
+  tenant: string,
+  provider: string,
+  entity: { kind: string; id: string } | undefined,
+  eventId: string,
+) => {
   if (!entity) return eventId;
   const readable = `${tenant}#${provider}#${entity.kind}:${entity.id}`;
   return GROUP_ID.test(readable) ? readable : `${tenant}#${provider}#${sha256Hex(readable).slice(0, 40)}`;

@@ -8,7 +8,11 @@ const MAX_ENTRY_BYTES = 256 * 1024;
 
 const isRetryableSdkError = (error: unknown): boolean => {
   if (!(error instanceof Error)) return true;
-  const meta = error as Error & { $retryable?: unknown; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const meta = error as Error & {
+    $retryable?: unknown;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   return (
     meta.$retryable !== undefined ||
     meta.$fault === 'server' ||
@@ -32,18 +36,30 @@ export class EventBridgeDelivery {
       Detail: JSON.stringify(event),
       Time: new Date(event.occurredAt),
     };
-    const size = Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
+    const size =
+      Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
     if (size > MAX_ENTRY_BYTES) {
-      throw new TargetError(target.id, 'eventbridge-too-large', false, `event is ${size} bytes; EventBridge takes ${MAX_ENTRY_BYTES}`);
+      throw new TargetError(
+        target.id,
+        'eventbridge-too-large',
+        false,
+        `event is ${size} bytes; EventBridge takes ${MAX_ENTRY_BYTES}`,
+      );
     }
     let result;
     try {
       result = await this.client.send(new PutEventsCommand({ Entries: [entry] }));
     } catch (error) {
       const name = error instanceof Error ? error.name : 'unknown';
-      throw new TargetError(target.id, `eventbridge-${name}`, isRetryableSdkError(error), `PutEvents to ${target.eventBusName} failed`, {
-        cause: error,
-      });
+      throw new TargetError(
+        target.id,
+        `eventbridge-${name}`,
+        isRetryableSdkError(error),
+        `PutEvents to ${target.eventBusName} failed`,
+        {
+          cause: error,
+        },
+      );
     }
     const failed = result.Entries?.find((e) => e.ErrorCode);
     if ((result.FailedEntryCount ?? 0) > 0 || failed) {

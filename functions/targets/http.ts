@@ -119,9 +119,15 @@ export class HttpDelivery {
       (error) => error instanceof TargetError && error.retryable,
     );
     if ('refused' in outcome) {
-      throw new TargetError(target.id, 'circuit-open', true, `circuit to ${target.id} is open after repeated failures`, {
-        retryAfterSeconds: Math.ceil(outcome.refused / 1000),
-      });
+      throw new TargetError(
+        target.id,
+        'circuit-open',
+        true,
+        `circuit to ${target.id} is open after repeated failures`,
+        {
+          retryAfterSeconds: Math.ceil(outcome.refused / 1000),
+        },
+      );
     }
   }
 
@@ -154,7 +160,9 @@ export class HttpDelivery {
         target.id,
         timedOut ? 'timeout' : 'network',
         true,
-        timedOut ? `no answer from ${target.id} within ${target.timeoutMs} ms` : `could not reach ${target.id}`,
+        timedOut
+          ? `no answer from ${target.id} within ${target.timeoutMs} ms`
+          : `could not reach ${target.id}`,
         { cause: error },
       );
     }
@@ -164,7 +172,9 @@ export class HttpDelivery {
     const detail = excerptOf(head);
     const message = `${target.id} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
     throw new TargetError(target.id, `http-${response.status}`, retryable, message, {
-      retryAfterSeconds: retryable ? parseRetryAfter(response.headers.get('retry-after'), this.now()) : undefined,
+      retryAfterSeconds: retryable
+        ? parseRetryAfter(response.headers.get('retry-after'), this.now())
+        : undefined,
     });
   }
 }

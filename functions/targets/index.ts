@@ -10,7 +10,8 @@ import type { DeliveryContext } from '#shared/targets/types';
  * The idempotency key handed downstream for one event at one target: stable across retries,
  * replays and consumer instances, different per target so that two targets never collide.
  */
-export const downstreamKeyOf = (eventId: string, targetId: string) => `rf_${sha256Hex(`${eventId}#${targetId}`).slice(0, 40)}`;
+export const downstreamKeyOf = (eventId: string, targetId: string) =>
+  `rf_${sha256Hex(`${eventId}#${targetId}`).slice(0, 40)}`;
 
 /** Sends an event to a target of any kind. */
 export class Deliveries {

@@ -29,7 +29,10 @@ export class CircuitBreaker {
    * Runs `call` if the circuit lets it; returns `{ refused: ms }` when it does not. Only
    * failures `counts` accepts move the breaker (a 4xx is the event's fault, not the target's).
    */
-  async run<T>(call: () => Promise<T>, counts: (error: unknown) => boolean): Promise<{ value: T } | { refused: number }> {
+  async run<T>(
+    call: () => Promise<T>,
+    counts: (error: unknown) => boolean,
+  ): Promise<{ value: T } | { refused: number }> {
     const wait = this.msUntilAllowed();
     if (wait > 0) return { refused: wait };
     const trial = this.openedAt !== undefined;

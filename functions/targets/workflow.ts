@@ -9,7 +9,8 @@ export class WorkflowDelivery {
 
   async deliver(target: WorkflowTarget, event: IntegrationEvent, ctx: DeliveryContext): Promise<void> {
     const workflow = this.workflows.get(target.name);
-    if (!workflow) throw new TargetError(target.id, 'workflow-unknown', false, `no workflow named ${target.name}`);
+    if (!workflow)
+      throw new TargetError(target.id, 'workflow-unknown', false, `no workflow named ${target.name}`);
     try {
       await workflow(event, ctx);
     } catch (error) {

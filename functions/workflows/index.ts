@@ -10,7 +10,8 @@ export interface WorkflowDependencies {
 
 /** Every workflow a route may name, built once at cold start from shared clients. */
 const factories: Readonly<Record<string, (deps: WorkflowDependencies) => Workflow>> = {
-  'suppress-bounced-recipient': (deps) => suppressBouncedRecipient(new DynamoDbSuppressionList(deps.documentClient, deps.eventTable)),
+  'suppress-bounced-recipient': (deps) =>
+    suppressBouncedRecipient(new DynamoDbSuppressionList(deps.documentClient, deps.eventTable)),
 };
 
 /** Names a route may use; the Processing construct checks routes against them at synth time. */

@@ -30,11 +30,14 @@ export const suppressBouncedRecipient =
   (list: SuppressionList): Workflow =>
   async (event, ctx) => {
     if (event.type !== 'email.bounced') {
-      throw new PermanentWorkflowError(`suppress-bounced-recipient handles email.bounced, not ${event.type}; check the route`);
+      throw new PermanentWorkflowError(
+        `suppress-bounced-recipient handles email.bounced, not ${event.type}; check the route`,
+      );
     }
     const data = BouncedEmailSchema.safeParse(event.data);
     const address = data.success ? bareAddress(data.data.recipient) : undefined;
-    if (!data.success || !address) throw new PermanentWorkflowError('the bounce names no usable recipient address');
+    if (!data.success || !address)
+      throw new PermanentWorkflowError('the bounce names no usable recipient address');
     const result = await list.add({
       tenant: event.tenant,
       address,

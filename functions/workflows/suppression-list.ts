@@ -18,7 +18,10 @@ export interface SuppressionList {
   add(entry: Suppression): Promise<'added' | 'already'>;
 }
 
-export const suppressionKey = (tenant: string, address: string) => ({ PK: `SUPPRESS#${tenant}`, SK: address });
+export const suppressionKey = (tenant: string, address: string) => ({
+  PK: `SUPPRESS#${tenant}`,
+  SK: address,
+});
 
 /**
  * The suppression list in the event table, one item per tenant and address, kept until someone
@@ -42,7 +45,10 @@ export class DynamoDbSuppressionList implements SuppressionList {
       );
       return 'added';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+      ) {
         return 'already';
       }
       throw new InfrastructureError('event-store', 'suppression list write failed', { cause: error });

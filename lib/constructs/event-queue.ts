@@ -1,4 +1,4 @@
-import type { RemovalPolicy} from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -36,7 +36,8 @@ export class EventQueue extends Construct {
       problems.push('maxAttempts must be an integer from 1 to 1000 (SQS maxReceiveCount)');
     }
     const visibilitySeconds = props.consumerTimeout.toSeconds() * 6;
-    if (visibilitySeconds > 43_200) problems.push('consumerTimeout × 6 exceeds the 12-hour SQS visibility limit');
+    if (visibilitySeconds > 43_200)
+      problems.push('consumerTimeout × 6 exceeds the 12-hour SQS visibility limit');
     if (problems.length > 0) throw new Error(`EventQueue: ${problems.join('; ')}`);
 
     this.visibilityTimeout = Duration.seconds(visibilitySeconds);
@@ -49,7 +50,8 @@ export class EventQueue extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless::Serverless-SQSRedrivePolicy',
-      reason: 'This is the dead-letter queue; its messages are replayed by the replay state machine, never redriven further.',
+      reason:
+        'This is the dead-letter queue; its messages are replayed by the replay state machine, never redriven further.',
     });
     this.queue = new Queue(this, 'Queue', {
       fifo: true,
@@ -59,7 +61,10 @@ export class EventQueue extends Construct {
       enforceSSL: true,
       visibilityTimeout: this.visibilityTimeout,
       retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: maxReceiveCountFor(props.maxAttempts) },
+      deadLetterQueue: {
+        queue: this.deadLetterQueue,
+        maxReceiveCount: maxReceiveCountFor(props.maxAttempts),
+      },
       removalPolicy: props.removalPolicy,
     });
   }

@@ -1,7 +1,13 @@
 import { Annotations, CfnOutput, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type CfnStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -56,8 +62,14 @@ export class IngestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
-    this.api = new HttpApi(this, 'Api', { description: 'RelayFlow webhook ingest', createDefaultStage: false });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'RelayFlow webhook ingest',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -81,7 +93,8 @@ export class IngestApi extends Construct {
     this.baseUrl = (props.publicBaseUrl ?? this.api.apiEndpoint).replace(/\/+$/, '');
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG4',
-      reason: 'Providers cannot send IAM, JWT or Lambda-authorizer credentials: each verifier authenticates the request by its provider signature over the raw body.',
+      reason:
+        'Providers cannot send IAM, JWT or Lambda-authorizer credentials: each verifier authenticates the request by its provider signature over the raw body.',
     });
 
     const stage = this.stage.node.defaultChild as CfnStage;
@@ -90,7 +103,10 @@ export class IngestApi extends Construct {
 
     for (const provider of props.providers) {
       const verifier = new RelayFlowFunction(this, `Verifier-${provider.id}`, {
-        entry: provider.kind === 'builtin' ? `functions/handlers/ingest-${provider.id}.ts` : 'functions/handlers/ingest-generic-hmac.ts',
+        entry:
+          provider.kind === 'builtin'
+            ? `functions/handlers/ingest-${provider.id}.ts`
+            : 'functions/handlers/ingest-generic-hmac.ts',
         description: `RelayFlow verifier for ${provider.id} webhooks`,
         serviceName: `ingest-${provider.id}`,
         timeout: VERIFIER_TIMEOUT,
@@ -104,7 +120,9 @@ export class IngestApi extends Construct {
           TENANTS: JSON.stringify(props.tenants),
           SECRET_ARN: props.secrets.secretFor(provider.id).secretArn,
           TENANT_SECRET_ARNS: JSON.stringify(
-            Object.fromEntries([...props.secrets.tenantSecretsFor(provider.id)].map(([t, s]) => [t, s.secretArn])),
+            Object.fromEntries(
+              [...props.secrets.tenantSecretsFor(provider.id)].map(([t, s]) => [t, s.secretArn]),
+            ),
           ),
           EVENT_TABLE: props.table.tableName,
           RAW_BUCKET: props.rawBucket.bucketName,
@@ -126,18 +144,21 @@ export class IngestApi extends Construct {
         }),
       );
       verifier.addToRolePolicy(
-        new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
+        new PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [props.rawBucket.arnForObjects('raw/*')],
+        }),
       );
       Validations.of(verifier.executionRole).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<RawPayloadsBucket5F23724D.Arn>/raw/*]',
-        reason: 'Raw bodies are written under keys derived from their digest: the key cannot be known in advance.',
+        reason:
+          'Raw bodies are written under keys derived from their digest: the key cannot be known in advance.',
       });
-      Validations.of(verifier).acknowledge(
-        {
-          id: 'Serverless::Serverless-LambdaDLQ',
-          reason: 'Verifiers are invoked synchronously by API Gateway; a Lambda DLQ applies only to asynchronous invocations. A failure answers 5xx and the provider retries.',
-        },
-      );
+      Validations.of(verifier).acknowledge({
+        id: 'Serverless::Serverless-LambdaDLQ',
+        reason:
+          'Verifiers are invoked synchronously by API Gateway; a Lambda DLQ applies only to asynchronous invocations. A failure answers 5xx and the provider retries.',
+      });
       props.queue.grantSendMessages(verifier);
       props.secrets.secretFor(provider.id).grantRead(verifier);
       for (const secret of props.secrets.tenantSecretsFor(provider.id).values()) secret.grantRead(verifier);
@@ -154,7 +175,8 @@ export class IngestApi extends Construct {
         }
       }
       this.verifiers.set(provider.id, verifier);
-      for (const warning of provider.warnings) Annotations.of(verifier).addWarningV2(warning.id, warning.message);
+      for (const warning of provider.warnings)
+        Annotations.of(verifier).addWarningV2(warning.id, warning.message);
 
       new CfnOutput(scope, `WebhookUrl${outputId(provider.id)}`, {
         description: `Paste into ${provider.id}'s webhook settings`,
@@ -169,7 +191,9 @@ export class IngestApi extends Construct {
     }
     stage.routeSettings = routeSettings;
 
-    const sharing = props.tenants.filter((tenant) => props.providers.some((p) => !props.secrets.tenantSecretsFor(p.id).has(tenant)));
+    const sharing = props.tenants.filter((tenant) =>
+      props.providers.some((p) => !props.secrets.tenantSecretsFor(p.id).has(tenant)),
+    );
     if (sharing.length > 0) {
       Annotations.of(this).addWarningV2(
         INGEST_WARNINGS.sharedTenantSecret,

@@ -111,12 +111,16 @@ export class Observability extends Construct {
     const oldestSeconds = props.oldestMessageAgeAlarmSeconds ?? 900;
     const signaturePerMinute = props.signatureFailuresPerMinute ?? 50;
     const problems: string[] = [];
-    if (!Number.isInteger(oldestSeconds) || oldestSeconds < 60) problems.push('oldestMessageAgeAlarmSeconds must be an integer of at least 60');
-    if (!Number.isInteger(signaturePerMinute) || signaturePerMinute < 1) problems.push('signatureFailuresPerMinute must be a positive integer');
+    if (!Number.isInteger(oldestSeconds) || oldestSeconds < 60)
+      problems.push('oldestMessageAgeAlarmSeconds must be an integer of at least 60');
+    if (!Number.isInteger(signaturePerMinute) || signaturePerMinute < 1)
+      problems.push('signatureFailuresPerMinute must be a positive integer');
     if (props.verifiers.size === 0) problems.push('verifiers must name at least one function');
     for (const [provider, date] of Object.entries(props.secretRetirement ?? {})) {
-      if (!props.verifiers.has(provider)) problems.push(`secretRetirement.${provider}: no such provider is enabled`);
-      if (Number.isNaN(Date.parse(date))) problems.push(`secretRetirement.${provider}: "${date}" is not a date`);
+      if (!props.verifiers.has(provider))
+        problems.push(`secretRetirement.${provider}: no such provider is enabled`);
+      if (Number.isNaN(Date.parse(date)))
+        problems.push(`secretRetirement.${provider}: "${date}" is not a date`);
     }
     if (problems.length > 0) throw new Error(`Observability: ${problems.join('; ')}`);
 
@@ -144,7 +148,17 @@ export class Observability extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     const stackName = Stack.of(this).stackName;
-    const alarm = (name: string, metric: IMetric, threshold: number, description: string, options: { evaluationPeriods?: number; datapointsToAlarm?: number; comparison?: ComparisonOperator } = {}) => {
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      options: {
+        evaluationPeriods?: number;
+        datapointsToAlarm?: number;
+        comparison?: ComparisonOperator;
+      } = {},
+    ) => {
       const created = new Alarm(this, name, {
         alarmName: `${stackName}-${name}`,
         alarmDescription: `${description} Runbook: docs/operations.md#${(name.split('-')[0] ?? name).toLowerCase()}`,
@@ -184,7 +198,10 @@ export class Observability extends Construct {
     this.alarms = {
       deadLetterQueueNotEmpty: alarm(
         'DeadLetterQueueNotEmpty',
-        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: Stats.MAXIMUM }),
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: MINUTE,
+          statistic: Stats.MAXIMUM,
+        }),
         0,
         'An event exhausted its retries and waits in the dead-letter queue for a replay.',
       ),
@@ -239,10 +256,13 @@ export class Observability extends Construct {
   private configureFunctions(functions: ReadonlyMap<string, LambdaFunction>, props: ObservabilityProps) {
     const paths = props.piiPaths ?? [];
     if (paths.length > 0) {
-      for (const fn of functions.values()) fn.addEnvironment(OBSERVABILITY_ENV.redactPaths, JSON.stringify(paths));
+      for (const fn of functions.values())
+        fn.addEnvironment(OBSERVABILITY_ENV.redactPaths, JSON.stringify(paths));
     }
     for (const [provider, date] of Object.entries(props.secretRetirement ?? {})) {
-      props.verifiers.get(provider)?.addEnvironment(OBSERVABILITY_ENV.secretRetireAfter, new Date(date).toISOString());
+      props.verifiers
+        .get(provider)
+        ?.addEnvironment(OBSERVABILITY_ENV.secretRetireAfter, new Date(date).toISOString());
     }
   }
 
@@ -262,11 +282,29 @@ export class Observability extends Construct {
             sid: 'AccountAdministers',
             principals: [new AccountRootPrincipal()],
             actions: [
-              'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:DeleteAlias', 'kms:DescribeKey',
-              'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:GetKeyPolicy',
-              'kms:GetKeyRotationStatus', 'kms:ListAliases', 'kms:ListGrants', 'kms:ListKeyPolicies', 'kms:ListResourceTags',
-              'kms:PutKeyPolicy', 'kms:RetireGrant', 'kms:RevokeGrant', 'kms:ScheduleKeyDeletion', 'kms:TagResource',
-              'kms:UntagResource', 'kms:UpdateAlias', 'kms:UpdateKeyDescription',
+              'kms:CancelKeyDeletion',
+              'kms:CreateAlias',
+              'kms:CreateGrant',
+              'kms:DeleteAlias',
+              'kms:DescribeKey',
+              'kms:DisableKey',
+              'kms:DisableKeyRotation',
+              'kms:EnableKey',
+              'kms:EnableKeyRotation',
+              'kms:GetKeyPolicy',
+              'kms:GetKeyRotationStatus',
+              'kms:ListAliases',
+              'kms:ListGrants',
+              'kms:ListKeyPolicies',
+              'kms:ListResourceTags',
+              'kms:PutKeyPolicy',
+              'kms:RetireGrant',
+              'kms:RevokeGrant',
+              'kms:ScheduleKeyDeletion',
+              'kms:TagResource',
+              'kms:UntagResource',
+              'kms:UpdateAlias',
+              'kms:UpdateKeyDescription',
             ],
             // In a key policy, "*" is the key the policy is attached to.
             resources: ['*'],
@@ -291,14 +329,21 @@ export class Observability extends Construct {
   }
 
   private widgets(props: ObservabilityProps, functions: ReadonlyMap<string, LambdaFunction>): IWidget[] {
-    const graph = (title: string, left: IMetric[], options: { right?: IMetric[]; width?: number; leftAnnotation?: number } = {}) =>
+    const graph = (
+      title: string,
+      left: IMetric[],
+      options: { right?: IMetric[]; width?: number; leftAnnotation?: number } = {},
+    ) =>
       new GraphWidget({
         title,
         left,
         right: options.right,
         width: options.width ?? 8,
         height: 6,
-        leftAnnotations: options.leftAnnotation === undefined ? undefined : [{ value: options.leftAnnotation, label: 'alarm' }],
+        leftAnnotations:
+          options.leftAnnotation === undefined
+            ? undefined
+            : [{ value: options.leftAnnotation, label: 'alarm' }],
       });
     const byFunction = (metric: (fn: LambdaFunction) => IMetric) => [...functions.values()].map(metric);
     const verifierLogGroups = [...props.verifiers.values()].map((fn) => fn.logGroup.logGroupName);
@@ -311,32 +356,109 @@ export class Observability extends Construct {
         width: 24,
         height: 2,
       }),
-      graph('Ingest rate', ['Received', 'Enqueued', 'Duplicate'].map((m) => customSearch(m))),
-      graph('Rejected by reason', [search(`{${METRIC_NAMESPACE},provider,reason,service} MetricName="Rejected"`, 'Sum', 'Rejected')], {
-        leftAnnotation: props.signatureFailuresPerMinute ?? 50,
-      }),
-      graph('Quarantine, schema drift, old secrets', ['Quarantined', 'SchemaDrift', 'OldSecretUsed'].map((m) => customSearch(m))),
-      graph('Main queue', [
-        props.queue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'visible' }),
-        props.queue.metricApproximateNumberOfMessagesNotVisible({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'in flight' }),
-      ], { right: [props.queue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'oldest message age (s)' })] }),
-      graph('Age of oldest message (s)', [props.queue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'oldest' })], {
-        leftAnnotation: queueAlarmSeconds,
-      }),
-      graph('Dead-letter queue depth', [
-        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: Stats.MAXIMUM, label: 'dead-lettered messages' }),
-      ], { leftAnnotation: 0 }),
-      graph('Processing outcomes', ['Processed', 'Stale', 'Unrouted'].map((m) => customSearch(m))),
-      graph('Processing errors and retries', ['Retried', 'DeadLettered', 'IngestFailed', 'SecretMissing'].map((m) => customSearch(m))),
-      graph('Replay outcomes', ['Replayed', 'ReplaySkipped', 'ReplayFailed'].map((m) => customSearch(m))),
-      graph('Ingest latency p50 / p99 (ms)', [customSearch('IngestLatency', 'p50'), customSearch('IngestLatency', 'p99')], { width: 12 }),
-      graph('End-to-end latency p50 / p99 (ms)', [customSearch('EndToEndLatency', 'p50'), customSearch('EndToEndLatency', 'p99')], { width: 12 }),
-      graph('Lambda errors', byFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: Stats.SUM })), { width: 8 }),
-      graph('Lambda throttles', byFunction((fn) => fn.metricThrottles({ period: MINUTE, statistic: Stats.SUM })), { width: 8 }),
-      graph('API responses', [
-        props.api.metricClientError({ period: MINUTE, statistic: Stats.SUM, label: '4xx' }),
-        props.api.metricServerError({ period: MINUTE, statistic: Stats.SUM, label: '5xx' }),
-      ], { right: [props.api.metricCount({ period: MINUTE, statistic: Stats.SUM, label: 'requests' })] }),
+      graph(
+        'Ingest rate',
+        ['Received', 'Enqueued', 'Duplicate'].map((m) => customSearch(m)),
+      ),
+      graph(
+        'Rejected by reason',
+        [search(`{${METRIC_NAMESPACE},provider,reason,service} MetricName="Rejected"`, 'Sum', 'Rejected')],
+        {
+          leftAnnotation: props.signatureFailuresPerMinute ?? 50,
+        },
+      ),
+      graph(
+        'Quarantine, schema drift, old secrets',
+        ['Quarantined', 'SchemaDrift', 'OldSecretUsed'].map((m) => customSearch(m)),
+      ),
+      graph(
+        'Main queue',
+        [
+          props.queue.metricApproximateNumberOfMessagesVisible({
+            period: MINUTE,
+            statistic: Stats.MAXIMUM,
+            label: 'visible',
+          }),
+          props.queue.metricApproximateNumberOfMessagesNotVisible({
+            period: MINUTE,
+            statistic: Stats.MAXIMUM,
+            label: 'in flight',
+          }),
+        ],
+        {
+          right: [
+            props.queue.metricApproximateAgeOfOldestMessage({
+              period: MINUTE,
+              statistic: Stats.MAXIMUM,
+              label: 'oldest message age (s)',
+            }),
+          ],
+        },
+      ),
+      graph(
+        'Age of oldest message (s)',
+        [
+          props.queue.metricApproximateAgeOfOldestMessage({
+            period: MINUTE,
+            statistic: Stats.MAXIMUM,
+            label: 'oldest',
+          }),
+        ],
+        {
+          leftAnnotation: queueAlarmSeconds,
+        },
+      ),
+      graph(
+        'Dead-letter queue depth',
+        [
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: MINUTE,
+            statistic: Stats.MAXIMUM,
+            label: 'dead-lettered messages',
+          }),
+        ],
+        { leftAnnotation: 0 },
+      ),
+      graph(
+        'Processing outcomes',
+        ['Processed', 'Stale', 'Unrouted'].map((m) => customSearch(m)),
+      ),
+      graph(
+        'Processing errors and retries',
+        ['Retried', 'DeadLettered', 'IngestFailed', 'SecretMissing'].map((m) => customSearch(m)),
+      ),
+      graph(
+        'Replay outcomes',
+        ['Replayed', 'ReplaySkipped', 'ReplayFailed'].map((m) => customSearch(m)),
+      ),
+      graph(
+        'Ingest latency p50 / p99 (ms)',
+        [customSearch('IngestLatency', 'p50'), customSearch('IngestLatency', 'p99')],
+        { width: 12 },
+      ),
+      graph(
+        'End-to-end latency p50 / p99 (ms)',
+        [customSearch('EndToEndLatency', 'p50'), customSearch('EndToEndLatency', 'p99')],
+        { width: 12 },
+      ),
+      graph(
+        'Lambda errors',
+        byFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: Stats.SUM })),
+        { width: 8 },
+      ),
+      graph(
+        'Lambda throttles',
+        byFunction((fn) => fn.metricThrottles({ period: MINUTE, statistic: Stats.SUM })),
+        { width: 8 },
+      ),
+      graph(
+        'API responses',
+        [
+          props.api.metricClientError({ period: MINUTE, statistic: Stats.SUM, label: '4xx' }),
+          props.api.metricServerError({ period: MINUTE, statistic: Stats.SUM, label: '5xx' }),
+        ],
+        { right: [props.api.metricCount({ period: MINUTE, statistic: Stats.SUM, label: 'requests' })] },
+      ),
       new LogQueryWidget({
         title: 'Events verified by an older secret (rotation report)',
         logGroupNames: verifierLogGroups,
@@ -351,4 +473,3 @@ export class Observability extends Construct {
     ];
   }
 }
-

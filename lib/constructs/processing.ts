@@ -20,7 +20,11 @@ export interface ProcessingProps {
   readonly maxConcurrency: number;
   /** How long a completed event is remembered by the idempotency layer, at least 72 h. */
   readonly idempotencyTtlHours: number;
-  readonly retry: { readonly maxAttempts: number; readonly backoffBaseSeconds: number; readonly backoffMaxSeconds: number };
+  readonly retry: {
+    readonly maxAttempts: number;
+    readonly backoffBaseSeconds: number;
+    readonly backoffMaxSeconds: number;
+  };
   readonly table: ITable;
   readonly rawBucket: IBucket;
   readonly queue: IQueue;
@@ -54,10 +58,15 @@ export class Processing extends Construct {
     const problems: string[] = [];
     const routes = RoutesSchema.safeParse(props.routes);
     if (!routes.success) problems.push(`routes do not fit the consumer's schema: ${routes.error.message}`);
-    else problems.push(...resolveRoutes(routes.data, workflowNames).problems.map((p) => `routes.${p.route}: ${p.message}`));
+    else
+      problems.push(
+        ...resolveRoutes(routes.data, workflowNames).problems.map((p) => `routes.${p.route}: ${p.message}`),
+      );
     const routesJson = JSON.stringify(props.routes);
     if (Buffer.byteLength(routesJson) > MAX_ROUTES_ENV_BYTES) {
-      problems.push(`routes take ${Buffer.byteLength(routesJson)} bytes; the consumer's environment allows ${MAX_ROUTES_ENV_BYTES}`);
+      problems.push(
+        `routes take ${Buffer.byteLength(routesJson)} bytes; the consumer's environment allows ${MAX_ROUTES_ENV_BYTES}`,
+      );
     }
     if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 2 || props.maxConcurrency > 1000) {
       problems.push('maxConcurrency must be an integer from 2 to 1000');
@@ -76,7 +85,8 @@ export class Processing extends Construct {
     });
 
     this.signingSecret = new Secret(this, 'TargetSigningSecret', {
-      description: 'RelayFlow signs HTTP target deliveries with this (Standard Webhooks); receivers use whsec_<signingSecret>',
+      description:
+        'RelayFlow signs HTTP target deliveries with this (Standard Webhooks); receivers use whsec_<signingSecret>',
       // Alphanumerics of a length divisible by 4 are valid base64: 40 characters are 30 bytes of key.
       generateSecretString: {
         secretStringTemplate: '{}',
@@ -129,37 +139,56 @@ export class Processing extends Construct {
         resources: [props.table.tableArn],
       }),
     );
-    this.idempotencyTable.grant(this.consumer, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.idempotencyTable.grant(
+      this.consumer,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
     this.consumer.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
     );
     props.queue.grant(this.consumer, 'sqs:ChangeMessageVisibility');
     props.deadLetterQueue.grantSendMessages(this.consumer);
     this.signingSecret.grantRead(this.consumer);
-    const buses = [...new Set(props.routes.flatMap((r) => r.targets.flatMap((t) => (t.kind === 'eventbridge' ? [t.eventBusName] : []))))];
+    const buses = [
+      ...new Set(
+        props.routes.flatMap((r) =>
+          r.targets.flatMap((t) => (t.kind === 'eventbridge' ? [t.eventBusName] : [])),
+        ),
+      ),
+    ];
     if (buses.length > 0) {
       this.consumer.addToRolePolicy(
-        new PolicyStatement({ actions: ['events:PutEvents'], resources: buses.map((bus) => this.busArn(bus)) }),
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: buses.map((bus) => this.busArn(bus)),
+        }),
       );
     }
 
     Validations.of(this.consumer.executionRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<RawPayloadsBucket5F23724D.Arn>/raw/*]',
-      reason: 'Raw bodies are read by the key the event names, derived from their digest: it cannot be known in advance.',
+      reason:
+        'Raw bodies are read by the key the event names, derived from their digest: it cannot be known in advance.',
     });
     Validations.of(this.consumer).acknowledge(
       {
         id: 'Serverless::Serverless-LambdaDLQ',
-        reason: 'The consumer is invoked by an SQS event source mapping, not asynchronously; failed messages go to the main queue\'s FIFO dead-letter queue by its redrive policy.',
+        reason:
+          "The consumer is invoked by an SQS event source mapping, not asynchronously; failed messages go to the main queue's FIFO dead-letter queue by its redrive policy.",
       },
       {
         id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
-        reason: 'SQS event source mappings take no on-failure destination; the queue\'s redrive policy moves failed messages to its FIFO dead-letter queue.',
+        reason:
+          "SQS event source mappings take no on-failure destination; the queue's redrive policy moves failed messages to its FIFO dead-letter queue.",
       },
     );
     Validations.of(this.signingSecret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: 'Receivers hold a copy of this secret; rotation is an announced, manual step with both secrets active meanwhile (docs/processing.md).',
+      reason:
+        'Receivers hold a copy of this secret; rotation is an announced, manual step with both secrets active meanwhile (docs/processing.md).',
     });
   }
 

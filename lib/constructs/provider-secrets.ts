@@ -1,4 +1,4 @@
-import type { RemovalPolicy} from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { SecretValue, Validations } from 'aws-cdk-lib';
 import { Secret, type CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -27,19 +27,34 @@ export class ProviderSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ProviderSecretsProps) {
     super(scope, id);
     for (const provider of props.providerIds) {
-      this.shared.set(provider, this.create(`${provider}`, `RelayFlow signing secrets for ${provider}`, props.removalPolicy, { provider }));
+      this.shared.set(
+        provider,
+        this.create(`${provider}`, `RelayFlow signing secrets for ${provider}`, props.removalPolicy, {
+          provider,
+        }),
+      );
       const tenants = new Map<string, Secret>();
       for (const tenant of props.dedicatedTenants) {
         tenants.set(
           tenant,
-          this.create(`${provider}-${tenant}`, `RelayFlow signing secrets for ${provider}, tenant ${tenant}`, props.removalPolicy, { provider, tenant }),
+          this.create(
+            `${provider}-${tenant}`,
+            `RelayFlow signing secrets for ${provider}, tenant ${tenant}`,
+            props.removalPolicy,
+            { provider, tenant },
+          ),
         );
       }
       this.perTenant.set(provider, tenants);
     }
   }
 
-  private create(id: string, description: string, removalPolicy: RemovalPolicy, owner: { provider: string; tenant?: string }): Secret {
+  private create(
+    id: string,
+    description: string,
+    removalPolicy: RemovalPolicy,
+    owner: { provider: string; tenant?: string },
+  ): Secret {
     const secret = new Secret(this, id, {
       description,
       // Not a secret: an empty list for the operator to fill. Requests are answered 503 (and
@@ -54,7 +69,8 @@ export class ProviderSecrets extends Construct {
     if (owner.tenant) resource.addMetadata(TENANT_METADATA, owner.tenant);
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: "The provider issues these secrets; rotation happens in the provider's dashboard, with several active secrets (README, Rotating a signing secret).",
+      reason:
+        "The provider issues these secrets; rotation happens in the provider's dashboard, with several active secrets (README, Rotating a signing secret).",
     });
     return secret;
   }

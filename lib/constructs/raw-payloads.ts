@@ -1,4 +1,4 @@
-import type { RemovalPolicy} from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -24,12 +24,17 @@ export class RawPayloads extends Construct {
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: false,
       lifecycleRules: [
-        { id: 'expire-with-events', expiration: Duration.days(props.retentionDays), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'expire-with-events',
+          expiration: Duration.days(props.retentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
       ],
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
-      reason: 'Only RelayFlow functions write and read this bucket, by digest-derived keys; every access is already audited per event in the event table. Server access logs would double the object count for no new information.',
+      reason:
+        'Only RelayFlow functions write and read this bucket, by digest-derived keys; every access is already audited per event in the event table. Server access logs would double the object count for no new information.',
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { RemovalPolicy} from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -50,7 +50,10 @@ export class RelayFlowFunction extends NodejsFunction {
       description: props.description,
     });
     role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
     );
     const functionProps: NodejsFunctionProps = {
       entry: resolve(PROJECT_ROOT, props.entry),
@@ -83,7 +86,8 @@ export class RelayFlowFunction extends NodejsFunction {
         metafile: true,
         forceDockerBundling: false,
         // Some dependencies still call require() for Node built-ins; ESM bundles need a shim.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs.
         externalModules: [],
       },
@@ -93,16 +97,19 @@ export class RelayFlowFunction extends NodejsFunction {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-L1',
-        reason: 'Node.js 22 is the runtime RelayFlow is built and tested for (ARCHITECTURE.md); upgrades are deliberate.',
+        reason:
+          'Node.js 22 is the runtime RelayFlow is built and tested for (ARCHITECTURE.md); upgrades are deliberate.',
       },
       {
         id: 'Serverless::Serverless-LambdaLatestVersion',
-        reason: 'Node.js 22 is the runtime RelayFlow is built and tested for (ARCHITECTURE.md); upgrades are deliberate.',
+        reason:
+          'Node.js 22 is the runtime RelayFlow is built and tested for (ARCHITECTURE.md); upgrades are deliberate.',
       },
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
     });
   }
 }

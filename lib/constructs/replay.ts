@@ -91,7 +91,9 @@ export class Replay extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplayProps) {
     super(scope, id);
-    const providers = Object.fromEntries(props.providers.map((p) => [p.id, { kind: p.kind, options: p.options }]));
+    const providers = Object.fromEntries(
+      props.providers.map((p) => [p.id, { kind: p.kind, options: p.options }]),
+    );
     const providersJson = JSON.stringify(providers);
     if (Buffer.byteLength(providersJson) > MAX_PROVIDERS_ENV_BYTES) {
       throw new Error(
@@ -120,13 +122,22 @@ export class Replay extends Construct {
     // Items by key and the three KEYS_ONLY indexes; PutItem replaces a re-normalized payload.
     this.function.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
         resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
       }),
     );
     this.function.addToRolePolicy(
       // PutObject: a re-normalized event too large for its item goes beside its raw body.
-      new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [props.rawBucket.arnForObjects('raw/*')],
+      }),
     );
     props.queue.grantSendMessages(this.function);
     props.deadLetterQueue.grant(
@@ -139,19 +150,20 @@ export class Replay extends Construct {
     Validations.of(this.function.executionRole).acknowledge(
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalIdOf(props.rawBucket)}.Arn>/raw/*]`,
-        reason: 'Raw bodies are read by the key the event names, derived from their digest: it cannot be known in advance.',
+        reason:
+          'Raw bodies are read by the key the event names, derived from their digest: it cannot be known in advance.',
       },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalIdOf(props.table)}.Arn>/index/*]`,
-        reason: 'Replay queries the event table\'s byEntity, byCorrelation and byAttention indexes; the wildcard covers exactly the table\'s indexes.',
+        reason:
+          "Replay queries the event table's byEntity, byCorrelation and byAttention indexes; the wildcard covers exactly the table's indexes.",
       },
     );
-    Validations.of(this.function).acknowledge(
-      {
-        id: 'Serverless::Serverless-LambdaDLQ',
-        reason: 'The replay function is invoked synchronously by its state machine, which retries and catches its errors; a Lambda DLQ applies only to asynchronous invocations.',
-      },
-    );
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        'The replay function is invoked synchronously by its state machine, which retries and catches its errors; a Lambda DLQ applies only to asynchronous invocations.',
+    });
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
@@ -160,7 +172,10 @@ export class Replay extends Construct {
       timeout: props.timeout ?? Duration.days(3),
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy }),
+        destination: new LogGroup(this, 'Logs', {
+          retention: props.logRetention,
+          removalPolicy: props.removalPolicy,
+        }),
         // Inputs and outputs carry event payloads and replay filters: failures only, without them.
         level: LogLevel.ERROR,
         includeExecutionData: false,
@@ -168,15 +183,18 @@ export class Replay extends Construct {
     });
     Validations.of(this.stateMachine).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalIdOf(this.function)}.Arn>:*]`,
-      reason: 'Step Functions invokes the replay function by version-qualified ARN; CDK grants the function and its versions.',
+      reason:
+        'Step Functions invokes the replay function by version-qualified ARN; CDK grants the function and its versions.',
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SF1',
-      reason: 'Logging every event writes replay inputs and outputs (filters, event ids, summaries) to CloudWatch Logs; errors are logged, and every replayed event has its audit entry in the event store (security review, issue 11).',
+      reason:
+        'Logging every event writes replay inputs and outputs (filters, event ids, summaries) to CloudWatch Logs; errors are logged, and every replayed event has its audit entry in the event store (security review, issue 11).',
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Log delivery (CloudWatch Logs vended logs) and X-Ray tracing actions support no resource-level permissions.',
+      reason:
+        'Log delivery (CloudWatch Logs vended logs) and X-Ray tracing actions support no resource-level permissions.',
     });
   }
 
@@ -203,29 +221,53 @@ export class Replay extends Construct {
       });
       // Our table, bucket or queue failed: a batch is safe to run again (an event already
       // re-queued is skipped, a deleted DLQ message is not seen again).
-      task.addRetry({ errors: ['InfrastructureError'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+      task.addRetry({
+        errors: ['InfrastructureError'],
+        interval: Duration.seconds(5),
+        maxAttempts: 3,
+        backoffRate: 2,
+      });
       task.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
       return task;
     };
 
-    const plan = invoke(REPLAY_STATES.plan, { action: 'plan', input: JsonPath.entirePayload }, 'Checks the input, counts the matching events and samples up to 20.');
-    const batch = invoke(REPLAY_STATES.batch, { action: 'batch', state: JsonPath.entirePayload }, 'Replays the next batch of matching events.');
+    const plan = invoke(
+      REPLAY_STATES.plan,
+      { action: 'plan', input: JsonPath.entirePayload },
+      'Checks the input, counts the matching events and samples up to 20.',
+    );
+    const batch = invoke(
+      REPLAY_STATES.batch,
+      { action: 'batch', state: JsonPath.entirePayload },
+      'Replays the next batch of matching events.',
+    );
     const wait = new Wait(this, REPLAY_STATES.wait, {
       comment: 'Keeps to the rate: batch size / rate, in whole seconds.',
       time: WaitTime.secondsPath('$.plan.waitSeconds'),
     });
-    const done = new Succeed(this, REPLAY_STATES.done, { comment: 'Replayed, skipped (with reasons) and failed counts.', outputPath: '$.summary' });
+    const done = new Succeed(this, REPLAY_STATES.done, {
+      comment: 'Replayed, skipped (with reasons) and failed counts.',
+      outputPath: '$.summary',
+    });
     const more = new Choice(this, REPLAY_STATES.more)
       .when(
-        Condition.and(Condition.booleanEquals('$.more', true), Condition.numberLessThanJsonPath('$.summary.handled', '$.request.limit')),
+        Condition.and(
+          Condition.booleanEquals('$.more', true),
+          Condition.numberLessThanJsonPath('$.summary.handled', '$.request.limit'),
+        ),
         wait.next(batch),
       )
       .otherwise(done);
     return plan.next(
       new Choice(this, REPLAY_STATES.dryRun)
-        .when(Condition.booleanEquals('$.request.dryRun', true), new Succeed(this, REPLAY_STATES.planned, { comment: 'A dry run ends with the plan.', outputPath: '$.plan' }))
+        .when(
+          Condition.booleanEquals('$.request.dryRun', true),
+          new Succeed(this, REPLAY_STATES.planned, {
+            comment: 'A dry run ends with the plan.',
+            outputPath: '$.plan',
+          }),
+        )
         .otherwise(batch.next(more)),
     );
   }
-
 }

@@ -66,11 +66,19 @@ function decode(value: string, plusAsSpace: boolean): string {
 export function splitTarget(target: string): { encodedPath: string; rawQueryString: string } {
   const queryAt = target.indexOf('?');
   const encodedPath = queryAt === -1 ? target : target.slice(0, queryAt);
-  return { encodedPath: encodedPath === '' ? '/' : encodedPath, rawQueryString: queryAt === -1 ? '' : target.slice(queryAt + 1) };
+  return {
+    encodedPath: encodedPath === '' ? '/' : encodedPath,
+    rawQueryString: queryAt === -1 ? '' : target.slice(queryAt + 1),
+  };
 }
 
 export function decodedPathSegments(encodedPath: string): string[] {
-  return encodedPath === '/' ? [] : encodedPath.slice(1).split('/').map((segment) => decode(segment, false));
+  return encodedPath === '/'
+    ? []
+    : encodedPath
+        .slice(1)
+        .split('/')
+        .map((segment) => decode(segment, false));
 }
 
 function parseQuery(rawQueryString: string): Record<string, string> | undefined {
@@ -85,14 +93,22 @@ function parseQuery(rawQueryString: string): Record<string, string> | undefined 
   return Object.keys(parameters).length > 0 ? parameters : undefined;
 }
 
-function collectHeaders(rawHeaders: readonly string[]): { headers: Record<string, string>; cookies: string[] } {
+function collectHeaders(rawHeaders: readonly string[]): {
+  headers: Record<string, string>;
+  cookies: string[];
+} {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const name = (rawHeaders[index] ?? '').toLowerCase();
     const value = rawHeaders[index + 1] ?? '';
     if (name === 'cookie') {
-      cookies.push(...value.split(';').map((cookie) => cookie.trim()).filter((cookie) => cookie !== ''));
+      cookies.push(
+        ...value
+          .split(';')
+          .map((cookie) => cookie.trim())
+          .filter((cookie) => cookie !== ''),
+      );
       continue;
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
@@ -120,12 +136,16 @@ export function buildEvent(
   const path = decode(encodedPath, false);
   const { headers, cookies } = collectHeaders(request.rawHeaders);
   headers['x-forwarded-for'] =
-    headers['x-forwarded-for'] === undefined ? request.sourceIp : `${headers['x-forwarded-for']}, ${request.sourceIp}`;
+    headers['x-forwarded-for'] === undefined
+      ? request.sourceIp
+      : `${headers['x-forwarded-for']}, ${request.sourceIp}`;
   headers['x-forwarded-port'] = String(request.localPort);
   headers['x-forwarded-proto'] = 'http';
   headers['x-amzn-trace-id'] ??= traceId(now);
 
-  const domainName = (headers.host ?? `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`).replace(/:\d+$/, '');
+  const domainName = (
+    headers.host ?? `${identity.apiId}.execute-api.${identity.region}.amazonaws.com`
+  ).replace(/:\d+$/, '');
   const queryStringParameters = parseQuery(rawQueryString);
   const hasBody = request.body.length > 0;
   const text = isTextBody(headers['content-type'], headers['content-encoding']);

@@ -43,10 +43,19 @@ function isScalar(value: unknown): value is string | number | boolean {
 
 function structuredResponse(result: Record<string, unknown>): HttpResponse {
   const { statusCode, headers = {}, cookies = [], body, isBase64Encoded } = result;
-  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+  if (
+    typeof statusCode !== 'number' ||
+    !Number.isInteger(statusCode) ||
+    statusCode < 100 ||
+    statusCode > 599
+  ) {
     return INTERNAL_SERVER_ERROR;
   }
-  if (!isRecord(headers) || !Array.isArray(cookies) || !cookies.every((cookie) => typeof cookie === 'string')) {
+  if (
+    !isRecord(headers) ||
+    !Array.isArray(cookies) ||
+    !cookies.every((cookie) => typeof cookie === 'string')
+  ) {
     return INTERNAL_SERVER_ERROR;
   }
   if (body !== undefined && body !== null && typeof body !== 'string') return INTERNAL_SERVER_ERROR;
@@ -61,7 +70,11 @@ function structuredResponse(result: Record<string, unknown>): HttpResponse {
   for (const cookie of cookies) out.push(['set-cookie', cookie]);
 
   const text = typeof body === 'string' ? body : '';
-  return { statusCode, headers: out, body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8') };
+  return {
+    statusCode,
+    headers: out,
+    body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8'),
+  };
 }
 
 export function toHttpResponse(outcome: IntegrationOutcome): HttpResponse {
@@ -69,5 +82,9 @@ export function toHttpResponse(outcome: IntegrationOutcome): HttpResponse {
   const { result } = outcome;
   if (isRecord(result) && 'statusCode' in result) return structuredResponse(result);
   const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
-  return { statusCode: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body, 'utf8') };
+  return {
+    statusCode: 200,
+    headers: [['content-type', 'application/json']],
+    body: Buffer.from(body, 'utf8'),
+  };
 }

@@ -39,12 +39,14 @@ export function parseRoute<T>(routeKey: string, target: T): ParsedRoute<T> {
   const segments = parts.map((part, index): Segment => {
     const variable = /^\{([A-Za-z0-9_.-]+)(\+?)\}$/.exec(part);
     if (variable === null) {
-      if (part.includes('{') || part.includes('}')) throw new Error(`Invalid route key '${routeKey}': a path variable must be a whole segment`);
+      if (part.includes('{') || part.includes('}'))
+        throw new Error(`Invalid route key '${routeKey}': a path variable must be a whole segment`);
       return { kind: 'literal', value: part };
     }
     const name = variable[1] ?? '';
     if (variable[2] === '+') {
-      if (index !== parts.length - 1) throw new Error(`Invalid route key '${routeKey}': a greedy path variable must be last`);
+      if (index !== parts.length - 1)
+        throw new Error(`Invalid route key '${routeKey}': a greedy path variable must be last`);
       return { kind: 'greedy', name };
     }
     return { kind: 'variable', name };
@@ -54,7 +56,10 @@ export function parseRoute<T>(routeKey: string, target: T): ParsedRoute<T> {
 
 const RANK = { literal: 2, variable: 1, greedy: 0 } as const;
 
-function matchSegments(segments: readonly Segment[], pathSegments: readonly string[]): Record<string, string> | undefined {
+function matchSegments(
+  segments: readonly Segment[],
+  pathSegments: readonly string[],
+): Record<string, string> | undefined {
   const parameters: Record<string, string> = {};
   for (const [index, segment] of segments.entries()) {
     const actual = pathSegments[index];

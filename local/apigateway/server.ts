@@ -71,7 +71,9 @@ const SERVICE_UNAVAILABLE = gatewayMessage(503, 'Service Unavailable');
 const TOO_MANY_REQUESTS = gatewayMessage(429, 'Too Many Requests');
 
 /** A JSON-lines access log writer for `accessLog`. */
-export function jsonAccessLog(write: (line: string) => void = (line) => process.stdout.write(line)): (entry: AccessLogEntry) => void {
+export function jsonAccessLog(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): (entry: AccessLogEntry) => void {
   return (entry) => write(`${JSON.stringify(entry)}\n`);
 }
 
@@ -99,7 +101,11 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'to
   });
 }
 
-async function callTarget(target: RouteTarget, event: APIGatewayProxyEventV2, timeoutMs: number): Promise<HttpResponse> {
+async function callTarget(
+  target: RouteTarget,
+  event: APIGatewayProxyEventV2,
+  timeoutMs: number,
+): Promise<HttpResponse> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -118,7 +124,8 @@ function send(response: ServerResponse, reply: HttpResponse, closeConnection = f
   response.statusCode = reply.statusCode;
   const grouped = new Map<string, string[]>();
   for (const [name, value] of reply.headers) grouped.set(name, [...(grouped.get(name) ?? []), value]);
-  for (const [name, values] of grouped) response.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  for (const [name, values] of grouped)
+    response.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
   response.setHeader('content-length', reply.body.length);
   if (closeConnection) response.setHeader('connection', 'close');
   response.end(reply.body);
@@ -137,7 +144,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   const sockets = new Set<Socket>();
   const clock = options.clock ?? (() => performance.now());
   const buckets = new Map(
-    options.routes.flatMap((route) => (route.throttle ? [[route.routeKey, new TokenBucket(route.throttle, clock)] as const] : [])),
+    options.routes.flatMap((route) =>
+      route.throttle ? [[route.routeKey, new TokenBucket(route.throttle, clock)] as const] : [],
+    ),
   );
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {

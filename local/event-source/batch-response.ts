@@ -6,7 +6,10 @@
  * complete failure: a response that is not an object, `batchItemFailures` that is not a list, or an
  * item whose `itemIdentifier` is missing, null, empty, not a string, or not a message id of the batch.
  */
-export type BatchVerdict = { readonly kind: 'success' } | { readonly kind: 'partial'; readonly failedIds: ReadonlySet<string> } | { readonly kind: 'failure'; readonly reason: string };
+export type BatchVerdict =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'partial'; readonly failedIds: ReadonlySet<string> }
+  | { readonly kind: 'failure'; readonly reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

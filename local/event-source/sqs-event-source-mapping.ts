@@ -61,12 +61,16 @@ const OptionsSchema = z
   })
   .superRefine((options, context) => {
     const fifo = options.queueArn.endsWith('.fifo');
-    if (fifo && options.batchSize > 10) context.addIssue({ code: 'custom', message: 'a FIFO queue takes a batch size of at most 10' });
+    if (fifo && options.batchSize > 10)
+      context.addIssue({ code: 'custom', message: 'a FIFO queue takes a batch size of at most 10' });
     if (fifo && options.maximumBatchingWindowSeconds > 0) {
       context.addIssue({ code: 'custom', message: 'a batching window is not supported for FIFO queues' });
     }
     if (!fifo && options.batchSize > 10 && options.maximumBatchingWindowSeconds === 0) {
-      context.addIssue({ code: 'custom', message: 'a batch size above 10 needs a batching window of at least 1 second' });
+      context.addIssue({
+        code: 'custom',
+        message: 'a batch size above 10 needs a batching window of at least 1 second',
+      });
     }
   });
 
@@ -77,7 +81,11 @@ const MAX_BACKOFF_MS = 5_000;
 function isThrottle(outcome: InvokeOutcome): boolean {
   if (!('error' in outcome)) return false;
   const { error } = outcome;
-  return error !== null && typeof error === 'object' && (error as { errorType?: unknown }).errorType === 'TooManyRequestsException';
+  return (
+    error !== null &&
+    typeof error === 'object' &&
+    (error as { errorType?: unknown }).errorType === 'TooManyRequestsException'
+  );
 }
 
 function delay(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
@@ -120,7 +128,8 @@ function emptyCounters(): EventSourceCounters {
  * other batch holds any of its message groups.
  */
 export class SqsEventSourceMapping {
-  private readonly options: Required<Omit<SqsEventSourceMappingOptions, 'onError'>> & Pick<SqsEventSourceMappingOptions, 'onError'>;
+  private readonly options: Required<Omit<SqsEventSourceMappingOptions, 'onError'>> &
+    Pick<SqsEventSourceMappingOptions, 'onError'>;
   private readonly clock: Clock;
   private readonly fifo: boolean;
   private readonly gate = new GroupGate();
@@ -139,7 +148,8 @@ export class SqsEventSourceMapping {
       ...options,
     };
     const checked = OptionsSchema.safeParse(resolved);
-    if (!checked.success) throw new Error(`Invalid SQS event source mapping: ${z.prettifyError(checked.error)}`);
+    if (!checked.success)
+      throw new Error(`Invalid SQS event source mapping: ${z.prettifyError(checked.error)}`);
     this.options = resolved;
     this.clock = resolved.clock;
     this.fifo = options.queueArn.endsWith('.fifo');
@@ -152,7 +162,9 @@ export class SqsEventSourceMapping {
   start(): void {
     if (this.running) return;
     this.abort = new AbortController();
-    this.pollers = Array.from({ length: this.options.maximumConcurrency }, () => this.poll(this.abort.signal));
+    this.pollers = Array.from({ length: this.options.maximumConcurrency }, () =>
+      this.poll(this.abort.signal),
+    );
   }
 
   /** Stops polling and resolves once every batch already received has been invoked and settled. */
@@ -217,8 +229,15 @@ export class SqsEventSourceMapping {
     while (!signal.aborted && messages.length < batchSize) {
       const remainingWindowMs = windowEndsAt === undefined ? undefined : windowEndsAt - this.clock.now();
       if (remainingWindowMs !== undefined && remainingWindowMs <= 0) break;
-      const waitSeconds = remainingWindowMs === undefined ? waitTimeSeconds : Math.min(waitTimeSeconds, Math.ceil(remainingWindowMs / 1000));
-      const received = await this.receive(Math.min(RECEIVE_MAX, batchSize - messages.length), waitSeconds, signal);
+      const waitSeconds =
+        remainingWindowMs === undefined
+          ? waitTimeSeconds
+          : Math.min(waitTimeSeconds, Math.ceil(remainingWindowMs / 1000));
+      const received = await this.receive(
+        Math.min(RECEIVE_MAX, batchSize - messages.length),
+        waitSeconds,
+        signal,
+      );
       for (const message of received) {
         if (message.MessageId !== undefined && !seen.has(message.MessageId)) {
           seen.add(message.MessageId);
@@ -256,7 +275,10 @@ export class SqsEventSourceMapping {
     if ('error' in outcome) {
       failedIds = new Set(event.Records.map((record) => record.messageId));
     } else if (this.options.reportBatchItemFailures) {
-      const verdict = readBatchResponse(outcome.result, new Set(event.Records.map((record) => record.messageId)));
+      const verdict = readBatchResponse(
+        outcome.result,
+        new Set(event.Records.map((record) => record.messageId)),
+      );
       if (verdict.kind === 'failure') failedIds = new Set(event.Records.map((record) => record.messageId));
       if (verdict.kind === 'partial') {
         failedIds = verdict.failedIds;
@@ -289,14 +311,22 @@ export class SqsEventSourceMapping {
         const output = await this.options.sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: this.options.queueUrl,
-            Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+            Entries: chunk.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
           }),
         );
         const failed = output.Failed ?? [];
         this.stats.deletedRecords += chunk.length - failed.length;
         if (failed.length > 0) {
           this.stats.deleteErrors += failed.length;
-          this.options.onError?.(new Error(`DeleteMessageBatch failed for ${failed.length} entries: ${failed.map((entry) => entry.Code).join(', ')}`), 'delete');
+          this.options.onError?.(
+            new Error(
+              `DeleteMessageBatch failed for ${failed.length} entries: ${failed.map((entry) => entry.Code).join(', ')}`,
+            ),
+            'delete',
+          );
         }
       } catch (error) {
         this.stats.deleteErrors += chunk.length;

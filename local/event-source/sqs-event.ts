@@ -13,7 +13,9 @@ function base64(value: Uint8Array): string {
   return Buffer.from(value).toString('base64');
 }
 
-function toMessageAttributes(attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes {
+function toMessageAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
   const out: SQSMessageAttributes = {};
   for (const [name, value] of Object.entries(attributes ?? {})) {
     out[name] = {
@@ -29,7 +31,13 @@ function toMessageAttributes(attributes: Record<string, MessageAttributeValue> |
 
 /** Every system attribute SQS returned, as Lambda passes them on; SQS always returns the first four. */
 function toRecordAttributes(attributes: Partial<Record<string, string>> = {}): SQSRecordAttributes {
-  const { ApproximateReceiveCount = '', SentTimestamp = '', SenderId = '', ApproximateFirstReceiveTimestamp = '', ...rest } = attributes;
+  const {
+    ApproximateReceiveCount = '',
+    SentTimestamp = '',
+    SenderId = '',
+    ApproximateFirstReceiveTimestamp = '',
+    ...rest
+  } = attributes;
   return { ...rest, ApproximateReceiveCount, SentTimestamp, SenderId, ApproximateFirstReceiveTimestamp };
 }
 
@@ -49,7 +57,9 @@ export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
     body: message.Body ?? '',
     attributes: toRecordAttributes(message.Attributes),
     messageAttributes: toMessageAttributes(message.MessageAttributes),
-    ...(message.MD5OfMessageAttributes === undefined ? {} : { md5OfMessageAttributes: message.MD5OfMessageAttributes }),
+    ...(message.MD5OfMessageAttributes === undefined
+      ? {}
+      : { md5OfMessageAttributes: message.MD5OfMessageAttributes }),
     md5OfBody: message.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,

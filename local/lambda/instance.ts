@@ -8,7 +8,12 @@ import type { InvokeErrorKind, LambdaErrorPayload } from './types';
 const INIT_LIMIT_MS = 10_000;
 
 /** Node CLI flags from NODE_OPTIONS that a worker thread accepts in `execArgv`; the rest are process-wide. */
-const WORKER_FLAGS = new Set(['--enable-source-maps', '--no-deprecation', '--no-warnings', '--trace-warnings']);
+const WORKER_FLAGS = new Set([
+  '--enable-source-maps',
+  '--no-deprecation',
+  '--no-warnings',
+  '--trace-warnings',
+]);
 
 export interface InstanceSpec {
   readonly env: Readonly<Record<string, string>>;
@@ -141,14 +146,25 @@ export class LambdaInstance {
     });
     worker.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') outOfMemory = true;
-      else state.crash ??= { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+      else
+        state.crash ??= {
+          errorType: error.name,
+          errorMessage: error.message,
+          trace: (error.stack ?? '').split('\n'),
+        };
     });
     worker.on('exit', (code) => {
       state.exited = true;
       const prefix = `RequestId: ${state.requestId ?? ''} Error: `;
       const error: LambdaErrorPayload = outOfMemory
-        ? { errorType: 'Runtime.OutOfMemory', errorMessage: `${prefix}Runtime exited with error: signal: killed` }
-        : (state.crash ?? { errorType: 'Runtime.ExitError', errorMessage: `${prefix}Runtime exited with error: exit status ${code}` });
+        ? {
+            errorType: 'Runtime.OutOfMemory',
+            errorMessage: `${prefix}Runtime exited with error: signal: killed`,
+          }
+        : (state.crash ?? {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `${prefix}Runtime exited with error: exit status ${code}`,
+          });
       state.settle?.({ ok: false, kind: 'runtime', error });
     });
 

@@ -12,8 +12,15 @@ import type { FunctionCounters, InvokeFailure, InvokeOutcome, LambdaFault, LogEn
 const MAX_REQUEST_BYTES = 6_291_456;
 
 const FunctionConfigSchema = z.object({
-  functionName: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a Lambda function name (letters, digits, - and _, 1-64)'),
-  arn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]+$/, 'an unqualified function ARN'),
+  functionName: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a Lambda function name (letters, digits, - and _, 1-64)'),
+  arn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]+$/,
+      'an unqualified function ARN',
+    ),
   /** Directory holding the bundle (`index.mjs` or `index.js`); it becomes LAMBDA_TASK_ROOT. */
   bundleDir: z.string().min(1),
   handler: z.string().regex(/^[^.]+\.[^.].*$/, "'<module>.<export>', e.g. index.handler"),
@@ -24,7 +31,10 @@ const FunctionConfigSchema = z.object({
   logGroupName: z.string().min(1).optional(),
   /** Lambda's LoggingConfig.LogFormat: how the runtime formats `console.*` output. */
   logFormat: z.enum(['Text', 'JSON']).default('Text'),
-  runtime: z.string().regex(/^nodejs\d+\.x$/).default('nodejs22.x'),
+  runtime: z
+    .string()
+    .regex(/^nodejs\d+\.x$/)
+    .default('nodejs22.x'),
 });
 
 export type FunctionConfig = z.input<typeof FunctionConfigSchema>;
@@ -120,7 +130,11 @@ export class LambdaService {
 
   constructor(options: LambdaServiceOptions = {}) {
     this.region = options.region ?? 'us-east-1';
-    this.baseEnv = options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'en_US.UTF-8', TZ: ':UTC' };
+    this.baseEnv = options.baseEnv ?? {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+    };
     this.accountConcurrency = options.accountConcurrency ?? 32;
     this.sink = options.logSink ?? defaultSink;
     this.maxIdleMs = options.maxIdleMs ?? 300_000;
@@ -131,7 +145,9 @@ export class LambdaService {
   register(config: FunctionConfig): void {
     const parsed = FunctionConfigSchema.safeParse(config);
     if (!parsed.success) {
-      throw new Error(`Invalid Lambda function config for ${String(config.functionName)}: ${z.prettifyError(parsed.error)}`);
+      throw new Error(
+        `Invalid Lambda function config for ${String(config.functionName)}: ${z.prettifyError(parsed.error)}`,
+      );
     }
     const resolved = parsed.data;
     if (this.functions.has(resolved.functionName)) {
@@ -185,7 +201,11 @@ export class LambdaService {
     fn.counters.peakConcurrency = Math.max(fn.counters.peakConcurrency, fn.busy);
     let outcome: InvokeOutcome;
     try {
-      outcome = await this.run(fn, eventJson, functionNameOrArn.startsWith('arn:') ? functionNameOrArn : fn.config.arn);
+      outcome = await this.run(
+        fn,
+        eventJson,
+        functionNameOrArn.startsWith('arn:') ? functionNameOrArn : fn.config.arn,
+      );
     } finally {
       fn.busy -= 1;
     }
@@ -197,13 +217,17 @@ export class LambdaService {
     return {
       ...facts,
       kind: 'timeout',
-      error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${facts.requestId} Error: Task timed out after ${seconds} seconds` },
+      error: {
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `RequestId: ${facts.requestId} Error: Task timed out after ${seconds} seconds`,
+      },
     };
   }
 
   /** Arms a test-only fault for the next `times` invocations of a function (see {@link LambdaFault}). */
   injectFault(functionName: string, fault: LambdaFault, times = 1): void {
-    if (!this.functions.has(functionName)) throw new Error(`Lambda function ${functionName} is not registered`);
+    if (!this.functions.has(functionName))
+      throw new Error(`Lambda function ${functionName} is not registered`);
     const queue = this.faults.get(functionName) ?? [];
     for (let index = 0; index < times; index += 1) queue.push(fault);
     this.faults.set(functionName, queue);
@@ -244,7 +268,11 @@ export class LambdaService {
     return unreservedBusy < this.accountConcurrency - reservedTotal;
   }
 
-  private async run(fn: FunctionState, eventJson: string, invokedFunctionArn: string): Promise<InvokeOutcome> {
+  private async run(
+    fn: FunctionState,
+    eventJson: string,
+    invokedFunctionArn: string,
+  ): Promise<InvokeOutcome> {
     const { config, counters } = fn;
     const requestId = randomUUID();
     this.platform(fn, requestId, `START RequestId: ${requestId} Version: $LATEST`);
@@ -272,7 +300,8 @@ export class LambdaService {
       invokedFunctionArn,
       timeoutMs: config.timeoutSeconds * 1000,
     });
-    const durationMs = outcome.ok || outcome.kind !== 'timeout' ? performance.now() - invokedAt : config.timeoutSeconds * 1000;
+    const durationMs =
+      outcome.ok || outcome.kind !== 'timeout' ? performance.now() - invokedAt : config.timeoutSeconds * 1000;
     if (pooled.instance.alive) this.release(fn, pooled);
     else await this.discard(pooled);
     return this.finish(fn, requestId, outcome, { coldStart, initDurationMs, durationMs });
@@ -292,7 +321,11 @@ export class LambdaService {
     if (!outcome.ok) counters.errors += 1;
     if (!outcome.ok && outcome.kind === 'timeout') {
       counters.timeouts += 1;
-      this.platform(fn, requestId, `${new Date(this.clock.now()).toISOString()} ${requestId} Task timed out after ${config.timeoutSeconds.toFixed(2)} seconds`);
+      this.platform(
+        fn,
+        requestId,
+        `${new Date(this.clock.now()).toISOString()} ${requestId} Task timed out after ${config.timeoutSeconds.toFixed(2)} seconds`,
+      );
     }
     this.platform(fn, requestId, `END RequestId: ${requestId}`);
     const init = timing.coldStart ? `\tInit Duration: ${initMs.toFixed(2)} ms` : '';
@@ -366,9 +399,18 @@ export class LambdaService {
     }
     if (this.stopped) {
       await started.instance.terminate();
-      return { kind: 'runtime', error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: service stopped` } };
+      return {
+        kind: 'runtime',
+        error: {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: service stopped`,
+        },
+      };
     }
-    const pooled: PooledInstance = { instance: started.instance, splitters: splitters.map(([, splitter]) => splitter) };
+    const pooled: PooledInstance = {
+      instance: started.instance,
+      splitters: splitters.map(([, splitter]) => splitter),
+    };
     fn.all.add(pooled);
     return pooled;
   }

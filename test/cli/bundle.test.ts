@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +21,12 @@ const packageOf = (specifier: string): string => {
   return (parts[0]?.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
 };
 
-const LockSchema = z.object({ packages: z.record(z.string(), z.object({ dev: z.boolean().optional(), devOptional: z.boolean().optional() })) });
+const LockSchema = z.object({
+  packages: z.record(
+    z.string(),
+    z.object({ dev: z.boolean().optional(), devOptional: z.boolean().optional() }),
+  ),
+});
 
 /**
  * A folder laid out as `npm ci --omit=dev` leaves a checkout: RelayFlow's package.json, the
@@ -27,8 +41,10 @@ const productionCheckout = (): string => {
   cpSync(join(ROOT, BUNDLE), join(folder, BUNDLE));
   const lock = LockSchema.parse(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
   for (const [path, entry] of Object.entries(lock.packages)) {
-    const topLevel = path.startsWith('node_modules/') && !path.slice('node_modules/'.length).includes('node_modules/');
-    if (!topLevel || entry.dev === true || entry.devOptional === true || !existsSync(join(ROOT, path))) continue;
+    const topLevel =
+      path.startsWith('node_modules/') && !path.slice('node_modules/'.length).includes('node_modules/');
+    if (!topLevel || entry.dev === true || entry.devOptional === true || !existsSync(join(ROOT, path)))
+      continue;
     mkdirSync(dirname(join(folder, path)), { recursive: true });
     symlinkSync(join(ROOT, path), join(folder, path), 'dir');
   }
@@ -46,13 +62,19 @@ process.on('exit', () => {
 /** Runs the bundle in `checkout` as a production install would, and lists what it loaded from elsewhere. */
 const runBundle = (checkout: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => {
   writeFileSync(join(checkout, 'loaded-outside.cjs'), LOADED_OUTSIDE);
-  const result = spawnSync(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', '--require', './loaded-outside.cjs', BUNDLE, ...args], {
-    cwd: checkout,
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env },
-  });
-  const loadedOutside = z.array(z.string()).parse(JSON.parse(readFileSync(join(checkout, 'loaded-outside.json'), 'utf8')));
+  const result = spawnSync(
+    process.execPath,
+    ['--preserve-symlinks', '--preserve-symlinks-main', '--require', './loaded-outside.cjs', BUNDLE, ...args],
+    {
+      cwd: checkout,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env },
+    },
+  );
+  const loadedOutside = z
+    .array(z.string())
+    .parse(JSON.parse(readFileSync(join(checkout, 'loaded-outside.json'), 'utf8')));
   return { ...result, loadedOutside };
 };
 
@@ -61,7 +83,11 @@ describe('the relayflow bundle (cli/dist/relayflow.cjs)', () => {
     const result = await bundleCli(false);
     const rebuilt = result.outputFiles?.[0]?.text;
 
-    expect({ bundle: BUNDLE, upToDate: rebuilt === readFileSync(join(ROOT, BUNDLE), 'utf8'), fix: 'npm run build:cli' }).toMatchObject({ upToDate: true });
+    expect({
+      bundle: BUNDLE,
+      upToDate: rebuilt === readFileSync(join(ROOT, BUNDLE), 'utf8'),
+      fix: 'npm run build:cli',
+    }).toMatchObject({ upToDate: true });
   });
 
   it('requires only packages listed in dependencies, and bundles only ESM-only ones', async () => {
@@ -69,8 +95,14 @@ describe('the relayflow bundle (cli/dist/relayflow.cjs)', () => {
     const inputs = Object.entries(metafile.inputs);
     // esbuild also lists an import it dropped as unused (a relative path) as external: only packages count.
     const isPackage = (path: string) => !isBuiltin(path) && !path.startsWith('.') && !path.startsWith('/');
-    const required = new Set(inputs.flatMap(([, input]) => input.imports.filter((i) => i.external && isPackage(i.path)).map((i) => packageOf(i.path))));
-    const bundled = new Set(inputs.filter(([file]) => file.startsWith('node_modules/')).map(([file]) => packageOf(file)));
+    const required = new Set(
+      inputs.flatMap(([, input]) =>
+        input.imports.filter((i) => i.external && isPackage(i.path)).map((i) => packageOf(i.path)),
+      ),
+    );
+    const bundled = new Set(
+      inputs.filter(([file]) => file.startsWith('node_modules/')).map(([file]) => packageOf(file)),
+    );
 
     expect([...required, ...bundled].filter((name) => !(name in packageJson.dependencies))).toEqual([]);
     expect([...required].filter((name) => !loadsWithRequire(name))).toEqual([]);
@@ -94,7 +126,10 @@ describe('the relayflow bundle without dev dependencies', () => {
       const reachable = (n) => { try { r.resolve(n); return true; } catch { return false; } };
       console.log(JSON.stringify(${JSON.stringify(Object.keys(packageJson.devDependencies))}.filter(reachable)));`;
 
-    const reachableDevDependencies = spawnSync(process.execPath, ['--preserve-symlinks', '-e', probe], { cwd: checkout, encoding: 'utf8' });
+    const reachableDevDependencies = spawnSync(process.execPath, ['--preserve-symlinks', '-e', probe], {
+      cwd: checkout,
+      encoding: 'utf8',
+    });
     const help = runBundle(checkout, ['--help']);
 
     expect(JSON.parse(reachableDevDependencies.stdout)).toEqual([]);
@@ -111,12 +146,17 @@ describe('the relayflow bundle without dev dependencies', () => {
     const result = runBundle(checkout, ['send', 'acme', 'payload.json'], { RELAYFLOW_CONFIG: 'config.json' });
 
     expect(result.loadedOutside).toEqual([]);
-    expect(result.stderr).toBe('relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n');
+    expect(result.stderr).toBe(
+      'relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n',
+    );
     expect(result.status).toBe(1);
   });
 
   it('says that a .ts configuration needs tsx, in one sentence', () => {
-    writeFileSync(join(checkout, 'relayflow.config.ts'), 'const config: { providers: object } = { providers: { stripe: {} } };\nexport default config;\n');
+    writeFileSync(
+      join(checkout, 'relayflow.config.ts'),
+      'const config: { providers: object } = { providers: { stripe: {} } };\nexport default config;\n',
+    );
     writeFileSync(join(checkout, 'payload.json'), '{"hello":"world"}');
 
     const result = runBundle(checkout, ['send', 'acme', 'payload.json']);
@@ -129,15 +169,25 @@ describe('the relayflow bundle without dev dependencies', () => {
 });
 
 describe('the relayflow bundle with dev dependencies', () => {
-  it('reads relayflow.config.ts through the project\'s tsx', () => {
+  it("reads relayflow.config.ts through the project's tsx", () => {
     const cwd = mkdtempSync(join(tmpdir(), 'relayflow-cli-'));
     try {
-      writeFileSync(join(cwd, 'relayflow.config.ts'), 'const config: { providers: object } = { providers: { stripe: {} } };\nexport default config;\n');
+      writeFileSync(
+        join(cwd, 'relayflow.config.ts'),
+        'const config: { providers: object } = { providers: { stripe: {} } };\nexport default config;\n',
+      );
       writeFileSync(join(cwd, 'payload.json'), '{"hello":"world"}');
 
-      const result = spawnSync(process.execPath, [join(ROOT, BUNDLE), 'send', 'acme', 'payload.json'], { cwd, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' } });
+      const result = spawnSync(process.execPath, [join(ROOT, BUNDLE), 'send', 'acme', 'payload.json'], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' },
+      });
 
-      expect(result.stderr).toBe('relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n');
+      expect(result.stderr).toBe(
+        'relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n',
+      );
       expect(result.status).toBe(1);
     } finally {
       rmSync(cwd, { recursive: true, force: true });

@@ -4,7 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliDependencies } from '../../cli/program';
 import { CliError, type Environment } from '../../cli/environment';
@@ -87,7 +92,9 @@ const run = async (...argv: string[]): Promise<Run> => {
         headers: init?.headers as Record<string, string>,
         body: Buffer.from(init?.body as Uint8Array),
       });
-      return Promise.resolve(new Response('{"correlationId":"c-1"}', { status: 202, headers: { 'x-correlation-id': 'c-1' } }));
+      return Promise.resolve(
+        new Response('{"correlationId":"c-1"}', { status: 202, headers: { 'x-correlation-id': 'c-1' } }),
+      );
     },
     projectRoot: ROOT,
     loadConfig: () => Promise.resolve(parseConfig({ providers: { stripe: {} } })),
@@ -101,11 +108,17 @@ const oneSentence = (text: string) => text.trim().split('\n').filter(Boolean);
 describe('relayflow replay: argument errors', () => {
   it.each([
     [['replay'], /--reason is required/],
-    [['replay', '--reason', 'backfill', '--status', 'QUEUED'], /--status must be one of DEAD_LETTERED, QUARANTINED, STALE, PROCESSED, not QUEUED/],
+    [
+      ['replay', '--reason', 'backfill', '--status', 'QUEUED'],
+      /--status must be one of DEAD_LETTERED, QUARANTINED, STALE, PROCESSED, not QUEUED/,
+    ],
     [['replay', '--reason', 'backfill', '--limit', '0'], /--limit must be a whole number from 1 to 10000/],
     [['replay', '--reason', 'backfill', '--from', 'queue'], /--from must be dlq or store/],
     [['replay', '--reason', 'backfill', '--entity', 'customer:cus_1'], /filter.entity needs filter.provider/],
-    [['replay', '--reason', 'backfill', '--from', 'store', '--status', 'PROCESSED'], /PROCESSED events are not indexed by status/],
+    [
+      ['replay', '--reason', 'backfill', '--from', 'store', '--status', 'PROCESSED'],
+      /PROCESSED events are not indexed by status/,
+    ],
     [['replay', '--reason', 'backfill', '--since', 'yesterday'], /--since must be an ISO 8601 time/],
   ])('refuses %j with one sentence and exit code 1, before reaching AWS', async (argv, message) => {
     const result = await run(...argv);
@@ -125,14 +138,50 @@ describe('relayflow replay: argument errors', () => {
 
 describe('relayflow replay', () => {
   it('starts a dry run with the input the options describe and prints the plan as JSON', async () => {
-    const plan = { source: 'store', matching: 2, selected: 2, scanned: 2, truncated: false, unknownMessages: 0, sample: [], batchSize: 10, waitSeconds: 1 };
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE}:run-1`, startDate: new Date() });
+    const plan = {
+      source: 'store',
+      matching: 2,
+      selected: 2,
+      scanned: 2,
+      truncated: false,
+      unknownMessages: 0,
+      sample: [],
+      batchSize: 10,
+      waitSeconds: 1,
+    };
+    sfnMock
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${STATE_MACHINE}:run-1`, startDate: new Date() });
     sfnMock
       .on(DescribeExecutionCommand)
-      .resolvesOnce({ status: 'RUNNING', executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() })
-      .resolves({ status: 'SUCCEEDED', output: JSON.stringify(plan), executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() });
+      .resolvesOnce({
+        status: 'RUNNING',
+        executionArn: 'x',
+        stateMachineArn: STATE_MACHINE,
+        startDate: new Date(),
+      })
+      .resolves({
+        status: 'SUCCEEDED',
+        output: JSON.stringify(plan),
+        executionArn: 'x',
+        stateMachineArn: STATE_MACHINE,
+        startDate: new Date(),
+      });
 
-    const result = await run('--json', 'replay', '--from', 'store', '--id', 'ev_a,ev_b', '--id', 'ev_c', '--reason', 'incident 7', '--rate', '2.5');
+    const result = await run(
+      '--json',
+      'replay',
+      '--from',
+      'store',
+      '--id',
+      'ev_a,ev_b',
+      '--id',
+      'ev_c',
+      '--reason',
+      'incident 7',
+      '--rate',
+      '2.5',
+    );
 
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ executionArn: `${STATE_MACHINE}:run-1`, plan });
@@ -150,20 +199,55 @@ describe('relayflow replay', () => {
   });
 
   it('with --execute --wait shows progress from the execution history and prints the summary', async () => {
-    const plan = { source: 'dlq', matching: 4, selected: 4, scanned: 4, truncated: false, unknownMessages: 0, sample: [], batchSize: 2, waitSeconds: 1 };
-    const summary = { replayed: 3, skipped: 1, failed: 0, handled: 4, batches: 2, skippedReasons: { 'already-processed': 1 }, failures: [] };
+    const plan = {
+      source: 'dlq',
+      matching: 4,
+      selected: 4,
+      scanned: 4,
+      truncated: false,
+      unknownMessages: 0,
+      sample: [],
+      batchSize: 2,
+      waitSeconds: 1,
+    };
+    const summary = {
+      replayed: 3,
+      skipped: 1,
+      failed: 0,
+      handled: 4,
+      batches: 2,
+      skippedReasons: { 'already-processed': 1 },
+      failures: [],
+    };
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:run-2', startDate: new Date() });
     sfnMock
       .on(DescribeExecutionCommand)
-      .resolvesOnce({ status: 'RUNNING', executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() })
-      .resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary), executionArn: 'x', stateMachineArn: STATE_MACHINE, startDate: new Date() });
+      .resolvesOnce({
+        status: 'RUNNING',
+        executionArn: 'x',
+        stateMachineArn: STATE_MACHINE,
+        startDate: new Date(),
+      })
+      .resolves({
+        status: 'SUCCEEDED',
+        output: JSON.stringify(summary),
+        executionArn: 'x',
+        stateMachineArn: STATE_MACHINE,
+        startDate: new Date(),
+      });
     sfnMock.on(GetExecutionHistoryCommand).resolves({
       events: [
         {
           id: 5,
           type: 'TaskStateExited',
           timestamp: new Date(),
-          stateExitedEventDetails: { name: 'ReplayBatch', output: JSON.stringify({ plan, summary: { ...summary, replayed: 2, skipped: 0, handled: 2, batches: 1 } }) },
+          stateExitedEventDetails: {
+            name: 'ReplayBatch',
+            output: JSON.stringify({
+              plan,
+              summary: { ...summary, replayed: 2, skipped: 0, handled: 2, batches: 1 },
+            }),
+          },
         },
       ],
     });
@@ -173,15 +257,20 @@ describe('relayflow replay', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('2/4  replayed 2  skipped 0  failed 0');
     expect(result.stdout).toBe('Replayed 3, skipped 1 (already-processed 1), failed 0, in 2 batches.');
-    expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject({ dryRun: false });
+    expect(
+      JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}'),
+    ).toMatchObject({ dryRun: false });
   });
 
-  it('reports a failed execution\'s cause as one sentence with exit code 1', async () => {
+  it("reports a failed execution's cause as one sentence with exit code 1", async () => {
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:run-3', startDate: new Date() });
     sfnMock.on(DescribeExecutionCommand).resolves({
       status: 'FAILED',
       error: 'ReplayInputError',
-      cause: JSON.stringify({ errorType: 'ReplayInputError', errorMessage: 'invalid replay input: limit: Too big' }),
+      cause: JSON.stringify({
+        errorType: 'ReplayInputError',
+        errorMessage: 'invalid replay input: limit: Too big',
+      }),
       executionArn: 'x',
       stateMachineArn: STATE_MACHINE,
       startDate: new Date(),
@@ -190,7 +279,9 @@ describe('relayflow replay', () => {
     const result = await run('replay', '--reason', 'incident 7');
 
     expect(result.code).toBe(1);
-    expect(oneSentence(result.stderr).at(-1)).toBe('relayflow: The replay execution failed: invalid replay input: limit: Too big.');
+    expect(oneSentence(result.stderr).at(-1)).toBe(
+      'relayflow: The replay execution failed: invalid replay input: limit: Too big.',
+    );
   });
 });
 
@@ -199,7 +290,10 @@ describe('relayflow events, dlq and status', () => {
   let correlationId: string;
 
   beforeAll(async () => {
-    deadIds = [await h.ingest({ id: 'cli_1', type: 'invoice.paid', customer: 'cus_1' }), await h.ingest({ id: 'cli_2', type: 'charge.failed' })];
+    deadIds = [
+      await h.ingest({ id: 'cli_1', type: 'invoice.paid', customer: 'cus_1' }),
+      await h.ingest({ id: 'cli_2', type: 'charge.failed' }),
+    ];
     await h.deadLetterAll();
     for (const id of deadIds) await h.mark(id, 'DEAD_LETTERED');
     correlationId = (await h.store.getState(deadIds[0] ?? ''))?.correlationId ?? '';
@@ -207,10 +301,20 @@ describe('relayflow events, dlq and status', () => {
 
   it('events list --json lists the events in the selected status and filters', async () => {
     const all = await run('--json', 'events', 'list', '--status', 'dead_lettered');
-    const paid = await run('--json', 'events', 'list', '--status', 'DEAD_LETTERED', '--type', 'acme.invoice.*');
+    const paid = await run(
+      '--json',
+      'events',
+      'list',
+      '--status',
+      'DEAD_LETTERED',
+      '--type',
+      'acme.invoice.*',
+    );
 
     expect(all.code).toBe(0);
-    expect((JSON.parse(all.stdout) as { eventId: string }[]).map((e) => e.eventId).sort()).toEqual([...deadIds].sort());
+    expect((JSON.parse(all.stdout) as { eventId: string }[]).map((e) => e.eventId).sort()).toEqual(
+      [...deadIds].sort(),
+    );
     expect((JSON.parse(paid.stdout) as { eventId: string }[]).map((e) => e.eventId)).toEqual([deadIds[0]]);
   });
 
@@ -218,13 +322,19 @@ describe('relayflow events, dlq and status', () => {
     const result = await run('events', 'list', '--status', 'PROCESSED');
 
     expect(result.code).toBe(1);
-    expect(oneSentence(result.stderr)).toEqual([expect.stringContaining('PROCESSED events are not indexed by status')]);
+    expect(oneSentence(result.stderr)).toEqual([
+      expect.stringContaining('PROCESSED events are not indexed by status'),
+    ]);
   });
 
   it('events show finds an event by correlation id, with its audit timeline oldest first', async () => {
     const result = await run('--json', 'events', 'show', correlationId);
 
-    const shown = JSON.parse(result.stdout) as { state: { eventId: string; audit: { at: string; action: string }[] }; raw: { kind: string }; event: { data: unknown } };
+    const shown = JSON.parse(result.stdout) as {
+      state: { eventId: string; audit: { at: string; action: string }[] };
+      raw: { kind: string };
+      event: { data: unknown };
+    };
     expect(shown.state.eventId).toBe(deadIds[0]);
     expect(shown.state.audit.map((a) => a.action)).toEqual(['accepted', 'enqueued', 'dead_lettered']);
     expect(shown.raw.kind).toBe('inline');
@@ -243,7 +353,16 @@ describe('relayflow events, dlq and status', () => {
     const payload = await h.store.getPayload(eventId);
     if (!payload) throw new Error('no payload');
     const signature = `t=1733472000,v1=${'5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd'}`;
-    await h.store.replacePayload({ ...payload, request: { ...payload.request, headers: { ...payload.request.headers, 'stripe-signature': signature } } }, new Date());
+    await h.store.replacePayload(
+      {
+        ...payload,
+        request: {
+          ...payload.request,
+          headers: { ...payload.request.headers, 'stripe-signature': signature },
+        },
+      },
+      new Date(),
+    );
 
     const result = await run('--json', 'events', 'show', eventId);
 
@@ -262,9 +381,14 @@ describe('relayflow events, dlq and status', () => {
   it('dlq --json shows the depth and a sample, and leaves every message visible', async () => {
     const result = await run('--json', 'dlq');
 
-    const shown = JSON.parse(result.stdout) as { depth: { visible: number }; sample: { eventId: string; status: string }[] };
+    const shown = JSON.parse(result.stdout) as {
+      depth: { visible: number };
+      sample: { eventId: string; status: string }[];
+    };
     expect(shown.depth.visible).toBe(2);
-    expect(shown.sample.map((s) => [s.eventId, s.status])).toEqual(deadIds.map((id) => [id, 'DEAD_LETTERED']));
+    expect(shown.sample.map((s) => [s.eventId, s.status])).toEqual(
+      deadIds.map((id) => [id, 'DEAD_LETTERED']),
+    );
     expect(eventIdsOf(await receiveAll(h.sqsClient, h.deadLetterQueueUrl, 1))).toEqual(deadIds);
     h.clock.advance(1000);
   });
@@ -272,7 +396,11 @@ describe('relayflow events, dlq and status', () => {
   it('status --json counts the events needing an operator and groups failures by class', async () => {
     const result = await run('--json', 'status');
 
-    const shown = JSON.parse(result.stdout) as { statuses: Record<string, number>; queues: { deadLetter: { visible: number } }; recentFailures: unknown[] };
+    const shown = JSON.parse(result.stdout) as {
+      statuses: Record<string, number>;
+      queues: { deadLetter: { visible: number } };
+      recentFailures: unknown[];
+    };
     expect(shown.statuses).toMatchObject({ DEAD_LETTERED: 2, QUARANTINED: 0 });
     expect(shown.recentFailures).toEqual([expect.objectContaining({ errorClass: 'unknown', count: 2 })]);
   });
@@ -289,30 +417,45 @@ describe('relayflow send', () => {
     sourceIp: '127.0.0.1',
   });
 
-  it('signs a Stripe fixture with the stack\'s secret so that the verifier accepts it', async () => {
-    secretsMock.on(GetSecretValueCommand, { SecretId: 'RelayFlow-stripe' }).resolves({ SecretString: JSON.stringify({ signingSecrets: ['whsec_test'] }) });
+  it("signs a Stripe fixture with the stack's secret so that the verifier accepts it", async () => {
+    secretsMock
+      .on(GetSecretValueCommand, { SecretId: 'RelayFlow-stripe' })
+      .resolves({ SecretString: JSON.stringify({ signingSecrets: ['whsec_test'] }) });
 
     const result = await run('send', 'stripe', 'invoice.paid');
 
     expect(result.code).toBe(0);
     const [posted] = result.posted;
     expect(posted?.url).toBe('http://127.0.0.1:3000/webhooks/stripe');
-    const verdict = verifyStripe({ request: asRequest(posted ?? result.posted[0]!), secrets: ['whsec_test'], now: new Date(h.clock.now()), options: { toleranceSeconds: 300 } });
+    const verdict = verifyStripe({
+      request: asRequest(posted ?? result.posted[0]!),
+      secrets: ['whsec_test'],
+      now: new Date(h.clock.now()),
+      options: { toleranceSeconds: 300 },
+    });
     expect(verdict).toMatchObject({ ok: true });
     expect(result.stdout).toContain('→ 202  correlation id c-1');
   });
 
-  it('signs SendGrid with the development secret\'s private key', async () => {
+  it("signs SendGrid with the development secret's private key", async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const publicDer = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
     secretsMock.on(GetSecretValueCommand, { SecretId: 'RelayFlow-sendgrid' }).resolves({
-      SecretString: JSON.stringify({ signingSecrets: [publicDer], signingPrivateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') }),
+      SecretString: JSON.stringify({
+        signingSecrets: [publicDer],
+        signingPrivateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'),
+      }),
     });
 
     const result = await run('send', 'sendgrid', 'delivered');
 
     expect(result.code).toBe(0);
-    const verdict = verifySendgrid({ request: asRequest(result.posted[0]!), secrets: [publicDer], now: new Date(h.clock.now()), options: { toleranceSeconds: 300 } });
+    const verdict = verifySendgrid({
+      request: asRequest(result.posted[0]!),
+      secrets: [publicDer],
+      now: new Date(h.clock.now()),
+      options: { toleranceSeconds: 300 },
+    });
     expect(verdict).toMatchObject({ ok: true });
   });
 
@@ -320,7 +463,9 @@ describe('relayflow send', () => {
     const result = await run('send', 'stripe', 'nope');
 
     expect(result.code).toBe(1);
-    expect(oneSentence(result.stderr)).toEqual([expect.stringMatching(/^relayflow: No fixture nope for stripe .*fixtures: charge\.refunded, /)]);
+    expect(oneSentence(result.stderr)).toEqual([
+      expect.stringMatching(/^relayflow: No fixture nope for stripe .*fixtures: charge\.refunded, /),
+    ]);
   });
 });
 
@@ -328,11 +473,17 @@ describe('the relayflow executable', () => {
   it('with --local and no runtime running prints one sentence and exits 1', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'relayflow-cli-'));
     try {
-      const result = spawnSync(process.execPath, [join(ROOT, 'cli/dist/relayflow.cjs'), '--local', 'status'], { cwd, encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(
+        process.execPath,
+        [join(ROOT, 'cli/dist/relayflow.cjs'), '--local', 'status'],
+        { cwd, encoding: 'utf8', timeout: 60_000 },
+      );
 
       expect(result.status).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(`relayflow: The local runtime is not running (no ${join(cwd, '.relayflow', 'local.json')}); start it with npm start.\n`);
+      expect(result.stderr).toBe(
+        `relayflow: The local runtime is not running (no ${join(cwd, '.relayflow', 'local.json')}); start it with npm start.\n`,
+      );
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

@@ -35,7 +35,11 @@ const postStripe = (body: string, timestamp = Math.floor(Date.now() / 1000)) =>
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: E2E_SECRETS.stripe, timestamp }),
+      'stripe-signature': stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: E2E_SECRETS.stripe,
+        timestamp,
+      }),
     },
     body,
   });
@@ -50,11 +54,21 @@ describe('ingest through the local runtime', () => {
     const { events } = (await response.json()) as { events: { id: string }[] };
     const eventId = events[0]?.id ?? '';
 
-    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }));
-    const state = await documents.send(
-      new GetCommand({ TableName: e2e.runtime.outputs.EventTableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' } }),
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }),
     );
-    expect(state.Item).toMatchObject({ status: 'QUEUED', provider: 'stripe', correlationId, entityId: 'cus_group' });
+    const state = await documents.send(
+      new GetCommand({
+        TableName: e2e.runtime.outputs.EventTableName,
+        Key: { PK: `EVT#${eventId}`, SK: 'STATE' },
+      }),
+    );
+    expect(state.Item).toMatchObject({
+      status: 'QUEUED',
+      provider: 'stripe',
+      correlationId,
+      entityId: 'cus_group',
+    });
 
     const sqs = new SQSClient({ endpoint: e2e.runtime.endpoints.sqs, region: 'us-east-1', credentials });
     const received = await sqs.send(
@@ -96,13 +110,20 @@ describe('ingest through the local runtime', () => {
   });
 
   it('answers 404 to an unknown provider', async () => {
-    const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/nosuch`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/nosuch`, {
+      method: 'POST',
+      body: '{}',
+    });
 
     expect(response.status).toBe(404);
   });
 
   it('accepts GitHub deliveries signed by Octokit and Standard Webhooks signed by the reference library', async () => {
-    const githubBody = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1, repository: { full_name: 'acme/app' } });
+    const githubBody = JSON.stringify({
+      zen: 'Keep it logically awesome.',
+      hook_id: 1,
+      repository: { full_name: 'acme/app' },
+    });
     const github = await fetch(`${e2e.runtime.endpoints.api}/webhooks/github`, {
       method: 'POST',
       headers: {
@@ -113,9 +134,17 @@ describe('ingest through the local runtime', () => {
       },
       body: githubBody,
     });
-    const swBody = JSON.stringify({ type: 'user.created', timestamp: new Date().toISOString(), data: { user_id: 'u_1' } });
+    const swBody = JSON.stringify({
+      type: 'user.created',
+      timestamp: new Date().toISOString(),
+      data: { user_id: 'u_1' },
+    });
     const headers = { 'webhook-id': 'msg_e2e_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
-    const signature = new Webhook(E2E_SECRETS['standard-webhooks']).sign(headers['webhook-id'], new Date(Number(headers['webhook-timestamp']) * 1000), swBody);
+    const signature = new Webhook(E2E_SECRETS['standard-webhooks']).sign(
+      headers['webhook-id'],
+      new Date(Number(headers['webhook-timestamp']) * 1000),
+      swBody,
+    );
     const standard = await fetch(`${e2e.runtime.endpoints.api}/webhooks/standard-webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers, 'webhook-signature': signature },

@@ -18,7 +18,9 @@ let documents: DynamoDBDocumentClient;
 beforeAll(async () => {
   e2e = await startE2eRuntime();
   await sink.start(e2e.sinkPort);
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }));
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }),
+  );
 });
 afterAll(async () => {
   await e2e.runtime.stop();
@@ -26,7 +28,14 @@ afterAll(async () => {
 });
 
 const stateOf = async (eventId: string) =>
-  (await documents.send(new GetCommand({ TableName: e2e.runtime.outputs.EventTableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' } }))).Item;
+  (
+    await documents.send(
+      new GetCommand({
+        TableName: e2e.runtime.outputs.EventTableName,
+        Key: { PK: `EVT#${eventId}`, SK: 'STATE' },
+      }),
+    )
+  ).Item;
 
 /** A signed Stripe delivery; the same id and body give the same bytes (a provider retry). */
 const stripeDelivery = (id: string, customer: string, seq: number) => {
@@ -41,13 +50,19 @@ const stripeDelivery = (id: string, customer: string, seq: number) => {
   return () =>
     fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: E2E_SECRETS.stripe }) },
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({
+          payload: body,
+          secret: E2E_SECRETS.stripe,
+        }),
+      },
       body,
     });
 };
 
 const seqOf = (delivery: { event: { data: Record<string, unknown> } }) =>
-  Number(((delivery.event.data.data as { object: { metadata: { seq: string } } }).object.metadata.seq));
+  Number((delivery.event.data.data as { object: { metadata: { seq: string } } }).object.metadata.seq);
 
 describe('processing through the local runtime', () => {
   it('delivers 500 events over 20 entities, 20% delivered twice, exactly once each and in order per entity', async () => {
@@ -75,11 +90,17 @@ describe('processing through the local runtime', () => {
     await new Promise((r) => setTimeout(r, 1000));
 
     const byEvent = new Map<string, number>();
-    for (const d of delivered()) byEvent.set(String((d.event.data as { id: string }).id), (byEvent.get(String((d.event.data as { id: string }).id)) ?? 0) + 1);
+    for (const d of delivered())
+      byEvent.set(
+        String((d.event.data as { id: string }).id),
+        (byEvent.get(String((d.event.data as { id: string }).id)) ?? 0) + 1,
+      );
     const lost = [...ledger.keys()].filter((id) => !byEvent.has(id));
     const duplicated = [...byEvent.entries()].filter(([, n]) => n > 1);
     const orderViolations = entities.filter((customer) => {
-      const seqs = delivered().filter((d) => d.event.entity.id === customer).map(seqOf);
+      const seqs = delivered()
+        .filter((d) => d.event.entity.id === customer)
+        .map(seqOf);
       return seqs.some((seq, i) => i > 0 && seq < (seqs[i - 1] ?? -1));
     });
     expect({ lost, duplicated, orderViolations }).toEqual({ lost: [], duplicated: [], orderViolations: [] });
@@ -93,17 +114,31 @@ describe('processing through the local runtime', () => {
     const poisonId = events[0]?.id ?? '';
 
     expect(healthy.status).toBe(202);
-    expect(await eventually(() => sink.to('/sink').some((d) => d.event.entity.id === 'cus_healthy'), 30_000)).toBe(true);
-    expect(await eventually(async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED', 60_000)).toBe(true);
+    expect(
+      await eventually(() => sink.to('/sink').some((d) => d.event.entity.id === 'cus_healthy'), 30_000),
+    ).toBe(true);
+    expect(await eventually(async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED', 60_000)).toBe(
+      true,
+    );
     const state = await stateOf(poisonId);
-    expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual(expect.arrayContaining(['accepted', 'enqueued', 'retrying', 'dead-lettered']));
+    expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['accepted', 'enqueued', 'retrying', 'dead-lettered']),
+    );
 
     const sqs = new SQSClient({ endpoint: e2e.runtime.endpoints.sqs, region: 'us-east-1', credentials });
     const inDlq = await eventually(async () => {
       const received = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: e2e.runtime.outputs.DeadLetterQueueUrl, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 0, WaitTimeSeconds: 1 }),
+        new ReceiveMessageCommand({
+          QueueUrl: e2e.runtime.outputs.DeadLetterQueueUrl,
+          MessageSystemAttributeNames: ['All'],
+          VisibilityTimeout: 0,
+          WaitTimeSeconds: 1,
+        }),
       );
-      return (received.Messages ?? []).some((m) => m.Body?.includes(poisonId) && m.Attributes?.MessageGroupId === 'default#stripe#customer:cus_poison');
+      return (received.Messages ?? []).some(
+        (m) =>
+          m.Body?.includes(poisonId) && m.Attributes?.MessageGroupId === 'default#stripe#customer:cus_poison',
+      );
     }, 30_000);
     expect(inDlq).toBe(true);
     sink.behaviour = () => 200;
@@ -131,11 +166,18 @@ describe('processing through the local runtime', () => {
     });
     expect(response.status).toBe(202);
 
-    expect(await eventually(() => sink.to('/second').some((d) => d.event.entity.id === 'acme/multi'), 60_000)).toBe(true);
+    expect(
+      await eventually(() => sink.to('/second').some((d) => d.event.entity.id === 'acme/multi'), 60_000),
+    ).toBe(true);
     const first = sink.to('/first').filter((d) => d.event.entity.id === 'acme/multi');
     expect(first).toHaveLength(1);
     expect(sink.attemptsOf('/first', first[0]?.webhookId ?? '')).toBe(1);
-    expect(sink.attemptsOf('/second', sink.to('/second').find((d) => d.event.entity.id === 'acme/multi')?.webhookId ?? '')).toBe(3);
+    expect(
+      sink.attemptsOf(
+        '/second',
+        sink.to('/second').find((d) => d.event.entity.id === 'acme/multi')?.webhookId ?? '',
+      ),
+    ).toBe(3);
     sink.behaviour = () => 200;
   });
 
@@ -146,7 +188,11 @@ describe('processing through the local runtime', () => {
       const headers = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)) };
       return fetch(`${e2e.runtime.endpoints.api}/webhooks/standard-webhooks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers, 'webhook-signature': new Webhook(E2E_SECRETS['standard-webhooks']).sign(id, now, body) },
+        headers: {
+          'content-type': 'application/json',
+          ...headers,
+          'webhook-signature': new Webhook(E2E_SECRETS['standard-webhooks']).sign(id, now, body),
+        },
         body,
       });
     };
@@ -157,7 +203,9 @@ describe('processing through the local runtime', () => {
     const older = await send('msg_stale_old', '2026-01-01T00:00:00.000Z');
     const { events } = (await older.json()) as { events: { id: string }[] };
 
-    expect(await eventually(async () => (await stateOf(events[0]?.id ?? ''))?.status === 'STALE', 30_000)).toBe(true);
+    expect(
+      await eventually(async () => (await stateOf(events[0]?.id ?? ''))?.status === 'STALE', 30_000),
+    ).toBe(true);
     expect(sink.to('/stale')).toHaveLength(1);
   });
 });

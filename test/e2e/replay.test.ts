@@ -26,7 +26,9 @@ beforeAll(async () => {
   // The CLI's --local reads .relayflow/local.json from its working directory.
   e2e = await startE2eRuntime({ stateFile: join(workDir, '.relayflow', 'local.json') });
   await sink.start(e2e.sinkPort);
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }));
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }),
+  );
 });
 afterAll(async () => {
   await e2e.runtime.stop();
@@ -34,7 +36,14 @@ afterAll(async () => {
 });
 
 const stateOf = async (eventId: string) =>
-  (await documents.send(new GetCommand({ TableName: e2e.runtime.outputs.EventTableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' } }))).Item;
+  (
+    await documents.send(
+      new GetCommand({
+        TableName: e2e.runtime.outputs.EventTableName,
+        Key: { PK: `EVT#${eventId}`, SK: 'STATE' },
+      }),
+    )
+  ).Item;
 
 const send = async (customer: string, seq: number) => {
   const body = JSON.stringify({
@@ -42,11 +51,19 @@ const send = async (customer: string, seq: number) => {
     object: 'event',
     created: 1_790_000_000 + seq,
     type: 'invoice.paid',
-    data: { object: { id: `in_${customer}_${seq}`, object: 'invoice', customer, metadata: { seq: String(seq) } } },
+    data: {
+      object: { id: `in_${customer}_${seq}`, object: 'invoice', customer, metadata: { seq: String(seq) } },
+    },
   });
   const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: E2E_SECRETS.stripe }) },
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: E2E_SECRETS.stripe,
+      }),
+    },
     body,
   });
   const { events } = (await response.json()) as { events: { id: string }[] };
@@ -59,12 +76,19 @@ const cli = (...args: string[]) =>
     execFile(
       process.execPath,
       [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'relayflow-cli.ts'), ...args],
-      { cwd: workDir, encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, timeout: 180_000 },
-      (error, stdout, stderr) => done({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      {
+        cwd: workDir,
+        encoding: 'utf8',
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        timeout: 180_000,
+      },
+      (error, stdout, stderr) =>
+        done({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 
-const seqOf = (data: Record<string, unknown>) => Number((data.data as { object: { metadata: { seq: string } } }).object.metadata.seq);
+const seqOf = (data: Record<string, unknown>) =>
+  Number((data.data as { object: { metadata: { seq: string } } }).object.metadata.seq);
 
 describe('replay from the dead-letter queue with the CLI', () => {
   it('delivers every dead-lettered event exactly once, in order per entity, empties the DLQ and tells the whole story', async () => {
@@ -74,40 +98,71 @@ describe('replay from the dead-letter queue with the CLI', () => {
     for (const customer of ENTITIES) {
       for (let seq = 0; seq < PER_ENTITY; seq += 1) ids.push(await send(customer, seq));
     }
-    const allDead = await eventually(async () => {
-      const states = await Promise.all(ids.map(stateOf));
-      return states.every((s) => s?.status === 'DEAD_LETTERED');
-    }, 150_000, 500);
+    const allDead = await eventually(
+      async () => {
+        const states = await Promise.all(ids.map(stateOf));
+        return states.every((s) => s?.status === 'DEAD_LETTERED');
+      },
+      150_000,
+      500,
+    );
     expect(allDead).toBe(true);
 
     // 2. The sink is fixed. 3. Replay from the DLQ.
     sink.behaviour = () => 200;
-    const replay = await cli('--local', 'replay', '--from', 'dlq', '--execute', '--wait', '--reason', 'test', '--json');
+    const replay = await cli(
+      '--local',
+      'replay',
+      '--from',
+      'dlq',
+      '--execute',
+      '--wait',
+      '--reason',
+      'test',
+      '--json',
+    );
     expect({ status: replay.status, stderr: replay.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(replay.stdout)).toMatchObject({ summary: { replayed: ids.length, failed: 0 } });
 
     // Every event exactly once, in per-entity order.
-    expect(await eventually(() => sink.to('/sink').filter((d) => ENTITIES.includes(d.event.entity.id)).length >= ids.length, 60_000)).toBe(true);
+    expect(
+      await eventually(
+        () => sink.to('/sink').filter((d) => ENTITIES.includes(d.event.entity.id)).length >= ids.length,
+        60_000,
+      ),
+    ).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
     const delivered = sink.to('/sink').filter((d) => ENTITIES.includes(d.event.entity.id));
     expect(delivered.map((d) => d.event.id).sort()).toEqual([...ids].sort());
     for (const customer of ENTITIES) {
-      expect(delivered.filter((d) => d.event.entity.id === customer).map((d) => seqOf(d.event.data))).toEqual([0, 1, 2]);
+      expect(delivered.filter((d) => d.event.entity.id === customer).map((d) => seqOf(d.event.data))).toEqual(
+        [0, 1, 2],
+      );
     }
 
     // 4. The DLQ is empty.
     const sqs = new SQSClient({ endpoint: e2e.runtime.endpoints.sqs, region: 'us-east-1', credentials });
     const attributes = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: e2e.runtime.outputs.DeadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: e2e.runtime.outputs.DeadLetterQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
-    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+    expect(attributes.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
 
     // 5. Each event's timeline shows the whole story.
     const shown = await cli('--local', 'events', 'show', ids[0] ?? '', '--json');
     expect(shown.status).toBe(0);
-    const story = (JSON.parse(shown.stdout) as { state: { audit: { action: string }[] } }).state.audit.map((entry) => entry.action);
+    const story = (JSON.parse(shown.stdout) as { state: { audit: { action: string }[] } }).state.audit.map(
+      (entry) => entry.action,
+    );
     expect(story[0]).toBe('accepted');
-    expect(story).toEqual(expect.arrayContaining(['enqueued', 'retrying', 'dead-lettered', 'replayed', 'processed']));
+    expect(story).toEqual(
+      expect.arrayContaining(['enqueued', 'retrying', 'dead-lettered', 'replayed', 'processed']),
+    );
     expect(story.indexOf('dead-lettered')).toBeLessThan(story.indexOf('replayed'));
     expect(story.indexOf('replayed')).toBeLessThan(story.lastIndexOf('processed'));
   });

@@ -4,10 +4,22 @@ import { E2E_SECRETS, startE2eRuntime } from '../helpers/local-runtime';
 jest.setTimeout(240_000);
 
 const send = (api: string, id: string) => {
-  const body = JSON.stringify({ id, object: 'event', created: Math.floor(Date.now() / 1000), type: 'customer.created', data: { object: { id: 'cus_r', object: 'customer' } } });
+  const body = JSON.stringify({
+    id,
+    object: 'event',
+    created: Math.floor(Date.now() / 1000),
+    type: 'customer.created',
+    data: { object: { id: 'cus_r', object: 'customer' } },
+  });
   return fetch(`${api}/webhooks/stripe`, {
     method: 'POST',
-    headers: { 'stripe-signature': new Stripe('sk_x').webhooks.generateTestHeaderString({ payload: body, secret: E2E_SECRETS.stripe }), 'content-type': 'application/json' },
+    headers: {
+      'stripe-signature': new Stripe('sk_x').webhooks.generateTestHeaderString({
+        payload: body,
+        secret: E2E_SECRETS.stripe,
+      }),
+      'content-type': 'application/json',
+    },
     body,
   });
 };

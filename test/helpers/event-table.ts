@@ -19,7 +19,13 @@ export const eventTableDefinition = (tableName: string): CreateTableCommandInput
   }[];
   if (!table) throw new Error('EventStore synthesized no table');
   const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table.Properties;
-  return { TableName: tableName, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes, BillingMode: 'PAY_PER_REQUEST' };
+  return {
+    TableName: tableName,
+    KeySchema,
+    AttributeDefinitions,
+    GlobalSecondaryIndexes,
+    BillingMode: 'PAY_PER_REQUEST',
+  };
 };
 
 export interface LocalEventTable {
@@ -34,7 +40,11 @@ export const startEventTable = async (tableName = 'events'): Promise<LocalEventT
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await client.send(new CreateTableCommand(eventTableDefinition(tableName)));
   return {
     endpoint,

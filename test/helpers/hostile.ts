@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -37,7 +43,10 @@ export const MAX_BODY_BYTES = 262_144;
 export const INLINE_BODY_MAX_BYTES = 4096;
 export const TENANT = 'acme';
 
-type Signer = (request: { url: string; headers: Record<string, string>; body: Buffer }) => { headers: Record<string, string>; body: Buffer };
+type Signer = (request: { url: string; headers: Record<string, string>; body: Buffer }) => {
+  headers: Record<string, string>;
+  body: Buffer;
+};
 
 export interface HostileTarget {
   readonly id: string;
@@ -56,13 +65,29 @@ export interface HostileTarget {
 
 const fixtureOf = (provider: string): { body: Buffer; headers: Record<string, string> } => {
   const dir = join(__dirname, '..', '..', 'functions', 'providers', provider, 'fixtures');
-  const file = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()[0];
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()[0];
   if (!file) throw new Error(`no fixture for ${provider}`);
-  const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { headers: Record<string, string>; body: unknown };
-  return { headers: fixture.headers, body: Buffer.from(typeof fixture.body === 'string' ? fixture.body : JSON.stringify(fixture.body)) };
+  const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    headers: Record<string, string>;
+    body: unknown;
+  };
+  return {
+    headers: fixture.headers,
+    body: Buffer.from(typeof fixture.body === 'string' ? fixture.body : JSON.stringify(fixture.body)),
+  };
 };
 
-const withHeaders = (sign: (req: { url: string; headers: Record<string, string>; body: Buffer }, secret: string, now: Date) => Record<string, string>, secret: string): Signer =>
+const withHeaders =
+  (
+    sign: (
+      req: { url: string; headers: Record<string, string>; body: Buffer },
+      secret: string,
+      now: Date,
+    ) => Record<string, string>,
+    secret: string,
+  ): Signer =>
   (req) => ({ headers: { ...req.headers, ...sign(req, secret, new Date()) }, body: req.body });
 
 /**
@@ -77,11 +102,19 @@ const signMailgunBody = (body: Buffer, key: string): { headers: Record<string, s
   const token = aToken();
   const signature = JSON.stringify({ timestamp, token, signature: specSignature(key, timestamp, token) });
   const rest = text.trimStart().slice(1).trimStart();
-  return { headers: {}, body: Buffer.from(`{"signature":${signature}${rest.startsWith('}') ? '' : ','}${rest}`) };
+  return {
+    headers: {},
+    body: Buffer.from(`{"signature":${signature}${rest.startsWith('}') ? '' : ','}${rest}`),
+  };
 };
 
 // A sender whose ids travel in an unsigned header: exercises the signed-bytes binding.
-const GENERIC_OPTIONS = { signatureHeader: 'x-acme-signature', id: { header: 'x-acme-delivery' }, type: { jsonPath: 'event' }, unsignedIdentity: true };
+const GENERIC_OPTIONS = {
+  signatureHeader: 'x-acme-signature',
+  id: { header: 'x-acme-delivery' },
+  type: { jsonPath: 'event' },
+  unsignedIdentity: true,
+};
 
 interface TargetSpec {
   readonly id: string;
@@ -91,7 +124,10 @@ interface TargetSpec {
   readonly secrets: readonly string[];
   readonly secretValues: readonly string[];
   readonly options: Record<string, unknown>;
-  readonly build: () => (event: APIGatewayProxyEventV2, context: ReturnType<typeof aLambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
+  readonly build: () => (
+    event: APIGatewayProxyEventV2,
+    context: ReturnType<typeof aLambdaContext>,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
 const specs = (): TargetSpec[] => {
@@ -107,8 +143,16 @@ const specs = (): TargetSpec[] => {
   const sendgridPrivate = sendgrid.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const postmark = `relayflow:${randomBytes(9).toString('hex')}`;
   const generic = genericHmacOptionsSchema.parse(GENERIC_OPTIONS);
-  const genericSample = { headers: { 'content-type': 'application/json', 'x-acme-delivery': 'dlv_1' }, body: Buffer.from('{"event":"invoice.paid","data":{"id":"inv_1"}}') };
-  const plain = (id: string, sign: Parameters<typeof withHeaders>[0], signatureHeaders: string[], secret = hmac): TargetSpec => ({
+  const genericSample = {
+    headers: { 'content-type': 'application/json', 'x-acme-delivery': 'dlv_1' },
+    body: Buffer.from('{"event":"invoice.paid","data":{"id":"inv_1"}}'),
+  };
+  const plain = (
+    id: string,
+    sign: Parameters<typeof withHeaders>[0],
+    signatureHeaders: string[],
+    secret = hmac,
+  ): TargetSpec => ({
     id,
     sample: fixtureOf(id),
     signatureHeaders,
@@ -121,12 +165,32 @@ const specs = (): TargetSpec[] => {
   return [
     plain('stripe', signStripeRequest, ['stripe-signature']),
     plain('github', signGithubRequest, ['x-hub-signature-256', 'x-github-event', 'x-github-delivery']),
-    plain('shopify', signShopifyRequest, ['x-shopify-hmac-sha256', 'x-shopify-topic', 'x-shopify-event-id', 'x-shopify-webhook-id']),
-    plain('standard-webhooks', signStandardWebhooksRequest, ['webhook-id', 'webhook-timestamp', 'webhook-signature'], standardKey),
-    plain('hubspot', signHubspotRequest, ['x-hubspot-signature-v3', 'x-hubspot-request-timestamp', 'x-hubspot-signature', 'x-hubspot-signature-version']),
+    plain('shopify', signShopifyRequest, [
+      'x-shopify-hmac-sha256',
+      'x-shopify-topic',
+      'x-shopify-event-id',
+      'x-shopify-webhook-id',
+    ]),
+    plain(
+      'standard-webhooks',
+      signStandardWebhooksRequest,
+      ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+      standardKey,
+    ),
+    plain('hubspot', signHubspotRequest, [
+      'x-hubspot-signature-v3',
+      'x-hubspot-request-timestamp',
+      'x-hubspot-signature',
+      'x-hubspot-signature-version',
+    ]),
     plain('twilio', signTwilioRequest, ['x-twilio-signature']),
     {
-      ...plain('sendgrid', signSendgridRequest, ['x-twilio-email-event-webhook-signature', 'x-twilio-email-event-webhook-timestamp'], sendgridPrivate),
+      ...plain(
+        'sendgrid',
+        signSendgridRequest,
+        ['x-twilio-email-event-webhook-signature', 'x-twilio-email-event-webhook-timestamp'],
+        sendgridPrivate,
+      ),
       secrets: [sendgridPublic],
       secretValues: [sendgridPrivate.split('\n')[1] ?? sendgridPrivate],
     },
@@ -176,12 +240,18 @@ export const resetMocks = (targets: readonly HostileTarget[]) => {
   mocks.dynamo.on(UpdateCommand).resolves({});
   mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
   mocks.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
-    Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: '' })),
+    Successful: input.Entries.map((entry) => ({
+      Id: entry.Id,
+      MessageId: `m-${entry.Id}`,
+      MD5OfMessageBody: '',
+    })),
     Failed: [],
   }));
   mocks.s3.on(PutObjectCommand).resolves({});
   for (const target of targets) {
-    mocks.secrets.on(GetSecretValueCommand, { SecretId: secretArnOf(target.id) }).resolves({ SecretString: JSON.stringify({ signingSecrets: target.secrets }) });
+    mocks.secrets
+      .on(GetSecretValueCommand, { SecretId: secretArnOf(target.id) })
+      .resolves({ SecretString: JSON.stringify({ signingSecrets: target.secrets }) });
   }
 };
 
@@ -226,7 +296,11 @@ export const aRequest = (target: HostileTarget, overrides: Partial<WebhookReques
 });
 
 /** `body` sent as the provider would: correctly signed, with a fresh delivery id where the provider has one. */
-export const aSignedRequest = (target: HostileTarget, body: Buffer, headers: Record<string, string> = {}): WebhookRequest => {
+export const aSignedRequest = (
+  target: HostileTarget,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): WebhookRequest => {
   const base = aRequest(target, { body, headers: { ...target.sample.headers, ...freshIds(), ...headers } });
   const signed = target.sign({ url: base.url, headers: base.headers, body });
   return { ...base, headers: signed.headers, body: signed.body };
@@ -234,7 +308,12 @@ export const aSignedRequest = (target: HostileTarget, body: Buffer, headers: Rec
 
 const freshIds = (): Record<string, string> => {
   const id = randomUUID();
-  return { 'x-github-delivery': id, 'x-shopify-event-id': id, 'x-shopify-webhook-id': id, 'x-acme-delivery': id };
+  return {
+    'x-github-delivery': id,
+    'x-shopify-event-id': id,
+    'x-shopify-webhook-id': id,
+    'x-acme-delivery': id,
+  };
 };
 
 /** An HTTP API (payload 2.0) event as API Gateway builds it, with the body raw or base64. */
@@ -254,7 +333,13 @@ export const anEvent = (
       apiId: 'api',
       domainName: 'api.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'api',
-      http: { method: request.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: 'hostile' },
+      http: {
+        method: request.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp,
+        userAgent: 'hostile',
+      },
       requestId: 'req-hostile',
       routeKey: 'ANY',
       stage: '$default',
@@ -291,7 +376,9 @@ export const writeCounts = (): WriteCounts => {
     rejectionUpdates,
     sends:
       mocks.sqs.commandCalls(SendMessageCommand).length +
-      mocks.sqs.commandCalls(SendMessageBatchCommand).reduce((sum, call) => sum + (call.args[0].input.Entries?.length ?? 0), 0),
+      mocks.sqs
+        .commandCalls(SendMessageBatchCommand)
+        .reduce((sum, call) => sum + (call.args[0].input.Entries?.length ?? 0), 0),
     objects: mocks.s3.commandCalls(PutObjectCommand).length,
     secretReads: mocks.secrets.commandCalls(GetSecretValueCommand).length,
   };
@@ -310,7 +397,10 @@ export const resetHistory = () => {
  * (the Logger and Metrics write there through their own Console).
  */
 export const withOutput = async <T>(onLine: (line: string) => void, run: () => Promise<T>): Promise<T> => {
-  const originals = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const originals = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
   const sink = (chunk: unknown): boolean => {
     for (const line of String(chunk).split('\n')) if (line.length > 0) onLine(line);
     return true;
@@ -327,7 +417,9 @@ export const withOutput = async <T>(onLine: (line: string) => void, run: () => P
 
 /** A JSON nesting `depth` levels deep, as arrays or objects. */
 export const deeplyNested = (depth: number, kind: 'array' | 'object'): string =>
-  kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  kind === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 export interface FloodReport {
   readonly requests: number;
@@ -368,38 +460,96 @@ export const flood = async (
       }
     },
   );
-  return { requests, statuses, writes: writeCounts(), tenantDimensions: tenants.size, elapsedMs: Math.round(performance.now() - started) };
+  return {
+    requests,
+    statuses,
+    writes: writeCounts(),
+    tenantDimensions: tenants.size,
+    elapsedMs: Math.round(performance.now() - started),
+  };
 };
 
 /** The target's sample delivery with a body its signature does not cover (or, for Basic auth, wrong credentials). */
 export const aBadlySignedRequest = (target: HostileTarget): WebhookRequest => {
   const signed = aSignedRequest(target, target.sample.body);
-  const headers = target.signatureHeaders.includes('authorization') ? { ...signed.headers, authorization: `Basic ${Buffer.from('intruder:guess').toString('base64')}` } : signed.headers;
+  const headers = target.signatureHeaders.includes('authorization')
+    ? { ...signed.headers, authorization: `Basic ${Buffer.from('intruder:guess').toString('base64')}` }
+    : signed.headers;
   return { ...signed, headers, body: Buffer.concat([signed.body, Buffer.from(' ')]) };
 };
 
 /** Any hostile request to a target: random bytes and headers, broken encodings, deep nesting, prototype keys, mangled signature headers. */
-export const hostileEvents = (target: HostileTarget): fc.Arbitrary<{ kind: string; event: APIGatewayProxyEventV2 }> => {
-  const value = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '\r\n', 'a\r\nx-injected: 1', '\u0000', '\uD800'));
+export const hostileEvents = (
+  target: HostileTarget,
+): fc.Arbitrary<{ kind: string; event: APIGatewayProxyEventV2 }> => {
+  const value = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.constantFrom('', '\r\n', 'a\r\nx-injected: 1', '\u0000', '\uD800'),
+  );
   const randomBytes = fc
-    .record({ body: fc.uint8Array({ maxLength: 4096 }), headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 24 }), value, { maxKeys: 8 }), own: fc.array(value, { minLength: target.signatureHeaders.length, maxLength: target.signatureHeaders.length }), base64: fc.boolean() })
+    .record({
+      body: fc.uint8Array({ maxLength: 4096 }),
+      headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 24 }), value, { maxKeys: 8 }),
+      own: fc.array(value, {
+        minLength: target.signatureHeaders.length,
+        maxLength: target.signatureHeaders.length,
+      }),
+      base64: fc.boolean(),
+    })
     .map(({ body, headers, own, base64 }) => ({
       kind: 'random bytes',
-      event: anEvent(aRequest(target, { body: Buffer.from(body), headers: { ...target.sample.headers, ...headers, ...Object.fromEntries(target.signatureHeaders.map((n, i) => [n, own[i] ?? ''])) } }), { base64 }),
+      event: anEvent(
+        aRequest(target, {
+          body: Buffer.from(body),
+          headers: {
+            ...target.sample.headers,
+            ...headers,
+            ...Object.fromEntries(target.signatureHeaders.map((n, i) => [n, own[i] ?? ''])),
+          },
+        }),
+        { base64 },
+      ),
     }));
-  const reencoded = fc.record({ encoding: fc.constantFrom<BufferEncoding>('utf16le', 'latin1', 'ucs2'), signed: fc.boolean() }).map(({ encoding, signed }) => {
-    const body = Buffer.from(target.sample.body.toString('utf8'), encoding);
-    return { kind: `re-encoded ${encoding}${signed ? ', signed' : ''}`, event: anEvent(signed ? aSignedRequest(target, body) : aRequest(target, { body }), { base64: true }) };
-  });
-  const nested = fc.record({ depth: fc.integer({ min: 100, max: 20_000 }), kind: fc.constantFrom<'array' | 'object'>('array', 'object'), signed: fc.boolean() }).map(({ depth, kind, signed }) => {
-    const body = Buffer.from(deeplyNested(depth, kind));
-    return { kind: `nested ${kind}${signed ? ', signed' : ''}`, depth, event: anEvent(signed ? aSignedRequest(target, body) : aRequest(target, { body })) };
-  });
+  const reencoded = fc
+    .record({ encoding: fc.constantFrom<BufferEncoding>('utf16le', 'latin1', 'ucs2'), signed: fc.boolean() })
+    .map(({ encoding, signed }) => {
+      const body = Buffer.from(target.sample.body.toString('utf8'), encoding);
+      return {
+        kind: `re-encoded ${encoding}${signed ? ', signed' : ''}`,
+        event: anEvent(signed ? aSignedRequest(target, body) : aRequest(target, { body }), { base64: true }),
+      };
+    });
+  const nested = fc
+    .record({
+      depth: fc.integer({ min: 100, max: 20_000 }),
+      kind: fc.constantFrom<'array' | 'object'>('array', 'object'),
+      signed: fc.boolean(),
+    })
+    .map(({ depth, kind, signed }) => {
+      const body = Buffer.from(deeplyNested(depth, kind));
+      return {
+        kind: `nested ${kind}${signed ? ', signed' : ''}`,
+        depth,
+        event: anEvent(signed ? aSignedRequest(target, body) : aRequest(target, { body })),
+      };
+    });
   const mangled = fc
-    .record({ name: fc.constantFrom(...(target.signatureHeaders.length > 0 ? target.signatureHeaders : ['content-type'])), junk: value })
+    .record({
+      name: fc.constantFrom(
+        ...(target.signatureHeaders.length > 0 ? target.signatureHeaders : ['content-type']),
+      ),
+      junk: value,
+    })
     .map(({ name, junk }) => {
       const valid = aSignedRequest(target, target.sample.body);
-      return { kind: 'mangled signature header', event: anEvent({ ...valid, headers: { ...valid.headers, [name]: `${valid.headers[name] ?? ''},${junk}` } }) };
+      return {
+        kind: 'mangled signature header',
+        event: anEvent({
+          ...valid,
+          headers: { ...valid.headers, [name]: `${valid.headers[name] ?? ''},${junk}` },
+        }),
+      };
     });
   return fc.oneof(randomBytes, reencoded, nested, mangled);
 };

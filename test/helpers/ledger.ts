@@ -36,7 +36,11 @@ export interface Answer {
 export class Ledger {
   private readonly events = new Map<string, SentEvent>();
   /** Every HTTP exchange, including the failed ones and those that threw. */
-  readonly requests: { readonly keys: readonly string[]; readonly status: number | 'network-error'; readonly ms: number }[] = [];
+  readonly requests: {
+    readonly keys: readonly string[];
+    readonly status: number | 'network-error';
+    readonly ms: number;
+  }[] = [];
 
   /**
    * Sends one webhook request carrying `items` and records the answer against each of them.
@@ -46,7 +50,13 @@ export class Ledger {
     const startedAt = Date.now();
     for (const item of items) {
       if (!this.events.has(item.key)) {
-        this.events.set(item.key, { key: item.key, entity: item.entity, firstSentAt: startedAt, ackedAt: undefined, answers: [] });
+        this.events.set(item.key, {
+          key: item.key,
+          entity: item.entity,
+          firstSentAt: startedAt,
+          ackedAt: undefined,
+          answers: [],
+        });
       }
     }
     let response: Response;
@@ -55,7 +65,11 @@ export class Ledger {
       // The body is read so that the answer is complete before it counts as acknowledged.
       await response.clone().arrayBuffer();
     } catch (error) {
-      this.requests.push({ keys: items.map((i) => i.key), status: 'network-error', ms: Date.now() - startedAt });
+      this.requests.push({
+        keys: items.map((i) => i.key),
+        status: 'network-error',
+        ms: Date.now() - startedAt,
+      });
       throw error;
     }
     const endedAt = Date.now();
@@ -115,21 +129,29 @@ export class Ledger {
     const acknowledged = this.acknowledged();
 
     const lost = acknowledged.filter((key) => !excluded.has(key) && !byKey.has(key));
-    const duplicated = [...byKey].filter(([, ds]) => new Set(ds.map((d) => d.webhookId)).size > 1).map(([key]) => key);
-    const redelivered = [...byKey].filter(([, ds]) => ds.length > new Set(ds.map((d) => d.webhookId)).size).map(([key]) => key);
-    const unexpected = [...byKey.keys()].filter((key) => excluded.has(key) || this.events.get(key)?.ackedAt === undefined);
+    const duplicated = [...byKey]
+      .filter(([, ds]) => new Set(ds.map((d) => d.webhookId)).size > 1)
+      .map(([key]) => key);
+    const redelivered = [...byKey]
+      .filter(([, ds]) => ds.length > new Set(ds.map((d) => d.webhookId)).size)
+      .map(([key]) => key);
+    const unexpected = [...byKey.keys()].filter(
+      (key) => excluded.has(key) || this.events.get(key)?.ackedAt === undefined,
+    );
 
     const firstEffect = new Map([...byKey].map(([key, ds]) => [key, Math.min(...ds.map((d) => d.seq))]));
     const orderViolations: string[] = [];
     const byEntity = new Map<string, SentEvent[]>();
     for (const event of this.events.values()) {
-      if (firstEffect.has(event.key) && !exempt.has(event.key)) byEntity.set(event.entity, [...(byEntity.get(event.entity) ?? []), event]);
+      if (firstEffect.has(event.key) && !exempt.has(event.key))
+        byEntity.set(event.entity, [...(byEntity.get(event.entity) ?? []), event]);
     }
     for (const [entity, events] of byEntity) {
       for (const a of events) {
         for (const b of events) {
           if (a === b || a.ackedAt === undefined || a.ackedAt >= b.firstSentAt) continue;
-          if ((firstEffect.get(b.key) ?? 0) < (firstEffect.get(a.key) ?? 0)) orderViolations.push(`${entity}: ${b.key} before ${a.key}`);
+          if ((firstEffect.get(b.key) ?? 0) < (firstEffect.get(a.key) ?? 0))
+            orderViolations.push(`${entity}: ${b.key} before ${a.key}`);
         }
       }
     }
@@ -277,7 +299,11 @@ export class FaultSink {
 }
 
 /** Polls until `check` holds or the time runs out; returns whether it held. */
-export const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> => {
+export const waitFor = async (
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
@@ -290,7 +316,11 @@ export const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs
 export const queueDepth = async (runtime: LocalRuntime, queueUrl: string): Promise<number> => {
   const { Attributes = {} } = await runtime.emulators.sqs.getQueueAttributes({
     QueueUrl: queueUrl,
-    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    AttributeNames: [
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateNumberOfMessagesDelayed',
+    ],
   });
   return (
     Number(Attributes.ApproximateNumberOfMessages ?? 0) +
@@ -305,7 +335,11 @@ export const queueDepth = async (runtime: LocalRuntime, queueUrl: string): Promi
  */
 export const drain = async (
   runtime: LocalRuntime,
-  options: { readonly timeoutMs: number; readonly done?: () => boolean | Promise<boolean>; readonly quietMs?: number },
+  options: {
+    readonly timeoutMs: number;
+    readonly done?: () => boolean | Promise<boolean>;
+    readonly quietMs?: number;
+  },
 ): Promise<boolean> => {
   const quietMs = options.quietMs ?? 500;
   const deadline = Date.now() + options.timeoutMs;
@@ -339,7 +373,9 @@ export class Webhooks {
 
   static for(runtime: LocalRuntime): Webhooks {
     const sendgrid = runtime.secrets.find((s) => s.provider === 'sendgrid')?.value.signingPrivateKey;
-    const key = sendgrid ? createPrivateKey({ key: Buffer.from(sendgrid, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
+    const key = sendgrid
+      ? createPrivateKey({ key: Buffer.from(sendgrid, 'base64'), format: 'der', type: 'pkcs8' })
+      : undefined;
     return new Webhooks(runtime.endpoints.api, key, () => runtime.clock.now());
   }
 
@@ -357,7 +393,13 @@ export class Webhooks {
     const object = type.startsWith('customer.')
       ? { id: options.customer, object: 'customer', metadata }
       : { id: `pi_${options.id}`, object: 'payment_intent', customer: options.customer, metadata };
-    const body = JSON.stringify({ id: options.id, object: 'event', created: STRIPE_EPOCH + options.created, type, data: { object } });
+    const body = JSON.stringify({
+      id: options.id,
+      object: 'event',
+      created: STRIPE_EPOCH + options.created,
+      type,
+      data: { object },
+    });
     return {
       items: [{ key: `stripe:${options.id}`, entity: options.customer }],
       bytes: Buffer.byteLength(body),
@@ -378,7 +420,9 @@ export class Webhooks {
   }
 
   /** A HubSpot batch: one JSON array of CRM events, signed (v3) by HubSpot's own client. */
-  hubspot(events: readonly { readonly eventId: number; readonly objectId: number; readonly occurredAt: number }[]): Delivery {
+  hubspot(
+    events: readonly { readonly eventId: number; readonly objectId: number; readonly occurredAt: number }[],
+  ): Delivery {
     const body = JSON.stringify(
       events.map((e) => ({
         eventId: e.eventId,
@@ -407,7 +451,11 @@ export class Webhooks {
         });
         return fetch(`${this.api}/webhooks/hubspot`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) },
+          headers: {
+            'content-type': 'application/json',
+            'x-hubspot-signature-v3': signature,
+            'x-hubspot-request-timestamp': String(timestamp),
+          },
           body,
         });
       },
@@ -415,7 +463,9 @@ export class Webhooks {
   }
 
   /** A SendGrid Event Webhook batch, signed as SendGrid documents it (ECDSA P-256 over timestamp + body). */
-  sendgrid(events: readonly { readonly sgEventId: string; readonly messageId: string; readonly timestamp: number }[]): Delivery {
+  sendgrid(
+    events: readonly { readonly sgEventId: string; readonly messageId: string; readonly timestamp: number }[],
+  ): Delivery {
     const key = this.sendgridPrivateKey;
     if (!key) throw new Error('the runtime has no SendGrid signing key');
     const body = Buffer.from(
@@ -462,4 +512,5 @@ export interface Delivery {
 }
 
 /** Sends a delivery through the ledger. */
-export const deliver = (ledger: Ledger, delivery: Delivery): Promise<Response> => ledger.send(delivery.items, delivery.request);
+export const deliver = (ledger: Ledger, delivery: Delivery): Promise<Response> =>
+  ledger.send(delivery.items, delivery.request);

@@ -1,6 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -37,7 +49,11 @@ const freePort = () =>
 const e2eConfig = (sinkPort: number) => ({
   stackName: 'RelayFlowE2E',
   stage: 'dev',
-  providers: { stripe: {}, github: {}, 'standard-webhooks': { entity: { kind: 'user', path: 'data.user_id' } } },
+  providers: {
+    stripe: {},
+    github: {},
+    'standard-webhooks': { entity: { kind: 'user', path: 'data.user_id' } },
+  },
   retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 2 },
   routes: [
     {
@@ -52,7 +68,10 @@ const e2eConfig = (sinkPort: number) => ({
         { kind: 'http', id: 'second', url: `http://127.0.0.1:${sinkPort}/second` },
       ],
     },
-    { match: { type: '*' }, targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${sinkPort}/sink` }] },
+    {
+      match: { type: '*' },
+      targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${sinkPort}/sink` }],
+    },
   ],
 });
 
@@ -78,7 +97,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * reuses it across test files and runs while its sources are unchanged. Test files run in
  * parallel workers: one synthesizes under a lock file, the others wait for it.
  */
-const synthesizeOnce = async <Extra extends object>(dir: string, build: () => Promise<{ config: object; extra: Extra }>) => {
+const synthesizeOnce = async <Extra extends object>(
+  dir: string,
+  build: () => Promise<{ config: object; extra: Extra }>,
+) => {
   const assembly = join(dir, 'cdk.out');
   const metaFile = join(dir, 'meta.json');
   const lockFile = join(dir, 'lock');
@@ -86,7 +108,10 @@ const synthesizeOnce = async <Extra extends object>(dir: string, build: () => Pr
   const digest = sourceDigest();
   for (;;) {
     if (existsSync(metaFile)) {
-      const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Extra & { assemblyDir: string; digest: string };
+      const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Extra & {
+        assemblyDir: string;
+        digest: string;
+      };
       if (meta.digest === digest && existsSync(join(assembly, 'manifest.json'))) return meta;
     }
     let lock: number;
@@ -190,9 +215,26 @@ const faultConfig = () => ({
     {
       match: { provider: 'stripe', type: 'customer.*' },
       onStale: 'skip',
-      targets: [{ kind: 'http', id: 'skip', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/skip`, circuitHalfOpenAfterMs: 2000 }],
+      targets: [
+        {
+          kind: 'http',
+          id: 'skip',
+          url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/skip`,
+          circuitHalfOpenAfterMs: 2000,
+        },
+      ],
     },
-    { match: { type: '*' }, targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/sink`, circuitHalfOpenAfterMs: 2000 }] },
+    {
+      match: { type: '*' },
+      targets: [
+        {
+          kind: 'http',
+          id: 'sink',
+          url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/sink`,
+          circuitHalfOpenAfterMs: 2000,
+        },
+      ],
+    },
   ],
 });
 
@@ -212,7 +254,13 @@ const assemblyForSink = (assemblyDir: string, sinkPort: number): string => {
     const from = join(assemblyDir, name);
     if (name.startsWith('asset.')) symlinkSync(from, join(copy, name), 'dir');
     else if (name.endsWith('.json') && statSync(from).isFile()) {
-      writeFileSync(join(copy, name), readFileSync(from, 'utf8').replaceAll(`127.0.0.1:${SINK_PORT_PLACEHOLDER}/`, `127.0.0.1:${sinkPort}/`));
+      writeFileSync(
+        join(copy, name),
+        readFileSync(from, 'utf8').replaceAll(
+          `127.0.0.1:${SINK_PORT_PLACEHOLDER}/`,
+          `127.0.0.1:${sinkPort}/`,
+        ),
+      );
     }
   }
   return copy;
@@ -271,6 +319,9 @@ export const startFaultRuntime = async (
     },
     sinkPort,
     logs,
-    functions: { consumer: nameOf('Consumer'), verifier: (provider) => nameOf(`Verifier${provider.replaceAll('-', '')}`) },
+    functions: {
+      consumer: nameOf('Consumer'),
+      verifier: (provider) => nameOf(`Verifier${provider.replaceAll('-', '')}`),
+    },
   };
 };

@@ -5,7 +5,11 @@
 export const captureOutput = async (run: () => unknown): Promise<string[]> => {
   const lines: string[] = [];
   const record = (chunk: unknown) => {
-    lines.push(...String(chunk).split('\n').filter((line) => line.length > 0));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.length > 0),
+    );
     return true;
   };
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(record);
@@ -20,7 +24,8 @@ export const captureOutput = async (run: () => unknown): Promise<string[]> => {
 };
 
 /** The JSON log lines among captured output (EMF metric lines included). */
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
 export const jsonLines = (lines: readonly string[]): Record<string, unknown>[] =>
   lines.flatMap((line) => {

@@ -12,7 +12,14 @@ import { RawBodies } from '#shared/store/raw-bodies';
 import type { EventStatus } from '#shared/store/records';
 import { AuditLog } from '#shared/replay/audit-log';
 import type { Normalizer } from '#shared/replay/renormalize';
-import { DEFAULT_SETTINGS, parseReplayState, planReplay, replayBatch, type ReplayDependencies, type ReplaySettings } from '#shared/replay/replay';
+import {
+  DEFAULT_SETTINGS,
+  parseReplayState,
+  planReplay,
+  replayBatch,
+  type ReplayDependencies,
+  type ReplaySettings,
+} from '#shared/replay/replay';
 import type { ReplayInput } from '#shared/replay/request';
 import type { ReplayState } from '#shared/replay/state';
 import { startEventTable, type LocalEventTable } from './event-table';
@@ -30,7 +37,10 @@ export interface AcmeEvent {
 /** Reads `{id, type, customer, at}`; `broken` simulates a normalizer that cannot read the body yet. */
 export const acmeNormalize = (request: Pick<WebhookRequest, 'body'>, broken = false): NormalizedItem[] => {
   const body = JSON.parse(request.body.toString('utf8')) as AcmeEvent;
-  if (broken) return [{ kind: 'unreadable', reason: 'unknown payload version', externalId: body.id, providerType: body.type }];
+  if (broken)
+    return [
+      { kind: 'unreadable', reason: 'unknown payload version', externalId: body.id, providerType: body.type },
+    ];
   return [
     {
       kind: 'event',
@@ -83,10 +93,17 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
   const clock = new ManualClock(Date.parse('2025-06-01T12:00:00.000Z'));
   const sqs = new SqsEmulator({ clock });
   const server: RunningServer = await sqs.start();
-  const sqsClient = new SQSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqsClient = new SQSClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   queueCounter += 1;
   const dlq = await sqsClient.send(
-    new CreateQueueCommand({ QueueName: `replay-dlq-${queueCounter}.fifo`, Attributes: { FifoQueue: 'true' } }),
+    new CreateQueueCommand({
+      QueueName: `replay-dlq-${queueCounter}.fifo`,
+      Attributes: { FifoQueue: 'true' },
+    }),
   );
   const deadLetterQueueUrl = dlq.QueueUrl ?? '';
   const dlqArn = `arn:aws:sqs:us-east-1:000000000000:replay-dlq-${queueCounter}.fifo`;
@@ -107,7 +124,10 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
   const queries = new EventQueries(table.documentClient, table.tableName);
   const queue = new EventQueue(sqsClient, mainQueueUrl);
   // Never called: every test body is small enough to be stored inline.
-  const rawBodies = new RawBodies(new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }), 'unused');
+  const rawBodies = new RawBodies(
+    new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
+    'unused',
+  );
   const acme = { broken: false };
   const normalizer: Normalizer = { normalize: (request) => acmeNormalize(request, acme.broken) };
   const now = () => new Date(clock.now());
@@ -121,7 +141,13 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
     normalizers: { acme: normalizer, acme2: normalizer },
     now,
   };
-  const ingestDeps: IngestDependencies = { store, rawBodies, queue, secretsFor: () => Promise.resolve(['secret']), now };
+  const ingestDeps: IngestDependencies = {
+    store,
+    rawBodies,
+    queue,
+    secretsFor: () => Promise.resolve(['secret']),
+    now,
+  };
   const ingestSettings: IngestSettings = {
     tenants: new Set(['default', 'beta']),
     maxBodyBytes: 1_000_000,
@@ -145,20 +171,27 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
       delivery += 1;
       const provider = options.provider ?? 'acme';
       const body = Buffer.from(JSON.stringify(event));
-      const result = await ingestWebhook(ingestDeps, ingestSettings, acmeProvider(acme, provider), { toleranceSeconds: 300 }, {
-        tenant: options.tenant,
-        correlationId: `corr-${delivery}`,
-        request: {
-          method: 'POST',
-          url: `https://hooks.example.com/webhooks/${provider}`,
-          path: `/webhooks/${provider}`,
-          rawQueryString: '',
-          headers: { 'content-type': 'application/json' },
-          body,
-          sourceIp: '203.0.113.1',
+      const result = await ingestWebhook(
+        ingestDeps,
+        ingestSettings,
+        acmeProvider(acme, provider),
+        { toleranceSeconds: 300 },
+        {
+          tenant: options.tenant,
+          correlationId: `corr-${delivery}`,
+          request: {
+            method: 'POST',
+            url: `https://hooks.example.com/webhooks/${provider}`,
+            path: `/webhooks/${provider}`,
+            rawQueryString: '',
+            headers: { 'content-type': 'application/json' },
+            body,
+            sourceIp: '203.0.113.1',
+          },
         },
-      });
-      if (result.kind !== 'ingested' || !result.items[0]) throw new Error(`ingest refused the event: ${JSON.stringify(result)}`);
+      );
+      if (result.kind !== 'ingested' || !result.items[0])
+        throw new Error(`ingest refused the event: ${JSON.stringify(result)}`);
       return result.items[0].eventId;
     },
     deadLetterAll: async () => {
@@ -171,7 +204,12 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
     mark: async (eventId, status) => {
       const state = await store.getState(eventId);
       if (!state) throw new Error(`no event ${eventId}`);
-      await store.transition(eventId, [state.status], status, { at: now().toISOString(), action: status.toLowerCase(), by: 'consumer', status });
+      await store.transition(eventId, [state.status], status, {
+        at: now().toISOString(),
+        action: status.toLowerCase(),
+        by: 'consumer',
+        status,
+      });
     },
     stop: async () => {
       sqsClient.destroy();
@@ -183,7 +221,11 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
 };
 
 /** Receives until the queue returns nothing, holding messages for `visibilitySeconds` (at least 1, or it never ends). */
-export const receiveAll = async (client: SQSClient, queueUrl: string, visibilitySeconds = 60): Promise<Message[]> => {
+export const receiveAll = async (
+  client: SQSClient,
+  queueUrl: string,
+  visibilitySeconds = 60,
+): Promise<Message[]> => {
   const all: Message[] = [];
   for (;;) {
     const { Messages } = await client.send(
@@ -214,7 +256,12 @@ export const runReplay = async (
   for (let iteration = 0; state.more; iteration += 1) {
     if (iteration > 1000) throw new Error('replay did not end');
     // Through JSON, as Step Functions passes the state between tasks.
-    state = await replayBatch(deps, settings, parseReplayState(JSON.parse(JSON.stringify(state))), EXECUTION_ID);
+    state = await replayBatch(
+      deps,
+      settings,
+      parseReplayState(JSON.parse(JSON.stringify(state))),
+      EXECUTION_ID,
+    );
   }
   return state;
 };

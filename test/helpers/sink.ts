@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 export interface Delivery {
   readonly path: string;
   readonly webhookId: string;
-  readonly event: { id: string; type: string; entity: { id: string }; occurredAt: string; data: Record<string, unknown> };
+  readonly event: {
+    id: string;
+    type: string;
+    entity: { id: string };
+    occurredAt: string;
+    data: Record<string, unknown>;
+  };
   readonly at: number;
 }
 
@@ -65,7 +71,11 @@ export class Sink {
 }
 
 /** Polls until `check` holds or the time runs out; returns whether it held. */
-export const eventually = async (check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<boolean> => {
+export const eventually = async (
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;

@@ -41,7 +41,10 @@ export const anIntegrationEvent = (overrides: Partial<IntegrationEvent> = {}): I
 };
 
 /** The state and payload items ingest would have written for `event`, status QUEUED. */
-export const aStoredEvent = (event: IntegrationEvent, state: Partial<EventState> = {}): { state: EventState; payload: EventPayload } => ({
+export const aStoredEvent = (
+  event: IntegrationEvent,
+  state: Partial<EventState> = {},
+): { state: EventState; payload: EventPayload } => ({
   state: {
     eventId: event.id,
     idempotencyKey: event.idempotencyKey,
@@ -61,15 +64,34 @@ export const aStoredEvent = (event: IntegrationEvent, state: Partial<EventState>
     secretIndex: 0,
     sends: 1,
     audit: [
-      { at: event.receivedAt, action: 'accepted', by: 'ingest', status: 'RECEIVED', correlationId: event.correlationId },
-      { at: event.receivedAt, action: 'enqueued', by: 'ingest', status: 'QUEUED', correlationId: event.correlationId },
+      {
+        at: event.receivedAt,
+        action: 'accepted',
+        by: 'ingest',
+        status: 'RECEIVED',
+        correlationId: event.correlationId,
+      },
+      {
+        at: event.receivedAt,
+        action: 'enqueued',
+        by: 'ingest',
+        status: 'QUEUED',
+        correlationId: event.correlationId,
+      },
     ],
     ...state,
   },
   payload: {
     eventId: event.id,
     event,
-    request: { method: 'POST', url: 'https://api.example.com/webhooks/stripe', path: '/webhooks/stripe', rawQueryString: '', headers: {}, sourceIp: '203.0.113.9' },
+    request: {
+      method: 'POST',
+      url: 'https://api.example.com/webhooks/stripe',
+      path: '/webhooks/stripe',
+      rawQueryString: '',
+      headers: {},
+      sourceIp: '203.0.113.9',
+    },
     raw: { kind: 'inline' },
     rawBody: Buffer.from(JSON.stringify(event.data)),
   },

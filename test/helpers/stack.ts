@@ -7,7 +7,11 @@ export const aConfig = (overrides: Partial<RelayFlowConfigInput> = {}): RelayFlo
   providers: { stripe: {}, github: {}, shopify: {}, 'standard-webhooks': {} },
   tenants: [{ id: 'acme', dedicatedSecrets: true }, { id: 'beta' }],
   genericHmac: {
-    'acme-billing': { signatureHeader: 'x-acme-signature', id: { jsonPath: 'id' }, type: { jsonPath: 'event' } },
+    'acme-billing': {
+      signatureHeader: 'x-acme-signature',
+      id: { jsonPath: 'id' },
+      type: { jsonPath: 'event' },
+    },
   },
   retry: { maxAttempts: 4, backoffBaseSeconds: 2, backoffMaxSeconds: 60 },
   ...overrides,

@@ -35,7 +35,10 @@ export const assertEveryByteChangeRejected = <Signed>(
       async (body, index, delta) => {
         const signed = await sign(body);
         expect(await verifyBody(signed, body)).toMatchObject({ ok: true });
-        expect(await verifyBody(signed, withByteChanged(body, index, delta))).toMatchObject({ ok: false, reason: 'signature' });
+        expect(await verifyBody(signed, withByteChanged(body, index, delta))).toMatchObject({
+          ok: false,
+          reason: 'signature',
+        });
       },
     ),
     { numRuns: options.numRuns ?? 150 },

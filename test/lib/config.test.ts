@@ -48,19 +48,35 @@ describe('configuration', () => {
   it('lists every provider problem in one error', () => {
     const problems = problemsOf({ providers: { stripe: { toleranceSeconds: -1 }, nosuch: {} } });
 
-    expect(problems).toEqual([expect.stringMatching(/^providers\.stripe\.toleranceSeconds:/), expect.stringMatching(/^providers\.nosuch: unknown provider/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^providers\.stripe\.toleranceSeconds:/),
+      expect.stringMatching(/^providers\.nosuch: unknown provider/),
+    ]);
   });
 
   it('keeps an entity-extractor override with the provider options', () => {
     const config = parseConfig({ providers: { stripe: { entity: { kind: 'account', path: 'account' } } } });
 
-    expect(config.enabledProviders[0]?.options).toEqual({ toleranceSeconds: 300, entity: { kind: 'account', path: 'account' } });
+    expect(config.enabledProviders[0]?.options).toEqual({
+      toleranceSeconds: 300,
+      entity: { kind: 'account', path: 'account' },
+    });
   });
 
   it('validates generic HMAC senders and refuses a built-in id', () => {
-    const problems = problemsOf({ genericHmac: { stripe: { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { value: 't' } }, bad: {} } });
+    const problems = problemsOf({
+      genericHmac: {
+        stripe: { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { value: 't' } },
+        bad: {},
+      },
+    });
 
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^genericHmac\.stripe: id is taken/), expect.stringMatching(/^genericHmac\.bad\./)]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^genericHmac\.stripe: id is taken/),
+        expect.stringMatching(/^genericHmac\.bad\./),
+      ]),
+    );
   });
 
   it('requires publicBaseUrl for providers that sign the public URL', () => {
@@ -68,7 +84,10 @@ describe('configuration', () => {
       expect.stringMatching(/^providers\.hubspot: needs publicBaseUrl/),
       expect.stringMatching(/^providers\.twilio: needs publicBaseUrl/),
     ]);
-    expect(parseConfig({ publicBaseUrl: 'https://hooks.example.com', providers: { hubspot: {} } }).enabledProviders).toHaveLength(1);
+    expect(
+      parseConfig({ publicBaseUrl: 'https://hooks.example.com', providers: { hubspot: {} } })
+        .enabledProviders,
+    ).toHaveLength(1);
   });
 
   it('refuses a configuration with no provider', () => {
@@ -82,11 +101,17 @@ describe('configuration', () => {
       retry: { backoffBaseSeconds: 10, backoffMaxSeconds: 5 },
     });
 
-    expect(problems).toEqual([expect.stringMatching(/acme.*twice/), expect.stringMatching(/backoffMaxSeconds/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/acme.*twice/),
+      expect.stringMatching(/backoffMaxSeconds/),
+    ]);
   });
 
   it('gives a tenant its own secrets unless it says otherwise', () => {
-    const config = parseConfig({ providers: { stripe: {} }, tenants: [{ id: 'acme' }, { id: 'beta', dedicatedSecrets: false }] });
+    const config = parseConfig({
+      providers: { stripe: {} },
+      tenants: [{ id: 'acme' }, { id: 'beta', dedicatedSecrets: false }],
+    });
 
     expect(config.tenants).toEqual([
       { id: 'acme', dedicatedSecrets: true },
@@ -97,26 +122,44 @@ describe('configuration', () => {
   it('gives every verifier the default route throttle and reserved concurrency', () => {
     const config = parseConfig({ providers: { stripe: {} } });
 
-    expect(config.enabledProviders[0]?.limits).toEqual({ rateLimit: 50, burstLimit: 100, reservedConcurrency: 50 });
+    expect(config.enabledProviders[0]?.limits).toEqual({
+      rateLimit: 50,
+      burstLimit: 100,
+      reservedConcurrency: 50,
+    });
   });
 
   it("takes a provider's own limits, keeps them out of its options, and reads false as no reservation", () => {
     const config = parseConfig({
       api: { verifierReservedConcurrency: false },
       providers: { stripe: { limits: { rateLimit: 80, reservedConcurrency: 5 } }, github: {} },
-      genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { jsonPath: 'id' }, type: { value: 'invoice' }, limits: { burstLimit: 10 } } },
+      genericHmac: {
+        'acme-billing': {
+          signatureHeader: 'x-sig',
+          id: { jsonPath: 'id' },
+          type: { value: 'invoice' },
+          limits: { burstLimit: 10 },
+        },
+      },
     });
 
     const byId = Object.fromEntries(config.enabledProviders.map((p) => [p.id, p]));
     expect(byId.stripe?.limits).toEqual({ rateLimit: 80, burstLimit: 100, reservedConcurrency: 5 });
     expect(byId.github?.limits).toEqual({ rateLimit: 50, burstLimit: 100, reservedConcurrency: undefined });
-    expect(byId['acme-billing']?.limits).toEqual({ rateLimit: 50, burstLimit: 10, reservedConcurrency: undefined });
+    expect(byId['acme-billing']?.limits).toEqual({
+      rateLimit: 50,
+      burstLimit: 10,
+      reservedConcurrency: undefined,
+    });
     expect(byId.stripe?.options).not.toHaveProperty('limits');
     expect(byId['acme-billing']?.options).not.toHaveProperty('limits');
   });
 
   it('lowers the route throttle default to a lower stage throttle', () => {
-    const config = parseConfig({ api: { throttlingRateLimit: 37, throttlingBurstLimit: 74 }, providers: { stripe: {} } });
+    const config = parseConfig({
+      api: { throttlingRateLimit: 37, throttlingBurstLimit: 74 },
+      providers: { stripe: {} },
+    });
 
     expect(config.enabledProviders[0]?.limits).toMatchObject({ rateLimit: 37, burstLimit: 74 });
   });
@@ -125,33 +168,64 @@ describe('configuration', () => {
     const problems = problemsOf({
       api: { throttlingRateLimit: 60, routeThrottlingBurstLimit: 300 },
       providers: { stripe: { limits: { rateLimit: 61 } }, github: {} },
-      genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { jsonPath: 'id' }, type: { value: 't' }, limits: { reservedConcurrency: 0 } } },
+      genericHmac: {
+        'acme-billing': {
+          signatureHeader: 'x-sig',
+          id: { jsonPath: 'id' },
+          type: { value: 't' },
+          limits: { reservedConcurrency: 0 },
+        },
+      },
     });
 
     expect(problems).toEqual([
-      expect.stringMatching(/^providers\.stripe\.limits\.rateLimit: 61 exceeds the stage's api\.throttlingRateLimit \(60\)/),
-      expect.stringMatching(/^api\.routeThrottlingBurstLimit: 300 exceeds the stage's api\.throttlingBurstLimit \(200\)/),
+      expect.stringMatching(
+        /^providers\.stripe\.limits\.rateLimit: 61 exceeds the stage's api\.throttlingRateLimit \(60\)/,
+      ),
+      expect.stringMatching(
+        /^api\.routeThrottlingBurstLimit: 300 exceeds the stage's api\.throttlingBurstLimit \(200\)/,
+      ),
       expect.stringMatching(/^genericHmac\.acme-billing\.limits\.reservedConcurrency:/),
     ]);
   });
 
   it("refuses a generic sender whose id comes from an unsigned header, with the sender's own explanation", () => {
-    const problems = problemsOf({ genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { jsonPath: 'event' } } } });
+    const problems = problemsOf({
+      genericHmac: {
+        'acme-billing': { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { jsonPath: 'event' } },
+      },
+    });
 
-    expect(problems).toEqual([expect.stringMatching(/^genericHmac\.acme-billing\.id\b.*not covered by the signature.*unsignedIdentity: true/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^genericHmac\.acme-billing\.id\b.*not covered by the signature.*unsignedIdentity: true/,
+      ),
+    ]);
   });
 
   it('accepts an unsigned id header declared with unsignedIdentity: true, with a warning for synth', () => {
     const config = parseConfig({
-      genericHmac: { 'acme-billing': { signatureHeader: 'x-sig', id: { header: 'x-id' }, type: { jsonPath: 'event' }, unsignedIdentity: true } },
+      genericHmac: {
+        'acme-billing': {
+          signatureHeader: 'x-sig',
+          id: { header: 'x-id' },
+          type: { jsonPath: 'event' },
+          unsignedIdentity: true,
+        },
+      },
     });
 
-    expect(config.enabledProviders[0]?.warnings).toEqual([{ id: CONFIG_WARNINGS.unsignedIdentity, message: expect.stringContaining('acme-billing') }]);
+    expect(config.enabledProviders[0]?.warnings).toEqual([
+      { id: CONFIG_WARNINGS.unsignedIdentity, message: expect.stringContaining('acme-billing') },
+    ]);
   });
 
   it('loads a JSON file named by RELAYFLOW_CONFIG', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relayflow-config-'));
-    writeFileSync(join(dir, 'custom.json'), JSON.stringify({ stackName: 'Custom', providers: { github: {} } }));
+    writeFileSync(
+      join(dir, 'custom.json'),
+      JSON.stringify({ stackName: 'Custom', providers: { github: {} } }),
+    );
 
     const config = loadConfig({ RELAYFLOW_CONFIG: 'custom.json' }, dir);
 
@@ -166,7 +240,9 @@ describe('configuration', () => {
   });
 
   it('names a missing configuration file', () => {
-    expect(() => loadConfig({ RELAYFLOW_CONFIG: 'missing.json' }, tmpdir())).toThrow(/missing\.json[\s\S]*file not found/);
+    expect(() => loadConfig({ RELAYFLOW_CONFIG: 'missing.json' }, tmpdir())).toThrow(
+      /missing\.json[\s\S]*file not found/,
+    );
   });
 
   describe('routes', () => {
@@ -177,11 +253,15 @@ describe('configuration', () => {
 
     it('caps a type glob at 8 stars, as the consumer does at cold start', () => {
       expect(parseConfig(routeMatching('*.*.*.*.*.*.*.*')).routes).toHaveLength(1);
-      expect(() => parseConfig(routeMatching('*.*.*.*.*.*.*.*.*'))).toThrow(/routes\.0\.match\.type: a glob may hold at most 8 "\*"/);
+      expect(() => parseConfig(routeMatching('*.*.*.*.*.*.*.*.*'))).toThrow(
+        /routes\.0\.match\.type: a glob may hold at most 8 "\*"/,
+      );
     });
 
     it('refuses a misspelt route key rather than ignoring it', () => {
-      expect(() => parseConfig(routeMatching('payment.*', { onstale: 'skip' }))).toThrow(/routes\.0: .*onstale/);
+      expect(() => parseConfig(routeMatching('payment.*', { onstale: 'skip' }))).toThrow(
+        /routes\.0: .*onstale/,
+      );
     });
 
     it('fills the target defaults the consumer relies on', () => {
@@ -193,4 +273,3 @@ describe('configuration', () => {
     });
   });
 });
-

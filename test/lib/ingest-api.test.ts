@@ -158,7 +158,7 @@ describe('IngestApi generic HMAC senders', () => {
 describe('IngestApi permissions', () => {
   const { template } = synthStack({ providers: { sendgrid: {} } });
 
-  it('lets a verifier read a batch body\'s states in one BatchGetItem, on the table only', () => {
+  it("lets a verifier read a batch body's states in one BatchGetItem, on the table only", () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([

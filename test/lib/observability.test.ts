@@ -36,7 +36,9 @@ interface AlarmProps {
 }
 
 const alarmsOf = (t: Template) =>
-  Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: AlarmProps }).Properties);
+  Object.values(t.findResources('AWS::CloudWatch::Alarm')).map(
+    (r) => (r as { Properties: AlarmProps }).Properties,
+  );
 
 /** Finds the one alarm named `<stack name>-<name>`. */
 const alarmNamed = (t: Template, name: string): AlarmProps => {
@@ -54,12 +56,17 @@ const logicalIdOf = (t: Template, type: string, predicate: (props: Record<string
 };
 
 const topicId = () => logicalIdOf(template, 'AWS::SNS::Topic', () => true);
-const deadLetterQueueId = () => logicalIdOf(template, 'AWS::SQS::Queue', (p) => p.RedrivePolicy === undefined);
+const deadLetterQueueId = () =>
+  logicalIdOf(template, 'AWS::SQS::Queue', (p) => p.RedrivePolicy === undefined);
 const mainQueueId = () => logicalIdOf(template, 'AWS::SQS::Queue', (p) => p.RedrivePolicy !== undefined);
 
 describe('Observability alarm topic', () => {
   it('is encrypted with a rotating customer managed key that CloudWatch alarms may use', () => {
-    const keyId = logicalIdOf(template, 'AWS::KMS::Key', (p) => p.Description === 'Encrypts the RelayFlow alarm topic');
+    const keyId = logicalIdOf(
+      template,
+      'AWS::KMS::Key',
+      (p) => p.Description === 'Encrypts the RelayFlow alarm topic',
+    );
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
@@ -93,7 +100,11 @@ describe('Observability alarm topic', () => {
   });
 
   it('e-mails the configured address', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId() } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: topicId() },
+    });
   });
 
   it('has no subscription when no alarm e-mail is configured', () => {
@@ -127,7 +138,7 @@ describe('Observability alarms', () => {
     });
   });
 
-  it('raises OldestMessageTooOld past the configured age of the main queue\'s oldest message', () => {
+  it("raises OldestMessageTooOld past the configured age of the main queue's oldest message", () => {
     expect(alarmNamed(template, 'OldestMessageTooOld')).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateAgeOfOldestMessage',
@@ -145,9 +156,17 @@ describe('Observability alarms', () => {
     const alarm = alarmNamed(template, 'SignatureFailureSpike');
 
     expect(alarm.Metrics).toEqual([
-      expect.objectContaining({ Expression: `SELECT SUM(Rejected) FROM "RelayFlow" WHERE reason = 'signature'`, Period: 60 }),
+      expect.objectContaining({
+        Expression: `SELECT SUM(Rejected) FROM "RelayFlow" WHERE reason = 'signature'`,
+        Period: 60,
+      }),
     ]);
-    expect(alarm).toMatchObject({ Threshold: 25, EvaluationPeriods: 5, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarm).toMatchObject({
+      Threshold: 25,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     expect(alarmNamed(defaults, 'SignatureFailureSpike').Threshold).toBe(50);
   });
 
@@ -158,7 +177,9 @@ describe('Observability alarms', () => {
   ])('raises %s on the first %s metric of any provider and tenant', (name, metric) => {
     const alarm = alarmNamed(template, name);
 
-    expect(alarm.Metrics).toEqual([expect.objectContaining({ Expression: `SELECT SUM(${metric}) FROM "RelayFlow"`, Period: 60 })]);
+    expect(alarm.Metrics).toEqual([
+      expect.objectContaining({ Expression: `SELECT SUM(${metric}) FROM "RelayFlow"`, Period: 60 }),
+    ]);
     expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
@@ -174,14 +195,21 @@ describe('Observability alarms', () => {
     });
   });
 
-  it.each([...VERIFIER_PROVIDERS.map((p) => `verifier-${p}`), 'consumer', 'replay'])('raises FunctionFaults-%s on any error or throttle of that function', (role) => {
-    const alarm = alarmNamed(template, `FunctionFaults-${role}`);
+  it.each([...VERIFIER_PROVIDERS.map((p) => `verifier-${p}`), 'consumer', 'replay'])(
+    'raises FunctionFaults-%s on any error or throttle of that function',
+    (role) => {
+      const alarm = alarmNamed(template, `FunctionFaults-${role}`);
 
-    const metricNames = (alarm.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
-    expect(metricNames.sort()).toEqual(['Errors', 'Throttles']);
-    expect(alarm.Metrics).toEqual(expect.arrayContaining([expect.objectContaining({ Expression: 'errors + throttles' })]));
-    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-  });
+      const metricNames = (alarm.Metrics ?? []).flatMap((m) =>
+        m.MetricStat ? [m.MetricStat.Metric.MetricName] : [],
+      );
+      expect(metricNames.sort()).toEqual(['Errors', 'Throttles']);
+      expect(alarm.Metrics).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Expression: 'errors + throttles' })]),
+      );
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    },
+  );
 });
 
 describe('Observability dashboard', () => {
@@ -206,39 +234,65 @@ describe('Observability dashboard', () => {
     expect(body).toContain(`\\"title\\":\\"${title}\\"`);
   });
 
-  it.each(['Received', 'Enqueued', 'Duplicate', 'Quarantined', 'Processed', 'Retried', 'DeadLettered', 'Stale', 'Unrouted', 'Replayed', 'ReplaySkipped', 'ReplayFailed'])(
-    'graphs %s through a bounded SEARCH over the RelayFlow namespace',
-    (metric) => {
-      expect(body).toContain(`SEARCH('Namespace=\\\\\\"RelayFlow\\\\\\" MetricName=\\\\\\"${metric}\\\\\\"', 'Sum', 60)`);
-    },
-  );
+  it.each([
+    'Received',
+    'Enqueued',
+    'Duplicate',
+    'Quarantined',
+    'Processed',
+    'Retried',
+    'DeadLettered',
+    'Stale',
+    'Unrouted',
+    'Replayed',
+    'ReplaySkipped',
+    'ReplayFailed',
+  ])('graphs %s through a bounded SEARCH over the RelayFlow namespace', (metric) => {
+    expect(body).toContain(
+      `SEARCH('Namespace=\\\\\\"RelayFlow\\\\\\" MetricName=\\\\\\"${metric}\\\\\\"', 'Sum', 60)`,
+    );
+  });
 
   it('graphs p50 and p99 of both latencies', () => {
     for (const metric of ['IngestLatency', 'EndToEndLatency']) {
-      for (const stat of ['p50', 'p99']) expect(body).toContain(`MetricName=\\\\\\"${metric}\\\\\\"', '${stat}', 60)`);
+      for (const stat of ['p50', 'p99'])
+        expect(body).toContain(`MetricName=\\\\\\"${metric}\\\\\\"', '${stat}', 60)`);
     }
   });
 
   it('graphs rejections by their provider and reason dimensions', () => {
-    expect(body).toContain(`SEARCH('{RelayFlow,provider,reason,service} MetricName=\\\\\\"Rejected\\\\\\"', 'Sum', 60)`);
+    expect(body).toContain(
+      `SEARCH('{RelayFlow,provider,reason,service} MetricName=\\\\\\"Rejected\\\\\\"', 'Sum', 60)`,
+    );
   });
 });
 
 describe('Observability function settings', () => {
   it('tells every watched function which paths its Logger redacts', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> } } }[];
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment?: { Variables?: Record<string, string> } };
+    }[];
     expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 2);
     for (const fn of functions) {
-      expect(fn.Properties.Environment?.Variables?.LOG_REDACT_PATHS).toBe('["**.email","data.customer.phone"]');
+      expect(fn.Properties.Environment?.Variables?.LOG_REDACT_PATHS).toBe(
+        '["**.email","data.customer.phone"]',
+      );
     }
   });
 
-  it('gives the retirement date of a provider\'s older secrets to that provider\'s verifier only', () => {
+  it("gives the retirement date of a provider's older secrets to that provider's verifier only", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ PROVIDER_ID: 'stripe', SECRET_RETIRE_AFTER: '2025-07-01T00:00:00.000Z' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          PROVIDER_ID: 'stripe',
+          SECRET_RETIRE_AFTER: '2025-07-01T00:00:00.000Z',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ PROVIDER_ID: 'github', SECRET_RETIRE_AFTER: Match.absent() }) },
+      Environment: {
+        Variables: Match.objectLike({ PROVIDER_ID: 'github', SECRET_RETIRE_AFTER: Match.absent() }),
+      },
     });
   });
 
@@ -250,7 +304,11 @@ describe('Observability function settings', () => {
 describe('Observability props', () => {
   it('refuses props it cannot honour, listing every problem at once', () => {
     const stack = new Stack(new App(), 'Bad');
-    const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('x') });
+    const fn = new LambdaFunction(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('x'),
+    });
 
     expect(
       () =>
@@ -263,6 +321,8 @@ describe('Observability props', () => {
           signatureFailuresPerMinute: 0,
           secretRetirement: { github: 'soon' },
         }),
-    ).toThrow(/oldestMessageAgeAlarmSeconds.*; signatureFailuresPerMinute.*; secretRetirement.github: no such provider.*; secretRetirement.github: "soon" is not a date/);
+    ).toThrow(
+      /oldestMessageAgeAlarmSeconds.*; signatureFailuresPerMinute.*; secretRetirement.github: no such provider.*; secretRetirement.github: "soon" is not a date/,
+    );
   });
 });

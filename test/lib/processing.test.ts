@@ -45,7 +45,12 @@ const build = (overrides: Partial<ProcessingProps> = {}, routes = ROUTES) => {
 
 const consumerPolicyStatements = (template: Template) =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    (policy) =>
+      (
+        policy as {
+          Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+        }
+      ).Properties.PolicyDocument.Statement,
   );
 
 describe('Processing construct', () => {
@@ -93,7 +98,12 @@ describe('Processing construct', () => {
     const { template } = build();
 
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: { GenerateStringKey: 'signingSecret', PasswordLength: 40, ExcludePunctuation: true, SecretStringTemplate: '{}' },
+      GenerateSecretString: {
+        GenerateStringKey: 'signingSecret',
+        PasswordLength: 40,
+        ExcludePunctuation: true,
+        SecretStringTemplate: '{}',
+      },
     });
   });
 
@@ -125,14 +135,21 @@ describe('Processing construct', () => {
 
     const statement = consumerPolicyStatements(template).find((s) => s.Action === 'events:PutEvents');
     expect(statement?.Resource).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111111111111:event-bus/payments']],
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111111111111:event-bus/payments'],
+      ],
     });
   });
 
   it('grants no PutEvents at all when no route targets EventBridge', () => {
-    const { template } = build({}, [{ match: { type: '*' }, targets: [{ kind: 'http', url: 'https://example.com/x' }] }]);
+    const { template } = build({}, [
+      { match: { type: '*' }, targets: [{ kind: 'http', url: 'https://example.com/x' }] },
+    ]);
 
-    expect(consumerPolicyStatements(template).some((s) => [s.Action].flat().includes('events:PutEvents'))).toBe(false);
+    expect(
+      consumerPolicyStatements(template).some((s) => [s.Action].flat().includes('events:PutEvents')),
+    ).toBe(false);
   });
 
   it('grants only named actions, never a service wildcard', () => {
@@ -140,14 +157,22 @@ describe('Processing construct', () => {
 
     const actions = consumerPolicyStatements(template).flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.endsWith('*') && !a.startsWith('xray:'))).toEqual([]);
-    expect(actions).toEqual(expect.arrayContaining(['sqs:ChangeMessageVisibility', 'dynamodb:DeleteItem', 's3:GetObject']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['sqs:ChangeMessageVisibility', 'dynamodb:DeleteItem', 's3:GetObject']),
+    );
   });
 
   it('refuses a route naming a workflow that does not exist, listing every problem', () => {
     expect(() =>
       build({}, [
         { match: { type: 'a.*' }, targets: [{ kind: 'workflow', name: 'nope' }] },
-        { match: { type: 'b.*' }, targets: [{ kind: 'workflow', id: 'x', name: 'suppress-bounced-recipient' }, { kind: 'http', id: 'x', url: 'https://example.com' }] },
+        {
+          match: { type: 'b.*' },
+          targets: [
+            { kind: 'workflow', id: 'x', name: 'suppress-bounced-recipient' },
+            { kind: 'http', id: 'x', url: 'https://example.com' },
+          ],
+        },
       ]),
     ).toThrow(/routes\.0: workflow "nope" does not exist.*routes\.1: two targets share the id "x"/s);
   });

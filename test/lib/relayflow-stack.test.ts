@@ -12,7 +12,9 @@ const resourcesOf = (type: string) => Object.entries(template.findResources(type
 describe('RelayFlowStack', () => {
   it('creates one verifier Lambda per provider on Node.js 22, arm64, with active tracing', () => {
     const verifiers = resourcesOf('AWS::Lambda::Function').filter(([, r]) =>
-      String((r as { Properties: { Description?: string } }).Properties.Description).startsWith('RelayFlow verifier'),
+      String((r as { Properties: { Description?: string } }).Properties.Description).startsWith(
+        'RelayFlow verifier',
+      ),
     );
     expect(verifiers).toHaveLength(PROVIDERS.length);
     template.allResourcesProperties('AWS::Lambda::Function', {
@@ -24,7 +26,9 @@ describe('RelayFlowStack', () => {
 
   it.each(PROVIDERS)('routes /webhooks/%s and its tenant path to the provider verifier', (provider) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `ANY /webhooks/${provider}` });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `ANY /webhooks/${provider}/{tenant}` });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: `ANY /webhooks/${provider}/{tenant}`,
+    });
   });
 
   it('throttles the stage and writes access logs', () => {
@@ -79,15 +83,24 @@ describe('RelayFlowStack', () => {
 
   it('blocks public access to raw bodies, enforces TLS and expires them with the events', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]) },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]),
+      },
     });
     expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain('aws:SecureTransport');
   });
 
   it('creates one secret per provider and one per provider for each tenant, dedicated by default', () => {
     const providerSecrets = resourcesOf('AWS::SecretsManager::Secret').filter(([, r]) =>
-      String((r as { Properties: { Description?: string } }).Properties.Description).startsWith('RelayFlow signing secrets for'),
+      String((r as { Properties: { Description?: string } }).Properties.Description).startsWith(
+        'RelayFlow signing secrets for',
+      ),
     );
     // 5 providers shared + 5 for each of the two tenants (acme says so, beta takes the default).
     expect(providerSecrets).toHaveLength(PROVIDERS.length * 3);
@@ -112,24 +125,39 @@ describe('RelayFlowStack', () => {
   it('prints a webhook URL per provider and per tenant, plus what the CLI needs', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs).toEqual(
-      expect.arrayContaining(['WebhookUrlStripe', 'WebhookUrlStripeAcme', 'WebhookUrlStandardWebhooks', 'WebhookUrlAcmeBilling', 'EventTableName', 'MainQueueUrl', 'DeadLetterQueueUrl', 'SecretStripe']),
+      expect.arrayContaining([
+        'WebhookUrlStripe',
+        'WebhookUrlStripeAcme',
+        'WebhookUrlStandardWebhooks',
+        'WebhookUrlAcmeBilling',
+        'EventTableName',
+        'MainQueueUrl',
+        'DeadLetterQueueUrl',
+        'SecretStripe',
+      ]),
     );
   });
 
-  it('names each tenant\'s own secret in an output, so that the CLI signs with the right one', () => {
+  it("names each tenant's own secret in an output, so that the CLI signs with the right one", () => {
     const outputs = template.findOutputs('*');
 
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['SecretStripeAcme', 'SecretStripeBeta', 'SecretAcmeBillingAcme']));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['SecretStripeAcme', 'SecretStripeBeta', 'SecretAcmeBillingAcme']),
+    );
     expect(outputs.SecretStripeAcme?.Description).toContain('tenant acme');
   });
 
   it('grants no wildcard action', () => {
     for (const [id, policy] of resourcesOf('AWS::IAM::Policy')) {
-      const statements = (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties
-        .PolicyDocument.Statement;
+      const statements = (
+        policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }
+      ).Properties.PolicyDocument.Statement;
       for (const statement of statements) {
         const actions = ([] as string[]).concat(statement.Action);
-        expect({ id, wildcards: actions.filter((a) => a === '*' || a.endsWith(':*')) }).toEqual({ id, wildcards: [] });
+        expect({ id, wildcards: actions.filter((a) => a === '*' || a.endsWith(':*')) }).toEqual({
+          id,
+          wildcards: [],
+        });
       }
     }
   });
@@ -139,7 +167,11 @@ describe('EventQueue', () => {
   it('refuses props it cannot honour, listing every problem at once', () => {
     expect(
       () =>
-        new EventQueue(new Stack(), 'Queue', { maxAttempts: 0, consumerTimeout: Duration.hours(3), removalPolicy: RemovalPolicy.DESTROY }),
+        new EventQueue(new Stack(), 'Queue', {
+          maxAttempts: 0,
+          consumerTimeout: Duration.hours(3),
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
     ).toThrow(/maxAttempts.*; consumerTimeout/);
   });
 });

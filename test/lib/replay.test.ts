@@ -50,7 +50,8 @@ const build = (overrides: Partial<ReplayProps> = {}) => {
 const renderedStates = (template: Template): Record<string, RenderedState> => {
   const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
   expect(machines).toHaveLength(1);
-  const definition = (machines[0] as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString;
+  const definition = (machines[0] as { Properties: { DefinitionString: unknown } }).Properties
+    .DefinitionString;
   const join = (definition as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
   const text = join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0]);
   return (JSON.parse(text) as { States: Record<string, RenderedState> }).States;
@@ -73,7 +74,10 @@ describe('Replay construct', () => {
     });
     expect(states[REPLAY_STATES.plan]?.Next).toBe(REPLAY_STATES.dryRun);
     expect(states[REPLAY_STATES.batch]?.Next).toBe(REPLAY_STATES.more);
-    expect(states[REPLAY_STATES.wait]).toMatchObject({ SecondsPath: '$.plan.waitSeconds', Next: REPLAY_STATES.batch });
+    expect(states[REPLAY_STATES.wait]).toMatchObject({
+      SecondsPath: '$.plan.waitSeconds',
+      Next: REPLAY_STATES.batch,
+    });
   });
 
   it('ends a dry run with the plan and a replay with the summary', () => {
@@ -100,31 +104,50 @@ describe('Replay construct', () => {
     });
   });
 
-  it.each([REPLAY_STATES.plan, REPLAY_STATES.batch])('gives %s explicit retries of Lambda service errors and of our own infrastructure errors', (name) => {
-    expect(states[name]?.Retry).toEqual([
-      expect.objectContaining({
-        ErrorEquals: [
-          'Lambda.ServiceException',
-          'Lambda.AWSLambdaException',
-          'Lambda.SdkClientException',
-          'Lambda.TooManyRequestsException',
-          'Lambda.ClientExecutionTimeoutException',
-        ],
-        MaxAttempts: 6,
-        BackoffRate: 2,
-      }),
-      expect.objectContaining({ ErrorEquals: ['InfrastructureError'], MaxAttempts: 3 }),
-    ]);
-  });
+  it.each([REPLAY_STATES.plan, REPLAY_STATES.batch])(
+    'gives %s explicit retries of Lambda service errors and of our own infrastructure errors',
+    (name) => {
+      expect(states[name]?.Retry).toEqual([
+        expect.objectContaining({
+          ErrorEquals: [
+            'Lambda.ServiceException',
+            'Lambda.AWSLambdaException',
+            'Lambda.SdkClientException',
+            'Lambda.TooManyRequestsException',
+            'Lambda.ClientExecutionTimeoutException',
+          ],
+          MaxAttempts: 6,
+          BackoffRate: 2,
+        }),
+        expect.objectContaining({ ErrorEquals: ['InfrastructureError'], MaxAttempts: 3 }),
+      ]);
+    },
+  );
 
-  it.each([REPLAY_STATES.plan, REPLAY_STATES.batch])('catches every error of %s into the Fail state with its cause', (name) => {
-    expect(states[name]?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: REPLAY_STATES.failed, ResultPath: '$.error' }]);
-    expect(states[REPLAY_STATES.failed]).toMatchObject({ ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
-  });
+  it.each([REPLAY_STATES.plan, REPLAY_STATES.batch])(
+    'catches every error of %s into the Fail state with its cause',
+    (name) => {
+      expect(states[name]?.Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], Next: REPLAY_STATES.failed, ResultPath: '$.error' },
+      ]);
+      expect(states[REPLAY_STATES.failed]).toMatchObject({
+        ErrorPath: '$.error.Error',
+        CausePath: '$.error.Cause',
+      });
+    },
+  );
 
   it('passes the action and the execution id to the replay function', () => {
-    expect(states[REPLAY_STATES.plan]?.Parameters).toEqual({ action: 'plan', 'input.$': '$', 'executionId.$': '$$.Execution.Id' });
-    expect(states[REPLAY_STATES.batch]?.Parameters).toEqual({ action: 'batch', 'state.$': '$', 'executionId.$': '$$.Execution.Id' });
+    expect(states[REPLAY_STATES.plan]?.Parameters).toEqual({
+      action: 'plan',
+      'input.$': '$',
+      'executionId.$': '$$.Execution.Id',
+    });
+    expect(states[REPLAY_STATES.batch]?.Parameters).toEqual({
+      action: 'batch',
+      'state.$': '$',
+      'executionId.$': '$$.Execution.Id',
+    });
   });
 
   it('is a Standard workflow with X-Ray tracing on', () => {
@@ -136,7 +159,11 @@ describe('Replay construct', () => {
 
   it('logs failed executions only, without their inputs and outputs (event payloads)', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: [Match.objectLike({ CloudWatchLogsLogGroup: Match.anyValue() })] },
+      LoggingConfiguration: {
+        Level: 'ERROR',
+        IncludeExecutionData: false,
+        Destinations: [Match.objectLike({ CloudWatchLogsLogGroup: Match.anyValue() })],
+      },
     });
   });
 
@@ -164,7 +191,12 @@ describe('Replay construct', () => {
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Main'), 'Arn'] },
           }),
           Match.objectLike({
-            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+            Action: [
+              'sqs:ReceiveMessage',
+              'sqs:DeleteMessage',
+              'sqs:ChangeMessageVisibility',
+              'sqs:GetQueueAttributes',
+            ],
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Dlq'), 'Arn'] },
           }),
         ]),
@@ -176,7 +208,10 @@ describe('Replay construct', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: ['s3:GetObject', 's3:PutObject'], Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['/raw/*'])]) }) }),
+          Match.objectLike({
+            Action: ['s3:GetObject', 's3:PutObject'],
+            Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['/raw/*'])]) }),
+          }),
         ]),
       },
     });
@@ -191,7 +226,9 @@ describe('Replay construct', () => {
 describe('the stack', () => {
   it('outputs the replay state machine ARN and function name for the CLI', () => {
     const { template } = synthStack();
-    template.hasOutput('ReplayStateMachineArn', { Value: { Ref: Match.stringLikeRegexp('^ReplayStateMachine') } });
+    template.hasOutput('ReplayStateMachineArn', {
+      Value: { Ref: Match.stringLikeRegexp('^ReplayStateMachine') },
+    });
     template.hasOutput('ReplayFunctionName', { Value: { Ref: Match.stringLikeRegexp('^ReplayFunction') } });
   });
 });

@@ -26,28 +26,47 @@ const resources = Object.entries(template.toJSON().Resources as Record<string, R
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
 
 /** Every policy document in the template, with where it sits. */
-const policyDocuments = (): { where: string; kind: 'identity' | 'resource' | 'key' | 'trust'; statements: Statement[] }[] => {
-  const docs: { where: string; kind: 'identity' | 'resource' | 'key' | 'trust'; statements: Statement[] }[] = [];
-  const statementsOf = (doc: unknown) => ((doc as { Statement?: Statement[] } | undefined)?.Statement ?? []);
+const policyDocuments = (): {
+  where: string;
+  kind: 'identity' | 'resource' | 'key' | 'trust';
+  statements: Statement[];
+}[] => {
+  const docs: { where: string; kind: 'identity' | 'resource' | 'key' | 'trust'; statements: Statement[] }[] =
+    [];
+  const statementsOf = (doc: unknown) => (doc as { Statement?: Statement[] } | undefined)?.Statement ?? [];
   for (const [id, r] of resources) {
     const p = r.Properties;
-    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') docs.push({ where: id, kind: 'identity', statements: statementsOf(p.PolicyDocument) });
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+      docs.push({ where: id, kind: 'identity', statements: statementsOf(p.PolicyDocument) });
     if (r.Type === 'AWS::IAM::Role') {
-      docs.push({ where: `${id} trust`, kind: 'trust', statements: statementsOf(p.AssumeRolePolicyDocument) });
+      docs.push({
+        where: `${id} trust`,
+        kind: 'trust',
+        statements: statementsOf(p.AssumeRolePolicyDocument),
+      });
       for (const inline of (p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []) {
-        docs.push({ where: `${id} inline`, kind: 'identity', statements: statementsOf(inline.PolicyDocument) });
+        docs.push({
+          where: `${id} inline`,
+          kind: 'identity',
+          statements: statementsOf(inline.PolicyDocument),
+        });
       }
     }
     if (['AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy'].includes(r.Type)) {
       docs.push({ where: id, kind: 'resource', statements: statementsOf(p.PolicyDocument) });
     }
-    if (r.Type === 'AWS::KMS::Key') docs.push({ where: id, kind: 'key', statements: statementsOf(p.KeyPolicy) });
+    if (r.Type === 'AWS::KMS::Key')
+      docs.push({ where: id, kind: 'key', statements: statementsOf(p.KeyPolicy) });
   }
   return docs;
 };
 
-const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : ([] as string[]).concat(value));
-const allows = () => policyDocuments().flatMap((doc) => doc.statements.filter((s) => s.Effect === 'Allow').map((s) => ({ ...doc, statement: s })));
+const listOf = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : ([] as string[]).concat(value);
+const allows = () =>
+  policyDocuments().flatMap((doc) =>
+    doc.statements.filter((s) => s.Effect === 'Allow').map((s) => ({ ...doc, statement: s })),
+  );
 
 /**
  * Actions that support no resource-level permissions, so `Resource: *` is the only way to grant
@@ -78,23 +97,32 @@ describe('least privilege over the synthesized template', () => {
 
   it('allows no "*" or "service:*" action anywhere', () => {
     const wildcards = allows().flatMap(({ where, statement }) =>
-      listOf(statement.Action).filter((a) => a === '*' || /^[a-z0-9-]+:\*$/i.test(a)).map((a) => `${where}: ${a}`),
+      listOf(statement.Action)
+        .filter((a) => a === '*' || /^[a-z0-9-]+:\*$/i.test(a))
+        .map((a) => `${where}: ${a}`),
     );
     expect(wildcards).toEqual([]);
   });
 
   it('names every allowed action in full, with no partial wildcard such as "s3:Get*"', () => {
-    const partial = allows().flatMap(({ where, statement }) => listOf(statement.Action).filter((a) => a.includes('*')).map((a) => `${where}: ${a}`));
+    const partial = allows().flatMap(({ where, statement }) =>
+      listOf(statement.Action)
+        .filter((a) => a.includes('*'))
+        .map((a) => `${where}: ${a}`),
+    );
     expect(partial).toEqual([]);
   });
 
   it('uses no NotAction, which would allow everything it does not name', () => {
-    const notActions = allows().filter(({ statement }) => statement.NotAction !== undefined).map(({ where }) => where);
+    const notActions = allows()
+      .filter(({ statement }) => statement.NotAction !== undefined)
+      .map(({ where }) => where);
     expect(notActions).toEqual([]);
   });
 
   it('allows Resource "*" only for actions without resource-level permissions, and in key policies where "*" is the key itself', () => {
-    const isStar = (resource: unknown) => resource === '*' || (Array.isArray(resource) && resource.includes('*'));
+    const isStar = (resource: unknown) =>
+      resource === '*' || (Array.isArray(resource) && resource.includes('*'));
     const offenders = allows()
       .filter(({ kind, statement }) => kind !== 'key' && isStar(statement.Resource))
       .filter(({ statement }) => !listOf(statement.Action).every((a) => RESOURCELESS_ACTIONS.has(a)))
@@ -105,18 +133,25 @@ describe('least privilege over the synthesized template', () => {
   it('grants nothing to an anonymous principal in any resource or key policy', () => {
     const open = allows()
       .filter(({ kind }) => kind === 'resource' || kind === 'key')
-      .filter(({ statement }) => statement.Principal === '*' || JSON.stringify(statement.Principal).includes('"AWS":"*"'))
+      .filter(
+        ({ statement }) =>
+          statement.Principal === '*' || JSON.stringify(statement.Principal).includes('"AWS":"*"'),
+      )
       .map(({ where }) => where);
     expect(open).toEqual([]);
   });
 
   it('lets services use the alarm key and topic only on behalf of this account', () => {
     const servicePrincipals = allows().filter(
-      ({ kind, statement }) => (kind === 'key' || kind === 'resource') && JSON.stringify(statement.Principal).includes('"Service"'),
+      ({ kind, statement }) =>
+        (kind === 'key' || kind === 'resource') && JSON.stringify(statement.Principal).includes('"Service"'),
     );
     expect(servicePrincipals.length).toBeGreaterThan(0);
     for (const { where, statement } of servicePrincipals) {
-      expect({ where, condition: statement.Condition }).toEqual({ where, condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+      expect({ where, condition: statement.Condition }).toEqual({
+        where,
+        condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      });
     }
   });
 
@@ -125,7 +160,11 @@ describe('least privilege over the synthesized template', () => {
     for (const doc of policyDocuments().filter((d) => d.kind === 'trust')) {
       for (const statement of doc.statements) {
         const service = (statement.Principal as { Service?: unknown } | undefined)?.Service;
-        expect({ where: doc.where, principal: statement.Principal, trusted: typeof service === 'string' && trusted.has(service) }).toEqual({
+        expect({
+          where: doc.where,
+          principal: statement.Principal,
+          trusted: typeof service === 'string' && trusted.has(service),
+        }).toEqual({
           where: doc.where,
           principal: statement.Principal,
           trusted: true,
@@ -135,7 +174,9 @@ describe('least privilege over the synthesized template', () => {
   });
 
   it('attaches no AWS managed policy (each role carries only what it was granted)', () => {
-    const managed = ofType('AWS::IAM::Role').filter(([, r]) => r.Properties.ManagedPolicyArns !== undefined).map(([id]) => id);
+    const managed = ofType('AWS::IAM::Role')
+      .filter(([, r]) => r.Properties.ManagedPolicyArns !== undefined)
+      .map(([id]) => id);
     expect(managed).toEqual([]);
   });
 });
@@ -145,13 +186,19 @@ describe('encryption at rest', () => {
     const queues = ofType('AWS::SQS::Queue');
     expect(queues.length).toBeGreaterThan(0);
     for (const [id, q] of queues) {
-      expect({ id, encrypted: q.Properties.SqsManagedSseEnabled === true || q.Properties.KmsMasterKeyId !== undefined }).toEqual({ id, encrypted: true });
+      expect({
+        id,
+        encrypted: q.Properties.SqsManagedSseEnabled === true || q.Properties.KmsMasterKeyId !== undefined,
+      }).toEqual({ id, encrypted: true });
     }
   });
 
   it('encrypts every table', () => {
     for (const [id, t] of ofType('AWS::DynamoDB::Table')) {
-      expect({ id, sse: t.Properties.SSESpecification }).toEqual({ id, sse: expect.objectContaining({ SSEEnabled: true }) });
+      expect({ id, sse: t.Properties.SSESpecification }).toEqual({
+        id,
+        sse: expect.objectContaining({ SSEEnabled: true }),
+      });
     }
   });
 
@@ -159,7 +206,13 @@ describe('encryption at rest', () => {
     for (const [id, b] of ofType('AWS::S3::Bucket')) {
       expect({ id, encryption: b.Properties.BucketEncryption }).toEqual({
         id,
-        encryption: { ServerSideEncryptionConfiguration: [expect.objectContaining({ ServerSideEncryptionByDefault: expect.objectContaining({ SSEAlgorithm: expect.any(String) }) })] },
+        encryption: {
+          ServerSideEncryptionConfiguration: [
+            expect.objectContaining({
+              ServerSideEncryptionByDefault: expect.objectContaining({ SSEAlgorithm: expect.any(String) }),
+            }),
+          ],
+        },
       });
     }
   });
@@ -167,18 +220,23 @@ describe('encryption at rest', () => {
   it('encrypts every topic with a key that rotates', () => {
     const topics = ofType('AWS::SNS::Topic');
     expect(topics.length).toBeGreaterThan(0);
-    for (const [id, t] of topics) expect({ id, key: t.Properties.KmsMasterKeyId }).toEqual({ id, key: expect.anything() });
-    for (const [id, k] of ofType('AWS::KMS::Key')) expect({ id, rotation: k.Properties.EnableKeyRotation }).toEqual({ id, rotation: true });
+    for (const [id, t] of topics)
+      expect({ id, key: t.Properties.KmsMasterKeyId }).toEqual({ id, key: expect.anything() });
+    for (const [id, k] of ofType('AWS::KMS::Key'))
+      expect({ id, rotation: k.Properties.EnableKeyRotation }).toEqual({ id, rotation: true });
   });
 });
 
 describe('encryption in transit', () => {
   const deniesPlainText = (type: string, targetKey: string, id: string) =>
-    ofType(type).some(([, policy]) =>
-      JSON.stringify(policy.Properties[targetKey]).includes(id) &&
-      ((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).some(
-        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
-      ),
+    ofType(type).some(
+      ([, policy]) =>
+        JSON.stringify(policy.Properties[targetKey]).includes(id) &&
+        (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some(
+          (s) =>
+            s.Effect === 'Deny' &&
+            JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+        ),
     );
 
   it.each([
@@ -186,7 +244,8 @@ describe('encryption in transit', () => {
     ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'Bucket'],
     ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'Topics'],
   ])('refuses plain-text access to every %s', (type, policyType, targetKey) => {
-    for (const [id] of ofType(type)) expect({ id, tlsOnly: deniesPlainText(policyType, targetKey, id) }).toEqual({ id, tlsOnly: true });
+    for (const [id] of ofType(type))
+      expect({ id, tlsOnly: deniesPlainText(policyType, targetKey, id) }).toEqual({ id, tlsOnly: true });
   });
 });
 
@@ -194,7 +253,8 @@ describe('logs', () => {
   it('sets a retention on every log group', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups.length).toBeGreaterThan(0);
-    for (const [id, g] of groups) expect({ id, retention: g.Properties.RetentionInDays }).toEqual({ id, retention: expect.any(Number) });
+    for (const [id, g] of groups)
+      expect({ id, retention: g.Properties.RetentionInDays }).toEqual({ id, retention: expect.any(Number) });
   });
 
   it('sends every function to a log group of the stack, never to an implicit one without retention', () => {
@@ -212,7 +272,8 @@ describe('secrets and the edge', () => {
 
   it('hands functions secrets only by reference (ARN), never by value', () => {
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
-      const variables = ((fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+      const variables =
+        (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
       for (const [name, value] of Object.entries(variables)) {
         if (!/SECRET/.test(name) || NOT_SECRET.has(name)) continue;
         // An intrinsic (Ref, Fn::Join of ARNs) is resolved from the secret resource at deploy; a literal would be a value.
@@ -223,7 +284,9 @@ describe('secrets and the edge', () => {
   });
 
   it('throttles the webhook API stage with the configured rate and burst', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 37, ThrottlingBurstLimit: 74 } });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 37, ThrottlingBurstLimit: 74 },
+    });
   });
 
   it('does not try to attach a WAF web ACL to the HTTP API, which AWS WAF cannot protect (docs/decisions/0031)', () => {
@@ -232,7 +295,8 @@ describe('secrets and the edge', () => {
 
   it('retains every table, bucket and queue when a prod stack is deleted', () => {
     for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SQS::Queue']) {
-      for (const [id, r] of ofType(type)) expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: 'Retain' });
+      for (const [id, r] of ofType(type))
+        expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: 'Retain' });
     }
   });
 });

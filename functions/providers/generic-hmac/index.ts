@@ -10,7 +10,9 @@ export { genericHmacOptionsSchema, type GenericHmacOptions, type GenericHmacOpti
 const PROVIDER_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 const idProblems = (id: string): string[] =>
-  PROVIDER_ID.test(id) ? [] : ['id must be lower-case letters, digits and dashes (it names the route and the event types)'];
+  PROVIDER_ID.test(id)
+    ? []
+    : ['id must be lower-case letters, digits and dashes (it names the route and the event types)'];
 
 /** A generic sender declared with options that cannot work; the message lists every problem. */
 export class GenericHmacConfigError extends Error {

@@ -6,7 +6,9 @@ const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
 /** Splits a dot path (`data.object.id`, `items.0.id`); undefined when a segment is empty or forbidden. */
 export const parseJsonPath = (path: string): readonly string[] | undefined => {
   const segments = path.split('.');
-  return segments.every((segment) => segment.length > 0 && !FORBIDDEN_SEGMENTS.has(segment)) ? segments : undefined;
+  return segments.every((segment) => segment.length > 0 && !FORBIDDEN_SEGMENTS.has(segment))
+    ? segments
+    : undefined;
 };
 
 /**

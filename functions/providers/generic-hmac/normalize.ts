@@ -6,7 +6,8 @@ import type { GenericHmacOptions } from './schemas';
 
 type JsonObject = Record<string, unknown>;
 
-const isJsonObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Ids and types may be JSON strings or numbers; anything else (objects, booleans, "") is not an id. */
 const asIdText = (value: unknown): string | undefined => {
@@ -33,7 +34,11 @@ const toIso = (value: unknown, unit: 'seconds' | 'milliseconds'): string | undef
   return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
 };
 
-const read = (source: { header: string } | { jsonPath: string } | { value: string }, request: WebhookRequest, body: JsonObject) => {
+const read = (
+  source: { header: string } | { jsonPath: string } | { value: string },
+  request: WebhookRequest,
+  body: JsonObject,
+) => {
   if ('header' in source) return headerValue(request.headers, source.header);
   if ('jsonPath' in source) return asIdText(getJsonPath(body, source.jsonPath));
   return source.value;
@@ -44,7 +49,11 @@ const read = (source: { header: string } | { jsonPath: string } | { value: strin
  * them the event cannot be deduplicated); a configured entity or time that the payload lacks
  * is left out rather than quarantining the event.
  */
-export const normalizeGenericHmac = (providerId: string, request: WebhookRequest, options: GenericHmacOptions): NormalizedItem[] => {
+export const normalizeGenericHmac = (
+  providerId: string,
+  request: WebhookRequest,
+  options: GenericHmacOptions,
+): NormalizedItem[] => {
   const body = parseBody(request.body);
   if (!isJsonObject(body)) return [{ kind: 'unreadable', reason: 'The body is not a JSON object.' }];
   const externalId = read(options.id, request, body);
@@ -53,16 +62,26 @@ export const normalizeGenericHmac = (providerId: string, request: WebhookRequest
     return [
       {
         kind: 'unreadable',
-        reason: externalId === undefined ? 'The event id is missing or not a string or number.' : 'The event type is missing or not a string or number.',
+        reason:
+          externalId === undefined
+            ? 'The event id is missing or not a string or number.'
+            : 'The event type is missing or not a string or number.',
         ...(externalId === undefined ? {} : { externalId }),
         ...(providerType === undefined ? {} : { providerType }),
         data: body,
       },
     ];
   }
-  const entityId = options.entity === undefined ? undefined : asIdText(getJsonPath(body, options.entity.jsonPath));
-  const entity: Entity | undefined = options.entity !== undefined && entityId !== undefined ? { kind: options.entity.kind, id: entityId } : undefined;
-  const occurredAt = options.occurredAt === undefined ? undefined : toIso(getJsonPath(body, options.occurredAt.jsonPath), options.occurredAt.unit);
+  const entityId =
+    options.entity === undefined ? undefined : asIdText(getJsonPath(body, options.entity.jsonPath));
+  const entity: Entity | undefined =
+    options.entity !== undefined && entityId !== undefined
+      ? { kind: options.entity.kind, id: entityId }
+      : undefined;
+  const occurredAt =
+    options.occurredAt === undefined
+      ? undefined
+      : toIso(getJsonPath(body, options.occurredAt.jsonPath), options.occurredAt.unit);
   return [
     {
       kind: 'event',

@@ -9,16 +9,23 @@ import type { GenericHmacOptions } from './schemas';
  */
 export const createGenericHmacSigner =
   (options: GenericHmacOptions) =>
-  (req: { url: string; headers: Record<string, string>; body: Buffer }, secret: string, now: Date): Record<string, string> => {
+  (
+    req: { url: string; headers: Record<string, string>; body: Buffer },
+    secret: string,
+    now: Date,
+  ): Record<string, string> => {
     const added: Record<string, string> = {};
     const timestamp = options.timestamp;
     if (timestamp !== undefined) {
       const value = timestamp.unit === 'seconds' ? Math.floor(now.getTime() / 1000) : now.getTime();
       added[timestamp.header.toLowerCase()] = String(value);
     }
-    const headers = Object.fromEntries(Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value]));
+    const headers = Object.fromEntries(
+      Object.entries({ ...req.headers, ...added }).map(([name, value]) => [name.toLowerCase(), value]),
+    );
     const content = signedContentOf({ headers, body: req.body }, options);
     if (!content.ok) throw new Error(content.missing);
-    added[options.signatureHeader.toLowerCase()] = `${options.prefix ?? ''}${digestOf(options, secret, content.bytes)}`;
+    added[options.signatureHeader.toLowerCase()] =
+      `${options.prefix ?? ''}${digestOf(options, secret, content.bytes)}`;
     return added;
   };

@@ -4,7 +4,11 @@ import { hubspotSignature, hubspotSignedContent, SIGNATURE_HEADER, TIMESTAMP_HEA
  * Signs a request as HubSpot does (v3): the headers to add are the signature and the
  * millisecond timestamp. `req.url` is the public URL the request is sent to.
  */
-export const signHubspotRequest = (req: { url: string; headers: Record<string, string>; body: Buffer }, secret: string, now: Date): Record<string, string> => {
+export const signHubspotRequest = (
+  req: { url: string; headers: Record<string, string>; body: Buffer },
+  secret: string,
+  now: Date,
+): Record<string, string> => {
   const timestamp = String(now.getTime());
   const content = hubspotSignedContent({ method: 'POST', url: req.url, body: req.body }, timestamp);
   return { [SIGNATURE_HEADER]: hubspotSignature(secret, content), [TIMESTAMP_HEADER]: timestamp };

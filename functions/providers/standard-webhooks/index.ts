@@ -41,4 +41,7 @@ export const standardWebhooksProvider: Provider<StandardWebhooksOptions> = {
 };
 
 /** What the registry and the standard-webhooks verifier entry build the provider from. */
-export const standardWebhooksDefinition = builtInDefinition(standardWebhooksProvider, standardWebhooksOptionsSchema);
+export const standardWebhooksDefinition = builtInDefinition(
+  standardWebhooksProvider,
+  standardWebhooksOptionsSchema,
+);

@@ -17,14 +17,21 @@ export const PRIVATE_KEY_PREFIX = 'whsk_';
 export const SECRET_PREFIX = 'whsec_';
 
 /** A configured key: `whpk_<base64 Ed25519 public key>`, else `[whsec_]<base64 HMAC key>`. */
-export type VerificationKey = { readonly kind: 'hmac'; readonly key: Buffer } | { readonly kind: 'ed25519'; readonly key: KeyObject };
+export type VerificationKey =
+  { readonly kind: 'hmac'; readonly key: Buffer } | { readonly kind: 'ed25519'; readonly key: KeyObject };
 
 export const parseVerificationKey = (secret: string): VerificationKey | undefined => {
   if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
     const raw = strictBase64(secret.slice(PUBLIC_KEY_PREFIX.length));
     if (raw?.length !== 32) return undefined;
     try {
-      return { kind: 'ed25519', key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' }) };
+      return {
+        kind: 'ed25519',
+        key: createPublicKey({
+          key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+          format: 'jwk',
+        }),
+      };
     } catch {
       return undefined;
     }

@@ -10,7 +10,8 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const MAX_DATE_MS = 8.64e15;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-const toIso = (ms: number): string | undefined => (Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined);
+const toIso = (ms: number): string | undefined =>
+  Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
 
 /** Follows a dotted path through own properties only, so that `__proto__` or `constructor` lead nowhere. */
 const at = (value: unknown, path: string): unknown =>
@@ -34,7 +35,10 @@ const entityOf = (payload: unknown, options: StandardWebhooksOptions): Entity | 
 };
 
 /** Reads one Standard Webhooks delivery into a draft keyed by its `webhook-id`. */
-export const normalizeStandardWebhooks = (request: WebhookRequest, options: StandardWebhooksOptions): NormalizedItem[] => {
+export const normalizeStandardWebhooks = (
+  request: WebhookRequest,
+  options: StandardWebhooksOptions,
+): NormalizedItem[] => {
   const id = request.headers['webhook-id']?.trim() ?? '';
   const externalId = id !== '' && id.length <= MAX_ID_LENGTH ? id : undefined;
   if (externalId === undefined) return [{ kind: 'unreadable', reason: 'webhook-id is missing or too long.' }];
@@ -45,14 +49,18 @@ export const normalizeStandardWebhooks = (request: WebhookRequest, options: Stan
     return [{ kind: 'unreadable', externalId, reason: 'Body is not UTF-8 JSON.' }];
   }
   const result = StandardWebhooksPayloadSchema.safeParse(parsed);
-  if (!result.success) return [{ kind: 'unreadable', externalId, reason: 'Body is not a JSON object.', data: parsed }];
+  if (!result.success)
+    return [{ kind: 'unreadable', externalId, reason: 'Body is not a JSON object.', data: parsed }];
   const payload = result.data;
   const providerType =
-    typeof payload.type === 'string' && payload.type !== '' && payload.type.length <= MAX_TYPE_LENGTH ? payload.type : 'webhook';
+    typeof payload.type === 'string' && payload.type !== '' && payload.type.length <= MAX_TYPE_LENGTH
+      ? payload.type
+      : 'webhook';
   const headerTimestamp = request.headers['webhook-timestamp']?.trim() ?? '';
   const occurredAt =
-    (typeof payload.timestamp === 'string' && ISO_DATE_TIME.test(payload.timestamp) ? toIso(Date.parse(payload.timestamp)) : undefined) ??
-    (TIMESTAMP.test(headerTimestamp) ? toIso(Number(headerTimestamp) * 1000) : undefined);
+    (typeof payload.timestamp === 'string' && ISO_DATE_TIME.test(payload.timestamp)
+      ? toIso(Date.parse(payload.timestamp))
+      : undefined) ?? (TIMESTAMP.test(headerTimestamp) ? toIso(Number(headerTimestamp) * 1000) : undefined);
   const type = Object.hasOwn(options.types, providerType) ? options.types[providerType] : undefined;
   return [
     {

@@ -23,7 +23,11 @@ export const signStandardWebhooksRequest = (
   if (secret.startsWith(PRIVATE_KEY_PREFIX)) {
     const seed = strictBase64(secret.slice(PRIVATE_KEY_PREFIX.length));
     if (seed?.length !== 32) throw new Error('A whsk_ key must be the base64 of a 32-byte Ed25519 seed.');
-    const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    const key = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
     signature = `v1a,${sign(null, content, key).toString('base64')}`;
   } else {
     const key = strictBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);

@@ -24,7 +24,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Events about one customer share its group; otherwise the object orders its own events. */
 const entityOf = (object: StripeEvent['data']['object']): Entity | undefined => {
-  if (typeof object.customer === 'string' && object.customer !== '') return { kind: 'customer', id: object.customer };
+  if (typeof object.customer === 'string' && object.customer !== '')
+    return { kind: 'customer', id: object.customer };
   if (object.id === undefined || object.object === undefined) return undefined;
   return { kind: object.object, id: object.id };
 };

@@ -26,10 +26,14 @@ const READ_ONLY = [
   'QueueArn',
 ] as const;
 
-const unknownAttribute = (name: string): SqsError => new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
+const unknownAttribute = (name: string): SqsError =>
+  new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
 
 const invalidAttribute = (name: string, value: string, reason = ''): SqsError =>
-  new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}.${reason === '' ? '' : ` Reason: ${reason}`} (got "${value}")`);
+  new SqsError(
+    'InvalidAttributeValue',
+    `Invalid value for the parameter ${name}.${reason === '' ? '' : ` Reason: ${reason}`} (got "${value}")`,
+  );
 
 function integerIn(name: string, value: string, min: number, max: number): number {
   if (!/^-?\d+$/.test(value.trim())) throw invalidAttribute(name, value);
@@ -53,7 +57,9 @@ function jsonObject(name: string, value: string): Record<string, unknown> {
     throw invalidParameterValue(`Value ${value} for parameter ${name} is invalid. Reason: Invalid JSON.`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalidParameterValue(`Value ${value} for parameter ${name} is invalid. Reason: Must be a JSON object.`);
+    throw invalidParameterValue(
+      `Value ${value} for parameter ${name} is invalid. Reason: Must be a JSON object.`,
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -211,7 +217,11 @@ function renderAll(queue: Queue, now: number): Record<string, string> {
 const KNOWN = new Set<string>([...COMMON_SETTABLE, ...FIFO_SETTABLE, ...READ_ONLY, 'FifoQueue', 'All']);
 const FIFO_ONLY = new Set<string>([...FIFO_SETTABLE, 'FifoQueue']);
 
-export function renderAttributes(queue: Queue, names: readonly string[], now: number): Record<string, string> {
+export function renderAttributes(
+  queue: Queue,
+  names: readonly string[],
+  now: number,
+): Record<string, string> {
   for (const name of names) {
     if (!KNOWN.has(name) || (!queue.fifo && FIFO_ONLY.has(name))) throw unknownAttribute(name);
   }

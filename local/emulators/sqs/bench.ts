@@ -26,12 +26,20 @@ interface Scenario {
 
 async function receiveSome(client: SQSClient, queueUrl: string, max: number): Promise<Message[]> {
   for (;;) {
-    const { Messages } = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max }));
+    const { Messages } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max }),
+    );
     if (Messages !== undefined && Messages.length > 0) return Messages;
   }
 }
 
-async function cycle(client: SQSClient, queueUrl: string, scenario: Scenario, worker: number, n: number): Promise<number> {
+async function cycle(
+  client: SQSClient,
+  queueUrl: string,
+  scenario: Scenario,
+  worker: number,
+  n: number,
+): Promise<number> {
   const group = scenario.fifo ? { MessageGroupId: `group-${worker}` } : {};
   if (!scenario.batch) {
     await client.send(
@@ -43,7 +51,9 @@ async function cycle(client: SQSClient, queueUrl: string, scenario: Scenario, wo
       }),
     );
     const [message] = await receiveSome(client, queueUrl, 1);
-    await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }));
+    await client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
     return 1;
   }
   await client.send(
@@ -76,7 +86,9 @@ async function run(client: SQSClient, emulator: SqsEmulator, scenario: Scenario)
   const { QueueUrl } = await client.send(
     new CreateQueueCommand({
       QueueName: name,
-      Attributes: scenario.fifo ? { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' } : {},
+      Attributes: scenario.fifo
+        ? { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' }
+        : {},
     }),
   );
   if (QueueUrl === undefined) throw new Error('no queue url');
@@ -98,7 +110,10 @@ async function run(client: SQSClient, emulator: SqsEmulator, scenario: Scenario)
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = emulator.counters();
-  const calls = Object.entries(after).reduce((sum, [action, count]) => sum + count - (before[action] ?? 0), 0);
+  const calls = Object.entries(after).reduce(
+    (sum, [action, count]) => sum + count - (before[action] ?? 0),
+    0,
+  );
   console.log(
     `${scenario.name.padEnd(28)} ${String(done).padStart(6)} msgs in ${seconds.toFixed(2)}s  ` +
       `${(done / seconds).toFixed(0).padStart(6)} send+receive+delete/s  ${(calls / seconds).toFixed(0).padStart(6)} API calls/s`,
@@ -132,7 +147,9 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  console.log(`SQS emulator benchmark: ${MESSAGES} messages per scenario, ${CONCURRENCY} concurrent SDK workers`);
+  console.log(
+    `SQS emulator benchmark: ${MESSAGES} messages per scenario, ${CONCURRENCY} concurrent SDK workers`,
+  );
   try {
     const warmUp = await client.send(new CreateQueueCommand({ QueueName: 'bench-warm-up' }));
     for (let n = 0; n < 300; n += 1) {

@@ -82,7 +82,11 @@ export class ManualClock implements Clock {
     let best: ScheduledTimer | undefined;
     for (const timer of this.timers) {
       if (timer.dueAt > limit) continue;
-      if (best === undefined || timer.dueAt < best.dueAt || (timer.dueAt === best.dueAt && timer.id < best.id)) {
+      if (
+        best === undefined ||
+        timer.dueAt < best.dueAt ||
+        (timer.dueAt === best.dueAt && timer.id < best.id)
+      ) {
         best = timer;
       }
     }

@@ -78,7 +78,11 @@ export interface ReceiveWaiter {
 
 /** What a FIFO receive with a ReceiveRequestAttemptId handed out, so that a retry gets the same. */
 export interface ReceiveAttempt {
-  readonly messages: readonly { readonly messageId: string; readonly serial: number; readonly visibleAt: number }[];
+  readonly messages: readonly {
+    readonly messageId: string;
+    readonly serial: number;
+    readonly visibleAt: number;
+  }[];
   readonly expiresAt: number;
 }
 
@@ -124,7 +128,11 @@ export class Queue {
   }
 
   /** The message a deduplication id still points to, if the 5-minute window has not passed. */
-  findDuplicate(groupId: string | undefined, deduplicationId: string, now: number): DeduplicationEntry | undefined {
+  findDuplicate(
+    groupId: string | undefined,
+    deduplicationId: string,
+    now: number,
+  ): DeduplicationEntry | undefined {
     this.forgetExpiredDeduplication(now);
     return this.deduplication.get(this.deduplicationKey(groupId, deduplicationId));
   }
@@ -152,7 +160,8 @@ export class Queue {
     const messages: StoredMessage[] = [];
     for (const handed of attempt.messages) {
       const message = this.messages.get(handed.messageId);
-      if (message?.receiptSerial !== handed.serial || message.visibleAt !== handed.visibleAt) return undefined;
+      if (message?.receiptSerial !== handed.serial || message.visibleAt !== handed.visibleAt)
+        return undefined;
       messages.push(message);
     }
     return messages;
@@ -161,7 +170,11 @@ export class Queue {
   rememberReceive(attemptId: string, messages: readonly StoredMessage[], now: number): void {
     this.receiveAttempts.delete(attemptId);
     this.receiveAttempts.set(attemptId, {
-      messages: messages.map((m) => ({ messageId: m.messageId, serial: m.receiptSerial, visibleAt: m.visibleAt })),
+      messages: messages.map((m) => ({
+        messageId: m.messageId,
+        serial: m.receiptSerial,
+        visibleAt: m.visibleAt,
+      })),
       expiresAt: now + DEDUPLICATION_WINDOW_MS,
     });
   }
@@ -215,7 +228,8 @@ export class Queue {
   nextVisibilityChange(now: number): number | undefined {
     let next: number | undefined;
     for (const message of this.messages.values()) {
-      if (message.visibleAt > now && (next === undefined || message.visibleAt < next)) next = message.visibleAt;
+      if (message.visibleAt > now && (next === undefined || message.visibleAt < next))
+        next = message.visibleAt;
     }
     return next;
   }
@@ -234,7 +248,9 @@ export class Queue {
   }
 
   private deduplicationKey(groupId: string | undefined, deduplicationId: string): string {
-    return this.config.deduplicationScope === 'messageGroup' ? `${groupId ?? ''}\u0000${deduplicationId}` : deduplicationId;
+    return this.config.deduplicationScope === 'messageGroup'
+      ? `${groupId ?? ''}\u0000${deduplicationId}`
+      : deduplicationId;
   }
 
   // Entries are inserted in time order with one fixed window, so expired ones sit at the front.

@@ -18,7 +18,8 @@ export function invokeLambdaWith(service: LambdaInvoker): InvokeLambda {
     const outcome = await service.invoke(functionNameOrArn, payload);
     if (!('error' in outcome)) return { payload: (outcome.result ?? null) as JsonValue };
     const { errorType, errorMessage, trace } = outcome.error;
-    const name = outcome.kind === 'service' && !errorType.startsWith('Lambda.') ? `Lambda.${errorType}` : errorType;
+    const name =
+      outcome.kind === 'service' && !errorType.startsWith('Lambda.') ? `Lambda.${errorType}` : errorType;
     return { error: { errorType: name, errorMessage, ...(trace ? { trace } : {}) } };
   };
 }

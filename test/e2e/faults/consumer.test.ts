@@ -2,7 +2,16 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { toSqsRecord } from '../../../local/event-source/sqs-event';
-import { deliver, drain, FaultSink, Ledger, queueDepth, violations, waitFor, Webhooks } from '../../helpers/ledger';
+import {
+  deliver,
+  drain,
+  FaultSink,
+  Ledger,
+  queueDepth,
+  violations,
+  waitFor,
+  Webhooks,
+} from '../../helpers/ledger';
 import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
 
 // The first run synthesizes and bundles the fault stack.
@@ -27,7 +36,9 @@ let sqs: SQSClient;
 beforeAll(async () => {
   faults = await startFaultRuntime({ sinkPort: await sink.start() });
   webhooks = Webhooks.for(faults.runtime);
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: faults.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }));
+  documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: faults.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }),
+  );
   sqs = new SQSClient({ endpoint: faults.runtime.endpoints.sqs, region: 'us-east-1', credentials });
 });
 afterAll(async () => {
@@ -43,10 +54,18 @@ afterEach(() => {
 });
 
 const stateOf = async (eventId: string) =>
-  (await documents.send(new GetCommand({ TableName: faults.runtime.outputs.EventTableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' }, ConsistentRead: true })))
-    .Item as { status: string; audit: { action: string; detail?: string }[] } | undefined;
+  (
+    await documents.send(
+      new GetCommand({
+        TableName: faults.runtime.outputs.EventTableName,
+        Key: { PK: `EVT#${eventId}`, SK: 'STATE' },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item as { status: string; audit: { action: string; detail?: string }[] } | undefined;
 
-const eventIdIn = async (response: Response) => ((await response.clone().json()) as { events: { id: string }[] }).events[0]?.id ?? '';
+const eventIdIn = async (response: Response) =>
+  ((await response.clone().json()) as { events: { id: string }[] }).events[0]?.id ?? '';
 
 const holdConsumers = () => Promise.all(faults.runtime.eventSources.map((source) => source.stop()));
 const releaseConsumers = () => faults.runtime.eventSources.forEach((source) => source.start());
@@ -54,7 +73,12 @@ const releaseConsumers = () => faults.runtime.eventSources.forEach((source) => s
 const consumerLogs = () => faults.runtime.lambda.jsonLogs(faults.functions.consumer);
 
 /** Sends each entity's events in order (each acknowledged before the next), entities in parallel. */
-const sendOrdered = async (ledger: Ledger, entities: readonly string[], perEntity: number, prefix: string) => {
+const sendOrdered = async (
+  ledger: Ledger,
+  entities: readonly string[],
+  perEntity: number,
+  prefix: string,
+) => {
   const ids = new Map<string, string>();
   await Promise.all(
     entities.map(async (customer) => {
@@ -75,9 +99,17 @@ describe('consumer faults', () => {
   it('5. two invocations given the same record at once run its side effect once; the second backs off', async () => {
     const ledger = new Ledger();
     await holdConsumers();
-    const response = await deliver(ledger, webhooks.stripe({ id: 'evt_f5_twice', customer: 'cus_f5', created: 1 }));
+    const response = await deliver(
+      ledger,
+      webhooks.stripe({ id: 'evt_f5_twice', customer: 'cus_f5', created: 1 }),
+    );
     const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: faults.runtime.outputs.MainQueueUrl, MaxNumberOfMessages: 1, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: faults.runtime.outputs.MainQueueUrl,
+        MaxNumberOfMessages: 1,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
     );
     const [message] = received.Messages ?? [];
     if (!message) throw new Error('nothing was queued');
@@ -88,15 +120,26 @@ describe('consumer faults', () => {
 
     const outcomes = await Promise.all([
       faults.runtime.lambda.invoke(faults.functions.consumer, batch),
-      new Promise((r) => setTimeout(r, 300)).then(() => faults.runtime.lambda.invoke(faults.functions.consumer, batch)),
+      new Promise((r) => setTimeout(r, 300)).then(() =>
+        faults.runtime.lambda.invoke(faults.functions.consumer, batch),
+      ),
     ]);
     // The copy comes back after the second invocation's backoff and is dropped: the event is PROCESSED.
     releaseConsumers();
 
-    const failures = outcomes.map((o) => ('result' in o ? (o.result as { batchItemFailures: unknown[] }).batchItemFailures.length : -1));
+    const failures = outcomes.map((o) =>
+      'result' in o ? (o.result as { batchItemFailures: unknown[] }).batchItemFailures.length : -1,
+    );
     expect(failures).toEqual([0, 1]);
-    expect(consumerLogs().some((l) => String(l.message).startsWith('another invocation is processing this event'))).toBe(true);
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: async () => (await stateOf(await eventIdIn(response)))?.status === 'PROCESSED' })).toBe(true);
+    expect(
+      consumerLogs().some((l) => String(l.message).startsWith('another invocation is processing this event')),
+    ).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: async () => (await stateOf(await eventIdIn(response)))?.status === 'PROCESSED',
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     expect(violations(report)).toEqual(NO_VIOLATIONS);
     expect(report.redelivered).toEqual([]);
@@ -110,21 +153,40 @@ describe('consumer faults', () => {
     const timeoutsBefore = faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0;
     // The first record's PROCESSED write hangs (after its side effect) while the clock passes the invocation's deadline.
     const armedAt = Date.now();
-    faults.runtime.emulators.dynamodb.injectFault('UpdateItem', { kind: 'delay', ms: HUNG_WRITE_MS, times: 1 });
+    faults.runtime.emulators.dynamodb.injectFault('UpdateItem', {
+      kind: 'delay',
+      ms: HUNG_WRITE_MS,
+      times: 1,
+    });
     releaseConsumers();
     expect(await waitFor(() => sink.sideEffects().some((d) => d.entity === 'cus_f6'), 30_000, 20)).toBe(true);
     const updatesAtEffect = faults.runtime.emulators.dynamodb.counters().UpdateItem ?? 0;
-    expect(await waitFor(() => (faults.runtime.emulators.dynamodb.counters().UpdateItem ?? 0) > updatesAtEffect, 10_000, 20)).toBe(true);
+    expect(
+      await waitFor(
+        () => (faults.runtime.emulators.dynamodb.counters().UpdateItem ?? 0) > updatesAtEffect,
+        10_000,
+        20,
+      ),
+    ).toBe(true);
     faults.runtime.clock.advance(CONSUMER_TIMEOUT_MS);
 
-    const timedOut = await waitFor(() => (faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0) > timeoutsBefore, 10_000, 20);
+    const timedOut = await waitFor(
+      () => (faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0) > timeoutsBefore,
+      10_000,
+      20,
+    );
     const effectsAtTimeout = sink.sideEffects().filter((d) => d.entity === 'cus_f6').length;
     // The batch is invisible for the queue's visibility timeout: jump over it.
     faults.runtime.clock.advance(VISIBILITY_TIMEOUT_MS);
 
     expect(timedOut).toBe(true);
     expect(effectsAtTimeout).toBe(1);
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f6').length >= 7 })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f6').length >= 7,
+      }),
+    ).toBe(true);
     // The hung write lands (and is refused by its condition) before the runtime may stop.
     await new Promise((r) => setTimeout(r, Math.max(0, armedAt + HUNG_WRITE_MS + 1000 - Date.now())));
     const report = ledger.check(sink);
@@ -144,28 +206,45 @@ describe('consumer faults', () => {
     }
     releaseConsumers();
 
-    expect(await drain(faults.runtime, { timeoutMs: 60_000, done: () => sink.sideEffects().filter((d) => d.entity.startsWith('cus_f7_')).length >= 20 })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 60_000,
+        done: () => sink.sideEffects().filter((d) => d.entity.startsWith('cus_f7_')).length >= 20,
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     expect(violations(report)).toEqual(NO_VIOLATIONS);
     const statuses = await Promise.all([...ids.values()].map(async (id) => (await stateOf(id))?.status));
     expect(statuses.every((s) => s === 'PROCESSED')).toBe(true);
-    expect(consumerLogs().some((l) => JSON.stringify(l).includes('ProvisionedThroughputExceeded'))).toBe(true);
+    expect(consumerLogs().some((l) => JSON.stringify(l).includes('ProvisionedThroughputExceeded'))).toBe(
+      true,
+    );
   });
 
   it('8. a poison event heads one group while other groups share its batches: only its own entity waits', async () => {
     const ledger = new Ledger();
     sink.behaviour = (delivery) => (delivery.key === 'stripe:evt_f8_poison' ? 500 : 200);
     await holdConsumers();
-    const poison = await deliver(ledger, webhooks.stripe({ id: 'evt_f8_poison', customer: 'cus_f8_poison', created: 1 }));
+    const poison = await deliver(
+      ledger,
+      webhooks.stripe({ id: 'evt_f8_poison', customer: 'cus_f8_poison', created: 1 }),
+    );
     await sendOrdered(ledger, ['cus_f8_a', 'cus_f8_b', 'cus_f8_c', 'cus_f8_d', 'cus_f8_e'], 4, 'f8');
     releaseConsumers();
 
     const poisonId = await eventIdIn(poison);
-    expect(await drain(faults.runtime, { timeoutMs: 60_000, done: async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED' })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 60_000,
+        done: async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED',
+      }),
+    ).toBe(true);
     const report = ledger.check(sink, { withoutSideEffect: ['stripe:evt_f8_poison'] });
     expect(violations(report)).toEqual(NO_VIOLATIONS);
     expect(report.sideEffects).toBe(20);
-    expect(await queueDepth(faults.runtime, faults.runtime.outputs.DeadLetterQueueUrl ?? '')).toBeGreaterThanOrEqual(1);
+    expect(
+      await queueDepth(faults.runtime, faults.runtime.outputs.DeadLetterQueueUrl ?? ''),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('9. healthy followers of a poison event are not burned into the dead-letter queue by its retries', async () => {
@@ -173,10 +252,18 @@ describe('consumer faults', () => {
     sink.behaviour = (delivery) => (delivery.key === 'stripe:evt_f9_poison' ? 500 : 200);
     await holdConsumers();
     const dlqBefore = await queueDepth(faults.runtime, faults.runtime.outputs.DeadLetterQueueUrl ?? '');
-    const poison = await deliver(ledger, webhooks.stripe({ id: 'evt_f9_poison', customer: 'cus_f9', created: 1 }));
+    const poison = await deliver(
+      ledger,
+      webhooks.stripe({ id: 'evt_f9_poison', customer: 'cus_f9', created: 1 }),
+    );
     const followers = [];
     for (let seq = 2; seq <= 4; seq += 1) {
-      followers.push(await deliver(ledger, webhooks.stripe({ id: `evt_f9_follower_${seq}`, customer: 'cus_f9', created: seq })));
+      followers.push(
+        await deliver(
+          ledger,
+          webhooks.stripe({ id: `evt_f9_follower_${seq}`, customer: 'cus_f9', created: seq }),
+        ),
+      );
     }
     releaseConsumers();
 
@@ -185,12 +272,20 @@ describe('consumer faults', () => {
     expect(
       await drain(faults.runtime, {
         timeoutMs: 60_000,
-        done: async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED' && (await Promise.all(followerIds.map(stateOf))).every((s) => s?.status !== 'QUEUED'),
+        done: async () =>
+          (await stateOf(poisonId))?.status === 'DEAD_LETTERED' &&
+          (await Promise.all(followerIds.map(stateOf))).every((s) => s?.status !== 'QUEUED'),
       }),
     ).toBe(true);
     const report = ledger.check(sink, { withoutSideEffect: ['stripe:evt_f9_poison'] });
     expect(violations(report)).toEqual(NO_VIOLATIONS);
-    expect((await Promise.all(followerIds.map(stateOf))).map((s) => s?.status)).toEqual(['PROCESSED', 'PROCESSED', 'PROCESSED']);
-    expect((await queueDepth(faults.runtime, faults.runtime.outputs.DeadLetterQueueUrl ?? '')) - dlqBefore).toBe(1);
+    expect((await Promise.all(followerIds.map(stateOf))).map((s) => s?.status)).toEqual([
+      'PROCESSED',
+      'PROCESSED',
+      'PROCESSED',
+    ]);
+    expect(
+      (await queueDepth(faults.runtime, faults.runtime.outputs.DeadLetterQueueUrl ?? '')) - dlqBefore,
+    ).toBe(1);
   });
 });

@@ -20,7 +20,11 @@ beforeAll(async () => {
   faults = await startFaultRuntime({ sinkPort: await sink.start() });
   webhooks = Webhooks.for(faults.runtime);
   documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: faults.runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+    new DynamoDBClient({
+      endpoint: faults.runtime.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    }),
   );
 });
 afterAll(async () => {
@@ -38,10 +42,18 @@ afterEach(() => {
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
 
 const statusOf = async (eventId: string) =>
-  (await documents.send(new GetCommand({ TableName: faults.runtime.outputs.EventTableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' }, ConsistentRead: true })))
-    .Item?.status as string | undefined;
+  (
+    await documents.send(
+      new GetCommand({
+        TableName: faults.runtime.outputs.EventTableName,
+        Key: { PK: `EVT#${eventId}`, SK: 'STATE' },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item?.status as string | undefined;
 
-const eventIdIn = async (response: Response) => ((await response.clone().json()) as { events: { id: string }[] }).events[0]?.id ?? '';
+const eventIdIn = async (response: Response) =>
+  ((await response.clone().json()) as { events: { id: string }[] }).events[0]?.id ?? '';
 
 const holdConsumers = () => Promise.all(faults.runtime.eventSources.map((source) => source.stop()));
 const releaseConsumers = () => faults.runtime.eventSources.forEach((source) => source.start());
@@ -50,7 +62,11 @@ describe('ingest faults', () => {
   it('1. a verifier that dies between the store write and the queue send is completed by the provider retry after the lease, once', async () => {
     const ledger = new Ledger();
     const delivery = webhooks.stripe({ id: 'evt_f1_crash', customer: 'cus_f1', created: 1 });
-    faults.runtime.emulators.sqs.injectFault('SendMessage', { kind: 'error', code: 'InternalError', times: SDK_ATTEMPTS });
+    faults.runtime.emulators.sqs.injectFault('SendMessage', {
+      kind: 'error',
+      code: 'InternalError',
+      times: SDK_ATTEMPTS,
+    });
 
     const crashed = await deliver(ledger, delivery);
     faults.runtime.emulators.sqs.clearFaults();
@@ -59,7 +75,12 @@ describe('ingest faults', () => {
     const late = await deliver(ledger, delivery);
 
     expect([crashed.status, early.status, late.status]).toEqual([503, 503, 202]);
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f1_crash') })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f1_crash'),
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
     expect(report.redelivered).toEqual([]);
@@ -72,7 +93,10 @@ describe('ingest faults', () => {
     const before = faults.runtime.emulators.sqs.counters().SendMessage ?? 0;
     faults.runtime.emulators.sqs.injectFault('SendMessage', { kind: 'dropResponse' });
 
-    const response = await deliver(ledger, webhooks.stripe({ id: 'evt_f2_dropped', customer: 'cus_f2', created: 1 }));
+    const response = await deliver(
+      ledger,
+      webhooks.stripe({ id: 'evt_f2_dropped', customer: 'cus_f2', created: 1 }),
+    );
     const eventId = await eventIdIn(response);
 
     expect(response.status).toBe(202);
@@ -83,7 +107,12 @@ describe('ingest faults', () => {
     });
     expect(Attributes?.ApproximateNumberOfMessages).toBe('1');
     releaseConsumers();
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: async () => (await statusOf(eventId)) === 'PROCESSED' })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: async () => (await statusOf(eventId)) === 'PROCESSED',
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
     expect(report.redelivered).toEqual([]);
@@ -107,7 +136,12 @@ describe('ingest faults', () => {
 
     expect([crashed.status, late.status]).toEqual([503, 202]);
     expect(copies).toBe(2);
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: async () => (await statusOf(await eventIdIn(late))) === 'PROCESSED' })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: async () => (await statusOf(await eventIdIn(late))) === 'PROCESSED',
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
     expect(report.redelivered).toEqual([]);
@@ -118,12 +152,17 @@ describe('ingest faults', () => {
     const ledger = new Ledger();
     const delivery = webhooks.stripe({ id: 'evt_f4_fifty', customer: 'cus_f4', created: 1 });
     const sendsBefore = faults.runtime.emulators.sqs.counters().SendMessage ?? 0;
-    const throttlesBefore = faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0;
+    const throttlesBefore =
+      faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0;
 
     const answers = await Promise.all(Array.from({ length: 50 }, () => deliver(ledger, delivery)));
-    const throttled = (faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0) - throttlesBefore;
+    const throttled =
+      (faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0) -
+      throttlesBefore;
     // The provider retries whatever was not acknowledged.
-    const retries = await Promise.all(answers.filter((a) => a.status >= 300).map(() => deliver(ledger, delivery)));
+    const retries = await Promise.all(
+      answers.filter((a) => a.status >= 300).map(() => deliver(ledger, delivery)),
+    );
 
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
@@ -132,7 +171,12 @@ describe('ingest faults', () => {
     expect(statuses.filter((s) => s === 500)).toHaveLength(throttled);
     expect(retries.every((r) => r.status === 200)).toBe(true);
     expect((faults.runtime.emulators.sqs.counters().SendMessage ?? 0) - sendsBefore).toBe(1);
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f4_fifty') })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f4_fifty'),
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     expect(violations(report)).toEqual({ lost: [], duplicated: [], orderViolations: [], unexpected: [] });
     expect(report.redelivered).toEqual([]);

@@ -1,5 +1,14 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { deliver, drain, FaultSink, Ledger, queueDepth, violations, waitFor, Webhooks } from '../../helpers/ledger';
+import {
+  deliver,
+  drain,
+  FaultSink,
+  Ledger,
+  queueDepth,
+  violations,
+  waitFor,
+  Webhooks,
+} from '../../helpers/ledger';
 import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
 
 jest.setTimeout(180_000);
@@ -13,7 +22,11 @@ const broken = new Set<string>();
 beforeAll(async () => {
   faults = await startFaultRuntime({ sinkPort: await sink.start() });
   webhooks = Webhooks.for(faults.runtime);
-  sfn = new SFNClient({ endpoint: faults.runtime.endpoints.stepfunctions, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  sfn = new SFNClient({
+    endpoint: faults.runtime.endpoints.stepfunctions,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
   sink.behaviour = (delivery) => (broken.has(delivery.key) ? 500 : 200);
 });
 afterAll(async () => {
@@ -45,10 +58,14 @@ const replay = async (reason: string) => {
     }),
   );
   let status = 'RUNNING';
-  await waitFor(async () => {
-    status = (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'RUNNING';
-    return status !== 'RUNNING';
-  }, 90_000, 200);
+  await waitFor(
+    async () => {
+      status = (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'RUNNING';
+      return status !== 'RUNNING';
+    },
+    90_000,
+    200,
+  );
   return status;
 };
 
@@ -59,12 +76,21 @@ describe('replay faults', () => {
     const dlqBefore = await dlqDepth();
 
     const live = (async () => {
-      for (let seq = 2; seq <= 10; seq += 1) await deliver(ledger, webhooks.stripe({ id: `evt_f10_live_${seq}`, customer: 'cus_f10', created: seq }));
+      for (let seq = 2; seq <= 10; seq += 1)
+        await deliver(
+          ledger,
+          webhooks.stripe({ id: `evt_f10_live_${seq}`, customer: 'cus_f10', created: seq }),
+        );
     })();
     const [status] = await Promise.all([replay('fault scenario 10: replay under live traffic'), live]);
 
     expect(status).toBe('SUCCEEDED');
-    expect(await drain(faults.runtime, { timeoutMs: 60_000, done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f10').length >= 10 })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 60_000,
+        done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f10').length >= 10,
+      }),
+    ).toBe(true);
     const report = ledger.check(sink, { orderExempt: ['stripe:evt_f10_dead'] });
     expect(violations(report)).toEqual(NO_VIOLATIONS);
     expect(report.redelivered).toEqual([]);
@@ -76,12 +102,21 @@ describe('replay faults', () => {
     const ledger = new Ledger();
     await deadLetter(ledger, 'evt_f11_dead', 'cus_f11');
     // Every delete fails (all SDK attempts of every try): the re-send happened, the DLQ keeps the message.
-    faults.runtime.emulators.sqs.injectFault('DeleteMessage', { kind: 'error', code: 'InternalError', times: 1000 });
+    faults.runtime.emulators.sqs.injectFault('DeleteMessage', {
+      kind: 'error',
+      code: 'InternalError',
+      times: 1000,
+    });
 
     // The replay counts the failed delete against the event (the execution itself may succeed).
     await replay('fault scenario 11: delete fails');
     faults.runtime.emulators.sqs.clearFaults();
-    expect(await drain(faults.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f11_dead') })).toBe(true);
+    expect(
+      await drain(faults.runtime, {
+        timeoutMs: 30_000,
+        done: () => sink.sideEffects().some((d) => d.key === 'stripe:evt_f11_dead'),
+      }),
+    ).toBe(true);
     const stillInDlq = await dlqDepth();
     // The receive of the crashed run holds the message in flight: step over its visibility.
     faults.runtime.clock.advance(10 * 60_000);

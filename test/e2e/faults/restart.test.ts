@@ -1,4 +1,13 @@
-import { deliver, drain, FaultSink, Ledger, queueDepth, violations, Webhooks, type Delivery } from '../../helpers/ledger';
+import {
+  deliver,
+  drain,
+  FaultSink,
+  Ledger,
+  queueDepth,
+  violations,
+  Webhooks,
+  type Delivery,
+} from '../../helpers/ledger';
 import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
 
 jest.setTimeout(180_000);
@@ -27,11 +36,15 @@ describe('runtime restart', () => {
       return deliver(ledger, w.stripe({ id, customer, created }));
     };
     // Processed before the restart.
-    for (const customer of customers) for (let seq = 1; seq <= 4; seq += 1) await send(webhooks, `evt_f14_${customer}_${seq}`, customer, seq);
-    expect(await drain(first.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().length >= 8 })).toBe(true);
+    for (const customer of customers)
+      for (let seq = 1; seq <= 4; seq += 1) await send(webhooks, `evt_f14_${customer}_${seq}`, customer, seq);
+    expect(
+      await drain(first.runtime, { timeoutMs: 30_000, done: () => sink.sideEffects().length >= 8 }),
+    ).toBe(true);
     // Acknowledged, then caught by the restart: queued or in flight at a slow sink.
     await Promise.all(first.runtime.eventSources.map((source) => source.stop()));
-    for (const customer of customers) for (let seq = 5; seq <= 7; seq += 1) await send(webhooks, `evt_f14_${customer}_${seq}`, customer, seq);
+    for (const customer of customers)
+      for (let seq = 5; seq <= 7; seq += 1) await send(webhooks, `evt_f14_${customer}_${seq}`, customer, seq);
     sink.behaviour = () => ({ status: 200, delayMs: 1000 });
     first.runtime.eventSources.forEach((source) => source.start());
     await new Promise((r) => setTimeout(r, 500));
@@ -63,7 +76,12 @@ describe('runtime restart', () => {
     const resent = [];
     for (const make of deliveries.values()) resent.push((await deliver(ledger, make(webhooks))).status);
     expect(resent.every((s) => s === 202)).toBe(true);
-    expect(await drain(second.runtime, { timeoutMs: 60_000, done: () => new Set(sink.sideEffects().map((d) => d.key)).size >= 14 })).toBe(true);
+    expect(
+      await drain(second.runtime, {
+        timeoutMs: 60_000,
+        done: () => new Set(sink.sideEffects().map((d) => d.key)).size >= 14,
+      }),
+    ).toBe(true);
     const report = ledger.check(sink);
     // What it does promise: the downstream key of an event is the same across the restart, so a
     // receiver that deduplicates on webhook-id applies each event once, and order holds.

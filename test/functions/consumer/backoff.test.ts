@@ -1,7 +1,15 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyPersistenceLayerError,
+} from '@aws-lambda-powertools/idempotency';
 import fc from 'fast-check';
 import { backoffSeconds, MAX_VISIBILITY_SECONDS, retryDelaySeconds } from '#shared/consumer/backoff';
-import { classify, DeadlineError, PoisonMessageError, UnprocessableEventError } from '#shared/consumer/errors';
+import {
+  classify,
+  DeadlineError,
+  PoisonMessageError,
+  UnprocessableEventError,
+} from '#shared/consumer/errors';
 import { InfrastructureError } from '#shared/errors';
 import { RawBodyMissingError } from '#shared/store/raw-bodies';
 import { TargetError } from '#shared/targets/errors';
@@ -18,11 +26,15 @@ describe('backoff', () => {
 
   it('always stays within [0, ceiling] whole seconds', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, r) => {
-        const delay = backoffSeconds(attempt, policy, () => r);
-        const ceiling = Math.min(2 * 2 ** (attempt - 1), 300);
-        return Number.isInteger(delay) && delay >= 0 && delay <= ceiling;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, r) => {
+          const delay = backoffSeconds(attempt, policy, () => r);
+          const ceiling = Math.min(2 * 2 ** (attempt - 1), 300);
+          return Number.isInteger(delay) && delay >= 0 && delay <= ceiling;
+        },
+      ),
     );
   });
 
@@ -35,12 +47,21 @@ describe('backoff', () => {
 
 describe('failure classification', () => {
   it.each([
-    [new TargetError('t', 'http-503', true, 'x', { retryAfterSeconds: 5 }), { kind: 'retryable', errorClass: 'http-503', retryAfterSeconds: 5 }],
+    [
+      new TargetError('t', 'http-503', true, 'x', { retryAfterSeconds: 5 }),
+      { kind: 'retryable', errorClass: 'http-503', retryAfterSeconds: 5 },
+    ],
     [new TargetError('t', 'http-400', false, 'x'), { kind: 'permanent', errorClass: 'http-400' }],
     [new PoisonMessageError('bad body'), { kind: 'permanent', errorClass: 'poison-message' }],
     [new UnprocessableEventError('quarantined'), { kind: 'permanent', errorClass: 'unprocessable' }],
-    [new RawBodyMissingError('raw body item RAW#x is missing'), { kind: 'permanent', errorClass: 'unprocessable' }],
-    [new InfrastructureError('event-store', 'down'), { kind: 'retryable', errorClass: 'infrastructure-event-store' }],
+    [
+      new RawBodyMissingError('raw body item RAW#x is missing'),
+      { kind: 'permanent', errorClass: 'unprocessable' },
+    ],
+    [
+      new InfrastructureError('event-store', 'down'),
+      { kind: 'retryable', errorClass: 'infrastructure-event-store' },
+    ],
     [new IdempotencyAlreadyInProgressError('busy'), { kind: 'busy' }],
     [new IdempotencyPersistenceLayerError('x'), { kind: 'retryable', errorClass: 'idempotency-store' }],
     [new DeadlineError(), { kind: 'deadline' }],

@@ -23,11 +23,23 @@ import { Deliveries, downstreamKeyOf } from '#shared/targets/index';
 import type { Workflow } from '#shared/targets/types';
 import { WorkflowDelivery } from '#shared/targets/workflow';
 import { aLambdaContext } from '../../helpers/api-gateway';
-import { aStoredEvent, anIntegrationEvent, anSqsBatch, anSqsRecord, startProcessingTables, type LocalProcessingTables } from '../../helpers/sqs-events';
+import {
+  aStoredEvent,
+  anIntegrationEvent,
+  anSqsBatch,
+  anSqsRecord,
+  startProcessingTables,
+  type LocalProcessingTables,
+} from '../../helpers/sqs-events';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-const SETTINGS: ConsumerSettings = { maxAttempts: 3, maxReceiveCount: 12, backoff: { baseSeconds: 2, maxSeconds: 60 }, deadlineReserveMs: 100 };
+const SETTINGS: ConsumerSettings = {
+  maxAttempts: 3,
+  maxReceiveCount: 12,
+  backoff: { baseSeconds: 2, maxSeconds: 60 },
+  deadlineReserveMs: 100,
+};
 
 let tables: LocalProcessingTables;
 let store: EventStore;
@@ -71,7 +83,10 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
   return createConsumer(
     {
       store,
-      processing: new ProcessingStore(tables.documentClient, { tableName: tables.tableName, retentionDays: 30 }),
+      processing: new ProcessingStore(tables.documentClient, {
+        tableName: tables.tableName,
+        retentionDays: 30,
+      }),
       rawBodies: new RawBodies(s3, 'raw'),
       router: new Router(resolved.routes),
       deliveries: new Deliveries({
@@ -81,8 +96,15 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
       }),
       queue: new ConsumerQueue(sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
       idempotency: {
-        persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotencyTableName, awsSdkV3Client: tables.client }),
-        config: new IdempotencyConfig({ eventKeyJmesPath: 'eventId', throwOnNoIdempotencyKey: true, expiresAfterSeconds: 72 * 3600 }),
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: tables.idempotencyTableName,
+          awsSdkV3Client: tables.client,
+        }),
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: 'eventId',
+          throwOnNoIdempotencyKey: true,
+          expiresAfterSeconds: 72 * 3600,
+        }),
       },
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: new Metrics({ namespace: 'RelayFlowTest' }),
@@ -95,7 +117,11 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
 
 const ROUTE_FIRST = [{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }] }];
 
-const stored = async (overrides: Partial<IntegrationEvent> = {}, raw?: EventPayload['raw'], attemptsMade = 0) => {
+const stored = async (
+  overrides: Partial<IntegrationEvent> = {},
+  raw?: EventPayload['raw'],
+  attemptsMade = 0,
+) => {
   const event = anIntegrationEvent(overrides);
   const { state, payload } = aStoredEvent(event, attemptsMade ? { attempts: attemptsMade } : {});
   await store.putPayloadIfAbsent(raw ? { ...payload, raw, rawBody: undefined } : payload, new Date());
@@ -103,10 +129,14 @@ const stored = async (overrides: Partial<IntegrationEvent> = {}, raw?: EventPayl
   return event;
 };
 
-const run = (consumer: ReturnType<typeof aConsumer>, records: SQSRecord[], context: Context = aLambdaContext()) =>
-  consumer(anSqsBatch(records), context);
+const run = (
+  consumer: ReturnType<typeof aConsumer>,
+  records: SQSRecord[],
+  context: Context = aLambdaContext(),
+) => consumer(anSqsBatch(records), context);
 
-const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) => response.batchItemFailures.map((f) => f.itemIdentifier);
+const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  response.batchItemFailures.map((f) => f.itemIdentifier);
 
 const visibilityOf = (messageId: string) =>
   sqsMock
@@ -127,7 +157,8 @@ const forceReplay = (event: IntegrationEvent, forcedRun: number) =>
     { run: forcedRun },
   );
 
-const idempotencyItems = async () => (await tables.client.send(new ScanCommand({ TableName: tables.idempotencyTableName }))).Items ?? [];
+const idempotencyItems = async () =>
+  (await tables.client.send(new ScanCommand({ TableName: tables.idempotencyTableName }))).Items ?? [];
 
 describe('consumer against a local DynamoDB', () => {
   it('runs the side effect once when 20 invocations receive the same event at the same time', async () => {
@@ -183,7 +214,12 @@ describe('consumer against a local DynamoDB', () => {
     await run(consumer, [anSqsRecord(event)]);
     const before = await idempotencyItems();
     // A replay without force moves the state back; the completed run must still win.
-    await store.transition(event.id, ['PROCESSED'], 'QUEUED', { at: new Date().toISOString(), action: 'replayed', by: 'replay', status: 'QUEUED' });
+    await store.transition(event.id, ['PROCESSED'], 'QUEUED', {
+      at: new Date().toISOString(),
+      action: 'replayed',
+      by: 'replay',
+      status: 'QUEUED',
+    });
     workflows.set('first', () => Promise.reject(new TargetError('first', 'boom', true, 'now failing')));
 
     const response = await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
@@ -200,7 +236,15 @@ describe('consumer against a local DynamoDB', () => {
 
   it('runs a finished event again, every target, when a forced replay names a new run', async () => {
     const event = await stored();
-    const route = [{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }, { kind: 'workflow', name: 'second' }] }];
+    const route = [
+      {
+        match: { type: '*' },
+        targets: [
+          { kind: 'workflow', name: 'first' },
+          { kind: 'workflow', name: 'second' },
+        ],
+      },
+    ];
     workflows.set('second', (e, ctx) => {
       effects.push(`second:${e.id}:${ctx.idempotencyKey}`);
       return Promise.resolve();
@@ -222,7 +266,12 @@ describe('consumer against a local DynamoDB', () => {
     const event = await stored();
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
     // Not final, as while a replay or a provider's redelivery has it: the consumer reads on.
-    await store.transition(event.id, ['PROCESSED'], 'QUEUED', { at: new Date().toISOString(), action: 'replayed', by: 'replay', status: 'QUEUED' });
+    await store.transition(event.id, ['PROCESSED'], 'QUEUED', {
+      at: new Date().toISOString(),
+      action: 'replayed',
+      by: 'replay',
+      status: 'QUEUED',
+    });
 
     const response = await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { body: claimFor(event, 7) })]);
 
@@ -243,7 +292,10 @@ describe('consumer against a local DynamoDB', () => {
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { body: claimFor(event, 9) })]);
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event, { body: claimFor(event, 2) })]);
 
-    expect(keys).toEqual([downstreamKeyOf(event.id, 'workflow:first'), downstreamKeyOf(`${event.id}#run2`, 'workflow:first')]);
+    expect(keys).toEqual([
+      downstreamKeyOf(event.id, 'workflow:first'),
+      downstreamKeyOf(`${event.id}#run2`, 'workflow:first'),
+    ]);
     expect((await store.getState(event.id))?.status).toBe('PROCESSED');
   });
 
@@ -252,13 +304,21 @@ describe('consumer against a local DynamoDB', () => {
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
     await forceReplay(event, 2);
     // The forced run was dead-lettered; a replay of a DEAD_LETTERED event sends a plain claim check.
-    await store.transition(event.id, ['RECEIVED'], 'DEAD_LETTERED', { at: new Date().toISOString(), action: 'dead-lettered', by: 'consumer', status: 'DEAD_LETTERED' });
+    await store.transition(event.id, ['RECEIVED'], 'DEAD_LETTERED', {
+      at: new Date().toISOString(),
+      action: 'dead-lettered',
+      by: 'consumer',
+      status: 'DEAD_LETTERED',
+    });
 
     const response = await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
 
     expect(failedIds(response)).toEqual([]);
     expect(effects).toEqual([`first:${event.id}`, `first:${event.id}`]);
-    expect((await store.getState(event.id))?.audit.at(-1)).toMatchObject({ action: 'processed', by: 'consumer' });
+    expect((await store.getState(event.id))?.audit.at(-1)).toMatchObject({
+      action: 'processed',
+      by: 'consumer',
+    });
   });
 
   it('does not repeat a delivered target when a later target of the route fails', async () => {
@@ -270,7 +330,13 @@ describe('consumer against a local DynamoDB', () => {
       return Promise.resolve();
     });
     const consumer = aConsumer([
-      { match: { type: 'payment.*' }, targets: [{ kind: 'workflow', name: 'first' }, { kind: 'workflow', name: 'second' }] },
+      {
+        match: { type: 'payment.*' },
+        targets: [
+          { kind: 'workflow', name: 'first' },
+          { kind: 'workflow', name: 'second' },
+        ],
+      },
     ]);
 
     const firstAttempt = anSqsRecord(event);
@@ -282,7 +348,9 @@ describe('consumer against a local DynamoDB', () => {
     expect(failedIds(failed)).toEqual([firstAttempt.messageId]);
     expect(retrying?.status).toBe('RETRYING');
     expect(retrying?.lastError).toMatch(/^workflow-failed: /);
-    expect(retrying?.audit.at(-1)?.detail).toMatch(/^attempt 1 of 3 failed; next attempt at \d{4}-\S+Z; workflow-failed: /);
+    expect(retrying?.audit.at(-1)?.detail).toMatch(
+      /^attempt 1 of 3 failed; next attempt at \d{4}-\S+Z; workflow-failed: /,
+    );
     expect(failedIds(succeeded)).toEqual([]);
     expect(effects).toEqual([`first:${event.id}`, `second:${event.id}`]);
     expect((await store.getState(event.id))?.audit.at(-1)?.detail).toMatch(/1 done before/);
@@ -302,10 +370,15 @@ describe('consumer against a local DynamoDB', () => {
   it('marks an event DEAD_LETTERED on its last attempt and moves it to the DLQ itself, so its group moves on in the same batch', async () => {
     const event = await stored({}, undefined, 2);
     const follower = await stored({ entity: event.entity });
-    workflows.set('first', (e) => (e.id === event.id ? Promise.reject(new Error('still down')) : Promise.resolve()));
+    workflows.set('first', (e) =>
+      e.id === event.id ? Promise.reject(new Error('still down')) : Promise.resolve(),
+    );
     const record = anSqsRecord(event, { receiveCount: 3 });
     // The follower was received as often as the failing event, held back untried each time.
-    const followerRecord = anSqsRecord(follower, { receiveCount: 3, groupId: record.attributes.MessageGroupId });
+    const followerRecord = anSqsRecord(follower, {
+      receiveCount: 3,
+      groupId: record.attributes.MessageGroupId,
+    });
 
     const response = await run(aConsumer(ROUTE_FIRST), [record, followerRecord]);
 
@@ -313,16 +386,25 @@ describe('consumer against a local DynamoDB', () => {
     const state = await store.getState(event.id);
     expect(state?.status).toBe('DEAD_LETTERED');
     expect(state?.lastError).toBe('workflow-failed: workflow first failed: still down');
-    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: 'dlq.fifo', MessageBody: record.body, MessageDeduplicationId: `dlq-${record.messageId}` });
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: 'dlq.fifo',
+      MessageBody: record.body,
+      MessageDeduplicationId: `dlq-${record.messageId}`,
+    });
     expect((await store.getState(follower.id))?.status).toBe('PROCESSED');
   });
 
   it('marks a record held back until its receives ran out DEAD_LETTERED and leaves its move to the redrive', async () => {
     const event = await stored();
     const follower = await stored({ entity: event.entity });
-    workflows.set('first', (e) => (e.id === event.id ? Promise.reject(new Error('flaky')) : Promise.resolve()));
+    workflows.set('first', (e) =>
+      e.id === event.id ? Promise.reject(new Error('flaky')) : Promise.resolve(),
+    );
     const record = anSqsRecord(event);
-    const followerRecord = anSqsRecord(follower, { receiveCount: SETTINGS.maxReceiveCount, groupId: record.attributes.MessageGroupId });
+    const followerRecord = anSqsRecord(follower, {
+      receiveCount: SETTINGS.maxReceiveCount,
+      groupId: record.attributes.MessageGroupId,
+    });
 
     const response = await run(aConsumer(ROUTE_FIRST), [record, followerRecord]);
 
@@ -348,7 +430,12 @@ describe('consumer against a local DynamoDB', () => {
 
   it('starts a new run from zero attempts when the message finds its event DEAD_LETTERED (a replay not yet recorded)', async () => {
     const event = await stored({}, undefined, 3);
-    await store.transition(event.id, ['QUEUED'], 'DEAD_LETTERED', { at: new Date().toISOString(), action: 'dead-lettered', by: 'consumer', status: 'DEAD_LETTERED' });
+    await store.transition(event.id, ['QUEUED'], 'DEAD_LETTERED', {
+      at: new Date().toISOString(),
+      action: 'dead-lettered',
+      by: 'consumer',
+      status: 'DEAD_LETTERED',
+    });
     workflows.set('first', () => Promise.reject(new Error('flaky')));
 
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
@@ -360,7 +447,9 @@ describe('consumer against a local DynamoDB', () => {
 
   it('dead-letters a permanent failure at once and lets the main queue delete the message', async () => {
     const event = await stored();
-    workflows.set('first', () => Promise.reject(new TargetError('first', 'http-400', false, 'receiver refused the event')));
+    workflows.set('first', () =>
+      Promise.reject(new TargetError('first', 'http-400', false, 'receiver refused the event')),
+    );
     const record = anSqsRecord(event);
 
     const response = await run(aConsumer(ROUTE_FIRST), [record]);
@@ -378,7 +467,10 @@ describe('consumer against a local DynamoDB', () => {
   it('marks an event no route matches PROCESSED with outcome unrouted', async () => {
     const event = await stored({ type: 'crm.contact.created' });
 
-    const response = await run(aConsumer([{ match: { type: 'payment.*' }, targets: [{ kind: 'workflow', name: 'first' }] }]), [anSqsRecord(event)]);
+    const response = await run(
+      aConsumer([{ match: { type: 'payment.*' }, targets: [{ kind: 'workflow', name: 'first' }] }]),
+      [anSqsRecord(event)],
+    );
 
     expect(failedIds(response)).toEqual([]);
     expect(effects).toEqual([]);
@@ -389,7 +481,9 @@ describe('consumer against a local DynamoDB', () => {
 
   it('marks an event older than its entity’s newest applied event STALE on a skip route, without running it', async () => {
     const entity = { kind: 'customer', id: `cus_${Date.now()}` };
-    const consumer = aConsumer([{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }], onStale: 'skip' }]);
+    const consumer = aConsumer([
+      { match: { type: '*' }, targets: [{ kind: 'workflow', name: 'first' }], onStale: 'skip' },
+    ]);
     const newer = await stored({ entity, occurredAt: '2025-06-01T12:00:00.000Z' });
     const older = await stored({ entity, occurredAt: '2025-06-01T11:59:59.000+00:00' });
     const newest = await stored({ entity, occurredAt: '2025-06-01T13:00:00.000Z' });
@@ -434,7 +528,10 @@ describe('consumer against a local DynamoDB', () => {
       Body: object as unknown as GetObjectCommandOutput['Body'],
     });
     const inline = await stored();
-    const large = await stored({}, { kind: 's3', bucket: 'raw', key: 'raw/default/stripe/2025-06-01/abc.gz' });
+    const large = await stored(
+      {},
+      { kind: 's3', bucket: 'raw', key: 'raw/default/stripe/2025-06-01/abc.gz' },
+    );
     const seen: string[] = [];
     workflows.set('first', async (_event, ctx) => void seen.push((await ctx.rawBody()).toString('utf8')));
 

@@ -1,8 +1,19 @@
 import { gzipSync } from 'node:zlib';
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { wireConsumer } from '#shared/consumer/wiring';
@@ -23,7 +34,9 @@ const ENV = {
   QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq.fifo',
   TARGET_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:signing',
-  ROUTES: JSON.stringify([{ match: { type: 'payment.*' }, targets: [{ kind: 'eventbridge', eventBusName: 'payments' }] }]),
+  ROUTES: JSON.stringify([
+    { match: { type: 'payment.*' }, targets: [{ kind: 'eventbridge', eventBusName: 'payments' }] },
+  ]),
   RETENTION_DAYS: '30',
   IDEMPOTENCY_TTL_HOURS: '72',
   MAX_ATTEMPTS: '5',
@@ -59,7 +72,13 @@ beforeEach(() => {
     const { state, payload } = aStoredEvent(event);
     if (input.Key.SK === 'STATE') return { Item: { PK: input.Key.PK, SK: 'STATE', ...state } };
     return {
-      Item: { PK: input.Key.PK, SK: 'PAYLOAD', event: gzipSync(JSON.stringify(event)), request: gzipSync(JSON.stringify(payload.request)), raw: payload.raw },
+      Item: {
+        PK: input.Key.PK,
+        SK: 'PAYLOAD',
+        event: gzipSync(JSON.stringify(event)),
+        request: gzipSync(JSON.stringify(payload.request)),
+        raw: payload.raw,
+      },
     };
   });
   documents.on(UpdateCommand).resolves({});
@@ -80,7 +99,10 @@ afterEach(() => {
   eventBridge.reset();
 });
 
-const published = () => eventBridge.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}') as IntegrationEvent);
+const published = () =>
+  eventBridge
+    .commandCalls(PutEventsCommand)
+    .map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}') as IntegrationEvent);
 const statusWrites = () =>
   documents.commandCalls(UpdateCommand).flatMap((c) => {
     const values = c.args[0].input.ExpressionAttributeValues ?? {};
@@ -95,7 +117,13 @@ describe('consumer handler', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [expect.objectContaining({ EventBusName: 'payments', Source: 'relayflow.stripe', DetailType: 'payment.succeeded' })],
+      Entries: [
+        expect.objectContaining({
+          EventBusName: 'payments',
+          Source: 'relayflow.stripe',
+          DetailType: 'payment.succeeded',
+        }),
+      ],
     });
     expect(published()).toEqual([event]);
     expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'PROCESSED' }]);
@@ -114,12 +142,26 @@ describe('consumer handler', () => {
       spy.mockRestore();
     }
 
-    const emf = written.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const emf = written
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const processed = emf.find((m) => 'Processed' in m);
     const latency = emf.find((m) => 'EndToEndLatency' in m);
-    expect(processed).toMatchObject({ Processed: 1, provider: 'stripe', tenant: 'acme', correlationId: event.correlationId });
-    expect(latency).toMatchObject({ provider: 'stripe', tenant: 'acme', EndToEndLatency: expect.any(Number) });
-    expect(JSON.stringify((processed?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics)).not.toContain('correlationId');
+    expect(processed).toMatchObject({
+      Processed: 1,
+      provider: 'stripe',
+      tenant: 'acme',
+      correlationId: event.correlationId,
+    });
+    expect(latency).toMatchObject({
+      provider: 'stripe',
+      tenant: 'acme',
+      EndToEndLatency: expect.any(Number),
+    });
+    expect(
+      JSON.stringify((processed?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics),
+    ).not.toContain('correlationId');
   });
 
   it('keys the idempotency record on the event id, not the SQS message id', async () => {
@@ -144,27 +186,46 @@ describe('consumer handler', () => {
   });
 
   it('moves a poison record to the dead-letter queue by itself while the others are processed', async () => {
-    const good = [hold({ entity: { kind: 'customer', id: 'cus_a' } }), hold({ entity: { kind: 'customer', id: 'cus_b' } })];
-    const poison = anSqsRecord(anIntegrationEvent({ entity: { kind: 'customer', id: 'cus_p' } }), { body: 'not a claim check' });
+    const good = [
+      hold({ entity: { kind: 'customer', id: 'cus_a' } }),
+      hold({ entity: { kind: 'customer', id: 'cus_b' } }),
+    ];
+    const poison = anSqsRecord(anIntegrationEvent({ entity: { kind: 'customer', id: 'cus_p' } }), {
+      body: 'not a claim check',
+    });
 
-    const response = await handler(anSqsBatch([anSqsRecord(good[0] as IntegrationEvent), poison, anSqsRecord(good[1] as IntegrationEvent)]), aLambdaContext());
+    const response = await handler(
+      anSqsBatch([
+        anSqsRecord(good[0] as IntegrationEvent),
+        poison,
+        anSqsRecord(good[1] as IntegrationEvent),
+      ]),
+      aLambdaContext(),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
-    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: ENV.DEAD_LETTER_QUEUE_URL, MessageBody: 'not a claim check' });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: ENV.DEAD_LETTER_QUEUE_URL,
+      MessageBody: 'not a claim check',
+    });
     expect(published().map((e) => e.id)).toEqual(good.map((e) => e.id));
   });
 
   it('reports a record whose target fails as failed, marks it RETRYING and delays it by backoff', async () => {
     const event = hold();
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
+    });
     const record = anSqsRecord(event, { receiveCount: 3 });
 
     const response = await handler(anSqsBatch([record]), aLambdaContext());
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'RETRYING' }]);
-    const delay = sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]?.args[0].input.Entries?.[0]?.VisibilityTimeout;
+    const delay = sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]?.args[0].input.Entries?.[0]
+      ?.VisibilityTimeout;
     expect(delay).toBeGreaterThanOrEqual(0);
     expect(delay).toBeLessThanOrEqual(8);
     // Powertools forgets the failed run so the retry runs it again.
@@ -173,23 +234,37 @@ describe('consumer handler', () => {
 
   it('returns the later records of a failed record’s group as failed, untried, while other groups proceed', async () => {
     const group = { kind: 'customer', id: 'cus_fifo' };
-    const [first, second] = [hold({ entity: group }), hold({ entity: group })] as [IntegrationEvent, IntegrationEvent];
+    const [first, second] = [hold({ entity: group }), hold({ entity: group })] as [
+      IntegrationEvent,
+      IntegrationEvent,
+    ];
     const other = hold({ entity: { kind: 'customer', id: 'cus_other' } });
-    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: { Detail: string }[] }) =>
-      input.Entries[0]?.Detail.includes(first.id) ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] } : { FailedEntryCount: 0, Entries: [{}] },
-    );
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake((input: { Entries: { Detail: string }[] }) =>
+        input.Entries[0]?.Detail.includes(first.id)
+          ? { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] }
+          : { FailedEntryCount: 0, Entries: [{}] },
+      );
     const records = [anSqsRecord(first), anSqsRecord(second), anSqsRecord(other)];
 
     const response = await handler(anSqsBatch(records), aLambdaContext());
 
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([records[0]?.messageId, records[1]?.messageId]);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      records[0]?.messageId,
+      records[1]?.messageId,
+    ]);
     expect(published().map((e) => e.id)).toEqual([first.id, other.id]);
-    const entries = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    const entries = sqs
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
     expect(entries.find((e) => e.ReceiptHandle === records[1]?.receiptHandle)?.VisibilityTimeout).toBe(0);
   });
 
   it('refuses to start with a route naming an unknown workflow', () => {
-    process.env.ROUTES = JSON.stringify([{ match: { type: '*' }, targets: [{ kind: 'workflow', name: 'missing' }] }]);
+    process.env.ROUTES = JSON.stringify([
+      { match: { type: '*' }, targets: [{ kind: 'workflow', name: 'missing' }] },
+    ]);
     try {
       expect(() => wireConsumer()).toThrow(ConfigurationError);
     } finally {

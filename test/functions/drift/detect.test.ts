@@ -1,7 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { detectDrift, fingerprintKey, FingerprintStore, LEARNING_SAMPLES, type DriftDependencies } from '#shared/drift/detect';
+import {
+  detectDrift,
+  fingerprintKey,
+  FingerprintStore,
+  LEARNING_SAMPLES,
+  type DriftDependencies,
+} from '#shared/drift/detect';
 import { startEventTable, type LocalEventTable } from '../../helpers/event-table';
 import { captureOutput, jsonLines } from '../../helpers/log-capture';
 
@@ -33,7 +39,9 @@ const container = (): DriftDependencies => ({
   logger: new Logger({ serviceName: 'ingest-stripe', logLevel: 'WARN' }),
   now: () => NOW,
 });
-const charge = (overrides: Record<string, unknown> = {}) => ({ object: { id: 'ch_1', amount: 100, currency: 'usd', ...overrides } });
+const charge = (overrides: Record<string, unknown> = {}) => ({
+  object: { id: 'ch_1', amount: 100, currency: 'usd', ...overrides },
+});
 
 /** Feeds a type its learning events; returns what the last one reported. */
 const learn = async (deps: DriftDependencies, type: string) => {
@@ -45,7 +53,8 @@ describe('detectDrift', () => {
     const deps = container();
 
     const output = await captureOutput(async () => {
-      for (let i = 0; i < LEARNING_SAMPLES; i += 1) expect(await detectDrift(deps, 'stripe', 'charge.learning', charge())).toBeUndefined();
+      for (let i = 0; i < LEARNING_SAMPLES; i += 1)
+        expect(await detectDrift(deps, 'stripe', 'charge.learning', charge())).toBeUndefined();
     });
 
     expect(sent.filter((c) => c === 'PutItemCommand')).toHaveLength(LEARNING_SAMPLES);
@@ -57,7 +66,8 @@ describe('detectDrift', () => {
     await learn(deps, 'charge.steady');
     sent.length = 0;
 
-    for (let i = 0; i < 100; i += 1) expect(await detectDrift(deps, 'stripe', 'charge.steady', charge({ amount: i }))).toBeUndefined();
+    for (let i = 0; i < 100; i += 1)
+      expect(await detectDrift(deps, 'stripe', 'charge.steady', charge({ amount: i }))).toBeUndefined();
 
     expect(sent).toEqual([]);
   });
@@ -78,7 +88,13 @@ describe('detectDrift', () => {
 
     let report: Awaited<ReturnType<typeof detectDrift>>;
     const output = await captureOutput(async () => {
-      report = await detectDrift(deps, 'stripe', 'charge.drifting', { object: { id: 'ch_2', amount: '1.00', currency: 'usd', risk: { score: 3 } } }, 'ev_123');
+      report = await detectDrift(
+        deps,
+        'stripe',
+        'charge.drifting',
+        { object: { id: 'ch_2', amount: '1.00', currency: 'usd', risk: { score: 3 } } },
+        'ev_123',
+      );
     });
 
     expect(report?.audit).toEqual({
@@ -90,12 +106,29 @@ describe('detectDrift', () => {
     const lines = jsonLines(output);
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ SchemaDrift: 1, provider: 'stripe', type: 'charge.drifting', _aws: expect.objectContaining({ CloudWatchMetrics: [expect.objectContaining({ Namespace: 'RelayFlowTest', Dimensions: [['service', 'provider']] })] }) }),
-        expect.objectContaining({ level: 'WARN', message: 'schema drift', added: ['$.object.risk', '$.object.risk.score'] }),
+        expect.objectContaining({
+          SchemaDrift: 1,
+          provider: 'stripe',
+          type: 'charge.drifting',
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [
+              expect.objectContaining({ Namespace: 'RelayFlowTest', Dimensions: [['service', 'provider']] }),
+            ],
+          }),
+        }),
+        expect.objectContaining({
+          level: 'WARN',
+          message: 'schema drift',
+          added: ['$.object.risk', '$.object.risk.score'],
+        }),
       ]),
     );
-    const item = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: fingerprintKey('stripe', 'charge.drifting') }));
-    expect(item.Item?.history).toEqual([{ at: NOW.toISOString(), eventId: 'ev_123', drift: report?.audit.detail }]);
+    const item = await table.documentClient.send(
+      new GetCommand({ TableName: table.tableName, Key: fingerprintKey('stripe', 'charge.drifting') }),
+    );
+    expect(item.Item?.history).toEqual([
+      { at: NOW.toISOString(), eventId: 'ev_123', drift: report?.audit.detail },
+    ]);
   });
 
   it('reports one change once: the next event of the new shape is known', async () => {
@@ -113,7 +146,10 @@ describe('detectDrift', () => {
   it('lets only one of two containers report the same change', async () => {
     await learn(container(), 'charge.race');
     const [a, b] = [container(), container()];
-    await Promise.all([detectDrift(a, 'stripe', 'charge.race', charge()), detectDrift(b, 'stripe', 'charge.race', charge())]);
+    await Promise.all([
+      detectDrift(a, 'stripe', 'charge.race', charge()),
+      detectDrift(b, 'stripe', 'charge.race', charge()),
+    ]);
 
     const output = await captureOutput(async () => {
       await detectDrift(a, 'stripe', 'charge.race', charge({ dispute: 'x' }));
@@ -124,7 +160,10 @@ describe('detectDrift', () => {
   });
 
   it('never throws: a failing table leaves the ingest alone', async () => {
-    const deps: DriftDependencies = { ...container(), fingerprints: new FingerprintStore(table.documentClient, 'no-such-table') };
+    const deps: DriftDependencies = {
+      ...container(),
+      fingerprints: new FingerprintStore(table.documentClient, 'no-such-table'),
+    };
 
     const output = await captureOutput(async () => {
       await expect(detectDrift(deps, 'stripe', 'charge.x', charge())).resolves.toBeUndefined();

@@ -7,13 +7,22 @@ beforeEach(() => resetMocks(targets));
 
 const batchOf = (count: number) => {
   const [element] = JSON.parse(sendgrid?.sample.body.toString('utf8') ?? '[]') as Record<string, unknown>[];
-  return Buffer.from(JSON.stringify(Array.from({ length: count }, (_, i) => ({ ...element, sg_event_id: `sg-answer-${count}-${i}` }))));
+  return Buffer.from(
+    JSON.stringify(
+      Array.from({ length: count }, (_, i) => ({ ...element, sg_event_id: `sg-answer-${count}-${i}` })),
+    ),
+  );
 };
 
 const answerTo = async (count: number) => {
   if (!sendgrid) throw new Error('no sendgrid target');
-  const response = (await sendgrid.handler(anEvent(aSignedRequest(sendgrid, batchOf(count)), { tenant: TENANT }))) as { statusCode: number; body: string };
-  return { status: response.statusCode, body: JSON.parse(response.body) as { outcomes: Record<string, number>; events?: unknown[] } };
+  const response = (await sendgrid.handler(
+    anEvent(aSignedRequest(sendgrid, batchOf(count)), { tenant: TENANT }),
+  )) as { statusCode: number; body: string };
+  return {
+    status: response.statusCode,
+    body: JSON.parse(response.body) as { outcomes: Record<string, number>; events?: unknown[] },
+  };
 };
 
 describe('the answer to a batch', () => {

@@ -3,7 +3,12 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ingestWebhook, type IngestDependencies, type IngestResult, type IngestSettings } from '#shared/ingest/ingest';
+import {
+  ingestWebhook,
+  type IngestDependencies,
+  type IngestResult,
+  type IngestSettings,
+} from '#shared/ingest/ingest';
 import { githubOptionsSchema, githubProvider } from '#shared/providers/github/index';
 import { signGithubRequest } from '#shared/providers/github/sign';
 import { mailgunOptionsSchema, mailgunProvider } from '#shared/providers/mailgun/index';
@@ -21,7 +26,11 @@ import { payloadKey, stateKey } from '#shared/store/records';
 import { startEventTable, type LocalEventTable } from '../../helpers/event-table';
 import { aGithubDelivery, githubFixture } from '../../helpers/providers/github';
 import { aMailgunRequest, mailgunEventData } from '../../helpers/providers/mailgun';
-import { aSendgridKeyPair, aSignedSendgridRequest, sendgridFixtureEvents } from '../../helpers/providers/sendgrid';
+import {
+  aSendgridKeyPair,
+  aSignedSendgridRequest,
+  sendgridFixtureEvents,
+} from '../../helpers/providers/sendgrid';
 import { aShopifyDelivery } from '../../helpers/providers/shopify';
 import { aSignedStripeRequest, aStripeEvent, stripeBody } from '../../helpers/providers/stripe';
 
@@ -47,7 +56,11 @@ beforeEach(() => {
   objects.clear();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
-    Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: '' })),
+    Successful: input.Entries.map((entry) => ({
+      Id: entry.Id,
+      MessageId: `m-${entry.Id}`,
+      MD5OfMessageBody: '',
+    })),
     Failed: [],
   }));
   s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Buffer }) => {
@@ -97,20 +110,24 @@ const ingest = <Options extends ProviderOptions>(
   });
 
 const ingested = (result: IngestResult) => {
-  if (result.kind !== 'ingested') throw new Error(`expected an ingested result, got ${JSON.stringify(result)}`);
+  if (result.kind !== 'ingested')
+    throw new Error(`expected an ingested result, got ${JSON.stringify(result)}`);
   return result;
 };
 const eventIdOfResult = (result: IngestResult) => ingested(result).items[0]?.eventId ?? '';
 /** A delivery that reached its items, finished or not: what a batch cut short by time returns. */
 const delivered = (result: IngestResult) => {
-  if (result.kind !== 'ingested' && result.kind !== 'unfinished') throw new Error(`expected items, got ${JSON.stringify(result)}`);
+  if (result.kind !== 'ingested' && result.kind !== 'unfinished')
+    throw new Error(`expected items, got ${JSON.stringify(result)}`);
   return result;
 };
 
 const queuedEventIds = () =>
   [
     ...sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageBody),
-    ...sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageBody)),
+    ...sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageBody)),
   ].map((body) => (JSON.parse(body ?? '{}') as { eventId: string }).eventId);
 
 const item = async (key: Record<string, string>) =>
@@ -134,7 +151,7 @@ const withHeaders = (request: WebhookRequest, headers: Record<string, string>): 
 });
 
 /** A push payload unique to this test, so that signed bytes never repeat across tests. */
-const aPushPayload = () => ({ ...(githubFixture('push').body), after: randomBytes(20).toString('hex') });
+const aPushPayload = () => ({ ...githubFixture('push').body, after: randomBytes(20).toString('hex') });
 
 describe('item 1: identity and type from unsigned headers', () => {
   it('turns one captured GitHub delivery sent with five fresh delivery ids into one event, not six', async () => {
@@ -143,7 +160,13 @@ describe('item 1: identity and type from unsigned headers', () => {
 
     const replays = [];
     for (let i = 0; i < 5; i += 1) {
-      replays.push(await ingest(github.provider, github.options, withHeaders(capture, { 'x-github-delivery': `forged-${i}-${randomBytes(4).toString('hex')}` })));
+      replays.push(
+        await ingest(
+          github.provider,
+          github.options,
+          withHeaders(capture, { 'x-github-delivery': `forged-${i}-${randomBytes(4).toString('hex')}` }),
+        ),
+      );
     }
 
     expect(ingested(first).status).toBe(202);
@@ -157,20 +180,36 @@ describe('item 1: identity and type from unsigned headers', () => {
     const first = await ingest(github.provider, github.options, capture);
     const detectDrift = jest.fn(() => Promise.resolve(undefined));
 
-    const forged = await ingest(github.provider, github.options, withHeaders(capture, { 'x-github-event': 'release', 'x-github-delivery': 'forged-type' }), {
-      deps: { detectDrift },
-    });
+    const forged = await ingest(
+      github.provider,
+      github.options,
+      withHeaders(capture, { 'x-github-event': 'release', 'x-github-delivery': 'forged-type' }),
+      {
+        deps: { detectDrift },
+      },
+    );
 
-    expect(ingested(forged)).toMatchObject({ status: 200, items: [{ eventId: eventIdOfResult(first), outcome: 'duplicate', type: 'code.push' }] });
+    expect(ingested(forged)).toMatchObject({
+      status: 200,
+      items: [{ eventId: eventIdOfResult(first), outcome: 'duplicate', type: 'code.push' }],
+    });
     // A forged type mints no schema fingerprint: the drift check never sees it.
     expect(detectDrift).not.toHaveBeenCalled();
   });
 
   it('turns one captured Shopify delivery sent with three fresh event ids into one event', async () => {
-    const capture = signedShopify(aShopifyDelivery('orders-create', { 'x-shopify-event-id': `evt-${randomBytes(6).toString('hex')}` }));
+    const capture = signedShopify(
+      aShopifyDelivery('orders-create', { 'x-shopify-event-id': `evt-${randomBytes(6).toString('hex')}` }),
+    );
     const results = [await ingest(shopify.provider, shopify.options, capture)];
     for (const id of ['forged-a', 'forged-b', 'forged-c']) {
-      results.push(await ingest(shopify.provider, shopify.options, withHeaders(capture, { 'x-shopify-event-id': `${id}-${randomBytes(3).toString('hex')}` })));
+      results.push(
+        await ingest(
+          shopify.provider,
+          shopify.options,
+          withHeaders(capture, { 'x-shopify-event-id': `${id}-${randomBytes(3).toString('hex')}` }),
+        ),
+      );
     }
 
     expect(results.map((r) => ingested(r).status)).toEqual([202, 200, 200, 200]);
@@ -181,9 +220,17 @@ describe('item 1: identity and type from unsigned headers', () => {
     const capture = signedGithub(aGithubDelivery('push', aPushPayload()));
     const first = await ingest(github.provider, github.options, capture, { tenant: 'acme' });
 
-    const atGlobex = await ingest(github.provider, github.options, withHeaders(capture, { 'x-github-delivery': 'forged-tenant' }), { tenant: 'globex' });
+    const atGlobex = await ingest(
+      github.provider,
+      github.options,
+      withHeaders(capture, { 'x-github-delivery': 'forged-tenant' }),
+      { tenant: 'globex' },
+    );
 
-    expect(ingested(atGlobex)).toMatchObject({ status: 200, items: [{ eventId: eventIdOfResult(first), outcome: 'duplicate' }] });
+    expect(ingested(atGlobex)).toMatchObject({
+      status: 200,
+      items: [{ eventId: eventIdOfResult(first), outcome: 'duplicate' }],
+    });
   });
 
   it('leaves a QUARANTINED event alone when another signed body arrives under its id', async () => {
@@ -194,7 +241,11 @@ describe('item 1: identity and type from unsigned headers', () => {
     const eventId = eventIdOfResult(quarantined);
 
     const otherCapture = signedGithub(aGithubDelivery('push', aPushPayload()));
-    const forged = await ingest(github.provider, github.options, withHeaders(otherCapture, { 'x-github-delivery': deliveryId }));
+    const forged = await ingest(
+      github.provider,
+      github.options,
+      withHeaders(otherCapture, { 'x-github-delivery': deliveryId }),
+    );
 
     expect(ingested(forged)).toMatchObject({ status: 200, items: [{ eventId, outcome: 'duplicate' }] });
     expect(await item(stateKey(eventId))).toMatchObject({ status: 'QUARANTINED' });
@@ -203,15 +254,27 @@ describe('item 1: identity and type from unsigned headers', () => {
 
   it('does not re-open a DEAD_LETTERED event for a capture of another event sent under its id', async () => {
     const deadDelivery = `dead-${randomBytes(4).toString('hex')}`;
-    const dead = await ingest(github.provider, github.options, signedGithub(aGithubDelivery('push', aPushPayload(), { 'x-github-delivery': deadDelivery })));
+    const dead = await ingest(
+      github.provider,
+      github.options,
+      signedGithub(aGithubDelivery('push', aPushPayload(), { 'x-github-delivery': deadDelivery })),
+    );
     const deadId = eventIdOfResult(dead);
     const store = depsWith().store;
-    await store.transition(deadId, ['QUEUED'], 'DEAD_LETTERED', { at: new Date().toISOString(), action: 'dead-lettered', by: 'consumer' });
+    await store.transition(deadId, ['QUEUED'], 'DEAD_LETTERED', {
+      at: new Date().toISOString(),
+      action: 'dead-lettered',
+      by: 'consumer',
+    });
     sqs.resetHistory();
 
     const otherCapture = signedGithub(aGithubDelivery('push', aPushPayload()));
     await ingest(github.provider, github.options, otherCapture);
-    const forged = await ingest(github.provider, github.options, withHeaders(otherCapture, { 'x-github-delivery': deadDelivery }));
+    const forged = await ingest(
+      github.provider,
+      github.options,
+      withHeaders(otherCapture, { 'x-github-delivery': deadDelivery }),
+    );
 
     expect(ingested(forged).items[0]?.eventId).not.toBe(deadId);
     expect(await item(stateKey(deadId))).toMatchObject({ status: 'DEAD_LETTERED', sends: 1 });
@@ -224,8 +287,12 @@ describe('item 1: identity and type from unsigned headers', () => {
 
     const payload = await depsWith().store.getPayload(eventId);
 
-    expect(payload?.request.headers['x-hub-signature-256']).toMatch(new RegExp(`^${MASKED_PREFIX}[0-9a-f]{16}$`));
-    expect(JSON.stringify(payload?.request)).not.toContain(capture.headers['x-hub-signature-256']?.slice(7, 40));
+    expect(payload?.request.headers['x-hub-signature-256']).toMatch(
+      new RegExp(`^${MASKED_PREFIX}[0-9a-f]{16}$`),
+    );
+    expect(JSON.stringify(payload?.request)).not.toContain(
+      capture.headers['x-hub-signature-256']?.slice(7, 40),
+    );
     expect(payload?.request.headers['x-github-event']).toBe('push');
   });
 });
@@ -237,37 +304,62 @@ const aGithubRequestWithBody = (event: string, deliveryId: string, body: Buffer)
 
 describe('item 2: large signed events are stored, never answered 503 forever', () => {
   const stripe = { provider: stripeProvider, options: stripeOptionsSchema.parse({}) };
-  const signedStripe = (event: Record<string, unknown>) => aSignedStripeRequest(stripeBody(event), SECRET, Math.floor(Date.now() / 1000));
+  const signedStripe = (event: Record<string, unknown>) =>
+    aSignedStripeRequest(stripeBody(event), SECRET, Math.floor(Date.now() / 1000));
   const withData = (id: string, data: Record<string, unknown>) =>
-    aStripeEvent({ id, data: { object: { ...(aStripeEvent().data as { object: Record<string, unknown> }).object, ...data } } });
+    aStripeEvent({
+      id,
+      data: { object: { ...(aStripeEvent().data as { object: Record<string, unknown> }).object, ...data } },
+    });
 
   it('accepts a Stripe event carrying 600 KiB of incompressible data and reads it back whole from S3', async () => {
     const noise = randomBytes(600 * 1024).toString('base64');
-    const result = await ingest(stripe.provider, stripe.options, signedStripe(withData(`evt_large_${randomBytes(4).toString('hex')}`, { metadata: { noise } })));
+    const result = await ingest(
+      stripe.provider,
+      stripe.options,
+      signedStripe(withData(`evt_large_${randomBytes(4).toString('hex')}`, { metadata: { noise } })),
+    );
 
     expect(ingested(result).status).toBe(202);
     const payload = await depsWith().store.getPayload(eventIdOfResult(result));
     expect(payload?.eventLocation?.bucket).toBe(BUCKET);
-    expect((payload?.event?.data as { data: { object: { metadata: { noise: string } } } }).data.object.metadata.noise).toBe(noise);
+    expect(
+      (payload?.event?.data as { data: { object: { metadata: { noise: string } } } }).data.object.metadata
+        .noise,
+    ).toBe(noise);
     expect(queuedEventIds()).toEqual([eventIdOfResult(result)]);
   });
 
   it('accepts a Stripe event carrying a 1.3 MB array of numbers', async () => {
     const numbers = Array.from({ length: 130_000 }, (_, i) => (i * 7919) % 1_000_003);
-    const result = await ingest(stripe.provider, stripe.options, signedStripe(withData(`evt_array_${randomBytes(4).toString('hex')}`, { numbers })));
+    const result = await ingest(
+      stripe.provider,
+      stripe.options,
+      signedStripe(withData(`evt_array_${randomBytes(4).toString('hex')}`, { numbers })),
+    );
 
     expect(ingested(result).status).toBe(202);
     const payload = await depsWith().store.getPayload(eventIdOfResult(result));
-    expect((payload?.event?.data as { data: { object: { numbers: number[] } } }).data.object.numbers).toHaveLength(130_000);
+    expect(
+      (payload?.event?.data as { data: { object: { numbers: number[] } } }).data.object.numbers,
+    ).toHaveLength(130_000);
   });
 
   it('quarantines, answering 202, an event the table refuses as too large when no bucket can take it', async () => {
     const noise = randomBytes(600 * 1024).toString('base64');
-    const storeWithoutBucket = new EventStore(table.documentClient, { tableName: table.tableName, retentionDays: 30 });
-
-    const result = await ingest(stripe.provider, stripe.options, signedStripe(withData(`evt_refused_${randomBytes(4).toString('hex')}`, { metadata: { noise } })), {
-      deps: { store: storeWithoutBucket },
+    const storeWithoutBucket = new EventStore(table.documentClient, {
+      tableName: table.tableName,
+      retentionDays: 30,
     });
+
+    const result = await ingest(
+      stripe.provider,
+      stripe.options,
+      signedStripe(withData(`evt_refused_${randomBytes(4).toString('hex')}`, { metadata: { noise } })),
+      {
+        deps: { store: storeWithoutBucket },
+      },
+    );
 
     expect(ingested(result)).toMatchObject({ status: 202, items: [{ outcome: 'quarantined' }] });
     expect(await item(stateKey(eventIdOfResult(result)))).toMatchObject({ status: 'QUARANTINED' });
@@ -282,14 +374,25 @@ describe('item 3: a large batch is ingested in full, once, across the provider r
 
   it('ingests a 700-element SendGrid batch whose first invocation runs out of time, answering 503 until the retry finishes it', async () => {
     const run = randomBytes(4).toString('hex');
-    const elements = Array.from({ length: 700 }, (_, i) => ({ ...template, sg_event_id: `sg-${run}-${i}`, sg_message_id: `msg-${run}-${i % 50}.filter` }));
+    const elements = Array.from({ length: 700 }, (_, i) => ({
+      ...template,
+      sg_event_id: `sg-${run}-${i}`,
+      sg_message_id: `msg-${run}-${i % 50}.filter`,
+    }));
     const body = Buffer.from(JSON.stringify(elements));
     const deliver = () => {
       // Each look at the clock finds a second less left: four chunks of 100 fit in an invocation.
       let left = 10_000;
-      const request = aSignedSendgridRequest({ keyPair: keys, body, timestamp: String(Math.floor(Date.now() / 1000)) });
+      const request = aSignedSendgridRequest({
+        keyPair: keys,
+        body,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+      });
       return ingestWebhook(
-        depsWith({ secretsFor: () => Promise.resolve([keys.publicKeyBase64]), timeLeftMs: () => (left -= 1_000) }),
+        depsWith({
+          secretsFor: () => Promise.resolve([keys.publicKeyBase64]),
+          timeLeftMs: () => (left -= 1_000),
+        }),
         settings,
         sendgrid.provider,
         sendgrid.options,
@@ -314,8 +417,16 @@ describe('item 3: a large batch is ingested in full, once, across the provider r
 
   it('keeps more time in hand than its slowest chunk took, whatever the fixed reserve', async () => {
     const run = randomBytes(4).toString('hex');
-    const elements = Array.from({ length: 500 }, (_, i) => ({ ...template, sg_event_id: `sg-slow-${run}-${i}`, sg_message_id: `msg-slow-${run}.filter` }));
-    const request = aSignedSendgridRequest({ keyPair: keys, body: Buffer.from(JSON.stringify(elements)), timestamp: String(Math.floor(Date.now() / 1000)) });
+    const elements = Array.from({ length: 500 }, (_, i) => ({
+      ...template,
+      sg_event_id: `sg-slow-${run}-${i}`,
+      sg_message_id: `msg-slow-${run}.filter`,
+    }));
+    const request = aSignedSendgridRequest({
+      keyPair: keys,
+      body: Buffer.from(JSON.stringify(elements)),
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    });
     // A chunk costs 2 s of the invocation's time; 4.5 s are left after the first.
     let left = 7_500;
     let atStart = true;
@@ -326,11 +437,17 @@ describe('item 3: a large batch is ingested in full, once, across the provider r
     };
 
     const result = delivered(
-      await ingestWebhook(depsWith({ secretsFor: () => Promise.resolve([keys.publicKeyBase64]), timeLeftMs }), settings, sendgrid.provider, sendgrid.options, {
-        tenant: undefined,
-        request,
-        correlationId: 'corr-slow',
-      }),
+      await ingestWebhook(
+        depsWith({ secretsFor: () => Promise.resolve([keys.publicKeyBase64]), timeLeftMs }),
+        settings,
+        sendgrid.provider,
+        sendgrid.options,
+        {
+          tenant: undefined,
+          request,
+          correlationId: 'corr-slow',
+        },
+      ),
     );
 
     // After chunk 1 (2 s) 5.5 s are left, enough; after chunk 2, 3.5 s: less than the 1.5 s reserve + 1.5 × 2 s, so it stops.
@@ -341,16 +458,30 @@ describe('item 3: a large batch is ingested in full, once, across the provider r
 
   it('keeps the order of one message group across the batches it is enqueued in', async () => {
     const run = randomBytes(4).toString('hex');
-    const elements = Array.from({ length: 120 }, (_, i) => ({ ...template, sg_event_id: `sg-order-${run}-${i}`, sg_message_id: `msg-order-${run}-${i % 3}.filter` }));
+    const elements = Array.from({ length: 120 }, (_, i) => ({
+      ...template,
+      sg_event_id: `sg-order-${run}-${i}`,
+      sg_message_id: `msg-order-${run}-${i % 3}.filter`,
+    }));
     const body = Buffer.from(JSON.stringify(elements));
-    const request = aSignedSendgridRequest({ keyPair: keys, body, timestamp: String(Math.floor(Date.now() / 1000)) });
+    const request = aSignedSendgridRequest({
+      keyPair: keys,
+      body,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    });
 
     const result = ingested(
-      await ingestWebhook(depsWith({ secretsFor: () => Promise.resolve([keys.publicKeyBase64]) }), settings, sendgrid.provider, sendgrid.options, {
-        tenant: undefined,
-        request,
-        correlationId: 'corr-order',
-      }),
+      await ingestWebhook(
+        depsWith({ secretsFor: () => Promise.resolve([keys.publicKeyBase64]) }),
+        settings,
+        sendgrid.provider,
+        sendgrid.options,
+        {
+          tenant: undefined,
+          request,
+          correlationId: 'corr-order',
+        },
+      ),
     );
 
     const position = new Map(result.items.map((entry, index) => [entry.eventId, index]));
@@ -358,7 +489,10 @@ describe('item 3: a large batch is ingested in full, once, across the provider r
     const byGroup = new Map<string, number[]>();
     for (const entry of batches.flat()) {
       const eventId = (JSON.parse(entry.MessageBody ?? '{}') as { eventId: string }).eventId;
-      byGroup.set(entry.MessageGroupId ?? '', [...(byGroup.get(entry.MessageGroupId ?? '') ?? []), position.get(eventId) ?? -1]);
+      byGroup.set(entry.MessageGroupId ?? '', [
+        ...(byGroup.get(entry.MessageGroupId ?? '') ?? []),
+        position.get(eventId) ?? -1,
+      ]);
     }
     expect(byGroup.size).toBe(3);
     for (const positions of byGroup.values()) expect(positions).toEqual([...positions].sort((a, b) => a - b));
@@ -369,19 +503,36 @@ describe('items 5 and 7: Mailgun tokens are bound to the secret and the body', (
   const mailgun = { provider: mailgunProvider, options: mailgunOptionsSchema.parse({}) };
   const signedMailgun = (eventData: Record<string, unknown>, token: string) =>
     aMailgunRequest({
-      body: signMailgunRequest({ url: '', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ 'event-data': eventData })) }, SECRET, new Date(), token).body,
+      body: signMailgunRequest(
+        {
+          url: '',
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify({ 'event-data': eventData })),
+        },
+        SECRET,
+        new Date(),
+        token,
+      ).body,
     });
   const delivered = () => ({ ...mailgunEventData('delivered'), id: `mg-${randomBytes(6).toString('hex')}` });
 
   it('refuses a captured token replayed at another tenant with forged event data', async () => {
     const token = randomBytes(25).toString('hex');
-    const original = await ingest(mailgun.provider, mailgun.options, signedMailgun(delivered(), token), { tenant: 'acme' });
-    const capturedSignature = (JSON.parse(signedMailgun(delivered(), token).body.toString('utf8')) as { signature: unknown }).signature;
+    const original = await ingest(mailgun.provider, mailgun.options, signedMailgun(delivered(), token), {
+      tenant: 'acme',
+    });
+    const capturedSignature = (
+      JSON.parse(signedMailgun(delivered(), token).body.toString('utf8')) as { signature: unknown }
+    ).signature;
 
     const forged = await ingest(
       mailgun.provider,
       mailgun.options,
-      aMailgunRequest({ body: Buffer.from(JSON.stringify({ signature: capturedSignature, 'event-data': { ...delivered(), event: 'failed' } })) }),
+      aMailgunRequest({
+        body: Buffer.from(
+          JSON.stringify({ signature: capturedSignature, 'event-data': { ...delivered(), event: 'failed' } }),
+        ),
+      }),
       { tenant: 'globex' },
     );
 
@@ -394,7 +545,9 @@ describe('items 5 and 7: Mailgun tokens are bound to the secret and the body', (
     sqs.on(SendMessageCommand).rejectsOnce(new Error('queue unavailable')).resolves({ MessageId: 'm' });
 
     await expect(ingest(mailgun.provider, mailgun.options, request)).rejects.toThrow('enqueue failed');
-    const retry = await ingest(mailgun.provider, mailgun.options, request, { deps: { now: () => new Date(Date.now() + 31_000) } });
+    const retry = await ingest(mailgun.provider, mailgun.options, request, {
+      deps: { now: () => new Date(Date.now() + 31_000) },
+    });
 
     expect(ingested(retry)).toMatchObject({ status: 202, items: [{ outcome: 'requeued' }] });
   });
@@ -403,12 +556,22 @@ describe('items 5 and 7: Mailgun tokens are bound to the secret and the body', (
 describe('item 5: a signed Stripe account must belong to the tenant', () => {
   it('refuses a Connect event for another account at a tenant bound to its own account', async () => {
     const options = stripeOptionsSchema.parse({ accounts: { acme: 'acct_acme' } });
-    const request = aSignedStripeRequest(stripeBody(aStripeEvent({ id: `evt_${randomBytes(4).toString('hex')}`, account: 'acct_globex' })), SECRET, Math.floor(Date.now() / 1000));
+    const request = aSignedStripeRequest(
+      stripeBody(aStripeEvent({ id: `evt_${randomBytes(4).toString('hex')}`, account: 'acct_globex' })),
+      SECRET,
+      Math.floor(Date.now() / 1000),
+    );
 
     const result = await ingest(stripeProvider, options, request, { tenant: 'acme' });
 
     expect(result).toMatchObject({ kind: 'rejected', status: 401, reason: 'tenant-mismatch' });
-    const scan = await table.documentClient.send(new ScanCommand({ TableName: table.tableName, FilterExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': 'acme' } }));
+    const scan = await table.documentClient.send(
+      new ScanCommand({
+        TableName: table.tableName,
+        FilterExpression: 'tenant = :t',
+        ExpressionAttributeValues: { ':t': 'acme' },
+      }),
+    );
     expect((scan.Items ?? []).filter((i) => i.provider === 'stripe')).toEqual([]);
   });
 });

@@ -4,7 +4,12 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ingestWebhook, type IngestDependencies, type IngestResult, type IngestSettings } from '#shared/ingest/ingest';
+import {
+  ingestWebhook,
+  type IngestDependencies,
+  type IngestResult,
+  type IngestSettings,
+} from '#shared/ingest/ingest';
 import { hubspotOptionsSchema, hubspotProvider } from '#shared/providers/hubspot/index';
 import { sendgridOptionsSchema, sendgridProvider } from '#shared/providers/sendgrid/index';
 import { EventQueue } from '#shared/queue/event-queue';
@@ -13,7 +18,11 @@ import { RawBodies } from '#shared/store/raw-bodies';
 import { stateKey, type AuditEntry, type EventState } from '#shared/store/records';
 import { startEventTable, type LocalEventTable } from '../../helpers/event-table';
 import { aSignedHubspotRequest, HUBSPOT_SECRET, hubspotFixture } from '../../helpers/providers/hubspot';
-import { aSendgridKeyPair, aSignedSendgridRequest, sendgridFixtureEvents } from '../../helpers/providers/sendgrid';
+import {
+  aSendgridKeyPair,
+  aSignedSendgridRequest,
+  sendgridFixtureEvents,
+} from '../../helpers/providers/sendgrid';
 
 const BUCKET = 'raw-bodies';
 const sqs = mockClient(SQSClient);
@@ -27,7 +36,11 @@ afterAll(() => table.stop());
 beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
-    Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: '' })),
+    Successful: input.Entries.map((entry) => ({
+      Id: entry.Id,
+      MessageId: `m-${entry.Id}`,
+      MD5OfMessageBody: '',
+    })),
     Failed: [],
   }));
   s3.on(PutObjectCommand).resolves({});
@@ -75,16 +88,36 @@ const PROVIDERS: BatchProvider[] = [
     malformed: (id) => ({ ...hubspotTemplate, eventId: id, occurredAt: 'yesterday' }),
     deliver: (body, correlationId) => {
       const request = aSignedHubspotRequest({ body: body.toString('utf8'), timestamp: Date.now() });
-      return ingestWebhook(deps([HUBSPOT_SECRET]), settings, hubspotProvider, hubspotOptionsSchema.parse({}), { tenant: undefined, request, correlationId });
+      return ingestWebhook(
+        deps([HUBSPOT_SECRET]),
+        settings,
+        hubspotProvider,
+        hubspotOptionsSchema.parse({}),
+        { tenant: undefined, request, correlationId },
+      );
     },
   },
   {
     name: 'SendGrid',
-    element: (id) => ({ ...sendgridTemplate, sg_event_id: `sg-event-${id}`, sg_message_id: `msg${id}.filter0001.16648.5515E0B88.0` }),
+    element: (id) => ({
+      ...sendgridTemplate,
+      sg_event_id: `sg-event-${id}`,
+      sg_message_id: `msg${id}.filter0001.16648.5515E0B88.0`,
+    }),
     malformed: (id) => ({ ...sendgridTemplate, sg_event_id: `sg-event-${id}`, timestamp: 'yesterday' }),
     deliver: (body, correlationId) => {
-      const request = aSignedSendgridRequest({ keyPair: sendgridKeys, body, timestamp: String(Math.floor(Date.now() / 1000)) });
-      return ingestWebhook(deps([sendgridKeys.publicKeyBase64]), settings, sendgridProvider, sendgridOptionsSchema.parse({}), { tenant: undefined, request, correlationId });
+      const request = aSignedSendgridRequest({
+        keyPair: sendgridKeys,
+        body,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+      });
+      return ingestWebhook(
+        deps([sendgridKeys.publicKeyBase64]),
+        settings,
+        sendgridProvider,
+        sendgridOptionsSchema.parse({}),
+        { tenant: undefined, request, correlationId },
+      );
     },
   },
 ];
@@ -96,26 +129,33 @@ const freshIds = (count: number): number[] => Array.from({ length: count }, () =
 const jsonBody = (elements: readonly unknown[]): Buffer => Buffer.from(JSON.stringify(elements), 'utf8');
 
 const ingested = (result: IngestResult) => {
-  if (result.kind !== 'ingested') throw new Error(`expected an ingested result, got ${JSON.stringify(result)}`);
+  if (result.kind !== 'ingested')
+    throw new Error(`expected an ingested result, got ${JSON.stringify(result)}`);
   return result;
 };
 
 const stateOf = async (eventId: string): Promise<EventState | undefined> =>
-  (await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: stateKey(eventId) }))).Item as EventState | undefined;
+  (await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: stateKey(eventId) })))
+    .Item as EventState | undefined;
 
-const auditActions = (state: EventState | undefined): string[] => (state?.audit ?? []).map((entry: AuditEntry) => entry.action);
+const auditActions = (state: EventState | undefined): string[] =>
+  (state?.audit ?? []).map((entry: AuditEntry) => entry.action);
 
 const enqueuedEventIds = (): string[] =>
   [
     ...sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageBody),
-    ...sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageBody)),
+    ...sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageBody)),
   ].map((body) => (JSON.parse(body ?? '{}') as { eventId: string }).eventId);
 
 const itemKeys = async (prefix?: string): Promise<string[]> => {
   const scan = await table.documentClient.send(
     new ScanCommand({
       TableName: table.tableName,
-      ...(prefix ? { FilterExpression: 'begins_with(PK, :prefix)', ExpressionAttributeValues: { ':prefix': prefix } } : {}),
+      ...(prefix
+        ? { FilterExpression: 'begins_with(PK, :prefix)', ExpressionAttributeValues: { ':prefix': prefix } }
+        : {}),
     }),
   );
   return (scan.Items ?? []).map((item) => `${String(item.PK)}|${String(item.SK)}`);
@@ -124,12 +164,16 @@ const itemKeys = async (prefix?: string): Promise<string[]> => {
 describe.each(PROVIDERS)('ingest of $name batches against the event table (dynalite)', (provider) => {
   it('stores and enqueues only the new element of a batch that repeats two seen ones, answering 202', async () => {
     const [a = 0, b = 0, c = 0, d = 0] = freshIds(4);
-    const first = ingested(await provider.deliver(jsonBody([a, b, c].map(provider.element)), 'corr-batch-first'));
+    const first = ingested(
+      await provider.deliver(jsonBody([a, b, c].map(provider.element)), 'corr-batch-first'),
+    );
     const [seenA, seenB] = first.items;
     const seenBefore = await Promise.all([seenA, seenB].map((item) => stateOf(item?.eventId ?? '')));
     sqs.resetHistory();
 
-    const second = ingested(await provider.deliver(jsonBody([a, b, d].map(provider.element)), 'corr-batch-second'));
+    const second = ingested(
+      await provider.deliver(jsonBody([a, b, d].map(provider.element)), 'corr-batch-second'),
+    );
 
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
@@ -169,7 +213,10 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
 
   it('puts an oversized batch in S3 once and points every event payload at that object', async () => {
     // Random padding does not compress, so the gzipped body really exceeds the inline limit.
-    const elements = freshIds(3).map((id) => ({ ...provider.element(id), padding: randomBytes(30_000).toString('base64') }));
+    const elements = freshIds(3).map((id) => ({
+      ...provider.element(id),
+      padding: randomBytes(30_000).toString('base64'),
+    }));
     const body = jsonBody(elements);
     expect(gzipSync(body).length).toBeGreaterThan(settings.inlineBodyMaxBytes);
     const rawItemsBefore = await itemKeys('RAW#');
@@ -182,7 +229,9 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
     expect(gunzipSync(put?.Body as Buffer).equals(body)).toBe(true);
     const store = deps().store;
     const payloads = await Promise.all(result.items.map((item) => store.getPayload(item.eventId)));
-    expect(payloads.map((payload) => payload?.raw)).toEqual(Array.from({ length: 3 }, () => ({ kind: 's3', bucket: BUCKET, key: put?.Key })));
+    expect(payloads.map((payload) => payload?.raw)).toEqual(
+      Array.from({ length: 3 }, () => ({ kind: 's3', bucket: BUCKET, key: put?.Key })),
+    );
     expect(payloads.map((payload) => payload?.rawBody)).toEqual([undefined, undefined, undefined]);
     expect(await itemKeys('RAW#')).toEqual(rawItemsBefore);
     expect(enqueuedEventIds()).toEqual(result.items.map((item) => item.eventId));
@@ -192,14 +241,21 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
     const [first = 0, broken = 0, last = 0] = freshIds(3);
 
     const result = ingested(
-      await provider.deliver(jsonBody([provider.element(first), provider.malformed(broken), provider.element(last)]), 'corr-malformed'),
+      await provider.deliver(
+        jsonBody([provider.element(first), provider.malformed(broken), provider.element(last)]),
+        'corr-malformed',
+      ),
     );
 
     expect(result.status).toBe(202);
     expect(result.items.map((item) => item.outcome)).toEqual(['accepted', 'quarantined', 'accepted']);
     const states = await Promise.all(result.items.map((item) => stateOf(item.eventId)));
     expect(states.map((state) => state?.status)).toEqual(['QUEUED', 'QUARANTINED', 'QUEUED']);
-    expect(states.map(auditActions)).toEqual([['accepted', 'enqueued'], ['quarantined'], ['accepted', 'enqueued']]);
+    expect(states.map(auditActions)).toEqual([
+      ['accepted', 'enqueued'],
+      ['quarantined'],
+      ['accepted', 'enqueued'],
+    ]);
     const [queuedFirst, quarantined, queuedLast] = result.items;
     expect(enqueuedEventIds()).toEqual([queuedFirst?.eventId, queuedLast?.eventId]);
     expect(enqueuedEventIds()).not.toContain(quarantined?.eventId);
@@ -216,7 +272,9 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
     const [rawPk = ''] = rawItemsAdded.map((key) => key.split('|')[0]);
     const store = deps().store;
     const payloads = await Promise.all(result.items.map((item) => store.getPayload(item.eventId)));
-    expect(payloads.map((payload) => payload?.raw)).toEqual(Array.from({ length: 3 }, () => ({ kind: 'item', pk: rawPk })));
+    expect(payloads.map((payload) => payload?.raw)).toEqual(
+      Array.from({ length: 3 }, () => ({ kind: 'item', pk: rawPk })),
+    );
     expect(payloads.map((payload) => payload?.rawBody)).toEqual([undefined, undefined, undefined]);
     expect((await store.getRawItem(rawPk))?.body?.equals(body)).toBe(true);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 0);

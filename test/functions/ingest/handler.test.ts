@@ -69,7 +69,8 @@ const invoke = async (...args: Parameters<typeof anHttpApiEvent>) =>
     body: string;
   };
 
-const signed = (event = aStripeEvent(), timestamp = nowSeconds()) => aSignedStripeRequest(stripeBody(event), SECRET, timestamp);
+const signed = (event = aStripeEvent(), timestamp = nowSeconds()) =>
+  aSignedStripeRequest(stripeBody(event), SECRET, timestamp);
 
 describe('ingest handler', () => {
   it('answers 202 with a correlation id, stores the event and enqueues a claim check grouped by entity', async () => {
@@ -77,19 +78,34 @@ describe('ingest handler', () => {
 
     expect(response.statusCode).toBe(202);
     expect(response.headers['x-correlation-id']).toMatch(/.{8,}/);
-    const state = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'STATE')?.args[0].input.Item;
-    expect(state).toMatchObject({ status: 'RECEIVED', provider: 'stripe', tenant: 'default', secretIndex: 0 });
+    const state = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'STATE')?.args[0]
+      .input.Item;
+    expect(state).toMatchObject({
+      status: 'RECEIVED',
+      provider: 'stripe',
+      tenant: 'default',
+      secretIndex: 0,
+    });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     const message = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
-    expect(JSON.parse(message?.MessageBody ?? '')).toEqual({ v: 1, eventId: state?.eventId, correlationId: response.headers['x-correlation-id'] });
+    expect(JSON.parse(message?.MessageBody ?? '')).toEqual({
+      v: 1,
+      eventId: state?.eventId,
+      correlationId: response.headers['x-correlation-id'],
+    });
     expect(message?.MessageGroupId).toBe(state?.groupId);
     expect(message?.MessageDeduplicationId).toBe(state?.eventId);
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { ExpressionAttributeValues: expect.objectContaining({ ':to': 'QUEUED' }) });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':to': 'QUEUED' }),
+    });
   });
 
   it('keeps a caller-supplied correlation id as the prefix of its own', async () => {
     const request = signed();
-    const response = await invoke({ ...request, headers: { ...request.headers, 'x-correlation-id': 'corr-12345678' } });
+    const response = await invoke({
+      ...request,
+      headers: { ...request.headers, 'x-correlation-id': 'corr-12345678' },
+    });
 
     expect(response.headers['x-correlation-id']).toMatch(/^corr-12345678\.[0-9a-f]{12}$/);
   });
@@ -109,12 +125,20 @@ describe('ingest handler', () => {
     const response = await invoke(signed(), { base64: true });
 
     expect(response.statusCode).toBe(202);
-    const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')?.args[0].input.Item;
+    const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')
+      ?.args[0].input.Item;
     expect(gunzipSync(payload?.rawBody as Uint8Array).equals(signed().body)).toBe(true);
   });
 
   it('answers 200, not 409, and enqueues nothing for an event already queued', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { eventId: 'ev_1', status: 'QUEUED', correlationId: 'first-corr-id', statusAt: new Date().toISOString() } });
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        eventId: 'ev_1',
+        status: 'QUEUED',
+        correlationId: 'first-corr-id',
+        statusAt: new Date().toISOString(),
+      },
+    });
 
     const response = await invoke(signed());
 
@@ -126,7 +150,10 @@ describe('ingest handler', () => {
 
   it('answers 401 for a tampered body and stores nothing', async () => {
     const request = signed();
-    const tampered = { ...request, body: Buffer.from(request.body.toString().replace('succeeded', 'succeedeX')) };
+    const tampered = {
+      ...request,
+      body: Buffer.from(request.body.toString().replace('succeeded', 'succeedeX')),
+    };
 
     const response = await invoke(tampered);
 
@@ -157,7 +184,9 @@ describe('ingest handler', () => {
     const response = await invoke(signed(), { tenant: 'acme' });
 
     expect(response.statusCode).toBe(202);
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ SK: 'STATE', tenant: 'acme' }) });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ SK: 'STATE', tenant: 'acme' }),
+    });
   });
 
   it('answers 405 for a method other than POST', async () => {
@@ -174,7 +203,9 @@ describe('ingest handler', () => {
   });
 
   it('puts a body above the inline threshold in S3 first and references it', async () => {
-    const large = signed(aStripeEvent({ padding: Array.from({ length: 3000 }, (_, i) => `${i * 7919}`).join(',') }));
+    const large = signed(
+      aStripeEvent({ padding: Array.from({ length: 3000 }, (_, i) => `${i * 7919}`).join(',') }),
+    );
 
     const response = await invoke(large);
 
@@ -182,16 +213,21 @@ describe('ingest handler', () => {
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
     const object = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(gunzipSync(object?.Body as Uint8Array).equals(large.body)).toBe(true);
-    const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')?.args[0].input.Item;
+    const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')
+      ?.args[0].input.Item;
     expect(payload?.raw).toEqual({ kind: 's3', bucket: 'raw', key: object?.Key });
     expect(payload?.rawBody).toBeUndefined();
   });
 
   it('quarantines a validly signed body the normalizer cannot read, answers 202 and enqueues nothing', async () => {
-    const response = await invoke(aSignedStripeRequest(Buffer.from('{"not":"a stripe event"}'), SECRET, nowSeconds()));
+    const response = await invoke(
+      aSignedStripeRequest(Buffer.from('{"not":"a stripe event"}'), SECRET, nowSeconds()),
+    );
 
     expect(response.statusCode).toBe(202);
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ SK: 'STATE', status: 'QUARANTINED', attention: 'QUARANTINED' }) });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ SK: 'STATE', status: 'QUARANTINED', attention: 'QUARANTINED' }),
+    });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
   });
 
@@ -219,20 +255,28 @@ describe('ingest handler', () => {
     const fresh = createIngestHandler(stripeDefinition);
     process.env.SECRET_ARN = ENV.SECRET_ARN;
 
-    const response = (await fresh(anHttpApiEvent(signed()), aLambdaContext()));
+    const response = await fresh(anHttpApiEvent(signed()), aLambdaContext());
 
     expect(response.statusCode).toBe(503);
   });
 
   it('treats a lost race for the state item as a duplicate', async () => {
     dynamo.on(PutCommand).callsFake((input: { Item: { SK: string } }) => {
-      if (input.Item.SK === 'STATE') throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+      if (input.Item.SK === 'STATE')
+        throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
       return {};
     });
     dynamo
       .on(GetCommand)
       .resolvesOnce({})
-      .resolves({ Item: { eventId: 'ev_x', status: 'QUEUED', correlationId: 'winner-corr', statusAt: new Date().toISOString() } });
+      .resolves({
+        Item: {
+          eventId: 'ev_x',
+          status: 'QUEUED',
+          correlationId: 'winner-corr',
+          statusAt: new Date().toISOString(),
+        },
+      });
 
     const response = await invoke(signed());
 
@@ -248,8 +292,12 @@ describe('ingest handler', () => {
     const lines = await captureOutput(() => invoke(transcoded));
     logger.setLogLevel('SILENT');
 
-    const warnings = jsonLines(lines).filter((line) => line.level === 'WARN').map((line) => line.message);
-    expect(warnings).toContain('the body holds U+FFFD: bytes that were not UTF-8 were replaced before they reached the verifier');
+    const warnings = jsonLines(lines)
+      .filter((line) => line.level === 'WARN')
+      .map((line) => line.message);
+    expect(warnings).toContain(
+      'the body holds U+FFFD: bytes that were not UTF-8 were replaced before they reached the verifier',
+    );
   });
 
   it('answers 503 with a fixed message, never quoting it, for a secret stored as a bare string', async () => {
@@ -307,7 +355,9 @@ describe('ingest handler', () => {
   it('refuses at cold start options that do not fit its provider, naming the option', () => {
     process.env.PROVIDER_OPTIONS = '{"toleranceSeconds":-5}';
     try {
-      expect(() => createIngestHandler(stripeDefinition)).toThrow(/PROVIDER_OPTIONS do not fit provider stripe: toleranceSeconds:/);
+      expect(() => createIngestHandler(stripeDefinition)).toThrow(
+        /PROVIDER_OPTIONS do not fit provider stripe: toleranceSeconds:/,
+      );
     } finally {
       process.env.PROVIDER_OPTIONS = ENV.PROVIDER_OPTIONS;
     }

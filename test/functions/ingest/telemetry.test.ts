@@ -110,17 +110,32 @@ describe('publishMetrics', () => {
 
   it('publishes an ingested delivery as one EMF record and a rejection as two (one per dimension set)', async () => {
     const metrics = new Metrics({ namespace: 'RelayFlowTest', serviceName: 'ingest-test' });
-    const ingested = telemetryOf({ kind: 'ingested', status: 202, correlationId: 'c', secretIndex: 0, items: items(3) }, CONTEXT);
-    const rejected = telemetryOf({ kind: 'rejected', status: 401, reason: 'signature', message: 'no' }, CONTEXT);
+    const ingested = telemetryOf(
+      { kind: 'ingested', status: 202, correlationId: 'c', secretIndex: 0, items: items(3) },
+      CONTEXT,
+    );
+    const rejected = telemetryOf(
+      { kind: 'rejected', status: 401, reason: 'signature', message: 'no' },
+      CONTEXT,
+    );
 
     const ingestedLines = await captureOutput(() => publishMetrics(metrics, ingested.metrics));
     const rejectedLines = await captureOutput(() => publishMetrics(metrics, rejected.metrics));
 
     expect(emfRecords(ingestedLines)).toHaveLength(1);
-    expect(emfRecords(ingestedLines)[0]).toMatchObject({ provider: 'stripe', tenant: 'acme', Received: 3, Enqueued: 3, IngestLatency: 12 });
+    expect(emfRecords(ingestedLines)[0]).toMatchObject({
+      provider: 'stripe',
+      tenant: 'acme',
+      Received: 3,
+      Enqueued: 3,
+      IngestLatency: 12,
+    });
     expect(emfRecords(rejectedLines)).toHaveLength(2);
     expect(emfRecords(rejectedLines)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ reason: 'signature', Rejected: 1 }), expect.objectContaining({ tenant: 'acme', IngestLatency: 12 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ reason: 'signature', Rejected: 1 }),
+        expect.objectContaining({ tenant: 'acme', IngestLatency: 12 }),
+      ]),
     );
   });
 });

@@ -15,12 +15,17 @@ const SECRET = 'whsec_loggerTestSecretValue0123456789';
 const OLD_SECRET = 'whsec_loggerTestOldSecret9876543210';
 const AUTHORIZATION = 'Basic cmVsYXlmbG93OnMzY3IzdA==';
 
-const aLogger = (paths: string[] = []) => new Logger({ serviceName: 'test', logLevel: 'DEBUG', logFormatter: new RedactingLogFormatter({ paths }) });
+const aLogger = (paths: string[] = []) =>
+  new Logger({ serviceName: 'test', logLevel: 'DEBUG', logFormatter: new RedactingLogFormatter({ paths }) });
 
 describe('the redacting log formatter in a real Logger', () => {
   it('prints signatures, secrets and authorization headers as [REDACTED], at every level', async () => {
     const log = aLogger();
-    const headers = { authorization: AUTHORIZATION, 'stripe-signature': 't=1,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd', 'x-request-id': 'r-1' };
+    const headers = {
+      authorization: AUTHORIZATION,
+      'stripe-signature': 't=1,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+      'x-request-id': 'r-1',
+    };
 
     const output = await captureOutput(() => {
       log.debug('debug', { headers });
@@ -31,7 +36,12 @@ describe('the redacting log formatter in a real Logger', () => {
 
     const text = output.join('\n');
     expect(jsonLines(output)).toHaveLength(4);
-    for (const leaked of [SECRET, OLD_SECRET, 'cmVsYXlmbG93OnMzY3IzdA', '5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd']) {
+    for (const leaked of [
+      SECRET,
+      OLD_SECRET,
+      'cmVsYXlmbG93OnMzY3IzdA',
+      '5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+    ]) {
       expect(text).not.toContain(leaked);
     }
     expect(text).toContain('"x-request-id":"r-1"');
@@ -41,21 +51,29 @@ describe('the redacting log formatter in a real Logger', () => {
     const log = aLogger(['**.email', 'customer.phone']);
     log.appendKeys({ customer: { phone: '+15550100', id: 'cus_1' } });
 
-    const [line] = jsonLines(await captureOutput(() => log.info('bounce', { recipient: { email: 'ada@example.com' } })));
+    const [line] = jsonLines(
+      await captureOutput(() => log.info('bounce', { recipient: { email: 'ada@example.com' } })),
+    );
 
-    expect(line).toMatchObject({ message: 'bounce', customer: { phone: '[REDACTED]', id: 'cus_1' }, recipient: { email: '[REDACTED]' } });
+    expect(line).toMatchObject({
+      message: 'bounce',
+      customer: { phone: '[REDACTED]', id: 'cus_1' },
+      recipient: { email: '[REDACTED]' },
+    });
   });
 
   it('keeps a log line one line when a value carries CR/LF (no forged log entries)', async () => {
     const log = aLogger();
 
-    const output = await captureOutput(() => log.warn('rejected', { userAgent: 'curl\r\n{"level":"INFO","message":"forged"}' }));
+    const output = await captureOutput(() =>
+      log.warn('rejected', { userAgent: 'curl\r\n{"level":"INFO","message":"forged"}' }),
+    );
 
     expect(output).toHaveLength(1);
     expect(jsonLines(output)[0]).toMatchObject({ userAgent: 'curl\r\n{"level":"INFO","message":"forged"}' });
   });
 
-  it('prints Powertools\' standard keys and the appended correlation keys on every line', async () => {
+  it("prints Powertools' standard keys and the appended correlation keys on every line", async () => {
     const log = aLogger();
     log.addContext(aLambdaContext());
     log.appendKeys({ correlationId: 'corr-12345678', provider: 'stripe', tenant: 'acme' });
@@ -88,7 +106,9 @@ describe('the shared logger', () => {
     process.env.LOG_REDACT_PATHS = previous.paths;
     process.env.POWERTOOLS_LOG_LEVEL = previous.level;
 
-    const [line] = jsonLines(await captureOutput(() => isolated?.info('paid', { data: { card: { last4: '4242', brand: 'visa' } } })));
+    const [line] = jsonLines(
+      await captureOutput(() => isolated?.info('paid', { data: { card: { last4: '4242', brand: 'visa' } } })),
+    );
 
     expect(line).toMatchObject({ data: { card: { last4: '[REDACTED]', brand: 'visa' } } });
   });
@@ -97,7 +117,9 @@ describe('the shared logger', () => {
     process.env.LOG_REDACT_PATHS = '{"email":true}';
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      expect(() => jest.isolateModules(() => void require('#shared/powertools/index'))).toThrow(/LOG_REDACT_PATHS/);
+      expect(() => jest.isolateModules(() => void require('#shared/powertools/index'))).toThrow(
+        /LOG_REDACT_PATHS/,
+      );
     } finally {
       delete process.env.LOG_REDACT_PATHS;
     }
@@ -139,11 +161,18 @@ describe('ingest logs', () => {
   });
 
   it('never prints a secret, a signature or an authorization header, whether accepted, rejected or failed', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ signingSecrets: [SECRET, OLD_SECRET] }) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ signingSecrets: [SECRET, OLD_SECRET] }) });
     dynamo.on(GetCommand).resolves({});
     dynamo.on(UpdateCommand).resolves({});
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    const signed = aSignedStripeRequest(stripeBody(aStripeEvent()), OLD_SECRET, Math.floor(Date.now() / 1000), { authorization: AUTHORIZATION });
+    const signed = aSignedStripeRequest(
+      stripeBody(aStripeEvent()),
+      OLD_SECRET,
+      Math.floor(Date.now() / 1000),
+      { authorization: AUTHORIZATION },
+    );
     const tampered = { ...signed, body: Buffer.concat([signed.body, Buffer.from(' ')]) };
     const signature = signed.headers['stripe-signature'] ?? '';
 
@@ -152,13 +181,39 @@ describe('ingest logs', () => {
       await handler(anHttpApiEvent(signed), aLambdaContext());
       await handler(anHttpApiEvent(tampered), aLambdaContext());
       dynamo.on(PutCommand).rejects(new Error(`throttled while writing ${signature} for ${SECRET}`));
-      await handler(anHttpApiEvent(aSignedStripeRequest(stripeBody(aStripeEvent({ id: 'evt_other' })), SECRET, Math.floor(Date.now() / 1000))), aLambdaContext());
+      await handler(
+        anHttpApiEvent(
+          aSignedStripeRequest(
+            stripeBody(aStripeEvent({ id: 'evt_other' })),
+            SECRET,
+            Math.floor(Date.now() / 1000),
+          ),
+        ),
+        aLambdaContext(),
+      );
     });
 
     const logs = jsonLines(output).filter((line) => typeof line.message === 'string');
-    expect(logs.map((l) => l.message)).toEqual(expect.arrayContaining(['webhook ingested', 'request rejected', 'our own storage failed; the provider will retry']));
+    expect(logs.map((l) => l.message)).toEqual(
+      expect.arrayContaining([
+        'webhook ingested',
+        'request rejected',
+        'our own storage failed; the provider will retry',
+      ]),
+    );
     const text = output.join('\n');
-    for (const leaked of [SECRET, OLD_SECRET, 'cmVsYXlmbG93OnMzY3IzdA', signature.split('v1=')[1] ?? 'unreachable']) expect(text).not.toContain(leaked);
-    for (const line of logs) expect(line).toMatchObject({ correlationId: expect.any(String), provider: 'stripe', tenant: 'default' });
+    for (const leaked of [
+      SECRET,
+      OLD_SECRET,
+      'cmVsYXlmbG93OnMzY3IzdA',
+      signature.split('v1=')[1] ?? 'unreachable',
+    ])
+      expect(text).not.toContain(leaked);
+    for (const line of logs)
+      expect(line).toMatchObject({
+        correlationId: expect.any(String),
+        provider: 'stripe',
+        tenant: 'default',
+      });
   });
 });

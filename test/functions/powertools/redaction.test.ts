@@ -1,4 +1,11 @@
-import { createRedactor, isSensitiveKey, MAX_LOG_DEPTH, MAX_LOG_STRING, REDACTED, redactText } from '#shared/powertools/redaction';
+import {
+  createRedactor,
+  isSensitiveKey,
+  MAX_LOG_DEPTH,
+  MAX_LOG_STRING,
+  REDACTED,
+  redactText,
+} from '#shared/powertools/redaction';
 
 describe('isSensitiveKey', () => {
   it.each([
@@ -27,12 +34,19 @@ describe('isSensitiveKey', () => {
     expect(isSensitiveKey(key)).toBe(true);
   });
 
-  it.each(['secretIndex', 'provider', 'tenant', 'correlationId', 'reason', 'type', 'eventId', 'content-type', 'user-agent'])(
-    'leaves %s readable',
-    (key) => {
-      expect(isSensitiveKey(key)).toBe(false);
-    },
-  );
+  it.each([
+    'secretIndex',
+    'provider',
+    'tenant',
+    'correlationId',
+    'reason',
+    'type',
+    'eventId',
+    'content-type',
+    'user-agent',
+  ])('leaves %s readable', (key) => {
+    expect(isSensitiveKey(key)).toBe(false);
+  });
 });
 
 describe('redactText', () => {
@@ -42,9 +56,24 @@ describe('redactText', () => {
     ['a Stripe API key', 'sk_live_51H8xyzABCdef', 'sk_live_[REDACTED]', '51H8xyz'],
     ['a bearer token', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc', 'Bearer [REDACTED]', 'eyJhbGci'],
     ['basic credentials', 'Basic dXNlcjpwYXNzd29yZA==', 'Basic [REDACTED]', 'dXNlcjpw'],
-    ['a Stripe v1 signature', 't=1,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd', 'v1=[REDACTED]', '5257a869'],
-    ['a GitHub signature', 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17', 'sha256=[REDACTED]', '757107ea'],
-    ['a Standard Webhooks signature', 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=', 'v1,[REDACTED]', 'K5oZfzN9'],
+    [
+      'a Stripe v1 signature',
+      't=1,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+      'v1=[REDACTED]',
+      '5257a869',
+    ],
+    [
+      'a GitHub signature',
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+      'sha256=[REDACTED]',
+      '757107ea',
+    ],
+    [
+      'a Standard Webhooks signature',
+      'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+      'v1,[REDACTED]',
+      'K5oZfzN9',
+    ],
   ])('hides %s inside free text', (_what, text, shown, hidden) => {
     const redacted = redactText(text);
 
@@ -81,9 +110,15 @@ describe('createRedactor', () => {
   it('replaces the values of credential keys at any depth', () => {
     const redact = createRedactor();
 
-    const out = redact({ request: { headers: { 'stripe-signature': 't=1,v1=abc', 'content-type': 'application/json' } }, secretIndex: 1 });
+    const out = redact({
+      request: { headers: { 'stripe-signature': 't=1,v1=abc', 'content-type': 'application/json' } },
+      secretIndex: 1,
+    });
 
-    expect(out).toEqual({ request: { headers: { 'stripe-signature': REDACTED, 'content-type': 'application/json' } }, secretIndex: 1 });
+    expect(out).toEqual({
+      request: { headers: { 'stripe-signature': REDACTED, 'content-type': 'application/json' } },
+      secretIndex: 1,
+    });
   });
 
   it('replaces configured PII paths, with * for one key, ** for any depth, and array elements transparent', () => {
@@ -106,7 +141,9 @@ describe('createRedactor', () => {
 
   it('redacts inside errors, which it turns into plain attributes first', () => {
     const redact = createRedactor();
-    const error = new Error('upstream said: Bearer abcdefghijkl', { cause: new Error('secret whsec_abcdefgh') });
+    const error = new Error('upstream said: Bearer abcdefghijkl', {
+      cause: new Error('secret whsec_abcdefgh'),
+    });
 
     const out = JSON.stringify(redact({ error }));
 
@@ -115,7 +152,9 @@ describe('createRedactor', () => {
   });
 
   it('never prints binary data such as a raw body', () => {
-    expect(createRedactor()({ body: Buffer.from('{"card":"4242"}') })).toEqual({ body: '[Binary: 15 bytes]' });
+    expect(createRedactor()({ body: Buffer.from('{"card":"4242"}') })).toEqual({
+      body: '[Binary: 15 bytes]',
+    });
   });
 
   it('cuts nesting deeper than the limit and survives a cycle', () => {
@@ -131,11 +170,15 @@ describe('createRedactor', () => {
   });
 
   it('keeps a "__proto__" key from parsed JSON as data, without touching any prototype', () => {
-    const hostile = JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}') as Record<string, unknown>;
+    const hostile = JSON.parse(
+      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}',
+    ) as Record<string, unknown>;
 
     const out = createRedactor()({ hostile });
 
-    expect(JSON.stringify(out)).toBe('{"hostile":{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}}');
+    expect(JSON.stringify(out)).toBe(
+      '{"hostile":{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}}',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -27,10 +27,17 @@ afterEach(async () => {
 const REASON = 'incident 42: target was down';
 
 /** Ingests events, dead-letters them all and marks them DEAD_LETTERED, as the consumer would. */
-const deadLettered = async (...events: { id: string; type?: string; customer?: string; tenant?: string; provider?: string }[]) => {
+const deadLettered = async (
+  ...events: { id: string; type?: string; customer?: string; tenant?: string; provider?: string }[]
+) => {
   const ids: string[] = [];
   for (const e of events) {
-    ids.push(await h.ingest({ id: e.id, type: e.type ?? 'invoice.paid', customer: e.customer }, { tenant: e.tenant, provider: e.provider }));
+    ids.push(
+      await h.ingest(
+        { id: e.id, type: e.type ?? 'invoice.paid', customer: e.customer },
+        { tenant: e.tenant, provider: e.provider },
+      ),
+    );
   }
   await h.deadLetterAll();
   for (const id of ids) await h.mark(id, 'DEAD_LETTERED');
@@ -76,12 +83,19 @@ describe('replay from the dead-letter queue', () => {
 
     const second = await runReplay(h.deps, { reason: REASON, dryRun: false });
 
-    expect(second.summary).toMatchObject({ replayed: 0, skipped: 1, skippedReasons: { 'already-queued': 1 } });
+    expect(second.summary).toMatchObject({
+      replayed: 0,
+      skipped: 1,
+      skippedReasons: { 'already-queued': 1 },
+    });
     expect(await receiveAll(h.sqsClient, h.deadLetterQueueUrl)).toEqual([]);
     expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl))).toEqual([id]);
     const state = await h.store.getState(id);
     expect(state?.sends).toBe(2);
-    expect(state?.audit.map((a) => a.action).filter((a) => a.startsWith('replay'))).toEqual(['replayed', 'replay-skipped']);
+    expect(state?.audit.map((a) => a.action).filter((a) => a.startsWith('replay'))).toEqual([
+      'replayed',
+      'replay-skipped',
+    ]);
   });
 
   it('delivers a replay sent within five minutes of the original, with a fresh deduplication id', async () => {
@@ -95,12 +109,17 @@ describe('replay from the dead-letter queue', () => {
     // The control: SQS still remembers the original id, so a replay reusing it would be dropped.
     const group = delivered[0]?.Attributes?.MessageGroupId;
     await h.sqsClient.send(
-      new SendMessageCommand({ QueueUrl: h.mainQueueUrl, MessageBody: 'again', MessageGroupId: group, MessageDeduplicationId: id }),
+      new SendMessageCommand({
+        QueueUrl: h.mainQueueUrl,
+        MessageBody: 'again',
+        MessageGroupId: group,
+        MessageDeduplicationId: id,
+      }),
     );
     expect(await depthOf(h.sqsClient, h.mainQueueUrl)).toEqual({ visible: 0, inFlight: 1 });
   });
 
-  it('keeps the original order of an entity\'s events across batches', async () => {
+  it("keeps the original order of an entity's events across batches", async () => {
     const ids = await deadLettered(
       { id: 'a1', customer: 'cus_a' },
       { id: 'b1', customer: 'cus_b' },
@@ -129,11 +148,19 @@ describe('replay from the dead-letter queue', () => {
       { id: 'r2', type: 'invoice.paid' },
     );
 
-    const result = await runReplay(h.deps, { reason: REASON, dryRun: false, filter: { type: 'acme.invoice.paid' } });
+    const result = await runReplay(h.deps, {
+      reason: REASON,
+      dryRun: false,
+      filter: { type: 'acme.invoice.paid' },
+    });
 
     expect(result.summary).toMatchObject({ replayed: 2, skipped: 0, failed: 0 });
-    expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl)).sort()).toEqual([replay1, replay2].sort());
-    expect(eventIdsOf(await receiveAll(h.sqsClient, h.deadLetterQueueUrl)).sort()).toEqual([keep1, keep2].sort());
+    expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl)).sort()).toEqual(
+      [replay1, replay2].sort(),
+    );
+    expect(eventIdsOf(await receiveAll(h.sqsClient, h.deadLetterQueueUrl)).sort()).toEqual(
+      [keep1, keep2].sort(),
+    );
   });
 
   it('stops at the limit and leaves the rest in the DLQ', async () => {
@@ -148,7 +175,7 @@ describe('replay from the dead-letter queue', () => {
     expect([...replayed, ...left].sort()).toEqual([...ids].sort());
   });
 
-  it('audits every replayed event with the operator\'s reason and the execution id', async () => {
+  it("audits every replayed event with the operator's reason and the execution id", async () => {
     const [id = ''] = await deadLettered({ id: 'evt_1' });
 
     await runReplay(h.deps, { reason: REASON, dryRun: false });
@@ -198,13 +225,28 @@ describe('replay from the store', () => {
     await h.deadLetterAll();
     await h.mark(id, 'PROCESSED');
 
-    const skipped = await runReplay(h.deps, { reason: REASON, dryRun: false, source: 'store', filter: { eventIds: [id] } });
+    const skipped = await runReplay(h.deps, {
+      reason: REASON,
+      dryRun: false,
+      source: 'store',
+      filter: { eventIds: [id] },
+    });
 
-    expect(skipped.summary).toMatchObject({ replayed: 0, skipped: 1, skippedReasons: { 'already-processed': 1 } });
+    expect(skipped.summary).toMatchObject({
+      replayed: 0,
+      skipped: 1,
+      skippedReasons: { 'already-processed': 1 },
+    });
     expect(await receiveAll(h.sqsClient, h.mainQueueUrl)).toEqual([]);
     expect((await h.store.getState(id))?.audit.at(-1)?.action).toBe('replay-skipped');
 
-    const forced = await runReplay(h.deps, { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } });
+    const forced = await runReplay(h.deps, {
+      reason: REASON,
+      dryRun: false,
+      source: 'store',
+      force: true,
+      filter: { eventIds: [id] },
+    });
 
     expect(forced.summary).toMatchObject({ replayed: 1, skipped: 0 });
     expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl))).toEqual([id]);
@@ -228,7 +270,10 @@ describe('replay from the store', () => {
       },
     } as EventQueue;
 
-    const result = await runReplay({ ...h.deps, queue: racingQueue }, { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } });
+    const result = await runReplay(
+      { ...h.deps, queue: racingQueue },
+      { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } },
+    );
 
     expect(result.summary).toMatchObject({ replayed: 1 });
     expect(seenByConsumer).toEqual(['RECEIVED']);
@@ -250,12 +295,19 @@ describe('replay from the store', () => {
       },
     } as EventQueue;
 
-    await runReplay({ ...h.deps, queue: watchingQueue }, { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } });
+    await runReplay(
+      { ...h.deps, queue: watchingQueue },
+      { reason: REASON, dryRun: false, source: 'store', force: true, filter: { eventIds: [id] } },
+    );
 
     expect(atSend).toEqual([
       {
         claimRun: sends + 1,
-        state: expect.objectContaining({ status: 'RECEIVED', run: sends + 1, audit: expect.arrayContaining([expect.objectContaining({ action: 'replay-started' })]) }),
+        state: expect.objectContaining({
+          status: 'RECEIVED',
+          run: sends + 1,
+          audit: expect.arrayContaining([expect.objectContaining({ action: 'replay-started' })]),
+        }),
       },
     ]);
     expect(await h.store.getState(id)).toMatchObject({ status: 'QUEUED', sends: sends + 1, run: sends + 1 });
@@ -283,30 +335,54 @@ describe('replay from the store', () => {
     const filter = { tenant: 'default', provider: 'acme', type: 'acme.invoice.*', since, until };
 
     const plan = await runReplay(h.deps, { reason: REASON, source: 'store', filter });
-    const result = await runReplay(h.deps, { reason: REASON, dryRun: false, source: 'store', filter, limit: 2 });
+    const result = await runReplay(h.deps, {
+      reason: REASON,
+      dryRun: false,
+      source: 'store',
+      filter,
+      limit: 2,
+    });
 
     expect(plan.plan.sample.map((s) => s.eventId)).toEqual([m1, m2, m3]);
     expect(result.summary).toMatchObject({ replayed: 2, handled: 2 });
     const replayed = eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl));
     expect(replayed).toEqual([m1, m2]);
-    for (const id of [...early, m3, ...others, ...late]) expect((await h.store.getState(id ?? ''))?.status).toBe('DEAD_LETTERED');
+    for (const id of [...early, m3, ...others, ...late])
+      expect((await h.store.getState(id ?? ''))?.status).toBe('DEAD_LETTERED');
   });
 
   it('refuses to select PROCESSED events by status alone', async () => {
-    await expect(runReplay(h.deps, { reason: REASON, source: 'store', statuses: ['PROCESSED'] })).rejects.toThrow(
-      /PROCESSED events are not indexed by status/,
-    );
+    await expect(
+      runReplay(h.deps, { reason: REASON, source: 'store', statuses: ['PROCESSED'] }),
+    ).rejects.toThrow(/PROCESSED events are not indexed by status/);
   });
 
-  it('replays one entity\'s events in the order they happened', async () => {
+  it("replays one entity's events in the order they happened", async () => {
     const ids: string[] = [];
-    for (const [n, minute] of [[1, '01'], [2, '02'], [3, '03']] as const) {
-      ids.push(await h.ingest({ id: `o${n}`, type: 'order.updated', customer: 'cus_z', at: `2025-06-01T10:${minute}:00.000Z` }));
+    for (const [n, minute] of [
+      [1, '01'],
+      [2, '02'],
+      [3, '03'],
+    ] as const) {
+      ids.push(
+        await h.ingest({
+          id: `o${n}`,
+          type: 'order.updated',
+          customer: 'cus_z',
+          at: `2025-06-01T10:${minute}:00.000Z`,
+        }),
+      );
     }
     await h.deadLetterAll();
     for (const id of ids) await h.mark(id, 'DEAD_LETTERED');
 
-    await runReplay(h.deps, { reason: REASON, dryRun: false, source: 'store', ratePerSecond: 1, filter: { provider: 'acme', entity: 'customer:cus_z' } });
+    await runReplay(h.deps, {
+      reason: REASON,
+      dryRun: false,
+      source: 'store',
+      ratePerSecond: 1,
+      filter: { provider: 'acme', entity: 'customer:cus_z' },
+    });
 
     expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl))).toEqual(ids);
   });
@@ -328,7 +404,11 @@ describe('renormalize', () => {
     expect(stillBroken.summary.skippedReasons).toEqual({ 'still-unreadable': 1 });
     expect(fixed.summary).toMatchObject({ replayed: 1 });
     const payload = await h.store.getPayload(id);
-    expect(payload?.event).toMatchObject({ id, type: 'acme.invoice.paid', entity: { kind: 'customer', id: 'cus_q' } });
+    expect(payload?.event).toMatchObject({
+      id,
+      type: 'acme.invoice.paid',
+      entity: { kind: 'customer', id: 'cus_q' },
+    });
     expect((await h.store.getState(id))?.status).toBe('QUEUED');
     const delivered = await receiveAll(h.sqsClient, h.mainQueueUrl);
     expect(eventIdsOf(delivered)).toEqual([id]);

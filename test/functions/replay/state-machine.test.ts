@@ -10,7 +10,13 @@ import type { JsonValue } from '../../../local/emulators/stepfunctions/asl/jsonp
 import { Replay } from '../../../lib/constructs/replay';
 import { DEFAULT_SETTINGS } from '#shared/replay/replay';
 import { runReplayTask } from '#shared/replay/task';
-import { eventIdsOf, receiveAll, startReplayHarness, tableSnapshot, type ReplayHarness } from '../../helpers/replay';
+import {
+  eventIdsOf,
+  receiveAll,
+  startReplayHarness,
+  tableSnapshot,
+  type ReplayHarness,
+} from '../../helpers/replay';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Replay';
 
@@ -30,7 +36,9 @@ const replayDefinition = (): string => {
     removalPolicy: RemovalPolicy.DESTROY,
   });
   const functionId = stack.getLogicalId(replay.function.node.defaultChild as CfnFunction);
-  const machine = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0] as {
+  const machine = Object.values(
+    Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'),
+  )[0] as {
     Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } };
   };
   const [separator, parts] = machine.Properties.DefinitionString['Fn::Join'];
@@ -58,14 +66,22 @@ beforeAll(() => {
     invokeLambda: async (arn, payload) => {
       if (arn !== FUNCTION_ARN) throw new Error(`unknown function ${arn}`);
       try {
-        return { payload: JSON.parse(JSON.stringify(await runReplayTask(h.deps, DEFAULT_SETTINGS, payload))) as JsonValue };
+        return {
+          payload: JSON.parse(
+            JSON.stringify(await runReplayTask(h.deps, DEFAULT_SETTINGS, payload)),
+          ) as JsonValue,
+        };
       } catch (error) {
         const e = error as Error;
         return { error: { errorType: e.name, errorMessage: e.message } };
       }
     },
   });
-  stateMachineArn = emulator.createStateMachine({ name: 'Replay', definition, roleArn: 'arn:aws:iam::000000000000:role/Replay' }).stateMachineArn;
+  stateMachineArn = emulator.createStateMachine({
+    name: 'Replay',
+    definition,
+    roleArn: 'arn:aws:iam::000000000000:role/Replay',
+  }).stateMachineArn;
 });
 
 afterAll(async () => {
@@ -87,7 +103,8 @@ const execute = async (input: unknown) => {
 
 const deadLettered = async (count: number) => {
   const ids: string[] = [];
-  for (let n = 0; n < count; n += 1) ids.push(await h.ingest({ id: `sm_${n}`, type: 'invoice.paid', customer: 'cus_sm' }));
+  for (let n = 0; n < count; n += 1)
+    ids.push(await h.ingest({ id: `sm_${n}`, type: 'invoice.paid', customer: 'cus_sm' }));
   await h.deadLetterAll();
   for (const id of ids) await h.mark(id, 'DEAD_LETTERED');
   return ids;
@@ -100,9 +117,17 @@ describe('the rendered replay state machine', () => {
     const result = await execute({ reason: 'state machine run', dryRun: false, ratePerSecond: 2 });
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(JSON.parse(result.output ?? '{}')).toMatchObject({ replayed: 5, skipped: 0, failed: 0, handled: 5, batches: 3 });
+    expect(JSON.parse(result.output ?? '{}')).toMatchObject({
+      replayed: 5,
+      skipped: 0,
+      failed: 0,
+      handled: 5,
+      batches: 3,
+    });
     expect(eventIdsOf(await receiveAll(h.sqsClient, h.mainQueueUrl))).toEqual(ids);
-    expect((await h.store.getState(ids[0] ?? ''))?.audit.at(-1)?.detail).toContain(result.executionArn ?? 'no execution arn');
+    expect((await h.store.getState(ids[0] ?? ''))?.audit.at(-1)?.detail).toContain(
+      result.executionArn ?? 'no execution arn',
+    );
   });
 
   it('ends a dry run with the plan and changes nothing', async () => {
@@ -112,7 +137,13 @@ describe('the rendered replay state machine', () => {
     const result = await execute({ reason: 'state machine dry run' });
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(JSON.parse(result.output ?? '{}')).toMatchObject({ source: 'dlq', matching: 2, selected: 2, batchSize: 10, waitSeconds: 1 });
+    expect(JSON.parse(result.output ?? '{}')).toMatchObject({
+      source: 'dlq',
+      matching: 2,
+      selected: 2,
+      batchSize: 10,
+      waitSeconds: 1,
+    });
     expect(await tableSnapshot(h.table)).toEqual(before);
     expect(await receiveAll(h.sqsClient, h.mainQueueUrl)).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { Router, RoutesSchema, resolveRoutes, targetIdOf } from '#shared/routing/routes';
 
-const routerOf = (routes: unknown[]) => new Router(resolveRoutes(RoutesSchema.parse(routes), new Set(['w'])).routes);
+const routerOf = (routes: unknown[]) =>
+  new Router(resolveRoutes(RoutesSchema.parse(routes), new Set(['w'])).routes);
 const target = [{ kind: 'workflow', name: 'w' }];
 const event = (type: string, provider = 'stripe', tenant = 'default') => ({ type, provider, tenant });
 
@@ -42,32 +43,58 @@ describe('Router', () => {
   });
 
   it('returns nothing when no route matches', () => {
-    expect(routerOf([{ match: { type: 'email.*' }, targets: target }]).match(event('payment.succeeded'))).toBeUndefined();
+    expect(
+      routerOf([{ match: { type: 'email.*' }, targets: target }]).match(event('payment.succeeded')),
+    ).toBeUndefined();
   });
 
   it('defaults onStale to apply and fills target defaults', () => {
-    const [route] = resolveRoutes(RoutesSchema.parse([{ match: { type: '*' }, targets: [{ kind: 'http', url: 'https://x.example.com/a' }] }]), new Set()).routes;
+    const [route] = resolveRoutes(
+      RoutesSchema.parse([
+        { match: { type: '*' }, targets: [{ kind: 'http', url: 'https://x.example.com/a' }] },
+      ]),
+      new Set(),
+    ).routes;
 
     expect(route?.onStale).toBe('apply');
-    expect(route?.targets[0]).toMatchObject({ timeoutMs: 5000, rateLimitPerSecond: 50, circuitBreakerThreshold: 5 });
+    expect(route?.targets[0]).toMatchObject({
+      timeoutMs: 5000,
+      rateLimitPerSecond: 50,
+      circuitBreakerThreshold: 5,
+    });
   });
 });
 
 describe('target ids', () => {
   it('keeps a configured id and derives a stable, bounded one otherwise', () => {
-    const http = { kind: 'http' as const, url: 'https://hooks.example.com/a', timeoutMs: 1, rateLimitPerSecond: 1, circuitBreakerThreshold: 1, circuitHalfOpenAfterMs: 1 };
+    const http = {
+      kind: 'http' as const,
+      url: 'https://hooks.example.com/a',
+      timeoutMs: 1,
+      rateLimitPerSecond: 1,
+      circuitBreakerThreshold: 1,
+      circuitHalfOpenAfterMs: 1,
+    };
 
     expect(targetIdOf({ ...http, id: 'ledger' })).toBe('ledger');
     expect(targetIdOf(http)).toBe(targetIdOf({ ...http }));
     expect(targetIdOf(http)).not.toBe(targetIdOf({ ...http, url: 'https://hooks.example.com/b' }));
-    expect(targetIdOf({ kind: 'eventbridge', eventBusName: 'arn:aws:events:eu-west-1:1:event-bus/payments' })).toMatch(/^eventbridge:payments:[0-9a-f]{8}$/);
+    expect(
+      targetIdOf({ kind: 'eventbridge', eventBusName: 'arn:aws:events:eu-west-1:1:event-bus/payments' }),
+    ).toMatch(/^eventbridge:payments:[0-9a-f]{8}$/);
     expect(targetIdOf({ kind: 'workflow', name: 'w' })).toBe('workflow:w');
   });
 
   it('reports duplicate target ids and unknown workflows per route', () => {
     const { problems } = resolveRoutes(
       RoutesSchema.parse([
-        { match: { type: '*' }, targets: [{ kind: 'workflow', name: 'w' }, { kind: 'workflow', name: 'w' }] },
+        {
+          match: { type: '*' },
+          targets: [
+            { kind: 'workflow', name: 'w' },
+            { kind: 'workflow', name: 'w' },
+          ],
+        },
         { match: { type: '*' }, targets: [{ kind: 'workflow', name: 'nope' }] },
       ]),
       new Set(['w']),

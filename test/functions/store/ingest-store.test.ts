@@ -38,18 +38,29 @@ const depsAt = (now: () => Date): IngestDependencies => ({
 });
 
 const deliver = (deps: IngestDependencies, eventId: string, correlationId = 'corr-0000001') => {
-  const request = aSignedStripeRequest(stripeBody(aStripeEvent({ id: eventId })), SECRET, Math.floor(deps.now().getTime() / 1000));
-  return ingestWebhook(deps, settings, stripeProvider, stripeOptionsSchema.parse({}), { tenant: undefined, request, correlationId });
+  const request = aSignedStripeRequest(
+    stripeBody(aStripeEvent({ id: eventId })),
+    SECRET,
+    Math.floor(deps.now().getTime() / 1000),
+  );
+  return ingestWebhook(deps, settings, stripeProvider, stripeOptionsSchema.parse({}), {
+    tenant: undefined,
+    request,
+    correlationId,
+  });
 };
 
 const stateOf = async (eventId: string) =>
-  (await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: stateKey(eventId) }))).Item;
+  (await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: stateKey(eventId) })))
+    .Item;
 
 describe('ingest against the event table (dynalite)', () => {
   it('stores one event and enqueues once for 20 concurrent identical deliveries', async () => {
     const deps = depsAt(() => new Date());
 
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => deliver(deps, 'evt_concurrent', `corr-${1000000 + i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => deliver(deps, 'evt_concurrent', `corr-${1000000 + i}`)),
+    );
 
     const statuses = results.map((r) => (r.kind === 'ingested' ? r.status : r.kind));
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
@@ -96,7 +107,11 @@ describe('ingest against the event table (dynalite)', () => {
     const deps = depsAt(() => new Date());
     const first = await deliver(deps, 'evt_dead');
     const eventId = first.kind === 'ingested' ? (first.items[0]?.eventId ?? '') : '';
-    await deps.store.transition(eventId, ['QUEUED'], 'DEAD_LETTERED', { at: new Date().toISOString(), action: 'dead-lettered', by: 'consumer' });
+    await deps.store.transition(eventId, ['QUEUED'], 'DEAD_LETTERED', {
+      at: new Date().toISOString(),
+      action: 'dead-lettered',
+      by: 'consumer',
+    });
 
     const redelivery = await deliver(deps, 'evt_dead');
 

@@ -4,7 +4,9 @@ import { eventIdOf, idempotencyKeyOf } from '#shared/store/records';
 describe('idempotencyKeyOf', () => {
   it('keeps a literal %23 apart from an escaped #', () => {
     expect(idempotencyKeyOf('t', 'p', 'type', 'a#b')).not.toBe(idempotencyKeyOf('t', 'p', 'type', 'a%23b'));
-    expect(eventIdOf(idempotencyKeyOf('t', 'p', 'type', 'a#b'))).not.toBe(eventIdOf(idempotencyKeyOf('t', 'p', 'type', 'a%23b')));
+    expect(eventIdOf(idempotencyKeyOf('t', 'p', 'type', 'a#b'))).not.toBe(
+      eventIdOf(idempotencyKeyOf('t', 'p', 'type', 'a%23b')),
+    );
   });
 
   it('gives different parts different keys, whatever # and % they hold', () => {

@@ -1,4 +1,8 @@
-import { EventBridgeClient, EventBridgeServiceException, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  EventBridgeServiceException,
+  PutEventsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { EventBridgeTarget } from '#shared/routing/routes';
 import { TargetError } from '#shared/targets/errors';
@@ -11,9 +15,18 @@ const target: EventBridgeTarget = { kind: 'eventbridge', id: 'bus', eventBusName
 const delivery = new EventBridgeDelivery(client);
 
 const serviceError = (name: string, fault: 'client' | 'server', status: number) =>
-  new EventBridgeServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message: name });
+  new EventBridgeServiceException({
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status },
+    message: name,
+  });
 
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as TargetError);
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as TargetError,
+  );
 
 afterEach(() => eventBridge.reset());
 
@@ -25,12 +38,18 @@ describe('eventbridge target', () => {
     await delivery.deliver(target, event);
 
     const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
-    expect(entry).toMatchObject({ EventBusName: 'payments', Source: 'relayflow.shopify', DetailType: 'order.created' });
+    expect(entry).toMatchObject({
+      EventBusName: 'payments',
+      Source: 'relayflow.shopify',
+      DetailType: 'order.created',
+    });
     expect(JSON.parse(entry?.Detail ?? '')).toEqual(event);
   });
 
   it('treats a failed entry as retryable', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }] });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }] });
 
     const error = await failureOf(delivery.deliver(target, anIntegrationEvent()));
 
@@ -46,13 +65,16 @@ describe('eventbridge target', () => {
       .rejectsOnce(serviceError('AccessDeniedException', 'client', 403));
 
     const outcomes = [];
-    for (let i = 0; i < 3; i += 1) outcomes.push(await failureOf(delivery.deliver(target, anIntegrationEvent())));
+    for (let i = 0; i < 3; i += 1)
+      outcomes.push(await failureOf(delivery.deliver(target, anIntegrationEvent())));
 
     expect(outcomes.map((e) => e?.retryable)).toEqual([true, true, false]);
   });
 
   it('refuses an event larger than an EventBridge entry without calling it', async () => {
-    const error = await failureOf(delivery.deliver(target, anIntegrationEvent({ data: { blob: 'x'.repeat(300 * 1024) } })));
+    const error = await failureOf(
+      delivery.deliver(target, anIntegrationEvent({ data: { blob: 'x'.repeat(300 * 1024) } })),
+    );
 
     expect(error).toMatchObject({ retryable: false, errorClass: 'eventbridge-too-large' });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);

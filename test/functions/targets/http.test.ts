@@ -5,7 +5,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Webhook } from 'standardwebhooks';
 import { RoutesSchema, resolveRoutes, type HttpTarget } from '#shared/routing/routes';
 import { TargetError } from '#shared/targets/errors';
-import { HttpDelivery, MAX_RESPONSE_BYTES, parseRetryAfter, readBodyHead, signerFor } from '#shared/targets/http';
+import {
+  HttpDelivery,
+  MAX_RESPONSE_BYTES,
+  parseRetryAfter,
+  readBodyHead,
+  signerFor,
+} from '#shared/targets/http';
 import type { DeliveryContext } from '#shared/targets/types';
 import { anIntegrationEvent } from '../../helpers/sqs-events';
 
@@ -52,7 +58,10 @@ afterEach(() => {
 });
 
 const aTarget = (overrides: Record<string, unknown> = {}): HttpTarget => {
-  const { routes } = resolveRoutes(RoutesSchema.parse([{ match: { type: '*' }, targets: [{ kind: 'http', url, ...overrides }] }]), new Set());
+  const { routes } = resolveRoutes(
+    RoutesSchema.parse([{ match: { type: '*' }, targets: [{ kind: 'http', url, ...overrides }] }]),
+    new Set(),
+  );
   return routes[0]?.targets[0] as HttpTarget;
 };
 
@@ -111,7 +120,10 @@ describe('http target', () => {
     expect(request?.headers['content-type']).toBe('application/json');
     expect(request?.headers['webhook-id']).toBe(ctx.idempotencyKey);
     expect(request?.headers['x-correlation-id']).toBe(ctx.correlationId);
-    const verified = new Webhook(SECRET).verify(request?.body ?? '', request?.headers as Record<string, string>);
+    const verified = new Webhook(SECRET).verify(
+      request?.body ?? '',
+      request?.headers as Record<string, string>,
+    );
     expect(verified).toEqual(event);
   });
 
@@ -123,18 +135,28 @@ describe('http target', () => {
 
     const [request] = received;
     for (const secret of [next, SECRET]) {
-      expect(() => new Webhook(secret).verify(request?.body ?? '', request?.headers as Record<string, string>)).not.toThrow();
+      expect(() =>
+        new Webhook(secret).verify(request?.body ?? '', request?.headers as Record<string, string>),
+      ).not.toThrow();
     }
   });
 
   it('accepts the generated secret shape: 40 alphanumerics used as whsec_<secret> by the receiver', async () => {
-    const generated = randomBytes(60).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 40);
+    const generated = randomBytes(60)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 40);
     const delivery = new HttpDelivery({ signer: () => Promise.resolve(signerFor([generated])) });
 
     await delivery.deliver(aTarget(), anIntegrationEvent(), ctx);
 
     const [request] = received;
-    expect(() => new Webhook(`whsec_${generated}`).verify(request?.body ?? '', request?.headers as Record<string, string>)).not.toThrow();
+    expect(() =>
+      new Webhook(`whsec_${generated}`).verify(
+        request?.body ?? '',
+        request?.headers as Record<string, string>,
+      ),
+    ).not.toThrow();
   });
 
   it.each([
@@ -148,7 +170,8 @@ describe('http target', () => {
     [410, false],
     [302, false],
   ])('classifies HTTP %i as retryable=%s', async (status, retryable) => {
-    answer = (res) => res.writeHead(status, status === 302 ? { location: 'https://elsewhere.example.com' } : {}).end();
+    answer = (res) =>
+      res.writeHead(status, status === 302 ? { location: 'https://elsewhere.example.com' } : {}).end();
 
     const error = await failureOf(aDelivery().deliver(aTarget(), anIntegrationEvent(), ctx));
 
@@ -167,7 +190,9 @@ describe('http target', () => {
   it('gives up after the target timeout and calls it retryable', async () => {
     answer = (res) => void hanging.add(res);
 
-    const error = await failureOf(aDelivery().deliver(aTarget({ timeoutMs: 150 }), anIntegrationEvent(), ctx));
+    const error = await failureOf(
+      aDelivery().deliver(aTarget({ timeoutMs: 150 }), anIntegrationEvent(), ctx),
+    );
 
     expect(error).toMatchObject({ errorClass: 'timeout', retryable: true });
   });
@@ -220,7 +245,9 @@ describe('reading the answer', () => {
     const error = await failureOf(aDelivery().deliver(aTarget(), anIntegrationEvent(), ctx));
 
     expect(error.errorClass).toBe('http-500');
-    expect(error.message).toMatch(/^http:127\.0\.0\.1:\d+:\w+ answered HTTP 500: quota exceeded for this key try later x+…$/);
+    expect(error.message).toMatch(
+      /^http:127\.0\.0\.1:\d+:\w+ answered HTTP 500: quota exceeded for this key try later x+…$/,
+    );
     expect(error.message.length).toBeLessThan(250);
     const sent = await stream.done;
     expect(sent.finished).toBe(false);

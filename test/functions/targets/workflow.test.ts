@@ -12,12 +12,20 @@ const ctx: DeliveryContext = {
   rawBody: () => Promise.resolve(Buffer.from('raw')),
 };
 
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as TargetError);
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as TargetError,
+  );
 
 describe('workflow target', () => {
   it('hands the workflow the event and the derived idempotency key and correlation id', async () => {
     const seen: unknown[] = [];
-    const delivery = new WorkflowDelivery(new Map([['w', (event, c) => Promise.resolve(void seen.push([event.id, c.idempotencyKey, c.correlationId]))]]));
+    const delivery = new WorkflowDelivery(
+      new Map([
+        ['w', (event, c) => Promise.resolve(void seen.push([event.id, c.idempotencyKey, c.correlationId]))],
+      ]),
+    );
     const event = anIntegrationEvent();
 
     await delivery.deliver({ kind: 'workflow', id: 'workflow:w', name: 'w' }, event, ctx);
@@ -33,15 +41,25 @@ describe('workflow target', () => {
       ]),
     );
 
-    const flaky = await failureOf(delivery.deliver({ kind: 'workflow', id: 'a', name: 'flaky' }, anIntegrationEvent(), ctx));
-    const strict = await failureOf(delivery.deliver({ kind: 'workflow', id: 'b', name: 'strict' }, anIntegrationEvent(), ctx));
+    const flaky = await failureOf(
+      delivery.deliver({ kind: 'workflow', id: 'a', name: 'flaky' }, anIntegrationEvent(), ctx),
+    );
+    const strict = await failureOf(
+      delivery.deliver({ kind: 'workflow', id: 'b', name: 'strict' }, anIntegrationEvent(), ctx),
+    );
 
     expect(flaky).toMatchObject({ retryable: true, errorClass: 'workflow-failed' });
     expect(strict).toMatchObject({ retryable: false, errorClass: 'workflow-rejected' });
   });
 
   it('treats a workflow that does not exist as permanent', async () => {
-    const error = await failureOf(new WorkflowDelivery(new Map()).deliver({ kind: 'workflow', id: 'x', name: 'gone' }, anIntegrationEvent(), ctx));
+    const error = await failureOf(
+      new WorkflowDelivery(new Map()).deliver(
+        { kind: 'workflow', id: 'x', name: 'gone' },
+        anIntegrationEvent(),
+        ctx,
+      ),
+    );
 
     expect(error).toMatchObject({ retryable: false, errorClass: 'workflow-unknown' });
   });

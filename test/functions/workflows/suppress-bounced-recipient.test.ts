@@ -21,8 +21,14 @@ import { anIntegrationEvent } from '../../helpers/sqs-events';
 const PROVIDERS = path.join(__dirname, '../../../functions/providers');
 
 /** A provider's documented bounce sample, through its own normalizer, as the canonical event. */
-const bounceFrom = (provider: string, fixture: string, normalize: (request: WebhookRequest) => NormalizedItem[]): IntegrationEvent => {
-  const { headers, body } = JSON.parse(readFileSync(path.join(PROVIDERS, provider, 'fixtures', `${fixture}.json`), 'utf8')) as {
+const bounceFrom = (
+  provider: string,
+  fixture: string,
+  normalize: (request: WebhookRequest) => NormalizedItem[],
+): IntegrationEvent => {
+  const { headers, body } = JSON.parse(
+    readFileSync(path.join(PROVIDERS, provider, 'fixtures', `${fixture}.json`), 'utf8'),
+  ) as {
     headers: Record<string, string>;
     body: unknown;
   };
@@ -36,7 +42,8 @@ const bounceFrom = (provider: string, fixture: string, normalize: (request: Webh
     sourceIp: '203.0.113.1',
   });
   const item = items.find((i) => i.kind === 'event' && i.draft.type === 'email.bounced');
-  if (!item || item.kind !== 'event') throw new Error(`${provider}/${fixture} normalizes to no email.bounced event`);
+  if (!item || item.kind !== 'event')
+    throw new Error(`${provider}/${fixture} normalizes to no email.bounced event`);
   const { draft } = item;
   const idempotencyKey = idempotencyKeyOf('acme', provider, draft.providerType, draft.externalId);
   return {
@@ -57,9 +64,18 @@ const bounceFrom = (provider: string, fixture: string, normalize: (request: Webh
 };
 
 const BOUNCES = [
-  ['postmark', bounceFrom('postmark', 'bounce', (r) => normalizePostmark(r, postmarkOptionsSchema.parse({})))],
-  ['sendgrid', bounceFrom('sendgrid', 'bounce', (r) => normalizeSendgrid(r, sendgridOptionsSchema.parse({})))],
-  ['mailgun', bounceFrom('mailgun', 'permanent-fail', (r) => normalizeMailgun(r, mailgunOptionsSchema.parse({})))],
+  [
+    'postmark',
+    bounceFrom('postmark', 'bounce', (r) => normalizePostmark(r, postmarkOptionsSchema.parse({}))),
+  ],
+  [
+    'sendgrid',
+    bounceFrom('sendgrid', 'bounce', (r) => normalizeSendgrid(r, sendgridOptionsSchema.parse({}))),
+  ],
+  [
+    'mailgun',
+    bounceFrom('mailgun', 'permanent-fail', (r) => normalizeMailgun(r, mailgunOptionsSchema.parse({}))),
+  ],
 ] as const;
 
 const ctx: DeliveryContext = {
@@ -82,7 +98,11 @@ afterAll(async () => {
 });
 
 const suppression = async (tenant: string, address: string) =>
-  (await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: suppressionKey(tenant, address) }))).Item;
+  (
+    await table.documentClient.send(
+      new GetCommand({ TableName: table.tableName, Key: suppressionKey(tenant, address) }),
+    )
+  ).Item;
 
 describe('suppress-bounced-recipient workflow', () => {
   it.each(BOUNCES)('suppresses the bounced recipient of a %s bounce', async (provider, event) => {
@@ -90,21 +110,40 @@ describe('suppress-bounced-recipient workflow', () => {
 
     const address = bareAddress(String(event.data.recipient));
     expect(address).toBeDefined();
-    expect(await suppression('acme', address ?? '')).toMatchObject({ provider, eventId: event.id, tenant: 'acme' });
+    expect(await suppression('acme', address ?? '')).toMatchObject({
+      provider,
+      eventId: event.id,
+      tenant: 'acme',
+    });
   });
 
   it('keeps the first bounce when the same address bounces again', async () => {
-    const first = anIntegrationEvent({ tenant: 'beta', type: 'email.bounced', data: { recipient: 'Ann <Ann@Example.com>', reason: 'mailbox full' } });
-    const second = anIntegrationEvent({ tenant: 'beta', type: 'email.bounced', data: { recipient: 'ann@example.com', reason: 'no such user' } });
+    const first = anIntegrationEvent({
+      tenant: 'beta',
+      type: 'email.bounced',
+      data: { recipient: 'Ann <Ann@Example.com>', reason: 'mailbox full' },
+    });
+    const second = anIntegrationEvent({
+      tenant: 'beta',
+      type: 'email.bounced',
+      data: { recipient: 'ann@example.com', reason: 'no such user' },
+    });
 
     await workflow(first, ctx);
     await workflow(second, ctx);
 
-    expect(await suppression('beta', 'ann@example.com')).toMatchObject({ eventId: first.id, reason: 'mailbox full' });
+    expect(await suppression('beta', 'ann@example.com')).toMatchObject({
+      eventId: first.id,
+      reason: 'mailbox full',
+    });
   });
 
   it('refuses, permanently, an event that is not a bounce or names no address', async () => {
-    await expect(workflow(anIntegrationEvent({ type: 'email.delivered', data: { recipient: 'a@b.c' } }), ctx)).rejects.toThrow(PermanentWorkflowError);
-    await expect(workflow(anIntegrationEvent({ type: 'email.bounced', data: { recipient: 'nobody' } }), ctx)).rejects.toThrow(PermanentWorkflowError);
+    await expect(
+      workflow(anIntegrationEvent({ type: 'email.delivered', data: { recipient: 'a@b.c' } }), ctx),
+    ).rejects.toThrow(PermanentWorkflowError);
+    await expect(
+      workflow(anIntegrationEvent({ type: 'email.bounced', data: { recipient: 'nobody' } }), ctx),
+    ).rejects.toThrow(PermanentWorkflowError);
   });
 });

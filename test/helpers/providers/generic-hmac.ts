@@ -44,4 +44,3 @@ export const aGenericRequest = (overrides: Partial<WebhookRequest> = {}): Webhoo
   sourceIp: '192.0.2.1',
   ...overrides,
 });
-

@@ -36,13 +36,14 @@ export interface GithubExample {
 
 /** Every payload of `@octokit/webhooks-examples` (real deliveries collected by the Octokit team). */
 export const githubExamples = (): GithubExample[] =>
-  (webhookExamples as unknown as { name: string; examples: Record<string, unknown>[] }[]).flatMap(({ name, examples }) =>
-    examples.map((payload) => ({ event: name, payload })),
+  (webhookExamples as unknown as { name: string; examples: Record<string, unknown>[] }[]).flatMap(
+    ({ name, examples }) => examples.map((payload) => ({ event: name, payload })),
   );
 
 let deliveries = 0;
 /** A fresh delivery GUID per call, as GitHub sends. */
-export const aDeliveryId = (): string => `72d3162e-cc78-11e3-81ab-${(++deliveries).toString(16).padStart(12, '0')}`;
+export const aDeliveryId = (): string =>
+  `72d3162e-cc78-11e3-81ab-${(++deliveries).toString(16).padStart(12, '0')}`;
 
 /** GitHub posts compact JSON. */
 export const githubBody = (payload: unknown): Buffer => Buffer.from(JSON.stringify(payload));
@@ -52,21 +53,37 @@ export const aGithubRequest = (overrides: Partial<WebhookRequest> = {}): Webhook
   url: 'https://hooks.example.com/webhooks/github',
   path: '/webhooks/github',
   rawQueryString: '',
-  headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': aDeliveryId() },
+  headers: {
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-github-delivery': aDeliveryId(),
+  },
   body: githubBody(githubFixture('push').body),
   sourceIp: '140.82.115.1',
   ...overrides,
 });
 
-export const aGithubDelivery = (event: string, payload: unknown, headers: Record<string, string> = {}): WebhookRequest =>
+export const aGithubDelivery = (
+  event: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): WebhookRequest =>
   aGithubRequest({
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': aDeliveryId(), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': aDeliveryId(),
+      ...headers,
+    },
     body: githubBody(payload),
   });
 
 export const githubOptions = (): GithubOptions => githubOptionsSchema.parse({});
 
-export const aGithubVerifyInput = (request: WebhookRequest, secrets: readonly string[]): VerifyInput<GithubOptions> => ({
+export const aGithubVerifyInput = (
+  request: WebhookRequest,
+  secrets: readonly string[],
+): VerifyInput<GithubOptions> => ({
   request,
   secrets,
   now: new Date('2025-06-01T12:00:00.000Z'),

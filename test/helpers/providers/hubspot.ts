@@ -7,7 +7,13 @@ export const HUBSPOT_SECRET = 'hubspot-client-secret-0000';
 export const HUBSPOT_URL = 'https://hooks.example.com/webhooks/hubspot';
 
 /** The official client's v3 signature of this exact URI, body and millisecond timestamp. */
-export const officialHubspotSignature = (options: { url: string; body: string; timestamp: number; secret?: string; method?: string }): string =>
+export const officialHubspotSignature = (options: {
+  url: string;
+  body: string;
+  timestamp: number;
+  secret?: string;
+  method?: string;
+}): string =>
   Signature.getSignature(options.method ?? 'POST', 'v3', {
     signature: '',
     clientSecret: options.secret ?? HUBSPOT_SECRET,
@@ -17,7 +23,13 @@ export const officialHubspotSignature = (options: { url: string; body: string; t
   });
 
 /** The official client's validator, which checks the timestamp against the real clock. */
-export const officialHubspotIsValid = (options: { url: string; body: string; timestamp: number; signature: string; secret?: string }): boolean =>
+export const officialHubspotIsValid = (options: {
+  url: string;
+  body: string;
+  timestamp: number;
+  signature: string;
+  secret?: string;
+}): boolean =>
   Signature.isValid({
     signatureVersion: 'v3',
     method: 'POST',
@@ -47,13 +59,28 @@ export const aHubspotRequest = (overrides: Partial<WebhookRequest> = {}): Webhoo
  * A request signed as HubSpot signs it: the official signer over `signedUrl` (what HubSpot
  * signs), delivered to `url` (what the ingest rebuilds). They differ only when a test says so.
  */
-export const aSignedHubspotRequest = (options: { body: string; timestamp: number; url?: string; signedUrl?: string; secret?: string }): WebhookRequest => {
+export const aSignedHubspotRequest = (options: {
+  body: string;
+  timestamp: number;
+  url?: string;
+  signedUrl?: string;
+  secret?: string;
+}): WebhookRequest => {
   const url = options.url ?? HUBSPOT_URL;
-  const signature = officialHubspotSignature({ url: options.signedUrl ?? url, body: options.body, timestamp: options.timestamp, ...(options.secret === undefined ? {} : { secret: options.secret }) });
+  const signature = officialHubspotSignature({
+    url: options.signedUrl ?? url,
+    body: options.body,
+    timestamp: options.timestamp,
+    ...(options.secret === undefined ? {} : { secret: options.secret }),
+  });
   return aHubspotRequest({
     url,
     body: Buffer.from(options.body, 'utf8'),
-    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(options.timestamp) },
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signature,
+      'x-hubspot-request-timestamp': String(options.timestamp),
+    },
   });
 };
 
@@ -66,7 +93,8 @@ export interface Fixture {
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'functions', 'providers', 'hubspot', 'fixtures');
 
-export const hubspotFixture = (name: string): Fixture => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Fixture;
+export const hubspotFixture = (name: string): Fixture =>
+  JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Fixture;
 
 export const aHubspotFixtureRequest = (name: string): WebhookRequest => {
   const fixture = hubspotFixture(name);

@@ -35,7 +35,13 @@ export const shopifyFixture = (name: string): ShopifyFixture => {
  * base64(HMAC-SHA256(client secret, raw body)).
  */
 export const specShopifyHmac = async (secret: string, body: Buffer): Promise<string> => {
-  const key = await webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await webcrypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = await webcrypto.subtle.sign('HMAC', key, body);
   return Buffer.from(mac).toString('base64');
 };
@@ -55,14 +61,24 @@ export const aShopifyRequest = (overrides: Partial<WebhookRequest> = {}): Webhoo
 };
 
 /** A delivery of `body` with the fixture's headers plus `headers`. */
-export const aShopifyDelivery = (fixtureName: string, headers: Record<string, string> = {}, body?: string): WebhookRequest => {
+export const aShopifyDelivery = (
+  fixtureName: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): WebhookRequest => {
   const fixture = shopifyFixture(fixtureName);
-  return aShopifyRequest({ headers: { ...fixture.headers, ...headers }, body: Buffer.from(body ?? fixture.body) });
+  return aShopifyRequest({
+    headers: { ...fixture.headers, ...headers },
+    body: Buffer.from(body ?? fixture.body),
+  });
 };
 
 export const shopifyOptions = (): ShopifyOptions => shopifyOptionsSchema.parse({});
 
-export const aShopifyVerifyInput = (request: WebhookRequest, secrets: readonly string[]): VerifyInput<ShopifyOptions> => ({
+export const aShopifyVerifyInput = (
+  request: WebhookRequest,
+  secrets: readonly string[],
+): VerifyInput<ShopifyOptions> => ({
   request,
   secrets,
   now: new Date('2025-06-01T12:00:00.000Z'),

@@ -3,7 +3,10 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { standardWebhooksOptionsSchema, type StandardWebhooksOptions } from '#shared/providers/standard-webhooks/index';
+import {
+  standardWebhooksOptionsSchema,
+  type StandardWebhooksOptions,
+} from '#shared/providers/standard-webhooks/index';
 import type { VerifyInput, WebhookRequest } from '#shared/providers/types';
 
 const FIXTURE_DIR = path.join(__dirname, '../../../functions/providers/standard-webhooks/fixtures');
@@ -21,7 +24,10 @@ export const standardWebhooksFixtures = (): StandardWebhooksFixture[] =>
     .filter((file) => file.endsWith('.json'))
     .map((file) => ({
       name: file.replace(/\.json$/, ''),
-      ...(JSON.parse(readFileSync(path.join(FIXTURE_DIR, file), 'utf8')) as Omit<StandardWebhooksFixture, 'name'>),
+      ...(JSON.parse(readFileSync(path.join(FIXTURE_DIR, file), 'utf8')) as Omit<
+        StandardWebhooksFixture,
+        'name'
+      >),
     }));
 
 export const standardWebhooksFixture = (name: string): StandardWebhooksFixture => {
@@ -58,7 +64,10 @@ export const svixSignAll = (cases: readonly SvixCase[]): string[] => {
     const cases = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
     process.stdout.write(JSON.stringify(cases.map((c) => new Webhook(c.secret).sign(c.id, new Date(c.timestamp * 1000), c.payload))));
   `;
-  const output = execFileSync(process.execPath, ['--no-warnings', '-e', script], { input: JSON.stringify(cases), cwd: path.join(__dirname, '../../..') });
+  const output = execFileSync(process.execPath, ['--no-warnings', '-e', script], {
+    input: JSON.stringify(cases),
+    cwd: path.join(__dirname, '../../..'),
+  });
   return JSON.parse(output.toString()) as string[];
 };
 
@@ -92,16 +101,33 @@ export const aStandardWebhooksRequest = (overrides: Partial<WebhookRequest> = {}
   ...overrides,
 });
 
-export const aSignedDelivery = (body: Buffer, id: string, timestamp: number, signature: string): WebhookRequest =>
+export const aSignedDelivery = (
+  body: Buffer,
+  id: string,
+  timestamp: number,
+  signature: string,
+): WebhookRequest =>
   aStandardWebhooksRequest({
     body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
   });
 
-export const standardWebhooksOptions = (input: unknown = {}): StandardWebhooksOptions => standardWebhooksOptionsSchema.parse(input);
+export const standardWebhooksOptions = (input: unknown = {}): StandardWebhooksOptions =>
+  standardWebhooksOptionsSchema.parse(input);
 
 export const aStandardWebhooksVerifyInput = (
   request: WebhookRequest,
   secrets: readonly string[],
   overrides: Partial<VerifyInput<StandardWebhooksOptions>> = {},
-): VerifyInput<StandardWebhooksOptions> => ({ request, secrets, now: NOW, options: standardWebhooksOptions(), ...overrides });
+): VerifyInput<StandardWebhooksOptions> => ({
+  request,
+  secrets,
+  now: NOW,
+  options: standardWebhooksOptions(),
+  ...overrides,
+});

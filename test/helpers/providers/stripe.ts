@@ -66,7 +66,11 @@ export const aSignedStripeRequest = (
 ): WebhookRequest =>
   aStripeRequest({
     body,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers, 'stripe-signature': officialStripeHeader(body, secret, timestamp) },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      ...headers,
+      'stripe-signature': officialStripeHeader(body, secret, timestamp),
+    },
   });
 
 export const stripeOptions = (overrides: Partial<StripeOptions> = {}): StripeOptions =>

@@ -9,21 +9,32 @@ export const TWILIO_URL = 'https://hooks.example.com/webhooks/twilio';
 /** Form parameters in the order sent; a name may repeat. */
 export type FormPairs = ReadonlyArray<readonly [string, string]>;
 
-export const formBody = (pairs: FormPairs): Buffer => Buffer.from(new URLSearchParams(pairs.map(([name, value]): [string, string] => [name, value])).toString(), 'utf8');
+export const formBody = (pairs: FormPairs): Buffer =>
+  Buffer.from(
+    new URLSearchParams(pairs.map(([name, value]): [string, string] => [name, value])).toString(),
+    'utf8',
+  );
 
 /** The parameters as an Express app hands them to the official library: a repeated name becomes an array. */
 export const officialParams = (pairs: FormPairs): Record<string, string | string[]> => {
   const params: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const [name, value] of pairs) {
     const existing = params[name];
-    params[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+    params[name] =
+      existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   return params;
 };
 
-export const officialTwilioSignature = (url: string, pairs: FormPairs, token = TWILIO_TOKEN): string => getExpectedTwilioSignature(token, url, officialParams(pairs));
+export const officialTwilioSignature = (url: string, pairs: FormPairs, token = TWILIO_TOKEN): string =>
+  getExpectedTwilioSignature(token, url, officialParams(pairs));
 
-export const officialTwilioAccepts = (url: string, pairs: FormPairs, signature: string, token = TWILIO_TOKEN): boolean => validateRequest(token, signature, url, officialParams(pairs));
+export const officialTwilioAccepts = (
+  url: string,
+  pairs: FormPairs,
+  signature: string,
+  token = TWILIO_TOKEN,
+): boolean => validateRequest(token, signature, url, officialParams(pairs));
 
 export const aTwilioRequest = (overrides: Partial<WebhookRequest> = {}): WebhookRequest => ({
   method: 'POST',
@@ -37,7 +48,13 @@ export const aTwilioRequest = (overrides: Partial<WebhookRequest> = {}): Webhook
 });
 
 /** A request Twilio signed with the official signer over `signedUrl`, delivered to `url`. */
-export const aSignedTwilioRequest = (options: { pairs: FormPairs; url?: string; signedUrl?: string; token?: string; headers?: Record<string, string> }): WebhookRequest => {
+export const aSignedTwilioRequest = (options: {
+  pairs: FormPairs;
+  url?: string;
+  signedUrl?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}): WebhookRequest => {
   const url = options.url ?? TWILIO_URL;
   return aTwilioRequest({
     url,
@@ -59,11 +76,15 @@ export interface TwilioFixture {
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'functions', 'providers', 'twilio', 'fixtures');
 
-export const twilioFixture = (name: string): TwilioFixture => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as TwilioFixture;
+export const twilioFixture = (name: string): TwilioFixture =>
+  JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as TwilioFixture;
 
 export const aTwilioFixtureRequest = (name: string, headers: Record<string, string> = {}): WebhookRequest => {
   const fixture = twilioFixture(name);
-  return aTwilioRequest({ headers: { ...fixture.headers, ...headers }, body: Buffer.from(fixture.body, 'utf8') });
+  return aTwilioRequest({
+    headers: { ...fixture.headers, ...headers },
+    body: Buffer.from(fixture.body, 'utf8'),
+  });
 };
 
 export const STATUS_CALLBACK: FormPairs = [

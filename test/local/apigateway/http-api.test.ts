@@ -55,7 +55,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     it('passes a binary body base64-encoded with isBase64Encoded true', async () => {
       const bytes = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
 
-      await sendRaw(api.url, { method: 'POST', path: '/webhooks/stripe', headers: [['Content-Type', 'application/octet-stream']], body: bytes });
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/stripe',
+        headers: [['Content-Type', 'application/octet-stream']],
+        body: bytes,
+      });
 
       const event = onlyEvent(webhook.events);
       expect(event.isBase64Encoded).toBe(true);
@@ -66,7 +71,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     it('passes a form-encoded body base64-encoded, byte for byte', async () => {
       const form = 'Body=Hello+w%C3%B6rld&From=%2B15550001111';
 
-      await sendRaw(api.url, { method: 'POST', path: '/webhooks/twilio', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: form });
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/twilio',
+        headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+        body: form,
+      });
 
       const event = onlyEvent(webhook.events);
       expect(event.isBase64Encoded).toBe(true);
@@ -76,7 +86,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     it('passes a JSON body with unicode as the exact UTF-8 text', async () => {
       const json = '{"name":"Zoë 🚀","note":"ünïcödé — 漢字"}';
 
-      await sendRaw(api.url, { method: 'POST', path: '/webhooks/stripe', headers: [['Content-Type', 'application/json; charset=utf-8']], body: json });
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/stripe',
+        headers: [['Content-Type', 'application/json; charset=utf-8']],
+        body: json,
+      });
 
       const event = onlyEvent(webhook.events);
       expect(event.isBase64Encoded).toBe(false);
@@ -96,7 +111,11 @@ describe('HTTP API emulator (payload format 2.0)', () => {
       await sendRaw(api.url, {
         method: 'POST',
         path: '/webhooks/github',
-        headers: [['X-Hub-Signature-256', 'sha256=abc'], ['X-Custom', 'first'], ['x-custom', 'second']],
+        headers: [
+          ['X-Hub-Signature-256', 'sha256=abc'],
+          ['X-Custom', 'first'],
+          ['x-custom', 'second'],
+        ],
         body: '{}',
       });
 
@@ -110,7 +129,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     it('keeps rawQueryString as sent and decodes queryStringParameters, joining duplicates', async () => {
       const query = 'a=1&a=2&name=J%C3%BCrgen+M&flag&plus=%2B&a=3';
 
-      await sendRaw(api.url, { method: 'POST', path: `/webhooks/stripe?${query}`, body: '{}', headers: [['content-type', 'application/json']] });
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: `/webhooks/stripe?${query}`,
+        body: '{}',
+        headers: [['content-type', 'application/json']],
+      });
 
       const event = onlyEvent(webhook.events);
       expect(event.rawQueryString).toBe(query);
@@ -122,7 +146,10 @@ describe('HTTP API emulator (payload format 2.0)', () => {
       await sendRaw(api.url, {
         method: 'POST',
         path: '/webhooks/stripe',
-        headers: [['Cookie', 'session=abc; theme=dark'], ['Cookie', 'lang=en']],
+        headers: [
+          ['Cookie', 'session=abc; theme=dark'],
+          ['Cookie', 'lang=en'],
+        ],
         body: '{}',
       });
 
@@ -132,7 +159,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     });
 
     it('fills pathParameters (decoded) and the matched routeKey', async () => {
-      await sendRaw(api.url, { method: 'POST', path: '/webhooks/shopify/acme%20co', body: '{}', headers: [['content-type', 'application/json']] });
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/shopify/acme%20co',
+        body: '{}',
+        headers: [['content-type', 'application/json']],
+      });
 
       const event = onlyEvent(webhook.events);
       expect(event.routeKey).toBe('POST /webhooks/{provider}/{tenant}');
@@ -145,7 +177,10 @@ describe('HTTP API emulator (payload format 2.0)', () => {
       const response = await sendRaw(api.url, {
         method: 'POST',
         path: '/webhooks/stripe',
-        headers: [['User-Agent', 'Stripe/1.0'], ['content-type', 'application/json']],
+        headers: [
+          ['User-Agent', 'Stripe/1.0'],
+          ['content-type', 'application/json'],
+        ],
         body: '{}',
       });
 
@@ -157,11 +192,21 @@ describe('HTTP API emulator (payload format 2.0)', () => {
         domainName: '127.0.0.1',
         stage: '$default',
         requestId: response.headers['apigw-requestid'],
-        http: { method: 'POST', path: '/webhooks/stripe', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'Stripe/1.0' },
+        http: {
+          method: 'POST',
+          path: '/webhooks/stripe',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'Stripe/1.0',
+        },
       });
       expect(event.requestContext.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
       expect(Math.abs(event.requestContext.timeEpoch - Date.now())).toBeLessThan(5_000);
-      expect(event.headers).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-port': String(api.port) });
+      expect(event.headers).toMatchObject({
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-port': String(api.port),
+      });
     });
   });
 
@@ -200,7 +245,11 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     });
 
     it('answers 413 {"message":"Request Entity Too Large"} above the payload limit without invoking', async () => {
-      const response = await sendRaw(api.url, { method: 'POST', path: '/webhooks/stripe', body: Buffer.alloc(1025, 'a') });
+      const response = await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/stripe',
+        body: Buffer.alloc(1025, 'a'),
+      });
 
       expect(response.status).toBe(413);
       expect(response.body.toString()).toBe('{"message":"Request Entity Too Large"}');
@@ -212,7 +261,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.response
     it('uses statusCode, headers, cookies and body of a structured result', async () => {
       webhook.answer({
-        result: { statusCode: 201, headers: { 'X-Correlation-Id': 'c-1', 'content-type': 'application/json' }, cookies: ['a=1; Secure', 'b=2'], body: '{"id":7}' },
+        result: {
+          statusCode: 201,
+          headers: { 'X-Correlation-Id': 'c-1', 'content-type': 'application/json' },
+          cookies: ['a=1; Secure', 'b=2'],
+          body: '{"id":7}',
+        },
       });
 
       const response = await sendRaw(api.url, { method: 'POST', path: '/webhooks/stripe', body: '{}' });
@@ -226,7 +280,14 @@ describe('HTTP API emulator (payload format 2.0)', () => {
 
     it('decodes a base64 body when the result sets isBase64Encoded', async () => {
       const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
-      webhook.answer({ result: { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: bytes.toString('base64'), isBase64Encoded: true } });
+      webhook.answer({
+        result: {
+          statusCode: 200,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: bytes.toString('base64'),
+          isBase64Encoded: true,
+        },
+      });
 
       const response = await sendRaw(api.url, { method: 'POST', path: '/webhooks/stripe', body: '{}' });
 
@@ -276,7 +337,12 @@ describe('HTTP API emulator (payload format 2.0)', () => {
 
     it('answers 503 {"message":"Service Unavailable"} when the integration outlives its timeout', async () => {
       const slow = await startHttpApi({
-        routes: [{ routeKey: 'ANY /{proxy+}', target: () => new Promise((resolve) => setTimeout(() => resolve({ result: 'late' }), 300)) }],
+        routes: [
+          {
+            routeKey: 'ANY /{proxy+}',
+            target: () => new Promise((resolve) => setTimeout(() => resolve({ result: 'late' }), 300)),
+          },
+        ],
         integrationTimeoutMs: 50,
       });
       try {

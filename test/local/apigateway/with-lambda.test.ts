@@ -22,7 +22,9 @@ describe('HTTP API emulator in front of the Lambda service', () => {
     lambda = new LambdaService({ logSink: () => undefined });
     lambda.register(aFunctionConfig('verifier', writeBundle(root.dir, 'verifier', WEBHOOK_BUNDLE)));
     api = await startHttpApi({
-      routes: [{ routeKey: 'POST /webhooks/{provider}', target: (event) => lambda.invoke('verifier', event) }],
+      routes: [
+        { routeKey: 'POST /webhooks/{provider}', target: (event) => lambda.invoke('verifier', event) },
+      ],
     });
   });
 
@@ -35,7 +37,12 @@ describe('HTTP API emulator in front of the Lambda service', () => {
   it('delivers the raw bytes to the bundle and returns its structured response', async () => {
     const body = Buffer.from('payload=%E2%9C%93&x=1');
 
-    const response = await sendRaw(api.url, { method: 'POST', path: '/webhooks/twilio', headers: [['content-type', 'application/x-www-form-urlencoded']], body });
+    const response = await sendRaw(api.url, {
+      method: 'POST',
+      path: '/webhooks/twilio',
+      headers: [['content-type', 'application/x-www-form-urlencoded']],
+      body,
+    });
 
     expect(response.status).toBe(202);
     expect(response.headers['x-correlation-id']).toBe(response.headers['apigw-requestid']);

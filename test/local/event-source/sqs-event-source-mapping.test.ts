@@ -31,7 +31,11 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
   beforeEach(async () => {
     emulator = new SqsEmulator();
     server = await emulator.start();
-    sqs = new SQSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    sqs = new SQSClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
   });
 
   afterEach(async () => {
@@ -46,23 +50,35 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     queueCount += 1;
     const name = `events-${queueCount}${fifo ? '.fifo' : ''}`;
     const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '30', ...(fifo ? { FifoQueue: 'true' } : {}) } }),
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: { VisibilityTimeout: '30', ...(fifo ? { FifoQueue: 'true' } : {}) },
+      }),
     );
     return { url: QueueUrl ?? '', arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}` };
   }
 
   async function sendBodies(queueUrl: string, bodies: readonly string[]): Promise<string[]> {
     const { Successful = [] } = await sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: bodies.map((body, index) => ({ Id: String(index), MessageBody: body })) }),
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
     );
     return Successful.map((entry) => entry.MessageId ?? '');
   }
 
   async function queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
     const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
-    return { visible: Number(Attributes.ApproximateNumberOfMessages), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+    };
   }
 
   function startMapping(
@@ -70,7 +86,14 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     invoke: (event: SQSEvent) => Promise<InvokeOutcome>,
     overrides: Partial<SqsEventSourceMappingOptions> = {},
   ): SqsEventSourceMapping {
-    mapping = new SqsEventSourceMapping({ sqs, queueUrl: queue.url, queueArn: queue.arn, reportBatchItemFailures: true, invoke, ...overrides });
+    mapping = new SqsEventSourceMapping({
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      reportBatchItemFailures: true,
+      invoke,
+      ...overrides,
+    });
     mapping.start();
     return mapping;
   }
@@ -99,7 +122,12 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
 
     const { receiptHandle, attributes, ...record } = events[0]?.Records[0] as SQSRecord;
     expect(receiptHandle.length).toBeGreaterThan(0);
-    expect(Object.keys(attributes).sort()).toEqual(['ApproximateFirstReceiveTimestamp', 'ApproximateReceiveCount', 'SenderId', 'SentTimestamp']);
+    expect(Object.keys(attributes).sort()).toEqual([
+      'ApproximateFirstReceiveTimestamp',
+      'ApproximateReceiveCount',
+      'SenderId',
+      'SentTimestamp',
+    ]);
     expect(attributes.ApproximateReceiveCount).toBe('1');
     expect(attributes.SentTimestamp).toMatch(/^\d{13}$/);
     expect(attributes.ApproximateFirstReceiveTimestamp).toMatch(/^\d{13}$/);
@@ -107,7 +135,12 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
       messageId: sent.MessageId,
       body: '{"hello":"wörld"}',
       messageAttributes: {
-        correlationId: { stringValue: 'c-42', stringListValues: [], binaryListValues: [], dataType: 'String' },
+        correlationId: {
+          stringValue: 'c-42',
+          stringListValues: [],
+          binaryListValues: [],
+          dataType: 'String',
+        },
         attempt: { stringValue: '3', stringListValues: [], binaryListValues: [], dataType: 'Number' },
         blob: { binaryValue: 'AQID', stringListValues: [], binaryListValues: [], dataType: 'Binary' },
       },
@@ -123,7 +156,14 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
   it('adds the FIFO attributes to records from a FIFO queue', async () => {
     const queue = await aQueue(true);
     const events: SQSEvent[] = [];
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x', MessageGroupId: 'order-1', MessageDeduplicationId: 'dedup-1' }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: 'x',
+        MessageGroupId: 'order-1',
+        MessageDeduplicationId: 'dedup-1',
+      }),
+    );
 
     const running = startMapping(queue, (event) => {
       events.push(event);
@@ -141,9 +181,13 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     const queue = await aQueue();
     await sendBodies(queue.url, ['a', 'b', 'c']);
 
-    const running = startMapping(queue, () => Promise.resolve({ result: { batchItemFailures: [{ itemIdentifier: 'ignored' }] } }), {
-      reportBatchItemFailures: false,
-    });
+    const running = startMapping(
+      queue,
+      () => Promise.resolve({ result: { batchItemFailures: [{ itemIdentifier: 'ignored' }] } }),
+      {
+        reportBatchItemFailures: false,
+      },
+    );
     await eventually(() => running.counters().deletedRecords === 3);
 
     expect(await queueDepth(queue.url)).toEqual({ visible: 0, inFlight: 0 });
@@ -158,7 +202,9 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     const running = startMapping(queue, (event) => {
       const failed = event.Records.filter((record) => record.body.startsWith('fail'));
       failedBodies.push(...failed.map((record) => record.body));
-      return Promise.resolve({ result: { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) } });
+      return Promise.resolve({
+        result: { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) },
+      });
     });
     await eventually(() => running.counters().records === 4);
     await running.stop();
@@ -169,7 +215,13 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
   });
 
   it.each([
-    ['reports a function error or timeout', () => Promise.resolve({ error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds' } })],
+    [
+      'reports a function error or timeout',
+      () =>
+        Promise.resolve({
+          error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds' },
+        }),
+    ],
     ['throws', () => Promise.reject(new Error('invoke failed'))],
   ])('deletes nothing when the invocation %s', async (_label, invoke: () => Promise<InvokeOutcome>) => {
     const queue = await aQueue();
@@ -187,7 +239,10 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     ['an empty itemIdentifier', { batchItemFailures: [{ itemIdentifier: '' }] }],
     ['a null itemIdentifier', { batchItemFailures: [{ itemIdentifier: null }] }],
     ['an itemIdentifier under a wrong key', { batchItemFailures: [{ itemId: 'x' }] }],
-    ['an itemIdentifier that is not in the batch', { batchItemFailures: [{ itemIdentifier: 'not-a-message-of-this-batch' }] }],
+    [
+      'an itemIdentifier that is not in the batch',
+      { batchItemFailures: [{ itemIdentifier: 'not-a-message-of-this-batch' }] },
+    ],
     ['batchItemFailures that is not a list', { batchItemFailures: 'oops' }],
     ['a response that is not an object', 'done'],
   ])('fails the whole batch for a malformed partial response: %s', async (_label, result) => {
@@ -207,7 +262,9 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     await sendBodies(queue.url, ['a', 'b']);
 
     const responses = [{ batchItemFailures: [] }, { batchItemFailures: null }, {}, null];
-    const running = startMapping(queue, () => Promise.resolve({ result: responses.shift() ?? null }), { batchSize: 1 });
+    const running = startMapping(queue, () => Promise.resolve({ result: responses.shift() ?? null }), {
+      batchSize: 1,
+    });
     await eventually(() => running.counters().deletedRecords === 2);
 
     expect(await queueDepth(queue.url)).toEqual({ visible: 0, inFlight: 0 });
@@ -218,7 +275,14 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     const groups = ['g1', 'g2', 'g3'];
     for (let index = 0; index < 5; index += 1) {
       for (const group of groups) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: `${group}-${index}`, MessageGroupId: group, MessageDeduplicationId: `${group}-${index}` }));
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queue.url,
+            MessageBody: `${group}-${index}`,
+            MessageGroupId: group,
+            MessageDeduplicationId: `${group}-${index}`,
+          }),
+        );
       }
     }
     const active = new Set<string>();
@@ -251,7 +315,8 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     await eventually(() => running.counters().deletedRecords === 15, 10_000);
 
     expect(overlaps).toEqual([]);
-    for (const group of groups) expect(seen.get(group)).toEqual([0, 1, 2, 3, 4].map((index) => `${group}-${index}`));
+    for (const group of groups)
+      expect(seen.get(group)).toEqual([0, 1, 2, 3, 4].map((index) => `${group}-${index}`));
     expect(maxConcurrentBatches).toBeGreaterThan(1);
   });
 
@@ -306,7 +371,11 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
 
     const running = startMapping(queue, () => {
       calls += 1;
-      return Promise.resolve(calls <= 2 ? { error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } } : { result: null });
+      return Promise.resolve(
+        calls <= 2
+          ? { error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } }
+          : { result: null },
+      );
     });
     await eventually(() => running.counters().deletedRecords === 1);
 
@@ -339,7 +408,10 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     await sendBodies(queue.url, ['1', '2', '3']);
     const startedAt = Date.now();
 
-    const running = startMapping(queue, () => Promise.resolve({ result: null }), { batchSize: 3, maximumBatchingWindowSeconds: 5 });
+    const running = startMapping(queue, () => Promise.resolve({ result: null }), {
+      batchSize: 3,
+      maximumBatchingWindowSeconds: 5,
+    });
     await eventually(() => running.counters().deletedRecords === 3);
 
     expect(running.counters().batches).toBe(1);
@@ -350,7 +422,15 @@ describe('SqsEventSourceMapping against the SQS emulator', () => {
     const queue = await aQueue(true);
 
     expect(
-      () => new SqsEventSourceMapping({ sqs, queueUrl: queue.url, queueArn: queue.arn, reportBatchItemFailures: true, maximumBatchingWindowSeconds: 5, invoke: () => Promise.resolve({ result: null }) }),
+      () =>
+        new SqsEventSourceMapping({
+          sqs,
+          queueUrl: queue.url,
+          queueArn: queue.arn,
+          reportBatchItemFailures: true,
+          maximumBatchingWindowSeconds: 5,
+          invoke: () => Promise.resolve({ result: null }),
+        }),
     ).toThrow(/batching window is not supported for FIFO queues/);
   });
 });

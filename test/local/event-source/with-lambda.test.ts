@@ -1,4 +1,9 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SQSClient,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { buildSync } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +36,11 @@ describe('SQS event source mapping driving a Lambda bundle', () => {
     root = aBundleRoot();
     emulator = new SqsEmulator();
     server = await emulator.start();
-    sqs = new SQSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    sqs = new SQSClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     lambda = new LambdaService({ logSink: () => undefined });
   });
 
@@ -47,11 +56,37 @@ describe('SQS event source mapping driving a Lambda bundle', () => {
     const entry = path.join(root.dir, 'consumer.mjs');
     writeFileSync(entry, CONSUMER_SOURCE);
     const bundleDir = path.join(root.dir, 'consumer');
-    buildSync({ entryPoints: [entry], outfile: path.join(bundleDir, 'index.mjs'), bundle: true, format: 'esm', platform: 'node', nodePaths: [path.resolve('node_modules')], logLevel: 'silent' });
+    buildSync({
+      entryPoints: [entry],
+      outfile: path.join(bundleDir, 'index.mjs'),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      nodePaths: [path.resolve('node_modules')],
+      logLevel: 'silent',
+    });
     lambda.register(aFunctionConfig('consumer', bundleDir));
-    const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'main.fifo', Attributes: { FifoQueue: 'true', VisibilityTimeout: '30' } }));
-    for (const [group, body] of [['order-a', 'a1'], ['order-b', 'b1'], ['order-a', 'poison-a2'], ['order-a', 'a3'], ['order-b', 'b2']] as const) {
-      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: body }));
+    const { QueueUrl = '' } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'main.fifo',
+        Attributes: { FifoQueue: 'true', VisibilityTimeout: '30' },
+      }),
+    );
+    for (const [group, body] of [
+      ['order-a', 'a1'],
+      ['order-b', 'b1'],
+      ['order-a', 'poison-a2'],
+      ['order-a', 'a3'],
+      ['order-b', 'b2'],
+    ] as const) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: body,
+          MessageGroupId: group,
+          MessageDeduplicationId: body,
+        }),
+      );
     }
     const mapping = new SqsEventSourceMapping({
       sqs,
@@ -64,15 +99,24 @@ describe('SQS event source mapping driving a Lambda bundle', () => {
 
     mapping.start();
     const deadline = Date.now() + 8_000;
-    while (mapping.counters().deletedRecords < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (mapping.counters().deletedRecords < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     await mapping.stop();
 
     const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
-    expect(lambda.jsonLogs('consumer').map((line) => line.processed)).toEqual(expect.arrayContaining(['a1', 'b1', 'b2']));
+    expect(lambda.jsonLogs('consumer').map((line) => line.processed)).toEqual(
+      expect.arrayContaining(['a1', 'b1', 'b2']),
+    );
     expect(lambda.jsonLogs('consumer').map((line) => line.processed)).not.toContain('a3');
     expect(mapping.counters()).toMatchObject({ deletedRecords: 3, failedRecords: 2 });
-    expect(Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '2' });
+    expect(Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '2',
+    });
   });
 });

@@ -5,7 +5,6 @@ import { LambdaService, isInvokeFailure } from '../../../local/lambda';
 import type { InvokeFailure, InvokeOutcome, InvokeSuccess, LogEntry } from '../../../local/lambda';
 import { aBundleRoot, aFunctionConfig, writeBundle } from './builders';
 
-
 function success(outcome: InvokeOutcome): InvokeSuccess {
   if (isInvokeFailure(outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
   return outcome;
@@ -39,7 +38,10 @@ describe('LambdaService', () => {
   beforeEach(() => {
     root = aBundleRoot();
     logs = [];
-    service = new LambdaService({ logSink: (entry) => logs.push(entry), baseEnv: { PATH: process.env.PATH ?? '' } });
+    service = new LambdaService({
+      logSink: (entry) => logs.push(entry),
+      baseEnv: { PATH: process.env.PATH ?? '' },
+    });
   });
 
   afterEach(async () => {
@@ -57,7 +59,10 @@ describe('LambdaService', () => {
     expect(first.initDurationMs).toBeGreaterThan(0);
     expect(second.coldStart).toBe(false);
     expect(second.initDurationMs).toBeUndefined();
-    expect(second.result).toEqual({ instanceId: (first.result as { instanceId: string }).instanceId, calls: 2 });
+    expect(second.result).toEqual({
+      instanceId: (first.result as { instanceId: string }).instanceId,
+      calls: 2,
+    });
     expect(service.counters().counter).toMatchObject({ invocations: 2, coldStarts: 1, errors: 0 });
   });
 
@@ -68,33 +73,56 @@ describe('LambdaService', () => {
         return { secret: process.env.SECRET ?? null, leak: process.env.LEAK ?? null, region: process.env.AWS_REGION,
                  execEnv: process.env.AWS_EXECUTION_ENV, handler: process.env._HANDLER, memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE };
       };`;
-    service.register(aFunctionConfig('alpha', writeBundle(root.dir, 'alpha', bundle), { environment: { SECRET: 'a' } }));
+    service.register(
+      aFunctionConfig('alpha', writeBundle(root.dir, 'alpha', bundle), { environment: { SECRET: 'a' } }),
+    );
     service.register(aFunctionConfig('beta', writeBundle(root.dir, 'beta', bundle), { memoryMb: 256 }));
 
     const alpha = success(await service.invoke('alpha', { set: true }));
     const beta = success(await service.invoke('beta', {}));
 
-    expect(alpha.result).toEqual({ secret: 'a', leak: 'from-alpha', region: 'us-east-1', execEnv: 'AWS_Lambda_nodejs22.x', handler: 'index.handler', memory: '128' });
-    expect(beta.result).toEqual({ secret: null, leak: null, region: 'us-east-1', execEnv: 'AWS_Lambda_nodejs22.x', handler: 'index.handler', memory: '256' });
+    expect(alpha.result).toEqual({
+      secret: 'a',
+      leak: 'from-alpha',
+      region: 'us-east-1',
+      execEnv: 'AWS_Lambda_nodejs22.x',
+      handler: 'index.handler',
+      memory: '128',
+    });
+    expect(beta.result).toEqual({
+      secret: null,
+      leak: null,
+      region: 'us-east-1',
+      execEnv: 'AWS_Lambda_nodejs22.x',
+      handler: 'index.handler',
+      memory: '256',
+    });
     expect(process.env.LEAK).toBeUndefined();
   });
 
   it('runs two concurrent invocations at the same time on two separate instances', async () => {
     service.register(aFunctionConfig('slow', writeBundle(root.dir, 'slow', SLOW_BUNDLE)));
 
-    const [a, b] = (await Promise.all([service.invoke('slow', { ms: 400 }), service.invoke('slow', { ms: 400 })])).map(
-      (outcome) => success(outcome).result as { instanceId: string; startedAt: number; endedAt: number },
-    );
+    const [a, b] = (
+      await Promise.all([service.invoke('slow', { ms: 400 }), service.invoke('slow', { ms: 400 })])
+    ).map((outcome) => success(outcome).result as { instanceId: string; startedAt: number; endedAt: number });
 
     expect(a?.instanceId).not.toEqual(b?.instanceId);
-    expect(Math.max(a?.startedAt ?? 0, b?.startedAt ?? 0)).toBeLessThan(Math.min(a?.endedAt ?? 0, b?.endedAt ?? 0));
+    expect(Math.max(a?.startedAt ?? 0, b?.startedAt ?? 0)).toBeLessThan(
+      Math.min(a?.endedAt ?? 0, b?.endedAt ?? 0),
+    );
     expect(service.counters().slow).toMatchObject({ coldStarts: 2, peakConcurrency: 2 });
   });
 
   it('throttles a synchronous invoke beyond reserved concurrency with TooManyRequestsException', async () => {
-    service.register(aFunctionConfig('single', writeBundle(root.dir, 'single', SLOW_BUNDLE), { reservedConcurrency: 1 }));
+    service.register(
+      aFunctionConfig('single', writeBundle(root.dir, 'single', SLOW_BUNDLE), { reservedConcurrency: 1 }),
+    );
 
-    const [first, second] = await Promise.all([service.invoke('single', { ms: 300 }), service.invoke('single', { ms: 0 })]);
+    const [first, second] = await Promise.all([
+      service.invoke('single', { ms: 300 }),
+      service.invoke('single', { ms: 0 }),
+    ]);
 
     expect(success(first).result).toBeDefined();
     expect(failure(second)).toMatchObject({
@@ -116,10 +144,14 @@ describe('LambdaService', () => {
 
     expect(timedOut.kind).toBe('timeout');
     expect(timedOut.error.errorType).toBe('Sandbox.Timedout');
-    expect(timedOut.error.errorMessage).toBe(`RequestId: ${timedOut.requestId} Error: Task timed out after 1.00 seconds`);
+    expect(timedOut.error.errorMessage).toBe(
+      `RequestId: ${timedOut.requestId} Error: Task timed out after 1.00 seconds`,
+    );
     expect(next).toMatchObject({ coldStart: true, result: 1 });
     expect(service.counters().hangs).toMatchObject({ invocations: 2, coldStarts: 2, timeouts: 1, errors: 1 });
-    expect(logs.map((entry) => entry.line)).toContainEqual(expect.stringMatching(/ Task timed out after 1\.00 seconds$/));
+    expect(logs.map((entry) => entry.line)).toContainEqual(
+      expect.stringMatching(/ Task timed out after 1\.00 seconds$/),
+    );
   });
 
   it('reports a thrown error as Lambda does (name, message, stack lines) and keeps the instance warm', async () => {
@@ -177,7 +209,10 @@ describe('LambdaService', () => {
 
     expect(exited).toMatchObject({
       kind: 'runtime',
-      error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${exited.requestId} Error: Runtime exited with error: exit status 2` },
+      error: {
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${exited.requestId} Error: Runtime exited with error: exit status 2`,
+      },
     });
     expect(next).toMatchObject({ coldStart: true, result: 1 });
   });
@@ -188,7 +223,10 @@ describe('LambdaService', () => {
 
     const crashed = failure(await service.invoke('uncaught', {}));
 
-    expect(crashed).toMatchObject({ kind: 'runtime', error: { errorType: 'RangeError', errorMessage: 'late failure' } });
+    expect(crashed).toMatchObject({
+      kind: 'runtime',
+      error: { errorType: 'RangeError', errorMessage: 'late failure' },
+    });
     expect(service.counters().uncaught).toMatchObject({ errors: 1 });
   });
 
@@ -198,21 +236,36 @@ describe('LambdaService', () => {
 
     const crashed = failure(await service.invoke('rejects', {}));
 
-    expect(crashed).toMatchObject({ kind: 'runtime', error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: forgotten' } });
+    expect(crashed).toMatchObject({
+      kind: 'runtime',
+      error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: forgotten' },
+    });
   });
 
   it('reports a missing handler export as Runtime.HandlerNotFound', async () => {
-    service.register(aFunctionConfig('nohandler', writeBundle(root.dir, 'nohandler', 'export const other = () => 1;')));
+    service.register(
+      aFunctionConfig('nohandler', writeBundle(root.dir, 'nohandler', 'export const other = () => 1;')),
+    );
 
     const outcome = failure(await service.invoke('nohandler', {}));
 
-    expect(outcome).toMatchObject({ kind: 'runtime', error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' } });
+    expect(outcome).toMatchObject({
+      kind: 'runtime',
+      error: {
+        errorType: 'Runtime.HandlerNotFound',
+        errorMessage: 'index.handler is undefined or not exported',
+      },
+    });
   });
 
   it('answers ResourceNotFoundException for a function that is not registered', async () => {
     const outcome = failure(await service.invoke('missing', {}));
 
-    expect(outcome).toMatchObject({ kind: 'service', statusCode: 404, error: { errorType: 'ResourceNotFoundException' } });
+    expect(outcome).toMatchObject({
+      kind: 'service',
+      statusCode: 404,
+      error: { errorType: 'ResourceNotFoundException' },
+    });
   });
 
   it('formats console output like the Node.js runtime and keeps JSON log lines readable', async () => {
@@ -228,18 +281,44 @@ describe('LambdaService', () => {
     const outcome = success(await service.invoke('logger', {}));
 
     const lines = logs.filter((entry) => entry.functionName === 'logger').map((entry) => entry.line);
-    expect(lines).toContainEqual(expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\tundefined\tINFO\tloading$/));
-    expect(lines).toContainEqual(`${lines.find((line) => line.includes('WARN'))?.split('\t')[0]}\t${outcome.requestId}\tWARN\ttwo\rlines`);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^REPORT RequestId: ${outcome.requestId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tInit Duration: [\\d.]+ ms$`)));
-    expect(service.jsonLogs('logger')).toEqual([{ level: 'INFO', message: 'structured', correlation_id: 'c-1' }]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\tundefined\tINFO\tloading$/),
+    );
+    expect(lines).toContainEqual(
+      `${lines.find((line) => line.includes('WARN'))?.split('\t')[0]}\t${outcome.requestId}\tWARN\ttwo\rlines`,
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^REPORT RequestId: ${outcome.requestId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tInit Duration: [\\d.]+ ms$`,
+        ),
+      ),
+    );
+    expect(service.jsonLogs('logger')).toEqual([
+      { level: 'INFO', message: 'structured', correlation_id: 'c-1' },
+    ]);
   });
 
   it('maps stack traces to the original source when NODE_OPTIONS enables source maps', async () => {
     const dir = path.join(root.dir, 'mapped');
     const entry = path.join(root.dir, 'handler.ts');
-    writeFileSync(entry, `export const handler = async (): Promise<never> => {\n  const reason: string = 'mapped';\n  throw new Error(reason);\n};\n`);
-    buildSync({ entryPoints: [entry], outfile: path.join(dir, 'index.mjs'), bundle: true, format: 'esm', platform: 'node', minify: true, sourcemap: true, logLevel: 'silent' });
-    service.register(aFunctionConfig('mapped', dir, { environment: { NODE_OPTIONS: '--enable-source-maps' } }));
+    writeFileSync(
+      entry,
+      `export const handler = async (): Promise<never> => {\n  const reason: string = 'mapped';\n  throw new Error(reason);\n};\n`,
+    );
+    buildSync({
+      entryPoints: [entry],
+      outfile: path.join(dir, 'index.mjs'),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      minify: true,
+      sourcemap: true,
+      logLevel: 'silent',
+    });
+    service.register(
+      aFunctionConfig('mapped', dir, { environment: { NODE_OPTIONS: '--enable-source-maps' } }),
+    );
 
     const outcome = failure(await service.invoke('mapped', {}));
 
@@ -251,7 +330,11 @@ describe('LambdaService', () => {
       service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
       service.injectFault('faulty', { type: 'throttle' }, 2);
 
-      const outcomes = [await service.invoke('faulty', {}), await service.invoke('faulty', {}), await service.invoke('faulty', {})];
+      const outcomes = [
+        await service.invoke('faulty', {}),
+        await service.invoke('faulty', {}),
+        await service.invoke('faulty', {}),
+      ];
 
       expect(outcomes.map((outcome) => (isInvokeFailure(outcome) ? outcome.error.errorType : 'ok'))).toEqual([
         'TooManyRequestsException',
@@ -268,7 +351,10 @@ describe('LambdaService', () => {
       const failed = failure(await service.invoke('faulty', {}));
       const next = success(await service.invoke('faulty', {}));
 
-      expect(failed).toMatchObject({ kind: 'function', error: { errorType: 'Error', errorMessage: 'injected' } });
+      expect(failed).toMatchObject({
+        kind: 'function',
+        error: { errorType: 'Error', errorMessage: 'injected' },
+      });
       expect(next.result).toMatchObject({ calls: 1 });
     });
 
@@ -286,12 +372,15 @@ describe('LambdaService', () => {
   });
 
   it('counts billed duration in whole milliseconds including the init phase', async () => {
-    service.register(aFunctionConfig('billed', writeBundle(root.dir, 'billed', SLOW_BUNDLE), { memoryMb: 1024 }));
+    service.register(
+      aFunctionConfig('billed', writeBundle(root.dir, 'billed', SLOW_BUNDLE), { memoryMb: 1024 }),
+    );
 
     const cold = success(await service.invoke('billed', { ms: 50 }));
     const warm = success(await service.invoke('billed', { ms: 50 }));
 
-    const expected = Math.ceil(cold.durationMs) + Math.ceil(cold.initDurationMs ?? 0) + Math.ceil(warm.durationMs);
+    const expected =
+      Math.ceil(cold.durationMs) + Math.ceil(cold.initDurationMs ?? 0) + Math.ceil(warm.durationMs);
     const counters = service.counters().billed;
     expect(counters?.billedDurationMs).toBe(expected);
     expect(counters?.gbSeconds).toBeCloseTo(expected / 1000, 6);

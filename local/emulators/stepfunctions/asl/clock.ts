@@ -26,10 +26,13 @@ export function scaledClock(timeScale = 1): Clock {
           clearTimeout(timer);
           reject(signal?.reason as Error);
         };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.max(0, ms * timeScale));
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.max(0, ms * timeScale),
+        );
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
   };

@@ -5,10 +5,17 @@ import { getJsonPath } from '#shared/providers/generic-hmac/json-path';
 import type { NormalizedItem } from '#shared/providers/types';
 import { aGenericRequest, genericOptions } from '../../../helpers/providers/generic-hmac';
 
-const normalize = (body: unknown, input: Partial<GenericHmacOptionsInput> = {}, headers: Record<string, string> = { 'x-event-id': 'evt_1' }): NormalizedItem[] => {
+const normalize = (
+  body: unknown,
+  input: Partial<GenericHmacOptionsInput> = {},
+  headers: Record<string, string> = { 'x-event-id': 'evt_1' },
+): NormalizedItem[] => {
   const options = genericOptions(input);
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  return createGenericHmacProvider('acme', options).normalize(aGenericRequest({ body: raw, headers }), options);
+  return createGenericHmacProvider('acme', options).normalize(
+    aGenericRequest({ body: raw, headers }),
+    options,
+  );
 };
 
 describe('generic HMAC normalize', () => {
@@ -17,11 +24,19 @@ describe('generic HMAC normalize', () => {
 
     const items = normalize(body);
 
-    expect(items).toEqual([{ kind: 'event', draft: { externalId: 'evt_1', providerType: 'invoice.paid', type: 'acme.invoice.paid', data: body } }]);
+    expect(items).toEqual([
+      {
+        kind: 'event',
+        draft: { externalId: 'evt_1', providerType: 'invoice.paid', type: 'acme.invoice.paid', data: body },
+      },
+    ]);
   });
 
   it('reads the id, type, entity and time from JSON paths through arrays', () => {
-    const body = { event: { id: 42, kind: 'order.created', at: 1767225600 }, items: [{ order: { id: 'ord_9' } }] };
+    const body = {
+      event: { id: 42, kind: 'order.created', at: 1767225600 },
+      items: [{ order: { id: 'ord_9' } }],
+    };
 
     const [item] = normalize(body, {
       id: { jsonPath: 'event.id' },
@@ -54,16 +69,30 @@ describe('generic HMAC normalize', () => {
 
   it('takes a fixed type and a type header', () => {
     const fixed = normalize({ id: 'a' }, { type: { value: 'ping' } });
-    const fromHeader = normalize({ id: 'a' }, { type: { header: 'X-Event-Type' } }, { 'x-event-id': 'evt_1', 'x-event-type': 'pong' });
+    const fromHeader = normalize(
+      { id: 'a' },
+      { type: { header: 'X-Event-Type' } },
+      { 'x-event-id': 'evt_1', 'x-event-type': 'pong' },
+    );
 
-    expect([fixed[0], fromHeader[0]]).toMatchObject([{ draft: { type: 'acme.ping' } }, { draft: { type: 'acme.pong' } }]);
+    expect([fixed[0], fromHeader[0]]).toMatchObject([
+      { draft: { type: 'acme.ping' } },
+      { draft: { type: 'acme.pong' } },
+    ]);
   });
 
   it('leaves out an entity and a time the payload lacks or cannot give', () => {
-    const [item] = normalize({ type: 'a', at: 'not a date', customer: { id: {} } }, { entity: { kind: 'customer', jsonPath: 'customer.id' }, occurredAt: { jsonPath: 'at' } });
+    const [item] = normalize(
+      { type: 'a', at: 'not a date', customer: { id: {} } },
+      { entity: { kind: 'customer', jsonPath: 'customer.id' }, occurredAt: { jsonPath: 'at' } },
+    );
 
     const draft = item?.kind === 'event' ? item.draft : undefined;
-    expect([draft?.externalId, draft && 'entity' in draft, draft && 'occurredAt' in draft]).toEqual(['evt_1', false, false]);
+    expect([draft?.externalId, draft && 'entity' in draft, draft && 'occurredAt' in draft]).toEqual([
+      'evt_1',
+      false,
+      false,
+    ]);
   });
 
   it('marks an event without an id unreadable, keeping its type and payload', () => {
@@ -71,13 +100,27 @@ describe('generic HMAC normalize', () => {
 
     const items = normalize(body, {}, {});
 
-    expect(items).toEqual([{ kind: 'unreadable', reason: 'The event id is missing or not a string or number.', providerType: 'invoice.paid', data: body }]);
+    expect(items).toEqual([
+      {
+        kind: 'unreadable',
+        reason: 'The event id is missing or not a string or number.',
+        providerType: 'invoice.paid',
+        data: body,
+      },
+    ]);
   });
 
   it('marks an event without a type unreadable, keeping its id', () => {
     const items = normalize({ type: ['a'] });
 
-    expect(items).toEqual([{ kind: 'unreadable', reason: 'The event type is missing or not a string or number.', externalId: 'evt_1', data: { type: ['a'] } }]);
+    expect(items).toEqual([
+      {
+        kind: 'unreadable',
+        reason: 'The event type is missing or not a string or number.',
+        externalId: 'evt_1',
+        data: { type: ['a'] },
+      },
+    ]);
   });
 
   it.each([
@@ -94,17 +137,29 @@ describe('generic HMAC normalize', () => {
 
     const [item] = normalize(raw, { entity: { kind: 'customer', jsonPath: 'toString' } });
 
-    expect([item?.kind === 'event' && item.draft.entity, ({} as Record<string, unknown>).polluted]).toEqual([undefined, undefined]);
+    expect([item?.kind === 'event' && item.draft.entity, ({} as Record<string, unknown>).polluted]).toEqual([
+      undefined,
+      undefined,
+    ]);
     expect(item?.kind === 'event' && Object.hasOwn(item.draft.data, '__proto__')).toBe(true);
   });
 
   it('never throws for arbitrary bodies', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json(), fc.string().map((text) => JSON.stringify({ type: text }))), (json) => {
-        const items = normalize(Buffer.from(json), { entity: { kind: 'customer', jsonPath: 'a.0.b' }, occurredAt: { jsonPath: 'type' } });
+      fc.property(
+        fc.oneof(
+          fc.json(),
+          fc.string().map((text) => JSON.stringify({ type: text })),
+        ),
+        (json) => {
+          const items = normalize(Buffer.from(json), {
+            entity: { kind: 'customer', jsonPath: 'a.0.b' },
+            occurredAt: { jsonPath: 'type' },
+          });
 
-        expect(items).toHaveLength(1);
-      }),
+          expect(items).toHaveLength(1);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -66,7 +66,8 @@ describe('generic HMAC verify', () => {
     it('rejects a body with any single byte changed', () =>
       assertEveryByteChangeRejected(
         (body) => oracleSignature(algorithm, encoding, SECRET, body),
-        (signature, body) => verify(aGenericRequest({ body, headers: { 'x-signature': signature } }), options),
+        (signature, body) =>
+          verify(aGenericRequest({ body, headers: { 'x-signature': signature } }), options),
         { numRuns: 50 },
       ));
 

@@ -81,7 +81,11 @@ describe('github verify', () => {
     assertEveryByteChangeRejected(
       (body) => octokitSign(SECRET, body.toString('utf8')),
       (signature, body) => verify(aGithubVerifyInput(withSignature(body, signature), [SECRET])),
-      { bodies: fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }).map((text) => Buffer.from(text, 'utf8')) },
+      {
+        bodies: fc
+          .string({ unit: 'binary', minLength: 1, maxLength: 200 })
+          .map((text) => Buffer.from(text, 'utf8')),
+      },
     ));
 
   it('rejects a signature with any single hex digit changed', () => {

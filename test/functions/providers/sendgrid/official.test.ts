@@ -68,14 +68,16 @@ describe('verifySendgrid against the official @sendgrid/eventwebhook verifier', 
   it('agrees with the official verifier on the test vector SendGrid published', () => {
     const request = aSendgridRequest({
       body: Buffer.from(sendgridPublishedVector.payload),
-      headers: { [SIGNATURE]: sendgridPublishedVector.signature, [TIMESTAMP]: sendgridPublishedVector.timestamp },
+      headers: {
+        [SIGNATURE]: sendgridPublishedVector.signature,
+        [TIMESTAMP]: sendgridPublishedVector.timestamp,
+      },
     });
     const then = new Date(Number(sendgridPublishedVector.timestamp) * 1000);
 
-    const verdicts = [sendgridPublishedVector.publicKey, sendgridPublishedVector.otherPublicKey].map((key) => [
-      oursAccepts(key, request, then),
-      officialAccepts(key, request),
-    ]);
+    const verdicts = [sendgridPublishedVector.publicKey, sendgridPublishedVector.otherPublicKey].map(
+      (key) => [oursAccepts(key, request, then), officialAccepts(key, request)],
+    );
 
     expect(verdicts).toEqual([
       [true, true],
@@ -88,7 +90,10 @@ describe('verifySendgrid against the official @sendgrid/eventwebhook verifier', 
       fc.property(batchBody, (body) => {
         const request = aSignedSendgridRequest({ keyPair, body, timestamp: nowSeconds });
 
-        expect([oursAccepts(keyPair.publicKeyBase64, request), officialAccepts(keyPair.publicKeyBase64, request)]).toEqual([true, true]);
+        expect([
+          oursAccepts(keyPair.publicKeyBase64, request),
+          officialAccepts(keyPair.publicKeyBase64, request),
+        ]).toEqual([true, true]);
       }),
       RUNS,
     );
@@ -97,7 +102,11 @@ describe('verifySendgrid against the official @sendgrid/eventwebhook verifier', 
   it('produces with sign.ts signatures that the official verifier accepts', () => {
     fc.assert(
       fc.property(batchBody, (body) => {
-        const headers = signSendgridRequest({ url: 'https://hooks.example.test/webhooks/sendgrid', headers: {}, body }, keyPair.privateKeyPem, NOW);
+        const headers = signSendgridRequest(
+          { url: 'https://hooks.example.test/webhooks/sendgrid', headers: {}, body },
+          keyPair.privateKeyPem,
+          NOW,
+        );
 
         expect(officialAccepts(keyPair.publicKeyBase64, aSendgridRequest({ body, headers }))).toBe(true);
       }),
@@ -115,7 +124,10 @@ describe('verifySendgrid against the official @sendgrid/eventwebhook verifier', 
         changed[index] = (changed[index] ?? 0) ^ xor;
         const tampered = withBody(request, changed);
 
-        expect([oursAccepts(keyPair.publicKeyBase64, tampered), officialAccepts(keyPair.publicKeyBase64, tampered)]).toEqual([false, false]);
+        expect([
+          oursAccepts(keyPair.publicKeyBase64, tampered),
+          officialAccepts(keyPair.publicKeyBase64, tampered),
+        ]).toEqual([false, false]);
       }),
       RUNS,
     );
@@ -129,9 +141,16 @@ describe('verifySendgrid against the official @sendgrid/eventwebhook verifier', 
         const request = aSignedSendgridRequest({ keyPair, body, timestamp: nowSeconds });
         const index = nowSeconds.length - fromEnd;
         const digit = (Number(nowSeconds[index]) + 1) % 10;
-        const tampered = withHeader(request, TIMESTAMP, `${nowSeconds.slice(0, index)}${digit}${nowSeconds.slice(index + 1)}`);
+        const tampered = withHeader(
+          request,
+          TIMESTAMP,
+          `${nowSeconds.slice(0, index)}${digit}${nowSeconds.slice(index + 1)}`,
+        );
 
-        expect([oursAccepts(keyPair.publicKeyBase64, tampered), officialAccepts(keyPair.publicKeyBase64, tampered)]).toEqual([false, false]);
+        expect([
+          oursAccepts(keyPair.publicKeyBase64, tampered),
+          officialAccepts(keyPair.publicKeyBase64, tampered),
+        ]).toEqual([false, false]);
       }),
       RUNS,
     );

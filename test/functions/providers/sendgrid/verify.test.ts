@@ -118,7 +118,13 @@ describe('verifySendgrid', () => {
   it('rejects a body with any single byte changed', () =>
     assertEveryByteChangeRejected(
       (body) => aSignedSendgridRequest({ keyPair, body, timestamp: String(nowSeconds) }),
-      (signed, body) => verifySendgrid({ request: { ...signed, body }, secrets: [keyPair.publicKeyBase64], now: NOW, options }),
+      (signed, body) =>
+        verifySendgrid({
+          request: { ...signed, body },
+          secrets: [keyPair.publicKeyBase64],
+          now: NOW,
+          options,
+        }),
     ));
 
   it('rejects a signature with any single byte changed', () => {

@@ -171,9 +171,14 @@ describe('standard-webhooks verify', () => {
   it('rejects a body with any single byte changed', () =>
     assertEveryByteChangeRejected(
       (body) => officialSign(SECRET, ID, nowSeconds(), body.toString('utf8')),
-      (signature, body) => verify(aStandardWebhooksVerifyInput(aSignedDelivery(body, ID, nowSeconds(), signature), [SECRET])),
+      (signature, body) =>
+        verify(aStandardWebhooksVerifyInput(aSignedDelivery(body, ID, nowSeconds(), signature), [SECRET])),
       // The official signer takes a string: bodies are the UTF-8 of arbitrary latin1 text, so every byte value occurs.
-      { bodies: fc.uint8Array({ minLength: 1, maxLength: 200 }).map((bytes) => Buffer.from(Buffer.from(bytes).toString('latin1'), 'utf8')) },
+      {
+        bodies: fc
+          .uint8Array({ minLength: 1, maxLength: 200 })
+          .map((bytes) => Buffer.from(Buffer.from(bytes).toString('latin1'), 'utf8')),
+      },
     ));
 
   it('rejects a signature, an id or a timestamp with one character changed', () => {

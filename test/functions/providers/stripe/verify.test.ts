@@ -70,7 +70,11 @@ describe('stripe verify', () => {
       (body) => aSignedStripeRequest(body, SECRET),
       (signed, body) => verify(aStripeVerifyInput({ ...signed, body }, [SECRET])),
       // Stripe's SDK signs a string: bodies are valid UTF-8, so its signature covers these exact bytes.
-      { bodies: fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }).map((text) => Buffer.from(text, 'utf8')) },
+      {
+        bodies: fc
+          .string({ unit: 'binary', minLength: 1, maxLength: 200 })
+          .map((text) => Buffer.from(text, 'utf8')),
+      },
     ));
 
   it('rejects a signature with any single hex digit changed', () => {

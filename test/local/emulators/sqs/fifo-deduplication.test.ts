@@ -27,7 +27,12 @@ describe('SQS emulator: FIFO deduplication', () => {
     sqs.emulator.clearFaults();
   });
 
-  function send(queueUrl: string, body: string, groupId = 'g', deduplicationId?: string): Promise<SendMessageCommandOutput> {
+  function send(
+    queueUrl: string,
+    body: string,
+    groupId = 'g',
+    deduplicationId?: string,
+  ): Promise<SendMessageCommandOutput> {
     return sqs.client.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
@@ -64,7 +69,9 @@ describe('SQS emulator: FIFO deduplication', () => {
     const queueUrl = await aQueue(sqs.client, { fifo: true });
     await send(queueUrl, 'first', 'g', 'dedup-1');
     const [message] = await receive(sqs.client, queueUrl);
-    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
     sqs.clock.advance(FIVE_MINUTES - 1000);
 
     await send(queueUrl, 'again', 'g', 'dedup-1');
@@ -88,7 +95,10 @@ describe('SQS emulator: FIFO deduplication', () => {
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
   // ContentBasedDeduplication: "Amazon SQS uses a SHA-256 hash to generate the MessageDeduplicationId using the body".
   it('deduplicates identical bodies by their SHA-256 when content-based deduplication is on', async () => {
-    const queueUrl = await aQueue(sqs.client, { fifo: true, attributes: { ContentBasedDeduplication: 'true' } });
+    const queueUrl = await aQueue(sqs.client, {
+      fifo: true,
+      attributes: { ContentBasedDeduplication: 'true' },
+    });
     await send(queueUrl, 'same body');
     await send(queueUrl, 'same body');
     await send(queueUrl, 'other body');
@@ -96,13 +106,18 @@ describe('SQS emulator: FIFO deduplication', () => {
     const received = await receive(sqs.client, queueUrl);
 
     expect(bodies(received)).toEqual(['same body', 'other body']);
-    expect(received[0]?.Attributes?.MessageDeduplicationId).toBe(createHash('sha256').update('same body').digest('hex'));
+    expect(received[0]?.Attributes?.MessageDeduplicationId).toBe(
+      createHash('sha256').update('same body').digest('hex'),
+    );
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
   // "If the queue has ContentBasedDeduplication set, your MessageDeduplicationId overrides the generated one."
   it('lets an explicit deduplication id override the content hash', async () => {
-    const queueUrl = await aQueue(sqs.client, { fifo: true, attributes: { ContentBasedDeduplication: 'true' } });
+    const queueUrl = await aQueue(sqs.client, {
+      fifo: true,
+      attributes: { ContentBasedDeduplication: 'true' },
+    });
     await send(queueUrl, 'same body', 'g', 'one');
     await send(queueUrl, 'same body', 'g', 'two');
 
@@ -178,7 +193,11 @@ describe('SQS emulator: FIFO deduplication', () => {
     const queueUrl = await aQueue(sqs.client, { fifo: true });
     await send(queueUrl, 'only once', 'g', 'd1');
     sqs.emulator.injectFault('ReceiveMessage', { kind: 'dropResponse' });
-    const input = { QueueUrl: queueUrl, ReceiveRequestAttemptId: 'attempt-1', MessageSystemAttributeNames: ['All' as const] };
+    const input = {
+      QueueUrl: queueUrl,
+      ReceiveRequestAttemptId: 'attempt-1',
+      MessageSystemAttributeNames: ['All' as const],
+    };
 
     const retried = await sqs.client.send(new ReceiveMessageCommand(input));
     const repeated = await sqs.client.send(new ReceiveMessageCommand(input));
@@ -217,7 +236,10 @@ describe('SQS emulator: FIFO deduplication', () => {
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
   // MessageGroupId: "This parameter applies only to FIFO queues ... required".
   it('rejects a FIFO send without a message group id as a missing parameter', async () => {
-    const queueUrl = await aQueue(sqs.client, { fifo: true, attributes: { ContentBasedDeduplication: 'true' } });
+    const queueUrl = await aQueue(sqs.client, {
+      fifo: true,
+      attributes: { ContentBasedDeduplication: 'true' },
+    });
 
     await expect(
       sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'no group' })),
@@ -227,11 +249,19 @@ describe('SQS emulator: FIFO deduplication', () => {
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
   // DelaySeconds: "When you set FifoQueue, you can't set DelaySeconds per message."
   it('rejects a per-message delay on a FIFO queue', async () => {
-    const queueUrl = await aQueue(sqs.client, { fifo: true, attributes: { ContentBasedDeduplication: 'true' } });
+    const queueUrl = await aQueue(sqs.client, {
+      fifo: true,
+      attributes: { ContentBasedDeduplication: 'true' },
+    });
 
     await expect(
       sqs.client.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x', MessageGroupId: 'g', DelaySeconds: 5 }),
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: 'x',
+          MessageGroupId: 'g',
+          DelaySeconds: 5,
+        }),
       ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });

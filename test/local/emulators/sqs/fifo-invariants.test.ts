@@ -9,7 +9,10 @@ type Operation =
   | { readonly kind: 'advance'; readonly seconds: number };
 
 const operation: fc.Arbitrary<Operation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('send' as const), group: fc.integer({ min: 0, max: 1 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('send' as const), group: fc.integer({ min: 0, max: 1 }) }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -20,7 +23,10 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 15 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 15 }) }),
+  },
 );
 
 interface Held {
@@ -64,7 +70,10 @@ describe('SQS emulator: FIFO invariants under random operation sequences', () =>
             const body = message.Body ?? '';
             const group = message.Attributes?.MessageGroupId ?? '';
             expect(inFlight.some((h) => h.group === group)).toBe(false);
-            const earlier = (sentByGroup.get(group) ?? []).slice(0, (sentByGroup.get(group) ?? []).indexOf(body));
+            const earlier = (sentByGroup.get(group) ?? []).slice(
+              0,
+              (sentByGroup.get(group) ?? []).indexOf(body),
+            );
             expect(earlier.filter((b) => !deleted.has(b) && !deliveredSoFar.has(b))).toEqual([]);
             deliveredSoFar.add(body);
           }
@@ -97,7 +106,11 @@ describe('SQS emulator: FIFO invariants under random operation sequences', () =>
               await sqs.deleteMessage({ QueueUrl, ReceiptHandle: target.handle });
               deleted.add(target.body);
             } else {
-              await sqs.changeMessageVisibility({ QueueUrl, ReceiptHandle: target.handle, VisibilityTimeout: 0 });
+              await sqs.changeMessageVisibility({
+                QueueUrl,
+                ReceiptHandle: target.handle,
+                VisibilityTimeout: 0,
+              });
               held = held.map((h) => (h === target ? { ...h, visibleUntil: clock.now() } : h));
             }
           }

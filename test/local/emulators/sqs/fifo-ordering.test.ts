@@ -24,7 +24,9 @@ describe('SQS emulator: FIFO message groups', () => {
   });
 
   async function send(groupId: string, body: string): Promise<void> {
-    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId }));
+    await sqs.client.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId }),
+    );
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
@@ -57,7 +59,9 @@ describe('SQS emulator: FIFO message groups', () => {
     await send('a', 'a2');
     const [first] = await receive(sqs.client, queueUrl, { max: 1 });
 
-    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle }));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle }),
+    );
     const next = await receive(sqs.client, queueUrl, { max: 10 });
 
     expect(bodies(next)).toEqual(['a2']);
@@ -98,7 +102,11 @@ describe('SQS emulator: FIFO message groups', () => {
     const [a1] = await receive(sqs.client, queueUrl, { max: 2 });
 
     await sqs.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: a1?.ReceiptHandle, VisibilityTimeout: 0 }),
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: a1?.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
     );
     const whileA2InFlight = await receive(sqs.client, queueUrl, { max: 10 });
 
@@ -127,7 +135,11 @@ describe('SQS emulator: FIFO message groups', () => {
     const [a1] = await receive(sqs.client, queueUrl, { max: 1 });
 
     await sqs.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: a1?.ReceiptHandle, VisibilityTimeout: 0 }),
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: a1?.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
     );
     const again = await receive(sqs.client, queueUrl, { max: 1 });
 
@@ -140,7 +152,11 @@ describe('SQS emulator: FIFO message groups', () => {
     await sqs.client.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: ['x1', 'y1', 'x2', 'y2'].map((body) => ({ Id: body, MessageBody: body, MessageGroupId: body.charAt(0) })),
+        Entries: ['x1', 'y1', 'x2', 'y2'].map((body) => ({
+          Id: body,
+          MessageBody: body,
+          MessageGroupId: body.charAt(0),
+        })),
       }),
     );
 

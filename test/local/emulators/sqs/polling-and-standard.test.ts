@@ -18,7 +18,11 @@ describe('SQS emulator: long polling, standard queues, delays and retention', ()
     await sqs.stop();
   });
 
-  async function send(queueUrl: string, body: string, extra: { DelaySeconds?: number; MessageGroupId?: string } = {}): Promise<void> {
+  async function send(
+    queueUrl: string,
+    body: string,
+    extra: { DelaySeconds?: number; MessageGroupId?: string } = {},
+  ): Promise<void> {
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, ...extra }));
   }
 
@@ -82,14 +86,19 @@ describe('SQS emulator: long polling, standard queues, delays and retention', ()
   // https://repost.aws/knowledge-center/sqs-fifo-messages-not-returned
   // Deleting the in-flight message unlocks its group; a waiting poll then gets the next one.
   it('answers a waiting long poll on a FIFO queue when the blocking message is deleted', async () => {
-    const queueUrl = await aQueue(sqs.client, { fifo: true, attributes: { ContentBasedDeduplication: 'true' } });
+    const queueUrl = await aQueue(sqs.client, {
+      fifo: true,
+      attributes: { ContentBasedDeduplication: 'true' },
+    });
     await send(queueUrl, 'first', { MessageGroupId: 'g' });
     await send(queueUrl, 'second', { MessageGroupId: 'g' });
     const [first] = await receive(sqs.client, queueUrl, { max: 1 });
     const waiting = receive(sqs.client, queueUrl, { wait: 20 });
     await untilWaiting(sqs.emulator);
 
-    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle }));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle }),
+    );
 
     expect(bodies(await waiting)).toEqual(['second']);
   });

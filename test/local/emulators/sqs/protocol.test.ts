@@ -19,7 +19,11 @@ const NUMBER_ATTRIBUTE = {
 const BINARY_ATTRIBUTE = {
   binaryAttribute: { DataType: 'Binary', BinaryValue: new Uint8Array(Buffer.from('Hello binary world!')) },
 };
-const ALL_THREE: Record<string, MessageAttributeValue> = { ...STRING_ATTRIBUTE, ...NUMBER_ATTRIBUTE, ...BINARY_ATTRIBUTE };
+const ALL_THREE: Record<string, MessageAttributeValue> = {
+  ...STRING_ATTRIBUTE,
+  ...NUMBER_ATTRIBUTE,
+  ...BINARY_ATTRIBUTE,
+};
 
 describe('SQS emulator: wire protocol', () => {
   let sqs: SqsHarness;
@@ -100,11 +104,17 @@ describe('SQS emulator: wire protocol', () => {
         QueueUrl: queueUrl,
         MessageBody: 'héllo wörld ✓',
         MessageAttributes: ALL_THREE,
-        MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: 'Root=1-5759e988-bd862e3fe1be46a994272793' } },
+        MessageSystemAttributes: {
+          AWSTraceHeader: { DataType: 'String', StringValue: 'Root=1-5759e988-bd862e3fe1be46a994272793' },
+        },
       }),
     );
     const { Messages } = await sqs.client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['attribName1'], MessageSystemAttributeNames: ['AWSTraceHeader'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MessageAttributeNames: ['attribName1'],
+        MessageSystemAttributeNames: ['AWSTraceHeader'],
+      }),
     );
 
     expect(sent.MD5OfMessageAttributes).toBe('c932db14a896c663f83c260297d594ff');
@@ -132,12 +142,25 @@ describe('SQS emulator: wire protocol', () => {
     );
 
     const byPrefix = await sqs.client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['trace.*', 'size'], VisibilityTimeout: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MessageAttributeNames: ['trace.*', 'size'],
+        VisibilityTimeout: 0,
+      }),
     );
     const all = await receive(sqs.client, queueUrl);
 
-    expect(Object.keys(byPrefix.Messages?.[0]?.MessageAttributes ?? {}).sort()).toEqual(['size', 'trace.id', 'trace.span']);
-    expect(Object.keys(all[0]?.MessageAttributes ?? {}).sort()).toEqual(['size', 'tenant', 'trace.id', 'trace.span']);
+    expect(Object.keys(byPrefix.Messages?.[0]?.MessageAttributes ?? {}).sort()).toEqual([
+      'size',
+      'trace.id',
+      'trace.span',
+    ]);
+    expect(Object.keys(all[0]?.MessageAttributes ?? {}).sort()).toEqual([
+      'size',
+      'tenant',
+      'trace.id',
+      'trace.span',
+    ]);
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
@@ -162,11 +185,18 @@ describe('SQS emulator: wire protocol', () => {
 
   it('fails the next calls of an action with an injected error, then recovers', async () => {
     const queueUrl = await aQueue(sqs.client);
-    sqs.emulator.injectFault('SendMessage', { kind: 'error', code: 'KmsThrottled', message: 'slow down', times: 2 });
+    sqs.emulator.injectFault('SendMessage', {
+      kind: 'error',
+      code: 'KmsThrottled',
+      message: 'slow down',
+      times: 2,
+    });
 
     const first = sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a' }));
     await expect(first).rejects.toMatchObject({ name: 'KmsThrottled', message: 'slow down' });
-    await expect(sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'b' }))).rejects.toThrow();
+    await expect(
+      sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'b' })),
+    ).rejects.toThrow();
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'c' }));
 
     expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['c']);
@@ -199,7 +229,9 @@ describe('SQS emulator: wire protocol', () => {
     const [message] = await receive(sqs.client, queueUrl);
     sqs.emulator.injectFault('DeleteMessage', { kind: 'dropResponse' });
 
-    const deleted = await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }));
+    const deleted = await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
     sqs.clock.advance(30_000);
 
     expect(deleted.$metadata.attempts).toBe(2);
@@ -210,9 +242,9 @@ describe('SQS emulator: wire protocol', () => {
     const queueUrl = await aQueue(sqs.client);
     sqs.emulator.injectFault('SendMessage', { kind: 'dropResponse' });
 
-    await expect(sqs.emulator.sendMessage({ QueueUrl: queueUrl, MessageBody: 'landed' })).rejects.toBeInstanceOf(
-      ResponseDroppedError,
-    );
+    await expect(
+      sqs.emulator.sendMessage({ QueueUrl: queueUrl, MessageBody: 'landed' }),
+    ).rejects.toBeInstanceOf(ResponseDroppedError);
     expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['landed']);
   });
 
@@ -231,7 +263,12 @@ describe('SQS emulator: wire protocol', () => {
       await emulator.receiveMessage({ QueueUrl: QueueUrl });
 
       expect(url).toBe(`${server.endpoint}/000000000000/counted`);
-      expect(emulator.counters()).toEqual({ CreateQueue: 1, GetQueueUrl: 1, SendMessage: 1, ReceiveMessage: 1 });
+      expect(emulator.counters()).toEqual({
+        CreateQueue: 1,
+        GetQueueUrl: 1,
+        SendMessage: 1,
+        ReceiveMessage: 1,
+      });
     } finally {
       client.destroy();
       await server.stop();
@@ -272,7 +309,10 @@ describe('SQS emulator: wire protocol', () => {
   it('ends an in-process long poll with no messages when its signal aborts', async () => {
     const queueUrl = await aQueue(sqs.client);
     const controller = new AbortController();
-    const waiting = sqs.emulator.receiveMessage({ QueueUrl: queueUrl, WaitTimeSeconds: 20 }, { signal: controller.signal });
+    const waiting = sqs.emulator.receiveMessage(
+      { QueueUrl: queueUrl, WaitTimeSeconds: 20 },
+      { signal: controller.signal },
+    );
 
     controller.abort();
 

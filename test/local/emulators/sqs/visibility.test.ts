@@ -90,7 +90,11 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
     sqs.clock.advance(20_000);
 
     await sqs.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 60 }),
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: message?.ReceiptHandle,
+        VisibilityTimeout: 60,
+      }),
     );
     sqs.clock.advance(59_000);
     const stillHidden = await receive(sqs.client, queueUrl);
@@ -116,7 +120,9 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
     );
 
     expect(result.Successful).toEqual([{ Id: 'ok' }]);
-    expect(result.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
+    expect(result.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }),
+    ]);
     expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['m']);
   });
 
@@ -129,7 +135,11 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
 
     await expect(
       sqs.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 10 }),
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 10,
+        }),
       ),
     ).rejects.toBeInstanceOf(MessageNotInflight);
   });
@@ -179,11 +189,17 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
   it('rejects a visibility change through the receipt handle of a deleted message', async () => {
     const queueUrl = await queueWith('m');
     const [message] = await receive(sqs.client, queueUrl);
-    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
 
     await expect(
       sqs.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 5 }),
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 5,
+        }),
       ),
     ).rejects.toBeInstanceOf(ReceiptHandleIsInvalid);
   });
@@ -198,7 +214,10 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
 
     await expect(
       sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle })),
-    ).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('expired') as unknown });
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringContaining('expired') as unknown,
+    });
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html
@@ -210,9 +229,14 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
     sqs.clock.advance(30_000);
     await receive(sqs.client, queueUrl);
 
-    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle }));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first?.ReceiptHandle }),
+    );
     const { Attributes } = await sqs.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
 
     expect(Attributes?.ApproximateNumberOfMessagesNotVisible).toBe('1');
@@ -223,10 +247,14 @@ describe('SQS emulator: visibility, receive counts and receipt handles', () => {
   it('accepts a second delete of the same message', async () => {
     const queueUrl = await queueWith('m');
     const [message] = await receive(sqs.client, queueUrl);
-    await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }));
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
 
     await expect(
-      sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle })),
+      sqs.client.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+      ),
     ).resolves.toBeDefined();
   });
 });

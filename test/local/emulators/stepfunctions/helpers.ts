@@ -1,6 +1,11 @@
 import type { Clock } from '../../../../local/emulators/stepfunctions/asl/clock';
 import { loadDefinition } from '../../../../local/emulators/stepfunctions/asl/definition';
-import type { ExecutionOutcome, HistoryEvent, InvokeLambda, InvokeLambdaResult } from '../../../../local/emulators/stepfunctions/asl/interpreter';
+import type {
+  ExecutionOutcome,
+  HistoryEvent,
+  InvokeLambda,
+  InvokeLambdaResult,
+} from '../../../../local/emulators/stepfunctions/asl/interpreter';
 import { History, runExecution } from '../../../../local/emulators/stepfunctions/asl/interpreter';
 import type { JsonValue } from '../../../../local/emulators/stepfunctions/asl/jsonpath';
 
@@ -51,7 +56,8 @@ export class FakeClock implements Clock {
     setImmediate(() => {
       this.pumping = false;
       const next = this.pending.reduce<(typeof this.pending)[number] | undefined>(
-        (earliest, entry) => (earliest === undefined || entry.deadline < earliest.deadline ? entry : earliest),
+        (earliest, entry) =>
+          earliest === undefined || entry.deadline < earliest.deadline ? entry : earliest,
         undefined,
       );
       if (!next) return;
@@ -63,7 +69,10 @@ export class FakeClock implements Clock {
   }
 }
 
-export type FakeFunction = (payload: JsonValue, call: number) => InvokeLambdaResult | Promise<InvokeLambdaResult>;
+export type FakeFunction = (
+  payload: JsonValue,
+  call: number,
+) => InvokeLambdaResult | Promise<InvokeLambdaResult>;
 
 /** Lambda functions by name or ARN, each a plain function of its payload; records every call. */
 export class FakeLambdas {
@@ -74,7 +83,13 @@ export class FakeLambdas {
   readonly invoke: InvokeLambda = async (functionName, payload) => {
     this.calls.push({ functionName, payload });
     const fn = this.functions[functionName];
-    if (!fn) return { error: { errorType: 'Lambda.ResourceNotFoundException', errorMessage: `Function not found: ${functionName}` } };
+    if (!fn)
+      return {
+        error: {
+          errorType: 'Lambda.ResourceNotFoundException',
+          errorMessage: `Function not found: ${functionName}`,
+        },
+      };
     return fn(payload, this.calls.filter((c) => c.functionName === functionName).length);
   };
 
@@ -84,7 +99,9 @@ export class FakeLambdas {
 }
 
 export const ok = (payload: JsonValue): InvokeLambdaResult => ({ payload });
-export const fail = (errorType: string, errorMessage = 'failed'): InvokeLambdaResult => ({ error: { errorType, errorMessage } });
+export const fail = (errorType: string, errorMessage = 'failed'): InvokeLambdaResult => ({
+  error: { errorType, errorMessage },
+});
 
 export function functionArn(name: string): string {
   return `arn:aws:lambda:us-east-1:000000000000:function:${name}`;

@@ -15,7 +15,12 @@ function serviceAnswering(outcome: InvokeOutcome) {
 // Lambda errors as Task states see them: https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
 describe('adapting the local Lambda service to Task states', () => {
   it('passes the payload through and returns the function result', async () => {
-    const service = serviceAnswering({ result: { ok: true }, requestId: 'r', coldStart: false, durationMs: 1 });
+    const service = serviceAnswering({
+      result: { ok: true },
+      requestId: 'r',
+      coldStart: false,
+      durationMs: 1,
+    });
 
     const answer = await invokeLambdaWith(service)('fn', { a: 1 });
 
@@ -25,21 +30,37 @@ describe('adapting the local Lambda service to Task states', () => {
 
   it("keeps the function's own errorType for a handler error or a function timeout", async () => {
     const handlerError = await invokeLambdaWith(
-      serviceAnswering({ kind: 'function', error: { errorType: 'ValidationError', errorMessage: 'bad', trace: ['at x'] } }),
+      serviceAnswering({
+        kind: 'function',
+        error: { errorType: 'ValidationError', errorMessage: 'bad', trace: ['at x'] },
+      }),
     )('fn', {});
     const timeout = await invokeLambdaWith(
-      serviceAnswering({ kind: 'timeout', error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds' } }),
+      serviceAnswering({
+        kind: 'timeout',
+        error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds' },
+      }),
     )('fn', {});
 
-    expect(handlerError).toEqual({ error: { errorType: 'ValidationError', errorMessage: 'bad', trace: ['at x'] } });
-    expect(timeout).toEqual({ error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds' } });
+    expect(handlerError).toEqual({
+      error: { errorType: 'ValidationError', errorMessage: 'bad', trace: ['at x'] },
+    });
+    expect(timeout).toEqual({
+      error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 3.00 seconds' },
+    });
   });
 
   it('names a refused Invoke call Lambda.<Exception>', async () => {
     const throttled = await invokeLambdaWith(
-      serviceAnswering({ kind: 'service', statusCode: 429, error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } }),
+      serviceAnswering({
+        kind: 'service',
+        statusCode: 429,
+        error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+      }),
     )('fn', {});
 
-    expect(throttled).toEqual({ error: { errorType: 'Lambda.TooManyRequestsException', errorMessage: 'Rate Exceeded.' } });
+    expect(throttled).toEqual({
+      error: { errorType: 'Lambda.TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+    });
   });
 });

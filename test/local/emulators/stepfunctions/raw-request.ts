@@ -3,7 +3,11 @@
  * `X-Amz-Target: AWSStepFunctions.<Action>`) with the answer left raw, for asserting the wire
  * encoding itself and actions the SDK cannot send.
  */
-export async function rawRequest(endpoint: string, action: string, body: string): Promise<{ status: number; headers: Headers; text: string }> {
+export async function rawRequest(
+  endpoint: string,
+  action: string,
+  body: string,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const response = await fetch(`${endpoint}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AWSStepFunctions.${action}` },

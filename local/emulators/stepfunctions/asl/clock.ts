@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /**
  * Time as the interpreter sees it. Wait states, retry intervals and timeouts all go through
  * `sleep`, so tests and the local runtime can compress or fake time without touching the machine.
@@ -17,23 +19,9 @@ export function scaledClock(timeScale = 1): Clock {
   return {
     now: () => new Date(),
     sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(signal.reason as Error);
-          return;
-        }
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          reject(signal?.reason as Error);
-        };
-        const timer = setTimeout(
-          () => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          Math.max(0, ms * timeScale),
-        );
-        signal?.addEventListener('abort', onAbort, { once: true });
+      delay(Math.max(0, ms * timeScale), undefined, { signal }).catch((error: unknown) => {
+        // Node rejects with an AbortError; the interpreter expects the reason the run was aborted with.
+        throw signal?.aborted ? signal.reason : error;
       }),
   };
 }

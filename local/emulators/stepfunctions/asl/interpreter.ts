@@ -4,7 +4,7 @@ import type { Catcher, Retrier, State, StateMachineDefinition, TaskState } from 
 import { errorMatches, runtimeError, StatesError, StatesErrors } from './errors';
 import type { JsonObject, JsonValue } from './jsonpath';
 import { setAt } from './jsonpath';
-import type { DataPath, Scope } from './template';
+import type { Scope } from './template';
 import { DataPathError, readPath, render } from './template';
 
 /** What a Lambda function answered: its return value, or the error it raised. */
@@ -140,10 +140,10 @@ class Run {
     const deadline = new AbortController();
     try {
       const work = this.runScope(definition, input, frame);
-      const output = definition.timeoutSeconds
+      const output = definition.TimeoutSeconds
         ? await Promise.race([
             work,
-            clock.sleep(definition.timeoutSeconds * 1000, deadline.signal).then(() => {
+            clock.sleep(definition.TimeoutSeconds * 1000, deadline.signal).then(() => {
               this.root.abort(new ExecutionTimedOut());
               throw new ExecutionTimedOut();
             }),
@@ -156,7 +156,7 @@ class Run {
       return { status: 'SUCCEEDED', output };
     } catch (error) {
       if (error instanceof ExecutionTimedOut || this.root.signal.reason instanceof ExecutionTimedOut) {
-        const cause = `The execution timed out after ${definition.timeoutSeconds} seconds`;
+        const cause = `The execution timed out after ${definition.TimeoutSeconds} seconds`;
         this.history.add('ExecutionTimedOut', frame.last, [
           'executionTimedOutEventDetails',
           { error: StatesErrors.Timeout, cause },
@@ -182,11 +182,11 @@ class Run {
   }
 
   private async runScope(scope: StateMachineDefinition, input: JsonValue, frame: Frame): Promise<JsonValue> {
-    let name: string | undefined = scope.startAt;
+    let name: string | undefined = scope.StartAt;
     let data = input;
     while (name !== undefined) {
       frame.signal.throwIfAborted();
-      const state = scope.states.get(name);
+      const state = scope.States.get(name);
       if (!state) throw new StatesError(StatesErrors.Runtime, `State '${name}' does not exist`);
       const step = await this.runState(state, data, frame);
       data = step.output;
@@ -197,13 +197,13 @@ class Run {
 
   private async runState(state: State, input: JsonValue, frame: Frame): Promise<Step> {
     const enteredTime = this.options.clock.now();
-    frame.last = this.history.add(`${state.type}StateEntered`, frame.last, [
+    frame.last = this.history.add(`${state.Type}StateEntered`, frame.last, [
       'stateEnteredEventDetails',
       { name: state.name, input: JSON.stringify(input), inputDetails: { truncated: false } },
     ]);
     this.history.stateTransitions += 1;
     const step = await this.runStateBody(state, input, frame, enteredTime);
-    if (state.type !== 'Fail') {
+    if (state.Type !== 'Fail') {
       const output = JSON.stringify(step.output);
       if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
         throw new StatesError(
@@ -211,7 +211,7 @@ class Run {
           `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
         );
       }
-      frame.last = this.history.add(`${state.type}StateExited`, frame.last, [
+      frame.last = this.history.add(`${state.Type}StateExited`, frame.last, [
         'stateExitedEventDetails',
         { name: state.name, output, outputDetails: { truncated: false } },
       ]);
@@ -236,23 +236,23 @@ class Run {
   }
 
   private async runStateBody(state: State, input: JsonValue, frame: Frame, enteredTime: Date): Promise<Step> {
-    if (state.type === 'Task') return this.withRetries(state, input, frame, enteredTime);
+    if (state.Type === 'Task') return this.withRetries(state, input, frame, enteredTime);
     const scope = { input, context: this.context(state, enteredTime, 0) };
-    switch (state.type) {
+    switch (state.Type) {
       case 'Succeed':
-        return toStates(state, () => ({ output: readPath(state.outputPath, scope, 'OutputPath') }));
+        return toStates(state, () => ({ output: readPath(state.OutputPath, scope, 'OutputPath') }));
       case 'Fail':
         throw toStates(state, () => {
-          const text = (path: DataPath | undefined, field: string): string => {
+          const text = (path: string | undefined, field: string): string => {
             if (path === undefined) return '';
             const value = readPath(path, scope, field);
             return typeof value === 'string' ? value : JSON.stringify(value);
           };
-          return new StatesError(text(state.errorPath, 'ErrorPath'), text(state.causePath, 'CausePath'));
+          return new StatesError(text(state.ErrorPath, 'ErrorPath'), text(state.CausePath, 'CausePath'));
         });
       case 'Choice':
         return toStates(state, () => {
-          const target = state.choices.find((c) => evaluateRule(c.rule, scope))?.next ?? state.default;
+          const target = state.Choices.find((c) => evaluateRule(c, scope))?.Next ?? state.Default;
           if (target === undefined) {
             throw new StatesError(
               StatesErrors.NoChoiceMatched,
@@ -262,7 +262,7 @@ class Run {
           return { output: input, next: target };
         });
       case 'Wait': {
-        const seconds = toStates(state, () => readPath(state.secondsPath, scope, 'SecondsPath'));
+        const seconds = toStates(state, () => readPath(state.SecondsPath, scope, 'SecondsPath'));
         if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
           throw runtimeError(
             state.name,
@@ -282,7 +282,7 @@ class Run {
     frame: Frame,
     enteredTime: Date,
   ): Promise<Step> {
-    const attempts = state.retry.map(() => 0);
+    const attempts = state.Retry.map(() => 0);
     let retryCount = 0;
     for (;;) {
       const context = this.context(state, enteredTime, retryCount);
@@ -293,30 +293,30 @@ class Run {
         const error = asStatesError(state, thrown);
         if (error.error === StatesErrors.Runtime || error.error === StatesErrors.DataLimitExceeded)
           throw error;
-        const index = state.retry.findIndex((r) => errorMatches(r.errorEquals, error.error));
-        const retrier = state.retry[index];
+        const index = state.Retry.findIndex((r) => errorMatches(r.ErrorEquals, error.error));
+        const retrier = state.Retry[index];
         const used = attempts[index] ?? 0;
-        if (retrier && used < retrier.maxAttempts) {
+        if (retrier && used < retrier.MaxAttempts) {
           attempts[index] = used + 1;
           retryCount += 1;
           await this.options.clock.sleep(this.backoffMillis(retrier, used), frame.signal);
           continue;
         }
-        const catcher = state.catch.find((c) => errorMatches(c.errorEquals, error.error));
+        const catcher = state.Catch.find((c) => errorMatches(c.ErrorEquals, error.error));
         if (!catcher) throw error;
-        return { output: applyCatch(state, catcher, input, error), next: catcher.next };
+        return { output: applyCatch(state, catcher, input, error), next: catcher.Next };
       }
     }
   }
 
   private backoffMillis(retrier: Retrier, attempt: number): number {
-    const seconds = retrier.intervalSeconds * retrier.backoffRate ** attempt;
-    return (retrier.jitter === 'FULL' ? seconds * this.random() : seconds) * 1000;
+    const seconds = retrier.IntervalSeconds * retrier.BackoffRate ** attempt;
+    return (retrier.JitterStrategy === 'FULL' ? seconds * this.random() : seconds) * 1000;
   }
 
   /** Invokes the function with the Parameters (or the whole input); its return value is the result. */
   private async runTask(state: TaskState, scope: Scope, frame: Frame): Promise<JsonValue> {
-    const payload = toStates(state, () => (state.parameters ? render(state.parameters, scope) : scope.input));
+    const payload = toStates(state, () => (state.Parameters ? render(state.Parameters, scope) : scope.input));
     const record = (type: string, details?: Record<string, unknown>): void => {
       frame.last = this.history.add(
         `LambdaFunction${type}`,
@@ -325,12 +325,12 @@ class Run {
       );
     };
     record('Scheduled', {
-      resource: state.resource,
+      resource: state.Resource,
       input: JSON.stringify(payload),
       inputDetails: { truncated: false },
     });
     record('Started');
-    const outcome = await this.invoke(state.resource, payload, frame.signal);
+    const outcome = await this.invoke(state.Resource, payload, frame.signal);
     if ('error' in outcome) {
       record('Failed', { error: outcome.error.error, cause: outcome.error.cause });
       throw outcome.error;
@@ -388,8 +388,8 @@ class Run {
   }
 }
 
-function next(state: { readonly next?: string }): { next?: string } {
-  return state.next !== undefined ? { next: state.next } : {};
+function next(state: { readonly Next?: string }): { next?: string } {
+  return state.Next !== undefined ? { next: state.Next } : {};
 }
 
 function errorMessage(error: unknown): string {
@@ -412,11 +412,11 @@ function toStates<T>(state: State, work: () => T): T {
 
 /** The input with {Error, Cause} at the catcher's ResultPath. */
 function applyCatch(state: State, catcher: Catcher, input: JsonValue, error: StatesError): JsonValue {
-  const merged = setAt(catcher.resultPath.steps, input, { Error: error.error, Cause: error.cause });
+  const merged = setAt(catcher.ResultPath, input, { Error: error.error, Cause: error.cause });
   if (merged === undefined) {
     throw runtimeError(
       state.name,
-      `Unable to apply ResultPath '${catcher.resultPath.text}' to input ${JSON.stringify(input)}`,
+      `Unable to apply ResultPath '${catcher.ResultPath}' to input ${JSON.stringify(input)}`,
     );
   }
   return merged;

@@ -1,66 +1,34 @@
-import type { JsonObject, JsonPath, JsonValue } from './jsonpath';
-import { evaluate, parseJsonPath } from './jsonpath';
+import { z } from 'zod';
+import type { JsonValue } from './jsonpath';
+import { DATA_PATH, evaluate, isObject } from './jsonpath';
 
-/**
- * A reference to data: `$...` reads the state's effective input, `$$...` the context object.
- */
-export interface DataPath {
-  readonly text: string;
-  readonly context: boolean;
-  readonly path: JsonPath;
-}
+const unreadable = (path: unknown): string =>
+  `${JSON.stringify(path)} is not a path the local interpreter reads: $ or $$ followed by .name and [n] steps (no wildcards, slices, unions, filters, descent or intrinsic functions)`;
 
-export function parseDataPath(text: string): DataPath {
-  const context = text.startsWith('$$');
-  return { text, context, path: parseJsonPath(context ? text.slice(1) : text) };
-}
+/** A path into the state input (`$...`) or the context object (`$$...`). */
+export const DataPath = z.string().regex(DATA_PATH, { error: (issue) => unreadable(issue.input) });
 
-/**
- * A payload template (Parameters, ResultSelector): keys ending in `.$` take a path; everything else
- * is copied as is. Intrinsic functions are refused: the replay state machine uses none.
- */
-export type Template =
-  | { readonly kind: 'literal'; readonly value: JsonValue }
-  | { readonly kind: 'object'; readonly entries: readonly (readonly [string, Template])[] }
-  | { readonly kind: 'array'; readonly items: readonly Template[] }
-  | { readonly kind: 'path'; readonly key: string; readonly ref: DataPath };
-
-/** Compiles a template, reporting every bad `.$` field with its location. */
-export function compileTemplate(value: JsonValue, location: string, problems: string[]): Template {
-  if (Array.isArray(value)) {
-    return {
-      kind: 'array',
-      items: value.map((item, i) => compileTemplate(item, `${location}[${i}]`, problems)),
-    };
-  }
-  if (typeof value !== 'object' || value === null) return { kind: 'literal', value };
-  const entries: (readonly [string, Template])[] = [];
-  for (const [key, child] of Object.entries(value)) {
-    if (!key.endsWith('.$')) {
-      entries.push([key, compileTemplate(child, `${location}/${key}`, problems)]);
-      continue;
+/** A payload template (Parameters): a key ending in `.$` takes the value at its path, the rest is copied. */
+export const Template = z.json().superRefine((template, context) => {
+  const visit = (value: JsonValue, at: (string | number)[]): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...at, i]));
+    else if (isObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        if (!key.endsWith('.$')) visit(child, [...at, key]);
+        else if (typeof child !== 'string' || !DATA_PATH.test(child)) {
+          context.addIssue({
+            code: 'custom',
+            path: [...at, key],
+            message: unreadable(child),
+          });
+        }
+      }
     }
-    const name = key.slice(0, -2);
-    if (typeof child !== 'string') {
-      problems.push(
-        `SCHEMA_VALIDATION_FAILED: The value for the field '${key}' must be a STRING that contains a JSONPath but was a ${typeOf(child)} at ${location}`,
-      );
-      continue;
-    }
-    try {
-      entries.push([name, { kind: 'path', key, ref: parseDataPath(child) }]);
-    } catch (error) {
-      problems.push(`SCHEMA_VALIDATION_FAILED: ${(error as Error).message} at ${location}/${key}`);
-    }
-  }
-  return { kind: 'object', entries };
-}
+  };
+  visit(template, []);
+});
 
-function typeOf(value: JsonValue): string {
-  return (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value).toUpperCase();
-}
-
-/** Why a template or path could not be applied; the interpreter turns it into States.Runtime. */
+/** Why a path could not be read; the interpreter turns it into States.Runtime. */
 export class DataPathError extends Error {
   constructor(message: string) {
     super(message);
@@ -73,29 +41,27 @@ export interface Scope {
   readonly context: JsonValue;
 }
 
-export function readPath(ref: DataPath, scope: Scope, field: string): JsonValue {
-  const root = ref.context ? scope.context : scope.input;
-  const lookup = evaluate(ref.path, root);
-  if (!lookup.found) {
-    throw new DataPathError(
-      `The JSONPath '${ref.text}' specified for the field '${field}' could not be found in the input '${JSON.stringify(root)}'`,
-    );
-  }
-  return lookup.value;
+export function readPath(path: string, scope: Scope, field: string): JsonValue {
+  const context = path.startsWith('$$');
+  const root = context ? scope.context : scope.input;
+  const value = evaluate(context ? path.slice(1) : path, root);
+  if (value !== undefined) return value;
+  // Step Functions words a missing Choice Variable differently from other paths.
+  throw new DataPathError(
+    field === 'Variable'
+      ? `Invalid path '${path}': The choice state's condition path references an invalid value.`
+      : `The JSONPath '${path}' specified for the field '${field}' could not be found in the input '${JSON.stringify(root)}'`,
+  );
 }
 
-export function render(template: Template, scope: Scope): JsonValue {
-  switch (template.kind) {
-    case 'literal':
-      return template.value;
-    case 'array':
-      return template.items.map((item) => render(item, scope));
-    case 'object': {
-      const out: JsonObject = {};
-      for (const [key, child] of template.entries) out[key] = render(child, scope);
-      return out;
-    }
-    case 'path':
-      return readPath(template.ref, scope, template.key);
-  }
+export function render(template: JsonValue, scope: Scope): JsonValue {
+  if (Array.isArray(template)) return template.map((item) => render(item, scope));
+  if (!isObject(template)) return template;
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) =>
+      key.endsWith('.$') && typeof value === 'string'
+        ? [key.slice(0, -2), readPath(value, scope, key)]
+        : [key, render(value, scope)],
+    ),
+  );
 }

@@ -122,7 +122,8 @@ describe('Step Functions emulator over the AWS JSON 1.0 protocol', () => {
 
       expect(error.name).toBe('InvalidDefinition');
       expect(error.$metadata.httpStatusCode).toBe(400);
-      expect(error.message).toContain('State "Hold" has Type "Activity"');
+      expect(error.message).toContain('Type "Activity" is not supported by the local interpreter');
+      expect(error.message).toContain('at /States/Hold/Type');
     });
 
     it('is idempotent for an identical request and refuses a different definition under the same name', async () => {

@@ -25,8 +25,8 @@ describe('loading a definition', () => {
   it('accepts a definition given as a JSON string, as CloudFormation passes it', () => {
     const definition = loadDefinition(JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Succeed' } } }));
 
-    expect(definition.startAt).toBe('A');
-    expect(definition.states.get('A')?.type).toBe('Succeed');
+    expect(definition.StartAt).toBe('A');
+    expect(definition.States.get('A')?.Type).toBe('Succeed');
   });
 
   // What the replay state machine does not use is refused, not run with other semantics.
@@ -34,54 +34,62 @@ describe('loading a definition', () => {
     [
       'a Pass state',
       machine({ Type: 'Pass', End: true }),
-      'State "S" has Type "Pass", which the local interpreter does not support',
+      'Type "Pass" is not supported by the local interpreter (Task, Choice, Wait, Succeed, Fail) at /States/S/Type',
     ],
     [
       'a Parallel state',
       machine({ Type: 'Parallel', Branches: [], End: true }),
-      'State "S" has Type "Parallel"',
+      'Type "Parallel" is not supported by the local interpreter',
     ],
-    ['an Activity', machine({ Type: 'Activity', End: true }), 'State "S" has Type "Activity"'],
+    [
+      'an Activity',
+      machine({ Type: 'Activity', End: true }),
+      'Type "Activity" is not supported by the local interpreter',
+    ],
     [
       'a Wait by Seconds',
       machine({ Type: 'Wait', Seconds: 5, Next: 'Done' }),
-      'The field "Seconds" of state "S" is not supported',
+      '"Seconds" is not supported by the local interpreter at /States/S',
     ],
     [
       'a Wait by Timestamp',
       machine({ Type: 'Wait', Timestamp: '2025-01-01T00:00:00Z', Next: 'Done' }),
-      'The field "Timestamp" of state "S"',
+      '"Timestamp" is not supported by the local interpreter at /States/S',
     ],
     [
       'a Wait by TimestampPath',
       machine({ Type: 'Wait', TimestampPath: '$.t', Next: 'Done' }),
-      'The field "TimestampPath" of state "S"',
+      '"TimestampPath" is not supported by the local interpreter at /States/S',
     ],
-    ['InputPath', machine({ ...TASK, InputPath: '$.a', Next: 'Done' }), 'The field "InputPath" of state "S"'],
+    [
+      'InputPath',
+      machine({ ...TASK, InputPath: '$.a', Next: 'Done' }),
+      '"InputPath" is not supported by the local interpreter at /States/S',
+    ],
     [
       'OutputPath on a Task',
       machine({ ...TASK, OutputPath: '$.a', Next: 'Done' }),
-      'The field "OutputPath" of state "S"',
+      '"OutputPath" is not supported by the local interpreter at /States/S',
     ],
     [
       'ResultPath on a Task',
       machine({ ...TASK, ResultPath: '$.a', Next: 'Done' }),
-      'The field "ResultPath" of state "S"',
+      '"ResultPath" is not supported by the local interpreter at /States/S',
     ],
     [
       'ResultSelector',
       machine({ ...TASK, ResultSelector: {}, Next: 'Done' }),
-      'The field "ResultSelector" of state "S"',
+      '"ResultSelector" is not supported by the local interpreter at /States/S',
     ],
     [
       'a task timeout',
       machine({ ...TASK, TimeoutSeconds: 5, Next: 'Done' }),
-      'The field "TimeoutSeconds" of state "S"',
+      '"TimeoutSeconds" is not supported by the local interpreter at /States/S',
     ],
     [
       'variables (Assign)',
       machine({ ...TASK, Assign: { x: 1 }, Next: 'Done' }),
-      'The field "Assign" of state "S"',
+      '"Assign" is not supported by the local interpreter at /States/S',
     ],
     [
       'the lambda:invoke integration',
@@ -91,28 +99,32 @@ describe('loading a definition', () => {
         Parameters: { FunctionName: 'f' },
         End: true,
       }),
-      'State "S" has Resource "arn:aws:states:::lambda:invoke"; the local interpreter supports only a Lambda function ARN',
+      'Resource "arn:aws:states:::lambda:invoke" is not supported by the local interpreter, which invokes Lambda function ARNs only at /States/S/Resource',
     ],
     [
       'an SQS task',
       machine({ Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true }),
-      'State "S" has Resource',
+      'Resource "arn:aws:states:::sqs:sendMessage" is not supported',
     ],
     [
       'MaxDelaySeconds',
       machine({ ...TASK, Retry: [{ ErrorEquals: ['X'], MaxDelaySeconds: 9 }], End: true }),
-      'The field "MaxDelaySeconds" of a retrier',
+      '"MaxDelaySeconds" is not supported by the local interpreter at /States/S/Retry/0',
     ],
     [
       'a null catcher ResultPath',
       machine({ ...TASK, Catch: [{ ErrorEquals: ['X'], ResultPath: null, Next: 'Done' }], End: true }),
-      'ResultPath must be a JSONPath of field names',
+      'ResultPath null is not supported by the local interpreter at /States/S/Catch/0/ResultPath',
     ],
-    ['a static Fail Error', machine({ Type: 'Fail', Error: 'Oops' }), 'The field "Error" of state "S"'],
+    [
+      'a static Fail Error',
+      machine({ Type: 'Fail', Error: 'Oops' }),
+      '"Error" is not supported by the local interpreter at /States/S',
+    ],
     [
       'a StringEquals rule',
       machine({ Type: 'Choice', Choices: [{ Variable: '$.s', StringEquals: 'x', Next: 'Done' }] }),
-      'field(s) "StringEquals" are not supported by the local interpreter',
+      '"StringEquals" is not supported by the local interpreter at /States/S/Choices/0',
     ],
     [
       'a StringMatches rule',
@@ -148,9 +160,13 @@ describe('loading a definition', () => {
     [
       'a wildcard path',
       machine({ ...TASK, Parameters: { 'ids.$': '$.items[*].id' }, End: true }),
-      "'$.items[*].id' (unsupported at position 7",
+      '"$.items[*].id" is not a path the local interpreter reads',
     ],
-    ['recursive descent', machine({ Type: 'Succeed', OutputPath: '$..id' }), "'$..id'"],
+    [
+      'recursive descent',
+      machine({ Type: 'Succeed', OutputPath: '$..id' }),
+      '"$..id" is not a path the local interpreter reads',
+    ],
     [
       'an intrinsic function',
       machine({ ...TASK, Parameters: { 'm.$': "States.Format('{}', $.x)" }, End: true }),
@@ -167,12 +183,20 @@ describe('loading a definition', () => {
 
   it('refuses a transition to a state that does not exist', () => {
     expect(problems({ StartAt: 'A', States: { A: { ...TASK, Next: 'Nowhere' } } })).toContain(
-      "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nowhere at /States/A/Next",
+      "MISSING_TRANSITION_TARGET: Missing 'StartAt'|'Next'|'Default' target: Nowhere",
+    );
+  });
+
+  it('refuses a state that nothing transitions to', () => {
+    expect(problems(machine({ ...TASK, End: true }))).toContain(
+      'MISSING_TRANSITION_TARGET: State Done is not reachable',
     );
   });
 
   it('refuses a state with neither Next nor End', () => {
-    expect(problems({ StartAt: 'A', States: { A: TASK } })).toContain('Exactly one of "Next" or "End"');
+    expect(problems({ StartAt: 'A', States: { A: TASK } })).toContain(
+      'TERMINAL_STATE_WITH_NEXT: State "A" MUST contain exactly one of "End", "Next"',
+    );
   });
 
   it('refuses States.ALL that is not alone in the last catcher', () => {
@@ -195,6 +219,8 @@ describe('loading a definition', () => {
       machine({ Type: 'Choice', Choices: [{ Variable: '$.b', BooleanEquals: 'true', Next: 'Done' }] }),
     );
 
-    expect(message).toContain('The value for the field "BooleanEquals" must be a BOOLEAN');
+    expect(message).toContain(
+      'Invalid input: expected boolean, received string at /States/S/Choices/0/BooleanEquals',
+    );
   });
 });

@@ -1,8 +1,8 @@
-import { evaluate, parseJsonPath, setAt } from '../../../../../local/emulators/stepfunctions/asl/jsonpath';
+import { DATA_PATH, evaluate, setAt } from '../../../../../local/emulators/stepfunctions/asl/jsonpath';
 
 // JSONPath as Step Functions reads it: https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html
 describe('JSONPath', () => {
-  const doc = { a: { b: [10, 20, 30], n: null }, items: [{ id: 'i1' }] };
+  const doc = { a: { b: [10, 20, 30], n: null }, items: [{ id: 'i1' }], s: 'abc' };
 
   it.each([
     ['$', doc],
@@ -11,15 +11,19 @@ describe('JSONPath', () => {
     ['$.items[0].id', 'i1'],
     ['$.a.n', null],
   ])('reads the value at %s', (path, expected) => {
-    expect(evaluate(parseJsonPath(path), doc)).toEqual({ found: true, value: expected });
+    expect(evaluate(path, doc)).toEqual(expected);
   });
 
-  it.each(['$.a.missing', '$.a.b[3]', '$.a.b.length', '$.a[0]', '$.a.constructor'])(
+  it.each(['$.a.missing', '$.a.b[3]', '$.a.b.length', '$.a[0]', '$.a.constructor', '$.s.length', '$.s[0]'])(
     'reports %s as not found rather than null',
     (path) => {
-      expect(evaluate(parseJsonPath(path), doc)).toEqual({ found: false });
+      expect(evaluate(path, doc)).toBeUndefined();
     },
   );
+
+  it.each([null, false, 0, ''])('reads $ of the document %p', (root) => {
+    expect(evaluate('$', root)).toBe(root);
+  });
 
   it.each([
     'a.b',
@@ -34,19 +38,19 @@ describe('JSONPath', () => {
     "$.a['b']",
     '$.a[?(@.x)]',
   ])('refuses %s: only $.name and [n] steps are supported locally', (path) => {
-    expect(() => parseJsonPath(path)).toThrow(/JSONPath/);
+    expect(DATA_PATH.test(path)).toBe(false);
   });
 
   it('writes a value at a nested path without changing the original document', () => {
     const input = { keep: 1, deep: { other: true } };
 
-    const written = setAt(parseJsonPath('$.deep.result.value').steps, input, 42);
+    const written = setAt('$.deep.result.value', input, 42);
 
     expect(written).toEqual({ keep: 1, deep: { other: true, result: { value: 42 } } });
     expect(input).toEqual({ keep: 1, deep: { other: true } });
   });
 
   it('cannot write through a value that is not an object', () => {
-    expect(setAt(parseJsonPath('$.keep.x').steps, { keep: 1 }, 2)).toBeUndefined();
+    expect(setAt('$.keep.x', { keep: 1 }, 2)).toBeUndefined();
   });
 });

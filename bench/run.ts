@@ -86,7 +86,7 @@ const main = async () => {
   console.log('measuring flood isolation…');
   const flood = await measureFlood(assemblyDir);
   console.log('measuring the SQS emulator…');
-  const sqsBench = execFileSync('npx', ['tsx', 'local/emulators/sqs/bench.ts'], {
+  const sqsBench = execFileSync('npx', ['tsx', 'bench/sqs-emulator.ts'], {
     cwd: ROOT,
     encoding: 'utf8',
   });
@@ -165,7 +165,7 @@ const main = async () => {
   );
   report = upsertSection(report, 'Flood isolation', floodSection(flood));
   report = upsertSection(report, 'SQS emulator throughput', [
-    'Command: `npx tsx local/emulators/sqs/bench.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',
+    'Command: `npx tsx bench/sqs-emulator.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',
     '',
     '```',
     ...sqsBench.trim().split('\n'),

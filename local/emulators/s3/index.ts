@@ -9,8 +9,10 @@ import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
 import { listenOnLoopback, type RunningEmulator } from '../loopback';
 
 /**
- * S3 for the local runtime: s3rver (objects in a temporary folder) behind a thin request
- * listener that counts operations and injects faults.
+ * S3 for the local runtime: s3rver (objects in a temporary folder) behind a thin request listener
+ * that lets through what the Lambdas do with raw bodies, PutObject and GetObject, counts them and
+ * injects faults. Every other request is refused (501 NotImplemented) rather than left to the rest
+ * of s3rver, which nothing here calls or tests.
  *
  * Addressing: the SDK's S3 endpoint rules use path-style requests when the endpoint host is an
  * IP address, so `AWS_ENDPOINT_URL_S3=http://127.0.0.1:<port>` works with a default client.
@@ -23,55 +25,34 @@ export interface RunningS3 extends RunningEmulator {
   readonly directory: string;
 }
 
-export interface S3EmulatorOptions {
-  /**
-   * Access key ids the server accepts (s3rver refuses unknown ones; it does not check SigV4 signatures).
-   * @default ['local']
-   */
-  readonly accessKeyIds?: readonly string[];
-}
-
-/** The S3 API operation a path-style request performs, named as in the API reference. */
-export function operationOf(method: string, url: string, headers: IncomingMessage['headers']): string {
-  const parsed = new URL(url, 'http://s3.local');
-  const [, bucket = '', ...keyParts] = parsed.pathname.split('/');
-  const hasKey = keyParts.join('/') !== '';
-  const query = parsed.searchParams;
-  if (bucket === '') return method === 'GET' ? 'ListBuckets' : `${method} /`;
-  if (!hasKey) {
-    for (const [subresource, name] of [
-      ['cors', 'BucketCors'],
-      ['website', 'BucketWebsite'],
-      ['acl', 'BucketAcl'],
-      ['location', 'BucketLocation'],
-      ['tagging', 'BucketTagging'],
-      ['policy', 'BucketPolicy'],
-      ['versioning', 'BucketVersioning'],
-    ] as const) {
-      if (query.has(subresource))
-        return `${{ GET: 'Get', PUT: 'Put', DELETE: 'Delete' }[method as 'GET'] ?? method}${name}`;
-    }
-    if (method === 'POST' && query.has('delete')) return 'DeleteObjects';
-    if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-    return { PUT: 'CreateBucket', DELETE: 'DeleteBucket', HEAD: 'HeadBucket' }[method] ?? `${method} bucket`;
-  }
-  if (method === 'POST' && query.has('uploads')) return 'CreateMultipartUpload';
-  if (method === 'POST' && query.has('uploadId')) return 'CompleteMultipartUpload';
-  if (method === 'PUT' && query.has('uploadId'))
-    return headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart';
-  if (method === 'DELETE' && query.has('uploadId')) return 'AbortMultipartUpload';
-  if (query.has('acl')) return method === 'GET' ? 'GetObjectAcl' : 'PutObjectAcl';
-  if (query.has('tagging')) return method === 'GET' ? 'GetObjectTagging' : 'PutObjectTagging';
-  if (method === 'PUT') return headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject';
-  if (method === 'POST') return 'PostObject';
-  return { GET: 'GetObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' }[method] ?? `${method} object`;
+/** `PutObject` or `GetObject` for a path-style request that is one of them, else undefined. */
+export function operationOf(
+  method: string,
+  url: string,
+  headers: IncomingMessage['headers'],
+): 'PutObject' | 'GetObject' | undefined {
+  const { pathname, searchParams } = new URL(url, 'http://s3.local');
+  // `/<bucket>/<key>` without a subresource (`?acl`, `?uploadId`, …); the SDK adds `?x-id=<operation>`.
+  const onObject = /^\/[^/]+\/./.test(pathname) && [...searchParams.keys()].every((key) => key === 'x-id');
+  if (onObject && method === 'PUT' && headers['x-amz-copy-source'] === undefined) return 'PutObject';
+  if (onObject && method === 'GET') return 'GetObject';
+  return undefined;
 }
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+async function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): Promise<void> {
+  // The request body must be read before answering, or the client sees a reset instead of the error.
+  req.resume();
+  await new Promise((resolve) => req.once('end', resolve));
   const requestId = randomUUID();
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -101,9 +82,10 @@ export class S3Emulator {
   private readonly buckets = new Set<string>();
   private server: S3rver | undefined;
 
-  constructor(options: S3EmulatorOptions = {}) {
-    for (const accessKeyId of options.accessKeyIds ?? ['local'])
-      DUMMY_ACCOUNT.createKeyPair(accessKeyId, accessKeyId);
+  constructor() {
+    // The key id the runtime gives the Lambdas and the CLI; s3rver refuses unknown ones (it does
+    // not check SigV4 signatures).
+    DUMMY_ACCOUNT.createKeyPair('local', 'local');
   }
 
   /** Creates the buckets now if running, and on every later start. */
@@ -114,17 +96,17 @@ export class S3Emulator {
     }
   }
 
-  /** Requests served over HTTP, by S3 operation (faulted requests included). */
+  /** PutObject and GetObject requests served over HTTP (faulted requests included). */
   counters(): Record<string, number> {
     return this.faults.counters();
   }
 
   /**
-   * Test hook: the next `times` requests for `operation` (e.g. `PutObject`) fail (`error`,
-   * `throttle` as 503 SlowDown), are held for `ms` (`delay`), or take effect and then lose
-   * their response (`dropResponse`).
+   * Test hook: the next `times` requests for `operation` (`PutObject`, `GetObject`) fail
+   * (`error`, `throttle` as 503 SlowDown), are held for `ms` (`delay`), or take effect and then
+   * lose their response (`dropResponse`).
    */
-  injectFault(operation: string, fault: EmulatorFault): void {
+  injectFault(operation: 'PutObject' | 'GetObject', fault: EmulatorFault): void {
     this.faults.add(operation, fault);
   }
 
@@ -161,15 +143,16 @@ export class S3Emulator {
     handler: (req: IncomingMessage, res: ServerResponse) => void,
   ): Promise<void> {
     const operation = operationOf(req.method ?? 'GET', req.url ?? '/', req.headers);
+    if (operation === undefined) {
+      const message = `The local S3 emulator serves PutObject and GetObject only, not ${req.method} ${req.url}.`;
+      return sendError(req, res, 501, 'NotImplemented', message);
+    }
     const fault = this.faults.take(operation);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (fault?.kind === 'throttle' || fault?.kind === 'error') {
-      // The request body must be read before answering, or the client sees a reset instead of the error.
-      req.resume();
-      await new Promise((resolve) => req.once('end', resolve));
-      if (fault.kind === 'throttle')
-        return sendError(res, 503, 'SlowDown', 'Please reduce your request rate.');
-      return sendError(res, fault.status ?? 400, fault.code, fault.message ?? `Injected ${fault.code}`);
+    if (fault?.kind === 'throttle')
+      return sendError(req, res, 503, 'SlowDown', 'Please reduce your request rate.');
+    if (fault?.kind === 'error') {
+      return sendError(req, res, fault.status ?? 400, fault.code, fault.message ?? `Injected ${fault.code}`);
     }
     if (fault?.kind === 'dropResponse') dropResponse(res);
     handler(req, res);

@@ -2,24 +2,18 @@ declare module 's3rver' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
   import type { EventEmitter } from 'node:events';
 
+  /** The options and members the S3 emulator uses. */
   interface S3rverOptions {
     readonly directory: string;
     readonly silent?: boolean;
-    readonly resetOnClose?: boolean;
-    readonly allowMismatchedSignatures?: boolean;
     readonly vhostBuckets?: boolean;
-    readonly configureBuckets?: ReadonlyArray<{
-      readonly name: string;
-      readonly configs?: ReadonlyArray<string | Buffer>;
-    }>;
   }
 
   /** A Koa application; `callback()` is its request listener. Objects live in `directory`. */
   export default class S3rver extends EventEmitter {
     constructor(options: S3rverOptions);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
-    configureBuckets(): Promise<void>;
-    readonly store: { putBucket(name: string): Promise<unknown>; getBucket(name: string): Promise<unknown> };
+    readonly store: { putBucket(name: string): Promise<unknown> };
     readonly logger: { close(): void };
   }
 }

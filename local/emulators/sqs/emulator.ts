@@ -3,7 +3,6 @@ import type {
   BatchResultErrorEntry,
   ChangeMessageVisibilityBatchRequest,
   ChangeMessageVisibilityBatchResult,
-  ChangeMessageVisibilityRequest,
   CreateQueueRequest,
   CreateQueueResult,
   DeleteMessageBatchRequest,
@@ -11,14 +10,11 @@ import type {
   DeleteMessageRequest,
   GetQueueAttributesRequest,
   GetQueueAttributesResult,
-  GetQueueUrlRequest,
-  GetQueueUrlResult,
   Message,
   MessageAttributeValue,
   ReceiveMessageRequest,
   ReceiveMessageResult,
   SendMessageBatchRequest,
-  SendMessageBatchRequestEntry,
   SendMessageBatchResult,
   SendMessageBatchResultEntry,
   SendMessageRequest,
@@ -26,8 +22,7 @@ import type {
   SetQueueAttributesRequest,
 } from '@aws-sdk/client-sqs';
 import { applyAttributes, describeConfig, renderAttributes } from './attributes';
-import type { Clock } from './clock';
-import { systemClock } from './clock';
+import { systemClock, type Clock } from './clock';
 import { refusal, serveAwsJson, type AwsAction } from '../aws-json';
 import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
@@ -54,13 +49,16 @@ export interface ReceiveOptions {
   readonly signal?: AbortSignal;
 }
 
-type SendEntry = Omit<SendMessageBatchRequestEntry, 'Id'>;
+type SendEntry = Pick<
+  SendMessageRequest,
+  'MessageBody' | 'MessageAttributes' | 'MessageGroupId' | 'MessageDeduplicationId'
+>;
 
 interface ReceiveRequest {
   readonly max: number;
   readonly visibilityTimeout: number;
   readonly waitSeconds: number;
-  readonly systemAttributeNames: ReadonlySet<string>;
+  readonly systemAttributeNames: readonly string[];
   readonly messageAttributeNames: readonly string[];
   readonly attemptId: string | undefined;
 }
@@ -73,10 +71,11 @@ interface ReceiptReference {
 
 const SENDER_ID = 'AIDAEMULATEDSQSSENDER';
 const MAX_BATCH_ENTRIES = 10;
-const MAX_BATCH_BYTES = 1_048_576;
+// SQS's default MaximumMessageSize, which the template leaves as it is; a batch has the same limit.
+const MAX_MESSAGE_BYTES = 1_048_576;
 const MAX_VISIBILITY_SECONDS = 43_200;
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
-const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+// Queue names (before `.fifo`) and batch entry ids alike.
+const NAME_OR_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 // Alphanumerics and punctuation, as the SendMessage reference allows for group and deduplication ids.
 const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
@@ -158,14 +157,6 @@ export class SqsEmulator {
     return this.call('CreateQueue', () => this.doCreateQueue(input));
   }
 
-  getQueueUrl(input: GetQueueUrlRequest): Promise<GetQueueUrlResult> {
-    return this.call('GetQueueUrl', () => {
-      const queue = this.queues.get(requireValue(input.QueueName, 'QueueName'));
-      if (queue === undefined) throw queueDoesNotExist();
-      return { QueueUrl: this.urlOf(queue) };
-    });
-  }
-
   getQueueAttributes(input: GetQueueAttributesRequest): Promise<GetQueueAttributesResult> {
     return this.call('GetQueueAttributes', () => {
       const queue = this.queueFromUrl(input.QueueUrl);
@@ -174,14 +165,17 @@ export class SqsEmulator {
     });
   }
 
+  /**
+   * In process only: the runtime sets each RedrivePolicy once every queue exists, since queues
+   * name their dead-letter queues by ARN.
+   */
   setQueueAttributes(input: SetQueueAttributesRequest): Promise<Record<string, never>> {
     return this.call('SetQueueAttributes', () => {
       const queue = this.queueFromUrl(input.QueueUrl);
       const attributes = requireValue(input.Attributes, 'Attributes');
       const config = applyAttributes(queue.config, attributes, queue.fifo, false);
-      this.checkRedrive(queue.name, queue.arn, queue.fifo, config);
+      this.checkRedrive(queue.name, queue.fifo, config);
       queue.config = config;
-      queue.lastModifiedAt = this.clock.now();
       this.wake(queue);
       return {};
     });
@@ -201,10 +195,10 @@ export class SqsEmulator {
       const queue = this.queueFromUrl(input.QueueUrl);
       const batch = this.checkBatch(input.Entries);
       const bytes = batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody ?? ''), 0);
-      if (bytes > MAX_BATCH_BYTES) {
+      if (bytes > MAX_MESSAGE_BYTES) {
         throw new SqsError(
           'BatchRequestTooLong',
-          `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${bytes} bytes.`,
+          `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes. You have sent ${bytes} bytes.`,
         );
       }
       const result = this.eachEntry(batch, (entry): SendMessageBatchResultEntry => {
@@ -241,19 +235,6 @@ export class SqsEmulator {
     });
   }
 
-  changeMessageVisibility(input: ChangeMessageVisibilityRequest): Promise<Record<string, never>> {
-    return this.call('ChangeMessageVisibility', () => {
-      const queue = this.queueFromUrl(input.QueueUrl);
-      this.changeVisibility(
-        queue,
-        requireValue(input.ReceiptHandle, 'ReceiptHandle'),
-        requireValue(input.VisibilityTimeout, 'VisibilityTimeout'),
-      );
-      this.wake(queue);
-      return {};
-    });
-  }
-
   changeMessageVisibilityBatch(
     input: ChangeMessageVisibilityBatchRequest,
   ): Promise<ChangeMessageVisibilityBatchResult> {
@@ -272,22 +253,21 @@ export class SqsEmulator {
     });
   }
 
-  /** The wire protocol's actions: request bodies checked as SQS checks them, then the in-process API. */
+  /**
+   * The wire protocol's actions, those the Lambdas, the CLI, the event source mappings and the
+   * bench send: request bodies checked as SQS checks them, then the in-process API.
+   */
   private wireActions(): Record<string, AwsAction> {
     return {
       CreateQueue: (body) => this.createQueue(parseWire(wire.CreateQueue, body)),
-      GetQueueUrl: (body) => this.getQueueUrl(parseWire(wire.GetQueueUrl, body)),
       GetQueueAttributes: (body) =>
         this.getQueueAttributes(parseWire(wire.GetQueueAttributes, body) as GetQueueAttributesRequest),
-      SetQueueAttributes: (body) => this.setQueueAttributes(parseWire(wire.SetQueueAttributes, body)),
       SendMessage: (body) => this.sendMessage(parseWire(wire.SendMessage, body)),
       SendMessageBatch: (body) => this.sendMessageBatch(parseWire(wire.SendMessageBatch, body)),
       ReceiveMessage: (body, { signal }) =>
         this.receiveMessage(parseWire(wire.ReceiveMessage, body) as ReceiveMessageRequest, { signal }),
       DeleteMessage: (body) => this.deleteMessage(parseWire(wire.DeleteMessage, body)),
       DeleteMessageBatch: (body) => this.deleteMessageBatch(parseWire(wire.DeleteMessageBatch, body)),
-      ChangeMessageVisibility: (body) =>
-        this.changeMessageVisibility(parseWire(wire.ChangeMessageVisibility, body)),
       ChangeMessageVisibilityBatch: (body) =>
         this.changeMessageVisibilityBatch(parseWire(wire.ChangeMessageVisibilityBatch, body)),
     };
@@ -302,7 +282,7 @@ export class SqsEmulator {
     const attributes: Record<string, string | undefined> = { ...input.Attributes };
     const fifo = name.endsWith('.fifo');
     const baseName = fifo ? name.slice(0, -'.fifo'.length) : name;
-    if (!QUEUE_NAME.test(baseName) || name.length > 80) {
+    if (!NAME_OR_ENTRY_ID.test(baseName) || name.length > 80) {
       throw invalidParameterValue(
         'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
       );
@@ -315,7 +295,6 @@ export class SqsEmulator {
           : 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
       );
     }
-    const now = this.clock.now();
     const config = applyAttributes(defaultConfig(), attributes, fifo, true);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
@@ -331,44 +310,21 @@ export class SqsEmulator {
       }
       return { QueueUrl: this.urlOf(existing) };
     }
-    const queue = new Queue(name, fifo, config, now);
-    this.checkRedrive(name, queue.arn, fifo, config);
+    this.checkRedrive(name, fifo, config);
+    const queue = new Queue(name, fifo, config);
     this.queues.set(name, queue);
     return { QueueUrl: this.urlOf(queue) };
   }
 
-  private checkRedrive(name: string, arn: string, fifo: boolean, config: QueueConfig): void {
+  private checkRedrive(name: string, fifo: boolean, config: QueueConfig): void {
     const policy = config.redrivePolicy;
     if (policy === undefined) return;
-    const rendered = JSON.stringify(policy);
-    const target = this.queues.get(policy.deadLetterTargetArn.split(':').pop() ?? '');
-    if (target === undefined || target.arn !== policy.deadLetterTargetArn) {
-      throw invalidValue('RedrivePolicy', rendered, 'Dead letter target does not exist.');
-    }
-    if (target.name === name) {
-      throw invalidValue('RedrivePolicy', rendered, 'Dead letter target cannot be the source queue.');
-    }
-    if (target.fifo !== fifo) {
-      throw invalidValue(
-        'RedrivePolicy',
-        rendered,
-        'Dead-letter queue must be the same type of queue as the source queue.',
-      );
-    }
-    if (target.config.redriveAllowPolicy !== undefined) {
-      const allow = JSON.parse(target.config.redriveAllowPolicy) as {
-        redrivePermission?: string;
-        sourceQueueArns?: unknown;
-      };
-      const listed = Array.isArray(allow.sourceQueueArns) && allow.sourceQueueArns.includes(arn);
-      if (allow.redrivePermission === 'denyAll' || (allow.redrivePermission === 'byQueue' && !listed)) {
-        throw invalidValue(
-          'RedrivePolicy',
-          rendered,
-          'The dead-letter queue does not allow this queue as a source queue.',
-        );
-      }
-    }
+    const invalid = (reason: string) => invalidValue('RedrivePolicy', JSON.stringify(policy), reason);
+    const target = this.queueByArn(policy.deadLetterTargetArn);
+    if (target === undefined) throw invalid('Dead letter target does not exist.');
+    if (target.name === name) throw invalid('Dead letter target cannot be the source queue.');
+    if (target.fifo !== fifo)
+      throw invalid('Dead-letter queue must be the same type of queue as the source queue.');
   }
 
   private enqueue(queue: Queue, entry: SendEntry): SendMessageResult {
@@ -380,18 +336,16 @@ export class SqsEmulator {
         'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
       );
     }
-    const attributesSize = checkMessageAttributes(entry.MessageAttributes);
-    const traceHeader = checkSystemAttributes(entry.MessageSystemAttributes);
-    const size = Buffer.byteLength(body) + attributesSize;
-    if (size > queue.config.maximumMessageSize) {
+    const size = Buffer.byteLength(body) + checkMessageAttributes(entry.MessageAttributes);
+    if (size > MAX_MESSAGE_BYTES) {
       throw invalidParameterValue(
-        `One or more parameters are invalid. Reason: Message must be shorter than ${queue.config.maximumMessageSize} bytes.`,
+        `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
       );
     }
+    const md5OfBody = md5Hex(body);
     const digests: SendMessageResult = {
-      MD5OfMessageBody: md5Hex(body),
+      MD5OfMessageBody: md5OfBody,
       MD5OfMessageAttributes: md5OfMessageAttributes(entry.MessageAttributes),
-      MD5OfMessageSystemAttributes: md5OfMessageAttributes(entry.MessageSystemAttributes),
     };
     const groupId = entry.MessageGroupId;
     if (groupId !== undefined && !FIFO_ID.test(groupId)) {
@@ -401,16 +355,8 @@ export class SqsEmulator {
         'MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.',
       );
     }
-    let delaySeconds = queue.config.delaySeconds;
     let deduplicationId: string | undefined;
     if (queue.fifo) {
-      if (entry.DelaySeconds !== undefined) {
-        throw invalidValue(
-          'DelaySeconds',
-          entry.DelaySeconds,
-          'The request include parameter that is not valid for this queue type.',
-        );
-      }
       if (groupId === undefined || groupId === '') throw missingParameter('MessageGroupId');
       deduplicationId =
         entry.MessageDeduplicationId ??
@@ -433,32 +379,20 @@ export class SqsEmulator {
       if (duplicate !== undefined) {
         return { ...digests, MessageId: duplicate.messageId, SequenceNumber: duplicate.sequenceNumber };
       }
-    } else {
-      if (entry.MessageDeduplicationId !== undefined) {
-        throw invalidValue(
-          'MessageDeduplicationId',
-          entry.MessageDeduplicationId,
-          'The request include parameter that is not valid for this queue type.',
-        );
-      }
-      if (entry.DelaySeconds !== undefined) {
-        delaySeconds = integerIn(
-          'DelaySeconds',
-          entry.DelaySeconds,
-          0,
-          900,
-          'DelaySeconds must be >= 0 and <= 900.',
-        );
-      }
+    } else if (entry.MessageDeduplicationId !== undefined) {
+      throw invalidValue(
+        'MessageDeduplicationId',
+        entry.MessageDeduplicationId,
+        'The request include parameter that is not valid for this queue type.',
+      );
     }
     const messageId = randomUUID();
     const sequenceNumber = queue.fifo ? queue.nextSequenceNumber() : undefined;
     queue.messages.set(messageId, {
       messageId,
       body,
-      md5OfBody: digests.MD5OfMessageBody ?? md5Hex(body),
+      md5OfBody,
       messageAttributes: entry.MessageAttributes,
-      traceHeader,
       senderId: SENDER_ID,
       sentTimestamp: now,
       groupId,
@@ -466,7 +400,7 @@ export class SqsEmulator {
       sequenceNumber,
       deadLetterQueueSourceArn: undefined,
       enqueuedAt: now,
-      visibleAt: now + delaySeconds * 1000,
+      visibleAt: now,
       receiveCount: 0,
       firstReceiveTimestamp: undefined,
       lastReceivedAt: undefined,
@@ -535,15 +469,12 @@ export class SqsEmulator {
       ),
       waitSeconds: integerIn(
         'WaitTimeSeconds',
-        input.WaitTimeSeconds ?? queue.config.receiveMessageWaitTimeSeconds,
+        input.WaitTimeSeconds ?? 0,
         0,
         20,
         'Must be >= 0 and <= 20, if provided.',
       ),
-      systemAttributeNames: new Set<string>([
-        ...(input.AttributeNames ?? []),
-        ...(input.MessageSystemAttributeNames ?? []),
-      ]),
+      systemAttributeNames: input.MessageSystemAttributeNames ?? [],
       messageAttributeNames: input.MessageAttributeNames ?? [],
       attemptId: queue.fifo ? input.ReceiveRequestAttemptId : undefined,
     };
@@ -624,12 +555,24 @@ export class SqsEmulator {
       MD5OfBody: message.md5OfBody,
       Body: message.body,
     };
-    const system = systemAttributes(message, request.systemAttributeNames);
+    const system = selected(
+      {
+        SenderId: message.senderId,
+        SentTimestamp: String(message.sentTimestamp),
+        ApproximateReceiveCount: String(message.receiveCount),
+        ApproximateFirstReceiveTimestamp: message.firstReceiveTimestamp?.toString(),
+        MessageGroupId: message.groupId,
+        MessageDeduplicationId: message.deduplicationId,
+        SequenceNumber: message.sequenceNumber,
+        DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
+      },
+      request.systemAttributeNames,
+    );
     if (system !== undefined) rendered.Attributes = system;
-    const selected = selectMessageAttributes(message.messageAttributes, request.messageAttributeNames);
-    if (selected !== undefined) {
-      rendered.MessageAttributes = selected;
-      rendered.MD5OfMessageAttributes = md5OfMessageAttributes(selected);
+    const attributes = selected(message.messageAttributes, request.messageAttributeNames);
+    if (attributes !== undefined) {
+      rendered.MessageAttributes = attributes;
+      rendered.MD5OfMessageAttributes = md5OfMessageAttributes(attributes);
     }
     return rendered;
   }
@@ -702,7 +645,7 @@ export class SqsEmulator {
     const seen = new Set<string>();
     for (const entry of list) {
       const id = entry.Id ?? '';
-      if (!BATCH_ENTRY_ID.test(id)) {
+      if (!NAME_OR_ENTRY_ID.test(id)) {
         throw new SqsError(
           'InvalidBatchEntryId',
           'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
@@ -766,20 +709,11 @@ export class SqsEmulator {
 
   private queueFromUrl(queueUrl: string | undefined): Queue {
     const url = requireValue(queueUrl, 'QueueUrl');
-    const segments =
-      url
-        .split('?')[0]
-        ?.split('/')
-        .filter((segment) => segment !== '') ?? [];
-    const name = segments.at(-1);
-    const account = segments.at(-2);
-    const queue = name === undefined ? undefined : this.queues.get(name);
-    if (
-      queue === undefined ||
-      (account !== undefined && /^\d{12}$/.test(account) && account !== ACCOUNT_ID)
-    ) {
+    const segments = url.replace(/\?.*$/, '').split('/').filter(Boolean);
+    const queue = this.queues.get(segments.at(-1) ?? '');
+    const account = segments.at(-2) ?? ACCOUNT_ID;
+    if (queue === undefined || (/^\d{12}$/.test(account) && account !== ACCOUNT_ID))
       throw queueDoesNotExist();
-    }
     return queue;
   }
 
@@ -789,11 +723,7 @@ export class SqsEmulator {
   }
 
   private urlOf(queue: Queue): string {
-    return this.urlOfName(queue.name);
-  }
-
-  private urlOfName(name: string): string {
-    return `${this.baseUrl}/${ACCOUNT_ID}/${name}`;
+    return `${this.baseUrl}/${ACCOUNT_ID}/${queue.name}`;
   }
 }
 
@@ -821,122 +751,45 @@ function decodeReceiptHandle(handle: string): ReceiptReference | undefined {
 function checkMessageAttributes(
   attributes: Readonly<Record<string, MessageAttributeValue>> | undefined,
 ): number {
-  if (attributes === undefined) return 0;
-  const names = Object.keys(attributes);
-  if (names.length > 10) {
+  const entries = Object.entries(attributes ?? {});
+  if (entries.length > 10) {
     throw invalidParameterValue(
-      `Number of message attributes [${names.length}] exceeds the allowed maximum [10].`,
+      `Number of message attributes [${entries.length}] exceeds the allowed maximum [10].`,
     );
   }
   let size = 0;
-  for (const name of names) {
-    const attribute = attributes[name];
-    const lowered = name.toLowerCase();
-    if (
-      attribute === undefined ||
-      !ATTRIBUTE_NAME.test(name) ||
-      name.startsWith('.') ||
-      name.endsWith('.') ||
-      name.includes('..') ||
-      lowered.startsWith('aws.') ||
-      lowered.startsWith('amazon.')
-    ) {
+  for (const [name, { DataType: dataType = '', StringValue, BinaryValue }] of entries) {
+    if (!ATTRIBUTE_NAME.test(name) || /^\.|\.$|\.\.|^(aws|amazon)\./i.test(name)) {
       throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid.`);
     }
-    const dataType = attribute.DataType ?? '';
     const base = dataType.split('.')[0];
     if (base !== 'String' && base !== 'Number' && base !== 'Binary') {
       throw invalidParameterValue(
         `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
       );
     }
-    if (base === 'Binary') {
-      if (attribute.BinaryValue === undefined || attribute.BinaryValue.length === 0) {
-        throw invalidParameterValue(
-          `Message (user) attribute '${name}' must contain a non-empty value of type 'Binary'.`,
-        );
-      }
-      size += attribute.BinaryValue.length;
-    } else {
-      const value = attribute.StringValue;
-      if (value === undefined || value === '') {
-        throw invalidParameterValue(
-          `Message (user) attribute '${name}' must contain a non-empty value of type '${base}'.`,
-        );
-      }
-      if (base === 'Number' && !NUMBER.test(value)) {
-        throw invalidParameterValue(
-          `Can't cast the value of message (user) attribute '${name}' to a number.`,
-        );
-      }
-      size += Buffer.byteLength(value);
+    const value = base === 'Binary' ? BinaryValue : StringValue;
+    if (value === undefined || value.length === 0) {
+      throw invalidParameterValue(
+        `Message (user) attribute '${name}' must contain a non-empty value of type '${base}'.`,
+      );
     }
-    size += Buffer.byteLength(name) + Buffer.byteLength(dataType);
+    if (base === 'Number' && !NUMBER.test(String(value))) {
+      throw invalidParameterValue(`Can't cast the value of message (user) attribute '${name}' to a number.`);
+    }
+    size += Buffer.byteLength(value) + Buffer.byteLength(name) + Buffer.byteLength(dataType);
   }
   return size;
 }
 
-function checkSystemAttributes(
-  attributes: Readonly<Record<string, MessageAttributeValue>> | undefined,
-): string | undefined {
-  if (attributes === undefined) return undefined;
-  let traceHeader: string | undefined;
-  for (const [name, attribute] of Object.entries(attributes)) {
-    if (name !== 'AWSTraceHeader') {
-      throw invalidParameterValue(`Message system attribute name '${name}' is invalid.`);
-    }
-    if (
-      attribute.DataType !== 'String' ||
-      attribute.StringValue === undefined ||
-      attribute.StringValue === ''
-    ) {
-      throw invalidParameterValue(
-        `Message system attribute '${name}' must contain a non-empty value of type 'String'.`,
-      );
-    }
-    traceHeader = attribute.StringValue;
-  }
-  return traceHeader;
-}
-
-function systemAttributes(
-  message: StoredMessage,
-  names: ReadonlySet<string>,
-): Record<string, string> | undefined {
-  if (names.size === 0) return undefined;
-  const all = names.has('All');
-  const available: Record<string, string | undefined> = {
-    SenderId: message.senderId,
-    SentTimestamp: String(message.sentTimestamp),
-    ApproximateReceiveCount: String(message.receiveCount),
-    ApproximateFirstReceiveTimestamp:
-      message.firstReceiveTimestamp === undefined ? undefined : String(message.firstReceiveTimestamp),
-    AWSTraceHeader: message.traceHeader,
-    MessageGroupId: message.groupId,
-    MessageDeduplicationId: message.deduplicationId,
-    SequenceNumber: message.sequenceNumber,
-    DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
-  };
-  const selected: Record<string, string> = {};
-  for (const [name, value] of Object.entries(available)) {
-    if (value !== undefined && (all || names.has(name))) selected[name] = value;
-  }
-  return Object.keys(selected).length === 0 ? undefined : selected;
-}
-
-/** Message attributes a receive asked for: `All` or `.*`, exact names, or `prefix.*`. */
-function selectMessageAttributes(
-  attributes: Readonly<Record<string, MessageAttributeValue>> | undefined,
-  requested: readonly string[],
-): Record<string, MessageAttributeValue> | undefined {
-  if (attributes === undefined || requested.length === 0) return undefined;
-  const wantsAll = requested.includes('All') || requested.includes('.*');
-  const prefixes = requested.filter((name) => name.endsWith('.*')).map((name) => name.slice(0, -1));
-  const selected: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (wantsAll || requested.includes(name) || prefixes.some((prefix) => name.startsWith(prefix))) {
-      selected[name] = value;
-    }
-  }
-  return Object.keys(selected).length === 0 ? undefined : selected;
+/** The defined entries of `values` that `names` asks for, by name or with `All`; undefined for none. */
+function selected<T>(
+  values: Readonly<Record<string, T | undefined>> | undefined,
+  names: readonly string[],
+): Record<string, T> | undefined {
+  const all = names.includes('All');
+  const chosen = Object.entries(values ?? {}).filter(
+    (entry): entry is [string, T] => entry[1] !== undefined && (all || names.includes(entry[0])),
+  );
+  return chosen.length === 0 ? undefined : Object.fromEntries(chosen);
 }

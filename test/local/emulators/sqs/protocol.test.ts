@@ -1,13 +1,16 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import {
+  CreateQueueCommand,
   DeleteMessageCommand,
-  GetQueueUrlCommand,
+  GetQueueAttributesCommand,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
+  UnsupportedOperation,
 } from '@aws-sdk/client-sqs';
-import { ResponseDroppedError, SqsEmulator, md5OfMessageAttributes } from '../../../../local/emulators/sqs';
+import { ResponseDroppedError, SqsEmulator } from '../../../../local/emulators/sqs';
+import { md5OfMessageAttributes } from '../../../../local/emulators/sqs/md5';
 import type { SqsHarness } from './support';
 import { aQueue, bodies, receive, startSqs } from './support';
 
@@ -51,7 +54,9 @@ describe('SQS emulator: wire protocol', () => {
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-api-responses.html
   // Error: x-amzn-query-error "AWS.SimpleQueueService.NonExistentQueue;Sender", body __type + message.
   it('answers a missing queue with the documented JSON error shape and query error header', async () => {
-    const response = await rawCall('AmazonSQS.GetQueueUrl', { QueueName: 'missing' });
+    const response = await rawCall('AmazonSQS.GetQueueAttributes', {
+      QueueUrl: `${sqs.server.endpoint}/000000000000/missing`,
+    });
 
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.0');
@@ -62,27 +67,54 @@ describe('SQS emulator: wire protocol', () => {
     });
   });
 
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueUrl.html
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
   // Errors: QueueDoesNotExist, which the SDK raises as its QueueDoesNotExist class.
   it('makes the SDK raise QueueDoesNotExist for a queue that does not exist', async () => {
     const missingUrl = `${sqs.server.endpoint}/000000000000/missing`;
 
-    await expect(sqs.client.send(new GetQueueUrlCommand({ QueueName: 'missing' }))).rejects.toBeInstanceOf(
-      QueueDoesNotExist,
-    );
+    await expect(
+      sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: missingUrl })),
+    ).rejects.toBeInstanceOf(QueueDoesNotExist);
     await expect(
       sqs.client.send(new SendMessageCommand({ QueueUrl: missingUrl, MessageBody: 'x' })),
     ).rejects.toMatchObject({ name: 'QueueDoesNotExist', Code: 'AWS.SimpleQueueService.NonExistentQueue' });
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/CommonErrors.html
-  // InvalidAction: "The action or operation requested is invalid."
-  it('answers an unknown action with InvalidAction instead of hanging', async () => {
-    const response = await rawCall('AmazonSQS.FlyToTheMoon', {});
+  // InvalidAction: "The action or operation requested is invalid." So are the actions nothing here calls.
+  it.each(['FlyToTheMoon', 'GetQueueUrl', 'SetQueueAttributes', 'ChangeMessageVisibility', 'PurgeQueue'])(
+    'answers the action %s, which it does not serve, with InvalidAction instead of hanging',
+    async (action) => {
+      const response = await rawCall(`AmazonSQS.${action}`, {});
 
-    expect(response.status).toBe(400);
-    expect(response.headers.get('x-amzn-query-error')).toBe('InvalidAction;Sender');
-    expect(await response.json()).toMatchObject({ __type: 'com.amazonaws.sqs#InvalidAction' });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('x-amzn-query-error')).toBe('InvalidAction;Sender');
+      expect(await response.json()).toMatchObject({ __type: 'com.amazonaws.sqs#InvalidAction' });
+    },
+  );
+
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+  // DelaySeconds and MessageSystemAttributes exist on AWS; nothing here sends them, so they are
+  // refused rather than ignored.
+  it('refuses a request parameter it does not emulate', async () => {
+    const queueUrl = await aQueue(sqs.client);
+
+    await expect(
+      sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x', DelaySeconds: 5 })),
+    ).rejects.toBeInstanceOf(UnsupportedOperation);
+    await expect(
+      sqs.client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: 'x',
+          MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: 'Root=1-0-0' } },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'UnsupportedOperation',
+      message: expect.stringContaining('MessageSystemAttributes') as unknown,
+    });
+    expect(await receive(sqs.client, queueUrl)).toEqual([]);
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html
@@ -104,29 +136,20 @@ describe('SQS emulator: wire protocol', () => {
         QueueUrl: queueUrl,
         MessageBody: 'héllo wörld ✓',
         MessageAttributes: ALL_THREE,
-        MessageSystemAttributes: {
-          AWSTraceHeader: { DataType: 'String', StringValue: 'Root=1-5759e988-bd862e3fe1be46a994272793' },
-        },
       }),
     );
     const { Messages } = await sqs.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MessageAttributeNames: ['attribName1'],
-        MessageSystemAttributeNames: ['AWSTraceHeader'],
-      }),
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['attribName1'] }),
     );
 
     expect(sent.MD5OfMessageAttributes).toBe('c932db14a896c663f83c260297d594ff');
-    expect(sent.MD5OfMessageSystemAttributes).toMatch(/^[0-9a-f]{32}$/);
     expect(Messages?.[0]?.Body).toBe('héllo wörld ✓');
     expect(Messages?.[0]?.MD5OfMessageAttributes).toBe('19e27d4e946b072f3f58da80d94fd778');
-    expect(Messages?.[0]?.Attributes).toEqual({ AWSTraceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793' });
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
-  // MessageAttributeNames: "All" or ".*", exact names, or a prefix such as "bar.*".
-  it('returns the message attributes a receive asks for, by name, prefix or All', async () => {
+  // MessageAttributeNames: "All" or exact names (the prefix forms are not emulated; nothing asks for them).
+  it('returns the message attributes a receive asks for, by name or All', async () => {
     const queueUrl = await aQueue(sqs.client);
     await sqs.client.send(
       new SendMessageCommand({
@@ -141,20 +164,16 @@ describe('SQS emulator: wire protocol', () => {
       }),
     );
 
-    const byPrefix = await sqs.client.send(
+    const byName = await sqs.client.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        MessageAttributeNames: ['trace.*', 'size'],
+        MessageAttributeNames: ['trace.id', 'size'],
         VisibilityTimeout: 0,
       }),
     );
     const all = await receive(sqs.client, queueUrl);
 
-    expect(Object.keys(byPrefix.Messages?.[0]?.MessageAttributes ?? {}).sort()).toEqual([
-      'size',
-      'trace.id',
-      'trace.span',
-    ]);
+    expect(Object.keys(byName.Messages?.[0]?.MessageAttributes ?? {}).sort()).toEqual(['size', 'trace.id']);
     expect(Object.keys(all[0]?.MessageAttributes ?? {}).sort()).toEqual([
       'size',
       'tenant',
@@ -174,26 +193,41 @@ describe('SQS emulator: wire protocol', () => {
   });
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
-  // MaximumMessageSize: the limit on body plus attributes.
-  it('rejects a message larger than the queue maximum message size', async () => {
-    const queueUrl = await aQueue(sqs.client, { attributes: { MaximumMessageSize: '1024' } });
+  // MaximumMessageSize (body plus attributes) defaults to 1,048,576 bytes; the template keeps the default.
+  it('rejects a message larger than the default maximum message size', async () => {
+    const queueUrl = await aQueue(sqs.client);
+    // 8 bytes: name, data type and value.
+    const attribute = { a: { DataType: 'String', StringValue: 'x' } };
 
     await expect(
-      sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x'.repeat(1025) })),
+      sqs.client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: 'x'.repeat(1_048_576),
+          MessageAttributes: attribute,
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await sqs.client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: 'x'.repeat(1_048_568),
+        MessageAttributes: attribute,
+      }),
+    );
   });
 
   it('fails the next calls of an action with an injected error, then recovers', async () => {
     const queueUrl = await aQueue(sqs.client);
     sqs.emulator.injectFault('SendMessage', {
       kind: 'error',
-      code: 'KmsThrottled',
-      message: 'slow down',
+      code: 'InvalidParameterValue',
+      message: 'injected',
       times: 2,
     });
 
     const first = sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a' }));
-    await expect(first).rejects.toMatchObject({ name: 'KmsThrottled', message: 'slow down' });
+    await expect(first).rejects.toMatchObject({ name: 'InvalidParameterValue', message: 'injected' });
     await expect(
       sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'b' })),
     ).rejects.toThrow();
@@ -258,17 +292,12 @@ describe('SQS emulator: wire protocol', () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     try {
-      const url = (await client.send(new GetQueueUrlCommand({ QueueName: 'counted' }))).QueueUrl;
+      const url = (await client.send(new CreateQueueCommand({ QueueName: 'counted' }))).QueueUrl;
       await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }));
       await emulator.receiveMessage({ QueueUrl: QueueUrl });
 
       expect(url).toBe(`${server.endpoint}/000000000000/counted`);
-      expect(emulator.counters()).toEqual({
-        CreateQueue: 1,
-        GetQueueUrl: 1,
-        SendMessage: 1,
-        ReceiveMessage: 1,
-      });
+      expect(emulator.counters()).toEqual({ CreateQueue: 2, SendMessage: 1, ReceiveMessage: 1 });
     } finally {
       client.destroy();
       await server.stop();
@@ -284,7 +313,7 @@ describe('SQS emulator: wire protocol', () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     await emulator.createQueue({ QueueName: 'survives' });
-    await client.send(new GetQueueUrlCommand({ QueueName: 'survives' }));
+    await client.send(new CreateQueueCommand({ QueueName: 'survives' }));
     const stopping = Date.now();
     await first.stop();
     const stopMs = Date.now() - stopping;
@@ -297,7 +326,7 @@ describe('SQS emulator: wire protocol', () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     try {
-      const { QueueUrl } = await again.send(new GetQueueUrlCommand({ QueueName: 'survives' }));
+      const { QueueUrl } = await again.send(new CreateQueueCommand({ QueueName: 'survives' }));
       expect(stopMs).toBeLessThan(1000);
       expect(QueueUrl).toBe(`${second.endpoint}/000000000000/survives`);
     } finally {

@@ -10,7 +10,6 @@ import {
   QueueNameExists,
   SendMessageBatchCommand,
   SendMessageCommand,
-  SetQueueAttributesCommand,
   TooManyEntriesInBatchRequest,
 } from '@aws-sdk/client-sqs';
 import type { SqsHarness } from './support';
@@ -80,7 +79,8 @@ describe('SQS emulator: queues and batches', () => {
         DeduplicationScope: 'messageGroup',
         FifoThroughputLimit: 'perMessageGroupId',
         VisibilityTimeout: '120',
-        KmsMasterKeyId: 'alias/aws/sqs',
+        MessageRetentionPeriod: '1209600',
+        SqsManagedSseEnabled: 'true',
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '5' }),
       },
     });
@@ -96,7 +96,8 @@ describe('SQS emulator: queues and batches', () => {
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
       VisibilityTimeout: '120',
-      KmsMasterKeyId: 'alias/aws/sqs',
+      MessageRetentionPeriod: '1209600',
+      SqsManagedSseEnabled: 'true',
       ApproximateNumberOfMessages: '0',
     });
     expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual({
@@ -105,29 +106,25 @@ describe('SQS emulator: queues and batches', () => {
     });
   });
 
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
-  it('changes attributes with SetQueueAttributes and validates names and values', async () => {
-    const queueUrl = await aQueue(sqs.client);
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+  // Attribute values within their documented ranges; FIFO attributes only on FIFO queues. Attributes
+  // the template does not set (KmsMasterKeyId, Policy, DelaySeconds, …) are not emulated, hence unknown.
+  it('validates attribute names and values against the queue type and the documented ranges', async () => {
+    const create = (name: string, attributes: Record<string, string>) =>
+      sqs.client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
 
-    await sqs.client.send(
-      new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '7' } }),
+    await expect(create('too-visible', { VisibilityTimeout: '43201' })).rejects.toBeInstanceOf(
+      InvalidAttributeValue,
     );
-    const { Attributes } = await sqs.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['DelaySeconds'] }),
+    await expect(create('not-fifo', { ContentBasedDeduplication: 'true' })).rejects.toBeInstanceOf(
+      InvalidAttributeName,
     );
-
-    expect(Attributes).toEqual({ DelaySeconds: '7' });
+    for (const unknown of ['KmsMasterKeyId', 'Policy', 'DelaySeconds', 'MaximumMessageSize']) {
+      await expect(create('not-emulated', { [unknown]: '1' })).rejects.toBeInstanceOf(InvalidAttributeName);
+    }
     await expect(
       sqs.client.send(
-        new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { DelaySeconds: '901' } }),
-      ),
-    ).rejects.toBeInstanceOf(InvalidAttributeValue);
-    await expect(
-      sqs.client.send(
-        new SetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          Attributes: { ContentBasedDeduplication: 'true' },
-        }),
+        new GetQueueAttributesCommand({ QueueUrl: await aQueue(sqs.client), AttributeNames: ['Policy'] }),
       ),
     ).rejects.toBeInstanceOf(InvalidAttributeName);
   });
@@ -142,7 +139,7 @@ describe('SQS emulator: queues and batches', () => {
         QueueUrl: queueUrl,
         Entries: [
           { Id: 'ok-1', MessageBody: 'first' },
-          { Id: 'bad-delay', MessageBody: 'x', DelaySeconds: 901 },
+          { Id: 'bad-body', MessageBody: 'bell \u0007' },
           {
             Id: 'bad-attribute',
             MessageBody: 'y',
@@ -159,7 +156,7 @@ describe('SQS emulator: queues and batches', () => {
 
     expect(result.Successful?.map((entry) => entry.Id)).toEqual(['ok-1', 'ok-2']);
     expect(result.Failed).toEqual([
-      expect.objectContaining({ Id: 'bad-delay', Code: 'InvalidParameterValue', SenderFault: true }),
+      expect.objectContaining({ Id: 'bad-body', Code: 'InvalidMessageContents', SenderFault: true }),
       expect.objectContaining({ Id: 'bad-attribute', Code: 'InvalidParameterValue', SenderFault: true }),
     ]);
     expect(bodies(await receive(sqs.client, queueUrl))).toEqual(['first', 'second']);

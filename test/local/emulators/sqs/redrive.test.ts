@@ -1,8 +1,4 @@
-import {
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-  SetQueueAttributesCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SqsHarness } from './support';
 import { aQueue, bodies, receive, startSqs } from './support';
 
@@ -163,24 +159,36 @@ describe('SQS emulator: dead-letter queues', () => {
     expect(bodies(await receive(sqs.client, dlq))).toEqual(['x']);
   });
 
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+  // The runtime creates every queue of the template first, then sets the redrive policies in process.
+  it('takes a redrive policy set in process once both queues exist', async () => {
+    const dlq = await aQueue(sqs.client, { fifo: true });
+    const source = await aQueue(sqs.client, { fifo: true });
+    const policy = { deadLetterTargetArn: await arnOf(dlq), maxReceiveCount: 20 };
+
+    await sqs.emulator.setQueueAttributes({
+      QueueUrl: source,
+      Attributes: { RedrivePolicy: JSON.stringify(policy) },
+    });
+    const { Attributes } = await sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: source, AttributeNames: ['RedrivePolicy'] }),
+    );
+
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual(policy);
+  });
+
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
   // "the dead-letter queue of a FIFO queue must also be a FIFO queue".
   it('rejects a standard dead-letter queue for a FIFO queue', async () => {
     const standardDlq = await aQueue(sqs.client);
     const fifo = await aQueue(sqs.client, { fifo: true });
+    const policy = { deadLetterTargetArn: await arnOf(standardDlq), maxReceiveCount: 3 };
 
     await expect(
-      sqs.client.send(
-        new SetQueueAttributesCommand({
-          QueueUrl: fifo,
-          Attributes: {
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: await arnOf(standardDlq),
-              maxReceiveCount: 3,
-            }),
-          },
-        }),
-      ),
-    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+      sqs.emulator.setQueueAttributes({
+        QueueUrl: fifo,
+        Attributes: { RedrivePolicy: JSON.stringify(policy) },
+      }),
+    ).rejects.toMatchObject({ code: 'InvalidParameterValue' });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Throughput of the SQS emulator through the real SDK: each worker sends a message, receives one and
- * deletes it, over HTTP on loopback. Run: `npx tsx local/emulators/sqs/bench.ts`
+ * deletes it, over HTTP on loopback. Run: `npx tsx bench/sqs-emulator.ts`
  * (BENCH_MESSAGES, BENCH_CONCURRENCY override the defaults).
  */
 import type { Message } from '@aws-sdk/client-sqs';
@@ -13,7 +13,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { SqsEmulator } from './index';
+import { SqsEmulator } from '../local/emulators/sqs';
 
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 3000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);

@@ -150,7 +150,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   const services: LocalServices = {
     sqs: new SqsEmulator({ clock }),
-    dynamodb: new DynamoDbEmulator(),
+    dynamodb: new DynamoDbEmulator({ sleep: (ms) => clock.sleep(ms) }),
     s3: new S3Emulator(),
     secretsManager: new SecretsManagerEmulator(),
     cloudFormation: new CloudFormationEmulator(),

@@ -4,7 +4,8 @@
  * - `error`: the request fails with that AWS error code (and message, and status) and takes no effect;
  * - `throttle`: the request fails with the service's throttling error (`code` picks one where
  *   the service has several);
- * - `delay`: the request is held `ms` of real time, then served;
+ * - `delay`: the request is held `ms` (of real time, unless the schedule is given the runtime's
+ *   clock), then served;
  * - `dropResponse`: the request takes effect, then its answer is lost (the connection is
  *   destroyed; in process, a {@link ResponseDroppedError} is thrown).
  */
@@ -32,6 +33,11 @@ export class ResponseDroppedError extends Error {
 
 /** What an emulator's test hooks see of its requests: a count and the armed faults, per action. */
 export class FaultSchedule {
+  constructor(
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
   private readonly queues = new Map<string, EmulatorFault[]>();
   private readonly calls = new Map<string, number>();
 
@@ -61,7 +67,7 @@ export class FaultSchedule {
     refuse: (fault: RefusingFault) => Error,
   ): Promise<T> {
     const fault = this.take(action);
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'delay') await this.sleep(fault.ms);
     if (fault?.kind === 'error' || fault?.kind === 'throttle') throw refuse(fault);
     const output = await work();
     if (fault?.kind === 'dropResponse') throw new ResponseDroppedError(action);

@@ -8,7 +8,6 @@ export type {
   InvokeFailure,
   InvokeOutcome,
   InvokeSuccess,
-  LambdaFault,
   LambdaErrorPayload,
   LogEntry,
   LogSink,

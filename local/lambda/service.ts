@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { FaultSchedule, type EmulatorFault } from '../emulators/fault-schedule';
 import type { Timer } from '../emulators/sqs';
 import { RuntimeClock } from './clock';
 import { LambdaInstance, logStreamName } from './instance';
 import type { InstanceOutcome, InstanceStartFailure } from './instance';
 import { isInvokeFailure } from './types';
-import type { FunctionCounters, InvokeFailure, InvokeOutcome, LambdaFault, LogEntry, LogSink } from './types';
+import type { FunctionCounters, InvokeFailure, InvokeOutcome, LogEntry, LogSink } from './types';
 
 /** Lambda's synchronous invocation request limit. */
 const MAX_REQUEST_BYTES = 6_291_456;
@@ -124,8 +125,8 @@ export class LambdaService {
   private readonly sink: LogSink;
   private readonly maxIdleMs: number;
   private readonly jsonLogLimit: number;
-  private readonly faults = new Map<string, LambdaFault[]>();
   private readonly clock: RuntimeClock;
+  private readonly faults: FaultSchedule;
   private stopped = false;
 
   constructor(options: LambdaServiceOptions = {}) {
@@ -140,6 +141,7 @@ export class LambdaService {
     this.maxIdleMs = options.maxIdleMs ?? 300_000;
     this.jsonLogLimit = options.jsonLogLimit ?? 5_000;
     this.clock = options.clock ?? new RuntimeClock();
+    this.faults = new FaultSchedule((ms) => this.clock.sleep(ms));
   }
 
   register(config: FunctionConfig): void {
@@ -185,17 +187,17 @@ export class LambdaService {
         `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`,
       );
     }
-    const fault = this.faults.get(fn.config.functionName)?.shift();
-    if (fault?.type === 'delay') await this.clock.sleep(fault.ms);
-    if (fault?.type === 'throttle' || !this.hasCapacity(fn)) {
+    const fault = this.faults.take(fn.config.functionName);
+    if (fault?.kind === 'delay') await this.clock.sleep(fault.ms);
+    if (fault?.kind === 'throttle' || !this.hasCapacity(fn)) {
       fn.counters.throttles += 1;
       return serviceError(429, 'TooManyRequestsException', 'Rate Exceeded.');
     }
     fn.counters.invocations += 1;
-    if (fault?.type === 'error') {
+    if (fault?.kind === 'error') {
       fn.counters.errors += 1;
-      const { errorType, errorMessage } = fault;
-      return { kind: 'function', error: { errorType, errorMessage, trace: [] }, requestId: randomUUID() };
+      const error = { errorType: fault.code, errorMessage: fault.message ?? 'injected fault', trace: [] };
+      return { kind: 'function', error, requestId: randomUUID() };
     }
     fn.busy += 1;
     fn.counters.peakConcurrency = Math.max(fn.counters.peakConcurrency, fn.busy);
@@ -209,7 +211,7 @@ export class LambdaService {
     } finally {
       fn.busy -= 1;
     }
-    if (fault?.type !== 'dropResponse' || isInvokeFailure(outcome)) return outcome;
+    if (fault?.kind !== 'dropResponse' || isInvokeFailure(outcome)) return outcome;
     fn.counters.errors += 1;
     fn.counters.timeouts += 1;
     const { result: _dropped, ...facts } = outcome;
@@ -224,13 +226,17 @@ export class LambdaService {
     };
   }
 
-  /** Arms a test-only fault for the next `times` invocations of a function (see {@link LambdaFault}). */
-  injectFault(functionName: string, fault: LambdaFault, times = 1): void {
+  /**
+   * Arms a test-only fault for the next invocation(s) of a function: `throttle` is refused with
+   * TooManyRequestsException (429) before any code runs; `error` is a function error of type `code`
+   * without running the handler; `dropResponse` runs the handler to completion, so its side effects
+   * happen, but the caller gets Sandbox.Timedout, as when a function times out right after its last
+   * write; `delay` starts the invocation `ms` later on the runtime's clock.
+   */
+  injectFault(functionName: string, fault: EmulatorFault): void {
     if (!this.functions.has(functionName))
       throw new Error(`Lambda function ${functionName} is not registered`);
-    const queue = this.faults.get(functionName) ?? [];
-    for (let index = 0; index < times; index += 1) queue.push(fault);
-    this.faults.set(functionName, queue);
+    this.faults.add(functionName, fault);
   }
 
   clearFaults(): void {

@@ -67,17 +67,3 @@ export interface LogEntry {
 }
 
 export type LogSink = (entry: LogEntry) => void;
-
-/**
- * A test-only fault for the next invocation(s) of a function; production code never arms one.
- * - `throttle`: refused with TooManyRequestsException (429) before any code runs.
- * - `error`: a function error with the given type and message, without running the handler.
- * - `dropResponse`: the handler runs to completion, so its side effects happen, but the caller
- *   gets Sandbox.Timedout, as when a function times out right after its last write.
- * - `delay`: the invocation starts `ms` later (a slow start, to provoke timeouts upstream).
- */
-export type LambdaFault =
-  | { readonly type: 'throttle' }
-  | { readonly type: 'error'; readonly errorType: string; readonly errorMessage: string }
-  | { readonly type: 'dropResponse' }
-  | { readonly type: 'delay'; readonly ms: number };

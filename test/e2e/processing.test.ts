@@ -117,9 +117,12 @@ describe('processing through the local runtime', () => {
     expect(
       await eventually(() => sink.to('/sink').some((d) => d.event.entity.id === 'cus_healthy'), 30_000),
     ).toBe(true);
-    expect(await eventually(async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED', 60_000)).toBe(
-      true,
-    );
+    expect(
+      await eventually(async () => (await stateOf(poisonId))?.status === 'DEAD_LETTERED', 30_000, 200, {
+        clock: e2e.runtime.clock,
+        stepMs: 2_000,
+      }),
+    ).toBe(true);
     const state = await stateOf(poisonId);
     expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual(
       expect.arrayContaining(['accepted', 'enqueued', 'retrying', 'dead-lettered']),

@@ -103,8 +103,10 @@ describe('replay from the dead-letter queue with the CLI', () => {
         const states = await Promise.all(ids.map(stateOf));
         return states.every((s) => s?.status === 'DEAD_LETTERED');
       },
-      150_000,
+      60_000,
       500,
+      // Retry backoffs and the open circuit's 30 s wait pass on the runtime's clock.
+      { clock: e2e.runtime.clock, stepMs: 5_000 },
     );
     expect(allDead).toBe(true);
 

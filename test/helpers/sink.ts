@@ -70,16 +70,22 @@ export class Sink {
   }
 }
 
-/** Polls until `check` holds or the time runs out; returns whether it held. */
+/**
+ * Polls until `check` holds or the time runs out; returns whether it held. Given a runtime's clock,
+ * each poll also moves it `stepMs` forward, so that backoffs and circuit breaker waits play out in
+ * a fraction of their time while requests still flow at real speed.
+ */
 export const eventually = async (
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
   everyMs = 200,
+  fastForward?: { readonly clock: { advance(ms: number): void }; readonly stepMs: number },
 ): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
     await new Promise((r) => setTimeout(r, everyMs));
+    fastForward?.clock.advance(fastForward.stepMs);
   }
   return check();
 };

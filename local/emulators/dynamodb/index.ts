@@ -58,12 +58,21 @@ const PROTOCOL: AwsJsonProtocol = {
 
 type WireRecord = Record<string, unknown>;
 
+export interface DynamoDbEmulatorOptions {
+  /** What a `delay` fault waits on: the runtime's clock, so that a test can move past it. @default real time */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
 export class DynamoDbEmulator {
-  private readonly faults = new FaultSchedule();
+  private readonly faults: FaultSchedule;
   private readonly meter = new CapacityMeter();
   private readonly locks = new ItemLocks();
   private readonly tables = new Map<string, TableDefinition>();
   private backend: DynaliteBackend | undefined;
+
+  constructor(options: DynamoDbEmulatorOptions = {}) {
+    this.faults = new FaultSchedule(options.sleep);
+  }
 
   /** Requests served over HTTP, by action (faulted requests included). */
   counters(): Record<string, number> {

@@ -14,14 +14,14 @@ import {
 } from '../../helpers/ledger';
 import { startFaultRuntime, type RunningFaults } from '../../helpers/local-runtime';
 
-// The first run synthesizes and bundles the fault stack; scenario 6 waits out the real 30 s consumer timeout.
+// The first run synthesizes and bundles the fault stack.
 jest.setTimeout(240_000);
 
 /** The main queue's visibility timeout: 6 × the 30 s consumer timeout (lib/constructs/event-queue.ts). */
 const VISIBILITY_TIMEOUT_MS = 180_000;
 const CONSUMER_TIMEOUT_MS = 30_000;
-/** Real time a hung write is held (the DynamoDB emulator holds requests on real time): past the deadline. */
-const HUNG_WRITE_MS = CONSUMER_TIMEOUT_MS + 10_000;
+/** How long a hung write is held on the runtime's clock: past the deadline and the batch's redelivery. */
+const HUNG_WRITE_MS = CONSUMER_TIMEOUT_MS + VISIBILITY_TIMEOUT_MS + 10_000;
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const sink = new FaultSink();
@@ -147,36 +147,47 @@ describe('consumer faults', () => {
     const ledger = new Ledger();
     await holdConsumers();
     const ids = await sendOrdered(ledger, ['cus_f6'], 6, 'f6');
-    const timeoutsBefore = faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0;
-    // The first record's PROCESSED write hangs past the invocation's deadline (after its side effect).
-    // The emulator holds it on real time, so this scenario waits the 30 s deadline out for real: advancing
-    // the clock while the write is held let the deadline pass before the write was made.
-    const armedAt = Date.now();
+    const consumerTimeouts = () => faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0;
+    const updates = () => faults.runtime.emulators.dynamodb.counters()['UpdateItem'] ?? 0;
+    const timeoutsBefore = consumerTimeouts();
+    const updatesBefore = updates();
+    // The first record's PROCESSED write (after its side effect) is held on the runtime's clock past the
+    // invocation's deadline. Time moves only once the write is being held, so the deadline falls after it.
     faults.runtime.emulators.dynamodb.injectFault('UpdateItem', {
       kind: 'delay',
       ms: HUNG_WRITE_MS,
       times: 1,
     });
     releaseConsumers();
-
-    const timedOut = await waitFor(
-      () => (faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0) > timeoutsBefore,
-      CONSUMER_TIMEOUT_MS + 10_000,
-    );
+    const held = await waitFor(() => updates() > updatesBefore, 30_000);
+    faults.runtime.clock.advance(CONSUMER_TIMEOUT_MS);
+    const timedOut = await waitFor(() => consumerTimeouts() > timeoutsBefore, 10_000);
     const effectsAtTimeout = sink.sideEffects().filter((d) => d.entity === 'cus_f6').length;
-    // The batch is invisible for the queue's visibility timeout: jump over it.
+    // The batch is invisible for the queue's visibility timeout: jump over it, the write still held.
     faults.runtime.clock.advance(VISIBILITY_TIMEOUT_MS);
+    const drained = await drain(faults.runtime, {
+      timeoutMs: 30_000,
+      done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f6').length >= 7,
+    });
+    // Then the hung write lands, late, and its condition refuses it.
+    const writesBeforeLanding = faults.runtime.emulators.dynamodb.writes().length;
+    faults.runtime.clock.advance(HUNG_WRITE_MS);
+    const refused = await waitFor(
+      () =>
+        faults.runtime.emulators.dynamodb
+          .writes()
+          .slice(writesBeforeLanding)
+          .some((write) => write.conditionFailed),
+      10_000,
+    );
 
-    expect(timedOut).toBe(true);
+    expect({ held, timedOut, drained, refused }).toEqual({
+      held: true,
+      timedOut: true,
+      drained: true,
+      refused: true,
+    });
     expect(effectsAtTimeout).toBe(1);
-    expect(
-      await drain(faults.runtime, {
-        timeoutMs: 30_000,
-        done: () => sink.sideEffects().filter((d) => d.entity === 'cus_f6').length >= 7,
-      }),
-    ).toBe(true);
-    // The hung write lands (and is refused by its condition) before the runtime may stop.
-    await new Promise((r) => setTimeout(r, Math.max(0, armedAt + HUNG_WRITE_MS + 1000 - Date.now())));
     const report = ledger.check(sink);
     expect(violations(report)).toEqual(NO_VIOLATIONS);
     // Only the record whose side effect preceded the crash is delivered again, under the same downstream key.

@@ -1,7 +1,7 @@
 import { buildSync } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LambdaService, isInvokeFailure } from '../../../local/lambda';
+import { LambdaService, RuntimeClock, isInvokeFailure } from '../../../local/lambda';
 import type { InvokeFailure, InvokeOutcome, InvokeSuccess, LogEntry } from '../../../local/lambda';
 import { aBundleRoot, aFunctionConfig, writeBundle } from './builders';
 
@@ -33,12 +33,15 @@ export const handler = async (event) => {
 describe('LambdaService', () => {
   let root: ReturnType<typeof aBundleRoot>;
   let service: LambdaService;
+  let clock: RuntimeClock;
   let logs: LogEntry[];
 
   beforeEach(() => {
     root = aBundleRoot();
     logs = [];
+    clock = new RuntimeClock();
     service = new LambdaService({
+      clock,
       logSink: (entry) => logs.push(entry),
       baseEnv: { PATH: process.env.PATH ?? '' },
     });
@@ -328,7 +331,7 @@ describe('LambdaService', () => {
   describe('fault injection', () => {
     it('throttles the next invocations without running the handler', async () => {
       service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
-      service.injectFault('faulty', { type: 'throttle' }, 2);
+      service.injectFault('faulty', { kind: 'throttle', times: 2 });
 
       const outcomes = [
         await service.invoke('faulty', {}),
@@ -346,7 +349,7 @@ describe('LambdaService', () => {
 
     it('fails the next invocation with the given error without running the handler', async () => {
       service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
-      service.injectFault('faulty', { type: 'error', errorType: 'Error', errorMessage: 'injected' });
+      service.injectFault('faulty', { kind: 'error', code: 'Error', message: 'injected' });
 
       const failed = failure(await service.invoke('faulty', {}));
       const next = success(await service.invoke('faulty', {}));
@@ -360,7 +363,7 @@ describe('LambdaService', () => {
 
     it('runs the handler but reports a timeout when the response is dropped', async () => {
       service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
-      service.injectFault('faulty', { type: 'dropResponse' });
+      service.injectFault('faulty', { kind: 'dropResponse' });
 
       const dropped = failure(await service.invoke('faulty', {}));
       const next = success(await service.invoke('faulty', {}));
@@ -368,6 +371,20 @@ describe('LambdaService', () => {
       expect(dropped).toMatchObject({ kind: 'timeout', error: { errorType: 'Sandbox.Timedout' } });
       expect(next.result).toMatchObject({ calls: 2 });
       expect(service.counters().faulty).toMatchObject({ invocations: 2, timeouts: 1, errors: 1 });
+    });
+
+    it('holds a delayed invocation on the runtime clock, not on real time', async () => {
+      service.register(aFunctionConfig('faulty', writeBundle(root.dir, 'faulty', COUNTER_BUNDLE)));
+      service.injectFault('faulty', { kind: 'delay', ms: 60_000 });
+      let settled = false;
+
+      const delayed = service.invoke('faulty', {}).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const heldBeforeAdvance = !settled;
+      clock.advance(60_000);
+
+      expect(heldBeforeAdvance).toBe(true);
+      expect(success(await delayed).result).toMatchObject({ calls: 1 });
     });
   });
 

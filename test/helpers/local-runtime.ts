@@ -29,12 +29,6 @@ export const E2E_SECRETS = {
   'standard-webhooks': `whsec_${Buffer.from('e2e-standard-webhooks-secret-32b').toString('base64')}`,
 } as const;
 
-export interface E2eAssembly {
-  readonly assemblyDir: string;
-  /** Port of the HTTP sink the stack's routes deliver to (the test serves it). */
-  readonly sinkPort: number;
-}
-
 const freePort = () =>
   new Promise<number>((done, fail) => {
     const server = createServer();
@@ -45,8 +39,14 @@ const freePort = () =>
     });
   });
 
+/**
+ * The port the stacks' routes name at synth time. Each run rewrites it to the port of its own
+ * sink, so that test files (and the soak run) can run side by side from one synthesized assembly.
+ */
+const SINK_PORT_PLACEHOLDER = 1;
+
 /** The configuration the end-to-end stack is synthesized from: a few providers, routes to a test sink. */
-const e2eConfig = (sinkPort: number) => ({
+const e2eConfig = () => ({
   stackName: 'RelayFlowE2E',
   stage: 'dev',
   providers: {
@@ -59,18 +59,18 @@ const e2eConfig = (sinkPort: number) => ({
     {
       match: { provider: 'standard-webhooks', type: '*' },
       onStale: 'skip',
-      targets: [{ kind: 'http', id: 'stale-sink', url: `http://127.0.0.1:${sinkPort}/stale` }],
+      targets: [{ kind: 'http', id: 'stale-sink', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/stale` }],
     },
     {
       match: { provider: 'github', type: '*' },
       targets: [
-        { kind: 'http', id: 'first', url: `http://127.0.0.1:${sinkPort}/first` },
-        { kind: 'http', id: 'second', url: `http://127.0.0.1:${sinkPort}/second` },
+        { kind: 'http', id: 'first', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/first` },
+        { kind: 'http', id: 'second', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/second` },
       ],
     },
     {
       match: { type: '*' },
-      targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${sinkPort}/sink` }],
+      targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/sink` }],
     },
   ],
 });
@@ -142,13 +142,10 @@ const synthesizeOnce = async <Extra extends object>(
   }
 };
 
-/** Synthesizes the end-to-end stack once and reuses it while its sources are unchanged. */
-export const e2eAssembly = async (): Promise<E2eAssembly> => {
-  const meta = await synthesizeOnce(DIR, async () => {
-    const sinkPort = await freePort();
-    return { config: e2eConfig(sinkPort), extra: { sinkPort } };
-  });
-  return { assemblyDir: meta.assemblyDir, sinkPort: meta.sinkPort };
+/** Synthesizes the end-to-end stack once (in `.relayflow/e2e`) and reuses it while its sources are unchanged. */
+export const e2eAssembly = async (): Promise<{ readonly assemblyDir: string }> => {
+  const meta = await synthesizeOnce(DIR, () => Promise.resolve({ config: e2eConfig(), extra: {} }));
+  return { assemblyDir: meta.assemblyDir };
 };
 
 export interface RunningE2e {
@@ -157,13 +154,15 @@ export interface RunningE2e {
   readonly logs: LogEntry[];
 }
 
-/** Starts the runtime on free ports with the deterministic secrets; collects function logs. */
+/**
+ * Starts the end-to-end stack on free ports with the deterministic secrets, its routes pointed at
+ * a free port for the test's sink (see {@link RunningE2e.sinkPort}); collects function logs.
+ */
 export const startE2eRuntime = async (overrides: Partial<LocalRuntimeOptions> = {}): Promise<RunningE2e> => {
-  const { assemblyDir, sinkPort } = await e2eAssembly();
+  const { assemblyDir } = await e2eAssembly();
+  const sinkPort = await freePort();
   const logs: LogEntry[] = [];
-  const runtime = await startLocalRuntime({
-    assemblyDir,
-    port: 0,
+  const runtime = await startForSink(assemblyDir, sinkPort, {
     env: {
       RELAYFLOW_SECRET_STRIPE: E2E_SECRETS.stripe,
       RELAYFLOW_SECRET_GITHUB: E2E_SECRETS.github,
@@ -176,13 +175,6 @@ export const startE2eRuntime = async (overrides: Partial<LocalRuntimeOptions> = 
 };
 
 const FAULTS_DIR = join(ROOT, '.relayflow', 'faults');
-
-/**
- * The port the fault stack's routes name at synth time. Each run rewrites it to the port of
- * its own sink, so that fault test files (and the soak run) can run side by side from one
- * synthesized assembly.
- */
-const SINK_PORT_PLACEHOLDER = 1;
 
 /** Signing secrets of the fault stack; SendGrid's key pair is generated per run (see `secrets`). */
 export const FAULT_SECRETS = {
@@ -266,6 +258,30 @@ const assemblyForSink = (assemblyDir: string, sinkPort: number): string => {
   return copy;
 };
 
+/** Starts the runtime on a per-run copy of `assemblyDir` that delivers to `sinkPort`; `stop()` removes the copy. */
+const startForSink = async (
+  assemblyDir: string,
+  sinkPort: number,
+  options: Partial<LocalRuntimeOptions>,
+): Promise<LocalRuntime> => {
+  const copy = assemblyForSink(assemblyDir, sinkPort);
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime({ assemblyDir: copy, port: 0, ...options });
+  } catch (error) {
+    rmSync(copy, { recursive: true, force: true });
+    throw error;
+  }
+  const stop = runtime.stop;
+  return {
+    ...runtime,
+    stop: async () => {
+      await stop();
+      rmSync(copy, { recursive: true, force: true });
+    },
+  };
+};
+
 export interface RunningFaults extends RunningE2e {
   /** Function names of the stack by role. */
   readonly functions: { readonly consumer: string; readonly verifier: (provider: string) => string };
@@ -280,43 +296,27 @@ export const startFaultRuntime = async (
 ): Promise<RunningFaults> => {
   const { sinkPort, ...overrides } = options;
   const { assemblyDir } = await faultAssembly();
-  const copy = assemblyForSink(assemblyDir, sinkPort);
   const logs: LogEntry[] = [];
-  let runtime: LocalRuntime;
-  try {
-    runtime = await startLocalRuntime({
-      assemblyDir: copy,
-      port: 0,
-      env: {
-        RELAYFLOW_SECRET_STRIPE: FAULT_SECRETS.stripe,
-        RELAYFLOW_SECRET_GITHUB: FAULT_SECRETS.github,
-        RELAYFLOW_SECRET_STANDARD_WEBHOOKS: FAULT_SECRETS['standard-webhooks'],
-        RELAYFLOW_SECRET_HUBSPOT: FAULT_SECRETS.hubspot,
-      },
-      logSink: (entry) => {
-        if (logs.length < 20_000) logs.push(entry);
-      },
-      ...overrides,
-    });
-  } catch (error) {
-    rmSync(copy, { recursive: true, force: true });
-    throw error;
-  }
+  const runtime = await startForSink(assemblyDir, sinkPort, {
+    env: {
+      RELAYFLOW_SECRET_STRIPE: FAULT_SECRETS.stripe,
+      RELAYFLOW_SECRET_GITHUB: FAULT_SECRETS.github,
+      RELAYFLOW_SECRET_STANDARD_WEBHOOKS: FAULT_SECRETS['standard-webhooks'],
+      RELAYFLOW_SECRET_HUBSPOT: FAULT_SECRETS.hubspot,
+    },
+    logSink: (entry) => {
+      if (logs.length < 20_000) logs.push(entry);
+    },
+    ...overrides,
+  });
   const names = Object.keys(runtime.lambda.counters());
   const nameOf = (fragment: string) => {
     const name = names.find((n) => n.includes(fragment));
     if (!name) throw new Error(`no function named like ${fragment} in ${names.join(', ')}`);
     return name;
   };
-  const stop = runtime.stop;
   return {
-    runtime: {
-      ...runtime,
-      stop: async () => {
-        await stop();
-        rmSync(copy, { recursive: true, force: true });
-      },
-    },
+    runtime,
     sinkPort,
     logs,
     functions: {

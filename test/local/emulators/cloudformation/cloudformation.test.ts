@@ -125,22 +125,25 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
   });
 
   // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (Throttling is retried)
-  it('fails the next call with an injected throttle that the SDK retries', async () => {
-    emulator.registerStack({ stackName: 'RelayFlow', outputs: {} });
-    emulator.injectFault('DescribeStacks', { kind: 'throttle', times: 1 });
-    const retrying = new CloudFormationClient({
-      endpoint: running.endpoint,
-      region: 'us-east-1',
-      credentials,
-      maxAttempts: 2,
-    });
+  it.each(['throttle', 'dropResponse'] as const)(
+    'fails the next call with an injected %s, which the SDK retries',
+    async (kind) => {
+      emulator.registerStack({ stackName: 'RelayFlow', outputs: {} });
+      emulator.injectFault('DescribeStacks', { kind, times: 1 });
+      const retrying = new CloudFormationClient({
+        endpoint: running.endpoint,
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 2,
+      });
 
-    const { Stacks } = await retrying.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }));
+      const { Stacks } = await retrying.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }));
 
-    retrying.destroy();
-    expect(Stacks?.[0]?.StackName).toBe('RelayFlow');
-    expect(emulator.counters().DescribeStacks).toBe(2);
-  });
+      retrying.destroy();
+      expect(Stacks?.[0]?.StackName).toBe('RelayFlow');
+      expect(emulator.counters().DescribeStacks).toBe(2);
+    },
+  );
 
   it('fails the next call with an injected AWS error', async () => {
     emulator.registerStack({ stackName: 'RelayFlow', outputs: {} });
@@ -158,22 +161,5 @@ describe('CloudFormation emulator through the AWS SDK v3 client', () => {
     await expect(client.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }))).resolves.toMatchObject({
       Stacks: [{ StackName: 'RelayFlow' }],
     });
-  });
-
-  it('loses the answer of a call whose response is dropped, which the SDK retries', async () => {
-    emulator.registerStack({ stackName: 'RelayFlow', outputs: {} });
-    emulator.injectFault('DescribeStacks', { kind: 'dropResponse', times: 1 });
-    const retrying = new CloudFormationClient({
-      endpoint: running.endpoint,
-      region: 'us-east-1',
-      credentials,
-      maxAttempts: 2,
-    });
-
-    const { Stacks } = await retrying.send(new DescribeStacksCommand({ StackName: 'RelayFlow' }));
-
-    retrying.destroy();
-    expect(Stacks?.[0]?.StackName).toBe('RelayFlow');
-    expect(emulator.counters().DescribeStacks).toBe(2);
   });
 });

@@ -5,9 +5,8 @@ import type { Config } from 'jest';
 const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256', 'commander'].join('|');
 
 /**
- * What every project shares: TypeScript through SWC (types are checked by `npm run build`, so the
- * transform only strips them; ts-jest spent minutes of a fresh clone's first run compiling), the
- * `#shared` alias, the SDK matchers.
+ * What every project shares: TypeScript through SWC, which only strips types (`npm run build`
+ * checks them; decision 0042), the `#shared` alias, the SDK matchers.
  */
 const common: Config = {
   testEnvironment: 'node',

@@ -1,7 +1,7 @@
 /**
  * Source of the program each Lambda instance runs in its worker thread: the local stand-in for the
  * Node.js runtime interface client. It is kept as plain CommonJS text (evaluated with `eval: true`) so
- * that it runs unchanged under ts-jest, tsx and a bundled CLI, with no file to locate on disk.
+ * that it runs unchanged under Jest, tsx and a bundled CLI, with no file to locate on disk.
  *
  * It mirrors what the managed runtime does that handler code can observe:
  * - loads `_HANDLER` from `LAMBDA_TASK_ROOT` once (the init phase), trying `.js`, `.mjs`, `.cjs`;

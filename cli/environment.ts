@@ -83,8 +83,8 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     Record<'sqs' | 'dynamodb' | 'secretsmanager' | 'stepfunctions' | 'cloudformation', string>
   > = {};
   let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  const file = options.localStateFile ?? resolve(process.cwd(), '.relayflow', 'local.json');
   if (options.local) {
-    const file = options.localStateFile ?? resolve(process.cwd(), '.relayflow', 'local.json');
     if (!existsSync(file))
       throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
     let state: z.infer<typeof LocalStateSchema>;
@@ -98,7 +98,14 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     endpoints = state.endpoints;
     credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
-  if (!region) throw new CliError('No AWS region configured; set AWS_REGION or pass --region.');
+  if (!region) {
+    // Without a region there is no deployed stack to reach; a running npm start is the likelier target.
+    throw new CliError(
+      existsSync(file)
+        ? `No AWS region configured, and the local runtime is running (${file}): pass --local to use it, or set AWS_REGION or --region for a deployed stack.`
+        : 'No AWS region configured; set AWS_REGION or pass --region.',
+    );
+  }
   const config = (endpoint: string | undefined) => ({
     region,
     ...(endpoint ? { endpoint } : {}),

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { createRequire, Module } from 'node:module';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { RelayFlowConfig } from '../lib/config';
 import { CliError } from './environment';
 
@@ -37,6 +37,43 @@ const canRequireTypeScript = (searchFrom: readonly string[]): boolean => {
   return false;
 };
 
+/** `./lib/config`, `../lib/config.ts`, `relayflow/lib/config`: how a configuration names RelayFlow's. */
+const CONFIG_MODULE = /(?:^|[\\/])lib[\\/]config(?:\.[cm]?[jt]s)?$/;
+
+type ResolveFilename = (
+  request: string,
+  parent: { filename?: string | null } | undefined,
+  ...rest: unknown[]
+) => string;
+
+/**
+ * Runs `load` with the configuration's import of RelayFlow's lib/config (for defineConfig)
+ * answered by the copy this CLI carries. Resolved from the configuration's folder, that import
+ * fails wherever lib/ is not beside it: a configuration kept elsewhere, or an install of the
+ * bundle alone (package.json `files`). Imports from node_modules are left alone.
+ */
+const withOwnConfigModule = <T>(exports: object, load: () => T): T => {
+  const loader = Module as unknown as { _resolveFilename: ResolveFilename };
+  const original = loader._resolveFilename;
+  // A cache key that no file on disk can have.
+  const id = '\0relayflow:lib/config';
+  const own = new Module(id);
+  Object.assign(own, { filename: id, loaded: true, exports });
+  require.cache[id] = own;
+  loader._resolveFilename = function (this: unknown, request, parent, ...rest) {
+    const fromDependency = parent?.filename?.includes(`${sep}node_modules${sep}`) ?? false;
+    return CONFIG_MODULE.test(request) && !fromDependency
+      ? id
+      : original.call(this, request, parent, ...rest);
+  };
+  try {
+    return load();
+  } finally {
+    loader._resolveFilename = original;
+    delete require.cache[id];
+  }
+};
+
 /**
  * relayflow.config.ts (or RELAYFLOW_CONFIG), for the senders declared there. lib/config reads a
  * .ts configuration with `require`, which Node 20 can do only through tsx.
@@ -46,9 +83,10 @@ export const loadProjectConfig = async (
   cwd = process.cwd(),
 ): Promise<RelayFlowConfig> => {
   const typeScript = canRequireTypeScript([cwd, projectRoot]);
-  const { ConfigError, loadConfig } = await import('../lib/config');
+  const configModule = await import('../lib/config');
+  const { ConfigError, loadConfig } = configModule;
   try {
-    return loadConfig(process.env, cwd);
+    return withOwnConfigModule(configModule, () => loadConfig(process.env, cwd));
   } catch (error) {
     if (
       !typeScript &&

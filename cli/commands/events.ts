@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { EventQueries } from '../../functions/operator/event-queries';
-import { walkStore } from '../../functions/operator/store-walk';
+import { walkStore, type StoreSelection } from '../../functions/operator/store-walk';
 import { matchesFilter, parseEntity } from '../../functions/replay/request';
 import { EventStore } from '../../functions/store/event-store';
 import { maskSignatureHeaders } from '../../functions/store/masking';
 import {
   ATTENTION_STATUSES,
+  eventIdOf,
+  idempotencyKeyOf,
   type EventState,
   type EventStatus,
   type RawLocation,
@@ -36,6 +38,46 @@ interface ListOptions {
   limit: number;
 }
 
+/** `a`, `a or b`, `a, b or c` (`and` for conditions that all hold). */
+const listOf = (items: readonly string[], last: 'and' | 'or'): string =>
+  items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
+
+/** The filter a listing applied, as the words of "No events with …". */
+const filterText = (
+  statuses: readonly EventStatus[],
+  options: Pick<ListOptions, 'provider' | 'tenant' | 'type' | 'entity'>,
+  { since, until }: { since?: string; until?: string },
+): string => {
+  const conditions = [
+    ...(statuses.length > 0 ? [`status ${listOf(statuses, 'or')}`] : []),
+    ...(options.provider ? [`provider ${options.provider}`] : []),
+    ...(options.tenant ? [`tenant ${options.tenant}`] : []),
+    ...(options.type ? [`type ${options.type}`] : []),
+    ...(options.entity ? [`entity ${options.entity}`] : []),
+  ];
+  const received = [...(since ? [`since ${since}`] : []), ...(until ? [`before ${until}`] : [])];
+  return `${listOf(conditions, 'and')}${received.length > 0 ? `, received ${received.join(' and ')}` : ''}`;
+};
+
+/**
+ * The stack's (provider, tenant) pairs, read from its webhook URL outputs (`…/webhooks/<provider>`
+ * and `…/webhooks/<provider>/<tenant>`): output keys drop the dashes of ids, the URLs keep them.
+ */
+const webhookRoutes = (outputs: Readonly<Record<string, string>>): { provider: string; tenant: string }[] =>
+  Object.entries(outputs).flatMap(([key, value]) => {
+    if (!key.startsWith('WebhookUrl') || !URL.canParse(value)) return [];
+    const [, provider, tenant] = /\/webhooks\/([^/]+)(?:\/([^/]+))?\/?$/.exec(new URL(value).pathname) ?? [];
+    return provider
+      ? [{ provider: decodeURIComponent(provider), tenant: tenant ? decodeURIComponent(tenant) : 'default' }]
+      : [];
+  });
+
+interface ShowOptions {
+  providerType?: string;
+  provider?: string;
+  tenant?: string;
+}
+
 const rawLocationText = (raw: RawLocation): string => {
   switch (raw.kind) {
     case 'inline':
@@ -45,6 +87,45 @@ const rawLocationText = (raw: RawLocation): string => {
     case 's3':
       return `s3://${raw.bucket}/${raw.key}`;
   }
+};
+
+/** Our event id, else a correlation id (one request can carry several events). */
+const byOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
+  const direct = await queries.state(id);
+  const states = direct ? [direct] : await queries.states(await queries.correlated(id));
+  if (states.length > 0) return states;
+  if (id.startsWith('ev_')) throw new CliError(`No event has the id or correlation id ${id}.`);
+  throw new CliError(
+    `No event has the id or correlation id ${id}; if it is the provider's event id, add its provider event type: relayflow events show ${id} --provider-type <type> (payment_intent.succeeded for a Stripe one).`,
+  );
+};
+
+/**
+ * No index holds providers' event ids, but our event id is a digest of tenant, provider, provider
+ * type and the provider's id (decision 3): the stack's providers and tenants name every event id
+ * it can be, and those are point reads, however large the table.
+ */
+const byProviderEventId = async (
+  queries: EventQueries,
+  outputs: Readonly<Record<string, string>>,
+  id: string,
+  providerType: string,
+  options: Pick<ShowOptions, 'provider' | 'tenant'>,
+): Promise<EventState[]> => {
+  const routes = webhookRoutes(outputs);
+  const providers = options.provider ? [options.provider] : [...new Set(routes.map((r) => r.provider))];
+  const tenants = options.tenant
+    ? [options.tenant]
+    : [...new Set(['default', ...routes.map((r) => r.tenant)])];
+  const states = await queries.states(
+    providers.flatMap((provider) =>
+      tenants.map((tenant) => eventIdOf(idempotencyKeyOf(tenant, provider, providerType, id))),
+    ),
+  );
+  if (states.length > 0) return states;
+  throw new CliError(
+    `No event has the provider's event id ${id} and provider type ${providerType} (providers ${listOf(providers, 'and') || 'none'}; tenants ${listOf(tenants, 'and')}).`,
+  );
 };
 
 export const registerEvents = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
@@ -87,7 +168,7 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
       };
       const env = await deps.connect(globals());
       const queries = new EventQueries(env.dynamodb, env.output('EventTableName'));
-      const selection =
+      const selection: StoreSelection =
         options.entity && options.provider
           ? {
               entity: {
@@ -109,7 +190,19 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
         return;
       }
       if (found.length === 0) {
-        deps.output.out('No events match.');
+        const applied = filterText(
+          statuses ?? selection.statuses,
+          // An entity's index partition is per tenant: without --tenant, the default tenant's.
+          { ...options, tenant: selection.entity?.tenant ?? options.tenant },
+          filter,
+        );
+        // The default lists what the sparse status index holds: the table has no index by time
+        // (decision 0002), so "everything recent" is not a query it can answer.
+        deps.output.out(
+          statuses || options.entity
+            ? `No events with ${applied}.`
+            : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed only by entity (--entity kind:id --provider <id>) or looked up one at a time with events show.`,
+        );
         return;
       }
       deps.output.out(
@@ -132,16 +225,42 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
   events
     .command('show <id>')
     .description(
-      'Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline',
+      "Show an event (by event id, correlation id, or the provider's event id with --provider-type): status, normalized data, raw body location, audit timeline",
     )
-    .action(async (id: string) => {
+    .option(
+      '--provider-type <type>',
+      "read <id> as the provider's event id, of this provider event type (payment_intent.succeeded)",
+    )
+    .option('--provider <id>', 'with --provider-type: only this provider')
+    .option('--tenant <id>', 'with --provider-type: only this tenant')
+    .action(async (id: string, options: ShowOptions) => {
+      if ((options.provider || options.tenant) && !options.providerType)
+        throw new CliError(
+          "--provider and --tenant narrow a lookup by the provider's event id; add --provider-type.",
+        );
       const env = await deps.connect(globals());
       const tableName = env.output('EventTableName');
       const queries = new EventQueries(env.dynamodb, tableName);
       const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
-      const direct = await queries.state(id);
-      const states = direct ? [direct] : await queries.states(await queries.correlated(id));
-      if (states.length === 0) throw new CliError(`No event has the id or correlation id ${id}.`);
+      const states = options.providerType
+        ? await byProviderEventId(queries, env.outputs, id, options.providerType, options)
+        : await byOurIds(queries, id);
+      if (states.length > 1 && options.providerType) {
+        deps.output.out(
+          globals().json
+            ? json(states)
+            : table(
+                ['EVENT', 'STATUS', 'TENANT', 'PROVIDER', 'TYPE', 'RECEIVED'],
+                states.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt]),
+              ),
+        );
+        throw new CliError(
+          `${id} is the provider's event id of ${states.length} events (${listOf(
+            states.map((s) => `${s.provider} for tenant ${s.tenant}`),
+            'and',
+          )}); show one by its event id, or narrow with --provider and --tenant.`,
+        );
+      }
       const shown = [];
       for (const state of states) {
         const payload = await store.getPayload(state.eventId);

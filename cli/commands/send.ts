@@ -3,11 +3,17 @@ import { join, resolve } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { builtInProviders, resolveProvider, type ResolvedEntry } from '../../functions/providers/registry';
+import {
+  builtInProviders,
+  resolveProvider,
+  type ProviderDeclaration,
+  type ResolvedEntry,
+} from '../../functions/providers/registry';
 import { formatIssue } from '../../functions/providers/types';
-import { CliError } from '../environment';
+import { CliError, type Environment } from '../environment';
 import { json } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
+import { nearest } from '../suggest';
 
 const SecretSchema = z.object({
   signingSecrets: z.array(z.string().min(1)).min(1),
@@ -73,17 +79,47 @@ const loadRequest = (
 
 /** The provider as the registry resolves it: a built-in one, or a generic sender from the configuration. */
 const resolvedFor = async (deps: CliDependencies, provider: string): Promise<ResolvedEntry> => {
-  const declaration = Object.hasOwn(builtInProviders, provider)
-    ? { id: provider, kind: 'builtin' as const, options: {} }
-    : (await deps.loadConfig()).enabledProviders.find((p) => p.id === provider && p.kind === 'generic-hmac');
-  if (!declaration)
-    throw new CliError(
-      `Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`,
-    );
+  let declaration: ProviderDeclaration | undefined;
+  if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: 'builtin', options: {} };
+  else {
+    const senders = (await deps.loadConfig()).enabledProviders.filter((p) => p.kind === 'generic-hmac');
+    declaration = senders.find((p) => p.id === provider);
+    if (!declaration) {
+      const known = [...Object.keys(builtInProviders), ...senders.map((p) => p.id)];
+      const guesses = nearest(provider, known);
+      throw new CliError(
+        guesses.length > 0
+          ? `Unknown provider '${provider}'; did you mean ${guesses.map((g) => `'${g}'`).join(' or ')}?`
+          : `Unknown provider '${provider}': not built in, and no genericHmac sender of the configuration has that id (known: ${known.join(', ')}).`,
+      );
+    }
+  }
   const resolved = resolveProvider(declaration);
   if (!resolved.success)
     throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join('; ')}.`);
   return resolved.data;
+};
+
+/**
+ * A provider the stack does not serve has no webhook URL output: it was off in the configuration
+ * the stack was deployed (or npm start started) with, so the fix is the configuration, not a
+ * newer RelayFlow.
+ */
+const checkEnabled = (env: Environment, entry: ResolvedEntry, tenant: string | undefined) => {
+  const where = env.local ? 'the local runtime' : `stack ${env.stackName}`;
+  const apply = env.local ? 'restart npm start' : 'deploy with npx cdk deploy';
+  if (env.outputs[`WebhookUrl${outputId(entry.id)}`] === undefined) {
+    throw new CliError(
+      entry.kind === 'builtin'
+        ? `${entry.id} is not enabled in ${where}; enable it in relayflow.config.ts (providers: { ${/^[a-z]\w*$/i.test(entry.id) ? entry.id : `'${entry.id}'`}: {} }) and ${apply}.`
+        : `${entry.id} is declared in the configuration but not enabled in ${where}; ${apply} to enable it.`,
+    );
+  }
+  if (tenant && env.outputs[`WebhookUrl${outputId(entry.id)}${outputId(tenant)}`] === undefined) {
+    throw new CliError(
+      `Tenant ${tenant} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`,
+    );
+  }
 };
 
 export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
@@ -96,9 +132,10 @@ export const registerSend = (program: Command, deps: CliDependencies, globals: (
     .option('--tenant <id>', "post to the tenant's URL (and sign with its secret when it has its own)")
     .action(
       async (provider: string, fixture: string | undefined, options: { url?: string; tenant?: string }) => {
-        const request = loadRequest(deps.projectRoot, provider, fixture);
         const entry = await resolvedFor(deps, provider);
+        const request = loadRequest(deps.projectRoot, provider, fixture);
         const env = await deps.connect(globals());
+        checkEnabled(env, entry, options.tenant);
         const suffix = options.tenant ? outputId(options.tenant) : '';
         const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
         const secretId =

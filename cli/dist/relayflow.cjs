@@ -36,6 +36,62 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// functions/errors.ts
+var InfrastructureError, ItemTooLargeError;
+var init_errors = __esm({
+  "functions/errors.ts"() {
+    "use strict";
+    InfrastructureError = class extends Error {
+      constructor(dependency, message, options) {
+        super(message, options);
+        this.dependency = dependency;
+        this.name = "InfrastructureError";
+      }
+      dependency;
+    };
+    ItemTooLargeError = class extends Error {
+      constructor(message, options) {
+        super(message, options);
+        this.name = "ItemTooLargeError";
+      }
+    };
+  }
+});
+
+// functions/store/records.ts
+var import_node_crypto, ATTENTION_STATUSES, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, rejectionsKey, entityIndexKey, sha256Hex, idempotencyKeyOf, eventIdOf;
+var init_records = __esm({
+  "functions/store/records.ts"() {
+    "use strict";
+    import_node_crypto = require("node:crypto");
+    ATTENTION_STATUSES = /* @__PURE__ */ new Set([
+      "QUARANTINED",
+      "RETRYING",
+      "DEAD_LETTERED",
+      "STALE"
+    ]);
+    stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
+    payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
+    rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
+    nonceKey = (provider, secretId, nonce) => ({
+      PK: `NONCE#${provider}#${secretId}#${sha256Hex(nonce)}`,
+      SK: "NONCE"
+    });
+    signedBytesKey = (key) => ({ PK: `SIG#${key}`, SK: "SIG" });
+    rejectionsKey = (provider, tenant2, minute) => ({
+      PK: `REJECTS#${provider}#${tenant2}`,
+      SK: minute
+    });
+    entityIndexKey = (tenant2, provider, kind, id2) => `ENT#${tenant2}#${provider}#${kind}#${id2}`;
+    sha256Hex = (data) => (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
+    idempotencyKeyOf = (tenant2, provider, providerType, externalId) => (
+      // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
+      [tenant2, provider, providerType, externalId].map((part) => part.replaceAll("%", "%25").replaceAll("#", "%23")).join("#")
+    );
+    eventIdOf = (idempotencyKey) => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;
+  }
+});
+
 // functions/routing/glob.ts
 var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
 var init_glob = __esm({
@@ -94,12 +150,12 @@ var init_json_path = __esm({
     "use strict";
     FORBIDDEN_SEGMENTS = /* @__PURE__ */ new Set(["__proto__", "constructor", "prototype"]);
     ARRAY_INDEX = /^(0|[1-9]\d*)$/;
-    parseJsonPath = (path2) => {
-      const segments = path2.split(".");
+    parseJsonPath = (path) => {
+      const segments = path.split(".");
       return segments.every((segment) => segment.length > 0 && !FORBIDDEN_SEGMENTS.has(segment)) ? segments : void 0;
     };
-    getJsonPath = (root, path2) => {
-      const segments = parseJsonPath(path2);
+    getJsonPath = (root, path) => {
+      const segments = parseJsonPath(path);
       if (segments === void 0) return void 0;
       let current = root;
       for (const segment of segments) {
@@ -200,7 +256,7 @@ var init_schemas = __esm({
       z5.regex(HEADER_NAME, { error: `${what} must be a header name (letters, digits, -_ and similar)` })
     );
     jsonPath = (what) => z5.string({ error: `${what} must be a dot path such as data.object.id` }).check(
-      z5.refine((path2) => parseJsonPath(path2) !== void 0, {
+      z5.refine((path) => parseJsonPath(path) !== void 0, {
         error: `${what} must be a dot path such as data.object.id, with no empty segment and no __proto__, constructor or prototype`
       })
     );
@@ -556,14 +612,15 @@ var init_sign = __esm({
 });
 
 // functions/providers/types.ts
-var z6, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
+var z6, formatPath, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
 var init_types = __esm({
   "functions/providers/types.ts"() {
     "use strict";
     z6 = __toESM(require("zod/mini"));
+    formatPath = (path) => path.map((key, index) => typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`).join("");
     formatIssue = (prefix, issue) => {
-      const path2 = [...prefix, ...issue.path].map(String).join(".");
-      return path2 ? `${path2}: ${issue.message}` : issue.message;
+      const path = formatPath([...prefix, ...issue.path]);
+      return path ? `${path}: ${issue.message}` : issue.message;
     };
     builtInDefinition = (provider, optionsSchema) => ({ kind: "builtin", provider, optionsSchema, create: () => provider });
     EntityOverrideSchema = z6.object({
@@ -729,8 +786,8 @@ var init_normalize2 = __esm({
         [event, "updated_at"],
         [event, "created_at"]
       ];
-      for (const [object13, key] of paths) {
-        const iso2 = toIso2(field(field(payload, object13), key));
+      for (const [object14, key] of paths) {
+        const iso2 = toIso2(field(field(payload, object14), key));
         if (iso2 !== void 0) return iso2;
       }
       return void 0;
@@ -2334,7 +2391,7 @@ var init_normalize8 = __esm({
     MAX_DATE_MS4 = 864e13;
     strictUtf83 = new TextDecoder("utf-8", { fatal: true });
     toIso4 = (ms) => Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS4 ? new Date(ms).toISOString() : void 0;
-    at = (value, path2) => path2.split(".").reduce(
+    at = (value, path) => path.split(".").reduce(
       (node, key) => typeof node === "object" && node !== null && !Array.isArray(node) && Object.hasOwn(node, key) ? node[key] : void 0,
       value
     );
@@ -2618,11 +2675,11 @@ var init_normalize9 = __esm({
       ["checkout.session.completed", "checkout.completed"]
     ]);
     strictUtf84 = new TextDecoder("utf-8", { fatal: true });
-    entityOf4 = (object13) => {
-      if (typeof object13.customer === "string" && object13.customer !== "")
-        return { kind: "customer", id: object13.customer };
-      if (object13.id === void 0 || object13.object === void 0) return void 0;
-      return { kind: object13.object, id: object13.id };
+    entityOf4 = (object14) => {
+      if (typeof object14.customer === "string" && object14.customer !== "")
+        return { kind: "customer", id: object14.customer };
+      if (object14.id === void 0 || object14.object === void 0) return void 0;
+      return { kind: object14.object, id: object14.id };
     };
     stringField2 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
@@ -3026,7 +3083,6 @@ var init_registry = __esm({
     headersOnly = (sign3) => (request, key, now) => ({ headers: sign3(request, key, now), body: request.body });
     builtIn = (definition, sign3, tooling = {}) => ({
       signingKey: "secret",
-      signsPublicUrl: false,
       ...tooling,
       ...definition,
       signer: () => sign3
@@ -3036,8 +3092,8 @@ var init_registry = __esm({
       github: builtIn(githubDefinition, headersOnly(signGithubRequest)),
       shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest)),
       "standard-webhooks": builtIn(standardWebhooksDefinition, headersOnly(signStandardWebhooksRequest)),
-      hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest), { signsPublicUrl: true }),
-      twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest), { signsPublicUrl: true }),
+      hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest)),
+      twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest)),
       sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), { signingKey: "private-key" }),
       postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest)),
       mailgun: builtIn(mailgunDefinition, signMailgunRequest)
@@ -3046,7 +3102,6 @@ var init_registry = __esm({
       ...genericHmacDefinition,
       signer: (options) => headersOnly(createGenericHmacSigner(options)),
       signingKey: "secret",
-      signsPublicUrl: false,
       warnings: (id2, options) => identityWarnings(id2, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message }))
     };
     resolveProvider = ({ id: id2, kind, options }) => {
@@ -3079,7 +3134,6 @@ var init_registry = __esm({
           kind,
           sign: entry.signer(parsed),
           signingKey: entry.signingKey,
-          signsPublicUrl: entry.signsPublicUrl,
           warnings: entry.warnings?.(id2, parsed) ?? []
         }
       };
@@ -3088,10 +3142,11 @@ var init_registry = __esm({
 });
 
 // functions/routing/routes.ts
-var z24, nonEmpty7, TARGET_ID, targetId, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema;
+var import_node_crypto21, z24, nonEmpty7, TARGET_ID, targetId, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
+    import_node_crypto21 = require("node:crypto");
     z24 = __toESM(require("zod/mini"));
     init_glob();
     nonEmpty7 = () => z24.string().check(z24.minLength(1));
@@ -3101,7 +3156,7 @@ var init_routes = __esm({
       kind: z24.literal("http"),
       id: targetId(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z24.url({ protocol: /^https?$/ }),
+      url: z24.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
       timeoutMs: z24._default(z24.number().check(z24.int(), z24.gte(100), z24.lte(25e3)), 5e3),
       /** Requests per second to this target from one consumer instance. */
       rateLimitPerSecond: z24._default(z24.number().check(z24.positive()), 50),
@@ -3141,6 +3196,150 @@ var init_routes = __esm({
       onStale: z24._default(z24.enum(["skip", "apply"]), "apply")
     });
     RoutesSchema = z24.array(RouteSchema);
+    shortHash = (value) => (0, import_node_crypto21.createHash)("sha256").update(value).digest("hex").slice(0, 8);
+    targetIdOf = (target) => {
+      if (target.id) return target.id;
+      switch (target.kind) {
+        case "http":
+          return `http:${new URL(target.url).host.slice(0, 40)}:${shortHash(target.url)}`;
+        case "eventbridge": {
+          const name = target.eventBusName.split("/").pop() ?? target.eventBusName;
+          return `eventbridge:${name.slice(0, 40)}:${shortHash(target.eventBusName)}`;
+        }
+        case "workflow":
+          return `workflow:${target.name}`.slice(0, 64);
+      }
+    };
+    targetProblems = (targets, knownWorkflows) => {
+      const problems = [];
+      const ids = targets.map((target) => target === void 0 ? void 0 : targetIdOf(target));
+      targets.forEach((target, index) => {
+        if (target === void 0) return;
+        const id2 = ids[index];
+        if (ids.indexOf(id2) !== index)
+          problems.push({
+            path: target.id === void 0 ? ["targets", index] : ["targets", index, "id"],
+            message: `two targets share the id "${id2}"; give them distinct ids`
+          });
+        if (target.kind === "workflow" && !knownWorkflows.has(target.name))
+          problems.push({
+            path: ["targets", index, "name"],
+            message: `workflow "${target.name}" does not exist (known: ${[...knownWorkflows].join(", ") || "none"})`
+          });
+      });
+      return problems;
+    };
+  }
+});
+
+// functions/targets/errors.ts
+var PermanentWorkflowError;
+var init_errors2 = __esm({
+  "functions/targets/errors.ts"() {
+    "use strict";
+    PermanentWorkflowError = class extends Error {
+      constructor(message, options) {
+        super(message, options);
+        this.name = "PermanentWorkflowError";
+      }
+    };
+  }
+});
+
+// functions/workflows/suppress-bounced-recipient.ts
+var z25, BouncedEmailSchema, bareAddress, suppressBouncedRecipient;
+var init_suppress_bounced_recipient = __esm({
+  "functions/workflows/suppress-bounced-recipient.ts"() {
+    "use strict";
+    z25 = __toESM(require("zod/mini"));
+    init_records();
+    init_errors2();
+    BouncedEmailSchema = z25.object({
+      recipient: z25.string().check(z25.minLength(3)),
+      reason: z25.optional(z25.string()),
+      messageId: z25.optional(z25.string())
+    });
+    bareAddress = (recipient) => {
+      const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
+      const address = (inAngles ?? recipient).trim().toLowerCase();
+      return /^[^\s@]+@[^\s@]+$/.test(address) ? address : void 0;
+    };
+    suppressBouncedRecipient = (list) => async (event, ctx) => {
+      if (event.type !== "email.bounced") {
+        throw new PermanentWorkflowError(
+          `suppress-bounced-recipient handles email.bounced, not ${event.type}; check the route`
+        );
+      }
+      const data = BouncedEmailSchema.safeParse(event.data);
+      const address = data.success ? bareAddress(data.data.recipient) : void 0;
+      if (!data.success || !address)
+        throw new PermanentWorkflowError("the bounce names no usable recipient address");
+      const result = await list.add({
+        tenant: event.tenant,
+        address,
+        reason: data.data.reason?.slice(0, 300) ?? "bounced",
+        provider: event.provider,
+        eventId: event.id,
+        occurredAt: event.occurredAt
+      });
+      ctx.logger.info(result === "added" ? "recipient suppressed" : "recipient was already suppressed", {
+        recipientSha256: sha256Hex(address).slice(0, 16)
+      });
+    };
+  }
+});
+
+// functions/workflows/suppression-list.ts
+var import_client_dynamodb3, import_lib_dynamodb4, suppressionKey, DynamoDbSuppressionList;
+var init_suppression_list = __esm({
+  "functions/workflows/suppression-list.ts"() {
+    "use strict";
+    import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+    init_errors();
+    suppressionKey = (tenant2, address) => ({
+      PK: `SUPPRESS#${tenant2}`,
+      SK: address
+    });
+    DynamoDbSuppressionList = class {
+      constructor(client, tableName) {
+        this.client = client;
+        this.tableName = tableName;
+      }
+      client;
+      tableName;
+      async add(entry) {
+        try {
+          await this.client.send(
+            new import_lib_dynamodb4.PutCommand({
+              TableName: this.tableName,
+              Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
+              ConditionExpression: "attribute_not_exists(PK)"
+            })
+          );
+          return "added";
+        } catch (error) {
+          if (error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
+            return "already";
+          }
+          throw new InfrastructureError("event-store", "suppression list write failed", { cause: error });
+        }
+      }
+    };
+  }
+});
+
+// functions/workflows/index.ts
+var factories, workflowNames;
+var init_workflows = __esm({
+  "functions/workflows/index.ts"() {
+    "use strict";
+    init_suppress_bounced_recipient();
+    init_suppression_list();
+    factories = {
+      "suppress-bounced-recipient": (deps) => suppressBouncedRecipient(new DynamoDbSuppressionList(deps.documentClient, deps.eventTable))
+    };
+    workflowNames = new Set(Object.keys(factories));
   }
 });
 
@@ -3149,21 +3348,27 @@ var config_exports = {};
 __export(config_exports, {
   CONFIG_WARNINGS: () => CONFIG_WARNINGS,
   ConfigError: () => ConfigError,
+  MAX_JSON_ENV_BYTES: () => MAX_JSON_ENV_BYTES,
   RelayFlowConfigSchema: () => RelayFlowConfigSchema,
+  checkConfig: () => checkConfig,
+  checkConfigFile: () => checkConfigFile,
   defineConfig: () => defineConfig,
+  formatConfigProblems: () => formatConfigProblems,
   loadConfig: () => loadConfig,
-  parseConfig: () => parseConfig
+  parseConfig: () => parseConfig,
+  replayProvidersJson: () => replayProvidersJson
 });
-var import_node_fs4, import_node_path4, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, RelayFlowConfigSchema, CONFIG_WARNINGS, ConfigError, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, parseConfig, loadConfig;
+var import_node_fs3, import_node_path3, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
-    import_node_fs4 = require("node:fs");
-    import_node_path4 = require("node:path");
+    import_node_fs3 = require("node:fs");
+    import_node_path3 = require("node:path");
     import_zod3 = require("zod");
     init_registry();
     init_types();
     init_routes();
+    init_workflows();
     TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
     MAX_BODY_LIMIT = 45e5;
     verifierLimits = import_zod3.z.object({
@@ -3193,13 +3398,18 @@ var init_config = __esm({
        */
       dedicatedSecrets: import_zod3.z.boolean().default(true)
     }).strict();
-    RelayFlowConfigSchema = import_zod3.z.object({
+    ConfigObjectSchema = import_zod3.z.object({
       /** CloudFormation stack name; the CLI finds everything through it. */
       stackName: import_zod3.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
       /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
       stage: import_zod3.z.enum(["dev", "prod"]).default("prod"),
-      /** Public base URL providers call (custom domain or API URL); URL-signed providers need it. */
-      publicBaseUrl: import_zod3.z.url({ protocol: /^https?$/ }).optional(),
+      /**
+       * The base URL providers call, when it is not the one API Gateway sees: a custom domain mapped
+       * under a path, or CloudFront in front of the API. URL-signed providers (HubSpot, Twilio)
+       * sign the full URL; without this the verifier rebuilds it from the request's domain name,
+       * which is right for the API's own URL and for a custom domain mapped at its root.
+       */
+      publicBaseUrl: import_zod3.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
       /** Where alarms are e-mailed. */
       alarmEmail: import_zod3.z.email().optional(),
       /** How long events, audit entries and raw bodies are kept. */
@@ -3267,31 +3477,24 @@ var init_config = __esm({
     CONFIG_WARNINGS = {
       unsignedIdentity: UNSIGNED_IDENTITY_WARNING
     };
-    ConfigError = class extends Error {
-      constructor(source, problems) {
-        super(`Invalid RelayFlow configuration (${source}):
-${problems.map((p) => `  - ${p}`).join("\n")}`);
-        this.source = source;
-        this.problems = problems;
-        this.name = "ConfigError";
-      }
-      source;
-      problems;
-    };
+    MAX_JSON_ENV_BYTES = 3e3;
+    replayProvidersJson = (providers) => JSON.stringify(Object.fromEntries(providers.map((p) => [p.id, { kind: p.kind, options: p.options }])));
     defineConfig = (config) => config;
     ROUTE_LIMIT_FIELDS = {
       rateLimit: { fallback: "routeThrottlingRateLimit", ceiling: "throttlingRateLimit" },
       burstLimit: { fallback: "routeThrottlingBurstLimit", ceiling: "throttlingBurstLimit" }
     };
-    resolveLimits = (path2, limits, api, problems) => {
+    resolveLimits = (path, limits, api, problems) => {
       const routeLimit = (field2) => {
         const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field2];
         const own = limits?.[field2];
         const configured = own ?? api[fallback];
         if (configured === void 0) return Math.min(ROUTE_THROTTLE_DEFAULTS[field2], api[ceiling]);
         if (configured > api[ceiling]) {
-          const source = own === void 0 ? `api.${fallback}` : `${path2}.limits.${field2}`;
-          problems.push(`${source}: ${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`);
+          problems.push({
+            path: own === void 0 ? ["api", fallback] : [...path, "limits", field2],
+            message: `${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`
+          });
         }
         return configured;
       };
@@ -3302,31 +3505,22 @@ ${problems.map((p) => `  - ${p}`).join("\n")}`);
         reservedConcurrency: reserved === false ? void 0 : reserved
       };
     };
-    parseConfig = (input, source = "inline") => {
-      const parsed = RelayFlowConfigSchema.safeParse(input);
-      if (!parsed.success)
-        throw new ConfigError(
-          source,
-          parsed.error.issues.map((i) => formatIssue([], i))
-        );
-      const { providers, genericHmac, ...rest } = parsed.data;
+    enableProviders = (providers, genericHmac, api) => {
       const problems = [];
-      const enabledProviders = [];
-      const enable = (section, declaration, limits) => {
-        const path2 = `${section}.${declaration.id}`;
+      const enabled = [];
+      const enable = (section2, declaration, limits) => {
+        const path = [section2, declaration.id];
         const resolved = resolveProvider(declaration);
         if (!resolved.success) {
-          problems.push(...resolved.issues.map((i) => formatIssue([section, declaration.id], i)));
+          problems.push(...resolved.issues.map((i) => ({ path: [...path, ...i.path], message: i.message })));
           return;
         }
-        const { id: id2, kind, options, entityOverride, signsPublicUrl, warnings } = resolved.data;
-        if (signsPublicUrl && !rest.publicBaseUrl)
-          problems.push(`${path2}: needs publicBaseUrl, because ${id2} signs the public URL`);
-        enabledProviders.push({
+        const { id: id2, kind, options, entityOverride, warnings } = resolved.data;
+        enabled.push({
           id: id2,
           kind,
           options: { ...options, ...entityOverride ? { entity: entityOverride } : {} },
-          limits: resolveLimits(path2, limits, rest.api, problems),
+          limits: resolveLimits(path, limits, api ?? API_DEFAULTS, api ? problems : []),
           warnings
         });
       };
@@ -3337,36 +3531,172 @@ ${problems.map((p) => `  - ${p}`).join("\n")}`);
         const { limits: rawLimits, ...options } = raw;
         const limits = verifierLimits.optional().safeParse(rawLimits);
         if (!limits.success)
-          problems.push(...limits.error.issues.map((i) => formatIssue(["genericHmac", id2, "limits"], i)));
+          problems.push(
+            ...limits.error.issues.map((i) => ({
+              path: ["genericHmac", id2, "limits", ...i.path],
+              message: i.message
+            }))
+          );
         enable("genericHmac", { id: id2, kind: "generic-hmac", options }, limits.data);
       }
-      const tenantIds = rest.tenants.map((t) => t.id);
-      const duplicate = tenantIds.find((t, i) => tenantIds.indexOf(t) !== i);
-      if (duplicate) problems.push(`tenants: "${duplicate}" is listed twice`);
-      if (rest.retry.backoffMaxSeconds < rest.retry.backoffBaseSeconds) {
-        problems.push("retry.backoffMaxSeconds: must be at least retry.backoffBaseSeconds");
+      return { enabled, problems };
+    };
+    isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    section = (config, key) => {
+      const parsed = ConfigObjectSchema.shape[key].safeParse(config[key]);
+      return parsed.success ? parsed.data : void 0;
+    };
+    quoted = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
+    crossFieldProblems = (config) => {
+      const problems = [];
+      const providers = section(config, "providers");
+      const genericHmac = section(config, "genericHmac");
+      const tenants = section(config, "tenants");
+      const retry = section(config, "retry");
+      const observability = section(config, "observability");
+      const providerIds = providers && genericHmac ? /* @__PURE__ */ new Set([...Object.keys(providers), ...Object.keys(genericHmac)]) : void 0;
+      const tenantIds = tenants ? /* @__PURE__ */ new Set(["default", ...tenants.map((t) => t.id)]) : void 0;
+      if (providers && genericHmac) {
+        const { enabled, problems: providerProblems } = enableProviders(
+          providers,
+          genericHmac,
+          section(config, "api")
+        );
+        problems.push(...providerProblems);
+        if (providerIds?.size === 0)
+          problems.push({
+            path: ["providers"],
+            message: "enable at least one provider (or one genericHmac sender)"
+          });
+        const bytes = Buffer.byteLength(replayProvidersJson(enabled));
+        if (bytes > MAX_JSON_ENV_BYTES)
+          problems.push({
+            path: [],
+            message: `providers and genericHmac: their options take ${bytes} bytes of the replay function's environment, which allows ${MAX_JSON_ENV_BYTES}`
+          });
+        const accounts = enabled.find((p) => p.id === "stripe")?.options.accounts;
+        if (tenantIds && isRecord(accounts)) {
+          for (const tenant2 of Object.keys(accounts).filter((t) => !tenantIds.has(t)))
+            problems.push({
+              path: ["providers", "stripe", "accounts", tenant2],
+              message: `no tenant "${tenant2}" (tenants: ${quoted(tenantIds)})`
+            });
+        }
       }
-      if (enabledProviders.length === 0 && problems.length === 0) {
-        problems.push("providers: enable at least one provider (or one genericHmac sender)");
+      tenants?.forEach(({ id: id2 }, index) => {
+        if (tenants.findIndex((t) => t.id === id2) !== index)
+          problems.push({ path: ["tenants", index, "id"], message: `"${id2}" is listed twice` });
+      });
+      if (retry && retry.backoffMaxSeconds < retry.backoffBaseSeconds)
+        problems.push({
+          path: ["retry", "backoffMaxSeconds"],
+          message: `must be at least retry.backoffBaseSeconds (${retry.backoffBaseSeconds})`
+        });
+      if (providerIds) {
+        for (const provider of Object.keys(observability?.secretRetirement ?? {}).filter(
+          (p) => !providerIds.has(p)
+        ))
+          problems.push({
+            path: ["observability", "secretRetirement", provider],
+            message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`
+          });
       }
-      if (problems.length > 0) throw new ConfigError(source, [...new Set(problems)]);
-      return { ...rest, enabledProviders };
+      const routes = Array.isArray(config.routes) ? config.routes : [];
+      routes.forEach((route, index) => {
+        if (!isRecord(route)) return;
+        const match = RouteSchema.shape.match.safeParse(route.match);
+        const { provider, tenant: tenant2 } = match.success ? match.data : {};
+        if (provider !== void 0 && providerIds && !providerIds.has(provider))
+          problems.push({
+            path: ["routes", index, "match", "provider"],
+            message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`
+          });
+        if (tenant2 !== void 0 && tenantIds && !tenantIds.has(tenant2))
+          problems.push({
+            path: ["routes", index, "match", "tenant"],
+            message: `no tenant "${tenant2}" (tenants: ${quoted(tenantIds)})`
+          });
+        const targets = Array.isArray(route.targets) ? route.targets : [];
+        const valid = targets.map((target) => {
+          const parsed = TargetSchema.safeParse(target);
+          return parsed.success ? parsed.data : void 0;
+        });
+        for (const problem of targetProblems(valid, workflowNames))
+          problems.push({ path: ["routes", index, ...problem.path], message: problem.message });
+      });
+      const routesBytes = Buffer.byteLength(JSON.stringify(section(config, "routes") ?? []));
+      if (routesBytes > MAX_JSON_ENV_BYTES)
+        problems.push({
+          path: ["routes"],
+          message: `take ${routesBytes} bytes of the consumer's environment, which allows ${MAX_JSON_ENV_BYTES}`
+        });
+      return problems;
+    };
+    RelayFlowConfigSchema = ConfigObjectSchema.superRefine(
+      (config, ctx) => {
+        for (const { path, message } of crossFieldProblems(config))
+          ctx.addIssue({ code: "custom", path: [...path], message });
+      },
+      { when: (payload) => isRecord(payload.value) }
+    );
+    FIELD_ORDER = Object.keys(ConfigObjectSchema.shape);
+    inConfigOrder = (a, b) => {
+      const field2 = FIELD_ORDER.indexOf(String(a.path[0])) - FIELD_ORDER.indexOf(String(b.path[0]));
+      const [entryA, entryB] = [a.path[1], b.path[1]];
+      return field2 !== 0 || typeof entryA !== "number" || typeof entryB !== "number" ? field2 : entryA - entryB;
+    };
+    checkConfig = (input) => {
+      const parsed = RelayFlowConfigSchema.safeParse(input);
+      if (!parsed.success) {
+        const issues = [...parsed.error.issues].sort(inConfigOrder);
+        return { ok: false, problems: [...new Set(issues.map((i) => formatIssue([], i)))] };
+      }
+      const { providers, genericHmac, ...rest } = parsed.data;
+      return {
+        ok: true,
+        config: { ...rest, enabledProviders: enableProviders(providers, genericHmac, rest.api).enabled }
+      };
+    };
+    readConfigFile = (source) => {
+      if (!(0, import_node_fs3.existsSync)(source)) return { ok: false, problem: "file not found" };
+      try {
+        if ((0, import_node_path3.extname)(source) === ".json")
+          return { ok: true, input: JSON.parse((0, import_node_fs3.readFileSync)(source, "utf8")) };
+        const mod = require(source);
+        const input = mod.default ?? mod.config;
+        return input === void 0 ? { ok: false, problem: "exports no configuration: write `export default defineConfig({ \u2026 })`" } : { ok: true, input };
+      } catch (error) {
+        return { ok: false, problem: `cannot be read: ${error.message}` };
+      }
+    };
+    checkConfigFile = (env = process.env, cwd = process.cwd()) => {
+      const source = (0, import_node_path3.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
+      const read2 = readConfigFile(source);
+      return read2.ok ? { ...checkConfig(read2.input), source } : { ok: false, problems: [read2.problem], source };
+    };
+    formatConfigProblems = (source, problems) => [
+      `Invalid RelayFlow configuration (${source}): ${problems.length} ${problems.length === 1 ? "problem" : "problems"}`,
+      ...problems.map((p) => `  - ${p}`)
+    ].join("\n");
+    ConfigError = class extends Error {
+      constructor(source, problems) {
+        super(formatConfigProblems(source, problems));
+        this.source = source;
+        this.problems = problems;
+        this.name = "ConfigError";
+      }
+      source;
+      problems;
+    };
+    parseConfig = (input, source = "inline") => {
+      const check = checkConfig(input);
+      if (!check.ok) throw new ConfigError(source, check.problems);
+      return check.config;
     };
     loadConfig = (env = process.env, cwd = process.cwd()) => {
-      const source = (0, import_node_path4.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
-      if (!(0, import_node_fs4.existsSync)(source)) throw new ConfigError(source, ["file not found"]);
-      let input;
-      try {
-        if ((0, import_node_path4.extname)(source) === ".json") {
-          input = JSON.parse((0, import_node_fs4.readFileSync)(source, "utf8"));
-        } else {
-          const mod = require(source);
-          input = mod.default ?? mod.config;
-        }
-      } catch (error) {
-        throw new ConfigError(source, [`cannot be read: ${error.message}`]);
-      }
-      return parseConfig(input, source);
+      const check = checkConfigFile(env, cwd);
+      if (!check.ok) throw new ConfigError(check.source, check.problems);
+      return check.config;
     };
   }
 });
@@ -3418,8 +3748,8 @@ var connect = async (options) => {
   let region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   let endpoints = {};
   let credentials;
+  const file = options.localStateFile ?? (0, import_node_path.resolve)(process.cwd(), ".relayflow", "local.json");
   if (options.local) {
-    const file = options.localStateFile ?? (0, import_node_path.resolve)(process.cwd(), ".relayflow", "local.json");
     if (!(0, import_node_fs.existsSync)(file))
       throw new CliError(`The local runtime is not running (no ${file}); start it with npm start.`);
     let state;
@@ -3433,7 +3763,11 @@ var connect = async (options) => {
     endpoints = state.endpoints;
     credentials = { accessKeyId: "local", secretAccessKey: "local" };
   }
-  if (!region) throw new CliError("No AWS region configured; set AWS_REGION or pass --region.");
+  if (!region) {
+    throw new CliError(
+      (0, import_node_fs.existsSync)(file) ? `No AWS region configured, and the local runtime is running (${file}): pass --local to use it, or set AWS_REGION or --region for a deployed stack.` : "No AWS region configured; set AWS_REGION or pass --region."
+    );
+  }
   const config = (endpoint) => ({
     region,
     ...endpoint ? { endpoint } : {},
@@ -3493,3396 +3827,12 @@ var sentenceOf = (error, local) => {
   return `${message.replace(/\.$/, "")}${cause ? ` (${cause.replace(/\.$/, "")})` : ""}.`;
 };
 
-// node_modules/commander/lib/error.js
-var CommanderError = class extends Error {
-  /**
-   * Constructs the CommanderError class
-   * @param {number} exitCode suggested exit code which could be used with process.exit
-   * @param {string} code an id string representing the error
-   * @param {string} message human-readable description of the error
-   */
-  constructor(exitCode, code, message) {
-    super(message);
-    Error.captureStackTrace(this, this.constructor);
-    this.name = this.constructor.name;
-    this.code = code;
-    this.exitCode = exitCode;
-    this.nestedError = void 0;
-  }
-};
-var InvalidArgumentError = class extends CommanderError {
-  /**
-   * Constructs the InvalidArgumentError class
-   * @param {string} [message] explanation of why argument is invalid
-   */
-  constructor(message) {
-    super(1, "commander.invalidArgument", message);
-    Error.captureStackTrace(this, this.constructor);
-    this.name = this.constructor.name;
-  }
-};
-
-// node_modules/commander/lib/argument.js
-var Argument = class {
-  /**
-   * Initialize a new command argument with the given name and description.
-   * The default is that the argument is required, and you can explicitly
-   * indicate this with <> around the name. Put [] around the name for an optional argument.
-   *
-   * @param {string} name
-   * @param {string} [description]
-   */
-  constructor(name, description) {
-    this.description = description || "";
-    this.variadic = false;
-    this.parseArg = void 0;
-    this.defaultValue = void 0;
-    this.defaultValueDescription = void 0;
-    this.argChoices = void 0;
-    switch (name[0]) {
-      case "<":
-        this.required = true;
-        this._name = name.slice(1, -1);
-        break;
-      case "[":
-        this.required = false;
-        this._name = name.slice(1, -1);
-        break;
-      default:
-        this.required = true;
-        this._name = name;
-        break;
-    }
-    if (this._name.endsWith("...")) {
-      this.variadic = true;
-      this._name = this._name.slice(0, -3);
-    }
-  }
-  /**
-   * Return argument name.
-   *
-   * @return {string}
-   */
-  name() {
-    return this._name;
-  }
-  /**
-   * @package
-   */
-  _collectValue(value, previous) {
-    if (previous === this.defaultValue || !Array.isArray(previous)) {
-      return [value];
-    }
-    previous.push(value);
-    return previous;
-  }
-  /**
-   * Set the default value, and optionally supply the description to be displayed in the help.
-   *
-   * @param {*} value
-   * @param {string} [description]
-   * @return {Argument}
-   */
-  default(value, description) {
-    this.defaultValue = value;
-    this.defaultValueDescription = description;
-    return this;
-  }
-  /**
-   * Set the custom handler for processing CLI command arguments into argument values.
-   *
-   * @param {Function} [fn]
-   * @return {Argument}
-   */
-  argParser(fn) {
-    this.parseArg = fn;
-    return this;
-  }
-  /**
-   * Only allow argument value to be one of choices.
-   *
-   * @param {string[]} values
-   * @return {Argument}
-   */
-  choices(values) {
-    this.argChoices = values.slice();
-    this.parseArg = (arg, previous) => {
-      if (!this.argChoices.includes(arg)) {
-        throw new InvalidArgumentError(
-          `Allowed choices are ${this.argChoices.join(", ")}.`
-        );
-      }
-      if (this.variadic) {
-        return this._collectValue(arg, previous);
-      }
-      return arg;
-    };
-    return this;
-  }
-  /**
-   * Make argument required.
-   *
-   * @returns {Argument}
-   */
-  argRequired() {
-    this.required = true;
-    return this;
-  }
-  /**
-   * Make argument optional.
-   *
-   * @returns {Argument}
-   */
-  argOptional() {
-    this.required = false;
-    return this;
-  }
-};
-function humanReadableArgName(arg) {
-  const nameOutput = arg.name() + (arg.variadic === true ? "..." : "");
-  return arg.required ? "<" + nameOutput + ">" : "[" + nameOutput + "]";
-}
-
-// node_modules/commander/lib/command.js
-var import_node_events = require("node:events");
-var import_node_child_process = __toESM(require("node:child_process"), 1);
-var import_node_path2 = __toESM(require("node:path"), 1);
-var import_node_fs2 = __toESM(require("node:fs"), 1);
-var import_node_process = __toESM(require("node:process"), 1);
-var import_node_util2 = require("node:util");
-
-// node_modules/commander/lib/help.js
-var import_node_util = require("node:util");
-var Help = class {
-  constructor() {
-    this.helpWidth = void 0;
-    this.minWidthToWrap = 40;
-    this.sortSubcommands = false;
-    this.sortOptions = false;
-    this.showGlobalOptions = false;
-  }
-  /**
-   * prepareContext is called by Commander after applying overrides from `Command.configureHelp()`
-   * and just before calling `formatHelp()`.
-   *
-   * Commander just uses the helpWidth and the rest is provided for optional use by more complex subclasses.
-   *
-   * @param {{ error?: boolean, helpWidth?: number, outputHasColors?: boolean }} contextOptions
-   */
-  prepareContext(contextOptions) {
-    this.helpWidth = this.helpWidth ?? contextOptions.helpWidth ?? 80;
-  }
-  /**
-   * Get an array of the visible subcommands. Includes a placeholder for the implicit help command, if there is one.
-   *
-   * @param {Command} cmd
-   * @returns {Command[]}
-   */
-  visibleCommands(cmd) {
-    const visibleCommands = cmd.commands.filter((cmd2) => !cmd2._hidden);
-    const helpCommand = cmd._getHelpCommand();
-    if (helpCommand && !helpCommand._hidden) {
-      visibleCommands.push(helpCommand);
-    }
-    if (this.sortSubcommands) {
-      visibleCommands.sort((a, b) => {
-        return a.name().localeCompare(b.name());
-      });
-    }
-    return visibleCommands;
-  }
-  /**
-   * Compare options for sort.
-   *
-   * @param {Option} a
-   * @param {Option} b
-   * @returns {number}
-   */
-  compareOptions(a, b) {
-    const getSortKey = (option) => {
-      return option.short ? option.short.replace(/^-/, "") : option.long.replace(/^--/, "");
-    };
-    return getSortKey(a).localeCompare(getSortKey(b));
-  }
-  /**
-   * Get an array of the visible options. Includes a placeholder for the implicit help option, if there is one.
-   *
-   * @param {Command} cmd
-   * @returns {Option[]}
-   */
-  visibleOptions(cmd) {
-    const visibleOptions = cmd.options.filter((option) => !option.hidden);
-    const helpOption = cmd._getHelpOption();
-    if (helpOption && !helpOption.hidden) {
-      const removeShort = helpOption.short && cmd._findOption(helpOption.short);
-      const removeLong = helpOption.long && cmd._findOption(helpOption.long);
-      if (!removeShort && !removeLong) {
-        visibleOptions.push(helpOption);
-      } else if (helpOption.long && !removeLong) {
-        visibleOptions.push(
-          cmd.createOption(helpOption.long, helpOption.description).helpGroup(helpOption.helpGroupHeading)
-        );
-      } else if (helpOption.short && !removeShort) {
-        visibleOptions.push(
-          cmd.createOption(helpOption.short, helpOption.description).helpGroup(helpOption.helpGroupHeading)
-        );
-      }
-    }
-    if (this.sortOptions) {
-      visibleOptions.sort(this.compareOptions);
-    }
-    return visibleOptions;
-  }
-  /**
-   * Get an array of the visible global options. (Not including help.)
-   *
-   * @param {Command} cmd
-   * @returns {Option[]}
-   */
-  visibleGlobalOptions(cmd) {
-    if (!this.showGlobalOptions) return [];
-    const globalOptions = [];
-    for (let ancestorCmd = cmd.parent; ancestorCmd; ancestorCmd = ancestorCmd.parent) {
-      const visibleOptions = ancestorCmd.options.filter(
-        (option) => !option.hidden
-      );
-      globalOptions.push(...visibleOptions);
-    }
-    if (this.sortOptions) {
-      globalOptions.sort(this.compareOptions);
-    }
-    return globalOptions;
-  }
-  /**
-   * Get an array of the arguments if any have a description.
-   *
-   * @param {Command} cmd
-   * @returns {Argument[]}
-   */
-  visibleArguments(cmd) {
-    if (cmd._argsDescription) {
-      cmd.registeredArguments.forEach((argument) => {
-        argument.description = argument.description || cmd._argsDescription[argument.name()] || "";
-      });
-    }
-    if (cmd.registeredArguments.find((argument) => argument.description)) {
-      return cmd.registeredArguments;
-    }
-    return [];
-  }
-  /**
-   * Get the command term to show in the list of subcommands.
-   *
-   * @param {Command} cmd
-   * @returns {string}
-   */
-  subcommandTerm(cmd) {
-    const args = cmd.registeredArguments.map((arg) => humanReadableArgName(arg)).join(" ");
-    return cmd._name + (cmd._aliases[0] ? "|" + cmd._aliases[0] : "") + (cmd.options.length ? " [options]" : "") + // simplistic check for non-help option
-    (args ? " " + args : "");
-  }
-  /**
-   * Get the option term to show in the list of options.
-   *
-   * @param {Option} option
-   * @returns {string}
-   */
-  optionTerm(option) {
-    return option.flags;
-  }
-  /**
-   * Get the argument term to show in the list of arguments.
-   *
-   * @param {Argument} argument
-   * @returns {string}
-   */
-  argumentTerm(argument) {
-    return argument.name();
-  }
-  /**
-   * Get the longest command term length.
-   *
-   * @param {Command} cmd
-   * @param {Help} helper
-   * @returns {number}
-   */
-  longestSubcommandTermLength(cmd, helper) {
-    return helper.visibleCommands(cmd).reduce((max, command) => {
-      return Math.max(
-        max,
-        this.displayWidth(
-          helper.styleSubcommandTerm(helper.subcommandTerm(command))
-        )
-      );
-    }, 0);
-  }
-  /**
-   * Get the longest option term length.
-   *
-   * @param {Command} cmd
-   * @param {Help} helper
-   * @returns {number}
-   */
-  longestOptionTermLength(cmd, helper) {
-    return helper.visibleOptions(cmd).reduce((max, option) => {
-      return Math.max(
-        max,
-        this.displayWidth(helper.styleOptionTerm(helper.optionTerm(option)))
-      );
-    }, 0);
-  }
-  /**
-   * Get the longest global option term length.
-   *
-   * @param {Command} cmd
-   * @param {Help} helper
-   * @returns {number}
-   */
-  longestGlobalOptionTermLength(cmd, helper) {
-    return helper.visibleGlobalOptions(cmd).reduce((max, option) => {
-      return Math.max(
-        max,
-        this.displayWidth(helper.styleOptionTerm(helper.optionTerm(option)))
-      );
-    }, 0);
-  }
-  /**
-   * Get the longest argument term length.
-   *
-   * @param {Command} cmd
-   * @param {Help} helper
-   * @returns {number}
-   */
-  longestArgumentTermLength(cmd, helper) {
-    return helper.visibleArguments(cmd).reduce((max, argument) => {
-      return Math.max(
-        max,
-        this.displayWidth(
-          helper.styleArgumentTerm(helper.argumentTerm(argument))
-        )
-      );
-    }, 0);
-  }
-  /**
-   * Get the command usage to be displayed at the top of the built-in help.
-   *
-   * @param {Command} cmd
-   * @returns {string}
-   */
-  commandUsage(cmd) {
-    let cmdName = cmd._name;
-    if (cmd._aliases[0]) {
-      cmdName = cmdName + "|" + cmd._aliases[0];
-    }
-    let ancestorCmdNames = "";
-    for (let ancestorCmd = cmd.parent; ancestorCmd; ancestorCmd = ancestorCmd.parent) {
-      ancestorCmdNames = ancestorCmd.name() + " " + ancestorCmdNames;
-    }
-    return ancestorCmdNames + cmdName + " " + cmd.usage();
-  }
-  /**
-   * Get the description for the command.
-   *
-   * @param {Command} cmd
-   * @returns {string}
-   */
-  commandDescription(cmd) {
-    return cmd.description();
-  }
-  /**
-   * Get the subcommand summary to show in the list of subcommands.
-   * (Fallback to description for backwards compatibility.)
-   *
-   * @param {Command} cmd
-   * @returns {string}
-   */
-  subcommandDescription(cmd) {
-    return cmd.summary() || cmd.description();
-  }
-  /**
-   * Get the option description to show in the list of options.
-   *
-   * @param {Option} option
-   * @return {string}
-   */
-  optionDescription(option) {
-    const extraInfo = [];
-    if (option.argChoices) {
-      extraInfo.push(
-        // use stringify to match the display of the default value
-        `choices: ${option.argChoices.map((choice) => JSON.stringify(choice)).join(", ")}`
-      );
-    }
-    if (option.defaultValue !== void 0) {
-      const showDefault = option.required || option.optional || option.isBoolean() && typeof option.defaultValue === "boolean";
-      if (showDefault) {
-        extraInfo.push(
-          `default: ${option.defaultValueDescription || JSON.stringify(option.defaultValue)}`
-        );
-      }
-    }
-    if (option.presetArg !== void 0 && option.optional) {
-      extraInfo.push(`preset: ${JSON.stringify(option.presetArg)}`);
-    }
-    if (option.envVar !== void 0) {
-      extraInfo.push(`env: ${option.envVar}`);
-    }
-    if (extraInfo.length > 0) {
-      const extraDescription = `(${extraInfo.join(", ")})`;
-      if (option.description) {
-        return `${option.description} ${extraDescription}`;
-      }
-      return extraDescription;
-    }
-    return option.description;
-  }
-  /**
-   * Get the argument description to show in the list of arguments.
-   *
-   * @param {Argument} argument
-   * @return {string}
-   */
-  argumentDescription(argument) {
-    const extraInfo = [];
-    if (argument.argChoices) {
-      extraInfo.push(
-        // use stringify to match the display of the default value
-        `choices: ${argument.argChoices.map((choice) => JSON.stringify(choice)).join(", ")}`
-      );
-    }
-    if (argument.defaultValue !== void 0) {
-      extraInfo.push(
-        `default: ${argument.defaultValueDescription || JSON.stringify(argument.defaultValue)}`
-      );
-    }
-    if (extraInfo.length > 0) {
-      const extraDescription = `(${extraInfo.join(", ")})`;
-      if (argument.description) {
-        return `${argument.description} ${extraDescription}`;
-      }
-      return extraDescription;
-    }
-    return argument.description;
-  }
-  /**
-   * Format a list of items, given a heading and an array of formatted items.
-   *
-   * @param {string} heading
-   * @param {string[]} items
-   * @param {Help} helper
-   * @returns string[]
-   */
-  formatItemList(heading, items, helper) {
-    if (items.length === 0) return [];
-    return [helper.styleTitle(heading), ...items, ""];
-  }
-  /**
-   * Group items by their help group heading.
-   *
-   * @param {Command[] | Option[]} unsortedItems
-   * @param {Command[] | Option[]} visibleItems
-   * @param {Function} getGroup
-   * @returns {Map<string, Command[] | Option[]>}
-   */
-  groupItems(unsortedItems, visibleItems, getGroup) {
-    const result = /* @__PURE__ */ new Map();
-    unsortedItems.forEach((item) => {
-      const group = getGroup(item);
-      if (!result.has(group)) result.set(group, []);
-    });
-    visibleItems.forEach((item) => {
-      const group = getGroup(item);
-      if (!result.has(group)) {
-        result.set(group, []);
-      }
-      result.get(group).push(item);
-    });
-    return result;
-  }
-  /**
-   * Generate the built-in help text.
-   *
-   * @param {Command} cmd
-   * @param {Help} helper
-   * @returns {string}
-   */
-  formatHelp(cmd, helper) {
-    const termWidth = helper.padWidth(cmd, helper);
-    const helpWidth = helper.helpWidth ?? 80;
-    function callFormatItem(term, description) {
-      return helper.formatItem(term, termWidth, description, helper);
-    }
-    let output = [
-      `${helper.styleTitle("Usage:")} ${helper.styleUsage(helper.commandUsage(cmd))}`,
-      ""
-    ];
-    const commandDescription = helper.commandDescription(cmd);
-    if (commandDescription.length > 0) {
-      output = output.concat([
-        helper.boxWrap(
-          helper.styleCommandDescription(commandDescription),
-          helpWidth
-        ),
-        ""
-      ]);
-    }
-    const argumentList = helper.visibleArguments(cmd).map((argument) => {
-      return callFormatItem(
-        helper.styleArgumentTerm(helper.argumentTerm(argument)),
-        helper.styleArgumentDescription(helper.argumentDescription(argument))
-      );
-    });
-    output = output.concat(
-      this.formatItemList("Arguments:", argumentList, helper)
-    );
-    const optionGroups = this.groupItems(
-      cmd.options,
-      helper.visibleOptions(cmd),
-      (option) => option.helpGroupHeading ?? "Options:"
-    );
-    optionGroups.forEach((options, group) => {
-      const optionList = options.map((option) => {
-        return callFormatItem(
-          helper.styleOptionTerm(helper.optionTerm(option)),
-          helper.styleOptionDescription(helper.optionDescription(option))
-        );
-      });
-      output = output.concat(this.formatItemList(group, optionList, helper));
-    });
-    if (helper.showGlobalOptions) {
-      const globalOptionList = helper.visibleGlobalOptions(cmd).map((option) => {
-        return callFormatItem(
-          helper.styleOptionTerm(helper.optionTerm(option)),
-          helper.styleOptionDescription(helper.optionDescription(option))
-        );
-      });
-      output = output.concat(
-        this.formatItemList("Global Options:", globalOptionList, helper)
-      );
-    }
-    const commandGroups = this.groupItems(
-      cmd.commands,
-      helper.visibleCommands(cmd),
-      (sub) => sub.helpGroup() || "Commands:"
-    );
-    commandGroups.forEach((commands, group) => {
-      const commandList = commands.map((sub) => {
-        return callFormatItem(
-          helper.styleSubcommandTerm(helper.subcommandTerm(sub)),
-          helper.styleSubcommandDescription(helper.subcommandDescription(sub))
-        );
-      });
-      output = output.concat(this.formatItemList(group, commandList, helper));
-    });
-    return output.join("\n");
-  }
-  /**
-   * Return display width of string, ignoring ANSI escape sequences. Used in padding and wrapping calculations.
-   *
-   * @param {string} str
-   * @returns {number}
-   */
-  displayWidth(str) {
-    return (0, import_node_util.stripVTControlCharacters)(str).length;
-  }
-  /**
-   * Style the title for displaying in the help. Called with 'Usage:', 'Options:', etc.
-   *
-   * @param {string} str
-   * @returns {string}
-   */
-  styleTitle(str) {
-    return str;
-  }
-  styleUsage(str) {
-    return str.split(" ").map((word) => {
-      if (word === "[options]") return this.styleOptionText(word);
-      if (word === "[command]") return this.styleSubcommandText(word);
-      if (word[0] === "[" || word[0] === "<")
-        return this.styleArgumentText(word);
-      return this.styleCommandText(word);
-    }).join(" ");
-  }
-  styleCommandDescription(str) {
-    return this.styleDescriptionText(str);
-  }
-  styleOptionDescription(str) {
-    return this.styleDescriptionText(str);
-  }
-  styleSubcommandDescription(str) {
-    return this.styleDescriptionText(str);
-  }
-  styleArgumentDescription(str) {
-    return this.styleDescriptionText(str);
-  }
-  styleDescriptionText(str) {
-    return str;
-  }
-  styleOptionTerm(str) {
-    return this.styleOptionText(str);
-  }
-  styleSubcommandTerm(str) {
-    return str.split(" ").map((word) => {
-      if (word === "[options]") return this.styleOptionText(word);
-      if (word[0] === "[" || word[0] === "<")
-        return this.styleArgumentText(word);
-      return this.styleSubcommandText(word);
-    }).join(" ");
-  }
-  styleArgumentTerm(str) {
-    return this.styleArgumentText(str);
-  }
-  styleOptionText(str) {
-    return str;
-  }
-  styleArgumentText(str) {
-    return str;
-  }
-  styleSubcommandText(str) {
-    return str;
-  }
-  styleCommandText(str) {
-    return str;
-  }
-  /**
-   * Calculate the pad width from the maximum term length.
-   *
-   * @param {Command} cmd
-   * @param {Help} helper
-   * @returns {number}
-   */
-  padWidth(cmd, helper) {
-    return Math.max(
-      helper.longestOptionTermLength(cmd, helper),
-      helper.longestGlobalOptionTermLength(cmd, helper),
-      helper.longestSubcommandTermLength(cmd, helper),
-      helper.longestArgumentTermLength(cmd, helper)
-    );
-  }
-  /**
-   * Detect manually wrapped and indented strings by checking for line break followed by whitespace.
-   *
-   * @param {string} str
-   * @returns {boolean}
-   */
-  preformatted(str) {
-    return /\n[^\S\r\n]/.test(str);
-  }
-  /**
-   * Format the "item", which consists of a term and description. Pad the term and wrap the description, indenting the following lines.
-   *
-   * So "TTT", 5, "DDD DDDD DD DDD" might be formatted for this.helpWidth=17 like so:
-   *   TTT  DDD DDDD
-   *        DD DDD
-   *
-   * @param {string} term
-   * @param {number} termWidth
-   * @param {string} description
-   * @param {Help} helper
-   * @returns {string}
-   */
-  formatItem(term, termWidth, description, helper) {
-    const itemIndent = 2;
-    const itemIndentStr = " ".repeat(itemIndent);
-    if (!description) return itemIndentStr + term;
-    const paddedTerm = term.padEnd(
-      termWidth + term.length - helper.displayWidth(term)
-    );
-    const spacerWidth = 2;
-    const helpWidth = this.helpWidth ?? 80;
-    const remainingWidth = helpWidth - termWidth - spacerWidth - itemIndent;
-    let formattedDescription;
-    if (remainingWidth < this.minWidthToWrap || helper.preformatted(description)) {
-      formattedDescription = description;
-    } else {
-      const wrappedDescription = helper.boxWrap(description, remainingWidth);
-      formattedDescription = wrappedDescription.replace(
-        /\n/g,
-        "\n" + " ".repeat(termWidth + spacerWidth)
-      );
-    }
-    return itemIndentStr + paddedTerm + " ".repeat(spacerWidth) + formattedDescription.replace(/\n/g, `
-${itemIndentStr}`);
-  }
-  /**
-   * Wrap a string at whitespace, preserving existing line breaks.
-   * Wrapping is skipped if the width is less than `minWidthToWrap`.
-   *
-   * @param {string} str
-   * @param {number} width
-   * @returns {string}
-   */
-  boxWrap(str, width) {
-    if (width < this.minWidthToWrap) return str;
-    const rawLines = str.split(/\r\n|\n/);
-    const chunkPattern = /[\s]*[^\s]+/g;
-    const wrappedLines = [];
-    rawLines.forEach((line) => {
-      const chunks = line.match(chunkPattern);
-      if (chunks === null) {
-        wrappedLines.push("");
-        return;
-      }
-      let sumChunks = [chunks.shift()];
-      let sumWidth = this.displayWidth(sumChunks[0]);
-      chunks.forEach((chunk) => {
-        const visibleWidth = this.displayWidth(chunk);
-        if (sumWidth + visibleWidth <= width) {
-          sumChunks.push(chunk);
-          sumWidth += visibleWidth;
-          return;
-        }
-        wrappedLines.push(sumChunks.join(""));
-        const nextChunk = chunk.trimStart();
-        sumChunks = [nextChunk];
-        sumWidth = this.displayWidth(nextChunk);
-      });
-      wrappedLines.push(sumChunks.join(""));
-    });
-    return wrappedLines.join("\n");
-  }
-};
-
-// node_modules/commander/lib/option.js
-var Option = class {
-  /**
-   * Initialize a new `Option` with the given `flags` and `description`.
-   *
-   * @param {string} flags
-   * @param {string} [description]
-   */
-  constructor(flags, description) {
-    this.flags = flags;
-    this.description = description || "";
-    this.required = flags.includes("<");
-    this.optional = flags.includes("[");
-    this.variadic = new RegExp("\\p{ID_Continue}\\.\\.\\.[>\\]]$", "u").test(flags);
-    this.mandatory = false;
-    const optionFlags = splitOptionFlags(flags);
-    this.short = optionFlags.shortFlag;
-    this.long = optionFlags.longFlag;
-    this.negate = false;
-    if (this.long) {
-      this.negate = this.long.startsWith("--no-");
-    }
-    this.defaultValue = void 0;
-    this.defaultValueDescription = void 0;
-    this.presetArg = void 0;
-    this.envVar = void 0;
-    this.parseArg = void 0;
-    this.hidden = false;
-    this.argChoices = void 0;
-    this.conflictsWith = [];
-    this.implied = void 0;
-    this.helpGroupHeading = void 0;
-  }
-  /**
-   * Set the default value, and optionally supply the description to be displayed in the help.
-   *
-   * @param {*} value
-   * @param {string} [description]
-   * @return {Option}
-   */
-  default(value, description) {
-    this.defaultValue = value;
-    this.defaultValueDescription = description;
-    return this;
-  }
-  /**
-   * Preset to use when option used without option-argument, especially optional but also boolean and negated.
-   * The custom processing (parseArg) is called.
-   *
-   * @example
-   * new Option('--color').default('GREYSCALE').preset('RGB');
-   * new Option('--donate [amount]').preset('20').argParser(parseFloat);
-   *
-   * @param {*} arg
-   * @return {Option}
-   */
-  preset(arg) {
-    this.presetArg = arg;
-    return this;
-  }
-  /**
-   * Add option name(s) that conflict with this option.
-   * An error will be displayed if conflicting options are found during parsing.
-   *
-   * @example
-   * new Option('--rgb').conflicts('cmyk');
-   * new Option('--js').conflicts(['ts', 'jsx']);
-   *
-   * @param {(string | string[])} names
-   * @return {Option}
-   */
-  conflicts(names) {
-    this.conflictsWith = this.conflictsWith.concat(names);
-    return this;
-  }
-  /**
-   * Specify implied option values for when this option is set and the implied options are not.
-   *
-   * The custom processing (parseArg) is not called on the implied values.
-   *
-   * @example
-   * program
-   *   .addOption(new Option('--log', 'write logging information to file'))
-   *   .addOption(new Option('--trace', 'log extra details').implies({ log: 'trace.txt' }));
-   *
-   * @param {object} impliedOptionValues
-   * @return {Option}
-   */
-  implies(impliedOptionValues) {
-    let newImplied = impliedOptionValues;
-    if (typeof impliedOptionValues === "string") {
-      newImplied = { [impliedOptionValues]: true };
-    }
-    this.implied = Object.assign(this.implied || {}, newImplied);
-    return this;
-  }
-  /**
-   * Set environment variable to check for option value.
-   *
-   * An environment variable is only used if when processed the current option value is
-   * undefined, or the source of the current value is 'default' or 'config' or 'env'.
-   *
-   * @param {string} name
-   * @return {Option}
-   */
-  env(name) {
-    this.envVar = name;
-    return this;
-  }
-  /**
-   * Set the custom handler for processing CLI option arguments into option values.
-   *
-   * @param {Function} [fn]
-   * @return {Option}
-   */
-  argParser(fn) {
-    this.parseArg = fn;
-    return this;
-  }
-  /**
-   * Whether the option is mandatory and must have a value after parsing.
-   *
-   * @param {boolean} [mandatory=true]
-   * @return {Option}
-   */
-  makeOptionMandatory(mandatory = true) {
-    this.mandatory = !!mandatory;
-    return this;
-  }
-  /**
-   * Hide option in help.
-   *
-   * @param {boolean} [hide=true]
-   * @return {Option}
-   */
-  hideHelp(hide = true) {
-    this.hidden = !!hide;
-    return this;
-  }
-  /**
-   * @package
-   */
-  _collectValue(value, previous) {
-    if (previous === this.defaultValue || !Array.isArray(previous)) {
-      return [value];
-    }
-    previous.push(value);
-    return previous;
-  }
-  /**
-   * Only allow option value to be one of choices.
-   *
-   * @param {string[]} values
-   * @return {Option}
-   */
-  choices(values) {
-    this.argChoices = values.slice();
-    this.parseArg = (arg, previous) => {
-      if (!this.argChoices.includes(arg)) {
-        throw new InvalidArgumentError(
-          `Allowed choices are ${this.argChoices.join(", ")}.`
-        );
-      }
-      if (this.variadic) {
-        return this._collectValue(arg, previous);
-      }
-      return arg;
-    };
-    return this;
-  }
-  /**
-   * Return option name.
-   *
-   * @return {string}
-   */
-  name() {
-    if (this.long) {
-      return this.long.replace(/^--/, "");
-    }
-    return this.short.replace(/^-/, "");
-  }
-  /**
-   * Return option name, in a camelcase format that can be used
-   * as an object attribute key.
-   *
-   * @return {string}
-   */
-  attributeName() {
-    if (this.negate) {
-      return camelcase(this.name().replace(/^no-/, ""));
-    }
-    return camelcase(this.name());
-  }
-  /**
-   * Set the help group heading.
-   *
-   * @param {string} heading
-   * @return {Option}
-   */
-  helpGroup(heading) {
-    this.helpGroupHeading = heading;
-    return this;
-  }
-  /**
-   * Check if `arg` matches the short or long flag.
-   *
-   * @param {string} arg
-   * @return {boolean}
-   * @package
-   */
-  is(arg) {
-    return this.short === arg || this.long === arg;
-  }
-  /**
-   * Return whether a boolean option.
-   *
-   * Options are one of boolean, negated, required argument, or optional argument.
-   *
-   * @return {boolean}
-   * @package
-   */
-  isBoolean() {
-    return !this.required && !this.optional && !this.negate;
-  }
-};
-var DualOptions = class {
-  /**
-   * @param {Option[]} options
-   */
-  constructor(options) {
-    this.positiveOptions = /* @__PURE__ */ new Map();
-    this.negativeOptions = /* @__PURE__ */ new Map();
-    this.dualOptions = /* @__PURE__ */ new Set();
-    options.forEach((option) => {
-      if (option.negate) {
-        this.negativeOptions.set(option.attributeName(), option);
-      } else {
-        this.positiveOptions.set(option.attributeName(), option);
-      }
-    });
-    this.negativeOptions.forEach((value, key) => {
-      if (this.positiveOptions.has(key)) {
-        this.dualOptions.add(key);
-      }
-    });
-  }
-  /**
-   * Did the value come from the option, and not from possible matching dual option?
-   *
-   * @param {*} value
-   * @param {Option} option
-   * @returns {boolean}
-   */
-  valueFromOption(value, option) {
-    const optionKey = option.attributeName();
-    if (!this.dualOptions.has(optionKey)) return true;
-    const preset = this.negativeOptions.get(optionKey).presetArg;
-    const negativeValue = preset !== void 0 ? preset : false;
-    return option.negate === (negativeValue === value);
-  }
-};
-function camelcase(str) {
-  return str.split("-").reduce((str2, word) => {
-    return str2 + word[0].toUpperCase() + word.slice(1);
-  });
-}
-function splitOptionFlags(flags) {
-  let shortFlag;
-  let longFlag;
-  const shortFlagExp = /^-[^-]$/;
-  const longFlagExp = /^--[^-]/;
-  const flagParts = flags.split(/[ |,]+/).concat("guard");
-  if (shortFlagExp.test(flagParts[0])) shortFlag = flagParts.shift();
-  if (longFlagExp.test(flagParts[0])) longFlag = flagParts.shift();
-  if (!shortFlag && shortFlagExp.test(flagParts[0]))
-    shortFlag = flagParts.shift();
-  if (!shortFlag && longFlagExp.test(flagParts[0])) {
-    shortFlag = longFlag;
-    longFlag = flagParts.shift();
-  }
-  if (flagParts[0].startsWith("-")) {
-    const unsupportedFlag = flagParts[0];
-    const baseError = `option creation failed due to '${unsupportedFlag}' in option flags '${flags}'`;
-    if (/^-[^-][^-]/.test(unsupportedFlag))
-      throw new Error(
-        `${baseError}
-- a short flag is a single dash and a single character
-  - either use a single dash and a single character (for a short flag)
-  - or use a double dash for a long option (and can have two, like '--ws, --workspace')`
-      );
-    if (shortFlagExp.test(unsupportedFlag))
-      throw new Error(`${baseError}
-- too many short flags`);
-    if (longFlagExp.test(unsupportedFlag))
-      throw new Error(`${baseError}
-- too many long flags`);
-    throw new Error(`${baseError}
-- unrecognised flag format`);
-  }
-  if (shortFlag === void 0 && longFlag === void 0)
-    throw new Error(
-      `option creation failed due to no flags found in '${flags}'.`
-    );
-  return { shortFlag, longFlag };
-}
-
-// node_modules/commander/lib/suggestSimilar.js
-var maxDistance = 3;
-function editDistance(a, b) {
-  if (Math.abs(a.length - b.length) > maxDistance)
-    return Math.max(a.length, b.length);
-  const d = [];
-  for (let i = 0; i <= a.length; i++) {
-    d[i] = [i];
-  }
-  for (let j = 0; j <= b.length; j++) {
-    d[0][j] = j;
-  }
-  for (let j = 1; j <= b.length; j++) {
-    for (let i = 1; i <= a.length; i++) {
-      let cost;
-      if (a[i - 1] === b[j - 1]) {
-        cost = 0;
-      } else {
-        cost = 1;
-      }
-      d[i][j] = Math.min(
-        d[i - 1][j] + 1,
-        // deletion
-        d[i][j - 1] + 1,
-        // insertion
-        d[i - 1][j - 1] + cost
-        // substitution
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
-}
-function suggestSimilar(word, candidates) {
-  if (!candidates || candidates.length === 0) return "";
-  candidates = Array.from(new Set(candidates));
-  const searchingOptions = word.startsWith("--");
-  if (searchingOptions) {
-    word = word.slice(2);
-    candidates = candidates.map((candidate) => candidate.slice(2));
-  }
-  let similar = [];
-  let bestDistance = maxDistance;
-  const minSimilarity = 0.4;
-  candidates.forEach((candidate) => {
-    if (candidate.length <= 1) return;
-    const distance = editDistance(word, candidate);
-    const length = Math.max(word.length, candidate.length);
-    const similarity = (length - distance) / length;
-    if (similarity > minSimilarity) {
-      if (distance < bestDistance) {
-        bestDistance = distance;
-        similar = [candidate];
-      } else if (distance === bestDistance) {
-        similar.push(candidate);
-      }
-    }
-  });
-  similar.sort((a, b) => a.localeCompare(b));
-  if (searchingOptions) {
-    similar = similar.map((candidate) => `--${candidate}`);
-  }
-  if (similar.length > 1) {
-    return `
-(Did you mean one of ${similar.join(", ")}?)`;
-  }
-  if (similar.length === 1) {
-    return `
-(Did you mean ${similar[0]}?)`;
-  }
-  return "";
-}
-
-// node_modules/commander/lib/command.js
-var Command = class _Command extends import_node_events.EventEmitter {
-  /**
-   * Initialize a new `Command`.
-   *
-   * @param {string} [name]
-   */
-  constructor(name) {
-    super();
-    this.commands = [];
-    this.options = [];
-    this.parent = null;
-    this._allowUnknownOption = false;
-    this._allowExcessArguments = false;
-    this.registeredArguments = [];
-    this._args = this.registeredArguments;
-    this.args = [];
-    this.rawArgs = [];
-    this.processedArgs = [];
-    this._scriptPath = null;
-    this._name = name || "";
-    this._optionValues = {};
-    this._optionValueSources = {};
-    this._storeOptionsAsProperties = false;
-    this._actionHandler = null;
-    this._executableHandler = false;
-    this._executableFile = null;
-    this._executableDir = null;
-    this._defaultCommandName = null;
-    this._exitCallback = null;
-    this._aliases = [];
-    this._combineFlagAndOptionalValue = true;
-    this._description = "";
-    this._summary = "";
-    this._argsDescription = void 0;
-    this._enablePositionalOptions = false;
-    this._passThroughOptions = false;
-    this._lifeCycleHooks = {};
-    this._showHelpAfterError = false;
-    this._showSuggestionAfterError = true;
-    this._savedState = null;
-    this._outputConfiguration = {
-      writeOut: (str) => import_node_process.default.stdout.write(str),
-      writeErr: (str) => import_node_process.default.stderr.write(str),
-      outputError: (str, write) => write(str),
-      getOutHelpWidth: () => import_node_process.default.stdout.isTTY ? import_node_process.default.stdout.columns : void 0,
-      getErrHelpWidth: () => import_node_process.default.stderr.isTTY ? import_node_process.default.stderr.columns : void 0,
-      getOutHasColors: () => useColor() ?? (import_node_process.default.stdout.isTTY && import_node_process.default.stdout.hasColors?.()),
-      getErrHasColors: () => useColor() ?? (import_node_process.default.stderr.isTTY && import_node_process.default.stderr.hasColors?.()),
-      stripColor: (str) => (0, import_node_util2.stripVTControlCharacters)(str)
-    };
-    this._hidden = false;
-    this._helpOption = void 0;
-    this._addImplicitHelpCommand = void 0;
-    this._helpCommand = void 0;
-    this._helpConfiguration = {};
-    this._helpGroupHeading = void 0;
-    this._defaultCommandGroup = void 0;
-    this._defaultOptionGroup = void 0;
-  }
-  /**
-   * Copy settings that are useful to have in common across root command and subcommands.
-   *
-   * (Used internally when adding a command using `.command()` so subcommands inherit parent settings.)
-   *
-   * @param {Command} sourceCommand
-   * @return {Command} `this` command for chaining
-   */
-  copyInheritedSettings(sourceCommand) {
-    this._outputConfiguration = sourceCommand._outputConfiguration;
-    this._helpOption = sourceCommand._helpOption;
-    this._helpCommand = sourceCommand._helpCommand;
-    this._helpConfiguration = sourceCommand._helpConfiguration;
-    this._exitCallback = sourceCommand._exitCallback;
-    this._storeOptionsAsProperties = sourceCommand._storeOptionsAsProperties;
-    this._combineFlagAndOptionalValue = sourceCommand._combineFlagAndOptionalValue;
-    this._allowExcessArguments = sourceCommand._allowExcessArguments;
-    this._enablePositionalOptions = sourceCommand._enablePositionalOptions;
-    this._showHelpAfterError = sourceCommand._showHelpAfterError;
-    this._showSuggestionAfterError = sourceCommand._showSuggestionAfterError;
-    return this;
-  }
-  /**
-   * @returns {Command[]}
-   * @private
-   */
-  _getCommandAndAncestors() {
-    const result = [];
-    for (let command = this; command; command = command.parent) {
-      result.push(command);
-    }
-    return result;
-  }
-  /**
-   * Define a command.
-   *
-   * There are two styles of command: pay attention to where to put the description.
-   *
-   * @example
-   * // Command implemented using action handler (description is supplied separately to `.command`)
-   * program
-   *   .command('clone <source> [destination]')
-   *   .description('clone a repository into a newly created directory')
-   *   .action((source, destination) => {
-   *     console.log('clone command called');
-   *   });
-   *
-   * // Command implemented using separate executable file (description is second parameter to `.command`)
-   * program
-   *   .command('start <service>', 'start named service')
-   *   .command('stop [service]', 'stop named service, or all if no name supplied');
-   *
-   * @param {string} nameAndArgs - command name and arguments, args are `<required>` or `[optional]` and last may also be `variadic...`
-   * @param {(object | string)} [actionOptsOrExecDesc] - configuration options (for action), or description (for executable)
-   * @param {object} [execOpts] - configuration options (for executable)
-   * @return {Command} returns new command for action handler, or `this` for executable command
-   */
-  command(nameAndArgs, actionOptsOrExecDesc, execOpts) {
-    let desc = actionOptsOrExecDesc;
-    let opts = execOpts;
-    if (typeof desc === "object" && desc !== null) {
-      opts = desc;
-      desc = null;
-    }
-    opts = opts || {};
-    const [, name, args] = nameAndArgs.match(/([^ ]+) *(.*)/);
-    const cmd = this.createCommand(name);
-    if (desc) {
-      cmd.description(desc);
-      cmd._executableHandler = true;
-    }
-    if (opts.isDefault) this._defaultCommandName = cmd._name;
-    cmd._hidden = !!(opts.noHelp || opts.hidden);
-    cmd._executableFile = opts.executableFile || null;
-    if (args) cmd.arguments(args);
-    this._registerCommand(cmd);
-    cmd.parent = this;
-    cmd.copyInheritedSettings(this);
-    if (desc) return this;
-    return cmd;
-  }
-  /**
-   * Factory routine to create a new unattached command.
-   *
-   * See .command() for creating an attached subcommand, which uses this routine to
-   * create the command. You can override createCommand to customise subcommands.
-   *
-   * @param {string} [name]
-   * @return {Command} new command
-   */
-  createCommand(name) {
-    return new _Command(name);
-  }
-  /**
-   * You can customise the help with a subclass of Help by overriding createHelp,
-   * or by overriding Help properties using configureHelp().
-   *
-   * @return {Help}
-   */
-  createHelp() {
-    return Object.assign(new Help(), this.configureHelp());
-  }
-  /**
-   * You can customise the help by overriding Help properties using configureHelp(),
-   * or with a subclass of Help by overriding createHelp().
-   *
-   * @param {object} [configuration] - configuration options
-   * @return {(Command | object)} `this` command for chaining, or stored configuration
-   */
-  configureHelp(configuration) {
-    if (configuration === void 0) return this._helpConfiguration;
-    this._helpConfiguration = configuration;
-    return this;
-  }
-  /**
-   * The default output goes to stdout and stderr. You can customise this for special
-   * applications. You can also customise the display of errors by overriding outputError.
-   *
-   * The configuration properties are all functions:
-   *
-   *     // change how output being written, defaults to stdout and stderr
-   *     writeOut(str)
-   *     writeErr(str)
-   *     // change how output being written for errors, defaults to writeErr
-   *     outputError(str, write) // used for displaying errors and not used for displaying help
-   *     // specify width for wrapping help
-   *     getOutHelpWidth()
-   *     getErrHelpWidth()
-   *     // color support, currently only used with Help
-   *     getOutHasColors()
-   *     getErrHasColors()
-   *     stripColor() // used to remove ANSI escape codes if output does not have colors
-   *
-   * @param {object} [configuration] - configuration options
-   * @return {(Command | object)} `this` command for chaining, or stored configuration
-   */
-  configureOutput(configuration) {
-    if (configuration === void 0) return this._outputConfiguration;
-    this._outputConfiguration = {
-      ...this._outputConfiguration,
-      ...configuration
-    };
-    return this;
-  }
-  /**
-   * Display the help or a custom message after an error occurs.
-   *
-   * @param {(boolean|string)} [displayHelp]
-   * @return {Command} `this` command for chaining
-   */
-  showHelpAfterError(displayHelp = true) {
-    if (typeof displayHelp !== "string") displayHelp = !!displayHelp;
-    this._showHelpAfterError = displayHelp;
-    return this;
-  }
-  /**
-   * Display suggestion of similar commands for unknown commands, or options for unknown options.
-   *
-   * @param {boolean} [displaySuggestion]
-   * @return {Command} `this` command for chaining
-   */
-  showSuggestionAfterError(displaySuggestion = true) {
-    this._showSuggestionAfterError = !!displaySuggestion;
-    return this;
-  }
-  /**
-   * Add a prepared subcommand.
-   *
-   * See .command() for creating an attached subcommand which inherits settings from its parent.
-   *
-   * @param {Command} cmd - new subcommand
-   * @param {object} [opts] - configuration options
-   * @return {Command} `this` command for chaining
-   */
-  addCommand(cmd, opts) {
-    if (!cmd._name) {
-      throw new Error(`Command passed to .addCommand() must have a name
-- specify the name in Command constructor or using .name()`);
-    }
-    opts = opts || {};
-    if (opts.isDefault) this._defaultCommandName = cmd._name;
-    if (opts.noHelp || opts.hidden) cmd._hidden = true;
-    this._registerCommand(cmd);
-    cmd.parent = this;
-    cmd._checkForBrokenPassThrough();
-    return this;
-  }
-  /**
-   * Factory routine to create a new unattached argument.
-   *
-   * See .argument() for creating an attached argument, which uses this routine to
-   * create the argument. You can override createArgument to return a custom argument.
-   *
-   * @param {string} name
-   * @param {string} [description]
-   * @return {Argument} new argument
-   */
-  createArgument(name, description) {
-    return new Argument(name, description);
-  }
-  /**
-   * Define argument syntax for command.
-   *
-   * The default is that the argument is required, and you can explicitly
-   * indicate this with <> around the name. Put [] around the name for an optional argument.
-   *
-   * @example
-   * program.argument('<input-file>');
-   * program.argument('[output-file]');
-   *
-   * @param {string} name
-   * @param {string} [description]
-   * @param {(Function|*)} [parseArg] - custom argument processing function or default value
-   * @param {*} [defaultValue]
-   * @return {Command} `this` command for chaining
-   */
-  argument(name, description, parseArg, defaultValue) {
-    const argument = this.createArgument(name, description);
-    if (typeof parseArg === "function") {
-      argument.default(defaultValue).argParser(parseArg);
-    } else {
-      argument.default(parseArg);
-    }
-    this.addArgument(argument);
-    return this;
-  }
-  /**
-   * Define argument syntax for command, adding multiple at once (without descriptions).
-   *
-   * See also .argument().
-   *
-   * @example
-   * program.arguments('<cmd> [env]');
-   *
-   * @param {string} names
-   * @return {Command} `this` command for chaining
-   */
-  arguments(names) {
-    names.trim().split(/ +/).forEach((detail) => {
-      this.argument(detail);
-    });
-    return this;
-  }
-  /**
-   * Define argument syntax for command, adding a prepared argument.
-   *
-   * @param {Argument} argument
-   * @return {Command} `this` command for chaining
-   */
-  addArgument(argument) {
-    const previousArgument = this.registeredArguments.slice(-1)[0];
-    if (previousArgument?.variadic) {
-      throw new Error(
-        `only the last argument can be variadic '${previousArgument.name()}'`
-      );
-    }
-    if (argument.required && argument.defaultValue !== void 0 && argument.parseArg === void 0) {
-      throw new Error(
-        `a default value for a required argument is never used: '${argument.name()}'`
-      );
-    }
-    this.registeredArguments.push(argument);
-    return this;
-  }
-  /**
-   * Customise or override default help command. By default a help command is automatically added if your command has subcommands.
-   *
-   * @example
-   *    program.helpCommand('help [cmd]');
-   *    program.helpCommand('help [cmd]', 'show help');
-   *    program.helpCommand(false); // suppress default help command
-   *    program.helpCommand(true); // add help command even if no subcommands
-   *
-   * @param {string|boolean} enableOrNameAndArgs - enable with custom name and/or arguments, or boolean to override whether added
-   * @param {string} [description] - custom description
-   * @return {Command} `this` command for chaining
-   */
-  helpCommand(enableOrNameAndArgs, description) {
-    if (typeof enableOrNameAndArgs === "boolean") {
-      this._addImplicitHelpCommand = enableOrNameAndArgs;
-      if (enableOrNameAndArgs && this._defaultCommandGroup) {
-        this._initCommandGroup(this._getHelpCommand());
-      }
-      return this;
-    }
-    const nameAndArgs = enableOrNameAndArgs ?? "help [command]";
-    const [, helpName, helpArgs] = nameAndArgs.match(/([^ ]+) *(.*)/);
-    const helpDescription = description ?? "display help for command";
-    const helpCommand = this.createCommand(helpName);
-    helpCommand.helpOption(false);
-    if (helpArgs) helpCommand.arguments(helpArgs);
-    if (helpDescription) helpCommand.description(helpDescription);
-    this._addImplicitHelpCommand = true;
-    this._helpCommand = helpCommand;
-    if (enableOrNameAndArgs || description) this._initCommandGroup(helpCommand);
-    return this;
-  }
-  /**
-   * Add prepared custom help command.
-   *
-   * @param {(Command|string|boolean)} helpCommand - custom help command, or deprecated enableOrNameAndArgs as for `.helpCommand()`
-   * @param {string} [deprecatedDescription] - deprecated custom description used with custom name only
-   * @return {Command} `this` command for chaining
-   */
-  addHelpCommand(helpCommand, deprecatedDescription) {
-    if (typeof helpCommand !== "object") {
-      this.helpCommand(helpCommand, deprecatedDescription);
-      return this;
-    }
-    this._addImplicitHelpCommand = true;
-    this._helpCommand = helpCommand;
-    this._initCommandGroup(helpCommand);
-    return this;
-  }
-  /**
-   * Lazy create help command.
-   *
-   * @return {(Command|null)}
-   * @package
-   */
-  _getHelpCommand() {
-    const hasImplicitHelpCommand = this._addImplicitHelpCommand ?? (this.commands.length && !this._actionHandler && !this._findCommand("help"));
-    if (hasImplicitHelpCommand) {
-      if (this._helpCommand === void 0) {
-        this.helpCommand(void 0, void 0);
-      }
-      return this._helpCommand;
-    }
-    return null;
-  }
-  /**
-   * Add hook for life cycle event.
-   *
-   * @param {string} event
-   * @param {Function} listener
-   * @return {Command} `this` command for chaining
-   */
-  hook(event, listener) {
-    const allowedValues = ["preSubcommand", "preAction", "postAction"];
-    if (!allowedValues.includes(event)) {
-      throw new Error(`Unexpected value for event passed to hook : '${event}'.
-Expecting one of '${allowedValues.join("', '")}'`);
-    }
-    if (this._lifeCycleHooks[event]) {
-      this._lifeCycleHooks[event].push(listener);
-    } else {
-      this._lifeCycleHooks[event] = [listener];
-    }
-    return this;
-  }
-  /**
-   * Register callback to use as replacement for calling process.exit.
-   *
-   * @param {Function} [fn] optional callback which will be passed a CommanderError, defaults to throwing
-   * @return {Command} `this` command for chaining
-   */
-  exitOverride(fn) {
-    if (fn) {
-      this._exitCallback = fn;
-    } else {
-      this._exitCallback = (err) => {
-        if (err.code !== "commander.executeSubCommandAsync") {
-          throw err;
-        } else {
-        }
-      };
-    }
-    return this;
-  }
-  /**
-   * Call process.exit, and _exitCallback if defined.
-   *
-   * @param {number} exitCode exit code for using with process.exit
-   * @param {string} code an id string representing the error
-   * @param {string} message human-readable description of the error
-   * @return never
-   * @private
-   */
-  _exit(exitCode, code, message) {
-    if (this._exitCallback) {
-      this._exitCallback(new CommanderError(exitCode, code, message));
-    }
-    import_node_process.default.exit(exitCode);
-  }
-  /**
-   * Register callback `fn` for the command.
-   *
-   * @example
-   * program
-   *   .command('serve')
-   *   .description('start service')
-   *   .action(function() {
-   *      // do work here
-   *   });
-   *
-   * @param {Function} fn
-   * @return {Command} `this` command for chaining
-   */
-  action(fn) {
-    const listener = (args) => {
-      const expectedArgsCount = this.registeredArguments.length;
-      const actionArgs = args.slice(0, expectedArgsCount);
-      if (this._storeOptionsAsProperties) {
-        actionArgs[expectedArgsCount] = this;
-      } else {
-        actionArgs[expectedArgsCount] = this.opts();
-      }
-      actionArgs.push(this);
-      return fn.apply(this, actionArgs);
-    };
-    this._actionHandler = listener;
-    return this;
-  }
-  /**
-   * Factory routine to create a new unattached option.
-   *
-   * See .option() for creating an attached option, which uses this routine to
-   * create the option. You can override createOption to return a custom option.
-   *
-   * @param {string} flags
-   * @param {string} [description]
-   * @return {Option} new option
-   */
-  createOption(flags, description) {
-    return new Option(flags, description);
-  }
-  /**
-   * Wrap parseArgs to catch 'commander.invalidArgument'.
-   *
-   * @param {(Option | Argument)} target
-   * @param {string} value
-   * @param {*} previous
-   * @param {string} invalidArgumentMessage
-   * @private
-   */
-  _callParseArg(target, value, previous, invalidArgumentMessage) {
-    try {
-      return target.parseArg(value, previous);
-    } catch (err) {
-      if (err.code === "commander.invalidArgument") {
-        const message = `${invalidArgumentMessage} ${err.message}`;
-        this.error(message, { exitCode: err.exitCode, code: err.code });
-      }
-      throw err;
-    }
-  }
-  /**
-   * Check for option flag conflicts.
-   * Register option if no conflicts found, or throw on conflict.
-   *
-   * @param {Option} option
-   * @private
-   */
-  _registerOption(option) {
-    const matchingOption = option.short && this._findOption(option.short) || option.long && this._findOption(option.long);
-    if (matchingOption) {
-      const matchingFlag = option.long && this._findOption(option.long) ? option.long : option.short;
-      throw new Error(`Cannot add option '${option.flags}'${this._name && ` to command '${this._name}'`} due to conflicting flag '${matchingFlag}'
--  already used by option '${matchingOption.flags}'`);
-    }
-    this._initOptionGroup(option);
-    this.options.push(option);
-  }
-  /**
-   * Check for command name and alias conflicts with existing commands.
-   * Register command if no conflicts found, or throw on conflict.
-   *
-   * @param {Command} command
-   * @private
-   */
-  _registerCommand(command) {
-    const knownBy = (cmd) => {
-      return [cmd.name()].concat(cmd.aliases());
-    };
-    const alreadyUsed = knownBy(command).find(
-      (name) => this._findCommand(name)
-    );
-    if (alreadyUsed) {
-      const existingCmd = knownBy(this._findCommand(alreadyUsed)).join("|");
-      const newCmd = knownBy(command).join("|");
-      throw new Error(
-        `cannot add command '${newCmd}' as already have command '${existingCmd}'`
-      );
-    }
-    this._initCommandGroup(command);
-    this.commands.push(command);
-  }
-  /**
-   * Add an option.
-   *
-   * @param {Option} option
-   * @return {Command} `this` command for chaining
-   */
-  addOption(option) {
-    this._registerOption(option);
-    const oname = option.name();
-    const name = option.attributeName();
-    if (option.defaultValue !== void 0) {
-      this.setOptionValueWithSource(name, option.defaultValue, "default");
-    }
-    const handleOptionValue = (val, invalidValueMessage, valueSource) => {
-      if (val == null && option.presetArg !== void 0) {
-        val = option.presetArg;
-      }
-      const oldValue = this.getOptionValue(name);
-      if (val !== null && option.parseArg) {
-        val = this._callParseArg(option, val, oldValue, invalidValueMessage);
-      } else if (val !== null && option.variadic) {
-        val = option._collectValue(val, oldValue);
-      }
-      if (val == null) {
-        if (option.negate) {
-          val = false;
-        } else if (option.isBoolean() || option.optional) {
-          val = true;
-        } else {
-          val = "";
-        }
-      }
-      this.setOptionValueWithSource(name, val, valueSource);
-    };
-    this.on("option:" + oname, (val) => {
-      const invalidValueMessage = `error: option '${option.flags}' argument '${val}' is invalid.`;
-      handleOptionValue(val, invalidValueMessage, "cli");
-    });
-    if (option.envVar) {
-      this.on("optionEnv:" + oname, (val) => {
-        const invalidValueMessage = `error: option '${option.flags}' value '${val}' from env '${option.envVar}' is invalid.`;
-        handleOptionValue(val, invalidValueMessage, "env");
-      });
-    }
-    return this;
-  }
-  /**
-   * Internal implementation shared by .option() and .requiredOption()
-   *
-   * @return {Command} `this` command for chaining
-   * @private
-   */
-  _optionEx(config, flags, description, fn, defaultValue) {
-    if (typeof flags === "object" && flags instanceof Option) {
-      throw new Error(
-        "To add an Option object use addOption() instead of option() or requiredOption()"
-      );
-    }
-    const option = this.createOption(flags, description);
-    option.makeOptionMandatory(!!config.mandatory);
-    if (typeof fn === "function") {
-      option.default(defaultValue).argParser(fn);
-    } else if (fn instanceof RegExp) {
-      const regex7 = fn;
-      fn = (val, def) => {
-        const m = regex7.exec(val);
-        return m ? m[0] : def;
-      };
-      option.default(defaultValue).argParser(fn);
-    } else {
-      option.default(fn);
-    }
-    return this.addOption(option);
-  }
-  /**
-   * Define option with `flags`, `description`, and optional argument parsing function or `defaultValue` or both.
-   *
-   * The `flags` string contains the short and/or long flags, separated by comma, a pipe or space. A required
-   * option-argument is indicated by `<>` and an optional option-argument by `[]`.
-   *
-   * See the README for more details, and see also addOption() and requiredOption().
-   *
-   * @example
-   * program
-   *     .option('-p, --pepper', 'add pepper')
-   *     .option('--pt, --pizza-type <TYPE>', 'type of pizza') // required option-argument
-   *     .option('-c, --cheese [CHEESE]', 'add extra cheese', 'mozzarella') // optional option-argument with default
-   *     .option('-t, --tip <VALUE>', 'add tip to purchase cost', parseFloat) // custom parse function
-   *
-   * @param {string} flags
-   * @param {string} [description]
-   * @param {(Function|*)} [parseArg] - custom option processing function or default value
-   * @param {*} [defaultValue]
-   * @return {Command} `this` command for chaining
-   */
-  option(flags, description, parseArg, defaultValue) {
-    return this._optionEx({}, flags, description, parseArg, defaultValue);
-  }
-  /**
-   * Add a required option which must have a value after parsing. This usually means
-   * the option must be specified on the command line. (Otherwise the same as .option().)
-   *
-   * The `flags` string contains the short and/or long flags, separated by comma, a pipe or space.
-   *
-   * @param {string} flags
-   * @param {string} [description]
-   * @param {(Function|*)} [parseArg] - custom option processing function or default value
-   * @param {*} [defaultValue]
-   * @return {Command} `this` command for chaining
-   */
-  requiredOption(flags, description, parseArg, defaultValue) {
-    return this._optionEx(
-      { mandatory: true },
-      flags,
-      description,
-      parseArg,
-      defaultValue
-    );
-  }
-  /**
-   * Alter parsing of short flags with optional values.
-   *
-   * @example
-   * // for `.option('-f,--flag [value]'):
-   * program.combineFlagAndOptionalValue(true);  // `-f80` is treated like `--flag=80`, this is the default behaviour
-   * program.combineFlagAndOptionalValue(false) // `-fb` is treated like `-f -b`
-   *
-   * @param {boolean} [combine] - if `true` or omitted, an optional value can be specified directly after the flag.
-   * @return {Command} `this` command for chaining
-   */
-  combineFlagAndOptionalValue(combine = true) {
-    this._combineFlagAndOptionalValue = !!combine;
-    return this;
-  }
-  /**
-   * Allow unknown options on the command line.
-   *
-   * @param {boolean} [allowUnknown] - if `true` or omitted, no error will be thrown for unknown options.
-   * @return {Command} `this` command for chaining
-   */
-  allowUnknownOption(allowUnknown = true) {
-    this._allowUnknownOption = !!allowUnknown;
-    return this;
-  }
-  /**
-   * Allow excess command-arguments on the command line. Pass false to make excess arguments an error.
-   *
-   * @param {boolean} [allowExcess] - if `true` or omitted, no error will be thrown for excess arguments.
-   * @return {Command} `this` command for chaining
-   */
-  allowExcessArguments(allowExcess = true) {
-    this._allowExcessArguments = !!allowExcess;
-    return this;
-  }
-  /**
-   * Enable positional options. Positional means global options are specified before subcommands which lets
-   * subcommands reuse the same option names, and also enables subcommands to turn on passThroughOptions.
-   * The default behaviour is non-positional and global options may appear anywhere on the command line.
-   *
-   * @param {boolean} [positional]
-   * @return {Command} `this` command for chaining
-   */
-  enablePositionalOptions(positional = true) {
-    this._enablePositionalOptions = !!positional;
-    return this;
-  }
-  /**
-   * Pass through options that come after command-arguments rather than treat them as command-options,
-   * so actual command-options come before command-arguments. Turning this on for a subcommand requires
-   * positional options to have been enabled on the program (parent commands).
-   * The default behaviour is non-positional and options may appear before or after command-arguments.
-   *
-   * @param {boolean} [passThrough] for unknown options.
-   * @return {Command} `this` command for chaining
-   */
-  passThroughOptions(passThrough = true) {
-    this._passThroughOptions = !!passThrough;
-    this._checkForBrokenPassThrough();
-    return this;
-  }
-  /**
-   * @private
-   */
-  _checkForBrokenPassThrough() {
-    if (this.parent && this._passThroughOptions && !this.parent._enablePositionalOptions) {
-      throw new Error(
-        `passThroughOptions cannot be used for '${this._name}' without turning on enablePositionalOptions for parent command(s)`
-      );
-    }
-  }
-  /**
-   * Whether to store option values as properties on command object,
-   * or store separately (specify false). In both cases the option values can be accessed using .opts().
-   *
-   * @param {boolean} [storeAsProperties=true]
-   * @return {Command} `this` command for chaining
-   */
-  storeOptionsAsProperties(storeAsProperties = true) {
-    if (this.options.length) {
-      throw new Error("call .storeOptionsAsProperties() before adding options");
-    }
-    if (Object.keys(this._optionValues).length) {
-      throw new Error(
-        "call .storeOptionsAsProperties() before setting option values"
-      );
-    }
-    this._storeOptionsAsProperties = !!storeAsProperties;
-    return this;
-  }
-  /**
-   * Retrieve option value.
-   *
-   * @param {string} key
-   * @return {object} value
-   */
-  getOptionValue(key) {
-    if (this._storeOptionsAsProperties) {
-      return this[key];
-    }
-    return this._optionValues[key];
-  }
-  /**
-   * Store option value.
-   *
-   * @param {string} key
-   * @param {object} value
-   * @return {Command} `this` command for chaining
-   */
-  setOptionValue(key, value) {
-    return this.setOptionValueWithSource(key, value, void 0);
-  }
-  /**
-   * Store option value and where the value came from.
-   *
-   * @param {string} key
-   * @param {object} value
-   * @param {string} source - expected values are default/config/env/cli/implied
-   * @return {Command} `this` command for chaining
-   */
-  setOptionValueWithSource(key, value, source) {
-    if (this._storeOptionsAsProperties) {
-      this[key] = value;
-    } else {
-      this._optionValues[key] = value;
-    }
-    this._optionValueSources[key] = source;
-    return this;
-  }
-  /**
-   * Get source of option value.
-   * Expected values are default | config | env | cli | implied
-   *
-   * @param {string} key
-   * @return {string}
-   */
-  getOptionValueSource(key) {
-    return this._optionValueSources[key];
-  }
-  /**
-   * Get source of option value. See also .optsWithGlobals().
-   * Expected values are default | config | env | cli | implied
-   *
-   * @param {string} key
-   * @return {string}
-   */
-  getOptionValueSourceWithGlobals(key) {
-    let source;
-    this._getCommandAndAncestors().forEach((cmd) => {
-      if (Object.hasOwn(cmd._optionValueSources, key)) {
-        source = cmd.getOptionValueSource(key);
-      }
-    });
-    return source;
-  }
-  /**
-   * Get user arguments from implied or explicit arguments.
-   * Side-effects: set _scriptPath if args included script. Used for default program name, and subcommand searches.
-   *
-   * @private
-   */
-  _prepareUserArgs(argv, parseOptions) {
-    if (argv !== void 0 && !Array.isArray(argv)) {
-      throw new Error("first parameter to parse must be array or undefined");
-    }
-    parseOptions = parseOptions || {};
-    if (argv === void 0 && parseOptions.from === void 0) {
-      if (import_node_process.default.versions?.electron) {
-        parseOptions.from = "electron";
-      }
-      const execArgv = import_node_process.default.execArgv ?? [];
-      if (execArgv.includes("-e") || execArgv.includes("--eval") || execArgv.includes("-p") || execArgv.includes("--print")) {
-        parseOptions.from = "eval";
-      }
-    }
-    if (argv === void 0) {
-      argv = import_node_process.default.argv;
-    }
-    this.rawArgs = argv.slice();
-    let userArgs;
-    switch (parseOptions.from) {
-      case void 0:
-      case "node":
-        this._scriptPath = argv[1];
-        userArgs = argv.slice(2);
-        break;
-      case "electron":
-        if (import_node_process.default.defaultApp) {
-          this._scriptPath = argv[1];
-          userArgs = argv.slice(2);
-        } else {
-          userArgs = argv.slice(1);
-        }
-        break;
-      case "user":
-        userArgs = argv.slice(0);
-        break;
-      case "eval":
-        userArgs = argv.slice(1);
-        break;
-      default:
-        throw new Error(
-          `unexpected parse option { from: '${parseOptions.from}' }`
-        );
-    }
-    if (!this._name && this._scriptPath)
-      this.nameFromFilename(this._scriptPath);
-    this._name = this._name || "program";
-    return userArgs;
-  }
-  /**
-   * Parse `argv`, setting options and invoking commands when defined.
-   *
-   * Use parseAsync instead of parse if any of your action handlers are async.
-   *
-   * Call with no parameters to parse `process.argv`. Detects Electron and special node options like `node --eval`. Easy mode!
-   *
-   * Or call with an array of strings to parse, and optionally where the user arguments start by specifying where the arguments are `from`:
-   * - `'node'`: default, `argv[0]` is the application and `argv[1]` is the script being run, with user arguments after that
-   * - `'electron'`: `argv[0]` is the application and `argv[1]` varies depending on whether the electron application is packaged
-   * - `'user'`: just user arguments
-   *
-   * @example
-   * program.parse(); // parse process.argv and auto-detect electron and special node flags
-   * program.parse(process.argv); // assume argv[0] is app and argv[1] is script
-   * program.parse(my-args, { from: 'user' }); // just user supplied arguments, nothing special about argv[0]
-   *
-   * @param {string[]} [argv] - optional, defaults to process.argv
-   * @param {object} [parseOptions] - optionally specify style of options with from: node/user/electron
-   * @param {string} [parseOptions.from] - where the args are from: 'node', 'user', 'electron'
-   * @return {Command} `this` command for chaining
-   */
-  parse(argv, parseOptions) {
-    this._prepareForParse();
-    const userArgs = this._prepareUserArgs(argv, parseOptions);
-    this._parseCommand([], userArgs);
-    return this;
-  }
-  /**
-   * Parse `argv`, setting options and invoking commands when defined.
-   *
-   * Call with no parameters to parse `process.argv`. Detects Electron and special node options like `node --eval`. Easy mode!
-   *
-   * Or call with an array of strings to parse, and optionally where the user arguments start by specifying where the arguments are `from`:
-   * - `'node'`: default, `argv[0]` is the application and `argv[1]` is the script being run, with user arguments after that
-   * - `'electron'`: `argv[0]` is the application and `argv[1]` varies depending on whether the electron application is packaged
-   * - `'user'`: just user arguments
-   *
-   * @example
-   * await program.parseAsync(); // parse process.argv and auto-detect electron and special node flags
-   * await program.parseAsync(process.argv); // assume argv[0] is app and argv[1] is script
-   * await program.parseAsync(my-args, { from: 'user' }); // just user supplied arguments, nothing special about argv[0]
-   *
-   * @param {string[]} [argv]
-   * @param {object} [parseOptions]
-   * @param {string} parseOptions.from - where the args are from: 'node', 'user', 'electron'
-   * @return {Promise}
-   */
-  async parseAsync(argv, parseOptions) {
-    this._prepareForParse();
-    const userArgs = this._prepareUserArgs(argv, parseOptions);
-    await this._parseCommand([], userArgs);
-    return this;
-  }
-  _prepareForParse() {
-    if (this._savedState === null) {
-      this.options.filter(
-        (option) => option.negate && option.defaultValue === void 0 && this.getOptionValue(option.attributeName()) === void 0
-      ).forEach((option) => {
-        const positiveLongFlag = option.long.replace(/^--no-/, "--");
-        if (!this._findOption(positiveLongFlag)) {
-          this.setOptionValueWithSource(
-            option.attributeName(),
-            true,
-            "default"
-          );
-        }
-      });
-      this.saveStateBeforeParse();
-    } else {
-      this.restoreStateBeforeParse();
-    }
-  }
-  /**
-   * Called the first time parse is called to save state and allow a restore before subsequent calls to parse.
-   * Not usually called directly, but available for subclasses to save their custom state.
-   *
-   * This is called in a lazy way. Only commands used in parsing chain will have state saved.
-   */
-  saveStateBeforeParse() {
-    this._savedState = {
-      // name is stable if supplied by author, but may be unspecified for root command and deduced during parsing
-      _name: this._name,
-      // option values before parse have default values (including false for negated options)
-      // shallow clones
-      _optionValues: { ...this._optionValues },
-      _optionValueSources: { ...this._optionValueSources }
-    };
-  }
-  /**
-   * Restore state before parse for calls after the first.
-   * Not usually called directly, but available for subclasses to save their custom state.
-   *
-   * This is called in a lazy way. Only commands used in parsing chain will have state restored.
-   */
-  restoreStateBeforeParse() {
-    if (this._storeOptionsAsProperties)
-      throw new Error(`Can not call parse again when storeOptionsAsProperties is true.
-- either make a new Command for each call to parse, or stop storing options as properties`);
-    this._name = this._savedState._name;
-    this._scriptPath = null;
-    this.rawArgs = [];
-    this._optionValues = { ...this._savedState._optionValues };
-    this._optionValueSources = { ...this._savedState._optionValueSources };
-    this.args = [];
-    this.processedArgs = [];
-  }
-  /**
-   * Throw if expected executable is missing. Add lots of help for author.
-   *
-   * @param {string} executableFile
-   * @param {string} executableDir
-   * @param {string} subcommandName
-   */
-  _checkForMissingExecutable(executableFile, executableDir, subcommandName) {
-    if (import_node_fs2.default.existsSync(executableFile)) return;
-    const executableDirMessage = executableDir ? `searched for local subcommand relative to directory '${executableDir}'` : "no directory for search for local subcommand, use .executableDir() to supply a custom directory";
-    const executableMissing = `'${executableFile}' does not exist
- - if '${subcommandName}' is not meant to be an executable command, remove description parameter from '.command()' and use '.description()' instead
- - if the default executable name is not suitable, use the executableFile option to supply a custom name or path
- - ${executableDirMessage}`;
-    throw new Error(executableMissing);
-  }
-  /**
-   * Execute a sub-command executable.
-   *
-   * @private
-   */
-  _executeSubCommand(subcommand, args) {
-    args = args.slice();
-    const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
-    function findFile(baseDir, baseName) {
-      const localBin = import_node_path2.default.resolve(baseDir, baseName);
-      if (import_node_fs2.default.existsSync(localBin)) return localBin;
-      if (sourceExt.includes(import_node_path2.default.extname(baseName))) return void 0;
-      const foundExt = sourceExt.find(
-        (ext) => import_node_fs2.default.existsSync(`${localBin}${ext}`)
-      );
-      if (foundExt) return `${localBin}${foundExt}`;
-      return void 0;
-    }
-    this._checkForMissingMandatoryOptions();
-    this._checkForConflictingOptions();
-    let executableFile = subcommand._executableFile || `${this._name}-${subcommand._name}`;
-    let executableDir = this._executableDir || "";
-    if (this._scriptPath) {
-      let resolvedScriptPath;
-      try {
-        resolvedScriptPath = import_node_fs2.default.realpathSync(this._scriptPath);
-      } catch {
-        resolvedScriptPath = this._scriptPath;
-      }
-      executableDir = import_node_path2.default.resolve(
-        import_node_path2.default.dirname(resolvedScriptPath),
-        executableDir
-      );
-    }
-    if (executableDir) {
-      let localFile = findFile(executableDir, executableFile);
-      if (!localFile && !subcommand._executableFile && this._scriptPath) {
-        const legacyName = import_node_path2.default.basename(
-          this._scriptPath,
-          import_node_path2.default.extname(this._scriptPath)
-        );
-        if (legacyName !== this._name) {
-          localFile = findFile(
-            executableDir,
-            `${legacyName}-${subcommand._name}`
-          );
-        }
-      }
-      executableFile = localFile || executableFile;
-    }
-    const launchWithNode = sourceExt.includes(import_node_path2.default.extname(executableFile));
-    let proc;
-    if (import_node_process.default.platform !== "win32") {
-      if (launchWithNode) {
-        args.unshift(executableFile);
-        args = incrementNodeInspectorPort(import_node_process.default.execArgv).concat(args);
-        proc = import_node_child_process.default.spawn(import_node_process.default.argv[0], args, { stdio: "inherit" });
-      } else {
-        proc = import_node_child_process.default.spawn(executableFile, args, { stdio: "inherit" });
-      }
-    } else {
-      this._checkForMissingExecutable(
-        executableFile,
-        executableDir,
-        subcommand._name
-      );
-      args.unshift(executableFile);
-      args = incrementNodeInspectorPort(import_node_process.default.execArgv).concat(args);
-      proc = import_node_child_process.default.spawn(import_node_process.default.execPath, args, { stdio: "inherit" });
-    }
-    if (!proc.killed) {
-      const signals = ["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT", "SIGHUP"];
-      signals.forEach((signal) => {
-        import_node_process.default.on(signal, () => {
-          if (proc.killed === false && proc.exitCode === null) {
-            proc.kill(signal);
-          }
-        });
-      });
-    }
-    const exitCallback = this._exitCallback;
-    proc.on("close", (code) => {
-      code = code ?? 1;
-      if (!exitCallback) {
-        import_node_process.default.exit(code);
-      } else {
-        exitCallback(
-          new CommanderError(
-            code,
-            "commander.executeSubCommandAsync",
-            "(close)"
-          )
-        );
-      }
-    });
-    proc.on("error", (err) => {
-      if (err.code === "ENOENT") {
-        this._checkForMissingExecutable(
-          executableFile,
-          executableDir,
-          subcommand._name
-        );
-      } else if (err.code === "EACCES") {
-        throw new Error(`'${executableFile}' not executable`);
-      }
-      if (!exitCallback) {
-        import_node_process.default.exit(1);
-      } else {
-        const wrappedError = new CommanderError(
-          1,
-          "commander.executeSubCommandAsync",
-          "(error)"
-        );
-        wrappedError.nestedError = err;
-        exitCallback(wrappedError);
-      }
-    });
-    this.runningCommand = proc;
-  }
-  /**
-   * @private
-   */
-  _dispatchSubcommand(commandName, operands, unknown7) {
-    const subCommand = this._findCommand(commandName);
-    if (!subCommand) this.help({ error: true });
-    subCommand._prepareForParse();
-    let promiseChain;
-    promiseChain = this._chainOrCallSubCommandHook(
-      promiseChain,
-      subCommand,
-      "preSubcommand"
-    );
-    promiseChain = this._chainOrCall(promiseChain, () => {
-      if (subCommand._executableHandler) {
-        this._executeSubCommand(subCommand, operands.concat(unknown7));
-      } else {
-        return subCommand._parseCommand(operands, unknown7);
-      }
-    });
-    return promiseChain;
-  }
-  /**
-   * Invoke help directly if possible, or dispatch if necessary.
-   * e.g. help foo
-   *
-   * @private
-   */
-  _dispatchHelpCommand(subcommandName) {
-    if (!subcommandName) {
-      this.help();
-    }
-    const subCommand = this._findCommand(subcommandName);
-    if (subCommand && !subCommand._executableHandler) {
-      subCommand.help();
-    }
-    return this._dispatchSubcommand(
-      subcommandName,
-      [],
-      [this._getHelpOption()?.long ?? this._getHelpOption()?.short ?? "--help"]
-    );
-  }
-  /**
-   * Check this.args against expected this.registeredArguments.
-   *
-   * @private
-   */
-  _checkNumberOfArguments() {
-    this.registeredArguments.forEach((arg, i) => {
-      if (arg.required && this.args[i] == null) {
-        this.missingArgument(arg.name());
-      }
-    });
-    if (this.registeredArguments.length > 0 && this.registeredArguments[this.registeredArguments.length - 1].variadic) {
-      return;
-    }
-    if (this.args.length > this.registeredArguments.length) {
-      this._excessArguments(this.args);
-    }
-  }
-  /**
-   * Process this.args using this.registeredArguments and save as this.processedArgs!
-   *
-   * @private
-   */
-  _processArguments() {
-    const myParseArg = (argument, value, previous) => {
-      let parsedValue = value;
-      if (value !== null && argument.parseArg) {
-        const invalidValueMessage = `error: command-argument value '${value}' is invalid for argument '${argument.name()}'.`;
-        parsedValue = this._callParseArg(
-          argument,
-          value,
-          previous,
-          invalidValueMessage
-        );
-      }
-      return parsedValue;
-    };
-    this._checkNumberOfArguments();
-    const processedArgs = [];
-    this.registeredArguments.forEach((declaredArg, index) => {
-      let value = declaredArg.defaultValue;
-      if (declaredArg.variadic) {
-        if (index < this.args.length) {
-          value = this.args.slice(index);
-          if (declaredArg.parseArg) {
-            value = value.reduce((processed, v) => {
-              return myParseArg(declaredArg, v, processed);
-            }, declaredArg.defaultValue);
-          }
-        } else if (value === void 0) {
-          value = [];
-        }
-      } else if (index < this.args.length) {
-        value = this.args[index];
-        if (declaredArg.parseArg) {
-          value = myParseArg(declaredArg, value, declaredArg.defaultValue);
-        }
-      }
-      processedArgs[index] = value;
-    });
-    this.processedArgs = processedArgs;
-  }
-  /**
-   * Once we have a promise we chain, but call synchronously until then.
-   *
-   * @param {(Promise|undefined)} promise
-   * @param {Function} fn
-   * @return {(Promise|undefined)}
-   * @private
-   */
-  _chainOrCall(promise, fn) {
-    if (promise?.then && typeof promise.then === "function") {
-      return promise.then(() => fn());
-    }
-    return fn();
-  }
-  /**
-   *
-   * @param {(Promise|undefined)} promise
-   * @param {string} event
-   * @return {(Promise|undefined)}
-   * @private
-   */
-  _chainOrCallHooks(promise, event) {
-    let result = promise;
-    const hooks = [];
-    this._getCommandAndAncestors().reverse().filter((cmd) => cmd._lifeCycleHooks[event] !== void 0).forEach((hookedCommand) => {
-      hookedCommand._lifeCycleHooks[event].forEach((callback) => {
-        hooks.push({ hookedCommand, callback });
-      });
-    });
-    if (event === "postAction") {
-      hooks.reverse();
-    }
-    hooks.forEach((hookDetail) => {
-      result = this._chainOrCall(result, () => {
-        return hookDetail.callback(hookDetail.hookedCommand, this);
-      });
-    });
-    return result;
-  }
-  /**
-   *
-   * @param {(Promise|undefined)} promise
-   * @param {Command} subCommand
-   * @param {string} event
-   * @return {(Promise|undefined)}
-   * @private
-   */
-  _chainOrCallSubCommandHook(promise, subCommand, event) {
-    let result = promise;
-    if (this._lifeCycleHooks[event] !== void 0) {
-      this._lifeCycleHooks[event].forEach((hook) => {
-        result = this._chainOrCall(result, () => {
-          return hook(this, subCommand);
-        });
-      });
-    }
-    return result;
-  }
-  /**
-   * Process arguments in context of this command.
-   * Returns action result, in case it is a promise.
-   *
-   * @private
-   */
-  _parseCommand(operands, unknown7) {
-    const parsed = this.parseOptions(unknown7);
-    this._parseOptionsEnv();
-    this._parseOptionsImplied();
-    operands = operands.concat(parsed.operands);
-    unknown7 = parsed.unknown;
-    this.args = operands.concat(unknown7);
-    if (operands && this._findCommand(operands[0])) {
-      return this._dispatchSubcommand(operands[0], operands.slice(1), unknown7);
-    }
-    if (this._getHelpCommand() && operands[0] === this._getHelpCommand().name()) {
-      return this._dispatchHelpCommand(operands[1]);
-    }
-    if (this._defaultCommandName) {
-      this._outputHelpIfRequested(unknown7);
-      return this._dispatchSubcommand(
-        this._defaultCommandName,
-        operands,
-        unknown7
-      );
-    }
-    if (this.commands.length && this.args.length === 0 && !this._actionHandler && !this._defaultCommandName) {
-      this.help({ error: true });
-    }
-    this._outputHelpIfRequested(parsed.unknown);
-    this._checkForMissingMandatoryOptions();
-    this._checkForConflictingOptions();
-    const checkForUnknownOptions = () => {
-      if (parsed.unknown.length > 0) {
-        this.unknownOption(parsed.unknown[0]);
-      }
-    };
-    const commandEvent = `command:${this.name()}`;
-    if (this._actionHandler) {
-      checkForUnknownOptions();
-      this._processArguments();
-      let promiseChain;
-      promiseChain = this._chainOrCallHooks(promiseChain, "preAction");
-      promiseChain = this._chainOrCall(
-        promiseChain,
-        () => this._actionHandler(this.processedArgs)
-      );
-      if (this.parent) {
-        promiseChain = this._chainOrCall(promiseChain, () => {
-          this.parent.emit(commandEvent, operands, unknown7);
-        });
-      }
-      promiseChain = this._chainOrCallHooks(promiseChain, "postAction");
-      return promiseChain;
-    }
-    if (this.parent?.listenerCount(commandEvent)) {
-      checkForUnknownOptions();
-      this._processArguments();
-      this.parent.emit(commandEvent, operands, unknown7);
-    } else if (operands.length) {
-      if (this._findCommand("*")) {
-        return this._dispatchSubcommand("*", operands, unknown7);
-      }
-      if (this.listenerCount("command:*")) {
-        this.emit("command:*", operands, unknown7);
-      } else if (this.commands.length) {
-        this.unknownCommand();
-      } else {
-        checkForUnknownOptions();
-        this._processArguments();
-      }
-    } else if (this.commands.length) {
-      checkForUnknownOptions();
-      this.help({ error: true });
-    } else {
-      checkForUnknownOptions();
-      this._processArguments();
-    }
-  }
-  /**
-   * Find matching command.
-   *
-   * @private
-   * @return {Command | undefined}
-   */
-  _findCommand(name) {
-    if (!name) return void 0;
-    return this.commands.find(
-      (cmd) => cmd._name === name || cmd._aliases.includes(name)
-    );
-  }
-  /**
-   * Return an option matching `arg` if any.
-   *
-   * @param {string} arg
-   * @return {Option}
-   * @package
-   */
-  _findOption(arg) {
-    return this.options.find((option) => option.is(arg));
-  }
-  /**
-   * Display an error message if a mandatory option does not have a value.
-   * Called after checking for help flags in leaf subcommand.
-   *
-   * @private
-   */
-  _checkForMissingMandatoryOptions() {
-    this._getCommandAndAncestors().forEach((cmd) => {
-      cmd.options.forEach((anOption) => {
-        if (anOption.mandatory && cmd.getOptionValue(anOption.attributeName()) === void 0) {
-          cmd.missingMandatoryOptionValue(anOption);
-        }
-      });
-    });
-  }
-  /**
-   * Display an error message if conflicting options are used together in this.
-   *
-   * @private
-   */
-  _checkForConflictingLocalOptions() {
-    const definedNonDefaultOptions = this.options.filter((option) => {
-      const optionKey = option.attributeName();
-      if (this.getOptionValue(optionKey) === void 0) {
-        return false;
-      }
-      return this.getOptionValueSource(optionKey) !== "default";
-    });
-    const optionsWithConflicting = definedNonDefaultOptions.filter(
-      (option) => option.conflictsWith.length > 0
-    );
-    optionsWithConflicting.forEach((option) => {
-      const conflictingAndDefined = definedNonDefaultOptions.find(
-        (defined) => option.conflictsWith.includes(defined.attributeName())
-      );
-      if (conflictingAndDefined) {
-        this._conflictingOption(option, conflictingAndDefined);
-      }
-    });
-  }
-  /**
-   * Display an error message if conflicting options are used together.
-   * Called after checking for help flags in leaf subcommand.
-   *
-   * @private
-   */
-  _checkForConflictingOptions() {
-    this._getCommandAndAncestors().forEach((cmd) => {
-      cmd._checkForConflictingLocalOptions();
-    });
-  }
-  /**
-   * Parse options from `argv` removing known options,
-   * and return argv split into operands and unknown arguments.
-   *
-   * Side effects: modifies command by storing options. Does not reset state if called again.
-   *
-   * Examples:
-   *
-   *     argv => operands, unknown
-   *     --known kkk op => [op], []
-   *     op --known kkk => [op], []
-   *     sub --unknown uuu op => [sub], [--unknown uuu op]
-   *     sub -- --unknown uuu op => [sub --unknown uuu op], []
-   *
-   * @param {string[]} args
-   * @return {{operands: string[], unknown: string[]}}
-   */
-  parseOptions(args) {
-    const operands = [];
-    const unknown7 = [];
-    let dest = operands;
-    function maybeOption(arg) {
-      return arg.length > 1 && arg[0] === "-";
-    }
-    const negativeNumberArg = (arg) => {
-      if (!/^-(\d+|\d*\.\d+)([eE][+-]?\d+)?$/.test(arg)) return false;
-      return !this._getCommandAndAncestors().some(
-        (cmd) => cmd.options.map((opt) => opt.short).some((short) => /^-\d$/.test(short))
-      );
-    };
-    let activeVariadicOption = null;
-    let activeGroup = null;
-    let i = 0;
-    while (i < args.length || activeGroup) {
-      const arg = activeGroup ?? args[i++];
-      activeGroup = null;
-      if (arg === "--") {
-        if (dest === unknown7) dest.push(arg);
-        dest.push(...args.slice(i));
-        break;
-      }
-      if (activeVariadicOption && (!maybeOption(arg) || negativeNumberArg(arg))) {
-        this.emit(`option:${activeVariadicOption.name()}`, arg);
-        continue;
-      }
-      activeVariadicOption = null;
-      if (maybeOption(arg)) {
-        const option = this._findOption(arg);
-        if (option) {
-          if (option.required) {
-            const value = args[i++];
-            if (value === void 0) this.optionMissingArgument(option);
-            this.emit(`option:${option.name()}`, value);
-          } else if (option.optional) {
-            let value = null;
-            if (i < args.length && (!maybeOption(args[i]) || negativeNumberArg(args[i]))) {
-              value = args[i++];
-            }
-            this.emit(`option:${option.name()}`, value);
-          } else {
-            this.emit(`option:${option.name()}`);
-          }
-          activeVariadicOption = option.variadic ? option : null;
-          continue;
-        }
-      }
-      if (arg.length > 2 && arg[0] === "-" && arg[1] !== "-") {
-        const option = this._findOption(`-${arg[1]}`);
-        if (option) {
-          if (option.required || option.optional && this._combineFlagAndOptionalValue) {
-            this.emit(`option:${option.name()}`, arg.slice(2));
-          } else {
-            this.emit(`option:${option.name()}`);
-            activeGroup = `-${arg.slice(2)}`;
-          }
-          continue;
-        }
-      }
-      if (/^--[^=]+=/.test(arg)) {
-        const index = arg.indexOf("=");
-        const option = this._findOption(arg.slice(0, index));
-        if (option && (option.required || option.optional)) {
-          this.emit(`option:${option.name()}`, arg.slice(index + 1));
-          continue;
-        }
-      }
-      if (dest === operands && maybeOption(arg) && !(this.commands.length === 0 && negativeNumberArg(arg))) {
-        dest = unknown7;
-      }
-      if ((this._enablePositionalOptions || this._passThroughOptions) && operands.length === 0 && unknown7.length === 0) {
-        if (this._findCommand(arg)) {
-          operands.push(arg);
-          unknown7.push(...args.slice(i));
-          break;
-        } else if (this._getHelpCommand() && arg === this._getHelpCommand().name()) {
-          operands.push(arg, ...args.slice(i));
-          break;
-        } else if (this._defaultCommandName) {
-          unknown7.push(arg, ...args.slice(i));
-          break;
-        }
-      }
-      if (this._passThroughOptions) {
-        dest.push(arg, ...args.slice(i));
-        break;
-      }
-      dest.push(arg);
-    }
-    return { operands, unknown: unknown7 };
-  }
-  /**
-   * Return an object containing local option values as key-value pairs.
-   *
-   * @return {object}
-   */
-  opts() {
-    if (this._storeOptionsAsProperties) {
-      const result = {};
-      const len = this.options.length;
-      for (let i = 0; i < len; i++) {
-        const key = this.options[i].attributeName();
-        result[key] = key === this._versionOptionName ? this._version : this[key];
-      }
-      return result;
-    }
-    return this._optionValues;
-  }
-  /**
-   * Return an object containing merged local and global option values as key-value pairs.
-   *
-   * @return {object}
-   */
-  optsWithGlobals() {
-    return this._getCommandAndAncestors().reduce(
-      (combinedOptions, cmd) => Object.assign(combinedOptions, cmd.opts()),
-      {}
-    );
-  }
-  /**
-   * Display error message and exit (or call exitOverride).
-   *
-   * @param {string} message
-   * @param {object} [errorOptions]
-   * @param {string} [errorOptions.code] - an id string representing the error
-   * @param {number} [errorOptions.exitCode] - used with process.exit
-   */
-  error(message, errorOptions) {
-    this._outputConfiguration.outputError(
-      `${message}
-`,
-      this._outputConfiguration.writeErr
-    );
-    if (typeof this._showHelpAfterError === "string") {
-      this._outputConfiguration.writeErr(`${this._showHelpAfterError}
-`);
-    } else if (this._showHelpAfterError) {
-      this._outputConfiguration.writeErr("\n");
-      this.outputHelp({ error: true });
-    }
-    const config = errorOptions || {};
-    const exitCode = config.exitCode || 1;
-    const code = config.code || "commander.error";
-    this._exit(exitCode, code, message);
-  }
-  /**
-   * Apply any option related environment variables, if option does
-   * not have a value from cli or client code.
-   *
-   * @private
-   */
-  _parseOptionsEnv() {
-    this.options.forEach((option) => {
-      if (option.envVar && option.envVar in import_node_process.default.env) {
-        const optionKey = option.attributeName();
-        if (this.getOptionValue(optionKey) === void 0 || ["default", "config", "env"].includes(
-          this.getOptionValueSource(optionKey)
-        )) {
-          if (option.required || option.optional) {
-            this.emit(`optionEnv:${option.name()}`, import_node_process.default.env[option.envVar]);
-          } else {
-            this.emit(`optionEnv:${option.name()}`);
-          }
-        }
-      }
-    });
-  }
-  /**
-   * Apply any implied option values, if option is undefined or default value.
-   *
-   * @private
-   */
-  _parseOptionsImplied() {
-    const dualHelper = new DualOptions(this.options);
-    const hasCustomOptionValue = (optionKey) => {
-      return this.getOptionValue(optionKey) !== void 0 && !["default", "implied"].includes(this.getOptionValueSource(optionKey));
-    };
-    this.options.filter(
-      (option) => option.implied !== void 0 && hasCustomOptionValue(option.attributeName()) && dualHelper.valueFromOption(
-        this.getOptionValue(option.attributeName()),
-        option
-      )
-    ).forEach((option) => {
-      Object.keys(option.implied).filter((impliedKey) => !hasCustomOptionValue(impliedKey)).forEach((impliedKey) => {
-        this.setOptionValueWithSource(
-          impliedKey,
-          option.implied[impliedKey],
-          "implied"
-        );
-      });
-    });
-  }
-  /**
-   * Argument `name` is missing.
-   *
-   * @param {string} name
-   * @private
-   */
-  missingArgument(name) {
-    const message = `error: missing required argument '${name}'`;
-    this.error(message, { code: "commander.missingArgument" });
-  }
-  /**
-   * `Option` is missing an argument.
-   *
-   * @param {Option} option
-   * @private
-   */
-  optionMissingArgument(option) {
-    const message = `error: option '${option.flags}' argument missing`;
-    this.error(message, { code: "commander.optionMissingArgument" });
-  }
-  /**
-   * `Option` does not have a value, and is a mandatory option.
-   *
-   * @param {Option} option
-   * @private
-   */
-  missingMandatoryOptionValue(option) {
-    const message = `error: required option '${option.flags}' not specified`;
-    this.error(message, { code: "commander.missingMandatoryOptionValue" });
-  }
-  /**
-   * `Option` conflicts with another option.
-   *
-   * @param {Option} option
-   * @param {Option} conflictingOption
-   * @private
-   */
-  _conflictingOption(option, conflictingOption) {
-    const findBestOptionFromValue = (option2) => {
-      const optionKey = option2.attributeName();
-      const optionValue = this.getOptionValue(optionKey);
-      const negativeOption = this.options.find(
-        (target) => target.negate && optionKey === target.attributeName()
-      );
-      const positiveOption = this.options.find(
-        (target) => !target.negate && optionKey === target.attributeName()
-      );
-      if (negativeOption && (negativeOption.presetArg === void 0 && optionValue === false || negativeOption.presetArg !== void 0 && optionValue === negativeOption.presetArg)) {
-        return negativeOption;
-      }
-      return positiveOption || option2;
-    };
-    const getErrorMessage = (option2) => {
-      const bestOption = findBestOptionFromValue(option2);
-      const optionKey = bestOption.attributeName();
-      const source = this.getOptionValueSource(optionKey);
-      if (source === "env") {
-        return `environment variable '${bestOption.envVar}'`;
-      }
-      return `option '${bestOption.flags}'`;
-    };
-    const message = `error: ${getErrorMessage(option)} cannot be used with ${getErrorMessage(conflictingOption)}`;
-    this.error(message, { code: "commander.conflictingOption" });
-  }
-  /**
-   * Unknown option `flag`.
-   *
-   * @param {string} flag
-   * @private
-   */
-  unknownOption(flag) {
-    if (this._allowUnknownOption) return;
-    let suggestion = "";
-    if (flag.startsWith("--") && this._showSuggestionAfterError) {
-      let candidateFlags = [];
-      let command = this;
-      do {
-        const moreFlags = command.createHelp().visibleOptions(command).filter((option) => option.long).map((option) => option.long);
-        candidateFlags = candidateFlags.concat(moreFlags);
-        command = command.parent;
-      } while (command && !command._enablePositionalOptions);
-      suggestion = suggestSimilar(flag, candidateFlags);
-    }
-    const message = `error: unknown option '${flag}'${suggestion}`;
-    this.error(message, { code: "commander.unknownOption" });
-  }
-  /**
-   * Excess arguments, more than expected.
-   *
-   * @param {string[]} receivedArgs
-   * @private
-   */
-  _excessArguments(receivedArgs) {
-    if (this._allowExcessArguments) return;
-    const expected = this.registeredArguments.length;
-    const s = expected === 1 ? "" : "s";
-    const received = receivedArgs.length;
-    const forSubcommand = this.parent ? ` for '${this.name()}'` : "";
-    const details = receivedArgs.join(", ");
-    const message = `error: too many arguments${forSubcommand}. Expected ${expected} argument${s} but got ${received}: ${details}.`;
-    this.error(message, { code: "commander.excessArguments" });
-  }
-  /**
-   * Unknown command.
-   *
-   * @private
-   */
-  unknownCommand() {
-    const unknownName = this.args[0];
-    let suggestion = "";
-    if (this._showSuggestionAfterError) {
-      const candidateNames = [];
-      this.createHelp().visibleCommands(this).forEach((command) => {
-        candidateNames.push(command.name());
-        if (command.alias()) candidateNames.push(command.alias());
-      });
-      suggestion = suggestSimilar(unknownName, candidateNames);
-    }
-    const message = `error: unknown command '${unknownName}'${suggestion}`;
-    this.error(message, { code: "commander.unknownCommand" });
-  }
-  /**
-   * Get or set the program version.
-   *
-   * This method auto-registers the "-V, --version" option which will print the version number.
-   *
-   * You can optionally supply the flags and description to override the defaults.
-   *
-   * @param {string} [str]
-   * @param {string} [flags]
-   * @param {string} [description]
-   * @return {(this | string | undefined)} `this` command for chaining, or version string if no arguments
-   */
-  version(str, flags, description) {
-    if (str === void 0) return this._version;
-    this._version = str;
-    flags = flags || "-V, --version";
-    description = description || "output the version number";
-    const versionOption = this.createOption(flags, description);
-    this._versionOptionName = versionOption.attributeName();
-    this._registerOption(versionOption);
-    this.on("option:" + versionOption.name(), () => {
-      this._outputConfiguration.writeOut(`${str}
-`);
-      this._exit(0, "commander.version", str);
-    });
-    return this;
-  }
-  /**
-   * Set the description.
-   *
-   * @param {string} [str]
-   * @param {object} [argsDescription]
-   * @return {(string|Command)}
-   */
-  description(str, argsDescription) {
-    if (str === void 0 && argsDescription === void 0)
-      return this._description;
-    this._description = str;
-    if (argsDescription) {
-      this._argsDescription = argsDescription;
-    }
-    return this;
-  }
-  /**
-   * Set the summary. Used when listed as subcommand of parent.
-   *
-   * @param {string} [str]
-   * @return {(string|Command)}
-   */
-  summary(str) {
-    if (str === void 0) return this._summary;
-    this._summary = str;
-    return this;
-  }
-  /**
-   * Set an alias for the command.
-   *
-   * You may call more than once to add multiple aliases. Only the first alias is shown in the auto-generated help.
-   *
-   * @param {string} [alias]
-   * @return {(string|Command)}
-   */
-  alias(alias) {
-    if (alias === void 0) return this._aliases[0];
-    let command = this;
-    if (this.commands.length !== 0 && this.commands[this.commands.length - 1]._executableHandler) {
-      command = this.commands[this.commands.length - 1];
-    }
-    if (alias === command._name)
-      throw new Error("Command alias can't be the same as its name");
-    const matchingCommand = this.parent?._findCommand(alias);
-    if (matchingCommand) {
-      const existingCmd = [matchingCommand.name()].concat(matchingCommand.aliases()).join("|");
-      throw new Error(
-        `cannot add alias '${alias}' to command '${this.name()}' as already have command '${existingCmd}'`
-      );
-    }
-    command._aliases.push(alias);
-    return this;
-  }
-  /**
-   * Set aliases for the command.
-   *
-   * Only the first alias is shown in the auto-generated help.
-   *
-   * @param {string[]} [aliases]
-   * @return {(string[]|Command)}
-   */
-  aliases(aliases) {
-    if (aliases === void 0) return this._aliases;
-    aliases.forEach((alias) => this.alias(alias));
-    return this;
-  }
-  /**
-   * Set / get the command usage `str`.
-   *
-   * @param {string} [str]
-   * @return {(string|Command)}
-   */
-  usage(str) {
-    if (str === void 0) {
-      if (this._usage) return this._usage;
-      const args = this.registeredArguments.map((arg) => {
-        return humanReadableArgName(arg);
-      });
-      return [].concat(
-        this.options.length || this._helpOption !== null ? "[options]" : [],
-        this.commands.length ? "[command]" : [],
-        this.registeredArguments.length ? args : []
-      ).join(" ");
-    }
-    this._usage = str;
-    return this;
-  }
-  /**
-   * Get or set the name of the command.
-   *
-   * @param {string} [str]
-   * @return {(string|Command)}
-   */
-  name(str) {
-    if (str === void 0) return this._name;
-    this._name = str;
-    return this;
-  }
-  /**
-   * Set/get the help group heading for this subcommand in parent command's help.
-   *
-   * @param {string} [heading]
-   * @return {Command | string}
-   */
-  helpGroup(heading) {
-    if (heading === void 0) return this._helpGroupHeading ?? "";
-    this._helpGroupHeading = heading;
-    return this;
-  }
-  /**
-   * Set/get the default help group heading for subcommands added to this command.
-   * (This does not override a group set directly on the subcommand using .helpGroup().)
-   *
-   * @example
-   * program.commandsGroup('Development Commands:');
-   * program.command('watch')...
-   * program.command('lint')...
-   * ...
-   *
-   * @param {string} [heading]
-   * @returns {Command | string}
-   */
-  commandsGroup(heading) {
-    if (heading === void 0) return this._defaultCommandGroup ?? "";
-    this._defaultCommandGroup = heading;
-    return this;
-  }
-  /**
-   * Set/get the default help group heading for options added to this command.
-   * (This does not override a group set directly on the option using .helpGroup().)
-   *
-   * @example
-   * program
-   *   .optionsGroup('Development Options:')
-   *   .option('-d, --debug', 'output extra debugging')
-   *   .option('-p, --profile', 'output profiling information')
-   *
-   * @param {string} [heading]
-   * @returns {Command | string}
-   */
-  optionsGroup(heading) {
-    if (heading === void 0) return this._defaultOptionGroup ?? "";
-    this._defaultOptionGroup = heading;
-    return this;
-  }
-  /**
-   * @param {Option} option
-   * @private
-   */
-  _initOptionGroup(option) {
-    if (this._defaultOptionGroup && !option.helpGroupHeading)
-      option.helpGroup(this._defaultOptionGroup);
-  }
-  /**
-   * @param {Command} cmd
-   * @private
-   */
-  _initCommandGroup(cmd) {
-    if (this._defaultCommandGroup && !cmd.helpGroup())
-      cmd.helpGroup(this._defaultCommandGroup);
-  }
-  /**
-   * Set the name of the command from script filename, such as process.argv[1],
-   * or import.meta.filename.
-   *
-   * (Used internally and public although not documented in README.)
-   *
-   * @example
-   * program.nameFromFilename(import.meta.filename);
-   *
-   * @param {string} filename
-   * @return {Command}
-   */
-  nameFromFilename(filename) {
-    this._name = import_node_path2.default.basename(filename, import_node_path2.default.extname(filename));
-    return this;
-  }
-  /**
-   * Get or set the directory for searching for executable subcommands of this command.
-   *
-   * @example
-   * program.executableDir(import.meta.dirname);
-   * // or
-   * program.executableDir('subcommands');
-   *
-   * @param {string} [path]
-   * @return {(string|null|Command)}
-   */
-  executableDir(path2) {
-    if (path2 === void 0) return this._executableDir;
-    this._executableDir = path2;
-    return this;
-  }
-  /**
-   * Return program help documentation.
-   *
-   * @param {{ error: boolean }} [contextOptions] - pass {error:true} to wrap for stderr instead of stdout
-   * @return {string}
-   */
-  helpInformation(contextOptions) {
-    const helper = this.createHelp();
-    const context = this._getOutputContext(contextOptions);
-    helper.prepareContext({
-      error: context.error,
-      helpWidth: context.helpWidth,
-      outputHasColors: context.hasColors
-    });
-    const text = helper.formatHelp(this, helper);
-    if (context.hasColors) return text;
-    return this._outputConfiguration.stripColor(text);
-  }
-  /**
-   * @typedef HelpContext
-   * @type {object}
-   * @property {boolean} error
-   * @property {number} helpWidth
-   * @property {boolean} hasColors
-   * @property {function} write - includes stripColor if needed
-   *
-   * @returns {HelpContext}
-   * @private
-   */
-  _getOutputContext(contextOptions) {
-    contextOptions = contextOptions || {};
-    const error = !!contextOptions.error;
-    let baseWrite;
-    let hasColors;
-    let helpWidth;
-    if (error) {
-      baseWrite = (str) => this._outputConfiguration.writeErr(str);
-      hasColors = this._outputConfiguration.getErrHasColors();
-      helpWidth = this._outputConfiguration.getErrHelpWidth();
-    } else {
-      baseWrite = (str) => this._outputConfiguration.writeOut(str);
-      hasColors = this._outputConfiguration.getOutHasColors();
-      helpWidth = this._outputConfiguration.getOutHelpWidth();
-    }
-    const write = (str) => {
-      if (!hasColors) str = this._outputConfiguration.stripColor(str);
-      return baseWrite(str);
-    };
-    return { error, write, hasColors, helpWidth };
-  }
-  /**
-   * Output help information for this command.
-   *
-   * Outputs built-in help, and custom text added using `.addHelpText()`.
-   *
-   * @param {{ error: boolean } | Function} [contextOptions] - pass {error:true} to write to stderr instead of stdout
-   */
-  outputHelp(contextOptions) {
-    let deprecatedCallback;
-    if (typeof contextOptions === "function") {
-      deprecatedCallback = contextOptions;
-      contextOptions = void 0;
-    }
-    const outputContext = this._getOutputContext(contextOptions);
-    const eventContext = {
-      error: outputContext.error,
-      write: outputContext.write,
-      command: this
-    };
-    this._getCommandAndAncestors().reverse().forEach((command) => command.emit("beforeAllHelp", eventContext));
-    this.emit("beforeHelp", eventContext);
-    let helpInformation = this.helpInformation({ error: outputContext.error });
-    if (deprecatedCallback) {
-      helpInformation = deprecatedCallback(helpInformation);
-      if (typeof helpInformation !== "string" && !Buffer.isBuffer(helpInformation)) {
-        throw new Error("outputHelp callback must return a string or a Buffer");
-      }
-    }
-    outputContext.write(helpInformation);
-    if (this._getHelpOption()?.long) {
-      this.emit(this._getHelpOption().long);
-    }
-    this.emit("afterHelp", eventContext);
-    this._getCommandAndAncestors().forEach(
-      (command) => command.emit("afterAllHelp", eventContext)
-    );
-  }
-  /**
-   * You can pass in flags and a description to customise the built-in help option.
-   * Pass in false to disable the built-in help option.
-   *
-   * @example
-   * program.helpOption('-?, --help', 'show help'); // customise
-   * program.helpOption(false); // disable
-   *
-   * @param {(string | boolean)} flags
-   * @param {string} [description]
-   * @return {Command} `this` command for chaining
-   */
-  helpOption(flags, description) {
-    if (typeof flags === "boolean") {
-      if (flags) {
-        if (this._helpOption === null) this._helpOption = void 0;
-        if (this._defaultOptionGroup) {
-          this._initOptionGroup(this._getHelpOption());
-        }
-      } else {
-        this._helpOption = null;
-      }
-      return this;
-    }
-    this._helpOption = this.createOption(
-      flags ?? "-h, --help",
-      description ?? "display help for command"
-    );
-    if (flags || description) this._initOptionGroup(this._helpOption);
-    return this;
-  }
-  /**
-   * Lazy create help option.
-   * Returns null if has been disabled with .helpOption(false).
-   *
-   * @returns {(Option | null)} the help option
-   * @package
-   */
-  _getHelpOption() {
-    if (this._helpOption === void 0) {
-      this.helpOption(void 0, void 0);
-    }
-    return this._helpOption;
-  }
-  /**
-   * Supply your own option to use for the built-in help option.
-   * This is an alternative to using helpOption() to customise the flags and description etc.
-   *
-   * @param {Option} option
-   * @return {Command} `this` command for chaining
-   */
-  addHelpOption(option) {
-    this._helpOption = option;
-    this._initOptionGroup(option);
-    return this;
-  }
-  /**
-   * Output help information and exit.
-   *
-   * Outputs built-in help, and custom text added using `.addHelpText()`.
-   *
-   * @param {{ error: boolean }} [contextOptions] - pass {error:true} to write to stderr instead of stdout
-   */
-  help(contextOptions) {
-    this.outputHelp(contextOptions);
-    let exitCode = Number(import_node_process.default.exitCode ?? 0);
-    if (exitCode === 0 && contextOptions && typeof contextOptions !== "function" && contextOptions.error) {
-      exitCode = 1;
-    }
-    this._exit(exitCode, "commander.help", "(outputHelp)");
-  }
-  /**
-   * // Do a little typing to coordinate emit and listener for the help text events.
-   * @typedef HelpTextEventContext
-   * @type {object}
-   * @property {boolean} error
-   * @property {Command} command
-   * @property {function} write
-   */
-  /**
-   * Add additional text to be displayed with the built-in help.
-   *
-   * Position is 'before' or 'after' to affect just this command,
-   * and 'beforeAll' or 'afterAll' to affect this command and all its subcommands.
-   *
-   * @param {string} position - before or after built-in help
-   * @param {(string | Function)} text - string to add, or a function returning a string
-   * @return {Command} `this` command for chaining
-   */
-  addHelpText(position, text) {
-    const allowedValues = ["beforeAll", "before", "after", "afterAll"];
-    if (!allowedValues.includes(position)) {
-      throw new Error(`Unexpected value for position to addHelpText.
-Expecting one of '${allowedValues.join("', '")}'`);
-    }
-    const helpEvent = `${position}Help`;
-    this.on(helpEvent, (context) => {
-      let helpStr;
-      if (typeof text === "function") {
-        helpStr = text({ error: context.error, command: context.command });
-      } else {
-        helpStr = text;
-      }
-      if (helpStr) {
-        context.write(`${helpStr}
-`);
-      }
-    });
-    return this;
-  }
-  /**
-   * Output help information if help flags specified
-   *
-   * @param {Array} args - array of options to search for help flags
-   * @private
-   */
-  _outputHelpIfRequested(args) {
-    const helpOption = this._getHelpOption();
-    const helpRequested = helpOption && args.find((arg) => helpOption.is(arg));
-    if (helpRequested) {
-      this.outputHelp();
-      this._exit(0, "commander.helpDisplayed", "(outputHelp)");
-    }
-  }
-};
-function incrementNodeInspectorPort(args) {
-  return args.map((arg) => {
-    if (!arg.startsWith("--inspect")) {
-      return arg;
-    }
-    let debugOption;
-    let debugHost = "127.0.0.1";
-    let debugPort = "9229";
-    let match;
-    if ((match = arg.match(/^(--inspect(-brk|-wait)?)$/)) !== null) {
-      debugOption = match[1];
-    } else if ((match = arg.match(
-      /^(--inspect(-brk|-port|-wait)?)=(\[[^\]]+\]|[^:]+)$/
-    )) !== null) {
-      debugOption = match[1];
-      if (/^\d+$/.test(match[3])) {
-        debugPort = match[3];
-      } else {
-        debugHost = match[3];
-      }
-    } else if ((match = arg.match(
-      /^(--inspect(-brk|-port|-wait)?)=(\[[^\]]+\]|[^:]+):(\d+)$/
-    )) !== null) {
-      debugOption = match[1];
-      debugHost = match[3];
-      debugPort = match[4];
-    }
-    if (debugOption && debugPort !== "0") {
-      return `${debugOption}=${debugHost}:${parseInt(debugPort) + 1}`;
-    }
-    return arg;
-  });
-}
-function useColor() {
-  if (import_node_process.default.env.NO_COLOR || import_node_process.default.env.FORCE_COLOR === "0" || import_node_process.default.env.FORCE_COLOR === "false")
-    return false;
-  if (import_node_process.default.env.FORCE_COLOR || import_node_process.default.env.CLICOLOR_FORCE !== void 0)
-    return true;
-  return void 0;
-}
-
-// node_modules/commander/index.js
-var program = new Command();
+// cli/program.ts
+var import_commander = require("commander");
 
 // functions/operator/dead-letter-queue.ts
 var import_client_sqs2 = require("@aws-sdk/client-sqs");
-
-// functions/errors.ts
-var InfrastructureError = class extends Error {
-  constructor(dependency, message, options) {
-    super(message, options);
-    this.dependency = dependency;
-    this.name = "InfrastructureError";
-  }
-  dependency;
-};
-var ItemTooLargeError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "ItemTooLargeError";
-  }
-};
+init_errors();
 
 // functions/queue/claim-check.ts
 var z2 = __toESM(require("zod/mini"));
@@ -7020,36 +3970,14 @@ var queueDepth = async (client, queueUrl) => {
 
 // functions/operator/event-queries.ts
 var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
+init_errors();
 
 // functions/store/event-store.ts
 var import_node_zlib = require("node:zlib");
 var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
-
-// functions/store/records.ts
-var import_node_crypto = require("node:crypto");
-var ATTENTION_STATUSES = /* @__PURE__ */ new Set([
-  "QUARANTINED",
-  "RETRYING",
-  "DEAD_LETTERED",
-  "STALE"
-]);
-var stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
-var payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
-var rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
-var nonceKey = (provider, secretId, nonce) => ({
-  PK: `NONCE#${provider}#${secretId}#${sha256Hex(nonce)}`,
-  SK: "NONCE"
-});
-var signedBytesKey = (key) => ({ PK: `SIG#${key}`, SK: "SIG" });
-var rejectionsKey = (provider, tenant2, minute) => ({
-  PK: `REJECTS#${provider}#${tenant2}`,
-  SK: minute
-});
-var entityIndexKey = (tenant2, provider, kind, id2) => `ENT#${tenant2}#${provider}#${kind}#${id2}`;
-var sha256Hex = (data) => (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
-
-// functions/store/event-store.ts
+init_errors();
+init_records();
 var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
 var BATCH_GET_KEYS = 100;
 var isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
@@ -7433,6 +4361,7 @@ var stateOf = (item) => {
 };
 
 // functions/operator/event-queries.ts
+init_records();
 var INDEXES = {
   byEntity: "byEntity",
   byCorrelation: "byCorrelation",
@@ -7610,8 +4539,8 @@ var age = (iso2, now) => {
 };
 
 // cli/commands/dlq.ts
-var registerDlq = (program2, deps, globals) => {
-  program2.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option(
+var registerDlq = (program, deps, globals) => {
+  program.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option(
     "--sample <n>",
     "messages to read (they are made visible again at once)",
     positiveInt("--sample", 1e3),
@@ -7828,6 +4757,7 @@ var isSensitiveKey = (key) => {
 };
 
 // functions/store/masking.ts
+init_records();
 var MASKED_PREFIX = "masked:sha256:";
 var maskSignatureHeaders = (headers, signatureHeaders = []) => {
   const declared = new Set(signatureHeaders.map((name) => name.toLowerCase()));
@@ -7839,6 +4769,7 @@ var maskSignatureHeaders = (headers, signatureHeaders = []) => {
 };
 
 // cli/commands/events.ts
+init_records();
 var ALL_STATUSES = [
   "RECEIVED",
   "QUARANTINED",
@@ -7849,6 +4780,23 @@ var ALL_STATUSES = [
   "DEAD_LETTERED",
   "STALE"
 ];
+var listOf = (items, last) => items.length < 2 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)}`;
+var filterText = (statuses, options, { since, until }) => {
+  const conditions = [
+    ...statuses.length > 0 ? [`status ${listOf(statuses, "or")}`] : [],
+    ...options.provider ? [`provider ${options.provider}`] : [],
+    ...options.tenant ? [`tenant ${options.tenant}`] : [],
+    ...options.type ? [`type ${options.type}`] : [],
+    ...options.entity ? [`entity ${options.entity}`] : []
+  ];
+  const received = [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []];
+  return `${listOf(conditions, "and")}${received.length > 0 ? `, received ${received.join(" and ")}` : ""}`;
+};
+var webhookRoutes = (outputs) => Object.entries(outputs).flatMap(([key, value]) => {
+  if (!key.startsWith("WebhookUrl") || !URL.canParse(value)) return [];
+  const [, provider, tenant2] = /\/webhooks\/([^/]+)(?:\/([^/]+))?\/?$/.exec(new URL(value).pathname) ?? [];
+  return provider ? [{ provider: decodeURIComponent(provider), tenant: tenant2 ? decodeURIComponent(tenant2) : "default" }] : [];
+});
 var rawLocationText = (raw) => {
   switch (raw.kind) {
     case "inline":
@@ -7859,8 +4807,31 @@ var rawLocationText = (raw) => {
       return `s3://${raw.bucket}/${raw.key}`;
   }
 };
-var registerEvents = (program2, deps, globals) => {
-  const events = program2.command("events").description("Find events and read their story");
+var byOurIds = async (queries, id2) => {
+  const direct = await queries.state(id2);
+  const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
+  if (states.length > 0) return states;
+  if (id2.startsWith("ev_")) throw new CliError(`No event has the id or correlation id ${id2}.`);
+  throw new CliError(
+    `No event has the id or correlation id ${id2}; if it is the provider's event id, add its provider event type: relayflow events show ${id2} --provider-type <type> (payment_intent.succeeded for a Stripe one).`
+  );
+};
+var byProviderEventId = async (queries, outputs, id2, providerType, options) => {
+  const routes = webhookRoutes(outputs);
+  const providers = options.provider ? [options.provider] : [...new Set(routes.map((r) => r.provider))];
+  const tenants = options.tenant ? [options.tenant] : [.../* @__PURE__ */ new Set(["default", ...routes.map((r) => r.tenant)])];
+  const states = await queries.states(
+    providers.flatMap(
+      (provider) => tenants.map((tenant2) => eventIdOf(idempotencyKeyOf(tenant2, provider, providerType, id2)))
+    )
+  );
+  if (states.length > 0) return states;
+  throw new CliError(
+    `No event has the provider's event id ${id2} and provider type ${providerType} (providers ${listOf(providers, "and") || "none"}; tenants ${listOf(tenants, "and")}).`
+  );
+};
+var registerEvents = (program, deps, globals) => {
+  const events = program.command("events").description("Find events and read their story");
   events.command("list").description("List events by status (default: every status that needs an operator) or by entity").option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
     const statuses = options.status?.map((s) => s.toUpperCase());
     const unknown7 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
@@ -7906,7 +4877,15 @@ var registerEvents = (program2, deps, globals) => {
       return;
     }
     if (found.length === 0) {
-      deps.output.out("No events match.");
+      const applied = filterText(
+        statuses ?? selection.statuses,
+        // An entity's index partition is per tenant: without --tenant, the default tenant's.
+        { ...options, tenant: selection.entity?.tenant ?? options.tenant },
+        filter
+      );
+      deps.output.out(
+        statuses || options.entity ? `No events with ${applied}.` : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed only by entity (--entity kind:id --provider <id>) or looked up one at a time with events show.`
+      );
       return;
     }
     deps.output.out(
@@ -7926,15 +4905,34 @@ var registerEvents = (program2, deps, globals) => {
     );
   });
   events.command("show <id>").description(
-    "Show an event (by event id or correlation id): status, normalized data, raw body location, audit timeline"
-  ).action(async (id2) => {
+    "Show an event (by event id, correlation id, or the provider's event id with --provider-type): status, normalized data, raw body location, audit timeline"
+  ).option(
+    "--provider-type <type>",
+    "read <id> as the provider's event id, of this provider event type (payment_intent.succeeded)"
+  ).option("--provider <id>", "with --provider-type: only this provider").option("--tenant <id>", "with --provider-type: only this tenant").action(async (id2, options) => {
+    if ((options.provider || options.tenant) && !options.providerType)
+      throw new CliError(
+        "--provider and --tenant narrow a lookup by the provider's event id; add --provider-type."
+      );
     const env = await deps.connect(globals());
     const tableName = env.output("EventTableName");
     const queries = new EventQueries(env.dynamodb, tableName);
     const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
-    const direct = await queries.state(id2);
-    const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
-    if (states.length === 0) throw new CliError(`No event has the id or correlation id ${id2}.`);
+    const states = options.providerType ? await byProviderEventId(queries, env.outputs, id2, options.providerType, options) : await byOurIds(queries, id2);
+    if (states.length > 1 && options.providerType) {
+      deps.output.out(
+        globals().json ? json(states) : table(
+          ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "RECEIVED"],
+          states.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt])
+        )
+      );
+      throw new CliError(
+        `${id2} is the provider's event id of ${states.length} events (${listOf(
+          states.map((s) => `${s.provider} for tenant ${s.tenant}`),
+          "and"
+        )}); show one by its event id, or narrow with --provider and --tenant.`
+      );
+    }
     const shown = [];
     for (const state of states) {
       const payload = await store.getPayload(state.eventId);
@@ -8174,8 +5172,8 @@ var printSummary = (deps, summary) => {
     );
   deps.output.out(lines.join("\n"));
 };
-var registerReplay = (program2, deps, globals) => {
-  program2.command("replay").description(
+var registerReplay = (program, deps, globals) => {
+  program.command("replay").description(
     "Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)"
   ).option(
     "--from <source>",
@@ -8260,12 +5258,39 @@ var causeText = (cause) => {
 };
 
 // cli/commands/send.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
 var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
 var import_zod2 = require("zod");
 init_registry();
 init_types();
+
+// cli/suggest.ts
+var editDistance = (a, b) => {
+  const rows = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  const at2 = (i, j) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = rows[i] ?? [];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(at2(i - 1, j) + 1, at2(i, j - 1) + 1, at2(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(at2(i, j), at2(i - 2, j - 2) + 1);
+    }
+  }
+  return at2(a.length, b.length);
+};
+var nearest = (word, known) => {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  const scored = known.map((k) => ({ k, distance: editDistance(word.toLowerCase(), k.toLowerCase()) }));
+  const best = Math.min(...scored.map((s) => s.distance));
+  return best > limit ? [] : scored.filter((s) => s.distance === best).map((s) => s.k);
+};
+
+// cli/commands/send.ts
 var SecretSchema = import_zod2.z.object({
   signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
   signingPrivateKey: import_zod2.z.string().min(1).optional()
@@ -8276,11 +5301,11 @@ var FixtureSchema = import_zod2.z.object({
 });
 var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
 var loadRequest = (root, provider, fixture) => {
-  const folder = (0, import_node_path3.join)(root, "functions", "providers", provider, "fixtures");
+  const folder = (0, import_node_path2.join)(root, "functions", "providers", provider, "fixtures");
   let file;
-  if (fixture && (0, import_node_fs3.existsSync)((0, import_node_path3.resolve)(fixture))) file = (0, import_node_path3.resolve)(fixture);
+  if (fixture && (0, import_node_fs2.existsSync)((0, import_node_path2.resolve)(fixture))) file = (0, import_node_path2.resolve)(fixture);
   else {
-    const names = (0, import_node_fs3.existsSync)(folder) ? (0, import_node_fs3.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
+    const names = (0, import_node_fs2.existsSync)(folder) ? (0, import_node_fs2.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
     const name = fixture ?? names[0]?.replace(/\.json$/, "");
     if (!name)
       throw new CliError(
@@ -8291,11 +5316,11 @@ var loadRequest = (root, provider, fixture) => {
         `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`
       );
     }
-    file = (0, import_node_path3.join)(folder, `${name}.json`);
+    file = (0, import_node_path2.join)(folder, `${name}.json`);
   }
   let parsed;
   try {
-    parsed = JSON.parse((0, import_node_fs3.readFileSync)(file, "utf8"));
+    parsed = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
   } catch {
     throw new CliError(`${file} is not JSON.`);
   }
@@ -8311,24 +5336,47 @@ var loadRequest = (root, provider, fixture) => {
   };
 };
 var resolvedFor = async (deps, provider) => {
-  const declaration = Object.hasOwn(builtInProviders, provider) ? { id: provider, kind: "builtin", options: {} } : (await deps.loadConfig()).enabledProviders.find((p) => p.id === provider && p.kind === "generic-hmac");
-  if (!declaration)
-    throw new CliError(
-      `Unknown provider ${provider}: neither built in nor a genericHmac sender in the configuration.`
-    );
+  let declaration;
+  if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: "builtin", options: {} };
+  else {
+    const senders = (await deps.loadConfig()).enabledProviders.filter((p) => p.kind === "generic-hmac");
+    declaration = senders.find((p) => p.id === provider);
+    if (!declaration) {
+      const known = [...Object.keys(builtInProviders), ...senders.map((p) => p.id)];
+      const guesses = nearest(provider, known);
+      throw new CliError(
+        guesses.length > 0 ? `Unknown provider '${provider}'; did you mean ${guesses.map((g) => `'${g}'`).join(" or ")}?` : `Unknown provider '${provider}': not built in, and no genericHmac sender of the configuration has that id (known: ${known.join(", ")}).`
+      );
+    }
+  }
   const resolved = resolveProvider(declaration);
   if (!resolved.success)
     throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
   return resolved.data;
 };
-var registerSend = (program2, deps, globals) => {
-  program2.command("send <provider> [fixture]").description(
+var checkEnabled = (env, entry, tenant2) => {
+  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
+  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
+  if (env.outputs[`WebhookUrl${outputId(entry.id)}`] === void 0) {
+    throw new CliError(
+      entry.kind === "builtin" ? `${entry.id} is not enabled in ${where}; enable it in relayflow.config.ts (providers: { ${/^[a-z]\w*$/i.test(entry.id) ? entry.id : `'${entry.id}'`}: {} }) and ${apply}.` : `${entry.id} is declared in the configuration but not enabled in ${where}; ${apply} to enable it.`
+    );
+  }
+  if (tenant2 && env.outputs[`WebhookUrl${outputId(entry.id)}${outputId(tenant2)}`] === void 0) {
+    throw new CliError(
+      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
+    );
+  }
+};
+var registerSend = (program, deps, globals) => {
+  program.command("send <provider> [fixture]").description(
     "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL"
   ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(
     async (provider, fixture, options) => {
-      const request = loadRequest(deps.projectRoot, provider, fixture);
       const entry = await resolvedFor(deps, provider);
+      const request = loadRequest(deps.projectRoot, provider, fixture);
       const env = await deps.connect(globals());
+      checkEnabled(env, entry, options.tenant);
       const suffix = options.tenant ? outputId(options.tenant) : "";
       const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
       const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
@@ -8371,14 +5419,15 @@ ${text}`
 };
 
 // cli/commands/status.ts
+init_records();
 var RECENT = 100;
 var errorClassOf = (lastError) => {
   if (!lastError) return "unknown";
   const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
   return match?.[1] ?? lastError.slice(0, 40);
 };
-var registerStatus = (program2, deps, globals) => {
-  program2.command("status").description("Queue depths, events needing an operator by status, and recent failures by error class").action(async () => {
+var registerStatus = (program, deps, globals) => {
+  program.command("status").description("Queue depths, events needing an operator by status, and recent failures by error class").action(async () => {
     const env = await deps.connect(globals());
     const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
     const [main, deadLetter] = await Promise.all([
@@ -8443,14 +5492,14 @@ ${table(
 
 // cli/program.ts
 var buildProgram = (deps) => {
-  const program2 = new Command("relayflow").description(
+  const program = new import_commander.Command("relayflow").description(
     "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health"
   ).option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({
     writeOut: (text) => deps.output.out(text.replace(/\n$/, "")),
     writeErr: (text) => deps.output.err(text)
   }).showHelpAfterError("(run relayflow --help for usage)");
   const globals = () => {
-    const options = program2.opts();
+    const options = program.opts();
     return {
       stack: options.stack,
       ...options.region ? { region: options.region } : {},
@@ -8458,46 +5507,46 @@ var buildProgram = (deps) => {
       json: options.json
     };
   };
-  registerReplay(program2, deps, globals);
-  registerEvents(program2, deps, globals);
-  registerDlq(program2, deps, globals);
-  registerStatus(program2, deps, globals);
-  registerSend(program2, deps, globals);
-  for (const command of program2.commands) {
+  registerReplay(program, deps, globals);
+  registerEvents(program, deps, globals);
+  registerDlq(program, deps, globals);
+  registerStatus(program, deps, globals);
+  registerSend(program, deps, globals);
+  for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
   }
-  return program2;
+  return program;
 };
 var runCli = async (argv, deps) => {
-  const program2 = buildProgram(deps);
+  const program = buildProgram(deps);
   try {
-    await program2.parseAsync([...argv], { from: "user" });
+    await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (error instanceof import_commander.CommanderError) {
       return error.exitCode === 0 ? 0 : 1;
     }
-    deps.output.err(`relayflow: ${sentenceOf(error, program2.opts().local)}
+    deps.output.err(`relayflow: ${sentenceOf(error, program.opts().local)}
 `);
     return 1;
   }
 };
 
 // cli/runtime.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_module = require("node:module");
-var import_node_path5 = require("node:path");
+var import_node_path4 = require("node:path");
 var findPackageRoot = (from) => {
-  for (let folder = (0, import_node_path5.resolve)(from); ; folder = (0, import_node_path5.dirname)(folder)) {
-    if ((0, import_node_fs5.existsSync)((0, import_node_path5.join)(folder, "package.json"))) return folder;
-    if ((0, import_node_path5.dirname)(folder) === folder) return (0, import_node_path5.resolve)(from);
+  for (let folder = (0, import_node_path4.resolve)(from); ; folder = (0, import_node_path4.dirname)(folder)) {
+    if ((0, import_node_fs4.existsSync)((0, import_node_path4.join)(folder, "package.json"))) return folder;
+    if ((0, import_node_path4.dirname)(folder) === folder) return (0, import_node_path4.resolve)(from);
   }
 };
 var canRequireTypeScript = (searchFrom) => {
   if (".ts" in require.extensions) return true;
   for (const folder of searchFrom) {
-    const load = (0, import_node_module.createRequire)((0, import_node_path5.join)(folder, "package.json"));
+    const load = (0, import_node_module.createRequire)((0, import_node_path4.join)(folder, "package.json"));
     let api;
     try {
       api = load.resolve("tsx/cjs/api");
@@ -8509,11 +5558,31 @@ var canRequireTypeScript = (searchFrom) => {
   }
   return false;
 };
+var CONFIG_MODULE = /(?:^|[\\/])lib[\\/]config(?:\.[cm]?[jt]s)?$/;
+var withOwnConfigModule = (exports2, load) => {
+  const loader = import_node_module.Module;
+  const original = loader._resolveFilename;
+  const id2 = "\0relayflow:lib/config";
+  const own = new import_node_module.Module(id2);
+  Object.assign(own, { filename: id2, loaded: true, exports: exports2 });
+  require.cache[id2] = own;
+  loader._resolveFilename = function(request, parent, ...rest) {
+    const fromDependency = parent?.filename?.includes(`${import_node_path4.sep}node_modules${import_node_path4.sep}`) ?? false;
+    return CONFIG_MODULE.test(request) && !fromDependency ? id2 : original.call(this, request, parent, ...rest);
+  };
+  try {
+    return load();
+  } finally {
+    loader._resolveFilename = original;
+    delete require.cache[id2];
+  }
+};
 var loadProjectConfig = async (projectRoot, cwd = process.cwd()) => {
   const typeScript = canRequireTypeScript([cwd, projectRoot]);
-  const { ConfigError: ConfigError2, loadConfig: loadConfig2 } = await Promise.resolve().then(() => (init_config(), config_exports));
+  const configModule = await Promise.resolve().then(() => (init_config(), config_exports));
+  const { ConfigError: ConfigError2, loadConfig: loadConfig2 } = configModule;
   try {
-    return loadConfig2(process.env, cwd);
+    return withOwnConfigModule(configModule, () => loadConfig2(process.env, cwd));
   } catch (error) {
     if (!typeScript && error instanceof ConfigError2 && /\.[cm]?ts$/.test(error.source) && error.problems.some((p) => p.startsWith("cannot be read"))) {
       throw new CliError(

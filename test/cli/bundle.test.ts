@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -9,11 +9,18 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { isBuiltin } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { BUNDLE, bundleCli, loadsWithRequire, packageJson, ROOT } from '../../cli/build';
+import { parseGenericHmacOptions } from '#shared/providers/generic-hmac/index';
+import { verifyGenericHmac } from '#shared/providers/generic-hmac/verify';
+import { CloudFormationEmulator } from '../../local/emulators/cloudformation';
+import type { RunningEmulator } from '../../local/emulators/loopback';
+import { SecretsManagerEmulator } from '../../local/emulators/secretsmanager';
 
 /** `@aws-sdk/client-sqs/x` → `@aws-sdk/client-sqs`; `node_modules/commander/lib/x.js` → `commander`. */
 const packageOf = (specifier: string): string => {
@@ -77,6 +84,10 @@ const runBundle = (checkout: string, args: readonly string[], env: NodeJS.Proces
     .parse(JSON.parse(readFileSync(join(checkout, 'loaded-outside.json'), 'utf8')));
   return { ...result, loadedOutside };
 };
+
+/** What `send acme` answers when the configuration declares no sender of that id (and none near it). */
+const UNKNOWN_ACME =
+  /^relayflow: Unknown provider 'acme': not built in, and no genericHmac sender of the configuration has that id \(known: stripe, .*\)\.\n$/;
 
 describe('the relayflow bundle (cli/dist/relayflow.cjs)', () => {
   it('is what npm run build:cli builds from the sources today', async () => {
@@ -146,9 +157,7 @@ describe('the relayflow bundle without dev dependencies', () => {
     const result = runBundle(checkout, ['send', 'acme', 'payload.json'], { RELAYFLOW_CONFIG: 'config.json' });
 
     expect(result.loadedOutside).toEqual([]);
-    expect(result.stderr).toBe(
-      'relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n',
-    );
+    expect(result.stderr).toMatch(UNKNOWN_ACME);
     expect(result.status).toBe(1);
   });
 
@@ -185,12 +194,116 @@ describe('the relayflow bundle with dev dependencies', () => {
         env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' },
       });
 
-      expect(result.stderr).toBe(
-        'relayflow: Unknown provider acme: neither built in nor a genericHmac sender in the configuration.\n',
-      );
+      expect(result.stderr).toMatch(UNKNOWN_ACME);
       expect(result.status).toBe(1);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe('relayflow send to a genericHmac sender, through the bundle', () => {
+  const SENDER = {
+    signatureHeader: 'x-acme-signature',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    prefix: 'sha256=',
+    id: { jsonPath: 'id' },
+    type: { jsonPath: 'event' },
+  };
+  let cwd: string;
+  let emulators: RunningEmulator[];
+  let webhook: Server;
+  const received: { headers: Record<string, string>; body: Buffer }[] = [];
+
+  beforeAll(async () => {
+    webhook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
+        res.writeHead(202, { 'x-correlation-id': 'c-bundle' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/acme-billing`;
+    const cloudformation = new CloudFormationEmulator();
+    cloudformation.registerStack({
+      stackName: 'RelayFlow',
+      outputs: {
+        WebhookUrlAcmeBilling: { value: webhookUrl },
+        SecretAcmeBilling: { value: 'RelayFlow-acme-billing' },
+      },
+    });
+    const secrets = new SecretsManagerEmulator();
+    secrets.createSecret({
+      Name: 'RelayFlow-acme-billing',
+      SecretString: JSON.stringify({ signingSecrets: ['acme-secret'] }),
+    });
+    emulators = [await cloudformation.start(), await secrets.start()];
+    const [cloudformationEndpoint, secretsEndpoint] = emulators.map((e) => e.endpoint);
+    const unused = 'http://127.0.0.1:9';
+
+    // A configuration written as the README shows, in a folder with no lib/ beside it.
+    cwd = mkdtempSync(join(tmpdir(), 'relayflow-generic-'));
+    writeFileSync(
+      join(cwd, 'relayflow.config.ts'),
+      `import { defineConfig } from './lib/config';\nexport default defineConfig({ providers: { stripe: {} }, genericHmac: { 'acme-billing': ${JSON.stringify(SENDER)} } });\n`,
+    );
+    writeFileSync(join(cwd, 'invoice.json'), '{"id":"inv_1","event":"invoice.paid"}');
+    mkdirSync(join(cwd, '.relayflow'));
+    writeFileSync(
+      join(cwd, '.relayflow', 'local.json'),
+      JSON.stringify({
+        stackName: 'RelayFlow',
+        region: 'us-east-1',
+        endpoints: {
+          cloudformation: cloudformationEndpoint,
+          secretsmanager: secretsEndpoint,
+          sqs: unused,
+          dynamodb: unused,
+          stepfunctions: unused,
+        },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(emulators.map((e) => e.stop()));
+    await new Promise((resolve) => webhook.close(resolve));
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("signs with the sender's secret so that its verifier accepts the request", async () => {
+    // Asynchronous: the emulators and the webhook answer from this process while the bundle runs.
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, BUNDLE), '--local', 'send', 'acme-billing', 'invoice.json'],
+        { cwd, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } },
+        (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/→ 202 {2}correlation id c-bundle/);
+    expect(result.code).toBe(0);
+    const [request] = received;
+    expect(request?.body.toString()).toBe('{"id":"inv_1","event":"invoice.paid"}');
+    const verdict = verifyGenericHmac({
+      request: {
+        method: 'POST',
+        url: '/webhooks/acme-billing',
+        path: '/webhooks/acme-billing',
+        rawQueryString: '',
+        headers: request?.headers ?? {},
+        body: request?.body ?? Buffer.alloc(0),
+        sourceIp: '127.0.0.1',
+      },
+      secrets: ['acme-secret'],
+      now: new Date(),
+      options: parseGenericHmacOptions('acme-billing', SENDER),
+    });
+    expect(verdict).toMatchObject({ ok: true });
   });
 });

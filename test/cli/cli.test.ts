@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeExecutionCommand,
@@ -62,6 +62,10 @@ const run = async (...argv: string[]): Promise<Run> => {
     SecretStripe: 'RelayFlow-stripe',
     WebhookUrlSendgrid: 'http://127.0.0.1:3000/webhooks/sendgrid',
     SecretSendgrid: 'RelayFlow-sendgrid',
+    WebhookUrlAcme: 'http://127.0.0.1:3000/webhooks/acme',
+    WebhookUrlAcmeBeta: 'http://127.0.0.1:3000/webhooks/acme/beta',
+    WebhookUrlAcme2: 'http://127.0.0.1:3000/webhooks/acme2',
+    WebhookUrlAcme2Beta: 'http://127.0.0.1:3000/webhooks/acme2/beta',
   };
   const environment: Environment = {
     stackName: 'RelayFlow',
@@ -318,6 +322,56 @@ describe('relayflow events, dlq and status', () => {
     expect((JSON.parse(paid.stdout) as { eventId: string }[]).map((e) => e.eventId)).toEqual([deadIds[0]]);
   });
 
+  it('events list with no filter lists the events in every status that needs an operator', async () => {
+    const result = await run('--json', 'events', 'list');
+
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { eventId: string }[]).map((e) => e.eventId).sort()).toEqual(
+      [...deadIds].sort(),
+    );
+  });
+
+  it('events list names the filter it applied when nothing matches', async () => {
+    const result = await run('events', 'list', '--status', 'DEAD_LETTERED', '--provider', 'stripe');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('No events with status DEAD_LETTERED and provider stripe.');
+  });
+
+  it('events list names every condition and the time window it applied', async () => {
+    const result = await run(
+      'events',
+      'list',
+      '--status',
+      'QUARANTINED,STALE',
+      '--tenant',
+      'beta',
+      '--type',
+      'acme.*',
+      '--since',
+      '2025-06-01T10:00:00Z',
+    );
+
+    expect(result.stdout).toBe(
+      'No events with status QUARANTINED or STALE, tenant beta and type acme.*, received since 2025-06-01T10:00:00.000Z.',
+    );
+  });
+
+  it('events list with only the default statuses says which they are and how to find events in the others', async () => {
+    const result = await run('events', 'list', '--provider', 'nosuch');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED or STALE and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed only by entity (--entity kind:id --provider <id>) or looked up one at a time with events show.',
+    );
+  });
+
+  it('events list by entity names the default tenant, whose partition it read', async () => {
+    const result = await run('events', 'list', '--provider', 'acme', '--entity', 'customer:cus_none');
+
+    expect(result.stdout).toBe('No events with provider acme, tenant default and entity customer:cus_none.');
+  });
+
   it('events list refuses a status the index does not hold unless an entity is given', async () => {
     const result = await run('events', 'list', '--status', 'PROCESSED');
 
@@ -378,6 +432,15 @@ describe('relayflow events, dlq and status', () => {
     expect(result.stderr.trim()).toBe('relayflow: No event has the id or correlation id ev_nothing.');
   });
 
+  it('events show suggests the provider event type when the id is not one of ours', async () => {
+    const result = await run('events', 'show', 'evt_demo_1');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: No event has the id or correlation id evt_demo_1; if it is the provider's event id, add its provider event type: relayflow events show evt_demo_1 --provider-type <type> (payment_intent.succeeded for a Stripe one).",
+    ]);
+  });
+
   it('dlq --json shows the depth and a sample, and leaves every message visible', async () => {
     const result = await run('--json', 'dlq');
 
@@ -403,6 +466,75 @@ describe('relayflow events, dlq and status', () => {
     };
     expect(shown.statuses).toMatchObject({ DEAD_LETTERED: 2, QUARANTINED: 0 });
     expect(shown.recentFailures).toEqual([expect.objectContaining({ errorClass: 'unknown', count: 2 })]);
+  });
+});
+
+describe("relayflow events show by the provider's event id", () => {
+  let only: string;
+  let twice: string[];
+
+  beforeAll(async () => {
+    only = await h.ingest({ id: 'evt_only', type: 'invoice.paid', customer: 'cus_9' });
+    twice = [
+      await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }),
+      await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }, { tenant: 'beta' }),
+      await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }, { provider: 'acme2' }),
+    ];
+  });
+
+  it('shows the one event that the id and provider type name', async () => {
+    const result = await run('--json', 'events', 'show', 'evt_only', '--provider-type', 'invoice.paid');
+
+    expect(result.code).toBe(0);
+    const shown = JSON.parse(result.stdout) as { state: { eventId: string; externalId: string } };
+    expect(shown.state).toMatchObject({ eventId: only, externalId: 'evt_only' });
+  });
+
+  it('lists the candidates, and shows none, when several providers or tenants sent that id', async () => {
+    const result = await run('events', 'show', 'evt_twice', '--provider-type', 'invoice.paid');
+
+    expect(result.code).toBe(1);
+    const [header, ...rows] = result.stdout.split('\n');
+    expect(header).toMatch(/^EVENT\s+STATUS\s+TENANT\s+PROVIDER\s+TYPE\s+RECEIVED$/);
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(twice);
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: evt_twice is the provider's event id of 3 events (acme for tenant default, acme for tenant beta and acme2 for tenant default); show one by its event id, or narrow with --provider and --tenant.",
+    ]);
+  });
+
+  it('narrows the candidates to one provider and tenant', async () => {
+    const result = await run(
+      '--json',
+      'events',
+      'show',
+      'evt_twice',
+      '--provider-type',
+      'invoice.paid',
+      '--provider',
+      'acme',
+      '--tenant',
+      'beta',
+    );
+
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { state: { eventId: string } }).state.eventId).toBe(twice[1]);
+  });
+
+  it('says where it looked when no event has the id', async () => {
+    const result = await run('events', 'show', 'evt_only', '--provider-type', 'invoice.voided');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: No event has the provider's event id evt_only and provider type invoice.voided (providers stripe, sendgrid, acme and acme2; tenants default and beta).",
+    ]);
+  });
+
+  it('refuses --provider or --tenant without --provider-type, before reaching AWS', async () => {
+    const result = await run('events', 'show', 'evt_only', '--provider', 'acme');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('add --provider-type');
+    expect(result.connects).toBe(0);
   });
 });
 
@@ -459,6 +591,43 @@ describe('relayflow send', () => {
     expect(verdict).toMatchObject({ ok: true });
   });
 
+  it('suggests the nearest known provider for a misspelt one, before reaching AWS', async () => {
+    const result = await run('send', 'strpe', 'payload.json');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: Unknown provider 'strpe'; did you mean 'stripe'?",
+    ]);
+    expect(result.connects).toBe(0);
+  });
+
+  it('lists the known providers when none is near', async () => {
+    const result = await run('send', 'ledger');
+
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: Unknown provider 'ledger': not built in, and no genericHmac sender of the configuration has that id (known: stripe, github, shopify, standard-webhooks, hubspot, twilio, sendgrid, postmark, mailgun).",
+    ]);
+  });
+
+  it('says that a built-in provider is not enabled in the stack, and how to enable it', async () => {
+    const result = await run('send', 'github', 'push');
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([
+      'relayflow: github is not enabled in the local runtime; enable it in relayflow.config.ts (providers: { github: {} }) and restart npm start.',
+    ]);
+    expect(result.posted).toEqual([]);
+  });
+
+  it('says that a tenant is not in the stack, and how to add it', async () => {
+    const result = await run('send', 'stripe', 'invoice.paid', '--tenant', 'acme');
+
+    expect(oneSentence(result.stderr)).toEqual([
+      'relayflow: Tenant acme is not in the local runtime; add it to tenants in relayflow.config.ts and restart npm start.',
+    ]);
+    expect(result.posted).toEqual([]);
+  });
+
   it('names the fixtures when the one asked for does not exist', async () => {
     const result = await run('send', 'stripe', 'nope');
 
@@ -470,6 +639,29 @@ describe('relayflow send', () => {
 });
 
 describe('the relayflow executable', () => {
+  it('without a region or --local, points at the local runtime when one is running', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'relayflow-cli-'));
+    try {
+      const stateFile = join(cwd, '.relayflow', 'local.json');
+      mkdirSync(dirname(stateFile));
+      writeFileSync(stateFile, '{}');
+
+      const result = spawnSync(process.execPath, [join(ROOT, 'cli/dist/relayflow.cjs'), 'status'], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env.PATH },
+      });
+
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `relayflow: No AWS region configured, and the local runtime is running (${stateFile}): pass --local to use it, or set AWS_REGION or --region for a deployed stack.\n`,
+      );
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   it('with --local and no runtime running prints one sentence and exits 1', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'relayflow-cli-'));
     try {

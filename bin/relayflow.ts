@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { loadConfig } from '../lib/config';
+import { checkConfigFile, formatConfigProblems } from '../lib/config';
 import { RelayFlowStack } from '../lib/relayflow-stack';
 
-const config = loadConfig();
+const check = checkConfigFile();
+if (!check.ok) {
+  // The problems are the whole message: a stack trace would only say where they were found.
+  process.stderr.write(`${formatConfigProblems(check.source, check.problems)}\n`);
+  process.exit(1);
+}
+const { config } = check;
 const app = new App();
 new RelayFlowStack(app, config.stackName, {
   config,

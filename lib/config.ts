@@ -7,7 +7,8 @@ import {
   type ProviderDeclaration,
 } from '../functions/providers/registry';
 import { formatIssue, type EntityOverride, type ProviderKind } from '../functions/providers/types';
-import { RouteSchema, type TargetSchema } from '../functions/routing/routes';
+import { RouteSchema, TargetSchema, targetProblems } from '../functions/routing/routes';
+import { workflowNames } from '../functions/workflows/index';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** API Gateway hands Lambda at most 6 MB, and binary bodies arrive base64 (4/3 larger). */
@@ -61,7 +62,7 @@ const tenant = z
   })
   .strict();
 
-export const RelayFlowConfigSchema = z
+const ConfigObjectSchema = z
   .object({
     /** CloudFormation stack name; the CLI finds everything through it. */
     stackName: z
@@ -70,8 +71,13 @@ export const RelayFlowConfigSchema = z
       .default('RelayFlow'),
     /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
     stage: z.enum(['dev', 'prod']).default('prod'),
-    /** Public base URL providers call (custom domain or API URL); URL-signed providers need it. */
-    publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * The base URL providers call, when it is not the one API Gateway sees: a custom domain mapped
+     * under a path, or CloudFront in front of the API. URL-signed providers (HubSpot, Twilio)
+     * sign the full URL; without this the verifier rebuilds it from the request's domain name,
+     * which is right for the API's own URL and for a custom domain mapped at its root.
+     */
+    publicBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
     /** Where alarms are e-mailed. */
     alarmEmail: z.email().optional(),
     /** How long events, audit entries and raw bodies are kept. */
@@ -167,11 +173,11 @@ export const RelayFlowConfigSchema = z
   })
   .strict();
 
+type ConfigShape = typeof ConfigObjectSchema.shape;
+type ParsedConfig = z.output<typeof ConfigObjectSchema>;
+
 export type RouteConfig = z.output<typeof RouteSchema>;
 export type RouteTargetConfig = z.output<typeof TargetSchema>;
-
-export type RelayFlowConfigInput = z.input<typeof RelayFlowConfigSchema>;
-type ParsedConfig = z.output<typeof RelayFlowConfigSchema>;
 
 /** A provider's resolved share of the ingest (see `limits` in the configuration). */
 export interface VerifierLimits {
@@ -206,18 +212,25 @@ export interface RelayFlowConfig extends Omit<ParsedConfig, 'providers' | 'gener
   readonly enabledProviders: readonly EnabledProvider[];
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`Invalid RelayFlow configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+/**
+ * Lambda's limit for all environment variables together is 4 KB: the consumer's ROUTES and the
+ * replay function's PROVIDERS each get this much, leaving room for the others.
+ */
+export const MAX_JSON_ENV_BYTES = 3000;
+
+/** The replay function's PROVIDERS variable: how it rebuilds each provider's normalizer. */
+export const replayProvidersJson = (
+  providers: readonly Pick<EnabledProvider, 'id' | 'kind' | 'options'>[],
+): string =>
+  JSON.stringify(Object.fromEntries(providers.map((p) => [p.id, { kind: p.kind, options: p.options }])));
 
 /** Typed helper for `relayflow.config.ts`. */
 export const defineConfig = (config: RelayFlowConfigInput): RelayFlowConfigInput => config;
+
+interface Problem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
 
 /** Each route limit: the `api` field it defaults to and the stage field that caps it. */
 const ROUTE_LIMIT_FIELDS = {
@@ -231,10 +244,10 @@ const ROUTE_LIMIT_FIELDS = {
  * default gives way to a lower stage default.
  */
 const resolveLimits = (
-  path: string,
+  path: readonly PropertyKey[],
   limits: z.output<typeof verifierLimits> | undefined,
   api: ParsedConfig['api'],
-  problems: string[],
+  problems: Problem[],
 ): VerifierLimits => {
   const routeLimit = (field: keyof typeof ROUTE_LIMIT_FIELDS): number => {
     const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field];
@@ -242,8 +255,10 @@ const resolveLimits = (
     const configured = own ?? api[fallback];
     if (configured === undefined) return Math.min(ROUTE_THROTTLE_DEFAULTS[field], api[ceiling]);
     if (configured > api[ceiling]) {
-      const source = own === undefined ? `api.${fallback}` : `${path}.limits.${field}`;
-      problems.push(`${source}: ${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`);
+      problems.push({
+        path: own === undefined ? ['api', fallback] : [...path, 'limits', field],
+        message: `${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`,
+      });
     }
     return configured;
   };
@@ -255,38 +270,34 @@ const resolveLimits = (
   };
 };
 
-/** Validates a raw configuration object; throws one {@link ConfigError} listing every problem. */
-export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig => {
-  const parsed = RelayFlowConfigSchema.safeParse(input);
-  if (!parsed.success)
-    throw new ConfigError(
-      source,
-      parsed.error.issues.map((i) => formatIssue([], i)),
-    );
-  const { providers, genericHmac, ...rest } = parsed.data;
-  const problems: string[] = [];
-  const enabledProviders: EnabledProvider[] = [];
-
-  /** Resolves one declared provider through the registry, as its verifier will at cold start. */
+/**
+ * Resolves every declared provider through the registry, as its verifier will at cold start.
+ * Without a valid `api` the limits cannot be judged: their problems wait for `api` to be fixed.
+ */
+const enableProviders = (
+  providers: ParsedConfig['providers'],
+  genericHmac: ParsedConfig['genericHmac'],
+  api: ParsedConfig['api'] | undefined,
+): { enabled: EnabledProvider[]; problems: Problem[] } => {
+  const problems: Problem[] = [];
+  const enabled: EnabledProvider[] = [];
   const enable = (
     section: string,
     declaration: ProviderDeclaration,
     limits: z.output<typeof verifierLimits> | undefined,
   ) => {
-    const path = `${section}.${declaration.id}`;
+    const path = [section, declaration.id];
     const resolved = resolveProvider(declaration);
     if (!resolved.success) {
-      problems.push(...resolved.issues.map((i) => formatIssue([section, declaration.id], i)));
+      problems.push(...resolved.issues.map((i) => ({ path: [...path, ...i.path], message: i.message })));
       return;
     }
-    const { id, kind, options, entityOverride, signsPublicUrl, warnings } = resolved.data;
-    if (signsPublicUrl && !rest.publicBaseUrl)
-      problems.push(`${path}: needs publicBaseUrl, because ${id} signs the public URL`);
-    enabledProviders.push({
+    const { id, kind, options, entityOverride, warnings } = resolved.data;
+    enabled.push({
       id,
       kind,
       options: { ...options, ...(entityOverride ? { entity: entityOverride } : {}) },
-      limits: resolveLimits(path, limits, rest.api, problems),
+      limits: resolveLimits(path, limits, api ?? API_DEFAULTS, api ? problems : []),
       warnings,
     });
   };
@@ -299,43 +310,241 @@ export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig 
     const { limits: rawLimits, ...options } = raw;
     const limits = verifierLimits.optional().safeParse(rawLimits);
     if (!limits.success)
-      problems.push(...limits.error.issues.map((i) => formatIssue(['genericHmac', id, 'limits'], i)));
+      problems.push(
+        ...limits.error.issues.map((i) => ({
+          path: ['genericHmac', id, 'limits', ...i.path],
+          message: i.message,
+        })),
+      );
     enable('genericHmac', { id, kind: 'generic-hmac', options }, limits.data);
   }
+  return { enabled, problems };
+};
 
-  const tenantIds = rest.tenants.map((t) => t.id);
-  const duplicate = tenantIds.find((t, i) => tenantIds.indexOf(t) !== i);
-  if (duplicate) problems.push(`tenants: "${duplicate}" is listed twice`);
-  if (rest.retry.backoffMaxSeconds < rest.retry.backoffBaseSeconds) {
-    problems.push('retry.backoffMaxSeconds: must be at least retry.backoffBaseSeconds');
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A top-level field as its own schema reads it, or undefined when it has problems of its own:
+ * those are reported already, and a check built on them would only repeat them.
+ */
+const section = <K extends keyof ConfigShape>(
+  config: Readonly<Record<string, unknown>>,
+  key: K,
+): z.output<ConfigShape[K]> | undefined => {
+  const parsed = (ConfigObjectSchema.shape[key] as z.ZodType).safeParse(config[key]);
+  return parsed.success ? (parsed.data as z.output<ConfigShape[K]>) : undefined;
+};
+
+const quoted = (names: Iterable<string>) => [...names].map((n) => `"${n}"`).join(', ') || 'none';
+
+/**
+ * Every check that reads more than one field, or more than one entry of a list. `config` is what
+ * the schema made of the input, valid or not: each check reads only what is valid on its own.
+ */
+const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[] => {
+  const problems: Problem[] = [];
+  const providers = section(config, 'providers');
+  const genericHmac = section(config, 'genericHmac');
+  const tenants = section(config, 'tenants');
+  const retry = section(config, 'retry');
+  const observability = section(config, 'observability');
+
+  const providerIds =
+    providers && genericHmac ? new Set([...Object.keys(providers), ...Object.keys(genericHmac)]) : undefined;
+  const tenantIds = tenants ? new Set(['default', ...tenants.map((t) => t.id)]) : undefined;
+
+  if (providers && genericHmac) {
+    const { enabled, problems: providerProblems } = enableProviders(
+      providers,
+      genericHmac,
+      section(config, 'api'),
+    );
+    problems.push(...providerProblems);
+    if (providerIds?.size === 0)
+      problems.push({
+        path: ['providers'],
+        message: 'enable at least one provider (or one genericHmac sender)',
+      });
+    const bytes = Buffer.byteLength(replayProvidersJson(enabled));
+    if (bytes > MAX_JSON_ENV_BYTES)
+      problems.push({
+        path: [],
+        message: `providers and genericHmac: their options take ${bytes} bytes of the replay function's environment, which allows ${MAX_JSON_ENV_BYTES}`,
+      });
+    const accounts = enabled.find((p) => p.id === 'stripe')?.options.accounts;
+    if (tenantIds && isRecord(accounts)) {
+      for (const tenant of Object.keys(accounts).filter((t) => !tenantIds.has(t)))
+        problems.push({
+          path: ['providers', 'stripe', 'accounts', tenant],
+          message: `no tenant "${tenant}" (tenants: ${quoted(tenantIds)})`,
+        });
+    }
   }
-  if (enabledProviders.length === 0 && problems.length === 0) {
-    problems.push('providers: enable at least one provider (or one genericHmac sender)');
+
+  tenants?.forEach(({ id }, index) => {
+    if (tenants.findIndex((t) => t.id === id) !== index)
+      problems.push({ path: ['tenants', index, 'id'], message: `"${id}" is listed twice` });
+  });
+
+  if (retry && retry.backoffMaxSeconds < retry.backoffBaseSeconds)
+    problems.push({
+      path: ['retry', 'backoffMaxSeconds'],
+      message: `must be at least retry.backoffBaseSeconds (${retry.backoffBaseSeconds})`,
+    });
+
+  if (providerIds) {
+    for (const provider of Object.keys(observability?.secretRetirement ?? {}).filter(
+      (p) => !providerIds.has(p),
+    ))
+      problems.push({
+        path: ['observability', 'secretRetirement', provider],
+        message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`,
+      });
   }
-  // A default above the stage ceiling is reported once, not once per provider.
-  if (problems.length > 0) throw new ConfigError(source, [...new Set(problems)]);
-  return { ...rest, enabledProviders };
+
+  // Part by part, so that a broken target leaves its route's match and other targets checked.
+  const routes: readonly unknown[] = Array.isArray(config.routes) ? config.routes : [];
+  routes.forEach((route, index) => {
+    if (!isRecord(route)) return;
+    const match = RouteSchema.shape.match.safeParse(route.match);
+    const { provider, tenant } = match.success ? match.data : {};
+    if (provider !== undefined && providerIds && !providerIds.has(provider))
+      problems.push({
+        path: ['routes', index, 'match', 'provider'],
+        message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`,
+      });
+    if (tenant !== undefined && tenantIds && !tenantIds.has(tenant))
+      problems.push({
+        path: ['routes', index, 'match', 'tenant'],
+        message: `no tenant "${tenant}" (tenants: ${quoted(tenantIds)})`,
+      });
+    const targets: readonly unknown[] = Array.isArray(route.targets) ? route.targets : [];
+    const valid = targets.map((target) => {
+      const parsed = TargetSchema.safeParse(target);
+      return parsed.success ? parsed.data : undefined;
+    });
+    for (const problem of targetProblems(valid, workflowNames))
+      problems.push({ path: ['routes', index, ...problem.path], message: problem.message });
+  });
+  const routesBytes = Buffer.byteLength(JSON.stringify(section(config, 'routes') ?? []));
+  if (routesBytes > MAX_JSON_ENV_BYTES)
+    problems.push({
+      path: ['routes'],
+      message: `take ${routesBytes} bytes of the consumer's environment, which allows ${MAX_JSON_ENV_BYTES}`,
+    });
+  return problems;
 };
 
 /**
- * Loads the configuration named by `RELAYFLOW_CONFIG` (a `.ts`, `.js` or `.json` file), else
- * `relayflow.config.ts` in the working directory.
+ * The whole configuration schema. The cross-field checks run even when some fields fail their
+ * own schema, so that one run lists every problem rather than the first few.
  */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RelayFlowConfig => {
-  const source = resolve(cwd, env.RELAYFLOW_CONFIG ?? 'relayflow.config.ts');
-  if (!existsSync(source)) throw new ConfigError(source, ['file not found']);
-  let input: unknown;
-  try {
-    if (extname(source) === '.json') {
-      input = JSON.parse(readFileSync(source, 'utf8')) as unknown;
-    } else {
-      // A synchronous load: the CDK app and the tools read the configuration before anything else runs.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(source) as { default?: unknown; config?: unknown };
-      input = mod.default ?? mod.config;
-    }
-  } catch (error) {
-    throw new ConfigError(source, [`cannot be read: ${(error as Error).message}`]);
+export const RelayFlowConfigSchema = ConfigObjectSchema.superRefine(
+  (config, ctx) => {
+    for (const { path, message } of crossFieldProblems(config))
+      ctx.addIssue({ code: 'custom', path: [...path], message });
+  },
+  { when: (payload) => isRecord(payload.value) },
+);
+
+export type RelayFlowConfigInput = z.input<typeof RelayFlowConfigSchema>;
+
+const FIELD_ORDER = Object.keys(ConfigObjectSchema.shape);
+
+/**
+ * Problems in the order of the fields they concern, and a list's by entry, so that a route's
+ * schema problems and its cross-field ones are read together. Otherwise in the order found.
+ */
+const inConfigOrder = (a: { path: readonly PropertyKey[] }, b: { path: readonly PropertyKey[] }): number => {
+  const field = FIELD_ORDER.indexOf(String(a.path[0])) - FIELD_ORDER.indexOf(String(b.path[0]));
+  const [entryA, entryB] = [a.path[1], b.path[1]];
+  return field !== 0 || typeof entryA !== 'number' || typeof entryB !== 'number' ? field : entryA - entryB;
+};
+
+export type ConfigCheck =
+  | { readonly ok: true; readonly config: RelayFlowConfig }
+  /** Every problem, each `path: message` (`routes[2].targets[0].url: must be an http or https URL`). */
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+export type ConfigFileCheck = ConfigCheck & {
+  /** The absolute path of the file read. */
+  readonly source: string;
+};
+
+/** Validates a raw configuration object in one pass: every problem of it, or the resolved configuration. */
+export const checkConfig = (input: unknown): ConfigCheck => {
+  const parsed = RelayFlowConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = [...parsed.error.issues].sort(inConfigOrder);
+    // A default above the stage ceiling is found once per provider but is one problem.
+    return { ok: false, problems: [...new Set(issues.map((i) => formatIssue([], i)))] };
   }
-  return parseConfig(input, source);
+  const { providers, genericHmac, ...rest } = parsed.data;
+  return {
+    ok: true,
+    config: { ...rest, enabledProviders: enableProviders(providers, genericHmac, rest.api).enabled },
+  };
+};
+
+const readConfigFile = (source: string): { ok: true; input: unknown } | { ok: false; problem: string } => {
+  if (!existsSync(source)) return { ok: false, problem: 'file not found' };
+  try {
+    if (extname(source) === '.json')
+      return { ok: true, input: JSON.parse(readFileSync(source, 'utf8')) as unknown };
+    // A synchronous load: the CDK app and the tools read the configuration before anything else runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(source) as { default?: unknown; config?: unknown };
+    const input = mod.default ?? mod.config;
+    return input === undefined
+      ? { ok: false, problem: 'exports no configuration: write `export default defineConfig({ … })`' }
+      : { ok: true, input };
+  } catch (error) {
+    return { ok: false, problem: `cannot be read: ${(error as Error).message}` };
+  }
+};
+
+/**
+ * Reads and validates the configuration named by `RELAYFLOW_CONFIG` (a `.ts`, `.js` or `.json`
+ * file), else `relayflow.config.ts` in the working directory. Never throws: a file that cannot be
+ * read is a problem like any other.
+ */
+export const checkConfigFile = (
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): ConfigFileCheck => {
+  const source = resolve(cwd, env.RELAYFLOW_CONFIG ?? 'relayflow.config.ts');
+  const read = readConfigFile(source);
+  return read.ok ? { ...checkConfig(read.input), source } : { ok: false, problems: [read.problem], source };
+};
+
+/** The problems as a person reads them: the file, then one line per problem. No trailing newline. */
+export const formatConfigProblems = (source: string, problems: readonly string[]): string =>
+  [
+    `Invalid RelayFlow configuration (${source}): ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`,
+    ...problems.map((p) => `  - ${p}`),
+  ].join('\n');
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(formatConfigProblems(source, problems));
+    this.name = 'ConfigError';
+  }
+}
+
+/** {@link checkConfig} for callers that want the configuration or one {@link ConfigError}. */
+export const parseConfig = (input: unknown, source = 'inline'): RelayFlowConfig => {
+  const check = checkConfig(input);
+  if (!check.ok) throw new ConfigError(source, check.problems);
+  return check.config;
+};
+
+/** {@link checkConfigFile} for callers that want the configuration or one {@link ConfigError}. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RelayFlowConfig => {
+  const check = checkConfigFile(env, cwd);
+  if (!check.ok) throw new ConfigError(check.source, check.problems);
+  return check.config;
 };

@@ -11,6 +11,7 @@ const IngestEnvironmentSchema = z.object({
   EVENT_TABLE: required(),
   RAW_BUCKET: required(),
   QUEUE_URL: required(),
+  /** Set only when the configuration has `publicBaseUrl`; else the URL comes from the request. */
   PUBLIC_BASE_URL: z.optional(z.string()),
   MAX_BODY_BYTES: positiveInt(),
   INLINE_BODY_MAX_BYTES: positiveInt(),

@@ -31,8 +31,10 @@ export const looksTranscoded = (body: Buffer): boolean => body.includes(REPLACEM
 
 /**
  * Builds the provider's view of the request from an HTTP API (payload 2.0) event. The body is
- * decoded to the exact bytes received; the public URL is rebuilt from the configured base URL
- * (a custom domain) rather than the API Gateway domain, because URL-signed providers sign it.
+ * decoded to the exact bytes received. URL-signed providers sign the URL they call, so it is
+ * rebuilt as they saw it: from the domain name the request arrived on (HTTP APIs serve HTTPS
+ * only, on 443), unless a configured base URL says the provider calls another one (CloudFront,
+ * or a custom domain mapped under a path, which `rawPath` leaves out).
  */
 export const toWebhookRequest = (
   event: APIGatewayProxyEventV2,

@@ -61,8 +61,6 @@ interface Tooling<Options> {
   signer(options: Options): Signer;
   /** What the signer takes: a verifier secret, or the private key of a provider that signs asymmetrically. */
   readonly signingKey: 'secret' | 'private-key';
-  /** The signature covers the public URL, so the stack needs `publicBaseUrl`. */
-  readonly signsPublicUrl: boolean;
   warnings?(id: string, options: Options): ProviderWarning[];
 }
 
@@ -81,7 +79,6 @@ const builtIn = <Options extends ProviderOptions>(
   tooling: Partial<Omit<Tooling<Options>, 'signer'>> = {},
 ): BuiltInEntry => ({
   signingKey: 'secret',
-  signsPublicUrl: false,
   ...tooling,
   ...definition,
   signer: () => sign,
@@ -96,8 +93,8 @@ export const builtInProviders: Readonly<Record<string, BuiltInEntry>> = {
   github: builtIn(githubDefinition, headersOnly(signGithubRequest)),
   shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest)),
   'standard-webhooks': builtIn(standardWebhooksDefinition, headersOnly(signStandardWebhooksRequest)),
-  hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest), { signsPublicUrl: true }),
-  twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest), { signsPublicUrl: true }),
+  hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest)),
+  twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest)),
   sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), { signingKey: 'private-key' }),
   postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest)),
   mailgun: builtIn(mailgunDefinition, signMailgunRequest),
@@ -108,7 +105,6 @@ export const genericHmacProvider: ProviderEntry<GenericHmacOptions> = {
   ...genericHmacDefinition,
   signer: (options) => headersOnly(createGenericHmacSigner(options)),
   signingKey: 'secret',
-  signsPublicUrl: false,
   warnings: (id, options) =>
     identityWarnings(id, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message })),
 };
@@ -126,7 +122,6 @@ export interface ResolvedEntry extends ResolvedProvider {
   readonly kind: ProviderKind;
   readonly sign: Signer;
   readonly signingKey: 'secret' | 'private-key';
-  readonly signsPublicUrl: boolean;
   readonly warnings: readonly ProviderWarning[];
 }
 
@@ -173,7 +168,6 @@ export const resolveProvider = ({ id, kind, options }: ProviderDeclaration): Res
       kind,
       sign: entry.signer(parsed),
       signingKey: entry.signingKey,
-      signsPublicUrl: entry.signsPublicUrl,
       warnings: entry.warnings?.(id, parsed) ?? [],
     },
   };

@@ -8,8 +8,9 @@ import type { Entity } from '#shared/contract/integration-event';
 export interface WebhookRequest {
   readonly method: string;
   /**
-   * The public URL the provider called: configured public base URL + path + `?` + raw query
-   * string (no `?` when the query is empty). URL-signed providers (HubSpot, Twilio) sign it.
+   * The public URL the provider called: the configured public base URL, else `https://` + the
+   * domain name API Gateway received the request on; then path + `?` + raw query string (no `?`
+   * when the query is empty). URL-signed providers (HubSpot, Twilio) sign it.
    */
   readonly url: string;
   readonly path: string;
@@ -129,9 +130,15 @@ export interface ZodIssueLike {
   readonly message: string;
 }
 
+/** `['routes', 2, 'targets', 0, 'url']` → `routes[2].targets[0].url`, as one writes it in the configuration. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+
 /** `providers.stripe` + `toleranceSeconds: …` → `providers.stripe.toleranceSeconds: …`. */
 export const formatIssue = (prefix: readonly PropertyKey[], issue: ZodIssueLike): string => {
-  const path = [...prefix, ...issue.path].map(String).join('.');
+  const path = formatPath([...prefix, ...issue.path]);
   return path ? `${path}: ${issue.message}` : issue.message;
 };
 

@@ -18,7 +18,7 @@ const HttpTargetSchema = z.strictObject({
   kind: z.literal('http'),
   id: targetId(),
   /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }),
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 5000),
   /** Requests per second to this target from one consumer instance. */
   rateLimitPerSecond: z._default(z.number().check(z.positive()), 50),
@@ -99,41 +99,59 @@ export const targetIdOf = (target: TargetInput): string => {
   }
 };
 
-export interface RouteProblem {
-  readonly route: number;
+export interface TargetProblem {
+  /** Where in the route, e.g. `['targets', 1, 'id']`. */
+  readonly path: readonly PropertyKey[];
   readonly message: string;
 }
 
+export interface RouteProblem extends TargetProblem {
+  readonly route: number;
+}
+
 /**
- * Resolves target ids and lists what is wrong: a workflow nobody exports, two targets of one
- * route with the same id (their completion records would collide).
+ * What is wrong with one route's targets: a workflow nobody exports, two targets with the same
+ * id (their completion records would collide). An `undefined` entry is a target that failed its
+ * own schema: it is skipped, and the others keep their positions in the paths.
  */
+export const targetProblems = (
+  targets: readonly (TargetInput | undefined)[],
+  knownWorkflows: ReadonlySet<string>,
+): TargetProblem[] => {
+  const problems: TargetProblem[] = [];
+  const ids = targets.map((target) => (target === undefined ? undefined : targetIdOf(target)));
+  targets.forEach((target, index) => {
+    if (target === undefined) return;
+    const id = ids[index];
+    if (ids.indexOf(id) !== index)
+      problems.push({
+        path: target.id === undefined ? ['targets', index] : ['targets', index, 'id'],
+        message: `two targets share the id "${id}"; give them distinct ids`,
+      });
+    if (target.kind === 'workflow' && !knownWorkflows.has(target.name))
+      problems.push({
+        path: ['targets', index, 'name'],
+        message: `workflow "${target.name}" does not exist (known: ${[...knownWorkflows].join(', ') || 'none'})`,
+      });
+  });
+  return problems;
+};
+
+/** Resolves target ids and lists what is wrong with each route's targets. */
 export const resolveRoutes = (
   routes: z.infer<typeof RoutesSchema>,
   knownWorkflows: ReadonlySet<string>,
-): { routes: Route[]; problems: RouteProblem[] } => {
-  const problems: RouteProblem[] = [];
-  const resolved = routes.map((route, index): Route => {
-    const targets = route.targets.map((target) => ({ ...target, id: targetIdOf(target) }));
-    const ids = targets.map((t) => t.id);
-    const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (duplicate)
-      problems.push({
-        route: index,
-        message: `two targets share the id "${duplicate}"; give them distinct ids`,
-      });
-    for (const target of targets) {
-      if (target.kind === 'workflow' && !knownWorkflows.has(target.name)) {
-        problems.push({
-          route: index,
-          message: `workflow "${target.name}" does not exist (known: ${[...knownWorkflows].join(', ') || 'none'})`,
-        });
-      }
-    }
-    return { index, match: route.match, targets, onStale: route.onStale };
-  });
-  return { routes: resolved, problems };
-};
+): { routes: Route[]; problems: RouteProblem[] } => ({
+  routes: routes.map((route, index) => ({
+    index,
+    match: route.match,
+    targets: route.targets.map((target) => ({ ...target, id: targetIdOf(target) })),
+    onStale: route.onStale,
+  })),
+  problems: routes.flatMap((route, index) =>
+    targetProblems(route.targets, knownWorkflows).map((problem) => ({ route: index, ...problem })),
+  ),
+});
 
 /** The first route whose match fits an event wins. */
 export class Router {

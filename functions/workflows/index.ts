@@ -14,7 +14,7 @@ const factories: Readonly<Record<string, (deps: WorkflowDependencies) => Workflo
     suppressBouncedRecipient(new DynamoDbSuppressionList(deps.documentClient, deps.eventTable)),
 };
 
-/** Names a route may use; the Processing construct checks routes against them at synth time. */
+/** Names a route may use; the configuration and the Processing construct check routes against them at synth time. */
 export const workflowNames: ReadonlySet<string> = new Set(Object.keys(factories));
 
 export const createWorkflows = (deps: WorkflowDependencies): Map<string, Workflow> =>

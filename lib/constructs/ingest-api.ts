@@ -26,7 +26,11 @@ export interface IngestApiProps {
   readonly table: ITable;
   readonly rawBucket: IBucket;
   readonly queue: IQueue;
-  /** Public base URL (custom domain); URL-signed providers need it. @default the API's own URL */
+  /**
+   * The base URL providers call when it is not the one API Gateway sees (CloudFront, a custom
+   * domain mapped under a path): outputs name it and URL-signed providers are verified against
+   * it. @default the API's own URL, and for verification the domain each request arrived on
+   */
   readonly publicBaseUrl?: string;
   readonly maxBodyBytes: number;
   readonly inlineBodyMaxBytes: number;

@@ -8,9 +8,10 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { maxReceiveCountFor } from './event-queue';
+import { formatPath } from '../../functions/providers/types';
 import { resolveRoutes, RoutesSchema } from '../../functions/routing/routes';
 import { workflowNames } from '../../functions/workflows/index';
-import type { RouteConfig } from '../config';
+import { MAX_JSON_ENV_BYTES, type RouteConfig } from '../config';
 import { RelayFlowFunction } from './relayflow-function';
 
 export interface ProcessingProps {
@@ -37,8 +38,6 @@ export interface ProcessingProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** Lambda's limit for all environment variables together is 4 KB; leave room for the others. */
-const MAX_ROUTES_ENV_BYTES = 3000;
 /** Messages per invocation: the most a FIFO event source mapping takes. */
 const BATCH_SIZE = 10;
 
@@ -60,12 +59,14 @@ export class Processing extends Construct {
     if (!routes.success) problems.push(`routes do not fit the consumer's schema: ${routes.error.message}`);
     else
       problems.push(
-        ...resolveRoutes(routes.data, workflowNames).problems.map((p) => `routes.${p.route}: ${p.message}`),
+        ...resolveRoutes(routes.data, workflowNames).problems.map(
+          (p) => `${formatPath(['routes', p.route, ...p.path])}: ${p.message}`,
+        ),
       );
     const routesJson = JSON.stringify(props.routes);
-    if (Buffer.byteLength(routesJson) > MAX_ROUTES_ENV_BYTES) {
+    if (Buffer.byteLength(routesJson) > MAX_JSON_ENV_BYTES) {
       problems.push(
-        `routes take ${Buffer.byteLength(routesJson)} bytes; the consumer's environment allows ${MAX_ROUTES_ENV_BYTES}`,
+        `routes take ${Buffer.byteLength(routesJson)} bytes; the consumer's environment allows ${MAX_JSON_ENV_BYTES}`,
       );
     }
     if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 2 || props.maxConcurrency > 1000) {

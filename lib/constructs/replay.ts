@@ -22,7 +22,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { EnabledProvider } from '../config';
+import { MAX_JSON_ENV_BYTES, replayProvidersJson, type EnabledProvider } from '../config';
 import { RelayFlowFunction } from './relayflow-function';
 
 export interface ReplayProps {
@@ -49,8 +49,6 @@ export interface ReplayProps {
 const REPLAY_FUNCTION_TIMEOUT = Duration.minutes(2);
 /** DLQ messages a batch holds stay hidden longer than any batch can run. */
 const DLQ_VISIBILITY = Duration.minutes(5);
-/** Lambda's limit for all environment variables together is 4 KB; leave room for the others. */
-const MAX_PROVIDERS_ENV_BYTES = 3000;
 
 /** Errors of the Lambda service itself: the invocation never ran or its answer was lost. */
 const LAMBDA_SERVICE_ERRORS = [
@@ -91,13 +89,10 @@ export class Replay extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplayProps) {
     super(scope, id);
-    const providers = Object.fromEntries(
-      props.providers.map((p) => [p.id, { kind: p.kind, options: p.options }]),
-    );
-    const providersJson = JSON.stringify(providers);
-    if (Buffer.byteLength(providersJson) > MAX_PROVIDERS_ENV_BYTES) {
+    const providersJson = replayProvidersJson(props.providers);
+    if (Buffer.byteLength(providersJson) > MAX_JSON_ENV_BYTES) {
       throw new Error(
-        `Replay: provider options take ${Buffer.byteLength(providersJson)} bytes; the replay function's environment allows ${MAX_PROVIDERS_ENV_BYTES}`,
+        `Replay: provider options take ${Buffer.byteLength(providersJson)} bytes; the replay function's environment allows ${MAX_JSON_ENV_BYTES}`,
       );
     }
 

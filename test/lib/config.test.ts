@@ -1,7 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_WARNINGS, ConfigError, loadConfig, parseConfig } from '../../lib/config';
+import {
+  checkConfig,
+  checkConfigFile,
+  CONFIG_WARNINGS,
+  ConfigError,
+  formatConfigProblems,
+  loadConfig,
+  parseConfig,
+} from '../../lib/config';
 
 const problemsOf = (input: unknown): readonly string[] => {
   try {
@@ -79,19 +87,15 @@ describe('configuration', () => {
     );
   });
 
-  it('requires publicBaseUrl for providers that sign the public URL', () => {
-    expect(problemsOf({ providers: { hubspot: {}, twilio: {} } })).toEqual([
-      expect.stringMatching(/^providers\.hubspot: needs publicBaseUrl/),
-      expect.stringMatching(/^providers\.twilio: needs publicBaseUrl/),
-    ]);
-    expect(
-      parseConfig({ publicBaseUrl: 'https://hooks.example.com', providers: { hubspot: {} } })
-        .enabledProviders,
-    ).toHaveLength(1);
+  it('enables providers that sign the public URL without publicBaseUrl, which then defaults to the request', () => {
+    const config = parseConfig({ providers: { hubspot: {}, twilio: {} } });
+
+    expect(config.publicBaseUrl).toBeUndefined();
+    expect(config.enabledProviders.map((p) => p.id)).toEqual(['hubspot', 'twilio']);
   });
 
   it('refuses a configuration with no provider', () => {
-    expect(problemsOf({})).toEqual([expect.stringMatching(/enable at least one provider/)]);
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^providers: enable at least one provider/)]);
   });
 
   it('refuses a tenant listed twice and backoff bounds the wrong way round', () => {
@@ -102,8 +106,8 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([
-      expect.stringMatching(/acme.*twice/),
-      expect.stringMatching(/backoffMaxSeconds/),
+      'tenants[1].id: "acme" is listed twice',
+      'retry.backoffMaxSeconds: must be at least retry.backoffBaseSeconds (10)',
     ]);
   });
 
@@ -182,10 +186,10 @@ describe('configuration', () => {
       expect.stringMatching(
         /^providers\.stripe\.limits\.rateLimit: 61 exceeds the stage's api\.throttlingRateLimit \(60\)/,
       ),
+      expect.stringMatching(/^genericHmac\.acme-billing\.limits\.reservedConcurrency:/),
       expect.stringMatching(
         /^api\.routeThrottlingBurstLimit: 300 exceeds the stage's api\.throttlingBurstLimit \(200\)/,
       ),
-      expect.stringMatching(/^genericHmac\.acme-billing\.limits\.reservedConcurrency:/),
     ]);
   });
 
@@ -254,13 +258,13 @@ describe('configuration', () => {
     it('caps a type glob at 8 stars, as the consumer does at cold start', () => {
       expect(parseConfig(routeMatching('*.*.*.*.*.*.*.*')).routes).toHaveLength(1);
       expect(() => parseConfig(routeMatching('*.*.*.*.*.*.*.*.*'))).toThrow(
-        /routes\.0\.match\.type: a glob may hold at most 8 "\*"/,
+        /routes\[0\]\.match\.type: a glob may hold at most 8 "\*"/,
       );
     });
 
     it('refuses a misspelt route key rather than ignoring it', () => {
       expect(() => parseConfig(routeMatching('payment.*', { onstale: 'skip' }))).toThrow(
-        /routes\.0: .*onstale/,
+        /routes\[0\]: .*onstale/,
       );
     });
 
@@ -270,6 +274,126 @@ describe('configuration', () => {
         targets: [{ kind: 'eventbridge', eventBusName: 'default' }],
         onStale: 'apply',
       });
+    });
+  });
+
+  describe('in one pass', () => {
+    it('lists cross-field problems together with schema problems, in the order of the fields', () => {
+      const problems = problemsOf({
+        retentionDays: 0,
+        tenants: [{ id: 'acme' }],
+        providers: { stripe: { accounts: { globex: 'acct_1' } }, github: {} },
+        routes: [
+          { match: { type: 'x', provider: 'shopfy' }, targets: [{ kind: 'workflow', name: 'nope' }] },
+          {
+            match: { type: 'y', tenant: 'beta' },
+            targets: [
+              { kind: 'http', url: 'ftp://example.com' },
+              { kind: 'eventbridge', id: 'a' },
+              { kind: 'eventbridge', id: 'a', eventBusName: 'other' },
+            ],
+          },
+        ],
+        observability: { secretRetirement: { shopify: '2025-01-01' } },
+      });
+
+      expect(problems).toEqual([
+        'retentionDays: Too small: expected number to be >=1',
+        'providers.stripe.accounts.globex: no tenant "globex" (tenants: "default", "acme")',
+        'routes[0].match.provider: no provider "shopfy" is enabled (enabled: "stripe", "github")',
+        'routes[0].targets[0].name: workflow "nope" does not exist (known: suppress-bounced-recipient)',
+        'routes[1].targets[0].url: must be an http or https URL',
+        'routes[1].match.tenant: no tenant "beta" (tenants: "default", "acme")',
+        'routes[1].targets[2].id: two targets share the id "a"; give them distinct ids',
+        'observability.secretRetirement.shopify: no provider "shopify" is enabled (enabled: "stripe", "github")',
+      ]);
+    });
+
+    it('judges a reference only against a list that is valid itself, so that one mistake is one problem', () => {
+      const problems = problemsOf({
+        tenants: [{ id: 'Acme' }],
+        providers: { stripe: {} },
+        routes: [{ match: { type: '*', tenant: 'Acme' }, targets: [{ kind: 'eventbridge' }] }],
+      });
+
+      expect(problems).toEqual([expect.stringMatching(/^tenants\[0\]\.id: lower-case letters/)]);
+    });
+
+    it('accepts routes that name enabled providers, generic senders and tenants, default included', () => {
+      const config = parseConfig({
+        tenants: [{ id: 'acme' }],
+        providers: { stripe: { accounts: { acme: 'acct_1' } } },
+        genericHmac: {
+          'acme-billing': { signatureHeader: 'x-sig', id: { jsonPath: 'id' }, type: { value: 't' } },
+        },
+        routes: [
+          {
+            match: { type: '*', provider: 'acme-billing', tenant: 'default' },
+            targets: [{ kind: 'eventbridge' }],
+          },
+          { match: { type: '*', provider: 'stripe', tenant: 'acme' }, targets: [{ kind: 'eventbridge' }] },
+        ],
+      });
+
+      expect(config.routes).toHaveLength(2);
+    });
+
+    it('refuses routes and provider options too large for their function environments', () => {
+      const route = { match: { type: 'a.very.long.event.type.*' }, targets: [{ kind: 'eventbridge' }] };
+      const sender = (n: number) => [
+        `sender-${n}`,
+        { signatureHeader: `x-${'s'.repeat(200)}`, id: { jsonPath: 'id' }, type: { value: 't' } },
+      ];
+
+      const problems = problemsOf({
+        providers: { stripe: {} },
+        genericHmac: Object.fromEntries(Array.from({ length: 12 }, (_, n) => sender(n))),
+        routes: Array.from({ length: 60 }, () => route),
+      });
+
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^providers and genericHmac: their options take \d+ bytes of the replay function's environment/,
+        ),
+        expect.stringMatching(/^routes: take \d+ bytes of the consumer's environment, which allows 3000/),
+      ]);
+    });
+
+    it('answers with the configuration or the problems, never by throwing', () => {
+      expect(checkConfig({ providers: { stripe: {} } })).toMatchObject({
+        ok: true,
+        config: { enabledProviders: [{ id: 'stripe' }] },
+      });
+      expect(checkConfig({ providers: { stripe: {} }, stage: 'qa' })).toEqual({
+        ok: false,
+        problems: [expect.stringMatching(/^stage: /)],
+      });
+      expect(checkConfig('relayflow')).toEqual({
+        ok: false,
+        problems: ['Invalid input: expected object, received string'],
+      });
+    });
+
+    it('reports a file it cannot read or that exports nothing as a problem of that file', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'relayflow-config-'));
+      writeFileSync(join(dir, 'empty.js'), 'module.exports = {};\n');
+
+      expect(checkConfigFile({ RELAYFLOW_CONFIG: 'missing.json' }, dir)).toEqual({
+        ok: false,
+        source: join(dir, 'missing.json'),
+        problems: ['file not found'],
+      });
+      expect(checkConfigFile({ RELAYFLOW_CONFIG: 'empty.js' }, dir)).toEqual({
+        ok: false,
+        source: join(dir, 'empty.js'),
+        problems: [expect.stringMatching(/^exports no configuration/)],
+      });
+    });
+
+    it('formats the problems as the file and one line each', () => {
+      expect(formatConfigProblems('/app/relayflow.config.ts', ['a: b', 'c: d'])).toBe(
+        'Invalid RelayFlow configuration (/app/relayflow.config.ts): 2 problems\n  - a: b\n  - c: d',
+      );
     });
   });
 });

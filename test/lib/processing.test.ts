@@ -6,6 +6,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { parseConfig, type RelayFlowConfigInput } from '../../lib/config';
 import { Processing, type ProcessingProps } from '../../lib/constructs/processing';
+import { RoutesSchema } from '../../functions/routing/routes';
 import { aConfig, synthStack } from '../helpers/stack';
 
 const ROUTES: RelayFlowConfigInput['routes'] = [
@@ -23,9 +24,10 @@ const ROUTES: RelayFlowConfigInput['routes'] = [
 const build = (overrides: Partial<ProcessingProps> = {}, routes = ROUTES) => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'ProcessingTest', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const config = parseConfig(aConfig({ routes, consumer: { maxConcurrency: 7, idempotencyTtlHours: 96 } }));
+  const config = parseConfig(aConfig({ consumer: { maxConcurrency: 7, idempotencyTtlHours: 96 } }));
+  // Past the configuration's own checks, so that the construct's are what the tests see.
   const processing = new Processing(stack, 'Processing', {
-    routes: config.routes,
+    routes: RoutesSchema.parse(routes),
     maxConcurrency: config.consumer.maxConcurrency,
     idempotencyTtlHours: config.consumer.idempotencyTtlHours,
     retry: config.retry,
@@ -174,7 +176,9 @@ describe('Processing construct', () => {
           ],
         },
       ]),
-    ).toThrow(/routes\.0: workflow "nope" does not exist.*routes\.1: two targets share the id "x"/s);
+    ).toThrow(
+      /routes\[0\]\.targets\[0\]\.name: workflow "nope" does not exist.*routes\[1\]\.targets\[1\]\.id: two targets share the id "x"/s,
+    );
   });
 
   it('refuses an idempotency TTL under 72 hours', () => {

@@ -176,8 +176,11 @@ describe('ingest handler', () => {
     expect((await invoke({ ...request, headers })).statusCode).toBe(401);
   });
 
-  it('answers 404 for an unknown tenant', async () => {
-    expect((await invoke(signed(), { tenant: 'nobody' })).statusCode).toBe(404);
+  it('answers 404 for an unknown tenant, with a correlation id', async () => {
+    const response = await invoke(signed(), { tenant: 'nobody' });
+
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['x-correlation-id']).toMatch(/.{8,}/);
   });
 
   it('accepts a configured tenant on its own path', async () => {
@@ -189,8 +192,11 @@ describe('ingest handler', () => {
     });
   });
 
-  it('answers 405 for a method other than POST', async () => {
-    expect((await invoke({ ...signed(), method: 'GET' })).statusCode).toBe(405);
+  it('answers 405 for a method other than POST, with a correlation id', async () => {
+    const response = await invoke({ ...signed(), method: 'GET' });
+
+    expect(response.statusCode).toBe(405);
+    expect(response.headers['x-correlation-id']).toMatch(/.{8,}/);
   });
 
   it('answers 413 above the configured maximum without verifying or storing', async () => {

@@ -108,8 +108,7 @@ describe('resolveProvider', () => {
     });
 
     expect(verdict.ok).toBe(true);
-    expect(stripe).toMatchObject({ signingKey: 'secret', signsPublicUrl: false, warnings: [] });
+    expect(stripe).toMatchObject({ signingKey: 'secret', warnings: [] });
     expect(resolved({ id: 'sendgrid', kind: 'builtin', options: {} }).signingKey).toBe('private-key');
-    expect(resolved({ id: 'twilio', kind: 'builtin', options: {} }).signsPublicUrl).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { Router, RoutesSchema, resolveRoutes, targetIdOf } from '#shared/routing/routes';
+import { Router, RoutesSchema, resolveRoutes, targetIdOf, targetProblems } from '#shared/routing/routes';
 
 const routerOf = (routes: unknown[]) =>
   new Router(resolveRoutes(RoutesSchema.parse(routes), new Set(['w'])).routes);
@@ -85,7 +85,7 @@ describe('target ids', () => {
     expect(targetIdOf({ kind: 'workflow', name: 'w' })).toBe('workflow:w');
   });
 
-  it('reports duplicate target ids and unknown workflows per route', () => {
+  it('reports duplicate target ids and unknown workflows per route, naming the target', () => {
     const { problems } = resolveRoutes(
       RoutesSchema.parse([
         {
@@ -101,8 +101,21 @@ describe('target ids', () => {
     );
 
     expect(problems).toEqual([
-      { route: 0, message: expect.stringContaining('workflow:w') },
-      { route: 1, message: expect.stringContaining('"nope" does not exist') },
+      { route: 0, path: ['targets', 1], message: expect.stringContaining('workflow:w') },
+      { route: 1, path: ['targets', 0, 'name'], message: expect.stringContaining('"nope" does not exist') },
+    ]);
+  });
+
+  it('keeps the positions of targets that failed their own schema, skipping them', () => {
+    const [valid] = RoutesSchema.parse([
+      { match: { type: '*' }, targets: [{ kind: 'workflow', id: 'x', name: 'nope' }] },
+    ]);
+    const target = valid?.targets[0];
+
+    expect(targetProblems([undefined, target, target], new Set(['w']))).toEqual([
+      { path: ['targets', 1, 'name'], message: expect.stringContaining('"nope" does not exist') },
+      { path: ['targets', 2, 'id'], message: expect.stringContaining('share the id "x"') },
+      { path: ['targets', 2, 'name'], message: expect.stringContaining('"nope" does not exist') },
     ]);
   });
 });

@@ -208,6 +208,25 @@ describe('HTTP API emulator (payload format 2.0)', () => {
         'x-forwarded-port': String(api.port),
       });
     });
+    it('takes domainName from the Host header without its port, as a tunnel or custom domain delivers it', async () => {
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/hubspot',
+        headers: [['Host', 'abc123.ngrok.app']],
+        body: '[]',
+      });
+      await sendRaw(api.url, {
+        method: 'POST',
+        path: '/webhooks/hubspot',
+        headers: [['Host', 'hooks.example.com:8443']],
+        body: '[]',
+      });
+
+      expect(webhook.events.map((event) => event.requestContext)).toEqual([
+        expect.objectContaining({ domainName: 'abc123.ngrok.app', domainPrefix: 'abc123' }),
+        expect.objectContaining({ domainName: 'hooks.example.com', domainPrefix: 'hooks' }),
+      ]);
+    });
   });
 
   describe('routing', () => {
@@ -224,9 +243,11 @@ describe('HTTP API emulator (payload format 2.0)', () => {
       const unknownPath = await sendRaw(api.url, { method: 'POST', path: '/nope', body: '{}' });
       const wrongMethod = await sendRaw(api.url, { method: 'GET', path: '/webhooks/stripe' });
 
+      // API Gateway answers these itself: the request id is their only id, as on AWS.
       for (const response of [unknownPath, wrongMethod]) {
         expect(response.status).toBe(404);
         expect(response.body.toString()).toBe('{"message":"Not Found"}');
+        expect(response.headers['apigw-requestid']).toMatch(/^[A-Za-z0-9+/]{15}=$/);
       }
       expect(webhook.events).toHaveLength(0);
     });

@@ -2,7 +2,7 @@
 import type { Config } from 'jest';
 
 // ESM-only dependencies that Jest (CommonJS) must transform before it can load them.
-const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256', 'commander'].join('|');
+const esmOnly = ['@octokit', 'standardwebhooks', '@stablelib', 'fast-sha256'].join('|');
 
 /**
  * What every project shares: TypeScript through SWC, which only strips types (`npm run build`

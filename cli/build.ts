@@ -34,7 +34,7 @@ const packageTypeOf = (file: string): string | undefined => {
 };
 
 /**
- * Whether `require(name)` loads CommonJS. An ESM-only package (commander) loads through require
+ * Whether `require(name)` loads CommonJS. An ESM-only package loads through require
  * only from Node 20.19 on, and one whose exports offer only `import` not at all: those are bundled.
  */
 export const loadsWithRequire = (name: string): boolean => {

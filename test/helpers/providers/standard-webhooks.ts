@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { Webhook } from 'svix';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -54,22 +54,9 @@ export interface SvixCase {
   readonly payload: string;
 }
 
-/**
- * Signs with Svix's SDK. It ships only as an ES module, which this Jest setup (CommonJS) cannot
- * load, so the cases are signed in one Node child process (Node 20 can require ES modules).
- */
-export const svixSignAll = (cases: readonly SvixCase[]): string[] => {
-  const script = `
-    const { Webhook } = require('svix');
-    const cases = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-    process.stdout.write(JSON.stringify(cases.map((c) => new Webhook(c.secret).sign(c.id, new Date(c.timestamp * 1000), c.payload))));
-  `;
-  const output = execFileSync(process.execPath, ['--no-warnings', '-e', script], {
-    input: JSON.stringify(cases),
-    cwd: path.join(__dirname, '../../..'),
-  });
-  return JSON.parse(output.toString()) as string[];
-};
+/** Signs with Svix's SDK, the reference implementation of Standard Webhooks signing. */
+export const svixSignAll = (cases: readonly SvixCase[]): string[] =>
+  cases.map((c) => new Webhook(c.secret).sign(c.id, new Date(c.timestamp * 1000), c.payload));
 
 export interface Ed25519Keys {
   /** `whpk_<base64 raw public key>`, as configured for verification. */

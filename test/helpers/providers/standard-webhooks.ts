@@ -1,4 +1,4 @@
-import { Webhook } from 'svix';
+import { Webhook as SvixWebhook } from 'svix';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,7 +56,7 @@ export interface SvixCase {
 
 /** Signs with Svix's SDK, the reference implementation of Standard Webhooks signing. */
 export const svixSignAll = (cases: readonly SvixCase[]): string[] =>
-  cases.map((c) => new Webhook(c.secret).sign(c.id, new Date(c.timestamp * 1000), c.payload));
+  cases.map((c) => new SvixWebhook(c.secret).sign(c.id, new Date(c.timestamp * 1000), c.payload));
 
 export interface Ed25519Keys {
   /** `whpk_<base64 raw public key>`, as configured for verification. */

@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { checkConfigFile, formatConfigProblems } from '../lib/config';
+import {
+  checkConfigFile,
+  formatConfigProblems,
+  LOCAL_DEMO_TARGET_CONTEXT,
+  withLocalDemoRoute,
+} from '../lib/config';
 import { RelayFlowStack } from '../lib/relayflow-stack';
 
 const check = checkConfigFile();
@@ -10,8 +15,9 @@ if (!check.ok) {
   process.stderr.write(`${formatConfigProblems(check.source, check.problems)}\n`);
   process.exit(1);
 }
-const { config } = check;
 const app = new App();
+const demoTarget: unknown = app.node.tryGetContext(LOCAL_DEMO_TARGET_CONTEXT);
+const config = typeof demoTarget === 'string' ? withLocalDemoRoute(check.config, demoTarget) : check.config;
 new RelayFlowStack(app, config.stackName, {
   config,
   description: 'RelayFlow: webhook ingestion and workflow pipeline',

@@ -525,6 +525,28 @@ export const formatConfigProblems = (source: string, problems: readonly string[]
     ...problems.map((p) => `  - ${p}`),
   ].join('\n');
 
+/** The CDK context key through which `npm start` names its demo target (see {@link withLocalDemoRoute}). */
+export const LOCAL_DEMO_TARGET_CONTEXT = 'relayflow:localDemoTarget';
+
+/**
+ * The configuration `npm start` runs when it declares no routes: every event goes to the local
+ * demo target at `url`, so that a new user sees deliveries, failures and replays without writing a
+ * server. A deploy never passes the context, so no deployed stack has this route.
+ */
+export const withLocalDemoRoute = (config: RelayFlowConfig, url: string): RelayFlowConfig =>
+  config.routes.length > 0
+    ? config
+    : {
+        ...config,
+        routes: [
+          RouteSchema.parse({
+            match: { type: '*' },
+            // A short half-open time lets the demo outage end visibly within seconds.
+            targets: [{ kind: 'http', id: 'demo', url, circuitHalfOpenAfterMs: 5_000 }],
+          }),
+        ],
+      };
+
 export class ConfigError extends Error {
   constructor(
     readonly source: string,

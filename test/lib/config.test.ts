@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  withLocalDemoRoute,
   checkConfig,
   checkConfigFile,
   CONFIG_WARNINGS,
@@ -395,5 +396,31 @@ describe('configuration', () => {
         'Invalid RelayFlow configuration (/app/relayflow.config.ts): 2 problems\n  - a: b\n  - c: d',
       );
     });
+  });
+});
+
+describe('the local demo route', () => {
+  const url = 'http://127.0.0.1:3001/deliveries';
+
+  it('routes every event to the demo target when the configuration declares no routes', () => {
+    const config = withLocalDemoRoute(parseConfig({ providers: { stripe: {} } }), url);
+
+    expect(config.routes).toEqual([
+      expect.objectContaining({
+        match: expect.objectContaining({ type: '*' }),
+        targets: [expect.objectContaining({ kind: 'http', id: 'demo', url, circuitHalfOpenAfterMs: 5_000 })],
+      }),
+    ]);
+  });
+
+  it("leaves a configuration's own routes alone", () => {
+    const own = parseConfig({
+      providers: { stripe: {} },
+      routes: [
+        { match: { type: '*' }, targets: [{ kind: 'http', id: 'mine', url: 'https://example.com/hook' }] },
+      ],
+    });
+
+    expect(withLocalDemoRoute(own, url)).toBe(own);
   });
 });

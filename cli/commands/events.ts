@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
 import { EventQueries } from '../../functions/operator/event-queries';
+import {
+  findByExternalId,
+  MAX_SEARCH_PAGES,
+  recentlyReceived,
+  type ReceivedWindow,
+} from '../../functions/operator/recent-events';
 import { walkStore, type StoreSelection } from '../../functions/operator/store-walk';
 import { matchesFilter, parseEntity } from '../../functions/replay/request';
 import { EventStore } from '../../functions/store/event-store';
@@ -42,6 +48,10 @@ interface ListOptions {
 const listOf = (items: readonly string[], last: 'and' | 'or'): string =>
   items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
 
+/** `since X`, `before Y`, `since X and before Y`. */
+const windowText = ({ since, until }: { since?: string; until?: string }): string =>
+  [...(since ? [`since ${since}`] : []), ...(until ? [`before ${until}`] : [])].join(' and ');
+
 /** The filter a listing applied, as the words of "No events with …". */
 const filterText = (
   statuses: readonly EventStatus[],
@@ -55,8 +65,8 @@ const filterText = (
     ...(options.type ? [`type ${options.type}`] : []),
     ...(options.entity ? [`entity ${options.entity}`] : []),
   ];
-  const received = [...(since ? [`since ${since}`] : []), ...(until ? [`before ${until}`] : [])];
-  return `${listOf(conditions, 'and')}${received.length > 0 ? `, received ${received.join(' and ')}` : ''}`;
+  const received = windowText({ since, until });
+  return `${listOf(conditions, 'and')}${received ? `, received ${received}` : ''}`;
 };
 
 /**
@@ -72,11 +82,32 @@ const webhookRoutes = (outputs: Readonly<Record<string, string>>): { provider: s
       : [];
   });
 
+const listing = (states: readonly EventState[]): string =>
+  table(
+    ['EVENT', 'STATUS', 'TENANT', 'PROVIDER', 'TYPE', 'ENTITY', 'RECEIVED', 'LAST ERROR'],
+    states.map((s) => [
+      s.eventId,
+      s.status,
+      s.tenant,
+      s.provider,
+      s.type,
+      `${s.entityKind}:${s.entityId}`,
+      s.receivedAt,
+      s.lastError,
+    ]),
+  );
+
 interface ShowOptions {
   providerType?: string;
   provider?: string;
   tenant?: string;
+  since?: string;
 }
+
+/** How far back `events list` with no filter looks unless --since says otherwise. */
+const DEFAULT_LIST_DAYS = 7;
+/** How far back `events show` looks for a provider's event id unless --since says otherwise. */
+const DEFAULT_SHOW_SINCE = '24h';
 
 const rawLocationText = (raw: RawLocation): string => {
   switch (raw.kind) {
@@ -89,14 +120,43 @@ const rawLocationText = (raw: RawLocation): string => {
   }
 };
 
-/** Our event id, else a correlation id (one request can carry several events). */
+/** Our event id, else a correlation id (one request can carry several events); none is []. */
 const byOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
   const direct = await queries.state(id);
   const states = direct ? [direct] : await queries.states(await queries.correlated(id));
+  if (states.length === 0 && id.startsWith('ev_'))
+    throw new CliError(`No event has the id or correlation id ${id}.`);
+  return states;
+};
+
+/**
+ * The events received since `window.since` whose provider's event id is `id`, found by reading
+ * the recent-events index (bounded: decision 0043). The exact lookup, at any age, needs the
+ * provider event type (byProviderEventId).
+ */
+const byRecentProviderEventId = async (
+  queries: EventQueries,
+  id: string,
+  window: ReceivedWindow,
+  options: Pick<ShowOptions, 'provider' | 'tenant'>,
+): Promise<EventState[]> => {
+  const { found, stoppedAt } = await findByExternalId(
+    queries,
+    { externalId: id, provider: options.provider, tenant: options.tenant },
+    window,
+  );
+  const states = await queries.states(found.map((entry) => entry.eventId));
   if (states.length > 0) return states;
-  if (id.startsWith('ev_')) throw new CliError(`No event has the id or correlation id ${id}.`);
+  const of = [
+    ...(options.provider ? [`of provider ${options.provider}`] : []),
+    ...(options.tenant ? [`for tenant ${options.tenant}`] : []),
+  ].join(' ');
+  const searched = stoppedAt
+    ? `no event ${of ? `${of} ` : ''}received since ${stoppedAt} has it as the provider's event id (the search reads at most ${MAX_SEARCH_PAGES} pages of the index, and stopped before ${window.since})`
+    : `no event ${of ? `${of} ` : ''}received since ${window.since} has it as the provider's event id`;
+  const further = stoppedAt ? '' : 'search further back with --since (7d), or ';
   throw new CliError(
-    `No event has the id or correlation id ${id}; if it is the provider's event id, add its provider event type: relayflow events show ${id} --provider-type <type> (payment_intent.succeeded for a Stripe one).`,
+    `No event has the id or correlation id ${id}, and ${searched}; ${further}add its provider event type to look it up at any age: relayflow events show ${id} --provider-type <type> (payment_intent.succeeded for a Stripe one).`,
   );
 };
 
@@ -133,13 +193,18 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
 
   events
     .command('list')
-    .description('List events by status (default: every status that needs an operator) or by entity')
+    .description(
+      'List the events received most recently, newest first, in any status; or, with a filter, events by status (default: every status that needs an operator) or by entity',
+    )
     .option('--status <status>', `${ALL_STATUSES.join(' | ')} (repeat or comma-separate)`, collect)
     .option('--provider <id>', 'only events of this provider')
     .option('--type <type>', 'only this canonical type, or a glob (payment.*)')
     .option('--entity <kind:id>', "one entity's events in order (needs --provider)")
     .option('--tenant <id>', 'only this tenant')
-    .option('--since <time>', 'received at or after: ISO 8601 or a duration back from now (2h)')
+    .option(
+      '--since <time>',
+      `received at or after: ISO 8601 or a duration back from now (2h); with no filter, default ${DEFAULT_LIST_DAYS}d`,
+    )
     .option('--until <time>', 'received before')
     .option('--limit <n>', 'most events to show', positiveInt('--limit', 10_000), 50)
     .action(async (options: ListOptions) => {
@@ -154,7 +219,7 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
       const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
       if (unindexed.length > 0 && !options.entity) {
         throw new CliError(
-          `${unindexed.join(', ')} events are not indexed by status; list them with --entity or look one up with events show.`,
+          `${unindexed.join(', ')} events are not indexed by status; list them with --entity, among the most recent events with events list and no filter, or look one up with events show.`,
         );
       }
       const now = deps.now();
@@ -168,6 +233,34 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
       };
       const env = await deps.connect(globals());
       const queries = new EventQueries(env.dynamodb, env.output('EventTableName'));
+      if (!statuses && !options.provider && !options.type && !options.entity && !options.tenant) {
+        const since =
+          filter.since ??
+          new Date(
+            Date.parse(filter.until ?? now.toISOString()) - DEFAULT_LIST_DAYS * 86_400_000,
+          ).toISOString();
+        const ids: string[] = [];
+        // A page per shard no larger than the listing: a short listing reads little.
+        for await (const entry of recentlyReceived(
+          queries,
+          { since, until: filter.until, now },
+          Math.min(options.limit, 100),
+        )) {
+          ids.push(entry.eventId);
+          if (ids.length === options.limit) break;
+        }
+        // The index holds no status (a status change would rewrite it): read each event's own.
+        const found = await queries.states(ids);
+        if (globals().json) deps.output.out(json(found));
+        else if (found.length === 0)
+          deps.output.out(
+            filter.since
+              ? `No events received ${windowText(filter)}.`
+              : `No events received ${windowText({ since, until: filter.until })} (by default, the last ${DEFAULT_LIST_DAYS} days); --since reaches further back.`,
+          );
+        else deps.output.out(listing(found));
+        return;
+      }
       const selection: StoreSelection =
         options.entity && options.provider
           ? {
@@ -196,56 +289,47 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
           { ...options, tenant: selection.entity?.tenant ?? options.tenant },
           filter,
         );
-        // The default lists what the sparse status index holds: the table has no index by time
-        // (decision 0002), so "everything recent" is not a query it can answer.
+        // A filter without --status reads the sparse status index: the recent-events index
+        // (decision 0043) is keyed by time alone, so filtering it could read a day's events to
+        // find none.
         deps.output.out(
           statuses || options.entity
             ? `No events with ${applied}.`
-            : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed only by entity (--entity kind:id --provider <id>) or looked up one at a time with events show.`,
+            : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.`,
         );
         return;
       }
-      deps.output.out(
-        table(
-          ['EVENT', 'STATUS', 'TENANT', 'PROVIDER', 'TYPE', 'ENTITY', 'RECEIVED', 'LAST ERROR'],
-          found.map((s) => [
-            s.eventId,
-            s.status,
-            s.tenant,
-            s.provider,
-            s.type,
-            `${s.entityKind}:${s.entityId}`,
-            s.receivedAt,
-            s.lastError,
-          ]),
-        ),
-      );
+      deps.output.out(listing(found));
     });
 
   events
     .command('show <id>')
     .description(
-      "Show an event (by event id, correlation id, or the provider's event id with --provider-type): status, normalized data, raw body location, audit timeline",
+      "Show an event (by event id, correlation id, or the provider's event id: received recently, or at any age with --provider-type): status, normalized data, raw body location, audit timeline",
     )
     .option(
       '--provider-type <type>',
       "read <id> as the provider's event id, of this provider event type (payment_intent.succeeded)",
     )
-    .option('--provider <id>', 'with --provider-type: only this provider')
-    .option('--tenant <id>', 'with --provider-type: only this tenant')
+    .option('--provider <id>', "by the provider's event id: only this provider")
+    .option('--tenant <id>', "by the provider's event id: only this tenant")
+    .option(
+      '--since <time>',
+      `without --provider-type: how far back to look for the provider's event id, as ISO 8601 or a duration back from now (default ${DEFAULT_SHOW_SINCE})`,
+    )
     .action(async (id: string, options: ShowOptions) => {
-      if ((options.provider || options.tenant) && !options.providerType)
+      if (options.since && options.providerType)
         throw new CliError(
-          "--provider and --tenant narrow a lookup by the provider's event id; add --provider-type.",
+          "--since bounds the search by the provider's event id; with --provider-type the lookup is exact, at any age.",
         );
+      const now = deps.now();
+      const since = parseTime(options.since ?? DEFAULT_SHOW_SINCE, now, '--since');
       const env = await deps.connect(globals());
       const tableName = env.output('EventTableName');
       const queries = new EventQueries(env.dynamodb, tableName);
       const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
-      const states = options.providerType
-        ? await byProviderEventId(queries, env.outputs, id, options.providerType, options)
-        : await byOurIds(queries, id);
-      if (states.length > 1 && options.providerType) {
+      /** Lists the events an id is the provider's event id of, and says how to pick one. */
+      const ambiguous = (states: readonly EventState[], narrow: string): CliError => {
         deps.output.out(
           globals().json
             ? json(states)
@@ -254,12 +338,23 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
                 states.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt]),
               ),
         );
-        throw new CliError(
+        return new CliError(
           `${id} is the provider's event id of ${states.length} events (${listOf(
             states.map((s) => `${s.provider} for tenant ${s.tenant}`),
             'and',
-          )}); show one by its event id, or narrow with --provider and --tenant.`,
+          )}); show one by its event id, or narrow with ${narrow}.`,
         );
+      };
+      let states: EventState[];
+      if (options.providerType) {
+        states = await byProviderEventId(queries, env.outputs, id, options.providerType, options);
+        if (states.length > 1) throw ambiguous(states, '--provider and --tenant');
+      } else {
+        states = await byOurIds(queries, id);
+        if (states.length === 0) {
+          states = await byRecentProviderEventId(queries, id, { since, now }, options);
+          if (states.length > 1) throw ambiguous(states, '--provider, --tenant or --provider-type');
+        }
       }
       const shown = [];
       for (const state of states) {

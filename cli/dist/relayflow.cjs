@@ -59,7 +59,7 @@ var init_errors = __esm({
 });
 
 // functions/store/records.ts
-var import_node_crypto, ATTENTION_STATUSES, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, rejectionsKey, entityIndexKey, sha256Hex, idempotencyKeyOf, eventIdOf;
+var import_node_crypto, ATTENTION_STATUSES, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf;
 var init_records = __esm({
   "functions/store/records.ts"() {
     "use strict";
@@ -83,6 +83,9 @@ var init_records = __esm({
       SK: minute
     });
     entityIndexKey = (tenant2, provider, kind, id2) => `ENT#${tenant2}#${provider}#${kind}#${id2}`;
+    RECEIVED_SHARDS = 16;
+    receivedDayKey = (day, shard) => `RECV#${day}#${shard}`;
+    receivedShardOf = (eventId) => Number.parseInt(sha256Hex(eventId).slice(0, 8), 16) % RECEIVED_SHARDS;
     sha256Hex = (data) => (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
     idempotencyKeyOf = (tenant2, provider, providerType, externalId) => (
       // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
@@ -3348,6 +3351,7 @@ var config_exports = {};
 __export(config_exports, {
   CONFIG_WARNINGS: () => CONFIG_WARNINGS,
   ConfigError: () => ConfigError,
+  LOCAL_DEMO_TARGET_CONTEXT: () => LOCAL_DEMO_TARGET_CONTEXT,
   MAX_JSON_ENV_BYTES: () => MAX_JSON_ENV_BYTES,
   RelayFlowConfigSchema: () => RelayFlowConfigSchema,
   checkConfig: () => checkConfig,
@@ -3356,9 +3360,10 @@ __export(config_exports, {
   formatConfigProblems: () => formatConfigProblems,
   loadConfig: () => loadConfig,
   parseConfig: () => parseConfig,
-  replayProvidersJson: () => replayProvidersJson
+  replayProvidersJson: () => replayProvidersJson,
+  withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs3, import_node_path3, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, ConfigError, parseConfig, loadConfig;
+var import_node_fs3, import_node_path3, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
@@ -3678,6 +3683,17 @@ var init_config = __esm({
       `Invalid RelayFlow configuration (${source}): ${problems.length} ${problems.length === 1 ? "problem" : "problems"}`,
       ...problems.map((p) => `  - ${p}`)
     ].join("\n");
+    LOCAL_DEMO_TARGET_CONTEXT = "relayflow:localDemoTarget";
+    withLocalDemoRoute = (config, url2) => config.routes.length > 0 ? config : {
+      ...config,
+      routes: [
+        RouteSchema.parse({
+          match: { type: "*" },
+          // A short half-open time lets the demo outage end visibly within seconds.
+          targets: [{ kind: "http", id: "demo", url: url2, circuitHalfOpenAfterMs: 5e3 }]
+        })
+      ]
+    };
     ConfigError = class extends Error {
       constructor(source, problems) {
         super(formatConfigProblems(source, problems));
@@ -4344,6 +4360,7 @@ var normalizedEventKey = (event) => `raw/${event.tenant}/${event.provider}/${eve
 var indexAttributes = (state) => ({
   entityKey: entityIndexKey(state.tenant, state.provider, state.entityKind, state.entityId),
   entitySort: `${state.occurredAt}#${state.eventId}`,
+  receivedDay: receivedDayKey(state.receivedAt.slice(0, 10), receivedShardOf(state.eventId)),
   ...ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}
 });
 var stateOf = (item) => {
@@ -4352,6 +4369,7 @@ var stateOf = (item) => {
     SK: _sk,
     entityKey: _ek,
     entitySort: _es,
+    receivedDay: _rd,
     attention: _a,
     attentionAt: _aa,
     expiresAt: _x,
@@ -4365,7 +4383,8 @@ init_records();
 var INDEXES = {
   byEntity: "byEntity",
   byCorrelation: "byCorrelation",
-  byAttention: "byAttention"
+  byAttention: "byAttention",
+  byReceived: "byReceived"
 };
 var BATCH_GET_MAX = 100;
 var eventIdOfPk = (pk) => typeof pk === "string" && pk.startsWith("EVT#") ? pk.slice(4) : void 0;
@@ -4421,6 +4440,75 @@ var EventQueries = class {
   entityPage(entity, options) {
     const key = entityIndexKey(entity.tenant, entity.provider, entity.kind, entity.id);
     return this.indexPage(INDEXES.byEntity, "#k = :k", { "#k": "entityKey" }, { ":k": key }, options);
+  }
+  /**
+   * One page of one shard of a day (YYYY-MM-DD) of byReceived, newest first: the events received
+   * at or after `since` and before `until` (ISO 8601 times). With `match`, `limit` still counts
+   * every entry read, so that a page costs the same whatever it matches.
+   */
+  async receivedPage(day, shard, options) {
+    const names = { "#day": "receivedDay", "#at": "receivedAt" };
+    const values = { ":day": receivedDayKey(day, shard) };
+    let condition = "#day = :day";
+    if (options.since !== void 0 && options.until !== void 0) {
+      values[":since"] = options.since;
+      values[":last"] = new Date(Date.parse(options.until) - 1).toISOString();
+      condition += " AND #at BETWEEN :since AND :last";
+    } else if (options.since !== void 0) {
+      values[":since"] = options.since;
+      condition += " AND #at >= :since";
+    } else if (options.until !== void 0) {
+      values[":until"] = options.until;
+      condition += " AND #at < :until";
+    }
+    const filters = [];
+    const match = options.match;
+    if (match) {
+      const fields = { externalId: match.externalId, provider: match.provider, tenant: match.tenant };
+      for (const [name, value] of Object.entries(fields)) {
+        if (value === void 0) continue;
+        names[`#${name}`] = name;
+        values[`:${name}`] = value;
+        filters.push(`#${name} = :${name}`);
+      }
+    }
+    const result = await this.call(
+      "index query",
+      () => this.client.send(
+        new import_lib_dynamodb3.QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEXES.byReceived,
+          KeyConditionExpression: condition,
+          ...filters.length > 0 ? { FilterExpression: filters.join(" AND ") } : {},
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: options.startKey,
+          Limit: options.limit,
+          ScanIndexForward: false
+        })
+      )
+    );
+    const entries = (result.Items ?? []).flatMap((item) => {
+      const eventId = eventIdOfPk(item.PK);
+      if (!eventId || item.SK !== "STATE") return [];
+      return [
+        {
+          eventId,
+          receivedAt: String(item.receivedAt),
+          tenant: String(item.tenant),
+          provider: String(item.provider),
+          type: String(item.type),
+          externalId: String(item.externalId),
+          entityKind: String(item.entityKind),
+          entityId: String(item.entityId)
+        }
+      ];
+    });
+    return {
+      entries,
+      scanned: result.ScannedCount ?? entries.length,
+      lastKey: result.LastEvaluatedKey
+    };
   }
   /** Every event of one correlation id (one request can carry several events). */
   async correlated(correlationId) {
@@ -4590,6 +4678,92 @@ var registerDlq = (program, deps, globals) => {
     }
     deps.output.out(lines.join("\n"));
   });
+};
+
+// functions/operator/recent-events.ts
+init_records();
+var DAY_MS = 864e5;
+var startOf = (day) => Date.parse(`${day}T00:00:00.000Z`);
+var daysOf = (window) => {
+  if (window.until !== void 0 && window.until <= window.since) return [];
+  const first = window.since.slice(0, 10);
+  const days = [];
+  for (let day = (window.until ?? window.now.toISOString()).slice(0, 10); day >= first; day = new Date(startOf(day) - DAY_MS).toISOString().slice(0, 10)) {
+    days.push(day);
+  }
+  return days;
+};
+var shards = () => Array.from({ length: RECEIVED_SHARDS }, (_, shard) => shard);
+async function* recentlyReceived(queries, window, pageSize) {
+  for (const day of daysOf(window)) {
+    const cursors = shards().map((shard) => ({
+      shard,
+      buffer: [],
+      lastKey: void 0,
+      done: false
+    }));
+    const fill = async (cursor) => {
+      while (cursor.buffer.length === 0 && !cursor.done) {
+        const page = await queries.receivedPage(day, cursor.shard, {
+          since: window.since,
+          until: window.until,
+          startKey: cursor.lastKey,
+          limit: pageSize
+        });
+        cursor.buffer = [...page.entries];
+        cursor.lastKey = page.lastKey;
+        cursor.done = !page.lastKey;
+      }
+    };
+    await Promise.all(cursors.map(fill));
+    for (; ; ) {
+      let newest;
+      for (const cursor of cursors) {
+        const head = cursor.buffer[0];
+        if (head && (!newest || head.receivedAt > (newest.buffer[0]?.receivedAt ?? ""))) newest = cursor;
+      }
+      const entry = newest?.buffer.shift();
+      if (!newest || !entry) break;
+      yield entry;
+      await fill(newest);
+    }
+  }
+}
+var SEARCH_PAGE = 1e3;
+var MAX_SEARCH_PAGES = 200;
+var findByExternalId = async (queries, match, window, { maxPages = MAX_SEARCH_PAGES, pageSize = SEARCH_PAGE } = {}) => {
+  const found = [];
+  const newestFirst = () => found.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+  let pages = 0;
+  for (const day of daysOf(window)) {
+    if (pages >= maxPages)
+      return { found: newestFirst(), stoppedAt: new Date(startOf(day) + DAY_MS).toISOString() };
+    let open = shards().map((shard) => ({ shard, lastKey: void 0 }));
+    while (open.length > 0) {
+      const read2 = await Promise.all(
+        open.map(async (cursor) => ({
+          cursor,
+          page: await queries.receivedPage(day, cursor.shard, {
+            since: window.since,
+            until: window.until,
+            match,
+            startKey: cursor.lastKey,
+            limit: pageSize
+          })
+        }))
+      );
+      for (const { page } of read2) {
+        found.push(...page.entries);
+        if (page.scanned > 0) pages += 1;
+      }
+      open = read2.flatMap(({ cursor, page }) => page.lastKey ? [{ ...cursor, lastKey: page.lastKey }] : []);
+      if (open.length > 0 && pages >= maxPages) {
+        const reached = open.map(({ lastKey }) => String(lastKey?.receivedAt)).sort();
+        return { found: newestFirst(), stoppedAt: reached.at(-1) };
+      }
+    }
+  }
+  return { found: newestFirst() };
 };
 
 // functions/operator/store-walk.ts
@@ -4781,6 +4955,7 @@ var ALL_STATUSES = [
   "STALE"
 ];
 var listOf = (items, last) => items.length < 2 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)}`;
+var windowText = ({ since, until }) => [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []].join(" and ");
 var filterText = (statuses, options, { since, until }) => {
   const conditions = [
     ...statuses.length > 0 ? [`status ${listOf(statuses, "or")}`] : [],
@@ -4789,14 +4964,29 @@ var filterText = (statuses, options, { since, until }) => {
     ...options.type ? [`type ${options.type}`] : [],
     ...options.entity ? [`entity ${options.entity}`] : []
   ];
-  const received = [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []];
-  return `${listOf(conditions, "and")}${received.length > 0 ? `, received ${received.join(" and ")}` : ""}`;
+  const received = windowText({ since, until });
+  return `${listOf(conditions, "and")}${received ? `, received ${received}` : ""}`;
 };
 var webhookRoutes = (outputs) => Object.entries(outputs).flatMap(([key, value]) => {
   if (!key.startsWith("WebhookUrl") || !URL.canParse(value)) return [];
   const [, provider, tenant2] = /\/webhooks\/([^/]+)(?:\/([^/]+))?\/?$/.exec(new URL(value).pathname) ?? [];
   return provider ? [{ provider: decodeURIComponent(provider), tenant: tenant2 ? decodeURIComponent(tenant2) : "default" }] : [];
 });
+var listing = (states) => table(
+  ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
+  states.map((s) => [
+    s.eventId,
+    s.status,
+    s.tenant,
+    s.provider,
+    s.type,
+    `${s.entityKind}:${s.entityId}`,
+    s.receivedAt,
+    s.lastError
+  ])
+);
+var DEFAULT_LIST_DAYS = 7;
+var DEFAULT_SHOW_SINCE = "24h";
 var rawLocationText = (raw) => {
   switch (raw.kind) {
     case "inline":
@@ -4810,10 +5000,26 @@ var rawLocationText = (raw) => {
 var byOurIds = async (queries, id2) => {
   const direct = await queries.state(id2);
   const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
+  if (states.length === 0 && id2.startsWith("ev_"))
+    throw new CliError(`No event has the id or correlation id ${id2}.`);
+  return states;
+};
+var byRecentProviderEventId = async (queries, id2, window, options) => {
+  const { found, stoppedAt } = await findByExternalId(
+    queries,
+    { externalId: id2, provider: options.provider, tenant: options.tenant },
+    window
+  );
+  const states = await queries.states(found.map((entry) => entry.eventId));
   if (states.length > 0) return states;
-  if (id2.startsWith("ev_")) throw new CliError(`No event has the id or correlation id ${id2}.`);
+  const of = [
+    ...options.provider ? [`of provider ${options.provider}`] : [],
+    ...options.tenant ? [`for tenant ${options.tenant}`] : []
+  ].join(" ");
+  const searched = stoppedAt ? `no event ${of ? `${of} ` : ""}received since ${stoppedAt} has it as the provider's event id (the search reads at most ${MAX_SEARCH_PAGES} pages of the index, and stopped before ${window.since})` : `no event ${of ? `${of} ` : ""}received since ${window.since} has it as the provider's event id`;
+  const further = stoppedAt ? "" : "search further back with --since (7d), or ";
   throw new CliError(
-    `No event has the id or correlation id ${id2}; if it is the provider's event id, add its provider event type: relayflow events show ${id2} --provider-type <type> (payment_intent.succeeded for a Stripe one).`
+    `No event has the id or correlation id ${id2}, and ${searched}; ${further}add its provider event type to look it up at any age: relayflow events show ${id2} --provider-type <type> (payment_intent.succeeded for a Stripe one).`
   );
 };
 var byProviderEventId = async (queries, outputs, id2, providerType, options) => {
@@ -4832,7 +5038,12 @@ var byProviderEventId = async (queries, outputs, id2, providerType, options) => 
 };
 var registerEvents = (program, deps, globals) => {
   const events = program.command("events").description("Find events and read their story");
-  events.command("list").description("List events by status (default: every status that needs an operator) or by entity").option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
+  events.command("list").description(
+    "List the events received most recently, newest first, in any status; or, with a filter, events by status (default: every status that needs an operator) or by entity"
+  ).option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option(
+    "--since <time>",
+    `received at or after: ISO 8601 or a duration back from now (2h); with no filter, default ${DEFAULT_LIST_DAYS}d`
+  ).option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
     const statuses = options.status?.map((s) => s.toUpperCase());
     const unknown7 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
     if (unknown7.length > 0)
@@ -4844,7 +5055,7 @@ var registerEvents = (program, deps, globals) => {
     const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
     if (unindexed.length > 0 && !options.entity) {
       throw new CliError(
-        `${unindexed.join(", ")} events are not indexed by status; list them with --entity or look one up with events show.`
+        `${unindexed.join(", ")} events are not indexed by status; list them with --entity, among the most recent events with events list and no filter, or look one up with events show.`
       );
     }
     const now = deps.now();
@@ -4858,6 +5069,28 @@ var registerEvents = (program, deps, globals) => {
     };
     const env = await deps.connect(globals());
     const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+    if (!statuses && !options.provider && !options.type && !options.entity && !options.tenant) {
+      const since = filter.since ?? new Date(
+        Date.parse(filter.until ?? now.toISOString()) - DEFAULT_LIST_DAYS * 864e5
+      ).toISOString();
+      const ids = [];
+      for await (const entry of recentlyReceived(
+        queries,
+        { since, until: filter.until, now },
+        Math.min(options.limit, 100)
+      )) {
+        ids.push(entry.eventId);
+        if (ids.length === options.limit) break;
+      }
+      const found2 = await queries.states(ids);
+      if (globals().json) deps.output.out(json(found2));
+      else if (found2.length === 0)
+        deps.output.out(
+          filter.since ? `No events received ${windowText(filter)}.` : `No events received ${windowText({ since, until: filter.until })} (by default, the last ${DEFAULT_LIST_DAYS} days); --since reaches further back.`
+        );
+      else deps.output.out(listing(found2));
+      return;
+    }
     const selection = options.entity && options.provider ? {
       entity: {
         tenant: options.tenant ?? "default",
@@ -4884,54 +5117,55 @@ var registerEvents = (program, deps, globals) => {
         filter
       );
       deps.output.out(
-        statuses || options.entity ? `No events with ${applied}.` : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed only by entity (--entity kind:id --provider <id>) or looked up one at a time with events show.`
+        statuses || options.entity ? `No events with ${applied}.` : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.`
       );
       return;
     }
-    deps.output.out(
-      table(
-        ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
-        found.map((s) => [
-          s.eventId,
-          s.status,
-          s.tenant,
-          s.provider,
-          s.type,
-          `${s.entityKind}:${s.entityId}`,
-          s.receivedAt,
-          s.lastError
-        ])
-      )
-    );
+    deps.output.out(listing(found));
   });
   events.command("show <id>").description(
-    "Show an event (by event id, correlation id, or the provider's event id with --provider-type): status, normalized data, raw body location, audit timeline"
+    "Show an event (by event id, correlation id, or the provider's event id: received recently, or at any age with --provider-type): status, normalized data, raw body location, audit timeline"
   ).option(
     "--provider-type <type>",
     "read <id> as the provider's event id, of this provider event type (payment_intent.succeeded)"
-  ).option("--provider <id>", "with --provider-type: only this provider").option("--tenant <id>", "with --provider-type: only this tenant").action(async (id2, options) => {
-    if ((options.provider || options.tenant) && !options.providerType)
+  ).option("--provider <id>", "by the provider's event id: only this provider").option("--tenant <id>", "by the provider's event id: only this tenant").option(
+    "--since <time>",
+    `without --provider-type: how far back to look for the provider's event id, as ISO 8601 or a duration back from now (default ${DEFAULT_SHOW_SINCE})`
+  ).action(async (id2, options) => {
+    if (options.since && options.providerType)
       throw new CliError(
-        "--provider and --tenant narrow a lookup by the provider's event id; add --provider-type."
+        "--since bounds the search by the provider's event id; with --provider-type the lookup is exact, at any age."
       );
+    const now = deps.now();
+    const since = parseTime(options.since ?? DEFAULT_SHOW_SINCE, now, "--since");
     const env = await deps.connect(globals());
     const tableName = env.output("EventTableName");
     const queries = new EventQueries(env.dynamodb, tableName);
     const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
-    const states = options.providerType ? await byProviderEventId(queries, env.outputs, id2, options.providerType, options) : await byOurIds(queries, id2);
-    if (states.length > 1 && options.providerType) {
+    const ambiguous = (states2, narrow) => {
       deps.output.out(
-        globals().json ? json(states) : table(
+        globals().json ? json(states2) : table(
           ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "RECEIVED"],
-          states.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt])
+          states2.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt])
         )
       );
-      throw new CliError(
-        `${id2} is the provider's event id of ${states.length} events (${listOf(
-          states.map((s) => `${s.provider} for tenant ${s.tenant}`),
+      return new CliError(
+        `${id2} is the provider's event id of ${states2.length} events (${listOf(
+          states2.map((s) => `${s.provider} for tenant ${s.tenant}`),
           "and"
-        )}); show one by its event id, or narrow with --provider and --tenant.`
+        )}); show one by its event id, or narrow with ${narrow}.`
       );
+    };
+    let states;
+    if (options.providerType) {
+      states = await byProviderEventId(queries, env.outputs, id2, options.providerType, options);
+      if (states.length > 1) throw ambiguous(states, "--provider and --tenant");
+    } else {
+      states = await byOurIds(queries, id2);
+      if (states.length === 0) {
+        states = await byRecentProviderEventId(queries, id2, { since, now }, options);
+        if (states.length > 1) throw ambiguous(states, "--provider, --tenant or --provider-type");
+      }
     }
     const shown = [];
     for (const state of states) {

@@ -1,13 +1,20 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError } from '#shared/errors';
 import { stateOf } from '#shared/store/event-store';
-import { entityIndexKey, stateKey, type EventState, type EventStatus } from '#shared/store/records';
+import {
+  entityIndexKey,
+  receivedDayKey,
+  stateKey,
+  type EventState,
+  type EventStatus,
+} from '#shared/store/records';
 
 /** Index names as lib/constructs/event-store.ts creates them (docs/decisions/0002-event-store-keys.md). */
 export const INDEXES = {
   byEntity: 'byEntity',
   byCorrelation: 'byCorrelation',
   byAttention: 'byAttention',
+  byReceived: 'byReceived',
 } as const;
 
 /** DynamoDB's BatchGetItem limit. */
@@ -21,12 +28,41 @@ export interface IndexPage {
   readonly lastKey?: IndexKey;
 }
 
+/** An entry of byReceived: what the index projects of an event, none of which ever changes. */
+export interface ReceivedEntry {
+  readonly eventId: string;
+  /** The index's sort key. Events of one batch request share it. */
+  readonly receivedAt: string;
+  readonly tenant: string;
+  readonly provider: string;
+  readonly type: string;
+  readonly externalId: string;
+  readonly entityKind: string;
+  readonly entityId: string;
+}
+
+export interface ReceivedPage {
+  /** Newest first. */
+  readonly entries: readonly ReceivedEntry[];
+  /** Index entries the page read, including those the match left out. */
+  readonly scanned: number;
+  readonly lastKey?: IndexKey;
+}
+
+/** Narrows a page of byReceived to one provider's event id, read from the entries themselves. */
+export interface ReceivedMatch {
+  readonly externalId: string;
+  readonly provider?: string;
+  readonly tenant?: string;
+}
+
 const eventIdOfPk = (pk: unknown): string | undefined =>
   typeof pk === 'string' && pk.startsWith('EVT#') ? pk.slice(4) : undefined;
 
 /**
  * Reads of the event table for operators and replay: state items by id (batched) and the
- * KEYS_ONLY indexes, which name event ids that are then read from the table itself.
+ * indexes, which name event ids that are then read from the table itself (none projects the
+ * status).
  */
 export class EventQueries {
   constructor(
@@ -89,6 +125,80 @@ export class EventQueries {
   ): Promise<IndexPage> {
     const key = entityIndexKey(entity.tenant, entity.provider, entity.kind, entity.id);
     return this.indexPage(INDEXES.byEntity, '#k = :k', { '#k': 'entityKey' }, { ':k': key }, options);
+  }
+
+  /**
+   * One page of one shard of a day (YYYY-MM-DD) of byReceived, newest first: the events received
+   * at or after `since` and before `until` (ISO 8601 times). With `match`, `limit` still counts
+   * every entry read, so that a page costs the same whatever it matches.
+   */
+  async receivedPage(
+    day: string,
+    shard: number,
+    options: { since?: string; until?: string; match?: ReceivedMatch; startKey?: IndexKey; limit: number },
+  ): Promise<ReceivedPage> {
+    const names: Record<string, string> = { '#day': 'receivedDay', '#at': 'receivedAt' };
+    const values: Record<string, string> = { ':day': receivedDayKey(day, shard) };
+    let condition = '#day = :day';
+    if (options.since !== undefined && options.until !== undefined) {
+      // BETWEEN includes both ends; receivedAt has millisecond precision, so the one before `until` is the last.
+      values[':since'] = options.since;
+      values[':last'] = new Date(Date.parse(options.until) - 1).toISOString();
+      condition += ' AND #at BETWEEN :since AND :last';
+    } else if (options.since !== undefined) {
+      values[':since'] = options.since;
+      condition += ' AND #at >= :since';
+    } else if (options.until !== undefined) {
+      values[':until'] = options.until;
+      condition += ' AND #at < :until';
+    }
+    const filters: string[] = [];
+    const match = options.match;
+    if (match) {
+      const fields = { externalId: match.externalId, provider: match.provider, tenant: match.tenant };
+      for (const [name, value] of Object.entries(fields)) {
+        if (value === undefined) continue;
+        names[`#${name}`] = name;
+        values[`:${name}`] = value;
+        filters.push(`#${name} = :${name}`);
+      }
+    }
+    const result = await this.call('index query', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEXES.byReceived,
+          KeyConditionExpression: condition,
+          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: options.startKey,
+          Limit: options.limit,
+          ScanIndexForward: false,
+        }),
+      ),
+    );
+    const entries = (result.Items ?? []).flatMap((item): ReceivedEntry[] => {
+      const eventId = eventIdOfPk(item.PK);
+      if (!eventId || item.SK !== 'STATE') return [];
+      return [
+        {
+          eventId,
+          receivedAt: String(item.receivedAt),
+          tenant: String(item.tenant),
+          provider: String(item.provider),
+          type: String(item.type),
+          externalId: String(item.externalId),
+          entityKind: String(item.entityKind),
+          entityId: String(item.entityId),
+        },
+      ];
+    });
+    return {
+      entries,
+      scanned: result.ScannedCount ?? entries.length,
+      lastKey: result.LastEvaluatedKey as IndexKey | undefined,
+    };
   }
 
   /** Every event of one correlation id (one request can carry several events). */

@@ -15,6 +15,8 @@ import {
   nonceKey,
   payloadKey,
   rawKey,
+  receivedDayKey,
+  receivedShardOf,
   rejectionsKey,
   signedBytesKey,
   stateKey,
@@ -472,9 +474,15 @@ export class EventStore {
 const normalizedEventKey = (event: IntegrationEvent) =>
   `raw/${event.tenant}/${event.provider}/${event.receivedAt.slice(0, 10)}/${event.id}.event.json.gz`;
 
+/**
+ * Written once, with the state item. Of these only `attention`/`attentionAt` ever change; the
+ * byReceived entry (sorted by the item's own `receivedAt`) projects nothing that a status change
+ * writes, so no update rewrites it.
+ */
 const indexAttributes = (state: EventState) => ({
   entityKey: entityIndexKey(state.tenant, state.provider, state.entityKind, state.entityId),
   entitySort: `${state.occurredAt}#${state.eventId}`,
+  receivedDay: receivedDayKey(state.receivedAt.slice(0, 10), receivedShardOf(state.eventId)),
   ...(ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}),
 });
 
@@ -485,6 +493,7 @@ export const stateOf = (item: Record<string, unknown>): EventState => {
     SK: _sk,
     entityKey: _ek,
     entitySort: _es,
+    receivedDay: _rd,
     attention: _a,
     attentionAt: _aa,
     expiresAt: _x,

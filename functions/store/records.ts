@@ -115,6 +115,22 @@ export const rejectionsKey = (provider: string, tenant: string, minute: string) 
 export const entityIndexKey = (tenant: string, provider: string, kind: string, id: string) =>
   `ENT#${tenant}#${provider}#${kind}#${id}`;
 
+/**
+ * Partitions of one day in the byReceived index (decision 0043). One key per day would take
+ * every event's index write: a partition accepts 1,000 writes a second, and a sort key that only
+ * grows gives DynamoDB nothing to split on, so 10,000 events a second need more than ten.
+ * Readers query every shard of a day; changing the count means reading both counts until the
+ * events written under the old one have expired.
+ */
+export const RECEIVED_SHARDS = 16;
+
+/** The byReceived partition of events received on `day` (YYYY-MM-DD, UTC) in one shard. */
+export const receivedDayKey = (day: string, shard: number) => `RECV#${day}#${shard}`;
+
+/** An event's shard: from a digest of its id, so that shards fill evenly whatever the id's shape. */
+export const receivedShardOf = (eventId: string): number =>
+  Number.parseInt(sha256Hex(eventId).slice(0, 8), 16) % RECEIVED_SHARDS;
+
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** The idempotency key of decision 3: tenant + provider + provider type + external id. */

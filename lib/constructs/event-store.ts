@@ -11,6 +11,7 @@ export const EVENT_STORE_INDEXES = {
   byEntity: 'byEntity',
   byCorrelation: 'byCorrelation',
   byAttention: 'byAttention',
+  byReceived: 'byReceived',
 } as const;
 
 /**
@@ -54,6 +55,18 @@ export class EventStore extends Construct {
       partitionKey: { name: 'attention', type: AttributeType.STRING },
       sortKey: { name: 'attentionAt', type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
+    });
+    // Every event, newest first, by the day it was received, sharded (decision 0043): what
+    // `events list` shows by default and where `events show` looks for a provider's event id.
+    // Only attributes that never change are projected, so that a status change writes no entry;
+    // the sort key is the state item's own `receivedAt`, because every byte added to that item
+    // is billed again on each of its updates.
+    this.table.addGlobalSecondaryIndex({
+      indexName: EVENT_STORE_INDEXES.byReceived,
+      partitionKey: { name: 'receivedDay', type: AttributeType.STRING },
+      sortKey: { name: 'receivedAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['tenant', 'provider', 'type', 'externalId', 'entityKind', 'entityId'],
     });
   }
 }

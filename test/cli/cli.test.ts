@@ -322,15 +322,6 @@ describe('relayflow events, dlq and status', () => {
     expect((JSON.parse(paid.stdout) as { eventId: string }[]).map((e) => e.eventId)).toEqual([deadIds[0]]);
   });
 
-  it('events list with no filter lists the events in every status that needs an operator', async () => {
-    const result = await run('--json', 'events', 'list');
-
-    expect(result.code).toBe(0);
-    expect((JSON.parse(result.stdout) as { eventId: string }[]).map((e) => e.eventId).sort()).toEqual(
-      [...deadIds].sort(),
-    );
-  });
-
   it('events list names the filter it applied when nothing matches', async () => {
     const result = await run('events', 'list', '--status', 'DEAD_LETTERED', '--provider', 'stripe');
 
@@ -362,7 +353,7 @@ describe('relayflow events, dlq and status', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED or STALE and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed only by entity (--entity kind:id --provider <id>) or looked up one at a time with events show.',
+      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED or STALE and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.',
     );
   });
 
@@ -432,12 +423,12 @@ describe('relayflow events, dlq and status', () => {
     expect(result.stderr.trim()).toBe('relayflow: No event has the id or correlation id ev_nothing.');
   });
 
-  it('events show suggests the provider event type when the id is not one of ours', async () => {
+  it("events show says how far back it looked for a provider's event id, and how to look further", async () => {
     const result = await run('events', 'show', 'evt_demo_1');
 
     expect(result.code).toBe(1);
     expect(oneSentence(result.stderr)).toEqual([
-      "relayflow: No event has the id or correlation id evt_demo_1; if it is the provider's event id, add its provider event type: relayflow events show evt_demo_1 --provider-type <type> (payment_intent.succeeded for a Stripe one).",
+      "relayflow: No event has the id or correlation id evt_demo_1, and no event received since 2025-05-31T12:00:00.000Z has it as the provider's event id; search further back with --since (7d), or add its provider event type to look it up at any age: relayflow events show evt_demo_1 --provider-type <type> (payment_intent.succeeded for a Stripe one).",
     ]);
   });
 
@@ -475,11 +466,12 @@ describe("relayflow events show by the provider's event id", () => {
 
   beforeAll(async () => {
     only = await h.ingest({ id: 'evt_only', type: 'invoice.paid', customer: 'cus_9' });
-    twice = [
-      await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }),
-      await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }, { tenant: 'beta' }),
-      await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }, { provider: 'acme2' }),
-    ];
+    twice = [];
+    // A second apart, so that newest first is one order.
+    for (const options of [{}, { tenant: 'beta' }, { provider: 'acme2' }]) {
+      h.clock.advance(1000);
+      twice.push(await h.ingest({ id: 'evt_twice', type: 'invoice.paid' }, options));
+    }
   });
 
   it('shows the one event that the id and provider type name', async () => {
@@ -529,12 +521,128 @@ describe("relayflow events show by the provider's event id", () => {
     ]);
   });
 
-  it('refuses --provider or --tenant without --provider-type, before reaching AWS', async () => {
-    const result = await run('events', 'show', 'evt_only', '--provider', 'acme');
+  it('without --provider-type, shows the one event received in the last 24 hours with that provider id', async () => {
+    const result = await run('--json', 'events', 'show', 'evt_only');
+
+    expect(result.code).toBe(0);
+    const shown = JSON.parse(result.stdout) as { state: { eventId: string; externalId: string } };
+    expect(shown.state).toMatchObject({ eventId: only, externalId: 'evt_only' });
+  });
+
+  it('without --provider-type, lists the recent events with that provider id, newest first, and shows none', async () => {
+    const result = await run('events', 'show', 'evt_twice');
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('add --provider-type');
+    const [header, ...rows] = result.stdout.split('\n');
+    expect(header).toMatch(/^EVENT\s+STATUS\s+TENANT\s+PROVIDER\s+TYPE\s+RECEIVED$/);
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual([...twice].reverse());
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: evt_twice is the provider's event id of 3 events (acme2 for tenant default, acme for tenant beta and acme for tenant default); show one by its event id, or narrow with --provider, --tenant or --provider-type.",
+    ]);
+  });
+
+  it('without --provider-type, narrows the search to one provider and tenant', async () => {
+    const result = await run(
+      '--json',
+      'events',
+      'show',
+      'evt_twice',
+      '--provider',
+      'acme',
+      '--tenant',
+      'beta',
+    );
+
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { state: { eventId: string } }).state.eventId).toBe(twice[1]);
+  });
+
+  it('without --provider-type, looks no further back than --since', async () => {
+    const since = new Date(h.clock.now() + 60_000).toISOString();
+
+    const result = await run('events', 'show', 'evt_only', '--since', since);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no event received since ${since} has it as the provider's event id`);
+  });
+
+  it('refuses --since with --provider-type, whose lookup has no window, before reaching AWS', async () => {
+    const result = await run(
+      'events',
+      'show',
+      'evt_only',
+      '--provider-type',
+      'invoice.paid',
+      '--since',
+      '2h',
+    );
+
+    expect(result.code).toBe(1);
+    expect(oneSentence(result.stderr)).toEqual([
+      "relayflow: --since bounds the search by the provider's event id; with --provider-type the lookup is exact, at any age.",
+    ]);
     expect(result.connects).toBe(0);
+  });
+});
+
+describe('relayflow events list with no filter', () => {
+  let older: string;
+  let newer: string;
+
+  beforeAll(async () => {
+    h.clock.advance(60_000);
+    older = await h.ingest({ id: 'recent_1', type: 'invoice.paid' });
+    h.clock.advance(60_000);
+    newer = await h.ingest({ id: 'recent_2', type: 'invoice.paid' });
+    await h.mark(older, 'PROCESSED');
+  });
+
+  it('lists the most recent events of any status, newest first', async () => {
+    const result = await run('--json', 'events', 'list', '--limit', '2');
+
+    expect(result.code).toBe(0);
+    expect(
+      (JSON.parse(result.stdout) as { eventId: string; status: string }[]).map((e) => [e.eventId, e.status]),
+    ).toEqual([
+      [newer, 'QUEUED'],
+      [older, 'PROCESSED'],
+    ]);
+  });
+
+  it('lists every event received in the last 7 days in a table, whatever its status', async () => {
+    const result = await run('events', 'list');
+
+    const [header, ...rows] = result.stdout.split('\n');
+    expect(header).toMatch(/^EVENT\s+STATUS\s+TENANT\s+PROVIDER\s+TYPE\s+ENTITY\s+RECEIVED/);
+    const cells = rows.map((row) => row.split(/\s+/));
+    // Everything the earlier tests ingested: two dead-lettered, four queued, and these two.
+    expect(cells.map((c) => c[1]).sort()).toEqual([
+      'DEAD_LETTERED',
+      'DEAD_LETTERED',
+      'PROCESSED',
+      'QUEUED',
+      'QUEUED',
+      'QUEUED',
+      'QUEUED',
+      'QUEUED',
+    ]);
+    const received = cells.map((c) => c[6] ?? '');
+    expect(received).toEqual([...received].sort().reverse());
+  });
+
+  it('says which window it looked at when nothing was received in it', async () => {
+    const result = await run('events', 'list', '--since', '2025-06-01T13:00:00Z');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('No events received since 2025-06-01T13:00:00.000Z.');
+  });
+
+  it('names the 7-day default when it is the window', async () => {
+    const result = await run('events', 'list', '--until', '2025-05-01T00:00:00Z');
+
+    expect(result.stdout).toBe(
+      'No events received since 2025-04-24T00:00:00.000Z and before 2025-05-01T00:00:00.000Z (by default, the last 7 days); --since reaches further back.',
+    );
   });
 });
 

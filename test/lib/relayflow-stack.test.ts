@@ -64,7 +64,7 @@ describe('RelayFlowStack', () => {
     }
   });
 
-  it('keeps events in an on-demand, encrypted table with PITR, TTL and the three lookups, retained on delete', () => {
+  it('keeps events in an on-demand, encrypted table with PITR, TTL and the four lookups, retained on delete', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: {
@@ -76,6 +76,7 @@ describe('RelayFlowStack', () => {
           Match.objectLike({ IndexName: 'byEntity' }),
           Match.objectLike({ IndexName: 'byCorrelation' }),
           Match.objectLike({ IndexName: 'byAttention' }),
+          Match.objectLike({ IndexName: 'byReceived' }),
         ],
       },
     });

@@ -1,0 +1,138 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventStore } from '#shared/store/event-store';
+import {
+  receivedDayKey,
+  receivedShardOf,
+  stateKey,
+  type EventState,
+  type EventStatus,
+} from '#shared/store/records';
+import {
+  indexWriteUnits,
+  type TableDefinition,
+  type WireItem,
+} from '../../../local/emulators/dynamodb/capacity';
+import { eventTableDefinition, startEventTable, type LocalEventTable } from '../../helpers/event-table';
+
+let table: LocalEventTable;
+let client: DynamoDBClient;
+let store: EventStore;
+
+beforeAll(async () => {
+  table = await startEventTable();
+  client = new DynamoDBClient({
+    endpoint: table.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  store = new EventStore(table.documentClient, { tableName: table.tableName, retentionDays: 30 });
+});
+afterAll(async () => {
+  client.destroy();
+  await table.stop();
+});
+
+/** The event table as synthesized, with byReceived as its only index: its writes alone are counted. */
+const byReceivedOnly = (): TableDefinition => {
+  const definition = eventTableDefinition(table.tableName) as unknown as TableDefinition;
+  return {
+    ...definition,
+    GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes?.filter((i) => i.IndexName === 'byReceived'),
+  };
+};
+
+/** The stored item as the DynamoDB protocol carries it (binary as base64), which the capacity model reads. */
+const storedItem = async (eventId: string): Promise<WireItem | undefined> => {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: { PK: { S: stateKey(eventId).PK }, SK: { S: 'STATE' } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item
+    ? (JSON.parse(
+        JSON.stringify(Item, (_, value: unknown) =>
+          value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+        ),
+      ) as WireItem)
+    : undefined;
+};
+
+const s = (value: WireItem[string] | undefined) => (value && 'S' in value ? value.S : undefined);
+
+let counter = 0;
+const aState = (overrides: Partial<EventState> = {}): EventState => {
+  counter += 1;
+  const eventId = `ev_store_${counter}`;
+  return {
+    eventId,
+    idempotencyKey: `default#acme#invoice.paid#evt_${counter}`,
+    tenant: 'default',
+    provider: 'acme',
+    type: 'acme.invoice.paid',
+    providerType: 'invoice.paid',
+    externalId: `evt_${counter}`,
+    entityKind: 'customer',
+    entityId: 'cus_1',
+    groupId: 'default#acme#customer:cus_1',
+    occurredAt: '2025-06-01T11:59:00.000Z',
+    receivedAt: '2025-06-01T12:00:00.000Z',
+    correlationId: `corr-${counter}`,
+    status: 'RECEIVED',
+    statusAt: '2025-06-01T12:00:00.000Z',
+    secretIndex: 0,
+    sends: 1,
+    audit: [{ at: '2025-06-01T12:00:00.000Z', action: 'accepted', by: 'ingest', status: 'RECEIVED' }],
+    ...overrides,
+  };
+};
+
+describe('EventStore and the byReceived index', () => {
+  it.each<EventStatus>(['RECEIVED', 'QUARANTINED'])(
+    'gives a %s state item its day and shard when it creates it: one index write',
+    async (status) => {
+      const state = aState({ status, receivedAt: '2025-06-01T23:59:59.999Z' });
+
+      expect(await store.createState(state, new Date('2025-06-01T23:59:59.999Z'))).toBe(true);
+
+      const item = await storedItem(state.eventId);
+      expect(s(item?.receivedDay)).toBe(receivedDayKey('2025-06-01', receivedShardOf(state.eventId)));
+      expect(indexWriteUnits(byReceivedOnly(), undefined, item)).toBe(1);
+      // Readers see the state, not the index attributes written beside it.
+      expect(await store.getState(state.eventId)).toEqual(state);
+    },
+  );
+
+  it('writes no byReceived entry on any status change, into the status index and out of it', async () => {
+    const state = aState();
+    await store.createState(state, new Date('2025-06-01T12:00:00.000Z'));
+    const created = await storedItem(state.eventId);
+    const steps: [EventStatus, EventStatus, Parameters<EventStore['transition']>[4]][] = [
+      ['RECEIVED', 'QUEUED', {}],
+      ['QUEUED', 'PROCESSING', { attempts: 1 }],
+      ['PROCESSING', 'RETRYING', { attempts: 2, lastError: 'target 503' }],
+      ['RETRYING', 'DEAD_LETTERED', { lastError: 'target 503' }],
+      ['DEAD_LETTERED', 'RECEIVED', { sends: 2, run: 1 }],
+      ['RECEIVED', 'PROCESSED', {}],
+    ];
+
+    const writes: number[] = [];
+    let before = created;
+    for (const [from, to, extra] of steps) {
+      const at = new Date(Date.parse('2025-06-02T08:00:00.000Z') + writes.length * 1000).toISOString();
+      expect(
+        await store.transition(state.eventId, [from], to, { at, action: to, by: 'consumer' }, extra),
+      ).toBe(true);
+      const after = await storedItem(state.eventId);
+      writes.push(indexWriteUnits(byReceivedOnly(), before, after));
+      before = after;
+    }
+
+    expect(writes).toEqual([0, 0, 0, 0, 0, 0]);
+    // Received on June 1st it stays in June 1st's partition, whenever its status last changed.
+    expect(s(before?.receivedDay)).toBe(s(created?.receivedDay));
+    expect(s(before?.receivedAt)).toBe(s(created?.receivedAt));
+    expect(s(before?.status)).toBe('PROCESSED');
+  });
+});

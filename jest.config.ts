@@ -31,7 +31,7 @@ const common: Config = {
 };
 
 /** Tests that start the whole local runtime (a synthesized stack, its emulators and Lambda workers). */
-const integration = ['<rootDir>/test/e2e/**/*.test.ts'];
+const integration = ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/local/start/lifecycle.test.ts'];
 
 const config: Config = {
   // Jest's default is one worker per core but one; the end-to-end files mostly wait on their
@@ -45,7 +45,11 @@ const config: Config = {
       displayName: 'unit',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/e2e/',
+        '<rootDir>/test/local/start/lifecycle.test.ts',
+      ],
     },
     { ...common, displayName: 'integration', roots: ['<rootDir>/test'], testMatch: integration },
   ],

@@ -1,55 +1,113 @@
-import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startLocalRuntime } from '../local/runtime';
-import { SHOW_SECRETS_FLAG, startupSummary } from '../local/startup-summary';
+import { forgetAssembly, recordAssembly, reusableAssembly, synthInputsDigest } from '../local/start/digest';
+import { assertPortFree, portFrom } from '../local/start/port';
+import { startSynthesis } from '../local/start/synth';
 
 const ROOT = resolve(__dirname, '..');
+const ASSEMBLY_DIR = resolve(ROOT, 'cdk.out');
 const STATE_FILE = resolve(ROOT, '.relayflow', 'local.json');
+const SYNTH_ARGS = ['synth', '-q'] as const;
 
-const synthesize = () => {
-  const started = Date.now();
-  process.stdout.write('Synthesizing the stack and building the Lambda bundles… ');
-  const result = spawnSync('npx', ['cdk', 'synth', '-q'], { cwd: ROOT, encoding: 'utf8', env: process.env });
-  if (result.status !== 0) {
-    process.stdout.write('failed.\n');
-    process.stderr.write(`${result.stdout}\n${result.stderr}\n`);
-    throw new Error('cdk synth failed (output above)');
+/**
+ * SIGINT is Ctrl+C (to the whole process group) or npm relaying it; SIGTERM is kill, CI and
+ * process managers; SIGHUP is a closed terminal. Each stops the runtime cleanly.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** A stop that hangs (a stuck worker) must not keep the port held until someone finds the pid. */
+const STOP_DEADLINE_MS = 10_000;
+
+const ago = (since: Date) => {
+  const minutes = Math.round((Date.now() - since.getTime()) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 120) return `${minutes} min ago`;
+  return `${Math.round(minutes / 60)} h ago`;
+};
+
+/** Synthesizes into cdk.out unless it already holds what the current sources synthesize to. */
+const prepareAssembly = async (stopRequest: AbortSignal) => {
+  const digest = synthInputsDigest({ root: ROOT, env: process.env, synthArgs: SYNTH_ARGS });
+  const reusable = reusableAssembly(ASSEMBLY_DIR, digest);
+  if (reusable) {
+    process.stdout.write(
+      `Stack unchanged since the last start; reusing cdk.out (synthesized ${ago(reusable.synthesizedAt)}, inputs ${digest.slice(0, 12)}).\n`,
+    );
+    return;
   }
+  if (stopRequest.aborted) return;
+  const started = Date.now();
+  process.stdout.write('Synthesizing the stack and building the Lambda bundles (up to half a minute)… ');
+  forgetAssembly(ASSEMBLY_DIR);
+  const synthesis = startSynthesis(ROOT, SYNTH_ARGS);
+  stopRequest.addEventListener('abort', () => synthesis.stop(), { once: true });
+  try {
+    await synthesis.done;
+  } catch (error) {
+    if (stopRequest.aborted) return;
+    process.stdout.write('failed.\n');
+    throw error;
+  }
+  recordAssembly(ASSEMBLY_DIR, digest);
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 };
 
-const main = async () => {
+const run = async (stopRequest: AbortSignal) => {
   // Bundles target Node.js 22 on Lambda; the SDK's warning about the local Node.js is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  synthesize();
-  const runtime = await startLocalRuntime({
-    assemblyDir: resolve(ROOT, 'cdk.out'),
-    port: Number(process.env.PORT ?? 3000),
-    stateFile: STATE_FILE,
-  });
-  process.stdout.write(
-    startupSummary(runtime, { stateFile: STATE_FILE, showSecrets: process.argv.includes(SHOW_SECRETS_FLAG) }),
+  const port = portFrom(process.env.PORT);
+  // Before synthesis, which takes half a minute: a busy port is known in milliseconds.
+  await assertPortFree(port);
+  await prepareAssembly(stopRequest);
+  if (stopRequest.aborted) return;
+  // Loaded only now: its emulators and SDK clients take a second to load, which a busy port or a
+  // synthesis need not wait for.
+  const { startLocalRuntime } = await import('../local/runtime');
+  const { SHOW_SECRETS_FLAG, startupSummary } = await import('../local/startup-summary');
+  const runtime = await startLocalRuntime({ assemblyDir: ASSEMBLY_DIR, port, stateFile: STATE_FILE }).catch(
+    async (error: NodeJS.ErrnoException) => {
+      // Taken while synthesizing.
+      if (error.code === 'EADDRINUSE') await assertPortFree(port);
+      throw error;
+    },
   );
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping…\n`);
-    runtime
-      .stop()
-      .then(() => rmSync(STATE_FILE, { force: true }))
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        process.stderr.write(`${String(error)}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    if (stopRequest.aborted) return;
+    process.stdout.write(
+      startupSummary(runtime, {
+        stateFile: STATE_FILE,
+        showSecrets: process.argv.includes(SHOW_SECRETS_FLAG),
+      }),
+    );
+    await once(stopRequest, 'abort');
+  } finally {
+    await runtime.stop();
+    rmSync(STATE_FILE, { force: true });
+  }
 };
 
-main().catch((error: unknown) => {
-  process.stderr.write(`relayflow: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+const controller = new AbortController();
+const requestStop = (reason: string) => {
+  // Ctrl+C reaches this process twice, from the terminal and relayed by npm.
+  if (controller.signal.aborted) return;
+  controller.abort();
+  setTimeout(() => {
+    process.stderr.write(`relayflow: not stopped after ${STOP_DEADLINE_MS / 1000} s; exiting anyway.\n`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
+  process.stdout.write(`\n${reason}: stopping…\n`);
+};
+for (const signal of STOP_SIGNALS) process.on(signal, () => requestStop(signal));
+// Writing fails once the terminal is closed (EIO) or a pipe's reader is gone (EPIPE). Unhandled,
+// that error would end the process before the stop, leaving the state file behind.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => requestStop('output closed'));
+
+run(controller.signal).then(
+  // A requested stop that completed is a success: scripts and process managers that stop the
+  // runtime with a signal should not see it as a failure.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`relayflow: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT } from '../lib/config';
+import { startDemoTarget } from '../local/demo-target';
 import { forgetAssembly, recordAssembly, reusableAssembly, synthInputsDigest } from '../local/start/digest';
 import { assertPortFree, portFrom } from '../local/start/port';
 import { startSynthesis } from '../local/start/synth';
@@ -8,7 +10,6 @@ import { startSynthesis } from '../local/start/synth';
 const ROOT = resolve(__dirname, '..');
 const ASSEMBLY_DIR = resolve(ROOT, 'cdk.out');
 const STATE_FILE = resolve(ROOT, '.relayflow', 'local.json');
-const SYNTH_ARGS = ['synth', '-q'] as const;
 
 /**
  * SIGINT is Ctrl+C (to the whole process group) or npm relaying it; SIGTERM is kill, CI and
@@ -26,8 +27,8 @@ const ago = (since: Date) => {
 };
 
 /** Synthesizes into cdk.out unless it already holds what the current sources synthesize to. */
-const prepareAssembly = async (stopRequest: AbortSignal) => {
-  const digest = synthInputsDigest({ root: ROOT, env: process.env, synthArgs: SYNTH_ARGS });
+const prepareAssembly = async (synthArgs: readonly string[], stopRequest: AbortSignal) => {
+  const digest = synthInputsDigest({ root: ROOT, env: process.env, synthArgs });
   const reusable = reusableAssembly(ASSEMBLY_DIR, digest);
   if (reusable) {
     process.stdout.write(
@@ -39,7 +40,7 @@ const prepareAssembly = async (stopRequest: AbortSignal) => {
   const started = Date.now();
   process.stdout.write('Synthesizing the stack and building the Lambda bundles (up to half a minute)… ');
   forgetAssembly(ASSEMBLY_DIR);
-  const synthesis = startSynthesis(ROOT, SYNTH_ARGS);
+  const synthesis = startSynthesis(ROOT, synthArgs);
   stopRequest.addEventListener('abort', () => synthesis.stop(), { once: true });
   try {
     await synthesis.done;
@@ -58,8 +59,23 @@ const run = async (stopRequest: AbortSignal) => {
   const port = portFrom(process.env.PORT);
   // Before synthesis, which takes half a minute: a busy port is known in milliseconds.
   await assertPortFree(port);
-  await prepareAssembly(stopRequest);
+  const check = checkConfigFile();
+  if (!check.ok) throw new Error(formatConfigProblems(check.source, check.problems));
+  // Without routes of its own, the configuration would show nothing after the happy path: every
+  // event goes to the demo target instead, one port above the API (stable, so the digest holds).
+  const demoPort = check.config.routes.length === 0 ? portFrom(process.env.DEMO_PORT ?? String(port + 1)) : 0;
+  if (demoPort) await assertPortFree(demoPort);
+  const demoUrl = `http://127.0.0.1:${demoPort}`;
+  const synthArgs = [
+    'synth',
+    '-q',
+    ...(demoPort ? ['-c', `${LOCAL_DEMO_TARGET_CONTEXT}=${demoUrl}/deliveries`] : []),
+  ];
+  await prepareAssembly(synthArgs, stopRequest);
   if (stopRequest.aborted) return;
+  const demo = demoPort
+    ? await startDemoTarget({ port: demoPort, log: (line) => process.stdout.write(`${line}\n`) })
+    : undefined;
   // Loaded only now: its emulators and SDK clients take a second to load, which a busy port or a
   // synthesis need not wait for.
   const { startLocalRuntime } = await import('../local/runtime');
@@ -79,9 +95,20 @@ const run = async (stopRequest: AbortSignal) => {
         showSecrets: process.argv.includes(SHOW_SECRETS_FLAG),
       }),
     );
+    if (demo) {
+      process.stdout.write(
+        [
+          `Demo target: ${demo.endpoint} (the configuration has no routes, so every event is delivered here)`,
+          `  curl -X PUT ${demoUrl}/outage     starts an outage: deliveries answer 503 until`,
+          `  curl -X DELETE ${demoUrl}/outage  ends it; curl ${demoUrl}/ lists what arrived`,
+          '',
+        ].join('\n'),
+      );
+    }
     await once(stopRequest, 'abort');
   } finally {
     await runtime.stop();
+    await demo?.stop();
     rmSync(STATE_FILE, { force: true });
   }
 };

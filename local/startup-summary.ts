@@ -44,7 +44,7 @@ export const startupSummary = (runtime: Summarized, options: StartupSummaryOptio
     ...Object.entries(runtime.endpoints).map(([service, url]) => `  ${service.padEnd(18)} ${url}`),
     '',
     `Endpoints and names: ${options.stateFile}`,
-    'Send a signed test event:  npm run send -- stripe',
+    'Send a signed test event:  npx relayflow send stripe --local',
     'Stop with Ctrl+C.',
     '',
   ];

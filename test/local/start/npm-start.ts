@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
-/** What `npm start` needs from the repository; cdk.out is not copied, so that a copy keeps its own. */
+/** What `npm start` and the CLI need from the repository; cdk.out is not copied, so that a copy keeps its own. */
 const COPIED = [
   'bin',
+  'cli',
   'lib',
   'functions',
   'local',

@@ -62,11 +62,11 @@ export interface NpmStart {
  * `npm start` in `dir` in a process group of its own, as a terminal runs a foreground job, so
  * that a test can signal the group as Ctrl+C does.
  */
-export const npmStart = (dir: string, port: number): NpmStart => {
+export const npmStart = (dir: string, port: number, extraEnv: NodeJS.ProcessEnv = {}): NpmStart => {
   const { RELAYFLOW_CONFIG: _config, ...env } = process.env;
   const child = spawn('npm', ['start'], {
     cwd: dir,
-    env: { ...env, PORT: String(port) },
+    env: { ...env, PORT: String(port), ...extraEnv },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

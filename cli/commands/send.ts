@@ -101,6 +101,17 @@ const resolvedFor = async (deps: CliDependencies, provider: string): Promise<Res
 };
 
 /**
+ * The URL a local verifier checks a URL-signing provider's signature against. It rebuilds the URL
+ * as on AWS, from the domain API Gateway reports (the Host without its port) under https, so a
+ * request posted to `http://127.0.0.1:3000/webhooks/hubspot` must be signed for
+ * `https://127.0.0.1/webhooks/hubspot`.
+ */
+const verifiedUrlOf = (posted: string): string => {
+  const url = new URL(posted);
+  return `https://${url.hostname}${url.pathname}${url.search}`;
+};
+
+/**
  * A provider the stack does not serve has no webhook URL output: it was off in the configuration
  * the stack was deployed (or npm start started) with, so the fix is the configuration, not a
  * newer RelayFlow.
@@ -156,7 +167,11 @@ export const registerSend = (program: Command, deps: CliDependencies, globals: (
             `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`,
           );
         }
-        const signed = entry.sign({ url, headers: request.headers, body: request.body }, key, deps.now());
+        const signed = entry.sign(
+          { url: env.local ? verifiedUrlOf(url) : url, headers: request.headers, body: request.body },
+          key,
+          deps.now(),
+        );
         const response = await deps.fetch(url, {
           method: 'POST',
           headers: { ...request.headers, ...signed.headers },

@@ -5588,6 +5588,10 @@ var resolvedFor = async (deps, provider) => {
     throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
   return resolved.data;
 };
+var verifiedUrlOf = (posted) => {
+  const url2 = new URL(posted);
+  return `https://${url2.hostname}${url2.pathname}${url2.search}`;
+};
 var checkEnabled = (env, entry, tenant2) => {
   const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
   const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
@@ -5629,7 +5633,11 @@ var registerSend = (program, deps, globals) => {
           `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`
         );
       }
-      const signed = entry.sign({ url: url2, headers: request.headers, body: request.body }, key, deps.now());
+      const signed = entry.sign(
+        { url: env.local ? verifiedUrlOf(url2) : url2, headers: request.headers, body: request.body },
+        key,
+        deps.now()
+      );
       const response = await deps.fetch(url2, {
         method: "POST",
         headers: { ...request.headers, ...signed.headers },

@@ -13,6 +13,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliDependencies } from '../../cli/program';
 import { CliError, type Environment } from '../../cli/environment';
+import { HubspotOptionsSchema } from '#shared/providers/hubspot/schemas';
+import { verifyHubspot } from '#shared/providers/hubspot/verify';
 import { verifySendgrid } from '#shared/providers/sendgrid/verify';
 import { verifyStripe } from '#shared/providers/stripe/verify';
 import type { WebhookRequest } from '#shared/providers/types';
@@ -62,6 +64,8 @@ const run = async (...argv: string[]): Promise<Run> => {
     SecretStripe: 'RelayFlow-stripe',
     WebhookUrlSendgrid: 'http://127.0.0.1:3000/webhooks/sendgrid',
     SecretSendgrid: 'RelayFlow-sendgrid',
+    WebhookUrlHubspot: 'http://127.0.0.1:3000/webhooks/hubspot',
+    SecretHubspot: 'RelayFlow-hubspot',
     WebhookUrlAcme: 'http://127.0.0.1:3000/webhooks/acme',
     WebhookUrlAcmeBeta: 'http://127.0.0.1:3000/webhooks/acme/beta',
     WebhookUrlAcme2: 'http://127.0.0.1:3000/webhooks/acme2',
@@ -517,7 +521,7 @@ describe("relayflow events show by the provider's event id", () => {
 
     expect(result.code).toBe(1);
     expect(oneSentence(result.stderr)).toEqual([
-      "relayflow: No event has the provider's event id evt_only and provider type invoice.voided (providers stripe, sendgrid, acme and acme2; tenants default and beta).",
+      "relayflow: No event has the provider's event id evt_only and provider type invoice.voided (providers stripe, sendgrid, hubspot, acme and acme2; tenants default and beta).",
     ]);
   });
 
@@ -675,6 +679,25 @@ describe('relayflow send', () => {
     });
     expect(verdict).toMatchObject({ ok: true });
     expect(result.stdout).toContain('→ 202  correlation id c-1');
+  });
+
+  it('signs a URL-signing provider locally for the URL the verifier rebuilds: https, the host without its port', async () => {
+    secretsMock
+      .on(GetSecretValueCommand, { SecretId: 'RelayFlow-hubspot' })
+      .resolves({ SecretString: JSON.stringify({ signingSecrets: ['hubspot-client-secret'] }) });
+
+    const result = await run('send', 'hubspot');
+
+    expect(result.code).toBe(0);
+    const posted = result.posted[0]!;
+    expect(posted.url).toBe('http://127.0.0.1:3000/webhooks/hubspot');
+    const verdict = verifyHubspot({
+      request: { ...asRequest(posted), url: 'https://127.0.0.1/webhooks/hubspot' },
+      secrets: ['hubspot-client-secret'],
+      now: new Date(h.clock.now()),
+      options: HubspotOptionsSchema.parse({}),
+    });
+    expect(verdict).toMatchObject({ ok: true });
   });
 
   it("signs SendGrid with the development secret's private key", async () => {

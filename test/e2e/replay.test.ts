@@ -70,12 +70,15 @@ const send = async (customer: string, seq: number) => {
   return events[0]?.id ?? '';
 };
 
-/** Runs the real CLI. Asynchronously: the runtime it talks to lives in this process. */
+/**
+ * Runs the real CLI, as `npx relayflow` does: its committed bundle, which a test keeps equal to the
+ * sources. Asynchronously: the runtime it talks to lives in this process.
+ */
 const cli = (...args: string[]) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'relayflow-cli.ts'), ...args],
+      [join(ROOT, 'cli', 'dist', 'relayflow.cjs'), ...args],
       {
         cwd: workDir,
         encoding: 'utf8',

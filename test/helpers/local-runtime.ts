@@ -29,7 +29,8 @@ export const E2E_SECRETS = {
   'standard-webhooks': `whsec_${Buffer.from('e2e-standard-webhooks-secret-32b').toString('base64')}`,
 } as const;
 
-const freePort = () =>
+/** A port nothing listens on now (the OS picks it), for a server a test starts next. */
+export const freePort = () =>
   new Promise<number>((done, fail) => {
     const server = createServer();
     server.once('error', fail);

@@ -14,6 +14,7 @@ import { logger, tracer } from '#shared/powertools/index';
 import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
 import { captureOutput, jsonLines } from '../../helpers/log-capture';
 import { aSignedStripeRequest, aStripeEvent, stripeBody } from '../../helpers/providers/stripe';
+import { verifierEnv } from '../../helpers/verifier-env';
 
 const SECRET = 'whsec_handler_test';
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -21,23 +22,10 @@ const sqs = mockClient(SQSClient);
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
 
-const ENV = {
+const ENV = verifierEnv({
   PROVIDER_ID: 'stripe',
-  PROVIDER_OPTIONS: '{}',
-  TENANTS: '["acme"]',
   SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stripe',
-  TENANT_SECRET_ARNS: '{}',
-  EVENT_TABLE: 'events',
-  RAW_BUCKET: 'raw',
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
-  MAX_BODY_BYTES: '65536',
-  INLINE_BODY_MAX_BYTES: '2048',
-  RETENTION_DAYS: '30',
-  INGEST_LEASE_SECONDS: '30',
-  SECRETS_MAX_AGE_SECONDS: '300',
-  POWERTOOLS_METRICS_NAMESPACE: 'RelayFlowTest',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
+});
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 let handler: ReturnType<typeof createIngestHandler>;

@@ -11,6 +11,7 @@ import type { WebhookRequest } from '#shared/providers/types';
 import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
 import { aSignedHubspotRequest, HUBSPOT_SECRET, hubspotFixture } from '../../helpers/providers/hubspot';
 import { aSignedTwilioRequest, STATUS_CALLBACK, TWILIO_TOKEN } from '../../helpers/providers/twilio';
+import { verifierEnv } from '../../helpers/verifier-env';
 
 /*
  * HubSpot and Twilio sign the full URL they call. Without `publicBaseUrl` the verifier rebuilds it
@@ -25,21 +26,9 @@ const sqs = mockClient(SQSClient);
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
 
-const ENV = {
-  PROVIDER_OPTIONS: '{}',
-  TENANTS: '["acme"]',
-  TENANT_SECRET_ARNS: '{}',
-  EVENT_TABLE: 'events',
-  RAW_BUCKET: 'raw',
+const ENV = verifierEnv({
   QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/main.fifo',
-  MAX_BODY_BYTES: '65536',
-  INLINE_BODY_MAX_BYTES: '2048',
-  RETENTION_DAYS: '30',
-  INGEST_LEASE_SECONDS: '30',
-  SECRETS_MAX_AGE_SECONDS: '300',
-  POWERTOOLS_METRICS_NAMESPACE: 'RelayFlowTest',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
+});
 
 type Handler = ReturnType<typeof createIngestHandler>;
 

@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { listenOnLoopback, type RunningEmulator } from './emulators/loopback';
@@ -26,12 +27,6 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body, null, 2);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-};
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 };
 
 /** The parts of a delivered IntegrationEvent the demo shows; anything else reads `?`. */
@@ -77,7 +72,7 @@ export const startDemoTarget = async (options: {
         at: new Date().toISOString(),
         status,
         webhookId: String(req.headers['webhook-id'] ?? ''),
-        ...describeEvent(await readBody(req)),
+        ...describeEvent(await text(req)),
       };
       received.push(delivery);
       if (received.length > KEPT) received.shift();

@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
@@ -94,8 +95,7 @@ export function serveAwsJson(
     res.on('close', () => {
       if (!res.writableEnded) abandoned.abort();
     });
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await text(req);
     const target = req.headers['x-amz-target'];
     const action =
       typeof target === 'string' && target.startsWith(protocol.targetPrefix)
@@ -105,7 +105,7 @@ export function serveAwsJson(
       const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
       if (!handler)
         throw newError(protocol.unknownAction ?? 'UnknownOperationException', `Unknown operation ${action}`);
-      return handler(parseBody(Buffer.concat(chunks).toString('utf8'), newError), {
+      return handler(parseBody(body, newError), {
         signal: abandoned.signal,
       });
     };

@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../aws-json';
@@ -62,9 +63,7 @@ export class CloudFormationEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const params = new URLSearchParams(await text(req));
     const action = params.get('Action') ?? '';
     const requestId = randomUUID();
     try {

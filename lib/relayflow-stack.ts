@@ -128,10 +128,6 @@ export class RelayFlowStack extends Stack {
         value: this.eventQueue.deadLetterQueue.queueUrl,
         description: 'FIFO dead-letter queue',
       },
-      IdempotencyTableName: {
-        value: this.processing.idempotencyTable.tableName,
-        description: 'Consumer idempotency records',
-      },
       ConsumerFunctionName: { value: this.processing.consumer.functionName, description: 'Consumer Lambda' },
       ReplayStateMachineArn: {
         value: replay.stateMachine.stateMachineArn,

@@ -5,7 +5,6 @@ import { RoutesSchema } from '#shared/routing/routes';
 /** The environment the Processing construct gives the consumer. Checked at cold start. */
 const ConsumerEnvironmentSchema = z.object({
   EVENT_TABLE: required(),
-  IDEMPOTENCY_TABLE: required(),
   RAW_BUCKET: required(),
   QUEUE_URL: required(),
   DEAD_LETTER_QUEUE_URL: required(),

@@ -11,6 +11,7 @@ import { ClaimCheckSchema, runKeyOf, type ClaimCheck } from '#shared/queue/claim
 import type { Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
+import type { RunIdentity } from '#shared/store/run-records';
 import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
 import { FINAL_STATUSES, type EventState } from '#shared/store/records';
 import type { Deliveries } from '#shared/targets/index';
@@ -103,7 +104,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
   const runIdempotently = makeIdempotent(
     // The key object is built fresh per call and never mutated: Powertools re-hashes it when it
     // saves the result.
-    (_key: { readonly eventId: string }, input: RunInput): Promise<RunResult> => runRoute(deps, input),
+    (_key: RunIdentity, input: RunInput): Promise<RunResult> => runRoute(deps, input),
     {
       persistenceStore: deps.idempotency.persistenceStore,
       config: deps.idempotency.config,
@@ -250,7 +251,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       const runId = randomUUID();
       const runKey = runKeyOf({ eventId: claim.eventId, run });
       const result = await runIdempotently(
-        { eventId: runKey },
+        { eventId: claim.eventId, runKey },
         {
           runId,
           runKey,

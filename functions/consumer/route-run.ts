@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import type { Route } from '#shared/routing/routes';
-import type { EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
+import type { StatusChange } from '#shared/store/run-records';
 import { entityIndexKey, type AuditEntry, type EventStatus } from '#shared/store/records';
 import { downstreamKeyOf, type Deliveries } from '#shared/targets/index';
 import { brief } from '#shared/consumer/errors';
@@ -22,7 +22,6 @@ export const CONSUMABLE: readonly EventStatus[] = [
 ];
 
 export interface RunDependencies {
-  readonly store: EventStore;
   readonly processing: ProcessingStore;
   readonly deliveries: Deliveries;
   readonly logger: Logger;
@@ -42,11 +41,16 @@ export interface RunInput {
 
 export type RunOutcome = 'processed' | 'unrouted' | 'stale';
 
-/** What Powertools stores as the result: small, because it is written to the idempotency table. */
+/**
+ * What Powertools stores as the result: small, because it is written to the event's state item.
+ * `change` is the status the run ends with: the write that completes the run makes it
+ * (run-records.ts), and it is not kept in the stored result.
+ */
 export interface RunResult {
   readonly runId: string;
   readonly outcome: RunOutcome;
   readonly at: string;
+  readonly change?: StatusChange;
 }
 
 /**
@@ -63,21 +67,20 @@ export const consumerEntry = (at: Date, status: EventStatus, action: string, det
 
 /**
  * Runs the event's route: stale check, then each target in order, skipping targets an earlier
- * attempt completed, then one write marking the event PROCESSED (or STALE) with its audit entry.
- * A target failure propagates: nothing is recorded as done for it, and Powertools forgets the run.
+ * attempt completed. The result names the final status (PROCESSED or STALE) and its audit entry;
+ * the write completing the run makes that change. A target failure propagates: nothing is
+ * recorded as done for it, and Powertools forgets the run.
  */
 export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<RunResult> => {
   const { event, route } = input;
-  const finish = async (status: EventStatus, outcome: RunOutcome, detail: string): Promise<RunResult> => {
+  const finish = (status: EventStatus, outcome: RunOutcome, detail: string): RunResult => {
     const at = deps.now();
-    const moved = await deps.store.transition(
-      event.id,
-      CONSUMABLE,
-      status,
-      consumerEntry(at, status, outcome, detail),
-    );
-    if (!moved) deps.logger.warn('event was moved by someone else before it could be marked', { status });
-    return { runId: input.runId, outcome, at: at.toISOString() };
+    return {
+      runId: input.runId,
+      outcome,
+      at: at.toISOString(),
+      change: { from: CONSUMABLE, to: status, entry: consumerEntry(at, status, outcome, detail) },
+    };
   };
 
   if (!route) return finish('PROCESSED', 'unrouted', 'no route matches this event');

@@ -1,8 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod/mini';
-import { dynamoDbClient, documentClient } from '#shared/clients/dynamodb';
+import { documentClient } from '#shared/clients/dynamodb';
 import { s3Client } from '#shared/clients/s3';
 import { secretsProvider } from '#shared/clients/secrets';
 import { sqsClient } from '#shared/clients/sqs';
@@ -13,6 +12,7 @@ import { readJsonSecret } from '#shared/secrets/json-secret';
 import { EventStore } from '#shared/store/event-store';
 import { ProcessingStore } from '#shared/store/processing-store';
 import { RawBodies } from '#shared/store/raw-bodies';
+import { EventItemPersistenceLayer } from '#shared/store/run-records';
 import { EventBridgeDelivery } from '#shared/targets/eventbridge';
 import { HttpDelivery, signerFor, type Signer } from '#shared/targets/http';
 import { Deliveries } from '#shared/targets/index';
@@ -68,9 +68,10 @@ export const wireConsumer = () => {
   );
   const storeSettings = { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS };
   const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
+  const store = new EventStore(documentClient, storeSettings, rawBodies);
   return createConsumer(
     {
-      store: new EventStore(documentClient, storeSettings, rawBodies),
+      store,
       processing: new ProcessingStore(documentClient, storeSettings),
       rawBodies,
       router: new Router(routes),
@@ -81,15 +82,13 @@ export const wireConsumer = () => {
       }),
       queue: new ConsumerQueue(sqsClient, { main: env.QUEUE_URL, deadLetter: env.DEAD_LETTER_QUEUE_URL }),
       idempotency: {
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: env.IDEMPOTENCY_TABLE,
-          awsSdkV3Client: dynamoDbClient,
-        }),
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'eventId',
-          throwOnNoIdempotencyKey: true,
-          expiresAfterSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600,
-        }),
+        persistenceStore: new EventItemPersistenceLayer(store, (eventId, change) =>
+          logger.warn('event was moved by someone else before it could be marked', {
+            eventId,
+            status: change.to,
+          }),
+        ),
+        config: new IdempotencyConfig({ expiresAfterSeconds: env.IDEMPOTENCY_TTL_HOURS * 3600 }),
       },
       logger,
       metrics,

@@ -309,46 +309,121 @@ export class EventStore {
     from: readonly EventStatus[],
     to: EventStatus,
     entry: AuditEntry,
-    extra: { sends?: number; lastError?: string; attempts?: number; run?: number } = {},
+    extra: TransitionExtra = {},
   ): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status', '#audit': 'audit', '#statusAt': 'statusAt' };
-    const values: Record<string, unknown> = { ':to': to, ':at': entry.at, ':entry': [entry] };
-    const sets = ['#status = :to', '#statusAt = :at', '#audit = list_append(#audit, :entry)'];
-    const removes: string[] = [];
-    if (ATTENTION_STATUSES.has(to)) {
-      sets.push('attention = :to', 'attentionAt = :at');
-    } else {
-      removes.push('attention', 'attentionAt');
+    const change = transitionExpression(from, to, entry, extra);
+    return this.conditionalUpdate('state update', eventId, change);
+  }
+
+  /**
+   * Claims a run of the event for the consumer (its Powertools idempotency record, kept in the
+   * state item: decision 0044). Succeeds when the item holds no record, another run's, an expired
+   * one, or an INPROGRESS one whose lease ran out; returns false otherwise.
+   */
+  async claimRun(eventId: string, run: RunClaim, nowMs: number): Promise<boolean> {
+    return this.conditionalUpdate('run claim', eventId, {
+      names: { '#k': 'idem', '#s': 'idemStatus', '#x': 'idemExpiry', '#l': 'idemLease', '#r': 'idemResult' },
+      values: {
+        ':k': run.key,
+        ':inprogress': 'INPROGRESS',
+        ':x': run.expiry,
+        ':l': run.lease ?? 0,
+        ':now': Math.floor(nowMs / 1000),
+        ':nowMs': nowMs,
+      },
+      sets: ['#k = :k', '#s = :inprogress', '#x = :x', '#l = :l'],
+      removes: ['#r'],
+      condition:
+        'attribute_exists(PK) AND (attribute_not_exists(#k) OR #k <> :k OR #x < :now OR (#s = :inprogress AND #l < :nowMs))',
+    });
+  }
+
+  /** The run record the state item holds under `key`, if that is the run it holds. */
+  async readRun(eventId: string, key: string): Promise<RunRecord | undefined> {
+    const result = await this.call('run read', () =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.settings.tableName,
+          Key: stateKey(eventId),
+          ConsistentRead: true,
+          ProjectionExpression: 'idem, idemStatus, idemExpiry, idemLease, idemResult',
+        }),
+      ),
+    );
+    const item = result.Item;
+    if (item?.idem !== key) return undefined;
+    return {
+      key,
+      status: item.idemStatus as RunRecord['status'],
+      expiry: item.idemExpiry as number,
+      lease: (item.idemLease as number | undefined) || undefined,
+      result: item.idemResult as Record<string, unknown> | undefined,
+    };
+  }
+
+  /**
+   * Completes the run held under `key` and, in the same write, moves the event as the run's
+   * result says. Returns false when the status had been moved by someone else: the run is then
+   * completed on its own, without the status change.
+   */
+  async completeRun(
+    eventId: string,
+    run: { key: string; expiry: number; result: Record<string, unknown> },
+    change?: { from: readonly EventStatus[]; to: EventStatus; entry: AuditEntry },
+  ): Promise<boolean> {
+    const completion = {
+      names: { '#k': 'idem', '#s': 'idemStatus', '#x': 'idemExpiry', '#r': 'idemResult', '#l': 'idemLease' },
+      values: { ':k': run.key, ':completed': 'COMPLETED', ':x': run.expiry, ':r': run.result },
+      sets: ['#s = :completed', '#x = :x', '#r = :r'],
+      removes: ['#l'],
+      condition: '#k = :k',
+    };
+    if (change) {
+      const moved = transitionExpression(change.from, change.to, change.entry);
+      const both = {
+        names: { ...moved.names, ...completion.names },
+        values: { ...moved.values, ...completion.values },
+        sets: [...moved.sets, ...completion.sets],
+        removes: [...moved.removes, ...completion.removes],
+        condition: `${completion.condition} AND ${moved.condition}`,
+      };
+      if (await this.conditionalUpdate('run completion', eventId, both)) return true;
     }
-    if (extra.sends !== undefined) {
-      sets.push('sends = :sends');
-      values[':sends'] = extra.sends;
+    if (!(await this.conditionalUpdate('run completion', eventId, completion))) {
+      throw new InfrastructureError(
+        'event-store',
+        `the run record of ${eventId} was taken over before it completed`,
+      );
     }
-    if (extra.attempts !== undefined) {
-      sets.push('attempts = :attempts');
-      values[':attempts'] = extra.attempts;
-    }
-    if (extra.lastError !== undefined) {
-      sets.push('lastError = :lastError');
-      values[':lastError'] = extra.lastError;
-    }
-    if (extra.run !== undefined) {
-      sets.push('#run = :run');
-      names['#run'] = 'run';
-      values[':run'] = extra.run;
-    }
-    const fromNames = from.map((_, i) => `:from${i}`);
-    from.forEach((status, i) => (values[`:from${i}`] = status));
+    return change === undefined;
+  }
+
+  /** Forgets the run held under `key` (it failed), so that the next attempt can claim it. */
+  async forgetRun(eventId: string, key: string): Promise<void> {
+    await this.conditionalUpdate('run release', eventId, {
+      names: { '#k': 'idem' },
+      values: { ':k': key },
+      sets: [],
+      removes: ['#k', 'idemStatus', 'idemExpiry', 'idemLease', 'idemResult'],
+      condition: '#k = :k',
+    });
+  }
+
+  private async conditionalUpdate(what: string, eventId: string, update: UpdateParts): Promise<boolean> {
+    const clauses = [
+      update.sets.length ? `SET ${update.sets.join(', ')}` : '',
+      update.removes.length ? `REMOVE ${update.removes.join(', ')}` : '',
+    ].filter(Boolean);
     try {
-      await this.call('state update', () =>
+      await this.call(what, () =>
         this.client.send(
           new UpdateCommand({
             TableName: this.settings.tableName,
             Key: stateKey(eventId),
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-            ConditionExpression: `#status IN (${fromNames.join(', ')})`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            UpdateExpression: clauses.join(' '),
+            ConditionExpression: update.condition,
+            ExpressionAttributeNames: update.names,
+            ...(Object.keys(update.values).length ? { ExpressionAttributeValues: update.values } : {}),
           }),
         ),
       );
@@ -467,6 +542,71 @@ export class EventStore {
   }
 }
 
+export interface TransitionExtra {
+  readonly sends?: number;
+  readonly lastError?: string;
+  readonly attempts?: number;
+  readonly run?: number;
+}
+
+/** A consumer run's claim: Powertools' INPROGRESS record (key, expiry in s, lease end in ms). */
+export interface RunClaim {
+  readonly key: string;
+  readonly expiry: number;
+  readonly lease?: number;
+}
+
+export interface RunRecord extends RunClaim {
+  readonly status: 'INPROGRESS' | 'COMPLETED';
+  readonly result?: Record<string, unknown>;
+}
+
+interface UpdateParts {
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+  readonly sets: readonly string[];
+  readonly removes: readonly string[];
+  readonly condition: string;
+}
+
+/** The status change of {@link EventStore.transition}, as parts that another write can carry. */
+const transitionExpression = (
+  from: readonly EventStatus[],
+  to: EventStatus,
+  entry: AuditEntry,
+  extra: TransitionExtra = {},
+): UpdateParts => {
+  const names: Record<string, string> = { '#status': 'status', '#audit': 'audit', '#statusAt': 'statusAt' };
+  const values: Record<string, unknown> = { ':to': to, ':at': entry.at, ':entry': [entry] };
+  const sets = ['#status = :to', '#statusAt = :at', '#audit = list_append(#audit, :entry)'];
+  const removes: string[] = [];
+  if (ATTENTION_STATUSES.has(to)) {
+    sets.push('attention = :to', 'attentionAt = :at');
+  } else {
+    removes.push('attention', 'attentionAt');
+  }
+  if (extra.sends !== undefined) {
+    sets.push('sends = :sends');
+    values[':sends'] = extra.sends;
+  }
+  if (extra.attempts !== undefined) {
+    sets.push('attempts = :attempts');
+    values[':attempts'] = extra.attempts;
+  }
+  if (extra.lastError !== undefined) {
+    sets.push('lastError = :lastError');
+    values[':lastError'] = extra.lastError;
+  }
+  if (extra.run !== undefined) {
+    sets.push('#run = :run');
+    names['#run'] = 'run';
+    values[':run'] = extra.run;
+  }
+  from.forEach((status, i) => (values[`:from${i}`] = status));
+  const condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
+  return { names, values, sets, removes, condition };
+};
+
 /**
  * S3 key of a normalized event too large for its payload item: beside the raw bodies, so that the
  * bucket's retention and the functions' `raw/*` permissions cover it as they cover them.
@@ -497,6 +637,11 @@ export const stateOf = (item: Record<string, unknown>): EventState => {
     attention: _a,
     attentionAt: _aa,
     expiresAt: _x,
+    idem: _ik,
+    idemStatus: _is,
+    idemExpiry: _ix,
+    idemLease: _il,
+    idemResult: _ir,
     ...state
   } = item;
   return state as unknown as EventState;

@@ -1,5 +1,5 @@
-import { RemovalPolicy, Stack, Validations, type Duration } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Stack, Validations, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -43,11 +43,11 @@ const BATCH_SIZE = 10;
 
 /**
  * The consumer of the main FIFO queue with everything it owns: its Lambda and event source
- * mapping, the idempotency table, and the secret it signs HTTP deliveries with.
+ * mapping, and the secret it signs HTTP deliveries with. Its idempotency records live in the
+ * event table's state items (docs/decisions/0044-idempotency-in-the-state-item.md).
  */
 export class Processing extends Construct {
   public readonly consumer: RelayFlowFunction;
-  public readonly idempotencyTable: Table;
   /** Receivers of HTTP targets verify RelayFlow's Standard Webhooks signature with this secret. */
   public readonly signingSecret: Secret;
   public readonly eventSource: SqsEventSource;
@@ -75,16 +75,6 @@ export class Processing extends Construct {
     if (props.idempotencyTtlHours < 72) problems.push('idempotencyTtlHours must be at least 72');
     if (problems.length > 0) throw new Error(`Processing: ${problems.join('; ')}`);
 
-    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: 'expiration',
-      removalPolicy: props.removalPolicy,
-      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
-    });
-
     this.signingSecret = new Secret(this, 'TargetSigningSecret', {
       description:
         'RelayFlow signs HTTP target deliveries with this (Standard Webhooks); receivers use whsec_<signingSecret>',
@@ -109,7 +99,6 @@ export class Processing extends Construct {
       removalPolicy: props.removalPolicy,
       environment: {
         EVENT_TABLE: props.table.tableName,
-        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
         RAW_BUCKET: props.rawBucket.bucketName,
         QUEUE_URL: props.queue.queueUrl,
         DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
@@ -139,13 +128,6 @@ export class Processing extends Construct {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         resources: [props.table.tableArn],
       }),
-    );
-    this.idempotencyTable.grant(
-      this.consumer,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
     );
     this.consumer.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),

@@ -1,16 +1,7 @@
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { SPEC_VERSION, type IntegrationEvent } from '#shared/contract/integration-event';
 import type { EventPayload } from '#shared/store/event-store';
 import { eventIdOf, groupIdOf, idempotencyKeyOf, type EventState } from '#shared/store/records';
-import { Processing } from '../../lib/constructs/processing';
-import { startEventTable, type LocalEventTable } from './event-table';
 
 let counter = 0;
 
@@ -127,57 +118,3 @@ export const anSqsRecord = (
 };
 
 export const anSqsBatch = (records: SQSRecord[]): SQSEvent => ({ Records: records });
-
-/** The idempotency table exactly as the Processing construct synthesizes it. */
-export const idempotencyTableDefinition = (tableName: string): CreateTableCommandInput => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'IdempotencyDefinition');
-  new Processing(stack, 'Processing', {
-    routes: [],
-    maxConcurrency: 2,
-    idempotencyTtlHours: 72,
-    retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 10 },
-    table: new Table(stack, 'Events', { partitionKey: { name: 'PK', type: AttributeType.STRING } }),
-    rawBucket: new Bucket(stack, 'Raw'),
-    queue: new Queue(stack, 'Main', { fifo: true }),
-    deadLetterQueue: new Queue(stack, 'Dlq', { fifo: true }),
-    consumerTimeout: Duration.seconds(30),
-    retentionDays: 1,
-    logLevel: 'INFO',
-    logRetention: RetentionDays.ONE_DAY,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  const tables = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table')) as {
-    Properties: Omit<CreateTableCommandInput, 'TableName'>;
-  }[];
-  const table = tables.find((t) => t.Properties.KeySchema?.[0]?.AttributeName === 'id');
-  if (!table) throw new Error('Processing synthesized no idempotency table');
-  const { KeySchema, AttributeDefinitions } = table.Properties;
-  return { TableName: tableName, KeySchema, AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' };
-};
-
-export interface LocalProcessingTables extends LocalEventTable {
-  readonly idempotencyTableName: string;
-  /** A low-level client for the Powertools persistence layer. */
-  readonly client: DynamoDBClient;
-}
-
-/** dynalite holding the event table and the idempotency table, both from their constructs. */
-export const startProcessingTables = async (): Promise<LocalProcessingTables> => {
-  const events = await startEventTable('events');
-  const client = new DynamoDBClient({
-    endpoint: events.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await client.send(new CreateTableCommand(idempotencyTableDefinition('idempotency')));
-  return {
-    ...events,
-    idempotencyTableName: 'idempotency',
-    client,
-    stop: async () => {
-      client.destroy();
-      await events.stop();
-    },
-  };
-};

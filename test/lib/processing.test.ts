@@ -76,24 +76,13 @@ describe('Processing construct', () => {
     });
   });
 
-  it('creates an on-demand idempotency table keyed by id with TTL on expiration and point-in-time recovery', () => {
+  it('creates no table of its own: the run records live in the event table (decision 0044)', () => {
     const { template } = build();
 
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-    });
-  });
-
-  it('retains the idempotency table in prod stages', () => {
-    const { template } = build();
-
-    template.hasResource('AWS::DynamoDB::Table', {
-      Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }),
-      DeletionPolicy: 'Retain',
-    });
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(consumerPolicyStatements(template).flatMap((s) => [s.Action].flat())).not.toContain(
+      'dynamodb:DeleteItem',
+    );
   });
 
   it('generates a base64-safe signing secret for HTTP targets', () => {
@@ -122,7 +111,6 @@ describe('Processing construct', () => {
           BACKOFF_MAX_SECONDS: '60',
           IDEMPOTENCY_TTL_HOURS: '96',
           EVENT_TABLE: Match.anyValue(),
-          IDEMPOTENCY_TABLE: Match.anyValue(),
           RAW_BUCKET: Match.anyValue(),
           QUEUE_URL: Match.anyValue(),
           DEAD_LETTER_QUEUE_URL: Match.anyValue(),
@@ -160,7 +148,7 @@ describe('Processing construct', () => {
     const actions = consumerPolicyStatements(template).flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.endsWith('*') && !a.startsWith('xray:'))).toEqual([]);
     expect(actions).toEqual(
-      expect.arrayContaining(['sqs:ChangeMessageVisibility', 'dynamodb:DeleteItem', 's3:GetObject']),
+      expect.arrayContaining(['sqs:ChangeMessageVisibility', 'dynamodb:UpdateItem', 's3:GetObject']),
     );
   });
 
@@ -187,10 +175,10 @@ describe('Processing construct', () => {
 });
 
 describe('RelayFlowStack with processing', () => {
-  it('outputs the idempotency table, consumer function and target signing secret names', () => {
+  it('outputs the consumer function and target signing secret names', () => {
     const { template } = synthStack();
 
-    for (const output of ['IdempotencyTableName', 'ConsumerFunctionName', 'TargetSigningSecretName']) {
+    for (const output of ['ConsumerFunctionName', 'TargetSigningSecretName']) {
       template.hasOutput(output, { Value: Match.anyValue() });
     }
   });

@@ -1,7 +1,6 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +10,7 @@ import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-c
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { resolveRoutes, Router, RoutesSchema } from '#shared/routing/routes';
 import { EventStore, type EventPayload } from '#shared/store/event-store';
+import { EventItemPersistenceLayer } from '#shared/store/run-records';
 import { ProcessingStore } from '#shared/store/processing-store';
 import { RawBodies } from '#shared/store/raw-bodies';
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
@@ -23,14 +23,8 @@ import { Deliveries, downstreamKeyOf } from '#shared/targets/index';
 import type { Workflow } from '#shared/targets/types';
 import { WorkflowDelivery } from '#shared/targets/workflow';
 import { aLambdaContext } from '../../helpers/api-gateway';
-import {
-  aStoredEvent,
-  anIntegrationEvent,
-  anSqsBatch,
-  anSqsRecord,
-  startProcessingTables,
-  type LocalProcessingTables,
-} from '../../helpers/sqs-events';
+import { aStoredEvent, anIntegrationEvent, anSqsBatch, anSqsRecord } from '../../helpers/sqs-events';
+import { startEventTable, type LocalEventTable } from '../../helpers/event-table';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
@@ -41,7 +35,9 @@ const SETTINGS: ConsumerSettings = {
   deadlineReserveMs: 100,
 };
 
-let tables: LocalProcessingTables;
+let tables: LocalEventTable;
+/** Status changes a run found already made by someone else. */
+let movedElsewhere: string[];
 let store: EventStore;
 const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const sqsMock = mockClient(sqs);
@@ -53,7 +49,7 @@ let effects: string[];
 let workflows: Map<string, Workflow>;
 
 beforeAll(async () => {
-  tables = await startProcessingTables();
+  tables = await startEventTable();
   store = new EventStore(tables.documentClient, { tableName: tables.tableName, retentionDays: 30 });
 });
 
@@ -63,6 +59,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   effects = [];
+  movedElsewhere = [];
   workflows = new Map<string, Workflow>([
     ['first', (event) => Promise.resolve(void effects.push(`first:${event.id}`))],
     ['second', (event) => Promise.resolve(void effects.push(`second:${event.id}`))],
@@ -96,15 +93,10 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
       }),
       queue: new ConsumerQueue(sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
       idempotency: {
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: tables.idempotencyTableName,
-          awsSdkV3Client: tables.client,
-        }),
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'eventId',
-          throwOnNoIdempotencyKey: true,
-          expiresAfterSeconds: 72 * 3600,
-        }),
+        persistenceStore: new EventItemPersistenceLayer(store, (eventId, change) =>
+          movedElsewhere.push(`${eventId}:${change.to}`),
+        ),
+        config: new IdempotencyConfig({ expiresAfterSeconds: 72 * 3600 }),
       },
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: new Metrics({ namespace: 'RelayFlowTest' }),
@@ -157,8 +149,18 @@ const forceReplay = (event: IntegrationEvent, forcedRun: number) =>
     { run: forcedRun },
   );
 
-const idempotencyItems = async () =>
-  (await tables.client.send(new ScanCommand({ TableName: tables.idempotencyTableName }))).Items ?? [];
+/** The run record Powertools keeps in the event's state item (decision 0044). */
+const runRecordOf = async (eventId: string) => {
+  const { Item } = await tables.documentClient.send(
+    new GetCommand({ TableName: tables.tableName, Key: { PK: `EVT#${eventId}`, SK: 'STATE' } }),
+  );
+  return {
+    key: Item?.idem as string | undefined,
+    status: Item?.idemStatus as string | undefined,
+    expiry: Item?.idemExpiry as number | undefined,
+    result: Item?.idemResult as Record<string, unknown> | undefined,
+  };
+};
 
 describe('consumer against a local DynamoDB', () => {
   it('runs the side effect once when 20 invocations receive the same event at the same time', async () => {
@@ -212,7 +214,7 @@ describe('consumer against a local DynamoDB', () => {
     const event = await stored();
     const consumer = aConsumer(ROUTE_FIRST);
     await run(consumer, [anSqsRecord(event)]);
-    const before = await idempotencyItems();
+    const before = await runRecordOf(event.id);
     // A replay without force moves the state back; the completed run must still win.
     await store.transition(event.id, ['PROCESSED'], 'QUEUED', {
       at: new Date().toISOString(),
@@ -226,9 +228,8 @@ describe('consumer against a local DynamoDB', () => {
 
     expect(failedIds(response)).toEqual([]);
     expect(effects).toEqual([`first:${event.id}`]);
-    const after = await idempotencyItems();
-    expect(after).toHaveLength(before.length);
-    expect(after.every((item) => item.status?.S === 'COMPLETED')).toBe(true);
+    expect(before.status).toBe('COMPLETED');
+    expect(await runRecordOf(event.id)).toEqual(before);
     const state = await store.getState(event.id);
     expect(state?.status).toBe('PROCESSED');
     expect(state?.audit.at(-1)).toMatchObject({ action: 'duplicate', by: 'consumer' });
@@ -510,15 +511,21 @@ describe('consumer against a local DynamoDB', () => {
     expect(effects).toEqual([`first:${newer.id}`, `first:${older.id}`]);
   });
 
-  it('keeps idempotency records for the configured TTL under a stable prefix, keyed by event id', async () => {
+  it('keeps the run record in the state item for the configured TTL, keyed by event id, without the status change', async () => {
     const event = await stored();
 
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
 
-    const items = await idempotencyItems();
-    const expirations = items.map((i) => Number(i.expiration?.N));
-    expect(items.every((i) => i.id?.S?.startsWith('relayflow-consumer#'))).toBe(true);
-    expect(Math.max(...expirations) - Date.now() / 1000).toBeGreaterThan(72 * 3600 - 60);
+    const record = await runRecordOf(event.id);
+    expect(record.key).toBe(`${event.id}|${event.id}`);
+    expect(record.status).toBe('COMPLETED');
+    expect((record.expiry ?? 0) - Date.now() / 1000).toBeGreaterThan(72 * 3600 - 60);
+    expect(record.result).toEqual({
+      runId: expect.any(String),
+      outcome: 'processed',
+      at: expect.any(String),
+    });
+    expect(await store.getState(event.id)).not.toHaveProperty('idem');
   });
 
   it('hands a workflow the exact raw body, read from S3 when the event went through the claim check', async () => {

@@ -29,7 +29,6 @@ const eventBridge = mockClient(EventBridgeClient);
 
 const ENV = {
   EVENT_TABLE: 'events',
-  IDEMPOTENCY_TABLE: 'idempotency',
   RAW_BUCKET: 'raw',
   QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq.fifo',
@@ -109,6 +108,21 @@ const statusWrites = () =>
     return values[':to'] ? [{ key: c.args[0].input.Key?.PK as string, to: values[':to'] as string }] : [];
   });
 
+/** Writes of the Powertools run record (decision 0044): claims, completions, releases. */
+const runWrites = () =>
+  documents.commandCalls(UpdateCommand).flatMap((c) => {
+    const { Key, UpdateExpression = '', ExpressionAttributeValues = {} } = c.args[0].input;
+    return ExpressionAttributeValues[':k']
+      ? [
+          {
+            key: Key?.PK as string,
+            run: ExpressionAttributeValues[':k'] as string,
+            expression: UpdateExpression,
+          },
+        ]
+      : [];
+  });
+
 describe('consumer handler', () => {
   it('publishes one record to its route and marks it PROCESSED in one write', async () => {
     const event = hold();
@@ -164,16 +178,18 @@ describe('consumer handler', () => {
     ).not.toContain('correlationId');
   });
 
-  it('keys the idempotency record on the event id, not the SQS message id', async () => {
+  it('keys the run record on the event id, not the SQS message id, in the event’s own state item', async () => {
     const event = hold();
 
     await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
     await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
 
-    const keys = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.id?.S);
-    expect(keys).toHaveLength(2);
-    expect(new Set(keys).size).toBe(1);
-    expect(keys[0]).toMatch(/^relayflow-consumer#/);
+    const claims = runWrites().filter((w) => w.expression.includes(':inprogress'));
+    expect(claims).toEqual([
+      expect.objectContaining({ key: `EVT#${event.id}`, run: `${event.id}|${event.id}` }),
+      expect.objectContaining({ key: `EVT#${event.id}`, run: `${event.id}|${event.id}` }),
+    ]);
+    expect(dynamo.calls()).toHaveLength(0);
   });
 
   it('processes many records of different entities in one batch', async () => {
@@ -229,7 +245,9 @@ describe('consumer handler', () => {
     expect(delay).toBeGreaterThanOrEqual(0);
     expect(delay).toBeLessThanOrEqual(8);
     // Powertools forgets the failed run so the retry runs it again.
-    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+    expect(runWrites().filter((w) => w.expression.startsWith('REMOVE #k'))).toEqual([
+      expect.objectContaining({ key: `EVT#${event.id}`, run: `${event.id}|${event.id}` }),
+    ]);
   });
 
   it('returns the later records of a failed record’s group as failed, untried, while other groups proceed', async () => {

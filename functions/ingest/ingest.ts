@@ -82,7 +82,7 @@ export interface IngestInput {
 }
 
 /**
- * What became of one item. `in-progress`: RECEIVED under another delivery's lease; `deferred`:
+ * What became of one item. `in-progress`: an item of a batch RECEIVED under another delivery's lease; `deferred`:
  * not reached before the answer was due. Both leave the work to the provider's retry.
  */
 export type ItemOutcome =
@@ -397,12 +397,17 @@ const ingestItems = async (
     );
     const toQueue = created.flatMap((result) => ('state' in result ? [result.state] : []));
     await ctx.deps.queue.sendMany(toQueue.map((state) => messageOf(state, 1)));
-    await mapLimit(toQueue, PARALLEL_WRITES, (state) =>
-      ctx.deps.store.transition(state.eventId, ['RECEIVED'], 'QUEUED', {
-        ...audit(ctx, 'enqueued', undefined, state.correlationId),
-        status: 'QUEUED',
-      }),
-    );
+    // A single event is not marked QUEUED (decision 0045): a retry that finds it RECEIVED sends
+    // it again, and the queue's deduplication or the consumer drops the copy. A batch's elements
+    // are, so that an overlapping batch can tell a sent element from one still being written.
+    if (items.length > 1) {
+      await mapLimit(toQueue, PARALLEL_WRITES, (state) =>
+        ctx.deps.store.transition(state.eventId, ['RECEIVED'], 'QUEUED', {
+          ...audit(ctx, 'enqueued', undefined, state.correlationId),
+          status: 'QUEUED',
+        }),
+      );
+    }
     const leftAtEnd = ctx.deps.timeLeftMs?.();
     if (leftAtStart !== undefined && leftAtEnd !== undefined)
       slowestChunkMs = Math.max(slowestChunkMs, leftAtStart - leftAtEnd);
@@ -554,17 +559,17 @@ const handleKnown = async (
   switch (state.status) {
     case 'RECEIVED': {
       const age = (ctx.now.getTime() - Date.parse(state.statusAt)) / 1000;
-      // Not acknowledged: if the delivery holding the lease died, this answer is the provider's
-      // only reason to come back after the lease and complete the event.
-      if (age < ctx.settings.ingestLeaseSeconds) return { ...known, outcome: 'in-progress' };
-      // The delivery that stored it died before the queue had it. The same dedup id makes a
-      // second copy impossible if it did reach the queue after all.
+      const leased = age < ctx.settings.ingestLeaseSeconds;
+      // A batch's elements are marked QUEUED once sent, so one still RECEIVED under the lease is
+      // being written: sending it from here could put it ahead of an earlier element of its entity.
+      if (leased && batchSize > 1) return { ...known, outcome: 'in-progress' };
+      // A single event stays RECEIVED once sent (decision 0045): nothing in the store tells a
+      // sent one from one whose delivery died first. Sending again settles it either way: within
+      // the queue's five-minute deduplication window the copy is dropped by its id; after it, the
+      // consumer finds the event final or its run completed.
       await ctx.deps.queue.send(messageOf(state, state.sends));
-      await ctx.deps.store.transition(state.eventId, ['RECEIVED'], 'QUEUED', {
-        ...audit(ctx, 'enqueued', 'completed by a provider retry', state.correlationId),
-        status: 'QUEUED',
-      });
-      return { ...known, outcome: 'requeued' };
+      // Past the lease the first delivery has surely ended, so this send may be the one that queued it.
+      return { ...known, outcome: leased ? 'duplicate' : 'requeued' };
     }
     case 'DEAD_LETTERED':
       return reopen(ctx, state, 'redelivered by the provider after dead-lettering');

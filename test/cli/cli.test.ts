@@ -385,7 +385,7 @@ describe('relayflow events, dlq and status', () => {
       event: { data: unknown };
     };
     expect(shown.state.eventId).toBe(deadIds[0]);
-    expect(shown.state.audit.map((a) => a.action)).toEqual(['accepted', 'enqueued', 'dead_lettered']);
+    expect(shown.state.audit.map((a) => a.action)).toEqual(['accepted', 'dead_lettered']);
     expect(shown.raw.kind).toBe('inline');
     expect(shown.event.data).toMatchObject({ id: 'cli_1' });
   });
@@ -608,7 +608,7 @@ describe('relayflow events list with no filter', () => {
     expect(
       (JSON.parse(result.stdout) as { eventId: string; status: string }[]).map((e) => [e.eventId, e.status]),
     ).toEqual([
-      [newer, 'QUEUED'],
+      [newer, 'RECEIVED'],
       [older, 'PROCESSED'],
     ]);
   });
@@ -619,16 +619,16 @@ describe('relayflow events list with no filter', () => {
     const [header, ...rows] = result.stdout.split('\n');
     expect(header).toMatch(/^EVENT\s+STATUS\s+TENANT\s+PROVIDER\s+TYPE\s+ENTITY\s+RECEIVED/);
     const cells = rows.map((row) => row.split(/\s+/));
-    // Everything the earlier tests ingested: two dead-lettered, four queued, and these two.
+    // Everything the earlier tests ingested: two dead-lettered, four received (and queued), and these two.
     expect(cells.map((c) => c[1]).sort()).toEqual([
       'DEAD_LETTERED',
       'DEAD_LETTERED',
       'PROCESSED',
-      'QUEUED',
-      'QUEUED',
-      'QUEUED',
-      'QUEUED',
-      'QUEUED',
+      'RECEIVED',
+      'RECEIVED',
+      'RECEIVED',
+      'RECEIVED',
+      'RECEIVED',
     ]);
     const received = cells.map((c) => c[6] ?? '');
     expect(received).toEqual([...received].sort().reverse());

@@ -64,7 +64,7 @@ describe('ingest through the local runtime', () => {
       }),
     );
     expect(state.Item).toMatchObject({
-      status: 'QUEUED',
+      status: 'RECEIVED',
       provider: 'stripe',
       correlationId,
       entityId: 'cus_group',

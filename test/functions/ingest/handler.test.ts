@@ -61,7 +61,7 @@ const signed = (event = aStripeEvent(), timestamp = nowSeconds()) =>
   aSignedStripeRequest(stripeBody(event), SECRET, timestamp);
 
 describe('ingest handler', () => {
-  it('answers 202 with a correlation id, stores the event and enqueues a claim check grouped by entity', async () => {
+  it('answers 202 with a correlation id, stores the event in two writes and enqueues a claim check grouped by entity', async () => {
     const response = await invoke(signed());
 
     expect(response.statusCode).toBe(202);
@@ -83,9 +83,13 @@ describe('ingest handler', () => {
     });
     expect(message?.MessageGroupId).toBe(state?.groupId);
     expect(message?.MessageDeduplicationId).toBe(state?.eventId);
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      ExpressionAttributeValues: expect.objectContaining({ ':to': 'QUEUED' }),
-    });
+    // The payload and the state, then the send: no QUEUED update (decision 0045).
+    const eventItems = dynamo
+      .commandCalls(PutCommand)
+      .map((c) => String(c.args[0].input.Item?.SK))
+      .filter((sk) => sk === 'PAYLOAD' || sk === 'STATE');
+    expect(eventItems).toEqual(['PAYLOAD', 'STATE']);
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 0);
   });
 
   it('keeps a caller-supplied correlation id as the prefix of its own', async () => {

@@ -55,7 +55,7 @@ const stateOf = async (eventId: string) =>
     .Item;
 
 describe('ingest against the event table (dynalite)', () => {
-  it('stores one event and enqueues once for 20 concurrent identical deliveries', async () => {
+  it('stores one event for 20 concurrent identical deliveries, every send under one deduplication id', async () => {
     const deps = depsAt(() => new Date());
 
     const results = await Promise.all(
@@ -64,13 +64,14 @@ describe('ingest against the event table (dynalite)', () => {
 
     const statuses = results.map((r) => (r.kind === 'ingested' ? r.status : r.kind));
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
-    // The others found it QUEUED (200) or still RECEIVED under the first one's lease (unfinished: 503, retry later).
-    expect(statuses.filter((s) => s === 200 || s === 'unfinished')).toHaveLength(19);
-    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    // The others found it stored and sent it again (decision 0045): the queue keeps one copy.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(19);
+    const dedupIds = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input.MessageDeduplicationId);
     const eventId = results[0]?.kind === 'ingested' ? results[0].items[0]?.eventId : undefined;
+    expect(new Set(dedupIds)).toEqual(new Set([eventId]));
     const state = await stateOf(eventId ?? '');
-    expect(state?.status).toBe('QUEUED');
-    expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual(['accepted', 'enqueued']);
+    expect(state?.status).toBe('RECEIVED');
+    expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual(['accepted']);
   });
 
   it('re-enqueues with the same dedup id when a retry finds the event RECEIVED after the lease', async () => {
@@ -87,27 +88,32 @@ describe('ingest against the event table (dynalite)', () => {
     expect(sends).toHaveLength(2);
     expect(sends[0]).toBe(sends[1]);
     const eventId = retry.kind === 'ingested' ? (retry.items[0]?.eventId ?? '') : '';
-    expect(await stateOf(eventId)).toMatchObject({ status: 'QUEUED', correlationId: 'corr-0000001' });
+    expect(await stateOf(eventId)).toMatchObject({ status: 'RECEIVED', correlationId: 'corr-0000001' });
   });
 
-  it('leaves a RECEIVED event to its first delivery while the lease holds, without acknowledging it', async () => {
+  it('sends a RECEIVED event again under the lease with the same dedup id, answering 200, and writes nothing', async () => {
     let now = new Date('2026-01-02T00:00:00Z');
     const deps = depsAt(() => now);
     sqs.on(SendMessageCommand).rejectsOnce(new Error('queue down')).resolves({ MessageId: 'm' });
     await expect(deliver(deps, 'evt_lease')).rejects.toThrow();
+    // The failed send still names the event: its dedup id is the event id.
+    const eventId = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageDeduplicationId ?? '';
+    const before = await stateOf(eventId);
 
     now = new Date('2026-01-02T00:00:05Z');
     const early = await deliver(deps, 'evt_lease');
 
-    expect(early).toMatchObject({ kind: 'unfinished', items: [{ outcome: 'in-progress' }] });
-    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(early).toMatchObject({ kind: 'ingested', status: 200, items: [{ outcome: 'duplicate' }] });
+    const dedupIds = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input.MessageDeduplicationId);
+    expect(dedupIds).toEqual([eventId, eventId]);
+    expect(await stateOf(eventId)).toEqual(before);
   });
 
   it('re-opens a dead-lettered event on redelivery with a fresh dedup id, audited', async () => {
     const deps = depsAt(() => new Date());
     const first = await deliver(deps, 'evt_dead');
     const eventId = first.kind === 'ingested' ? (first.items[0]?.eventId ?? '') : '';
-    await deps.store.transition(eventId, ['QUEUED'], 'DEAD_LETTERED', {
+    await deps.store.transition(eventId, ['RECEIVED'], 'DEAD_LETTERED', {
       at: new Date().toISOString(),
       action: 'dead-lettered',
       by: 'consumer',

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { documentClient } from '#shared/clients/dynamodb';
@@ -19,7 +18,8 @@ import { EventQueue } from '#shared/queue/event-queue';
 import { EventStore } from '#shared/store/event-store';
 import { RawBodies } from '#shared/store/raw-bodies';
 import { readIngestEnvironment } from '#shared/ingest/config';
-import { answerOf, correlationIdFrom, looksTranscoded, toWebhookRequest } from '#shared/ingest/http';
+import { correlationIdFrom } from '#shared/contract/correlation-id';
+import { answerOf, looksTranscoded, toWebhookRequest } from '#shared/ingest/http';
 import { readJsonSecret } from '#shared/secrets/json-secret';
 import {
   ingestWebhook,
@@ -99,7 +99,9 @@ export const createIngestHandler = <Options extends ProviderOptions>(
     // dimension or a counter key, or random paths would mint billed metrics and table items.
     const pathTenant = event.pathParameters?.tenant ?? 'default';
     const tenant = settings.tenants.has(pathTenant) ? pathTenant : 'unknown';
-    const correlationId = correlationIdFrom(event.headers ?? {}, randomUUID);
+    // The instant of receipt is the events' `receivedAt` and is carried in the correlation id.
+    const receivedAt = new Date();
+    const correlationId = correlationIdFrom(event.headers ?? {}, receivedAt);
     logger.appendKeys({ correlationId, provider: provider.id, tenant });
     const request = toWebhookRequest(event, env.PUBLIC_BASE_URL);
     let outcome: IngestOutcome;
@@ -113,6 +115,7 @@ export const createIngestHandler = <Options extends ProviderOptions>(
           tenant: event.pathParameters?.tenant,
           request,
           correlationId,
+          receivedAt,
         },
       );
     } catch (error) {

@@ -2,24 +2,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { summarize, type IngestOutcome } from '#shared/ingest/ingest';
 import type { WebhookRequest } from '#shared/providers/types';
 
-/** A correlation id we accept from a caller; anything else is replaced by a fresh one. */
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-
-/**
- * The correlation id of a delivery: always ours. A caller's well-formed `X-Correlation-Id` is kept
- * as its prefix, so that the caller's logs still lead to ours, but it never becomes an id that
- * another event already has (a caller could otherwise splice its delivery into another event's
- * timeline, or make two events' timelines one).
- */
-export const correlationIdFrom = (
-  headers: Readonly<Record<string, string | undefined>>,
-  fresh: () => string,
-): string => {
-  const offered = headers['x-correlation-id'];
-  if (!offered || !CORRELATION_ID.test(offered)) return fresh();
-  return `${offered.slice(0, 100)}.${fresh().replaceAll('-', '').slice(0, 12)}`;
-};
-
 const REPLACEMENT_CHARACTER = Buffer.from('\uFFFD', 'utf8');
 
 /**

@@ -79,6 +79,8 @@ export interface IngestInput {
   readonly tenant: string | undefined;
   readonly request: WebhookRequest;
   readonly correlationId: string;
+  /** When the request arrived: the instant its correlation id carries. @default deps.now() */
+  readonly receivedAt?: Date;
 }
 
 /**
@@ -178,7 +180,7 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
   const secrets = await deps.secretsFor(tenant);
   if (secrets.length === 0) return { kind: 'no-secrets', tenant };
 
-  const now = deps.now();
+  const now = input.receivedAt ?? deps.now();
   const verdict = await provider.verify({ request, secrets, now, options });
   if (!verdict.ok) return { kind: 'rejected', status: 401, reason: verdict.reason, message: verdict.detail };
   const secretId = secretIdOf(secrets[verdict.secretIndex] ?? '');

@@ -1,8 +1,10 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError } from '#shared/errors';
 import { stateOf } from '#shared/store/event-store';
+import { receivedAtOf } from '#shared/contract/correlation-id';
 import {
   entityIndexKey,
+  RECEIVED_SHARDS,
   receivedDayKey,
   stateKey,
   type EventState,
@@ -12,7 +14,6 @@ import {
 /** Index names as lib/constructs/event-store.ts creates them (docs/decisions/0002-event-store-keys.md). */
 export const INDEXES = {
   byEntity: 'byEntity',
-  byCorrelation: 'byCorrelation',
   byAttention: 'byAttention',
   byReceived: 'byReceived',
 } as const;
@@ -201,22 +202,40 @@ export class EventQueries {
     };
   }
 
-  /** Every event of one correlation id (one request can carry several events). */
+  /**
+   * Every event of one correlation id (one request can carry several events). There is no index
+   * by correlation id (decision 0045): the id carries the millisecond its request was received,
+   * which is its events' `receivedAt`, so the events of that millisecond are read from
+   * byReceived and kept when their state names this correlation id. An id that is not one of
+   * ours (minted before correlation ids carried the time) finds nothing.
+   */
   async correlated(correlationId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: IndexKey | undefined;
-    do {
-      const page = await this.indexPage(
-        INDEXES.byCorrelation,
-        '#k = :k',
-        { '#k': 'correlationId' },
-        { ':k': correlationId },
-        { startKey, limit: 100 },
-      );
-      ids.push(...page.entries.map((e) => e.eventId));
-      startKey = page.lastKey;
-    } while (startKey);
-    return ids;
+    const at = receivedAtOf(correlationId);
+    if (!at) return [];
+    const since = at.toISOString();
+    const until = new Date(at.getTime() + 1).toISOString();
+    const candidates = (
+      await Promise.all(
+        Array.from({ length: RECEIVED_SHARDS }, async (_, shard) => {
+          const ids: string[] = [];
+          let startKey: IndexKey | undefined;
+          do {
+            const page = await this.receivedPage(since.slice(0, 10), shard, {
+              since,
+              until,
+              startKey,
+              limit: 100,
+            });
+            ids.push(...page.entries.map((entry) => entry.eventId));
+            startKey = page.lastKey;
+          } while (startKey);
+          return ids;
+        }),
+      )
+    ).flat();
+    return (await this.states(candidates))
+      .filter((state) => state.correlationId === correlationId)
+      .map((state) => state.eventId);
   }
 
   /** How many events are in an operator status (counts index entries, reads no item). */

@@ -9,7 +9,6 @@ export interface EventStoreProps {
 /** Index names, shared with the functions through environment variables. */
 export const EVENT_STORE_INDEXES = {
   byEntity: 'byEntity',
-  byCorrelation: 'byCorrelation',
   byAttention: 'byAttention',
   byReceived: 'byReceived',
 } as const;
@@ -42,12 +41,6 @@ export class EventStore extends Construct {
       sortKey: { name: 'entitySort', type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: EVENT_STORE_INDEXES.byCorrelation,
-      partitionKey: { name: 'correlationId', type: AttributeType.STRING },
-      sortKey: { name: 'receivedAt', type: AttributeType.STRING },
-      projectionType: ProjectionType.KEYS_ONLY,
-    });
     // Sparse: only events that need an operator (quarantined, retrying, dead-lettered, stale,
     // stuck in RECEIVED) carry `attention`.
     this.table.addGlobalSecondaryIndex({
@@ -57,7 +50,9 @@ export class EventStore extends Construct {
       projectionType: ProjectionType.KEYS_ONLY,
     });
     // Every event, newest first, by the day it was received, sharded (decision 0043): what
-    // `events list` shows by default and where `events show` looks for a provider's event id.
+    // `events list` shows by default, where `events show` looks for a provider's event id, and
+    // how a correlation id, which carries its request's instant of receipt, finds its events
+    // (decision 0045: there is no index by correlation id).
     // Only attributes that never change are projected, so that a status change writes no entry;
     // the sort key is the state item's own `receivedAt`, because every byte added to that item
     // is billed again on each of its updates.

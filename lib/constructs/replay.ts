@@ -151,7 +151,7 @@ export class Replay extends Construct {
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalIdOf(props.table)}.Arn>/index/*]`,
         reason:
-          "Replay queries the event table's byEntity, byCorrelation and byAttention indexes; the wildcard covers exactly the table's indexes.",
+          "Replay queries the event table's byEntity, byAttention and byReceived indexes; the wildcard covers exactly the table's indexes.",
       },
     );
     Validations.of(this.function).acknowledge({

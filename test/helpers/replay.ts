@@ -1,3 +1,4 @@
+import { correlationIdFrom } from '#shared/contract/correlation-id';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -171,6 +172,7 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
       delivery += 1;
       const provider = options.provider ?? 'acme';
       const body = Buffer.from(JSON.stringify(event));
+      const receivedAt = ingestDeps.now();
       const result = await ingestWebhook(
         ingestDeps,
         ingestSettings,
@@ -178,7 +180,8 @@ export const startReplayHarness = async (): Promise<ReplayHarness> => {
         { toleranceSeconds: 300 },
         {
           tenant: options.tenant,
-          correlationId: `corr-${delivery}`,
+          correlationId: correlationIdFrom({ 'x-correlation-id': `delivery-${delivery}` }, receivedAt),
+          receivedAt,
           request: {
             method: 'POST',
             url: `https://hooks.example.com/webhooks/${provider}`,

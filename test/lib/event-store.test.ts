@@ -27,11 +27,10 @@ describe('EventStore', () => {
     });
   });
 
-  it('keeps the other three lookups keys-only', () => {
+  it('keeps the other two lookups keys-only, with no index by correlation id (decision 0045)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         Match.objectLike({ IndexName: 'byEntity', Projection: { ProjectionType: 'KEYS_ONLY' } }),
-        Match.objectLike({ IndexName: 'byCorrelation', Projection: { ProjectionType: 'KEYS_ONLY' } }),
         Match.objectLike({ IndexName: 'byAttention', Projection: { ProjectionType: 'KEYS_ONLY' } }),
         Match.objectLike({ IndexName: 'byReceived' }),
       ],

@@ -74,7 +74,6 @@ describe('RelayFlowStack', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         GlobalSecondaryIndexes: [
           Match.objectLike({ IndexName: 'byEntity' }),
-          Match.objectLike({ IndexName: 'byCorrelation' }),
           Match.objectLike({ IndexName: 'byAttention' }),
           Match.objectLike({ IndexName: 'byReceived' }),
         ],

@@ -99,7 +99,7 @@ describe('ingest handler', () => {
       headers: { ...request.headers, 'x-correlation-id': 'corr-12345678' },
     });
 
-    expect(response.headers['x-correlation-id']).toMatch(/^corr-12345678\.[0-9a-f]{12}$/);
+    expect(response.headers['x-correlation-id']).toMatch(/^corr-12345678\.[0-9a-f]{20}$/);
   });
 
   it('never adopts a caller-supplied correlation id verbatim, so two deliveries never share one', async () => {

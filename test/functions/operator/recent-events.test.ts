@@ -1,3 +1,4 @@
+import { correlationIdFrom } from '#shared/contract/correlation-id';
 import { EventQueries } from '#shared/operator/event-queries';
 import { findByExternalId, recentlyReceived, type ReceivedWindow } from '#shared/operator/recent-events';
 import { EventStore } from '#shared/store/event-store';
@@ -179,5 +180,47 @@ describe('findByExternalId', () => {
     );
 
     expect(search).toEqual({ found: [], stoppedAt: '2025-06-02T00:00:00.000Z' });
+  });
+});
+
+describe('events of a correlation id, found without an index of their own (decision 0045)', () => {
+  const at = new Date('2025-06-03T10:00:00.123Z');
+  const stateAt = (id: string, correlationId: string, receivedAt: Date): EventState => ({
+    eventId: `ev_${id}`,
+    idempotencyKey: id,
+    tenant: 'default',
+    provider: 'acme',
+    type: 'acme.invoice.paid',
+    providerType: 'invoice.paid',
+    externalId: `evt_${id}`,
+    entityKind: 'customer',
+    entityId: 'cus_1',
+    groupId: 'default#acme#customer:cus_1',
+    occurredAt: receivedAt.toISOString(),
+    receivedAt: receivedAt.toISOString(),
+    correlationId,
+    status: 'RECEIVED',
+    statusAt: receivedAt.toISOString(),
+    secretIndex: 0,
+    sends: 1,
+    audit: [],
+  });
+
+  it('finds every event of a batch request, and none of another request received in the same millisecond', async () => {
+    const batch = correlationIdFrom({}, at);
+    const neighbour = correlationIdFrom({}, at);
+    const later = correlationIdFrom({}, new Date(at.getTime() + 1));
+    const ids = Array.from({ length: 40 }, (_, i) => `batch_${i}`);
+    for (const id of ids) await store.createState(stateAt(id, batch, at), at);
+    await store.createState(stateAt('neighbour', neighbour, at), at);
+    await store.createState(stateAt('later', later, new Date(at.getTime() + 1)), at);
+
+    expect((await queries.correlated(batch)).sort()).toEqual(ids.map((id) => `ev_${id}`).sort());
+    expect(await queries.correlated(neighbour)).toEqual(['ev_neighbour']);
+    expect(await queries.correlated(later)).toEqual(['ev_later']);
+  });
+
+  it('finds nothing for an id it did not mint, without reading the table', async () => {
+    expect(await queries.correlated('6f1c1f5e-9c1b-4c1a-8f1e-2b7d9e0a1b2c')).toEqual([]);
   });
 });

@@ -1,4 +1,11 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { isUtf8 } from 'node:buffer';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants as zlibConstants,
+  gunzipSync,
+  gzipSync,
+} from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -77,8 +84,61 @@ const isItemTooLarge = (error: unknown) =>
   error.name === 'ValidationException' &&
   /item size|size has exceeded/i.test(error.message);
 
-const zip = (value: unknown): Uint8Array => gzipSync(Buffer.from(JSON.stringify(value)));
 const unzipJson = <T>(value: Uint8Array): T => JSON.parse(gunzipSync(value).toString('utf8')) as T;
+
+/** What a payload item keeps compressed: the request, the normalized event, the exact body. */
+interface PayloadParts {
+  readonly request: StoredRequest;
+  readonly event?: IntegrationEvent;
+  readonly rawBody?: Buffer;
+}
+
+/**
+ * The parts as one Brotli stream (decision 0045). The normalized event's data repeats the body
+ * it was read from; compressed together, the repeat costs a few bytes instead of a second copy.
+ * A body that is not UTF-8 travels as base64, so that the bytes come back exactly.
+ */
+const pack = (parts: PayloadParts): Buffer => {
+  const body = parts.rawBody;
+  const text = body && isUtf8(body) ? body.toString('utf8') : undefined;
+  return brotliCompressSync(
+    JSON.stringify({
+      request: parts.request,
+      event: parts.event,
+      ...(body ? (text !== undefined ? { body: text } : { body64: body.toString('base64') }) : {}),
+    }),
+    { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
+  );
+};
+
+const unpack = (blob: Uint8Array): PayloadParts => {
+  const parts = JSON.parse(brotliDecompressSync(blob).toString('utf8')) as {
+    request: StoredRequest;
+    event?: IntegrationEvent;
+    body?: string;
+    body64?: string;
+  };
+  const rawBody =
+    parts.body !== undefined
+      ? Buffer.from(parts.body, 'utf8')
+      : parts.body64 !== undefined
+        ? Buffer.from(parts.body64, 'base64')
+        : undefined;
+  return { request: parts.request, event: parts.event, rawBody };
+};
+
+/** Items written before the parts were packed together kept each gzipped on its own. */
+const legacyParts = (item: Record<string, unknown>): PayloadParts => ({
+  request: unzipJson<StoredRequest>(item.request as Uint8Array),
+  event: item.event ? unzipJson<IntegrationEvent>(item.event as Uint8Array) : undefined,
+  rawBody: item.rawBody ? gunzipSync(item.rawBody as Uint8Array) : undefined,
+});
+
+/**
+ * Brotli's quality 5 of 11: measured on a 5.5 KB Stripe invoice with its normalized event, it
+ * keeps all but 7% of quality 11's saving at a small fraction of its CPU.
+ */
+const BROTLI_QUALITY = 5;
 
 /**
  * The event table (single-table design, see docs/decisions/0002-event-store-keys.md). Every
@@ -172,7 +232,8 @@ export class EventStore {
     const item = result.Item;
     if (!item) return undefined;
     const eventLocation = item.eventLocation as EventPayload['eventLocation'];
-    let event = item.event ? unzipJson<IntegrationEvent>(item.event as Uint8Array) : undefined;
+    const parts = item.blob ? unpack(item.blob as Uint8Array) : legacyParts(item);
+    let event = parts.event;
     if (eventLocation && this.overflow) {
       const bytes = await this.overflow.get(eventLocation.bucket, eventLocation.key);
       event = JSON.parse(bytes.toString('utf8')) as IntegrationEvent;
@@ -182,9 +243,9 @@ export class EventStore {
       event,
       eventLocation,
       quarantineReason: item.quarantineReason as string | undefined,
-      request: unzipJson<StoredRequest>(item.request as Uint8Array),
+      request: parts.request,
       raw: item.raw as RawLocation,
-      rawBody: item.rawBody ? gunzipSync(item.rawBody as Uint8Array) : undefined,
+      rawBody: parts.rawBody,
       bodySha256: item.bodySha256 as string | undefined,
     };
   }
@@ -243,32 +304,28 @@ export class EventStore {
    * derived from the event id, so that a retry overwrites the same object.
    */
   private async payloadPut(payload: EventPayload, now: Date, onlyIfAbsent: boolean) {
-    let event: Record<string, unknown> = {};
-    if (payload.event) {
-      const zipped = zip(payload.event);
-      if (
-        this.overflow &&
-        zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)
-      ) {
-        const location = await this.overflow.put(
-          normalizedEventKey(payload.event),
-          Buffer.from(JSON.stringify(payload.event)),
-          'application/json',
-        );
-        event = { eventLocation: location };
-      } else {
-        event = { event: zipped };
-      }
+    let blob = pack({ request: payload.request, event: payload.event, rawBody: payload.rawBody });
+    let eventLocation: EventPayload['eventLocation'];
+    if (
+      payload.event &&
+      this.overflow &&
+      blob.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)
+    ) {
+      eventLocation = await this.overflow.put(
+        normalizedEventKey(payload.event),
+        Buffer.from(JSON.stringify(payload.event)),
+        'application/json',
+      );
+      blob = pack({ request: payload.request, rawBody: payload.rawBody });
     }
     return new PutCommand({
       TableName: this.settings.tableName,
       Item: {
         ...payloadKey(payload.eventId),
-        ...event,
+        blob,
+        ...(eventLocation ? { eventLocation } : {}),
         ...(payload.quarantineReason ? { quarantineReason: payload.quarantineReason } : {}),
-        request: zip(payload.request),
         raw: payload.raw,
-        ...(payload.rawBody ? { rawBody: gzipSync(payload.rawBody) } : {}),
         ...(payload.bodySha256 ? { bodySha256: payload.bodySha256 } : {}),
         expiresAt: this.expiresAt(now),
       },

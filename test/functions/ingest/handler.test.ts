@@ -4,7 +4,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { genericHmacDefinition } from '#shared/providers/generic-hmac/index';
 import { stripeDefinition } from '#shared/providers/stripe/index';
@@ -119,7 +119,11 @@ describe('ingest handler', () => {
     expect(response.statusCode).toBe(202);
     const payload = dynamo.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'PAYLOAD')
       ?.args[0].input.Item;
-    expect(gunzipSync(payload?.rawBody as Uint8Array).equals(signed().body)).toBe(true);
+    // The payload item packs request, event and body into one Brotli stream (decision 0045).
+    const packed = JSON.parse(brotliDecompressSync(payload?.blob as Uint8Array).toString('utf8')) as {
+      body: string;
+    };
+    expect(Buffer.from(packed.body, 'utf8').equals(signed().body)).toBe(true);
   });
 
   it('answers 200, not 409, and enqueues nothing for an event already queued', async () => {

@@ -1,4 +1,6 @@
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EventStore } from '#shared/store/event-store';
 import {
   receivedDayKey,
@@ -134,5 +136,104 @@ describe('EventStore and the byReceived index', () => {
     expect(s(before?.receivedDay)).toBe(s(created?.receivedDay));
     expect(s(before?.receivedAt)).toBe(s(created?.receivedAt));
     expect(s(before?.status)).toBe('PROCESSED');
+  });
+});
+
+describe('the payload item (decision 0045)', () => {
+  const request = {
+    method: 'POST',
+    url: 'https://hooks.example.com/webhooks/acme',
+    path: '/webhooks/acme',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    sourceIp: '203.0.113.1',
+  };
+  const eventFor = (eventId: string, data: Record<string, unknown>) =>
+    ({
+      specVersion: '1.0',
+      id: eventId,
+      idempotencyKey: eventId,
+      tenant: 'default',
+      provider: 'acme',
+      type: 'acme.invoice.paid',
+      providerType: 'invoice.paid',
+      externalId: eventId,
+      entity: { kind: 'customer', id: 'cus_1' },
+      occurredAt: '2025-06-01T10:00:00.000Z',
+      receivedAt: '2025-06-01T10:00:00.000Z',
+      correlationId: 'corr',
+      data,
+    }) as const;
+
+  it('gives back the exact bytes, request and event it stored, UTF-8 or not', async () => {
+    const data = {
+      invoice: 'in_1',
+      lines: Array.from({ length: 20 }, (_, i) => ({ line: i, amount: i * 100 })),
+    };
+    const bodies = [Buffer.from(JSON.stringify(data)), Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0xc3, 0x28])];
+    for (const [i, rawBody] of bodies.entries()) {
+      const eventId = `ev_payload_${i}`;
+      const event = eventFor(eventId, data);
+      await store.putPayloadIfAbsent(
+        { eventId, event, request, raw: { kind: 'inline' }, rawBody, bodySha256: 'a'.repeat(64) },
+        new Date(),
+      );
+
+      const payload = await store.getPayload(eventId);
+
+      expect(payload?.rawBody?.equals(rawBody)).toBe(true);
+      expect(payload?.event).toEqual(event);
+      expect(payload?.request).toEqual(request);
+    }
+  });
+
+  it('stores the body and the event it was read from in fewer bytes than either gzipped on its own and summed', async () => {
+    const data = {
+      id: 'in_1',
+      customer: 'cus_1',
+      lines: Array.from({ length: 30 }, (_, i) => ({ id: `il_${i}`, amount: 1000 + i, currency: 'usd' })),
+    };
+    const rawBody = Buffer.from(JSON.stringify(data));
+    const event = eventFor('ev_payload_size', data);
+    await store.putPayloadIfAbsent(
+      { eventId: event.id, event, request, raw: { kind: 'inline' }, rawBody },
+      new Date(),
+    );
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: table.tableName,
+        Key: { PK: { S: `EVT#${event.id}` }, SK: { S: 'PAYLOAD' } },
+      }),
+    );
+    const separately =
+      gzipSync(rawBody).length +
+      gzipSync(JSON.stringify(event)).length +
+      gzipSync(JSON.stringify(request)).length;
+
+    expect(Item?.blob?.B?.length).toBeLessThan(separately * 0.75);
+  });
+
+  it('still reads a payload item written before the parts were packed together', async () => {
+    const event = eventFor('ev_legacy', { a: 1 });
+    const rawBody = Buffer.from('{"a":1}');
+    await table.documentClient.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: {
+          PK: 'EVT#ev_legacy',
+          SK: 'PAYLOAD',
+          event: gzipSync(JSON.stringify(event)),
+          request: gzipSync(JSON.stringify(request)),
+          raw: { kind: 'inline' },
+          rawBody: gzipSync(rawBody),
+        },
+      }),
+    );
+
+    const payload = await store.getPayload('ev_legacy');
+
+    expect(payload?.event).toEqual(event);
+    expect(payload?.request).toEqual(request);
+    expect(payload?.rawBody?.equals(rawBody)).toBe(true);
   });
 });

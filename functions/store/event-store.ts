@@ -19,6 +19,8 @@ import type { IntegrationEvent } from '#shared/contract/integration-event';
 import {
   ATTENTION_STATUSES,
   entityIndexKey,
+  groupIdOf,
+  idempotencyKeyOf,
   nonceKey,
   payloadKey,
   rawKey,
@@ -342,7 +344,7 @@ export class EventStore {
             TableName: this.settings.tableName,
             Item: {
               ...stateKey(state.eventId),
-              ...state,
+              ...withoutDerivable(state),
               ...indexAttributes(state),
               expiresAt: this.expiresAt(now),
             },
@@ -683,6 +685,30 @@ const indexAttributes = (state: EventState) => ({
   ...(ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}),
 });
 
+/**
+ * What the state item does not store because its other attributes give it: every update of the
+ * item is billed for its whole size, so bytes that repeat others are paid for on each write.
+ */
+const withoutDerivable = ({ idempotencyKey: _key, groupId: _group, ...stored }: EventState) => stored;
+
+/** The attributes {@link withoutDerivable} left out, from the ones kept (items written before keep their own). */
+const derived = (
+  state: Omit<EventState, 'idempotencyKey' | 'groupId'> & Partial<EventState>,
+): EventState => ({
+  ...state,
+  idempotencyKey:
+    state.idempotencyKey ??
+    idempotencyKeyOf(state.tenant, state.provider, state.providerType, state.externalId),
+  groupId:
+    state.groupId ??
+    groupIdOf(
+      state.tenant,
+      state.provider,
+      state.entityKind === 'event' ? undefined : { kind: state.entityKind, id: state.entityId },
+      state.eventId,
+    ),
+});
+
 /** A stored state item without the table and index attributes written beside the state ({@link indexAttributes}). */
 export const stateOf = (item: Record<string, unknown>): EventState => {
   const {
@@ -701,5 +727,5 @@ export const stateOf = (item: Record<string, unknown>): EventState => {
     idemResult: _ir,
     ...state
   } = item;
-  return state as unknown as EventState;
+  return derived(state as unknown as EventState);
 };

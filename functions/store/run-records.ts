@@ -53,11 +53,11 @@ export class EventItemPersistenceLayer extends BasePersistenceLayer {
   }
 
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const { eventId } = parse(record.idempotencyKey);
+    const { eventId, runKey } = parse(record.idempotencyKey);
     const claimed = await this.store.claimRun(
       eventId,
       {
-        key: record.idempotencyKey,
+        key: runKey,
         expiry: record.expiryTimestamp ?? 0,
         lease: record.inProgressExpiryTimestamp,
       },
@@ -77,25 +77,28 @@ export class EventItemPersistenceLayer extends BasePersistenceLayer {
   }
 
   protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    const { eventId } = parse(record.idempotencyKey);
+    const { eventId, runKey } = parse(record.idempotencyKey);
     const { change, ...result } = (record.responseData ?? {}) as { change?: StatusChange } & Record<
       string,
       unknown
     >;
     const moved = await this.store.completeRun(
       eventId,
-      { key: record.idempotencyKey, expiry: record.expiryTimestamp ?? 0, result },
+      { key: runKey, expiry: record.expiryTimestamp ?? 0, result },
       change,
     );
     if (change && !moved) this.onMovedElsewhere(eventId, change);
   }
 
   protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    await this.store.forgetRun(parse(record.idempotencyKey).eventId, record.idempotencyKey);
+    const { eventId, runKey } = parse(record.idempotencyKey);
+    await this.store.forgetRun(eventId, runKey);
   }
 
   private async recordOf(idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
-    const stored = await this.store.readRun(parse(idempotencyKey).eventId, idempotencyKey);
+    const { eventId, runKey } = parse(idempotencyKey);
+    // The item is the event's, so it keeps only the run key: the event id would repeat its own key.
+    const stored = await this.store.readRun(eventId, runKey);
     if (!stored) return undefined;
     return new IdempotencyRecord({
       idempotencyKey,

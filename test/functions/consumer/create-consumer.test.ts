@@ -517,7 +517,7 @@ describe('consumer against a local DynamoDB', () => {
     await run(aConsumer(ROUTE_FIRST), [anSqsRecord(event)]);
 
     const record = await runRecordOf(event.id);
-    expect(record.key).toBe(`${event.id}|${event.id}`);
+    expect(record.key).toBe(event.id);
     expect(record.status).toBe('COMPLETED');
     expect((record.expiry ?? 0) - Date.now() / 1000).toBeGreaterThan(72 * 3600 - 60);
     expect(record.result).toEqual({

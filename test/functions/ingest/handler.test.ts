@@ -1,3 +1,5 @@
+import type { EventState } from '#shared/store/records';
+import { aStoredEvent, anIntegrationEvent } from '../../helpers/sqs-events';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -60,6 +62,12 @@ const invoke = async (...args: Parameters<typeof anHttpApiEvent>) =>
 const signed = (event = aStripeEvent(), timestamp = nowSeconds()) =>
   aSignedStripeRequest(stripeBody(event), SECRET, timestamp);
 
+/** A state item as the store holds it, minus what it derives. */
+const storedState = (fields: Pick<EventState, 'eventId' | 'status' | 'correlationId'>) => {
+  const { idempotencyKey: _key, groupId: _group, ...state } = aStoredEvent(anIntegrationEvent()).state;
+  return { ...state, ...fields, statusAt: new Date().toISOString() };
+};
+
 describe('ingest handler', () => {
   it('answers 202 with a correlation id, stores the event in two writes and enqueues a claim check grouped by entity', async () => {
     const response = await invoke(signed());
@@ -81,7 +89,9 @@ describe('ingest handler', () => {
       eventId: state?.eventId,
       correlationId: response.headers['x-correlation-id'],
     });
-    expect(message?.MessageGroupId).toBe(state?.groupId);
+    // The state item does not store its group: it is derived from tenant, provider and entity.
+    expect(state).not.toHaveProperty('groupId');
+    expect(message?.MessageGroupId).toBe(`default#stripe#${state?.entityKind}:${state?.entityId}`);
     expect(message?.MessageDeduplicationId).toBe(state?.eventId);
     // The payload and the state, then the send: no QUEUED update (decision 0045).
     const eventItems = dynamo
@@ -128,12 +138,7 @@ describe('ingest handler', () => {
 
   it('answers 200, not 409, and enqueues nothing for an event already queued', async () => {
     dynamo.on(GetCommand).resolves({
-      Item: {
-        eventId: 'ev_1',
-        status: 'QUEUED',
-        correlationId: 'first-corr-id',
-        statusAt: new Date().toISOString(),
-      },
+      Item: storedState({ eventId: 'ev_1', status: 'QUEUED', correlationId: 'first-corr-id' }),
     });
 
     const response = await invoke(signed());
@@ -272,12 +277,7 @@ describe('ingest handler', () => {
       .on(GetCommand)
       .resolvesOnce({})
       .resolves({
-        Item: {
-          eventId: 'ev_x',
-          status: 'QUEUED',
-          correlationId: 'winner-corr',
-          statusAt: new Date().toISOString(),
-        },
+        Item: storedState({ eventId: 'ev_x', status: 'QUEUED', correlationId: 'winner-corr' }),
       });
 
     const response = await invoke(signed());

@@ -90,6 +90,24 @@ const aState = (overrides: Partial<EventState> = {}): EventState => {
   };
 };
 
+describe('the state item', () => {
+  it('does not store what its other attributes give (every update is billed for the whole item), and reads it back', async () => {
+    const entityless = aState({ entityKind: 'event', entityId: 'ev_x' });
+    for (const state of [
+      aState(),
+      { ...entityless, entityId: entityless.eventId, groupId: entityless.eventId },
+    ]) {
+      await store.createState(state, new Date());
+
+      const item = await storedItem(state.eventId);
+
+      expect(item).not.toHaveProperty('idempotencyKey');
+      expect(item).not.toHaveProperty('groupId');
+      expect(await store.getState(state.eventId)).toEqual(state);
+    }
+  });
+});
+
 describe('EventStore and the byReceived index', () => {
   it.each<EventStatus>(['RECEIVED', 'QUARANTINED'])(
     'gives a %s state item its day and shard when it creates it: one index write',

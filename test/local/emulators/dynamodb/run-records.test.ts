@@ -122,14 +122,14 @@ describe('run records in the state item, through Powertools, against the DynamoD
         new Promise<string>((resolve) => {
           finish = resolve;
         }),
-      50,
+      1000,
     );
 
     const first = slow(idOf(event.id));
     for (let i = 0; i < 200 && emulator.writes().length === 0; i += 1)
       await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(slow(idOf(event.id))).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const takeover = processing(layer, () => Promise.resolve('second'));
 
     await expect(takeover(idOf(event.id))).resolves.toBe('second');

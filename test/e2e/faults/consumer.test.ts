@@ -151,15 +151,17 @@ describe('consumer faults', () => {
     const updates = () => faults.runtime.emulators.dynamodb.counters()['UpdateItem'] ?? 0;
     const timeoutsBefore = consumerTimeouts();
     const updatesBefore = updates();
-    // The first record's PROCESSED write (after its side effect) is held on the runtime's clock past the
-    // invocation's deadline. Time moves only once the write is being held, so the deadline falls after it.
+    // The first record's PROCESSED write (its second update, after the run's claim and its side
+    // effect) is held on the runtime's clock past the invocation's deadline. Time moves only once the
+    // write is being held, so the deadline falls after it.
+    faults.runtime.emulators.dynamodb.injectFault('UpdateItem', { kind: 'delay', ms: 0, times: 1 });
     faults.runtime.emulators.dynamodb.injectFault('UpdateItem', {
       kind: 'delay',
       ms: HUNG_WRITE_MS,
       times: 1,
     });
     releaseConsumers();
-    const held = await waitFor(() => updates() > updatesBefore, 30_000);
+    const held = await waitFor(() => updates() >= updatesBefore + 2, 30_000);
     faults.runtime.clock.advance(CONSUMER_TIMEOUT_MS);
     const timedOut = await waitFor(() => consumerTimeouts() > timeoutsBefore, 10_000);
     const effectsAtTimeout = sink.sideEffects().filter((d) => d.entity === 'cus_f6').length;

@@ -5,6 +5,11 @@ import { join, resolve } from 'node:path';
 import { readAssembly } from '../local/template';
 import { batchIngestSection, measureBatchIngest, type BatchIngestFigures } from './batch-ingest';
 import { measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
+import {
+  consumerThroughputSection,
+  measureConsumerThroughput,
+  type ConsumerThroughputFigures,
+} from './consumer-throughput';
 import { floodSection, measureFlood } from './flood';
 import { measureReplay, type ReplayFigures } from './replay';
 import { measureRuntime } from './runtime';
@@ -85,6 +90,13 @@ const main = async () => {
   }
   console.log('measuring flood isolation…');
   const flood = await measureFlood(assemblyDir);
+  console.log('measuring consumer throughput by message groups and maxConcurrency…');
+  let consumerThroughput: ConsumerThroughputFigures | Error;
+  try {
+    consumerThroughput = await measureConsumerThroughput(assemblyDir);
+  } catch (error) {
+    consumerThroughput = error instanceof Error ? error : new Error(String(error));
+  }
   console.log('measuring the SQS emulator…');
   const sqsBench = execFileSync('npx', ['tsx', 'bench/sqs-emulator.ts'], {
     cwd: ROOT,
@@ -164,6 +176,13 @@ const main = async () => {
       : batchIngestSection(batchIngest),
   );
   report = upsertSection(report, 'Flood isolation', floodSection(flood));
+  report = upsertSection(
+    report,
+    'Consumer throughput',
+    consumerThroughput instanceof Error
+      ? [`This run did not complete: ${consumerThroughput.message}.`]
+      : consumerThroughputSection(consumerThroughput),
+  );
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx bench/sqs-emulator.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',
     '',

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import {
   bundleDirOf,
+  readAssembly,
   resolveValue,
   resourcesOfType,
   type LocalResource,
@@ -75,7 +76,11 @@ export const measureInit = (
   return { wallMs: median(wall), cpuMs: median(cpu) };
 };
 
-/** Environment of a function with every reference replaced by a placeholder: init reads, never calls. */
+/**
+ * Environment of a function with every reference replaced by a placeholder: init reads, never
+ * calls. Its own tracing setting stays: a function with tracing on loads the X-Ray SDK at init
+ * and one with it off does not, and outside Lambda the Tracer sends nothing either way.
+ */
 const benchEnvironment = (stack: SynthesizedStack, properties: Record<string, unknown> | undefined) => {
   const resources = new Proxy(new Map<string, LocalResource>(), {
     get: (target, key) =>
@@ -102,7 +107,6 @@ const benchEnvironment = (stack: SynthesizedStack, properties: Record<string, un
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
-    POWERTOOLS_TRACE_ENABLED: 'false',
   };
 };
 
@@ -175,3 +179,26 @@ export const measureReferenceBundle = async (outDir: string): Promise<BundleFigu
     largest: largestContributors(join(outDir, 'reference.meta.json')),
   };
 };
+
+/**
+ * `npx tsx bench/bundles.ts [cdk.out]`: the bundle table alone, without rewriting
+ * docs/benchmarks.md. Synthesizes into bench/.out/bundles unless given an assembly.
+ */
+if (require.main === module) {
+  const given = process.argv[2];
+  const outDir = join(ROOT, 'bench', '.out', 'bundles');
+  const assemblyDir = given ? resolve(given) : join(outDir, 'cdk.out');
+  if (!given) execFileSync('npx', ['cdk', 'synth', '-q', '-o', assemblyDir], { cwd: ROOT, stdio: 'inherit' });
+  measureReferenceBundle(outDir)
+    .then((reference) => {
+      for (const figures of [reference, ...measureBundles(readAssembly(assemblyDir))]) {
+        console.log(
+          `${figures.name.padEnd(28)} ${(figures.bytes / 1024).toFixed(1).padStart(7)} KB  init CPU ${figures.initCpuMs.toFixed(1).padStart(6)} ms  ${(figures.initCpuMs / reference.initCpuMs).toFixed(2)}× reference`,
+        );
+      }
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+}

@@ -4,6 +4,8 @@
  * page; change a price here and the report follows.
  */
 
+import { TRACING_DEFAULTS, type TracingConfig } from '../lib/config';
+
 /** us-east-1 list prices, on-demand, without free tiers (checked against the pricing pages, 2025). */
 export const PRICES = {
   /** API Gateway HTTP API: $1.00 per million requests (first 300 million a month; 512 KB metering). */
@@ -23,14 +25,33 @@ export const PRICES = {
   /** CloudWatch Logs: $0.50 per GB ingested (standard class). */
   logsPerGb: 0.5,
   /** X-Ray: $5.00 per million traces recorded. */
-  xrayPerTrace: 5.0 / 1e6,
+  xrayPerTraceRecorded: 5.0 / 1e6,
+  /** X-Ray: $0.50 per million traces retrieved or scanned. */
+  xrayPerTraceRetrieved: 0.5 / 1e6,
 } as const;
 
 /**
- * X-Ray's default sampling rule records the first request each second and 5% of the rest; at
- * any sustained webhook rate worth pricing, that is about 5% of the traced invocations.
+ * A recorded trace, priced as read once: one that nobody looks at costs only its recording, and
+ * every console search or service map that shows it reads it again.
  */
-export const XRAY_SAMPLED_FRACTION = 0.05;
+const XRAY_PER_TRACE = PRICES.xrayPerTraceRecorded + PRICES.xrayPerTraceRetrieved;
+
+const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/**
+ * The sampling rule records the first `reservoirPerSecond` requests each second, then
+ * `samplingRate` of the rest. Per event, the rate is what each further event costs; the
+ * reservoir is a monthly amount whatever the volume, and below its rate every invocation is
+ * recorded (a webhook stream of a few events a second is mostly reservoir).
+ */
+export const xrayTracing = (tracing: TracingConfig) => ({
+  /** The share of invocations recorded beyond the reservoir. */
+  share: tracing.enabled ? tracing.samplingRate : 0,
+  /** The most the reservoir adds in a month: reached when every second has that many invocations. */
+  reservoirPerMonth: tracing.enabled
+    ? tracing.reservoirPerSecond * SECONDS_PER_MONTH * (1 - tracing.samplingRate) * XRAY_PER_TRACE
+    : 0,
+});
 
 /** What a load run counted, in total, for `events` events that reached PROCESSED. */
 export interface MeasuredUsage {
@@ -94,6 +115,10 @@ export interface CostReport {
   readonly loadDurationPerMillion: number;
   readonly writes: MeasuredUsage['writes'];
   readonly events: number;
+  /** The sampling the X-Ray line is priced at. */
+  readonly tracing: TracingConfig;
+  /** Dollars a month the sampling rule's reservoir adds at most, whatever the volume (not in the totals). */
+  readonly xrayReservoirPerMonth: number;
 }
 
 /** CloudWatch bills each log event with 26 bytes of overhead. */
@@ -101,8 +126,16 @@ const LOG_EVENT_OVERHEAD_BYTES = 26;
 
 const fmt = (n: number, digits = 3) => (n >= 100 ? n.toFixed(0) : n.toFixed(digits));
 
-/** Prices one million events from what a run counted; `logLines` adds CloudWatch's per-line overhead. */
-export const costModel = (usage: MeasuredUsage, logLines: number): CostReport => {
+/**
+ * Prices one million events from what a run counted; `logLines` adds CloudWatch's per-line
+ * overhead, `tracing` is the configuration's (`tracing` in relayflow.config.ts).
+ */
+export const costModel = (
+  usage: MeasuredUsage,
+  logLines: number,
+  tracing: TracingConfig = TRACING_DEFAULTS,
+): CostReport => {
+  const xray = xrayTracing(tracing);
   const per = (n: number) => n / usage.events;
   const million = 1e6;
   const sqsRequests = Object.values(usage.sqs).reduce((a, b) => a + b, 0);
@@ -169,10 +202,12 @@ export const costModel = (usage: MeasuredUsage, logLines: number): CostReport =>
       perMillion: (logGb / usage.events) * PRICES.logsPerGb * million,
     },
     {
-      service: 'X-Ray (estimate: default sampling ≈ 5%)',
-      perEvent: `${fmt(per(invocations) * XRAY_SAMPLED_FRACTION, 3)} traces`,
-      unitPrice: '$5.00 / million traces',
-      perMillion: per(invocations) * XRAY_SAMPLED_FRACTION * PRICES.xrayPerTrace * million,
+      service: tracing.enabled
+        ? `X-Ray (${fmt(tracing.samplingRate * 100, 1)}% of invocations beyond the ${tracing.reservoirPerSecond}/s reservoir; each trace read once)`
+        : 'X-Ray (tracing off)',
+      perEvent: `${fmt(per(invocations) * xray.share, 3)} traces`,
+      unitPrice: '$5.00 recorded + $0.50 retrieved / million traces',
+      perMillion: per(invocations) * xray.share * XRAY_PER_TRACE * million,
     },
   ];
   const totalPerMillion = lines.reduce((sum, line) => sum + line.perMillion, 0);
@@ -184,8 +219,8 @@ export const costModel = (usage: MeasuredUsage, logLines: number): CostReport =>
     lambdaRequestCost(batch10Invocations) -
     lambdaRequestCost(usage.lambda.consumer.invocations) +
     (per(batch10Invocations) - per(usage.lambda.consumer.invocations)) *
-      XRAY_SAMPLED_FRACTION *
-      PRICES.xrayPerTrace *
+      xray.share *
+      XRAY_PER_TRACE *
       million;
   return {
     lines,
@@ -200,6 +235,8 @@ export const costModel = (usage: MeasuredUsage, logLines: number): CostReport =>
     loadDurationPerMillion: lambdaDurationCost(gbSeconds),
     writes: usage.writes,
     events: usage.events,
+    tracing,
+    xrayReservoirPerMonth: xray.reservoirPerMonth,
   };
 };
 
@@ -228,6 +265,14 @@ export const costSection = (
   `| **total, as measured** (consumer batches held ${report.consumerBatchFill.toFixed(1)} records on average) | | | **$${report.totalPerMillion.toFixed(2)}** |`,
   `| **total at full batches of 10** | | | **$${report.totalPerMillionAtBatch10.toFixed(2)}** |`,
   '',
+  ...(report.xrayReservoirPerMonth > 0
+    ? [
+        `Besides the totals, X-Ray's reservoir records the first ${report.tracing.reservoirPerSecond} request(s) each second whatever the`,
+        `rate: up to $${report.xrayReservoirPerMonth.toFixed(2)} a month, reached when every second has that many invocations. Below that`,
+        'volume every invocation is traced; `tracing.reservoirPerSecond: 0` leaves only the rate, `tracing.enabled: false` nothing.',
+        '',
+      ]
+    : []),
   'Lambda duration is priced from a warm, sequential probe run after the load (one event at a time), times the',
   `invocations the load made. Billed during the load itself (~60 instances sharing 2 cores, cold starts included) it was`,
   `${report.loadGbSecondsPerEvent.toFixed(4)} GB-s per event, $${report.loadDurationPerMillion.toFixed(2)} per million: a measure of this machine's contention, not of Lambda.`,

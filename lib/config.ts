@@ -48,6 +48,12 @@ const API_DEFAULTS = {
   verifierReservedConcurrency: 50,
 } as const;
 
+/**
+ * X-Ray's own default: the first request each second, then 5% of the rest. X-Ray bills $5.00 per
+ * million traces recorded, so below the reservoir's rate every request is a billed trace.
+ */
+export const TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 } as const;
+
 /** A provider's route throttle when neither it nor `api` sets one (docs/decisions/0035-flood-isolation.md). */
 const ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 } as const;
 
@@ -121,6 +127,21 @@ const ConfigObjectSchema = z
       .strict()
       .default(API_DEFAULTS),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /**
+     * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
+     * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
+     * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.
+     */
+    tracing: z
+      .object({
+        enabled: z.boolean().default(TRACING_DEFAULTS.enabled),
+        /** Share of requests recorded once the second's reservoir is used up, 0 to 1. */
+        samplingRate: z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
+        /** Requests recorded each second before `samplingRate` applies; 0 leaves only the rate. */
+        reservoirPerSecond: z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond),
+      })
+      .strict()
+      .default(TRACING_DEFAULTS),
     /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
     routes: z.array(RouteSchema).default([]),
     consumer: z
@@ -177,6 +198,7 @@ type ConfigShape = typeof ConfigObjectSchema.shape;
 type ParsedConfig = z.output<typeof ConfigObjectSchema>;
 
 export type RouteConfig = z.output<typeof RouteSchema>;
+export type TracingConfig = ParsedConfig['tracing'];
 export type RouteTargetConfig = z.output<typeof TargetSchema>;
 
 /** A provider's resolved share of the ingest (see `limits` in the configuration). */

@@ -10,6 +10,7 @@ import { ProviderSecrets } from './constructs/provider-secrets';
 import { Processing } from './constructs/processing';
 import { RawPayloads } from './constructs/raw-payloads';
 import { Replay } from './constructs/replay';
+import { TraceSampling } from './constructs/trace-sampling';
 
 export interface RelayFlowStackProps extends StackProps {
   readonly config: RelayFlowConfig;
@@ -70,6 +71,7 @@ export class RelayFlowStack extends Stack {
       retentionDays: config.retentionDays,
       throttle: { rateLimit: config.api.throttlingRateLimit, burstLimit: config.api.throttlingBurstLimit },
       logLevel: config.logLevel,
+      tracing: config.tracing.enabled,
       logRetention,
       removalPolicy,
     });
@@ -85,6 +87,7 @@ export class RelayFlowStack extends Stack {
       consumerTimeout: CONSUMER_TIMEOUT,
       retentionDays: config.retentionDays,
       logLevel: config.logLevel,
+      tracing: config.tracing.enabled,
       logRetention,
       removalPolicy,
     });
@@ -97,9 +100,11 @@ export class RelayFlowStack extends Stack {
       deadLetterQueue: this.eventQueue.deadLetterQueue,
       retentionDays: config.retentionDays,
       logLevel: config.logLevel,
+      tracing: config.tracing.enabled,
       logRetention,
       removalPolicy,
     });
+    new TraceSampling(this, 'TraceSampling', config.tracing);
 
     this.observability = new Observability(this, 'Observability', {
       api: this.ingest.api,

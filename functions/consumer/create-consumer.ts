@@ -3,11 +3,12 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import { makeIdempotent, type IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { ClaimCheckSchema, runKeyOf, type ClaimCheck } from '#shared/queue/claim-check';
+import { writeWithMetrics, type MetricPoint } from '#shared/powertools/emf';
+import type { RelayFlowMetrics } from '#shared/powertools/index';
 import type { Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
@@ -50,7 +51,7 @@ export interface ConsumerDependencies {
     readonly config: IdempotencyConfig;
   };
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  readonly metrics: RelayFlowMetrics;
   readonly now: () => Date;
   readonly random: () => number;
 }
@@ -112,20 +113,28 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     },
   );
 
-  /** One EMF line per metric: a single metric is flushed as soon as it is added. */
-  const emit = (
-    event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>,
+  const point = (
+    event: Pick<IntegrationEvent, 'provider' | 'tenant'>,
     name: string,
-    unit: Unit,
+    unit: MetricPoint['unit'],
     value: number,
-  ) => {
-    const single = deps.metrics.singleMetric();
-    single.addDimensions({ provider: event.provider, tenant: event.tenant });
-    single.addMetadata('correlationId', event.correlationId);
-    single.addMetric(name, unit, value);
-  };
-  const count = (event: Pick<IntegrationEvent, 'provider' | 'tenant' | 'correlationId'>, metric: string) =>
-    emit(event, metric, MetricUnit.Count, 1);
+  ): MetricPoint => ({ name, unit, value, dimensions: { provider: event.provider, tenant: event.tenant } });
+  /**
+   * The one INFO line of a record (issue 13: one per event per Lambda), found by the correlation
+   * and event ids the Logger appends, with the record's metrics riding on it.
+   */
+  const handled = (outcome: string, fields: Record<string, unknown> = {}, points: MetricPoint[] = []) =>
+    writeWithMetrics(
+      logger,
+      deps.metrics,
+      { level: 'info', message: 'event handled', fields: { outcome, ...fields } },
+      points,
+    );
+  /** A count on a rare path, which has a warning or error line of its own. */
+  const count = (event: Pick<IntegrationEvent, 'provider' | 'tenant'>, metric: string) =>
+    writeWithMetrics(logger, deps.metrics, { level: 'debug', message: metric, fields: {} }, [
+      point(event, metric, MetricUnit.Count, 1),
+    ]);
 
   const rawBodyOf = (payload: EventPayload) => {
     let cached: Promise<Buffer> | undefined;
@@ -174,7 +183,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     switch (decision.kind) {
       case 'release':
         if (decision.because === 'busy')
-          logger.info('another invocation is processing this event; trying again later', { attempt });
+          logger.debug('another invocation is processing this event; trying again later', { attempt });
         throw new RecordFailedError(decision.delaySeconds);
       case 'retry': {
         const now = deps.now();
@@ -183,8 +192,9 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
           errorClass,
           attempt,
           delaySeconds: decision.delaySeconds,
-          error,
+          reason: decision.reason,
         });
+        logger.debug('the failed attempt', { error });
         if (state) {
           await deps.store.transition(
             state.eventId,
@@ -216,7 +226,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       if (context.getRemainingTimeInMillis() < settings.deadlineReserveMs) throw new DeadlineError();
       const claim = parseClaim(record);
       known.claim = claim;
-      logger.appendKeys({ correlationId: claim.correlationId, eventKey: claim.eventId });
+      logger.appendKeys({ correlationId: claim.correlationId, eventId: claim.eventId });
       const state = await deps.store.getState(claim.eventId);
       if (!state) throw new PoisonMessageError(`no event ${claim.eventId} in the store`);
       known.state = state;
@@ -234,9 +244,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         count(state, 'RunMismatch');
       }
       if (FINAL_STATUSES.has(state.status)) {
-        logger.info('event already reached a final status; duplicate message dropped', {
-          status: state.status,
-        });
+        handled('duplicate', { status: state.status });
         return 'duplicate';
       }
       const payload = await deps.store.getPayload(claim.eventId);
@@ -276,18 +284,19 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
             `already ${result.outcome} at ${result.at}; not run again`,
           ),
         );
-        logger.info('event was already handled; not run again', { outcome: result.outcome, at: result.at });
+        handled('duplicate', { ran: result.outcome, at: result.at });
         return 'duplicate';
       }
       const metric = { processed: 'Processed', unrouted: 'Unrouted', stale: 'Stale' }[result.outcome];
-      count(event, metric);
-      emit(
-        event,
-        'EndToEndLatency',
-        MetricUnit.Milliseconds,
-        deps.now().getTime() - Date.parse(event.receivedAt),
-      );
-      logger.info('event handled', { outcome: result.outcome });
+      handled(result.outcome, {}, [
+        point(event, metric, MetricUnit.Count, 1),
+        point(
+          event,
+          'EndToEndLatency',
+          MetricUnit.Milliseconds,
+          deps.now().getTime() - Date.parse(event.receivedAt),
+        ),
+      ]);
       return result.outcome;
     } catch (error) {
       try {
@@ -302,7 +311,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       }
       return 'dead-lettered';
     } finally {
-      logger.removeKeys(['correlationId', 'eventKey', 'tenant', 'provider', 'type']);
+      logger.removeKeys(['correlationId', 'eventId', 'tenant', 'provider', 'type']);
     }
   };
 

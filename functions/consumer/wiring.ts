@@ -2,7 +2,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import * as z from 'zod/mini';
 import { documentClient } from '#shared/clients/dynamodb';
-import { s3Client } from '#shared/clients/s3';
 import { secretsProvider } from '#shared/clients/secrets';
 import { sqsClient } from '#shared/clients/sqs';
 import { ConfigurationError } from '#shared/errors';
@@ -67,7 +66,12 @@ export const wireConsumer = () => {
     ...routes.flatMap((r) => r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : 0))),
   );
   const storeSettings = { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS };
-  const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
+  // Loaded on the first body that went to S3, as in the verifiers: a static import next to this
+  // dynamic one would keep esbuild's wrapped copy of the S3 client in the cold start.
+  const rawBodies = new RawBodies(
+    () => import('#shared/clients/s3').then((clients) => clients.s3Client),
+    env.RAW_BUCKET,
+  );
   const store = new EventStore(documentClient, storeSettings, rawBodies);
   return createConsumer(
     {

@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { documentClient } from '#shared/clients/dynamodb';
-import { s3Client } from '#shared/clients/s3';
 import { secretsProvider } from '#shared/clients/secrets';
 import { sqsClient } from '#shared/clients/sqs';
 import { ConfigurationError, InfrastructureError } from '#shared/errors';
@@ -28,7 +27,7 @@ import {
   type IngestSettings,
 } from '#shared/ingest/ingest';
 import { RejectionCounter } from '#shared/ingest/rejections';
-import { publishMetrics, telemetryOf } from '#shared/ingest/telemetry';
+import { publishTelemetry, telemetryOf } from '#shared/ingest/telemetry';
 
 const SecretValueSchema = z.object({ signingSecrets: z.array(z.string().check(z.minLength(1))) });
 
@@ -48,7 +47,12 @@ export const createIngestHandler = <Options extends ProviderOptions>(
     throw new ConfigurationError(`PROVIDER_OPTIONS do not fit provider ${env.PROVIDER_ID}: ${problems}`);
   }
   const { provider, options, entityOverride } = resolved.data;
-  const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
+  // Only a body whose compressed size exceeds the inline limit goes to S3: the S3 SDK is loaded by
+  // the first such body, not by every cold start.
+  const rawBodies = new RawBodies(
+    () => import('#shared/clients/s3').then((clients) => clients.s3Client),
+    env.RAW_BUCKET,
+  );
   const store = new EventStore(
     documentClient,
     { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS },
@@ -125,18 +129,19 @@ export const createIngestHandler = <Options extends ProviderOptions>(
           : { kind: 'failed', error };
     }
     try {
+      const answer = answerOf(outcome, correlationId);
       const telemetry = telemetryOf(outcome, {
         provider: provider.id,
         tenant,
         correlationId,
+        status: answer.statusCode,
         sourceIp: request.sourceIp,
         transcoded: !event.isBase64Encoded && looksTranscoded(request.body),
         contentType: request.headers['content-type'],
         latencyMs: Date.now() - started,
       });
       for (const [key, value] of Object.entries(telemetry.annotations)) tracer.putAnnotation(key, value);
-      for (const line of telemetry.logs) logger[line.level](line.message, line.fields);
-      publishMetrics(metrics, telemetry.metrics);
+      publishTelemetry(telemetry, logger, metrics);
       if (outcome.kind === 'rejected')
         rejections.record(tenant, outcome.reason, `${request.sourceIp} ${outcome.reason}`, new Date());
       if (outcome.kind === 'ingested' || outcome.kind === 'unfinished') {
@@ -145,7 +150,7 @@ export const createIngestHandler = <Options extends ProviderOptions>(
           { provider: provider.id, tenant, secretIndex: outcome.secretIndex, now: new Date(), retireAfter },
         );
       }
-      return answerOf(outcome, correlationId);
+      return answer;
     } finally {
       await rejections.flushIfDue(new Date());
       logger.resetKeys();

@@ -1,5 +1,8 @@
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { summarize, type IngestOutcome } from '#shared/ingest/ingest';
+import { writeWithMetrics, type LogLine, type MetricPoint } from '#shared/powertools/emf';
+import type { RelayFlowMetrics } from '#shared/powertools/index';
 
 /** Rejection reasons as metric dimension values: few, fixed, and named for the dashboard. */
 const REJECT_METRIC_REASON: Readonly<Record<string, string>> = {
@@ -14,25 +17,15 @@ const REJECT_METRIC_REASON: Readonly<Record<string, string>> = {
   'tenant-mismatch': 'signature',
 };
 
-type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
-
-/** One metric value with every dimension it is published under (besides the service). */
-export interface MetricPoint {
-  readonly name: string;
-  readonly unit: Unit;
-  readonly value: number;
-  readonly dimensions: Readonly<Record<string, string>>;
-}
-
-export interface LogLine {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-}
-
 export interface Telemetry {
   readonly metrics: readonly MetricPoint[];
-  readonly logs: readonly LogLine[];
+  /**
+   * The delivery's one line at INFO or above: what an operator searches by (the correlation id,
+   * provider and tenant are the Logger's appended keys), and the metrics ride on it.
+   */
+  readonly summary: LogLine;
+  /** Anything else worth saying: a hint that saves a search, and what only DEBUG prints. */
+  readonly details: readonly LogLine[];
   /** X-Ray annotations: searchable in traces, so only short, bounded values. */
   readonly annotations: Readonly<Record<string, string>>;
 }
@@ -42,6 +35,8 @@ export interface DeliveryContext {
   /** The path's tenant when it is configured, else `unknown`: never an arbitrary path segment. */
   readonly tenant: string;
   readonly correlationId: string;
+  /** The HTTP status of the answer. */
+  readonly status: number | undefined;
   readonly sourceIp: string;
   /** The body holds U+FFFD and arrived as text: bytes that were not UTF-8 were replaced on the way. */
   readonly transcoded: boolean;
@@ -51,20 +46,13 @@ export interface DeliveryContext {
 
 /**
  * What one delivery reports: its metrics, its log lines and its trace annotations, decided here
- * from the outcome alone so that the handler only carries them out.
+ * from the outcome alone so that the handler only carries them out. A count of zero is left out:
+ * it would cost bytes on every event, and a missing value breaches none of the alarms.
  */
 export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): Telemetry => {
-  const { provider, tenant } = context;
-  const count = (
-    name: string,
-    value: number,
-    dimensions: Record<string, string> = { provider, tenant },
-  ): MetricPoint => ({
-    name,
-    unit: MetricUnit.Count,
-    value,
-    dimensions,
-  });
+  const { provider, tenant, status } = context;
+  const count = (name: string, value: number): MetricPoint[] =>
+    value > 0 ? [{ name, unit: MetricUnit.Count, value, dimensions: { provider, tenant } }] : [];
   const latency: MetricPoint = {
     name: 'IngestLatency',
     unit: MetricUnit.Milliseconds,
@@ -72,22 +60,26 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
     dimensions: { provider, tenant },
   };
   const annotations = { correlationId: context.correlationId, provider, tenant, outcome: outcome.kind };
-  const report = (metrics: MetricPoint[], ...logs: LogLine[]): Telemetry => ({
+  const report = (metrics: MetricPoint[], summary: LogLine, ...details: LogLine[]): Telemetry => ({
     metrics: [...metrics, latency],
-    logs,
+    summary,
+    details,
     annotations,
   });
 
   switch (outcome.kind) {
     case 'rejected': {
-      const rejected = count('Rejected', 1, {
-        provider,
-        reason: REJECT_METRIC_REASON[outcome.reason] ?? 'unknown',
-      });
+      const rejected: MetricPoint = {
+        name: 'Rejected',
+        unit: MetricUnit.Count,
+        value: 1,
+        dimensions: { provider, reason: REJECT_METRIC_REASON[outcome.reason] ?? 'unknown' },
+      };
+      // `reason` is the metric's dimension on the same line: the precise reason is the `cause`.
       const line: LogLine = {
         level: 'warn',
         message: 'request rejected',
-        fields: { reason: outcome.reason, detail: outcome.message, sourceIp: context.sourceIp },
+        fields: { status, cause: outcome.reason, detail: outcome.message, sourceIp: context.sourceIp },
       };
       if (outcome.reason !== 'signature' || !context.transcoded) return report([rejected], line);
       return report([rejected], line, {
@@ -101,22 +93,22 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
       });
     }
     case 'no-secrets':
-      return report([count('SecretMissing', 1)], {
+      return report(count('SecretMissing', 1), {
         level: 'error',
         message: 'no signing secret is configured; set it in Secrets Manager (see README)',
-        fields: { tenant: outcome.tenant },
+        fields: { status },
       });
     case 'unavailable':
-      return report([count('IngestFailed', 1)], {
+      return report(count('IngestFailed', 1), {
         level: 'error',
         message: 'our own storage failed; the provider will retry',
-        fields: { dependency: outcome.dependency, error: outcome.error },
+        fields: { status, dependency: outcome.dependency, error: outcome.error },
       });
     case 'failed':
       return report([], {
         level: 'error',
         message: 'unexpected ingest failure',
-        fields: { error: outcome.error },
+        fields: { status, error: outcome.error },
       });
     case 'ingested':
     case 'unfinished': {
@@ -124,17 +116,28 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
       const number = (...outcomes: string[]) =>
         items.filter((item) => outcomes.includes(item.outcome)).length;
       const { outcomes, listed } = summarize(items);
+      const [only] = items;
+      const events =
+        items.length === 1 && only
+          ? { eventId: only.eventId, type: only.type, outcome: only.outcome }
+          : { outcomes, ...(listed ? { items: listed } : {}) };
       return report(
         [
-          count('Received', items.length),
-          count('Duplicate', number('duplicate')),
-          count('Quarantined', number('quarantined')),
-          count('Enqueued', number('accepted', 'requeued', 'reopened')),
+          ...count('Received', items.length),
+          ...count('Duplicate', number('duplicate')),
+          ...count('Quarantined', number('quarantined')),
+          ...count('Enqueued', number('accepted', 'requeued', 'reopened')),
         ],
         {
           level: 'info',
           message: 'webhook ingested',
-          fields: { outcomes, ...(listed ? { items: listed } : {}), secretIndex },
+          // The dashboard's rotation report looks for older secrets only: index 0 says nothing.
+          fields: { status, ...events, ...(secretIndex > 0 ? { secretIndex } : {}) },
+        },
+        {
+          level: 'debug',
+          message: 'delivery details',
+          fields: { sourceIp: context.sourceIp, contentType: context.contentType, secretIndex },
         },
       );
     }
@@ -142,18 +145,10 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
 };
 
 /**
- * Publishes the points as one EMF record per dimension set (one for a delivery that was ingested,
- * two for a rejection): every record is a log line billed by the byte.
+ * Writes a delivery's telemetry: its summary line carries its metrics (functions/powertools/emf.ts),
+ * then the details.
  */
-export const publishMetrics = (metrics: Metrics, points: readonly MetricPoint[]): void => {
-  const groups = new Map<string, MetricPoint[]>();
-  for (const point of points) {
-    const key = JSON.stringify(Object.entries(point.dimensions).sort(([a], [b]) => a.localeCompare(b)));
-    groups.set(key, [...(groups.get(key) ?? []), point]);
-  }
-  for (const group of groups.values()) {
-    metrics.addDimensions(group[0]?.dimensions ?? {});
-    for (const point of group) metrics.addMetric(point.name, point.unit, point.value);
-    metrics.publishStoredMetrics();
-  }
+export const publishTelemetry = (telemetry: Telemetry, logger: Logger, metrics: RelayFlowMetrics): void => {
+  writeWithMetrics(logger, metrics, telemetry.summary, telemetry.metrics);
+  for (const line of telemetry.details) logger[line.level](line.message, line.fields);
 };

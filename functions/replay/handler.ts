@@ -1,7 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { documentClient } from '#shared/clients/dynamodb';
-import { s3Client } from '#shared/clients/s3';
 import { sqsClient } from '#shared/clients/sqs';
 import { DeadLetterQueue } from '#shared/operator/dead-letter-queue';
 import { EventQueries } from '#shared/operator/event-queries';
@@ -22,7 +21,12 @@ import { runReplayTask } from '#shared/replay/task';
  */
 export const createReplayHandler = () => {
   const env = readReplayEnvironment(process.env);
-  const rawBodies = new RawBodies(s3Client, env.RAW_BUCKET);
+  // Loaded on the first body that went to S3, as in the verifiers: a static import next to this
+  // dynamic one would keep esbuild's wrapped copy of the S3 client in the cold start.
+  const rawBodies = new RawBodies(
+    () => import('#shared/clients/s3').then((clients) => clients.s3Client),
+    env.RAW_BUCKET,
+  );
   const deps: ReplayDependencies = {
     store: new EventStore(
       documentClient,

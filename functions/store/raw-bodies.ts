@@ -1,14 +1,27 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { InfrastructureError } from '#shared/errors';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 
-/** The claim-check bucket for bodies too large to sit in a table item. Stored gzip-compressed. */
+/**
+ * The S3 client, or how to load it when a body first needs it: most requests never touch the
+ * bucket, and the S3 SDK is a large part of a cold start.
+ */
+export type S3ClientSource = S3Client | (() => Promise<S3Client>);
+
+/**
+ * The claim-check bucket for bodies too large to sit in a table item. Stored gzip-compressed.
+ * The S3 SDK is imported when a body is first written or read, not with this module.
+ */
 export class RawBodies {
   constructor(
-    private readonly client: S3Client,
+    private readonly client: S3ClientSource,
     private readonly bucket: string,
   ) {}
+
+  private async s3(): Promise<S3Client> {
+    return typeof this.client === 'function' ? this.client() : this.client;
+  }
 
   /** Writes the body under a key derived from its digest, so a redelivery overwrites nothing new. */
   async put(
@@ -17,7 +30,11 @@ export class RawBodies {
     contentType: string | undefined,
   ): Promise<{ bucket: string; key: string }> {
     try {
-      await this.client.send(
+      const [client, { PutObjectCommand }] = await Promise.all([
+        this.s3(),
+        import('#shared/clients/s3-commands'),
+      ]);
+      await client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -34,7 +51,11 @@ export class RawBodies {
 
   async get(bucket: string, key: string): Promise<Buffer> {
     try {
-      const result = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const [client, { GetObjectCommand }] = await Promise.all([
+        this.s3(),
+        import('#shared/clients/s3-commands'),
+      ]);
+      const result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const bytes = await result.Body?.transformToByteArray();
       if (!bytes) throw new Error('empty object');
       return gunzipSync(bytes);

@@ -40,6 +40,8 @@ export interface IngestApiProps {
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** X-Ray tracing of every verifier. @default true */
+  readonly tracing?: boolean;
 }
 
 /** Verifier timeout; also how long a RECEIVED event is left to the delivery that created it. */
@@ -116,6 +118,7 @@ export class IngestApi extends Construct {
         timeout: VERIFIER_TIMEOUT,
         reservedConcurrentExecutions: provider.limits.reservedConcurrency,
         logLevel: props.logLevel,
+        tracing: props.tracing,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
         environment: {

@@ -36,6 +36,8 @@ export interface ProcessingProps {
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** X-Ray tracing of the consumer. @default true */
+  readonly tracing?: boolean;
 }
 
 /** Messages per invocation: the most a FIFO event source mapping takes. */
@@ -95,6 +97,7 @@ export class Processing extends Construct {
       serviceName: 'consumer',
       timeout: props.consumerTimeout,
       logLevel: props.logLevel,
+      tracing: props.tracing,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: {

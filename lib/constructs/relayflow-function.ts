@@ -28,12 +28,17 @@ export interface RelayFlowFunctionProps {
   readonly removalPolicy: RemovalPolicy;
   /** @default undefined (unreserved) */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Active X-Ray tracing. Off, the function records no trace and never loads the X-Ray SDK
+   * (functions/powertools reads `POWERTOOLS_TRACE_ENABLED`). @default true
+   */
+  readonly tracing?: boolean;
 }
 
 /**
  * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, source
- * maps, names kept), active tracing, an explicit log group with retention, and the Powertools
- * environment. Every RelayFlow function is one of these.
+ * maps, names kept), active tracing unless switched off, an explicit log group with retention, and
+ * the Powertools environment. Every RelayFlow function is one of these.
  */
 export class RelayFlowFunction extends NodejsFunction {
   /** The function's own role (log group access only, plus what grants add). */
@@ -55,6 +60,7 @@ export class RelayFlowFunction extends NodejsFunction {
         resources: [logGroup.logGroupArn],
       }),
     );
+    const tracing = props.tracing ?? true;
     const functionProps: NodejsFunctionProps = {
       entry: resolve(PROJECT_ROOT, props.entry),
       projectRoot: PROJECT_ROOT,
@@ -64,7 +70,7 @@ export class RelayFlowFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: Tracing.ACTIVE,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -73,6 +79,7 @@ export class RelayFlowFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'RelayFlow',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
+        ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
         ...props.environment,
       },
       bundling: {
@@ -106,10 +113,17 @@ export class RelayFlowFunction extends NodejsFunction {
           'Node.js 22 is the runtime RelayFlow is built and tested for (ARCHITECTURE.md); upgrades are deliberate.',
       },
     );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
-    });
+    if (tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
+      });
+    } else {
+      Validations.of(this).acknowledge({
+        id: 'Serverless::Serverless-LambdaTracing',
+        reason: 'Tracing is switched off in the configuration (`tracing.enabled: false`).',
+      });
+    }
   }
 }

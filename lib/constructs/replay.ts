@@ -38,6 +38,8 @@ export interface ReplayProps {
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** X-Ray tracing of the function and the state machine. @default true */
+  readonly tracing?: boolean;
   /**
    * Longest a replay execution may run. At the slowest rate a 10,000-event replay takes a day.
    * @default 3 days
@@ -96,12 +98,14 @@ export class Replay extends Construct {
       );
     }
 
+    const tracing = props.tracing ?? true;
     this.function = new RelayFlowFunction(this, 'Function', {
       entry: 'functions/handlers/replay.ts',
       description: 'RelayFlow replay: plans and replays batches of stored events',
       serviceName: 'replay',
       timeout: REPLAY_FUNCTION_TIMEOUT,
       logLevel: props.logLevel,
+      tracing,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       environment: {
@@ -165,7 +169,7 @@ export class Replay extends Construct {
       queryLanguage: QueryLanguage.JSON_PATH,
       definitionBody: DefinitionBody.fromChainable(this.definition()),
       timeout: props.timeout ?? Duration.days(3),
-      tracingEnabled: true,
+      tracingEnabled: tracing,
       logs: {
         destination: new LogGroup(this, 'Logs', {
           retention: props.logRetention,
@@ -191,6 +195,13 @@ export class Replay extends Construct {
       reason:
         'Log delivery (CloudWatch Logs vended logs) and X-Ray tracing actions support no resource-level permissions.',
     });
+    if (!tracing) {
+      const reason = 'Tracing is switched off in the configuration (`tracing.enabled: false`).';
+      Validations.of(this.stateMachine).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-SF2', reason },
+        { id: 'Serverless::Serverless-StepFunctionStateMachineXray', reason },
+      );
+    }
   }
 
   private definition() {

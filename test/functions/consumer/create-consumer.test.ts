@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { RelayFlowMetrics } from '#shared/powertools/index';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
@@ -99,7 +99,7 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
         config: new IdempotencyConfig({ expiresAfterSeconds: 72 * 3600 }),
       },
       logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'RelayFlowTest' }),
+      metrics: new RelayFlowMetrics({ namespace: 'RelayFlowTest' }),
       now: () => new Date(),
       random: () => 0.5,
     },

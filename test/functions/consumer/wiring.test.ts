@@ -143,39 +143,44 @@ describe('consumer handler', () => {
     expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'PROCESSED' }]);
   });
 
-  it('counts a processed event and its end-to-end latency by provider and tenant, carrying the correlation id', async () => {
+  it('writes one INFO line for a processed event, carrying its ids and its metrics by provider and tenant', async () => {
     const event = hold({ tenant: 'acme' });
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
+    logger.setLogLevel('INFO');
     try {
       await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
     } finally {
+      logger.setLogLevel('SILENT');
       spy.mockRestore();
     }
 
-    const emf = written
+    const lines = written
       .flatMap((line) => line.split('\n'))
-      .filter((line) => line.includes('"_aws"'))
+      .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const processed = emf.find((m) => 'Processed' in m);
-    const latency = emf.find((m) => 'EndToEndLatency' in m);
-    expect(processed).toMatchObject({
-      Processed: 1,
-      provider: 'stripe',
-      tenant: 'acme',
-      correlationId: event.correlationId,
-    });
-    expect(latency).toMatchObject({
-      provider: 'stripe',
-      tenant: 'acme',
-      EndToEndLatency: expect.any(Number),
-    });
-    expect(
-      JSON.stringify((processed?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics),
-    ).not.toContain('correlationId');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'event handled',
+        outcome: 'processed',
+        correlationId: event.correlationId,
+        eventId: event.id,
+        provider: 'stripe',
+        tenant: 'acme',
+        Processed: 1,
+        EndToEndLatency: expect.any(Number),
+      }),
+    ]);
+    const directives = (lines[0]?._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] })
+      .CloudWatchMetrics;
+    expect(JSON.stringify(directives)).not.toContain('correlationId');
+    expect(directives.flatMap((d) => d.Dimensions)).toContainEqual(
+      expect.arrayContaining(['provider', 'tenant']),
+    );
   });
 
   it('keys the run record on the event id, not the SQS message id, in the event’s own state item', async () => {

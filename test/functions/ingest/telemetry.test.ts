@@ -1,7 +1,10 @@
 import { answerOf } from '#shared/ingest/http';
 import type { IngestOutcome } from '#shared/ingest/ingest';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { publishMetrics, telemetryOf, type DeliveryContext } from '#shared/ingest/telemetry';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { emfRecordOf } from '#shared/powertools/emf';
+import { publishTelemetry, telemetryOf, type DeliveryContext } from '#shared/ingest/telemetry';
+import { RedactingLogFormatter } from '#shared/powertools/formatter';
+import { RelayFlowMetrics } from '#shared/powertools/index';
 import { captureOutput, jsonLines } from '../../helpers/log-capture';
 import { InfrastructureError } from '#shared/errors';
 
@@ -9,6 +12,7 @@ const CONTEXT: DeliveryContext = {
   provider: 'stripe',
   tenant: 'acme',
   correlationId: 'corr-telemetry-1',
+  status: 202,
   sourceIp: '203.0.113.9',
   transcoded: false,
   contentType: 'application/json',
@@ -52,12 +56,18 @@ describe('ingest telemetry', () => {
       message: 'no match',
     };
 
-    const { logs } = telemetryOf(outcome, { ...CONTEXT, transcoded: true });
+    const { summary, details } = telemetryOf(outcome, { ...CONTEXT, status: 401, transcoded: true });
 
-    expect(logs.map((line) => line.message)).toEqual(['request rejected', expect.stringContaining('U+FFFD')]);
+    expect([summary, ...details].map((line) => line.message)).toEqual([
+      'request rejected',
+      expect.stringContaining('U+FFFD'),
+    ]);
+    expect(summary.fields).toEqual(
+      expect.objectContaining({ status: 401, cause: 'signature', sourceIp: '203.0.113.9' }),
+    );
   });
 
-  it('counts received, duplicate and enqueued items of an unfinished batch as of a finished one', () => {
+  it('counts the items of an unfinished batch as of a finished one, leaving out counts of zero', () => {
     const outcome: IngestOutcome = {
       kind: 'unfinished',
       correlationId: 'c',
@@ -69,8 +79,6 @@ describe('ingest telemetry', () => {
 
     expect(Object.fromEntries(metrics.map((point) => [point.name, point.value]))).toEqual({
       Received: 3,
-      Duplicate: 0,
-      Quarantined: 0,
       Enqueued: 2,
       IngestLatency: 12,
     });
@@ -86,9 +94,28 @@ describe('ingest telemetry', () => {
       items: items(101),
     };
 
-    const [line] = telemetryOf(outcome, CONTEXT).logs;
+    const { summary } = telemetryOf(outcome, CONTEXT);
 
-    expect(line?.fields).toEqual({ outcomes: { accepted: 101 }, secretIndex: 1 });
+    expect(summary.fields).toEqual({ status: 202, outcomes: { accepted: 101 }, secretIndex: 1 });
+  });
+
+  it('names a single event in its INFO line by id, type and outcome, with the status answered', () => {
+    const outcome: IngestOutcome = {
+      kind: 'ingested',
+      status: 202,
+      correlationId: 'c',
+      secretIndex: 0,
+      items: [{ eventId: 'ev_1', outcome: 'accepted', type: 'payment.succeeded' }],
+    };
+
+    const { summary, details } = telemetryOf(outcome, CONTEXT);
+
+    expect(summary).toEqual({
+      level: 'info',
+      message: 'webhook ingested',
+      fields: { status: 202, eventId: 'ev_1', type: 'payment.succeeded', outcome: 'accepted' },
+    });
+    expect(details.map((line) => line.level)).toEqual(['debug']);
   });
 
   it('counts a failure of our own storage and tells the provider nothing about it', () => {
@@ -105,38 +132,73 @@ describe('ingest telemetry', () => {
   });
 });
 
-describe('publishMetrics', () => {
+describe('publishing a delivery', () => {
   const emfRecords = (lines: readonly string[]) => jsonLines(lines).filter((line) => '_aws' in line);
+  const metrics = () => new RelayFlowMetrics({ namespace: 'RelayFlowTest', serviceName: 'ingest-test' });
+  const aLogger = (logLevel: 'DEBUG' | 'INFO' | 'WARN') =>
+    new Logger({ serviceName: 'ingest-test', logLevel, logFormatter: new RedactingLogFormatter() });
+  const ingested = telemetryOf(
+    { kind: 'ingested', status: 202, correlationId: 'c', secretIndex: 0, items: items(3) },
+    CONTEXT,
+  );
+  const rejected = telemetryOf(
+    { kind: 'rejected', status: 401, reason: 'signature', message: 'no' },
+    CONTEXT,
+  );
 
-  it('publishes an ingested delivery as one EMF record and a rejection as two (one per dimension set)', async () => {
-    const metrics = new Metrics({ namespace: 'RelayFlowTest', serviceName: 'ingest-test' });
-    const ingested = telemetryOf(
-      { kind: 'ingested', status: 202, correlationId: 'c', secretIndex: 0, items: items(3) },
-      CONTEXT,
-    );
-    const rejected = telemetryOf(
-      { kind: 'rejected', status: 401, reason: 'signature', message: 'no' },
-      CONTEXT,
-    );
+  it('makes one EMF record of a delivery, with a metric directive per dimension set', () => {
+    const record = emfRecordOf(metrics(), rejected.metrics);
 
-    const ingestedLines = await captureOutput(() => publishMetrics(metrics, ingested.metrics));
-    const rejectedLines = await captureOutput(() => publishMetrics(metrics, rejected.metrics));
+    expect(record).toMatchObject({
+      service: 'ingest-test',
+      provider: 'stripe',
+      tenant: 'acme',
+      reason: 'signature',
+      Rejected: 1,
+      IngestLatency: 12,
+    });
+    expect(record?._aws).toMatchObject({
+      CloudWatchMetrics: [
+        { Dimensions: [['service', 'provider', 'reason']], Metrics: [{ Name: 'Rejected', Unit: 'Count' }] },
+        {
+          Dimensions: [['service', 'provider', 'tenant']],
+          Metrics: [{ Name: 'IngestLatency', Unit: 'Milliseconds' }],
+        },
+      ],
+    });
+  });
 
-    expect(emfRecords(ingestedLines)).toHaveLength(1);
-    expect(emfRecords(ingestedLines)[0]).toMatchObject({
+  it('writes the metrics on the summary line, so that a delivery costs one line', async () => {
+    const lines = await captureOutput(() => publishTelemetry(ingested, aLogger('INFO'), metrics()));
+
+    expect(lines).toHaveLength(1);
+    expect(emfRecords(lines)[0]).toMatchObject({
+      level: 'INFO',
+      message: 'webhook ingested',
+      service: 'ingest-test',
       provider: 'stripe',
       tenant: 'acme',
       Received: 3,
       Enqueued: 3,
       IngestLatency: 12,
     });
-    expect(emfRecords(rejectedLines)).toHaveLength(2);
-    expect(emfRecords(rejectedLines)).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ reason: 'signature', Rejected: 1 }),
-        expect.objectContaining({ tenant: 'acme', IngestLatency: 12 }),
-      ]),
+  });
+
+  it('writes the metrics alone where the log level hides the summary line', async () => {
+    const lines = await captureOutput(() => publishTelemetry(ingested, aLogger('WARN'), metrics()));
+
+    expect(lines).toHaveLength(1);
+    expect(emfRecords(lines)[0]).not.toHaveProperty('message');
+    expect(emfRecords(lines)[0]).toMatchObject({ Received: 3, provider: 'stripe', tenant: 'acme' });
+  });
+
+  it('adds the details at DEBUG', async () => {
+    const lines = jsonLines(
+      await captureOutput(() => publishTelemetry(ingested, aLogger('DEBUG'), metrics())),
     );
+
+    expect(lines.map((line) => line.message)).toEqual(['webhook ingested', 'delivery details']);
+    expect(lines[1]).toMatchObject({ sourceIp: '203.0.113.9', contentType: 'application/json' });
   });
 });
 

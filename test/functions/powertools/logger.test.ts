@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createIngestHandler } from '#shared/ingest/handler';
-import { RedactingLogFormatter } from '#shared/powertools/formatter';
+import { EMF_RECORD, RedactingLogFormatter } from '#shared/powertools/formatter';
 import { logger as sharedLogger } from '#shared/powertools/index';
 import { stripeDefinition } from '#shared/providers/stripe/index';
 import { aLambdaContext, anHttpApiEvent } from '../../helpers/api-gateway';
@@ -73,23 +73,72 @@ describe('the redacting log formatter in a real Logger', () => {
     expect(jsonLines(output)[0]).toMatchObject({ userAgent: 'curl\r\n{"level":"INFO","message":"forged"}' });
   });
 
-  it("prints Powertools' standard keys and the appended correlation keys on every line", async () => {
+  it('prints an INFO line with the appended correlation keys and none of what CloudWatch already knows', async () => {
     const log = aLogger();
     log.addContext(aLambdaContext());
     log.appendKeys({ correlationId: 'corr-12345678', provider: 'stripe', tenant: 'acme' });
 
     const [line] = jsonLines(await captureOutput(() => log.info('hello')));
 
-    expect(line).toMatchObject({
+    expect(line).toEqual({
       level: 'INFO',
       message: 'hello',
-      service: 'test',
-      timestamp: expect.any(String),
-      function_request_id: 'aws-request-1',
       correlationId: 'corr-12345678',
       provider: 'stripe',
       tenant: 'acme',
     });
+  });
+
+  it('ties every line but INFO to its invocation by the Lambda request id', async () => {
+    const log = aLogger();
+    log.addContext(aLambdaContext());
+
+    const lines = jsonLines(
+      await captureOutput(() => {
+        log.debug('detail');
+        log.warn('odd');
+        log.error('failed');
+      }),
+    );
+
+    expect(lines.map((line) => line.function_request_id)).toEqual([
+      'aws-request-1',
+      'aws-request-1',
+      'aws-request-1',
+    ]);
+  });
+
+  it('names the X-Ray trace only when the request is sampled', async () => {
+    const log = aLogger();
+    const previous = process.env._X_AMZN_TRACE_ID;
+    const root = '1-6752f0a1-3c0e5b2a9d8f4e7b1a2c3d4e';
+    try {
+      process.env._X_AMZN_TRACE_ID = `Root=${root};Parent=5a1b2c3d4e5f6a7b;Sampled=1`;
+      const [sampled] = jsonLines(await captureOutput(() => log.info('sampled')));
+      process.env._X_AMZN_TRACE_ID = `Root=${root};Parent=5a1b2c3d4e5f6a7b;Sampled=0`;
+      const [unsampled] = jsonLines(await captureOutput(() => log.info('unsampled')));
+
+      expect(sampled?.xray_trace_id).toBe(root);
+      expect(unsampled).not.toHaveProperty('xray_trace_id');
+    } finally {
+      process.env._X_AMZN_TRACE_ID = previous;
+    }
+  });
+
+  it('writes an EMF record handed over as `emfRecord` at the root of the line, where EMF reads it', async () => {
+    const log = aLogger();
+    const record = {
+      _aws: {
+        Timestamp: 1,
+        CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['service']], Metrics: [{ Name: 'M' }] }],
+      },
+      service: 'ingest-stripe',
+      M: 1,
+    };
+
+    const [line] = jsonLines(await captureOutput(() => log.info('counted', { [EMF_RECORD]: record })));
+
+    expect(line).toEqual({ level: 'INFO', message: 'counted', ...record });
   });
 });
 

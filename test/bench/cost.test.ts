@@ -1,0 +1,48 @@
+import { costModel, type MeasuredUsage } from '../../bench/cost';
+
+const USAGE: MeasuredUsage = {
+  events: 1000,
+  apiRequests: 1000,
+  lambda: {
+    verifier: { invocations: 1000, gbSeconds: 10 },
+    consumer: { invocations: 100, gbSeconds: 10 },
+  },
+  consumerRecords: 1000,
+  dynamodb: { wru: 5000, rru: 2000, requests: {} },
+  sqs: { SendMessage: 1000 },
+  secretsManagerCalls: 1,
+  logBytes: 600_000,
+  writes: [],
+  warm: { verifierGbSecondsPerInvocation: 0.01, consumerGbSecondsPerRecord: 0.01 },
+};
+
+const xrayLine = (report: ReturnType<typeof costModel>) =>
+  report.lines.find((line) => line.service.startsWith('X-Ray'));
+
+describe('the cost model', () => {
+  it('prices X-Ray at the configured rate: recorded, and read once', () => {
+    const report = costModel(USAGE, 1100, { enabled: true, samplingRate: 0.1, reservoirPerSecond: 1 });
+
+    // 1.1 invocations per event, 10% of them traced, $5.50 per million traces.
+    expect(xrayLine(report)?.perMillion).toBeCloseTo(1.1 * 0.1 * 5.5);
+    expect(xrayLine(report)?.perEvent).toBe('0.110 traces');
+  });
+
+  it('prices the reservoir apart, as the most it adds in a month', () => {
+    const report = costModel(USAGE, 1100, { enabled: true, samplingRate: 0.05, reservoirPerSecond: 2 });
+
+    // 2 traces a second for 30 days, less what the rate records anyway, at $5.50 per million.
+    expect(report.xrayReservoirPerMonth).toBeCloseTo(2 * 2_592_000 * 0.95 * 5.5e-6);
+  });
+
+  it('prices nothing for X-Ray when tracing is off', () => {
+    const report = costModel(USAGE, 1100, { enabled: false, samplingRate: 0.05, reservoirPerSecond: 1 });
+
+    expect(xrayLine(report)).toMatchObject({ service: 'X-Ray (tracing off)', perMillion: 0 });
+    expect(report.xrayReservoirPerMonth).toBe(0);
+  });
+
+  it("uses X-Ray's default sampling when given no configuration", () => {
+    expect(xrayLine(costModel(USAGE, 1100))?.perMillion).toBeCloseTo(1.1 * 0.05 * 5.5);
+  });
+});

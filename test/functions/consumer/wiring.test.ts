@@ -143,8 +143,11 @@ describe('consumer handler', () => {
     expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'PROCESSED' }]);
   });
 
-  it('writes one INFO line for a processed event, carrying its ids and its metrics by provider and tenant', async () => {
-    const event = hold({ tenant: 'acme' });
+  it('writes one INFO line per event, and the invocation’s metrics as one EMF record per provider and tenant', async () => {
+    const events = [
+      hold({ tenant: 'acme' }),
+      hold({ tenant: 'acme', entity: { kind: 'customer', id: 'cus_2' } }),
+    ];
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
@@ -152,7 +155,7 @@ describe('consumer handler', () => {
     });
     logger.setLogLevel('INFO');
     try {
-      await handler(anSqsBatch([anSqsRecord(event)]), aLambdaContext());
+      await handler(anSqsBatch(events.map((e) => anSqsRecord(e))), aLambdaContext());
     } finally {
       logger.setLogLevel('SILENT');
       spy.mockRestore();
@@ -162,25 +165,30 @@ describe('consumer handler', () => {
       .flatMap((line) => line.split('\n'))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toEqual([
+    const infos = lines.filter((line) => line.level === 'INFO');
+    expect(infos).toEqual(
+      events.map((event): unknown =>
+        expect.objectContaining({
+          message: 'event handled',
+          outcome: 'processed',
+          correlationId: event.correlationId,
+          eventId: event.id,
+          provider: 'stripe',
+          tenant: 'acme',
+        }),
+      ),
+    );
+    expect(infos.some((line) => '_aws' in line)).toBe(false);
+    const records = lines.filter((line) => '_aws' in line);
+    expect(records).toEqual([
       expect.objectContaining({
-        level: 'INFO',
-        message: 'event handled',
-        outcome: 'processed',
-        correlationId: event.correlationId,
-        eventId: event.id,
         provider: 'stripe',
         tenant: 'acme',
-        Processed: 1,
-        EndToEndLatency: expect.any(Number),
+        Processed: [1, 1],
+        EndToEndLatency: [expect.any(Number), expect.any(Number)],
       }),
     ]);
-    const directives = (lines[0]?._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] })
-      .CloudWatchMetrics;
-    expect(JSON.stringify(directives)).not.toContain('correlationId');
-    expect(directives.flatMap((d) => d.Dimensions)).toContainEqual(
-      expect.arrayContaining(['provider', 'tenant']),
-    );
+    expect(JSON.stringify(records[0]?._aws)).not.toContain('correlationId');
   });
 
   it('keys the run record on the event id, not the SQS message id, in the event’s own state item', async () => {

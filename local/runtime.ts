@@ -64,6 +64,7 @@ const INERT = new Set([
   'AWS::SNS::TopicPolicy',
   'AWS::SNS::Subscription',
   'AWS::KMS::Key',
+  'AWS::XRay::SamplingRule',
 ]);
 
 export interface LocalRuntimeOptions {

@@ -11,6 +11,7 @@ import {
   type ConsumerThroughputFigures,
 } from './consumer-throughput';
 import { floodSection, measureFlood } from './flood';
+import { measurePayloadItems, payloadItemsSection } from './payload-items';
 import { measureReplay, type ReplayFigures } from './replay';
 import { measureRuntime } from './runtime';
 import { measureVerifiers, type VerifierFigures } from './verifiers';
@@ -97,6 +98,8 @@ const main = async () => {
   } catch (error) {
     consumerThroughput = error instanceof Error ? error : new Error(String(error));
   }
+  console.log('measuring payload items of the provider fixtures…');
+  const payloadItems = await measurePayloadItems();
   console.log('measuring the SQS emulator…');
   const sqsBench = execFileSync('npx', ['tsx', 'bench/sqs-emulator.ts'], {
     cwd: ROOT,
@@ -176,6 +179,7 @@ const main = async () => {
       : batchIngestSection(batchIngest),
   );
   report = upsertSection(report, 'Flood isolation', floodSection(flood));
+  report = upsertSection(report, 'Payload items', payloadItemsSection(payloadItems));
   report = upsertSection(
     report,
     'Consumer throughput',

@@ -14,7 +14,7 @@ import { floodSection, measureFlood } from './flood';
 import { measurePayloadItems, payloadItemsSection } from './payload-items';
 import { measureReplay, type ReplayFigures } from './replay';
 import { measureRuntime } from './runtime';
-import { measureVerifiers, type VerifierFigures } from './verifiers';
+import { measureVerifiers, verifierSection } from './verifiers';
 
 const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', '.out');
@@ -39,15 +39,6 @@ const bundleTable = (bundles: readonly BundleFigures[], reference: BundleFigures
     const largest = b.largest.map((l) => `${l.name} ${kb(l.bytes)}`).join(', ');
     return `| ${b.name} | ${kb(b.bytes)} | ${ms(b.initCpuMs)} | ${ms(b.initMs)} | ${added} | ${largest} |`;
   }),
-];
-
-const verifierTable = (verifiers: readonly VerifierFigures[]) => [
-  '| provider | body | ours: verify + normalize | official verifier | ratio (ours / official) | official used |',
-  '|---|---|---|---|---|---|',
-  ...verifiers.map(
-    (v) =>
-      `| ${v.provider} | ${v.bodyBytes} B | ${v.oursUs.toFixed(1)} µs | ${v.officialUs.toFixed(1)} µs | ${(v.oursUs / v.officialUs).toFixed(2)}× | ${v.official} |`,
-  ),
 ];
 
 /** Replaces (or appends) one `## heading` section of the report, keeping the others. */
@@ -129,13 +120,7 @@ const main = async () => {
     '',
     ...bundleTable(bundles, reference),
   ]);
-  report = upsertSection(report, 'Verify and normalize CPU time', [
-    'CPU time per event (user + system, 4,000 iterations after warm-up) for a ~2 KB body, our verifier',
-    "(verify + normalize into drafts) against the provider's official verifier (verify + parse) in the same",
-    'run. Goal: ≤ 1.0×.',
-    '',
-    ...verifierTable(verifiers),
-  ]);
+  report = upsertSection(report, 'Verify and normalize CPU time', verifierSection(verifiers));
   report = upsertSection(report, 'Local runtime', [
     `Start-up (template read, emulators started, tables/queues/secrets/functions/routes created), after synthesis:`,
     `median ${ms(runtime.startupMs)} of ${runtime.startups.map(ms).join(', ')}. Function cold starts happen on first use.`,

@@ -59,7 +59,7 @@ var init_errors = __esm({
 });
 
 // functions/store/records.ts
-var import_node_crypto, ATTENTION_STATUSES, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf;
+var import_node_crypto, ATTENTION_STATUSES, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
 var init_records = __esm({
   "functions/store/records.ts"() {
     "use strict";
@@ -92,6 +92,12 @@ var init_records = __esm({
       [tenant2, provider, providerType, externalId].map((part) => part.replaceAll("%", "%25").replaceAll("#", "%23")).join("#")
     );
     eventIdOf = (idempotencyKey) => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;
+    GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+    groupIdOf = (tenant2, provider, entity, eventId) => {
+      if (!entity) return eventId;
+      const readable = `${tenant2}#${provider}#${entity.kind}:${entity.id}`;
+      return GROUP_ID.test(readable) ? readable : `${tenant2}#${provider}#${sha256Hex(readable).slice(0, 40)}`;
+    };
   }
 });
 
@@ -403,40 +409,22 @@ var init_schemas = __esm({
 });
 
 // functions/crypto/compare.ts
-var import_node_crypto3, constantTimeEqual, firstMatchingSecret;
+var import_node_crypto3, constantTimeEqual, matchSecret, firstMatchingSecret;
 var init_compare = __esm({
   "functions/crypto/compare.ts"() {
     "use strict";
     import_node_crypto3 = require("node:crypto");
     constantTimeEqual = (a, b) => a.length === b.length && (0, import_node_crypto3.timingSafeEqual)(a, b);
-    firstMatchingSecret = (secrets, candidates, expectedFor) => {
+    matchSecret = (secrets, candidates, expectedFor) => {
       for (const [index, secret] of secrets.entries()) {
         const expected = expectedFor(secret);
         let matched = false;
         for (const candidate of candidates) matched = constantTimeEqual(expected, candidate) || matched;
-        if (matched) return index;
+        if (matched) return { index, signature: expected };
       }
-      return -1;
+      return void 0;
     };
-  }
-});
-
-// functions/providers/matching.ts
-var matchSecret;
-var init_matching = __esm({
-  "functions/providers/matching.ts"() {
-    "use strict";
-    init_compare();
-    matchSecret = (secrets, candidates, expectedFor) => {
-      const expected = /* @__PURE__ */ new Map();
-      const index = firstMatchingSecret(secrets, candidates, (secret) => {
-        const signature2 = expectedFor(secret);
-        expected.set(secret, signature2);
-        return signature2;
-      });
-      const signature = index < 0 ? void 0 : expected.get(secrets[index] ?? "");
-      return signature === void 0 ? void 0 : { index, signature };
-    };
+    firstMatchingSecret = (secrets, candidates, expectedFor) => matchSecret(secrets, candidates, expectedFor)?.index ?? -1;
   }
 });
 
@@ -446,7 +434,7 @@ var init_verify = __esm({
   "functions/providers/generic-hmac/verify.ts"() {
     "use strict";
     import_node_crypto4 = require("node:crypto");
-    init_matching();
+    init_compare();
     init_headers();
     TIMESTAMP = /^\d{1,16}$/;
     PLACEHOLDER_PARTS = /(\{(?:timestamp|body|id)\})/;
@@ -653,6 +641,44 @@ var init_types = __esm({
   }
 });
 
+// functions/providers/parsed-body.ts
+var import_node_buffer2, utf8Text, strictUtf8, parseUtf8Json, bodyHandoff;
+var init_parsed_body = __esm({
+  "functions/providers/parsed-body.ts"() {
+    "use strict";
+    import_node_buffer2 = require("node:buffer");
+    utf8Text = (bytes) => (0, import_node_buffer2.isAscii)(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+    strictUtf8 = (bytes) => {
+      if ((0, import_node_buffer2.isAscii)(bytes)) return bytes.toString("latin1");
+      if (!(0, import_node_buffer2.isUtf8)(bytes)) return void 0;
+      const text = bytes.toString("utf8");
+      return text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+    };
+    parseUtf8Json = (bytes) => {
+      const text = strictUtf8(bytes);
+      if (text === void 0) return { ok: false };
+      try {
+        return { ok: true, value: JSON.parse(text) };
+      } catch {
+        return { ok: false };
+      }
+    };
+    bodyHandoff = () => {
+      const bodies = /* @__PURE__ */ new WeakMap();
+      return {
+        keep: (request, body) => {
+          bodies.set(request, body);
+        },
+        take: (request) => {
+          const body = bodies.get(request);
+          bodies.delete(request);
+          return body;
+        }
+      };
+    };
+  }
+});
+
 // functions/providers/github/schemas.ts
 var z7, nonEmpty3, GithubPayloadSchema, EVENT_SHAPES;
 var init_schemas2 = __esm({
@@ -727,10 +753,11 @@ var init_schemas2 = __esm({
 });
 
 // functions/providers/github/normalize.ts
-var CANONICAL_PREFIXES, TIME_PATHS, ISO_DATE_TIME, MAX_DATE_MS2, strictUtf8, field, toIso2, occurredAtOf, entityOf, parseBody2, typeOf, shapeMismatch, EVENT_NAME, DELIVERY_ID, normalizeGithub;
+var CANONICAL_PREFIXES, TIME_PATHS, ISO_DATE_TIME, MAX_DATE_MS2, field, toIso2, occurredAtOf, entityOf, readGithubBody, typeOf, shapeMismatch, EVENT_NAME, DELIVERY_ID, normalizeGithubBody, normalizeGithub;
 var init_normalize2 = __esm({
   "functions/providers/github/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas2();
     CANONICAL_PREFIXES = /* @__PURE__ */ new Map([
       ["pull_request", "code.pull_request"],
@@ -778,7 +805,6 @@ var init_normalize2 = __esm({
     ]);
     ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
     MAX_DATE_MS2 = 864e13;
-    strictUtf8 = new TextDecoder("utf-8", { fatal: true });
     field = (value, key) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.hasOwn(value, key) ? value[key] : void 0;
     toIso2 = (value) => {
       const ms = typeof value === "string" && ISO_DATE_TIME.test(value) ? Date.parse(value) : typeof value === "number" ? value * 1e3 : Number.NaN;
@@ -801,15 +827,18 @@ var init_normalize2 = __esm({
       if (payload.installation) return { kind: "installation", id: String(payload.installation.id) };
       return void 0;
     };
-    parseBody2 = (request) => {
-      const text = strictUtf8.decode(request.body);
-      const contentType = request.headers["content-type"]?.toLowerCase() ?? "";
-      if (contentType.startsWith("application/x-www-form-urlencoded")) {
+    readGithubBody = (request) => {
+      const text = strictUtf8(request.body);
+      if (text === void 0) return { ok: false };
+      try {
+        const contentType = request.headers["content-type"]?.toLowerCase() ?? "";
+        if (!contentType.startsWith("application/x-www-form-urlencoded"))
+          return { ok: true, value: JSON.parse(text) };
         const payload = new URLSearchParams(text).get("payload");
-        if (payload === null) throw new Error("form body has no payload parameter");
-        return JSON.parse(payload);
+        return payload === null ? { ok: false } : { ok: true, value: JSON.parse(payload) };
+      } catch {
+        return { ok: false };
       }
-      return JSON.parse(text);
     };
     typeOf = (providerType, action) => {
       if (providerType === "push") return "code.push";
@@ -828,7 +857,7 @@ var init_normalize2 = __esm({
     };
     EVENT_NAME = /^[a-z0-9_]{1,64}$/;
     DELIVERY_ID = /^[0-9A-Za-z-]{1,64}$/;
-    normalizeGithub = (request, _options) => {
+    normalizeGithubBody = (body, request, _options) => {
       const delivery = request.headers["x-github-delivery"]?.trim() ?? "";
       const event = request.headers["x-github-event"]?.trim() ?? "";
       const externalId = DELIVERY_ID.test(delivery) ? delivery : void 0;
@@ -843,10 +872,7 @@ var init_normalize2 = __esm({
           }
         ];
       }
-      let parsed;
-      try {
-        parsed = parseBody2(request);
-      } catch {
+      if (!body.ok) {
         return [
           {
             kind: "unreadable",
@@ -856,6 +882,7 @@ var init_normalize2 = __esm({
           }
         ];
       }
+      const parsed = body.value;
       const result = GithubPayloadSchema.safeParse(parsed);
       if (!result.success) {
         const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ");
@@ -870,14 +897,14 @@ var init_normalize2 = __esm({
         ];
       }
       const payload = result.data;
-      const mismatch = shapeMismatch(providerType, payload);
-      if (mismatch !== void 0) {
+      const mismatch2 = shapeMismatch(providerType, payload);
+      if (mismatch2 !== void 0) {
         return [
           {
             kind: "unreadable",
             externalId,
             providerType,
-            reason: `X-GitHub-Event does not fit the body: ${mismatch}`,
+            reason: `X-GitHub-Event does not fit the body: ${mismatch2}`,
             data: parsed
           }
         ];
@@ -908,24 +935,45 @@ var init_normalize2 = __esm({
         }
       ];
     };
+    normalizeGithub = (request, options) => normalizeGithubBody(readGithubBody(request), request, options);
+  }
+});
+
+// functions/crypto/encoding.ts
+var decodeHexDigest, CANONICAL_BASE64, decodeBase64Digest;
+var init_encoding = __esm({
+  "functions/crypto/encoding.ts"() {
+    "use strict";
+    decodeHexDigest = (text, bytes) => {
+      if (text.length !== bytes * 2) return void 0;
+      const decoded = Buffer.from(text, "hex");
+      return decoded.length === bytes ? decoded : void 0;
+    };
+    CANONICAL_BASE64 = {
+      20: /^[A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=$/,
+      32: /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
+    };
+    decodeBase64Digest = (text, bytes) => CANONICAL_BASE64[bytes].test(text) ? Buffer.from(text, "base64") : void 0;
   }
 });
 
 // functions/providers/github/verify.ts
-var import_node_crypto5, SIGNATURE, verifyGithub;
+var import_node_crypto5, PREFIX, verifyGithub;
 var init_verify2 = __esm({
   "functions/providers/github/verify.ts"() {
     "use strict";
     import_node_crypto5 = require("node:crypto");
-    init_matching();
-    SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
+    init_compare();
+    init_encoding();
+    PREFIX = "sha256=";
     verifyGithub = ({ request, secrets }) => {
       const header3 = request.headers["x-hub-signature-256"];
       if (header3 === void 0 || header3.trim() === "") {
         return { ok: false, reason: "missing", detail: "X-Hub-Signature-256 header is missing." };
       }
-      const hex = SIGNATURE.exec(header3.trim())?.[1];
-      if (hex === void 0) {
+      const value = header3.trim();
+      const digest2 = value.startsWith(PREFIX) ? decodeHexDigest(value.slice(PREFIX.length), 32) : void 0;
+      if (digest2 === void 0) {
         return {
           ok: false,
           reason: "signature",
@@ -934,7 +982,7 @@ var init_verify2 = __esm({
       }
       const match = matchSecret(
         secrets,
-        [Buffer.from(hex, "hex")],
+        [digest2],
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
           secret === "" ? Buffer.alloc(0) : (0, import_node_crypto5.createHmac)("sha256", secret).update(request.body).digest()
@@ -1013,10 +1061,11 @@ var init_schemas3 = __esm({
 });
 
 // functions/providers/hubspot/normalize.ts
-var KIND_BY_PREFIX, KIND_BY_OBJECT_TYPE_ID, VERB_BY_ACTION, lookup, kindOf, TOKEN, INTEGER, quoteUnsafeIntegers, parseBody3, textOf, unreadable, normalizeElement, normalizeHubspot;
+var KIND_BY_PREFIX, KIND_BY_OBJECT_TYPE_ID, VERB_BY_ACTION, lookup, kindOf, TOKEN, INTEGER, quoteUnsafeIntegers, holdsUnsafeNumber, readHubspotBody, textOf, unreadable, normalizeElement, normalizeHubspotBody, normalizeHubspot;
 var init_normalize3 = __esm({
   "functions/providers/hubspot/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas3();
     KIND_BY_PREFIX = {
       contact: "contact",
@@ -1058,11 +1107,24 @@ var init_normalize3 = __esm({
       }
       return parts.length === 0 ? json2 : [...parts, json2.slice(copied)].join("");
     };
-    parseBody3 = (body) => {
+    holdsUnsafeNumber = (value) => {
+      const pending = [value];
+      while (pending.length > 0) {
+        const current = pending.pop();
+        if (typeof current === "number" && Math.abs(current) > Number.MAX_SAFE_INTEGER) return true;
+        if (Array.isArray(current)) for (const item of current) pending.push(item);
+        else if (typeof current === "object" && current !== null)
+          for (const key in current) pending.push(current[key]);
+      }
+      return false;
+    };
+    readHubspotBody = (request) => {
       try {
-        return JSON.parse(quoteUnsafeIntegers(body.toString("utf8")));
+        const json2 = utf8Text(request.body);
+        const value = JSON.parse(json2);
+        return { ok: true, value: holdsUnsafeNumber(value) ? JSON.parse(quoteUnsafeIntegers(json2)) : value };
       } catch {
-        return void 0;
+        return { ok: false };
       }
     };
     textOf = (value) => typeof value === "string" && value.length > 0 ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : void 0;
@@ -1107,22 +1169,23 @@ var init_normalize3 = __esm({
         }
       };
     };
-    normalizeHubspot = (request) => {
-      const body = parseBody3(request.body);
-      if (!Array.isArray(body))
+    normalizeHubspotBody = (body) => {
+      if (!body.ok || !Array.isArray(body.value))
         return [{ kind: "unreadable", reason: "The body is not a JSON array of HubSpot events." }];
-      return body.map(normalizeElement);
+      return body.value.map(normalizeElement);
     };
+    normalizeHubspot = (request) => normalizeHubspotBody(readHubspotBody(request));
   }
 });
 
 // functions/providers/hubspot/verify.ts
-var import_node_crypto7, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotSignedContent, hubspotSignature, header, verifyHubspot;
+var import_node_crypto7, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotDigester, header, verifyHubspot;
 var init_verify3 = __esm({
   "functions/providers/hubspot/verify.ts"() {
     "use strict";
     import_node_crypto7 = require("node:crypto");
-    init_matching();
+    init_compare();
+    init_encoding();
     SIGNATURE_HEADER = "x-hubspot-signature-v3";
     TIMESTAMP_HEADER = "x-hubspot-request-timestamp";
     TIMESTAMP2 = /^\d{1,16}$/;
@@ -1141,13 +1204,11 @@ var init_verify3 = __esm({
       "%3B": ";"
     };
     ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
-    hubspotSignedUri = (url2) => url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
-    hubspotSignedContent = (request, timestamp) => Buffer.concat([
-      Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, "utf8"),
-      request.body,
-      Buffer.from(timestamp, "utf8")
-    ]);
-    hubspotSignature = (secret, content) => (0, import_node_crypto7.createHmac)("sha256", secret).update(content).digest("base64");
+    hubspotSignedUri = (url2) => url2.includes("%") ? url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded) : url2;
+    hubspotDigester = (request, timestamp) => {
+      const prefix = `${request.method}${hubspotSignedUri(request.url)}`;
+      return (secret) => (0, import_node_crypto7.createHmac)("sha256", secret).update(prefix).update(request.body).update(timestamp).digest();
+    };
     header = (request, name) => {
       const value = Object.hasOwn(request.headers, name) ? request.headers[name] : void 0;
       return typeof value === "string" && value.length > 0 ? value : void 0;
@@ -1160,12 +1221,8 @@ var init_verify3 = __esm({
         return { ok: false, reason: "missing", detail: "The X-HubSpot-Signature-v3 header is missing." };
       if (timestamp === void 0)
         return { ok: false, reason: "missing", detail: "The X-HubSpot-Request-Timestamp header is missing." };
-      const content = hubspotSignedContent(request, timestamp);
-      const match = matchSecret(
-        secrets,
-        [Buffer.from(signature, "utf8")],
-        (secret) => Buffer.from(hubspotSignature(secret, content), "utf8")
-      );
+      const provided = decodeBase64Digest(signature, 32);
+      const match = provided === void 0 ? void 0 : matchSecret(secrets, [provided], hubspotDigester(request, timestamp));
       if (match === void 0)
         return {
           ok: false,
@@ -1185,11 +1242,7 @@ var init_verify3 = __esm({
           detail: "The request timestamp is outside the allowed clock difference."
         };
       }
-      return {
-        ok: true,
-        secretIndex: match.index,
-        signature: Buffer.from(match.signature.toString("utf8"), "base64")
-      };
+      return { ok: true, secretIndex: match.index, signature: match.signature };
     };
   }
 });
@@ -1224,8 +1277,8 @@ var init_sign3 = __esm({
     init_verify3();
     signHubspotRequest = (req, secret, now) => {
       const timestamp = String(now.getTime());
-      const content = hubspotSignedContent({ method: "POST", url: req.url, body: req.body }, timestamp);
-      return { [SIGNATURE_HEADER]: hubspotSignature(secret, content), [TIMESTAMP_HEADER]: timestamp };
+      const digest2 = hubspotDigester({ method: "POST", url: req.url, body: req.body }, timestamp)(secret);
+      return { [SIGNATURE_HEADER]: digest2.toString("base64"), [TIMESTAMP_HEADER]: timestamp };
     };
   }
 });
@@ -1290,36 +1343,31 @@ var init_form = __esm({
 });
 
 // functions/providers/mailgun/body.ts
-var readMailgunBody;
+var readMailgunBody, mailgunBodies;
 var init_body = __esm({
   "functions/providers/mailgun/body.ts"() {
     "use strict";
+    init_parsed_body();
     init_form();
     readMailgunBody = (headers, body) => {
       const fields = formFields(headers["content-type"] ?? "", body);
       if (fields !== void 0) return { kind: "form", fields };
       try {
-        return { kind: "json", value: JSON.parse(body.toString("utf8")) };
+        return { kind: "json", value: JSON.parse(utf8Text(body)) };
       } catch {
         return { kind: "unparsable" };
       }
     };
+    mailgunBodies = bodyHandoff();
   }
 });
 
 // functions/providers/mailgun/schemas.ts
-var z10, MailgunSignatureSchema, MailgunEventDataSchema, MailgunWebhookSchema;
+var z10, MailgunEventDataSchema, MailgunWebhookSchema;
 var init_schemas4 = __esm({
   "functions/providers/mailgun/schemas.ts"() {
     "use strict";
     z10 = __toESM(require("zod/mini"));
-    MailgunSignatureSchema = z10.looseObject({
-      timestamp: z10.union([z10.string(), z10.number()]),
-      token: z10.string(),
-      signature: z10.string(),
-      /** Present when the event belongs to a subaccount: signed with the primary account's key. */
-      "parent-signature": z10.optional(z10.string())
-    });
     MailgunEventDataSchema = z10.looseObject({
       id: z10.string().check(z10.minLength(1)),
       event: z10.string().check(z10.minLength(1)),
@@ -1345,7 +1393,7 @@ var init_schemas4 = __esm({
 });
 
 // functions/providers/mailgun/normalize.ts
-var CANONICAL_TYPES, canonicalType, bareMessageId, toItem, failureReason, fromEventData, fromLegacyForm, normalizeMailgun;
+var CANONICAL_TYPES, canonicalType, bareMessageId, toItem, failureReason, fromEventData, fromLegacyForm, normalizeMailgunBody, readMailgunRequest, normalizeMailgun;
 var init_normalize4 = __esm({
   "functions/providers/mailgun/normalize.ts"() {
     "use strict";
@@ -1465,8 +1513,7 @@ var init_normalize4 = __esm({
         payload
       });
     };
-    normalizeMailgun = (request, _options) => {
-      const body = readMailgunBody(request.headers, request.body);
+    normalizeMailgunBody = (body) => {
       if (body.kind === "unparsable") return [{ kind: "unreadable", reason: "The body is not valid JSON." }];
       if (body.kind === "form") return [fromLegacyForm(body.fields)];
       const webhook = MailgunWebhookSchema.safeParse(body.value);
@@ -1477,51 +1524,59 @@ var init_normalize4 = __esm({
       }
       return [fromEventData(webhook.data["event-data"])];
     };
+    readMailgunRequest = (request) => mailgunBodies.take(request) ?? readMailgunBody(request.headers, request.body);
+    normalizeMailgun = (request, _options) => normalizeMailgunBody(readMailgunRequest(request));
   }
 });
 
 // functions/providers/mailgun/verify.ts
-var import_node_crypto8, UNIX_SECONDS, HEX_SHA256, MAX_TOKEN_LENGTH, signatureFieldsOf, hmacOf, verifyMailgun;
+var import_node_crypto8, UNIX_SECONDS, MAX_TOKEN_LENGTH, isRecord, own, jsonSignatureFields, signatureFieldsOf, hmacOf, verifyMailgun;
 var init_verify4 = __esm({
   "functions/providers/mailgun/verify.ts"() {
     "use strict";
     import_node_crypto8 = require("node:crypto");
-    init_matching();
+    init_compare();
+    init_encoding();
     init_body();
-    init_schemas4();
     UNIX_SECONDS = /^\d{1,12}$/;
-    HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
     MAX_TOKEN_LENGTH = 512;
-    signatureFieldsOf = (body) => {
-      if (body.kind === "form") {
-        const { fields } = body;
-        const timestamp = fields.get("timestamp");
-        const token = fields.get("token");
-        const signature2 = fields.get("signature");
-        if (timestamp === void 0 || token === void 0 || signature2 === void 0) return void 0;
-        return { timestamp, token, signatures: [signature2] };
-      }
-      if (body.kind !== "json" || typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
-        return void 0;
-      }
-      const signature = Object.hasOwn(body.value, "signature") ? body.value.signature : void 0;
-      const parsed = MailgunSignatureSchema.safeParse(signature);
-      if (!parsed.success) return void 0;
-      const parent = parsed.data["parent-signature"];
+    isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    own = (record4, key) => Object.hasOwn(record4, key) ? record4[key] : void 0;
+    jsonSignatureFields = (value) => {
+      const signature = isRecord(value) ? own(value, "signature") : void 0;
+      if (!isRecord(signature)) return void 0;
+      const timestamp = own(signature, "timestamp");
+      const token = own(signature, "token");
+      const hex = own(signature, "signature");
+      const parent = own(signature, "parent-signature");
+      if (typeof timestamp !== "string" && typeof timestamp !== "number") return void 0;
+      if (typeof token !== "string" || typeof hex !== "string") return void 0;
+      if (parent !== void 0 && typeof parent !== "string") return void 0;
       return {
-        timestamp: String(parsed.data.timestamp),
-        token: parsed.data.token,
-        signatures: parent === void 0 ? [parsed.data.signature] : [parsed.data.signature, parent]
+        timestamp: String(timestamp),
+        token,
+        signatures: parent === void 0 ? [hex] : [hex, parent]
       };
     };
-    hmacOf = (key, timestamp, token) => (0, import_node_crypto8.createHmac)("sha256", key).update(timestamp + token, "utf8").digest();
+    signatureFieldsOf = (body) => {
+      if (body.kind === "json") return jsonSignatureFields(body.value);
+      if (body.kind !== "form") return void 0;
+      const { fields } = body;
+      const timestamp = fields.get("timestamp");
+      const token = fields.get("token");
+      const signature = fields.get("signature");
+      if (timestamp === void 0 || token === void 0 || signature === void 0) return void 0;
+      return { timestamp, token, signatures: [signature] };
+    };
+    hmacOf = (key, timestamp, token) => (0, import_node_crypto8.createHmac)("sha256", key).update(timestamp + token).digest();
     verifyMailgun = ({
       request,
       secrets,
       now,
       options
     }) => {
-      const fields = signatureFieldsOf(readMailgunBody(request.headers, request.body));
+      const body = readMailgunBody(request.headers, request.body);
+      const fields = signatureFieldsOf(body);
       if (fields === void 0 || !fields.timestamp || !fields.token || !fields.signatures[0]) {
         return {
           ok: false,
@@ -1543,7 +1598,11 @@ var init_verify4 = __esm({
           detail: `The Mailgun timestamp is ${ageSeconds} s away from now, beyond the tolerance.`
         };
       }
-      const candidates = fields.signatures.filter((signature) => HEX_SHA256.test(signature)).map((hex) => Buffer.from(hex, "hex"));
+      const candidates = [];
+      for (const hex of fields.signatures) {
+        const candidate = decodeHexDigest(hex, 32);
+        if (candidate !== void 0) candidates.push(candidate);
+      }
       if (candidates.length === 0) {
         return { ok: false, reason: "signature", detail: "The Mailgun signature is not a hex SHA-256 digest." };
       }
@@ -1556,6 +1615,7 @@ var init_verify4 = __esm({
           detail: "The Mailgun signature matches none of the active signing keys."
         };
       }
+      mailgunBodies.keep(request, body);
       return {
         ok: true,
         secretIndex: match.index,
@@ -1657,10 +1717,11 @@ var init_schemas5 = __esm({
 });
 
 // functions/providers/postmark/normalize.ts
-var TIMESTAMP_FIELDS, ANY_TIMESTAMP, PERMANENT_BOUNCES, canonicalType2, timestampOf, reasonOf, unreadable2, normalizeRecord, normalizePostmark;
+var TIMESTAMP_FIELDS, ANY_TIMESTAMP, PERMANENT_BOUNCES, canonicalType2, timestampOf, reasonOf, unreadable2, normalizeRecord, readPostmarkBody, normalizePostmarkBody, normalizePostmark;
 var init_normalize5 = __esm({
   "functions/providers/postmark/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas5();
     TIMESTAMP_FIELDS = {
       Delivery: "DeliveredAt",
@@ -1754,20 +1815,20 @@ var init_normalize5 = __esm({
         }
       };
     };
-    normalizePostmark = (request, _options) => {
-      let value;
+    readPostmarkBody = (request) => {
       try {
-        value = JSON.parse(request.body.toString("utf8"));
+        return { ok: true, value: JSON.parse(utf8Text(request.body)) };
       } catch {
-        return [{ kind: "unreadable", reason: "The body is not valid JSON." }];
+        return { ok: false };
       }
-      return [normalizeRecord(value)];
     };
+    normalizePostmarkBody = (body) => body.ok ? [normalizeRecord(body.value)] : [{ kind: "unreadable", reason: "The body is not valid JSON." }];
+    normalizePostmark = (request, _options) => normalizePostmarkBody(readPostmarkBody(request));
   }
 });
 
 // functions/providers/postmark/verify.ts
-var import_node_crypto10, import_node_net2, BASIC, IPV4_MAPPED, digest, allowListOf, isAllowedSource, verifyPostmark;
+var import_node_crypto10, import_node_net2, BASIC, IPV4_MAPPED, digest, NOTHING, CREDENTIAL_CACHE_LIMIT, credentialDigests, credentialDigest, allowLists, allowListOf, isAllowedSource, verifyPostmark;
 var init_verify5 = __esm({
   "functions/providers/postmark/verify.ts"() {
     "use strict";
@@ -1777,8 +1838,22 @@ var init_verify5 = __esm({
     init_schemas5();
     BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
     IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-    digest = (bytes) => (0, import_node_crypto10.createHash)("sha256").update(bytes).digest();
+    digest = (credentials) => (0, import_node_crypto10.hash)("sha256", credentials, "buffer");
+    NOTHING = Buffer.alloc(0);
+    CREDENTIAL_CACHE_LIMIT = 16;
+    credentialDigests = /* @__PURE__ */ new Map();
+    credentialDigest = (secret) => {
+      const cached = credentialDigests.get(secret);
+      if (cached !== void 0) return cached;
+      const computed = secret.includes(":") ? digest(Buffer.from(secret, "utf8").toString("base64")) : NOTHING;
+      if (credentialDigests.size >= CREDENTIAL_CACHE_LIMIT) credentialDigests.clear();
+      credentialDigests.set(secret, computed);
+      return computed;
+    };
+    allowLists = /* @__PURE__ */ new WeakMap();
     allowListOf = (entries) => {
+      const built = allowLists.get(entries);
+      if (built !== void 0) return built;
       const list = new import_node_net2.BlockList();
       for (const entry of entries) {
         if (!isIpOrCidr(entry)) continue;
@@ -1787,6 +1862,7 @@ var init_verify5 = __esm({
         if (prefix === void 0) list.addAddress(address, family);
         else list.addSubnet(address, Number(prefix), family);
       }
+      allowLists.set(entries, list);
       return list;
     };
     isAllowedSource = (sourceIp, allowed) => {
@@ -1812,12 +1888,8 @@ var init_verify5 = __esm({
           detail: "The authorization header is not Basic credentials."
         };
       }
-      const presented = digest(Buffer.from(token, "base64"));
-      const index = firstMatchingSecret(
-        secrets,
-        [presented],
-        (secret) => secret.includes(":") ? digest(Buffer.from(secret, "utf8")) : Buffer.alloc(0)
-      );
+      const presented = digest(token);
+      const index = firstMatchingSecret(secrets, [presented], credentialDigest);
       if (index === -1) {
         return {
           ok: false,
@@ -1825,7 +1897,7 @@ var init_verify5 = __esm({
           detail: "The Basic credentials match none of the active credentials."
         };
       }
-      return { ok: true, secretIndex: index, signature: Buffer.alloc(0) };
+      return { ok: true, secretIndex: index, signature: NOTHING };
     };
   }
 });
@@ -1897,10 +1969,11 @@ var init_schemas6 = __esm({
 });
 
 // functions/providers/sendgrid/normalize.ts
-var CANONICAL_TYPES2, canonicalType3, messageIdOf, isoFromUnixSeconds, stringField, unreadable3, normalizeElement2, parseJson, normalizeSendgrid;
+var CANONICAL_TYPES2, canonicalType3, messageIdOf, isoFromUnixSeconds, stringField, unreadable3, normalizeElement2, readSendgridBody, normalizeSendgridBody, normalizeSendgrid;
 var init_normalize6 = __esm({
   "functions/providers/sendgrid/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas6();
     CANONICAL_TYPES2 = {
       delivered: "email.delivered",
@@ -1965,21 +2038,21 @@ var init_normalize6 = __esm({
       };
       return { kind: "event", draft };
     };
-    parseJson = (body) => {
+    readSendgridBody = (request) => {
       try {
-        return { ok: true, value: JSON.parse(body.toString("utf8")) };
+        return { ok: true, value: JSON.parse(utf8Text(request.body)) };
       } catch {
         return { ok: false };
       }
     };
-    normalizeSendgrid = (request, _options) => {
-      const json2 = parseJson(request.body);
+    normalizeSendgridBody = (json2) => {
       if (!json2.ok) return [{ kind: "unreadable", reason: "The body is not valid JSON." }];
       const batch = SendgridBatchSchema.safeParse(json2.value);
       if (!batch.success)
         return [{ kind: "unreadable", reason: "The body is not a JSON array of events.", data: json2.value }];
       return batch.data.map(normalizeElement2);
     };
+    normalizeSendgrid = (request, _options) => normalizeSendgridBody(readSendgridBody(request));
   }
 });
 
@@ -2148,10 +2221,11 @@ var init_schemas7 = __esm({
 });
 
 // functions/providers/shopify/normalize.ts
-var SHOPIFY_CANONICAL_TYPES, GRAPHQL_TYPE_BY_RESOURCE, TOPIC, EVENT_ID, SHOP_DOMAIN, GRAPHQL_ID, ISO_DATE_TIME2, MAX_DATE_MS3, strictUtf82, header2, idOf, topicMismatch, snakeCase, entityOf2, toIso3, normalizeShopify;
+var SHOPIFY_CANONICAL_TYPES, GRAPHQL_TYPE_BY_RESOURCE, TOPIC, EVENT_ID, SHOP_DOMAIN, GRAPHQL_ID, ISO_DATE_TIME2, MAX_DATE_MS3, header2, idOf, topicMismatch, snakeCase, entityOf2, toIso3, readShopifyBody, normalizeShopifyBody, normalizeShopify;
 var init_normalize7 = __esm({
   "functions/providers/shopify/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas7();
     SHOPIFY_CANONICAL_TYPES = /* @__PURE__ */ new Map([
       ["orders/create", "order.created"],
@@ -2185,7 +2259,6 @@ var init_normalize7 = __esm({
     GRAPHQL_ID = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)$/;
     ISO_DATE_TIME2 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
     MAX_DATE_MS3 = 864e13;
-    strictUtf82 = new TextDecoder("utf-8", { fatal: true });
     header2 = (request, name, shape) => {
       const value = request.headers[name]?.trim();
       return value !== void 0 && shape.test(value) ? value : void 0;
@@ -2214,16 +2287,16 @@ var init_normalize7 = __esm({
     entityOf2 = (topic, shop, payload) => {
       if (shop === void 0) return void 0;
       const [resource2 = ""] = topic.split("/");
-      const own = idOf(payload);
+      const own2 = idOf(payload);
       let entity;
-      if (resource2 === "orders") entity = own && { kind: "order", id: own.id };
+      if (resource2 === "orders") entity = own2 && { kind: "order", id: own2.id };
       else if (resource2 === "customers") {
-        const customer = own ?? idOf(payload.customer);
+        const customer = own2 ?? idOf(payload.customer);
         entity = customer && { kind: "customer", id: customer.id };
       } else {
         const order = idOf({ id: payload.order_id });
         if (order) entity = { kind: "order", id: order.id };
-        else if (own) entity = { kind: own.type === void 0 ? resource2 : snakeCase(own.type), id: own.id };
+        else if (own2) entity = { kind: own2.type === void 0 ? resource2 : snakeCase(own2.type), id: own2.id };
       }
       return entity && { kind: entity.kind, id: `${shop}:${entity.id}` };
     };
@@ -2232,7 +2305,8 @@ var init_normalize7 = __esm({
       const ms = Date.parse(value);
       return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS3 ? new Date(ms).toISOString() : void 0;
     };
-    normalizeShopify = (request, _options) => {
+    readShopifyBody = (request) => parseUtf8Json(request.body);
+    normalizeShopifyBody = (body, request, _options) => {
       const providerType = header2(request, "x-shopify-topic", TOPIC);
       const externalId = header2(request, "x-shopify-event-id", EVENT_ID) ?? header2(request, "x-shopify-webhook-id", EVENT_ID);
       if (providerType === void 0 || externalId === void 0) {
@@ -2245,12 +2319,8 @@ var init_normalize7 = __esm({
           }
         ];
       }
-      let parsed;
-      try {
-        parsed = JSON.parse(strictUtf82.decode(request.body));
-      } catch {
-        return [{ kind: "unreadable", externalId, providerType, reason: "Body is not UTF-8 JSON." }];
-      }
+      if (!body.ok) return [{ kind: "unreadable", externalId, providerType, reason: "Body is not UTF-8 JSON." }];
+      const parsed = body.value;
       const result = ShopifyPayloadSchema.safeParse(parsed);
       if (!result.success) {
         const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ");
@@ -2265,14 +2335,14 @@ var init_normalize7 = __esm({
         ];
       }
       const payload = result.data;
-      const mismatch = topicMismatch(providerType, payload);
-      if (mismatch !== void 0) {
+      const mismatch2 = topicMismatch(providerType, payload);
+      if (mismatch2 !== void 0) {
         return [
           {
             kind: "unreadable",
             externalId,
             providerType,
-            reason: `X-Shopify-Topic does not fit the body: ${mismatch}`,
+            reason: `X-Shopify-Topic does not fit the body: ${mismatch2}`,
             data: parsed
           }
         ];
@@ -2292,24 +2362,25 @@ var init_normalize7 = __esm({
         }
       ];
     };
+    normalizeShopify = (request, options) => normalizeShopifyBody(readShopifyBody(request), request, options);
   }
 });
 
 // functions/providers/shopify/verify.ts
-var import_node_crypto13, BASE64_SHA256, verifyShopify;
+var import_node_crypto13, verifyShopify;
 var init_verify7 = __esm({
   "functions/providers/shopify/verify.ts"() {
     "use strict";
     import_node_crypto13 = require("node:crypto");
-    init_matching();
-    BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+    init_compare();
+    init_encoding();
     verifyShopify = ({ request, secrets }) => {
       const header3 = request.headers["x-shopify-hmac-sha256"]?.trim();
       if (header3 === void 0 || header3 === "") {
         return { ok: false, reason: "missing", detail: "X-Shopify-Hmac-Sha256 header is missing." };
       }
-      const digest2 = Buffer.from(header3, "base64");
-      if (!BASE64_SHA256.test(header3) || digest2.toString("base64") !== header3) {
+      const digest2 = decodeBase64Digest(header3, 32);
+      if (digest2 === void 0) {
         return {
           ok: false,
           reason: "signature",
@@ -2382,17 +2453,17 @@ var init_schemas8 = __esm({
 });
 
 // functions/providers/standard-webhooks/normalize.ts
-var MAX_ID_LENGTH, MAX_TYPE_LENGTH, TIMESTAMP3, ISO_DATE_TIME3, MAX_DATE_MS4, strictUtf83, toIso4, at, entityOf3, normalizeStandardWebhooks;
+var MAX_ID_LENGTH, MAX_TYPE_LENGTH, TIMESTAMP3, ISO_DATE_TIME3, MAX_DATE_MS4, toIso4, at, entityOf3, readStandardWebhooksBody, normalizeStandardWebhooksBody, normalizeStandardWebhooks;
 var init_normalize8 = __esm({
   "functions/providers/standard-webhooks/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas8();
     MAX_ID_LENGTH = 256;
     MAX_TYPE_LENGTH = 128;
     TIMESTAMP3 = /^(?:0|[1-9]\d{0,11})$/;
     ISO_DATE_TIME3 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
     MAX_DATE_MS4 = 864e13;
-    strictUtf83 = new TextDecoder("utf-8", { fatal: true });
     toIso4 = (ms) => Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS4 ? new Date(ms).toISOString() : void 0;
     at = (value, path) => path.split(".").reduce(
       (node, key) => typeof node === "object" && node !== null && !Array.isArray(node) && Object.hasOwn(node, key) ? node[key] : void 0,
@@ -2406,16 +2477,13 @@ var init_normalize8 = __esm({
       }
       return void 0;
     };
-    normalizeStandardWebhooks = (request, options) => {
+    readStandardWebhooksBody = (request) => parseUtf8Json(request.body);
+    normalizeStandardWebhooksBody = (body, request, options) => {
       const id2 = request.headers["webhook-id"]?.trim() ?? "";
       const externalId = id2 !== "" && id2.length <= MAX_ID_LENGTH ? id2 : void 0;
       if (externalId === void 0) return [{ kind: "unreadable", reason: "webhook-id is missing or too long." }];
-      let parsed;
-      try {
-        parsed = JSON.parse(strictUtf83.decode(request.body));
-      } catch {
-        return [{ kind: "unreadable", externalId, reason: "Body is not UTF-8 JSON." }];
-      }
+      if (!body.ok) return [{ kind: "unreadable", externalId, reason: "Body is not UTF-8 JSON." }];
+      const parsed = body.value;
       const result = StandardWebhooksPayloadSchema.safeParse(parsed);
       if (!result.success)
         return [{ kind: "unreadable", externalId, reason: "Body is not a JSON object.", data: parsed }];
@@ -2438,6 +2506,7 @@ var init_normalize8 = __esm({
         }
       ];
     };
+    normalizeStandardWebhooks = (request, options) => normalizeStandardWebhooksBody(readStandardWebhooksBody(request), request, options);
   }
 });
 
@@ -2484,7 +2553,7 @@ var init_verify8 = __esm({
   "functions/providers/standard-webhooks/verify.ts"() {
     "use strict";
     import_node_crypto16 = require("node:crypto");
-    init_matching();
+    init_compare();
     init_keys();
     MAX_ID_LENGTH2 = 256;
     MAX_SIGNATURE_HEADER_LENGTH = 4096;
@@ -2658,10 +2727,11 @@ var init_schemas9 = __esm({
 });
 
 // functions/providers/stripe/normalize.ts
-var STRIPE_CANONICAL_TYPES, strictUtf84, entityOf4, stringField2, normalizeStripe;
+var STRIPE_CANONICAL_TYPES, entityOf4, stringField2, readStripeBody, normalizeStripeBody, normalizeStripe;
 var init_normalize9 = __esm({
   "functions/providers/stripe/normalize.ts"() {
     "use strict";
+    init_parsed_body();
     init_schemas9();
     STRIPE_CANONICAL_TYPES = /* @__PURE__ */ new Map([
       ["payment_intent.succeeded", "payment.succeeded"],
@@ -2677,7 +2747,6 @@ var init_normalize9 = __esm({
       ["customer.subscription.deleted", "subscription.canceled"],
       ["checkout.session.completed", "checkout.completed"]
     ]);
-    strictUtf84 = new TextDecoder("utf-8", { fatal: true });
     entityOf4 = (object14) => {
       if (typeof object14.customer === "string" && object14.customer !== "")
         return { kind: "customer", id: object14.customer };
@@ -2689,13 +2758,10 @@ var init_normalize9 = __esm({
       const field2 = value[key];
       return typeof field2 === "string" && field2 !== "" ? field2 : void 0;
     };
-    normalizeStripe = (request, _options) => {
-      let parsed;
-      try {
-        parsed = JSON.parse(strictUtf84.decode(request.body));
-      } catch {
-        return [{ kind: "unreadable", reason: "Body is not UTF-8 JSON." }];
-      }
+    readStripeBody = (request) => parseUtf8Json(request.body);
+    normalizeStripeBody = (body, _request, _options) => {
+      if (!body.ok) return [{ kind: "unreadable", reason: "Body is not UTF-8 JSON." }];
+      const parsed = body.value;
       const result = StripeEventSchema.safeParse(parsed);
       if (!result.success) {
         return [
@@ -2723,19 +2789,20 @@ var init_normalize9 = __esm({
         }
       ];
     };
+    normalizeStripe = (request, options) => normalizeStripeBody(readStripeBody(request), request, options);
   }
 });
 
 // functions/providers/stripe/verify.ts
-var import_node_crypto18, MAX_HEADER_LENGTH, TIMESTAMP5, HEX_SHA2562, parseHeader, verifyStripe;
+var import_node_crypto18, MAX_HEADER_LENGTH, TIMESTAMP5, parseHeader, verifyStripe;
 var init_verify9 = __esm({
   "functions/providers/stripe/verify.ts"() {
     "use strict";
     import_node_crypto18 = require("node:crypto");
-    init_matching();
+    init_compare();
+    init_encoding();
     MAX_HEADER_LENGTH = 2048;
     TIMESTAMP5 = /^(?:0|[1-9]\d{0,11})$/;
-    HEX_SHA2562 = /^[0-9a-fA-F]{64}$/;
     parseHeader = (header3) => {
       const timestamps = [];
       const signatures = [];
@@ -2745,7 +2812,8 @@ var init_verify9 = __esm({
         const key = item.slice(0, separator).trim();
         const value = item.slice(separator + 1).trim();
         if (key === "t") timestamps.push(value);
-        if (key === "v1" && HEX_SHA2562.test(value)) signatures.push(Buffer.from(value, "hex"));
+        const signature = key === "v1" ? decodeHexDigest(value, 32) : void 0;
+        if (signature !== void 0) signatures.push(signature);
       }
       const [timestamp, ...others] = timestamps;
       if (timestamp === void 0) return "Stripe-Signature has no timestamp.";
@@ -2852,19 +2920,21 @@ var init_sign9 = __esm({
 });
 
 // functions/providers/twilio/params.ts
-var formParams;
+var formParams, twilioBodies;
 var init_params = __esm({
   "functions/providers/twilio/params.ts"() {
     "use strict";
+    init_parsed_body();
     formParams = (body) => {
       const grouped = /* @__PURE__ */ new Map();
-      for (const [name, value] of new URLSearchParams(body.toString("utf8"))) {
+      for (const [name, value] of new URLSearchParams(utf8Text(body))) {
         const values = grouped.get(name);
         if (values === void 0) grouped.set(name, [value]);
         else values.push(value);
       }
       return grouped;
     };
+    twilioBodies = bodyHandoff();
   }
 });
 
@@ -2893,7 +2963,7 @@ var init_schemas10 = __esm({
 });
 
 // functions/providers/twilio/normalize.ts
-var SMS_STATUSES, MAX_DATE_MS5, payloadOf, isoOf, normalizeTwilio;
+var SMS_STATUSES, MAX_DATE_MS5, readTwilioBody, payloadOf, isoOf, normalizeTwilioBody, normalizeTwilio;
 var init_normalize10 = __esm({
   "functions/providers/twilio/normalize.ts"() {
     "use strict";
@@ -2908,16 +2978,17 @@ var init_normalize10 = __esm({
       "received"
     ]);
     MAX_DATE_MS5 = 864e13;
+    readTwilioBody = (request) => twilioBodies.take(request) ?? formParams(request.body);
     payloadOf = (params) => Object.fromEntries(
-      [...params].map(([name, values]) => [name, values.length === 1 ? values[0] ?? "" : values])
+      [...params].map(([name, values]) => [name, values.length === 1 ? values[0] ?? "" : [...values]])
     );
     isoOf = (text) => {
       if (text === void 0) return void 0;
       const ms = Date.parse(text);
       return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS5 ? new Date(ms).toISOString() : void 0;
     };
-    normalizeTwilio = (request) => {
-      const payload = payloadOf(formParams(request.body));
+    normalizeTwilioBody = (form) => {
+      const payload = payloadOf(form);
       const parsed = TwilioMessageParamsSchema.safeParse(payload);
       if (!parsed.success) {
         return [
@@ -2952,17 +3023,19 @@ var init_normalize10 = __esm({
         }
       ];
     };
+    normalizeTwilio = (request) => normalizeTwilioBody(readTwilioBody(request));
   }
 });
 
 // functions/providers/twilio/verify.ts
-var import_node_crypto20, import_node_querystring, SIGNATURE_HEADER3, AUTHORITY, portVariants, withLegacyQuery, normalized, twilioCandidateUrls, paramsText, twilioSignedContent, twilioSignature, verifyTwilio;
+var import_node_crypto20, import_node_querystring, SIGNATURE_HEADER3, AUTHORITY, portVariants, withLegacyQuery, normalized, normalizedUrls, twilioSignedParams, twilioDigest, matchUrl, mismatch, verifyTwilio;
 var init_verify10 = __esm({
   "functions/providers/twilio/verify.ts"() {
     "use strict";
     import_node_crypto20 = require("node:crypto");
     import_node_querystring = require("node:querystring");
     init_compare();
+    init_encoding();
     init_params();
     SIGNATURE_HEADER3 = "x-twilio-signature";
     AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is;
@@ -2989,34 +3062,50 @@ var init_verify10 = __esm({
         return void 0;
       }
     };
-    twilioCandidateUrls = (url2) => {
+    normalizedUrls = (url2, tried) => {
       const normal = normalized(url2);
-      const normalVariants = normal === void 0 ? [] : portVariants(normal);
-      return [.../* @__PURE__ */ new Set([...portVariants(url2), ...normalVariants, ...normalVariants.map(withLegacyQuery)])];
+      const variants = normal === void 0 ? [] : portVariants(normal);
+      return [.../* @__PURE__ */ new Set([...variants, ...variants.map(withLegacyQuery)])].filter(
+        (candidate) => !tried.includes(candidate)
+      );
     };
-    paramsText = (params) => [...params.keys()].sort().flatMap((name) => {
-      const values = params.get(name) ?? [];
-      return (values.length === 1 ? values : [...new Set(values)].sort()).map((value) => `${name}${value}`);
-    }).join("");
-    twilioSignedContent = (url2, params) => Buffer.from(`${url2}${paramsText(params)}`, "utf8");
-    twilioSignature = (authToken, content) => (0, import_node_crypto20.createHmac)("sha1", authToken).update(content).digest("base64");
+    twilioSignedParams = (params) => {
+      let text = "";
+      for (const name of [...params.keys()].sort()) {
+        const values = params.get(name) ?? [];
+        for (const value of values.length === 1 ? values : [...new Set(values)].sort()) text += `${name}${value}`;
+      }
+      return text;
+    };
+    twilioDigest = (authToken, url2, signedParams) => (0, import_node_crypto20.createHmac)("sha1", authToken).update(url2).update(signedParams).digest();
+    matchUrl = (secrets, urls, signedParams, provided) => {
+      for (const url2 of urls) {
+        const match = matchSecret(secrets, [provided], (secret) => twilioDigest(secret, url2, signedParams));
+        if (match !== void 0) return match;
+      }
+      return void 0;
+    };
+    mismatch = () => ({
+      ok: false,
+      reason: "signature",
+      detail: "The signature does not match any active auth token."
+    });
     verifyTwilio = (input) => {
       const { request, secrets } = input;
       const signature = Object.hasOwn(request.headers, SIGNATURE_HEADER3) ? request.headers[SIGNATURE_HEADER3] : void 0;
       if (typeof signature !== "string" || signature.length === 0)
         return { ok: false, reason: "missing", detail: "The X-Twilio-Signature header is missing." };
-      const provided = Buffer.from(signature, "utf8");
-      const signedParams = paramsText(formParams(request.body));
-      const urls = twilioCandidateUrls(request.url);
-      for (const [secretIndex, secret] of secrets.entries()) {
-        let matched;
-        for (const url2 of urls) {
-          const expected = twilioSignature(secret, Buffer.from(`${url2}${signedParams}`, "utf8"));
-          if (constantTimeEqual(Buffer.from(expected, "utf8"), provided)) matched = expected;
-        }
-        if (matched !== void 0) return { ok: true, secretIndex, signature: Buffer.from(matched, "base64") };
+      const provided = decodeBase64Digest(signature, 20);
+      if (provided === void 0) return mismatch();
+      const params = formParams(request.body);
+      const signedParams = twilioSignedParams(params);
+      const received = [...new Set(portVariants(request.url))];
+      const match = matchUrl(secrets, received, signedParams, provided) ?? matchUrl(secrets, normalizedUrls(request.url, received), signedParams, provided);
+      if (match !== void 0) {
+        twilioBodies.keep(request, params);
+        return { ok: true, secretIndex: match.index, signature: match.signature };
       }
-      return { ok: false, reason: "signature", detail: "The signature does not match any active auth token." };
+      return mismatch();
     };
   }
 });
@@ -3050,9 +3139,10 @@ var init_sign10 = __esm({
     "use strict";
     init_params();
     init_verify10();
-    signTwilioRequest = (req, secret, _now) => ({
-      [SIGNATURE_HEADER3]: twilioSignature(secret, twilioSignedContent(req.url, formParams(req.body)))
-    });
+    signTwilioRequest = (req, secret, _now) => {
+      const digest2 = twilioDigest(secret, req.url, twilioSignedParams(formParams(req.body)));
+      return { [SIGNATURE_HEADER3]: digest2.toString("base64") };
+    };
   }
 });
 
@@ -3354,6 +3444,7 @@ __export(config_exports, {
   LOCAL_DEMO_TARGET_CONTEXT: () => LOCAL_DEMO_TARGET_CONTEXT,
   MAX_JSON_ENV_BYTES: () => MAX_JSON_ENV_BYTES,
   RelayFlowConfigSchema: () => RelayFlowConfigSchema,
+  TRACING_DEFAULTS: () => TRACING_DEFAULTS,
   checkConfig: () => checkConfig,
   checkConfigFile: () => checkConfigFile,
   defineConfig: () => defineConfig,
@@ -3363,7 +3454,7 @@ __export(config_exports, {
   replayProvidersJson: () => replayProvidersJson,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs3, import_node_path3, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs3, import_node_path3, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord2, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
@@ -3394,6 +3485,7 @@ var init_config = __esm({
       throttlingBurstLimit: 200,
       verifierReservedConcurrency: 50
     };
+    TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 };
     ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
     tenant = import_zod3.z.object({
       id: import_zod3.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
@@ -3444,6 +3536,18 @@ var init_config = __esm({
         verifierReservedConcurrency: import_zod3.z.union([import_zod3.z.int().min(1).max(1e3), import_zod3.z.literal(false)]).default(50)
       }).strict().default(API_DEFAULTS),
       logLevel: import_zod3.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      /**
+       * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
+       * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
+       * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.
+       */
+      tracing: import_zod3.z.object({
+        enabled: import_zod3.z.boolean().default(TRACING_DEFAULTS.enabled),
+        /** Share of requests recorded once the second's reservoir is used up, 0 to 1. */
+        samplingRate: import_zod3.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
+        /** Requests recorded each second before `samplingRate` applies; 0 leaves only the rate. */
+        reservoirPerSecond: import_zod3.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
+      }).strict().default(TRACING_DEFAULTS),
       /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
       routes: import_zod3.z.array(RouteSchema).default([]),
       consumer: import_zod3.z.object({
@@ -3492,12 +3596,12 @@ var init_config = __esm({
     resolveLimits = (path, limits, api, problems) => {
       const routeLimit = (field2) => {
         const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field2];
-        const own = limits?.[field2];
-        const configured = own ?? api[fallback];
+        const own2 = limits?.[field2];
+        const configured = own2 ?? api[fallback];
         if (configured === void 0) return Math.min(ROUTE_THROTTLE_DEFAULTS[field2], api[ceiling]);
         if (configured > api[ceiling]) {
           problems.push({
-            path: own === void 0 ? ["api", fallback] : [...path, "limits", field2],
+            path: own2 === void 0 ? ["api", fallback] : [...path, "limits", field2],
             message: `${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`
           });
         }
@@ -3546,7 +3650,7 @@ var init_config = __esm({
       }
       return { enabled, problems };
     };
-    isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
     section = (config, key) => {
       const parsed = ConfigObjectSchema.shape[key].safeParse(config[key]);
       return parsed.success ? parsed.data : void 0;
@@ -3580,7 +3684,7 @@ var init_config = __esm({
             message: `providers and genericHmac: their options take ${bytes} bytes of the replay function's environment, which allows ${MAX_JSON_ENV_BYTES}`
           });
         const accounts = enabled.find((p) => p.id === "stripe")?.options.accounts;
-        if (tenantIds && isRecord(accounts)) {
+        if (tenantIds && isRecord2(accounts)) {
           for (const tenant2 of Object.keys(accounts).filter((t) => !tenantIds.has(t)))
             problems.push({
               path: ["providers", "stripe", "accounts", tenant2],
@@ -3608,7 +3712,7 @@ var init_config = __esm({
       }
       const routes = Array.isArray(config.routes) ? config.routes : [];
       routes.forEach((route, index) => {
-        if (!isRecord(route)) return;
+        if (!isRecord2(route)) return;
         const match = RouteSchema.shape.match.safeParse(route.match);
         const { provider, tenant: tenant2 } = match.success ? match.data : {};
         if (provider !== void 0 && providerIds && !providerIds.has(provider))
@@ -3642,7 +3746,7 @@ var init_config = __esm({
         for (const { path, message } of crossFieldProblems(config))
           ctx.addIssue({ code: "custom", path: [...path], message });
       },
-      { when: (payload) => isRecord(payload.value) }
+      { when: (payload) => isRecord2(payload.value) }
     );
     FIELD_ORDER = Object.keys(ConfigObjectSchema.shape);
     inConfigOrder = (a, b) => {
@@ -3989,6 +4093,7 @@ var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
 init_errors();
 
 // functions/store/event-store.ts
+var import_node_buffer = require("node:buffer");
 var import_node_zlib = require("node:zlib");
 var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
@@ -3998,8 +4103,30 @@ var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
 var BATCH_GET_KEYS = 100;
 var isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
 var isItemTooLarge = (error) => error instanceof Error && error.name === "ValidationException" && /item size|size has exceeded/i.test(error.message);
-var zip = (value) => (0, import_node_zlib.gzipSync)(Buffer.from(JSON.stringify(value)));
 var unzipJson = (value) => JSON.parse((0, import_node_zlib.gunzipSync)(value).toString("utf8"));
+var pack = (parts) => {
+  const body = parts.rawBody;
+  const text = body && (0, import_node_buffer.isUtf8)(body) ? body.toString("utf8") : void 0;
+  return (0, import_node_zlib.brotliCompressSync)(
+    JSON.stringify({
+      request: parts.request,
+      event: parts.event,
+      ...body ? text !== void 0 ? { body: text } : { body64: body.toString("base64") } : {}
+    }),
+    { params: { [import_node_zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }
+  );
+};
+var unpack = (blob) => {
+  const parts = JSON.parse((0, import_node_zlib.brotliDecompressSync)(blob).toString("utf8"));
+  const rawBody = parts.body !== void 0 ? Buffer.from(parts.body, "utf8") : parts.body64 !== void 0 ? Buffer.from(parts.body64, "base64") : void 0;
+  return { request: parts.request, event: parts.event, rawBody };
+};
+var legacyParts = (item) => ({
+  request: unzipJson(item.request),
+  event: item.event ? unzipJson(item.event) : void 0,
+  rawBody: item.rawBody ? (0, import_node_zlib.gunzipSync)(item.rawBody) : void 0
+});
+var BROTLI_QUALITY = 5;
 var EventStore = class {
   /**
    * @param overflow where normalized events too large for an item are written and read back;
@@ -4087,7 +4214,8 @@ var EventStore = class {
     const item = result.Item;
     if (!item) return void 0;
     const eventLocation = item.eventLocation;
-    let event = item.event ? unzipJson(item.event) : void 0;
+    const parts = item.blob ? unpack(item.blob) : legacyParts(item);
+    let event = parts.event;
     if (eventLocation && this.overflow) {
       const bytes = await this.overflow.get(eventLocation.bucket, eventLocation.key);
       event = JSON.parse(bytes.toString("utf8"));
@@ -4097,9 +4225,9 @@ var EventStore = class {
       event,
       eventLocation,
       quarantineReason: item.quarantineReason,
-      request: unzipJson(item.request),
+      request: parts.request,
       raw: item.raw,
-      rawBody: item.rawBody ? (0, import_node_zlib.gunzipSync)(item.rawBody) : void 0,
+      rawBody: parts.rawBody,
       bodySha256: item.bodySha256
     };
   }
@@ -4155,29 +4283,24 @@ var EventStore = class {
    * derived from the event id, so that a retry overwrites the same object.
    */
   async payloadPut(payload, now, onlyIfAbsent) {
-    let event = {};
-    if (payload.event) {
-      const zipped = zip(payload.event);
-      if (this.overflow && zipped.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)) {
-        const location = await this.overflow.put(
-          normalizedEventKey(payload.event),
-          Buffer.from(JSON.stringify(payload.event)),
-          "application/json"
-        );
-        event = { eventLocation: location };
-      } else {
-        event = { event: zipped };
-      }
+    let blob = pack({ request: payload.request, event: payload.event, rawBody: payload.rawBody });
+    let eventLocation;
+    if (payload.event && this.overflow && blob.length > (this.settings.inlineEventMaxBytes ?? DEFAULT_INLINE_EVENT_MAX_BYTES)) {
+      eventLocation = await this.overflow.put(
+        normalizedEventKey(payload.event),
+        Buffer.from(JSON.stringify(payload.event)),
+        "application/json"
+      );
+      blob = pack({ request: payload.request, rawBody: payload.rawBody });
     }
     return new import_lib_dynamodb2.PutCommand({
       TableName: this.settings.tableName,
       Item: {
         ...payloadKey(payload.eventId),
-        ...event,
+        blob,
+        ...eventLocation ? { eventLocation } : {},
         ...payload.quarantineReason ? { quarantineReason: payload.quarantineReason } : {},
-        request: zip(payload.request),
         raw: payload.raw,
-        ...payload.rawBody ? { rawBody: (0, import_node_zlib.gzipSync)(payload.rawBody) } : {},
         ...payload.bodySha256 ? { bodySha256: payload.bodySha256 } : {},
         expiresAt: this.expiresAt(now)
       },
@@ -4194,7 +4317,7 @@ var EventStore = class {
             TableName: this.settings.tableName,
             Item: {
               ...stateKey(state.eventId),
-              ...state,
+              ...withoutDerivable(state),
               ...indexAttributes(state),
               expiresAt: this.expiresAt(now)
             },
@@ -4213,45 +4336,111 @@ var EventStore = class {
    * Returns false when the event was not in an expected status (someone else moved it).
    */
   async transition(eventId, from, to, entry, extra = {}) {
-    const names = { "#status": "status", "#audit": "audit", "#statusAt": "statusAt" };
-    const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
-    const sets = ["#status = :to", "#statusAt = :at", "#audit = list_append(#audit, :entry)"];
-    const removes = [];
-    if (ATTENTION_STATUSES.has(to)) {
-      sets.push("attention = :to", "attentionAt = :at");
-    } else {
-      removes.push("attention", "attentionAt");
+    const change = transitionExpression(from, to, entry, extra);
+    return this.conditionalUpdate("state update", eventId, change);
+  }
+  /**
+   * Claims a run of the event for the consumer (its Powertools idempotency record, kept in the
+   * state item: decision 0044). Succeeds when the item holds no record, another run's, an expired
+   * one, or an INPROGRESS one whose lease ran out; returns false otherwise.
+   */
+  async claimRun(eventId, run, nowMs) {
+    return this.conditionalUpdate("run claim", eventId, {
+      names: { "#k": "idem", "#s": "idemStatus", "#x": "idemExpiry", "#l": "idemLease", "#r": "idemResult" },
+      values: {
+        ":k": run.key,
+        ":inprogress": "INPROGRESS",
+        ":x": run.expiry,
+        ":l": run.lease ?? 0,
+        ":now": Math.floor(nowMs / 1e3),
+        ":nowMs": nowMs
+      },
+      sets: ["#k = :k", "#s = :inprogress", "#x = :x", "#l = :l"],
+      removes: ["#r"],
+      condition: "attribute_exists(PK) AND (attribute_not_exists(#k) OR #k <> :k OR #x < :now OR (#s = :inprogress AND #l < :nowMs))"
+    });
+  }
+  /** The run record the state item holds under `key`, if that is the run it holds. */
+  async readRun(eventId, key) {
+    const result = await this.call(
+      "run read",
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({
+          TableName: this.settings.tableName,
+          Key: stateKey(eventId),
+          ConsistentRead: true,
+          ProjectionExpression: "idem, idemStatus, idemExpiry, idemLease, idemResult"
+        })
+      )
+    );
+    const item = result.Item;
+    if (item?.idem !== key) return void 0;
+    return {
+      key,
+      status: item.idemStatus,
+      expiry: item.idemExpiry,
+      lease: item.idemLease || void 0,
+      result: item.idemResult
+    };
+  }
+  /**
+   * Completes the run held under `key` and, in the same write, moves the event as the run's
+   * result says. Returns false when the status had been moved by someone else: the run is then
+   * completed on its own, without the status change.
+   */
+  async completeRun(eventId, run, change) {
+    const completion = {
+      names: { "#k": "idem", "#s": "idemStatus", "#x": "idemExpiry", "#r": "idemResult", "#l": "idemLease" },
+      values: { ":k": run.key, ":completed": "COMPLETED", ":x": run.expiry, ":r": run.result },
+      sets: ["#s = :completed", "#x = :x", "#r = :r"],
+      removes: ["#l"],
+      condition: "#k = :k"
+    };
+    if (change) {
+      const moved = transitionExpression(change.from, change.to, change.entry);
+      const both = {
+        names: { ...moved.names, ...completion.names },
+        values: { ...moved.values, ...completion.values },
+        sets: [...moved.sets, ...completion.sets],
+        removes: [...moved.removes, ...completion.removes],
+        condition: `${completion.condition} AND ${moved.condition}`
+      };
+      if (await this.conditionalUpdate("run completion", eventId, both)) return true;
     }
-    if (extra.sends !== void 0) {
-      sets.push("sends = :sends");
-      values[":sends"] = extra.sends;
+    if (!await this.conditionalUpdate("run completion", eventId, completion)) {
+      throw new InfrastructureError(
+        "event-store",
+        `the run record of ${eventId} was taken over before it completed`
+      );
     }
-    if (extra.attempts !== void 0) {
-      sets.push("attempts = :attempts");
-      values[":attempts"] = extra.attempts;
-    }
-    if (extra.lastError !== void 0) {
-      sets.push("lastError = :lastError");
-      values[":lastError"] = extra.lastError;
-    }
-    if (extra.run !== void 0) {
-      sets.push("#run = :run");
-      names["#run"] = "run";
-      values[":run"] = extra.run;
-    }
-    const fromNames = from.map((_, i) => `:from${i}`);
-    from.forEach((status2, i) => values[`:from${i}`] = status2);
+    return change === void 0;
+  }
+  /** Forgets the run held under `key` (it failed), so that the next attempt can claim it. */
+  async forgetRun(eventId, key) {
+    await this.conditionalUpdate("run release", eventId, {
+      names: { "#k": "idem" },
+      values: { ":k": key },
+      sets: [],
+      removes: ["#k", "idemStatus", "idemExpiry", "idemLease", "idemResult"],
+      condition: "#k = :k"
+    });
+  }
+  async conditionalUpdate(what, eventId, update) {
+    const clauses = [
+      update.sets.length ? `SET ${update.sets.join(", ")}` : "",
+      update.removes.length ? `REMOVE ${update.removes.join(", ")}` : ""
+    ].filter(Boolean);
     try {
       await this.call(
-        "state update",
+        what,
         () => this.client.send(
           new import_lib_dynamodb2.UpdateCommand({
             TableName: this.settings.tableName,
             Key: stateKey(eventId),
-            UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-            ConditionExpression: `#status IN (${fromNames.join(", ")})`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values
+            UpdateExpression: clauses.join(" "),
+            ConditionExpression: update.condition,
+            ExpressionAttributeNames: update.names,
+            ...Object.keys(update.values).length ? { ExpressionAttributeValues: update.values } : {}
           })
         )
       );
@@ -4356,12 +4545,54 @@ var EventStore = class {
     );
   }
 };
+var transitionExpression = (from, to, entry, extra = {}) => {
+  const names = { "#status": "status", "#audit": "audit", "#statusAt": "statusAt" };
+  const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
+  const sets = ["#status = :to", "#statusAt = :at", "#audit = list_append(#audit, :entry)"];
+  const removes = [];
+  if (ATTENTION_STATUSES.has(to)) {
+    sets.push("attention = :to", "attentionAt = :at");
+  } else {
+    removes.push("attention", "attentionAt");
+  }
+  if (extra.sends !== void 0) {
+    sets.push("sends = :sends");
+    values[":sends"] = extra.sends;
+  }
+  if (extra.attempts !== void 0) {
+    sets.push("attempts = :attempts");
+    values[":attempts"] = extra.attempts;
+  }
+  if (extra.lastError !== void 0) {
+    sets.push("lastError = :lastError");
+    values[":lastError"] = extra.lastError;
+  }
+  if (extra.run !== void 0) {
+    sets.push("#run = :run");
+    names["#run"] = "run";
+    values[":run"] = extra.run;
+  }
+  from.forEach((status2, i) => values[`:from${i}`] = status2);
+  const condition = `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})`;
+  return { names, values, sets, removes, condition };
+};
 var normalizedEventKey = (event) => `raw/${event.tenant}/${event.provider}/${event.receivedAt.slice(0, 10)}/${event.id}.event.json.gz`;
 var indexAttributes = (state) => ({
   entityKey: entityIndexKey(state.tenant, state.provider, state.entityKind, state.entityId),
   entitySort: `${state.occurredAt}#${state.eventId}`,
   receivedDay: receivedDayKey(state.receivedAt.slice(0, 10), receivedShardOf(state.eventId)),
   ...ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}
+});
+var withoutDerivable = ({ idempotencyKey: _key, groupId: _group, ...stored }) => stored;
+var derived = (state) => ({
+  ...state,
+  idempotencyKey: state.idempotencyKey ?? idempotencyKeyOf(state.tenant, state.provider, state.providerType, state.externalId),
+  groupId: state.groupId ?? groupIdOf(
+    state.tenant,
+    state.provider,
+    state.entityKind === "event" ? void 0 : { kind: state.entityKind, id: state.entityId },
+    state.eventId
+  )
 });
 var stateOf = (item) => {
   const {
@@ -4373,16 +4604,31 @@ var stateOf = (item) => {
     attention: _a,
     attentionAt: _aa,
     expiresAt: _x,
+    idem: _ik,
+    idemStatus: _is,
+    idemExpiry: _ix,
+    idemLease: _il,
+    idemResult: _ir,
     ...state
   } = item;
-  return state;
+  return derived(state);
+};
+
+// functions/contract/correlation-id.ts
+var UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+var SUFFIXED = /\.([0-9a-f]{12})[0-9a-f]{8}$/;
+var receivedAtOf = (correlationId) => {
+  const v7 = UUID_V7.exec(correlationId);
+  const hex = v7 ? `${v7[1]}${v7[2]}` : SUFFIXED.exec(correlationId)?.[1];
+  if (!hex) return void 0;
+  const at2 = new Date(Number.parseInt(hex, 16));
+  return Number.isNaN(at2.getTime()) ? void 0 : at2;
 };
 
 // functions/operator/event-queries.ts
 init_records();
 var INDEXES = {
   byEntity: "byEntity",
-  byCorrelation: "byCorrelation",
   byAttention: "byAttention",
   byReceived: "byReceived"
 };
@@ -4510,22 +4756,36 @@ var EventQueries = class {
       lastKey: result.LastEvaluatedKey
     };
   }
-  /** Every event of one correlation id (one request can carry several events). */
+  /**
+   * Every event of one correlation id (one request can carry several events). There is no index
+   * by correlation id (decision 0045): the id carries the millisecond its request was received,
+   * which is its events' `receivedAt`, so the events of that millisecond are read from
+   * byReceived and kept when their state names this correlation id. An id that is not one of
+   * ours (minted before correlation ids carried the time) finds nothing.
+   */
   async correlated(correlationId) {
-    const ids = [];
-    let startKey;
-    do {
-      const page = await this.indexPage(
-        INDEXES.byCorrelation,
-        "#k = :k",
-        { "#k": "correlationId" },
-        { ":k": correlationId },
-        { startKey, limit: 100 }
-      );
-      ids.push(...page.entries.map((e) => e.eventId));
-      startKey = page.lastKey;
-    } while (startKey);
-    return ids;
+    const at2 = receivedAtOf(correlationId);
+    if (!at2) return [];
+    const since = at2.toISOString();
+    const until = new Date(at2.getTime() + 1).toISOString();
+    const candidates = (await Promise.all(
+      Array.from({ length: RECEIVED_SHARDS }, async (_, shard) => {
+        const ids = [];
+        let startKey;
+        do {
+          const page = await this.receivedPage(since.slice(0, 10), shard, {
+            since,
+            until,
+            startKey,
+            limit: 100
+          });
+          ids.push(...page.entries.map((entry) => entry.eventId));
+          startKey = page.lastKey;
+        } while (startKey);
+        return ids;
+      })
+    )).flat();
+    return (await this.states(candidates)).filter((state) => state.correlationId === correlationId).map((state) => state.eventId);
   }
   /** How many events are in an operator status (counts index entries, reads no item). */
   async countInStatus(status2) {
@@ -5805,9 +6065,9 @@ var withOwnConfigModule = (exports2, load) => {
   const loader = import_node_module.Module;
   const original = loader._resolveFilename;
   const id2 = "\0relayflow:lib/config";
-  const own = new import_node_module.Module(id2);
-  Object.assign(own, { filename: id2, loaded: true, exports: exports2 });
-  require.cache[id2] = own;
+  const own2 = new import_node_module.Module(id2);
+  Object.assign(own2, { filename: id2, loaded: true, exports: exports2 });
+  require.cache[id2] = own2;
   loader._resolveFilename = function(request, parent, ...rest) {
     const fromDependency = parent?.filename?.includes(`${import_node_path4.sep}node_modules${import_node_path4.sep}`) ?? false;
     return CONFIG_MODULE.test(request) && !fromDependency ? id2 : original.call(this, request, parent, ...rest);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
 import type { VerifyInput, VerifyResult, WebhookRequest } from '#shared/providers/types';
 import { headerValue } from './headers';
 import type { GenericHmacOptions } from './schemas';

@@ -1,4 +1,5 @@
 import type { Entity } from '#shared/contract/integration-event';
+import { strictUtf8, type ParsedBody } from '#shared/providers/parsed-body';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { GithubOptions } from './index';
 import type { GithubPayload } from './schemas';
@@ -57,7 +58,6 @@ const TIME_PATHS: ReadonlyMap<string, readonly (readonly [string, string])[]> = 
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const MAX_DATE_MS = 8.64e15;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key)
@@ -94,15 +94,18 @@ const entityOf = (payload: GithubPayload): Entity | undefined => {
 };
 
 /** GitHub posts JSON, or `payload=<json>` when the hook's content type is form-encoded. */
-const parseBody = (request: WebhookRequest): unknown => {
-  const text = strictUtf8.decode(request.body);
-  const contentType = request.headers['content-type']?.toLowerCase() ?? '';
-  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+export const readGithubBody = (request: WebhookRequest): ParsedBody => {
+  const text = strictUtf8(request.body);
+  if (text === undefined) return { ok: false };
+  try {
+    const contentType = request.headers['content-type']?.toLowerCase() ?? '';
+    if (!contentType.startsWith('application/x-www-form-urlencoded'))
+      return { ok: true, value: JSON.parse(text) as unknown };
     const payload = new URLSearchParams(text).get('payload');
-    if (payload === null) throw new Error('form body has no payload parameter');
-    return JSON.parse(payload);
+    return payload === null ? { ok: false } : { ok: true, value: JSON.parse(payload) as unknown };
+  } catch {
+    return { ok: false };
   }
-  return JSON.parse(text);
 };
 
 const typeOf = (providerType: string, action: string | undefined): string | undefined => {
@@ -127,8 +130,12 @@ const shapeMismatch = (event: string, payload: GithubPayload): string | undefine
 const EVENT_NAME = /^[a-z0-9_]{1,64}$/;
 const DELIVERY_ID = /^[0-9A-Za-z-]{1,64}$/;
 
-/** Reads one GitHub delivery into a draft keyed by its delivery id. */
-export const normalizeGithub = (request: WebhookRequest, _options: GithubOptions): NormalizedItem[] => {
+/** Reads one parsed GitHub delivery into a draft keyed by its delivery id. */
+export const normalizeGithubBody = (
+  body: ParsedBody,
+  request: WebhookRequest,
+  _options: GithubOptions,
+): NormalizedItem[] => {
   const delivery = request.headers['x-github-delivery']?.trim() ?? '';
   const event = request.headers['x-github-event']?.trim() ?? '';
   const externalId = DELIVERY_ID.test(delivery) ? delivery : undefined;
@@ -143,10 +150,7 @@ export const normalizeGithub = (request: WebhookRequest, _options: GithubOptions
       },
     ];
   }
-  let parsed: unknown;
-  try {
-    parsed = parseBody(request);
-  } catch {
+  if (!body.ok) {
     return [
       {
         kind: 'unreadable',
@@ -156,6 +160,7 @@ export const normalizeGithub = (request: WebhookRequest, _options: GithubOptions
       },
     ];
   }
+  const parsed = body.value;
   const result = GithubPayloadSchema.safeParse(parsed);
   if (!result.success) {
     const issues = result.error.issues
@@ -210,3 +215,6 @@ export const normalizeGithub = (request: WebhookRequest, _options: GithubOptions
     },
   ];
 };
+
+export const normalizeGithub = (request: WebhookRequest, options: GithubOptions): NormalizedItem[] =>
+  normalizeGithubBody(readGithubBody(request), request, options);

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
+import { decodeHexDigest } from '#shared/crypto/encoding';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { GithubOptions } from './index';
 
-const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
+const PREFIX = 'sha256=';
 
 /**
  * Checks `X-Hub-Signature-256`: `sha256=` + hex HMAC-SHA256 of the raw body, with every active
@@ -19,15 +20,16 @@ export const verifyGithub = ({ request, secrets }: VerifyInput<GithubOptions>): 
   if (header === undefined || header.trim() === '') {
     return { ok: false, reason: 'missing', detail: 'X-Hub-Signature-256 header is missing.' };
   }
-  const hex = SIGNATURE.exec(header.trim())?.[1];
-  if (hex === undefined) {
+  const value = header.trim();
+  const digest = value.startsWith(PREFIX) ? decodeHexDigest(value.slice(PREFIX.length), 32) : undefined;
+  if (digest === undefined) {
     return {
       ok: false,
       reason: 'signature',
       detail: 'X-Hub-Signature-256 is not sha256= followed by 64 hex digits.',
     };
   }
-  const match = matchSecret(secrets, [Buffer.from(hex, 'hex')], (secret) =>
+  const match = matchSecret(secrets, [digest], (secret) =>
     // An empty secret would let anyone sign; it never matches.
     secret === '' ? Buffer.alloc(0) : createHmac('sha256', secret).update(request.body).digest(),
   );

@@ -1,4 +1,5 @@
 import type { Entity } from '#shared/contract/integration-event';
+import { utf8Text, type ParsedBody } from '#shared/providers/parsed-body';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import { HubspotEventSchema, type HubspotEvent } from './schemas';
 
@@ -69,11 +70,34 @@ const quoteUnsafeIntegers = (json: string): string => {
   return parts.length === 0 ? json : [...parts, json.slice(copied)].join('');
 };
 
-const parseBody = (body: Buffer): unknown => {
+/**
+ * Whether parsed JSON holds a number beyond ±(2^53 − 1): every integer that quoting would change
+ * parses to one. Walked without recursion, so that hostile nesting cannot overflow the stack.
+ */
+const holdsUnsafeNumber = (value: unknown): boolean => {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current === 'number' && Math.abs(current) > Number.MAX_SAFE_INTEGER) return true;
+    if (Array.isArray(current)) for (const item of current as unknown[]) pending.push(item);
+    else if (typeof current === 'object' && current !== null)
+      // JSON.parse makes plain objects: every enumerable key is an own one.
+      for (const key in current) pending.push((current as Record<string, unknown>)[key]);
+  }
+  return false;
+};
+
+/**
+ * HubSpot posts a JSON array of events. Quoting scans every token, so the body is parsed as it
+ * is first, and again with its long integers quoted only when the first parse rounded one.
+ */
+export const readHubspotBody = (request: WebhookRequest): ParsedBody => {
   try {
-    return JSON.parse(quoteUnsafeIntegers(body.toString('utf8')));
+    const json = utf8Text(request.body);
+    const value: unknown = JSON.parse(json);
+    return { ok: true, value: holdsUnsafeNumber(value) ? JSON.parse(quoteUnsafeIntegers(json)) : value };
   } catch {
-    return undefined;
+    return { ok: false };
   }
 };
 
@@ -136,10 +160,12 @@ const normalizeElement = (element: unknown): NormalizedItem => {
   };
 };
 
-/** One item per element of the JSON array HubSpot sends; an empty array is no event at all. */
-export const normalizeHubspot = (request: WebhookRequest): NormalizedItem[] => {
-  const body = parseBody(request.body);
-  if (!Array.isArray(body))
+/** One item per element of the parsed array; an empty array is no event at all. */
+export const normalizeHubspotBody = (body: ParsedBody): NormalizedItem[] => {
+  if (!body.ok || !Array.isArray(body.value))
     return [{ kind: 'unreadable', reason: 'The body is not a JSON array of HubSpot events.' }];
-  return body.map(normalizeElement);
+  return body.value.map(normalizeElement);
 };
+
+export const normalizeHubspot = (request: WebhookRequest): NormalizedItem[] =>
+  normalizeHubspotBody(readHubspotBody(request));

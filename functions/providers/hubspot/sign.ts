@@ -1,4 +1,4 @@
-import { hubspotSignature, hubspotSignedContent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './verify';
+import { hubspotDigester, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './verify';
 
 /**
  * Signs a request as HubSpot does (v3): the headers to add are the signature and the
@@ -10,6 +10,6 @@ export const signHubspotRequest = (
   now: Date,
 ): Record<string, string> => {
   const timestamp = String(now.getTime());
-  const content = hubspotSignedContent({ method: 'POST', url: req.url, body: req.body }, timestamp);
-  return { [SIGNATURE_HEADER]: hubspotSignature(secret, content), [TIMESTAMP_HEADER]: timestamp };
+  const digest = hubspotDigester({ method: 'POST', url: req.url, body: req.body }, timestamp)(secret);
+  return { [SIGNATURE_HEADER]: digest.toString('base64'), [TIMESTAMP_HEADER]: timestamp };
 };

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
+import { decodeBase64Digest } from '#shared/crypto/encoding';
 import type { VerifyInput, VerifyResult, WebhookRequest } from '#shared/providers/types';
 import type { HubspotOptions } from './schemas';
 
@@ -31,21 +32,20 @@ const ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
 
 /** The URI as HubSpot signs it: the public URL with the listed percent-encodings decoded. */
 export const hubspotSignedUri = (url: string): string =>
-  url.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded);
+  url.includes('%') ? url.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded) : url;
 
-/** `method + uri + body + timestamp`, with the body spliced in as the bytes received. */
-export const hubspotSignedContent = (
+/**
+ * The v3 digest under each secret: HMAC-SHA256 of `method + uri + body + timestamp`, the body as
+ * the bytes received. Fed in parts, so that the body is not copied into a buffer of its own.
+ */
+export const hubspotDigester = (
   request: Pick<WebhookRequest, 'method' | 'url' | 'body'>,
   timestamp: string,
-): Buffer =>
-  Buffer.concat([
-    Buffer.from(`${request.method}${hubspotSignedUri(request.url)}`, 'utf8'),
-    request.body,
-    Buffer.from(timestamp, 'utf8'),
-  ]);
-
-export const hubspotSignature = (secret: string, content: Buffer): string =>
-  createHmac('sha256', secret).update(content).digest('base64');
+): ((secret: string) => Buffer) => {
+  const prefix = `${request.method}${hubspotSignedUri(request.url)}`;
+  return (secret) =>
+    createHmac('sha256', secret).update(prefix).update(request.body).update(timestamp).digest();
+};
 
 const header = (request: WebhookRequest, name: string): string | undefined => {
   const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
@@ -66,11 +66,12 @@ export const verifyHubspot = (input: VerifyInput<HubspotOptions>): VerifyResult 
     return { ok: false, reason: 'missing', detail: 'The X-HubSpot-Signature-v3 header is missing.' };
   if (timestamp === undefined)
     return { ok: false, reason: 'missing', detail: 'The X-HubSpot-Request-Timestamp header is missing.' };
-  const content = hubspotSignedContent(request, timestamp);
-  // Compared as the base64 text HubSpot sends, so that only the canonical spelling matches.
-  const match = matchSecret(secrets, [Buffer.from(signature, 'utf8')], (secret) =>
-    Buffer.from(hubspotSignature(secret, content), 'utf8'),
-  );
+  // Only the canonical base64 HubSpot writes is compared; any other spelling matches nothing.
+  const provided = decodeBase64Digest(signature, 32);
+  const match =
+    provided === undefined
+      ? undefined
+      : matchSecret(secrets, [provided], hubspotDigester(request, timestamp));
   if (match === undefined)
     return {
       ok: false,
@@ -90,9 +91,5 @@ export const verifyHubspot = (input: VerifyInput<HubspotOptions>): VerifyResult 
       detail: 'The request timestamp is outside the allowed clock difference.',
     };
   }
-  return {
-    ok: true,
-    secretIndex: match.index,
-    signature: Buffer.from(match.signature.toString('utf8'), 'base64'),
-  };
+  return { ok: true, secretIndex: match.index, signature: match.signature };
 };

@@ -1,3 +1,4 @@
+import { bodyHandoff, utf8Text } from '#shared/providers/parsed-body';
 import { formFields } from './form';
 
 /**
@@ -14,8 +15,11 @@ export const readMailgunBody = (headers: Readonly<Record<string, string>>, body:
   const fields = formFields(headers['content-type'] ?? '', body);
   if (fields !== undefined) return { kind: 'form', fields };
   try {
-    return { kind: 'json', value: JSON.parse(body.toString('utf8')) as unknown };
+    return { kind: 'json', value: JSON.parse(utf8Text(body)) as unknown };
   } catch {
     return { kind: 'unparsable' };
   }
 };
+
+/** The body the verifier parsed to find the signature, for the normalizer to read without parsing again. */
+export const mailgunBodies = bodyHandoff<MailgunBody>();

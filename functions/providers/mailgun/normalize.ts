@@ -1,5 +1,5 @@
 import type { EventDraft, NormalizedItem, WebhookRequest } from '#shared/providers/types';
-import { readMailgunBody } from './body';
+import { mailgunBodies, readMailgunBody, type MailgunBody } from './body';
 import type { MailgunOptions } from './index';
 import { MailgunEventDataSchema, MailgunWebhookSchema, type MailgunEventData } from './schemas';
 
@@ -147,9 +147,8 @@ const fromLegacyForm = (fields: ReadonlyMap<string, string>): NormalizedItem => 
   });
 };
 
-/** Reads one Mailgun webhook (one event per request), JSON or legacy form. */
-export const normalizeMailgun = (request: WebhookRequest, _options: MailgunOptions): NormalizedItem[] => {
-  const body = readMailgunBody(request.headers, request.body);
+/** Reads one parsed Mailgun webhook (one event per request), JSON or legacy form. */
+export const normalizeMailgunBody = (body: MailgunBody): NormalizedItem[] => {
   if (body.kind === 'unparsable') return [{ kind: 'unreadable', reason: 'The body is not valid JSON.' }];
   if (body.kind === 'form') return [fromLegacyForm(body.fields)];
   const webhook = MailgunWebhookSchema.safeParse(body.value);
@@ -160,3 +159,10 @@ export const normalizeMailgun = (request: WebhookRequest, _options: MailgunOptio
   }
   return [fromEventData(webhook.data['event-data'])];
 };
+
+/** A request's body, JSON or legacy form by its content type: as the verifier parsed it, if it did. */
+export const readMailgunRequest = (request: WebhookRequest): MailgunBody =>
+  mailgunBodies.take(request) ?? readMailgunBody(request.headers, request.body);
+
+export const normalizeMailgun = (request: WebhookRequest, _options: MailgunOptions): NormalizedItem[] =>
+  normalizeMailgunBody(readMailgunRequest(request));

@@ -1,15 +1,5 @@
 import * as z from 'zod/mini';
 
-/** The `signature` object of a JSON webhook (the same three fields sit at the top of legacy forms). */
-export const MailgunSignatureSchema = z.looseObject({
-  timestamp: z.union([z.string(), z.number()]),
-  token: z.string(),
-  signature: z.string(),
-  /** Present when the event belongs to a subaccount: signed with the primary account's key. */
-  'parent-signature': z.optional(z.string()),
-});
-export type MailgunSignature = z.infer<typeof MailgunSignatureSchema>;
-
 /**
  * `event-data` of a JSON webhook: only the fields RelayFlow reads. Loose, because Mailgun adds
  * fields (geolocation, client-info, user-variables…) that must survive in `payload`.

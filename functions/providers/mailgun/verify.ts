@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
+import { decodeHexDigest } from '#shared/crypto/encoding';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
-import { readMailgunBody, type MailgunBody } from './body';
+import { mailgunBodies, readMailgunBody, type MailgunBody } from './body';
 import type { MailgunOptions } from './index';
-import { MailgunSignatureSchema } from './schemas';
 
 const UNIX_SECONDS = /^\d{1,12}$/;
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 /** Mailgun's tokens are 50 characters; the bound only keeps hostile input small. */
 const MAX_TOKEN_LENGTH = 512;
 
@@ -16,39 +15,49 @@ interface SignatureFields {
   readonly signatures: readonly string[];
 }
 
-const signatureFieldsOf = (body: MailgunBody): SignatureFields | undefined => {
-  if (body.kind === 'form') {
-    const { fields } = body;
-    const timestamp = fields.get('timestamp');
-    const token = fields.get('token');
-    const signature = fields.get('signature');
-    if (timestamp === undefined || token === undefined || signature === undefined) return undefined;
-    return { timestamp, token, signatures: [signature] };
-  }
-  if (
-    body.kind !== 'json' ||
-    typeof body.value !== 'object' ||
-    body.value === null ||
-    Array.isArray(body.value)
-  ) {
-    return undefined;
-  }
-  const signature: unknown = Object.hasOwn(body.value, 'signature')
-    ? (body.value as { signature: unknown }).signature
-    : undefined;
-  const parsed = MailgunSignatureSchema.safeParse(signature);
-  if (!parsed.success) return undefined;
-  const parent = parsed.data['parent-signature'];
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const own = (record: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
+/**
+ * The JSON webhook's `signature` object: `timestamp` (a string or a number), `token` and
+ * `signature` strings, and a subaccount's `parent-signature` (made with the primary account's
+ * key) when present. Read field by field rather than through a schema: this runs on every
+ * request before anything is known to be authentic.
+ */
+const jsonSignatureFields = (value: unknown): SignatureFields | undefined => {
+  const signature = isRecord(value) ? own(value, 'signature') : undefined;
+  if (!isRecord(signature)) return undefined;
+  const timestamp = own(signature, 'timestamp');
+  const token = own(signature, 'token');
+  const hex = own(signature, 'signature');
+  const parent = own(signature, 'parent-signature');
+  if (typeof timestamp !== 'string' && typeof timestamp !== 'number') return undefined;
+  if (typeof token !== 'string' || typeof hex !== 'string') return undefined;
+  if (parent !== undefined && typeof parent !== 'string') return undefined;
   return {
-    timestamp: String(parsed.data.timestamp),
-    token: parsed.data.token,
-    signatures: parent === undefined ? [parsed.data.signature] : [parsed.data.signature, parent],
+    timestamp: String(timestamp),
+    token,
+    signatures: parent === undefined ? [hex] : [hex, parent],
   };
+};
+
+const signatureFieldsOf = (body: MailgunBody): SignatureFields | undefined => {
+  if (body.kind === 'json') return jsonSignatureFields(body.value);
+  if (body.kind !== 'form') return undefined;
+  const { fields } = body;
+  const timestamp = fields.get('timestamp');
+  const token = fields.get('token');
+  const signature = fields.get('signature');
+  if (timestamp === undefined || token === undefined || signature === undefined) return undefined;
+  return { timestamp, token, signatures: [signature] };
 };
 
 const hmacOf = (key: string, timestamp: string, token: string): Buffer =>
   createHmac('sha256', key)
-    .update(timestamp + token, 'utf8')
+    .update(timestamp + token)
     .digest();
 
 /**
@@ -65,7 +74,8 @@ export const verifyMailgun = ({
   now,
   options,
 }: VerifyInput<MailgunOptions>): VerifyResult => {
-  const fields = signatureFieldsOf(readMailgunBody(request.headers, request.body));
+  const body = readMailgunBody(request.headers, request.body);
+  const fields = signatureFieldsOf(body);
   if (fields === undefined || !fields.timestamp || !fields.token || !fields.signatures[0]) {
     return {
       ok: false,
@@ -87,9 +97,11 @@ export const verifyMailgun = ({
       detail: `The Mailgun timestamp is ${ageSeconds} s away from now, beyond the tolerance.`,
     };
   }
-  const candidates = fields.signatures
-    .filter((signature) => HEX_SHA256.test(signature))
-    .map((hex) => Buffer.from(hex, 'hex'));
+  const candidates: Buffer[] = [];
+  for (const hex of fields.signatures) {
+    const candidate = decodeHexDigest(hex, 32);
+    if (candidate !== undefined) candidates.push(candidate);
+  }
   if (candidates.length === 0) {
     return { ok: false, reason: 'signature', detail: 'The Mailgun signature is not a hex SHA-256 digest.' };
   }
@@ -102,6 +114,7 @@ export const verifyMailgun = ({
       detail: 'The Mailgun signature matches none of the active signing keys.',
     };
   }
+  mailgunBodies.keep(request, body);
   return {
     ok: true,
     secretIndex: match.index,

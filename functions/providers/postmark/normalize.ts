@@ -1,3 +1,4 @@
+import { utf8Text, type ParsedBody } from '#shared/providers/parsed-body';
 import type { EventDraft, NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { PostmarkOptions } from './index';
 import { PostmarkRecordSchema, type PostmarkRecord } from './schemas';
@@ -109,13 +110,18 @@ const normalizeRecord = (value: unknown): NormalizedItem => {
   };
 };
 
-/** Reads one Postmark webhook record (Postmark posts one JSON object per request). */
-export const normalizePostmark = (request: WebhookRequest, _options: PostmarkOptions): NormalizedItem[] => {
-  let value: unknown;
+/** Postmark posts one JSON record per request. */
+export const readPostmarkBody = (request: WebhookRequest): ParsedBody => {
   try {
-    value = JSON.parse(request.body.toString('utf8'));
+    return { ok: true, value: JSON.parse(utf8Text(request.body)) as unknown };
   } catch {
-    return [{ kind: 'unreadable', reason: 'The body is not valid JSON.' }];
+    return { ok: false };
   }
-  return [normalizeRecord(value)];
 };
+
+/** Reads one parsed Postmark webhook record. */
+export const normalizePostmarkBody = (body: ParsedBody): NormalizedItem[] =>
+  body.ok ? [normalizeRecord(body.value)] : [{ kind: 'unreadable', reason: 'The body is not valid JSON.' }];
+
+export const normalizePostmark = (request: WebhookRequest, _options: PostmarkOptions): NormalizedItem[] =>
+  normalizePostmarkBody(readPostmarkBody(request));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash, type BinaryLike } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { firstMatchingSecret } from '#shared/crypto/compare';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
@@ -9,10 +9,35 @@ const BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
 const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 
 // Comparing digests rather than the credentials keeps both sides the same length, so the
-// comparison time tells nothing about a password's length either.
-const digest = (bytes: Buffer): Buffer => createHash('sha256').update(bytes).digest();
+// comparison time tells nothing about a password's length either. One-shot: no Hash object.
+const digest = (credentials: BinaryLike): Buffer => hash('sha256', credentials, 'buffer');
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * The digest of each active `username:password` in base64, computed once rather than for every
+ * request. Keyed by the credentials, which the secrets cache holds in memory all the same;
+ * cleared when full, so that rotated-out ones do not pile up.
+ */
+const CREDENTIAL_CACHE_LIMIT = 16;
+const credentialDigests = new Map<string, Buffer>();
+
+const credentialDigest = (secret: string): Buffer => {
+  const cached = credentialDigests.get(secret);
+  if (cached !== undefined) return cached;
+  // A secret without a colon is no username:password pair; its empty digest never matches.
+  const computed = secret.includes(':') ? digest(Buffer.from(secret, 'utf8').toString('base64')) : NOTHING;
+  if (credentialDigests.size >= CREDENTIAL_CACHE_LIMIT) credentialDigests.clear();
+  credentialDigests.set(secret, computed);
+  return computed;
+};
+
+/** Built once per configured list (the options live as long as the function), not per request. */
+const allowLists = new WeakMap<readonly string[], BlockList>();
 
 const allowListOf = (entries: readonly string[]): BlockList => {
+  const built = allowLists.get(entries);
+  if (built !== undefined) return built;
   const list = new BlockList();
   for (const entry of entries) {
     if (!isIpOrCidr(entry)) continue;
@@ -21,6 +46,7 @@ const allowListOf = (entries: readonly string[]): BlockList => {
     if (prefix === undefined) list.addAddress(address, family);
     else list.addSubnet(address, Number(prefix), family);
   }
+  allowLists.set(entries, list);
   return list;
 };
 
@@ -54,11 +80,11 @@ export const verifyPostmark = ({ request, secrets, options }: VerifyInput<Postma
       detail: 'The authorization header is not Basic credentials.',
     };
   }
-  const presented = digest(Buffer.from(token, 'base64'));
-  // A secret without a colon is no username:password pair; its empty digest never matches.
-  const index = firstMatchingSecret(secrets, [presented], (secret) =>
-    secret.includes(':') ? digest(Buffer.from(secret, 'utf8')) : Buffer.alloc(0),
-  );
+  // The token as sent, undecoded: only the canonical base64 of the credentials, which is what
+  // clients write (RFC 7617 uses RFC 4648 base64), matches; Node's lenient decoder would also
+  // accept other spellings of the same bytes.
+  const presented = digest(token);
+  const index = firstMatchingSecret(secrets, [presented], credentialDigest);
   if (index === -1) {
     return {
       ok: false,
@@ -67,5 +93,5 @@ export const verifyPostmark = ({ request, secrets, options }: VerifyInput<Postma
     };
   }
   // Basic auth signs nothing: there is no signature to name.
-  return { ok: true, secretIndex: index, signature: Buffer.alloc(0) };
+  return { ok: true, secretIndex: index, signature: NOTHING };
 };

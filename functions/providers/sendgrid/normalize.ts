@@ -1,3 +1,4 @@
+import { utf8Text, type ParsedBody } from '#shared/providers/parsed-body';
 import type { EventDraft, NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { SendgridOptions } from './index';
 import { SendgridBatchSchema, SendgridEventSchema, type SendgridEvent } from './schemas';
@@ -82,20 +83,23 @@ const normalizeElement = (element: unknown): NormalizedItem => {
   return { kind: 'event', draft };
 };
 
-const parseJson = (body: Buffer): { ok: true; value: unknown } | { ok: false } => {
+/** SendGrid posts a JSON array of events. */
+export const readSendgridBody = (request: WebhookRequest): ParsedBody => {
   try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+    return { ok: true, value: JSON.parse(utf8Text(request.body)) as unknown };
   } catch {
     return { ok: false };
   }
 };
 
-/** Reads an Event Webhook batch: one item per array element, each readable or not on its own. */
-export const normalizeSendgrid = (request: WebhookRequest, _options: SendgridOptions): NormalizedItem[] => {
-  const json = parseJson(request.body);
+/** Reads a parsed Event Webhook batch: one item per array element, each readable or not on its own. */
+export const normalizeSendgridBody = (json: ParsedBody): NormalizedItem[] => {
   if (!json.ok) return [{ kind: 'unreadable', reason: 'The body is not valid JSON.' }];
   const batch = SendgridBatchSchema.safeParse(json.value);
   if (!batch.success)
     return [{ kind: 'unreadable', reason: 'The body is not a JSON array of events.', data: json.value }];
   return batch.data.map(normalizeElement);
 };
+
+export const normalizeSendgrid = (request: WebhookRequest, _options: SendgridOptions): NormalizedItem[] =>
+  normalizeSendgridBody(readSendgridBody(request));

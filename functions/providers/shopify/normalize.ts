@@ -1,4 +1,5 @@
 import type { Entity } from '#shared/contract/integration-event';
+import { parseUtf8Json, type ParsedBody } from '#shared/providers/parsed-body';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { ShopifyOptions } from './index';
 import type { ShopifyPayload } from './schemas';
@@ -46,7 +47,6 @@ const SHOP_DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,4}[A-Za-z]{2,63}$/;
 const GRAPHQL_ID = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const MAX_DATE_MS = 8.64e15;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 interface Resource {
   readonly id?: number | string | null;
@@ -118,8 +118,15 @@ const toIso = (value: string | null | undefined): string | undefined => {
   return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
 };
 
-/** Reads one Shopify webhook into a draft keyed by its event id. */
-export const normalizeShopify = (request: WebhookRequest, _options: ShopifyOptions): NormalizedItem[] => {
+/** Shopify posts one resource as UTF-8 JSON. */
+export const readShopifyBody = (request: WebhookRequest): ParsedBody => parseUtf8Json(request.body);
+
+/** Reads one parsed Shopify webhook into a draft keyed by its event id. */
+export const normalizeShopifyBody = (
+  body: ParsedBody,
+  request: WebhookRequest,
+  _options: ShopifyOptions,
+): NormalizedItem[] => {
   const providerType = header(request, 'x-shopify-topic', TOPIC);
   const externalId =
     header(request, 'x-shopify-event-id', EVENT_ID) ?? header(request, 'x-shopify-webhook-id', EVENT_ID);
@@ -133,12 +140,8 @@ export const normalizeShopify = (request: WebhookRequest, _options: ShopifyOptio
       },
     ];
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(strictUtf8.decode(request.body));
-  } catch {
-    return [{ kind: 'unreadable', externalId, providerType, reason: 'Body is not UTF-8 JSON.' }];
-  }
+  if (!body.ok) return [{ kind: 'unreadable', externalId, providerType, reason: 'Body is not UTF-8 JSON.' }];
+  const parsed = body.value;
   const result = ShopifyPayloadSchema.safeParse(parsed);
   if (!result.success) {
     const issues = result.error.issues
@@ -185,3 +188,6 @@ export const normalizeShopify = (request: WebhookRequest, _options: ShopifyOptio
     },
   ];
 };
+
+export const normalizeShopify = (request: WebhookRequest, options: ShopifyOptions): NormalizedItem[] =>
+  normalizeShopifyBody(readShopifyBody(request), request, options);

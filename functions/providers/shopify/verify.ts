@@ -1,10 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
+import { decodeBase64Digest } from '#shared/crypto/encoding';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { ShopifyOptions } from './index';
-
-/** Base64 of a 32-byte digest: 43 characters and one `=` of padding, nothing else. */
-const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 
 /**
  * Checks `X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 of the raw body keyed with the app's client
@@ -16,9 +14,8 @@ export const verifyShopify = ({ request, secrets }: VerifyInput<ShopifyOptions>)
   if (header === undefined || header === '') {
     return { ok: false, reason: 'missing', detail: 'X-Shopify-Hmac-Sha256 header is missing.' };
   }
-  const digest = Buffer.from(header, 'base64');
-  // Canonical spelling only: the last character has unused bits that the decoder ignores.
-  if (!BASE64_SHA256.test(header) || digest.toString('base64') !== header) {
+  const digest = decodeBase64Digest(header, 32);
+  if (digest === undefined) {
     return {
       ok: false,
       reason: 'signature',

@@ -1,4 +1,5 @@
 import type { Entity } from '#shared/contract/integration-event';
+import { parseUtf8Json, type ParsedBody } from '#shared/providers/parsed-body';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { StandardWebhooksOptions } from './index';
 import { StandardWebhooksPayloadSchema } from './schemas';
@@ -8,7 +9,6 @@ const MAX_TYPE_LENGTH = 128;
 const TIMESTAMP = /^(?:0|[1-9]\d{0,11})$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const MAX_DATE_MS = 8.64e15;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const toIso = (ms: number): string | undefined =>
   Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
@@ -34,20 +34,20 @@ const entityOf = (payload: unknown, options: StandardWebhooksOptions): Entity | 
   return undefined;
 };
 
-/** Reads one Standard Webhooks delivery into a draft keyed by its `webhook-id`. */
-export const normalizeStandardWebhooks = (
+/** The spec's payloads are UTF-8 JSON. */
+export const readStandardWebhooksBody = (request: WebhookRequest): ParsedBody => parseUtf8Json(request.body);
+
+/** Reads one parsed Standard Webhooks delivery into a draft keyed by its `webhook-id`. */
+export const normalizeStandardWebhooksBody = (
+  body: ParsedBody,
   request: WebhookRequest,
   options: StandardWebhooksOptions,
 ): NormalizedItem[] => {
   const id = request.headers['webhook-id']?.trim() ?? '';
   const externalId = id !== '' && id.length <= MAX_ID_LENGTH ? id : undefined;
   if (externalId === undefined) return [{ kind: 'unreadable', reason: 'webhook-id is missing or too long.' }];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(strictUtf8.decode(request.body));
-  } catch {
-    return [{ kind: 'unreadable', externalId, reason: 'Body is not UTF-8 JSON.' }];
-  }
+  if (!body.ok) return [{ kind: 'unreadable', externalId, reason: 'Body is not UTF-8 JSON.' }];
+  const parsed = body.value;
   const result = StandardWebhooksPayloadSchema.safeParse(parsed);
   if (!result.success)
     return [{ kind: 'unreadable', externalId, reason: 'Body is not a JSON object.', data: parsed }];
@@ -76,3 +76,8 @@ export const normalizeStandardWebhooks = (
     },
   ];
 };
+
+export const normalizeStandardWebhooks = (
+  request: WebhookRequest,
+  options: StandardWebhooksOptions,
+): NormalizedItem[] => normalizeStandardWebhooksBody(readStandardWebhooksBody(request), request, options);

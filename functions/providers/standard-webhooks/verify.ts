@@ -1,5 +1,5 @@
 import { createHmac, verify as verifySignature } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { StandardWebhooksOptions } from './index';
 import { parseVerificationKey, strictBase64 } from './keys';

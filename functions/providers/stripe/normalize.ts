@@ -1,4 +1,5 @@
 import type { Entity } from '#shared/contract/integration-event';
+import { parseUtf8Json, type ParsedBody } from '#shared/providers/parsed-body';
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
 import type { StripeOptions } from './index';
 import type { StripeEvent } from './schemas';
@@ -20,8 +21,6 @@ export const STRIPE_CANONICAL_TYPES: ReadonlyMap<string, string> = new Map([
   ['checkout.session.completed', 'checkout.completed'],
 ]);
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Events about one customer share its group; otherwise the object orders its own events. */
 const entityOf = (object: StripeEvent['data']['object']): Entity | undefined => {
   if (typeof object.customer === 'string' && object.customer !== '')
@@ -36,14 +35,17 @@ const stringField = (value: unknown, key: string): string | undefined => {
   return typeof field === 'string' && field !== '' ? field : undefined;
 };
 
-/** Reads one Stripe event (JSON body) into a draft. */
-export const normalizeStripe = (request: WebhookRequest, _options: StripeOptions): NormalizedItem[] => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(strictUtf8.decode(request.body));
-  } catch {
-    return [{ kind: 'unreadable', reason: 'Body is not UTF-8 JSON.' }];
-  }
+/** Stripe posts one event as UTF-8 JSON. */
+export const readStripeBody = (request: WebhookRequest): ParsedBody => parseUtf8Json(request.body);
+
+/** Reads one parsed Stripe event into a draft. */
+export const normalizeStripeBody = (
+  body: ParsedBody,
+  _request: WebhookRequest,
+  _options: StripeOptions,
+): NormalizedItem[] => {
+  if (!body.ok) return [{ kind: 'unreadable', reason: 'Body is not UTF-8 JSON.' }];
+  const parsed = body.value;
   const result = StripeEventSchema.safeParse(parsed);
   if (!result.success) {
     return [
@@ -71,3 +73,6 @@ export const normalizeStripe = (request: WebhookRequest, _options: StripeOptions
     },
   ];
 };
+
+export const normalizeStripe = (request: WebhookRequest, options: StripeOptions): NormalizedItem[] =>
+  normalizeStripeBody(readStripeBody(request), request, options);

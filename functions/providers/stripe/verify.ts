@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { matchSecret } from '#shared/providers/matching';
+import { matchSecret } from '#shared/crypto/compare';
+import { decodeHexDigest } from '#shared/crypto/encoding';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
 import type { StripeOptions } from './index';
 
@@ -7,7 +8,6 @@ import type { StripeOptions } from './index';
 const MAX_HEADER_LENGTH = 2048;
 // Canonical digits only: Stripe signs the integer it parsed, so `t=0123` could never be its own header.
 const TIMESTAMP = /^(?:0|[1-9]\d{0,11})$/;
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 interface ParsedHeader {
   readonly timestamp: string;
@@ -27,7 +27,8 @@ const parseHeader = (header: string): ParsedHeader | string => {
     const key = item.slice(0, separator).trim();
     const value = item.slice(separator + 1).trim();
     if (key === 't') timestamps.push(value);
-    if (key === 'v1' && HEX_SHA256.test(value)) signatures.push(Buffer.from(value, 'hex'));
+    const signature = key === 'v1' ? decodeHexDigest(value, 32) : undefined;
+    if (signature !== undefined) signatures.push(signature);
   }
   const [timestamp, ...others] = timestamps;
   if (timestamp === undefined) return 'Stripe-Signature has no timestamp.';

@@ -1,5 +1,5 @@
 import type { NormalizedItem, WebhookRequest } from '#shared/providers/types';
-import { formParams } from './params';
+import { formParams, twilioBodies } from './params';
 import { TwilioMessageParamsSchema } from './schemas';
 
 const SMS_STATUSES: ReadonlySet<string> = new Set([
@@ -12,10 +12,14 @@ const SMS_STATUSES: ReadonlySet<string> = new Set([
 ]);
 const MAX_DATE_MS = 8.64e15;
 
+/** Twilio posts its parameters as a form: as the verifier parsed it, if it did. */
+export const readTwilioBody = (request: WebhookRequest): ReadonlyMap<string, readonly string[]> =>
+  twilioBodies.take(request) ?? formParams(request.body);
+
 /** All POST parameters as one object; a repeated name keeps every value, in order. */
-const payloadOf = (params: Map<string, string[]>): Record<string, string | string[]> =>
+const payloadOf = (params: ReadonlyMap<string, readonly string[]>): Record<string, string | string[]> =>
   Object.fromEntries(
-    [...params].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? '') : values]),
+    [...params].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? '') : [...values]]),
   );
 
 const isoOf = (text: string | undefined): string | undefined => {
@@ -31,8 +35,8 @@ const isoOf = (text: string | undefined): string | undefined => {
  * is not used: it is an unsigned header, so a captured callback resent with a fresh token would
  * pass as a new event.
  */
-export const normalizeTwilio = (request: WebhookRequest): NormalizedItem[] => {
-  const payload = payloadOf(formParams(request.body));
+export const normalizeTwilioBody = (form: ReadonlyMap<string, readonly string[]>): NormalizedItem[] => {
+  const payload = payloadOf(form);
   const parsed = TwilioMessageParamsSchema.safeParse(payload);
   if (!parsed.success) {
     // No id: without a readable status the message id alone would merge distinct callbacks; the ingest keys it by its body.
@@ -69,3 +73,6 @@ export const normalizeTwilio = (request: WebhookRequest): NormalizedItem[] => {
     },
   ];
 };
+
+export const normalizeTwilio = (request: WebhookRequest): NormalizedItem[] =>
+  normalizeTwilioBody(readTwilioBody(request));

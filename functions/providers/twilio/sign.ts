@@ -1,5 +1,5 @@
 import { formParams } from './params';
-import { SIGNATURE_HEADER, twilioSignature, twilioSignedContent } from './verify';
+import { SIGNATURE_HEADER, twilioDigest, twilioSignedParams } from './verify';
 
 /**
  * Signs a form-encoded request as Twilio does: the only header to add is the signature over
@@ -9,6 +9,7 @@ export const signTwilioRequest = (
   req: { url: string; headers: Record<string, string>; body: Buffer },
   secret: string,
   _now: Date,
-): Record<string, string> => ({
-  [SIGNATURE_HEADER]: twilioSignature(secret, twilioSignedContent(req.url, formParams(req.body))),
-});
+): Record<string, string> => {
+  const digest = twilioDigest(secret, req.url, twilioSignedParams(formParams(req.body)));
+  return { [SIGNATURE_HEADER]: digest.toString('base64') };
+};

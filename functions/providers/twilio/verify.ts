@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { parse, stringify } from 'node:querystring';
-import { constantTimeEqual } from '#shared/crypto/compare';
+import { matchSecret, type SecretMatch } from '#shared/crypto/compare';
+import { decodeBase64Digest } from '#shared/crypto/encoding';
 import type { VerifyInput, VerifyResult } from '#shared/providers/types';
-import { formParams } from './params';
+import { formParams, twilioBodies } from './params';
 import type { TwilioOptions } from './schemas';
 
 export const SIGNATURE_HEADER = 'x-twilio-signature';
@@ -40,41 +41,71 @@ const normalized = (url: string): string | undefined => {
 };
 
 /**
- * The URLs `validateRequest` of the official `twilio` library accepts a signature for: the URL
- * as received with and without its port, then the WHATWG-normalized URL with and without its
- * port, each also with the legacy query encoding.
+ * What `validateRequest` of the official `twilio` library tries once the URL as received (without
+ * and with its port) has failed: the WHATWG-normalized URL without and with its port, each also
+ * with the legacy query encoding; those not tried already.
  */
-export const twilioCandidateUrls = (url: string): string[] => {
+const normalizedUrls = (url: string, tried: readonly string[]): string[] => {
   const normal = normalized(url);
-  const normalVariants = normal === undefined ? [] : portVariants(normal);
-  return [...new Set([...portVariants(url), ...normalVariants, ...normalVariants.map(withLegacyQuery)])];
+  const variants = normal === undefined ? [] : portVariants(normal);
+  return [...new Set([...variants, ...variants.map(withLegacyQuery)])].filter(
+    (candidate) => !tried.includes(candidate),
+  );
 };
 
 /**
- * Each parameter name and value, names sorted by UTF-16 code units; a repeated name contributes
- * each distinct value once, values sorted, as the official library does.
+ * The parameters as Twilio signs them: each name and value, names sorted by UTF-16 code units; a
+ * repeated name contributes each distinct value once, values sorted, as the official library does.
  */
-const paramsText = (params: ReadonlyMap<string, readonly string[]>): string =>
-  [...params.keys()]
-    .sort()
-    .flatMap((name) => {
-      const values = params.get(name) ?? [];
-      return (values.length === 1 ? values : [...new Set(values)].sort()).map((value) => `${name}${value}`);
-    })
-    .join('');
+export const twilioSignedParams = (params: ReadonlyMap<string, readonly string[]>): string => {
+  let text = '';
+  for (const name of [...params.keys()].sort()) {
+    const values = params.get(name) ?? [];
+    for (const value of values.length === 1 ? values : [...new Set(values)].sort()) text += `${name}${value}`;
+  }
+  return text;
+};
 
-/** The signed bytes: the URL followed by the parameters, as UTF-8. */
-export const twilioSignedContent = (url: string, params: ReadonlyMap<string, readonly string[]>): Buffer =>
-  Buffer.from(`${url}${paramsText(params)}`, 'utf8');
+/**
+ * HMAC-SHA1 with the auth token of the URL followed by the signed parameters, as UTF-8. The
+ * official library encodes the two joined; apart they give the same bytes, as parameters read
+ * from a form hold no lone surrogate that could pair across the joint. Handed to the HMAC as text,
+ * they are encoded straight into it rather than into a buffer of their own first.
+ */
+export const twilioDigest = (authToken: string, url: string, signedParams: string): Buffer =>
+  createHmac('sha1', authToken).update(url).update(signedParams).digest();
 
-export const twilioSignature = (authToken: string, content: Buffer): string =>
-  createHmac('sha1', authToken).update(content).digest('base64');
+/**
+ * The first URL, in order, whose digest under an active token is the one provided. Every
+ * comparison takes constant time. A match ends the search, as it does for any provider's
+ * secrets: which URL matched tells nothing secret (the URL is public, and only a sender holding a
+ * token can make one match), while a forged signature still costs every URL under every token.
+ */
+const matchUrl = (
+  secrets: readonly string[],
+  urls: readonly string[],
+  signedParams: string,
+  provided: Buffer,
+): SecretMatch | undefined => {
+  for (const url of urls) {
+    const match = matchSecret(secrets, [provided], (secret) => twilioDigest(secret, url, signedParams));
+    if (match !== undefined) return match;
+  }
+  return undefined;
+};
+
+const mismatch = (): VerifyResult => ({
+  ok: false,
+  reason: 'signature',
+  detail: 'The signature does not match any active auth token.',
+});
 
 /**
  * Verifies `X-Twilio-Signature` (base64 HMAC-SHA1 with the auth token) over the public URL and
- * the sorted form parameters, trying every URL variant the official library tries against every
- * active auth token. Twilio signs no timestamp: there is no replay window to check, and a
- * replayed callback is caught only by deduplication.
+ * the sorted form parameters, trying the URL variants the official library tries, in its order,
+ * against every active auth token. Twilio signs no timestamp: there is no replay window to
+ * check, and a replayed callback is caught only by deduplication. The parameters of a verified
+ * request are handed to the normalizer.
  */
 export const verifyTwilio = (input: VerifyInput<TwilioOptions>): VerifyResult => {
   const { request, secrets } = input;
@@ -83,17 +114,18 @@ export const verifyTwilio = (input: VerifyInput<TwilioOptions>): VerifyResult =>
     : undefined;
   if (typeof signature !== 'string' || signature.length === 0)
     return { ok: false, reason: 'missing', detail: 'The X-Twilio-Signature header is missing.' };
-  const provided = Buffer.from(signature, 'utf8');
-  const signedParams = paramsText(formParams(request.body));
-  const urls = twilioCandidateUrls(request.url);
-  for (const [secretIndex, secret] of secrets.entries()) {
-    // Every URL variant is compared without an early exit so that timing does not reveal which one matched.
-    let matched: string | undefined;
-    for (const url of urls) {
-      const expected = twilioSignature(secret, Buffer.from(`${url}${signedParams}`, 'utf8'));
-      if (constantTimeEqual(Buffer.from(expected, 'utf8'), provided)) matched = expected;
-    }
-    if (matched !== undefined) return { ok: true, secretIndex, signature: Buffer.from(matched, 'base64') };
+  // Only the canonical base64 Twilio writes is compared; any other spelling matches nothing.
+  const provided = decodeBase64Digest(signature, 20);
+  if (provided === undefined) return mismatch();
+  const params = formParams(request.body);
+  const signedParams = twilioSignedParams(params);
+  const received = [...new Set(portVariants(request.url))];
+  const match =
+    matchUrl(secrets, received, signedParams, provided) ??
+    matchUrl(secrets, normalizedUrls(request.url, received), signedParams, provided);
+  if (match !== undefined) {
+    twilioBodies.keep(request, params);
+    return { ok: true, secretIndex: match.index, signature: match.signature };
   }
-  return { ok: false, reason: 'signature', detail: 'The signature does not match any active auth token.' };
+  return mismatch();
 };

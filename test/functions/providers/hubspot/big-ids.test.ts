@@ -37,6 +37,16 @@ describe('HubSpot ids beyond 2^53', () => {
     expect(item).toMatchObject({ draft: { entity: { id: '12' } } });
   });
 
+  it('finds a long integer however deep it sits, negative ones too', () => {
+    const [item] = normalize(
+      `[{"eventId":1,"subscriptionType":"contact.creation","objectId":2,"deep":[[{"ids":[3,-${BEYOND_DOUBLE}]}]],"occurredAt":1772366400000}]`,
+    );
+
+    expect(item?.kind === 'event' && item.draft.data).toMatchObject({
+      deep: [[{ ids: [3, `-${BEYOND_DOUBLE}`] }]],
+    });
+  });
+
   it('reads an unreadable element’s long eventId exactly', () => {
     const [item] = normalize(`[{"eventId":${BEYOND_DOUBLE},"occurredAt":"yesterday"}]`);
 

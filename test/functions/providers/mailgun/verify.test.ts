@@ -235,6 +235,23 @@ describe('verifyMailgun', () => {
   });
 
   it.each([
+    ['a signature that is an array', () => [signatureParts(KEY, String(nowSeconds))]],
+    ['a timestamp that is neither a string nor a number', () => ({ timestamp: [nowSeconds] })],
+    ['a token that is not a string', () => ({ token: 42 })],
+    ['a signature that is not a string', () => ({ signature: null })],
+    ['a parent-signature that is not a string', () => ({ 'parent-signature': null })],
+  ])('answers missing for %s, however well signed the rest is', (_label, shape) => {
+    const parts = signatureParts(KEY, String(nowSeconds));
+    const changed = shape();
+    const signature = Array.isArray(changed) ? changed : { ...parts, ...changed };
+
+    expect(verify(aMailgunJsonRequest(signature, delivered))).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
+  });
+
+  it.each([
     ['a timestamp that is not unix seconds', { timestamp: '2026-03-01T12:00:00Z' }],
     ['a signature that is not hex SHA-256', { signature: 'not-hex' }],
     ['a token longer than any Mailgun issues', { token: 'x'.repeat(513) }],

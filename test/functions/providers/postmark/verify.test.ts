@@ -99,6 +99,38 @@ describe('verifyPostmark', () => {
     expect(result).toEqual({ ok: true, secretIndex: 1, signature: expect.any(Buffer) as unknown });
   });
 
+  it('stops accepting credentials as soon as they leave the active ones', () => {
+    const request = aPostmarkRecordRequest({}, CREDENTIALS);
+    const verifyWith = (secrets: string[]) => verifyPostmark({ request, secrets, now: NOW, options });
+
+    expect([verifyWith([CREDENTIALS]), verifyWith(['relayflow:rotated'])]).toMatchObject([
+      { ok: true },
+      { ok: false, reason: 'unauthorized' },
+    ]);
+  });
+
+  it('refuses spellings of the right credentials other than the canonical base64 clients write', () => {
+    const canonical = Buffer.from(CREDENTIALS, 'utf8').toString('base64');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    // 38 bytes: one `=` of padding, and two unused bits in the character before it.
+    const last = canonical.length - 2;
+    const unusedBitSet = `${canonical.slice(0, last)}${alphabet[alphabet.indexOf(canonical.charAt(last)) + 1] ?? ''}=`;
+    const spellings = [canonical.replace(/=+$/, ''), unusedBitSet];
+
+    expect(spellings.map((spelling) => Buffer.from(spelling, 'base64').toString('utf8'))).toEqual([
+      CREDENTIALS,
+      CREDENTIALS,
+    ]);
+    for (const spelling of spellings) {
+      const request = aPostmarkRequest({ headers: { authorization: `Basic ${spelling}` } });
+
+      expect(verifyPostmark({ request, secrets: [CREDENTIALS], now: NOW, options })).toMatchObject({
+        ok: false,
+        reason: 'unauthorized',
+      });
+    }
+  });
+
   it('never matches a configured secret that is not a username:password pair', () => {
     const request = aPostmarkRequest({ headers: { authorization: basicAuthorization('nocolon') } });
 

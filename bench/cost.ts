@@ -56,7 +56,7 @@ export const xrayTracing = (tracing: TracingConfig) => ({
 /** What a load run counted, in total, for `events` events that reached PROCESSED. */
 export interface MeasuredUsage {
   readonly events: number;
-  /** HTTP requests the API answered (every delivery, duplicates and retries included). */
+  /** HTTP requests the API billed: every delivery, duplicates and retries included, throttled (429) ones not. */
   readonly apiRequests: number;
   /** Lambda invocations and billed GB-seconds per function role. */
   readonly lambda: {

@@ -222,7 +222,8 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     }
     const usage: MeasuredUsage = {
       events: expected,
-      apiRequests,
+      // A request the stage or route throttle refuses (429) reaches no integration and is not billed.
+      apiRequests: apiRequests - (byStatus['429'] ?? 0),
       lambda: { verifier: role('Verifier'), consumer: role('Consumer') },
       consumerRecords,
       dynamodb: {

@@ -17,6 +17,8 @@ describe('tracing', () => {
     template.resourceCountIs('AWS::XRay::SamplingRule', 0);
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function')))
       expect((fn as { Properties: Record<string, unknown> }).Properties.TracingConfig).toBeUndefined();
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: false } });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: false },
+    });
   });
 });

@@ -20,6 +20,7 @@ import { retryDelaySeconds } from '#shared/consumer/backoff';
 import {
   brief,
   classify,
+  rootCause,
   DeadlineError,
   PoisonMessageError,
   UnprocessableEventError,
@@ -210,6 +211,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
           attempt,
           delaySeconds: decision.delaySeconds,
           reason: decision.reason,
+          cause: rootCause(error),
         });
         logger.debug('the failed attempt', { error });
         if (state) {

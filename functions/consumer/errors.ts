@@ -78,3 +78,14 @@ export const classify = (error: unknown): Failure => {
 
 /** Error text kept in the state item, short so the item stays near 1 KB (ARCHITECTURE 13). */
 export const brief = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * The innermost cause of an error, as `name: message`, short: what a warning line needs to say
+ * why (a throttled table, a refused connection) without the whole chain and its stacks.
+ */
+export const rootCause = (error: unknown): string => {
+  let current = error;
+  for (let depth = 0; depth < 10 && current instanceof Error && current.cause !== undefined; depth += 1)
+    current = current.cause;
+  return brief(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+};

@@ -61,9 +61,9 @@ export interface IngestSettings {
   /** Compressed bodies above this go to S3. */
   readonly inlineBodyMaxBytes: number;
   /**
-   * How long a RECEIVED event is presumed to be in the hands of the delivery that created it.
-   * A retry that finds it RECEIVED after this re-enqueues (that delivery crashed); before it,
-   * the retry answers 503 and lets the first finish.
+   * How long a RECEIVED event is presumed to be in the hands of the delivery that created it. A
+   * batch's element found RECEIVED before this is left to that delivery (503); a single event is
+   * sent again either way, and this only decides whether the answer says `requeued` (decision 0045).
    */
   readonly ingestLeaseSeconds: number;
   /** Entity extraction override from the configuration: a dot path into `data`. */

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Event lifecycle. RECEIVED → QUEUED → PROCESSING → PROCESSED at best; QUARANTINED when the
- * normalizer cannot read a verified body; RETRYING / DEAD_LETTERED / STALE from the consumer.
+ * Event lifecycle. RECEIVED → PROCESSED at best: a single event stays RECEIVED until the
+ * consumer completes it, a batch's elements go through QUEUED once sent, and replays and
+ * re-opens mark QUEUED too (decision 0045). QUARANTINED when the normalizer cannot read a
+ * verified body; RETRYING / DEAD_LETTERED / STALE from the consumer. PROCESSING is read but not
+ * written: the consumer's claim is its run record (decision 0044), not a status.
  */
 export type EventStatus =
   'RECEIVED' | 'QUARANTINED' | 'QUEUED' | 'PROCESSING' | 'RETRYING' | 'PROCESSED' | 'DEAD_LETTERED' | 'STALE';
@@ -10,8 +13,8 @@ export type EventStatus =
 /**
  * Statuses an operator looks for. Only these are written to the sparse status index, so the
  * happy path (RECEIVED, QUEUED, PROCESSING, PROCESSED) pays for no index write on each
- * transition. RECEIVED lasts milliseconds unless an ingest died; indexing it cost two index
- * writes per event (in, then out), and a provider retry completes a stuck one anyway.
+ * transition. RECEIVED lasts until the consumer takes the event; indexing it would cost two
+ * index writes per event (in, then out), and a provider retry completes a stuck one anyway.
  */
 export const ATTENTION_STATUSES: ReadonlySet<EventStatus> = new Set([
   'QUARANTINED',

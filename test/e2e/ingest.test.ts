@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
+import { EventQueries } from '#shared/operator/event-queries';
 import { E2E_SECRETS, startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
 
 // The first run synthesizes and bundles the end-to-end stack.
@@ -45,6 +46,37 @@ const postStripe = (body: string, timestamp = Math.floor(Date.now() / 1000)) =>
   });
 
 describe('ingest through the local runtime', () => {
+  it('finds the events of a correlation id the bundled verifier minted, with or without a caller’s id (decision 0045)', async () => {
+    const plain = await postStripe(stripeEvent('evt_e2e_corr_plain'));
+    const body = stripeEvent('evt_e2e_corr_caller');
+    const offered = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-correlation-id': 'order-run-12345678',
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({
+          payload: body,
+          secret: E2E_SECRETS.stripe,
+        }),
+      },
+      body,
+    });
+    const queries = new EventQueries(
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }),
+      ),
+      e2e.runtime.outputs.EventTableName ?? '',
+    );
+
+    for (const response of [plain, offered]) {
+      expect(response.status).toBe(202);
+      const correlationId = response.headers.get('x-correlation-id') ?? '';
+      const { events } = (await response.json()) as { events: { id: string }[] };
+      expect(await queries.correlated(correlationId)).toEqual(events.map((e) => e.id));
+    }
+    expect(offered.headers.get('x-correlation-id')).toMatch(/^order-run-12345678\.[0-9a-f]{20}$/);
+  });
+
   it('accepts a request signed by the official Stripe signer, stores it and queues it grouped by customer', async () => {
     const response = await postStripe(stripeEvent('evt_e2e_first', 'cus_group'));
 

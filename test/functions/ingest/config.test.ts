@@ -1,20 +1,11 @@
 import { readIngestEnvironment } from '#shared/ingest/config';
+import { verifierEnv } from '../../helpers/verifier-env';
 
-const ENV = {
+const ENV = verifierEnv({
   PROVIDER_ID: 'stripe',
   PROVIDER_OPTIONS: '{"toleranceSeconds":60}',
-  TENANTS: '["acme"]',
   SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stripe',
-  TENANT_SECRET_ARNS: '{}',
-  EVENT_TABLE: 'events',
-  RAW_BUCKET: 'raw',
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
-  MAX_BODY_BYTES: '65536',
-  INLINE_BODY_MAX_BYTES: '2048',
-  RETENTION_DAYS: '30',
-  INGEST_LEASE_SECONDS: '30',
-  SECRETS_MAX_AGE_SECONDS: '300',
-};
+});
 
 describe('the ingest environment', () => {
   it('reads JSON and integers into their types', () => {

@@ -143,7 +143,7 @@ export const createIngestHandler = <Options extends ProviderOptions>(
       for (const [key, value] of Object.entries(telemetry.annotations)) tracer.putAnnotation(key, value);
       publishTelemetry(telemetry, logger, metrics);
       if (outcome.kind === 'rejected')
-        rejections.record(tenant, outcome.reason, `${request.sourceIp} ${outcome.reason}`, new Date());
+        rejections.record(tenant, outcome.reason, request.sourceIp, new Date());
       if (outcome.kind === 'ingested' || outcome.kind === 'unfinished') {
         reportSecretUse(
           { metrics, logger },

@@ -231,12 +231,35 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     secretIndex: verdict.secretIndex,
     items: outcomes.map(({ eventId, outcome, type }) => ({ eventId, outcome, type })),
   };
-  if (outcomes.some((o) => UNFINISHED_OUTCOMES.has(o.outcome))) return { kind: 'unfinished', ...delivered };
-  return {
-    kind: 'ingested',
-    status: outcomes.some((o) => NEW_OUTCOMES.has(o.outcome)) ? 202 : 200,
-    ...delivered,
-  };
+  const result: IngestResult = outcomes.some((o) => UNFINISHED_OUTCOMES.has(o.outcome))
+    ? { kind: 'unfinished', ...delivered }
+    : {
+        kind: 'ingested',
+        status: outcomes.some((o) => NEW_OUTCOMES.has(o.outcome)) ? 202 : 200,
+        ...delivered,
+      };
+  await auditDuplicates(context, outcomes, result.kind === 'ingested' ? result.status : 503);
+  return result;
+};
+
+/** Outcomes that mean this delivery brought nothing new for an event we already hold. */
+const DUPLICATE_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(['duplicate', 'requeued', 'in-progress']);
+
+/**
+ * Writes each duplicate delivery into its event's timeline ("duplicate delivery, answered 200"),
+ * the record that settles "the provider says it sent it twice". A failed write is not a reason
+ * to answer 5xx: the provider would only send the duplicate again.
+ */
+const auditDuplicates = async (ctx: ItemContext, outcomes: readonly ItemResult[], answered: number) => {
+  const duplicates = outcomes.filter((o) => DUPLICATE_OUTCOMES.has(o.outcome));
+  await Promise.allSettled(
+    duplicates.map((o) =>
+      ctx.deps.store.recordDuplicate(
+        o.eventId,
+        audit(ctx, 'duplicate', `duplicate delivery (${o.outcome}), answered ${answered}`, o.correlationId),
+      ),
+    ),
+  );
 };
 
 /** Deeper than this, an event cannot be serialized safely (and no provider nests so deep). */

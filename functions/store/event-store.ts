@@ -18,6 +18,7 @@ import { InfrastructureError, ItemTooLargeError } from '#shared/errors';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import {
   ATTENTION_STATUSES,
+  DUPLICATES_IN_TIMELINE,
   entityIndexKey,
   groupIdOf,
   idempotencyKeyOf,
@@ -26,6 +27,7 @@ import {
   rawKey,
   receivedDayKey,
   receivedShardOf,
+  REJECTION_SOURCE_PREFIX,
   rejectionsKey,
   signedBytesKey,
   stateKey,
@@ -457,6 +459,29 @@ export class EventStore {
     return change === undefined;
   }
 
+  /**
+   * Audits a duplicate delivery of an event (issue 19): appended to its timeline while it holds
+   * fewer than {@link DUPLICATES_IN_TIMELINE}, else counted and kept as the latest. Both keep
+   * every duplicate in the audit archive, which reads the counter's changes from the stream.
+   */
+  async recordDuplicate(eventId: string, entry: AuditEntry): Promise<void> {
+    const appended = await this.conditionalUpdate('duplicate audit', eventId, {
+      names: { '#audit': 'audit', '#d': 'duplicates' },
+      values: { ':entry': [entry], ':one': 1, ':zero': 0, ':cap': DUPLICATES_IN_TIMELINE },
+      sets: ['#audit = list_append(#audit, :entry)', '#d = if_not_exists(#d, :zero) + :one'],
+      removes: [],
+      condition: 'attribute_exists(PK) AND (attribute_not_exists(#d) OR #d < :cap)',
+    });
+    if (appended) return;
+    await this.conditionalUpdate('duplicate audit', eventId, {
+      names: { '#d': 'duplicates', '#l': 'lastDuplicate' },
+      values: { ':entry': entry, ':one': 1, ':zero': 0 },
+      sets: ['#d = if_not_exists(#d, :zero) + :one', '#l = :entry'],
+      removes: [],
+      condition: 'attribute_exists(PK)',
+    });
+  }
+
   /** Forgets the run held under `key` (it failed), so that the next attempt can claim it. */
   async forgetRun(eventId: string, key: string): Promise<void> {
     await this.conditionalUpdate('run release', eventId, {
@@ -575,15 +600,18 @@ export class EventStore {
     tenant: string,
     minute: string,
     counts: Readonly<Record<string, number>>,
-    sample: string,
+    bySource: Readonly<Record<string, number>>,
     now: Date,
   ): Promise<void> {
     const reasons = Object.entries(counts);
     if (reasons.length === 0) return;
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':sample': sample, ':exp': this.expiresAt(now) };
-    const adds = reasons.map(([reason, count], i) => {
-      names[`#r${i}`] = reason;
+    const values: Record<string, unknown> = { ':exp': this.expiresAt(now) };
+    const adds = [
+      ...reasons,
+      ...Object.entries(bySource).map(([key, n]) => [`${REJECTION_SOURCE_PREFIX}${key}`, n] as const),
+    ].map(([name, count], i) => {
+      names[`#r${i}`] = name;
       values[`:c${i}`] = count;
       return `#r${i} :c${i}`;
     });
@@ -592,7 +620,7 @@ export class EventStore {
         new UpdateCommand({
           TableName: this.settings.tableName,
           Key: rejectionsKey(provider, tenant, minute),
-          UpdateExpression: `ADD ${adds.join(', ')} SET lastSample = :sample, expiresAt = :exp`,
+          UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :exp`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

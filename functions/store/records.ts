@@ -82,7 +82,21 @@ export interface EventState {
   readonly attempts?: number;
   readonly lastError?: string;
   readonly audit: readonly AuditEntry[];
+  /**
+   * Deliveries of the event after the first. The timeline holds the first
+   * {@link DUPLICATES_IN_TIMELINE} of them; the audit archive holds every one.
+   */
+  readonly duplicates?: number;
+  /** The latest duplicate delivery, kept once the timeline takes no more of them. */
+  readonly lastDuplicate?: AuditEntry;
 }
+
+/**
+ * Duplicate deliveries written into an event's own timeline. Past them only a counter and the
+ * latest one are kept: a provider retrying for days, or a flood of captured deliveries, must not
+ * grow the state item, which is billed whole on every update.
+ */
+export const DUPLICATES_IN_TIMELINE = 3;
 
 /** The request as received, minus credentials: enough to verify or normalize it again. */
 export interface StoredRequest {
@@ -111,6 +125,11 @@ export const signedBytesKey = (key: string) => ({ PK: `SIG#${key}`, SK: 'SIG' })
  * secret is recognised. Salted so that it is not the bare digest of the secret.
  */
 export const secretIdOf = (secret: string): string => sha256Hex(`relayflow:secret-id:${secret}`).slice(0, 24);
+/**
+ * A rejection counter item holds one number per reason, and one per `<prefix><source IP>|<reason>`
+ * (at most SOURCES_PER_MINUTE sources a container's minute, the rest under `other`).
+ */
+export const REJECTION_SOURCE_PREFIX = 'src|';
 export const rejectionsKey = (provider: string, tenant: string, minute: string) => ({
   PK: `REJECTS#${provider}#${tenant}`,
   SK: minute,

@@ -182,7 +182,21 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
     expect(enqueuedEventIds()).toEqual([newId]);
     expect(await stateOf(newId)).toMatchObject({ status: 'QUEUED', correlationId: 'corr-batch-second' });
     const seenAfter = await Promise.all([seenA, seenB].map((item) => stateOf(item?.eventId ?? '')));
-    expect(seenAfter).toEqual(seenBefore);
+    // Nothing changes for the seen elements but their timelines, which record the duplicate delivery.
+    expect(seenAfter).toEqual(
+      seenBefore.map((state) => ({
+        ...state,
+        audit: [
+          ...(state?.audit as unknown[]),
+          expect.objectContaining({
+            action: 'duplicate',
+            correlationId: 'corr-batch-second',
+            detail: 'duplicate delivery (duplicate), answered 202',
+          }),
+        ],
+        duplicates: 1,
+      })),
+    );
   });
 
   it('answers 200 and enqueues nothing for a batch of only already-seen elements', async () => {

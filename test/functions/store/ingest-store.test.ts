@@ -71,7 +71,15 @@ describe('ingest against the event table (dynalite)', () => {
     expect(new Set(dedupIds)).toEqual(new Set([eventId]));
     const state = await stateOf(eventId ?? '');
     expect(state?.status).toBe('RECEIVED');
-    expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual(['accepted']);
+    // Every duplicate is counted; the timeline takes the first three, the item keeps the latest.
+    expect((state?.audit as { action: string }[]).map((a) => a.action)).toEqual([
+      'accepted',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
+    expect(state?.duplicates).toBe(19);
+    expect(state?.lastDuplicate).toMatchObject({ action: 'duplicate', by: 'ingest' });
   });
 
   it('re-enqueues with the same dedup id when a retry finds the event RECEIVED after the lease', async () => {
@@ -91,7 +99,7 @@ describe('ingest against the event table (dynalite)', () => {
     expect(await stateOf(eventId)).toMatchObject({ status: 'RECEIVED', correlationId: 'corr-0000001' });
   });
 
-  it('sends a RECEIVED event again under the lease with the same dedup id, answering 200, and writes nothing', async () => {
+  it('sends a RECEIVED event again under the lease with the same dedup id, answering 200, and only audits the duplicate', async () => {
     let now = new Date('2026-01-02T00:00:00Z');
     const deps = depsAt(() => now);
     sqs.on(SendMessageCommand).rejectsOnce(new Error('queue down')).resolves({ MessageId: 'm' });
@@ -106,7 +114,19 @@ describe('ingest against the event table (dynalite)', () => {
     expect(early).toMatchObject({ kind: 'ingested', status: 200, items: [{ outcome: 'duplicate' }] });
     const dedupIds = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input.MessageDeduplicationId);
     expect(dedupIds).toEqual([eventId, eventId]);
-    expect(await stateOf(eventId)).toEqual(before);
+    expect(await stateOf(eventId)).toEqual({
+      ...before,
+      audit: [
+        ...(before?.audit as unknown[]),
+        {
+          at: '2026-01-02T00:00:05.000Z',
+          action: 'duplicate',
+          by: 'ingest',
+          detail: 'duplicate delivery (duplicate), answered 200',
+        },
+      ],
+      duplicates: 1,
+    });
   });
 
   it('re-opens a dead-lettered event on redelivery with a fresh dedup id, audited', async () => {

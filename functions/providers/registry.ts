@@ -3,24 +3,35 @@ import {
   identityWarnings,
   type GenericHmacOptions,
 } from '#shared/providers/generic-hmac/index';
+import { genericHmacSetup } from '#shared/providers/generic-hmac/setup';
 import { createGenericHmacSigner } from '#shared/providers/generic-hmac/sign';
 import { githubDefinition } from '#shared/providers/github/index';
+import { githubSetup } from '#shared/providers/github/setup';
 import { signGithubRequest } from '#shared/providers/github/sign';
 import { hubspotDefinition } from '#shared/providers/hubspot/index';
+import { hubspotSetup } from '#shared/providers/hubspot/setup';
 import { signHubspotRequest } from '#shared/providers/hubspot/sign';
 import { mailgunDefinition } from '#shared/providers/mailgun/index';
+import { mailgunSetup } from '#shared/providers/mailgun/setup';
 import { signMailgunRequest } from '#shared/providers/mailgun/sign';
 import { postmarkDefinition } from '#shared/providers/postmark/index';
+import { postmarkSetup } from '#shared/providers/postmark/setup';
 import { signPostmarkRequest } from '#shared/providers/postmark/sign';
 import { sendgridDefinition } from '#shared/providers/sendgrid/index';
+import { sendgridSetup } from '#shared/providers/sendgrid/setup';
 import { signSendgridRequest } from '#shared/providers/sendgrid/sign';
+import type { ProviderSetup } from '#shared/providers/setup';
 import { shopifyDefinition } from '#shared/providers/shopify/index';
+import { shopifySetup } from '#shared/providers/shopify/setup';
 import { signShopifyRequest } from '#shared/providers/shopify/sign';
 import { standardWebhooksDefinition } from '#shared/providers/standard-webhooks/index';
+import { standardWebhooksSetup } from '#shared/providers/standard-webhooks/setup';
 import { signStandardWebhooksRequest } from '#shared/providers/standard-webhooks/sign';
 import { stripeDefinition } from '#shared/providers/stripe/index';
+import { stripeSetup } from '#shared/providers/stripe/setup';
 import { signStripeRequest } from '#shared/providers/stripe/sign';
 import { twilioDefinition } from '#shared/providers/twilio/index';
+import { twilioSetup } from '#shared/providers/twilio/setup';
 import { signTwilioRequest } from '#shared/providers/twilio/sign';
 import {
   resolveDefinition,
@@ -62,6 +73,8 @@ interface Tooling<Options> {
   /** What the signer takes: a verifier secret, or the private key of a provider that signs asymmetrically. */
   readonly signingKey: 'secret' | 'private-key';
   warnings?(id: string, options: Options): ProviderWarning[];
+  /** Its dashboard, events, secret format and requests (`<id>/setup.ts`), for the CLI and the API description. */
+  setup(id: string, options: Options): ProviderSetup;
 }
 
 export type ProviderEntry<Options extends ProviderOptions = ProviderOptions> = ProviderDefinition<Options> &
@@ -76,28 +89,39 @@ const headersOnly =
 const builtIn = <Options extends ProviderOptions>(
   definition: BuiltInDefinition<Options>,
   sign: Signer,
-  tooling: Partial<Omit<Tooling<Options>, 'signer'>> = {},
-): BuiltInEntry => ({
-  signingKey: 'secret',
-  ...tooling,
-  ...definition,
-  signer: () => sign,
-});
+  setup: (options: Options) => ProviderSetup,
+  tooling: Partial<Omit<Tooling<Options>, 'signer' | 'setup'>> = {},
+): BuiltInEntry => {
+  const entry: BuiltInEntry<Options> = {
+    signingKey: 'secret',
+    ...tooling,
+    ...definition,
+    signer: () => sign,
+    setup: (_id, options) => setup(options),
+  };
+  return entry;
+};
 
 /**
  * Every built-in provider, by id. Only tooling that must know all providers reads this (the CDK
  * app, the operator CLI, replay's re-normalization); each ingest Lambda imports just its own.
  */
 export const builtInProviders: Readonly<Record<string, BuiltInEntry>> = {
-  stripe: builtIn(stripeDefinition, headersOnly(signStripeRequest)),
-  github: builtIn(githubDefinition, headersOnly(signGithubRequest)),
-  shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest)),
-  'standard-webhooks': builtIn(standardWebhooksDefinition, headersOnly(signStandardWebhooksRequest)),
-  hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest)),
-  twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest)),
-  sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), { signingKey: 'private-key' }),
-  postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest)),
-  mailgun: builtIn(mailgunDefinition, signMailgunRequest),
+  stripe: builtIn(stripeDefinition, headersOnly(signStripeRequest), () => stripeSetup),
+  github: builtIn(githubDefinition, headersOnly(signGithubRequest), () => githubSetup),
+  shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest), () => shopifySetup),
+  'standard-webhooks': builtIn(
+    standardWebhooksDefinition,
+    headersOnly(signStandardWebhooksRequest),
+    standardWebhooksSetup,
+  ),
+  hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest), () => hubspotSetup),
+  twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest), () => twilioSetup),
+  sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), () => sendgridSetup, {
+    signingKey: 'private-key',
+  }),
+  postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest), () => postmarkSetup),
+  mailgun: builtIn(mailgunDefinition, signMailgunRequest, () => mailgunSetup),
 };
 
 /** Any number of HMAC-signed senders declared in the configuration, each under its own id. */
@@ -105,6 +129,7 @@ export const genericHmacProvider: ProviderEntry<GenericHmacOptions> = {
   ...genericHmacDefinition,
   signer: (options) => headersOnly(createGenericHmacSigner(options)),
   signingKey: 'secret',
+  setup: genericHmacSetup,
   warnings: (id, options) =>
     identityWarnings(id, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message })),
 };
@@ -123,6 +148,7 @@ export interface ResolvedEntry extends ResolvedProvider {
   readonly sign: Signer;
   readonly signingKey: 'secret' | 'private-key';
   readonly warnings: readonly ProviderWarning[];
+  readonly setup: ProviderSetup;
 }
 
 /**
@@ -169,6 +195,7 @@ export const resolveProvider = ({ id, kind, options }: ProviderDeclaration): Res
       sign: entry.signer(parsed),
       signingKey: entry.signingKey,
       warnings: entry.warnings?.(id, parsed) ?? [],
+      setup: entry.setup(id, parsed),
     },
   };
 };

@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { API_DOCS_PAGE, API_DOCUMENT_FILE } from '../../lib/openapi/serve';
 import { routeThrottleOf, startHttpApi, type HttpApiRoute } from '../apigateway';
 import { resourcesOfType, type LocalResource } from '../template';
 import { resolveIn, type Provisioner } from './context';
@@ -7,6 +11,39 @@ export interface HttpApiOptions {
   readonly port: number;
   readonly accessLog?: (line: string) => void;
 }
+
+const ApiDocumentSchema = z.object({ servers: z.array(z.unknown()).default([]) }).passthrough();
+
+const answer = (statusCode: number, contentType: string, body: string) =>
+  Promise.resolve({ result: { statusCode, headers: { 'content-type': contentType }, body } });
+
+/**
+ * The API description synthesis wrote beside the template (lib/openapi), this server first among
+ * its servers, and a page rendering it: routes of the local API only, so that a developer reads
+ * what the stack serves without deploying it. Read at each request: a new synthesis shows at once.
+ */
+const apiDocsRoutes = (assemblyDir: string, url: () => string): HttpApiRoute[] => {
+  const file = join(assemblyDir, API_DOCUMENT_FILE);
+  return [
+    {
+      routeKey: `GET /${API_DOCUMENT_FILE}`,
+      target: () => {
+        if (!existsSync(file))
+          return answer(
+            404,
+            'application/json',
+            JSON.stringify({
+              message: `No ${API_DOCUMENT_FILE} in ${assemblyDir}: synthesize the stack again (npm run synth).`,
+            }),
+          );
+        const document = ApiDocumentSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+        const servers = [{ url: url(), description: 'this local runtime (npm start)' }, ...document.servers];
+        return answer(200, 'application/json', JSON.stringify({ ...document, servers }));
+      },
+    },
+    { routeKey: 'GET /api-docs', target: () => answer(200, 'text/html; charset=utf-8', API_DOCS_PAGE) },
+  ];
+};
 
 /**
  * The AWS::ApiGatewayV2 family (Api, Integration, Route, Stage) as one provisioner: together they
@@ -55,13 +92,15 @@ export const httpApiProvisioner =
       };
     });
 
+    let url = '';
     const api = await startHttpApi({
       port: options.port,
       host: '127.0.0.1',
-      routes,
+      routes: [...routes, ...apiDocsRoutes(ctx.stack.assemblyDir, () => url)],
       ...(options.accessLog ? { accessLog: (entry) => options.accessLog?.(JSON.stringify(entry)) } : {}),
     });
     ctx.onStop(() => api.stop());
+    url = api.url;
     for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
       resources.set(id, { ref: api.apiId, attributes: { ApiEndpoint: api.url, ApiId: api.apiId } });
     }

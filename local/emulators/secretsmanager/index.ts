@@ -7,7 +7,9 @@ import type { RunningEmulator } from '../loopback';
 /**
  * Secrets Manager emulator: the runtime creates each secret of the template in process, with its
  * value; the verifiers (through Powertools Parameters) and the CLI read it with GetSecretValue,
- * the one action served over HTTP. A secret holds one value, its AWSCURRENT version, for good.
+ * and `relayflow secrets set|rotate` replace it with PutSecretValue. A secret holds one value, its
+ * AWSCURRENT version; a put makes a new version and the previous one is forgotten (no
+ * AWSPREVIOUS, no staging labels).
  */
 
 const ACCOUNT_ID = '000000000000';
@@ -28,7 +30,18 @@ interface Secret {
   readonly createdDate: Date;
 }
 
+const invalid = (issues: readonly { path: PropertyKey[]; message: string }[]) =>
+  new AwsError(
+    'InvalidParameterException',
+    `Invalid parameters: ${issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+  );
+
 const GetSecretValueInput = z.strictObject({ SecretId: z.string().min(1) });
+const PutSecretValueInput = z.object({
+  SecretId: z.string().min(1),
+  SecretString: z.string().min(1).max(65_536),
+  ClientRequestToken: z.string().min(32).max(64).optional(),
+});
 
 interface GetSecretValueOutput {
   ARN: string;
@@ -67,14 +80,26 @@ export class SecretsManagerEmulator {
     return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId };
   }
 
+  /** A new AWSCURRENT version; the same ClientRequestToken again is the same version (idempotent). */
+  putSecretValue(input: unknown): { ARN: string; Name: string; VersionId: string; VersionStages: string[] } {
+    const request = PutSecretValueInput.safeParse(input);
+    if (!request.success) throw invalid(request.error.issues);
+    const current = this.find(request.data.SecretId);
+    const versionId = request.data.ClientRequestToken ?? randomUUID();
+    if (versionId === current.versionId && request.data.SecretString !== current.secretString) {
+      throw new AwsError(
+        'ResourceExistsException',
+        "You can't modify an existing version, you can only create a new version.",
+      );
+    }
+    const next: Secret = { ...current, versionId, secretString: request.data.SecretString };
+    this.secrets.set(current.name, next);
+    return { ARN: next.arn, Name: next.name, VersionId: next.versionId, VersionStages: ['AWSCURRENT'] };
+  }
+
   getSecretValue(input: unknown): GetSecretValueOutput {
     const request = GetSecretValueInput.safeParse(input);
-    if (!request.success) {
-      const detail = request.error.issues
-        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-        .join('; ');
-      throw new AwsError('InvalidParameterException', `Invalid parameters: ${detail}`);
-    }
+    if (!request.success) throw invalid(request.error.issues);
     const secret = this.find(request.data.SecretId);
     return {
       ARN: secret.arn,
@@ -103,7 +128,10 @@ export class SecretsManagerEmulator {
   start(options: { port?: number } = {}): Promise<RunningEmulator> {
     return serveAwsJson(
       PROTOCOL,
-      { GetSecretValue: (input) => this.getSecretValue(input) },
+      {
+        GetSecretValue: (input) => this.getSecretValue(input),
+        PutSecretValue: (input) => this.putSecretValue(input),
+      },
       this.faults,
       options.port,
     );

@@ -1,5 +1,6 @@
 import {
   GetSecretValueCommand,
+  PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -92,6 +93,62 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
     });
   });
 
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+  it('replaces the value with a new AWSCURRENT version, which the next read returns', async () => {
+    const created = emulator.createSecret({
+      Name: 'relayflow/stripe',
+      SecretString: '{"signingSecrets":[]}',
+    });
+
+    const put = await client.send(
+      new PutSecretValueCommand({ SecretId: created.ARN, SecretString: '{"signingSecrets":["whsec_new"]}' }),
+    );
+    const value = await client.send(new GetSecretValueCommand({ SecretId: 'relayflow/stripe' }));
+
+    expect(put).toMatchObject({ ARN: created.ARN, Name: 'relayflow/stripe', VersionStages: ['AWSCURRENT'] });
+    expect(put.VersionId).not.toBe(created.VersionId);
+    expect(value).toMatchObject({
+      VersionId: put.VersionId,
+      SecretString: '{"signingSecrets":["whsec_new"]}',
+    });
+  });
+
+  it('treats a put repeated with its ClientRequestToken as the same version, and refuses another value under it', async () => {
+    emulator.createSecret({ Name: 'relayflow/github', SecretString: '{"signingSecrets":[]}' });
+    const token = 'a'.repeat(32);
+    const put = () =>
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: 'relayflow/github',
+          SecretString: 'one',
+          ClientRequestToken: token,
+        }),
+      );
+
+    expect((await put()).VersionId).toBe(token);
+    expect((await put()).VersionId).toBe(token);
+    await expect(
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: 'relayflow/github',
+          SecretString: 'two',
+          ClientRequestToken: token,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceExistsException' });
+  });
+
+  it('answers ResourceNotFoundException to a put for a secret that does not exist, and InvalidParameterException to an empty value', async () => {
+    emulator.createSecret({ Name: 'exists', SecretString: 'x' });
+
+    await expect(
+      client.send(new PutSecretValueCommand({ SecretId: 'missing', SecretString: 'v' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      client.send(new PutSecretValueCommand({ SecretId: 'exists', SecretString: '' })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#API_CreateSecret_Errors
   it('refuses to create a second secret with the same name', () => {
     emulator.createSecret({ Name: 'dup', SecretString: 'a' });
@@ -102,8 +159,8 @@ describe('Secrets Manager emulator through the AWS SDK v3 client', () => {
   });
 
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html
-  // Only GetSecretValue is served over HTTP; the runtime creates secrets in process.
-  it.each(['RotateSecret', 'CreateSecret', 'PutSecretValue', 'DescribeSecret', 'ListSecrets'])(
+  // Only GetSecretValue and PutSecretValue are served over HTTP; the runtime creates secrets in process.
+  it.each(['RotateSecret', 'CreateSecret', 'DescribeSecret', 'ListSecrets'])(
     'answers %s with UnknownOperationException instead of hanging',
     async (action) => {
       const response = await fetch(running.endpoint, {

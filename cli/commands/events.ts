@@ -73,7 +73,9 @@ const filterText = (
  * The stack's (provider, tenant) pairs, read from its webhook URL outputs (`…/webhooks/<provider>`
  * and `…/webhooks/<provider>/<tenant>`): output keys drop the dashes of ids, the URLs keep them.
  */
-const webhookRoutes = (outputs: Readonly<Record<string, string>>): { provider: string; tenant: string }[] =>
+export const webhookRoutes = (
+  outputs: Readonly<Record<string, string>>,
+): { provider: string; tenant: string }[] =>
   Object.entries(outputs).flatMap(([key, value]) => {
     if (!key.startsWith('WebhookUrl') || !URL.canParse(value)) return [];
     const [, provider, tenant] = /\/webhooks\/([^/]+)(?:\/([^/]+))?\/?$/.exec(new URL(value).pathname) ?? [];
@@ -119,6 +121,67 @@ const rawLocationText = (raw: RawLocation): string => {
       return `s3://${raw.bucket}/${raw.key}`;
   }
 };
+
+/** An event as `events show` presents it: its state, the timeline oldest first, its stored payload. */
+export const showable = async (store: EventStore, state: EventState) => {
+  const payload = await store.getPayload(state.eventId);
+  const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    state: { ...state, audit: timeline },
+    event: payload?.event,
+    quarantineReason: payload?.quarantineReason,
+    raw: payload
+      ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length }
+      : undefined,
+    // Items stored before masking was introduced still hold live signatures: mask on the way out too.
+    request: payload
+      ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) }
+      : undefined,
+    eventLocation: payload?.eventLocation,
+  };
+};
+
+/** `events show`'s text for one event: its fields, its audit timeline and its normalized data. */
+export const shownText = ({
+  state,
+  event,
+  eventLocation,
+  quarantineReason,
+  raw,
+}: Awaited<ReturnType<typeof showable>>): string =>
+  [
+    `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
+    table(
+      ['FIELD', 'VALUE'],
+      [
+        ['tenant', state.tenant],
+        ['provider', state.provider],
+        ['type', `${state.type} (${state.providerType})`],
+        ['external id', state.externalId],
+        ['entity', `${state.entityKind}:${state.entityId}`],
+        ['message group', state.groupId],
+        ['correlation id', state.correlationId],
+        ['occurred', state.occurredAt],
+        ['received', state.receivedAt],
+        ['sends', state.sends],
+        ['last error', state.lastError],
+        ['raw body', raw?.description],
+        ['quarantined', quarantineReason],
+      ].filter(([, value]) => value !== undefined),
+    ),
+    '',
+    'Audit timeline (oldest first):',
+    table(
+      ['AT', 'BY', 'ACTION', 'STATUS', 'DETAIL'],
+      state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail]),
+    ),
+    '',
+    event
+      ? `Normalized data:\n${json(event.data)}`
+      : eventLocation
+        ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).`
+        : 'No normalized event (quarantined).',
+  ].join('\n');
 
 /** Our event id, else a correlation id (one request can carry several events); none is []. */
 const byOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
@@ -357,65 +420,11 @@ export const registerEvents = (program: Command, deps: CliDependencies, globals:
         }
       }
       const shown = [];
-      for (const state of states) {
-        const payload = await store.getPayload(state.eventId);
-        const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
-        shown.push({
-          state: { ...state, audit: timeline },
-          event: payload?.event,
-          quarantineReason: payload?.quarantineReason,
-          raw: payload
-            ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length }
-            : undefined,
-          // Items stored before masking was introduced still hold live signatures: mask on the way out too.
-          request: payload
-            ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) }
-            : undefined,
-          eventLocation: payload?.eventLocation,
-        });
-      }
+      for (const state of states) shown.push(await showable(store, state));
       if (globals().json) {
         deps.output.out(json(shown.length === 1 ? shown[0] : shown));
         return;
       }
-      deps.output.out(
-        shown
-          .map(({ state, event, eventLocation, quarantineReason, raw }) =>
-            [
-              `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
-              table(
-                ['FIELD', 'VALUE'],
-                [
-                  ['tenant', state.tenant],
-                  ['provider', state.provider],
-                  ['type', `${state.type} (${state.providerType})`],
-                  ['external id', state.externalId],
-                  ['entity', `${state.entityKind}:${state.entityId}`],
-                  ['message group', state.groupId],
-                  ['correlation id', state.correlationId],
-                  ['occurred', state.occurredAt],
-                  ['received', state.receivedAt],
-                  ['sends', state.sends],
-                  ['last error', state.lastError],
-                  ['raw body', raw?.description],
-                  ['quarantined', quarantineReason],
-                ].filter(([, value]) => value !== undefined),
-              ),
-              '',
-              'Audit timeline (oldest first):',
-              table(
-                ['AT', 'BY', 'ACTION', 'STATUS', 'DETAIL'],
-                state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail]),
-              ),
-              '',
-              event
-                ? `Normalized data:\n${json(event.data)}`
-                : eventLocation
-                  ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).`
-                  : 'No normalized event (quarantined).',
-            ].join('\n'),
-          )
-          .join('\n\n'),
-      );
+      deps.output.out(shown.map(shownText).join('\n\n'));
     });
 };

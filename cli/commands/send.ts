@@ -33,7 +33,7 @@ const outputId = (id: string) =>
     .join('');
 
 /** A fixture name in the provider's folder, a fixture file, or a plain JSON body file. */
-const loadRequest = (
+export const loadRequest = (
   root: string,
   provider: string,
   fixture: string | undefined,
@@ -78,7 +78,7 @@ const loadRequest = (
 };
 
 /** The provider as the registry resolves it: a built-in one, or a generic sender from the configuration. */
-const resolvedFor = async (deps: CliDependencies, provider: string): Promise<ResolvedEntry> => {
+export const resolvedFor = async (deps: CliDependencies, provider: string): Promise<ResolvedEntry> => {
   let declaration: ProviderDeclaration | undefined;
   if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: 'builtin', options: {} };
   else {
@@ -133,6 +133,66 @@ const checkEnabled = (env: Environment, entry: ResolvedEntry, tenant: string | u
   }
 };
 
+/** What the webhook answered a signed request. */
+export interface SendAnswer {
+  readonly url: string;
+  readonly status: number;
+  readonly correlationId?: string;
+  readonly body: string;
+}
+
+/**
+ * Signs `request` as `entry`'s provider does, with the stack's secret for it (the tenant's own
+ * when it has one), and posts it to the provider's webhook URL, or to `options.url`.
+ */
+export const signAndPost = async (
+  deps: Pick<CliDependencies, 'fetch' | 'now'>,
+  env: Environment,
+  entry: ResolvedEntry,
+  request: { readonly headers: Readonly<Record<string, string>>; readonly body: Buffer },
+  options: { readonly url?: string; readonly tenant?: string },
+): Promise<SendAnswer> => {
+  const provider = entry.id;
+  checkEnabled(env, entry, options.tenant);
+  const suffix = options.tenant ? outputId(options.tenant) : '';
+  const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+  const secretId =
+    (options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`]) ||
+    env.output(`Secret${outputId(provider)}`);
+  const value = await env.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  let secret: z.infer<typeof SecretSchema>;
+  try {
+    secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ''));
+  } catch {
+    throw new CliError(
+      `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`,
+    );
+  }
+  const key = entry.signingKey === 'private-key' ? secret.signingPrivateKey : secret.signingSecrets[0];
+  if (!key) {
+    throw new CliError(
+      `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`,
+    );
+  }
+  const signed = entry.sign(
+    { url: env.local ? verifiedUrlOf(url) : url, headers: request.headers, body: request.body },
+    key,
+    deps.now(),
+  );
+  const response = await deps.fetch(url, {
+    method: 'POST',
+    headers: { ...request.headers, ...signed.headers },
+    body: signed.body,
+  });
+  const correlationId = response.headers.get('x-correlation-id') ?? undefined;
+  return {
+    url,
+    status: response.status,
+    ...(correlationId ? { correlationId } : {}),
+    body: await response.text(),
+  };
+};
+
 export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('send <provider> [fixture]')
@@ -146,49 +206,15 @@ export const registerSend = (program: Command, deps: CliDependencies, globals: (
         const entry = await resolvedFor(deps, provider);
         const request = loadRequest(deps.projectRoot, provider, fixture);
         const env = await deps.connect(globals());
-        checkEnabled(env, entry, options.tenant);
-        const suffix = options.tenant ? outputId(options.tenant) : '';
-        const url = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
-        const secretId =
-          (options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`]) ||
-          env.output(`Secret${outputId(provider)}`);
-        const value = await env.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-        let secret: z.infer<typeof SecretSchema>;
-        try {
-          secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ''));
-        } catch {
-          throw new CliError(
-            `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`,
-          );
-        }
-        const key = entry.signingKey === 'private-key' ? secret.signingPrivateKey : secret.signingSecrets[0];
-        if (!key) {
-          throw new CliError(
-            `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`,
-          );
-        }
-        const signed = entry.sign(
-          { url: env.local ? verifiedUrlOf(url) : url, headers: request.headers, body: request.body },
-          key,
-          deps.now(),
-        );
-        const response = await deps.fetch(url, {
-          method: 'POST',
-          headers: { ...request.headers, ...signed.headers },
-          body: signed.body,
-        });
-        const text = await response.text();
-        const correlationId = response.headers.get('x-correlation-id') ?? undefined;
+        const { url, status, correlationId, body } = await signAndPost(deps, env, entry, request, options);
         if (globals().json) {
-          deps.output.out(
-            json({ url, fixture: request.name, status: response.status, correlationId, body: text }),
-          );
+          deps.output.out(json({ url, fixture: request.name, status, correlationId, body }));
         } else {
           deps.output.out(
-            `POST ${url} → ${response.status}${correlationId ? `  correlation id ${correlationId}` : ''}\n${text}`,
+            `POST ${url} → ${status}${correlationId ? `  correlation id ${correlationId}` : ''}\n${body}`,
           );
         }
-        if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
+        if (status < 200 || status > 299) throw new CliError(`The webhook answered ${status}.`);
       },
     );
 };

@@ -3,7 +3,7 @@ import { physicalName, type Provisioner } from './context';
 
 /**
  * Names for the resources nothing calls at run time but that environments and definitions refer
- * to (roles, log groups, alarm topics): they resolve to plausible ARNs and are not emulated.
+ * to (roles, log groups): they resolve to plausible ARNs and are not emulated.
  */
 export const provisionInert: Provisioner = (template, ctx) => {
   const { region, accountId, stackName } = ctx;
@@ -18,9 +18,6 @@ export const provisionInert: Provisioner = (template, ctx) => {
       ref: name,
       attributes: { Arn: `arn:aws:logs:${region}:${accountId}:log-group:${name}:*` },
     });
-  }
-  for (const [id] of resourcesOfType(template, 'AWS::SNS::Topic')) {
-    resources.set(id, { ref: `arn:aws:sns:${region}:${accountId}:${physicalName(stackName, id, 256)}` });
   }
   return Promise.resolve({ resources });
 };

@@ -65,6 +65,7 @@ const CreateStateMachineInput = z.object({
 export type CreateStateMachineInput = z.input<typeof CreateStateMachineInput>;
 
 const ExecutionArnInput = z.object({ executionArn: z.string().min(1) });
+const StateMachineArnInput = z.object({ stateMachineArn: z.string().min(1) });
 
 const StartExecutionInput = z.object({
   stateMachineArn: z.string().min(1),
@@ -178,6 +179,20 @@ export class StepFunctionsEmulator {
     };
     this.machines.set(arn, machine);
     return { stateMachineArn: arn, creationDate: machine.creationDate };
+  }
+
+  /** What `relayflow doctor` checks the replay machine by: it exists and is ACTIVE. */
+  describeStateMachine(input: { stateMachineArn: string }) {
+    const machine = this.machine(parse(StateMachineArnInput, input).stateMachineArn);
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      status: 'ACTIVE',
+      definition: machine.definitionText,
+      roleArn: machine.roleArn,
+      type: 'STANDARD',
+      creationDate: machine.creationDate,
+    };
   }
 
   startExecution(input: StartExecutionInput): { executionArn: string; startDate: Date } {
@@ -340,6 +355,7 @@ export class StepFunctionsEmulator {
       PROTOCOL,
       {
         CreateStateMachine: (input) => this.createStateMachine(input as CreateStateMachineInput),
+        DescribeStateMachine: (input) => this.describeStateMachine(input as { stateMachineArn: string }),
         StartExecution: (input) => this.startExecution(input as StartExecutionInput),
         DescribeExecution: (input) => this.describeExecution(input as { executionArn: string }),
         GetExecutionHistory: (input) => this.getExecutionHistory(input as GetExecutionHistoryInput),

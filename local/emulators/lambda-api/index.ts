@@ -1,0 +1,265 @@
+import { text } from 'node:stream/consumers';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { AwsError } from '../aws-json';
+import {
+  FaultSchedule,
+  ResponseDroppedError,
+  type EmulatorFault,
+  type RefusingFault,
+} from '../fault-schedule';
+import { listenOnLoopback, type RunningEmulator } from '../loopback';
+
+/**
+ * Lambda API emulator: the event source mapping actions `relayflow doctor` uses
+ * (ListEventSourceMappings, GetEventSourceMapping) and UpdateEventSourceMapping's `Enabled`,
+ * which really starts or stops the runtime's poller, over Lambda's REST-JSON protocol
+ * (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html). Functions are invoked in
+ * process by the runtime; no Invoke is served here.
+ */
+
+const ACCOUNT_ID = '000000000000';
+const REGION = 'us-east-1';
+const BASE = '/2015-03-31/event-source-mappings';
+const DEFAULT_PAGE = 100;
+
+/** What a mapping's UpdateEventSourceMapping acts on: the runtime's poller of its queue. */
+export interface Poller {
+  readonly running: boolean;
+  start(): void;
+  /** Resolves once every batch already received has been invoked and settled. */
+  stop(): Promise<void>;
+}
+
+export interface EventSourceMappingDefinition {
+  /** What `Ref` gives the mapping in the template, as the stack's outputs name it. */
+  readonly uuid: string;
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly eventSourceArn: string;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly maximumConcurrency?: number;
+  readonly functionResponseTypes: readonly string[];
+  readonly poller: Poller;
+}
+
+interface Mapping extends EventSourceMappingDefinition {
+  lastModified: Date;
+  /** The poller's stop, while it winds down (the mapping is Disabling until it settles). */
+  stopping?: Promise<void>;
+}
+
+const ListInput = z.strictObject({
+  FunctionName: z.string().min(1).optional(),
+  EventSourceArn: z.string().min(1).optional(),
+  Marker: z.string().regex(/^\d+$/).optional(),
+  MaxItems: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+/** Only `Enabled` can be changed here: the other settings are the template's, fixed for the run. */
+const UpdateInput = z.strictObject({ Enabled: z.boolean().optional() });
+
+interface Route {
+  readonly action: string;
+  run(query: URLSearchParams, body: string): unknown;
+}
+
+export class LambdaApiEmulator {
+  private readonly mappings = new Map<string, Mapping>();
+  private readonly faults = new FaultSchedule();
+
+  constructor(private readonly options: { readonly now?: () => Date } = {}) {}
+
+  registerEventSourceMapping(definition: EventSourceMappingDefinition): void {
+    this.mappings.set(definition.uuid, { ...definition, lastModified: this.now() });
+  }
+
+  /** The mappings, filtered by function (name or ARN) and event source, a page at a time. */
+  listEventSourceMappings(input: unknown) {
+    const request = parse(ListInput, input);
+    const matching = [...this.mappings.values()].filter(
+      (m) =>
+        (!request.FunctionName ||
+          request.FunctionName === m.functionName ||
+          request.FunctionName === m.functionArn) &&
+        (!request.EventSourceArn || request.EventSourceArn === m.eventSourceArn),
+    );
+    const start = Number(request.Marker ?? 0);
+    const size = request.MaxItems ?? DEFAULT_PAGE;
+    return {
+      EventSourceMappings: matching.slice(start, start + size).map((m) => this.describe(m)),
+      ...(start + size < matching.length ? { NextMarker: String(start + size) } : {}),
+    };
+  }
+
+  getEventSourceMapping(uuid: string) {
+    return this.describe(this.mapping(uuid));
+  }
+
+  /**
+   * Starts or stops the mapping's poller. A stopping mapping is Disabling until the batches it
+   * holds are settled, then Disabled; a started one polls at once.
+   */
+  updateEventSourceMapping(uuid: string, input: unknown) {
+    const mapping = this.mapping(uuid);
+    const request = parse(UpdateInput, input);
+    if (mapping.stopping) {
+      throw new AwsError(
+        'ResourceInUseException',
+        `Cannot update the event source mapping ${uuid}: it is being disabled.`,
+      );
+    }
+    if (request.Enabled === false && mapping.poller.running) {
+      const stopping = mapping.poller.stop().finally(() => {
+        mapping.stopping = undefined;
+      });
+      mapping.stopping = stopping;
+    }
+    if (request.Enabled === true) mapping.poller.start();
+    mapping.lastModified = this.now();
+    return this.describe(mapping);
+  }
+
+  /** Requests served over HTTP, by action (faulted requests included). */
+  counters(): Record<string, number> {
+    return this.faults.counters();
+  }
+
+  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
+  injectFault(action: string, fault: EmulatorFault): void {
+    this.faults.add(action, fault);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  start(options: { port?: number } = {}): Promise<RunningEmulator> {
+    return listenOnLoopback('Lambda', options.port ?? 0, (req, res) => this.handle(req, res));
+  }
+
+  private route(method: string, path: string): Route | undefined {
+    if (path === BASE || path === `${BASE}/`) {
+      return method === 'GET'
+        ? {
+            action: 'ListEventSourceMappings',
+            run: (query) => this.listEventSourceMappings(Object.fromEntries(query)),
+          }
+        : undefined;
+    }
+    const uuid = path.startsWith(`${BASE}/`) ? decodeURIComponent(path.slice(BASE.length + 1)) : '';
+    if (!uuid || uuid.includes('/')) return undefined;
+    if (method === 'GET')
+      return { action: 'GetEventSourceMapping', run: () => this.getEventSourceMapping(uuid) };
+    if (method === 'PUT') {
+      return {
+        action: 'UpdateEventSourceMapping',
+        run: (_query, body) => this.updateEventSourceMapping(uuid, parseJson(body)),
+      };
+    }
+    return undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const body = await text(req);
+    const route = this.route(req.method ?? 'GET', url.pathname);
+    try {
+      if (!route)
+        throw new AwsError('UnknownOperationException', `No action at ${req.method} ${url.pathname}`, 404);
+      const output = await this.faults.run(route.action, () => route.run(url.searchParams, body), refusal);
+      // Lambda answers an update 202 Accepted: the mapping changes state after the answer.
+      send(res, route.action === 'UpdateEventSourceMapping' ? 202 : 200, output);
+    } catch (thrown) {
+      if (thrown instanceof ResponseDroppedError) return void req.socket.destroy();
+      const error =
+        thrown instanceof AwsError
+          ? thrown
+          : new AwsError(
+              'ServiceException',
+              thrown instanceof Error ? thrown.message : 'Internal error',
+              500,
+            );
+      send(
+        res,
+        error.status,
+        { Type: error.status >= 500 ? 'Service' : 'User', message: error.message },
+        { 'x-amzn-ErrorType': error.code },
+      );
+    }
+  }
+
+  private mapping(uuid: string): Mapping {
+    const mapping = this.mappings.get(uuid);
+    if (!mapping) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: ${randomUUID()})`,
+        404,
+      );
+    }
+    return mapping;
+  }
+
+  private describe(mapping: Mapping) {
+    return {
+      UUID: mapping.uuid,
+      EventSourceMappingArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:event-source-mapping:${mapping.uuid}`,
+      EventSourceArn: mapping.eventSourceArn,
+      FunctionArn: mapping.functionArn,
+      BatchSize: mapping.batchSize,
+      MaximumBatchingWindowInSeconds: mapping.maximumBatchingWindowSeconds,
+      FunctionResponseTypes: [...mapping.functionResponseTypes],
+      ...(mapping.maximumConcurrency === undefined
+        ? {}
+        : { ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency } }),
+      // REST-JSON carries timestamps as epoch seconds.
+      LastModified: mapping.lastModified.getTime() / 1000,
+      State: mapping.stopping ? 'Disabling' : mapping.poller.running ? 'Enabled' : 'Disabled',
+      StateTransitionReason: 'USER_INITIATED',
+    };
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+}
+
+function refusal(fault: RefusingFault): AwsError {
+  return fault.kind === 'throttle'
+    ? new AwsError(fault.code ?? 'TooManyRequestsException', 'Rate exceeded', 429)
+    : new AwsError(fault.code, fault.message ?? `Injected ${fault.code}`, fault.status);
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new AwsError('InvalidRequestContentException', 'Could not parse request body into json');
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`);
+  throw new AwsError('InvalidParameterValueException', detail.join('; '));
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(json),
+    'x-amzn-RequestId': randomUUID(),
+    ...headers,
+  });
+  res.end(json);
+}

@@ -28,6 +28,10 @@ export const PRICES = {
   xrayPerTraceRecorded: 5.0 / 1e6,
   /** X-Ray: $0.50 per million traces retrieved or scanned. */
   xrayPerTraceRetrieved: 0.5 / 1e6,
+  /** Data Firehose Direct PUT: $0.029 per GB ingested (first 500 TB; records rounded up to 5 KB). */
+  firehosePerGb: 0.029,
+  /** Data Firehose dynamic partitioning: $0.020 per GB processed. */
+  firehosePartitioningPerGb: 0.02,
 } as const;
 
 /**
@@ -62,6 +66,15 @@ export interface MeasuredUsage {
   readonly lambda: {
     readonly verifier: { readonly invocations: number; readonly gbSeconds: number };
     readonly consumer: { readonly invocations: number; readonly gbSeconds: number };
+  };
+  /**
+   * The audit archive: the archiver's invocations and billed GB-seconds during the load (contended,
+   * so an upper bound), and the bytes it put into Firehose (records are packed far above 5 KB).
+   */
+  readonly auditArchive: {
+    readonly invocations: number;
+    readonly gbSeconds: number;
+    readonly firehoseBytes: number;
   };
   /** Records the consumer was handed in total (for the batch fill). */
   readonly consumerRecords: number;
@@ -167,6 +180,17 @@ export const costModel = (
         usage.lambda.verifier.invocations * usage.warm.verifierGbSecondsPerInvocation +
           usage.consumerRecords * usage.warm.consumerGbSecondsPerRecord,
       ),
+    },
+    {
+      service: 'Audit archive (archiver Lambda, load duration; Firehose ingest + partitioning)',
+      perEvent: `${fmt(per(usage.auditArchive.invocations), 4)} invocations, ${fmt(per(usage.auditArchive.firehoseBytes), 0)} bytes`,
+      unitPrice: '$0.20 / million + $0.0000133334 / GB-s; $0.049 / GB',
+      perMillion:
+        lambdaRequestCost(usage.auditArchive.invocations) +
+        lambdaDurationCost(usage.auditArchive.gbSeconds) +
+        (per(usage.auditArchive.firehoseBytes) / 2 ** 30) *
+          (PRICES.firehosePerGb + PRICES.firehosePartitioningPerGb) *
+          million,
     },
     {
       service: 'DynamoDB writes (on demand)',

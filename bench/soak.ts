@@ -146,7 +146,10 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     const wallMs = Math.max(...sink.sideEffects().map((d) => d.at)) - started;
     const report = ledger.check(sink);
     const found = violations(report);
+    // The audit archive trails the table by its stream; it is part of every event's cost.
+    await Promise.all(runtime.streams.map((stream) => stream.idle()));
     // Everything the cost model counts is taken here, before the warm probe adds to it.
+    const archiveBytesAtEnd = runtime.emulators.firehose.bytesReceived();
     const capacityAtEnd = runtime.emulators.dynamodb.capacity();
     const writesAtEnd = runtime.emulators.dynamodb.writes();
     const dynamodbRequests = runtime.emulators.dynamodb.counters();
@@ -225,6 +228,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       // A request the stage or route throttle refuses (429) reaches no integration and is not billed.
       apiRequests: apiRequests - (byStatus['429'] ?? 0),
       lambda: { verifier: role('Verifier'), consumer: role('Consumer') },
+      auditArchive: { ...role('AuditArchive'), firehoseBytes: archiveBytesAtEnd },
       consumerRecords,
       dynamodb: {
         wru: capacity.writeRequestUnits,

@@ -1,9 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -34,6 +39,14 @@ export interface Environment {
   readonly sqs: SQSClient;
   readonly sfn: SFNClient;
   readonly secrets: SecretsManagerClient;
+  readonly sns: SNSClient;
+  readonly cloudwatch: CloudWatchClient;
+  /** The Lambda API (event source mappings), not the functions' own endpoints. */
+  readonly lambda: LambdaClient;
+  /** The audit archive's objects (`audit query --local` reads them directly). */
+  readonly s3: S3Client;
+  /** Queries of the audit archive on a deployed stack. */
+  readonly athena: AthenaClient;
   /** An output the command needs; a missing one is the operator's problem to fix (old stack). */
   output(key: string): string;
 }
@@ -48,6 +61,10 @@ const LocalStateSchema = z.object({
       secretsmanager: z.string().url(),
       stepfunctions: z.string().url(),
       cloudformation: z.string().url(),
+      s3: z.string().url(),
+      sns: z.string().url(),
+      cloudwatch: z.string().url(),
+      lambda: z.string().url(),
     })
     .passthrough(),
 });
@@ -80,7 +97,18 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
   let stackName = options.stack;
   let region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   let endpoints: Partial<
-    Record<'sqs' | 'dynamodb' | 'secretsmanager' | 'stepfunctions' | 'cloudformation', string>
+    Record<
+      | 'sqs'
+      | 'dynamodb'
+      | 'secretsmanager'
+      | 'stepfunctions'
+      | 'cloudformation'
+      | 's3'
+      | 'sns'
+      | 'cloudwatch'
+      | 'lambda',
+      string
+    >
   > = {};
   let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   const file = options.localStateFile ?? resolve(process.cwd(), '.relayflow', 'local.json');
@@ -147,6 +175,12 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     sqs: new SQSClient(config(endpoints.sqs)),
     sfn: new SFNClient(config(endpoints.stepfunctions)),
     secrets: new SecretsManagerClient(config(endpoints.secretsmanager)),
+    sns: new SNSClient(config(endpoints.sns)),
+    cloudwatch: new CloudWatchClient(config(endpoints.cloudwatch)),
+    lambda: new LambdaClient(config(endpoints.lambda)),
+    // The S3 emulator is addressed by path: a local host name has no bucket subdomains.
+    s3: new S3Client({ ...config(endpoints.s3), forcePathStyle: options.local }),
+    athena: new AthenaClient(config(undefined)),
     output: (key) => {
       const value = outputs[key];
       if (value === undefined)

@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import type { RelayFlowConfig } from '../lib/config';
+import { registerAudit } from './commands/audit';
 import { registerDlq } from './commands/dlq';
+import { registerDoctor } from './commands/doctor';
 import { registerEvents } from './commands/events';
 import { registerReplay } from './commands/replay';
+import { registerSecrets } from './commands/secrets';
 import { registerSend } from './commands/send';
 import { registerStatus } from './commands/status';
+import { registerUrls } from './commands/urls';
 import { sentenceOf, type ConnectOptions, type Environment } from './environment';
 import type { Output } from './format';
 
@@ -19,6 +23,10 @@ export interface CliDependencies {
   readonly projectRoot: string;
   /** relayflow.config.ts, for generic HMAC senders' options. */
   loadConfig(): Promise<RelayFlowConfig>;
+  /** Where `secrets --from-env` reads a value. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** All of standard input, for `secrets --stdin`. @default process.stdin, refused when it is a terminal */
+  readStdin?(): Promise<string>;
 }
 
 export interface GlobalOptions extends ConnectOptions {
@@ -53,7 +61,11 @@ export const buildProgram = (deps: CliDependencies): Command => {
   registerEvents(program, deps, globals);
   registerDlq(program, deps, globals);
   registerStatus(program, deps, globals);
+  registerAudit(program, deps, globals);
+  registerDoctor(program, deps, globals);
   registerSend(program, deps, globals);
+  registerUrls(program, deps, globals);
+  registerSecrets(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

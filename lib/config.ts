@@ -157,6 +157,23 @@ const ConfigObjectSchema = z
       })
       .strict()
       .default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
+    /** The audit archive: every audit entry and rejection count, kept past `retentionDays` (docs/audit.md). */
+    audit: z
+      .object({
+        /** Days the archive keeps an entry; absent, it keeps every entry. */
+        archiveRetentionDays: z.int().min(1).max(36_500).optional(),
+        /**
+         * S3 Object Lock on the archive bucket: an archived entry cannot be changed or deleted for
+         * `days`, in `governance` mode (users with a special permission can) or `compliance` mode
+         * (no one can, the root user included). It can only be chosen when the bucket is created.
+         */
+        objectLock: z
+          .object({ mode: z.enum(['governance', 'compliance']), days: z.int().min(1).max(36_500) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
     observability: z
       .object({
         /** Alarm when the main queue's oldest message is older than this. */
@@ -408,6 +425,17 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
     if (tenants.findIndex((t) => t.id === id) !== index)
       problems.push({ path: ['tenants', index, 'id'], message: `"${id}" is listed twice` });
   });
+
+  const audit = section(config, 'audit');
+  if (
+    audit?.objectLock &&
+    audit.archiveRetentionDays !== undefined &&
+    audit.objectLock.days > audit.archiveRetentionDays
+  )
+    problems.push({
+      path: ['audit', 'objectLock', 'days'],
+      message: `must be at most audit.archiveRetentionDays (${audit.archiveRetentionDays}): a locked entry cannot expire`,
+    });
 
   if (retry && retry.backoffMaxSeconds < retry.backoffBaseSeconds)
     problems.push({

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RelayFlowConfig } from './config';
+import { AuditArchive } from './constructs/audit-archive';
 import { EventQueue } from './constructs/event-queue';
 import { EventStore } from './constructs/event-store';
 import { IngestApi, outputId } from './constructs/ingest-api';
@@ -36,6 +37,7 @@ export class RelayFlowStack extends Stack {
   public readonly ingest: IngestApi;
   public readonly processing: Processing;
   public readonly observability: Observability;
+  public readonly auditArchive: AuditArchive;
 
   constructor(scope: Construct, id: string, props: RelayFlowStackProps) {
     super(scope, id, props);
@@ -105,6 +107,16 @@ export class RelayFlowStack extends Stack {
       removalPolicy,
     });
     new TraceSampling(this, 'TraceSampling', config.tracing);
+    this.auditArchive = new AuditArchive(this, 'AuditArchive', {
+      table: this.eventStore.table,
+      tenants: ['default', ...config.tenants.map((t) => t.id), 'unknown'],
+      retentionDays: config.audit.archiveRetentionDays,
+      objectLock: config.audit.objectLock,
+      logLevel: config.logLevel,
+      tracing: config.tracing.enabled,
+      logRetention,
+      removalPolicy,
+    });
 
     this.observability = new Observability(this, 'Observability', {
       api: this.ingest.api,
@@ -113,6 +125,8 @@ export class RelayFlowStack extends Stack {
       verifiers: this.ingest.verifiers,
       consumer: this.processing.consumer,
       replay: replay.function,
+      auditArchiver: this.auditArchive.archiver,
+      auditArchiveFailures: this.auditArchive.failures,
       alarmEmail: config.alarmEmail,
       oldestMessageAgeAlarmSeconds: config.observability.oldestMessageAlarmMinutes * 60,
       signatureFailuresPerMinute: config.observability.signatureFailureAlarmPerMinute,
@@ -134,6 +148,14 @@ export class RelayFlowStack extends Stack {
         description: 'FIFO dead-letter queue',
       },
       ConsumerFunctionName: { value: this.processing.consumer.functionName, description: 'Consumer Lambda' },
+      ConsumerEventSourceMappingId: {
+        value: this.processing.eventSource.eventSourceMappingId,
+        description: "UUID of the consumer's event source mapping on the main queue",
+      },
+      AlarmTopicArn: {
+        value: this.observability.topic.topicArn,
+        description: 'SNS topic every alarm notifies',
+      },
       ReplayStateMachineArn: {
         value: replay.stateMachine.stateMachineArn,
         description: 'Replay state machine (docs/operations.md)',
@@ -141,6 +163,18 @@ export class RelayFlowStack extends Stack {
       ReplayFunctionName: {
         value: replay.function.functionName,
         description: 'Replay Lambda (plan and batches)',
+      },
+      AuditBucketName: {
+        value: this.auditArchive.bucket.bucketName,
+        description: 'Audit archive: gzipped JSON lines under audit/day=…/tenant=… (docs/audit.md)',
+      },
+      AuditDatabaseName: {
+        value: this.auditArchive.database.ref,
+        description: 'Glue database of the audit table',
+      },
+      AuditWorkGroupName: {
+        value: this.auditArchive.workGroup.ref,
+        description: 'Athena workgroup for relayflow audit query',
       },
       TargetSigningSecretName: {
         value: this.processing.signingSecret.secretName,

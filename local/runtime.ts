@@ -1,21 +1,33 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CloudFormationEmulator } from './emulators/cloudformation';
+import { CloudWatchEmulator } from './emulators/cloudwatch';
 import { DynamoDbEmulator } from './emulators/dynamodb';
 import { EventBridgeEmulator } from './emulators/eventbridge';
+import { FirehoseEmulator, type ObjectWriter } from './emulators/firehose';
+import { LambdaApiEmulator } from './emulators/lambda-api';
 import { S3Emulator } from './emulators/s3';
 import { SecretsManagerEmulator } from './emulators/secretsmanager';
+import { SnsEmulator } from './emulators/sns';
 import { SqsEmulator } from './emulators/sqs';
 import { invokeLambdaWith, StepFunctionsEmulator } from './emulators/stepfunctions';
-import type { SqsEventSourceMapping } from './event-source';
+import type { DynamoStreamEventSource, SqsEventSourceMapping } from './event-source';
 import { LambdaService, RuntimeClock, type LogSink } from './lambda';
+import { provisionAlarms } from './provision/alarms';
+import {
+  provisionDeliveryStreams,
+  provisionStreamEventSources,
+  s3ObjectWriter,
+} from './provision/audit-archive';
 import { provisionBuckets } from './provision/buckets';
 import type { LocalServices, ProvisionContext, ServiceEndpoints } from './provision/context';
 import { provisionEventBuses } from './provision/event-buses';
+import { eventSourceMappingApiProvisioner } from './provision/event-source-mapping-api';
 import { provisionEventSourceMappings } from './provision/event-source-mappings';
 import { provisionFunctions, reservedConcurrencyOf } from './provision/functions';
 import { httpApiProvisioner } from './provision/http-api';
 import { provisionInert } from './provision/inert';
+import { provisionSubscriptions, provisionTopics } from './provision/notifications';
 import { provisionQueues } from './provision/queues';
 import { provisionRules } from './provision/rules';
 import { provisionSecrets, type ProviderSecretInUse } from './provision/secrets';
@@ -44,6 +56,10 @@ const SERVED = new Set([
   'AWS::StepFunctions::StateMachine',
   'AWS::Events::EventBus',
   'AWS::Events::Rule',
+  'AWS::SNS::Topic',
+  'AWS::SNS::Subscription',
+  'AWS::CloudWatch::Alarm',
+  'AWS::KinesisFirehose::DeliveryStream',
 ]);
 
 /**
@@ -58,13 +74,16 @@ const INERT = new Set([
   'AWS::S3::BucketPolicy',
   'AWS::SQS::QueuePolicy',
   'AWS::CDK::Metadata',
-  'AWS::CloudWatch::Alarm',
   'AWS::CloudWatch::Dashboard',
-  'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
-  'AWS::SNS::Subscription',
   'AWS::KMS::Key',
   'AWS::XRay::SamplingRule',
+  // The audit archive's catalog and query side: `relayflow audit query --local` reads the
+  // archive objects itself, and Firehose's delivery log stream stays empty.
+  'AWS::Glue::Database',
+  'AWS::Glue::Table',
+  'AWS::Athena::WorkGroup',
+  'AWS::Logs::LogStream',
 ]);
 
 export interface LocalRuntimeOptions {
@@ -106,6 +125,8 @@ export interface LocalRuntime {
   readonly emulators: Omit<LocalServices, 'lambda'>;
   readonly lambda: LambdaService;
   readonly eventSources: readonly SqsEventSourceMapping[];
+  /** Table streams and their mappings (the audit archive's); `idle()` waits for them to drain. */
+  readonly streams: readonly DynamoStreamEventSource[];
   /** The one clock of the runtime; tests move it forward instead of sleeping. */
   readonly clock: RuntimeClock;
   /** Milliseconds from the call to a ready runtime. */
@@ -131,7 +152,7 @@ const assertSupported = (stack: SynthesizedStack) => {
 
 /**
  * Runs a synthesized RelayFlow stack on this machine: every table, bucket, queue, secret,
- * function, route, event source mapping, rule and state machine of the template, served by
+ * function, route, event source mapping, rule, state machine, topic and alarm of the template, served by
  * local emulators, with each function loaded from its built bundle and its template environment
  * resolved to local names. No AWS account is involved.
  */
@@ -160,14 +181,24 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       invokeLambda: invokeLambdaWith(lambda),
       clock: { now: () => new Date(clock.now()), sleep: (ms, signal) => clock.sleep(ms, signal) },
     }),
+    sns: new SnsEmulator(),
+    cloudWatch: new CloudWatchEmulator({ now: () => new Date(clock.now()) }),
+    lambdaApi: new LambdaApiEmulator({ now: () => new Date(clock.now()) }),
+    // Its writer reaches the S3 emulator, whose endpoint exists only once started.
+    firehose: new FirehoseEmulator(
+      (bucket, key, body) => writeObject(bucket, key, body),
+      () => new Date(clock.now()),
+    ),
     lambda,
   };
+  let writeObject: ObjectWriter = () => Promise.reject(new Error('the S3 emulator is not running'));
   const { sqs, stepFunctions, cloudFormation } = services;
   const stops: (() => Promise<void>)[] = [];
   let eventSources: readonly SqsEventSourceMapping[] = [];
+  let streams: readonly DynamoStreamEventSource[] = [];
 
   const stopAll = async () => {
-    await Promise.allSettled(eventSources.map((source) => source.stop()));
+    await Promise.allSettled([...eventSources, ...streams].map((source) => source.stop()));
     sqs.close();
     await lambda.stop();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -183,6 +214,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       cloudformation: await cloudFormation.start(),
       eventbridge: await services.eventBridge.start(),
       stepfunctions: await stepFunctions.start(),
+      sns: await services.sns.start(),
+      cloudwatch: await services.cloudWatch.start(),
+      lambda: await services.lambdaApi.start(),
+      firehose: await services.firehose.start(),
     };
     for (const server of Object.values(running)) stops.push(() => server.stop());
     const serviceEndpoints = Object.fromEntries(
@@ -202,6 +237,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       env: options.env ?? process.env,
       onStop: (stop) => stops.push(stop),
     };
+    writeObject = s3ObjectWriter(ctx);
     const adopt = <Extra extends object>(
       provisioned: { readonly resources: ReadonlyMap<string, LocalResource> } & Extra,
     ): Extra => {
@@ -215,7 +251,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     adopt(await provisionQueues(template, ctx));
     const { providerSecrets } = adopt(await provisionSecrets(template, ctx));
     adopt(await provisionEventBuses(template, ctx));
+    adopt(await provisionTopics(template, ctx));
     adopt(await provisionInert(template, ctx));
+    adopt(await provisionDeliveryStreams(template, ctx));
     adopt(await provisionFunctions(template, ctx));
     adopt(await provisionStateMachines(template, ctx));
     adopt(await provisionRules(template, ctx));
@@ -225,7 +263,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         ...(options.accessLog ? { accessLog: options.accessLog } : {}),
       })(template, ctx),
     );
-    eventSources = adopt(await provisionEventSourceMappings(template, ctx)).eventSources;
+    adopt(await provisionSubscriptions(template, ctx));
+    adopt(await provisionAlarms(template, ctx));
+    const mappings = await provisionEventSourceMappings(template, ctx);
+    eventSources = adopt(mappings).eventSources;
+    adopt(await eventSourceMappingApiProvisioner(mappings)(template, ctx));
+    streams = adopt(await provisionStreamEventSources(template, ctx)).streams;
 
     // Outputs, answered by the CloudFormation emulator so that the CLI has one code path.
     const outputs = Object.fromEntries(
@@ -269,6 +312,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       emulators,
       lambda,
       eventSources,
+      streams,
       clock,
       startupMs: Date.now() - started,
       stop: stopAll,

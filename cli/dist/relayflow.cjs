@@ -59,7 +59,7 @@ var init_errors = __esm({
 });
 
 // functions/store/records.ts
-var import_node_crypto, ATTENTION_STATUSES, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
+var import_node_crypto, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
 var init_records = __esm({
   "functions/store/records.ts"() {
     "use strict";
@@ -70,6 +70,7 @@ var init_records = __esm({
       "DEAD_LETTERED",
       "STALE"
     ]);
+    DUPLICATES_IN_TIMELINE = 3;
     stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
     payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
     rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
@@ -78,6 +79,7 @@ var init_records = __esm({
       SK: "NONCE"
     });
     signedBytesKey = (key) => ({ PK: `SIG#${key}`, SK: "SIG" });
+    REJECTION_SOURCE_PREFIX = "src|";
     rejectionsKey = (provider, tenant2, minute) => ({
       PK: `REJECTS#${provider}#${tenant2}`,
       SK: minute
@@ -97,43 +99,6 @@ var init_records = __esm({
       if (!entity) return eventId;
       const readable = `${tenant2}#${provider}#${entity.kind}:${entity.id}`;
       return GROUP_ID.test(readable) ? readable : `${tenant2}#${provider}#${sha256Hex(readable).slice(0, 40)}`;
-    };
-  }
-});
-
-// functions/routing/glob.ts
-var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
-var init_glob = __esm({
-  "functions/routing/glob.ts"() {
-    "use strict";
-    MAX_GLOB_STARS = 8;
-    STAR = "*".charCodeAt(0);
-    starsIn = (glob) => glob.split("*").length - 1;
-    GLOB_STARS_MESSAGE = `a glob may hold at most ${MAX_GLOB_STARS} "*"`;
-    globMatches = (glob, text) => {
-      let g = 0;
-      let t = 0;
-      let afterStar = -1;
-      let starEnd = 0;
-      while (t < text.length) {
-        const c = glob.charCodeAt(g);
-        if (c === STAR) {
-          afterStar = g + 1;
-          starEnd = t;
-          g += 1;
-        } else if (g < glob.length && c === text.charCodeAt(t)) {
-          g += 1;
-          t += 1;
-        } else if (afterStar >= 0) {
-          starEnd += 1;
-          g = afterStar;
-          t = starEnd;
-        } else {
-          return false;
-        }
-      }
-      while (glob.charCodeAt(g) === STAR) g += 1;
-      return g === glob.length;
     };
   }
 });
@@ -252,35 +217,35 @@ var init_normalize = __esm({
 });
 
 // functions/providers/generic-hmac/schemas.ts
-var z5, HEADER_NAME, PLACEHOLDER, KNOWN_PLACEHOLDERS, headerName, jsonPath, nonEmpty2, seconds, unit, placeholdersOf, signedContent, optionsObject, idHeaderIsSigned, unsignedIdentityFields, genericHmacOptionsSchema;
+var z3, HEADER_NAME, PLACEHOLDER, KNOWN_PLACEHOLDERS, headerName, jsonPath, nonEmpty, seconds, unit, placeholdersOf, signedContent, optionsObject, idHeaderIsSigned, unsignedIdentityFields, genericHmacOptionsSchema;
 var init_schemas = __esm({
   "functions/providers/generic-hmac/schemas.ts"() {
     "use strict";
-    z5 = __toESM(require("zod/mini"));
+    z3 = __toESM(require("zod/mini"));
     init_json_path();
     HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
     PLACEHOLDER = /\{([^{}]*)\}/g;
     KNOWN_PLACEHOLDERS = /* @__PURE__ */ new Set(["timestamp", "body", "id"]);
-    headerName = (what) => z5.string({ error: `${what} must be a header name` }).check(
-      z5.regex(HEADER_NAME, { error: `${what} must be a header name (letters, digits, -_ and similar)` })
+    headerName = (what) => z3.string({ error: `${what} must be a header name` }).check(
+      z3.regex(HEADER_NAME, { error: `${what} must be a header name (letters, digits, -_ and similar)` })
     );
-    jsonPath = (what) => z5.string({ error: `${what} must be a dot path such as data.object.id` }).check(
-      z5.refine((path) => parseJsonPath(path) !== void 0, {
+    jsonPath = (what) => z3.string({ error: `${what} must be a dot path such as data.object.id` }).check(
+      z3.refine((path) => parseJsonPath(path) !== void 0, {
         error: `${what} must be a dot path such as data.object.id, with no empty segment and no __proto__, constructor or prototype`
       })
     );
-    nonEmpty2 = (what) => z5.string({ error: `${what} must be a non-empty string` }).check(z5.minLength(1, { error: `${what} must be a non-empty string` }));
-    seconds = (what) => z5.number({ error: `${what} must be a number of seconds` }).check(
-      z5.int({ error: `${what} must be a whole number of seconds` }),
-      z5.positive({ error: `${what} must be greater than 0` })
+    nonEmpty = (what) => z3.string({ error: `${what} must be a non-empty string` }).check(z3.minLength(1, { error: `${what} must be a non-empty string` }));
+    seconds = (what) => z3.number({ error: `${what} must be a number of seconds` }).check(
+      z3.int({ error: `${what} must be a whole number of seconds` }),
+      z3.positive({ error: `${what} must be greater than 0` })
     );
-    unit = (what) => z5._default(
-      z5.enum(["seconds", "milliseconds"], { error: `${what} must be seconds or milliseconds` }),
+    unit = (what) => z3._default(
+      z3.enum(["seconds", "milliseconds"], { error: `${what} must be seconds or milliseconds` }),
       "seconds"
     );
     placeholdersOf = (template) => [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? "");
-    signedContent = z5.string({ error: "timestamp.signedContent must be a template string" }).check(
-      z5.superRefine((template, ctx) => {
+    signedContent = z3.string({ error: "timestamp.signedContent must be a template string" }).check(
+      z3.superRefine((template, ctx) => {
         const names = placeholdersOf(template);
         const unknown7 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
         if (unknown7.length > 0) {
@@ -306,25 +271,25 @@ var init_schemas = __esm({
         }
       })
     );
-    optionsObject = z5.strictObject(
+    optionsObject = z3.strictObject(
       {
         /** Header carrying the signature (case-insensitive). */
         signatureHeader: headerName("signatureHeader"),
-        algorithm: z5._default(
-          z5.enum(["sha256", "sha512", "sha1"], { error: "algorithm must be sha256, sha512 or sha1" }),
+        algorithm: z3._default(
+          z3.enum(["sha256", "sha512", "sha1"], { error: "algorithm must be sha256, sha512 or sha1" }),
           "sha256"
         ),
-        encoding: z5._default(z5.enum(["hex", "base64"], { error: "encoding must be hex or base64" }), "hex"),
+        encoding: z3._default(z3.enum(["hex", "base64"], { error: "encoding must be hex or base64" }), "hex"),
         /** Text before the signature in the header (`sha256=`); a header without it is rejected. */
-        prefix: z5.optional(nonEmpty2("prefix")),
+        prefix: z3.optional(nonEmpty("prefix")),
         /** Present when the sender signs a timestamp; without it the HMAC covers the raw body only. */
-        timestamp: z5.optional(
-          z5.strictObject(
+        timestamp: z3.optional(
+          z3.strictObject(
             {
               header: headerName("timestamp.header"),
-              signedContent: z5._default(signedContent, "{timestamp}.{body}"),
+              signedContent: z3._default(signedContent, "{timestamp}.{body}"),
               /** Overrides the top-level `toleranceSeconds` when set. */
-              toleranceSeconds: z5.optional(seconds("timestamp.toleranceSeconds")),
+              toleranceSeconds: z3.optional(seconds("timestamp.toleranceSeconds")),
               unit: unit("timestamp.unit")
             },
             {
@@ -333,45 +298,45 @@ var init_schemas = __esm({
           )
         ),
         /** Where the sender's event id (the deduplication id) is. */
-        id: z5.union(
+        id: z3.union(
           [
-            z5.strictObject({ header: headerName("id.header") }),
-            z5.strictObject({ jsonPath: jsonPath("id.jsonPath") })
+            z3.strictObject({ header: headerName("id.header") }),
+            z3.strictObject({ jsonPath: jsonPath("id.jsonPath") })
           ],
           {
             error: 'id must be { header: "<name>" } or { jsonPath: "<dot.path>" }'
           }
         ),
         /** Where the sender's event type is, or one fixed value for senders of a single type. */
-        type: z5.union(
+        type: z3.union(
           [
-            z5.strictObject({ header: headerName("type.header") }),
-            z5.strictObject({ jsonPath: jsonPath("type.jsonPath") }),
-            z5.strictObject({ value: nonEmpty2("type.value") })
+            z3.strictObject({ header: headerName("type.header") }),
+            z3.strictObject({ jsonPath: jsonPath("type.jsonPath") }),
+            z3.strictObject({ value: nonEmpty("type.value") })
           ],
           { error: 'type must be { header: "<name>" }, { jsonPath: "<dot.path>" } or { value: "<type>" }' }
         ),
         /** The entity whose events stay in order. */
-        entity: z5.optional(
-          z5.strictObject(
-            { kind: nonEmpty2("entity.kind"), jsonPath: jsonPath("entity.jsonPath") },
+        entity: z3.optional(
+          z3.strictObject(
+            { kind: nonEmpty("entity.kind"), jsonPath: jsonPath("entity.jsonPath") },
             { error: "entity must be { kind, jsonPath } with no other keys" }
           )
         ),
         /** Event time: an ISO 8601 string, or a number in `unit` since the epoch. */
-        occurredAt: z5.optional(
-          z5.strictObject(
+        occurredAt: z3.optional(
+          z3.strictObject(
             { jsonPath: jsonPath("occurredAt.jsonPath"), unit: unit("occurredAt.unit") },
             { error: "occurredAt must be { jsonPath, unit? } with no other keys" }
           )
         ),
-        toleranceSeconds: z5._default(seconds("toleranceSeconds"), 300),
+        toleranceSeconds: z3._default(seconds("toleranceSeconds"), 300),
         /**
          * Accepts an id or type read from a header the signature does not cover. Such a sender's
          * captured delivery can be resent with a fresh id or another type; the ingest then binds the
          * signed bytes to the first event they produced, and the CDK app warns at synth.
          */
-        unsignedIdentity: z5._default(z5.boolean({ error: "unsignedIdentity must be true or false" }), false)
+        unsignedIdentity: z3._default(z3.boolean({ error: "unsignedIdentity must be true or false" }), false)
       },
       {
         error: (issue) => issue.code === "unrecognized_keys" ? `unknown option(s): ${issue.keys.join(", ")}` : "generic HMAC options must be an object"
@@ -383,14 +348,14 @@ var init_schemas = __esm({
       ..."header" in options.type ? ["type"] : []
     ];
     genericHmacOptionsSchema = optionsObject.check(
-      z5.superRefine((options, ctx) => {
+      z3.superRefine((options, ctx) => {
         if (!options.unsignedIdentity) {
-          for (const field2 of unsignedIdentityFields(options)) {
+          for (const field3 of unsignedIdentityFields(options)) {
             ctx.issues.push({
               code: "custom",
               input: options,
-              path: [field2],
-              message: field2 === "id" ? "the id header is not covered by the signature (only a timestamp.signedContent with {id} signs it), so a captured delivery could be resent as a new event; use id: { jsonPath }, sign {id}, or set unsignedIdentity: true" : "a type header is never covered by the signature, so a captured delivery could be resent as another type; use type: { jsonPath } or { value }, or set unsignedIdentity: true"
+              path: [field3],
+              message: field3 === "id" ? "the id header is not covered by the signature (only a timestamp.signedContent with {id} signs it), so a captured delivery could be resent as a new event; use id: { jsonPath }, sign {id}, or set unsignedIdentity: true" : "a type header is never covered by the signature, so a captured delivery could be resent as another type; use type: { jsonPath } or { value }, or set unsignedIdentity: true"
             });
           }
         }
@@ -409,12 +374,12 @@ var init_schemas = __esm({
 });
 
 // functions/crypto/compare.ts
-var import_node_crypto3, constantTimeEqual, matchSecret, firstMatchingSecret;
+var import_node_crypto2, constantTimeEqual, matchSecret, firstMatchingSecret;
 var init_compare = __esm({
   "functions/crypto/compare.ts"() {
     "use strict";
-    import_node_crypto3 = require("node:crypto");
-    constantTimeEqual = (a, b) => a.length === b.length && (0, import_node_crypto3.timingSafeEqual)(a, b);
+    import_node_crypto2 = require("node:crypto");
+    constantTimeEqual = (a, b) => a.length === b.length && (0, import_node_crypto2.timingSafeEqual)(a, b);
     matchSecret = (secrets, candidates, expectedFor) => {
       for (const [index, secret] of secrets.entries()) {
         const expected = expectedFor(secret);
@@ -429,11 +394,11 @@ var init_compare = __esm({
 });
 
 // functions/providers/generic-hmac/verify.ts
-var import_node_crypto4, TIMESTAMP, PLACEHOLDER_PARTS, missing, signedContentOf, digestOf, staleness, verifyGenericHmac;
+var import_node_crypto3, TIMESTAMP, PLACEHOLDER_PARTS, missing, signedContentOf, digestOf, staleness, verifyGenericHmac;
 var init_verify = __esm({
   "functions/providers/generic-hmac/verify.ts"() {
     "use strict";
-    import_node_crypto4 = require("node:crypto");
+    import_node_crypto3 = require("node:crypto");
     init_compare();
     init_headers();
     TIMESTAMP = /^\d{1,16}$/;
@@ -460,7 +425,7 @@ var init_verify = __esm({
       }
       return { ok: true, bytes: Buffer.concat(parts) };
     };
-    digestOf = (options, secret, content) => (0, import_node_crypto4.createHmac)(options.algorithm, secret).update(content).digest(options.encoding);
+    digestOf = (options, secret, content) => (0, import_node_crypto3.createHmac)(options.algorithm, secret).update(content).digest(options.encoding);
     staleness = (input) => {
       const timestamp = input.options.timestamp;
       if (timestamp === void 0) return void 0;
@@ -578,6 +543,54 @@ ${problems.map((problem) => `- ${problem}`).join("\n")}`
   }
 });
 
+// functions/providers/setup.ts
+var isControl, chosenSecret, matching;
+var init_setup = __esm({
+  "functions/providers/setup.ts"() {
+    "use strict";
+    isControl = (character) => {
+      const code = character.charCodeAt(0);
+      return code < 32 || code === 127;
+    };
+    chosenSecret = (minimum) => (value) => value.length >= minimum && ![...value].some(isControl) ? value : void 0;
+    matching = (pattern) => (value) => pattern.test(value) ? value : void 0;
+  }
+});
+
+// functions/providers/generic-hmac/setup.ts
+var MIN_SECRET_LENGTH, describeSignature, headersOf, genericHmacSetup;
+var init_setup2 = __esm({
+  "functions/providers/generic-hmac/setup.ts"() {
+    "use strict";
+    init_setup();
+    MIN_SECRET_LENGTH = 16;
+    describeSignature = (options) => `${options.prefix ?? ""}<${options.encoding} HMAC-${options.algorithm.toUpperCase()}>`;
+    headersOf = (options) => [
+      {
+        name: options.signatureHeader,
+        description: `${describeSignature(options)} of ${options.timestamp ? `"${options.timestamp.signedContent}"` : "the body"}`,
+        required: true
+      },
+      ...options.timestamp ? [{ name: options.timestamp.header, description: `unix ${options.timestamp.unit}`, required: true }] : [],
+      ..."header" in options.id ? [{ name: options.id.header, description: "the event id", required: true }] : [],
+      ..."header" in options.type ? [{ name: options.type.header, description: "the event type", required: true }] : []
+    ];
+    genericHmacSetup = (id2, options) => ({
+      dashboard: "the sender's webhook settings: this URL as the destination",
+      events: [],
+      otherEvents: `the sender defines its types; each is stored as ${id2}.<type>`,
+      contentType: "application/json",
+      secretSource: "the shared secret configured on the sender (its dashboard, or the value you gave it)",
+      secret: {
+        expected: `the secret ${id2} signs with: at least ${MIN_SECRET_LENGTH} characters without control characters (its UTF-8 bytes key the HMAC, whatever the signature's ${options.encoding} encoding)`,
+        parse: chosenSecret(MIN_SECRET_LENGTH)
+      },
+      verification: `${options.signatureHeader} is ${describeSignature(options)} of ${options.timestamp ? `"${options.timestamp.signedContent}"` : "the body"}, keyed with the secret${options.timestamp ? `; ${options.timestamp.header} must be within the tolerance` : ""}.`,
+      request: { bodies: { "application/json": "object" }, headers: headersOf(options) }
+    });
+  }
+});
+
 // functions/providers/generic-hmac/sign.ts
 var createGenericHmacSigner;
 var init_sign = __esm({
@@ -603,20 +616,20 @@ var init_sign = __esm({
 });
 
 // functions/providers/types.ts
-var z6, formatPath, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
+var z4, formatPath, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
 var init_types = __esm({
   "functions/providers/types.ts"() {
     "use strict";
-    z6 = __toESM(require("zod/mini"));
+    z4 = __toESM(require("zod/mini"));
     formatPath = (path) => path.map((key, index) => typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`).join("");
     formatIssue = (prefix, issue) => {
       const path = formatPath([...prefix, ...issue.path]);
       return path ? `${path}: ${issue.message}` : issue.message;
     };
     builtInDefinition = (provider, optionsSchema) => ({ kind: "builtin", provider, optionsSchema, create: () => provider });
-    EntityOverrideSchema = z6.object({
-      entity: z6.optional(
-        z6.strictObject({ kind: z6.string().check(z6.minLength(1)), path: z6.string().check(z6.minLength(1)) })
+    EntityOverrideSchema = z4.object({
+      entity: z4.optional(
+        z4.strictObject({ kind: z4.string().check(z4.minLength(1)), path: z4.string().check(z4.minLength(1)) })
       )
     });
     resolveDefinition = (definition, id2, options) => {
@@ -680,17 +693,17 @@ var init_parsed_body = __esm({
 });
 
 // functions/providers/github/schemas.ts
-var z7, nonEmpty3, GithubPayloadSchema, EVENT_SHAPES;
+var z5, nonEmpty2, GithubPayloadSchema, EVENT_SHAPES;
 var init_schemas2 = __esm({
   "functions/providers/github/schemas.ts"() {
     "use strict";
-    z7 = __toESM(require("zod/mini"));
-    nonEmpty3 = () => z7.string().check(z7.minLength(1));
-    GithubPayloadSchema = z7.looseObject({
-      action: z7.optional(nonEmpty3()),
-      repository: z7.optional(z7.nullable(z7.looseObject({ full_name: nonEmpty3() }))),
-      organization: z7.optional(z7.nullable(z7.looseObject({ login: nonEmpty3() }))),
-      installation: z7.optional(z7.nullable(z7.looseObject({ id: z7.int() })))
+    z5 = __toESM(require("zod/mini"));
+    nonEmpty2 = () => z5.string().check(z5.minLength(1));
+    GithubPayloadSchema = z5.looseObject({
+      action: z5.optional(nonEmpty2()),
+      repository: z5.optional(z5.nullable(z5.looseObject({ full_name: nonEmpty2() }))),
+      organization: z5.optional(z5.nullable(z5.looseObject({ login: nonEmpty2() }))),
+      installation: z5.optional(z5.nullable(z5.looseObject({ id: z5.int() })))
     });
     EVENT_SHAPES = /* @__PURE__ */ new Map([
       ["branch_protection_rule", { has: ["rule"] }],
@@ -958,11 +971,11 @@ var init_encoding = __esm({
 });
 
 // functions/providers/github/verify.ts
-var import_node_crypto5, PREFIX, verifyGithub;
+var import_node_crypto4, PREFIX, verifyGithub;
 var init_verify2 = __esm({
   "functions/providers/github/verify.ts"() {
     "use strict";
-    import_node_crypto5 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     init_compare();
     init_encoding();
     PREFIX = "sha256=";
@@ -985,7 +998,7 @@ var init_verify2 = __esm({
         [digest2],
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
-          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto5.createHmac)("sha256", secret).update(request.body).digest()
+          secret === "" ? Buffer.alloc(0) : (0, import_node_crypto4.createHmac)("sha256", secret).update(request.body).digest()
         )
       );
       if (match === void 0)
@@ -996,17 +1009,17 @@ var init_verify2 = __esm({
 });
 
 // functions/providers/github/index.ts
-var z8, githubOptionsSchema, githubProvider, githubDefinition;
+var z6, githubOptionsSchema, githubProvider, githubDefinition;
 var init_github = __esm({
   "functions/providers/github/index.ts"() {
     "use strict";
-    z8 = __toESM(require("zod/mini"));
+    z6 = __toESM(require("zod/mini"));
     init_types();
     init_normalize2();
     init_verify2();
-    githubOptionsSchema = z8.object({
+    githubOptionsSchema = z6.object({
       /** Unused: GitHub signs no timestamp. Kept so that every provider's options share the field. */
-      toleranceSeconds: z8._default(z8.int().check(z8.positive()), 300)
+      toleranceSeconds: z6._default(z6.int().check(z6.positive()), 300)
     });
     githubProvider = {
       id: "github",
@@ -1021,41 +1034,71 @@ var init_github = __esm({
   }
 });
 
+// functions/providers/github/setup.ts
+var githubSetup;
+var init_setup3 = __esm({
+  "functions/providers/github/setup.ts"() {
+    "use strict";
+    init_setup();
+    githubSetup = {
+      dashboard: "the repository or organization: Settings \u2192 Webhooks \u2192 Add webhook, this URL as the Payload URL, SSL verification enabled (a GitHub App: its settings \u2192 Webhook URL)",
+      // The events the normalizer gives a canonical type (code.push, code.pull_request.<action>…).
+      events: ["push", "pull_request", "issues", "release"],
+      otherEvents: "any other event you select is stored as github.<event>",
+      contentType: "application/json (application/x-www-form-urlencoded works too)",
+      secretSource: "the Secret field of the same webhook form: GitHub does not issue one; type a random string, such as the output of openssl rand -hex 32",
+      secret: {
+        expected: "a webhook secret of at least 16 characters without control characters (GitHub asks for a random string, such as the output of openssl rand -hex 32)",
+        parse: chosenSecret(16)
+      },
+      verification: "X-Hub-Signature-256 is sha256= and the hex HMAC-SHA256 of the body, keyed with the webhook secret. GitHub signs no timestamp and not its headers: a resent capture is a duplicate of the event its bytes first produced.",
+      request: {
+        bodies: { "application/json": "object", "application/x-www-form-urlencoded": "form" },
+        headers: [
+          { name: "X-Hub-Signature-256", description: "sha256=<hex HMAC-SHA256 of the body>", required: true },
+          { name: "X-GitHub-Event", description: "the event name (push, pull_request\u2026)", required: true },
+          { name: "X-GitHub-Delivery", description: "the delivery id (a GUID)", required: true }
+        ]
+      }
+    };
+  }
+});
+
 // functions/providers/github/sign.ts
-var import_node_crypto6, signGithubRequest;
+var import_node_crypto5, signGithubRequest;
 var init_sign2 = __esm({
   "functions/providers/github/sign.ts"() {
     "use strict";
-    import_node_crypto6 = require("node:crypto");
+    import_node_crypto5 = require("node:crypto");
     signGithubRequest = (req, secret, _now) => ({
-      "x-hub-signature-256": `sha256=${(0, import_node_crypto6.createHmac)("sha256", secret).update(req.body).digest("hex")}`
+      "x-hub-signature-256": `sha256=${(0, import_node_crypto5.createHmac)("sha256", secret).update(req.body).digest("hex")}`
     });
   }
 });
 
 // functions/providers/hubspot/schemas.ts
-var z9, id, HubspotEventSchema, HubspotOptionsSchema;
+var z7, id, HubspotEventSchema, HubspotOptionsSchema;
 var init_schemas3 = __esm({
   "functions/providers/hubspot/schemas.ts"() {
     "use strict";
-    z9 = __toESM(require("zod/mini"));
-    id = z9.union([z9.number().check(z9.int(), z9.nonnegative()), z9.string().check(z9.regex(/^\d{1,30}$/))]);
-    HubspotEventSchema = z9.looseObject({
+    z7 = __toESM(require("zod/mini"));
+    id = z7.union([z7.number().check(z7.int(), z7.nonnegative()), z7.string().check(z7.regex(/^\d{1,30}$/))]);
+    HubspotEventSchema = z7.looseObject({
       eventId: id,
-      subscriptionType: z9.optional(z9.string().check(z9.minLength(1))),
-      eventType: z9.optional(z9.string().check(z9.minLength(1))),
+      subscriptionType: z7.optional(z7.string().check(z7.minLength(1))),
+      eventType: z7.optional(z7.string().check(z7.minLength(1))),
       /** Generic (`object.*`) subscriptions name the object type here: `0-1` contact, `0-2` company, `0-3` deal. */
-      objectTypeId: z9.optional(z9.string()),
-      objectId: z9.optional(id),
+      objectTypeId: z7.optional(z7.string()),
+      objectId: z7.optional(id),
       /** associationChange events name the object they are about here rather than in objectId. */
-      fromObjectId: z9.optional(id),
+      fromObjectId: z7.optional(id),
       /** merge events name the surviving record here. */
-      primaryObjectId: z9.optional(id),
-      occurredAt: z9.optional(z9.number().check(z9.int(), z9.gte(0), z9.lte(864e13)))
+      primaryObjectId: z7.optional(id),
+      occurredAt: z7.optional(z7.number().check(z7.int(), z7.gte(0), z7.lte(864e13)))
     });
-    HubspotOptionsSchema = z9.object({
+    HubspotOptionsSchema = z7.object({
       /** HubSpot's docs say to refuse timestamps older than 5 minutes; applied in both directions. */
-      toleranceSeconds: z9._default(z9.number().check(z9.int(), z9.positive()), 300)
+      toleranceSeconds: z7._default(z7.number().check(z7.int(), z7.positive()), 300)
     });
   }
 });
@@ -1179,11 +1222,11 @@ var init_normalize3 = __esm({
 });
 
 // functions/providers/hubspot/verify.ts
-var import_node_crypto7, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotDigester, header, verifyHubspot;
+var import_node_crypto6, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP2, DECODED, ENCODED, hubspotSignedUri, hubspotDigester, header, verifyHubspot;
 var init_verify3 = __esm({
   "functions/providers/hubspot/verify.ts"() {
     "use strict";
-    import_node_crypto7 = require("node:crypto");
+    import_node_crypto6 = require("node:crypto");
     init_compare();
     init_encoding();
     SIGNATURE_HEADER = "x-hubspot-signature-v3";
@@ -1207,7 +1250,7 @@ var init_verify3 = __esm({
     hubspotSignedUri = (url2) => url2.includes("%") ? url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded) : url2;
     hubspotDigester = (request, timestamp) => {
       const prefix = `${request.method}${hubspotSignedUri(request.url)}`;
-      return (secret) => (0, import_node_crypto7.createHmac)("sha256", secret).update(prefix).update(request.body).update(timestamp).digest();
+      return (secret) => (0, import_node_crypto6.createHmac)("sha256", secret).update(prefix).update(request.body).update(timestamp).digest();
     };
     header = (request, name) => {
       const value = Object.hasOwn(request.headers, name) ? request.headers[name] : void 0;
@@ -1266,6 +1309,40 @@ var init_hubspot = __esm({
       signatureHeaders: () => [SIGNATURE_HEADER, "x-hubspot-signature"]
     };
     hubspotDefinition = builtInDefinition(hubspotProvider, HubspotOptionsSchema);
+  }
+});
+
+// functions/providers/hubspot/setup.ts
+var OBJECTS, ACTIONS, hubspotSetup;
+var init_setup4 = __esm({
+  "functions/providers/hubspot/setup.ts"() {
+    "use strict";
+    init_setup();
+    OBJECTS = ["contact", "company", "deal"];
+    ACTIONS = ["creation", "deletion", "propertyChange", "merge", "associationChange", "restore"];
+    hubspotSetup = {
+      dashboard: "your app's Webhooks settings (a legacy app: Developer account \u2192 Apps \u2192 your app \u2192 Webhooks; a project app: webhooks-hsmeta.json), this URL as the Target URL, exactly as printed",
+      events: OBJECTS.flatMap((object14) => ACTIONS.map((action) => `${object14}.${action}`)),
+      otherEvents: "any other subscription is stored as hubspot.<subscriptionType>; privacyDeletion stays unmapped on purpose",
+      contentType: "application/json (HubSpot always sends a JSON array of events)",
+      secretSource: "the app's Client secret (Auth tab of the app's settings)",
+      secret: {
+        expected: "a HubSpot app's client secret: a UUID (8-4-4-4-12 lower-case hex digits, such as 00000000-0000-0000-0000-000000000000)",
+        parse: matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+      },
+      verification: "X-HubSpot-Signature-v3 is the base64 HMAC-SHA256 of method + URL + body + X-HubSpot-Request-Timestamp (milliseconds), keyed with the client secret; the timestamp must be within 5 minutes.",
+      request: {
+        bodies: { "application/json": "array" },
+        headers: [
+          {
+            name: "X-HubSpot-Signature-v3",
+            description: "base64 HMAC-SHA256 of method + URL + body + timestamp",
+            required: true
+          },
+          { name: "X-HubSpot-Request-Timestamp", description: "unix milliseconds", required: true }
+        ]
+      }
+    };
   }
 });
 
@@ -1363,31 +1440,31 @@ var init_body = __esm({
 });
 
 // functions/providers/mailgun/schemas.ts
-var z10, MailgunEventDataSchema, MailgunWebhookSchema;
+var z8, MailgunEventDataSchema, MailgunWebhookSchema;
 var init_schemas4 = __esm({
   "functions/providers/mailgun/schemas.ts"() {
     "use strict";
-    z10 = __toESM(require("zod/mini"));
-    MailgunEventDataSchema = z10.looseObject({
-      id: z10.string().check(z10.minLength(1)),
-      event: z10.string().check(z10.minLength(1)),
+    z8 = __toESM(require("zod/mini"));
+    MailgunEventDataSchema = z8.looseObject({
+      id: z8.string().check(z8.minLength(1)),
+      event: z8.string().check(z8.minLength(1)),
       /** Unix seconds with a fraction. */
-      timestamp: z10.number(),
-      recipient: z10.optional(z10.string()),
+      timestamp: z8.number(),
+      recipient: z8.optional(z8.string()),
       /** On `failed`: `permanent` or `temporary`. */
-      severity: z10.optional(z10.string()),
-      reason: z10.optional(z10.string()),
-      url: z10.optional(z10.string()),
-      "delivery-status": z10.optional(
-        z10.looseObject({ message: z10.optional(z10.string()), description: z10.optional(z10.string()) })
+      severity: z8.optional(z8.string()),
+      reason: z8.optional(z8.string()),
+      url: z8.optional(z8.string()),
+      "delivery-status": z8.optional(
+        z8.looseObject({ message: z8.optional(z8.string()), description: z8.optional(z8.string()) })
       ),
-      message: z10.optional(
-        z10.looseObject({ headers: z10.optional(z10.looseObject({ "message-id": z10.optional(z10.string()) })) })
+      message: z8.optional(
+        z8.looseObject({ headers: z8.optional(z8.looseObject({ "message-id": z8.optional(z8.string()) })) })
       )
     });
-    MailgunWebhookSchema = z10.looseObject({
-      signature: z10.optional(z10.unknown()),
-      "event-data": z10.unknown()
+    MailgunWebhookSchema = z8.looseObject({
+      signature: z8.optional(z8.unknown()),
+      "event-data": z8.unknown()
     });
   }
 });
@@ -1530,11 +1607,11 @@ var init_normalize4 = __esm({
 });
 
 // functions/providers/mailgun/verify.ts
-var import_node_crypto8, UNIX_SECONDS, MAX_TOKEN_LENGTH, isRecord, own, jsonSignatureFields, signatureFieldsOf, hmacOf, verifyMailgun;
+var import_node_crypto7, UNIX_SECONDS, MAX_TOKEN_LENGTH, isRecord, own, jsonSignatureFields, signatureFieldsOf, hmacOf, verifyMailgun;
 var init_verify4 = __esm({
   "functions/providers/mailgun/verify.ts"() {
     "use strict";
-    import_node_crypto8 = require("node:crypto");
+    import_node_crypto7 = require("node:crypto");
     init_compare();
     init_encoding();
     init_body();
@@ -1568,7 +1645,7 @@ var init_verify4 = __esm({
       if (timestamp === void 0 || token === void 0 || signature === void 0) return void 0;
       return { timestamp, token, signatures: [signature] };
     };
-    hmacOf = (key, timestamp, token) => (0, import_node_crypto8.createHmac)("sha256", key).update(timestamp + token).digest();
+    hmacOf = (key, timestamp, token) => (0, import_node_crypto7.createHmac)("sha256", key).update(timestamp + token).digest();
     verifyMailgun = ({
       request,
       secrets,
@@ -1627,16 +1704,16 @@ var init_verify4 = __esm({
 });
 
 // functions/providers/mailgun/index.ts
-var z11, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
+var z9, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
 var init_mailgun = __esm({
   "functions/providers/mailgun/index.ts"() {
     "use strict";
-    z11 = __toESM(require("zod/mini"));
+    z9 = __toESM(require("zod/mini"));
     init_types();
     init_normalize4();
     init_verify4();
-    mailgunOptionsSchema = z11.object({
-      toleranceSeconds: z11._default(z11.int().check(z11.nonnegative()), 300)
+    mailgunOptionsSchema = z9.object({
+      toleranceSeconds: z9._default(z9.int().check(z9.nonnegative()), 300)
     });
     mailgunProvider = {
       id: "mailgun",
@@ -1650,16 +1727,46 @@ var init_mailgun = __esm({
   }
 });
 
+// functions/providers/mailgun/setup.ts
+var mailgunSetup;
+var init_setup5 = __esm({
+  "functions/providers/mailgun/setup.ts"() {
+    "use strict";
+    init_setup();
+    mailgunSetup = {
+      dashboard: "Sending \u2192 Webhooks \u2192 your domain \u2192 Add webhook: one per event type, each with this URL",
+      // The webhook names Mailgun's dashboard offers for the events with a canonical type.
+      events: ["delivered", "permanent_fail", "opened", "clicked", "complained", "unsubscribed"],
+      otherEvents: "temporary failures and other events are stored as mailgun.<event>",
+      contentType: "application/json (legacy webhooks post a form, which is read too)",
+      secretSource: "the HTTP webhook signing key on the Webhooks page (Sending \u2192 Webhooks), not an API key",
+      secret: {
+        expected: "a Mailgun HTTP webhook signing key: 32 lower-case letters and digits, optionally after key-",
+        parse: matching(/^(?:key-)?[0-9a-z]{32}$/)
+      },
+      verification: "The body carries signature.timestamp, signature.token and signature.signature: the hex HMAC-SHA256 of timestamp + token, keyed with the signing key; the timestamp must be within the tolerance (300 s by default) and a token is accepted once.",
+      request: {
+        bodies: {
+          "application/json": "object",
+          "application/x-www-form-urlencoded": "form",
+          "multipart/form-data": "form"
+        },
+        headers: []
+      }
+    };
+  }
+});
+
 // functions/providers/mailgun/sign.ts
-var import_node_crypto9, signMailgunRequest;
+var import_node_crypto8, signMailgunRequest;
 var init_sign4 = __esm({
   "functions/providers/mailgun/sign.ts"() {
     "use strict";
-    import_node_crypto9 = require("node:crypto");
+    import_node_crypto8 = require("node:crypto");
     init_body();
-    signMailgunRequest = (req, secret, now, token = (0, import_node_crypto9.randomBytes)(25).toString("hex")) => {
+    signMailgunRequest = (req, secret, now, token = (0, import_node_crypto8.randomBytes)(25).toString("hex")) => {
       const timestamp = String(Math.floor(now.getTime() / 1e3));
-      const signature = (0, import_node_crypto9.createHmac)("sha256", secret).update(timestamp + token, "utf8").digest("hex");
+      const signature = (0, import_node_crypto8.createHmac)("sha256", secret).update(timestamp + token, "utf8").digest("hex");
       const contentType = req.headers["content-type"] ?? req.headers["Content-Type"] ?? "";
       if (/^\s*application\/x-www-form-urlencoded/i.test(contentType)) {
         const params = new URLSearchParams(req.body.toString("utf8"));
@@ -1679,15 +1786,15 @@ var init_sign4 = __esm({
 });
 
 // functions/providers/postmark/schemas.ts
-var import_node_net, z12, optionalString, PostmarkRecordSchema, isIpOrCidr;
+var import_node_net, z10, optionalString, PostmarkRecordSchema, isIpOrCidr;
 var init_schemas5 = __esm({
   "functions/providers/postmark/schemas.ts"() {
     "use strict";
     import_node_net = require("node:net");
-    z12 = __toESM(require("zod/mini"));
-    optionalString = () => z12.optional(z12.nullable(z12.string()));
-    PostmarkRecordSchema = z12.looseObject({
-      RecordType: z12.string().check(z12.minLength(1)),
+    z10 = __toESM(require("zod/mini"));
+    optionalString = () => z10.optional(z10.nullable(z10.string()));
+    PostmarkRecordSchema = z10.looseObject({
+      RecordType: z10.string().check(z10.minLength(1)),
       MessageID: optionalString(),
       /** Delivery, Open, Click and SubscriptionChange name the address `Recipient`… */
       Recipient: optionalString(),
@@ -1702,7 +1809,7 @@ var init_schemas5 = __esm({
       Description: optionalString(),
       Details: optionalString(),
       OriginalLink: optionalString(),
-      SuppressSending: z12.optional(z12.nullable(z12.boolean())),
+      SuppressSending: z10.optional(z10.nullable(z10.boolean())),
       SuppressionReason: optionalString()
     });
     isIpOrCidr = (value) => {
@@ -1754,8 +1861,8 @@ var init_normalize5 = __esm({
     timestampOf = (record4) => {
       const known = Object.hasOwn(TIMESTAMP_FIELDS, record4.RecordType) ? TIMESTAMP_FIELDS[record4.RecordType] : void 0;
       const fields = known === void 0 ? ANY_TIMESTAMP : [known];
-      for (const field2 of fields) {
-        const value = record4[field2];
+      for (const field3 of fields) {
+        const value = record4[field3];
         if (value) return value;
       }
       return void 0;
@@ -1828,17 +1935,17 @@ var init_normalize5 = __esm({
 });
 
 // functions/providers/postmark/verify.ts
-var import_node_crypto10, import_node_net2, BASIC, IPV4_MAPPED, digest, NOTHING, CREDENTIAL_CACHE_LIMIT, credentialDigests, credentialDigest, allowLists, allowListOf, isAllowedSource, verifyPostmark;
+var import_node_crypto9, import_node_net2, BASIC, IPV4_MAPPED, digest, NOTHING, CREDENTIAL_CACHE_LIMIT, credentialDigests, credentialDigest, allowLists, allowListOf, isAllowedSource, verifyPostmark;
 var init_verify5 = __esm({
   "functions/providers/postmark/verify.ts"() {
     "use strict";
-    import_node_crypto10 = require("node:crypto");
+    import_node_crypto9 = require("node:crypto");
     import_node_net2 = require("node:net");
     init_compare();
     init_schemas5();
     BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
     IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-    digest = (credentials) => (0, import_node_crypto10.hash)("sha256", credentials, "buffer");
+    digest = (credentials) => (0, import_node_crypto9.hash)("sha256", credentials, "buffer");
     NOTHING = Buffer.alloc(0);
     CREDENTIAL_CACHE_LIMIT = 16;
     credentialDigests = /* @__PURE__ */ new Map();
@@ -1903,24 +2010,24 @@ var init_verify5 = __esm({
 });
 
 // functions/providers/postmark/index.ts
-var z13, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
+var z11, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
 var init_postmark = __esm({
   "functions/providers/postmark/index.ts"() {
     "use strict";
-    z13 = __toESM(require("zod/mini"));
+    z11 = __toESM(require("zod/mini"));
     init_types();
     init_normalize5();
     init_schemas5();
     init_verify5();
-    postmarkOptionsSchema = z13.object({
+    postmarkOptionsSchema = z11.object({
       /** Postmark signs nothing and sends no timestamp; kept for the common options shape. */
-      toleranceSeconds: z13._default(z13.int().check(z13.nonnegative()), 300),
+      toleranceSeconds: z11._default(z11.int().check(z11.nonnegative()), 300),
       /**
        * Source addresses or CIDR ranges (IPv4 or IPv6) allowed to call; empty allows any. Postmark
        * publishes the addresses its webhooks come from; this list is where to paste them.
        */
-      allowedSourceIps: z13._default(
-        z13.array(z13.string().check(z13.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
+      allowedSourceIps: z11._default(
+        z11.array(z11.string().check(z11.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
         []
       )
     });
@@ -1936,6 +2043,33 @@ var init_postmark = __esm({
   }
 });
 
+// functions/providers/postmark/setup.ts
+var MIN_PASSWORD_LENGTH, CREDENTIALS, parseCredentials, postmarkSetup;
+var init_setup6 = __esm({
+  "functions/providers/postmark/setup.ts"() {
+    "use strict";
+    MIN_PASSWORD_LENGTH = 16;
+    CREDENTIALS = /^([^:\s]+):(\S+)$/;
+    parseCredentials = (value) => {
+      const password = CREDENTIALS.exec(value)?.[2];
+      return password !== void 0 && password.length >= MIN_PASSWORD_LENGTH ? value : void 0;
+    };
+    postmarkSetup = {
+      dashboard: "Servers \u2192 your server \u2192 your message stream \u2192 Webhooks \u2192 Add webhook: this URL as the Webhook URL, with Basic auth credentials (or https://<username>:<password>@\u2026 in the URL)",
+      events: ["Delivery", "Bounce", "SpamComplaint", "Open", "Click", "SubscriptionChange"],
+      otherEvents: "transient bounces and reactivations are stored as postmark.Bounce and postmark.SubscriptionChange",
+      contentType: "application/json (Postmark always sends JSON)",
+      secretSource: "the username and password you choose for the webhook's basic auth; Postmark issues none (openssl rand -hex 16 makes a password)",
+      secret: {
+        expected: `HTTP basic credentials as username:password, a username without colons or spaces and a password of at least ${MIN_PASSWORD_LENGTH} characters without spaces`,
+        parse: parseCredentials
+      },
+      verification: "HTTP basic authentication with the configured username:password, compared in constant time; with providers.postmark.allowedSourceIps, the source address must be listed. Nothing is signed.",
+      request: { bodies: { "application/json": "object" }, headers: [], basicAuth: true }
+    };
+  }
+});
+
 // functions/providers/postmark/sign.ts
 var signPostmarkRequest;
 var init_sign5 = __esm({
@@ -1946,25 +2080,25 @@ var init_sign5 = __esm({
 });
 
 // functions/providers/sendgrid/schemas.ts
-var z14, SendgridEventSchema, SendgridBatchSchema;
+var z12, SendgridEventSchema, SendgridBatchSchema;
 var init_schemas6 = __esm({
   "functions/providers/sendgrid/schemas.ts"() {
     "use strict";
-    z14 = __toESM(require("zod/mini"));
-    SendgridEventSchema = z14.looseObject({
-      event: z14.string().check(z14.minLength(1)),
-      sg_event_id: z14.string().check(z14.minLength(1)),
+    z12 = __toESM(require("zod/mini"));
+    SendgridEventSchema = z12.looseObject({
+      event: z12.string().check(z12.minLength(1)),
+      sg_event_id: z12.string().check(z12.minLength(1)),
       /** Unix seconds. */
-      timestamp: z14.number(),
-      email: z14.optional(z14.string()),
-      sg_message_id: z14.optional(z14.string()),
-      "smtp-id": z14.optional(z14.string()),
-      reason: z14.optional(z14.string()),
-      url: z14.optional(z14.string()),
+      timestamp: z12.number(),
+      email: z12.optional(z12.string()),
+      sg_message_id: z12.optional(z12.string()),
+      "smtp-id": z12.optional(z12.string()),
+      reason: z12.optional(z12.string()),
+      url: z12.optional(z12.string()),
       /** On `bounce` events: `bounce` (permanent) or `blocked` (temporary). */
-      type: z14.optional(z14.string())
+      type: z12.optional(z12.string())
     });
-    SendgridBatchSchema = z14.array(z14.unknown());
+    SendgridBatchSchema = z12.array(z12.unknown());
   }
 });
 
@@ -1999,9 +2133,9 @@ var init_normalize6 = __esm({
       const date = new Date(seconds2 * 1e3);
       return Number.isNaN(date.getTime()) ? void 0 : date.toISOString();
     };
-    stringField = (value, field2) => {
-      if (typeof value !== "object" || value === null || !Object.hasOwn(value, field2)) return void 0;
-      const fieldValue = value[field2];
+    stringField = (value, field3) => {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, field3)) return void 0;
+      const fieldValue = value[field3];
       return typeof fieldValue === "string" && fieldValue.length > 0 ? fieldValue : void 0;
     };
     unreadable3 = (element, reason) => ({
@@ -2057,11 +2191,11 @@ var init_normalize6 = __esm({
 });
 
 // functions/providers/sendgrid/verify.ts
-var import_node_crypto11, SIGNATURE_HEADER2, TIMESTAMP_HEADER2, UNIX_SECONDS2, BASE64, KEY_CACHE_LIMIT, keyCache, parseVerificationKey, P256_ORDER, canonicalSignature, verifiesWith, verifySendgrid;
+var import_node_crypto10, SIGNATURE_HEADER2, TIMESTAMP_HEADER2, UNIX_SECONDS2, BASE64, KEY_CACHE_LIMIT, keyCache, parseVerificationKey, P256_ORDER, canonicalSignature, verifiesWith, verifySendgrid;
 var init_verify6 = __esm({
   "functions/providers/sendgrid/verify.ts"() {
     "use strict";
-    import_node_crypto11 = require("node:crypto");
+    import_node_crypto10 = require("node:crypto");
     SIGNATURE_HEADER2 = "x-twilio-email-event-webhook-signature";
     TIMESTAMP_HEADER2 = "x-twilio-email-event-webhook-timestamp";
     UNIX_SECONDS2 = /^\d{1,12}$/;
@@ -2074,7 +2208,7 @@ var init_verify6 = __esm({
       let key = null;
       try {
         const trimmed = secret.trim();
-        const parsed = trimmed.includes("-----BEGIN") ? (0, import_node_crypto11.createPublicKey)(trimmed) : (0, import_node_crypto11.createPublicKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "spki" });
+        const parsed = trimmed.includes("-----BEGIN") ? (0, import_node_crypto10.createPublicKey)(trimmed) : (0, import_node_crypto10.createPublicKey)({ key: Buffer.from(trimmed, "base64"), format: "der", type: "spki" });
         if (parsed.asymmetricKeyType === "ec" && parsed.asymmetricKeyDetails?.namedCurve === "prime256v1")
           key = parsed;
       } catch {
@@ -2098,7 +2232,7 @@ var init_verify6 = __esm({
     };
     verifiesWith = (key, signedBytes, signature) => {
       try {
-        return (0, import_node_crypto11.verify)("sha256", signedBytes, key, signature);
+        return (0, import_node_crypto10.verify)("sha256", signedBytes, key, signature);
       } catch {
         return false;
       }
@@ -2151,16 +2285,16 @@ var init_verify6 = __esm({
 });
 
 // functions/providers/sendgrid/index.ts
-var z15, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
+var z13, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
 var init_sendgrid = __esm({
   "functions/providers/sendgrid/index.ts"() {
     "use strict";
-    z15 = __toESM(require("zod/mini"));
+    z13 = __toESM(require("zod/mini"));
     init_types();
     init_normalize6();
     init_verify6();
-    sendgridOptionsSchema = z15.object({
-      toleranceSeconds: z15._default(z15.int().check(z15.nonnegative()), 300)
+    sendgridOptionsSchema = z13.object({
+      toleranceSeconds: z13._default(z13.int().check(z13.nonnegative()), 300)
     });
     sendgridProvider = {
       id: "sendgrid",
@@ -2170,6 +2304,64 @@ var init_sendgrid = __esm({
       signatureHeaders: () => [SIGNATURE_HEADER2]
     };
     sendgridDefinition = builtInDefinition(sendgridProvider, sendgridOptionsSchema);
+  }
+});
+
+// functions/providers/sendgrid/setup.ts
+var import_node_crypto11, spkiBase64, isP256, parseVerificationKey2, publicKeyOf, sendgridSetup;
+var init_setup7 = __esm({
+  "functions/providers/sendgrid/setup.ts"() {
+    "use strict";
+    import_node_crypto11 = require("node:crypto");
+    spkiBase64 = (key) => key.export({ type: "spki", format: "der" }).toString("base64");
+    isP256 = (key) => key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
+    parseVerificationKey2 = (value) => {
+      try {
+        const key = value.includes("-----BEGIN") ? (0, import_node_crypto11.createPublicKey)(value) : (0, import_node_crypto11.createPublicKey)({
+          key: Buffer.from(value.replace(/\s+/g, ""), "base64"),
+          format: "der",
+          type: "spki"
+        });
+        return isP256(key) ? spkiBase64(key) : void 0;
+      } catch {
+        return void 0;
+      }
+    };
+    publicKeyOf = (privateKey) => {
+      try {
+        return spkiBase64(
+          (0, import_node_crypto11.createPublicKey)(
+            (0, import_node_crypto11.createPrivateKey)({ key: Buffer.from(privateKey, "base64"), format: "der", type: "pkcs8" })
+          )
+        );
+      } catch {
+        return void 0;
+      }
+    };
+    sendgridSetup = {
+      dashboard: "Settings \u2192 Mail Settings \u2192 Event Webhook (Webhook Settings): create or edit a webhook with this URL as the Post URL, and enable Signed Event Webhook (Signature Verification)",
+      events: ["delivered", "bounce", "open", "click", "spamreport", "unsubscribe", "group_unsubscribe"],
+      otherEvents: "other events (processed, deferred, dropped, group_resubscribe\u2026) are stored as sendgrid.<event>, as is a blocked bounce",
+      contentType: "application/json (SendGrid always posts a JSON array of events)",
+      secretSource: "the Verification Key shown once the webhook's signature verification is enabled",
+      secret: {
+        expected: "a SendGrid verification key: an ECDSA P-256 public key, as the base64 SendGrid shows or as a PEM (-----BEGIN PUBLIC KEY-----)",
+        parse: parseVerificationKey2,
+        publicKeyOf
+      },
+      verification: "X-Twilio-Email-Event-Webhook-Signature is a base64 ECDSA P-256 signature over X-Twilio-Email-Event-Webhook-Timestamp + the body, checked with the verification key; the timestamp must be within the tolerance (300 s by default).",
+      request: {
+        bodies: { "application/json": "array" },
+        headers: [
+          {
+            name: "X-Twilio-Email-Event-Webhook-Signature",
+            description: "base64 DER ECDSA signature of timestamp + body",
+            required: true
+          },
+          { name: "X-Twilio-Email-Event-Webhook-Timestamp", description: "unix seconds", required: true }
+        ]
+      }
+    };
   }
 });
 
@@ -2197,25 +2389,25 @@ var init_sign6 = __esm({
 });
 
 // functions/providers/shopify/schemas.ts
-var z16, nonEmpty4, shopifyId, resource, ShopifyPayloadSchema;
+var z14, nonEmpty3, shopifyId, resource, ShopifyPayloadSchema;
 var init_schemas7 = __esm({
   "functions/providers/shopify/schemas.ts"() {
     "use strict";
-    z16 = __toESM(require("zod/mini"));
-    nonEmpty4 = () => z16.string().check(z16.minLength(1));
-    shopifyId = () => z16.union([z16.number(), nonEmpty4()]);
+    z14 = __toESM(require("zod/mini"));
+    nonEmpty3 = () => z14.string().check(z14.minLength(1));
+    shopifyId = () => z14.union([z14.number(), nonEmpty3()]);
     resource = {
-      id: z16.optional(z16.nullable(shopifyId())),
+      id: z14.optional(z14.nullable(shopifyId())),
       /** `gid://shopify/Order/820982911946154508`: the exact id as a string. */
-      admin_graphql_api_id: z16.optional(z16.nullable(z16.string()))
+      admin_graphql_api_id: z14.optional(z14.nullable(z14.string()))
     };
-    ShopifyPayloadSchema = z16.looseObject({
+    ShopifyPayloadSchema = z14.looseObject({
       ...resource,
-      order_id: z16.optional(z16.nullable(shopifyId())),
-      customer: z16.optional(z16.nullable(z16.looseObject(resource))),
-      updated_at: z16.optional(z16.nullable(z16.string())),
-      cancelled_at: z16.optional(z16.unknown()),
-      created_at: z16.optional(z16.nullable(z16.string()))
+      order_id: z14.optional(z14.nullable(shopifyId())),
+      customer: z14.optional(z14.nullable(z14.looseObject(resource))),
+      updated_at: z14.optional(z14.nullable(z14.string())),
+      cancelled_at: z14.optional(z14.unknown()),
+      created_at: z14.optional(z14.nullable(z14.string()))
     });
   }
 });
@@ -2403,17 +2595,17 @@ var init_verify7 = __esm({
 });
 
 // functions/providers/shopify/index.ts
-var z17, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
+var z15, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
 var init_shopify = __esm({
   "functions/providers/shopify/index.ts"() {
     "use strict";
-    z17 = __toESM(require("zod/mini"));
+    z15 = __toESM(require("zod/mini"));
     init_types();
     init_normalize7();
     init_verify7();
-    shopifyOptionsSchema = z17.object({
+    shopifyOptionsSchema = z15.object({
       /** Unused: Shopify signs no timestamp. Kept so that every provider's options share the field. */
-      toleranceSeconds: z17._default(z17.int().check(z17.positive()), 300)
+      toleranceSeconds: z15._default(z15.int().check(z15.positive()), 300)
     });
     shopifyProvider = {
       id: "shopify",
@@ -2424,6 +2616,55 @@ var init_shopify = __esm({
       signatureHeaders: () => ["x-shopify-hmac-sha256"]
     };
     shopifyDefinition = builtInDefinition(shopifyProvider, shopifyOptionsSchema);
+  }
+});
+
+// functions/providers/shopify/setup.ts
+var shopifySetup;
+var init_setup8 = __esm({
+  "functions/providers/shopify/setup.ts"() {
+    "use strict";
+    init_setup();
+    init_normalize7();
+    shopifySetup = {
+      dashboard: "an app: a webhook subscription (shopify.app.toml or webhookSubscriptionCreate) with this URL as its HTTPS URI; a store: Settings \u2192 Notifications \u2192 Webhooks \u2192 Create webhook, this URL",
+      events: [...SHOPIFY_CANONICAL_TYPES.keys()],
+      otherEvents: "any other topic you subscribe to is stored as shopify.<topic>",
+      contentType: "JSON (the webhook format)",
+      secretSource: "an app's client secret (Dev Dashboard \u2192 Apps \u2192 your app \u2192 Settings \u2192 Secret), or for store webhooks the signing key shown under the store's webhook list",
+      secret: {
+        expected: "an app client secret (shpss_ followed by 32 hex digits, or 32 hex digits) or a store's 64-hex-digit webhook signing key",
+        parse: matching(/^(?:(?:shpss_)?[0-9a-f]{32}|[0-9a-f]{64})$/)
+      },
+      verification: "X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of the body, keyed with the secret. Shopify signs no timestamp and not its headers: a resent capture is a duplicate of the event its bytes first produced.",
+      request: {
+        bodies: { "application/json": "object" },
+        headers: [
+          { name: "X-Shopify-Hmac-Sha256", description: "base64 HMAC-SHA256 of the body", required: true },
+          { name: "X-Shopify-Topic", description: "the topic (orders/create\u2026)", required: true },
+          {
+            name: "X-Shopify-Event-Id",
+            description: "the event id, the same for every subscription it reaches",
+            required: false
+          },
+          {
+            name: "X-Shopify-Webhook-Id",
+            description: "the delivery id, the event id when X-Shopify-Event-Id is absent",
+            required: false
+          },
+          {
+            name: "X-Shopify-Shop-Domain",
+            description: "the shop, which prefixes every entity",
+            required: false
+          },
+          {
+            name: "X-Shopify-Triggered-At",
+            description: "when the event happened, if the body says nothing",
+            required: false
+          }
+        ]
+      }
+    };
   }
 });
 
@@ -2440,14 +2681,14 @@ var init_sign7 = __esm({
 });
 
 // functions/providers/standard-webhooks/schemas.ts
-var z18, StandardWebhooksPayloadSchema;
+var z16, StandardWebhooksPayloadSchema;
 var init_schemas8 = __esm({
   "functions/providers/standard-webhooks/schemas.ts"() {
     "use strict";
-    z18 = __toESM(require("zod/mini"));
-    StandardWebhooksPayloadSchema = z18.looseObject({
-      type: z18.optional(z18.unknown()),
-      timestamp: z18.optional(z18.unknown())
+    z16 = __toESM(require("zod/mini"));
+    StandardWebhooksPayloadSchema = z16.looseObject({
+      type: z16.optional(z16.unknown()),
+      timestamp: z16.optional(z16.unknown())
     });
   }
 });
@@ -2511,7 +2752,7 @@ var init_normalize8 = __esm({
 });
 
 // functions/providers/standard-webhooks/keys.ts
-var import_node_crypto15, STRICT_BASE64, strictBase64, PUBLIC_KEY_PREFIX, PRIVATE_KEY_PREFIX, SECRET_PREFIX, parseVerificationKey2;
+var import_node_crypto15, STRICT_BASE64, strictBase64, PUBLIC_KEY_PREFIX, PRIVATE_KEY_PREFIX, SECRET_PREFIX, parseVerificationKey3;
 var init_keys = __esm({
   "functions/providers/standard-webhooks/keys.ts"() {
     "use strict";
@@ -2525,7 +2766,7 @@ var init_keys = __esm({
     PUBLIC_KEY_PREFIX = "whpk_";
     PRIVATE_KEY_PREFIX = "whsk_";
     SECRET_PREFIX = "whsec_";
-    parseVerificationKey2 = (secret) => {
+    parseVerificationKey3 = (secret) => {
       if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
         const raw = strictBase64(secret.slice(PUBLIC_KEY_PREFIX.length));
         if (raw?.length !== 32) return void 0;
@@ -2615,7 +2856,7 @@ var init_verify8 = __esm({
       }
       const content = Buffer.concat([Buffer.from(`${id2}.${timestamp}.`), request.body]);
       for (const [index, secret] of secrets.entries()) {
-        const key = parseVerificationKey2(secret);
+        const key = parseVerificationKey3(secret);
         const signature = key?.kind === "hmac" ? matchSecret([secret], candidates.hmac, () => (0, import_node_crypto16.createHmac)("sha256", key.key).update(content).digest())?.signature : key?.kind === "ed25519" ? candidates.ed25519.find((candidate) => (0, import_node_crypto16.verify)(null, content, key.key, candidate)) : void 0;
         if (signature !== void 0) return { ok: true, secretIndex: index, signature };
       }
@@ -2625,28 +2866,28 @@ var init_verify8 = __esm({
 });
 
 // functions/providers/standard-webhooks/index.ts
-var z19, nonEmpty5, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
+var z17, nonEmpty4, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
 var init_standard_webhooks = __esm({
   "functions/providers/standard-webhooks/index.ts"() {
     "use strict";
-    z19 = __toESM(require("zod/mini"));
+    z17 = __toESM(require("zod/mini"));
     init_types();
     init_normalize8();
     init_verify8();
-    nonEmpty5 = () => z19.string().check(z19.minLength(1));
-    standardWebhooksOptionsSchema = z19.object({
+    nonEmpty4 = () => z17.string().check(z17.minLength(1));
+    standardWebhooksOptionsSchema = z17.object({
       /** The spec's recommended tolerance: five minutes, both directions. */
-      toleranceSeconds: z19._default(z19.int().check(z19.positive()), 300),
+      toleranceSeconds: z17._default(z17.int().check(z17.positive()), 300),
       /**
        * Payload `type` -> canonical type, for a sender whose events mean one of ours. Unlisted types
        * become `standard-webhooks.<type>`. email.* and sms.* are refused: they need a fixed data shape
        * that a generic sender's payload does not have.
        */
-      types: z19._default(
-        z19.record(
-          nonEmpty5(),
-          nonEmpty5().check(
-            z19.refine(
+      types: z17._default(
+        z17.record(
+          nonEmpty4(),
+          nonEmpty4().check(
+            z17.refine(
               (type) => !/^(?:email|sms)\./.test(type),
               "email.* and sms.* need a provider-specific data shape"
             )
@@ -2655,7 +2896,7 @@ var init_standard_webhooks = __esm({
         {}
       ),
       /** Where a sender keeps the id of the entity its events must stay ordered by (a dotted path into the payload). */
-      entity: z19.optional(z19.object({ kind: nonEmpty5(), path: nonEmpty5() }))
+      entity: z17.optional(z17.object({ kind: nonEmpty4(), path: nonEmpty4() }))
     });
     standardWebhooksProvider = {
       id: "standard-webhooks",
@@ -2669,6 +2910,48 @@ var init_standard_webhooks = __esm({
       standardWebhooksProvider,
       standardWebhooksOptionsSchema
     );
+  }
+});
+
+// functions/providers/standard-webhooks/setup.ts
+var MIN_SECRET_BYTES, MAX_SECRET_BYTES, parseSecret, standardWebhooksSetup;
+var init_setup9 = __esm({
+  "functions/providers/standard-webhooks/setup.ts"() {
+    "use strict";
+    init_keys();
+    MIN_SECRET_BYTES = 24;
+    MAX_SECRET_BYTES = 64;
+    parseSecret = (value) => {
+      if (value.startsWith(PUBLIC_KEY_PREFIX)) return parseVerificationKey3(value) ? value : void 0;
+      if (!value.startsWith(SECRET_PREFIX)) return void 0;
+      const bytes = strictBase64(value.slice(SECRET_PREFIX.length))?.length ?? 0;
+      return bytes >= MIN_SECRET_BYTES && bytes <= MAX_SECRET_BYTES ? value : void 0;
+    };
+    standardWebhooksSetup = (options) => ({
+      dashboard: "the sender's webhook (endpoint) settings: add an endpoint with this URL",
+      // Only the types the configuration maps (providers['standard-webhooks'].types) become canonical.
+      events: Object.keys(options.types),
+      otherEvents: Object.keys(options.types).length > 0 ? "any other type the sender offers is stored as standard-webhooks.<type>" : "the sender defines its types; each is stored as standard-webhooks.<type> (map some to canonical types with providers['standard-webhooks'].types)",
+      contentType: "application/json (the spec sends JSON)",
+      secretSource: "the endpoint's signing secret (whsec_\u2026) in the sender's dashboard, or its whpk_ public key",
+      secret: {
+        expected: `a Standard Webhooks secret: whsec_ followed by the base64 of ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes, or whpk_ followed by the base64 of a 32-byte Ed25519 public key`,
+        parse: parseSecret
+      },
+      verification: 'webhook-signature lists v1,<base64 HMAC-SHA256> (whsec_ secrets) or v1a,<base64 Ed25519> (whpk_ keys) entries over "<webhook-id>.<webhook-timestamp>." + the body; the timestamp must be within the tolerance (300 s by default).',
+      request: {
+        bodies: { "application/json": "object" },
+        headers: [
+          { name: "webhook-id", description: "the message id, which deduplicates", required: true },
+          { name: "webhook-timestamp", description: "unix seconds of the attempt", required: true },
+          {
+            name: "webhook-signature",
+            description: "space-separated v1,<base64> and v1a,<base64> entries",
+            required: true
+          }
+        ]
+      }
+    });
   }
 });
 
@@ -2705,23 +2988,23 @@ var init_sign8 = __esm({
 });
 
 // functions/providers/stripe/schemas.ts
-var z20, nonEmpty6, StripeObjectSchema, StripeEventSchema;
+var z18, nonEmpty5, StripeObjectSchema, StripeEventSchema;
 var init_schemas9 = __esm({
   "functions/providers/stripe/schemas.ts"() {
     "use strict";
-    z20 = __toESM(require("zod/mini"));
-    nonEmpty6 = () => z20.string().check(z20.minLength(1));
-    StripeObjectSchema = z20.looseObject({
-      id: z20.optional(nonEmpty6()),
-      object: z20.optional(nonEmpty6()),
-      customer: z20.optional(z20.unknown())
+    z18 = __toESM(require("zod/mini"));
+    nonEmpty5 = () => z18.string().check(z18.minLength(1));
+    StripeObjectSchema = z18.looseObject({
+      id: z18.optional(nonEmpty5()),
+      object: z18.optional(nonEmpty5()),
+      customer: z18.optional(z18.unknown())
     });
-    StripeEventSchema = z20.looseObject({
-      id: nonEmpty6(),
-      type: nonEmpty6(),
+    StripeEventSchema = z18.looseObject({
+      id: nonEmpty5(),
+      type: nonEmpty5(),
       /** Unix seconds; bounded so that it always converts to an ISO date (year 9999 at most). */
-      created: z20.int().check(z20.nonnegative(), z20.lte(253402300799)),
-      data: z20.looseObject({ object: StripeObjectSchema })
+      created: z18.int().check(z18.nonnegative(), z18.lte(253402300799)),
+      data: z18.looseObject({ object: StripeObjectSchema })
     });
   }
 });
@@ -2755,8 +3038,8 @@ var init_normalize9 = __esm({
     };
     stringField2 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
-      const field2 = value[key];
-      return typeof field2 === "string" && field2 !== "" ? field2 : void 0;
+      const field3 = value[key];
+      return typeof field3 === "string" && field3 !== "" ? field3 : void 0;
     };
     readStripeBody = (request) => parseUtf8Json(request.body);
     normalizeStripeBody = (body, _request, _options) => {
@@ -2861,26 +3144,26 @@ var init_verify9 = __esm({
 });
 
 // functions/providers/stripe/index.ts
-var z21, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
+var z19, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
 var init_stripe = __esm({
   "functions/providers/stripe/index.ts"() {
     "use strict";
-    z21 = __toESM(require("zod/mini"));
+    z19 = __toESM(require("zod/mini"));
     init_types();
     init_normalize9();
     init_verify9();
-    stripeOptionsSchema = z21.object({
+    stripeOptionsSchema = z19.object({
       /** Stripe's libraries default to 300 s; we apply it in both directions. */
-      toleranceSeconds: z21._default(z21.int().check(z21.positive()), 300),
+      toleranceSeconds: z19._default(z19.int().check(z19.positive()), 300),
       /**
        * Tenant id -> the Connect account (`acct_…`) whose events that tenant's URL accepts. A Connect
        * platform signs every connected account's events with one endpoint secret, so the secret alone
        * does not say which tenant an event belongs to; the signed `account` field does.
        */
-      accounts: z21.optional(
-        z21.record(
-          z21.string().check(z21.minLength(1)),
-          z21.string().check(z21.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
+      accounts: z19.optional(
+        z19.record(
+          z19.string().check(z19.minLength(1)),
+          z19.string().check(z19.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
         )
       )
     });
@@ -2902,6 +3185,38 @@ var init_stripe = __esm({
       checkTenant: checkStripeTenant
     };
     stripeDefinition = builtInDefinition(stripeProvider, stripeOptionsSchema);
+  }
+});
+
+// functions/providers/stripe/setup.ts
+var stripeSetup;
+var init_setup10 = __esm({
+  "functions/providers/stripe/setup.ts"() {
+    "use strict";
+    init_setup();
+    init_normalize9();
+    stripeSetup = {
+      dashboard: "Stripe Dashboard \u2192 Developers \u2192 Webhooks \u2192 Add destination: Snapshot payload, your account (or connected accounts), Webhook endpoint, this URL as the endpoint URL",
+      events: [...STRIPE_CANONICAL_TYPES.keys()],
+      otherEvents: "any other event type you select is stored as stripe.<type>",
+      contentType: "application/json (Stripe always sends JSON)",
+      secretSource: "the destination's Signing secret (Reveal) on its page; test and live mode destinations each have their own",
+      secret: {
+        expected: "a Stripe endpoint signing secret: whsec_ followed by at least 24 letters and digits",
+        parse: matching(/^whsec_[A-Za-z0-9]{24,}$/)
+      },
+      verification: 'Stripe-Signature carries t=<unix seconds> and one or more v1=<hex HMAC-SHA256 of "t." + the body>, keyed with the endpoint secret; the timestamp must be within the tolerance (300 s by default).',
+      request: {
+        bodies: { "application/json": "object" },
+        headers: [
+          {
+            name: "Stripe-Signature",
+            description: "t=<unix seconds>,v1=<hex HMAC-SHA256>; several v1 entries while a secret is rolled",
+            required: true
+          }
+        ]
+      }
+    };
   }
 });
 
@@ -2939,25 +3254,25 @@ var init_params = __esm({
 });
 
 // functions/providers/twilio/schemas.ts
-var z22, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
+var z20, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
 var init_schemas10 = __esm({
   "functions/providers/twilio/schemas.ts"() {
     "use strict";
-    z22 = __toESM(require("zod/mini"));
-    status = z22.string().check(z22.regex(/^[a-z_-]{1,40}$/i));
-    TwilioMessageParamsSchema = z22.looseObject({
-      MessageSid: z22.string().check(z22.minLength(1)),
-      MessageStatus: z22.optional(status),
+    z20 = __toESM(require("zod/mini"));
+    status = z20.string().check(z20.regex(/^[a-z_-]{1,40}$/i));
+    TwilioMessageParamsSchema = z20.looseObject({
+      MessageSid: z20.string().check(z20.minLength(1)),
+      MessageStatus: z20.optional(status),
       /** The older name of the status; sent beside MessageStatus on callbacks and alone on incoming messages. */
-      SmsStatus: z22.optional(status),
-      From: z22.optional(z22.string()),
-      To: z22.optional(z22.string()),
-      ErrorCode: z22.optional(z22.string()),
-      Timestamp: z22.optional(z22.string())
+      SmsStatus: z20.optional(status),
+      From: z20.optional(z20.string()),
+      To: z20.optional(z20.string()),
+      ErrorCode: z20.optional(z20.string()),
+      Timestamp: z20.optional(z20.string())
     });
-    TwilioOptionsSchema = z22.object({
+    TwilioOptionsSchema = z20.object({
       /** Unused: Twilio signs no timestamp. Kept because every provider's options carry it. */
-      toleranceSeconds: z22._default(z22.number().check(z22.int(), z22.positive()), 300)
+      toleranceSeconds: z20._default(z20.number().check(z20.int(), z20.positive()), 300)
     });
   }
 });
@@ -3132,6 +3447,37 @@ var init_twilio = __esm({
   }
 });
 
+// functions/providers/twilio/setup.ts
+var twilioSetup;
+var init_setup11 = __esm({
+  "functions/providers/twilio/setup.ts"() {
+    "use strict";
+    init_setup();
+    twilioSetup = {
+      dashboard: 'Console \u2192 Messaging \u2192 Services \u2192 your service \u2192 Integration: this URL as the Delivery Status Callback (and, for incoming messages, "Send a webhook" with HTTP POST); or StatusCallback on each message you send',
+      events: ["queued", "sent", "delivered", "undelivered", "failed", "received"],
+      otherEvents: "other statuses (sending, read, accepted\u2026) are stored as twilio.message.<status>",
+      contentType: "application/x-www-form-urlencoded (Twilio always posts a form)",
+      secretSource: "the Auth Token of the account (Console \u2192 Account Info \u2192 Auth Token), the primary one",
+      secret: {
+        expected: "a Twilio Auth Token: 32 lower-case hex digits",
+        parse: matching(/^[0-9a-f]{32}$/)
+      },
+      verification: "X-Twilio-Signature is the base64 HMAC-SHA1 of the full URL followed by every POST parameter (names sorted, each name then value), keyed with the Auth Token. Twilio signs no timestamp.",
+      request: {
+        bodies: { "application/x-www-form-urlencoded": "form" },
+        headers: [
+          {
+            name: "X-Twilio-Signature",
+            description: "base64 HMAC-SHA1 of the URL and the sorted POST parameters",
+            required: true
+          }
+        ]
+      }
+    };
+  }
+});
+
 // functions/providers/twilio/sign.ts
 var signTwilioRequest;
 var init_sign10 = __esm({
@@ -3152,49 +3498,70 @@ var init_registry = __esm({
   "functions/providers/registry.ts"() {
     "use strict";
     init_generic_hmac();
+    init_setup2();
     init_sign();
     init_github();
+    init_setup3();
     init_sign2();
     init_hubspot();
+    init_setup4();
     init_sign3();
     init_mailgun();
+    init_setup5();
     init_sign4();
     init_postmark();
+    init_setup6();
     init_sign5();
     init_sendgrid();
+    init_setup7();
     init_sign6();
     init_shopify();
+    init_setup8();
     init_sign7();
     init_standard_webhooks();
+    init_setup9();
     init_sign8();
     init_stripe();
+    init_setup10();
     init_sign9();
     init_twilio();
+    init_setup11();
     init_sign10();
     init_types();
     UNSIGNED_IDENTITY_WARNING = "relayflow:generic-hmac-unsigned-identity";
     headersOnly = (sign3) => (request, key, now) => ({ headers: sign3(request, key, now), body: request.body });
-    builtIn = (definition, sign3, tooling = {}) => ({
-      signingKey: "secret",
-      ...tooling,
-      ...definition,
-      signer: () => sign3
-    });
+    builtIn = (definition, sign3, setup, tooling = {}) => {
+      const entry = {
+        signingKey: "secret",
+        ...tooling,
+        ...definition,
+        signer: () => sign3,
+        setup: (_id, options) => setup(options)
+      };
+      return entry;
+    };
     builtInProviders = {
-      stripe: builtIn(stripeDefinition, headersOnly(signStripeRequest)),
-      github: builtIn(githubDefinition, headersOnly(signGithubRequest)),
-      shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest)),
-      "standard-webhooks": builtIn(standardWebhooksDefinition, headersOnly(signStandardWebhooksRequest)),
-      hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest)),
-      twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest)),
-      sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), { signingKey: "private-key" }),
-      postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest)),
-      mailgun: builtIn(mailgunDefinition, signMailgunRequest)
+      stripe: builtIn(stripeDefinition, headersOnly(signStripeRequest), () => stripeSetup),
+      github: builtIn(githubDefinition, headersOnly(signGithubRequest), () => githubSetup),
+      shopify: builtIn(shopifyDefinition, headersOnly(signShopifyRequest), () => shopifySetup),
+      "standard-webhooks": builtIn(
+        standardWebhooksDefinition,
+        headersOnly(signStandardWebhooksRequest),
+        standardWebhooksSetup
+      ),
+      hubspot: builtIn(hubspotDefinition, headersOnly(signHubspotRequest), () => hubspotSetup),
+      twilio: builtIn(twilioDefinition, headersOnly(signTwilioRequest), () => twilioSetup),
+      sendgrid: builtIn(sendgridDefinition, headersOnly(signSendgridRequest), () => sendgridSetup, {
+        signingKey: "private-key"
+      }),
+      postmark: builtIn(postmarkDefinition, headersOnly(signPostmarkRequest), () => postmarkSetup),
+      mailgun: builtIn(mailgunDefinition, signMailgunRequest, () => mailgunSetup)
     };
     genericHmacProvider = {
       ...genericHmacDefinition,
       signer: (options) => headersOnly(createGenericHmacSigner(options)),
       signingKey: "secret",
+      setup: genericHmacSetup,
       warnings: (id2, options) => identityWarnings(id2, options).map((message) => ({ id: UNSIGNED_IDENTITY_WARNING, message }))
     };
     resolveProvider = ({ id: id2, kind, options }) => {
@@ -3227,69 +3594,107 @@ var init_registry = __esm({
           kind,
           sign: entry.signer(parsed),
           signingKey: entry.signingKey,
-          warnings: entry.warnings?.(id2, parsed) ?? []
+          warnings: entry.warnings?.(id2, parsed) ?? [],
+          setup: entry.setup(id2, parsed)
         }
       };
     };
   }
 });
 
+// functions/routing/glob.ts
+var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
+var init_glob = __esm({
+  "functions/routing/glob.ts"() {
+    "use strict";
+    MAX_GLOB_STARS = 8;
+    STAR = "*".charCodeAt(0);
+    starsIn = (glob) => glob.split("*").length - 1;
+    GLOB_STARS_MESSAGE = `a glob may hold at most ${MAX_GLOB_STARS} "*"`;
+    globMatches = (glob, text) => {
+      let g = 0;
+      let t = 0;
+      let afterStar = -1;
+      let starEnd = 0;
+      while (t < text.length) {
+        const c = glob.charCodeAt(g);
+        if (c === STAR) {
+          afterStar = g + 1;
+          starEnd = t;
+          g += 1;
+        } else if (g < glob.length && c === text.charCodeAt(t)) {
+          g += 1;
+          t += 1;
+        } else if (afterStar >= 0) {
+          starEnd += 1;
+          g = afterStar;
+          t = starEnd;
+        } else {
+          return false;
+        }
+      }
+      while (glob.charCodeAt(g) === STAR) g += 1;
+      return g === glob.length;
+    };
+  }
+});
+
 // functions/routing/routes.ts
-var import_node_crypto21, z24, nonEmpty7, TARGET_ID, targetId, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems;
+var import_node_crypto24, z27, nonEmpty7, TARGET_ID, targetId, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
-    import_node_crypto21 = require("node:crypto");
-    z24 = __toESM(require("zod/mini"));
+    import_node_crypto24 = require("node:crypto");
+    z27 = __toESM(require("zod/mini"));
     init_glob();
-    nonEmpty7 = () => z24.string().check(z24.minLength(1));
+    nonEmpty7 = () => z27.string().check(z27.minLength(1));
     TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z24.optional(z24.string().check(z24.regex(TARGET_ID)));
-    HttpTargetSchema = z24.strictObject({
-      kind: z24.literal("http"),
+    targetId = () => z27.optional(z27.string().check(z27.regex(TARGET_ID)));
+    HttpTargetSchema = z27.strictObject({
+      kind: z27.literal("http"),
       id: targetId(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z24.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
-      timeoutMs: z24._default(z24.number().check(z24.int(), z24.gte(100), z24.lte(25e3)), 5e3),
+      url: z27.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      timeoutMs: z27._default(z27.number().check(z27.int(), z27.gte(100), z27.lte(25e3)), 5e3),
       /** Requests per second to this target from one consumer instance. */
-      rateLimitPerSecond: z24._default(z24.number().check(z24.positive()), 50),
+      rateLimitPerSecond: z27._default(z27.number().check(z27.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z24._default(z24.number().check(z24.int(), z24.gte(1)), 5),
-      circuitHalfOpenAfterMs: z24._default(z24.number().check(z24.int(), z24.gte(100)), 3e4)
+      circuitBreakerThreshold: z27._default(z27.number().check(z27.int(), z27.gte(1)), 5),
+      circuitHalfOpenAfterMs: z27._default(z27.number().check(z27.int(), z27.gte(100)), 3e4)
     });
-    EventBridgeTargetSchema = z24.strictObject({
-      kind: z24.literal("eventbridge"),
+    EventBridgeTargetSchema = z27.strictObject({
+      kind: z27.literal("eventbridge"),
       id: targetId(),
       /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z24._default(nonEmpty7(), "default")
+      eventBusName: z27._default(nonEmpty7(), "default")
     });
-    WorkflowTargetSchema = z24.strictObject({
-      kind: z24.literal("workflow"),
+    WorkflowTargetSchema = z27.strictObject({
+      kind: z27.literal("workflow"),
       id: targetId(),
       /** A workflow exported by functions/workflows/index.ts. */
       name: nonEmpty7()
     });
-    TargetSchema = z24.discriminatedUnion("kind", [
+    TargetSchema = z27.discriminatedUnion("kind", [
       HttpTargetSchema,
       EventBridgeTargetSchema,
       WorkflowTargetSchema
     ]);
-    RouteSchema = z24.strictObject({
-      match: z24.strictObject({
-        tenant: z24.optional(nonEmpty7()),
-        provider: z24.optional(nonEmpty7()),
+    RouteSchema = z27.strictObject({
+      match: z27.strictObject({
+        tenant: z27.optional(nonEmpty7()),
+        provider: z27.optional(nonEmpty7()),
         /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z24.string().check(
-          z24.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z24.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        type: z27.string().check(
+          z27.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z27.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
         )
       }),
-      targets: z24.array(TargetSchema).check(z24.minLength(1)),
+      targets: z27.array(TargetSchema).check(z27.minLength(1)),
       /** What an event older than its entity's newest applied event does. */
-      onStale: z24._default(z24.enum(["skip", "apply"]), "apply")
+      onStale: z27._default(z27.enum(["skip", "apply"]), "apply")
     });
-    RoutesSchema = z24.array(RouteSchema);
-    shortHash = (value) => (0, import_node_crypto21.createHash)("sha256").update(value).digest("hex").slice(0, 8);
+    RoutesSchema = z27.array(RouteSchema);
+    shortHash = (value) => (0, import_node_crypto24.createHash)("sha256").update(value).digest("hex").slice(0, 8);
     targetIdOf = (target) => {
       if (target.id) return target.id;
       switch (target.kind) {
@@ -3340,17 +3745,17 @@ var init_errors2 = __esm({
 });
 
 // functions/workflows/suppress-bounced-recipient.ts
-var z25, BouncedEmailSchema, bareAddress, suppressBouncedRecipient;
+var z28, BouncedEmailSchema, bareAddress, suppressBouncedRecipient;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z25 = __toESM(require("zod/mini"));
+    z28 = __toESM(require("zod/mini"));
     init_records();
     init_errors2();
-    BouncedEmailSchema = z25.object({
-      recipient: z25.string().check(z25.minLength(3)),
-      reason: z25.optional(z25.string()),
-      messageId: z25.optional(z25.string())
+    BouncedEmailSchema = z28.object({
+      recipient: z28.string().check(z28.minLength(3)),
+      reason: z28.optional(z28.string()),
+      messageId: z28.optional(z28.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
@@ -3454,30 +3859,30 @@ __export(config_exports, {
   replayProvidersJson: () => replayProvidersJson,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs3, import_node_path3, import_zod3, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord2, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs3, import_node_path3, import_zod6, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord2, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
     import_node_fs3 = require("node:fs");
     import_node_path3 = require("node:path");
-    import_zod3 = require("zod");
+    import_zod6 = require("zod");
     init_registry();
     init_types();
     init_routes();
     init_workflows();
     TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
     MAX_BODY_LIMIT = 45e5;
-    verifierLimits = import_zod3.z.object({
+    verifierLimits = import_zod6.z.object({
       /** Steady requests per second on each of the provider's routes. */
-      rateLimit: import_zod3.z.number().min(1).optional(),
+      rateLimit: import_zod6.z.number().min(1).optional(),
       /** Requests the provider's routes take at once before the steady rate applies. */
-      burstLimit: import_zod3.z.int().min(1).optional(),
+      burstLimit: import_zod6.z.int().min(1).optional(),
       /** Verifier instances reserved for (and at most used by) this provider; `false` reserves none. */
-      reservedConcurrency: import_zod3.z.union([import_zod3.z.int().min(1).max(1e3), import_zod3.z.literal(false)]).optional()
+      reservedConcurrency: import_zod6.z.union([import_zod6.z.int().min(1).max(1e3), import_zod6.z.literal(false)]).optional()
     }).strict();
-    providerCommon = import_zod3.z.object({
+    providerCommon = import_zod6.z.object({
       /** The entity whose events stay in order, e.g. `{ kind: 'customer', path: 'data.object.customer' }`. */
-      entity: import_zod3.z.custom().optional(),
+      entity: import_zod6.z.custom().optional(),
       limits: verifierLimits.optional()
     }).passthrough();
     API_DEFAULTS = {
@@ -3487,86 +3892,97 @@ var init_config = __esm({
     };
     TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 };
     ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
-    tenant = import_zod3.z.object({
-      id: import_zod3.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
+    tenant = import_zod6.z.object({
+      id: import_zod6.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
       /**
        * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
        * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
        */
-      dedicatedSecrets: import_zod3.z.boolean().default(true)
+      dedicatedSecrets: import_zod6.z.boolean().default(true)
     }).strict();
-    ConfigObjectSchema = import_zod3.z.object({
+    ConfigObjectSchema = import_zod6.z.object({
       /** CloudFormation stack name; the CLI finds everything through it. */
-      stackName: import_zod3.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
+      stackName: import_zod6.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
       /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
-      stage: import_zod3.z.enum(["dev", "prod"]).default("prod"),
+      stage: import_zod6.z.enum(["dev", "prod"]).default("prod"),
       /**
        * The base URL providers call, when it is not the one API Gateway sees: a custom domain mapped
        * under a path, or CloudFront in front of the API. URL-signed providers (HubSpot, Twilio)
        * sign the full URL; without this the verifier rebuilds it from the request's domain name,
        * which is right for the API's own URL and for a custom domain mapped at its root.
        */
-      publicBaseUrl: import_zod3.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      publicBaseUrl: import_zod6.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
       /** Where alarms are e-mailed. */
-      alarmEmail: import_zod3.z.email().optional(),
+      alarmEmail: import_zod6.z.email().optional(),
       /** How long events, audit entries and raw bodies are kept. */
-      retentionDays: import_zod3.z.int().min(1).max(3650).default(30),
+      retentionDays: import_zod6.z.int().min(1).max(3650).default(30),
       /** Largest body accepted; larger ones are answered 413. */
-      maxBodyBytes: import_zod3.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+      maxBodyBytes: import_zod6.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
       /** Compressed bodies above this go to S3 (claim check) instead of the table. */
-      inlineBodyMaxBytes: import_zod3.z.int().min(1024).max(300 * 1024).default(64 * 1024),
-      tenants: import_zod3.z.array(tenant).default([]),
+      inlineBodyMaxBytes: import_zod6.z.int().min(1024).max(300 * 1024).default(64 * 1024),
+      tenants: import_zod6.z.array(tenant).default([]),
       /** Enabled built-in providers and their options. */
-      providers: import_zod3.z.record(import_zod3.z.string(), providerCommon).default({}),
+      providers: import_zod6.z.record(import_zod6.z.string(), providerCommon).default({}),
       /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
-      genericHmac: import_zod3.z.record(import_zod3.z.string(), import_zod3.z.object({}).passthrough()).default({}),
-      retry: import_zod3.z.object({
-        maxAttempts: import_zod3.z.int().min(1).max(1e3).default(5),
-        backoffBaseSeconds: import_zod3.z.int().min(0).max(43200).default(2),
-        backoffMaxSeconds: import_zod3.z.int().min(0).max(43200).default(300)
+      genericHmac: import_zod6.z.record(import_zod6.z.string(), import_zod6.z.object({}).passthrough()).default({}),
+      retry: import_zod6.z.object({
+        maxAttempts: import_zod6.z.int().min(1).max(1e3).default(5),
+        backoffBaseSeconds: import_zod6.z.int().min(0).max(43200).default(2),
+        backoffMaxSeconds: import_zod6.z.int().min(0).max(43200).default(300)
       }).strict().default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
-      api: import_zod3.z.object({
+      api: import_zod6.z.object({
         /** The stage's default route throttle, and the most any provider's route may be given. */
-        throttlingRateLimit: import_zod3.z.number().min(1).default(100),
-        throttlingBurstLimit: import_zod3.z.int().min(1).default(200),
+        throttlingRateLimit: import_zod6.z.number().min(1).default(100),
+        throttlingBurstLimit: import_zod6.z.int().min(1).default(200),
         /** Each provider's route throttle unless the provider sets `limits`. @default 50/s and 100, or the stage's if lower */
-        routeThrottlingRateLimit: import_zod3.z.number().min(1).optional(),
-        routeThrottlingBurstLimit: import_zod3.z.int().min(1).optional(),
+        routeThrottlingRateLimit: import_zod6.z.number().min(1).optional(),
+        routeThrottlingBurstLimit: import_zod6.z.int().min(1).optional(),
         /** Reserved concurrency of each verifier unless the provider sets `limits`; `false` reserves none. */
-        verifierReservedConcurrency: import_zod3.z.union([import_zod3.z.int().min(1).max(1e3), import_zod3.z.literal(false)]).default(50)
+        verifierReservedConcurrency: import_zod6.z.union([import_zod6.z.int().min(1).max(1e3), import_zod6.z.literal(false)]).default(50)
       }).strict().default(API_DEFAULTS),
-      logLevel: import_zod3.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      logLevel: import_zod6.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
       /**
        * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
        * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
        * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.
        */
-      tracing: import_zod3.z.object({
-        enabled: import_zod3.z.boolean().default(TRACING_DEFAULTS.enabled),
+      tracing: import_zod6.z.object({
+        enabled: import_zod6.z.boolean().default(TRACING_DEFAULTS.enabled),
         /** Share of requests recorded once the second's reservoir is used up, 0 to 1. */
-        samplingRate: import_zod3.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
+        samplingRate: import_zod6.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
         /** Requests recorded each second before `samplingRate` applies; 0 leaves only the rate. */
-        reservoirPerSecond: import_zod3.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
+        reservoirPerSecond: import_zod6.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
       }).strict().default(TRACING_DEFAULTS),
       /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
-      routes: import_zod3.z.array(RouteSchema).default([]),
-      consumer: import_zod3.z.object({
+      routes: import_zod6.z.array(RouteSchema).default([]),
+      consumer: import_zod6.z.object({
         /** Event source mapping MaximumConcurrency (2–1000). */
-        maxConcurrency: import_zod3.z.int().min(2).max(1e3).default(10),
+        maxConcurrency: import_zod6.z.int().min(2).max(1e3).default(10),
         /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
-        idempotencyTtlHours: import_zod3.z.int().min(72).max(24 * 365).default(72)
+        idempotencyTtlHours: import_zod6.z.int().min(72).max(24 * 365).default(72)
       }).strict().default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
-      observability: import_zod3.z.object({
+      /** The audit archive: every audit entry and rejection count, kept past `retentionDays` (docs/audit.md). */
+      audit: import_zod6.z.object({
+        /** Days the archive keeps an entry; absent, it keeps every entry. */
+        archiveRetentionDays: import_zod6.z.int().min(1).max(36500).optional(),
+        /**
+         * S3 Object Lock on the archive bucket: an archived entry cannot be changed or deleted for
+         * `days`, in `governance` mode (users with a special permission can) or `compliance` mode
+         * (no one can, the root user included). It can only be chosen when the bucket is created.
+         */
+        objectLock: import_zod6.z.object({ mode: import_zod6.z.enum(["governance", "compliance"]), days: import_zod6.z.int().min(1).max(36500) }).strict().optional()
+      }).strict().default({}),
+      observability: import_zod6.z.object({
         /** Alarm when the main queue's oldest message is older than this. */
-        oldestMessageAlarmMinutes: import_zod3.z.int().min(1).max(20160).default(15),
+        oldestMessageAlarmMinutes: import_zod6.z.int().min(1).max(20160).default(15),
         /** Alarm when more signature rejections than this arrive per minute (3 of 5 minutes). */
-        signatureFailureAlarmPerMinute: import_zod3.z.int().min(1).default(50),
+        signatureFailureAlarmPerMinute: import_zod6.z.int().min(1).default(50),
         /**
          * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
          * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
          */
-        piiPaths: import_zod3.z.array(
-          import_zod3.z.string().regex(
+        piiPaths: import_zod6.z.array(
+          import_zod6.z.string().regex(
             /^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/,
             "dot path of keys, * and **"
           )
@@ -3575,7 +3991,7 @@ var init_config = __esm({
          * Per provider, the ISO date after which an event verified by an older secret (index > 0)
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
          */
-        secretRetirement: import_zod3.z.record(import_zod3.z.string(), import_zod3.z.iso.date()).default({})
+        secretRetirement: import_zod6.z.record(import_zod6.z.string(), import_zod6.z.iso.date()).default({})
       }).strict().default({
         oldestMessageAlarmMinutes: 15,
         signatureFailureAlarmPerMinute: 50,
@@ -3594,14 +4010,14 @@ var init_config = __esm({
       burstLimit: { fallback: "routeThrottlingBurstLimit", ceiling: "throttlingBurstLimit" }
     };
     resolveLimits = (path, limits, api, problems) => {
-      const routeLimit = (field2) => {
-        const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field2];
-        const own2 = limits?.[field2];
+      const routeLimit = (field3) => {
+        const { fallback, ceiling } = ROUTE_LIMIT_FIELDS[field3];
+        const own2 = limits?.[field3];
         const configured = own2 ?? api[fallback];
-        if (configured === void 0) return Math.min(ROUTE_THROTTLE_DEFAULTS[field2], api[ceiling]);
+        if (configured === void 0) return Math.min(ROUTE_THROTTLE_DEFAULTS[field3], api[ceiling]);
         if (configured > api[ceiling]) {
           problems.push({
-            path: own2 === void 0 ? ["api", fallback] : [...path, "limits", field2],
+            path: own2 === void 0 ? ["api", fallback] : [...path, "limits", field3],
             message: `${configured} exceeds the stage's api.${ceiling} (${api[ceiling]})`
           });
         }
@@ -3696,6 +4112,12 @@ var init_config = __esm({
         if (tenants.findIndex((t) => t.id === id2) !== index)
           problems.push({ path: ["tenants", index, "id"], message: `"${id2}" is listed twice` });
       });
+      const audit = section(config, "audit");
+      if (audit?.objectLock && audit.archiveRetentionDays !== void 0 && audit.objectLock.days > audit.archiveRetentionDays)
+        problems.push({
+          path: ["audit", "objectLock", "days"],
+          message: `must be at most audit.archiveRetentionDays (${audit.archiveRetentionDays}): a locked entry cannot expire`
+        });
       if (retry && retry.backoffMaxSeconds < retry.backoffBaseSeconds)
         problems.push({
           path: ["retry", "backoffMaxSeconds"],
@@ -3750,9 +4172,9 @@ var init_config = __esm({
     );
     FIELD_ORDER = Object.keys(ConfigObjectSchema.shape);
     inConfigOrder = (a, b) => {
-      const field2 = FIELD_ORDER.indexOf(String(a.path[0])) - FIELD_ORDER.indexOf(String(b.path[0]));
+      const field3 = FIELD_ORDER.indexOf(String(a.path[0])) - FIELD_ORDER.indexOf(String(b.path[0]));
       const [entryA, entryB] = [a.path[1], b.path[1]];
-      return field2 !== 0 || typeof entryA !== "number" || typeof entryB !== "number" ? field2 : entryA - entryB;
+      return field3 !== 0 || typeof entryA !== "number" || typeof entryB !== "number" ? field3 : entryA - entryB;
     };
     checkConfig = (input) => {
       const parsed = RelayFlowConfigSchema.safeParse(input);
@@ -3824,10 +4246,15 @@ var init_config = __esm({
 // cli/environment.ts
 var import_node_fs = require("node:fs");
 var import_node_path = require("node:path");
+var import_client_athena = require("@aws-sdk/client-athena");
 var import_client_cloudformation = require("@aws-sdk/client-cloudformation");
+var import_client_cloudwatch = require("@aws-sdk/client-cloudwatch");
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
+var import_client_lambda = require("@aws-sdk/client-lambda");
+var import_client_s3 = require("@aws-sdk/client-s3");
 var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
 var import_client_sfn = require("@aws-sdk/client-sfn");
+var import_client_sns = require("@aws-sdk/client-sns");
 var import_client_sqs = require("@aws-sdk/client-sqs");
 var import_lib_dynamodb = require("@aws-sdk/lib-dynamodb");
 var import_zod = require("zod");
@@ -3845,7 +4272,11 @@ var LocalStateSchema = import_zod.z.object({
     dynamodb: import_zod.z.string().url(),
     secretsmanager: import_zod.z.string().url(),
     stepfunctions: import_zod.z.string().url(),
-    cloudformation: import_zod.z.string().url()
+    cloudformation: import_zod.z.string().url(),
+    s3: import_zod.z.string().url(),
+    sns: import_zod.z.string().url(),
+    cloudwatch: import_zod.z.string().url(),
+    lambda: import_zod.z.string().url()
   }).passthrough()
 });
 var describeError = (error, options, cloudformation) => {
@@ -3927,6 +4358,12 @@ var connect = async (options) => {
     sqs: new import_client_sqs.SQSClient(config(endpoints.sqs)),
     sfn: new import_client_sfn.SFNClient(config(endpoints.stepfunctions)),
     secrets: new import_client_secrets_manager.SecretsManagerClient(config(endpoints.secretsmanager)),
+    sns: new import_client_sns.SNSClient(config(endpoints.sns)),
+    cloudwatch: new import_client_cloudwatch.CloudWatchClient(config(endpoints.cloudwatch)),
+    lambda: new import_client_lambda.LambdaClient(config(endpoints.lambda)),
+    // The S3 emulator is addressed by path: a local host name has no bucket subdomains.
+    s3: new import_client_s3.S3Client({ ...config(endpoints.s3), forcePathStyle: options.local }),
+    athena: new import_client_athena.AthenaClient(config(void 0)),
     output: (key) => {
       const value = outputs[key];
       if (value === void 0)
@@ -3949,6 +4386,290 @@ var sentenceOf = (error, local) => {
 
 // cli/program.ts
 var import_commander = require("commander");
+
+// functions/operator/audit-archive.ts
+var import_node_zlib = require("node:zlib");
+var import_client_athena2 = require("@aws-sdk/client-athena");
+var import_client_s32 = require("@aws-sdk/client-s3");
+var matches = (query, row) => {
+  if (query.since && row.at < (row.kind === "rejection" ? query.since.slice(0, 16) : query.since))
+    return false;
+  if (query.by === "event") return row.kind === "audit" && row.eventId === query.eventId;
+  if (query.by === "correlation")
+    return row.kind === "audit" && (row.correlationId === query.correlationId || row.eventCorrelationId === query.correlationId);
+  return true;
+};
+var ordered = (rows) => {
+  const unique = /* @__PURE__ */ new Map();
+  for (const row of rows) unique.set(row.id, row);
+  return [...unique.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+};
+var ObjectArchiveReader = class {
+  constructor(s3, bucket, prefix = "audit/") {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.prefix = prefix;
+  }
+  s3;
+  bucket;
+  prefix;
+  async query(query) {
+    const rows = [];
+    let token;
+    do {
+      const page = await this.s3.send(
+        new import_client_s32.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })
+      );
+      for (const object14 of page.Contents ?? []) {
+        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object14.Key ?? "")?.[1];
+        if (!object14.Key || query.since && day && day < query.since.slice(0, 10)) continue;
+        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object14.Key }));
+        const bytes = Buffer.from(
+          await (body.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))
+        );
+        const text = (object14.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
+        for (const line of text.split("\n")) {
+          if (!line.trim()) continue;
+          const row = JSON.parse(line);
+          if (matches(query, row)) rows.push(row);
+        }
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return ordered(rows);
+  }
+};
+var rowOf = (columns, cells) => {
+  const get = (name) => cells[columns.indexOf(name)];
+  const common = {
+    id: get("id") ?? "",
+    v: Number(get("v") ?? 1),
+    day: get("day") ?? "",
+    tenant: get("tenant") ?? "",
+    at: get("at") ?? ""
+  };
+  if (get("kind") === "rejection")
+    return {
+      ...common,
+      kind: "rejection",
+      provider: get("provider") ?? "",
+      reason: get("reason") ?? "",
+      sourceIp: get("sourceip") ?? "",
+      count: Number(get("count") ?? 0)
+    };
+  const status2 = get("status");
+  const detail = get("detail");
+  return {
+    ...common,
+    kind: "audit",
+    eventId: get("eventid") ?? "",
+    correlationId: get("correlationid") ?? "",
+    eventCorrelationId: get("eventcorrelationid") ?? "",
+    provider: get("provider") ?? "",
+    type: get("type") ?? "",
+    providerType: get("providertype") ?? "",
+    externalId: get("externalid") ?? "",
+    entityKind: get("entitykind") ?? "",
+    entityId: get("entityid") ?? "",
+    receivedAt: get("receivedat") ?? "",
+    action: get("action") ?? "",
+    by: get("by") ?? "",
+    ...status2 ? { status: status2 } : {},
+    ...detail ? { detail } : {}
+  };
+};
+var athenaStatement = (database, query) => {
+  const where = [];
+  const parameters = [];
+  const quote = (value) => `'${value.replace(/'/g, "''")}'`;
+  if (query.by === "event") {
+    where.push("kind = 'audit'", "eventid = ?");
+    parameters.push(quote(query.eventId));
+  } else if (query.by === "correlation") {
+    where.push("kind = 'audit'", "(correlationid = ? OR eventcorrelationid = ?)");
+    parameters.push(quote(query.correlationId), quote(query.correlationId));
+  }
+  if (query.since) {
+    where.push("day >= ?");
+    parameters.push(quote(query.since.slice(0, 10)));
+    if (query.by === "since") {
+      where.push("(at >= ? OR (kind = 'rejection' AND at >= ?))");
+      parameters.push(quote(query.since), quote(query.since.slice(0, 16)));
+    } else {
+      where.push("at >= ?");
+      parameters.push(quote(query.since));
+    }
+  }
+  const clause = where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+  return { sql: `SELECT * FROM "${database}"."audit"${clause} ORDER BY at`, parameters };
+};
+var AthenaArchiveReader = class {
+  constructor(athena, options) {
+    this.athena = athena;
+    this.options = options;
+  }
+  athena;
+  options;
+  async query(query) {
+    const { sql, parameters } = athenaStatement(this.options.database, query);
+    const started = await this.athena.send(
+      new import_client_athena2.StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: this.options.workGroup,
+        ...parameters.length > 0 ? { ExecutionParameters: parameters } : {}
+      })
+    );
+    const id2 = started.QueryExecutionId;
+    if (!id2) throw new Error("Athena started no query");
+    for (let poll = 0; ; poll += 1) {
+      const execution = await this.athena.send(new import_client_athena2.GetQueryExecutionCommand({ QueryExecutionId: id2 }));
+      const state = execution.QueryExecution?.Status?.State;
+      if (state === "SUCCEEDED") break;
+      if (state === "FAILED" || state === "CANCELLED")
+        throw new Error(
+          `Athena query ${id2} ${state.toLowerCase()}: ${execution.QueryExecution?.Status?.StateChangeReason ?? "no reason given"}`
+        );
+      if (poll >= (this.options.maxPolls ?? 300))
+        throw new Error(
+          `Athena query ${id2} did not finish; see it in the ${this.options.workGroup} workgroup`
+        );
+      await this.options.sleep(1e3);
+    }
+    const rows = [];
+    let columns;
+    let token;
+    do {
+      const page = await this.athena.send(
+        new import_client_athena2.GetQueryResultsCommand({ QueryExecutionId: id2, NextToken: token })
+      );
+      const data = page.ResultSet?.Rows ?? [];
+      for (const [index, row] of data.entries()) {
+        const cells = (row.Data ?? []).map((d) => d.VarCharValue);
+        if (!columns && index === 0) {
+          columns = cells.map((c) => c ?? "");
+          continue;
+        }
+        rows.push(rowOf(columns ?? [], cells));
+      }
+      token = page.NextToken;
+    } while (token);
+    return ordered(rows);
+  }
+};
+
+// cli/format.ts
+var table = (headers, rows) => {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => cell === void 0 ? "" : String(cell)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  return cells.map(
+    (row) => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
+  ).join("\n");
+};
+var json = (value) => JSON.stringify(value, null, 2);
+var RELATIVE = /^(\d+)\s*(s|m|h|d)$/;
+var UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
+var parseTime = (value, now, option) => {
+  const relative = RELATIVE.exec(value.trim());
+  if (relative) {
+    const amount = Number(relative[1]);
+    const unit2 = relative[2];
+    return new Date(now.getTime() - amount * UNIT_MS[unit2]).toISOString();
+  }
+  const parsed = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed)) {
+    throw new CliError(
+      `${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`
+    );
+  }
+  return new Date(parsed).toISOString();
+};
+var collect = (value, previous = []) => [
+  ...previous,
+  ...value.split(",").map((v) => v.trim()).filter(Boolean)
+];
+var positiveInt = (option, max) => (value) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
+  return n;
+};
+var positiveNumber = (option, max) => (value) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
+  return n;
+};
+var age = (iso2, now) => {
+  if (!iso2) return "";
+  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso2)) / 1e3));
+  if (seconds2 < 120) return `${seconds2}s`;
+  if (seconds2 < 7200) return `${Math.round(seconds2 / 60)}m`;
+  if (seconds2 < 172800) return `${Math.round(seconds2 / 3600)}h`;
+  return `${Math.round(seconds2 / 86400)}d`;
+};
+
+// cli/commands/audit.ts
+var queryOf = (options, now) => {
+  const chosen = [options.event, options.correlation].filter(Boolean).length;
+  if (chosen > 1) throw new CliError("Give one of --event and --correlation, not both.");
+  const since = options.since ? parseTime(options.since, now, "--since") : void 0;
+  if (options.event) return { by: "event", eventId: options.event, ...since ? { since } : {} };
+  if (options.correlation)
+    return { by: "correlation", correlationId: options.correlation, ...since ? { since } : {} };
+  if (since) return { by: "since", since };
+  throw new CliError("Say what to look for: --event <id>, --correlation <id> or --since <time>.");
+};
+var describe = (query) => query.by === "event" ? `event ${query.eventId}` : query.by === "correlation" ? `correlation id ${query.correlationId}` : `anything since ${query.since}`;
+var rowCells = (row) => row.kind === "audit" ? [row.at, row.tenant, row.eventId, row.by, row.action, row.status, row.detail] : [
+  row.at,
+  row.tenant,
+  `${row.provider} refused`,
+  "ingest",
+  `${row.reason} \xD7 ${row.count}`,
+  void 0,
+  `from ${row.sourceIp}`
+];
+var registerAudit = (program, deps, globals) => {
+  const audit = program.command("audit").description("The audit archive: every audit entry and rejection count, kept past the events' retention");
+  audit.command("query").description(
+    "Read the archive by event id, by correlation id, or everything since a time (Athena on a deployed stack; the archive objects with --local or --objects)"
+  ).option("--event <id>", "an event's whole timeline, also after the event itself has expired").option("--correlation <id>", "every entry a request (or replay) made, across its events").option(
+    "--since <time>",
+    "only entries from this ISO 8601 time or duration back (7d); alone, everything since then"
+  ).option(
+    "--objects",
+    "read the archive objects directly instead of through Athena (slow on a large archive)",
+    false
+  ).addHelpText(
+    "after",
+    "\nRows reach the archive within five minutes of the change (Firehose buffering; at once with --local)."
+  ).action(async (options) => {
+    const query = queryOf(options, deps.now());
+    const env = await deps.connect(globals());
+    const reader = env.local || options.objects ? new ObjectArchiveReader(env.s3, env.output("AuditBucketName")) : new AthenaArchiveReader(env.athena, {
+      database: env.output("AuditDatabaseName"),
+      workGroup: env.output("AuditWorkGroupName"),
+      sleep: (ms) => deps.sleep(ms)
+    });
+    const rows = await reader.query(query);
+    if (globals().json) {
+      deps.output.out(json(rows));
+      return;
+    }
+    if (rows.length === 0) {
+      deps.output.out(
+        `The archive holds nothing for ${describe(query)}. Rows arrive within five minutes of the change; an event id or correlation id is shown by relayflow events show.`
+      );
+      return;
+    }
+    deps.output.out(
+      [
+        `Audit archive: ${rows.length} entr${rows.length === 1 ? "y" : "ies"} for ${describe(query)}, oldest first`,
+        table(["AT", "TENANT", "EVENT", "BY", "ACTION", "STATUS", "DETAIL"], rows.map(rowCells))
+      ].join("\n")
+    );
+  });
+};
 
 // functions/operator/dead-letter-queue.ts
 var import_client_sqs2 = require("@aws-sdk/client-sqs");
@@ -4094,7 +4815,7 @@ init_errors();
 
 // functions/store/event-store.ts
 var import_node_buffer = require("node:buffer");
-var import_node_zlib = require("node:zlib");
+var import_node_zlib2 = require("node:zlib");
 var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
 init_errors();
@@ -4103,28 +4824,28 @@ var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
 var BATCH_GET_KEYS = 100;
 var isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
 var isItemTooLarge = (error) => error instanceof Error && error.name === "ValidationException" && /item size|size has exceeded/i.test(error.message);
-var unzipJson = (value) => JSON.parse((0, import_node_zlib.gunzipSync)(value).toString("utf8"));
+var unzipJson = (value) => JSON.parse((0, import_node_zlib2.gunzipSync)(value).toString("utf8"));
 var pack = (parts) => {
   const body = parts.rawBody;
   const text = body && (0, import_node_buffer.isUtf8)(body) ? body.toString("utf8") : void 0;
-  return (0, import_node_zlib.brotliCompressSync)(
+  return (0, import_node_zlib2.brotliCompressSync)(
     JSON.stringify({
       request: parts.request,
       event: parts.event,
       ...body ? text !== void 0 ? { body: text } : { body64: body.toString("base64") } : {}
     }),
-    { params: { [import_node_zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }
+    { params: { [import_node_zlib2.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }
   );
 };
 var unpack = (blob) => {
-  const parts = JSON.parse((0, import_node_zlib.brotliDecompressSync)(blob).toString("utf8"));
+  const parts = JSON.parse((0, import_node_zlib2.brotliDecompressSync)(blob).toString("utf8"));
   const rawBody = parts.body !== void 0 ? Buffer.from(parts.body, "utf8") : parts.body64 !== void 0 ? Buffer.from(parts.body64, "base64") : void 0;
   return { request: parts.request, event: parts.event, rawBody };
 };
 var legacyParts = (item) => ({
   request: unzipJson(item.request),
   event: item.event ? unzipJson(item.event) : void 0,
-  rawBody: item.rawBody ? (0, import_node_zlib.gunzipSync)(item.rawBody) : void 0
+  rawBody: item.rawBody ? (0, import_node_zlib2.gunzipSync)(item.rawBody) : void 0
 });
 var BROTLI_QUALITY = 5;
 var EventStore = class {
@@ -4240,7 +4961,7 @@ var EventStore = class {
     const item = result.Item;
     if (!item) return void 0;
     return {
-      body: item.body ? (0, import_node_zlib.gunzipSync)(item.body) : void 0,
+      body: item.body ? (0, import_node_zlib2.gunzipSync)(item.body) : void 0,
       raw: item.raw
     };
   }
@@ -4252,7 +4973,7 @@ var EventStore = class {
       () => this.client.send(
         new import_lib_dynamodb2.PutCommand({
           TableName: this.settings.tableName,
-          Item: { ...key, raw, ...body ? { body: (0, import_node_zlib.gzipSync)(body) } : {}, expiresAt: this.expiresAt(now) }
+          Item: { ...key, raw, ...body ? { body: (0, import_node_zlib2.gzipSync)(body) } : {}, expiresAt: this.expiresAt(now) }
         })
       )
     );
@@ -4415,6 +5136,28 @@ var EventStore = class {
     }
     return change === void 0;
   }
+  /**
+   * Audits a duplicate delivery of an event (issue 19): appended to its timeline while it holds
+   * fewer than {@link DUPLICATES_IN_TIMELINE}, else counted and kept as the latest. Both keep
+   * every duplicate in the audit archive, which reads the counter's changes from the stream.
+   */
+  async recordDuplicate(eventId, entry) {
+    const appended = await this.conditionalUpdate("duplicate audit", eventId, {
+      names: { "#audit": "audit", "#d": "duplicates" },
+      values: { ":entry": [entry], ":one": 1, ":zero": 0, ":cap": DUPLICATES_IN_TIMELINE },
+      sets: ["#audit = list_append(#audit, :entry)", "#d = if_not_exists(#d, :zero) + :one"],
+      removes: [],
+      condition: "attribute_exists(PK) AND (attribute_not_exists(#d) OR #d < :cap)"
+    });
+    if (appended) return;
+    await this.conditionalUpdate("duplicate audit", eventId, {
+      names: { "#d": "duplicates", "#l": "lastDuplicate" },
+      values: { ":entry": entry, ":one": 1, ":zero": 0 },
+      sets: ["#d = if_not_exists(#d, :zero) + :one", "#l = :entry"],
+      removes: [],
+      condition: "attribute_exists(PK)"
+    });
+  }
   /** Forgets the run held under `key` (it failed), so that the next attempt can claim it. */
   async forgetRun(eventId, key) {
     await this.conditionalUpdate("run release", eventId, {
@@ -4521,13 +5264,16 @@ var EventStore = class {
     }
   }
   /** Adds a window of rejection counts: one write per flush, however many requests were refused. */
-  async addRejections(provider, tenant2, minute, counts, sample, now) {
+  async addRejections(provider, tenant2, minute, counts, bySource, now) {
     const reasons = Object.entries(counts);
     if (reasons.length === 0) return;
     const names = {};
-    const values = { ":sample": sample, ":exp": this.expiresAt(now) };
-    const adds = reasons.map(([reason, count], i) => {
-      names[`#r${i}`] = reason;
+    const values = { ":exp": this.expiresAt(now) };
+    const adds = [
+      ...reasons,
+      ...Object.entries(bySource).map(([key, n]) => [`${REJECTION_SOURCE_PREFIX}${key}`, n])
+    ].map(([name, count], i) => {
+      names[`#r${i}`] = name;
       values[`:c${i}`] = count;
       return `#r${i} :c${i}`;
     });
@@ -4537,7 +5283,7 @@ var EventStore = class {
         new import_lib_dynamodb2.UpdateCommand({
           TableName: this.settings.tableName,
           Key: rejectionsKey(provider, tenant2, minute),
-          UpdateExpression: `ADD ${adds.join(", ")} SET lastSample = :sample, expiresAt = :exp`,
+          UpdateExpression: `ADD ${adds.join(", ")} SET expiresAt = :exp`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values
         })
@@ -4835,57 +5581,6 @@ var EventQueries = class {
   }
 };
 
-// cli/format.ts
-var table = (headers, rows) => {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => cell === void 0 ? "" : String(cell)))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-  return cells.map(
-    (row) => row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
-  ).join("\n");
-};
-var json = (value) => JSON.stringify(value, null, 2);
-var RELATIVE = /^(\d+)\s*(s|m|h|d)$/;
-var UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-var parseTime = (value, now, option) => {
-  const relative = RELATIVE.exec(value.trim());
-  if (relative) {
-    const amount = Number(relative[1]);
-    const unit2 = relative[2];
-    return new Date(now.getTime() - amount * UNIT_MS[unit2]).toISOString();
-  }
-  const parsed = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed)) {
-    throw new CliError(
-      `${option} must be an ISO 8601 time (2025-06-01T10:00:00Z) or a duration back from now (30m, 2h, 1d), not "${value}".`
-    );
-  }
-  return new Date(parsed).toISOString();
-};
-var collect = (value, previous = []) => [
-  ...previous,
-  ...value.split(",").map((v) => v.trim()).filter(Boolean)
-];
-var positiveInt = (option, max) => (value) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new CliError(`${option} must be a whole number from 1 to ${max}, not "${value}".`);
-  return n;
-};
-var positiveNumber = (option, max) => (value) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max)
-    throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
-  return n;
-};
-var age = (iso2, now) => {
-  if (!iso2) return "";
-  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso2)) / 1e3));
-  if (seconds2 < 120) return `${seconds2}s`;
-  if (seconds2 < 7200) return `${Math.round(seconds2 / 60)}m`;
-  if (seconds2 < 172800) return `${Math.round(seconds2 / 3600)}h`;
-  return `${Math.round(seconds2 / 86400)}d`;
-};
-
 // cli/commands/dlq.ts
 var registerDlq = (program, deps, globals) => {
   program.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option(
@@ -4939,6 +5634,734 @@ var registerDlq = (program, deps, globals) => {
     deps.output.out(lines.join("\n"));
   });
 };
+
+// cli/commands/doctor.ts
+var import_node_crypto22 = require("node:crypto");
+var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
+var import_client_lambda2 = require("@aws-sdk/client-lambda");
+var import_client_secrets_manager4 = require("@aws-sdk/client-secrets-manager");
+var import_client_sfn2 = require("@aws-sdk/client-sfn");
+var import_client_sns2 = require("@aws-sdk/client-sns");
+var import_zod5 = require("zod");
+
+// cli/doctor-checks.ts
+var import_zod4 = require("zod");
+
+// cli/commands/secrets.ts
+var import_node_crypto21 = require("node:crypto");
+var import_client_secrets_manager3 = require("@aws-sdk/client-secrets-manager");
+var import_zod3 = require("zod");
+init_registry();
+init_types();
+
+// cli/commands/send.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
+var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
+var import_zod2 = require("zod");
+init_registry();
+init_types();
+
+// cli/suggest.ts
+var editDistance = (a, b) => {
+  const rows = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  const at2 = (i, j) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = rows[i] ?? [];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(at2(i - 1, j) + 1, at2(i, j - 1) + 1, at2(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(at2(i, j), at2(i - 2, j - 2) + 1);
+    }
+  }
+  return at2(a.length, b.length);
+};
+var nearest = (word, known) => {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  const scored = known.map((k) => ({ k, distance: editDistance(word.toLowerCase(), k.toLowerCase()) }));
+  const best = Math.min(...scored.map((s) => s.distance));
+  return best > limit ? [] : scored.filter((s) => s.distance === best).map((s) => s.k);
+};
+
+// cli/commands/send.ts
+var SecretSchema = import_zod2.z.object({
+  signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
+  signingPrivateKey: import_zod2.z.string().min(1).optional()
+});
+var FixtureSchema = import_zod2.z.object({
+  headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}),
+  body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())])
+});
+var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
+var loadRequest = (root, provider, fixture) => {
+  const folder = (0, import_node_path2.join)(root, "functions", "providers", provider, "fixtures");
+  let file;
+  if (fixture && (0, import_node_fs2.existsSync)((0, import_node_path2.resolve)(fixture))) file = (0, import_node_path2.resolve)(fixture);
+  else {
+    const names = (0, import_node_fs2.existsSync)(folder) ? (0, import_node_fs2.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
+    const name = fixture ?? names[0]?.replace(/\.json$/, "");
+    if (!name)
+      throw new CliError(
+        `No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`
+      );
+    if (!names.includes(`${name}.json`)) {
+      throw new CliError(
+        `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`
+      );
+    }
+    file = (0, import_node_path2.join)(folder, `${name}.json`);
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
+  } catch {
+    throw new CliError(`${file} is not JSON.`);
+  }
+  const asFixture = FixtureSchema.safeParse(parsed);
+  if (asFixture.success && typeof parsed === "object" && parsed !== null && "body" in parsed) {
+    const { headers, body } = asFixture.data;
+    return { name: file, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) };
+  }
+  return {
+    name: file,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify(parsed))
+  };
+};
+var resolvedFor = async (deps, provider) => {
+  let declaration;
+  if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: "builtin", options: {} };
+  else {
+    const senders = (await deps.loadConfig()).enabledProviders.filter((p) => p.kind === "generic-hmac");
+    declaration = senders.find((p) => p.id === provider);
+    if (!declaration) {
+      const known = [...Object.keys(builtInProviders), ...senders.map((p) => p.id)];
+      const guesses = nearest(provider, known);
+      throw new CliError(
+        guesses.length > 0 ? `Unknown provider '${provider}'; did you mean ${guesses.map((g) => `'${g}'`).join(" or ")}?` : `Unknown provider '${provider}': not built in, and no genericHmac sender of the configuration has that id (known: ${known.join(", ")}).`
+      );
+    }
+  }
+  const resolved = resolveProvider(declaration);
+  if (!resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  return resolved.data;
+};
+var verifiedUrlOf = (posted) => {
+  const url2 = new URL(posted);
+  return `https://${url2.hostname}${url2.pathname}${url2.search}`;
+};
+var checkEnabled = (env, entry, tenant2) => {
+  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
+  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
+  if (env.outputs[`WebhookUrl${outputId(entry.id)}`] === void 0) {
+    throw new CliError(
+      entry.kind === "builtin" ? `${entry.id} is not enabled in ${where}; enable it in relayflow.config.ts (providers: { ${/^[a-z]\w*$/i.test(entry.id) ? entry.id : `'${entry.id}'`}: {} }) and ${apply}.` : `${entry.id} is declared in the configuration but not enabled in ${where}; ${apply} to enable it.`
+    );
+  }
+  if (tenant2 && env.outputs[`WebhookUrl${outputId(entry.id)}${outputId(tenant2)}`] === void 0) {
+    throw new CliError(
+      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
+    );
+  }
+};
+var signAndPost = async (deps, env, entry, request, options) => {
+  const provider = entry.id;
+  checkEnabled(env, entry, options.tenant);
+  const suffix = options.tenant ? outputId(options.tenant) : "";
+  const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+  const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
+  const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
+  let secret;
+  try {
+    secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
+  } catch {
+    throw new CliError(
+      `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`
+    );
+  }
+  const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
+  if (!key) {
+    throw new CliError(
+      `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`
+    );
+  }
+  const signed = entry.sign(
+    { url: env.local ? verifiedUrlOf(url2) : url2, headers: request.headers, body: request.body },
+    key,
+    deps.now()
+  );
+  const response = await deps.fetch(url2, {
+    method: "POST",
+    headers: { ...request.headers, ...signed.headers },
+    body: signed.body
+  });
+  const correlationId = response.headers.get("x-correlation-id") ?? void 0;
+  return {
+    url: url2,
+    status: response.status,
+    ...correlationId ? { correlationId } : {},
+    body: await response.text()
+  };
+};
+var registerSend = (program, deps, globals) => {
+  program.command("send <provider> [fixture]").description(
+    "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL"
+  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(
+    async (provider, fixture, options) => {
+      const entry = await resolvedFor(deps, provider);
+      const request = loadRequest(deps.projectRoot, provider, fixture);
+      const env = await deps.connect(globals());
+      const { url: url2, status: status2, correlationId, body } = await signAndPost(deps, env, entry, request, options);
+      if (globals().json) {
+        deps.output.out(json({ url: url2, fixture: request.name, status: status2, correlationId, body }));
+      } else {
+        deps.output.out(
+          `POST ${url2} \u2192 ${status2}${correlationId ? `  correlation id ${correlationId}` : ""}
+${body}`
+        );
+      }
+      if (status2 < 200 || status2 > 299) throw new CliError(`The webhook answered ${status2}.`);
+    }
+  );
+};
+
+// cli/commands/secrets.ts
+var SecretDocumentSchema = import_zod3.z.object({
+  signingSecrets: import_zod3.z.array(import_zod3.z.string()),
+  signingPrivateKey: import_zod3.z.string().min(1).optional()
+});
+var PICKUP = "within 5 minutes";
+var fingerprintOf = (value) => (0, import_node_crypto21.createHash)("sha256").update(`relayflow:secret-fingerprint:${value}`).digest("hex").slice(0, 8);
+var outputId2 = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
+var secretVariableFor = (provider, tenant2) => ["RELAYFLOW_SECRET", provider, ...tenant2 ? [tenant2] : []].join("_").toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+var entryFor = async (deps, provider, configured) => {
+  const declaration = configured?.get(provider);
+  if (!declaration) return resolvedFor(deps, provider);
+  const resolved = resolveProvider(declaration);
+  if (!resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  return resolved.data;
+};
+var secretTargetOf = (env, provider, tenant2) => {
+  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
+  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
+  const own2 = env.outputs[`Secret${outputId2(provider)}`];
+  if (own2 === void 0 || env.outputs[`WebhookUrl${outputId2(provider)}`] === void 0)
+    throw new CliError(
+      `${provider} is not enabled in ${where}; enable it in relayflow.config.ts and ${apply}.`
+    );
+  if (!tenant2 || tenant2 === "default") return { provider, secretId: own2, shared: false };
+  if (env.outputs[`WebhookUrl${outputId2(provider)}${outputId2(tenant2)}`] === void 0)
+    throw new CliError(
+      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
+    );
+  const dedicated = env.outputs[`Secret${outputId2(provider)}${outputId2(tenant2)}`];
+  return dedicated === void 0 ? { provider, tenant: tenant2, secretId: own2, shared: true } : { provider, tenant: tenant2, secretId: dedicated, shared: false };
+};
+var labelOf = (target) => target.tenant ? `${target.provider} (tenant ${target.tenant})` : target.provider;
+var argumentsOf = (target) => `${target.provider}${target.tenant && !target.shared ? ` --tenant ${target.tenant}` : ""}`;
+var writable = (target) => {
+  if (target.shared)
+    throw new CliError(
+      `Tenant ${target.tenant} shares ${target.provider}'s secret (dedicatedSecrets: false); change it without --tenant, which changes it for every tenant that shares it.`
+    );
+  return target;
+};
+var readDocument = async (env, target) => {
+  const value = await env.secrets.send(new import_client_secrets_manager3.GetSecretValueCommand({ SecretId: target.secretId }));
+  try {
+    return SecretDocumentSchema.parse(JSON.parse(value.SecretString ?? ""));
+  } catch {
+    return void 0;
+  }
+};
+var readableDocument = async (env, target) => {
+  const document = await readDocument(env, target);
+  if (!document)
+    throw new CliError(
+      `Secret ${target.secretId} is not {"signingSecrets": [...]}; replace it with relayflow secrets set ${argumentsOf(target)}.`
+    );
+  return document;
+};
+var withSecrets = (entry, previous, secrets) => {
+  const privateKey = previous?.signingPrivateKey;
+  const publicKey = privateKey ? entry.setup.secret.publicKeyOf?.(privateKey) : void 0;
+  return {
+    signingSecrets: secrets,
+    ...privateKey && publicKey !== void 0 && secrets.includes(publicKey) ? { signingPrivateKey: privateKey } : {}
+  };
+};
+var writeDocument = (env, target, document) => env.secrets.send(
+  new import_client_secrets_manager3.PutSecretValueCommand({ SecretId: target.secretId, SecretString: JSON.stringify(document) })
+);
+var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var readProcessStdin = async () => {
+  if (process.stdin.isTTY)
+    throw new CliError(
+      '--stdin reads a pipe (printf %s "$SECRET" | relayflow secrets \u2026); typed at a terminal, the value would be shown.'
+    );
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+};
+var newValue = async (deps, entry, options) => {
+  if (Boolean(options.fromEnv) === Boolean(options.stdin))
+    throw new CliError(
+      "Give the secret with --from-env <VARIABLE> or --stdin (one of them): a value on the command line would stay in the shell history."
+    );
+  let raw;
+  if (options.fromEnv) {
+    const name = options.fromEnv;
+    raw = (deps.env ?? process.env)[name];
+    if (raw === void 0)
+      throw new CliError(
+        ENV_NAME.test(name) && entry.setup.secret.parse(name) === void 0 ? `Environment variable ${name} is not set.` : "--from-env takes the name of an environment variable, and what it was given looks like a secret; nothing was written (remove it from your shell history)."
+      );
+  } else raw = await (deps.readStdin ?? readProcessStdin)();
+  const value = raw.trim();
+  if (value === "")
+    throw new CliError(
+      `${options.fromEnv ? `Environment variable ${options.fromEnv}` : "Standard input"} is empty.`
+    );
+  const parsed = entry.setup.secret.parse(value);
+  if (parsed === void 0)
+    throw new CliError(
+      `The value given for ${entry.id} is not ${entry.setup.secret.expected}; nothing was written.`
+    );
+  return parsed;
+};
+var plural = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+var positionOf = (document, target, which) => {
+  const fingerprints = document.signingSecrets.map(fingerprintOf);
+  const count = fingerprints.length;
+  if (/^\d{1,3}$/.test(which)) {
+    const position = Number(which);
+    if (position < 1 || position > count)
+      throw new CliError(
+        `${labelOf(target)} has ${plural(count, "active secret")}; --retire takes a position from 1 to ${count} or a fingerprint (relayflow secrets list ${argumentsOf(target)}).`
+      );
+    return position;
+  }
+  if (!/^[0-9a-f]{8}$/i.test(which))
+    throw new CliError(
+      `--retire takes a fingerprint (8 hex digits) or a position, as relayflow secrets list ${argumentsOf(target)} shows them.`
+    );
+  const index = fingerprints.indexOf(which.toLowerCase());
+  if (index < 0)
+    throw new CliError(
+      `No active secret of ${labelOf(target)} has fingerprint ${which} (active: ${fingerprints.join(", ") || "none"}).`
+    );
+  return index + 1;
+};
+var VALUE_HELP = {
+  fromEnv: "read the value from this environment variable",
+  stdin: "read the value from standard input (a pipe)"
+};
+var ROTATE_HELP = `
+Rotating a signing secret without refusing a delivery:
+  1. relayflow secrets rotate <provider> --add --from-env NEW_SECRET
+     The new secret goes first and the others stay active; verifiers read it ${PICKUP}.
+  2. Switch the provider to the new secret in its dashboard (Stripe: roll the endpoint secret,
+     keeping the old one valid for a while).
+  3. Watch the secretIndex of new events (relayflow events show <id>): 0 is the new secret.
+     observability.secretRetirement raises OldSecretUsed when an older one still verifies
+     deliveries after the date you set.
+  4. relayflow secrets list <provider> shows each secret's position and fingerprint; retire the
+     old one by either of them: relayflow secrets rotate <provider> --retire <fingerprint|position>
+
+The last active secret cannot be retired. Values are read from an environment variable or from
+standard input and are never printed: a fingerprint (8 hex digits of a salted SHA-256) names each.`;
+var registerSecrets = (program, deps, globals) => {
+  const secrets = program.command("secrets").description("Set, list and rotate the providers' signing secrets (values are never printed)");
+  const target = async (provider, tenant2) => {
+    const entry = await entryFor(deps, provider);
+    const env = await deps.connect(globals());
+    return { entry, env, target: secretTargetOf(env, provider, tenant2) };
+  };
+  secrets.command("set <provider>").description(
+    "Put a provider's signing secret in the stack's secret for it, checked against the provider's format; it replaces any active one"
+  ).option("--tenant <id>", "the tenant's own secret (a tenant with dedicatedSecrets: true)").option("--from-env <variable>", VALUE_HELP.fromEnv).option("--stdin", VALUE_HELP.stdin, false).action(async (provider, options) => {
+    const entry = await entryFor(deps, provider);
+    const value = await newValue(deps, entry, options);
+    const env = await deps.connect(globals());
+    const to = writable(secretTargetOf(env, provider, options.tenant));
+    const previous = await readDocument(env, to);
+    const replaced = (previous?.signingSecrets ?? []).map(fingerprintOf);
+    await writeDocument(env, to, withSecrets(entry, previous, [value]));
+    const fingerprint = fingerprintOf(value);
+    if (globals().json) {
+      deps.output.out(json({ provider, tenant: to.tenant, secret: to.secretId, fingerprint, replaced }));
+      return;
+    }
+    deps.output.out(
+      `${to.secretId} now holds ${labelOf(to)}'s signing secret ${fingerprint}; verifiers use it ${PICKUP}.${replaced.length > 0 ? ` It replaced ${plural(replaced.length, "secret")} (${replaced.join(", ")}).` : ""}`
+    );
+  });
+  secrets.command("list <provider>").description("List a provider's active signing secrets by position and fingerprint, newest first").option("--tenant <id>", "the tenant's own secret").action(async (provider, options) => {
+    const { entry, env, target: of } = await target(provider, options.tenant);
+    const document = await readableDocument(env, of);
+    const rows = document.signingSecrets.map((secret, index) => ({
+      position: index + 1,
+      fingerprint: fingerprintOf(secret),
+      format: entry.setup.secret.parse(secret) === void 0 ? "unexpected" : "ok"
+    }));
+    if (globals().json) {
+      deps.output.out(
+        json({ provider, tenant: of.tenant, secret: of.secretId, shared: of.shared, secrets: rows })
+      );
+      return;
+    }
+    if (rows.length === 0) {
+      deps.output.out(
+        `${of.secretId} holds no signing secret for ${labelOf(of)}: its deliveries are answered 503 until you run relayflow secrets set ${argumentsOf(of)} --from-env <VARIABLE>.`
+      );
+      return;
+    }
+    deps.output.out(
+      [
+        `${of.secretId}: ${plural(rows.length, "active signing secret")} of ${labelOf(of)}${of.shared ? " (shared with the provider: dedicatedSecrets false)" : ""}, newest first; an event's secretIndex is its position - 1.`,
+        table(
+          ["POSITION", "FINGERPRINT", "FORMAT"],
+          rows.map((row) => [row.position, row.fingerprint, row.format])
+        )
+      ].join("\n")
+    );
+  });
+  secrets.command("rotate <provider>").description(
+    "Add a new signing secret ahead of the active ones, or retire one (by fingerprint or position)"
+  ).option("--tenant <id>", "the tenant's own secret").option("--add", "add the value given by --from-env or --stdin as the newest secret", false).option(
+    "--retire <fingerprint|position>",
+    "remove one active secret, named as relayflow secrets list shows it"
+  ).option("--from-env <variable>", VALUE_HELP.fromEnv).option("--stdin", VALUE_HELP.stdin, false).addHelpText("after", ROTATE_HELP).action(
+    async (provider, options) => {
+      if (options.add === (options.retire !== void 0))
+        throw new CliError(
+          "Give --add (with --from-env or --stdin) or --retire <fingerprint|position>: one step of the rotation at a time."
+        );
+      const entry = await entryFor(deps, provider);
+      const value = options.add ? await newValue(deps, entry, options) : void 0;
+      const env = await deps.connect(globals());
+      const of = writable(secretTargetOf(env, provider, options.tenant));
+      const document = await readableDocument(env, of);
+      const fingerprints = document.signingSecrets.map(fingerprintOf);
+      if (value !== void 0) {
+        const fingerprint = fingerprintOf(value);
+        const existing = document.signingSecrets.indexOf(value);
+        if (existing >= 0)
+          throw new CliError(
+            `That secret is already active for ${labelOf(of)} at position ${existing + 1} (${fingerprint}); nothing was written.`
+          );
+        await writeDocument(env, of, withSecrets(entry, document, [value, ...document.signingSecrets]));
+        if (globals().json) {
+          deps.output.out(
+            json({
+              provider,
+              tenant: of.tenant,
+              secret: of.secretId,
+              added: fingerprint,
+              active: [fingerprint, ...fingerprints]
+            })
+          );
+          return;
+        }
+        deps.output.out(
+          `Added ${fingerprint} to ${labelOf(of)} as position 1 of ${document.signingSecrets.length + 1}; verifiers use it ${PICKUP}. Switch ${provider} to the new secret, then retire the old one: relayflow secrets rotate ${argumentsOf(of)} --retire ${fingerprints[0] ?? "<fingerprint>"}`
+        );
+        return;
+      }
+      const position = positionOf(document, of, options.retire ?? "");
+      const retired = fingerprints[position - 1] ?? "";
+      if (document.signingSecrets.length === 1)
+        throw new CliError(
+          `${retired} is the only active secret of ${labelOf(of)}; retiring it would refuse every delivery (add its successor first with relayflow secrets rotate ${argumentsOf(of)} --add).`
+        );
+      const kept = document.signingSecrets.filter((_, index) => index !== position - 1);
+      await writeDocument(env, of, withSecrets(entry, document, kept));
+      const active = kept.map(fingerprintOf);
+      if (globals().json) {
+        deps.output.out(json({ provider, tenant: of.tenant, secret: of.secretId, retired, active }));
+        return;
+      }
+      deps.output.out(
+        `Retired ${retired} from ${labelOf(of)}; ${plural(active.length, "secret")} active (${active.join(", ")}). Verifiers stop accepting it ${PICKUP}.`
+      );
+    }
+  );
+};
+
+// cli/error-class.ts
+var errorClassOf = (lastError) => {
+  if (!lastError) return "unknown";
+  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
+  return match?.[1] ?? lastError.slice(0, 40);
+};
+
+// cli/doctor-checks.ts
+var DEAD_LETTER_SAMPLE = 100;
+var plural2 = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+var counted = (items) => {
+  const counts = /* @__PURE__ */ new Map();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([item, count]) => `${count} ${item}`).join(", ");
+};
+var SecretDocumentSchema2 = import_zod4.z.object({ signingSecrets: import_zod4.z.array(import_zod4.z.string()) });
+var secretCheck = (name, secretId, stored, fixes) => {
+  if (stored === void 0)
+    return { name, ok: false, detail: `${secretId} does not exist`, fix: fixes.redeploy };
+  let document;
+  try {
+    document = SecretDocumentSchema2.parse(JSON.parse(stored));
+  } catch {
+    document = void 0;
+  }
+  if (!document)
+    return {
+      name,
+      ok: false,
+      detail: `${secretId} is not {"signingSecrets": [...]}: every delivery is answered 503`,
+      fix: fixes.set
+    };
+  const active = document.signingSecrets.filter((secret) => secret.length > 0).length;
+  if (active === 0)
+    return {
+      name,
+      ok: false,
+      detail: `${secretId} holds no signing secret: every delivery is answered 503 and retried by the provider`,
+      fix: fixes.set
+    };
+  return {
+    name,
+    ok: true,
+    detail: active === 1 ? "1 signing secret set" : `${active} signing secrets set (a rotation is under way)`
+  };
+};
+var secretFix = (provider, tenant2, remedies) => {
+  const variable = secretVariableFor(provider, remedies.local ? void 0 : tenant2);
+  return remedies.local ? `restart npm start with ${variable}=<${provider}'s signing secret>` : `put ${provider}'s signing secret in ${variable}, then run ${remedies.relayflow(
+    `secrets set ${provider}${tenant2 ? ` --tenant ${tenant2}` : ""} --from-env ${variable}`
+  )}`;
+};
+var subscriptionCheck = (subscriptions, remedies) => {
+  const name = "alarm topic subscription";
+  const described = (list) => list.map((s) => `${s.protocol} ${s.endpoint}`).join(", ");
+  const confirmed = subscriptions.filter((s) => s.confirmed);
+  if (confirmed.length > 0) return { name, ok: true, detail: `confirmed: ${described(confirmed)}` };
+  if (subscriptions.length > 0) {
+    return {
+      name,
+      ok: false,
+      detail: `${plural2(subscriptions.length, "subscription waits", "subscriptions wait")} for confirmation (${described(subscriptions)}): alarms reach no one`,
+      fix: `follow the Confirm subscription link in the message AWS Notifications sent to ${subscriptions.map((s) => s.endpoint).join(" and ")}`
+    };
+  }
+  return {
+    name,
+    ok: false,
+    detail: "the alarm topic has no subscription: alarms reach no one",
+    fix: `set alarmEmail in relayflow.config.ts and ${remedies.local ? "restart npm start" : "deploy: npx cdk deploy"}`
+  };
+};
+var unexplained = ({ claimed, state }) => {
+  if (!claimed) return "not a claim check";
+  if (!state) return "event not in the store";
+  if (state.status !== "DEAD_LETTERED") return `event ${state.status}`;
+  return state.lastError ? void 0 : "no error recorded";
+};
+var deadLetterCheck = (depth, read2, remedies) => {
+  const name = "dead-letter queue";
+  const total = depth.visible + depth.inFlight;
+  if (total === 0) return { name, ok: true, detail: "empty" };
+  const replay = remedies.relayflow('replay --from dlq --reason "<why>"');
+  const classes = read2.flatMap(
+    (r) => unexplained(r) === void 0 ? [errorClassOf(r.state?.lastError)] : []
+  );
+  const reasons = read2.flatMap((r) => unexplained(r) ?? []);
+  const notRead = Math.max(0, total - read2.length);
+  const parts = [
+    ...classes.length > 0 ? [`${plural2(classes.length, "DEAD_LETTERED event")} (${counted(classes)})`] : [],
+    ...reasons.length > 0 ? [`${reasons.length} unexplained (${counted(reasons)})`] : [],
+    ...notRead > 0 ? [
+      `${notRead} not read (in flight${total > DEAD_LETTER_SAMPLE ? `, or past the first ${DEAD_LETTER_SAMPLE}` : ""})`
+    ] : []
+  ];
+  const detail = `${plural2(total, "message")}: ${parts.join(", ")}`;
+  if (read2.length === 0) {
+    return {
+      name,
+      ok: false,
+      detail,
+      fix: `run ${remedies.relayflow("doctor")} again once the replay (or other reader) holding them is done`
+    };
+  }
+  if (reasons.length === 0)
+    return {
+      name,
+      ok: true,
+      detail: `${detail}; once the cause is fixed, replay them: ${replay} (a dry run; add --execute)`
+    };
+  const fixes = [
+    `read them with ${remedies.relayflow("dlq")}`,
+    ...reasons.some((r) => r.startsWith("event ") && r !== "event not in the store") ? [
+      `a DLQ replay deletes the messages of events already queued or processed again, and replays the DEAD_LETTERED ones: ${replay} (a dry run; add --execute)`
+    ] : [],
+    ...reasons.some((r) => r === "not a claim check" || r === "event not in the store") ? ["delete a message that names no stored event by hand once understood (aws sqs delete-message)"] : []
+  ];
+  return { name, ok: false, detail, fix: fixes.join("; ") };
+};
+var alarmChecks = (alarms, stackName, remedies) => {
+  if (alarms.length === 0)
+    return [
+      { name: "alarms", ok: false, detail: "no alarm notifies the alarm topic", fix: remedies.redeploy }
+    ];
+  const firing = alarms.filter((alarm) => alarm.state === "ALARM");
+  if (firing.length === 0)
+    return [{ name: "alarms", ok: true, detail: `none of ${plural2(alarms.length, "alarm")} is firing` }];
+  return firing.map((alarm) => {
+    const [meaning = "", runbook] = (alarm.description ?? "").split(/\s*Runbook:\s*/);
+    const short = alarm.name.startsWith(`${stackName}-`) ? alarm.name.slice(stackName.length + 1) : alarm.name;
+    return {
+      name: `alarm ${short}`,
+      ok: false,
+      detail: `firing${alarm.reason ? ` (${alarm.reason.replace(/\.$/, "")})` : ""}${meaning ? `: ${meaning.replace(/\.$/, "")}` : ""}`,
+      fix: `follow ${runbook?.trim() || "docs/operations.md#alarms"}`
+    };
+  });
+};
+var mappingCheck = (uuid, mapping, remedies) => {
+  const name = "consumer event source mapping";
+  if (!mapping) return { name, ok: false, detail: `no event source mapping ${uuid}`, fix: remedies.redeploy };
+  if (mapping.state === "Enabled") return { name, ok: true, detail: "enabled" };
+  if (mapping.state === "Disabled") {
+    return {
+      name,
+      ok: false,
+      detail: `disabled${mapping.reason ? ` (${mapping.reason})` : ""}: the consumer reads nothing and the main queue grows`,
+      fix: remedies.local ? "restart npm start (it enables every event source mapping)" : `aws lambda update-event-source-mapping --uuid ${uuid} --enabled`
+    };
+  }
+  return {
+    name,
+    ok: false,
+    detail: `${mapping.state ?? "in no state"}: it is changing`,
+    fix: `run ${remedies.relayflow("doctor")} again in a minute`
+  };
+};
+var stateMachineCheck = (arn, status2, remedies) => {
+  const name = "replay state machine";
+  if (status2 === "ACTIVE") return { name, ok: true, detail: "ACTIVE" };
+  return {
+    name,
+    ok: false,
+    detail: status2 ? `${arn} is ${status2}` : `${arn} does not exist`,
+    fix: remedies.redeploy
+  };
+};
+var apiCheck = (apiUrl, answer, remedies) => {
+  const name = "api";
+  if ("error" in answer) {
+    return {
+      name,
+      ok: false,
+      detail: `${apiUrl} could not be reached: ${answer.error.replace(/\.$/, "")}`,
+      fix: remedies.local ? "start the local runtime: npm start" : `check the network path from here to ${apiUrl}`
+    };
+  }
+  if (answer.status === 404) return { name, ok: true, detail: "an unknown provider's URL is answered 404" };
+  return {
+    name,
+    ok: false,
+    detail: `an unknown provider's URL was answered ${answer.status}, not 404`,
+    fix: `check that ApiUrl (${apiUrl}) is this stack's API and that nothing in front of it answers for it`
+  };
+};
+var renameStrings = (value, rename) => {
+  if (typeof value === "string") return rename(value);
+  if (Array.isArray(value)) return value.map((item) => renameStrings(item, rename));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renameStrings(item, rename)]));
+  return value;
+};
+var parsedJson = (body) => {
+  try {
+    return { value: JSON.parse(body.toString("utf8")) };
+  } catch {
+    return void 0;
+  }
+};
+var freshTestRequest = (entry, request, url2, suffix) => {
+  const idsOf = ({ headers: headers2, body: body2 }) => {
+    const webhook = {
+      method: "POST",
+      url: url2,
+      path: new URL(url2).pathname,
+      rawQueryString: "",
+      headers: Object.fromEntries(Object.entries(headers2).map(([key, value]) => [key.toLowerCase(), value])),
+      body: body2,
+      sourceIp: "127.0.0.1"
+    };
+    return new Set(
+      entry.provider.normalize(webhook, entry.options).flatMap((item) => item.kind === "event" ? [item.draft.externalId] : item.externalId ?? [])
+    );
+  };
+  const before = idsOf(request);
+  if (before.size === 0) return void 0;
+  let renamed = 0;
+  const rename = (text) => {
+    if (!before.has(text)) return text;
+    renamed += 1;
+    return `${text}${suffix}`;
+  };
+  const json2 = parsedJson(request.body);
+  const body = json2 ? renameStrings(json2.value, rename) : void 0;
+  const bodyChanged = renamed > 0;
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([key, value]) => [key, rename(value)])
+  );
+  const fresh = { headers, body: bodyChanged ? Buffer.from(JSON.stringify(body)) : request.body };
+  const after = idsOf(fresh);
+  const isNew = after.size > 0 && [...after].every((id2) => !before.has(id2));
+  const bound = entry.provider.identityFromUnsignedHeaders(entry.options);
+  return isNew && (bodyChanged || !bound) ? fresh : void 0;
+};
+var SETTLED = /* @__PURE__ */ new Set([
+  "PROCESSED",
+  "STALE",
+  "DEAD_LETTERED",
+  "QUARANTINED"
+]);
+var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
+  const name = "test event";
+  const seconds2 = (waitedMs / 1e3).toFixed(1);
+  const event = `${provider} event ${state.eventId}`;
+  const show = remedies.relayflow(`events show ${state.eventId}`);
+  if (state.status === "PROCESSED")
+    return { name, ok: true, detail: `${event} reached PROCESSED in ${seconds2} s` };
+  const error = state.lastError ? `: ${state.lastError}` : "";
+  if (timedOut) {
+    return {
+      name,
+      ok: false,
+      detail: `${event} was still ${state.status} after ${seconds2} s${state.lastError ? ` (${state.lastError})` : ""}`,
+      fix: `follow it with ${show}: RECEIVED or QUEUED means the consumer does not read the queue (see the event source mapping line), RETRYING that a target fails (docs/operations.md#oldestmessagetooold)`
+    };
+  }
+  const runbook = {
+    DEAD_LETTERED: "docs/operations.md#deadletterqueuenotempty",
+    QUARANTINED: "docs/operations.md#quarantined"
+  };
+  return {
+    name,
+    ok: false,
+    detail: `${event} ended ${state.status}${error}`,
+    fix: state.status === "STALE" ? `its route skips events older than its entity's latest (onStale: 'skip'); test with another provider: ${remedies.relayflow("doctor --send-test <provider>")}` : `${show} says why; then follow ${runbook[state.status] ?? "docs/operations.md"}`
+  };
+};
+var lineOf = (check) => `${check.ok ? "\u2713" : "\u2717"} ${check.name}: ${check.detail}${check.ok || !check.fix ? "" : `. Fix: ${check.fix}`}`;
 
 // functions/operator/recent-events.ts
 init_records();
@@ -5081,44 +6504,44 @@ async function* walkIndex(queries, page, statusIndex, startKey, status2) {
 }
 
 // functions/replay/request.ts
-var z3 = __toESM(require("zod/mini"));
+var z24 = __toESM(require("zod/mini"));
 init_glob();
 var SELECTABLE_STATUSES = ["DEAD_LETTERED", "QUARANTINED", "STALE", "PROCESSED"];
 var MAX_LIMIT = 1e4;
 var MAX_RATE_PER_SECOND = 100;
-var nonEmpty = () => z3.string().check(z3.trim(), z3.minLength(1), z3.maxLength(512));
-var isoTime = () => z3.iso.datetime({ offset: true });
-var FilterSchema = z3.strictObject({
-  tenant: z3.optional(nonEmpty()),
-  provider: z3.optional(nonEmpty()),
+var nonEmpty6 = () => z24.string().check(z24.trim(), z24.minLength(1), z24.maxLength(512));
+var isoTime = () => z24.iso.datetime({ offset: true });
+var FilterSchema = z24.strictObject({
+  tenant: z24.optional(nonEmpty6()),
+  provider: z24.optional(nonEmpty6()),
   /** A canonical type, or a glob with `*` (`payment.*`). */
-  type: z3.optional(nonEmpty().check(z3.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
+  type: z24.optional(nonEmpty6().check(z24.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
   /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
-  entity: z3.optional(
-    z3.string().check(z3.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
+  entity: z24.optional(
+    z24.string().check(z24.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
   ),
   /** Received at or after (ISO 8601). */
-  since: z3.optional(isoTime()),
+  since: z24.optional(isoTime()),
   /** Received before (ISO 8601). */
-  until: z3.optional(isoTime()),
-  eventIds: z3.optional(z3.array(nonEmpty()).check(z3.minLength(1), z3.maxLength(MAX_LIMIT)))
+  until: z24.optional(isoTime()),
+  eventIds: z24.optional(z24.array(nonEmpty6()).check(z24.minLength(1), z24.maxLength(MAX_LIMIT)))
 });
-var ReplayInputSchema = z3.strictObject({
-  source: z3._default(z3.enum(["dlq", "store"]), "dlq"),
-  statuses: z3.optional(z3.array(z3.enum(SELECTABLE_STATUSES)).check(z3.minLength(1))),
-  filter: z3._default(FilterSchema, {}),
-  limit: z3._default(z3.int().check(z3.gte(1), z3.lte(MAX_LIMIT)), 100),
-  ratePerSecond: z3._default(z3.number().check(z3.gt(0), z3.lte(MAX_RATE_PER_SECOND)), 10),
-  dryRun: z3._default(z3.boolean(), true),
-  force: z3._default(z3.boolean(), false),
-  renormalize: z3._default(z3.boolean(), false),
-  reason: z3.string().check(
-    z3.trim(),
-    z3.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
-    z3.maxLength(500)
+var ReplayInputSchema = z24.strictObject({
+  source: z24._default(z24.enum(["dlq", "store"]), "dlq"),
+  statuses: z24.optional(z24.array(z24.enum(SELECTABLE_STATUSES)).check(z24.minLength(1))),
+  filter: z24._default(FilterSchema, {}),
+  limit: z24._default(z24.int().check(z24.gte(1), z24.lte(MAX_LIMIT)), 100),
+  ratePerSecond: z24._default(z24.number().check(z24.gt(0), z24.lte(MAX_RATE_PER_SECOND)), 10),
+  dryRun: z24._default(z24.boolean(), true),
+  force: z24._default(z24.boolean(), false),
+  renormalize: z24._default(z24.boolean(), false),
+  reason: z24.string().check(
+    z24.trim(),
+    z24.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
+    z24.maxLength(500)
   )
 }).check(
-  z3.superRefine((input, ctx) => {
+  z24.superRefine((input, ctx) => {
     const { filter } = input;
     if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
       ctx.issues.push({
@@ -5257,6 +6680,55 @@ var rawLocationText = (raw) => {
       return `s3://${raw.bucket}/${raw.key}`;
   }
 };
+var showable = async (store, state) => {
+  const payload = await store.getPayload(state.eventId);
+  const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    state: { ...state, audit: timeline },
+    event: payload?.event,
+    quarantineReason: payload?.quarantineReason,
+    raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : void 0,
+    // Items stored before masking was introduced still hold live signatures: mask on the way out too.
+    request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : void 0,
+    eventLocation: payload?.eventLocation
+  };
+};
+var shownText = ({
+  state,
+  event,
+  eventLocation,
+  quarantineReason,
+  raw
+}) => [
+  `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
+  table(
+    ["FIELD", "VALUE"],
+    [
+      ["tenant", state.tenant],
+      ["provider", state.provider],
+      ["type", `${state.type} (${state.providerType})`],
+      ["external id", state.externalId],
+      ["entity", `${state.entityKind}:${state.entityId}`],
+      ["message group", state.groupId],
+      ["correlation id", state.correlationId],
+      ["occurred", state.occurredAt],
+      ["received", state.receivedAt],
+      ["sends", state.sends],
+      ["last error", state.lastError],
+      ["raw body", raw?.description],
+      ["quarantined", quarantineReason]
+    ].filter(([, value]) => value !== void 0)
+  ),
+  "",
+  "Audit timeline (oldest first):",
+  table(
+    ["AT", "BY", "ACTION", "STATUS", "DETAIL"],
+    state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])
+  ),
+  "",
+  event ? `Normalized data:
+${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
+].join("\n");
 var byOurIds = async (queries, id2) => {
   const direct = await queries.state(id2);
   const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
@@ -5428,130 +6900,410 @@ var registerEvents = (program, deps, globals) => {
       }
     }
     const shown = [];
-    for (const state of states) {
-      const payload = await store.getPayload(state.eventId);
-      const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
-      shown.push({
-        state: { ...state, audit: timeline },
-        event: payload?.event,
-        quarantineReason: payload?.quarantineReason,
-        raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : void 0,
-        // Items stored before masking was introduced still hold live signatures: mask on the way out too.
-        request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : void 0,
-        eventLocation: payload?.eventLocation
-      });
-    }
+    for (const state of states) shown.push(await showable(store, state));
     if (globals().json) {
       deps.output.out(json(shown.length === 1 ? shown[0] : shown));
       return;
     }
-    deps.output.out(
-      shown.map(
-        ({ state, event, eventLocation, quarantineReason, raw }) => [
-          `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
-          table(
-            ["FIELD", "VALUE"],
-            [
-              ["tenant", state.tenant],
-              ["provider", state.provider],
-              ["type", `${state.type} (${state.providerType})`],
-              ["external id", state.externalId],
-              ["entity", `${state.entityKind}:${state.entityId}`],
-              ["message group", state.groupId],
-              ["correlation id", state.correlationId],
-              ["occurred", state.occurredAt],
-              ["received", state.receivedAt],
-              ["sends", state.sends],
-              ["last error", state.lastError],
-              ["raw body", raw?.description],
-              ["quarantined", quarantineReason]
-            ].filter(([, value]) => value !== void 0)
-          ),
-          "",
-          "Audit timeline (oldest first):",
-          table(
-            ["AT", "BY", "ACTION", "STATUS", "DETAIL"],
-            state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])
-          ),
-          "",
-          event ? `Normalized data:
-${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
-        ].join("\n")
-      ).join("\n\n")
+    deps.output.out(shown.map(shownText).join("\n\n"));
+  });
+};
+
+// cli/commands/doctor.ts
+var ResponseSchema = import_zod5.z.object({
+  correlationId: import_zod5.z.string().optional(),
+  events: import_zod5.z.array(import_zod5.z.object({ id: import_zod5.z.string() })).optional()
+});
+var unlessMissing = async (codes, ask) => {
+  try {
+    return await ask();
+  } catch (error) {
+    if (error instanceof Error && codes.includes(error.name)) return void 0;
+    throw error;
+  }
+};
+var notChecked = (name, error, remedies) => {
+  if (error instanceof CliError)
+    return { name, ok: false, detail: error.message.replace(/\.$/, ""), fix: remedies.redeploy };
+  return {
+    name,
+    ok: false,
+    detail: `could not be checked: ${sentenceOf(error, remedies.local).replace(/\.$/, "")}`,
+    fix: remedies.local ? "restart npm start" : "check that your credentials may read it, then run relayflow doctor again"
+  };
+};
+var checked = async (name, remedies, run) => {
+  try {
+    return [await run()].flat();
+  } catch (error) {
+    return [notChecked(name, error, remedies)];
+  }
+};
+var DEFAULT_STACK = "RelayFlow";
+var secretTargets = (env) => webhookRoutes(env.outputs).sort(
+  (a, b) => a.provider.localeCompare(b.provider) || (a.tenant === "default" ? "" : a.tenant).localeCompare(b.tenant === "default" ? "" : b.tenant)
+).flatMap(({ provider, tenant: tenant2 }) => {
+  const target = secretTargetOf(env, provider, tenant2 === "default" ? void 0 : tenant2);
+  if (target.shared) return [];
+  return [
+    {
+      name: `secret ${provider}${target.tenant ? ` (tenant ${target.tenant})` : ""}`,
+      provider,
+      tenant: target.tenant,
+      secretId: target.secretId
+    }
+  ];
+});
+var subscriptionsOf = async (env, topicArn) => {
+  const found = [];
+  let token;
+  do {
+    const page = await env.sns.send(
+      new import_client_sns2.ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token })
     );
+    for (const s of page.Subscriptions ?? []) {
+      found.push({
+        protocol: s.Protocol ?? "",
+        endpoint: s.Endpoint ?? "",
+        confirmed: Boolean(s.SubscriptionArn?.startsWith("arn:"))
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return found;
+};
+var alarmsOf = async (env, topicArn) => {
+  const found = [];
+  let token;
+  do {
+    const page = await env.cloudwatch.send(
+      new import_client_cloudwatch2.DescribeAlarmsCommand({ ActionPrefix: topicArn, MaxRecords: 100, NextToken: token })
+    );
+    for (const alarm of page.MetricAlarms ?? []) {
+      if (!alarm.AlarmName) continue;
+      found.push({
+        name: alarm.AlarmName,
+        description: alarm.AlarmDescription,
+        state: alarm.StateValue,
+        reason: alarm.StateReason
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+};
+var readDeadLetters = async (env, remedies) => {
+  const deadLetters = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
+  const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+  const depth = await deadLetters.depth();
+  if (depth.visible === 0 && depth.inFlight === 0) return deadLetterCheck(depth, [], remedies);
+  const messages = await deadLetters.peek(DEAD_LETTER_SAMPLE);
+  const states = new Map(
+    (await queries.states(messages.flatMap((m) => m.claim ? [m.claim.eventId] : []))).map((s) => [
+      s.eventId,
+      s
+    ])
+  );
+  return deadLetterCheck(
+    depth,
+    messages.map((m) => {
+      const state = m.claim ? states.get(m.claim.eventId) : void 0;
+      return { claimed: m.claim !== void 0, ...state ? { state } : {} };
+    }),
+    remedies
+  );
+};
+var testRequest = async (deps, env, remedies, requested, secretsSet, suffix) => {
+  const enabled = [...new Set(webhookRoutes(env.outputs).map((route) => route.provider))].sort();
+  const refused = [];
+  const another = `test another provider: ${remedies.relayflow("doctor --send-test <provider>")}`;
+  for (const provider of requested ? [requested] : enabled) {
+    if (!enabled.includes(provider)) {
+      refused.push({ reason: `${provider} is not enabled in this stack`, fix: another });
+      continue;
+    }
+    if (!secretsSet.has(provider)) {
+      refused.push({
+        reason: `${provider} has no signing secret set`,
+        fix: `set ${provider}'s signing secret (its secret line says how)`
+      });
+      continue;
+    }
+    let entry;
+    let fixture;
+    try {
+      entry = await resolvedFor(deps, provider);
+      fixture = loadRequest(deps.projectRoot, provider, void 0);
+    } catch (error) {
+      refused.push({
+        reason: `${provider}: ${sentenceOf(error, env.local).replace(/\.$/, "")}`,
+        fix: another
+      });
+      continue;
+    }
+    const request = freshTestRequest(entry, fixture, env.output(`WebhookUrl${outputId2(provider)}`), suffix);
+    if (request) return { entry, request };
+    refused.push({ reason: `${provider}'s fixtures cannot be made into a new event`, fix: another });
+  }
+  return { refused };
+};
+var sendTestEvent = async (deps, env, remedies, options) => {
+  const name = "test event";
+  const suffix = `-doctor-${(0, import_node_crypto22.randomBytes)(4).toString("hex")}`;
+  const chosen = await testRequest(deps, env, remedies, options.requested, options.secretsSet, suffix);
+  if ("refused" in chosen) {
+    const first = chosen.refused.find((r) => r.reason.endsWith("no signing secret set")) ?? chosen.refused[0];
+    return {
+      check: {
+        name,
+        ok: false,
+        detail: options.requested ? chosen.refused.map((r) => r.reason).join("; ") : `no provider can send a test event (${chosen.refused.map((r) => r.reason).join("; ")})`,
+        fix: first?.fix ?? remedies.redeploy
+      }
+    };
+  }
+  const { entry, request } = chosen;
+  const answer = await signAndPost(deps, env, entry, request, {});
+  if (answer.status !== 202) {
+    return {
+      check: {
+        name,
+        ok: false,
+        detail: `${entry.id}'s webhook answered ${answer.status}, not 202: ${answer.body.slice(0, 200)}`,
+        fix: answer.status >= 500 ? "follow docs/operations.md#apiservererrors" : `${remedies.relayflow(`send ${entry.id}`)} shows the whole answer`
+      }
+    };
+  }
+  const tableName = env.output("EventTableName");
+  const queries = new EventQueries(env.dynamodb, tableName);
+  const parsed = ResponseSchema.safeParse(parsedJson(Buffer.from(answer.body))?.value);
+  const listed = parsed.success ? (parsed.data.events ?? []).map((e) => e.id) : [];
+  const correlationId = answer.correlationId ?? (parsed.success ? parsed.data.correlationId : void 0);
+  const eventId = listed[0] ?? (correlationId ? (await queries.correlated(correlationId))[0] : void 0);
+  if (!eventId) {
+    return {
+      check: {
+        name,
+        ok: false,
+        detail: `${entry.id}'s webhook answered 202 but named no event`,
+        fix: `${remedies.relayflow(`events show ${correlationId ?? "<correlation id>"}`)} finds it`
+      }
+    };
+  }
+  const started = deps.now().getTime();
+  let state = await queries.state(eventId);
+  while (!(state && SETTLED.has(state.status)) && deps.now().getTime() - started < options.timeoutMs) {
+    await deps.sleep(500);
+    state = await queries.state(eventId);
+  }
+  const waited = deps.now().getTime() - started;
+  if (!state) {
+    return {
+      check: {
+        name,
+        ok: false,
+        detail: `${entry.id} event ${eventId} was accepted but is not in the store`,
+        fix: "follow docs/operations.md#apiservererrors"
+      }
+    };
+  }
+  const shown = await showable(new EventStore(env.dynamodb, { tableName, retentionDays: 1 }), state);
+  return {
+    check: testEventCheck(entry.id, state, waited, !SETTLED.has(state.status), remedies),
+    shown
+  };
+};
+var registerDoctor = (program, deps, globals) => {
+  program.command("doctor").description(
+    "Check the stack's health and say what to fix: signing secrets, alarm subscription, dead-letter queue, alarms, consumer, replay, API"
+  ).option(
+    "--send-test [provider]",
+    "also send a signed test event (the provider's first fixture as a new event) and wait for it to be PROCESSED"
+  ).option(
+    "--timeout <seconds>",
+    "how long --send-test waits for its event",
+    positiveInt("--timeout", 900),
+    60
+  ).action(async (options) => {
+    const env = await deps.connect(globals());
+    const { region } = globals();
+    const stackArguments2 = env.local ? " --local" : `${env.stackName === DEFAULT_STACK ? "" : ` --stack ${env.stackName}`}${region ? ` --region ${region}` : ""}`;
+    const remedies = {
+      local: env.local,
+      relayflow: (args) => `relayflow ${args}${stackArguments2}`,
+      redeploy: env.local ? "restart npm start" : "deploy this version of RelayFlow: npx cdk deploy"
+    };
+    const targets = secretTargets(env);
+    const secretChecks = targets.map(
+      ({ name, provider, tenant: tenant2, secretId }) => checked(name, remedies, async () => {
+        const value = await unlessMissing(
+          ["ResourceNotFoundException"],
+          () => env.secrets.send(new import_client_secrets_manager4.GetSecretValueCommand({ SecretId: secretId }))
+        );
+        return secretCheck(name, secretId, value ? value.SecretString ?? "" : void 0, {
+          set: secretFix(provider, tenant2, remedies),
+          redeploy: remedies.redeploy
+        });
+      })
+    );
+    const [secretResults, otherResults] = await Promise.all([
+      Promise.all(secretChecks),
+      Promise.all([
+        checked(
+          "alarm topic subscription",
+          remedies,
+          async () => subscriptionCheck(await subscriptionsOf(env, env.output("AlarmTopicArn")), remedies)
+        ),
+        checked("dead-letter queue", remedies, () => readDeadLetters(env, remedies)),
+        checked(
+          "alarms",
+          remedies,
+          async () => alarmChecks(await alarmsOf(env, env.output("AlarmTopicArn")), env.stackName, remedies)
+        ),
+        checked("consumer event source mapping", remedies, async () => {
+          const uuid = env.output("ConsumerEventSourceMappingId");
+          const mapping = await unlessMissing(
+            ["ResourceNotFoundException"],
+            () => env.lambda.send(new import_client_lambda2.GetEventSourceMappingCommand({ UUID: uuid }))
+          );
+          return mappingCheck(
+            uuid,
+            mapping && { state: mapping.State, reason: mapping.StateTransitionReason },
+            remedies
+          );
+        }),
+        checked("replay state machine", remedies, async () => {
+          const arn = env.output("ReplayStateMachineArn");
+          const machine = await unlessMissing(
+            ["StateMachineDoesNotExist"],
+            () => env.sfn.send(new import_client_sfn2.DescribeStateMachineCommand({ stateMachineArn: arn }))
+          );
+          return stateMachineCheck(arn, machine?.status, remedies);
+        }),
+        checked("api", remedies, async () => {
+          const apiUrl = env.output("ApiUrl").replace(/\/$/, "");
+          const unknown7 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto22.randomBytes)(6).toString("hex")}`;
+          const answer = await deps.fetch(unknown7).then(
+            async (response) => {
+              await response.body?.cancel();
+              return { status: response.status };
+            },
+            (error) => ({ error: sentenceOf(error, env.local) })
+          );
+          return apiCheck(apiUrl, answer, remedies);
+        })
+      ])
+    ]);
+    const checks = [...secretResults, ...otherResults].flat();
+    let testEvent;
+    if (options.sendTest !== void 0) {
+      const secretsSet = new Set(
+        targets.flatMap(
+          (target, index) => !target.tenant && secretResults[index]?.every((c) => c.ok) ? [target.provider] : []
+        )
+      );
+      testEvent = await sendTestEvent(deps, env, remedies, {
+        requested: options.sendTest === true ? void 0 : options.sendTest,
+        secretsSet,
+        timeoutMs: options.timeout * 1e3
+      }).catch((error) => ({ check: notChecked("test event", error, remedies) }));
+      checks.push(testEvent.check);
+    }
+    const failed = checks.filter((c) => !c.ok).length;
+    if (globals().json) {
+      deps.output.out(
+        json({
+          checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail, fix: c.fix ?? null })),
+          ...testEvent?.shown ? { testEvent: testEvent.shown } : {}
+        })
+      );
+    } else {
+      deps.output.out(
+        [
+          `Stack ${env.stackName} (${env.local ? "local" : env.region})`,
+          ...checks.map(lineOf),
+          ...testEvent?.shown ? ["", shownText(testEvent.shown)] : [],
+          ...failed === 0 ? ["", `All ${checks.length} checks passed.`] : []
+        ].join("\n")
+      );
+    }
+    if (failed > 0)
+      throw new CliError(
+        `${failed} of ${plural2(checks.length, "check")} failed; each \u2717 line ends with its fix.`
+      );
   });
 };
 
 // cli/commands/replay.ts
-var import_node_crypto2 = require("node:crypto");
-var import_client_sfn2 = require("@aws-sdk/client-sfn");
+var import_node_crypto23 = require("node:crypto");
+var import_client_sfn3 = require("@aws-sdk/client-sfn");
 
 // functions/replay/state.ts
-var z4 = __toESM(require("zod/mini"));
-var SampleEventSchema = z4.object({
-  eventId: z4.string(),
-  status: z4.string(),
-  tenant: z4.string(),
-  provider: z4.string(),
-  type: z4.string(),
-  entity: z4.string(),
-  receivedAt: z4.string(),
-  lastError: z4.optional(z4.string())
+var z26 = __toESM(require("zod/mini"));
+var SampleEventSchema = z26.object({
+  eventId: z26.string(),
+  status: z26.string(),
+  tenant: z26.string(),
+  provider: z26.string(),
+  type: z26.string(),
+  entity: z26.string(),
+  receivedAt: z26.string(),
+  lastError: z26.optional(z26.string())
 });
-var PlanSchema = z4.object({
-  source: z4.enum(["dlq", "store"]),
+var PlanSchema = z26.object({
+  source: z26.enum(["dlq", "store"]),
   /** Matching events found (stops counting at the scan cap; see `truncated`). */
-  matching: z4.int(),
+  matching: z26.int(),
   /** Events the execution would handle: matching, capped by the limit. */
-  selected: z4.int(),
+  selected: z26.int(),
   /** DLQ messages or index entries looked at. */
-  scanned: z4.int(),
+  scanned: z26.int(),
   /** True when counting stopped at the scan cap: there may be more matching events. */
-  truncated: z4.boolean(),
+  truncated: z26.boolean(),
   /** DLQ messages whose claim check names no stored event (left in the DLQ). */
-  unknownMessages: z4.int(),
-  sample: z4.array(SampleEventSchema),
-  batchSize: z4.int(),
-  waitSeconds: z4.int()
+  unknownMessages: z26.int(),
+  sample: z26.array(SampleEventSchema),
+  batchSize: z26.int(),
+  waitSeconds: z26.int()
 });
-var SummarySchema = z4.object({
-  replayed: z4.int(),
-  skipped: z4.int(),
-  failed: z4.int(),
+var SummarySchema = z26.object({
+  replayed: z26.int(),
+  skipped: z26.int(),
+  failed: z26.int(),
   /** replayed + skipped + failed: what counts against the limit. */
-  handled: z4.int(),
-  batches: z4.int(),
-  skippedReasons: z4.record(z4.string(), z4.int()),
+  handled: z26.int(),
+  batches: z26.int(),
+  skippedReasons: z26.record(z26.string(), z26.int()),
   /** The first failures, for the operator; `failed` counts them all. */
-  failures: z4.array(z4.object({ eventId: z4.string(), error: z4.string() })),
+  failures: z26.array(z26.object({ eventId: z26.string(), error: z26.string() })),
   /** Why the loop ended before the selection was exhausted, when it did. */
-  stoppedEarly: z4.optional(z4.string())
+  stoppedEarly: z26.optional(z26.string())
 });
-var CursorSchema = z4.union([
-  z4.object({ kind: z4.literal("dlq"), remaining: z4.int() }),
-  z4.object({
-    kind: z4.literal("store"),
+var CursorSchema = z26.union([
+  z26.object({ kind: z26.literal("dlq"), remaining: z26.int() }),
+  z26.object({
+    kind: z26.literal("store"),
     /** Which of the selected statuses (index partitions) is being walked. */
-    statusIndex: z4.int(),
+    statusIndex: z26.int(),
     /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
-    lastKey: z4.optional(z4.record(z4.string(), z4.string())),
+    lastKey: z26.optional(z26.record(z26.string(), z26.string())),
     /** Position in filter.eventIds. */
-    offset: z4.int()
+    offset: z26.int()
   })
 ]);
-var ReplayStateSchema = z4.object({
+var ReplayStateSchema = z26.object({
   request: ReplayInputSchema,
   plan: PlanSchema,
   cursor: CursorSchema,
   summary: SummarySchema,
   /** Events that failed in this execution: not tried again by later batches. */
-  failedIds: z4.array(z4.string()),
+  failedIds: z26.array(z26.string()),
   /** More may remain and the limit is not reached. */
-  more: z4.boolean()
+  more: z26.boolean()
 });
-var ReplayTaskSchema = z4.discriminatedUnion("action", [
-  z4.object({ action: z4.literal("plan"), input: z4.unknown(), executionId: z4.string().check(z4.minLength(1)) }),
-  z4.object({ action: z4.literal("batch"), state: z4.unknown(), executionId: z4.string().check(z4.minLength(1)) })
+var ReplayTaskSchema = z26.discriminatedUnion("action", [
+  z26.object({ action: z26.literal("plan"), input: z26.unknown(), executionId: z26.string().check(z26.minLength(1)) }),
+  z26.object({ action: z26.literal("batch"), state: z26.unknown(), executionId: z26.string().check(z26.minLength(1)) })
 ]);
 
 // cli/commands/replay.ts
@@ -5588,14 +7340,14 @@ var replayInputOf = (options, now) => {
     renormalize: Boolean(options.renormalize),
     reason: options.reason
   };
-  const checked = ReplayInputSchema.safeParse(input);
-  if (!checked.success) throw new CliError(`${describeIssues(checked.error)}.`);
+  const checked2 = ReplayInputSchema.safeParse(input);
+  if (!checked2.success) throw new CliError(`${describeIssues(checked2.error)}.`);
   return input;
 };
-var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto2.randomBytes)(3).toString("hex")}`;
+var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto23.randomBytes)(3).toString("hex")}`;
 var progressOf = async (sfn, executionArn) => {
   const history = await sfn.send(
-    new import_client_sfn2.GetExecutionHistoryCommand({
+    new import_client_sfn3.GetExecutionHistoryCommand({
       executionArn,
       reverseOrder: true,
       maxResults: 25,
@@ -5690,7 +7442,7 @@ var registerReplay = (program, deps, globals) => {
     const env = await deps.connect(globals());
     const stateMachineArn = env.output("ReplayStateMachineArn");
     const started = await env.sfn.send(
-      new import_client_sfn2.StartExecutionCommand({
+      new import_client_sfn3.StartExecutionCommand({
         stateMachineArn,
         name: executionName(deps.now()),
         input: JSON.stringify(input)
@@ -5709,7 +7461,7 @@ Follow it with --wait, or in the Step Functions console.`
     if (!asJson) deps.output.err(`${dryRun ? "Planning" : "Replaying"}: ${executionArn}`);
     let last = "";
     for (; ; ) {
-      const execution = await env.sfn.send(new import_client_sfn2.DescribeExecutionCommand({ executionArn }));
+      const execution = await env.sfn.send(new import_client_sfn3.DescribeExecutionCommand({ executionArn }));
       if (execution.status === "RUNNING" || execution.status === "PENDING_REDRIVE") {
         if (!asJson && !dryRun) {
           const line = progressLine(await progressOf(env.sfn, executionArn));
@@ -5751,179 +7503,10 @@ var causeText = (cause) => {
   return cause.replace(/\.?$/, ".");
 };
 
-// cli/commands/send.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
-var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
-var import_zod2 = require("zod");
-init_registry();
-init_types();
-
-// cli/suggest.ts
-var editDistance = (a, b) => {
-  const rows = Array.from(
-    { length: a.length + 1 },
-    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
-  );
-  const at2 = (i, j) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = rows[i] ?? [];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(at2(i - 1, j) + 1, at2(i, j - 1) + 1, at2(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(at2(i, j), at2(i - 2, j - 2) + 1);
-    }
-  }
-  return at2(a.length, b.length);
-};
-var nearest = (word, known) => {
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  const scored = known.map((k) => ({ k, distance: editDistance(word.toLowerCase(), k.toLowerCase()) }));
-  const best = Math.min(...scored.map((s) => s.distance));
-  return best > limit ? [] : scored.filter((s) => s.distance === best).map((s) => s.k);
-};
-
-// cli/commands/send.ts
-var SecretSchema = import_zod2.z.object({
-  signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
-  signingPrivateKey: import_zod2.z.string().min(1).optional()
-});
-var FixtureSchema = import_zod2.z.object({
-  headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}),
-  body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())])
-});
-var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
-var loadRequest = (root, provider, fixture) => {
-  const folder = (0, import_node_path2.join)(root, "functions", "providers", provider, "fixtures");
-  let file;
-  if (fixture && (0, import_node_fs2.existsSync)((0, import_node_path2.resolve)(fixture))) file = (0, import_node_path2.resolve)(fixture);
-  else {
-    const names = (0, import_node_fs2.existsSync)(folder) ? (0, import_node_fs2.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
-    const name = fixture ?? names[0]?.replace(/\.json$/, "");
-    if (!name)
-      throw new CliError(
-        `No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`
-      );
-    if (!names.includes(`${name}.json`)) {
-      throw new CliError(
-        `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`
-      );
-    }
-    file = (0, import_node_path2.join)(folder, `${name}.json`);
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
-  } catch {
-    throw new CliError(`${file} is not JSON.`);
-  }
-  const asFixture = FixtureSchema.safeParse(parsed);
-  if (asFixture.success && typeof parsed === "object" && parsed !== null && "body" in parsed) {
-    const { headers, body } = asFixture.data;
-    return { name: file, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) };
-  }
-  return {
-    name: file,
-    headers: { "content-type": "application/json" },
-    body: Buffer.from(JSON.stringify(parsed))
-  };
-};
-var resolvedFor = async (deps, provider) => {
-  let declaration;
-  if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: "builtin", options: {} };
-  else {
-    const senders = (await deps.loadConfig()).enabledProviders.filter((p) => p.kind === "generic-hmac");
-    declaration = senders.find((p) => p.id === provider);
-    if (!declaration) {
-      const known = [...Object.keys(builtInProviders), ...senders.map((p) => p.id)];
-      const guesses = nearest(provider, known);
-      throw new CliError(
-        guesses.length > 0 ? `Unknown provider '${provider}'; did you mean ${guesses.map((g) => `'${g}'`).join(" or ")}?` : `Unknown provider '${provider}': not built in, and no genericHmac sender of the configuration has that id (known: ${known.join(", ")}).`
-      );
-    }
-  }
-  const resolved = resolveProvider(declaration);
-  if (!resolved.success)
-    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
-  return resolved.data;
-};
-var verifiedUrlOf = (posted) => {
-  const url2 = new URL(posted);
-  return `https://${url2.hostname}${url2.pathname}${url2.search}`;
-};
-var checkEnabled = (env, entry, tenant2) => {
-  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
-  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
-  if (env.outputs[`WebhookUrl${outputId(entry.id)}`] === void 0) {
-    throw new CliError(
-      entry.kind === "builtin" ? `${entry.id} is not enabled in ${where}; enable it in relayflow.config.ts (providers: { ${/^[a-z]\w*$/i.test(entry.id) ? entry.id : `'${entry.id}'`}: {} }) and ${apply}.` : `${entry.id} is declared in the configuration but not enabled in ${where}; ${apply} to enable it.`
-    );
-  }
-  if (tenant2 && env.outputs[`WebhookUrl${outputId(entry.id)}${outputId(tenant2)}`] === void 0) {
-    throw new CliError(
-      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
-    );
-  }
-};
-var registerSend = (program, deps, globals) => {
-  program.command("send <provider> [fixture]").description(
-    "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL"
-  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(
-    async (provider, fixture, options) => {
-      const entry = await resolvedFor(deps, provider);
-      const request = loadRequest(deps.projectRoot, provider, fixture);
-      const env = await deps.connect(globals());
-      checkEnabled(env, entry, options.tenant);
-      const suffix = options.tenant ? outputId(options.tenant) : "";
-      const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
-      const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
-      const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
-      let secret;
-      try {
-        secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
-      } catch {
-        throw new CliError(
-          `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`
-        );
-      }
-      const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
-      if (!key) {
-        throw new CliError(
-          `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`
-        );
-      }
-      const signed = entry.sign(
-        { url: env.local ? verifiedUrlOf(url2) : url2, headers: request.headers, body: request.body },
-        key,
-        deps.now()
-      );
-      const response = await deps.fetch(url2, {
-        method: "POST",
-        headers: { ...request.headers, ...signed.headers },
-        body: signed.body
-      });
-      const text = await response.text();
-      const correlationId = response.headers.get("x-correlation-id") ?? void 0;
-      if (globals().json) {
-        deps.output.out(
-          json({ url: url2, fixture: request.name, status: response.status, correlationId, body: text })
-        );
-      } else {
-        deps.output.out(
-          `POST ${url2} \u2192 ${response.status}${correlationId ? `  correlation id ${correlationId}` : ""}
-${text}`
-        );
-      }
-      if (!response.ok) throw new CliError(`The webhook answered ${response.status}.`);
-    }
-  );
-};
-
 // cli/commands/status.ts
 init_records();
 var RECENT = 100;
-var errorClassOf = (lastError) => {
+var errorClassOf2 = (lastError) => {
   if (!lastError) return "unknown";
   const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
   return match?.[1] ?? lastError.slice(0, 40);
@@ -5945,7 +7528,7 @@ var registerStatus = (program, deps, globals) => {
     }
     const byClass = /* @__PURE__ */ new Map();
     for (const state of failing) {
-      const errorClass = errorClassOf(state.lastError);
+      const errorClass = errorClassOf2(state.lastError);
       const current = byClass.get(errorClass);
       if (!current)
         byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? "" });
@@ -5992,6 +7575,89 @@ ${table(
   });
 };
 
+// cli/commands/urls.ts
+var WEBHOOK_PATH = /\/webhooks\/([^/]+)(?:\/([^/]+))?$/;
+var webhookOutputs = (outputs) => Object.entries(outputs).filter(([key]) => key.startsWith("WebhookUrl")).flatMap(([, url2]) => {
+  const match = WEBHOOK_PATH.exec(new URL(url2).pathname);
+  return match?.[1] ? [{ url: url2, provider: match[1], tenant: match[2] }] : [];
+}).sort(
+  (a, b) => a.provider.localeCompare(b.provider) || (a.tenant === void 0 ? -1 : b.tenant === void 0 ? 1 : a.tenant.localeCompare(b.tenant))
+);
+var stackArguments = (env, options) => env.local ? " --local" : `${env.stackName === "RelayFlow" ? "" : ` --stack ${env.stackName}`}${options.region ? ` --region ${options.region}` : ""}`;
+var LABEL_WIDTH = 15;
+var LINE_WIDTH = 100;
+var field2 = (label, text) => {
+  const indent = " ".repeat(2 + LABEL_WIDTH);
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && indent.length + line.length + 1 + word.length > LINE_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l, i) => i === 0 ? `  ${`${label}:`.padEnd(LABEL_WIDTH)}${l}` : `${indent}${l}`).join("\n");
+};
+var render = (entry) => [
+  `${entry.provider}${entry.tenant ? ` (tenant ${entry.tenant})` : ""}: ${entry.url}`,
+  field2("Paste into", entry.dashboard),
+  field2(
+    "Events",
+    entry.events.length > 0 ? `${entry.events.join(", ")}; ${entry.otherEvents}` : entry.otherEvents
+  ),
+  field2("Content type", entry.contentType),
+  ...entry.secret.shared ? [
+    field2(
+      "Secret",
+      `shared with ${entry.provider}'s default URL (dedicatedSecrets: false): the same secret, set without --tenant`
+    )
+  ] : [field2("Secret", entry.secret.source), field2("Format", entry.secret.expected)],
+  field2("Then run", entry.command)
+].join("\n");
+var registerUrls = (program, deps, globals) => {
+  program.command("urls [provider]").description(
+    "Print each webhook URL of the stack (per tenant too) with what to paste into the provider's dashboard: events, content type, where the secret is, and the relayflow secrets set command to run"
+  ).action(async (only) => {
+    const options = globals();
+    const env = await deps.connect(options);
+    const configured = new Map(
+      (await deps.loadConfig()).enabledProviders.map((p) => [p.id, p])
+    );
+    const found = webhookOutputs(env.outputs).filter((o) => only === void 0 || o.provider === only);
+    const entries = [];
+    for (const { url: url2, provider, tenant: tenant2 } of found) {
+      const { setup } = await entryFor(deps, provider, configured);
+      const own2 = tenant2 ? env.outputs[`Secret${outputId2(provider)}${outputId2(tenant2)}`] : void 0;
+      const shared = tenant2 !== void 0 && own2 === void 0;
+      const secretOf = shared ? void 0 : tenant2;
+      entries.push({
+        provider,
+        ...tenant2 ? { tenant: tenant2 } : {},
+        url: url2,
+        dashboard: setup.dashboard,
+        events: setup.events,
+        otherEvents: setup.otherEvents,
+        contentType: setup.contentType,
+        secret: {
+          name: own2 ?? env.outputs[`Secret${outputId2(provider)}`] ?? "",
+          shared,
+          source: setup.secretSource,
+          expected: setup.secret.expected
+        },
+        command: `relayflow${stackArguments(env, options)} secrets set ${provider}${secretOf ? ` --tenant ${secretOf}` : ""} --from-env ${secretVariableFor(provider, secretOf)}`
+      });
+    }
+    if (options.json) {
+      deps.output.out(json(entries));
+      return;
+    }
+    deps.output.out(
+      entries.length > 0 ? entries.map(render).join("\n\n") : `Stack ${env.stackName} has no webhook URL${only ? ` for ${only}` : ""}.`
+    );
+  });
+};
+
 // cli/program.ts
 var buildProgram = (deps) => {
   const program = new import_commander.Command("relayflow").description(
@@ -6013,7 +7679,11 @@ var buildProgram = (deps) => {
   registerEvents(program, deps, globals);
   registerDlq(program, deps, globals);
   registerStatus(program, deps, globals);
+  registerAudit(program, deps, globals);
+  registerDoctor(program, deps, globals);
   registerSend(program, deps, globals);
+  registerUrls(program, deps, globals);
+  registerSecrets(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

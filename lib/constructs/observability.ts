@@ -42,6 +42,10 @@ export interface ObservabilityProps {
   readonly consumer?: LambdaFunction;
   /** @default none (its panels stay empty and it gets no alarm) */
   readonly replay?: LambdaFunction;
+  /** @default none (its panels stay empty and it gets no alarm) */
+  readonly auditArchiver?: LambdaFunction;
+  /** Where the archive's stream mapping puts batches it gave up on. @default none (no alarm) */
+  readonly auditArchiveFailures?: IQueue;
   /** Subscribed to the alarm topic by e-mail. @default no subscription */
   readonly alarmEmail?: string;
   /** Alarm when the main queue's oldest message is older than this. @default 900 */
@@ -63,6 +67,8 @@ export interface RelayFlowAlarms {
   readonly schemaDrift: Alarm;
   readonly oldSecretUsed: Alarm;
   readonly apiServerErrors: Alarm;
+  /** The archive stream is an hour behind, or gave up on a batch (only when the archiver is watched). */
+  readonly auditArchiveBehind?: Alarm;
   /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
   readonly functionFaults: ReadonlyMap<string, Alarm>;
 }
@@ -128,6 +134,7 @@ export class Observability extends Construct {
     for (const [provider, fn] of props.verifiers) functions.set(`verifier-${provider}`, fn);
     if (props.consumer) functions.set('consumer', props.consumer);
     if (props.replay) functions.set('replay', props.replay);
+    if (props.auditArchiver) functions.set('audit-archiver', props.auditArchiver);
     this.configureFunctions(functions, props);
 
     this.topicKey = this.createTopicKey();
@@ -243,6 +250,31 @@ export class Observability extends Construct {
         'The webhook API answered 5xx: our storage, queue or secrets failed, and providers are retrying.',
       ),
       functionFaults,
+      ...(props.auditArchiver && props.auditArchiveFailures
+        ? {
+            auditArchiveBehind: alarm(
+              'AuditArchiveBehind',
+              new MathExpression({
+                expression: 'MAX([age / 3600000, lost])',
+                usingMetrics: {
+                  age: props.auditArchiver.metric('IteratorAge', {
+                    period: FIVE_MINUTES,
+                    statistic: Stats.MAXIMUM,
+                  }),
+                  lost: props.auditArchiveFailures.metricApproximateNumberOfMessagesVisible({
+                    period: FIVE_MINUTES,
+                    statistic: Stats.MAXIMUM,
+                  }),
+                },
+                period: FIVE_MINUTES,
+                label: 'audit archive lag (hours) or batches given up',
+              }),
+              1,
+              'The audit archive is more than an hour behind the event table, or gave up on a stream batch: entries are not yet (or not) in the archive.',
+              { comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD },
+            ),
+          }
+        : {}),
     };
 
     this.dashboard = new Dashboard(this, 'Dashboard', {

@@ -7,3 +7,5 @@ export type {
 export { readBatchResponse } from './batch-response';
 export type { BatchVerdict } from './batch-response';
 export { toSqsEvent, toSqsRecord } from './sqs-event';
+export { DynamoStreamEventSource } from './dynamodb-stream';
+export type { DynamoStreamEventSourceOptions, StreamCounters, StreamViewType } from './dynamodb-stream';

@@ -1,8 +1,12 @@
 import type { CloudFormationEmulator } from '../emulators/cloudformation';
+import type { CloudWatchEmulator } from '../emulators/cloudwatch';
 import type { DynamoDbEmulator } from '../emulators/dynamodb';
 import type { EventBridgeEmulator } from '../emulators/eventbridge';
+import type { FirehoseEmulator } from '../emulators/firehose';
+import type { LambdaApiEmulator } from '../emulators/lambda-api';
 import type { S3Emulator } from '../emulators/s3';
 import type { SecretsManagerEmulator } from '../emulators/secretsmanager';
+import type { SnsEmulator } from '../emulators/sns';
 import type { SqsEmulator } from '../emulators/sqs';
 import type { StepFunctionsEmulator } from '../emulators/stepfunctions';
 import type { LambdaService, RuntimeClock } from '../lambda';
@@ -23,6 +27,11 @@ export interface LocalServices {
   readonly cloudFormation: CloudFormationEmulator;
   readonly eventBridge: EventBridgeEmulator;
   readonly stepFunctions: StepFunctionsEmulator;
+  readonly firehose: FirehoseEmulator;
+  readonly sns: SnsEmulator;
+  readonly cloudWatch: CloudWatchEmulator;
+  /** The Lambda API (event source mappings); functions themselves run in {@link lambda}. */
+  readonly lambdaApi: LambdaApiEmulator;
   readonly lambda: LambdaService;
 }
 
@@ -34,6 +43,10 @@ export interface ServiceEndpoints {
   readonly stepfunctions: string;
   readonly eventbridge: string;
   readonly cloudformation: string;
+  readonly firehose: string;
+  readonly sns: string;
+  readonly cloudwatch: string;
+  readonly lambda: string;
 }
 
 /** What every provisioner may use: the resources made before it, the running services, the clock. */

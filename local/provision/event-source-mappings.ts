@@ -4,7 +4,7 @@ import { resourcesOfType, type LocalResource } from '../template';
 import { resolveIn, type Provisioner } from './context';
 
 /**
- * AWS::Lambda::EventSourceMapping from SQS queues, polling on the runtime clock (the one SQS
+ * AWS::Lambda::EventSourceMapping from SQS queues (table streams: audit-archive.ts), polling on the runtime clock (the one SQS
  * runs on), started at once.
  */
 export const provisionEventSourceMappings: Provisioner<{
@@ -25,6 +25,8 @@ export const provisionEventSourceMappings: Provisioner<{
   for (const [id, mapping] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
     const props = resolve(mapping.Properties ?? {}) as Record<string, unknown>;
     const queueArn = String(props.EventSourceArn);
+    // Table streams have their own provisioner (audit-archive.ts).
+    if (!queueArn.startsWith('arn:aws:sqs:')) continue;
     const queueName = queueArn.split(':').pop() ?? '';
     const functionName = String(props.FunctionName);
     const source = new SqsEventSourceMapping({

@@ -29,6 +29,7 @@ export const provisionFunctions: Provisioner = (template, ctx) => {
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
     AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
     AWS_ENDPOINT_URL_CLOUDFORMATION: endpoints.cloudformation,
+    AWS_ENDPOINT_URL_FIREHOSE: endpoints.firehose,
     // Bundles target Node.js 22 on Lambda; the SDK's warning about the local Node.js is noise here.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // No X-Ray daemon runs here: traces are switched off rather than sent to nowhere.

@@ -7,6 +7,7 @@ const USAGE: MeasuredUsage = {
     verifier: { invocations: 1000, gbSeconds: 10 },
     consumer: { invocations: 100, gbSeconds: 10 },
   },
+  auditArchive: { invocations: 10, gbSeconds: 1, firehoseBytes: 400_000 },
   consumerRecords: 1000,
   dynamodb: { wru: 5000, rru: 2000, requests: {} },
   sqs: { SendMessage: 1000 },
@@ -44,5 +45,17 @@ describe('the cost model', () => {
 
   it("uses X-Ray's default sampling when given no configuration", () => {
     expect(xrayLine(costModel(USAGE, 1100))?.perMillion).toBeCloseTo(1.1 * 0.05 * 5.5);
+  });
+});
+
+describe('the audit archive in the cost model', () => {
+  it('prices the archiver Lambda and the bytes Firehose ingests and partitions', () => {
+    const report = costModel(USAGE, 1100);
+    const line = report.lines.find((l) => l.service.startsWith('Audit archive'));
+
+    // Per million events: 10,000 invocations at $0.20/M, 1,000 GB-s, 0.4 GB at $0.049/GB.
+    const expected = 10_000 * 0.2e-6 + 1000 * 0.0000133334 + (400 / 2 ** 30) * 1e6 * 0.049;
+    expect(line?.perMillion).toBeCloseTo(expected, 6);
+    expect(line?.perEvent).toBe('0.0100 invocations, 400 bytes');
   });
 });

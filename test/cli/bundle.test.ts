@@ -263,6 +263,10 @@ describe('relayflow send to a genericHmac sender, through the bundle', () => {
           sqs: unused,
           dynamodb: unused,
           stepfunctions: unused,
+          s3: unused,
+          sns: unused,
+          cloudwatch: unused,
+          lambda: unused,
         },
       }),
     );

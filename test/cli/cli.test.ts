@@ -3,6 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeExecutionCommand,
@@ -10,6 +14,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliDependencies } from '../../cli/program';
 import { CliError, type Environment } from '../../cli/environment';
@@ -80,6 +85,11 @@ const run = async (...argv: string[]): Promise<Run> => {
     sqs: h.sqsClient,
     sfn: new SFNClient({ region: 'us-east-1' }),
     secrets: new SecretsManagerClient({ region: 'us-east-1' }),
+    sns: new SNSClient({ region: 'us-east-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+    lambda: new LambdaClient({ region: 'us-east-1' }),
+    s3: new S3Client({ region: 'us-east-1' }),
+    athena: new AthenaClient({ region: 'us-east-1' }),
     output: (key) => {
       const value = outputs[key];
       if (value === undefined) throw new CliError(`Stack RelayFlow has no output ${key}.`);

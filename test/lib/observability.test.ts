@@ -57,7 +57,7 @@ const logicalIdOf = (t: Template, type: string, predicate: (props: Record<string
 
 const topicId = () => logicalIdOf(template, 'AWS::SNS::Topic', () => true);
 const deadLetterQueueId = () =>
-  logicalIdOf(template, 'AWS::SQS::Queue', (p) => p.RedrivePolicy === undefined);
+  logicalIdOf(template, 'AWS::SQS::Queue', (p) => p.RedrivePolicy === undefined && p.FifoQueue === true);
 const mainQueueId = () => logicalIdOf(template, 'AWS::SQS::Queue', (p) => p.RedrivePolicy !== undefined);
 
 describe('Observability alarm topic', () => {
@@ -272,7 +272,8 @@ describe('Observability function settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, string> } };
     }[];
-    expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 2);
+    // The verifiers, the consumer, replay and the audit archiver.
+    expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 3);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.LOG_REDACT_PATHS).toBe(
         '["**.email","data.customer.phone"]',

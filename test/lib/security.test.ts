@@ -87,6 +87,8 @@ const RESOURCELESS_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  // A stream event source mapping's role lists the table's streams before reading one.
+  'dynamodb:ListStreams',
 ]);
 
 describe('least privilege over the synthesized template', () => {
@@ -155,8 +157,9 @@ describe('least privilege over the synthesized template', () => {
     }
   });
 
-  it('lets only Lambda and Step Functions assume our roles, never an account or a user', () => {
-    const trusted = new Set(['lambda.amazonaws.com', 'states.amazonaws.com']);
+  it('lets only Lambda, Step Functions and Firehose (the audit archive) assume our roles, never an account or a user', () => {
+    // Firehose assumes the audit archive's delivery role, only for this account (aws:SourceAccount).
+    const trusted = new Set(['lambda.amazonaws.com', 'states.amazonaws.com', 'firehose.amazonaws.com']);
     for (const doc of policyDocuments().filter((d) => d.kind === 'trust')) {
       for (const statement of doc.statements) {
         const service = (statement.Principal as { Service?: unknown } | undefined)?.Service;

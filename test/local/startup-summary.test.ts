@@ -15,6 +15,10 @@ const aRuntime = () => ({
     stepfunctions: 'http://127.0.0.1:5',
     eventbridge: 'http://127.0.0.1:6',
     cloudformation: 'http://127.0.0.1:7',
+    sns: 'http://127.0.0.1:8',
+    cloudwatch: 'http://127.0.0.1:9',
+    lambda: 'http://127.0.0.1:10',
+    firehose: 'http://127.0.0.1:11',
   },
   secrets: [
     {

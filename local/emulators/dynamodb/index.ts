@@ -58,6 +58,26 @@ const PROTOCOL: AwsJsonProtocol = {
 
 type WireRecord = Record<string, unknown>;
 
+/** Whether two items hold the same data, whatever the order of their attributes (and of a map's). */
+const sameData = (a: WireItem | undefined, b: WireItem | undefined): boolean => {
+  const canonical = (item: WireItem | undefined) =>
+    JSON.stringify(item, (_, value: unknown) =>
+      isRecord(value)
+        ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+        : value,
+    );
+  return canonical(a) === canonical(b);
+};
+
+/** One change of an item, as a table's stream records it (wire-format images). */
+export interface ItemChangeRecord {
+  readonly tableName: string;
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly keys: WireItem;
+  readonly oldImage?: WireItem;
+  readonly newImage?: WireItem;
+}
+
 export interface DynamoDbEmulatorOptions {
   /** What a `delay` fault waits on: the runtime's clock, so that a test can move past it. @default real time */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -69,6 +89,7 @@ export class DynamoDbEmulator {
   private readonly locks = new ItemLocks();
   private readonly tables = new Map<string, TableDefinition>();
   private backend: DynaliteBackend | undefined;
+  private readonly changeListeners = new Map<string, ((change: ItemChangeRecord) => void)[]>();
 
   constructor(options: DynamoDbEmulatorOptions = {}) {
     this.faults = new FaultSchedule(options.sleep);
@@ -102,6 +123,28 @@ export class DynamoDbEmulator {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  /**
+   * Calls `listener` with every change a write makes to an item of `tableName`, in the order the
+   * writes took effect per item (the table's stream). A write that changes nothing records none,
+   * as in DynamoDB Streams.
+   */
+  onItemChange(tableName: string, listener: (change: ItemChangeRecord) => void): void {
+    this.changeListeners.set(tableName, [...(this.changeListeners.get(tableName) ?? []), listener]);
+  }
+
+  private recordChange(table: TableDefinition, key: WireItem, before?: WireItem, after?: WireItem): void {
+    const listeners = this.changeListeners.get(table.TableName);
+    if (!listeners || (!before && !after) || sameData(before, after)) return;
+    const change: ItemChangeRecord = {
+      tableName: table.TableName,
+      eventName: !before ? 'INSERT' : !after ? 'REMOVE' : 'MODIFY',
+      keys: key,
+      ...(before ? { oldImage: before } : {}),
+      ...(after ? { newImage: after } : {}),
+    };
+    for (const listener of listeners) listener(change);
   }
 
   /** Creates tables from `AWS::DynamoDB::Table` properties and waits until they are ACTIVE. */
@@ -201,6 +244,7 @@ export class DynamoDbEmulator {
               ? undefined
               : await this.readItem(table.TableName, key);
         this.meter.recordWrite(action, table, before, after);
+        this.recordChange(table, key, before, after);
       } else if (errorType(response.body) === 'ConditionalCheckFailedException') {
         this.meter.recordWrite(action, table, before, undefined, true);
         if (
@@ -243,9 +287,10 @@ export class DynamoDbEmulator {
       const before = await Promise.all(requests.map(({ table, key }) => this.readItem(table.TableName, key)));
       const response = await this.call('BatchWriteItem', body);
       if (response.status === 200) {
-        requests.forEach((request, index) =>
-          this.meter.recordWrite('BatchWriteItem', request.table, before[index], request.put),
-        );
+        requests.forEach((request, index) => {
+          this.meter.recordWrite('BatchWriteItem', request.table, before[index], request.put);
+          this.recordChange(request.table, request.key, before[index], request.put);
+        });
       }
       return response;
     } finally {

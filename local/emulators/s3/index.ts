@@ -30,8 +30,11 @@ export function operationOf(
   method: string,
   url: string,
   headers: IncomingMessage['headers'],
-): 'PutObject' | 'GetObject' | undefined {
+): 'PutObject' | 'GetObject' | 'ListObjectsV2' | undefined {
   const { pathname, searchParams } = new URL(url, 'http://s3.local');
+  // `/<bucket>/?list-type=2`: how the audit archive's local reader finds its objects.
+  if (method === 'GET' && /^\/[^/]+\/?$/.test(pathname) && searchParams.get('list-type') === '2')
+    return 'ListObjectsV2';
   // `/<bucket>/<key>` without a subresource (`?acl`, `?uploadId`, …); the SDK adds `?x-id=<operation>`.
   const onObject = /^\/[^/]+\/./.test(pathname) && [...searchParams.keys()].every((key) => key === 'x-id');
   if (onObject && method === 'PUT' && headers['x-amz-copy-source'] === undefined) return 'PutObject';
@@ -144,7 +147,7 @@ export class S3Emulator {
   ): Promise<void> {
     const operation = operationOf(req.method ?? 'GET', req.url ?? '/', req.headers);
     if (operation === undefined) {
-      const message = `The local S3 emulator serves PutObject and GetObject only, not ${req.method} ${req.url}.`;
+      const message = `The local S3 emulator serves PutObject, GetObject and ListObjectsV2 only, not ${req.method} ${req.url}.`;
       return sendError(req, res, 501, 'NotImplemented', message);
     }
     const fault = this.faults.take(operation);

@@ -1,0 +1,3 @@
+import { createAuditArchiverHandler } from '#shared/audit/handler';
+
+export const handler = createAuditArchiverHandler();

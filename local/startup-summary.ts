@@ -44,7 +44,9 @@ export const startupSummary = (runtime: Summarized, options: StartupSummaryOptio
     ...Object.entries(runtime.endpoints).map(([service, url]) => `  ${service.padEnd(18)} ${url}`),
     '',
     `Endpoints and names: ${options.stateFile}`,
+    `The webhook API's description:  ${runtime.endpoints.api}/api-docs`,
     'Send a signed test event:  npx relayflow send stripe --local',
+    'Check the stack:  npx relayflow doctor --local',
     'Stop with Ctrl+C.',
     '',
   ];

@@ -175,6 +175,7 @@ export const shownText = ({
       ['AT', 'BY', 'ACTION', 'STATUS', 'DETAIL'],
       state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail]),
     ),
+    ...moreDuplicates(state),
     '',
     event
       ? `Normalized data:\n${json(event.data)}`
@@ -183,12 +184,24 @@ export const shownText = ({
         : 'No normalized event (quarantined).',
   ].join('\n');
 
+/** The duplicate deliveries the timeline no longer takes (decision 0046), as one line. */
+const moreDuplicates = (state: EventState): string[] => {
+  const inTimeline = state.audit.filter((a) => a.action === 'duplicate').length;
+  const more = (state.duplicates ?? 0) - inTimeline;
+  if (more <= 0) return [];
+  return [
+    `… and ${more} more duplicate deliver${more === 1 ? 'y' : 'ies'}, the latest at ${state.lastDuplicate?.at ?? 'an unknown time'} (${state.lastDuplicate?.detail ?? 'no detail'}); each is in the audit archive: relayflow audit query --event ${state.eventId}`,
+  ];
+};
+
 /** Our event id, else a correlation id (one request can carry several events); none is []. */
 const byOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
   const direct = await queries.state(id);
   const states = direct ? [direct] : await queries.states(await queries.correlated(id));
   if (states.length === 0 && id.startsWith('ev_'))
-    throw new CliError(`No event has the id or correlation id ${id}.`);
+    throw new CliError(
+      `No event has the id or correlation id ${id}; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ${id}.`,
+    );
   return states;
 };
 

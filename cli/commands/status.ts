@@ -2,18 +2,12 @@ import type { Command } from 'commander';
 import { queueDepth } from '../../functions/operator/dead-letter-queue';
 import { EventQueries } from '../../functions/operator/event-queries';
 import { ATTENTION_STATUSES, type EventState } from '../../functions/store/records';
+import { errorClassOf } from '../error-class';
 import { json, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
 /** Failures looked at for the by-class breakdown: the newest of each failing status. */
 const RECENT = 100;
-
-/** `TargetTimeoutError: ledger did not answer` → `TargetTimeoutError`. */
-const errorClassOf = (lastError: string | undefined): string => {
-  if (!lastError) return 'unknown';
-  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
-  return match?.[1] ?? lastError.slice(0, 40);
-};
 
 export const registerStatus = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program

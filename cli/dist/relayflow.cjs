@@ -6725,15 +6725,26 @@ var shownText = ({
     ["AT", "BY", "ACTION", "STATUS", "DETAIL"],
     state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])
   ),
+  ...moreDuplicates(state),
   "",
   event ? `Normalized data:
 ${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
 ].join("\n");
+var moreDuplicates = (state) => {
+  const inTimeline = state.audit.filter((a) => a.action === "duplicate").length;
+  const more = (state.duplicates ?? 0) - inTimeline;
+  if (more <= 0) return [];
+  return [
+    `\u2026 and ${more} more duplicate deliver${more === 1 ? "y" : "ies"}, the latest at ${state.lastDuplicate?.at ?? "an unknown time"} (${state.lastDuplicate?.detail ?? "no detail"}); each is in the audit archive: relayflow audit query --event ${state.eventId}`
+  ];
+};
 var byOurIds = async (queries, id2) => {
   const direct = await queries.state(id2);
   const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
   if (states.length === 0 && id2.startsWith("ev_"))
-    throw new CliError(`No event has the id or correlation id ${id2}.`);
+    throw new CliError(
+      `No event has the id or correlation id ${id2}; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ${id2}.`
+    );
   return states;
 };
 var byRecentProviderEventId = async (queries, id2, window, options) => {
@@ -7506,11 +7517,6 @@ var causeText = (cause) => {
 // cli/commands/status.ts
 init_records();
 var RECENT = 100;
-var errorClassOf2 = (lastError) => {
-  if (!lastError) return "unknown";
-  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
-  return match?.[1] ?? lastError.slice(0, 40);
-};
 var registerStatus = (program, deps, globals) => {
   program.command("status").description("Queue depths, events needing an operator by status, and recent failures by error class").action(async () => {
     const env = await deps.connect(globals());
@@ -7528,7 +7534,7 @@ var registerStatus = (program, deps, globals) => {
     }
     const byClass = /* @__PURE__ */ new Map();
     for (const state of failing) {
-      const errorClass = errorClassOf2(state.lastError);
+      const errorClass = errorClassOf(state.lastError);
       const current = byClass.get(errorClass);
       if (!current)
         byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? "" });

@@ -430,11 +430,32 @@ describe('relayflow events, dlq and status', () => {
     expect(result.stdout).not.toContain('5257a869');
   });
 
-  it('events show says so when nothing has the id', async () => {
+  it('events show says so when nothing has the id, and where an expired event is still found', async () => {
     const result = await run('events', 'show', 'ev_nothing');
 
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('relayflow: No event has the id or correlation id ev_nothing.');
+    expect(result.stderr.trim()).toBe(
+      'relayflow: No event has the id or correlation id ev_nothing; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ev_nothing.',
+    );
+  });
+
+  it('events show counts the duplicate deliveries its timeline no longer holds, and names the latest', async () => {
+    const eventId = deadIds[1] ?? '';
+    const at = (s: number) => `2025-06-01T12:00:0${s}.000Z`;
+    for (let i = 1; i <= 5; i += 1)
+      await h.store.recordDuplicate(eventId, {
+        at: at(i),
+        action: 'duplicate',
+        by: 'ingest',
+        detail: 'duplicate delivery (duplicate), answered 200',
+      });
+
+    const result = await run('events', 'show', eventId);
+
+    expect(result.stdout.match(/duplicate delivery \(duplicate\), answered 200/g)).toHaveLength(4);
+    expect(result.stdout).toContain(
+      `… and 2 more duplicate deliveries, the latest at ${at(5)} (duplicate delivery (duplicate), answered 200); each is in the audit archive: relayflow audit query --event ${eventId}`,
+    );
   });
 
   it("events show says how far back it looked for a provider's event id, and how to look further", async () => {

@@ -235,3 +235,54 @@ describe('relayflow doctor --local on a broken stack', () => {
     expect(result.stderr).toBe('relayflow: 5 of 9 checks failed; each ✗ line ends with its fix.\n');
   });
 });
+
+describe("the README's Deploy walk, against the local runtime: urls → secrets set → doctor --send-test", () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.stop());
+
+  it('gives the URL to paste, takes the secret without printing it, and proves the stack end to end with it', async () => {
+    const urls = await relayflow(stack.stateFile, 'urls');
+    expect(urls.code).toBe(0);
+    expect(urls.lines.join('\n')).toContain(stack.e2e.runtime.webhookUrls.stripe ?? 'no stripe URL');
+    expect(urls.lines.join('\n')).toMatch(/relayflow --local secrets set stripe --from-env/);
+
+    const secret = 'whsec_walkNewSecret0123456789abcdef';
+    process.env.RELAYFLOW_WALK_SECRET = secret;
+    try {
+      const set = await relayflow(
+        stack.stateFile,
+        'secrets',
+        'set',
+        'stripe',
+        '--from-env',
+        'RELAYFLOW_WALK_SECRET',
+      );
+      expect(set.code).toBe(0);
+      expect([...set.lines, set.stderr].join('\n')).not.toContain(secret);
+    } finally {
+      delete process.env.RELAYFLOW_WALK_SECRET;
+    }
+
+    // On-call confirms the alarm e-mail, as the README says; then every check passes.
+    const sns = new SNSClient({ ...client, endpoint: stack.e2e.runtime.endpoints.sns });
+    const topicArn = stack.e2e.runtime.outputs.AlarmTopicArn ?? '';
+    await sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'email', Endpoint: 'oncall@example.com' }),
+    );
+    const [sent] = stack.e2e.runtime.emulators.sns.confirmationsSent();
+    await sns.send(new ConfirmSubscriptionCommand({ TopicArn: topicArn, Token: sent?.token ?? '' }));
+    sns.destroy();
+
+    const doctor = await relayflow(stack.stateFile, 'doctor', '--send-test', 'stripe');
+    expect(doctor.stderr).toBe('');
+    expect(doctor.code).toBe(0);
+    expect(doctor.lines).toContain('✓ secret stripe: 1 signing secret set');
+    expect(doctor.lines.join('\n')).toMatch(/PROCESSED/);
+    // The verifier accepted the test event with the secret just set.
+    await eventually(() => stack.sink.to('/sink').length > 0, 10_000);
+  });
+});

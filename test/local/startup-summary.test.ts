@@ -62,5 +62,6 @@ describe('the npm start summary', () => {
 
     expect(text).toContain('http://127.0.0.1:3000/webhooks/stripe');
     expect(text).toContain('secretsmanager');
+    expect(text).toContain("The webhook API's description:  http://127.0.0.1:3000/api-docs");
   });
 });

@@ -87,3 +87,29 @@ export class FaultSchedule {
     this.calls.clear();
   }
 }
+
+/**
+ * The test hooks every emulator served over HTTP offers: request counts by action, and faults
+ * for the next requests of an action.
+ */
+export abstract class FaultHooks {
+  protected readonly faults: FaultSchedule;
+
+  constructor(faults: FaultSchedule = new FaultSchedule()) {
+    this.faults = faults;
+  }
+
+  /** Requests served over HTTP, by action (faulted requests included). */
+  counters(): Record<string, number> {
+    return this.faults.counters();
+  }
+
+  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
+  injectFault(action: string, fault: EmulatorFault): void {
+    this.faults.add(action, fault);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+}

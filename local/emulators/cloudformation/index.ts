@@ -2,12 +2,7 @@ import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../aws-json';
-import {
-  FaultSchedule,
-  ResponseDroppedError,
-  type EmulatorFault,
-  type RefusingFault,
-} from '../fault-schedule';
+import { FaultHooks, ResponseDroppedError, type RefusingFault } from '../fault-schedule';
 import { listenOnLoopback, type RunningEmulator } from '../loopback';
 
 /**
@@ -28,9 +23,8 @@ interface Stack extends StackDefinition {
   readonly createdAt: Date;
 }
 
-export class CloudFormationEmulator {
+export class CloudFormationEmulator extends FaultHooks {
   private readonly stacks = new Map<string, Stack>();
-  private readonly faults = new FaultSchedule();
 
   /** Registers (or replaces) a stack as if it had been deployed, with its outputs. */
   registerStack(definition: StackDefinition): void {
@@ -39,23 +33,6 @@ export class CloudFormationEmulator {
       stackId: `arn:aws:cloudformation:us-east-1:000000000000:stack/${definition.stackName}/${randomUUID()}`,
       createdAt: new Date(),
     });
-  }
-
-  /** Requests served over HTTP, by action (faulted requests included). */
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /**
-   * Test hook: the next `times` HTTP requests for `action` fail (`error`, `throttle`), are held
-   * for `ms` (`delay`), or lose their response (`dropResponse`).
-   */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AwsError, serveAwsJson, type AwsJsonProtocol } from '../aws-json';
-import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
 
 /**
@@ -89,11 +89,12 @@ const SetAlarmStateInput = z.strictObject({
 
 const DEFAULT_PAGE = 50;
 
-export class CloudWatchEmulator {
+export class CloudWatchEmulator extends FaultHooks {
   private readonly alarms = new Map<string, Alarm>();
-  private readonly faults = new FaultSchedule();
 
-  constructor(private readonly options: { readonly now?: () => Date } = {}) {}
+  constructor(private readonly options: { readonly now?: () => Date } = {}) {
+    super();
+  }
 
   /** Creates (or replaces) a metric alarm, as PutMetricAlarm does; a new alarm is OK. */
   putMetricAlarm(definition: AlarmDefinition): { AlarmArn: string } {
@@ -161,20 +162,6 @@ export class CloudWatchEmulator {
     alarm.reasonData = request.StateReasonData;
     alarm.updatedAt = this.now();
     return {};
-  }
-
-  /** Requests served over HTTP, by action (faulted requests included). */
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { matchesPattern, validatePattern, type EventPattern } from './pattern';
 import { AwsError, serveAwsJson, type AwsJsonProtocol } from '../aws-json';
-import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
 
 export { InvalidEventPatternError, matchesPattern, type EventPattern } from './pattern';
@@ -127,12 +127,11 @@ function parseDetail(detail: string): Record<string, unknown> | undefined {
   }
 }
 
-export class EventBridgeEmulator {
+export class EventBridgeEmulator extends FaultHooks {
   private readonly buses = new Map<string, EventBridgeEvent[]>([[DEFAULT_BUS, []]]);
   private readonly rules = new Map<string, Rule>();
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: FailedDelivery[] = [];
-  private readonly faults = new FaultSchedule();
 
   createEventBus(input: { Name: string }): { EventBusArn: string } {
     if (this.buses.has(input.Name))
@@ -190,20 +189,6 @@ export class EventBridgeEmulator {
   /** Resolves once every target invocation started so far has settled. */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-  }
-
-  /** Requests served over HTTP, by action (faulted requests included). */
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { AwsError, serveAwsJson, type AwsJsonProtocol } from '../aws-json';
-import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
 
 /**
@@ -94,16 +94,17 @@ const formatTimestamp = (format: string, at: Date) =>
     .replace('mm', pad(at.getUTCMinutes()))
     .replace('ss', pad(at.getUTCSeconds()));
 
-export class FirehoseEmulator {
+export class FirehoseEmulator extends FaultHooks {
   private readonly streams = new Map<string, DeliveryStreamDefinition>();
-  private readonly faults = new FaultSchedule();
   private readonly delivered = new Map<string, number>();
   private readonly received = new Map<string, number>();
 
   constructor(
     private readonly write: ObjectWriter,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    super();
+  }
 
   defineStream(stream: DeliveryStreamDefinition): void {
     this.streams.set(stream.name, stream);
@@ -118,19 +119,6 @@ export class FirehoseEmulator {
   bytesReceived(stream?: string): number {
     if (stream !== undefined) return this.received.get(stream) ?? 0;
     return [...this.received.values()].reduce((a, b) => a + b, 0);
-  }
-
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /** Test hook for the next requests of `action` (`PutRecordBatch`). */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

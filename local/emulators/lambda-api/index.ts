@@ -3,12 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AwsError } from '../aws-json';
-import {
-  FaultSchedule,
-  ResponseDroppedError,
-  type EmulatorFault,
-  type RefusingFault,
-} from '../fault-schedule';
+import { FaultHooks, ResponseDroppedError, type RefusingFault } from '../fault-schedule';
 import { listenOnLoopback, type RunningEmulator } from '../loopback';
 
 /**
@@ -65,11 +60,12 @@ interface Route {
   run(query: URLSearchParams, body: string): unknown;
 }
 
-export class LambdaApiEmulator {
+export class LambdaApiEmulator extends FaultHooks {
   private readonly mappings = new Map<string, Mapping>();
-  private readonly faults = new FaultSchedule();
 
-  constructor(private readonly options: { readonly now?: () => Date } = {}) {}
+  constructor(private readonly options: { readonly now?: () => Date } = {}) {
+    super();
+  }
 
   registerEventSourceMapping(definition: EventSourceMappingDefinition): void {
     this.mappings.set(definition.uuid, { ...definition, lastModified: this.now() });
@@ -119,20 +115,6 @@ export class LambdaApiEmulator {
     if (request.Enabled === true) mapping.poller.start();
     mapping.lastModified = this.now();
     return this.describe(mapping);
-  }
-
-  /** Requests served over HTTP, by action (faulted requests included). */
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

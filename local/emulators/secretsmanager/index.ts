@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AwsError, serveAwsJson, type AwsJsonProtocol } from '../aws-json';
-import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
 
 /**
@@ -52,9 +52,8 @@ interface GetSecretValueOutput {
   CreatedDate: Date;
 }
 
-export class SecretsManagerEmulator {
+export class SecretsManagerEmulator extends FaultHooks {
   private readonly secrets = new Map<string, Secret>();
-  private readonly faults = new FaultSchedule();
 
   createSecret(input: { Name: string; SecretString: string }): {
     ARN: string;
@@ -109,20 +108,6 @@ export class SecretsManagerEmulator {
       VersionStages: ['AWSCURRENT'],
       CreatedDate: secret.createdDate,
     };
-  }
-
-  /** Requests served over HTTP, by action (faulted requests included). */
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AwsError } from '../aws-json';
 import { element, members, queryAction, serveAwsQuery, type AwsQueryProtocol } from '../aws-query';
-import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
+import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
 
 /**
@@ -75,11 +75,10 @@ const ListSubscriptionsByTopicParams = z.strictObject({
   NextToken: z.string().regex(/^\d+$/).optional(),
 });
 
-export class SnsEmulator {
+export class SnsEmulator extends FaultHooks {
   private readonly topics = new Map<string, Topic>();
   private readonly subscriptions: Subscription[] = [];
   private readonly sent: ConfirmationSent[] = [];
-  private readonly faults = new FaultSchedule();
 
   /** Creates a topic, as the runtime does for each of the template's; idempotent by name, as SNS is. */
   createTopic(name: string): { TopicArn: string } {
@@ -158,20 +157,6 @@ export class SnsEmulator {
   /** Test hook: the confirmation messages SNS would have sent, oldest first (e-mail, HTTP). */
   confirmationsSent(): readonly ConfirmationSent[] {
     return [...this.sent];
-  }
-
-  /** Requests served over HTTP, by action (faulted requests included). */
-  counters(): Record<string, number> {
-    return this.faults.counters();
-  }
-
-  /** Test hook for the next HTTP requests of `action`; see {@link EmulatorFault}. */
-  injectFault(action: string, fault: EmulatorFault): void {
-    this.faults.add(action, fault);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {

@@ -3,3 +3,5 @@ export type { AccessLogEntry, HttpApiOptions, HttpApiRoute, RouteTarget, Running
 export type { IntegrationOutcome } from './response';
 export { routeThrottleOf, TokenBucket } from './throttle';
 export type { MonotonicClock, RouteThrottle } from './throttle';
+export { LOCAL_CREDENTIALS, verifyIamRequest } from './iam';
+export type { IamAuthorizer, IamSettings, IamVerdict, LocalCredentials, SignedRequest } from './iam';

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { buildEvent, decodedPathSegments, newRequestId, splitTarget } from './event';
 import type { ApiIdentity } from './event';
+import { LOCAL_CREDENTIALS, verifyIamRequest, type LocalCredentials } from './iam';
 import { INTERNAL_SERVER_ERROR, gatewayMessage, toHttpResponse } from './response';
 import type { HttpResponse, IntegrationOutcome } from './response';
 import { RouteTable } from './routes';
@@ -18,6 +19,8 @@ export interface HttpApiRoute {
   readonly target: RouteTarget;
   /** The route's throttle (the stage's route settings). @default none */
   readonly throttle?: RouteThrottle;
+  /** `AWS_IAM`: only SigV4-signed requests reach the target (the route's AuthorizationType). @default none */
+  readonly authorization?: 'AWS_IAM';
 }
 
 export interface AccessLogEntry {
@@ -54,6 +57,10 @@ export interface HttpApiOptions {
   readonly accessLog?: (entry: AccessLogEntry) => void;
   /** Time for the route throttles' token buckets. @default performance.now */
   readonly clock?: MonotonicClock;
+  /** Credentials whose signatures AWS_IAM routes accept. @default the local runtime's (`local`/`local`) */
+  readonly iamCredentials?: readonly LocalCredentials[];
+  /** The instant signatures are checked against. @default the current time */
+  readonly now?: () => Date;
 }
 
 export interface RunningHttpApi {
@@ -143,6 +150,12 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 30_000;
   const sockets = new Set<Socket>();
   const clock = options.clock ?? (() => performance.now());
+  const iam = {
+    credentials: options.iamCredentials ?? LOCAL_CREDENTIALS,
+    accountId: identity.accountId,
+    region: identity.region,
+  };
+  const authorizations = new Map(options.routes.map((route) => [route.routeKey, route.authorization]));
   const buckets = new Map(
     options.routes.flatMap((route) =>
       route.throttle ? [[route.routeKey, new TokenBucket(route.throttle, clock)] as const] : [],
@@ -151,7 +164,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
-    const now = new Date();
+    const now = options.now?.() ?? new Date();
     const requestId = newRequestId();
     const method = (request.method ?? 'GET').toUpperCase();
     const { encodedPath } = splitTarget(request.url ?? '/');
@@ -191,7 +204,19 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
       send(response, TOO_MANY_REQUESTS);
       return;
     }
-    const event = buildEvent(
+    const verdict =
+      authorizations.get(routeKey) === 'AWS_IAM'
+        ? await verifyIamRequest(
+            { method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body },
+            iam,
+            now,
+          )
+        : undefined;
+    if (verdict?.ok === false) {
+      send(response, gatewayMessage(403, verdict.message));
+      return;
+    }
+    const built = buildEvent(
       {
         method,
         target: request.url ?? '/',
@@ -206,6 +231,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
       requestId,
       now,
     );
+    const event = verdict?.ok
+      ? { ...built, requestContext: { ...built.requestContext, authorizer: verdict.authorizer } }
+      : built;
     const integrationStartedAt = performance.now();
     const reply = await callTarget(match.route.target, event, integrationTimeoutMs);
     progress.integrationLatencyMs = performance.now() - integrationStartedAt;

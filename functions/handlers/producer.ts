@@ -1,0 +1,3 @@
+import { createProducerHandler } from '#shared/producer/handler';
+
+export const handler = createProducerHandler();

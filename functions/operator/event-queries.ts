@@ -119,10 +119,10 @@ export class EventQueries {
     return this.indexPage(INDEXES.byAttention, '#k = :k', { '#k': 'attention' }, { ':k': status }, options);
   }
 
-  /** One entity's events in the order they happened (byEntity sorts by occurredAt, then id). */
+  /** One entity's events in the order they happened (byEntity sorts by occurredAt, then id), or newest first. */
   entityPage(
     entity: { tenant: string; provider: string; kind: string; id: string },
-    options: { startKey?: IndexKey; limit: number },
+    options: { startKey?: IndexKey; limit: number; newestFirst?: boolean },
   ): Promise<IndexPage> {
     const key = entityIndexKey(entity.tenant, entity.provider, entity.kind, entity.id);
     return this.indexPage(INDEXES.byEntity, '#k = :k', { '#k': 'entityKey' }, { ':k': key }, options);

@@ -17,6 +17,13 @@ const ConsumerEnvironmentSchema = z.object({
   BACKOFF_BASE_SECONDS: integer(0),
   BACKOFF_MAX_SECONDS: integer(0),
   SECRETS_MAX_AGE_SECONDS: integer(1),
+  /** Events deeper in a chain of workflow emissions are quarantined as cycles (decision 0049). */
+  MAX_CAUSATION_DEPTH: integer(1),
+  /** What `ctx.emit` publishes through (the producer's ingest): tenant ids besides `default`. */
+  TENANTS: json(z.array(z.string())),
+  MAX_BODY_BYTES: integer(1),
+  INLINE_BODY_MAX_BYTES: integer(1),
+  INGEST_LEASE_SECONDS: integer(1),
 });
 export type ConsumerEnvironment = z.infer<typeof ConsumerEnvironmentSchema>;
 

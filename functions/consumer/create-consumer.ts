@@ -14,7 +14,8 @@ import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
 import type { RunIdentity } from '#shared/store/run-records';
 import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
-import { FINAL_STATUSES, type EventState } from '#shared/store/records';
+import { FINAL_STATUSES, type EventState, type EventStatus } from '#shared/store/records';
+import type { AuditLog } from '#shared/replay/audit-log';
 import type { Deliveries } from '#shared/targets/index';
 import { retryDelaySeconds } from '#shared/consumer/backoff';
 import {
@@ -25,9 +26,11 @@ import {
   PoisonMessageError,
   UnprocessableEventError,
 } from '#shared/consumer/errors';
+import { decideCausation, withCausation } from '#shared/consumer/causation';
 import {
   decideFailure,
   decideHeldBack,
+  type CompensationFailed,
   type DeadLetter,
   type FailurePolicySettings,
 } from '#shared/consumer/failure-policy';
@@ -43,6 +46,8 @@ import {
 export interface ConsumerDependencies {
   readonly store: EventStore;
   readonly processing: ProcessingStore;
+  /** Appends timeline entries without a status change (dry runs, compensations). */
+  readonly audit: Pick<AuditLog, 'append'>;
   readonly rawBodies: RawBodies;
   readonly router: Router;
   readonly deliveries: Deliveries;
@@ -60,6 +65,8 @@ export interface ConsumerDependencies {
 export interface ConsumerSettings extends FailurePolicySettings {
   /** A record is not started with less time than this left (the slowest target's timeout and margin). */
   readonly deadlineReserveMs: number;
+  /** An event deeper than this in a chain of workflow emissions is quarantined as a cycle (decision 0049). */
+  readonly maxCausationDepth: number;
 }
 
 /** Idempotency records are keyed under this prefix, not the function name, so a redeploy keeps them. */
@@ -76,12 +83,18 @@ class RecordFailedError extends Error {
 const receiveCountOf = (record: SQSRecord) =>
   Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
 
+/** Statuses a replay takes an event out of before its message arrives: the message starts a new run. */
+const ENDED: ReadonlySet<EventStatus> = new Set(['DEAD_LETTERED', 'COMPENSATION_FAILED']);
+
 /**
  * Attempts already made in this run of the event. A message that finds its event DEAD_LETTERED
- * is a new run (a replay or a provider's redelivery re-opened it, and the consumer may see the
- * message before the replay has moved the status): it starts from zero.
+ * or COMPENSATION_FAILED is a new run (a replay or a provider's redelivery re-opened it, and the
+ * consumer may see the message before the replay has moved the status): it starts from zero.
  */
-const attemptsBefore = (state: EventState) => (state.status === 'DEAD_LETTERED' ? 0 : (state.attempts ?? 0));
+const attemptsBefore = (state: EventState) => (ENDED.has(state.status) ? 0 : (state.attempts ?? 0));
+
+/** Statuses a cycle's quarantine may move an event from: not QUARANTINED, which it is already. */
+const QUARANTINABLE = CONSUMABLE.filter((status) => status !== 'QUARANTINED');
 
 const parseClaim = (record: SQSRecord): ClaimCheck => {
   let json: unknown;
@@ -165,28 +178,47 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     state?: EventState;
   }
 
+  /** The status a dead-letter decision ends the event in, with its audit action and metric. */
+  const ENDINGS = {
+    'dead-letter': { status: 'DEAD_LETTERED', action: 'dead-lettered', metric: 'DeadLettered' },
+    'compensation-failed': {
+      status: 'COMPENSATION_FAILED',
+      action: 'compensation-failed',
+      metric: 'CompensationFailed',
+    },
+  } as const;
+
   const subjectOf = (known: Known) => ({
     provider: known.state?.provider ?? 'unknown',
     tenant: known.state?.tenant ?? 'unknown',
     correlationId: known.claim?.correlationId ?? known.state?.correlationId ?? 'unknown',
   });
 
-  /** Carries out a dead-letter decision: marks the event (when there is one), moves the message, counts it. */
-  const deadLetter = async (record: SQSRecord, decision: DeadLetter, known: Known): Promise<void> => {
+  /**
+   * Carries out a decision that ends the event's run: marks the event (when there is one),
+   * moves the message to the dead-letter queue, counts it.
+   */
+  const deadLetter = async (
+    record: SQSRecord,
+    decision: DeadLetter | CompensationFailed,
+    known: Known,
+  ): Promise<void> => {
+    const ending = ENDINGS[decision.kind];
     if (known.state) {
       await deps.store.transition(
         known.state.eventId,
         CONSUMABLE,
-        'DEAD_LETTERED',
-        consumerEntry(deps.now(), 'DEAD_LETTERED', 'dead-lettered', decision.detail),
+        ending.status,
+        consumerEntry(deps.now(), ending.status, ending.action, decision.detail),
         {
           lastError: brief(decision.reason),
           ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
         },
       );
     }
-    if (decision.send) await deps.queue.deadLetter(record, decision.reason);
-    count(subjectOf(known), 'DeadLettered');
+    if (decision.kind === 'compensation-failed' || decision.send)
+      await deps.queue.deadLetter(record, decision.reason);
+    count(subjectOf(known), ending.metric);
   };
 
   /** What happens to a record whose processing threw. Returns normally when the record is done with. */
@@ -236,7 +268,64 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
           logger.error('permanent failure; dead-lettering now', { errorClass, error });
         else logger.error('last attempt failed; dead-lettering now', { errorClass, attempt, error });
         await deadLetter(record, decision, known);
+        return;
+      case 'compensate': {
+        // A step fails only after the event's state was read: without it there is nothing to mark.
+        if (!state) throw error;
+        logger.warn('a workflow step failed for good; undoing its completed steps', {
+          errorClass,
+          attempt,
+          reason: decision.reason,
+        });
+        const now = deps.now();
+        // The decision is recorded on the saga first: from then on every attempt compensates,
+        // whatever becomes of the status write below.
+        await deps.processing.beginCompensation(state.eventId, decision.key, brief(decision.reason), now);
+        await deps.store.transition(
+          state.eventId,
+          CONSUMABLE,
+          'RETRYING',
+          consumerEntry(now, 'RETRYING', 'compensating', decision.detail),
+          // The compensation gets attempts of its own.
+          { lastError: brief(decision.reason), attempts: 0 },
+        );
+        count(state, 'Compensating');
+        throw new RecordFailedError(0);
+      }
+      case 'compensation-failed':
+        logger.error('a workflow compensation failed for good; the event needs an operator', {
+          errorClass,
+          attempt,
+          error,
+        });
+        await deadLetter(record, decision, known);
     }
+  };
+
+  /**
+   * Carries out a cycle's quarantine: the event is QUARANTINED with the reason, counted and
+   * alarmed (CausationCycle), and nothing of its route runs.
+   */
+  const quarantineCycle = async (
+    state: EventState,
+    reason: string,
+    batch: MetricPoint[],
+  ): Promise<string> => {
+    logger.error('event is too deep in a chain of workflow emissions; quarantined as a cycle', { reason });
+    const moved = await deps.store.transition(
+      state.eventId,
+      QUARANTINABLE,
+      'QUARANTINED',
+      consumerEntry(deps.now(), 'QUARANTINED', 'quarantined', reason),
+      { lastError: brief(reason) },
+    );
+    handled(
+      batch,
+      moved ? 'quarantined' : 'duplicate',
+      { reason },
+      moved ? [point(state, 'CausationCycle', MetricUnit.Count, 1)] : [],
+    );
+    return moved ? 'quarantined' : 'duplicate';
   };
 
   const processRecord = async (
@@ -270,15 +359,20 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         handled(batch, 'duplicate', { status: state.status });
         return 'duplicate';
       }
+      const deepState = decideCausation(state, settings);
+      if (deepState) return await quarantineCycle(state, deepState, batch);
       const payload = await deps.store.getPayload(claim.eventId);
-      const event = payload?.event;
-      if (!payload || !event) {
+      if (!payload?.event) {
         throw new UnprocessableEventError(
           payload
             ? `event is quarantined: ${payload.quarantineReason ?? 'unreadable'}`
             : 'payload item is missing',
         );
       }
+      const event = withCausation(payload.event, payload.request);
+      // The state's copy is checked first (no payload read); the stored event's is the record.
+      const deepEvent = decideCausation(event, settings);
+      if (deepEvent) return await quarantineCycle(state, deepEvent, batch);
       const runId = randomUUID();
       const runKey = runKeyOf({ eventId: claim.eventId, run });
       const result = await runIdempotently(
@@ -310,7 +404,13 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         handled(batch, 'duplicate', { ran: result.outcome, at: result.at });
         return 'duplicate';
       }
-      const metric = { processed: 'Processed', unrouted: 'Unrouted', stale: 'Stale' }[result.outcome];
+      const metric = {
+        processed: 'Processed',
+        unrouted: 'Unrouted',
+        stale: 'Stale',
+        compensated: 'Compensated',
+        'dry-run': 'DryRun',
+      }[result.outcome];
       handled(batch, result.outcome, {}, [
         point(event, metric, MetricUnit.Count, 1),
         point(

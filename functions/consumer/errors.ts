@@ -4,7 +4,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { InfrastructureError } from '#shared/errors';
 import { RawBodyMissingError } from '#shared/store/raw-bodies';
-import { TargetError } from '#shared/targets/errors';
+import { TargetError, type SagaFailure } from '#shared/targets/errors';
 
 /** A message that can never be processed: its body is not a claim check, or names no event we hold. */
 export class PoisonMessageError extends Error {
@@ -36,8 +36,15 @@ export type Failure =
       readonly errorClass: string;
       readonly message: string;
       readonly retryAfterSeconds?: number;
+      /** Set when a workflow step or compensation failed (decision 0049). */
+      readonly saga?: SagaFailure;
     }
-  | { readonly kind: 'permanent'; readonly errorClass: string; readonly message: string }
+  | {
+      readonly kind: 'permanent';
+      readonly errorClass: string;
+      readonly message: string;
+      readonly saga?: SagaFailure;
+    }
   /** Another invocation holds the event (Powertools INPROGRESS): not a failure of the event. */
   | { readonly kind: 'busy' }
   /** Not started for lack of time: released at once, nothing recorded. */
@@ -46,14 +53,16 @@ export type Failure =
 /** Decides what a failure means for the event (docs/decisions/0012-retry-and-dead-letter.md). */
 export const classify = (error: unknown): Failure => {
   if (error instanceof TargetError) {
+    const saga = error.saga ? { saga: error.saga } : {};
     return error.retryable
       ? {
           kind: 'retryable',
           errorClass: error.errorClass,
           message: error.message,
           retryAfterSeconds: error.retryAfterSeconds,
+          ...saga,
         }
-      : { kind: 'permanent', errorClass: error.errorClass, message: error.message };
+      : { kind: 'permanent', errorClass: error.errorClass, message: error.message, ...saga };
   }
   if (error instanceof PoisonMessageError)
     return { kind: 'permanent', errorClass: 'poison-message', message: error.message };

@@ -56,7 +56,36 @@ export interface DeadLetter {
   readonly send: boolean;
 }
 
-export type FailureDecision = Release | Retry | DeadLetter;
+/**
+ * A workflow's step failed for good, and steps it completed can be undone (decision 0049): the
+ * decision is recorded on the saga (its compensation marker), the event is marked RETRYING with
+ * a fresh count of attempts for the compensation, and the record is released at once; the next
+ * attempt compensates.
+ */
+export interface Compensate {
+  readonly kind: 'compensate';
+  /** The saga's records (the workflow target's downstream key). */
+  readonly key: string;
+  /** What failed, kept as the saga's reason and the event's last error. */
+  readonly reason: string;
+  /** The audit entry's detail. */
+  readonly detail: string;
+}
+
+/**
+ * A saga's compensation failed for good, or ran out of attempts: the event ends
+ * COMPENSATION_FAILED, alarmed, and its message goes to the dead-letter queue, from which a replay
+ * resumes the compensation where its records say it stopped.
+ */
+export interface CompensationFailed {
+  readonly kind: 'compensation-failed';
+  readonly because: 'permanent' | 'last-attempt';
+  readonly reason: string;
+  readonly detail: string;
+  readonly attempts?: number;
+}
+
+export type FailureDecision = Release | Retry | DeadLetter | Compensate | CompensationFailed;
 
 /**
  * What happens to a record whose processing failed (docs/decisions/0012-retry-and-dead-letter.md).
@@ -83,25 +112,30 @@ export const decideFailure = (
       };
     case 'permanent': {
       const reason = `${failure.errorClass}: ${failure.message}`;
-      return {
-        kind: 'dead-letter',
-        because: 'permanent',
-        reason,
-        detail: `attempt ${attempt}: ${reason}`,
-        send: true,
-      };
+      return (
+        endOfSaga(failure, reason, `attempt ${attempt}: ${reason}`, 'permanent') ?? {
+          kind: 'dead-letter',
+          because: 'permanent',
+          reason,
+          detail: `attempt ${attempt}: ${reason}`,
+          send: true,
+        }
+      );
     }
     case 'retryable': {
       const reason = `${failure.errorClass}: ${failure.message}`;
       if (attempt >= settings.maxAttempts || attempts.receiveCount >= settings.maxReceiveCount) {
-        return {
-          kind: 'dead-letter',
-          because: 'last-attempt',
-          reason,
-          detail: `attempt ${attempt} of ${settings.maxAttempts}, the last: ${reason}`,
-          attempts: attempt,
-          send: true,
-        };
+        const detail = `attempt ${attempt} of ${settings.maxAttempts}, the last: ${reason}`;
+        return (
+          endOfSaga(failure, reason, detail, 'last-attempt', attempt) ?? {
+            kind: 'dead-letter',
+            because: 'last-attempt',
+            reason,
+            detail,
+            attempts: attempt,
+            send: true,
+          }
+        );
       }
       return {
         kind: 'retry',
@@ -110,6 +144,34 @@ export const decideFailure = (
       };
     }
   }
+};
+
+/**
+ * What a final failure means inside a saga: compensate when a forward step failed with completed
+ * steps to undo, give up when a compensation failed. Undefined outside a saga, and for a failed
+ * step with nothing to undo: the event is dead-lettered as any other, and a replay resumes it.
+ */
+const endOfSaga = (
+  failure: Extract<Failure, { kind: 'permanent' | 'retryable' }>,
+  reason: string,
+  detail: string,
+  because: 'permanent' | 'last-attempt',
+  attempt?: number,
+): Compensate | CompensationFailed | undefined => {
+  const { saga } = failure;
+  if (saga?.phase === 'compensation')
+    return {
+      kind: 'compensation-failed',
+      because,
+      reason,
+      detail,
+      ...(attempt === undefined ? {} : { attempts: attempt }),
+    };
+  if (saga?.phase === 'forward' && saga.undoable > 0) {
+    const steps = saga.undoable === 1 ? '1 completed step' : `${saga.undoable} completed steps`;
+    return { kind: 'compensate', key: saga.key, reason, detail: `${detail}; undoing ${steps}` };
+  }
+  return undefined;
 };
 
 /**

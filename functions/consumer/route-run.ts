@@ -1,16 +1,25 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
+import type { AuditLog } from '#shared/replay/audit-log';
 import type { Route } from '#shared/routing/routes';
 import type { ProcessingStore } from '#shared/store/processing-store';
 import type { StatusChange } from '#shared/store/run-records';
 import { entityIndexKey, type AuditEntry, type EventStatus } from '#shared/store/records';
 import { downstreamKeyOf, type Deliveries } from '#shared/targets/index';
+import { describePlan } from '#shared/targets/plan';
 import { brief } from '#shared/consumer/errors';
 
 /**
- * Statuses the consumer may move an event out of. PROCESSED and STALE are final here: a message
- * for such an event is a duplicate. DEAD_LETTERED and QUARANTINED are included because a re-open
- * sends the message before it marks the event QUEUED, so the consumer can see either first.
+ * A dry run's timeline entry holds the rendered request, longer than other entries' details: dry
+ * runs are for trying routes out, and their state items pay for it (docs/processing.md).
+ */
+const DRY_RUN_DETAIL_CHARS = 600;
+
+/**
+ * Statuses the consumer may move an event out of. PROCESSED, STALE and COMPENSATED are final
+ * here: a message for such an event is a duplicate. DEAD_LETTERED, COMPENSATION_FAILED and
+ * QUARANTINED are included because a replay or a re-open sends the message before it marks the
+ * event QUEUED, so the consumer can see either first.
  */
 export const CONSUMABLE: readonly EventStatus[] = [
   'RECEIVED',
@@ -18,12 +27,15 @@ export const CONSUMABLE: readonly EventStatus[] = [
   'PROCESSING',
   'RETRYING',
   'DEAD_LETTERED',
+  'COMPENSATION_FAILED',
   'QUARANTINED',
 ];
 
 export interface RunDependencies {
   readonly processing: ProcessingStore;
   readonly deliveries: Deliveries;
+  /** Appends to the event's timeline without a status change: where a dry run says what it would have done. */
+  readonly audit: Pick<AuditLog, 'append'>;
   readonly logger: Logger;
   readonly now: () => Date;
 }
@@ -39,7 +51,7 @@ export interface RunInput {
   readonly rawBody: () => Promise<Buffer>;
 }
 
-export type RunOutcome = 'processed' | 'unrouted' | 'stale';
+export type RunOutcome = 'processed' | 'unrouted' | 'stale' | 'compensated' | 'dry-run';
 
 /**
  * What Powertools stores as the result: small, because it is written to the event's state item.
@@ -67,9 +79,11 @@ export const consumerEntry = (at: Date, status: EventStatus, action: string, det
 
 /**
  * Runs the event's route: stale check, then each target in order, skipping targets an earlier
- * attempt completed. The result names the final status (PROCESSED or STALE) and its audit entry;
- * the write completing the run makes that change. A target failure propagates: nothing is
- * recorded as done for it, and Powertools forgets the run.
+ * attempt completed; a dry-run target appends what it would have done to the timeline instead.
+ * The result names the final status (PROCESSED, STALE, or COMPENSATED when a workflow target
+ * undid its completed steps, which ends the route there) and its audit entry; the write
+ * completing the run makes that change. A target failure propagates: nothing is recorded as done
+ * for it, and Powertools forgets the run.
  */
 export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<RunResult> => {
   const { event, route } = input;
@@ -85,7 +99,8 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
 
   if (!route) return finish('PROCESSED', 'unrouted', 'no route matches this event');
 
-  if (route.onStale === 'skip' && event.entity.kind !== 'event') {
+  // A dry-run route changes nothing but the event's timeline, so it leaves the entity's mark alone.
+  if (route.onStale === 'skip' && route.mode === 'live' && event.entity.kind !== 'event') {
     const mark = await deps.processing.advanceHighWaterMark(
       entityIndexKey(event.tenant, event.provider, event.entity.kind, event.entity.id),
       event.occurredAt,
@@ -105,23 +120,51 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
   // The last target needs no record of its own: the PROCESSED write right after it is that record.
   const done = last > 0 ? await deps.processing.completedTargets(input.runKey) : new Set<string>();
   let skipped = 0;
+  let dryRuns = 0;
   for (const [index, target] of route.targets.entries()) {
     if (done.has(target.id)) {
       skipped += 1;
       continue;
     }
-    await deps.deliveries.deliver(target, event, {
+    const ctx = {
       idempotencyKey: downstreamKeyOf(input.runKey, target.id),
       correlationId: event.correlationId,
       logger: deps.logger,
       rawBody: input.rawBody,
-    });
+    };
+    if (target.mode === 'dry-run') {
+      const at = deps.now();
+      await deps.audit.append(event.id, {
+        at: at.toISOString(),
+        action: 'dry-run',
+        by: 'consumer',
+        detail: brief(
+          `route #${route.index} target ${target.id} ${describePlan(deps.deliveries.plan(target, event, ctx, at))}`,
+          DRY_RUN_DETAIL_CHARS,
+        ),
+      });
+      dryRuns += 1;
+    } else {
+      const outcome = await deps.deliveries.deliver(target, event, ctx);
+      if (outcome.kind === 'compensated') {
+        return finish(
+          'COMPENSATED',
+          'compensated',
+          // The reason last: it is the part an entry's length limit may cut.
+          `route #${route.index} → ${target.id}: undone: ${outcome.steps.join(', ') || 'nothing'}; attempt ${input.attempt}; after ${outcome.reason}`,
+        );
+      }
+    }
     if (index < last) await deps.processing.markTargetDone(input.runKey, target.id, deps.now());
   }
   const targets = route.targets.map((t) => t.id).join(', ');
+  const notes = [
+    ...(skipped ? [`${skipped} done before`] : []),
+    ...(dryRuns && route.mode === 'live' ? [`${dryRuns} dry run${dryRuns > 1 ? 's' : ''}`] : []),
+  ];
   return finish(
     'PROCESSED',
-    'processed',
-    `route #${route.index} → ${targets}${skipped ? ` (${skipped} done before)` : ''}; attempt ${input.attempt}`,
+    route.mode === 'dry-run' ? 'dry-run' : 'processed',
+    `route #${route.index}${route.mode === 'dry-run' ? ' (dry run)' : ''} → ${targets}${notes.length ? ` (${notes.join(', ')})` : ''}; attempt ${input.attempt}`,
   );
 };

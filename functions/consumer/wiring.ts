@@ -7,6 +7,9 @@ import { sqsClient } from '#shared/clients/sqs';
 import { ConfigurationError } from '#shared/errors';
 import { logger, metrics, tracer } from '#shared/powertools/index';
 import { resolveRoutes, Router } from '#shared/routing/routes';
+import { IngestPublisher } from '#shared/producer/publisher';
+import { EventQueue } from '#shared/queue/event-queue';
+import { AuditLog } from '#shared/replay/audit-log';
 import { readJsonSecret } from '#shared/secrets/json-secret';
 import { EventStore } from '#shared/store/event-store';
 import { ProcessingStore } from '#shared/store/processing-store';
@@ -73,16 +76,36 @@ export const wireConsumer = () => {
     env.RAW_BUCKET,
   );
   const store = new EventStore(documentClient, storeSettings, rawBodies);
+  const processing = new ProcessingStore(documentClient, storeSettings);
+  const audit = new AuditLog(documentClient, env.EVENT_TABLE);
+  const now = () => new Date();
+  // A step's ctx.emit goes through the same ingest as the producer API, on the consumer's own
+  // store and queue clients (decision 0049).
+  const publisher = new IngestPublisher(
+    { store, queue: new EventQueue(sqsClient, env.QUEUE_URL), rawBodies, now },
+    {
+      tenants: new Set(['default', ...env.TENANTS]),
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      inlineBodyMaxBytes: env.INLINE_BODY_MAX_BYTES,
+      ingestLeaseSeconds: env.INGEST_LEASE_SECONDS,
+    },
+  );
   return createConsumer(
     {
       store,
-      processing: new ProcessingStore(documentClient, storeSettings),
+      processing,
+      audit,
       rawBodies,
       router: new Router(routes),
       deliveries: new Deliveries({
         http: new HttpDelivery({ signer: currentSigner }),
         eventbridge: new EventBridgeDelivery(tracer.captureAWSv3Client(new EventBridgeClient({}))),
-        workflow: new WorkflowDelivery(createWorkflows({ documentClient, eventTable: env.EVENT_TABLE })),
+        workflow: new WorkflowDelivery(createWorkflows({ documentClient, eventTable: env.EVENT_TABLE }), {
+          records: processing,
+          audit,
+          publisher,
+          now,
+        }),
       }),
       queue: new ConsumerQueue(sqsClient, { main: env.QUEUE_URL, deadLetter: env.DEAD_LETTER_QUEUE_URL }),
       idempotency: {
@@ -96,7 +119,7 @@ export const wireConsumer = () => {
       },
       logger,
       metrics,
-      now: () => new Date(),
+      now,
       random: Math.random,
     },
     {
@@ -104,6 +127,7 @@ export const wireConsumer = () => {
       maxReceiveCount: env.MAX_RECEIVE_COUNT,
       backoff: { baseSeconds: env.BACKOFF_BASE_SECONDS, maxSeconds: env.BACKOFF_MAX_SECONDS },
       deadlineReserveMs: Math.max(MIN_DEADLINE_RESERVE_MS, slowestHttpMs + DEADLINE_MARGIN_MS),
+      maxCausationDepth: env.MAX_CAUSATION_DEPTH,
     },
   );
 };

@@ -33,5 +33,16 @@ export const IntegrationEventSchema = z.object({
   receivedAt: z.iso.datetime({ offset: true }),
   correlationId: nonEmpty(),
   data: z.record(z.string(), z.unknown()),
+  /**
+   * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
+   * from outside: webhooks, producers, schedules.
+   */
+  causationId: z.optional(nonEmpty()),
+  /**
+   * Emissions between this event and the outside event that started its chain: absent (0) for
+   * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
+   * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
+   */
+  depth: z.optional(z.int().check(z.gte(0))),
 });
 export type IntegrationEvent = z.infer<typeof IntegrationEventSchema>;

@@ -2,8 +2,19 @@ import * as z from 'zod/mini';
 import { GLOB_STARS_MESSAGE, globMatches, MAX_GLOB_STARS, starsIn } from '#shared/routing/glob';
 import type { EventStatus } from '#shared/store/records';
 
-/** Statuses an operator may select for a replay (issue: replay state machine input). */
-export const SELECTABLE_STATUSES = ['DEAD_LETTERED', 'QUARANTINED', 'STALE', 'PROCESSED'] as const;
+/**
+ * Statuses an operator may select for a replay (issue: replay state machine input). A
+ * COMPENSATION_FAILED event's replay resumes its compensation; a COMPENSATED one's runs its
+ * workflow again from the first step, under a new run (decision 0049).
+ */
+export const SELECTABLE_STATUSES = [
+  'DEAD_LETTERED',
+  'QUARANTINED',
+  'STALE',
+  'PROCESSED',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
+] as const;
 export type SelectableStatus = (typeof SELECTABLE_STATUSES)[number];
 
 /** Most events one execution may handle: keeps an execution well under Step Functions' history quota. */

@@ -14,9 +14,18 @@ const TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Names the target in completion records and metrics. @default derived from kind and address */
 const targetId = () => z.optional(z.string().check(z.regex(TARGET_ID)));
 
+/**
+ * `dry-run`: everything up to the side effect runs, and the event's timeline records what would
+ * have been done instead (decision 0049). Optional with no default, so that the parsed routes
+ * (and the consumer's ROUTES variable) stay as they were for routes that do not use it.
+ * @default live
+ */
+const mode = () => z.optional(z.enum(['live', 'dry-run']));
+
 const HttpTargetSchema = z.strictObject({
   kind: z.literal('http'),
   id: targetId(),
+  mode: mode(),
   /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
   url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }),
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 5000),
@@ -30,6 +39,7 @@ const HttpTargetSchema = z.strictObject({
 const EventBridgeTargetSchema = z.strictObject({
   kind: z.literal('eventbridge'),
   id: targetId(),
+  mode: mode(),
   /** Event bus name or ARN. @default the account's default bus */
   eventBusName: z._default(nonEmpty(), 'default'),
 });
@@ -37,6 +47,7 @@ const EventBridgeTargetSchema = z.strictObject({
 const WorkflowTargetSchema = z.strictObject({
   kind: z.literal('workflow'),
   id: targetId(),
+  mode: mode(),
   /** A workflow exported by functions/workflows/index.ts. */
   name: nonEmpty(),
 });
@@ -60,12 +71,17 @@ export const RouteSchema = z.strictObject({
   targets: z.array(TargetSchema).check(z.minLength(1)),
   /** What an event older than its entity's newest applied event does. */
   onStale: z._default(z.enum(['skip', 'apply']), 'apply'),
+  /** `dry-run` makes every target of the route a dry run. */
+  mode: mode(),
 });
 
 export const RoutesSchema = z.array(RouteSchema);
 
 type TargetInput = z.infer<typeof TargetSchema>;
-/** A target with its id resolved: the id names its completion record and its downstream key. */
+/**
+ * A target with its id resolved: the id names its completion record and its downstream key. Its
+ * `mode` is `dry-run` when the target or its route says so.
+ */
 export type Target = TargetInput & { readonly id: string };
 export type HttpTarget = Extract<Target, { kind: 'http' }>;
 export type EventBridgeTarget = Extract<Target, { kind: 'eventbridge' }>;
@@ -76,6 +92,7 @@ export interface Route {
   readonly match: { readonly tenant?: string; readonly provider?: string; readonly type: string };
   readonly targets: readonly Target[];
   readonly onStale: 'skip' | 'apply';
+  readonly mode: 'live' | 'dry-run';
 }
 
 const shortHash = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 8);
@@ -142,12 +159,21 @@ export const resolveRoutes = (
   routes: z.infer<typeof RoutesSchema>,
   knownWorkflows: ReadonlySet<string>,
 ): { routes: Route[]; problems: RouteProblem[] } => ({
-  routes: routes.map((route, index) => ({
-    index,
-    match: route.match,
-    targets: route.targets.map((target) => ({ ...target, id: targetIdOf(target) })),
-    onStale: route.onStale,
-  })),
+  routes: routes.map((route, index) => {
+    const routeMode = route.mode ?? 'live';
+    return {
+      index,
+      match: route.match,
+      targets: route.targets.map((target) => ({
+        ...target,
+        id: targetIdOf(target),
+        // A dry-run route keeps every target from calling out, whatever the target says.
+        ...(routeMode === 'dry-run' ? { mode: routeMode } : {}),
+      })),
+      onStale: route.onStale,
+      mode: routeMode,
+    };
+  }),
   problems: routes.flatMap((route, index) =>
     targetProblems(route.targets, knownWorkflows).map((problem) => ({ route: index, ...problem })),
   ),

@@ -4,11 +4,23 @@ import { createHash } from 'node:crypto';
  * Event lifecycle. RECEIVED → PROCESSED at best: a single event stays RECEIVED until the
  * consumer completes it, a batch's elements go through QUEUED once sent, and replays and
  * re-opens mark QUEUED too (decision 0045). QUARANTINED when the normalizer cannot read a
- * verified body; RETRYING / DEAD_LETTERED / STALE from the consumer. PROCESSING is read but not
- * written: the consumer's claim is its run record (decision 0044), not a status.
+ * verified body, or when the consumer finds the event too deep in a chain of workflow emissions
+ * (a cycle); RETRYING / DEAD_LETTERED / STALE from the consumer; COMPENSATED or
+ * COMPENSATION_FAILED when a workflow's step failed for good and its completed steps were (or
+ * could not all be) undone (decision 0049). PROCESSING is read but not written: the consumer's
+ * claim is its run record (decision 0044), not a status.
  */
 export type EventStatus =
-  'RECEIVED' | 'QUARANTINED' | 'QUEUED' | 'PROCESSING' | 'RETRYING' | 'PROCESSED' | 'DEAD_LETTERED' | 'STALE';
+  | 'RECEIVED'
+  | 'QUARANTINED'
+  | 'QUEUED'
+  | 'PROCESSING'
+  | 'RETRYING'
+  | 'PROCESSED'
+  | 'DEAD_LETTERED'
+  | 'STALE'
+  | 'COMPENSATED'
+  | 'COMPENSATION_FAILED';
 
 /**
  * Statuses an operator looks for. Only these are written to the sparse status index, so the
@@ -21,14 +33,18 @@ export const ATTENTION_STATUSES: ReadonlySet<EventStatus> = new Set([
   'RETRYING',
   'DEAD_LETTERED',
   'STALE',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
 ]);
 
 /**
  * Statuses the consumer treats as final: it drops a message whose event is in one of them as a
  * duplicate. A replay of such an event first takes it out of them (to RECEIVED), so that the
- * re-sent message is never dropped unseen.
+ * re-sent message is never dropped unseen, and runs it under a new run key: a COMPENSATED
+ * workflow starts again from its first step. COMPENSATION_FAILED is not final: its replay
+ * resumes the compensation under the same run key, whose records say what is left to undo.
  */
-export const FINAL_STATUSES: ReadonlySet<EventStatus> = new Set(['PROCESSED', 'STALE']);
+export const FINAL_STATUSES: ReadonlySet<EventStatus> = new Set(['PROCESSED', 'STALE', 'COMPENSATED']);
 
 export type AuditActor = 'ingest' | 'consumer' | 'replay' | 'operator';
 
@@ -80,6 +96,10 @@ export interface EventState {
   readonly run?: number;
   /** Attempts the consumer made at this event since it was last (re)queued. */
   readonly attempts?: number;
+  /** The event whose workflow step emitted this one (IntegrationEvent `causationId`). */
+  readonly causationId?: string;
+  /** Its depth in a chain of workflow emissions (IntegrationEvent `depth`); absent is 0. */
+  readonly depth?: number;
   readonly lastError?: string;
   readonly audit: readonly AuditEntry[];
   /**

@@ -21,23 +21,41 @@ const isRetryableSdkError = (error: unknown): boolean => {
   );
 };
 
+/** A PutEvents entry as a target sends it. */
+export interface EventBridgeEntry {
+  readonly EventBusName: string;
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+  readonly Time: Date;
+}
+
 /**
- * Publishes the event on a bus: Source `relayflow.<provider>`, DetailType the canonical type,
- * Detail the IntegrationEvent. Rules downstream filter on any of it.
+ * The entry an EventBridge target puts for an event: Source `relayflow.<provider>`, DetailType
+ * the canonical type, Detail the IntegrationEvent. What a delivery sends and a dry run records.
  */
+export const eventBridgeEntryOf = (
+  target: Pick<EventBridgeTarget, 'eventBusName'>,
+  event: IntegrationEvent,
+): EventBridgeEntry => ({
+  EventBusName: target.eventBusName,
+  Source: `relayflow.${event.provider}`,
+  DetailType: event.type,
+  Detail: JSON.stringify(event),
+  Time: new Date(event.occurredAt),
+});
+
+/** The bytes EventBridge counts against its 256 KB entry limit. */
+export const entrySizeOf = (entry: EventBridgeEntry) =>
+  Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
+
+/** Publishes the event on a bus ({@link eventBridgeEntryOf}). Rules downstream filter on any of it. */
 export class EventBridgeDelivery {
   constructor(private readonly client: EventBridgeClient) {}
 
   async deliver(target: EventBridgeTarget, event: IntegrationEvent): Promise<void> {
-    const entry = {
-      EventBusName: target.eventBusName,
-      Source: `relayflow.${event.provider}`,
-      DetailType: event.type,
-      Detail: JSON.stringify(event),
-      Time: new Date(event.occurredAt),
-    };
-    const size =
-      Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
+    const entry = eventBridgeEntryOf(target, event);
+    const size = entrySizeOf(entry);
     if (size > MAX_ENTRY_BYTES) {
       throw new TargetError(
         target.id,

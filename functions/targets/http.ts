@@ -79,6 +79,37 @@ const excerptOf = (body: Buffer): string => {
   return text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS - 1)}…` : text;
 };
 
+/** An HTTP target's request, as sent but for its signature (secret-derived, added at send). */
+export interface HttpRequest {
+  readonly method: 'POST';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * The request an HTTP target gets for an event, without its `webhook-signature`: what a dry run
+ * records and `relayflow route test` prints, and what a delivery signs and sends.
+ */
+export const httpRequestOf = (
+  target: Pick<HttpTarget, 'url'>,
+  event: IntegrationEvent,
+  ctx: Pick<DeliveryContext, 'idempotencyKey' | 'correlationId'>,
+  timestamp: Date,
+): HttpRequest => ({
+  method: 'POST',
+  url: target.url,
+  headers: {
+    'content-type': 'application/json',
+    'user-agent': 'RelayFlow',
+    'webhook-id': ctx.idempotencyKey,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'idempotency-key': ctx.idempotencyKey,
+    'x-correlation-id': ctx.correlationId,
+  },
+  body: JSON.stringify(event),
+});
+
 /**
  * POSTs the IntegrationEvent as JSON, signed per Standard Webhooks, with `webhook-id` set to the
  * derived downstream key so that the receiver can drop a repeat. Each target gets its own rate
@@ -132,25 +163,17 @@ export class HttpDelivery {
   }
 
   private async post(target: HttpTarget, event: IntegrationEvent, ctx: DeliveryContext): Promise<void> {
-    const body = JSON.stringify(event);
     const timestamp = new Date(this.now());
-    const signature = (await this.deps.signer())(ctx.idempotencyKey, timestamp, body);
+    const request = httpRequestOf(target, event, ctx, timestamp);
+    const signature = (await this.deps.signer())(ctx.idempotencyKey, timestamp, request.body);
     let response: Response;
     try {
-      response = await this.fetch(target.url, {
-        method: 'POST',
-        body,
+      response = await this.fetch(request.url, {
+        method: request.method,
+        body: request.body,
         redirect: 'manual',
         signal: AbortSignal.timeout(target.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'RelayFlow',
-          'webhook-id': ctx.idempotencyKey,
-          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-          'webhook-signature': signature,
-          'idempotency-key': ctx.idempotencyKey,
-          'x-correlation-id': ctx.correlationId,
-        },
+        headers: { ...request.headers, 'webhook-signature': signature },
       });
     } catch (error) {
       // The abort reason is a DOMException, which is not always an Error of this realm.

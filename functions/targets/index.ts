@@ -3,8 +3,9 @@ import type { Target } from '#shared/routing/routes';
 import { sha256Hex } from '#shared/store/records';
 import type { EventBridgeDelivery } from '#shared/targets/eventbridge';
 import type { HttpDelivery } from '#shared/targets/http';
+import { planDelivery, type DeliveryPlan } from '#shared/targets/plan';
 import type { WorkflowDelivery } from '#shared/targets/workflow';
-import type { DeliveryContext } from '#shared/targets/types';
+import type { DeliveryContext, DeliveryOutcome } from '#shared/targets/types';
 
 /**
  * The idempotency key handed downstream for one event at one target: stable across retries,
@@ -13,7 +14,9 @@ import type { DeliveryContext } from '#shared/targets/types';
 export const downstreamKeyOf = (eventId: string, targetId: string) =>
   `rf_${sha256Hex(`${eventId}#${targetId}`).slice(0, 40)}`;
 
-/** Sends an event to a target of any kind. */
+const DELIVERED: DeliveryOutcome = { kind: 'delivered' };
+
+/** Sends an event to a target of any kind, or says what it would send. */
 export class Deliveries {
   constructor(
     private readonly kinds: {
@@ -23,14 +26,21 @@ export class Deliveries {
     },
   ) {}
 
-  deliver(target: Target, event: IntegrationEvent, ctx: DeliveryContext): Promise<void> {
+  async deliver(target: Target, event: IntegrationEvent, ctx: DeliveryContext): Promise<DeliveryOutcome> {
     switch (target.kind) {
       case 'http':
-        return this.kinds.http.deliver(target, event, ctx);
+        await this.kinds.http.deliver(target, event, ctx);
+        return DELIVERED;
       case 'eventbridge':
-        return this.kinds.eventbridge.deliver(target, event);
+        await this.kinds.eventbridge.deliver(target, event);
+        return DELIVERED;
       case 'workflow':
         return this.kinds.workflow.deliver(target, event, ctx);
     }
+  }
+
+  /** What `target` would do with `event` at `at`, for a dry run: nothing is called. */
+  plan(target: Target, event: IntegrationEvent, ctx: DeliveryContext, at: Date): DeliveryPlan {
+    return planDelivery(target, event, { ...ctx, at, workflowOf: this.kinds.workflow.outlineOf });
   }
 }

@@ -1,28 +1,45 @@
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import type { WorkflowTarget } from '#shared/routing/routes';
-import { PermanentWorkflowError, TargetError } from '#shared/targets/errors';
-import type { DeliveryContext, Workflow } from '#shared/targets/types';
+import { TargetError } from '#shared/targets/errors';
+import type {
+  DeliveryContext,
+  DeliveryOutcome,
+  Saga,
+  Workflow,
+  WorkflowOutline,
+} from '#shared/targets/types';
+import { runSaga, type SagaRuntime } from '#shared/workflows/saga';
 
-/** Runs a named workflow. Its failures are retried unless it says they are final. */
+/** A one-step workflow (a plain function) as the saga it is: one step, nothing to undo, no emits. */
+const oneStep = (workflow: Workflow): Saga => ({ emits: [], steps: [{ name: 'run', run: workflow }] });
+
+/** Runs a named workflow as a saga. Its failures are retried unless it says they are final. */
 export class WorkflowDelivery {
-  constructor(private readonly workflows: ReadonlyMap<string, Workflow>) {}
+  private readonly sagas: ReadonlyMap<string, Saga>;
 
-  async deliver(target: WorkflowTarget, event: IntegrationEvent, ctx: DeliveryContext): Promise<void> {
-    const workflow = this.workflows.get(target.name);
-    if (!workflow)
+  constructor(
+    workflows: ReadonlyMap<string, Workflow | Saga>,
+    private readonly runtime: SagaRuntime,
+  ) {
+    this.sagas = new Map(
+      [...workflows].map(([name, workflow]) => [
+        name,
+        typeof workflow === 'function' ? oneStep(workflow) : workflow,
+      ]),
+    );
+  }
+
+  /** What a dry run and `relayflow route test` show of a workflow: its steps and emitted types. */
+  readonly outlineOf = (name: string): WorkflowOutline | undefined => this.sagas.get(name);
+
+  async deliver(
+    target: WorkflowTarget,
+    event: IntegrationEvent,
+    ctx: DeliveryContext,
+  ): Promise<DeliveryOutcome> {
+    const saga = this.sagas.get(target.name);
+    if (!saga)
       throw new TargetError(target.id, 'workflow-unknown', false, `no workflow named ${target.name}`);
-    try {
-      await workflow(event, ctx);
-    } catch (error) {
-      if (error instanceof TargetError) throw error;
-      const permanent = error instanceof PermanentWorkflowError;
-      throw new TargetError(
-        target.id,
-        permanent ? 'workflow-rejected' : 'workflow-failed',
-        !permanent,
-        `workflow ${target.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
+    return runSaga(this.runtime, saga, target, event, ctx);
   }
 }

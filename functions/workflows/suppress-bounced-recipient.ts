@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { sha256Hex } from '#shared/store/records';
 import { PermanentWorkflowError } from '#shared/targets/errors';
 import type { Workflow } from '#shared/targets/types';
-import type { SuppressionList } from '#shared/workflows/suppression-list';
+import { defineWorkflow } from '#shared/workflows/define';
+import { DynamoDbSuppressionList, type SuppressionList } from '#shared/workflows/suppression-list';
 
 /**
  * The canonical `email.*` data every email provider (SendGrid, Postmark, Mailgun) normalizes
@@ -51,3 +52,11 @@ export const suppressBouncedRecipient =
       recipientSha256: sha256Hex(address).slice(0, 16),
     });
   };
+
+/** The registry's entry: a one-step workflow, so its step keeps the target's downstream key. */
+export const suppressBouncedRecipientWorkflow = defineWorkflow({
+  name: 'suppress-bounced-recipient',
+  dependencies: (shared) =>
+    suppressBouncedRecipient(new DynamoDbSuppressionList(shared.documentClient, shared.eventTable)),
+  steps: [{ name: 'suppress', run: (event, ctx, suppress) => suppress(event, ctx) }],
+});

@@ -38,6 +38,14 @@ export interface ProcessingProps {
   readonly removalPolicy: RemovalPolicy;
   /** X-Ray tracing of the consumer. @default true */
   readonly tracing?: boolean;
+  /** Events deeper than this in a chain of workflow emissions are quarantined as cycles. @default 8 */
+  readonly maxCausationDepth?: number;
+  /** Tenant ids besides `default`, for which workflow steps may emit domain events. @default none */
+  readonly tenants?: readonly string[];
+  /** The largest domain event body a step's emit may store. @default 4 MiB */
+  readonly maxBodyBytes?: number;
+  /** Compressed emitted bodies above this go to the raw-body bucket. @default 64 KiB */
+  readonly inlineBodyMaxBytes?: number;
 }
 
 /** Messages per invocation: the most a FIFO event source mapping takes. */
@@ -75,6 +83,9 @@ export class Processing extends Construct {
       problems.push('maxConcurrency must be an integer from 2 to 1000');
     }
     if (props.idempotencyTtlHours < 72) problems.push('idempotencyTtlHours must be at least 72');
+    const maxCausationDepth = props.maxCausationDepth ?? 8;
+    if (!Number.isInteger(maxCausationDepth) || maxCausationDepth < 1)
+      problems.push('maxCausationDepth must be a positive integer');
     if (problems.length > 0) throw new Error(`Processing: ${problems.join('; ')}`);
 
     this.signingSecret = new Secret(this, 'TargetSigningSecret', {
@@ -114,6 +125,12 @@ export class Processing extends Construct {
         BACKOFF_BASE_SECONDS: String(props.retry.backoffBaseSeconds),
         BACKOFF_MAX_SECONDS: String(props.retry.backoffMaxSeconds),
         SECRETS_MAX_AGE_SECONDS: '300',
+        MAX_CAUSATION_DEPTH: String(maxCausationDepth),
+        // What a workflow step's ctx.emit publishes through: the producer's ingest (decision 0049).
+        TENANTS: JSON.stringify(props.tenants ?? []),
+        MAX_BODY_BYTES: String(props.maxBodyBytes ?? 4 * 1024 * 1024),
+        INLINE_BODY_MAX_BYTES: String(props.inlineBodyMaxBytes ?? 64 * 1024),
+        INGEST_LEASE_SECONDS: String(props.consumerTimeout.toSeconds() * 3),
       },
     });
 
@@ -125,17 +142,30 @@ export class Processing extends Construct {
     this.consumer.addEventSource(this.eventSource);
 
     // The table itself only: the consumer reads and writes items by key and queries one event's
-    // partition (its completion records), never an index.
+    // partition (its completion records), never an index. BatchGetItem is the ingest's, which a
+    // workflow step's ctx.emit runs through.
     this.consumer.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
         resources: [props.table.tableArn],
       }),
     );
+    // Reads raw bodies; writes those of emitted domain events too large for the table.
     this.consumer.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects('raw/*')] }),
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [props.rawBucket.arnForObjects('raw/*')],
+      }),
     );
     props.queue.grant(this.consumer, 'sqs:ChangeMessageVisibility');
+    // Emitted domain events are queued like any other event.
+    props.queue.grantSendMessages(this.consumer);
     props.deadLetterQueue.grantSendMessages(this.consumer);
     this.signingSecret.grantRead(this.consumer);
     const buses = [
@@ -157,7 +187,7 @@ export class Processing extends Construct {
     Validations.of(this.consumer.executionRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<RawPayloadsBucket5F23724D.Arn>/raw/*]',
       reason:
-        'Raw bodies are read by the key the event names, derived from their digest: it cannot be known in advance.',
+        'Raw bodies are read (and an emitted domain event too large for the table written) under keys derived from their digest: they cannot be known in advance.',
     });
     Validations.of(this.consumer).acknowledge(
       {

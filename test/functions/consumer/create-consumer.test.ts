@@ -13,6 +13,7 @@ import { EventStore, type EventPayload } from '#shared/store/event-store';
 import { EventItemPersistenceLayer } from '#shared/store/run-records';
 import { ProcessingStore } from '#shared/store/processing-store';
 import { RawBodies } from '#shared/store/raw-bodies';
+import { AuditLog } from '#shared/replay/audit-log';
 import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -33,6 +34,7 @@ const SETTINGS: ConsumerSettings = {
   maxReceiveCount: 12,
   backoff: { baseSeconds: 2, maxSeconds: 60 },
   deadlineReserveMs: 100,
+  maxCausationDepth: 8,
 };
 
 let tables: LocalEventTable;
@@ -77,19 +79,27 @@ afterEach(() => {
 const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => {
   const resolved = resolveRoutes(RoutesSchema.parse(routes), new Set(workflows.keys()));
   if (resolved.problems.length) throw new Error(JSON.stringify(resolved.problems));
+  const processing = new ProcessingStore(tables.documentClient, {
+    tableName: tables.tableName,
+    retentionDays: 30,
+  });
+  const audit = new AuditLog(tables.documentClient, tables.tableName);
   return createConsumer(
     {
       store,
-      processing: new ProcessingStore(tables.documentClient, {
-        tableName: tables.tableName,
-        retentionDays: 30,
-      }),
+      processing,
+      audit,
       rawBodies: new RawBodies(s3, 'raw'),
       router: new Router(resolved.routes),
       deliveries: new Deliveries({
         http: new HttpDelivery({ signer: () => Promise.reject(new Error('no http targets here')) }),
         eventbridge: new EventBridgeDelivery(new EventBridgeClient({ region: 'us-east-1' })),
-        workflow: new WorkflowDelivery(workflows),
+        workflow: new WorkflowDelivery(workflows, {
+          records: processing,
+          audit,
+          publisher: { publish: () => Promise.reject(new Error('these workflows emit nothing')) },
+          now: () => new Date(),
+        }),
       }),
       queue: new ConsumerQueue(sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
       idempotency: {

@@ -3,6 +3,7 @@ import type { TargetError } from '#shared/targets/errors';
 import { PermanentWorkflowError } from '#shared/targets/errors';
 import type { DeliveryContext } from '#shared/targets/types';
 import { WorkflowDelivery } from '#shared/targets/workflow';
+import type { SagaRuntime } from '#shared/workflows/saga';
 import { anIntegrationEvent } from '../../helpers/sqs-events';
 
 const ctx: DeliveryContext = {
@@ -10,6 +11,18 @@ const ctx: DeliveryContext = {
   correlationId: 'corr-workflow-1234',
   logger: new Logger({ logLevel: 'SILENT' }),
   rawBody: () => Promise.resolve(Buffer.from('raw')),
+};
+
+/** One-step workflows record nothing and emit nothing: the saga runtime is never reached. */
+const unused: SagaRuntime = {
+  records: {
+    sagaProgress: () => Promise.reject(new Error('unused')),
+    markStepDone: () => Promise.reject(new Error('unused')),
+    markStepCompensated: () => Promise.reject(new Error('unused')),
+  },
+  audit: { append: () => Promise.reject(new Error('unused')) },
+  publisher: { publish: () => Promise.reject(new Error('unused')) },
+  now: () => new Date(),
 };
 
 const failureOf = (promise: Promise<unknown>) =>
@@ -25,6 +38,7 @@ describe('workflow target', () => {
       new Map([
         ['w', (event, c) => Promise.resolve(void seen.push([event.id, c.idempotencyKey, c.correlationId]))],
       ]),
+      unused,
     );
     const event = anIntegrationEvent();
 
@@ -39,6 +53,7 @@ describe('workflow target', () => {
         ['flaky', () => Promise.reject(new Error('timeout'))],
         ['strict', () => Promise.reject(new PermanentWorkflowError('bad data'))],
       ]),
+      unused,
     );
 
     const flaky = await failureOf(
@@ -54,7 +69,7 @@ describe('workflow target', () => {
 
   it('treats a workflow that does not exist as permanent', async () => {
     const error = await failureOf(
-      new WorkflowDelivery(new Map()).deliver(
+      new WorkflowDelivery(new Map(), unused).deliver(
         { kind: 'workflow', id: 'x', name: 'gone' },
         anIntegrationEvent(),
         ctx,

@@ -144,7 +144,9 @@ export interface DeadLetterReading {
 const unexplained = ({ claimed, state }: DeadLetterReading): string | undefined => {
   if (!claimed) return 'not a claim check';
   if (!state) return 'event not in the store';
-  if (state.status !== 'DEAD_LETTERED') return `event ${state.status}`;
+  // A failed compensation's message goes to the DLQ too, for the replay that resumes it.
+  if (state.status !== 'DEAD_LETTERED' && state.status !== 'COMPENSATION_FAILED')
+    return `event ${state.status}`;
   return state.lastError ? undefined : 'no error recorded';
 };
 
@@ -386,6 +388,8 @@ export const SETTLED: ReadonlySet<EventStatus> = new Set([
   'STALE',
   'DEAD_LETTERED',
   'QUARANTINED',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
 ]);
 
 /** The test event's line, once it settled or the wait ran out. */
@@ -414,6 +418,7 @@ export const testEventCheck = (
   const runbook: Partial<Record<EventStatus, string>> = {
     DEAD_LETTERED: 'docs/operations.md#deadletterqueuenotempty',
     QUARANTINED: 'docs/operations.md#quarantined',
+    COMPENSATION_FAILED: 'docs/operations.md#compensationfailed',
   };
   return {
     name,

@@ -6,6 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -47,6 +48,8 @@ export interface Environment {
   readonly s3: S3Client;
   /** Queries of the audit archive on a deployed stack. */
   readonly athena: AthenaClient;
+  /** EventBridge Scheduler: the stack's schedules (`schedules list`, `schedules replay`). */
+  readonly scheduler: SchedulerClient;
   /** An output the command needs; a missing one is the operator's problem to fix (old stack). */
   output(key: string): string;
 }
@@ -65,6 +68,7 @@ const LocalStateSchema = z.object({
       sns: z.string().url(),
       cloudwatch: z.string().url(),
       lambda: z.string().url(),
+      scheduler: z.string().url(),
     })
     .passthrough(),
 });
@@ -106,7 +110,8 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
       | 's3'
       | 'sns'
       | 'cloudwatch'
-      | 'lambda',
+      | 'lambda'
+      | 'scheduler',
       string
     >
   > = {};
@@ -181,6 +186,7 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     // The S3 emulator is addressed by path: a local host name has no bucket subdomains.
     s3: new S3Client({ ...config(endpoints.s3), forcePathStyle: options.local }),
     athena: new AthenaClient(config(undefined)),
+    scheduler: new SchedulerClient(config(endpoints.scheduler)),
     output: (key) => {
       const value = outputs[key];
       if (value === undefined)

@@ -3,8 +3,11 @@ import type { RelayFlowConfig } from '../lib/config';
 import { registerAudit } from './commands/audit';
 import { registerDlq } from './commands/dlq';
 import { registerDoctor } from './commands/doctor';
+import { registerEmit } from './commands/emit';
 import { registerEvents } from './commands/events';
 import { registerReplay } from './commands/replay';
+import { registerRoute } from './commands/route';
+import { registerSchedules } from './commands/schedules';
 import { registerSecrets } from './commands/secrets';
 import { registerSend } from './commands/send';
 import { registerStatus } from './commands/status';
@@ -64,8 +67,11 @@ export const buildProgram = (deps: CliDependencies): Command => {
   registerAudit(program, deps, globals);
   registerDoctor(program, deps, globals);
   registerSend(program, deps, globals);
+  registerEmit(program, deps, globals);
   registerUrls(program, deps, globals);
   registerSecrets(program, deps, globals);
+  registerRoute(program, deps, globals);
+  registerSchedules(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -8,7 +8,11 @@ import {
 } from '../functions/providers/registry';
 import { formatIssue, type EntityOverride, type ProviderKind } from '../functions/providers/types';
 import { RouteSchema, TargetSchema, targetProblems } from '../functions/routing/routes';
-import { workflowNames } from '../functions/workflows/index';
+import { routeCycles } from '../functions/routing/route-graph';
+import { workflowCatalog, workflowNames } from '../functions/workflows/index';
+import { parseScheduleExpression, timezoneProblem } from './schedule-expression';
+import { INTERNAL_PROVIDER_ID } from '../functions/providers/internal/index';
+import { eventPatternProblems } from './event-pattern';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** API Gateway hands Lambda at most 6 MB, and binary bodies arrive base64 (4/3 larger). */
@@ -67,6 +71,85 @@ const tenant = z
     dedicatedSecrets: z.boolean().default(true),
   })
   .strict();
+
+/**
+ * A schedule's name: its EventBridge Scheduler schedule's name, the id of the `schedule` entity its
+ * events belong to, and part of each tick's idempotency key. No dots: a replayed tick's one-time
+ * schedule is named `<name>.replay-…` beside it.
+ */
+export const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+
+/** Scheduler's expression check, as a field refinement: it runs whatever the entry's other fields hold. */
+const scheduleExpression = (kind: 'cron' | 'rate') =>
+  z.string().superRefine((source, ctx) => {
+    const parsed = parseScheduleExpression(source);
+    const problem = !source.startsWith(`${kind}(`)
+      ? `must be written ${kind}(…), e.g. ${kind === 'cron' ? 'cron(0 9 ? * MON-FRI *)' : 'rate(15 minutes)'}`
+      : parsed.ok
+        ? undefined
+        : parsed.problem;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * A scheduled trigger (docs/workflows.md, "Schedules"): an EventBridge Scheduler schedule whose
+ * every tick becomes one domain event of `type`, for `tenant`, about the entity
+ * `{ kind: 'schedule', id: name }`. Exactly one of `cron` and `rate`, in Scheduler's syntax.
+ */
+const schedule = z
+  .object({
+    name: z.string().regex(SCHEDULE_NAME, 'letters, digits, "-" and "_", at most 48'),
+    /** `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 9 ? * MON-FRI *)`. */
+    cron: scheduleExpression('cron').optional(),
+    /** `rate(value unit)`, e.g. `rate(15 minutes)`: from the schedule's creation, every period. */
+    rate: scheduleExpression('rate').optional(),
+    /** The IANA time zone `cron` is read in. @default 'UTC' */
+    timezone: z
+      .string()
+      .superRefine((timezone, ctx) => {
+        const problem = timezoneProblem(timezone);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('UTC'),
+    /** The canonical type of each tick's event, `report.daily`. */
+    type: z.string().regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256'),
+    /** @default the default tenant */
+    tenant: z.string().optional(),
+    /** Carried in every tick's event as its data. */
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/** An event bus by name, or by ARN in the stack's account (a rule lives in the bus's account). */
+const EVENT_BUS =
+  /^(?:[/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256})$/;
+
+/**
+ * An EventBridge source of domain events (docs/workflows.md, "Domain events"): a rule on `bus`
+ * matching `pattern` sends each matching event to the producer function, which publishes it as
+ * one domain event of `tenant`. The bus is not created by the stack.
+ */
+const eventSource = z
+  .object({
+    /** The event bus (name, or ARN in the stack's account): `default`, `orders`. */
+    bus: z.string().regex(EVENT_BUS, 'an event bus name or ARN'),
+    /** An EventBridge event pattern, checked at synth (lib/event-pattern.ts). */
+    pattern: z.record(z.string(), z.unknown()).superRefine((pattern, ctx) => {
+      for (const problem of eventPatternProblems(pattern))
+        ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+    }),
+    /** @default the default tenant */
+    tenant: z.string().optional(),
+    /** Where a detail that is not an envelope keeps its entity id: a dot path into the detail. */
+    entity: z
+      .object({ kind: z.string().min(1), path: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Each source adds a statement to the producer function's resource policy, which Lambda caps at 20 KB. */
+const MAX_EVENT_SOURCES = 50;
 
 const ConfigObjectSchema = z
   .object({
@@ -144,6 +227,15 @@ const ConfigObjectSchema = z
       .default(TRACING_DEFAULTS),
     /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
     routes: z.array(RouteSchema).default([]),
+    /**
+     * An event more workflow emissions than this away from an outside event is quarantined as a
+     * cycle, never processed (docs/workflows.md). Loops the routes make are refused at synth.
+     */
+    maxCausationDepth: z.int().min(1).max(100).default(8),
+    /** Scheduled triggers: each tick of each schedule becomes one domain event. */
+    schedules: z.array(schedule).default([]),
+    /** EventBridge rules whose events become domain events (one rule per entry). */
+    eventSources: z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
     consumer: z
       .object({
         /** Event source mapping MaximumConcurrency (2–1000). */
@@ -217,6 +309,8 @@ type ParsedConfig = z.output<typeof ConfigObjectSchema>;
 export type RouteConfig = z.output<typeof RouteSchema>;
 export type TracingConfig = ParsedConfig['tracing'];
 export type RouteTargetConfig = z.output<typeof TargetSchema>;
+export type ScheduleConfig = z.output<typeof schedule>;
+export type EventSourceConfig = z.output<typeof eventSource>;
 
 /** A provider's resolved share of the ingest (see `limits` in the configuration). */
 export interface VerifierLimits {
@@ -426,6 +520,20 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
       problems.push({ path: ['tenants', index, 'id'], message: `"${id}" is listed twice` });
   });
 
+  if (genericHmac && Object.hasOwn(genericHmac, INTERNAL_PROVIDER_ID))
+    problems.push({
+      path: ['genericHmac', INTERNAL_PROVIDER_ID],
+      message: 'id is reserved: domain events are published as provider "internal"',
+    });
+  const eventSources: readonly unknown[] = Array.isArray(config.eventSources) ? config.eventSources : [];
+  eventSources.forEach((entry, index) => {
+    if (isRecord(entry) && typeof entry.tenant === 'string' && tenantIds && !tenantIds.has(entry.tenant))
+      problems.push({
+        path: ['eventSources', index, 'tenant'],
+        message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`,
+      });
+  });
+
   const audit = section(config, 'audit');
   if (
     audit?.objectLock &&
@@ -459,7 +567,13 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
     if (!isRecord(route)) return;
     const match = RouteSchema.shape.match.safeParse(route.match);
     const { provider, tenant } = match.success ? match.data : {};
-    if (provider !== undefined && providerIds && !providerIds.has(provider))
+    // Domain events (provider `internal`) exist in every stack, whatever providers are enabled.
+    if (
+      provider !== undefined &&
+      provider !== INTERNAL_PROVIDER_ID &&
+      providerIds &&
+      !providerIds.has(provider)
+    )
       problems.push({
         path: ['routes', index, 'match', 'provider'],
         message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`,
@@ -477,6 +591,43 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
     for (const problem of targetProblems(valid, workflowNames))
       problems.push({ path: ['routes', index, ...problem.path], message: problem.message });
   });
+  // Entry by entry, as routes: one broken schedule leaves the others checked.
+  const schedules: readonly unknown[] = Array.isArray(config.schedules) ? config.schedules : [];
+  const scheduleNames = new Map<unknown, number>();
+  schedules.forEach((entry, index) => {
+    if (!isRecord(entry)) return;
+    const expressions = (['cron', 'rate'] as const).filter((field) => entry[field] !== undefined);
+    if (expressions.length !== 1)
+      problems.push({
+        path: ['schedules', index],
+        message: expressions.length === 0 ? 'needs cron or rate' : 'has both cron and rate: keep one',
+      });
+    const first = scheduleNames.get(entry.name);
+    if (typeof entry.name === 'string' && first !== undefined)
+      problems.push({
+        path: ['schedules', index, 'name'],
+        message: `"${entry.name}" already names schedules[${first}]`,
+      });
+    else scheduleNames.set(entry.name, index);
+    if (typeof entry.tenant === 'string' && tenantIds && !tenantIds.has(entry.tenant))
+      problems.push({
+        path: ['schedules', index, 'tenant'],
+        message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`,
+      });
+  });
+  // Only over routes valid as a whole: a broken one has its own problem already.
+  const validRoutes = section(config, 'routes');
+  if (validRoutes) {
+    for (const cycle of routeCycles(
+      validRoutes,
+      [...(tenantIds ?? ['default'])],
+      (name) => workflowCatalog.get(name)?.emits,
+    ))
+      problems.push({
+        path: ['routes', cycle.route],
+        message: `workflow events loop: ${cycle.path}${tenantIds && cycle.tenants.length < tenantIds.size ? ` (tenant ${cycle.tenants.join(', ')})` : ''}; break the loop with a narrower match, or mode: 'dry-run' on the route or target`,
+      });
+  }
   const routesBytes = Buffer.byteLength(JSON.stringify(section(config, 'routes') ?? []));
   if (routesBytes > MAX_JSON_ENV_BYTES)
     problems.push({

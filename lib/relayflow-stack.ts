@@ -9,8 +9,10 @@ import { IngestApi, outputId } from './constructs/ingest-api';
 import { Observability } from './constructs/observability';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { Processing } from './constructs/processing';
+import { ProducerApi } from './constructs/producer-api';
 import { RawPayloads } from './constructs/raw-payloads';
 import { Replay } from './constructs/replay';
+import { Schedules } from './constructs/schedules';
 import { TraceSampling } from './constructs/trace-sampling';
 
 export interface RelayFlowStackProps extends StackProps {
@@ -36,6 +38,7 @@ export class RelayFlowStack extends Stack {
   public readonly secrets: ProviderSecrets;
   public readonly ingest: IngestApi;
   public readonly processing: Processing;
+  public readonly producer: ProducerApi;
   public readonly observability: Observability;
   public readonly auditArchive: AuditArchive;
 
@@ -77,6 +80,23 @@ export class RelayFlowStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.producer = new ProducerApi(this, 'Producer', {
+      api: this.ingest.api,
+      stage: this.ingest.stage,
+      throttle: { rateLimit: config.api.throttlingRateLimit, burstLimit: config.api.throttlingBurstLimit },
+      tenants: config.tenants.map((t) => t.id),
+      eventSources: config.eventSources,
+      table: this.eventStore.table,
+      rawBucket: this.rawPayloads.bucket,
+      queue: this.eventQueue.queue,
+      maxBodyBytes: config.maxBodyBytes,
+      inlineBodyMaxBytes: config.inlineBodyMaxBytes,
+      retentionDays: config.retentionDays,
+      logLevel: config.logLevel,
+      tracing: config.tracing.enabled,
+      logRetention,
+      removalPolicy,
+    });
     this.processing = new Processing(this, 'Processing', {
       routes: config.routes,
       maxConcurrency: config.consumer.maxConcurrency,
@@ -92,7 +112,23 @@ export class RelayFlowStack extends Stack {
       tracing: config.tracing.enabled,
       logRetention,
       removalPolicy,
+      maxCausationDepth: config.maxCausationDepth,
+      tenants: config.tenants.map((t) => t.id),
+      maxBodyBytes: config.maxBodyBytes,
+      inlineBodyMaxBytes: config.inlineBodyMaxBytes,
     });
+    const schedules =
+      config.schedules.length > 0
+        ? new Schedules(this, 'Schedules', {
+            // The configuration holds exactly one of cron and rate.
+            schedules: config.schedules.map(({ cron, rate, ...schedule }) => ({
+              ...schedule,
+              expression: cron ?? rate ?? '',
+            })),
+            target: this.producer.function,
+            removalPolicy,
+          })
+        : undefined;
 
     const replay = new Replay(this, 'Replay', {
       providers: config.enabledProviders,
@@ -126,6 +162,7 @@ export class RelayFlowStack extends Stack {
       consumer: this.processing.consumer,
       replay: replay.function,
       auditArchiver: this.auditArchive.archiver,
+      producer: this.producer.function,
       auditArchiveFailures: this.auditArchive.failures,
       alarmEmail: config.alarmEmail,
       oldestMessageAgeAlarmSeconds: config.observability.oldestMessageAlarmMinutes * 60,
@@ -137,6 +174,18 @@ export class RelayFlowStack extends Stack {
     // The operator CLI finds everything through these (decision 15).
     const outputs: Record<string, { value: string; description: string }> = {
       ApiUrl: { value: this.ingest.baseUrl, description: 'Base of every webhook URL' },
+      ProducerUrl: {
+        value: this.producer.url,
+        description: 'POST domain events here, SigV4-signed for execute-api (docs/workflows.md)',
+      },
+      ProducerFunctionName: {
+        value: this.producer.function.functionName,
+        description: 'Producer Lambda: the producer API, event sources and schedule ticks',
+      },
+      ProducerDeadLetterQueueUrl: {
+        value: this.producer.deadLetterQueue.queueUrl,
+        description: 'Event source and schedule deliveries the producer could not publish',
+      },
       EventTableName: { value: this.eventStore.table.tableName, description: 'Event store table' },
       RawBucketName: {
         value: this.rawPayloads.bucket.bucketName,
@@ -181,6 +230,16 @@ export class RelayFlowStack extends Stack {
         description: 'HTTP target receivers verify signatures with whsec_<signingSecret> from this secret',
       },
     };
+    if (schedules) {
+      outputs.ScheduleGroupName = {
+        value: schedules.group.scheduleGroupName,
+        description: 'EventBridge Scheduler group of the schedules (relayflow schedules list)',
+      };
+      outputs.ScheduleDeadLetterQueueUrl = {
+        value: schedules.deadLetterQueue.queueUrl,
+        description: 'Schedule ticks Scheduler could not deliver (relayflow schedules replay)',
+      };
+    }
     for (const provider of config.enabledProviders) {
       outputs[`Secret${outputId(provider.id)}`] = {
         value: this.secrets.secretFor(provider.id).secretName,

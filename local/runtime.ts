@@ -7,6 +7,7 @@ import { EventBridgeEmulator } from './emulators/eventbridge';
 import { FirehoseEmulator, type ObjectWriter } from './emulators/firehose';
 import { LambdaApiEmulator } from './emulators/lambda-api';
 import { S3Emulator } from './emulators/s3';
+import { SchedulerEmulator } from './emulators/scheduler';
 import { SecretsManagerEmulator } from './emulators/secretsmanager';
 import { SnsEmulator } from './emulators/sns';
 import { SqsEmulator } from './emulators/sqs';
@@ -30,6 +31,7 @@ import { provisionInert } from './provision/inert';
 import { provisionSubscriptions, provisionTopics } from './provision/notifications';
 import { provisionQueues } from './provision/queues';
 import { provisionRules } from './provision/rules';
+import { provisionSchedules } from './provision/schedules';
 import { provisionSecrets, type ProviderSecretInUse } from './provision/secrets';
 import { provisionStateMachines } from './provision/state-machines';
 import { provisionTables } from './provision/tables';
@@ -60,6 +62,8 @@ const SERVED = new Set([
   'AWS::SNS::Subscription',
   'AWS::CloudWatch::Alarm',
   'AWS::KinesisFirehose::DeliveryStream',
+  'AWS::Scheduler::ScheduleGroup',
+  'AWS::Scheduler::Schedule',
 ]);
 
 /**
@@ -184,6 +188,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     sns: new SnsEmulator(),
     cloudWatch: new CloudWatchEmulator({ now: () => new Date(clock.now()) }),
     lambdaApi: new LambdaApiEmulator({ now: () => new Date(clock.now()) }),
+    // Its targets (the template's functions and queues) are connected as they are provisioned.
+    scheduler: new SchedulerEmulator({ clock }),
     // Its writer reaches the S3 emulator, whose endpoint exists only once started.
     firehose: new FirehoseEmulator(
       (bucket, key, body) => writeObject(bucket, key, body),
@@ -218,6 +224,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       cloudwatch: await services.cloudWatch.start(),
       lambda: await services.lambdaApi.start(),
       firehose: await services.firehose.start(),
+      scheduler: await services.scheduler.start(),
     };
     for (const server of Object.values(running)) stops.push(() => server.stop());
     const serviceEndpoints = Object.fromEntries(
@@ -257,6 +264,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     adopt(await provisionFunctions(template, ctx));
     adopt(await provisionStateMachines(template, ctx));
     adopt(await provisionRules(template, ctx));
+    adopt(await provisionSchedules(template, ctx));
     const api = adopt(
       await httpApiProvisioner({
         port: options.port ?? 3000,

@@ -31,6 +31,8 @@ const ALL_STATUSES: readonly EventStatus[] = [
   'PROCESSED',
   'DEAD_LETTERED',
   'STALE',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
 ];
 
 interface ListOptions {

@@ -23,7 +23,7 @@ export const registerStatus = (program: Command, deps: CliDependencies, globals:
       const counts: Record<string, number> = {};
       for (const status of ATTENTION_STATUSES) counts[status] = await queries.countInStatus(status);
       const failing: EventState[] = [];
-      for (const status of ['DEAD_LETTERED', 'RETRYING'] as const) {
+      for (const status of ['DEAD_LETTERED', 'COMPENSATION_FAILED', 'RETRYING'] as const) {
         const page = await queries.attentionPage(status, { limit: RECENT, newestFirst: true });
         failing.push(...(await queries.states(page.entries.map((e) => e.eventId))));
       }

@@ -68,7 +68,9 @@ var init_records = __esm({
       "QUARANTINED",
       "RETRYING",
       "DEAD_LETTERED",
-      "STALE"
+      "STALE",
+      "COMPENSATED",
+      "COMPENSATION_FAILED"
     ]);
     DUPLICATES_IN_TIMELINE = 3;
     stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
@@ -247,12 +249,12 @@ var init_schemas = __esm({
     signedContent = z3.string({ error: "timestamp.signedContent must be a template string" }).check(
       z3.superRefine((template, ctx) => {
         const names = placeholdersOf(template);
-        const unknown7 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
-        if (unknown7.length > 0) {
+        const unknown10 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
+        if (unknown10.length > 0) {
           ctx.issues.push({
             code: "custom",
             input: template,
-            message: `timestamp.signedContent has unknown placeholder(s) ${unknown7.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
+            message: `timestamp.signedContent has unknown placeholder(s) ${unknown10.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
           });
         }
         if (names.filter((name) => name === "body").length !== 1) {
@@ -828,9 +830,9 @@ var init_normalize2 = __esm({
         [event, "updated_at"],
         [event, "created_at"]
       ];
-      for (const [object14, key] of paths) {
-        const iso2 = toIso2(field(field(payload, object14), key));
-        if (iso2 !== void 0) return iso2;
+      for (const [object16, key] of paths) {
+        const iso4 = toIso2(field(field(payload, object16), key));
+        if (iso4 !== void 0) return iso4;
       }
       return void 0;
     };
@@ -1322,7 +1324,7 @@ var init_setup4 = __esm({
     ACTIONS = ["creation", "deletion", "propertyChange", "merge", "associationChange", "restore"];
     hubspotSetup = {
       dashboard: "your app's Webhooks settings (a legacy app: Developer account \u2192 Apps \u2192 your app \u2192 Webhooks; a project app: webhooks-hsmeta.json), this URL as the Target URL, exactly as printed",
-      events: OBJECTS.flatMap((object14) => ACTIONS.map((action) => `${object14}.${action}`)),
+      events: OBJECTS.flatMap((object16) => ACTIONS.map((action) => `${object16}.${action}`)),
       otherEvents: "any other subscription is stored as hubspot.<subscriptionType>; privacyDeletion stays unmapped on purpose",
       contentType: "application/json (HubSpot always sends a JSON array of events)",
       secretSource: "the app's Client secret (Auth tab of the app's settings)",
@@ -1618,7 +1620,7 @@ var init_verify4 = __esm({
     UNIX_SECONDS = /^\d{1,12}$/;
     MAX_TOKEN_LENGTH = 512;
     isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-    own = (record4, key) => Object.hasOwn(record4, key) ? record4[key] : void 0;
+    own = (record6, key) => Object.hasOwn(record6, key) ? record6[key] : void 0;
     jsonSignatureFields = (value) => {
       const signature = isRecord(value) ? own(value, "signature") : void 0;
       if (!isRecord(signature)) return void 0;
@@ -1840,12 +1842,12 @@ var init_normalize5 = __esm({
     };
     ANY_TIMESTAMP = ["DeliveredAt", "BouncedAt", "ReceivedAt", "ChangedAt"];
     PERMANENT_BOUNCES = /* @__PURE__ */ new Set(["HardBounce", "BadEmailAddress"]);
-    canonicalType2 = (record4) => {
-      switch (record4.RecordType) {
+    canonicalType2 = (record6) => {
+      switch (record6.RecordType) {
         case "Delivery":
           return "email.delivered";
         case "Bounce":
-          return PERMANENT_BOUNCES.has(record4.Type ?? "") ? "email.bounced" : "postmark.Bounce";
+          return PERMANENT_BOUNCES.has(record6.Type ?? "") ? "email.bounced" : "postmark.Bounce";
         case "SpamComplaint":
           return "email.spam_reported";
         case "Open":
@@ -1853,23 +1855,23 @@ var init_normalize5 = __esm({
         case "Click":
           return "email.clicked";
         case "SubscriptionChange":
-          return record4.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
+          return record6.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
         default:
-          return `postmark.${record4.RecordType}`;
+          return `postmark.${record6.RecordType}`;
       }
     };
-    timestampOf = (record4) => {
-      const known = Object.hasOwn(TIMESTAMP_FIELDS, record4.RecordType) ? TIMESTAMP_FIELDS[record4.RecordType] : void 0;
+    timestampOf = (record6) => {
+      const known = Object.hasOwn(TIMESTAMP_FIELDS, record6.RecordType) ? TIMESTAMP_FIELDS[record6.RecordType] : void 0;
       const fields = known === void 0 ? ANY_TIMESTAMP : [known];
       for (const field3 of fields) {
-        const value = record4[field3];
+        const value = record6[field3];
         if (value) return value;
       }
       return void 0;
     };
-    reasonOf = (record4) => {
-      if (record4.RecordType === "Bounce") return record4.Details || record4.Description || void 0;
-      if (record4.RecordType === "SubscriptionChange") return record4.SuppressionReason || void 0;
+    reasonOf = (record6) => {
+      if (record6.RecordType === "Bounce") return record6.Details || record6.Description || void 0;
+      if (record6.RecordType === "SubscriptionChange") return record6.SuppressionReason || void 0;
       return void 0;
     };
     unreadable2 = (value, reason, identity = {}) => ({
@@ -1883,18 +1885,18 @@ var init_normalize5 = __esm({
       const parsed = PostmarkRecordSchema.safeParse(value);
       if (!parsed.success)
         return unreadable2(value, "The record lacks a string RecordType or has mistyped fields.");
-      const record4 = parsed.data;
-      const providerType = record4.RecordType;
-      const timestamp = timestampOf(record4);
+      const record6 = parsed.data;
+      const providerType = record6.RecordType;
+      const timestamp = timestampOf(record6);
       if (timestamp === void 0)
         return unreadable2(value, `The ${providerType} record carries no timestamp.`, { providerType });
-      const messageId = record4.MessageID || void 0;
-      const externalId = `${messageId ?? record4.Recipient ?? record4.Email ?? ""}:${timestamp}`;
+      const messageId = record6.MessageID || void 0;
+      const externalId = `${messageId ?? record6.Recipient ?? record6.Email ?? ""}:${timestamp}`;
       const occurred = new Date(timestamp);
       if (Number.isNaN(occurred.getTime())) {
         return unreadable2(value, `The ${providerType} timestamp is not a date.`, { providerType, externalId });
       }
-      const type = canonicalType2(record4);
+      const type = canonicalType2(record6);
       const base = {
         providerType,
         externalId,
@@ -1902,12 +1904,12 @@ var init_normalize5 = __esm({
         entity: messageId === void 0 ? void 0 : { kind: "message", id: messageId },
         occurredAt: occurred.toISOString()
       };
-      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record4 } };
-      const recipient = record4.Recipient || record4.Email;
+      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record6 } };
+      const recipient = record6.Recipient || record6.Email;
       if (!recipient)
         return unreadable2(value, `The ${providerType} record names no recipient.`, { providerType, externalId });
-      const reason = reasonOf(record4);
-      const url2 = type === "email.clicked" ? record4.OriginalLink || void 0 : void 0;
+      const reason = reasonOf(record6);
+      const url2 = type === "email.clicked" ? record6.OriginalLink || void 0 : void 0;
       return {
         kind: "event",
         draft: {
@@ -1917,7 +1919,7 @@ var init_normalize5 = __esm({
             recipient,
             ...reason === void 0 ? {} : { reason },
             ...url2 === void 0 ? {} : { url: url2 },
-            payload: record4
+            payload: record6
           }
         }
       };
@@ -3030,11 +3032,11 @@ var init_normalize9 = __esm({
       ["customer.subscription.deleted", "subscription.canceled"],
       ["checkout.session.completed", "checkout.completed"]
     ]);
-    entityOf4 = (object14) => {
-      if (typeof object14.customer === "string" && object14.customer !== "")
-        return { kind: "customer", id: object14.customer };
-      if (object14.id === void 0 || object14.object === void 0) return void 0;
-      return { kind: object14.object, id: object14.id };
+    entityOf4 = (object16) => {
+      if (typeof object16.customer === "string" && object16.customer !== "")
+        return { kind: "customer", id: object16.customer };
+      if (object16.id === void 0 || object16.object === void 0) return void 0;
+      return { kind: object16.object, id: object16.id };
     };
     stringField2 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
@@ -3639,62 +3641,192 @@ var init_glob = __esm({
   }
 });
 
+// functions/contract/integration-event.ts
+var z27, SPEC_VERSION, nonEmpty7, EntitySchema, IntegrationEventSchema;
+var init_integration_event = __esm({
+  "functions/contract/integration-event.ts"() {
+    "use strict";
+    z27 = __toESM(require("zod/mini"));
+    SPEC_VERSION = "1.0";
+    nonEmpty7 = () => z27.string().check(z27.minLength(1));
+    EntitySchema = z27.object({
+      /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
+      kind: nonEmpty7(),
+      id: nonEmpty7()
+    });
+    IntegrationEventSchema = z27.object({
+      specVersion: z27.literal(SPEC_VERSION),
+      /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
+      id: nonEmpty7(),
+      /** tenant + provider + provider event type + provider's external event id. */
+      idempotencyKey: nonEmpty7(),
+      tenant: nonEmpty7(),
+      provider: nonEmpty7(),
+      /** Canonical type (`payment.succeeded`), else `<provider>.<providerType>`. */
+      type: nonEmpty7(),
+      providerType: nonEmpty7(),
+      externalId: nonEmpty7(),
+      entity: EntitySchema,
+      occurredAt: z27.iso.datetime({ offset: true }),
+      receivedAt: z27.iso.datetime({ offset: true }),
+      correlationId: nonEmpty7(),
+      data: z27.record(z27.string(), z27.unknown()),
+      /**
+       * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
+       * from outside: webhooks, producers, schedules.
+       */
+      causationId: z27.optional(nonEmpty7()),
+      /**
+       * Emissions between this event and the outside event that started its chain: absent (0) for
+       * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
+       * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
+       */
+      depth: z27.optional(z27.int().check(z27.gte(0)))
+    });
+  }
+});
+
+// functions/producer/contract.ts
+var z28, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
+var init_contract = __esm({
+  "functions/producer/contract.ts"() {
+    "use strict";
+    z28 = __toESM(require("zod/mini"));
+    init_integration_event();
+    DomainEventInputSchema = z28.strictObject({
+      /** Canonical type, `invoice.payment_failed`. */
+      type: z28.string().check(z28.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
+      entity: EntitySchema,
+      data: z28.record(z28.string(), z28.unknown()),
+      /** The same key twice is one event. @default one is generated, and the answer returns it */
+      idempotencyKey: z28.optional(z28.string().check(z28.minLength(1), z28.maxLength(256))),
+      /** @default when it is received */
+      occurredAt: z28.optional(z28.iso.datetime({ offset: true }))
+    });
+    ScheduleTickSchema = z28.strictObject({
+      relayflowSchedule: z28.strictObject({
+        name: z28.string().check(z28.minLength(1)),
+        scheduledTime: z28.iso.datetime({ offset: true }),
+        type: z28.string().check(z28.minLength(1)),
+        tenant: z28.optional(z28.string().check(z28.minLength(1))),
+        data: z28.optional(z28.record(z28.string(), z28.unknown()))
+      })
+    });
+    scheduleTickKey = (name, scheduledTime) => `schedule:${name}@${new Date(scheduledTime).toISOString()}`;
+  }
+});
+
+// functions/providers/internal/schemas.ts
+var z29, SettledDomainEventSchema, InternalBodySchema;
+var init_schemas11 = __esm({
+  "functions/providers/internal/schemas.ts"() {
+    "use strict";
+    z29 = __toESM(require("zod/mini"));
+    init_contract();
+    SettledDomainEventSchema = z29.extend(DomainEventInputSchema, {
+      idempotencyKey: z29.string().check(z29.minLength(1), z29.maxLength(256))
+    });
+    InternalBodySchema = z29.strictObject({ events: z29.array(z29.unknown()) });
+  }
+});
+
+// functions/providers/internal/normalize.ts
+var z30, import_en, KEY_AND_TYPE, MESSAGES;
+var init_normalize11 = __esm({
+  "functions/providers/internal/normalize.ts"() {
+    "use strict";
+    z30 = __toESM(require("zod/mini"));
+    import_en = __toESM(require("zod/v4/locales/en.cjs"));
+    init_parsed_body();
+    init_schemas11();
+    KEY_AND_TYPE = z30.looseObject({
+      idempotencyKey: z30.optional(z30.string()),
+      type: z30.optional(z30.string())
+    });
+    MESSAGES = { error: (0, import_en.default)().localeError };
+  }
+});
+
+// functions/providers/internal/verify.ts
+var init_verify11 = __esm({
+  "functions/providers/internal/verify.ts"() {
+    "use strict";
+  }
+});
+
+// functions/providers/internal/index.ts
+var INTERNAL_PROVIDER_ID;
+var init_internal = __esm({
+  "functions/providers/internal/index.ts"() {
+    "use strict";
+    init_normalize11();
+    init_verify11();
+    INTERNAL_PROVIDER_ID = "internal";
+  }
+});
+
 // functions/routing/routes.ts
-var import_node_crypto24, z27, nonEmpty7, TARGET_ID, targetId, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems;
+var import_node_crypto26, z31, nonEmpty8, TARGET_ID, targetId, mode, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, Router;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
-    import_node_crypto24 = require("node:crypto");
-    z27 = __toESM(require("zod/mini"));
+    import_node_crypto26 = require("node:crypto");
+    z31 = __toESM(require("zod/mini"));
     init_glob();
-    nonEmpty7 = () => z27.string().check(z27.minLength(1));
+    nonEmpty8 = () => z31.string().check(z31.minLength(1));
     TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z27.optional(z27.string().check(z27.regex(TARGET_ID)));
-    HttpTargetSchema = z27.strictObject({
-      kind: z27.literal("http"),
+    targetId = () => z31.optional(z31.string().check(z31.regex(TARGET_ID)));
+    mode = () => z31.optional(z31.enum(["live", "dry-run"]));
+    HttpTargetSchema = z31.strictObject({
+      kind: z31.literal("http"),
       id: targetId(),
+      mode: mode(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z27.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
-      timeoutMs: z27._default(z27.number().check(z27.int(), z27.gte(100), z27.lte(25e3)), 5e3),
+      url: z31.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      timeoutMs: z31._default(z31.number().check(z31.int(), z31.gte(100), z31.lte(25e3)), 5e3),
       /** Requests per second to this target from one consumer instance. */
-      rateLimitPerSecond: z27._default(z27.number().check(z27.positive()), 50),
+      rateLimitPerSecond: z31._default(z31.number().check(z31.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z27._default(z27.number().check(z27.int(), z27.gte(1)), 5),
-      circuitHalfOpenAfterMs: z27._default(z27.number().check(z27.int(), z27.gte(100)), 3e4)
+      circuitBreakerThreshold: z31._default(z31.number().check(z31.int(), z31.gte(1)), 5),
+      circuitHalfOpenAfterMs: z31._default(z31.number().check(z31.int(), z31.gte(100)), 3e4)
     });
-    EventBridgeTargetSchema = z27.strictObject({
-      kind: z27.literal("eventbridge"),
+    EventBridgeTargetSchema = z31.strictObject({
+      kind: z31.literal("eventbridge"),
       id: targetId(),
+      mode: mode(),
       /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z27._default(nonEmpty7(), "default")
+      eventBusName: z31._default(nonEmpty8(), "default")
     });
-    WorkflowTargetSchema = z27.strictObject({
-      kind: z27.literal("workflow"),
+    WorkflowTargetSchema = z31.strictObject({
+      kind: z31.literal("workflow"),
       id: targetId(),
+      mode: mode(),
       /** A workflow exported by functions/workflows/index.ts. */
-      name: nonEmpty7()
+      name: nonEmpty8()
     });
-    TargetSchema = z27.discriminatedUnion("kind", [
+    TargetSchema = z31.discriminatedUnion("kind", [
       HttpTargetSchema,
       EventBridgeTargetSchema,
       WorkflowTargetSchema
     ]);
-    RouteSchema = z27.strictObject({
-      match: z27.strictObject({
-        tenant: z27.optional(nonEmpty7()),
-        provider: z27.optional(nonEmpty7()),
+    RouteSchema = z31.strictObject({
+      match: z31.strictObject({
+        tenant: z31.optional(nonEmpty8()),
+        provider: z31.optional(nonEmpty8()),
         /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z27.string().check(
-          z27.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z27.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        type: z31.string().check(
+          z31.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z31.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
         )
       }),
-      targets: z27.array(TargetSchema).check(z27.minLength(1)),
+      targets: z31.array(TargetSchema).check(z31.minLength(1)),
       /** What an event older than its entity's newest applied event does. */
-      onStale: z27._default(z27.enum(["skip", "apply"]), "apply")
+      onStale: z31._default(z31.enum(["skip", "apply"]), "apply"),
+      /** `dry-run` makes every target of the route a dry run. */
+      mode: mode()
     });
-    RoutesSchema = z27.array(RouteSchema);
-    shortHash = (value) => (0, import_node_crypto24.createHash)("sha256").update(value).digest("hex").slice(0, 8);
+    RoutesSchema = z31.array(RouteSchema);
+    shortHash = (value) => (0, import_node_crypto26.createHash)("sha256").update(value).digest("hex").slice(0, 8);
     targetIdOf = (target) => {
       if (target.id) return target.id;
       switch (target.kind) {
@@ -3727,6 +3859,37 @@ var init_routes = __esm({
       });
       return problems;
     };
+    resolveRoutes = (routes, knownWorkflows) => ({
+      routes: routes.map((route, index) => {
+        const routeMode = route.mode ?? "live";
+        return {
+          index,
+          match: route.match,
+          targets: route.targets.map((target) => ({
+            ...target,
+            id: targetIdOf(target),
+            // A dry-run route keeps every target from calling out, whatever the target says.
+            ...routeMode === "dry-run" ? { mode: routeMode } : {}
+          })),
+          onStale: route.onStale,
+          mode: routeMode
+        };
+      }),
+      problems: routes.flatMap(
+        (route, index) => targetProblems(route.targets, knownWorkflows).map((problem) => ({ route: index, ...problem }))
+      )
+    });
+    Router = class {
+      constructor(routes) {
+        this.routes = routes;
+      }
+      routes;
+      match(event) {
+        return this.routes.find(
+          ({ match }) => (match.tenant === void 0 || match.tenant === event.tenant) && (match.provider === void 0 || match.provider === event.provider) && globMatches(match.type, event.type)
+        );
+      }
+    };
   }
 });
 
@@ -3744,18 +3907,268 @@ var init_errors2 = __esm({
   }
 });
 
+// functions/workflows/define.ts
+var STEP_NAME, defineWorkflow;
+var init_define = __esm({
+  "functions/workflows/define.ts"() {
+    "use strict";
+    STEP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+    defineWorkflow = (definition) => {
+      const names = definition.steps.map((step) => step.name);
+      const problems = [
+        ...names.length === 0 ? ["it has no steps"] : [],
+        ...names.filter((name) => !STEP_NAME.test(name)).map((name) => `step name "${name}" is not ${STEP_NAME}`),
+        ...names.filter((name, i) => names.indexOf(name) !== i).map((name) => `step "${name}" is declared twice`)
+      ];
+      if (problems.length > 0) throw new Error(`workflow ${definition.name}: ${problems.join("; ")}`);
+      const emits = definition.emits ?? [];
+      const outline = (step) => ({
+        name: step.name,
+        ...step.on ? { on: step.on } : {}
+      });
+      return {
+        name: definition.name,
+        emits,
+        steps: definition.steps.map(outline),
+        create: (shared) => {
+          const deps = definition.dependencies(shared);
+          return {
+            emits,
+            steps: definition.steps.map((step) => {
+              const { run, compensate } = step;
+              return {
+                ...outline(step),
+                run: (event, ctx) => run(event, ctx, deps),
+                ...compensate ? { compensate: (event, ctx) => compensate(event, ctx, deps) } : {}
+              };
+            })
+          };
+        }
+      };
+    };
+  }
+});
+
+// functions/workflows/dunning-accounts.ts
+var import_client_dynamodb3, import_lib_dynamodb4, dunningAccountKey, isConditionFailure2, DynamoDbDunningAccounts;
+var init_dunning_accounts = __esm({
+  "functions/workflows/dunning-accounts.ts"() {
+    "use strict";
+    import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+    init_errors();
+    dunningAccountKey = (tenant2, account) => ({
+      PK: `DUNNING#${tenant2}`,
+      SK: account
+    });
+    isConditionFailure2 = (error) => error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+    DynamoDbDunningAccounts = class {
+      constructor(client, tableName) {
+        this.client = client;
+        this.tableName = tableName;
+      }
+      client;
+      tableName;
+      /** Applies an update; false when its condition did not hold. */
+      async update(what, change, expression, condition, values) {
+        try {
+          await this.client.send(
+            new import_lib_dynamodb4.UpdateCommand({
+              TableName: this.tableName,
+              Key: dunningAccountKey(change.tenant, change.account),
+              UpdateExpression: expression,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: { ":ev": change.eventId, ":at": change.at, ...values }
+            })
+          );
+          return true;
+        } catch (error) {
+          if (isConditionFailure2(error)) return false;
+          throw new InfrastructureError("event-store", `dunning ${what} failed`, { cause: error });
+        }
+      }
+      async markPastDue(change) {
+        const marked = await this.update(
+          "mark",
+          change,
+          "SET #status = :pastDue, invoiceId = :inv, markedBy = :ev, pastDueSince = :at, updatedAt = :at REMOVE restoredBy, restoredAt",
+          "attribute_not_exists(PK) OR #status = :current OR markedBy = :ev",
+          { ":pastDue": "past_due", ":current": "current", ":inv": change.invoiceId }
+        );
+        return marked ? "marked" : "already";
+      }
+      async unmarkPastDue(change) {
+        const unmarked = await this.update(
+          "unmark",
+          change,
+          "SET #status = :current, updatedAt = :at, unmarkedBy = :ev",
+          "markedBy = :ev AND #status = :pastDue",
+          { ":pastDue": "past_due", ":current": "current" }
+        );
+        return unmarked ? "unmarked" : "not-marked";
+      }
+      async restore(change) {
+        const restored = await this.update(
+          "restore",
+          change,
+          "SET #status = :current, restoredBy = :ev, restoredAt = :at, updatedAt = :at",
+          // Its own earlier restore holds too, so that a step run again emits what it emitted.
+          "(#status = :pastDue AND invoiceId = :inv) OR restoredBy = :ev",
+          { ":pastDue": "past_due", ":current": "current", ":inv": change.invoiceId }
+        );
+        return restored ? "restored" : "not-past-due";
+      }
+    };
+  }
+});
+
+// functions/workflows/dunning.ts
+var z32, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
+var init_dunning = __esm({
+  "functions/workflows/dunning.ts"() {
+    "use strict";
+    z32 = __toESM(require("zod/mini"));
+    init_errors2();
+    init_define();
+    init_dunning_accounts();
+    PAYMENT_FAILED = "invoice.payment_failed";
+    PAID = "invoice.paid";
+    REMINDER_REQUESTED = "dunning.reminder_requested";
+    RESTORED = "dunning.restored";
+    InvoiceEventSchema = z32.object({
+      data: z32.object({
+        object: z32.object({
+          id: z32.string().check(z32.minLength(1)),
+          customer: z32.string().check(z32.minLength(1)),
+          amount_due: z32.optional(z32.number()),
+          currency: z32.optional(z32.string()),
+          attempt_count: z32.optional(z32.number())
+        })
+      })
+    });
+    invoiceOf = (event) => {
+      const parsed = InvoiceEventSchema.safeParse(event.data);
+      if (!parsed.success)
+        throw new PermanentWorkflowError(`${event.type} ${event.id} names no invoice with a customer`);
+      const invoice = parsed.data.data.object;
+      return { ...invoice, account: invoice.customer };
+    };
+    changeOf = (event, account) => ({
+      tenant: event.tenant,
+      account,
+      eventId: event.id,
+      at: event.occurredAt
+    });
+    dunningWorkflow = defineWorkflow({
+      name: "dunning",
+      emits: [REMINDER_REQUESTED, RESTORED],
+      dependencies: (shared) => new DynamoDbDunningAccounts(shared.documentClient, shared.eventTable),
+      steps: [
+        {
+          name: "mark-past-due",
+          on: [PAYMENT_FAILED],
+          run: async (event, ctx, accounts) => {
+            const invoice = invoiceOf(event);
+            const result = await accounts.markPastDue({
+              ...changeOf(event, invoice.account),
+              invoiceId: invoice.id
+            });
+            ctx.logger.info(result === "marked" ? "account marked past due" : "account was already past due", {
+              invoiceId: invoice.id
+            });
+          },
+          compensate: async (event, ctx, accounts) => {
+            const { account } = invoiceOf(event);
+            const result = await accounts.unmarkPastDue(changeOf(event, account));
+            ctx.logger.info(
+              result === "unmarked" ? "past-due mark taken back" : "no past-due mark of this event to take back"
+            );
+          }
+        },
+        {
+          name: "request-reminder",
+          on: [PAYMENT_FAILED],
+          run: async (event, ctx) => {
+            const invoice = invoiceOf(event);
+            await ctx.emit(REMINDER_REQUESTED, {
+              account: invoice.account,
+              invoiceId: invoice.id,
+              ...invoice.amount_due === void 0 ? {} : { amountDue: invoice.amount_due },
+              ...invoice.currency === void 0 ? {} : { currency: invoice.currency },
+              ...invoice.attempt_count === void 0 ? {} : { attempt: invoice.attempt_count }
+            });
+          }
+        },
+        {
+          name: "restore",
+          on: [PAID],
+          run: async (event, ctx, accounts) => {
+            const invoice = invoiceOf(event);
+            const result = await accounts.restore({ ...changeOf(event, invoice.account), invoiceId: invoice.id });
+            if (result === "not-past-due") return;
+            await ctx.emit(RESTORED, { account: invoice.account, invoiceId: invoice.id });
+          }
+        }
+      ]
+    });
+  }
+});
+
+// functions/workflows/suppression-list.ts
+var import_client_dynamodb4, import_lib_dynamodb5, suppressionKey, DynamoDbSuppressionList;
+var init_suppression_list = __esm({
+  "functions/workflows/suppression-list.ts"() {
+    "use strict";
+    import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
+    init_errors();
+    suppressionKey = (tenant2, address) => ({
+      PK: `SUPPRESS#${tenant2}`,
+      SK: address
+    });
+    DynamoDbSuppressionList = class {
+      constructor(client, tableName) {
+        this.client = client;
+        this.tableName = tableName;
+      }
+      client;
+      tableName;
+      async add(entry) {
+        try {
+          await this.client.send(
+            new import_lib_dynamodb5.PutCommand({
+              TableName: this.tableName,
+              Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
+              ConditionExpression: "attribute_not_exists(PK)"
+            })
+          );
+          return "added";
+        } catch (error) {
+          if (error instanceof import_client_dynamodb4.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
+            return "already";
+          }
+          throw new InfrastructureError("event-store", "suppression list write failed", { cause: error });
+        }
+      }
+    };
+  }
+});
+
 // functions/workflows/suppress-bounced-recipient.ts
-var z28, BouncedEmailSchema, bareAddress, suppressBouncedRecipient;
+var z33, BouncedEmailSchema, bareAddress, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z28 = __toESM(require("zod/mini"));
+    z33 = __toESM(require("zod/mini"));
     init_records();
     init_errors2();
-    BouncedEmailSchema = z28.object({
-      recipient: z28.string().check(z28.minLength(3)),
-      reason: z28.optional(z28.string()),
-      messageId: z28.optional(z28.string())
+    init_define();
+    init_suppression_list();
+    BouncedEmailSchema = z33.object({
+      recipient: z33.string().check(z33.minLength(3)),
+      reason: z33.optional(z33.string()),
+      messageId: z33.optional(z33.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
@@ -3784,60 +4197,369 @@ var init_suppress_bounced_recipient = __esm({
         recipientSha256: sha256Hex(address).slice(0, 16)
       });
     };
-  }
-});
-
-// functions/workflows/suppression-list.ts
-var import_client_dynamodb3, import_lib_dynamodb4, suppressionKey, DynamoDbSuppressionList;
-var init_suppression_list = __esm({
-  "functions/workflows/suppression-list.ts"() {
-    "use strict";
-    import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
-    init_errors();
-    suppressionKey = (tenant2, address) => ({
-      PK: `SUPPRESS#${tenant2}`,
-      SK: address
+    suppressBouncedRecipientWorkflow = defineWorkflow({
+      name: "suppress-bounced-recipient",
+      dependencies: (shared) => suppressBouncedRecipient(new DynamoDbSuppressionList(shared.documentClient, shared.eventTable)),
+      steps: [{ name: "suppress", run: (event, ctx, suppress) => suppress(event, ctx) }]
     });
-    DynamoDbSuppressionList = class {
-      constructor(client, tableName) {
-        this.client = client;
-        this.tableName = tableName;
-      }
-      client;
-      tableName;
-      async add(entry) {
-        try {
-          await this.client.send(
-            new import_lib_dynamodb4.PutCommand({
-              TableName: this.tableName,
-              Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
-              ConditionExpression: "attribute_not_exists(PK)"
-            })
-          );
-          return "added";
-        } catch (error) {
-          if (error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
-            return "already";
-          }
-          throw new InfrastructureError("event-store", "suppression list write failed", { cause: error });
-        }
-      }
-    };
   }
 });
 
 // functions/workflows/index.ts
-var factories, workflowNames;
+var registered, workflowCatalog, workflowNames;
 var init_workflows = __esm({
   "functions/workflows/index.ts"() {
     "use strict";
+    init_dunning();
     init_suppress_bounced_recipient();
-    init_suppression_list();
-    factories = {
-      "suppress-bounced-recipient": (deps) => suppressBouncedRecipient(new DynamoDbSuppressionList(deps.documentClient, deps.eventTable))
+    registered = [suppressBouncedRecipientWorkflow, dunningWorkflow];
+    workflowCatalog = new Map(
+      registered.map((workflow) => [workflow.name, workflow])
+    );
+    workflowNames = new Set(workflowCatalog.keys());
+  }
+});
+
+// lib/schedule-expression.ts
+var import_cron_parser, FIRST_YEAR, LAST_YEAR, RATE, UNIT_MS2, AT, refuse, parseRate, parseYears, DAY_NAMES, cronParserDay, translateDaysOfWeek, CRON_FIELDS, parseCron, parseAt, parseScheduleExpression, timezoneProblem, nextCron, atInstant, nextOccurrence, atTime, atExpression;
+var init_schedule_expression = __esm({
+  "lib/schedule-expression.ts"() {
+    "use strict";
+    import_cron_parser = require("cron-parser");
+    FIRST_YEAR = 1970;
+    LAST_YEAR = 2199;
+    RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+    UNIT_MS2 = { minute: 6e4, hour: 36e5, day: 864e5 };
+    AT = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/;
+    refuse = (problem) => ({ ok: false, problem });
+    parseRate = (source) => {
+      const match = RATE.exec(source);
+      if (!match)
+        return refuse("must be rate(value unit) with a unit of minutes, hours or days, e.g. rate(5 minutes)");
+      const value = Number(match[1]);
+      const unit2 = String(match[2]);
+      if (value < 1) return refuse("the rate must be at least 1");
+      const singular = !unit2.endsWith("s");
+      if (singular !== (value === 1))
+        return refuse(`write rate(${value} ${unit2.replace(/s$/, "")}${value === 1 ? "" : "s"})`);
+      return {
+        ok: true,
+        expression: {
+          kind: "rate",
+          source,
+          periodMs: value * UNIT_MS2[unit2.replace(/s$/, "")]
+        }
+      };
     };
-    workflowNames = new Set(Object.keys(factories));
+    parseYears = (field3) => {
+      const items = [];
+      for (const item of field3.split(",")) {
+        const match = /^(\*|(\d{4})(?:-(\d{4}))?)(?:\/(\d+))?$/.exec(item);
+        if (!match) return `year field "${field3}" must list years from ${FIRST_YEAR} to ${LAST_YEAR}`;
+        const from = match[1] === "*" ? FIRST_YEAR : Number(match[2]);
+        const to = match[3] ? Number(match[3]) : match[1] === "*" || match[4] ? LAST_YEAR : from;
+        const step = match[4] ? Number(match[4]) : 1;
+        if (from < FIRST_YEAR || to > LAST_YEAR || from > to || step < 1)
+          return `year field "${field3}" must list years from ${FIRST_YEAR} to ${LAST_YEAR}`;
+        items.push({ from, to, step });
+      }
+      const has = (year) => items.some(({ from, to, step }) => year >= from && year <= to && (year - from) % step === 0);
+      return {
+        has,
+        firstFrom: (year) => {
+          for (let y = Math.max(year, FIRST_YEAR); y <= LAST_YEAR; y += 1) if (has(y)) return y;
+          return void 0;
+        }
+      };
+    };
+    DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+    cronParserDay = (day) => {
+      const named = DAY_NAMES.indexOf(day.toUpperCase());
+      if (named >= 0) return named;
+      return /^[1-7]$/.test(day) ? Number(day) - 1 : void 0;
+    };
+    translateDaysOfWeek = (field3) => {
+      const bad = { problem: `day-of-week field "${field3}" must use 1-7 or SUN-SAT, with - , * / L #` };
+      const items = [];
+      for (const item of field3.split(",")) {
+        if (item === "*" || item === "?") {
+          items.push(item);
+          continue;
+        }
+        if (item === "L") {
+          items.push("6");
+          continue;
+        }
+        const last = /^(\w+)L$/.exec(item);
+        const nth = /^(\w+)#([1-5])$/.exec(item);
+        const range = /^(\*|\w+)(?:-(\w+))?(?:\/(\d+))?$/.exec(item);
+        if (last) {
+          const day = cronParserDay(String(last[1]));
+          if (day === void 0) return bad;
+          items.push(`${day}L`);
+        } else if (nth) {
+          const day = cronParserDay(String(nth[1]));
+          if (day === void 0) return bad;
+          items.push(`${day}#${nth[2]}`);
+        } else if (range) {
+          const from = range[1] === "*" ? "*" : cronParserDay(String(range[1]));
+          const to = range[2] === void 0 ? void 0 : cronParserDay(range[2]);
+          if (from === void 0 || range[2] !== void 0 && (to === void 0 || from === "*")) return bad;
+          items.push(`${from}${to === void 0 ? "" : `-${to}`}${range[3] ? `/${range[3]}` : ""}`);
+        } else return bad;
+      }
+      return items.join(",");
+    };
+    CRON_FIELDS = "minutes hours day-of-month month day-of-week year";
+    parseCron = (source) => {
+      const inner = /^cron\((.*)\)$/.exec(source)?.[1];
+      if (inner === void 0) return refuse(`must be cron(${CRON_FIELDS}), e.g. cron(0 9 ? * MON-FRI *)`);
+      const fields = inner.trim().split(/\s+/);
+      if (fields.length !== 6)
+        return refuse(`cron needs 6 fields (${CRON_FIELDS}), not ${fields.length}: e.g. cron(0 9 ? * MON-FRI *)`);
+      const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
+      if (dayOfMonth === "?" === (dayOfWeek === "?"))
+        return refuse("one of day-of-month and day-of-week must be ?, and only one (e.g. cron(0 9 ? * MON *))");
+      if (/W/i.test(dayOfMonth))
+        return refuse(
+          "W (the nearest weekday) is not supported: RelayFlow computes ticks with cron-parser, which has no W"
+        );
+      const days = translateDaysOfWeek(dayOfWeek);
+      if (typeof days !== "string") return refuse(days.problem);
+      const years = parseYears(year);
+      if (typeof years === "string") return refuse(years);
+      const cron = `${minutes} ${hours} ${dayOfMonth} ${month} ${days}`;
+      try {
+        import_cron_parser.CronExpressionParser.parse(cron, { tz: "UTC", strict: false });
+      } catch (error) {
+        return refuse(`is not a valid cron expression: ${error.message}`);
+      }
+      return { ok: true, expression: { kind: "cron", source, cron, years } };
+    };
+    parseAt = (source) => {
+      const match = AT.exec(source);
+      if (!match) return refuse("must be at(yyyy-mm-ddThh:mm:ss)");
+      const wallTime = `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}`;
+      const date = /* @__PURE__ */ new Date(`${wallTime}Z`);
+      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== wallTime)
+        return refuse(`${wallTime} is not a time`);
+      return { ok: true, expression: { kind: "at", source, wallTime } };
+    };
+    parseScheduleExpression = (source) => {
+      if (source.startsWith("cron(")) return parseCron(source);
+      if (source.startsWith("rate(")) return parseRate(source);
+      if (source.startsWith("at(")) return parseAt(source);
+      return refuse("must be cron(\u2026), rate(\u2026) or at(\u2026)");
+    };
+    timezoneProblem = (timezone) => {
+      const example = "an IANA time zone name, e.g. Europe/Paris or UTC";
+      if (!/^[A-Za-z]/.test(timezone)) return `"${timezone}" is not ${example}`;
+      let canonical;
+      try {
+        canonical = new Intl.DateTimeFormat("en-US", { timeZone: timezone }).resolvedOptions().timeZone;
+      } catch {
+        return `"${timezone}" is not ${example}`;
+      }
+      return canonical !== timezone && canonical.toLowerCase() === timezone.toLowerCase() ? `write "${canonical}"` : void 0;
+    };
+    nextCron = (expression, timezone, after) => {
+      let iterator = import_cron_parser.CronExpressionParser.parse(expression.cron, {
+        tz: timezone,
+        currentDate: after
+      });
+      for (; ; ) {
+        const candidate = iterator.next();
+        const year = candidate.getFullYear();
+        if (!expression.years.has(year)) {
+          const next = expression.years.firstFrom(year + 1);
+          if (next === void 0) return void 0;
+          const newYear = import_cron_parser.CronExpressionParser.parse(`0 0 1 1 *`, { tz: timezone, currentDate: candidate });
+          let start = newYear.next();
+          while (start.getFullYear() < next) start = newYear.next();
+          iterator = import_cron_parser.CronExpressionParser.parse(expression.cron, {
+            tz: timezone,
+            currentDate: new Date(start.getTime() - 1)
+          });
+          continue;
+        }
+        if (iterator.includesDate(candidate)) return candidate.toDate();
+      }
+    };
+    atInstant = (wallTime, timezone) => {
+      const [date, time] = wallTime.split("T");
+      const [year, month, day] = date.split("-").map(Number);
+      const [hour, minute, second] = time.split(":").map(Number);
+      const from = new Date(Date.UTC(year, month - 1, day) - 2 * UNIT_MS2.day);
+      const once = import_cron_parser.CronExpressionParser.parse(`${second} ${minute} ${hour} ${day} ${month} *`, {
+        tz: timezone,
+        currentDate: from
+      });
+      const candidate = once.next();
+      return candidate.getFullYear() === year ? candidate.toDate() : void 0;
+    };
+    nextOccurrence = (expression, options, after) => {
+      switch (expression.kind) {
+        case "rate": {
+          const start = options.start.getTime();
+          if (after.getTime() < start) return new Date(start);
+          const periods = Math.floor((after.getTime() - start) / expression.periodMs) + 1;
+          return new Date(start + periods * expression.periodMs);
+        }
+        case "cron":
+          return nextCron(expression, options.timezone, after);
+        case "at": {
+          const at2 = atInstant(expression.wallTime, options.timezone);
+          return at2 && at2.getTime() > after.getTime() ? at2 : void 0;
+        }
+      }
+    };
+    atTime = (expression, timezone) => atInstant(expression.wallTime, timezone);
+    atExpression = (time) => `at(${time.toISOString().slice(0, 19)})`;
+  }
+});
+
+// functions/routing/route-graph.ts
+var MAX_CYCLES, routeCycles;
+var init_route_graph = __esm({
+  "functions/routing/route-graph.ts"() {
+    "use strict";
+    init_internal();
+    init_glob();
+    MAX_CYCLES = 10;
+    routeCycles = (routes, tenants, emitsOf) => {
+      const found = /* @__PURE__ */ new Map();
+      const emitted = [
+        ...new Set(
+          routes.flatMap(
+            (route) => route.targets.flatMap(
+              (target) => target.kind === "workflow" && target.name ? emitsOf(target.name) ?? [] : []
+            )
+          )
+        )
+      ].sort();
+      const record6 = (tenant2, loop) => {
+        const steps = loop.slice(1).map((step, i) => ({ from: loop[i]?.type ?? "", via: step.via }));
+        const start = steps.reduce((best, step, i) => (steps[best]?.from ?? "") <= step.from ? best : i, 0);
+        const rotated = [...steps.slice(start), ...steps.slice(0, start)];
+        const path = [
+          ...rotated.flatMap((step) => [
+            step.from,
+            `route[${step.via?.route}]`,
+            `workflow ${step.via?.workflow}`
+          ]),
+          rotated[0]?.from ?? ""
+        ].join(" \u2192 ");
+        const route = Math.min(...rotated.map((step) => step.via?.route ?? Number.MAX_SAFE_INTEGER));
+        const known = found.get(path);
+        if (known) known.tenants.push(tenant2);
+        else if (found.size < MAX_CYCLES) found.set(path, { route, tenants: [tenant2] });
+      };
+      for (const tenant2 of tenants) {
+        const edgesOf = (type) => {
+          const route = routes.findIndex(
+            ({ match }) => (match.tenant === void 0 || match.tenant === tenant2) && (match.provider === void 0 || match.provider === INTERNAL_PROVIDER_ID) && globMatches(match.type, type)
+          );
+          const chosen = routes[route];
+          if (!chosen || chosen.mode === "dry-run") return [];
+          return chosen.targets.flatMap(
+            (target) => target.kind === "workflow" && target.name && target.mode !== "dry-run" ? (emitsOf(target.name) ?? []).map((to) => ({ route, workflow: target.name ?? "", to })) : []
+          );
+        };
+        const finished = /* @__PURE__ */ new Set();
+        const onPath = [];
+        const visit = (type, via) => {
+          const open = onPath.findIndex((step) => step.type === type);
+          if (open >= 0) {
+            record6(tenant2, [...onPath.slice(open), { type, via }]);
+            return;
+          }
+          if (finished.has(type)) return;
+          onPath.push({ type, via });
+          for (const edge of edgesOf(type)) visit(edge.to, edge);
+          onPath.pop();
+          finished.add(type);
+        };
+        for (const type of emitted) visit(type);
+      }
+      return [...found.entries()].map(([path, { route, tenants: on }]) => ({
+        route,
+        path,
+        tenants: [...new Set(on)]
+      }));
+    };
+  }
+});
+
+// lib/event-pattern.ts
+var OPERATORS, COMPARISONS, isObject, isScalar, matcherProblems, eventPatternProblems;
+var init_event_pattern = __esm({
+  "lib/event-pattern.ts"() {
+    "use strict";
+    OPERATORS = /* @__PURE__ */ new Set([
+      "prefix",
+      "suffix",
+      "equals-ignore-case",
+      "wildcard",
+      "anything-but",
+      "numeric",
+      "exists",
+      "cidr"
+    ]);
+    COMPARISONS = /* @__PURE__ */ new Set(["=", "<", "<=", ">", ">="]);
+    isObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isScalar = (value) => value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+    matcherProblems = (matcher, path) => {
+      if (isScalar(matcher)) return [];
+      if (!isObject(matcher))
+        return [{ path, message: "a matcher is a string, number, boolean, null or an operator object" }];
+      const operators = Object.keys(matcher);
+      const [operator] = operators;
+      if (operator === void 0 || operators.length > 1)
+        return [{ path, message: "an operator object has exactly one operator" }];
+      if (!OPERATORS.has(operator))
+        return [{ path: [...path, operator], message: `unknown operator (known: ${[...OPERATORS].join(", ")})` }];
+      const operand = matcher[operator];
+      const at2 = [...path, operator];
+      switch (operator) {
+        case "exists":
+          return typeof operand === "boolean" ? [] : [{ path: at2, message: "must be true or false" }];
+        case "numeric": {
+          const pairs = Array.isArray(operand) ? operand : [];
+          const valid = pairs.length > 0 && pairs.length % 2 === 0 && pairs.every(
+            (item, index) => index % 2 === 0 ? typeof item === "string" && COMPARISONS.has(item) : typeof item === "number"
+          );
+          return valid ? [] : [{ path: at2, message: 'must list operator, number pairs ("<", 10, ">=", 0)' }];
+        }
+        case "anything-but":
+          return isScalar(operand) || Array.isArray(operand) || isObject(operand) ? [] : [{ path: at2, message: "must be a value, a list of values or an operator object" }];
+        case "prefix":
+        case "suffix":
+          return typeof operand === "string" || isObject(operand) ? [] : [{ path: at2, message: 'must be a string (or { "equals-ignore-case": \u2026 })' }];
+        default:
+          return typeof operand === "string" ? [] : [{ path: at2, message: "must be a string" }];
+      }
+    };
+    eventPatternProblems = (pattern, path = []) => {
+      if (!isObject(pattern)) return [{ path, message: "an event pattern is a JSON object" }];
+      const fields = Object.entries(pattern);
+      if (fields.length === 0) return [{ path, message: "an event pattern matches on at least one field" }];
+      return fields.flatMap(([key, value]) => {
+        const at2 = [...path, key];
+        if (key === "$or") {
+          if (!Array.isArray(value) || value.length < 2)
+            return [{ path: at2, message: "$or lists at least two patterns" }];
+          return value.flatMap(
+            (alternative, index) => eventPatternProblems(alternative, [...at2, index])
+          );
+        }
+        if (Array.isArray(value)) {
+          if (value.length === 0) return [{ path: at2, message: "an empty list matches nothing" }];
+          return value.flatMap((matcher, index) => matcherProblems(matcher, [...at2, index]));
+        }
+        if (isObject(value)) return eventPatternProblems(value, at2);
+        return [{ path: at2, message: 'must be a list of matchers (["value"]) or a nested pattern' }];
+      });
+    };
   }
 });
 
@@ -3849,6 +4571,7 @@ __export(config_exports, {
   LOCAL_DEMO_TARGET_CONTEXT: () => LOCAL_DEMO_TARGET_CONTEXT,
   MAX_JSON_ENV_BYTES: () => MAX_JSON_ENV_BYTES,
   RelayFlowConfigSchema: () => RelayFlowConfigSchema,
+  SCHEDULE_NAME: () => SCHEDULE_NAME,
   TRACING_DEFAULTS: () => TRACING_DEFAULTS,
   checkConfig: () => checkConfig,
   checkConfigFile: () => checkConfigFile,
@@ -3859,30 +4582,34 @@ __export(config_exports, {
   replayProvidersJson: () => replayProvidersJson,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs3, import_node_path3, import_zod6, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord2, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path5, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord2, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
-    import_node_fs3 = require("node:fs");
-    import_node_path3 = require("node:path");
-    import_zod6 = require("zod");
+    import_node_fs5 = require("node:fs");
+    import_node_path5 = require("node:path");
+    import_zod7 = require("zod");
     init_registry();
     init_types();
     init_routes();
+    init_route_graph();
     init_workflows();
+    init_schedule_expression();
+    init_internal();
+    init_event_pattern();
     TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
     MAX_BODY_LIMIT = 45e5;
-    verifierLimits = import_zod6.z.object({
+    verifierLimits = import_zod7.z.object({
       /** Steady requests per second on each of the provider's routes. */
-      rateLimit: import_zod6.z.number().min(1).optional(),
+      rateLimit: import_zod7.z.number().min(1).optional(),
       /** Requests the provider's routes take at once before the steady rate applies. */
-      burstLimit: import_zod6.z.int().min(1).optional(),
+      burstLimit: import_zod7.z.int().min(1).optional(),
       /** Verifier instances reserved for (and at most used by) this provider; `false` reserves none. */
-      reservedConcurrency: import_zod6.z.union([import_zod6.z.int().min(1).max(1e3), import_zod6.z.literal(false)]).optional()
+      reservedConcurrency: import_zod7.z.union([import_zod7.z.int().min(1).max(1e3), import_zod7.z.literal(false)]).optional()
     }).strict();
-    providerCommon = import_zod6.z.object({
+    providerCommon = import_zod7.z.object({
       /** The entity whose events stay in order, e.g. `{ kind: 'customer', path: 'data.object.customer' }`. */
-      entity: import_zod6.z.custom().optional(),
+      entity: import_zod7.z.custom().optional(),
       limits: verifierLimits.optional()
     }).passthrough();
     API_DEFAULTS = {
@@ -3892,97 +4619,145 @@ var init_config = __esm({
     };
     TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 };
     ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
-    tenant = import_zod6.z.object({
-      id: import_zod6.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
+    tenant = import_zod7.z.object({
+      id: import_zod7.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
       /**
        * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
        * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
        */
-      dedicatedSecrets: import_zod6.z.boolean().default(true)
+      dedicatedSecrets: import_zod7.z.boolean().default(true)
     }).strict();
-    ConfigObjectSchema = import_zod6.z.object({
+    SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+    scheduleExpression = (kind) => import_zod7.z.string().superRefine((source, ctx) => {
+      const parsed = parseScheduleExpression(source);
+      const problem = !source.startsWith(`${kind}(`) ? `must be written ${kind}(\u2026), e.g. ${kind === "cron" ? "cron(0 9 ? * MON-FRI *)" : "rate(15 minutes)"}` : parsed.ok ? void 0 : parsed.problem;
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+    schedule = import_zod7.z.object({
+      name: import_zod7.z.string().regex(SCHEDULE_NAME, 'letters, digits, "-" and "_", at most 48'),
+      /** `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 9 ? * MON-FRI *)`. */
+      cron: scheduleExpression("cron").optional(),
+      /** `rate(value unit)`, e.g. `rate(15 minutes)`: from the schedule's creation, every period. */
+      rate: scheduleExpression("rate").optional(),
+      /** The IANA time zone `cron` is read in. @default 'UTC' */
+      timezone: import_zod7.z.string().superRefine((timezone, ctx) => {
+        const problem = timezoneProblem(timezone);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }).default("UTC"),
+      /** The canonical type of each tick's event, `report.daily`. */
+      type: import_zod7.z.string().regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256'),
+      /** @default the default tenant */
+      tenant: import_zod7.z.string().optional(),
+      /** Carried in every tick's event as its data. */
+      data: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.unknown()).optional()
+    }).strict();
+    EVENT_BUS = /^(?:[/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256})$/;
+    eventSource = import_zod7.z.object({
+      /** The event bus (name, or ARN in the stack's account): `default`, `orders`. */
+      bus: import_zod7.z.string().regex(EVENT_BUS, "an event bus name or ARN"),
+      /** An EventBridge event pattern, checked at synth (lib/event-pattern.ts). */
+      pattern: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.unknown()).superRefine((pattern, ctx) => {
+        for (const problem of eventPatternProblems(pattern))
+          ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
+      }),
+      /** @default the default tenant */
+      tenant: import_zod7.z.string().optional(),
+      /** Where a detail that is not an envelope keeps its entity id: a dot path into the detail. */
+      entity: import_zod7.z.object({ kind: import_zod7.z.string().min(1), path: import_zod7.z.string().min(1) }).strict().optional()
+    }).strict();
+    MAX_EVENT_SOURCES = 50;
+    ConfigObjectSchema = import_zod7.z.object({
       /** CloudFormation stack name; the CLI finds everything through it. */
-      stackName: import_zod6.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
+      stackName: import_zod7.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
       /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
-      stage: import_zod6.z.enum(["dev", "prod"]).default("prod"),
+      stage: import_zod7.z.enum(["dev", "prod"]).default("prod"),
       /**
        * The base URL providers call, when it is not the one API Gateway sees: a custom domain mapped
        * under a path, or CloudFront in front of the API. URL-signed providers (HubSpot, Twilio)
        * sign the full URL; without this the verifier rebuilds it from the request's domain name,
        * which is right for the API's own URL and for a custom domain mapped at its root.
        */
-      publicBaseUrl: import_zod6.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      publicBaseUrl: import_zod7.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
       /** Where alarms are e-mailed. */
-      alarmEmail: import_zod6.z.email().optional(),
+      alarmEmail: import_zod7.z.email().optional(),
       /** How long events, audit entries and raw bodies are kept. */
-      retentionDays: import_zod6.z.int().min(1).max(3650).default(30),
+      retentionDays: import_zod7.z.int().min(1).max(3650).default(30),
       /** Largest body accepted; larger ones are answered 413. */
-      maxBodyBytes: import_zod6.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+      maxBodyBytes: import_zod7.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
       /** Compressed bodies above this go to S3 (claim check) instead of the table. */
-      inlineBodyMaxBytes: import_zod6.z.int().min(1024).max(300 * 1024).default(64 * 1024),
-      tenants: import_zod6.z.array(tenant).default([]),
+      inlineBodyMaxBytes: import_zod7.z.int().min(1024).max(300 * 1024).default(64 * 1024),
+      tenants: import_zod7.z.array(tenant).default([]),
       /** Enabled built-in providers and their options. */
-      providers: import_zod6.z.record(import_zod6.z.string(), providerCommon).default({}),
+      providers: import_zod7.z.record(import_zod7.z.string(), providerCommon).default({}),
       /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
-      genericHmac: import_zod6.z.record(import_zod6.z.string(), import_zod6.z.object({}).passthrough()).default({}),
-      retry: import_zod6.z.object({
-        maxAttempts: import_zod6.z.int().min(1).max(1e3).default(5),
-        backoffBaseSeconds: import_zod6.z.int().min(0).max(43200).default(2),
-        backoffMaxSeconds: import_zod6.z.int().min(0).max(43200).default(300)
+      genericHmac: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.object({}).passthrough()).default({}),
+      retry: import_zod7.z.object({
+        maxAttempts: import_zod7.z.int().min(1).max(1e3).default(5),
+        backoffBaseSeconds: import_zod7.z.int().min(0).max(43200).default(2),
+        backoffMaxSeconds: import_zod7.z.int().min(0).max(43200).default(300)
       }).strict().default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
-      api: import_zod6.z.object({
+      api: import_zod7.z.object({
         /** The stage's default route throttle, and the most any provider's route may be given. */
-        throttlingRateLimit: import_zod6.z.number().min(1).default(100),
-        throttlingBurstLimit: import_zod6.z.int().min(1).default(200),
+        throttlingRateLimit: import_zod7.z.number().min(1).default(100),
+        throttlingBurstLimit: import_zod7.z.int().min(1).default(200),
         /** Each provider's route throttle unless the provider sets `limits`. @default 50/s and 100, or the stage's if lower */
-        routeThrottlingRateLimit: import_zod6.z.number().min(1).optional(),
-        routeThrottlingBurstLimit: import_zod6.z.int().min(1).optional(),
+        routeThrottlingRateLimit: import_zod7.z.number().min(1).optional(),
+        routeThrottlingBurstLimit: import_zod7.z.int().min(1).optional(),
         /** Reserved concurrency of each verifier unless the provider sets `limits`; `false` reserves none. */
-        verifierReservedConcurrency: import_zod6.z.union([import_zod6.z.int().min(1).max(1e3), import_zod6.z.literal(false)]).default(50)
+        verifierReservedConcurrency: import_zod7.z.union([import_zod7.z.int().min(1).max(1e3), import_zod7.z.literal(false)]).default(50)
       }).strict().default(API_DEFAULTS),
-      logLevel: import_zod6.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      logLevel: import_zod7.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
       /**
        * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
        * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
        * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.
        */
-      tracing: import_zod6.z.object({
-        enabled: import_zod6.z.boolean().default(TRACING_DEFAULTS.enabled),
+      tracing: import_zod7.z.object({
+        enabled: import_zod7.z.boolean().default(TRACING_DEFAULTS.enabled),
         /** Share of requests recorded once the second's reservoir is used up, 0 to 1. */
-        samplingRate: import_zod6.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
+        samplingRate: import_zod7.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
         /** Requests recorded each second before `samplingRate` applies; 0 leaves only the rate. */
-        reservoirPerSecond: import_zod6.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
+        reservoirPerSecond: import_zod7.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
       }).strict().default(TRACING_DEFAULTS),
       /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
-      routes: import_zod6.z.array(RouteSchema).default([]),
-      consumer: import_zod6.z.object({
+      routes: import_zod7.z.array(RouteSchema).default([]),
+      /**
+       * An event more workflow emissions than this away from an outside event is quarantined as a
+       * cycle, never processed (docs/workflows.md). Loops the routes make are refused at synth.
+       */
+      maxCausationDepth: import_zod7.z.int().min(1).max(100).default(8),
+      /** Scheduled triggers: each tick of each schedule becomes one domain event. */
+      schedules: import_zod7.z.array(schedule).default([]),
+      /** EventBridge rules whose events become domain events (one rule per entry). */
+      eventSources: import_zod7.z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
+      consumer: import_zod7.z.object({
         /** Event source mapping MaximumConcurrency (2–1000). */
-        maxConcurrency: import_zod6.z.int().min(2).max(1e3).default(10),
+        maxConcurrency: import_zod7.z.int().min(2).max(1e3).default(10),
         /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
-        idempotencyTtlHours: import_zod6.z.int().min(72).max(24 * 365).default(72)
+        idempotencyTtlHours: import_zod7.z.int().min(72).max(24 * 365).default(72)
       }).strict().default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
       /** The audit archive: every audit entry and rejection count, kept past `retentionDays` (docs/audit.md). */
-      audit: import_zod6.z.object({
+      audit: import_zod7.z.object({
         /** Days the archive keeps an entry; absent, it keeps every entry. */
-        archiveRetentionDays: import_zod6.z.int().min(1).max(36500).optional(),
+        archiveRetentionDays: import_zod7.z.int().min(1).max(36500).optional(),
         /**
          * S3 Object Lock on the archive bucket: an archived entry cannot be changed or deleted for
          * `days`, in `governance` mode (users with a special permission can) or `compliance` mode
          * (no one can, the root user included). It can only be chosen when the bucket is created.
          */
-        objectLock: import_zod6.z.object({ mode: import_zod6.z.enum(["governance", "compliance"]), days: import_zod6.z.int().min(1).max(36500) }).strict().optional()
+        objectLock: import_zod7.z.object({ mode: import_zod7.z.enum(["governance", "compliance"]), days: import_zod7.z.int().min(1).max(36500) }).strict().optional()
       }).strict().default({}),
-      observability: import_zod6.z.object({
+      observability: import_zod7.z.object({
         /** Alarm when the main queue's oldest message is older than this. */
-        oldestMessageAlarmMinutes: import_zod6.z.int().min(1).max(20160).default(15),
+        oldestMessageAlarmMinutes: import_zod7.z.int().min(1).max(20160).default(15),
         /** Alarm when more signature rejections than this arrive per minute (3 of 5 minutes). */
-        signatureFailureAlarmPerMinute: import_zod6.z.int().min(1).default(50),
+        signatureFailureAlarmPerMinute: import_zod7.z.int().min(1).default(50),
         /**
          * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
          * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
          */
-        piiPaths: import_zod6.z.array(
-          import_zod6.z.string().regex(
+        piiPaths: import_zod7.z.array(
+          import_zod7.z.string().regex(
             /^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/,
             "dot path of keys, * and **"
           )
@@ -3991,7 +4766,7 @@ var init_config = __esm({
          * Per provider, the ISO date after which an event verified by an older secret (index > 0)
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
          */
-        secretRetirement: import_zod6.z.record(import_zod6.z.string(), import_zod6.z.iso.date()).default({})
+        secretRetirement: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.iso.date()).default({})
       }).strict().default({
         oldestMessageAlarmMinutes: 15,
         signatureFailureAlarmPerMinute: 50,
@@ -4112,6 +4887,19 @@ var init_config = __esm({
         if (tenants.findIndex((t) => t.id === id2) !== index)
           problems.push({ path: ["tenants", index, "id"], message: `"${id2}" is listed twice` });
       });
+      if (genericHmac && Object.hasOwn(genericHmac, INTERNAL_PROVIDER_ID))
+        problems.push({
+          path: ["genericHmac", INTERNAL_PROVIDER_ID],
+          message: 'id is reserved: domain events are published as provider "internal"'
+        });
+      const eventSources = Array.isArray(config.eventSources) ? config.eventSources : [];
+      eventSources.forEach((entry, index) => {
+        if (isRecord2(entry) && typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
+          problems.push({
+            path: ["eventSources", index, "tenant"],
+            message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`
+          });
+      });
       const audit = section(config, "audit");
       if (audit?.objectLock && audit.archiveRetentionDays !== void 0 && audit.objectLock.days > audit.archiveRetentionDays)
         problems.push({
@@ -4137,7 +4925,7 @@ var init_config = __esm({
         if (!isRecord2(route)) return;
         const match = RouteSchema.shape.match.safeParse(route.match);
         const { provider, tenant: tenant2 } = match.success ? match.data : {};
-        if (provider !== void 0 && providerIds && !providerIds.has(provider))
+        if (provider !== void 0 && provider !== INTERNAL_PROVIDER_ID && providerIds && !providerIds.has(provider))
           problems.push({
             path: ["routes", index, "match", "provider"],
             message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`
@@ -4155,6 +4943,41 @@ var init_config = __esm({
         for (const problem of targetProblems(valid, workflowNames))
           problems.push({ path: ["routes", index, ...problem.path], message: problem.message });
       });
+      const schedules = Array.isArray(config.schedules) ? config.schedules : [];
+      const scheduleNames = /* @__PURE__ */ new Map();
+      schedules.forEach((entry, index) => {
+        if (!isRecord2(entry)) return;
+        const expressions = ["cron", "rate"].filter((field3) => entry[field3] !== void 0);
+        if (expressions.length !== 1)
+          problems.push({
+            path: ["schedules", index],
+            message: expressions.length === 0 ? "needs cron or rate" : "has both cron and rate: keep one"
+          });
+        const first = scheduleNames.get(entry.name);
+        if (typeof entry.name === "string" && first !== void 0)
+          problems.push({
+            path: ["schedules", index, "name"],
+            message: `"${entry.name}" already names schedules[${first}]`
+          });
+        else scheduleNames.set(entry.name, index);
+        if (typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
+          problems.push({
+            path: ["schedules", index, "tenant"],
+            message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`
+          });
+      });
+      const validRoutes = section(config, "routes");
+      if (validRoutes) {
+        for (const cycle of routeCycles(
+          validRoutes,
+          [...tenantIds ?? ["default"]],
+          (name) => workflowCatalog.get(name)?.emits
+        ))
+          problems.push({
+            path: ["routes", cycle.route],
+            message: `workflow events loop: ${cycle.path}${tenantIds && cycle.tenants.length < tenantIds.size ? ` (tenant ${cycle.tenants.join(", ")})` : ""}; break the loop with a narrower match, or mode: 'dry-run' on the route or target`
+          });
+      }
       const routesBytes = Buffer.byteLength(JSON.stringify(section(config, "routes") ?? []));
       if (routesBytes > MAX_JSON_ENV_BYTES)
         problems.push({
@@ -4189,10 +5012,10 @@ var init_config = __esm({
       };
     };
     readConfigFile = (source) => {
-      if (!(0, import_node_fs3.existsSync)(source)) return { ok: false, problem: "file not found" };
+      if (!(0, import_node_fs5.existsSync)(source)) return { ok: false, problem: "file not found" };
       try {
-        if ((0, import_node_path3.extname)(source) === ".json")
-          return { ok: true, input: JSON.parse((0, import_node_fs3.readFileSync)(source, "utf8")) };
+        if ((0, import_node_path5.extname)(source) === ".json")
+          return { ok: true, input: JSON.parse((0, import_node_fs5.readFileSync)(source, "utf8")) };
         const mod = require(source);
         const input = mod.default ?? mod.config;
         return input === void 0 ? { ok: false, problem: "exports no configuration: write `export default defineConfig({ \u2026 })`" } : { ok: true, input };
@@ -4201,7 +5024,7 @@ var init_config = __esm({
       }
     };
     checkConfigFile = (env = process.env, cwd = process.cwd()) => {
-      const source = (0, import_node_path3.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
+      const source = (0, import_node_path5.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
       const read2 = readConfigFile(source);
       return read2.ok ? { ...checkConfig(read2.input), source } : { ok: false, problems: [read2.problem], source };
     };
@@ -4252,6 +5075,7 @@ var import_client_cloudwatch = require("@aws-sdk/client-cloudwatch");
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
 var import_client_lambda = require("@aws-sdk/client-lambda");
 var import_client_s3 = require("@aws-sdk/client-s3");
+var import_client_scheduler = require("@aws-sdk/client-scheduler");
 var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
 var import_client_sfn = require("@aws-sdk/client-sfn");
 var import_client_sns = require("@aws-sdk/client-sns");
@@ -4276,7 +5100,8 @@ var LocalStateSchema = import_zod.z.object({
     s3: import_zod.z.string().url(),
     sns: import_zod.z.string().url(),
     cloudwatch: import_zod.z.string().url(),
-    lambda: import_zod.z.string().url()
+    lambda: import_zod.z.string().url(),
+    scheduler: import_zod.z.string().url()
   }).passthrough()
 });
 var describeError = (error, options, cloudformation) => {
@@ -4364,6 +5189,7 @@ var connect = async (options) => {
     // The S3 emulator is addressed by path: a local host name has no bucket subdomains.
     s3: new import_client_s3.S3Client({ ...config(endpoints.s3), forcePathStyle: options.local }),
     athena: new import_client_athena.AthenaClient(config(void 0)),
+    scheduler: new import_client_scheduler.SchedulerClient(config(endpoints.scheduler)),
     output: (key) => {
       const value = outputs[key];
       if (value === void 0)
@@ -4420,14 +5246,14 @@ var ObjectArchiveReader = class {
       const page = await this.s3.send(
         new import_client_s32.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })
       );
-      for (const object14 of page.Contents ?? []) {
-        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object14.Key ?? "")?.[1];
-        if (!object14.Key || query.since && day && day < query.since.slice(0, 10)) continue;
-        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object14.Key }));
+      for (const object16 of page.Contents ?? []) {
+        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object16.Key ?? "")?.[1];
+        if (!object16.Key || query.since && day && day < query.since.slice(0, 10)) continue;
+        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object16.Key }));
         const bytes = Buffer.from(
           await (body.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))
         );
-        const text = (object14.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
+        const text = (object16.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
         for (const line of text.split("\n")) {
           if (!line.trim()) continue;
           const row = JSON.parse(line);
@@ -4599,9 +5425,9 @@ var positiveNumber = (option, max) => (value) => {
     throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
   return n;
 };
-var age = (iso2, now) => {
-  if (!iso2) return "";
-  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso2)) / 1e3));
+var age = (iso4, now) => {
+  if (!iso4) return "";
+  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso4)) / 1e3));
   if (seconds2 < 120) return `${seconds2}s`;
   if (seconds2 < 7200) return `${Math.round(seconds2 / 60)}m`;
   if (seconds2 < 172800) return `${Math.round(seconds2 / 3600)}h`;
@@ -4903,7 +5729,7 @@ var EventStore = class {
             "event-store",
             "event store batch read kept returning unprocessed keys"
           );
-        if (round > 0) await new Promise((resolve5) => setTimeout(resolve5, 2 ** round * 10));
+        if (round > 0) await new Promise((resolve7) => setTimeout(resolve7, 2 ** round * 10));
         const result = await this.call(
           "batch read",
           () => this.client.send(
@@ -5413,7 +6239,7 @@ var EventQueries = class {
           found.set(state.eventId, state);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (keys.length > 0) await new Promise((resolve5) => setTimeout(resolve5, 50 * 2 ** attempt));
+        if (keys.length > 0) await new Promise((resolve7) => setTimeout(resolve7, 50 * 2 ** attempt));
       }
     }
     return eventIds.flatMap((id2) => {
@@ -5428,7 +6254,7 @@ var EventQueries = class {
   attentionPage(status2, options) {
     return this.indexPage(INDEXES.byAttention, "#k = :k", { "#k": "attention" }, { ":k": status2 }, options);
   }
-  /** One entity's events in the order they happened (byEntity sorts by occurredAt, then id). */
+  /** One entity's events in the order they happened (byEntity sorts by occurredAt, then id), or newest first. */
   entityPage(entity, options) {
     const key = entityIndexKey(entity.tenant, entity.provider, entity.kind, entity.id);
     return this.indexPage(INDEXES.byEntity, "#k = :k", { "#k": "entityKey" }, { ":k": key }, options);
@@ -6169,7 +6995,8 @@ var subscriptionCheck = (subscriptions, remedies) => {
 var unexplained = ({ claimed, state }) => {
   if (!claimed) return "not a claim check";
   if (!state) return "event not in the store";
-  if (state.status !== "DEAD_LETTERED") return `event ${state.status}`;
+  if (state.status !== "DEAD_LETTERED" && state.status !== "COMPENSATION_FAILED")
+    return `event ${state.status}`;
   return state.lastError ? void 0 : "no error recorded";
 };
 var deadLetterCheck = (depth, read2, remedies) => {
@@ -6332,7 +7159,9 @@ var SETTLED = /* @__PURE__ */ new Set([
   "PROCESSED",
   "STALE",
   "DEAD_LETTERED",
-  "QUARANTINED"
+  "QUARANTINED",
+  "COMPENSATED",
+  "COMPENSATION_FAILED"
 ]);
 var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
   const name = "test event";
@@ -6352,7 +7181,8 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
   }
   const runbook = {
     DEAD_LETTERED: "docs/operations.md#deadletterqueuenotempty",
-    QUARANTINED: "docs/operations.md#quarantined"
+    QUARANTINED: "docs/operations.md#quarantined",
+    COMPENSATION_FAILED: "docs/operations.md#compensationfailed"
   };
   return {
     name,
@@ -6506,7 +7336,14 @@ async function* walkIndex(queries, page, statusIndex, startKey, status2) {
 // functions/replay/request.ts
 var z24 = __toESM(require("zod/mini"));
 init_glob();
-var SELECTABLE_STATUSES = ["DEAD_LETTERED", "QUARANTINED", "STALE", "PROCESSED"];
+var SELECTABLE_STATUSES = [
+  "DEAD_LETTERED",
+  "QUARANTINED",
+  "STALE",
+  "PROCESSED",
+  "COMPENSATED",
+  "COMPENSATION_FAILED"
+];
 var MAX_LIMIT = 1e4;
 var MAX_RATE_PER_SECOND = 100;
 var nonEmpty6 = () => z24.string().check(z24.trim(), z24.minLength(1), z24.maxLength(512));
@@ -6635,7 +7472,9 @@ var ALL_STATUSES = [
   "RETRYING",
   "PROCESSED",
   "DEAD_LETTERED",
-  "STALE"
+  "STALE",
+  "COMPENSATED",
+  "COMPENSATION_FAILED"
 ];
 var listOf = (items, last) => items.length < 2 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)}`;
 var windowText = ({ since, until }) => [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []].join(" and ");
@@ -6788,9 +7627,9 @@ var registerEvents = (program, deps, globals) => {
     `received at or after: ISO 8601 or a duration back from now (2h); with no filter, default ${DEFAULT_LIST_DAYS}d`
   ).option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
     const statuses = options.status?.map((s) => s.toUpperCase());
-    const unknown7 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
-    if (unknown7.length > 0)
-      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`);
+    const unknown10 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
+    if (unknown10.length > 0)
+      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown10.join(", ")}.`);
     if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity))
       throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
     if (options.entity && !options.provider)
@@ -7193,8 +8032,8 @@ var registerDoctor = (program, deps, globals) => {
         }),
         checked("api", remedies, async () => {
           const apiUrl = env.output("ApiUrl").replace(/\/$/, "");
-          const unknown7 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto22.randomBytes)(6).toString("hex")}`;
-          const answer = await deps.fetch(unknown7).then(
+          const unknown10 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto22.randomBytes)(6).toString("hex")}`;
+          const answer = await deps.fetch(unknown10).then(
             async (response) => {
               await response.body?.cancel();
               return { status: response.status };
@@ -7245,8 +8084,211 @@ var registerDoctor = (program, deps, globals) => {
   });
 };
 
-// cli/commands/replay.ts
+// cli/commands/emit.ts
+var import_node_fs3 = require("node:fs");
+var import_node_path3 = require("node:path");
+
+// functions/producer/client.ts
+var import_node_crypto24 = require("node:crypto");
+
+// functions/producer/sigv4.ts
 var import_node_crypto23 = require("node:crypto");
+var import_signature_v4 = require("@smithy/signature-v4");
+var bytesOf = (data) => typeof data === "string" ? Buffer.from(data, "utf8") : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+var Sha256 = class {
+  constructor(secret) {
+    this.secret = secret;
+    this.hash = this.fresh();
+  }
+  secret;
+  hash;
+  update(data) {
+    this.hash.update(bytesOf(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    this.hash = this.fresh();
+  }
+  fresh() {
+    return this.secret === void 0 ? (0, import_node_crypto23.createHash)("sha256") : (0, import_node_crypto23.createHmac)("sha256", bytesOf(this.secret));
+  }
+};
+var EXECUTE_API = "execute-api";
+var executeApiSigner = (credentials, region) => new import_signature_v4.SignatureV4({ service: EXECUTE_API, region, credentials, sha256: Sha256, applyChecksum: false });
+
+// functions/producer/client.ts
+var PublishError = class extends Error {
+  /** The last HTTP status, undefined when the stack could not be reached. */
+  status;
+  /** Per event, when the answer had them (a 400 names why each event was refused). */
+  events;
+  constructor(message, status2, events) {
+    super(message);
+    this.name = "PublishError";
+    this.status = status2;
+    this.events = events;
+  }
+};
+var RETRYABLE = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+var BASE_DELAY_MS = 200;
+var MAX_DELAY_MS = 5e3;
+var EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+var defaultCredentials = async (region) => {
+  const { EventBridgeClient } = await import("@aws-sdk/client-eventbridge");
+  const { config } = new EventBridgeClient({ region });
+  return () => config.credentials();
+};
+var regionOf = (options, url2) => {
+  const region = options.region ?? EXECUTE_API_HOST.exec(url2.hostname)?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region)
+    throw new PublishError(
+      "No region to sign for: pass region, or set AWS_REGION (the URL is not an execute-api one).",
+      void 0
+    );
+  return region;
+};
+var readAnswer = async (response) => {
+  try {
+    return await response.json();
+  } catch {
+    return {};
+  }
+};
+var publishEvents = async (events, options) => {
+  const newKey = options.newKey ?? import_node_crypto24.randomUUID;
+  const list = Array.isArray(events) ? events : [events];
+  const settled = list.map((event) => ({ ...event, idempotencyKey: event.idempotencyKey ?? newKey() }));
+  const url2 = new URL(
+    options.tenant ? `${options.url.replace(/\/+$/, "")}/${encodeURIComponent(options.tenant)}` : options.url
+  );
+  const region = regionOf(options, url2);
+  const signer = executeApiSigner(options.credentials ?? await defaultCredentials(region), region);
+  const body = JSON.stringify({ events: settled });
+  const send = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms) => new Promise((resolve7) => setTimeout(resolve7, ms)));
+  const random = options.random ?? Math.random;
+  const attempts = Math.max(1, options.maxAttempts ?? 3);
+  let failure = "no attempt was made";
+  let lastStatus;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    if (attempt > 1) await sleep(random() * Math.min(BASE_DELAY_MS * 2 ** (attempt - 2), MAX_DELAY_MS));
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: url2.protocol,
+      hostname: url2.hostname,
+      ...url2.port ? { port: Number(url2.port) } : {},
+      path: url2.pathname,
+      query: {},
+      headers: {
+        host: url2.host,
+        "content-type": "application/json",
+        ...options.correlationId ? { "x-correlation-id": options.correlationId } : {}
+      },
+      body
+    });
+    let response;
+    try {
+      response = await send(url2, { method: "POST", headers: signed.headers, body });
+    } catch (error) {
+      failure = `could not reach ${url2.origin}: ${error instanceof Error ? error.message : String(error)}`;
+      lastStatus = void 0;
+      continue;
+    }
+    const answer = await readAnswer(response);
+    lastStatus = response.status;
+    if (response.status === 200 || response.status === 202) {
+      return {
+        status: response.status,
+        correlationId: answer.correlationId ?? response.headers.get("x-correlation-id") ?? "",
+        events: answer.events ?? []
+      };
+    }
+    const reason = answer.message ?? answer.events?.find((event) => event.error)?.error;
+    failure = `the producer API answered ${response.status}${reason ? `: ${reason}` : ""}`;
+    if (!RETRYABLE.has(response.status)) throw new PublishError(failure, response.status, answer.events);
+  }
+  throw new PublishError(`${failure} (after ${attempts} attempts)`, lastStatus);
+};
+
+// cli/commands/emit.ts
+var entityOf5 = (value) => {
+  const at2 = value.indexOf(":");
+  if (at2 < 1 || at2 === value.length - 1)
+    throw new CliError(`--entity must be kind:id (order:ord_1001), not "${value}".`);
+  return { kind: value.slice(0, at2), id: value.slice(at2 + 1) };
+};
+var dataOf = (value) => {
+  const source = value.startsWith("@") ? (0, import_node_path3.resolve)(value.slice(1)) : void 0;
+  let text = value;
+  if (source) {
+    try {
+      text = (0, import_node_fs3.readFileSync)(source, "utf8");
+    } catch {
+      throw new CliError(`--data ${value}: cannot read ${source}.`);
+    }
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliError(`--data ${source ? `${source} does not hold` : "is not"} JSON.`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new CliError("--data must be a JSON object.");
+  return parsed;
+};
+var registerEmit = (program, deps, globals) => {
+  program.command("emit <type>").description(
+    "Publish one domain event to the stack's producer API, signed with your AWS credentials (the local runtime's with --local)"
+  ).requiredOption("--entity <kind:id>", "what orders the event (order:ord_1001)").option("--data <json|@file>", "the event data: a JSON object, or @ and a file holding one", "{}").option("--tenant <id>", "publish for the tenant (the producer's /events/<tenant>)").option(
+    "--key <key>",
+    "idempotency key: the same key (and type) again is a duplicate (default: generated)"
+  ).option("--occurred-at <time>", "when it happened, ISO 8601 (default: when the stack receives it)").action(async (type, options) => {
+    const event = {
+      type,
+      entity: entityOf5(options.entity),
+      data: dataOf(options.data),
+      ...options.key ? { idempotencyKey: options.key } : {},
+      ...options.occurredAt ? { occurredAt: options.occurredAt } : {}
+    };
+    const env = await deps.connect(globals());
+    const url2 = env.output("ProducerUrl");
+    let result;
+    try {
+      result = await publishEvents(event, {
+        url: url2,
+        ...options.tenant ? { tenant: options.tenant } : {},
+        region: env.region,
+        // The operator's credentials as every client of the environment resolves them (the
+        // local runtime's with --local).
+        credentials: () => env.secrets.config.credentials(),
+        // The local runtime answers at once or not at all.
+        maxAttempts: env.local ? 1 : 3,
+        fetch: deps.fetch,
+        sleep: (ms) => deps.sleep(ms)
+      });
+    } catch (error) {
+      if (error instanceof PublishError) throw new CliError(`${error.message.replace(/\.$/, "")}.`);
+      throw error;
+    }
+    if (globals().json) deps.output.out(json({ url: url2, ...result }));
+    else
+      deps.output.out(
+        `POST ${url2}${options.tenant ? `/${options.tenant}` : ""} \u2192 ${result.status}  correlation id ${result.correlationId}
+${table(
+          ["outcome", "idempotency key", "event id", "error"],
+          result.events.map((e) => [e.outcome, e.idempotencyKey, e.eventId, e.error])
+        )}`
+      );
+    const refused = result.events.find((e) => e.outcome === "rejected");
+    if (refused) throw new CliError(`The event was refused: ${refused.error ?? "no reason given"}.`);
+  });
+};
+
+// cli/commands/replay.ts
+var import_node_crypto25 = require("node:crypto");
 var import_client_sfn3 = require("@aws-sdk/client-sfn");
 
 // functions/replay/state.ts
@@ -7322,10 +8364,10 @@ var replayInputOf = (options, now) => {
   if (options.from !== "dlq" && options.from !== "store")
     throw new CliError(`--from must be dlq or store, not "${options.from}".`);
   const statuses = options.status?.map((s) => s.toUpperCase());
-  const unknown7 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
-  if (unknown7.length > 0)
+  const unknown10 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
+  if (unknown10.length > 0)
     throw new CliError(
-      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown7.join(", ")}.`
+      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown10.join(", ")}.`
     );
   if (!options.reason)
     throw new CliError(
@@ -7355,7 +8397,7 @@ var replayInputOf = (options, now) => {
   if (!checked2.success) throw new CliError(`${describeIssues(checked2.error)}.`);
   return input;
 };
-var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto23.randomBytes)(3).toString("hex")}`;
+var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto25.randomBytes)(3).toString("hex")}`;
 var progressOf = async (sfn, executionArn) => {
   const history = await sfn.send(
     new import_client_sfn3.GetExecutionHistoryCommand({
@@ -7514,6 +8556,596 @@ var causeText = (cause) => {
   return cause.replace(/\.?$/, ".");
 };
 
+// cli/commands/route.ts
+var import_node_fs4 = require("node:fs");
+var import_node_path4 = require("node:path");
+init_integration_event();
+
+// functions/json/path.ts
+var readPath = (value, path) => {
+  let current = value;
+  for (const segment of path.split(".")) {
+    if (current === null || typeof current !== "object") return void 0;
+    if (!Object.prototype.hasOwnProperty.call(current, segment)) return void 0;
+    current = current[segment];
+  }
+  return current;
+};
+var readIdPath = (value, path) => {
+  const found = readPath(value, path);
+  if (typeof found === "string" && found.length > 0) return found;
+  if (typeof found === "number" && Number.isFinite(found)) return String(found);
+  return void 0;
+};
+
+// cli/commands/route.ts
+init_internal();
+init_registry();
+init_types();
+init_routes();
+init_records();
+
+// functions/targets/index.ts
+init_records();
+
+// functions/targets/plan.ts
+init_records();
+
+// functions/targets/eventbridge.ts
+var import_client_eventbridge = require("@aws-sdk/client-eventbridge");
+init_errors2();
+var MAX_ENTRY_BYTES = 256 * 1024;
+var eventBridgeEntryOf = (target, event) => ({
+  EventBusName: target.eventBusName,
+  Source: `relayflow.${event.provider}`,
+  DetailType: event.type,
+  Detail: JSON.stringify(event),
+  Time: new Date(event.occurredAt)
+});
+var entrySizeOf = (entry) => Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
+
+// functions/targets/http.ts
+var import_standardwebhooks = require("standardwebhooks");
+init_errors2();
+var MAX_RESPONSE_BYTES = 8 * 1024;
+var httpRequestOf = (target, event, ctx, timestamp) => ({
+  method: "POST",
+  url: target.url,
+  headers: {
+    "content-type": "application/json",
+    "user-agent": "RelayFlow",
+    "webhook-id": ctx.idempotencyKey,
+    "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
+    "idempotency-key": ctx.idempotencyKey,
+    "x-correlation-id": ctx.correlationId
+  },
+  body: JSON.stringify(event)
+});
+
+// functions/targets/plan.ts
+var SIGNATURE_PLACEHOLDER = "(signed with the target signing secret when sent)";
+var stepsFor = (steps, type) => steps.filter((step) => step.on === void 0 || step.on.includes(type));
+var planDelivery = (target, event, ctx) => {
+  switch (target.kind) {
+    case "http": {
+      const request = httpRequestOf(target, event, ctx, ctx.at);
+      return {
+        kind: "http",
+        targetId: target.id,
+        method: request.method,
+        url: request.url,
+        headers: { ...request.headers, "webhook-signature": SIGNATURE_PLACEHOLDER },
+        bodySha256: sha256Hex(request.body),
+        bodyBytes: Buffer.byteLength(request.body)
+      };
+    }
+    case "eventbridge": {
+      const entry = eventBridgeEntryOf(target, event);
+      return {
+        kind: "eventbridge",
+        targetId: target.id,
+        eventBusName: entry.EventBusName,
+        source: entry.Source,
+        detailType: entry.DetailType,
+        time: entry.Time.toISOString(),
+        detailSha256: sha256Hex(entry.Detail),
+        entryBytes: entrySizeOf(entry)
+      };
+    }
+    case "workflow": {
+      const outline = ctx.workflowOf(target.name);
+      return {
+        kind: "workflow",
+        targetId: target.id,
+        workflow: target.name,
+        steps: outline ? stepsFor(outline.steps, event.type).map((step) => step.name) : [],
+        emits: outline?.emits ?? []
+      };
+    }
+  }
+};
+
+// functions/targets/index.ts
+var downstreamKeyOf = (eventId, targetId2) => `rf_${sha256Hex(`${eventId}#${targetId2}`).slice(0, 40)}`;
+
+// cli/commands/route.ts
+init_workflows();
+var PROVIDER_FIXTURE = /functions[/\\]providers[/\\]([^/\\]+)[/\\]fixtures[/\\]/;
+var TEST_CORRELATION_ID = "route-test";
+var testRoute = (event, routes, at2) => {
+  const router = new Router(routes);
+  const route = router.match(event);
+  const matching2 = routes.filter((r) => new Router([r]).match(event) !== void 0).map((r) => r.index);
+  const emits = new Set(
+    (route?.targets ?? []).flatMap(
+      (target) => target.kind === "workflow" ? workflowCatalog.get(target.name)?.emits ?? [] : []
+    )
+  );
+  return {
+    event: {
+      id: event.id,
+      tenant: event.tenant,
+      provider: event.provider,
+      type: event.type,
+      entity: event.entity
+    },
+    ...route ? { route: { index: route.index, match: route.match, mode: route.mode, onStale: route.onStale } } : {},
+    targets: (route?.targets ?? []).map((target) => ({
+      ...planDelivery(target, event, {
+        idempotencyKey: downstreamKeyOf(event.id, target.id),
+        correlationId: event.correlationId,
+        at: at2,
+        workflowOf: (name) => workflowCatalog.get(name)
+      }),
+      mode: target.mode ?? "live"
+    })),
+    shadowed: matching2.filter((index) => index !== route?.index),
+    emitted: [...emits].map((type) => {
+      const next = router.match({ tenant: event.tenant, provider: INTERNAL_PROVIDER_ID, type });
+      return { type, ...next ? { route: next.index } : {} };
+    })
+  };
+};
+var targetLines = (plan, position) => {
+  const heading = `  ${position}. ${plan.targetId} (${plan.kind}${plan.mode === "dry-run" ? ", dry run: records this, sends nothing" : ""})`;
+  switch (plan.kind) {
+    case "http":
+      return [
+        heading,
+        `     ${plan.method} ${plan.url}`,
+        ...Object.entries(plan.headers).map(([name, value]) => `     ${name}: ${value}`),
+        `     body: sha256:${plan.bodySha256} (${plan.bodyBytes} bytes)`
+      ];
+    case "eventbridge":
+      return [
+        heading,
+        `     PutEvents on ${plan.eventBusName}: source ${plan.source}, detail-type ${plan.detailType}, time ${plan.time}`,
+        `     detail: sha256:${plan.detailSha256} (${plan.entryBytes} bytes)`
+      ];
+    case "workflow":
+      return [
+        heading,
+        plan.steps.length > 0 ? `     steps: ${plan.steps.join(" \u2192 ")}` : `     steps: none: workflow ${plan.workflow} has no step for this type (the consumer would dead-letter it)`,
+        ...plan.emits.length > 0 ? [`     may emit: ${plan.emits.join(", ")}`] : []
+      ];
+  }
+};
+var formatRouteTest = (test) => {
+  const { event, route } = test;
+  const about = `Event ${event.id}: ${event.provider} ${event.type}, tenant ${event.tenant}, entity ${event.entity.kind}:${event.entity.id}`;
+  if (!route)
+    return [about, "No route matches: the consumer would mark it PROCESSED, outcome unrouted."].join("\n");
+  const match = Object.entries(route.match).map(([key, value]) => `${key} ${String(value)}`).join(", ");
+  return [
+    about,
+    `Route #${route.index} fires (${match}${route.mode === "dry-run" ? "; dry run" : ""}${route.onStale === "skip" ? "; onStale: 'skip'" : ""}), its targets in order:`,
+    ...test.targets.flatMap((plan, i) => targetLines(plan, i + 1)),
+    ...test.emitted.map(
+      (e) => `Emitted ${e.type} would take ${e.route === void 0 ? "no route (PROCESSED unrouted)" : `route #${e.route}`}.`
+    ),
+    ...test.shadowed.length > 0 ? [
+      `Also matching, never run for it (the first match wins): ${test.shadowed.map((i) => `route #${i}`).join(", ")}.`
+    ] : []
+  ].join("\n");
+};
+var eventsFromFixture = async (deps, config, provider, fixture, tenant2, at2) => {
+  const enabled = config.enabledProviders.find((p) => p.id === provider);
+  const resolved = enabled ? resolveProvider(enabled) : void 0;
+  if (resolved && !resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  const entry = resolved?.data ?? await resolvedFor(deps, provider);
+  const request = loadRequest(deps.projectRoot, provider, fixture);
+  const items = entry.provider.normalize(
+    {
+      method: "POST",
+      url: `https://hooks.example.com/webhooks/${provider}`,
+      path: `/webhooks/${provider}`,
+      rawQueryString: "",
+      headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      body: request.body,
+      sourceIp: "127.0.0.1"
+    },
+    entry.options
+  );
+  const events = items.flatMap((item) => {
+    if (item.kind !== "event") return [];
+    const { draft } = item;
+    const idempotencyKey = idempotencyKeyOf(tenant2, provider, draft.providerType, draft.externalId);
+    const id2 = eventIdOf(idempotencyKey);
+    const override = entry.entityOverride;
+    const overridden = override ? readIdPath(draft.data, override.path) : void 0;
+    return [
+      {
+        specVersion: SPEC_VERSION,
+        id: id2,
+        idempotencyKey,
+        tenant: tenant2,
+        provider,
+        type: draft.type,
+        providerType: draft.providerType,
+        externalId: draft.externalId,
+        entity: override && overridden ? { kind: override.kind, id: overridden } : draft.entity ?? { kind: "event", id: id2 },
+        occurredAt: draft.occurredAt ?? at2.toISOString(),
+        receivedAt: at2.toISOString(),
+        correlationId: TEST_CORRELATION_ID,
+        data: draft.data
+      }
+    ];
+  });
+  if (events.length === 0) {
+    const reasons = items.flatMap((item) => item.kind === "unreadable" ? [item.reason] : []);
+    throw new CliError(
+      `${request.name} normalizes to no event${reasons.length ? `: ${reasons.join("; ")}` : ""} (it would be QUARANTINED).`
+    );
+  }
+  return events;
+};
+var canonicalEventIn = (file) => {
+  let parsed;
+  try {
+    parsed = JSON.parse((0, import_node_fs4.readFileSync)(file, "utf8"));
+  } catch {
+    return void 0;
+  }
+  const event = IntegrationEventSchema.safeParse(parsed);
+  return event.success ? event.data : void 0;
+};
+var registerRoute = (program, deps, globals) => {
+  const route = program.command("route").description("Try the configuration's routes on an event");
+  route.command("test [fixture]").description(
+    "Show which route and targets an event would fire, in order, with each rendered request; calls nothing"
+  ).option("--event <id>", "a stored event, by event id (with --local, from the local runtime)").option("--provider <id>", "the fixture's provider, when its path does not name one").option("--tenant <tenant>", "the tenant a fixture is received for", "default").addHelpText(
+    "after",
+    [
+      "",
+      "The fixture is a provider fixture (functions/providers/<id>/fixtures/<name>.json, or a",
+      "fixture name with --provider) or a canonical IntegrationEvent in a JSON file. Routes come",
+      "from the configuration (relayflow.config.ts or RELAYFLOW_CONFIG).",
+      "",
+      "Examples:",
+      "  relayflow route test functions/providers/stripe/fixtures/invoice.payment_failed.json",
+      "  relayflow route test invoice.paid --provider stripe --tenant acme",
+      "  relayflow route test --event ev_0123\u2026 --local"
+    ].join("\n")
+  ).action(
+    async (fixture, options) => {
+      if (fixture === void 0 === (options.event === void 0))
+        throw new CliError("Give a fixture or --event <id>, not both and not neither.");
+      const config = await deps.loadConfig();
+      const resolved = resolveRoutes(config.routes, workflowNames);
+      const at2 = deps.now();
+      let events;
+      if (options.event !== void 0) {
+        const env = await deps.connect(globals());
+        const store = new EventStore(env.dynamodb, {
+          tableName: env.output("EventTableName"),
+          retentionDays: 1
+        });
+        const payload = await store.getPayload(options.event);
+        if (!payload) throw new CliError(`No event ${options.event} in stack ${env.stackName}.`);
+        if (!payload.event)
+          throw new CliError(
+            payload.quarantineReason ? `Event ${options.event} is QUARANTINED (${payload.quarantineReason}): it routes nowhere.` : `Event ${options.event} is stored in S3 (${payload.eventLocation?.key ?? "claim check"}); read it with relayflow events show.`
+          );
+        events = [payload.event];
+      } else {
+        const file = (0, import_node_path4.resolve)(fixture ?? "");
+        const canonical = (0, import_node_fs4.existsSync)(file) ? canonicalEventIn(file) : void 0;
+        if (canonical) events = [canonical];
+        else {
+          const provider = options.provider ?? PROVIDER_FIXTURE.exec(file)?.[1];
+          if (!provider)
+            throw new CliError(
+              `${fixture ?? ""} is neither a canonical event nor in a provider's fixtures folder: name its provider with --provider.`
+            );
+          events = await eventsFromFixture(deps, config, provider, fixture ?? "", options.tenant, at2);
+        }
+      }
+      const tests = events.map((event) => testRoute(event, resolved.routes, at2));
+      deps.output.out(globals().json ? json({ events: tests }) : tests.map(formatRouteTest).join("\n\n"));
+    }
+  );
+};
+
+// cli/commands/schedules.ts
+var import_client_scheduler2 = require("@aws-sdk/client-scheduler");
+var import_client_sqs3 = require("@aws-sdk/client-sqs");
+var import_zod6 = require("zod");
+init_internal();
+
+// cli/schedule-ticks.ts
+var import_node_crypto27 = require("node:crypto");
+init_contract();
+init_schedule_expression();
+var parseJson = (text) => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+};
+var deadLetteredTickOf = (queue, body, attributes) => {
+  const tick = ScheduleTickSchema.safeParse(parseJson(body));
+  if (!tick.success) return void 0;
+  const [code, message] = queue === "scheduler" ? [attributes.ERROR_CODE, attributes.ERROR_MESSAGE] : [attributes.ErrorCode, attributes.ErrorMessage];
+  return {
+    tick: tick.data,
+    gaveUp: queue,
+    error: `${code ?? "unknown"}: ${message ?? ""}`.trim(),
+    ...attributes.EXHAUSTED_RETRY_CONDITION ? { condition: attributes.EXHAUSTED_RETRY_CONDITION } : {}
+  };
+};
+var replayScheduleName = (tick) => {
+  const { name, scheduledTime } = tick.relayflowSchedule;
+  const digest2 = (0, import_node_crypto27.createHash)("sha256").update(scheduleTickKey(name, scheduledTime)).digest("hex");
+  return `${name}.replay-${digest2.slice(0, 8)}`;
+};
+var replayAt = (now) => atExpression(new Date(Math.ceil((now.getTime() + 6e4) / 1e3) * 1e3));
+var nextTickOf = (schedule2, now) => {
+  if (schedule2.state === "DISABLED") return void 0;
+  const parsed = parseScheduleExpression(schedule2.expression);
+  if (!parsed.ok) return void 0;
+  const timezone = schedule2.timezone ?? "UTC";
+  if (parsed.expression.kind === "at") return atTime(parsed.expression, timezone);
+  const start = schedule2.startDate ?? schedule2.creationDate ?? now;
+  return nextOccurrence(parsed.expression, { timezone, start }, now);
+};
+
+// cli/commands/schedules.ts
+var REPLAY_VISIBILITY_SECONDS = 120;
+var noSchedules = (env) => `Stack ${env.stackName} has no schedules (none configured, or deployed before schedules existed).`;
+var tenantOf = (schedule2) => {
+  let input;
+  try {
+    input = JSON.parse(schedule2.Target?.Input ?? "");
+  } catch {
+    return "default";
+  }
+  const tick = import_zod6.z.object({ relayflowSchedule: import_zod6.z.object({ tenant: import_zod6.z.string().optional() }) }).safeParse(input);
+  return (tick.success ? tick.data.relayflowSchedule.tenant : void 0) ?? "default";
+};
+var listSchedules = async (deps, globals) => {
+  const env = await deps.connect(globals());
+  const group = env.outputs.ScheduleGroupName;
+  if (group === void 0) {
+    deps.output.out(globals().json ? json({ stack: env.stackName, schedules: [] }) : noSchedules(env));
+    return;
+  }
+  const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+  const now = deps.now();
+  const names = [];
+  for await (const page of (0, import_client_scheduler2.paginateListSchedules)({ client: env.scheduler }, { GroupName: group }))
+    names.push(...(page.Schedules ?? []).flatMap((s) => s.Name ? [s.Name] : []));
+  const rows = [];
+  for (const name of names.sort()) {
+    const schedule2 = await env.scheduler.send(new import_client_scheduler2.GetScheduleCommand({ Name: name, GroupName: group }));
+    const expression = schedule2.ScheduleExpression ?? "";
+    const next = nextTickOf(
+      {
+        expression,
+        timezone: schedule2.ScheduleExpressionTimezone,
+        state: schedule2.State,
+        startDate: schedule2.StartDate,
+        creationDate: schedule2.CreationDate
+      },
+      now
+    );
+    const page = await queries.entityPage(
+      { tenant: tenantOf(schedule2), provider: INTERNAL_PROVIDER_ID, kind: "schedule", id: name },
+      { limit: 1, newestFirst: true }
+    );
+    const [newest] = await queries.states(page.entries.map((e) => e.eventId));
+    rows.push({
+      name,
+      expression,
+      timezone: schedule2.ScheduleExpressionTimezone ?? "UTC",
+      state: schedule2.State ?? "ENABLED",
+      nextTick: next?.toISOString() ?? null,
+      lastTick: newest ? { scheduledTime: newest.occurredAt, eventId: newest.eventId, status: newest.status } : null
+    });
+  }
+  if (globals().json) {
+    deps.output.out(json({ stack: env.stackName, group, schedules: rows }));
+    return;
+  }
+  deps.output.out(
+    rows.length === 0 ? `Schedule group ${group} is empty.` : table(
+      ["NAME", "EXPRESSION", "TIMEZONE", "STATE", "NEXT TICK", "LAST TICK", "LAST STATUS"],
+      rows.map((r) => [
+        r.name,
+        r.expression,
+        r.timezone,
+        r.state,
+        r.nextTick ?? "-",
+        r.lastTick?.scheduledTime ?? "-",
+        r.lastTick?.status ?? ""
+      ])
+    )
+  );
+};
+var attributesOf = (message) => Object.fromEntries(
+  Object.entries(message.MessageAttributes ?? {}).flatMap(
+    ([name, value]) => value.StringValue === void 0 ? [] : [[name, value.StringValue]]
+  )
+);
+var replayTicks = async (deps, globals, options) => {
+  const env = await deps.connect(globals());
+  const group = env.outputs.ScheduleGroupName;
+  if (group === void 0) {
+    deps.output.out(globals().json ? json({ stack: env.stackName, ticks: [] }) : noSchedules(env));
+    return;
+  }
+  const queues = [
+    { url: env.output("ScheduleDeadLetterQueueUrl"), gaveUp: "scheduler" },
+    ...env.outputs.ProducerDeadLetterQueueUrl ? [{ url: env.outputs.ProducerDeadLetterQueueUrl, gaveUp: "lambda" }] : []
+  ];
+  const targets = /* @__PURE__ */ new Map();
+  const targetOf = async (name) => {
+    if (!targets.has(name)) {
+      try {
+        targets.set(name, await env.scheduler.send(new import_client_scheduler2.GetScheduleCommand({ Name: name, GroupName: group })));
+      } catch (error) {
+        if (!(error instanceof import_client_scheduler2.ResourceNotFoundException)) throw error;
+        targets.set(name, void 0);
+      }
+    }
+    return targets.get(name);
+  };
+  const at2 = replayAt(deps.now());
+  const decide = async (queueUrl, message, dead) => {
+    const base = { queueUrl, message, dead };
+    const { name, scheduledTime } = dead.tick.relayflowSchedule;
+    const schedule2 = await targetOf(name);
+    if (!schedule2?.Target) return { ...base, action: `left: schedule ${name} no longer exists`, done: false };
+    const replayName = replayScheduleName(dead.tick);
+    if (!options.execute) return { ...base, action: `would replay as ${replayName}, ${at2}`, done: false };
+    try {
+      await env.scheduler.send(
+        new import_client_scheduler2.CreateScheduleCommand({
+          Name: replayName,
+          GroupName: group,
+          ScheduleExpression: at2,
+          ScheduleExpressionTimezone: "UTC",
+          FlexibleTimeWindow: { Mode: "OFF" },
+          ActionAfterCompletion: "DELETE",
+          Description: `RelayFlow replay of ${name}'s tick of ${scheduledTime} (${dead.gaveUp}: ${dead.error})`.slice(
+            0,
+            512
+          ),
+          // The original tick, time included: delivered again, it has the same idempotency key.
+          Target: { ...schedule2.Target, Input: JSON.stringify(dead.tick) }
+        })
+      );
+      return { ...base, action: `replayed as ${replayName}, ${at2}`, done: true };
+    } catch (error) {
+      if (error instanceof import_client_scheduler2.ConflictException)
+        return { ...base, action: `already replayed as ${replayName}`, done: true };
+      return { ...base, action: `left: ${error.message}`, done: false };
+    }
+  };
+  const decided = [];
+  let otherMessages = 0;
+  const held = [];
+  const release = async () => {
+    for (const { url: url2 } of queues) {
+      const messages = held.filter((h) => h.queueUrl === url2).map((h) => h.message);
+      for (let i = 0; i < messages.length; i += 10) {
+        await env.sqs.send(
+          new import_client_sqs3.ChangeMessageVisibilityBatchCommand({
+            QueueUrl: url2,
+            Entries: messages.slice(i, i + 10).map((m, n) => ({
+              Id: String(n),
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: 0
+            }))
+          })
+        );
+      }
+    }
+  };
+  try {
+    for (const queue of queues) {
+      for (let looked = 0; looked < options.limit; ) {
+        const received = await env.sqs.send(
+          new import_client_sqs3.ReceiveMessageCommand({
+            QueueUrl: queue.url,
+            MaxNumberOfMessages: Math.min(10, options.limit - looked),
+            VisibilityTimeout: REPLAY_VISIBILITY_SECONDS,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ["All"]
+          })
+        );
+        if (!received.Messages?.length) break;
+        looked += received.Messages.length;
+        for (const message of received.Messages) {
+          const dead = deadLetteredTickOf(queue.gaveUp, message.Body ?? "", attributesOf(message));
+          if (!dead) {
+            held.push({ queueUrl: queue.url, message });
+            if (queue.gaveUp === "lambda") otherMessages += 1;
+            else
+              decided.push({
+                queueUrl: queue.url,
+                message,
+                action: "left: not a schedule tick",
+                done: false
+              });
+            continue;
+          }
+          const decision = await decide(queue.url, message, dead);
+          if (decision.done)
+            await env.sqs.send(
+              new import_client_sqs3.DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle })
+            );
+          else held.push({ queueUrl: queue.url, message });
+          decided.push(decision);
+        }
+      }
+    }
+  } finally {
+    await release();
+  }
+  const ticks = decided.map(({ message, dead, action }) => ({
+    messageId: message.MessageId,
+    schedule: dead?.tick.relayflowSchedule.name ?? null,
+    scheduledTime: dead?.tick.relayflowSchedule.scheduledTime ?? null,
+    gaveUp: dead?.gaveUp ?? null,
+    error: dead?.error ?? null,
+    condition: dead?.condition ?? null,
+    action
+  }));
+  if (globals().json) {
+    deps.output.out(json({ stack: env.stackName, dryRun: !options.execute, ticks, otherMessages }));
+    return;
+  }
+  const replayed = decided.filter((d) => d.done).length;
+  deps.output.out(
+    [
+      ticks.length === 0 ? "No failed tick is waiting in the dead-letter queues." : table(
+        ["SCHEDULE", "SCHEDULED TIME", "FAILED", "ACTION"],
+        ticks.map((t) => [
+          t.schedule ?? t.messageId,
+          t.scheduledTime ?? "",
+          t.gaveUp ? `${t.gaveUp}: ${t.error}` : "",
+          t.action
+        ])
+      ),
+      ...otherMessages > 0 ? [
+        `${otherMessages} other messages (event source deliveries) were left in the producer's dead-letter queue.`
+      ] : [],
+      ...options.execute ? [`${replayed} of ${ticks.length} ticks handed to one-time schedules.`] : ticks.length > 0 ? ["Dry run: nothing changed. Add --execute to replay."] : []
+    ].join("\n")
+  );
+};
+var registerSchedules = (program, deps, globals) => {
+  const schedules = program.command("schedules").description("Scheduled triggers: their next and last ticks, and the replay of ticks that failed");
+  schedules.command("list").description(
+    "Each schedule's expression, time zone, state, next tick and last tick (the newest event it produced)"
+  ).action(() => listSchedules(deps, globals));
+  schedules.command("replay").description(
+    "Delivers the ticks in the schedules dead-letter queue again, each through a one-time schedule (a dry run unless --execute)"
+  ).option("--execute", "create the one-time schedules and delete the messages they replace", false).option("--limit <n>", "dead-letter messages to look at", positiveInt("--limit", 1e3), 100).action((options) => replayTicks(deps, globals, options));
+};
+
 // cli/commands/status.ts
 init_records();
 var RECENT = 100;
@@ -7528,7 +9160,7 @@ var registerStatus = (program, deps, globals) => {
     const counts = {};
     for (const status2 of ATTENTION_STATUSES) counts[status2] = await queries.countInStatus(status2);
     const failing = [];
-    for (const status2 of ["DEAD_LETTERED", "RETRYING"]) {
+    for (const status2 of ["DEAD_LETTERED", "COMPENSATION_FAILED", "RETRYING"]) {
       const page = await queries.attentionPage(status2, { limit: RECENT, newestFirst: true });
       failing.push(...await queries.states(page.entries.map((e) => e.eventId)));
     }
@@ -7688,8 +9320,11 @@ var buildProgram = (deps) => {
   registerAudit(program, deps, globals);
   registerDoctor(program, deps, globals);
   registerSend(program, deps, globals);
+  registerEmit(program, deps, globals);
   registerUrls(program, deps, globals);
   registerSecrets(program, deps, globals);
+  registerRoute(program, deps, globals);
+  registerSchedules(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
@@ -7712,19 +9347,19 @@ var runCli = async (argv, deps) => {
 };
 
 // cli/runtime.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_module = require("node:module");
-var import_node_path4 = require("node:path");
+var import_node_path6 = require("node:path");
 var findPackageRoot = (from) => {
-  for (let folder = (0, import_node_path4.resolve)(from); ; folder = (0, import_node_path4.dirname)(folder)) {
-    if ((0, import_node_fs4.existsSync)((0, import_node_path4.join)(folder, "package.json"))) return folder;
-    if ((0, import_node_path4.dirname)(folder) === folder) return (0, import_node_path4.resolve)(from);
+  for (let folder = (0, import_node_path6.resolve)(from); ; folder = (0, import_node_path6.dirname)(folder)) {
+    if ((0, import_node_fs6.existsSync)((0, import_node_path6.join)(folder, "package.json"))) return folder;
+    if ((0, import_node_path6.dirname)(folder) === folder) return (0, import_node_path6.resolve)(from);
   }
 };
 var canRequireTypeScript = (searchFrom) => {
   if (".ts" in require.extensions) return true;
   for (const folder of searchFrom) {
-    const load = (0, import_node_module.createRequire)((0, import_node_path4.join)(folder, "package.json"));
+    const load = (0, import_node_module.createRequire)((0, import_node_path6.join)(folder, "package.json"));
     let api;
     try {
       api = load.resolve("tsx/cjs/api");
@@ -7745,7 +9380,7 @@ var withOwnConfigModule = (exports2, load) => {
   Object.assign(own2, { filename: id2, loaded: true, exports: exports2 });
   require.cache[id2] = own2;
   loader._resolveFilename = function(request, parent, ...rest) {
-    const fromDependency = parent?.filename?.includes(`${import_node_path4.sep}node_modules${import_node_path4.sep}`) ?? false;
+    const fromDependency = parent?.filename?.includes(`${import_node_path6.sep}node_modules${import_node_path6.sep}`) ?? false;
     return CONFIG_MODULE.test(request) && !fromDependency ? id2 : original.call(this, request, parent, ...rest);
   };
   try {

@@ -44,6 +44,8 @@ export interface ObservabilityProps {
   readonly replay?: LambdaFunction;
   /** @default none (its panels stay empty and it gets no alarm) */
   readonly auditArchiver?: LambdaFunction;
+  /** The producer of domain events (lib/constructs/producer-api.ts). @default none (no panels, no alarm) */
+  readonly producer?: LambdaFunction;
   /** Where the archive's stream mapping puts batches it gave up on. @default none (no alarm) */
   readonly auditArchiveFailures?: IQueue;
   /** Subscribed to the alarm topic by e-mail. @default no subscription */
@@ -67,6 +69,10 @@ export interface RelayFlowAlarms {
   readonly schemaDrift: Alarm;
   readonly oldSecretUsed: Alarm;
   readonly apiServerErrors: Alarm;
+  /** A workflow's compensation failed for good: completed steps may still need undoing (decision 0049). */
+  readonly compensationFailed: Alarm;
+  /** An event went deeper than `maxCausationDepth` in a chain of workflow emissions and was quarantined. */
+  readonly causationCycle: Alarm;
   /** The archive stream is an hour behind, or gave up on a batch (only when the archiver is watched). */
   readonly auditArchiveBehind?: Alarm;
   /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
@@ -135,6 +141,7 @@ export class Observability extends Construct {
     if (props.consumer) functions.set('consumer', props.consumer);
     if (props.replay) functions.set('replay', props.replay);
     if (props.auditArchiver) functions.set('audit-archiver', props.auditArchiver);
+    if (props.producer) functions.set('producer', props.producer);
     this.configureFunctions(functions, props);
 
     this.topicKey = this.createTopicKey();
@@ -248,6 +255,18 @@ export class Observability extends Construct {
         props.api.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM }),
         0,
         'The webhook API answered 5xx: our storage, queue or secrets failed, and providers are retrying.',
+      ),
+      compensationFailed: alarm(
+        'CompensationFailed',
+        insightsSum('CompensationFailed', 'compensations failed'),
+        0,
+        'A workflow step failed for good and undoing its completed steps failed too: the event is COMPENSATION_FAILED and some effects may remain.',
+      ),
+      causationCycle: alarm(
+        'CausationCycle',
+        insightsSum('CausationCycle', 'causation cycles'),
+        0,
+        'An event emitted by a workflow went deeper than maxCausationDepth and was quarantined as a cycle.',
       ),
       functionFaults,
       ...(props.auditArchiver && props.auditArchiveFailures
@@ -453,11 +472,19 @@ export class Observability extends Construct {
       ),
       graph(
         'Processing outcomes',
-        ['Processed', 'Stale', 'Unrouted'].map((m) => customSearch(m)),
+        ['Processed', 'Stale', 'Unrouted', 'Compensated', 'DryRun'].map((m) => customSearch(m)),
       ),
       graph(
         'Processing errors and retries',
-        ['Retried', 'DeadLettered', 'IngestFailed', 'SecretMissing'].map((m) => customSearch(m)),
+        [
+          'Retried',
+          'DeadLettered',
+          'Compensating',
+          'CompensationFailed',
+          'CausationCycle',
+          'IngestFailed',
+          'SecretMissing',
+        ].map((m) => customSearch(m)),
       ),
       graph(
         'Replay outcomes',

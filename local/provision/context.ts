@@ -5,6 +5,7 @@ import type { EventBridgeEmulator } from '../emulators/eventbridge';
 import type { FirehoseEmulator } from '../emulators/firehose';
 import type { LambdaApiEmulator } from '../emulators/lambda-api';
 import type { S3Emulator } from '../emulators/s3';
+import type { SchedulerEmulator } from '../emulators/scheduler';
 import type { SecretsManagerEmulator } from '../emulators/secretsmanager';
 import type { SnsEmulator } from '../emulators/sns';
 import type { SqsEmulator } from '../emulators/sqs';
@@ -32,6 +33,7 @@ export interface LocalServices {
   readonly cloudWatch: CloudWatchEmulator;
   /** The Lambda API (event source mappings); functions themselves run in {@link lambda}. */
   readonly lambdaApi: LambdaApiEmulator;
+  readonly scheduler: SchedulerEmulator;
   readonly lambda: LambdaService;
 }
 
@@ -47,6 +49,7 @@ export interface ServiceEndpoints {
   readonly sns: string;
   readonly cloudwatch: string;
   readonly lambda: string;
+  readonly scheduler: string;
 }
 
 /** What every provisioner may use: the resources made before it, the running services, the clock. */

@@ -82,9 +82,15 @@ export const httpApiProvisioner =
         );
       const routeKey = String(route.Properties?.RouteKey);
       const throttle = routeThrottleOf(stageProperties, routeKey);
+      const authorization = route.Properties?.AuthorizationType ?? 'NONE';
+      if (authorization !== 'NONE' && authorization !== 'AWS_IAM')
+        throw new Error(
+          `route ${routeKey} has ${JSON.stringify(authorization)} authorization, which the runtime does not serve`,
+        );
       return {
         routeKey,
         ...(throttle ? { throttle } : {}),
+        ...(authorization === 'AWS_IAM' ? { authorization } : {}),
         target: async (event) => {
           const outcome = await ctx.services.lambda.invoke(functionArn, event);
           return 'error' in outcome ? { error: outcome.error } : { result: outcome.result };
@@ -96,6 +102,9 @@ export const httpApiProvisioner =
     const api = await startHttpApi({
       port: options.port,
       host: '127.0.0.1',
+      // IAM-authorized routes take signatures made for the runtime's account and region.
+      accountId: ctx.accountId,
+      region: ctx.region,
       routes: [...routes, ...apiDocsRoutes(ctx.stack.assemblyDir, () => url)],
       ...(options.accessLog ? { accessLog: (entry) => options.accessLog?.(JSON.stringify(entry)) } : {}),
     });

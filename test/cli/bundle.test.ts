@@ -267,6 +267,7 @@ describe('relayflow send to a genericHmac sender, through the bundle', () => {
           sns: unused,
           cloudwatch: unused,
           lambda: unused,
+          scheduler: unused,
         },
       }),
     );

@@ -7,6 +7,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeExecutionCommand,
@@ -90,6 +91,7 @@ const run = async (...argv: string[]): Promise<Run> => {
     lambda: new LambdaClient({ region: 'us-east-1' }),
     s3: new S3Client({ region: 'us-east-1' }),
     athena: new AthenaClient({ region: 'us-east-1' }),
+    scheduler: new SchedulerClient({ region: 'us-east-1' }),
     output: (key) => {
       const value = outputs[key];
       if (value === undefined) throw new CliError(`Stack RelayFlow has no output ${key}.`);
@@ -128,7 +130,7 @@ describe('relayflow replay: argument errors', () => {
     [['replay'], /--reason is required/],
     [
       ['replay', '--reason', 'backfill', '--status', 'QUEUED'],
-      /--status must be one of DEAD_LETTERED, QUARANTINED, STALE, PROCESSED, not QUEUED/,
+      /--status must be one of DEAD_LETTERED, QUARANTINED, STALE, PROCESSED, COMPENSATED, COMPENSATION_FAILED, not QUEUED/,
     ],
     [['replay', '--reason', 'backfill', '--limit', '0'], /--limit must be a whole number from 1 to 10000/],
     [['replay', '--reason', 'backfill', '--from', 'queue'], /--from must be dlq or store/],
@@ -367,7 +369,7 @@ describe('relayflow events, dlq and status', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED or STALE and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.',
+      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED, STALE, COMPENSATED or COMPENSATION_FAILED and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.',
     );
   });
 

@@ -56,11 +56,20 @@ const e2eConfig = () => ({
     'standard-webhooks': { entity: { kind: 'user', path: 'data.user_id' } },
   },
   retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 2 },
+  // Domain events from a bus of the account (test/e2e/producer.test.ts); they reach the sink below.
+  eventSources: [
+    { bus: 'orders', pattern: { source: ['com.example.shop'] }, entity: { kind: 'order', path: 'orderId' } },
+  ],
   routes: [
     {
       match: { provider: 'standard-webhooks', type: '*' },
       onStale: 'skip',
       targets: [{ kind: 'http', id: 'stale-sink', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/stale` }],
+    },
+    {
+      // The dunning saga (test/e2e/workflows.test.ts); what it emits goes to the sink below.
+      match: { provider: 'stripe', type: 'invoice.payment_failed' },
+      targets: [{ kind: 'workflow', name: 'dunning' }],
     },
     {
       match: { provider: 'github', type: '*' },
@@ -325,4 +334,59 @@ export const startFaultRuntime = async (
       verifier: (provider) => nameOf(`Verifier${provider.replaceAll('-', '')}`),
     },
   };
+};
+
+const SCHEDULES_DIR = join(ROOT, '.relayflow', 'schedules');
+
+/**
+ * The configuration of the schedules stack (test/e2e/schedules.test.ts): two cron schedules,
+ * which tick only when a test moves the clock past their times (a rate schedule would tick at
+ * start), and every event routed to the sink.
+ */
+const schedulesConfig = () => ({
+  stackName: 'RelayFlowSchedules',
+  stage: 'dev',
+  providers: { stripe: {} },
+  tenants: [{ id: 'acme' }],
+  retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 2 },
+  routes: [
+    {
+      match: { type: '*' },
+      targets: [{ kind: 'http', id: 'sink', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/sink` }],
+    },
+  ],
+  schedules: [
+    { name: 'quarter-hour', cron: 'cron(0/15 * * * ? *)', type: 'clock.quarter' },
+    {
+      name: 'nightly',
+      cron: 'cron(0 2 * * ? *)',
+      timezone: 'Europe/Paris',
+      type: 'report.nightly',
+      tenant: 'acme',
+      data: { report: 'ledger' },
+    },
+  ],
+});
+
+/** Synthesizes the schedules stack once (in `.relayflow/schedules`), like {@link e2eAssembly}. */
+export const schedulesAssembly = async (): Promise<{ readonly assemblyDir: string }> => {
+  const meta = await synthesizeOnce(SCHEDULES_DIR, () =>
+    Promise.resolve({ config: schedulesConfig(), extra: {} }),
+  );
+  return { assemblyDir: meta.assemblyDir };
+};
+
+/** Starts the schedules stack on free ports, its route pointed at a sink on `sinkPort`; collects function logs. */
+export const startSchedulesRuntime = async (
+  options: { readonly sinkPort: number } & Partial<LocalRuntimeOptions>,
+): Promise<RunningE2e> => {
+  const { sinkPort, ...overrides } = options;
+  const { assemblyDir } = await schedulesAssembly();
+  const logs: LogEntry[] = [];
+  const runtime = await startForSink(assemblyDir, sinkPort, {
+    env: { RELAYFLOW_SECRET_STRIPE: E2E_SECRETS.stripe },
+    logSink: (entry) => logs.push(entry),
+    ...overrides,
+  });
+  return { runtime, sinkPort, logs };
 };

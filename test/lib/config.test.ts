@@ -302,7 +302,7 @@ describe('configuration', () => {
         'retentionDays: Too small: expected number to be >=1',
         'providers.stripe.accounts.globex: no tenant "globex" (tenants: "default", "acme")',
         'routes[0].match.provider: no provider "shopfy" is enabled (enabled: "stripe", "github")',
-        'routes[0].targets[0].name: workflow "nope" does not exist (known: suppress-bounced-recipient)',
+        'routes[0].targets[0].name: workflow "nope" does not exist (known: suppress-bounced-recipient, dunning)',
         'routes[1].targets[0].url: must be an http or https URL',
         'routes[1].match.tenant: no tenant "beta" (tenants: "default", "acme")',
         'routes[1].targets[2].id: two targets share the id "a"; give them distinct ids',

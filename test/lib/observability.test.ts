@@ -272,8 +272,8 @@ describe('Observability function settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, string> } };
     }[];
-    // The verifiers, the consumer, replay and the audit archiver.
-    expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 3);
+    // The verifiers, the consumer, replay, the audit archiver and the producer.
+    expect(functions.length).toBe(VERIFIER_PROVIDERS.length + 4);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.LOG_REDACT_PATHS).toBe(
         '["**.email","data.customer.phone"]',

@@ -56,9 +56,9 @@ describe('RelayFlowStack', () => {
     });
   });
 
-  it('enforces TLS on every queue: main, dead-letter and the audit archive failures', () => {
+  it("enforces TLS on every queue: main, dead-letter, the producer's dead-letter and the audit archive failures", () => {
     const policies = resourcesOf('AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     for (const [, policy] of policies) {
       expect(JSON.stringify(policy)).toContain('aws:SecureTransport');
     }

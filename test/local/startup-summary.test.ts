@@ -19,6 +19,7 @@ const aRuntime = () => ({
     cloudwatch: 'http://127.0.0.1:9',
     lambda: 'http://127.0.0.1:10',
     firehose: 'http://127.0.0.1:11',
+    scheduler: 'http://127.0.0.1:12',
   },
   secrets: [
     {

@@ -2,6 +2,8 @@ import { SPEC_VERSION, type Entity, type IntegrationEvent } from '#shared/contra
 import { mapLimit } from '#shared/concurrency/map-limit';
 import { ItemTooLargeError } from '#shared/errors';
 import { nestsDeeperThan } from '#shared/json/depth';
+import type { DomainEventOrigin } from '#shared/producer/contract';
+import { INTERNAL_PROVIDER_ID, ORIGIN_HEADER, originText } from '#shared/producer/origin';
 import { readIdPath } from '#shared/json/path';
 import type {
   EventDraft,
@@ -541,7 +543,7 @@ const createItem = async (
     audit: [
       quarantined
         ? { ...audit(ctx, 'quarantined', quarantineReason, correlationId), status: 'QUARANTINED' }
-        : { ...audit(ctx, 'accepted', `secret #${ctx.secretIndex}`, correlationId), status: 'RECEIVED' },
+        : { ...audit(ctx, 'accepted', acceptedDetail(ctx), correlationId), status: 'RECEIVED' },
       ...(drift ? [drift.audit] : []),
     ],
   };
@@ -637,6 +639,21 @@ const handleKnown = async (
     }
     default:
       return { ...known, outcome: 'duplicate' };
+  }
+};
+
+/**
+ * What the `accepted` entry says of the delivery: the secret that verified a webhook, or who
+ * published a domain event (the publisher stores its origin with the request; only the internal
+ * provider's requests are read for it, so a webhook cannot name its own origin).
+ */
+const acceptedDetail = (ctx: ItemContext): string => {
+  const origin = ctx.provider === INTERNAL_PROVIDER_ID ? ctx.storedRequest.headers[ORIGIN_HEADER] : undefined;
+  if (!origin) return `secret #${ctx.secretIndex}`;
+  try {
+    return originText(JSON.parse(origin) as DomainEventOrigin);
+  } catch {
+    return 'published (origin unreadable)';
   }
 };
 

@@ -59,8 +59,9 @@ const MAX_DATA_DEPTH = 256;
 /** Longer entity names the ingest quarantines (they would bloat every state write). */
 const MAX_NAME_LENGTH = 256;
 
-/** Stored with the request: who published the events (docs/decisions/0047-domain-events.md). */
-export const ORIGIN_HEADER = 'x-relayflow-origin';
+import { ORIGIN_HEADER } from '#shared/producer/origin';
+
+export { ORIGIN_HEADER };
 
 /**
  * The ingest needs an active secret before it verifies; the internal provider checks none, so

@@ -2,8 +2,9 @@ import type { Provider, ProviderOptions } from '#shared/providers/types';
 import { normalizeInternal } from './normalize';
 import { verifyInternal } from './verify';
 
-/** The provider id of every domain event. */
-export const INTERNAL_PROVIDER_ID = 'internal';
+import { INTERNAL_PROVIDER_ID } from '#shared/producer/origin';
+
+export { INTERNAL_PROVIDER_ID };
 
 /**
  * Domain events (issue 17): what producers, EventBridge sources, schedules and workflow steps

@@ -223,6 +223,30 @@ describe('the domain event publisher', () => {
     expect(payload?.event).toMatchObject({ provider: 'internal', correlationId: 'caller-correlation-1' });
   });
 
+  it.each<[DomainEventOrigin, string]>([
+    [API, 'published by arn:aws:iam::000000000000:user/producer'],
+    [
+      { kind: 'eventbridge', bus: 'orders', eventBridgeId: 'eb-1' },
+      'from EventBridge bus orders (event eb-1)',
+    ],
+    [
+      { kind: 'schedule', schedule: 'nightly', scheduledTime: '2026-12-07T02:00:00.000Z' },
+      'tick of schedule nightly at 2026-12-07T02:00:00.000Z',
+    ],
+    [
+      { kind: 'workflow', causationId: 'ev_parent', depth: 2 },
+      'emitted by a workflow step of ev_parent (depth 2)',
+    ],
+  ])('names who published in the accepted entry of the timeline (%o)', async (origin, detail) => {
+    const [answer] = await aPublisher().publish('default', [anEvent()], origin);
+
+    const state = await stateOf(answer?.eventId ?? '');
+    expect((state?.audit as { action: string; detail?: string }[])[0]).toMatchObject({
+      action: 'accepted',
+      detail,
+    });
+  });
+
   it.each([
     ['not an object', 'order.paid', /expected object/],
     ['a type with a space', { type: 'order paid', entity: { kind: 'o', id: '1' }, data: {} }, /^type: /],

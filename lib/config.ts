@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
+import jsonata from 'jsonata';
 import { z } from 'zod';
 import {
   resolveProvider,
@@ -7,12 +8,14 @@ import {
   type ProviderDeclaration,
 } from '../functions/providers/registry';
 import { formatIssue, type EntityOverride, type ProviderKind } from '../functions/providers/types';
-import { RouteSchema, TargetSchema, targetProblems } from '../functions/routing/routes';
+import { RetryPolicySchema, RouteSchema, TargetSchema, targetProblems } from '../functions/routing/routes';
 import { routeCycles } from '../functions/routing/route-graph';
+import { transformProblem } from '../functions/targets/transform';
 import { workflowCatalog, workflowNames } from '../functions/workflows/index';
 import { parseScheduleExpression, timezoneProblem } from './schedule-expression';
 import { INTERNAL_PROVIDER_ID } from '../functions/providers/internal/index';
 import { eventPatternProblems } from './event-pattern';
+import { maxReceiveCountFor } from './constructs/event-queue';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** API Gateway hands Lambda at most 6 MB, and binary bodies arrive base64 (4/3 larger). */
@@ -469,6 +472,45 @@ const section = <K extends keyof ConfigShape>(
   return parsed.success ? (parsed.data as z.output<ConfigShape[K]>) : undefined;
 };
 
+/**
+ * What is wrong with a route's or target's retry policy once merged over the ones above it
+ * (`layers`, outermost first, the last the one at `at`): a backoff ceiling below its base, or
+ * more attempts than the queue's receive backstop, derived from the top-level `retry`, allows.
+ */
+const retryPolicyProblems = (
+  defaults: { maxAttempts: number; backoffBaseSeconds: number; backoffMaxSeconds: number },
+  layers: readonly (z.output<typeof RetryPolicySchema> | undefined)[],
+  at: readonly PropertyKey[],
+): Problem[] => {
+  const own = layers[layers.length - 1];
+  if (!own) return [];
+  const merged = layers.reduce<typeof defaults>(
+    (policy, layer) => ({
+      maxAttempts: layer?.maxAttempts ?? policy.maxAttempts,
+      backoffBaseSeconds: layer?.backoffBaseSeconds ?? policy.backoffBaseSeconds,
+      backoffMaxSeconds: layer?.backoffMaxSeconds ?? policy.backoffMaxSeconds,
+    }),
+    defaults,
+  );
+  const problems: Problem[] = [];
+  // Both set here: the policy's own schema reported it already.
+  if (
+    merged.backoffMaxSeconds < merged.backoffBaseSeconds &&
+    (own.backoffBaseSeconds === undefined || own.backoffMaxSeconds === undefined)
+  )
+    problems.push({
+      path: [...at, own.backoffMaxSeconds === undefined ? 'backoffBaseSeconds' : 'backoffMaxSeconds'],
+      message: `backoffMaxSeconds (${merged.backoffMaxSeconds}) would be below backoffBaseSeconds (${merged.backoffBaseSeconds}) once merged with the policies above it`,
+    });
+  const receives = maxReceiveCountFor(defaults.maxAttempts);
+  if (own.maxAttempts !== undefined && own.maxAttempts > receives)
+    problems.push({
+      path: [...at, 'maxAttempts'],
+      message: `must be at most ${receives}, the queue's maxReceiveCount (4 × retry.maxAttempts): raise retry.maxAttempts`,
+    });
+  return problems;
+};
+
 const quoted = (names: Iterable<string>) => [...names].map((n) => `"${n}"`).join(', ') || 'none';
 
 /**
@@ -590,6 +632,27 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
     });
     for (const problem of targetProblems(valid, workflowNames))
       problems.push({ path: ['routes', index, ...problem.path], message: problem.message });
+    // Compiled here so that a typo fails synth, not each event at run time; every one is listed.
+    valid.forEach((target, t) => {
+      const problem =
+        target && 'transform' in target && target.transform !== undefined
+          ? transformProblem(jsonata, target.transform)
+          : undefined;
+      if (problem) problems.push({ path: ['routes', index, 'targets', t, 'transform'], message: problem });
+    });
+    if (retry) {
+      const routeRetry = RetryPolicySchema.safeParse(route.retry);
+      const routePolicy = routeRetry.success ? routeRetry.data : undefined;
+      problems.push(...retryPolicyProblems(retry, [routePolicy], ['routes', index, 'retry']));
+      targets.forEach((target, t) => {
+        if (!isRecord(target) || target.retry === undefined) return;
+        const own = RetryPolicySchema.safeParse(target.retry);
+        if (own.success)
+          problems.push(
+            ...retryPolicyProblems(retry, [routePolicy, own.data], ['routes', index, 'targets', t, 'retry']),
+          );
+      });
+    }
   });
   // Entry by entry, as routes: one broken schedule leaves the others checked.
   const schedules: readonly unknown[] = Array.isArray(config.schedules) ? config.schedules : [];

@@ -10,11 +10,15 @@ import { readIdPath } from '../../functions/json/path';
 import { INTERNAL_PROVIDER_ID } from '../../functions/providers/internal/index';
 import { resolveProvider } from '../../functions/providers/registry';
 import { formatIssue } from '../../functions/providers/types';
-import { resolveRoutes, Router, type Route } from '../../functions/routing/routes';
+import { describeFilter } from '../../functions/routing/filters';
+import { matchResult, resolveRoutes, Router, type Route } from '../../functions/routing/routes';
 import { EventStore } from '../../functions/store/event-store';
 import { eventIdOf, idempotencyKeyOf } from '../../functions/store/records';
 import { downstreamKeyOf } from '../../functions/targets/index';
+import { TargetError } from '../../functions/targets/errors';
 import { planDelivery, type DeliveryPlan } from '../../functions/targets/plan';
+import { Transforms } from '../../functions/targets/transform';
+import { validatePayload } from '../../functions/targets/validate';
 import { workflowCatalog, workflowNames } from '../../functions/workflows/index';
 import type { RelayFlowConfig } from '../../lib/config';
 import { CliError } from '../environment';
@@ -33,21 +37,50 @@ export interface RouteTest {
   readonly event: Pick<IntegrationEvent, 'id' | 'tenant' | 'provider' | 'type' | 'entity'>;
   /** The route that fires (first match wins), or none: the event would be PROCESSED `unrouted`. */
   readonly route?: Pick<Route, 'index' | 'match' | 'mode' | 'onStale'>;
-  readonly targets: readonly (DeliveryPlan & { readonly mode: 'live' | 'dry-run' })[];
+  /** `refused`: its transform fails or its request could never succeed; the consumer would dead-letter the event. */
+  readonly targets: readonly (
+    | (DeliveryPlan & { readonly mode: 'live' | 'dry-run' })
+    | {
+        readonly kind: 'refused';
+        readonly targetId: string;
+        readonly reason: string;
+        readonly mode: 'live' | 'dry-run';
+      }
+  )[];
   /** Later routes that match too, and never run for it. */
   readonly shadowed: readonly number[];
-  /** For each type a workflow of the route may emit, the route that would take it. */
-  readonly emitted: readonly { readonly type: string; readonly route?: number }[];
+  /** The routes before the one that fires (all of them when none does), and why each did not match. */
+  readonly skipped: readonly { readonly route: number; readonly why: string }[];
+  /**
+   * For each type a workflow of the route may emit, the route that would take it. `filtered`:
+   * earlier routes whose filter decides on the emitted event's data, unknown until it is emitted.
+   */
+  readonly emitted: readonly {
+    readonly type: string;
+    readonly route?: number;
+    readonly filtered?: readonly number[];
+  }[];
 }
 
 /**
  * Routes an event as the consumer would, and renders what each target would be sent, with the
  * consumer's own router and the targets' own request building: nothing is called or written.
  */
-export const testRoute = (event: IntegrationEvent, routes: readonly Route[], at: Date): RouteTest => {
+export const testRoute = async (
+  event: IntegrationEvent,
+  routes: readonly Route[],
+  at: Date,
+  transforms: Transforms = new Transforms(),
+): Promise<RouteTest> => {
   const router = new Router(routes);
   const route = router.match(event);
-  const matching = routes.filter((r) => new Router([r]).match(event) !== undefined).map((r) => r.index);
+  const results = routes.map((r) => ({ route: r.index, result: matchResult(r.match, event) }));
+  const matching = results.filter(({ result }) => result.matched).map(({ route: index }) => index);
+  const skipped = results.flatMap(({ route: index, result }) =>
+    !result.matched && (route === undefined || index < route.index)
+      ? [{ route: index, why: result.why }]
+      : [],
+  );
   const emits = new Set(
     (route?.targets ?? []).flatMap((target) =>
       target.kind === 'workflow' ? (workflowCatalog.get(target.name)?.emits ?? []) : [],
@@ -64,19 +97,47 @@ export const testRoute = (event: IntegrationEvent, routes: readonly Route[], at:
     ...(route
       ? { route: { index: route.index, match: route.match, mode: route.mode, onStale: route.onStale } }
       : {}),
-    targets: (route?.targets ?? []).map((target) => ({
-      ...planDelivery(target, event, {
-        idempotencyKey: downstreamKeyOf(event.id, target.id),
-        correlationId: event.correlationId,
-        at,
-        workflowOf: (name) => workflowCatalog.get(name),
+    targets: await Promise.all(
+      (route?.targets ?? []).map(async (target) => {
+        const mode = target.mode ?? 'live';
+        let payload: unknown = event;
+        if (target.kind !== 'workflow' && target.transform !== undefined) {
+          try {
+            payload = await transforms.payloadOf(target, event);
+            validatePayload(target, payload);
+          } catch (error) {
+            if (!(error instanceof TargetError)) throw error;
+            return { kind: 'refused' as const, targetId: target.id, reason: error.message, mode };
+          }
+        }
+        const plan = planDelivery(
+          target,
+          event,
+          {
+            idempotencyKey: downstreamKeyOf(event.id, target.id),
+            correlationId: event.correlationId,
+            at,
+            workflowOf: (name) => workflowCatalog.get(name),
+          },
+          payload,
+        );
+        return { ...plan, mode };
       }),
-      mode: target.mode ?? 'live',
-    })),
+    ),
     shadowed: matching.filter((index) => index !== route?.index),
+    skipped,
     emitted: [...emits].map((type) => {
-      const next = router.match({ tenant: event.tenant, provider: INTERNAL_PROVIDER_ID, type });
-      return { type, ...(next ? { route: next.index } : {}) };
+      const emitted = { tenant: event.tenant, provider: INTERNAL_PROVIDER_ID, type };
+      const next = new Router(routes.filter((r) => r.match.filter === undefined)).match(emitted);
+      const filtered = routes
+        .filter(
+          (r) =>
+            r.match.filter !== undefined &&
+            (next === undefined || r.index < next.index) &&
+            matchResult({ ...r.match, filter: undefined }, emitted).matched,
+        )
+        .map((r) => r.index);
+      return { type, ...(next ? { route: next.index } : {}), ...(filtered.length ? { filtered } : {}) };
     }),
   };
 };
@@ -84,6 +145,11 @@ export const testRoute = (event: IntegrationEvent, routes: readonly Route[], at:
 const targetLines = (plan: RouteTest['targets'][number], position: number): string[] => {
   const heading = `  ${position}. ${plan.targetId} (${plan.kind}${plan.mode === 'dry-run' ? ', dry run: records this, sends nothing' : ''})`;
   switch (plan.kind) {
+    case 'refused':
+      return [
+        heading,
+        `     refused before any call (the consumer would dead-letter the event): ${plan.reason}`,
+      ];
     case 'http':
       return [
         heading,
@@ -112,18 +178,28 @@ const targetLines = (plan: RouteTest['targets'][number], position: number): stri
 export const formatRouteTest = (test: RouteTest): string => {
   const { event, route } = test;
   const about = `Event ${event.id}: ${event.provider} ${event.type}, tenant ${event.tenant}, entity ${event.entity.kind}:${event.entity.id}`;
+  const skipped = test.skipped.map((s) => `Route #${s.route} skipped: ${s.why}.`);
   if (!route)
-    return [about, 'No route matches: the consumer would mark it PROCESSED, outcome unrouted.'].join('\n');
+    return [
+      about,
+      ...skipped,
+      'No route matches: the consumer would mark it PROCESSED, outcome unrouted.',
+    ].join('\n');
   const match = Object.entries(route.match)
-    .map(([key, value]) => `${key} ${String(value)}`)
+    .map(([key, value]) =>
+      key === 'filter' && route.match.filter
+        ? `filter ${describeFilter(route.match.filter)}`
+        : `${key} ${String(value)}`,
+    )
     .join(', ');
   return [
     about,
+    ...skipped,
     `Route #${route.index} fires (${match}${route.mode === 'dry-run' ? '; dry run' : ''}${route.onStale === 'skip' ? "; onStale: 'skip'" : ''}), its targets in order:`,
     ...test.targets.flatMap((plan, i) => targetLines(plan, i + 1)),
     ...test.emitted.map(
       (e) =>
-        `Emitted ${e.type} would take ${e.route === undefined ? 'no route (PROCESSED unrouted)' : `route #${e.route}`}.`,
+        `Emitted ${e.type} would take ${e.filtered ? `${e.filtered.map((i) => `route #${i}`).join(', ')} if its filter holds, else ` : ''}${e.route === undefined ? 'no route (PROCESSED unrouted)' : `route #${e.route}`}.`,
     ),
     ...(test.shadowed.length > 0
       ? [
@@ -269,7 +345,7 @@ export const registerRoute = (program: Command, deps: CliDependencies, globals: 
             events = await eventsFromFixture(deps, config, provider, fixture ?? '', options.tenant, at);
           }
         }
-        const tests = events.map((event) => testRoute(event, resolved.routes, at));
+        const tests = await Promise.all(events.map((event) => testRoute(event, resolved.routes, at)));
         deps.output.out(globals().json ? json({ events: tests }) : tests.map(formatRouteTest).join('\n\n'));
       },
     );

@@ -9,13 +9,14 @@ import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { ClaimCheckSchema, runKeyOf, type ClaimCheck } from '#shared/queue/claim-check';
 import { writeWithMetrics, type MetricPoint } from '#shared/powertools/emf';
 import type { RelayFlowMetrics } from '#shared/powertools/index';
-import type { Router } from '#shared/routing/routes';
+import type { Route, Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
 import type { ProcessingStore } from '#shared/store/processing-store';
 import type { RunIdentity } from '#shared/store/run-records';
 import { readRawBody, type RawBodies } from '#shared/store/raw-bodies';
 import { FINAL_STATUSES, type EventState, type EventStatus } from '#shared/store/records';
 import type { AuditLog } from '#shared/replay/audit-log';
+import { TargetError } from '#shared/targets/errors';
 import type { Deliveries } from '#shared/targets/index';
 import { retryDelaySeconds } from '#shared/consumer/backoff';
 import {
@@ -30,6 +31,7 @@ import { decideCausation, withCausation } from '#shared/consumer/causation';
 import {
   decideFailure,
   decideHeldBack,
+  effectivePolicy,
   type CompensationFailed,
   type DeadLetter,
   type FailurePolicySettings,
@@ -176,6 +178,8 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
   interface Known {
     claim?: ClaimCheck;
     state?: EventState;
+    /** The route the event took: its retry policy, and its targets', decide the failure. */
+    route?: Route;
   }
 
   /** The status a dead-letter decision ends the event in, with its audit action and metric. */
@@ -228,7 +232,12 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     // Our own count: SQS's receive count also grows while a record is held back untried.
     const receiveCount = receiveCountOf(record);
     const attempt = state ? attemptsBefore(state) + 1 : receiveCount;
-    const decision = decideFailure(failure, { attempt, receiveCount }, settings, deps.random);
+    const policy = effectivePolicy(
+      settings,
+      known.route,
+      error instanceof TargetError ? error.targetId : undefined,
+    );
+    const decision = decideFailure(failure, { attempt, receiveCount }, policy, deps.random);
     const errorClass = 'errorClass' in failure ? failure.errorClass : undefined;
     switch (decision.kind) {
       case 'release':
@@ -255,7 +264,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
               now,
               'RETRYING',
               'retrying',
-              `attempt ${attempt} of ${settings.maxAttempts} failed; next attempt at ${next}; ${decision.reason}`,
+              `attempt ${attempt} of ${policy.maxAttempts} failed; next attempt at ${next}; ${decision.reason}`,
             ),
             { lastError: brief(decision.reason), attempts: attempt },
           );
@@ -375,13 +384,15 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       if (deepEvent) return await quarantineCycle(state, deepEvent, batch);
       const runId = randomUUID();
       const runKey = runKeyOf({ eventId: claim.eventId, run });
+      const route = deps.router.match(event);
+      known.route = route;
       const result = await runIdempotently(
         { eventId: claim.eventId, runKey },
         {
           runId,
           runKey,
           event,
-          route: deps.router.match(event),
+          route,
           attempt: attemptsBefore(state) + 1,
           rawBody: rawBodyOf(payload),
         },

@@ -1,5 +1,7 @@
 import { retryDelaySeconds } from '#shared/consumer/backoff';
 import type { Failure } from '#shared/consumer/errors';
+import { retryOnCovers } from '#shared/routing/retry-classes';
+import type { RetryPolicy } from '#shared/routing/routes';
 
 export interface FailurePolicySettings {
   /** Attempts at an event, counted by the consumer on the event, before it is dead-lettered. */
@@ -10,7 +12,43 @@ export interface FailurePolicySettings {
    */
   readonly maxReceiveCount: number;
   readonly backoff: { readonly baseSeconds: number; readonly maxSeconds: number };
+  /**
+   * The retryable error classes that are retried (issue 18); any other is final. Absent: every
+   * retryable failure is retried. Only a target's failure is judged by it.
+   */
+  readonly retryOn?: readonly string[];
 }
+
+/**
+ * The policy a failure is decided by: the top-level settings, overridden field by field by the
+ * route's `retry`, then by the failed target's. `retryOn` applies only to a target's failure: a
+ * throttled table is not the target's doing, and is retried whatever the route says.
+ */
+export const effectivePolicy = (
+  settings: FailurePolicySettings,
+  route:
+    | { readonly retry?: RetryPolicy; readonly targets: readonly { id: string; retry?: RetryPolicy }[] }
+    | undefined,
+  targetId: string | undefined,
+): FailurePolicySettings => {
+  const target = targetId === undefined ? undefined : route?.targets.find((t) => t.id === targetId);
+  const layers = [route?.retry, target?.retry];
+  const pick = <K extends keyof RetryPolicy>(key: K, fallback: NonNullable<RetryPolicy[K]>) =>
+    layers.reduce<NonNullable<RetryPolicy[K]>>((value, layer) => layer?.[key] ?? value, fallback);
+  const retryOn = layers.reduce<readonly string[] | undefined>(
+    (value, layer) => layer?.retryOn ?? value,
+    undefined,
+  );
+  return {
+    maxAttempts: pick('maxAttempts', settings.maxAttempts),
+    maxReceiveCount: settings.maxReceiveCount,
+    backoff: {
+      baseSeconds: pick('backoffBaseSeconds', settings.backoff.baseSeconds),
+      maxSeconds: pick('backoffMaxSeconds', settings.backoff.maxSeconds),
+    },
+    ...(targetId !== undefined && retryOn ? { retryOn } : {}),
+  };
+};
 
 /** How often an event and its message were tried, the failed attempt included. */
 export interface Attempts {
@@ -123,6 +161,18 @@ export const decideFailure = (
       );
     }
     case 'retryable': {
+      if (settings.retryOn && !settings.retryOn.some((entry) => retryOnCovers(entry, failure.errorClass)))
+        return decideFailure(
+          {
+            kind: 'permanent',
+            errorClass: failure.errorClass,
+            message: `${failure.message} (not retried: ${failure.errorClass} is not in retryOn)`,
+            ...(failure.saga ? { saga: failure.saga } : {}),
+          },
+          attempts,
+          settings,
+          random,
+        );
       const reason = `${failure.errorClass}: ${failure.message}`;
       if (attempt >= settings.maxAttempts || attempts.receiveCount >= settings.maxReceiveCount) {
         const detail = `attempt ${attempt} of ${settings.maxAttempts}, the last: ${reason}`;

@@ -134,12 +134,13 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
     };
     if (target.mode === 'dry-run') {
       const at = deps.now();
+      const plan = await deps.deliveries.plan(target, event, ctx, at);
       await deps.audit.append(event.id, {
         at: at.toISOString(),
         action: 'dry-run',
         by: 'consumer',
         detail: brief(
-          `route #${route.index} target ${target.id} ${describePlan(deps.deliveries.plan(target, event, ctx, at))}`,
+          `route #${route.index} target ${target.id} ${describePlan(plan)}`,
           DRY_RUN_DETAIL_CHARS,
         ),
       });

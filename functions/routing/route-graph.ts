@@ -3,7 +3,13 @@ import { globMatches } from '#shared/routing/glob';
 
 /** What the cycle check reads of a route: the configuration's or the consumer's. */
 export interface GraphRoute {
-  readonly match: { readonly tenant?: string; readonly provider?: string; readonly type: string };
+  readonly match: {
+    readonly tenant?: string;
+    readonly provider?: string;
+    readonly type: string;
+    /** Only its presence is read: a filtered route may or may not take an emitted event. */
+    readonly filter?: unknown;
+  };
   readonly targets: readonly {
     readonly kind: string;
     readonly name?: string;
@@ -38,7 +44,9 @@ const MAX_CYCLES = 10;
  * workflows emit further types, and so on. A loop would run for as long as events flow, so the
  * configuration refuses it at synth; `maxCausationDepth` guards at run time what this cannot see.
  * Only types a workflow declares in `emits` can close a loop, so only they are walked. A dry-run
- * route or target runs no workflow step, and so emits nothing.
+ * route or target runs no workflow step, and so emits nothing. The fields a filter reads are not
+ * known until the event is, so a filtered route is taken as possibly matching: it and every later
+ * route the type reaches, up to the first without a filter, may take the event.
  */
 export const routeCycles = (
   routes: readonly GraphRoute[],
@@ -78,19 +86,26 @@ export const routeCycles = (
 
   for (const tenant of tenants) {
     const edgesOf = (type: string): Edge[] => {
-      const route = routes.findIndex(
-        ({ match }) =>
+      const candidates: number[] = [];
+      for (const [route, { match }] of routes.entries()) {
+        if (
           (match.tenant === undefined || match.tenant === tenant) &&
           (match.provider === undefined || match.provider === INTERNAL_PROVIDER_ID) &&
-          globMatches(match.type, type),
-      );
-      const chosen = routes[route];
-      if (!chosen || chosen.mode === 'dry-run') return [];
-      return chosen.targets.flatMap((target) =>
-        target.kind === 'workflow' && target.name && target.mode !== 'dry-run'
-          ? (emitsOf(target.name) ?? []).map((to) => ({ route, workflow: target.name ?? '', to }))
-          : [],
-      );
+          globMatches(match.type, type)
+        ) {
+          candidates.push(route);
+          if (match.filter === undefined) break;
+        }
+      }
+      return candidates.flatMap((route) => {
+        const chosen = routes[route];
+        if (!chosen || chosen.mode === 'dry-run') return [];
+        return chosen.targets.flatMap((target) =>
+          target.kind === 'workflow' && target.name && target.mode !== 'dry-run'
+            ? (emitsOf(target.name) ?? []).map((to) => ({ route, workflow: target.name ?? '', to }))
+            : [],
+        );
+      });
     };
 
     const finished = new Set<string>();

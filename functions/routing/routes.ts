@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { evaluateFilter, FilterSchema, type Filter, type FilterResult } from '#shared/routing/filters';
 import { GLOB_STARS_MESSAGE, globMatches, MAX_GLOB_STARS, starsIn } from '#shared/routing/glob';
+import { retryOnProblem } from '#shared/routing/retry-classes';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -22,12 +24,67 @@ const targetId = () => z.optional(z.string().check(z.regex(TARGET_ID)));
  */
 const mode = () => z.optional(z.enum(['live', 'dry-run']));
 
+/** SQS refuses a visibility timeout beyond 12 hours, so no backoff can be longer. */
+const MAX_BACKOFF_SECONDS = 43_200;
+
+/**
+ * A route's or a target's retry policy (issue 18). Each field left out comes from the route, then
+ * from the top-level `retry`. `retryOn` narrows which retryable target failures are retried: a
+ * class not in it dead-letters at once. It never makes a permanent failure retryable.
+ */
+export const RetryPolicySchema = z
+  .strictObject({
+    maxAttempts: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+    backoffBaseSeconds: z.optional(z.number().check(z.int(), z.gte(0), z.lte(MAX_BACKOFF_SECONDS))),
+    backoffMaxSeconds: z.optional(z.number().check(z.int(), z.gte(0), z.lte(MAX_BACKOFF_SECONDS))),
+    /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
+    retryOn: z.optional(
+      z.array(
+        z.string().check(
+          z.superRefine((entry, ctx) => {
+            const problem = retryOnProblem(entry);
+            if (problem) ctx.issues.push({ code: 'custom', input: entry, message: problem });
+          }),
+        ),
+      ),
+    ),
+  })
+  .check(
+    z.superRefine(
+      (policy, ctx) => {
+        const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
+        if (typeof base === 'number' && typeof max === 'number' && max < base)
+          ctx.issues.push({
+            code: 'custom',
+            input: policy,
+            path: ['backoffMaxSeconds'],
+            message: `must be at least backoffBaseSeconds (${base})`,
+          });
+      },
+      // Also when another field failed (a bad retryOn entry), so that one run lists every problem.
+      { when: ({ value }) => typeof value === 'object' && value !== null },
+    ),
+  );
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+/** Optional with no default, so that routes that do not use it parse as they did. */
+const retry = () => z.optional(RetryPolicySchema);
+
+/**
+ * A JSONata expression over the IntegrationEvent whose result the target sends instead of the
+ * event (http: the JSON body; eventbridge: the detail). Compiled at synth (lib/config.ts).
+ * @default the whole event
+ */
+const transform = () => z.optional(nonEmpty());
+
 const HttpTargetSchema = z.strictObject({
   kind: z.literal('http'),
   id: targetId(),
   mode: mode(),
+  retry: retry(),
   /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
   url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }),
+  transform: transform(),
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 5000),
   /** Requests per second to this target from one consumer instance. */
   rateLimitPerSecond: z._default(z.number().check(z.positive()), 50),
@@ -40,14 +97,17 @@ const EventBridgeTargetSchema = z.strictObject({
   kind: z.literal('eventbridge'),
   id: targetId(),
   mode: mode(),
+  retry: retry(),
   /** Event bus name or ARN. @default the account's default bus */
   eventBusName: z._default(nonEmpty(), 'default'),
+  transform: transform(),
 });
 
 const WorkflowTargetSchema = z.strictObject({
   kind: z.literal('workflow'),
   id: targetId(),
   mode: mode(),
+  retry: retry(),
   /** A workflow exported by functions/workflows/index.ts. */
   name: nonEmpty(),
 });
@@ -67,12 +127,16 @@ export const RouteSchema = z.strictObject({
       z.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
       z.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE),
     ),
+    /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
+    filter: z.optional(FilterSchema),
   }),
   targets: z.array(TargetSchema).check(z.minLength(1)),
   /** What an event older than its entity's newest applied event does. */
   onStale: z._default(z.enum(['skip', 'apply']), 'apply'),
   /** `dry-run` makes every target of the route a dry run. */
   mode: mode(),
+  /** The route's retry policy; each target's own overrides it field by field. */
+  retry: retry(),
 });
 
 export const RoutesSchema = z.array(RouteSchema);
@@ -87,12 +151,20 @@ export type HttpTarget = Extract<Target, { kind: 'http' }>;
 export type EventBridgeTarget = Extract<Target, { kind: 'eventbridge' }>;
 export type WorkflowTarget = Extract<Target, { kind: 'workflow' }>;
 
+export interface RouteMatch {
+  readonly tenant?: string;
+  readonly provider?: string;
+  readonly type: string;
+  readonly filter?: Filter;
+}
+
 export interface Route {
   readonly index: number;
-  readonly match: { readonly tenant?: string; readonly provider?: string; readonly type: string };
+  readonly match: RouteMatch;
   readonly targets: readonly Target[];
   readonly onStale: 'skip' | 'apply';
   readonly mode: 'live' | 'dry-run';
+  readonly retry?: RetryPolicy;
 }
 
 const shortHash = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 8);
@@ -172,6 +244,7 @@ export const resolveRoutes = (
       })),
       onStale: route.onStale,
       mode: routeMode,
+      ...(route.retry ? { retry: route.retry } : {}),
     };
   }),
   problems: routes.flatMap((route, index) =>
@@ -179,20 +252,29 @@ export const resolveRoutes = (
   ),
 });
 
-/** The first route whose match fits an event wins. */
+/** What a route matches on; a filter reads any other field of the event. */
+export interface Routable {
+  readonly tenant: string;
+  readonly provider: string;
+  readonly type: string;
+}
+
+/** Whether a route's match fits an event, and when it does not, why: the first part that fails. */
+export const matchResult = (match: RouteMatch, event: Routable): FilterResult => {
+  if (match.tenant !== undefined && match.tenant !== event.tenant)
+    return { matched: false, why: `tenant is ${event.tenant}, not ${match.tenant}` };
+  if (match.provider !== undefined && match.provider !== event.provider)
+    return { matched: false, why: `provider is ${event.provider}, not ${match.provider}` };
+  if (!globMatches(match.type, event.type))
+    return { matched: false, why: `type ${event.type} does not match ${match.type}` };
+  return match.filter ? evaluateFilter(match.filter, event) : { matched: true };
+};
+
+/** The first route whose match (filter included) fits an event wins. */
 export class Router {
   constructor(private readonly routes: readonly Route[]) {}
 
-  match(event: {
-    readonly tenant: string;
-    readonly provider: string;
-    readonly type: string;
-  }): Route | undefined {
-    return this.routes.find(
-      ({ match }) =>
-        (match.tenant === undefined || match.tenant === event.tenant) &&
-        (match.provider === undefined || match.provider === event.provider) &&
-        globMatches(match.type, event.type),
-    );
+  match(event: Routable): Route | undefined {
+    return this.routes.find(({ match }) => matchResult(match, event).matched);
   }
 }

@@ -32,16 +32,18 @@ export interface EventBridgeEntry {
 
 /**
  * The entry an EventBridge target puts for an event: Source `relayflow.<provider>`, DetailType
- * the canonical type, Detail the IntegrationEvent. What a delivery sends and a dry run records.
+ * the canonical type, Detail the IntegrationEvent (or what the target's transform made of it).
+ * What a delivery sends and a dry run records.
  */
 export const eventBridgeEntryOf = (
   target: Pick<EventBridgeTarget, 'eventBusName'>,
   event: IntegrationEvent,
+  detail: unknown = event,
 ): EventBridgeEntry => ({
   EventBusName: target.eventBusName,
   Source: `relayflow.${event.provider}`,
   DetailType: event.type,
-  Detail: JSON.stringify(event),
+  Detail: JSON.stringify(detail),
   Time: new Date(event.occurredAt),
 });
 
@@ -53,8 +55,8 @@ export const entrySizeOf = (entry: EventBridgeEntry) =>
 export class EventBridgeDelivery {
   constructor(private readonly client: EventBridgeClient) {}
 
-  async deliver(target: EventBridgeTarget, event: IntegrationEvent): Promise<void> {
-    const entry = eventBridgeEntryOf(target, event);
+  async deliver(target: EventBridgeTarget, event: IntegrationEvent, detail: unknown = event): Promise<void> {
+    const entry = eventBridgeEntryOf(target, event, detail);
     const size = entrySizeOf(entry);
     if (size > MAX_ENTRY_BYTES) {
       throw new TargetError(

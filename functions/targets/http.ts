@@ -89,13 +89,15 @@ export interface HttpRequest {
 
 /**
  * The request an HTTP target gets for an event, without its `webhook-signature`: what a dry run
- * records and `relayflow route test` prints, and what a delivery signs and sends.
+ * records and `relayflow route test` prints, and what a delivery signs and sends. `payload` is the
+ * body: the event, or what the target's transform made of it.
  */
 export const httpRequestOf = (
   target: Pick<HttpTarget, 'url'>,
   event: IntegrationEvent,
   ctx: Pick<DeliveryContext, 'idempotencyKey' | 'correlationId'>,
   timestamp: Date,
+  payload: unknown = event,
 ): HttpRequest => ({
   method: 'POST',
   url: target.url,
@@ -107,7 +109,7 @@ export const httpRequestOf = (
     'idempotency-key': ctx.idempotencyKey,
     'x-correlation-id': ctx.correlationId,
   },
-  body: JSON.stringify(event),
+  body: JSON.stringify(payload),
 });
 
 /**
@@ -139,13 +141,18 @@ export class HttpDelivery {
     return guards;
   }
 
-  async deliver(target: HttpTarget, event: IntegrationEvent, ctx: DeliveryContext): Promise<void> {
+  async deliver(
+    target: HttpTarget,
+    event: IntegrationEvent,
+    ctx: DeliveryContext,
+    payload: unknown = event,
+  ): Promise<void> {
     const { breaker, bucket } = this.guardsOf(target);
     const outcome = await breaker.run(
       async () => {
         const wait = bucket.take();
         if (wait > 0) await this.sleep(wait);
-        await this.post(target, event, ctx);
+        await this.post(target, event, ctx, payload);
       },
       (error) => error instanceof TargetError && error.retryable,
     );
@@ -162,9 +169,14 @@ export class HttpDelivery {
     }
   }
 
-  private async post(target: HttpTarget, event: IntegrationEvent, ctx: DeliveryContext): Promise<void> {
+  private async post(
+    target: HttpTarget,
+    event: IntegrationEvent,
+    ctx: DeliveryContext,
+    payload: unknown,
+  ): Promise<void> {
     const timestamp = new Date(this.now());
-    const request = httpRequestOf(target, event, ctx, timestamp);
+    const request = httpRequestOf(target, event, ctx, timestamp, payload);
     const signature = (await this.deps.signer())(ctx.idempotencyKey, timestamp, request.body);
     let response: Response;
     try {

@@ -4,6 +4,8 @@ import { sha256Hex } from '#shared/store/records';
 import type { EventBridgeDelivery } from '#shared/targets/eventbridge';
 import type { HttpDelivery } from '#shared/targets/http';
 import { planDelivery, type DeliveryPlan } from '#shared/targets/plan';
+import { Transforms } from '#shared/targets/transform';
+import { validatePayload } from '#shared/targets/validate';
 import type { WorkflowDelivery } from '#shared/targets/workflow';
 import type { DeliveryContext, DeliveryOutcome } from '#shared/targets/types';
 
@@ -16,7 +18,11 @@ export const downstreamKeyOf = (eventId: string, targetId: string) =>
 
 const DELIVERED: DeliveryOutcome = { kind: 'delivered' };
 
-/** Sends an event to a target of any kind, or says what it would send. */
+/**
+ * Sends an event to a target of any kind, or says what it would send. An http or eventbridge
+ * target's payload is its transform's result, validated before the call: a request that can never
+ * succeed fails permanently without being sent.
+ */
 export class Deliveries {
   constructor(
     private readonly kinds: {
@@ -24,23 +30,41 @@ export class Deliveries {
       readonly eventbridge: EventBridgeDelivery;
       readonly workflow: WorkflowDelivery;
     },
+    private readonly transforms: Transforms = new Transforms(),
   ) {}
+
+  /** What the target sends for the event, checked; throws a permanent TargetError when it cannot be sent. */
+  private async payloadOf(target: Target, event: IntegrationEvent): Promise<unknown> {
+    // The event itself is always a JSON object: only a transform's result needs checking.
+    if (target.kind === 'workflow' || target.transform === undefined) return event;
+    const payload = await this.transforms.payloadOf(target, event);
+    validatePayload(target, payload);
+    return payload;
+  }
 
   async deliver(target: Target, event: IntegrationEvent, ctx: DeliveryContext): Promise<DeliveryOutcome> {
     switch (target.kind) {
       case 'http':
-        await this.kinds.http.deliver(target, event, ctx);
+        await this.kinds.http.deliver(target, event, ctx, await this.payloadOf(target, event));
         return DELIVERED;
       case 'eventbridge':
-        await this.kinds.eventbridge.deliver(target, event);
+        await this.kinds.eventbridge.deliver(target, event, await this.payloadOf(target, event));
         return DELIVERED;
       case 'workflow':
         return this.kinds.workflow.deliver(target, event, ctx);
     }
   }
 
-  /** What `target` would do with `event` at `at`, for a dry run: nothing is called. */
-  plan(target: Target, event: IntegrationEvent, ctx: DeliveryContext, at: Date): DeliveryPlan {
-    return planDelivery(target, event, { ...ctx, at, workflowOf: this.kinds.workflow.outlineOf });
+  /**
+   * What `target` would do with `event` at `at`, for a dry run: nothing is called. A transform
+   * that fails, or a request validation refuses, fails the dry run as it would fail the delivery.
+   */
+  async plan(target: Target, event: IntegrationEvent, ctx: DeliveryContext, at: Date): Promise<DeliveryPlan> {
+    return planDelivery(
+      target,
+      event,
+      { ...ctx, at, workflowOf: this.kinds.workflow.outlineOf },
+      await this.payloadOf(target, event),
+    );
   }
 }

@@ -54,11 +54,19 @@ export const stepsFor = <Step extends { readonly on?: readonly string[] }>(
   type: string,
 ): Step[] => steps.filter((step) => step.on === undefined || step.on.includes(type));
 
-/** Renders what `target` would do with `event`; calls nothing and reads no secret. */
-export const planDelivery = (target: Target, event: IntegrationEvent, ctx: PlanContext): DeliveryPlan => {
+/**
+ * Renders what `target` would do with `event`; calls nothing and reads no secret. `payload` is
+ * what its transform made of the event (the event itself without one).
+ */
+export const planDelivery = (
+  target: Target,
+  event: IntegrationEvent,
+  ctx: PlanContext,
+  payload: unknown = event,
+): DeliveryPlan => {
   switch (target.kind) {
     case 'http': {
-      const request = httpRequestOf(target, event, ctx, ctx.at);
+      const request = httpRequestOf(target, event, ctx, ctx.at, payload);
       return {
         kind: 'http',
         targetId: target.id,
@@ -70,7 +78,7 @@ export const planDelivery = (target: Target, event: IntegrationEvent, ctx: PlanC
       };
     }
     case 'eventbridge': {
-      const entry = eventBridgeEntryOf(target, event);
+      const entry = eventBridgeEntryOf(target, event, payload);
       return {
         kind: 'eventbridge',
         targetId: target.id,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,82 @@ describe('relayflow route test', () => {
     }
   });
 
+  it('says which route fired and why each earlier route did not, filters included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relayflow-route-'));
+    try {
+      const file = join(dir, 'event.json');
+      writeFileSync(
+        file,
+        JSON.stringify(anIntegrationEvent({ type: 'payment.succeeded', data: { amount: 5 } })),
+      );
+      const config: RelayFlowConfigInput = {
+        providers: { stripe: {} },
+        routes: [
+          { match: { type: 'refund.*' }, targets: [{ kind: 'eventbridge' }] },
+          {
+            match: { type: 'payment.*', filter: { path: 'data.amount', '>=': 1000 } },
+            targets: [{ kind: 'eventbridge', id: 'large' }],
+          },
+          {
+            match: { type: 'payment.*', filter: { not: { path: 'data.amount', '>=': 1000 } } },
+            targets: [{ kind: 'eventbridge', id: 'small' }],
+          },
+        ],
+      };
+
+      const result = await runAgainst({ ...STACK, config }, ['route', 'test', file]);
+
+      expect(linesOf(result.stdout).slice(1, 4)).toEqual([
+        'Route #0 skipped: type payment.succeeded does not match refund.*.',
+        'Route #1 skipped: data.amount >= 1000 does not hold (data.amount is 5).',
+        'Route #2 fires (type payment.*, filter not (data.amount >= 1000)), its targets in order:',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('renders a target’s transformed body, and says when a transform would refuse the request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relayflow-route-'));
+    try {
+      const file = join(dir, 'event.json');
+      writeFileSync(
+        file,
+        JSON.stringify(anIntegrationEvent({ type: 'payment.succeeded', data: { amount: 5 } })),
+      );
+      const config: RelayFlowConfigInput = {
+        providers: { stripe: {} },
+        routes: [
+          {
+            match: { type: '*' },
+            targets: [
+              {
+                kind: 'http',
+                id: 'small',
+                url: 'https://a.example.com',
+                transform: '{ "amount": data.amount }',
+              },
+              { kind: 'eventbridge', id: 'bus', transform: 'data.amount' },
+            ],
+          },
+        ],
+      };
+
+      const result = await runAgainst({ ...STACK, config }, ['route', 'test', file]);
+
+      const body = JSON.stringify({ amount: 5 });
+      expect(linesOf(result.stdout)).toContain(
+        `     body: sha256:${createHash('sha256').update(body).digest('hex')} (${body.length} bytes)`,
+      );
+      expect(linesOf(result.stdout).slice(-2)).toEqual([
+        '  2. bus (refused)',
+        '     refused before any call (the consumer would dead-letter the event): EventBridge takes a JSON object as detail; the transform yielded number',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads a stored event with --event', async () => {
     const table: LocalEventTable = await startEventTable();
     try {
@@ -131,7 +208,8 @@ describe('relayflow route test', () => {
       );
 
       expect(result.connects).toBe(1);
-      expect(result.stdout.split('\n').slice(1, 3)).toEqual([
+      expect(result.stdout.split('\n').slice(1, 4)).toEqual([
+        'Route #0 skipped: provider is internal, not stripe.',
         'Route #1 fires (type dunning.*), its targets in order:',
         expect.stringMatching(/^ {2}1\. eventbridge:billing:[0-9a-f]{8} \(eventbridge\)$/),
       ]);

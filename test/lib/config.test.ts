@@ -310,6 +310,104 @@ describe('configuration', () => {
       ]);
     });
 
+    it('lists every bad filter path and operator with its config path', () => {
+      const problems = problemsOf({
+        providers: { stripe: {} },
+        routes: [
+          {
+            match: {
+              type: '*',
+              filter: {
+                and: [
+                  { path: 'dat.amount', '>': 1 },
+                  { path: 'data.amount', above: 1 },
+                ],
+              },
+            },
+            targets: [{ kind: 'eventbridge' }],
+          },
+          {
+            match: { type: '*', filter: { not: { path: 'entity.name', exists: 'yes' } } },
+            targets: [{ kind: 'eventbridge' }],
+          },
+        ],
+      });
+
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^routes\[0\]\.match\.filter\.and\[0\]\.path: "dat" is not a field of the event/,
+        ),
+        expect.stringMatching(/^routes\[0\]\.match\.filter\.and\[1\]\.above: unknown operator "above"/),
+        'routes[1].match.filter.not.path: "entity.name": the entity has entity.kind and entity.id',
+        'routes[1].match.filter.not.exists: must be true or false',
+      ]);
+    });
+
+    it('checks retry policies on routes and targets, merged over the top-level retry', () => {
+      const problems = problemsOf({
+        providers: { stripe: {} },
+        retry: { maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 },
+        routes: [
+          {
+            match: { type: '*' },
+            retry: { backoffBaseSeconds: 60, backoffMaxSeconds: 10, retryOn: ['http-5xx', 'teapot'] },
+            targets: [
+              { kind: 'eventbridge', id: 'a', retry: { maxAttempts: 50 } },
+              { kind: 'eventbridge', id: 'b', retry: { backoffBaseSeconds: 600 } },
+            ],
+          },
+        ],
+      });
+
+      expect(problems).toEqual([
+        expect.stringMatching(/^routes\[0\]\.retry\.retryOn\[1\]: "teapot" is not a retryable error class/),
+        'routes[0].retry.backoffMaxSeconds: must be at least backoffBaseSeconds (60)',
+        // The route's policy is invalid, so the targets' are merged over the top-level retry alone.
+        "routes[0].targets[0].retry.maxAttempts: must be at most 20, the queue's maxReceiveCount (4 × retry.maxAttempts): raise retry.maxAttempts",
+        'routes[0].targets[1].retry.backoffBaseSeconds: backoffMaxSeconds (300) would be below backoffBaseSeconds (600) once merged with the policies above it',
+      ]);
+    });
+
+    it('compiles every transform at synth and lists each that does not compile', () => {
+      const problems = problemsOf({
+        providers: { stripe: {} },
+        routes: [
+          {
+            match: { type: '*' },
+            targets: [
+              { kind: 'http', id: 'a', url: 'https://a.example.com', transform: '{ "x": }' },
+              { kind: 'eventbridge', id: 'b', transform: 'data.amount' },
+              { kind: 'eventbridge', id: 'c', transform: '$sum(data.lines.(' },
+            ],
+          },
+        ],
+      });
+
+      expect(problems).toEqual([
+        expect.stringMatching(/^routes\[0\]\.targets\[0\]\.transform: is not a JSONata expression: /),
+        expect.stringMatching(/^routes\[0\]\.targets\[2\]\.transform: is not a JSONata expression: /),
+      ]);
+    });
+
+    it('accepts filters and retry policies that are valid, keeping them in the routes', () => {
+      const config = parseConfig({
+        providers: { stripe: {} },
+        routes: [
+          {
+            match: { type: '*', filter: { path: 'data.amount', '>=': 100 } },
+            retry: { maxAttempts: 3, retryOn: ['timeout', 'http-5xx'] },
+            targets: [{ kind: 'eventbridge', retry: { backoffMaxSeconds: 30 } }],
+          },
+        ],
+      });
+
+      expect(config.routes[0]).toMatchObject({
+        match: { filter: { path: 'data.amount', '>=': 100 } },
+        retry: { maxAttempts: 3, retryOn: ['timeout', 'http-5xx'] },
+        targets: [{ retry: { backoffMaxSeconds: 30 } }],
+      });
+    });
+
     it('judges a reference only against a list that is valid itself, so that one mistake is one problem', () => {
       const problems = problemsOf({
         tenants: [{ id: 'Acme' }],

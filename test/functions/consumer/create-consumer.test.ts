@@ -557,3 +557,90 @@ describe('consumer against a local DynamoDB', () => {
     expect(seen).toEqual([JSON.stringify(inline.data), body.toString('utf8')]);
   });
 });
+
+describe('consumer flow control (issue 18)', () => {
+  it('skips a route whose filter does not match and takes the next', async () => {
+    const small = await stored({ data: { amount: 5 } });
+    const large = await stored({ data: { amount: 5000 } });
+    const routes = [
+      {
+        match: { type: '*', filter: { path: 'data.amount', '>=': 1000 } },
+        targets: [{ kind: 'workflow', name: 'first' }],
+      },
+      { match: { type: '*' }, targets: [{ kind: 'workflow', name: 'second' }] },
+    ];
+
+    await run(aConsumer(routes), [anSqsRecord(small), anSqsRecord(large)]);
+
+    expect(effects.sort()).toEqual([`first:${large.id}`, `second:${small.id}`].sort());
+    expect((await store.getState(small.id))?.audit.at(-1)?.detail).toMatch(/^route #1 /);
+  });
+
+  it("retries by the target's policy over the route's over the default", async () => {
+    // Attempt 3 of the default 3 would dead-letter; the route allows 2; the target allows 4.
+    const event = await stored({}, undefined, 2);
+    workflows.set('first', () => Promise.reject(new Error('flaky')));
+    const record = anSqsRecord(event, { receiveCount: 3 });
+    const routes = [
+      {
+        match: { type: '*' },
+        retry: { maxAttempts: 2, backoffMaxSeconds: 1 },
+        targets: [{ kind: 'workflow', name: 'first', retry: { maxAttempts: 4 } }],
+      },
+    ];
+
+    await run(aConsumer(routes), [record]);
+
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('RETRYING');
+    expect(state?.audit.at(-1)?.detail).toMatch(/^attempt 3 of 4 failed/);
+    // The route's backoff ceiling of 1 s holds for the target, which does not set its own.
+    expect(visibilityOf(record.messageId)).toBeLessThanOrEqual(1);
+  });
+
+  it("dead-letters on the route's last attempt when its target sets no attempts of its own", async () => {
+    const event = await stored({}, undefined, 1);
+    workflows.set('first', () => Promise.reject(new Error('flaky')));
+    const routes = [
+      { match: { type: '*' }, retry: { maxAttempts: 2 }, targets: [{ kind: 'workflow', name: 'first' }] },
+    ];
+
+    await run(aConsumer(routes), [anSqsRecord(event, { receiveCount: 2 })]);
+
+    expect((await store.getState(event.id))?.status).toBe('DEAD_LETTERED');
+  });
+
+  it('dead-letters with its reason an event whose target transform throws at run time', async () => {
+    const event = await stored();
+    const routes = [
+      {
+        match: { type: '*' },
+        targets: [{ kind: 'eventbridge', transform: '$error("no plan for " & type)' }],
+      },
+    ];
+
+    await run(aConsumer(routes), [anSqsRecord(event)]);
+
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('DEAD_LETTERED');
+    expect(state?.lastError).toBe(`transform-failed: transform failed: no plan for ${event.type}`);
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: 'dlq.fifo' });
+  });
+
+  it('dead-letters at once a retryable failure whose class is not in retryOn', async () => {
+    const event = await stored();
+    workflows.set('first', () => Promise.reject(new TargetError('first', 'http-503', true, 'receiver down')));
+    const routes = [
+      {
+        match: { type: '*' },
+        targets: [{ kind: 'workflow', name: 'first', retry: { retryOn: ['timeout', 'http-429'] } }],
+      },
+    ];
+
+    await run(aConsumer(routes), [anSqsRecord(event)]);
+
+    const state = await store.getState(event.id);
+    expect(state?.status).toBe('DEAD_LETTERED');
+    expect(state?.lastError).toMatch(/not retried: http-503 is not in retryOn/);
+  });
+});

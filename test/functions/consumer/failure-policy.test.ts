@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { MAX_VISIBILITY_SECONDS } from '#shared/consumer/backoff';
 import type { Failure } from '#shared/consumer/errors';
-import { decideFailure, decideHeldBack, type FailureDecision } from '#shared/consumer/failure-policy';
+import {
+  decideFailure,
+  decideHeldBack,
+  effectivePolicy,
+  type FailureDecision,
+} from '#shared/consumer/failure-policy';
 
 const SETTINGS = { maxAttempts: 3, maxReceiveCount: 12, backoff: { baseSeconds: 2, maxSeconds: 60 } };
 /** The top of every jitter range: the delay is then the ceiling itself. */
@@ -127,5 +132,93 @@ describe('failure policy', () => {
       detail: 'held back behind a failing event of its entity until its attempts ran out',
       send: false,
     });
+  });
+});
+
+describe('retry policy per route and target', () => {
+  const route = {
+    retry: { maxAttempts: 7, backoffBaseSeconds: 5, retryOn: ['timeout'] },
+    targets: [
+      { id: 'own', retry: { maxAttempts: 2, backoffMaxSeconds: 10, retryOn: ['http-5xx'] } },
+      { id: 'plain' },
+    ],
+  };
+
+  it('takes each field from the target, else the route, else the default', () => {
+    expect(effectivePolicy(SETTINGS, route, 'own')).toEqual({
+      maxAttempts: 2,
+      maxReceiveCount: 12,
+      backoff: { baseSeconds: 5, maxSeconds: 10 },
+      retryOn: ['http-5xx'],
+    });
+    expect(effectivePolicy(SETTINGS, route, 'plain')).toEqual({
+      maxAttempts: 7,
+      maxReceiveCount: 12,
+      backoff: { baseSeconds: 5, maxSeconds: 60 },
+      retryOn: ['timeout'],
+    });
+    expect(effectivePolicy(SETTINGS, undefined, undefined)).toEqual(SETTINGS);
+  });
+
+  it('judges by retryOn only the failures of a target', () => {
+    expect(effectivePolicy(SETTINGS, route, undefined)).not.toHaveProperty('retryOn');
+  });
+
+  it('dead-letters at once a retryable class retryOn does not cover, and retries one it does', () => {
+    const policy = { ...SETTINGS, retryOn: ['http-5xx', 'eventbridge-*'] };
+
+    expect(decideFailure(retryable, { attempt: 1, receiveCount: 1 }, policy, highest).kind).toBe('retry');
+    expect(
+      decideFailure(
+        { kind: 'retryable', errorClass: 'eventbridge-entry-ThrottlingException', message: 'slow down' },
+        { attempt: 1, receiveCount: 1 },
+        policy,
+        highest,
+      ).kind,
+    ).toBe('retry');
+    expect(
+      decideFailure(
+        { kind: 'retryable', errorClass: 'timeout', message: 'no answer' },
+        { attempt: 1, receiveCount: 1 },
+        policy,
+        highest,
+      ),
+    ).toEqual({
+      kind: 'dead-letter',
+      because: 'permanent',
+      reason: 'timeout: no answer (not retried: timeout is not in retryOn)',
+      detail: 'attempt 1: timeout: no answer (not retried: timeout is not in retryOn)',
+      send: true,
+    });
+  });
+
+  it('never retries a permanent failure, whatever retryOn names', () => {
+    expect(
+      decideFailure(
+        permanent,
+        { attempt: 1, receiveCount: 1 },
+        { ...SETTINGS, retryOn: ['http-400'] },
+        highest,
+      ).kind,
+    ).toBe('dead-letter');
+  });
+
+  it('keeps the backoff within the bounds of the policy it is given', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.double({ min: 0, max: 0.999_999, noNaN: true }),
+        (attempt, r) => {
+          const policy = effectivePolicy(
+            SETTINGS,
+            { retry: { backoffMaxSeconds: 10 }, targets: [{ id: 't', retry: { maxAttempts: 50 } }] },
+            't',
+          );
+          const decision = decideFailure(retryable, { attempt, receiveCount: 1 }, policy, () => r);
+          expect(decision.kind).toBe('retry');
+          expect(decision.kind === 'retry' ? decision.delaySeconds : -1).toBeLessThanOrEqual(10);
+        },
+      ),
+    );
   });
 });

@@ -87,3 +87,38 @@ describe('route graph cycles', () => {
     ]);
   });
 });
+
+describe('route graph cycles through filtered routes', () => {
+  it('takes a filtered route as possibly matching, and the next route as possibly taking the event too', () => {
+    const routes: GraphRoute[] = [
+      {
+        match: { type: 'dunning.*', filter: { path: 'data.amount', '>': 100 } },
+        targets: [{ kind: 'eventbridge' }],
+      },
+      { match: { type: '*' }, targets: [workflow('dunning')] },
+    ];
+
+    // Without the filter, route 0 would take every dunning event and close no loop.
+    const cycles = routeCycles(routes, ['default'], emitsOf);
+    expect(cycles.length).toBeGreaterThan(0);
+    expect(cycles).toContainEqual({
+      route: 1,
+      path: 'dunning.restored → route[1] → workflow dunning → dunning.restored',
+      tenants: ['default'],
+    });
+  });
+
+  it('finds a loop through a filtered route itself', () => {
+    const routes: GraphRoute[] = [
+      {
+        match: { type: 'invoice.*', filter: { path: 'data.amount', '>': 100 } },
+        targets: [workflow('dunning')],
+      },
+      { match: { type: 'dunning.*' }, targets: [workflow('echo')] },
+    ];
+
+    const cycles = routeCycles(routes, ['default'], emitsOf);
+    expect(cycles.length).toBeGreaterThan(0);
+    expect(cycles.every((c) => c.route === 0 && c.path.includes('route[0] → workflow dunning'))).toBe(true);
+  });
+});

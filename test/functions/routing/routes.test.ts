@@ -1,4 +1,11 @@
-import { Router, RoutesSchema, resolveRoutes, targetIdOf, targetProblems } from '#shared/routing/routes';
+import {
+  matchResult,
+  Router,
+  RoutesSchema,
+  resolveRoutes,
+  targetIdOf,
+  targetProblems,
+} from '#shared/routing/routes';
 
 const routerOf = (routes: unknown[]) =>
   new Router(resolveRoutes(RoutesSchema.parse(routes), new Set(['w'])).routes);
@@ -117,5 +124,50 @@ describe('target ids', () => {
       { path: ['targets', 2, 'id'], message: expect.stringContaining('share the id "x"') },
       { path: ['targets', 2, 'name'], message: expect.stringContaining('"nope" does not exist') },
     ]);
+  });
+});
+
+describe('Router with filters', () => {
+  const paying = (type: string, amount: number) => ({ ...event(type), data: { amount } });
+  const routes = [
+    { match: { type: 'payment.*', filter: { path: 'data.amount', '>=': 1000 } }, targets: target },
+    { match: { type: 'payment.*' }, targets: target },
+  ];
+
+  it('skips a route whose filter does not hold and takes the next', () => {
+    const router = routerOf(routes);
+
+    expect(router.match(paying('payment.succeeded', 5000))?.index).toBe(0);
+    expect(router.match(paying('payment.succeeded', 5))?.index).toBe(1);
+  });
+
+  it('says why a route does not match, part by part', () => {
+    const [filtered] = resolveRoutes(RoutesSchema.parse(routes), new Set(['w'])).routes;
+    const match = filtered?.match ?? { type: '' };
+
+    expect(matchResult(match, event('refund.created'))).toEqual({
+      matched: false,
+      why: 'type refund.created does not match payment.*',
+    });
+    expect(matchResult(match, paying('payment.failed', 5))).toEqual({
+      matched: false,
+      why: 'data.amount >= 1000 does not hold (data.amount is 5)',
+    });
+  });
+
+  it('keeps retry policies on the route and its targets', () => {
+    const [route] = resolveRoutes(
+      RoutesSchema.parse([
+        {
+          match: { type: '*' },
+          retry: { maxAttempts: 2 },
+          targets: [{ kind: 'workflow', name: 'w', retry: { retryOn: ['http-5xx'] } }],
+        },
+      ]),
+      new Set(['w']),
+    ).routes;
+
+    expect(route?.retry).toEqual({ maxAttempts: 2 });
+    expect(route?.targets[0]?.retry).toEqual({ retryOn: ['http-5xx'] });
   });
 });

@@ -3754,78 +3754,315 @@ var init_verify11 = __esm({
   }
 });
 
-// functions/providers/internal/index.ts
+// functions/producer/origin.ts
 var INTERNAL_PROVIDER_ID;
+var init_origin = __esm({
+  "functions/producer/origin.ts"() {
+    "use strict";
+    INTERNAL_PROVIDER_ID = "internal";
+  }
+});
+
+// functions/providers/internal/index.ts
 var init_internal = __esm({
   "functions/providers/internal/index.ts"() {
     "use strict";
     init_normalize11();
     init_verify11();
-    INTERNAL_PROVIDER_ID = "internal";
+    init_origin();
+  }
+});
+
+// functions/routing/filters.ts
+var z31, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord2, isScalar, pathProblem, filterProblems, FilterSchema2, valueAt, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
+var init_filters = __esm({
+  "functions/routing/filters.ts"() {
+    "use strict";
+    z31 = __toESM(require("zod/mini"));
+    COMPARISONS = [">", ">=", "<", "<="];
+    OPERATORS = ["equals", "in", "exists", "prefix", ...COMPARISONS];
+    COMBINATORS = ["and", "or", "not"];
+    EVENT_FIELDS = {
+      specVersion: "scalar",
+      id: "scalar",
+      idempotencyKey: "scalar",
+      tenant: "scalar",
+      provider: "scalar",
+      type: "scalar",
+      providerType: "scalar",
+      externalId: "scalar",
+      entity: "entity",
+      occurredAt: "scalar",
+      receivedAt: "scalar",
+      correlationId: "scalar",
+      causationId: "scalar",
+      depth: "scalar",
+      data: "any"
+    };
+    MAX_DEPTH = 8;
+    isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isScalar = (value) => value === null || ["string", "number", "boolean"].includes(typeof value);
+    pathProblem = (path) => {
+      const segments = path.split(".");
+      if (segments.some((segment) => segment === ""))
+        return `"${path}" is not a dot path (e.g. data.amount, entity.kind)`;
+      const [field3 = "", ...rest] = segments;
+      const kind = EVENT_FIELDS[field3];
+      if (!kind)
+        return `"${field3}" is not a field of the event (fields: ${Object.keys(EVENT_FIELDS).join(", ")})`;
+      if (kind === "scalar" && rest.length > 0)
+        return `"${field3}" holds a single value: "${path}" reaches into nothing`;
+      if (kind === "entity" && (rest.length !== 1 || !["kind", "id"].includes(rest[0] ?? "")))
+        return `"${path}": the entity has entity.kind and entity.id`;
+      if (kind === "any" && rest.length === 0)
+        return '"data" is the whole payload: name a field in it (data.<field>)';
+      return void 0;
+    };
+    filterProblems = (filter, at2 = [], depth = 0) => {
+      if (depth > MAX_DEPTH) return [{ path: at2, message: `nested more than ${MAX_DEPTH} deep` }];
+      if (!isRecord2(filter))
+        return [{ path: at2, message: "must be an object: a condition on a path, or and / or / not" }];
+      const keys = Object.keys(filter);
+      const combinator = COMBINATORS.find((c) => keys.includes(c));
+      if (combinator) {
+        if (keys.length !== 1)
+          return [
+            {
+              path: at2,
+              message: `"${combinator}" stands alone: move ${keys.filter((k) => k !== combinator).join(", ")} into it`
+            }
+          ];
+        const inner = filter[combinator];
+        if (combinator === "not") return filterProblems(inner, [...at2, "not"], depth + 1);
+        if (!Array.isArray(inner) || inner.length === 0)
+          return [{ path: [...at2, combinator], message: "must be a non-empty list of filters" }];
+        return inner.flatMap((entry, index) => filterProblems(entry, [...at2, combinator, index], depth + 1));
+      }
+      const problems = [];
+      if (typeof filter.path !== "string")
+        problems.push({ path: [...at2, "path"], message: "needs a dot path into the event" });
+      else {
+        const problem = pathProblem(filter.path);
+        if (problem) problems.push({ path: [...at2, "path"], message: problem });
+      }
+      const operators = keys.filter((key) => key !== "path");
+      const unknown10 = operators.filter((key) => !OPERATORS.includes(key));
+      for (const key of unknown10)
+        problems.push({
+          path: [...at2, key],
+          message: `unknown operator "${key}" (operators: ${OPERATORS.join(", ")}, or and / or / not)`
+        });
+      const known = operators.filter((key) => OPERATORS.includes(key));
+      if (known.length !== 1 && unknown10.length === 0)
+        problems.push({
+          path: at2,
+          message: known.length === 0 ? `needs one operator (${OPERATORS.join(", ")})` : `has ${known.join(", ")}: one operator per condition, combine them with and`
+        });
+      for (const op of known) {
+        const value = filter[op];
+        const bad = (message) => problems.push({ path: [...at2, op], message });
+        switch (op) {
+          case "equals":
+            if (!isScalar(value)) bad("must be a string, number, boolean or null");
+            break;
+          case "in":
+            if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar))
+              bad("must be a non-empty list of strings, numbers, booleans or null");
+            break;
+          case "exists":
+            if (typeof value !== "boolean") bad("must be true or false");
+            break;
+          case "prefix":
+            if (typeof value !== "string" || value === "") bad("must be a non-empty string");
+            break;
+          default:
+            if (typeof value !== "number" || !Number.isFinite(value)) bad("must be a finite number");
+        }
+      }
+      return problems;
+    };
+    FilterSchema2 = z31.custom().check(
+      z31.superRefine((filter, ctx) => {
+        for (const problem of filterProblems(filter))
+          ctx.issues.push({ code: "custom", input: filter, path: [...problem.path], message: problem.message });
+      })
+    );
+    valueAt = (event, path) => {
+      let current = event;
+      for (const segment of path.split(".")) {
+        if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
+        else if (isRecord2(current) && Object.hasOwn(current, segment)) current = current[segment];
+        else return void 0;
+      }
+      return current;
+    };
+    MATCHED = { matched: true };
+    show = (value) => value === void 0 ? "missing" : JSON.stringify(value);
+    holds = (condition, value) => {
+      if ("equals" in condition) return value === condition.equals;
+      if ("in" in condition) return condition.in.some((candidate) => candidate === value);
+      if ("exists" in condition) return value !== void 0 === condition.exists;
+      if ("prefix" in condition) return typeof value === "string" && value.startsWith(condition.prefix);
+      if (typeof value !== "number") return false;
+      const { ">": above, ">=": atLeast, "<": below, "<=": atMost } = condition;
+      if (above !== void 0) return value > above;
+      if (atLeast !== void 0) return value >= atLeast;
+      if (below !== void 0) return value < below;
+      return atMost !== void 0 && value <= atMost;
+    };
+    describe2 = (condition) => {
+      const op = Object.keys(condition).find((key) => key !== "path") ?? "";
+      return `${condition.path} ${op} ${JSON.stringify(condition[op])}`;
+    };
+    evaluateFilter = (filter, event) => {
+      if ("and" in filter) {
+        for (const inner of filter.and) {
+          const result = evaluateFilter(inner, event);
+          if (!result.matched) return result;
+        }
+        return MATCHED;
+      }
+      if ("or" in filter) {
+        const failed = [];
+        for (const inner of filter.or) {
+          const result = evaluateFilter(inner, event);
+          if (result.matched) return MATCHED;
+          failed.push(result.why);
+        }
+        return { matched: false, why: `none of: ${failed.join("; ")}` };
+      }
+      if ("not" in filter)
+        return evaluateFilter(filter.not, event).matched ? { matched: false, why: `not (${describeFilter(filter.not)}) failed: it holds` } : MATCHED;
+      const value = valueAt(event, filter.path);
+      return holds(filter, value) ? MATCHED : { matched: false, why: `${describe2(filter)} does not hold (${filter.path} is ${show(value)})` };
+    };
+    describeFilter = (filter) => {
+      if ("and" in filter) return `(${filter.and.map(describeFilter).join(" and ")})`;
+      if ("or" in filter) return `(${filter.or.map(describeFilter).join(" or ")})`;
+      if ("not" in filter) return `not (${describeFilter(filter.not)})`;
+      return describe2(filter);
+    };
+  }
+});
+
+// functions/routing/retry-classes.ts
+var EXACT, STATUS, PREFIXED, retryOnProblem;
+var init_retry_classes = __esm({
+  "functions/routing/retry-classes.ts"() {
+    "use strict";
+    EXACT = /* @__PURE__ */ new Set(["timeout", "network", "circuit-open", "workflow-failed", "compensation-failed"]);
+    STATUS = /^http-(\d{3}|[45]xx)$/;
+    PREFIXED = /^(eventbridge|eventbridge-entry)-([A-Za-z0-9]+|\*)$/;
+    retryOnProblem = (entry) => EXACT.has(entry) || STATUS.test(entry) || PREFIXED.test(entry) ? void 0 : `"${entry}" is not a retryable error class (${[...EXACT].join(", ")}, http-<status>, http-4xx, http-5xx, eventbridge-<error>, eventbridge-entry-<code>, eventbridge-*)`;
   }
 });
 
 // functions/routing/routes.ts
-var import_node_crypto26, z31, nonEmpty8, TARGET_ID, targetId, mode, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, Router;
+var import_node_crypto26, z32, nonEmpty8, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
     import_node_crypto26 = require("node:crypto");
-    z31 = __toESM(require("zod/mini"));
+    z32 = __toESM(require("zod/mini"));
+    init_filters();
     init_glob();
-    nonEmpty8 = () => z31.string().check(z31.minLength(1));
+    init_retry_classes();
+    nonEmpty8 = () => z32.string().check(z32.minLength(1));
     TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z31.optional(z31.string().check(z31.regex(TARGET_ID)));
-    mode = () => z31.optional(z31.enum(["live", "dry-run"]));
-    HttpTargetSchema = z31.strictObject({
-      kind: z31.literal("http"),
+    targetId = () => z32.optional(z32.string().check(z32.regex(TARGET_ID)));
+    mode = () => z32.optional(z32.enum(["live", "dry-run"]));
+    MAX_BACKOFF_SECONDS = 43200;
+    RetryPolicySchema = z32.strictObject({
+      maxAttempts: z32.optional(z32.number().check(z32.int(), z32.gte(1), z32.lte(1e3))),
+      backoffBaseSeconds: z32.optional(z32.number().check(z32.int(), z32.gte(0), z32.lte(MAX_BACKOFF_SECONDS))),
+      backoffMaxSeconds: z32.optional(z32.number().check(z32.int(), z32.gte(0), z32.lte(MAX_BACKOFF_SECONDS))),
+      /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
+      retryOn: z32.optional(
+        z32.array(
+          z32.string().check(
+            z32.superRefine((entry, ctx) => {
+              const problem = retryOnProblem(entry);
+              if (problem) ctx.issues.push({ code: "custom", input: entry, message: problem });
+            })
+          )
+        )
+      )
+    }).check(
+      z32.superRefine(
+        (policy, ctx) => {
+          const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
+          if (typeof base === "number" && typeof max === "number" && max < base)
+            ctx.issues.push({
+              code: "custom",
+              input: policy,
+              path: ["backoffMaxSeconds"],
+              message: `must be at least backoffBaseSeconds (${base})`
+            });
+        },
+        // Also when another field failed (a bad retryOn entry), so that one run lists every problem.
+        { when: ({ value }) => typeof value === "object" && value !== null }
+      )
+    );
+    retry = () => z32.optional(RetryPolicySchema);
+    transform = () => z32.optional(nonEmpty8());
+    HttpTargetSchema = z32.strictObject({
+      kind: z32.literal("http"),
       id: targetId(),
       mode: mode(),
+      retry: retry(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z31.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
-      timeoutMs: z31._default(z31.number().check(z31.int(), z31.gte(100), z31.lte(25e3)), 5e3),
+      url: z32.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      transform: transform(),
+      timeoutMs: z32._default(z32.number().check(z32.int(), z32.gte(100), z32.lte(25e3)), 5e3),
       /** Requests per second to this target from one consumer instance. */
-      rateLimitPerSecond: z31._default(z31.number().check(z31.positive()), 50),
+      rateLimitPerSecond: z32._default(z32.number().check(z32.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z31._default(z31.number().check(z31.int(), z31.gte(1)), 5),
-      circuitHalfOpenAfterMs: z31._default(z31.number().check(z31.int(), z31.gte(100)), 3e4)
+      circuitBreakerThreshold: z32._default(z32.number().check(z32.int(), z32.gte(1)), 5),
+      circuitHalfOpenAfterMs: z32._default(z32.number().check(z32.int(), z32.gte(100)), 3e4)
     });
-    EventBridgeTargetSchema = z31.strictObject({
-      kind: z31.literal("eventbridge"),
+    EventBridgeTargetSchema = z32.strictObject({
+      kind: z32.literal("eventbridge"),
       id: targetId(),
       mode: mode(),
+      retry: retry(),
       /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z31._default(nonEmpty8(), "default")
+      eventBusName: z32._default(nonEmpty8(), "default"),
+      transform: transform()
     });
-    WorkflowTargetSchema = z31.strictObject({
-      kind: z31.literal("workflow"),
+    WorkflowTargetSchema = z32.strictObject({
+      kind: z32.literal("workflow"),
       id: targetId(),
       mode: mode(),
+      retry: retry(),
       /** A workflow exported by functions/workflows/index.ts. */
       name: nonEmpty8()
     });
-    TargetSchema = z31.discriminatedUnion("kind", [
+    TargetSchema = z32.discriminatedUnion("kind", [
       HttpTargetSchema,
       EventBridgeTargetSchema,
       WorkflowTargetSchema
     ]);
-    RouteSchema = z31.strictObject({
-      match: z31.strictObject({
-        tenant: z31.optional(nonEmpty8()),
-        provider: z31.optional(nonEmpty8()),
+    RouteSchema = z32.strictObject({
+      match: z32.strictObject({
+        tenant: z32.optional(nonEmpty8()),
+        provider: z32.optional(nonEmpty8()),
         /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z31.string().check(
-          z31.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z31.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
-        )
+        type: z32.string().check(
+          z32.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z32.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        ),
+        /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
+        filter: z32.optional(FilterSchema2)
       }),
-      targets: z31.array(TargetSchema).check(z31.minLength(1)),
+      targets: z32.array(TargetSchema).check(z32.minLength(1)),
       /** What an event older than its entity's newest applied event does. */
-      onStale: z31._default(z31.enum(["skip", "apply"]), "apply"),
+      onStale: z32._default(z32.enum(["skip", "apply"]), "apply"),
       /** `dry-run` makes every target of the route a dry run. */
-      mode: mode()
+      mode: mode(),
+      /** The route's retry policy; each target's own overrides it field by field. */
+      retry: retry()
     });
-    RoutesSchema = z31.array(RouteSchema);
+    RoutesSchema = z32.array(RouteSchema);
     shortHash = (value) => (0, import_node_crypto26.createHash)("sha256").update(value).digest("hex").slice(0, 8);
     targetIdOf = (target) => {
       if (target.id) return target.id;
@@ -3872,36 +4109,117 @@ var init_routes = __esm({
             ...routeMode === "dry-run" ? { mode: routeMode } : {}
           })),
           onStale: route.onStale,
-          mode: routeMode
+          mode: routeMode,
+          ...route.retry ? { retry: route.retry } : {}
         };
       }),
       problems: routes.flatMap(
         (route, index) => targetProblems(route.targets, knownWorkflows).map((problem) => ({ route: index, ...problem }))
       )
     });
+    matchResult = (match, event) => {
+      if (match.tenant !== void 0 && match.tenant !== event.tenant)
+        return { matched: false, why: `tenant is ${event.tenant}, not ${match.tenant}` };
+      if (match.provider !== void 0 && match.provider !== event.provider)
+        return { matched: false, why: `provider is ${event.provider}, not ${match.provider}` };
+      if (!globMatches(match.type, event.type))
+        return { matched: false, why: `type ${event.type} does not match ${match.type}` };
+      return match.filter ? evaluateFilter(match.filter, event) : { matched: true };
+    };
     Router = class {
       constructor(routes) {
         this.routes = routes;
       }
       routes;
       match(event) {
-        return this.routes.find(
-          ({ match }) => (match.tenant === void 0 || match.tenant === event.tenant) && (match.provider === void 0 || match.provider === event.provider) && globMatches(match.type, event.type)
-        );
+        return this.routes.find(({ match }) => matchResult(match, event).matched);
       }
     };
   }
 });
 
 // functions/targets/errors.ts
-var PermanentWorkflowError;
+var TargetError, PermanentWorkflowError;
 var init_errors2 = __esm({
   "functions/targets/errors.ts"() {
     "use strict";
+    TargetError = class extends Error {
+      constructor(targetId2, errorClass, retryable, message, options) {
+        super(message, options);
+        this.targetId = targetId2;
+        this.errorClass = errorClass;
+        this.retryable = retryable;
+        this.name = "TargetError";
+        this.retryAfterSeconds = options?.retryAfterSeconds;
+        this.saga = options?.saga;
+      }
+      targetId;
+      errorClass;
+      retryable;
+      /** The receiver's own hint (Retry-After), in seconds, when it gave one. */
+      retryAfterSeconds;
+      /** Set when a workflow's step (or its compensation) failed. */
+      saga;
+    };
     PermanentWorkflowError = class extends Error {
       constructor(message, options) {
         super(message, options);
         this.name = "PermanentWorkflowError";
+      }
+    };
+  }
+});
+
+// functions/targets/transform.ts
+var messageOf, transformProblem, loadJsonata, Transforms;
+var init_transform = __esm({
+  "functions/targets/transform.ts"() {
+    "use strict";
+    init_errors2();
+    messageOf = (error) => typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : String(error);
+    transformProblem = (compile, expression) => {
+      try {
+        compile(expression);
+        return void 0;
+      } catch (error) {
+        const position = typeof error === "object" && error !== null && "position" in error && typeof error.position === "number" ? ` at character ${error.position}` : "";
+        return `is not a JSONata expression: ${messageOf(error)}${position}`;
+      }
+    };
+    loadJsonata = async () => (await import("jsonata")).default;
+    Transforms = class {
+      constructor(load = loadJsonata) {
+        this.load = load;
+      }
+      load;
+      compiler;
+      compiled = /* @__PURE__ */ new Map();
+      expressionOf(expression) {
+        let compiled = this.compiled.get(expression);
+        if (!compiled) {
+          compiled = (this.compiler ??= this.load()).then((compile) => compile(expression));
+          this.compiled.set(expression, compiled);
+        }
+        return compiled;
+      }
+      async payloadOf(target, event) {
+        if (target.transform === void 0) return event;
+        let result;
+        try {
+          result = await (await this.expressionOf(target.transform)).evaluate(event);
+        } catch (error) {
+          throw new TargetError(target.id, "transform-failed", false, `transform failed: ${messageOf(error)}`, {
+            cause: error
+          });
+        }
+        if (result === void 0)
+          throw new TargetError(
+            target.id,
+            "transform-failed",
+            false,
+            "transform yielded nothing for this event (a path it reads is missing?)"
+          );
+        return result;
       }
     };
   }
@@ -4024,11 +4342,11 @@ var init_dunning_accounts = __esm({
 });
 
 // functions/workflows/dunning.ts
-var z32, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
+var z33, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
 var init_dunning = __esm({
   "functions/workflows/dunning.ts"() {
     "use strict";
-    z32 = __toESM(require("zod/mini"));
+    z33 = __toESM(require("zod/mini"));
     init_errors2();
     init_define();
     init_dunning_accounts();
@@ -4036,14 +4354,14 @@ var init_dunning = __esm({
     PAID = "invoice.paid";
     REMINDER_REQUESTED = "dunning.reminder_requested";
     RESTORED = "dunning.restored";
-    InvoiceEventSchema = z32.object({
-      data: z32.object({
-        object: z32.object({
-          id: z32.string().check(z32.minLength(1)),
-          customer: z32.string().check(z32.minLength(1)),
-          amount_due: z32.optional(z32.number()),
-          currency: z32.optional(z32.string()),
-          attempt_count: z32.optional(z32.number())
+    InvoiceEventSchema = z33.object({
+      data: z33.object({
+        object: z33.object({
+          id: z33.string().check(z33.minLength(1)),
+          customer: z33.string().check(z33.minLength(1)),
+          amount_due: z33.optional(z33.number()),
+          currency: z33.optional(z33.string()),
+          attempt_count: z33.optional(z33.number())
         })
       })
     });
@@ -4156,19 +4474,19 @@ var init_suppression_list = __esm({
 });
 
 // functions/workflows/suppress-bounced-recipient.ts
-var z33, BouncedEmailSchema, bareAddress, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
+var z34, BouncedEmailSchema, bareAddress, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z33 = __toESM(require("zod/mini"));
+    z34 = __toESM(require("zod/mini"));
     init_records();
     init_errors2();
     init_define();
     init_suppression_list();
-    BouncedEmailSchema = z33.object({
-      recipient: z33.string().check(z33.minLength(3)),
-      reason: z33.optional(z33.string()),
-      messageId: z33.optional(z33.string())
+    BouncedEmailSchema = z34.object({
+      recipient: z34.string().check(z34.minLength(3)),
+      reason: z34.optional(z34.string()),
+      messageId: z34.optional(z34.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
@@ -4456,14 +4774,20 @@ var init_route_graph = __esm({
       };
       for (const tenant2 of tenants) {
         const edgesOf = (type) => {
-          const route = routes.findIndex(
-            ({ match }) => (match.tenant === void 0 || match.tenant === tenant2) && (match.provider === void 0 || match.provider === INTERNAL_PROVIDER_ID) && globMatches(match.type, type)
-          );
-          const chosen = routes[route];
-          if (!chosen || chosen.mode === "dry-run") return [];
-          return chosen.targets.flatMap(
-            (target) => target.kind === "workflow" && target.name && target.mode !== "dry-run" ? (emitsOf(target.name) ?? []).map((to) => ({ route, workflow: target.name ?? "", to })) : []
-          );
+          const candidates = [];
+          for (const [route, { match }] of routes.entries()) {
+            if ((match.tenant === void 0 || match.tenant === tenant2) && (match.provider === void 0 || match.provider === INTERNAL_PROVIDER_ID) && globMatches(match.type, type)) {
+              candidates.push(route);
+              if (match.filter === void 0) break;
+            }
+          }
+          return candidates.flatMap((route) => {
+            const chosen = routes[route];
+            if (!chosen || chosen.mode === "dry-run") return [];
+            return chosen.targets.flatMap(
+              (target) => target.kind === "workflow" && target.name && target.mode !== "dry-run" ? (emitsOf(target.name) ?? []).map((to) => ({ route, workflow: target.name ?? "", to })) : []
+            );
+          });
         };
         const finished = /* @__PURE__ */ new Set();
         const onPath = [];
@@ -4491,11 +4815,11 @@ var init_route_graph = __esm({
 });
 
 // lib/event-pattern.ts
-var OPERATORS, COMPARISONS, isObject, isScalar, matcherProblems, eventPatternProblems;
+var OPERATORS2, COMPARISONS2, isObject, isScalar2, matcherProblems, eventPatternProblems;
 var init_event_pattern = __esm({
   "lib/event-pattern.ts"() {
     "use strict";
-    OPERATORS = /* @__PURE__ */ new Set([
+    OPERATORS2 = /* @__PURE__ */ new Set([
       "prefix",
       "suffix",
       "equals-ignore-case",
@@ -4505,19 +4829,19 @@ var init_event_pattern = __esm({
       "exists",
       "cidr"
     ]);
-    COMPARISONS = /* @__PURE__ */ new Set(["=", "<", "<=", ">", ">="]);
+    COMPARISONS2 = /* @__PURE__ */ new Set(["=", "<", "<=", ">", ">="]);
     isObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-    isScalar = (value) => value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+    isScalar2 = (value) => value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
     matcherProblems = (matcher, path) => {
-      if (isScalar(matcher)) return [];
+      if (isScalar2(matcher)) return [];
       if (!isObject(matcher))
         return [{ path, message: "a matcher is a string, number, boolean, null or an operator object" }];
       const operators = Object.keys(matcher);
       const [operator] = operators;
       if (operator === void 0 || operators.length > 1)
         return [{ path, message: "an operator object has exactly one operator" }];
-      if (!OPERATORS.has(operator))
-        return [{ path: [...path, operator], message: `unknown operator (known: ${[...OPERATORS].join(", ")})` }];
+      if (!OPERATORS2.has(operator))
+        return [{ path: [...path, operator], message: `unknown operator (known: ${[...OPERATORS2].join(", ")})` }];
       const operand = matcher[operator];
       const at2 = [...path, operator];
       switch (operator) {
@@ -4526,12 +4850,12 @@ var init_event_pattern = __esm({
         case "numeric": {
           const pairs = Array.isArray(operand) ? operand : [];
           const valid = pairs.length > 0 && pairs.length % 2 === 0 && pairs.every(
-            (item, index) => index % 2 === 0 ? typeof item === "string" && COMPARISONS.has(item) : typeof item === "number"
+            (item, index) => index % 2 === 0 ? typeof item === "string" && COMPARISONS2.has(item) : typeof item === "number"
           );
           return valid ? [] : [{ path: at2, message: 'must list operator, number pairs ("<", 10, ">=", 0)' }];
         }
         case "anything-but":
-          return isScalar(operand) || Array.isArray(operand) || isObject(operand) ? [] : [{ path: at2, message: "must be a value, a list of values or an operator object" }];
+          return isScalar2(operand) || Array.isArray(operand) || isObject(operand) ? [] : [{ path: at2, message: "must be a value, a list of values or an operator object" }];
         case "prefix":
         case "suffix":
           return typeof operand === "string" || isObject(operand) ? [] : [{ path: at2, message: 'must be a string (or { "equals-ignore-case": \u2026 })' }];
@@ -4563,6 +4887,18 @@ var init_event_pattern = __esm({
   }
 });
 
+// lib/constructs/event-queue.ts
+var import_aws_cdk_lib, import_aws_sqs, import_constructs, maxReceiveCountFor;
+var init_event_queue = __esm({
+  "lib/constructs/event-queue.ts"() {
+    "use strict";
+    import_aws_cdk_lib = require("aws-cdk-lib");
+    import_aws_sqs = require("aws-cdk-lib/aws-sqs");
+    import_constructs = require("constructs");
+    maxReceiveCountFor = (maxAttempts) => Math.min(1e3, maxAttempts * 4);
+  }
+});
+
 // lib/config.ts
 var config_exports = {};
 __export(config_exports, {
@@ -4582,21 +4918,24 @@ __export(config_exports, {
   replayProvidersJson: () => replayProvidersJson,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs5, import_node_path5, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord2, section, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord4, section, retryPolicyProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
     import_node_fs5 = require("node:fs");
     import_node_path5 = require("node:path");
+    import_jsonata = __toESM(require("jsonata"));
     import_zod7 = require("zod");
     init_registry();
     init_types();
     init_routes();
     init_route_graph();
+    init_transform();
     init_workflows();
     init_schedule_expression();
     init_internal();
     init_event_pattern();
+    init_event_queue();
     TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
     MAX_BODY_LIMIT = 45e5;
     verifierLimits = import_zod7.z.object({
@@ -4841,10 +5180,35 @@ var init_config = __esm({
       }
       return { enabled, problems };
     };
-    isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
     section = (config, key) => {
       const parsed = ConfigObjectSchema.shape[key].safeParse(config[key]);
       return parsed.success ? parsed.data : void 0;
+    };
+    retryPolicyProblems = (defaults, layers, at2) => {
+      const own2 = layers[layers.length - 1];
+      if (!own2) return [];
+      const merged = layers.reduce(
+        (policy, layer) => ({
+          maxAttempts: layer?.maxAttempts ?? policy.maxAttempts,
+          backoffBaseSeconds: layer?.backoffBaseSeconds ?? policy.backoffBaseSeconds,
+          backoffMaxSeconds: layer?.backoffMaxSeconds ?? policy.backoffMaxSeconds
+        }),
+        defaults
+      );
+      const problems = [];
+      if (merged.backoffMaxSeconds < merged.backoffBaseSeconds && (own2.backoffBaseSeconds === void 0 || own2.backoffMaxSeconds === void 0))
+        problems.push({
+          path: [...at2, own2.backoffMaxSeconds === void 0 ? "backoffBaseSeconds" : "backoffMaxSeconds"],
+          message: `backoffMaxSeconds (${merged.backoffMaxSeconds}) would be below backoffBaseSeconds (${merged.backoffBaseSeconds}) once merged with the policies above it`
+        });
+      const receives = maxReceiveCountFor(defaults.maxAttempts);
+      if (own2.maxAttempts !== void 0 && own2.maxAttempts > receives)
+        problems.push({
+          path: [...at2, "maxAttempts"],
+          message: `must be at most ${receives}, the queue's maxReceiveCount (4 \xD7 retry.maxAttempts): raise retry.maxAttempts`
+        });
+      return problems;
     };
     quoted = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
     crossFieldProblems = (config) => {
@@ -4852,7 +5216,7 @@ var init_config = __esm({
       const providers = section(config, "providers");
       const genericHmac = section(config, "genericHmac");
       const tenants = section(config, "tenants");
-      const retry = section(config, "retry");
+      const retry2 = section(config, "retry");
       const observability = section(config, "observability");
       const providerIds = providers && genericHmac ? /* @__PURE__ */ new Set([...Object.keys(providers), ...Object.keys(genericHmac)]) : void 0;
       const tenantIds = tenants ? /* @__PURE__ */ new Set(["default", ...tenants.map((t) => t.id)]) : void 0;
@@ -4875,7 +5239,7 @@ var init_config = __esm({
             message: `providers and genericHmac: their options take ${bytes} bytes of the replay function's environment, which allows ${MAX_JSON_ENV_BYTES}`
           });
         const accounts = enabled.find((p) => p.id === "stripe")?.options.accounts;
-        if (tenantIds && isRecord2(accounts)) {
+        if (tenantIds && isRecord4(accounts)) {
           for (const tenant2 of Object.keys(accounts).filter((t) => !tenantIds.has(t)))
             problems.push({
               path: ["providers", "stripe", "accounts", tenant2],
@@ -4894,7 +5258,7 @@ var init_config = __esm({
         });
       const eventSources = Array.isArray(config.eventSources) ? config.eventSources : [];
       eventSources.forEach((entry, index) => {
-        if (isRecord2(entry) && typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
+        if (isRecord4(entry) && typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
           problems.push({
             path: ["eventSources", index, "tenant"],
             message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`
@@ -4906,10 +5270,10 @@ var init_config = __esm({
           path: ["audit", "objectLock", "days"],
           message: `must be at most audit.archiveRetentionDays (${audit.archiveRetentionDays}): a locked entry cannot expire`
         });
-      if (retry && retry.backoffMaxSeconds < retry.backoffBaseSeconds)
+      if (retry2 && retry2.backoffMaxSeconds < retry2.backoffBaseSeconds)
         problems.push({
           path: ["retry", "backoffMaxSeconds"],
-          message: `must be at least retry.backoffBaseSeconds (${retry.backoffBaseSeconds})`
+          message: `must be at least retry.backoffBaseSeconds (${retry2.backoffBaseSeconds})`
         });
       if (providerIds) {
         for (const provider of Object.keys(observability?.secretRetirement ?? {}).filter(
@@ -4922,7 +5286,7 @@ var init_config = __esm({
       }
       const routes = Array.isArray(config.routes) ? config.routes : [];
       routes.forEach((route, index) => {
-        if (!isRecord2(route)) return;
+        if (!isRecord4(route)) return;
         const match = RouteSchema.shape.match.safeParse(route.match);
         const { provider, tenant: tenant2 } = match.success ? match.data : {};
         if (provider !== void 0 && provider !== INTERNAL_PROVIDER_ID && providerIds && !providerIds.has(provider))
@@ -4942,11 +5306,28 @@ var init_config = __esm({
         });
         for (const problem of targetProblems(valid, workflowNames))
           problems.push({ path: ["routes", index, ...problem.path], message: problem.message });
+        valid.forEach((target, t) => {
+          const problem = target && "transform" in target && target.transform !== void 0 ? transformProblem(import_jsonata.default, target.transform) : void 0;
+          if (problem) problems.push({ path: ["routes", index, "targets", t, "transform"], message: problem });
+        });
+        if (retry2) {
+          const routeRetry = RetryPolicySchema.safeParse(route.retry);
+          const routePolicy = routeRetry.success ? routeRetry.data : void 0;
+          problems.push(...retryPolicyProblems(retry2, [routePolicy], ["routes", index, "retry"]));
+          targets.forEach((target, t) => {
+            if (!isRecord4(target) || target.retry === void 0) return;
+            const own2 = RetryPolicySchema.safeParse(target.retry);
+            if (own2.success)
+              problems.push(
+                ...retryPolicyProblems(retry2, [routePolicy, own2.data], ["routes", index, "targets", t, "retry"])
+              );
+          });
+        }
       });
       const schedules = Array.isArray(config.schedules) ? config.schedules : [];
       const scheduleNames = /* @__PURE__ */ new Map();
       schedules.forEach((entry, index) => {
-        if (!isRecord2(entry)) return;
+        if (!isRecord4(entry)) return;
         const expressions = ["cron", "rate"].filter((field3) => entry[field3] !== void 0);
         if (expressions.length !== 1)
           problems.push({
@@ -4991,7 +5372,7 @@ var init_config = __esm({
         for (const { path, message } of crossFieldProblems(config))
           ctx.addIssue({ code: "custom", path: [...path], message });
       },
-      { when: (payload) => isRecord2(payload.value) }
+      { when: (payload) => isRecord4(payload.value) }
     );
     FIELD_ORDER = Object.keys(ConfigObjectSchema.shape);
     inConfigOrder = (a, b) => {
@@ -7167,7 +7548,7 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
   const name = "test event";
   const seconds2 = (waitedMs / 1e3).toFixed(1);
   const event = `${provider} event ${state.eventId}`;
-  const show = remedies.relayflow(`events show ${state.eventId}`);
+  const show2 = remedies.relayflow(`events show ${state.eventId}`);
   if (state.status === "PROCESSED")
     return { name, ok: true, detail: `${event} reached PROCESSED in ${seconds2} s` };
   const error = state.lastError ? `: ${state.lastError}` : "";
@@ -7176,7 +7557,7 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
       name,
       ok: false,
       detail: `${event} was still ${state.status} after ${seconds2} s${state.lastError ? ` (${state.lastError})` : ""}`,
-      fix: `follow it with ${show}: RECEIVED or QUEUED means the consumer does not read the queue (see the event source mapping line), RETRYING that a target fails (docs/operations.md#oldestmessagetooold)`
+      fix: `follow it with ${show2}: RECEIVED or QUEUED means the consumer does not read the queue (see the event source mapping line), RETRYING that a target fails (docs/operations.md#oldestmessagetooold)`
     };
   }
   const runbook = {
@@ -7188,7 +7569,7 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
     name,
     ok: false,
     detail: `${event} ended ${state.status}${error}`,
-    fix: state.status === "STALE" ? `its route skips events older than its entity's latest (onStale: 'skip'); test with another provider: ${remedies.relayflow("doctor --send-test <provider>")}` : `${show} says why; then follow ${runbook[state.status] ?? "docs/operations.md"}`
+    fix: state.status === "STALE" ? `its route skips events older than its entity's latest (onStale: 'skip'); test with another provider: ${remedies.relayflow("doctor --send-test <provider>")}` : `${show2} says why; then follow ${runbook[state.status] ?? "docs/operations.md"}`
   };
 };
 var lineOf = (check) => `${check.ok ? "\u2713" : "\u2717"} ${check.name}: ${check.detail}${check.ok || !check.fix ? "" : `. Fix: ${check.fix}`}`;
@@ -8582,6 +8963,7 @@ var readIdPath = (value, path) => {
 init_internal();
 init_registry();
 init_types();
+init_filters();
 init_routes();
 init_records();
 
@@ -8595,11 +8977,11 @@ init_records();
 var import_client_eventbridge = require("@aws-sdk/client-eventbridge");
 init_errors2();
 var MAX_ENTRY_BYTES = 256 * 1024;
-var eventBridgeEntryOf = (target, event) => ({
+var eventBridgeEntryOf = (target, event, detail = event) => ({
   EventBusName: target.eventBusName,
   Source: `relayflow.${event.provider}`,
   DetailType: event.type,
-  Detail: JSON.stringify(event),
+  Detail: JSON.stringify(detail),
   Time: new Date(event.occurredAt)
 });
 var entrySizeOf = (entry) => Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
@@ -8608,7 +8990,7 @@ var entrySizeOf = (entry) => Buffer.byteLength(entry.Detail) + Buffer.byteLength
 var import_standardwebhooks = require("standardwebhooks");
 init_errors2();
 var MAX_RESPONSE_BYTES = 8 * 1024;
-var httpRequestOf = (target, event, ctx, timestamp) => ({
+var httpRequestOf = (target, event, ctx, timestamp, payload = event) => ({
   method: "POST",
   url: target.url,
   headers: {
@@ -8619,16 +9001,16 @@ var httpRequestOf = (target, event, ctx, timestamp) => ({
     "idempotency-key": ctx.idempotencyKey,
     "x-correlation-id": ctx.correlationId
   },
-  body: JSON.stringify(event)
+  body: JSON.stringify(payload)
 });
 
 // functions/targets/plan.ts
 var SIGNATURE_PLACEHOLDER = "(signed with the target signing secret when sent)";
 var stepsFor = (steps, type) => steps.filter((step) => step.on === void 0 || step.on.includes(type));
-var planDelivery = (target, event, ctx) => {
+var planDelivery = (target, event, ctx, payload = event) => {
   switch (target.kind) {
     case "http": {
-      const request = httpRequestOf(target, event, ctx, ctx.at);
+      const request = httpRequestOf(target, event, ctx, ctx.at, payload);
       return {
         kind: "http",
         targetId: target.id,
@@ -8640,7 +9022,7 @@ var planDelivery = (target, event, ctx) => {
       };
     }
     case "eventbridge": {
-      const entry = eventBridgeEntryOf(target, event);
+      const entry = eventBridgeEntryOf(target, event, payload);
       return {
         kind: "eventbridge",
         targetId: target.id,
@@ -8666,16 +9048,45 @@ var planDelivery = (target, event, ctx) => {
 };
 
 // functions/targets/index.ts
+init_transform();
+
+// functions/targets/validate.ts
+init_errors2();
+var isRecord3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var validatePayload = (target, payload) => {
+  const refuse2 = (message) => {
+    throw new TargetError(target.id, "invalid-request", false, message);
+  };
+  let json2;
+  try {
+    json2 = JSON.stringify(payload);
+  } catch {
+  }
+  if (json2 === void 0)
+    refuse2("the body is not JSON: the transform yielded a function or a circular value");
+  if (target.kind === "eventbridge" && !isRecord3(payload))
+    refuse2(
+      `EventBridge takes a JSON object as detail; the transform yielded ${Array.isArray(payload) ? "an array" : typeof payload}`
+    );
+};
+
+// functions/targets/index.ts
 var downstreamKeyOf = (eventId, targetId2) => `rf_${sha256Hex(`${eventId}#${targetId2}`).slice(0, 40)}`;
 
 // cli/commands/route.ts
+init_errors2();
+init_transform();
 init_workflows();
 var PROVIDER_FIXTURE = /functions[/\\]providers[/\\]([^/\\]+)[/\\]fixtures[/\\]/;
 var TEST_CORRELATION_ID = "route-test";
-var testRoute = (event, routes, at2) => {
+var testRoute = async (event, routes, at2, transforms = new Transforms()) => {
   const router = new Router(routes);
   const route = router.match(event);
-  const matching2 = routes.filter((r) => new Router([r]).match(event) !== void 0).map((r) => r.index);
+  const results = routes.map((r) => ({ route: r.index, result: matchResult(r.match, event) }));
+  const matching2 = results.filter(({ result }) => result.matched).map(({ route: index }) => index);
+  const skipped = results.flatMap(
+    ({ route: index, result }) => !result.matched && (route === void 0 || index < route.index) ? [{ route: index, why: result.why }] : []
+  );
   const emits = new Set(
     (route?.targets ?? []).flatMap(
       (target) => target.kind === "workflow" ? workflowCatalog.get(target.name)?.emits ?? [] : []
@@ -8690,25 +9101,53 @@ var testRoute = (event, routes, at2) => {
       entity: event.entity
     },
     ...route ? { route: { index: route.index, match: route.match, mode: route.mode, onStale: route.onStale } } : {},
-    targets: (route?.targets ?? []).map((target) => ({
-      ...planDelivery(target, event, {
-        idempotencyKey: downstreamKeyOf(event.id, target.id),
-        correlationId: event.correlationId,
-        at: at2,
-        workflowOf: (name) => workflowCatalog.get(name)
-      }),
-      mode: target.mode ?? "live"
-    })),
+    targets: await Promise.all(
+      (route?.targets ?? []).map(async (target) => {
+        const mode2 = target.mode ?? "live";
+        let payload = event;
+        if (target.kind !== "workflow" && target.transform !== void 0) {
+          try {
+            payload = await transforms.payloadOf(target, event);
+            validatePayload(target, payload);
+          } catch (error) {
+            if (!(error instanceof TargetError)) throw error;
+            return { kind: "refused", targetId: target.id, reason: error.message, mode: mode2 };
+          }
+        }
+        const plan = planDelivery(
+          target,
+          event,
+          {
+            idempotencyKey: downstreamKeyOf(event.id, target.id),
+            correlationId: event.correlationId,
+            at: at2,
+            workflowOf: (name) => workflowCatalog.get(name)
+          },
+          payload
+        );
+        return { ...plan, mode: mode2 };
+      })
+    ),
     shadowed: matching2.filter((index) => index !== route?.index),
+    skipped,
     emitted: [...emits].map((type) => {
-      const next = router.match({ tenant: event.tenant, provider: INTERNAL_PROVIDER_ID, type });
-      return { type, ...next ? { route: next.index } : {} };
+      const emitted = { tenant: event.tenant, provider: INTERNAL_PROVIDER_ID, type };
+      const next = new Router(routes.filter((r) => r.match.filter === void 0)).match(emitted);
+      const filtered = routes.filter(
+        (r) => r.match.filter !== void 0 && (next === void 0 || r.index < next.index) && matchResult({ ...r.match, filter: void 0 }, emitted).matched
+      ).map((r) => r.index);
+      return { type, ...next ? { route: next.index } : {}, ...filtered.length ? { filtered } : {} };
     })
   };
 };
 var targetLines = (plan, position) => {
   const heading = `  ${position}. ${plan.targetId} (${plan.kind}${plan.mode === "dry-run" ? ", dry run: records this, sends nothing" : ""})`;
   switch (plan.kind) {
+    case "refused":
+      return [
+        heading,
+        `     refused before any call (the consumer would dead-letter the event): ${plan.reason}`
+      ];
     case "http":
       return [
         heading,
@@ -8733,15 +9172,23 @@ var targetLines = (plan, position) => {
 var formatRouteTest = (test) => {
   const { event, route } = test;
   const about = `Event ${event.id}: ${event.provider} ${event.type}, tenant ${event.tenant}, entity ${event.entity.kind}:${event.entity.id}`;
+  const skipped = test.skipped.map((s) => `Route #${s.route} skipped: ${s.why}.`);
   if (!route)
-    return [about, "No route matches: the consumer would mark it PROCESSED, outcome unrouted."].join("\n");
-  const match = Object.entries(route.match).map(([key, value]) => `${key} ${String(value)}`).join(", ");
+    return [
+      about,
+      ...skipped,
+      "No route matches: the consumer would mark it PROCESSED, outcome unrouted."
+    ].join("\n");
+  const match = Object.entries(route.match).map(
+    ([key, value]) => key === "filter" && route.match.filter ? `filter ${describeFilter(route.match.filter)}` : `${key} ${String(value)}`
+  ).join(", ");
   return [
     about,
+    ...skipped,
     `Route #${route.index} fires (${match}${route.mode === "dry-run" ? "; dry run" : ""}${route.onStale === "skip" ? "; onStale: 'skip'" : ""}), its targets in order:`,
     ...test.targets.flatMap((plan, i) => targetLines(plan, i + 1)),
     ...test.emitted.map(
-      (e) => `Emitted ${e.type} would take ${e.route === void 0 ? "no route (PROCESSED unrouted)" : `route #${e.route}`}.`
+      (e) => `Emitted ${e.type} would take ${e.filtered ? `${e.filtered.map((i) => `route #${i}`).join(", ")} if its filter holds, else ` : ""}${e.route === void 0 ? "no route (PROCESSED unrouted)" : `route #${e.route}`}.`
     ),
     ...test.shadowed.length > 0 ? [
       `Also matching, never run for it (the first match wins): ${test.shadowed.map((i) => `route #${i}`).join(", ")}.`
@@ -8861,7 +9308,7 @@ var registerRoute = (program, deps, globals) => {
           events = await eventsFromFixture(deps, config, provider, fixture ?? "", options.tenant, at2);
         }
       }
-      const tests = events.map((event) => testRoute(event, resolved.routes, at2));
+      const tests = await Promise.all(events.map((event) => testRoute(event, resolved.routes, at2)));
       deps.output.out(globals().json ? json({ events: tests }) : tests.map(formatRouteTest).join("\n\n"));
     }
   );

@@ -40,14 +40,19 @@ describe('scheduled triggers on the local runtime', () => {
   const now = () => runtime().clock.now();
   const scheduler = () => runtime().emulators.scheduler;
   /** The first quarter-hour after the runtime's now: when the quarter-hour schedule ticks next. */
+  const nextQuarter = () => Math.floor(now() / QUARTER) * QUARTER + QUARTER;
   /**
    * The next quarter-hour tick that is not also the nightly schedule's (02:00 in Paris: 00:00 or
-   * 01:00 UTC): two ticks at one instant would share a test's injected faults.
+   * 01:00 UTC), with the clock moved to just before it and every earlier tick delivered: the
+   * faults a test injects next then meet this tick alone.
    */
-  const nextQuarter = () => {
-    const next = Math.floor(now() / QUARTER) * QUARTER + QUARTER;
+  const quietQuarter = async () => {
+    const next = nextQuarter();
     const at = new Date(next);
-    return at.getUTCMinutes() === 0 && at.getUTCHours() <= 1 ? next + QUARTER : next;
+    const due = at.getUTCMinutes() === 0 && at.getUTCHours() <= 1 ? next + QUARTER : next;
+    moveTo(due, -5000);
+    await settled();
+    return due;
   };
   /** Waits until the producer has been quiet for a while: every tick already due is delivered. */
   const settled = async () => {
@@ -229,7 +234,7 @@ describe('scheduled triggers on the local runtime', () => {
 
   it("keeps a tick the producer fails on in the producer's dead-letter queue once Lambda's retries are spent", async () => {
     const queue = runtime().outputs.ProducerDeadLetterQueueUrl ?? '';
-    const due = nextQuarter();
+    const due = await quietQuarter();
     const before = counters().invocations;
     runtime().lambda.injectFault(producer, {
       kind: 'error',
@@ -257,11 +262,7 @@ describe('scheduled triggers on the local runtime', () => {
 
   it("sends a tick Lambda keeps refusing to the schedules' dead-letter queue after Scheduler's retries", async () => {
     const queue = runtime().outputs.ScheduleDeadLetterQueueUrl ?? '';
-    const due = nextQuarter();
-    // Every tick due before this one fires first, unfaulted: moving the clock over other ticks
-    // (the nightly one at 00:00 or 01:00 UTC) with the fault in place would share it among them.
-    moveTo(due, -5000);
-    await settled();
+    const due = await quietQuarter();
     const before = counters().throttles;
     // The first attempt and the retry policy's 5 retries.
     runtime().lambda.injectFault(producer, { kind: 'throttle', times: 6 });

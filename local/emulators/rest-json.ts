@@ -20,6 +20,8 @@ export interface RestJsonRequest {
 export interface RestJsonRoute {
   readonly action: string;
   run(request: RestJsonRequest): unknown;
+  /** @default 200 (Lambda answers an update 202 Accepted) */
+  readonly status?: number;
 }
 
 export interface RestJsonProtocol {
@@ -31,6 +33,10 @@ export interface RestJsonProtocol {
   readonly internalError: string;
   /** The error an injected throttle answers with. */
   throttle(code: string | undefined): AwsError;
+  /** The error body, which services spell differently. @default `{ Message }` */
+  errorBody?(error: AwsError): unknown;
+  /** The error code of a body that is not JSON. @default 'ValidationException' */
+  readonly invalidBody?: AwsError;
 }
 
 /** REST-JSON carries timestamps as epoch seconds. */
@@ -56,14 +62,16 @@ const send = (
   res.end(json);
 };
 
-const parseBody = (body: string): unknown => {
+const parseBody = (body: string, invalid: AwsError): unknown => {
   if (body.trim() === '') return {};
   try {
     return JSON.parse(body);
   } catch {
-    throw new AwsError('ValidationException', 'The request body is not valid JSON.');
+    throw invalid;
   }
 };
+
+const INVALID_BODY = new AwsError('ValidationException', 'The request body is not valid JSON.');
 
 /** Serves `protocol`'s routes on 127.0.0.1, each request counted and put under its fault by `faults`. */
 export function serveRestJson(
@@ -85,10 +93,11 @@ export function serveRestJson(
         throw new AwsError('UnknownOperationException', `No action at ${req.method} ${url.pathname}`, 404);
       const output = await faults.run(
         route.action,
-        () => route.run({ query: url.searchParams, body: parseBody(body) }),
+        () =>
+          route.run({ query: url.searchParams, body: parseBody(body, protocol.invalidBody ?? INVALID_BODY) }),
         refusal,
       );
-      send(res, 200, output ?? {});
+      send(res, route.status ?? 200, output ?? {});
     } catch (thrown) {
       if (thrown instanceof ResponseDroppedError) return void req.socket.destroy();
       const error =
@@ -99,12 +108,10 @@ export function serveRestJson(
               thrown instanceof Error ? thrown.message : 'Internal error',
               500,
             );
-      send(
-        res,
-        error.status,
-        { Message: error.message },
-        { 'x-amzn-ErrorType': error.code, ...error.headers },
-      );
+      send(res, error.status, protocol.errorBody?.(error) ?? { Message: error.message }, {
+        'x-amzn-ErrorType': error.code,
+        ...error.headers,
+      });
     }
   };
   return listenOnLoopback(protocol.service, port, answer);

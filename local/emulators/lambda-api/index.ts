@@ -1,10 +1,9 @@
-import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AwsError } from '../aws-json';
-import { FaultHooks, ResponseDroppedError, type RefusingFault } from '../fault-schedule';
-import { listenOnLoopback, type RunningEmulator } from '../loopback';
+import { FaultHooks } from '../fault-schedule';
+import type { RunningEmulator } from '../loopback';
+import { serveRestJson, type RestJsonRoute } from '../rest-json';
 
 /**
  * Lambda API emulator: the event source mapping actions `relayflow doctor` uses
@@ -54,11 +53,6 @@ const ListInput = z.strictObject({
 });
 /** Only `Enabled` can be changed here: the other settings are the template's, fixed for the run. */
 const UpdateInput = z.strictObject({ Enabled: z.boolean().optional() });
-
-interface Route {
-  readonly action: string;
-  run(query: URLSearchParams, body: string): unknown;
-}
 
 export class LambdaApiEmulator extends FaultHooks {
   private readonly mappings = new Map<string, Mapping>();
@@ -118,15 +112,26 @@ export class LambdaApiEmulator extends FaultHooks {
   }
 
   start(options: { port?: number } = {}): Promise<RunningEmulator> {
-    return listenOnLoopback('Lambda', options.port ?? 0, (req, res) => this.handle(req, res));
+    return serveRestJson(
+      {
+        service: 'Lambda',
+        route: (method, path) => this.route(method, path),
+        internalError: 'ServiceException',
+        throttle: (code) => new AwsError(code ?? 'TooManyRequestsException', 'Rate exceeded', 429),
+        errorBody: (error) => ({ Type: error.status >= 500 ? 'Service' : 'User', message: error.message }),
+        invalidBody: new AwsError('InvalidRequestContentException', 'Could not parse request body into json'),
+      },
+      this.faults,
+      options.port,
+    );
   }
 
-  private route(method: string, path: string): Route | undefined {
+  private route(method: string, path: string): RestJsonRoute | undefined {
     if (path === BASE || path === `${BASE}/`) {
       return method === 'GET'
         ? {
             action: 'ListEventSourceMappings',
-            run: (query) => this.listEventSourceMappings(Object.fromEntries(query)),
+            run: ({ query }) => this.listEventSourceMappings(Object.fromEntries(query)),
           }
         : undefined;
     }
@@ -137,39 +142,12 @@ export class LambdaApiEmulator extends FaultHooks {
     if (method === 'PUT') {
       return {
         action: 'UpdateEventSourceMapping',
-        run: (_query, body) => this.updateEventSourceMapping(uuid, parseJson(body)),
+        run: ({ body }) => this.updateEventSourceMapping(uuid, body),
+        // Lambda answers an update 202 Accepted: the mapping changes state after the answer.
+        status: 202,
       };
     }
     return undefined;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const body = await text(req);
-    const route = this.route(req.method ?? 'GET', url.pathname);
-    try {
-      if (!route)
-        throw new AwsError('UnknownOperationException', `No action at ${req.method} ${url.pathname}`, 404);
-      const output = await this.faults.run(route.action, () => route.run(url.searchParams, body), refusal);
-      // Lambda answers an update 202 Accepted: the mapping changes state after the answer.
-      send(res, route.action === 'UpdateEventSourceMapping' ? 202 : 200, output);
-    } catch (thrown) {
-      if (thrown instanceof ResponseDroppedError) return void req.socket.destroy();
-      const error =
-        thrown instanceof AwsError
-          ? thrown
-          : new AwsError(
-              'ServiceException',
-              thrown instanceof Error ? thrown.message : 'Internal error',
-              500,
-            );
-      send(
-        res,
-        error.status,
-        { Type: error.status >= 500 ? 'Service' : 'User', message: error.message },
-        { 'x-amzn-ErrorType': error.code },
-      );
-    }
   }
 
   private mapping(uuid: string): Mapping {
@@ -208,40 +186,9 @@ export class LambdaApiEmulator extends FaultHooks {
   }
 }
 
-function refusal(fault: RefusingFault): AwsError {
-  return fault.kind === 'throttle'
-    ? new AwsError(fault.code ?? 'TooManyRequestsException', 'Rate exceeded', 429)
-    : new AwsError(fault.code, fault.message ?? `Injected ${fault.code}`, fault.status);
-}
-
-function parseJson(body: string): unknown {
-  if (body.trim() === '') return {};
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new AwsError('InvalidRequestContentException', 'Could not parse request body into json');
-  }
-}
-
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const detail = result.error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`);
   throw new AwsError('InvalidParameterValueException', detail.join('; '));
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(json),
-    'x-amzn-RequestId': randomUUID(),
-    ...headers,
-  });
-  res.end(json);
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions, type BuildResult } from 'esbuild';
 import ts from 'typescript';
-import { loadsWithRequire, packageJson, ROOT } from './build';
+import { committedBundleOptions, ROOT } from './build';
 
 /**
  * Builds publishEvents(), the package's export for application code, beside the CLI's bundle:
@@ -18,22 +18,8 @@ export const CLIENT_ENTRY = 'functions/producer/client.ts';
 export const CLIENT_BUNDLE = 'cli/dist/publish-events.cjs';
 export const CLIENT_DECLARATIONS = 'cli/dist/publish-events.d.ts';
 
-export const clientBundleOptions = (): BuildOptions & { metafile: true } => ({
-  absWorkingDir: ROOT,
-  entryPoints: [CLIENT_ENTRY],
-  outfile: CLIENT_BUNDLE,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: Object.keys(packageJson.dependencies)
-    .filter(loadsWithRequire)
-    .flatMap((name) => [name, `${name}/*`]),
-  banner: { js: `// Generated from ${CLIENT_ENTRY} by npm run build:client; do not edit.` },
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-});
+export const clientBundleOptions = (): BuildOptions & { metafile: true } =>
+  committedBundleOptions(CLIENT_ENTRY, CLIENT_BUNDLE, `${CLIENT_ENTRY} by npm run build:client`);
 
 export const bundleClient = (write: boolean): Promise<BuildResult<BuildOptions & { metafile: true }>> =>
   build({ ...clientBundleOptions(), write });

@@ -54,10 +54,14 @@ export const loadsWithRequire = (name: string): boolean => {
  * `require`s of node_modules, so the committed file stays small and readable. Not minified, no
  * source map: each module keeps its path in a comment, and the CLI prints sentences, not stacks.
  */
-export const bundleOptions = (): BuildOptions & { metafile: true } => ({
+export const committedBundleOptions = (
+  entry: string,
+  outfile: string,
+  generatedBy: string,
+): BuildOptions & { metafile: true } => ({
   absWorkingDir: ROOT,
-  entryPoints: [ENTRY],
-  outfile: BUNDLE,
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -65,10 +69,14 @@ export const bundleOptions = (): BuildOptions & { metafile: true } => ({
   external: Object.keys(packageJson.dependencies)
     .filter(loadsWithRequire)
     .flatMap((name) => [name, `${name}/*`]),
-  banner: { js: `// Generated from ${ENTRY} and cli/ by npm run build:cli; do not edit.` },
+  banner: { js: `// Generated from ${generatedBy}; do not edit.` },
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+});
+
+export const bundleOptions = (): BuildOptions & { metafile: true } => ({
+  ...committedBundleOptions(ENTRY, BUNDLE, `${ENTRY} and cli/ by npm run build:cli`),
   // lib/config requires the configuration file by its path at run time, on purpose.
   logOverride: { 'unsupported-require-call': 'silent' },
 });

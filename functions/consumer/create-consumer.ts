@@ -27,7 +27,7 @@ import {
   PoisonMessageError,
   UnprocessableEventError,
 } from '#shared/consumer/errors';
-import { decideCausation, withCausation } from '#shared/consumer/causation';
+import { decideCausation } from '#shared/consumer/causation';
 import {
   decideFailure,
   decideHeldBack,
@@ -378,7 +378,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
             : 'payload item is missing',
         );
       }
-      const event = withCausation(payload.event, payload.request);
+      const event = payload.event;
       // The state's copy is checked first (no payload read); the stored event's is the record.
       const deepEvent = decideCausation(event, settings);
       if (deepEvent) return await quarantineCycle(state, deepEvent, batch);

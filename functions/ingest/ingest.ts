@@ -527,6 +527,9 @@ const createItem = async (
     externalId: identity.externalId,
     entityKind: event?.entity.kind ?? 'event',
     entityId: event?.entity.id ?? eventId,
+    // On the state too, so that the consumer's cycle guard needs no payload read.
+    ...(event?.causationId === undefined ? {} : { causationId: event.causationId }),
+    ...(event?.depth === undefined ? {} : { depth: event.depth }),
     groupId: groupIdOf(
       ctx.tenant,
       ctx.provider,
@@ -721,6 +724,8 @@ const buildEvent = (
     receivedAt,
     correlationId: original?.correlationId ?? ctx.correlationId,
     data: draft.data,
+    ...(draft.causationId === undefined ? {} : { causationId: draft.causationId }),
+    ...(draft.depth === undefined ? {} : { depth: draft.depth }),
   };
 };
 

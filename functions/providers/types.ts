@@ -68,6 +68,10 @@ export interface EventDraft {
   readonly occurredAt?: string;
   /** The event's payload as a JSON object (for batch bodies, the element). */
   readonly data: Record<string, unknown>;
+  /** A domain event a workflow step emitted: the emitting event's id (provider `internal` only). */
+  readonly causationId?: string;
+  /** Its depth in a chain of workflow emissions (provider `internal` only); absent is 0. */
+  readonly depth?: number;
 }
 
 /**

@@ -223,6 +223,26 @@ describe('the domain event publisher', () => {
     expect(payload?.event).toMatchObject({ provider: 'internal', correlationId: 'caller-correlation-1' });
   });
 
+  it("stores a workflow step's causation on the event and on its state, where the cycle guard reads it", async () => {
+    const [answer] = await aPublisher().publish('default', [anEvent()], {
+      kind: 'workflow',
+      causationId: 'ev_parent',
+      depth: 2,
+    });
+
+    const eventId = answer?.eventId ?? '';
+    expect((await store.getPayload(eventId))?.event).toMatchObject({ causationId: 'ev_parent', depth: 2 });
+    expect(await stateOf(eventId)).toMatchObject({ causationId: 'ev_parent', depth: 2 });
+  });
+
+  it('stores no causation for an event a producer published', async () => {
+    const [answer] = await aPublisher().publish('default', [anEvent()], API);
+
+    const event = (await store.getPayload(answer?.eventId ?? ''))?.event;
+    expect(event?.causationId).toBeUndefined();
+    expect(event?.depth).toBeUndefined();
+  });
+
   it.each<[DomainEventOrigin, string]>([
     [API, 'published by arn:aws:iam::000000000000:user/producer'],
     [

@@ -830,8 +830,8 @@ var init_normalize2 = __esm({
         [event, "updated_at"],
         [event, "created_at"]
       ];
-      for (const [object16, key] of paths) {
-        const iso4 = toIso2(field(field(payload, object16), key));
+      for (const [object17, key] of paths) {
+        const iso4 = toIso2(field(field(payload, object17), key));
         if (iso4 !== void 0) return iso4;
       }
       return void 0;
@@ -1324,7 +1324,7 @@ var init_setup4 = __esm({
     ACTIONS = ["creation", "deletion", "propertyChange", "merge", "associationChange", "restore"];
     hubspotSetup = {
       dashboard: "your app's Webhooks settings (a legacy app: Developer account \u2192 Apps \u2192 your app \u2192 Webhooks; a project app: webhooks-hsmeta.json), this URL as the Target URL, exactly as printed",
-      events: OBJECTS.flatMap((object16) => ACTIONS.map((action) => `${object16}.${action}`)),
+      events: OBJECTS.flatMap((object17) => ACTIONS.map((action) => `${object17}.${action}`)),
       otherEvents: "any other subscription is stored as hubspot.<subscriptionType>; privacyDeletion stays unmapped on purpose",
       contentType: "application/json (HubSpot always sends a JSON array of events)",
       secretSource: "the app's Client secret (Auth tab of the app's settings)",
@@ -3032,11 +3032,11 @@ var init_normalize9 = __esm({
       ["customer.subscription.deleted", "subscription.canceled"],
       ["checkout.session.completed", "checkout.completed"]
     ]);
-    entityOf4 = (object16) => {
-      if (typeof object16.customer === "string" && object16.customer !== "")
-        return { kind: "customer", id: object16.customer };
-      if (object16.id === void 0 || object16.object === void 0) return void 0;
-      return { kind: object16.object, id: object16.id };
+    entityOf4 = (object17) => {
+      if (typeof object17.customer === "string" && object17.customer !== "")
+        return { kind: "customer", id: object17.customer };
+      if (object17.id === void 0 || object17.object === void 0) return void 0;
+      return { kind: object17.object, id: object17.id };
     };
     stringField2 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
@@ -3686,6 +3686,15 @@ var init_integration_event = __esm({
   }
 });
 
+// functions/producer/origin.ts
+var INTERNAL_PROVIDER_ID;
+var init_origin = __esm({
+  "functions/producer/origin.ts"() {
+    "use strict";
+    INTERNAL_PROVIDER_ID = "internal";
+  }
+});
+
 // functions/producer/contract.ts
 var z28, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
 var init_contract = __esm({
@@ -3731,14 +3740,20 @@ var init_schemas11 = __esm({
 });
 
 // functions/providers/internal/normalize.ts
-var z30, import_en, KEY_AND_TYPE, MESSAGES;
+var z30, import_en, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES;
 var init_normalize11 = __esm({
   "functions/providers/internal/normalize.ts"() {
     "use strict";
     z30 = __toESM(require("zod/mini"));
     import_en = __toESM(require("zod/v4/locales/en.cjs"));
     init_parsed_body();
+    init_origin();
     init_schemas11();
+    WorkflowOriginSchema = z30.object({
+      kind: z30.literal("workflow"),
+      causationId: z30.string().check(z30.minLength(1)),
+      depth: z30.int().check(z30.gte(0))
+    });
     KEY_AND_TYPE = z30.looseObject({
       idempotencyKey: z30.optional(z30.string()),
       type: z30.optional(z30.string())
@@ -3751,15 +3766,6 @@ var init_normalize11 = __esm({
 var init_verify11 = __esm({
   "functions/providers/internal/verify.ts"() {
     "use strict";
-  }
-});
-
-// functions/producer/origin.ts
-var INTERNAL_PROVIDER_ID;
-var init_origin = __esm({
-  "functions/producer/origin.ts"() {
-    "use strict";
-    INTERNAL_PROVIDER_ID = "internal";
   }
 });
 
@@ -5627,14 +5633,14 @@ var ObjectArchiveReader = class {
       const page = await this.s3.send(
         new import_client_s32.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })
       );
-      for (const object16 of page.Contents ?? []) {
-        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object16.Key ?? "")?.[1];
-        if (!object16.Key || query.since && day && day < query.since.slice(0, 10)) continue;
-        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object16.Key }));
+      for (const object17 of page.Contents ?? []) {
+        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object17.Key ?? "")?.[1];
+        if (!object17.Key || query.since && day && day < query.since.slice(0, 10)) continue;
+        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object17.Key }));
         const bytes = Buffer.from(
           await (body.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))
         );
-        const text = (object16.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
+        const text = (object17.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
         for (const line of text.split("\n")) {
           if (!line.trim()) continue;
           const row = JSON.parse(line);

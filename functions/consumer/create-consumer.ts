@@ -25,6 +25,7 @@ import {
   rootCause,
   DeadlineError,
   PoisonMessageError,
+  QuotaDelayError,
   UnprocessableEventError,
 } from '#shared/consumer/errors';
 import { decideCausation } from '#shared/consumer/causation';
@@ -37,6 +38,7 @@ import {
   type FailurePolicySettings,
 } from '#shared/consumer/failure-policy';
 import type { ConsumerQueue } from '#shared/consumer/queue';
+import type { TenantAdmission } from '#shared/flow/contract';
 import {
   CONSUMABLE,
   consumerEntry,
@@ -54,6 +56,8 @@ export interface ConsumerDependencies {
   readonly router: Router;
   readonly deliveries: Deliveries;
   readonly queue: ConsumerQueue;
+  /** Per-tenant quotas (issue 18): an event over its tenant's quota is delayed, not refused. */
+  readonly admission: TenantAdmission;
   readonly idempotency: {
     readonly persistenceStore: BasePersistenceLayer;
     readonly config: IdempotencyConfig;
@@ -243,6 +247,12 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       case 'release':
         if (decision.because === 'busy')
           logger.debug('another invocation is processing this event; trying again later', { attempt });
+        if (decision.because === 'quota') {
+          logger.debug('tenant is over its quota; trying again later', {
+            delaySeconds: decision.delaySeconds,
+          });
+          count(subjectOf(known), 'QuotaDelayed');
+        }
         throw new RecordFailedError(decision.delaySeconds);
       case 'retry': {
         const now = deps.now();
@@ -386,17 +396,24 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       const runKey = runKeyOf({ eventId: claim.eventId, run });
       const route = deps.router.match(event);
       known.route = route;
-      const result = await runIdempotently(
-        { eventId: claim.eventId, runKey },
-        {
-          runId,
-          runKey,
-          event,
-          route,
-          attempt: attemptsBefore(state) + 1,
-          rawBody: rawBodyOf(payload),
-        },
-      );
+      const admission = await deps.admission.admit(event.tenant);
+      if (admission.kind === 'delay') throw new QuotaDelayError(admission.seconds, admission.reason);
+      let result: RunResult;
+      try {
+        result = await runIdempotently(
+          { eventId: claim.eventId, runKey },
+          {
+            runId,
+            runKey,
+            event,
+            route,
+            attempt: attemptsBefore(state) + 1,
+            rawBody: rawBodyOf(payload),
+          },
+        );
+      } finally {
+        await admission.release();
+      }
       if (result.runId !== runId) {
         // Powertools returned the stored result of an earlier run: the event was handled, but
         // the state was moved since (a replay without force). Say so instead of running it again.

@@ -30,6 +30,17 @@ export class DeadlineError extends Error {
   }
 }
 
+/** A tenant's quota says not yet (issue 18): the record is shown again later, no attempt counted. */
+export class QuotaDelayError extends Error {
+  constructor(
+    readonly seconds: number,
+    readonly quota: 'rate' | 'concurrency',
+  ) {
+    super(`tenant over its ${quota} quota; trying again in ${seconds} s`);
+    this.name = 'QuotaDelayError';
+  }
+}
+
 export type Failure =
   | {
       readonly kind: 'retryable';
@@ -48,7 +59,9 @@ export type Failure =
   /** Another invocation holds the event (Powertools INPROGRESS): not a failure of the event. */
   | { readonly kind: 'busy' }
   /** Not started for lack of time: released at once, nothing recorded. */
-  | { readonly kind: 'deadline' };
+  | { readonly kind: 'deadline' }
+  /** Not started because its tenant is over a quota: released after `seconds`, nothing recorded. */
+  | { readonly kind: 'delayed'; readonly seconds: number };
 
 /** Decides what a failure means for the event (docs/decisions/0012-retry-and-dead-letter.md). */
 export const classify = (error: unknown): Failure => {
@@ -70,6 +83,7 @@ export const classify = (error: unknown): Failure => {
     return { kind: 'permanent', errorClass: 'unprocessable', message: error.message };
   }
   if (error instanceof DeadlineError) return { kind: 'deadline' };
+  if (error instanceof QuotaDelayError) return { kind: 'delayed', seconds: error.seconds };
   if (error instanceof IdempotencyAlreadyInProgressError) return { kind: 'busy' };
   if (error instanceof InfrastructureError) {
     return { kind: 'retryable', errorClass: `infrastructure-${error.dependency}`, message: error.message };

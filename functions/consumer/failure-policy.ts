@@ -64,9 +64,10 @@ export interface Release {
   readonly delaySeconds: number;
   /**
    * `deadline`: too little time was left to start it; `busy`: another invocation holds the event;
-   * `held-back`: it waited untried behind a failed record of its group.
+   * `held-back`: it waited untried behind a failed record of its group; `quota`: its tenant is
+   * over a quota (issue 18).
    */
-  readonly because: 'deadline' | 'busy' | 'held-back';
+  readonly because: 'deadline' | 'busy' | 'held-back' | 'quota';
 }
 
 /** A failed attempt with attempts left: the event is marked RETRYING and its message shown again after the delay. */
@@ -142,6 +143,8 @@ export const decideFailure = (
   switch (failure.kind) {
     case 'deadline':
       return { kind: 'release', delaySeconds: 0, because: 'deadline' };
+    case 'delayed':
+      return { kind: 'release', delaySeconds: failure.seconds, because: 'quota' };
     case 'busy':
       return {
         kind: 'release',

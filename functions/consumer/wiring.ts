@@ -23,6 +23,7 @@ import { createWorkflows, workflowNames } from '#shared/workflows/index';
 import { readConsumerEnvironment } from '#shared/consumer/config';
 import { createConsumer } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
+import { NO_QUOTAS } from '#shared/flow/contract';
 
 /** The generated secret (docs/processing.md): the current one first, older ones while receivers rotate. */
 const SigningSecretSchema = z.object({
@@ -107,6 +108,7 @@ export const wireConsumer = () => {
           now,
         }),
       }),
+      admission: NO_QUOTAS,
       queue: new ConsumerQueue(sqsClient, { main: env.QUEUE_URL, deadLetter: env.DEAD_LETTER_QUEUE_URL }),
       idempotency: {
         persistenceStore: new EventItemPersistenceLayer(store, (eventId, change) =>

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
+import { NO_QUOTAS } from '#shared/flow/contract';
 import { RelayFlowMetrics } from '#shared/powertools/index';
 import type { DomainEventPublisher } from '#shared/producer/contract';
 import { IngestPublisher } from '#shared/producer/publisher';
@@ -121,6 +122,7 @@ export class ConsumerHarness {
             now: () => new Date(),
           }),
         }),
+        admission: NO_QUOTAS,
         queue: new ConsumerQueue(this.sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
         idempotency: {
           persistenceStore: new EventItemPersistenceLayer(this.store),

@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-consumer';
+import { NO_QUOTAS } from '#shared/flow/contract';
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { resolveRoutes, Router, RoutesSchema } from '#shared/routing/routes';
 import { EventStore, type EventPayload } from '#shared/store/event-store';
@@ -101,6 +102,7 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
           now: () => new Date(),
         }),
       }),
+      admission: NO_QUOTAS,
       queue: new ConsumerQueue(sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
       idempotency: {
         persistenceStore: new EventItemPersistenceLayer(store, (eventId, change) =>

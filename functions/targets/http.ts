@@ -2,7 +2,8 @@ import { Webhook } from 'standardwebhooks';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import type { HttpTarget } from '#shared/routing/routes';
 import { TargetError } from '#shared/targets/errors';
-import { CircuitBreaker, TokenBucket } from '#shared/targets/resilience';
+import type { SharedLimiter } from '#shared/flow/contract';
+import { CircuitBreaker } from '#shared/targets/resilience';
 import type { DeliveryContext } from '#shared/targets/types';
 
 /** Signs a message per Standard Webhooks: one `v1,<sig>` per active secret, space-separated. */
@@ -17,6 +18,8 @@ export const signerFor = (secrets: readonly string[]): Signer => {
 export interface HttpDeliveryDependencies {
   /** The current signer; secrets are cached and refreshed by the caller. */
   readonly signer: () => Promise<Signer>;
+  /** The targets' rates, shared by every consumer instance (`target#<id>`). */
+  readonly limiter: SharedLimiter;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -33,6 +36,35 @@ export const parseRetryAfter = (value: string | null, now: number): number | und
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 };
+
+/**
+ * When a target's `X-RateLimit-Reset` says the window reopens (epoch ms), given that its
+ * `X-RateLimit-Remaining` is 0. APIs send either epoch seconds (GitHub) or seconds from now
+ * (IETF draft, many others), without saying which: a value above 10^9 (2001 as epoch seconds,
+ * 31 years as a delta) is read as epoch seconds. Anything but a non-negative number is ignored.
+ */
+export const parseRateLimitReset = (
+  remaining: string | null,
+  reset: string | null,
+  now: number,
+): number | undefined => {
+  if (remaining?.trim() !== '0' || !reset || !/^\d+(\.\d+)?$/.test(reset.trim())) return undefined;
+  const value = Number(reset.trim());
+  const at = value > 1e9 ? value * 1000 : now + value * 1000;
+  return at > now ? Math.ceil(at) : undefined;
+};
+
+/**
+ * The longest a delivery waits for its turn at a target (its slot, or the end of a block the
+ * target asked for). Longer, and the message goes back to the queue with the wait as its
+ * Retry-After rather than holding the container.
+ */
+export const MAX_SLOT_WAIT_MS = 10_000;
+
+/** A target's block longer than this is cut short: it is down, and its breaker takes over. */
+const MAX_BLOCK_MS = 3600_000;
+
+const limitKeyOf = (target: HttpTarget) => `target#${target.id}`;
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -114,11 +146,12 @@ export const httpRequestOf = (
 
 /**
  * POSTs the IntegrationEvent as JSON, signed per Standard Webhooks, with `webhook-id` set to the
- * derived downstream key so that the receiver can drop a repeat. Each target gets its own rate
- * limit and circuit breaker, kept per container for as long as it lives.
+ * derived downstream key so that the receiver can drop a repeat. A target's rate is shared by
+ * every instance (the limiter), and so is a pause it asks for (`Retry-After` on 429 and 503, or
+ * `X-RateLimit-Remaining: 0` until `X-RateLimit-Reset`); its circuit breaker is per container.
  */
 export class HttpDelivery {
-  private readonly guards = new Map<string, { breaker: CircuitBreaker; bucket: TokenBucket }>();
+  private readonly guards = new Map<string, { breaker: CircuitBreaker; notBefore: number }>();
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -134,7 +167,7 @@ export class HttpDelivery {
     if (!guards) {
       guards = {
         breaker: new CircuitBreaker(target.circuitBreakerThreshold, target.circuitHalfOpenAfterMs, this.now),
-        bucket: new TokenBucket(target.rateLimitPerSecond, this.now),
+        notBefore: 0,
       };
       this.guards.set(target.id, guards);
     }
@@ -147,14 +180,22 @@ export class HttpDelivery {
     ctx: DeliveryContext,
     payload: unknown = event,
   ): Promise<void> {
-    const { breaker, bucket } = this.guardsOf(target);
-    const outcome = await breaker.run(
+    const guards = this.guardsOf(target);
+    const blockedFor = guards.notBefore - this.now();
+    // Known to be far off: taking a slot now would only push every instance's next call back.
+    if (blockedFor > MAX_SLOT_WAIT_MS) throw this.notNow(target, blockedFor);
+    const outcome = await guards.breaker.run(
       async () => {
-        const wait = bucket.take();
+        const wait = await this.deps.limiter.take(limitKeyOf(target), target.rateLimitPerSecond);
+        if (wait > MAX_SLOT_WAIT_MS) {
+          guards.notBefore = this.now() + wait;
+          throw this.notNow(target, wait);
+        }
         if (wait > 0) await this.sleep(wait);
         await this.post(target, event, ctx, payload);
       },
-      (error) => error instanceof TargetError && error.retryable,
+      // Waiting for a turn says nothing about the target's health.
+      (error) => error instanceof TargetError && error.retryable && error.errorClass !== 'rate-limited',
     );
     if ('refused' in outcome) {
       throw new TargetError(
@@ -166,6 +207,50 @@ export class HttpDelivery {
           retryAfterSeconds: Math.ceil(outcome.refused / 1000),
         },
       );
+    }
+  }
+
+  private notNow(target: HttpTarget, waitMs: number) {
+    return new TargetError(
+      target.id,
+      'rate-limited',
+      true,
+      `${target.id} is not to be called for ${waitMs} ms`,
+      {
+        retryAfterSeconds: Math.ceil(waitMs / 1000),
+      },
+    );
+  }
+
+  /**
+   * Passes a target's request to slow down on to every instance. Best effort: the delivery's own
+   * outcome is already decided, and failing it for this would send the event again.
+   */
+  private async honour(target: HttpTarget, response: Response, ctx: DeliveryContext): Promise<void> {
+    const now = this.now();
+    const retryAfter =
+      response.status === 429 || response.status === 503
+        ? parseRetryAfter(response.headers.get('retry-after'), now)
+        : undefined;
+    const reset = parseRateLimitReset(
+      response.headers.get('x-ratelimit-remaining'),
+      response.headers.get('x-ratelimit-reset'),
+      now,
+    );
+    const until = Math.min(
+      Math.max(retryAfter ? now + retryAfter * 1000 : 0, reset ?? 0),
+      now + MAX_BLOCK_MS,
+    );
+    if (until <= now) return;
+    const guards = this.guardsOf(target);
+    guards.notBefore = Math.max(guards.notBefore, until);
+    try {
+      await this.deps.limiter.block(limitKeyOf(target), until);
+    } catch (error) {
+      ctx.logger.warn('could not share the target’s pause with the other instances', {
+        targetId: target.id,
+        error,
+      });
     }
   }
 
@@ -202,6 +287,7 @@ export class HttpDelivery {
       );
     }
     const head = await readBodyHead(response);
+    await this.honour(target, response, ctx);
     if (response.status >= 200 && response.status < 300) return;
     const retryable = isRetryableStatus(response.status);
     const detail = excerptOf(head);

@@ -56,29 +56,3 @@ export class CircuitBreaker {
     }
   }
 }
-
-/**
- * A token bucket: `ratePerSecond` tokens a second, holding at most one second's worth (the
- * burst). `take()` reserves a token and says how long to wait before using it.
- */
-export class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.tokens = Math.max(1, ratePerSecond);
-    this.updatedAt = now();
-  }
-
-  take(): number {
-    const now = this.now();
-    const capacity = Math.max(1, this.ratePerSecond);
-    this.tokens = Math.min(capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
-    this.updatedAt = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSecond) * 1000);
-  }
-}

@@ -8,11 +8,14 @@ import { TargetError } from '#shared/targets/errors';
 import {
   HttpDelivery,
   MAX_RESPONSE_BYTES,
+  MAX_SLOT_WAIT_MS,
+  parseRateLimitReset,
   parseRetryAfter,
   readBodyHead,
   signerFor,
 } from '#shared/targets/http';
 import type { DeliveryContext } from '#shared/targets/types';
+import { aRecordingLimiter } from '../../helpers/limiter';
 import { anIntegrationEvent } from '../../helpers/sqs-events';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -72,8 +75,14 @@ const ctx: DeliveryContext = {
   rawBody: () => Promise.resolve(Buffer.alloc(0)),
 };
 
-const aDelivery = (options: { sleep?: (ms: number) => Promise<void> } = {}) =>
-  new HttpDelivery({ signer: () => Promise.resolve(signerFor([SECRET])), ...options });
+const aDelivery = (
+  options: Partial<Pick<ConstructorParameters<typeof HttpDelivery>[0], 'sleep' | 'now' | 'limiter'>> = {},
+) =>
+  new HttpDelivery({
+    signer: () => Promise.resolve(signerFor([SECRET])),
+    limiter: aRecordingLimiter().limiter,
+    ...options,
+  });
 
 /**
  * Answers with a body of `total` bytes, written as fast as the client reads it, and reports how
@@ -129,7 +138,10 @@ describe('http target', () => {
 
   it('signs with every active secret so that a receiver holding either verifies during rotation', async () => {
     const next = `whsec_${randomBytes(24).toString('base64')}`;
-    const delivery = new HttpDelivery({ signer: () => Promise.resolve(signerFor([next, SECRET])) });
+    const delivery = new HttpDelivery({
+      signer: () => Promise.resolve(signerFor([next, SECRET])),
+      limiter: aRecordingLimiter().limiter,
+    });
 
     await delivery.deliver(aTarget(), anIntegrationEvent(), ctx);
 
@@ -146,7 +158,10 @@ describe('http target', () => {
       .toString('base64')
       .replace(/[^A-Za-z0-9]/g, '')
       .slice(0, 40);
-    const delivery = new HttpDelivery({ signer: () => Promise.resolve(signerFor([generated])) });
+    const delivery = new HttpDelivery({
+      signer: () => Promise.resolve(signerFor([generated])),
+      limiter: aRecordingLimiter().limiter,
+    });
 
     await delivery.deliver(aTarget(), anIntegrationEvent(), ctx);
 
@@ -222,16 +237,134 @@ describe('http target', () => {
     expect(received).toHaveLength(2);
   });
 
-  it('waits for a token when the target’s rate limit is used up', async () => {
-    const waits: number[] = [];
-    const delivery = aDelivery({ sleep: (ms) => Promise.resolve(void waits.push(ms)) });
+  it('takes its turn from the shared limit at the target’s rate and waits for it before sending', async () => {
+    const { limiter, takes } = aRecordingLimiter([0, 950]);
+    const slept: number[] = [];
+    const delivery = aDelivery({
+      limiter,
+      sleep: (ms) => Promise.resolve(void slept.push(ms, received.length)),
+    });
     const target = aTarget({ rateLimitPerSecond: 1 });
 
     await delivery.deliver(target, anIntegrationEvent(), ctx);
     await delivery.deliver(target, anIntegrationEvent(), ctx);
 
-    expect(waits).toHaveLength(1);
-    expect(waits[0]).toBeGreaterThan(900);
+    expect(takes).toEqual([
+      { key: `target#${target.id}`, ratePerSecond: 1 },
+      { key: `target#${target.id}`, ratePerSecond: 1 },
+    ]);
+    // Slept 950 ms when one request had been sent, and sent the second after.
+    expect(slept).toEqual([950, 1]);
+    expect(received).toHaveLength(2);
+  });
+
+  it('gives the message back rather than hold the container for a turn far off, without opening the circuit', async () => {
+    const { limiter, takes } = aRecordingLimiter([MAX_SLOT_WAIT_MS + 20_000]);
+    const delivery = aDelivery({ limiter, now: () => NOW });
+    const target = aTarget({ circuitBreakerThreshold: 1 });
+
+    const first = await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+    const second = await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+
+    expect(first).toMatchObject({ errorClass: 'rate-limited', retryable: true, retryAfterSeconds: 30 });
+    // Known to be blocked: the second neither takes a turn nor meets an open circuit.
+    expect(second).toMatchObject({ errorClass: 'rate-limited', retryAfterSeconds: 30 });
+    expect(takes).toHaveLength(1);
+    expect(received).toHaveLength(0);
+  });
+});
+
+const NOW = Date.parse('2026-12-07T10:00:00Z');
+
+describe('honouring what the target says about its limits', () => {
+  const blocksAfter = async (status: number, headers: Record<string, string>) => {
+    answer = (res) => res.writeHead(status, headers).end();
+    const { limiter, blocks } = aRecordingLimiter();
+    const target = aTarget();
+    const outcome = await aDelivery({ limiter, now: () => NOW })
+      .deliver(target, anIntegrationEvent(), ctx)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    return { blocks, outcome, key: `target#${target.id}` };
+  };
+
+  it.each([429, 503])(
+    'pauses every instance for the Retry-After of a %i, and retries the message after it',
+    async (status) => {
+      const { blocks, outcome, key } = await blocksAfter(status, { 'retry-after': '7' });
+
+      expect(blocks).toEqual([{ key, untilMs: NOW + 7000 }]);
+      expect(outcome).toMatchObject({ retryable: true, retryAfterSeconds: 7 });
+    },
+  );
+
+  it('takes the Retry-After of a 500 for that message only', async () => {
+    const { blocks, outcome } = await blocksAfter(500, { 'retry-after': '7' });
+
+    expect(blocks).toEqual([]);
+    expect(outcome).toMatchObject({ retryAfterSeconds: 7 });
+  });
+
+  it('pauses every instance until the reset when a successful answer says no calls remain', async () => {
+    const { blocks, outcome, key } = await blocksAfter(200, {
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': '12',
+    });
+
+    expect(outcome).toBeUndefined();
+    expect(blocks).toEqual([{ key, untilMs: NOW + 12_000 }]);
+  });
+
+  it('waits for the later of Retry-After and the reset', async () => {
+    const reset = String(NOW / 1000 + 40);
+    const { blocks } = await blocksAfter(429, {
+      'retry-after': '5',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': reset,
+    });
+
+    expect(blocks.map((b) => b.untilMs)).toEqual([NOW + 40_000]);
+  });
+
+  it.each([
+    ['calls remain', { 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '12' }],
+    ['no reset given', { 'x-ratelimit-remaining': '0' }],
+    ['a malformed remaining', { 'x-ratelimit-remaining': 'none', 'x-ratelimit-reset': '12' }],
+    ['a malformed reset', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': 'soon' }],
+    ['a negative reset', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '-12' }],
+    ['a reset in the past', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 - 60) }],
+  ])('ignores X-RateLimit headers with %s', async (_case, headers) => {
+    const { blocks, outcome } = await blocksAfter(200, headers);
+
+    expect(outcome).toBeUndefined();
+    expect(blocks).toEqual([]);
+  });
+
+  it('ignores a malformed Retry-After and still retries the message', async () => {
+    const { blocks, outcome } = await blocksAfter(429, { 'retry-after': 'in a while' });
+
+    expect(blocks).toEqual([]);
+    expect(outcome).toMatchObject({ errorClass: 'http-429', retryable: true, retryAfterSeconds: undefined });
+  });
+
+  it('keeps a delivery that succeeded when the pause cannot be shared', async () => {
+    answer = (res) => res.writeHead(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '5' }).end();
+    const { limiter } = aRecordingLimiter();
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const warn = jest.spyOn(logger, 'warn');
+    const delivery = aDelivery({
+      limiter: { ...limiter, block: () => Promise.reject(new Error('throttled')) },
+    });
+
+    await delivery.deliver(aTarget(), anIntegrationEvent(), { ...ctx, logger });
+
+    expect(received).toHaveLength(1);
+    expect(warn).toHaveBeenCalledWith(
+      'could not share the target’s pause with the other instances',
+      expect.objectContaining({ error: expect.any(Error) }),
+    );
   });
 });
 
@@ -276,6 +409,20 @@ describe('reading the answer', () => {
 
     expect(head.length).toBe(MAX_RESPONSE_BYTES);
     expect(short.toString()).toBe('bad field: amount');
+  });
+});
+
+describe('parseRateLimitReset', () => {
+  it('reads epoch seconds above 10^9 and delta seconds below, only when nothing remains', () => {
+    expect(parseRateLimitReset('0', String(NOW / 1000 + 60), NOW)).toBe(NOW + 60_000);
+    expect(parseRateLimitReset('0', '30', NOW)).toBe(NOW + 30_000);
+    expect(parseRateLimitReset('0', '1.5', NOW)).toBe(NOW + 1500);
+    expect(parseRateLimitReset(' 0 ', ' 30 ', NOW)).toBe(NOW + 30_000);
+    expect(parseRateLimitReset('1', '30', NOW)).toBeUndefined();
+    expect(parseRateLimitReset('0', '0', NOW)).toBeUndefined();
+    expect(parseRateLimitReset('0', '1e3', NOW)).toBeUndefined();
+    expect(parseRateLimitReset('0', 'Sun, 01 Jun 2025 12:01:30 GMT', NOW)).toBeUndefined();
+    expect(parseRateLimitReset(null, '30', NOW)).toBeUndefined();
   });
 });
 

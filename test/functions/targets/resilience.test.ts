@@ -1,4 +1,4 @@
-import { CircuitBreaker, TokenBucket } from '#shared/targets/resilience';
+import { CircuitBreaker } from '#shared/targets/resilience';
 
 const aClock = () => {
   let now = 1_000_000;
@@ -32,19 +32,5 @@ describe('CircuitBreaker', () => {
     await expect(breaker.run(failing, counts)).rejects.toThrow();
 
     expect(breaker.msUntilAllowed()).toBe(1000);
-  });
-});
-
-describe('TokenBucket', () => {
-  it('allows a second’s worth of burst, then spaces calls at the rate', () => {
-    const clock = aClock();
-    const bucket = new TokenBucket(2, clock.now);
-
-    const waits = [bucket.take(), bucket.take(), bucket.take()];
-    clock.advance(1000);
-    const afterRefill = bucket.take();
-
-    expect(waits).toEqual([0, 0, 500]);
-    expect(afterRefill).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { Deliveries } from '#shared/targets/index';
 import { Transforms, transformProblem } from '#shared/targets/transform';
 import type { DeliveryContext } from '#shared/targets/types';
 import { WorkflowDelivery } from '#shared/targets/workflow';
+import { aRecordingLimiter } from '../../helpers/limiter';
 import { anIntegrationEvent } from '../../helpers/sqs-events';
 
 const client = new EventBridgeClient({ region: 'us-east-1' });
@@ -33,6 +34,7 @@ const deliveriesSending = (bodies: string[], transforms = new Transforms()) =>
     {
       http: new HttpDelivery({
         signer: () => Promise.resolve(signerFor([SECRET])),
+        limiter: aRecordingLimiter().limiter,
         fetch: (_url, init) => {
           bodies.push(typeof init?.body === 'string' ? init.body : '');
           return Promise.resolve(new Response(null, { status: 204 }));

@@ -1,0 +1,187 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SharedLimiter } from '#shared/flow/contract';
+
+/**
+ * How far a key's schedule may lag behind the clock and still be caught up: after a pause of up
+ * to this long, the calls it missed may go at once. It is the burst: 1 + rate × 100 ms calls
+ * (3 at 20/s), so any 5 s holds at most 5 s × rate + that burst (103 at 20/s). Small, because a
+ * call that starts late (a slow write, a busy container) adds to it at the receiver.
+ */
+export const BURST_MS = 100;
+
+/** A key's item outlives its last use by a day, then TTL removes it. Blocks are shorter. */
+const TTL_SECONDS = 24 * 3600;
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+
+export const limitKey = (key: string) => ({ PK: `LIMIT#${key}`, SK: 'GCRA' });
+
+export interface TableLimiterSettings {
+  readonly tableName: string;
+  /** Epoch milliseconds. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * A SharedLimiter on the event table: GCRA, one item per key holding `tat`, the theoretical
+ * arrival time (epoch ms) of the key's next call. Every call adds one interval (1000 / rate) to
+ * it with an `ADD`, which DynamoDB serializes, so instances never race and never read first:
+ * the new `tat` comes back with the write and says when the reserved call may go.
+ *
+ * `tat` only ever grows (an `ADD`, a restart above a stale value, a block to a later time), so
+ * what one container last saw of it stays a lower bound: it picks which of the two writes to try
+ * first (keep adding, or restart the schedule after a pause), and lets `tryTake` answer "not yet"
+ * without a request. A block is `tat` moved to its end: takes queue behind it for free.
+ *
+ * Cost per call (an item under 1 KB): `take` 1 WRU, 2 when this container guessed wrong between
+ * a busy and an idle key; `tryTake` 1 WRU when it takes the slot, 1 WRU + 1 RCU when the key is
+ * busy, then nothing until the time it learnt; `block` 1 WRU, nothing when already known blocked.
+ * A failed condition is billed like a write (docs/decisions/0051-shared-rate-limit.md).
+ */
+export class TableLimiter implements SharedLimiter {
+  /** The highest `tat` this container has seen per key: a lower bound of the real one. */
+  private readonly seen = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly settings: TableLimiterSettings,
+  ) {
+    this.now = settings.now ?? Date.now;
+  }
+
+  async take(key: string, ratePerSecond: number): Promise<number> {
+    const now = this.now();
+    const interval = 1000 / ratePerSecond;
+    const floor = now - BURST_MS;
+    if (this.lastSeen(key) < floor && (await this.restart(key, floor, interval, now))) return 0;
+    // The restart failed only because `tat` is at least `floor`; it can only have grown since.
+    const tat = await this.advance(key, interval, floor, undefined, now);
+    if (tat === undefined) throw new Error(`shared limit ${key} vanished while in use`);
+    // From when the answer came: the slot is a point in time, and the write took some of the wait.
+    return Math.max(0, Math.ceil(tat - interval - this.now()));
+  }
+
+  async tryTake(key: string, ratePerSecond: number): Promise<number> {
+    const now = this.now();
+    const known = this.lastSeen(key);
+    if (known > now) return Math.ceil(known - now);
+    const interval = 1000 / ratePerSecond;
+    const floor = now - BURST_MS;
+    if (known < floor && (await this.restart(key, floor, interval, now))) return 0;
+    if ((await this.advance(key, interval, floor, now, now)) !== undefined) return 0;
+    const tat = await this.read(key);
+    if (tat === undefined || tat <= now) return Math.ceil(interval);
+    this.remember(key, tat);
+    return Math.ceil(tat - now);
+  }
+
+  async block(key: string, untilMs: number): Promise<void> {
+    if (this.lastSeen(key) >= untilMs) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: limitKey(key),
+          UpdateExpression: 'SET tat = :until, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(tat) OR tat < :until',
+          ExpressionAttributeValues: {
+            ':until': untilMs,
+            ':exp': Math.ceil(Math.max(untilMs, this.now()) / 1000) + TTL_SECONDS,
+          },
+        }),
+      );
+    } catch (error) {
+      // Someone blocked it for at least as long already.
+      if (!isConditionFailure(error)) throw error;
+    }
+    this.remember(key, untilMs);
+  }
+
+  private lastSeen(key: string) {
+    return this.seen.get(key) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  private remember(key: string, tat: number) {
+    if (tat > this.lastSeen(key)) this.seen.set(key, tat);
+  }
+
+  /**
+   * Starts the schedule again after a pause longer than the burst: as if the last `BURST_MS` had
+   * been unused, so this call goes now and the burst's other calls may follow at once.
+   */
+  private async restart(key: string, floor: number, interval: number, now: number): Promise<boolean> {
+    const tat = floor + interval;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: limitKey(key),
+          UpdateExpression: 'SET tat = :tat, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(tat) OR tat < :floor',
+          ExpressionAttributeValues: { ':tat': tat, ':floor': floor, ':exp': this.expiresAt(now) },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+    this.remember(key, tat);
+    return true;
+  }
+
+  /**
+   * Reserves the next interval of a busy key (its `tat` at least `floor`) and returns the new
+   * `tat`; with `latest`, only when the slot is free by then. `undefined`: the condition failed.
+   */
+  private async advance(
+    key: string,
+    interval: number,
+    floor: number,
+    latest: number | undefined,
+    now: number,
+  ): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: limitKey(key),
+          UpdateExpression: 'ADD tat :interval SET expiresAt = :exp',
+          ConditionExpression: latest === undefined ? 'tat >= :floor' : 'tat BETWEEN :floor AND :latest',
+          ExpressionAttributeValues: {
+            ':interval': interval,
+            ':floor': floor,
+            ':exp': this.expiresAt(now),
+            ...(latest === undefined ? {} : { ':latest': latest }),
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const tat = Number(Attributes?.tat);
+      this.remember(key, tat);
+      return tat;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async read(key: string): Promise<number | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.settings.tableName,
+        Key: limitKey(key),
+        ProjectionExpression: 'tat',
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.tat === 'number' ? Item.tat : undefined;
+  }
+
+  private expiresAt(now: number) {
+    return Math.ceil(now / 1000) + TTL_SECONDS;
+  }
+}

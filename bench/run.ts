@@ -10,6 +10,7 @@ import {
   measureConsumerThroughput,
   type ConsumerThroughputFigures,
 } from './consumer-throughput';
+import { fairnessSection, measureFairness, type FairnessFigures } from './fairness';
 import { floodSection, measureFlood } from './flood';
 import { measurePayloadItems, payloadItemsSection } from './payload-items';
 import { measureReplay, type ReplayFigures } from './replay';
@@ -88,6 +89,13 @@ const main = async () => {
     consumerThroughput = await measureConsumerThroughput(assemblyDir);
   } catch (error) {
     consumerThroughput = error instanceof Error ? error : new Error(String(error));
+  }
+  console.log('measuring fairness between tenants under a quota…');
+  let fairness: FairnessFigures | Error;
+  try {
+    fairness = await measureFairness(assemblyDir);
+  } catch (error) {
+    fairness = error instanceof Error ? error : new Error(String(error));
   }
   console.log('measuring payload items of the provider fixtures…');
   const payloadItems = await measurePayloadItems();
@@ -172,6 +180,13 @@ const main = async () => {
     consumerThroughput instanceof Error
       ? [`This run did not complete: ${consumerThroughput.message}.`]
       : consumerThroughputSection(consumerThroughput),
+  );
+  report = upsertSection(
+    report,
+    'Fairness',
+    fairness instanceof Error
+      ? [`This run did not complete: ${fairness.message}.`]
+      : fairnessSection(fairness),
   );
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx bench/sqs-emulator.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',

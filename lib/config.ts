@@ -64,6 +64,36 @@ export const TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPe
 /** A provider's route throttle when neither it nor `api` sets one (docs/decisions/0035-flood-isolation.md). */
 const ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 } as const;
 
+/**
+ * A tenant's quotas (docs/decisions/0052-tenant-quotas.md). Over them, the tenant's events wait
+ * in the queue and are processed later: none is refused, and no attempt is spent.
+ */
+const tenantQuota = z
+  .object({
+    /** Events per second started into processing, across every consumer instance. */
+    eventsPerSecond: z
+      .number({ error: 'must be a number of events per second' })
+      .positive('must be a positive number of events per second')
+      .max(10_000, 'must be at most 10000 events per second')
+      .optional(),
+    /** Events whose targets run at once, across every consumer instance. */
+    maxConcurrent: z
+      .int({ error: 'must be a whole number of events' })
+      .min(1, 'must be at least 1')
+      .max(999, 'must be at most 999')
+      .optional(),
+    /** The tenant's delivery SLA: alarm when its events take longer than this from receipt to done. */
+    lagAlarmMinutes: z
+      .int({ error: 'must be a whole number of minutes' })
+      .min(1, 'must be at least 1 minute')
+      .max(20_160, 'must be at most 20160 minutes (14 days)')
+      .optional(),
+  })
+  .strict()
+  .refine((quota) => Object.values(quota).some((value) => value !== undefined), {
+    message: 'set at least one of eventsPerSecond, maxConcurrent and lagAlarmMinutes, or leave quota out',
+  });
+
 const tenant = z
   .object({
     id: z.string().regex(TENANT_ID, 'lower-case letters, digits and dashes, at most 63'),
@@ -72,6 +102,7 @@ const tenant = z
      * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
      */
     dedicatedSecrets: z.boolean().default(true),
+    quota: tenantQuota.optional(),
   })
   .strict();
 
@@ -187,6 +218,11 @@ const ConfigObjectSchema = z
       .max(300 * 1024)
       .default(64 * 1024),
     tenants: z.array(tenant).default([]),
+    /**
+     * The quota of the implicit `default` tenant (webhook URLs without a tenant), which has no
+     * entry in `tenants`: listing it there would give it dedicated secrets and URLs of its own.
+     */
+    defaultTenantQuota: tenantQuota.optional(),
     /** Enabled built-in providers and their options. */
     providers: z.record(z.string(), providerCommon).default({}),
     /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
@@ -314,6 +350,7 @@ export type TracingConfig = ParsedConfig['tracing'];
 export type RouteTargetConfig = z.output<typeof TargetSchema>;
 export type ScheduleConfig = z.output<typeof schedule>;
 export type EventSourceConfig = z.output<typeof eventSource>;
+export type TenantQuotaConfig = z.output<typeof tenantQuota>;
 
 /** A provider's resolved share of the ingest (see `limits` in the configuration). */
 export interface VerifierLimits {
@@ -359,6 +396,25 @@ export const replayProvidersJson = (
   providers: readonly Pick<EnabledProvider, 'id' | 'kind' | 'options'>[],
 ): string =>
   JSON.stringify(Object.fromEntries(providers.map((p) => [p.id, { kind: p.kind, options: p.options }])));
+
+/** Every tenant's quota, the `default` tenant's from `defaultTenantQuota`; tenants without one are left out. */
+export const tenantQuotas = (
+  config: Pick<ParsedConfig, 'tenants' | 'defaultTenantQuota'>,
+): ReadonlyMap<string, TenantQuotaConfig> =>
+  new Map([
+    ...(config.defaultTenantQuota ? [['default', config.defaultTenantQuota] as const] : []),
+    ...config.tenants.flatMap((t) => (t.quota ? [[t.id, t.quota] as const] : [])),
+  ]);
+
+/** What the consumer enforces (TENANT_QUOTAS): the tenants with a rate or a concurrency cap. */
+export const consumerQuotas = (
+  quotas: ReadonlyMap<string, TenantQuotaConfig>,
+): Record<string, { eventsPerSecond?: number; maxConcurrent?: number }> =>
+  Object.fromEntries(
+    [...quotas]
+      .filter(([, q]) => q.eventsPerSecond !== undefined || q.maxConcurrent !== undefined)
+      .map(([id, { eventsPerSecond, maxConcurrent }]) => [id, { eventsPerSecond, maxConcurrent }]),
+  );
 
 /** Typed helper for `relayflow.config.ts`. */
 export const defineConfig = (config: RelayFlowConfigInput): RelayFlowConfigInput => config;
@@ -562,6 +618,33 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
       problems.push({ path: ['tenants', index, 'id'], message: `"${id}" is listed twice` });
   });
 
+  const consumer = section(config, 'consumer');
+  const defaultTenantQuota = section(config, 'defaultTenantQuota');
+  if (tenants && consumer) {
+    const quotaEntries: [readonly PropertyKey[], TenantQuotaConfig | undefined][] = [
+      [['defaultTenantQuota'], defaultTenantQuota],
+      ...tenants.map((t, index): [readonly PropertyKey[], TenantQuotaConfig | undefined] => [
+        ['tenants', index, 'quota'],
+        t.quota,
+      ]),
+    ];
+    for (const [path, quota] of quotaEntries) {
+      // SQS FIFO batches run one record at a time: the mapping's concurrency bounds every tenant.
+      if (quota?.maxConcurrent !== undefined && quota.maxConcurrent >= consumer.maxConcurrency)
+        problems.push({
+          path: [...path, 'maxConcurrent'],
+          message: `must be below consumer.maxConcurrency (${consumer.maxConcurrency}), which already caps every tenant together`,
+        });
+    }
+    tenants.forEach((t, index) => {
+      if (t.id === 'default' && t.quota)
+        problems.push({
+          path: ['tenants', index, 'quota'],
+          message: 'the default tenant takes its quota from defaultTenantQuota',
+        });
+    });
+  }
+
   if (genericHmac && Object.hasOwn(genericHmac, INTERNAL_PROVIDER_ID))
     problems.push({
       path: ['genericHmac', INTERNAL_PROVIDER_ID],
@@ -697,6 +780,16 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
       path: ['routes'],
       message: `take ${routesBytes} bytes of the consumer's environment, which allows ${MAX_JSON_ENV_BYTES}`,
     });
+  else if (tenants) {
+    const quotasBytes = Buffer.byteLength(
+      JSON.stringify(consumerQuotas(tenantQuotas({ tenants, defaultTenantQuota }))),
+    );
+    if (routesBytes + quotasBytes > MAX_JSON_ENV_BYTES)
+      problems.push({
+        path: ['tenants'],
+        message: `their quotas (${quotasBytes} bytes) and the routes (${routesBytes}) take more of the consumer's environment than the ${MAX_JSON_ENV_BYTES} bytes it allows`,
+      });
+  }
   return problems;
 };
 

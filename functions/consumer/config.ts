@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { integer, json, readEnvironment, required } from '#shared/env';
+import { integer, json, readEnvironment, required, unlessEmpty } from '#shared/env';
+import { TenantQuotasSchema } from '#shared/flow/tenant-admission';
 import { RoutesSchema } from '#shared/routing/routes';
 
 /** The environment the Processing construct gives the consumer. Checked at cold start. */
@@ -24,6 +25,8 @@ const ConsumerEnvironmentSchema = z.object({
   MAX_BODY_BYTES: integer(1),
   INLINE_BODY_MAX_BYTES: integer(1),
   INGEST_LEASE_SECONDS: integer(1),
+  /** Per-tenant quotas (decision 0052); unset when no tenant has one. */
+  TENANT_QUOTAS: unlessEmpty(json(TenantQuotasSchema)),
 });
 export type ConsumerEnvironment = z.infer<typeof ConsumerEnvironmentSchema>;
 

@@ -58,6 +58,8 @@ export interface ObservabilityProps {
   readonly piiPaths?: readonly string[];
   /** Per provider, the ISO date after which a match by an older secret raises OldSecretUsed. @default {} */
   readonly secretRetirement?: Readonly<Record<string, string>>;
+  /** Per tenant, its delivery SLA: TenantLag alarms when its events take longer than this many minutes. @default {} */
+  readonly tenantLagAlarmMinutes?: Readonly<Record<string, number>>;
 }
 
 /** One alarm per symptom an operator acts on; each has a section in docs/operations.md. */
@@ -77,6 +79,8 @@ export interface RelayFlowAlarms {
   readonly auditArchiveBehind?: Alarm;
   /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
   readonly functionFaults: ReadonlyMap<string, Alarm>;
+  /** Per tenant with a `lagAlarmMinutes`: its events take longer than that from receipt to done. */
+  readonly tenantLag: ReadonlyMap<string, Alarm>;
 }
 
 const MINUTE = Duration.minutes(1);
@@ -95,6 +99,18 @@ const insightsSum = (metric: string, label: string, where?: string) =>
     label,
   });
 
+/**
+ * One Metrics Insights series per tenant, over every provider: the consumer's metrics carry
+ * provider and tenant, and Insights aggregates across the providers without a series per pair.
+ */
+const perTenant = (fn: 'SUM' | 'MAX', metric: string, label: string) =>
+  new MathExpression({
+    expression: `SELECT ${fn}(${metric}) FROM "${METRIC_NAMESPACE}" GROUP BY tenant`,
+    usingMetrics: {},
+    period: MINUTE,
+    label,
+  });
+
 /** A dashboard series per dimension combination; the combinations are bounded by the configuration. */
 const search = (query: string, stat: string, label: string, period = MINUTE) =>
   new MathExpression({
@@ -103,6 +119,12 @@ const search = (query: string, stat: string, label: string, period = MINUTE) =>
     period,
     label,
   });
+
+/** The tightest tenant SLA, drawn on the lag graph: the first line a tenant's series crosses. */
+const lagAnnotation = (minutes: Readonly<Record<string, number>> | undefined) => {
+  const values = Object.values(minutes ?? {});
+  return values.length === 0 ? undefined : Math.min(...values) * 60_000;
+};
 
 const customSearch = (metric: string, stat = 'Sum', period = MINUTE) =>
   search(`Namespace="${METRIC_NAMESPACE}" MetricName="${metric}"`, stat, metric, period);
@@ -188,6 +210,27 @@ export class Observability extends Construct {
       return created;
     };
 
+    const tenantLag = new Map<string, Alarm>();
+    for (const [tenant, minutes] of Object.entries(props.tenantLagAlarmMinutes ?? {})) {
+      tenantLag.set(
+        tenant,
+        alarm(
+          `TenantLag-${tenant}`,
+          new MathExpression({
+            // The slowest event of the minute: an SLA is missed by one event, not by the average.
+            expression: `SELECT MAX(EndToEndLatency) FROM "${METRIC_NAMESPACE}" WHERE tenant = '${tenant}'`,
+            usingMetrics: {},
+            period: MINUTE,
+            label: `${tenant} slowest end-to-end latency (ms)`,
+          }),
+          minutes * 60_000,
+          `Tenant ${tenant}'s events took more than ${minutes} minutes from receipt to done, in 2 of the last 3 minutes: its delivery SLA is missed.`,
+          // 2 of 3: one replayed batch of old events is one minute's spike, not a missed SLA.
+          { evaluationPeriods: 3, datapointsToAlarm: 2 },
+        ),
+      );
+    }
+
     const functionFaults = new Map<string, Alarm>();
     for (const [role, fn] of functions) {
       functionFaults.set(
@@ -269,6 +312,7 @@ export class Observability extends Construct {
         'An event emitted by a workflow went deeper than maxCausationDepth and was quarantined as a cycle.',
       ),
       functionFaults,
+      tenantLag,
       ...(props.auditArchiver && props.auditArchiveFailures
         ? {
             auditArchiveBehind: alarm(
@@ -500,6 +544,20 @@ export class Observability extends Construct {
         [customSearch('EndToEndLatency', 'p50'), customSearch('EndToEndLatency', 'p99')],
         { width: 12 },
       ),
+      graph(
+        'Per tenant: processed, delayed by quota, retried, dead-lettered',
+        [
+          perTenant('SUM', 'Processed', 'processed'),
+          perTenant('SUM', 'QuotaDelayed', 'delayed by quota'),
+          perTenant('SUM', 'Retried', 'retried'),
+          perTenant('SUM', 'DeadLettered', 'dead-lettered'),
+        ],
+        { width: 12 },
+      ),
+      graph('Per tenant: slowest end-to-end latency (ms)', [perTenant('MAX', 'EndToEndLatency', 'slowest')], {
+        width: 12,
+        leftAnnotation: lagAnnotation(props.tenantLagAlarmMinutes),
+      }),
       graph(
         'Lambda errors',
         byFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: Stats.SUM })),

@@ -46,6 +46,8 @@ export interface ProcessingProps {
   readonly maxBodyBytes?: number;
   /** Compressed emitted bodies above this go to the raw-body bucket. @default 64 KiB */
   readonly inlineBodyMaxBytes?: number;
+  /** Per-tenant rate and concurrency quotas (decision 0052). @default none: no quota is checked */
+  readonly tenantQuotas?: Readonly<Record<string, { eventsPerSecond?: number; maxConcurrent?: number }>>;
 }
 
 /** Messages per invocation: the most a FIFO event source mapping takes. */
@@ -86,7 +88,17 @@ export class Processing extends Construct {
     const maxCausationDepth = props.maxCausationDepth ?? 8;
     if (!Number.isInteger(maxCausationDepth) || maxCausationDepth < 1)
       problems.push('maxCausationDepth must be a positive integer');
+    for (const [tenant, quota] of Object.entries(props.tenantQuotas ?? {})) {
+      if (quota.eventsPerSecond !== undefined && !(quota.eventsPerSecond > 0))
+        problems.push(`tenantQuotas.${tenant}.eventsPerSecond must be a positive number`);
+      if (
+        quota.maxConcurrent !== undefined &&
+        (!Number.isInteger(quota.maxConcurrent) || quota.maxConcurrent < 1)
+      )
+        problems.push(`tenantQuotas.${tenant}.maxConcurrent must be a positive integer`);
+    }
     if (problems.length > 0) throw new Error(`Processing: ${problems.join('; ')}`);
+    const quotaTenants = Object.keys(props.tenantQuotas ?? {});
 
     this.signingSecret = new Secret(this, 'TargetSigningSecret', {
       description:
@@ -131,6 +143,15 @@ export class Processing extends Construct {
         MAX_BODY_BYTES: String(props.maxBodyBytes ?? 4 * 1024 * 1024),
         INLINE_BODY_MAX_BYTES: String(props.inlineBodyMaxBytes ?? 64 * 1024),
         INGEST_LEASE_SECONDS: String(props.consumerTimeout.toSeconds() * 3),
+        // A slot's lease is the consumer's timeout: a crashed invocation's slot frees itself then.
+        ...(quotaTenants.length > 0
+          ? {
+              TENANT_QUOTAS: JSON.stringify({
+                leaseSeconds: props.consumerTimeout.toSeconds(),
+                tenants: props.tenantQuotas,
+              }),
+            }
+          : {}),
       },
     });
 

@@ -390,6 +390,7 @@ export const SETTLED: ReadonlySet<EventStatus> = new Set([
   'QUARANTINED',
   'COMPENSATED',
   'COMPENSATION_FAILED',
+  'HELD',
 ]);
 
 /** The test event's line, once it settled or the wait ran out. */
@@ -419,6 +420,7 @@ export const testEventCheck = (
     DEAD_LETTERED: 'docs/operations.md#deadletterqueuenotempty',
     QUARANTINED: 'docs/operations.md#quarantined',
     COMPENSATION_FAILED: 'docs/operations.md#compensationfailed',
+    HELD: 'docs/flow-control.md#pause-and-resume (relayflow status lists the pauses)',
   };
   return {
     name,

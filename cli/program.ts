@@ -5,6 +5,7 @@ import { registerDlq } from './commands/dlq';
 import { registerDoctor } from './commands/doctor';
 import { registerEmit } from './commands/emit';
 import { registerEvents } from './commands/events';
+import { registerPause } from './commands/pause';
 import { registerReplay } from './commands/replay';
 import { registerRoute } from './commands/route';
 import { registerSchedules } from './commands/schedules';
@@ -64,6 +65,7 @@ export const buildProgram = (deps: CliDependencies): Command => {
   registerEvents(program, deps, globals);
   registerDlq(program, deps, globals);
   registerStatus(program, deps, globals);
+  registerPause(program, deps, globals);
   registerAudit(program, deps, globals);
   registerDoctor(program, deps, globals);
   registerSend(program, deps, globals);

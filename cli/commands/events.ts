@@ -33,6 +33,7 @@ const ALL_STATUSES: readonly EventStatus[] = [
   'STALE',
   'COMPENSATED',
   'COMPENSATION_FAILED',
+  'HELD',
 ];
 
 interface ListOptions {

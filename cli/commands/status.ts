@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import { queueDepth } from '../../functions/operator/dead-letter-queue';
 import { EventQueries } from '../../functions/operator/event-queries';
 import { ATTENTION_STATUSES, type EventState } from '../../functions/store/records';
+import { PauseStore } from '../../functions/flow/pause-store';
+import { isActive } from '../../functions/flow/pauses';
 import { errorClassOf } from '../error-class';
 import { json, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
+import { pauseRows } from './pause';
 
 /** Failures looked at for the by-class breakdown: the newest of each failing status. */
 const RECENT = 100;
@@ -20,6 +23,12 @@ export const registerStatus = (program: Command, deps: CliDependencies, globals:
         queueDepth(env.sqs, env.output('MainQueueUrl')),
         queueDepth(env.sqs, env.output('DeadLetterQueueUrl')),
       ]);
+      const pauses = (
+        await new PauseStore(env.dynamodb, {
+          tableName: env.output('EventTableName'),
+          retentionDays: 1,
+        }).list()
+      ).filter(isActive);
       const counts: Record<string, number> = {};
       for (const status of ATTENTION_STATUSES) counts[status] = await queries.countInStatus(status);
       const failing: EventState[] = [];
@@ -49,6 +58,7 @@ export const registerStatus = (program: Command, deps: CliDependencies, globals:
             stack: env.stackName,
             queues: { main, deadLetter },
             statuses: counts,
+            pauses,
             recentFailures: failures,
           }),
         );
@@ -67,6 +77,10 @@ export const registerStatus = (program: Command, deps: CliDependencies, globals:
           ),
           '',
           table(['STATUS', 'EVENTS'], Object.entries(counts)),
+          '',
+          pauses.length > 0
+            ? `Pauses (relayflow resume <scope> <id> releases what they hold):\n${pauseRows(pauses)}`
+            : 'No pauses.',
           '',
           failures.length > 0
             ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):\n${table(

@@ -70,7 +70,8 @@ var init_records = __esm({
       "DEAD_LETTERED",
       "STALE",
       "COMPENSATED",
-      "COMPENSATION_FAILED"
+      "COMPENSATION_FAILED",
+      "HELD"
     ]);
     DUPLICATES_IN_TIMELINE = 3;
     stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
@@ -3361,12 +3362,12 @@ var init_verify10 = __esm({
       if (match === null) return [url2];
       const [, scheme = "", authority = "", rest = ""] = match;
       const userInfoEnd = authority.lastIndexOf("@") + 1;
-      const userInfo = authority.slice(0, userInfoEnd);
+      const userInfo2 = authority.slice(0, userInfoEnd);
       const hostAndPort = authority.slice(userInfoEnd);
       const colon = hostAndPort.indexOf(":", hostAndPort.lastIndexOf("]") + 1);
       const host = colon < 0 ? hostAndPort : hostAndPort.slice(0, colon);
       const port = colon < 0 ? scheme.toLowerCase() === "https://" ? ":443" : ":80" : hostAndPort.slice(colon);
-      return [`${scheme}${userInfo}${host}${rest}`, `${scheme}${userInfo}${host}${port}${rest}`];
+      return [`${scheme}${userInfo2}${host}${rest}`, `${scheme}${userInfo2}${host}${port}${rest}`];
     };
     withLegacyQuery = (url2) => {
       const start = url2.indexOf("?");
@@ -4020,11 +4021,32 @@ var init_routes = __esm({
       url: z32.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
       transform: transform(),
       timeoutMs: z32._default(z32.number().check(z32.int(), z32.gte(100), z32.lte(25e3)), 5e3),
-      /** Requests per second to this target from one consumer instance. */
+      /**
+       * Requests per second to this target from all consumer instances together (a limit kept in the
+       * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
+       */
       rateLimitPerSecond: z32._default(z32.number().check(z32.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
       circuitBreakerThreshold: z32._default(z32.number().check(z32.int(), z32.gte(1)), 5),
-      circuitHalfOpenAfterMs: z32._default(z32.number().check(z32.int(), z32.gte(100)), 3e4)
+      circuitHalfOpenAfterMs: z32._default(z32.number().check(z32.int(), z32.gte(100)), 3e4),
+      /**
+       * Disable the target after it failed this often (decision 0053): its events are HELD as under a
+       * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
+       */
+      autoDisable: z32.optional(
+        z32.strictObject({
+          /** Failures in a row, as one consumer instance sees them. */
+          consecutiveFailures: z32._default(z32.number().check(z32.int(), z32.gte(2), z32.lte(1e3)), 20),
+          /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
+          failureRate: z32.optional(
+            z32.strictObject({
+              threshold: z32.number().check(z32.gt(0), z32.lte(1)),
+              windowSeconds: z32._default(z32.number().check(z32.int(), z32.gte(10), z32.lte(3600)), 300),
+              minCalls: z32._default(z32.number().check(z32.int(), z32.gte(1)), 20)
+            })
+          )
+        })
+      )
     });
     EventBridgeTargetSchema = z32.strictObject({
       kind: z32.literal("eventbridge"),
@@ -4049,6 +4071,8 @@ var init_routes = __esm({
       WorkflowTargetSchema
     ]);
     RouteSchema = z32.strictObject({
+      /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
+      id: targetId(),
       match: z32.strictObject({
         tenant: z32.optional(nonEmpty8()),
         provider: z32.optional(nonEmpty8()),
@@ -4107,6 +4131,7 @@ var init_routes = __esm({
         const routeMode = route.mode ?? "live";
         return {
           index,
+          id: route.id ?? `route-${index + 1}`,
           match: route.match,
           targets: route.targets.map((target) => ({
             ...target,
@@ -4274,18 +4299,18 @@ var init_define = __esm({
 });
 
 // functions/workflows/dunning-accounts.ts
-var import_client_dynamodb3, import_lib_dynamodb4, dunningAccountKey, isConditionFailure2, DynamoDbDunningAccounts;
+var import_client_dynamodb4, import_lib_dynamodb5, dunningAccountKey, isConditionFailure3, DynamoDbDunningAccounts;
 var init_dunning_accounts = __esm({
   "functions/workflows/dunning-accounts.ts"() {
     "use strict";
-    import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+    import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
     init_errors();
     dunningAccountKey = (tenant2, account) => ({
       PK: `DUNNING#${tenant2}`,
       SK: account
     });
-    isConditionFailure2 = (error) => error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+    isConditionFailure3 = (error) => error instanceof import_client_dynamodb4.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
     DynamoDbDunningAccounts = class {
       constructor(client, tableName) {
         this.client = client;
@@ -4297,7 +4322,7 @@ var init_dunning_accounts = __esm({
       async update(what, change, expression, condition, values) {
         try {
           await this.client.send(
-            new import_lib_dynamodb4.UpdateCommand({
+            new import_lib_dynamodb5.UpdateCommand({
               TableName: this.tableName,
               Key: dunningAccountKey(change.tenant, change.account),
               UpdateExpression: expression,
@@ -4308,7 +4333,7 @@ var init_dunning_accounts = __esm({
           );
           return true;
         } catch (error) {
-          if (isConditionFailure2(error)) return false;
+          if (isConditionFailure3(error)) return false;
           throw new InfrastructureError("event-store", `dunning ${what} failed`, { cause: error });
         }
       }
@@ -4440,12 +4465,12 @@ var init_dunning = __esm({
 });
 
 // functions/workflows/suppression-list.ts
-var import_client_dynamodb4, import_lib_dynamodb5, suppressionKey, DynamoDbSuppressionList;
+var import_client_dynamodb5, import_lib_dynamodb6, suppressionKey, DynamoDbSuppressionList;
 var init_suppression_list = __esm({
   "functions/workflows/suppression-list.ts"() {
     "use strict";
-    import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
+    import_client_dynamodb5 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
     init_errors();
     suppressionKey = (tenant2, address) => ({
       PK: `SUPPRESS#${tenant2}`,
@@ -4461,7 +4486,7 @@ var init_suppression_list = __esm({
       async add(entry) {
         try {
           await this.client.send(
-            new import_lib_dynamodb5.PutCommand({
+            new import_lib_dynamodb6.PutCommand({
               TableName: this.tableName,
               Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
               ConditionExpression: "attribute_not_exists(PK)"
@@ -4469,7 +4494,7 @@ var init_suppression_list = __esm({
           );
           return "added";
         } catch (error) {
-          if (error instanceof import_client_dynamodb4.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
+          if (error instanceof import_client_dynamodb5.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
             return "already";
           }
           throw new InfrastructureError("event-store", "suppression list write failed", { cause: error });
@@ -4843,14 +4868,14 @@ var init_event_pattern = __esm({
       if (!isObject(matcher))
         return [{ path, message: "a matcher is a string, number, boolean, null or an operator object" }];
       const operators = Object.keys(matcher);
-      const [operator] = operators;
-      if (operator === void 0 || operators.length > 1)
+      const [operator2] = operators;
+      if (operator2 === void 0 || operators.length > 1)
         return [{ path, message: "an operator object has exactly one operator" }];
-      if (!OPERATORS2.has(operator))
-        return [{ path: [...path, operator], message: `unknown operator (known: ${[...OPERATORS2].join(", ")})` }];
-      const operand = matcher[operator];
-      const at2 = [...path, operator];
-      switch (operator) {
+      if (!OPERATORS2.has(operator2))
+        return [{ path: [...path, operator2], message: `unknown operator (known: ${[...OPERATORS2].join(", ")})` }];
+      const operand = matcher[operator2];
+      const at2 = [...path, operator2];
+      switch (operator2) {
         case "exists":
           return typeof operand === "boolean" ? [] : [{ path: at2, message: "must be true or false" }];
         case "numeric": {
@@ -4917,14 +4942,16 @@ __export(config_exports, {
   TRACING_DEFAULTS: () => TRACING_DEFAULTS,
   checkConfig: () => checkConfig,
   checkConfigFile: () => checkConfigFile,
+  consumerQuotas: () => consumerQuotas,
   defineConfig: () => defineConfig,
   formatConfigProblems: () => formatConfigProblems,
   loadConfig: () => loadConfig,
   parseConfig: () => parseConfig,
   replayProvidersJson: () => replayProvidersJson,
+  tenantQuotas: () => tenantQuotas,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord4, section, retryPolicyProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord4, section, retryPolicyProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
@@ -4964,13 +4991,24 @@ var init_config = __esm({
     };
     TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 };
     ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
+    tenantQuota = import_zod7.z.object({
+      /** Events per second started into processing, across every consumer instance. */
+      eventsPerSecond: import_zod7.z.number({ error: "must be a number of events per second" }).positive("must be a positive number of events per second").max(1e4, "must be at most 10000 events per second").optional(),
+      /** Events whose targets run at once, across every consumer instance. */
+      maxConcurrent: import_zod7.z.int({ error: "must be a whole number of events" }).min(1, "must be at least 1").max(999, "must be at most 999").optional(),
+      /** The tenant's delivery SLA: alarm when its events take longer than this from receipt to done. */
+      lagAlarmMinutes: import_zod7.z.int({ error: "must be a whole number of minutes" }).min(1, "must be at least 1 minute").max(20160, "must be at most 20160 minutes (14 days)").optional()
+    }).strict().refine((quota) => Object.values(quota).some((value) => value !== void 0), {
+      message: "set at least one of eventsPerSecond, maxConcurrent and lagAlarmMinutes, or leave quota out"
+    });
     tenant = import_zod7.z.object({
       id: import_zod7.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
       /**
        * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
        * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
        */
-      dedicatedSecrets: import_zod7.z.boolean().default(true)
+      dedicatedSecrets: import_zod7.z.boolean().default(true),
+      quota: tenantQuota.optional()
     }).strict();
     SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
     scheduleExpression = (kind) => import_zod7.z.string().superRefine((source, ctx) => {
@@ -5032,6 +5070,11 @@ var init_config = __esm({
       /** Compressed bodies above this go to S3 (claim check) instead of the table. */
       inlineBodyMaxBytes: import_zod7.z.int().min(1024).max(300 * 1024).default(64 * 1024),
       tenants: import_zod7.z.array(tenant).default([]),
+      /**
+       * The quota of the implicit `default` tenant (webhook URLs without a tenant), which has no
+       * entry in `tenants`: listing it there would give it dedicated secrets and URLs of its own.
+       */
+      defaultTenantQuota: tenantQuota.optional(),
       /** Enabled built-in providers and their options. */
       providers: import_zod7.z.record(import_zod7.z.string(), providerCommon).default({}),
       /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
@@ -5124,6 +5167,13 @@ var init_config = __esm({
     };
     MAX_JSON_ENV_BYTES = 3e3;
     replayProvidersJson = (providers) => JSON.stringify(Object.fromEntries(providers.map((p) => [p.id, { kind: p.kind, options: p.options }])));
+    tenantQuotas = (config) => new Map([
+      ...config.defaultTenantQuota ? [["default", config.defaultTenantQuota]] : [],
+      ...config.tenants.flatMap((t) => t.quota ? [[t.id, t.quota]] : [])
+    ]);
+    consumerQuotas = (quotas) => Object.fromEntries(
+      [...quotas].filter(([, q]) => q.eventsPerSecond !== void 0 || q.maxConcurrent !== void 0).map(([id2, { eventsPerSecond, maxConcurrent }]) => [id2, { eventsPerSecond, maxConcurrent }])
+    );
     defineConfig = (config) => config;
     ROUTE_LIMIT_FIELDS = {
       rateLimit: { fallback: "routeThrottlingRateLimit", ceiling: "throttlingRateLimit" },
@@ -5257,6 +5307,31 @@ var init_config = __esm({
         if (tenants.findIndex((t) => t.id === id2) !== index)
           problems.push({ path: ["tenants", index, "id"], message: `"${id2}" is listed twice` });
       });
+      const consumer = section(config, "consumer");
+      const defaultTenantQuota = section(config, "defaultTenantQuota");
+      if (tenants && consumer) {
+        const quotaEntries = [
+          [["defaultTenantQuota"], defaultTenantQuota],
+          ...tenants.map((t, index) => [
+            ["tenants", index, "quota"],
+            t.quota
+          ])
+        ];
+        for (const [path, quota] of quotaEntries) {
+          if (quota?.maxConcurrent !== void 0 && quota.maxConcurrent >= consumer.maxConcurrency)
+            problems.push({
+              path: [...path, "maxConcurrent"],
+              message: `must be below consumer.maxConcurrency (${consumer.maxConcurrency}), which already caps every tenant together`
+            });
+        }
+        tenants.forEach((t, index) => {
+          if (t.id === "default" && t.quota)
+            problems.push({
+              path: ["tenants", index, "quota"],
+              message: "the default tenant takes its quota from defaultTenantQuota"
+            });
+        });
+      }
       if (genericHmac && Object.hasOwn(genericHmac, INTERNAL_PROVIDER_ID))
         problems.push({
           path: ["genericHmac", INTERNAL_PROVIDER_ID],
@@ -5371,6 +5446,16 @@ var init_config = __esm({
           path: ["routes"],
           message: `take ${routesBytes} bytes of the consumer's environment, which allows ${MAX_JSON_ENV_BYTES}`
         });
+      else if (tenants) {
+        const quotasBytes = Buffer.byteLength(
+          JSON.stringify(consumerQuotas(tenantQuotas({ tenants, defaultTenantQuota })))
+        );
+        if (routesBytes + quotasBytes > MAX_JSON_ENV_BYTES)
+          problems.push({
+            path: ["tenants"],
+            message: `their quotas (${quotasBytes} bytes) and the routes (${routesBytes}) take more of the consumer's environment than the ${MAX_JSON_ENV_BYTES} bytes it allows`
+          });
+      }
       return problems;
     };
     RelayFlowConfigSchema = ConfigObjectSchema.superRefine(
@@ -5598,7 +5683,7 @@ var sentenceOf = (error, local) => {
 };
 
 // cli/program.ts
-var import_commander = require("commander");
+var import_commander2 = require("commander");
 
 // functions/operator/audit-archive.ts
 var import_node_zlib = require("node:zlib");
@@ -6530,6 +6615,17 @@ var transitionExpression = (from, to, entry, extra = {}) => {
     sets.push("#run = :run");
     names["#run"] = "run";
     values[":run"] = extra.run;
+  }
+  if (to === "HELD" && extra.heldBy !== void 0) {
+    sets.push("heldBy = :heldBy");
+    values[":heldBy"] = extra.heldBy;
+  } else if (from.includes("HELD")) {
+    removes.push("heldBy");
+  }
+  if (extra.releasedBy !== void 0) {
+    sets.push("released = list_append(if_not_exists(released, :none), :releasedBy)");
+    values[":none"] = [];
+    values[":releasedBy"] = [extra.releasedBy];
   }
   from.forEach((status2, i) => values[`:from${i}`] = status2);
   const condition = `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})`;
@@ -7548,7 +7644,8 @@ var SETTLED = /* @__PURE__ */ new Set([
   "DEAD_LETTERED",
   "QUARANTINED",
   "COMPENSATED",
-  "COMPENSATION_FAILED"
+  "COMPENSATION_FAILED",
+  "HELD"
 ]);
 var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
   const name = "test event";
@@ -7569,7 +7666,8 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
   const runbook = {
     DEAD_LETTERED: "docs/operations.md#deadletterqueuenotempty",
     QUARANTINED: "docs/operations.md#quarantined",
-    COMPENSATION_FAILED: "docs/operations.md#compensationfailed"
+    COMPENSATION_FAILED: "docs/operations.md#compensationfailed",
+    HELD: "docs/flow-control.md#pause-and-resume (relayflow status lists the pauses)"
   };
   return {
     name,
@@ -7861,7 +7959,8 @@ var ALL_STATUSES = [
   "DEAD_LETTERED",
   "STALE",
   "COMPENSATED",
-  "COMPENSATION_FAILED"
+  "COMPENSATION_FAILED",
+  "HELD"
 ];
 var listOf = (items, last) => items.length < 2 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)}`;
 var windowText = ({ since, until }) => [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []].join(" and ");
@@ -8674,6 +8773,629 @@ ${table(
   });
 };
 
+// cli/commands/pause.ts
+var import_node_os = require("node:os");
+var import_commander = require("commander");
+
+// functions/queue/event-queue.ts
+var import_client_sqs3 = require("@aws-sdk/client-sqs");
+
+// functions/concurrency/map-limit.ts
+var mapLimit = async (items, limit, work) => {
+  const results = new Array(items.length);
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (failure === void 0 && next < items.length) {
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await work(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+};
+
+// functions/queue/event-queue.ts
+init_errors();
+var EventQueue = class {
+  constructor(client, queueUrl) {
+    this.client = client;
+    this.queueUrl = queueUrl;
+  }
+  client;
+  queueUrl;
+  async send(message) {
+    try {
+      const result = await this.client.send(
+        new import_client_sqs3.SendMessageCommand({ QueueUrl: this.queueUrl, ...entryOf(message) })
+      );
+      return result.MessageId;
+    } catch (error) {
+      throw new InfrastructureError("event-queue", "enqueue failed", { cause: error });
+    }
+  }
+  /**
+   * Sends many messages in batches of 10, keeping the order of each message group: a group's
+   * n-th message goes in the n-th wave, and a wave starts only when the one before it is in the
+   * queue. Within a wave every group appears once, so its batches may run side by side.
+   */
+  async sendMany(messages) {
+    if (messages.length === 0) return;
+    const only = messages.length === 1 ? messages[0] : void 0;
+    if (only) {
+      await this.send(only);
+      return;
+    }
+    const waves = [];
+    const seen = /* @__PURE__ */ new Map();
+    for (const message of messages) {
+      const wave = seen.get(message.groupId) ?? 0;
+      seen.set(message.groupId, wave + 1);
+      (waves[wave] ??= []).push(message);
+    }
+    for (const wave of waves) {
+      const batches = Array.from(
+        { length: Math.ceil(wave.length / BATCH_SIZE) },
+        (_, i) => wave.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
+      );
+      await mapLimit(batches, PARALLEL_BATCHES, (batch) => this.sendBatch(batch));
+    }
+  }
+  async sendBatch(batch) {
+    let pending = batch.map((message, index) => ({ Id: String(index), ...entryOf(message) }));
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round === BATCH_ROUNDS) {
+        throw new InfrastructureError(
+          "event-queue",
+          `enqueue failed for ${pending.length} of a batch of ${batch.length}`
+        );
+      }
+      let failed;
+      try {
+        const result = await this.client.send(
+          new import_client_sqs3.SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending })
+        );
+        const senderFault = result.Failed?.find((entry) => entry.SenderFault);
+        if (senderFault) throw new Error(`${senderFault.Code ?? "error"}: ${senderFault.Message ?? ""}`);
+        failed = new Set((result.Failed ?? []).map((entry) => entry.Id ?? ""));
+      } catch (error) {
+        throw new InfrastructureError("event-queue", "batch enqueue failed", { cause: error });
+      }
+      pending = pending.filter((entry) => failed.has(entry.Id));
+    }
+  }
+};
+var BATCH_SIZE = 10;
+var PARALLEL_BATCHES = 8;
+var BATCH_ROUNDS = 3;
+var attribute = (value) => ({ DataType: "String", StringValue: value });
+var entryOf = (message) => ({
+  MessageBody: JSON.stringify(message.claim),
+  MessageGroupId: message.groupId,
+  MessageDeduplicationId: message.deduplicationId,
+  MessageAttributes: {
+    correlationId: attribute(message.claim.correlationId),
+    tenant: attribute(message.attributes.tenant),
+    provider: attribute(message.attributes.provider),
+    type: attribute(message.attributes.type)
+  }
+});
+var deduplicationIdOf = (eventId, send) => send <= 1 ? eventId : `${eventId}#${send}`;
+
+// functions/flow/pause-store.ts
+var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
+var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+init_errors();
+
+// functions/flow/pauses.ts
+var PAUSE_SCOPES = ["provider", "tenant", "route", "target"];
+var pauseKeyOf = (pause) => `${pause.scope}#${pause.id}`;
+var isActive = (pause) => pause.state !== "ended";
+
+// functions/flow/pause-store.ts
+var PAUSES_PK = "PAUSE";
+var pauseKey = (key) => ({ PK: PAUSES_PK, SK: key });
+var holdListKey = (key, groupId) => ({ PK: `HELD#${key}`, SK: groupId });
+var BATCH_GET_KEYS2 = 100;
+var isConditionFailure2 = (error) => error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+var pauseOf = (item) => ({
+  scope: item.scope,
+  id: item.id,
+  state: item.state,
+  reason: item.reason,
+  by: item.by,
+  at: item.at,
+  effectiveAt: item.effectiveAt ?? item.at,
+  holds: item.holds ?? 0,
+  history: item.history ?? []
+});
+var listOf2 = (item) => ({
+  pauseKey: item.PK.slice("HELD#".length),
+  groupId: item.SK,
+  events: item.events ?? []
+});
+var PAUSES_CACHE_MS = 5e3;
+var PauseStore = class {
+  constructor(client, settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+  client;
+  settings;
+  async call(what, run) {
+    try {
+      return await run();
+    } catch (error) {
+      if (isConditionFailure2(error)) throw error;
+      throw new InfrastructureError("event-store", `pause store ${what} failed`, { cause: error });
+    }
+  }
+  /** Like {@link call}, with a failed condition as `false`. */
+  async conditional(what, run) {
+    try {
+      await this.call(what, run);
+      return true;
+    } catch (error) {
+      if (isConditionFailure2(error)) return false;
+      throw error;
+    }
+  }
+  /** Every pause, ended ones included, strongly consistent. */
+  async list() {
+    const pauses = [];
+    let start;
+    do {
+      const page = await this.call(
+        "list",
+        () => this.client.send(
+          new import_lib_dynamodb4.QueryCommand({
+            TableName: this.settings.tableName,
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": PAUSES_PK },
+            ConsistentRead: true,
+            ExclusiveStartKey: start
+          })
+        )
+      );
+      pauses.push(...(page.Items ?? []).map(pauseOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return pauses;
+  }
+  async get(key) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
+      )
+    );
+    return result.Item ? pauseOf(result.Item) : void 0;
+  }
+  /**
+   * Pauses `scope`/`id` (again, if it was resuming or ended). `onlyIfInactive`: auto-disable never
+   * overwrites an operator's pause or a resume in progress. Returns false when it did not write.
+   */
+  async pause(scope, id2, entry, onlyIfInactive = false) {
+    return this.conditional(
+      "pause",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(pauseKeyOf({ scope, id: id2 })),
+          UpdateExpression: "SET #scope = :scope, #id = :id, #state = :paused, reason = :reason, #by = :by, #at = :at, effectiveAt = :effective, history = list_append(if_not_exists(history, :none), :entry), holds = if_not_exists(holds, :zero) REMOVE expiresAt",
+          ConditionExpression: onlyIfInactive ? "attribute_not_exists(PK) OR #state = :ended" : void 0,
+          ExpressionAttributeNames: {
+            "#scope": "scope",
+            "#id": "id",
+            "#state": "state",
+            "#by": "by",
+            "#at": "at"
+          },
+          ExpressionAttributeValues: {
+            ":scope": scope,
+            ":id": id2,
+            ":paused": "paused",
+            ":reason": entry.reason,
+            ":by": entry.by,
+            ":at": entry.at,
+            ":effective": new Date(
+              Date.parse(entry.at) + (this.settings.takesEffectAfterMs ?? PAUSES_CACHE_MS + 1e3)
+            ).toISOString(),
+            ":none": [],
+            ":entry": [entry],
+            ":zero": 0,
+            ...onlyIfInactive ? { ":ended": "ended" } : {}
+          }
+        })
+      )
+    );
+  }
+  /** Marks an active pause as resuming. Returns false when there is no active pause under `key`. */
+  async startResume(key, entry) {
+    return this.conditional(
+      "resume",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(key),
+          UpdateExpression: "SET #state = :resuming, history = list_append(history, :entry)",
+          ConditionExpression: "#state IN (:paused, :resuming)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":resuming": "resuming",
+            ":paused": "paused",
+            ":entry": [entry]
+          }
+        })
+      )
+    );
+  }
+  /**
+   * Ends a resuming pause, on condition that no hold was committed since its counter read
+   * `holdsSeen`: a hold that came in after the resume last looked keeps it resuming.
+   */
+  async end(key, holdsSeen, entry, now) {
+    return this.conditional(
+      "end",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(key),
+          UpdateExpression: "SET #state = :ended, history = list_append(history, :entry), expiresAt = :x",
+          ConditionExpression: "#state = :resuming AND holds = :h",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":ended": "ended",
+            ":resuming": "resuming",
+            ":h": holdsSeen,
+            ":entry": [entry],
+            ":x": Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400
+          }
+        })
+      )
+    );
+  }
+  /** The hold lists of one entity under each of `keys`, strongly consistent; empty ones are left out. */
+  async listsFor(keys, groupId) {
+    const lists = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS2) {
+      let pending = keys.slice(start, start + BATCH_GET_KEYS2).map((key) => holdListKey(key, groupId));
+      for (let round = 0; pending.length > 0; round += 1) {
+        if (round === 8)
+          throw new InfrastructureError("event-store", "hold list read kept returning unprocessed keys");
+        if (round > 0) await new Promise((resolve7) => setTimeout(resolve7, 2 ** round * 10));
+        const result = await this.call(
+          "hold list read",
+          () => this.client.send(
+            new import_lib_dynamodb4.BatchGetCommand({
+              RequestItems: { [this.settings.tableName]: { Keys: pending, ConsistentRead: true } }
+            })
+          )
+        );
+        lists.push(...(result.Responses?.[this.settings.tableName] ?? []).map(listOf2));
+        pending = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
+      }
+    }
+    return lists.filter((list) => list.events.length > 0).sort((a, b) => keys.indexOf(a.pauseKey) - keys.indexOf(b.pauseKey));
+  }
+  /** Every hold list of one pause, strongly consistent. */
+  async listsOf(key) {
+    const lists = [];
+    let start;
+    do {
+      const page = await this.call(
+        "hold lists read",
+        () => this.client.send(
+          new import_lib_dynamodb4.QueryCommand({
+            TableName: this.settings.tableName,
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": `HELD#${key}` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start
+          })
+        )
+      );
+      lists.push(...(page.Items ?? []).map(listOf2));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return lists;
+  }
+  /** Hold, step 1: the event joins the end of its entity's list (once). */
+  async appendHold(key, groupId, eventId) {
+    await this.conditional(
+      "hold",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          UpdateExpression: "SET events = list_append(if_not_exists(events, :none), :id)",
+          ConditionExpression: "attribute_not_exists(events) OR NOT contains(events, :eventId)",
+          ExpressionAttributeValues: { ":none": [], ":id": [eventId], ":eventId": eventId }
+        })
+      )
+    );
+  }
+  /** Hold, step 2, the commit: false when the pause ended (or never was) meanwhile. */
+  async commitHold(key) {
+    return this.conditional(
+      "hold commit",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(key),
+          UpdateExpression: "ADD holds :one",
+          ConditionExpression: "#state IN (:paused, :resuming)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":one": 1, ":paused": "paused", ":resuming": "resuming" }
+        })
+      )
+    );
+  }
+  /**
+   * Takes the first `eventIds.length` entries off an entity's list, on condition that they are
+   * these (only a resume removes, and only holds append, at the end). The list goes when empty.
+   */
+  async dropFront(key, groupId, eventIds) {
+    if (eventIds.length === 0) return true;
+    const values = {};
+    const conditions = eventIds.map((id2, i) => {
+      values[`:e${i}`] = id2;
+      return `events[${i}] = :e${i}`;
+    });
+    const dropped = await this.conditional(
+      "hold list update",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          // Highest index first: DynamoDB removes the listed elements all at once, dynalite one
+          // after another (shifting the rest); in this order both remove the same ones.
+          UpdateExpression: `REMOVE ${eventIds.map((_, i) => `events[${i}]`).reverse().join(", ")}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeValues: values
+        })
+      )
+    );
+    if (dropped) await this.deleteIfEmpty(key, groupId);
+    return dropped;
+  }
+  /** Undoes step 1 of a hold whose commit failed: the event leaves its list. */
+  async removeHold(key, groupId, eventId) {
+    const item = await this.call(
+      "hold list read",
+      () => this.client.send(
+        new import_lib_dynamodb4.GetCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          ConsistentRead: true
+        })
+      )
+    );
+    const index = (item.Item?.events ?? []).indexOf(eventId);
+    if (index < 0) return;
+    await this.conditional(
+      "hold list update",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          UpdateExpression: `REMOVE events[${index}]`,
+          ConditionExpression: `events[${index}] = :id`,
+          ExpressionAttributeValues: { ":id": eventId }
+        })
+      )
+    );
+    await this.deleteIfEmpty(key, groupId);
+  }
+  async deleteIfEmpty(key, groupId) {
+    await this.conditional(
+      "hold list delete",
+      () => this.client.send(
+        new import_lib_dynamodb4.DeleteCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          ConditionExpression: "size(events) = :zero",
+          ExpressionAttributeValues: { ":zero": 0 }
+        })
+      )
+    );
+  }
+};
+
+// functions/flow/release.ts
+var DONE = /* @__PURE__ */ new Set([
+  "PROCESSED",
+  "STALE",
+  "COMPENSATED",
+  "DEAD_LETTERED",
+  "COMPENSATION_FAILED",
+  "QUARANTINED"
+]);
+var UNSENT_AFTER_MS = 2 * 6e4;
+var releaseHeld = async (deps, pauseKey2, options) => {
+  const pollMs = options.pollMs ?? 1e3;
+  const started = deps.now().getTime();
+  const interval = 1e3 / options.ratePerSecond;
+  let released = 0;
+  let nextSendAt = started;
+  for (; ; ) {
+    const pause = await deps.pauses.get(pauseKey2);
+    if (!pause || pause.state !== "resuming") return { released, listed: 0, ended: pause?.state === "ended" };
+    const lists = await deps.pauses.listsOf(pauseKey2);
+    const listed = lists.reduce((n, list) => n + list.events.length, 0);
+    if (lists.length === 0) {
+      const entry = { at: deps.now().toISOString(), action: "ended", by: options.by };
+      if (await deps.pauses.end(pauseKey2, pause.holds, entry, deps.now())) {
+        const progress = { released, listed: 0, ended: true };
+        options.onProgress?.(progress);
+        return progress;
+      }
+      continue;
+    }
+    let moved = false;
+    for (const list of lists) {
+      const states = await deps.store.getStates(list.events);
+      for (const eventId of list.events) {
+        const state = states.get(eventId);
+        if (!state) continue;
+        const send = sendOf(state, pauseKey2, deps.now());
+        if (!send) continue;
+        const wait = nextSendAt - deps.now().getTime();
+        if (wait > 0) await deps.sleep(wait);
+        nextSendAt = Math.max(deps.now().getTime(), nextSendAt) + interval;
+        if (await release(deps, pauseKey2, state, send)) {
+          released += 1;
+          moved = true;
+        }
+      }
+      if (await dropDone(deps, list, states)) moved = true;
+    }
+    options.onProgress?.({ released, listed, ended: false });
+    if (options.timeoutMs !== void 0 && deps.now().getTime() - started > options.timeoutMs)
+      return { released, listed, ended: false };
+    if (!moved) await deps.sleep(pollMs);
+  }
+};
+var sendOf = (state, pauseKey2, now) => {
+  if (state.status === "HELD") return "mark";
+  const releasedHere = state.released?.includes(pauseKey2) ?? false;
+  if (releasedHere && state.status === "QUEUED" && now.getTime() - Date.parse(state.statusAt) > UNSENT_AFTER_MS)
+    return "resend";
+  return void 0;
+};
+var release = async (deps, pauseKey2, state, how) => {
+  const send = how === "mark" ? state.sends + 1 : state.sends;
+  if (how === "mark") {
+    const entry = {
+      at: deps.now().toISOString(),
+      action: "released",
+      by: "operator",
+      status: "QUEUED",
+      detail: `resumed: ${pauseKey2}; send #${send}`,
+      correlationId: state.correlationId
+    };
+    const marked = await deps.store.transition(state.eventId, ["HELD"], "QUEUED", entry, {
+      sends: send,
+      releasedBy: pauseKey2
+    });
+    if (!marked) return false;
+  }
+  await deps.queue.send({
+    claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
+    groupId: state.groupId,
+    deduplicationId: deduplicationIdOf(state.eventId, send),
+    attributes: { tenant: state.tenant, provider: state.provider, type: state.type }
+  });
+  return true;
+};
+var dropDone = async (deps, list, states) => {
+  const done = [];
+  for (const eventId of list.events) {
+    const state = states.get(eventId);
+    if (state && !DONE.has(state.status)) break;
+    done.push(eventId);
+  }
+  return done.length > 0 && await deps.pauses.dropFront(list.pauseKey, list.groupId, done);
+};
+
+// cli/commands/pause.ts
+var MAX_RELEASE_RATE = 100;
+var scopeOf = (value) => {
+  if (PAUSE_SCOPES.includes(value)) return value;
+  throw new import_commander.InvalidArgumentError(`must be one of ${PAUSE_SCOPES.join(", ")}`);
+};
+var rateOf = (value) => {
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_RELEASE_RATE)
+    throw new import_commander.InvalidArgumentError(`must be a number above 0 and at most ${MAX_RELEASE_RATE}`);
+  return rate;
+};
+var operator = () => {
+  try {
+    return (0, import_node_os.userInfo)().username;
+  } catch {
+    return "operator";
+  }
+};
+var storesOf = async (deps, globals) => {
+  const env = await deps.connect(globals());
+  const tableName = env.output("EventTableName");
+  const settings = { tableName, retentionDays: Number(env.outputs.RetentionDays ?? 30) };
+  return {
+    env,
+    pauses: new PauseStore(env.dynamodb, settings),
+    store: new EventStore(env.dynamodb, settings),
+    queue: new EventQueue(env.sqs, env.output("MainQueueUrl"))
+  };
+};
+var pauseRows = (pauses) => table(
+  ["PAUSE", "STATE", "SINCE", "BY", "REASON"],
+  pauses.map((p) => [pauseKeyOf(p), p.state, p.at, p.by, p.reason])
+);
+var registerPause = (program, deps, globals) => {
+  program.command("pause").description(
+    "Hold the events of a provider, tenant, route or target: ingest keeps answering 2xx and storing"
+  ).argument("<scope>", `what to pause: ${PAUSE_SCOPES.join(", ")}`, scopeOf).argument("<id>", "its id (a provider id, a tenant id, a route or target id)").requiredOption("--reason <text>", "why: kept in the pause, shown by relayflow status").action(async (scope, id2, options) => {
+    const reason = options.reason.trim();
+    if (reason.length < 3)
+      throw new CliError("--reason needs at least 3 characters: it is the audit of the pause.");
+    const { pauses } = await storesOf(deps, globals);
+    const at2 = deps.now().toISOString();
+    await pauses.pause(scope, id2, { at: at2, action: "paused", by: operator(), reason });
+    const pause = await pauses.get(pauseKeyOf({ scope, id: id2 }));
+    if (globals().json) {
+      deps.output.out(json(pause));
+      return;
+    }
+    deps.output.out(
+      [
+        `Paused ${pauseKeyOf({ scope, id: id2 })}. Its events are HELD from now on (within 5 s in every consumer);`,
+        "providers keep getting 2xx. Release them with:",
+        `  relayflow resume ${scope} ${id2}`
+      ].join("\n")
+    );
+  });
+  program.command("resume").description("Release what a pause (or an auto-disabled target) holds, in order per entity, then end it").argument("<scope>", `what to resume: ${PAUSE_SCOPES.join(", ")}`, scopeOf).argument("<id>", "its id").option("--rate <n>", `events released per second (at most ${MAX_RELEASE_RATE})`, rateOf, 10).option("--reason <text>", "why, for the pause history").action(async (scope, id2, options) => {
+    const { pauses, store, queue } = await storesOf(deps, globals);
+    const key = pauseKeyOf({ scope, id: id2 });
+    const by = operator();
+    const started = await pauses.startResume(key, {
+      at: deps.now().toISOString(),
+      action: "resume-started",
+      by,
+      ...options.reason ? { reason: options.reason } : {}
+    });
+    if (!started) throw new CliError(`There is no active pause ${key} (relayflow status lists them).`);
+    let last = "";
+    const outcome = await releaseHeld(
+      { pauses, store, queue, now: () => deps.now(), sleep: (ms) => deps.sleep(ms) },
+      key,
+      {
+        ratePerSecond: options.rate,
+        by,
+        onProgress: (p) => {
+          const line = `released ${p.released}; ${p.listed} still listed`;
+          if (line !== last && !globals().json) deps.output.err(line);
+          last = line;
+        }
+      }
+    );
+    if (globals().json) {
+      deps.output.out(json({ pause: key, ...outcome }));
+      return;
+    }
+    deps.output.out(
+      outcome.ended ? `Resumed ${key}: ${outcome.released} held events released, in order per entity. The pause has ended.` : `${key} is no longer resuming (paused again?); ${outcome.released} events were released.`
+    );
+  });
+};
+
 // cli/commands/replay.ts
 var import_node_crypto25 = require("node:crypto");
 var import_client_sfn3 = require("@aws-sdk/client-sfn");
@@ -9322,7 +10044,7 @@ var registerRoute = (program, deps, globals) => {
 
 // cli/commands/schedules.ts
 var import_client_scheduler2 = require("@aws-sdk/client-scheduler");
-var import_client_sqs3 = require("@aws-sdk/client-sqs");
+var import_client_sqs4 = require("@aws-sdk/client-sqs");
 var import_zod6 = require("zod");
 init_internal();
 
@@ -9499,12 +10221,12 @@ var replayTicks = async (deps, globals, options) => {
   const decided = [];
   let otherMessages = 0;
   const held = [];
-  const release = async () => {
+  const release2 = async () => {
     for (const { url: url2 } of queues) {
       const messages = held.filter((h) => h.queueUrl === url2).map((h) => h.message);
       for (let i = 0; i < messages.length; i += 10) {
         await env.sqs.send(
-          new import_client_sqs3.ChangeMessageVisibilityBatchCommand({
+          new import_client_sqs4.ChangeMessageVisibilityBatchCommand({
             QueueUrl: url2,
             Entries: messages.slice(i, i + 10).map((m, n) => ({
               Id: String(n),
@@ -9520,7 +10242,7 @@ var replayTicks = async (deps, globals, options) => {
     for (const queue of queues) {
       for (let looked = 0; looked < options.limit; ) {
         const received = await env.sqs.send(
-          new import_client_sqs3.ReceiveMessageCommand({
+          new import_client_sqs4.ReceiveMessageCommand({
             QueueUrl: queue.url,
             MaxNumberOfMessages: Math.min(10, options.limit - looked),
             VisibilityTimeout: REPLAY_VISIBILITY_SECONDS,
@@ -9547,7 +10269,7 @@ var replayTicks = async (deps, globals, options) => {
           const decision = await decide(queue.url, message, dead);
           if (decision.done)
             await env.sqs.send(
-              new import_client_sqs3.DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle })
+              new import_client_sqs4.DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle })
             );
           else held.push({ queueUrl: queue.url, message });
           decided.push(decision);
@@ -9555,7 +10277,7 @@ var replayTicks = async (deps, globals, options) => {
       }
     }
   } finally {
-    await release();
+    await release2();
   }
   const ticks = decided.map(({ message, dead, action }) => ({
     messageId: message.MessageId,
@@ -9610,6 +10332,10 @@ var registerStatus = (program, deps, globals) => {
       queueDepth(env.sqs, env.output("MainQueueUrl")),
       queueDepth(env.sqs, env.output("DeadLetterQueueUrl"))
     ]);
+    const pauses = (await new PauseStore(env.dynamodb, {
+      tableName: env.output("EventTableName"),
+      retentionDays: 1
+    }).list()).filter(isActive);
     const counts = {};
     for (const status2 of ATTENTION_STATUSES) counts[status2] = await queries.countInStatus(status2);
     const failing = [];
@@ -9637,6 +10363,7 @@ var registerStatus = (program, deps, globals) => {
           stack: env.stackName,
           queues: { main, deadLetter },
           statuses: counts,
+          pauses,
           recentFailures: failures
         })
       );
@@ -9655,6 +10382,9 @@ var registerStatus = (program, deps, globals) => {
         ),
         "",
         table(["STATUS", "EVENTS"], Object.entries(counts)),
+        "",
+        pauses.length > 0 ? `Pauses (relayflow resume <scope> <id> releases what they hold):
+${pauseRows(pauses)}` : "No pauses.",
         "",
         failures.length > 0 ? `Recent failures by error class (newest ${RECENT} dead-lettered and retrying):
 ${table(
@@ -9751,7 +10481,7 @@ var registerUrls = (program, deps, globals) => {
 
 // cli/program.ts
 var buildProgram = (deps) => {
-  const program = new import_commander.Command("relayflow").description(
+  const program = new import_commander2.Command("relayflow").description(
     "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health"
   ).option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({
     writeOut: (text) => deps.output.out(text.replace(/\n$/, "")),
@@ -9770,6 +10500,7 @@ var buildProgram = (deps) => {
   registerEvents(program, deps, globals);
   registerDlq(program, deps, globals);
   registerStatus(program, deps, globals);
+  registerPause(program, deps, globals);
   registerAudit(program, deps, globals);
   registerDoctor(program, deps, globals);
   registerSend(program, deps, globals);
@@ -9790,7 +10521,7 @@ var runCli = async (argv, deps) => {
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (error) {
-    if (error instanceof import_commander.CommanderError) {
+    if (error instanceof import_commander2.CommanderError) {
       return error.exitCode === 0 ? 0 : 1;
     }
     deps.output.err(`relayflow: ${sentenceOf(error, program.opts().local)}

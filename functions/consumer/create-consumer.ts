@@ -39,6 +39,7 @@ import {
 } from '#shared/consumer/failure-policy';
 import type { ConsumerQueue } from '#shared/consumer/queue';
 import type { TenantAdmission } from '#shared/flow/contract';
+import type { PauseGate } from '#shared/flow/pause-gate';
 import {
   CONSUMABLE,
   consumerEntry,
@@ -58,6 +59,8 @@ export interface ConsumerDependencies {
   readonly queue: ConsumerQueue;
   /** Per-tenant quotas (issue 18): an event over its tenant's quota is delayed, not refused. */
   readonly admission: TenantAdmission;
+  /** Pauses and disabled targets (decision 0053): a held event leaves the queue without an attempt. */
+  readonly gate: PauseGate;
   readonly idempotency: {
     readonly persistenceStore: BasePersistenceLayer;
     readonly config: IdempotencyConfig;
@@ -347,6 +350,26 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
     return moved ? 'quarantined' : 'duplicate';
   };
 
+  /**
+   * A target that failed and is now paused (auto-disabled, or paused by an operator meanwhile):
+   * the event is held rather than retried, so that no attempt is burned on a target known down.
+   */
+  const heldForDisabledTarget = async (error: unknown, known: Known, batch: MetricPoint[]) => {
+    const { state } = known;
+    if (!state || !(error instanceof TargetError) || !error.retryable) return false;
+    const pauseKey = await deps.gate.pauseOfTarget(error.targetId);
+    if (!pauseKey || !(await deps.gate.hold(state, { kind: 'hold', pauseKey, because: 'paused' })))
+      return false;
+    logger.warn('target is paused; event held instead of retried', {
+      pause: pauseKey,
+      cause: rootCause(error),
+    });
+    handled(batch, 'held', { pause: pauseKey, because: 'paused' }, [
+      point(state, 'Held', MetricUnit.Count, 1),
+    ]);
+    return true;
+  };
+
   const processRecord = async (
     record: SQSRecord,
     context: Context,
@@ -396,6 +419,18 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       const runKey = runKeyOf({ eventId: claim.eventId, run });
       const route = deps.router.match(event);
       known.route = route;
+      const gate = await deps.gate.check(state, route);
+      if (gate.kind === 'hold' && (await deps.gate.hold(state, gate))) {
+        handled(batch, 'held', { pause: gate.pauseKey, because: gate.because }, [
+          point(event, 'Held', MetricUnit.Count, 1),
+        ]);
+        return 'held';
+      }
+      if (state.status === 'HELD') {
+        // A stray copy of a held event's message: the resume sends the event when it releases it.
+        handled(batch, 'duplicate', { status: state.status });
+        return 'duplicate';
+      }
       const admission = await deps.admission.admit(event.tenant);
       if (admission.kind === 'delay') throw new QuotaDelayError(admission.seconds, admission.reason);
       let result: RunResult;
@@ -451,6 +486,7 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       return result.outcome;
     } catch (error) {
       try {
+        if (await heldForDisabledTarget(error, known, batch)) return 'held';
         await onFailure(record, error, known);
       } catch (failure) {
         if (failure instanceof RecordFailedError) throw failure;

@@ -634,6 +634,10 @@ export interface TransitionExtra {
   readonly lastError?: string;
   readonly attempts?: number;
   readonly run?: number;
+  /** The pause that holds the event (only with `to` HELD). */
+  readonly heldBy?: string;
+  /** A pause that released the event (added to `released`). */
+  readonly releasedBy?: string;
 }
 
 /** A consumer run's claim: Powertools' INPROGRESS record (key, expiry in s, lease end in ms). */
@@ -688,6 +692,19 @@ const transitionExpression = (
     sets.push('#run = :run');
     names['#run'] = 'run';
     values[':run'] = extra.run;
+  }
+  if (to === 'HELD' && extra.heldBy !== undefined) {
+    sets.push('heldBy = :heldBy');
+    values[':heldBy'] = extra.heldBy;
+  } else if (from.includes('HELD')) {
+    removes.push('heldBy');
+  }
+  if (extra.releasedBy !== undefined) {
+    // A list, not a string set: the document client would hand a set back as a Set, which the
+    // state's JSON readers (CLI, audit archive) do not expect.
+    sets.push('released = list_append(if_not_exists(released, :none), :releasedBy)');
+    values[':none'] = [];
+    values[':releasedBy'] = [extra.releasedBy];
   }
   from.forEach((status, i) => (values[`:from${i}`] = status));
   const condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
  * verified body, or when the consumer finds the event too deep in a chain of workflow emissions
  * (a cycle); RETRYING / DEAD_LETTERED / STALE from the consumer; COMPENSATED or
  * COMPENSATION_FAILED when a workflow's step failed for good and its completed steps were (or
- * could not all be) undone (decision 0049). PROCESSING is read but not written: the consumer's
+ * could not all be) undone (decision 0049). HELD while a pause or a disabled target holds it, until
+ * a resume releases it (decision 0053). PROCESSING is read but not written: the consumer's
  * claim is its run record (decision 0044), not a status.
  */
 export type EventStatus =
@@ -20,7 +21,8 @@ export type EventStatus =
   | 'DEAD_LETTERED'
   | 'STALE'
   | 'COMPENSATED'
-  | 'COMPENSATION_FAILED';
+  | 'COMPENSATION_FAILED'
+  | 'HELD';
 
 /**
  * Statuses an operator looks for. Only these are written to the sparse status index, so the
@@ -35,6 +37,7 @@ export const ATTENTION_STATUSES: ReadonlySet<EventStatus> = new Set([
   'STALE',
   'COMPENSATED',
   'COMPENSATION_FAILED',
+  'HELD',
 ]);
 
 /**
@@ -101,6 +104,10 @@ export interface EventState {
   /** Its depth in a chain of workflow emissions (IntegrationEvent `depth`); absent is 0. */
   readonly depth?: number;
   readonly lastError?: string;
+  /** The pause that holds the event (status HELD), as `<scope>#<id>` (decision 0053). */
+  readonly heldBy?: string;
+  /** Pauses that released the event: its entry in their hold lists no longer holds it back. */
+  readonly released?: readonly string[];
   readonly audit: readonly AuditEntry[];
   /**
    * Deliveries of the event after the first. The timeline holds the first

@@ -18,6 +18,9 @@ export const downstreamKeyOf = (eventId: string, targetId: string) =>
 
 const DELIVERED: DeliveryOutcome = { kind: 'delivered' };
 
+/** Told of every call's outcome (`error` undefined: it succeeded): auto-disable watches these. */
+export type DeliveryObserver = (target: Target, error: unknown) => Promise<void>;
+
 /**
  * Sends an event to a target of any kind, or says what it would send. An http or eventbridge
  * target's payload is its transform's result, validated before the call: a request that can never
@@ -31,6 +34,7 @@ export class Deliveries {
       readonly workflow: WorkflowDelivery;
     },
     private readonly transforms: Transforms = new Transforms(),
+    private readonly observe: DeliveryObserver = () => Promise.resolve(),
   ) {}
 
   /** What the target sends for the event, checked; throws a permanent TargetError when it cannot be sent. */
@@ -44,9 +48,17 @@ export class Deliveries {
 
   async deliver(target: Target, event: IntegrationEvent, ctx: DeliveryContext): Promise<DeliveryOutcome> {
     switch (target.kind) {
-      case 'http':
-        await this.kinds.http.deliver(target, event, ctx, await this.payloadOf(target, event));
+      case 'http': {
+        const payload = await this.payloadOf(target, event);
+        try {
+          await this.kinds.http.deliver(target, event, ctx, payload);
+        } catch (error) {
+          await this.observe(target, error);
+          throw error;
+        }
+        await this.observe(target, undefined);
         return DELIVERED;
+      }
       case 'eventbridge':
         await this.kinds.eventbridge.deliver(target, event, await this.payloadOf(target, event));
         return DELIVERED;

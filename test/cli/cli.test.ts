@@ -369,7 +369,7 @@ describe('relayflow events, dlq and status', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED, STALE, COMPENSATED or COMPENSATION_FAILED and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.',
+      'No events with status QUARANTINED, RETRYING, DEAD_LETTERED, STALE, COMPENSATED, COMPENSATION_FAILED or HELD and provider nosuch (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.',
     );
   });
 

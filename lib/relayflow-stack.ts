@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { RelayFlowConfig } from './config';
+import { consumerQuotas, tenantQuotas, type RelayFlowConfig } from './config';
 import { AuditArchive } from './constructs/audit-archive';
 import { EventQueue } from './constructs/event-queue';
 import { EventStore } from './constructs/event-store';
@@ -47,6 +47,7 @@ export class RelayFlowStack extends Stack {
     const { config } = props;
     const removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = logRetentionFor(config.retentionDays);
+    const quotas = tenantQuotas(config);
 
     this.eventStore = new EventStore(this, 'EventStore', { removalPolicy });
     this.rawPayloads = new RawPayloads(this, 'RawPayloads', {
@@ -116,6 +117,7 @@ export class RelayFlowStack extends Stack {
       tenants: config.tenants.map((t) => t.id),
       maxBodyBytes: config.maxBodyBytes,
       inlineBodyMaxBytes: config.inlineBodyMaxBytes,
+      tenantQuotas: consumerQuotas(quotas),
     });
     const schedules =
       config.schedules.length > 0
@@ -169,6 +171,9 @@ export class RelayFlowStack extends Stack {
       signatureFailuresPerMinute: config.observability.signatureFailureAlarmPerMinute,
       piiPaths: config.observability.piiPaths,
       secretRetirement: config.observability.secretRetirement,
+      tenantLagAlarmMinutes: Object.fromEntries(
+        [...quotas].flatMap(([id, q]) => (q.lagAlarmMinutes === undefined ? [] : [[id, q.lagAlarmMinutes]])),
+      ),
     });
 
     // The operator CLI finds everything through these (decision 15).
@@ -187,6 +192,10 @@ export class RelayFlowStack extends Stack {
         description: 'Event source and schedule deliveries the producer could not publish',
       },
       EventTableName: { value: this.eventStore.table.tableName, description: 'Event store table' },
+      RetentionDays: {
+        value: String(config.retentionDays),
+        description: 'Days events, audit entries and ended pauses are kept in the event table',
+      },
       RawBucketName: {
         value: this.rawPayloads.bucket.bucketName,
         description: 'Claim-check bucket for large bodies',

@@ -18,12 +18,19 @@ import { EventItemPersistenceLayer } from '#shared/store/run-records';
 import { EventBridgeDelivery } from '#shared/targets/eventbridge';
 import { HttpDelivery, signerFor, type Signer } from '#shared/targets/http';
 import { Deliveries } from '#shared/targets/index';
+import { Transforms } from '#shared/targets/transform';
 import { WorkflowDelivery } from '#shared/targets/workflow';
 import { createWorkflows, workflowNames } from '#shared/workflows/index';
 import { readConsumerEnvironment } from '#shared/consumer/config';
 import { createConsumer } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { NO_QUOTAS } from '#shared/flow/contract';
+import { autoDisableObserver } from '#shared/flow/auto-disable';
+import { PauseGate } from '#shared/flow/pause-gate';
+import { PauseStore } from '#shared/flow/pause-store';
+import { TargetHealth } from '#shared/flow/target-health';
+import { TableTenantAdmission } from '#shared/flow/tenant-admission';
+import { TableLimiter } from '#shared/flow/shared-limit';
 
 /** The generated secret (docs/processing.md): the current one first, older ones while receivers rotate. */
 const SigningSecretSchema = z.object({
@@ -80,6 +87,10 @@ export const wireConsumer = () => {
   const processing = new ProcessingStore(documentClient, storeSettings);
   const audit = new AuditLog(documentClient, env.EVENT_TABLE);
   const now = () => new Date();
+  const pauses = new PauseStore(documentClient, storeSettings);
+  // One limiter for targets and tenants: what it learns of a key saves the next call a write.
+  const limiter = new TableLimiter(documentClient, { tableName: env.EVENT_TABLE });
+  const gate = new PauseGate({ pauses, store, now });
   // A step's ctx.emit goes through the same ingest as the producer API, on the consumer's own
   // store and queue clients (decision 0049).
   const publisher = new IngestPublisher(
@@ -98,17 +109,35 @@ export const wireConsumer = () => {
       audit,
       rawBodies,
       router: new Router(routes),
-      deliveries: new Deliveries({
-        http: new HttpDelivery({ signer: currentSigner }),
-        eventbridge: new EventBridgeDelivery(tracer.captureAWSv3Client(new EventBridgeClient({}))),
-        workflow: new WorkflowDelivery(createWorkflows({ documentClient, eventTable: env.EVENT_TABLE }), {
-          records: processing,
-          audit,
-          publisher,
-          now,
-        }),
-      }),
-      admission: NO_QUOTAS,
+      deliveries: new Deliveries(
+        {
+          http: new HttpDelivery({
+            signer: currentSigner,
+            limiter,
+          }),
+          eventbridge: new EventBridgeDelivery(tracer.captureAWSv3Client(new EventBridgeClient({}))),
+          workflow: new WorkflowDelivery(createWorkflows({ documentClient, eventTable: env.EVENT_TABLE }), {
+            records: processing,
+            audit,
+            publisher,
+            now,
+          }),
+        },
+        new Transforms(),
+        autoDisableObserver({ health: new TargetHealth(), pauses, gate, logger, metrics, now }),
+      ),
+      gate,
+      admission: env.TENANT_QUOTAS
+        ? new TableTenantAdmission(documentClient, limiter, {
+            tableName: env.EVENT_TABLE,
+            quotas: env.TENANT_QUOTAS,
+            onReleaseError: (tenant, error) =>
+              logger.warn('could not give back a concurrency slot; it frees itself when its lease ends', {
+                tenant,
+                error,
+              }),
+          })
+        : NO_QUOTAS,
       queue: new ConsumerQueue(sqsClient, { main: env.QUEUE_URL, deadLetter: env.DEAD_LETTER_QUEUE_URL }),
       idempotency: {
         persistenceStore: new EventItemPersistenceLayer(store, (eventId, change) =>

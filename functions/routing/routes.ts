@@ -86,11 +86,32 @@ const HttpTargetSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }),
   transform: transform(),
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 5000),
-  /** Requests per second to this target from one consumer instance. */
+  /**
+   * Requests per second to this target from all consumer instances together (a limit kept in the
+   * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
+   */
   rateLimitPerSecond: z._default(z.number().check(z.positive()), 50),
   /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
   circuitBreakerThreshold: z._default(z.number().check(z.int(), z.gte(1)), 5),
   circuitHalfOpenAfterMs: z._default(z.number().check(z.int(), z.gte(100)), 30_000),
+  /**
+   * Disable the target after it failed this often (decision 0053): its events are HELD as under a
+   * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
+   */
+  autoDisable: z.optional(
+    z.strictObject({
+      /** Failures in a row, as one consumer instance sees them. */
+      consecutiveFailures: z._default(z.number().check(z.int(), z.gte(2), z.lte(1000)), 20),
+      /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
+      failureRate: z.optional(
+        z.strictObject({
+          threshold: z.number().check(z.gt(0), z.lte(1)),
+          windowSeconds: z._default(z.number().check(z.int(), z.gte(10), z.lte(3600)), 300),
+          minCalls: z._default(z.number().check(z.int(), z.gte(1)), 20),
+        }),
+      ),
+    }),
+  ),
 });
 
 const EventBridgeTargetSchema = z.strictObject({
@@ -119,6 +140,8 @@ export const TargetSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const RouteSchema = z.strictObject({
+  /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
+  id: targetId(),
   match: z.strictObject({
     tenant: z.optional(nonEmpty()),
     provider: z.optional(nonEmpty()),
@@ -160,6 +183,8 @@ export interface RouteMatch {
 
 export interface Route {
   readonly index: number;
+  /** The configured id, or `route-<index + 1>`. */
+  readonly id: string;
   readonly match: RouteMatch;
   readonly targets: readonly Target[];
   readonly onStale: 'skip' | 'apply';
@@ -235,6 +260,7 @@ export const resolveRoutes = (
     const routeMode = route.mode ?? 'live';
     return {
       index,
+      id: route.id ?? `route-${index + 1}`,
       match: route.match,
       targets: route.targets.map((target) => ({
         ...target,

@@ -9,7 +9,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
-import { NO_QUOTAS } from '#shared/flow/contract';
+import { autoDisableObserver } from '#shared/flow/auto-disable';
+import { PauseGate } from '#shared/flow/pause-gate';
+import { TargetHealth } from '#shared/flow/target-health';
+import { Transforms } from '#shared/targets/transform';
+import { PauseStore } from '#shared/flow/pause-store';
+import { NO_QUOTAS, type TenantAdmission } from '#shared/flow/contract';
+import { TableLimiter } from '#shared/flow/shared-limit';
 import { RelayFlowMetrics } from '#shared/powertools/index';
 import type { DomainEventPublisher } from '#shared/producer/contract';
 import { IngestPublisher } from '#shared/producer/publisher';
@@ -44,6 +50,8 @@ export interface ConsumerOptions {
   readonly settings?: ConsumerSettings;
   /** What ctx.emit publishes through. @default the real ingest publisher on the harness's table */
   readonly publisher?: DomainEventPublisher;
+  /** Per-tenant quotas. @default NO_QUOTAS */
+  readonly admission?: TenantAdmission;
 }
 
 /**
@@ -56,6 +64,7 @@ export class ConsumerHarness {
   readonly sqsMock = mockClient(this.sqs);
   readonly s3 = new S3Client({ region: 'us-east-1', credentials });
   workflows = new Map<string, Workflow | Saga>();
+  readonly pauses: PauseStore;
 
   private constructor(
     readonly tables: LocalEventTable,
@@ -63,6 +72,12 @@ export class ConsumerHarness {
     readonly processing: ProcessingStore,
     readonly audit: AuditLog,
   ) {
+    this.pauses = new PauseStore(tables.documentClient, {
+      tableName: tables.tableName,
+      retentionDays: 30,
+      // The gate below reads the pauses on every record: a pause may hold at once.
+      takesEffectAfterMs: 0,
+    });
     this.reset();
   }
 
@@ -102,6 +117,8 @@ export class ConsumerHarness {
   consumer(routes: unknown[], options: ConsumerOptions = {}) {
     const resolved = resolveRoutes(RoutesSchema.parse(routes), new Set(this.workflows.keys()));
     if (resolved.problems.length) throw new Error(JSON.stringify(resolved.problems));
+    // Pauses are read on every record, so that a test's pause takes effect at once.
+    const gate = new PauseGate({ pauses: this.pauses, store: this.store, now: () => new Date() }, 0);
     return createConsumer(
       {
         store: this.store,
@@ -109,20 +126,33 @@ export class ConsumerHarness {
         audit: this.audit,
         rawBodies: new RawBodies(this.s3, 'raw'),
         router: new Router(resolved.routes),
-        deliveries: new Deliveries({
-          http: new HttpDelivery({
-            signer: () =>
-              Promise.resolve(signerFor(['whsec_' + Buffer.from('x'.repeat(32)).toString('base64')])),
-          }),
-          eventbridge: new EventBridgeDelivery(new EventBridgeClient({ region: 'us-east-1', credentials })),
-          workflow: new WorkflowDelivery(this.workflows, {
-            records: this.processing,
-            audit: this.audit,
-            publisher: options.publisher ?? this.publisher(),
+        deliveries: new Deliveries(
+          {
+            http: new HttpDelivery({
+              signer: () =>
+                Promise.resolve(signerFor(['whsec_' + Buffer.from('x'.repeat(32)).toString('base64')])),
+              limiter: new TableLimiter(this.tables.documentClient, { tableName: this.tables.tableName }),
+            }),
+            eventbridge: new EventBridgeDelivery(new EventBridgeClient({ region: 'us-east-1', credentials })),
+            workflow: new WorkflowDelivery(this.workflows, {
+              records: this.processing,
+              audit: this.audit,
+              publisher: options.publisher ?? this.publisher(),
+              now: () => new Date(),
+            }),
+          },
+          new Transforms(),
+          autoDisableObserver({
+            health: new TargetHealth(),
+            pauses: this.pauses,
+            gate,
+            logger: new Logger({ logLevel: 'SILENT' }),
+            metrics: new RelayFlowMetrics({ namespace: 'RelayFlowTest' }),
             now: () => new Date(),
           }),
-        }),
-        admission: NO_QUOTAS,
+        ),
+        admission: options.admission ?? NO_QUOTAS,
+        gate,
         queue: new ConsumerQueue(this.sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
         idempotency: {
           persistenceStore: new EventItemPersistenceLayer(this.store),

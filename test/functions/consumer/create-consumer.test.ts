@@ -7,6 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-consumer';
+import { PauseGate } from '#shared/flow/pause-gate';
+import { PauseStore } from '#shared/flow/pause-store';
 import { NO_QUOTAS } from '#shared/flow/contract';
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { resolveRoutes, Router, RoutesSchema } from '#shared/routing/routes';
@@ -25,6 +27,7 @@ import { Deliveries, downstreamKeyOf } from '#shared/targets/index';
 import type { Workflow } from '#shared/targets/types';
 import { WorkflowDelivery } from '#shared/targets/workflow';
 import { aLambdaContext } from '../../helpers/api-gateway';
+import { aRecordingLimiter } from '../../helpers/limiter';
 import { aStoredEvent, anIntegrationEvent, anSqsBatch, anSqsRecord } from '../../helpers/sqs-events';
 import { startEventTable, type LocalEventTable } from '../../helpers/event-table';
 
@@ -93,7 +96,10 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
       rawBodies: new RawBodies(s3, 'raw'),
       router: new Router(resolved.routes),
       deliveries: new Deliveries({
-        http: new HttpDelivery({ signer: () => Promise.reject(new Error('no http targets here')) }),
+        http: new HttpDelivery({
+          signer: () => Promise.reject(new Error('no http targets here')),
+          limiter: aRecordingLimiter().limiter,
+        }),
         eventbridge: new EventBridgeDelivery(new EventBridgeClient({ region: 'us-east-1' })),
         workflow: new WorkflowDelivery(workflows, {
           records: processing,
@@ -103,6 +109,19 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
         }),
       }),
       admission: NO_QUOTAS,
+      gate: new PauseGate(
+        {
+          pauses: new PauseStore(tables.documentClient, {
+            tableName: tables.tableName,
+            retentionDays: 30,
+            // The gate below reads the pauses on every record: a pause may hold at once.
+            takesEffectAfterMs: 0,
+          }),
+          store,
+          now: () => new Date(),
+        },
+        0,
+      ),
       queue: new ConsumerQueue(sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
       idempotency: {
         persistenceStore: new EventItemPersistenceLayer(store, (eventId, change) =>

@@ -688,8 +688,17 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
 
   // Part by part, so that a broken target leaves its route's match and other targets checked.
   const routes: readonly unknown[] = Array.isArray(config.routes) ? config.routes : [];
+  const routeIds = routes.map((route) =>
+    isRecord(route) && typeof route.id === 'string' ? route.id : undefined,
+  );
   routes.forEach((route, index) => {
     if (!isRecord(route)) return;
+    const id = routeIds[index];
+    if (id !== undefined && routeIds.indexOf(id) !== index)
+      problems.push({
+        path: ['routes', index, 'id'],
+        message: `two routes share the id "${id}"; a pause names one route`,
+      });
     const match = RouteSchema.shape.match.safeParse(route.match);
     const { provider, tenant } = match.success ? match.data : {};
     // Domain events (provider `internal`) exist in every stack, whatever providers are enabled.

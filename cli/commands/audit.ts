@@ -37,15 +37,17 @@ const describe = (query: ArchiveQuery) =>
 const rowCells = (row: ArchivedRow) =>
   row.kind === 'audit'
     ? [row.at, row.tenant, row.eventId, row.by, row.action, row.status, row.detail]
-    : [
-        row.at,
-        row.tenant,
-        `${row.provider} refused`,
-        'ingest',
-        `${row.reason} × ${row.count}`,
-        undefined,
-        `from ${row.sourceIp}`,
-      ];
+    : row.kind === 'pause'
+      ? [row.at, row.tenant, row.pause, row.by, row.action, undefined, row.reason]
+      : [
+          row.at,
+          row.tenant,
+          `${row.provider} refused`,
+          'ingest',
+          `${row.reason} × ${row.count}`,
+          undefined,
+          `from ${row.sourceIp}`,
+        ];
 
 export const registerAudit = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   const audit = program

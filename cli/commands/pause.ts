@@ -76,8 +76,8 @@ export const registerPause = (program: Command, deps: CliDependencies, globals: 
       }
       deps.output.out(
         [
-          `Paused ${pauseKeyOf({ scope, id })}. Its events are HELD from now on (within 5 s in every consumer);`,
-          'providers keep getting 2xx. Release them with:',
+          `Paused ${pauseKeyOf({ scope, id })}. Its events are HELD from ${pause?.effectiveAt ?? 'a few seconds from now'}, once every`,
+          'consumer knows of the pause; providers keep getting 2xx. Release them with:',
           `  relayflow resume ${scope} ${id}`,
         ].join('\n'),
       );

@@ -5366,8 +5366,17 @@ var init_config = __esm({
           });
       }
       const routes = Array.isArray(config.routes) ? config.routes : [];
+      const routeIds = routes.map(
+        (route) => isRecord4(route) && typeof route.id === "string" ? route.id : void 0
+      );
       routes.forEach((route, index) => {
         if (!isRecord4(route)) return;
+        const id2 = routeIds[index];
+        if (id2 !== void 0 && routeIds.indexOf(id2) !== index)
+          problems.push({
+            path: ["routes", index, "id"],
+            message: `two routes share the id "${id2}"; a pause names one route`
+          });
         const match = RouteSchema.shape.match.safeParse(route.match);
         const { provider, tenant: tenant2 } = match.success ? match.data : {};
         if (provider !== void 0 && provider !== INTERNAL_PROVIDER_ID && providerIds && !providerIds.has(provider))
@@ -5746,6 +5755,17 @@ var rowOf = (columns, cells) => {
     tenant: get("tenant") ?? "",
     at: get("at") ?? ""
   };
+  if (get("kind") === "pause") {
+    const reason = get("reason");
+    return {
+      ...common,
+      kind: "pause",
+      pause: get("pause") ?? "",
+      action: get("action") ?? "",
+      by: get("by") ?? "",
+      ...reason ? { reason } : {}
+    };
+  }
   if (get("kind") === "rejection")
     return {
       ...common,
@@ -5918,7 +5938,7 @@ var queryOf = (options, now) => {
   throw new CliError("Say what to look for: --event <id>, --correlation <id> or --since <time>.");
 };
 var describe = (query) => query.by === "event" ? `event ${query.eventId}` : query.by === "correlation" ? `correlation id ${query.correlationId}` : `anything since ${query.since}`;
-var rowCells = (row) => row.kind === "audit" ? [row.at, row.tenant, row.eventId, row.by, row.action, row.status, row.detail] : [
+var rowCells = (row) => row.kind === "audit" ? [row.at, row.tenant, row.eventId, row.by, row.action, row.status, row.detail] : row.kind === "pause" ? [row.at, row.tenant, row.pause, row.by, row.action, void 0, row.reason] : [
   row.at,
   row.tenant,
   `${row.provider} refused`,
@@ -9355,8 +9375,8 @@ var registerPause = (program, deps, globals) => {
     }
     deps.output.out(
       [
-        `Paused ${pauseKeyOf({ scope, id: id2 })}. Its events are HELD from now on (within 5 s in every consumer);`,
-        "providers keep getting 2xx. Release them with:",
+        `Paused ${pauseKeyOf({ scope, id: id2 })}. Its events are HELD from ${pause?.effectiveAt ?? "a few seconds from now"}, once every`,
+        "consumer knows of the pause; providers keep getting 2xx. Release them with:",
         `  relayflow resume ${scope} ${id2}`
       ].join("\n")
     );

@@ -45,7 +45,22 @@ export interface RejectionRow {
   readonly count: number;
 }
 
-export type ArchiveRow = AuditRow | RejectionRow;
+/** One line of a pause's history (decision 0053): who paused, resumed or auto-disabled what, and why. */
+export interface PauseRow {
+  readonly v: number;
+  readonly kind: 'pause';
+  readonly day: string;
+  /** The paused tenant, else `default`: a pause of a provider, route or target spans tenants. */
+  readonly tenant: string;
+  readonly at: string;
+  /** `<scope>#<id>`. */
+  readonly pause: string;
+  readonly action: string;
+  readonly by: string;
+  readonly reason?: string;
+}
+
+export type ArchiveRow = AuditRow | RejectionRow | PauseRow;
 
 /** What a DynamoDB stream record says of one item, unmarshalled. */
 export interface ItemChange {
@@ -136,15 +151,40 @@ const rejectionRows = (change: ItemChange): RejectionRow[] => {
   return rows;
 };
 
+interface PauseImage {
+  readonly scope?: string;
+  readonly id?: string;
+  readonly history?: readonly { at: string; action: string; by: string; reason?: string }[];
+}
+
+const pauseRows = (change: ItemChange): PauseRow[] => {
+  const after = change.newImage as PauseImage | undefined;
+  if (!after?.history) return [];
+  // History is only appended to: the new lines are those past the old image's.
+  const known = (change.oldImage as PauseImage | undefined)?.history?.length ?? 0;
+  return after.history.slice(known).map((line) => ({
+    v: ARCHIVE_ROW_VERSION,
+    kind: 'pause',
+    day: line.at.slice(0, 10),
+    tenant: after.scope === 'tenant' && after.id ? after.id : 'default',
+    at: line.at,
+    pause: change.keys.SK,
+    action: line.action,
+    by: line.by,
+    ...(line.reason ? { reason: line.reason } : {}),
+  }));
+};
+
 /**
  * The archive rows one change of the event table makes: new audit entries of an event's state
  * item (with its identity, so that a row answers on its own once the event has expired), and
- * the new counts of a rejection counter item. Everything else (payloads, nonces, raw bodies,
+ * the new counts of a rejection counter item, the new lines of a pause's history. Everything else (payloads, nonces, raw bodies,
  * expiries and deletions) makes none.
  */
 export const archiveRowsOf = (change: ItemChange): ArchiveRow[] => {
   if (change.eventName === 'REMOVE') return [];
   if (change.keys.SK === 'STATE' && change.keys.PK.startsWith('EVT#')) return eventRows(change);
   if (change.keys.PK.startsWith('REJECTS#')) return rejectionRows(change);
+  if (change.keys.PK === 'PAUSE') return pauseRows(change);
   return [];
 };

@@ -42,11 +42,7 @@ export const autoDisableObserver =
         message: 'target disabled after repeated failures',
         fields: { target: target.id, reason },
       },
-      // Once for the stack's alarm, once per target for the dashboard.
-      [
-        { name: 'TargetDisabled', unit: MetricUnit.Count, value: 1, dimensions: {} },
-        { name: 'TargetDisabled', unit: MetricUnit.Count, value: 1, dimensions: { target: target.id } },
-      ],
+      [{ name: 'TargetDisabled', unit: MetricUnit.Count, value: 1, dimensions: { target: target.id } }],
     );
     await deps.gate.refresh();
   };

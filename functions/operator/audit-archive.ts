@@ -90,6 +90,17 @@ const rowOf = (columns: readonly string[], cells: readonly (string | undefined)[
     tenant: get('tenant') ?? '',
     at: get('at') ?? '',
   };
+  if (get('kind') === 'pause') {
+    const reason = get('reason');
+    return {
+      ...common,
+      kind: 'pause',
+      pause: get('pause') ?? '',
+      action: get('action') ?? '',
+      by: get('by') ?? '',
+      ...(reason ? { reason } : {}),
+    };
+  }
   if (get('kind') === 'rejection')
     return {
       ...common,

@@ -31,10 +31,12 @@ export interface ReplayEventDependencies {
  * - `already-processed`: it succeeded; only `force` replays it;
  * - `quarantined`: its body was never readable; only `renormalize` can recover it;
  * - `still-unreadable`: `renormalize` ran and the normalizer still cannot read it;
- * - `status-changed`: someone moved it between our read and our first write (nothing was sent).
+ * - `status-changed`: someone moved it between our read and our first write (nothing was sent);
+ * - `held`: a pause holds it; `relayflow resume` releases it in its entity's order, which a replay
+ *   of one event would break.
  */
 export type SkipReason =
-  'already-queued' | 'already-processed' | 'quarantined' | 'still-unreadable' | 'status-changed';
+  'already-queued' | 'already-processed' | 'quarantined' | 'still-unreadable' | 'status-changed' | 'held';
 
 export type EventOutcome =
   | { readonly kind: 'replayed' }
@@ -79,6 +81,11 @@ export const replayEvent = async (
   try {
     const stuck =
       state.status === 'RECEIVED' && deps.now().getTime() - Date.parse(state.statusAt) > STUCK_AFTER_MS;
+    if (state.status === 'HELD')
+      return await skip(
+        'held',
+        `the event is held by ${state.heldBy ?? 'a pause'}; relayflow resume releases it`,
+      );
     if (IN_FLIGHT.has(state.status) && !stuck)
       return await skip('already-queued', `the event is ${state.status}`);
     if (state.status === 'PROCESSED' && !request.force)

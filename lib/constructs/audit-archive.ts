@@ -46,6 +46,7 @@ const COLUMNS: readonly [string, string][] = [
   ['reason', 'string'],
   ['sourceip', 'string'],
   ['count', 'bigint'],
+  ['pause', 'string'],
 ];
 
 export interface AuditArchiveProps {

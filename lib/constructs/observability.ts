@@ -75,6 +75,7 @@ export interface RelayFlowAlarms {
   readonly compensationFailed: Alarm;
   /** An event went deeper than `maxCausationDepth` in a chain of workflow emissions and was quarantined. */
   readonly causationCycle: Alarm;
+  readonly targetDisabled: Alarm;
   /** The archive stream is an hour behind, or gave up on a batch (only when the archiver is watched). */
   readonly auditArchiveBehind?: Alarm;
   /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
@@ -311,6 +312,12 @@ export class Observability extends Construct {
         0,
         'An event emitted by a workflow went deeper than maxCausationDepth and was quarantined as a cycle.',
       ),
+      targetDisabled: alarm(
+        'TargetDisabled',
+        insightsSum('TargetDisabled', 'targets disabled'),
+        0,
+        "An http target's autoDisable rule tripped: the target is paused and its events are HELD until relayflow resume target <id>.",
+      ),
       functionFaults,
       tenantLag,
       ...(props.auditArchiver && props.auditArchiveFailures
@@ -529,6 +536,10 @@ export class Observability extends Construct {
           'IngestFailed',
           'SecretMissing',
         ].map((m) => customSearch(m)),
+      ),
+      graph(
+        'Flow control: events held by pauses, delayed by quotas; targets disabled',
+        ['Held', 'QuotaDelayed', 'TargetDisabled'].map((m) => customSearch(m)),
       ),
       graph(
         'Replay outcomes',

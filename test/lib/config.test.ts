@@ -310,6 +310,32 @@ describe('configuration', () => {
       ]);
     });
 
+    it('refuses an autoDisable rule out of range and two routes with one id, listing both', () => {
+      const problems = problemsOf({
+        providers: { stripe: {} },
+        routes: [
+          { id: 'payments', match: { type: '*' }, targets: [{ kind: 'eventbridge' }] },
+          {
+            id: 'payments',
+            match: { type: '*' },
+            targets: [
+              {
+                kind: 'http',
+                url: 'https://partner.example.com/hook',
+                autoDisable: { consecutiveFailures: 1, failureRate: { threshold: 1.5 } },
+              },
+            ],
+          },
+        ],
+      });
+
+      expect(problems).toEqual([
+        'routes[1].targets[0].autoDisable.consecutiveFailures: Too small: expected number to be >=2',
+        'routes[1].targets[0].autoDisable.failureRate.threshold: Too big: expected number to be <=1',
+        'routes[1].id: two routes share the id "payments"; a pause names one route',
+      ]);
+    });
+
     it('lists every bad filter path and operator with its config path', () => {
       const problems = problemsOf({
         providers: { stripe: {} },

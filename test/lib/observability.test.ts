@@ -148,6 +148,15 @@ describe('Observability alarms', () => {
     });
   });
 
+  it('raises TargetDisabled on the first target auto-disabled, whichever target, with its runbook section', () => {
+    expect(alarmNamed(template, 'TargetDisabled')).toMatchObject({
+      Metrics: [expect.objectContaining({ Expression: 'SELECT SUM(TargetDisabled) FROM "RelayFlow"' })],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmDescription: expect.stringContaining('Runbook: docs/operations.md#targetdisabled'),
+    });
+  });
+
   it('defaults the oldest-message threshold to 15 minutes', () => {
     expect(alarmNamed(defaults, 'OldestMessageTooOld').Threshold).toBe(900);
   });

@@ -369,6 +369,64 @@ describe('archiveRowsOf: rejection counters', () => {
   });
 });
 
+describe('archiveRowsOf: pause history', () => {
+  const keys = { PK: 'PAUSE', SK: 'tenant#acme' };
+  const paused = {
+    at: '2026-12-07T01:00:00.000Z',
+    action: 'paused',
+    by: 'ana',
+    reason: 'acme migrates its ERP',
+  };
+  const resumed = { at: '2026-12-08T09:30:00.000Z', action: 'resume-started', by: 'bo' };
+
+  it('archives each new line of a pause’s history once, with who, when and why', () => {
+    const created: ItemChange = {
+      eventName: 'INSERT',
+      keys,
+      newImage: { scope: 'tenant', id: 'acme', history: [paused] },
+    };
+    const resuming: ItemChange = {
+      eventName: 'MODIFY',
+      keys,
+      oldImage: { scope: 'tenant', id: 'acme', history: [paused], holds: 3 },
+      newImage: { scope: 'tenant', id: 'acme', history: [paused, resumed], holds: 3 },
+    };
+
+    expect(archiveRowsOf(created)).toEqual([
+      {
+        v: ARCHIVE_ROW_VERSION,
+        kind: 'pause',
+        day: '2026-12-07',
+        tenant: 'acme',
+        pause: 'tenant#acme',
+        ...paused,
+      },
+    ]);
+    expect(archiveRowsOf(resuming)).toEqual([
+      {
+        v: ARCHIVE_ROW_VERSION,
+        kind: 'pause',
+        day: '2026-12-08',
+        tenant: 'acme',
+        pause: 'tenant#acme',
+        ...resumed,
+      },
+    ]);
+  });
+
+  it('archives nothing for a hold, which only counts', () => {
+    const image = { scope: 'target', id: 'ledger', history: [paused] };
+    expect(
+      archiveRowsOf({
+        eventName: 'MODIFY',
+        keys: { PK: 'PAUSE', SK: 'target#ledger' },
+        oldImage: { ...image, holds: 1 },
+        newImage: { ...image, holds: 2 },
+      }),
+    ).toEqual([]);
+  });
+});
+
 describe('archiveRowsOf over a timeline growing change by change', () => {
   const entryArbitrary = fc.record(
     {

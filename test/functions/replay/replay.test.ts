@@ -219,6 +219,24 @@ describe('a dry run', () => {
 });
 
 describe('replay from the store', () => {
+  it('skips a HELD event: only a resume releases it, in its entity’s order', async () => {
+    const id = await h.ingest({ id: 'evt_held', type: 'invoice.paid' });
+    await receiveAll(h.sqsClient, h.mainQueueUrl).then(() => h.clock.advance(181_000));
+    await h.mark(id, 'HELD');
+
+    const skipped = await runReplay(h.deps, {
+      reason: REASON,
+      dryRun: false,
+      source: 'store',
+      force: true,
+      filter: { eventIds: [id] },
+    });
+
+    expect(skipped.summary).toMatchObject({ replayed: 0, skipped: 1, skippedReasons: { held: 1 } });
+    expect(await receiveAll(h.sqsClient, h.mainQueueUrl)).toEqual([]);
+    expect((await h.store.getState(id))?.status).toBe('HELD');
+  });
+
   it('skips a PROCESSED event unless forced', async () => {
     const id = await h.ingest({ id: 'evt_done', type: 'invoice.paid' });
     await receiveAll(h.sqsClient, h.mainQueueUrl).then(() => h.clock.advance(181_000));

@@ -71,6 +71,15 @@ export function refusal(protocol: AwsJsonProtocol, fault: RefusingFault): AwsErr
  * Serves `actions` on 127.0.0.1. Each request is counted and put under its fault by `faults`;
  * without `faults` the actions do both themselves (SQS: its faults apply in process too).
  */
+/** The request as a fault's `matching` sees it: the parsed body, or undefined when it is not JSON. */
+const requestOf = (body: string): unknown => {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
 export function serveAwsJson(
   protocol: AwsJsonProtocol,
   actions: Readonly<Record<string, AwsAction>>,
@@ -110,7 +119,9 @@ export function serveAwsJson(
       });
     };
     try {
-      const output = await (faults ? faults.run(action, run, (fault) => refusal(protocol, fault)) : run());
+      const output = await (faults
+        ? faults.run(action, run, (fault) => refusal(protocol, fault), requestOf(body))
+        : run());
       if (output instanceof AwsResponse) send(res, output.status, output.body);
       else send(res, 200, output ?? {});
     } catch (thrown) {

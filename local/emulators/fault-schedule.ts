@@ -8,8 +8,10 @@
  *   clock), then served;
  * - `dropResponse`: the request takes effect, then its answer is lost (the connection is
  *   destroyed; in process, a {@link ResponseDroppedError} is thrown).
+ * With `matching`, a fault waits for a request it matches (given the parsed request, where the
+ * emulator's protocol passes it): requests before it are served as if none were armed.
  */
-export type EmulatorFault =
+export type EmulatorFault = (
   | {
       readonly kind: 'error';
       readonly code: string;
@@ -19,7 +21,8 @@ export type EmulatorFault =
     }
   | { readonly kind: 'throttle'; readonly code?: string; readonly times?: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly times?: number }
-  | { readonly kind: 'dropResponse'; readonly times?: number };
+  | { readonly kind: 'dropResponse'; readonly times?: number }
+) & { readonly matching?: (request: unknown) => boolean };
 
 /** The faults that refuse a request instead of serving it. */
 export type RefusingFault = Extract<EmulatorFault, { kind: 'error' | 'throttle' }>;
@@ -46,11 +49,12 @@ export class FaultSchedule {
   }
 
   /** Counts a request of `action` and returns the fault that applies to it, if any, counting it down. */
-  take(action: string): EmulatorFault | undefined {
+  take(action: string, request?: unknown): EmulatorFault | undefined {
     this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
     const queue = this.queues.get(action);
     const fault = queue?.[0];
     if (!queue || !fault) return undefined;
+    if (fault.matching && !fault.matching(request)) return undefined;
     const remaining = (fault.times ?? 1) - 1;
     if (remaining > 0) queue[0] = { ...fault, times: remaining };
     else queue.shift();
@@ -65,8 +69,9 @@ export class FaultSchedule {
     action: string,
     work: () => T | Promise<T>,
     refuse: (fault: RefusingFault) => Error,
+    request?: unknown,
   ): Promise<T> {
-    const fault = this.take(action);
+    const fault = this.take(action, request);
     if (fault?.kind === 'delay') await this.sleep(fault.ms);
     if (fault?.kind === 'error' || fault?.kind === 'throttle') throw refuse(fault);
     const output = await work();
@@ -76,6 +81,11 @@ export class FaultSchedule {
 
   clear(): void {
     this.queues.clear();
+  }
+
+  /** Faults still armed for `action`: 0 once the last one has been applied. */
+  armed(action: string): number {
+    return this.queues.get(action)?.length ?? 0;
   }
 
   /** Requests so far, by action (refused ones included). */

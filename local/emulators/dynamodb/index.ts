@@ -125,6 +125,11 @@ export class DynamoDbEmulator {
     this.faults.clear();
   }
 
+  /** Faults armed for `action` and not yet applied: 0 once the last one has taken hold. */
+  armedFaults(action: string): number {
+    return this.faults.armed(action);
+  }
+
   /**
    * Calls `listener` with every change a write makes to an item of `tableName`, in the order the
    * writes took effect per item (the table's stream). A write that changes nothing records none,

@@ -92,6 +92,12 @@ const sendOrdered = async (
 
 const NO_VIOLATIONS = { lost: [], duplicated: [], orderViolations: [], unexpected: [] };
 
+/** The update that completes a consumer's run (its Powertools record) and marks the event with its outcome. */
+const completesARun = (request: unknown) =>
+  (request as { ExpressionAttributeValues?: Record<string, { S?: string }> }).ExpressionAttributeValues?.[
+    ':completed'
+  ]?.S === 'COMPLETED';
+
 describe('consumer faults', () => {
   it('5. two invocations given the same record at once run its side effect once; the second backs off', async () => {
     const ledger = new Ledger();
@@ -149,20 +155,21 @@ describe('consumer faults', () => {
     await holdConsumers();
     const ids = await sendOrdered(ledger, ['cus_f6'], 6, 'f6');
     const consumerTimeouts = () => faults.runtime.lambda.counters()[faults.functions.consumer]?.timeouts ?? 0;
-    const updates = () => faults.runtime.emulators.dynamodb.counters()['UpdateItem'] ?? 0;
     const timeoutsBefore = consumerTimeouts();
-    const updatesBefore = updates();
-    // The first record's PROCESSED write (its second update, after the run's claim and its side
-    // effect) is held on the runtime's clock past the invocation's deadline. Time moves only once the
-    // write is being held, so the deadline falls after it.
-    faults.runtime.emulators.dynamodb.injectFault('UpdateItem', { kind: 'delay', ms: 0, times: 1 });
+    // The first record's PROCESSED write (the update that completes its run) is held on the
+    // runtime's clock past the invocation's deadline. Time moves only once the write is being held,
+    // so the deadline falls after it.
     faults.runtime.emulators.dynamodb.injectFault('UpdateItem', {
       kind: 'delay',
       ms: HUNG_WRITE_MS,
       times: 1,
+      matching: completesARun,
     });
     releaseConsumers();
-    const held = await waitFor(() => updates() >= updatesBefore + 2, 30_000);
+    const held = await waitFor(
+      () => faults.runtime.emulators.dynamodb.armedFaults('UpdateItem') === 0,
+      30_000,
+    );
     faults.runtime.clock.advance(CONSUMER_TIMEOUT_MS);
     const timedOut = await waitFor(() => consumerTimeouts() > timeoutsBefore, 10_000);
     const effectsAtTimeout = sink.sideEffects().filter((d) => d.entity === 'cus_f6').length;

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ChannelFakes, channelUrlEnvironment, type FakeProvider } from './emulators/channels';
 import { CloudFormationEmulator } from './emulators/cloudformation';
 import { CloudWatchEmulator } from './emulators/cloudwatch';
 import { DynamoDbEmulator } from './emulators/dynamodb';
@@ -128,6 +129,8 @@ export interface LocalRuntime {
   readonly secrets: readonly ProviderSecretInUse[];
   readonly emulators: Omit<LocalServices, 'lambda'>;
   readonly lambda: LambdaService;
+  /** The providers' send APIs the channel adapters call, with their receipts and test hooks. */
+  readonly channels: ChannelFakes;
   readonly eventSources: readonly SqsEventSourceMapping[];
   /** Table streams and their mappings (the audit archive's); `idle()` waits for them to drain. */
   readonly streams: readonly DynamoStreamEventSource[];
@@ -167,9 +170,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const { template, stackName } = stack;
   const clock = options.clock ?? new RuntimeClock();
 
+  // Started first: the functions' environment carries its URLs; receipts are routed once the API is up.
+  const channels = new ChannelFakes({
+    sleep: (ms) => clock.sleep(ms),
+    now: () => new Date(clock.now()),
+    log: (line) => console.warn(line),
+  });
+  await channels.start();
   const lambda = new LambdaService({
     region: REGION,
     clock,
+    // Lambda's own base environment, plus where each channel adapter finds its provider's fake.
+    baseEnv: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      ...channelUrlEnvironment(channels.urls),
+    },
     ...(options.logSink ? { logSink: options.logSink } : {}),
     accountConcurrency:
       reservedConcurrencyOf(template) + (options.unreservedConcurrency ?? DEFAULT_UNRESERVED_CONCURRENCY),
@@ -199,7 +216,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   let writeObject: ObjectWriter = () => Promise.reject(new Error('the S3 emulator is not running'));
   const { sqs, stepFunctions, cloudFormation } = services;
-  const stops: (() => Promise<void>)[] = [];
+  const stops: (() => Promise<void>)[] = [() => channels.stop()];
   let eventSources: readonly SqsEventSourceMapping[] = [];
   let streams: readonly DynamoStreamEventSource[] = [];
 
@@ -301,12 +318,31 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         .filter((p): p is string => Boolean(p))
         .map((provider) => [provider, `${api.url}/webhooks/${provider}`]),
     );
+    channels.routeReceipts({
+      target: (provider, tenant) => {
+        const url = webhookUrls[provider];
+        const secret =
+          providerSecrets.find((s) => s.provider === provider && s.tenant === tenant) ??
+          providerSecrets.find((s) => s.provider === provider && s.tenant === undefined);
+        // SendGrid's verifier holds the public key; only a development secret has the private one.
+        const key =
+          provider === 'sendgrid' ? secret?.value.signingPrivateKey : secret?.value.signingSecrets[0];
+        return url && key ? { url: tenant ? `${url}/${tenant}` : url, secret: key } : undefined;
+      },
+      // As the CLI's send signs: the ingest rebuilds the URL from the Host without its port, under https.
+      signedUrl: (posted) => {
+        const url = new URL(posted);
+        return `https://${url.hostname}${url.pathname}${url.search}`;
+      },
+      eventBridge: services.eventBridge,
+    });
+    const channelUrls: Readonly<Record<FakeProvider, string>> = channels.urls;
     const endpoints: LocalEndpoints = { api: api.url, ...serviceEndpoints };
     if (options.stateFile) {
       mkdirSync(dirname(options.stateFile), { recursive: true });
       writeFileSync(
         options.stateFile,
-        `${JSON.stringify({ stackName, region: REGION, endpoints, webhookUrls, pid: process.pid }, null, 2)}\n`,
+        `${JSON.stringify({ stackName, region: REGION, endpoints, webhookUrls, channels: channelUrls, pid: process.pid }, null, 2)}\n`,
       );
     }
 
@@ -319,6 +355,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       secrets: providerSecrets,
       emulators,
       lambda,
+      channels,
       eventSources,
       streams,
       clock,

@@ -60,6 +60,8 @@ export interface ObservabilityProps {
   readonly secretRetirement?: Readonly<Record<string, string>>;
   /** Per tenant, its delivery SLA: TenantLag alarms when its events take longer than this many minutes. @default {} */
   readonly tenantLagAlarmMinutes?: Readonly<Record<string, number>>;
+  /** Shares of sent messages (0–1) above which MessageBounceRate and MessageFailureRate fire. @default 5% bounced, 10% failed */
+  readonly channelHealth?: { readonly bounceRate?: number; readonly failureRate?: number };
 }
 
 /** One alarm per symptom an operator acts on; each has a section in docs/operations.md. */
@@ -76,6 +78,14 @@ export interface RelayFlowAlarms {
   /** An event went deeper than `maxCausationDepth` in a chain of workflow emissions and was quarantined. */
   readonly causationCycle: Alarm;
   readonly targetDisabled: Alarm;
+  /** Over all channels, adapters and tenants: bounced / sent in 15 minutes above `channelHealth.bounceRate`. */
+  readonly messageBounceRate: Alarm;
+  /** Likewise, failed / sent above `channelHealth.failureRate`. */
+  readonly messageFailureRate: Alarm;
+  /** A message may or may not have been sent, and its provider cannot be asked: an operator decides. */
+  readonly messageUncertain: Alarm;
+  /** Reconciliation found messages with no final receipt by their channel's deadline (issue 16 emits the metric). */
+  readonly messageReceiptMissing: Alarm;
   /** The archive stream is an hour behind, or gave up on a batch (only when the archiver is watched). */
   readonly auditArchiveBehind?: Alarm;
   /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
@@ -86,19 +96,63 @@ export interface RelayFlowAlarms {
 
 const MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
+const FIFTEEN_MINUTES = Duration.minutes(15);
+
+/**
+ * Fewest messages in 15 minutes for a bounce or failure rate to mean something: below it, one
+ * bounce is already 5%, and a tenant sending a handful would page someone for one bad address.
+ */
+const MIN_MESSAGES_FOR_RATE = 20;
+
+const percent = (share: number) => `${Number((share * 100).toFixed(2))}%`;
+
+const channelHealthOf = (props: ObservabilityProps) => ({
+  bounceRate: props.channelHealth?.bounceRate ?? 0.05,
+  failureRate: props.channelHealth?.failureRate ?? 0.1,
+});
 
 /**
  * A Metrics Insights query over all of RelayFlow's series of one metric: a single time series
  * however many providers and tenants exist, so one alarm covers them all without a metric-math
  * limit of 10 metrics (docs/decisions/0030-metrics-insights-alarms.md).
  */
-const insightsSum = (metric: string, label: string, where?: string) =>
+const insightsSum = (metric: string, label: string, where?: string, period = MINUTE) =>
   new MathExpression({
     expression: `SELECT SUM(${metric}) FROM "${METRIC_NAMESPACE}"${where ? ` WHERE ${where}` : ''}`,
+    usingMetrics: {},
+    period,
+    label,
+  });
+
+/**
+ * One Metrics Insights series per channel and adapter, over every tenant: the consumer's message
+ * metrics carry channel, via and tenant.
+ */
+const perChannel = (metric: string, label: string) =>
+  new MathExpression({
+    expression: `SELECT SUM(${metric}) FROM "${METRIC_NAMESPACE}" GROUP BY channel, via`,
     usingMetrics: {},
     period: MINUTE,
     label,
   });
+
+/**
+ * A share of sent messages over 15 minutes, every channel, adapter and tenant together (an alarm
+ * watches one series: decision 0030). A message refused before it was ever sent counts as failed
+ * and not as sent, so the share is of the larger of the two: a provider refusing everything is
+ * 100%, not a division by zero. Below {@link MIN_MESSAGES_FOR_RATE} messages it is 0.
+ */
+const shareOfSent = (metric: 'MessageBounced' | 'MessageFailed', label: string) => {
+  const count = (name: string) => insightsSum(name, name, undefined, FIFTEEN_MINUTES);
+  // Ids unique per metric: both shares share a graph, where an id names one query.
+  const part = metric === 'MessageBounced' ? 'bounced' : 'failed';
+  return new MathExpression({
+    expression: `IF(FILL(sent, 0) + FILL(${part}, 0) >= ${MIN_MESSAGES_FOR_RATE}, FILL(${part}, 0) / MAX([FILL(sent, 0), FILL(${part}, 0)]), 0)`,
+    usingMetrics: { sent: count('MessageSent'), [part]: count(metric) },
+    period: FIFTEEN_MINUTES,
+    label,
+  });
+};
 
 /**
  * One Metrics Insights series per tenant, over every provider: the consumer's metrics carry
@@ -151,6 +205,10 @@ export class Observability extends Construct {
     if (!Number.isInteger(signaturePerMinute) || signaturePerMinute < 1)
       problems.push('signatureFailuresPerMinute must be a positive integer');
     if (props.verifiers.size === 0) problems.push('verifiers must name at least one function');
+    const { bounceRate, failureRate } = channelHealthOf(props);
+    for (const [name, share] of Object.entries({ bounceRate, failureRate })) {
+      if (!(share >= 0 && share <= 1)) problems.push(`channelHealth.${name} must be a share from 0 to 1`);
+    }
     for (const [provider, date] of Object.entries(props.secretRetirement ?? {})) {
       if (!props.verifiers.has(provider))
         problems.push(`secretRetirement.${provider}: no such provider is enabled`);
@@ -318,6 +376,30 @@ export class Observability extends Construct {
         0,
         "An http target's autoDisable rule tripped: the target is paused and its events are HELD until relayflow resume target <id>.",
       ),
+      messageBounceRate: alarm(
+        'MessageBounceRate',
+        shareOfSent('MessageBounced', 'share of messages bounced'),
+        bounceRate,
+        `More than ${percent(bounceRate)} of the messages sent in the last 15 minutes bounced (all channels and tenants, from ${MIN_MESSAGES_FOR_RATE} messages): bad addresses, or a sending reputation at risk.`,
+      ),
+      messageFailureRate: alarm(
+        'MessageFailureRate',
+        shareOfSent('MessageFailed', 'share of messages failed'),
+        failureRate,
+        `More than ${percent(failureRate)} of the messages sent in the last 15 minutes failed for good (all channels and tenants, from ${MIN_MESSAGES_FOR_RATE} messages): a provider refuses them or reports them undeliverable.`,
+      ),
+      messageUncertain: alarm(
+        'MessageUncertain',
+        insightsSum('MessageUncertain', 'uncertain messages'),
+        0,
+        'A message is UNCERTAIN: the provider may or may not have taken it and cannot be asked; an operator decides whether to resend it.',
+      ),
+      messageReceiptMissing: alarm(
+        'MessageReceiptMissing',
+        insightsSum('MessageReceiptMissing', 'messages with no receipt'),
+        0,
+        "Reconciliation found messages with no final receipt by their channel's deadline (RECEIPT_MISSING): receipts are lost, or the provider did not deliver.",
+      ),
       functionFaults,
       tenantLag,
       ...(props.auditArchiver && props.auditArchiveFailures
@@ -450,6 +532,7 @@ export class Observability extends Construct {
     const byFunction = (metric: (fn: LambdaFunction) => IMetric) => [...functions.values()].map(metric);
     const verifierLogGroups = [...props.verifiers.values()].map((fn) => fn.logGroup.logGroupName);
     const queueAlarmSeconds = props.oldestMessageAgeAlarmSeconds ?? 900;
+    const channelHealth = channelHealthOf(props);
 
     return [
       new TextWidget({
@@ -569,6 +652,47 @@ export class Observability extends Construct {
         width: 12,
         leftAnnotation: lagAnnotation(props.tenantLagAlarmMinutes),
       }),
+      new TextWidget({
+        markdown:
+          '## Channels\nOutbound messages per channel and adapter (`via`), every tenant together; the alarms are on the share of sent, all channels at once. One tenant: `relayflow messages report --tenant <id>`.',
+        width: 24,
+        height: 2,
+      }),
+      graph(
+        'Messages sent and delivered, per channel and adapter',
+        [perChannel('MessageSent', 'sent'), perChannel('MessageDelivered', 'delivered')],
+        { width: 6 },
+      ),
+      graph(
+        'Messages bounced, failed, uncertain, without receipt, per channel and adapter',
+        [
+          perChannel('MessageBounced', 'bounced'),
+          perChannel('MessageFailed', 'failed'),
+          perChannel('MessageUncertain', 'uncertain'),
+          perChannel('MessageReceiptMissing', 'receipt missing'),
+        ],
+        { width: 6 },
+      ),
+      new GraphWidget({
+        title: 'Bounce and failure share of sent (15 min, all channels)',
+        left: [
+          shareOfSent('MessageBounced', 'bounced / sent'),
+          shareOfSent('MessageFailed', 'failed / sent'),
+        ],
+        leftAnnotations: [
+          { value: channelHealth.bounceRate, label: 'bounce alarm' },
+          { value: channelHealth.failureRate, label: 'failure alarm' },
+        ],
+        width: 6,
+        height: 6,
+      }),
+      graph(
+        'Send → delivered latency p50 / p95 (ms), per channel, adapter and tenant',
+        ['p50', 'p95'].map((stat) =>
+          search(`Namespace="${METRIC_NAMESPACE}" MetricName="MessageDeliveryLatency"`, stat, stat),
+        ),
+        { width: 6 },
+      ),
       graph(
         'Lambda errors',
         byFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: Stats.SUM })),

@@ -5,6 +5,7 @@ import { registerDlq } from './commands/dlq';
 import { registerDoctor } from './commands/doctor';
 import { registerEmit } from './commands/emit';
 import { registerEvents } from './commands/events';
+import { registerMessages } from './commands/messages';
 import { registerPause } from './commands/pause';
 import { registerReplay } from './commands/replay';
 import { registerRoute } from './commands/route';
@@ -74,6 +75,7 @@ export const buildProgram = (deps: CliDependencies): Command => {
   registerSecrets(program, deps, globals);
   registerRoute(program, deps, globals);
   registerSchedules(program, deps, globals);
+  registerMessages(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

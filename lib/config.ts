@@ -8,10 +8,19 @@ import {
   type ProviderDeclaration,
 } from '../functions/providers/registry';
 import { formatIssue, type EntityOverride, type ProviderKind } from '../functions/providers/types';
-import { RetryPolicySchema, RouteSchema, TargetSchema, targetProblems } from '../functions/routing/routes';
+import {
+  RetryPolicySchema,
+  RouteSchema,
+  TargetSchema,
+  targetProblems,
+  type MessageTarget,
+} from '../functions/routing/routes';
 import { routeCycles } from '../functions/routing/route-graph';
 import { transformProblem } from '../functions/targets/transform';
 import { workflowCatalog, workflowNames } from '../functions/workflows/index';
+import { ADAPTER_CHANNELS, ADAPTER_IDS } from '../functions/channels/registry';
+import { contentOf, contentProblems, templateProblem } from '../functions/channels/render';
+import { templates } from '../functions/channels/templates/index';
 import { parseScheduleExpression, timezoneProblem } from './schedule-expression';
 import { INTERNAL_PROVIDER_ID } from '../functions/providers/internal/index';
 import { eventPatternProblems } from './event-pattern';
@@ -225,6 +234,24 @@ const ConfigObjectSchema = z
     defaultTenantQuota: tenantQuota.optional(),
     /** Enabled built-in providers and their options. */
     providers: z.record(z.string(), providerCommon).default({}),
+    /**
+     * Outbound channel adapters that `message` targets send through (docs/channels.md), by id
+     * (`postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`). Each gets a Secrets
+     * Manager secret for its credentials, and one per tenant listed here.
+     */
+    channels: z
+      .record(
+        z.string(),
+        z
+          .object({
+            /** The provider's API, when not its public one (a regional endpoint, a proxy). */
+            baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
+            /** Tenants with credentials of their own for this adapter; the others use the adapter's. */
+            tenants: z.array(z.string()).default([]),
+          })
+          .strict(),
+      )
+      .default({}),
     /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
     genericHmac: z.record(z.string(), z.object({}).passthrough()).default({}),
     retry: z
@@ -331,6 +358,17 @@ const ConfigObjectSchema = z
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
          */
         secretRetirement: z.record(z.string(), z.iso.date()).default({}),
+        /**
+         * Shares of sent messages (0–1) above which MessageBounceRate (default 0.05) and
+         * MessageFailureRate (default 0.1) fire, over 15 minutes and every channel and tenant.
+         */
+        channelHealth: z
+          .object({
+            bounceRate: z.number().min(0).max(1).optional(),
+            failureRate: z.number().min(0).max(1).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({
@@ -567,6 +605,57 @@ const retryPolicyProblems = (
   return problems;
 };
 
+/**
+ * What is wrong with a `message` target before any event exists: its adapter (configured, and
+ * sending its channel), exactly one of `template` and `content`, the template's entry for the
+ * channel, each template's syntax, and the content's shape for the channel. All at once.
+ */
+const messageTargetProblems = (
+  target: Omit<MessageTarget, 'id'>,
+  configured: readonly string[],
+): Problem[] => {
+  const problems: Problem[] = [];
+  const channels = Object.hasOwn(ADAPTER_CHANNELS, target.via) ? ADAPTER_CHANNELS[target.via] : undefined;
+  if (!channels)
+    problems.push({
+      path: ['via'],
+      message: `no channel adapter "${target.via}" (adapters: ${quoted(ADAPTER_IDS)})`,
+    });
+  else if (!channels.includes(target.channel))
+    problems.push({
+      path: ['channel'],
+      message: `${target.via} sends ${channels.join(', ')}, not ${target.channel}`,
+    });
+  else if (!configured.includes(target.via))
+    problems.push({
+      path: ['via'],
+      message: `add ${target.via} to \`channels\` (it holds the adapter's credentials); configured: ${quoted(configured)}`,
+    });
+  if ((target.template === undefined) === (target.content === undefined))
+    problems.push({ path: [], message: 'give exactly one of `template` (a name) and `content`' });
+  const syntax = (template: string, path: readonly PropertyKey[]) => {
+    const problem = templateProblem(template);
+    if (problem) problems.push({ path, message: `template: ${problem}` });
+  };
+  syntax(target.to, ['to']);
+  for (const [key, value] of Object.entries(target.metadata ?? {})) syntax(value, ['metadata', key]);
+  if (target.template !== undefined || target.content !== undefined) {
+    const content = contentOf(target, templates);
+    if (typeof content === 'string') problems.push({ path: ['template'], message: content });
+    else {
+      const at = target.content ? ['content'] : ['template'];
+      for (const problem of contentProblems(target.channel, content))
+        problems.push({ path: at, message: problem });
+      const strings = (value: unknown, path: readonly PropertyKey[]): void => {
+        if (typeof value === 'string') syntax(value, path);
+        else if (isRecord(value)) for (const [k, v] of Object.entries(value)) strings(v, [...path, k]);
+      };
+      strings(content, at);
+    }
+  }
+  return problems;
+};
+
 const quoted = (names: Iterable<string>) => [...names].map((n) => `"${n}"`).join(', ') || 'none';
 
 /**
@@ -580,6 +669,22 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
   const tenants = section(config, 'tenants');
   const retry = section(config, 'retry');
   const observability = section(config, 'observability');
+  const channels = section(config, 'channels');
+
+  for (const [via, options] of Object.entries(channels ?? {})) {
+    if (!ADAPTER_IDS.includes(via))
+      problems.push({
+        path: ['channels', via],
+        message: `no channel adapter "${via}" (adapters: ${quoted(ADAPTER_IDS)})`,
+      });
+    options.tenants.forEach((tenant, i) => {
+      if (tenants && !tenants.some((t) => t.id === tenant) && tenant !== 'default')
+        problems.push({
+          path: ['channels', via, 'tenants', i],
+          message: `no tenant "${tenant}" (tenants: ${quoted(['default', ...tenants.map((t) => t.id)])})`,
+        });
+    });
+  }
 
   const providerIds =
     providers && genericHmac ? new Set([...Object.keys(providers), ...Object.keys(genericHmac)]) : undefined;
@@ -724,6 +829,11 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
     });
     for (const problem of targetProblems(valid, workflowNames))
       problems.push({ path: ['routes', index, ...problem.path], message: problem.message });
+    valid.forEach((target, t) => {
+      if (target?.kind === 'message')
+        for (const problem of messageTargetProblems(target, Object.keys(channels ?? {})))
+          problems.push({ path: ['routes', index, 'targets', t, ...problem.path], message: problem.message });
+    });
     // Compiled here so that a typo fails synth, not each event at run time; every one is listed.
     valid.forEach((target, t) => {
       const problem =

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ChannelSecrets } from './constructs/channel-secrets';
 import { consumerQuotas, tenantQuotas, type RelayFlowConfig } from './config';
 import { AuditArchive } from './constructs/audit-archive';
 import { EventQueue } from './constructs/event-queue';
@@ -118,6 +119,20 @@ export class RelayFlowStack extends Stack {
       maxBodyBytes: config.maxBodyBytes,
       inlineBodyMaxBytes: config.inlineBodyMaxBytes,
       tenantQuotas: consumerQuotas(quotas),
+      ...(Object.keys(config.channels).length > 0
+        ? {
+            channels: {
+              secrets: new ChannelSecrets(this, 'ChannelSecrets', {
+                channels: config.channels,
+                removalPolicy,
+              }),
+              baseUrls: Object.fromEntries(
+                Object.entries(config.channels).map(([via, c]) => [via, c.baseUrl]),
+              ),
+              webhookBaseUrl: this.ingest.baseUrl,
+            },
+          }
+        : {}),
     });
     const schedules =
       config.schedules.length > 0
@@ -171,6 +186,7 @@ export class RelayFlowStack extends Stack {
       signatureFailuresPerMinute: config.observability.signatureFailureAlarmPerMinute,
       piiPaths: config.observability.piiPaths,
       secretRetirement: config.observability.secretRetirement,
+      channelHealth: config.observability.channelHealth,
       tenantLagAlarmMinutes: Object.fromEntries(
         [...quotas].flatMap(([id, q]) => (q.lagAlarmMinutes === undefined ? [] : [[id, q.lagAlarmMinutes]])),
       ),

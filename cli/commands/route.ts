@@ -6,6 +6,8 @@ import {
   SPEC_VERSION,
   type IntegrationEvent,
 } from '../../functions/contract/integration-event';
+import { contentOf, messageIdOf, renderMessage, RenderError } from '../../functions/channels/render';
+import { templates } from '../../functions/channels/templates/index';
 import { readIdPath } from '../../functions/json/path';
 import { INTERNAL_PROVIDER_ID } from '../../functions/providers/internal/index';
 import { resolveProvider } from '../../functions/providers/registry';
@@ -16,7 +18,7 @@ import { EventStore } from '../../functions/store/event-store';
 import { eventIdOf, idempotencyKeyOf } from '../../functions/store/records';
 import { downstreamKeyOf } from '../../functions/targets/index';
 import { TargetError } from '../../functions/targets/errors';
-import { planDelivery, type DeliveryPlan } from '../../functions/targets/plan';
+import { messagePlanOf, planDelivery, type DeliveryPlan } from '../../functions/targets/plan';
 import { Transforms } from '../../functions/targets/transform';
 import { validatePayload } from '../../functions/targets/validate';
 import { workflowCatalog, workflowNames } from '../../functions/workflows/index';
@@ -100,6 +102,22 @@ export const testRoute = async (
     targets: await Promise.all(
       (route?.targets ?? []).map(async (target) => {
         const mode = target.mode ?? 'live';
+        const idempotencyKey = downstreamKeyOf(event.id, target.id);
+        if (target.kind === 'message') {
+          const content = contentOf(target, templates);
+          try {
+            if (typeof content === 'string') throw new RenderError(content);
+            const message = renderMessage(
+              { channel: target.channel, via: target.via, to: target.to, content, metadata: target.metadata },
+              event,
+              { messageId: messageIdOf(idempotencyKey) },
+            );
+            return { ...messagePlanOf(target.id, message), mode };
+          } catch (error) {
+            if (!(error instanceof RenderError)) throw error;
+            return { kind: 'refused' as const, targetId: target.id, reason: error.message, mode };
+          }
+        }
         let payload: unknown = event;
         if (target.kind !== 'workflow' && target.transform !== undefined) {
           try {
@@ -114,7 +132,7 @@ export const testRoute = async (
           target,
           event,
           {
-            idempotencyKey: downstreamKeyOf(event.id, target.id),
+            idempotencyKey,
             correlationId: event.correlationId,
             at,
             workflowOf: (name) => workflowCatalog.get(name),
@@ -162,6 +180,12 @@ const targetLines = (plan: RouteTest['targets'][number], position: number): stri
         heading,
         `     PutEvents on ${plan.eventBusName}: source ${plan.source}, detail-type ${plan.detailType}, time ${plan.time}`,
         `     detail: sha256:${plan.detailSha256} (${plan.entryBytes} bytes)`,
+      ];
+    case 'message':
+      return [
+        heading,
+        `     ${plan.channel} message ${plan.messageId} via ${plan.via} to ${plan.to}`,
+        `     content: sha256:${plan.contentSha256} (${plan.contentBytes} bytes)`,
       ];
     case 'workflow':
       return [

@@ -250,12 +250,12 @@ var init_schemas = __esm({
     signedContent = z3.string({ error: "timestamp.signedContent must be a template string" }).check(
       z3.superRefine((template, ctx) => {
         const names = placeholdersOf(template);
-        const unknown10 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
-        if (unknown10.length > 0) {
+        const unknown12 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
+        if (unknown12.length > 0) {
           ctx.issues.push({
             code: "custom",
             input: template,
-            message: `timestamp.signedContent has unknown placeholder(s) ${unknown10.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
+            message: `timestamp.signedContent has unknown placeholder(s) ${unknown12.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
           });
         }
         if (names.filter((name) => name === "body").length !== 1) {
@@ -667,14 +667,14 @@ var init_parsed_body = __esm({
     strictUtf8 = (bytes) => {
       if ((0, import_node_buffer2.isAscii)(bytes)) return bytes.toString("latin1");
       if (!(0, import_node_buffer2.isUtf8)(bytes)) return void 0;
-      const text = bytes.toString("utf8");
-      return text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+      const text2 = bytes.toString("utf8");
+      return text2.charCodeAt(0) === 65279 ? text2.slice(1) : text2;
     };
     parseUtf8Json = (bytes) => {
-      const text = strictUtf8(bytes);
-      if (text === void 0) return { ok: false };
+      const text2 = strictUtf8(bytes);
+      if (text2 === void 0) return { ok: false };
       try {
-        return { ok: true, value: JSON.parse(text) };
+        return { ok: true, value: JSON.parse(text2) };
       } catch {
         return { ok: false };
       }
@@ -831,8 +831,8 @@ var init_normalize2 = __esm({
         [event, "updated_at"],
         [event, "created_at"]
       ];
-      for (const [object17, key] of paths) {
-        const iso4 = toIso2(field(field(payload, object17), key));
+      for (const [object25, key] of paths) {
+        const iso4 = toIso2(field(field(payload, object25), key));
         if (iso4 !== void 0) return iso4;
       }
       return void 0;
@@ -844,13 +844,13 @@ var init_normalize2 = __esm({
       return void 0;
     };
     readGithubBody = (request) => {
-      const text = strictUtf8(request.body);
-      if (text === void 0) return { ok: false };
+      const text2 = strictUtf8(request.body);
+      if (text2 === void 0) return { ok: false };
       try {
         const contentType = request.headers["content-type"]?.toLowerCase() ?? "";
         if (!contentType.startsWith("application/x-www-form-urlencoded"))
-          return { ok: true, value: JSON.parse(text) };
-        const payload = new URLSearchParams(text).get("payload");
+          return { ok: true, value: JSON.parse(text2) };
+        const payload = new URLSearchParams(text2).get("payload");
         return payload === null ? { ok: false } : { ok: true, value: JSON.parse(payload) };
       } catch {
         return { ok: false };
@@ -960,16 +960,16 @@ var decodeHexDigest, CANONICAL_BASE64, decodeBase64Digest;
 var init_encoding = __esm({
   "functions/crypto/encoding.ts"() {
     "use strict";
-    decodeHexDigest = (text, bytes) => {
-      if (text.length !== bytes * 2) return void 0;
-      const decoded = Buffer.from(text, "hex");
+    decodeHexDigest = (text2, bytes) => {
+      if (text2.length !== bytes * 2) return void 0;
+      const decoded = Buffer.from(text2, "hex");
       return decoded.length === bytes ? decoded : void 0;
     };
     CANONICAL_BASE64 = {
       20: /^[A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=$/,
       32: /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
     };
-    decodeBase64Digest = (text, bytes) => CANONICAL_BASE64[bytes].test(text) ? Buffer.from(text, "base64") : void 0;
+    decodeBase64Digest = (text2, bytes) => CANONICAL_BASE64[bytes].test(text2) ? Buffer.from(text2, "base64") : void 0;
   }
 });
 
@@ -1250,7 +1250,7 @@ var init_verify3 = __esm({
       "%3B": ";"
     };
     ENCODED = /%(?:3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/g;
-    hubspotSignedUri = (url2) => url2.includes("%") ? url2.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded) : url2;
+    hubspotSignedUri = (url3) => url3.includes("%") ? url3.replace(ENCODED, (encoded) => DECODED[encoded] ?? encoded) : url3;
     hubspotDigester = (request, timestamp) => {
       const prefix = `${request.method}${hubspotSignedUri(request.url)}`;
       return (secret) => (0, import_node_crypto6.createHmac)("sha256", secret).update(prefix).update(request.body).update(timestamp).digest();
@@ -1325,7 +1325,7 @@ var init_setup4 = __esm({
     ACTIONS = ["creation", "deletion", "propertyChange", "merge", "associationChange", "restore"];
     hubspotSetup = {
       dashboard: "your app's Webhooks settings (a legacy app: Developer account \u2192 Apps \u2192 your app \u2192 Webhooks; a project app: webhooks-hsmeta.json), this URL as the Target URL, exactly as printed",
-      events: OBJECTS.flatMap((object17) => ACTIONS.map((action) => `${object17}.${action}`)),
+      events: OBJECTS.flatMap((object25) => ACTIONS.map((action) => `${object25}.${action}`)),
       otherEvents: "any other subscription is stored as hubspot.<subscriptionType>; privacyDeletion stays unmapped on purpose",
       contentType: "application/json (HubSpot always sends a JSON array of events)",
       secretSource: "the app's Client secret (Auth tab of the app's settings)",
@@ -1494,8 +1494,8 @@ var init_normalize4 = __esm({
       return mapped ?? `mailgun.${event}`;
     };
     bareMessageId = (value) => {
-      const bare = value?.trim().replace(/^<(.*)>$/, "$1");
-      return bare || void 0;
+      const bare2 = value?.trim().replace(/^<(.*)>$/, "$1");
+      return bare2 || void 0;
     };
     toItem = (facts) => {
       const date = new Date(facts.seconds * 1e3);
@@ -1621,7 +1621,7 @@ var init_verify4 = __esm({
     UNIX_SECONDS = /^\d{1,12}$/;
     MAX_TOKEN_LENGTH = 512;
     isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-    own = (record6, key) => Object.hasOwn(record6, key) ? record6[key] : void 0;
+    own = (record8, key) => Object.hasOwn(record8, key) ? record8[key] : void 0;
     jsonSignatureFields = (value) => {
       const signature = isRecord(value) ? own(value, "signature") : void 0;
       if (!isRecord(signature)) return void 0;
@@ -1843,12 +1843,12 @@ var init_normalize5 = __esm({
     };
     ANY_TIMESTAMP = ["DeliveredAt", "BouncedAt", "ReceivedAt", "ChangedAt"];
     PERMANENT_BOUNCES = /* @__PURE__ */ new Set(["HardBounce", "BadEmailAddress"]);
-    canonicalType2 = (record6) => {
-      switch (record6.RecordType) {
+    canonicalType2 = (record8) => {
+      switch (record8.RecordType) {
         case "Delivery":
           return "email.delivered";
         case "Bounce":
-          return PERMANENT_BOUNCES.has(record6.Type ?? "") ? "email.bounced" : "postmark.Bounce";
+          return PERMANENT_BOUNCES.has(record8.Type ?? "") ? "email.bounced" : "postmark.Bounce";
         case "SpamComplaint":
           return "email.spam_reported";
         case "Open":
@@ -1856,23 +1856,23 @@ var init_normalize5 = __esm({
         case "Click":
           return "email.clicked";
         case "SubscriptionChange":
-          return record6.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
+          return record8.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
         default:
-          return `postmark.${record6.RecordType}`;
+          return `postmark.${record8.RecordType}`;
       }
     };
-    timestampOf = (record6) => {
-      const known = Object.hasOwn(TIMESTAMP_FIELDS, record6.RecordType) ? TIMESTAMP_FIELDS[record6.RecordType] : void 0;
+    timestampOf = (record8) => {
+      const known = Object.hasOwn(TIMESTAMP_FIELDS, record8.RecordType) ? TIMESTAMP_FIELDS[record8.RecordType] : void 0;
       const fields = known === void 0 ? ANY_TIMESTAMP : [known];
       for (const field3 of fields) {
-        const value = record6[field3];
+        const value = record8[field3];
         if (value) return value;
       }
       return void 0;
     };
-    reasonOf = (record6) => {
-      if (record6.RecordType === "Bounce") return record6.Details || record6.Description || void 0;
-      if (record6.RecordType === "SubscriptionChange") return record6.SuppressionReason || void 0;
+    reasonOf = (record8) => {
+      if (record8.RecordType === "Bounce") return record8.Details || record8.Description || void 0;
+      if (record8.RecordType === "SubscriptionChange") return record8.SuppressionReason || void 0;
       return void 0;
     };
     unreadable2 = (value, reason, identity = {}) => ({
@@ -1886,18 +1886,18 @@ var init_normalize5 = __esm({
       const parsed = PostmarkRecordSchema.safeParse(value);
       if (!parsed.success)
         return unreadable2(value, "The record lacks a string RecordType or has mistyped fields.");
-      const record6 = parsed.data;
-      const providerType = record6.RecordType;
-      const timestamp = timestampOf(record6);
+      const record8 = parsed.data;
+      const providerType = record8.RecordType;
+      const timestamp = timestampOf(record8);
       if (timestamp === void 0)
         return unreadable2(value, `The ${providerType} record carries no timestamp.`, { providerType });
-      const messageId = record6.MessageID || void 0;
-      const externalId = `${messageId ?? record6.Recipient ?? record6.Email ?? ""}:${timestamp}`;
+      const messageId = record8.MessageID || void 0;
+      const externalId = `${messageId ?? record8.Recipient ?? record8.Email ?? ""}:${timestamp}`;
       const occurred = new Date(timestamp);
       if (Number.isNaN(occurred.getTime())) {
         return unreadable2(value, `The ${providerType} timestamp is not a date.`, { providerType, externalId });
       }
-      const type = canonicalType2(record6);
+      const type = canonicalType2(record8);
       const base = {
         providerType,
         externalId,
@@ -1905,12 +1905,12 @@ var init_normalize5 = __esm({
         entity: messageId === void 0 ? void 0 : { kind: "message", id: messageId },
         occurredAt: occurred.toISOString()
       };
-      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record6 } };
-      const recipient = record6.Recipient || record6.Email;
+      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record8 } };
+      const recipient = record8.Recipient || record8.Email;
       if (!recipient)
         return unreadable2(value, `The ${providerType} record names no recipient.`, { providerType, externalId });
-      const reason = reasonOf(record6);
-      const url2 = type === "email.clicked" ? record6.OriginalLink || void 0 : void 0;
+      const reason = reasonOf(record8);
+      const url3 = type === "email.clicked" ? record8.OriginalLink || void 0 : void 0;
       return {
         kind: "event",
         draft: {
@@ -1919,8 +1919,8 @@ var init_normalize5 = __esm({
             messageId: messageId ?? "",
             recipient,
             ...reason === void 0 ? {} : { reason },
-            ...url2 === void 0 ? {} : { url: url2 },
-            payload: record6
+            ...url3 === void 0 ? {} : { url: url3 },
+            payload: record8
           }
         }
       };
@@ -2761,10 +2761,10 @@ var init_keys = __esm({
     "use strict";
     import_node_crypto15 = require("node:crypto");
     STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-    strictBase64 = (text) => {
-      if (text.length === 0 || !STRICT_BASE64.test(text)) return void 0;
-      const bytes = Buffer.from(text, "base64");
-      return bytes.toString("base64") === text ? bytes : void 0;
+    strictBase64 = (text2) => {
+      if (text2.length === 0 || !STRICT_BASE64.test(text2)) return void 0;
+      const bytes = Buffer.from(text2, "base64");
+      return bytes.toString("base64") === text2 ? bytes : void 0;
     };
     PUBLIC_KEY_PREFIX = "whpk_";
     PRIVATE_KEY_PREFIX = "whsk_";
@@ -3033,11 +3033,11 @@ var init_normalize9 = __esm({
       ["customer.subscription.deleted", "subscription.canceled"],
       ["checkout.session.completed", "checkout.completed"]
     ]);
-    entityOf4 = (object17) => {
-      if (typeof object17.customer === "string" && object17.customer !== "")
-        return { kind: "customer", id: object17.customer };
-      if (object17.id === void 0 || object17.object === void 0) return void 0;
-      return { kind: object17.object, id: object17.id };
+    entityOf4 = (object25) => {
+      if (typeof object25.customer === "string" && object25.customer !== "")
+        return { kind: "customer", id: object25.customer };
+      if (object25.id === void 0 || object25.object === void 0) return void 0;
+      return { kind: object25.object, id: object25.id };
     };
     stringField2 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
@@ -3300,9 +3300,9 @@ var init_normalize10 = __esm({
     payloadOf = (params) => Object.fromEntries(
       [...params].map(([name, values]) => [name, values.length === 1 ? values[0] ?? "" : [...values]])
     );
-    isoOf = (text) => {
-      if (text === void 0) return void 0;
-      const ms = Date.parse(text);
+    isoOf = (text2) => {
+      if (text2 === void 0) return void 0;
+      const ms = Date.parse(text2);
       return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS5 ? new Date(ms).toISOString() : void 0;
     };
     normalizeTwilioBody = (form) => {
@@ -3357,9 +3357,9 @@ var init_verify10 = __esm({
     init_params();
     SIGNATURE_HEADER3 = "x-twilio-signature";
     AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is;
-    portVariants = (url2) => {
-      const match = AUTHORITY.exec(url2);
-      if (match === null) return [url2];
+    portVariants = (url3) => {
+      const match = AUTHORITY.exec(url3);
+      if (match === null) return [url3];
       const [, scheme = "", authority = "", rest = ""] = match;
       const userInfoEnd = authority.lastIndexOf("@") + 1;
       const userInfo2 = authority.slice(0, userInfoEnd);
@@ -3369,36 +3369,36 @@ var init_verify10 = __esm({
       const port = colon < 0 ? scheme.toLowerCase() === "https://" ? ":443" : ":80" : hostAndPort.slice(colon);
       return [`${scheme}${userInfo2}${host}${rest}`, `${scheme}${userInfo2}${host}${port}${rest}`];
     };
-    withLegacyQuery = (url2) => {
-      const start = url2.indexOf("?");
-      return start < 0 || start === url2.length - 1 ? url2 : `${url2.slice(0, start)}?${(0, import_node_querystring.stringify)((0, import_node_querystring.parse)(url2.slice(start + 1)))}`;
+    withLegacyQuery = (url3) => {
+      const start = url3.indexOf("?");
+      return start < 0 || start === url3.length - 1 ? url3 : `${url3.slice(0, start)}?${(0, import_node_querystring.stringify)((0, import_node_querystring.parse)(url3.slice(start + 1)))}`;
     };
-    normalized = (url2) => {
+    normalized = (url3) => {
       try {
-        return new URL(url2).toString();
+        return new URL(url3).toString();
       } catch {
         return void 0;
       }
     };
-    normalizedUrls = (url2, tried) => {
-      const normal = normalized(url2);
+    normalizedUrls = (url3, tried) => {
+      const normal = normalized(url3);
       const variants = normal === void 0 ? [] : portVariants(normal);
       return [.../* @__PURE__ */ new Set([...variants, ...variants.map(withLegacyQuery)])].filter(
         (candidate) => !tried.includes(candidate)
       );
     };
     twilioSignedParams = (params) => {
-      let text = "";
+      let text2 = "";
       for (const name of [...params.keys()].sort()) {
         const values = params.get(name) ?? [];
-        for (const value of values.length === 1 ? values : [...new Set(values)].sort()) text += `${name}${value}`;
+        for (const value of values.length === 1 ? values : [...new Set(values)].sort()) text2 += `${name}${value}`;
       }
-      return text;
+      return text2;
     };
-    twilioDigest = (authToken, url2, signedParams) => (0, import_node_crypto20.createHmac)("sha1", authToken).update(url2).update(signedParams).digest();
+    twilioDigest = (authToken, url3, signedParams) => (0, import_node_crypto20.createHmac)("sha1", authToken).update(url3).update(signedParams).digest();
     matchUrl = (secrets, urls, signedParams, provided) => {
-      for (const url2 of urls) {
-        const match = matchSecret(secrets, [provided], (secret) => twilioDigest(secret, url2, signedParams));
+      for (const url3 of urls) {
+        const match = matchSecret(secrets, [provided], (secret) => twilioDigest(secret, url3, signedParams));
         if (match !== void 0) return match;
       }
       return void 0;
@@ -3532,13 +3532,13 @@ var init_registry = __esm({
     init_sign10();
     init_types();
     UNSIGNED_IDENTITY_WARNING = "relayflow:generic-hmac-unsigned-identity";
-    headersOnly = (sign3) => (request, key, now) => ({ headers: sign3(request, key, now), body: request.body });
-    builtIn = (definition, sign3, setup, tooling = {}) => {
+    headersOnly = (sign4) => (request, key, now) => ({ headers: sign4(request, key, now), body: request.body });
+    builtIn = (definition, sign4, setup, tooling = {}) => {
       const entry = {
         signingKey: "secret",
         ...tooling,
         ...definition,
-        signer: () => sign3,
+        signer: () => sign4,
         setup: (_id, options) => setup(options)
       };
       return entry;
@@ -3614,18 +3614,18 @@ var init_glob = __esm({
     STAR = "*".charCodeAt(0);
     starsIn = (glob) => glob.split("*").length - 1;
     GLOB_STARS_MESSAGE = `a glob may hold at most ${MAX_GLOB_STARS} "*"`;
-    globMatches = (glob, text) => {
+    globMatches = (glob, text2) => {
       let g = 0;
       let t = 0;
       let afterStar = -1;
       let starEnd = 0;
-      while (t < text.length) {
+      while (t < text2.length) {
         const c = glob.charCodeAt(g);
         if (c === STAR) {
           afterStar = g + 1;
           starEnd = t;
           g += 1;
-        } else if (g < glob.length && c === text.charCodeAt(t)) {
+        } else if (g < glob.length && c === text2.charCodeAt(t)) {
           g += 1;
           t += 1;
         } else if (afterStar >= 0) {
@@ -3642,48 +3642,250 @@ var init_glob = __esm({
   }
 });
 
+// functions/channels/contract.ts
+var z26, MESSAGE_VERSION, CHANNELS, nonEmpty7, MAX_CONTENT_BYTES, EmailContentSchema, TextContentSchema, PushContentSchema, WebhookContentSchema, MessageSchema, ChannelError;
+var init_contract = __esm({
+  "functions/channels/contract.ts"() {
+    "use strict";
+    z26 = __toESM(require("zod/mini"));
+    MESSAGE_VERSION = 1;
+    CHANNELS = ["email", "sms", "whatsapp", "push", "webhook"];
+    nonEmpty7 = () => z26.string().check(z26.minLength(1));
+    MAX_CONTENT_BYTES = 256 * 1024;
+    EmailContentSchema = z26.object({
+      subject: nonEmpty7(),
+      text: z26.optional(nonEmpty7()),
+      html: z26.optional(nonEmpty7()),
+      /** The sender, when the adapter's default (its credentials' `from`) is not wanted. */
+      from: z26.optional(nonEmpty7())
+    });
+    TextContentSchema = z26.object({ body: nonEmpty7() });
+    PushContentSchema = z26.object({
+      title: nonEmpty7(),
+      body: z26.optional(nonEmpty7()),
+      data: z26.optional(z26.record(z26.string(), z26.string()))
+    });
+    WebhookContentSchema = z26.object({ payload: z26.record(z26.string(), z26.unknown()) });
+    MessageSchema = z26.object({
+      v: z26.literal(MESSAGE_VERSION),
+      /** Derived from the event and the target (messageIdOf): a retry is the same message. */
+      id: nonEmpty7(),
+      tenant: nonEmpty7(),
+      channel: z26.enum(CHANNELS),
+      /** The adapter that sends it: `postmark`, `twilio`, … */
+      via: nonEmpty7(),
+      /** An address, a phone number in E.164, a device token, or a URL, as the channel takes. */
+      to: nonEmpty7(),
+      content: z26.union([EmailContentSchema, TextContentSchema, PushContentSchema, WebhookContentSchema]),
+      correlationId: nonEmpty7(),
+      /** The event whose route sent it. */
+      causationEventId: nonEmpty7(),
+      /** Carried to the provider where it takes custom fields, and back on the receipts. */
+      metadata: z26.record(z26.string(), z26.string())
+    });
+    ChannelError = class extends Error {
+      constructor(errorClass, retryable, message, options) {
+        super(message, options);
+        this.errorClass = errorClass;
+        this.retryable = retryable;
+        this.name = "ChannelError";
+        this.retryAfterSeconds = options?.retryAfterSeconds;
+      }
+      errorClass;
+      retryable;
+      retryAfterSeconds;
+    };
+  }
+});
+
 // functions/contract/integration-event.ts
-var z27, SPEC_VERSION, nonEmpty7, EntitySchema, IntegrationEventSchema;
+var z28, SPEC_VERSION, nonEmpty8, EntitySchema, IntegrationEventSchema;
 var init_integration_event = __esm({
   "functions/contract/integration-event.ts"() {
     "use strict";
-    z27 = __toESM(require("zod/mini"));
+    z28 = __toESM(require("zod/mini"));
     SPEC_VERSION = "1.0";
-    nonEmpty7 = () => z27.string().check(z27.minLength(1));
-    EntitySchema = z27.object({
+    nonEmpty8 = () => z28.string().check(z28.minLength(1));
+    EntitySchema = z28.object({
       /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
-      kind: nonEmpty7(),
-      id: nonEmpty7()
+      kind: nonEmpty8(),
+      id: nonEmpty8()
     });
-    IntegrationEventSchema = z27.object({
-      specVersion: z27.literal(SPEC_VERSION),
+    IntegrationEventSchema = z28.object({
+      specVersion: z28.literal(SPEC_VERSION),
       /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
-      id: nonEmpty7(),
+      id: nonEmpty8(),
       /** tenant + provider + provider event type + provider's external event id. */
-      idempotencyKey: nonEmpty7(),
-      tenant: nonEmpty7(),
-      provider: nonEmpty7(),
+      idempotencyKey: nonEmpty8(),
+      tenant: nonEmpty8(),
+      provider: nonEmpty8(),
       /** Canonical type (`payment.succeeded`), else `<provider>.<providerType>`. */
-      type: nonEmpty7(),
-      providerType: nonEmpty7(),
-      externalId: nonEmpty7(),
+      type: nonEmpty8(),
+      providerType: nonEmpty8(),
+      externalId: nonEmpty8(),
       entity: EntitySchema,
-      occurredAt: z27.iso.datetime({ offset: true }),
-      receivedAt: z27.iso.datetime({ offset: true }),
-      correlationId: nonEmpty7(),
-      data: z27.record(z27.string(), z27.unknown()),
+      occurredAt: z28.iso.datetime({ offset: true }),
+      receivedAt: z28.iso.datetime({ offset: true }),
+      correlationId: nonEmpty8(),
+      data: z28.record(z28.string(), z28.unknown()),
       /**
        * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
        * from outside: webhooks, producers, schedules.
        */
-      causationId: z27.optional(nonEmpty7()),
+      causationId: z28.optional(nonEmpty8()),
       /**
        * Emissions between this event and the outside event that started its chain: absent (0) for
        * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
        * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
        */
-      depth: z27.optional(z27.int().check(z27.gte(0)))
+      depth: z28.optional(z28.int().check(z28.gte(0)))
     });
+  }
+});
+
+// functions/channels/render.ts
+var import_mustache, z29, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve4, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, contentProblems, messageIdOf2, contentOf, renderMessage;
+var init_render = __esm({
+  "functions/channels/render.ts"() {
+    "use strict";
+    import_mustache = __toESM(require("mustache"));
+    z29 = __toESM(require("zod/mini"));
+    init_contract();
+    RenderError = class extends Error {
+      constructor(message) {
+        super(message);
+        this.name = "RenderError";
+      }
+    };
+    VALUE_TOKENS = /* @__PURE__ */ new Set(["name", "&"]);
+    SECTION_TOKENS = /* @__PURE__ */ new Set(["#", "^"]);
+    topLevelNames = (template) => import_mustache.default.parse(template).flatMap(
+      ([type, name]) => VALUE_TOKENS.has(type) || SECTION_TOKENS.has(type) ? [name] : []
+    );
+    resolve4 = (view, path) => {
+      if (path === ".") return view;
+      let current = view;
+      for (const key of path.split(".")) {
+        if (typeof current !== "object" || current === null || !Object.hasOwn(current, key)) return void 0;
+        current = current[key];
+      }
+      return current;
+    };
+    templateProblem = (template) => {
+      try {
+        import_mustache.default.parse(template);
+        return void 0;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    };
+    renderTemplate = (template, view, field3, html = false) => {
+      const missing3 = topLevelNames(template).filter((name) => {
+        const value = resolve4(view, name);
+        return value === void 0 || value === null || value === "";
+      });
+      if (missing3.length > 0)
+        throw new RenderError(
+          `${field3}: ${missing3.map((name) => `{{${name}}}`).join(", ")} did not resolve for this event`
+        );
+      return import_mustache.default.render(template, view, {}, html ? {} : { escape: (value) => value });
+    };
+    renderDeep = (value, view, field3) => {
+      if (typeof value === "string") return renderTemplate(value, view, field3);
+      if (Array.isArray(value)) return value.map((item, i) => renderDeep(item, view, `${field3}[${i}]`));
+      if (typeof value === "object" && value !== null)
+        return Object.fromEntries(
+          Object.entries(value).map(([key, inner]) => [key, renderDeep(inner, view, `${field3}.${key}`)])
+        );
+      return value;
+    };
+    CONTENT_SCHEMAS = {
+      email: z29.strictObject(EmailContentSchema.shape),
+      sms: z29.strictObject(TextContentSchema.shape),
+      whatsapp: z29.strictObject(TextContentSchema.shape),
+      push: z29.strictObject(PushContentSchema.shape),
+      webhook: z29.strictObject(WebhookContentSchema.shape)
+    };
+    contentProblems = (channel, content) => {
+      const parsed = CONTENT_SCHEMAS[channel].safeParse(content);
+      return parsed.success ? [] : parsed.error.issues.map((issue) => `${[...issue.path].join(".") || "content"}: ${issue.message}`);
+    };
+    messageIdOf2 = (downstreamKey) => `msg_${downstreamKey.replace(/^rf_/, "")}`;
+    contentOf = (target, catalog) => {
+      if (target.content) return target.content;
+      if (!target.template) return "has neither `template` nor `content`";
+      const named = Object.hasOwn(catalog, target.template) ? catalog[target.template] : void 0;
+      if (!named)
+        return `template "${target.template}" does not exist (known: ${Object.keys(catalog).join(", ") || "none"})`;
+      const entry = named[target.channel];
+      if (!entry) return `template "${target.template}" has no ${target.channel} version`;
+      return entry;
+    };
+    renderMessage = (spec, event, ids) => {
+      const content = Object.fromEntries(
+        Object.entries(spec.content).map(([field3, template]) => [
+          field3,
+          typeof template === "string" ? renderTemplate(template, event, field3, field3 === "html") : renderDeep(template, event, field3)
+        ])
+      );
+      const problems = contentProblems(spec.channel, content);
+      if (problems.length > 0) throw new RenderError(`${spec.channel} content: ${problems.join("; ")}`);
+      const bytes = Buffer.byteLength(JSON.stringify(content));
+      if (bytes > MAX_CONTENT_BYTES)
+        throw new RenderError(
+          `content is ${bytes} bytes once rendered, over the ${MAX_CONTENT_BYTES} a message may carry`
+        );
+      return {
+        v: MESSAGE_VERSION,
+        id: ids.messageId,
+        tenant: event.tenant,
+        channel: spec.channel,
+        via: spec.via,
+        to: renderTemplate(spec.to, event, "to").trim(),
+        content,
+        correlationId: event.correlationId,
+        causationEventId: event.id,
+        metadata: Object.fromEntries(
+          Object.entries(spec.metadata ?? {}).map(([key, template]) => [
+            key,
+            renderTemplate(template, event, `metadata.${key}`)
+          ])
+        )
+      };
+    };
+  }
+});
+
+// functions/channels/templates/index.ts
+var templates;
+var init_templates = __esm({
+  "functions/channels/templates/index.ts"() {
+    "use strict";
+    templates = {
+      "payment-receipt": {
+        email: {
+          subject: "Your receipt for {{data.amountText}}",
+          text: "Thank you. We received {{data.amountText}} on {{occurredAt}}.\nReference: {{externalId}}",
+          html: "<p>Thank you. We received <strong>{{data.amountText}}</strong> on {{occurredAt}}.</p><p>Reference: {{externalId}}</p>"
+        },
+        sms: { body: "Payment of {{data.amountText}} received. Ref {{externalId}}" }
+      },
+      "dunning-reminder": {
+        email: {
+          subject: "Your payment did not go through",
+          text: "We could not charge your card for invoice {{entity.id}}. Please update your payment details."
+        },
+        sms: { body: "Your payment for invoice {{entity.id}} failed. Please update your card." },
+        whatsapp: { body: "Your payment for invoice {{entity.id}} failed. Please update your card." }
+      },
+      "order-shipped": {
+        push: {
+          title: "Your order is on its way",
+          body: "Order {{entity.id}} has shipped.",
+          data: { order: "{{entity.id}}" }
+        }
+      }
+    };
   }
 });
 
@@ -3697,29 +3899,29 @@ var init_origin = __esm({
 });
 
 // functions/producer/contract.ts
-var z28, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
-var init_contract = __esm({
+var z30, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
+var init_contract2 = __esm({
   "functions/producer/contract.ts"() {
     "use strict";
-    z28 = __toESM(require("zod/mini"));
+    z30 = __toESM(require("zod/mini"));
     init_integration_event();
-    DomainEventInputSchema = z28.strictObject({
+    DomainEventInputSchema = z30.strictObject({
       /** Canonical type, `invoice.payment_failed`. */
-      type: z28.string().check(z28.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
+      type: z30.string().check(z30.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
       entity: EntitySchema,
-      data: z28.record(z28.string(), z28.unknown()),
+      data: z30.record(z30.string(), z30.unknown()),
       /** The same key twice is one event. @default one is generated, and the answer returns it */
-      idempotencyKey: z28.optional(z28.string().check(z28.minLength(1), z28.maxLength(256))),
+      idempotencyKey: z30.optional(z30.string().check(z30.minLength(1), z30.maxLength(256))),
       /** @default when it is received */
-      occurredAt: z28.optional(z28.iso.datetime({ offset: true }))
+      occurredAt: z30.optional(z30.iso.datetime({ offset: true }))
     });
-    ScheduleTickSchema = z28.strictObject({
-      relayflowSchedule: z28.strictObject({
-        name: z28.string().check(z28.minLength(1)),
-        scheduledTime: z28.iso.datetime({ offset: true }),
-        type: z28.string().check(z28.minLength(1)),
-        tenant: z28.optional(z28.string().check(z28.minLength(1))),
-        data: z28.optional(z28.record(z28.string(), z28.unknown()))
+    ScheduleTickSchema = z30.strictObject({
+      relayflowSchedule: z30.strictObject({
+        name: z30.string().check(z30.minLength(1)),
+        scheduledTime: z30.iso.datetime({ offset: true }),
+        type: z30.string().check(z30.minLength(1)),
+        tenant: z30.optional(z30.string().check(z30.minLength(1))),
+        data: z30.optional(z30.record(z30.string(), z30.unknown()))
       })
     });
     scheduleTickKey = (name, scheduledTime) => `schedule:${name}@${new Date(scheduledTime).toISOString()}`;
@@ -3727,37 +3929,37 @@ var init_contract = __esm({
 });
 
 // functions/providers/internal/schemas.ts
-var z29, SettledDomainEventSchema, InternalBodySchema;
+var z31, SettledDomainEventSchema, InternalBodySchema;
 var init_schemas11 = __esm({
   "functions/providers/internal/schemas.ts"() {
     "use strict";
-    z29 = __toESM(require("zod/mini"));
-    init_contract();
-    SettledDomainEventSchema = z29.extend(DomainEventInputSchema, {
-      idempotencyKey: z29.string().check(z29.minLength(1), z29.maxLength(256))
+    z31 = __toESM(require("zod/mini"));
+    init_contract2();
+    SettledDomainEventSchema = z31.extend(DomainEventInputSchema, {
+      idempotencyKey: z31.string().check(z31.minLength(1), z31.maxLength(256))
     });
-    InternalBodySchema = z29.strictObject({ events: z29.array(z29.unknown()) });
+    InternalBodySchema = z31.strictObject({ events: z31.array(z31.unknown()) });
   }
 });
 
 // functions/providers/internal/normalize.ts
-var z30, import_en, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES;
+var z32, import_en, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES;
 var init_normalize11 = __esm({
   "functions/providers/internal/normalize.ts"() {
     "use strict";
-    z30 = __toESM(require("zod/mini"));
+    z32 = __toESM(require("zod/mini"));
     import_en = __toESM(require("zod/v4/locales/en.cjs"));
     init_parsed_body();
     init_origin();
     init_schemas11();
-    WorkflowOriginSchema = z30.object({
-      kind: z30.literal("workflow"),
-      causationId: z30.string().check(z30.minLength(1)),
-      depth: z30.int().check(z30.gte(0))
+    WorkflowOriginSchema = z32.object({
+      kind: z32.enum(["workflow", "receipt"]),
+      causationId: z32.string().check(z32.minLength(1)),
+      depth: z32.int().check(z32.gte(0))
     });
-    KEY_AND_TYPE = z30.looseObject({
-      idempotencyKey: z30.optional(z30.string()),
-      type: z30.optional(z30.string())
+    KEY_AND_TYPE = z32.looseObject({
+      idempotencyKey: z32.optional(z32.string()),
+      type: z32.optional(z32.string())
     });
     MESSAGES = { error: (0, import_en.default)().localeError };
   }
@@ -3781,11 +3983,11 @@ var init_internal = __esm({
 });
 
 // functions/routing/filters.ts
-var z31, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord2, isScalar, pathProblem, filterProblems, FilterSchema2, valueAt, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
+var z33, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord2, isScalar, pathProblem, filterProblems, FilterSchema2, valueAt, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
 var init_filters = __esm({
   "functions/routing/filters.ts"() {
     "use strict";
-    z31 = __toESM(require("zod/mini"));
+    z33 = __toESM(require("zod/mini"));
     COMPARISONS = [">", ">=", "<", "<="];
     OPERATORS = ["equals", "in", "exists", "prefix", ...COMPARISONS];
     COMBINATORS = ["and", "or", "not"];
@@ -3853,14 +4055,14 @@ var init_filters = __esm({
         if (problem) problems.push({ path: [...at2, "path"], message: problem });
       }
       const operators = keys.filter((key) => key !== "path");
-      const unknown10 = operators.filter((key) => !OPERATORS.includes(key));
-      for (const key of unknown10)
+      const unknown12 = operators.filter((key) => !OPERATORS.includes(key));
+      for (const key of unknown12)
         problems.push({
           path: [...at2, key],
           message: `unknown operator "${key}" (operators: ${OPERATORS.join(", ")}, or and / or / not)`
         });
       const known = operators.filter((key) => OPERATORS.includes(key));
-      if (known.length !== 1 && unknown10.length === 0)
+      if (known.length !== 1 && unknown12.length === 0)
         problems.push({
           path: at2,
           message: known.length === 0 ? `needs one operator (${OPERATORS.join(", ")})` : `has ${known.join(", ")}: one operator per condition, combine them with and`
@@ -3888,8 +4090,8 @@ var init_filters = __esm({
       }
       return problems;
     };
-    FilterSchema2 = z31.custom().check(
-      z31.superRefine((filter, ctx) => {
+    FilterSchema2 = z33.custom().check(
+      z33.superRefine((filter, ctx) => {
         for (const problem of filterProblems(filter))
           ctx.issues.push({ code: "custom", input: filter, path: [...problem.path], message: problem.message });
       })
@@ -3965,29 +4167,30 @@ var init_retry_classes = __esm({
 });
 
 // functions/routing/routes.ts
-var import_node_crypto26, z32, nonEmpty8, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
+var import_node_crypto26, z34, nonEmpty9, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
     import_node_crypto26 = require("node:crypto");
-    z32 = __toESM(require("zod/mini"));
+    z34 = __toESM(require("zod/mini"));
     init_filters();
     init_glob();
     init_retry_classes();
-    nonEmpty8 = () => z32.string().check(z32.minLength(1));
+    init_contract();
+    nonEmpty9 = () => z34.string().check(z34.minLength(1));
     TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z32.optional(z32.string().check(z32.regex(TARGET_ID)));
-    mode = () => z32.optional(z32.enum(["live", "dry-run"]));
+    targetId = () => z34.optional(z34.string().check(z34.regex(TARGET_ID)));
+    mode = () => z34.optional(z34.enum(["live", "dry-run"]));
     MAX_BACKOFF_SECONDS = 43200;
-    RetryPolicySchema = z32.strictObject({
-      maxAttempts: z32.optional(z32.number().check(z32.int(), z32.gte(1), z32.lte(1e3))),
-      backoffBaseSeconds: z32.optional(z32.number().check(z32.int(), z32.gte(0), z32.lte(MAX_BACKOFF_SECONDS))),
-      backoffMaxSeconds: z32.optional(z32.number().check(z32.int(), z32.gte(0), z32.lte(MAX_BACKOFF_SECONDS))),
+    RetryPolicySchema = z34.strictObject({
+      maxAttempts: z34.optional(z34.number().check(z34.int(), z34.gte(1), z34.lte(1e3))),
+      backoffBaseSeconds: z34.optional(z34.number().check(z34.int(), z34.gte(0), z34.lte(MAX_BACKOFF_SECONDS))),
+      backoffMaxSeconds: z34.optional(z34.number().check(z34.int(), z34.gte(0), z34.lte(MAX_BACKOFF_SECONDS))),
       /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
-      retryOn: z32.optional(
-        z32.array(
-          z32.string().check(
-            z32.superRefine((entry, ctx) => {
+      retryOn: z34.optional(
+        z34.array(
+          z34.string().check(
+            z34.superRefine((entry, ctx) => {
               const problem = retryOnProblem(entry);
               if (problem) ctx.issues.push({ code: "custom", input: entry, message: problem });
             })
@@ -3995,7 +4198,7 @@ var init_routes = __esm({
         )
       )
     }).check(
-      z32.superRefine(
+      z34.superRefine(
         (policy, ctx) => {
           const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
           if (typeof base === "number" && typeof max === "number" && max < base)
@@ -4010,89 +4213,110 @@ var init_routes = __esm({
         { when: ({ value }) => typeof value === "object" && value !== null }
       )
     );
-    retry = () => z32.optional(RetryPolicySchema);
-    transform = () => z32.optional(nonEmpty8());
-    HttpTargetSchema = z32.strictObject({
-      kind: z32.literal("http"),
+    retry = () => z34.optional(RetryPolicySchema);
+    transform = () => z34.optional(nonEmpty9());
+    HttpTargetSchema = z34.strictObject({
+      kind: z34.literal("http"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z32.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      url: z34.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
       transform: transform(),
-      timeoutMs: z32._default(z32.number().check(z32.int(), z32.gte(100), z32.lte(25e3)), 5e3),
+      timeoutMs: z34._default(z34.number().check(z34.int(), z34.gte(100), z34.lte(25e3)), 5e3),
       /**
        * Requests per second to this target from all consumer instances together (a limit kept in the
        * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
        */
-      rateLimitPerSecond: z32._default(z32.number().check(z32.positive()), 50),
+      rateLimitPerSecond: z34._default(z34.number().check(z34.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z32._default(z32.number().check(z32.int(), z32.gte(1)), 5),
-      circuitHalfOpenAfterMs: z32._default(z32.number().check(z32.int(), z32.gte(100)), 3e4),
+      circuitBreakerThreshold: z34._default(z34.number().check(z34.int(), z34.gte(1)), 5),
+      circuitHalfOpenAfterMs: z34._default(z34.number().check(z34.int(), z34.gte(100)), 3e4),
       /**
        * Disable the target after it failed this often (decision 0053): its events are HELD as under a
        * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
        */
-      autoDisable: z32.optional(
-        z32.strictObject({
+      autoDisable: z34.optional(
+        z34.strictObject({
           /** Failures in a row, as one consumer instance sees them. */
-          consecutiveFailures: z32._default(z32.number().check(z32.int(), z32.gte(2), z32.lte(1e3)), 20),
+          consecutiveFailures: z34._default(z34.number().check(z34.int(), z34.gte(2), z34.lte(1e3)), 20),
           /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
-          failureRate: z32.optional(
-            z32.strictObject({
-              threshold: z32.number().check(z32.gt(0), z32.lte(1)),
-              windowSeconds: z32._default(z32.number().check(z32.int(), z32.gte(10), z32.lte(3600)), 300),
-              minCalls: z32._default(z32.number().check(z32.int(), z32.gte(1)), 20)
+          failureRate: z34.optional(
+            z34.strictObject({
+              threshold: z34.number().check(z34.gt(0), z34.lte(1)),
+              windowSeconds: z34._default(z34.number().check(z34.int(), z34.gte(10), z34.lte(3600)), 300),
+              minCalls: z34._default(z34.number().check(z34.int(), z34.gte(1)), 20)
             })
           )
         })
       )
     });
-    EventBridgeTargetSchema = z32.strictObject({
-      kind: z32.literal("eventbridge"),
+    EventBridgeTargetSchema = z34.strictObject({
+      kind: z34.literal("eventbridge"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z32._default(nonEmpty8(), "default"),
+      eventBusName: z34._default(nonEmpty9(), "default"),
       transform: transform()
     });
-    WorkflowTargetSchema = z32.strictObject({
-      kind: z32.literal("workflow"),
+    WorkflowTargetSchema = z34.strictObject({
+      kind: z34.literal("workflow"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** A workflow exported by functions/workflows/index.ts. */
-      name: nonEmpty8()
+      name: nonEmpty9()
     });
-    TargetSchema = z32.discriminatedUnion("kind", [
+    MessageTargetSchema = z34.strictObject({
+      kind: z34.literal("message"),
+      id: targetId(),
+      mode: mode(),
+      retry: retry(),
+      channel: z34.enum(CHANNELS),
+      /** The adapter: `postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`. */
+      via: nonEmpty9(),
+      to: nonEmpty9(),
+      template: z34.optional(nonEmpty9()),
+      /** Per channel: `{ subject, text?, html? }`, `{ body }`, `{ title, body?, data? }` or `{ payload }`. */
+      content: z34.optional(z34.record(z34.string(), z34.unknown())),
+      /** Carried to the provider where it takes custom fields; each value a template. */
+      metadata: z34.optional(z34.record(z34.string(), nonEmpty9())),
+      /**
+       * What a retry does when an earlier call's outcome is unknown and the provider cannot be asked:
+       * `hold` marks the message UNCERTAIN for an operator (never a silent resend); `resend` sends again.
+       */
+      onUncertain: z34._default(z34.enum(["hold", "resend"]), "hold")
+    });
+    TargetSchema = z34.discriminatedUnion("kind", [
       HttpTargetSchema,
       EventBridgeTargetSchema,
-      WorkflowTargetSchema
+      WorkflowTargetSchema,
+      MessageTargetSchema
     ]);
-    RouteSchema = z32.strictObject({
+    RouteSchema = z34.strictObject({
       /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
       id: targetId(),
-      match: z32.strictObject({
-        tenant: z32.optional(nonEmpty8()),
-        provider: z32.optional(nonEmpty8()),
+      match: z34.strictObject({
+        tenant: z34.optional(nonEmpty9()),
+        provider: z34.optional(nonEmpty9()),
         /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z32.string().check(
-          z32.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z32.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        type: z34.string().check(
+          z34.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z34.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
         ),
         /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
-        filter: z32.optional(FilterSchema2)
+        filter: z34.optional(FilterSchema2)
       }),
-      targets: z32.array(TargetSchema).check(z32.minLength(1)),
+      targets: z34.array(TargetSchema).check(z34.minLength(1)),
       /** What an event older than its entity's newest applied event does. */
-      onStale: z32._default(z32.enum(["skip", "apply"]), "apply"),
+      onStale: z34._default(z34.enum(["skip", "apply"]), "apply"),
       /** `dry-run` makes every target of the route a dry run. */
       mode: mode(),
       /** The route's retry policy; each target's own overrides it field by field. */
       retry: retry()
     });
-    RoutesSchema = z32.array(RouteSchema);
+    RoutesSchema = z34.array(RouteSchema);
     shortHash = (value) => (0, import_node_crypto26.createHash)("sha256").update(value).digest("hex").slice(0, 8);
     targetIdOf = (target) => {
       if (target.id) return target.id;
@@ -4105,6 +4329,8 @@ var init_routes = __esm({
         }
         case "workflow":
           return `workflow:${target.name}`.slice(0, 64);
+        case "message":
+          return `message:${target.channel}:${target.via.slice(0, 30)}:${shortHash(JSON.stringify([target.to, target.template, target.content]))}`;
       }
     };
     targetProblems = (targets, knownWorkflows) => {
@@ -4198,6 +4424,75 @@ var init_errors2 = __esm({
         this.name = "PermanentWorkflowError";
       }
     };
+  }
+});
+
+// functions/targets/resilience.ts
+var init_resilience = __esm({
+  "functions/targets/resilience.ts"() {
+    "use strict";
+  }
+});
+
+// functions/targets/http.ts
+var import_standardwebhooks, signerFor, parseRetryAfter, parseRateLimitReset, MAX_RESPONSE_BYTES, readBodyHead, httpRequestOf;
+var init_http = __esm({
+  "functions/targets/http.ts"() {
+    "use strict";
+    import_standardwebhooks = require("standardwebhooks");
+    init_errors2();
+    init_resilience();
+    signerFor = (secrets) => {
+      const webhooks = secrets.map((secret) => new import_standardwebhooks.Webhook(secret));
+      return (messageId, timestamp, body) => webhooks.map((w) => w.sign(messageId, timestamp, body)).join(" ");
+    };
+    parseRetryAfter = (value, now) => {
+      if (!value) return void 0;
+      const trimmed = value.trim();
+      if (/^\d+$/.test(trimmed)) return Number(trimmed);
+      const at2 = Date.parse(trimmed);
+      return Number.isNaN(at2) ? void 0 : Math.max(0, Math.ceil((at2 - now) / 1e3));
+    };
+    parseRateLimitReset = (remaining, reset, now) => {
+      if (remaining?.trim() !== "0" || !reset || !/^\d+(\.\d+)?$/.test(reset.trim())) return void 0;
+      const value = Number(reset.trim());
+      const at2 = value > 1e9 ? value * 1e3 : now + value * 1e3;
+      return at2 > now ? Math.ceil(at2) : void 0;
+    };
+    MAX_RESPONSE_BYTES = 8 * 1024;
+    readBodyHead = async (response, max = MAX_RESPONSE_BYTES) => {
+      const reader = response.body?.getReader();
+      if (!reader) return Buffer.alloc(0);
+      const chunks = [];
+      let size = 0;
+      try {
+        for (; ; ) {
+          if (size >= max) {
+            await reader.cancel();
+            break;
+          }
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          size += value.byteLength;
+        }
+      } catch {
+      }
+      return Buffer.concat(chunks).subarray(0, max);
+    };
+    httpRequestOf = (target, event, ctx, timestamp, payload = event) => ({
+      method: "POST",
+      url: target.url,
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "RelayFlow",
+        "webhook-id": ctx.idempotencyKey,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
+        "idempotency-key": ctx.idempotencyKey,
+        "x-correlation-id": ctx.correlationId
+      },
+      body: JSON.stringify(payload)
+    });
   }
 });
 
@@ -4299,18 +4594,18 @@ var init_define = __esm({
 });
 
 // functions/workflows/dunning-accounts.ts
-var import_client_dynamodb4, import_lib_dynamodb5, dunningAccountKey, isConditionFailure3, DynamoDbDunningAccounts;
+var import_client_dynamodb5, import_lib_dynamodb6, dunningAccountKey, isConditionFailure4, DynamoDbDunningAccounts;
 var init_dunning_accounts = __esm({
   "functions/workflows/dunning-accounts.ts"() {
     "use strict";
-    import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
+    import_client_dynamodb5 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
     init_errors();
     dunningAccountKey = (tenant2, account) => ({
       PK: `DUNNING#${tenant2}`,
       SK: account
     });
-    isConditionFailure3 = (error) => error instanceof import_client_dynamodb4.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+    isConditionFailure4 = (error) => error instanceof import_client_dynamodb5.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
     DynamoDbDunningAccounts = class {
       constructor(client, tableName) {
         this.client = client;
@@ -4322,7 +4617,7 @@ var init_dunning_accounts = __esm({
       async update(what, change, expression, condition, values) {
         try {
           await this.client.send(
-            new import_lib_dynamodb5.UpdateCommand({
+            new import_lib_dynamodb6.UpdateCommand({
               TableName: this.tableName,
               Key: dunningAccountKey(change.tenant, change.account),
               UpdateExpression: expression,
@@ -4333,7 +4628,7 @@ var init_dunning_accounts = __esm({
           );
           return true;
         } catch (error) {
-          if (isConditionFailure3(error)) return false;
+          if (isConditionFailure4(error)) return false;
           throw new InfrastructureError("event-store", `dunning ${what} failed`, { cause: error });
         }
       }
@@ -4373,11 +4668,11 @@ var init_dunning_accounts = __esm({
 });
 
 // functions/workflows/dunning.ts
-var z33, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
+var z35, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
 var init_dunning = __esm({
   "functions/workflows/dunning.ts"() {
     "use strict";
-    z33 = __toESM(require("zod/mini"));
+    z35 = __toESM(require("zod/mini"));
     init_errors2();
     init_define();
     init_dunning_accounts();
@@ -4385,14 +4680,14 @@ var init_dunning = __esm({
     PAID = "invoice.paid";
     REMINDER_REQUESTED = "dunning.reminder_requested";
     RESTORED = "dunning.restored";
-    InvoiceEventSchema = z33.object({
-      data: z33.object({
-        object: z33.object({
-          id: z33.string().check(z33.minLength(1)),
-          customer: z33.string().check(z33.minLength(1)),
-          amount_due: z33.optional(z33.number()),
-          currency: z33.optional(z33.string()),
-          attempt_count: z33.optional(z33.number())
+    InvoiceEventSchema = z35.object({
+      data: z35.object({
+        object: z35.object({
+          id: z35.string().check(z35.minLength(1)),
+          customer: z35.string().check(z35.minLength(1)),
+          amount_due: z35.optional(z35.number()),
+          currency: z35.optional(z35.string()),
+          attempt_count: z35.optional(z35.number())
         })
       })
     });
@@ -4465,12 +4760,12 @@ var init_dunning = __esm({
 });
 
 // functions/workflows/suppression-list.ts
-var import_client_dynamodb5, import_lib_dynamodb6, suppressionKey, DynamoDbSuppressionList;
+var import_client_dynamodb6, import_lib_dynamodb7, suppressionKey, DynamoDbSuppressionList;
 var init_suppression_list = __esm({
   "functions/workflows/suppression-list.ts"() {
     "use strict";
-    import_client_dynamodb5 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
+    import_client_dynamodb6 = require("@aws-sdk/client-dynamodb");
+    import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
     init_errors();
     suppressionKey = (tenant2, address) => ({
       PK: `SUPPRESS#${tenant2}`,
@@ -4486,7 +4781,7 @@ var init_suppression_list = __esm({
       async add(entry) {
         try {
           await this.client.send(
-            new import_lib_dynamodb6.PutCommand({
+            new import_lib_dynamodb7.PutCommand({
               TableName: this.tableName,
               Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
               ConditionExpression: "attribute_not_exists(PK)"
@@ -4494,7 +4789,7 @@ var init_suppression_list = __esm({
           );
           return "added";
         } catch (error) {
-          if (error instanceof import_client_dynamodb5.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
+          if (error instanceof import_client_dynamodb6.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
             return "already";
           }
           throw new InfrastructureError("event-store", "suppression list write failed", { cause: error });
@@ -4505,19 +4800,19 @@ var init_suppression_list = __esm({
 });
 
 // functions/workflows/suppress-bounced-recipient.ts
-var z34, BouncedEmailSchema, bareAddress, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
+var z36, BouncedEmailSchema, bareAddress, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z34 = __toESM(require("zod/mini"));
+    z36 = __toESM(require("zod/mini"));
     init_records();
     init_errors2();
     init_define();
     init_suppression_list();
-    BouncedEmailSchema = z34.object({
-      recipient: z34.string().check(z34.minLength(3)),
-      reason: z34.optional(z34.string()),
-      messageId: z34.optional(z34.string())
+    BouncedEmailSchema = z36.object({
+      recipient: z36.string().check(z36.minLength(3)),
+      reason: z36.optional(z36.string()),
+      messageId: z36.optional(z36.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
@@ -4786,7 +5081,7 @@ var init_route_graph = __esm({
           )
         )
       ].sort();
-      const record6 = (tenant2, loop) => {
+      const record8 = (tenant2, loop) => {
         const steps = loop.slice(1).map((step, i) => ({ from: loop[i]?.type ?? "", via: step.via }));
         const start = steps.reduce((best, step, i) => (steps[best]?.from ?? "") <= step.from ? best : i, 0);
         const rotated = [...steps.slice(start), ...steps.slice(0, start)];
@@ -4825,7 +5120,7 @@ var init_route_graph = __esm({
         const visit = (type, via) => {
           const open = onPath.findIndex((step) => step.type === type);
           if (open >= 0) {
-            record6(tenant2, [...onPath.slice(open), { type, via }]);
+            record8(tenant2, [...onPath.slice(open), { type, via }]);
             return;
           }
           if (finished.has(type)) return;
@@ -4842,6 +5137,1174 @@ var init_route_graph = __esm({
         tenants: [...new Set(on)]
       }));
     };
+  }
+});
+
+// functions/channels/email.ts
+var RF_MESSAGE_ID, MAX_ADDRESS_LENGTH, PLAUSIBLE_ADDRESS, addressProblem, NAMED_ADDRESS, senderOf, emailContentOf, emailProblem, requireEmailContent, CANONICAL_RECEIPTS, isRecord4, stringField3, providerMessageIdOf, payloadOf2, canonicalStatusOf, receiptFrom;
+var init_email = __esm({
+  "functions/channels/email.ts"() {
+    "use strict";
+    init_contract();
+    RF_MESSAGE_ID = "rf_message_id";
+    MAX_ADDRESS_LENGTH = 320;
+    PLAUSIBLE_ADDRESS = /^[^\s@]+@[^\s@]+$/;
+    addressProblem = (address) => {
+      if (address.length > MAX_ADDRESS_LENGTH)
+        return `the address is longer than ${MAX_ADDRESS_LENGTH} characters`;
+      if (!PLAUSIBLE_ADDRESS.test(address)) return `"${address}" is not an email address`;
+      return void 0;
+    };
+    NAMED_ADDRESS = /^\s*"?([^"<>]*?)"?\s*<([^<>]+)>\s*$/;
+    senderOf = (from) => {
+      const named = NAMED_ADDRESS.exec(from);
+      if (!named) return { email: from.trim() };
+      const [, name = "", email = ""] = named;
+      return name ? { email: email.trim(), name } : { email: email.trim() };
+    };
+    emailContentOf = (message) => {
+      const parsed = EmailContentSchema.safeParse(message.content);
+      return parsed.success && (parsed.data.text !== void 0 || parsed.data.html !== void 0) ? parsed.data : void 0;
+    };
+    emailProblem = (message) => {
+      if (message.channel !== "email") return `channel ${message.channel} is not email`;
+      const address = addressProblem(message.to);
+      if (address !== void 0) return address;
+      if (emailContentOf(message) === void 0) return "email content needs a subject and a text or html body";
+      const from = emailContentOf(message)?.from;
+      const sender = from === void 0 ? void 0 : addressProblem(senderOf(from).email);
+      return sender === void 0 ? void 0 : `sender: ${sender}`;
+    };
+    requireEmailContent = (message) => {
+      const content = emailContentOf(message);
+      if (content === void 0) throw new Error(`message ${message.id} carries no email content`);
+      return content;
+    };
+    CANONICAL_RECEIPTS = {
+      "email.delivered": "delivered",
+      "email.opened": "opened",
+      "email.bounced": "bounced"
+    };
+    isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    stringField3 = (value, field3) => {
+      if (!isRecord4(value) || !Object.hasOwn(value, field3)) return void 0;
+      const found = value[field3];
+      return typeof found === "string" && found.length > 0 ? found : void 0;
+    };
+    providerMessageIdOf = (event) => event.entity.kind === "message" ? event.entity.id : void 0;
+    payloadOf2 = (event) => event.type.startsWith("email.") ? event.data.payload : event.data;
+    canonicalStatusOf = (event) => Object.hasOwn(CANONICAL_RECEIPTS, event.type) ? CANONICAL_RECEIPTS[event.type] : void 0;
+    receiptFrom = (event, status2, ourId, reason) => {
+      const messageId = ourId(payloadOf2(event));
+      const providerMessageId = providerMessageIdOf(event);
+      return {
+        ...messageId === void 0 ? {} : { messageId },
+        ...providerMessageId === void 0 ? {} : { providerMessageId },
+        status: status2,
+        at: event.occurredAt,
+        ...reason === void 0 || status2 === "delivered" || status2 === "opened" ? {} : { reason }
+      };
+    };
+  }
+});
+
+// functions/channels/http.ts
+var DEFAULT_PROVIDER_TIMEOUT_MS, DETAIL_CHARS, callProvider, urlOf, isOk, isRetryableStatus, jsonOf, excerptOf, answerError, unreadableAnswer;
+var init_http2 = __esm({
+  "functions/channels/http.ts"() {
+    "use strict";
+    init_contract();
+    init_http();
+    DEFAULT_PROVIDER_TIMEOUT_MS = 1e4;
+    DETAIL_CHARS = 160;
+    callProvider = async (call, url3, init) => {
+      let response;
+      try {
+        response = await call.fetch(url3, {
+          ...init,
+          redirect: "manual",
+          signal: call.signal ?? AbortSignal.timeout(DEFAULT_PROVIDER_TIMEOUT_MS)
+        });
+      } catch (error) {
+        const name = typeof error === "object" && error !== null && "name" in error ? error.name : void 0;
+        const timedOut = name === "TimeoutError" || name === "AbortError";
+        throw new ChannelError(
+          timedOut ? "timeout" : "network",
+          true,
+          timedOut ? `no answer from ${call.provider} in time` : `could not reach ${call.provider}`,
+          { cause: error }
+        );
+      }
+      const body = await readBodyHead(response, call.maxAnswerBytes);
+      return { status: response.status, headers: response.headers, text: body.toString("utf8") };
+    };
+    urlOf = (baseUrl, path) => `${baseUrl.replace(/\/+$/, "")}${path}`;
+    isOk = (answer) => answer.status >= 200 && answer.status < 300;
+    isRetryableStatus = (status2) => status2 === 408 || status2 === 429 || status2 >= 500;
+    jsonOf = (answer) => {
+      try {
+        return JSON.parse(answer.text);
+      } catch {
+        return void 0;
+      }
+    };
+    excerptOf = (text2) => {
+      const line = text2.replace(/\s+/g, " ").trim();
+      return line.length > DETAIL_CHARS ? `${line.slice(0, DETAIL_CHARS - 1)}\u2026` : line;
+    };
+    answerError = (provider, answer, options = {}) => {
+      const retryable = isRetryableStatus(answer.status);
+      const detail = excerptOf(options.detail ?? answer.text);
+      return new ChannelError(
+        options.errorClass ?? `http-${answer.status}`,
+        retryable,
+        `${provider} answered HTTP ${answer.status}${detail ? `: ${detail}` : ""}`,
+        {
+          retryAfterSeconds: retryable ? parseRetryAfter(answer.headers.get("retry-after"), options.now ?? Date.now()) ?? options.retryAfterSeconds : void 0
+        }
+      );
+    };
+    unreadableAnswer = (provider, what) => new ChannelError("unreadable-answer", true, `${provider} took the request but its answer ${what}`);
+  }
+});
+
+// functions/channels/postmark/index.ts
+var postmark_exports = {};
+__export(postmark_exports, {
+  postmarkAdapter: () => postmarkAdapter,
+  postmarkCredentialsSchema: () => postmarkCredentialsSchema,
+  postmarkRequestOf: () => postmarkRequestOf
+});
+var z38, nonEmpty10, postmarkCredentialsSchema, PROVIDER, ERROR_CLASSES, FAILED_BOUNCE_TYPES, headersOf2, postmarkError, postmarkRequestOf, ourIdOf, postmarkAdapter;
+var init_postmark2 = __esm({
+  "functions/channels/postmark/index.ts"() {
+    "use strict";
+    z38 = __toESM(require("zod/mini"));
+    init_email();
+    init_http2();
+    nonEmpty10 = () => z38.string().check(z38.minLength(1));
+    postmarkCredentialsSchema = z38.object({
+      /** The server's API token (X-Postmark-Server-Token). */
+      serverToken: nonEmpty10(),
+      /** A confirmed sender signature or an address of a verified domain; `Name <address>` is taken. */
+      from: nonEmpty10(),
+      /** The transactional stream to send on; Postmark's default (`outbound`) when absent. */
+      messageStream: z38.optional(nonEmpty10())
+    });
+    PROVIDER = "Postmark";
+    ERROR_CLASSES = {
+      10: "unauthorized",
+      300: "invalid-email",
+      406: "inactive-recipient"
+    };
+    FAILED_BOUNCE_TYPES = /* @__PURE__ */ new Set([
+      "SoftBounce",
+      "Blocked",
+      "ManuallyDeactivated",
+      "DMARCPolicy",
+      "TemplateRenderingFailed"
+    ]);
+    headersOf2 = (credentials) => ({
+      Accept: "application/json",
+      "X-Postmark-Server-Token": credentials.serverToken
+    });
+    postmarkError = (answer) => {
+      const json2 = jsonOf(answer);
+      const code = isRecord4(json2) && typeof json2.ErrorCode === "number" ? json2.ErrorCode : void 0;
+      const detail = stringField3(json2, "Message");
+      const named = code !== void 0 && Object.hasOwn(ERROR_CLASSES, code) ? ERROR_CLASSES[code] : void 0;
+      const errorClass = answer.status === 401 || answer.status === 403 ? "unauthorized" : answer.status === 422 ? named ?? `postmark-${code ?? "unknown"}` : void 0;
+      return answerError(PROVIDER, answer, {
+        ...errorClass === void 0 ? {} : { errorClass },
+        ...detail === void 0 ? {} : { detail: code === void 0 ? detail : `${detail} (ErrorCode ${code})` }
+      });
+    };
+    postmarkRequestOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      return {
+        From: content.from ?? credentials.from,
+        To: message.to,
+        Subject: content.subject,
+        ...content.text === void 0 ? {} : { TextBody: content.text },
+        ...content.html === void 0 ? {} : { HtmlBody: content.html },
+        // Ours last, so that no metadata of the route can take its key.
+        Metadata: { ...message.metadata, [RF_MESSAGE_ID]: message.id },
+        ...credentials.messageStream === void 0 ? {} : { MessageStream: credentials.messageStream }
+      };
+    };
+    ourIdOf = (record8) => stringField3(isRecord4(record8) ? record8.Metadata : void 0, RF_MESSAGE_ID);
+    postmarkAdapter = {
+      id: "postmark",
+      channels: ["email"],
+      credentials: postmarkCredentialsSchema,
+      defaultBaseUrl: "https://api.postmarkapp.com",
+      validate: emailProblem,
+      async send(message, ctx) {
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER, ...ctx.signal ? { signal: ctx.signal } : {} },
+          urlOf(ctx.baseUrl, "/email"),
+          {
+            method: "POST",
+            headers: { ...headersOf2(ctx.credentials), "Content-Type": "application/json" },
+            body: JSON.stringify(postmarkRequestOf(message, ctx.credentials))
+          }
+        );
+        if (!isOk(answer)) throw postmarkError(answer);
+        const providerMessageId = stringField3(jsonOf(answer), "MessageID");
+        if (providerMessageId === void 0) throw unreadableAnswer(PROVIDER, "names no MessageID");
+        return { providerMessageId };
+      },
+      /**
+       * Postmark's outbound message search filters by one metadata field: our id. Queued messages
+       * are listed too, so a message Postmark took and has not sent yet is found.
+       */
+      async find(message, ctx) {
+        const query = new URLSearchParams({ count: "1", offset: "0", [`metadata_${RF_MESSAGE_ID}`]: message.id });
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER, ...ctx.signal ? { signal: ctx.signal } : {} },
+          urlOf(ctx.baseUrl, `/messages/outbound?${query.toString()}`),
+          { method: "GET", headers: headersOf2(ctx.credentials) }
+        );
+        if (!isOk(answer)) throw postmarkError(answer);
+        const json2 = jsonOf(answer);
+        const messages = isRecord4(json2) && Array.isArray(json2.Messages) ? json2.Messages : void 0;
+        if (messages === void 0) throw unreadableAnswer(PROVIDER, "has no Messages list");
+        const providerMessageId = stringField3(messages[0], "MessageID");
+        return providerMessageId === void 0 ? { kind: "not-found" } : { kind: "found", providerMessageId };
+      },
+      receiptOf(event) {
+        if (event.provider !== "postmark") return void 0;
+        const status2 = canonicalStatusOf(event);
+        if (status2 !== void 0) return receiptFrom(event, status2, ourIdOf, stringField3(event.data, "reason"));
+        const bounceType = event.type === "postmark.Bounce" ? stringField3(event.data, "Type") : void 0;
+        if (bounceType === void 0 || !FAILED_BOUNCE_TYPES.has(bounceType)) return void 0;
+        const reason = stringField3(event.data, "Details") ?? stringField3(event.data, "Description") ?? bounceType;
+        return receiptFrom(event, "failed", ourIdOf, reason);
+      }
+    };
+  }
+});
+
+// functions/channels/sendgrid/index.ts
+var sendgrid_exports = {};
+__export(sendgrid_exports, {
+  sendgridAdapter: () => sendgridAdapter,
+  sendgridCredentialsSchema: () => sendgridCredentialsSchema,
+  sendgridRequestOf: () => sendgridRequestOf
+});
+var z39, nonEmpty11, sendgridCredentialsSchema, PROVIDER2, FAILED_TYPES, errorMessagesOf, sendgridError, sendgridRequestOf, ourIdOf2, sendgridAdapter;
+var init_sendgrid2 = __esm({
+  "functions/channels/sendgrid/index.ts"() {
+    "use strict";
+    z39 = __toESM(require("zod/mini"));
+    init_email();
+    init_http2();
+    init_http();
+    nonEmpty11 = () => z39.string().check(z39.minLength(1));
+    sendgridCredentialsSchema = z39.object({
+      /** An API key with the Mail Send permission (`SG.…`). */
+      apiKey: nonEmpty11(),
+      /** A verified sender identity; `Name <address>` is taken. */
+      from: nonEmpty11()
+    });
+    PROVIDER2 = "SendGrid";
+    FAILED_TYPES = /* @__PURE__ */ new Set(["sendgrid.dropped", "sendgrid.bounce"]);
+    errorMessagesOf = (answer) => {
+      const json2 = jsonOf(answer);
+      const errors = isRecord4(json2) && Array.isArray(json2.errors) ? json2.errors : [];
+      const messages = errors.flatMap((entry) => stringField3(entry, "message") ?? []);
+      return messages.length > 0 ? messages.join("; ") : void 0;
+    };
+    sendgridError = (answer, now) => {
+      const detail = errorMessagesOf(answer);
+      const reset = parseRateLimitReset(
+        answer.headers.get("x-ratelimit-remaining") ?? "0",
+        answer.headers.get("x-ratelimit-reset"),
+        now
+      );
+      return answerError(PROVIDER2, answer, {
+        now,
+        ...detail === void 0 ? {} : { detail },
+        ...answer.status === 401 || answer.status === 403 ? { errorClass: "unauthorized" } : {},
+        ...answer.status === 429 && reset !== void 0 ? { retryAfterSeconds: Math.ceil((reset - now) / 1e3) } : {}
+      });
+    };
+    sendgridRequestOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      return {
+        personalizations: [{ to: [{ email: message.to }] }],
+        from: senderOf(content.from ?? credentials.from),
+        subject: content.subject,
+        // SendGrid requires text/plain first when both are given.
+        content: [
+          ...content.text === void 0 ? [] : [{ type: "text/plain", value: content.text }],
+          ...content.html === void 0 ? [] : [{ type: "text/html", value: content.html }]
+        ],
+        // Ours last, so that no metadata of the route can take its key.
+        custom_args: { ...message.metadata, [RF_MESSAGE_ID]: message.id }
+      };
+    };
+    ourIdOf2 = (event) => stringField3(event, RF_MESSAGE_ID);
+    sendgridAdapter = {
+      id: "sendgrid",
+      channels: ["email"],
+      credentials: sendgridCredentialsSchema,
+      defaultBaseUrl: "https://api.sendgrid.com",
+      validate: emailProblem,
+      async send(message, ctx) {
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER2, ...ctx.signal ? { signal: ctx.signal } : {} },
+          urlOf(ctx.baseUrl, "/v3/mail/send"),
+          {
+            method: "POST",
+            headers: { Authorization: `Bearer ${ctx.credentials.apiKey}`, "Content-Type": "application/json" },
+            body: JSON.stringify(sendgridRequestOf(message, ctx.credentials))
+          }
+        );
+        if (!isOk(answer)) throw sendgridError(answer, Date.now());
+        const providerMessageId = answer.headers.get("x-message-id")?.trim().split(".")[0];
+        if (!providerMessageId) throw unreadableAnswer(PROVIDER2, "has no X-Message-Id");
+        return { providerMessageId };
+      },
+      receiptOf(event) {
+        if (event.provider !== "sendgrid") return void 0;
+        const status2 = canonicalStatusOf(event) ?? (FAILED_TYPES.has(event.type) ? "failed" : void 0);
+        if (status2 === void 0) return void 0;
+        return receiptFrom(event, status2, ourIdOf2, stringField3(event.data, "reason"));
+      }
+    };
+  }
+});
+
+// functions/channels/mailgun/index.ts
+var mailgun_exports = {};
+__export(mailgun_exports, {
+  mailgunAdapter: () => mailgunAdapter,
+  mailgunCredentialsSchema: () => mailgunCredentialsSchema,
+  mailgunFormOf: () => mailgunFormOf
+});
+var z40, nonEmpty12, mailgunCredentialsSchema, PROVIDER3, US_BASE_URL, EU_BASE_URL, EVENTS_PAGE, EVENTS_PAGE_BYTES, BOUNCE_REASONS, baseUrlOf, domainUrl, authorizationOf, bare, mailgunError, mailgunFormOf, ourIdOf3, bouncedOrFailed, refusalReasonOf, mailgunAdapter;
+var init_mailgun2 = __esm({
+  "functions/channels/mailgun/index.ts"() {
+    "use strict";
+    z40 = __toESM(require("zod/mini"));
+    init_contract();
+    init_email();
+    init_http2();
+    nonEmpty12 = () => z40.string().check(z40.minLength(1));
+    mailgunCredentialsSchema = z40.object({
+      /** A Mailgun API key (Basic auth as `api:<key>`). */
+      apiKey: nonEmpty12(),
+      /** The sending domain, `mg.example.com`. */
+      domain: nonEmpty12(),
+      /** The sender, an address of the domain; `Name <address>` is taken. */
+      from: nonEmpty12(),
+      /** Where the domain lives: Mailgun's EU region has its own API host. */
+      region: z40.optional(z40.enum(["us", "eu"]))
+    });
+    PROVIDER3 = "Mailgun";
+    US_BASE_URL = "https://api.mailgun.net";
+    EU_BASE_URL = "https://api.eu.mailgun.net";
+    EVENTS_PAGE = 300;
+    EVENTS_PAGE_BYTES = 2 * 1024 * 1024;
+    BOUNCE_REASONS = /* @__PURE__ */ new Set(["bounce", "suppress-bounce"]);
+    baseUrlOf = (ctx) => ctx.baseUrl === US_BASE_URL && ctx.credentials.region === "eu" ? EU_BASE_URL : ctx.baseUrl;
+    domainUrl = (ctx, path) => urlOf(baseUrlOf(ctx), `/v3/${encodeURIComponent(ctx.credentials.domain)}${path}`);
+    authorizationOf = (credentials) => `Basic ${Buffer.from(`api:${credentials.apiKey}`, "utf8").toString("base64")}`;
+    bare = (id2) => id2.trim().replace(/^<(.*)>$/, "$1");
+    mailgunError = (answer) => {
+      const detail = stringField3(jsonOf(answer), "message");
+      return answerError(PROVIDER3, answer, {
+        ...detail === void 0 ? {} : { detail },
+        ...answer.status === 401 || answer.status === 403 ? { errorClass: "unauthorized" } : {}
+      });
+    };
+    mailgunFormOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      const form = new URLSearchParams({
+        from: content.from ?? credentials.from,
+        to: message.to,
+        subject: content.subject
+      });
+      if (content.text !== void 0) form.append("text", content.text);
+      if (content.html !== void 0) form.append("html", content.html);
+      for (const [key, value] of Object.entries(message.metadata))
+        if (key !== RF_MESSAGE_ID) form.append(`v:${key}`, value);
+      form.append(`v:${RF_MESSAGE_ID}`, message.id);
+      return form;
+    };
+    ourIdOf3 = (payload) => stringField3(isRecord4(payload) ? payload["user-variables"] : void 0, RF_MESSAGE_ID) ?? stringField3(payload, RF_MESSAGE_ID);
+    bouncedOrFailed = (payload) => {
+      const reason = stringField3(payload, "reason");
+      return reason === void 0 || BOUNCE_REASONS.has(reason) ? "bounced" : "failed";
+    };
+    refusalReasonOf = (payload) => stringField3(isRecord4(payload) ? payload.reject : void 0, "reason") ?? stringField3(payload, "description") ?? stringField3(payload, "reason");
+    mailgunAdapter = {
+      id: "mailgun",
+      channels: ["email"],
+      credentials: mailgunCredentialsSchema,
+      defaultBaseUrl: US_BASE_URL,
+      validate: emailProblem,
+      async send(message, ctx) {
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER3, ...ctx.signal ? { signal: ctx.signal } : {} },
+          domainUrl(ctx, "/messages"),
+          {
+            method: "POST",
+            headers: { Accept: "application/json", Authorization: authorizationOf(ctx.credentials) },
+            body: mailgunFormOf(message, ctx.credentials)
+          }
+        );
+        if (!isOk(answer)) throw mailgunError(answer);
+        const id2 = stringField3(jsonOf(answer), "id");
+        if (id2 === void 0) throw unreadableAnswer(PROVIDER3, "has no id");
+        return { providerMessageId: bare(id2) };
+      },
+      /**
+       * The Events API filters by recipient and event type, not by user variables: the recipient's
+       * `accepted` events, newest first, are read for ours. Mailgun keeps events for days (by plan)
+       * and lists them with a delay, so `not-found` right after a call is weak evidence.
+       */
+      async find(message, ctx) {
+        const query = new URLSearchParams({
+          event: "accepted",
+          recipient: message.to,
+          begin: String(Math.floor(Date.now() / 1e3)),
+          ascending: "no",
+          limit: String(EVENTS_PAGE)
+        });
+        const answer = await callProvider(
+          {
+            fetch: ctx.fetch,
+            provider: PROVIDER3,
+            maxAnswerBytes: EVENTS_PAGE_BYTES,
+            ...ctx.signal ? { signal: ctx.signal } : {}
+          },
+          domainUrl(ctx, `/events?${query.toString()}`),
+          {
+            method: "GET",
+            headers: { Accept: "application/json", Authorization: authorizationOf(ctx.credentials) }
+          }
+        );
+        if (!isOk(answer)) throw mailgunError(answer);
+        const json2 = jsonOf(answer);
+        const items = isRecord4(json2) && Array.isArray(json2.items) ? json2.items : void 0;
+        if (items === void 0) throw unreadableAnswer(PROVIDER3, "has no items list");
+        const ours = items.find((item) => ourIdOf3(item) === message.id);
+        const headers = isRecord4(ours) && isRecord4(ours.message) ? ours.message.headers : void 0;
+        const id2 = stringField3(headers, "message-id");
+        if (id2 !== void 0) return { kind: "found", providerMessageId: bare(id2) };
+        if (items.length >= EVENTS_PAGE)
+          throw new ChannelError(
+            "find-inconclusive",
+            true,
+            `${PROVIDER3} lists a full page of newer messages to the recipient, none of them ours`
+          );
+        return { kind: "not-found" };
+      },
+      receiptOf(event) {
+        if (event.provider !== "mailgun") return void 0;
+        const canonical = canonicalStatusOf(event);
+        if (canonical !== void 0) {
+          const status2 = canonical === "bounced" ? bouncedOrFailed(event.data.payload) : canonical;
+          return receiptFrom(event, status2, ourIdOf3, stringField3(event.data, "reason"));
+        }
+        if (event.type === "mailgun.rejected" || event.type === "mailgun.dropped")
+          return receiptFrom(event, "failed", ourIdOf3, refusalReasonOf(event.data));
+        return void 0;
+      }
+    };
+  }
+});
+
+// functions/channels/ses/index.ts
+var ses_exports = {};
+__export(ses_exports, {
+  SES_REGIONAL_ENDPOINT: () => SES_REGIONAL_ENDPOINT,
+  cachedSesClients: () => cachedSesClients,
+  createSesAdapter: () => createSesAdapter,
+  sesAdapter: () => sesAdapter,
+  sesCredentialsSchema: () => sesCredentialsSchema,
+  sesError: () => sesError,
+  sesRequestOf: () => sesRequestOf
+});
+var import_client_sesv2, z41, nonEmpty13, sesCredentialsSchema, SES_REGIONAL_ENDPOINT, TAG_TEXT, THROTTLING, UNAUTHORIZED, EVENT_TYPES, reasonOf2, tagsOf, sesRequestOf, nameOf, statusOf, sesError, cachedSesClients, createSesAdapter, sesAdapter;
+var init_ses = __esm({
+  "functions/channels/ses/index.ts"() {
+    "use strict";
+    import_client_sesv2 = require("@aws-sdk/client-sesv2");
+    z41 = __toESM(require("zod/mini"));
+    init_contract();
+    init_email();
+    nonEmpty13 = () => z41.string().check(z41.minLength(1));
+    sesCredentialsSchema = z41.object({
+      /** A verified identity (address or domain); `Name <address>` is taken. */
+      from: nonEmpty13(),
+      /** The configuration set whose event destination sends the receipts to EventBridge. */
+      configurationSet: z41.optional(nonEmpty13())
+    });
+    SES_REGIONAL_ENDPOINT = "https://email.{region}.amazonaws.com";
+    TAG_TEXT = /^[A-Za-z0-9_-]{1,256}$/;
+    THROTTLING = /* @__PURE__ */ new Set([
+      "TooManyRequestsException",
+      "LimitExceededException",
+      "Throttling"
+    ]);
+    UNAUTHORIZED = /* @__PURE__ */ new Set([
+      "AccessDeniedException",
+      "UnrecognizedClientException",
+      "InvalidClientTokenId",
+      "InvalidSignatureException",
+      "SignatureDoesNotMatch",
+      "ExpiredTokenException",
+      "CredentialsProviderError"
+    ]);
+    EVENT_TYPES = {
+      Delivery: { field: "delivery", status: () => "delivered" },
+      Open: { field: "open", status: () => "opened" },
+      // SES reports a soft bounce only once it has stopped retrying: the message is lost, the address is not bad.
+      Bounce: {
+        field: "bounce",
+        status: (record8) => stringField3(record8, "bounceType") === "Permanent" ? "bounced" : "failed"
+      },
+      Reject: { field: "reject", status: () => "failed" },
+      "Rendering Failure": { field: "failure", status: () => "failed" }
+    };
+    reasonOf2 = (eventType, record8) => {
+      if (eventType === "Bounce") {
+        const recipients = isRecord4(record8) && Array.isArray(record8.bouncedRecipients) ? record8.bouncedRecipients : [];
+        const diagnostic = stringField3(recipients[0], "diagnosticCode");
+        const kind = [stringField3(record8, "bounceType"), stringField3(record8, "bounceSubType")].filter(Boolean).join("/");
+        return diagnostic ?? (kind || void 0);
+      }
+      if (eventType === "Reject") return stringField3(record8, "reason");
+      if (eventType === "Rendering Failure") return stringField3(record8, "errorMessage");
+      return void 0;
+    };
+    tagsOf = (message) => [
+      ...Object.entries(message.metadata).filter(([name]) => name !== RF_MESSAGE_ID).map(([Name, Value]) => ({ Name, Value })),
+      { Name: RF_MESSAGE_ID, Value: message.id }
+    ];
+    sesRequestOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      return {
+        FromEmailAddress: content.from ?? credentials.from,
+        Destination: { ToAddresses: [message.to] },
+        Content: {
+          Simple: {
+            Subject: { Data: content.subject, Charset: "UTF-8" },
+            Body: {
+              ...content.text === void 0 ? {} : { Text: { Data: content.text, Charset: "UTF-8" } },
+              ...content.html === void 0 ? {} : { Html: { Data: content.html, Charset: "UTF-8" } }
+            }
+          }
+        },
+        EmailTags: tagsOf(message),
+        ...credentials.configurationSet === void 0 ? {} : { ConfigurationSetName: credentials.configurationSet }
+      };
+    };
+    nameOf = (error) => typeof error === "object" && error !== null && "name" in error && typeof error.name === "string" ? error.name : "Error";
+    statusOf = (error) => {
+      if (typeof error !== "object" || error === null || !("$metadata" in error)) return void 0;
+      const metadata = error.$metadata;
+      return isRecord4(metadata) && typeof metadata.httpStatusCode === "number" ? metadata.httpStatusCode : void 0;
+    };
+    sesError = (error) => {
+      const name = nameOf(error);
+      const status2 = statusOf(error);
+      const detail = error instanceof Error && error.message ? `: ${error.message}` : "";
+      if (UNAUTHORIZED.has(name) || status2 === 401 || status2 === 403)
+        return new ChannelError(
+          "unauthorized",
+          false,
+          `SES refused the function's credentials (${name})${detail}`,
+          {
+            cause: error
+          }
+        );
+      if (THROTTLING.has(name) || status2 === 429)
+        return new ChannelError(`ses-${name}`, true, `SES throttled the send (${name})${detail}`, {
+          cause: error
+        });
+      if (status2 === void 0) {
+        const timedOut = name === "TimeoutError" || name === "AbortError";
+        return new ChannelError(
+          timedOut ? "timeout" : "network",
+          true,
+          timedOut ? "no answer from SES in time" : `could not reach SES (${name})`,
+          { cause: error }
+        );
+      }
+      if (status2 >= 500)
+        return new ChannelError(`ses-${name}`, true, `SES failed (${name})${detail}`, { cause: error });
+      return new ChannelError(`ses-${name}`, false, `SES refused the message (${name})${detail}`, {
+        cause: error
+      });
+    };
+    cachedSesClients = () => {
+      const clients = /* @__PURE__ */ new Map();
+      return (endpoint) => {
+        const key = endpoint ?? "";
+        let client = clients.get(key);
+        if (!client) {
+          client = new import_client_sesv2.SESv2Client({ maxAttempts: 1, ...endpoint === void 0 ? {} : { endpoint } });
+          clients.set(key, client);
+        }
+        return client;
+      };
+    };
+    createSesAdapter = (clientFor = cachedSesClients()) => ({
+      id: "ses",
+      channels: ["email"],
+      credentials: sesCredentialsSchema,
+      defaultBaseUrl: SES_REGIONAL_ENDPOINT,
+      validate(message) {
+        const problem = emailProblem(message);
+        if (problem !== void 0) return problem;
+        const bad = tagsOf(message).find(({ Name, Value }) => !TAG_TEXT.test(Name) || !TAG_TEXT.test(Value));
+        return bad === void 0 ? void 0 : `SES message tags take only ASCII letters, digits, _ and - (at most 256): tag ${bad.Name}`;
+      },
+      async send(message, ctx) {
+        const client = clientFor(ctx.baseUrl === SES_REGIONAL_ENDPOINT ? void 0 : ctx.baseUrl);
+        let messageId;
+        try {
+          const output = await client.send(new import_client_sesv2.SendEmailCommand(sesRequestOf(message, ctx.credentials)), {
+            ...ctx.signal ? { abortSignal: ctx.signal } : {}
+          });
+          messageId = output.MessageId;
+        } catch (error) {
+          throw sesError(error);
+        }
+        if (!messageId)
+          throw new ChannelError("unreadable-answer", true, "SES took the request but named no MessageId");
+        return { providerMessageId: messageId };
+      },
+      receiptOf(event) {
+        if (event.provider !== "internal") return void 0;
+        const detail = event.data;
+        const eventType = stringField3(detail, "eventType");
+        const mail = isRecord4(detail.mail) ? detail.mail : void 0;
+        const providerMessageId = stringField3(mail, "messageId");
+        const known = eventType !== void 0 && Object.hasOwn(EVENT_TYPES, eventType) ? EVENT_TYPES[eventType] : void 0;
+        if (eventType === void 0 || known === void 0 || providerMessageId === void 0) return void 0;
+        const record8 = detail[known.field];
+        const status2 = known.status(record8);
+        const tags = isRecord4(mail?.tags) ? mail.tags[RF_MESSAGE_ID] : void 0;
+        const messageId = Array.isArray(tags) && typeof tags[0] === "string" && tags[0] ? tags[0] : void 0;
+        const at2 = stringField3(record8, "timestamp");
+        const reason = status2 === "delivered" || status2 === "opened" ? void 0 : reasonOf2(eventType, record8);
+        return {
+          ...messageId === void 0 ? {} : { messageId },
+          providerMessageId,
+          status: status2,
+          at: at2 === void 0 || Number.isNaN(Date.parse(at2)) ? event.occurredAt : new Date(at2).toISOString(),
+          ...reason === void 0 ? {} : { reason }
+        };
+      }
+    });
+    sesAdapter = createSesAdapter();
+  }
+});
+
+// functions/channels/twilio/index.ts
+var twilio_exports = {};
+__export(twilio_exports, {
+  MAX_BODY_CHARS: () => MAX_BODY_CHARS,
+  TWILIO_BASE_URL: () => TWILIO_BASE_URL,
+  TwilioCredentialsSchema: () => TwilioCredentialsSchema,
+  twilioAdapter: () => twilioAdapter,
+  twilioForm: () => twilioForm
+});
+var z42, nonEmpty14, TwilioCredentialsSchema, TWILIO_BASE_URL, MAX_BODY_CHARS, E164, WHATSAPP, RECIPIENT_CODES, AUTH_CODE, RECEIPTS, bodyOf, numberOf, validateTwilio, senderOf2, twilioForm, TwilioErrorSchema, TwilioMessageSchema, twilioError, basicAuth, sendTwilio, text, receiptOfTwilio, twilioAdapter;
+var init_twilio2 = __esm({
+  "functions/channels/twilio/index.ts"() {
+    "use strict";
+    z42 = __toESM(require("zod/mini"));
+    init_contract();
+    init_http2();
+    nonEmpty14 = () => z42.string().check(z42.minLength(1));
+    TwilioCredentialsSchema = z42.object({
+      accountSid: nonEmpty14(),
+      /** The account's auth token; or an API key (`apiKeySid` and `apiKeySecret`) in its place. */
+      authToken: z42.optional(nonEmpty14()),
+      apiKeySid: z42.optional(nonEmpty14()),
+      apiKeySecret: z42.optional(nonEmpty14()),
+      /** The sender: a Twilio number in E.164, a short code or an alphanumeric sender id. */
+      from: z42.optional(nonEmpty14()),
+      /** The WhatsApp sender, when it is not `from` (without `whatsapp:`, which the adapter adds). */
+      whatsappFrom: z42.optional(nonEmpty14()),
+      /** A Messaging Service that picks the sender from its pool; `from` wins when both are set. */
+      messagingServiceSid: z42.optional(nonEmpty14())
+    }).check(
+      z42.refine(
+        (c) => c.authToken !== void 0 || c.apiKeySid !== void 0 && c.apiKeySecret !== void 0,
+        "Twilio credentials need authToken, or apiKeySid with apiKeySecret"
+      ),
+      z42.refine(
+        (c) => c.from !== void 0 || c.whatsappFrom !== void 0 || c.messagingServiceSid !== void 0,
+        "Twilio credentials need a sender: from, whatsappFrom or messagingServiceSid"
+      )
+    );
+    TWILIO_BASE_URL = "https://api.twilio.com";
+    MAX_BODY_CHARS = 1600;
+    E164 = /^\+[1-9]\d{7,14}$/;
+    WHATSAPP = "whatsapp:";
+    RECIPIENT_CODES = /* @__PURE__ */ new Set([21211, 21610, 21612, 21614, 63003, 63016, 63024]);
+    AUTH_CODE = 20003;
+    RECEIPTS = {
+      delivered: "delivered",
+      undelivered: "failed",
+      failed: "failed",
+      read: "opened"
+    };
+    bodyOf = (message) => {
+      const content = message.content;
+      if ("subject" in content || "title" in content || "payload" in content) return void 0;
+      return content.body;
+    };
+    numberOf = (message) => message.channel === "whatsapp" && message.to.startsWith(WHATSAPP) ? message.to.slice(WHATSAPP.length) : message.to;
+    validateTwilio = (message) => {
+      if (message.channel !== "sms" && message.channel !== "whatsapp")
+        return `twilio sends sms and whatsapp, not ${message.channel}`;
+      const body = bodyOf(message);
+      if (body === void 0) return "twilio sends text content: { body }";
+      if (body.length > MAX_BODY_CHARS)
+        return `the body has ${body.length} characters, more than Twilio's ${MAX_BODY_CHARS}`;
+      if (!E164.test(numberOf(message)))
+        return `"${message.to}" is not a phone number in E.164 (+ and 8 to 15 digits)`;
+      return void 0;
+    };
+    senderOf2 = (message, credentials) => {
+      const whatsapp = message.channel === "whatsapp";
+      const from = whatsapp ? credentials.whatsappFrom ?? credentials.from : credentials.from;
+      if (from !== void 0)
+        return { From: whatsapp && !from.startsWith(WHATSAPP) ? `${WHATSAPP}${from}` : from };
+      return credentials.messagingServiceSid === void 0 ? void 0 : { MessagingServiceSid: credentials.messagingServiceSid };
+    };
+    twilioForm = (message, credentials, statusCallbackUrl) => {
+      const sender = senderOf2(message, credentials);
+      if (sender === void 0)
+        throw new ChannelError(
+          "bad-credentials",
+          false,
+          `the twilio credentials name no sender for ${message.channel}: set from, whatsappFrom or messagingServiceSid`
+        );
+      const to = message.channel === "whatsapp" ? `${WHATSAPP}${numberOf(message)}` : message.to;
+      return new URLSearchParams({
+        To: to,
+        ...statusCallbackUrl === void 0 ? {} : { StatusCallback: statusCallbackUrl },
+        ...sender,
+        Body: bodyOf(message) ?? ""
+      });
+    };
+    TwilioErrorSchema = z42.object({ code: z42.optional(z42.number()), message: z42.optional(z42.string()) });
+    TwilioMessageSchema = z42.object({ sid: nonEmpty14() });
+    twilioError = (answer) => {
+      const parsed = TwilioErrorSchema.safeParse(jsonOf(answer));
+      const code = parsed.success ? parsed.data.code : void 0;
+      const words = parsed.success ? parsed.data.message : void 0;
+      const detail = words === void 0 ? void 0 : code === void 0 ? words : `${code} ${words}`;
+      if (answer.status === 401 || code === AUTH_CODE)
+        return answerError("twilio", answer, { errorClass: "unauthorized", detail });
+      if (answer.status < 500 && answer.status !== 429 && code !== void 0 && RECIPIENT_CODES.has(code))
+        return answerError("twilio", answer, { errorClass: "invalid-recipient", detail });
+      return answerError("twilio", answer, { detail });
+    };
+    basicAuth = (credentials) => {
+      const user = credentials.apiKeySid ?? credentials.accountSid;
+      const password = credentials.apiKeySid === void 0 ? credentials.authToken : credentials.apiKeySecret;
+      return `Basic ${Buffer.from(`${user}:${password ?? ""}`).toString("base64")}`;
+    };
+    sendTwilio = async (message, ctx) => {
+      const { credentials } = ctx;
+      const url3 = urlOf(
+        ctx.baseUrl,
+        `/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`
+      );
+      const answer = await callProvider({ fetch: ctx.fetch, provider: "twilio", signal: ctx.signal }, url3, {
+        method: "POST",
+        headers: {
+          authorization: basicAuth(credentials),
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json"
+        },
+        body: twilioForm(message, credentials, ctx.statusCallbackUrl).toString()
+      });
+      if (!isOk(answer)) throw twilioError(answer);
+      const parsed = TwilioMessageSchema.safeParse(jsonOf(answer));
+      if (!parsed.success) throw unreadableAnswer("twilio", "names no message sid");
+      return { providerMessageId: parsed.data.sid };
+    };
+    text = (value) => typeof value === "string" && value.length > 0 ? value : void 0;
+    receiptOfTwilio = (event) => {
+      if (event.provider !== "twilio") return void 0;
+      const status2 = RECEIPTS[text(event.data.status) ?? ""];
+      const providerMessageId = text(event.data.messageSid);
+      if (status2 === void 0 || providerMessageId === void 0) return void 0;
+      const payload = event.data.payload;
+      const channelWords = typeof payload === "object" && payload !== null && "ChannelStatusMessage" in payload ? text(payload.ChannelStatusMessage) : void 0;
+      const code = text(event.data.errorCode);
+      const reason = code === void 0 ? channelWords : `Twilio error ${code}${channelWords === void 0 ? "" : `: ${channelWords}`}`;
+      return {
+        providerMessageId,
+        status: status2,
+        at: event.occurredAt,
+        ...status2 !== "failed" || reason === void 0 ? {} : { reason }
+      };
+    };
+    twilioAdapter = {
+      id: "twilio",
+      channels: ["sms", "whatsapp"],
+      credentials: TwilioCredentialsSchema,
+      defaultBaseUrl: TWILIO_BASE_URL,
+      validate: validateTwilio,
+      send: sendTwilio,
+      receiptOf: receiptOfTwilio
+    };
+  }
+});
+
+// functions/channels/fcm/index.ts
+var fcm_exports = {};
+__export(fcm_exports, {
+  FCM_BASE_URL: () => FCM_BASE_URL,
+  FcmCredentialsSchema: () => FcmCredentialsSchema,
+  GOOGLE_TOKEN_URL: () => GOOGLE_TOKEN_URL,
+  MAX_PAYLOAD_BYTES: () => MAX_PAYLOAD_BYTES,
+  MAX_TOKEN_CHARS: () => MAX_TOKEN_CHARS,
+  createFcmAdapter: () => createFcmAdapter,
+  fcmAdapter: () => fcmAdapter,
+  fcmRequestOf: () => fcmRequestOf,
+  serviceAccountJwt: () => serviceAccountJwt
+});
+var import_node_crypto28, z43, nonEmpty15, GOOGLE_TOKEN_URL, FCM_BASE_URL, SCOPE, FcmCredentialsSchema, MAX_TOKEN_CHARS, MAX_PAYLOAD_BYTES, ASSERTION_SECONDS, RENEW_BEFORE_MS, isReservedKey, pushOf, payloadBytes, validateFcm, fcmRequestOf, base64url, serviceAccountJwt, TokenAnswerSchema, TokenErrorSchema, FcmErrorSchema, SendAnswerSchema, fcmError, createFcmAdapter, fcmAdapter;
+var init_fcm = __esm({
+  "functions/channels/fcm/index.ts"() {
+    "use strict";
+    import_node_crypto28 = require("node:crypto");
+    z43 = __toESM(require("zod/mini"));
+    init_contract();
+    init_http2();
+    nonEmpty15 = () => z43.string().check(z43.minLength(1));
+    GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
+    FCM_BASE_URL = "https://fcm.googleapis.com";
+    SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
+    FcmCredentialsSchema = z43.object({
+      projectId: nonEmpty15(),
+      clientEmail: nonEmpty15(),
+      /** The key file's `private_key`, a PKCS#8 PEM. */
+      privateKey: nonEmpty15(),
+      /**
+       * The key file's `token_uri`: where the signed JWT is exchanged, and its audience. Google's
+       * unless set; the local runtime's secret points it at the fake's token endpoint.
+       */
+      tokenUrl: z43.optional(z43.url())
+    });
+    MAX_TOKEN_CHARS = 4096;
+    MAX_PAYLOAD_BYTES = 4096;
+    ASSERTION_SECONDS = 3600;
+    RENEW_BEFORE_MS = 6e4;
+    isReservedKey = (key) => key === "from" || key === "gcm" || key.startsWith("gcm.") || key.startsWith("google");
+    pushOf = (message) => "title" in message.content ? message.content : void 0;
+    payloadBytes = (content) => [content.title, content.body ?? "", ...Object.entries(content.data ?? {}).flat()].reduce(
+      (total, part) => total + Buffer.byteLength(part, "utf8"),
+      0
+    );
+    validateFcm = (message) => {
+      if (message.channel !== "push") return `fcm sends push, not ${message.channel}`;
+      const content = pushOf(message);
+      if (content === void 0) return "fcm sends push content: { title, body?, data? }";
+      if (/\s/.test(message.to)) return "the registration token contains whitespace";
+      if (message.to.length > MAX_TOKEN_CHARS)
+        return `the registration token has ${message.to.length} characters, more than ${MAX_TOKEN_CHARS}`;
+      const reserved = Object.keys(content.data ?? {}).filter(isReservedKey);
+      if (reserved.length > 0) return `FCM reserves the data keys ${reserved.join(", ")}`;
+      const bytes = payloadBytes(content);
+      if (bytes > MAX_PAYLOAD_BYTES)
+        return `the payload has ${bytes} bytes, more than FCM's ${MAX_PAYLOAD_BYTES}`;
+      return void 0;
+    };
+    fcmRequestOf = (message) => {
+      const content = pushOf(message);
+      if (content === void 0) throw new ChannelError("invalid-content", false, "fcm sends push content");
+      return {
+        message: {
+          token: message.to,
+          notification: { title: content.title, ...content.body === void 0 ? {} : { body: content.body } },
+          ...content.data === void 0 ? {} : { data: content.data }
+        }
+      };
+    };
+    base64url = (value) => Buffer.from(value).toString("base64url");
+    serviceAccountJwt = (credentials, key, nowMs) => {
+      const iat = Math.floor(nowMs / 1e3);
+      const header3 = base64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
+      const claims = base64url(
+        JSON.stringify({
+          iss: credentials.clientEmail,
+          scope: SCOPE,
+          aud: credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
+          iat,
+          exp: iat + ASSERTION_SECONDS
+        })
+      );
+      const signature = (0, import_node_crypto28.sign)("sha256", Buffer.from(`${header3}.${claims}`), key);
+      return `${header3}.${claims}.${base64url(signature)}`;
+    };
+    TokenAnswerSchema = z43.object({ access_token: nonEmpty15(), expires_in: z43.number().check(z43.positive()) });
+    TokenErrorSchema = z43.object({ error: z43.string(), error_description: z43.optional(z43.string()) });
+    FcmErrorSchema = z43.object({
+      error: z43.object({
+        code: z43.optional(z43.number()),
+        message: z43.optional(z43.string()),
+        status: z43.optional(z43.string()),
+        details: z43.optional(
+          z43.array(
+            z43.looseObject({
+              errorCode: z43.optional(z43.string()),
+              fieldViolations: z43.optional(z43.array(z43.looseObject({ field: z43.optional(z43.string()) })))
+            })
+          )
+        )
+      })
+    });
+    SendAnswerSchema = z43.object({ name: nonEmpty15() });
+    fcmError = (answer, now) => {
+      const parsed = FcmErrorSchema.safeParse(jsonOf(answer));
+      if (!parsed.success) return answerError("fcm", answer, { now });
+      const { message, status: status2, details = [] } = parsed.data.error;
+      const fcmCode = details.find((detail2) => detail2.errorCode !== void 0)?.errorCode;
+      const fields = details.flatMap((detail2) => detail2.fieldViolations ?? []).map((violation) => violation.field);
+      const detail = `${fcmCode ?? status2 ?? "error"}: ${message ?? ""}`;
+      const invalidToken = fcmCode === "UNREGISTERED" || fcmCode === "SENDER_ID_MISMATCH" || answer.status === 400 && (fields.includes("message.token") || /registration token/i.test(message ?? ""));
+      if (invalidToken) return answerError("fcm", answer, { errorClass: "invalid-recipient", detail, now });
+      if (answer.status === 401) return answerError("fcm", answer, { errorClass: "unauthorized", detail, now });
+      return answerError("fcm", answer, { detail, now });
+    };
+    createFcmAdapter = (options = {}) => {
+      const now = options.now ?? Date.now;
+      const tokens = /* @__PURE__ */ new Map();
+      const fetchToken = async (ctx) => {
+        const { credentials } = ctx;
+        let key;
+        try {
+          key = (0, import_node_crypto28.createPrivateKey)(credentials.privateKey);
+        } catch {
+          throw new ChannelError(
+            "bad-credentials",
+            false,
+            "the fcm credentials' privateKey is not a PEM private key"
+          );
+        }
+        const issuedAt = now();
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: "google oauth", signal: ctx.signal },
+          credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
+          {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+            body: new URLSearchParams({
+              grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+              assertion: serviceAccountJwt(credentials, key, issuedAt)
+            }).toString()
+          }
+        );
+        if (!isOk(answer)) {
+          const refusal = TokenErrorSchema.safeParse(jsonOf(answer));
+          const detail = refusal.success ? `${refusal.data.error}${refusal.data.error_description ? `: ${refusal.data.error_description}` : ""}` : void 0;
+          const refused = answer.status === 400 || answer.status === 401;
+          throw answerError("google oauth", answer, {
+            ...refused ? { errorClass: "unauthorized" } : {},
+            detail,
+            now: issuedAt
+          });
+        }
+        const granted = TokenAnswerSchema.safeParse(jsonOf(answer));
+        if (!granted.success)
+          throw new ChannelError("unreadable-token", true, "google oauth answered 2xx without an access token");
+        return { value: granted.data.access_token, expiresAt: issuedAt + granted.data.expires_in * 1e3 };
+      };
+      const cacheKeyOf = (credentials) => [
+        credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
+        credentials.clientEmail,
+        (0, import_node_crypto28.createHash)("sha256").update(credentials.privateKey).digest("base64url")
+      ].join(" ");
+      const tokenFor = async (ctx) => {
+        const cacheKey = cacheKeyOf(ctx.credentials);
+        const cached = tokens.get(cacheKey);
+        if (cached) {
+          const token = await cached;
+          if (token.expiresAt - RENEW_BEFORE_MS > now()) return { token, cached: true };
+          if (tokens.get(cacheKey) === cached) tokens.delete(cacheKey);
+          return tokenFor(ctx);
+        }
+        const pending = fetchToken(ctx);
+        tokens.set(cacheKey, pending);
+        try {
+          return { token: await pending, cached: false };
+        } catch (error) {
+          if (tokens.get(cacheKey) === pending) tokens.delete(cacheKey);
+          throw error;
+        }
+      };
+      const post = (message, ctx, token) => callProvider(
+        { fetch: ctx.fetch, provider: "fcm", signal: ctx.signal },
+        urlOf(ctx.baseUrl, `/v1/projects/${encodeURIComponent(ctx.credentials.projectId)}/messages:send`),
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token.value}`,
+            "content-type": "application/json",
+            accept: "application/json"
+          },
+          body: JSON.stringify(fcmRequestOf(message))
+        }
+      );
+      const send = async (message, ctx) => {
+        const { token, cached } = await tokenFor(ctx);
+        let answer = await post(message, ctx, token);
+        if (answer.status === 401 && cached) {
+          const cacheKey = cacheKeyOf(ctx.credentials);
+          const current = tokens.get(cacheKey);
+          if (current !== void 0 && await current === token) tokens.delete(cacheKey);
+          answer = await post(message, ctx, (await tokenFor(ctx)).token);
+        }
+        if (!isOk(answer)) throw fcmError(answer, now());
+        const parsed = SendAnswerSchema.safeParse(jsonOf(answer));
+        if (!parsed.success) throw unreadableAnswer("fcm", "names no message");
+        return { providerMessageId: parsed.data.name };
+      };
+      return {
+        id: "fcm",
+        channels: ["push"],
+        credentials: FcmCredentialsSchema,
+        defaultBaseUrl: FCM_BASE_URL,
+        validate: validateFcm,
+        send,
+        // FCM reports nothing back: a push message stays SENT, and issue 16's reconciliation, not a receipt, closes it.
+        receiptOf: () => void 0
+      };
+    };
+    fcmAdapter = createFcmAdapter();
+  }
+});
+
+// functions/channels/webhook/index.ts
+var webhook_exports = {};
+__export(webhook_exports, {
+  WebhookCredentialsSchema: () => WebhookCredentialsSchema,
+  createWebhookAdapter: () => createWebhookAdapter,
+  webhookAdapter: () => webhookAdapter,
+  webhookRequestOf: () => webhookRequestOf
+});
+var z44, nonEmpty16, WebhookCredentialsSchema, LOOPBACK_HOSTS, urlProblem, payloadOf3, validateWebhook, webhookRequestOf, createWebhookAdapter, webhookAdapter;
+var init_webhook = __esm({
+  "functions/channels/webhook/index.ts"() {
+    "use strict";
+    z44 = __toESM(require("zod/mini"));
+    init_contract();
+    init_http2();
+    init_http();
+    nonEmpty16 = () => z44.string().check(z44.minLength(1));
+    WebhookCredentialsSchema = z44.object({
+      signingSecret: nonEmpty16(),
+      /** Secrets also signed with while a receiver rotates: each adds a `v1,` signature. */
+      additionalSigningSecrets: z44.optional(z44.array(nonEmpty16()))
+    });
+    LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost"]);
+    urlProblem = (to) => {
+      let url3;
+      try {
+        url3 = new URL(to);
+      } catch {
+        return `"${to}" is not a URL`;
+      }
+      if (url3.username !== "" || url3.password !== "") return "the webhook URL must not carry credentials";
+      if (url3.protocol === "https:") return void 0;
+      if (url3.protocol === "http:" && LOOPBACK_HOSTS.has(url3.hostname)) return void 0;
+      return `the webhook URL must be https (http only for 127.0.0.1 and localhost), not ${url3.protocol}//${url3.hostname}`;
+    };
+    payloadOf3 = (message) => "payload" in message.content ? message.content.payload : void 0;
+    validateWebhook = (message) => {
+      if (message.channel !== "webhook") return `webhook sends webhook, not ${message.channel}`;
+      const payload = payloadOf3(message);
+      if (payload === void 0) return "webhook sends webhook content: { payload }";
+      const bytes = Buffer.byteLength(JSON.stringify(payload), "utf8");
+      if (bytes > MAX_CONTENT_BYTES) return `the payload has ${bytes} bytes, more than ${MAX_CONTENT_BYTES}`;
+      return urlProblem(message.to);
+    };
+    webhookRequestOf = (message, timestamp) => ({
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "RelayFlow",
+        "webhook-id": message.id,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
+        "idempotency-key": message.id,
+        "x-correlation-id": message.correlationId
+      },
+      body: JSON.stringify(payloadOf3(message) ?? {})
+    });
+    createWebhookAdapter = (options = {}) => {
+      const now = options.now ?? Date.now;
+      const send = async (message, ctx) => {
+        const problem = urlProblem(message.to);
+        if (problem !== void 0) throw new ChannelError("invalid-recipient", false, problem);
+        const timestamp = new Date(now());
+        const request = webhookRequestOf(message, timestamp);
+        const { signingSecret, additionalSigningSecrets = [] } = ctx.credentials;
+        const signature = signerFor([signingSecret, ...additionalSigningSecrets])(
+          message.id,
+          timestamp,
+          request.body
+        );
+        const host = new URL(message.to).host;
+        const answer = await callProvider({ fetch: ctx.fetch, provider: host, signal: ctx.signal }, message.to, {
+          method: "POST",
+          headers: { ...request.headers, "webhook-signature": signature },
+          body: request.body
+        });
+        if (!isOk(answer)) throw answerError(host, answer, { now: now() });
+        return { providerMessageId: message.id };
+      };
+      return {
+        id: "webhook",
+        channels: ["webhook"],
+        credentials: WebhookCredentialsSchema,
+        // Unused: every message names its own receiver in `to`.
+        defaultBaseUrl: "",
+        validate: validateWebhook,
+        send,
+        receiptOf: () => void 0
+      };
+    };
+    webhookAdapter = createWebhookAdapter();
+  }
+});
+
+// functions/channels/registry.ts
+var ADAPTER_LOADERS, ADAPTER_CHANNELS, ADAPTER_IDS;
+var init_registry2 = __esm({
+  "functions/channels/registry.ts"() {
+    "use strict";
+    ADAPTER_LOADERS = {
+      postmark: () => Promise.resolve().then(() => (init_postmark2(), postmark_exports)).then((m) => m.postmarkAdapter),
+      sendgrid: () => Promise.resolve().then(() => (init_sendgrid2(), sendgrid_exports)).then((m) => m.sendgridAdapter),
+      mailgun: () => Promise.resolve().then(() => (init_mailgun2(), mailgun_exports)).then((m) => m.mailgunAdapter),
+      ses: () => Promise.resolve().then(() => (init_ses(), ses_exports)).then((m) => m.sesAdapter),
+      twilio: () => Promise.resolve().then(() => (init_twilio2(), twilio_exports)).then((m) => m.twilioAdapter),
+      fcm: () => Promise.resolve().then(() => (init_fcm(), fcm_exports)).then((m) => m.fcmAdapter),
+      webhook: () => Promise.resolve().then(() => (init_webhook(), webhook_exports)).then((m) => m.webhookAdapter)
+    };
+    ADAPTER_CHANNELS = {
+      postmark: ["email"],
+      sendgrid: ["email"],
+      mailgun: ["email"],
+      ses: ["email"],
+      twilio: ["sms", "whatsapp"],
+      fcm: ["push"],
+      webhook: ["webhook"]
+    };
+    ADAPTER_IDS = Object.keys(ADAPTER_LOADERS);
   }
 });
 
@@ -4951,7 +6414,7 @@ __export(config_exports, {
   tenantQuotas: () => tenantQuotas,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord4, section, retryPolicyProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
@@ -4965,6 +6428,9 @@ var init_config = __esm({
     init_route_graph();
     init_transform();
     init_workflows();
+    init_registry2();
+    init_render();
+    init_templates();
     init_schedule_expression();
     init_internal();
     init_event_pattern();
@@ -5077,6 +6543,20 @@ var init_config = __esm({
       defaultTenantQuota: tenantQuota.optional(),
       /** Enabled built-in providers and their options. */
       providers: import_zod7.z.record(import_zod7.z.string(), providerCommon).default({}),
+      /**
+       * Outbound channel adapters that `message` targets send through (docs/channels.md), by id
+       * (`postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`). Each gets a Secrets
+       * Manager secret for its credentials, and one per tenant listed here.
+       */
+      channels: import_zod7.z.record(
+        import_zod7.z.string(),
+        import_zod7.z.object({
+          /** The provider's API, when not its public one (a regional endpoint, a proxy). */
+          baseUrl: import_zod7.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+          /** Tenants with credentials of their own for this adapter; the others use the adapter's. */
+          tenants: import_zod7.z.array(import_zod7.z.string()).default([])
+        }).strict()
+      ).default({}),
       /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
       genericHmac: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.object({}).passthrough()).default({}),
       retry: import_zod7.z.object({
@@ -5154,7 +6634,15 @@ var init_config = __esm({
          * Per provider, the ISO date after which an event verified by an older secret (index > 0)
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
          */
-        secretRetirement: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.iso.date()).default({})
+        secretRetirement: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.iso.date()).default({}),
+        /**
+         * Shares of sent messages (0–1) above which MessageBounceRate (default 0.05) and
+         * MessageFailureRate (default 0.1) fire, over 15 minutes and every channel and tenant.
+         */
+        channelHealth: import_zod7.z.object({
+          bounceRate: import_zod7.z.number().min(0).max(1).optional(),
+          failureRate: import_zod7.z.number().min(0).max(1).optional()
+        }).strict().optional()
       }).strict().default({
         oldestMessageAlarmMinutes: 15,
         signatureFailureAlarmPerMinute: 50,
@@ -5236,7 +6724,7 @@ var init_config = __esm({
       }
       return { enabled, problems };
     };
-    isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isRecord5 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
     section = (config, key) => {
       const parsed = ConfigObjectSchema.shape[key].safeParse(config[key]);
       return parsed.success ? parsed.data : void 0;
@@ -5266,6 +6754,48 @@ var init_config = __esm({
         });
       return problems;
     };
+    messageTargetProblems = (target, configured) => {
+      const problems = [];
+      const channels = Object.hasOwn(ADAPTER_CHANNELS, target.via) ? ADAPTER_CHANNELS[target.via] : void 0;
+      if (!channels)
+        problems.push({
+          path: ["via"],
+          message: `no channel adapter "${target.via}" (adapters: ${quoted(ADAPTER_IDS)})`
+        });
+      else if (!channels.includes(target.channel))
+        problems.push({
+          path: ["channel"],
+          message: `${target.via} sends ${channels.join(", ")}, not ${target.channel}`
+        });
+      else if (!configured.includes(target.via))
+        problems.push({
+          path: ["via"],
+          message: `add ${target.via} to \`channels\` (it holds the adapter's credentials); configured: ${quoted(configured)}`
+        });
+      if (target.template === void 0 === (target.content === void 0))
+        problems.push({ path: [], message: "give exactly one of `template` (a name) and `content`" });
+      const syntax = (template, path) => {
+        const problem = templateProblem(template);
+        if (problem) problems.push({ path, message: `template: ${problem}` });
+      };
+      syntax(target.to, ["to"]);
+      for (const [key, value] of Object.entries(target.metadata ?? {})) syntax(value, ["metadata", key]);
+      if (target.template !== void 0 || target.content !== void 0) {
+        const content = contentOf(target, templates);
+        if (typeof content === "string") problems.push({ path: ["template"], message: content });
+        else {
+          const at2 = target.content ? ["content"] : ["template"];
+          for (const problem of contentProblems(target.channel, content))
+            problems.push({ path: at2, message: problem });
+          const strings = (value, path) => {
+            if (typeof value === "string") syntax(value, path);
+            else if (isRecord5(value)) for (const [k, v] of Object.entries(value)) strings(v, [...path, k]);
+          };
+          strings(content, at2);
+        }
+      }
+      return problems;
+    };
     quoted = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
     crossFieldProblems = (config) => {
       const problems = [];
@@ -5274,6 +6804,21 @@ var init_config = __esm({
       const tenants = section(config, "tenants");
       const retry2 = section(config, "retry");
       const observability = section(config, "observability");
+      const channels = section(config, "channels");
+      for (const [via, options] of Object.entries(channels ?? {})) {
+        if (!ADAPTER_IDS.includes(via))
+          problems.push({
+            path: ["channels", via],
+            message: `no channel adapter "${via}" (adapters: ${quoted(ADAPTER_IDS)})`
+          });
+        options.tenants.forEach((tenant2, i) => {
+          if (tenants && !tenants.some((t) => t.id === tenant2) && tenant2 !== "default")
+            problems.push({
+              path: ["channels", via, "tenants", i],
+              message: `no tenant "${tenant2}" (tenants: ${quoted(["default", ...tenants.map((t) => t.id)])})`
+            });
+        });
+      }
       const providerIds = providers && genericHmac ? /* @__PURE__ */ new Set([...Object.keys(providers), ...Object.keys(genericHmac)]) : void 0;
       const tenantIds = tenants ? /* @__PURE__ */ new Set(["default", ...tenants.map((t) => t.id)]) : void 0;
       if (providers && genericHmac) {
@@ -5295,7 +6840,7 @@ var init_config = __esm({
             message: `providers and genericHmac: their options take ${bytes} bytes of the replay function's environment, which allows ${MAX_JSON_ENV_BYTES}`
           });
         const accounts = enabled.find((p) => p.id === "stripe")?.options.accounts;
-        if (tenantIds && isRecord4(accounts)) {
+        if (tenantIds && isRecord5(accounts)) {
           for (const tenant2 of Object.keys(accounts).filter((t) => !tenantIds.has(t)))
             problems.push({
               path: ["providers", "stripe", "accounts", tenant2],
@@ -5339,7 +6884,7 @@ var init_config = __esm({
         });
       const eventSources = Array.isArray(config.eventSources) ? config.eventSources : [];
       eventSources.forEach((entry, index) => {
-        if (isRecord4(entry) && typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
+        if (isRecord5(entry) && typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
           problems.push({
             path: ["eventSources", index, "tenant"],
             message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`
@@ -5367,10 +6912,10 @@ var init_config = __esm({
       }
       const routes = Array.isArray(config.routes) ? config.routes : [];
       const routeIds = routes.map(
-        (route) => isRecord4(route) && typeof route.id === "string" ? route.id : void 0
+        (route) => isRecord5(route) && typeof route.id === "string" ? route.id : void 0
       );
       routes.forEach((route, index) => {
-        if (!isRecord4(route)) return;
+        if (!isRecord5(route)) return;
         const id2 = routeIds[index];
         if (id2 !== void 0 && routeIds.indexOf(id2) !== index)
           problems.push({
@@ -5397,6 +6942,11 @@ var init_config = __esm({
         for (const problem of targetProblems(valid, workflowNames))
           problems.push({ path: ["routes", index, ...problem.path], message: problem.message });
         valid.forEach((target, t) => {
+          if (target?.kind === "message")
+            for (const problem of messageTargetProblems(target, Object.keys(channels ?? {})))
+              problems.push({ path: ["routes", index, "targets", t, ...problem.path], message: problem.message });
+        });
+        valid.forEach((target, t) => {
           const problem = target && "transform" in target && target.transform !== void 0 ? transformProblem(import_jsonata.default, target.transform) : void 0;
           if (problem) problems.push({ path: ["routes", index, "targets", t, "transform"], message: problem });
         });
@@ -5405,7 +6955,7 @@ var init_config = __esm({
           const routePolicy = routeRetry.success ? routeRetry.data : void 0;
           problems.push(...retryPolicyProblems(retry2, [routePolicy], ["routes", index, "retry"]));
           targets.forEach((target, t) => {
-            if (!isRecord4(target) || target.retry === void 0) return;
+            if (!isRecord5(target) || target.retry === void 0) return;
             const own2 = RetryPolicySchema.safeParse(target.retry);
             if (own2.success)
               problems.push(
@@ -5417,7 +6967,7 @@ var init_config = __esm({
       const schedules = Array.isArray(config.schedules) ? config.schedules : [];
       const scheduleNames = /* @__PURE__ */ new Map();
       schedules.forEach((entry, index) => {
-        if (!isRecord4(entry)) return;
+        if (!isRecord5(entry)) return;
         const expressions = ["cron", "rate"].filter((field3) => entry[field3] !== void 0);
         if (expressions.length !== 1)
           problems.push({
@@ -5472,7 +7022,7 @@ var init_config = __esm({
         for (const { path, message } of crossFieldProblems(config))
           ctx.addIssue({ code: "custom", path: [...path], message });
       },
-      { when: (payload) => isRecord4(payload.value) }
+      { when: (payload) => isRecord5(payload.value) }
     );
     FIELD_ORDER = Object.keys(ConfigObjectSchema.shape);
     inConfigOrder = (a, b) => {
@@ -5514,13 +7064,13 @@ var init_config = __esm({
       ...problems.map((p) => `  - ${p}`)
     ].join("\n");
     LOCAL_DEMO_TARGET_CONTEXT = "relayflow:localDemoTarget";
-    withLocalDemoRoute = (config, url2) => config.routes.length > 0 ? config : {
+    withLocalDemoRoute = (config, url3) => config.routes.length > 0 ? config : {
       ...config,
       routes: [
         RouteSchema.parse({
           match: { type: "*" },
           // A short half-open time lets the demo outage end visibly within seconds.
-          targets: [{ kind: "http", id: "demo", url: url2, circuitHalfOpenAfterMs: 5e3 }]
+          targets: [{ kind: "http", id: "demo", url: url3, circuitHalfOpenAfterMs: 5e3 }]
         })
       ]
     };
@@ -5727,15 +7277,15 @@ var ObjectArchiveReader = class {
       const page = await this.s3.send(
         new import_client_s32.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })
       );
-      for (const object17 of page.Contents ?? []) {
-        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object17.Key ?? "")?.[1];
-        if (!object17.Key || query.since && day && day < query.since.slice(0, 10)) continue;
-        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object17.Key }));
+      for (const object25 of page.Contents ?? []) {
+        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object25.Key ?? "")?.[1];
+        if (!object25.Key || query.since && day && day < query.since.slice(0, 10)) continue;
+        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object25.Key }));
         const bytes = Buffer.from(
           await (body.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))
         );
-        const text = (object17.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
-        for (const line of text.split("\n")) {
+        const text2 = (object25.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
+        for (const line of text2.split("\n")) {
           if (!line.trim()) continue;
           const row = JSON.parse(line);
           if (matches(query, row)) rows.push(row);
@@ -6145,12 +7695,12 @@ var isItemTooLarge = (error) => error instanceof Error && error.name === "Valida
 var unzipJson = (value) => JSON.parse((0, import_node_zlib2.gunzipSync)(value).toString("utf8"));
 var pack = (parts) => {
   const body = parts.rawBody;
-  const text = body && (0, import_node_buffer.isUtf8)(body) ? body.toString("utf8") : void 0;
+  const text2 = body && (0, import_node_buffer.isUtf8)(body) ? body.toString("utf8") : void 0;
   return (0, import_node_zlib2.brotliCompressSync)(
     JSON.stringify({
       request: parts.request,
       event: parts.event,
-      ...body ? text !== void 0 ? { body: text } : { body64: body.toString("base64") } : {}
+      ...body ? text2 !== void 0 ? { body: text2 } : { body64: body.toString("base64") } : {}
     }),
     { params: { [import_node_zlib2.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }
   );
@@ -6221,7 +7771,7 @@ var EventStore = class {
             "event-store",
             "event store batch read kept returning unprocessed keys"
           );
-        if (round > 0) await new Promise((resolve7) => setTimeout(resolve7, 2 ** round * 10));
+        if (round > 0) await new Promise((resolve8) => setTimeout(resolve8, 2 ** round * 10));
         const result = await this.call(
           "batch read",
           () => this.client.send(
@@ -6742,7 +8292,7 @@ var EventQueries = class {
           found.set(state.eventId, state);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (keys.length > 0) await new Promise((resolve7) => setTimeout(resolve7, 50 * 2 ** attempt));
+        if (keys.length > 0) await new Promise((resolve8) => setTimeout(resolve8, 50 * 2 ** attempt));
       }
     }
     return eventIds.flatMap((id2) => {
@@ -7081,8 +8631,8 @@ var resolvedFor = async (deps, provider) => {
   return resolved.data;
 };
 var verifiedUrlOf = (posted) => {
-  const url2 = new URL(posted);
-  return `https://${url2.hostname}${url2.pathname}${url2.search}`;
+  const url3 = new URL(posted);
+  return `https://${url3.hostname}${url3.pathname}${url3.search}`;
 };
 var checkEnabled = (env, entry, tenant2) => {
   const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
@@ -7102,7 +8652,7 @@ var signAndPost = async (deps, env, entry, request, options) => {
   const provider = entry.id;
   checkEnabled(env, entry, options.tenant);
   const suffix = options.tenant ? outputId(options.tenant) : "";
-  const url2 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+  const url3 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
   const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
   const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
   let secret;
@@ -7120,18 +8670,18 @@ var signAndPost = async (deps, env, entry, request, options) => {
     );
   }
   const signed = entry.sign(
-    { url: env.local ? verifiedUrlOf(url2) : url2, headers: request.headers, body: request.body },
+    { url: env.local ? verifiedUrlOf(url3) : url3, headers: request.headers, body: request.body },
     key,
     deps.now()
   );
-  const response = await deps.fetch(url2, {
+  const response = await deps.fetch(url3, {
     method: "POST",
     headers: { ...request.headers, ...signed.headers },
     body: signed.body
   });
   const correlationId = response.headers.get("x-correlation-id") ?? void 0;
   return {
-    url: url2,
+    url: url3,
     status: response.status,
     ...correlationId ? { correlationId } : {},
     body: await response.text()
@@ -7145,12 +8695,12 @@ var registerSend = (program, deps, globals) => {
       const entry = await resolvedFor(deps, provider);
       const request = loadRequest(deps.projectRoot, provider, fixture);
       const env = await deps.connect(globals());
-      const { url: url2, status: status2, correlationId, body } = await signAndPost(deps, env, entry, request, options);
+      const { url: url3, status: status2, correlationId, body } = await signAndPost(deps, env, entry, request, options);
       if (globals().json) {
-        deps.output.out(json({ url: url2, fixture: request.name, status: status2, correlationId, body }));
+        deps.output.out(json({ url: url3, fixture: request.name, status: status2, correlationId, body }));
       } else {
         deps.output.out(
-          `POST ${url2} \u2192 ${status2}${correlationId ? `  correlation id ${correlationId}` : ""}
+          `POST ${url3} \u2192 ${status2}${correlationId ? `  correlation id ${correlationId}` : ""}
 ${body}`
         );
       }
@@ -7623,12 +9173,12 @@ var parsedJson = (body) => {
     return void 0;
   }
 };
-var freshTestRequest = (entry, request, url2, suffix) => {
+var freshTestRequest = (entry, request, url3, suffix) => {
   const idsOf = ({ headers: headers2, body: body2 }) => {
     const webhook = {
       method: "POST",
-      url: url2,
-      path: new URL(url2).pathname,
+      url: url3,
+      path: new URL(url3).pathname,
       rawQueryString: "",
       headers: Object.fromEntries(Object.entries(headers2).map(([key, value]) => [key.toLowerCase(), value])),
       body: body2,
@@ -7641,10 +9191,10 @@ var freshTestRequest = (entry, request, url2, suffix) => {
   const before = idsOf(request);
   if (before.size === 0) return void 0;
   let renamed = 0;
-  const rename = (text) => {
-    if (!before.has(text)) return text;
+  const rename = (text2) => {
+    if (!before.has(text2)) return text2;
     renamed += 1;
-    return `${text}${suffix}`;
+    return `${text2}${suffix}`;
   };
   const json2 = parsedJson(request.body);
   const body = json2 ? renameStrings(json2.value, rename) : void 0;
@@ -8133,9 +9683,9 @@ var registerEvents = (program, deps, globals) => {
     `received at or after: ISO 8601 or a duration back from now (2h); with no filter, default ${DEFAULT_LIST_DAYS}d`
   ).option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
     const statuses = options.status?.map((s) => s.toUpperCase());
-    const unknown10 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
-    if (unknown10.length > 0)
-      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown10.join(", ")}.`);
+    const unknown12 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
+    if (unknown12.length > 0)
+      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown12.join(", ")}.`);
     if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity))
       throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
     if (options.entity && !options.provider)
@@ -8538,8 +10088,8 @@ var registerDoctor = (program, deps, globals) => {
         }),
         checked("api", remedies, async () => {
           const apiUrl = env.output("ApiUrl").replace(/\/$/, "");
-          const unknown10 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto22.randomBytes)(6).toString("hex")}`;
-          const answer = await deps.fetch(unknown10).then(
+          const unknown12 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto22.randomBytes)(6).toString("hex")}`;
+          const answer = await deps.fetch(unknown12).then(
             async (response) => {
               await response.body?.cancel();
               return { status: response.status };
@@ -8646,8 +10196,8 @@ var defaultCredentials = async (region) => {
   const { config } = new EventBridgeClient({ region });
   return () => config.credentials();
 };
-var regionOf = (options, url2) => {
-  const region = options.region ?? EXECUTE_API_HOST.exec(url2.hostname)?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+var regionOf = (options, url3) => {
+  const region = options.region ?? EXECUTE_API_HOST.exec(url3.hostname)?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region)
     throw new PublishError(
       "No region to sign for: pass region, or set AWS_REGION (the URL is not an execute-api one).",
@@ -8666,14 +10216,14 @@ var publishEvents = async (events, options) => {
   const newKey = options.newKey ?? import_node_crypto24.randomUUID;
   const list = Array.isArray(events) ? events : [events];
   const settled = list.map((event) => ({ ...event, idempotencyKey: event.idempotencyKey ?? newKey() }));
-  const url2 = new URL(
+  const url3 = new URL(
     options.tenant ? `${options.url.replace(/\/+$/, "")}/${encodeURIComponent(options.tenant)}` : options.url
   );
-  const region = regionOf(options, url2);
+  const region = regionOf(options, url3);
   const signer = executeApiSigner(options.credentials ?? await defaultCredentials(region), region);
   const body = JSON.stringify({ events: settled });
   const send = options.fetch ?? fetch;
-  const sleep = options.sleep ?? ((ms) => new Promise((resolve7) => setTimeout(resolve7, ms)));
+  const sleep = options.sleep ?? ((ms) => new Promise((resolve8) => setTimeout(resolve8, ms)));
   const random = options.random ?? Math.random;
   const attempts = Math.max(1, options.maxAttempts ?? 3);
   let failure = "no attempt was made";
@@ -8682,13 +10232,13 @@ var publishEvents = async (events, options) => {
     if (attempt > 1) await sleep(random() * Math.min(BASE_DELAY_MS * 2 ** (attempt - 2), MAX_DELAY_MS));
     const signed = await signer.sign({
       method: "POST",
-      protocol: url2.protocol,
-      hostname: url2.hostname,
-      ...url2.port ? { port: Number(url2.port) } : {},
-      path: url2.pathname,
+      protocol: url3.protocol,
+      hostname: url3.hostname,
+      ...url3.port ? { port: Number(url3.port) } : {},
+      path: url3.pathname,
       query: {},
       headers: {
-        host: url2.host,
+        host: url3.host,
         "content-type": "application/json",
         ...options.correlationId ? { "x-correlation-id": options.correlationId } : {}
       },
@@ -8696,9 +10246,9 @@ var publishEvents = async (events, options) => {
     });
     let response;
     try {
-      response = await send(url2, { method: "POST", headers: signed.headers, body });
+      response = await send(url3, { method: "POST", headers: signed.headers, body });
     } catch (error) {
-      failure = `could not reach ${url2.origin}: ${error instanceof Error ? error.message : String(error)}`;
+      failure = `could not reach ${url3.origin}: ${error instanceof Error ? error.message : String(error)}`;
       lastStatus = void 0;
       continue;
     }
@@ -8727,17 +10277,17 @@ var entityOf5 = (value) => {
 };
 var dataOf = (value) => {
   const source = value.startsWith("@") ? (0, import_node_path3.resolve)(value.slice(1)) : void 0;
-  let text = value;
+  let text2 = value;
   if (source) {
     try {
-      text = (0, import_node_fs3.readFileSync)(source, "utf8");
+      text2 = (0, import_node_fs3.readFileSync)(source, "utf8");
     } catch {
       throw new CliError(`--data ${value}: cannot read ${source}.`);
     }
   }
   let parsed;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text2);
   } catch {
     throw new CliError(`--data ${source ? `${source} does not hold` : "is not"} JSON.`);
   }
@@ -8760,11 +10310,11 @@ var registerEmit = (program, deps, globals) => {
       ...options.occurredAt ? { occurredAt: options.occurredAt } : {}
     };
     const env = await deps.connect(globals());
-    const url2 = env.output("ProducerUrl");
+    const url3 = env.output("ProducerUrl");
     let result;
     try {
       result = await publishEvents(event, {
-        url: url2,
+        url: url3,
         ...options.tenant ? { tenant: options.tenant } : {},
         region: env.region,
         // The operator's credentials as every client of the environment resolves them (the
@@ -8779,10 +10329,10 @@ var registerEmit = (program, deps, globals) => {
       if (error instanceof PublishError) throw new CliError(`${error.message.replace(/\.$/, "")}.`);
       throw error;
     }
-    if (globals().json) deps.output.out(json({ url: url2, ...result }));
+    if (globals().json) deps.output.out(json({ url: url3, ...result }));
     else
       deps.output.out(
-        `POST ${url2}${options.tenant ? `/${options.tenant}` : ""} \u2192 ${result.status}  correlation id ${result.correlationId}
+        `POST ${url3}${options.tenant ? `/${options.tenant}` : ""} \u2192 ${result.status}  correlation id ${result.correlationId}
 ${table(
           ["outcome", "idempotency key", "event id", "error"],
           result.events.map((e) => [e.outcome, e.idempotencyKey, e.eventId, e.error])
@@ -8790,6 +10340,524 @@ ${table(
       );
     const refused = result.events.find((e) => e.outcome === "rejected");
     if (refused) throw new CliError(`The event was refused: ${refused.error ?? "no reason given"}.`);
+  });
+};
+
+// cli/commands/messages.ts
+init_contract();
+
+// functions/channels/message-store.ts
+var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
+var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+init_errors();
+
+// functions/channels/status.ts
+var RANK = {
+  SENDING: 0,
+  UNCERTAIN: 0,
+  SENT: 1,
+  RECEIPT_MISSING: 1,
+  DELIVERED: 2,
+  OPENED: 3,
+  BOUNCED: 4,
+  FAILED: 4
+};
+var FROM_RECEIPT = {
+  delivered: "DELIVERED",
+  opened: "OPENED",
+  bounced: "BOUNCED",
+  failed: "FAILED"
+};
+var afterReceipt = (current, receipt) => {
+  const next = FROM_RECEIPT[receipt];
+  return RANK[next] > RANK[current] ? next : current;
+};
+
+// functions/channels/message-store.ts
+var messageKey = (messageId) => ({ PK: `MSG#${messageId}`, SK: "MESSAGE" });
+var providerIdKey = (via, providerMessageId) => ({
+  PK: `MSGPID#${via}#${providerMessageId}`,
+  SK: "MSGPID"
+});
+var tenantMessagesKey = (tenant2) => `MSGS#${tenant2}`;
+var isConditionFailure2 = (error) => error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+var recordOf = (item) => {
+  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, expiresAt: _x, ...record8 } = item;
+  return record8;
+};
+var MessageStore = class {
+  constructor(client, settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+  client;
+  settings;
+  expiresAt(now) {
+    return Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400;
+  }
+  async call(what, run) {
+    try {
+      return await run();
+    } catch (error) {
+      if (isConditionFailure2(error)) throw error;
+      throw new InfrastructureError("event-store", `message store ${what} failed`, { cause: error });
+    }
+  }
+  async conditional(what, run) {
+    try {
+      await this.call(what, run);
+      return true;
+    } catch (error) {
+      if (isConditionFailure2(error)) return false;
+      throw error;
+    }
+  }
+  async get(messageId) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb4.GetCommand({
+          TableName: this.settings.tableName,
+          Key: messageKey(messageId),
+          ConsistentRead: true
+        })
+      )
+    );
+    return result.Item ? recordOf(result.Item) : void 0;
+  }
+  async getMany(messageIds) {
+    const records = [];
+    for (let start = 0; start < messageIds.length; start += 100) {
+      let keys = messageIds.slice(start, start + 100).map(messageKey);
+      while (keys.length > 0) {
+        const result = await this.call(
+          "batch read",
+          () => this.client.send(
+            new import_lib_dynamodb4.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys } } })
+          )
+        );
+        records.push(...(result.Responses?.[this.settings.tableName] ?? []).map(recordOf));
+        keys = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
+      }
+    }
+    return records;
+  }
+  /** Our message id for a provider's, once the message was SENT. */
+  async idOfProviderMessage(via, providerMessageId) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: providerIdKey(via, providerMessageId) })
+      )
+    );
+    return result.Item?.messageId;
+  }
+  /** Records the intent to send (SENDING) unless the message exists; returns what is there. */
+  async begin(message, now) {
+    const at2 = now.toISOString();
+    const record8 = {
+      messageId: message.id,
+      tenant: message.tenant,
+      channel: message.channel,
+      via: message.via,
+      to: message.to,
+      status: "SENDING",
+      statusAt: at2,
+      createdAt: at2,
+      causationEventId: message.causationEventId,
+      correlationId: message.correlationId,
+      timeline: [{ at: at2, action: "sending", status: "SENDING", detail: `via ${message.via}` }]
+    };
+    const created = await this.conditional(
+      "create",
+      () => this.client.send(
+        new import_lib_dynamodb4.PutCommand({
+          TableName: this.settings.tableName,
+          Item: {
+            ...messageKey(message.id),
+            ...record8,
+            entityKey: tenantMessagesKey(message.tenant),
+            entitySort: `${at2}#${message.id}`,
+            expiresAt: this.expiresAt(now)
+          },
+          ConditionExpression: "attribute_not_exists(PK)"
+        })
+      )
+    );
+    if (created) return { kind: "created", record: record8 };
+    const existing = await this.get(message.id);
+    if (!existing)
+      throw new InfrastructureError("event-store", `message ${message.id} vanished while it was created`);
+    return { kind: "exists", record: existing };
+  }
+  /** Moves a message, appending the entry, on condition that it is in one of `from`. */
+  async move(messageId, from, to, entry, sets = {}, removes = []) {
+    const names = { "#status": "status", "#timeline": "timeline" };
+    const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
+    const clauses = ["#status = :to", "statusAt = :at", "#timeline = list_append(#timeline, :entry)"];
+    Object.entries(sets).forEach(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      clauses.push(`#s${i} = :s${i}`);
+    });
+    from.forEach((status2, i) => values[`:from${i}`] = status2);
+    return this.conditional(
+      "update",
+      () => this.client.send(
+        new import_lib_dynamodb4.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: messageKey(messageId),
+          UpdateExpression: `SET ${clauses.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values
+        })
+      )
+    );
+  }
+  /** The provider took it: SENT with its id, which receipts are matched by. */
+  async sent(record8, providerMessageId, now, action = "sent") {
+    await this.call(
+      "index write",
+      () => this.client.send(
+        new import_lib_dynamodb4.PutCommand({
+          TableName: this.settings.tableName,
+          Item: {
+            ...providerIdKey(record8.via, providerMessageId),
+            messageId: record8.messageId,
+            expiresAt: this.expiresAt(now)
+          }
+        })
+      )
+    );
+    const at2 = now.toISOString();
+    return this.move(
+      record8.messageId,
+      ["SENDING", "UNCERTAIN"],
+      "SENT",
+      { at: at2, action, status: "SENT", detail: `provider id ${providerMessageId}` },
+      { providerMessageId, sentAt: at2 },
+      ["lastCall"]
+    );
+  }
+  /** The provider answered no, and may say yes later: the next attempt may send again. */
+  async refused(messageId, reason, now) {
+    return this.move(
+      messageId,
+      ["SENDING"],
+      "SENDING",
+      { at: now.toISOString(), action: "refused", detail: reason },
+      { lastCall: "refused", lastError: reason }
+    );
+  }
+  /** The provider refused it for good (an invalid recipient): FAILED with its reason. */
+  async failed(messageId, reason, now) {
+    return this.move(
+      messageId,
+      ["SENDING", "UNCERTAIN"],
+      "FAILED",
+      { at: now.toISOString(), action: "failed", status: "FAILED", detail: reason },
+      { lastError: reason }
+    );
+  }
+  /** A call whose outcome is unknown, for a provider that cannot be asked: an operator decides. */
+  async uncertain(messageId, detail, now) {
+    return this.move(messageId, ["SENDING"], "UNCERTAIN", {
+      at: now.toISOString(),
+      action: "uncertain",
+      status: "UNCERTAIN",
+      detail
+    });
+  }
+  /** Marks the message's next call as about to happen: its outcome is unknown until recorded. */
+  async calling(messageId, now, action = "sending") {
+    return this.move(messageId, ["SENDING", "UNCERTAIN"], "SENDING", { at: now.toISOString(), action }, {}, [
+      "lastCall"
+    ]);
+  }
+  /**
+   * Appends a receipt and moves the status up the precedence order (status.ts). A receipt seen
+   * before (same status and time) changes nothing. Returns the status after, and whether it moved.
+   */
+  async applyReceipt(record8, receipt, now) {
+    const detail = `${receipt.status} at ${receipt.at}${receipt.reason ? `: ${receipt.reason}` : ""}`;
+    if (record8.timeline.some((e) => e.action === "receipt" && e.detail === detail))
+      return { moved: false, duplicate: true, status: record8.status };
+    const next = afterReceipt(record8.status, receipt.status);
+    const entry = { at: now.toISOString(), action: "receipt", status: next, detail };
+    const applied = await this.move(
+      record8.messageId,
+      [record8.status],
+      next,
+      entry,
+      receipt.reason && next !== record8.status && (next === "BOUNCED" || next === "FAILED") ? { lastError: receipt.reason } : {}
+    );
+    if (!applied) {
+      const current = await this.get(record8.messageId);
+      if (!current) return { moved: false, duplicate: false, status: record8.status };
+      return this.applyReceipt(current, receipt, now);
+    }
+    return { moved: next !== record8.status, duplicate: false, status: next };
+  }
+  /** A tenant's messages created at or after `since`, newest first. */
+  async list(tenant2, since, limit) {
+    const ids = [];
+    let start;
+    do {
+      const page = await this.call(
+        "list",
+        () => this.client.send(
+          new import_lib_dynamodb4.QueryCommand({
+            TableName: this.settings.tableName,
+            IndexName: INDEXES.byEntity,
+            KeyConditionExpression: "entityKey = :k AND entitySort >= :since",
+            ExpressionAttributeValues: { ":k": tenantMessagesKey(tenant2), ":since": since },
+            ScanIndexForward: false,
+            Limit: limit - ids.length,
+            ExclusiveStartKey: start
+          })
+        )
+      );
+      ids.push(...(page.Items ?? []).map((item) => String(item.PK).slice("MSG#".length)));
+      start = page.LastEvaluatedKey;
+    } while (start && ids.length < limit);
+    const records = await this.getMany(ids);
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+};
+
+// cli/commands/messages.ts
+var STATUSES = Object.keys({
+  SENDING: 0,
+  SENT: 0,
+  UNCERTAIN: 0,
+  DELIVERED: 0,
+  OPENED: 0,
+  BOUNCED: 0,
+  FAILED: 0,
+  RECEIPT_MISSING: 0
+});
+var DEFAULT_LIST_SINCE = "7d";
+var DEFAULT_REPORT_SINCE = "24h";
+var MAX_READ = 1e4;
+var HIDDEN = "***";
+var maskRecipient = (channel, to) => {
+  switch (channel) {
+    case "email": {
+      const at2 = to.lastIndexOf("@");
+      return at2 > 0 ? `${to[0]}${HIDDEN}${to.slice(at2)}` : HIDDEN;
+    }
+    case "sms":
+    case "whatsapp": {
+      const digits = to.replace(/\D/g, "");
+      return digits.length > 4 ? `${HIDDEN}${digits.slice(-4)}` : HIDDEN;
+    }
+    case "push":
+      return to.length > 6 ? `${to.slice(0, 6)}${HIDDEN}` : HIDDEN;
+    case "webhook":
+      return URL.canParse(to) ? `${new URL(to).origin}/${HIDDEN}` : HIDDEN;
+  }
+};
+var masked = (record8) => {
+  const to = maskRecipient(record8.channel, record8.to);
+  const hide = (text2) => text2?.split(record8.to).join(to);
+  return {
+    ...record8,
+    to,
+    ...record8.lastError === void 0 ? {} : { lastError: hide(record8.lastError) },
+    timeline: record8.timeline.map(
+      (entry) => entry.detail === void 0 ? entry : { ...entry, detail: hide(entry.detail) }
+    )
+  };
+};
+var parseStatuses = (values) => {
+  if (!values) return void 0;
+  const statuses = values.map((s) => s.toUpperCase());
+  const unknown12 = statuses.filter((s) => !STATUSES.includes(s));
+  if (unknown12.length > 0)
+    throw new CliError(`--status must be one of ${STATUSES.join(", ")}, not ${unknown12.join(", ")}.`);
+  return statuses;
+};
+var parseChannel = (value) => {
+  if (value === void 0) return void 0;
+  if (!CHANNELS.includes(value))
+    throw new CliError(`--channel must be one of ${CHANNELS.join(", ")}, not ${value}.`);
+  return value;
+};
+var sentAtOf = (record8) => record8.sentAt ?? record8.timeline.find((e) => e.status === "SENT")?.at;
+var deliveryLatencyMs = (record8) => {
+  const sent = sentAtOf(record8);
+  const delivered = record8.timeline.find((e) => e.action === "receipt" && e.status === "DELIVERED")?.at;
+  if (!sent || !delivered) return void 0;
+  const ms = Date.parse(delivered) - Date.parse(sent);
+  return ms >= 0 ? ms : void 0;
+};
+var percentile = (sorted, p) => sorted[Math.max(0, Math.ceil(p / 100 * sorted.length) - 1)] ?? 0;
+var duration = (ms) => {
+  if (ms === void 0) return "";
+  if (ms < 1e3) return `${ms}ms`;
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
+  if (ms < 36e5) return `${Math.floor(ms / 6e4)}m ${Math.round(ms % 6e4 / 1e3)}s`;
+  return `${Math.floor(ms / 36e5)}h ${Math.round(ms % 36e5 / 6e4)}m`;
+};
+var reportRow = (channel, via, records) => {
+  const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  for (const record8 of records) statuses[record8.status] += 1;
+  const latencies = records.map(deliveryLatencyMs).filter((ms) => ms !== void 0).sort((a, b) => a - b);
+  return {
+    channel,
+    via,
+    messages: records.length,
+    statuses,
+    latencyMs: latencies.length === 0 ? null : {
+      measured: latencies.length,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99)
+    }
+  };
+};
+var report = (records) => {
+  const groups = /* @__PURE__ */ new Map();
+  for (const record8 of records) {
+    const key = `${record8.channel}\0${record8.via}`;
+    groups.set(key, [...groups.get(key) ?? [], record8]);
+  }
+  const rows = [...groups.entries()].map(([key, members]) => {
+    const [channel = "", via = ""] = key.split("\0");
+    return reportRow(channel, via, members);
+  }).sort((a, b) => a.channel.localeCompare(b.channel) || a.via.localeCompare(b.via));
+  return { rows, total: reportRow("all", "all", records) };
+};
+var reportText = (tenant2, since, { rows, total }, capped) => {
+  const seen = STATUSES.filter((s) => total.statuses[s] > 0);
+  const measured = [...rows, ...rows.length > 1 ? [total] : []];
+  return [
+    `Delivery report for tenant ${tenant2}: ${total.messages} messages created since ${since}${capped ? ` (the newest ${MAX_READ} only: narrow --since for a complete report)` : ""}`,
+    "",
+    table(
+      ["CHANNEL", "VIA", "MESSAGES", ...seen],
+      measured.map((r) => [r.channel, r.via, r.messages, ...seen.map((s) => r.statuses[s])])
+    ),
+    "",
+    "Send \u2192 delivered latency (from the sent entry to the first receipt that made it DELIVERED):",
+    table(
+      ["CHANNEL", "VIA", "MEASURED", "P50", "P95", "P99"],
+      measured.map((r) => [
+        r.channel,
+        r.via,
+        r.latencyMs?.measured ?? 0,
+        duration(r.latencyMs?.p50),
+        duration(r.latencyMs?.p95),
+        duration(r.latencyMs?.p99)
+      ])
+    )
+  ].join("\n");
+};
+var listing2 = (records) => table(
+  ["MESSAGE", "CHANNEL", "VIA", "TO", "STATUS", "SINCE", "LAST ERROR"],
+  records.map((r) => [
+    r.messageId,
+    r.channel,
+    r.via,
+    r.to,
+    r.status,
+    r.statusAt,
+    r.lastError?.slice(0, 80)
+  ])
+);
+var shownText2 = (record8) => [
+  `Message ${record8.messageId}  ${record8.status} since ${record8.statusAt}`,
+  ...record8.status === "UNCERTAIN" ? [
+    "The provider may or may not have taken it, and cannot be asked: an operator decides (docs/operations.md#messageuncertain)."
+  ] : [],
+  table(
+    ["FIELD", "VALUE"],
+    [
+      ["tenant", record8.tenant],
+      ["channel", record8.channel],
+      ["via", record8.via],
+      ["to", record8.to],
+      ["provider message id", record8.providerMessageId],
+      ["created", record8.createdAt],
+      ["sent", record8.sentAt],
+      ["caused by event", `${record8.causationEventId} (relayflow events show ${record8.causationEventId})`],
+      ["correlation id", record8.correlationId],
+      ["last error", record8.lastError]
+    ].filter(([, value]) => value !== void 0)
+  ),
+  "",
+  "Timeline (oldest first):",
+  table(
+    ["AT", "ACTION", "STATUS", "DETAIL"],
+    [...record8.timeline].sort((a, b) => a.at.localeCompare(b.at)).map((e) => [e.at, e.action, e.status, e.detail])
+  )
+].join("\n");
+var registerMessages = (program, deps, globals) => {
+  const messages = program.command("messages").description("Outbound messages (email, sms, whatsapp, push, webhook): their fate and delivery report");
+  const storeOf = async () => {
+    const env = await deps.connect(globals());
+    return new MessageStore(env.dynamodb, { tableName: env.output("EventTableName"), retentionDays: 1 });
+  };
+  messages.command("list").description("A tenant's messages, newest first, with their status and last error").requiredOption("--tenant <id>", "the tenant whose messages to list").option(
+    "--since <time>",
+    `created at or after: ISO 8601 or a duration back from now (2h, 7d); default ${DEFAULT_LIST_SINCE}`
+  ).option("--status <status>", `${STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--channel <channel>", `only this channel: ${CHANNELS.join(" | ")}`).option("--limit <n>", "most messages to show", positiveInt("--limit", MAX_READ), 50).action(async (options) => {
+    const statuses = parseStatuses(options.status);
+    const channel = parseChannel(options.channel);
+    const since = parseTime(options.since ?? DEFAULT_LIST_SINCE, deps.now(), "--since");
+    const store = await storeOf();
+    const filtered = statuses !== void 0 || channel !== void 0;
+    const read2 = await store.list(options.tenant, since, filtered ? MAX_READ : options.limit);
+    const found = read2.filter((r) => (!statuses || statuses.includes(r.status)) && (!channel || r.channel === channel)).slice(0, options.limit).map(masked);
+    if (filtered && read2.length === MAX_READ && found.length < options.limit)
+      deps.output.err(
+        `Only the newest ${MAX_READ} messages since ${since} were read; narrow --since to reach older ones.`
+      );
+    if (globals().json) {
+      deps.output.out(json(found));
+      return;
+    }
+    if (found.length === 0) {
+      const conditions = [
+        ...statuses ? [`status ${statuses.join(" or ")}`] : [],
+        ...channel ? [`channel ${channel}`] : []
+      ];
+      deps.output.out(
+        `No messages for tenant ${options.tenant}${conditions.length ? ` with ${conditions.join(" and ")}` : ""} created since ${since}.`
+      );
+      return;
+    }
+    deps.output.out(listing2(found));
+  });
+  messages.command("show <messageId>").description(
+    "A message, its whole timeline (sending, sent, receipts, uncertain\u2026), the event that caused it and its correlation id"
+  ).action(async (messageId) => {
+    const record8 = await (await storeOf()).get(messageId);
+    if (!record8)
+      throw new CliError(
+        `No message has the id ${messageId}; messages are kept retentionDays days, and relayflow messages list --tenant <id> lists recent ones.`
+      );
+    const shown = masked(record8);
+    deps.output.out(globals().json ? json(shown) : shownText2(shown));
+  });
+  messages.command("report").description(
+    "A tenant's delivery report: messages by status, and send \u2192 delivered latency p50/p95/p99, per channel and adapter"
+  ).requiredOption("--tenant <id>", "the tenant to report on").option(
+    "--since <time>",
+    `created at or after: ISO 8601 or a duration back from now (2h, 7d); default ${DEFAULT_REPORT_SINCE}`
+  ).action(async (options) => {
+    const since = parseTime(options.since ?? DEFAULT_REPORT_SINCE, deps.now(), "--since");
+    const records = await (await storeOf()).list(options.tenant, since, MAX_READ);
+    const capped = records.length === MAX_READ;
+    const result = report(records);
+    if (globals().json) {
+      deps.output.out(json({ tenant: options.tenant, since, capped, ...result }));
+      return;
+    }
+    deps.output.out(
+      records.length === 0 ? `No messages for tenant ${options.tenant} created since ${since}.` : reportText(options.tenant, since, result, capped)
+    );
   });
 };
 
@@ -8909,8 +10977,8 @@ var entryOf = (message) => ({
 var deduplicationIdOf = (eventId, send) => send <= 1 ? eventId : `${eventId}#${send}`;
 
 // functions/flow/pause-store.ts
-var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
-var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+var import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
+var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
 init_errors();
 
 // functions/flow/pauses.ts
@@ -8923,7 +10991,7 @@ var PAUSES_PK = "PAUSE";
 var pauseKey = (key) => ({ PK: PAUSES_PK, SK: key });
 var holdListKey = (key, groupId) => ({ PK: `HELD#${key}`, SK: groupId });
 var BATCH_GET_KEYS2 = 100;
-var isConditionFailure2 = (error) => error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+var isConditionFailure3 = (error) => error instanceof import_client_dynamodb4.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
 var pauseOf = (item) => ({
   scope: item.scope,
   id: item.id,
@@ -8952,7 +11020,7 @@ var PauseStore = class {
     try {
       return await run();
     } catch (error) {
-      if (isConditionFailure2(error)) throw error;
+      if (isConditionFailure3(error)) throw error;
       throw new InfrastructureError("event-store", `pause store ${what} failed`, { cause: error });
     }
   }
@@ -8962,7 +11030,7 @@ var PauseStore = class {
       await this.call(what, run);
       return true;
     } catch (error) {
-      if (isConditionFailure2(error)) return false;
+      if (isConditionFailure3(error)) return false;
       throw error;
     }
   }
@@ -8974,7 +11042,7 @@ var PauseStore = class {
       const page = await this.call(
         "list",
         () => this.client.send(
-          new import_lib_dynamodb4.QueryCommand({
+          new import_lib_dynamodb5.QueryCommand({
             TableName: this.settings.tableName,
             KeyConditionExpression: "PK = :pk",
             ExpressionAttributeValues: { ":pk": PAUSES_PK },
@@ -8992,7 +11060,7 @@ var PauseStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
+        new import_lib_dynamodb5.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
       )
     );
     return result.Item ? pauseOf(result.Item) : void 0;
@@ -9005,7 +11073,7 @@ var PauseStore = class {
     return this.conditional(
       "pause",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(pauseKeyOf({ scope, id: id2 })),
           UpdateExpression: "SET #scope = :scope, #id = :id, #state = :paused, reason = :reason, #by = :by, #at = :at, effectiveAt = :effective, history = list_append(if_not_exists(history, :none), :entry), holds = if_not_exists(holds, :zero) REMOVE expiresAt",
@@ -9041,7 +11109,7 @@ var PauseStore = class {
     return this.conditional(
       "resume",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(key),
           UpdateExpression: "SET #state = :resuming, history = list_append(history, :entry)",
@@ -9064,7 +11132,7 @@ var PauseStore = class {
     return this.conditional(
       "end",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(key),
           UpdateExpression: "SET #state = :ended, history = list_append(history, :entry), expiresAt = :x",
@@ -9089,11 +11157,11 @@ var PauseStore = class {
       for (let round = 0; pending.length > 0; round += 1) {
         if (round === 8)
           throw new InfrastructureError("event-store", "hold list read kept returning unprocessed keys");
-        if (round > 0) await new Promise((resolve7) => setTimeout(resolve7, 2 ** round * 10));
+        if (round > 0) await new Promise((resolve8) => setTimeout(resolve8, 2 ** round * 10));
         const result = await this.call(
           "hold list read",
           () => this.client.send(
-            new import_lib_dynamodb4.BatchGetCommand({
+            new import_lib_dynamodb5.BatchGetCommand({
               RequestItems: { [this.settings.tableName]: { Keys: pending, ConsistentRead: true } }
             })
           )
@@ -9112,7 +11180,7 @@ var PauseStore = class {
       const page = await this.call(
         "hold lists read",
         () => this.client.send(
-          new import_lib_dynamodb4.QueryCommand({
+          new import_lib_dynamodb5.QueryCommand({
             TableName: this.settings.tableName,
             KeyConditionExpression: "PK = :pk",
             ExpressionAttributeValues: { ":pk": `HELD#${key}` },
@@ -9131,7 +11199,7 @@ var PauseStore = class {
     await this.conditional(
       "hold",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           UpdateExpression: "SET events = list_append(if_not_exists(events, :none), :id)",
@@ -9146,7 +11214,7 @@ var PauseStore = class {
     return this.conditional(
       "hold commit",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(key),
           UpdateExpression: "ADD holds :one",
@@ -9171,7 +11239,7 @@ var PauseStore = class {
     const dropped = await this.conditional(
       "hold list update",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           // Highest index first: DynamoDB removes the listed elements all at once, dynalite one
@@ -9190,7 +11258,7 @@ var PauseStore = class {
     const item = await this.call(
       "hold list read",
       () => this.client.send(
-        new import_lib_dynamodb4.GetCommand({
+        new import_lib_dynamodb5.GetCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           ConsistentRead: true
@@ -9202,7 +11270,7 @@ var PauseStore = class {
     await this.conditional(
       "hold list update",
       () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
+        new import_lib_dynamodb5.UpdateCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           UpdateExpression: `REMOVE events[${index}]`,
@@ -9217,7 +11285,7 @@ var PauseStore = class {
     await this.conditional(
       "hold list delete",
       () => this.client.send(
-        new import_lib_dynamodb4.DeleteCommand({
+        new import_lib_dynamodb5.DeleteCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           ConditionExpression: "size(events) = :zero",
@@ -9421,71 +11489,71 @@ var import_node_crypto25 = require("node:crypto");
 var import_client_sfn3 = require("@aws-sdk/client-sfn");
 
 // functions/replay/state.ts
-var z26 = __toESM(require("zod/mini"));
-var SampleEventSchema = z26.object({
-  eventId: z26.string(),
-  status: z26.string(),
-  tenant: z26.string(),
-  provider: z26.string(),
-  type: z26.string(),
-  entity: z26.string(),
-  receivedAt: z26.string(),
-  lastError: z26.optional(z26.string())
+var z27 = __toESM(require("zod/mini"));
+var SampleEventSchema = z27.object({
+  eventId: z27.string(),
+  status: z27.string(),
+  tenant: z27.string(),
+  provider: z27.string(),
+  type: z27.string(),
+  entity: z27.string(),
+  receivedAt: z27.string(),
+  lastError: z27.optional(z27.string())
 });
-var PlanSchema = z26.object({
-  source: z26.enum(["dlq", "store"]),
+var PlanSchema = z27.object({
+  source: z27.enum(["dlq", "store"]),
   /** Matching events found (stops counting at the scan cap; see `truncated`). */
-  matching: z26.int(),
+  matching: z27.int(),
   /** Events the execution would handle: matching, capped by the limit. */
-  selected: z26.int(),
+  selected: z27.int(),
   /** DLQ messages or index entries looked at. */
-  scanned: z26.int(),
+  scanned: z27.int(),
   /** True when counting stopped at the scan cap: there may be more matching events. */
-  truncated: z26.boolean(),
+  truncated: z27.boolean(),
   /** DLQ messages whose claim check names no stored event (left in the DLQ). */
-  unknownMessages: z26.int(),
-  sample: z26.array(SampleEventSchema),
-  batchSize: z26.int(),
-  waitSeconds: z26.int()
+  unknownMessages: z27.int(),
+  sample: z27.array(SampleEventSchema),
+  batchSize: z27.int(),
+  waitSeconds: z27.int()
 });
-var SummarySchema = z26.object({
-  replayed: z26.int(),
-  skipped: z26.int(),
-  failed: z26.int(),
+var SummarySchema = z27.object({
+  replayed: z27.int(),
+  skipped: z27.int(),
+  failed: z27.int(),
   /** replayed + skipped + failed: what counts against the limit. */
-  handled: z26.int(),
-  batches: z26.int(),
-  skippedReasons: z26.record(z26.string(), z26.int()),
+  handled: z27.int(),
+  batches: z27.int(),
+  skippedReasons: z27.record(z27.string(), z27.int()),
   /** The first failures, for the operator; `failed` counts them all. */
-  failures: z26.array(z26.object({ eventId: z26.string(), error: z26.string() })),
+  failures: z27.array(z27.object({ eventId: z27.string(), error: z27.string() })),
   /** Why the loop ended before the selection was exhausted, when it did. */
-  stoppedEarly: z26.optional(z26.string())
+  stoppedEarly: z27.optional(z27.string())
 });
-var CursorSchema = z26.union([
-  z26.object({ kind: z26.literal("dlq"), remaining: z26.int() }),
-  z26.object({
-    kind: z26.literal("store"),
+var CursorSchema = z27.union([
+  z27.object({ kind: z27.literal("dlq"), remaining: z27.int() }),
+  z27.object({
+    kind: z27.literal("store"),
     /** Which of the selected statuses (index partitions) is being walked. */
-    statusIndex: z26.int(),
+    statusIndex: z27.int(),
     /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
-    lastKey: z26.optional(z26.record(z26.string(), z26.string())),
+    lastKey: z27.optional(z27.record(z27.string(), z27.string())),
     /** Position in filter.eventIds. */
-    offset: z26.int()
+    offset: z27.int()
   })
 ]);
-var ReplayStateSchema = z26.object({
+var ReplayStateSchema = z27.object({
   request: ReplayInputSchema,
   plan: PlanSchema,
   cursor: CursorSchema,
   summary: SummarySchema,
   /** Events that failed in this execution: not tried again by later batches. */
-  failedIds: z26.array(z26.string()),
+  failedIds: z27.array(z27.string()),
   /** More may remain and the limit is not reached. */
-  more: z26.boolean()
+  more: z27.boolean()
 });
-var ReplayTaskSchema = z26.discriminatedUnion("action", [
-  z26.object({ action: z26.literal("plan"), input: z26.unknown(), executionId: z26.string().check(z26.minLength(1)) }),
-  z26.object({ action: z26.literal("batch"), state: z26.unknown(), executionId: z26.string().check(z26.minLength(1)) })
+var ReplayTaskSchema = z27.discriminatedUnion("action", [
+  z27.object({ action: z27.literal("plan"), input: z27.unknown(), executionId: z27.string().check(z27.minLength(1)) }),
+  z27.object({ action: z27.literal("batch"), state: z27.unknown(), executionId: z27.string().check(z27.minLength(1)) })
 ]);
 
 // cli/commands/replay.ts
@@ -9493,10 +11561,10 @@ var replayInputOf = (options, now) => {
   if (options.from !== "dlq" && options.from !== "store")
     throw new CliError(`--from must be dlq or store, not "${options.from}".`);
   const statuses = options.status?.map((s) => s.toUpperCase());
-  const unknown10 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
-  if (unknown10.length > 0)
+  const unknown12 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
+  if (unknown12.length > 0)
     throw new CliError(
-      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown10.join(", ")}.`
+      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown12.join(", ")}.`
     );
   if (!options.reason)
     throw new CliError(
@@ -9689,6 +11757,8 @@ var causeText = (cause) => {
 var import_node_fs4 = require("node:fs");
 var import_node_path4 = require("node:path");
 init_integration_event();
+init_render();
+init_templates();
 
 // functions/json/path.ts
 var readPath = (value, path) => {
@@ -9734,26 +11804,28 @@ var eventBridgeEntryOf = (target, event, detail = event) => ({
 });
 var entrySizeOf = (entry) => Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
 
-// functions/targets/http.ts
-var import_standardwebhooks = require("standardwebhooks");
-init_errors2();
-var MAX_RESPONSE_BYTES = 8 * 1024;
-var httpRequestOf = (target, event, ctx, timestamp, payload = event) => ({
-  method: "POST",
-  url: target.url,
-  headers: {
-    "content-type": "application/json",
-    "user-agent": "RelayFlow",
-    "webhook-id": ctx.idempotencyKey,
-    "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
-    "idempotency-key": ctx.idempotencyKey,
-    "x-correlation-id": ctx.correlationId
-  },
-  body: JSON.stringify(payload)
-});
-
 // functions/targets/plan.ts
+init_http();
 var SIGNATURE_PLACEHOLDER = "(signed with the target signing secret when sent)";
+var maskRecipient2 = (to) => {
+  const at2 = to.lastIndexOf("@");
+  if (at2 > 0) return `${to[0] ?? ""}\u2026${to.slice(at2)}`;
+  if (/^(whatsapp:)?\+?\d{6,}$/.test(to)) return `\u2026${to.slice(-4)}`;
+  return to.length > 12 ? `${to.slice(0, 6)}\u2026` : "\u2026";
+};
+var messagePlanOf = (targetId2, message) => {
+  const content = JSON.stringify(message.content);
+  return {
+    kind: "message",
+    targetId: targetId2,
+    messageId: message.id,
+    channel: message.channel,
+    via: message.via,
+    to: maskRecipient2(message.to),
+    contentSha256: sha256Hex(content),
+    contentBytes: Buffer.byteLength(content)
+  };
+};
 var stepsFor = (steps, type) => steps.filter((step) => step.on === void 0 || step.on.includes(type));
 var planDelivery = (target, event, ctx, payload = event) => {
   switch (target.kind) {
@@ -9852,6 +11924,22 @@ var testRoute = async (event, routes, at2, transforms = new Transforms()) => {
     targets: await Promise.all(
       (route?.targets ?? []).map(async (target) => {
         const mode2 = target.mode ?? "live";
+        const idempotencyKey = downstreamKeyOf(event.id, target.id);
+        if (target.kind === "message") {
+          const content = contentOf(target, templates);
+          try {
+            if (typeof content === "string") throw new RenderError(content);
+            const message = renderMessage(
+              { channel: target.channel, via: target.via, to: target.to, content, metadata: target.metadata },
+              event,
+              { messageId: messageIdOf2(idempotencyKey) }
+            );
+            return { ...messagePlanOf(target.id, message), mode: mode2 };
+          } catch (error) {
+            if (!(error instanceof RenderError)) throw error;
+            return { kind: "refused", targetId: target.id, reason: error.message, mode: mode2 };
+          }
+        }
         let payload = event;
         if (target.kind !== "workflow" && target.transform !== void 0) {
           try {
@@ -9866,7 +11954,7 @@ var testRoute = async (event, routes, at2, transforms = new Transforms()) => {
           target,
           event,
           {
-            idempotencyKey: downstreamKeyOf(event.id, target.id),
+            idempotencyKey,
             correlationId: event.correlationId,
             at: at2,
             workflowOf: (name) => workflowCatalog.get(name)
@@ -9908,6 +11996,12 @@ var targetLines = (plan, position) => {
         heading,
         `     PutEvents on ${plan.eventBusName}: source ${plan.source}, detail-type ${plan.detailType}, time ${plan.time}`,
         `     detail: sha256:${plan.detailSha256} (${plan.entryBytes} bytes)`
+      ];
+    case "message":
+      return [
+        heading,
+        `     ${plan.channel} message ${plan.messageId} via ${plan.via} to ${plan.to}`,
+        `     content: sha256:${plan.contentSha256} (${plan.contentBytes} bytes)`
       ];
     case "workflow":
       return [
@@ -10070,11 +12164,11 @@ init_internal();
 
 // cli/schedule-ticks.ts
 var import_node_crypto27 = require("node:crypto");
-init_contract();
+init_contract2();
 init_schedule_expression();
-var parseJson = (text) => {
+var parseJson = (text2) => {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text2);
   } catch {
     return void 0;
   }
@@ -10242,12 +12336,12 @@ var replayTicks = async (deps, globals, options) => {
   let otherMessages = 0;
   const held = [];
   const release2 = async () => {
-    for (const { url: url2 } of queues) {
-      const messages = held.filter((h) => h.queueUrl === url2).map((h) => h.message);
+    for (const { url: url3 } of queues) {
+      const messages = held.filter((h) => h.queueUrl === url3).map((h) => h.message);
       for (let i = 0; i < messages.length; i += 10) {
         await env.sqs.send(
           new import_client_sqs4.ChangeMessageVisibilityBatchCommand({
-            QueueUrl: url2,
+            QueueUrl: url3,
             Entries: messages.slice(i, i + 10).map((m, n) => ({
               Id: String(n),
               ReceiptHandle: m.ReceiptHandle,
@@ -10418,20 +12512,20 @@ ${table(
 
 // cli/commands/urls.ts
 var WEBHOOK_PATH = /\/webhooks\/([^/]+)(?:\/([^/]+))?$/;
-var webhookOutputs = (outputs) => Object.entries(outputs).filter(([key]) => key.startsWith("WebhookUrl")).flatMap(([, url2]) => {
-  const match = WEBHOOK_PATH.exec(new URL(url2).pathname);
-  return match?.[1] ? [{ url: url2, provider: match[1], tenant: match[2] }] : [];
+var webhookOutputs = (outputs) => Object.entries(outputs).filter(([key]) => key.startsWith("WebhookUrl")).flatMap(([, url3]) => {
+  const match = WEBHOOK_PATH.exec(new URL(url3).pathname);
+  return match?.[1] ? [{ url: url3, provider: match[1], tenant: match[2] }] : [];
 }).sort(
   (a, b) => a.provider.localeCompare(b.provider) || (a.tenant === void 0 ? -1 : b.tenant === void 0 ? 1 : a.tenant.localeCompare(b.tenant))
 );
 var stackArguments = (env, options) => env.local ? " --local" : `${env.stackName === "RelayFlow" ? "" : ` --stack ${env.stackName}`}${options.region ? ` --region ${options.region}` : ""}`;
 var LABEL_WIDTH = 15;
 var LINE_WIDTH = 100;
-var field2 = (label, text) => {
+var field2 = (label, text2) => {
   const indent = " ".repeat(2 + LABEL_WIDTH);
   const lines = [];
   let line = "";
-  for (const word of text.split(" ")) {
+  for (const word of text2.split(" ")) {
     if (line && indent.length + line.length + 1 + word.length > LINE_WIDTH) {
       lines.push(line);
       line = word;
@@ -10467,7 +12561,7 @@ var registerUrls = (program, deps, globals) => {
     );
     const found = webhookOutputs(env.outputs).filter((o) => only === void 0 || o.provider === only);
     const entries = [];
-    for (const { url: url2, provider, tenant: tenant2 } of found) {
+    for (const { url: url3, provider, tenant: tenant2 } of found) {
       const { setup } = await entryFor(deps, provider, configured);
       const own2 = tenant2 ? env.outputs[`Secret${outputId2(provider)}${outputId2(tenant2)}`] : void 0;
       const shared = tenant2 !== void 0 && own2 === void 0;
@@ -10475,7 +12569,7 @@ var registerUrls = (program, deps, globals) => {
       entries.push({
         provider,
         ...tenant2 ? { tenant: tenant2 } : {},
-        url: url2,
+        url: url3,
         dashboard: setup.dashboard,
         events: setup.events,
         otherEvents: setup.otherEvents,
@@ -10504,8 +12598,8 @@ var buildProgram = (deps) => {
   const program = new import_commander2.Command("relayflow").description(
     "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health"
   ).option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({
-    writeOut: (text) => deps.output.out(text.replace(/\n$/, "")),
-    writeErr: (text) => deps.output.err(text)
+    writeOut: (text2) => deps.output.out(text2.replace(/\n$/, "")),
+    writeErr: (text2) => deps.output.err(text2)
   }).showHelpAfterError("(run relayflow --help for usage)");
   const globals = () => {
     const options = program.opts();
@@ -10529,6 +12623,7 @@ var buildProgram = (deps) => {
   registerSecrets(program, deps, globals);
   registerRoute(program, deps, globals);
   registerSchedules(program, deps, globals);
+  registerMessages(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
@@ -10616,9 +12711,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 runCli(process.argv.slice(2), {
   connect,
   output: {
-    out: (text) => process.stdout.write(`${text}
+    out: (text2) => process.stdout.write(`${text2}
 `),
-    err: (text) => process.stderr.write(text.endsWith("\n") || text.startsWith("\r") ? text : `${text}
+    err: (text2) => process.stderr.write(text2.endsWith("\n") || text2.startsWith("\r") ? text2 : `${text2}
 `),
     interactive: Boolean(process.stderr.isTTY)
   },

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { integer, json, readEnvironment, required, unlessEmpty } from '#shared/env';
 import { TenantQuotasSchema } from '#shared/flow/tenant-admission';
 import { RoutesSchema } from '#shared/routing/routes';
+import { ChannelsEnvironmentSchema } from '#shared/channels/wiring';
 
 /** The environment the Processing construct gives the consumer. Checked at cold start. */
 const ConsumerEnvironmentSchema = z.object({
@@ -27,6 +28,8 @@ const ConsumerEnvironmentSchema = z.object({
   INGEST_LEASE_SECONDS: integer(1),
   /** Per-tenant quotas (decision 0052); unset when no tenant has one. */
   TENANT_QUOTAS: unlessEmpty(json(TenantQuotasSchema)),
+  /** Outbound channel adapters (docs/channels.md); unset when none is configured. */
+  CHANNELS: unlessEmpty(json(ChannelsEnvironmentSchema)),
 });
 export type ConsumerEnvironment = z.infer<typeof ConsumerEnvironmentSchema>;
 

@@ -40,6 +40,7 @@ import {
 import type { ConsumerQueue } from '#shared/consumer/queue';
 import type { TenantAdmission } from '#shared/flow/contract';
 import type { PauseGate } from '#shared/flow/pause-gate';
+import type { ReceiptMatcher } from '#shared/channels/receipts';
 import {
   CONSUMABLE,
   consumerEntry,
@@ -61,6 +62,8 @@ export interface ConsumerDependencies {
   readonly admission: TenantAdmission;
   /** Pauses and disabled targets (decision 0053): a held event leaves the queue without an attempt. */
   readonly gate: PauseGate;
+  /** Delivery receipts among the events, matched to the messages they are about (issue 15). */
+  readonly receipts: Pick<ReceiptMatcher, 'apply'>;
   readonly idempotency: {
     readonly persistenceStore: BasePersistenceLayer;
     readonly config: IdempotencyConfig;
@@ -435,6 +438,11 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       if (admission.kind === 'delay') throw new QuotaDelayError(admission.seconds, admission.reason);
       let result: RunResult;
       try {
+        const receipt = await deps.receipts.apply(event);
+        if (receipt.kind === 'applied')
+          logger.appendKeys({ messageId: receipt.messageId, messageStatus: receipt.status });
+        else if (receipt.kind === 'unknown-message')
+          logger.debug('a receipt for a message this stack did not send', { via: receipt.via });
         result = await runIdempotently(
           { eventId: claim.eventId, runKey },
           {
@@ -498,7 +506,15 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
       }
       return 'dead-lettered';
     } finally {
-      logger.removeKeys(['correlationId', 'eventId', 'tenant', 'provider', 'type']);
+      logger.removeKeys([
+        'correlationId',
+        'eventId',
+        'tenant',
+        'provider',
+        'type',
+        'messageId',
+        'messageStatus',
+      ]);
     }
   };
 

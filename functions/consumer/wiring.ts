@@ -25,6 +25,14 @@ import { readConsumerEnvironment } from '#shared/consumer/config';
 import { createConsumer } from '#shared/consumer/create-consumer';
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { NO_QUOTAS } from '#shared/flow/contract';
+import { MessageDelivery, type MessageMetricSink } from '#shared/channels/delivery';
+import { MessageStore } from '#shared/channels/message-store';
+import { ReceiptMatcher } from '#shared/channels/receipts';
+import { adapterSet } from '#shared/channels/registry';
+import { templates } from '#shared/channels/templates/index';
+import { baseUrlOf, credentialsReader, statusCallbackUrlOf } from '#shared/channels/wiring';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { writeWithMetrics } from '#shared/powertools/emf';
 import { autoDisableObserver } from '#shared/flow/auto-disable';
 import { PauseGate } from '#shared/flow/pause-gate';
 import { PauseStore } from '#shared/flow/pause-store';
@@ -37,6 +45,9 @@ const SigningSecretSchema = z.object({
   signingSecret: z.string().check(z.minLength(16)),
   additionalSigningSecrets: z.optional(z.array(z.string().check(z.minLength(16)))),
 });
+
+/** How long a channel provider gets to answer a send (within the consumer's deadline reserve). */
+const MESSAGE_TIMEOUT_MS = 10_000;
 
 /** Time kept in hand before starting a record, beyond the slowest HTTP target's timeout. */
 const DEADLINE_MARGIN_MS = 2000;
@@ -74,7 +85,9 @@ export const wireConsumer = () => {
 
   const slowestHttpMs = Math.max(
     0,
-    ...routes.flatMap((r) => r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : 0))),
+    ...routes.flatMap((r) =>
+      r.targets.map((t) => (t.kind === 'http' ? t.timeoutMs : t.kind === 'message' ? MESSAGE_TIMEOUT_MS : 0)),
+    ),
   );
   const storeSettings = { tableName: env.EVENT_TABLE, retentionDays: env.RETENTION_DAYS };
   // Loaded on the first body that went to S3, as in the verifiers: a static import next to this
@@ -102,6 +115,18 @@ export const wireConsumer = () => {
       ingestLeaseSeconds: env.INGEST_LEASE_SECONDS,
     },
   );
+  const channels = env.CHANNELS ?? { webhookBaseUrl: '', adapters: {} };
+  const adapters = adapterSet(Object.keys(channels.adapters));
+  const messages = new MessageStore(documentClient, storeSettings);
+  const messageMetric: MessageMetricSink = (name, message, value = 1) =>
+    writeWithMetrics(logger, metrics, { level: 'debug', message: name, fields: {} }, [
+      {
+        name,
+        unit: name === 'MessageDeliveryLatency' ? MetricUnit.Milliseconds : MetricUnit.Count,
+        value,
+        dimensions: { channel: message.channel, via: message.via, tenant: message.tenant },
+      },
+    ]);
   return createConsumer(
     {
       store,
@@ -122,11 +147,29 @@ export const wireConsumer = () => {
             publisher,
             now,
           }),
+          message: new MessageDelivery({
+            store: messages,
+            adapters,
+            credentials: credentialsReader(
+              channels,
+              secretsProvider,
+              (via) => adapters.get(via),
+              env.SECRETS_MAX_AGE_SECONDS,
+            ),
+            baseUrl: baseUrlOf(channels, process.env),
+            statusCallbackUrl: statusCallbackUrlOf(channels),
+            templates,
+            fetch: (...args) => fetch(...args),
+            now,
+            timeoutMs: MESSAGE_TIMEOUT_MS,
+            metric: messageMetric,
+          }),
         },
         new Transforms(),
         autoDisableObserver({ health: new TargetHealth(), pauses, gate, logger, metrics, now }),
       ),
       gate,
+      receipts: new ReceiptMatcher({ store: messages, adapters, publisher, now, metric: messageMetric }),
       admission: env.TENANT_QUOTAS
         ? new TableTenantAdmission(documentClient, limiter, {
             tableName: env.EVENT_TABLE,

@@ -25,7 +25,14 @@ export type DomainEventOrigin =
   | { readonly kind: 'api'; readonly principal: string }
   | { readonly kind: 'eventbridge'; readonly bus: string; readonly eventBridgeId: string }
   | { readonly kind: 'schedule'; readonly schedule: string; readonly scheduledTime: string }
-  | { readonly kind: 'workflow'; readonly causationId: string; readonly depth: number };
+  | { readonly kind: 'workflow'; readonly causationId: string; readonly depth: number }
+  /** A message's status change, from a delivery receipt (issue 15): caused by the receipt's event. */
+  | {
+      readonly kind: 'receipt';
+      readonly causationId: string;
+      readonly depth: number;
+      readonly messageId: string;
+    };
 
 /** What became of one domain event: the ingest's item outcome, with the key it was stored under. */
 export interface PublishedEvent {

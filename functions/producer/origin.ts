@@ -22,5 +22,7 @@ export const originText = (origin: DomainEventOrigin): string => {
       return `tick of schedule ${origin.schedule} at ${origin.scheduledTime}`;
     case 'workflow':
       return `emitted by a workflow step of ${origin.causationId} (depth ${origin.depth})`;
+    case 'receipt':
+      return `status of message ${origin.messageId}, from the receipt ${origin.causationId} (depth ${origin.depth})`;
   }
 };

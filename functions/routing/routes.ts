@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { evaluateFilter, FilterSchema, type Filter, type FilterResult } from '#shared/routing/filters';
 import { GLOB_STARS_MESSAGE, globMatches, MAX_GLOB_STARS, starsIn } from '#shared/routing/glob';
 import { retryOnProblem } from '#shared/routing/retry-classes';
+import { CHANNELS } from '#shared/channels/contract';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -133,10 +134,37 @@ const WorkflowTargetSchema = z.strictObject({
   name: nonEmpty(),
 });
 
+/**
+ * A message through a channel adapter (docs/channels.md): `to` and the content are Mustache
+ * templates over the IntegrationEvent (`{{data.customer.email}}`), given inline as `content` or
+ * by name from functions/channels/templates/index.ts as `template`; exactly one of the two.
+ */
+const MessageTargetSchema = z.strictObject({
+  kind: z.literal('message'),
+  id: targetId(),
+  mode: mode(),
+  retry: retry(),
+  channel: z.enum(CHANNELS),
+  /** The adapter: `postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`. */
+  via: nonEmpty(),
+  to: nonEmpty(),
+  template: z.optional(nonEmpty()),
+  /** Per channel: `{ subject, text?, html? }`, `{ body }`, `{ title, body?, data? }` or `{ payload }`. */
+  content: z.optional(z.record(z.string(), z.unknown())),
+  /** Carried to the provider where it takes custom fields; each value a template. */
+  metadata: z.optional(z.record(z.string(), nonEmpty())),
+  /**
+   * What a retry does when an earlier call's outcome is unknown and the provider cannot be asked:
+   * `hold` marks the message UNCERTAIN for an operator (never a silent resend); `resend` sends again.
+   */
+  onUncertain: z._default(z.enum(['hold', 'resend']), 'hold'),
+});
+
 export const TargetSchema = z.discriminatedUnion('kind', [
   HttpTargetSchema,
   EventBridgeTargetSchema,
   WorkflowTargetSchema,
+  MessageTargetSchema,
 ]);
 
 export const RouteSchema = z.strictObject({
@@ -173,6 +201,7 @@ export type Target = TargetInput & { readonly id: string };
 export type HttpTarget = Extract<Target, { kind: 'http' }>;
 export type EventBridgeTarget = Extract<Target, { kind: 'eventbridge' }>;
 export type WorkflowTarget = Extract<Target, { kind: 'workflow' }>;
+export type MessageTarget = Extract<Target, { kind: 'message' }>;
 
 export interface RouteMatch {
   readonly tenant?: string;
@@ -210,6 +239,8 @@ export const targetIdOf = (target: TargetInput): string => {
     }
     case 'workflow':
       return `workflow:${target.name}`.slice(0, 64);
+    case 'message':
+      return `message:${target.channel}:${target.via.slice(0, 30)}:${shortHash(JSON.stringify([target.to, target.template, target.content]))}`;
   }
 };
 

@@ -3,10 +3,11 @@ import type { Target } from '#shared/routing/routes';
 import { sha256Hex } from '#shared/store/records';
 import type { EventBridgeDelivery } from '#shared/targets/eventbridge';
 import type { HttpDelivery } from '#shared/targets/http';
-import { planDelivery, type DeliveryPlan } from '#shared/targets/plan';
+import { messagePlanOf, planDelivery, type DeliveryPlan } from '#shared/targets/plan';
 import { Transforms } from '#shared/targets/transform';
 import { validatePayload } from '#shared/targets/validate';
 import type { WorkflowDelivery } from '#shared/targets/workflow';
+import type { MessageDelivery } from '#shared/channels/delivery';
 import type { DeliveryContext, DeliveryOutcome } from '#shared/targets/types';
 
 /**
@@ -32,6 +33,7 @@ export class Deliveries {
       readonly http: HttpDelivery;
       readonly eventbridge: EventBridgeDelivery;
       readonly workflow: WorkflowDelivery;
+      readonly message: MessageDelivery;
     },
     private readonly transforms: Transforms = new Transforms(),
     private readonly observe: DeliveryObserver = () => Promise.resolve(),
@@ -40,7 +42,8 @@ export class Deliveries {
   /** What the target sends for the event, checked; throws a permanent TargetError when it cannot be sent. */
   private async payloadOf(target: Target, event: IntegrationEvent): Promise<unknown> {
     // The event itself is always a JSON object: only a transform's result needs checking.
-    if (target.kind === 'workflow' || target.transform === undefined) return event;
+    if (target.kind === 'workflow' || target.kind === 'message' || target.transform === undefined)
+      return event;
     const payload = await this.transforms.payloadOf(target, event);
     validatePayload(target, payload);
     return payload;
@@ -64,6 +67,9 @@ export class Deliveries {
         return DELIVERED;
       case 'workflow':
         return this.kinds.workflow.deliver(target, event, ctx);
+      case 'message':
+        await this.kinds.message.deliver(target, event, ctx.idempotencyKey);
+        return DELIVERED;
     }
   }
 
@@ -72,6 +78,8 @@ export class Deliveries {
    * that fails, or a request validation refuses, fails the dry run as it would fail the delivery.
    */
   async plan(target: Target, event: IntegrationEvent, ctx: DeliveryContext, at: Date): Promise<DeliveryPlan> {
+    if (target.kind === 'message')
+      return messagePlanOf(target.id, await this.kinds.message.render(target, event, ctx.idempotencyKey));
     return planDelivery(
       target,
       event,

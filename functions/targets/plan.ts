@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from '#shared/contract/integration-event';
+import type { Message } from '#shared/channels/contract';
 import type { Target } from '#shared/routing/routes';
 import { sha256Hex } from '#shared/store/records';
 import { entrySizeOf, eventBridgeEntryOf } from '#shared/targets/eventbridge';
@@ -39,7 +40,41 @@ export type DeliveryPlan =
       /** The steps this event's type would run, in order; empty when no step handles it. */
       readonly steps: readonly string[];
       readonly emits: readonly string[];
+    }
+  | {
+      readonly kind: 'message';
+      readonly targetId: string;
+      readonly messageId: string;
+      readonly channel: string;
+      readonly via: string;
+      /** Masked: a dry run's timeline must not hold the recipient's address. */
+      readonly to: string;
+      readonly contentSha256: string;
+      readonly contentBytes: number;
     };
+
+/** An address as timelines and plans show it: enough to tell two apart, not to reach anyone. */
+export const maskRecipient = (to: string): string => {
+  const at = to.lastIndexOf('@');
+  if (at > 0) return `${to[0] ?? ''}…${to.slice(at)}`;
+  if (/^(whatsapp:)?\+?\d{6,}$/.test(to)) return `…${to.slice(-4)}`;
+  return to.length > 12 ? `${to.slice(0, 6)}…` : '…';
+};
+
+/** The plan of a rendered message: what would go where, the content as a digest. */
+export const messagePlanOf = (targetId: string, message: Message): DeliveryPlan => {
+  const content = JSON.stringify(message.content);
+  return {
+    kind: 'message',
+    targetId,
+    messageId: message.id,
+    channel: message.channel,
+    via: message.via,
+    to: maskRecipient(message.to),
+    contentSha256: sha256Hex(content),
+    contentBytes: Buffer.byteLength(content),
+  };
+};
 
 export interface PlanContext extends Pick<DeliveryContext, 'idempotencyKey' | 'correlationId'> {
   /** When the request would be sent (its `webhook-timestamp`). */
@@ -59,7 +94,7 @@ export const stepsFor = <Step extends { readonly on?: readonly string[] }>(
  * what its transform made of the event (the event itself without one).
  */
 export const planDelivery = (
-  target: Target,
+  target: Exclude<Target, { kind: 'message' }>,
   event: IntegrationEvent,
   ctx: PlanContext,
   payload: unknown = event,
@@ -118,5 +153,7 @@ export const describePlan = (plan: DeliveryPlan): string => {
       return plan.steps.length === 0
         ? `would run workflow ${plan.workflow}: no step handles this type`
         : `would run workflow ${plan.workflow}: ${plan.steps.join(' → ')}${plan.emits.length ? ` (may emit ${plan.emits.join(', ')})` : ''}`;
+    case 'message':
+      return `would send ${plan.channel} message ${plan.messageId} via ${plan.via} to ${plan.to}: content sha256:${plan.contentSha256} ${plan.contentBytes} bytes`;
   }
 };

@@ -7,6 +7,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ChannelSecrets } from './channel-secrets';
 import { maxReceiveCountFor } from './event-queue';
 import { formatPath } from '../../functions/providers/types';
 import { resolveRoutes, RoutesSchema } from '../../functions/routing/routes';
@@ -48,6 +49,13 @@ export interface ProcessingProps {
   readonly inlineBodyMaxBytes?: number;
   /** Per-tenant rate and concurrency quotas (decision 0052). @default none: no quota is checked */
   readonly tenantQuotas?: Readonly<Record<string, { eventsPerSecond?: number; maxConcurrent?: number }>>;
+  /** Outbound channel adapters (docs/channels.md): their secrets, API base URLs, and where receipts come back. */
+  readonly channels?: {
+    readonly secrets: ChannelSecrets;
+    readonly baseUrls: Readonly<Record<string, string | undefined>>;
+    /** The stack's webhook base URL: status callbacks (Twilio) are posted under it. */
+    readonly webhookBaseUrl: string;
+  };
 }
 
 /** Messages per invocation: the most a FIFO event source mapping takes. */
@@ -152,6 +160,22 @@ export class Processing extends Construct {
               }),
             }
           : {}),
+        ...(props.channels
+          ? {
+              CHANNELS: JSON.stringify({
+                webhookBaseUrl: props.channels.webhookBaseUrl,
+                adapters: Object.fromEntries(
+                  Object.entries(props.channels.secrets.arns).map(([via, arns]) => [
+                    via,
+                    {
+                      ...arns,
+                      ...(props.channels?.baseUrls[via] ? { baseUrl: props.channels.baseUrls[via] } : {}),
+                    },
+                  ]),
+                ),
+              }),
+            }
+          : {}),
       },
     });
 
@@ -189,6 +213,12 @@ export class Processing extends Construct {
     props.queue.grantSendMessages(this.consumer);
     props.deadLetterQueue.grantSendMessages(this.consumer);
     this.signingSecret.grantRead(this.consumer);
+    if (props.channels) {
+      props.channels.secrets.grantRead(this.consumer);
+      // SES sends with the function's own role; its credentials secret holds only options.
+      if (props.channels.secrets.arns.ses)
+        this.consumer.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: ['*'] }));
+    }
     const buses = [
       ...new Set(
         props.routes.flatMap((r) =>

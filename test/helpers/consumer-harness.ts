@@ -11,6 +11,15 @@ import { createConsumer, type ConsumerSettings } from '#shared/consumer/create-c
 import { ConsumerQueue } from '#shared/consumer/queue';
 import { autoDisableObserver } from '#shared/flow/auto-disable';
 import { PauseGate } from '#shared/flow/pause-gate';
+import {
+  MessageDelivery,
+  type MessageDeliveryDependencies,
+  type MessageMetricSink,
+} from '#shared/channels/delivery';
+import { MessageStore } from '#shared/channels/message-store';
+import { ReceiptMatcher } from '#shared/channels/receipts';
+import { adapterSet } from '#shared/channels/registry';
+import { templates } from '#shared/channels/templates/index';
 import { TargetHealth } from '#shared/flow/target-health';
 import { Transforms } from '#shared/targets/transform';
 import { PauseStore } from '#shared/flow/pause-store';
@@ -52,6 +61,12 @@ export interface ConsumerOptions {
   readonly publisher?: DomainEventPublisher;
   /** Per-tenant quotas. @default NO_QUOTAS */
   readonly admission?: TenantAdmission;
+  /** Channel adapters, their credentials and API. @default none configured */
+  readonly channels?: Pick<MessageDeliveryDependencies, 'adapters' | 'credentials' | 'baseUrl'> & {
+    readonly fetch?: typeof fetch;
+  };
+  /** What channel metrics count, as `<name> <channel>/<via>/<tenant> <value>`. */
+  readonly messageMetrics?: string[];
 }
 
 /**
@@ -65,6 +80,7 @@ export class ConsumerHarness {
   readonly s3 = new S3Client({ region: 'us-east-1', credentials });
   workflows = new Map<string, Workflow | Saga>();
   readonly pauses: PauseStore;
+  readonly messages: MessageStore;
 
   private constructor(
     readonly tables: LocalEventTable,
@@ -77,6 +93,10 @@ export class ConsumerHarness {
       retentionDays: 30,
       // The gate below reads the pauses on every record: a pause may hold at once.
       takesEffectAfterMs: 0,
+    });
+    this.messages = new MessageStore(tables.documentClient, {
+      tableName: tables.tableName,
+      retentionDays: 30,
     });
     this.reset();
   }
@@ -119,6 +139,10 @@ export class ConsumerHarness {
     if (resolved.problems.length) throw new Error(JSON.stringify(resolved.problems));
     // Pauses are read on every record, so that a test's pause takes effect at once.
     const gate = new PauseGate({ pauses: this.pauses, store: this.store, now: () => new Date() }, 0);
+    const publisher = options.publisher ?? this.publisher();
+    const adapters = options.channels?.adapters ?? adapterSet([]);
+    const metric: MessageMetricSink = (name, message, value = 1) =>
+      options.messageMetrics?.push(`${name} ${message.channel}/${message.via}/${message.tenant} ${value}`);
     return createConsumer(
       {
         store: this.store,
@@ -137,8 +161,21 @@ export class ConsumerHarness {
             workflow: new WorkflowDelivery(this.workflows, {
               records: this.processing,
               audit: this.audit,
-              publisher: options.publisher ?? this.publisher(),
+              publisher,
               now: () => new Date(),
+            }),
+            message: new MessageDelivery({
+              store: this.messages,
+              adapters,
+              credentials:
+                options.channels?.credentials ?? (() => Promise.reject(new Error('no channels here'))),
+              baseUrl: options.channels?.baseUrl ?? ((adapter) => adapter.defaultBaseUrl),
+              statusCallbackUrl: (via, tenant) => `https://hooks.example.com/webhooks/${via}/${tenant}`,
+              templates,
+              fetch: options.channels?.fetch ?? ((...args) => fetch(...args)),
+              now: () => new Date(),
+              timeoutMs: 2000,
+              metric,
             }),
           },
           new Transforms(),
@@ -153,6 +190,13 @@ export class ConsumerHarness {
         ),
         admission: options.admission ?? NO_QUOTAS,
         gate,
+        receipts: new ReceiptMatcher({
+          store: this.messages,
+          adapters,
+          publisher,
+          now: () => new Date(),
+          metric,
+        }),
         queue: new ConsumerQueue(this.sqs, { main: 'main.fifo', deadLetter: 'dlq.fifo' }),
         idempotency: {
           persistenceStore: new EventItemPersistenceLayer(this.store),

@@ -23,16 +23,20 @@ export const draftOf = (event: SettledDomainEvent, causation: Causation = {}): E
 
 type Causation = Pick<EventDraft, 'causationId' | 'depth'>;
 
-/** The origin a publisher stores with a workflow step's emitted events (functions/producer/publisher.ts). */
+/**
+ * The origin a publisher stores with the events the consumer emits (functions/producer/publisher.ts):
+ * a workflow step's, or a message status from a receipt.
+ */
 const WorkflowOriginSchema = z.object({
-  kind: z.literal('workflow'),
+  kind: z.enum(['workflow', 'receipt']),
   causationId: z.string().check(z.minLength(1)),
   depth: z.int().check(z.gte(0)),
 });
 
 /**
- * The causation of a request's events: a workflow step's emit carries the emitting event and the
- * chain's depth in the origin its publisher stored; any other origin has none.
+ * The causation of a request's events: what the consumer emits (a workflow step's, a receipt's
+ * message status) carries the emitting event and the chain's depth in the origin its publisher
+ * stored; any other origin has none.
  */
 const causationOf = (request: WebhookRequest): Causation => {
   const header = request.headers[ORIGIN_HEADER];

@@ -1,3 +1,4 @@
+import { noMessageDelivery, noReceipts } from '../../helpers/no-channels';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
@@ -107,8 +108,10 @@ const aConsumer = (routes: unknown[], settings: ConsumerSettings = SETTINGS) => 
           publisher: { publish: () => Promise.reject(new Error('these workflows emit nothing')) },
           now: () => new Date(),
         }),
+        message: noMessageDelivery(),
       }),
       admission: NO_QUOTAS,
+      receipts: noReceipts,
       gate: new PauseGate(
         {
           pauses: new PauseStore(tables.documentClient, {

@@ -1,3 +1,4 @@
+import { noMessageDelivery } from '../../helpers/no-channels';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -47,6 +48,7 @@ const deliveriesSending = (bodies: string[], transforms = new Transforms()) =>
         publisher: { publish: () => Promise.reject(new Error('unused')) },
         now: () => new Date(),
       }),
+      message: noMessageDelivery(),
     },
     transforms,
   );

@@ -141,8 +141,13 @@ export class MessageDelivery {
         false,
         `message ${message.id} failed: ${record.lastError ?? 'no reason'}`,
       );
-    if (record.lastCall === 'refused') return 'send';
     const now = this.deps.now();
+    if (record.lastCall === 'refused') {
+      // This call's outcome is unknown until recorded: a refusal licenses one more call, not every
+      // later one (a call after it that gets no answer must be asked about or held, not repeated).
+      await this.deps.store.calling(message.id, now);
+      return 'send';
+    }
     const find = adapter.find?.bind(adapter);
     if (find) {
       const found = await this.call(target, async () =>
@@ -196,7 +201,19 @@ export class MessageDelivery {
     message: Message,
   ): Promise<void> {
     const { store } = this.deps;
-    const ctx = await this.call(target, () => this.contextFor(adapter, message));
+    let ctx: AdapterContext<unknown>;
+    try {
+      ctx = await this.contextFor(adapter, message);
+    } catch (error) {
+      // No call was made (the credentials are missing): the next attempt may send, and must not
+      // find the message as if a call had got no answer.
+      await store.refused(
+        message.id,
+        error instanceof Error ? error.message : String(error),
+        this.deps.now(),
+      );
+      throw asTargetError(target, error);
+    }
     let providerMessageId: string;
     try {
       ({ providerMessageId } = await adapter.send(message, ctx));

@@ -193,6 +193,7 @@ export class MessageStore {
     entry: MessageEntry,
     sets: Record<string, unknown> = {},
     removes: readonly string[] = [],
+    timelineLength?: number,
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status', '#timeline': 'timeline' };
     const values: Record<string, unknown> = { ':to': to, ':at': entry.at, ':entry': [entry] };
@@ -203,13 +204,15 @@ export class MessageStore {
       clauses.push(`#s${i} = :s${i}`);
     });
     from.forEach((status, i) => (values[`:from${i}`] = status));
+    const unchanged = timelineLength === undefined ? '' : ' AND size(#timeline) = :length';
+    if (timelineLength !== undefined) values[':length'] = timelineLength;
     return this.conditional('update', () =>
       this.client.send(
         new UpdateCommand({
           TableName: this.settings.tableName,
           Key: messageKey(messageId),
           UpdateExpression: `SET ${clauses.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})${unchanged}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -308,6 +311,10 @@ export class MessageStore {
       receipt.reason && next !== record.status && (next === 'BOUNCED' || next === 'FAILED')
         ? { lastError: receipt.reason }
         : {},
+      [],
+      // On the timeline read too, not the status alone: the same receipt handled twice at once,
+      // moving nothing, would otherwise pass both conditions and be appended twice.
+      record.timeline.length,
     );
     if (!applied) {
       // Another receipt moved it meanwhile: decide again from what is there now.

@@ -1,6 +1,7 @@
 import Mustache from 'mustache';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.cjs';
 import {
   EmailContentSchema,
   MAX_CONTENT_BYTES,
@@ -97,9 +98,15 @@ export const CONTENT_SCHEMAS: Readonly<Record<Channel, z.ZodMiniType<Message['co
   webhook: z.strictObject(WebhookContentSchema.shape),
 };
 
+/**
+ * zod/mini carries no messages ("Invalid input"): English alone, per parse, so that a problem
+ * names what to fix (the stray key of another channel, the missing field), as publisher.ts does.
+ */
+const MESSAGES = { error: english().localeError };
+
 /** The problems of a channel's content as rendered (or as written, at synth), one line each. */
 export const contentProblems = (channel: Channel, content: unknown): string[] => {
-  const parsed = CONTENT_SCHEMAS[channel].safeParse(content);
+  const parsed = CONTENT_SCHEMAS[channel].safeParse(content, MESSAGES);
   return parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${[...issue.path].join('.') || 'content'}: ${issue.message}`);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { RelayFlowConfig } from '../lib/config';
 import { registerAudit } from './commands/audit';
+import { registerChannels } from './commands/channels';
 import { registerDlq } from './commands/dlq';
 import { registerDoctor } from './commands/doctor';
 import { registerEmit } from './commands/emit';
@@ -73,6 +74,7 @@ export const buildProgram = (deps: CliDependencies): Command => {
   registerEmit(program, deps, globals);
   registerUrls(program, deps, globals);
   registerSecrets(program, deps, globals);
+  registerChannels(program, deps, globals);
   registerRoute(program, deps, globals);
   registerSchedules(program, deps, globals);
   registerMessages(program, deps, globals);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 
 /** The value a provider secret holds: the verifier reads `signingSecrets`. */
 export interface ProviderSecretValue {
@@ -72,4 +72,63 @@ export const generatedSecretString = (spec: {
     });
   }
   return generated;
+};
+
+/** A JSON object, as a channel secret holds an adapter's credentials. */
+export type ChannelCredentialsValue = Readonly<Record<string, string>>;
+
+/** The domain the development senders use: reserved for examples, so nothing real is named. */
+const DEV_DOMAIN = 'relayflow.example.com';
+
+/**
+ * Development credentials of a channel adapter, in the form its `credentials` schema takes
+ * (functions/channels/<via>/README.md), for the local runtime's fakes, which check that
+ * credentials are present, never their values. `urls` are the fakes' base URLs by adapter: FCM's
+ * `tokenUrl` points at its fake's token endpoint (`<fcm base>/token`), the one credential that is a
+ * URL. Undefined for an adapter this does not know (its secret keeps the template's value).
+ */
+export const developmentCredentials = (
+  via: string,
+  urls: Readonly<Partial<Record<string, string>>>,
+): ChannelCredentialsValue | undefined => {
+  const from = `RelayFlow <relayflow@${DEV_DOMAIN}>`;
+  switch (via) {
+    case 'postmark':
+      return { serverToken: randomUUID(), from };
+    case 'sendgrid':
+      return {
+        apiKey: `SG.${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
+        from,
+      };
+    case 'mailgun':
+      return {
+        apiKey: `${randomBytes(16).toString('hex')}-${randomBytes(4).toString('hex')}-${randomBytes(4).toString('hex')}`,
+        domain: `mg.${DEV_DOMAIN}`,
+        from: `RelayFlow <relayflow@mg.${DEV_DOMAIN}>`,
+      };
+    case 'ses':
+      // The function's own (local) AWS credentials sign the request: only the sender is needed.
+      return { from };
+    case 'twilio':
+      return {
+        accountSid: `AC${randomBytes(16).toString('hex')}`,
+        authToken: randomBytes(16).toString('hex'),
+        from: '+15550000000',
+        whatsappFrom: '+15550000001',
+      };
+    case 'fcm': {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const tokenBase = urls.fcm;
+      return {
+        projectId: 'relayflow-local',
+        clientEmail: 'relayflow@relayflow-local.iam.gserviceaccount.com',
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        ...(tokenBase === undefined ? {} : { tokenUrl: `${tokenBase.replace(/\/+$/, '')}/token` }),
+      };
+    }
+    case 'webhook':
+      return { signingSecret: `whsec_${randomBytes(24).toString('base64')}` };
+    default:
+      return undefined;
+  }
 };

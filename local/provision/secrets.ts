@@ -1,6 +1,12 @@
-import { generatedSecretString, localSecretFor, type ProviderSecretValue } from '../dev-secrets';
-import { resourcesOfType, type LocalResource, type TemplateResource } from '../template';
-import { physicalName, resolveIn, stringProperty, type Provisioner } from './context';
+import {
+  developmentCredentials,
+  generatedSecretString,
+  localSecretFor,
+  type ChannelCredentialsValue,
+  type ProviderSecretValue,
+} from '../dev-secrets';
+import { resourcesOfType, type LocalResource, type Template, type TemplateResource } from '../template';
+import { physicalName, resolveIn, stringProperty, type ProvisionContext, type Provisioner } from './context';
 
 /**
  * Metadata the ProviderSecrets construct writes on each secret (lib/constructs/provider-secrets.ts,
@@ -8,6 +14,8 @@ import { physicalName, resolveIn, stringProperty, type Provisioner } from './con
  */
 const PROVIDER_METADATA = 'RelayFlow::Provider';
 const TENANT_METADATA = 'RelayFlow::Tenant';
+/** Metadata the ChannelSecrets construct writes on each secret (lib/constructs/channel-secrets.ts). */
+const CHANNEL_METADATA = 'RelayFlow::Channel';
 
 export interface ProviderSecretInUse {
   readonly provider: string;
@@ -17,6 +25,28 @@ export interface ProviderSecretInUse {
   readonly source: 'environment' | 'generated';
 }
 
+/** A channel adapter's secret, holding development credentials. */
+export interface ChannelSecretInUse {
+  readonly via: string;
+  readonly tenant?: string;
+  readonly secretName: string;
+  readonly value: ChannelCredentialsValue;
+}
+
+/** The channel fakes' base URLs by adapter. */
+export type ChannelUrls = Readonly<Partial<Record<string, string>>>;
+
+const CHANNEL_URL_VARIABLE = /^RELAYFLOW_CHANNEL_URL_([A-Z0-9_]+)$/;
+
+/** The base URLs `RELAYFLOW_CHANNEL_URL_<VIA>` variables give, as the functions read them. */
+const channelUrlsIn = (env: NodeJS.ProcessEnv): ChannelUrls =>
+  Object.fromEntries(
+    Object.entries(env).flatMap(([name, value]) => {
+      const via = CHANNEL_URL_VARIABLE.exec(name)?.[1];
+      return via && value ? [[via.toLowerCase().replaceAll('_', '-'), value]] : [];
+    }),
+  );
+
 const metadataOf = (secret: TemplateResource, key: string): string | undefined => {
   const value = secret.Metadata?.[key];
   return typeof value === 'string' ? value : undefined;
@@ -25,31 +55,48 @@ const metadataOf = (secret: TemplateResource, key: string): string | undefined =
 /**
  * AWS::SecretsManager::Secret with its template value. A provider's signing secret (marked by
  * its metadata) holds the local signing secret instead: `RELAYFLOW_SECRET_<PROVIDER>`, or one
- * generated in the provider's form.
+ * generated in the provider's form. A channel adapter's secret (`RelayFlow::Channel`), created
+ * empty (`{}`) for the operator to fill, holds fresh development credentials in the adapter's
+ * form, pointed at the channel fakes where a credential is a URL (FCM's `tokenUrl`): `channelUrls`
+ * (the fakes' base URLs), else the `RELAYFLOW_CHANNEL_URL_<VIA>` variables of `ctx.env`.
  */
-export const provisionSecrets: Provisioner<{ readonly providerSecrets: readonly ProviderSecretInUse[] }> = (
-  template,
-  ctx,
-) => {
+export const provisionSecrets = (
+  template: Template,
+  ctx: ProvisionContext,
+  channelUrls: ChannelUrls = {},
+): ReturnType<
+  Provisioner<{
+    readonly providerSecrets: readonly ProviderSecretInUse[];
+    readonly channelSecrets: readonly ChannelSecretInUse[];
+  }>
+> => {
   const resources = new Map<string, LocalResource>();
   const providerSecrets: ProviderSecretInUse[] = [];
+  const channelSecrets: ChannelSecretInUse[] = [];
+  const urls: ChannelUrls = { ...channelUrlsIn(ctx.env), ...channelUrls };
   const resolve = resolveIn(ctx);
   for (const [id, secret] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
     const name = stringProperty(secret, 'Name') ?? physicalName(ctx.stackName, id, 200);
     const provider = metadataOf(secret, PROVIDER_METADATA);
     const tenant = metadataOf(secret, TENANT_METADATA);
+    const via = metadataOf(secret, CHANNEL_METADATA);
     const local = provider ? localSecretFor(provider, ctx.env) : undefined;
+    const credentials = via ? developmentCredentials(via, urls) : undefined;
     const generate = secret.Properties?.GenerateSecretString as
       Parameters<typeof generatedSecretString>[0] | undefined;
     const value = local
       ? JSON.stringify(local.value)
-      : generate
-        ? generatedSecretString(generate)
-        : String(resolve(secret.Properties?.SecretString ?? '{}'));
+      : credentials
+        ? JSON.stringify(credentials)
+        : generate
+          ? generatedSecretString(generate)
+          : String(resolve(secret.Properties?.SecretString ?? '{}'));
     const created = ctx.services.secretsManager.createSecret({ Name: name, SecretString: value });
     resources.set(id, { ref: created.ARN, attributes: { Id: created.ARN } });
     if (provider && local)
       providerSecrets.push({ provider, ...(tenant ? { tenant } : {}), secretName: name, ...local });
+    if (via && credentials)
+      channelSecrets.push({ via, ...(tenant ? { tenant } : {}), secretName: name, value: credentials });
   }
-  return Promise.resolve({ resources, providerSecrets });
+  return Promise.resolve({ resources, providerSecrets, channelSecrets });
 };

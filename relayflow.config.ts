@@ -16,6 +16,76 @@ export default defineConfig({
     sendgrid: {},
     postmark: {},
     mailgun: {},
+    // Twilio's status callbacks are the receipts of SMS and WhatsApp messages.
+    twilio: {},
   },
+  // Outbound channels (README, "Channels"): each adapter's credentials are a secret of the stack.
+  channels: { postmark: {}, twilio: {}, fcm: {} },
+  routes: [
+    // A domain event `notify.<channel>` (npm run send -- message <channel> --to <recipient>)
+    // becomes one message; the templates are Mustache over the event.
+    {
+      id: 'notify-email',
+      match: { provider: 'internal', type: 'notify.email' },
+      targets: [
+        {
+          kind: 'message',
+          id: 'email',
+          channel: 'email',
+          via: 'postmark',
+          to: '{{data.to}}',
+          content: { subject: '{{data.subject}}', text: '{{data.text}}' },
+        },
+      ],
+    },
+    {
+      id: 'notify-sms',
+      match: { provider: 'internal', type: 'notify.sms' },
+      targets: [
+        {
+          kind: 'message',
+          id: 'sms',
+          channel: 'sms',
+          via: 'twilio',
+          to: '{{data.to}}',
+          content: { body: '{{data.text}}' },
+        },
+      ],
+    },
+    {
+      id: 'notify-whatsapp',
+      match: { provider: 'internal', type: 'notify.whatsapp' },
+      targets: [
+        {
+          kind: 'message',
+          id: 'whatsapp',
+          channel: 'whatsapp',
+          via: 'twilio',
+          to: '{{data.to}}',
+          content: { body: '{{data.text}}' },
+        },
+      ],
+    },
+    {
+      id: 'notify-push',
+      match: { provider: 'internal', type: 'notify.push' },
+      targets: [
+        {
+          kind: 'message',
+          id: 'push',
+          channel: 'push',
+          via: 'fcm',
+          to: '{{data.to}}',
+          content: { title: '{{data.title}}' },
+        },
+      ],
+    },
+    // A bounced address is suppressed (functions/workflows): message.bounced comes from receipts.
+    {
+      id: 'suppress-bounces',
+      match: { provider: 'internal', type: 'message.bounced' },
+      targets: [{ kind: 'workflow', name: 'suppress-bounced-recipient' }],
+    },
+  ],
   retry: { maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 },
 });

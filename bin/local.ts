@@ -1,7 +1,12 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT } from '../lib/config';
+import {
+  checkConfigFile,
+  formatConfigProblems,
+  LOCAL_DEMO_TARGET_CONTEXT,
+  needsLocalDemoRoute,
+} from '../lib/config';
 import { startDemoTarget } from '../local/demo-target';
 import { forgetAssembly, recordAssembly, reusableAssembly, synthInputsDigest } from '../local/start/digest';
 import { assertPortFree, portFrom } from '../local/start/port';
@@ -61,9 +66,11 @@ const run = async (stopRequest: AbortSignal) => {
   await assertPortFree(port);
   const check = checkConfigFile();
   if (!check.ok) throw new Error(formatConfigProblems(check.source, check.problems));
-  // Without routes of its own, the configuration would show nothing after the happy path: every
-  // event goes to the demo target instead, one port above the API (stable, so the digest holds).
-  const demoPort = check.config.routes.length === 0 ? portFrom(process.env.DEMO_PORT ?? String(port + 1)) : 0;
+  // Without a route that takes every event, most events would show nothing after the happy path:
+  // the rest go to the demo target, one port above the API (stable, so the digest holds).
+  const demoPort = needsLocalDemoRoute(check.config)
+    ? portFrom(process.env.DEMO_PORT ?? String(port + 1))
+    : 0;
   if (demoPort) await assertPortFree(demoPort);
   const demoUrl = `http://127.0.0.1:${demoPort}`;
   const synthArgs = [

@@ -1004,17 +1004,30 @@ export const formatConfigProblems = (source: string, problems: readonly string[]
 /** The CDK context key through which `npm start` names its demo target (see {@link withLocalDemoRoute}). */
 export const LOCAL_DEMO_TARGET_CONTEXT = 'relayflow:localDemoTarget';
 
+/** A route every event reaches that no earlier route took: no tenant, provider or filter, type `*`. */
+const catchesAll = (route: RouteConfig) =>
+  route.match.type === '*' &&
+  route.match.tenant === undefined &&
+  route.match.provider === undefined &&
+  route.match.filter === undefined;
+
+/** Whether `npm start` adds the demo target's route: no route of the configuration takes every event. */
+export const needsLocalDemoRoute = (config: RelayFlowConfig): boolean => !config.routes.some(catchesAll);
+
 /**
- * The configuration `npm start` runs when it declares no routes: every event goes to the local
- * demo target at `url`, so that a new user sees deliveries, failures and replays without writing a
- * server. A deploy never passes the context, so no deployed stack has this route.
+ * The configuration `npm start` runs: every event that no route of the configuration takes goes
+ * to the local demo target at `url`, so that a new user sees deliveries, failures and replays
+ * without writing a server (the shipped configuration's routes only send messages). A
+ * configuration with a catch-all route of its own is left as it is. A deploy never passes the
+ * context, so no deployed stack has this route.
  */
 export const withLocalDemoRoute = (config: RelayFlowConfig, url: string): RelayFlowConfig =>
-  config.routes.length > 0
+  !needsLocalDemoRoute(config)
     ? config
     : {
         ...config,
         routes: [
+          ...config.routes,
           RouteSchema.parse({
             match: { type: '*' },
             // A short half-open time lets the demo outage end visibly within seconds.

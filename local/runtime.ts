@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { ChannelFakes, channelUrlEnvironment, type FakeProvider } from './emulators/channels';
 import { CloudFormationEmulator } from './emulators/cloudformation';
@@ -36,7 +37,13 @@ import { provisionSchedules } from './provision/schedules';
 import { provisionSecrets, type ProviderSecretInUse } from './provision/secrets';
 import { provisionStateMachines } from './provision/state-machines';
 import { provisionTables } from './provision/tables';
-import { readAssembly, resolveValue, type LocalResource, type SynthesizedStack } from './template';
+import {
+  readAssembly,
+  resolveValue,
+  resourcesOfType,
+  type LocalResource,
+  type SynthesizedStack,
+} from './template';
 
 export type { ProviderSecretInUse } from './provision/secrets';
 
@@ -163,6 +170,17 @@ const assertSupported = (stack: SynthesizedStack) => {
  * local emulators, with each function loaded from its built bundle and its template environment
  * resolved to local names. No AWS account is involved.
  */
+/** A loopback port nothing listens on now, for a server started a moment later. */
+const freeLoopbackPort = () =>
+  new Promise<number>((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
   const started = Date.now();
   const stack = readAssembly(options.assemblyDir);
@@ -273,18 +291,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     adopt(await provisionTables(template, ctx));
     adopt(await provisionBuckets(template, ctx));
     adopt(await provisionQueues(template, ctx));
-    const { providerSecrets } = adopt(await provisionSecrets(template, ctx));
+    const { providerSecrets } = adopt(await provisionSecrets(template, ctx, channels.urls));
     adopt(await provisionEventBuses(template, ctx));
     adopt(await provisionTopics(template, ctx));
     adopt(await provisionInert(template, ctx));
     adopt(await provisionDeliveryStreams(template, ctx));
+    // The consumer's environment names the API's endpoint (where providers post status
+    // callbacks), but the API starts after the functions it calls: its port is chosen first.
+    const apiPort = options.port === 0 ? await freeLoopbackPort() : (options.port ?? 3000);
+    for (const [id] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api'))
+      resources.set(id, { ref: id, attributes: { ApiEndpoint: `http://127.0.0.1:${apiPort}` } });
     adopt(await provisionFunctions(template, ctx));
     adopt(await provisionStateMachines(template, ctx));
     adopt(await provisionRules(template, ctx));
     adopt(await provisionSchedules(template, ctx));
     const api = adopt(
       await httpApiProvisioner({
-        port: options.port ?? 3000,
+        port: apiPort,
         ...(options.accessLog ? { accessLog: options.accessLog } : {}),
       })(template, ctx),
     );

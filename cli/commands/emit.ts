@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PublishError, publishEvents, type DomainEvent } from '../../functions/producer/client';
-import { CliError } from '../environment';
+import { CliError, type Environment } from '../environment';
 import { json, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
@@ -44,6 +44,34 @@ const dataOf = (value: string): Record<string, unknown> => {
   return parsed as Record<string, unknown>;
 };
 
+/** Publishes one domain event to the stack's producer API with the environment's credentials. */
+export const publishOne = async (
+  deps: Pick<CliDependencies, 'fetch' | 'sleep'>,
+  env: Environment,
+  event: DomainEvent,
+  tenant: string | undefined,
+) => {
+  const url = env.output('ProducerUrl');
+  try {
+    const result = await publishEvents(event, {
+      url,
+      ...(tenant ? { tenant } : {}),
+      region: env.region,
+      // The operator's credentials as every client of the environment resolves them (the
+      // local runtime's with --local).
+      credentials: () => env.secrets.config.credentials(),
+      // The local runtime answers at once or not at all.
+      maxAttempts: env.local ? 1 : 3,
+      fetch: deps.fetch,
+      sleep: (ms) => deps.sleep(ms),
+    });
+    return { url, result };
+  } catch (error) {
+    if (error instanceof PublishError) throw new CliError(`${error.message.replace(/\.$/, '')}.`);
+    throw error;
+  }
+};
+
 export const registerEmit = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('emit <type>')
@@ -67,25 +95,7 @@ export const registerEmit = (program: Command, deps: CliDependencies, globals: (
         ...(options.occurredAt ? { occurredAt: options.occurredAt } : {}),
       };
       const env = await deps.connect(globals());
-      const url = env.output('ProducerUrl');
-      let result: Awaited<ReturnType<typeof publishEvents>>;
-      try {
-        result = await publishEvents(event, {
-          url,
-          ...(options.tenant ? { tenant: options.tenant } : {}),
-          region: env.region,
-          // The operator's credentials as every client of the environment resolves them (the
-          // local runtime's with --local).
-          credentials: () => env.secrets.config.credentials(),
-          // The local runtime answers at once or not at all.
-          maxAttempts: env.local ? 1 : 3,
-          fetch: deps.fetch,
-          sleep: (ms) => deps.sleep(ms),
-        });
-      } catch (error) {
-        if (error instanceof PublishError) throw new CliError(`${error.message.replace(/\.$/, '')}.`);
-        throw error;
-      }
+      const { url, result } = await publishOne(deps, env, event, options.tenant);
       if (globals().json) deps.output.out(json({ url, ...result }));
       else
         deps.output.out(

@@ -10,6 +10,8 @@ import {
   type ResolvedEntry,
 } from '../../functions/providers/registry';
 import { formatIssue } from '../../functions/providers/types';
+import { publishOne } from './emit';
+import type { DomainEvent } from '../../functions/producer/client';
 import { CliError, type Environment } from '../environment';
 import { json } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
@@ -193,16 +195,66 @@ export const signAndPost = async (
   };
 };
 
+/** The channels `send message` publishes a `notify.<channel>` domain event for. */
+const MESSAGE_CHANNELS = ['email', 'sms', 'whatsapp', 'push'] as const;
+
+/**
+ * `send message <channel> --to <recipient>`: publishes the domain event `notify.<channel>` that
+ * the shipped configuration routes to a message target (relayflow.config.ts), so that one command
+ * shows send → receipt → `relayflow messages show`.
+ */
+const sendMessage = async (
+  deps: CliDependencies,
+  globals: () => GlobalOptions,
+  channel: string | undefined,
+  options: { to?: string; tenant?: string; text?: string },
+) => {
+  if (!channel || !(MESSAGE_CHANNELS as readonly string[]).includes(channel))
+    throw new CliError(
+      `send message takes a channel: ${MESSAGE_CHANNELS.join(', ')} (send message email --to you@example.com).`,
+    );
+  if (!options.to) throw new CliError(`send message ${channel} needs --to <recipient>.`);
+  const text = options.text ?? 'Hello from RelayFlow.';
+  const event: DomainEvent = {
+    type: `notify.${channel}`,
+    entity: { kind: 'recipient', id: options.to },
+    data: { to: options.to, subject: text, text, title: text },
+  };
+  const env = await deps.connect(globals());
+  const { url, result } = await publishOne(deps, env, event, options.tenant);
+  const [published] = result.events;
+  if (globals().json) deps.output.out(json({ url, ...result }));
+  else
+    deps.output.out(
+      [
+        `POST ${url} → ${result.status}  notify.${channel} ${published?.outcome ?? ''} as event ${published?.eventId ?? '?'}`,
+        `The route sends it as a ${channel} message; follow it with relayflow messages list --tenant ${options.tenant ?? 'default'}${env.local ? ' --local' : ''}.`,
+      ].join('\n'),
+    );
+  if (published?.outcome === 'rejected')
+    throw new CliError(`The event was refused: ${published.error ?? 'no reason given'}.`);
+};
+
 export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('send <provider> [fixture]')
     .description(
-      'Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL',
+      'Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL; `send message <channel> --to <recipient>` triggers a message instead',
     )
     .option('--url <url>', "post here instead of the stack's WebhookUrl<Provider> output")
     .option('--tenant <id>', "post to the tenant's URL (and sign with its secret when it has its own)")
+    .option('--to <recipient>', 'send message: the recipient (an address, an E.164 number, a device token)')
+    .option('--text <text>', 'send message: the text (and subject, title)')
     .action(
-      async (provider: string, fixture: string | undefined, options: { url?: string; tenant?: string }) => {
+      async (
+        provider: string,
+        fixture: string | undefined,
+        options: { url?: string; tenant?: string; to?: string; text?: string },
+      ) => {
+        if (provider === 'message') {
+          await sendMessage(deps, globals, fixture, options);
+          return;
+        }
         const entry = await resolvedFor(deps, provider);
         const request = loadRequest(deps.projectRoot, provider, fixture);
         const env = await deps.connect(globals());

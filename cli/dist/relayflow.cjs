@@ -36,73 +36,1328 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// functions/errors.ts
-var InfrastructureError, ItemTooLargeError;
-var init_errors = __esm({
-  "functions/errors.ts"() {
+// functions/channels/contract.ts
+var z2, MESSAGE_VERSION, CHANNELS, nonEmpty, MAX_CONTENT_BYTES, EmailContentSchema, TextContentSchema, PushContentSchema, WebhookContentSchema, MessageSchema, ChannelError;
+var init_contract = __esm({
+  "functions/channels/contract.ts"() {
     "use strict";
-    InfrastructureError = class extends Error {
-      constructor(dependency, message, options) {
+    z2 = __toESM(require("zod/mini"));
+    MESSAGE_VERSION = 1;
+    CHANNELS = ["email", "sms", "whatsapp", "push", "webhook"];
+    nonEmpty = () => z2.string().check(z2.minLength(1));
+    MAX_CONTENT_BYTES = 256 * 1024;
+    EmailContentSchema = z2.object({
+      subject: nonEmpty(),
+      text: z2.optional(nonEmpty()),
+      html: z2.optional(nonEmpty()),
+      /** The sender, when the adapter's default (its credentials' `from`) is not wanted. */
+      from: z2.optional(nonEmpty())
+    });
+    TextContentSchema = z2.object({ body: nonEmpty() });
+    PushContentSchema = z2.object({
+      title: nonEmpty(),
+      body: z2.optional(nonEmpty()),
+      data: z2.optional(z2.record(z2.string(), z2.string()))
+    });
+    WebhookContentSchema = z2.object({ payload: z2.record(z2.string(), z2.unknown()) });
+    MessageSchema = z2.object({
+      v: z2.literal(MESSAGE_VERSION),
+      /** Derived from the event and the target (messageIdOf): a retry is the same message. */
+      id: nonEmpty(),
+      tenant: nonEmpty(),
+      channel: z2.enum(CHANNELS),
+      /** The adapter that sends it: `postmark`, `twilio`, … */
+      via: nonEmpty(),
+      /** An address, a phone number in E.164, a device token, or a URL, as the channel takes. */
+      to: nonEmpty(),
+      content: z2.union([EmailContentSchema, TextContentSchema, PushContentSchema, WebhookContentSchema]),
+      correlationId: nonEmpty(),
+      /** The event whose route sent it. */
+      causationEventId: nonEmpty(),
+      /** Carried to the provider where it takes custom fields, and back on the receipts. */
+      metadata: z2.record(z2.string(), z2.string())
+    });
+    ChannelError = class extends Error {
+      constructor(errorClass, retryable, message, options) {
         super(message, options);
-        this.dependency = dependency;
-        this.name = "InfrastructureError";
+        this.errorClass = errorClass;
+        this.retryable = retryable;
+        this.name = "ChannelError";
+        this.retryAfterSeconds = options?.retryAfterSeconds;
       }
-      dependency;
+      errorClass;
+      retryable;
+      retryAfterSeconds;
     };
-    ItemTooLargeError = class extends Error {
+  }
+});
+
+// functions/channels/email.ts
+var RF_MESSAGE_ID, MAX_ADDRESS_LENGTH, PLAUSIBLE_ADDRESS, addressProblem, NAMED_ADDRESS, senderOf, emailContentOf, emailProblem, requireEmailContent, CANONICAL_RECEIPTS, isRecord, stringField, providerMessageIdOf, payloadOf, canonicalStatusOf, receiptFrom;
+var init_email = __esm({
+  "functions/channels/email.ts"() {
+    "use strict";
+    init_contract();
+    RF_MESSAGE_ID = "rf_message_id";
+    MAX_ADDRESS_LENGTH = 320;
+    PLAUSIBLE_ADDRESS = /^[^\s@]+@[^\s@]+$/;
+    addressProblem = (address) => {
+      if (address.length > MAX_ADDRESS_LENGTH)
+        return `the address is longer than ${MAX_ADDRESS_LENGTH} characters`;
+      if (!PLAUSIBLE_ADDRESS.test(address)) return `"${address}" is not an email address`;
+      return void 0;
+    };
+    NAMED_ADDRESS = /^\s*"?([^"<>]*?)"?\s*<([^<>]+)>\s*$/;
+    senderOf = (from) => {
+      const named = NAMED_ADDRESS.exec(from);
+      if (!named) return { email: from.trim() };
+      const [, name = "", email = ""] = named;
+      return name ? { email: email.trim(), name } : { email: email.trim() };
+    };
+    emailContentOf = (message) => {
+      const parsed = EmailContentSchema.safeParse(message.content);
+      return parsed.success && (parsed.data.text !== void 0 || parsed.data.html !== void 0) ? parsed.data : void 0;
+    };
+    emailProblem = (message) => {
+      if (message.channel !== "email") return `channel ${message.channel} is not email`;
+      const address = addressProblem(message.to);
+      if (address !== void 0) return address;
+      if (emailContentOf(message) === void 0) return "email content needs a subject and a text or html body";
+      const from = emailContentOf(message)?.from;
+      const sender = from === void 0 ? void 0 : addressProblem(senderOf(from).email);
+      return sender === void 0 ? void 0 : `sender: ${sender}`;
+    };
+    requireEmailContent = (message) => {
+      const content = emailContentOf(message);
+      if (content === void 0) throw new Error(`message ${message.id} carries no email content`);
+      return content;
+    };
+    CANONICAL_RECEIPTS = {
+      "email.delivered": "delivered",
+      "email.opened": "opened",
+      "email.bounced": "bounced"
+    };
+    isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    stringField = (value, field3) => {
+      if (!isRecord(value) || !Object.hasOwn(value, field3)) return void 0;
+      const found = value[field3];
+      return typeof found === "string" && found.length > 0 ? found : void 0;
+    };
+    providerMessageIdOf = (event) => event.entity.kind === "message" ? event.entity.id : void 0;
+    payloadOf = (event) => event.type.startsWith("email.") ? event.data.payload : event.data;
+    canonicalStatusOf = (event) => Object.hasOwn(CANONICAL_RECEIPTS, event.type) ? CANONICAL_RECEIPTS[event.type] : void 0;
+    receiptFrom = (event, status2, ourId, reason) => {
+      const messageId = ourId(payloadOf(event));
+      const providerMessageId = providerMessageIdOf(event);
+      return {
+        ...messageId === void 0 ? {} : { messageId },
+        ...providerMessageId === void 0 ? {} : { providerMessageId },
+        status: status2,
+        at: event.occurredAt,
+        ...reason === void 0 || status2 === "delivered" || status2 === "opened" ? {} : { reason }
+      };
+    };
+  }
+});
+
+// functions/targets/errors.ts
+var TargetError, PermanentWorkflowError;
+var init_errors = __esm({
+  "functions/targets/errors.ts"() {
+    "use strict";
+    TargetError = class extends Error {
+      constructor(targetId2, errorClass, retryable, message, options) {
+        super(message, options);
+        this.targetId = targetId2;
+        this.errorClass = errorClass;
+        this.retryable = retryable;
+        this.name = "TargetError";
+        this.retryAfterSeconds = options?.retryAfterSeconds;
+        this.saga = options?.saga;
+      }
+      targetId;
+      errorClass;
+      retryable;
+      /** The receiver's own hint (Retry-After), in seconds, when it gave one. */
+      retryAfterSeconds;
+      /** Set when a workflow's step (or its compensation) failed. */
+      saga;
+    };
+    PermanentWorkflowError = class extends Error {
       constructor(message, options) {
         super(message, options);
-        this.name = "ItemTooLargeError";
+        this.name = "PermanentWorkflowError";
       }
     };
   }
 });
 
-// functions/store/records.ts
-var import_node_crypto, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
-var init_records = __esm({
-  "functions/store/records.ts"() {
+// functions/targets/resilience.ts
+var init_resilience = __esm({
+  "functions/targets/resilience.ts"() {
+    "use strict";
+  }
+});
+
+// functions/targets/http.ts
+var import_standardwebhooks, signerFor, parseRetryAfter, parseRateLimitReset, MAX_RESPONSE_BYTES, readBodyHead, httpRequestOf;
+var init_http = __esm({
+  "functions/targets/http.ts"() {
+    "use strict";
+    import_standardwebhooks = require("standardwebhooks");
+    init_errors();
+    init_resilience();
+    signerFor = (secrets) => {
+      const webhooks = secrets.map((secret) => new import_standardwebhooks.Webhook(secret));
+      return (messageId, timestamp, body) => webhooks.map((w) => w.sign(messageId, timestamp, body)).join(" ");
+    };
+    parseRetryAfter = (value, now) => {
+      if (!value) return void 0;
+      const trimmed = value.trim();
+      if (/^\d+$/.test(trimmed)) return Number(trimmed);
+      const at2 = Date.parse(trimmed);
+      return Number.isNaN(at2) ? void 0 : Math.max(0, Math.ceil((at2 - now) / 1e3));
+    };
+    parseRateLimitReset = (remaining, reset, now) => {
+      if (remaining?.trim() !== "0" || !reset || !/^\d+(\.\d+)?$/.test(reset.trim())) return void 0;
+      const value = Number(reset.trim());
+      const at2 = value > 1e9 ? value * 1e3 : now + value * 1e3;
+      return at2 > now ? Math.ceil(at2) : void 0;
+    };
+    MAX_RESPONSE_BYTES = 8 * 1024;
+    readBodyHead = async (response, max = MAX_RESPONSE_BYTES) => {
+      const reader = response.body?.getReader();
+      if (!reader) return Buffer.alloc(0);
+      const chunks = [];
+      let size = 0;
+      try {
+        for (; ; ) {
+          if (size >= max) {
+            await reader.cancel();
+            break;
+          }
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          size += value.byteLength;
+        }
+      } catch {
+      }
+      return Buffer.concat(chunks).subarray(0, max);
+    };
+    httpRequestOf = (target, event, ctx, timestamp, payload = event) => ({
+      method: "POST",
+      url: target.url,
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "RelayFlow",
+        "webhook-id": ctx.idempotencyKey,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
+        "idempotency-key": ctx.idempotencyKey,
+        "x-correlation-id": ctx.correlationId
+      },
+      body: JSON.stringify(payload)
+    });
+  }
+});
+
+// functions/channels/http.ts
+var DEFAULT_PROVIDER_TIMEOUT_MS, DETAIL_CHARS, callProvider, urlOf, isOk, isRetryableStatus, jsonOf, excerptOf, answerError, unreadableAnswer;
+var init_http2 = __esm({
+  "functions/channels/http.ts"() {
+    "use strict";
+    init_contract();
+    init_http();
+    DEFAULT_PROVIDER_TIMEOUT_MS = 1e4;
+    DETAIL_CHARS = 160;
+    callProvider = async (call, url3, init) => {
+      let response;
+      try {
+        response = await call.fetch(url3, {
+          ...init,
+          redirect: "manual",
+          signal: call.signal ?? AbortSignal.timeout(DEFAULT_PROVIDER_TIMEOUT_MS)
+        });
+      } catch (error) {
+        const name = typeof error === "object" && error !== null && "name" in error ? error.name : void 0;
+        const timedOut = name === "TimeoutError" || name === "AbortError";
+        throw new ChannelError(
+          timedOut ? "timeout" : "network",
+          true,
+          timedOut ? `no answer from ${call.provider} in time` : `could not reach ${call.provider}`,
+          { cause: error }
+        );
+      }
+      const body = await readBodyHead(response, call.maxAnswerBytes);
+      return { status: response.status, headers: response.headers, text: body.toString("utf8") };
+    };
+    urlOf = (baseUrl, path) => `${baseUrl.replace(/\/+$/, "")}${path}`;
+    isOk = (answer) => answer.status >= 200 && answer.status < 300;
+    isRetryableStatus = (status2) => status2 === 408 || status2 === 429 || status2 >= 500;
+    jsonOf = (answer) => {
+      try {
+        return JSON.parse(answer.text);
+      } catch {
+        return void 0;
+      }
+    };
+    excerptOf = (text2) => {
+      const line = text2.replace(/\s+/g, " ").trim();
+      return line.length > DETAIL_CHARS ? `${line.slice(0, DETAIL_CHARS - 1)}\u2026` : line;
+    };
+    answerError = (provider, answer, options = {}) => {
+      const retryable = isRetryableStatus(answer.status);
+      const detail = excerptOf(options.detail ?? answer.text);
+      return new ChannelError(
+        options.errorClass ?? `http-${answer.status}`,
+        retryable,
+        `${provider} answered HTTP ${answer.status}${detail ? `: ${detail}` : ""}`,
+        {
+          retryAfterSeconds: retryable ? parseRetryAfter(answer.headers.get("retry-after"), options.now ?? Date.now()) ?? options.retryAfterSeconds : void 0
+        }
+      );
+    };
+    unreadableAnswer = (provider, what) => new ChannelError("unreadable-answer", true, `${provider} took the request but its answer ${what}`);
+  }
+});
+
+// functions/channels/postmark/index.ts
+var postmark_exports = {};
+__export(postmark_exports, {
+  postmarkAdapter: () => postmarkAdapter,
+  postmarkCredentialsSchema: () => postmarkCredentialsSchema,
+  postmarkRequestOf: () => postmarkRequestOf
+});
+var z3, nonEmpty2, postmarkCredentialsSchema, PROVIDER, ERROR_CLASSES, FAILED_BOUNCE_TYPES, headersOf, postmarkError, postmarkRequestOf, ourIdOf, postmarkAdapter;
+var init_postmark = __esm({
+  "functions/channels/postmark/index.ts"() {
+    "use strict";
+    z3 = __toESM(require("zod/mini"));
+    init_email();
+    init_http2();
+    nonEmpty2 = () => z3.string().check(z3.minLength(1));
+    postmarkCredentialsSchema = z3.object({
+      /** The server's API token (X-Postmark-Server-Token). */
+      serverToken: nonEmpty2(),
+      /** A confirmed sender signature or an address of a verified domain; `Name <address>` is taken. */
+      from: nonEmpty2(),
+      /** The transactional stream to send on; Postmark's default (`outbound`) when absent. */
+      messageStream: z3.optional(nonEmpty2())
+    });
+    PROVIDER = "Postmark";
+    ERROR_CLASSES = {
+      10: "unauthorized",
+      300: "invalid-email",
+      406: "inactive-recipient"
+    };
+    FAILED_BOUNCE_TYPES = /* @__PURE__ */ new Set([
+      "SoftBounce",
+      "Blocked",
+      "ManuallyDeactivated",
+      "DMARCPolicy",
+      "TemplateRenderingFailed"
+    ]);
+    headersOf = (credentials) => ({
+      Accept: "application/json",
+      "X-Postmark-Server-Token": credentials.serverToken
+    });
+    postmarkError = (answer) => {
+      const json2 = jsonOf(answer);
+      const code = isRecord(json2) && typeof json2.ErrorCode === "number" ? json2.ErrorCode : void 0;
+      const detail = stringField(json2, "Message");
+      const named = code !== void 0 && Object.hasOwn(ERROR_CLASSES, code) ? ERROR_CLASSES[code] : void 0;
+      const errorClass = answer.status === 401 || answer.status === 403 ? "unauthorized" : answer.status === 422 ? named ?? `postmark-${code ?? "unknown"}` : void 0;
+      return answerError(PROVIDER, answer, {
+        ...errorClass === void 0 ? {} : { errorClass },
+        ...detail === void 0 ? {} : { detail: code === void 0 ? detail : `${detail} (ErrorCode ${code})` }
+      });
+    };
+    postmarkRequestOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      return {
+        From: content.from ?? credentials.from,
+        To: message.to,
+        Subject: content.subject,
+        ...content.text === void 0 ? {} : { TextBody: content.text },
+        ...content.html === void 0 ? {} : { HtmlBody: content.html },
+        // Ours last, so that no metadata of the route can take its key.
+        Metadata: { ...message.metadata, [RF_MESSAGE_ID]: message.id },
+        ...credentials.messageStream === void 0 ? {} : { MessageStream: credentials.messageStream }
+      };
+    };
+    ourIdOf = (record8) => stringField(isRecord(record8) ? record8.Metadata : void 0, RF_MESSAGE_ID);
+    postmarkAdapter = {
+      id: "postmark",
+      channels: ["email"],
+      credentials: postmarkCredentialsSchema,
+      defaultBaseUrl: "https://api.postmarkapp.com",
+      validate: emailProblem,
+      async send(message, ctx) {
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER, ...ctx.signal ? { signal: ctx.signal } : {} },
+          urlOf(ctx.baseUrl, "/email"),
+          {
+            method: "POST",
+            headers: { ...headersOf(ctx.credentials), "Content-Type": "application/json" },
+            body: JSON.stringify(postmarkRequestOf(message, ctx.credentials))
+          }
+        );
+        if (!isOk(answer)) throw postmarkError(answer);
+        const providerMessageId = stringField(jsonOf(answer), "MessageID");
+        if (providerMessageId === void 0) throw unreadableAnswer(PROVIDER, "names no MessageID");
+        return { providerMessageId };
+      },
+      /**
+       * Postmark's outbound message search filters by one metadata field: our id. Queued messages
+       * are listed too, so a message Postmark took and has not sent yet is found.
+       */
+      async find(message, ctx) {
+        const query = new URLSearchParams({ count: "1", offset: "0", [`metadata_${RF_MESSAGE_ID}`]: message.id });
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER, ...ctx.signal ? { signal: ctx.signal } : {} },
+          urlOf(ctx.baseUrl, `/messages/outbound?${query.toString()}`),
+          { method: "GET", headers: headersOf(ctx.credentials) }
+        );
+        if (!isOk(answer)) throw postmarkError(answer);
+        const json2 = jsonOf(answer);
+        const messages = isRecord(json2) && Array.isArray(json2.Messages) ? json2.Messages : void 0;
+        if (messages === void 0) throw unreadableAnswer(PROVIDER, "has no Messages list");
+        const providerMessageId = stringField(messages[0], "MessageID");
+        return providerMessageId === void 0 ? { kind: "not-found" } : { kind: "found", providerMessageId };
+      },
+      receiptOf(event) {
+        if (event.provider !== "postmark") return void 0;
+        const status2 = canonicalStatusOf(event);
+        if (status2 !== void 0) return receiptFrom(event, status2, ourIdOf, stringField(event.data, "reason"));
+        const bounceType = event.type === "postmark.Bounce" ? stringField(event.data, "Type") : void 0;
+        if (bounceType === void 0 || !FAILED_BOUNCE_TYPES.has(bounceType)) return void 0;
+        const reason = stringField(event.data, "Details") ?? stringField(event.data, "Description") ?? bounceType;
+        return receiptFrom(event, "failed", ourIdOf, reason);
+      }
+    };
+  }
+});
+
+// functions/channels/sendgrid/index.ts
+var sendgrid_exports = {};
+__export(sendgrid_exports, {
+  sendgridAdapter: () => sendgridAdapter,
+  sendgridCredentialsSchema: () => sendgridCredentialsSchema,
+  sendgridRequestOf: () => sendgridRequestOf
+});
+var z4, nonEmpty3, sendgridCredentialsSchema, PROVIDER2, FAILED_TYPES, errorMessagesOf, sendgridError, sendgridRequestOf, ourIdOf2, sendgridAdapter;
+var init_sendgrid = __esm({
+  "functions/channels/sendgrid/index.ts"() {
+    "use strict";
+    z4 = __toESM(require("zod/mini"));
+    init_email();
+    init_http2();
+    init_http();
+    nonEmpty3 = () => z4.string().check(z4.minLength(1));
+    sendgridCredentialsSchema = z4.object({
+      /** An API key with the Mail Send permission (`SG.…`). */
+      apiKey: nonEmpty3(),
+      /** A verified sender identity; `Name <address>` is taken. */
+      from: nonEmpty3()
+    });
+    PROVIDER2 = "SendGrid";
+    FAILED_TYPES = /* @__PURE__ */ new Set(["sendgrid.dropped", "sendgrid.bounce"]);
+    errorMessagesOf = (answer) => {
+      const json2 = jsonOf(answer);
+      const errors = isRecord(json2) && Array.isArray(json2.errors) ? json2.errors : [];
+      const messages = errors.flatMap((entry) => stringField(entry, "message") ?? []);
+      return messages.length > 0 ? messages.join("; ") : void 0;
+    };
+    sendgridError = (answer, now) => {
+      const detail = errorMessagesOf(answer);
+      const reset = parseRateLimitReset(
+        answer.headers.get("x-ratelimit-remaining") ?? "0",
+        answer.headers.get("x-ratelimit-reset"),
+        now
+      );
+      return answerError(PROVIDER2, answer, {
+        now,
+        ...detail === void 0 ? {} : { detail },
+        ...answer.status === 401 || answer.status === 403 ? { errorClass: "unauthorized" } : {},
+        ...answer.status === 429 && reset !== void 0 ? { retryAfterSeconds: Math.ceil((reset - now) / 1e3) } : {}
+      });
+    };
+    sendgridRequestOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      return {
+        personalizations: [{ to: [{ email: message.to }] }],
+        from: senderOf(content.from ?? credentials.from),
+        subject: content.subject,
+        // SendGrid requires text/plain first when both are given.
+        content: [
+          ...content.text === void 0 ? [] : [{ type: "text/plain", value: content.text }],
+          ...content.html === void 0 ? [] : [{ type: "text/html", value: content.html }]
+        ],
+        // Ours last, so that no metadata of the route can take its key.
+        custom_args: { ...message.metadata, [RF_MESSAGE_ID]: message.id }
+      };
+    };
+    ourIdOf2 = (event) => stringField(event, RF_MESSAGE_ID);
+    sendgridAdapter = {
+      id: "sendgrid",
+      channels: ["email"],
+      credentials: sendgridCredentialsSchema,
+      defaultBaseUrl: "https://api.sendgrid.com",
+      validate: emailProblem,
+      async send(message, ctx) {
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER2, ...ctx.signal ? { signal: ctx.signal } : {} },
+          urlOf(ctx.baseUrl, "/v3/mail/send"),
+          {
+            method: "POST",
+            headers: { Authorization: `Bearer ${ctx.credentials.apiKey}`, "Content-Type": "application/json" },
+            body: JSON.stringify(sendgridRequestOf(message, ctx.credentials))
+          }
+        );
+        if (!isOk(answer)) throw sendgridError(answer, Date.now());
+        const providerMessageId = answer.headers.get("x-message-id")?.trim().split(".")[0];
+        if (!providerMessageId) throw unreadableAnswer(PROVIDER2, "has no X-Message-Id");
+        return { providerMessageId };
+      },
+      receiptOf(event) {
+        if (event.provider !== "sendgrid") return void 0;
+        const status2 = canonicalStatusOf(event) ?? (FAILED_TYPES.has(event.type) ? "failed" : void 0);
+        if (status2 === void 0) return void 0;
+        return receiptFrom(event, status2, ourIdOf2, stringField(event.data, "reason"));
+      }
+    };
+  }
+});
+
+// functions/channels/mailgun/index.ts
+var mailgun_exports = {};
+__export(mailgun_exports, {
+  mailgunAdapter: () => mailgunAdapter,
+  mailgunCredentialsSchema: () => mailgunCredentialsSchema,
+  mailgunFormOf: () => mailgunFormOf
+});
+var z5, nonEmpty4, mailgunCredentialsSchema, PROVIDER3, US_BASE_URL, EU_BASE_URL, EVENTS_PAGE, EVENTS_PAGE_BYTES, BOUNCE_REASONS, baseUrlOf, domainUrl, authorizationOf, bare, mailgunError, mailgunFormOf, ourIdOf3, bouncedOrFailed, refusalReasonOf, mailgunAdapter;
+var init_mailgun = __esm({
+  "functions/channels/mailgun/index.ts"() {
+    "use strict";
+    z5 = __toESM(require("zod/mini"));
+    init_contract();
+    init_email();
+    init_http2();
+    nonEmpty4 = () => z5.string().check(z5.minLength(1));
+    mailgunCredentialsSchema = z5.object({
+      /** A Mailgun API key (Basic auth as `api:<key>`). */
+      apiKey: nonEmpty4(),
+      /** The sending domain, `mg.example.com`. */
+      domain: nonEmpty4(),
+      /** The sender, an address of the domain; `Name <address>` is taken. */
+      from: nonEmpty4(),
+      /** Where the domain lives: Mailgun's EU region has its own API host. */
+      region: z5.optional(z5.enum(["us", "eu"]))
+    });
+    PROVIDER3 = "Mailgun";
+    US_BASE_URL = "https://api.mailgun.net";
+    EU_BASE_URL = "https://api.eu.mailgun.net";
+    EVENTS_PAGE = 300;
+    EVENTS_PAGE_BYTES = 2 * 1024 * 1024;
+    BOUNCE_REASONS = /* @__PURE__ */ new Set(["bounce", "suppress-bounce"]);
+    baseUrlOf = (ctx) => ctx.baseUrl === US_BASE_URL && ctx.credentials.region === "eu" ? EU_BASE_URL : ctx.baseUrl;
+    domainUrl = (ctx, path) => urlOf(baseUrlOf(ctx), `/v3/${encodeURIComponent(ctx.credentials.domain)}${path}`);
+    authorizationOf = (credentials) => `Basic ${Buffer.from(`api:${credentials.apiKey}`, "utf8").toString("base64")}`;
+    bare = (id2) => id2.trim().replace(/^<(.*)>$/, "$1");
+    mailgunError = (answer) => {
+      const detail = stringField(jsonOf(answer), "message");
+      return answerError(PROVIDER3, answer, {
+        ...detail === void 0 ? {} : { detail },
+        ...answer.status === 401 || answer.status === 403 ? { errorClass: "unauthorized" } : {}
+      });
+    };
+    mailgunFormOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      const form = new URLSearchParams({
+        from: content.from ?? credentials.from,
+        to: message.to,
+        subject: content.subject
+      });
+      if (content.text !== void 0) form.append("text", content.text);
+      if (content.html !== void 0) form.append("html", content.html);
+      for (const [key, value] of Object.entries(message.metadata))
+        if (key !== RF_MESSAGE_ID) form.append(`v:${key}`, value);
+      form.append(`v:${RF_MESSAGE_ID}`, message.id);
+      return form;
+    };
+    ourIdOf3 = (payload) => stringField(isRecord(payload) ? payload["user-variables"] : void 0, RF_MESSAGE_ID) ?? stringField(payload, RF_MESSAGE_ID);
+    bouncedOrFailed = (payload) => {
+      const reason = stringField(payload, "reason");
+      return reason === void 0 || BOUNCE_REASONS.has(reason) ? "bounced" : "failed";
+    };
+    refusalReasonOf = (payload) => stringField(isRecord(payload) ? payload.reject : void 0, "reason") ?? stringField(payload, "description") ?? stringField(payload, "reason");
+    mailgunAdapter = {
+      id: "mailgun",
+      channels: ["email"],
+      credentials: mailgunCredentialsSchema,
+      defaultBaseUrl: US_BASE_URL,
+      validate: emailProblem,
+      async send(message, ctx) {
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: PROVIDER3, ...ctx.signal ? { signal: ctx.signal } : {} },
+          domainUrl(ctx, "/messages"),
+          {
+            method: "POST",
+            headers: { Accept: "application/json", Authorization: authorizationOf(ctx.credentials) },
+            body: mailgunFormOf(message, ctx.credentials)
+          }
+        );
+        if (!isOk(answer)) throw mailgunError(answer);
+        const id2 = stringField(jsonOf(answer), "id");
+        if (id2 === void 0) throw unreadableAnswer(PROVIDER3, "has no id");
+        return { providerMessageId: bare(id2) };
+      },
+      /**
+       * The Events API filters by recipient and event type, not by user variables: the recipient's
+       * `accepted` events, newest first, are read for ours. Mailgun keeps events for days (by plan)
+       * and lists them with a delay, so `not-found` right after a call is weak evidence.
+       */
+      async find(message, ctx) {
+        const query = new URLSearchParams({
+          event: "accepted",
+          recipient: message.to,
+          begin: String(Math.floor(Date.now() / 1e3)),
+          ascending: "no",
+          limit: String(EVENTS_PAGE)
+        });
+        const answer = await callProvider(
+          {
+            fetch: ctx.fetch,
+            provider: PROVIDER3,
+            maxAnswerBytes: EVENTS_PAGE_BYTES,
+            ...ctx.signal ? { signal: ctx.signal } : {}
+          },
+          domainUrl(ctx, `/events?${query.toString()}`),
+          {
+            method: "GET",
+            headers: { Accept: "application/json", Authorization: authorizationOf(ctx.credentials) }
+          }
+        );
+        if (!isOk(answer)) throw mailgunError(answer);
+        const json2 = jsonOf(answer);
+        const items = isRecord(json2) && Array.isArray(json2.items) ? json2.items : void 0;
+        if (items === void 0) throw unreadableAnswer(PROVIDER3, "has no items list");
+        const ours = items.find((item) => ourIdOf3(item) === message.id);
+        const headers = isRecord(ours) && isRecord(ours.message) ? ours.message.headers : void 0;
+        const id2 = stringField(headers, "message-id");
+        if (id2 !== void 0) return { kind: "found", providerMessageId: bare(id2) };
+        if (items.length >= EVENTS_PAGE)
+          throw new ChannelError(
+            "find-inconclusive",
+            true,
+            `${PROVIDER3} lists a full page of newer messages to the recipient, none of them ours`
+          );
+        return { kind: "not-found" };
+      },
+      receiptOf(event) {
+        if (event.provider !== "mailgun") return void 0;
+        const canonical = canonicalStatusOf(event);
+        if (canonical !== void 0) {
+          const status2 = canonical === "bounced" ? bouncedOrFailed(event.data.payload) : canonical;
+          return receiptFrom(event, status2, ourIdOf3, stringField(event.data, "reason"));
+        }
+        if (event.type === "mailgun.rejected" || event.type === "mailgun.dropped")
+          return receiptFrom(event, "failed", ourIdOf3, refusalReasonOf(event.data));
+        return void 0;
+      }
+    };
+  }
+});
+
+// functions/channels/ses/index.ts
+var ses_exports = {};
+__export(ses_exports, {
+  SES_REGIONAL_ENDPOINT: () => SES_REGIONAL_ENDPOINT,
+  cachedSesClients: () => cachedSesClients,
+  createSesAdapter: () => createSesAdapter,
+  sesAdapter: () => sesAdapter,
+  sesCredentialsSchema: () => sesCredentialsSchema,
+  sesError: () => sesError,
+  sesRequestOf: () => sesRequestOf
+});
+var import_client_sesv2, z6, nonEmpty5, sesCredentialsSchema, SES_REGIONAL_ENDPOINT, TAG_TEXT, THROTTLING, UNAUTHORIZED, EVENT_TYPES, reasonOf, tagsOf, sesRequestOf, nameOf, statusOf, sesError, cachedSesClients, createSesAdapter, sesAdapter;
+var init_ses = __esm({
+  "functions/channels/ses/index.ts"() {
+    "use strict";
+    import_client_sesv2 = require("@aws-sdk/client-sesv2");
+    z6 = __toESM(require("zod/mini"));
+    init_contract();
+    init_email();
+    nonEmpty5 = () => z6.string().check(z6.minLength(1));
+    sesCredentialsSchema = z6.object({
+      /** A verified identity (address or domain); `Name <address>` is taken. */
+      from: nonEmpty5(),
+      /** The configuration set whose event destination sends the receipts to EventBridge. */
+      configurationSet: z6.optional(nonEmpty5())
+    });
+    SES_REGIONAL_ENDPOINT = "https://email.{region}.amazonaws.com";
+    TAG_TEXT = /^[A-Za-z0-9_-]{1,256}$/;
+    THROTTLING = /* @__PURE__ */ new Set([
+      "TooManyRequestsException",
+      "LimitExceededException",
+      "Throttling"
+    ]);
+    UNAUTHORIZED = /* @__PURE__ */ new Set([
+      "AccessDeniedException",
+      "UnrecognizedClientException",
+      "InvalidClientTokenId",
+      "InvalidSignatureException",
+      "SignatureDoesNotMatch",
+      "ExpiredTokenException",
+      "CredentialsProviderError"
+    ]);
+    EVENT_TYPES = {
+      Delivery: { field: "delivery", status: () => "delivered" },
+      Open: { field: "open", status: () => "opened" },
+      // SES reports a soft bounce only once it has stopped retrying: the message is lost, the address is not bad.
+      Bounce: {
+        field: "bounce",
+        status: (record8) => stringField(record8, "bounceType") === "Permanent" ? "bounced" : "failed"
+      },
+      Reject: { field: "reject", status: () => "failed" },
+      "Rendering Failure": { field: "failure", status: () => "failed" }
+    };
+    reasonOf = (eventType, record8) => {
+      if (eventType === "Bounce") {
+        const recipients = isRecord(record8) && Array.isArray(record8.bouncedRecipients) ? record8.bouncedRecipients : [];
+        const diagnostic = stringField(recipients[0], "diagnosticCode");
+        const kind = [stringField(record8, "bounceType"), stringField(record8, "bounceSubType")].filter(Boolean).join("/");
+        return diagnostic ?? (kind || void 0);
+      }
+      if (eventType === "Reject") return stringField(record8, "reason");
+      if (eventType === "Rendering Failure") return stringField(record8, "errorMessage");
+      return void 0;
+    };
+    tagsOf = (message) => [
+      ...Object.entries(message.metadata).filter(([name]) => name !== RF_MESSAGE_ID).map(([Name, Value]) => ({ Name, Value })),
+      { Name: RF_MESSAGE_ID, Value: message.id }
+    ];
+    sesRequestOf = (message, credentials) => {
+      const content = requireEmailContent(message);
+      return {
+        FromEmailAddress: content.from ?? credentials.from,
+        Destination: { ToAddresses: [message.to] },
+        Content: {
+          Simple: {
+            Subject: { Data: content.subject, Charset: "UTF-8" },
+            Body: {
+              ...content.text === void 0 ? {} : { Text: { Data: content.text, Charset: "UTF-8" } },
+              ...content.html === void 0 ? {} : { Html: { Data: content.html, Charset: "UTF-8" } }
+            }
+          }
+        },
+        EmailTags: tagsOf(message),
+        ...credentials.configurationSet === void 0 ? {} : { ConfigurationSetName: credentials.configurationSet }
+      };
+    };
+    nameOf = (error) => typeof error === "object" && error !== null && "name" in error && typeof error.name === "string" ? error.name : "Error";
+    statusOf = (error) => {
+      if (typeof error !== "object" || error === null || !("$metadata" in error)) return void 0;
+      const metadata = error.$metadata;
+      return isRecord(metadata) && typeof metadata.httpStatusCode === "number" ? metadata.httpStatusCode : void 0;
+    };
+    sesError = (error) => {
+      const name = nameOf(error);
+      const status2 = statusOf(error);
+      const detail = error instanceof Error && error.message ? `: ${error.message}` : "";
+      if (UNAUTHORIZED.has(name) || status2 === 401 || status2 === 403)
+        return new ChannelError(
+          "unauthorized",
+          false,
+          `SES refused the function's credentials (${name})${detail}`,
+          {
+            cause: error
+          }
+        );
+      if (THROTTLING.has(name) || status2 === 429)
+        return new ChannelError(`ses-${name}`, true, `SES throttled the send (${name})${detail}`, {
+          cause: error
+        });
+      if (status2 === void 0) {
+        const timedOut = name === "TimeoutError" || name === "AbortError";
+        return new ChannelError(
+          timedOut ? "timeout" : "network",
+          true,
+          timedOut ? "no answer from SES in time" : `could not reach SES (${name})`,
+          { cause: error }
+        );
+      }
+      if (status2 >= 500)
+        return new ChannelError(`ses-${name}`, true, `SES failed (${name})${detail}`, { cause: error });
+      return new ChannelError(`ses-${name}`, false, `SES refused the message (${name})${detail}`, {
+        cause: error
+      });
+    };
+    cachedSesClients = () => {
+      const clients = /* @__PURE__ */ new Map();
+      return (endpoint) => {
+        const key = endpoint ?? "";
+        let client = clients.get(key);
+        if (!client) {
+          client = new import_client_sesv2.SESv2Client({ maxAttempts: 1, ...endpoint === void 0 ? {} : { endpoint } });
+          clients.set(key, client);
+        }
+        return client;
+      };
+    };
+    createSesAdapter = (clientFor = cachedSesClients()) => ({
+      id: "ses",
+      channels: ["email"],
+      credentials: sesCredentialsSchema,
+      defaultBaseUrl: SES_REGIONAL_ENDPOINT,
+      validate(message) {
+        const problem = emailProblem(message);
+        if (problem !== void 0) return problem;
+        const bad = tagsOf(message).find(({ Name, Value }) => !TAG_TEXT.test(Name) || !TAG_TEXT.test(Value));
+        return bad === void 0 ? void 0 : `SES message tags take only ASCII letters, digits, _ and - (at most 256): tag ${bad.Name}`;
+      },
+      async send(message, ctx) {
+        const client = clientFor(ctx.baseUrl === SES_REGIONAL_ENDPOINT ? void 0 : ctx.baseUrl);
+        let messageId;
+        try {
+          const output = await client.send(new import_client_sesv2.SendEmailCommand(sesRequestOf(message, ctx.credentials)), {
+            ...ctx.signal ? { abortSignal: ctx.signal } : {}
+          });
+          messageId = output.MessageId;
+        } catch (error) {
+          throw sesError(error);
+        }
+        if (!messageId)
+          throw new ChannelError("unreadable-answer", true, "SES took the request but named no MessageId");
+        return { providerMessageId: messageId };
+      },
+      receiptOf(event) {
+        if (event.provider !== "internal") return void 0;
+        const detail = event.data;
+        const eventType = stringField(detail, "eventType");
+        const mail = isRecord(detail.mail) ? detail.mail : void 0;
+        const providerMessageId = stringField(mail, "messageId");
+        const known = eventType !== void 0 && Object.hasOwn(EVENT_TYPES, eventType) ? EVENT_TYPES[eventType] : void 0;
+        if (eventType === void 0 || known === void 0 || providerMessageId === void 0) return void 0;
+        const record8 = detail[known.field];
+        const status2 = known.status(record8);
+        const tags = isRecord(mail?.tags) ? mail.tags[RF_MESSAGE_ID] : void 0;
+        const messageId = Array.isArray(tags) && typeof tags[0] === "string" && tags[0] ? tags[0] : void 0;
+        const at2 = stringField(record8, "timestamp");
+        const reason = status2 === "delivered" || status2 === "opened" ? void 0 : reasonOf(eventType, record8);
+        return {
+          ...messageId === void 0 ? {} : { messageId },
+          providerMessageId,
+          status: status2,
+          at: at2 === void 0 || Number.isNaN(Date.parse(at2)) ? event.occurredAt : new Date(at2).toISOString(),
+          ...reason === void 0 ? {} : { reason }
+        };
+      }
+    });
+    sesAdapter = createSesAdapter();
+  }
+});
+
+// functions/channels/twilio/index.ts
+var twilio_exports = {};
+__export(twilio_exports, {
+  MAX_BODY_CHARS: () => MAX_BODY_CHARS,
+  TWILIO_BASE_URL: () => TWILIO_BASE_URL,
+  TwilioCredentialsSchema: () => TwilioCredentialsSchema,
+  twilioAdapter: () => twilioAdapter,
+  twilioForm: () => twilioForm
+});
+var z7, nonEmpty6, TwilioCredentialsSchema, TWILIO_BASE_URL, MAX_BODY_CHARS, E164, WHATSAPP, RECIPIENT_CODES, AUTH_CODE, RECEIPTS, bodyOf, numberOf, validateTwilio, senderOf2, twilioForm, TwilioErrorSchema, TwilioMessageSchema, twilioError, basicAuth, sendTwilio, text, receiptOfTwilio, twilioAdapter;
+var init_twilio = __esm({
+  "functions/channels/twilio/index.ts"() {
+    "use strict";
+    z7 = __toESM(require("zod/mini"));
+    init_contract();
+    init_http2();
+    nonEmpty6 = () => z7.string().check(z7.minLength(1));
+    TwilioCredentialsSchema = z7.object({
+      accountSid: nonEmpty6(),
+      /** The account's auth token; or an API key (`apiKeySid` and `apiKeySecret`) in its place. */
+      authToken: z7.optional(nonEmpty6()),
+      apiKeySid: z7.optional(nonEmpty6()),
+      apiKeySecret: z7.optional(nonEmpty6()),
+      /** The sender: a Twilio number in E.164, a short code or an alphanumeric sender id. */
+      from: z7.optional(nonEmpty6()),
+      /** The WhatsApp sender, when it is not `from` (without `whatsapp:`, which the adapter adds). */
+      whatsappFrom: z7.optional(nonEmpty6()),
+      /** A Messaging Service that picks the sender from its pool; `from` wins when both are set. */
+      messagingServiceSid: z7.optional(nonEmpty6())
+    }).check(
+      z7.refine(
+        (c) => c.authToken !== void 0 || c.apiKeySid !== void 0 && c.apiKeySecret !== void 0,
+        "Twilio credentials need authToken, or apiKeySid with apiKeySecret"
+      ),
+      z7.refine(
+        (c) => c.from !== void 0 || c.whatsappFrom !== void 0 || c.messagingServiceSid !== void 0,
+        "Twilio credentials need a sender: from, whatsappFrom or messagingServiceSid"
+      )
+    );
+    TWILIO_BASE_URL = "https://api.twilio.com";
+    MAX_BODY_CHARS = 1600;
+    E164 = /^\+[1-9]\d{7,14}$/;
+    WHATSAPP = "whatsapp:";
+    RECIPIENT_CODES = /* @__PURE__ */ new Set([21211, 21610, 21612, 21614, 63003, 63016, 63024]);
+    AUTH_CODE = 20003;
+    RECEIPTS = {
+      delivered: "delivered",
+      undelivered: "failed",
+      failed: "failed",
+      read: "opened"
+    };
+    bodyOf = (message) => {
+      const content = message.content;
+      if ("subject" in content || "title" in content || "payload" in content) return void 0;
+      return content.body;
+    };
+    numberOf = (message) => message.channel === "whatsapp" && message.to.startsWith(WHATSAPP) ? message.to.slice(WHATSAPP.length) : message.to;
+    validateTwilio = (message) => {
+      if (message.channel !== "sms" && message.channel !== "whatsapp")
+        return `twilio sends sms and whatsapp, not ${message.channel}`;
+      const body = bodyOf(message);
+      if (body === void 0) return "twilio sends text content: { body }";
+      if (body.length > MAX_BODY_CHARS)
+        return `the body has ${body.length} characters, more than Twilio's ${MAX_BODY_CHARS}`;
+      if (!E164.test(numberOf(message)))
+        return `"${message.to}" is not a phone number in E.164 (+ and 8 to 15 digits)`;
+      return void 0;
+    };
+    senderOf2 = (message, credentials) => {
+      const whatsapp = message.channel === "whatsapp";
+      const from = whatsapp ? credentials.whatsappFrom ?? credentials.from : credentials.from;
+      if (from !== void 0)
+        return { From: whatsapp && !from.startsWith(WHATSAPP) ? `${WHATSAPP}${from}` : from };
+      return credentials.messagingServiceSid === void 0 ? void 0 : { MessagingServiceSid: credentials.messagingServiceSid };
+    };
+    twilioForm = (message, credentials, statusCallbackUrl) => {
+      const sender = senderOf2(message, credentials);
+      if (sender === void 0)
+        throw new ChannelError(
+          "bad-credentials",
+          false,
+          `the twilio credentials name no sender for ${message.channel}: set from, whatsappFrom or messagingServiceSid`
+        );
+      const to = message.channel === "whatsapp" ? `${WHATSAPP}${numberOf(message)}` : message.to;
+      return new URLSearchParams({
+        To: to,
+        ...statusCallbackUrl === void 0 ? {} : { StatusCallback: statusCallbackUrl },
+        ...sender,
+        Body: bodyOf(message) ?? ""
+      });
+    };
+    TwilioErrorSchema = z7.object({ code: z7.optional(z7.number()), message: z7.optional(z7.string()) });
+    TwilioMessageSchema = z7.object({ sid: nonEmpty6() });
+    twilioError = (answer) => {
+      const parsed = TwilioErrorSchema.safeParse(jsonOf(answer));
+      const code = parsed.success ? parsed.data.code : void 0;
+      const words = parsed.success ? parsed.data.message : void 0;
+      const detail = words === void 0 ? void 0 : code === void 0 ? words : `${code} ${words}`;
+      if (answer.status === 401 || code === AUTH_CODE)
+        return answerError("twilio", answer, { errorClass: "unauthorized", detail });
+      if (answer.status < 500 && answer.status !== 429 && code !== void 0 && RECIPIENT_CODES.has(code))
+        return answerError("twilio", answer, { errorClass: "invalid-recipient", detail });
+      return answerError("twilio", answer, { detail });
+    };
+    basicAuth = (credentials) => {
+      const user = credentials.apiKeySid ?? credentials.accountSid;
+      const password = credentials.apiKeySid === void 0 ? credentials.authToken : credentials.apiKeySecret;
+      return `Basic ${Buffer.from(`${user}:${password ?? ""}`).toString("base64")}`;
+    };
+    sendTwilio = async (message, ctx) => {
+      const { credentials } = ctx;
+      const url3 = urlOf(
+        ctx.baseUrl,
+        `/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`
+      );
+      const answer = await callProvider({ fetch: ctx.fetch, provider: "twilio", signal: ctx.signal }, url3, {
+        method: "POST",
+        headers: {
+          authorization: basicAuth(credentials),
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json"
+        },
+        body: twilioForm(message, credentials, ctx.statusCallbackUrl).toString()
+      });
+      if (!isOk(answer)) throw twilioError(answer);
+      const parsed = TwilioMessageSchema.safeParse(jsonOf(answer));
+      if (!parsed.success) throw unreadableAnswer("twilio", "names no message sid");
+      return { providerMessageId: parsed.data.sid };
+    };
+    text = (value) => typeof value === "string" && value.length > 0 ? value : void 0;
+    receiptOfTwilio = (event) => {
+      if (event.provider !== "twilio") return void 0;
+      const status2 = RECEIPTS[text(event.data.status) ?? ""];
+      const providerMessageId = text(event.data.messageSid);
+      if (status2 === void 0 || providerMessageId === void 0) return void 0;
+      const payload = event.data.payload;
+      const channelWords = typeof payload === "object" && payload !== null && "ChannelStatusMessage" in payload ? text(payload.ChannelStatusMessage) : void 0;
+      const code = text(event.data.errorCode);
+      const reason = code === void 0 ? channelWords : `Twilio error ${code}${channelWords === void 0 ? "" : `: ${channelWords}`}`;
+      return {
+        providerMessageId,
+        status: status2,
+        at: event.occurredAt,
+        ...status2 !== "failed" || reason === void 0 ? {} : { reason }
+      };
+    };
+    twilioAdapter = {
+      id: "twilio",
+      channels: ["sms", "whatsapp"],
+      credentials: TwilioCredentialsSchema,
+      defaultBaseUrl: TWILIO_BASE_URL,
+      validate: validateTwilio,
+      send: sendTwilio,
+      receiptOf: receiptOfTwilio
+    };
+  }
+});
+
+// functions/channels/fcm/index.ts
+var fcm_exports = {};
+__export(fcm_exports, {
+  FCM_BASE_URL: () => FCM_BASE_URL,
+  FcmCredentialsSchema: () => FcmCredentialsSchema,
+  GOOGLE_TOKEN_URL: () => GOOGLE_TOKEN_URL,
+  MAX_PAYLOAD_BYTES: () => MAX_PAYLOAD_BYTES,
+  MAX_TOKEN_CHARS: () => MAX_TOKEN_CHARS,
+  createFcmAdapter: () => createFcmAdapter,
+  fcmAdapter: () => fcmAdapter,
+  fcmRequestOf: () => fcmRequestOf,
+  serviceAccountJwt: () => serviceAccountJwt
+});
+var import_node_crypto, z8, nonEmpty7, GOOGLE_TOKEN_URL, FCM_BASE_URL, SCOPE, FcmCredentialsSchema, MAX_TOKEN_CHARS, MAX_PAYLOAD_BYTES, ASSERTION_SECONDS, RENEW_BEFORE_MS, isReservedKey, pushOf, payloadBytes, validateFcm, fcmRequestOf, base64url, serviceAccountJwt, TokenAnswerSchema, TokenErrorSchema, FcmErrorSchema, SendAnswerSchema, fcmError, createFcmAdapter, fcmAdapter;
+var init_fcm = __esm({
+  "functions/channels/fcm/index.ts"() {
     "use strict";
     import_node_crypto = require("node:crypto");
-    ATTENTION_STATUSES = /* @__PURE__ */ new Set([
-      "QUARANTINED",
-      "RETRYING",
-      "DEAD_LETTERED",
-      "STALE",
-      "COMPENSATED",
-      "COMPENSATION_FAILED",
-      "HELD"
-    ]);
-    DUPLICATES_IN_TIMELINE = 3;
-    stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
-    payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
-    rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
-    nonceKey = (provider, secretId, nonce) => ({
-      PK: `NONCE#${provider}#${secretId}#${sha256Hex(nonce)}`,
-      SK: "NONCE"
+    z8 = __toESM(require("zod/mini"));
+    init_contract();
+    init_http2();
+    nonEmpty7 = () => z8.string().check(z8.minLength(1));
+    GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
+    FCM_BASE_URL = "https://fcm.googleapis.com";
+    SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
+    FcmCredentialsSchema = z8.object({
+      projectId: nonEmpty7(),
+      clientEmail: nonEmpty7(),
+      /** The key file's `private_key`, a PKCS#8 PEM. */
+      privateKey: nonEmpty7(),
+      /**
+       * The key file's `token_uri`: where the signed JWT is exchanged, and its audience. Google's
+       * unless set; the local runtime's secret points it at the fake's token endpoint.
+       */
+      tokenUrl: z8.optional(z8.url())
     });
-    signedBytesKey = (key) => ({ PK: `SIG#${key}`, SK: "SIG" });
-    REJECTION_SOURCE_PREFIX = "src|";
-    rejectionsKey = (provider, tenant2, minute) => ({
-      PK: `REJECTS#${provider}#${tenant2}`,
-      SK: minute
-    });
-    entityIndexKey = (tenant2, provider, kind, id2) => `ENT#${tenant2}#${provider}#${kind}#${id2}`;
-    RECEIVED_SHARDS = 16;
-    receivedDayKey = (day, shard) => `RECV#${day}#${shard}`;
-    receivedShardOf = (eventId) => Number.parseInt(sha256Hex(eventId).slice(0, 8), 16) % RECEIVED_SHARDS;
-    sha256Hex = (data) => (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
-    idempotencyKeyOf = (tenant2, provider, providerType, externalId) => (
-      // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
-      [tenant2, provider, providerType, externalId].map((part) => part.replaceAll("%", "%25").replaceAll("#", "%23")).join("#")
+    MAX_TOKEN_CHARS = 4096;
+    MAX_PAYLOAD_BYTES = 4096;
+    ASSERTION_SECONDS = 3600;
+    RENEW_BEFORE_MS = 6e4;
+    isReservedKey = (key) => key === "from" || key === "gcm" || key.startsWith("gcm.") || key.startsWith("google");
+    pushOf = (message) => "title" in message.content ? message.content : void 0;
+    payloadBytes = (content) => [content.title, content.body ?? "", ...Object.entries(content.data ?? {}).flat()].reduce(
+      (total, part) => total + Buffer.byteLength(part, "utf8"),
+      0
     );
-    eventIdOf = (idempotencyKey) => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;
-    GROUP_ID = /^[\x21-\x7e]{1,128}$/;
-    groupIdOf = (tenant2, provider, entity, eventId) => {
-      if (!entity) return eventId;
-      const readable = `${tenant2}#${provider}#${entity.kind}:${entity.id}`;
-      return GROUP_ID.test(readable) ? readable : `${tenant2}#${provider}#${sha256Hex(readable).slice(0, 40)}`;
+    validateFcm = (message) => {
+      if (message.channel !== "push") return `fcm sends push, not ${message.channel}`;
+      const content = pushOf(message);
+      if (content === void 0) return "fcm sends push content: { title, body?, data? }";
+      if (/\s/.test(message.to)) return "the registration token contains whitespace";
+      if (message.to.length > MAX_TOKEN_CHARS)
+        return `the registration token has ${message.to.length} characters, more than ${MAX_TOKEN_CHARS}`;
+      const reserved = Object.keys(content.data ?? {}).filter(isReservedKey);
+      if (reserved.length > 0) return `FCM reserves the data keys ${reserved.join(", ")}`;
+      const bytes = payloadBytes(content);
+      if (bytes > MAX_PAYLOAD_BYTES)
+        return `the payload has ${bytes} bytes, more than FCM's ${MAX_PAYLOAD_BYTES}`;
+      return void 0;
     };
+    fcmRequestOf = (message) => {
+      const content = pushOf(message);
+      if (content === void 0) throw new ChannelError("invalid-content", false, "fcm sends push content");
+      return {
+        message: {
+          token: message.to,
+          notification: { title: content.title, ...content.body === void 0 ? {} : { body: content.body } },
+          ...content.data === void 0 ? {} : { data: content.data }
+        }
+      };
+    };
+    base64url = (value) => Buffer.from(value).toString("base64url");
+    serviceAccountJwt = (credentials, key, nowMs) => {
+      const iat = Math.floor(nowMs / 1e3);
+      const header3 = base64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
+      const claims = base64url(
+        JSON.stringify({
+          iss: credentials.clientEmail,
+          scope: SCOPE,
+          aud: credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
+          iat,
+          exp: iat + ASSERTION_SECONDS
+        })
+      );
+      const signature = (0, import_node_crypto.sign)("sha256", Buffer.from(`${header3}.${claims}`), key);
+      return `${header3}.${claims}.${base64url(signature)}`;
+    };
+    TokenAnswerSchema = z8.object({ access_token: nonEmpty7(), expires_in: z8.number().check(z8.positive()) });
+    TokenErrorSchema = z8.object({ error: z8.string(), error_description: z8.optional(z8.string()) });
+    FcmErrorSchema = z8.object({
+      error: z8.object({
+        code: z8.optional(z8.number()),
+        message: z8.optional(z8.string()),
+        status: z8.optional(z8.string()),
+        details: z8.optional(
+          z8.array(
+            z8.looseObject({
+              errorCode: z8.optional(z8.string()),
+              fieldViolations: z8.optional(z8.array(z8.looseObject({ field: z8.optional(z8.string()) })))
+            })
+          )
+        )
+      })
+    });
+    SendAnswerSchema = z8.object({ name: nonEmpty7() });
+    fcmError = (answer, now) => {
+      const parsed = FcmErrorSchema.safeParse(jsonOf(answer));
+      if (!parsed.success) return answerError("fcm", answer, { now });
+      const { message, status: status2, details = [] } = parsed.data.error;
+      const fcmCode = details.find((detail2) => detail2.errorCode !== void 0)?.errorCode;
+      const fields = details.flatMap((detail2) => detail2.fieldViolations ?? []).map((violation) => violation.field);
+      const detail = `${fcmCode ?? status2 ?? "error"}: ${message ?? ""}`;
+      const invalidToken = fcmCode === "UNREGISTERED" || fcmCode === "SENDER_ID_MISMATCH" || answer.status === 400 && (fields.includes("message.token") || /registration token/i.test(message ?? ""));
+      if (invalidToken) return answerError("fcm", answer, { errorClass: "invalid-recipient", detail, now });
+      if (answer.status === 401) return answerError("fcm", answer, { errorClass: "unauthorized", detail, now });
+      return answerError("fcm", answer, { detail, now });
+    };
+    createFcmAdapter = (options = {}) => {
+      const now = options.now ?? Date.now;
+      const tokens = /* @__PURE__ */ new Map();
+      const fetchToken = async (ctx) => {
+        const { credentials } = ctx;
+        let key;
+        try {
+          key = (0, import_node_crypto.createPrivateKey)(credentials.privateKey);
+        } catch {
+          throw new ChannelError(
+            "bad-credentials",
+            false,
+            "the fcm credentials' privateKey is not a PEM private key"
+          );
+        }
+        const issuedAt = now();
+        const answer = await callProvider(
+          { fetch: ctx.fetch, provider: "google oauth", signal: ctx.signal },
+          credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
+          {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+            body: new URLSearchParams({
+              grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+              assertion: serviceAccountJwt(credentials, key, issuedAt)
+            }).toString()
+          }
+        );
+        if (!isOk(answer)) {
+          const refusal = TokenErrorSchema.safeParse(jsonOf(answer));
+          const detail = refusal.success ? `${refusal.data.error}${refusal.data.error_description ? `: ${refusal.data.error_description}` : ""}` : void 0;
+          const refused = answer.status === 400 || answer.status === 401;
+          throw answerError("google oauth", answer, {
+            ...refused ? { errorClass: "unauthorized" } : {},
+            detail,
+            now: issuedAt
+          });
+        }
+        const granted = TokenAnswerSchema.safeParse(jsonOf(answer));
+        if (!granted.success)
+          throw new ChannelError("unreadable-token", true, "google oauth answered 2xx without an access token");
+        return { value: granted.data.access_token, expiresAt: issuedAt + granted.data.expires_in * 1e3 };
+      };
+      const cacheKeyOf = (credentials) => [
+        credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
+        credentials.clientEmail,
+        (0, import_node_crypto.createHash)("sha256").update(credentials.privateKey).digest("base64url")
+      ].join(" ");
+      const tokenFor = async (ctx) => {
+        const cacheKey = cacheKeyOf(ctx.credentials);
+        const cached = tokens.get(cacheKey);
+        if (cached) {
+          const token = await cached;
+          if (token.expiresAt - RENEW_BEFORE_MS > now()) return { token, cached: true };
+          if (tokens.get(cacheKey) === cached) tokens.delete(cacheKey);
+          return tokenFor(ctx);
+        }
+        const pending = fetchToken(ctx);
+        tokens.set(cacheKey, pending);
+        try {
+          return { token: await pending, cached: false };
+        } catch (error) {
+          if (tokens.get(cacheKey) === pending) tokens.delete(cacheKey);
+          throw error;
+        }
+      };
+      const post = (message, ctx, token) => callProvider(
+        { fetch: ctx.fetch, provider: "fcm", signal: ctx.signal },
+        urlOf(ctx.baseUrl, `/v1/projects/${encodeURIComponent(ctx.credentials.projectId)}/messages:send`),
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token.value}`,
+            "content-type": "application/json",
+            accept: "application/json"
+          },
+          body: JSON.stringify(fcmRequestOf(message))
+        }
+      );
+      const send = async (message, ctx) => {
+        const { token, cached } = await tokenFor(ctx);
+        let answer = await post(message, ctx, token);
+        if (answer.status === 401 && cached) {
+          const cacheKey = cacheKeyOf(ctx.credentials);
+          const current = tokens.get(cacheKey);
+          if (current !== void 0 && await current === token) tokens.delete(cacheKey);
+          answer = await post(message, ctx, (await tokenFor(ctx)).token);
+        }
+        if (!isOk(answer)) throw fcmError(answer, now());
+        const parsed = SendAnswerSchema.safeParse(jsonOf(answer));
+        if (!parsed.success) throw unreadableAnswer("fcm", "names no message");
+        return { providerMessageId: parsed.data.name };
+      };
+      return {
+        id: "fcm",
+        channels: ["push"],
+        credentials: FcmCredentialsSchema,
+        defaultBaseUrl: FCM_BASE_URL,
+        validate: validateFcm,
+        send,
+        // FCM reports nothing back: a push message stays SENT, and issue 16's reconciliation, not a receipt, closes it.
+        receiptOf: () => void 0
+      };
+    };
+    fcmAdapter = createFcmAdapter();
+  }
+});
+
+// functions/channels/webhook/index.ts
+var webhook_exports = {};
+__export(webhook_exports, {
+  WebhookCredentialsSchema: () => WebhookCredentialsSchema,
+  createWebhookAdapter: () => createWebhookAdapter,
+  webhookAdapter: () => webhookAdapter,
+  webhookRequestOf: () => webhookRequestOf
+});
+var z9, nonEmpty8, WebhookCredentialsSchema, LOOPBACK_HOSTS, urlProblem, payloadOf2, validateWebhook, webhookRequestOf, createWebhookAdapter, webhookAdapter;
+var init_webhook = __esm({
+  "functions/channels/webhook/index.ts"() {
+    "use strict";
+    z9 = __toESM(require("zod/mini"));
+    init_contract();
+    init_http2();
+    init_http();
+    nonEmpty8 = () => z9.string().check(z9.minLength(1));
+    WebhookCredentialsSchema = z9.object({
+      signingSecret: nonEmpty8(),
+      /** Secrets also signed with while a receiver rotates: each adds a `v1,` signature. */
+      additionalSigningSecrets: z9.optional(z9.array(nonEmpty8()))
+    });
+    LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost"]);
+    urlProblem = (to) => {
+      let url3;
+      try {
+        url3 = new URL(to);
+      } catch {
+        return `"${to}" is not a URL`;
+      }
+      if (url3.username !== "" || url3.password !== "") return "the webhook URL must not carry credentials";
+      if (url3.protocol === "https:") return void 0;
+      if (url3.protocol === "http:" && LOOPBACK_HOSTS.has(url3.hostname)) return void 0;
+      return `the webhook URL must be https (http only for 127.0.0.1 and localhost), not ${url3.protocol}//${url3.hostname}`;
+    };
+    payloadOf2 = (message) => "payload" in message.content ? message.content.payload : void 0;
+    validateWebhook = (message) => {
+      if (message.channel !== "webhook") return `webhook sends webhook, not ${message.channel}`;
+      const payload = payloadOf2(message);
+      if (payload === void 0) return "webhook sends webhook content: { payload }";
+      const bytes = Buffer.byteLength(JSON.stringify(payload), "utf8");
+      if (bytes > MAX_CONTENT_BYTES) return `the payload has ${bytes} bytes, more than ${MAX_CONTENT_BYTES}`;
+      return urlProblem(message.to);
+    };
+    webhookRequestOf = (message, timestamp) => ({
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "RelayFlow",
+        "webhook-id": message.id,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
+        "idempotency-key": message.id,
+        "x-correlation-id": message.correlationId
+      },
+      body: JSON.stringify(payloadOf2(message) ?? {})
+    });
+    createWebhookAdapter = (options = {}) => {
+      const now = options.now ?? Date.now;
+      const send = async (message, ctx) => {
+        const problem = urlProblem(message.to);
+        if (problem !== void 0) throw new ChannelError("invalid-recipient", false, problem);
+        const timestamp = new Date(now());
+        const request = webhookRequestOf(message, timestamp);
+        const { signingSecret, additionalSigningSecrets = [] } = ctx.credentials;
+        const signature = signerFor([signingSecret, ...additionalSigningSecrets])(
+          message.id,
+          timestamp,
+          request.body
+        );
+        const host = new URL(message.to).host;
+        const answer = await callProvider({ fetch: ctx.fetch, provider: host, signal: ctx.signal }, message.to, {
+          method: "POST",
+          headers: { ...request.headers, "webhook-signature": signature },
+          body: request.body
+        });
+        if (!isOk(answer)) throw answerError(host, answer, { now: now() });
+        return { providerMessageId: message.id };
+      };
+      return {
+        id: "webhook",
+        channels: ["webhook"],
+        credentials: WebhookCredentialsSchema,
+        // Unused: every message names its own receiver in `to`.
+        defaultBaseUrl: "",
+        validate: validateWebhook,
+        send,
+        receiptOf: () => void 0
+      };
+    };
+    webhookAdapter = createWebhookAdapter();
+  }
+});
+
+// functions/channels/registry.ts
+var ADAPTER_LOADERS, ADAPTER_CHANNELS, ADAPTER_IDS;
+var init_registry = __esm({
+  "functions/channels/registry.ts"() {
+    "use strict";
+    ADAPTER_LOADERS = {
+      postmark: () => Promise.resolve().then(() => (init_postmark(), postmark_exports)).then((m) => m.postmarkAdapter),
+      sendgrid: () => Promise.resolve().then(() => (init_sendgrid(), sendgrid_exports)).then((m) => m.sendgridAdapter),
+      mailgun: () => Promise.resolve().then(() => (init_mailgun(), mailgun_exports)).then((m) => m.mailgunAdapter),
+      ses: () => Promise.resolve().then(() => (init_ses(), ses_exports)).then((m) => m.sesAdapter),
+      twilio: () => Promise.resolve().then(() => (init_twilio(), twilio_exports)).then((m) => m.twilioAdapter),
+      fcm: () => Promise.resolve().then(() => (init_fcm(), fcm_exports)).then((m) => m.fcmAdapter),
+      webhook: () => Promise.resolve().then(() => (init_webhook(), webhook_exports)).then((m) => m.webhookAdapter)
+    };
+    ADAPTER_CHANNELS = {
+      postmark: ["email"],
+      sendgrid: ["email"],
+      mailgun: ["email"],
+      ses: ["email"],
+      twilio: ["sms", "whatsapp"],
+      fcm: ["push"],
+      webhook: ["webhook"]
+    };
+    ADAPTER_IDS = Object.keys(ADAPTER_LOADERS);
   }
 });
 
@@ -220,35 +1475,35 @@ var init_normalize = __esm({
 });
 
 // functions/providers/generic-hmac/schemas.ts
-var z3, HEADER_NAME, PLACEHOLDER, KNOWN_PLACEHOLDERS, headerName, jsonPath, nonEmpty, seconds, unit, placeholdersOf, signedContent, optionsObject, idHeaderIsSigned, unsignedIdentityFields, genericHmacOptionsSchema;
+var z10, HEADER_NAME, PLACEHOLDER, KNOWN_PLACEHOLDERS, headerName, jsonPath, nonEmpty9, seconds, unit, placeholdersOf, signedContent, optionsObject, idHeaderIsSigned, unsignedIdentityFields, genericHmacOptionsSchema;
 var init_schemas = __esm({
   "functions/providers/generic-hmac/schemas.ts"() {
     "use strict";
-    z3 = __toESM(require("zod/mini"));
+    z10 = __toESM(require("zod/mini"));
     init_json_path();
     HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
     PLACEHOLDER = /\{([^{}]*)\}/g;
     KNOWN_PLACEHOLDERS = /* @__PURE__ */ new Set(["timestamp", "body", "id"]);
-    headerName = (what) => z3.string({ error: `${what} must be a header name` }).check(
-      z3.regex(HEADER_NAME, { error: `${what} must be a header name (letters, digits, -_ and similar)` })
+    headerName = (what) => z10.string({ error: `${what} must be a header name` }).check(
+      z10.regex(HEADER_NAME, { error: `${what} must be a header name (letters, digits, -_ and similar)` })
     );
-    jsonPath = (what) => z3.string({ error: `${what} must be a dot path such as data.object.id` }).check(
-      z3.refine((path) => parseJsonPath(path) !== void 0, {
+    jsonPath = (what) => z10.string({ error: `${what} must be a dot path such as data.object.id` }).check(
+      z10.refine((path) => parseJsonPath(path) !== void 0, {
         error: `${what} must be a dot path such as data.object.id, with no empty segment and no __proto__, constructor or prototype`
       })
     );
-    nonEmpty = (what) => z3.string({ error: `${what} must be a non-empty string` }).check(z3.minLength(1, { error: `${what} must be a non-empty string` }));
-    seconds = (what) => z3.number({ error: `${what} must be a number of seconds` }).check(
-      z3.int({ error: `${what} must be a whole number of seconds` }),
-      z3.positive({ error: `${what} must be greater than 0` })
+    nonEmpty9 = (what) => z10.string({ error: `${what} must be a non-empty string` }).check(z10.minLength(1, { error: `${what} must be a non-empty string` }));
+    seconds = (what) => z10.number({ error: `${what} must be a number of seconds` }).check(
+      z10.int({ error: `${what} must be a whole number of seconds` }),
+      z10.positive({ error: `${what} must be greater than 0` })
     );
-    unit = (what) => z3._default(
-      z3.enum(["seconds", "milliseconds"], { error: `${what} must be seconds or milliseconds` }),
+    unit = (what) => z10._default(
+      z10.enum(["seconds", "milliseconds"], { error: `${what} must be seconds or milliseconds` }),
       "seconds"
     );
     placeholdersOf = (template) => [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? "");
-    signedContent = z3.string({ error: "timestamp.signedContent must be a template string" }).check(
-      z3.superRefine((template, ctx) => {
+    signedContent = z10.string({ error: "timestamp.signedContent must be a template string" }).check(
+      z10.superRefine((template, ctx) => {
         const names = placeholdersOf(template);
         const unknown12 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
         if (unknown12.length > 0) {
@@ -274,25 +1529,25 @@ var init_schemas = __esm({
         }
       })
     );
-    optionsObject = z3.strictObject(
+    optionsObject = z10.strictObject(
       {
         /** Header carrying the signature (case-insensitive). */
         signatureHeader: headerName("signatureHeader"),
-        algorithm: z3._default(
-          z3.enum(["sha256", "sha512", "sha1"], { error: "algorithm must be sha256, sha512 or sha1" }),
+        algorithm: z10._default(
+          z10.enum(["sha256", "sha512", "sha1"], { error: "algorithm must be sha256, sha512 or sha1" }),
           "sha256"
         ),
-        encoding: z3._default(z3.enum(["hex", "base64"], { error: "encoding must be hex or base64" }), "hex"),
+        encoding: z10._default(z10.enum(["hex", "base64"], { error: "encoding must be hex or base64" }), "hex"),
         /** Text before the signature in the header (`sha256=`); a header without it is rejected. */
-        prefix: z3.optional(nonEmpty("prefix")),
+        prefix: z10.optional(nonEmpty9("prefix")),
         /** Present when the sender signs a timestamp; without it the HMAC covers the raw body only. */
-        timestamp: z3.optional(
-          z3.strictObject(
+        timestamp: z10.optional(
+          z10.strictObject(
             {
               header: headerName("timestamp.header"),
-              signedContent: z3._default(signedContent, "{timestamp}.{body}"),
+              signedContent: z10._default(signedContent, "{timestamp}.{body}"),
               /** Overrides the top-level `toleranceSeconds` when set. */
-              toleranceSeconds: z3.optional(seconds("timestamp.toleranceSeconds")),
+              toleranceSeconds: z10.optional(seconds("timestamp.toleranceSeconds")),
               unit: unit("timestamp.unit")
             },
             {
@@ -301,45 +1556,45 @@ var init_schemas = __esm({
           )
         ),
         /** Where the sender's event id (the deduplication id) is. */
-        id: z3.union(
+        id: z10.union(
           [
-            z3.strictObject({ header: headerName("id.header") }),
-            z3.strictObject({ jsonPath: jsonPath("id.jsonPath") })
+            z10.strictObject({ header: headerName("id.header") }),
+            z10.strictObject({ jsonPath: jsonPath("id.jsonPath") })
           ],
           {
             error: 'id must be { header: "<name>" } or { jsonPath: "<dot.path>" }'
           }
         ),
         /** Where the sender's event type is, or one fixed value for senders of a single type. */
-        type: z3.union(
+        type: z10.union(
           [
-            z3.strictObject({ header: headerName("type.header") }),
-            z3.strictObject({ jsonPath: jsonPath("type.jsonPath") }),
-            z3.strictObject({ value: nonEmpty("type.value") })
+            z10.strictObject({ header: headerName("type.header") }),
+            z10.strictObject({ jsonPath: jsonPath("type.jsonPath") }),
+            z10.strictObject({ value: nonEmpty9("type.value") })
           ],
           { error: 'type must be { header: "<name>" }, { jsonPath: "<dot.path>" } or { value: "<type>" }' }
         ),
         /** The entity whose events stay in order. */
-        entity: z3.optional(
-          z3.strictObject(
-            { kind: nonEmpty("entity.kind"), jsonPath: jsonPath("entity.jsonPath") },
+        entity: z10.optional(
+          z10.strictObject(
+            { kind: nonEmpty9("entity.kind"), jsonPath: jsonPath("entity.jsonPath") },
             { error: "entity must be { kind, jsonPath } with no other keys" }
           )
         ),
         /** Event time: an ISO 8601 string, or a number in `unit` since the epoch. */
-        occurredAt: z3.optional(
-          z3.strictObject(
+        occurredAt: z10.optional(
+          z10.strictObject(
             { jsonPath: jsonPath("occurredAt.jsonPath"), unit: unit("occurredAt.unit") },
             { error: "occurredAt must be { jsonPath, unit? } with no other keys" }
           )
         ),
-        toleranceSeconds: z3._default(seconds("toleranceSeconds"), 300),
+        toleranceSeconds: z10._default(seconds("toleranceSeconds"), 300),
         /**
          * Accepts an id or type read from a header the signature does not cover. Such a sender's
          * captured delivery can be resent with a fresh id or another type; the ingest then binds the
          * signed bytes to the first event they produced, and the CDK app warns at synth.
          */
-        unsignedIdentity: z3._default(z3.boolean({ error: "unsignedIdentity must be true or false" }), false)
+        unsignedIdentity: z10._default(z10.boolean({ error: "unsignedIdentity must be true or false" }), false)
       },
       {
         error: (issue) => issue.code === "unrecognized_keys" ? `unknown option(s): ${issue.keys.join(", ")}` : "generic HMAC options must be an object"
@@ -351,7 +1606,7 @@ var init_schemas = __esm({
       ..."header" in options.type ? ["type"] : []
     ];
     genericHmacOptionsSchema = optionsObject.check(
-      z3.superRefine((options, ctx) => {
+      z10.superRefine((options, ctx) => {
         if (!options.unsignedIdentity) {
           for (const field3 of unsignedIdentityFields(options)) {
             ctx.issues.push({
@@ -561,14 +1816,14 @@ var init_setup = __esm({
 });
 
 // functions/providers/generic-hmac/setup.ts
-var MIN_SECRET_LENGTH, describeSignature, headersOf, genericHmacSetup;
+var MIN_SECRET_LENGTH, describeSignature, headersOf2, genericHmacSetup;
 var init_setup2 = __esm({
   "functions/providers/generic-hmac/setup.ts"() {
     "use strict";
     init_setup();
     MIN_SECRET_LENGTH = 16;
     describeSignature = (options) => `${options.prefix ?? ""}<${options.encoding} HMAC-${options.algorithm.toUpperCase()}>`;
-    headersOf = (options) => [
+    headersOf2 = (options) => [
       {
         name: options.signatureHeader,
         description: `${describeSignature(options)} of ${options.timestamp ? `"${options.timestamp.signedContent}"` : "the body"}`,
@@ -589,7 +1844,7 @@ var init_setup2 = __esm({
         parse: chosenSecret(MIN_SECRET_LENGTH)
       },
       verification: `${options.signatureHeader} is ${describeSignature(options)} of ${options.timestamp ? `"${options.timestamp.signedContent}"` : "the body"}, keyed with the secret${options.timestamp ? `; ${options.timestamp.header} must be within the tolerance` : ""}.`,
-      request: { bodies: { "application/json": "object" }, headers: headersOf(options) }
+      request: { bodies: { "application/json": "object" }, headers: headersOf2(options) }
     });
   }
 });
@@ -619,20 +1874,20 @@ var init_sign = __esm({
 });
 
 // functions/providers/types.ts
-var z4, formatPath, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
+var z11, formatPath, formatIssue, builtInDefinition, EntityOverrideSchema, resolveDefinition;
 var init_types = __esm({
   "functions/providers/types.ts"() {
     "use strict";
-    z4 = __toESM(require("zod/mini"));
+    z11 = __toESM(require("zod/mini"));
     formatPath = (path) => path.map((key, index) => typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`).join("");
     formatIssue = (prefix, issue) => {
       const path = formatPath([...prefix, ...issue.path]);
       return path ? `${path}: ${issue.message}` : issue.message;
     };
     builtInDefinition = (provider, optionsSchema) => ({ kind: "builtin", provider, optionsSchema, create: () => provider });
-    EntityOverrideSchema = z4.object({
-      entity: z4.optional(
-        z4.strictObject({ kind: z4.string().check(z4.minLength(1)), path: z4.string().check(z4.minLength(1)) })
+    EntityOverrideSchema = z11.object({
+      entity: z11.optional(
+        z11.strictObject({ kind: z11.string().check(z11.minLength(1)), path: z11.string().check(z11.minLength(1)) })
       )
     });
     resolveDefinition = (definition, id2, options) => {
@@ -658,15 +1913,15 @@ var init_types = __esm({
 });
 
 // functions/providers/parsed-body.ts
-var import_node_buffer2, utf8Text, strictUtf8, parseUtf8Json, bodyHandoff;
+var import_node_buffer, utf8Text, strictUtf8, parseUtf8Json, bodyHandoff;
 var init_parsed_body = __esm({
   "functions/providers/parsed-body.ts"() {
     "use strict";
-    import_node_buffer2 = require("node:buffer");
-    utf8Text = (bytes) => (0, import_node_buffer2.isAscii)(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+    import_node_buffer = require("node:buffer");
+    utf8Text = (bytes) => (0, import_node_buffer.isAscii)(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
     strictUtf8 = (bytes) => {
-      if ((0, import_node_buffer2.isAscii)(bytes)) return bytes.toString("latin1");
-      if (!(0, import_node_buffer2.isUtf8)(bytes)) return void 0;
+      if ((0, import_node_buffer.isAscii)(bytes)) return bytes.toString("latin1");
+      if (!(0, import_node_buffer.isUtf8)(bytes)) return void 0;
       const text2 = bytes.toString("utf8");
       return text2.charCodeAt(0) === 65279 ? text2.slice(1) : text2;
     };
@@ -696,17 +1951,17 @@ var init_parsed_body = __esm({
 });
 
 // functions/providers/github/schemas.ts
-var z5, nonEmpty2, GithubPayloadSchema, EVENT_SHAPES;
+var z12, nonEmpty10, GithubPayloadSchema, EVENT_SHAPES;
 var init_schemas2 = __esm({
   "functions/providers/github/schemas.ts"() {
     "use strict";
-    z5 = __toESM(require("zod/mini"));
-    nonEmpty2 = () => z5.string().check(z5.minLength(1));
-    GithubPayloadSchema = z5.looseObject({
-      action: z5.optional(nonEmpty2()),
-      repository: z5.optional(z5.nullable(z5.looseObject({ full_name: nonEmpty2() }))),
-      organization: z5.optional(z5.nullable(z5.looseObject({ login: nonEmpty2() }))),
-      installation: z5.optional(z5.nullable(z5.looseObject({ id: z5.int() })))
+    z12 = __toESM(require("zod/mini"));
+    nonEmpty10 = () => z12.string().check(z12.minLength(1));
+    GithubPayloadSchema = z12.looseObject({
+      action: z12.optional(nonEmpty10()),
+      repository: z12.optional(z12.nullable(z12.looseObject({ full_name: nonEmpty10() }))),
+      organization: z12.optional(z12.nullable(z12.looseObject({ login: nonEmpty10() }))),
+      installation: z12.optional(z12.nullable(z12.looseObject({ id: z12.int() })))
     });
     EVENT_SHAPES = /* @__PURE__ */ new Map([
       ["branch_protection_rule", { has: ["rule"] }],
@@ -1012,17 +2267,17 @@ var init_verify2 = __esm({
 });
 
 // functions/providers/github/index.ts
-var z6, githubOptionsSchema, githubProvider, githubDefinition;
+var z13, githubOptionsSchema, githubProvider, githubDefinition;
 var init_github = __esm({
   "functions/providers/github/index.ts"() {
     "use strict";
-    z6 = __toESM(require("zod/mini"));
+    z13 = __toESM(require("zod/mini"));
     init_types();
     init_normalize2();
     init_verify2();
-    githubOptionsSchema = z6.object({
+    githubOptionsSchema = z13.object({
       /** Unused: GitHub signs no timestamp. Kept so that every provider's options share the field. */
-      toleranceSeconds: z6._default(z6.int().check(z6.positive()), 300)
+      toleranceSeconds: z13._default(z13.int().check(z13.positive()), 300)
     });
     githubProvider = {
       id: "github",
@@ -1080,28 +2335,28 @@ var init_sign2 = __esm({
 });
 
 // functions/providers/hubspot/schemas.ts
-var z7, id, HubspotEventSchema, HubspotOptionsSchema;
+var z14, id, HubspotEventSchema, HubspotOptionsSchema;
 var init_schemas3 = __esm({
   "functions/providers/hubspot/schemas.ts"() {
     "use strict";
-    z7 = __toESM(require("zod/mini"));
-    id = z7.union([z7.number().check(z7.int(), z7.nonnegative()), z7.string().check(z7.regex(/^\d{1,30}$/))]);
-    HubspotEventSchema = z7.looseObject({
+    z14 = __toESM(require("zod/mini"));
+    id = z14.union([z14.number().check(z14.int(), z14.nonnegative()), z14.string().check(z14.regex(/^\d{1,30}$/))]);
+    HubspotEventSchema = z14.looseObject({
       eventId: id,
-      subscriptionType: z7.optional(z7.string().check(z7.minLength(1))),
-      eventType: z7.optional(z7.string().check(z7.minLength(1))),
+      subscriptionType: z14.optional(z14.string().check(z14.minLength(1))),
+      eventType: z14.optional(z14.string().check(z14.minLength(1))),
       /** Generic (`object.*`) subscriptions name the object type here: `0-1` contact, `0-2` company, `0-3` deal. */
-      objectTypeId: z7.optional(z7.string()),
-      objectId: z7.optional(id),
+      objectTypeId: z14.optional(z14.string()),
+      objectId: z14.optional(id),
       /** associationChange events name the object they are about here rather than in objectId. */
-      fromObjectId: z7.optional(id),
+      fromObjectId: z14.optional(id),
       /** merge events name the surviving record here. */
-      primaryObjectId: z7.optional(id),
-      occurredAt: z7.optional(z7.number().check(z7.int(), z7.gte(0), z7.lte(864e13)))
+      primaryObjectId: z14.optional(id),
+      occurredAt: z14.optional(z14.number().check(z14.int(), z14.gte(0), z14.lte(864e13)))
     });
-    HubspotOptionsSchema = z7.object({
+    HubspotOptionsSchema = z14.object({
       /** HubSpot's docs say to refuse timestamps older than 5 minutes; applied in both directions. */
-      toleranceSeconds: z7._default(z7.number().check(z7.int(), z7.positive()), 300)
+      toleranceSeconds: z14._default(z14.number().check(z14.int(), z14.positive()), 300)
     });
   }
 });
@@ -1443,31 +2698,31 @@ var init_body = __esm({
 });
 
 // functions/providers/mailgun/schemas.ts
-var z8, MailgunEventDataSchema, MailgunWebhookSchema;
+var z15, MailgunEventDataSchema, MailgunWebhookSchema;
 var init_schemas4 = __esm({
   "functions/providers/mailgun/schemas.ts"() {
     "use strict";
-    z8 = __toESM(require("zod/mini"));
-    MailgunEventDataSchema = z8.looseObject({
-      id: z8.string().check(z8.minLength(1)),
-      event: z8.string().check(z8.minLength(1)),
+    z15 = __toESM(require("zod/mini"));
+    MailgunEventDataSchema = z15.looseObject({
+      id: z15.string().check(z15.minLength(1)),
+      event: z15.string().check(z15.minLength(1)),
       /** Unix seconds with a fraction. */
-      timestamp: z8.number(),
-      recipient: z8.optional(z8.string()),
+      timestamp: z15.number(),
+      recipient: z15.optional(z15.string()),
       /** On `failed`: `permanent` or `temporary`. */
-      severity: z8.optional(z8.string()),
-      reason: z8.optional(z8.string()),
-      url: z8.optional(z8.string()),
-      "delivery-status": z8.optional(
-        z8.looseObject({ message: z8.optional(z8.string()), description: z8.optional(z8.string()) })
+      severity: z15.optional(z15.string()),
+      reason: z15.optional(z15.string()),
+      url: z15.optional(z15.string()),
+      "delivery-status": z15.optional(
+        z15.looseObject({ message: z15.optional(z15.string()), description: z15.optional(z15.string()) })
       ),
-      message: z8.optional(
-        z8.looseObject({ headers: z8.optional(z8.looseObject({ "message-id": z8.optional(z8.string()) })) })
+      message: z15.optional(
+        z15.looseObject({ headers: z15.optional(z15.looseObject({ "message-id": z15.optional(z15.string()) })) })
       )
     });
-    MailgunWebhookSchema = z8.looseObject({
-      signature: z8.optional(z8.unknown()),
-      "event-data": z8.unknown()
+    MailgunWebhookSchema = z15.looseObject({
+      signature: z15.optional(z15.unknown()),
+      "event-data": z15.unknown()
     });
   }
 });
@@ -1610,7 +2865,7 @@ var init_normalize4 = __esm({
 });
 
 // functions/providers/mailgun/verify.ts
-var import_node_crypto7, UNIX_SECONDS, MAX_TOKEN_LENGTH, isRecord, own, jsonSignatureFields, signatureFieldsOf, hmacOf, verifyMailgun;
+var import_node_crypto7, UNIX_SECONDS, MAX_TOKEN_LENGTH, isRecord2, own, jsonSignatureFields, signatureFieldsOf, hmacOf, verifyMailgun;
 var init_verify4 = __esm({
   "functions/providers/mailgun/verify.ts"() {
     "use strict";
@@ -1620,11 +2875,11 @@ var init_verify4 = __esm({
     init_body();
     UNIX_SECONDS = /^\d{1,12}$/;
     MAX_TOKEN_LENGTH = 512;
-    isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
     own = (record8, key) => Object.hasOwn(record8, key) ? record8[key] : void 0;
     jsonSignatureFields = (value) => {
-      const signature = isRecord(value) ? own(value, "signature") : void 0;
-      if (!isRecord(signature)) return void 0;
+      const signature = isRecord2(value) ? own(value, "signature") : void 0;
+      if (!isRecord2(signature)) return void 0;
       const timestamp = own(signature, "timestamp");
       const token = own(signature, "token");
       const hex = own(signature, "signature");
@@ -1707,16 +2962,16 @@ var init_verify4 = __esm({
 });
 
 // functions/providers/mailgun/index.ts
-var z9, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
-var init_mailgun = __esm({
+var z16, mailgunOptionsSchema, mailgunProvider, mailgunDefinition;
+var init_mailgun2 = __esm({
   "functions/providers/mailgun/index.ts"() {
     "use strict";
-    z9 = __toESM(require("zod/mini"));
+    z16 = __toESM(require("zod/mini"));
     init_types();
     init_normalize4();
     init_verify4();
-    mailgunOptionsSchema = z9.object({
-      toleranceSeconds: z9._default(z9.int().check(z9.nonnegative()), 300)
+    mailgunOptionsSchema = z16.object({
+      toleranceSeconds: z16._default(z16.int().check(z16.nonnegative()), 300)
     });
     mailgunProvider = {
       id: "mailgun",
@@ -1789,15 +3044,15 @@ var init_sign4 = __esm({
 });
 
 // functions/providers/postmark/schemas.ts
-var import_node_net, z10, optionalString, PostmarkRecordSchema, isIpOrCidr;
+var import_node_net, z17, optionalString, PostmarkRecordSchema, isIpOrCidr;
 var init_schemas5 = __esm({
   "functions/providers/postmark/schemas.ts"() {
     "use strict";
     import_node_net = require("node:net");
-    z10 = __toESM(require("zod/mini"));
-    optionalString = () => z10.optional(z10.nullable(z10.string()));
-    PostmarkRecordSchema = z10.looseObject({
-      RecordType: z10.string().check(z10.minLength(1)),
+    z17 = __toESM(require("zod/mini"));
+    optionalString = () => z17.optional(z17.nullable(z17.string()));
+    PostmarkRecordSchema = z17.looseObject({
+      RecordType: z17.string().check(z17.minLength(1)),
       MessageID: optionalString(),
       /** Delivery, Open, Click and SubscriptionChange name the address `Recipient`… */
       Recipient: optionalString(),
@@ -1812,7 +3067,7 @@ var init_schemas5 = __esm({
       Description: optionalString(),
       Details: optionalString(),
       OriginalLink: optionalString(),
-      SuppressSending: z10.optional(z10.nullable(z10.boolean())),
+      SuppressSending: z17.optional(z17.nullable(z17.boolean())),
       SuppressionReason: optionalString()
     });
     isIpOrCidr = (value) => {
@@ -1827,7 +3082,7 @@ var init_schemas5 = __esm({
 });
 
 // functions/providers/postmark/normalize.ts
-var TIMESTAMP_FIELDS, ANY_TIMESTAMP, PERMANENT_BOUNCES, canonicalType2, timestampOf, reasonOf, unreadable2, normalizeRecord, readPostmarkBody, normalizePostmarkBody, normalizePostmark;
+var TIMESTAMP_FIELDS, ANY_TIMESTAMP, PERMANENT_BOUNCES, canonicalType2, timestampOf, reasonOf2, unreadable2, normalizeRecord, readPostmarkBody, normalizePostmarkBody, normalizePostmark;
 var init_normalize5 = __esm({
   "functions/providers/postmark/normalize.ts"() {
     "use strict";
@@ -1870,7 +3125,7 @@ var init_normalize5 = __esm({
       }
       return void 0;
     };
-    reasonOf = (record8) => {
+    reasonOf2 = (record8) => {
       if (record8.RecordType === "Bounce") return record8.Details || record8.Description || void 0;
       if (record8.RecordType === "SubscriptionChange") return record8.SuppressionReason || void 0;
       return void 0;
@@ -1909,7 +3164,7 @@ var init_normalize5 = __esm({
       const recipient = record8.Recipient || record8.Email;
       if (!recipient)
         return unreadable2(value, `The ${providerType} record names no recipient.`, { providerType, externalId });
-      const reason = reasonOf(record8);
+      const reason = reasonOf2(record8);
       const url3 = type === "email.clicked" ? record8.OriginalLink || void 0 : void 0;
       return {
         kind: "event",
@@ -2013,24 +3268,24 @@ var init_verify5 = __esm({
 });
 
 // functions/providers/postmark/index.ts
-var z11, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
-var init_postmark = __esm({
+var z18, postmarkOptionsSchema, postmarkProvider, postmarkDefinition;
+var init_postmark2 = __esm({
   "functions/providers/postmark/index.ts"() {
     "use strict";
-    z11 = __toESM(require("zod/mini"));
+    z18 = __toESM(require("zod/mini"));
     init_types();
     init_normalize5();
     init_schemas5();
     init_verify5();
-    postmarkOptionsSchema = z11.object({
+    postmarkOptionsSchema = z18.object({
       /** Postmark signs nothing and sends no timestamp; kept for the common options shape. */
-      toleranceSeconds: z11._default(z11.int().check(z11.nonnegative()), 300),
+      toleranceSeconds: z18._default(z18.int().check(z18.nonnegative()), 300),
       /**
        * Source addresses or CIDR ranges (IPv4 or IPv6) allowed to call; empty allows any. Postmark
        * publishes the addresses its webhooks come from; this list is where to paste them.
        */
-      allowedSourceIps: z11._default(
-        z11.array(z11.string().check(z11.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
+      allowedSourceIps: z18._default(
+        z18.array(z18.string().check(z18.refine(isIpOrCidr, "Expected an IPv4/IPv6 address or CIDR range"))),
         []
       )
     });
@@ -2083,30 +3338,30 @@ var init_sign5 = __esm({
 });
 
 // functions/providers/sendgrid/schemas.ts
-var z12, SendgridEventSchema, SendgridBatchSchema;
+var z19, SendgridEventSchema, SendgridBatchSchema;
 var init_schemas6 = __esm({
   "functions/providers/sendgrid/schemas.ts"() {
     "use strict";
-    z12 = __toESM(require("zod/mini"));
-    SendgridEventSchema = z12.looseObject({
-      event: z12.string().check(z12.minLength(1)),
-      sg_event_id: z12.string().check(z12.minLength(1)),
+    z19 = __toESM(require("zod/mini"));
+    SendgridEventSchema = z19.looseObject({
+      event: z19.string().check(z19.minLength(1)),
+      sg_event_id: z19.string().check(z19.minLength(1)),
       /** Unix seconds. */
-      timestamp: z12.number(),
-      email: z12.optional(z12.string()),
-      sg_message_id: z12.optional(z12.string()),
-      "smtp-id": z12.optional(z12.string()),
-      reason: z12.optional(z12.string()),
-      url: z12.optional(z12.string()),
+      timestamp: z19.number(),
+      email: z19.optional(z19.string()),
+      sg_message_id: z19.optional(z19.string()),
+      "smtp-id": z19.optional(z19.string()),
+      reason: z19.optional(z19.string()),
+      url: z19.optional(z19.string()),
       /** On `bounce` events: `bounce` (permanent) or `blocked` (temporary). */
-      type: z12.optional(z12.string())
+      type: z19.optional(z19.string())
     });
-    SendgridBatchSchema = z12.array(z12.unknown());
+    SendgridBatchSchema = z19.array(z19.unknown());
   }
 });
 
 // functions/providers/sendgrid/normalize.ts
-var CANONICAL_TYPES2, canonicalType3, messageIdOf, isoFromUnixSeconds, stringField, unreadable3, normalizeElement2, readSendgridBody, normalizeSendgridBody, normalizeSendgrid;
+var CANONICAL_TYPES2, canonicalType3, messageIdOf, isoFromUnixSeconds, stringField2, unreadable3, normalizeElement2, readSendgridBody, normalizeSendgridBody, normalizeSendgrid;
 var init_normalize6 = __esm({
   "functions/providers/sendgrid/normalize.ts"() {
     "use strict";
@@ -2136,7 +3391,7 @@ var init_normalize6 = __esm({
       const date = new Date(seconds2 * 1e3);
       return Number.isNaN(date.getTime()) ? void 0 : date.toISOString();
     };
-    stringField = (value, field3) => {
+    stringField2 = (value, field3) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, field3)) return void 0;
       const fieldValue = value[field3];
       return typeof fieldValue === "string" && fieldValue.length > 0 ? fieldValue : void 0;
@@ -2144,8 +3399,8 @@ var init_normalize6 = __esm({
     unreadable3 = (element, reason) => ({
       kind: "unreadable",
       reason,
-      externalId: stringField(element, "sg_event_id"),
-      providerType: stringField(element, "event"),
+      externalId: stringField2(element, "sg_event_id"),
+      providerType: stringField2(element, "event"),
       data: element
     });
     normalizeElement2 = (element) => {
@@ -2288,16 +3543,16 @@ var init_verify6 = __esm({
 });
 
 // functions/providers/sendgrid/index.ts
-var z13, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
-var init_sendgrid = __esm({
+var z20, sendgridOptionsSchema, sendgridProvider, sendgridDefinition;
+var init_sendgrid2 = __esm({
   "functions/providers/sendgrid/index.ts"() {
     "use strict";
-    z13 = __toESM(require("zod/mini"));
+    z20 = __toESM(require("zod/mini"));
     init_types();
     init_normalize6();
     init_verify6();
-    sendgridOptionsSchema = z13.object({
-      toleranceSeconds: z13._default(z13.int().check(z13.nonnegative()), 300)
+    sendgridOptionsSchema = z20.object({
+      toleranceSeconds: z20._default(z20.int().check(z20.nonnegative()), 300)
     });
     sendgridProvider = {
       id: "sendgrid",
@@ -2392,25 +3647,25 @@ var init_sign6 = __esm({
 });
 
 // functions/providers/shopify/schemas.ts
-var z14, nonEmpty3, shopifyId, resource, ShopifyPayloadSchema;
+var z21, nonEmpty11, shopifyId, resource, ShopifyPayloadSchema;
 var init_schemas7 = __esm({
   "functions/providers/shopify/schemas.ts"() {
     "use strict";
-    z14 = __toESM(require("zod/mini"));
-    nonEmpty3 = () => z14.string().check(z14.minLength(1));
-    shopifyId = () => z14.union([z14.number(), nonEmpty3()]);
+    z21 = __toESM(require("zod/mini"));
+    nonEmpty11 = () => z21.string().check(z21.minLength(1));
+    shopifyId = () => z21.union([z21.number(), nonEmpty11()]);
     resource = {
-      id: z14.optional(z14.nullable(shopifyId())),
+      id: z21.optional(z21.nullable(shopifyId())),
       /** `gid://shopify/Order/820982911946154508`: the exact id as a string. */
-      admin_graphql_api_id: z14.optional(z14.nullable(z14.string()))
+      admin_graphql_api_id: z21.optional(z21.nullable(z21.string()))
     };
-    ShopifyPayloadSchema = z14.looseObject({
+    ShopifyPayloadSchema = z21.looseObject({
       ...resource,
-      order_id: z14.optional(z14.nullable(shopifyId())),
-      customer: z14.optional(z14.nullable(z14.looseObject(resource))),
-      updated_at: z14.optional(z14.nullable(z14.string())),
-      cancelled_at: z14.optional(z14.unknown()),
-      created_at: z14.optional(z14.nullable(z14.string()))
+      order_id: z21.optional(z21.nullable(shopifyId())),
+      customer: z21.optional(z21.nullable(z21.looseObject(resource))),
+      updated_at: z21.optional(z21.nullable(z21.string())),
+      cancelled_at: z21.optional(z21.unknown()),
+      created_at: z21.optional(z21.nullable(z21.string()))
     });
   }
 });
@@ -2598,17 +3853,17 @@ var init_verify7 = __esm({
 });
 
 // functions/providers/shopify/index.ts
-var z15, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
+var z22, shopifyOptionsSchema, shopifyProvider, shopifyDefinition;
 var init_shopify = __esm({
   "functions/providers/shopify/index.ts"() {
     "use strict";
-    z15 = __toESM(require("zod/mini"));
+    z22 = __toESM(require("zod/mini"));
     init_types();
     init_normalize7();
     init_verify7();
-    shopifyOptionsSchema = z15.object({
+    shopifyOptionsSchema = z22.object({
       /** Unused: Shopify signs no timestamp. Kept so that every provider's options share the field. */
-      toleranceSeconds: z15._default(z15.int().check(z15.positive()), 300)
+      toleranceSeconds: z22._default(z22.int().check(z22.positive()), 300)
     });
     shopifyProvider = {
       id: "shopify",
@@ -2684,14 +3939,14 @@ var init_sign7 = __esm({
 });
 
 // functions/providers/standard-webhooks/schemas.ts
-var z16, StandardWebhooksPayloadSchema;
+var z23, StandardWebhooksPayloadSchema;
 var init_schemas8 = __esm({
   "functions/providers/standard-webhooks/schemas.ts"() {
     "use strict";
-    z16 = __toESM(require("zod/mini"));
-    StandardWebhooksPayloadSchema = z16.looseObject({
-      type: z16.optional(z16.unknown()),
-      timestamp: z16.optional(z16.unknown())
+    z23 = __toESM(require("zod/mini"));
+    StandardWebhooksPayloadSchema = z23.looseObject({
+      type: z23.optional(z23.unknown()),
+      timestamp: z23.optional(z23.unknown())
     });
   }
 });
@@ -2869,28 +4124,28 @@ var init_verify8 = __esm({
 });
 
 // functions/providers/standard-webhooks/index.ts
-var z17, nonEmpty4, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
+var z24, nonEmpty12, standardWebhooksOptionsSchema, standardWebhooksProvider, standardWebhooksDefinition;
 var init_standard_webhooks = __esm({
   "functions/providers/standard-webhooks/index.ts"() {
     "use strict";
-    z17 = __toESM(require("zod/mini"));
+    z24 = __toESM(require("zod/mini"));
     init_types();
     init_normalize8();
     init_verify8();
-    nonEmpty4 = () => z17.string().check(z17.minLength(1));
-    standardWebhooksOptionsSchema = z17.object({
+    nonEmpty12 = () => z24.string().check(z24.minLength(1));
+    standardWebhooksOptionsSchema = z24.object({
       /** The spec's recommended tolerance: five minutes, both directions. */
-      toleranceSeconds: z17._default(z17.int().check(z17.positive()), 300),
+      toleranceSeconds: z24._default(z24.int().check(z24.positive()), 300),
       /**
        * Payload `type` -> canonical type, for a sender whose events mean one of ours. Unlisted types
        * become `standard-webhooks.<type>`. email.* and sms.* are refused: they need a fixed data shape
        * that a generic sender's payload does not have.
        */
-      types: z17._default(
-        z17.record(
-          nonEmpty4(),
-          nonEmpty4().check(
-            z17.refine(
+      types: z24._default(
+        z24.record(
+          nonEmpty12(),
+          nonEmpty12().check(
+            z24.refine(
               (type) => !/^(?:email|sms)\./.test(type),
               "email.* and sms.* need a provider-specific data shape"
             )
@@ -2899,7 +4154,7 @@ var init_standard_webhooks = __esm({
         {}
       ),
       /** Where a sender keeps the id of the entity its events must stay ordered by (a dotted path into the payload). */
-      entity: z17.optional(z17.object({ kind: nonEmpty4(), path: nonEmpty4() }))
+      entity: z24.optional(z24.object({ kind: nonEmpty12(), path: nonEmpty12() }))
     });
     standardWebhooksProvider = {
       id: "standard-webhooks",
@@ -2991,29 +4246,29 @@ var init_sign8 = __esm({
 });
 
 // functions/providers/stripe/schemas.ts
-var z18, nonEmpty5, StripeObjectSchema, StripeEventSchema;
+var z25, nonEmpty13, StripeObjectSchema, StripeEventSchema;
 var init_schemas9 = __esm({
   "functions/providers/stripe/schemas.ts"() {
     "use strict";
-    z18 = __toESM(require("zod/mini"));
-    nonEmpty5 = () => z18.string().check(z18.minLength(1));
-    StripeObjectSchema = z18.looseObject({
-      id: z18.optional(nonEmpty5()),
-      object: z18.optional(nonEmpty5()),
-      customer: z18.optional(z18.unknown())
+    z25 = __toESM(require("zod/mini"));
+    nonEmpty13 = () => z25.string().check(z25.minLength(1));
+    StripeObjectSchema = z25.looseObject({
+      id: z25.optional(nonEmpty13()),
+      object: z25.optional(nonEmpty13()),
+      customer: z25.optional(z25.unknown())
     });
-    StripeEventSchema = z18.looseObject({
-      id: nonEmpty5(),
-      type: nonEmpty5(),
+    StripeEventSchema = z25.looseObject({
+      id: nonEmpty13(),
+      type: nonEmpty13(),
       /** Unix seconds; bounded so that it always converts to an ISO date (year 9999 at most). */
-      created: z18.int().check(z18.nonnegative(), z18.lte(253402300799)),
-      data: z18.looseObject({ object: StripeObjectSchema })
+      created: z25.int().check(z25.nonnegative(), z25.lte(253402300799)),
+      data: z25.looseObject({ object: StripeObjectSchema })
     });
   }
 });
 
 // functions/providers/stripe/normalize.ts
-var STRIPE_CANONICAL_TYPES, entityOf4, stringField2, readStripeBody, normalizeStripeBody, normalizeStripe;
+var STRIPE_CANONICAL_TYPES, entityOf4, stringField3, readStripeBody, normalizeStripeBody, normalizeStripe;
 var init_normalize9 = __esm({
   "functions/providers/stripe/normalize.ts"() {
     "use strict";
@@ -3039,7 +4294,7 @@ var init_normalize9 = __esm({
       if (object25.id === void 0 || object25.object === void 0) return void 0;
       return { kind: object25.object, id: object25.id };
     };
-    stringField2 = (value, key) => {
+    stringField3 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
       const field3 = value[key];
       return typeof field3 === "string" && field3 !== "" ? field3 : void 0;
@@ -3053,8 +4308,8 @@ var init_normalize9 = __esm({
         return [
           {
             kind: "unreadable",
-            externalId: stringField2(parsed, "id"),
-            providerType: stringField2(parsed, "type"),
+            externalId: stringField3(parsed, "id"),
+            providerType: stringField3(parsed, "type"),
             reason: `Body is not a Stripe event: ${result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`).join("; ")}.`,
             data: parsed
           }
@@ -3147,26 +4402,26 @@ var init_verify9 = __esm({
 });
 
 // functions/providers/stripe/index.ts
-var z19, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
+var z26, stripeOptionsSchema, checkStripeTenant, stripeProvider, stripeDefinition;
 var init_stripe = __esm({
   "functions/providers/stripe/index.ts"() {
     "use strict";
-    z19 = __toESM(require("zod/mini"));
+    z26 = __toESM(require("zod/mini"));
     init_types();
     init_normalize9();
     init_verify9();
-    stripeOptionsSchema = z19.object({
+    stripeOptionsSchema = z26.object({
       /** Stripe's libraries default to 300 s; we apply it in both directions. */
-      toleranceSeconds: z19._default(z19.int().check(z19.positive()), 300),
+      toleranceSeconds: z26._default(z26.int().check(z26.positive()), 300),
       /**
        * Tenant id -> the Connect account (`acct_…`) whose events that tenant's URL accepts. A Connect
        * platform signs every connected account's events with one endpoint secret, so the secret alone
        * does not say which tenant an event belongs to; the signed `account` field does.
        */
-      accounts: z19.optional(
-        z19.record(
-          z19.string().check(z19.minLength(1)),
-          z19.string().check(z19.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
+      accounts: z26.optional(
+        z26.record(
+          z26.string().check(z26.minLength(1)),
+          z26.string().check(z26.regex(/^acct_[A-Za-z0-9]{1,64}$/, "must be a Connect account id (acct_\u2026)"))
         )
       )
     });
@@ -3257,31 +4512,31 @@ var init_params = __esm({
 });
 
 // functions/providers/twilio/schemas.ts
-var z20, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
+var z27, status, TwilioMessageParamsSchema, TwilioOptionsSchema;
 var init_schemas10 = __esm({
   "functions/providers/twilio/schemas.ts"() {
     "use strict";
-    z20 = __toESM(require("zod/mini"));
-    status = z20.string().check(z20.regex(/^[a-z_-]{1,40}$/i));
-    TwilioMessageParamsSchema = z20.looseObject({
-      MessageSid: z20.string().check(z20.minLength(1)),
-      MessageStatus: z20.optional(status),
+    z27 = __toESM(require("zod/mini"));
+    status = z27.string().check(z27.regex(/^[a-z_-]{1,40}$/i));
+    TwilioMessageParamsSchema = z27.looseObject({
+      MessageSid: z27.string().check(z27.minLength(1)),
+      MessageStatus: z27.optional(status),
       /** The older name of the status; sent beside MessageStatus on callbacks and alone on incoming messages. */
-      SmsStatus: z20.optional(status),
-      From: z20.optional(z20.string()),
-      To: z20.optional(z20.string()),
-      ErrorCode: z20.optional(z20.string()),
-      Timestamp: z20.optional(z20.string())
+      SmsStatus: z27.optional(status),
+      From: z27.optional(z27.string()),
+      To: z27.optional(z27.string()),
+      ErrorCode: z27.optional(z27.string()),
+      Timestamp: z27.optional(z27.string())
     });
-    TwilioOptionsSchema = z20.object({
+    TwilioOptionsSchema = z27.object({
       /** Unused: Twilio signs no timestamp. Kept because every provider's options carry it. */
-      toleranceSeconds: z20._default(z20.number().check(z20.int(), z20.positive()), 300)
+      toleranceSeconds: z27._default(z27.number().check(z27.int(), z27.positive()), 300)
     });
   }
 });
 
 // functions/providers/twilio/normalize.ts
-var SMS_STATUSES, MAX_DATE_MS5, readTwilioBody, payloadOf, isoOf, normalizeTwilioBody, normalizeTwilio;
+var SMS_STATUSES, MAX_DATE_MS5, readTwilioBody, payloadOf3, isoOf, normalizeTwilioBody, normalizeTwilio;
 var init_normalize10 = __esm({
   "functions/providers/twilio/normalize.ts"() {
     "use strict";
@@ -3297,7 +4552,7 @@ var init_normalize10 = __esm({
     ]);
     MAX_DATE_MS5 = 864e13;
     readTwilioBody = (request) => twilioBodies.take(request) ?? formParams(request.body);
-    payloadOf = (params) => Object.fromEntries(
+    payloadOf3 = (params) => Object.fromEntries(
       [...params].map(([name, values]) => [name, values.length === 1 ? values[0] ?? "" : [...values]])
     );
     isoOf = (text2) => {
@@ -3306,7 +4561,7 @@ var init_normalize10 = __esm({
       return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS5 ? new Date(ms).toISOString() : void 0;
     };
     normalizeTwilioBody = (form) => {
-      const payload = payloadOf(form);
+      const payload = payloadOf3(form);
       const parsed = TwilioMessageParamsSchema.safeParse(payload);
       if (!parsed.success) {
         return [
@@ -3430,7 +4685,7 @@ var init_verify10 = __esm({
 
 // functions/providers/twilio/index.ts
 var twilioProvider, twilioDefinition;
-var init_twilio = __esm({
+var init_twilio2 = __esm({
   "functions/providers/twilio/index.ts"() {
     "use strict";
     init_types();
@@ -3497,7 +4752,7 @@ var init_sign10 = __esm({
 
 // functions/providers/registry.ts
 var UNSIGNED_IDENTITY_WARNING, headersOnly, builtIn, builtInProviders, genericHmacProvider, resolveProvider;
-var init_registry = __esm({
+var init_registry2 = __esm({
   "functions/providers/registry.ts"() {
     "use strict";
     init_generic_hmac();
@@ -3509,13 +4764,13 @@ var init_registry = __esm({
     init_hubspot();
     init_setup4();
     init_sign3();
-    init_mailgun();
+    init_mailgun2();
     init_setup5();
     init_sign4();
-    init_postmark();
+    init_postmark2();
     init_setup6();
     init_sign5();
-    init_sendgrid();
+    init_sendgrid2();
     init_setup7();
     init_sign6();
     init_shopify();
@@ -3527,7 +4782,7 @@ var init_registry = __esm({
     init_stripe();
     init_setup10();
     init_sign9();
-    init_twilio();
+    init_twilio2();
     init_setup11();
     init_sign10();
     init_types();
@@ -3605,6 +4860,76 @@ var init_registry = __esm({
   }
 });
 
+// functions/errors.ts
+var InfrastructureError, ItemTooLargeError;
+var init_errors2 = __esm({
+  "functions/errors.ts"() {
+    "use strict";
+    InfrastructureError = class extends Error {
+      constructor(dependency, message, options) {
+        super(message, options);
+        this.dependency = dependency;
+        this.name = "InfrastructureError";
+      }
+      dependency;
+    };
+    ItemTooLargeError = class extends Error {
+      constructor(message, options) {
+        super(message, options);
+        this.name = "ItemTooLargeError";
+      }
+    };
+  }
+});
+
+// functions/store/records.ts
+var import_node_crypto24, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
+var init_records = __esm({
+  "functions/store/records.ts"() {
+    "use strict";
+    import_node_crypto24 = require("node:crypto");
+    ATTENTION_STATUSES = /* @__PURE__ */ new Set([
+      "QUARANTINED",
+      "RETRYING",
+      "DEAD_LETTERED",
+      "STALE",
+      "COMPENSATED",
+      "COMPENSATION_FAILED",
+      "HELD"
+    ]);
+    DUPLICATES_IN_TIMELINE = 3;
+    stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
+    payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
+    rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
+    nonceKey = (provider, secretId, nonce) => ({
+      PK: `NONCE#${provider}#${secretId}#${sha256Hex(nonce)}`,
+      SK: "NONCE"
+    });
+    signedBytesKey = (key) => ({ PK: `SIG#${key}`, SK: "SIG" });
+    REJECTION_SOURCE_PREFIX = "src|";
+    rejectionsKey = (provider, tenant2, minute) => ({
+      PK: `REJECTS#${provider}#${tenant2}`,
+      SK: minute
+    });
+    entityIndexKey = (tenant2, provider, kind, id2) => `ENT#${tenant2}#${provider}#${kind}#${id2}`;
+    RECEIVED_SHARDS = 16;
+    receivedDayKey = (day, shard) => `RECV#${day}#${shard}`;
+    receivedShardOf = (eventId) => Number.parseInt(sha256Hex(eventId).slice(0, 8), 16) % RECEIVED_SHARDS;
+    sha256Hex = (data) => (0, import_node_crypto24.createHash)("sha256").update(data).digest("hex");
+    idempotencyKeyOf = (tenant2, provider, providerType, externalId) => (
+      // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
+      [tenant2, provider, providerType, externalId].map((part) => part.replaceAll("%", "%25").replaceAll("#", "%23")).join("#")
+    );
+    eventIdOf = (idempotencyKey) => `ev_${sha256Hex(idempotencyKey).slice(0, 32)}`;
+    GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+    groupIdOf = (tenant2, provider, entity, eventId) => {
+      if (!entity) return eventId;
+      const readable = `${tenant2}#${provider}#${entity.kind}:${entity.id}`;
+      return GROUP_ID.test(readable) ? readable : `${tenant2}#${provider}#${sha256Hex(readable).slice(0, 40)}`;
+    };
+  }
+});
+
 // functions/routing/glob.ts
 var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
 var init_glob = __esm({
@@ -3642,114 +4967,59 @@ var init_glob = __esm({
   }
 });
 
-// functions/channels/contract.ts
-var z26, MESSAGE_VERSION, CHANNELS, nonEmpty7, MAX_CONTENT_BYTES, EmailContentSchema, TextContentSchema, PushContentSchema, WebhookContentSchema, MessageSchema, ChannelError;
-var init_contract = __esm({
-  "functions/channels/contract.ts"() {
-    "use strict";
-    z26 = __toESM(require("zod/mini"));
-    MESSAGE_VERSION = 1;
-    CHANNELS = ["email", "sms", "whatsapp", "push", "webhook"];
-    nonEmpty7 = () => z26.string().check(z26.minLength(1));
-    MAX_CONTENT_BYTES = 256 * 1024;
-    EmailContentSchema = z26.object({
-      subject: nonEmpty7(),
-      text: z26.optional(nonEmpty7()),
-      html: z26.optional(nonEmpty7()),
-      /** The sender, when the adapter's default (its credentials' `from`) is not wanted. */
-      from: z26.optional(nonEmpty7())
-    });
-    TextContentSchema = z26.object({ body: nonEmpty7() });
-    PushContentSchema = z26.object({
-      title: nonEmpty7(),
-      body: z26.optional(nonEmpty7()),
-      data: z26.optional(z26.record(z26.string(), z26.string()))
-    });
-    WebhookContentSchema = z26.object({ payload: z26.record(z26.string(), z26.unknown()) });
-    MessageSchema = z26.object({
-      v: z26.literal(MESSAGE_VERSION),
-      /** Derived from the event and the target (messageIdOf): a retry is the same message. */
-      id: nonEmpty7(),
-      tenant: nonEmpty7(),
-      channel: z26.enum(CHANNELS),
-      /** The adapter that sends it: `postmark`, `twilio`, … */
-      via: nonEmpty7(),
-      /** An address, a phone number in E.164, a device token, or a URL, as the channel takes. */
-      to: nonEmpty7(),
-      content: z26.union([EmailContentSchema, TextContentSchema, PushContentSchema, WebhookContentSchema]),
-      correlationId: nonEmpty7(),
-      /** The event whose route sent it. */
-      causationEventId: nonEmpty7(),
-      /** Carried to the provider where it takes custom fields, and back on the receipts. */
-      metadata: z26.record(z26.string(), z26.string())
-    });
-    ChannelError = class extends Error {
-      constructor(errorClass, retryable, message, options) {
-        super(message, options);
-        this.errorClass = errorClass;
-        this.retryable = retryable;
-        this.name = "ChannelError";
-        this.retryAfterSeconds = options?.retryAfterSeconds;
-      }
-      errorClass;
-      retryable;
-      retryAfterSeconds;
-    };
-  }
-});
-
 // functions/contract/integration-event.ts
-var z28, SPEC_VERSION, nonEmpty8, EntitySchema, IntegrationEventSchema;
+var z35, SPEC_VERSION, nonEmpty15, EntitySchema, IntegrationEventSchema;
 var init_integration_event = __esm({
   "functions/contract/integration-event.ts"() {
     "use strict";
-    z28 = __toESM(require("zod/mini"));
+    z35 = __toESM(require("zod/mini"));
     SPEC_VERSION = "1.0";
-    nonEmpty8 = () => z28.string().check(z28.minLength(1));
-    EntitySchema = z28.object({
+    nonEmpty15 = () => z35.string().check(z35.minLength(1));
+    EntitySchema = z35.object({
       /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
-      kind: nonEmpty8(),
-      id: nonEmpty8()
+      kind: nonEmpty15(),
+      id: nonEmpty15()
     });
-    IntegrationEventSchema = z28.object({
-      specVersion: z28.literal(SPEC_VERSION),
+    IntegrationEventSchema = z35.object({
+      specVersion: z35.literal(SPEC_VERSION),
       /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
-      id: nonEmpty8(),
+      id: nonEmpty15(),
       /** tenant + provider + provider event type + provider's external event id. */
-      idempotencyKey: nonEmpty8(),
-      tenant: nonEmpty8(),
-      provider: nonEmpty8(),
+      idempotencyKey: nonEmpty15(),
+      tenant: nonEmpty15(),
+      provider: nonEmpty15(),
       /** Canonical type (`payment.succeeded`), else `<provider>.<providerType>`. */
-      type: nonEmpty8(),
-      providerType: nonEmpty8(),
-      externalId: nonEmpty8(),
+      type: nonEmpty15(),
+      providerType: nonEmpty15(),
+      externalId: nonEmpty15(),
       entity: EntitySchema,
-      occurredAt: z28.iso.datetime({ offset: true }),
-      receivedAt: z28.iso.datetime({ offset: true }),
-      correlationId: nonEmpty8(),
-      data: z28.record(z28.string(), z28.unknown()),
+      occurredAt: z35.iso.datetime({ offset: true }),
+      receivedAt: z35.iso.datetime({ offset: true }),
+      correlationId: nonEmpty15(),
+      data: z35.record(z35.string(), z35.unknown()),
       /**
        * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
        * from outside: webhooks, producers, schedules.
        */
-      causationId: z28.optional(nonEmpty8()),
+      causationId: z35.optional(nonEmpty15()),
       /**
        * Emissions between this event and the outside event that started its chain: absent (0) for
        * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
        * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
        */
-      depth: z28.optional(z28.int().check(z28.gte(0)))
+      depth: z35.optional(z35.int().check(z35.gte(0)))
     });
   }
 });
 
 // functions/channels/render.ts
-var import_mustache, z29, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve4, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, contentProblems, messageIdOf2, contentOf, renderMessage;
+var import_mustache, z36, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve4, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
 var init_render = __esm({
   "functions/channels/render.ts"() {
     "use strict";
     import_mustache = __toESM(require("mustache"));
-    z29 = __toESM(require("zod/mini"));
+    z36 = __toESM(require("zod/mini"));
+    import_en = __toESM(require("zod/v4/locales/en.cjs"));
     init_contract();
     RenderError = class extends Error {
       constructor(message) {
@@ -3800,14 +5070,15 @@ var init_render = __esm({
       return value;
     };
     CONTENT_SCHEMAS = {
-      email: z29.strictObject(EmailContentSchema.shape),
-      sms: z29.strictObject(TextContentSchema.shape),
-      whatsapp: z29.strictObject(TextContentSchema.shape),
-      push: z29.strictObject(PushContentSchema.shape),
-      webhook: z29.strictObject(WebhookContentSchema.shape)
+      email: z36.strictObject(EmailContentSchema.shape),
+      sms: z36.strictObject(TextContentSchema.shape),
+      whatsapp: z36.strictObject(TextContentSchema.shape),
+      push: z36.strictObject(PushContentSchema.shape),
+      webhook: z36.strictObject(WebhookContentSchema.shape)
     };
+    MESSAGES = { error: (0, import_en.default)().localeError };
     contentProblems = (channel, content) => {
-      const parsed = CONTENT_SCHEMAS[channel].safeParse(content);
+      const parsed = CONTENT_SCHEMAS[channel].safeParse(content, MESSAGES);
       return parsed.success ? [] : parsed.error.issues.map((issue) => `${[...issue.path].join(".") || "content"}: ${issue.message}`);
     };
     messageIdOf2 = (downstreamKey) => `msg_${downstreamKey.replace(/^rf_/, "")}`;
@@ -3899,29 +5170,29 @@ var init_origin = __esm({
 });
 
 // functions/producer/contract.ts
-var z30, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
+var z37, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
 var init_contract2 = __esm({
   "functions/producer/contract.ts"() {
     "use strict";
-    z30 = __toESM(require("zod/mini"));
+    z37 = __toESM(require("zod/mini"));
     init_integration_event();
-    DomainEventInputSchema = z30.strictObject({
+    DomainEventInputSchema = z37.strictObject({
       /** Canonical type, `invoice.payment_failed`. */
-      type: z30.string().check(z30.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
+      type: z37.string().check(z37.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
       entity: EntitySchema,
-      data: z30.record(z30.string(), z30.unknown()),
+      data: z37.record(z37.string(), z37.unknown()),
       /** The same key twice is one event. @default one is generated, and the answer returns it */
-      idempotencyKey: z30.optional(z30.string().check(z30.minLength(1), z30.maxLength(256))),
+      idempotencyKey: z37.optional(z37.string().check(z37.minLength(1), z37.maxLength(256))),
       /** @default when it is received */
-      occurredAt: z30.optional(z30.iso.datetime({ offset: true }))
+      occurredAt: z37.optional(z37.iso.datetime({ offset: true }))
     });
-    ScheduleTickSchema = z30.strictObject({
-      relayflowSchedule: z30.strictObject({
-        name: z30.string().check(z30.minLength(1)),
-        scheduledTime: z30.iso.datetime({ offset: true }),
-        type: z30.string().check(z30.minLength(1)),
-        tenant: z30.optional(z30.string().check(z30.minLength(1))),
-        data: z30.optional(z30.record(z30.string(), z30.unknown()))
+    ScheduleTickSchema = z37.strictObject({
+      relayflowSchedule: z37.strictObject({
+        name: z37.string().check(z37.minLength(1)),
+        scheduledTime: z37.iso.datetime({ offset: true }),
+        type: z37.string().check(z37.minLength(1)),
+        tenant: z37.optional(z37.string().check(z37.minLength(1))),
+        data: z37.optional(z37.record(z37.string(), z37.unknown()))
       })
     });
     scheduleTickKey = (name, scheduledTime) => `schedule:${name}@${new Date(scheduledTime).toISOString()}`;
@@ -3929,39 +5200,39 @@ var init_contract2 = __esm({
 });
 
 // functions/providers/internal/schemas.ts
-var z31, SettledDomainEventSchema, InternalBodySchema;
+var z38, SettledDomainEventSchema, InternalBodySchema;
 var init_schemas11 = __esm({
   "functions/providers/internal/schemas.ts"() {
     "use strict";
-    z31 = __toESM(require("zod/mini"));
+    z38 = __toESM(require("zod/mini"));
     init_contract2();
-    SettledDomainEventSchema = z31.extend(DomainEventInputSchema, {
-      idempotencyKey: z31.string().check(z31.minLength(1), z31.maxLength(256))
+    SettledDomainEventSchema = z38.extend(DomainEventInputSchema, {
+      idempotencyKey: z38.string().check(z38.minLength(1), z38.maxLength(256))
     });
-    InternalBodySchema = z31.strictObject({ events: z31.array(z31.unknown()) });
+    InternalBodySchema = z38.strictObject({ events: z38.array(z38.unknown()) });
   }
 });
 
 // functions/providers/internal/normalize.ts
-var z32, import_en, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES;
+var z39, import_en2, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES2;
 var init_normalize11 = __esm({
   "functions/providers/internal/normalize.ts"() {
     "use strict";
-    z32 = __toESM(require("zod/mini"));
-    import_en = __toESM(require("zod/v4/locales/en.cjs"));
+    z39 = __toESM(require("zod/mini"));
+    import_en2 = __toESM(require("zod/v4/locales/en.cjs"));
     init_parsed_body();
     init_origin();
     init_schemas11();
-    WorkflowOriginSchema = z32.object({
-      kind: z32.enum(["workflow", "receipt"]),
-      causationId: z32.string().check(z32.minLength(1)),
-      depth: z32.int().check(z32.gte(0))
+    WorkflowOriginSchema = z39.object({
+      kind: z39.enum(["workflow", "receipt"]),
+      causationId: z39.string().check(z39.minLength(1)),
+      depth: z39.int().check(z39.gte(0))
     });
-    KEY_AND_TYPE = z32.looseObject({
-      idempotencyKey: z32.optional(z32.string()),
-      type: z32.optional(z32.string())
+    KEY_AND_TYPE = z39.looseObject({
+      idempotencyKey: z39.optional(z39.string()),
+      type: z39.optional(z39.string())
     });
-    MESSAGES = { error: (0, import_en.default)().localeError };
+    MESSAGES2 = { error: (0, import_en2.default)().localeError };
   }
 });
 
@@ -3983,11 +5254,11 @@ var init_internal = __esm({
 });
 
 // functions/routing/filters.ts
-var z33, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord2, isScalar, pathProblem, filterProblems, FilterSchema2, valueAt, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
+var z40, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord3, isScalar, pathProblem, filterProblems, FilterSchema2, valueAt2, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
 var init_filters = __esm({
   "functions/routing/filters.ts"() {
     "use strict";
-    z33 = __toESM(require("zod/mini"));
+    z40 = __toESM(require("zod/mini"));
     COMPARISONS = [">", ">=", "<", "<="];
     OPERATORS = ["equals", "in", "exists", "prefix", ...COMPARISONS];
     COMBINATORS = ["and", "or", "not"];
@@ -4009,7 +5280,7 @@ var init_filters = __esm({
       data: "any"
     };
     MAX_DEPTH = 8;
-    isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isRecord3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
     isScalar = (value) => value === null || ["string", "number", "boolean"].includes(typeof value);
     pathProblem = (path) => {
       const segments = path.split(".");
@@ -4029,7 +5300,7 @@ var init_filters = __esm({
     };
     filterProblems = (filter, at2 = [], depth = 0) => {
       if (depth > MAX_DEPTH) return [{ path: at2, message: `nested more than ${MAX_DEPTH} deep` }];
-      if (!isRecord2(filter))
+      if (!isRecord3(filter))
         return [{ path: at2, message: "must be an object: a condition on a path, or and / or / not" }];
       const keys = Object.keys(filter);
       const combinator = COMBINATORS.find((c) => keys.includes(c));
@@ -4090,17 +5361,17 @@ var init_filters = __esm({
       }
       return problems;
     };
-    FilterSchema2 = z33.custom().check(
-      z33.superRefine((filter, ctx) => {
+    FilterSchema2 = z40.custom().check(
+      z40.superRefine((filter, ctx) => {
         for (const problem of filterProblems(filter))
           ctx.issues.push({ code: "custom", input: filter, path: [...problem.path], message: problem.message });
       })
     );
-    valueAt = (event, path) => {
+    valueAt2 = (event, path) => {
       let current = event;
       for (const segment of path.split(".")) {
         if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
-        else if (isRecord2(current) && Object.hasOwn(current, segment)) current = current[segment];
+        else if (isRecord3(current) && Object.hasOwn(current, segment)) current = current[segment];
         else return void 0;
       }
       return current;
@@ -4142,7 +5413,7 @@ var init_filters = __esm({
       }
       if ("not" in filter)
         return evaluateFilter(filter.not, event).matched ? { matched: false, why: `not (${describeFilter(filter.not)}) failed: it holds` } : MATCHED;
-      const value = valueAt(event, filter.path);
+      const value = valueAt2(event, filter.path);
       return holds(filter, value) ? MATCHED : { matched: false, why: `${describe2(filter)} does not hold (${filter.path} is ${show(value)})` };
     };
     describeFilter = (filter) => {
@@ -4167,30 +5438,30 @@ var init_retry_classes = __esm({
 });
 
 // functions/routing/routes.ts
-var import_node_crypto26, z34, nonEmpty9, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
+var import_node_crypto27, z41, nonEmpty16, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
-    import_node_crypto26 = require("node:crypto");
-    z34 = __toESM(require("zod/mini"));
+    import_node_crypto27 = require("node:crypto");
+    z41 = __toESM(require("zod/mini"));
     init_filters();
     init_glob();
     init_retry_classes();
     init_contract();
-    nonEmpty9 = () => z34.string().check(z34.minLength(1));
+    nonEmpty16 = () => z41.string().check(z41.minLength(1));
     TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z34.optional(z34.string().check(z34.regex(TARGET_ID)));
-    mode = () => z34.optional(z34.enum(["live", "dry-run"]));
+    targetId = () => z41.optional(z41.string().check(z41.regex(TARGET_ID)));
+    mode = () => z41.optional(z41.enum(["live", "dry-run"]));
     MAX_BACKOFF_SECONDS = 43200;
-    RetryPolicySchema = z34.strictObject({
-      maxAttempts: z34.optional(z34.number().check(z34.int(), z34.gte(1), z34.lte(1e3))),
-      backoffBaseSeconds: z34.optional(z34.number().check(z34.int(), z34.gte(0), z34.lte(MAX_BACKOFF_SECONDS))),
-      backoffMaxSeconds: z34.optional(z34.number().check(z34.int(), z34.gte(0), z34.lte(MAX_BACKOFF_SECONDS))),
+    RetryPolicySchema = z41.strictObject({
+      maxAttempts: z41.optional(z41.number().check(z41.int(), z41.gte(1), z41.lte(1e3))),
+      backoffBaseSeconds: z41.optional(z41.number().check(z41.int(), z41.gte(0), z41.lte(MAX_BACKOFF_SECONDS))),
+      backoffMaxSeconds: z41.optional(z41.number().check(z41.int(), z41.gte(0), z41.lte(MAX_BACKOFF_SECONDS))),
       /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
-      retryOn: z34.optional(
-        z34.array(
-          z34.string().check(
-            z34.superRefine((entry, ctx) => {
+      retryOn: z41.optional(
+        z41.array(
+          z41.string().check(
+            z41.superRefine((entry, ctx) => {
               const problem = retryOnProblem(entry);
               if (problem) ctx.issues.push({ code: "custom", input: entry, message: problem });
             })
@@ -4198,7 +5469,7 @@ var init_routes = __esm({
         )
       )
     }).check(
-      z34.superRefine(
+      z41.superRefine(
         (policy, ctx) => {
           const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
           if (typeof base === "number" && typeof max === "number" && max < base)
@@ -4213,111 +5484,111 @@ var init_routes = __esm({
         { when: ({ value }) => typeof value === "object" && value !== null }
       )
     );
-    retry = () => z34.optional(RetryPolicySchema);
-    transform = () => z34.optional(nonEmpty9());
-    HttpTargetSchema = z34.strictObject({
-      kind: z34.literal("http"),
+    retry = () => z41.optional(RetryPolicySchema);
+    transform = () => z41.optional(nonEmpty16());
+    HttpTargetSchema = z41.strictObject({
+      kind: z41.literal("http"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z34.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      url: z41.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
       transform: transform(),
-      timeoutMs: z34._default(z34.number().check(z34.int(), z34.gte(100), z34.lte(25e3)), 5e3),
+      timeoutMs: z41._default(z41.number().check(z41.int(), z41.gte(100), z41.lte(25e3)), 5e3),
       /**
        * Requests per second to this target from all consumer instances together (a limit kept in the
        * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
        */
-      rateLimitPerSecond: z34._default(z34.number().check(z34.positive()), 50),
+      rateLimitPerSecond: z41._default(z41.number().check(z41.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z34._default(z34.number().check(z34.int(), z34.gte(1)), 5),
-      circuitHalfOpenAfterMs: z34._default(z34.number().check(z34.int(), z34.gte(100)), 3e4),
+      circuitBreakerThreshold: z41._default(z41.number().check(z41.int(), z41.gte(1)), 5),
+      circuitHalfOpenAfterMs: z41._default(z41.number().check(z41.int(), z41.gte(100)), 3e4),
       /**
        * Disable the target after it failed this often (decision 0053): its events are HELD as under a
        * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
        */
-      autoDisable: z34.optional(
-        z34.strictObject({
+      autoDisable: z41.optional(
+        z41.strictObject({
           /** Failures in a row, as one consumer instance sees them. */
-          consecutiveFailures: z34._default(z34.number().check(z34.int(), z34.gte(2), z34.lte(1e3)), 20),
+          consecutiveFailures: z41._default(z41.number().check(z41.int(), z41.gte(2), z41.lte(1e3)), 20),
           /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
-          failureRate: z34.optional(
-            z34.strictObject({
-              threshold: z34.number().check(z34.gt(0), z34.lte(1)),
-              windowSeconds: z34._default(z34.number().check(z34.int(), z34.gte(10), z34.lte(3600)), 300),
-              minCalls: z34._default(z34.number().check(z34.int(), z34.gte(1)), 20)
+          failureRate: z41.optional(
+            z41.strictObject({
+              threshold: z41.number().check(z41.gt(0), z41.lte(1)),
+              windowSeconds: z41._default(z41.number().check(z41.int(), z41.gte(10), z41.lte(3600)), 300),
+              minCalls: z41._default(z41.number().check(z41.int(), z41.gte(1)), 20)
             })
           )
         })
       )
     });
-    EventBridgeTargetSchema = z34.strictObject({
-      kind: z34.literal("eventbridge"),
+    EventBridgeTargetSchema = z41.strictObject({
+      kind: z41.literal("eventbridge"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z34._default(nonEmpty9(), "default"),
+      eventBusName: z41._default(nonEmpty16(), "default"),
       transform: transform()
     });
-    WorkflowTargetSchema = z34.strictObject({
-      kind: z34.literal("workflow"),
+    WorkflowTargetSchema = z41.strictObject({
+      kind: z41.literal("workflow"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** A workflow exported by functions/workflows/index.ts. */
-      name: nonEmpty9()
+      name: nonEmpty16()
     });
-    MessageTargetSchema = z34.strictObject({
-      kind: z34.literal("message"),
+    MessageTargetSchema = z41.strictObject({
+      kind: z41.literal("message"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
-      channel: z34.enum(CHANNELS),
+      channel: z41.enum(CHANNELS),
       /** The adapter: `postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`. */
-      via: nonEmpty9(),
-      to: nonEmpty9(),
-      template: z34.optional(nonEmpty9()),
+      via: nonEmpty16(),
+      to: nonEmpty16(),
+      template: z41.optional(nonEmpty16()),
       /** Per channel: `{ subject, text?, html? }`, `{ body }`, `{ title, body?, data? }` or `{ payload }`. */
-      content: z34.optional(z34.record(z34.string(), z34.unknown())),
+      content: z41.optional(z41.record(z41.string(), z41.unknown())),
       /** Carried to the provider where it takes custom fields; each value a template. */
-      metadata: z34.optional(z34.record(z34.string(), nonEmpty9())),
+      metadata: z41.optional(z41.record(z41.string(), nonEmpty16())),
       /**
        * What a retry does when an earlier call's outcome is unknown and the provider cannot be asked:
        * `hold` marks the message UNCERTAIN for an operator (never a silent resend); `resend` sends again.
        */
-      onUncertain: z34._default(z34.enum(["hold", "resend"]), "hold")
+      onUncertain: z41._default(z41.enum(["hold", "resend"]), "hold")
     });
-    TargetSchema = z34.discriminatedUnion("kind", [
+    TargetSchema = z41.discriminatedUnion("kind", [
       HttpTargetSchema,
       EventBridgeTargetSchema,
       WorkflowTargetSchema,
       MessageTargetSchema
     ]);
-    RouteSchema = z34.strictObject({
+    RouteSchema = z41.strictObject({
       /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
       id: targetId(),
-      match: z34.strictObject({
-        tenant: z34.optional(nonEmpty9()),
-        provider: z34.optional(nonEmpty9()),
+      match: z41.strictObject({
+        tenant: z41.optional(nonEmpty16()),
+        provider: z41.optional(nonEmpty16()),
         /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z34.string().check(
-          z34.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z34.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        type: z41.string().check(
+          z41.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z41.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
         ),
         /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
-        filter: z34.optional(FilterSchema2)
+        filter: z41.optional(FilterSchema2)
       }),
-      targets: z34.array(TargetSchema).check(z34.minLength(1)),
+      targets: z41.array(TargetSchema).check(z41.minLength(1)),
       /** What an event older than its entity's newest applied event does. */
-      onStale: z34._default(z34.enum(["skip", "apply"]), "apply"),
+      onStale: z41._default(z41.enum(["skip", "apply"]), "apply"),
       /** `dry-run` makes every target of the route a dry run. */
       mode: mode(),
       /** The route's retry policy; each target's own overrides it field by field. */
       retry: retry()
     });
-    RoutesSchema = z34.array(RouteSchema);
-    shortHash = (value) => (0, import_node_crypto26.createHash)("sha256").update(value).digest("hex").slice(0, 8);
+    RoutesSchema = z41.array(RouteSchema);
+    shortHash = (value) => (0, import_node_crypto27.createHash)("sha256").update(value).digest("hex").slice(0, 8);
     targetIdOf = (target) => {
       if (target.id) return target.id;
       switch (target.kind) {
@@ -4395,113 +5666,12 @@ var init_routes = __esm({
   }
 });
 
-// functions/targets/errors.ts
-var TargetError, PermanentWorkflowError;
-var init_errors2 = __esm({
-  "functions/targets/errors.ts"() {
-    "use strict";
-    TargetError = class extends Error {
-      constructor(targetId2, errorClass, retryable, message, options) {
-        super(message, options);
-        this.targetId = targetId2;
-        this.errorClass = errorClass;
-        this.retryable = retryable;
-        this.name = "TargetError";
-        this.retryAfterSeconds = options?.retryAfterSeconds;
-        this.saga = options?.saga;
-      }
-      targetId;
-      errorClass;
-      retryable;
-      /** The receiver's own hint (Retry-After), in seconds, when it gave one. */
-      retryAfterSeconds;
-      /** Set when a workflow's step (or its compensation) failed. */
-      saga;
-    };
-    PermanentWorkflowError = class extends Error {
-      constructor(message, options) {
-        super(message, options);
-        this.name = "PermanentWorkflowError";
-      }
-    };
-  }
-});
-
-// functions/targets/resilience.ts
-var init_resilience = __esm({
-  "functions/targets/resilience.ts"() {
-    "use strict";
-  }
-});
-
-// functions/targets/http.ts
-var import_standardwebhooks, signerFor, parseRetryAfter, parseRateLimitReset, MAX_RESPONSE_BYTES, readBodyHead, httpRequestOf;
-var init_http = __esm({
-  "functions/targets/http.ts"() {
-    "use strict";
-    import_standardwebhooks = require("standardwebhooks");
-    init_errors2();
-    init_resilience();
-    signerFor = (secrets) => {
-      const webhooks = secrets.map((secret) => new import_standardwebhooks.Webhook(secret));
-      return (messageId, timestamp, body) => webhooks.map((w) => w.sign(messageId, timestamp, body)).join(" ");
-    };
-    parseRetryAfter = (value, now) => {
-      if (!value) return void 0;
-      const trimmed = value.trim();
-      if (/^\d+$/.test(trimmed)) return Number(trimmed);
-      const at2 = Date.parse(trimmed);
-      return Number.isNaN(at2) ? void 0 : Math.max(0, Math.ceil((at2 - now) / 1e3));
-    };
-    parseRateLimitReset = (remaining, reset, now) => {
-      if (remaining?.trim() !== "0" || !reset || !/^\d+(\.\d+)?$/.test(reset.trim())) return void 0;
-      const value = Number(reset.trim());
-      const at2 = value > 1e9 ? value * 1e3 : now + value * 1e3;
-      return at2 > now ? Math.ceil(at2) : void 0;
-    };
-    MAX_RESPONSE_BYTES = 8 * 1024;
-    readBodyHead = async (response, max = MAX_RESPONSE_BYTES) => {
-      const reader = response.body?.getReader();
-      if (!reader) return Buffer.alloc(0);
-      const chunks = [];
-      let size = 0;
-      try {
-        for (; ; ) {
-          if (size >= max) {
-            await reader.cancel();
-            break;
-          }
-          const { done, value } = await reader.read();
-          if (done) break;
-          chunks.push(value);
-          size += value.byteLength;
-        }
-      } catch {
-      }
-      return Buffer.concat(chunks).subarray(0, max);
-    };
-    httpRequestOf = (target, event, ctx, timestamp, payload = event) => ({
-      method: "POST",
-      url: target.url,
-      headers: {
-        "content-type": "application/json",
-        "user-agent": "RelayFlow",
-        "webhook-id": ctx.idempotencyKey,
-        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
-        "idempotency-key": ctx.idempotencyKey,
-        "x-correlation-id": ctx.correlationId
-      },
-      body: JSON.stringify(payload)
-    });
-  }
-});
-
 // functions/targets/transform.ts
 var messageOf, transformProblem, loadJsonata, Transforms;
 var init_transform = __esm({
   "functions/targets/transform.ts"() {
     "use strict";
-    init_errors2();
+    init_errors();
     messageOf = (error) => typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : String(error);
     transformProblem = (compile, expression) => {
       try {
@@ -4600,7 +5770,7 @@ var init_dunning_accounts = __esm({
     "use strict";
     import_client_dynamodb5 = require("@aws-sdk/client-dynamodb");
     import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
-    init_errors();
+    init_errors2();
     dunningAccountKey = (tenant2, account) => ({
       PK: `DUNNING#${tenant2}`,
       SK: account
@@ -4668,26 +5838,26 @@ var init_dunning_accounts = __esm({
 });
 
 // functions/workflows/dunning.ts
-var z35, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
+var z42, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
 var init_dunning = __esm({
   "functions/workflows/dunning.ts"() {
     "use strict";
-    z35 = __toESM(require("zod/mini"));
-    init_errors2();
+    z42 = __toESM(require("zod/mini"));
+    init_errors();
     init_define();
     init_dunning_accounts();
     PAYMENT_FAILED = "invoice.payment_failed";
     PAID = "invoice.paid";
     REMINDER_REQUESTED = "dunning.reminder_requested";
     RESTORED = "dunning.restored";
-    InvoiceEventSchema = z35.object({
-      data: z35.object({
-        object: z35.object({
-          id: z35.string().check(z35.minLength(1)),
-          customer: z35.string().check(z35.minLength(1)),
-          amount_due: z35.optional(z35.number()),
-          currency: z35.optional(z35.string()),
-          attempt_count: z35.optional(z35.number())
+    InvoiceEventSchema = z42.object({
+      data: z42.object({
+        object: z42.object({
+          id: z42.string().check(z42.minLength(1)),
+          customer: z42.string().check(z42.minLength(1)),
+          amount_due: z42.optional(z42.number()),
+          currency: z42.optional(z42.string()),
+          attempt_count: z42.optional(z42.number())
         })
       })
     });
@@ -4766,7 +5936,7 @@ var init_suppression_list = __esm({
     "use strict";
     import_client_dynamodb6 = require("@aws-sdk/client-dynamodb");
     import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
-    init_errors();
+    init_errors2();
     suppressionKey = (tenant2, address) => ({
       PK: `SUPPRESS#${tenant2}`,
       SK: address
@@ -4800,29 +5970,30 @@ var init_suppression_list = __esm({
 });
 
 // functions/workflows/suppress-bounced-recipient.ts
-var z36, BouncedEmailSchema, bareAddress, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
+var z43, BouncedEmailSchema, bareAddress, BOUNCES, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z36 = __toESM(require("zod/mini"));
+    z43 = __toESM(require("zod/mini"));
     init_records();
-    init_errors2();
+    init_errors();
     init_define();
     init_suppression_list();
-    BouncedEmailSchema = z36.object({
-      recipient: z36.string().check(z36.minLength(3)),
-      reason: z36.optional(z36.string()),
-      messageId: z36.optional(z36.string())
+    BouncedEmailSchema = z43.object({
+      recipient: z43.string().check(z43.minLength(3)),
+      reason: z43.optional(z43.string()),
+      messageId: z43.optional(z43.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
       const address = (inAngles ?? recipient).trim().toLowerCase();
       return /^[^\s@]+@[^\s@]+$/.test(address) ? address : void 0;
     };
+    BOUNCES = /* @__PURE__ */ new Set(["email.bounced", "message.bounced"]);
     suppressBouncedRecipient = (list) => async (event, ctx) => {
-      if (event.type !== "email.bounced") {
+      if (!BOUNCES.has(event.type)) {
         throw new PermanentWorkflowError(
-          `suppress-bounced-recipient handles email.bounced, not ${event.type}; check the route`
+          `suppress-bounced-recipient handles email.bounced and message.bounced, not ${event.type}; check the route`
         );
       }
       const data = BouncedEmailSchema.safeParse(event.data);
@@ -5140,1174 +6311,6 @@ var init_route_graph = __esm({
   }
 });
 
-// functions/channels/email.ts
-var RF_MESSAGE_ID, MAX_ADDRESS_LENGTH, PLAUSIBLE_ADDRESS, addressProblem, NAMED_ADDRESS, senderOf, emailContentOf, emailProblem, requireEmailContent, CANONICAL_RECEIPTS, isRecord4, stringField3, providerMessageIdOf, payloadOf2, canonicalStatusOf, receiptFrom;
-var init_email = __esm({
-  "functions/channels/email.ts"() {
-    "use strict";
-    init_contract();
-    RF_MESSAGE_ID = "rf_message_id";
-    MAX_ADDRESS_LENGTH = 320;
-    PLAUSIBLE_ADDRESS = /^[^\s@]+@[^\s@]+$/;
-    addressProblem = (address) => {
-      if (address.length > MAX_ADDRESS_LENGTH)
-        return `the address is longer than ${MAX_ADDRESS_LENGTH} characters`;
-      if (!PLAUSIBLE_ADDRESS.test(address)) return `"${address}" is not an email address`;
-      return void 0;
-    };
-    NAMED_ADDRESS = /^\s*"?([^"<>]*?)"?\s*<([^<>]+)>\s*$/;
-    senderOf = (from) => {
-      const named = NAMED_ADDRESS.exec(from);
-      if (!named) return { email: from.trim() };
-      const [, name = "", email = ""] = named;
-      return name ? { email: email.trim(), name } : { email: email.trim() };
-    };
-    emailContentOf = (message) => {
-      const parsed = EmailContentSchema.safeParse(message.content);
-      return parsed.success && (parsed.data.text !== void 0 || parsed.data.html !== void 0) ? parsed.data : void 0;
-    };
-    emailProblem = (message) => {
-      if (message.channel !== "email") return `channel ${message.channel} is not email`;
-      const address = addressProblem(message.to);
-      if (address !== void 0) return address;
-      if (emailContentOf(message) === void 0) return "email content needs a subject and a text or html body";
-      const from = emailContentOf(message)?.from;
-      const sender = from === void 0 ? void 0 : addressProblem(senderOf(from).email);
-      return sender === void 0 ? void 0 : `sender: ${sender}`;
-    };
-    requireEmailContent = (message) => {
-      const content = emailContentOf(message);
-      if (content === void 0) throw new Error(`message ${message.id} carries no email content`);
-      return content;
-    };
-    CANONICAL_RECEIPTS = {
-      "email.delivered": "delivered",
-      "email.opened": "opened",
-      "email.bounced": "bounced"
-    };
-    isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-    stringField3 = (value, field3) => {
-      if (!isRecord4(value) || !Object.hasOwn(value, field3)) return void 0;
-      const found = value[field3];
-      return typeof found === "string" && found.length > 0 ? found : void 0;
-    };
-    providerMessageIdOf = (event) => event.entity.kind === "message" ? event.entity.id : void 0;
-    payloadOf2 = (event) => event.type.startsWith("email.") ? event.data.payload : event.data;
-    canonicalStatusOf = (event) => Object.hasOwn(CANONICAL_RECEIPTS, event.type) ? CANONICAL_RECEIPTS[event.type] : void 0;
-    receiptFrom = (event, status2, ourId, reason) => {
-      const messageId = ourId(payloadOf2(event));
-      const providerMessageId = providerMessageIdOf(event);
-      return {
-        ...messageId === void 0 ? {} : { messageId },
-        ...providerMessageId === void 0 ? {} : { providerMessageId },
-        status: status2,
-        at: event.occurredAt,
-        ...reason === void 0 || status2 === "delivered" || status2 === "opened" ? {} : { reason }
-      };
-    };
-  }
-});
-
-// functions/channels/http.ts
-var DEFAULT_PROVIDER_TIMEOUT_MS, DETAIL_CHARS, callProvider, urlOf, isOk, isRetryableStatus, jsonOf, excerptOf, answerError, unreadableAnswer;
-var init_http2 = __esm({
-  "functions/channels/http.ts"() {
-    "use strict";
-    init_contract();
-    init_http();
-    DEFAULT_PROVIDER_TIMEOUT_MS = 1e4;
-    DETAIL_CHARS = 160;
-    callProvider = async (call, url3, init) => {
-      let response;
-      try {
-        response = await call.fetch(url3, {
-          ...init,
-          redirect: "manual",
-          signal: call.signal ?? AbortSignal.timeout(DEFAULT_PROVIDER_TIMEOUT_MS)
-        });
-      } catch (error) {
-        const name = typeof error === "object" && error !== null && "name" in error ? error.name : void 0;
-        const timedOut = name === "TimeoutError" || name === "AbortError";
-        throw new ChannelError(
-          timedOut ? "timeout" : "network",
-          true,
-          timedOut ? `no answer from ${call.provider} in time` : `could not reach ${call.provider}`,
-          { cause: error }
-        );
-      }
-      const body = await readBodyHead(response, call.maxAnswerBytes);
-      return { status: response.status, headers: response.headers, text: body.toString("utf8") };
-    };
-    urlOf = (baseUrl, path) => `${baseUrl.replace(/\/+$/, "")}${path}`;
-    isOk = (answer) => answer.status >= 200 && answer.status < 300;
-    isRetryableStatus = (status2) => status2 === 408 || status2 === 429 || status2 >= 500;
-    jsonOf = (answer) => {
-      try {
-        return JSON.parse(answer.text);
-      } catch {
-        return void 0;
-      }
-    };
-    excerptOf = (text2) => {
-      const line = text2.replace(/\s+/g, " ").trim();
-      return line.length > DETAIL_CHARS ? `${line.slice(0, DETAIL_CHARS - 1)}\u2026` : line;
-    };
-    answerError = (provider, answer, options = {}) => {
-      const retryable = isRetryableStatus(answer.status);
-      const detail = excerptOf(options.detail ?? answer.text);
-      return new ChannelError(
-        options.errorClass ?? `http-${answer.status}`,
-        retryable,
-        `${provider} answered HTTP ${answer.status}${detail ? `: ${detail}` : ""}`,
-        {
-          retryAfterSeconds: retryable ? parseRetryAfter(answer.headers.get("retry-after"), options.now ?? Date.now()) ?? options.retryAfterSeconds : void 0
-        }
-      );
-    };
-    unreadableAnswer = (provider, what) => new ChannelError("unreadable-answer", true, `${provider} took the request but its answer ${what}`);
-  }
-});
-
-// functions/channels/postmark/index.ts
-var postmark_exports = {};
-__export(postmark_exports, {
-  postmarkAdapter: () => postmarkAdapter,
-  postmarkCredentialsSchema: () => postmarkCredentialsSchema,
-  postmarkRequestOf: () => postmarkRequestOf
-});
-var z38, nonEmpty10, postmarkCredentialsSchema, PROVIDER, ERROR_CLASSES, FAILED_BOUNCE_TYPES, headersOf2, postmarkError, postmarkRequestOf, ourIdOf, postmarkAdapter;
-var init_postmark2 = __esm({
-  "functions/channels/postmark/index.ts"() {
-    "use strict";
-    z38 = __toESM(require("zod/mini"));
-    init_email();
-    init_http2();
-    nonEmpty10 = () => z38.string().check(z38.minLength(1));
-    postmarkCredentialsSchema = z38.object({
-      /** The server's API token (X-Postmark-Server-Token). */
-      serverToken: nonEmpty10(),
-      /** A confirmed sender signature or an address of a verified domain; `Name <address>` is taken. */
-      from: nonEmpty10(),
-      /** The transactional stream to send on; Postmark's default (`outbound`) when absent. */
-      messageStream: z38.optional(nonEmpty10())
-    });
-    PROVIDER = "Postmark";
-    ERROR_CLASSES = {
-      10: "unauthorized",
-      300: "invalid-email",
-      406: "inactive-recipient"
-    };
-    FAILED_BOUNCE_TYPES = /* @__PURE__ */ new Set([
-      "SoftBounce",
-      "Blocked",
-      "ManuallyDeactivated",
-      "DMARCPolicy",
-      "TemplateRenderingFailed"
-    ]);
-    headersOf2 = (credentials) => ({
-      Accept: "application/json",
-      "X-Postmark-Server-Token": credentials.serverToken
-    });
-    postmarkError = (answer) => {
-      const json2 = jsonOf(answer);
-      const code = isRecord4(json2) && typeof json2.ErrorCode === "number" ? json2.ErrorCode : void 0;
-      const detail = stringField3(json2, "Message");
-      const named = code !== void 0 && Object.hasOwn(ERROR_CLASSES, code) ? ERROR_CLASSES[code] : void 0;
-      const errorClass = answer.status === 401 || answer.status === 403 ? "unauthorized" : answer.status === 422 ? named ?? `postmark-${code ?? "unknown"}` : void 0;
-      return answerError(PROVIDER, answer, {
-        ...errorClass === void 0 ? {} : { errorClass },
-        ...detail === void 0 ? {} : { detail: code === void 0 ? detail : `${detail} (ErrorCode ${code})` }
-      });
-    };
-    postmarkRequestOf = (message, credentials) => {
-      const content = requireEmailContent(message);
-      return {
-        From: content.from ?? credentials.from,
-        To: message.to,
-        Subject: content.subject,
-        ...content.text === void 0 ? {} : { TextBody: content.text },
-        ...content.html === void 0 ? {} : { HtmlBody: content.html },
-        // Ours last, so that no metadata of the route can take its key.
-        Metadata: { ...message.metadata, [RF_MESSAGE_ID]: message.id },
-        ...credentials.messageStream === void 0 ? {} : { MessageStream: credentials.messageStream }
-      };
-    };
-    ourIdOf = (record8) => stringField3(isRecord4(record8) ? record8.Metadata : void 0, RF_MESSAGE_ID);
-    postmarkAdapter = {
-      id: "postmark",
-      channels: ["email"],
-      credentials: postmarkCredentialsSchema,
-      defaultBaseUrl: "https://api.postmarkapp.com",
-      validate: emailProblem,
-      async send(message, ctx) {
-        const answer = await callProvider(
-          { fetch: ctx.fetch, provider: PROVIDER, ...ctx.signal ? { signal: ctx.signal } : {} },
-          urlOf(ctx.baseUrl, "/email"),
-          {
-            method: "POST",
-            headers: { ...headersOf2(ctx.credentials), "Content-Type": "application/json" },
-            body: JSON.stringify(postmarkRequestOf(message, ctx.credentials))
-          }
-        );
-        if (!isOk(answer)) throw postmarkError(answer);
-        const providerMessageId = stringField3(jsonOf(answer), "MessageID");
-        if (providerMessageId === void 0) throw unreadableAnswer(PROVIDER, "names no MessageID");
-        return { providerMessageId };
-      },
-      /**
-       * Postmark's outbound message search filters by one metadata field: our id. Queued messages
-       * are listed too, so a message Postmark took and has not sent yet is found.
-       */
-      async find(message, ctx) {
-        const query = new URLSearchParams({ count: "1", offset: "0", [`metadata_${RF_MESSAGE_ID}`]: message.id });
-        const answer = await callProvider(
-          { fetch: ctx.fetch, provider: PROVIDER, ...ctx.signal ? { signal: ctx.signal } : {} },
-          urlOf(ctx.baseUrl, `/messages/outbound?${query.toString()}`),
-          { method: "GET", headers: headersOf2(ctx.credentials) }
-        );
-        if (!isOk(answer)) throw postmarkError(answer);
-        const json2 = jsonOf(answer);
-        const messages = isRecord4(json2) && Array.isArray(json2.Messages) ? json2.Messages : void 0;
-        if (messages === void 0) throw unreadableAnswer(PROVIDER, "has no Messages list");
-        const providerMessageId = stringField3(messages[0], "MessageID");
-        return providerMessageId === void 0 ? { kind: "not-found" } : { kind: "found", providerMessageId };
-      },
-      receiptOf(event) {
-        if (event.provider !== "postmark") return void 0;
-        const status2 = canonicalStatusOf(event);
-        if (status2 !== void 0) return receiptFrom(event, status2, ourIdOf, stringField3(event.data, "reason"));
-        const bounceType = event.type === "postmark.Bounce" ? stringField3(event.data, "Type") : void 0;
-        if (bounceType === void 0 || !FAILED_BOUNCE_TYPES.has(bounceType)) return void 0;
-        const reason = stringField3(event.data, "Details") ?? stringField3(event.data, "Description") ?? bounceType;
-        return receiptFrom(event, "failed", ourIdOf, reason);
-      }
-    };
-  }
-});
-
-// functions/channels/sendgrid/index.ts
-var sendgrid_exports = {};
-__export(sendgrid_exports, {
-  sendgridAdapter: () => sendgridAdapter,
-  sendgridCredentialsSchema: () => sendgridCredentialsSchema,
-  sendgridRequestOf: () => sendgridRequestOf
-});
-var z39, nonEmpty11, sendgridCredentialsSchema, PROVIDER2, FAILED_TYPES, errorMessagesOf, sendgridError, sendgridRequestOf, ourIdOf2, sendgridAdapter;
-var init_sendgrid2 = __esm({
-  "functions/channels/sendgrid/index.ts"() {
-    "use strict";
-    z39 = __toESM(require("zod/mini"));
-    init_email();
-    init_http2();
-    init_http();
-    nonEmpty11 = () => z39.string().check(z39.minLength(1));
-    sendgridCredentialsSchema = z39.object({
-      /** An API key with the Mail Send permission (`SG.…`). */
-      apiKey: nonEmpty11(),
-      /** A verified sender identity; `Name <address>` is taken. */
-      from: nonEmpty11()
-    });
-    PROVIDER2 = "SendGrid";
-    FAILED_TYPES = /* @__PURE__ */ new Set(["sendgrid.dropped", "sendgrid.bounce"]);
-    errorMessagesOf = (answer) => {
-      const json2 = jsonOf(answer);
-      const errors = isRecord4(json2) && Array.isArray(json2.errors) ? json2.errors : [];
-      const messages = errors.flatMap((entry) => stringField3(entry, "message") ?? []);
-      return messages.length > 0 ? messages.join("; ") : void 0;
-    };
-    sendgridError = (answer, now) => {
-      const detail = errorMessagesOf(answer);
-      const reset = parseRateLimitReset(
-        answer.headers.get("x-ratelimit-remaining") ?? "0",
-        answer.headers.get("x-ratelimit-reset"),
-        now
-      );
-      return answerError(PROVIDER2, answer, {
-        now,
-        ...detail === void 0 ? {} : { detail },
-        ...answer.status === 401 || answer.status === 403 ? { errorClass: "unauthorized" } : {},
-        ...answer.status === 429 && reset !== void 0 ? { retryAfterSeconds: Math.ceil((reset - now) / 1e3) } : {}
-      });
-    };
-    sendgridRequestOf = (message, credentials) => {
-      const content = requireEmailContent(message);
-      return {
-        personalizations: [{ to: [{ email: message.to }] }],
-        from: senderOf(content.from ?? credentials.from),
-        subject: content.subject,
-        // SendGrid requires text/plain first when both are given.
-        content: [
-          ...content.text === void 0 ? [] : [{ type: "text/plain", value: content.text }],
-          ...content.html === void 0 ? [] : [{ type: "text/html", value: content.html }]
-        ],
-        // Ours last, so that no metadata of the route can take its key.
-        custom_args: { ...message.metadata, [RF_MESSAGE_ID]: message.id }
-      };
-    };
-    ourIdOf2 = (event) => stringField3(event, RF_MESSAGE_ID);
-    sendgridAdapter = {
-      id: "sendgrid",
-      channels: ["email"],
-      credentials: sendgridCredentialsSchema,
-      defaultBaseUrl: "https://api.sendgrid.com",
-      validate: emailProblem,
-      async send(message, ctx) {
-        const answer = await callProvider(
-          { fetch: ctx.fetch, provider: PROVIDER2, ...ctx.signal ? { signal: ctx.signal } : {} },
-          urlOf(ctx.baseUrl, "/v3/mail/send"),
-          {
-            method: "POST",
-            headers: { Authorization: `Bearer ${ctx.credentials.apiKey}`, "Content-Type": "application/json" },
-            body: JSON.stringify(sendgridRequestOf(message, ctx.credentials))
-          }
-        );
-        if (!isOk(answer)) throw sendgridError(answer, Date.now());
-        const providerMessageId = answer.headers.get("x-message-id")?.trim().split(".")[0];
-        if (!providerMessageId) throw unreadableAnswer(PROVIDER2, "has no X-Message-Id");
-        return { providerMessageId };
-      },
-      receiptOf(event) {
-        if (event.provider !== "sendgrid") return void 0;
-        const status2 = canonicalStatusOf(event) ?? (FAILED_TYPES.has(event.type) ? "failed" : void 0);
-        if (status2 === void 0) return void 0;
-        return receiptFrom(event, status2, ourIdOf2, stringField3(event.data, "reason"));
-      }
-    };
-  }
-});
-
-// functions/channels/mailgun/index.ts
-var mailgun_exports = {};
-__export(mailgun_exports, {
-  mailgunAdapter: () => mailgunAdapter,
-  mailgunCredentialsSchema: () => mailgunCredentialsSchema,
-  mailgunFormOf: () => mailgunFormOf
-});
-var z40, nonEmpty12, mailgunCredentialsSchema, PROVIDER3, US_BASE_URL, EU_BASE_URL, EVENTS_PAGE, EVENTS_PAGE_BYTES, BOUNCE_REASONS, baseUrlOf, domainUrl, authorizationOf, bare, mailgunError, mailgunFormOf, ourIdOf3, bouncedOrFailed, refusalReasonOf, mailgunAdapter;
-var init_mailgun2 = __esm({
-  "functions/channels/mailgun/index.ts"() {
-    "use strict";
-    z40 = __toESM(require("zod/mini"));
-    init_contract();
-    init_email();
-    init_http2();
-    nonEmpty12 = () => z40.string().check(z40.minLength(1));
-    mailgunCredentialsSchema = z40.object({
-      /** A Mailgun API key (Basic auth as `api:<key>`). */
-      apiKey: nonEmpty12(),
-      /** The sending domain, `mg.example.com`. */
-      domain: nonEmpty12(),
-      /** The sender, an address of the domain; `Name <address>` is taken. */
-      from: nonEmpty12(),
-      /** Where the domain lives: Mailgun's EU region has its own API host. */
-      region: z40.optional(z40.enum(["us", "eu"]))
-    });
-    PROVIDER3 = "Mailgun";
-    US_BASE_URL = "https://api.mailgun.net";
-    EU_BASE_URL = "https://api.eu.mailgun.net";
-    EVENTS_PAGE = 300;
-    EVENTS_PAGE_BYTES = 2 * 1024 * 1024;
-    BOUNCE_REASONS = /* @__PURE__ */ new Set(["bounce", "suppress-bounce"]);
-    baseUrlOf = (ctx) => ctx.baseUrl === US_BASE_URL && ctx.credentials.region === "eu" ? EU_BASE_URL : ctx.baseUrl;
-    domainUrl = (ctx, path) => urlOf(baseUrlOf(ctx), `/v3/${encodeURIComponent(ctx.credentials.domain)}${path}`);
-    authorizationOf = (credentials) => `Basic ${Buffer.from(`api:${credentials.apiKey}`, "utf8").toString("base64")}`;
-    bare = (id2) => id2.trim().replace(/^<(.*)>$/, "$1");
-    mailgunError = (answer) => {
-      const detail = stringField3(jsonOf(answer), "message");
-      return answerError(PROVIDER3, answer, {
-        ...detail === void 0 ? {} : { detail },
-        ...answer.status === 401 || answer.status === 403 ? { errorClass: "unauthorized" } : {}
-      });
-    };
-    mailgunFormOf = (message, credentials) => {
-      const content = requireEmailContent(message);
-      const form = new URLSearchParams({
-        from: content.from ?? credentials.from,
-        to: message.to,
-        subject: content.subject
-      });
-      if (content.text !== void 0) form.append("text", content.text);
-      if (content.html !== void 0) form.append("html", content.html);
-      for (const [key, value] of Object.entries(message.metadata))
-        if (key !== RF_MESSAGE_ID) form.append(`v:${key}`, value);
-      form.append(`v:${RF_MESSAGE_ID}`, message.id);
-      return form;
-    };
-    ourIdOf3 = (payload) => stringField3(isRecord4(payload) ? payload["user-variables"] : void 0, RF_MESSAGE_ID) ?? stringField3(payload, RF_MESSAGE_ID);
-    bouncedOrFailed = (payload) => {
-      const reason = stringField3(payload, "reason");
-      return reason === void 0 || BOUNCE_REASONS.has(reason) ? "bounced" : "failed";
-    };
-    refusalReasonOf = (payload) => stringField3(isRecord4(payload) ? payload.reject : void 0, "reason") ?? stringField3(payload, "description") ?? stringField3(payload, "reason");
-    mailgunAdapter = {
-      id: "mailgun",
-      channels: ["email"],
-      credentials: mailgunCredentialsSchema,
-      defaultBaseUrl: US_BASE_URL,
-      validate: emailProblem,
-      async send(message, ctx) {
-        const answer = await callProvider(
-          { fetch: ctx.fetch, provider: PROVIDER3, ...ctx.signal ? { signal: ctx.signal } : {} },
-          domainUrl(ctx, "/messages"),
-          {
-            method: "POST",
-            headers: { Accept: "application/json", Authorization: authorizationOf(ctx.credentials) },
-            body: mailgunFormOf(message, ctx.credentials)
-          }
-        );
-        if (!isOk(answer)) throw mailgunError(answer);
-        const id2 = stringField3(jsonOf(answer), "id");
-        if (id2 === void 0) throw unreadableAnswer(PROVIDER3, "has no id");
-        return { providerMessageId: bare(id2) };
-      },
-      /**
-       * The Events API filters by recipient and event type, not by user variables: the recipient's
-       * `accepted` events, newest first, are read for ours. Mailgun keeps events for days (by plan)
-       * and lists them with a delay, so `not-found` right after a call is weak evidence.
-       */
-      async find(message, ctx) {
-        const query = new URLSearchParams({
-          event: "accepted",
-          recipient: message.to,
-          begin: String(Math.floor(Date.now() / 1e3)),
-          ascending: "no",
-          limit: String(EVENTS_PAGE)
-        });
-        const answer = await callProvider(
-          {
-            fetch: ctx.fetch,
-            provider: PROVIDER3,
-            maxAnswerBytes: EVENTS_PAGE_BYTES,
-            ...ctx.signal ? { signal: ctx.signal } : {}
-          },
-          domainUrl(ctx, `/events?${query.toString()}`),
-          {
-            method: "GET",
-            headers: { Accept: "application/json", Authorization: authorizationOf(ctx.credentials) }
-          }
-        );
-        if (!isOk(answer)) throw mailgunError(answer);
-        const json2 = jsonOf(answer);
-        const items = isRecord4(json2) && Array.isArray(json2.items) ? json2.items : void 0;
-        if (items === void 0) throw unreadableAnswer(PROVIDER3, "has no items list");
-        const ours = items.find((item) => ourIdOf3(item) === message.id);
-        const headers = isRecord4(ours) && isRecord4(ours.message) ? ours.message.headers : void 0;
-        const id2 = stringField3(headers, "message-id");
-        if (id2 !== void 0) return { kind: "found", providerMessageId: bare(id2) };
-        if (items.length >= EVENTS_PAGE)
-          throw new ChannelError(
-            "find-inconclusive",
-            true,
-            `${PROVIDER3} lists a full page of newer messages to the recipient, none of them ours`
-          );
-        return { kind: "not-found" };
-      },
-      receiptOf(event) {
-        if (event.provider !== "mailgun") return void 0;
-        const canonical = canonicalStatusOf(event);
-        if (canonical !== void 0) {
-          const status2 = canonical === "bounced" ? bouncedOrFailed(event.data.payload) : canonical;
-          return receiptFrom(event, status2, ourIdOf3, stringField3(event.data, "reason"));
-        }
-        if (event.type === "mailgun.rejected" || event.type === "mailgun.dropped")
-          return receiptFrom(event, "failed", ourIdOf3, refusalReasonOf(event.data));
-        return void 0;
-      }
-    };
-  }
-});
-
-// functions/channels/ses/index.ts
-var ses_exports = {};
-__export(ses_exports, {
-  SES_REGIONAL_ENDPOINT: () => SES_REGIONAL_ENDPOINT,
-  cachedSesClients: () => cachedSesClients,
-  createSesAdapter: () => createSesAdapter,
-  sesAdapter: () => sesAdapter,
-  sesCredentialsSchema: () => sesCredentialsSchema,
-  sesError: () => sesError,
-  sesRequestOf: () => sesRequestOf
-});
-var import_client_sesv2, z41, nonEmpty13, sesCredentialsSchema, SES_REGIONAL_ENDPOINT, TAG_TEXT, THROTTLING, UNAUTHORIZED, EVENT_TYPES, reasonOf2, tagsOf, sesRequestOf, nameOf, statusOf, sesError, cachedSesClients, createSesAdapter, sesAdapter;
-var init_ses = __esm({
-  "functions/channels/ses/index.ts"() {
-    "use strict";
-    import_client_sesv2 = require("@aws-sdk/client-sesv2");
-    z41 = __toESM(require("zod/mini"));
-    init_contract();
-    init_email();
-    nonEmpty13 = () => z41.string().check(z41.minLength(1));
-    sesCredentialsSchema = z41.object({
-      /** A verified identity (address or domain); `Name <address>` is taken. */
-      from: nonEmpty13(),
-      /** The configuration set whose event destination sends the receipts to EventBridge. */
-      configurationSet: z41.optional(nonEmpty13())
-    });
-    SES_REGIONAL_ENDPOINT = "https://email.{region}.amazonaws.com";
-    TAG_TEXT = /^[A-Za-z0-9_-]{1,256}$/;
-    THROTTLING = /* @__PURE__ */ new Set([
-      "TooManyRequestsException",
-      "LimitExceededException",
-      "Throttling"
-    ]);
-    UNAUTHORIZED = /* @__PURE__ */ new Set([
-      "AccessDeniedException",
-      "UnrecognizedClientException",
-      "InvalidClientTokenId",
-      "InvalidSignatureException",
-      "SignatureDoesNotMatch",
-      "ExpiredTokenException",
-      "CredentialsProviderError"
-    ]);
-    EVENT_TYPES = {
-      Delivery: { field: "delivery", status: () => "delivered" },
-      Open: { field: "open", status: () => "opened" },
-      // SES reports a soft bounce only once it has stopped retrying: the message is lost, the address is not bad.
-      Bounce: {
-        field: "bounce",
-        status: (record8) => stringField3(record8, "bounceType") === "Permanent" ? "bounced" : "failed"
-      },
-      Reject: { field: "reject", status: () => "failed" },
-      "Rendering Failure": { field: "failure", status: () => "failed" }
-    };
-    reasonOf2 = (eventType, record8) => {
-      if (eventType === "Bounce") {
-        const recipients = isRecord4(record8) && Array.isArray(record8.bouncedRecipients) ? record8.bouncedRecipients : [];
-        const diagnostic = stringField3(recipients[0], "diagnosticCode");
-        const kind = [stringField3(record8, "bounceType"), stringField3(record8, "bounceSubType")].filter(Boolean).join("/");
-        return diagnostic ?? (kind || void 0);
-      }
-      if (eventType === "Reject") return stringField3(record8, "reason");
-      if (eventType === "Rendering Failure") return stringField3(record8, "errorMessage");
-      return void 0;
-    };
-    tagsOf = (message) => [
-      ...Object.entries(message.metadata).filter(([name]) => name !== RF_MESSAGE_ID).map(([Name, Value]) => ({ Name, Value })),
-      { Name: RF_MESSAGE_ID, Value: message.id }
-    ];
-    sesRequestOf = (message, credentials) => {
-      const content = requireEmailContent(message);
-      return {
-        FromEmailAddress: content.from ?? credentials.from,
-        Destination: { ToAddresses: [message.to] },
-        Content: {
-          Simple: {
-            Subject: { Data: content.subject, Charset: "UTF-8" },
-            Body: {
-              ...content.text === void 0 ? {} : { Text: { Data: content.text, Charset: "UTF-8" } },
-              ...content.html === void 0 ? {} : { Html: { Data: content.html, Charset: "UTF-8" } }
-            }
-          }
-        },
-        EmailTags: tagsOf(message),
-        ...credentials.configurationSet === void 0 ? {} : { ConfigurationSetName: credentials.configurationSet }
-      };
-    };
-    nameOf = (error) => typeof error === "object" && error !== null && "name" in error && typeof error.name === "string" ? error.name : "Error";
-    statusOf = (error) => {
-      if (typeof error !== "object" || error === null || !("$metadata" in error)) return void 0;
-      const metadata = error.$metadata;
-      return isRecord4(metadata) && typeof metadata.httpStatusCode === "number" ? metadata.httpStatusCode : void 0;
-    };
-    sesError = (error) => {
-      const name = nameOf(error);
-      const status2 = statusOf(error);
-      const detail = error instanceof Error && error.message ? `: ${error.message}` : "";
-      if (UNAUTHORIZED.has(name) || status2 === 401 || status2 === 403)
-        return new ChannelError(
-          "unauthorized",
-          false,
-          `SES refused the function's credentials (${name})${detail}`,
-          {
-            cause: error
-          }
-        );
-      if (THROTTLING.has(name) || status2 === 429)
-        return new ChannelError(`ses-${name}`, true, `SES throttled the send (${name})${detail}`, {
-          cause: error
-        });
-      if (status2 === void 0) {
-        const timedOut = name === "TimeoutError" || name === "AbortError";
-        return new ChannelError(
-          timedOut ? "timeout" : "network",
-          true,
-          timedOut ? "no answer from SES in time" : `could not reach SES (${name})`,
-          { cause: error }
-        );
-      }
-      if (status2 >= 500)
-        return new ChannelError(`ses-${name}`, true, `SES failed (${name})${detail}`, { cause: error });
-      return new ChannelError(`ses-${name}`, false, `SES refused the message (${name})${detail}`, {
-        cause: error
-      });
-    };
-    cachedSesClients = () => {
-      const clients = /* @__PURE__ */ new Map();
-      return (endpoint) => {
-        const key = endpoint ?? "";
-        let client = clients.get(key);
-        if (!client) {
-          client = new import_client_sesv2.SESv2Client({ maxAttempts: 1, ...endpoint === void 0 ? {} : { endpoint } });
-          clients.set(key, client);
-        }
-        return client;
-      };
-    };
-    createSesAdapter = (clientFor = cachedSesClients()) => ({
-      id: "ses",
-      channels: ["email"],
-      credentials: sesCredentialsSchema,
-      defaultBaseUrl: SES_REGIONAL_ENDPOINT,
-      validate(message) {
-        const problem = emailProblem(message);
-        if (problem !== void 0) return problem;
-        const bad = tagsOf(message).find(({ Name, Value }) => !TAG_TEXT.test(Name) || !TAG_TEXT.test(Value));
-        return bad === void 0 ? void 0 : `SES message tags take only ASCII letters, digits, _ and - (at most 256): tag ${bad.Name}`;
-      },
-      async send(message, ctx) {
-        const client = clientFor(ctx.baseUrl === SES_REGIONAL_ENDPOINT ? void 0 : ctx.baseUrl);
-        let messageId;
-        try {
-          const output = await client.send(new import_client_sesv2.SendEmailCommand(sesRequestOf(message, ctx.credentials)), {
-            ...ctx.signal ? { abortSignal: ctx.signal } : {}
-          });
-          messageId = output.MessageId;
-        } catch (error) {
-          throw sesError(error);
-        }
-        if (!messageId)
-          throw new ChannelError("unreadable-answer", true, "SES took the request but named no MessageId");
-        return { providerMessageId: messageId };
-      },
-      receiptOf(event) {
-        if (event.provider !== "internal") return void 0;
-        const detail = event.data;
-        const eventType = stringField3(detail, "eventType");
-        const mail = isRecord4(detail.mail) ? detail.mail : void 0;
-        const providerMessageId = stringField3(mail, "messageId");
-        const known = eventType !== void 0 && Object.hasOwn(EVENT_TYPES, eventType) ? EVENT_TYPES[eventType] : void 0;
-        if (eventType === void 0 || known === void 0 || providerMessageId === void 0) return void 0;
-        const record8 = detail[known.field];
-        const status2 = known.status(record8);
-        const tags = isRecord4(mail?.tags) ? mail.tags[RF_MESSAGE_ID] : void 0;
-        const messageId = Array.isArray(tags) && typeof tags[0] === "string" && tags[0] ? tags[0] : void 0;
-        const at2 = stringField3(record8, "timestamp");
-        const reason = status2 === "delivered" || status2 === "opened" ? void 0 : reasonOf2(eventType, record8);
-        return {
-          ...messageId === void 0 ? {} : { messageId },
-          providerMessageId,
-          status: status2,
-          at: at2 === void 0 || Number.isNaN(Date.parse(at2)) ? event.occurredAt : new Date(at2).toISOString(),
-          ...reason === void 0 ? {} : { reason }
-        };
-      }
-    });
-    sesAdapter = createSesAdapter();
-  }
-});
-
-// functions/channels/twilio/index.ts
-var twilio_exports = {};
-__export(twilio_exports, {
-  MAX_BODY_CHARS: () => MAX_BODY_CHARS,
-  TWILIO_BASE_URL: () => TWILIO_BASE_URL,
-  TwilioCredentialsSchema: () => TwilioCredentialsSchema,
-  twilioAdapter: () => twilioAdapter,
-  twilioForm: () => twilioForm
-});
-var z42, nonEmpty14, TwilioCredentialsSchema, TWILIO_BASE_URL, MAX_BODY_CHARS, E164, WHATSAPP, RECIPIENT_CODES, AUTH_CODE, RECEIPTS, bodyOf, numberOf, validateTwilio, senderOf2, twilioForm, TwilioErrorSchema, TwilioMessageSchema, twilioError, basicAuth, sendTwilio, text, receiptOfTwilio, twilioAdapter;
-var init_twilio2 = __esm({
-  "functions/channels/twilio/index.ts"() {
-    "use strict";
-    z42 = __toESM(require("zod/mini"));
-    init_contract();
-    init_http2();
-    nonEmpty14 = () => z42.string().check(z42.minLength(1));
-    TwilioCredentialsSchema = z42.object({
-      accountSid: nonEmpty14(),
-      /** The account's auth token; or an API key (`apiKeySid` and `apiKeySecret`) in its place. */
-      authToken: z42.optional(nonEmpty14()),
-      apiKeySid: z42.optional(nonEmpty14()),
-      apiKeySecret: z42.optional(nonEmpty14()),
-      /** The sender: a Twilio number in E.164, a short code or an alphanumeric sender id. */
-      from: z42.optional(nonEmpty14()),
-      /** The WhatsApp sender, when it is not `from` (without `whatsapp:`, which the adapter adds). */
-      whatsappFrom: z42.optional(nonEmpty14()),
-      /** A Messaging Service that picks the sender from its pool; `from` wins when both are set. */
-      messagingServiceSid: z42.optional(nonEmpty14())
-    }).check(
-      z42.refine(
-        (c) => c.authToken !== void 0 || c.apiKeySid !== void 0 && c.apiKeySecret !== void 0,
-        "Twilio credentials need authToken, or apiKeySid with apiKeySecret"
-      ),
-      z42.refine(
-        (c) => c.from !== void 0 || c.whatsappFrom !== void 0 || c.messagingServiceSid !== void 0,
-        "Twilio credentials need a sender: from, whatsappFrom or messagingServiceSid"
-      )
-    );
-    TWILIO_BASE_URL = "https://api.twilio.com";
-    MAX_BODY_CHARS = 1600;
-    E164 = /^\+[1-9]\d{7,14}$/;
-    WHATSAPP = "whatsapp:";
-    RECIPIENT_CODES = /* @__PURE__ */ new Set([21211, 21610, 21612, 21614, 63003, 63016, 63024]);
-    AUTH_CODE = 20003;
-    RECEIPTS = {
-      delivered: "delivered",
-      undelivered: "failed",
-      failed: "failed",
-      read: "opened"
-    };
-    bodyOf = (message) => {
-      const content = message.content;
-      if ("subject" in content || "title" in content || "payload" in content) return void 0;
-      return content.body;
-    };
-    numberOf = (message) => message.channel === "whatsapp" && message.to.startsWith(WHATSAPP) ? message.to.slice(WHATSAPP.length) : message.to;
-    validateTwilio = (message) => {
-      if (message.channel !== "sms" && message.channel !== "whatsapp")
-        return `twilio sends sms and whatsapp, not ${message.channel}`;
-      const body = bodyOf(message);
-      if (body === void 0) return "twilio sends text content: { body }";
-      if (body.length > MAX_BODY_CHARS)
-        return `the body has ${body.length} characters, more than Twilio's ${MAX_BODY_CHARS}`;
-      if (!E164.test(numberOf(message)))
-        return `"${message.to}" is not a phone number in E.164 (+ and 8 to 15 digits)`;
-      return void 0;
-    };
-    senderOf2 = (message, credentials) => {
-      const whatsapp = message.channel === "whatsapp";
-      const from = whatsapp ? credentials.whatsappFrom ?? credentials.from : credentials.from;
-      if (from !== void 0)
-        return { From: whatsapp && !from.startsWith(WHATSAPP) ? `${WHATSAPP}${from}` : from };
-      return credentials.messagingServiceSid === void 0 ? void 0 : { MessagingServiceSid: credentials.messagingServiceSid };
-    };
-    twilioForm = (message, credentials, statusCallbackUrl) => {
-      const sender = senderOf2(message, credentials);
-      if (sender === void 0)
-        throw new ChannelError(
-          "bad-credentials",
-          false,
-          `the twilio credentials name no sender for ${message.channel}: set from, whatsappFrom or messagingServiceSid`
-        );
-      const to = message.channel === "whatsapp" ? `${WHATSAPP}${numberOf(message)}` : message.to;
-      return new URLSearchParams({
-        To: to,
-        ...statusCallbackUrl === void 0 ? {} : { StatusCallback: statusCallbackUrl },
-        ...sender,
-        Body: bodyOf(message) ?? ""
-      });
-    };
-    TwilioErrorSchema = z42.object({ code: z42.optional(z42.number()), message: z42.optional(z42.string()) });
-    TwilioMessageSchema = z42.object({ sid: nonEmpty14() });
-    twilioError = (answer) => {
-      const parsed = TwilioErrorSchema.safeParse(jsonOf(answer));
-      const code = parsed.success ? parsed.data.code : void 0;
-      const words = parsed.success ? parsed.data.message : void 0;
-      const detail = words === void 0 ? void 0 : code === void 0 ? words : `${code} ${words}`;
-      if (answer.status === 401 || code === AUTH_CODE)
-        return answerError("twilio", answer, { errorClass: "unauthorized", detail });
-      if (answer.status < 500 && answer.status !== 429 && code !== void 0 && RECIPIENT_CODES.has(code))
-        return answerError("twilio", answer, { errorClass: "invalid-recipient", detail });
-      return answerError("twilio", answer, { detail });
-    };
-    basicAuth = (credentials) => {
-      const user = credentials.apiKeySid ?? credentials.accountSid;
-      const password = credentials.apiKeySid === void 0 ? credentials.authToken : credentials.apiKeySecret;
-      return `Basic ${Buffer.from(`${user}:${password ?? ""}`).toString("base64")}`;
-    };
-    sendTwilio = async (message, ctx) => {
-      const { credentials } = ctx;
-      const url3 = urlOf(
-        ctx.baseUrl,
-        `/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`
-      );
-      const answer = await callProvider({ fetch: ctx.fetch, provider: "twilio", signal: ctx.signal }, url3, {
-        method: "POST",
-        headers: {
-          authorization: basicAuth(credentials),
-          "content-type": "application/x-www-form-urlencoded",
-          accept: "application/json"
-        },
-        body: twilioForm(message, credentials, ctx.statusCallbackUrl).toString()
-      });
-      if (!isOk(answer)) throw twilioError(answer);
-      const parsed = TwilioMessageSchema.safeParse(jsonOf(answer));
-      if (!parsed.success) throw unreadableAnswer("twilio", "names no message sid");
-      return { providerMessageId: parsed.data.sid };
-    };
-    text = (value) => typeof value === "string" && value.length > 0 ? value : void 0;
-    receiptOfTwilio = (event) => {
-      if (event.provider !== "twilio") return void 0;
-      const status2 = RECEIPTS[text(event.data.status) ?? ""];
-      const providerMessageId = text(event.data.messageSid);
-      if (status2 === void 0 || providerMessageId === void 0) return void 0;
-      const payload = event.data.payload;
-      const channelWords = typeof payload === "object" && payload !== null && "ChannelStatusMessage" in payload ? text(payload.ChannelStatusMessage) : void 0;
-      const code = text(event.data.errorCode);
-      const reason = code === void 0 ? channelWords : `Twilio error ${code}${channelWords === void 0 ? "" : `: ${channelWords}`}`;
-      return {
-        providerMessageId,
-        status: status2,
-        at: event.occurredAt,
-        ...status2 !== "failed" || reason === void 0 ? {} : { reason }
-      };
-    };
-    twilioAdapter = {
-      id: "twilio",
-      channels: ["sms", "whatsapp"],
-      credentials: TwilioCredentialsSchema,
-      defaultBaseUrl: TWILIO_BASE_URL,
-      validate: validateTwilio,
-      send: sendTwilio,
-      receiptOf: receiptOfTwilio
-    };
-  }
-});
-
-// functions/channels/fcm/index.ts
-var fcm_exports = {};
-__export(fcm_exports, {
-  FCM_BASE_URL: () => FCM_BASE_URL,
-  FcmCredentialsSchema: () => FcmCredentialsSchema,
-  GOOGLE_TOKEN_URL: () => GOOGLE_TOKEN_URL,
-  MAX_PAYLOAD_BYTES: () => MAX_PAYLOAD_BYTES,
-  MAX_TOKEN_CHARS: () => MAX_TOKEN_CHARS,
-  createFcmAdapter: () => createFcmAdapter,
-  fcmAdapter: () => fcmAdapter,
-  fcmRequestOf: () => fcmRequestOf,
-  serviceAccountJwt: () => serviceAccountJwt
-});
-var import_node_crypto28, z43, nonEmpty15, GOOGLE_TOKEN_URL, FCM_BASE_URL, SCOPE, FcmCredentialsSchema, MAX_TOKEN_CHARS, MAX_PAYLOAD_BYTES, ASSERTION_SECONDS, RENEW_BEFORE_MS, isReservedKey, pushOf, payloadBytes, validateFcm, fcmRequestOf, base64url, serviceAccountJwt, TokenAnswerSchema, TokenErrorSchema, FcmErrorSchema, SendAnswerSchema, fcmError, createFcmAdapter, fcmAdapter;
-var init_fcm = __esm({
-  "functions/channels/fcm/index.ts"() {
-    "use strict";
-    import_node_crypto28 = require("node:crypto");
-    z43 = __toESM(require("zod/mini"));
-    init_contract();
-    init_http2();
-    nonEmpty15 = () => z43.string().check(z43.minLength(1));
-    GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
-    FCM_BASE_URL = "https://fcm.googleapis.com";
-    SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
-    FcmCredentialsSchema = z43.object({
-      projectId: nonEmpty15(),
-      clientEmail: nonEmpty15(),
-      /** The key file's `private_key`, a PKCS#8 PEM. */
-      privateKey: nonEmpty15(),
-      /**
-       * The key file's `token_uri`: where the signed JWT is exchanged, and its audience. Google's
-       * unless set; the local runtime's secret points it at the fake's token endpoint.
-       */
-      tokenUrl: z43.optional(z43.url())
-    });
-    MAX_TOKEN_CHARS = 4096;
-    MAX_PAYLOAD_BYTES = 4096;
-    ASSERTION_SECONDS = 3600;
-    RENEW_BEFORE_MS = 6e4;
-    isReservedKey = (key) => key === "from" || key === "gcm" || key.startsWith("gcm.") || key.startsWith("google");
-    pushOf = (message) => "title" in message.content ? message.content : void 0;
-    payloadBytes = (content) => [content.title, content.body ?? "", ...Object.entries(content.data ?? {}).flat()].reduce(
-      (total, part) => total + Buffer.byteLength(part, "utf8"),
-      0
-    );
-    validateFcm = (message) => {
-      if (message.channel !== "push") return `fcm sends push, not ${message.channel}`;
-      const content = pushOf(message);
-      if (content === void 0) return "fcm sends push content: { title, body?, data? }";
-      if (/\s/.test(message.to)) return "the registration token contains whitespace";
-      if (message.to.length > MAX_TOKEN_CHARS)
-        return `the registration token has ${message.to.length} characters, more than ${MAX_TOKEN_CHARS}`;
-      const reserved = Object.keys(content.data ?? {}).filter(isReservedKey);
-      if (reserved.length > 0) return `FCM reserves the data keys ${reserved.join(", ")}`;
-      const bytes = payloadBytes(content);
-      if (bytes > MAX_PAYLOAD_BYTES)
-        return `the payload has ${bytes} bytes, more than FCM's ${MAX_PAYLOAD_BYTES}`;
-      return void 0;
-    };
-    fcmRequestOf = (message) => {
-      const content = pushOf(message);
-      if (content === void 0) throw new ChannelError("invalid-content", false, "fcm sends push content");
-      return {
-        message: {
-          token: message.to,
-          notification: { title: content.title, ...content.body === void 0 ? {} : { body: content.body } },
-          ...content.data === void 0 ? {} : { data: content.data }
-        }
-      };
-    };
-    base64url = (value) => Buffer.from(value).toString("base64url");
-    serviceAccountJwt = (credentials, key, nowMs) => {
-      const iat = Math.floor(nowMs / 1e3);
-      const header3 = base64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
-      const claims = base64url(
-        JSON.stringify({
-          iss: credentials.clientEmail,
-          scope: SCOPE,
-          aud: credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
-          iat,
-          exp: iat + ASSERTION_SECONDS
-        })
-      );
-      const signature = (0, import_node_crypto28.sign)("sha256", Buffer.from(`${header3}.${claims}`), key);
-      return `${header3}.${claims}.${base64url(signature)}`;
-    };
-    TokenAnswerSchema = z43.object({ access_token: nonEmpty15(), expires_in: z43.number().check(z43.positive()) });
-    TokenErrorSchema = z43.object({ error: z43.string(), error_description: z43.optional(z43.string()) });
-    FcmErrorSchema = z43.object({
-      error: z43.object({
-        code: z43.optional(z43.number()),
-        message: z43.optional(z43.string()),
-        status: z43.optional(z43.string()),
-        details: z43.optional(
-          z43.array(
-            z43.looseObject({
-              errorCode: z43.optional(z43.string()),
-              fieldViolations: z43.optional(z43.array(z43.looseObject({ field: z43.optional(z43.string()) })))
-            })
-          )
-        )
-      })
-    });
-    SendAnswerSchema = z43.object({ name: nonEmpty15() });
-    fcmError = (answer, now) => {
-      const parsed = FcmErrorSchema.safeParse(jsonOf(answer));
-      if (!parsed.success) return answerError("fcm", answer, { now });
-      const { message, status: status2, details = [] } = parsed.data.error;
-      const fcmCode = details.find((detail2) => detail2.errorCode !== void 0)?.errorCode;
-      const fields = details.flatMap((detail2) => detail2.fieldViolations ?? []).map((violation) => violation.field);
-      const detail = `${fcmCode ?? status2 ?? "error"}: ${message ?? ""}`;
-      const invalidToken = fcmCode === "UNREGISTERED" || fcmCode === "SENDER_ID_MISMATCH" || answer.status === 400 && (fields.includes("message.token") || /registration token/i.test(message ?? ""));
-      if (invalidToken) return answerError("fcm", answer, { errorClass: "invalid-recipient", detail, now });
-      if (answer.status === 401) return answerError("fcm", answer, { errorClass: "unauthorized", detail, now });
-      return answerError("fcm", answer, { detail, now });
-    };
-    createFcmAdapter = (options = {}) => {
-      const now = options.now ?? Date.now;
-      const tokens = /* @__PURE__ */ new Map();
-      const fetchToken = async (ctx) => {
-        const { credentials } = ctx;
-        let key;
-        try {
-          key = (0, import_node_crypto28.createPrivateKey)(credentials.privateKey);
-        } catch {
-          throw new ChannelError(
-            "bad-credentials",
-            false,
-            "the fcm credentials' privateKey is not a PEM private key"
-          );
-        }
-        const issuedAt = now();
-        const answer = await callProvider(
-          { fetch: ctx.fetch, provider: "google oauth", signal: ctx.signal },
-          credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
-          {
-            method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-            body: new URLSearchParams({
-              grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-              assertion: serviceAccountJwt(credentials, key, issuedAt)
-            }).toString()
-          }
-        );
-        if (!isOk(answer)) {
-          const refusal = TokenErrorSchema.safeParse(jsonOf(answer));
-          const detail = refusal.success ? `${refusal.data.error}${refusal.data.error_description ? `: ${refusal.data.error_description}` : ""}` : void 0;
-          const refused = answer.status === 400 || answer.status === 401;
-          throw answerError("google oauth", answer, {
-            ...refused ? { errorClass: "unauthorized" } : {},
-            detail,
-            now: issuedAt
-          });
-        }
-        const granted = TokenAnswerSchema.safeParse(jsonOf(answer));
-        if (!granted.success)
-          throw new ChannelError("unreadable-token", true, "google oauth answered 2xx without an access token");
-        return { value: granted.data.access_token, expiresAt: issuedAt + granted.data.expires_in * 1e3 };
-      };
-      const cacheKeyOf = (credentials) => [
-        credentials.tokenUrl ?? GOOGLE_TOKEN_URL,
-        credentials.clientEmail,
-        (0, import_node_crypto28.createHash)("sha256").update(credentials.privateKey).digest("base64url")
-      ].join(" ");
-      const tokenFor = async (ctx) => {
-        const cacheKey = cacheKeyOf(ctx.credentials);
-        const cached = tokens.get(cacheKey);
-        if (cached) {
-          const token = await cached;
-          if (token.expiresAt - RENEW_BEFORE_MS > now()) return { token, cached: true };
-          if (tokens.get(cacheKey) === cached) tokens.delete(cacheKey);
-          return tokenFor(ctx);
-        }
-        const pending = fetchToken(ctx);
-        tokens.set(cacheKey, pending);
-        try {
-          return { token: await pending, cached: false };
-        } catch (error) {
-          if (tokens.get(cacheKey) === pending) tokens.delete(cacheKey);
-          throw error;
-        }
-      };
-      const post = (message, ctx, token) => callProvider(
-        { fetch: ctx.fetch, provider: "fcm", signal: ctx.signal },
-        urlOf(ctx.baseUrl, `/v1/projects/${encodeURIComponent(ctx.credentials.projectId)}/messages:send`),
-        {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${token.value}`,
-            "content-type": "application/json",
-            accept: "application/json"
-          },
-          body: JSON.stringify(fcmRequestOf(message))
-        }
-      );
-      const send = async (message, ctx) => {
-        const { token, cached } = await tokenFor(ctx);
-        let answer = await post(message, ctx, token);
-        if (answer.status === 401 && cached) {
-          const cacheKey = cacheKeyOf(ctx.credentials);
-          const current = tokens.get(cacheKey);
-          if (current !== void 0 && await current === token) tokens.delete(cacheKey);
-          answer = await post(message, ctx, (await tokenFor(ctx)).token);
-        }
-        if (!isOk(answer)) throw fcmError(answer, now());
-        const parsed = SendAnswerSchema.safeParse(jsonOf(answer));
-        if (!parsed.success) throw unreadableAnswer("fcm", "names no message");
-        return { providerMessageId: parsed.data.name };
-      };
-      return {
-        id: "fcm",
-        channels: ["push"],
-        credentials: FcmCredentialsSchema,
-        defaultBaseUrl: FCM_BASE_URL,
-        validate: validateFcm,
-        send,
-        // FCM reports nothing back: a push message stays SENT, and issue 16's reconciliation, not a receipt, closes it.
-        receiptOf: () => void 0
-      };
-    };
-    fcmAdapter = createFcmAdapter();
-  }
-});
-
-// functions/channels/webhook/index.ts
-var webhook_exports = {};
-__export(webhook_exports, {
-  WebhookCredentialsSchema: () => WebhookCredentialsSchema,
-  createWebhookAdapter: () => createWebhookAdapter,
-  webhookAdapter: () => webhookAdapter,
-  webhookRequestOf: () => webhookRequestOf
-});
-var z44, nonEmpty16, WebhookCredentialsSchema, LOOPBACK_HOSTS, urlProblem, payloadOf3, validateWebhook, webhookRequestOf, createWebhookAdapter, webhookAdapter;
-var init_webhook = __esm({
-  "functions/channels/webhook/index.ts"() {
-    "use strict";
-    z44 = __toESM(require("zod/mini"));
-    init_contract();
-    init_http2();
-    init_http();
-    nonEmpty16 = () => z44.string().check(z44.minLength(1));
-    WebhookCredentialsSchema = z44.object({
-      signingSecret: nonEmpty16(),
-      /** Secrets also signed with while a receiver rotates: each adds a `v1,` signature. */
-      additionalSigningSecrets: z44.optional(z44.array(nonEmpty16()))
-    });
-    LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost"]);
-    urlProblem = (to) => {
-      let url3;
-      try {
-        url3 = new URL(to);
-      } catch {
-        return `"${to}" is not a URL`;
-      }
-      if (url3.username !== "" || url3.password !== "") return "the webhook URL must not carry credentials";
-      if (url3.protocol === "https:") return void 0;
-      if (url3.protocol === "http:" && LOOPBACK_HOSTS.has(url3.hostname)) return void 0;
-      return `the webhook URL must be https (http only for 127.0.0.1 and localhost), not ${url3.protocol}//${url3.hostname}`;
-    };
-    payloadOf3 = (message) => "payload" in message.content ? message.content.payload : void 0;
-    validateWebhook = (message) => {
-      if (message.channel !== "webhook") return `webhook sends webhook, not ${message.channel}`;
-      const payload = payloadOf3(message);
-      if (payload === void 0) return "webhook sends webhook content: { payload }";
-      const bytes = Buffer.byteLength(JSON.stringify(payload), "utf8");
-      if (bytes > MAX_CONTENT_BYTES) return `the payload has ${bytes} bytes, more than ${MAX_CONTENT_BYTES}`;
-      return urlProblem(message.to);
-    };
-    webhookRequestOf = (message, timestamp) => ({
-      headers: {
-        "content-type": "application/json",
-        "user-agent": "RelayFlow",
-        "webhook-id": message.id,
-        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1e3)),
-        "idempotency-key": message.id,
-        "x-correlation-id": message.correlationId
-      },
-      body: JSON.stringify(payloadOf3(message) ?? {})
-    });
-    createWebhookAdapter = (options = {}) => {
-      const now = options.now ?? Date.now;
-      const send = async (message, ctx) => {
-        const problem = urlProblem(message.to);
-        if (problem !== void 0) throw new ChannelError("invalid-recipient", false, problem);
-        const timestamp = new Date(now());
-        const request = webhookRequestOf(message, timestamp);
-        const { signingSecret, additionalSigningSecrets = [] } = ctx.credentials;
-        const signature = signerFor([signingSecret, ...additionalSigningSecrets])(
-          message.id,
-          timestamp,
-          request.body
-        );
-        const host = new URL(message.to).host;
-        const answer = await callProvider({ fetch: ctx.fetch, provider: host, signal: ctx.signal }, message.to, {
-          method: "POST",
-          headers: { ...request.headers, "webhook-signature": signature },
-          body: request.body
-        });
-        if (!isOk(answer)) throw answerError(host, answer, { now: now() });
-        return { providerMessageId: message.id };
-      };
-      return {
-        id: "webhook",
-        channels: ["webhook"],
-        credentials: WebhookCredentialsSchema,
-        // Unused: every message names its own receiver in `to`.
-        defaultBaseUrl: "",
-        validate: validateWebhook,
-        send,
-        receiptOf: () => void 0
-      };
-    };
-    webhookAdapter = createWebhookAdapter();
-  }
-});
-
-// functions/channels/registry.ts
-var ADAPTER_LOADERS, ADAPTER_CHANNELS, ADAPTER_IDS;
-var init_registry2 = __esm({
-  "functions/channels/registry.ts"() {
-    "use strict";
-    ADAPTER_LOADERS = {
-      postmark: () => Promise.resolve().then(() => (init_postmark2(), postmark_exports)).then((m) => m.postmarkAdapter),
-      sendgrid: () => Promise.resolve().then(() => (init_sendgrid2(), sendgrid_exports)).then((m) => m.sendgridAdapter),
-      mailgun: () => Promise.resolve().then(() => (init_mailgun2(), mailgun_exports)).then((m) => m.mailgunAdapter),
-      ses: () => Promise.resolve().then(() => (init_ses(), ses_exports)).then((m) => m.sesAdapter),
-      twilio: () => Promise.resolve().then(() => (init_twilio2(), twilio_exports)).then((m) => m.twilioAdapter),
-      fcm: () => Promise.resolve().then(() => (init_fcm(), fcm_exports)).then((m) => m.fcmAdapter),
-      webhook: () => Promise.resolve().then(() => (init_webhook(), webhook_exports)).then((m) => m.webhookAdapter)
-    };
-    ADAPTER_CHANNELS = {
-      postmark: ["email"],
-      sendgrid: ["email"],
-      mailgun: ["email"],
-      ses: ["email"],
-      twilio: ["sms", "whatsapp"],
-      fcm: ["push"],
-      webhook: ["webhook"]
-    };
-    ADAPTER_IDS = Object.keys(ADAPTER_LOADERS);
-  }
-});
-
 // lib/event-pattern.ts
 var OPERATORS2, COMPARISONS2, isObject, isScalar2, matcherProblems, eventPatternProblems;
 var init_event_pattern = __esm({
@@ -6409,12 +6412,13 @@ __export(config_exports, {
   defineConfig: () => defineConfig,
   formatConfigProblems: () => formatConfigProblems,
   loadConfig: () => loadConfig,
+  needsLocalDemoRoute: () => needsLocalDemoRoute,
   parseConfig: () => parseConfig,
   replayProvidersJson: () => replayProvidersJson,
   tenantQuotas: () => tenantQuotas,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, catchesAll, needsLocalDemoRoute, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
@@ -6422,13 +6426,13 @@ var init_config = __esm({
     import_node_path5 = require("node:path");
     import_jsonata = __toESM(require("jsonata"));
     import_zod7 = require("zod");
-    init_registry();
+    init_registry2();
     init_types();
     init_routes();
     init_route_graph();
     init_transform();
     init_workflows();
-    init_registry2();
+    init_registry();
     init_render();
     init_templates();
     init_schedule_expression();
@@ -7064,9 +7068,12 @@ var init_config = __esm({
       ...problems.map((p) => `  - ${p}`)
     ].join("\n");
     LOCAL_DEMO_TARGET_CONTEXT = "relayflow:localDemoTarget";
-    withLocalDemoRoute = (config, url3) => config.routes.length > 0 ? config : {
+    catchesAll = (route) => route.match.type === "*" && route.match.tenant === void 0 && route.match.provider === void 0 && route.match.filter === void 0;
+    needsLocalDemoRoute = (config) => !config.routes.some(catchesAll);
+    withLocalDemoRoute = (config, url3) => !needsLocalDemoRoute(config) ? config : {
       ...config,
       routes: [
+        ...config.routes,
         RouteSchema.parse({
           match: { type: "*" },
           // A short half-open time lets the demo outage end visibly within seconds.
@@ -7539,16 +7546,954 @@ var registerAudit = (program, deps, globals) => {
   });
 };
 
+// cli/commands/channels.ts
+var import_client_secrets_manager4 = require("@aws-sdk/client-secrets-manager");
+init_registry();
+
+// cli/suggest.ts
+var editDistance = (a, b) => {
+  const rows = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  const at2 = (i, j) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = rows[i] ?? [];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(at2(i - 1, j) + 1, at2(i, j - 1) + 1, at2(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(at2(i, j), at2(i - 2, j - 2) + 1);
+    }
+  }
+  return at2(a.length, b.length);
+};
+var nearest = (word, known) => {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  const scored = known.map((k) => ({ k, distance: editDistance(word.toLowerCase(), k.toLowerCase()) }));
+  const best = Math.min(...scored.map((s) => s.distance));
+  return best > limit ? [] : scored.filter((s) => s.distance === best).map((s) => s.k);
+};
+
+// cli/commands/secrets.ts
+var import_node_crypto23 = require("node:crypto");
+var import_client_secrets_manager3 = require("@aws-sdk/client-secrets-manager");
+var import_zod3 = require("zod");
+init_registry2();
+init_types();
+
+// cli/commands/send.ts
+var import_node_fs3 = require("node:fs");
+var import_node_path3 = require("node:path");
+var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
+var import_zod2 = require("zod");
+init_registry2();
+init_types();
+
+// cli/commands/emit.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
+
+// functions/producer/client.ts
+var import_node_crypto22 = require("node:crypto");
+
+// functions/producer/sigv4.ts
+var import_node_crypto21 = require("node:crypto");
+var import_signature_v4 = require("@smithy/signature-v4");
+var bytesOf = (data) => typeof data === "string" ? Buffer.from(data, "utf8") : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+var Sha256 = class {
+  constructor(secret) {
+    this.secret = secret;
+    this.hash = this.fresh();
+  }
+  secret;
+  hash;
+  update(data) {
+    this.hash.update(bytesOf(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    this.hash = this.fresh();
+  }
+  fresh() {
+    return this.secret === void 0 ? (0, import_node_crypto21.createHash)("sha256") : (0, import_node_crypto21.createHmac)("sha256", bytesOf(this.secret));
+  }
+};
+var EXECUTE_API = "execute-api";
+var executeApiSigner = (credentials, region) => new import_signature_v4.SignatureV4({ service: EXECUTE_API, region, credentials, sha256: Sha256, applyChecksum: false });
+
+// functions/producer/client.ts
+var PublishError = class extends Error {
+  /** The last HTTP status, undefined when the stack could not be reached. */
+  status;
+  /** Per event, when the answer had them (a 400 names why each event was refused). */
+  events;
+  constructor(message, status2, events) {
+    super(message);
+    this.name = "PublishError";
+    this.status = status2;
+    this.events = events;
+  }
+};
+var RETRYABLE = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+var BASE_DELAY_MS = 200;
+var MAX_DELAY_MS = 5e3;
+var EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+var defaultCredentials = async (region) => {
+  const { EventBridgeClient } = await import("@aws-sdk/client-eventbridge");
+  const { config } = new EventBridgeClient({ region });
+  return () => config.credentials();
+};
+var regionOf = (options, url3) => {
+  const region = options.region ?? EXECUTE_API_HOST.exec(url3.hostname)?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region)
+    throw new PublishError(
+      "No region to sign for: pass region, or set AWS_REGION (the URL is not an execute-api one).",
+      void 0
+    );
+  return region;
+};
+var readAnswer = async (response) => {
+  try {
+    return await response.json();
+  } catch {
+    return {};
+  }
+};
+var publishEvents = async (events, options) => {
+  const newKey = options.newKey ?? import_node_crypto22.randomUUID;
+  const list = Array.isArray(events) ? events : [events];
+  const settled = list.map((event) => ({ ...event, idempotencyKey: event.idempotencyKey ?? newKey() }));
+  const url3 = new URL(
+    options.tenant ? `${options.url.replace(/\/+$/, "")}/${encodeURIComponent(options.tenant)}` : options.url
+  );
+  const region = regionOf(options, url3);
+  const signer = executeApiSigner(options.credentials ?? await defaultCredentials(region), region);
+  const body = JSON.stringify({ events: settled });
+  const send = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms) => new Promise((resolve8) => setTimeout(resolve8, ms)));
+  const random = options.random ?? Math.random;
+  const attempts = Math.max(1, options.maxAttempts ?? 3);
+  let failure = "no attempt was made";
+  let lastStatus;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    if (attempt > 1) await sleep(random() * Math.min(BASE_DELAY_MS * 2 ** (attempt - 2), MAX_DELAY_MS));
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: url3.protocol,
+      hostname: url3.hostname,
+      ...url3.port ? { port: Number(url3.port) } : {},
+      path: url3.pathname,
+      query: {},
+      headers: {
+        host: url3.host,
+        "content-type": "application/json",
+        ...options.correlationId ? { "x-correlation-id": options.correlationId } : {}
+      },
+      body
+    });
+    let response;
+    try {
+      response = await send(url3, { method: "POST", headers: signed.headers, body });
+    } catch (error) {
+      failure = `could not reach ${url3.origin}: ${error instanceof Error ? error.message : String(error)}`;
+      lastStatus = void 0;
+      continue;
+    }
+    const answer = await readAnswer(response);
+    lastStatus = response.status;
+    if (response.status === 200 || response.status === 202) {
+      return {
+        status: response.status,
+        correlationId: answer.correlationId ?? response.headers.get("x-correlation-id") ?? "",
+        events: answer.events ?? []
+      };
+    }
+    const reason = answer.message ?? answer.events?.find((event) => event.error)?.error;
+    failure = `the producer API answered ${response.status}${reason ? `: ${reason}` : ""}`;
+    if (!RETRYABLE.has(response.status)) throw new PublishError(failure, response.status, answer.events);
+  }
+  throw new PublishError(`${failure} (after ${attempts} attempts)`, lastStatus);
+};
+
+// cli/commands/emit.ts
+var entityOf5 = (value) => {
+  const at2 = value.indexOf(":");
+  if (at2 < 1 || at2 === value.length - 1)
+    throw new CliError(`--entity must be kind:id (order:ord_1001), not "${value}".`);
+  return { kind: value.slice(0, at2), id: value.slice(at2 + 1) };
+};
+var dataOf = (value) => {
+  const source = value.startsWith("@") ? (0, import_node_path2.resolve)(value.slice(1)) : void 0;
+  let text2 = value;
+  if (source) {
+    try {
+      text2 = (0, import_node_fs2.readFileSync)(source, "utf8");
+    } catch {
+      throw new CliError(`--data ${value}: cannot read ${source}.`);
+    }
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text2);
+  } catch {
+    throw new CliError(`--data ${source ? `${source} does not hold` : "is not"} JSON.`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new CliError("--data must be a JSON object.");
+  return parsed;
+};
+var publishOne = async (deps, env, event, tenant2) => {
+  const url3 = env.output("ProducerUrl");
+  try {
+    const result = await publishEvents(event, {
+      url: url3,
+      ...tenant2 ? { tenant: tenant2 } : {},
+      region: env.region,
+      // The operator's credentials as every client of the environment resolves them (the
+      // local runtime's with --local).
+      credentials: () => env.secrets.config.credentials(),
+      // The local runtime answers at once or not at all.
+      maxAttempts: env.local ? 1 : 3,
+      fetch: deps.fetch,
+      sleep: (ms) => deps.sleep(ms)
+    });
+    return { url: url3, result };
+  } catch (error) {
+    if (error instanceof PublishError) throw new CliError(`${error.message.replace(/\.$/, "")}.`);
+    throw error;
+  }
+};
+var registerEmit = (program, deps, globals) => {
+  program.command("emit <type>").description(
+    "Publish one domain event to the stack's producer API, signed with your AWS credentials (the local runtime's with --local)"
+  ).requiredOption("--entity <kind:id>", "what orders the event (order:ord_1001)").option("--data <json|@file>", "the event data: a JSON object, or @ and a file holding one", "{}").option("--tenant <id>", "publish for the tenant (the producer's /events/<tenant>)").option(
+    "--key <key>",
+    "idempotency key: the same key (and type) again is a duplicate (default: generated)"
+  ).option("--occurred-at <time>", "when it happened, ISO 8601 (default: when the stack receives it)").action(async (type, options) => {
+    const event = {
+      type,
+      entity: entityOf5(options.entity),
+      data: dataOf(options.data),
+      ...options.key ? { idempotencyKey: options.key } : {},
+      ...options.occurredAt ? { occurredAt: options.occurredAt } : {}
+    };
+    const env = await deps.connect(globals());
+    const { url: url3, result } = await publishOne(deps, env, event, options.tenant);
+    if (globals().json) deps.output.out(json({ url: url3, ...result }));
+    else
+      deps.output.out(
+        `POST ${url3}${options.tenant ? `/${options.tenant}` : ""} \u2192 ${result.status}  correlation id ${result.correlationId}
+${table(
+          ["outcome", "idempotency key", "event id", "error"],
+          result.events.map((e) => [e.outcome, e.idempotencyKey, e.eventId, e.error])
+        )}`
+      );
+    const refused = result.events.find((e) => e.outcome === "rejected");
+    if (refused) throw new CliError(`The event was refused: ${refused.error ?? "no reason given"}.`);
+  });
+};
+
+// cli/commands/send.ts
+var SecretSchema = import_zod2.z.object({
+  signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
+  signingPrivateKey: import_zod2.z.string().min(1).optional()
+});
+var FixtureSchema = import_zod2.z.object({
+  headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}),
+  body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())])
+});
+var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
+var loadRequest = (root, provider, fixture) => {
+  const folder = (0, import_node_path3.join)(root, "functions", "providers", provider, "fixtures");
+  let file;
+  if (fixture && (0, import_node_fs3.existsSync)((0, import_node_path3.resolve)(fixture))) file = (0, import_node_path3.resolve)(fixture);
+  else {
+    const names = (0, import_node_fs3.existsSync)(folder) ? (0, import_node_fs3.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
+    const name = fixture ?? names[0]?.replace(/\.json$/, "");
+    if (!name)
+      throw new CliError(
+        `No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`
+      );
+    if (!names.includes(`${name}.json`)) {
+      throw new CliError(
+        `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`
+      );
+    }
+    file = (0, import_node_path3.join)(folder, `${name}.json`);
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse((0, import_node_fs3.readFileSync)(file, "utf8"));
+  } catch {
+    throw new CliError(`${file} is not JSON.`);
+  }
+  const asFixture = FixtureSchema.safeParse(parsed);
+  if (asFixture.success && typeof parsed === "object" && parsed !== null && "body" in parsed) {
+    const { headers, body } = asFixture.data;
+    return { name: file, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) };
+  }
+  return {
+    name: file,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify(parsed))
+  };
+};
+var resolvedFor = async (deps, provider) => {
+  let declaration;
+  if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: "builtin", options: {} };
+  else {
+    const senders = (await deps.loadConfig()).enabledProviders.filter((p) => p.kind === "generic-hmac");
+    declaration = senders.find((p) => p.id === provider);
+    if (!declaration) {
+      const known = [...Object.keys(builtInProviders), ...senders.map((p) => p.id)];
+      const guesses = nearest(provider, known);
+      throw new CliError(
+        guesses.length > 0 ? `Unknown provider '${provider}'; did you mean ${guesses.map((g) => `'${g}'`).join(" or ")}?` : `Unknown provider '${provider}': not built in, and no genericHmac sender of the configuration has that id (known: ${known.join(", ")}).`
+      );
+    }
+  }
+  const resolved = resolveProvider(declaration);
+  if (!resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  return resolved.data;
+};
+var verifiedUrlOf = (posted) => {
+  const url3 = new URL(posted);
+  return `https://${url3.hostname}${url3.pathname}${url3.search}`;
+};
+var checkEnabled = (env, entry, tenant2) => {
+  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
+  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
+  if (env.outputs[`WebhookUrl${outputId(entry.id)}`] === void 0) {
+    throw new CliError(
+      entry.kind === "builtin" ? `${entry.id} is not enabled in ${where}; enable it in relayflow.config.ts (providers: { ${/^[a-z]\w*$/i.test(entry.id) ? entry.id : `'${entry.id}'`}: {} }) and ${apply}.` : `${entry.id} is declared in the configuration but not enabled in ${where}; ${apply} to enable it.`
+    );
+  }
+  if (tenant2 && env.outputs[`WebhookUrl${outputId(entry.id)}${outputId(tenant2)}`] === void 0) {
+    throw new CliError(
+      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
+    );
+  }
+};
+var signAndPost = async (deps, env, entry, request, options) => {
+  const provider = entry.id;
+  checkEnabled(env, entry, options.tenant);
+  const suffix = options.tenant ? outputId(options.tenant) : "";
+  const url3 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
+  const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
+  const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
+  let secret;
+  try {
+    secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
+  } catch {
+    throw new CliError(
+      `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`
+    );
+  }
+  const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
+  if (!key) {
+    throw new CliError(
+      `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`
+    );
+  }
+  const signed = entry.sign(
+    { url: env.local ? verifiedUrlOf(url3) : url3, headers: request.headers, body: request.body },
+    key,
+    deps.now()
+  );
+  const response = await deps.fetch(url3, {
+    method: "POST",
+    headers: { ...request.headers, ...signed.headers },
+    body: signed.body
+  });
+  const correlationId = response.headers.get("x-correlation-id") ?? void 0;
+  return {
+    url: url3,
+    status: response.status,
+    ...correlationId ? { correlationId } : {},
+    body: await response.text()
+  };
+};
+var MESSAGE_CHANNELS = ["email", "sms", "whatsapp", "push"];
+var sendMessage = async (deps, globals, channel, options) => {
+  if (!channel || !MESSAGE_CHANNELS.includes(channel))
+    throw new CliError(
+      `send message takes a channel: ${MESSAGE_CHANNELS.join(", ")} (send message email --to you@example.com).`
+    );
+  if (!options.to) throw new CliError(`send message ${channel} needs --to <recipient>.`);
+  const text2 = options.text ?? "Hello from RelayFlow.";
+  const event = {
+    type: `notify.${channel}`,
+    entity: { kind: "recipient", id: options.to },
+    data: { to: options.to, subject: text2, text: text2, title: text2 }
+  };
+  const env = await deps.connect(globals());
+  const { url: url3, result } = await publishOne(deps, env, event, options.tenant);
+  const [published] = result.events;
+  if (globals().json) deps.output.out(json({ url: url3, ...result }));
+  else
+    deps.output.out(
+      [
+        `POST ${url3} \u2192 ${result.status}  notify.${channel} ${published?.outcome ?? ""} as event ${published?.eventId ?? "?"}`,
+        `The route sends it as a ${channel} message; follow it with relayflow messages list --tenant ${options.tenant ?? "default"}${env.local ? " --local" : ""}.`
+      ].join("\n")
+    );
+  if (published?.outcome === "rejected")
+    throw new CliError(`The event was refused: ${published.error ?? "no reason given"}.`);
+};
+var registerSend = (program, deps, globals) => {
+  program.command("send <provider> [fixture]").description(
+    "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL; `send message <channel> --to <recipient>` triggers a message instead"
+  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").option("--to <recipient>", "send message: the recipient (an address, an E.164 number, a device token)").option("--text <text>", "send message: the text (and subject, title)").action(
+    async (provider, fixture, options) => {
+      if (provider === "message") {
+        await sendMessage(deps, globals, fixture, options);
+        return;
+      }
+      const entry = await resolvedFor(deps, provider);
+      const request = loadRequest(deps.projectRoot, provider, fixture);
+      const env = await deps.connect(globals());
+      const { url: url3, status: status2, correlationId, body } = await signAndPost(deps, env, entry, request, options);
+      if (globals().json) {
+        deps.output.out(json({ url: url3, fixture: request.name, status: status2, correlationId, body }));
+      } else {
+        deps.output.out(
+          `POST ${url3} \u2192 ${status2}${correlationId ? `  correlation id ${correlationId}` : ""}
+${body}`
+        );
+      }
+      if (status2 < 200 || status2 > 299) throw new CliError(`The webhook answered ${status2}.`);
+    }
+  );
+};
+
+// cli/commands/secrets.ts
+var SecretDocumentSchema = import_zod3.z.object({
+  signingSecrets: import_zod3.z.array(import_zod3.z.string()),
+  signingPrivateKey: import_zod3.z.string().min(1).optional()
+});
+var PICKUP = "within 5 minutes";
+var fingerprintOf = (value) => (0, import_node_crypto23.createHash)("sha256").update(`relayflow:secret-fingerprint:${value}`).digest("hex").slice(0, 8);
+var outputId2 = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
+var secretVariableFor = (provider, tenant2) => ["RELAYFLOW_SECRET", provider, ...tenant2 ? [tenant2] : []].join("_").toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+var entryFor = async (deps, provider, configured) => {
+  const declaration = configured?.get(provider);
+  if (!declaration) return resolvedFor(deps, provider);
+  const resolved = resolveProvider(declaration);
+  if (!resolved.success)
+    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
+  return resolved.data;
+};
+var secretTargetOf = (env, provider, tenant2) => {
+  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
+  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
+  const own2 = env.outputs[`Secret${outputId2(provider)}`];
+  if (own2 === void 0 || env.outputs[`WebhookUrl${outputId2(provider)}`] === void 0)
+    throw new CliError(
+      `${provider} is not enabled in ${where}; enable it in relayflow.config.ts and ${apply}.`
+    );
+  if (!tenant2 || tenant2 === "default") return { provider, secretId: own2, shared: false };
+  if (env.outputs[`WebhookUrl${outputId2(provider)}${outputId2(tenant2)}`] === void 0)
+    throw new CliError(
+      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
+    );
+  const dedicated = env.outputs[`Secret${outputId2(provider)}${outputId2(tenant2)}`];
+  return dedicated === void 0 ? { provider, tenant: tenant2, secretId: own2, shared: true } : { provider, tenant: tenant2, secretId: dedicated, shared: false };
+};
+var labelOf = (target) => target.tenant ? `${target.provider} (tenant ${target.tenant})` : target.provider;
+var argumentsOf = (target) => `${target.provider}${target.tenant && !target.shared ? ` --tenant ${target.tenant}` : ""}`;
+var writable = (target) => {
+  if (target.shared)
+    throw new CliError(
+      `Tenant ${target.tenant} shares ${target.provider}'s secret (dedicatedSecrets: false); change it without --tenant, which changes it for every tenant that shares it.`
+    );
+  return target;
+};
+var readDocument = async (env, target) => {
+  const value = await env.secrets.send(new import_client_secrets_manager3.GetSecretValueCommand({ SecretId: target.secretId }));
+  try {
+    return SecretDocumentSchema.parse(JSON.parse(value.SecretString ?? ""));
+  } catch {
+    return void 0;
+  }
+};
+var readableDocument = async (env, target) => {
+  const document = await readDocument(env, target);
+  if (!document)
+    throw new CliError(
+      `Secret ${target.secretId} is not {"signingSecrets": [...]}; replace it with relayflow secrets set ${argumentsOf(target)}.`
+    );
+  return document;
+};
+var withSecrets = (entry, previous, secrets) => {
+  const privateKey = previous?.signingPrivateKey;
+  const publicKey = privateKey ? entry.setup.secret.publicKeyOf?.(privateKey) : void 0;
+  return {
+    signingSecrets: secrets,
+    ...privateKey && publicKey !== void 0 && secrets.includes(publicKey) ? { signingPrivateKey: privateKey } : {}
+  };
+};
+var writeDocument = (env, target, document) => env.secrets.send(
+  new import_client_secrets_manager3.PutSecretValueCommand({ SecretId: target.secretId, SecretString: JSON.stringify(document) })
+);
+var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var readProcessStdin = async () => {
+  if (process.stdin.isTTY)
+    throw new CliError(
+      '--stdin reads a pipe (printf %s "$SECRET" | relayflow secrets \u2026); typed at a terminal, the value would be shown.'
+    );
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+};
+var newValue = async (deps, entry, options) => {
+  if (Boolean(options.fromEnv) === Boolean(options.stdin))
+    throw new CliError(
+      "Give the secret with --from-env <VARIABLE> or --stdin (one of them): a value on the command line would stay in the shell history."
+    );
+  let raw;
+  if (options.fromEnv) {
+    const name = options.fromEnv;
+    raw = (deps.env ?? process.env)[name];
+    if (raw === void 0)
+      throw new CliError(
+        ENV_NAME.test(name) && entry.setup.secret.parse(name) === void 0 ? `Environment variable ${name} is not set.` : "--from-env takes the name of an environment variable, and what it was given looks like a secret; nothing was written (remove it from your shell history)."
+      );
+  } else raw = await (deps.readStdin ?? readProcessStdin)();
+  const value = raw.trim();
+  if (value === "")
+    throw new CliError(
+      `${options.fromEnv ? `Environment variable ${options.fromEnv}` : "Standard input"} is empty.`
+    );
+  const parsed = entry.setup.secret.parse(value);
+  if (parsed === void 0)
+    throw new CliError(
+      `The value given for ${entry.id} is not ${entry.setup.secret.expected}; nothing was written.`
+    );
+  return parsed;
+};
+var plural = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+var positionOf = (document, target, which) => {
+  const fingerprints = document.signingSecrets.map(fingerprintOf);
+  const count = fingerprints.length;
+  if (/^\d{1,3}$/.test(which)) {
+    const position = Number(which);
+    if (position < 1 || position > count)
+      throw new CliError(
+        `${labelOf(target)} has ${plural(count, "active secret")}; --retire takes a position from 1 to ${count} or a fingerprint (relayflow secrets list ${argumentsOf(target)}).`
+      );
+    return position;
+  }
+  if (!/^[0-9a-f]{8}$/i.test(which))
+    throw new CliError(
+      `--retire takes a fingerprint (8 hex digits) or a position, as relayflow secrets list ${argumentsOf(target)} shows them.`
+    );
+  const index = fingerprints.indexOf(which.toLowerCase());
+  if (index < 0)
+    throw new CliError(
+      `No active secret of ${labelOf(target)} has fingerprint ${which} (active: ${fingerprints.join(", ") || "none"}).`
+    );
+  return index + 1;
+};
+var VALUE_HELP = {
+  fromEnv: "read the value from this environment variable",
+  stdin: "read the value from standard input (a pipe)"
+};
+var ROTATE_HELP = `
+Rotating a signing secret without refusing a delivery:
+  1. relayflow secrets rotate <provider> --add --from-env NEW_SECRET
+     The new secret goes first and the others stay active; verifiers read it ${PICKUP}.
+  2. Switch the provider to the new secret in its dashboard (Stripe: roll the endpoint secret,
+     keeping the old one valid for a while).
+  3. Watch the secretIndex of new events (relayflow events show <id>): 0 is the new secret.
+     observability.secretRetirement raises OldSecretUsed when an older one still verifies
+     deliveries after the date you set.
+  4. relayflow secrets list <provider> shows each secret's position and fingerprint; retire the
+     old one by either of them: relayflow secrets rotate <provider> --retire <fingerprint|position>
+
+The last active secret cannot be retired. Values are read from an environment variable or from
+standard input and are never printed: a fingerprint (8 hex digits of a salted SHA-256) names each.`;
+var registerSecrets = (program, deps, globals) => {
+  const secrets = program.command("secrets").description("Set, list and rotate the providers' signing secrets (values are never printed)");
+  const target = async (provider, tenant2) => {
+    const entry = await entryFor(deps, provider);
+    const env = await deps.connect(globals());
+    return { entry, env, target: secretTargetOf(env, provider, tenant2) };
+  };
+  secrets.command("set <provider>").description(
+    "Put a provider's signing secret in the stack's secret for it, checked against the provider's format; it replaces any active one"
+  ).option("--tenant <id>", "the tenant's own secret (a tenant with dedicatedSecrets: true)").option("--from-env <variable>", VALUE_HELP.fromEnv).option("--stdin", VALUE_HELP.stdin, false).action(async (provider, options) => {
+    const entry = await entryFor(deps, provider);
+    const value = await newValue(deps, entry, options);
+    const env = await deps.connect(globals());
+    const to = writable(secretTargetOf(env, provider, options.tenant));
+    const previous = await readDocument(env, to);
+    const replaced = (previous?.signingSecrets ?? []).map(fingerprintOf);
+    await writeDocument(env, to, withSecrets(entry, previous, [value]));
+    const fingerprint = fingerprintOf(value);
+    if (globals().json) {
+      deps.output.out(json({ provider, tenant: to.tenant, secret: to.secretId, fingerprint, replaced }));
+      return;
+    }
+    deps.output.out(
+      `${to.secretId} now holds ${labelOf(to)}'s signing secret ${fingerprint}; verifiers use it ${PICKUP}.${replaced.length > 0 ? ` It replaced ${plural(replaced.length, "secret")} (${replaced.join(", ")}).` : ""}`
+    );
+  });
+  secrets.command("list <provider>").description("List a provider's active signing secrets by position and fingerprint, newest first").option("--tenant <id>", "the tenant's own secret").action(async (provider, options) => {
+    const { entry, env, target: of } = await target(provider, options.tenant);
+    const document = await readableDocument(env, of);
+    const rows = document.signingSecrets.map((secret, index) => ({
+      position: index + 1,
+      fingerprint: fingerprintOf(secret),
+      format: entry.setup.secret.parse(secret) === void 0 ? "unexpected" : "ok"
+    }));
+    if (globals().json) {
+      deps.output.out(
+        json({ provider, tenant: of.tenant, secret: of.secretId, shared: of.shared, secrets: rows })
+      );
+      return;
+    }
+    if (rows.length === 0) {
+      deps.output.out(
+        `${of.secretId} holds no signing secret for ${labelOf(of)}: its deliveries are answered 503 until you run relayflow secrets set ${argumentsOf(of)} --from-env <VARIABLE>.`
+      );
+      return;
+    }
+    deps.output.out(
+      [
+        `${of.secretId}: ${plural(rows.length, "active signing secret")} of ${labelOf(of)}${of.shared ? " (shared with the provider: dedicatedSecrets false)" : ""}, newest first; an event's secretIndex is its position - 1.`,
+        table(
+          ["POSITION", "FINGERPRINT", "FORMAT"],
+          rows.map((row) => [row.position, row.fingerprint, row.format])
+        )
+      ].join("\n")
+    );
+  });
+  secrets.command("rotate <provider>").description(
+    "Add a new signing secret ahead of the active ones, or retire one (by fingerprint or position)"
+  ).option("--tenant <id>", "the tenant's own secret").option("--add", "add the value given by --from-env or --stdin as the newest secret", false).option(
+    "--retire <fingerprint|position>",
+    "remove one active secret, named as relayflow secrets list shows it"
+  ).option("--from-env <variable>", VALUE_HELP.fromEnv).option("--stdin", VALUE_HELP.stdin, false).addHelpText("after", ROTATE_HELP).action(
+    async (provider, options) => {
+      if (options.add === (options.retire !== void 0))
+        throw new CliError(
+          "Give --add (with --from-env or --stdin) or --retire <fingerprint|position>: one step of the rotation at a time."
+        );
+      const entry = await entryFor(deps, provider);
+      const value = options.add ? await newValue(deps, entry, options) : void 0;
+      const env = await deps.connect(globals());
+      const of = writable(secretTargetOf(env, provider, options.tenant));
+      const document = await readableDocument(env, of);
+      const fingerprints = document.signingSecrets.map(fingerprintOf);
+      if (value !== void 0) {
+        const fingerprint = fingerprintOf(value);
+        const existing = document.signingSecrets.indexOf(value);
+        if (existing >= 0)
+          throw new CliError(
+            `That secret is already active for ${labelOf(of)} at position ${existing + 1} (${fingerprint}); nothing was written.`
+          );
+        await writeDocument(env, of, withSecrets(entry, document, [value, ...document.signingSecrets]));
+        if (globals().json) {
+          deps.output.out(
+            json({
+              provider,
+              tenant: of.tenant,
+              secret: of.secretId,
+              added: fingerprint,
+              active: [fingerprint, ...fingerprints]
+            })
+          );
+          return;
+        }
+        deps.output.out(
+          `Added ${fingerprint} to ${labelOf(of)} as position 1 of ${document.signingSecrets.length + 1}; verifiers use it ${PICKUP}. Switch ${provider} to the new secret, then retire the old one: relayflow secrets rotate ${argumentsOf(of)} --retire ${fingerprints[0] ?? "<fingerprint>"}`
+        );
+        return;
+      }
+      const position = positionOf(document, of, options.retire ?? "");
+      const retired = fingerprints[position - 1] ?? "";
+      if (document.signingSecrets.length === 1)
+        throw new CliError(
+          `${retired} is the only active secret of ${labelOf(of)}; retiring it would refuse every delivery (add its successor first with relayflow secrets rotate ${argumentsOf(of)} --add).`
+        );
+      const kept = document.signingSecrets.filter((_, index) => index !== position - 1);
+      await writeDocument(env, of, withSecrets(entry, document, kept));
+      const active = kept.map(fingerprintOf);
+      if (globals().json) {
+        deps.output.out(json({ provider, tenant: of.tenant, secret: of.secretId, retired, active }));
+        return;
+      }
+      deps.output.out(
+        `Retired ${retired} from ${labelOf(of)}; ${plural(active.length, "secret")} active (${active.join(", ")}). Verifiers stop accepting it ${PICKUP}.`
+      );
+    }
+  );
+};
+
+// cli/commands/channels.ts
+var PICKUP2 = "within 5 minutes";
+var readmeOf = (via) => `functions/channels/${via}/README.md`;
+var channelSecretOutput = (via, tenant2) => `ChannelSecret${outputId2(via)}${tenant2 ? outputId2(tenant2) : ""}`;
+var adapterOf = async (via) => {
+  const load = Object.hasOwn(ADAPTER_LOADERS, via) ? ADAPTER_LOADERS[via] : void 0;
+  if (!load) {
+    const near = nearest(via, ADAPTER_IDS);
+    throw new CliError(
+      `No channel adapter ${via}${near.length > 0 ? `; did you mean ${near.join(" or ")}?` : ""} (adapters: ${ADAPTER_IDS.join(", ")}).`
+    );
+  }
+  return load();
+};
+var whereOf = (env) => env.local ? "the local runtime" : `stack ${env.stackName}`;
+var applyOf = (env) => env.local ? "restart npm start" : "deploy with npx cdk deploy";
+var channelSecretTargetOf = (env, via, tenant2) => {
+  const own2 = env.outputs[channelSecretOutput(via)];
+  if (own2 === void 0)
+    throw new CliError(
+      `The ${via} channel adapter is not configured in ${whereOf(env)}; add it under channels in relayflow.config.ts (channels: { ${via}: {} }) and ${applyOf(env)}.`
+    );
+  if (!tenant2 || tenant2 === "default") return { via, secretId: own2 };
+  const dedicated = env.outputs[channelSecretOutput(via, tenant2)];
+  if (dedicated === void 0)
+    throw new CliError(
+      `Tenant ${tenant2} has no ${via} credentials of its own in ${whereOf(env)} (it uses ${via}'s); list it in channels.${via}.tenants in relayflow.config.ts and ${applyOf(env)}, or set ${via}'s without --tenant.`
+    );
+  return { via, tenant: tenant2, secretId: dedicated };
+};
+var labelOf2 = (target) => target.tenant ? `${target.via} (tenant ${target.tenant})` : target.via;
+var valueAt = (document, path) => path.reduce(
+  (value, key) => typeof value === "object" && value !== null ? value[key] : void 0,
+  document
+);
+var pathOf = (path) => path.map((key, i) => typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`).join("");
+var problemOf = (issue, document) => {
+  const field3 = pathOf(issue.path);
+  const at2 = (what) => field3 ? `${field3}: ${what}` : what;
+  switch (issue.code) {
+    case "invalid_type":
+      return at2(
+        valueAt(document, issue.path) === void 0 ? "missing" : `not a ${issue.expected ?? "value"}`
+      );
+    case "too_small":
+      return at2("empty");
+    case "invalid_format":
+      return at2(issue.format === "url" ? "not a URL" : `not ${issue.format ?? "in its format"}`);
+    case "invalid_value":
+      return at2(`not one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(", ")}`);
+    case "unrecognized_keys":
+      return at2(`unknown fields ${(issue.keys ?? []).join(", ")}`);
+    case "custom":
+      return field3 ? `${field3}: ${issue.message}` : issue.message;
+    default:
+      return at2("invalid");
+  }
+};
+var keysOf = (value) => typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+var GOOGLE_KEY_FILE = ["project_id", "client_email", "private_key"];
+var checkedCredentials = (adapter, text2, source) => {
+  let document;
+  try {
+    document = JSON.parse(text2);
+  } catch (error) {
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+    throw new CliError(
+      `${source} is not JSON${position === void 0 ? "" : ` (at character ${position})`}: ${adapter.id} credentials are a JSON object (${readmeOf(adapter.id)}); nothing was written.`
+    );
+  }
+  if (typeof document !== "object" || document === null || Array.isArray(document))
+    throw new CliError(
+      `${source} is JSON but not an object: ${adapter.id} credentials are a JSON object (${readmeOf(adapter.id)}); nothing was written.`
+    );
+  const parsed = adapter.credentials.safeParse(document);
+  if (!parsed.success) {
+    const problems = [
+      ...new Set(parsed.error.issues.map((issue) => problemOf(issue, document)))
+    ];
+    const keyFile = adapter.id === "fcm" && GOOGLE_KEY_FILE.some((key) => keysOf(document).includes(key)) ? " A service account key file names them project_id, client_email, private_key and token_uri: give them as projectId, clientEmail, privateKey and tokenUrl." : "";
+    throw new CliError(
+      `${source} is not ${adapter.id} credentials (${readmeOf(adapter.id)}): ${problems.join("; ")}; nothing was written.${keyFile}`
+    );
+  }
+  const credentials = parsed.data;
+  const kept = new Set(keysOf(credentials));
+  return { credentials, ignored: keysOf(document).filter((key) => !kept.has(key)) };
+};
+var stateOf = async (env, adapter, secretId) => {
+  let text2;
+  try {
+    text2 = (await env.secrets.send(new import_client_secrets_manager4.GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  } catch (error) {
+    if (error instanceof import_client_secrets_manager4.ResourceNotFoundException) return "missing";
+    throw error;
+  }
+  let document;
+  try {
+    document = JSON.parse(text2 ?? "");
+  } catch {
+    return "invalid";
+  }
+  if (adapter.credentials.safeParse(document).success) return "set";
+  return keysOf(document).length === 0 && typeof document === "object" && document !== null ? "empty" : "invalid";
+};
+var ENV_NAME2 = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var readProcessStdin2 = async () => {
+  if (process.stdin.isTTY)
+    throw new CliError(
+      "--stdin reads a pipe (relayflow channels credentials <via> --stdin < credentials.json); typed at a terminal, the credentials would be shown."
+    );
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+};
+var credentialsText = async (deps, options) => {
+  if (Boolean(options.fromEnv) === Boolean(options.stdin))
+    throw new CliError(
+      "Give the credentials with --from-env <VARIABLE> or --stdin (one of them): a value on the command line would stay in the shell history."
+    );
+  if (options.fromEnv) {
+    const name = options.fromEnv;
+    if (!ENV_NAME2.test(name))
+      throw new CliError(
+        "--from-env takes the name of an environment variable, and what it was given is not one; nothing was written (if it was the credentials, remove them from your shell history)."
+      );
+    const text3 = (deps.env ?? process.env)[name];
+    if (text3 === void 0) throw new CliError(`Environment variable ${name} is not set.`);
+    if (text3.trim() === "") throw new CliError(`Environment variable ${name} is empty.`);
+    return { text: text3, source: `Environment variable ${name}` };
+  }
+  const text2 = await (deps.readStdin ?? readProcessStdin2)();
+  if (text2.trim() === "") throw new CliError("Standard input is empty.");
+  return { text: text2, source: "Standard input" };
+};
+var tenantsOf = (outputs, via, configured) => {
+  const prefix = channelSecretOutput(via);
+  const longer = ADAPTER_IDS.map((id2) => channelSecretOutput(id2)).filter(
+    (other) => other !== prefix && other.startsWith(prefix)
+  );
+  return Object.entries(outputs).filter(([key]) => key.startsWith(prefix) && key !== prefix && !longer.some((o) => key.startsWith(o))).map(([key, secretId]) => {
+    const suffix = key.slice(prefix.length);
+    return { tenant: configured.find((t) => outputId2(t) === suffix) ?? suffix, secretId };
+  }).sort((a, b) => a.tenant.localeCompare(b.tenant));
+};
+var CREDENTIALS_HELP = `
+The credentials are a JSON object, as functions/channels/<via>/README.md describes them, read from
+standard input or an environment variable (set by your CI or secret store) and never printed:
+  relayflow channels credentials postmark --stdin < postmark.json
+  relayflow channels credentials twilio --tenant acme --from-env TWILIO_ACME_CREDENTIALS
+  jq '{projectId: .project_id, clientEmail: .client_email, privateKey: .private_key, tokenUrl: .token_uri}' \\
+    service-account.json | relayflow channels credentials fcm --stdin
+They are checked against the adapter's schema first; a refusal names the fields, not their values.
+relayflow channels list shows which secrets hold credentials the adapter takes.`;
+var registerChannels = (program, deps, globals) => {
+  const channels = program.command("channels").description("Set and check the channel adapters' credentials (values are never printed)");
+  channels.command("credentials <via>").description(
+    "Put a channel adapter's credentials (JSON) in the stack's secret for it, checked against the adapter's schema; they replace the ones it holds"
+  ).option("--tenant <id>", "the tenant's own credentials (a tenant listed in channels.<via>.tenants)").option("--from-env <variable>", "read the JSON from this environment variable").option("--stdin", "read the JSON from standard input (a pipe or a file)", false).addHelpText("after", CREDENTIALS_HELP).action(async (via, options) => {
+    const adapter = await adapterOf(via);
+    const { text: text2, source } = await credentialsText(deps, options);
+    const { credentials, ignored } = checkedCredentials(adapter, text2, source);
+    const env = await deps.connect(globals());
+    const to = channelSecretTargetOf(env, via, options.tenant);
+    const replaced = await stateOf(env, adapter, to.secretId) === "set";
+    await env.secrets.send(
+      new import_client_secrets_manager4.PutSecretValueCommand({ SecretId: to.secretId, SecretString: JSON.stringify(credentials) })
+    );
+    const fields = Object.keys(credentials);
+    if (globals().json) {
+      deps.output.out(json({ via, tenant: to.tenant, secret: to.secretId, fields, ignored, replaced }));
+      return;
+    }
+    deps.output.out(
+      `${to.secretId} now holds ${labelOf2(to)}'s credentials (${fields.join(", ")})${replaced ? ", replacing the ones it held" : ""}; the consumer uses them ${PICKUP2}.${ignored.length > 0 ? ` Ignored fields the adapter does not read: ${ignored.join(", ")}.` : ""}`
+    );
+  });
+  channels.command("list").description(
+    "List the configured channel adapters, whether their secrets hold credentials the adapter takes, and their tenants"
+  ).action(async () => {
+    const env = await deps.connect(globals());
+    const configured = ADAPTER_IDS.filter((via) => env.outputs[channelSecretOutput(via)] !== void 0);
+    const configTenants = await Promise.resolve().then(() => deps.loadConfig()).then(
+      (config) => Object.fromEntries(Object.entries(config.channels).map(([via, c]) => [via, c.tenants])),
+      () => ({})
+    );
+    const rows = await Promise.all(
+      configured.map(async (via) => {
+        const adapter = await adapterOf(via);
+        const secretId = env.outputs[channelSecretOutput(via)] ?? "";
+        const tenants = tenantsOf(env.outputs, via, configTenants[via] ?? []);
+        return {
+          via,
+          channels: adapter.channels,
+          secret: secretId,
+          credentials: await stateOf(env, adapter, secretId),
+          tenants: await Promise.all(
+            tenants.map(async (t) => ({
+              tenant: t.tenant,
+              secret: t.secretId,
+              credentials: await stateOf(env, adapter, t.secretId)
+            }))
+          )
+        };
+      })
+    );
+    if (globals().json) {
+      deps.output.out(
+        json(
+          rows.map((row) => ({
+            via: row.via,
+            channels: row.channels,
+            secret: row.secret,
+            credentials: row.credentials,
+            ok: row.credentials === "set",
+            tenants: row.tenants.map((t) => ({ ...t, ok: t.credentials === "set" }))
+          }))
+        )
+      );
+      return;
+    }
+    if (rows.length === 0) {
+      deps.output.out(
+        `No channel adapter is configured in ${whereOf(env)}; add them under channels in relayflow.config.ts (adapters: ${ADAPTER_IDS.join(", ")}) and ${applyOf(env)}.`
+      );
+      return;
+    }
+    const yesNo = (state) => state === "set" ? "yes" : `no (${state})`;
+    const lines = rows.flatMap((row) => [
+      [row.via, "", row.channels.join(", "), yesNo(row.credentials), row.secret],
+      ...row.tenants.map((t) => [row.via, t.tenant, "", yesNo(t.credentials), t.secret])
+    ]);
+    const missing3 = [
+      ...rows.filter((row) => row.credentials !== "set").map((row) => row.via),
+      ...rows.flatMap(
+        (row) => row.tenants.filter((t) => t.credentials !== "set").map((t) => `${row.via} --tenant ${t.tenant}`)
+      )
+    ];
+    deps.output.out(
+      [
+        table(["VIA", "TENANT", "CHANNELS", "CREDENTIALS", "SECRET"], lines),
+        ...missing3.length > 0 ? [
+          "",
+          `Messages through an adapter without credentials wait and retry; set them with relayflow channels credentials ${missing3.length === 1 ? missing3[0] : "<via> [--tenant <id>]"} --from-env <VARIABLE>.`
+        ] : []
+      ].join("\n")
+    );
+  });
+};
+
 // functions/operator/dead-letter-queue.ts
 var import_client_sqs2 = require("@aws-sdk/client-sqs");
-init_errors();
+init_errors2();
 
 // functions/queue/claim-check.ts
-var z2 = __toESM(require("zod/mini"));
-var ClaimCheckSchema = z2.object({
-  v: z2.literal(1),
-  eventId: z2.string().check(z2.minLength(1)),
-  correlationId: z2.string().check(z2.minLength(1)),
+var z30 = __toESM(require("zod/mini"));
+var ClaimCheckSchema = z30.object({
+  v: z30.literal(1),
+  eventId: z30.string().check(z30.minLength(1)),
+  correlationId: z30.string().check(z30.minLength(1)),
   /**
    * Set by a forced replay of an event that already finished: the n-th deliberate re-run. The
    * replay records the same number on the event's state before it sends; the consumer keys its
@@ -7556,7 +8501,7 @@ var ClaimCheckSchema = z2.object({
    * that the run happens again instead of being answered from the first run's record. Anyone
    * allowed to send to the queue can write this field: it is only compared with the state.
    */
-  run: z2.optional(z2.int().check(z2.positive()))
+  run: z30.optional(z30.int().check(z30.positive()))
 });
 
 // functions/operator/dead-letter-queue.ts
@@ -7679,14 +8624,14 @@ var queueDepth = async (client, queueUrl) => {
 
 // functions/operator/event-queries.ts
 var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
-init_errors();
+init_errors2();
 
 // functions/store/event-store.ts
-var import_node_buffer = require("node:buffer");
+var import_node_buffer2 = require("node:buffer");
 var import_node_zlib2 = require("node:zlib");
 var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
-init_errors();
+init_errors2();
 init_records();
 var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
 var BATCH_GET_KEYS = 100;
@@ -7695,7 +8640,7 @@ var isItemTooLarge = (error) => error instanceof Error && error.name === "Valida
 var unzipJson = (value) => JSON.parse((0, import_node_zlib2.gunzipSync)(value).toString("utf8"));
 var pack = (parts) => {
   const body = parts.rawBody;
-  const text2 = body && (0, import_node_buffer.isUtf8)(body) ? body.toString("utf8") : void 0;
+  const text2 = body && (0, import_node_buffer2.isUtf8)(body) ? body.toString("utf8") : void 0;
   return (0, import_node_zlib2.brotliCompressSync)(
     JSON.stringify({
       request: parts.request,
@@ -7749,7 +8694,7 @@ var EventStore = class {
         new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })
       )
     );
-    return result.Item ? stateOf(result.Item) : void 0;
+    return result.Item ? stateOf2(result.Item) : void 0;
   }
   /**
    * The states of many events, strongly consistent, in as few calls as BatchGetItem allows (a
@@ -7781,7 +8726,7 @@ var EventStore = class {
           )
         );
         for (const item of result.Responses?.[this.settings.tableName] ?? []) {
-          const state = stateOf(item);
+          const state = stateOf2(item);
           found.set(state.eventId, state);
         }
         keys = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
@@ -8219,7 +9164,7 @@ var derived = (state) => ({
     state.eventId
   )
 });
-var stateOf = (item) => {
+var stateOf2 = (item) => {
   const {
     PK: _pk,
     SK: _sk,
@@ -8288,7 +9233,7 @@ var EventQueries = class {
           )
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const state = stateOf(item);
+          const state = stateOf2(item);
           found.set(state.eventId, state);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
@@ -8515,463 +9460,16 @@ var registerDlq = (program, deps, globals) => {
 };
 
 // cli/commands/doctor.ts
-var import_node_crypto22 = require("node:crypto");
+var import_node_crypto25 = require("node:crypto");
 var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
 var import_client_lambda2 = require("@aws-sdk/client-lambda");
-var import_client_secrets_manager4 = require("@aws-sdk/client-secrets-manager");
+var import_client_secrets_manager5 = require("@aws-sdk/client-secrets-manager");
 var import_client_sfn2 = require("@aws-sdk/client-sfn");
 var import_client_sns2 = require("@aws-sdk/client-sns");
 var import_zod5 = require("zod");
 
 // cli/doctor-checks.ts
 var import_zod4 = require("zod");
-
-// cli/commands/secrets.ts
-var import_node_crypto21 = require("node:crypto");
-var import_client_secrets_manager3 = require("@aws-sdk/client-secrets-manager");
-var import_zod3 = require("zod");
-init_registry();
-init_types();
-
-// cli/commands/send.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
-var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
-var import_zod2 = require("zod");
-init_registry();
-init_types();
-
-// cli/suggest.ts
-var editDistance = (a, b) => {
-  const rows = Array.from(
-    { length: a.length + 1 },
-    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
-  );
-  const at2 = (i, j) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = rows[i] ?? [];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(at2(i - 1, j) + 1, at2(i, j - 1) + 1, at2(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(at2(i, j), at2(i - 2, j - 2) + 1);
-    }
-  }
-  return at2(a.length, b.length);
-};
-var nearest = (word, known) => {
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  const scored = known.map((k) => ({ k, distance: editDistance(word.toLowerCase(), k.toLowerCase()) }));
-  const best = Math.min(...scored.map((s) => s.distance));
-  return best > limit ? [] : scored.filter((s) => s.distance === best).map((s) => s.k);
-};
-
-// cli/commands/send.ts
-var SecretSchema = import_zod2.z.object({
-  signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
-  signingPrivateKey: import_zod2.z.string().min(1).optional()
-});
-var FixtureSchema = import_zod2.z.object({
-  headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}),
-  body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())])
-});
-var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
-var loadRequest = (root, provider, fixture) => {
-  const folder = (0, import_node_path2.join)(root, "functions", "providers", provider, "fixtures");
-  let file;
-  if (fixture && (0, import_node_fs2.existsSync)((0, import_node_path2.resolve)(fixture))) file = (0, import_node_path2.resolve)(fixture);
-  else {
-    const names = (0, import_node_fs2.existsSync)(folder) ? (0, import_node_fs2.readdirSync)(folder).filter((f) => f.endsWith(".json")).sort() : [];
-    const name = fixture ?? names[0]?.replace(/\.json$/, "");
-    if (!name)
-      throw new CliError(
-        `No fixtures for ${provider}; pass a file: relayflow send ${provider} ./payload.json.`
-      );
-    if (!names.includes(`${name}.json`)) {
-      throw new CliError(
-        `No fixture ${name} for ${provider} (and no such file); fixtures: ${names.map((n) => n.replace(/\.json$/, "")).join(", ") || "none"}.`
-      );
-    }
-    file = (0, import_node_path2.join)(folder, `${name}.json`);
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
-  } catch {
-    throw new CliError(`${file} is not JSON.`);
-  }
-  const asFixture = FixtureSchema.safeParse(parsed);
-  if (asFixture.success && typeof parsed === "object" && parsed !== null && "body" in parsed) {
-    const { headers, body } = asFixture.data;
-    return { name: file, headers, body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)) };
-  }
-  return {
-    name: file,
-    headers: { "content-type": "application/json" },
-    body: Buffer.from(JSON.stringify(parsed))
-  };
-};
-var resolvedFor = async (deps, provider) => {
-  let declaration;
-  if (Object.hasOwn(builtInProviders, provider)) declaration = { id: provider, kind: "builtin", options: {} };
-  else {
-    const senders = (await deps.loadConfig()).enabledProviders.filter((p) => p.kind === "generic-hmac");
-    declaration = senders.find((p) => p.id === provider);
-    if (!declaration) {
-      const known = [...Object.keys(builtInProviders), ...senders.map((p) => p.id)];
-      const guesses = nearest(provider, known);
-      throw new CliError(
-        guesses.length > 0 ? `Unknown provider '${provider}'; did you mean ${guesses.map((g) => `'${g}'`).join(" or ")}?` : `Unknown provider '${provider}': not built in, and no genericHmac sender of the configuration has that id (known: ${known.join(", ")}).`
-      );
-    }
-  }
-  const resolved = resolveProvider(declaration);
-  if (!resolved.success)
-    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
-  return resolved.data;
-};
-var verifiedUrlOf = (posted) => {
-  const url3 = new URL(posted);
-  return `https://${url3.hostname}${url3.pathname}${url3.search}`;
-};
-var checkEnabled = (env, entry, tenant2) => {
-  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
-  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
-  if (env.outputs[`WebhookUrl${outputId(entry.id)}`] === void 0) {
-    throw new CliError(
-      entry.kind === "builtin" ? `${entry.id} is not enabled in ${where}; enable it in relayflow.config.ts (providers: { ${/^[a-z]\w*$/i.test(entry.id) ? entry.id : `'${entry.id}'`}: {} }) and ${apply}.` : `${entry.id} is declared in the configuration but not enabled in ${where}; ${apply} to enable it.`
-    );
-  }
-  if (tenant2 && env.outputs[`WebhookUrl${outputId(entry.id)}${outputId(tenant2)}`] === void 0) {
-    throw new CliError(
-      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
-    );
-  }
-};
-var signAndPost = async (deps, env, entry, request, options) => {
-  const provider = entry.id;
-  checkEnabled(env, entry, options.tenant);
-  const suffix = options.tenant ? outputId(options.tenant) : "";
-  const url3 = options.url ?? env.output(`WebhookUrl${outputId(provider)}${suffix}`);
-  const secretId = options.tenant && env.outputs[`Secret${outputId(provider)}${suffix}`] || env.output(`Secret${outputId(provider)}`);
-  const value = await env.secrets.send(new import_client_secrets_manager2.GetSecretValueCommand({ SecretId: secretId }));
-  let secret;
-  try {
-    secret = SecretSchema.parse(JSON.parse(value.SecretString ?? ""));
-  } catch {
-    throw new CliError(
-      `Secret ${secretId} is not {"signingSecrets": ["..."]}; put ${provider}'s signing secret there.`
-    );
-  }
-  const key = entry.signingKey === "private-key" ? secret.signingPrivateKey : secret.signingSecrets[0];
-  if (!key) {
-    throw new CliError(
-      `Secret ${secretId} has no signingPrivateKey: ${provider} signs with a private key that only a development secret holds.`
-    );
-  }
-  const signed = entry.sign(
-    { url: env.local ? verifiedUrlOf(url3) : url3, headers: request.headers, body: request.body },
-    key,
-    deps.now()
-  );
-  const response = await deps.fetch(url3, {
-    method: "POST",
-    headers: { ...request.headers, ...signed.headers },
-    body: signed.body
-  });
-  const correlationId = response.headers.get("x-correlation-id") ?? void 0;
-  return {
-    url: url3,
-    status: response.status,
-    ...correlationId ? { correlationId } : {},
-    body: await response.text()
-  };
-};
-var registerSend = (program, deps, globals) => {
-  program.command("send <provider> [fixture]").description(
-    "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL"
-  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").action(
-    async (provider, fixture, options) => {
-      const entry = await resolvedFor(deps, provider);
-      const request = loadRequest(deps.projectRoot, provider, fixture);
-      const env = await deps.connect(globals());
-      const { url: url3, status: status2, correlationId, body } = await signAndPost(deps, env, entry, request, options);
-      if (globals().json) {
-        deps.output.out(json({ url: url3, fixture: request.name, status: status2, correlationId, body }));
-      } else {
-        deps.output.out(
-          `POST ${url3} \u2192 ${status2}${correlationId ? `  correlation id ${correlationId}` : ""}
-${body}`
-        );
-      }
-      if (status2 < 200 || status2 > 299) throw new CliError(`The webhook answered ${status2}.`);
-    }
-  );
-};
-
-// cli/commands/secrets.ts
-var SecretDocumentSchema = import_zod3.z.object({
-  signingSecrets: import_zod3.z.array(import_zod3.z.string()),
-  signingPrivateKey: import_zod3.z.string().min(1).optional()
-});
-var PICKUP = "within 5 minutes";
-var fingerprintOf = (value) => (0, import_node_crypto21.createHash)("sha256").update(`relayflow:secret-fingerprint:${value}`).digest("hex").slice(0, 8);
-var outputId2 = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
-var secretVariableFor = (provider, tenant2) => ["RELAYFLOW_SECRET", provider, ...tenant2 ? [tenant2] : []].join("_").toUpperCase().replace(/[^A-Z0-9_]/g, "_");
-var entryFor = async (deps, provider, configured) => {
-  const declaration = configured?.get(provider);
-  if (!declaration) return resolvedFor(deps, provider);
-  const resolved = resolveProvider(declaration);
-  if (!resolved.success)
-    throw new CliError(`${provider}: ${resolved.issues.map((issue) => formatIssue([], issue)).join("; ")}.`);
-  return resolved.data;
-};
-var secretTargetOf = (env, provider, tenant2) => {
-  const where = env.local ? "the local runtime" : `stack ${env.stackName}`;
-  const apply = env.local ? "restart npm start" : "deploy with npx cdk deploy";
-  const own2 = env.outputs[`Secret${outputId2(provider)}`];
-  if (own2 === void 0 || env.outputs[`WebhookUrl${outputId2(provider)}`] === void 0)
-    throw new CliError(
-      `${provider} is not enabled in ${where}; enable it in relayflow.config.ts and ${apply}.`
-    );
-  if (!tenant2 || tenant2 === "default") return { provider, secretId: own2, shared: false };
-  if (env.outputs[`WebhookUrl${outputId2(provider)}${outputId2(tenant2)}`] === void 0)
-    throw new CliError(
-      `Tenant ${tenant2} is not in ${where}; add it to tenants in relayflow.config.ts and ${apply}.`
-    );
-  const dedicated = env.outputs[`Secret${outputId2(provider)}${outputId2(tenant2)}`];
-  return dedicated === void 0 ? { provider, tenant: tenant2, secretId: own2, shared: true } : { provider, tenant: tenant2, secretId: dedicated, shared: false };
-};
-var labelOf = (target) => target.tenant ? `${target.provider} (tenant ${target.tenant})` : target.provider;
-var argumentsOf = (target) => `${target.provider}${target.tenant && !target.shared ? ` --tenant ${target.tenant}` : ""}`;
-var writable = (target) => {
-  if (target.shared)
-    throw new CliError(
-      `Tenant ${target.tenant} shares ${target.provider}'s secret (dedicatedSecrets: false); change it without --tenant, which changes it for every tenant that shares it.`
-    );
-  return target;
-};
-var readDocument = async (env, target) => {
-  const value = await env.secrets.send(new import_client_secrets_manager3.GetSecretValueCommand({ SecretId: target.secretId }));
-  try {
-    return SecretDocumentSchema.parse(JSON.parse(value.SecretString ?? ""));
-  } catch {
-    return void 0;
-  }
-};
-var readableDocument = async (env, target) => {
-  const document = await readDocument(env, target);
-  if (!document)
-    throw new CliError(
-      `Secret ${target.secretId} is not {"signingSecrets": [...]}; replace it with relayflow secrets set ${argumentsOf(target)}.`
-    );
-  return document;
-};
-var withSecrets = (entry, previous, secrets) => {
-  const privateKey = previous?.signingPrivateKey;
-  const publicKey = privateKey ? entry.setup.secret.publicKeyOf?.(privateKey) : void 0;
-  return {
-    signingSecrets: secrets,
-    ...privateKey && publicKey !== void 0 && secrets.includes(publicKey) ? { signingPrivateKey: privateKey } : {}
-  };
-};
-var writeDocument = (env, target, document) => env.secrets.send(
-  new import_client_secrets_manager3.PutSecretValueCommand({ SecretId: target.secretId, SecretString: JSON.stringify(document) })
-);
-var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-var readProcessStdin = async () => {
-  if (process.stdin.isTTY)
-    throw new CliError(
-      '--stdin reads a pipe (printf %s "$SECRET" | relayflow secrets \u2026); typed at a terminal, the value would be shown.'
-    );
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString("utf8");
-};
-var newValue = async (deps, entry, options) => {
-  if (Boolean(options.fromEnv) === Boolean(options.stdin))
-    throw new CliError(
-      "Give the secret with --from-env <VARIABLE> or --stdin (one of them): a value on the command line would stay in the shell history."
-    );
-  let raw;
-  if (options.fromEnv) {
-    const name = options.fromEnv;
-    raw = (deps.env ?? process.env)[name];
-    if (raw === void 0)
-      throw new CliError(
-        ENV_NAME.test(name) && entry.setup.secret.parse(name) === void 0 ? `Environment variable ${name} is not set.` : "--from-env takes the name of an environment variable, and what it was given looks like a secret; nothing was written (remove it from your shell history)."
-      );
-  } else raw = await (deps.readStdin ?? readProcessStdin)();
-  const value = raw.trim();
-  if (value === "")
-    throw new CliError(
-      `${options.fromEnv ? `Environment variable ${options.fromEnv}` : "Standard input"} is empty.`
-    );
-  const parsed = entry.setup.secret.parse(value);
-  if (parsed === void 0)
-    throw new CliError(
-      `The value given for ${entry.id} is not ${entry.setup.secret.expected}; nothing was written.`
-    );
-  return parsed;
-};
-var plural = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
-var positionOf = (document, target, which) => {
-  const fingerprints = document.signingSecrets.map(fingerprintOf);
-  const count = fingerprints.length;
-  if (/^\d{1,3}$/.test(which)) {
-    const position = Number(which);
-    if (position < 1 || position > count)
-      throw new CliError(
-        `${labelOf(target)} has ${plural(count, "active secret")}; --retire takes a position from 1 to ${count} or a fingerprint (relayflow secrets list ${argumentsOf(target)}).`
-      );
-    return position;
-  }
-  if (!/^[0-9a-f]{8}$/i.test(which))
-    throw new CliError(
-      `--retire takes a fingerprint (8 hex digits) or a position, as relayflow secrets list ${argumentsOf(target)} shows them.`
-    );
-  const index = fingerprints.indexOf(which.toLowerCase());
-  if (index < 0)
-    throw new CliError(
-      `No active secret of ${labelOf(target)} has fingerprint ${which} (active: ${fingerprints.join(", ") || "none"}).`
-    );
-  return index + 1;
-};
-var VALUE_HELP = {
-  fromEnv: "read the value from this environment variable",
-  stdin: "read the value from standard input (a pipe)"
-};
-var ROTATE_HELP = `
-Rotating a signing secret without refusing a delivery:
-  1. relayflow secrets rotate <provider> --add --from-env NEW_SECRET
-     The new secret goes first and the others stay active; verifiers read it ${PICKUP}.
-  2. Switch the provider to the new secret in its dashboard (Stripe: roll the endpoint secret,
-     keeping the old one valid for a while).
-  3. Watch the secretIndex of new events (relayflow events show <id>): 0 is the new secret.
-     observability.secretRetirement raises OldSecretUsed when an older one still verifies
-     deliveries after the date you set.
-  4. relayflow secrets list <provider> shows each secret's position and fingerprint; retire the
-     old one by either of them: relayflow secrets rotate <provider> --retire <fingerprint|position>
-
-The last active secret cannot be retired. Values are read from an environment variable or from
-standard input and are never printed: a fingerprint (8 hex digits of a salted SHA-256) names each.`;
-var registerSecrets = (program, deps, globals) => {
-  const secrets = program.command("secrets").description("Set, list and rotate the providers' signing secrets (values are never printed)");
-  const target = async (provider, tenant2) => {
-    const entry = await entryFor(deps, provider);
-    const env = await deps.connect(globals());
-    return { entry, env, target: secretTargetOf(env, provider, tenant2) };
-  };
-  secrets.command("set <provider>").description(
-    "Put a provider's signing secret in the stack's secret for it, checked against the provider's format; it replaces any active one"
-  ).option("--tenant <id>", "the tenant's own secret (a tenant with dedicatedSecrets: true)").option("--from-env <variable>", VALUE_HELP.fromEnv).option("--stdin", VALUE_HELP.stdin, false).action(async (provider, options) => {
-    const entry = await entryFor(deps, provider);
-    const value = await newValue(deps, entry, options);
-    const env = await deps.connect(globals());
-    const to = writable(secretTargetOf(env, provider, options.tenant));
-    const previous = await readDocument(env, to);
-    const replaced = (previous?.signingSecrets ?? []).map(fingerprintOf);
-    await writeDocument(env, to, withSecrets(entry, previous, [value]));
-    const fingerprint = fingerprintOf(value);
-    if (globals().json) {
-      deps.output.out(json({ provider, tenant: to.tenant, secret: to.secretId, fingerprint, replaced }));
-      return;
-    }
-    deps.output.out(
-      `${to.secretId} now holds ${labelOf(to)}'s signing secret ${fingerprint}; verifiers use it ${PICKUP}.${replaced.length > 0 ? ` It replaced ${plural(replaced.length, "secret")} (${replaced.join(", ")}).` : ""}`
-    );
-  });
-  secrets.command("list <provider>").description("List a provider's active signing secrets by position and fingerprint, newest first").option("--tenant <id>", "the tenant's own secret").action(async (provider, options) => {
-    const { entry, env, target: of } = await target(provider, options.tenant);
-    const document = await readableDocument(env, of);
-    const rows = document.signingSecrets.map((secret, index) => ({
-      position: index + 1,
-      fingerprint: fingerprintOf(secret),
-      format: entry.setup.secret.parse(secret) === void 0 ? "unexpected" : "ok"
-    }));
-    if (globals().json) {
-      deps.output.out(
-        json({ provider, tenant: of.tenant, secret: of.secretId, shared: of.shared, secrets: rows })
-      );
-      return;
-    }
-    if (rows.length === 0) {
-      deps.output.out(
-        `${of.secretId} holds no signing secret for ${labelOf(of)}: its deliveries are answered 503 until you run relayflow secrets set ${argumentsOf(of)} --from-env <VARIABLE>.`
-      );
-      return;
-    }
-    deps.output.out(
-      [
-        `${of.secretId}: ${plural(rows.length, "active signing secret")} of ${labelOf(of)}${of.shared ? " (shared with the provider: dedicatedSecrets false)" : ""}, newest first; an event's secretIndex is its position - 1.`,
-        table(
-          ["POSITION", "FINGERPRINT", "FORMAT"],
-          rows.map((row) => [row.position, row.fingerprint, row.format])
-        )
-      ].join("\n")
-    );
-  });
-  secrets.command("rotate <provider>").description(
-    "Add a new signing secret ahead of the active ones, or retire one (by fingerprint or position)"
-  ).option("--tenant <id>", "the tenant's own secret").option("--add", "add the value given by --from-env or --stdin as the newest secret", false).option(
-    "--retire <fingerprint|position>",
-    "remove one active secret, named as relayflow secrets list shows it"
-  ).option("--from-env <variable>", VALUE_HELP.fromEnv).option("--stdin", VALUE_HELP.stdin, false).addHelpText("after", ROTATE_HELP).action(
-    async (provider, options) => {
-      if (options.add === (options.retire !== void 0))
-        throw new CliError(
-          "Give --add (with --from-env or --stdin) or --retire <fingerprint|position>: one step of the rotation at a time."
-        );
-      const entry = await entryFor(deps, provider);
-      const value = options.add ? await newValue(deps, entry, options) : void 0;
-      const env = await deps.connect(globals());
-      const of = writable(secretTargetOf(env, provider, options.tenant));
-      const document = await readableDocument(env, of);
-      const fingerprints = document.signingSecrets.map(fingerprintOf);
-      if (value !== void 0) {
-        const fingerprint = fingerprintOf(value);
-        const existing = document.signingSecrets.indexOf(value);
-        if (existing >= 0)
-          throw new CliError(
-            `That secret is already active for ${labelOf(of)} at position ${existing + 1} (${fingerprint}); nothing was written.`
-          );
-        await writeDocument(env, of, withSecrets(entry, document, [value, ...document.signingSecrets]));
-        if (globals().json) {
-          deps.output.out(
-            json({
-              provider,
-              tenant: of.tenant,
-              secret: of.secretId,
-              added: fingerprint,
-              active: [fingerprint, ...fingerprints]
-            })
-          );
-          return;
-        }
-        deps.output.out(
-          `Added ${fingerprint} to ${labelOf(of)} as position 1 of ${document.signingSecrets.length + 1}; verifiers use it ${PICKUP}. Switch ${provider} to the new secret, then retire the old one: relayflow secrets rotate ${argumentsOf(of)} --retire ${fingerprints[0] ?? "<fingerprint>"}`
-        );
-        return;
-      }
-      const position = positionOf(document, of, options.retire ?? "");
-      const retired = fingerprints[position - 1] ?? "";
-      if (document.signingSecrets.length === 1)
-        throw new CliError(
-          `${retired} is the only active secret of ${labelOf(of)}; retiring it would refuse every delivery (add its successor first with relayflow secrets rotate ${argumentsOf(of)} --add).`
-        );
-      const kept = document.signingSecrets.filter((_, index) => index !== position - 1);
-      await writeDocument(env, of, withSecrets(entry, document, kept));
-      const active = kept.map(fingerprintOf);
-      if (globals().json) {
-        deps.output.out(json({ provider, tenant: of.tenant, secret: of.secretId, retired, active }));
-        return;
-      }
-      deps.output.out(
-        `Retired ${retired} from ${labelOf(of)}; ${plural(active.length, "secret")} active (${active.join(", ")}). Verifiers stop accepting it ${PICKUP}.`
-      );
-    }
-  );
-};
 
 // cli/error-class.ts
 var errorClassOf = (lastError) => {
@@ -9389,7 +9887,7 @@ async function* walkIndex(queries, page, statusIndex, startKey, status2) {
 }
 
 // functions/replay/request.ts
-var z24 = __toESM(require("zod/mini"));
+var z32 = __toESM(require("zod/mini"));
 init_glob();
 var SELECTABLE_STATUSES = [
   "DEAD_LETTERED",
@@ -9401,39 +9899,39 @@ var SELECTABLE_STATUSES = [
 ];
 var MAX_LIMIT = 1e4;
 var MAX_RATE_PER_SECOND = 100;
-var nonEmpty6 = () => z24.string().check(z24.trim(), z24.minLength(1), z24.maxLength(512));
-var isoTime = () => z24.iso.datetime({ offset: true });
-var FilterSchema = z24.strictObject({
-  tenant: z24.optional(nonEmpty6()),
-  provider: z24.optional(nonEmpty6()),
+var nonEmpty14 = () => z32.string().check(z32.trim(), z32.minLength(1), z32.maxLength(512));
+var isoTime = () => z32.iso.datetime({ offset: true });
+var FilterSchema = z32.strictObject({
+  tenant: z32.optional(nonEmpty14()),
+  provider: z32.optional(nonEmpty14()),
   /** A canonical type, or a glob with `*` (`payment.*`). */
-  type: z24.optional(nonEmpty6().check(z24.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
+  type: z32.optional(nonEmpty14().check(z32.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
   /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
-  entity: z24.optional(
-    z24.string().check(z24.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
+  entity: z32.optional(
+    z32.string().check(z32.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
   ),
   /** Received at or after (ISO 8601). */
-  since: z24.optional(isoTime()),
+  since: z32.optional(isoTime()),
   /** Received before (ISO 8601). */
-  until: z24.optional(isoTime()),
-  eventIds: z24.optional(z24.array(nonEmpty6()).check(z24.minLength(1), z24.maxLength(MAX_LIMIT)))
+  until: z32.optional(isoTime()),
+  eventIds: z32.optional(z32.array(nonEmpty14()).check(z32.minLength(1), z32.maxLength(MAX_LIMIT)))
 });
-var ReplayInputSchema = z24.strictObject({
-  source: z24._default(z24.enum(["dlq", "store"]), "dlq"),
-  statuses: z24.optional(z24.array(z24.enum(SELECTABLE_STATUSES)).check(z24.minLength(1))),
-  filter: z24._default(FilterSchema, {}),
-  limit: z24._default(z24.int().check(z24.gte(1), z24.lte(MAX_LIMIT)), 100),
-  ratePerSecond: z24._default(z24.number().check(z24.gt(0), z24.lte(MAX_RATE_PER_SECOND)), 10),
-  dryRun: z24._default(z24.boolean(), true),
-  force: z24._default(z24.boolean(), false),
-  renormalize: z24._default(z24.boolean(), false),
-  reason: z24.string().check(
-    z24.trim(),
-    z24.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
-    z24.maxLength(500)
+var ReplayInputSchema = z32.strictObject({
+  source: z32._default(z32.enum(["dlq", "store"]), "dlq"),
+  statuses: z32.optional(z32.array(z32.enum(SELECTABLE_STATUSES)).check(z32.minLength(1))),
+  filter: z32._default(FilterSchema, {}),
+  limit: z32._default(z32.int().check(z32.gte(1), z32.lte(MAX_LIMIT)), 100),
+  ratePerSecond: z32._default(z32.number().check(z32.gt(0), z32.lte(MAX_RATE_PER_SECOND)), 10),
+  dryRun: z32._default(z32.boolean(), true),
+  force: z32._default(z32.boolean(), false),
+  renormalize: z32._default(z32.boolean(), false),
+  reason: z32.string().check(
+    z32.trim(),
+    z32.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
+    z32.maxLength(500)
   )
 }).check(
-  z24.superRefine((input, ctx) => {
+  z32.superRefine((input, ctx) => {
     const { filter } = input;
     if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
       ctx.issues.push({
@@ -9955,7 +10453,7 @@ var testRequest = async (deps, env, remedies, requested, secretsSet, suffix) => 
 };
 var sendTestEvent = async (deps, env, remedies, options) => {
   const name = "test event";
-  const suffix = `-doctor-${(0, import_node_crypto22.randomBytes)(4).toString("hex")}`;
+  const suffix = `-doctor-${(0, import_node_crypto25.randomBytes)(4).toString("hex")}`;
   const chosen = await testRequest(deps, env, remedies, options.requested, options.secretsSet, suffix);
   if ("refused" in chosen) {
     const first = chosen.refused.find((r) => r.reason.endsWith("no signing secret set")) ?? chosen.refused[0];
@@ -10044,7 +10542,7 @@ var registerDoctor = (program, deps, globals) => {
       ({ name, provider, tenant: tenant2, secretId }) => checked(name, remedies, async () => {
         const value = await unlessMissing(
           ["ResourceNotFoundException"],
-          () => env.secrets.send(new import_client_secrets_manager4.GetSecretValueCommand({ SecretId: secretId }))
+          () => env.secrets.send(new import_client_secrets_manager5.GetSecretValueCommand({ SecretId: secretId }))
         );
         return secretCheck(name, secretId, value ? value.SecretString ?? "" : void 0, {
           set: secretFix(provider, tenant2, remedies),
@@ -10088,7 +10586,7 @@ var registerDoctor = (program, deps, globals) => {
         }),
         checked("api", remedies, async () => {
           const apiUrl = env.output("ApiUrl").replace(/\/$/, "");
-          const unknown12 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto22.randomBytes)(6).toString("hex")}`;
+          const unknown12 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto25.randomBytes)(6).toString("hex")}`;
           const answer = await deps.fetch(unknown12).then(
             async (response) => {
               await response.body?.cancel();
@@ -10140,216 +10638,13 @@ var registerDoctor = (program, deps, globals) => {
   });
 };
 
-// cli/commands/emit.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path3 = require("node:path");
-
-// functions/producer/client.ts
-var import_node_crypto24 = require("node:crypto");
-
-// functions/producer/sigv4.ts
-var import_node_crypto23 = require("node:crypto");
-var import_signature_v4 = require("@smithy/signature-v4");
-var bytesOf = (data) => typeof data === "string" ? Buffer.from(data, "utf8") : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-var Sha256 = class {
-  constructor(secret) {
-    this.secret = secret;
-    this.hash = this.fresh();
-  }
-  secret;
-  hash;
-  update(data) {
-    this.hash.update(bytesOf(data));
-  }
-  digest() {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset() {
-    this.hash = this.fresh();
-  }
-  fresh() {
-    return this.secret === void 0 ? (0, import_node_crypto23.createHash)("sha256") : (0, import_node_crypto23.createHmac)("sha256", bytesOf(this.secret));
-  }
-};
-var EXECUTE_API = "execute-api";
-var executeApiSigner = (credentials, region) => new import_signature_v4.SignatureV4({ service: EXECUTE_API, region, credentials, sha256: Sha256, applyChecksum: false });
-
-// functions/producer/client.ts
-var PublishError = class extends Error {
-  /** The last HTTP status, undefined when the stack could not be reached. */
-  status;
-  /** Per event, when the answer had them (a 400 names why each event was refused). */
-  events;
-  constructor(message, status2, events) {
-    super(message);
-    this.name = "PublishError";
-    this.status = status2;
-    this.events = events;
-  }
-};
-var RETRYABLE = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
-var BASE_DELAY_MS = 200;
-var MAX_DELAY_MS = 5e3;
-var EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
-var defaultCredentials = async (region) => {
-  const { EventBridgeClient } = await import("@aws-sdk/client-eventbridge");
-  const { config } = new EventBridgeClient({ region });
-  return () => config.credentials();
-};
-var regionOf = (options, url3) => {
-  const region = options.region ?? EXECUTE_API_HOST.exec(url3.hostname)?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region)
-    throw new PublishError(
-      "No region to sign for: pass region, or set AWS_REGION (the URL is not an execute-api one).",
-      void 0
-    );
-  return region;
-};
-var readAnswer = async (response) => {
-  try {
-    return await response.json();
-  } catch {
-    return {};
-  }
-};
-var publishEvents = async (events, options) => {
-  const newKey = options.newKey ?? import_node_crypto24.randomUUID;
-  const list = Array.isArray(events) ? events : [events];
-  const settled = list.map((event) => ({ ...event, idempotencyKey: event.idempotencyKey ?? newKey() }));
-  const url3 = new URL(
-    options.tenant ? `${options.url.replace(/\/+$/, "")}/${encodeURIComponent(options.tenant)}` : options.url
-  );
-  const region = regionOf(options, url3);
-  const signer = executeApiSigner(options.credentials ?? await defaultCredentials(region), region);
-  const body = JSON.stringify({ events: settled });
-  const send = options.fetch ?? fetch;
-  const sleep = options.sleep ?? ((ms) => new Promise((resolve8) => setTimeout(resolve8, ms)));
-  const random = options.random ?? Math.random;
-  const attempts = Math.max(1, options.maxAttempts ?? 3);
-  let failure = "no attempt was made";
-  let lastStatus;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    if (attempt > 1) await sleep(random() * Math.min(BASE_DELAY_MS * 2 ** (attempt - 2), MAX_DELAY_MS));
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: url3.protocol,
-      hostname: url3.hostname,
-      ...url3.port ? { port: Number(url3.port) } : {},
-      path: url3.pathname,
-      query: {},
-      headers: {
-        host: url3.host,
-        "content-type": "application/json",
-        ...options.correlationId ? { "x-correlation-id": options.correlationId } : {}
-      },
-      body
-    });
-    let response;
-    try {
-      response = await send(url3, { method: "POST", headers: signed.headers, body });
-    } catch (error) {
-      failure = `could not reach ${url3.origin}: ${error instanceof Error ? error.message : String(error)}`;
-      lastStatus = void 0;
-      continue;
-    }
-    const answer = await readAnswer(response);
-    lastStatus = response.status;
-    if (response.status === 200 || response.status === 202) {
-      return {
-        status: response.status,
-        correlationId: answer.correlationId ?? response.headers.get("x-correlation-id") ?? "",
-        events: answer.events ?? []
-      };
-    }
-    const reason = answer.message ?? answer.events?.find((event) => event.error)?.error;
-    failure = `the producer API answered ${response.status}${reason ? `: ${reason}` : ""}`;
-    if (!RETRYABLE.has(response.status)) throw new PublishError(failure, response.status, answer.events);
-  }
-  throw new PublishError(`${failure} (after ${attempts} attempts)`, lastStatus);
-};
-
-// cli/commands/emit.ts
-var entityOf5 = (value) => {
-  const at2 = value.indexOf(":");
-  if (at2 < 1 || at2 === value.length - 1)
-    throw new CliError(`--entity must be kind:id (order:ord_1001), not "${value}".`);
-  return { kind: value.slice(0, at2), id: value.slice(at2 + 1) };
-};
-var dataOf = (value) => {
-  const source = value.startsWith("@") ? (0, import_node_path3.resolve)(value.slice(1)) : void 0;
-  let text2 = value;
-  if (source) {
-    try {
-      text2 = (0, import_node_fs3.readFileSync)(source, "utf8");
-    } catch {
-      throw new CliError(`--data ${value}: cannot read ${source}.`);
-    }
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse(text2);
-  } catch {
-    throw new CliError(`--data ${source ? `${source} does not hold` : "is not"} JSON.`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new CliError("--data must be a JSON object.");
-  return parsed;
-};
-var registerEmit = (program, deps, globals) => {
-  program.command("emit <type>").description(
-    "Publish one domain event to the stack's producer API, signed with your AWS credentials (the local runtime's with --local)"
-  ).requiredOption("--entity <kind:id>", "what orders the event (order:ord_1001)").option("--data <json|@file>", "the event data: a JSON object, or @ and a file holding one", "{}").option("--tenant <id>", "publish for the tenant (the producer's /events/<tenant>)").option(
-    "--key <key>",
-    "idempotency key: the same key (and type) again is a duplicate (default: generated)"
-  ).option("--occurred-at <time>", "when it happened, ISO 8601 (default: when the stack receives it)").action(async (type, options) => {
-    const event = {
-      type,
-      entity: entityOf5(options.entity),
-      data: dataOf(options.data),
-      ...options.key ? { idempotencyKey: options.key } : {},
-      ...options.occurredAt ? { occurredAt: options.occurredAt } : {}
-    };
-    const env = await deps.connect(globals());
-    const url3 = env.output("ProducerUrl");
-    let result;
-    try {
-      result = await publishEvents(event, {
-        url: url3,
-        ...options.tenant ? { tenant: options.tenant } : {},
-        region: env.region,
-        // The operator's credentials as every client of the environment resolves them (the
-        // local runtime's with --local).
-        credentials: () => env.secrets.config.credentials(),
-        // The local runtime answers at once or not at all.
-        maxAttempts: env.local ? 1 : 3,
-        fetch: deps.fetch,
-        sleep: (ms) => deps.sleep(ms)
-      });
-    } catch (error) {
-      if (error instanceof PublishError) throw new CliError(`${error.message.replace(/\.$/, "")}.`);
-      throw error;
-    }
-    if (globals().json) deps.output.out(json({ url: url3, ...result }));
-    else
-      deps.output.out(
-        `POST ${url3}${options.tenant ? `/${options.tenant}` : ""} \u2192 ${result.status}  correlation id ${result.correlationId}
-${table(
-          ["outcome", "idempotency key", "event id", "error"],
-          result.events.map((e) => [e.outcome, e.idempotencyKey, e.eventId, e.error])
-        )}`
-      );
-    const refused = result.events.find((e) => e.outcome === "rejected");
-    if (refused) throw new CliError(`The event was refused: ${refused.error ?? "no reason given"}.`);
-  });
-};
-
 // cli/commands/messages.ts
 init_contract();
 
 // functions/channels/message-store.ts
 var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
-init_errors();
+init_errors2();
 
 // functions/channels/status.ts
 var RANK = {
@@ -10491,7 +10786,7 @@ var MessageStore = class {
     return { kind: "exists", record: existing };
   }
   /** Moves a message, appending the entry, on condition that it is in one of `from`. */
-  async move(messageId, from, to, entry, sets = {}, removes = []) {
+  async move(messageId, from, to, entry, sets = {}, removes = [], timelineLength) {
     const names = { "#status": "status", "#timeline": "timeline" };
     const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
     const clauses = ["#status = :to", "statusAt = :at", "#timeline = list_append(#timeline, :entry)"];
@@ -10501,6 +10796,8 @@ var MessageStore = class {
       clauses.push(`#s${i} = :s${i}`);
     });
     from.forEach((status2, i) => values[`:from${i}`] = status2);
+    const unchanged = timelineLength === void 0 ? "" : " AND size(#timeline) = :length";
+    if (timelineLength !== void 0) values[":length"] = timelineLength;
     return this.conditional(
       "update",
       () => this.client.send(
@@ -10508,7 +10805,7 @@ var MessageStore = class {
           TableName: this.settings.tableName,
           Key: messageKey(messageId),
           UpdateExpression: `SET ${clauses.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})`,
+          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})${unchanged}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values
         })
@@ -10590,7 +10887,11 @@ var MessageStore = class {
       [record8.status],
       next,
       entry,
-      receipt.reason && next !== record8.status && (next === "BOUNCED" || next === "FAILED") ? { lastError: receipt.reason } : {}
+      receipt.reason && next !== record8.status && (next === "BOUNCED" || next === "FAILED") ? { lastError: receipt.reason } : {},
+      [],
+      // On the timeline read too, not the status alone: the same receipt handled twice at once,
+      // moving nothing, would otherwise pass both conditions and be appended twice.
+      record8.timeline.length
     );
     if (!applied) {
       const current = await this.get(record8.messageId);
@@ -10890,7 +11191,7 @@ var mapLimit = async (items, limit, work) => {
 };
 
 // functions/queue/event-queue.ts
-init_errors();
+init_errors2();
 var EventQueue = class {
   constructor(client, queueUrl) {
     this.client = client;
@@ -10979,7 +11280,7 @@ var deduplicationIdOf = (eventId, send) => send <= 1 ? eventId : `${eventId}#${s
 // functions/flow/pause-store.ts
 var import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
-init_errors();
+init_errors2();
 
 // functions/flow/pauses.ts
 var PAUSE_SCOPES = ["provider", "tenant", "route", "target"];
@@ -11485,75 +11786,75 @@ var registerPause = (program, deps, globals) => {
 };
 
 // cli/commands/replay.ts
-var import_node_crypto25 = require("node:crypto");
+var import_node_crypto26 = require("node:crypto");
 var import_client_sfn3 = require("@aws-sdk/client-sfn");
 
 // functions/replay/state.ts
-var z27 = __toESM(require("zod/mini"));
-var SampleEventSchema = z27.object({
-  eventId: z27.string(),
-  status: z27.string(),
-  tenant: z27.string(),
-  provider: z27.string(),
-  type: z27.string(),
-  entity: z27.string(),
-  receivedAt: z27.string(),
-  lastError: z27.optional(z27.string())
+var z34 = __toESM(require("zod/mini"));
+var SampleEventSchema = z34.object({
+  eventId: z34.string(),
+  status: z34.string(),
+  tenant: z34.string(),
+  provider: z34.string(),
+  type: z34.string(),
+  entity: z34.string(),
+  receivedAt: z34.string(),
+  lastError: z34.optional(z34.string())
 });
-var PlanSchema = z27.object({
-  source: z27.enum(["dlq", "store"]),
+var PlanSchema = z34.object({
+  source: z34.enum(["dlq", "store"]),
   /** Matching events found (stops counting at the scan cap; see `truncated`). */
-  matching: z27.int(),
+  matching: z34.int(),
   /** Events the execution would handle: matching, capped by the limit. */
-  selected: z27.int(),
+  selected: z34.int(),
   /** DLQ messages or index entries looked at. */
-  scanned: z27.int(),
+  scanned: z34.int(),
   /** True when counting stopped at the scan cap: there may be more matching events. */
-  truncated: z27.boolean(),
+  truncated: z34.boolean(),
   /** DLQ messages whose claim check names no stored event (left in the DLQ). */
-  unknownMessages: z27.int(),
-  sample: z27.array(SampleEventSchema),
-  batchSize: z27.int(),
-  waitSeconds: z27.int()
+  unknownMessages: z34.int(),
+  sample: z34.array(SampleEventSchema),
+  batchSize: z34.int(),
+  waitSeconds: z34.int()
 });
-var SummarySchema = z27.object({
-  replayed: z27.int(),
-  skipped: z27.int(),
-  failed: z27.int(),
+var SummarySchema = z34.object({
+  replayed: z34.int(),
+  skipped: z34.int(),
+  failed: z34.int(),
   /** replayed + skipped + failed: what counts against the limit. */
-  handled: z27.int(),
-  batches: z27.int(),
-  skippedReasons: z27.record(z27.string(), z27.int()),
+  handled: z34.int(),
+  batches: z34.int(),
+  skippedReasons: z34.record(z34.string(), z34.int()),
   /** The first failures, for the operator; `failed` counts them all. */
-  failures: z27.array(z27.object({ eventId: z27.string(), error: z27.string() })),
+  failures: z34.array(z34.object({ eventId: z34.string(), error: z34.string() })),
   /** Why the loop ended before the selection was exhausted, when it did. */
-  stoppedEarly: z27.optional(z27.string())
+  stoppedEarly: z34.optional(z34.string())
 });
-var CursorSchema = z27.union([
-  z27.object({ kind: z27.literal("dlq"), remaining: z27.int() }),
-  z27.object({
-    kind: z27.literal("store"),
+var CursorSchema = z34.union([
+  z34.object({ kind: z34.literal("dlq"), remaining: z34.int() }),
+  z34.object({
+    kind: z34.literal("store"),
     /** Which of the selected statuses (index partitions) is being walked. */
-    statusIndex: z27.int(),
+    statusIndex: z34.int(),
     /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
-    lastKey: z27.optional(z27.record(z27.string(), z27.string())),
+    lastKey: z34.optional(z34.record(z34.string(), z34.string())),
     /** Position in filter.eventIds. */
-    offset: z27.int()
+    offset: z34.int()
   })
 ]);
-var ReplayStateSchema = z27.object({
+var ReplayStateSchema = z34.object({
   request: ReplayInputSchema,
   plan: PlanSchema,
   cursor: CursorSchema,
   summary: SummarySchema,
   /** Events that failed in this execution: not tried again by later batches. */
-  failedIds: z27.array(z27.string()),
+  failedIds: z34.array(z34.string()),
   /** More may remain and the limit is not reached. */
-  more: z27.boolean()
+  more: z34.boolean()
 });
-var ReplayTaskSchema = z27.discriminatedUnion("action", [
-  z27.object({ action: z27.literal("plan"), input: z27.unknown(), executionId: z27.string().check(z27.minLength(1)) }),
-  z27.object({ action: z27.literal("batch"), state: z27.unknown(), executionId: z27.string().check(z27.minLength(1)) })
+var ReplayTaskSchema = z34.discriminatedUnion("action", [
+  z34.object({ action: z34.literal("plan"), input: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) }),
+  z34.object({ action: z34.literal("batch"), state: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) })
 ]);
 
 // cli/commands/replay.ts
@@ -11594,7 +11895,7 @@ var replayInputOf = (options, now) => {
   if (!checked2.success) throw new CliError(`${describeIssues(checked2.error)}.`);
   return input;
 };
-var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto25.randomBytes)(3).toString("hex")}`;
+var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto26.randomBytes)(3).toString("hex")}`;
 var progressOf = async (sfn, executionArn) => {
   const history = await sfn.send(
     new import_client_sfn3.GetExecutionHistoryCommand({
@@ -11779,7 +12080,7 @@ var readIdPath = (value, path) => {
 
 // cli/commands/route.ts
 init_internal();
-init_registry();
+init_registry2();
 init_types();
 init_filters();
 init_routes();
@@ -11793,7 +12094,7 @@ init_records();
 
 // functions/targets/eventbridge.ts
 var import_client_eventbridge = require("@aws-sdk/client-eventbridge");
-init_errors2();
+init_errors();
 var MAX_ENTRY_BYTES = 256 * 1024;
 var eventBridgeEntryOf = (target, event, detail = event) => ({
   EventBusName: target.eventBusName,
@@ -11871,8 +12172,8 @@ var planDelivery = (target, event, ctx, payload = event) => {
 init_transform();
 
 // functions/targets/validate.ts
-init_errors2();
-var isRecord3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+init_errors();
+var isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 var validatePayload = (target, payload) => {
   const refuse2 = (message) => {
     throw new TargetError(target.id, "invalid-request", false, message);
@@ -11884,7 +12185,7 @@ var validatePayload = (target, payload) => {
   }
   if (json2 === void 0)
     refuse2("the body is not JSON: the transform yielded a function or a circular value");
-  if (target.kind === "eventbridge" && !isRecord3(payload))
+  if (target.kind === "eventbridge" && !isRecord4(payload))
     refuse2(
       `EventBridge takes a JSON object as detail; the transform yielded ${Array.isArray(payload) ? "an array" : typeof payload}`
     );
@@ -11894,7 +12195,7 @@ var validatePayload = (target, payload) => {
 var downstreamKeyOf = (eventId, targetId2) => `rf_${sha256Hex(`${eventId}#${targetId2}`).slice(0, 40)}`;
 
 // cli/commands/route.ts
-init_errors2();
+init_errors();
 init_transform();
 init_workflows();
 var PROVIDER_FIXTURE = /functions[/\\]providers[/\\]([^/\\]+)[/\\]fixtures[/\\]/;
@@ -12163,7 +12464,7 @@ var import_zod6 = require("zod");
 init_internal();
 
 // cli/schedule-ticks.ts
-var import_node_crypto27 = require("node:crypto");
+var import_node_crypto28 = require("node:crypto");
 init_contract2();
 init_schedule_expression();
 var parseJson = (text2) => {
@@ -12186,7 +12487,7 @@ var deadLetteredTickOf = (queue, body, attributes) => {
 };
 var replayScheduleName = (tick) => {
   const { name, scheduledTime } = tick.relayflowSchedule;
-  const digest2 = (0, import_node_crypto27.createHash)("sha256").update(scheduleTickKey(name, scheduledTime)).digest("hex");
+  const digest2 = (0, import_node_crypto28.createHash)("sha256").update(scheduleTickKey(name, scheduledTime)).digest("hex");
   return `${name}.replay-${digest2.slice(0, 8)}`;
 };
 var replayAt = (now) => atExpression(new Date(Math.ceil((now.getTime() + 6e4) / 1e3) * 1e3));
@@ -12621,6 +12922,7 @@ var buildProgram = (deps) => {
   registerEmit(program, deps, globals);
   registerUrls(program, deps, globals);
   registerSecrets(program, deps, globals);
+  registerChannels(program, deps, globals);
   registerRoute(program, deps, globals);
   registerSchedules(program, deps, globals);
   registerMessages(program, deps, globals);

@@ -7,7 +7,8 @@ import { DynamoDbSuppressionList, type SuppressionList } from '#shared/workflows
 
 /**
  * The canonical `email.*` data every email provider (SendGrid, Postmark, Mailgun) normalizes
- * into: this workflow reads nothing provider-specific.
+ * into, which `message.bounced` (a receipt matched to a message RelayFlow sent) carries too: this
+ * workflow reads nothing provider-specific.
  */
 const BouncedEmailSchema = z.object({
   recipient: z.string().check(z.minLength(3)),
@@ -22,17 +23,20 @@ export const bareAddress = (recipient: string): string | undefined => {
   return /^[^\s@]+@[^\s@]+$/.test(address) ? address : undefined;
 };
 
+/** The bounces this workflow takes: any provider's, and those of messages RelayFlow sent. */
+const BOUNCES: ReadonlySet<string> = new Set(['email.bounced', 'message.bounced']);
+
 /**
- * On `email.bounced` (a permanent bounce, whichever provider reported it), adds the recipient to
+ * On `email.bounced` (a permanent bounce, whichever provider reported it) or `message.bounced`, adds the recipient to
  * the tenant's suppression list, so that senders can check it before mailing the address again.
  * Safe to run twice: the list keeps the first bounce.
  */
 export const suppressBouncedRecipient =
   (list: SuppressionList): Workflow =>
   async (event, ctx) => {
-    if (event.type !== 'email.bounced') {
+    if (!BOUNCES.has(event.type)) {
       throw new PermanentWorkflowError(
-        `suppress-bounced-recipient handles email.bounced, not ${event.type}; check the route`,
+        `suppress-bounced-recipient handles email.bounced and message.bounced, not ${event.type}; check the route`,
       );
     }
     const data = BouncedEmailSchema.safeParse(event.data);

@@ -26,7 +26,7 @@ export interface ChannelSecretArns {
  * One Secrets Manager secret per configured channel adapter, and one per adapter and tenant
  * listed under it, holding the adapter's credentials as JSON (functions/channels/<via>/README.md).
  * Created holding `{}`: a message through an adapter without credentials fails with a retryable
- * `credentials-missing` until the operator sets them (`relayflow channels credentials set`).
+ * `credentials-missing` until the operator sets them (`relayflow channels credentials <via>`).
  */
 export class ChannelSecrets extends Construct {
   private readonly secrets: Secret[] = [];

@@ -54,7 +54,11 @@ const e2eConfig = () => ({
     stripe: {},
     github: {},
     'standard-webhooks': { entity: { kind: 'user', path: 'data.user_id' } },
+    // Where the channel fakes post their receipts (test/e2e/channels.test.ts).
+    postmark: {},
+    twilio: {},
   },
+  channels: { postmark: {}, twilio: {}, fcm: {} },
   retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 2 },
   // Domain events from a bus of the account (test/e2e/producer.test.ts); they reach the sink below.
   eventSources: [
@@ -76,6 +80,46 @@ const e2eConfig = () => ({
       targets: [
         { kind: 'http', id: 'first', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/first` },
         { kind: 'http', id: 'second', url: `http://127.0.0.1:${SINK_PORT_PLACEHOLDER}/second` },
+      ],
+    },
+    // Domain events `notify.<channel>` become messages (test/e2e/channels.test.ts).
+    {
+      match: { provider: 'internal', type: 'notify.email' },
+      targets: [
+        {
+          kind: 'message',
+          id: 'email',
+          channel: 'email',
+          via: 'postmark',
+          to: '{{data.to}}',
+          content: { subject: 'Hello {{entity.id}}', text: 'A message for {{data.to}}' },
+        },
+      ],
+    },
+    ...(['sms', 'whatsapp'] as const).map((channel) => ({
+      match: { provider: 'internal', type: `notify.${channel}` },
+      targets: [
+        {
+          kind: 'message',
+          id: channel,
+          channel,
+          via: 'twilio',
+          to: '{{data.to}}',
+          content: { body: 'A message for {{entity.id}}' },
+        },
+      ],
+    })),
+    {
+      match: { provider: 'internal', type: 'notify.push' },
+      targets: [
+        {
+          kind: 'message',
+          id: 'push',
+          channel: 'push',
+          via: 'fcm',
+          to: '{{data.to}}',
+          content: { title: 'Hello {{entity.id}}', body: 'A message for you' },
+        },
       ],
     },
     {

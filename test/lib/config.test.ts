@@ -537,7 +537,21 @@ describe('the local demo route', () => {
     ]);
   });
 
-  it("leaves a configuration's own routes alone", () => {
+  it('sends what no route of the configuration takes to the demo target, after its own routes', () => {
+    const own = parseConfig({
+      providers: { stripe: {} },
+      routes: [
+        {
+          match: { type: 'invoice.*' },
+          targets: [{ kind: 'http', id: 'mine', url: 'https://example.com/hook' }],
+        },
+      ],
+    });
+
+    expect(withLocalDemoRoute(own, url).routes.map((r) => r.targets[0]?.id)).toEqual(['mine', 'demo']);
+  });
+
+  it('leaves a configuration with a catch-all route of its own alone', () => {
     const own = parseConfig({
       providers: { stripe: {} },
       routes: [

@@ -138,6 +138,29 @@ describe('suppress-bounced-recipient workflow', () => {
     });
   });
 
+  it('suppresses the recipient of a message RelayFlow sent that bounced (message.bounced from a receipt)', async () => {
+    const bounced = anIntegrationEvent({
+      tenant: 'gamma',
+      provider: 'internal',
+      type: 'message.bounced',
+      data: {
+        messageId: 'msg_1',
+        channel: 'email',
+        via: 'postmark',
+        recipient: 'Bob@Example.com',
+        status: 'BOUNCED',
+        reason: 'unknown user',
+      },
+    });
+
+    await workflow(bounced, ctx);
+
+    expect(await suppression('gamma', 'bob@example.com')).toMatchObject({
+      eventId: bounced.id,
+      reason: 'unknown user',
+    });
+  });
+
   it('refuses, permanently, an event that is not a bounce or names no address', async () => {
     await expect(
       workflow(anIntegrationEvent({ type: 'email.delivered', data: { recipient: 'a@b.c' } }), ctx),

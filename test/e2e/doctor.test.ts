@@ -100,8 +100,10 @@ describe('relayflow doctor --local on a healthy stack', () => {
     expect(result.lines).toEqual([
       'Stack RelayFlowE2E (local)',
       '✓ secret github: 1 signing secret set',
+      '✓ secret postmark: 1 signing secret set',
       '✓ secret standard-webhooks: 1 signing secret set',
       '✓ secret stripe: 1 signing secret set',
+      '✓ secret twilio: 1 signing secret set',
       '✓ alarm topic subscription: confirmed: email oncall@example.com',
       '✓ dead-letter queue: empty',
       `✓ alarms: none of ${stack.alarms} alarms is firing`,
@@ -109,7 +111,7 @@ describe('relayflow doctor --local on a healthy stack', () => {
       '✓ replay state machine: ACTIVE',
       "✓ api: an unknown provider's URL is answered 404",
       '',
-      'All 9 checks passed.',
+      'All 11 checks passed.',
     ]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
   });
@@ -119,7 +121,7 @@ describe('relayflow doctor --local on a healthy stack', () => {
 
     const { checks } = JSON.parse(result.lines.join('\n')) as { checks: Record<string, unknown>[] };
     expect(result.code).toBe(0);
-    expect(checks).toHaveLength(9);
+    expect(checks).toHaveLength(11);
     expect(checks[0]).toEqual({ name: 'secret github', ok: true, detail: '1 signing secret set', fix: null });
     expect(checks.every((check) => check.ok === true)).toBe(true);
   });
@@ -142,7 +144,7 @@ describe('relayflow doctor --local on a healthy stack', () => {
       const timeline = run.lines.slice(run.lines.indexOf('Audit timeline (oldest first):') + 2);
       expect(timeline.some((row) => /\bingest\b.*\bRECEIVED\b/.test(row))).toBe(true);
       expect(timeline.some((row) => /\bconsumer\b.*\bPROCESSED\b/.test(row))).toBe(true);
-      expect(run.lines.at(-1)).toBe('All 10 checks passed.');
+      expect(run.lines.at(-1)).toBe('All 12 checks passed.');
       expect(run.code).toBe(0);
       return eventId;
     });
@@ -157,7 +159,7 @@ describe('relayflow doctor --local on a healthy stack', () => {
       "✗ test event: github's fixtures cannot be made into a new event. Fix: test another provider: relayflow doctor --send-test <provider> --local",
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('relayflow: 1 of 10 checks failed; each ✗ line ends with its fix.\n');
+    expect(result.stderr).toBe('relayflow: 1 of 12 checks failed; each ✗ line ends with its fix.\n');
   });
 });
 
@@ -222,8 +224,10 @@ describe('relayflow doctor --local on a broken stack', () => {
     expect(result.lines).toEqual([
       'Stack RelayFlowE2E (local)',
       `✗ secret github: ${outputs.SecretGithub} holds no signing secret: every delivery is answered 503 and retried by the provider. Fix: restart npm start with RELAYFLOW_SECRET_GITHUB=<github's signing secret>`,
+      '✓ secret postmark: 1 signing secret set',
       '✓ secret standard-webhooks: 1 signing secret set',
       '✓ secret stripe: 1 signing secret set',
+      '✓ secret twilio: 1 signing secret set',
       '✗ alarm topic subscription: the alarm topic has no subscription: alarms reach no one. Fix: set alarmEmail in relayflow.config.ts and restart npm start',
       '✗ dead-letter queue: 2 messages: 1 DEAD_LETTERED event (1 http-400), 1 unexplained (1 not a claim check). Fix: read them with relayflow dlq --local; delete a message that names no stored event by hand once understood (aws sqs delete-message)',
       '✗ alarm DeadLetterQueueNotEmpty: firing (Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0)): An event exhausted its retries and waits in the dead-letter queue for a replay. Fix: follow docs/operations.md#deadletterqueuenotempty',
@@ -232,7 +236,7 @@ describe('relayflow doctor --local on a broken stack', () => {
       "✓ api: an unknown provider's URL is answered 404",
     ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('relayflow: 5 of 9 checks failed; each ✗ line ends with its fix.\n');
+    expect(result.stderr).toBe('relayflow: 5 of 11 checks failed; each ✗ line ends with its fix.\n');
   });
 });
 

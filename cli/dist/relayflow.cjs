@@ -4882,6 +4882,16 @@ var init_errors2 = __esm({
   }
 });
 
+// functions/store/conditions.ts
+var import_client_dynamodb2, isConditionFailure;
+var init_conditions = __esm({
+  "functions/store/conditions.ts"() {
+    "use strict";
+    import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+    isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+  }
+});
+
 // functions/store/records.ts
 var import_node_crypto24, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
 var init_records = __esm({
@@ -5764,18 +5774,17 @@ var init_define = __esm({
 });
 
 // functions/workflows/dunning-accounts.ts
-var import_client_dynamodb5, import_lib_dynamodb6, dunningAccountKey, isConditionFailure4, DynamoDbDunningAccounts;
+var import_lib_dynamodb6, dunningAccountKey, DynamoDbDunningAccounts;
 var init_dunning_accounts = __esm({
   "functions/workflows/dunning-accounts.ts"() {
     "use strict";
-    import_client_dynamodb5 = require("@aws-sdk/client-dynamodb");
     import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
+    init_conditions();
     init_errors2();
     dunningAccountKey = (tenant2, account) => ({
       PK: `DUNNING#${tenant2}`,
       SK: account
     });
-    isConditionFailure4 = (error) => error instanceof import_client_dynamodb5.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
     DynamoDbDunningAccounts = class {
       constructor(client, tableName) {
         this.client = client;
@@ -5798,7 +5807,7 @@ var init_dunning_accounts = __esm({
           );
           return true;
         } catch (error) {
-          if (isConditionFailure4(error)) return false;
+          if (isConditionFailure(error)) return false;
           throw new InfrastructureError("event-store", `dunning ${what} failed`, { cause: error });
         }
       }
@@ -5930,11 +5939,11 @@ var init_dunning = __esm({
 });
 
 // functions/workflows/suppression-list.ts
-var import_client_dynamodb6, import_lib_dynamodb7, suppressionKey, DynamoDbSuppressionList;
+var import_client_dynamodb3, import_lib_dynamodb7, suppressionKey, DynamoDbSuppressionList;
 var init_suppression_list = __esm({
   "functions/workflows/suppression-list.ts"() {
     "use strict";
-    import_client_dynamodb6 = require("@aws-sdk/client-dynamodb");
+    import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
     import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
     init_errors2();
     suppressionKey = (tenant2, address) => ({
@@ -5959,7 +5968,7 @@ var init_suppression_list = __esm({
           );
           return "added";
         } catch (error) {
-          if (error instanceof import_client_dynamodb6.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
+          if (error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException") {
             return "already";
           }
           throw new InfrastructureError("event-store", "suppression list write failed", { cause: error });
@@ -8628,14 +8637,13 @@ init_errors2();
 
 // functions/store/event-store.ts
 var import_node_buffer2 = require("node:buffer");
+init_conditions();
 var import_node_zlib2 = require("node:zlib");
-var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
 init_errors2();
 init_records();
 var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
 var BATCH_GET_KEYS = 100;
-var isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
 var isItemTooLarge = (error) => error instanceof Error && error.name === "ValidationException" && /item size|size has exceeded/i.test(error.message);
 var unzipJson = (value) => JSON.parse((0, import_node_zlib2.gunzipSync)(value).toString("utf8"));
 var pack = (parts) => {
@@ -10642,8 +10650,8 @@ var registerDoctor = (program, deps, globals) => {
 init_contract();
 
 // functions/channels/message-store.ts
-var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+init_conditions();
 init_errors2();
 
 // functions/channels/status.ts
@@ -10675,7 +10683,6 @@ var providerIdKey = (via, providerMessageId) => ({
   SK: "MSGPID"
 });
 var tenantMessagesKey = (tenant2) => `MSGS#${tenant2}`;
-var isConditionFailure2 = (error) => error instanceof import_client_dynamodb3.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
 var recordOf = (item) => {
   const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, expiresAt: _x, ...record8 } = item;
   return record8;
@@ -10694,7 +10701,7 @@ var MessageStore = class {
     try {
       return await run();
     } catch (error) {
-      if (isConditionFailure2(error)) throw error;
+      if (isConditionFailure(error)) throw error;
       throw new InfrastructureError("event-store", `message store ${what} failed`, { cause: error });
     }
   }
@@ -10703,7 +10710,7 @@ var MessageStore = class {
       await this.call(what, run);
       return true;
     } catch (error) {
-      if (isConditionFailure2(error)) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -11278,8 +11285,8 @@ var entryOf = (message) => ({
 var deduplicationIdOf = (eventId, send) => send <= 1 ? eventId : `${eventId}#${send}`;
 
 // functions/flow/pause-store.ts
-var import_client_dynamodb4 = require("@aws-sdk/client-dynamodb");
 var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
+init_conditions();
 init_errors2();
 
 // functions/flow/pauses.ts
@@ -11292,7 +11299,6 @@ var PAUSES_PK = "PAUSE";
 var pauseKey = (key) => ({ PK: PAUSES_PK, SK: key });
 var holdListKey = (key, groupId) => ({ PK: `HELD#${key}`, SK: groupId });
 var BATCH_GET_KEYS2 = 100;
-var isConditionFailure3 = (error) => error instanceof import_client_dynamodb4.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
 var pauseOf = (item) => ({
   scope: item.scope,
   id: item.id,
@@ -11321,7 +11327,7 @@ var PauseStore = class {
     try {
       return await run();
     } catch (error) {
-      if (isConditionFailure3(error)) throw error;
+      if (isConditionFailure(error)) throw error;
       throw new InfrastructureError("event-store", `pause store ${what} failed`, { cause: error });
     }
   }
@@ -11331,7 +11337,7 @@ var PauseStore = class {
       await this.call(what, run);
       return true;
     } catch (error) {
-      if (isConditionFailure3(error)) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
@@ -7,6 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/store/conditions';
 import { InfrastructureError } from '#shared/errors';
 import { INDEXES } from '#shared/operator/event-queries';
 import type { Channel, Message, MessageStatus, Receipt } from '#shared/channels/contract';
@@ -58,10 +58,6 @@ const providerIdKey = (via: string, providerMessageId: string) => ({
 });
 /** A tenant's messages by creation time, in the keys-only entity index. */
 export const tenantMessagesKey = (tenant: string) => `MSGS#${tenant}`;
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 const recordOf = (item: Record<string, unknown>): MessageRecord => {
   const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, expiresAt: _x, ...record } = item;

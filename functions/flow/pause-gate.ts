@@ -1,18 +1,12 @@
 import type { Route } from '#shared/routing/routes';
 import type { EventStore } from '#shared/store/event-store';
 import type { AuditEntry, EventState, EventStatus } from '#shared/store/records';
+import { CONSUMABLE } from '#shared/consumer/route-run';
 import { PAUSES_CACHE_MS, type PauseStore } from '#shared/flow/pause-store';
 import { decideGate, isActive, pauseKeyOf, type GateDecision, type Pause } from '#shared/flow/pauses';
 
-/** Statuses a hold moves an event from: those the consumer runs, HELD excepted. */
-const HOLDABLE: readonly EventStatus[] = [
-  'RECEIVED',
-  'QUEUED',
-  'PROCESSING',
-  'RETRYING',
-  'DEAD_LETTERED',
-  'COMPENSATION_FAILED',
-];
+/** Statuses a hold moves an event from: those the consumer runs, but an unreadable one. */
+const HOLDABLE: readonly EventStatus[] = CONSUMABLE.filter((status) => status !== 'QUARANTINED');
 
 export interface PauseGateDependencies {
   readonly pauses: PauseStore;

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -7,6 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/store/conditions';
 import { InfrastructureError } from '#shared/errors';
 import { pauseKeyOf, type HoldList, type Pause, type PauseEntry, type PauseScope } from '#shared/flow/pauses';
 
@@ -18,10 +18,6 @@ const holdListKey = (key: string, groupId: string) => ({ PK: `HELD#${key}`, SK: 
 
 /** BatchGetItem's most keys per call. */
 const BATCH_GET_KEYS = 100;
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 const pauseOf = (item: Record<string, unknown>): Pause => ({
   scope: item.scope as PauseScope,

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/store/conditions';
 import type { SharedLimiter } from '#shared/flow/contract';
 
 /**
@@ -12,10 +12,6 @@ export const BURST_MS = 100;
 
 /** A key's item outlives its last use by a day, then TTL removes it. Blocks are shorter. */
 const TTL_SECONDS = 24 * 3600;
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 export const limitKey = (key: string) => ({ PK: `LIMIT#${key}`, SK: 'GCRA' });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from '#shared/store/conditions';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Admission, SharedLimiter, TenantAdmission } from '#shared/flow/contract';
@@ -29,10 +29,6 @@ const INITIAL_HOLD_MS = 1000;
 const MIN_HOLD_MS = 50;
 
 const FREE: Admission = { kind: 'admit', release: () => Promise.resolve() };
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 export const quotaPartition = (tenant: string) => `QUOTA#${tenant}`;
 export const slotKey = (n: number) => `SLOT#${n}`;

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { isConditionFailure } from '#shared/store/conditions';
 import {
   brotliCompressSync,
   brotliDecompressSync,
@@ -6,7 +7,6 @@ import {
   gunzipSync,
   gzipSync,
 } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
@@ -77,10 +77,6 @@ export interface EventStoreSettings {
 const DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_KEYS = 100;
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 /** DynamoDB refuses items over 400 KB with a ValidationException that names the size. */
 const isItemTooLarge = (error: unknown) =>

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -6,6 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/store/conditions';
 import { InfrastructureError } from '#shared/errors';
 
 /** The newest provider event time applied to an entity, on routes that suppress stale events. */
@@ -44,10 +44,6 @@ export interface ProcessingStoreSettings {
 export type HighWaterMarkResult =
   | { readonly applied: true }
   | { readonly applied: false; readonly newest: { readonly occurredAt: string; readonly eventId: string } };
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 /**
  * The consumer's own items in the event table (docs/decisions/0011-step-completion-records.md):

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/store/conditions';
 import { InfrastructureError } from '#shared/errors';
 
 /** One account's dunning state: an item per tenant and account in the event table. */
@@ -31,10 +31,6 @@ export interface DunningAccounts {
    */
   restore(change: DunningChange & { readonly invoiceId: string }): Promise<'restored' | 'not-past-due'>;
 }
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 /**
  * The dunning state in the event table, without TTL: an account stays past due until its invoice

@@ -195,7 +195,8 @@ describe('npm start, stopped while synthesizing', () => {
 
   it('ends the synthesis and every process it started, and leaves no digest to reuse', async () => {
     const port = await freePort();
-    const run = npmStart(dir, port);
+    // The demo target's port too: the one above PORT may belong to another test's runtime.
+    const run = npmStart(dir, port, { DEMO_PORT: String(await freePort()) });
     started.add(run.child.pid!);
     await run.printed('Synthesizing');
     // Until the CDK CLI runs the app under tsx, whose processes are the ones a plain kill of the

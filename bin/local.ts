@@ -105,7 +105,7 @@ const run = async (stopRequest: AbortSignal) => {
     if (demo) {
       process.stdout.write(
         [
-          `Demo target: ${demo.endpoint} (the configuration has no routes, so every event is delivered here)`,
+          `Demo target: ${demo.endpoint} (no route of the configuration takes every event: what none takes is delivered here)`,
           `  curl -X PUT ${demoUrl}/outage     starts an outage: deliveries answer 503 until`,
           `  curl -X DELETE ${demoUrl}/outage  ends it; curl ${demoUrl}/ lists what arrived`,
           '',

@@ -228,7 +228,7 @@ const sendMessage = async (
     deps.output.out(
       [
         `POST ${url} → ${result.status}  notify.${channel} ${published?.outcome ?? ''} as event ${published?.eventId ?? '?'}`,
-        `The route sends it as a ${channel} message; follow it with relayflow messages list --tenant ${options.tenant ?? 'default'}${env.local ? ' --local' : ''}.`,
+        `The route sends it as one ${channel} message; follow it with relayflow messages list --tenant ${options.tenant ?? 'default'}${env.local ? ' --local' : ''}.`,
       ].join('\n'),
     );
   if (published?.outcome === 'rejected')

@@ -4883,12 +4883,30 @@ var init_errors2 = __esm({
 });
 
 // functions/store/conditions.ts
-var import_client_dynamodb2, isConditionFailure;
+var import_client_dynamodb2, isConditionFailure, storeCall, conditionalWrite;
 var init_conditions = __esm({
   "functions/store/conditions.ts"() {
     "use strict";
     import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+    init_errors2();
     isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+    storeCall = async (store, what, run) => {
+      try {
+        return await run();
+      } catch (error) {
+        if (isConditionFailure(error)) throw error;
+        throw new InfrastructureError("event-store", `${store} ${what} failed`, { cause: error });
+      }
+    };
+    conditionalWrite = async (store, what, run) => {
+      try {
+        await storeCall(store, what, run);
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    };
   }
 });
 
@@ -10697,22 +10715,11 @@ var MessageStore = class {
   expiresAt(now) {
     return Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400;
   }
-  async call(what, run) {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw new InfrastructureError("event-store", `message store ${what} failed`, { cause: error });
-    }
+  call(what, run) {
+    return storeCall("message store", what, run);
   }
-  async conditional(what, run) {
-    try {
-      await this.call(what, run);
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  conditional(what, run) {
+    return conditionalWrite("message store", what, run);
   }
   async get(messageId) {
     const result = await this.call(
@@ -11323,23 +11330,11 @@ var PauseStore = class {
   }
   client;
   settings;
-  async call(what, run) {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw new InfrastructureError("event-store", `pause store ${what} failed`, { cause: error });
-    }
+  call(what, run) {
+    return storeCall("pause store", what, run);
   }
-  /** Like {@link call}, with a failed condition as `false`. */
-  async conditional(what, run) {
-    try {
-      await this.call(what, run);
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  conditional(what, run) {
+    return conditionalWrite("pause store", what, run);
   }
   /** Every pause, ended ones included, strongly consistent. */
   async list() {

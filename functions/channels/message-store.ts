@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '#shared/store/conditions';
+import { conditionalWrite, storeCall } from '#shared/store/conditions';
 import { InfrastructureError } from '#shared/errors';
 import { INDEXES } from '#shared/operator/event-queries';
 import type { Channel, Message, MessageStatus, Receipt } from '#shared/channels/contract';
@@ -84,23 +84,12 @@ export class MessageStore {
     return Math.floor(now.getTime() / 1000) + this.settings.retentionDays * 86_400;
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw new InfrastructureError('event-store', `message store ${what} failed`, { cause: error });
-    }
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return storeCall('message store', what, run);
   }
 
-  private async conditional(what: string, run: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await this.call(what, run);
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private conditional(what: string, run: () => Promise<unknown>): Promise<boolean> {
+    return conditionalWrite('message store', what, run);
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {

@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '#shared/store/conditions';
+import { conditionalWrite, storeCall } from '#shared/store/conditions';
 import { InfrastructureError } from '#shared/errors';
 import { pauseKeyOf, type HoldList, type Pause, type PauseEntry, type PauseScope } from '#shared/flow/pauses';
 
@@ -65,24 +65,12 @@ export class PauseStore {
     private readonly settings: PauseStoreSettings,
   ) {}
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw new InfrastructureError('event-store', `pause store ${what} failed`, { cause: error });
-    }
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return storeCall('pause store', what, run);
   }
 
-  /** Like {@link call}, with a failed condition as `false`. */
-  private async conditional(what: string, run: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await this.call(what, run);
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private conditional(what: string, run: () => Promise<unknown>): Promise<boolean> {
+    return conditionalWrite('pause store', what, run);
   }
 
   /** Every pause, ended ones included, strongly consistent. */

@@ -5,8 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '#shared/store/conditions';
-import { InfrastructureError } from '#shared/errors';
+import { isConditionFailure, storeCall } from '#shared/store/conditions';
 
 /** The newest provider event time applied to an entity, on routes that suppress stale events. */
 export const highWaterMarkKey = (entityKey: string) => ({ PK: entityKey, SK: 'HWM' });
@@ -61,13 +60,8 @@ export class ProcessingStore {
     return Math.floor(now.getTime() / 1000) + this.settings.retentionDays * 86_400;
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw new InfrastructureError('event-store', `event store ${what} failed`, { cause: error });
-    }
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return storeCall('event store', what, run);
   }
 
   /**

@@ -10,6 +10,7 @@ import { sendgridFake } from './sendgrid';
 import { sesFake } from './ses';
 import { signReceipt } from './signing';
 import { twilioFake } from './twilio';
+import { incomingTwilioMessage, type IncomingTwilioMessage } from './twilio-api';
 import {
   FAKE_PROVIDERS,
   type Answer,
@@ -18,13 +19,23 @@ import {
   type FakeRequest,
   type Fate,
   type FormFields,
+  type HappenedReceipt,
+  type KeptMessage,
   type PlannedReceipt,
   type ProviderFake,
   type ReceiptInfo,
+  type ReceiptPayload,
   type WebhookProvider,
 } from './types';
 
-export { FAKE_PROVIDERS, type FakeProvider, type ReceiptInfo, type WebhookProvider } from './types';
+export {
+  FAKE_PROVIDERS,
+  type FakeProvider,
+  type KeptMessage,
+  type ReceiptInfo,
+  type WebhookProvider,
+} from './types';
+export type { IncomingTwilioMessage } from './twilio-api';
 
 const FAKES: Readonly<Record<FakeProvider, ProviderFake>> = {
   postmark: postmarkFake,
@@ -51,12 +62,27 @@ export interface SentRequest {
   readonly providerMessageId?: string;
 }
 
+/** One query of a provider's read API (a message list, a message's status), with what it answered. */
+export interface ApiRequest {
+  readonly provider: FakeProvider;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly status: number;
+}
+
+/** A fault armed for the next queries of a provider's read API. */
+type ApiFault =
+  | { readonly kind: 'status'; readonly status: number; readonly retryAfterSeconds?: number; times: number }
+  | { readonly kind: 'malformed'; times: number };
+
 /** What became of one receipt. */
 export type ReceiptRecord = ReceiptInfo &
   (
     | { readonly outcome: 'posted'; readonly url: string; readonly status: number }
     | { readonly outcome: 'published'; readonly eventId: string }
-    | { readonly outcome: 'dropped' }
+    /** Never delivered to us, though it happened at the provider: `payload` is what would have gone. */
+    | { readonly outcome: 'dropped'; readonly payload: ReceiptPayload }
     /** Nowhere to send it (the stack takes no webhooks of that provider, or no EventBridge). */
     | { readonly outcome: 'unroutable'; readonly reason: string }
     | { readonly outcome: 'error'; readonly url: string; readonly reason: string }
@@ -171,6 +197,11 @@ export class ChannelFakes {
   private reversing = false;
   private duplicating = false;
   private stopped = false;
+  /** What each provider keeps of the messages it accepted, for its read API; by `provider|id`. */
+  private readonly kept = new Map<string, KeptMessage & { readonly happened: HappenedReceipt[] }>();
+  private readonly apiLog: ApiRequest[] = [];
+  private readonly apiFaults = new Map<FakeProvider, ApiFault>();
+  private readonly pageSizes = new Map<FakeProvider, number>();
 
   constructor(options: ChannelFakesOptions = {}) {
     this.delayMs = options.receiptDelayMs ?? 200;
@@ -232,14 +263,68 @@ export class ChannelFakes {
     this.failures.set(provider, { status, times });
   }
 
+  /**
+   * Answers the next `times` queries of `provider`'s read API with its error for `status` (a 429
+   * carries `Retry-After`, `retryAfterSeconds` or the fakes' default). Sends are not affected.
+   */
+  apiFail(
+    provider: FakeProvider,
+    fault: { readonly status: number; readonly times?: number; readonly retryAfterSeconds?: number },
+  ): void {
+    this.apiFaults.set(provider, {
+      kind: 'status',
+      status: fault.status,
+      times: fault.times ?? 1,
+      ...(fault.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: fault.retryAfterSeconds }),
+    });
+  }
+
+  /** Answers the next `times` queries of `provider`'s read API with 200 and a body that is not JSON. */
+  apiMalformed(provider: FakeProvider, times = 1): void {
+    this.apiFaults.set(provider, { kind: 'malformed', times });
+  }
+
+  /** Serves at most `size` items per page of `provider`'s lists, whatever a query asks; undefined lifts it. */
+  apiPageSize(provider: FakeProvider, size: number | undefined): void {
+    if (size === undefined) this.pageSizes.delete(provider);
+    else this.pageSizes.set(provider, size);
+  }
+
+  /** Every query of the providers' read APIs, oldest first. */
+  apiRequests(): readonly ApiRequest[] {
+    return [...this.apiLog];
+  }
+
+  /** The messages each provider kept (accepted sends, received messages), oldest first. */
+  messages(): readonly KeptMessage[] {
+    return [...this.kept.values()];
+  }
+
+  /**
+   * An SMS someone sends to one of the account's Twilio numbers: Twilio keeps it (its read API
+   * lists it) and posts the incoming-message webhook to the stack's twilio webhook URL, as
+   * receipts go (after the delay, subject to drops). Returns its MessageSid.
+   */
+  receiveTwilioMessage(incoming: IncomingTwilioMessage): string {
+    const now = this.now();
+    const { providerMessageId, kept, receipt } = incomingTwilioMessage(incoming, now);
+    this.keep('twilio', providerMessageId, kept, now);
+    this.schedule([receipt]);
+    return providerMessageId;
+  }
+
   /** Resolves once every receipt scheduled so far has gone, been dropped or failed. */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Forgets sends, receipts, armed failures, throttled recipients and receipt hooks. */
+  /** Forgets sends, receipts, kept messages, armed failures and faults, throttled recipients and hooks. */
   clear(): void {
     this.sends.length = 0;
+    this.kept.clear();
+    this.apiLog.length = 0;
+    this.apiFaults.clear();
+    this.pageSizes.clear();
     this.receiptLog.length = 0;
     this.throttled.clear();
     this.failures.clear();
@@ -274,11 +359,27 @@ export class ChannelFakes {
     const request: FakeRequest = {
       method: req.method ?? 'GET',
       path: `/${rest.join('/')}`,
+      query: url.searchParams,
       headers,
       body: await parseBody(headers['content-type'] ?? '', raw),
     };
     const auxiliary = fake.auxiliary?.(request);
     if (auxiliary) return write(res, auxiliary);
+    const queried = fake.query?.(request, {
+      messages: this.messages().filter((message) => message.provider === fake.provider),
+      pageSize: this.pageSizes.get(fake.provider),
+    });
+    if (queried) {
+      const answer = this.queryAnswer(fake, request, queried);
+      this.apiLog.push({
+        provider: fake.provider,
+        method: request.method,
+        path: request.path,
+        query: url.search,
+        status: answer.status,
+      });
+      return write(res, answer);
+    }
     const record = (status: number, extra: Pick<SentRequest, 'to' | 'providerMessageId'> = {}) =>
       this.sends.push({
         provider: fake.provider,
@@ -309,8 +410,38 @@ export class ChannelFakes {
       ...(outcome.to === undefined ? {} : { to: outcome.to }),
       ...(outcome.providerMessageId === undefined ? {} : { providerMessageId: outcome.providerMessageId }),
     });
+    if (outcome.kept && outcome.providerMessageId)
+      this.keep(fake.provider, outcome.providerMessageId, outcome.kept, this.now());
     write(res, outcome.answer);
     if (outcome.receipts?.length) this.schedule(outcome.receipts);
+  }
+
+  /** A query's answer, unless the credentials are missing or a fault is armed. */
+  private queryAnswer(fake: ProviderFake, request: FakeRequest, answer: Answer): Answer {
+    if (!fake.authenticated(request)) return fake.unauthenticated;
+    const fault = this.apiFaults.get(fake.provider);
+    if (fault === undefined || fault.times <= 0) return answer;
+    fault.times -= 1;
+    if (fault.kind === 'malformed')
+      return {
+        status: 200,
+        body: '<html><body>502 Bad Gateway</body></html>',
+        headers: { 'content-type': 'application/json' },
+      };
+    const error = fault.status === 401 ? fake.unauthenticated : fake.error(fault.status);
+    return fault.retryAfterSeconds === undefined
+      ? error
+      : { ...error, headers: { ...error.headers, 'retry-after': String(fault.retryAfterSeconds) } };
+  }
+
+  private keep(provider: FakeProvider, providerMessageId: string, record: Record<string, unknown>, at: Date) {
+    this.kept.set(`${provider}|${providerMessageId}`, {
+      provider,
+      providerMessageId,
+      at,
+      record,
+      happened: [],
+    });
   }
 
   private context(provider: FakeProvider): FakeContext {
@@ -329,11 +460,12 @@ export class ChannelFakes {
 
   private schedule(planned: readonly PlannedReceipt[]): void {
     // Decided now, so that a hook set after the send does not reach back to it.
-    const ordered = this.reversing ? [...planned].reverse() : planned;
+    const steps = planned.map((receipt, step) => ({ receipt, step }));
+    const ordered = this.reversing ? steps.reverse() : steps;
     const copies = this.duplicating ? 2 : 1;
     const run = this.sleep(this.delayMs)
       .then(async () => {
-        for (const receipt of ordered) await this.deliver(receipt, copies);
+        for (const { receipt, step } of ordered) await this.deliver(receipt, step, copies);
       })
       .catch((error: unknown) => this.log(`[channel fakes] receipts failed: ${String(error)}`))
       .finally(() => this.pending.delete(run));
@@ -348,12 +480,16 @@ export class ChannelFakes {
     return this.dropPredicates.some((predicate) => predicate(info));
   }
 
-  private async deliver(receipt: PlannedReceipt, copies: number): Promise<void> {
+  private async deliver(receipt: PlannedReceipt, step: number, copies: number): Promise<void> {
     const { info } = receipt;
     if (this.stopped) return;
-    if (this.dropping(info)) return void this.receiptLog.push({ ...info, outcome: 'dropped' });
     const now = this.now();
     const payload = receipt.payload(now);
+    // It happened at the provider whether or not it reaches us: the read API tells either way.
+    this.kept
+      .get(`${info.provider}|${info.providerMessageId}`)
+      ?.happened.push({ info, step, at: now, payload });
+    if (this.dropping(info)) return void this.receiptLog.push({ ...info, outcome: 'dropped', payload });
     if (payload.kind === 'eventbridge') {
       const eventBridge = this.routing?.eventBridge;
       if (!eventBridge) return this.unroutable(info, 'no EventBridge to put SES events on');

@@ -1,4 +1,5 @@
 import { mailgunEventId, mailgunMessageId } from './ids';
+import { mailgunQuery } from './mailgun-api';
 import {
   formField,
   isRecord,
@@ -62,6 +63,7 @@ export const mailgunFake: ProviderFake = {
   unauthenticated: UNAUTHENTICATED,
   notFound: failure(404, 'Not Found'),
   error: statusError,
+  query: mailgunQuery,
   handle(request, ctx) {
     const domain = SEND_PATH.exec(request.path)?.[1];
     if (request.method !== 'POST' || domain === undefined) return undefined;
@@ -77,39 +79,38 @@ export const mailgunFake: ProviderFake = {
     const id = mailgunMessageId(domain, ctx.now());
     const variables = userVariables(fields);
     const tags = Object.hasOwn(fields, 'o:tag') ? [fields['o:tag']].flat() : [];
+    /** One event of this message, as the Events API lists it and a webhook posts it in `event-data`. */
+    const eventData = (event: string, data: Record<string, unknown>, now: Date) => ({
+      id: mailgunEventId(),
+      timestamp: now.getTime() / 1000,
+      event,
+      ...data,
+      flags: {
+        'is-routed': false,
+        'is-authenticated': true,
+        'is-system-test': false,
+        'is-test-mode': false,
+      },
+      envelope: { transport: 'smtp', sender: formField(fields, 'from') ?? '', targets: to },
+      message: {
+        headers: {
+          to: rawTo,
+          'message-id': id.slice(1, -1),
+          from: formField(fields, 'from') ?? '',
+          subject: formField(fields, 'subject') ?? '',
+        },
+        attachments: [],
+      },
+      recipient: to,
+      'recipient-domain': to.slice(to.lastIndexOf('@') + 1),
+      campaigns: [],
+      tags,
+      'user-variables': variables,
+    });
     const receipt = (event: string, data: Record<string, unknown>): PlannedReceipt => ({
       info: { provider: 'mailgun', providerMessageId: id, to, event },
       ...(variables.tenant ? { tenant: variables.tenant } : {}),
-      payload: (now) =>
-        jsonPayload({
-          'event-data': {
-            id: mailgunEventId(),
-            timestamp: now.getTime() / 1000,
-            event,
-            ...data,
-            flags: {
-              'is-routed': false,
-              'is-authenticated': true,
-              'is-system-test': false,
-              'is-test-mode': false,
-            },
-            envelope: { transport: 'smtp', sender: formField(fields, 'from') ?? '', targets: to },
-            message: {
-              headers: {
-                to: rawTo,
-                'message-id': id.slice(1, -1),
-                from: formField(fields, 'from') ?? '',
-                subject: formField(fields, 'subject') ?? '',
-              },
-              attachments: [],
-            },
-            recipient: to,
-            'recipient-domain': to.slice(to.lastIndexOf('@') + 1),
-            campaigns: [],
-            tags,
-            'user-variables': variables,
-          },
-        }),
+      payload: (now) => jsonPayload({ 'event-data': eventData(event, data, now) }),
     });
     const delivered = receipt('delivered', {
       'log-level': 'info',
@@ -141,6 +142,7 @@ export const mailgunFake: ProviderFake = {
       providerMessageId: id,
       answer: { status: 200, body: { id, message: 'Queued. Thank you.' } },
       receipts,
+      kept: { domain, accepted: eventData('accepted', { 'log-level': 'info', method: 'http' }, ctx.now()) },
     };
   },
 };

@@ -1,4 +1,5 @@
 import { postmarkMessageId } from './ids';
+import { postmarkQuery } from './postmark-api';
 import {
   isRecord,
   jsonPayload,
@@ -46,6 +47,7 @@ export const postmarkFake: ProviderFake = {
   unauthenticated: UNAUTHENTICATED,
   notFound: error(404, 404, 'Not Found'),
   error: statusError,
+  query: postmarkQuery,
   handle(request, ctx) {
     if (request.method !== 'POST' || request.path !== '/email') return undefined;
     const { body } = request;
@@ -121,14 +123,34 @@ export const postmarkFake: ProviderFake = {
               })),
             ]
           : [delivery];
+    const SubmittedAt = ctx.now().toISOString();
+    const textBody = stringField(body, 'TextBody');
+    const htmlBody = stringField(body, 'HtmlBody');
     return {
       to,
       providerMessageId: MessageID,
-      answer: {
-        status: 200,
-        body: { To: to, SubmittedAt: ctx.now().toISOString(), MessageID, ErrorCode: 0, Message: 'OK' },
-      },
+      answer: { status: 200, body: { To: to, SubmittedAt, MessageID, ErrorCode: 0, Message: 'OK' } },
       receipts,
+      kept: {
+        Tag: common.Tag,
+        MessageID,
+        MessageStream: common.MessageStream,
+        To: [{ Email: to, Name: null }],
+        Cc: [],
+        Bcc: [],
+        Recipients: [to],
+        ReceivedAt: SubmittedAt,
+        From: stringField(body, 'From') ?? '',
+        Subject: stringField(body, 'Subject') ?? '',
+        Attachments: [],
+        Status: 'Sent',
+        TrackOpens: fate.ending === 'opened',
+        TrackLinks: 'None',
+        Metadata: metadata,
+        Sandboxed: false,
+        ...(textBody === undefined ? {} : { TextBody: textBody }),
+        ...(htmlBody === undefined ? {} : { HtmlBody: htmlBody }),
+      },
     };
   },
 };

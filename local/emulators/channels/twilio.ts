@@ -1,5 +1,6 @@
 import { phoneNumberOf } from './conventions';
 import { twilioSid } from './ids';
+import { rfc2822, twilioQuery } from './twilio-api';
 import {
   formField,
   isRecord,
@@ -36,15 +37,13 @@ const statusError = (status: number): Answer =>
         ? failure(status, 20500, 'Internal Server Error')
         : failure(status, 21211, "Invalid 'To' Phone Number");
 
-/** Twilio writes dates as RFC 2822. */
-const rfc2822 = (date: Date) => date.toUTCString().replace('GMT', '+0000');
-
 export const twilioFake: ProviderFake = {
   provider: 'twilio',
   authenticated: ({ headers }) => /^Basic\s+\S/i.test(headers.authorization ?? ''),
   unauthenticated: UNAUTHENTICATED,
   notFound: failure(404, 20404, 'The requested resource was not found'),
   error: statusError,
+  query: twilioQuery,
   handle(request, ctx) {
     const accountSid = SEND_PATH.exec(request.path)?.[1];
     if (request.method !== 'POST' || accountSid === undefined) return undefined;
@@ -93,35 +92,28 @@ export const twilioFake: ProviderFake = {
           : [receipt('sent'), receipt('delivered')];
     const now = rfc2822(ctx.now());
     const body = formField(fields, 'Body') ?? '';
-    return {
+    const resource = {
+      account_sid: accountSid,
+      api_version: '2010-04-01',
+      body,
+      date_created: now,
+      date_sent: null,
+      date_updated: now,
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from,
+      messaging_service_sid: messagingServiceSid ?? null,
+      num_media: '0',
+      num_segments: String(Math.max(1, Math.ceil(body.length / 160))),
+      price: null,
+      price_unit: 'USD',
+      sid,
+      status: 'queued',
+      subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
       to,
-      providerMessageId: sid,
-      answer: {
-        status: 201,
-        body: {
-          account_sid: accountSid,
-          api_version: '2010-04-01',
-          body,
-          date_created: now,
-          date_sent: null,
-          date_updated: now,
-          direction: 'outbound-api',
-          error_code: null,
-          error_message: null,
-          from,
-          messaging_service_sid: messagingServiceSid ?? null,
-          num_media: '0',
-          num_segments: String(Math.max(1, Math.ceil(body.length / 160))),
-          price: null,
-          price_unit: 'USD',
-          sid,
-          status: 'queued',
-          subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
-          to,
-          uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
-        },
-      },
-      receipts,
+      uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
     };
+    return { to, providerMessageId: sid, answer: { status: 201, body: resource }, receipts, kept: resource };
   },
 };

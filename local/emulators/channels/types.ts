@@ -12,6 +12,8 @@ export type FormFields = Record<string, string | string[]>;
 export interface FakeRequest {
   readonly method: string;
   readonly path: string;
+  /** The query string's parameters. */
+  readonly query: URLSearchParams;
   readonly headers: Readonly<Record<string, string>>;
   /** JSON for JSON bodies, {@link FormFields} for forms, the text otherwise. */
   readonly body: unknown;
@@ -74,6 +76,36 @@ export interface SendOutcome {
   readonly to?: string;
   readonly providerMessageId?: string;
   readonly receipts?: readonly PlannedReceipt[];
+  /** What the provider keeps of an accepted message, in its own shape, for its query API. */
+  readonly kept?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A receipt's event as it happened at the provider: its body built once, at its time, whether it
+ * was then posted or dropped. A dropped receipt was never delivered to us, but it did happen.
+ */
+export interface HappenedReceipt {
+  readonly info: ReceiptInfo;
+  /** Its place among the message's planned receipts: the last step reached is the message's status. */
+  readonly step: number;
+  readonly at: Date;
+  readonly payload: ReceiptPayload;
+}
+
+/** A message the provider accepted (or received), and what has happened to it so far. */
+export interface KeptMessage {
+  readonly provider: FakeProvider;
+  readonly providerMessageId: string;
+  readonly at: Date;
+  readonly record: Readonly<Record<string, unknown>>;
+  readonly happened: readonly HappenedReceipt[];
+}
+
+/** What a query API reads: the provider's messages, oldest first, and the page size a test imposed. */
+export interface QueryContext {
+  readonly messages: readonly KeptMessage[];
+  /** At most this many items per page, whatever the request asks. */
+  readonly pageSize: number | undefined;
 }
 
 /** One provider's fake: its routes, its authentication check and its error shapes. */
@@ -88,6 +120,11 @@ export interface ProviderFake {
   auxiliary?(request: FakeRequest): Answer | undefined;
   /** Undefined when nothing lives at the method and path. */
   handle(request: FakeRequest, ctx: FakeContext): SendOutcome | undefined;
+  /**
+   * Answers a query of the provider's API (a message list, a message's status) from what it
+   * kept; undefined when the request is not one. No send is recorded.
+   */
+  query?(request: FakeRequest, ctx: QueryContext): Answer | undefined;
   readonly notFound: Answer;
 }
 

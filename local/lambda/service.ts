@@ -54,6 +54,8 @@ export interface LambdaServiceOptions {
   readonly maxIdleMs?: number;
   /** JSON log lines kept per function for tests and diagnostics (oldest dropped first). @default 5_000 */
   readonly jsonLogLimit?: number;
+  /** Called with each JSON object a function logs, as CloudWatch Logs reads EMF records from them. @default none */
+  readonly onJsonLog?: (record: Record<string, unknown>, functionName: string) => void;
   /** Time for timeouts, idle reclaim and the functions' own `Date`. @default real time */
   readonly clock?: RuntimeClock;
 }
@@ -125,6 +127,7 @@ export class LambdaService {
   private readonly sink: LogSink;
   private readonly maxIdleMs: number;
   private readonly jsonLogLimit: number;
+  private readonly onJsonLog: NonNullable<LambdaServiceOptions['onJsonLog']>;
   private readonly clock: RuntimeClock;
   private readonly faults: FaultSchedule;
   private stopped = false;
@@ -140,6 +143,7 @@ export class LambdaService {
     this.sink = options.logSink ?? defaultSink;
     this.maxIdleMs = options.maxIdleMs ?? 300_000;
     this.jsonLogLimit = options.jsonLogLimit ?? 5_000;
+    this.onJsonLog = options.onJsonLog ?? (() => undefined);
     this.clock = options.clock ?? new RuntimeClock();
     this.faults = new FaultSchedule((ms) => this.clock.sleep(ms));
   }
@@ -449,9 +453,11 @@ export class LambdaService {
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
         fn.jsonLogs.push(parsed as Record<string, unknown>);
         if (fn.jsonLogs.length > this.jsonLogLimit) fn.jsonLogs.shift();
+        this.onJsonLog(parsed as Record<string, unknown>, fn.config.functionName);
       }
     } catch {
-      // A line that merely starts with a brace is plain text, not a structured log entry.
+      // A line that merely starts with a brace is plain text, not a structured log entry; and a
+      // failing hook, like a failing sink, must not fail the invocation it is reporting on.
     }
   }
 

@@ -14,7 +14,8 @@ import type { RunningEmulator } from '../loopback';
 
 /**
  * Step Functions emulator: the actions RelayFlow uses (the runtime creates the replay state
- * machine; the CLI starts, describes and reads the history of executions), over the AWS JSON
+ * machine; the CLI starts, describes and reads the history of executions, and the console lists
+ * them), over the AWS JSON
  * 1.0 protocol, backed by the ASL interpreter in ./asl. Standard workflows only.
  */
 
@@ -82,6 +83,19 @@ const GetExecutionHistoryInput = z.object({
   includeExecutionData: z.boolean().optional(),
 });
 export type GetExecutionHistoryInput = z.input<typeof GetExecutionHistoryInput>;
+
+const ListExecutionsInput = z.object({
+  stateMachineArn: z.string().min(1),
+  statusFilter: z
+    .enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'])
+    .optional(),
+  maxResults,
+  nextToken: z.string().min(1).max(1024).optional(),
+});
+export type ListExecutionsInput = z.input<typeof ListExecutionsInput>;
+
+/** ListExecutions answers 100 executions a page unless asked for fewer or more (up to 1000). */
+const EXECUTIONS_PAGE = 100;
 
 const StopExecutionInput = z.object({
   executionArn: z.string().min(1),
@@ -294,6 +308,38 @@ export class StepFunctionsEmulator {
     return { events: args.includeExecutionData === false ? page.map(withoutData) : page };
   }
 
+  /**
+   * A state machine's executions, newest first, as the console lists recent replays
+   * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html).
+   */
+  listExecutions(input: ListExecutionsInput) {
+    const args = parse(ListExecutionsInput, input);
+    const machine = this.machine(args.stateMachineArn);
+    const listed = [...this.executions.values()]
+      .filter((e) => e.stateMachine === machine && (!args.statusFilter || e.status === args.statusFilter))
+      .reverse();
+    // The token counts the older executions still to list, so that executions started between
+    // two pages shift nothing.
+    const start =
+      args.nextToken === undefined
+        ? 0
+        : Math.max(0, listed.length - olderLeftOf(args.nextToken, machine.arn));
+    const size = args.maxResults || EXECUTIONS_PAGE;
+    const end = start + size;
+    return {
+      executions: listed.slice(start, end).map((e) => ({
+        executionArn: e.arn,
+        stateMachineArn: machine.arn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+        redriveCount: 0,
+      })),
+      ...(end < listed.length ? { nextToken: tokenOf(listed.length - end, machine.arn) } : {}),
+    };
+  }
+
   stopExecution(input: StopExecutionInput): { stopDate: Date } {
     const args = parse(StopExecutionInput, input);
     const execution = this.execution(args.executionArn);
@@ -359,6 +405,7 @@ export class StepFunctionsEmulator {
         StartExecution: (input) => this.startExecution(input as StartExecutionInput),
         DescribeExecution: (input) => this.describeExecution(input as { executionArn: string }),
         GetExecutionHistory: (input) => this.getExecutionHistory(input as GetExecutionHistoryInput),
+        ListExecutions: (input) => this.listExecutions(input as ListExecutionsInput),
         StopExecution: (input) => this.stopExecution(input as StopExecutionInput),
       },
       this.faults,
@@ -409,6 +456,21 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
     'ValidationException',
     `${problems.length} validation error${problems.length > 1 ? 's' : ''} detected: ${problems.join('; ')}`,
   );
+}
+
+/** A page token names where the next page starts and of which machine, so that it is no use on another. */
+function tokenOf(olderLeft: number, machineArn: string): string {
+  return Buffer.from(JSON.stringify([olderLeft, machineArn])).toString('base64url');
+}
+
+function olderLeftOf(token: string, machineArn: string): number {
+  try {
+    const [left, arn] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (typeof left === 'number' && Number.isInteger(left) && left >= 0 && arn === machineArn) return left;
+  } catch {
+    // Falls through to the refusal: a token not made here.
+  }
+  throw new AwsError('InvalidToken', `Invalid Token: '${token}'`);
 }
 
 function withoutData(event: HistoryEvent): HistoryEvent {

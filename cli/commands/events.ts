@@ -22,7 +22,7 @@ import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
-const ALL_STATUSES: readonly EventStatus[] = [
+export const ALL_STATUSES: readonly EventStatus[] = [
   'RECEIVED',
   'QUARANTINED',
   'QUEUED',
@@ -198,9 +198,14 @@ const moreDuplicates = (state: EventState): string[] => {
 };
 
 /** Our event id, else a correlation id (one request can carry several events); none is []. */
-const byOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
+export const eventsByOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
   const direct = await queries.state(id);
-  const states = direct ? [direct] : await queries.states(await queries.correlated(id));
+  return direct ? [direct] : queries.states(await queries.correlated(id));
+};
+
+/** {@link eventsByOurIds}, refusing an id of ours (`ev_…`) that names nothing. */
+const byOurIds = async (queries: EventQueries, id: string): Promise<EventState[]> => {
+  const states = await eventsByOurIds(queries, id);
   if (states.length === 0 && id.startsWith('ev_'))
     throw new CliError(
       `No event has the id or correlation id ${id}; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ${id}.`,

@@ -51,7 +51,7 @@ const maskRecipient = (channel: Channel, to: string): string => {
 };
 
 /** The record as printed: `to` masked there and wherever a provider's reason quoted it. */
-const masked = (record: MessageRecord): MessageRecord => {
+export const masked = (record: MessageRecord): MessageRecord => {
   const to = maskRecipient(record.channel, record.to);
   const hide = (text: string | undefined) => text?.split(record.to).join(to);
   return {

@@ -4,13 +4,13 @@ import { EventQueue } from '../../functions/queue/event-queue';
 import { EventStore } from '../../functions/store/event-store';
 import { PauseStore } from '../../functions/flow/pause-store';
 import { PAUSE_SCOPES, pauseKeyOf, type Pause, type PauseScope } from '../../functions/flow/pauses';
-import { releaseHeld } from '../../functions/flow/release';
-import { CliError } from '../environment';
+import { releaseHeld, type ReleaseProgress } from '../../functions/flow/release';
+import { CliError, type Environment } from '../environment';
 import { json, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
 /** Fastest release: the consumer, not the queue, is what a release storm would overwhelm. */
-const MAX_RELEASE_RATE = 100;
+export const MAX_RELEASE_RATE = 100;
 
 const scopeOf = (value: string): PauseScope => {
   if ((PAUSE_SCOPES as readonly string[]).includes(value)) return value as PauseScope;
@@ -25,7 +25,7 @@ const rateOf = (value: string): number => {
 };
 
 /** Who is pausing: the operator's login on this machine, kept in the pause's history. */
-const operator = () => {
+export const operator = () => {
   try {
     return userInfo().username;
   } catch {
@@ -33,8 +33,8 @@ const operator = () => {
   }
 };
 
-const storesOf = async (deps: CliDependencies, globals: () => GlobalOptions) => {
-  const env = await deps.connect(globals());
+/** What pausing and resuming read and write on the stack `env` reaches. */
+export const pauseStoresOf = (env: Environment) => {
   const tableName = env.output('EventTableName');
   // Ended pauses are kept for as long as events are. A stack from before the output: the default.
   const settings = { tableName, retentionDays: Number(env.outputs.RetentionDays ?? 30) };
@@ -45,6 +45,46 @@ const storesOf = async (deps: CliDependencies, globals: () => GlobalOptions) => 
     queue: new EventQueue(env.sqs, env.output('MainQueueUrl')),
   };
 };
+export type PauseStores = ReturnType<typeof pauseStoresOf>;
+
+const storesOf = async (deps: CliDependencies, globals: () => GlobalOptions) =>
+  pauseStoresOf(await deps.connect(globals()));
+
+/** Pauses `scope`/`id` (again, if it was resuming or ended) and answers the pause as stored. */
+export const pauseScope = async (
+  { pauses }: Pick<PauseStores, 'pauses'>,
+  request: { scope: PauseScope; id: string; reason: string; by: string; at: string },
+): Promise<Pause | undefined> => {
+  await pauses.pause(request.scope, request.id, {
+    at: request.at,
+    action: 'paused',
+    by: request.by,
+    reason: request.reason,
+  });
+  return pauses.get(pauseKeyOf(request));
+};
+
+/** Marks the pause `key` resuming; false when there is no active pause under it. */
+export const startResume = (
+  { pauses }: Pick<PauseStores, 'pauses'>,
+  key: string,
+  request: { by: string; at: string; reason?: string },
+): Promise<boolean> =>
+  pauses.startResume(key, {
+    at: request.at,
+    action: 'resume-started',
+    by: request.by,
+    ...(request.reason ? { reason: request.reason } : {}),
+  });
+
+/** Releases what the resuming pause `key` holds, at most `ratePerSecond`, then ends it. */
+export const releasePause = (
+  { pauses, store, queue }: PauseStores,
+  key: string,
+  options: { ratePerSecond: number; by: string; onProgress?: (progress: ReleaseProgress) => void },
+  clock: { now(): Date; sleep(ms: number): Promise<void> },
+): Promise<ReleaseProgress> =>
+  releaseHeld({ pauses, store, queue, now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }, key, options);
 
 /** The pauses as `relayflow status` and `relayflow pauses` print them. */
 export const pauseRows = (pauses: readonly Pause[]) =>
@@ -66,10 +106,9 @@ export const registerPause = (program: Command, deps: CliDependencies, globals: 
       const reason = options.reason.trim();
       if (reason.length < 3)
         throw new CliError('--reason needs at least 3 characters: it is the audit of the pause.');
-      const { pauses } = await storesOf(deps, globals);
+      const stores = await storesOf(deps, globals);
       const at = deps.now().toISOString();
-      await pauses.pause(scope, id, { at, action: 'paused', by: operator(), reason });
-      const pause = await pauses.get(pauseKeyOf({ scope, id }));
+      const pause = await pauseScope(stores, { scope, id, reason, by: operator(), at });
       if (globals().json) {
         deps.output.out(json(pause));
         return;
@@ -91,19 +130,18 @@ export const registerPause = (program: Command, deps: CliDependencies, globals: 
     .option('--rate <n>', `events released per second (at most ${MAX_RELEASE_RATE})`, rateOf, 10)
     .option('--reason <text>', 'why, for the pause history')
     .action(async (scope: PauseScope, id: string, options: { rate: number; reason?: string }) => {
-      const { pauses, store, queue } = await storesOf(deps, globals);
+      const stores = await storesOf(deps, globals);
       const key = pauseKeyOf({ scope, id });
       const by = operator();
-      const started = await pauses.startResume(key, {
+      const started = await startResume(stores, key, {
         at: deps.now().toISOString(),
-        action: 'resume-started',
         by,
         ...(options.reason ? { reason: options.reason } : {}),
       });
       if (!started) throw new CliError(`There is no active pause ${key} (relayflow status lists them).`);
       let last = '';
-      const outcome = await releaseHeld(
-        { pauses, store, queue, now: () => deps.now(), sleep: (ms) => deps.sleep(ms) },
+      const outcome = await releasePause(
+        stores,
         key,
         {
           ratePerSecond: options.rate,
@@ -114,6 +152,7 @@ export const registerPause = (program: Command, deps: CliDependencies, globals: 
             last = line;
           },
         },
+        deps,
       );
       if (globals().json) {
         deps.output.out(json({ pause: key, ...outcome }));

@@ -19,7 +19,7 @@ import { CliError } from '../environment';
 import { collect, json, parseTime, positiveInt, positiveNumber, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 
-interface ReplayOptions {
+export interface ReplayOptions {
   from: string;
   status?: string[];
   provider?: string;
@@ -77,16 +77,17 @@ export const replayInputOf = (options: ReplayOptions, now: Date): ReplayInput =>
   return input as ReplayInput;
 };
 
-const executionName = (now: Date) =>
-  `cli-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+/** A readable, unique execution name: who started it (`cli`, `console`) and when. */
+export const executionName = (now: Date, by = 'cli') =>
+  `${by}-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
 
-interface Progress {
+export interface Progress {
   readonly plan?: Plan;
   readonly summary?: Summary;
 }
 
 /** The newest plan and summary the execution's states have passed along. */
-const progressOf = async (sfn: SFNClient, executionArn: string): Promise<Progress> => {
+export const progressOf = async (sfn: SFNClient, executionArn: string): Promise<Progress> => {
   const history = await sfn.send(
     new GetExecutionHistoryCommand({
       executionArn,
@@ -267,7 +268,7 @@ export const registerReplay = (program: Command, deps: CliDependencies, globals:
 };
 
 /** A Lambda error's cause is JSON with `errorMessage`; show just that. */
-const causeText = (cause: string): string => {
+export const causeText = (cause: string): string => {
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: unknown };
     if (typeof parsed.errorMessage === 'string') return parsed.errorMessage.replace(/\.?$/, '.');

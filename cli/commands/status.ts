@@ -4,7 +4,7 @@ import { EventQueries } from '../../functions/operator/event-queries';
 import { ATTENTION_STATUSES, type EventState } from '../../functions/store/records';
 import { PauseStore } from '../../functions/flow/pause-store';
 import { isActive } from '../../functions/flow/pauses';
-import { errorClassOf } from '../error-class';
+import { groupFailures } from '../error-class';
 import { json, table } from '../format';
 import type { CliDependencies, GlobalOptions } from '../program';
 import { pauseRows } from './pause';
@@ -36,22 +36,12 @@ export const registerStatus = (program: Command, deps: CliDependencies, globals:
         const page = await queries.attentionPage(status, { limit: RECENT, newestFirst: true });
         failing.push(...(await queries.states(page.entries.map((e) => e.eventId))));
       }
-      const byClass = new Map<string, { count: number; latest: string; example: string }>();
-      for (const state of failing) {
-        const errorClass = errorClassOf(state.lastError);
-        const current = byClass.get(errorClass);
-        if (!current)
-          byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? '' });
-        else
-          byClass.set(errorClass, {
-            ...current,
-            count: current.count + 1,
-            latest: state.statusAt > current.latest ? state.statusAt : current.latest,
-          });
-      }
-      const failures = [...byClass.entries()]
-        .map(([errorClass, v]) => ({ errorClass, ...v }))
-        .sort((a, b) => b.count - a.count);
+      const failures = groupFailures(failing).map(({ errorClass, count, latest, example }) => ({
+        errorClass,
+        count,
+        latest,
+        example,
+      }));
       if (globals().json) {
         deps.output.out(
           json({

@@ -49,6 +49,15 @@ export interface QueueHealth {
   readonly oldestAgeSeconds?: number;
 }
 
+/** What GET /api/overview asks for: a window, and at most one slice of the stack (or none). */
+export interface OverviewQuery {
+  readonly window: Window;
+  readonly tenant?: string;
+  readonly provider?: string;
+  readonly channel?: string;
+  readonly target?: string;
+}
+
 /**
  * GET /api/overview?window=1h[&tenant=][&provider=][&channel=][&target=]: live health over the
  * window, for the whole stack or one slice of it.
@@ -62,7 +71,12 @@ export interface OverviewAnswer {
     readonly failed: readonly Point[];
     readonly retried: readonly Point[];
   };
-  readonly totals: { readonly received: number; readonly processed: number; readonly failed: number; readonly retried: number };
+  readonly totals: {
+    readonly received: number;
+    readonly processed: number;
+    readonly failed: number;
+    readonly retried: number;
+  };
   /** retried ÷ processed over the window (0 when nothing was processed). */
   readonly retryRate: number;
   readonly queues: { readonly main: QueueHealth; readonly deadLetter: QueueHealth };
@@ -75,8 +89,15 @@ export interface OverviewAnswer {
     readonly counts: Readonly<Record<string, number>>;
   }[];
   /** Per target: delivered and failed in the window, and whether it is disabled (a pause). */
-  readonly targets: readonly { readonly target: string; readonly delivered: number; readonly failed: number; readonly disabled: boolean }[];
+  readonly targets: readonly {
+    readonly target: string;
+    readonly delivered: number;
+    readonly failed: number;
+    readonly disabled: boolean;
+  }[];
   readonly pauses: readonly Pause[];
+  /** What the answer could not slice or measure (a slice with no such dimension), in words for the page. */
+  readonly notes?: readonly string[];
 }
 
 /** One event as a search lists it. */
@@ -119,9 +140,15 @@ export interface EventDetailAnswer {
   /** Every audit entry, oldest first. */
   readonly timeline: readonly AuditEntry[];
   /** The request as received: headers and body, redacted with the logs' rules. */
-  readonly raw?: { readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly truncated: boolean };
+  readonly raw?: {
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: string;
+    readonly truncated: boolean;
+  };
   /** The normalized IntegrationEvent, redacted the same way. */
   readonly normalized?: Readonly<Record<string, unknown>>;
+  /** Why the event is QUARANTINED, when it is (no normalized event then). */
+  readonly quarantineReason?: string;
   /** Messages the event caused. */
   readonly messages: readonly MessageRecord[];
 }
@@ -164,6 +191,10 @@ export interface ReplaySelection {
   readonly force?: boolean;
   readonly renormalize?: boolean;
   readonly confirm?: boolean;
+  /** Why: written to every replayed event's audit timeline. Required to replay (3 to 500 characters); a plan may leave it out. */
+  readonly reason?: string;
+  /** Events per second (default 10, at most 100). */
+  readonly ratePerSecond?: number;
 }
 
 export interface PlanAnswer {
@@ -182,6 +213,8 @@ export interface ReplayRun {
   readonly stoppedAt?: string;
   readonly plan?: Plan;
   readonly summary?: Summary;
+  /** Why the execution did not succeed, when it failed, timed out or was aborted. */
+  readonly error?: string;
   /** Each selected event's status now, once known. */
   readonly outcomes?: readonly { readonly eventId: string; readonly status: EventStatus }[];
 }
@@ -189,6 +222,11 @@ export interface ReplayRun {
 /** GET /api/pauses: active pauses; POST /api/pauses { scope, id, reason } pauses; POST /api/resume { scope, id, reason, rate? } resumes. */
 export interface PausesAnswer {
   readonly pauses: readonly Pause[];
+}
+
+/** What POST /api/pauses and POST /api/resume answer: the pause as stored (`resuming` while a resume releases). */
+export interface PauseAnswer {
+  readonly pause: Pause;
 }
 
 export interface PauseRequest {

@@ -11,6 +11,8 @@ export interface StoreSelection {
     readonly id: string;
   };
   readonly statuses: readonly EventStatus[];
+  /** Walk an entity or a status newest first (by occurrence, by status change); ids keep their order. */
+  readonly newestFirst?: boolean;
 }
 
 /** Where a walk stands: after the `offset`-th id, or after `lastKey` in the `statusIndex`-th partition. */
@@ -50,7 +52,7 @@ export async function* walkStore(
   if (entity) {
     yield* walkIndex(
       queries,
-      (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }),
+      (startKey) => queries.entityPage(entity, { startKey, limit: PAGE, newestFirst: selection.newestFirst }),
       0,
       from.lastKey,
       undefined,
@@ -63,7 +65,8 @@ export async function* walkStore(
     const startKey = statusIndex === from.statusIndex ? from.lastKey : undefined;
     yield* walkIndex(
       queries,
-      (key) => queries.attentionPage(status, { startKey: key, limit: PAGE }),
+      (key) =>
+        queries.attentionPage(status, { startKey: key, limit: PAGE, newestFirst: selection.newestFirst }),
       statusIndex,
       startKey,
       status,

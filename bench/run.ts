@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { readAssembly } from '../local/template';
 import { batchIngestSection, measureBatchIngest, type BatchIngestFigures } from './batch-ingest';
 import { measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
+import { consoleSection, measureConsole, type ConsoleFigures } from './console';
 import {
   consumerThroughputSection,
   measureConsumerThroughput,
@@ -99,6 +100,13 @@ const main = async () => {
   }
   console.log('measuring payload items of the provider fixtures…');
   const payloadItems = await measurePayloadItems();
+  console.log('measuring the operator console (bundle size, first paint in headless Chromium)…');
+  let consoleFigures: ConsoleFigures | Error;
+  try {
+    consoleFigures = await measureConsole();
+  } catch (error) {
+    consoleFigures = error instanceof Error ? error : new Error(String(error));
+  }
   console.log('measuring the SQS emulator…');
   const sqsBench = execFileSync('npx', ['tsx', 'bench/sqs-emulator.ts'], {
     cwd: ROOT,
@@ -187,6 +195,13 @@ const main = async () => {
     fairness instanceof Error
       ? [`This run did not complete: ${fairness.message}.`]
       : fairnessSection(fairness),
+  );
+  report = upsertSection(
+    report,
+    'Operator console',
+    consoleFigures instanceof Error
+      ? [`This run did not complete: ${consoleFigures.message}.`]
+      : consoleSection(consoleFigures),
   );
   report = upsertSection(report, 'SQS emulator throughput', [
     'Command: `npx tsx bench/sqs-emulator.ts` (run by `npm run bench`). Through the real SDK over loopback HTTP:',

@@ -2,12 +2,14 @@ import { Command, CommanderError } from 'commander';
 import type { RelayFlowConfig } from '../lib/config';
 import { registerAudit } from './commands/audit';
 import { registerChannels } from './commands/channels';
+import { registerConsole } from './commands/console';
 import { registerDlq } from './commands/dlq';
 import { registerDoctor } from './commands/doctor';
 import { registerEmit } from './commands/emit';
 import { registerEvents } from './commands/events';
 import { registerMessages } from './commands/messages';
 import { registerPause } from './commands/pause';
+import { registerReconcile } from './commands/reconcile';
 import { registerReplay } from './commands/replay';
 import { registerRoute } from './commands/route';
 import { registerSchedules } from './commands/schedules';
@@ -77,7 +79,9 @@ export const buildProgram = (deps: CliDependencies): Command => {
   registerChannels(program, deps, globals);
   registerRoute(program, deps, globals);
   registerSchedules(program, deps, globals);
+  registerReconcile(program, deps, globals);
   registerMessages(program, deps, globals);
+  registerConsole(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -25,6 +25,11 @@ import { parseScheduleExpression, timezoneProblem } from './schedule-expression'
 import { INTERNAL_PROVIDER_ID } from '../functions/providers/internal/index';
 import { eventPatternProblems } from './event-pattern';
 import { maxReceiveCountFor } from './constructs/event-queue';
+import {
+  receiptDeadlinesSchema,
+  reconciliationProblems,
+  reconciliationSchema,
+} from './reconciliation-config';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** API Gateway hands Lambda at most 6 MB, and binary bodies arrive base64 (4/3 larger). */
@@ -302,6 +307,13 @@ const ConfigObjectSchema = z
     schedules: z.array(schedule).default([]),
     /** EventBridge rules whose events become domain events (one rule per entry). */
     eventSources: z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
+    /**
+     * Providers asked what they sent, on a schedule, so that lost webhooks, missing receipts and
+     * drifted entities are found (docs/reconciliation.md).
+     */
+    reconciliation: reconciliationSchema,
+    /** Per channel, how long a sent message may wait for its final receipt (`1 hour`; docs/reconciliation.md). */
+    receiptDeadlines: receiptDeadlinesSchema,
     consumer: z
       .object({
         /** Event source mapping MaximumConcurrency (2–1000). */
@@ -880,6 +892,14 @@ const crossFieldProblems = (config: Readonly<Record<string, unknown>>): Problem[
         message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`,
       });
   });
+  const reconciliation = section(config, 'reconciliation');
+  if (reconciliation)
+    problems.push(
+      ...reconciliationProblems(reconciliation, {
+        enabledProviders: providers ? new Set(Object.keys(providers)) : undefined,
+        tenantIds,
+      }),
+    );
   // Only over routes valid as a whole: a broken one has its own problem already.
   const validRoutes = section(config, 'routes');
   if (validRoutes) {

@@ -12,6 +12,8 @@ import { ProviderSecrets } from './constructs/provider-secrets';
 import { Processing } from './constructs/processing';
 import { ProducerApi } from './constructs/producer-api';
 import { RawPayloads } from './constructs/raw-payloads';
+import { Reconciliation } from './constructs/reconciliation';
+import { receiptDeadlinesMs, reconciledProviders, reconciliationPropsOf } from './reconciliation-config';
 import { Replay } from './constructs/replay';
 import { Schedules } from './constructs/schedules';
 import { TraceSampling } from './constructs/trace-sampling';
@@ -49,6 +51,10 @@ export class RelayFlowStack extends Stack {
     const removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = logRetentionFor(config.retentionDays);
     const quotas = tenantQuotas(config);
+    const channelSecrets =
+      Object.keys(config.channels).length > 0
+        ? new ChannelSecrets(this, 'ChannelSecrets', { channels: config.channels, removalPolicy })
+        : undefined;
 
     this.eventStore = new EventStore(this, 'EventStore', { removalPolicy });
     this.rawPayloads = new RawPayloads(this, 'RawPayloads', {
@@ -119,13 +125,10 @@ export class RelayFlowStack extends Stack {
       maxBodyBytes: config.maxBodyBytes,
       inlineBodyMaxBytes: config.inlineBodyMaxBytes,
       tenantQuotas: consumerQuotas(quotas),
-      ...(Object.keys(config.channels).length > 0
+      ...(channelSecrets
         ? {
             channels: {
-              secrets: new ChannelSecrets(this, 'ChannelSecrets', {
-                channels: config.channels,
-                removalPolicy,
-              }),
+              secrets: channelSecrets,
               baseUrls: Object.fromEntries(
                 Object.entries(config.channels).map(([via, c]) => [via, c.baseUrl]),
               ),
@@ -159,6 +162,24 @@ export class RelayFlowStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    const reconciliation =
+      reconciledProviders(config.reconciliation).length > 0
+        ? new Reconciliation(this, 'Reconciliation', {
+            providers: reconciliationPropsOf(config, channelSecrets?.arns),
+            receiptDeadlinesMs: receiptDeadlinesMs(config.receiptDeadlines),
+            table: this.eventStore.table,
+            rawBucket: this.rawPayloads.bucket,
+            queue: this.eventQueue.queue,
+            tenants: config.tenants.map((t) => t.id),
+            maxBodyBytes: config.maxBodyBytes,
+            inlineBodyMaxBytes: config.inlineBodyMaxBytes,
+            retentionDays: config.retentionDays,
+            logLevel: config.logLevel,
+            tracing: config.tracing.enabled,
+            logRetention,
+            removalPolicy,
+          })
+        : undefined;
     new TraceSampling(this, 'TraceSampling', config.tracing);
     this.auditArchive = new AuditArchive(this, 'AuditArchive', {
       table: this.eventStore.table,
@@ -180,6 +201,7 @@ export class RelayFlowStack extends Stack {
       replay: replay.function,
       auditArchiver: this.auditArchive.archiver,
       producer: this.producer.function,
+      reconcile: reconciliation?.function,
       auditArchiveFailures: this.auditArchive.failures,
       alarmEmail: config.alarmEmail,
       oldestMessageAgeAlarmSeconds: config.observability.oldestMessageAlarmMinutes * 60,
@@ -255,6 +277,12 @@ export class RelayFlowStack extends Stack {
         description: 'HTTP target receivers verify signatures with whsec_<signingSecret> from this secret',
       },
     };
+    if (reconciliation) {
+      outputs.ReconcileFunctionName = {
+        value: reconciliation.function.functionName,
+        description: 'Reconciliation Lambda (relayflow reconcile run, docs/reconciliation.md)',
+      };
+    }
     if (schedules) {
       outputs.ScheduleGroupName = {
         value: schedules.group.scheduleGroupName,

@@ -8,6 +8,7 @@ import { DynamoDbEmulator } from './emulators/dynamodb';
 import { EventBridgeEmulator } from './emulators/eventbridge';
 import { FirehoseEmulator, type ObjectWriter } from './emulators/firehose';
 import { LambdaApiEmulator } from './emulators/lambda-api';
+import { ProviderApiFakes, providerApiUrlEnvironment } from './emulators/provider-apis';
 import { S3Emulator } from './emulators/s3';
 import { SchedulerEmulator } from './emulators/scheduler';
 import { SecretsManagerEmulator } from './emulators/secretsmanager';
@@ -138,6 +139,8 @@ export interface LocalRuntime {
   readonly lambda: LambdaService;
   /** The providers' send APIs the channel adapters call, with their receipts and test hooks. */
   readonly channels: ChannelFakes;
+  /** The provider APIs reconciliation reads (`urls` has every one), and the harness that loses webhooks. */
+  readonly providerApis: ProviderApiFakes;
   readonly eventSources: readonly SqsEventSourceMapping[];
   /** Table streams and their mappings (the audit archive's); `idle()` waits for them to drain. */
   readonly streams: readonly DynamoStreamEventSource[];
@@ -195,6 +198,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     log: (line) => console.warn(line),
   });
   await channels.start();
+  const providerApis = new ProviderApiFakes({
+    now: () => new Date(clock.now()),
+    log: (line) => console.warn(line),
+    channelUrls: {
+      twilio: channels.urls.twilio,
+      postmark: channels.urls.postmark,
+      mailgun: channels.urls.mailgun,
+    },
+  });
+  await providerApis.start();
   const lambda = new LambdaService({
     region: REGION,
     clock,
@@ -204,8 +217,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
       ...channelUrlEnvironment(channels.urls),
+      ...providerApiUrlEnvironment(providerApis.urls),
     },
     ...(options.logSink ? { logSink: options.logSink } : {}),
+    // CloudWatch Logs turns the EMF records among the functions' log lines into metrics.
+    onJsonLog: (record) => services.cloudWatch.putEmf(record),
     accountConcurrency:
       reservedConcurrencyOf(template) + (options.unreservedConcurrency ?? DEFAULT_UNRESERVED_CONCURRENCY),
   });
@@ -222,7 +238,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     }),
     sns: new SnsEmulator(),
     cloudWatch: new CloudWatchEmulator({ now: () => new Date(clock.now()) }),
-    lambdaApi: new LambdaApiEmulator({ now: () => new Date(clock.now()) }),
+    lambdaApi: new LambdaApiEmulator({
+      now: () => new Date(clock.now()),
+      invoke: (functionName, event) => lambda.invoke(functionName, event),
+    }),
     // Its targets (the template's functions and queues) are connected as they are provisioned.
     scheduler: new SchedulerEmulator({ clock }),
     // Its writer reaches the S3 emulator, whose endpoint exists only once started.
@@ -234,7 +253,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   let writeObject: ObjectWriter = () => Promise.reject(new Error('the S3 emulator is not running'));
   const { sqs, stepFunctions, cloudFormation } = services;
-  const stops: (() => Promise<void>)[] = [() => channels.stop()];
+  const stops: (() => Promise<void>)[] = [() => channels.stop(), () => providerApis.stop()];
   let eventSources: readonly SqsEventSourceMapping[] = [];
   let streams: readonly DynamoStreamEventSource[] = [];
 
@@ -341,17 +360,18 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         .filter((p): p is string => Boolean(p))
         .map((provider) => [provider, `${api.url}/webhooks/${provider}`]),
     );
+    const webhookTarget = (provider: string, tenant: string | undefined) => {
+      const url = webhookUrls[provider];
+      const secret =
+        providerSecrets.find((s) => s.provider === provider && s.tenant === tenant) ??
+        providerSecrets.find((s) => s.provider === provider && s.tenant === undefined);
+      // SendGrid's verifier holds the public key; only a development secret has the private one.
+      const key = provider === 'sendgrid' ? secret?.value.signingPrivateKey : secret?.value.signingSecrets[0];
+      return url && key ? { url: tenant ? `${url}/${tenant}` : url, secret: key } : undefined;
+    };
+    providerApis.routeWebhooks({ target: webhookTarget });
     channels.routeReceipts({
-      target: (provider, tenant) => {
-        const url = webhookUrls[provider];
-        const secret =
-          providerSecrets.find((s) => s.provider === provider && s.tenant === tenant) ??
-          providerSecrets.find((s) => s.provider === provider && s.tenant === undefined);
-        // SendGrid's verifier holds the public key; only a development secret has the private one.
-        const key =
-          provider === 'sendgrid' ? secret?.value.signingPrivateKey : secret?.value.signingSecrets[0];
-        return url && key ? { url: tenant ? `${url}/${tenant}` : url, secret: key } : undefined;
-      },
+      target: webhookTarget,
       // As the CLI's send signs: the ingest rebuilds the URL from the Host without its port, under https.
       signedUrl: (posted) => {
         const url = new URL(posted);
@@ -365,7 +385,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       mkdirSync(dirname(options.stateFile), { recursive: true });
       writeFileSync(
         options.stateFile,
-        `${JSON.stringify({ stackName, region: REGION, endpoints, webhookUrls, channels: channelUrls, pid: process.pid }, null, 2)}\n`,
+        `${JSON.stringify({ stackName, region: REGION, endpoints, webhookUrls, channels: channelUrls, providerApis: providerApis.urls, pid: process.pid }, null, 2)}\n`,
       );
     }
 
@@ -379,6 +399,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       emulators,
       lambda,
       channels,
+      providerApis,
       eventSources,
       streams,
       clock,

@@ -47,6 +47,7 @@ export const startupSummary = (runtime: Summarized, options: StartupSummaryOptio
     `The webhook API's description:  ${runtime.endpoints.api}/api-docs`,
     'Send a signed test event:  npx relayflow send stripe --local',
     'Check the stack:  npx relayflow doctor --local',
+    'Open the operator console:  npx relayflow console --local',
     'Stop with Ctrl+C.',
     '',
   ];

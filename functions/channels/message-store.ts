@@ -282,12 +282,23 @@ export class MessageStore {
     record: MessageRecord,
     receipt: Receipt,
     now: Date,
+    /** Where the receipt came from when not a webhook (`reconciliation run …`), said in the timeline. */
+    source?: string,
   ): Promise<{ readonly moved: boolean; readonly duplicate: boolean; readonly status: MessageStatus }> {
     const detail = `${receipt.status} at ${receipt.at}${receipt.reason ? `: ${receipt.reason}` : ''}`;
-    if (record.timeline.some((e) => e.action === 'receipt' && e.detail === detail))
+    if (
+      record.timeline.some(
+        (e) => e.action === 'receipt' && (e.detail === detail || e.detail?.startsWith(`${detail} (from `)),
+      )
+    )
       return { moved: false, duplicate: true, status: record.status };
     const next = afterReceipt(record.status, receipt.status);
-    const entry: MessageEntry = { at: now.toISOString(), action: 'receipt', status: next, detail };
+    const entry: MessageEntry = {
+      at: now.toISOString(),
+      action: 'receipt',
+      status: next,
+      detail: source ? `${detail} (from ${source})` : detail,
+    };
     const applied = await this.move(
       record.messageId,
       [record.status],
@@ -305,13 +316,36 @@ export class MessageStore {
       // Another receipt moved it meanwhile: decide again from what is there now.
       const current = await this.get(record.messageId);
       if (!current) return { moved: false, duplicate: false, status: record.status };
-      return this.applyReceipt(current, receipt, now);
+      return this.applyReceipt(current, receipt, now, source);
     }
     return { moved: next !== record.status, duplicate: false, status: next };
   }
 
-  /** A tenant's messages created at or after `since`, newest first. */
-  async list(tenant: string, since: string, limit: number): Promise<MessageRecord[]> {
+  /**
+   * No final receipt came by the channel's deadline, and the provider could not say more
+   * (reconciliation, issue 16). A receipt arriving later still moves it (status.ts ranks it as SENT).
+   */
+  async receiptMissing(messageId: string, detail: string, now: Date) {
+    return this.move(messageId, ['SENT'], 'RECEIPT_MISSING', {
+      at: now.toISOString(),
+      action: 'receipt-missing',
+      status: 'RECEIPT_MISSING',
+      detail,
+    });
+  }
+
+  /** A line in the timeline that changes no status (what reconciliation learnt of an UNCERTAIN message). */
+  async note(messageId: string, status: MessageStatus, action: string, detail: string, now: Date) {
+    return this.move(messageId, [status], status, { at: now.toISOString(), action, detail });
+  }
+
+  /** A tenant's messages created at or after `since`, newest first (or the first `limit` of them, oldest first). */
+  async list(
+    tenant: string,
+    since: string,
+    limit: number,
+    order: 'newest' | 'oldest' = 'newest',
+  ): Promise<MessageRecord[]> {
     const ids: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -322,7 +356,7 @@ export class MessageStore {
             IndexName: INDEXES.byEntity,
             KeyConditionExpression: 'entityKey = :k AND entitySort >= :since',
             ExpressionAttributeValues: { ':k': tenantMessagesKey(tenant), ':since': since },
-            ScanIndexForward: false,
+            ScanIndexForward: order === 'oldest',
             Limit: limit - ids.length,
             ExclusiveStartKey: start,
           }),
@@ -332,6 +366,8 @@ export class MessageStore {
       start = page.LastEvaluatedKey;
     } while (start && ids.length < limit);
     const records = await this.getMany(ids);
-    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return records.sort((a, b) =>
+      order === 'oldest' ? a.createdAt.localeCompare(b.createdAt) : b.createdAt.localeCompare(a.createdAt),
+    );
   }
 }

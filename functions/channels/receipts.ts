@@ -1,5 +1,5 @@
 import type { IntegrationEvent } from '#shared/contract/integration-event';
-import type { DomainEventPublisher } from '#shared/producer/contract';
+import type { DomainEventOrigin, DomainEventPublisher } from '#shared/producer/contract';
 import type { ChannelAdapter, MessageStatus, Receipt } from '#shared/channels/contract';
 import type { MessageMetricSink } from '#shared/channels/delivery';
 import type { MessageRecord, MessageStore } from '#shared/channels/message-store';
@@ -81,7 +81,39 @@ export class ReceiptMatcher {
     const { adapter, receipt } = found;
     const record = await this.messageOf(adapter, receipt);
     if (!record) return { kind: 'unknown-message', via: adapter.id, receipt };
-    const result = await this.deps.store.applyReceipt(record, receipt, this.deps.now());
+    return this.applyTo(record, receipt, {
+      kind: 'receipt',
+      causationId: event.id,
+      depth: (event.depth ?? 0) + 1,
+      messageId: record.messageId,
+    });
+  }
+
+  /**
+   * Records what the provider's API said of a message as a receipt (reconciliation, issue 16):
+   * the same precedence, metrics and `message.<status>` event as a webhook receipt, with the
+   * reconciliation run as its origin.
+   */
+  async applyFromProvider(
+    record: MessageRecord,
+    receipt: Receipt,
+    origin: { readonly provider: string; readonly runId: string },
+  ): Promise<ReceiptOutcome> {
+    return this.applyTo(
+      record,
+      receipt,
+      { kind: 'reconciliation', ...origin },
+      `reconciliation run ${origin.runId}`,
+    );
+  }
+
+  private async applyTo(
+    record: MessageRecord,
+    receipt: Receipt,
+    origin: DomainEventOrigin,
+    source?: string,
+  ): Promise<ReceiptOutcome> {
+    const result = await this.deps.store.applyReceipt(record, receipt, this.deps.now(), source);
     if (result.moved) {
       const status = result.status as keyof typeof METRIC_OF;
       this.deps.metric(METRIC_OF[status], record);
@@ -91,13 +123,13 @@ export class ReceiptMatcher {
           record,
           Date.parse(receipt.at) - Date.parse(record.sentAt),
         );
-      await this.emit(event, record, result.status, receipt);
+      await this.emit(origin, record, result.status, receipt);
     }
     return { kind: 'applied', messageId: record.messageId, ...result };
   }
 
   private async emit(
-    event: IntegrationEvent,
+    origin: DomainEventOrigin,
     record: MessageRecord,
     status: MessageStatus,
     receipt: Receipt,
@@ -124,7 +156,7 @@ export class ReceiptMatcher {
           occurredAt: receipt.at,
         },
       ],
-      { kind: 'receipt', causationId: event.id, depth: (event.depth ?? 0) + 1, messageId: record.messageId },
+      origin,
       record.correlationId,
     );
   }

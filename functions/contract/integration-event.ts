@@ -44,5 +44,12 @@ export const IntegrationEventSchema = z.object({
    * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
    */
   depth: z.optional(z.int().check(z.gte(0))),
+  /**
+   * Set on an event a reconciliation run recovered from the provider's API (ARCHITECTURE 20,
+   * docs/reconciliation.md); absent on everything that arrived by itself.
+   */
+  origin: z.optional(z.literal('reconciliation')),
+  /** How a recovered event was authenticated: read from the provider's API, not a signature. */
+  verifiedBy: z.optional(z.literal('provider-api')),
 });
 export type IntegrationEvent = z.infer<typeof IntegrationEventSchema>;

@@ -11,6 +11,7 @@ import type {
   Provider,
   ProviderOptions,
   RejectReason,
+  VerifyResult,
   WebhookRequest,
 } from '#shared/providers/types';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
@@ -83,6 +84,12 @@ export interface IngestInput {
   readonly correlationId: string;
   /** When the request arrived: the instant its correlation id carries. @default deps.now() */
   readonly receivedAt?: Date;
+  /**
+   * A record a reconciliation run read from the provider's authenticated API (ARCHITECTURE 20):
+   * no signature to check and no secret to read; everything else is a webhook's path, so a late
+   * original is a plain duplicate. Never set from an HTTP request.
+   */
+  readonly recovered?: { readonly runId: string };
 }
 
 /**
@@ -152,6 +159,9 @@ const PARALLEL_WRITES = 16;
 const CHUNK = 100;
 const DEFAULT_ANSWER_RESERVE_MS = 1500;
 
+/** A recovered record was authenticated by the provider's API: no secret verified it (as the internal provider's). */
+const RECOVERED_VERDICT: VerifyResult = { ok: true, secretIndex: 0, signature: Buffer.alloc(0) };
+
 /**
  * Verifies, stores and enqueues one webhook request (ARCHITECTURE decisions 1–5). Throws
  * InfrastructureError when our own storage or queue fails, so that the caller answers 5xx.
@@ -179,11 +189,12 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
       message: `Body exceeds ${settings.maxBodyBytes} bytes.`,
     };
   }
-  const secrets = await deps.secretsFor(tenant);
-  if (secrets.length === 0) return { kind: 'no-secrets', tenant };
-
   const now = input.receivedAt ?? deps.now();
-  const verdict = await provider.verify({ request, secrets, now, options });
+  const secrets = input.recovered ? [] : await deps.secretsFor(tenant);
+  if (!input.recovered && secrets.length === 0) return { kind: 'no-secrets', tenant };
+  const verdict = input.recovered
+    ? RECOVERED_VERDICT
+    : await provider.verify({ request, secrets, now, options });
   if (!verdict.ok) return { kind: 'rejected', status: 401, reason: verdict.reason, message: verdict.detail };
   const secretId = secretIdOf(secrets[verdict.secretIndex] ?? '');
   const bodySha = sha256Hex(request.body);
@@ -212,12 +223,13 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
     tenant,
     correlationId: input.correlationId,
     secretIndex: verdict.secretIndex,
+    recovered: input.recovered,
     now,
     storedRequest: storedRequestOf(request, provider.signatureHeaders(options)),
     bodySha,
     // Where ids or types come from unsigned headers, the signed bytes decide which event this is.
     signedBytes:
-      items.length === 1 && provider.identityFromUnsignedHeaders(options)
+      items.length === 1 && !input.recovered && provider.identityFromUnsignedHeaders(options)
         ? sha256Hex(
             Buffer.concat([Buffer.from(`${secretId}:`), verdict.signature, Buffer.from(`:${bodySha}`)]),
           ).slice(0, 40)
@@ -304,6 +316,7 @@ interface ItemContext {
   readonly tenant: string;
   readonly correlationId: string;
   readonly secretIndex: number;
+  readonly recovered: IngestInput['recovered'];
   readonly now: Date;
   readonly storedRequest: StoredRequest;
   readonly bodySha: string;
@@ -651,6 +664,8 @@ const handleKnown = async (
  * provider's requests are read for it, so a webhook cannot name its own origin).
  */
 const acceptedDetail = (ctx: ItemContext): string => {
+  if (ctx.recovered)
+    return `recovered by reconciliation run ${ctx.recovered.runId} (verified by the provider API)`;
   const origin = ctx.provider === INTERNAL_PROVIDER_ID ? ctx.storedRequest.headers[ORIGIN_HEADER] : undefined;
   if (!origin) return `secret #${ctx.secretIndex}`;
   try {
@@ -726,6 +741,7 @@ const buildEvent = (
     data: draft.data,
     ...(draft.causationId === undefined ? {} : { causationId: draft.causationId }),
     ...(draft.depth === undefined ? {} : { depth: draft.depth }),
+    ...(ctx.recovered ? { origin: 'reconciliation' as const, verifiedBy: 'provider-api' as const } : {}),
   };
 };
 

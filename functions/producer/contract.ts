@@ -32,7 +32,9 @@ export type DomainEventOrigin =
       readonly causationId: string;
       readonly depth: number;
       readonly messageId: string;
-    };
+    }
+  /** A reconciliation run (issue 16): a drift it found, or a receipt the provider's API gave. */
+  | { readonly kind: 'reconciliation'; readonly provider: string; readonly runId: string };
 
 /** What became of one domain event: the ingest's item outcome, with the key it was stored under. */
 export interface PublishedEvent {

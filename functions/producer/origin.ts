@@ -24,5 +24,7 @@ export const originText = (origin: DomainEventOrigin): string => {
       return `emitted by a workflow step of ${origin.causationId} (depth ${origin.depth})`;
     case 'receipt':
       return `status of message ${origin.messageId}, from the receipt ${origin.causationId} (depth ${origin.depth})`;
+    case 'reconciliation':
+      return `from reconciliation run ${origin.runId} of ${origin.provider}`;
   }
 };

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import type { ReceiptStatus } from '#shared/channels/contract';
 
 /*
@@ -95,7 +96,7 @@ export interface ProviderApi<Credentials = unknown> {
   /** The provider id our webhooks use (`stripe`, `github`, `twilio`, `postmark`, `mailgun`). */
   readonly provider: string;
   /** The JSON its API credentials secret holds (a Stripe restricted key, a GitHub token, …); never logged. */
-  readonly credentials: import('zod/mini').ZodMiniType<Credentials>;
+  readonly credentials: z.ZodMiniType<Credentials>;
   readonly defaultBaseUrl: string;
   /** How far back the provider keeps what it sent (Stripe: 30 days), so a longer lookback is cut. */
   readonly retentionDays: number;

@@ -46,6 +46,8 @@ export interface ObservabilityProps {
   readonly auditArchiver?: LambdaFunction;
   /** The producer of domain events (lib/constructs/producer-api.ts). @default none (no panels, no alarm) */
   readonly producer?: LambdaFunction;
+  /** The reconciliation function (lib/constructs/reconciliation.ts). @default none (no panels, no alarm) */
+  readonly reconcile?: LambdaFunction;
   /** Where the archive's stream mapping puts batches it gave up on. @default none (no alarm) */
   readonly auditArchiveFailures?: IQueue;
   /** Subscribed to the alarm topic by e-mail. @default no subscription */
@@ -86,6 +88,8 @@ export interface RelayFlowAlarms {
   readonly messageUncertain: Alarm;
   /** Reconciliation found messages with no final receipt by their channel's deadline (issue 16 emits the metric). */
   readonly messageReceiptMissing: Alarm;
+  /** Reconciliation found a provider's entity in another state than our applied events imply. */
+  readonly reconciliationDrift: Alarm;
   /** The archive stream is an hour behind, or gave up on a batch (only when the archiver is watched). */
   readonly auditArchiveBehind?: Alarm;
   /** Errors or throttles, one alarm per function, by function role (`verifier-stripe`, `consumer`, `replay`). */
@@ -223,6 +227,7 @@ export class Observability extends Construct {
     if (props.replay) functions.set('replay', props.replay);
     if (props.auditArchiver) functions.set('audit-archiver', props.auditArchiver);
     if (props.producer) functions.set('producer', props.producer);
+    if (props.reconcile) functions.set('reconcile', props.reconcile);
     this.configureFunctions(functions, props);
 
     this.topicKey = this.createTopicKey();
@@ -399,6 +404,12 @@ export class Observability extends Construct {
         insightsSum('MessageReceiptMissing', 'messages with no receipt'),
         0,
         "Reconciliation found messages with no final receipt by their channel's deadline (RECEIPT_MISSING): receipts are lost, or the provider did not deliver.",
+      ),
+      reconciliationDrift: alarm(
+        'ReconciliationDrift',
+        insightsSum('ReconciliationDrift', 'entities drifted', undefined, FIFTEEN_MINUTES),
+        0,
+        "Reconciliation found a provider's entity (a subscription, an invoice, a message) in another state than our applied events imply: a reconciliation.drift event was published for a workflow to repair it.",
       ),
       functionFaults,
       tenantLag,
@@ -692,6 +703,24 @@ export class Observability extends Construct {
           search(`Namespace="${METRIC_NAMESPACE}" MetricName="MessageDeliveryLatency"`, stat, stat),
         ),
         { width: 6 },
+      ),
+      graph(
+        'Reconciliation per provider: missing, recovered, drifted, receipts missing (relayflow reconcile report)',
+        [
+          ['ReconciliationMissing', 'missing'],
+          ['ReconciliationRecovered', 'recovered'],
+          ['ReconciliationDrift', 'drifted'],
+          ['ReceiptMissing', 'receipts missing'],
+        ].map(
+          ([metric, label]) =>
+            new MathExpression({
+              expression: `SELECT SUM(${metric}) FROM "${METRIC_NAMESPACE}" GROUP BY provider`,
+              usingMetrics: {},
+              period: FIFTEEN_MINUTES,
+              label,
+            }),
+        ),
+        { width: 24 },
       ),
       graph(
         'Lambda errors',

@@ -16,6 +16,18 @@ export interface RestJsonRequest {
   readonly body: unknown;
 }
 
+/**
+ * An action's output that sets its own status and headers: Lambda's Invoke answers a function's
+ * error 200 with `X-Amz-Function-Error` and the error document as the body.
+ */
+export class RestJsonAnswer {
+  constructor(
+    readonly body: unknown,
+    readonly headers: Readonly<Record<string, string>> = {},
+    readonly status?: number,
+  ) {}
+}
+
 /** One action at one method and path. */
 export interface RestJsonRoute {
   readonly action: string;
@@ -97,7 +109,9 @@ export function serveRestJson(
           route.run({ query: url.searchParams, body: parseBody(body, protocol.invalidBody ?? INVALID_BODY) }),
         refusal,
       );
-      send(res, route.status ?? 200, output ?? {});
+      if (output instanceof RestJsonAnswer)
+        send(res, output.status ?? route.status ?? 200, output.body ?? null, output.headers);
+      else send(res, route.status ?? 200, output ?? {});
     } catch (thrown) {
       if (thrown instanceof ResponseDroppedError) return void req.socket.destroy();
       const error =

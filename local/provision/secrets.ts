@@ -5,6 +5,7 @@ import {
   type ChannelCredentialsValue,
   type ProviderSecretValue,
 } from '../dev-secrets';
+import { API_FAKE_PROVIDERS, localApiCredentials, type ApiFakeProvider } from '../emulators/provider-apis';
 import { resourcesOfType, type LocalResource, type Template, type TemplateResource } from '../template';
 import { physicalName, resolveIn, stringProperty, type ProvisionContext, type Provisioner } from './context';
 
@@ -16,6 +17,18 @@ const PROVIDER_METADATA = 'RelayFlow::Provider';
 const TENANT_METADATA = 'RelayFlow::Tenant';
 /** Metadata the ChannelSecrets construct writes on each secret (lib/constructs/channel-secrets.ts). */
 const CHANNEL_METADATA = 'RelayFlow::Channel';
+/** Metadata the Reconciliation construct writes on each API credentials secret (lib/constructs/reconciliation.ts). */
+const RECONCILIATION_METADATA = 'RelayFlow::Reconciliation';
+
+/**
+ * A reconciliation secret's local value: the API credentials the provider-API fakes accept
+ * (Stripe, GitHub), or development credentials of the provider's channel form (Twilio, Postmark,
+ * Mailgun, whose APIs the channel fakes serve).
+ */
+const reconciliationCredentials = (provider: string, urls: ChannelUrls): unknown =>
+  (API_FAKE_PROVIDERS as readonly string[]).includes(provider)
+    ? localApiCredentials(provider as ApiFakeProvider)
+    : developmentCredentials(provider, urls);
 
 export interface ProviderSecretInUse {
   readonly provider: string;
@@ -82,15 +95,19 @@ export const provisionSecrets = (
     const via = metadataOf(secret, CHANNEL_METADATA);
     const local = provider ? localSecretFor(provider, ctx.env) : undefined;
     const credentials = via ? developmentCredentials(via, urls) : undefined;
+    const reconciled = metadataOf(secret, RECONCILIATION_METADATA);
+    const apiCredentials = reconciled ? reconciliationCredentials(reconciled, urls) : undefined;
     const generate = secret.Properties?.GenerateSecretString as
       Parameters<typeof generatedSecretString>[0] | undefined;
     const value = local
       ? JSON.stringify(local.value)
       : credentials
         ? JSON.stringify(credentials)
-        : generate
-          ? generatedSecretString(generate)
-          : String(resolve(secret.Properties?.SecretString ?? '{}'));
+        : apiCredentials
+          ? JSON.stringify(apiCredentials)
+          : generate
+            ? generatedSecretString(generate)
+            : String(resolve(secret.Properties?.SecretString ?? '{}'));
     const created = ctx.services.secretsManager.createSecret({ Name: name, SecretString: value });
     resources.set(id, { ref: created.ARN, attributes: { Id: created.ARN } });
     if (provider && local)

@@ -46,6 +46,9 @@ export const freePort = () =>
  */
 const SINK_PORT_PLACEHOLDER = 1;
 
+/** New Year's midnight: a schedule that exists but does not tick while a test runs. */
+const YEARLY = 'cron(0 0 1 1 ? *)';
+
 /** The configuration the end-to-end stack is synthesized from: a few providers, routes to a test sink. */
 const e2eConfig = () => ({
   stackName: 'RelayFlowE2E',
@@ -60,6 +63,14 @@ const e2eConfig = () => ({
   },
   channels: { postmark: {}, twilio: {}, fcm: {} },
   retry: { maxAttempts: 3, backoffBaseSeconds: 1, backoffMaxSeconds: 2 },
+  // test/e2e/reconciliation.test.ts runs these itself (`relayflow reconcile run`): a yearly cron
+  // never ticks during a test (a rate would tick at creation). Twilio reads with the channel's secret.
+  reconciliation: {
+    stripe: { every: YEARLY, lookback: '1 day', entities: ['subscription'] },
+    github: { every: YEARLY, lookback: '1 day', options: { repository: 'relayflow/local', hookId: 1 } },
+    twilio: { every: YEARLY, lookback: '1 day' },
+  },
+  receiptDeadlines: { sms: '5 minutes' },
   // Domain events from a bus of the account (test/e2e/producer.test.ts); they reach the sink below.
   eventSources: [
     { bus: 'orders', pattern: { source: ['com.example.shop'] }, entity: { kind: 'order', path: 'orderId' } },

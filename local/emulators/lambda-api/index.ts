@@ -3,19 +3,22 @@ import { z } from 'zod';
 import { AwsError } from '../aws-json';
 import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
-import { serveRestJson, type RestJsonRoute } from '../rest-json';
+import { RestJsonAnswer, serveRestJson, type RestJsonRoute } from '../rest-json';
+import type { InvokeOutcome } from '../../lambda/types';
 
 /**
  * Lambda API emulator: the event source mapping actions `relayflow doctor` uses
  * (ListEventSourceMappings, GetEventSourceMapping) and UpdateEventSourceMapping's `Enabled`,
- * which really starts or stops the runtime's poller, over Lambda's REST-JSON protocol
- * (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html). Functions are invoked in
- * process by the runtime; no Invoke is served here.
+ * which really starts or stops the runtime's poller, and the synchronous Invoke that
+ * `relayflow reconcile run` makes, over Lambda's REST-JSON protocol
+ * (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html). The runtime's own callers
+ * (pollers, Scheduler, Step Functions) invoke functions in process, not through here.
  */
 
 const ACCOUNT_ID = '000000000000';
 const REGION = 'us-east-1';
 const BASE = '/2015-03-31/event-source-mappings';
+const INVOCATIONS = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 const DEFAULT_PAGE = 100;
 
 /** What a mapping's UpdateEventSourceMapping acts on: the runtime's poller of its queue. */
@@ -57,8 +60,30 @@ const UpdateInput = z.strictObject({ Enabled: z.boolean().optional() });
 export class LambdaApiEmulator extends FaultHooks {
   private readonly mappings = new Map<string, Mapping>();
 
-  constructor(private readonly options: { readonly now?: () => Date } = {}) {
+  constructor(
+    private readonly options: {
+      readonly now?: () => Date;
+      /** Runs a function synchronously (the runtime's LambdaService): what Invoke serves. */
+      readonly invoke?: (functionName: string, event: unknown) => Promise<InvokeOutcome>;
+    } = {},
+  ) {
     super();
+  }
+
+  /**
+   * Invoke, RequestResponse: the handler's result as the body; a function error answered 200
+   * with `X-Amz-Function-Error: Unhandled` and Lambda's error document; a refusal before any code
+   * ran (unknown function, throttle) as the service error it is.
+   */
+  async invokeFunction(functionName: string, event: unknown): Promise<RestJsonAnswer> {
+    if (!this.options.invoke)
+      throw new AwsError('ServiceException', 'This Lambda API emulator runs no functions.', 500);
+    const outcome = await this.options.invoke(functionName, event);
+    const version = { 'X-Amz-Executed-Version': '$LATEST' };
+    if (!('error' in outcome)) return new RestJsonAnswer(outcome.result ?? null, version);
+    if (outcome.kind === 'service')
+      throw new AwsError(outcome.error.errorType, outcome.error.errorMessage, outcome.statusCode ?? 500);
+    return new RestJsonAnswer(outcome.error, { ...version, 'X-Amz-Function-Error': 'Unhandled' });
   }
 
   registerEventSourceMapping(definition: EventSourceMappingDefinition): void {
@@ -127,6 +152,13 @@ export class LambdaApiEmulator extends FaultHooks {
   }
 
   private route(method: string, path: string): RestJsonRoute | undefined {
+    const invocation = INVOCATIONS.exec(path);
+    if (invocation) {
+      const name = decodeURIComponent(invocation[1] ?? '');
+      return method === 'POST'
+        ? { action: 'Invoke', run: ({ body }) => this.invokeFunction(name, body) }
+        : undefined;
+    }
     if (path === BASE || path === `${BASE}/`) {
       return method === 'GET'
         ? {

@@ -1,0 +1,3 @@
+import { createReconcileHandler } from '#shared/reconciliation/handler';
+
+export const handler = createReconcileHandler();

@@ -301,8 +301,8 @@ var init_http2 = __esm({
         return void 0;
       }
     };
-    excerptOf = (text2) => {
-      const line = text2.replace(/\s+/g, " ").trim();
+    excerptOf = (text4) => {
+      const line = text4.replace(/\s+/g, " ").trim();
       return line.length > DETAIL_CHARS ? `${line.slice(0, DETAIL_CHARS - 1)}\u2026` : line;
     };
     answerError = (provider, answer, options = {}) => {
@@ -385,7 +385,7 @@ var init_postmark = __esm({
         ...credentials.messageStream === void 0 ? {} : { MessageStream: credentials.messageStream }
       };
     };
-    ourIdOf = (record8) => stringField(isRecord(record8) ? record8.Metadata : void 0, RF_MESSAGE_ID);
+    ourIdOf = (record11) => stringField(isRecord(record11) ? record11.Metadata : void 0, RF_MESSAGE_ID);
     postmarkAdapter = {
       id: "postmark",
       channels: ["email"],
@@ -574,17 +574,17 @@ var init_mailgun = __esm({
     };
     mailgunFormOf = (message, credentials) => {
       const content = requireEmailContent(message);
-      const form = new URLSearchParams({
+      const form2 = new URLSearchParams({
         from: content.from ?? credentials.from,
         to: message.to,
         subject: content.subject
       });
-      if (content.text !== void 0) form.append("text", content.text);
-      if (content.html !== void 0) form.append("html", content.html);
+      if (content.text !== void 0) form2.append("text", content.text);
+      if (content.html !== void 0) form2.append("html", content.html);
       for (const [key, value] of Object.entries(message.metadata))
-        if (key !== RF_MESSAGE_ID) form.append(`v:${key}`, value);
-      form.append(`v:${RF_MESSAGE_ID}`, message.id);
-      return form;
+        if (key !== RF_MESSAGE_ID) form2.append(`v:${key}`, value);
+      form2.append(`v:${RF_MESSAGE_ID}`, message.id);
+      return form2;
     };
     ourIdOf3 = (payload) => stringField(isRecord(payload) ? payload["user-variables"] : void 0, RF_MESSAGE_ID) ?? stringField(payload, RF_MESSAGE_ID);
     bouncedOrFailed = (payload) => {
@@ -718,20 +718,20 @@ var init_ses = __esm({
       // SES reports a soft bounce only once it has stopped retrying: the message is lost, the address is not bad.
       Bounce: {
         field: "bounce",
-        status: (record8) => stringField(record8, "bounceType") === "Permanent" ? "bounced" : "failed"
+        status: (record11) => stringField(record11, "bounceType") === "Permanent" ? "bounced" : "failed"
       },
       Reject: { field: "reject", status: () => "failed" },
       "Rendering Failure": { field: "failure", status: () => "failed" }
     };
-    reasonOf = (eventType, record8) => {
+    reasonOf = (eventType, record11) => {
       if (eventType === "Bounce") {
-        const recipients = isRecord(record8) && Array.isArray(record8.bouncedRecipients) ? record8.bouncedRecipients : [];
+        const recipients = isRecord(record11) && Array.isArray(record11.bouncedRecipients) ? record11.bouncedRecipients : [];
         const diagnostic = stringField(recipients[0], "diagnosticCode");
-        const kind = [stringField(record8, "bounceType"), stringField(record8, "bounceSubType")].filter(Boolean).join("/");
+        const kind = [stringField(record11, "bounceType"), stringField(record11, "bounceSubType")].filter(Boolean).join("/");
         return diagnostic ?? (kind || void 0);
       }
-      if (eventType === "Reject") return stringField(record8, "reason");
-      if (eventType === "Rendering Failure") return stringField(record8, "errorMessage");
+      if (eventType === "Reject") return stringField(record11, "reason");
+      if (eventType === "Rendering Failure") return stringField(record11, "errorMessage");
       return void 0;
     };
     tagsOf = (message) => [
@@ -840,12 +840,12 @@ var init_ses = __esm({
         const providerMessageId = stringField(mail, "messageId");
         const known = eventType !== void 0 && Object.hasOwn(EVENT_TYPES, eventType) ? EVENT_TYPES[eventType] : void 0;
         if (eventType === void 0 || known === void 0 || providerMessageId === void 0) return void 0;
-        const record8 = detail[known.field];
-        const status2 = known.status(record8);
+        const record11 = detail[known.field];
+        const status2 = known.status(record11);
         const tags = isRecord(mail?.tags) ? mail.tags[RF_MESSAGE_ID] : void 0;
         const messageId = Array.isArray(tags) && typeof tags[0] === "string" && tags[0] ? tags[0] : void 0;
-        const at2 = stringField(record8, "timestamp");
-        const reason = status2 === "delivered" || status2 === "opened" ? void 0 : reasonOf(eventType, record8);
+        const at2 = stringField(record11, "timestamp");
+        const reason = status2 === "delivered" || status2 === "opened" ? void 0 : reasonOf(eventType, record11);
         return {
           ...messageId === void 0 ? {} : { messageId },
           providerMessageId,
@@ -1125,9 +1125,9 @@ var init_fcm = __esm({
     fcmError = (answer, now) => {
       const parsed = FcmErrorSchema.safeParse(jsonOf(answer));
       if (!parsed.success) return answerError("fcm", answer, { now });
-      const { message, status: status2, details = [] } = parsed.data.error;
-      const fcmCode = details.find((detail2) => detail2.errorCode !== void 0)?.errorCode;
-      const fields = details.flatMap((detail2) => detail2.fieldViolations ?? []).map((violation) => violation.field);
+      const { message, status: status2, details: details2 = [] } = parsed.data.error;
+      const fcmCode = details2.find((detail2) => detail2.errorCode !== void 0)?.errorCode;
+      const fields = details2.flatMap((detail2) => detail2.fieldViolations ?? []).map((violation) => violation.field);
       const detail = `${fcmCode ?? status2 ?? "error"}: ${message ?? ""}`;
       const invalidToken = fcmCode === "UNREGISTERED" || fcmCode === "SENDER_ID_MISMATCH" || answer.status === 400 && (fields.includes("message.token") || /registration token/i.test(message ?? ""));
       if (invalidToken) return answerError("fcm", answer, { errorClass: "invalid-recipient", detail, now });
@@ -1505,12 +1505,12 @@ var init_schemas = __esm({
     signedContent = z10.string({ error: "timestamp.signedContent must be a template string" }).check(
       z10.superRefine((template, ctx) => {
         const names = placeholdersOf(template);
-        const unknown12 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
-        if (unknown12.length > 0) {
+        const unknown14 = names.filter((name) => !KNOWN_PLACEHOLDERS.has(name));
+        if (unknown14.length > 0) {
           ctx.issues.push({
             code: "custom",
             input: template,
-            message: `timestamp.signedContent has unknown placeholder(s) ${unknown12.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
+            message: `timestamp.signedContent has unknown placeholder(s) ${unknown14.map((name) => `{${name}}`).join(", ")}; use {timestamp}, {body}, {id}`
           });
         }
         if (names.filter((name) => name === "body").length !== 1) {
@@ -1922,14 +1922,14 @@ var init_parsed_body = __esm({
     strictUtf8 = (bytes) => {
       if ((0, import_node_buffer.isAscii)(bytes)) return bytes.toString("latin1");
       if (!(0, import_node_buffer.isUtf8)(bytes)) return void 0;
-      const text2 = bytes.toString("utf8");
-      return text2.charCodeAt(0) === 65279 ? text2.slice(1) : text2;
+      const text4 = bytes.toString("utf8");
+      return text4.charCodeAt(0) === 65279 ? text4.slice(1) : text4;
     };
     parseUtf8Json = (bytes) => {
-      const text2 = strictUtf8(bytes);
-      if (text2 === void 0) return { ok: false };
+      const text4 = strictUtf8(bytes);
+      if (text4 === void 0) return { ok: false };
       try {
-        return { ok: true, value: JSON.parse(text2) };
+        return { ok: true, value: JSON.parse(text4) };
       } catch {
         return { ok: false };
       }
@@ -2086,9 +2086,9 @@ var init_normalize2 = __esm({
         [event, "updated_at"],
         [event, "created_at"]
       ];
-      for (const [object25, key] of paths) {
-        const iso4 = toIso2(field(field(payload, object25), key));
-        if (iso4 !== void 0) return iso4;
+      for (const [object30, key] of paths) {
+        const iso5 = toIso2(field(field(payload, object30), key));
+        if (iso5 !== void 0) return iso5;
       }
       return void 0;
     };
@@ -2099,13 +2099,13 @@ var init_normalize2 = __esm({
       return void 0;
     };
     readGithubBody = (request) => {
-      const text2 = strictUtf8(request.body);
-      if (text2 === void 0) return { ok: false };
+      const text4 = strictUtf8(request.body);
+      if (text4 === void 0) return { ok: false };
       try {
         const contentType = request.headers["content-type"]?.toLowerCase() ?? "";
         if (!contentType.startsWith("application/x-www-form-urlencoded"))
-          return { ok: true, value: JSON.parse(text2) };
-        const payload = new URLSearchParams(text2).get("payload");
+          return { ok: true, value: JSON.parse(text4) };
+        const payload = new URLSearchParams(text4).get("payload");
         return payload === null ? { ok: false } : { ok: true, value: JSON.parse(payload) };
       } catch {
         return { ok: false };
@@ -2215,16 +2215,16 @@ var decodeHexDigest, CANONICAL_BASE64, decodeBase64Digest;
 var init_encoding = __esm({
   "functions/crypto/encoding.ts"() {
     "use strict";
-    decodeHexDigest = (text2, bytes) => {
-      if (text2.length !== bytes * 2) return void 0;
-      const decoded = Buffer.from(text2, "hex");
+    decodeHexDigest = (text4, bytes) => {
+      if (text4.length !== bytes * 2) return void 0;
+      const decoded = Buffer.from(text4, "hex");
       return decoded.length === bytes ? decoded : void 0;
     };
     CANONICAL_BASE64 = {
       20: /^[A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=$/,
       32: /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
     };
-    decodeBase64Digest = (text2, bytes) => CANONICAL_BASE64[bytes].test(text2) ? Buffer.from(text2, "base64") : void 0;
+    decodeBase64Digest = (text4, bytes) => CANONICAL_BASE64[bytes].test(text4) ? Buffer.from(text4, "base64") : void 0;
   }
 });
 
@@ -2243,8 +2243,8 @@ var init_verify2 = __esm({
         return { ok: false, reason: "missing", detail: "X-Hub-Signature-256 header is missing." };
       }
       const value = header3.trim();
-      const digest2 = value.startsWith(PREFIX) ? decodeHexDigest(value.slice(PREFIX.length), 32) : void 0;
-      if (digest2 === void 0) {
+      const digest3 = value.startsWith(PREFIX) ? decodeHexDigest(value.slice(PREFIX.length), 32) : void 0;
+      if (digest3 === void 0) {
         return {
           ok: false,
           reason: "signature",
@@ -2253,7 +2253,7 @@ var init_verify2 = __esm({
       }
       const match = matchSecret(
         secrets,
-        [digest2],
+        [digest3],
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
           secret === "" ? Buffer.alloc(0) : (0, import_node_crypto4.createHmac)("sha256", secret).update(request.body).digest()
@@ -2580,7 +2580,7 @@ var init_setup4 = __esm({
     ACTIONS = ["creation", "deletion", "propertyChange", "merge", "associationChange", "restore"];
     hubspotSetup = {
       dashboard: "your app's Webhooks settings (a legacy app: Developer account \u2192 Apps \u2192 your app \u2192 Webhooks; a project app: webhooks-hsmeta.json), this URL as the Target URL, exactly as printed",
-      events: OBJECTS.flatMap((object25) => ACTIONS.map((action) => `${object25}.${action}`)),
+      events: OBJECTS.flatMap((object30) => ACTIONS.map((action) => `${object30}.${action}`)),
       otherEvents: "any other subscription is stored as hubspot.<subscriptionType>; privacyDeletion stays unmapped on purpose",
       contentType: "application/json (HubSpot always sends a JSON array of events)",
       secretSource: "the app's Client secret (Auth tab of the app's settings)",
@@ -2612,8 +2612,8 @@ var init_sign3 = __esm({
     init_verify3();
     signHubspotRequest = (req, secret, now) => {
       const timestamp = String(now.getTime());
-      const digest2 = hubspotDigester({ method: "POST", url: req.url, body: req.body }, timestamp)(secret);
-      return { [SIGNATURE_HEADER]: digest2.toString("base64"), [TIMESTAMP_HEADER]: timestamp };
+      const digest3 = hubspotDigester({ method: "POST", url: req.url, body: req.body }, timestamp)(secret);
+      return { [SIGNATURE_HEADER]: digest3.toString("base64"), [TIMESTAMP_HEADER]: timestamp };
     };
   }
 });
@@ -2876,7 +2876,7 @@ var init_verify4 = __esm({
     UNIX_SECONDS = /^\d{1,12}$/;
     MAX_TOKEN_LENGTH = 512;
     isRecord2 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-    own = (record8, key) => Object.hasOwn(record8, key) ? record8[key] : void 0;
+    own = (record11, key) => Object.hasOwn(record11, key) ? record11[key] : void 0;
     jsonSignatureFields = (value) => {
       const signature = isRecord2(value) ? own(value, "signature") : void 0;
       if (!isRecord2(signature)) return void 0;
@@ -3098,12 +3098,12 @@ var init_normalize5 = __esm({
     };
     ANY_TIMESTAMP = ["DeliveredAt", "BouncedAt", "ReceivedAt", "ChangedAt"];
     PERMANENT_BOUNCES = /* @__PURE__ */ new Set(["HardBounce", "BadEmailAddress"]);
-    canonicalType2 = (record8) => {
-      switch (record8.RecordType) {
+    canonicalType2 = (record11) => {
+      switch (record11.RecordType) {
         case "Delivery":
           return "email.delivered";
         case "Bounce":
-          return PERMANENT_BOUNCES.has(record8.Type ?? "") ? "email.bounced" : "postmark.Bounce";
+          return PERMANENT_BOUNCES.has(record11.Type ?? "") ? "email.bounced" : "postmark.Bounce";
         case "SpamComplaint":
           return "email.spam_reported";
         case "Open":
@@ -3111,23 +3111,23 @@ var init_normalize5 = __esm({
         case "Click":
           return "email.clicked";
         case "SubscriptionChange":
-          return record8.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
+          return record11.SuppressSending === true ? "email.unsubscribed" : "postmark.SubscriptionChange";
         default:
-          return `postmark.${record8.RecordType}`;
+          return `postmark.${record11.RecordType}`;
       }
     };
-    timestampOf = (record8) => {
-      const known = Object.hasOwn(TIMESTAMP_FIELDS, record8.RecordType) ? TIMESTAMP_FIELDS[record8.RecordType] : void 0;
+    timestampOf = (record11) => {
+      const known = Object.hasOwn(TIMESTAMP_FIELDS, record11.RecordType) ? TIMESTAMP_FIELDS[record11.RecordType] : void 0;
       const fields = known === void 0 ? ANY_TIMESTAMP : [known];
       for (const field3 of fields) {
-        const value = record8[field3];
+        const value = record11[field3];
         if (value) return value;
       }
       return void 0;
     };
-    reasonOf2 = (record8) => {
-      if (record8.RecordType === "Bounce") return record8.Details || record8.Description || void 0;
-      if (record8.RecordType === "SubscriptionChange") return record8.SuppressionReason || void 0;
+    reasonOf2 = (record11) => {
+      if (record11.RecordType === "Bounce") return record11.Details || record11.Description || void 0;
+      if (record11.RecordType === "SubscriptionChange") return record11.SuppressionReason || void 0;
       return void 0;
     };
     unreadable2 = (value, reason, identity = {}) => ({
@@ -3141,18 +3141,18 @@ var init_normalize5 = __esm({
       const parsed = PostmarkRecordSchema.safeParse(value);
       if (!parsed.success)
         return unreadable2(value, "The record lacks a string RecordType or has mistyped fields.");
-      const record8 = parsed.data;
-      const providerType = record8.RecordType;
-      const timestamp = timestampOf(record8);
+      const record11 = parsed.data;
+      const providerType = record11.RecordType;
+      const timestamp = timestampOf(record11);
       if (timestamp === void 0)
         return unreadable2(value, `The ${providerType} record carries no timestamp.`, { providerType });
-      const messageId = record8.MessageID || void 0;
-      const externalId = `${messageId ?? record8.Recipient ?? record8.Email ?? ""}:${timestamp}`;
+      const messageId = record11.MessageID || void 0;
+      const externalId = `${messageId ?? record11.Recipient ?? record11.Email ?? ""}:${timestamp}`;
       const occurred = new Date(timestamp);
       if (Number.isNaN(occurred.getTime())) {
         return unreadable2(value, `The ${providerType} timestamp is not a date.`, { providerType, externalId });
       }
-      const type = canonicalType2(record8);
+      const type = canonicalType2(record11);
       const base = {
         providerType,
         externalId,
@@ -3160,12 +3160,12 @@ var init_normalize5 = __esm({
         entity: messageId === void 0 ? void 0 : { kind: "message", id: messageId },
         occurredAt: occurred.toISOString()
       };
-      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record8 } };
-      const recipient = record8.Recipient || record8.Email;
+      if (!type.startsWith("email.")) return { kind: "event", draft: { ...base, data: record11 } };
+      const recipient = record11.Recipient || record11.Email;
       if (!recipient)
         return unreadable2(value, `The ${providerType} record names no recipient.`, { providerType, externalId });
-      const reason = reasonOf2(record8);
-      const url3 = type === "email.clicked" ? record8.OriginalLink || void 0 : void 0;
+      const reason = reasonOf2(record11);
+      const url3 = type === "email.clicked" ? record11.OriginalLink || void 0 : void 0;
       return {
         kind: "event",
         draft: {
@@ -3175,7 +3175,7 @@ var init_normalize5 = __esm({
             recipient,
             ...reason === void 0 ? {} : { reason },
             ...url3 === void 0 ? {} : { url: url3 },
-            payload: record8
+            payload: record11
           }
         }
       };
@@ -3829,8 +3829,8 @@ var init_verify7 = __esm({
       if (header3 === void 0 || header3 === "") {
         return { ok: false, reason: "missing", detail: "X-Shopify-Hmac-Sha256 header is missing." };
       }
-      const digest2 = decodeBase64Digest(header3, 32);
-      if (digest2 === void 0) {
+      const digest3 = decodeBase64Digest(header3, 32);
+      if (digest3 === void 0) {
         return {
           ok: false,
           reason: "signature",
@@ -3839,7 +3839,7 @@ var init_verify7 = __esm({
       }
       const match = matchSecret(
         secrets,
-        [digest2],
+        [digest3],
         (secret) => (
           // An empty secret would let anyone sign; it never matches.
           secret === "" ? Buffer.alloc(0) : (0, import_node_crypto13.createHmac)("sha256", secret).update(request.body).digest()
@@ -4016,10 +4016,10 @@ var init_keys = __esm({
     "use strict";
     import_node_crypto15 = require("node:crypto");
     STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-    strictBase64 = (text2) => {
-      if (text2.length === 0 || !STRICT_BASE64.test(text2)) return void 0;
-      const bytes = Buffer.from(text2, "base64");
-      return bytes.toString("base64") === text2 ? bytes : void 0;
+    strictBase64 = (text4) => {
+      if (text4.length === 0 || !STRICT_BASE64.test(text4)) return void 0;
+      const bytes = Buffer.from(text4, "base64");
+      return bytes.toString("base64") === text4 ? bytes : void 0;
     };
     PUBLIC_KEY_PREFIX = "whpk_";
     PRIVATE_KEY_PREFIX = "whsk_";
@@ -4288,11 +4288,11 @@ var init_normalize9 = __esm({
       ["customer.subscription.deleted", "subscription.canceled"],
       ["checkout.session.completed", "checkout.completed"]
     ]);
-    entityOf4 = (object25) => {
-      if (typeof object25.customer === "string" && object25.customer !== "")
-        return { kind: "customer", id: object25.customer };
-      if (object25.id === void 0 || object25.object === void 0) return void 0;
-      return { kind: object25.object, id: object25.id };
+    entityOf4 = (object30) => {
+      if (typeof object30.customer === "string" && object30.customer !== "")
+        return { kind: "customer", id: object30.customer };
+      if (object30.id === void 0 || object30.object === void 0) return void 0;
+      return { kind: object30.object, id: object30.id };
     };
     stringField3 = (value, key) => {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return void 0;
@@ -4555,13 +4555,13 @@ var init_normalize10 = __esm({
     payloadOf3 = (params) => Object.fromEntries(
       [...params].map(([name, values]) => [name, values.length === 1 ? values[0] ?? "" : [...values]])
     );
-    isoOf = (text2) => {
-      if (text2 === void 0) return void 0;
-      const ms = Date.parse(text2);
+    isoOf = (text4) => {
+      if (text4 === void 0) return void 0;
+      const ms = Date.parse(text4);
       return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS5 ? new Date(ms).toISOString() : void 0;
     };
-    normalizeTwilioBody = (form) => {
-      const payload = payloadOf3(form);
+    normalizeTwilioBody = (form2) => {
+      const payload = payloadOf3(form2);
       const parsed = TwilioMessageParamsSchema.safeParse(payload);
       if (!parsed.success) {
         return [
@@ -4643,12 +4643,12 @@ var init_verify10 = __esm({
       );
     };
     twilioSignedParams = (params) => {
-      let text2 = "";
+      let text4 = "";
       for (const name of [...params.keys()].sort()) {
         const values = params.get(name) ?? [];
-        for (const value of values.length === 1 ? values : [...new Set(values)].sort()) text2 += `${name}${value}`;
+        for (const value of values.length === 1 ? values : [...new Set(values)].sort()) text4 += `${name}${value}`;
       }
-      return text2;
+      return text4;
     };
     twilioDigest = (authToken, url3, signedParams) => (0, import_node_crypto20.createHmac)("sha1", authToken).update(url3).update(signedParams).digest();
     matchUrl = (secrets, urls, signedParams, provided) => {
@@ -4744,8 +4744,8 @@ var init_sign10 = __esm({
     init_params();
     init_verify10();
     signTwilioRequest = (req, secret, _now) => {
-      const digest2 = twilioDigest(secret, req.url, twilioSignedParams(formParams(req.body)));
-      return { [SIGNATURE_HEADER3]: digest2.toString("base64") };
+      const digest3 = twilioDigest(secret, req.url, twilioSignedParams(formParams(req.body)));
+      return { [SIGNATURE_HEADER3]: digest3.toString("base64") };
     };
   }
 });
@@ -4860,6 +4860,456 @@ var init_registry2 = __esm({
   }
 });
 
+// functions/routing/filters.ts
+var z30, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord3, isScalar, pathProblem, filterProblems, FilterSchema, valueAt2, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
+var init_filters = __esm({
+  "functions/routing/filters.ts"() {
+    "use strict";
+    z30 = __toESM(require("zod/mini"));
+    COMPARISONS = [">", ">=", "<", "<="];
+    OPERATORS = ["equals", "in", "exists", "prefix", ...COMPARISONS];
+    COMBINATORS = ["and", "or", "not"];
+    EVENT_FIELDS = {
+      specVersion: "scalar",
+      id: "scalar",
+      idempotencyKey: "scalar",
+      tenant: "scalar",
+      provider: "scalar",
+      type: "scalar",
+      providerType: "scalar",
+      externalId: "scalar",
+      entity: "entity",
+      occurredAt: "scalar",
+      receivedAt: "scalar",
+      correlationId: "scalar",
+      causationId: "scalar",
+      depth: "scalar",
+      data: "any"
+    };
+    MAX_DEPTH = 8;
+    isRecord3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+    isScalar = (value) => value === null || ["string", "number", "boolean"].includes(typeof value);
+    pathProblem = (path) => {
+      const segments = path.split(".");
+      if (segments.some((segment) => segment === ""))
+        return `"${path}" is not a dot path (e.g. data.amount, entity.kind)`;
+      const [field3 = "", ...rest] = segments;
+      const kind = EVENT_FIELDS[field3];
+      if (!kind)
+        return `"${field3}" is not a field of the event (fields: ${Object.keys(EVENT_FIELDS).join(", ")})`;
+      if (kind === "scalar" && rest.length > 0)
+        return `"${field3}" holds a single value: "${path}" reaches into nothing`;
+      if (kind === "entity" && (rest.length !== 1 || !["kind", "id"].includes(rest[0] ?? "")))
+        return `"${path}": the entity has entity.kind and entity.id`;
+      if (kind === "any" && rest.length === 0)
+        return '"data" is the whole payload: name a field in it (data.<field>)';
+      return void 0;
+    };
+    filterProblems = (filter, at2 = [], depth = 0) => {
+      if (depth > MAX_DEPTH) return [{ path: at2, message: `nested more than ${MAX_DEPTH} deep` }];
+      if (!isRecord3(filter))
+        return [{ path: at2, message: "must be an object: a condition on a path, or and / or / not" }];
+      const keys = Object.keys(filter);
+      const combinator = COMBINATORS.find((c) => keys.includes(c));
+      if (combinator) {
+        if (keys.length !== 1)
+          return [
+            {
+              path: at2,
+              message: `"${combinator}" stands alone: move ${keys.filter((k) => k !== combinator).join(", ")} into it`
+            }
+          ];
+        const inner = filter[combinator];
+        if (combinator === "not") return filterProblems(inner, [...at2, "not"], depth + 1);
+        if (!Array.isArray(inner) || inner.length === 0)
+          return [{ path: [...at2, combinator], message: "must be a non-empty list of filters" }];
+        return inner.flatMap((entry, index) => filterProblems(entry, [...at2, combinator, index], depth + 1));
+      }
+      const problems = [];
+      if (typeof filter.path !== "string")
+        problems.push({ path: [...at2, "path"], message: "needs a dot path into the event" });
+      else {
+        const problem = pathProblem(filter.path);
+        if (problem) problems.push({ path: [...at2, "path"], message: problem });
+      }
+      const operators = keys.filter((key) => key !== "path");
+      const unknown14 = operators.filter((key) => !OPERATORS.includes(key));
+      for (const key of unknown14)
+        problems.push({
+          path: [...at2, key],
+          message: `unknown operator "${key}" (operators: ${OPERATORS.join(", ")}, or and / or / not)`
+        });
+      const known = operators.filter((key) => OPERATORS.includes(key));
+      if (known.length !== 1 && unknown14.length === 0)
+        problems.push({
+          path: at2,
+          message: known.length === 0 ? `needs one operator (${OPERATORS.join(", ")})` : `has ${known.join(", ")}: one operator per condition, combine them with and`
+        });
+      for (const op of known) {
+        const value = filter[op];
+        const bad = (message) => problems.push({ path: [...at2, op], message });
+        switch (op) {
+          case "equals":
+            if (!isScalar(value)) bad("must be a string, number, boolean or null");
+            break;
+          case "in":
+            if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar))
+              bad("must be a non-empty list of strings, numbers, booleans or null");
+            break;
+          case "exists":
+            if (typeof value !== "boolean") bad("must be true or false");
+            break;
+          case "prefix":
+            if (typeof value !== "string" || value === "") bad("must be a non-empty string");
+            break;
+          default:
+            if (typeof value !== "number" || !Number.isFinite(value)) bad("must be a finite number");
+        }
+      }
+      return problems;
+    };
+    FilterSchema = z30.custom().check(
+      z30.superRefine((filter, ctx) => {
+        for (const problem of filterProblems(filter))
+          ctx.issues.push({ code: "custom", input: filter, path: [...problem.path], message: problem.message });
+      })
+    );
+    valueAt2 = (event, path) => {
+      let current = event;
+      for (const segment of path.split(".")) {
+        if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
+        else if (isRecord3(current) && Object.hasOwn(current, segment)) current = current[segment];
+        else return void 0;
+      }
+      return current;
+    };
+    MATCHED = { matched: true };
+    show = (value) => value === void 0 ? "missing" : JSON.stringify(value);
+    holds = (condition, value) => {
+      if ("equals" in condition) return value === condition.equals;
+      if ("in" in condition) return condition.in.some((candidate) => candidate === value);
+      if ("exists" in condition) return value !== void 0 === condition.exists;
+      if ("prefix" in condition) return typeof value === "string" && value.startsWith(condition.prefix);
+      if (typeof value !== "number") return false;
+      const { ">": above, ">=": atLeast, "<": below, "<=": atMost } = condition;
+      if (above !== void 0) return value > above;
+      if (atLeast !== void 0) return value >= atLeast;
+      if (below !== void 0) return value < below;
+      return atMost !== void 0 && value <= atMost;
+    };
+    describe2 = (condition) => {
+      const op = Object.keys(condition).find((key) => key !== "path") ?? "";
+      return `${condition.path} ${op} ${JSON.stringify(condition[op])}`;
+    };
+    evaluateFilter = (filter, event) => {
+      if ("and" in filter) {
+        for (const inner of filter.and) {
+          const result = evaluateFilter(inner, event);
+          if (!result.matched) return result;
+        }
+        return MATCHED;
+      }
+      if ("or" in filter) {
+        const failed = [];
+        for (const inner of filter.or) {
+          const result = evaluateFilter(inner, event);
+          if (result.matched) return MATCHED;
+          failed.push(result.why);
+        }
+        return { matched: false, why: `none of: ${failed.join("; ")}` };
+      }
+      if ("not" in filter)
+        return evaluateFilter(filter.not, event).matched ? { matched: false, why: `not (${describeFilter(filter.not)}) failed: it holds` } : MATCHED;
+      const value = valueAt2(event, filter.path);
+      return holds(filter, value) ? MATCHED : { matched: false, why: `${describe2(filter)} does not hold (${filter.path} is ${show(value)})` };
+    };
+    describeFilter = (filter) => {
+      if ("and" in filter) return `(${filter.and.map(describeFilter).join(" and ")})`;
+      if ("or" in filter) return `(${filter.or.map(describeFilter).join(" or ")})`;
+      if ("not" in filter) return `not (${describeFilter(filter.not)})`;
+      return describe2(filter);
+    };
+  }
+});
+
+// functions/routing/glob.ts
+var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
+var init_glob = __esm({
+  "functions/routing/glob.ts"() {
+    "use strict";
+    MAX_GLOB_STARS = 8;
+    STAR = "*".charCodeAt(0);
+    starsIn = (glob) => glob.split("*").length - 1;
+    GLOB_STARS_MESSAGE = `a glob may hold at most ${MAX_GLOB_STARS} "*"`;
+    globMatches = (glob, text4) => {
+      let g = 0;
+      let t = 0;
+      let afterStar = -1;
+      let starEnd = 0;
+      while (t < text4.length) {
+        const c = glob.charCodeAt(g);
+        if (c === STAR) {
+          afterStar = g + 1;
+          starEnd = t;
+          g += 1;
+        } else if (g < glob.length && c === text4.charCodeAt(t)) {
+          g += 1;
+          t += 1;
+        } else if (afterStar >= 0) {
+          starEnd += 1;
+          g = afterStar;
+          t = starEnd;
+        } else {
+          return false;
+        }
+      }
+      while (glob.charCodeAt(g) === STAR) g += 1;
+      return g === glob.length;
+    };
+  }
+});
+
+// functions/routing/retry-classes.ts
+var EXACT, STATUS, PREFIXED, retryOnProblem;
+var init_retry_classes = __esm({
+  "functions/routing/retry-classes.ts"() {
+    "use strict";
+    EXACT = /* @__PURE__ */ new Set(["timeout", "network", "circuit-open", "workflow-failed", "compensation-failed"]);
+    STATUS = /^http-(\d{3}|[45]xx)$/;
+    PREFIXED = /^(eventbridge|eventbridge-entry)-([A-Za-z0-9]+|\*)$/;
+    retryOnProblem = (entry) => EXACT.has(entry) || STATUS.test(entry) || PREFIXED.test(entry) ? void 0 : `"${entry}" is not a retryable error class (${[...EXACT].join(", ")}, http-<status>, http-4xx, http-5xx, eventbridge-<error>, eventbridge-entry-<code>, eventbridge-*)`;
+  }
+});
+
+// functions/routing/routes.ts
+var import_node_crypto24, z31, nonEmpty14, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
+var init_routes = __esm({
+  "functions/routing/routes.ts"() {
+    "use strict";
+    import_node_crypto24 = require("node:crypto");
+    z31 = __toESM(require("zod/mini"));
+    init_filters();
+    init_glob();
+    init_retry_classes();
+    init_contract();
+    nonEmpty14 = () => z31.string().check(z31.minLength(1));
+    TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+    targetId = () => z31.optional(z31.string().check(z31.regex(TARGET_ID)));
+    mode = () => z31.optional(z31.enum(["live", "dry-run"]));
+    MAX_BACKOFF_SECONDS = 43200;
+    RetryPolicySchema = z31.strictObject({
+      maxAttempts: z31.optional(z31.number().check(z31.int(), z31.gte(1), z31.lte(1e3))),
+      backoffBaseSeconds: z31.optional(z31.number().check(z31.int(), z31.gte(0), z31.lte(MAX_BACKOFF_SECONDS))),
+      backoffMaxSeconds: z31.optional(z31.number().check(z31.int(), z31.gte(0), z31.lte(MAX_BACKOFF_SECONDS))),
+      /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
+      retryOn: z31.optional(
+        z31.array(
+          z31.string().check(
+            z31.superRefine((entry, ctx) => {
+              const problem = retryOnProblem(entry);
+              if (problem) ctx.issues.push({ code: "custom", input: entry, message: problem });
+            })
+          )
+        )
+      )
+    }).check(
+      z31.superRefine(
+        (policy, ctx) => {
+          const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
+          if (typeof base === "number" && typeof max === "number" && max < base)
+            ctx.issues.push({
+              code: "custom",
+              input: policy,
+              path: ["backoffMaxSeconds"],
+              message: `must be at least backoffBaseSeconds (${base})`
+            });
+        },
+        // Also when another field failed (a bad retryOn entry), so that one run lists every problem.
+        { when: ({ value }) => typeof value === "object" && value !== null }
+      )
+    );
+    retry = () => z31.optional(RetryPolicySchema);
+    transform = () => z31.optional(nonEmpty14());
+    HttpTargetSchema = z31.strictObject({
+      kind: z31.literal("http"),
+      id: targetId(),
+      mode: mode(),
+      retry: retry(),
+      /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
+      url: z31.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      transform: transform(),
+      timeoutMs: z31._default(z31.number().check(z31.int(), z31.gte(100), z31.lte(25e3)), 5e3),
+      /**
+       * Requests per second to this target from all consumer instances together (a limit kept in the
+       * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
+       */
+      rateLimitPerSecond: z31._default(z31.number().check(z31.positive()), 50),
+      /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
+      circuitBreakerThreshold: z31._default(z31.number().check(z31.int(), z31.gte(1)), 5),
+      circuitHalfOpenAfterMs: z31._default(z31.number().check(z31.int(), z31.gte(100)), 3e4),
+      /**
+       * Disable the target after it failed this often (decision 0053): its events are HELD as under a
+       * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
+       */
+      autoDisable: z31.optional(
+        z31.strictObject({
+          /** Failures in a row, as one consumer instance sees them. */
+          consecutiveFailures: z31._default(z31.number().check(z31.int(), z31.gte(2), z31.lte(1e3)), 20),
+          /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
+          failureRate: z31.optional(
+            z31.strictObject({
+              threshold: z31.number().check(z31.gt(0), z31.lte(1)),
+              windowSeconds: z31._default(z31.number().check(z31.int(), z31.gte(10), z31.lte(3600)), 300),
+              minCalls: z31._default(z31.number().check(z31.int(), z31.gte(1)), 20)
+            })
+          )
+        })
+      )
+    });
+    EventBridgeTargetSchema = z31.strictObject({
+      kind: z31.literal("eventbridge"),
+      id: targetId(),
+      mode: mode(),
+      retry: retry(),
+      /** Event bus name or ARN. @default the account's default bus */
+      eventBusName: z31._default(nonEmpty14(), "default"),
+      transform: transform()
+    });
+    WorkflowTargetSchema = z31.strictObject({
+      kind: z31.literal("workflow"),
+      id: targetId(),
+      mode: mode(),
+      retry: retry(),
+      /** A workflow exported by functions/workflows/index.ts. */
+      name: nonEmpty14()
+    });
+    MessageTargetSchema = z31.strictObject({
+      kind: z31.literal("message"),
+      id: targetId(),
+      mode: mode(),
+      retry: retry(),
+      channel: z31.enum(CHANNELS),
+      /** The adapter: `postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`. */
+      via: nonEmpty14(),
+      to: nonEmpty14(),
+      template: z31.optional(nonEmpty14()),
+      /** Per channel: `{ subject, text?, html? }`, `{ body }`, `{ title, body?, data? }` or `{ payload }`. */
+      content: z31.optional(z31.record(z31.string(), z31.unknown())),
+      /** Carried to the provider where it takes custom fields; each value a template. */
+      metadata: z31.optional(z31.record(z31.string(), nonEmpty14())),
+      /**
+       * What a retry does when an earlier call's outcome is unknown and the provider cannot be asked:
+       * `hold` marks the message UNCERTAIN for an operator (never a silent resend); `resend` sends again.
+       */
+      onUncertain: z31._default(z31.enum(["hold", "resend"]), "hold")
+    });
+    TargetSchema = z31.discriminatedUnion("kind", [
+      HttpTargetSchema,
+      EventBridgeTargetSchema,
+      WorkflowTargetSchema,
+      MessageTargetSchema
+    ]);
+    RouteSchema = z31.strictObject({
+      /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
+      id: targetId(),
+      match: z31.strictObject({
+        tenant: z31.optional(nonEmpty14()),
+        provider: z31.optional(nonEmpty14()),
+        /** Canonical type or a glob: `payment.*`, `*`. */
+        type: z31.string().check(
+          z31.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z31.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        ),
+        /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
+        filter: z31.optional(FilterSchema)
+      }),
+      targets: z31.array(TargetSchema).check(z31.minLength(1)),
+      /** What an event older than its entity's newest applied event does. */
+      onStale: z31._default(z31.enum(["skip", "apply"]), "apply"),
+      /** `dry-run` makes every target of the route a dry run. */
+      mode: mode(),
+      /** The route's retry policy; each target's own overrides it field by field. */
+      retry: retry()
+    });
+    RoutesSchema = z31.array(RouteSchema);
+    shortHash = (value) => (0, import_node_crypto24.createHash)("sha256").update(value).digest("hex").slice(0, 8);
+    targetIdOf = (target) => {
+      if (target.id) return target.id;
+      switch (target.kind) {
+        case "http":
+          return `http:${new URL(target.url).host.slice(0, 40)}:${shortHash(target.url)}`;
+        case "eventbridge": {
+          const name = target.eventBusName.split("/").pop() ?? target.eventBusName;
+          return `eventbridge:${name.slice(0, 40)}:${shortHash(target.eventBusName)}`;
+        }
+        case "workflow":
+          return `workflow:${target.name}`.slice(0, 64);
+        case "message":
+          return `message:${target.channel}:${target.via.slice(0, 30)}:${shortHash(JSON.stringify([target.to, target.template, target.content]))}`;
+      }
+    };
+    targetProblems = (targets2, knownWorkflows) => {
+      const problems = [];
+      const ids = targets2.map((target) => target === void 0 ? void 0 : targetIdOf(target));
+      targets2.forEach((target, index) => {
+        if (target === void 0) return;
+        const id2 = ids[index];
+        if (ids.indexOf(id2) !== index)
+          problems.push({
+            path: target.id === void 0 ? ["targets", index] : ["targets", index, "id"],
+            message: `two targets share the id "${id2}"; give them distinct ids`
+          });
+        if (target.kind === "workflow" && !knownWorkflows.has(target.name))
+          problems.push({
+            path: ["targets", index, "name"],
+            message: `workflow "${target.name}" does not exist (known: ${[...knownWorkflows].join(", ") || "none"})`
+          });
+      });
+      return problems;
+    };
+    resolveRoutes = (routes, knownWorkflows) => ({
+      routes: routes.map((route, index) => {
+        const routeMode = route.mode ?? "live";
+        return {
+          index,
+          id: route.id ?? `route-${index + 1}`,
+          match: route.match,
+          targets: route.targets.map((target) => ({
+            ...target,
+            id: targetIdOf(target),
+            // A dry-run route keeps every target from calling out, whatever the target says.
+            ...routeMode === "dry-run" ? { mode: routeMode } : {}
+          })),
+          onStale: route.onStale,
+          mode: routeMode,
+          ...route.retry ? { retry: route.retry } : {}
+        };
+      }),
+      problems: routes.flatMap(
+        (route, index) => targetProblems(route.targets, knownWorkflows).map((problem) => ({ route: index, ...problem }))
+      )
+    });
+    matchResult = (match, event) => {
+      if (match.tenant !== void 0 && match.tenant !== event.tenant)
+        return { matched: false, why: `tenant is ${event.tenant}, not ${match.tenant}` };
+      if (match.provider !== void 0 && match.provider !== event.provider)
+        return { matched: false, why: `provider is ${event.provider}, not ${match.provider}` };
+      if (!globMatches(match.type, event.type))
+        return { matched: false, why: `type ${event.type} does not match ${match.type}` };
+      return match.filter ? evaluateFilter(match.filter, event) : { matched: true };
+    };
+    Router = class {
+      constructor(routes) {
+        this.routes = routes;
+      }
+      routes;
+      match(event) {
+        return this.routes.find(({ match }) => matchResult(match, event).matched);
+      }
+    };
+  }
+});
+
 // functions/errors.ts
 var InfrastructureError, ItemTooLargeError;
 var init_errors2 = __esm({
@@ -4911,11 +5361,11 @@ var init_conditions = __esm({
 });
 
 // functions/store/records.ts
-var import_node_crypto24, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
+var import_node_crypto25, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
 var init_records = __esm({
   "functions/store/records.ts"() {
     "use strict";
-    import_node_crypto24 = require("node:crypto");
+    import_node_crypto25 = require("node:crypto");
     ATTENTION_STATUSES = /* @__PURE__ */ new Set([
       "QUARANTINED",
       "RETRYING",
@@ -4943,7 +5393,7 @@ var init_records = __esm({
     RECEIVED_SHARDS = 16;
     receivedDayKey = (day, shard) => `RECV#${day}#${shard}`;
     receivedShardOf = (eventId) => Number.parseInt(sha256Hex(eventId).slice(0, 8), 16) % RECEIVED_SHARDS;
-    sha256Hex = (data) => (0, import_node_crypto24.createHash)("sha256").update(data).digest("hex");
+    sha256Hex = (data) => (0, import_node_crypto25.createHash)("sha256").update(data).digest("hex");
     idempotencyKeyOf = (tenant2, provider, providerType, externalId) => (
       // `%` first, so that `a#b` (→ a%23b) and a literal `a%23b` (→ a%2523b) stay distinct.
       [tenant2, provider, providerType, externalId].map((part) => part.replaceAll("%", "%25").replaceAll("#", "%23")).join("#")
@@ -4958,95 +5408,1339 @@ var init_records = __esm({
   }
 });
 
-// functions/routing/glob.ts
-var MAX_GLOB_STARS, STAR, starsIn, GLOB_STARS_MESSAGE, globMatches;
-var init_glob = __esm({
-  "functions/routing/glob.ts"() {
+// functions/clients/s3-commands.ts
+var s3_commands_exports = {};
+__export(s3_commands_exports, {
+  GetObjectCommand: () => import_client_s33.GetObjectCommand,
+  PutObjectCommand: () => import_client_s33.PutObjectCommand
+});
+var import_client_s33;
+var init_s3_commands = __esm({
+  "functions/clients/s3-commands.ts"() {
     "use strict";
-    MAX_GLOB_STARS = 8;
-    STAR = "*".charCodeAt(0);
-    starsIn = (glob) => glob.split("*").length - 1;
-    GLOB_STARS_MESSAGE = `a glob may hold at most ${MAX_GLOB_STARS} "*"`;
-    globMatches = (glob, text2) => {
-      let g = 0;
-      let t = 0;
-      let afterStar = -1;
-      let starEnd = 0;
-      while (t < text2.length) {
-        const c = glob.charCodeAt(g);
-        if (c === STAR) {
-          afterStar = g + 1;
-          starEnd = t;
-          g += 1;
-        } else if (g < glob.length && c === text2.charCodeAt(t)) {
-          g += 1;
-          t += 1;
-        } else if (afterStar >= 0) {
-          starEnd += 1;
-          g = afterStar;
-          t = starEnd;
-        } else {
-          return false;
-        }
-      }
-      while (glob.charCodeAt(g) === STAR) g += 1;
-      return g === glob.length;
+    import_client_s33 = require("@aws-sdk/client-s3");
+  }
+});
+
+// functions/channels/status.ts
+var RANK, FROM_RECEIPT, afterReceipt;
+var init_status = __esm({
+  "functions/channels/status.ts"() {
+    "use strict";
+    RANK = {
+      SENDING: 0,
+      UNCERTAIN: 0,
+      SENT: 1,
+      RECEIPT_MISSING: 1,
+      DELIVERED: 2,
+      OPENED: 3,
+      BOUNCED: 4,
+      FAILED: 4
+    };
+    FROM_RECEIPT = {
+      delivered: "DELIVERED",
+      opened: "OPENED",
+      bounced: "BOUNCED",
+      failed: "FAILED"
+    };
+    afterReceipt = (current, receipt) => {
+      const next = FROM_RECEIPT[receipt];
+      return RANK[next] > RANK[current] ? next : current;
     };
   }
 });
 
+// functions/concurrency/map-limit.ts
+var mapLimit;
+var init_map_limit = __esm({
+  "functions/concurrency/map-limit.ts"() {
+    "use strict";
+    mapLimit = async (items, limit, work) => {
+      const results = new Array(items.length);
+      let next = 0;
+      let failure;
+      const worker = async () => {
+        while (failure === void 0 && next < items.length) {
+          const index = next;
+          next += 1;
+          try {
+            results[index] = await work(items[index], index);
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+      if (failure) throw failure.error;
+      return results;
+    };
+  }
+});
+
+// functions/reconciliation/contract.ts
+var ProviderApiError;
+var init_contract2 = __esm({
+  "functions/reconciliation/contract.ts"() {
+    "use strict";
+    ProviderApiError = class extends Error {
+      constructor(errorClass, retryable, message, options) {
+        super(message, options);
+        this.errorClass = errorClass;
+        this.retryable = retryable;
+        this.name = "ProviderApiError";
+        this.retryAfterSeconds = options?.retryAfterSeconds;
+        this.status = options?.status;
+      }
+      errorClass;
+      retryable;
+      retryAfterSeconds;
+      status;
+    };
+  }
+});
+
+// functions/reconciliation/api-http.ts
+var DEFAULT_API_TIMEOUT_MS, MAX_ANSWER_BYTES, DETAIL_CHARS2, excerptOf2, providerWords, waitOf, apiError, malformedAnswer, callApi, isOk2, jsonOf2, readAnswer2, answerJson, getJson, urlOf2, inWindow;
+var init_api_http = __esm({
+  "functions/reconciliation/api-http.ts"() {
+    "use strict";
+    init_contract2();
+    init_http();
+    DEFAULT_API_TIMEOUT_MS = 15e3;
+    MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+    DETAIL_CHARS2 = 160;
+    excerptOf2 = (text4, call) => {
+      let line = text4.replace(/\s+/g, " ").trim();
+      for (const secret of call.secrets) if (secret !== "") line = line.replaceAll(secret, "***");
+      if (call.mask) line = line.replace(call.mask, "***");
+      return line.length > DETAIL_CHARS2 ? `${line.slice(0, DETAIL_CHARS2 - 1)}\u2026` : line;
+    };
+    providerWords = (call, text4) => {
+      if (!call.detailOf) return void 0;
+      try {
+        return call.detailOf(JSON.parse(text4));
+      } catch {
+        return void 0;
+      }
+    };
+    waitOf = (headers, now) => {
+      const retryAfter = parseRetryAfter(headers.get("retry-after"), now);
+      if (retryAfter !== void 0) return retryAfter;
+      const reset = parseRateLimitReset(
+        headers.get("x-ratelimit-remaining"),
+        headers.get("x-ratelimit-reset"),
+        now
+      );
+      return reset === void 0 ? void 0 : Math.ceil((reset - now) / 1e3);
+    };
+    apiError = (call, answer, detail) => {
+      const { status: status2, headers } = answer;
+      const wait = waitOf(headers, Date.now());
+      const rateLimited = status2 === 429 || status2 === 403 && call.rateLimit403 === true && (headers.has("retry-after") || headers.get("x-ratelimit-remaining")?.trim() === "0");
+      const words = excerptOf2(detail ?? providerWords(call, answer.text) ?? answer.text, call);
+      const message = `${call.provider} answered HTTP ${status2}${words ? `: ${words}` : ""}`;
+      const options = { status: status2, ...rateLimited && wait !== void 0 ? { retryAfterSeconds: wait } : {} };
+      if (rateLimited) return new ProviderApiError("rate-limited", true, message, options);
+      if (status2 === 401 || status2 === 403) {
+        const hint = call.unauthorizedHint === void 0 ? "" : ` (${call.unauthorizedHint})`;
+        return new ProviderApiError("unauthorized", false, `${message}${hint}`, options);
+      }
+      if (status2 === 408 || status2 >= 500) return new ProviderApiError("unavailable", true, message, options);
+      return new ProviderApiError("refused", false, message, options);
+    };
+    malformedAnswer = (call, what, cause) => new ProviderApiError("malformed", false, `${call.provider} answered with ${what}`, {
+      ...cause === void 0 ? {} : { cause }
+    });
+    callApi = async (call, ctx, url3, init) => {
+      let response;
+      try {
+        response = await ctx.fetch(url3, {
+          method: init.method,
+          headers: init.headers,
+          redirect: "manual",
+          signal: ctx.signal ?? AbortSignal.timeout(call.timeoutMs ?? DEFAULT_API_TIMEOUT_MS)
+        });
+      } catch (error) {
+        const name = typeof error === "object" && error !== null && "name" in error ? error.name : void 0;
+        const timedOut = name === "TimeoutError" || name === "AbortError";
+        throw new ProviderApiError(
+          "unavailable",
+          true,
+          timedOut ? `no answer from ${call.provider} in time` : `could not reach ${call.provider}`,
+          { cause: error }
+        );
+      }
+      const body = await readBodyHead(response, MAX_ANSWER_BYTES);
+      return { status: response.status, headers: response.headers, text: body.toString("utf8") };
+    };
+    isOk2 = (answer) => answer.status >= 200 && answer.status < 300;
+    jsonOf2 = (call, answer) => {
+      try {
+        return JSON.parse(answer.text);
+      } catch (error) {
+        throw malformedAnswer(call, `a body that is not JSON (HTTP ${answer.status})`, error);
+      }
+    };
+    readAnswer2 = (call, schema, json2, what) => {
+      const result = schema.safeParse(json2);
+      if (result.success) return result.data;
+      const issue = result.error.issues[0];
+      const where = issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "unexpected shape";
+      throw malformedAnswer(call, `${what} that is not the documented JSON (${where})`);
+    };
+    answerJson = (call, answer, schema, what) => {
+      if (!isOk2(answer)) throw apiError(call, answer);
+      const raw = jsonOf2(call, answer);
+      return { value: readAnswer2(call, schema, raw, what), raw };
+    };
+    getJson = async (call, ctx, url3, headers, schema, what) => {
+      const answer = await callApi(call, ctx, url3, { method: "GET", headers });
+      return { answer, ...answerJson(call, answer, schema, what) };
+    };
+    urlOf2 = (baseUrl, path) => `${baseUrl.replace(/\/+$/, "")}${path}`;
+    inWindow = (at2, window) => at2 >= window.since.getTime() && at2 < window.until.getTime();
+  }
+});
+
+// functions/reconciliation/providers/stripe.ts
+var stripe_exports = {};
+__export(stripe_exports, {
+  stripeApi: () => stripeApi,
+  stripeApiCredentialsSchema: () => stripeApiCredentialsSchema,
+  stripeEventsQuery: () => stripeEventsQuery
+});
+var z42, stripeApiCredentialsSchema, StripeApiOptionsSchema, PAGE_SIZE, EventListSchema, ObjectStatusSchema, StripeErrorSchema, WEBHOOK_HEADERS, ENTITY_PATHS, callOf, headersOf3, optionsOf, stripeEventsQuery, recordOf2, stripeApi;
+var init_stripe2 = __esm({
+  "functions/reconciliation/providers/stripe.ts"() {
+    "use strict";
+    z42 = __toESM(require("zod/mini"));
+    init_api_http();
+    init_contract2();
+    stripeApiCredentialsSchema = z42.object({
+      /**
+       * A restricted key (`rk_…`) with read access to Events, Subscriptions and Invoices is what
+       * reconciliation needs; a secret key (`sk_…`) works too, with far more power than it needs.
+       */
+      apiKey: z42.string().check(
+        z42.regex(
+          /^(rk|sk)_(live|test)_[A-Za-z0-9]{8,}$/,
+          "must be a Stripe restricted key (rk_\u2026) or secret key (sk_\u2026)"
+        )
+      )
+    });
+    StripeApiOptionsSchema = z42.looseObject({
+      /** The event types the stack's webhook endpoint is subscribed to (its `enabled_events`); absent: all. */
+      types: z42.optional(z42.array(z42.string().check(z42.minLength(1))).check(z42.maxLength(100)))
+    });
+    PAGE_SIZE = 100;
+    EventListSchema = z42.looseObject({
+      data: z42.array(
+        z42.looseObject({
+          id: z42.string().check(z42.regex(/^evt_[A-Za-z0-9_]+$/)),
+          type: z42.string().check(z42.minLength(1)),
+          created: z42.int().check(z42.nonnegative())
+        })
+      ),
+      has_more: z42.boolean()
+    });
+    ObjectStatusSchema = z42.looseObject({
+      id: z42.string().check(z42.minLength(1)),
+      // An invoice's status is documented as nullable (a draft being created).
+      status: z42.nullable(z42.string())
+    });
+    StripeErrorSchema = z42.object({ error: z42.looseObject({ message: z42.string() }) });
+    WEBHOOK_HEADERS = {
+      "content-type": "application/json; charset=utf-8",
+      "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+    };
+    ENTITY_PATHS = {
+      subscription: "/v1/subscriptions",
+      invoice: "/v1/invoices"
+    };
+    callOf = (credentials) => ({
+      provider: "Stripe",
+      secrets: [credentials.apiKey],
+      // Stripe's 401 quotes the refused key, partly masked: none of it is repeated.
+      mask: /\b[a-z]{2}_(live|test)_[*A-Za-z0-9]+/g,
+      detailOf: (json2) => {
+        const result = StripeErrorSchema.safeParse(json2);
+        return result.success ? result.data.error.message : void 0;
+      }
+    });
+    headersOf3 = (credentials) => ({
+      Authorization: `Bearer ${credentials.apiKey}`,
+      Accept: "application/json"
+    });
+    optionsOf = (options) => {
+      const result = StripeApiOptionsSchema.safeParse(options);
+      if (result.success) return result.data;
+      const issue = result.error.issues[0];
+      throw new ProviderApiError(
+        "refused",
+        false,
+        `stripe reconciliation option ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`
+      );
+    };
+    stripeEventsQuery = (query, types) => {
+      const pairs = [
+        ["created[gte]", String(Math.floor(query.since.getTime() / 1e3))],
+        ["created[lt]", String(Math.ceil(query.until.getTime() / 1e3))],
+        ["limit", String(PAGE_SIZE)],
+        ...query.cursor === void 0 ? [] : [["starting_after", query.cursor]],
+        ...(types ?? []).map((type, index) => [`types[${index}]`, type])
+      ];
+      return pairs.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join("&");
+    };
+    recordOf2 = (event, id2, created) => ({
+      id: id2,
+      at: new Date(created * 1e3).toISOString(),
+      request: { body: Buffer.from(JSON.stringify(event, null, 2)), headers: WEBHOOK_HEADERS }
+    });
+    stripeApi = {
+      provider: "stripe",
+      credentials: stripeApiCredentialsSchema,
+      defaultBaseUrl: "https://api.stripe.com",
+      // GET /v1/events returns the events of the last 30 days.
+      retentionDays: 30,
+      entityKinds: ["subscription", "invoice"],
+      /**
+       * `GET /v1/events`, newest first, `starting_after` the last id of the page before: the run
+       * pages through the whole window.
+       */
+      async listSent(query, options, ctx) {
+        const { types } = optionsOf(options);
+        const call = callOf(ctx.credentials);
+        const { value, raw } = await getJson(
+          call,
+          ctx,
+          urlOf2(ctx.baseUrl, `/v1/events?${stripeEventsQuery(query, types)}`),
+          headersOf3(ctx.credentials),
+          EventListSchema,
+          "an event list"
+        );
+        const elements = raw.data;
+        const records = value.data.map((event, index) => recordOf2(elements[index], event.id, event.created));
+        const last = value.data.at(-1);
+        return { records, ...value.has_more && last ? { next: last.id } : {} };
+      },
+      async entityState(entity, ctx) {
+        const path = Object.hasOwn(ENTITY_PATHS, entity.kind) ? ENTITY_PATHS[entity.kind] : void 0;
+        if (path === void 0)
+          throw new ProviderApiError(
+            "refused",
+            false,
+            `Stripe entity kind ${entity.kind} cannot be read; reconcile ${Object.keys(ENTITY_PATHS).join(" or ")}`
+          );
+        const call = callOf(ctx.credentials);
+        try {
+          const { value, raw } = await getJson(
+            call,
+            ctx,
+            urlOf2(ctx.baseUrl, `${path}/${encodeURIComponent(entity.id)}`),
+            headersOf3(ctx.credentials),
+            ObjectStatusSchema,
+            `a ${entity.kind}`
+          );
+          return {
+            kind: entity.kind,
+            id: value.id,
+            field: "status",
+            value: value.status ?? "",
+            object: raw
+          };
+        } catch (error) {
+          if (error instanceof ProviderApiError && error.status === 404) return void 0;
+          throw error;
+        }
+      }
+    };
+  }
+});
+
+// functions/reconciliation/providers/github.ts
+var github_exports = {};
+__export(github_exports, {
+  githubApi: () => githubApi,
+  githubApiCredentialsSchema: () => githubApiCredentialsSchema,
+  nextCursorOf: () => nextCursorOf
+});
+var z43, githubApiCredentialsSchema, GithubApiOptionsSchema, PAGE_SIZE2, DETAIL_CONCURRENCY, DeliveryItemSchema, DeliverySchema, SIGNATURE_HEADERS, callOf2, headersOf4, optionsOf2, hookUrlOf, nextCursorOf, identityHeaders, requestOf, githubApi;
+var init_github2 = __esm({
+  "functions/reconciliation/providers/github.ts"() {
+    "use strict";
+    z43 = __toESM(require("zod/mini"));
+    init_map_limit();
+    init_api_http();
+    init_contract2();
+    githubApiCredentialsSchema = z43.object({
+      /**
+       * A token that can read the hook's deliveries and redeliver them: a fine-grained token with
+       * the repository's (or organization's) "Webhooks" permission, read and write.
+       */
+      token: z43.string().check(z43.minLength(1))
+    });
+    GithubApiOptionsSchema = z43.looseObject({
+      /** `owner/name` of a repository webhook. */
+      repository: z43.optional(
+        z43.string().check(z43.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "must be owner/name"))
+      ),
+      /** The login of an organization webhook's organization. */
+      org: z43.optional(z43.string().check(z43.regex(/^[A-Za-z0-9-]+$/, "must be an organization login"))),
+      hookId: z43.int().check(z43.positive()),
+      /**
+       * False: records carry only the headers our normalize reads the identity from and an empty
+       * JSON body, which saves a call per delivery when the caller needs no more than the identity.
+       */
+      fetchRequests: z43.optional(z43.boolean())
+    }).check(
+      z43.refine((options) => options.repository === void 0 !== (options.org === void 0), {
+        message: "give repository (a repository webhook) or org (an organization webhook), not both",
+        path: ["repository"]
+      })
+    );
+    PAGE_SIZE2 = 100;
+    DETAIL_CONCURRENCY = 4;
+    DeliveryItemSchema = z43.looseObject({
+      id: z43.int().check(z43.positive()),
+      guid: z43.string().check(z43.minLength(1)),
+      delivered_at: z43.iso.datetime({ offset: true }),
+      redelivery: z43.boolean(),
+      event: z43.string().check(z43.minLength(1))
+    });
+    DeliverySchema = z43.looseObject({
+      id: z43.int().check(z43.positive()),
+      request: z43.looseObject({
+        headers: z43.nullable(z43.record(z43.string(), z43.unknown())),
+        payload: z43.nullable(z43.record(z43.string(), z43.unknown()))
+      })
+    });
+    SIGNATURE_HEADERS = /* @__PURE__ */ new Set(["x-hub-signature", "x-hub-signature-256"]);
+    callOf2 = (credentials) => ({
+      provider: "GitHub",
+      secrets: [credentials.token],
+      rateLimit403: true,
+      detailOf: (json2) => typeof json2 === "object" && json2 !== null && "message" in json2 && typeof json2.message === "string" ? json2.message : void 0
+    });
+    headersOf4 = (credentials) => ({
+      Authorization: `Bearer ${credentials.token}`,
+      Accept: "application/vnd.github+json",
+      "X-GitHub-Api-Version": "2022-11-28",
+      "User-Agent": "RelayFlow-Reconciliation"
+    });
+    optionsOf2 = (options) => {
+      const result = GithubApiOptionsSchema.safeParse(options);
+      if (result.success) return result.data;
+      const problems = result.error.issues.map(
+        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`
+      );
+      throw new ProviderApiError("refused", false, `github reconciliation options: ${problems.join("; ")}`);
+    };
+    hookUrlOf = (baseUrl, options) => {
+      const owner = options.repository ? `/repos/${options.repository.split("/").map(encodeURIComponent).join("/")}` : `/orgs/${encodeURIComponent(options.org ?? "")}`;
+      return urlOf2(baseUrl, `${owner}/hooks/${options.hookId}`);
+    };
+    nextCursorOf = (link) => {
+      for (const part of (link ?? "").split(",")) {
+        const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+        if (!match || !/\brel="?next"?/.test(match[2] ?? "")) continue;
+        try {
+          return new URL(match[1] ?? "", "https://api.github.com").searchParams.get("cursor") ?? void 0;
+        } catch {
+          return void 0;
+        }
+      }
+      return void 0;
+    };
+    identityHeaders = (item) => ({
+      "content-type": "application/json",
+      "x-github-event": item.event,
+      "x-github-delivery": item.guid
+    });
+    requestOf = (item, delivery) => {
+      const headers = {};
+      for (const [name, value] of Object.entries(delivery.request.headers ?? {})) {
+        const lower = name.toLowerCase();
+        if (typeof value === "string" && !SIGNATURE_HEADERS.has(lower)) headers[lower] = value;
+      }
+      return {
+        headers: { ...headers, ...identityHeaders(item) },
+        body: Buffer.from(JSON.stringify(delivery.request.payload ?? {}))
+      };
+    };
+    githubApi = {
+      provider: "github",
+      credentials: githubApiCredentialsSchema,
+      defaultBaseUrl: "https://api.github.com",
+      // GitHub lists a hook's deliveries of the past 3 days.
+      retentionDays: 3,
+      /**
+       * `GET …/hooks/{hook_id}/deliveries`, newest first, paged by the Link header's cursor; paging
+       * stops at the first delivery before `since`. One record per event (its guid): a redelivery
+       * listed beside its original on the same page is the same event.
+       */
+      async listSent(query, options, ctx) {
+        const hook = optionsOf2(options);
+        const call = callOf2(ctx.credentials);
+        const hookUrl = hookUrlOf(ctx.baseUrl, hook);
+        const params = new URLSearchParams({ per_page: String(PAGE_SIZE2) });
+        if (query.cursor !== void 0) params.set("cursor", query.cursor);
+        const { answer, value } = await getJson(
+          call,
+          ctx,
+          `${hookUrl}/deliveries?${params.toString()}`,
+          headersOf4(ctx.credentials),
+          z43.array(DeliveryItemSchema),
+          "a delivery list"
+        );
+        const since = query.since.getTime();
+        const until = query.until.getTime();
+        const seen = /* @__PURE__ */ new Set();
+        const inWindow2 = [];
+        let passedSince = false;
+        for (const item of value) {
+          const at2 = Date.parse(item.delivered_at);
+          if (at2 < since) {
+            passedSince = true;
+            break;
+          }
+          if (at2 >= until || seen.has(item.guid)) continue;
+          seen.add(item.guid);
+          inWindow2.push(item);
+        }
+        const requests = await mapLimit(inWindow2, DETAIL_CONCURRENCY, async (item) => {
+          if (hook.fetchRequests === false) return { headers: identityHeaders(item), body: Buffer.from("{}") };
+          const { value: delivery } = await getJson(
+            call,
+            ctx,
+            `${hookUrl}/deliveries/${item.id}`,
+            headersOf4(ctx.credentials),
+            DeliverySchema,
+            `delivery ${item.id}`
+          );
+          return requestOf(item, delivery);
+        });
+        const records = inWindow2.map((item, index) => ({
+          id: item.guid,
+          at: new Date(Date.parse(item.delivered_at)).toISOString(),
+          request: requests[index],
+          redelivery: { deliveryId: String(item.id) }
+        }));
+        const next = passedSince ? void 0 : nextCursorOf(answer.headers.get("link"));
+        return { records, ...next === void 0 ? {} : { next } };
+      },
+      /** `POST …/deliveries/{delivery_id}/attempts`: GitHub accepts (202) and delivers again, signed. */
+      async redeliver(record11, options, ctx) {
+        const hook = optionsOf2(options);
+        const deliveryId = record11.redelivery?.deliveryId;
+        if (deliveryId === void 0 || !/^\d+$/.test(deliveryId))
+          throw new ProviderApiError(
+            "refused",
+            false,
+            `GitHub record ${record11.id} names no delivery to redeliver`
+          );
+        const call = callOf2(ctx.credentials);
+        const answer = await callApi(
+          call,
+          ctx,
+          `${hookUrlOf(ctx.baseUrl, hook)}/deliveries/${deliveryId}/attempts`,
+          {
+            method: "POST",
+            headers: headersOf4(ctx.credentials)
+          }
+        );
+        if (!isOk2(answer)) throw apiError(call, answer);
+      }
+    };
+  }
+});
+
+// functions/reconciliation/providers/twilio.ts
+var twilio_exports2 = {};
+__export(twilio_exports2, {
+  twilioApi: () => twilioApi
+});
+var z44, PROVIDER4, API_VERSION, PAGE_SIZE3, WHATSAPP2, CALLBACK_STATUSES, FINAL, nullableString, MessageSchema2, PageSchema, ErrorSchema, callOf3, headersOf5, messagesPath, fetchMessage, msOf, sentAt, form, statusCallbackOf, incomingMessageOf, recordOf3, checkedCursor, listSent, messageStatus, entityState, twilioApi;
+var init_twilio3 = __esm({
+  "functions/reconciliation/providers/twilio.ts"() {
+    "use strict";
+    z44 = __toESM(require("zod/mini"));
+    init_twilio();
+    init_contract2();
+    init_api_http();
+    PROVIDER4 = "Twilio";
+    API_VERSION = "2010-04-01";
+    PAGE_SIZE3 = 1e3;
+    WHATSAPP2 = "whatsapp:";
+    CALLBACK_STATUSES = /* @__PURE__ */ new Set([
+      "accepted",
+      "scheduled",
+      "canceled",
+      "queued",
+      "sent",
+      "failed",
+      "delivered",
+      "undelivered",
+      "read",
+      "partially_delivered"
+    ]);
+    FINAL = {
+      delivered: "delivered",
+      read: "opened",
+      undelivered: "failed",
+      failed: "failed",
+      canceled: "failed"
+    };
+    nullableString = () => z44.optional(z44.nullable(z44.string()));
+    MessageSchema2 = z44.looseObject({
+      sid: z44.string().check(z44.minLength(1)),
+      account_sid: z44.string(),
+      messaging_service_sid: nullableString(),
+      from: nullableString(),
+      to: z44.string(),
+      body: nullableString(),
+      status: z44.string().check(z44.minLength(1)),
+      direction: z44.string(),
+      error_code: z44.optional(z44.nullable(z44.number())),
+      error_message: nullableString(),
+      date_created: z44.string(),
+      date_sent: nullableString(),
+      date_updated: z44.string(),
+      num_media: nullableString(),
+      num_segments: nullableString()
+    });
+    PageSchema = z44.looseObject({
+      messages: z44.array(MessageSchema2),
+      next_page_uri: nullableString()
+    });
+    ErrorSchema = z44.looseObject({ code: z44.optional(z44.number()), message: z44.optional(z44.string()) });
+    callOf3 = (credentials) => ({
+      provider: PROVIDER4,
+      secrets: [credentials.authToken, credentials.apiKeySecret].filter((secret) => secret !== void 0),
+      unauthorizedHint: "check the API credentials",
+      timeoutMs: 3e4,
+      detailOf: (json2) => {
+        const parsed = ErrorSchema.safeParse(json2);
+        if (!parsed.success || parsed.data.message === void 0) return void 0;
+        return parsed.data.code === void 0 ? parsed.data.message : `${parsed.data.code} ${parsed.data.message}`;
+      }
+    });
+    headersOf5 = (credentials) => {
+      const user = credentials.apiKeySid ?? credentials.accountSid;
+      const password = credentials.apiKeySid === void 0 ? credentials.authToken : credentials.apiKeySecret;
+      return {
+        Accept: "application/json",
+        Authorization: `Basic ${Buffer.from(`${user}:${password ?? ""}`).toString("base64")}`
+      };
+    };
+    messagesPath = (credentials) => `/${API_VERSION}/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages`;
+    fetchMessage = async (sid, ctx) => {
+      const call = callOf3(ctx.credentials);
+      const answer = await callApi(
+        call,
+        ctx,
+        urlOf2(ctx.baseUrl, `${messagesPath(ctx.credentials)}/${encodeURIComponent(sid)}.json`),
+        { method: "GET", headers: headersOf5(ctx.credentials) }
+      );
+      if (answer.status === 404) return void 0;
+      return answerJson(call, answer, MessageSchema2, "a Message resource").value;
+    };
+    msOf = (text4) => text4 ? Date.parse(text4) : Number.NaN;
+    sentAt = (message) => Number.isFinite(msOf(message.date_sent)) ? msOf(message.date_sent) : msOf(message.date_created);
+    form = (fields) => Buffer.from(
+      new URLSearchParams(
+        Object.entries(fields).filter((entry) => typeof entry[1] === "string")
+      ).toString()
+    );
+    statusCallbackOf = (message) => form({
+      AccountSid: message.account_sid,
+      ApiVersion: API_VERSION,
+      From: message.from,
+      MessageSid: message.sid,
+      MessageStatus: message.status,
+      MessagingServiceSid: message.messaging_service_sid,
+      SmsSid: message.sid,
+      SmsStatus: message.status,
+      To: message.to,
+      ChannelPrefix: message.to.startsWith(WHATSAPP2) ? "whatsapp" : void 0,
+      ErrorCode: message.error_code === null || message.error_code === void 0 ? void 0 : String(message.error_code)
+    });
+    incomingMessageOf = (message) => form({
+      MessageSid: message.sid,
+      SmsSid: message.sid,
+      SmsMessageSid: message.sid,
+      AccountSid: message.account_sid,
+      MessagingServiceSid: message.messaging_service_sid,
+      From: message.from,
+      To: message.to,
+      Body: message.body ?? "",
+      NumMedia: message.num_media ?? "0",
+      NumSegments: message.num_segments ?? "1",
+      SmsStatus: "received",
+      ApiVersion: API_VERSION
+    });
+    recordOf3 = (message) => {
+      const inbound = message.direction === "inbound";
+      if (inbound ? message.status !== "received" : !CALLBACK_STATUSES.has(message.status)) return void 0;
+      const status2 = inbound ? "received" : message.status;
+      return {
+        id: `${message.sid}:${status2}`,
+        at: new Date(sentAt(message)).toISOString(),
+        request: {
+          body: inbound ? incomingMessageOf(message) : statusCallbackOf(message),
+          headers: { "content-type": "application/x-www-form-urlencoded" }
+        }
+      };
+    };
+    checkedCursor = (cursor, credentials) => {
+      if (!cursor.startsWith(`${messagesPath(credentials)}.json?`))
+        throw new ProviderApiError(
+          "refused",
+          false,
+          "the Twilio page cursor is not a page of this account\u2019s messages"
+        );
+      return cursor;
+    };
+    listSent = async (window, _options, ctx) => {
+      const path = window.cursor === void 0 ? `${messagesPath(ctx.credentials)}.json?${new URLSearchParams({
+        "DateSent>": window.since.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        "DateSent<": window.until.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        PageSize: String(PAGE_SIZE3)
+      }).toString()}` : checkedCursor(window.cursor, ctx.credentials);
+      const { value: page } = await getJson(
+        callOf3(ctx.credentials),
+        ctx,
+        urlOf2(ctx.baseUrl, path),
+        headersOf5(ctx.credentials),
+        PageSchema,
+        "a page of messages"
+      );
+      const records = page.messages.filter((message) => inWindow(sentAt(message), window)).map(recordOf3).filter((record11) => record11 !== void 0);
+      return { records, ...page.next_page_uri ? { next: page.next_page_uri } : {} };
+    };
+    messageStatus = async (providerMessageId, ctx) => {
+      const message = await fetchMessage(providerMessageId, ctx);
+      if (message === void 0) return { kind: "not-found" };
+      const status2 = Object.hasOwn(FINAL, message.status) ? FINAL[message.status] : void 0;
+      if (status2 === void 0) return { kind: "pending", providerStatus: message.status };
+      const updated = msOf(message.date_updated);
+      const at2 = new Date(Number.isFinite(updated) ? updated : sentAt(message)).toISOString();
+      if (status2 !== "failed") return { kind: "final", status: status2, at: at2 };
+      const code = message.error_code ?? void 0;
+      const words = message.error_message ?? void 0;
+      const reason = code === void 0 ? words ?? `Twilio reports the message ${message.status}` : `Twilio error ${code}${words === void 0 ? "" : `: ${words}`}`;
+      return { kind: "final", status: status2, at: at2, reason };
+    };
+    entityState = async (entity, ctx) => {
+      if (entity.kind !== "message") return void 0;
+      const message = await fetchMessage(entity.id, ctx);
+      return message === void 0 ? void 0 : { kind: "message", id: message.sid, field: "status", value: message.status, object: message };
+    };
+    twilioApi = {
+      provider: "twilio",
+      credentials: TwilioCredentialsSchema,
+      defaultBaseUrl: TWILIO_BASE_URL,
+      // Twilio keeps messages until they are deleted (or its 400-day redaction): no short limit.
+      retentionDays: 400,
+      listSent,
+      messageStatus,
+      entityKinds: ["message"],
+      entityState
+    };
+  }
+});
+
+// functions/reconciliation/providers/postmark.ts
+var postmark_exports2 = {};
+__export(postmark_exports2, {
+  easternTime: () => easternTime,
+  postmarkApi: () => postmarkApi,
+  postmarkOptionsSchema: () => postmarkOptionsSchema2
+});
+var z45, PROVIDER5, PAGE_SIZE4, MAX_SEARCH, DETAILS_AT_ONCE, NO_SUCH_MESSAGE, BOUNCED_TYPES, FAILED_TYPES2, postmarkOptionsSchema2, optionalString2, metadataSchema, EventSchema, DetailsSchema, MessagesSchema, BounceSchema, BouncesSchema, OpenSchema, OpensSchema, ErrorSchema2, callOf4, isMissing, read2, details, EASTERN, easternTime, DAY_MS2, PHASES, CursorSchema3, encodeCursor2, decodeCursor2, nextCursor, searchQuery, checkSearchable, record8, metadataOf, detailsCache, eventTime, deliveriesPage, bouncesPage, opensPage, listSent2, receiptOfEvent, messageStatus2, postmarkApi;
+var init_postmark3 = __esm({
+  "functions/reconciliation/providers/postmark.ts"() {
+    "use strict";
+    z45 = __toESM(require("zod/mini"));
+    init_postmark();
+    init_status();
+    init_contract2();
+    init_map_limit();
+    init_api_http();
+    PROVIDER5 = "Postmark";
+    PAGE_SIZE4 = 500;
+    MAX_SEARCH = 1e4;
+    DETAILS_AT_ONCE = 4;
+    NO_SUCH_MESSAGE = 701;
+    BOUNCED_TYPES = /* @__PURE__ */ new Set(["HardBounce", "BadEmailAddress"]);
+    FAILED_TYPES2 = /* @__PURE__ */ new Set([
+      "SoftBounce",
+      "Blocked",
+      "ManuallyDeactivated",
+      "DMARCPolicy",
+      "TemplateRenderingFailed"
+    ]);
+    postmarkOptionsSchema2 = z45.object({
+      /**
+       * How many days before the window a message may have been sent and still be delivered inside
+       * it: Postmark retries a deferred delivery for up to 72 hours. @default 3
+       */
+      eventLagDays: z45._default(z45.number().check(z45.positive(), z45.lte(45)), 3)
+    });
+    optionalString2 = () => z45.optional(z45.nullable(z45.string()));
+    metadataSchema = z45.optional(z45.nullable(z45.record(z45.string(), z45.string())));
+    EventSchema = z45.looseObject({
+      Type: z45.string(),
+      ReceivedAt: z45.string(),
+      Recipient: optionalString2(),
+      Details: z45.optional(z45.nullable(z45.record(z45.string(), z45.unknown())))
+    });
+    DetailsSchema = z45.looseObject({
+      MessageID: z45.string().check(z45.minLength(1)),
+      Status: optionalString2(),
+      Tag: optionalString2(),
+      MessageStream: optionalString2(),
+      Metadata: metadataSchema,
+      MessageEvents: z45.array(EventSchema)
+    });
+    MessagesSchema = z45.looseObject({
+      TotalCount: z45.number(),
+      Messages: z45.array(z45.looseObject({ MessageID: z45.string().check(z45.minLength(1)) }))
+    });
+    BounceSchema = z45.looseObject({
+      ID: z45.number(),
+      Type: z45.string(),
+      MessageID: optionalString2(),
+      Email: optionalString2(),
+      BouncedAt: z45.string()
+    });
+    BouncesSchema = z45.looseObject({ TotalCount: z45.number(), Bounces: z45.array(BounceSchema) });
+    OpenSchema = z45.looseObject({ MessageID: z45.string().check(z45.minLength(1)), ReceivedAt: z45.string() });
+    OpensSchema = z45.looseObject({ TotalCount: z45.number(), Opens: z45.array(OpenSchema) });
+    ErrorSchema2 = z45.looseObject({ ErrorCode: z45.optional(z45.number()), Message: z45.optional(z45.string()) });
+    callOf4 = (credentials) => ({
+      provider: PROVIDER5,
+      secrets: [credentials.serverToken],
+      unauthorizedHint: "check the API credentials",
+      timeoutMs: 3e4,
+      detailOf: (json2) => {
+        const parsed = ErrorSchema2.safeParse(json2);
+        if (!parsed.success || parsed.data.Message === void 0) return void 0;
+        return parsed.data.ErrorCode === void 0 ? parsed.data.Message : `${parsed.data.Message} (ErrorCode ${parsed.data.ErrorCode})`;
+      }
+    });
+    isMissing = (answer) => {
+      if (answer.status === 404) return true;
+      if (answer.status !== 422) return false;
+      try {
+        const parsed = ErrorSchema2.safeParse(JSON.parse(answer.text));
+        return parsed.success && parsed.data.ErrorCode === NO_SUCH_MESSAGE;
+      } catch {
+        return false;
+      }
+    };
+    read2 = async (path, schema, what, ctx) => {
+      const call = callOf4(ctx.credentials);
+      const answer = await callApi(call, ctx, urlOf2(ctx.baseUrl, path), {
+        method: "GET",
+        headers: { Accept: "application/json", "X-Postmark-Server-Token": ctx.credentials.serverToken }
+      });
+      if (isMissing(answer)) return void 0;
+      return answerJson(call, answer, schema, what).value;
+    };
+    details = (messageId, ctx) => read2(`/messages/outbound/${encodeURIComponent(messageId)}/details`, DetailsSchema, "message details", ctx);
+    EASTERN = new Intl.DateTimeFormat("en-CA", {
+      timeZone: "America/New_York",
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit"
+    });
+    easternTime = (date) => {
+      const parts = Object.fromEntries(EASTERN.formatToParts(date).map((part) => [part.type, part.value]));
+      return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+    };
+    DAY_MS2 = 864e5;
+    PHASES = ["deliveries", "bounces", "opens"];
+    CursorSchema3 = z45.object({ phase: z45.enum(PHASES), offset: z45.int().check(z45.nonnegative()) });
+    encodeCursor2 = (cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
+    decodeCursor2 = (text4) => {
+      if (text4 === void 0) return { phase: "deliveries", offset: 0 };
+      try {
+        return CursorSchema3.parse(JSON.parse(Buffer.from(text4, "base64url").toString("utf8")));
+      } catch (error) {
+        throw new ProviderApiError("refused", false, "the Postmark page cursor is not one this API wrote", {
+          cause: error
+        });
+      }
+    };
+    nextCursor = (cursor, count, total) => {
+      const offset = cursor.offset + count;
+      if (count > 0 && offset < total) return encodeCursor2({ phase: cursor.phase, offset });
+      const phase = PHASES[PHASES.indexOf(cursor.phase) + 1];
+      return phase === void 0 ? void 0 : encodeCursor2({ phase, offset: 0 });
+    };
+    searchQuery = (offset, from, to) => new URLSearchParams({
+      count: String(PAGE_SIZE4),
+      offset: String(offset),
+      fromdate: easternTime(from),
+      // Inclusive, to the second: a record in the window's last second is still listed.
+      todate: easternTime(new Date(to.getTime() + 1e3))
+    }).toString();
+    checkSearchable = (total, what) => {
+      if (total > MAX_SEARCH)
+        throw new ProviderApiError(
+          "refused",
+          false,
+          `Postmark lists ${total} ${what} in the window, more than the 10,000 its search pages through: reconcile postmark more often`
+        );
+    };
+    record8 = (id2, at2, body) => ({
+      id: id2,
+      at: new Date(Date.parse(at2)).toISOString(),
+      request: { body: Buffer.from(JSON.stringify(body)), headers: { "content-type": "application/json" } }
+    });
+    metadataOf = (found) => found?.Metadata ? { Metadata: found.Metadata } : {};
+    detailsCache = (ctx) => {
+      const cache = /* @__PURE__ */ new Map();
+      return (messageId) => {
+        const cached = cache.get(messageId) ?? details(messageId, ctx);
+        cache.set(messageId, cached);
+        return cached;
+      };
+    };
+    eventTime = (at2) => Date.parse(at2);
+    deliveriesPage = async (range, cursor, lagDays, ctx) => {
+      const from = new Date(range.since.getTime() - lagDays * DAY_MS2);
+      const page = await read2(
+        `/messages/outbound?${searchQuery(cursor.offset, from, range.until)}`,
+        MessagesSchema,
+        "a page of outbound messages",
+        ctx
+      );
+      if (page === void 0)
+        throw new ProviderApiError("refused", false, "Postmark has no outbound messages API here");
+      checkSearchable(page.TotalCount, "outbound messages");
+      const found = await mapLimit(page.Messages, DETAILS_AT_ONCE, (message) => details(message.MessageID, ctx));
+      const records = found.flatMap(
+        (message) => message === void 0 ? [] : message.MessageEvents.filter(
+          (event) => event.Type === "Delivered" && inWindow(eventTime(event.ReceivedAt), range)
+        ).map(
+          (event) => record8(`${message.MessageID}:${event.ReceivedAt}`, event.ReceivedAt, {
+            RecordType: "Delivery",
+            MessageStream: message.MessageStream ?? "outbound",
+            MessageID: message.MessageID,
+            Recipient: event.Recipient ?? "",
+            Tag: message.Tag ?? "",
+            DeliveredAt: event.ReceivedAt,
+            Details: typeof event.Details?.DeliveryMessage === "string" ? event.Details.DeliveryMessage : "",
+            ...metadataOf(message)
+          })
+        )
+      );
+      const next = nextCursor(cursor, page.Messages.length, page.TotalCount);
+      return { records, ...next === void 0 ? {} : { next } };
+    };
+    bouncesPage = async (range, cursor, ctx) => {
+      const page = await read2(
+        `/bounces?${searchQuery(cursor.offset, range.since, range.until)}`,
+        BouncesSchema,
+        "a page of bounces",
+        ctx
+      );
+      if (page === void 0) throw new ProviderApiError("refused", false, "Postmark has no bounces API here");
+      checkSearchable(page.TotalCount, "bounces");
+      const inRange = page.Bounces.filter((bounce) => inWindow(eventTime(bounce.BouncedAt), range));
+      const detailsOf = detailsCache(ctx);
+      const found = await mapLimit(
+        inRange,
+        DETAILS_AT_ONCE,
+        (bounce) => bounce.MessageID ? detailsOf(bounce.MessageID) : Promise.resolve(void 0)
+      );
+      const records = inRange.map(
+        (bounce, index) => (
+          // The key the normalize gives: a manual suppression has no MessageID, and is keyed by its address.
+          record8(`${bounce.MessageID || bounce.Email || ""}:${bounce.BouncedAt}`, bounce.BouncedAt, {
+            ...bounce,
+            // Postmark posts a spam complaint to its own webhook, with the bounce's fields.
+            RecordType: bounce.Type === "SpamComplaint" ? "SpamComplaint" : "Bounce",
+            ...metadataOf(found[index])
+          })
+        )
+      );
+      const next = nextCursor(cursor, page.Bounces.length, page.TotalCount);
+      return { records, ...next === void 0 ? {} : { next } };
+    };
+    opensPage = async (range, cursor, ctx) => {
+      const page = await read2(
+        `/messages/outbound/opens?${searchQuery(cursor.offset, range.since, range.until)}`,
+        OpensSchema,
+        "a page of opens",
+        ctx
+      );
+      if (page === void 0) throw new ProviderApiError("refused", false, "Postmark has no opens API here");
+      checkSearchable(page.TotalCount, "opens");
+      const inRange = page.Opens.filter((open) => inWindow(eventTime(open.ReceivedAt), range));
+      const detailsOf = detailsCache(ctx);
+      const found = await mapLimit(inRange, DETAILS_AT_ONCE, (open) => detailsOf(open.MessageID));
+      const records = inRange.map(
+        (open, index) => record8(`${open.MessageID}:${open.ReceivedAt}`, open.ReceivedAt, {
+          ...open,
+          RecordType: "Open",
+          ...metadataOf(found[index])
+        })
+      );
+      const next = nextCursor(cursor, page.Opens.length, page.TotalCount);
+      return { records, ...next === void 0 ? {} : { next } };
+    };
+    listSent2 = async (range, options, ctx) => {
+      const parsed = postmarkOptionsSchema2.safeParse(options);
+      if (!parsed.success)
+        throw new ProviderApiError(
+          "refused",
+          false,
+          `the postmark reconciliation options are invalid: ${parsed.error.message}`
+        );
+      const cursor = decodeCursor2(range.cursor);
+      switch (cursor.phase) {
+        case "deliveries":
+          return deliveriesPage(range, cursor, parsed.data.eventLagDays, ctx);
+        case "bounces":
+          return bouncesPage(range, cursor, ctx);
+        case "opens":
+          return opensPage(range, cursor, ctx);
+      }
+    };
+    receiptOfEvent = async (event, ctx) => {
+      if (event.Type === "Delivered") return { status: "delivered" };
+      if (event.Type === "Opened") return { status: "opened" };
+      if (event.Type !== "Bounced") return void 0;
+      const id2 = event.Details?.BounceID;
+      const bounce = typeof id2 === "number" || typeof id2 === "string" ? await read2(
+        `/bounces/${encodeURIComponent(String(id2))}`,
+        z45.looseObject({
+          Type: z45.string(),
+          Description: optionalString2(),
+          Details: optionalString2()
+        }),
+        "a bounce",
+        ctx
+      ) : void 0;
+      const summary = typeof event.Details?.Summary === "string" ? event.Details.Summary : void 0;
+      const reason = bounce?.Details || bounce?.Description || summary || bounce?.Type || "bounced";
+      if (bounce === void 0 || BOUNCED_TYPES.has(bounce.Type)) return { status: "bounced", reason };
+      return FAILED_TYPES2.has(bounce.Type) ? { status: "failed", reason } : void 0;
+    };
+    messageStatus2 = async (providerMessageId, ctx) => {
+      const found = await details(providerMessageId, ctx);
+      if (found === void 0) return { kind: "not-found" };
+      let status2 = "SENT";
+      let final;
+      const events = found.MessageEvents.filter((event) => Number.isFinite(eventTime(event.ReceivedAt))).sort(
+        (a, b) => eventTime(a.ReceivedAt) - eventTime(b.ReceivedAt)
+      );
+      for (const event of events) {
+        const receipt = await receiptOfEvent(event, ctx);
+        if (receipt === void 0) continue;
+        const next = afterReceipt(status2, receipt.status);
+        if (next === status2) continue;
+        status2 = next;
+        final = { ...receipt, at: new Date(eventTime(event.ReceivedAt)).toISOString() };
+      }
+      if (final === void 0) return { kind: "pending", providerStatus: found.Status ?? "Sent" };
+      return {
+        kind: "final",
+        status: final.status,
+        at: final.at,
+        ...final.reason === void 0 || final.status === "delivered" || final.status === "opened" ? {} : { reason: final.reason }
+      };
+    };
+    postmarkApi = {
+      provider: "postmark",
+      credentials: postmarkCredentialsSchema,
+      defaultBaseUrl: postmarkAdapter.defaultBaseUrl,
+      // Postmark keeps messages and their events 45 days unless the server's retention is changed.
+      retentionDays: 45,
+      listSent: listSent2,
+      messageStatus: messageStatus2
+    };
+  }
+});
+
+// functions/reconciliation/providers/mailgun.ts
+var mailgun_exports2 = {};
+__export(mailgun_exports2, {
+  mailgunApi: () => mailgunApi,
+  mailgunOptionsSchema: () => mailgunOptionsSchema2
+});
+var import_node_crypto29, z46, PROVIDER6, US_BASE_URL2, EU_BASE_URL2, PAGE_SIZE5, MAX_STATUS_PAGES, WEBHOOK_EVENTS, BOUNCE_REASONS2, mailgunOptionsSchema2, optionalString3, EventSchema2, PageSchema2, ErrorSchema3, callOf5, baseUrlOf2, eventsPath, readPage, nextPath, checkedCursor2, webhookOf, listSent3, reasonOf3, receiptOfEvent2, eventsOfMessage, messageStatus3, mailgunApi;
+var init_mailgun3 = __esm({
+  "functions/reconciliation/providers/mailgun.ts"() {
+    "use strict";
+    import_node_crypto29 = require("node:crypto");
+    z46 = __toESM(require("zod/mini"));
+    init_mailgun();
+    init_status();
+    init_contract2();
+    init_api_http();
+    PROVIDER6 = "Mailgun";
+    US_BASE_URL2 = mailgunAdapter.defaultBaseUrl;
+    EU_BASE_URL2 = "https://api.eu.mailgun.net";
+    PAGE_SIZE5 = 300;
+    MAX_STATUS_PAGES = 10;
+    WEBHOOK_EVENTS = ["delivered", "failed", "opened", "clicked", "unsubscribed", "complained"];
+    BOUNCE_REASONS2 = /* @__PURE__ */ new Set(["bounce", "suppress-bounce"]);
+    mailgunOptionsSchema2 = z46.object({
+      /** The sending domain whose events are read, when it is not the credentials' domain. */
+      domain: z46.optional(z46.string().check(z46.minLength(1))),
+      /** The events the domain's webhooks take. @default every event Mailgun posts to a webhook */
+      events: z46._default(z46.array(z46.enum(WEBHOOK_EVENTS)).check(z46.minLength(1)), [...WEBHOOK_EVENTS])
+    });
+    optionalString3 = () => z46.optional(z46.nullable(z46.string()));
+    EventSchema2 = z46.looseObject({
+      id: z46.string().check(z46.minLength(1)),
+      event: z46.string().check(z46.minLength(1)),
+      timestamp: z46.number(),
+      severity: optionalString3(),
+      reason: optionalString3(),
+      "delivery-status": z46.optional(
+        z46.nullable(z46.looseObject({ message: optionalString3(), description: optionalString3() }))
+      )
+    });
+    PageSchema2 = z46.looseObject({
+      items: z46.array(EventSchema2),
+      paging: z46.optional(z46.looseObject({ next: optionalString3() }))
+    });
+    ErrorSchema3 = z46.looseObject({ message: z46.optional(z46.string()) });
+    callOf5 = (credentials) => ({
+      provider: PROVIDER6,
+      secrets: [credentials.apiKey],
+      unauthorizedHint: "check the API credentials",
+      timeoutMs: 3e4,
+      detailOf: (json2) => {
+        const parsed = ErrorSchema3.safeParse(json2);
+        return parsed.success ? parsed.data.message : void 0;
+      }
+    });
+    baseUrlOf2 = (ctx) => ctx.baseUrl === US_BASE_URL2 && ctx.credentials.region === "eu" ? EU_BASE_URL2 : ctx.baseUrl;
+    eventsPath = (domain) => `/v3/${encodeURIComponent(domain)}/events`;
+    readPage = async (path, ctx) => {
+      const { value } = await getJson(
+        callOf5(ctx.credentials),
+        ctx,
+        urlOf2(baseUrlOf2(ctx), path),
+        {
+          Accept: "application/json",
+          Authorization: `Basic ${Buffer.from(`api:${ctx.credentials.apiKey}`, "utf8").toString("base64")}`
+        },
+        PageSchema2,
+        "a page of events"
+      );
+      return value;
+    };
+    nextPath = (next, domain) => {
+      if (!next) return void 0;
+      let url3;
+      try {
+        url3 = new URL(next);
+      } catch {
+        return void 0;
+      }
+      const start = url3.pathname.indexOf(`${eventsPath(domain)}/`);
+      return start < 0 ? void 0 : `${url3.pathname.slice(start)}${url3.search}`;
+    };
+    checkedCursor2 = (cursor, domain) => {
+      if (!cursor.startsWith(`${eventsPath(domain)}/`))
+        throw new ProviderApiError(
+          "refused",
+          false,
+          "the Mailgun page cursor is not a page of this domain\u2019s events"
+        );
+      return cursor;
+    };
+    webhookOf = (event) => ({
+      id: event.id,
+      at: new Date(event.timestamp * 1e3).toISOString(),
+      request: {
+        body: Buffer.from(
+          JSON.stringify({
+            signature: {
+              timestamp: String(Math.floor(event.timestamp)),
+              token: (0, import_node_crypto29.createHash)("sha256").update(event.id).digest("hex").slice(0, 50),
+              signature: ""
+            },
+            "event-data": event
+          })
+        ),
+        headers: { "content-type": "application/json" }
+      }
+    });
+    listSent3 = async (range, options, ctx) => {
+      const parsed = mailgunOptionsSchema2.safeParse(options);
+      if (!parsed.success)
+        throw new ProviderApiError(
+          "refused",
+          false,
+          `the mailgun reconciliation options are invalid: ${parsed.error.message}`
+        );
+      const domain = parsed.data.domain ?? ctx.credentials.domain;
+      const wanted = new Set(parsed.data.events);
+      const path = range.cursor === void 0 ? `${eventsPath(domain)}?${new URLSearchParams({
+        begin: String(Math.floor(range.since.getTime() / 1e3)),
+        end: String(Math.ceil(range.until.getTime() / 1e3)),
+        ascending: "yes",
+        limit: String(PAGE_SIZE5)
+      }).toString()}` : checkedCursor2(range.cursor, domain);
+      const page = await readPage(path, ctx);
+      const records = page.items.filter((event) => wanted.has(event.event) && inWindow(event.timestamp * 1e3, range)).map(webhookOf);
+      const next = page.items.length === 0 ? void 0 : nextPath(page.paging?.next, domain);
+      return { records, ...next === void 0 ? {} : { next } };
+    };
+    reasonOf3 = (event) => event["delivery-status"]?.message || event["delivery-status"]?.description || event.reason || void 0;
+    receiptOfEvent2 = (event) => {
+      switch (event.event) {
+        case "delivered":
+          return "delivered";
+        case "opened":
+          return "opened";
+        case "failed":
+          if (event.severity !== "permanent") return void 0;
+          return !event.reason || BOUNCE_REASONS2.has(event.reason) ? "bounced" : "failed";
+        case "rejected":
+          return "failed";
+        default:
+          return void 0;
+      }
+    };
+    eventsOfMessage = async (messageId, ctx) => {
+      const domain = ctx.credentials.domain;
+      const events = [];
+      let path = `${eventsPath(domain)}?${new URLSearchParams({
+        "message-id": messageId.replace(/^<(.*)>$/, "$1"),
+        limit: String(PAGE_SIZE5)
+      }).toString()}`;
+      for (let pages = 0; path !== void 0 && pages < MAX_STATUS_PAGES; pages++) {
+        const page = await readPage(path, ctx);
+        events.push(...page.items);
+        path = page.items.length === 0 ? void 0 : nextPath(page.paging?.next, domain);
+      }
+      return events.sort((a, b) => a.timestamp - b.timestamp);
+    };
+    messageStatus3 = async (providerMessageId, ctx) => {
+      const events = await eventsOfMessage(providerMessageId, ctx);
+      const last = events.at(-1);
+      if (last === void 0) return { kind: "not-found" };
+      let status2 = "SENT";
+      let final;
+      for (const event of events) {
+        const receipt = receiptOfEvent2(event);
+        if (receipt === void 0) continue;
+        const next = afterReceipt(status2, receipt);
+        if (next === status2) continue;
+        status2 = next;
+        final = { status: receipt, at: new Date(event.timestamp * 1e3).toISOString(), reason: reasonOf3(event) };
+      }
+      if (final === void 0)
+        return {
+          kind: "pending",
+          providerStatus: last.severity ? `${last.event} (${last.severity})` : last.event
+        };
+      return {
+        kind: "final",
+        status: final.status,
+        at: final.at,
+        ...final.reason === void 0 || final.status === "delivered" || final.status === "opened" ? {} : { reason: final.reason }
+      };
+    };
+    mailgunApi = {
+      provider: "mailgun",
+      credentials: mailgunCredentialsSchema,
+      defaultBaseUrl: US_BASE_URL2,
+      // What a free plan keeps; paid plans keep up to 30 days (docs/reconciliation.md).
+      retentionDays: 5,
+      listSent: listSent3,
+      messageStatus: messageStatus3
+    };
+  }
+});
+
+// functions/reconciliation/providers/index.ts
+var PROVIDER_API_LOADERS, RECONCILABLE_PROVIDERS;
+var init_providers = __esm({
+  "functions/reconciliation/providers/index.ts"() {
+    "use strict";
+    PROVIDER_API_LOADERS = {
+      stripe: () => Promise.resolve().then(() => (init_stripe2(), stripe_exports)).then((m) => m.stripeApi),
+      github: () => Promise.resolve().then(() => (init_github2(), github_exports)).then((m) => m.githubApi),
+      twilio: () => Promise.resolve().then(() => (init_twilio3(), twilio_exports2)).then((m) => m.twilioApi),
+      postmark: () => Promise.resolve().then(() => (init_postmark3(), postmark_exports2)).then((m) => m.postmarkApi),
+      mailgun: () => Promise.resolve().then(() => (init_mailgun3(), mailgun_exports2)).then((m) => m.mailgunApi)
+    };
+    RECONCILABLE_PROVIDERS = Object.keys(PROVIDER_API_LOADERS);
+  }
+});
+
 // functions/contract/integration-event.ts
-var z35, SPEC_VERSION, nonEmpty15, EntitySchema, IntegrationEventSchema;
+var z49, SPEC_VERSION, nonEmpty16, EntitySchema, IntegrationEventSchema;
 var init_integration_event = __esm({
   "functions/contract/integration-event.ts"() {
     "use strict";
-    z35 = __toESM(require("zod/mini"));
+    z49 = __toESM(require("zod/mini"));
     SPEC_VERSION = "1.0";
-    nonEmpty15 = () => z35.string().check(z35.minLength(1));
-    EntitySchema = z35.object({
+    nonEmpty16 = () => z49.string().check(z49.minLength(1));
+    EntitySchema = z49.object({
       /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
-      kind: nonEmpty15(),
-      id: nonEmpty15()
+      kind: nonEmpty16(),
+      id: nonEmpty16()
     });
-    IntegrationEventSchema = z35.object({
-      specVersion: z35.literal(SPEC_VERSION),
+    IntegrationEventSchema = z49.object({
+      specVersion: z49.literal(SPEC_VERSION),
       /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
-      id: nonEmpty15(),
+      id: nonEmpty16(),
       /** tenant + provider + provider event type + provider's external event id. */
-      idempotencyKey: nonEmpty15(),
-      tenant: nonEmpty15(),
-      provider: nonEmpty15(),
+      idempotencyKey: nonEmpty16(),
+      tenant: nonEmpty16(),
+      provider: nonEmpty16(),
       /** Canonical type (`payment.succeeded`), else `<provider>.<providerType>`. */
-      type: nonEmpty15(),
-      providerType: nonEmpty15(),
-      externalId: nonEmpty15(),
+      type: nonEmpty16(),
+      providerType: nonEmpty16(),
+      externalId: nonEmpty16(),
       entity: EntitySchema,
-      occurredAt: z35.iso.datetime({ offset: true }),
-      receivedAt: z35.iso.datetime({ offset: true }),
-      correlationId: nonEmpty15(),
-      data: z35.record(z35.string(), z35.unknown()),
+      occurredAt: z49.iso.datetime({ offset: true }),
+      receivedAt: z49.iso.datetime({ offset: true }),
+      correlationId: nonEmpty16(),
+      data: z49.record(z49.string(), z49.unknown()),
       /**
        * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
        * from outside: webhooks, producers, schedules.
        */
-      causationId: z35.optional(nonEmpty15()),
+      causationId: z49.optional(nonEmpty16()),
       /**
        * Emissions between this event and the outside event that started its chain: absent (0) for
        * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
        * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
        */
-      depth: z35.optional(z35.int().check(z35.gte(0)))
+      depth: z49.optional(z49.int().check(z49.gte(0))),
+      /**
+       * Set on an event a reconciliation run recovered from the provider's API (ARCHITECTURE 20,
+       * docs/reconciliation.md); absent on everything that arrived by itself.
+       */
+      origin: z49.optional(z49.literal("reconciliation")),
+      /** How a recovered event was authenticated: read from the provider's API, not a signature. */
+      verifiedBy: z49.optional(z49.literal("provider-api"))
     });
   }
 });
 
 // functions/channels/render.ts
-var import_mustache, z36, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve4, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
+var import_mustache, z50, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve5, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
 var init_render = __esm({
   "functions/channels/render.ts"() {
     "use strict";
     import_mustache = __toESM(require("mustache"));
-    z36 = __toESM(require("zod/mini"));
+    z50 = __toESM(require("zod/mini"));
     import_en = __toESM(require("zod/v4/locales/en.cjs"));
     init_contract();
     RenderError = class extends Error {
@@ -5060,7 +6754,7 @@ var init_render = __esm({
     topLevelNames = (template) => import_mustache.default.parse(template).flatMap(
       ([type, name]) => VALUE_TOKENS.has(type) || SECTION_TOKENS.has(type) ? [name] : []
     );
-    resolve4 = (view, path) => {
+    resolve5 = (view, path) => {
       if (path === ".") return view;
       let current = view;
       for (const key of path.split(".")) {
@@ -5079,7 +6773,7 @@ var init_render = __esm({
     };
     renderTemplate = (template, view, field3, html = false) => {
       const missing3 = topLevelNames(template).filter((name) => {
-        const value = resolve4(view, name);
+        const value = resolve5(view, name);
         return value === void 0 || value === null || value === "";
       });
       if (missing3.length > 0)
@@ -5098,11 +6792,11 @@ var init_render = __esm({
       return value;
     };
     CONTENT_SCHEMAS = {
-      email: z36.strictObject(EmailContentSchema.shape),
-      sms: z36.strictObject(TextContentSchema.shape),
-      whatsapp: z36.strictObject(TextContentSchema.shape),
-      push: z36.strictObject(PushContentSchema.shape),
-      webhook: z36.strictObject(WebhookContentSchema.shape)
+      email: z50.strictObject(EmailContentSchema.shape),
+      sms: z50.strictObject(TextContentSchema.shape),
+      whatsapp: z50.strictObject(TextContentSchema.shape),
+      push: z50.strictObject(PushContentSchema.shape),
+      webhook: z50.strictObject(WebhookContentSchema.shape)
     };
     MESSAGES = { error: (0, import_en.default)().localeError };
     contentProblems = (channel, content) => {
@@ -5198,29 +6892,29 @@ var init_origin = __esm({
 });
 
 // functions/producer/contract.ts
-var z37, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
-var init_contract2 = __esm({
+var z51, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
+var init_contract3 = __esm({
   "functions/producer/contract.ts"() {
     "use strict";
-    z37 = __toESM(require("zod/mini"));
+    z51 = __toESM(require("zod/mini"));
     init_integration_event();
-    DomainEventInputSchema = z37.strictObject({
+    DomainEventInputSchema = z51.strictObject({
       /** Canonical type, `invoice.payment_failed`. */
-      type: z37.string().check(z37.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
+      type: z51.string().check(z51.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
       entity: EntitySchema,
-      data: z37.record(z37.string(), z37.unknown()),
+      data: z51.record(z51.string(), z51.unknown()),
       /** The same key twice is one event. @default one is generated, and the answer returns it */
-      idempotencyKey: z37.optional(z37.string().check(z37.minLength(1), z37.maxLength(256))),
+      idempotencyKey: z51.optional(z51.string().check(z51.minLength(1), z51.maxLength(256))),
       /** @default when it is received */
-      occurredAt: z37.optional(z37.iso.datetime({ offset: true }))
+      occurredAt: z51.optional(z51.iso.datetime({ offset: true }))
     });
-    ScheduleTickSchema = z37.strictObject({
-      relayflowSchedule: z37.strictObject({
-        name: z37.string().check(z37.minLength(1)),
-        scheduledTime: z37.iso.datetime({ offset: true }),
-        type: z37.string().check(z37.minLength(1)),
-        tenant: z37.optional(z37.string().check(z37.minLength(1))),
-        data: z37.optional(z37.record(z37.string(), z37.unknown()))
+    ScheduleTickSchema = z51.strictObject({
+      relayflowSchedule: z51.strictObject({
+        name: z51.string().check(z51.minLength(1)),
+        scheduledTime: z51.iso.datetime({ offset: true }),
+        type: z51.string().check(z51.minLength(1)),
+        tenant: z51.optional(z51.string().check(z51.minLength(1))),
+        data: z51.optional(z51.record(z51.string(), z51.unknown()))
       })
     });
     scheduleTickKey = (name, scheduledTime) => `schedule:${name}@${new Date(scheduledTime).toISOString()}`;
@@ -5228,37 +6922,37 @@ var init_contract2 = __esm({
 });
 
 // functions/providers/internal/schemas.ts
-var z38, SettledDomainEventSchema, InternalBodySchema;
+var z52, SettledDomainEventSchema, InternalBodySchema;
 var init_schemas11 = __esm({
   "functions/providers/internal/schemas.ts"() {
     "use strict";
-    z38 = __toESM(require("zod/mini"));
-    init_contract2();
-    SettledDomainEventSchema = z38.extend(DomainEventInputSchema, {
-      idempotencyKey: z38.string().check(z38.minLength(1), z38.maxLength(256))
+    z52 = __toESM(require("zod/mini"));
+    init_contract3();
+    SettledDomainEventSchema = z52.extend(DomainEventInputSchema, {
+      idempotencyKey: z52.string().check(z52.minLength(1), z52.maxLength(256))
     });
-    InternalBodySchema = z38.strictObject({ events: z38.array(z38.unknown()) });
+    InternalBodySchema = z52.strictObject({ events: z52.array(z52.unknown()) });
   }
 });
 
 // functions/providers/internal/normalize.ts
-var z39, import_en2, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES2;
+var z53, import_en2, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES2;
 var init_normalize11 = __esm({
   "functions/providers/internal/normalize.ts"() {
     "use strict";
-    z39 = __toESM(require("zod/mini"));
+    z53 = __toESM(require("zod/mini"));
     import_en2 = __toESM(require("zod/v4/locales/en.cjs"));
     init_parsed_body();
     init_origin();
     init_schemas11();
-    WorkflowOriginSchema = z39.object({
-      kind: z39.enum(["workflow", "receipt"]),
-      causationId: z39.string().check(z39.minLength(1)),
-      depth: z39.int().check(z39.gte(0))
+    WorkflowOriginSchema = z53.object({
+      kind: z53.enum(["workflow", "receipt"]),
+      causationId: z53.string().check(z53.minLength(1)),
+      depth: z53.int().check(z53.gte(0))
     });
-    KEY_AND_TYPE = z39.looseObject({
-      idempotencyKey: z39.optional(z39.string()),
-      type: z39.optional(z39.string())
+    KEY_AND_TYPE = z53.looseObject({
+      idempotencyKey: z53.optional(z53.string()),
+      type: z53.optional(z53.string())
     });
     MESSAGES2 = { error: (0, import_en2.default)().localeError };
   }
@@ -5278,419 +6972,6 @@ var init_internal = __esm({
     init_normalize11();
     init_verify11();
     init_origin();
-  }
-});
-
-// functions/routing/filters.ts
-var z40, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord3, isScalar, pathProblem, filterProblems, FilterSchema2, valueAt2, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
-var init_filters = __esm({
-  "functions/routing/filters.ts"() {
-    "use strict";
-    z40 = __toESM(require("zod/mini"));
-    COMPARISONS = [">", ">=", "<", "<="];
-    OPERATORS = ["equals", "in", "exists", "prefix", ...COMPARISONS];
-    COMBINATORS = ["and", "or", "not"];
-    EVENT_FIELDS = {
-      specVersion: "scalar",
-      id: "scalar",
-      idempotencyKey: "scalar",
-      tenant: "scalar",
-      provider: "scalar",
-      type: "scalar",
-      providerType: "scalar",
-      externalId: "scalar",
-      entity: "entity",
-      occurredAt: "scalar",
-      receivedAt: "scalar",
-      correlationId: "scalar",
-      causationId: "scalar",
-      depth: "scalar",
-      data: "any"
-    };
-    MAX_DEPTH = 8;
-    isRecord3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-    isScalar = (value) => value === null || ["string", "number", "boolean"].includes(typeof value);
-    pathProblem = (path) => {
-      const segments = path.split(".");
-      if (segments.some((segment) => segment === ""))
-        return `"${path}" is not a dot path (e.g. data.amount, entity.kind)`;
-      const [field3 = "", ...rest] = segments;
-      const kind = EVENT_FIELDS[field3];
-      if (!kind)
-        return `"${field3}" is not a field of the event (fields: ${Object.keys(EVENT_FIELDS).join(", ")})`;
-      if (kind === "scalar" && rest.length > 0)
-        return `"${field3}" holds a single value: "${path}" reaches into nothing`;
-      if (kind === "entity" && (rest.length !== 1 || !["kind", "id"].includes(rest[0] ?? "")))
-        return `"${path}": the entity has entity.kind and entity.id`;
-      if (kind === "any" && rest.length === 0)
-        return '"data" is the whole payload: name a field in it (data.<field>)';
-      return void 0;
-    };
-    filterProblems = (filter, at2 = [], depth = 0) => {
-      if (depth > MAX_DEPTH) return [{ path: at2, message: `nested more than ${MAX_DEPTH} deep` }];
-      if (!isRecord3(filter))
-        return [{ path: at2, message: "must be an object: a condition on a path, or and / or / not" }];
-      const keys = Object.keys(filter);
-      const combinator = COMBINATORS.find((c) => keys.includes(c));
-      if (combinator) {
-        if (keys.length !== 1)
-          return [
-            {
-              path: at2,
-              message: `"${combinator}" stands alone: move ${keys.filter((k) => k !== combinator).join(", ")} into it`
-            }
-          ];
-        const inner = filter[combinator];
-        if (combinator === "not") return filterProblems(inner, [...at2, "not"], depth + 1);
-        if (!Array.isArray(inner) || inner.length === 0)
-          return [{ path: [...at2, combinator], message: "must be a non-empty list of filters" }];
-        return inner.flatMap((entry, index) => filterProblems(entry, [...at2, combinator, index], depth + 1));
-      }
-      const problems = [];
-      if (typeof filter.path !== "string")
-        problems.push({ path: [...at2, "path"], message: "needs a dot path into the event" });
-      else {
-        const problem = pathProblem(filter.path);
-        if (problem) problems.push({ path: [...at2, "path"], message: problem });
-      }
-      const operators = keys.filter((key) => key !== "path");
-      const unknown12 = operators.filter((key) => !OPERATORS.includes(key));
-      for (const key of unknown12)
-        problems.push({
-          path: [...at2, key],
-          message: `unknown operator "${key}" (operators: ${OPERATORS.join(", ")}, or and / or / not)`
-        });
-      const known = operators.filter((key) => OPERATORS.includes(key));
-      if (known.length !== 1 && unknown12.length === 0)
-        problems.push({
-          path: at2,
-          message: known.length === 0 ? `needs one operator (${OPERATORS.join(", ")})` : `has ${known.join(", ")}: one operator per condition, combine them with and`
-        });
-      for (const op of known) {
-        const value = filter[op];
-        const bad = (message) => problems.push({ path: [...at2, op], message });
-        switch (op) {
-          case "equals":
-            if (!isScalar(value)) bad("must be a string, number, boolean or null");
-            break;
-          case "in":
-            if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar))
-              bad("must be a non-empty list of strings, numbers, booleans or null");
-            break;
-          case "exists":
-            if (typeof value !== "boolean") bad("must be true or false");
-            break;
-          case "prefix":
-            if (typeof value !== "string" || value === "") bad("must be a non-empty string");
-            break;
-          default:
-            if (typeof value !== "number" || !Number.isFinite(value)) bad("must be a finite number");
-        }
-      }
-      return problems;
-    };
-    FilterSchema2 = z40.custom().check(
-      z40.superRefine((filter, ctx) => {
-        for (const problem of filterProblems(filter))
-          ctx.issues.push({ code: "custom", input: filter, path: [...problem.path], message: problem.message });
-      })
-    );
-    valueAt2 = (event, path) => {
-      let current = event;
-      for (const segment of path.split(".")) {
-        if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
-        else if (isRecord3(current) && Object.hasOwn(current, segment)) current = current[segment];
-        else return void 0;
-      }
-      return current;
-    };
-    MATCHED = { matched: true };
-    show = (value) => value === void 0 ? "missing" : JSON.stringify(value);
-    holds = (condition, value) => {
-      if ("equals" in condition) return value === condition.equals;
-      if ("in" in condition) return condition.in.some((candidate) => candidate === value);
-      if ("exists" in condition) return value !== void 0 === condition.exists;
-      if ("prefix" in condition) return typeof value === "string" && value.startsWith(condition.prefix);
-      if (typeof value !== "number") return false;
-      const { ">": above, ">=": atLeast, "<": below, "<=": atMost } = condition;
-      if (above !== void 0) return value > above;
-      if (atLeast !== void 0) return value >= atLeast;
-      if (below !== void 0) return value < below;
-      return atMost !== void 0 && value <= atMost;
-    };
-    describe2 = (condition) => {
-      const op = Object.keys(condition).find((key) => key !== "path") ?? "";
-      return `${condition.path} ${op} ${JSON.stringify(condition[op])}`;
-    };
-    evaluateFilter = (filter, event) => {
-      if ("and" in filter) {
-        for (const inner of filter.and) {
-          const result = evaluateFilter(inner, event);
-          if (!result.matched) return result;
-        }
-        return MATCHED;
-      }
-      if ("or" in filter) {
-        const failed = [];
-        for (const inner of filter.or) {
-          const result = evaluateFilter(inner, event);
-          if (result.matched) return MATCHED;
-          failed.push(result.why);
-        }
-        return { matched: false, why: `none of: ${failed.join("; ")}` };
-      }
-      if ("not" in filter)
-        return evaluateFilter(filter.not, event).matched ? { matched: false, why: `not (${describeFilter(filter.not)}) failed: it holds` } : MATCHED;
-      const value = valueAt2(event, filter.path);
-      return holds(filter, value) ? MATCHED : { matched: false, why: `${describe2(filter)} does not hold (${filter.path} is ${show(value)})` };
-    };
-    describeFilter = (filter) => {
-      if ("and" in filter) return `(${filter.and.map(describeFilter).join(" and ")})`;
-      if ("or" in filter) return `(${filter.or.map(describeFilter).join(" or ")})`;
-      if ("not" in filter) return `not (${describeFilter(filter.not)})`;
-      return describe2(filter);
-    };
-  }
-});
-
-// functions/routing/retry-classes.ts
-var EXACT, STATUS, PREFIXED, retryOnProblem;
-var init_retry_classes = __esm({
-  "functions/routing/retry-classes.ts"() {
-    "use strict";
-    EXACT = /* @__PURE__ */ new Set(["timeout", "network", "circuit-open", "workflow-failed", "compensation-failed"]);
-    STATUS = /^http-(\d{3}|[45]xx)$/;
-    PREFIXED = /^(eventbridge|eventbridge-entry)-([A-Za-z0-9]+|\*)$/;
-    retryOnProblem = (entry) => EXACT.has(entry) || STATUS.test(entry) || PREFIXED.test(entry) ? void 0 : `"${entry}" is not a retryable error class (${[...EXACT].join(", ")}, http-<status>, http-4xx, http-5xx, eventbridge-<error>, eventbridge-entry-<code>, eventbridge-*)`;
-  }
-});
-
-// functions/routing/routes.ts
-var import_node_crypto27, z41, nonEmpty16, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
-var init_routes = __esm({
-  "functions/routing/routes.ts"() {
-    "use strict";
-    import_node_crypto27 = require("node:crypto");
-    z41 = __toESM(require("zod/mini"));
-    init_filters();
-    init_glob();
-    init_retry_classes();
-    init_contract();
-    nonEmpty16 = () => z41.string().check(z41.minLength(1));
-    TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z41.optional(z41.string().check(z41.regex(TARGET_ID)));
-    mode = () => z41.optional(z41.enum(["live", "dry-run"]));
-    MAX_BACKOFF_SECONDS = 43200;
-    RetryPolicySchema = z41.strictObject({
-      maxAttempts: z41.optional(z41.number().check(z41.int(), z41.gte(1), z41.lte(1e3))),
-      backoffBaseSeconds: z41.optional(z41.number().check(z41.int(), z41.gte(0), z41.lte(MAX_BACKOFF_SECONDS))),
-      backoffMaxSeconds: z41.optional(z41.number().check(z41.int(), z41.gte(0), z41.lte(MAX_BACKOFF_SECONDS))),
-      /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
-      retryOn: z41.optional(
-        z41.array(
-          z41.string().check(
-            z41.superRefine((entry, ctx) => {
-              const problem = retryOnProblem(entry);
-              if (problem) ctx.issues.push({ code: "custom", input: entry, message: problem });
-            })
-          )
-        )
-      )
-    }).check(
-      z41.superRefine(
-        (policy, ctx) => {
-          const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
-          if (typeof base === "number" && typeof max === "number" && max < base)
-            ctx.issues.push({
-              code: "custom",
-              input: policy,
-              path: ["backoffMaxSeconds"],
-              message: `must be at least backoffBaseSeconds (${base})`
-            });
-        },
-        // Also when another field failed (a bad retryOn entry), so that one run lists every problem.
-        { when: ({ value }) => typeof value === "object" && value !== null }
-      )
-    );
-    retry = () => z41.optional(RetryPolicySchema);
-    transform = () => z41.optional(nonEmpty16());
-    HttpTargetSchema = z41.strictObject({
-      kind: z41.literal("http"),
-      id: targetId(),
-      mode: mode(),
-      retry: retry(),
-      /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z41.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
-      transform: transform(),
-      timeoutMs: z41._default(z41.number().check(z41.int(), z41.gte(100), z41.lte(25e3)), 5e3),
-      /**
-       * Requests per second to this target from all consumer instances together (a limit kept in the
-       * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
-       */
-      rateLimitPerSecond: z41._default(z41.number().check(z41.positive()), 50),
-      /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z41._default(z41.number().check(z41.int(), z41.gte(1)), 5),
-      circuitHalfOpenAfterMs: z41._default(z41.number().check(z41.int(), z41.gte(100)), 3e4),
-      /**
-       * Disable the target after it failed this often (decision 0053): its events are HELD as under a
-       * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
-       */
-      autoDisable: z41.optional(
-        z41.strictObject({
-          /** Failures in a row, as one consumer instance sees them. */
-          consecutiveFailures: z41._default(z41.number().check(z41.int(), z41.gte(2), z41.lte(1e3)), 20),
-          /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
-          failureRate: z41.optional(
-            z41.strictObject({
-              threshold: z41.number().check(z41.gt(0), z41.lte(1)),
-              windowSeconds: z41._default(z41.number().check(z41.int(), z41.gte(10), z41.lte(3600)), 300),
-              minCalls: z41._default(z41.number().check(z41.int(), z41.gte(1)), 20)
-            })
-          )
-        })
-      )
-    });
-    EventBridgeTargetSchema = z41.strictObject({
-      kind: z41.literal("eventbridge"),
-      id: targetId(),
-      mode: mode(),
-      retry: retry(),
-      /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z41._default(nonEmpty16(), "default"),
-      transform: transform()
-    });
-    WorkflowTargetSchema = z41.strictObject({
-      kind: z41.literal("workflow"),
-      id: targetId(),
-      mode: mode(),
-      retry: retry(),
-      /** A workflow exported by functions/workflows/index.ts. */
-      name: nonEmpty16()
-    });
-    MessageTargetSchema = z41.strictObject({
-      kind: z41.literal("message"),
-      id: targetId(),
-      mode: mode(),
-      retry: retry(),
-      channel: z41.enum(CHANNELS),
-      /** The adapter: `postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`. */
-      via: nonEmpty16(),
-      to: nonEmpty16(),
-      template: z41.optional(nonEmpty16()),
-      /** Per channel: `{ subject, text?, html? }`, `{ body }`, `{ title, body?, data? }` or `{ payload }`. */
-      content: z41.optional(z41.record(z41.string(), z41.unknown())),
-      /** Carried to the provider where it takes custom fields; each value a template. */
-      metadata: z41.optional(z41.record(z41.string(), nonEmpty16())),
-      /**
-       * What a retry does when an earlier call's outcome is unknown and the provider cannot be asked:
-       * `hold` marks the message UNCERTAIN for an operator (never a silent resend); `resend` sends again.
-       */
-      onUncertain: z41._default(z41.enum(["hold", "resend"]), "hold")
-    });
-    TargetSchema = z41.discriminatedUnion("kind", [
-      HttpTargetSchema,
-      EventBridgeTargetSchema,
-      WorkflowTargetSchema,
-      MessageTargetSchema
-    ]);
-    RouteSchema = z41.strictObject({
-      /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
-      id: targetId(),
-      match: z41.strictObject({
-        tenant: z41.optional(nonEmpty16()),
-        provider: z41.optional(nonEmpty16()),
-        /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z41.string().check(
-          z41.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z41.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
-        ),
-        /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
-        filter: z41.optional(FilterSchema2)
-      }),
-      targets: z41.array(TargetSchema).check(z41.minLength(1)),
-      /** What an event older than its entity's newest applied event does. */
-      onStale: z41._default(z41.enum(["skip", "apply"]), "apply"),
-      /** `dry-run` makes every target of the route a dry run. */
-      mode: mode(),
-      /** The route's retry policy; each target's own overrides it field by field. */
-      retry: retry()
-    });
-    RoutesSchema = z41.array(RouteSchema);
-    shortHash = (value) => (0, import_node_crypto27.createHash)("sha256").update(value).digest("hex").slice(0, 8);
-    targetIdOf = (target) => {
-      if (target.id) return target.id;
-      switch (target.kind) {
-        case "http":
-          return `http:${new URL(target.url).host.slice(0, 40)}:${shortHash(target.url)}`;
-        case "eventbridge": {
-          const name = target.eventBusName.split("/").pop() ?? target.eventBusName;
-          return `eventbridge:${name.slice(0, 40)}:${shortHash(target.eventBusName)}`;
-        }
-        case "workflow":
-          return `workflow:${target.name}`.slice(0, 64);
-        case "message":
-          return `message:${target.channel}:${target.via.slice(0, 30)}:${shortHash(JSON.stringify([target.to, target.template, target.content]))}`;
-      }
-    };
-    targetProblems = (targets, knownWorkflows) => {
-      const problems = [];
-      const ids = targets.map((target) => target === void 0 ? void 0 : targetIdOf(target));
-      targets.forEach((target, index) => {
-        if (target === void 0) return;
-        const id2 = ids[index];
-        if (ids.indexOf(id2) !== index)
-          problems.push({
-            path: target.id === void 0 ? ["targets", index] : ["targets", index, "id"],
-            message: `two targets share the id "${id2}"; give them distinct ids`
-          });
-        if (target.kind === "workflow" && !knownWorkflows.has(target.name))
-          problems.push({
-            path: ["targets", index, "name"],
-            message: `workflow "${target.name}" does not exist (known: ${[...knownWorkflows].join(", ") || "none"})`
-          });
-      });
-      return problems;
-    };
-    resolveRoutes = (routes, knownWorkflows) => ({
-      routes: routes.map((route, index) => {
-        const routeMode = route.mode ?? "live";
-        return {
-          index,
-          id: route.id ?? `route-${index + 1}`,
-          match: route.match,
-          targets: route.targets.map((target) => ({
-            ...target,
-            id: targetIdOf(target),
-            // A dry-run route keeps every target from calling out, whatever the target says.
-            ...routeMode === "dry-run" ? { mode: routeMode } : {}
-          })),
-          onStale: route.onStale,
-          mode: routeMode,
-          ...route.retry ? { retry: route.retry } : {}
-        };
-      }),
-      problems: routes.flatMap(
-        (route, index) => targetProblems(route.targets, knownWorkflows).map((problem) => ({ route: index, ...problem }))
-      )
-    });
-    matchResult = (match, event) => {
-      if (match.tenant !== void 0 && match.tenant !== event.tenant)
-        return { matched: false, why: `tenant is ${event.tenant}, not ${match.tenant}` };
-      if (match.provider !== void 0 && match.provider !== event.provider)
-        return { matched: false, why: `provider is ${event.provider}, not ${match.provider}` };
-      if (!globMatches(match.type, event.type))
-        return { matched: false, why: `type ${event.type} does not match ${match.type}` };
-      return match.filter ? evaluateFilter(match.filter, event) : { matched: true };
-    };
-    Router = class {
-      constructor(routes) {
-        this.routes = routes;
-      }
-      routes;
-      match(event) {
-        return this.routes.find(({ match }) => matchResult(match, event).matched);
-      }
-    };
   }
 });
 
@@ -5792,11 +7073,11 @@ var init_define = __esm({
 });
 
 // functions/workflows/dunning-accounts.ts
-var import_lib_dynamodb6, dunningAccountKey, DynamoDbDunningAccounts;
+var import_lib_dynamodb7, dunningAccountKey, DynamoDbDunningAccounts;
 var init_dunning_accounts = __esm({
   "functions/workflows/dunning-accounts.ts"() {
     "use strict";
-    import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
+    import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
     init_conditions();
     init_errors2();
     dunningAccountKey = (tenant2, account) => ({
@@ -5814,7 +7095,7 @@ var init_dunning_accounts = __esm({
       async update(what, change, expression, condition, values) {
         try {
           await this.client.send(
-            new import_lib_dynamodb6.UpdateCommand({
+            new import_lib_dynamodb7.UpdateCommand({
               TableName: this.tableName,
               Key: dunningAccountKey(change.tenant, change.account),
               UpdateExpression: expression,
@@ -5865,11 +7146,11 @@ var init_dunning_accounts = __esm({
 });
 
 // functions/workflows/dunning.ts
-var z42, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
+var z54, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
 var init_dunning = __esm({
   "functions/workflows/dunning.ts"() {
     "use strict";
-    z42 = __toESM(require("zod/mini"));
+    z54 = __toESM(require("zod/mini"));
     init_errors();
     init_define();
     init_dunning_accounts();
@@ -5877,14 +7158,14 @@ var init_dunning = __esm({
     PAID = "invoice.paid";
     REMINDER_REQUESTED = "dunning.reminder_requested";
     RESTORED = "dunning.restored";
-    InvoiceEventSchema = z42.object({
-      data: z42.object({
-        object: z42.object({
-          id: z42.string().check(z42.minLength(1)),
-          customer: z42.string().check(z42.minLength(1)),
-          amount_due: z42.optional(z42.number()),
-          currency: z42.optional(z42.string()),
-          attempt_count: z42.optional(z42.number())
+    InvoiceEventSchema = z54.object({
+      data: z54.object({
+        object: z54.object({
+          id: z54.string().check(z54.minLength(1)),
+          customer: z54.string().check(z54.minLength(1)),
+          amount_due: z54.optional(z54.number()),
+          currency: z54.optional(z54.string()),
+          attempt_count: z54.optional(z54.number())
         })
       })
     });
@@ -5957,12 +7238,12 @@ var init_dunning = __esm({
 });
 
 // functions/workflows/suppression-list.ts
-var import_client_dynamodb3, import_lib_dynamodb7, suppressionKey, DynamoDbSuppressionList;
+var import_client_dynamodb3, import_lib_dynamodb8, suppressionKey, DynamoDbSuppressionList;
 var init_suppression_list = __esm({
   "functions/workflows/suppression-list.ts"() {
     "use strict";
     import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
+    import_lib_dynamodb8 = require("@aws-sdk/lib-dynamodb");
     init_errors2();
     suppressionKey = (tenant2, address) => ({
       PK: `SUPPRESS#${tenant2}`,
@@ -5978,7 +7259,7 @@ var init_suppression_list = __esm({
       async add(entry) {
         try {
           await this.client.send(
-            new import_lib_dynamodb7.PutCommand({
+            new import_lib_dynamodb8.PutCommand({
               TableName: this.tableName,
               Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
               ConditionExpression: "attribute_not_exists(PK)"
@@ -5997,19 +7278,19 @@ var init_suppression_list = __esm({
 });
 
 // functions/workflows/suppress-bounced-recipient.ts
-var z43, BouncedEmailSchema, bareAddress, BOUNCES, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
+var z55, BouncedEmailSchema, bareAddress, BOUNCES, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z43 = __toESM(require("zod/mini"));
+    z55 = __toESM(require("zod/mini"));
     init_records();
     init_errors();
     init_define();
     init_suppression_list();
-    BouncedEmailSchema = z43.object({
-      recipient: z43.string().check(z43.minLength(3)),
-      reason: z43.optional(z43.string()),
-      messageId: z43.optional(z43.string())
+    BouncedEmailSchema = z55.object({
+      recipient: z55.string().check(z55.minLength(3)),
+      reason: z55.optional(z55.string()),
+      messageId: z55.optional(z55.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
@@ -6279,7 +7560,7 @@ var init_route_graph = __esm({
           )
         )
       ].sort();
-      const record8 = (tenant2, loop) => {
+      const record11 = (tenant2, loop) => {
         const steps = loop.slice(1).map((step, i) => ({ from: loop[i]?.type ?? "", via: step.via }));
         const start = steps.reduce((best, step, i) => (steps[best]?.from ?? "") <= step.from ? best : i, 0);
         const rotated = [...steps.slice(start), ...steps.slice(0, start)];
@@ -6318,7 +7599,7 @@ var init_route_graph = __esm({
         const visit = (type, via) => {
           const open = onPath.findIndex((step) => step.type === type);
           if (open >= 0) {
-            record8(tenant2, [...onPath.slice(open), { type, via }]);
+            record11(tenant2, [...onPath.slice(open), { type, via }]);
             return;
           }
           if (finished.has(type)) return;
@@ -6423,6 +7704,165 @@ var init_event_queue = __esm({
   }
 });
 
+// functions/reconciliation/error-lines.ts
+var init_error_lines = __esm({
+  "functions/reconciliation/error-lines.ts"() {
+    "use strict";
+    init_contract2();
+  }
+});
+
+// functions/reconciliation/retry.ts
+var init_retry = __esm({
+  "functions/reconciliation/retry.ts"() {
+    "use strict";
+    init_contract2();
+  }
+});
+
+// functions/reconciliation/missing-receipts.ts
+var init_missing_receipts = __esm({
+  "functions/reconciliation/missing-receipts.ts"() {
+    "use strict";
+    init_error_lines();
+    init_retry();
+  }
+});
+
+// functions/reconciliation/capabilities.ts
+var RECONCILIATION_CAPABILITIES, DURATION, UNIT_MS3, durationMs;
+var init_capabilities = __esm({
+  "functions/reconciliation/capabilities.ts"() {
+    "use strict";
+    RECONCILIATION_CAPABILITIES = {
+      stripe: { retentionDays: 30, entityKinds: ["subscription", "invoice"], channelCredentials: false },
+      github: { retentionDays: 3, entityKinds: [], channelCredentials: false },
+      twilio: { retentionDays: 400, entityKinds: ["message"], channelCredentials: true },
+      postmark: { retentionDays: 45, entityKinds: [], channelCredentials: true },
+      mailgun: { retentionDays: 5, entityKinds: [], channelCredentials: true }
+    };
+    DURATION = /^(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)$/;
+    UNIT_MS3 = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
+    durationMs = (text4) => {
+      const match = DURATION.exec(text4.trim());
+      if (!match) return void 0;
+      const amount = Number(match[1]);
+      const unit2 = (match[2] ?? "").startsWith("min") ? "m" : (match[2] ?? "").charAt(0);
+      const ms = UNIT_MS3[unit2];
+      return ms === void 0 || amount <= 0 ? void 0 : amount * ms;
+    };
+  }
+});
+
+// lib/reconciliation-config.ts
+var import_zod13, duration2, UNIT_OF, reconciliationScheduleExpression, reconciliationEntry, receiptDeadlinesSchema, reconciliationSchema, reconciledProviders, DAY_MS3, quoted, reconciliationProblems;
+var init_reconciliation_config = __esm({
+  "lib/reconciliation-config.ts"() {
+    "use strict";
+    import_zod13 = require("zod");
+    init_contract();
+    init_missing_receipts();
+    init_capabilities();
+    init_providers();
+    init_schedule_expression();
+    duration2 = (example) => import_zod13.z.string().superRefine((text4, ctx) => {
+      if (durationMs(text4) === void 0)
+        ctx.addIssue({ code: "custom", message: `must be a duration such as "${example}" (s, m, h or d)` });
+    });
+    UNIT_OF = [
+      ["day", 864e5],
+      ["hour", 36e5],
+      ["minute", 6e4]
+    ];
+    reconciliationScheduleExpression = (every) => {
+      if (every.startsWith("rate(") || every.startsWith("cron("))
+        return parseScheduleExpression(every).ok ? every : void 0;
+      const ms = durationMs(every);
+      if (ms === void 0) return void 0;
+      for (const [unit2, size] of UNIT_OF) {
+        if (ms % size === 0) {
+          const count = ms / size;
+          return `rate(${count} ${unit2}${count === 1 ? "" : "s"})`;
+        }
+      }
+      return void 0;
+    };
+    reconciliationEntry = import_zod13.z.object({
+      /** How often a run starts: a duration (`1 hour`, at least a minute) or Scheduler's `rate(…)`/`cron(…)`. */
+      every: import_zod13.z.string().superRefine((every, ctx) => {
+        if (reconciliationScheduleExpression(every) === void 0)
+          ctx.addIssue({
+            code: "custom",
+            message: "must be whole minutes (`1 hour`, `15 minutes`) or rate(\u2026) / cron(\u2026) as Scheduler reads them"
+          });
+      }).default("1 hour"),
+      /** How far back a first run, missing receipts and drift look. */
+      lookback: duration2("2 days").default("2 days"),
+      /** Entity kinds whose state is compared with the provider's (`subscription`, `invoice`, `message`). */
+      entities: import_zod13.z.array(import_zod13.z.string()).default([]),
+      /** Tenants reconciled, each with its own API credentials secret. @default ['default'] */
+      tenants: import_zod13.z.array(import_zod13.z.string()).min(1).default(["default"]),
+      /** The provider API's own options: GitHub `{ repository, hookId }`, Mailgun `{ domain }`. */
+      options: import_zod13.z.record(import_zod13.z.string(), import_zod13.z.unknown()).default({}),
+      /** The provider's API, when not its public one (a regional endpoint, a proxy). */
+      baseUrl: import_zod13.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      /**
+       * Twilio, Postmark, Mailgun: read the API with the channel's credentials (its secret) instead of
+       * a secret of its own, when the channel is configured. @default true
+       */
+      useChannelSecret: import_zod13.z.boolean().default(true)
+    }).strict();
+    receiptDeadlinesSchema = import_zod13.z.object({
+      email: duration2("1 hour").optional(),
+      sms: duration2("15 minutes").optional(),
+      whatsapp: duration2("15 minutes").optional(),
+      push: duration2("15 minutes").optional(),
+      webhook: duration2("15 minutes").optional()
+    }).strict().default({});
+    reconciliationSchema = import_zod13.z.record(import_zod13.z.string(), reconciliationEntry).default({});
+    reconciledProviders = (config) => Object.entries(config);
+    DAY_MS3 = 864e5;
+    quoted = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
+    reconciliationProblems = (config, context) => {
+      const problems = [];
+      for (const [provider, entry] of reconciledProviders(config)) {
+        const at2 = ["reconciliation", provider];
+        const capability = Object.hasOwn(RECONCILIATION_CAPABILITIES, provider) ? RECONCILIATION_CAPABILITIES[provider] : void 0;
+        if (!capability || !RECONCILABLE_PROVIDERS.includes(provider)) {
+          problems.push({
+            path: at2,
+            message: `${provider} cannot be reconciled (reconcilable: ${quoted(RECONCILABLE_PROVIDERS)}; docs/reconciliation.md says why the others cannot)`
+          });
+          continue;
+        }
+        if (context.enabledProviders && !context.enabledProviders.has(provider))
+          problems.push({ path: at2, message: `enable ${provider} under \`providers\` to reconcile it` });
+        const lookback = durationMs(entry.lookback);
+        if (lookback !== void 0 && lookback > capability.retentionDays * DAY_MS3)
+          problems.push({
+            path: [...at2, "lookback"],
+            message: `${provider} keeps what it sent for ${capability.retentionDays} days: a lookback of ${entry.lookback} cannot be honoured`
+          });
+        entry.entities.forEach((kind, index) => {
+          if (!capability.entityKinds.includes(kind))
+            problems.push({
+              path: [...at2, "entities", index],
+              message: `${provider} cannot read "${kind}" (entities: ${quoted(capability.entityKinds)})`
+            });
+        });
+        entry.tenants.forEach((tenant2, index) => {
+          if (context.tenantIds && !context.tenantIds.has(tenant2))
+            problems.push({
+              path: [...at2, "tenants", index],
+              message: `no tenant "${tenant2}" (tenants: ${quoted(context.tenantIds)})`
+            });
+        });
+      }
+      return problems;
+    };
+  }
+});
+
 // lib/config.ts
 var config_exports = {};
 __export(config_exports, {
@@ -6445,14 +7885,14 @@ __export(config_exports, {
   tenantQuotas: () => tenantQuotas,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs5, import_node_path5, import_jsonata, import_zod7, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, catchesAll, needsLocalDemoRoute, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path7, import_jsonata, import_zod14, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted2, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, catchesAll, needsLocalDemoRoute, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
     import_node_fs5 = require("node:fs");
-    import_node_path5 = require("node:path");
+    import_node_path7 = require("node:path");
     import_jsonata = __toESM(require("jsonata"));
-    import_zod7 = require("zod");
+    import_zod14 = require("zod");
     init_registry2();
     init_types();
     init_routes();
@@ -6466,19 +7906,20 @@ var init_config = __esm({
     init_internal();
     init_event_pattern();
     init_event_queue();
+    init_reconciliation_config();
     TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
     MAX_BODY_LIMIT = 45e5;
-    verifierLimits = import_zod7.z.object({
+    verifierLimits = import_zod14.z.object({
       /** Steady requests per second on each of the provider's routes. */
-      rateLimit: import_zod7.z.number().min(1).optional(),
+      rateLimit: import_zod14.z.number().min(1).optional(),
       /** Requests the provider's routes take at once before the steady rate applies. */
-      burstLimit: import_zod7.z.int().min(1).optional(),
+      burstLimit: import_zod14.z.int().min(1).optional(),
       /** Verifier instances reserved for (and at most used by) this provider; `false` reserves none. */
-      reservedConcurrency: import_zod7.z.union([import_zod7.z.int().min(1).max(1e3), import_zod7.z.literal(false)]).optional()
+      reservedConcurrency: import_zod14.z.union([import_zod14.z.int().min(1).max(1e3), import_zod14.z.literal(false)]).optional()
     }).strict();
-    providerCommon = import_zod7.z.object({
+    providerCommon = import_zod14.z.object({
       /** The entity whose events stay in order, e.g. `{ kind: 'customer', path: 'data.object.customer' }`. */
-      entity: import_zod7.z.custom().optional(),
+      entity: import_zod14.z.custom().optional(),
       limits: verifierLimits.optional()
     }).passthrough();
     API_DEFAULTS = {
@@ -6488,175 +7929,182 @@ var init_config = __esm({
     };
     TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 };
     ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
-    tenantQuota = import_zod7.z.object({
+    tenantQuota = import_zod14.z.object({
       /** Events per second started into processing, across every consumer instance. */
-      eventsPerSecond: import_zod7.z.number({ error: "must be a number of events per second" }).positive("must be a positive number of events per second").max(1e4, "must be at most 10000 events per second").optional(),
+      eventsPerSecond: import_zod14.z.number({ error: "must be a number of events per second" }).positive("must be a positive number of events per second").max(1e4, "must be at most 10000 events per second").optional(),
       /** Events whose targets run at once, across every consumer instance. */
-      maxConcurrent: import_zod7.z.int({ error: "must be a whole number of events" }).min(1, "must be at least 1").max(999, "must be at most 999").optional(),
+      maxConcurrent: import_zod14.z.int({ error: "must be a whole number of events" }).min(1, "must be at least 1").max(999, "must be at most 999").optional(),
       /** The tenant's delivery SLA: alarm when its events take longer than this from receipt to done. */
-      lagAlarmMinutes: import_zod7.z.int({ error: "must be a whole number of minutes" }).min(1, "must be at least 1 minute").max(20160, "must be at most 20160 minutes (14 days)").optional()
+      lagAlarmMinutes: import_zod14.z.int({ error: "must be a whole number of minutes" }).min(1, "must be at least 1 minute").max(20160, "must be at most 20160 minutes (14 days)").optional()
     }).strict().refine((quota) => Object.values(quota).some((value) => value !== void 0), {
       message: "set at least one of eventsPerSecond, maxConcurrent and lagAlarmMinutes, or leave quota out"
     });
-    tenant = import_zod7.z.object({
-      id: import_zod7.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
+    tenant = import_zod14.z.object({
+      id: import_zod14.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
       /**
        * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
        * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
        */
-      dedicatedSecrets: import_zod7.z.boolean().default(true),
+      dedicatedSecrets: import_zod14.z.boolean().default(true),
       quota: tenantQuota.optional()
     }).strict();
     SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-    scheduleExpression = (kind) => import_zod7.z.string().superRefine((source, ctx) => {
+    scheduleExpression = (kind) => import_zod14.z.string().superRefine((source, ctx) => {
       const parsed = parseScheduleExpression(source);
       const problem = !source.startsWith(`${kind}(`) ? `must be written ${kind}(\u2026), e.g. ${kind === "cron" ? "cron(0 9 ? * MON-FRI *)" : "rate(15 minutes)"}` : parsed.ok ? void 0 : parsed.problem;
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
-    schedule = import_zod7.z.object({
-      name: import_zod7.z.string().regex(SCHEDULE_NAME, 'letters, digits, "-" and "_", at most 48'),
+    schedule = import_zod14.z.object({
+      name: import_zod14.z.string().regex(SCHEDULE_NAME, 'letters, digits, "-" and "_", at most 48'),
       /** `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 9 ? * MON-FRI *)`. */
       cron: scheduleExpression("cron").optional(),
       /** `rate(value unit)`, e.g. `rate(15 minutes)`: from the schedule's creation, every period. */
       rate: scheduleExpression("rate").optional(),
       /** The IANA time zone `cron` is read in. @default 'UTC' */
-      timezone: import_zod7.z.string().superRefine((timezone, ctx) => {
+      timezone: import_zod14.z.string().superRefine((timezone, ctx) => {
         const problem = timezoneProblem(timezone);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }).default("UTC"),
       /** The canonical type of each tick's event, `report.daily`. */
-      type: import_zod7.z.string().regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256'),
+      type: import_zod14.z.string().regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256'),
       /** @default the default tenant */
-      tenant: import_zod7.z.string().optional(),
+      tenant: import_zod14.z.string().optional(),
       /** Carried in every tick's event as its data. */
-      data: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.unknown()).optional()
+      data: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.unknown()).optional()
     }).strict();
     EVENT_BUS = /^(?:[/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256})$/;
-    eventSource = import_zod7.z.object({
+    eventSource = import_zod14.z.object({
       /** The event bus (name, or ARN in the stack's account): `default`, `orders`. */
-      bus: import_zod7.z.string().regex(EVENT_BUS, "an event bus name or ARN"),
+      bus: import_zod14.z.string().regex(EVENT_BUS, "an event bus name or ARN"),
       /** An EventBridge event pattern, checked at synth (lib/event-pattern.ts). */
-      pattern: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.unknown()).superRefine((pattern, ctx) => {
+      pattern: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.unknown()).superRefine((pattern, ctx) => {
         for (const problem of eventPatternProblems(pattern))
           ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
       }),
       /** @default the default tenant */
-      tenant: import_zod7.z.string().optional(),
+      tenant: import_zod14.z.string().optional(),
       /** Where a detail that is not an envelope keeps its entity id: a dot path into the detail. */
-      entity: import_zod7.z.object({ kind: import_zod7.z.string().min(1), path: import_zod7.z.string().min(1) }).strict().optional()
+      entity: import_zod14.z.object({ kind: import_zod14.z.string().min(1), path: import_zod14.z.string().min(1) }).strict().optional()
     }).strict();
     MAX_EVENT_SOURCES = 50;
-    ConfigObjectSchema = import_zod7.z.object({
+    ConfigObjectSchema = import_zod14.z.object({
       /** CloudFormation stack name; the CLI finds everything through it. */
-      stackName: import_zod7.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
+      stackName: import_zod14.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
       /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
-      stage: import_zod7.z.enum(["dev", "prod"]).default("prod"),
+      stage: import_zod14.z.enum(["dev", "prod"]).default("prod"),
       /**
        * The base URL providers call, when it is not the one API Gateway sees: a custom domain mapped
        * under a path, or CloudFront in front of the API. URL-signed providers (HubSpot, Twilio)
        * sign the full URL; without this the verifier rebuilds it from the request's domain name,
        * which is right for the API's own URL and for a custom domain mapped at its root.
        */
-      publicBaseUrl: import_zod7.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      publicBaseUrl: import_zod14.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
       /** Where alarms are e-mailed. */
-      alarmEmail: import_zod7.z.email().optional(),
+      alarmEmail: import_zod14.z.email().optional(),
       /** How long events, audit entries and raw bodies are kept. */
-      retentionDays: import_zod7.z.int().min(1).max(3650).default(30),
+      retentionDays: import_zod14.z.int().min(1).max(3650).default(30),
       /** Largest body accepted; larger ones are answered 413. */
-      maxBodyBytes: import_zod7.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+      maxBodyBytes: import_zod14.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
       /** Compressed bodies above this go to S3 (claim check) instead of the table. */
-      inlineBodyMaxBytes: import_zod7.z.int().min(1024).max(300 * 1024).default(64 * 1024),
-      tenants: import_zod7.z.array(tenant).default([]),
+      inlineBodyMaxBytes: import_zod14.z.int().min(1024).max(300 * 1024).default(64 * 1024),
+      tenants: import_zod14.z.array(tenant).default([]),
       /**
        * The quota of the implicit `default` tenant (webhook URLs without a tenant), which has no
        * entry in `tenants`: listing it there would give it dedicated secrets and URLs of its own.
        */
       defaultTenantQuota: tenantQuota.optional(),
       /** Enabled built-in providers and their options. */
-      providers: import_zod7.z.record(import_zod7.z.string(), providerCommon).default({}),
+      providers: import_zod14.z.record(import_zod14.z.string(), providerCommon).default({}),
       /**
        * Outbound channel adapters that `message` targets send through (docs/channels.md), by id
        * (`postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`). Each gets a Secrets
        * Manager secret for its credentials, and one per tenant listed here.
        */
-      channels: import_zod7.z.record(
-        import_zod7.z.string(),
-        import_zod7.z.object({
+      channels: import_zod14.z.record(
+        import_zod14.z.string(),
+        import_zod14.z.object({
           /** The provider's API, when not its public one (a regional endpoint, a proxy). */
-          baseUrl: import_zod7.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+          baseUrl: import_zod14.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
           /** Tenants with credentials of their own for this adapter; the others use the adapter's. */
-          tenants: import_zod7.z.array(import_zod7.z.string()).default([])
+          tenants: import_zod14.z.array(import_zod14.z.string()).default([])
         }).strict()
       ).default({}),
       /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
-      genericHmac: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.object({}).passthrough()).default({}),
-      retry: import_zod7.z.object({
-        maxAttempts: import_zod7.z.int().min(1).max(1e3).default(5),
-        backoffBaseSeconds: import_zod7.z.int().min(0).max(43200).default(2),
-        backoffMaxSeconds: import_zod7.z.int().min(0).max(43200).default(300)
+      genericHmac: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.object({}).passthrough()).default({}),
+      retry: import_zod14.z.object({
+        maxAttempts: import_zod14.z.int().min(1).max(1e3).default(5),
+        backoffBaseSeconds: import_zod14.z.int().min(0).max(43200).default(2),
+        backoffMaxSeconds: import_zod14.z.int().min(0).max(43200).default(300)
       }).strict().default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
-      api: import_zod7.z.object({
+      api: import_zod14.z.object({
         /** The stage's default route throttle, and the most any provider's route may be given. */
-        throttlingRateLimit: import_zod7.z.number().min(1).default(100),
-        throttlingBurstLimit: import_zod7.z.int().min(1).default(200),
+        throttlingRateLimit: import_zod14.z.number().min(1).default(100),
+        throttlingBurstLimit: import_zod14.z.int().min(1).default(200),
         /** Each provider's route throttle unless the provider sets `limits`. @default 50/s and 100, or the stage's if lower */
-        routeThrottlingRateLimit: import_zod7.z.number().min(1).optional(),
-        routeThrottlingBurstLimit: import_zod7.z.int().min(1).optional(),
+        routeThrottlingRateLimit: import_zod14.z.number().min(1).optional(),
+        routeThrottlingBurstLimit: import_zod14.z.int().min(1).optional(),
         /** Reserved concurrency of each verifier unless the provider sets `limits`; `false` reserves none. */
-        verifierReservedConcurrency: import_zod7.z.union([import_zod7.z.int().min(1).max(1e3), import_zod7.z.literal(false)]).default(50)
+        verifierReservedConcurrency: import_zod14.z.union([import_zod14.z.int().min(1).max(1e3), import_zod14.z.literal(false)]).default(50)
       }).strict().default(API_DEFAULTS),
-      logLevel: import_zod7.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      logLevel: import_zod14.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
       /**
        * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
        * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
        * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.
        */
-      tracing: import_zod7.z.object({
-        enabled: import_zod7.z.boolean().default(TRACING_DEFAULTS.enabled),
+      tracing: import_zod14.z.object({
+        enabled: import_zod14.z.boolean().default(TRACING_DEFAULTS.enabled),
         /** Share of requests recorded once the second's reservoir is used up, 0 to 1. */
-        samplingRate: import_zod7.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
+        samplingRate: import_zod14.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
         /** Requests recorded each second before `samplingRate` applies; 0 leaves only the rate. */
-        reservoirPerSecond: import_zod7.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
+        reservoirPerSecond: import_zod14.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
       }).strict().default(TRACING_DEFAULTS),
       /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
-      routes: import_zod7.z.array(RouteSchema).default([]),
+      routes: import_zod14.z.array(RouteSchema).default([]),
       /**
        * An event more workflow emissions than this away from an outside event is quarantined as a
        * cycle, never processed (docs/workflows.md). Loops the routes make are refused at synth.
        */
-      maxCausationDepth: import_zod7.z.int().min(1).max(100).default(8),
+      maxCausationDepth: import_zod14.z.int().min(1).max(100).default(8),
       /** Scheduled triggers: each tick of each schedule becomes one domain event. */
-      schedules: import_zod7.z.array(schedule).default([]),
+      schedules: import_zod14.z.array(schedule).default([]),
       /** EventBridge rules whose events become domain events (one rule per entry). */
-      eventSources: import_zod7.z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
-      consumer: import_zod7.z.object({
+      eventSources: import_zod14.z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
+      /**
+       * Providers asked what they sent, on a schedule, so that lost webhooks, missing receipts and
+       * drifted entities are found (docs/reconciliation.md).
+       */
+      reconciliation: reconciliationSchema,
+      /** Per channel, how long a sent message may wait for its final receipt (`1 hour`; docs/reconciliation.md). */
+      receiptDeadlines: receiptDeadlinesSchema,
+      consumer: import_zod14.z.object({
         /** Event source mapping MaximumConcurrency (2–1000). */
-        maxConcurrency: import_zod7.z.int().min(2).max(1e3).default(10),
+        maxConcurrency: import_zod14.z.int().min(2).max(1e3).default(10),
         /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
-        idempotencyTtlHours: import_zod7.z.int().min(72).max(24 * 365).default(72)
+        idempotencyTtlHours: import_zod14.z.int().min(72).max(24 * 365).default(72)
       }).strict().default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
       /** The audit archive: every audit entry and rejection count, kept past `retentionDays` (docs/audit.md). */
-      audit: import_zod7.z.object({
+      audit: import_zod14.z.object({
         /** Days the archive keeps an entry; absent, it keeps every entry. */
-        archiveRetentionDays: import_zod7.z.int().min(1).max(36500).optional(),
+        archiveRetentionDays: import_zod14.z.int().min(1).max(36500).optional(),
         /**
          * S3 Object Lock on the archive bucket: an archived entry cannot be changed or deleted for
          * `days`, in `governance` mode (users with a special permission can) or `compliance` mode
          * (no one can, the root user included). It can only be chosen when the bucket is created.
          */
-        objectLock: import_zod7.z.object({ mode: import_zod7.z.enum(["governance", "compliance"]), days: import_zod7.z.int().min(1).max(36500) }).strict().optional()
+        objectLock: import_zod14.z.object({ mode: import_zod14.z.enum(["governance", "compliance"]), days: import_zod14.z.int().min(1).max(36500) }).strict().optional()
       }).strict().default({}),
-      observability: import_zod7.z.object({
+      observability: import_zod14.z.object({
         /** Alarm when the main queue's oldest message is older than this. */
-        oldestMessageAlarmMinutes: import_zod7.z.int().min(1).max(20160).default(15),
+        oldestMessageAlarmMinutes: import_zod14.z.int().min(1).max(20160).default(15),
         /** Alarm when more signature rejections than this arrive per minute (3 of 5 minutes). */
-        signatureFailureAlarmPerMinute: import_zod7.z.int().min(1).default(50),
+        signatureFailureAlarmPerMinute: import_zod14.z.int().min(1).default(50),
         /**
          * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
          * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
          */
-        piiPaths: import_zod7.z.array(
-          import_zod7.z.string().regex(
+        piiPaths: import_zod14.z.array(
+          import_zod14.z.string().regex(
             /^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/,
             "dot path of keys, * and **"
           )
@@ -6665,14 +8113,14 @@ var init_config = __esm({
          * Per provider, the ISO date after which an event verified by an older secret (index > 0)
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
          */
-        secretRetirement: import_zod7.z.record(import_zod7.z.string(), import_zod7.z.iso.date()).default({}),
+        secretRetirement: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.iso.date()).default({}),
         /**
          * Shares of sent messages (0–1) above which MessageBounceRate (default 0.05) and
          * MessageFailureRate (default 0.1) fire, over 15 minutes and every channel and tenant.
          */
-        channelHealth: import_zod7.z.object({
-          bounceRate: import_zod7.z.number().min(0).max(1).optional(),
-          failureRate: import_zod7.z.number().min(0).max(1).optional()
+        channelHealth: import_zod14.z.object({
+          bounceRate: import_zod14.z.number().min(0).max(1).optional(),
+          failureRate: import_zod14.z.number().min(0).max(1).optional()
         }).strict().optional()
       }).strict().default({
         oldestMessageAlarmMinutes: 15,
@@ -6787,21 +8235,21 @@ var init_config = __esm({
     };
     messageTargetProblems = (target, configured) => {
       const problems = [];
-      const channels = Object.hasOwn(ADAPTER_CHANNELS, target.via) ? ADAPTER_CHANNELS[target.via] : void 0;
-      if (!channels)
+      const channels2 = Object.hasOwn(ADAPTER_CHANNELS, target.via) ? ADAPTER_CHANNELS[target.via] : void 0;
+      if (!channels2)
         problems.push({
           path: ["via"],
-          message: `no channel adapter "${target.via}" (adapters: ${quoted(ADAPTER_IDS)})`
+          message: `no channel adapter "${target.via}" (adapters: ${quoted2(ADAPTER_IDS)})`
         });
-      else if (!channels.includes(target.channel))
+      else if (!channels2.includes(target.channel))
         problems.push({
           path: ["channel"],
-          message: `${target.via} sends ${channels.join(", ")}, not ${target.channel}`
+          message: `${target.via} sends ${channels2.join(", ")}, not ${target.channel}`
         });
       else if (!configured.includes(target.via))
         problems.push({
           path: ["via"],
-          message: `add ${target.via} to \`channels\` (it holds the adapter's credentials); configured: ${quoted(configured)}`
+          message: `add ${target.via} to \`channels\` (it holds the adapter's credentials); configured: ${quoted2(configured)}`
         });
       if (target.template === void 0 === (target.content === void 0))
         problems.push({ path: [], message: "give exactly one of `template` (a name) and `content`" });
@@ -6827,7 +8275,7 @@ var init_config = __esm({
       }
       return problems;
     };
-    quoted = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
+    quoted2 = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
     crossFieldProblems = (config) => {
       const problems = [];
       const providers = section(config, "providers");
@@ -6835,18 +8283,18 @@ var init_config = __esm({
       const tenants = section(config, "tenants");
       const retry2 = section(config, "retry");
       const observability = section(config, "observability");
-      const channels = section(config, "channels");
-      for (const [via, options] of Object.entries(channels ?? {})) {
+      const channels2 = section(config, "channels");
+      for (const [via, options] of Object.entries(channels2 ?? {})) {
         if (!ADAPTER_IDS.includes(via))
           problems.push({
             path: ["channels", via],
-            message: `no channel adapter "${via}" (adapters: ${quoted(ADAPTER_IDS)})`
+            message: `no channel adapter "${via}" (adapters: ${quoted2(ADAPTER_IDS)})`
           });
         options.tenants.forEach((tenant2, i) => {
           if (tenants && !tenants.some((t) => t.id === tenant2) && tenant2 !== "default")
             problems.push({
               path: ["channels", via, "tenants", i],
-              message: `no tenant "${tenant2}" (tenants: ${quoted(["default", ...tenants.map((t) => t.id)])})`
+              message: `no tenant "${tenant2}" (tenants: ${quoted2(["default", ...tenants.map((t) => t.id)])})`
             });
         });
       }
@@ -6875,7 +8323,7 @@ var init_config = __esm({
           for (const tenant2 of Object.keys(accounts).filter((t) => !tenantIds.has(t)))
             problems.push({
               path: ["providers", "stripe", "accounts", tenant2],
-              message: `no tenant "${tenant2}" (tenants: ${quoted(tenantIds)})`
+              message: `no tenant "${tenant2}" (tenants: ${quoted2(tenantIds)})`
             });
         }
       }
@@ -6918,7 +8366,7 @@ var init_config = __esm({
         if (isRecord5(entry) && typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
           problems.push({
             path: ["eventSources", index, "tenant"],
-            message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`
+            message: `no tenant "${entry.tenant}" (tenants: ${quoted2(tenantIds)})`
           });
       });
       const audit = section(config, "audit");
@@ -6938,7 +8386,7 @@ var init_config = __esm({
         ))
           problems.push({
             path: ["observability", "secretRetirement", provider],
-            message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`
+            message: `no provider "${provider}" is enabled (enabled: ${quoted2(providerIds)})`
           });
       }
       const routes = Array.isArray(config.routes) ? config.routes : [];
@@ -6958,15 +8406,15 @@ var init_config = __esm({
         if (provider !== void 0 && provider !== INTERNAL_PROVIDER_ID && providerIds && !providerIds.has(provider))
           problems.push({
             path: ["routes", index, "match", "provider"],
-            message: `no provider "${provider}" is enabled (enabled: ${quoted(providerIds)})`
+            message: `no provider "${provider}" is enabled (enabled: ${quoted2(providerIds)})`
           });
         if (tenant2 !== void 0 && tenantIds && !tenantIds.has(tenant2))
           problems.push({
             path: ["routes", index, "match", "tenant"],
-            message: `no tenant "${tenant2}" (tenants: ${quoted(tenantIds)})`
+            message: `no tenant "${tenant2}" (tenants: ${quoted2(tenantIds)})`
           });
-        const targets = Array.isArray(route.targets) ? route.targets : [];
-        const valid = targets.map((target) => {
+        const targets2 = Array.isArray(route.targets) ? route.targets : [];
+        const valid = targets2.map((target) => {
           const parsed = TargetSchema.safeParse(target);
           return parsed.success ? parsed.data : void 0;
         });
@@ -6974,7 +8422,7 @@ var init_config = __esm({
           problems.push({ path: ["routes", index, ...problem.path], message: problem.message });
         valid.forEach((target, t) => {
           if (target?.kind === "message")
-            for (const problem of messageTargetProblems(target, Object.keys(channels ?? {})))
+            for (const problem of messageTargetProblems(target, Object.keys(channels2 ?? {})))
               problems.push({ path: ["routes", index, "targets", t, ...problem.path], message: problem.message });
         });
         valid.forEach((target, t) => {
@@ -6985,7 +8433,7 @@ var init_config = __esm({
           const routeRetry = RetryPolicySchema.safeParse(route.retry);
           const routePolicy = routeRetry.success ? routeRetry.data : void 0;
           problems.push(...retryPolicyProblems(retry2, [routePolicy], ["routes", index, "retry"]));
-          targets.forEach((target, t) => {
+          targets2.forEach((target, t) => {
             if (!isRecord5(target) || target.retry === void 0) return;
             const own2 = RetryPolicySchema.safeParse(target.retry);
             if (own2.success)
@@ -7015,9 +8463,17 @@ var init_config = __esm({
         if (typeof entry.tenant === "string" && tenantIds && !tenantIds.has(entry.tenant))
           problems.push({
             path: ["schedules", index, "tenant"],
-            message: `no tenant "${entry.tenant}" (tenants: ${quoted(tenantIds)})`
+            message: `no tenant "${entry.tenant}" (tenants: ${quoted2(tenantIds)})`
           });
       });
+      const reconciliation = section(config, "reconciliation");
+      if (reconciliation)
+        problems.push(
+          ...reconciliationProblems(reconciliation, {
+            enabledProviders: providers ? new Set(Object.keys(providers)) : void 0,
+            tenantIds
+          })
+        );
       const validRoutes = section(config, "routes");
       if (validRoutes) {
         for (const cycle of routeCycles(
@@ -7076,7 +8532,7 @@ var init_config = __esm({
     readConfigFile = (source) => {
       if (!(0, import_node_fs5.existsSync)(source)) return { ok: false, problem: "file not found" };
       try {
-        if ((0, import_node_path5.extname)(source) === ".json")
+        if ((0, import_node_path7.extname)(source) === ".json")
           return { ok: true, input: JSON.parse((0, import_node_fs5.readFileSync)(source, "utf8")) };
         const mod = require(source);
         const input = mod.default ?? mod.config;
@@ -7086,9 +8542,9 @@ var init_config = __esm({
       }
     };
     checkConfigFile = (env = process.env, cwd = process.cwd()) => {
-      const source = (0, import_node_path5.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
-      const read2 = readConfigFile(source);
-      return read2.ok ? { ...checkConfig(read2.input), source } : { ok: false, problems: [read2.problem], source };
+      const source = (0, import_node_path7.resolve)(cwd, env.RELAYFLOW_CONFIG ?? "relayflow.config.ts");
+      const read3 = readConfigFile(source);
+      return read3.ok ? { ...checkConfig(read3.input), source } : { ok: false, problems: [read3.problem], source };
     };
     formatConfigProblems = (source, problems) => [
       `Invalid RelayFlow configuration (${source}): ${problems.length} ${problems.length === 1 ? "problem" : "problems"}`,
@@ -7276,7 +8732,7 @@ var sentenceOf = (error, local) => {
 };
 
 // cli/program.ts
-var import_commander2 = require("commander");
+var import_commander3 = require("commander");
 
 // functions/operator/audit-archive.ts
 var import_node_zlib = require("node:zlib");
@@ -7311,15 +8767,15 @@ var ObjectArchiveReader = class {
       const page = await this.s3.send(
         new import_client_s32.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })
       );
-      for (const object25 of page.Contents ?? []) {
-        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object25.Key ?? "")?.[1];
-        if (!object25.Key || query.since && day && day < query.since.slice(0, 10)) continue;
-        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object25.Key }));
+      for (const object30 of page.Contents ?? []) {
+        const day = /day=(\d{4}-\d{2}-\d{2})\//.exec(object30.Key ?? "")?.[1];
+        if (!object30.Key || query.since && day && day < query.since.slice(0, 10)) continue;
+        const body = await this.s3.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: object30.Key }));
         const bytes = Buffer.from(
           await (body.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))
         );
-        const text2 = (object25.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
-        for (const line of text2.split("\n")) {
+        const text4 = (object30.Key.endsWith(".gz") ? (0, import_node_zlib.gunzipSync)(bytes) : bytes).toString("utf8");
+        for (const line of text4.split("\n")) {
           if (!line.trim()) continue;
           const row = JSON.parse(line);
           if (matches(query, row)) rows.push(row);
@@ -7501,9 +8957,9 @@ var positiveNumber = (option, max) => (value) => {
     throw new CliError(`${option} must be a number above 0 and at most ${max}, not "${value}".`);
   return n;
 };
-var age = (iso4, now) => {
-  if (!iso4) return "";
-  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso4)) / 1e3));
+var age = (iso5, now) => {
+  if (!iso5) return "";
+  const seconds2 = Math.max(0, Math.round((now.getTime() - Date.parse(iso5)) / 1e3));
   if (seconds2 < 120) return `${seconds2}s`;
   if (seconds2 < 7200) return `${Math.round(seconds2 / 60)}m`;
   if (seconds2 < 172800) return `${Math.round(seconds2 / 3600)}h`;
@@ -7700,7 +9156,7 @@ var publishEvents = async (events, options) => {
   const signer = executeApiSigner(options.credentials ?? await defaultCredentials(region), region);
   const body = JSON.stringify({ events: settled });
   const send = options.fetch ?? fetch;
-  const sleep = options.sleep ?? ((ms) => new Promise((resolve8) => setTimeout(resolve8, ms)));
+  const sleep = options.sleep ?? ((ms) => new Promise((resolve9) => setTimeout(resolve9, ms)));
   const random = options.random ?? Math.random;
   const attempts = Math.max(1, options.maxAttempts ?? 3);
   let failure = "no attempt was made";
@@ -7754,17 +9210,17 @@ var entityOf5 = (value) => {
 };
 var dataOf = (value) => {
   const source = value.startsWith("@") ? (0, import_node_path2.resolve)(value.slice(1)) : void 0;
-  let text2 = value;
+  let text4 = value;
   if (source) {
     try {
-      text2 = (0, import_node_fs2.readFileSync)(source, "utf8");
+      text4 = (0, import_node_fs2.readFileSync)(source, "utf8");
     } catch {
       throw new CliError(`--data ${value}: cannot read ${source}.`);
     }
   }
   let parsed;
   try {
-    parsed = JSON.parse(text2);
+    parsed = JSON.parse(text4);
   } catch {
     throw new CliError(`--data ${source ? `${source} does not hold` : "is not"} JSON.`);
   }
@@ -7951,11 +9407,11 @@ var sendMessage = async (deps, globals, channel, options) => {
       `send message takes a channel: ${MESSAGE_CHANNELS.join(", ")} (send message email --to you@example.com).`
     );
   if (!options.to) throw new CliError(`send message ${channel} needs --to <recipient>.`);
-  const text2 = options.text ?? "Hello from RelayFlow.";
+  const text4 = options.text ?? "Hello from RelayFlow.";
   const event = {
     type: `notify.${channel}`,
     entity: { kind: "recipient", id: options.to },
-    data: { to: options.to, subject: text2, text: text2, title: text2 }
+    data: { to: options.to, subject: text4, text: text4, title: text4 }
   };
   const env = await deps.connect(globals());
   const { url: url3, result } = await publishOne(deps, env, event, options.tenant);
@@ -8321,10 +9777,10 @@ var problemOf = (issue, document) => {
 };
 var keysOf = (value) => typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
 var GOOGLE_KEY_FILE = ["project_id", "client_email", "private_key"];
-var checkedCredentials = (adapter, text2, source) => {
+var checkedCredentials = (adapter, text4, source) => {
   let document;
   try {
-    document = JSON.parse(text2);
+    document = JSON.parse(text4);
   } catch (error) {
     const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
     throw new CliError(
@@ -8350,16 +9806,16 @@ var checkedCredentials = (adapter, text2, source) => {
   return { credentials, ignored: keysOf(document).filter((key) => !kept.has(key)) };
 };
 var stateOf = async (env, adapter, secretId) => {
-  let text2;
+  let text4;
   try {
-    text2 = (await env.secrets.send(new import_client_secrets_manager4.GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+    text4 = (await env.secrets.send(new import_client_secrets_manager4.GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   } catch (error) {
     if (error instanceof import_client_secrets_manager4.ResourceNotFoundException) return "missing";
     throw error;
   }
   let document;
   try {
-    document = JSON.parse(text2 ?? "");
+    document = JSON.parse(text4 ?? "");
   } catch {
     return "invalid";
   }
@@ -8387,14 +9843,14 @@ var credentialsText = async (deps, options) => {
       throw new CliError(
         "--from-env takes the name of an environment variable, and what it was given is not one; nothing was written (if it was the credentials, remove them from your shell history)."
       );
-    const text3 = (deps.env ?? process.env)[name];
-    if (text3 === void 0) throw new CliError(`Environment variable ${name} is not set.`);
-    if (text3.trim() === "") throw new CliError(`Environment variable ${name} is empty.`);
-    return { text: text3, source: `Environment variable ${name}` };
+    const text5 = (deps.env ?? process.env)[name];
+    if (text5 === void 0) throw new CliError(`Environment variable ${name} is not set.`);
+    if (text5.trim() === "") throw new CliError(`Environment variable ${name} is empty.`);
+    return { text: text5, source: `Environment variable ${name}` };
   }
-  const text2 = await (deps.readStdin ?? readProcessStdin2)();
-  if (text2.trim() === "") throw new CliError("Standard input is empty.");
-  return { text: text2, source: "Standard input" };
+  const text4 = await (deps.readStdin ?? readProcessStdin2)();
+  if (text4.trim() === "") throw new CliError("Standard input is empty.");
+  return { text: text4, source: "Standard input" };
 };
 var tenantsOf = (outputs, via, configured) => {
   const prefix = channelSecretOutput(via);
@@ -8416,13 +9872,13 @@ standard input or an environment variable (set by your CI or secret store) and n
 They are checked against the adapter's schema first; a refusal names the fields, not their values.
 relayflow channels list shows which secrets hold credentials the adapter takes.`;
 var registerChannels = (program, deps, globals) => {
-  const channels = program.command("channels").description("Set and check the channel adapters' credentials (values are never printed)");
-  channels.command("credentials <via>").description(
+  const channels2 = program.command("channels").description("Set and check the channel adapters' credentials (values are never printed)");
+  channels2.command("credentials <via>").description(
     "Put a channel adapter's credentials (JSON) in the stack's secret for it, checked against the adapter's schema; they replace the ones it holds"
   ).option("--tenant <id>", "the tenant's own credentials (a tenant listed in channels.<via>.tenants)").option("--from-env <variable>", "read the JSON from this environment variable").option("--stdin", "read the JSON from standard input (a pipe or a file)", false).addHelpText("after", CREDENTIALS_HELP).action(async (via, options) => {
     const adapter = await adapterOf(via);
-    const { text: text2, source } = await credentialsText(deps, options);
-    const { credentials, ignored } = checkedCredentials(adapter, text2, source);
+    const { text: text4, source } = await credentialsText(deps, options);
+    const { credentials, ignored } = checkedCredentials(adapter, text4, source);
     const env = await deps.connect(globals());
     const to = channelSecretTargetOf(env, via, options.tenant);
     const replaced = await stateOf(env, adapter, to.secretId) === "set";
@@ -8438,7 +9894,7 @@ var registerChannels = (program, deps, globals) => {
       `${to.secretId} now holds ${labelOf2(to)}'s credentials (${fields.join(", ")})${replaced ? ", replacing the ones it held" : ""}; the consumer uses them ${PICKUP2}.${ignored.length > 0 ? ` Ignored fields the adapter does not read: ${ignored.join(", ")}.` : ""}`
     );
   });
-  channels.command("list").description(
+  channels2.command("list").description(
     "List the configured channel adapters, whether their secrets hold credentials the adapter takes, and their tenants"
   ).action(async () => {
     const env = await deps.connect(globals());
@@ -8511,16 +9967,334 @@ var registerChannels = (program, deps, globals) => {
   });
 };
 
+// cli/commands/console.ts
+var import_node_child_process = require("node:child_process");
+var import_node_path5 = require("node:path");
+var import_commander2 = require("commander");
+init_routes();
+
+// cli/console/api/overview.ts
+var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
+var import_client_sfn3 = require("@aws-sdk/client-sfn");
+var import_zod5 = require("zod");
+
+// functions/flow/pause-store.ts
+var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
+init_conditions();
+init_errors2();
+
+// functions/flow/pauses.ts
+var PAUSE_SCOPES = ["provider", "tenant", "route", "target"];
+var pauseKeyOf = (pause2) => `${pause2.scope}#${pause2.id}`;
+var isActive = (pause2) => pause2.state !== "ended";
+
+// functions/flow/pause-store.ts
+var PAUSES_PK = "PAUSE";
+var pauseKey = (key) => ({ PK: PAUSES_PK, SK: key });
+var holdListKey = (key, groupId) => ({ PK: `HELD#${key}`, SK: groupId });
+var BATCH_GET_KEYS = 100;
+var pauseOf = (item) => ({
+  scope: item.scope,
+  id: item.id,
+  state: item.state,
+  reason: item.reason,
+  by: item.by,
+  at: item.at,
+  effectiveAt: item.effectiveAt ?? item.at,
+  holds: item.holds ?? 0,
+  history: item.history ?? []
+});
+var listOf = (item) => ({
+  pauseKey: item.PK.slice("HELD#".length),
+  groupId: item.SK,
+  events: item.events ?? []
+});
+var PAUSES_CACHE_MS = 5e3;
+var PauseStore = class {
+  constructor(client, settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+  client;
+  settings;
+  call(what, run) {
+    return storeCall("pause store", what, run);
+  }
+  conditional(what, run) {
+    return conditionalWrite("pause store", what, run);
+  }
+  /** Every pause, ended ones included, strongly consistent. */
+  async list() {
+    const pauses = [];
+    let start;
+    do {
+      const page = await this.call(
+        "list",
+        () => this.client.send(
+          new import_lib_dynamodb2.QueryCommand({
+            TableName: this.settings.tableName,
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": PAUSES_PK },
+            ConsistentRead: true,
+            ExclusiveStartKey: start
+          })
+        )
+      );
+      pauses.push(...(page.Items ?? []).map(pauseOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return pauses;
+  }
+  async get(key) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
+      )
+    );
+    return result.Item ? pauseOf(result.Item) : void 0;
+  }
+  /**
+   * Pauses `scope`/`id` (again, if it was resuming or ended). `onlyIfInactive`: auto-disable never
+   * overwrites an operator's pause or a resume in progress. Returns false when it did not write.
+   */
+  async pause(scope, id2, entry, onlyIfInactive = false) {
+    return this.conditional(
+      "pause",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(pauseKeyOf({ scope, id: id2 })),
+          UpdateExpression: "SET #scope = :scope, #id = :id, #state = :paused, reason = :reason, #by = :by, #at = :at, effectiveAt = :effective, history = list_append(if_not_exists(history, :none), :entry), holds = if_not_exists(holds, :zero) REMOVE expiresAt",
+          ConditionExpression: onlyIfInactive ? "attribute_not_exists(PK) OR #state = :ended" : void 0,
+          ExpressionAttributeNames: {
+            "#scope": "scope",
+            "#id": "id",
+            "#state": "state",
+            "#by": "by",
+            "#at": "at"
+          },
+          ExpressionAttributeValues: {
+            ":scope": scope,
+            ":id": id2,
+            ":paused": "paused",
+            ":reason": entry.reason,
+            ":by": entry.by,
+            ":at": entry.at,
+            ":effective": new Date(
+              Date.parse(entry.at) + (this.settings.takesEffectAfterMs ?? PAUSES_CACHE_MS + 1e3)
+            ).toISOString(),
+            ":none": [],
+            ":entry": [entry],
+            ":zero": 0,
+            ...onlyIfInactive ? { ":ended": "ended" } : {}
+          }
+        })
+      )
+    );
+  }
+  /** Marks an active pause as resuming. Returns false when there is no active pause under `key`. */
+  async startResume(key, entry) {
+    return this.conditional(
+      "resume",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(key),
+          UpdateExpression: "SET #state = :resuming, history = list_append(history, :entry)",
+          ConditionExpression: "#state IN (:paused, :resuming)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":resuming": "resuming",
+            ":paused": "paused",
+            ":entry": [entry]
+          }
+        })
+      )
+    );
+  }
+  /**
+   * Ends a resuming pause, on condition that no hold was committed since its counter read
+   * `holdsSeen`: a hold that came in after the resume last looked keeps it resuming.
+   */
+  async end(key, holdsSeen, entry, now) {
+    return this.conditional(
+      "end",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(key),
+          UpdateExpression: "SET #state = :ended, history = list_append(history, :entry), expiresAt = :x",
+          ConditionExpression: "#state = :resuming AND holds = :h",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":ended": "ended",
+            ":resuming": "resuming",
+            ":h": holdsSeen,
+            ":entry": [entry],
+            ":x": Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400
+          }
+        })
+      )
+    );
+  }
+  /** The hold lists of one entity under each of `keys`, strongly consistent; empty ones are left out. */
+  async listsFor(keys, groupId) {
+    const lists = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let pending = keys.slice(start, start + BATCH_GET_KEYS).map((key) => holdListKey(key, groupId));
+      for (let round = 0; pending.length > 0; round += 1) {
+        if (round === 8)
+          throw new InfrastructureError("event-store", "hold list read kept returning unprocessed keys");
+        if (round > 0) await new Promise((resolve9) => setTimeout(resolve9, 2 ** round * 10));
+        const result = await this.call(
+          "hold list read",
+          () => this.client.send(
+            new import_lib_dynamodb2.BatchGetCommand({
+              RequestItems: { [this.settings.tableName]: { Keys: pending, ConsistentRead: true } }
+            })
+          )
+        );
+        lists.push(...(result.Responses?.[this.settings.tableName] ?? []).map(listOf));
+        pending = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
+      }
+    }
+    return lists.filter((list) => list.events.length > 0).sort((a, b) => keys.indexOf(a.pauseKey) - keys.indexOf(b.pauseKey));
+  }
+  /** Every hold list of one pause, strongly consistent. */
+  async listsOf(key) {
+    const lists = [];
+    let start;
+    do {
+      const page = await this.call(
+        "hold lists read",
+        () => this.client.send(
+          new import_lib_dynamodb2.QueryCommand({
+            TableName: this.settings.tableName,
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": `HELD#${key}` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start
+          })
+        )
+      );
+      lists.push(...(page.Items ?? []).map(listOf));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return lists;
+  }
+  /** Hold, step 1: the event joins the end of its entity's list (once). */
+  async appendHold(key, groupId, eventId) {
+    await this.conditional(
+      "hold",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          UpdateExpression: "SET events = list_append(if_not_exists(events, :none), :id)",
+          ConditionExpression: "attribute_not_exists(events) OR NOT contains(events, :eventId)",
+          ExpressionAttributeValues: { ":none": [], ":id": [eventId], ":eventId": eventId }
+        })
+      )
+    );
+  }
+  /** Hold, step 2, the commit: false when the pause ended (or never was) meanwhile. */
+  async commitHold(key) {
+    return this.conditional(
+      "hold commit",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: pauseKey(key),
+          UpdateExpression: "ADD holds :one",
+          ConditionExpression: "#state IN (:paused, :resuming)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":one": 1, ":paused": "paused", ":resuming": "resuming" }
+        })
+      )
+    );
+  }
+  /**
+   * Takes the first `eventIds.length` entries off an entity's list, on condition that they are
+   * these (only a resume removes, and only holds append, at the end). The list goes when empty.
+   */
+  async dropFront(key, groupId, eventIds) {
+    if (eventIds.length === 0) return true;
+    const values = {};
+    const conditions = eventIds.map((id2, i) => {
+      values[`:e${i}`] = id2;
+      return `events[${i}] = :e${i}`;
+    });
+    const dropped = await this.conditional(
+      "hold list update",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          // Highest index first: DynamoDB removes the listed elements all at once, dynalite one
+          // after another (shifting the rest); in this order both remove the same ones.
+          UpdateExpression: `REMOVE ${eventIds.map((_, i) => `events[${i}]`).reverse().join(", ")}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeValues: values
+        })
+      )
+    );
+    if (dropped) await this.deleteIfEmpty(key, groupId);
+    return dropped;
+  }
+  /** Undoes step 1 of a hold whose commit failed: the event leaves its list. */
+  async removeHold(key, groupId, eventId) {
+    const item = await this.call(
+      "hold list read",
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          ConsistentRead: true
+        })
+      )
+    );
+    const index = (item.Item?.events ?? []).indexOf(eventId);
+    if (index < 0) return;
+    await this.conditional(
+      "hold list update",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          UpdateExpression: `REMOVE events[${index}]`,
+          ConditionExpression: `events[${index}] = :id`,
+          ExpressionAttributeValues: { ":id": eventId }
+        })
+      )
+    );
+    await this.deleteIfEmpty(key, groupId);
+  }
+  async deleteIfEmpty(key, groupId) {
+    await this.conditional(
+      "hold list delete",
+      () => this.client.send(
+        new import_lib_dynamodb2.DeleteCommand({
+          TableName: this.settings.tableName,
+          Key: holdListKey(key, groupId),
+          ConditionExpression: "size(events) = :zero",
+          ExpressionAttributeValues: { ":zero": 0 }
+        })
+      )
+    );
+  }
+};
+
 // functions/operator/dead-letter-queue.ts
 var import_client_sqs2 = require("@aws-sdk/client-sqs");
 init_errors2();
 
 // functions/queue/claim-check.ts
-var z30 = __toESM(require("zod/mini"));
-var ClaimCheckSchema = z30.object({
-  v: z30.literal(1),
-  eventId: z30.string().check(z30.minLength(1)),
-  correlationId: z30.string().check(z30.minLength(1)),
+var z32 = __toESM(require("zod/mini"));
+var ClaimCheckSchema = z32.object({
+  v: z32.literal(1),
+  eventId: z32.string().check(z32.minLength(1)),
+  correlationId: z32.string().check(z32.minLength(1)),
   /**
    * Set by a forced replay of an event that already finished: the n-th deliberate re-run. The
    * replay records the same number on the event's state before it sends; the consumer keys its
@@ -8528,7 +10302,7 @@ var ClaimCheckSchema = z30.object({
    * that the run happens again instead of being answered from the first run's record. Anyone
    * allowed to send to the queue can write this field: it is only compared with the state.
    */
-  run: z30.optional(z30.int().check(z30.positive()))
+  run: z32.optional(z32.int().check(z32.positive()))
 });
 
 // functions/operator/dead-letter-queue.ts
@@ -8650,28 +10424,28 @@ var queueDepth = async (client, queueUrl) => {
 };
 
 // functions/operator/event-queries.ts
-var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
+var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
 init_errors2();
 
 // functions/store/event-store.ts
 var import_node_buffer2 = require("node:buffer");
 init_conditions();
 var import_node_zlib2 = require("node:zlib");
-var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
+var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
 init_errors2();
 init_records();
 var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
-var BATCH_GET_KEYS = 100;
+var BATCH_GET_KEYS2 = 100;
 var isItemTooLarge = (error) => error instanceof Error && error.name === "ValidationException" && /item size|size has exceeded/i.test(error.message);
 var unzipJson = (value) => JSON.parse((0, import_node_zlib2.gunzipSync)(value).toString("utf8"));
 var pack = (parts) => {
   const body = parts.rawBody;
-  const text2 = body && (0, import_node_buffer2.isUtf8)(body) ? body.toString("utf8") : void 0;
+  const text4 = body && (0, import_node_buffer2.isUtf8)(body) ? body.toString("utf8") : void 0;
   return (0, import_node_zlib2.brotliCompressSync)(
     JSON.stringify({
       request: parts.request,
       event: parts.event,
-      ...body ? text2 !== void 0 ? { body: text2 } : { body64: body.toString("base64") } : {}
+      ...body ? text4 !== void 0 ? { body: text4 } : { body64: body.toString("base64") } : {}
     }),
     { params: { [import_node_zlib2.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }
   );
@@ -8717,7 +10491,7 @@ var EventStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })
+        new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })
       )
     );
     return result.Item ? stateOf2(result.Item) : void 0;
@@ -8734,19 +10508,19 @@ var EventStore = class {
       if (state) found.set(unique[0], state);
       return found;
     }
-    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
-      let keys = unique.slice(start, start + BATCH_GET_KEYS).map((id2) => stateKey(id2));
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS2) {
+      let keys = unique.slice(start, start + BATCH_GET_KEYS2).map((id2) => stateKey(id2));
       for (let round = 0; keys.length > 0; round += 1) {
         if (round === 8)
           throw new InfrastructureError(
             "event-store",
             "event store batch read kept returning unprocessed keys"
           );
-        if (round > 0) await new Promise((resolve8) => setTimeout(resolve8, 2 ** round * 10));
+        if (round > 0) await new Promise((resolve9) => setTimeout(resolve9, 2 ** round * 10));
         const result = await this.call(
           "batch read",
           () => this.client.send(
-            new import_lib_dynamodb2.BatchGetCommand({
+            new import_lib_dynamodb3.BatchGetCommand({
               RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } }
             })
           )
@@ -8764,7 +10538,7 @@ var EventStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb2.GetCommand({
+        new import_lib_dynamodb3.GetCommand({
           TableName: this.settings.tableName,
           Key: payloadKey(eventId),
           ConsistentRead: true
@@ -8795,7 +10569,7 @@ var EventStore = class {
   async getRawItem(pk) {
     const result = await this.call(
       "read",
-      () => this.client.send(new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: { PK: pk, SK: "RAW" } }))
+      () => this.client.send(new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: { PK: pk, SK: "RAW" } }))
     );
     const item = result.Item;
     if (!item) return void 0;
@@ -8810,7 +10584,7 @@ var EventStore = class {
     await this.call(
       "raw write",
       () => this.client.send(
-        new import_lib_dynamodb2.PutCommand({
+        new import_lib_dynamodb3.PutCommand({
           TableName: this.settings.tableName,
           Item: { ...key, raw, ...body ? { body: (0, import_node_zlib2.gzipSync)(body) } : {}, expiresAt: this.expiresAt(now) }
         })
@@ -8853,7 +10627,7 @@ var EventStore = class {
       );
       blob = pack({ request: payload.request, rawBody: payload.rawBody });
     }
-    return new import_lib_dynamodb2.PutCommand({
+    return new import_lib_dynamodb3.PutCommand({
       TableName: this.settings.tableName,
       Item: {
         ...payloadKey(payload.eventId),
@@ -8873,7 +10647,7 @@ var EventStore = class {
       await this.call(
         "state write",
         () => this.client.send(
-          new import_lib_dynamodb2.PutCommand({
+          new import_lib_dynamodb3.PutCommand({
             TableName: this.settings.tableName,
             Item: {
               ...stateKey(state.eventId),
@@ -8925,7 +10699,7 @@ var EventStore = class {
     const result = await this.call(
       "run read",
       () => this.client.send(
-        new import_lib_dynamodb2.GetCommand({
+        new import_lib_dynamodb3.GetCommand({
           TableName: this.settings.tableName,
           Key: stateKey(eventId),
           ConsistentRead: true,
@@ -9016,7 +10790,7 @@ var EventStore = class {
       await this.call(
         what,
         () => this.client.send(
-          new import_lib_dynamodb2.UpdateCommand({
+          new import_lib_dynamodb3.UpdateCommand({
             TableName: this.settings.tableName,
             Key: stateKey(eventId),
             UpdateExpression: clauses.join(" "),
@@ -9045,7 +10819,7 @@ var EventStore = class {
       await this.call(
         "nonce write",
         () => this.client.send(
-          new import_lib_dynamodb2.PutCommand({
+          new import_lib_dynamodb3.PutCommand({
             TableName: this.settings.tableName,
             Item: { ...key, bodySha256, expiresAt: nowSeconds + ttlSeconds },
             // An expired nonce may linger until TTL deletion runs: treat it as absent.
@@ -9060,7 +10834,7 @@ var EventStore = class {
       const seen = await this.call(
         "nonce read",
         () => this.client.send(
-          new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })
+          new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })
         )
       );
       return seen.Item?.bodySha256 === bodySha256;
@@ -9071,7 +10845,7 @@ var EventStore = class {
     const result = await this.call(
       "signed-bytes read",
       () => this.client.send(
-        new import_lib_dynamodb2.GetCommand({
+        new import_lib_dynamodb3.GetCommand({
           TableName: this.settings.tableName,
           Key: signedBytesKey(key),
           ConsistentRead: true
@@ -9089,7 +10863,7 @@ var EventStore = class {
       await this.call(
         "signed-bytes write",
         () => this.client.send(
-          new import_lib_dynamodb2.PutCommand({
+          new import_lib_dynamodb3.PutCommand({
             TableName: this.settings.tableName,
             Item: { ...signedBytesKey(key), eventId, expiresAt: this.expiresAt(now) },
             ConditionExpression: "attribute_not_exists(PK)"
@@ -9119,7 +10893,7 @@ var EventStore = class {
     await this.call(
       "rejection counter write",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: rejectionsKey(provider, tenant2, minute),
           UpdateExpression: `ADD ${adds.join(", ")} SET expiresAt = :exp`,
@@ -9255,7 +11029,7 @@ var EventQueries = class {
         const result = await this.call(
           "batch read",
           () => this.client.send(
-            new import_lib_dynamodb3.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
+            new import_lib_dynamodb4.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
           )
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
@@ -9263,7 +11037,7 @@ var EventQueries = class {
           found.set(state.eventId, state);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (keys.length > 0) await new Promise((resolve8) => setTimeout(resolve8, 50 * 2 ** attempt));
+        if (keys.length > 0) await new Promise((resolve9) => setTimeout(resolve9, 50 * 2 ** attempt));
       }
     }
     return eventIds.flatMap((id2) => {
@@ -9317,7 +11091,7 @@ var EventQueries = class {
     const result = await this.call(
       "index query",
       () => this.client.send(
-        new import_lib_dynamodb3.QueryCommand({
+        new import_lib_dynamodb4.QueryCommand({
           TableName: this.tableName,
           IndexName: INDEXES.byReceived,
           KeyConditionExpression: condition,
@@ -9391,7 +11165,7 @@ var EventQueries = class {
       const result = await this.call(
         "count",
         () => this.client.send(
-          new import_lib_dynamodb3.QueryCommand({
+          new import_lib_dynamodb4.QueryCommand({
             TableName: this.tableName,
             IndexName: INDEXES.byAttention,
             KeyConditionExpression: "#k = :k",
@@ -9411,7 +11185,7 @@ var EventQueries = class {
     const result = await this.call(
       "index query",
       () => this.client.send(
-        new import_lib_dynamodb3.QueryCommand({
+        new import_lib_dynamodb4.QueryCommand({
           TableName: this.tableName,
           IndexName: indexName,
           KeyConditionExpression: condition,
@@ -9431,6 +11205,3267 @@ var EventQueries = class {
   }
 };
 
+// functions/operator/recent-events.ts
+init_records();
+var DAY_MS = 864e5;
+var startOf = (day) => Date.parse(`${day}T00:00:00.000Z`);
+var daysOf = (window) => {
+  if (window.until !== void 0 && window.until <= window.since) return [];
+  const first = window.since.slice(0, 10);
+  const days = [];
+  for (let day = (window.until ?? window.now.toISOString()).slice(0, 10); day >= first; day = new Date(startOf(day) - DAY_MS).toISOString().slice(0, 10)) {
+    days.push(day);
+  }
+  return days;
+};
+var shards = () => Array.from({ length: RECEIVED_SHARDS }, (_, shard) => shard);
+async function* recentlyReceived(queries, window, pageSize) {
+  for (const day of daysOf(window)) {
+    const cursors = shards().map((shard) => ({
+      shard,
+      buffer: [],
+      lastKey: void 0,
+      done: false
+    }));
+    const fill = async (cursor) => {
+      while (cursor.buffer.length === 0 && !cursor.done) {
+        const page = await queries.receivedPage(day, cursor.shard, {
+          since: window.since,
+          until: window.until,
+          startKey: cursor.lastKey,
+          limit: pageSize
+        });
+        cursor.buffer = [...page.entries];
+        cursor.lastKey = page.lastKey;
+        cursor.done = !page.lastKey;
+      }
+    };
+    await Promise.all(cursors.map(fill));
+    for (; ; ) {
+      let newest;
+      for (const cursor of cursors) {
+        const head = cursor.buffer[0];
+        if (head && (!newest || head.receivedAt > (newest.buffer[0]?.receivedAt ?? ""))) newest = cursor;
+      }
+      const entry = newest?.buffer.shift();
+      if (!newest || !entry) break;
+      yield entry;
+      await fill(newest);
+    }
+  }
+}
+var SEARCH_PAGE = 1e3;
+var MAX_SEARCH_PAGES = 200;
+var findByExternalId = async (queries, match, window, { maxPages = MAX_SEARCH_PAGES, pageSize = SEARCH_PAGE } = {}) => {
+  const found = [];
+  const newestFirst = () => found.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+  let pages = 0;
+  for (const day of daysOf(window)) {
+    if (pages >= maxPages)
+      return { found: newestFirst(), stoppedAt: new Date(startOf(day) + DAY_MS).toISOString() };
+    let open = shards().map((shard) => ({ shard, lastKey: void 0 }));
+    while (open.length > 0) {
+      const read3 = await Promise.all(
+        open.map(async (cursor) => ({
+          cursor,
+          page: await queries.receivedPage(day, cursor.shard, {
+            since: window.since,
+            until: window.until,
+            match,
+            startKey: cursor.lastKey,
+            limit: pageSize
+          })
+        }))
+      );
+      for (const { page } of read3) {
+        found.push(...page.entries);
+        if (page.scanned > 0) pages += 1;
+      }
+      open = read3.flatMap(({ cursor, page }) => page.lastKey ? [{ ...cursor, lastKey: page.lastKey }] : []);
+      if (open.length > 0 && pages >= maxPages) {
+        const reached = open.map(({ lastKey }) => String(lastKey?.receivedAt)).sort();
+        return { found: newestFirst(), stoppedAt: reached.at(-1) };
+      }
+    }
+  }
+  return { found: newestFirst() };
+};
+
+// functions/replay/state.ts
+var z34 = __toESM(require("zod/mini"));
+
+// functions/replay/request.ts
+var z33 = __toESM(require("zod/mini"));
+init_glob();
+var SELECTABLE_STATUSES = [
+  "DEAD_LETTERED",
+  "QUARANTINED",
+  "STALE",
+  "PROCESSED",
+  "COMPENSATED",
+  "COMPENSATION_FAILED"
+];
+var MAX_LIMIT = 1e4;
+var MAX_RATE_PER_SECOND = 100;
+var nonEmpty15 = () => z33.string().check(z33.trim(), z33.minLength(1), z33.maxLength(512));
+var isoTime = () => z33.iso.datetime({ offset: true });
+var FilterSchema2 = z33.strictObject({
+  tenant: z33.optional(nonEmpty15()),
+  provider: z33.optional(nonEmpty15()),
+  /** A canonical type, or a glob with `*` (`payment.*`). */
+  type: z33.optional(nonEmpty15().check(z33.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
+  /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
+  entity: z33.optional(
+    z33.string().check(z33.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
+  ),
+  /** Received at or after (ISO 8601). */
+  since: z33.optional(isoTime()),
+  /** Received before (ISO 8601). */
+  until: z33.optional(isoTime()),
+  eventIds: z33.optional(z33.array(nonEmpty15()).check(z33.minLength(1), z33.maxLength(MAX_LIMIT)))
+});
+var ReplayInputSchema = z33.strictObject({
+  source: z33._default(z33.enum(["dlq", "store"]), "dlq"),
+  statuses: z33.optional(z33.array(z33.enum(SELECTABLE_STATUSES)).check(z33.minLength(1))),
+  filter: z33._default(FilterSchema2, {}),
+  limit: z33._default(z33.int().check(z33.gte(1), z33.lte(MAX_LIMIT)), 100),
+  ratePerSecond: z33._default(z33.number().check(z33.gt(0), z33.lte(MAX_RATE_PER_SECOND)), 10),
+  dryRun: z33._default(z33.boolean(), true),
+  force: z33._default(z33.boolean(), false),
+  renormalize: z33._default(z33.boolean(), false),
+  reason: z33.string().check(
+    z33.trim(),
+    z33.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
+    z33.maxLength(500)
+  )
+}).check(
+  z33.superRefine((input, ctx) => {
+    const { filter } = input;
+    if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
+      ctx.issues.push({
+        code: "custom",
+        message: "filter.since must be before filter.until",
+        input: filter,
+        path: ["filter"]
+      });
+    }
+    if (filter.entity && !filter.provider) {
+      ctx.issues.push({
+        code: "custom",
+        message: "filter.entity needs filter.provider (entities are per provider)",
+        input: filter,
+        path: ["filter", "entity"]
+      });
+    }
+    const selectsById = Boolean(filter.eventIds ?? filter.entity);
+    if (input.source === "store" && input.statuses?.includes("PROCESSED") && !selectsById) {
+      ctx.issues.push({
+        code: "custom",
+        message: "PROCESSED events are not indexed by status: select them with filter.eventIds or filter.entity",
+        input: input.statuses,
+        path: ["statuses"]
+      });
+    }
+  })
+);
+var describeIssues = (error) => error.issues.map(
+  (issue) => issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message
+).join("; ");
+var parseEntity = (entity) => {
+  const at2 = entity.indexOf(":");
+  return { kind: entity.slice(0, at2), id: entity.slice(at2 + 1) };
+};
+var matchesFilter = (request, state) => {
+  const { filter, statuses } = request;
+  if (statuses && !statuses.includes(state.status)) return false;
+  if (filter.tenant && filter.tenant !== state.tenant) return false;
+  if (filter.provider && filter.provider !== state.provider) return false;
+  if (filter.type && !globMatches(filter.type, state.type)) return false;
+  if (filter.entity) {
+    const { kind, id: id2 } = parseEntity(filter.entity);
+    if (kind !== state.entityKind || id2 !== state.entityId) return false;
+  }
+  const received = Date.parse(state.receivedAt);
+  if (filter.since && received < Date.parse(filter.since)) return false;
+  if (filter.until && received >= Date.parse(filter.until)) return false;
+  if (filter.eventIds && !filter.eventIds.includes(state.eventId)) return false;
+  return true;
+};
+
+// functions/replay/state.ts
+var SampleEventSchema = z34.object({
+  eventId: z34.string(),
+  status: z34.string(),
+  tenant: z34.string(),
+  provider: z34.string(),
+  type: z34.string(),
+  entity: z34.string(),
+  receivedAt: z34.string(),
+  lastError: z34.optional(z34.string())
+});
+var PlanSchema = z34.object({
+  source: z34.enum(["dlq", "store"]),
+  /** Matching events found (stops counting at the scan cap; see `truncated`). */
+  matching: z34.int(),
+  /** Events the execution would handle: matching, capped by the limit. */
+  selected: z34.int(),
+  /** DLQ messages or index entries looked at. */
+  scanned: z34.int(),
+  /** True when counting stopped at the scan cap: there may be more matching events. */
+  truncated: z34.boolean(),
+  /** DLQ messages whose claim check names no stored event (left in the DLQ). */
+  unknownMessages: z34.int(),
+  sample: z34.array(SampleEventSchema),
+  batchSize: z34.int(),
+  waitSeconds: z34.int()
+});
+var SummarySchema = z34.object({
+  replayed: z34.int(),
+  skipped: z34.int(),
+  failed: z34.int(),
+  /** replayed + skipped + failed: what counts against the limit. */
+  handled: z34.int(),
+  batches: z34.int(),
+  skippedReasons: z34.record(z34.string(), z34.int()),
+  /** The first failures, for the operator; `failed` counts them all. */
+  failures: z34.array(z34.object({ eventId: z34.string(), error: z34.string() })),
+  /** Why the loop ended before the selection was exhausted, when it did. */
+  stoppedEarly: z34.optional(z34.string())
+});
+var CursorSchema = z34.union([
+  z34.object({ kind: z34.literal("dlq"), remaining: z34.int() }),
+  z34.object({
+    kind: z34.literal("store"),
+    /** Which of the selected statuses (index partitions) is being walked. */
+    statusIndex: z34.int(),
+    /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
+    lastKey: z34.optional(z34.record(z34.string(), z34.string())),
+    /** Position in filter.eventIds. */
+    offset: z34.int()
+  })
+]);
+var ReplayStateSchema = z34.object({
+  request: ReplayInputSchema,
+  plan: PlanSchema,
+  cursor: CursorSchema,
+  summary: SummarySchema,
+  /** Events that failed in this execution: not tried again by later batches. */
+  failedIds: z34.array(z34.string()),
+  /** More may remain and the limit is not reached. */
+  more: z34.boolean()
+});
+var ReplayTaskSchema = z34.discriminatedUnion("action", [
+  z34.object({ action: z34.literal("plan"), input: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) }),
+  z34.object({ action: z34.literal("batch"), state: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) })
+]);
+
+// cli/commands/replay.ts
+var import_node_crypto26 = require("node:crypto");
+var import_client_sfn2 = require("@aws-sdk/client-sfn");
+var replayInputOf = (options, now) => {
+  if (options.from !== "dlq" && options.from !== "store")
+    throw new CliError(`--from must be dlq or store, not "${options.from}".`);
+  const statuses = options.status?.map((s) => s.toUpperCase());
+  const unknown14 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
+  if (unknown14.length > 0)
+    throw new CliError(
+      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown14.join(", ")}.`
+    );
+  if (!options.reason)
+    throw new CliError(
+      "--reason is required: say why you replay, it is written to every event's audit timeline."
+    );
+  const filter = {
+    ...options.tenant ? { tenant: options.tenant } : {},
+    ...options.provider ? { provider: options.provider } : {},
+    ...options.type ? { type: options.type } : {},
+    ...options.entity ? { entity: options.entity } : {},
+    ...options.since ? { since: parseTime(options.since, now, "--since") } : {},
+    ...options.until ? { until: parseTime(options.until, now, "--until") } : {},
+    ...options.id?.length ? { eventIds: options.id } : {}
+  };
+  const input = {
+    source: options.from,
+    ...statuses?.length ? { statuses } : {},
+    filter,
+    ...options.limit ? { limit: options.limit } : {},
+    ...options.rate ? { ratePerSecond: options.rate } : {},
+    dryRun: !options.execute,
+    force: Boolean(options.force),
+    renormalize: Boolean(options.renormalize),
+    reason: options.reason
+  };
+  const checked2 = ReplayInputSchema.safeParse(input);
+  if (!checked2.success) throw new CliError(`${describeIssues(checked2.error)}.`);
+  return input;
+};
+var executionName = (now, by = "cli") => `${by}-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto26.randomBytes)(3).toString("hex")}`;
+var progressOf = async (sfn, executionArn) => {
+  const history = await sfn.send(
+    new import_client_sfn2.GetExecutionHistoryCommand({
+      executionArn,
+      reverseOrder: true,
+      maxResults: 25,
+      includeExecutionData: true
+    })
+  );
+  for (const event of history.events ?? []) {
+    const output = event.stateExitedEventDetails?.output;
+    if (!output) continue;
+    try {
+      const parsed = JSON.parse(output);
+      const plan = PlanSchema.safeParse(parsed.plan);
+      const summary = SummarySchema.safeParse(parsed.summary);
+      if (plan.success) return { plan: plan.data, ...summary.success ? { summary: summary.data } : {} };
+    } catch {
+    }
+  }
+  return {};
+};
+var bar = (done, total, width = 30) => {
+  const filled = total > 0 ? Math.min(width, Math.round(done / total * width)) : 0;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+};
+var progressLine = ({ plan, summary }) => {
+  if (!plan) return void 0;
+  const s = summary ?? { handled: 0, replayed: 0, skipped: 0, failed: 0 };
+  return `${bar(s.handled, plan.selected)} ${s.handled}/${plan.selected}  replayed ${s.replayed}  skipped ${s.skipped}  failed ${s.failed}`;
+};
+var printPlan = (deps, plan, dryRun) => {
+  const lines = [
+    `${dryRun ? "Dry run: " : ""}${plan.matching}${plan.truncated ? "+" : ""} matching events (${plan.scanned} ${plan.source === "dlq" ? "dead-letter messages" : "index entries"} read); ${plan.selected} would be replayed.`,
+    `Batches of ${plan.batchSize}, ${plan.waitSeconds} s apart.`,
+    ...plan.unknownMessages > 0 ? [`${plan.unknownMessages} dead-letter messages name no stored event; they stay in the DLQ.`] : []
+  ];
+  if (plan.sample.length > 0) {
+    lines.push(
+      "",
+      table(
+        ["EVENT", "STATUS", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
+        plan.sample.map((e) => [
+          e.eventId,
+          e.status,
+          e.provider,
+          e.type,
+          e.entity,
+          e.receivedAt,
+          e.lastError
+        ])
+      )
+    );
+  }
+  if (dryRun) lines.push("", "Nothing was changed. Add --execute to replay.");
+  deps.output.out(lines.join("\n"));
+};
+var printSummary = (deps, summary) => {
+  const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${reason} ${n}`).join(", ");
+  const lines = [
+    `Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ""}, failed ${summary.failed}, in ${summary.batches} batches.`
+  ];
+  if (summary.stoppedEarly) lines.push(`Stopped early: ${summary.stoppedEarly}.`);
+  if (summary.failures.length > 0)
+    lines.push(
+      "",
+      table(
+        ["EVENT", "ERROR"],
+        summary.failures.map((f) => [f.eventId, f.error])
+      )
+    );
+  deps.output.out(lines.join("\n"));
+};
+var registerReplay = (program, deps, globals) => {
+  program.command("replay").description(
+    "Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)"
+  ).option(
+    "--from <source>",
+    "dlq (read the dead-letter queue) or store (select from the event store)",
+    "dlq"
+  ).option("--status <status>", `${SELECTABLE_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "only this entity (needs --provider), e.g. customer:cus_123").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before: ISO 8601 or a duration back from now").option("--id <eventId>", "only these event ids (repeat or comma-separate)", collect).option(
+    "--limit <n>",
+    `most events to handle (default 100, at most ${MAX_LIMIT})`,
+    positiveInt("--limit", MAX_LIMIT)
+  ).option(
+    "--rate <perSecond>",
+    `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`,
+    positiveNumber("--rate", MAX_RATE_PER_SECOND)
+  ).option("--force", "replay events that were already PROCESSED").option(
+    "--renormalize",
+    "re-run the provider's current normalizer on the stored raw body (recovers QUARANTINED events)"
+  ).option("--reason <text>", "why (required; written to every event's audit timeline)").option("--execute", "replay for real (without it, only the plan runs)").option("--wait", "follow the execution until it ends and print the summary").action(async (options) => {
+    const { json: asJson } = globals();
+    const input = replayInputOf(options, deps.now());
+    const env = await deps.connect(globals());
+    const stateMachineArn = env.output("ReplayStateMachineArn");
+    const started = await env.sfn.send(
+      new import_client_sfn2.StartExecutionCommand({
+        stateMachineArn,
+        name: executionName(deps.now()),
+        input: JSON.stringify(input)
+      })
+    );
+    const executionArn = started.executionArn;
+    if (!executionArn) throw new CliError("Step Functions started no execution.");
+    const dryRun = input.dryRun !== false;
+    if (!dryRun && !options.wait) {
+      deps.output.out(
+        asJson ? json({ executionArn, input }) : `Replay started: ${executionArn}
+Follow it with --wait, or in the Step Functions console.`
+      );
+      return;
+    }
+    if (!asJson) deps.output.err(`${dryRun ? "Planning" : "Replaying"}: ${executionArn}`);
+    let last = "";
+    for (; ; ) {
+      const execution = await env.sfn.send(new import_client_sfn2.DescribeExecutionCommand({ executionArn }));
+      if (execution.status === "RUNNING" || execution.status === "PENDING_REDRIVE") {
+        if (!asJson && !dryRun) {
+          const line = progressLine(await progressOf(env.sfn, executionArn));
+          if (line && line !== last) {
+            deps.output.err(deps.output.interactive ? `\r${line}` : line);
+            last = line;
+          }
+        }
+        await deps.sleep(2e3);
+        continue;
+      }
+      if (last && deps.output.interactive) deps.output.err("\n");
+      if (execution.status !== "SUCCEEDED") {
+        const cause = execution.cause ?? execution.error ?? execution.status ?? "unknown";
+        throw new CliError(
+          `The replay execution ${execution.status?.toLowerCase() ?? "ended"}: ${causeText(cause)}`
+        );
+      }
+      const output = JSON.parse(execution.output ?? "{}");
+      if (dryRun) {
+        const plan = PlanSchema.parse(output);
+        if (asJson) deps.output.out(json({ executionArn, plan }));
+        else printPlan(deps, plan, true);
+      } else {
+        const summary = SummarySchema.parse(output);
+        if (asJson) deps.output.out(json({ executionArn, summary }));
+        else printSummary(deps, summary);
+      }
+      return;
+    }
+  });
+};
+var causeText = (cause) => {
+  try {
+    const parsed = JSON.parse(cause);
+    if (typeof parsed.errorMessage === "string") return parsed.errorMessage.replace(/\.?$/, ".");
+  } catch {
+  }
+  return cause.replace(/\.?$/, ".");
+};
+
+// cli/console/contract.ts
+var TOKEN_COOKIE = "relayflow_console";
+var TOKEN_HEADER = "x-relayflow-token";
+var WINDOWS = ["15m", "1h", "6h", "24h", "7d"];
+
+// cli/console/api/events.ts
+var import_zod4 = require("zod");
+
+// functions/operator/store-walk.ts
+var START = { statusIndex: 0, offset: 0 };
+var PAGE = 100;
+async function* walkStore(queries, selection, from = START) {
+  if (selection.eventIds) {
+    for (let offset = from.offset; offset < selection.eventIds.length; offset += PAGE) {
+      const ids = selection.eventIds.slice(offset, offset + PAGE);
+      const states = new Map((await queries.states(ids)).map((s) => [s.eventId, s]));
+      for (const [i, id2] of ids.entries()) {
+        const state = states.get(id2);
+        if (state) yield { state, after: { statusIndex: 0, offset: offset + i + 1 } };
+      }
+    }
+    return;
+  }
+  const entity = selection.entity;
+  if (entity) {
+    yield* walkIndex(
+      queries,
+      (startKey) => queries.entityPage(entity, { startKey, limit: PAGE, newestFirst: selection.newestFirst }),
+      0,
+      from.lastKey,
+      void 0
+    );
+    return;
+  }
+  for (let statusIndex = from.statusIndex; statusIndex < selection.statuses.length; statusIndex += 1) {
+    const status2 = selection.statuses[statusIndex];
+    if (!status2) continue;
+    const startKey = statusIndex === from.statusIndex ? from.lastKey : void 0;
+    yield* walkIndex(
+      queries,
+      (key) => queries.attentionPage(status2, { startKey: key, limit: PAGE, newestFirst: selection.newestFirst }),
+      statusIndex,
+      startKey,
+      status2
+    );
+  }
+}
+async function* walkIndex(queries, page, statusIndex, startKey, status2) {
+  let key = startKey;
+  do {
+    const { entries, lastKey } = await page(key);
+    const states = new Map((await queries.states(entries.map((e) => e.eventId))).map((s) => [s.eventId, s]));
+    for (const entry of entries) {
+      const state = states.get(entry.eventId);
+      if (state && (!status2 || state.status === status2)) {
+        yield { state, after: { statusIndex, lastKey: entry.key, offset: 0 } };
+      }
+    }
+    key = lastKey;
+  } while (key);
+}
+
+// functions/store/raw-bodies.ts
+var import_node_zlib3 = require("node:zlib");
+init_errors2();
+var RawBodies = class {
+  constructor(client, bucket) {
+    this.client = client;
+    this.bucket = bucket;
+  }
+  client;
+  bucket;
+  async s3() {
+    return typeof this.client === "function" ? this.client() : this.client;
+  }
+  /** Writes the body under a key derived from its digest, so a redelivery overwrites nothing new. */
+  async put(key, body, contentType) {
+    try {
+      const [client, { PutObjectCommand: PutObjectCommand2 }] = await Promise.all([
+        this.s3(),
+        Promise.resolve().then(() => (init_s3_commands(), s3_commands_exports))
+      ]);
+      await client.send(
+        new PutObjectCommand2({
+          Bucket: this.bucket,
+          Key: key,
+          Body: (0, import_node_zlib3.gzipSync)(body),
+          ContentEncoding: "gzip",
+          ContentType: contentType ?? "application/octet-stream"
+        })
+      );
+      return { bucket: this.bucket, key };
+    } catch (error) {
+      throw new InfrastructureError("raw-bodies", "raw body upload failed", { cause: error });
+    }
+  }
+  async get(bucket, key) {
+    try {
+      const [client, { GetObjectCommand: GetObjectCommand3 }] = await Promise.all([
+        this.s3(),
+        Promise.resolve().then(() => (init_s3_commands(), s3_commands_exports))
+      ]);
+      const result = await client.send(new GetObjectCommand3({ Bucket: bucket, Key: key }));
+      const bytes = await result.Body?.transformToByteArray();
+      if (!bytes) throw new Error("empty object");
+      return (0, import_node_zlib3.gunzipSync)(bytes);
+    } catch (error) {
+      throw new InfrastructureError("raw-bodies", "raw body download failed", { cause: error });
+    }
+  }
+};
+var RawBodyMissingError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RawBodyMissingError";
+  }
+};
+var readRawBody = async (from, payload) => {
+  const raw = payload.raw;
+  if (raw.kind === "s3") return from.rawBodies.get(raw.bucket, raw.key);
+  if (raw.kind === "item") {
+    const item = await from.store.getRawItem(raw.pk);
+    if (item?.body) return item.body;
+    if (item?.raw.kind === "s3") return from.rawBodies.get(item.raw.bucket, item.raw.key);
+    throw new RawBodyMissingError(`raw body item ${raw.pk} is missing`);
+  }
+  if (payload.rawBody) return payload.rawBody;
+  throw new RawBodyMissingError("the raw body is missing from the payload item");
+};
+
+// cli/console/api/events.ts
+init_records();
+
+// functions/powertools/redaction.ts
+var REDACTED = "[REDACTED]";
+var MAX_LOG_DEPTH = 24;
+var MAX_LOG_STRING = 8192;
+var SENSITIVE_KEY = /signature|hmac|authorization|cookie|password|passwd|secret$|secrets$|token$|apikey$|privatekey$|credential/;
+var SENSITIVE_TEXT = [
+  [/\b(whsec|whpk|sk_live|sk_test|rk_live|rk_test|xoxb|ghp|github_pat)_[A-Za-z0-9+/=_-]+/g, `$1_${REDACTED}`],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
+  [/\b(v1|v0|sha1|sha256)=[0-9a-f]{40,}/gi, `$1=${REDACTED}`],
+  [/\b(v1a?),[A-Za-z0-9+/]{20,}={0,2}/g, `$1,${REDACTED}`],
+  // JSON.parse quotes what it could not parse (`Unexpected token 'h', "hooks:s3cret" is not valid
+  // JSON`): a secret stored in the wrong shape would otherwise be logged with the error.
+  [/Unexpected token [^\n]*?, "/g, `Unexpected token ${REDACTED}, "`],
+  [/"[^\n]*"(?:\.\.\.)? is not valid JSON/g, `"${REDACTED}" is not valid JSON`]
+];
+var normalizeKey = (key) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
+var isSensitiveKey = (key) => {
+  const normalized2 = normalizeKey(key);
+  return normalized2 !== "secretindex" && SENSITIVE_KEY.test(normalized2);
+};
+var redactText = (text4) => {
+  let result = text4.length > MAX_LOG_STRING ? `${text4.slice(0, MAX_LOG_STRING)}\u2026[${text4.length - MAX_LOG_STRING} more characters]` : text4;
+  for (const [pattern, replacement] of SENSITIVE_TEXT) result = result.replace(pattern, replacement);
+  return result;
+};
+var parsePathPatterns = (paths) => paths.map((path) => path.split(".").filter((segment) => segment.length > 0)).filter((segments) => segments.length > 0);
+var matches2 = (pattern, path, p = 0, k = 0) => {
+  if (p === pattern.length) return k === path.length;
+  const segment = pattern[p];
+  if (segment === "**") {
+    for (let skip = k; skip <= path.length; skip += 1) if (matches2(pattern, path, p + 1, skip)) return true;
+    return false;
+  }
+  if (k === path.length) return false;
+  return (segment === "*" || segment === path[k]) && matches2(pattern, path, p + 1, k + 1);
+};
+var isPlainObject = (value) => {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+var createRedactor = (options = {}) => {
+  const patterns = parsePathPatterns(options.paths ?? []);
+  const formatError = options.formatError ?? ((error) => ({ name: error.name, message: error.message }));
+  const isPii = (path) => patterns.some((pattern) => matches2(pattern, path));
+  const visit = (value, path, depth, ancestors) => {
+    if (typeof value === "string") return redactText(value);
+    if (typeof value !== "object" || value === null) return value;
+    if (depth >= MAX_LOG_DEPTH) return "[Truncated: too deep]";
+    if (ancestors.has(value)) return "[Circular]";
+    if (ArrayBuffer.isView(value)) return `[Binary: ${value.byteLength} bytes]`;
+    if (value instanceof Error) return visit(formatError(value), path, depth, ancestors);
+    const isArray = Array.isArray(value);
+    if (!isArray && !isPlainObject(value)) return value;
+    ancestors.add(value);
+    let copy;
+    if (isArray) {
+      copy = value.map((element) => visit(element, path, depth + 1, ancestors));
+    } else {
+      const out = {};
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = [...path, key];
+        Object.defineProperty(out, key, {
+          value: isSensitiveKey(key) || isPii(childPath) ? REDACTED : visit(child, childPath, depth + 1, ancestors),
+          enumerable: true,
+          writable: true,
+          configurable: true
+        });
+      }
+      copy = out;
+    }
+    ancestors.delete(value);
+    return copy;
+  };
+  return (attributes) => visit(attributes, [], 0, /* @__PURE__ */ new Set());
+};
+
+// functions/store/masking.ts
+init_records();
+var MASKED_PREFIX = "masked:sha256:";
+var maskSignatureHeaders = (headers, signatureHeaders = []) => {
+  const declared = new Set(signatureHeaders.map((name) => name.toLowerCase()));
+  return Object.fromEntries(
+    Object.entries(headers).map(
+      ([name, value]) => (declared.has(name.toLowerCase()) || isSensitiveKey(name)) && !value.startsWith(MASKED_PREFIX) ? [name, `${MASKED_PREFIX}${sha256Hex(value).slice(0, 16)}`] : [name, value]
+    )
+  );
+};
+
+// cli/commands/events.ts
+init_records();
+var ALL_STATUSES = [
+  "RECEIVED",
+  "QUARANTINED",
+  "QUEUED",
+  "PROCESSING",
+  "RETRYING",
+  "PROCESSED",
+  "DEAD_LETTERED",
+  "STALE",
+  "COMPENSATED",
+  "COMPENSATION_FAILED",
+  "HELD"
+];
+var listOf2 = (items, last) => items.length < 2 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)}`;
+var windowText = ({ since, until }) => [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []].join(" and ");
+var filterText = (statuses, options, { since, until }) => {
+  const conditions = [
+    ...statuses.length > 0 ? [`status ${listOf2(statuses, "or")}`] : [],
+    ...options.provider ? [`provider ${options.provider}`] : [],
+    ...options.tenant ? [`tenant ${options.tenant}`] : [],
+    ...options.type ? [`type ${options.type}`] : [],
+    ...options.entity ? [`entity ${options.entity}`] : []
+  ];
+  const received = windowText({ since, until });
+  return `${listOf2(conditions, "and")}${received ? `, received ${received}` : ""}`;
+};
+var webhookRoutes = (outputs) => Object.entries(outputs).flatMap(([key, value]) => {
+  if (!key.startsWith("WebhookUrl") || !URL.canParse(value)) return [];
+  const [, provider, tenant2] = /\/webhooks\/([^/]+)(?:\/([^/]+))?\/?$/.exec(new URL(value).pathname) ?? [];
+  return provider ? [{ provider: decodeURIComponent(provider), tenant: tenant2 ? decodeURIComponent(tenant2) : "default" }] : [];
+});
+var listing = (states) => table(
+  ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
+  states.map((s) => [
+    s.eventId,
+    s.status,
+    s.tenant,
+    s.provider,
+    s.type,
+    `${s.entityKind}:${s.entityId}`,
+    s.receivedAt,
+    s.lastError
+  ])
+);
+var DEFAULT_LIST_DAYS = 7;
+var DEFAULT_SHOW_SINCE = "24h";
+var rawLocationText = (raw) => {
+  switch (raw.kind) {
+    case "inline":
+      return "inline in the payload item";
+    case "item":
+      return `shared raw item ${raw.pk}`;
+    case "s3":
+      return `s3://${raw.bucket}/${raw.key}`;
+  }
+};
+var showable = async (store, state) => {
+  const payload = await store.getPayload(state.eventId);
+  const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    state: { ...state, audit: timeline },
+    event: payload?.event,
+    quarantineReason: payload?.quarantineReason,
+    raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : void 0,
+    // Items stored before masking was introduced still hold live signatures: mask on the way out too.
+    request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : void 0,
+    eventLocation: payload?.eventLocation
+  };
+};
+var shownText = ({
+  state,
+  event,
+  eventLocation,
+  quarantineReason,
+  raw
+}) => [
+  `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
+  table(
+    ["FIELD", "VALUE"],
+    [
+      ["tenant", state.tenant],
+      ["provider", state.provider],
+      ["type", `${state.type} (${state.providerType})`],
+      ["external id", state.externalId],
+      ["entity", `${state.entityKind}:${state.entityId}`],
+      ["message group", state.groupId],
+      ["correlation id", state.correlationId],
+      ["occurred", state.occurredAt],
+      ["received", state.receivedAt],
+      ["sends", state.sends],
+      ["last error", state.lastError],
+      ["raw body", raw?.description],
+      ["quarantined", quarantineReason]
+    ].filter(([, value]) => value !== void 0)
+  ),
+  "",
+  "Audit timeline (oldest first):",
+  table(
+    ["AT", "BY", "ACTION", "STATUS", "DETAIL"],
+    state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])
+  ),
+  ...moreDuplicates(state),
+  "",
+  event ? `Normalized data:
+${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
+].join("\n");
+var moreDuplicates = (state) => {
+  const inTimeline = state.audit.filter((a) => a.action === "duplicate").length;
+  const more = (state.duplicates ?? 0) - inTimeline;
+  if (more <= 0) return [];
+  return [
+    `\u2026 and ${more} more duplicate deliver${more === 1 ? "y" : "ies"}, the latest at ${state.lastDuplicate?.at ?? "an unknown time"} (${state.lastDuplicate?.detail ?? "no detail"}); each is in the audit archive: relayflow audit query --event ${state.eventId}`
+  ];
+};
+var eventsByOurIds = async (queries, id2) => {
+  const direct = await queries.state(id2);
+  return direct ? [direct] : queries.states(await queries.correlated(id2));
+};
+var byOurIds = async (queries, id2) => {
+  const states = await eventsByOurIds(queries, id2);
+  if (states.length === 0 && id2.startsWith("ev_"))
+    throw new CliError(
+      `No event has the id or correlation id ${id2}; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ${id2}.`
+    );
+  return states;
+};
+var byRecentProviderEventId = async (queries, id2, window, options) => {
+  const { found, stoppedAt } = await findByExternalId(
+    queries,
+    { externalId: id2, provider: options.provider, tenant: options.tenant },
+    window
+  );
+  const states = await queries.states(found.map((entry) => entry.eventId));
+  if (states.length > 0) return states;
+  const of = [
+    ...options.provider ? [`of provider ${options.provider}`] : [],
+    ...options.tenant ? [`for tenant ${options.tenant}`] : []
+  ].join(" ");
+  const searched = stoppedAt ? `no event ${of ? `${of} ` : ""}received since ${stoppedAt} has it as the provider's event id (the search reads at most ${MAX_SEARCH_PAGES} pages of the index, and stopped before ${window.since})` : `no event ${of ? `${of} ` : ""}received since ${window.since} has it as the provider's event id`;
+  const further = stoppedAt ? "" : "search further back with --since (7d), or ";
+  throw new CliError(
+    `No event has the id or correlation id ${id2}, and ${searched}; ${further}add its provider event type to look it up at any age: relayflow events show ${id2} --provider-type <type> (payment_intent.succeeded for a Stripe one).`
+  );
+};
+var byProviderEventId = async (queries, outputs, id2, providerType, options) => {
+  const routes = webhookRoutes(outputs);
+  const providers = options.provider ? [options.provider] : [...new Set(routes.map((r) => r.provider))];
+  const tenants = options.tenant ? [options.tenant] : [.../* @__PURE__ */ new Set(["default", ...routes.map((r) => r.tenant)])];
+  const states = await queries.states(
+    providers.flatMap(
+      (provider) => tenants.map((tenant2) => eventIdOf(idempotencyKeyOf(tenant2, provider, providerType, id2)))
+    )
+  );
+  if (states.length > 0) return states;
+  throw new CliError(
+    `No event has the provider's event id ${id2} and provider type ${providerType} (providers ${listOf2(providers, "and") || "none"}; tenants ${listOf2(tenants, "and")}).`
+  );
+};
+var registerEvents = (program, deps, globals) => {
+  const events = program.command("events").description("Find events and read their story");
+  events.command("list").description(
+    "List the events received most recently, newest first, in any status; or, with a filter, events by status (default: every status that needs an operator) or by entity"
+  ).option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option(
+    "--since <time>",
+    `received at or after: ISO 8601 or a duration back from now (2h); with no filter, default ${DEFAULT_LIST_DAYS}d`
+  ).option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
+    const statuses = options.status?.map((s) => s.toUpperCase());
+    const unknown14 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
+    if (unknown14.length > 0)
+      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown14.join(", ")}.`);
+    if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity))
+      throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
+    if (options.entity && !options.provider)
+      throw new CliError("--entity needs --provider (entities are per provider).");
+    const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
+    if (unindexed.length > 0 && !options.entity) {
+      throw new CliError(
+        `${unindexed.join(", ")} events are not indexed by status; list them with --entity, among the most recent events with events list and no filter, or look one up with events show.`
+      );
+    }
+    const now = deps.now();
+    const filter = {
+      tenant: options.tenant,
+      provider: options.provider,
+      type: options.type,
+      entity: options.entity,
+      since: options.since ? parseTime(options.since, now, "--since") : void 0,
+      until: options.until ? parseTime(options.until, now, "--until") : void 0
+    };
+    const env = await deps.connect(globals());
+    const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+    if (!statuses && !options.provider && !options.type && !options.entity && !options.tenant) {
+      const since = filter.since ?? new Date(
+        Date.parse(filter.until ?? now.toISOString()) - DEFAULT_LIST_DAYS * 864e5
+      ).toISOString();
+      const ids = [];
+      for await (const entry of recentlyReceived(
+        queries,
+        { since, until: filter.until, now },
+        Math.min(options.limit, 100)
+      )) {
+        ids.push(entry.eventId);
+        if (ids.length === options.limit) break;
+      }
+      const found2 = await queries.states(ids);
+      if (globals().json) deps.output.out(json(found2));
+      else if (found2.length === 0)
+        deps.output.out(
+          filter.since ? `No events received ${windowText(filter)}.` : `No events received ${windowText({ since, until: filter.until })} (by default, the last ${DEFAULT_LIST_DAYS} days); --since reaches further back.`
+        );
+      else deps.output.out(listing(found2));
+      return;
+    }
+    const selection = options.entity && options.provider ? {
+      entity: {
+        tenant: options.tenant ?? "default",
+        provider: options.provider,
+        ...parseEntity(options.entity)
+      },
+      statuses: []
+    } : { statuses: statuses ?? [...ATTENTION_STATUSES] };
+    const found = [];
+    for await (const { state } of walkStore(queries, selection)) {
+      if (!matchesFilter({ filter, statuses }, state)) continue;
+      found.push(state);
+      if (found.length === options.limit) break;
+    }
+    if (globals().json) {
+      deps.output.out(json(found));
+      return;
+    }
+    if (found.length === 0) {
+      const applied = filterText(
+        statuses ?? selection.statuses,
+        // An entity's index partition is per tenant: without --tenant, the default tenant's.
+        { ...options, tenant: selection.entity?.tenant ?? options.tenant },
+        filter
+      );
+      deps.output.out(
+        statuses || options.entity ? `No events with ${applied}.` : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.`
+      );
+      return;
+    }
+    deps.output.out(listing(found));
+  });
+  events.command("show <id>").description(
+    "Show an event (by event id, correlation id, or the provider's event id: received recently, or at any age with --provider-type): status, normalized data, raw body location, audit timeline"
+  ).option(
+    "--provider-type <type>",
+    "read <id> as the provider's event id, of this provider event type (payment_intent.succeeded)"
+  ).option("--provider <id>", "by the provider's event id: only this provider").option("--tenant <id>", "by the provider's event id: only this tenant").option(
+    "--since <time>",
+    `without --provider-type: how far back to look for the provider's event id, as ISO 8601 or a duration back from now (default ${DEFAULT_SHOW_SINCE})`
+  ).action(async (id2, options) => {
+    if (options.since && options.providerType)
+      throw new CliError(
+        "--since bounds the search by the provider's event id; with --provider-type the lookup is exact, at any age."
+      );
+    const now = deps.now();
+    const since = parseTime(options.since ?? DEFAULT_SHOW_SINCE, now, "--since");
+    const env = await deps.connect(globals());
+    const tableName = env.output("EventTableName");
+    const queries = new EventQueries(env.dynamodb, tableName);
+    const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
+    const ambiguous = (states2, narrow) => {
+      deps.output.out(
+        globals().json ? json(states2) : table(
+          ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "RECEIVED"],
+          states2.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt])
+        )
+      );
+      return new CliError(
+        `${id2} is the provider's event id of ${states2.length} events (${listOf2(
+          states2.map((s) => `${s.provider} for tenant ${s.tenant}`),
+          "and"
+        )}); show one by its event id, or narrow with ${narrow}.`
+      );
+    };
+    let states;
+    if (options.providerType) {
+      states = await byProviderEventId(queries, env.outputs, id2, options.providerType, options);
+      if (states.length > 1) throw ambiguous(states, "--provider and --tenant");
+    } else {
+      states = await byOurIds(queries, id2);
+      if (states.length === 0) {
+        states = await byRecentProviderEventId(queries, id2, { since, now }, options);
+        if (states.length > 1) throw ambiguous(states, "--provider, --tenant or --provider-type");
+      }
+    }
+    const shown = [];
+    for (const state of states) shown.push(await showable(store, state));
+    if (globals().json) {
+      deps.output.out(json(shown.length === 1 ? shown[0] : shown));
+      return;
+    }
+    deps.output.out(shown.map(shownText).join("\n\n"));
+  });
+};
+
+// cli/commands/messages.ts
+init_contract();
+
+// functions/channels/message-store.ts
+var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
+init_conditions();
+init_errors2();
+init_status();
+var messageKey = (messageId) => ({ PK: `MSG#${messageId}`, SK: "MESSAGE" });
+var providerIdKey = (via, providerMessageId) => ({
+  PK: `MSGPID#${via}#${providerMessageId}`,
+  SK: "MSGPID"
+});
+var tenantMessagesKey = (tenant2) => `MSGS#${tenant2}`;
+var recordOf = (item) => {
+  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, expiresAt: _x, ...record11 } = item;
+  return record11;
+};
+var MessageStore = class {
+  constructor(client, settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+  client;
+  settings;
+  expiresAt(now) {
+    return Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400;
+  }
+  call(what, run) {
+    return storeCall("message store", what, run);
+  }
+  conditional(what, run) {
+    return conditionalWrite("message store", what, run);
+  }
+  async get(messageId) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb5.GetCommand({
+          TableName: this.settings.tableName,
+          Key: messageKey(messageId),
+          ConsistentRead: true
+        })
+      )
+    );
+    return result.Item ? recordOf(result.Item) : void 0;
+  }
+  async getMany(messageIds) {
+    const records = [];
+    for (let start = 0; start < messageIds.length; start += 100) {
+      let keys = messageIds.slice(start, start + 100).map(messageKey);
+      while (keys.length > 0) {
+        const result = await this.call(
+          "batch read",
+          () => this.client.send(
+            new import_lib_dynamodb5.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys } } })
+          )
+        );
+        records.push(...(result.Responses?.[this.settings.tableName] ?? []).map(recordOf));
+        keys = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
+      }
+    }
+    return records;
+  }
+  /** Our message id for a provider's, once the message was SENT. */
+  async idOfProviderMessage(via, providerMessageId) {
+    const result = await this.call(
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb5.GetCommand({ TableName: this.settings.tableName, Key: providerIdKey(via, providerMessageId) })
+      )
+    );
+    return result.Item?.messageId;
+  }
+  /** Records the intent to send (SENDING) unless the message exists; returns what is there. */
+  async begin(message, now) {
+    const at2 = now.toISOString();
+    const record11 = {
+      messageId: message.id,
+      tenant: message.tenant,
+      channel: message.channel,
+      via: message.via,
+      to: message.to,
+      status: "SENDING",
+      statusAt: at2,
+      createdAt: at2,
+      causationEventId: message.causationEventId,
+      correlationId: message.correlationId,
+      timeline: [{ at: at2, action: "sending", status: "SENDING", detail: `via ${message.via}` }]
+    };
+    const created = await this.conditional(
+      "create",
+      () => this.client.send(
+        new import_lib_dynamodb5.PutCommand({
+          TableName: this.settings.tableName,
+          Item: {
+            ...messageKey(message.id),
+            ...record11,
+            entityKey: tenantMessagesKey(message.tenant),
+            entitySort: `${at2}#${message.id}`,
+            expiresAt: this.expiresAt(now)
+          },
+          ConditionExpression: "attribute_not_exists(PK)"
+        })
+      )
+    );
+    if (created) return { kind: "created", record: record11 };
+    const existing = await this.get(message.id);
+    if (!existing)
+      throw new InfrastructureError("event-store", `message ${message.id} vanished while it was created`);
+    return { kind: "exists", record: existing };
+  }
+  /** Moves a message, appending the entry, on condition that it is in one of `from`. */
+  async move(messageId, from, to, entry, sets = {}, removes = [], timelineLength) {
+    const names = { "#status": "status", "#timeline": "timeline" };
+    const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
+    const clauses = ["#status = :to", "statusAt = :at", "#timeline = list_append(#timeline, :entry)"];
+    Object.entries(sets).forEach(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      clauses.push(`#s${i} = :s${i}`);
+    });
+    from.forEach((status2, i) => values[`:from${i}`] = status2);
+    const unchanged = timelineLength === void 0 ? "" : " AND size(#timeline) = :length";
+    if (timelineLength !== void 0) values[":length"] = timelineLength;
+    return this.conditional(
+      "update",
+      () => this.client.send(
+        new import_lib_dynamodb5.UpdateCommand({
+          TableName: this.settings.tableName,
+          Key: messageKey(messageId),
+          UpdateExpression: `SET ${clauses.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})${unchanged}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values
+        })
+      )
+    );
+  }
+  /** The provider took it: SENT with its id, which receipts are matched by. */
+  async sent(record11, providerMessageId, now, action = "sent") {
+    await this.call(
+      "index write",
+      () => this.client.send(
+        new import_lib_dynamodb5.PutCommand({
+          TableName: this.settings.tableName,
+          Item: {
+            ...providerIdKey(record11.via, providerMessageId),
+            messageId: record11.messageId,
+            expiresAt: this.expiresAt(now)
+          }
+        })
+      )
+    );
+    const at2 = now.toISOString();
+    return this.move(
+      record11.messageId,
+      ["SENDING", "UNCERTAIN"],
+      "SENT",
+      { at: at2, action, status: "SENT", detail: `provider id ${providerMessageId}` },
+      { providerMessageId, sentAt: at2 },
+      ["lastCall"]
+    );
+  }
+  /** The provider answered no, and may say yes later: the next attempt may send again. */
+  async refused(messageId, reason, now) {
+    return this.move(
+      messageId,
+      ["SENDING"],
+      "SENDING",
+      { at: now.toISOString(), action: "refused", detail: reason },
+      { lastCall: "refused", lastError: reason }
+    );
+  }
+  /** The provider refused it for good (an invalid recipient): FAILED with its reason. */
+  async failed(messageId, reason, now) {
+    return this.move(
+      messageId,
+      ["SENDING", "UNCERTAIN"],
+      "FAILED",
+      { at: now.toISOString(), action: "failed", status: "FAILED", detail: reason },
+      { lastError: reason }
+    );
+  }
+  /** A call whose outcome is unknown, for a provider that cannot be asked: an operator decides. */
+  async uncertain(messageId, detail, now) {
+    return this.move(messageId, ["SENDING"], "UNCERTAIN", {
+      at: now.toISOString(),
+      action: "uncertain",
+      status: "UNCERTAIN",
+      detail
+    });
+  }
+  /** Marks the message's next call as about to happen: its outcome is unknown until recorded. */
+  async calling(messageId, now, action = "sending") {
+    return this.move(messageId, ["SENDING", "UNCERTAIN"], "SENDING", { at: now.toISOString(), action }, {}, [
+      "lastCall"
+    ]);
+  }
+  /**
+   * Appends a receipt and moves the status up the precedence order (status.ts). A receipt seen
+   * before (same status and time) changes nothing. Returns the status after, and whether it moved.
+   */
+  async applyReceipt(record11, receipt, now, source) {
+    const detail = `${receipt.status} at ${receipt.at}${receipt.reason ? `: ${receipt.reason}` : ""}`;
+    if (record11.timeline.some(
+      (e) => e.action === "receipt" && (e.detail === detail || e.detail?.startsWith(`${detail} (from `))
+    ))
+      return { moved: false, duplicate: true, status: record11.status };
+    const next = afterReceipt(record11.status, receipt.status);
+    const entry = {
+      at: now.toISOString(),
+      action: "receipt",
+      status: next,
+      detail: source ? `${detail} (from ${source})` : detail
+    };
+    const applied = await this.move(
+      record11.messageId,
+      [record11.status],
+      next,
+      entry,
+      receipt.reason && next !== record11.status && (next === "BOUNCED" || next === "FAILED") ? { lastError: receipt.reason } : {},
+      [],
+      // On the timeline read too, not the status alone: the same receipt handled twice at once,
+      // moving nothing, would otherwise pass both conditions and be appended twice.
+      record11.timeline.length
+    );
+    if (!applied) {
+      const current = await this.get(record11.messageId);
+      if (!current) return { moved: false, duplicate: false, status: record11.status };
+      return this.applyReceipt(current, receipt, now, source);
+    }
+    return { moved: next !== record11.status, duplicate: false, status: next };
+  }
+  /**
+   * No final receipt came by the channel's deadline, and the provider could not say more
+   * (reconciliation, issue 16). A receipt arriving later still moves it (status.ts ranks it as SENT).
+   */
+  async receiptMissing(messageId, detail, now) {
+    return this.move(messageId, ["SENT"], "RECEIPT_MISSING", {
+      at: now.toISOString(),
+      action: "receipt-missing",
+      status: "RECEIPT_MISSING",
+      detail
+    });
+  }
+  /** A line in the timeline that changes no status (what reconciliation learnt of an UNCERTAIN message). */
+  async note(messageId, status2, action, detail, now) {
+    return this.move(messageId, [status2], status2, { at: now.toISOString(), action, detail });
+  }
+  /** A tenant's messages created at or after `since`, newest first (or the first `limit` of them, oldest first). */
+  async list(tenant2, since, limit, order = "newest") {
+    const ids = [];
+    let start;
+    do {
+      const page = await this.call(
+        "list",
+        () => this.client.send(
+          new import_lib_dynamodb5.QueryCommand({
+            TableName: this.settings.tableName,
+            IndexName: INDEXES.byEntity,
+            KeyConditionExpression: "entityKey = :k AND entitySort >= :since",
+            ExpressionAttributeValues: { ":k": tenantMessagesKey(tenant2), ":since": since },
+            ScanIndexForward: order === "oldest",
+            Limit: limit - ids.length,
+            ExclusiveStartKey: start
+          })
+        )
+      );
+      ids.push(...(page.Items ?? []).map((item) => String(item.PK).slice("MSG#".length)));
+      start = page.LastEvaluatedKey;
+    } while (start && ids.length < limit);
+    const records = await this.getMany(ids);
+    return records.sort(
+      (a, b) => order === "oldest" ? a.createdAt.localeCompare(b.createdAt) : b.createdAt.localeCompare(a.createdAt)
+    );
+  }
+};
+
+// cli/commands/messages.ts
+var STATUSES = Object.keys({
+  SENDING: 0,
+  SENT: 0,
+  UNCERTAIN: 0,
+  DELIVERED: 0,
+  OPENED: 0,
+  BOUNCED: 0,
+  FAILED: 0,
+  RECEIPT_MISSING: 0
+});
+var DEFAULT_LIST_SINCE = "7d";
+var DEFAULT_REPORT_SINCE = "24h";
+var MAX_READ = 1e4;
+var HIDDEN = "***";
+var maskRecipient = (channel, to) => {
+  switch (channel) {
+    case "email": {
+      const at2 = to.lastIndexOf("@");
+      return at2 > 0 ? `${to[0]}${HIDDEN}${to.slice(at2)}` : HIDDEN;
+    }
+    case "sms":
+    case "whatsapp": {
+      const digits = to.replace(/\D/g, "");
+      return digits.length > 4 ? `${HIDDEN}${digits.slice(-4)}` : HIDDEN;
+    }
+    case "push":
+      return to.length > 6 ? `${to.slice(0, 6)}${HIDDEN}` : HIDDEN;
+    case "webhook":
+      return URL.canParse(to) ? `${new URL(to).origin}/${HIDDEN}` : HIDDEN;
+  }
+};
+var masked = (record11) => {
+  const to = maskRecipient(record11.channel, record11.to);
+  const hide = (text4) => text4?.split(record11.to).join(to);
+  return {
+    ...record11,
+    to,
+    ...record11.lastError === void 0 ? {} : { lastError: hide(record11.lastError) },
+    timeline: record11.timeline.map(
+      (entry) => entry.detail === void 0 ? entry : { ...entry, detail: hide(entry.detail) }
+    )
+  };
+};
+var parseStatuses = (values) => {
+  if (!values) return void 0;
+  const statuses = values.map((s) => s.toUpperCase());
+  const unknown14 = statuses.filter((s) => !STATUSES.includes(s));
+  if (unknown14.length > 0)
+    throw new CliError(`--status must be one of ${STATUSES.join(", ")}, not ${unknown14.join(", ")}.`);
+  return statuses;
+};
+var parseChannel = (value) => {
+  if (value === void 0) return void 0;
+  if (!CHANNELS.includes(value))
+    throw new CliError(`--channel must be one of ${CHANNELS.join(", ")}, not ${value}.`);
+  return value;
+};
+var sentAtOf = (record11) => record11.sentAt ?? record11.timeline.find((e) => e.status === "SENT")?.at;
+var deliveryLatencyMs = (record11) => {
+  const sent = sentAtOf(record11);
+  const delivered = record11.timeline.find((e) => e.action === "receipt" && e.status === "DELIVERED")?.at;
+  if (!sent || !delivered) return void 0;
+  const ms = Date.parse(delivered) - Date.parse(sent);
+  return ms >= 0 ? ms : void 0;
+};
+var percentile = (sorted, p) => sorted[Math.max(0, Math.ceil(p / 100 * sorted.length) - 1)] ?? 0;
+var duration = (ms) => {
+  if (ms === void 0) return "";
+  if (ms < 1e3) return `${ms}ms`;
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
+  if (ms < 36e5) return `${Math.floor(ms / 6e4)}m ${Math.round(ms % 6e4 / 1e3)}s`;
+  return `${Math.floor(ms / 36e5)}h ${Math.round(ms % 36e5 / 6e4)}m`;
+};
+var reportRow = (channel, via, records) => {
+  const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  for (const record11 of records) statuses[record11.status] += 1;
+  const latencies = records.map(deliveryLatencyMs).filter((ms) => ms !== void 0).sort((a, b) => a - b);
+  return {
+    channel,
+    via,
+    messages: records.length,
+    statuses,
+    latencyMs: latencies.length === 0 ? null : {
+      measured: latencies.length,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99)
+    }
+  };
+};
+var report = (records) => {
+  const groups = /* @__PURE__ */ new Map();
+  for (const record11 of records) {
+    const key = `${record11.channel}\0${record11.via}`;
+    groups.set(key, [...groups.get(key) ?? [], record11]);
+  }
+  const rows = [...groups.entries()].map(([key, members]) => {
+    const [channel = "", via = ""] = key.split("\0");
+    return reportRow(channel, via, members);
+  }).sort((a, b) => a.channel.localeCompare(b.channel) || a.via.localeCompare(b.via));
+  return { rows, total: reportRow("all", "all", records) };
+};
+var reportText = (tenant2, since, { rows, total }, capped) => {
+  const seen = STATUSES.filter((s) => total.statuses[s] > 0);
+  const measured = [...rows, ...rows.length > 1 ? [total] : []];
+  return [
+    `Delivery report for tenant ${tenant2}: ${total.messages} messages created since ${since}${capped ? ` (the newest ${MAX_READ} only: narrow --since for a complete report)` : ""}`,
+    "",
+    table(
+      ["CHANNEL", "VIA", "MESSAGES", ...seen],
+      measured.map((r) => [r.channel, r.via, r.messages, ...seen.map((s) => r.statuses[s])])
+    ),
+    "",
+    "Send \u2192 delivered latency (from the sent entry to the first receipt that made it DELIVERED):",
+    table(
+      ["CHANNEL", "VIA", "MEASURED", "P50", "P95", "P99"],
+      measured.map((r) => [
+        r.channel,
+        r.via,
+        r.latencyMs?.measured ?? 0,
+        duration(r.latencyMs?.p50),
+        duration(r.latencyMs?.p95),
+        duration(r.latencyMs?.p99)
+      ])
+    )
+  ].join("\n");
+};
+var listing2 = (records) => table(
+  ["MESSAGE", "CHANNEL", "VIA", "TO", "STATUS", "SINCE", "LAST ERROR"],
+  records.map((r) => [
+    r.messageId,
+    r.channel,
+    r.via,
+    r.to,
+    r.status,
+    r.statusAt,
+    r.lastError?.slice(0, 80)
+  ])
+);
+var shownText2 = (record11) => [
+  `Message ${record11.messageId}  ${record11.status} since ${record11.statusAt}`,
+  ...record11.status === "UNCERTAIN" ? [
+    "The provider may or may not have taken it, and cannot be asked: an operator decides (docs/operations.md#messageuncertain)."
+  ] : [],
+  table(
+    ["FIELD", "VALUE"],
+    [
+      ["tenant", record11.tenant],
+      ["channel", record11.channel],
+      ["via", record11.via],
+      ["to", record11.to],
+      ["provider message id", record11.providerMessageId],
+      ["created", record11.createdAt],
+      ["sent", record11.sentAt],
+      ["caused by event", `${record11.causationEventId} (relayflow events show ${record11.causationEventId})`],
+      ["correlation id", record11.correlationId],
+      ["last error", record11.lastError]
+    ].filter(([, value]) => value !== void 0)
+  ),
+  "",
+  "Timeline (oldest first):",
+  table(
+    ["AT", "ACTION", "STATUS", "DETAIL"],
+    [...record11.timeline].sort((a, b) => a.at.localeCompare(b.at)).map((e) => [e.at, e.action, e.status, e.detail])
+  )
+].join("\n");
+var registerMessages = (program, deps, globals) => {
+  const messages = program.command("messages").description("Outbound messages (email, sms, whatsapp, push, webhook): their fate and delivery report");
+  const storeOf = async () => {
+    const env = await deps.connect(globals());
+    return new MessageStore(env.dynamodb, { tableName: env.output("EventTableName"), retentionDays: 1 });
+  };
+  messages.command("list").description("A tenant's messages, newest first, with their status and last error").requiredOption("--tenant <id>", "the tenant whose messages to list").option(
+    "--since <time>",
+    `created at or after: ISO 8601 or a duration back from now (2h, 7d); default ${DEFAULT_LIST_SINCE}`
+  ).option("--status <status>", `${STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--channel <channel>", `only this channel: ${CHANNELS.join(" | ")}`).option("--limit <n>", "most messages to show", positiveInt("--limit", MAX_READ), 50).action(async (options) => {
+    const statuses = parseStatuses(options.status);
+    const channel = parseChannel(options.channel);
+    const since = parseTime(options.since ?? DEFAULT_LIST_SINCE, deps.now(), "--since");
+    const store = await storeOf();
+    const filtered = statuses !== void 0 || channel !== void 0;
+    const read3 = await store.list(options.tenant, since, filtered ? MAX_READ : options.limit);
+    const found = read3.filter((r) => (!statuses || statuses.includes(r.status)) && (!channel || r.channel === channel)).slice(0, options.limit).map(masked);
+    if (filtered && read3.length === MAX_READ && found.length < options.limit)
+      deps.output.err(
+        `Only the newest ${MAX_READ} messages since ${since} were read; narrow --since to reach older ones.`
+      );
+    if (globals().json) {
+      deps.output.out(json(found));
+      return;
+    }
+    if (found.length === 0) {
+      const conditions = [
+        ...statuses ? [`status ${statuses.join(" or ")}`] : [],
+        ...channel ? [`channel ${channel}`] : []
+      ];
+      deps.output.out(
+        `No messages for tenant ${options.tenant}${conditions.length ? ` with ${conditions.join(" and ")}` : ""} created since ${since}.`
+      );
+      return;
+    }
+    deps.output.out(listing2(found));
+  });
+  messages.command("show <messageId>").description(
+    "A message, its whole timeline (sending, sent, receipts, uncertain\u2026), the event that caused it and its correlation id"
+  ).action(async (messageId) => {
+    const record11 = await (await storeOf()).get(messageId);
+    if (!record11)
+      throw new CliError(
+        `No message has the id ${messageId}; messages are kept retentionDays days, and relayflow messages list --tenant <id> lists recent ones.`
+      );
+    const shown = masked(record11);
+    deps.output.out(globals().json ? json(shown) : shownText2(shown));
+  });
+  messages.command("report").description(
+    "A tenant's delivery report: messages by status, and send \u2192 delivered latency p50/p95/p99, per channel and adapter"
+  ).requiredOption("--tenant <id>", "the tenant to report on").option(
+    "--since <time>",
+    `created at or after: ISO 8601 or a duration back from now (2h, 7d); default ${DEFAULT_REPORT_SINCE}`
+  ).action(async (options) => {
+    const since = parseTime(options.since ?? DEFAULT_REPORT_SINCE, deps.now(), "--since");
+    const records = await (await storeOf()).list(options.tenant, since, MAX_READ);
+    const capped = records.length === MAX_READ;
+    const result = report(records);
+    if (globals().json) {
+      deps.output.out(json({ tenant: options.tenant, since, capped, ...result }));
+      return;
+    }
+    deps.output.out(
+      records.length === 0 ? `No messages for tenant ${options.tenant} created since ${since}.` : reportText(options.tenant, since, result, capped)
+    );
+  });
+};
+
+// cli/console/api/redact.ts
+var import_node_buffer3 = require("node:buffer");
+var exceedsLogLimits = (value, depth = 0) => {
+  if (typeof value === "string") return value.length > MAX_LOG_STRING;
+  if (typeof value !== "object" || value === null) return false;
+  if (depth >= MAX_LOG_DEPTH) return true;
+  return Object.values(value).some((child) => exceedsLogLimits(child, depth + 1));
+};
+var parseJson = (text4) => {
+  try {
+    return { ok: true, value: JSON.parse(text4) };
+  } catch {
+    return { ok: false };
+  }
+};
+var contentTypeOf = (headers) => Object.entries(headers).find(([name]) => name.toLowerCase() === "content-type")?.[1];
+var payloadRedactor = (paths) => {
+  const redact = createRedactor({ paths });
+  const value = (input) => {
+    if (typeof input === "string") return redactText(input);
+    if (typeof input !== "object" || input === null) return input;
+    return redact(input);
+  };
+  return {
+    // A masked value is a digest already: it stays, for the operator to match against a dashboard.
+    headers: (headers) => Object.fromEntries(
+      Object.entries(maskSignatureHeaders(headers)).map(([name, field3]) => [
+        name,
+        field3.startsWith(MASKED_PREFIX) ? field3 : String(redact({ [name]: field3 })[name])
+      ])
+    ),
+    value,
+    body: (bytes, contentType) => {
+      if (!(0, import_node_buffer3.isUtf8)(bytes)) return { body: `[Binary: ${bytes.length} bytes]`, truncated: false };
+      const text4 = bytes.toString("utf8");
+      const json2 = /json/i.test(contentType ?? "") || /^\s*[[{]/.test(text4) ? parseJson(text4) : void 0;
+      if (json2?.ok) {
+        return { body: JSON.stringify(value(json2.value), null, 2), truncated: exceedsLogLimits(json2.value) };
+      }
+      if (/application\/x-www-form-urlencoded/i.test(contentType ?? "")) {
+        const fields = [...new URLSearchParams(text4)];
+        const shown = fields.map(([key, field3]) => [
+          key,
+          String(redact({ [key]: field3 })[key])
+        ]);
+        return {
+          body: new URLSearchParams(shown).toString(),
+          truncated: fields.some(([key, field3]) => !isSensitiveKey(key) && field3.length > MAX_LOG_STRING)
+        };
+      }
+      return { body: redactText(text4), truncated: text4.length > MAX_LOG_STRING };
+    }
+  };
+};
+
+// cli/console/api/events.ts
+var BadRequest = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "BadRequest";
+  }
+};
+var MAX_SCANNED = 2e3;
+var DEFAULT_SEARCH_DAYS = 7;
+var DEFAULT_PROVIDER_ID_HOURS = 24;
+var MESSAGES_READ = 500;
+var text2 = () => import_zod4.z.string().trim().min(1).max(512);
+var EventsQuerySchema = import_zod4.z.strictObject({
+  id: text2().optional(),
+  correlationId: text2().optional(),
+  entity: import_zod4.z.string().regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123").optional(),
+  type: text2().optional(),
+  provider: text2().optional(),
+  tenant: text2().optional(),
+  status: import_zod4.z.string().transform(
+    (value) => value.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean)
+  ).pipe(
+    import_zod4.z.array(
+      import_zod4.z.enum(ALL_STATUSES, {
+        error: `status must be among ${ALL_STATUSES.join(", ")}`
+      })
+    ).min(1)
+  ).optional(),
+  since: text2().optional(),
+  until: text2().optional(),
+  field: import_zod4.z.string().regex(
+    /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/,
+    "field must be a dot path into the event, e.g. data.customer"
+  ).optional(),
+  value: import_zod4.z.string().max(512).optional(),
+  cursor: import_zod4.z.string().max(8192).optional(),
+  limit: import_zod4.z.coerce.number().int().min(1).max(200).default(50)
+}).refine((q) => q.field === void 0 === (q.value === void 0), "field and value go together").refine((q) => !q.entity || q.provider, "entity needs provider (entities are per provider)");
+var CursorSchema2 = import_zod4.z.discriminatedUnion("kind", [
+  import_zod4.z.object({
+    kind: import_zod4.z.literal("walk"),
+    position: import_zod4.z.object({
+      statusIndex: import_zod4.z.int().min(0),
+      offset: import_zod4.z.int().min(0),
+      lastKey: import_zod4.z.record(import_zod4.z.string(), import_zod4.z.string()).optional()
+    })
+  }),
+  import_zod4.z.object({
+    kind: import_zod4.z.literal("received"),
+    /** The receivedAt of the last entry read: the next page reads from there back. */
+    until: import_zod4.z.iso.datetime(),
+    /** Ids read at exactly `until` (events of one request share it). */
+    seen: import_zod4.z.array(import_zod4.z.string()).max(1e3)
+  })
+]);
+var encodeCursor = (cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
+var decodeCursor = (cursor) => {
+  try {
+    return CursorSchema2.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw new BadRequest("cursor is not one this console gave; start the search again without it.");
+  }
+};
+var CountingQueries = class extends EventQueries {
+  scanned = 0;
+  async receivedPage(...args) {
+    const page = await super.receivedPage(...args);
+    this.scanned += page.scanned;
+    return page;
+  }
+  async attentionPage(...args) {
+    const page = await super.attentionPage(...args);
+    this.scanned += page.entries.length;
+    return page;
+  }
+  async entityPage(...args) {
+    const page = await super.entityPage(...args);
+    this.scanned += page.entries.length;
+    return page;
+  }
+};
+var summaryOf = (state) => ({
+  eventId: state.eventId,
+  correlationId: state.correlationId,
+  tenant: state.tenant,
+  provider: state.provider,
+  type: state.type,
+  entity: `${state.entityKind}:${state.entityId}`,
+  status: state.status,
+  receivedAt: state.receivedAt,
+  statusAt: state.statusAt,
+  attempts: state.attempts ?? 0,
+  ...state.lastError === void 0 ? {} : { lastError: state.lastError }
+});
+var valueAt3 = (root, path) => path.split(".").reduce((node, key) => {
+  if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return void 0;
+  return node[key];
+}, root);
+var fieldMatches = (found, wanted) => {
+  if (found === void 0) return false;
+  if (typeof found === "string") return found === wanted;
+  return JSON.stringify(found) === wanted;
+};
+var timeOf = (value, now, name) => {
+  if (value === void 0) return void 0;
+  try {
+    return parseTime(value, now, name);
+  } catch (error) {
+    throw new BadRequest(error instanceof Error ? error.message : String(error));
+  }
+};
+var searchEvents = async (deps, query) => {
+  const queries = new CountingQueries(deps.client, deps.tableName);
+  const since = timeOf(query.since, deps.now, "since");
+  const until = timeOf(query.until, deps.now, "until");
+  if (since && until && since >= until) throw new BadRequest("since must be before until.");
+  const filter = {
+    filter: {
+      tenant: query.tenant,
+      provider: query.provider,
+      type: query.type,
+      entity: query.entity,
+      since,
+      until
+    },
+    statuses: query.status
+  };
+  const accepts = async (state) => {
+    if (!matchesFilter(filter, state)) return false;
+    if (query.field === void 0 || query.value === void 0) return true;
+    const payload = await deps.store.getPayload(state.eventId);
+    return fieldMatches(valueAt3(payload?.event, query.field), query.value);
+  };
+  const items = [];
+  const lookup2 = query.id ?? query.correlationId;
+  if (lookup2 !== void 0) {
+    let states = await eventsByOurIds(queries, lookup2);
+    if (states.length === 0 && query.id !== void 0) {
+      const window = {
+        since: since ?? new Date(deps.now.getTime() - DEFAULT_PROVIDER_ID_HOURS * 36e5).toISOString(),
+        until,
+        now: deps.now
+      };
+      const { found } = await findByExternalId(
+        queries,
+        { externalId: lookup2, provider: query.provider, tenant: query.tenant },
+        window
+      );
+      states = await queries.states(found.map((entry) => entry.eventId));
+    }
+    for (const state of states) if (await accepts(state)) items.push(summaryOf(state));
+    return { items: items.slice(0, query.limit), scanned: queries.scanned };
+  }
+  const cursor = query.cursor === void 0 ? void 0 : decodeCursor(query.cursor);
+  const statuses = query.status ?? [];
+  const indexed = statuses.length > 0 && statuses.every((s) => ATTENTION_STATUSES.has(s));
+  if (query.entity || indexed) {
+    if (cursor && cursor.kind !== "walk")
+      throw new BadRequest("cursor belongs to another search; start again without it.");
+    const selection = query.entity ? {
+      entity: {
+        tenant: query.tenant ?? "default",
+        provider: query.provider ?? "",
+        ...parseEntity(query.entity)
+      },
+      statuses: [],
+      newestFirst: true
+    } : { statuses, newestFirst: true };
+    let position;
+    for await (const { state, after } of walkStore(queries, selection, cursor?.position)) {
+      if (position && (items.length === query.limit || queries.scanned >= MAX_SCANNED)) {
+        return { items, next: encodeCursor({ kind: "walk", position }), scanned: queries.scanned };
+      }
+      position = after;
+      if (await accepts(state)) items.push(summaryOf(state));
+    }
+    return { items, scanned: queries.scanned };
+  }
+  if (cursor && cursor.kind !== "received")
+    throw new BadRequest("cursor belongs to another search; start again without it.");
+  const windowSince = since ?? new Date(Date.parse(until ?? deps.now.toISOString()) - DEFAULT_SEARCH_DAYS * 864e5).toISOString();
+  const windowUntil = cursor ? new Date(Date.parse(cursor.until) + 1).toISOString() : until;
+  const seen = new Set(cursor?.seen);
+  const entries = recentlyReceived(queries, { since: windowSince, until: windowUntil, now: deps.now }, 100)[Symbol.asyncIterator]();
+  let last = cursor ? { at: cursor.until, ids: [...seen] } : void 0;
+  const answer = (more) => ({
+    items,
+    ...more && last ? { next: encodeCursor({ kind: "received", until: last.at, seen: last.ids }) } : {},
+    scanned: queries.scanned
+  });
+  for (; ; ) {
+    const batch = [];
+    while (batch.length < 100) {
+      const next = await entries.next();
+      if (next.done) break;
+      const entry = next.value;
+      if (entry.receivedAt === cursor?.until && seen.has(entry.eventId)) continue;
+      const candidate = (!query.tenant || entry.tenant === query.tenant) && (!query.provider || entry.provider === query.provider) && matchesFilter({ filter: { type: query.type } }, { ...entry, status: "RECEIVED" });
+      batch.push({ eventId: entry.eventId, receivedAt: entry.receivedAt, candidate });
+    }
+    const states = new Map(
+      (await queries.states(batch.filter((b) => b.candidate).map((b) => b.eventId))).map((s) => [
+        s.eventId,
+        s
+      ])
+    );
+    const ended = () => items.length === query.limit || queries.scanned >= MAX_SCANNED;
+    for (const entry of batch) {
+      if (last && ended()) return answer(true);
+      last = last?.at === entry.receivedAt ? { at: last.at, ids: [...last.ids, entry.eventId] } : { at: entry.receivedAt, ids: [entry.eventId] };
+      const state = entry.candidate ? states.get(entry.eventId) : void 0;
+      if (state && await accepts(state)) items.push(summaryOf(state));
+    }
+    if (batch.length < 100) return answer(false);
+    if (ended()) return answer(!(await entries.next()).done);
+  }
+};
+var eventDetail = async (deps, eventId) => {
+  const state = await new EventQueries(deps.client, deps.tableName).state(eventId);
+  if (!state) return void 0;
+  const payload = await deps.store.getPayload(eventId);
+  let raw;
+  if (payload) {
+    const headers = deps.redactor.headers(payload.request.headers);
+    try {
+      const bytes = await readRawBody(deps, payload);
+      raw = { headers, ...deps.redactor.body(bytes, contentTypeOf(payload.request.headers)) };
+    } catch (error) {
+      if (!(error instanceof RawBodyMissingError)) throw error;
+      raw = { headers, body: `[The raw body cannot be read: ${error.message}.]`, truncated: false };
+    }
+  }
+  const messages = (await deps.messages.list(state.tenant, state.receivedAt, MESSAGES_READ, "oldest")).filter((message) => message.causationEventId === eventId).map(masked);
+  const summary = summaryOf(state);
+  return {
+    event: {
+      ...summary,
+      ...summary.lastError === void 0 ? {} : { lastError: deps.redactor.value(summary.lastError) },
+      idempotencyKey: state.idempotencyKey,
+      externalId: state.externalId,
+      providerType: state.providerType,
+      occurredAt: state.occurredAt,
+      ...state.heldBy === void 0 ? {} : { heldBy: state.heldBy }
+    },
+    timeline: deps.redactor.value([...state.audit].sort((a, b) => a.at.localeCompare(b.at))),
+    ...raw ? { raw } : {},
+    ...payload?.event ? { normalized: deps.redactor.value({ ...payload.event }) } : {},
+    ...payload?.quarantineReason === void 0 ? {} : { quarantineReason: deps.redactor.value(payload.quarantineReason) },
+    messages
+  };
+};
+
+// cli/console/api/overview.ts
+var NAMESPACE = "RelayFlow";
+var WINDOW_SECONDS = {
+  "15m": 900,
+  "1h": 3600,
+  "6h": 21600,
+  "24h": 86400,
+  "7d": 604800
+};
+var THROUGHPUT = {
+  received: ["Received"],
+  processed: ["Processed", "Unrouted", "DryRun"],
+  failed: ["DeadLettered", "CompensationFailed"],
+  retried: ["Retried"]
+};
+var MESSAGE_METRICS = {
+  MessageSent: "SENT",
+  MessageDelivered: "DELIVERED",
+  MessageOpened: "OPENED",
+  MessageBounced: "BOUNCED",
+  MessageFailed: "FAILED",
+  MessageUncertain: "UNCERTAIN",
+  MessageReceiptMissing: "RECEIPT_MISSING"
+};
+var QUERIES_PER_CALL = 500;
+var MAX_REPLAYS = 20;
+var MAX_EXECUTIONS_READ = 100;
+var MAX_TARGET_EVENTS = 500;
+var DLQ_SAMPLE = 10;
+var sliceValue = () => import_zod5.z.string().trim().min(1).max(256).regex(/^[^\s'"\\]+$/, "must be an id without spaces or quotes");
+var OverviewQuerySchema = import_zod5.z.strictObject({
+  window: import_zod5.z.enum(WINDOWS, {
+    error: (issue) => issue.input === void 0 ? `window is required: one of ${WINDOWS.join(", ")}` : `window must be one of ${WINDOWS.join(", ")}, not ${JSON.stringify(issue.input).slice(0, 40)}`
+  }),
+  tenant: sliceValue().optional(),
+  provider: sliceValue().optional(),
+  channel: sliceValue().optional(),
+  target: sliceValue().optional()
+});
+var parseOverviewQuery = (input) => {
+  const result = OverviewQuerySchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new BadRequest(
+    `${result.error.issues.map((i) => i.path.length > 0 && i.code !== "invalid_value" ? `${i.path.join(".")}: ${i.message}` : i.message).join("; ")}.`
+  );
+};
+var bucketsOf = (window, now) => {
+  const windowSeconds = WINDOW_SECONDS[window];
+  const bucketSeconds = Math.max(60, Math.round(windowSeconds / 60 / 60) * 60);
+  const bucketMs = bucketSeconds * 1e3;
+  const end = Math.ceil(now.getTime() / bucketMs) * bucketMs;
+  const count = Math.ceil(windowSeconds / bucketSeconds);
+  const start = end - count * bucketMs;
+  return { bucketSeconds, start: new Date(start), end: new Date(end), count };
+};
+var seriesOf = async (cloudwatch, metric, filters) => {
+  const wanted = Object.entries(filters).flatMap(
+    ([Name, Value]) => Value === void 0 ? [] : [{ Name, Value }]
+  );
+  const found = [];
+  let token;
+  do {
+    const page = await cloudwatch.send(
+      new import_client_cloudwatch2.ListMetricsCommand({
+        Namespace: NAMESPACE,
+        MetricName: metric,
+        Dimensions: wanted,
+        NextToken: token
+      })
+    );
+    for (const m of page.Metrics ?? []) found.push({ metric, dimensions: m.Dimensions ?? [] });
+    token = page.NextToken;
+  } while (token);
+  return found;
+};
+var bucketed = async (cloudwatch, queries, buckets, stat = "Sum") => {
+  const values = queries.map(() => new Array(buckets.count).fill(0));
+  for (let offset = 0; offset < queries.length; offset += QUERIES_PER_CALL) {
+    const chunk = queries.slice(offset, offset + QUERIES_PER_CALL).map((q, i) => ({
+      Id: `q${offset + i}`,
+      MetricStat: {
+        Metric: { Namespace: q.namespace, MetricName: q.metric, Dimensions: [...q.dimensions] },
+        Period: buckets.bucketSeconds,
+        Stat: stat
+      }
+    }));
+    let token;
+    do {
+      const page = await cloudwatch.send(
+        new import_client_cloudwatch2.GetMetricDataCommand({
+          MetricDataQueries: chunk,
+          StartTime: buckets.start,
+          EndTime: buckets.end,
+          ScanBy: "TimestampAscending",
+          NextToken: token
+        })
+      );
+      for (const result of page.MetricDataResults ?? []) {
+        const row = values[Number(result.Id?.slice(1))];
+        if (!row) continue;
+        (result.Timestamps ?? []).forEach((at2, i) => {
+          const index = Math.floor((at2.getTime() - buckets.start.getTime()) / (buckets.bucketSeconds * 1e3));
+          if (index >= 0 && index < row.length) row[index] = (row[index] ?? 0) + (result.Values?.[i] ?? 0);
+        });
+      }
+      token = page.NextToken;
+    } while (token);
+  }
+  return values;
+};
+var pointsOf = (values, buckets) => values.map((v, i) => ({ t: buckets.start.getTime() + i * buckets.bucketSeconds * 1e3, v }));
+var sum = (values) => values.reduce((total, v) => total + v, 0);
+var throughput = async (cloudwatch, query, buckets) => {
+  const filters = { tenant: query.tenant, provider: query.provider };
+  const found = await Promise.all(
+    Object.entries(THROUGHPUT).flatMap(
+      ([measure, metrics]) => metrics.map(
+        async (metric) => (await seriesOf(cloudwatch, metric, filters)).map((series) => ({
+          measure,
+          series
+        }))
+      )
+    )
+  );
+  const all = found.flat();
+  const values = await bucketed(
+    cloudwatch,
+    all.map(({ series }) => ({ namespace: NAMESPACE, ...series })),
+    buckets
+  );
+  const totals = {};
+  for (const measure of Object.keys(THROUGHPUT))
+    totals[measure] = new Array(buckets.count).fill(0);
+  all.forEach(
+    ({ measure }, i) => (values[i] ?? []).forEach((v, bucket) => {
+      totals[measure][bucket] = (totals[measure][bucket] ?? 0) + v;
+    })
+  );
+  return totals;
+};
+var queueNameOf = (url3) => url3.slice(url3.lastIndexOf("/") + 1);
+var publishedAge = async (cloudwatch, queueUrl, now) => {
+  const minute = 6e4;
+  const end = Math.ceil(now.getTime() / minute) * minute;
+  const buckets = { bucketSeconds: 60, start: new Date(end - 5 * minute), end: new Date(end), count: 5 };
+  const [row] = await bucketed(
+    cloudwatch,
+    [
+      {
+        namespace: "AWS/SQS",
+        metric: "ApproximateAgeOfOldestMessage",
+        dimensions: [{ Name: "QueueName", Value: queueNameOf(queueUrl) }]
+      }
+    ],
+    buckets,
+    "Maximum"
+  );
+  const latest = [...row ?? []].reverse().find((v) => v > 0);
+  return latest;
+};
+var queues = async (env, now, notes) => {
+  const mainUrl = env.output("MainQueueUrl");
+  const deadLetterUrl = env.output("DeadLetterQueueUrl");
+  const [main, deadLetter, mainAge, deadLetterAge] = await Promise.all([
+    queueDepth(env.sqs, mainUrl),
+    queueDepth(env.sqs, deadLetterUrl),
+    publishedAge(env.cloudwatch, mainUrl, now),
+    publishedAge(env.cloudwatch, deadLetterUrl, now)
+  ]);
+  const health = (depth, age2) => ({
+    ...depth,
+    ...age2 !== void 0 && depth.visible + depth.inFlight > 0 ? { oldestAgeSeconds: age2 } : {}
+  });
+  let dlqAge = deadLetterAge;
+  if (dlqAge === void 0 && deadLetter.visible > 0) {
+    const sentAt2 = (await new DeadLetterQueue(env.sqs, deadLetterUrl).peek(DLQ_SAMPLE)).flatMap((m) => m.sentAt ? [Date.parse(m.sentAt)] : []).sort((a, b) => a - b)[0];
+    if (sentAt2 !== void 0) {
+      dlqAge = Math.max(0, Math.round((now.getTime() - sentAt2) / 1e3));
+      notes.push(
+        `Dead-letter queue: CloudWatch has no age of its oldest message; the age shown is the oldest of ${DLQ_SAMPLE} sampled messages, from when it was first sent.`
+      );
+    }
+  }
+  if (mainAge === void 0 && main.visible + main.inFlight > 0)
+    notes.push(
+      "Main queue: CloudWatch has no age of its oldest message (the local runtime publishes no AWS/SQS metrics), and reading the queue would take messages from the consumer."
+    );
+  return { main: health(main, mainAge), deadLetter: health(deadLetter, dlqAge) };
+};
+var ReplayInputSchema2 = import_zod5.z.object({
+  dryRun: import_zod5.z.boolean().optional(),
+  filter: import_zod5.z.object({ tenant: import_zod5.z.string().optional(), provider: import_zod5.z.string().optional() }).optional()
+});
+var executionsSince = async (env, arn, since, max) => {
+  const found = [];
+  let token;
+  do {
+    const page = await env.sfn.send(
+      new import_client_sfn3.ListExecutionsCommand({ stateMachineArn: arn, maxResults: max, nextToken: token })
+    );
+    const items = page.executions ?? [];
+    for (const item of items) if (item.startDate && item.startDate >= since) found.push(item);
+    const last = items.at(-1)?.startDate;
+    token = last && last >= since && found.length < max ? page.nextToken : void 0;
+  } while (token);
+  return found.slice(0, max);
+};
+var replays = async (env, query, buckets) => {
+  const arn = env.output("ReplayStateMachineArn");
+  const runs = [];
+  for (const item of await executionsSince(env, arn, buckets.start, MAX_EXECUTIONS_READ)) {
+    if (runs.length === MAX_REPLAYS || !item.executionArn) break;
+    const execution = await env.sfn.send(new import_client_sfn3.DescribeExecutionCommand({ executionArn: item.executionArn }));
+    let input = {};
+    try {
+      input = ReplayInputSchema2.parse(JSON.parse(execution.input ?? "{}"));
+    } catch {
+    }
+    if (input.dryRun) continue;
+    const { tenant: tenant2, provider } = input.filter ?? {};
+    if (query.tenant && tenant2 && tenant2 !== query.tenant || query.provider && provider && provider !== query.provider)
+      continue;
+    let { plan, summary } = await progressOf(env.sfn, item.executionArn);
+    if (execution.status === "SUCCEEDED" && execution.output) {
+      const output = JSON.parse(execution.output);
+      const finalSummary = SummarySchema.safeParse(output);
+      const finalPlan = PlanSchema.safeParse(output);
+      if (finalSummary.success) summary = finalSummary.data;
+      if (finalPlan.success) plan = finalPlan.data;
+    }
+    runs.push({
+      executionId: item.name ?? item.executionArn.slice(item.executionArn.lastIndexOf(":") + 1),
+      status: item.status ?? "RUNNING",
+      startedAt: (item.startDate ?? buckets.start).toISOString(),
+      ...item.stopDate ? { stoppedAt: item.stopDate.toISOString() } : {},
+      ...plan ? { plan } : {},
+      ...summary ? { summary } : {}
+    });
+  }
+  return runs;
+};
+var channels = async (cloudwatch, query, buckets) => {
+  const metrics = Object.keys(MESSAGE_METRICS);
+  const series = (await Promise.all(
+    metrics.map((metric) => seriesOf(cloudwatch, metric, { tenant: query.tenant, channel: query.channel }))
+  )).flat();
+  const values = await bucketed(
+    cloudwatch,
+    series.map((s) => ({ namespace: NAMESPACE, ...s })),
+    buckets
+  );
+  const byChannel = /* @__PURE__ */ new Map();
+  series.forEach((s, i) => {
+    const dimension = (name) => s.dimensions.find((d) => d.Name === name)?.Value ?? "unknown";
+    const channel = dimension("channel");
+    const via = dimension("via");
+    const key = `${channel}\0${via}`;
+    const entry = byChannel.get(key) ?? { via, channel, counts: {} };
+    const status2 = MESSAGE_METRICS[s.metric] ?? s.metric;
+    entry.counts[status2] = (entry.counts[status2] ?? 0) + sum(values[i] ?? []);
+    byChannel.set(key, entry);
+  });
+  return [...byChannel.values()].filter((c) => Object.values(c.counts).some((n) => n > 0)).sort((a, b) => a.channel.localeCompare(b.channel) || a.via.localeCompare(b.via));
+};
+var deliveredTargetsOf = (detail) => {
+  const match = /→ (.+?)(?: \([^)]*\))?; attempt \d+$/.exec(detail ?? "");
+  return match?.[1] ? match[1].split(", ").filter((id2) => id2.length > 0) : [];
+};
+var FAILURE_ACTIONS = /* @__PURE__ */ new Set([
+  "retrying",
+  "dead-lettered",
+  "compensating",
+  "compensation-failed"
+]);
+var escapeRegExp = (text4) => text4.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var targets = async (env, query, buckets, pauses, now, notes) => {
+  const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
+  const ids = [];
+  for await (const entry of recentlyReceived(
+    queries,
+    { since: buckets.start.toISOString(), until: buckets.end.toISOString(), now },
+    100
+  )) {
+    if (query.tenant && entry.tenant !== query.tenant || query.provider && entry.provider !== query.provider)
+      continue;
+    ids.push(entry.eventId);
+    if (ids.length === MAX_TARGET_EVENTS) {
+      notes.push(
+        `Targets: counted from the newest ${MAX_TARGET_EVENTS} events of the window (no metric counts deliveries per target).`
+      );
+      break;
+    }
+  }
+  const states = await queries.states(ids);
+  const disabled = new Set(pauses.filter((p) => p.scope === "target").map((p) => p.id));
+  const counts = /* @__PURE__ */ new Map();
+  const countOf = (target) => {
+    const found = counts.get(target) ?? { delivered: 0, failed: 0 };
+    counts.set(target, found);
+    return found;
+  };
+  for (const target of disabled) countOf(target);
+  const inWindow2 = (at2) => at2 >= buckets.start.toISOString() && at2 < buckets.end.toISOString();
+  const failures = [];
+  for (const state of states) {
+    for (const entry of state.audit) {
+      if (entry.by !== "consumer" || !inWindow2(entry.at)) continue;
+      if (entry.action === "processed")
+        for (const target of deliveredTargetsOf(entry.detail)) countOf(target).delivered += 1;
+      else if (FAILURE_ACTIONS.has(entry.action))
+        failures.push(`${entry.detail ?? ""} ${state.lastError ?? ""}`);
+    }
+  }
+  const known = [...counts.keys()];
+  for (const failure of failures) {
+    for (const target of known) {
+      if (new RegExp(`(^|[\\s:(])${escapeRegExp(target)}([\\s:,;)]|$)`).test(failure))
+        countOf(target).failed += 1;
+    }
+  }
+  return [...counts.entries()].filter(([target]) => !query.target || target === query.target).map(([target, c]) => ({ target, ...c, disabled: disabled.has(target) })).sort((a, b) => a.target.localeCompare(b.target));
+};
+var overview = async (env, query, now) => {
+  const checked2 = parseOverviewQuery(query);
+  const buckets = bucketsOf(checked2.window, now);
+  const notes = [];
+  if (checked2.channel)
+    notes.push(
+      `Throughput is the whole stack's${checked2.tenant || checked2.provider ? " (within the other filters)" : ""}: the received, processed, failed and retried counts carry no channel dimension.`
+    );
+  if (checked2.target)
+    notes.push(
+      "Throughput and channels are not sliced by target: no metric carries a target dimension; the target's own row is in Targets."
+    );
+  if (checked2.provider)
+    notes.push(
+      "Channels are not sliced by provider: the message metrics carry channel, adapter and tenant only."
+    );
+  const pauseStore = new PauseStore(env.dynamodb, {
+    tableName: env.output("EventTableName"),
+    retentionDays: Number(env.outputs.RetentionDays ?? 30)
+  });
+  const pauses = (await pauseStore.list()).filter(isActive);
+  const [series, queueHealth, replayRuns, channelRows, targetRows] = await Promise.all([
+    throughput(env.cloudwatch, checked2, buckets),
+    queues(env, now, notes),
+    replays(env, checked2, buckets),
+    channels(env.cloudwatch, checked2, buckets),
+    targets(env, checked2, buckets, pauses, now, notes)
+  ]);
+  const totals = {
+    received: sum(series.received),
+    processed: sum(series.processed),
+    failed: sum(series.failed),
+    retried: sum(series.retried)
+  };
+  return {
+    window: checked2.window,
+    bucketSeconds: buckets.bucketSeconds,
+    series: {
+      received: pointsOf(series.received, buckets),
+      processed: pointsOf(series.processed, buckets),
+      failed: pointsOf(series.failed, buckets),
+      retried: pointsOf(series.retried, buckets)
+    },
+    totals,
+    retryRate: totals.processed > 0 ? totals.retried / totals.processed : 0,
+    queues: queueHealth,
+    replays: replayRuns,
+    channels: channelRows,
+    targets: targetRows,
+    pauses,
+    notes
+  };
+};
+
+// cli/console/server.ts
+var import_node_crypto27 = require("node:crypto");
+var import_promises = require("node:fs/promises");
+var import_node_http = require("node:http");
+var import_node_path4 = require("node:path");
+var import_zod8 = require("zod");
+
+// cli/commands/pause.ts
+var import_node_os = require("node:os");
+var import_commander = require("commander");
+
+// functions/queue/event-queue.ts
+var import_client_sqs3 = require("@aws-sdk/client-sqs");
+init_map_limit();
+init_errors2();
+var EventQueue = class {
+  constructor(client, queueUrl) {
+    this.client = client;
+    this.queueUrl = queueUrl;
+  }
+  client;
+  queueUrl;
+  async send(message) {
+    try {
+      const result = await this.client.send(
+        new import_client_sqs3.SendMessageCommand({ QueueUrl: this.queueUrl, ...entryOf(message) })
+      );
+      return result.MessageId;
+    } catch (error) {
+      throw new InfrastructureError("event-queue", "enqueue failed", { cause: error });
+    }
+  }
+  /**
+   * Sends many messages in batches of 10, keeping the order of each message group: a group's
+   * n-th message goes in the n-th wave, and a wave starts only when the one before it is in the
+   * queue. Within a wave every group appears once, so its batches may run side by side.
+   */
+  async sendMany(messages) {
+    if (messages.length === 0) return;
+    const only = messages.length === 1 ? messages[0] : void 0;
+    if (only) {
+      await this.send(only);
+      return;
+    }
+    const waves = [];
+    const seen = /* @__PURE__ */ new Map();
+    for (const message of messages) {
+      const wave = seen.get(message.groupId) ?? 0;
+      seen.set(message.groupId, wave + 1);
+      (waves[wave] ??= []).push(message);
+    }
+    for (const wave of waves) {
+      const batches = Array.from(
+        { length: Math.ceil(wave.length / BATCH_SIZE) },
+        (_, i) => wave.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
+      );
+      await mapLimit(batches, PARALLEL_BATCHES, (batch) => this.sendBatch(batch));
+    }
+  }
+  async sendBatch(batch) {
+    let pending = batch.map((message, index) => ({ Id: String(index), ...entryOf(message) }));
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round === BATCH_ROUNDS) {
+        throw new InfrastructureError(
+          "event-queue",
+          `enqueue failed for ${pending.length} of a batch of ${batch.length}`
+        );
+      }
+      let failed;
+      try {
+        const result = await this.client.send(
+          new import_client_sqs3.SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending })
+        );
+        const senderFault = result.Failed?.find((entry) => entry.SenderFault);
+        if (senderFault) throw new Error(`${senderFault.Code ?? "error"}: ${senderFault.Message ?? ""}`);
+        failed = new Set((result.Failed ?? []).map((entry) => entry.Id ?? ""));
+      } catch (error) {
+        throw new InfrastructureError("event-queue", "batch enqueue failed", { cause: error });
+      }
+      pending = pending.filter((entry) => failed.has(entry.Id));
+    }
+  }
+};
+var BATCH_SIZE = 10;
+var PARALLEL_BATCHES = 8;
+var BATCH_ROUNDS = 3;
+var attribute = (value) => ({ DataType: "String", StringValue: value });
+var entryOf = (message) => ({
+  MessageBody: JSON.stringify(message.claim),
+  MessageGroupId: message.groupId,
+  MessageDeduplicationId: message.deduplicationId,
+  MessageAttributes: {
+    correlationId: attribute(message.claim.correlationId),
+    tenant: attribute(message.attributes.tenant),
+    provider: attribute(message.attributes.provider),
+    type: attribute(message.attributes.type)
+  }
+});
+var deduplicationIdOf = (eventId, send) => send <= 1 ? eventId : `${eventId}#${send}`;
+
+// functions/flow/release.ts
+var DONE = /* @__PURE__ */ new Set([
+  "PROCESSED",
+  "STALE",
+  "COMPENSATED",
+  "DEAD_LETTERED",
+  "COMPENSATION_FAILED",
+  "QUARANTINED"
+]);
+var UNSENT_AFTER_MS = 2 * 6e4;
+var releaseHeld = async (deps, pauseKey2, options) => {
+  const pollMs = options.pollMs ?? 1e3;
+  const started = deps.now().getTime();
+  const interval = 1e3 / options.ratePerSecond;
+  let released = 0;
+  let nextSendAt = started;
+  for (; ; ) {
+    const pause2 = await deps.pauses.get(pauseKey2);
+    if (!pause2 || pause2.state !== "resuming") return { released, listed: 0, ended: pause2?.state === "ended" };
+    const lists = await deps.pauses.listsOf(pauseKey2);
+    const listed = lists.reduce((n, list) => n + list.events.length, 0);
+    if (lists.length === 0) {
+      const entry = { at: deps.now().toISOString(), action: "ended", by: options.by };
+      if (await deps.pauses.end(pauseKey2, pause2.holds, entry, deps.now())) {
+        const progress = { released, listed: 0, ended: true };
+        options.onProgress?.(progress);
+        return progress;
+      }
+      continue;
+    }
+    let moved = false;
+    for (const list of lists) {
+      const states = await deps.store.getStates(list.events);
+      for (const eventId of list.events) {
+        const state = states.get(eventId);
+        if (!state) continue;
+        const send = sendOf(state, pauseKey2, deps.now());
+        if (!send) continue;
+        const wait = nextSendAt - deps.now().getTime();
+        if (wait > 0) await deps.sleep(wait);
+        nextSendAt = Math.max(deps.now().getTime(), nextSendAt) + interval;
+        if (await release(deps, pauseKey2, state, send)) {
+          released += 1;
+          moved = true;
+        }
+      }
+      if (await dropDone(deps, list, states)) moved = true;
+    }
+    options.onProgress?.({ released, listed, ended: false });
+    if (options.timeoutMs !== void 0 && deps.now().getTime() - started > options.timeoutMs)
+      return { released, listed, ended: false };
+    if (!moved) await deps.sleep(pollMs);
+  }
+};
+var sendOf = (state, pauseKey2, now) => {
+  if (state.status === "HELD") return "mark";
+  const releasedHere = state.released?.includes(pauseKey2) ?? false;
+  if (releasedHere && state.status === "QUEUED" && now.getTime() - Date.parse(state.statusAt) > UNSENT_AFTER_MS)
+    return "resend";
+  return void 0;
+};
+var release = async (deps, pauseKey2, state, how) => {
+  const send = how === "mark" ? state.sends + 1 : state.sends;
+  if (how === "mark") {
+    const entry = {
+      at: deps.now().toISOString(),
+      action: "released",
+      by: "operator",
+      status: "QUEUED",
+      detail: `resumed: ${pauseKey2}; send #${send}`,
+      correlationId: state.correlationId
+    };
+    const marked = await deps.store.transition(state.eventId, ["HELD"], "QUEUED", entry, {
+      sends: send,
+      releasedBy: pauseKey2
+    });
+    if (!marked) return false;
+  }
+  await deps.queue.send({
+    claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
+    groupId: state.groupId,
+    deduplicationId: deduplicationIdOf(state.eventId, send),
+    attributes: { tenant: state.tenant, provider: state.provider, type: state.type }
+  });
+  return true;
+};
+var dropDone = async (deps, list, states) => {
+  const done = [];
+  for (const eventId of list.events) {
+    const state = states.get(eventId);
+    if (state && !DONE.has(state.status)) break;
+    done.push(eventId);
+  }
+  return done.length > 0 && await deps.pauses.dropFront(list.pauseKey, list.groupId, done);
+};
+
+// cli/commands/pause.ts
+var MAX_RELEASE_RATE = 100;
+var scopeOf = (value) => {
+  if (PAUSE_SCOPES.includes(value)) return value;
+  throw new import_commander.InvalidArgumentError(`must be one of ${PAUSE_SCOPES.join(", ")}`);
+};
+var rateOf = (value) => {
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_RELEASE_RATE)
+    throw new import_commander.InvalidArgumentError(`must be a number above 0 and at most ${MAX_RELEASE_RATE}`);
+  return rate;
+};
+var operator = () => {
+  try {
+    return (0, import_node_os.userInfo)().username;
+  } catch {
+    return "operator";
+  }
+};
+var pauseStoresOf = (env) => {
+  const tableName = env.output("EventTableName");
+  const settings = { tableName, retentionDays: Number(env.outputs.RetentionDays ?? 30) };
+  return {
+    env,
+    pauses: new PauseStore(env.dynamodb, settings),
+    store: new EventStore(env.dynamodb, settings),
+    queue: new EventQueue(env.sqs, env.output("MainQueueUrl"))
+  };
+};
+var storesOf = async (deps, globals) => pauseStoresOf(await deps.connect(globals()));
+var pauseScope = async ({ pauses }, request) => {
+  await pauses.pause(request.scope, request.id, {
+    at: request.at,
+    action: "paused",
+    by: request.by,
+    reason: request.reason
+  });
+  return pauses.get(pauseKeyOf(request));
+};
+var startResume = ({ pauses }, key, request) => pauses.startResume(key, {
+  at: request.at,
+  action: "resume-started",
+  by: request.by,
+  ...request.reason ? { reason: request.reason } : {}
+});
+var releasePause = ({ pauses, store, queue }, key, options, clock) => releaseHeld({ pauses, store, queue, now: () => clock.now(), sleep: (ms) => clock.sleep(ms) }, key, options);
+var pauseRows = (pauses) => table(
+  ["PAUSE", "STATE", "SINCE", "BY", "REASON"],
+  pauses.map((p) => [pauseKeyOf(p), p.state, p.at, p.by, p.reason])
+);
+var registerPause = (program, deps, globals) => {
+  program.command("pause").description(
+    "Hold the events of a provider, tenant, route or target: ingest keeps answering 2xx and storing"
+  ).argument("<scope>", `what to pause: ${PAUSE_SCOPES.join(", ")}`, scopeOf).argument("<id>", "its id (a provider id, a tenant id, a route or target id)").requiredOption("--reason <text>", "why: kept in the pause, shown by relayflow status").action(async (scope, id2, options) => {
+    const reason = options.reason.trim();
+    if (reason.length < 3)
+      throw new CliError("--reason needs at least 3 characters: it is the audit of the pause.");
+    const stores = await storesOf(deps, globals);
+    const at2 = deps.now().toISOString();
+    const pause2 = await pauseScope(stores, { scope, id: id2, reason, by: operator(), at: at2 });
+    if (globals().json) {
+      deps.output.out(json(pause2));
+      return;
+    }
+    deps.output.out(
+      [
+        `Paused ${pauseKeyOf({ scope, id: id2 })}. Its events are HELD from ${pause2?.effectiveAt ?? "a few seconds from now"}, once every`,
+        "consumer knows of the pause; providers keep getting 2xx. Release them with:",
+        `  relayflow resume ${scope} ${id2}`
+      ].join("\n")
+    );
+  });
+  program.command("resume").description("Release what a pause (or an auto-disabled target) holds, in order per entity, then end it").argument("<scope>", `what to resume: ${PAUSE_SCOPES.join(", ")}`, scopeOf).argument("<id>", "its id").option("--rate <n>", `events released per second (at most ${MAX_RELEASE_RATE})`, rateOf, 10).option("--reason <text>", "why, for the pause history").action(async (scope, id2, options) => {
+    const stores = await storesOf(deps, globals);
+    const key = pauseKeyOf({ scope, id: id2 });
+    const by = operator();
+    const started = await startResume(stores, key, {
+      at: deps.now().toISOString(),
+      by,
+      ...options.reason ? { reason: options.reason } : {}
+    });
+    if (!started) throw new CliError(`There is no active pause ${key} (relayflow status lists them).`);
+    let last = "";
+    const outcome = await releasePause(
+      stores,
+      key,
+      {
+        ratePerSecond: options.rate,
+        by,
+        onProgress: (p) => {
+          const line = `released ${p.released}; ${p.listed} still listed`;
+          if (line !== last && !globals().json) deps.output.err(line);
+          last = line;
+        }
+      },
+      deps
+    );
+    if (globals().json) {
+      deps.output.out(json({ pause: key, ...outcome }));
+      return;
+    }
+    deps.output.out(
+      outcome.ended ? `Resumed ${key}: ${outcome.released} held events released, in order per entity. The pause has ended.` : `${key} is no longer resuming (paused again?); ${outcome.released} events were released.`
+    );
+  });
+};
+
+// cli/error-class.ts
+var errorClassOf = (lastError) => {
+  if (!lastError) return "unknown";
+  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
+  return match?.[1] ?? lastError.slice(0, 40);
+};
+var failureOf = (state) => {
+  if (state.lastError !== void 0 || state.status !== "QUARANTINED") return state.lastError;
+  const entry = state.audit.findLast((a) => a.action === "quarantined");
+  return `quarantined: ${entry?.detail ?? "the normalizer could not read the body"}`;
+};
+var groupFailures = (states, keyOf = () => "") => {
+  const groups = /* @__PURE__ */ new Map();
+  for (const state of states) {
+    const failure = failureOf(state);
+    const errorClass = errorClassOf(failure);
+    const key = `${errorClass}\0${keyOf(state)}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { errorClass, latest: state.statusAt, example: failure ?? "", members: [state] });
+      continue;
+    }
+    group.members.push(state);
+    if (state.statusAt > group.latest) group.latest = state.statusAt;
+  }
+  return [...groups.values()].map((group) => ({ ...group, count: group.members.length })).sort((a, b) => b.count - a.count);
+};
+
+// cli/console/api/dead-letters.ts
+var MAX_DEAD_LETTERS = 1e3;
+var deadLetterGroups = (states, redactor) => groupFailures(states, (s) => `${s.provider}\0${s.entityKind}:${s.entityId}`).map((group) => {
+  const first = group.members[0];
+  return {
+    errorClass: group.errorClass,
+    provider: first?.provider ?? "",
+    entity: first ? `${first.entityKind}:${first.entityId}` : "",
+    count: group.count,
+    latest: group.latest,
+    example: redactor.value(group.example),
+    eventIds: group.members.map((s) => s.eventId)
+  };
+});
+var deadLetters = async (deps, max = MAX_DEAD_LETTERS) => {
+  const states = [];
+  for await (const { state } of walkStore(deps.queries, {
+    statuses: ["DEAD_LETTERED", "QUARANTINED"],
+    newestFirst: true
+  })) {
+    states.push(state);
+    if (states.length === max) break;
+  }
+  const depth = await queueDepth(deps.sqs, deps.deadLetterQueueUrl);
+  return { depth, groups: deadLetterGroups(states, deps.redactor), scanned: states.length };
+};
+
+// cli/console/api/pauses.ts
+var import_zod6 = require("zod");
+var PauseRequestSchema = import_zod6.z.strictObject({
+  scope: import_zod6.z.enum(PAUSE_SCOPES),
+  id: import_zod6.z.string().trim().min(1).max(256),
+  reason: import_zod6.z.string({ error: "reason is required: it is the audit of the pause" }).trim().min(3, "reason needs at least 3 characters: it is the audit of the pause").max(500),
+  rate: import_zod6.z.number().gt(0).max(MAX_RELEASE_RATE).optional()
+});
+var PauseConflict = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "PauseConflict";
+  }
+};
+var activePauses = async (stores) => (await stores.pauses.list()).filter(isActive);
+var pause = async (stores, request, by, now) => {
+  const stored = await pauseScope(stores, { ...request, by, at: now.toISOString() });
+  if (!stored) throw new Error(`The pause ${pauseKeyOf(request)} was written but cannot be read back.`);
+  return stored;
+};
+var resume = async (stores, request, by, clock, onReleaseError) => {
+  const key = pauseKeyOf(request);
+  const started = await startResume(stores, key, {
+    by,
+    at: clock.now().toISOString(),
+    reason: request.reason
+  });
+  if (!started) throw new PauseConflict(`There is no active pause ${key}.`);
+  releasePause(stores, key, { ratePerSecond: request.rate ?? 10, by }, clock).catch(onReleaseError);
+  const resuming = await stores.pauses.get(key);
+  if (!resuming) throw new Error(`The pause ${key} cannot be read back.`);
+  return resuming;
+};
+
+// cli/console/api/replay.ts
+var import_client_sfn4 = require("@aws-sdk/client-sfn");
+var import_zod7 = require("zod");
+var PLAN_REASON = "plan from the console";
+var PLAN_TIMEOUT_MS = 12e4;
+var POLL_MS = 500;
+var text3 = () => import_zod7.z.string().trim().min(1).max(512);
+var isoTime2 = () => import_zod7.z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2025-06-01T10:00:00Z" });
+var ReplaySelectionSchema = import_zod7.z.strictObject({
+  eventIds: import_zod7.z.array(text3()).min(1).max(MAX_LIMIT).optional(),
+  source: import_zod7.z.enum(["dlq", "store"]).optional(),
+  statuses: import_zod7.z.array(import_zod7.z.enum(SELECTABLE_STATUSES)).min(1).optional(),
+  provider: text3().optional(),
+  tenant: text3().optional(),
+  type: text3().optional(),
+  entity: import_zod7.z.string().regex(/^[^:\s]+:\S+$/, "must be written kind:id, e.g. customer:cus_123").optional(),
+  since: isoTime2().optional(),
+  until: isoTime2().optional(),
+  limit: import_zod7.z.int().min(1).max(MAX_LIMIT).optional(),
+  ratePerSecond: import_zod7.z.number().gt(0).max(MAX_RATE_PER_SECOND).optional(),
+  force: import_zod7.z.boolean().optional(),
+  renormalize: import_zod7.z.boolean().optional(),
+  confirm: import_zod7.z.boolean().optional(),
+  reason: import_zod7.z.string().trim().max(500).optional()
+});
+var replayInputFor = (selection, dryRun, now) => {
+  if (!dryRun) {
+    if (!selection.reason || selection.reason.length < 3)
+      throw new BadRequest(
+        "reason is required (at least 3 characters): say why you replay, it is written to every event's audit timeline."
+      );
+    if ((selection.force || selection.renormalize) && !selection.confirm)
+      throw new BadRequest(
+        "force and renormalize change what runs again: confirm them with confirm: true after reading the plan."
+      );
+  }
+  try {
+    return replayInputOf(
+      {
+        from: selection.source ?? "dlq",
+        status: selection.statuses ? [...selection.statuses] : void 0,
+        provider: selection.provider,
+        type: selection.type,
+        entity: selection.entity,
+        tenant: selection.tenant,
+        since: selection.since,
+        until: selection.until,
+        id: selection.eventIds ? [...selection.eventIds] : void 0,
+        limit: selection.limit,
+        rate: selection.ratePerSecond,
+        force: selection.force,
+        renormalize: selection.renormalize,
+        reason: selection.reason || (dryRun ? PLAN_REASON : void 0),
+        execute: !dryRun
+      },
+      now
+    );
+  } catch (error) {
+    if (error instanceof CliError) throw new BadRequest(error.message);
+    throw error;
+  }
+};
+var EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+var executionArnOf = (stateMachineArn, name) => {
+  if (!EXECUTION_NAME.test(name)) throw new BadRequest(`${name.slice(0, 80)} is not a replay execution id.`);
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+};
+var startReplay = async (deps, input) => {
+  const name = executionName(deps.now(), "console");
+  await deps.sfn.send(
+    new import_client_sfn4.StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) })
+  );
+  return name;
+};
+var planReplay = async (deps, input) => {
+  const executionArn = executionArnOf(deps.stateMachineArn, await startReplay(deps, input));
+  const deadline = deps.now().getTime() + PLAN_TIMEOUT_MS;
+  for (; ; ) {
+    const execution = await deps.sfn.send(new import_client_sfn4.DescribeExecutionCommand({ executionArn }));
+    if (execution.status === "SUCCEEDED") return PlanSchema.parse(JSON.parse(execution.output ?? "{}"));
+    if (execution.status !== "RUNNING" && execution.status !== "PENDING_REDRIVE")
+      throw new Error(
+        `The plan's execution ${execution.status?.toLowerCase() ?? "ended"}: ${causeText(execution.cause ?? execution.error ?? "no cause given")}`
+      );
+    if (deps.now().getTime() > deadline)
+      throw new Error(
+        `The plan took longer than ${PLAN_TIMEOUT_MS / 1e3} s; its execution is ${executionArn}.`
+      );
+    await deps.sleep(POLL_MS);
+  }
+};
+var InputIdsSchema = import_zod7.z.object({
+  filter: import_zod7.z.object({ eventIds: import_zod7.z.array(import_zod7.z.string()).optional() }).optional()
+});
+var idsOf = (input) => {
+  try {
+    return InputIdsSchema.parse(JSON.parse(input ?? "{}")).filter?.eventIds;
+  } catch {
+    return void 0;
+  }
+};
+var replayRun = async (deps, executionId) => {
+  const executionArn = executionArnOf(deps.stateMachineArn, executionId);
+  let execution;
+  try {
+    execution = await deps.sfn.send(new import_client_sfn4.DescribeExecutionCommand({ executionArn }));
+  } catch (error) {
+    if (error instanceof Error && error.name === "ExecutionDoesNotExist") return void 0;
+    throw error;
+  }
+  const progress = await progressOf(deps.sfn, executionArn);
+  let { plan, summary } = progress;
+  if (execution.status === "SUCCEEDED") {
+    const output = JSON.parse(execution.output ?? "{}");
+    const finalSummary = SummarySchema.safeParse(output);
+    const finalPlan = PlanSchema.safeParse(output);
+    if (finalSummary.success) summary = finalSummary.data;
+    if (finalPlan.success) plan = finalPlan.data;
+  }
+  const ids = idsOf(execution.input) ?? plan?.sample.map((event) => event.eventId) ?? [];
+  const outcomes = (await deps.queries.states(ids)).map((state) => ({
+    eventId: state.eventId,
+    status: state.status
+  }));
+  const failed = execution.status !== "RUNNING" && execution.status !== "SUCCEEDED";
+  return {
+    executionId,
+    status: execution.status ?? "RUNNING",
+    startedAt: (execution.startDate ?? deps.now()).toISOString(),
+    ...execution.stopDate ? { stoppedAt: execution.stopDate.toISOString() } : {},
+    ...plan ? { plan } : {},
+    ...summary ? { summary } : {},
+    outcomes,
+    ...failed ? { error: causeText(execution.cause ?? execution.error ?? "no cause given") } : {}
+  };
+};
+
+// cli/console/server.ts
+var DEFAULT_PORT = 4800;
+var MAX_BODY_BYTES = 64 * 1024;
+var CONTENT_TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".woff": "font/woff",
+  ".txt": "text/plain; charset=utf-8"
+};
+var CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'"
+].join("; ");
+var SECURITY_HEADERS = {
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Resource-Policy": "same-origin"
+};
+var HttpError = class extends Error {
+  constructor(status2, message, headers = {}) {
+    super(message);
+    this.status = status2;
+    this.headers = headers;
+    this.name = "HttpError";
+  }
+  status;
+  headers;
+};
+var digest2 = (value) => (0, import_node_crypto27.createHash)("sha256").update(value).digest();
+var sameToken = (offered, token) => offered !== void 0 && (0, import_node_crypto27.timingSafeEqual)(digest2(offered), digest2(token));
+var cookieOf = (request, name) => {
+  for (const part of (request.headers.cookie ?? "").split(";")) {
+    const at2 = part.indexOf("=");
+    if (at2 > 0 && part.slice(0, at2).trim() === name) return part.slice(at2 + 1).trim();
+  }
+  return void 0;
+};
+var headerOf = (request, name) => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+var issueText = (error) => {
+  const issue = error.issues[0];
+  if (!issue) return "The request is not valid.";
+  const where = issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
+  return `${where}${issue.message.replace(/\.$/, "")}.`;
+};
+var parseWith = (schema, input) => {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new HttpError(400, issueText(parsed.error));
+  return parsed.data;
+};
+var OverviewQuerySchema2 = import_zod8.z.strictObject({
+  window: import_zod8.z.enum(WINDOWS).default("1h"),
+  tenant: import_zod8.z.string().trim().min(1).max(256).optional(),
+  provider: import_zod8.z.string().trim().min(1).max(256).optional(),
+  channel: import_zod8.z.string().trim().min(1).max(256).optional(),
+  target: import_zod8.z.string().trim().min(1).max(256).optional()
+});
+var EVENT_ID2 = /^[A-Za-z0-9_-]{1,128}$/;
+var stackOf = (env) => {
+  const tableName = env.output("EventTableName");
+  const retentionDays = Number(env.outputs.RetentionDays ?? 30);
+  const rawBodies = new RawBodies(env.s3, env.output("RawBucketName"));
+  return {
+    env,
+    tableName,
+    queries: new EventQueries(env.dynamodb, tableName),
+    // With the raw-body bucket, a normalized event too large for its item is read from S3.
+    store: new EventStore(env.dynamodb, { tableName, retentionDays }, rawBodies),
+    rawBodies,
+    messages: new MessageStore(env.dynamodb, { tableName, retentionDays }),
+    pauses: pauseStoresOf(env)
+  };
+};
+var listen = (server, port) => new Promise((done, fail) => {
+  const onError = (error) => {
+    server.off("listening", onListening);
+    fail(error);
+  };
+  const onListening = () => {
+    server.off("error", onError);
+    done(server.address().port);
+  };
+  server.once("error", onError);
+  server.once("listening", onListening);
+  server.listen(port, "127.0.0.1");
+});
+var startConsole = async (deps, options = {}) => {
+  const token = (0, import_node_crypto27.randomBytes)(32).toString("base64url");
+  const redactor = payloadRedactor(deps.redactPaths);
+  let port = 0;
+  let closed = false;
+  let stack;
+  const connected = () => {
+    if (stack) return stack;
+    const attempt = deps.connect().then(stackOf);
+    stack = attempt;
+    attempt.catch(() => {
+      if (stack === attempt) stack = void 0;
+    });
+    return attempt;
+  };
+  const session = async () => {
+    const { catalog, target } = deps;
+    try {
+      const { env } = await connected();
+      const routes2 = webhookRoutes(env.outputs);
+      return {
+        stack: env.stackName,
+        local: env.local,
+        region: env.region,
+        connected: true,
+        providers: [...new Set(routes2.map((r) => r.provider))].sort(),
+        tenants: [.../* @__PURE__ */ new Set(["default", ...routes2.map((r) => r.tenant), ...catalog.tenants])].sort(),
+        channels: [...catalog.channels].sort(),
+        targets: [...catalog.targets].sort()
+      };
+    } catch (error) {
+      return {
+        stack: target.stack,
+        local: target.local,
+        region: target.region ?? "",
+        connected: false,
+        problem: sentenceOf(error, target.local),
+        providers: [],
+        tenants: [],
+        channels: [...catalog.channels].sort(),
+        targets: [...catalog.targets].sort()
+      };
+    }
+  };
+  const reach = async () => {
+    try {
+      return await connected();
+    } catch (error) {
+      throw new HttpError(503, sentenceOf(error, deps.target.local));
+    }
+  };
+  const eventsDeps = (s) => ({
+    client: s.env.dynamodb,
+    tableName: s.tableName,
+    store: s.store,
+    rawBodies: s.rawBodies,
+    messages: s.messages,
+    redactor,
+    now: deps.now()
+  });
+  const replayDeps = (s) => ({
+    sfn: s.env.sfn,
+    stateMachineArn: s.env.output("ReplayStateMachineArn"),
+    queries: s.queries,
+    now: () => deps.now(),
+    sleep: (ms) => deps.sleep(ms)
+  });
+  const releaseClock = {
+    now: () => deps.now(),
+    sleep: (ms) => closed ? Promise.reject(new Error("the console stopped")) : deps.sleep(ms)
+  };
+  const routes = [
+    { method: "GET", path: /^\/api\/session$/, handle: () => session() },
+    {
+      method: "GET",
+      path: /^\/api\/overview$/,
+      handle: async ({ query }) => {
+        const asked = parseWith(OverviewQuerySchema2, Object.fromEntries(query));
+        const s = await reach();
+        return deps.overview(s.env, asked, deps.now());
+      }
+    },
+    {
+      method: "GET",
+      path: /^\/api\/events$/,
+      handle: async ({ query }) => {
+        const asked = parseWith(EventsQuerySchema, Object.fromEntries(query));
+        return searchEvents(eventsDeps(await reach()), asked);
+      }
+    },
+    {
+      method: "GET",
+      path: /^\/api\/events\/([^/]+)$/,
+      handle: async ({ params: [id2 = ""] }) => {
+        if (!EVENT_ID2.test(id2)) throw new HttpError(400, `${id2.slice(0, 128)} is not an event id.`);
+        const detail = await eventDetail(eventsDeps(await reach()), id2);
+        if (!detail)
+          throw new HttpError(
+            404,
+            `No event has the id ${id2}; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ${id2}.`
+          );
+        return detail;
+      }
+    },
+    {
+      method: "GET",
+      path: /^\/api\/dead-letters$/,
+      handle: async () => {
+        const s = await reach();
+        return deadLetters({
+          queries: s.queries,
+          sqs: s.env.sqs,
+          deadLetterQueueUrl: s.env.output("DeadLetterQueueUrl"),
+          redactor
+        });
+      }
+    },
+    {
+      method: "POST",
+      path: /^\/api\/replay\/plan$/,
+      handle: async ({ body }) => {
+        const selection = parseWith(ReplaySelectionSchema, body);
+        const input = replayInputFor(selection, true, deps.now());
+        return { plan: await planReplay(replayDeps(await reach()), input) };
+      }
+    },
+    {
+      method: "POST",
+      path: /^\/api\/replay$/,
+      handle: async ({ body }) => {
+        const selection = parseWith(ReplaySelectionSchema, body);
+        const input = replayInputFor(selection, false, deps.now());
+        return { executionId: await startReplay(replayDeps(await reach()), input) };
+      }
+    },
+    {
+      method: "GET",
+      // `plan` is the POST route's, not an execution's id.
+      path: /^\/api\/replay\/(?!plan$)([^/]+)$/,
+      handle: async ({ params: [id2 = ""] }) => {
+        const run = await replayRun(replayDeps(await reach()), id2);
+        if (!run) throw new HttpError(404, `No replay execution ${id2}.`);
+        return run;
+      }
+    },
+    {
+      method: "GET",
+      path: /^\/api\/pauses$/,
+      handle: async () => ({ pauses: await activePauses((await reach()).pauses) })
+    },
+    {
+      method: "POST",
+      path: /^\/api\/pauses$/,
+      handle: async ({ body }) => {
+        const asked = parseWith(PauseRequestSchema, body);
+        return { pause: await pause((await reach()).pauses, asked, deps.operator, deps.now()) };
+      }
+    },
+    {
+      method: "POST",
+      path: /^\/api\/resume$/,
+      handle: async ({ body }) => {
+        const asked = parseWith(PauseRequestSchema, body);
+        const resumed = await resume(
+          (await reach()).pauses,
+          asked,
+          deps.operator,
+          releaseClock,
+          (error) => deps.log(
+            `relayflow console: the release of ${asked.scope} ${asked.id} stopped: ${sentenceOf(error, deps.target.local)}`
+          )
+        );
+        return { pause: resumed };
+      }
+    }
+  ];
+  const send = (response, status2, body, headers) => {
+    response.writeHead(status2, {
+      ...SECURITY_HEADERS,
+      "Content-Length": String(Buffer.byteLength(body)),
+      ...headers
+    });
+    response.end(response.req.method === "HEAD" ? void 0 : body);
+  };
+  const sendJson = (response, status2, value, headers = {}) => send(response, status2, JSON.stringify(value), {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    ...headers
+  });
+  const sendText = (response, status2, text4, headers = {}) => send(response, status2, `${text4}
+`, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": "no-store",
+    ...headers
+  });
+  const refuse2 = (response, api, error) => api ? sendJson(response, error.status, { error: error.message }, error.headers) : sendText(response, error.status, error.message, error.headers);
+  const readBody = async (request) => {
+    const type = headerOf(request, "content-type") ?? "";
+    if (!/^application\/json(\s*;|$)/i.test(type))
+      throw new HttpError(415, "Send the body as JSON (Content-Type: application/json).");
+    const declared = Number(headerOf(request, "content-length") ?? 0);
+    if (declared > MAX_BODY_BYTES)
+      throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES / 1024} KB.`);
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of request) {
+      const bytes = chunk;
+      size += bytes.length;
+      if (size > MAX_BODY_BYTES)
+        throw new HttpError(413, `The body is larger than ${MAX_BODY_BYTES / 1024} KB.`);
+      chunks.push(bytes);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      throw new HttpError(400, "The body is not valid JSON.");
+    }
+  };
+  const handleApi = async (request, response, url3, viaHeader) => {
+    const method = request.method ?? "GET";
+    const matching2 = routes.filter((route2) => route2.path.test(url3.pathname));
+    if (matching2.length === 0) throw new HttpError(404, `No API route ${url3.pathname}.`);
+    const route = matching2.find((r) => r.method === method);
+    if (!route) {
+      const allowed = [...new Set(matching2.map((r) => r.method))].join(", ");
+      throw new HttpError(405, `${url3.pathname} answers ${allowed} only.`, { Allow: allowed });
+    }
+    if (method === "POST" && !viaHeader)
+      throw new HttpError(403, `State-changing calls need the ${TOKEN_HEADER} header, not only the cookie.`);
+    const params = (route.path.exec(url3.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
+    const body = method === "POST" ? await readBody(request) : void 0;
+    try {
+      const answer = await route.handle({ query: url3.searchParams, body, params });
+      sendJson(response, 200, answer);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      if (error instanceof BadRequest) throw new HttpError(400, error.message);
+      if (error instanceof PauseConflict) throw new HttpError(409, error.message);
+      if (error instanceof CliError) throw new HttpError(503, error.message);
+      if (/ECONNREFUSED/.test(String(error)) || /ECONNREFUSED/.test(String(error.cause)))
+        stack = void 0;
+      throw new HttpError(500, sentenceOf(error, deps.target.local));
+    }
+  };
+  const handleStatic = async (request, response, url3) => {
+    if (request.method !== "GET" && request.method !== "HEAD")
+      throw new HttpError(405, "Pages answer GET only.", { Allow: "GET, HEAD" });
+    const root = (0, import_node_path4.resolve)(deps.assetsDir);
+    if (url3.pathname.startsWith("/assets/")) {
+      const file = (0, import_node_path4.resolve)(root, `.${decodeURIComponent(url3.pathname)}`);
+      if (!file.startsWith(`${(0, import_node_path4.join)(root, "assets")}${import_node_path4.sep}`)) throw new HttpError(404, "No such file.");
+      let bytes;
+      try {
+        bytes = await (0, import_promises.readFile)(file);
+      } catch {
+        throw new HttpError(404, "No such file.");
+      }
+      send(response, 200, bytes, {
+        "Content-Type": CONTENT_TYPES[(0, import_node_path4.extname)(file).toLowerCase()] ?? "application/octet-stream",
+        "Cache-Control": "no-cache"
+      });
+      return;
+    }
+    let page;
+    try {
+      page = await (0, import_promises.readFile)((0, import_node_path4.join)(root, "index.html"), "utf8");
+    } catch {
+      sendText(
+        response,
+        503,
+        `The console's web UI is not built (no ${(0, import_node_path4.join)(root, "index.html")}): run npm run build:console, then reload this page.`
+      );
+      return;
+    }
+    const meta = `<meta name="relayflow-token" content="${token}">`;
+    const injected = /<head[^>]*>/i.test(page) ? page.replace(/<head[^>]*>/i, (head) => `${head}${meta}`) : `${meta}${page}`;
+    send(response, 200, injected, {
+      "Content-Type": CONTENT_TYPES[".html"] ?? "text/html",
+      "Cache-Control": "no-store"
+    });
+  };
+  const allowedHosts = () => /* @__PURE__ */ new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const handle = async (request, response) => {
+    const host = (headerOf(request, "host") ?? "").toLowerCase();
+    const url3 = new URL(request.url ?? "/", "http://console.invalid");
+    const api = url3.pathname === "/api" || url3.pathname.startsWith("/api/");
+    try {
+      if (!allowedHosts().has(host))
+        throw new HttpError(
+          403,
+          `The console answers only requests to 127.0.0.1:${port} or localhost:${port}.`
+        );
+      const origin = headerOf(request, "origin");
+      if (origin !== void 0 && origin !== `http://${host}`)
+        throw new HttpError(403, "Requests from another origin are refused.");
+      if (headerOf(request, "sec-fetch-site") === "cross-site")
+        throw new HttpError(403, "Requests from another site are refused.");
+      const offered = url3.searchParams.get("token");
+      if (offered !== null) {
+        if (!sameToken(offered, token) || request.method !== "GET")
+          throw new HttpError(401, "This console link is not valid: open the URL relayflow console printed.");
+        url3.searchParams.delete("token");
+        send(response, 302, "", {
+          Location: `${url3.pathname}${url3.search}`,
+          "Set-Cookie": `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          "Cache-Control": "no-store"
+        });
+        return;
+      }
+      const viaHeader = sameToken(headerOf(request, TOKEN_HEADER), token);
+      if (!viaHeader && !sameToken(cookieOf(request, TOKEN_COOKIE), token))
+        throw new HttpError(401, "Open the URL relayflow console printed: it carries this session\u2019s token.");
+      if (api) await handleApi(request, response, url3, viaHeader);
+      else await handleStatic(request, response, url3);
+    } catch (error) {
+      const refusal = error instanceof HttpError ? error : new HttpError(500, sentenceOf(error, deps.target.local));
+      if (response.headersSent) response.destroy();
+      else refuse2(response, api, refusal);
+    }
+  };
+  const server = (0, import_node_http.createServer)((request, response) => {
+    void handle(request, response);
+  });
+  if (options.port === void 0) {
+    try {
+      port = await listen(server, DEFAULT_PORT);
+    } catch (error) {
+      if (error.code !== "EADDRINUSE") throw error;
+      port = await listen(server, 0);
+    }
+  } else {
+    try {
+      port = await listen(server, options.port);
+    } catch (error) {
+      if (error.code === "EADDRINUSE")
+        throw new CliError(
+          `Port ${options.port} is in use; pass another --port, or --port 0 for any free port.`
+        );
+      throw error;
+    }
+  }
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      closed = true;
+      await new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      const current = stack;
+      stack = void 0;
+      if (current) await current.then((s) => destroyClients(s.env)).catch(() => void 0);
+    }
+  };
+};
+var destroyClients = (env) => {
+  for (const client of [
+    env.dynamodb,
+    env.sqs,
+    env.sfn,
+    env.secrets,
+    env.sns,
+    env.cloudwatch,
+    env.lambda,
+    env.s3,
+    env.athena,
+    env.scheduler
+  ])
+    client?.destroy?.();
+};
+
+// cli/commands/console.ts
+var portOf = (value) => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new import_commander2.InvalidArgumentError("must be a port number from 0 (any free port) to 65535");
+  return port;
+};
+var fromConfig = (config) => ({
+  redactPaths: config.observability.piiPaths,
+  catalog: {
+    tenants: config.tenants.map((t) => t.id),
+    channels: Object.keys(config.channels),
+    targets: [...new Set(config.routes.flatMap((route) => route.targets.map(targetIdOf)))]
+  }
+});
+var openInBrowser = (url3) => {
+  const [command, args] = process.platform === "darwin" ? ["open", [url3]] : process.platform === "win32" ? ["cmd", ["/c", "start", '""', url3]] : ["xdg-open", [url3]];
+  try {
+    const child = (0, import_node_child_process.spawn)(command, args, { stdio: "ignore", detached: true });
+    child.on("error", () => void 0);
+    child.unref();
+  } catch {
+  }
+};
+var interrupted = () => new Promise((done) => {
+  const stop = () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    done();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+});
+var registerConsole = (program, deps, globals) => {
+  program.command("console").description(
+    "Open the operator console: a web UI on 127.0.0.1, run with your own credentials (or --local), until Ctrl-C"
+  ).option(
+    "--port <port>",
+    "port on 127.0.0.1 (default 4800, else any free port; 0 for any free port)",
+    portOf
+  ).option("--no-open", "print the URL without opening a browser").action(async (options) => {
+    const connectOptions = globals();
+    let configured;
+    try {
+      configured = fromConfig(await deps.loadConfig());
+    } catch (error) {
+      deps.output.err(
+        `relayflow console: the configuration could not be read (${sentenceOf(error, connectOptions.local).replace(/\.$/, "")}); payloads are redacted by the built-in rules only.`
+      );
+      configured = { redactPaths: [], catalog: { tenants: [], channels: [], targets: [] } };
+    }
+    const consoleDeps = {
+      connect: () => deps.connect(connectOptions),
+      target: connectOptions,
+      now: () => deps.now(),
+      sleep: (ms) => deps.sleep(ms),
+      assetsDir: (0, import_node_path5.join)(deps.projectRoot, "cli", "dist", "console"),
+      overview,
+      ...configured,
+      operator: operator(),
+      log: (message) => deps.output.err(message)
+    };
+    const stop = interrupted();
+    const running = await startConsole(
+      consoleDeps,
+      options.port === void 0 ? {} : { port: options.port }
+    );
+    deps.output.out(
+      [
+        `RelayFlow console for ${connectOptions.local ? "the local runtime" : `stack ${connectOptions.stack}`}:`,
+        `  ${running.url}`,
+        "The link carries this session\u2019s token: keep it to yourself. Ctrl-C stops the console."
+      ].join("\n")
+    );
+    if (options.open) openInBrowser(running.url);
+    await stop;
+    await running.close();
+  });
+};
+
 // cli/commands/dlq.ts
 var registerDlq = (program, deps, globals) => {
   program.command("dlq").description("Dead-letter queue: depth, oldest message age and a sample with each event's status").option(
@@ -9440,10 +14475,10 @@ var registerDlq = (program, deps, globals) => {
     10
   ).action(async (options) => {
     const env = await deps.connect(globals());
-    const deadLetters = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
+    const deadLetters2 = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
     const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
-    const depth = await deadLetters.depth();
-    const messages = await deadLetters.peek(options.sample);
+    const depth = await deadLetters2.depth();
+    const messages = await deadLetters2.peek(options.sample);
     const states = new Map(
       (await queries.states(messages.flatMap((m) => m.claim ? [m.claim.eventId] : []))).map((s) => [
         s.eventId,
@@ -9486,25 +14521,16 @@ var registerDlq = (program, deps, globals) => {
 };
 
 // cli/commands/doctor.ts
-var import_node_crypto25 = require("node:crypto");
-var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
+var import_node_crypto28 = require("node:crypto");
+var import_client_cloudwatch3 = require("@aws-sdk/client-cloudwatch");
 var import_client_lambda2 = require("@aws-sdk/client-lambda");
 var import_client_secrets_manager5 = require("@aws-sdk/client-secrets-manager");
-var import_client_sfn2 = require("@aws-sdk/client-sfn");
+var import_client_sfn5 = require("@aws-sdk/client-sfn");
 var import_client_sns2 = require("@aws-sdk/client-sns");
-var import_zod5 = require("zod");
+var import_zod10 = require("zod");
 
 // cli/doctor-checks.ts
-var import_zod4 = require("zod");
-
-// cli/error-class.ts
-var errorClassOf = (lastError) => {
-  if (!lastError) return "unknown";
-  const match = /^([A-Za-z][\w.-]*)\s*:/.exec(lastError);
-  return match?.[1] ?? lastError.slice(0, 40);
-};
-
-// cli/doctor-checks.ts
+var import_zod9 = require("zod");
 var DEAD_LETTER_SAMPLE = 100;
 var plural2 = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 var counted = (items) => {
@@ -9512,7 +14538,7 @@ var counted = (items) => {
   for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
   return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([item, count]) => `${count} ${item}`).join(", ");
 };
-var SecretDocumentSchema2 = import_zod4.z.object({ signingSecrets: import_zod4.z.array(import_zod4.z.string()) });
+var SecretDocumentSchema2 = import_zod9.z.object({ signingSecrets: import_zod9.z.array(import_zod9.z.string()) });
 var secretCheck = (name, secretId, stored, fixes) => {
   if (stored === void 0)
     return { name, ok: false, detail: `${secretId} does not exist`, fix: fixes.redeploy };
@@ -9576,16 +14602,16 @@ var unexplained = ({ claimed, state }) => {
     return `event ${state.status}`;
   return state.lastError ? void 0 : "no error recorded";
 };
-var deadLetterCheck = (depth, read2, remedies) => {
+var deadLetterCheck = (depth, read3, remedies) => {
   const name = "dead-letter queue";
   const total = depth.visible + depth.inFlight;
   if (total === 0) return { name, ok: true, detail: "empty" };
   const replay = remedies.relayflow('replay --from dlq --reason "<why>"');
-  const classes = read2.flatMap(
+  const classes = read3.flatMap(
     (r) => unexplained(r) === void 0 ? [errorClassOf(r.state?.lastError)] : []
   );
-  const reasons = read2.flatMap((r) => unexplained(r) ?? []);
-  const notRead = Math.max(0, total - read2.length);
+  const reasons = read3.flatMap((r) => unexplained(r) ?? []);
+  const notRead = Math.max(0, total - read3.length);
   const parts = [
     ...classes.length > 0 ? [`${plural2(classes.length, "DEAD_LETTERED event")} (${counted(classes)})`] : [],
     ...reasons.length > 0 ? [`${reasons.length} unexplained (${counted(reasons)})`] : [],
@@ -9594,7 +14620,7 @@ var deadLetterCheck = (depth, read2, remedies) => {
     ] : []
   ];
   const detail = `${plural2(total, "message")}: ${parts.join(", ")}`;
-  if (read2.length === 0) {
+  if (read3.length === 0) {
     return {
       name,
       ok: false,
@@ -9698,7 +14724,7 @@ var parsedJson = (body) => {
   }
 };
 var freshTestRequest = (entry, request, url3, suffix) => {
-  const idsOf = ({ headers: headers2, body: body2 }) => {
+  const idsOf2 = ({ headers: headers2, body: body2 }) => {
     const webhook = {
       method: "POST",
       url: url3,
@@ -9712,13 +14738,13 @@ var freshTestRequest = (entry, request, url3, suffix) => {
       entry.provider.normalize(webhook, entry.options).flatMap((item) => item.kind === "event" ? [item.draft.externalId] : item.externalId ?? [])
     );
   };
-  const before = idsOf(request);
+  const before = idsOf2(request);
   if (before.size === 0) return void 0;
   let renamed = 0;
-  const rename = (text2) => {
-    if (!before.has(text2)) return text2;
+  const rename = (text4) => {
+    if (!before.has(text4)) return text4;
     renamed += 1;
-    return `${text2}${suffix}`;
+    return `${text4}${suffix}`;
   };
   const json2 = parsedJson(request.body);
   const body = json2 ? renameStrings(json2.value, rename) : void 0;
@@ -9727,7 +14753,7 @@ var freshTestRequest = (entry, request, url3, suffix) => {
     Object.entries(request.headers).map(([key, value]) => [key, rename(value)])
   );
   const fresh = { headers, body: bodyChanged ? Buffer.from(JSON.stringify(body)) : request.body };
-  const after = idsOf(fresh);
+  const after = idsOf2(fresh);
   const isNew = after.size > 0 && [...after].every((id2) => !before.has(id2));
   const bound = entry.provider.identityFromUnsignedHeaders(entry.options);
   return isNew && (bodyChanged || !bound) ? fresh : void 0;
@@ -9772,577 +14798,10 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
 };
 var lineOf = (check) => `${check.ok ? "\u2713" : "\u2717"} ${check.name}: ${check.detail}${check.ok || !check.fix ? "" : `. Fix: ${check.fix}`}`;
 
-// functions/operator/recent-events.ts
-init_records();
-var DAY_MS = 864e5;
-var startOf = (day) => Date.parse(`${day}T00:00:00.000Z`);
-var daysOf = (window) => {
-  if (window.until !== void 0 && window.until <= window.since) return [];
-  const first = window.since.slice(0, 10);
-  const days = [];
-  for (let day = (window.until ?? window.now.toISOString()).slice(0, 10); day >= first; day = new Date(startOf(day) - DAY_MS).toISOString().slice(0, 10)) {
-    days.push(day);
-  }
-  return days;
-};
-var shards = () => Array.from({ length: RECEIVED_SHARDS }, (_, shard) => shard);
-async function* recentlyReceived(queries, window, pageSize) {
-  for (const day of daysOf(window)) {
-    const cursors = shards().map((shard) => ({
-      shard,
-      buffer: [],
-      lastKey: void 0,
-      done: false
-    }));
-    const fill = async (cursor) => {
-      while (cursor.buffer.length === 0 && !cursor.done) {
-        const page = await queries.receivedPage(day, cursor.shard, {
-          since: window.since,
-          until: window.until,
-          startKey: cursor.lastKey,
-          limit: pageSize
-        });
-        cursor.buffer = [...page.entries];
-        cursor.lastKey = page.lastKey;
-        cursor.done = !page.lastKey;
-      }
-    };
-    await Promise.all(cursors.map(fill));
-    for (; ; ) {
-      let newest;
-      for (const cursor of cursors) {
-        const head = cursor.buffer[0];
-        if (head && (!newest || head.receivedAt > (newest.buffer[0]?.receivedAt ?? ""))) newest = cursor;
-      }
-      const entry = newest?.buffer.shift();
-      if (!newest || !entry) break;
-      yield entry;
-      await fill(newest);
-    }
-  }
-}
-var SEARCH_PAGE = 1e3;
-var MAX_SEARCH_PAGES = 200;
-var findByExternalId = async (queries, match, window, { maxPages = MAX_SEARCH_PAGES, pageSize = SEARCH_PAGE } = {}) => {
-  const found = [];
-  const newestFirst = () => found.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-  let pages = 0;
-  for (const day of daysOf(window)) {
-    if (pages >= maxPages)
-      return { found: newestFirst(), stoppedAt: new Date(startOf(day) + DAY_MS).toISOString() };
-    let open = shards().map((shard) => ({ shard, lastKey: void 0 }));
-    while (open.length > 0) {
-      const read2 = await Promise.all(
-        open.map(async (cursor) => ({
-          cursor,
-          page: await queries.receivedPage(day, cursor.shard, {
-            since: window.since,
-            until: window.until,
-            match,
-            startKey: cursor.lastKey,
-            limit: pageSize
-          })
-        }))
-      );
-      for (const { page } of read2) {
-        found.push(...page.entries);
-        if (page.scanned > 0) pages += 1;
-      }
-      open = read2.flatMap(({ cursor, page }) => page.lastKey ? [{ ...cursor, lastKey: page.lastKey }] : []);
-      if (open.length > 0 && pages >= maxPages) {
-        const reached = open.map(({ lastKey }) => String(lastKey?.receivedAt)).sort();
-        return { found: newestFirst(), stoppedAt: reached.at(-1) };
-      }
-    }
-  }
-  return { found: newestFirst() };
-};
-
-// functions/operator/store-walk.ts
-var START = { statusIndex: 0, offset: 0 };
-var PAGE = 100;
-async function* walkStore(queries, selection, from = START) {
-  if (selection.eventIds) {
-    for (let offset = from.offset; offset < selection.eventIds.length; offset += PAGE) {
-      const ids = selection.eventIds.slice(offset, offset + PAGE);
-      const states = new Map((await queries.states(ids)).map((s) => [s.eventId, s]));
-      for (const [i, id2] of ids.entries()) {
-        const state = states.get(id2);
-        if (state) yield { state, after: { statusIndex: 0, offset: offset + i + 1 } };
-      }
-    }
-    return;
-  }
-  const entity = selection.entity;
-  if (entity) {
-    yield* walkIndex(
-      queries,
-      (startKey) => queries.entityPage(entity, { startKey, limit: PAGE }),
-      0,
-      from.lastKey,
-      void 0
-    );
-    return;
-  }
-  for (let statusIndex = from.statusIndex; statusIndex < selection.statuses.length; statusIndex += 1) {
-    const status2 = selection.statuses[statusIndex];
-    if (!status2) continue;
-    const startKey = statusIndex === from.statusIndex ? from.lastKey : void 0;
-    yield* walkIndex(
-      queries,
-      (key) => queries.attentionPage(status2, { startKey: key, limit: PAGE }),
-      statusIndex,
-      startKey,
-      status2
-    );
-  }
-}
-async function* walkIndex(queries, page, statusIndex, startKey, status2) {
-  let key = startKey;
-  do {
-    const { entries, lastKey } = await page(key);
-    const states = new Map((await queries.states(entries.map((e) => e.eventId))).map((s) => [s.eventId, s]));
-    for (const entry of entries) {
-      const state = states.get(entry.eventId);
-      if (state && (!status2 || state.status === status2)) {
-        yield { state, after: { statusIndex, lastKey: entry.key, offset: 0 } };
-      }
-    }
-    key = lastKey;
-  } while (key);
-}
-
-// functions/replay/request.ts
-var z32 = __toESM(require("zod/mini"));
-init_glob();
-var SELECTABLE_STATUSES = [
-  "DEAD_LETTERED",
-  "QUARANTINED",
-  "STALE",
-  "PROCESSED",
-  "COMPENSATED",
-  "COMPENSATION_FAILED"
-];
-var MAX_LIMIT = 1e4;
-var MAX_RATE_PER_SECOND = 100;
-var nonEmpty14 = () => z32.string().check(z32.trim(), z32.minLength(1), z32.maxLength(512));
-var isoTime = () => z32.iso.datetime({ offset: true });
-var FilterSchema = z32.strictObject({
-  tenant: z32.optional(nonEmpty14()),
-  provider: z32.optional(nonEmpty14()),
-  /** A canonical type, or a glob with `*` (`payment.*`). */
-  type: z32.optional(nonEmpty14().check(z32.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
-  /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
-  entity: z32.optional(
-    z32.string().check(z32.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
-  ),
-  /** Received at or after (ISO 8601). */
-  since: z32.optional(isoTime()),
-  /** Received before (ISO 8601). */
-  until: z32.optional(isoTime()),
-  eventIds: z32.optional(z32.array(nonEmpty14()).check(z32.minLength(1), z32.maxLength(MAX_LIMIT)))
-});
-var ReplayInputSchema = z32.strictObject({
-  source: z32._default(z32.enum(["dlq", "store"]), "dlq"),
-  statuses: z32.optional(z32.array(z32.enum(SELECTABLE_STATUSES)).check(z32.minLength(1))),
-  filter: z32._default(FilterSchema, {}),
-  limit: z32._default(z32.int().check(z32.gte(1), z32.lte(MAX_LIMIT)), 100),
-  ratePerSecond: z32._default(z32.number().check(z32.gt(0), z32.lte(MAX_RATE_PER_SECOND)), 10),
-  dryRun: z32._default(z32.boolean(), true),
-  force: z32._default(z32.boolean(), false),
-  renormalize: z32._default(z32.boolean(), false),
-  reason: z32.string().check(
-    z32.trim(),
-    z32.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
-    z32.maxLength(500)
-  )
-}).check(
-  z32.superRefine((input, ctx) => {
-    const { filter } = input;
-    if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
-      ctx.issues.push({
-        code: "custom",
-        message: "filter.since must be before filter.until",
-        input: filter,
-        path: ["filter"]
-      });
-    }
-    if (filter.entity && !filter.provider) {
-      ctx.issues.push({
-        code: "custom",
-        message: "filter.entity needs filter.provider (entities are per provider)",
-        input: filter,
-        path: ["filter", "entity"]
-      });
-    }
-    const selectsById = Boolean(filter.eventIds ?? filter.entity);
-    if (input.source === "store" && input.statuses?.includes("PROCESSED") && !selectsById) {
-      ctx.issues.push({
-        code: "custom",
-        message: "PROCESSED events are not indexed by status: select them with filter.eventIds or filter.entity",
-        input: input.statuses,
-        path: ["statuses"]
-      });
-    }
-  })
-);
-var describeIssues = (error) => error.issues.map(
-  (issue) => issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message
-).join("; ");
-var parseEntity = (entity) => {
-  const at2 = entity.indexOf(":");
-  return { kind: entity.slice(0, at2), id: entity.slice(at2 + 1) };
-};
-var matchesFilter = (request, state) => {
-  const { filter, statuses } = request;
-  if (statuses && !statuses.includes(state.status)) return false;
-  if (filter.tenant && filter.tenant !== state.tenant) return false;
-  if (filter.provider && filter.provider !== state.provider) return false;
-  if (filter.type && !globMatches(filter.type, state.type)) return false;
-  if (filter.entity) {
-    const { kind, id: id2 } = parseEntity(filter.entity);
-    if (kind !== state.entityKind || id2 !== state.entityId) return false;
-  }
-  const received = Date.parse(state.receivedAt);
-  if (filter.since && received < Date.parse(filter.since)) return false;
-  if (filter.until && received >= Date.parse(filter.until)) return false;
-  if (filter.eventIds && !filter.eventIds.includes(state.eventId)) return false;
-  return true;
-};
-
-// functions/powertools/redaction.ts
-var REDACTED = "[REDACTED]";
-var SENSITIVE_KEY = /signature|hmac|authorization|cookie|password|passwd|secret$|secrets$|token$|apikey$|privatekey$|credential/;
-var SENSITIVE_TEXT = [
-  [/\b(whsec|whpk|sk_live|sk_test|rk_live|rk_test|xoxb|ghp|github_pat)_[A-Za-z0-9+/=_-]+/g, `$1_${REDACTED}`],
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
-  [/\b(v1|v0|sha1|sha256)=[0-9a-f]{40,}/gi, `$1=${REDACTED}`],
-  [/\b(v1a?),[A-Za-z0-9+/]{20,}={0,2}/g, `$1,${REDACTED}`],
-  // JSON.parse quotes what it could not parse (`Unexpected token 'h', "hooks:s3cret" is not valid
-  // JSON`): a secret stored in the wrong shape would otherwise be logged with the error.
-  [/Unexpected token [^\n]*?, "/g, `Unexpected token ${REDACTED}, "`],
-  [/"[^\n]*"(?:\.\.\.)? is not valid JSON/g, `"${REDACTED}" is not valid JSON`]
-];
-var normalizeKey = (key) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
-var isSensitiveKey = (key) => {
-  const normalized2 = normalizeKey(key);
-  return normalized2 !== "secretindex" && SENSITIVE_KEY.test(normalized2);
-};
-
-// functions/store/masking.ts
-init_records();
-var MASKED_PREFIX = "masked:sha256:";
-var maskSignatureHeaders = (headers, signatureHeaders = []) => {
-  const declared = new Set(signatureHeaders.map((name) => name.toLowerCase()));
-  return Object.fromEntries(
-    Object.entries(headers).map(
-      ([name, value]) => (declared.has(name.toLowerCase()) || isSensitiveKey(name)) && !value.startsWith(MASKED_PREFIX) ? [name, `${MASKED_PREFIX}${sha256Hex(value).slice(0, 16)}`] : [name, value]
-    )
-  );
-};
-
-// cli/commands/events.ts
-init_records();
-var ALL_STATUSES = [
-  "RECEIVED",
-  "QUARANTINED",
-  "QUEUED",
-  "PROCESSING",
-  "RETRYING",
-  "PROCESSED",
-  "DEAD_LETTERED",
-  "STALE",
-  "COMPENSATED",
-  "COMPENSATION_FAILED",
-  "HELD"
-];
-var listOf = (items, last) => items.length < 2 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)}`;
-var windowText = ({ since, until }) => [...since ? [`since ${since}`] : [], ...until ? [`before ${until}`] : []].join(" and ");
-var filterText = (statuses, options, { since, until }) => {
-  const conditions = [
-    ...statuses.length > 0 ? [`status ${listOf(statuses, "or")}`] : [],
-    ...options.provider ? [`provider ${options.provider}`] : [],
-    ...options.tenant ? [`tenant ${options.tenant}`] : [],
-    ...options.type ? [`type ${options.type}`] : [],
-    ...options.entity ? [`entity ${options.entity}`] : []
-  ];
-  const received = windowText({ since, until });
-  return `${listOf(conditions, "and")}${received ? `, received ${received}` : ""}`;
-};
-var webhookRoutes = (outputs) => Object.entries(outputs).flatMap(([key, value]) => {
-  if (!key.startsWith("WebhookUrl") || !URL.canParse(value)) return [];
-  const [, provider, tenant2] = /\/webhooks\/([^/]+)(?:\/([^/]+))?\/?$/.exec(new URL(value).pathname) ?? [];
-  return provider ? [{ provider: decodeURIComponent(provider), tenant: tenant2 ? decodeURIComponent(tenant2) : "default" }] : [];
-});
-var listing = (states) => table(
-  ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
-  states.map((s) => [
-    s.eventId,
-    s.status,
-    s.tenant,
-    s.provider,
-    s.type,
-    `${s.entityKind}:${s.entityId}`,
-    s.receivedAt,
-    s.lastError
-  ])
-);
-var DEFAULT_LIST_DAYS = 7;
-var DEFAULT_SHOW_SINCE = "24h";
-var rawLocationText = (raw) => {
-  switch (raw.kind) {
-    case "inline":
-      return "inline in the payload item";
-    case "item":
-      return `shared raw item ${raw.pk}`;
-    case "s3":
-      return `s3://${raw.bucket}/${raw.key}`;
-  }
-};
-var showable = async (store, state) => {
-  const payload = await store.getPayload(state.eventId);
-  const timeline = [...state.audit].sort((a, b) => a.at.localeCompare(b.at));
-  return {
-    state: { ...state, audit: timeline },
-    event: payload?.event,
-    quarantineReason: payload?.quarantineReason,
-    raw: payload ? { ...payload.raw, description: rawLocationText(payload.raw), bytes: payload.rawBody?.length } : void 0,
-    // Items stored before masking was introduced still hold live signatures: mask on the way out too.
-    request: payload ? { ...payload.request, headers: maskSignatureHeaders(payload.request.headers) } : void 0,
-    eventLocation: payload?.eventLocation
-  };
-};
-var shownText = ({
-  state,
-  event,
-  eventLocation,
-  quarantineReason,
-  raw
-}) => [
-  `Event ${state.eventId}  ${state.status} since ${state.statusAt}`,
-  table(
-    ["FIELD", "VALUE"],
-    [
-      ["tenant", state.tenant],
-      ["provider", state.provider],
-      ["type", `${state.type} (${state.providerType})`],
-      ["external id", state.externalId],
-      ["entity", `${state.entityKind}:${state.entityId}`],
-      ["message group", state.groupId],
-      ["correlation id", state.correlationId],
-      ["occurred", state.occurredAt],
-      ["received", state.receivedAt],
-      ["sends", state.sends],
-      ["last error", state.lastError],
-      ["raw body", raw?.description],
-      ["quarantined", quarantineReason]
-    ].filter(([, value]) => value !== void 0)
-  ),
-  "",
-  "Audit timeline (oldest first):",
-  table(
-    ["AT", "BY", "ACTION", "STATUS", "DETAIL"],
-    state.audit.map((a) => [a.at, a.by, a.action, a.status, a.detail])
-  ),
-  ...moreDuplicates(state),
-  "",
-  event ? `Normalized data:
-${json(event.data)}` : eventLocation ? `Normalized event stored in s3://${eventLocation.bucket}/${eventLocation.key} (too large for the table).` : "No normalized event (quarantined)."
-].join("\n");
-var moreDuplicates = (state) => {
-  const inTimeline = state.audit.filter((a) => a.action === "duplicate").length;
-  const more = (state.duplicates ?? 0) - inTimeline;
-  if (more <= 0) return [];
-  return [
-    `\u2026 and ${more} more duplicate deliver${more === 1 ? "y" : "ies"}, the latest at ${state.lastDuplicate?.at ?? "an unknown time"} (${state.lastDuplicate?.detail ?? "no detail"}); each is in the audit archive: relayflow audit query --event ${state.eventId}`
-  ];
-};
-var byOurIds = async (queries, id2) => {
-  const direct = await queries.state(id2);
-  const states = direct ? [direct] : await queries.states(await queries.correlated(id2));
-  if (states.length === 0 && id2.startsWith("ev_"))
-    throw new CliError(
-      `No event has the id or correlation id ${id2}; if it expired (retentionDays), its timeline is in the audit archive: relayflow audit query --event ${id2}.`
-    );
-  return states;
-};
-var byRecentProviderEventId = async (queries, id2, window, options) => {
-  const { found, stoppedAt } = await findByExternalId(
-    queries,
-    { externalId: id2, provider: options.provider, tenant: options.tenant },
-    window
-  );
-  const states = await queries.states(found.map((entry) => entry.eventId));
-  if (states.length > 0) return states;
-  const of = [
-    ...options.provider ? [`of provider ${options.provider}`] : [],
-    ...options.tenant ? [`for tenant ${options.tenant}`] : []
-  ].join(" ");
-  const searched = stoppedAt ? `no event ${of ? `${of} ` : ""}received since ${stoppedAt} has it as the provider's event id (the search reads at most ${MAX_SEARCH_PAGES} pages of the index, and stopped before ${window.since})` : `no event ${of ? `${of} ` : ""}received since ${window.since} has it as the provider's event id`;
-  const further = stoppedAt ? "" : "search further back with --since (7d), or ";
-  throw new CliError(
-    `No event has the id or correlation id ${id2}, and ${searched}; ${further}add its provider event type to look it up at any age: relayflow events show ${id2} --provider-type <type> (payment_intent.succeeded for a Stripe one).`
-  );
-};
-var byProviderEventId = async (queries, outputs, id2, providerType, options) => {
-  const routes = webhookRoutes(outputs);
-  const providers = options.provider ? [options.provider] : [...new Set(routes.map((r) => r.provider))];
-  const tenants = options.tenant ? [options.tenant] : [.../* @__PURE__ */ new Set(["default", ...routes.map((r) => r.tenant)])];
-  const states = await queries.states(
-    providers.flatMap(
-      (provider) => tenants.map((tenant2) => eventIdOf(idempotencyKeyOf(tenant2, provider, providerType, id2)))
-    )
-  );
-  if (states.length > 0) return states;
-  throw new CliError(
-    `No event has the provider's event id ${id2} and provider type ${providerType} (providers ${listOf(providers, "and") || "none"}; tenants ${listOf(tenants, "and")}).`
-  );
-};
-var registerEvents = (program, deps, globals) => {
-  const events = program.command("events").description("Find events and read their story");
-  events.command("list").description(
-    "List the events received most recently, newest first, in any status; or, with a filter, events by status (default: every status that needs an operator) or by entity"
-  ).option("--status <status>", `${ALL_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "one entity's events in order (needs --provider)").option("--tenant <id>", "only this tenant").option(
-    "--since <time>",
-    `received at or after: ISO 8601 or a duration back from now (2h); with no filter, default ${DEFAULT_LIST_DAYS}d`
-  ).option("--until <time>", "received before").option("--limit <n>", "most events to show", positiveInt("--limit", 1e4), 50).action(async (options) => {
-    const statuses = options.status?.map((s) => s.toUpperCase());
-    const unknown12 = statuses?.filter((s) => !ALL_STATUSES.includes(s)) ?? [];
-    if (unknown12.length > 0)
-      throw new CliError(`--status must be one of ${ALL_STATUSES.join(", ")}, not ${unknown12.join(", ")}.`);
-    if (options.entity && !/^[^:\s]+:\S+$/.test(options.entity))
-      throw new CliError("--entity must be written kind:id, e.g. customer:cus_123.");
-    if (options.entity && !options.provider)
-      throw new CliError("--entity needs --provider (entities are per provider).");
-    const unindexed = (statuses ?? []).filter((s) => !ATTENTION_STATUSES.has(s));
-    if (unindexed.length > 0 && !options.entity) {
-      throw new CliError(
-        `${unindexed.join(", ")} events are not indexed by status; list them with --entity, among the most recent events with events list and no filter, or look one up with events show.`
-      );
-    }
-    const now = deps.now();
-    const filter = {
-      tenant: options.tenant,
-      provider: options.provider,
-      type: options.type,
-      entity: options.entity,
-      since: options.since ? parseTime(options.since, now, "--since") : void 0,
-      until: options.until ? parseTime(options.until, now, "--until") : void 0
-    };
-    const env = await deps.connect(globals());
-    const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
-    if (!statuses && !options.provider && !options.type && !options.entity && !options.tenant) {
-      const since = filter.since ?? new Date(
-        Date.parse(filter.until ?? now.toISOString()) - DEFAULT_LIST_DAYS * 864e5
-      ).toISOString();
-      const ids = [];
-      for await (const entry of recentlyReceived(
-        queries,
-        { since, until: filter.until, now },
-        Math.min(options.limit, 100)
-      )) {
-        ids.push(entry.eventId);
-        if (ids.length === options.limit) break;
-      }
-      const found2 = await queries.states(ids);
-      if (globals().json) deps.output.out(json(found2));
-      else if (found2.length === 0)
-        deps.output.out(
-          filter.since ? `No events received ${windowText(filter)}.` : `No events received ${windowText({ since, until: filter.until })} (by default, the last ${DEFAULT_LIST_DAYS} days); --since reaches further back.`
-        );
-      else deps.output.out(listing(found2));
-      return;
-    }
-    const selection = options.entity && options.provider ? {
-      entity: {
-        tenant: options.tenant ?? "default",
-        provider: options.provider,
-        ...parseEntity(options.entity)
-      },
-      statuses: []
-    } : { statuses: statuses ?? [...ATTENTION_STATUSES] };
-    const found = [];
-    for await (const { state } of walkStore(queries, selection)) {
-      if (!matchesFilter({ filter, statuses }, state)) continue;
-      found.push(state);
-      if (found.length === options.limit) break;
-    }
-    if (globals().json) {
-      deps.output.out(json(found));
-      return;
-    }
-    if (found.length === 0) {
-      const applied = filterText(
-        statuses ?? selection.statuses,
-        // An entity's index partition is per tenant: without --tenant, the default tenant's.
-        { ...options, tenant: selection.entity?.tenant ?? options.tenant },
-        filter
-      );
-      deps.output.out(
-        statuses || options.entity ? `No events with ${applied}.` : `No events with ${applied} (by default, the statuses that need an operator); events in other statuses are listed by entity (--entity kind:id --provider <id>), or among the most recent events by events list with no filter.`
-      );
-      return;
-    }
-    deps.output.out(listing(found));
-  });
-  events.command("show <id>").description(
-    "Show an event (by event id, correlation id, or the provider's event id: received recently, or at any age with --provider-type): status, normalized data, raw body location, audit timeline"
-  ).option(
-    "--provider-type <type>",
-    "read <id> as the provider's event id, of this provider event type (payment_intent.succeeded)"
-  ).option("--provider <id>", "by the provider's event id: only this provider").option("--tenant <id>", "by the provider's event id: only this tenant").option(
-    "--since <time>",
-    `without --provider-type: how far back to look for the provider's event id, as ISO 8601 or a duration back from now (default ${DEFAULT_SHOW_SINCE})`
-  ).action(async (id2, options) => {
-    if (options.since && options.providerType)
-      throw new CliError(
-        "--since bounds the search by the provider's event id; with --provider-type the lookup is exact, at any age."
-      );
-    const now = deps.now();
-    const since = parseTime(options.since ?? DEFAULT_SHOW_SINCE, now, "--since");
-    const env = await deps.connect(globals());
-    const tableName = env.output("EventTableName");
-    const queries = new EventQueries(env.dynamodb, tableName);
-    const store = new EventStore(env.dynamodb, { tableName, retentionDays: 1 });
-    const ambiguous = (states2, narrow) => {
-      deps.output.out(
-        globals().json ? json(states2) : table(
-          ["EVENT", "STATUS", "TENANT", "PROVIDER", "TYPE", "RECEIVED"],
-          states2.map((s) => [s.eventId, s.status, s.tenant, s.provider, s.type, s.receivedAt])
-        )
-      );
-      return new CliError(
-        `${id2} is the provider's event id of ${states2.length} events (${listOf(
-          states2.map((s) => `${s.provider} for tenant ${s.tenant}`),
-          "and"
-        )}); show one by its event id, or narrow with ${narrow}.`
-      );
-    };
-    let states;
-    if (options.providerType) {
-      states = await byProviderEventId(queries, env.outputs, id2, options.providerType, options);
-      if (states.length > 1) throw ambiguous(states, "--provider and --tenant");
-    } else {
-      states = await byOurIds(queries, id2);
-      if (states.length === 0) {
-        states = await byRecentProviderEventId(queries, id2, { since, now }, options);
-        if (states.length > 1) throw ambiguous(states, "--provider, --tenant or --provider-type");
-      }
-    }
-    const shown = [];
-    for (const state of states) shown.push(await showable(store, state));
-    if (globals().json) {
-      deps.output.out(json(shown.length === 1 ? shown[0] : shown));
-      return;
-    }
-    deps.output.out(shown.map(shownText).join("\n\n"));
-  });
-};
-
 // cli/commands/doctor.ts
-var ResponseSchema = import_zod5.z.object({
-  correlationId: import_zod5.z.string().optional(),
-  events: import_zod5.z.array(import_zod5.z.object({ id: import_zod5.z.string() })).optional()
+var ResponseSchema = import_zod10.z.object({
+  correlationId: import_zod10.z.string().optional(),
+  events: import_zod10.z.array(import_zod10.z.object({ id: import_zod10.z.string() })).optional()
 });
 var unlessMissing = async (codes, ask) => {
   try {
@@ -10407,7 +14866,7 @@ var alarmsOf = async (env, topicArn) => {
   let token;
   do {
     const page = await env.cloudwatch.send(
-      new import_client_cloudwatch2.DescribeAlarmsCommand({ ActionPrefix: topicArn, MaxRecords: 100, NextToken: token })
+      new import_client_cloudwatch3.DescribeAlarmsCommand({ ActionPrefix: topicArn, MaxRecords: 100, NextToken: token })
     );
     for (const alarm of page.MetricAlarms ?? []) {
       if (!alarm.AlarmName) continue;
@@ -10423,11 +14882,11 @@ var alarmsOf = async (env, topicArn) => {
   return found.sort((a, b) => a.name.localeCompare(b.name));
 };
 var readDeadLetters = async (env, remedies) => {
-  const deadLetters = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
+  const deadLetters2 = new DeadLetterQueue(env.sqs, env.output("DeadLetterQueueUrl"));
   const queries = new EventQueries(env.dynamodb, env.output("EventTableName"));
-  const depth = await deadLetters.depth();
+  const depth = await deadLetters2.depth();
   if (depth.visible === 0 && depth.inFlight === 0) return deadLetterCheck(depth, [], remedies);
-  const messages = await deadLetters.peek(DEAD_LETTER_SAMPLE);
+  const messages = await deadLetters2.peek(DEAD_LETTER_SAMPLE);
   const states = new Map(
     (await queries.states(messages.flatMap((m) => m.claim ? [m.claim.eventId] : []))).map((s) => [
       s.eventId,
@@ -10479,7 +14938,7 @@ var testRequest = async (deps, env, remedies, requested, secretsSet, suffix) => 
 };
 var sendTestEvent = async (deps, env, remedies, options) => {
   const name = "test event";
-  const suffix = `-doctor-${(0, import_node_crypto25.randomBytes)(4).toString("hex")}`;
+  const suffix = `-doctor-${(0, import_node_crypto28.randomBytes)(4).toString("hex")}`;
   const chosen = await testRequest(deps, env, remedies, options.requested, options.secretsSet, suffix);
   if ("refused" in chosen) {
     const first = chosen.refused.find((r) => r.reason.endsWith("no signing secret set")) ?? chosen.refused[0];
@@ -10563,8 +15022,8 @@ var registerDoctor = (program, deps, globals) => {
       relayflow: (args) => `relayflow ${args}${stackArguments2}`,
       redeploy: env.local ? "restart npm start" : "deploy this version of RelayFlow: npx cdk deploy"
     };
-    const targets = secretTargets(env);
-    const secretChecks = targets.map(
+    const targets2 = secretTargets(env);
+    const secretChecks = targets2.map(
       ({ name, provider, tenant: tenant2, secretId }) => checked(name, remedies, async () => {
         const value = await unlessMissing(
           ["ResourceNotFoundException"],
@@ -10606,14 +15065,14 @@ var registerDoctor = (program, deps, globals) => {
           const arn = env.output("ReplayStateMachineArn");
           const machine = await unlessMissing(
             ["StateMachineDoesNotExist"],
-            () => env.sfn.send(new import_client_sfn2.DescribeStateMachineCommand({ stateMachineArn: arn }))
+            () => env.sfn.send(new import_client_sfn5.DescribeStateMachineCommand({ stateMachineArn: arn }))
           );
           return stateMachineCheck(arn, machine?.status, remedies);
         }),
         checked("api", remedies, async () => {
           const apiUrl = env.output("ApiUrl").replace(/\/$/, "");
-          const unknown12 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto25.randomBytes)(6).toString("hex")}`;
-          const answer = await deps.fetch(unknown12).then(
+          const unknown14 = `${apiUrl}/webhooks/relayflow-doctor-${(0, import_node_crypto28.randomBytes)(6).toString("hex")}`;
+          const answer = await deps.fetch(unknown14).then(
             async (response) => {
               await response.body?.cancel();
               return { status: response.status };
@@ -10628,7 +15087,7 @@ var registerDoctor = (program, deps, globals) => {
     let testEvent;
     if (options.sendTest !== void 0) {
       const secretsSet = new Set(
-        targets.flatMap(
+        targets2.flatMap(
           (target, index) => !target.tenant && secretResults[index]?.every((c) => c.ok) ? [target.provider] : []
         )
       );
@@ -10664,1400 +15123,251 @@ var registerDoctor = (program, deps, globals) => {
   });
 };
 
-// cli/commands/messages.ts
-init_contract();
+// cli/commands/reconcile.ts
+var import_client_lambda3 = require("@aws-sdk/client-lambda");
+var import_zod11 = require("zod");
+init_providers();
 
-// functions/channels/message-store.ts
-var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+// functions/reconciliation/report.ts
+var import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
+var z47 = __toESM(require("zod/mini"));
 init_conditions();
-init_errors2();
-
-// functions/channels/status.ts
-var RANK = {
-  SENDING: 0,
-  UNCERTAIN: 0,
-  SENT: 1,
-  RECEIPT_MISSING: 1,
-  DELIVERED: 2,
-  OPENED: 3,
-  BOUNCED: 4,
-  FAILED: 4
-};
-var FROM_RECEIPT = {
-  delivered: "DELIVERED",
-  opened: "OPENED",
-  bounced: "BOUNCED",
-  failed: "FAILED"
-};
-var afterReceipt = (current, receipt) => {
-  const next = FROM_RECEIPT[receipt];
-  return RANK[next] > RANK[current] ? next : current;
-};
-
-// functions/channels/message-store.ts
-var messageKey = (messageId) => ({ PK: `MSG#${messageId}`, SK: "MESSAGE" });
-var providerIdKey = (via, providerMessageId) => ({
-  PK: `MSGPID#${via}#${providerMessageId}`,
-  SK: "MSGPID"
+var MissingRecordSchema = z47.object({
+  id: z47.string(),
+  at: z47.string(),
+  eventId: z47.string(),
+  /** What the run did: recovered through the ingest, asked the provider to redeliver, or nothing (dry run). */
+  action: z47.enum(["recovered", "redelivered", "duplicate", "listed", "failed"])
 });
-var tenantMessagesKey = (tenant2) => `MSGS#${tenant2}`;
-var recordOf = (item) => {
-  const { PK: _pk, SK: _sk, entityKey: _ek, entitySort: _es, expiresAt: _x, ...record8 } = item;
-  return record8;
-};
-var MessageStore = class {
+var DriftSchema = z47.object({
+  kind: z47.string(),
+  id: z47.string(),
+  field: z47.string(),
+  ours: z47.string(),
+  theirs: z47.string(),
+  eventId: z47.string()
+});
+var ReconciliationReportSchema = z47.object({
+  runId: z47.string(),
+  provider: z47.string(),
+  tenant: z47.string(),
+  dryRun: z47.boolean(),
+  startedAt: z47.string(),
+  finishedAt: z47.string(),
+  /** The window checked: from `since` to `until` (now minus the settle margin). */
+  window: z47.object({ since: z47.string(), until: z47.string() }),
+  /** Whether the window was paged to its end; when not, the next run continues from the checkpoint. */
+  complete: z47.boolean(),
+  pages: z47.number(),
+  checked: z47.number(),
+  missing: z47.number(),
+  recovered: z47.number(),
+  redelivered: z47.number(),
+  /** Missing when listed, but already there when recovered (the webhook arrived meanwhile). */
+  duplicates: z47.number(),
+  drifted: z47.number(),
+  receiptsResolved: z47.number(),
+  receiptsMissing: z47.number(),
+  uncertainResolved: z47.number(),
+  /** The first missing records and drifts, for the operator (the counts above are complete). */
+  missingRecords: z47.array(MissingRecordSchema),
+  drifts: z47.array(DriftSchema),
+  /** One clear line per problem: `stripe: 401 unauthorized — the API key was refused; …`. */
+  errors: z47.array(z47.string())
+});
+var REPORTS_PK = "RECONREPORT";
+var ReportStore = class {
   constructor(client, settings) {
     this.client = client;
     this.settings = settings;
   }
   client;
   settings;
-  expiresAt(now) {
-    return Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400;
-  }
-  call(what, run) {
-    return storeCall("message store", what, run);
-  }
-  conditional(what, run) {
-    return conditionalWrite("message store", what, run);
-  }
-  async get(messageId) {
-    const result = await this.call(
-      "read",
+  async put(report2) {
+    await storeCall(
+      "report store",
+      "write",
       () => this.client.send(
-        new import_lib_dynamodb4.GetCommand({
-          TableName: this.settings.tableName,
-          Key: messageKey(messageId),
-          ConsistentRead: true
-        })
-      )
-    );
-    return result.Item ? recordOf(result.Item) : void 0;
-  }
-  async getMany(messageIds) {
-    const records = [];
-    for (let start = 0; start < messageIds.length; start += 100) {
-      let keys = messageIds.slice(start, start + 100).map(messageKey);
-      while (keys.length > 0) {
-        const result = await this.call(
-          "batch read",
-          () => this.client.send(
-            new import_lib_dynamodb4.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys } } })
-          )
-        );
-        records.push(...(result.Responses?.[this.settings.tableName] ?? []).map(recordOf));
-        keys = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
-      }
-    }
-    return records;
-  }
-  /** Our message id for a provider's, once the message was SENT. */
-  async idOfProviderMessage(via, providerMessageId) {
-    const result = await this.call(
-      "read",
-      () => this.client.send(
-        new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: providerIdKey(via, providerMessageId) })
-      )
-    );
-    return result.Item?.messageId;
-  }
-  /** Records the intent to send (SENDING) unless the message exists; returns what is there. */
-  async begin(message, now) {
-    const at2 = now.toISOString();
-    const record8 = {
-      messageId: message.id,
-      tenant: message.tenant,
-      channel: message.channel,
-      via: message.via,
-      to: message.to,
-      status: "SENDING",
-      statusAt: at2,
-      createdAt: at2,
-      causationEventId: message.causationEventId,
-      correlationId: message.correlationId,
-      timeline: [{ at: at2, action: "sending", status: "SENDING", detail: `via ${message.via}` }]
-    };
-    const created = await this.conditional(
-      "create",
-      () => this.client.send(
-        new import_lib_dynamodb4.PutCommand({
+        new import_lib_dynamodb6.PutCommand({
           TableName: this.settings.tableName,
           Item: {
-            ...messageKey(message.id),
-            ...record8,
-            entityKey: tenantMessagesKey(message.tenant),
-            entitySort: `${at2}#${message.id}`,
-            expiresAt: this.expiresAt(now)
-          },
-          ConditionExpression: "attribute_not_exists(PK)"
-        })
-      )
-    );
-    if (created) return { kind: "created", record: record8 };
-    const existing = await this.get(message.id);
-    if (!existing)
-      throw new InfrastructureError("event-store", `message ${message.id} vanished while it was created`);
-    return { kind: "exists", record: existing };
-  }
-  /** Moves a message, appending the entry, on condition that it is in one of `from`. */
-  async move(messageId, from, to, entry, sets = {}, removes = [], timelineLength) {
-    const names = { "#status": "status", "#timeline": "timeline" };
-    const values = { ":to": to, ":at": entry.at, ":entry": [entry] };
-    const clauses = ["#status = :to", "statusAt = :at", "#timeline = list_append(#timeline, :entry)"];
-    Object.entries(sets).forEach(([name, value], i) => {
-      names[`#s${i}`] = name;
-      values[`:s${i}`] = value;
-      clauses.push(`#s${i} = :s${i}`);
-    });
-    from.forEach((status2, i) => values[`:from${i}`] = status2);
-    const unchanged = timelineLength === void 0 ? "" : " AND size(#timeline) = :length";
-    if (timelineLength !== void 0) values[":length"] = timelineLength;
-    return this.conditional(
-      "update",
-      () => this.client.send(
-        new import_lib_dynamodb4.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: `SET ${clauses.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(", ")})${unchanged}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values
-        })
-      )
-    );
-  }
-  /** The provider took it: SENT with its id, which receipts are matched by. */
-  async sent(record8, providerMessageId, now, action = "sent") {
-    await this.call(
-      "index write",
-      () => this.client.send(
-        new import_lib_dynamodb4.PutCommand({
-          TableName: this.settings.tableName,
-          Item: {
-            ...providerIdKey(record8.via, providerMessageId),
-            messageId: record8.messageId,
-            expiresAt: this.expiresAt(now)
+            PK: REPORTS_PK,
+            SK: `${report2.startedAt}#${report2.provider}#${report2.tenant}#${report2.runId}`,
+            report: JSON.stringify(report2),
+            expiresAt: Math.floor(Date.parse(report2.finishedAt) / 1e3) + this.settings.retentionDays * 86400
           }
         })
       )
     );
-    const at2 = now.toISOString();
-    return this.move(
-      record8.messageId,
-      ["SENDING", "UNCERTAIN"],
-      "SENT",
-      { at: at2, action, status: "SENT", detail: `provider id ${providerMessageId}` },
-      { providerMessageId, sentAt: at2 },
-      ["lastCall"]
-    );
   }
-  /** The provider answered no, and may say yes later: the next attempt may send again. */
-  async refused(messageId, reason, now) {
-    return this.move(
-      messageId,
-      ["SENDING"],
-      "SENDING",
-      { at: now.toISOString(), action: "refused", detail: reason },
-      { lastCall: "refused", lastError: reason }
-    );
-  }
-  /** The provider refused it for good (an invalid recipient): FAILED with its reason. */
-  async failed(messageId, reason, now) {
-    return this.move(
-      messageId,
-      ["SENDING", "UNCERTAIN"],
-      "FAILED",
-      { at: now.toISOString(), action: "failed", status: "FAILED", detail: reason },
-      { lastError: reason }
-    );
-  }
-  /** A call whose outcome is unknown, for a provider that cannot be asked: an operator decides. */
-  async uncertain(messageId, detail, now) {
-    return this.move(messageId, ["SENDING"], "UNCERTAIN", {
-      at: now.toISOString(),
-      action: "uncertain",
-      status: "UNCERTAIN",
-      detail
-    });
-  }
-  /** Marks the message's next call as about to happen: its outcome is unknown until recorded. */
-  async calling(messageId, now, action = "sending") {
-    return this.move(messageId, ["SENDING", "UNCERTAIN"], "SENDING", { at: now.toISOString(), action }, {}, [
-      "lastCall"
-    ]);
-  }
-  /**
-   * Appends a receipt and moves the status up the precedence order (status.ts). A receipt seen
-   * before (same status and time) changes nothing. Returns the status after, and whether it moved.
-   */
-  async applyReceipt(record8, receipt, now) {
-    const detail = `${receipt.status} at ${receipt.at}${receipt.reason ? `: ${receipt.reason}` : ""}`;
-    if (record8.timeline.some((e) => e.action === "receipt" && e.detail === detail))
-      return { moved: false, duplicate: true, status: record8.status };
-    const next = afterReceipt(record8.status, receipt.status);
-    const entry = { at: now.toISOString(), action: "receipt", status: next, detail };
-    const applied = await this.move(
-      record8.messageId,
-      [record8.status],
-      next,
-      entry,
-      receipt.reason && next !== record8.status && (next === "BOUNCED" || next === "FAILED") ? { lastError: receipt.reason } : {},
-      [],
-      // On the timeline read too, not the status alone: the same receipt handled twice at once,
-      // moving nothing, would otherwise pass both conditions and be appended twice.
-      record8.timeline.length
-    );
-    if (!applied) {
-      const current = await this.get(record8.messageId);
-      if (!current) return { moved: false, duplicate: false, status: record8.status };
-      return this.applyReceipt(current, receipt, now);
-    }
-    return { moved: next !== record8.status, duplicate: false, status: next };
-  }
-  /** A tenant's messages created at or after `since`, newest first. */
-  async list(tenant2, since, limit) {
-    const ids = [];
+  /** The newest reports first, of one provider when given. */
+  async list(options) {
+    const reports = [];
     let start;
     do {
-      const page = await this.call(
+      const page = await storeCall(
+        "report store",
         "list",
         () => this.client.send(
-          new import_lib_dynamodb4.QueryCommand({
+          new import_lib_dynamodb6.QueryCommand({
             TableName: this.settings.tableName,
-            IndexName: INDEXES.byEntity,
-            KeyConditionExpression: "entityKey = :k AND entitySort >= :since",
-            ExpressionAttributeValues: { ":k": tenantMessagesKey(tenant2), ":since": since },
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": REPORTS_PK },
             ScanIndexForward: false,
-            Limit: limit - ids.length,
-            ExclusiveStartKey: start
+            ExclusiveStartKey: start,
+            Limit: 100
           })
         )
       );
-      ids.push(...(page.Items ?? []).map((item) => String(item.PK).slice("MSG#".length)));
+      for (const item of page.Items ?? []) {
+        const parsed = ReconciliationReportSchema.safeParse(JSON.parse(String(item.report)));
+        if (!parsed.success) continue;
+        if (options.provider && parsed.data.provider !== options.provider) continue;
+        reports.push(parsed.data);
+        if (reports.length >= options.limit) return reports;
+      }
       start = page.LastEvaluatedKey;
-    } while (start && ids.length < limit);
-    const records = await this.getMany(ids);
-    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    } while (start);
+    return reports;
   }
 };
 
-// cli/commands/messages.ts
-var STATUSES = Object.keys({
-  SENDING: 0,
-  SENT: 0,
-  UNCERTAIN: 0,
-  DELIVERED: 0,
-  OPENED: 0,
-  BOUNCED: 0,
-  FAILED: 0,
-  RECEIPT_MISSING: 0
-});
-var DEFAULT_LIST_SINCE = "7d";
-var DEFAULT_REPORT_SINCE = "24h";
-var MAX_READ = 1e4;
-var HIDDEN = "***";
-var maskRecipient = (channel, to) => {
-  switch (channel) {
-    case "email": {
-      const at2 = to.lastIndexOf("@");
-      return at2 > 0 ? `${to[0]}${HIDDEN}${to.slice(at2)}` : HIDDEN;
-    }
-    case "sms":
-    case "whatsapp": {
-      const digits = to.replace(/\D/g, "");
-      return digits.length > 4 ? `${HIDDEN}${digits.slice(-4)}` : HIDDEN;
-    }
-    case "push":
-      return to.length > 6 ? `${to.slice(0, 6)}${HIDDEN}` : HIDDEN;
-    case "webhook":
-      return URL.canParse(to) ? `${new URL(to).origin}/${HIDDEN}` : HIDDEN;
+// cli/commands/reconcile.ts
+var LambdaErrorSchema = import_zod11.z.object({ errorType: import_zod11.z.string().optional(), errorMessage: import_zod11.z.string() });
+var notReconciling = (env) => `Stack ${env.stackName} reconciles no provider: add a \`reconciliation\` section to relayflow.config.ts and deploy (docs/reconciliation.md).`;
+var checkProvider = (provider) => {
+  if (!RECONCILABLE_PROVIDERS.includes(provider))
+    throw new CliError(
+      `"${provider}" cannot be reconciled (reconcilable: ${RECONCILABLE_PROVIDERS.join(", ")}; docs/reconciliation.md says why the others cannot).`
+    );
+};
+var reportText2 = (report2) => {
+  const lines = [
+    `Reconciliation of ${report2.provider} (tenant ${report2.tenant}), run ${report2.runId}${report2.dryRun ? " \u2014 dry run, nothing changed" : ""}`,
+    `Window ${report2.window.since} \u2192 ${report2.window.until}: ${report2.complete ? "checked to its end" : "not finished; the next run continues from the checkpoint"}`,
+    `checked ${report2.checked}  missing ${report2.missing}  recovered ${report2.recovered}  redelivered ${report2.redelivered}  duplicates ${report2.duplicates}`,
+    `drifted ${report2.drifted}  receipts resolved ${report2.receiptsResolved}  receipts missing ${report2.receiptsMissing}  uncertain resolved ${report2.uncertainResolved}`
+  ];
+  if (report2.missingRecords.length > 0) {
+    lines.push("", report2.dryRun ? "Missing (would be recovered):" : "Missing:");
+    lines.push(
+      table(
+        ["ID", "AT", "EVENT", "ACTION"],
+        report2.missingRecords.map((r) => [r.id, r.at, r.eventId, r.action])
+      )
+    );
   }
-};
-var masked = (record8) => {
-  const to = maskRecipient(record8.channel, record8.to);
-  const hide = (text2) => text2?.split(record8.to).join(to);
-  return {
-    ...record8,
-    to,
-    ...record8.lastError === void 0 ? {} : { lastError: hide(record8.lastError) },
-    timeline: record8.timeline.map(
-      (entry) => entry.detail === void 0 ? entry : { ...entry, detail: hide(entry.detail) }
-    )
-  };
-};
-var parseStatuses = (values) => {
-  if (!values) return void 0;
-  const statuses = values.map((s) => s.toUpperCase());
-  const unknown12 = statuses.filter((s) => !STATUSES.includes(s));
-  if (unknown12.length > 0)
-    throw new CliError(`--status must be one of ${STATUSES.join(", ")}, not ${unknown12.join(", ")}.`);
-  return statuses;
-};
-var parseChannel = (value) => {
-  if (value === void 0) return void 0;
-  if (!CHANNELS.includes(value))
-    throw new CliError(`--channel must be one of ${CHANNELS.join(", ")}, not ${value}.`);
-  return value;
-};
-var sentAtOf = (record8) => record8.sentAt ?? record8.timeline.find((e) => e.status === "SENT")?.at;
-var deliveryLatencyMs = (record8) => {
-  const sent = sentAtOf(record8);
-  const delivered = record8.timeline.find((e) => e.action === "receipt" && e.status === "DELIVERED")?.at;
-  if (!sent || !delivered) return void 0;
-  const ms = Date.parse(delivered) - Date.parse(sent);
-  return ms >= 0 ? ms : void 0;
-};
-var percentile = (sorted, p) => sorted[Math.max(0, Math.ceil(p / 100 * sorted.length) - 1)] ?? 0;
-var duration = (ms) => {
-  if (ms === void 0) return "";
-  if (ms < 1e3) return `${ms}ms`;
-  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
-  if (ms < 36e5) return `${Math.floor(ms / 6e4)}m ${Math.round(ms % 6e4 / 1e3)}s`;
-  return `${Math.floor(ms / 36e5)}h ${Math.round(ms % 36e5 / 6e4)}m`;
-};
-var reportRow = (channel, via, records) => {
-  const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  for (const record8 of records) statuses[record8.status] += 1;
-  const latencies = records.map(deliveryLatencyMs).filter((ms) => ms !== void 0).sort((a, b) => a - b);
-  return {
-    channel,
-    via,
-    messages: records.length,
-    statuses,
-    latencyMs: latencies.length === 0 ? null : {
-      measured: latencies.length,
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99)
-    }
-  };
-};
-var report = (records) => {
-  const groups = /* @__PURE__ */ new Map();
-  for (const record8 of records) {
-    const key = `${record8.channel}\0${record8.via}`;
-    groups.set(key, [...groups.get(key) ?? [], record8]);
+  if (report2.drifts.length > 0) {
+    lines.push("", "Drifted (a reconciliation.drift event each):");
+    lines.push(
+      table(
+        ["KIND", "ID", "FIELD", "OURS", "PROVIDER", "FROM EVENT"],
+        report2.drifts.map((d) => [d.kind, d.id, d.field, d.ours, d.theirs, d.eventId])
+      )
+    );
   }
-  const rows = [...groups.entries()].map(([key, members]) => {
-    const [channel = "", via = ""] = key.split("\0");
-    return reportRow(channel, via, members);
-  }).sort((a, b) => a.channel.localeCompare(b.channel) || a.via.localeCompare(b.via));
-  return { rows, total: reportRow("all", "all", records) };
+  if (report2.errors.length > 0) lines.push("", "Problems:", ...report2.errors.map((e) => `  ${e}`));
+  return lines.join("\n");
 };
-var reportText = (tenant2, since, { rows, total }, capped) => {
-  const seen = STATUSES.filter((s) => total.statuses[s] > 0);
-  const measured = [...rows, ...rows.length > 1 ? [total] : []];
-  return [
-    `Delivery report for tenant ${tenant2}: ${total.messages} messages created since ${since}${capped ? ` (the newest ${MAX_READ} only: narrow --since for a complete report)` : ""}`,
-    "",
+var runReconciliation = async (deps, globals, options) => {
+  checkProvider(options.provider);
+  const since = options.since ? parseTime(options.since, deps.now(), "--since") : void 0;
+  const env = await deps.connect(globals());
+  const functionName = env.outputs.ReconcileFunctionName;
+  if (functionName === void 0) throw new CliError(notReconciling(env));
+  const invocation = {
+    provider: options.provider,
+    ...options.tenant ? { tenant: options.tenant } : {},
+    ...options.dryRun ? { dryRun: true } : {},
+    ...since ? { since } : {}
+  };
+  const answer = await env.lambda.send(
+    new import_client_lambda3.InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(invocation)) })
+  );
+  const text4 = Buffer.from(answer.Payload ?? []).toString("utf8");
+  let payload;
+  try {
+    payload = JSON.parse(text4);
+  } catch {
+    payload = void 0;
+  }
+  if (answer.FunctionError) {
+    const error = LambdaErrorSchema.safeParse(payload);
+    throw new CliError(
+      `The reconcile function failed: ${error.success ? error.data.errorMessage : "no error message"}.`
+    );
+  }
+  const report2 = ReconciliationReportSchema.safeParse(payload);
+  if (!report2.success) throw new CliError("The reconcile function answered something that is not a report.");
+  deps.output.out(globals().json ? json(report2.data) : reportText2(report2.data));
+  if (report2.data.errors.length > 0)
+    throw new CliError(
+      `The run reported ${report2.data.errors.length} ${report2.data.errors.length === 1 ? "problem" : "problems"} (above).`
+    );
+};
+var listReports = async (deps, globals, options) => {
+  if (options.provider) checkProvider(options.provider);
+  const env = await deps.connect(globals());
+  if (env.outputs.ReconcileFunctionName === void 0) throw new CliError(notReconciling(env));
+  const reports = await new ReportStore(env.dynamodb, {
+    tableName: env.output("EventTableName"),
+    retentionDays: Number(env.outputs.RetentionDays ?? 30)
+  }).list({ ...options.provider ? { provider: options.provider } : {}, limit: options.limit });
+  if (globals().json) {
+    deps.output.out(json({ stack: env.stackName, reports }));
+    return;
+  }
+  if (reports.length === 0) {
+    deps.output.out(`No reconciliation report${options.provider ? ` for ${options.provider}` : ""} yet.`);
+    return;
+  }
+  deps.output.out(
     table(
-      ["CHANNEL", "VIA", "MESSAGES", ...seen],
-      measured.map((r) => [r.channel, r.via, r.messages, ...seen.map((s) => r.statuses[s])])
-    ),
-    "",
-    "Send \u2192 delivered latency (from the sent entry to the first receipt that made it DELIVERED):",
-    table(
-      ["CHANNEL", "VIA", "MEASURED", "P50", "P95", "P99"],
-      measured.map((r) => [
-        r.channel,
-        r.via,
-        r.latencyMs?.measured ?? 0,
-        duration(r.latencyMs?.p50),
-        duration(r.latencyMs?.p95),
-        duration(r.latencyMs?.p99)
+      [
+        "STARTED",
+        "PROVIDER",
+        "TENANT",
+        "CHECKED",
+        "MISSING",
+        "RECOVERED",
+        "DRIFTED",
+        "RECEIPTS",
+        "PROBLEMS",
+        "RUN"
+      ],
+      reports.map((r) => [
+        r.startedAt,
+        r.provider,
+        r.tenant,
+        r.checked,
+        r.missing,
+        r.recovered + r.redelivered,
+        r.drifted,
+        `${r.receiptsResolved} resolved, ${r.receiptsMissing} missing`,
+        r.errors.length,
+        r.runId
       ])
     )
-  ].join("\n");
-};
-var listing2 = (records) => table(
-  ["MESSAGE", "CHANNEL", "VIA", "TO", "STATUS", "SINCE", "LAST ERROR"],
-  records.map((r) => [
-    r.messageId,
-    r.channel,
-    r.via,
-    r.to,
-    r.status,
-    r.statusAt,
-    r.lastError?.slice(0, 80)
-  ])
-);
-var shownText2 = (record8) => [
-  `Message ${record8.messageId}  ${record8.status} since ${record8.statusAt}`,
-  ...record8.status === "UNCERTAIN" ? [
-    "The provider may or may not have taken it, and cannot be asked: an operator decides (docs/operations.md#messageuncertain)."
-  ] : [],
-  table(
-    ["FIELD", "VALUE"],
-    [
-      ["tenant", record8.tenant],
-      ["channel", record8.channel],
-      ["via", record8.via],
-      ["to", record8.to],
-      ["provider message id", record8.providerMessageId],
-      ["created", record8.createdAt],
-      ["sent", record8.sentAt],
-      ["caused by event", `${record8.causationEventId} (relayflow events show ${record8.causationEventId})`],
-      ["correlation id", record8.correlationId],
-      ["last error", record8.lastError]
-    ].filter(([, value]) => value !== void 0)
-  ),
-  "",
-  "Timeline (oldest first):",
-  table(
-    ["AT", "ACTION", "STATUS", "DETAIL"],
-    [...record8.timeline].sort((a, b) => a.at.localeCompare(b.at)).map((e) => [e.at, e.action, e.status, e.detail])
-  )
-].join("\n");
-var registerMessages = (program, deps, globals) => {
-  const messages = program.command("messages").description("Outbound messages (email, sms, whatsapp, push, webhook): their fate and delivery report");
-  const storeOf = async () => {
-    const env = await deps.connect(globals());
-    return new MessageStore(env.dynamodb, { tableName: env.output("EventTableName"), retentionDays: 1 });
-  };
-  messages.command("list").description("A tenant's messages, newest first, with their status and last error").requiredOption("--tenant <id>", "the tenant whose messages to list").option(
-    "--since <time>",
-    `created at or after: ISO 8601 or a duration back from now (2h, 7d); default ${DEFAULT_LIST_SINCE}`
-  ).option("--status <status>", `${STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--channel <channel>", `only this channel: ${CHANNELS.join(" | ")}`).option("--limit <n>", "most messages to show", positiveInt("--limit", MAX_READ), 50).action(async (options) => {
-    const statuses = parseStatuses(options.status);
-    const channel = parseChannel(options.channel);
-    const since = parseTime(options.since ?? DEFAULT_LIST_SINCE, deps.now(), "--since");
-    const store = await storeOf();
-    const filtered = statuses !== void 0 || channel !== void 0;
-    const read2 = await store.list(options.tenant, since, filtered ? MAX_READ : options.limit);
-    const found = read2.filter((r) => (!statuses || statuses.includes(r.status)) && (!channel || r.channel === channel)).slice(0, options.limit).map(masked);
-    if (filtered && read2.length === MAX_READ && found.length < options.limit)
-      deps.output.err(
-        `Only the newest ${MAX_READ} messages since ${since} were read; narrow --since to reach older ones.`
-      );
-    if (globals().json) {
-      deps.output.out(json(found));
-      return;
-    }
-    if (found.length === 0) {
-      const conditions = [
-        ...statuses ? [`status ${statuses.join(" or ")}`] : [],
-        ...channel ? [`channel ${channel}`] : []
-      ];
-      deps.output.out(
-        `No messages for tenant ${options.tenant}${conditions.length ? ` with ${conditions.join(" and ")}` : ""} created since ${since}.`
-      );
-      return;
-    }
-    deps.output.out(listing2(found));
-  });
-  messages.command("show <messageId>").description(
-    "A message, its whole timeline (sending, sent, receipts, uncertain\u2026), the event that caused it and its correlation id"
-  ).action(async (messageId) => {
-    const record8 = await (await storeOf()).get(messageId);
-    if (!record8)
-      throw new CliError(
-        `No message has the id ${messageId}; messages are kept retentionDays days, and relayflow messages list --tenant <id> lists recent ones.`
-      );
-    const shown = masked(record8);
-    deps.output.out(globals().json ? json(shown) : shownText2(shown));
-  });
-  messages.command("report").description(
-    "A tenant's delivery report: messages by status, and send \u2192 delivered latency p50/p95/p99, per channel and adapter"
-  ).requiredOption("--tenant <id>", "the tenant to report on").option(
-    "--since <time>",
-    `created at or after: ISO 8601 or a duration back from now (2h, 7d); default ${DEFAULT_REPORT_SINCE}`
-  ).action(async (options) => {
-    const since = parseTime(options.since ?? DEFAULT_REPORT_SINCE, deps.now(), "--since");
-    const records = await (await storeOf()).list(options.tenant, since, MAX_READ);
-    const capped = records.length === MAX_READ;
-    const result = report(records);
-    if (globals().json) {
-      deps.output.out(json({ tenant: options.tenant, since, capped, ...result }));
-      return;
-    }
-    deps.output.out(
-      records.length === 0 ? `No messages for tenant ${options.tenant} created since ${since}.` : reportText(options.tenant, since, result, capped)
-    );
-  });
-};
-
-// cli/commands/pause.ts
-var import_node_os = require("node:os");
-var import_commander = require("commander");
-
-// functions/queue/event-queue.ts
-var import_client_sqs3 = require("@aws-sdk/client-sqs");
-
-// functions/concurrency/map-limit.ts
-var mapLimit = async (items, limit, work) => {
-  const results = new Array(items.length);
-  let next = 0;
-  let failure;
-  const worker = async () => {
-    while (failure === void 0 && next < items.length) {
-      const index = next;
-      next += 1;
-      try {
-        results[index] = await work(items[index], index);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
-};
-
-// functions/queue/event-queue.ts
-init_errors2();
-var EventQueue = class {
-  constructor(client, queueUrl) {
-    this.client = client;
-    this.queueUrl = queueUrl;
-  }
-  client;
-  queueUrl;
-  async send(message) {
-    try {
-      const result = await this.client.send(
-        new import_client_sqs3.SendMessageCommand({ QueueUrl: this.queueUrl, ...entryOf(message) })
-      );
-      return result.MessageId;
-    } catch (error) {
-      throw new InfrastructureError("event-queue", "enqueue failed", { cause: error });
-    }
-  }
-  /**
-   * Sends many messages in batches of 10, keeping the order of each message group: a group's
-   * n-th message goes in the n-th wave, and a wave starts only when the one before it is in the
-   * queue. Within a wave every group appears once, so its batches may run side by side.
-   */
-  async sendMany(messages) {
-    if (messages.length === 0) return;
-    const only = messages.length === 1 ? messages[0] : void 0;
-    if (only) {
-      await this.send(only);
-      return;
-    }
-    const waves = [];
-    const seen = /* @__PURE__ */ new Map();
-    for (const message of messages) {
-      const wave = seen.get(message.groupId) ?? 0;
-      seen.set(message.groupId, wave + 1);
-      (waves[wave] ??= []).push(message);
-    }
-    for (const wave of waves) {
-      const batches = Array.from(
-        { length: Math.ceil(wave.length / BATCH_SIZE) },
-        (_, i) => wave.slice(i * BATCH_SIZE, (i + 1) * BATCH_SIZE)
-      );
-      await mapLimit(batches, PARALLEL_BATCHES, (batch) => this.sendBatch(batch));
-    }
-  }
-  async sendBatch(batch) {
-    let pending = batch.map((message, index) => ({ Id: String(index), ...entryOf(message) }));
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round === BATCH_ROUNDS) {
-        throw new InfrastructureError(
-          "event-queue",
-          `enqueue failed for ${pending.length} of a batch of ${batch.length}`
-        );
-      }
-      let failed;
-      try {
-        const result = await this.client.send(
-          new import_client_sqs3.SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending })
-        );
-        const senderFault = result.Failed?.find((entry) => entry.SenderFault);
-        if (senderFault) throw new Error(`${senderFault.Code ?? "error"}: ${senderFault.Message ?? ""}`);
-        failed = new Set((result.Failed ?? []).map((entry) => entry.Id ?? ""));
-      } catch (error) {
-        throw new InfrastructureError("event-queue", "batch enqueue failed", { cause: error });
-      }
-      pending = pending.filter((entry) => failed.has(entry.Id));
-    }
-  }
-};
-var BATCH_SIZE = 10;
-var PARALLEL_BATCHES = 8;
-var BATCH_ROUNDS = 3;
-var attribute = (value) => ({ DataType: "String", StringValue: value });
-var entryOf = (message) => ({
-  MessageBody: JSON.stringify(message.claim),
-  MessageGroupId: message.groupId,
-  MessageDeduplicationId: message.deduplicationId,
-  MessageAttributes: {
-    correlationId: attribute(message.claim.correlationId),
-    tenant: attribute(message.attributes.tenant),
-    provider: attribute(message.attributes.provider),
-    type: attribute(message.attributes.type)
-  }
-});
-var deduplicationIdOf = (eventId, send) => send <= 1 ? eventId : `${eventId}#${send}`;
-
-// functions/flow/pause-store.ts
-var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
-init_conditions();
-init_errors2();
-
-// functions/flow/pauses.ts
-var PAUSE_SCOPES = ["provider", "tenant", "route", "target"];
-var pauseKeyOf = (pause) => `${pause.scope}#${pause.id}`;
-var isActive = (pause) => pause.state !== "ended";
-
-// functions/flow/pause-store.ts
-var PAUSES_PK = "PAUSE";
-var pauseKey = (key) => ({ PK: PAUSES_PK, SK: key });
-var holdListKey = (key, groupId) => ({ PK: `HELD#${key}`, SK: groupId });
-var BATCH_GET_KEYS2 = 100;
-var pauseOf = (item) => ({
-  scope: item.scope,
-  id: item.id,
-  state: item.state,
-  reason: item.reason,
-  by: item.by,
-  at: item.at,
-  effectiveAt: item.effectiveAt ?? item.at,
-  holds: item.holds ?? 0,
-  history: item.history ?? []
-});
-var listOf2 = (item) => ({
-  pauseKey: item.PK.slice("HELD#".length),
-  groupId: item.SK,
-  events: item.events ?? []
-});
-var PAUSES_CACHE_MS = 5e3;
-var PauseStore = class {
-  constructor(client, settings) {
-    this.client = client;
-    this.settings = settings;
-  }
-  client;
-  settings;
-  call(what, run) {
-    return storeCall("pause store", what, run);
-  }
-  conditional(what, run) {
-    return conditionalWrite("pause store", what, run);
-  }
-  /** Every pause, ended ones included, strongly consistent. */
-  async list() {
-    const pauses = [];
-    let start;
-    do {
-      const page = await this.call(
-        "list",
-        () => this.client.send(
-          new import_lib_dynamodb5.QueryCommand({
-            TableName: this.settings.tableName,
-            KeyConditionExpression: "PK = :pk",
-            ExpressionAttributeValues: { ":pk": PAUSES_PK },
-            ConsistentRead: true,
-            ExclusiveStartKey: start
-          })
-        )
-      );
-      pauses.push(...(page.Items ?? []).map(pauseOf));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return pauses;
-  }
-  async get(key) {
-    const result = await this.call(
-      "read",
-      () => this.client.send(
-        new import_lib_dynamodb5.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
-      )
-    );
-    return result.Item ? pauseOf(result.Item) : void 0;
-  }
-  /**
-   * Pauses `scope`/`id` (again, if it was resuming or ended). `onlyIfInactive`: auto-disable never
-   * overwrites an operator's pause or a resume in progress. Returns false when it did not write.
-   */
-  async pause(scope, id2, entry, onlyIfInactive = false) {
-    return this.conditional(
-      "pause",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: pauseKey(pauseKeyOf({ scope, id: id2 })),
-          UpdateExpression: "SET #scope = :scope, #id = :id, #state = :paused, reason = :reason, #by = :by, #at = :at, effectiveAt = :effective, history = list_append(if_not_exists(history, :none), :entry), holds = if_not_exists(holds, :zero) REMOVE expiresAt",
-          ConditionExpression: onlyIfInactive ? "attribute_not_exists(PK) OR #state = :ended" : void 0,
-          ExpressionAttributeNames: {
-            "#scope": "scope",
-            "#id": "id",
-            "#state": "state",
-            "#by": "by",
-            "#at": "at"
-          },
-          ExpressionAttributeValues: {
-            ":scope": scope,
-            ":id": id2,
-            ":paused": "paused",
-            ":reason": entry.reason,
-            ":by": entry.by,
-            ":at": entry.at,
-            ":effective": new Date(
-              Date.parse(entry.at) + (this.settings.takesEffectAfterMs ?? PAUSES_CACHE_MS + 1e3)
-            ).toISOString(),
-            ":none": [],
-            ":entry": [entry],
-            ":zero": 0,
-            ...onlyIfInactive ? { ":ended": "ended" } : {}
-          }
-        })
-      )
-    );
-  }
-  /** Marks an active pause as resuming. Returns false when there is no active pause under `key`. */
-  async startResume(key, entry) {
-    return this.conditional(
-      "resume",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: pauseKey(key),
-          UpdateExpression: "SET #state = :resuming, history = list_append(history, :entry)",
-          ConditionExpression: "#state IN (:paused, :resuming)",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: {
-            ":resuming": "resuming",
-            ":paused": "paused",
-            ":entry": [entry]
-          }
-        })
-      )
-    );
-  }
-  /**
-   * Ends a resuming pause, on condition that no hold was committed since its counter read
-   * `holdsSeen`: a hold that came in after the resume last looked keeps it resuming.
-   */
-  async end(key, holdsSeen, entry, now) {
-    return this.conditional(
-      "end",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: pauseKey(key),
-          UpdateExpression: "SET #state = :ended, history = list_append(history, :entry), expiresAt = :x",
-          ConditionExpression: "#state = :resuming AND holds = :h",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: {
-            ":ended": "ended",
-            ":resuming": "resuming",
-            ":h": holdsSeen,
-            ":entry": [entry],
-            ":x": Math.floor(now.getTime() / 1e3) + this.settings.retentionDays * 86400
-          }
-        })
-      )
-    );
-  }
-  /** The hold lists of one entity under each of `keys`, strongly consistent; empty ones are left out. */
-  async listsFor(keys, groupId) {
-    const lists = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS2) {
-      let pending = keys.slice(start, start + BATCH_GET_KEYS2).map((key) => holdListKey(key, groupId));
-      for (let round = 0; pending.length > 0; round += 1) {
-        if (round === 8)
-          throw new InfrastructureError("event-store", "hold list read kept returning unprocessed keys");
-        if (round > 0) await new Promise((resolve8) => setTimeout(resolve8, 2 ** round * 10));
-        const result = await this.call(
-          "hold list read",
-          () => this.client.send(
-            new import_lib_dynamodb5.BatchGetCommand({
-              RequestItems: { [this.settings.tableName]: { Keys: pending, ConsistentRead: true } }
-            })
-          )
-        );
-        lists.push(...(result.Responses?.[this.settings.tableName] ?? []).map(listOf2));
-        pending = result.UnprocessedKeys?.[this.settings.tableName]?.Keys ?? [];
-      }
-    }
-    return lists.filter((list) => list.events.length > 0).sort((a, b) => keys.indexOf(a.pauseKey) - keys.indexOf(b.pauseKey));
-  }
-  /** Every hold list of one pause, strongly consistent. */
-  async listsOf(key) {
-    const lists = [];
-    let start;
-    do {
-      const page = await this.call(
-        "hold lists read",
-        () => this.client.send(
-          new import_lib_dynamodb5.QueryCommand({
-            TableName: this.settings.tableName,
-            KeyConditionExpression: "PK = :pk",
-            ExpressionAttributeValues: { ":pk": `HELD#${key}` },
-            ConsistentRead: true,
-            ExclusiveStartKey: start
-          })
-        )
-      );
-      lists.push(...(page.Items ?? []).map(listOf2));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return lists;
-  }
-  /** Hold, step 1: the event joins the end of its entity's list (once). */
-  async appendHold(key, groupId, eventId) {
-    await this.conditional(
-      "hold",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: holdListKey(key, groupId),
-          UpdateExpression: "SET events = list_append(if_not_exists(events, :none), :id)",
-          ConditionExpression: "attribute_not_exists(events) OR NOT contains(events, :eventId)",
-          ExpressionAttributeValues: { ":none": [], ":id": [eventId], ":eventId": eventId }
-        })
-      )
-    );
-  }
-  /** Hold, step 2, the commit: false when the pause ended (or never was) meanwhile. */
-  async commitHold(key) {
-    return this.conditional(
-      "hold commit",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: pauseKey(key),
-          UpdateExpression: "ADD holds :one",
-          ConditionExpression: "#state IN (:paused, :resuming)",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":one": 1, ":paused": "paused", ":resuming": "resuming" }
-        })
-      )
-    );
-  }
-  /**
-   * Takes the first `eventIds.length` entries off an entity's list, on condition that they are
-   * these (only a resume removes, and only holds append, at the end). The list goes when empty.
-   */
-  async dropFront(key, groupId, eventIds) {
-    if (eventIds.length === 0) return true;
-    const values = {};
-    const conditions = eventIds.map((id2, i) => {
-      values[`:e${i}`] = id2;
-      return `events[${i}] = :e${i}`;
-    });
-    const dropped = await this.conditional(
-      "hold list update",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: holdListKey(key, groupId),
-          // Highest index first: DynamoDB removes the listed elements all at once, dynalite one
-          // after another (shifting the rest); in this order both remove the same ones.
-          UpdateExpression: `REMOVE ${eventIds.map((_, i) => `events[${i}]`).reverse().join(", ")}`,
-          ConditionExpression: conditions.join(" AND "),
-          ExpressionAttributeValues: values
-        })
-      )
-    );
-    if (dropped) await this.deleteIfEmpty(key, groupId);
-    return dropped;
-  }
-  /** Undoes step 1 of a hold whose commit failed: the event leaves its list. */
-  async removeHold(key, groupId, eventId) {
-    const item = await this.call(
-      "hold list read",
-      () => this.client.send(
-        new import_lib_dynamodb5.GetCommand({
-          TableName: this.settings.tableName,
-          Key: holdListKey(key, groupId),
-          ConsistentRead: true
-        })
-      )
-    );
-    const index = (item.Item?.events ?? []).indexOf(eventId);
-    if (index < 0) return;
-    await this.conditional(
-      "hold list update",
-      () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
-          TableName: this.settings.tableName,
-          Key: holdListKey(key, groupId),
-          UpdateExpression: `REMOVE events[${index}]`,
-          ConditionExpression: `events[${index}] = :id`,
-          ExpressionAttributeValues: { ":id": eventId }
-        })
-      )
-    );
-    await this.deleteIfEmpty(key, groupId);
-  }
-  async deleteIfEmpty(key, groupId) {
-    await this.conditional(
-      "hold list delete",
-      () => this.client.send(
-        new import_lib_dynamodb5.DeleteCommand({
-          TableName: this.settings.tableName,
-          Key: holdListKey(key, groupId),
-          ConditionExpression: "size(events) = :zero",
-          ExpressionAttributeValues: { ":zero": 0 }
-        })
-      )
-    );
-  }
-};
-
-// functions/flow/release.ts
-var DONE = /* @__PURE__ */ new Set([
-  "PROCESSED",
-  "STALE",
-  "COMPENSATED",
-  "DEAD_LETTERED",
-  "COMPENSATION_FAILED",
-  "QUARANTINED"
-]);
-var UNSENT_AFTER_MS = 2 * 6e4;
-var releaseHeld = async (deps, pauseKey2, options) => {
-  const pollMs = options.pollMs ?? 1e3;
-  const started = deps.now().getTime();
-  const interval = 1e3 / options.ratePerSecond;
-  let released = 0;
-  let nextSendAt = started;
-  for (; ; ) {
-    const pause = await deps.pauses.get(pauseKey2);
-    if (!pause || pause.state !== "resuming") return { released, listed: 0, ended: pause?.state === "ended" };
-    const lists = await deps.pauses.listsOf(pauseKey2);
-    const listed = lists.reduce((n, list) => n + list.events.length, 0);
-    if (lists.length === 0) {
-      const entry = { at: deps.now().toISOString(), action: "ended", by: options.by };
-      if (await deps.pauses.end(pauseKey2, pause.holds, entry, deps.now())) {
-        const progress = { released, listed: 0, ended: true };
-        options.onProgress?.(progress);
-        return progress;
-      }
-      continue;
-    }
-    let moved = false;
-    for (const list of lists) {
-      const states = await deps.store.getStates(list.events);
-      for (const eventId of list.events) {
-        const state = states.get(eventId);
-        if (!state) continue;
-        const send = sendOf(state, pauseKey2, deps.now());
-        if (!send) continue;
-        const wait = nextSendAt - deps.now().getTime();
-        if (wait > 0) await deps.sleep(wait);
-        nextSendAt = Math.max(deps.now().getTime(), nextSendAt) + interval;
-        if (await release(deps, pauseKey2, state, send)) {
-          released += 1;
-          moved = true;
-        }
-      }
-      if (await dropDone(deps, list, states)) moved = true;
-    }
-    options.onProgress?.({ released, listed, ended: false });
-    if (options.timeoutMs !== void 0 && deps.now().getTime() - started > options.timeoutMs)
-      return { released, listed, ended: false };
-    if (!moved) await deps.sleep(pollMs);
-  }
-};
-var sendOf = (state, pauseKey2, now) => {
-  if (state.status === "HELD") return "mark";
-  const releasedHere = state.released?.includes(pauseKey2) ?? false;
-  if (releasedHere && state.status === "QUEUED" && now.getTime() - Date.parse(state.statusAt) > UNSENT_AFTER_MS)
-    return "resend";
-  return void 0;
-};
-var release = async (deps, pauseKey2, state, how) => {
-  const send = how === "mark" ? state.sends + 1 : state.sends;
-  if (how === "mark") {
-    const entry = {
-      at: deps.now().toISOString(),
-      action: "released",
-      by: "operator",
-      status: "QUEUED",
-      detail: `resumed: ${pauseKey2}; send #${send}`,
-      correlationId: state.correlationId
-    };
-    const marked = await deps.store.transition(state.eventId, ["HELD"], "QUEUED", entry, {
-      sends: send,
-      releasedBy: pauseKey2
-    });
-    if (!marked) return false;
-  }
-  await deps.queue.send({
-    claim: { v: 1, eventId: state.eventId, correlationId: state.correlationId },
-    groupId: state.groupId,
-    deduplicationId: deduplicationIdOf(state.eventId, send),
-    attributes: { tenant: state.tenant, provider: state.provider, type: state.type }
-  });
-  return true;
-};
-var dropDone = async (deps, list, states) => {
-  const done = [];
-  for (const eventId of list.events) {
-    const state = states.get(eventId);
-    if (state && !DONE.has(state.status)) break;
-    done.push(eventId);
-  }
-  return done.length > 0 && await deps.pauses.dropFront(list.pauseKey, list.groupId, done);
-};
-
-// cli/commands/pause.ts
-var MAX_RELEASE_RATE = 100;
-var scopeOf = (value) => {
-  if (PAUSE_SCOPES.includes(value)) return value;
-  throw new import_commander.InvalidArgumentError(`must be one of ${PAUSE_SCOPES.join(", ")}`);
-};
-var rateOf = (value) => {
-  const rate = Number(value);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_RELEASE_RATE)
-    throw new import_commander.InvalidArgumentError(`must be a number above 0 and at most ${MAX_RELEASE_RATE}`);
-  return rate;
-};
-var operator = () => {
-  try {
-    return (0, import_node_os.userInfo)().username;
-  } catch {
-    return "operator";
-  }
-};
-var storesOf = async (deps, globals) => {
-  const env = await deps.connect(globals());
-  const tableName = env.output("EventTableName");
-  const settings = { tableName, retentionDays: Number(env.outputs.RetentionDays ?? 30) };
-  return {
-    env,
-    pauses: new PauseStore(env.dynamodb, settings),
-    store: new EventStore(env.dynamodb, settings),
-    queue: new EventQueue(env.sqs, env.output("MainQueueUrl"))
-  };
-};
-var pauseRows = (pauses) => table(
-  ["PAUSE", "STATE", "SINCE", "BY", "REASON"],
-  pauses.map((p) => [pauseKeyOf(p), p.state, p.at, p.by, p.reason])
-);
-var registerPause = (program, deps, globals) => {
-  program.command("pause").description(
-    "Hold the events of a provider, tenant, route or target: ingest keeps answering 2xx and storing"
-  ).argument("<scope>", `what to pause: ${PAUSE_SCOPES.join(", ")}`, scopeOf).argument("<id>", "its id (a provider id, a tenant id, a route or target id)").requiredOption("--reason <text>", "why: kept in the pause, shown by relayflow status").action(async (scope, id2, options) => {
-    const reason = options.reason.trim();
-    if (reason.length < 3)
-      throw new CliError("--reason needs at least 3 characters: it is the audit of the pause.");
-    const { pauses } = await storesOf(deps, globals);
-    const at2 = deps.now().toISOString();
-    await pauses.pause(scope, id2, { at: at2, action: "paused", by: operator(), reason });
-    const pause = await pauses.get(pauseKeyOf({ scope, id: id2 }));
-    if (globals().json) {
-      deps.output.out(json(pause));
-      return;
-    }
-    deps.output.out(
-      [
-        `Paused ${pauseKeyOf({ scope, id: id2 })}. Its events are HELD from ${pause?.effectiveAt ?? "a few seconds from now"}, once every`,
-        "consumer knows of the pause; providers keep getting 2xx. Release them with:",
-        `  relayflow resume ${scope} ${id2}`
-      ].join("\n")
-    );
-  });
-  program.command("resume").description("Release what a pause (or an auto-disabled target) holds, in order per entity, then end it").argument("<scope>", `what to resume: ${PAUSE_SCOPES.join(", ")}`, scopeOf).argument("<id>", "its id").option("--rate <n>", `events released per second (at most ${MAX_RELEASE_RATE})`, rateOf, 10).option("--reason <text>", "why, for the pause history").action(async (scope, id2, options) => {
-    const { pauses, store, queue } = await storesOf(deps, globals);
-    const key = pauseKeyOf({ scope, id: id2 });
-    const by = operator();
-    const started = await pauses.startResume(key, {
-      at: deps.now().toISOString(),
-      action: "resume-started",
-      by,
-      ...options.reason ? { reason: options.reason } : {}
-    });
-    if (!started) throw new CliError(`There is no active pause ${key} (relayflow status lists them).`);
-    let last = "";
-    const outcome = await releaseHeld(
-      { pauses, store, queue, now: () => deps.now(), sleep: (ms) => deps.sleep(ms) },
-      key,
-      {
-        ratePerSecond: options.rate,
-        by,
-        onProgress: (p) => {
-          const line = `released ${p.released}; ${p.listed} still listed`;
-          if (line !== last && !globals().json) deps.output.err(line);
-          last = line;
-        }
-      }
-    );
-    if (globals().json) {
-      deps.output.out(json({ pause: key, ...outcome }));
-      return;
-    }
-    deps.output.out(
-      outcome.ended ? `Resumed ${key}: ${outcome.released} held events released, in order per entity. The pause has ended.` : `${key} is no longer resuming (paused again?); ${outcome.released} events were released.`
-    );
-  });
-};
-
-// cli/commands/replay.ts
-var import_node_crypto26 = require("node:crypto");
-var import_client_sfn3 = require("@aws-sdk/client-sfn");
-
-// functions/replay/state.ts
-var z34 = __toESM(require("zod/mini"));
-var SampleEventSchema = z34.object({
-  eventId: z34.string(),
-  status: z34.string(),
-  tenant: z34.string(),
-  provider: z34.string(),
-  type: z34.string(),
-  entity: z34.string(),
-  receivedAt: z34.string(),
-  lastError: z34.optional(z34.string())
-});
-var PlanSchema = z34.object({
-  source: z34.enum(["dlq", "store"]),
-  /** Matching events found (stops counting at the scan cap; see `truncated`). */
-  matching: z34.int(),
-  /** Events the execution would handle: matching, capped by the limit. */
-  selected: z34.int(),
-  /** DLQ messages or index entries looked at. */
-  scanned: z34.int(),
-  /** True when counting stopped at the scan cap: there may be more matching events. */
-  truncated: z34.boolean(),
-  /** DLQ messages whose claim check names no stored event (left in the DLQ). */
-  unknownMessages: z34.int(),
-  sample: z34.array(SampleEventSchema),
-  batchSize: z34.int(),
-  waitSeconds: z34.int()
-});
-var SummarySchema = z34.object({
-  replayed: z34.int(),
-  skipped: z34.int(),
-  failed: z34.int(),
-  /** replayed + skipped + failed: what counts against the limit. */
-  handled: z34.int(),
-  batches: z34.int(),
-  skippedReasons: z34.record(z34.string(), z34.int()),
-  /** The first failures, for the operator; `failed` counts them all. */
-  failures: z34.array(z34.object({ eventId: z34.string(), error: z34.string() })),
-  /** Why the loop ended before the selection was exhausted, when it did. */
-  stoppedEarly: z34.optional(z34.string())
-});
-var CursorSchema = z34.union([
-  z34.object({ kind: z34.literal("dlq"), remaining: z34.int() }),
-  z34.object({
-    kind: z34.literal("store"),
-    /** Which of the selected statuses (index partitions) is being walked. */
-    statusIndex: z34.int(),
-    /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
-    lastKey: z34.optional(z34.record(z34.string(), z34.string())),
-    /** Position in filter.eventIds. */
-    offset: z34.int()
-  })
-]);
-var ReplayStateSchema = z34.object({
-  request: ReplayInputSchema,
-  plan: PlanSchema,
-  cursor: CursorSchema,
-  summary: SummarySchema,
-  /** Events that failed in this execution: not tried again by later batches. */
-  failedIds: z34.array(z34.string()),
-  /** More may remain and the limit is not reached. */
-  more: z34.boolean()
-});
-var ReplayTaskSchema = z34.discriminatedUnion("action", [
-  z34.object({ action: z34.literal("plan"), input: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) }),
-  z34.object({ action: z34.literal("batch"), state: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) })
-]);
-
-// cli/commands/replay.ts
-var replayInputOf = (options, now) => {
-  if (options.from !== "dlq" && options.from !== "store")
-    throw new CliError(`--from must be dlq or store, not "${options.from}".`);
-  const statuses = options.status?.map((s) => s.toUpperCase());
-  const unknown12 = statuses?.filter((s) => !SELECTABLE_STATUSES.includes(s)) ?? [];
-  if (unknown12.length > 0)
-    throw new CliError(
-      `--status must be one of ${SELECTABLE_STATUSES.join(", ")}, not ${unknown12.join(", ")}.`
-    );
-  if (!options.reason)
-    throw new CliError(
-      "--reason is required: say why you replay, it is written to every event's audit timeline."
-    );
-  const filter = {
-    ...options.tenant ? { tenant: options.tenant } : {},
-    ...options.provider ? { provider: options.provider } : {},
-    ...options.type ? { type: options.type } : {},
-    ...options.entity ? { entity: options.entity } : {},
-    ...options.since ? { since: parseTime(options.since, now, "--since") } : {},
-    ...options.until ? { until: parseTime(options.until, now, "--until") } : {},
-    ...options.id?.length ? { eventIds: options.id } : {}
-  };
-  const input = {
-    source: options.from,
-    ...statuses?.length ? { statuses } : {},
-    filter,
-    ...options.limit ? { limit: options.limit } : {},
-    ...options.rate ? { ratePerSecond: options.rate } : {},
-    dryRun: !options.execute,
-    force: Boolean(options.force),
-    renormalize: Boolean(options.renormalize),
-    reason: options.reason
-  };
-  const checked2 = ReplayInputSchema.safeParse(input);
-  if (!checked2.success) throw new CliError(`${describeIssues(checked2.error)}.`);
-  return input;
-};
-var executionName = (now) => `cli-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${(0, import_node_crypto26.randomBytes)(3).toString("hex")}`;
-var progressOf = async (sfn, executionArn) => {
-  const history = await sfn.send(
-    new import_client_sfn3.GetExecutionHistoryCommand({
-      executionArn,
-      reverseOrder: true,
-      maxResults: 25,
-      includeExecutionData: true
-    })
   );
-  for (const event of history.events ?? []) {
-    const output = event.stateExitedEventDetails?.output;
-    if (!output) continue;
-    try {
-      const parsed = JSON.parse(output);
-      const plan = PlanSchema.safeParse(parsed.plan);
-      const summary = SummarySchema.safeParse(parsed.summary);
-      if (plan.success) return { plan: plan.data, ...summary.success ? { summary: summary.data } : {} };
-    } catch {
-    }
-  }
-  return {};
 };
-var bar = (done, total, width = 30) => {
-  const filled = total > 0 ? Math.min(width, Math.round(done / total * width)) : 0;
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
-};
-var progressLine = ({ plan, summary }) => {
-  if (!plan) return void 0;
-  const s = summary ?? { handled: 0, replayed: 0, skipped: 0, failed: 0 };
-  return `${bar(s.handled, plan.selected)} ${s.handled}/${plan.selected}  replayed ${s.replayed}  skipped ${s.skipped}  failed ${s.failed}`;
-};
-var printPlan = (deps, plan, dryRun) => {
-  const lines = [
-    `${dryRun ? "Dry run: " : ""}${plan.matching}${plan.truncated ? "+" : ""} matching events (${plan.scanned} ${plan.source === "dlq" ? "dead-letter messages" : "index entries"} read); ${plan.selected} would be replayed.`,
-    `Batches of ${plan.batchSize}, ${plan.waitSeconds} s apart.`,
-    ...plan.unknownMessages > 0 ? [`${plan.unknownMessages} dead-letter messages name no stored event; they stay in the DLQ.`] : []
-  ];
-  if (plan.sample.length > 0) {
-    lines.push(
-      "",
-      table(
-        ["EVENT", "STATUS", "PROVIDER", "TYPE", "ENTITY", "RECEIVED", "LAST ERROR"],
-        plan.sample.map((e) => [
-          e.eventId,
-          e.status,
-          e.provider,
-          e.type,
-          e.entity,
-          e.receivedAt,
-          e.lastError
-        ])
-      )
-    );
-  }
-  if (dryRun) lines.push("", "Nothing was changed. Add --execute to replay.");
-  deps.output.out(lines.join("\n"));
-};
-var printSummary = (deps, summary) => {
-  const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${reason} ${n}`).join(", ");
-  const lines = [
-    `Replayed ${summary.replayed}, skipped ${summary.skipped}${reasons ? ` (${reasons})` : ""}, failed ${summary.failed}, in ${summary.batches} batches.`
-  ];
-  if (summary.stoppedEarly) lines.push(`Stopped early: ${summary.stoppedEarly}.`);
-  if (summary.failures.length > 0)
-    lines.push(
-      "",
-      table(
-        ["EVENT", "ERROR"],
-        summary.failures.map((f) => [f.eventId, f.error])
-      )
-    );
-  deps.output.out(lines.join("\n"));
-};
-var registerReplay = (program, deps, globals) => {
-  program.command("replay").description(
-    "Replay dead-lettered or stored events through the replay state machine (a dry run unless --execute)"
-  ).option(
-    "--from <source>",
-    "dlq (read the dead-letter queue) or store (select from the event store)",
-    "dlq"
-  ).option("--status <status>", `${SELECTABLE_STATUSES.join(" | ")} (repeat or comma-separate)`, collect).option("--provider <id>", "only events of this provider").option("--type <type>", "only this canonical type, or a glob (payment.*)").option("--entity <kind:id>", "only this entity (needs --provider), e.g. customer:cus_123").option("--tenant <id>", "only this tenant").option("--since <time>", "received at or after: ISO 8601 or a duration back from now (2h)").option("--until <time>", "received before: ISO 8601 or a duration back from now").option("--id <eventId>", "only these event ids (repeat or comma-separate)", collect).option(
-    "--limit <n>",
-    `most events to handle (default 100, at most ${MAX_LIMIT})`,
-    positiveInt("--limit", MAX_LIMIT)
-  ).option(
-    "--rate <perSecond>",
-    `events per second (default 10, at most ${MAX_RATE_PER_SECOND})`,
-    positiveNumber("--rate", MAX_RATE_PER_SECOND)
-  ).option("--force", "replay events that were already PROCESSED").option(
-    "--renormalize",
-    "re-run the provider's current normalizer on the stored raw body (recovers QUARANTINED events)"
-  ).option("--reason <text>", "why (required; written to every event's audit timeline)").option("--execute", "replay for real (without it, only the plan runs)").option("--wait", "follow the execution until it ends and print the summary").action(async (options) => {
-    const { json: asJson } = globals();
-    const input = replayInputOf(options, deps.now());
-    const env = await deps.connect(globals());
-    const stateMachineArn = env.output("ReplayStateMachineArn");
-    const started = await env.sfn.send(
-      new import_client_sfn3.StartExecutionCommand({
-        stateMachineArn,
-        name: executionName(deps.now()),
-        input: JSON.stringify(input)
-      })
-    );
-    const executionArn = started.executionArn;
-    if (!executionArn) throw new CliError("Step Functions started no execution.");
-    const dryRun = input.dryRun !== false;
-    if (!dryRun && !options.wait) {
-      deps.output.out(
-        asJson ? json({ executionArn, input }) : `Replay started: ${executionArn}
-Follow it with --wait, or in the Step Functions console.`
-      );
-      return;
-    }
-    if (!asJson) deps.output.err(`${dryRun ? "Planning" : "Replaying"}: ${executionArn}`);
-    let last = "";
-    for (; ; ) {
-      const execution = await env.sfn.send(new import_client_sfn3.DescribeExecutionCommand({ executionArn }));
-      if (execution.status === "RUNNING" || execution.status === "PENDING_REDRIVE") {
-        if (!asJson && !dryRun) {
-          const line = progressLine(await progressOf(env.sfn, executionArn));
-          if (line && line !== last) {
-            deps.output.err(deps.output.interactive ? `\r${line}` : line);
-            last = line;
-          }
-        }
-        await deps.sleep(2e3);
-        continue;
-      }
-      if (last && deps.output.interactive) deps.output.err("\n");
-      if (execution.status !== "SUCCEEDED") {
-        const cause = execution.cause ?? execution.error ?? execution.status ?? "unknown";
-        throw new CliError(
-          `The replay execution ${execution.status?.toLowerCase() ?? "ended"}: ${causeText(cause)}`
-        );
-      }
-      const output = JSON.parse(execution.output ?? "{}");
-      if (dryRun) {
-        const plan = PlanSchema.parse(output);
-        if (asJson) deps.output.out(json({ executionArn, plan }));
-        else printPlan(deps, plan, true);
-      } else {
-        const summary = SummarySchema.parse(output);
-        if (asJson) deps.output.out(json({ executionArn, summary }));
-        else printSummary(deps, summary);
-      }
-      return;
-    }
-  });
-};
-var causeText = (cause) => {
-  try {
-    const parsed = JSON.parse(cause);
-    if (typeof parsed.errorMessage === "string") return parsed.errorMessage.replace(/\.?$/, ".");
-  } catch {
-  }
-  return cause.replace(/\.?$/, ".");
+var registerReconcile = (program, deps, globals) => {
+  const reconcile = program.command("reconcile").description(
+    "Ask providers what they sent: recover lost webhooks, resolve missing receipts, find drifted entities"
+  );
+  reconcile.command("run").description(
+    "Runs one reconciliation of a provider now (the schedule's run, or a dry run) and prints its report"
+  ).requiredOption("--provider <id>", `the provider (${RECONCILABLE_PROVIDERS.join(", ")})`).option("--tenant <id>", "the tenant (default: the default tenant)").option(
+    "--since <time>",
+    "check from here (ISO 8601 or 30m, 2h, 1d back), leaving the checkpoint as it is"
+  ).option("--dry-run", "list what is missing and what drifted; change nothing", false).action(
+    (options) => runReconciliation(deps, globals, options)
+  );
+  reconcile.command("report").description("Lists the newest reconciliation reports").option("--provider <id>", "only this provider").option("--limit <n>", "reports to show", positiveInt("--limit", 1e3), 20).action((options) => listReports(deps, globals, options));
 };
 
 // cli/commands/route.ts
 var import_node_fs4 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_path6 = require("node:path");
 init_integration_event();
 init_render();
 init_templates();
@@ -12440,7 +15750,7 @@ var registerRoute = (program, deps, globals) => {
           );
         events = [payload.event];
       } else {
-        const file = (0, import_node_path4.resolve)(fixture ?? "");
+        const file = (0, import_node_path6.resolve)(fixture ?? "");
         const canonical = (0, import_node_fs4.existsSync)(file) ? canonicalEventIn(file) : void 0;
         if (canonical) events = [canonical];
         else {
@@ -12461,22 +15771,22 @@ var registerRoute = (program, deps, globals) => {
 // cli/commands/schedules.ts
 var import_client_scheduler2 = require("@aws-sdk/client-scheduler");
 var import_client_sqs4 = require("@aws-sdk/client-sqs");
-var import_zod6 = require("zod");
+var import_zod12 = require("zod");
 init_internal();
 
 // cli/schedule-ticks.ts
-var import_node_crypto28 = require("node:crypto");
-init_contract2();
+var import_node_crypto30 = require("node:crypto");
+init_contract3();
 init_schedule_expression();
-var parseJson = (text2) => {
+var parseJson2 = (text4) => {
   try {
-    return JSON.parse(text2);
+    return JSON.parse(text4);
   } catch {
     return void 0;
   }
 };
 var deadLetteredTickOf = (queue, body, attributes) => {
-  const tick = ScheduleTickSchema.safeParse(parseJson(body));
+  const tick = ScheduleTickSchema.safeParse(parseJson2(body));
   if (!tick.success) return void 0;
   const [code, message] = queue === "scheduler" ? [attributes.ERROR_CODE, attributes.ERROR_MESSAGE] : [attributes.ErrorCode, attributes.ErrorMessage];
   return {
@@ -12488,8 +15798,8 @@ var deadLetteredTickOf = (queue, body, attributes) => {
 };
 var replayScheduleName = (tick) => {
   const { name, scheduledTime } = tick.relayflowSchedule;
-  const digest2 = (0, import_node_crypto28.createHash)("sha256").update(scheduleTickKey(name, scheduledTime)).digest("hex");
-  return `${name}.replay-${digest2.slice(0, 8)}`;
+  const digest3 = (0, import_node_crypto30.createHash)("sha256").update(scheduleTickKey(name, scheduledTime)).digest("hex");
+  return `${name}.replay-${digest3.slice(0, 8)}`;
 };
 var replayAt = (now) => atExpression(new Date(Math.ceil((now.getTime() + 6e4) / 1e3) * 1e3));
 var nextTickOf = (schedule2, now) => {
@@ -12512,7 +15822,7 @@ var tenantOf = (schedule2) => {
   } catch {
     return "default";
   }
-  const tick = import_zod6.z.object({ relayflowSchedule: import_zod6.z.object({ tenant: import_zod6.z.string().optional() }) }).safeParse(input);
+  const tick = import_zod12.z.object({ relayflowSchedule: import_zod12.z.object({ tenant: import_zod12.z.string().optional() }) }).safeParse(input);
   return (tick.success ? tick.data.relayflowSchedule.tenant : void 0) ?? "default";
 };
 var listSchedules = async (deps, globals) => {
@@ -12586,21 +15896,21 @@ var replayTicks = async (deps, globals, options) => {
     deps.output.out(globals().json ? json({ stack: env.stackName, ticks: [] }) : noSchedules(env));
     return;
   }
-  const queues = [
+  const queues2 = [
     { url: env.output("ScheduleDeadLetterQueueUrl"), gaveUp: "scheduler" },
     ...env.outputs.ProducerDeadLetterQueueUrl ? [{ url: env.outputs.ProducerDeadLetterQueueUrl, gaveUp: "lambda" }] : []
   ];
-  const targets = /* @__PURE__ */ new Map();
+  const targets2 = /* @__PURE__ */ new Map();
   const targetOf = async (name) => {
-    if (!targets.has(name)) {
+    if (!targets2.has(name)) {
       try {
-        targets.set(name, await env.scheduler.send(new import_client_scheduler2.GetScheduleCommand({ Name: name, GroupName: group })));
+        targets2.set(name, await env.scheduler.send(new import_client_scheduler2.GetScheduleCommand({ Name: name, GroupName: group })));
       } catch (error) {
         if (!(error instanceof import_client_scheduler2.ResourceNotFoundException)) throw error;
-        targets.set(name, void 0);
+        targets2.set(name, void 0);
       }
     }
-    return targets.get(name);
+    return targets2.get(name);
   };
   const at2 = replayAt(deps.now());
   const decide = async (queueUrl, message, dead) => {
@@ -12638,7 +15948,7 @@ var replayTicks = async (deps, globals, options) => {
   let otherMessages = 0;
   const held = [];
   const release2 = async () => {
-    for (const { url: url3 } of queues) {
+    for (const { url: url3 } of queues2) {
       const messages = held.filter((h) => h.queueUrl === url3).map((h) => h.message);
       for (let i = 0; i < messages.length; i += 10) {
         await env.sqs.send(
@@ -12655,7 +15965,7 @@ var replayTicks = async (deps, globals, options) => {
     }
   };
   try {
-    for (const queue of queues) {
+    for (const queue of queues2) {
       for (let looked = 0; looked < options.limit; ) {
         const received = await env.sqs.send(
           new import_client_sqs4.ReceiveMessageCommand({
@@ -12759,20 +16069,12 @@ var registerStatus = (program, deps, globals) => {
       const page = await queries.attentionPage(status2, { limit: RECENT, newestFirst: true });
       failing.push(...await queries.states(page.entries.map((e) => e.eventId)));
     }
-    const byClass = /* @__PURE__ */ new Map();
-    for (const state of failing) {
-      const errorClass = errorClassOf(state.lastError);
-      const current = byClass.get(errorClass);
-      if (!current)
-        byClass.set(errorClass, { count: 1, latest: state.statusAt, example: state.lastError ?? "" });
-      else
-        byClass.set(errorClass, {
-          ...current,
-          count: current.count + 1,
-          latest: state.statusAt > current.latest ? state.statusAt : current.latest
-        });
-    }
-    const failures = [...byClass.entries()].map(([errorClass, v]) => ({ errorClass, ...v })).sort((a, b) => b.count - a.count);
+    const failures = groupFailures(failing).map(({ errorClass, count, latest, example }) => ({
+      errorClass,
+      count,
+      latest,
+      example
+    }));
     if (globals().json) {
       deps.output.out(
         json({
@@ -12823,11 +16125,11 @@ var webhookOutputs = (outputs) => Object.entries(outputs).filter(([key]) => key.
 var stackArguments = (env, options) => env.local ? " --local" : `${env.stackName === "RelayFlow" ? "" : ` --stack ${env.stackName}`}${options.region ? ` --region ${options.region}` : ""}`;
 var LABEL_WIDTH = 15;
 var LINE_WIDTH = 100;
-var field2 = (label, text2) => {
+var field2 = (label, text4) => {
   const indent = " ".repeat(2 + LABEL_WIDTH);
   const lines = [];
   let line = "";
-  for (const word of text2.split(" ")) {
+  for (const word of text4.split(" ")) {
     if (line && indent.length + line.length + 1 + word.length > LINE_WIDTH) {
       lines.push(line);
       line = word;
@@ -12897,11 +16199,11 @@ var registerUrls = (program, deps, globals) => {
 
 // cli/program.ts
 var buildProgram = (deps) => {
-  const program = new import_commander2.Command("relayflow").description(
+  const program = new import_commander3.Command("relayflow").description(
     "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health"
   ).option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({
-    writeOut: (text2) => deps.output.out(text2.replace(/\n$/, "")),
-    writeErr: (text2) => deps.output.err(text2)
+    writeOut: (text4) => deps.output.out(text4.replace(/\n$/, "")),
+    writeErr: (text4) => deps.output.err(text4)
   }).showHelpAfterError("(run relayflow --help for usage)");
   const globals = () => {
     const options = program.opts();
@@ -12926,7 +16228,9 @@ var buildProgram = (deps) => {
   registerChannels(program, deps, globals);
   registerRoute(program, deps, globals);
   registerSchedules(program, deps, globals);
+  registerReconcile(program, deps, globals);
   registerMessages(program, deps, globals);
+  registerConsole(program, deps, globals);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
@@ -12939,7 +16243,7 @@ var runCli = async (argv, deps) => {
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (error) {
-    if (error instanceof import_commander2.CommanderError) {
+    if (error instanceof import_commander3.CommanderError) {
       return error.exitCode === 0 ? 0 : 1;
     }
     deps.output.err(`relayflow: ${sentenceOf(error, program.opts().local)}
@@ -12951,17 +16255,17 @@ var runCli = async (argv, deps) => {
 // cli/runtime.ts
 var import_node_fs6 = require("node:fs");
 var import_node_module = require("node:module");
-var import_node_path6 = require("node:path");
+var import_node_path8 = require("node:path");
 var findPackageRoot = (from) => {
-  for (let folder = (0, import_node_path6.resolve)(from); ; folder = (0, import_node_path6.dirname)(folder)) {
-    if ((0, import_node_fs6.existsSync)((0, import_node_path6.join)(folder, "package.json"))) return folder;
-    if ((0, import_node_path6.dirname)(folder) === folder) return (0, import_node_path6.resolve)(from);
+  for (let folder = (0, import_node_path8.resolve)(from); ; folder = (0, import_node_path8.dirname)(folder)) {
+    if ((0, import_node_fs6.existsSync)((0, import_node_path8.join)(folder, "package.json"))) return folder;
+    if ((0, import_node_path8.dirname)(folder) === folder) return (0, import_node_path8.resolve)(from);
   }
 };
 var canRequireTypeScript = (searchFrom) => {
   if (".ts" in require.extensions) return true;
   for (const folder of searchFrom) {
-    const load = (0, import_node_module.createRequire)((0, import_node_path6.join)(folder, "package.json"));
+    const load = (0, import_node_module.createRequire)((0, import_node_path8.join)(folder, "package.json"));
     let api;
     try {
       api = load.resolve("tsx/cjs/api");
@@ -12982,7 +16286,7 @@ var withOwnConfigModule = (exports2, load) => {
   Object.assign(own2, { filename: id2, loaded: true, exports: exports2 });
   require.cache[id2] = own2;
   loader._resolveFilename = function(request, parent, ...rest) {
-    const fromDependency = parent?.filename?.includes(`${import_node_path6.sep}node_modules${import_node_path6.sep}`) ?? false;
+    const fromDependency = parent?.filename?.includes(`${import_node_path8.sep}node_modules${import_node_path8.sep}`) ?? false;
     return CONFIG_MODULE.test(request) && !fromDependency ? id2 : original.call(this, request, parent, ...rest);
   };
   try {
@@ -13014,9 +16318,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 runCli(process.argv.slice(2), {
   connect,
   output: {
-    out: (text2) => process.stdout.write(`${text2}
+    out: (text4) => process.stdout.write(`${text4}
 `),
-    err: (text2) => process.stderr.write(text2.endsWith("\n") || text2.startsWith("\r") ? text2 : `${text2}
+    err: (text4) => process.stderr.write(text4.endsWith("\n") || text4.startsWith("\r") ? text4 : `${text4}
 `),
     interactive: Boolean(process.stderr.isTTY)
   },

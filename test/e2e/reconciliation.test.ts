@@ -173,6 +173,10 @@ describe('reconciliation against the local provider fakes', () => {
       { url: e2e.runtime.outputs.ProducerUrl ?? '', region: 'us-east-1', credentials },
     );
     expect(published.events.every((e) => e.outcome === 'accepted')).toBe(true);
+    // drain() covers the receipts scheduled so far: first every SMS must have reached the fake.
+    const smsSent = () =>
+      channels.sent().filter((s) => s.provider === 'twilio' && s.providerMessageId !== undefined).length;
+    expect(await eventually(() => smsSent() >= SMS_MESSAGES, 60_000)).toBe(true);
     await channels.drain();
     const twilioCallbacks = channels.receipts().filter((r) => r.provider === 'twilio');
 

@@ -21,6 +21,15 @@ export default defineConfig({
   },
   // Outbound channels (README, "Channels"): each adapter's credentials are a secret of the stack.
   channels: { postmark: {}, twilio: {}, fcm: {} },
+  // Reconciliation (README, "Reconciliation"): ask providers what they sent, recover what never
+  // arrived, resolve receipts that never came, report drifted subscriptions and messages. Each
+  // provider's read-only API credentials are a secret of the stack (Twilio and Postmark reuse
+  // their channel's); until it is set, each run reports that it checked nothing.
+  reconciliation: {
+    stripe: { every: '1 hour', lookback: '3 days', entities: ['subscription', 'invoice'] },
+    twilio: { every: '15 minutes', lookback: '1 day', entities: ['message'] },
+    postmark: { every: '1 hour', lookback: '2 days' },
+  },
   routes: [
     // A domain event `notify.<channel>` (npm run send -- message <channel> --to <recipient>)
     // becomes one message; the templates are Mustache over the event.

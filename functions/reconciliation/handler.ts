@@ -47,11 +47,12 @@ const LEASE_MS = 6 * 60_000;
 
 /**
  * Builds the reconcile Lambda's handler (functions/handlers/reconcile.ts). At cold start: checks
- * the environment and builds the store, queue, publisher and message store once; each provider's
+ * the environment (its checked variables, and `RELAYFLOW_PROVIDER_API_URL_<PROVIDER>`, which
+ * points a provider's API elsewhere) and builds the store, queue, publisher and message store once; each provider's
  * API module and webhook normalizer are loaded on its first run.
  */
-export const createReconcileHandler = () => {
-  const env = readReconcileEnvironment(process.env);
+export const createReconcileHandler = (processEnv: NodeJS.ProcessEnv = process.env) => {
+  const env = readReconcileEnvironment(processEnv);
   const rawBodies = new RawBodies(
     () => import('#shared/clients/s3').then((clients) => clients.s3Client),
     env.RAW_BUCKET,
@@ -131,7 +132,7 @@ export const createReconcileHandler = () => {
         `${provider} is not reconciled for tenant ${tenant} (tenants: ${Object.keys(config.secrets).join(', ')})`,
       );
     const api: ProviderApi<unknown> = await load();
-    const baseUrl = process.env[providerApiUrlVariable(provider)] ?? config.baseUrl ?? api.defaultBaseUrl;
+    const baseUrl = processEnv[providerApiUrlVariable(provider)] ?? config.baseUrl ?? api.defaultBaseUrl;
     const apiContext = async () => ({
       credentials: await readJsonSecret(secretsProvider, secretArn, api.credentials, {
         maxAgeSeconds: env.SECRETS_MAX_AGE_SECONDS,

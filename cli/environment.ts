@@ -50,6 +50,11 @@ export interface Environment {
   readonly athena: AthenaClient;
   /** EventBridge Scheduler: the stack's schedules (`schedules list`, `schedules replay`). */
   readonly scheduler: SchedulerClient;
+  /**
+   * The local runtime's provider API fakes by provider (`send --lost`), from the state file npm
+   * start writes; absent for a deployed stack.
+   */
+  readonly providerApis?: Readonly<Record<string, string>>;
   /** An output the command needs; a missing one is the operator's problem to fix (old stack). */
   output(key: string): string;
 }
@@ -71,6 +76,7 @@ const LocalStateSchema = z.object({
       scheduler: z.string().url(),
     })
     .passthrough(),
+  providerApis: z.record(z.string(), z.string().url()).optional(),
 });
 
 const describeError = (error: unknown, options: ConnectOptions, cloudformation?: string): string => {
@@ -116,6 +122,7 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     >
   > = {};
   let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  let providerApis: Readonly<Record<string, string>> | undefined;
   const file = options.localStateFile ?? resolve(process.cwd(), '.relayflow', 'local.json');
   if (options.local) {
     if (!existsSync(file))
@@ -129,6 +136,7 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     stackName = state.stackName;
     region = state.region;
     endpoints = state.endpoints;
+    providerApis = state.providerApis;
     credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
   if (!region) {
@@ -187,6 +195,7 @@ export const connect = async (options: ConnectOptions): Promise<Environment> => 
     s3: new S3Client({ ...config(endpoints.s3), forcePathStyle: options.local }),
     athena: new AthenaClient(config(undefined)),
     scheduler: new SchedulerClient(config(endpoints.scheduler)),
+    ...(providerApis ? { providerApis } : {}),
     output: (key) => {
       const value = outputs[key];
       if (value === undefined)

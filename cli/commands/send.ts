@@ -1,8 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
+import {
+  GithubHarnessSendSchema,
+  HARNESS_PREFIX,
+  LOST_WEBHOOK_AGE_SECONDS,
+  StripeHarnessSendSchema,
+  type GithubHarnessSend,
+  type StripeHarnessSend,
+} from '../../local/emulators/provider-apis/harness';
 import {
   builtInProviders,
   resolveProvider,
@@ -10,6 +18,7 @@ import {
   type ResolvedEntry,
 } from '../../functions/providers/registry';
 import { formatIssue } from '../../functions/providers/types';
+import { CheckpointStore } from '../../functions/reconciliation/checkpoints';
 import { publishOne } from './emit';
 import type { DomainEvent } from '../../functions/producer/client';
 import { CliError, type Environment } from '../environment';
@@ -235,6 +244,153 @@ const sendMessage = async (
     throw new CliError(`The event was refused: ${published.error ?? 'no reason given'}.`);
 };
 
+/** The providers whose API fakes the local runtime serves, and so can list a webhook the stack never got. */
+const LOSABLE = ['stripe', 'github'] as const;
+type Losable = (typeof LOSABLE)[number];
+
+const ProviderApisSchema = z.object({ stripe: z.string().url(), github: z.string().url() });
+
+const HarnessAnswerSchema = {
+  stripe: z.object({ id: z.string(), created: z.number(), delivered: z.boolean() }),
+  github: z.object({
+    deliveryId: z.string(),
+    guid: z.string(),
+    delivered: z.boolean(),
+    deliveredAt: z.string(),
+  }),
+};
+const HarnessRefusalSchema = z.object({ message: z.string() });
+
+const parsedOrUndefined = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** What the harness route takes for the fixture `send` would post: a delivery dropped and dated back. */
+const harnessBodyOf = (
+  provider: Losable,
+  request: {
+    readonly name: string;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: Buffer;
+  },
+  tenant: string | undefined,
+): StripeHarnessSend | GithubHarnessSend => {
+  const payload = parsedOrUndefined(request.body.toString('utf8'));
+  const common = { drop: true, ...(tenant ? { tenant } : {}) };
+  if (provider === 'stripe') {
+    // Without its id the fake gives the event a fresh evt_…: two sends are two lost events, not a retry.
+    const body = StripeHarnessSendSchema.safeParse({
+      ...common,
+      event: { ...(typeof payload === 'object' ? payload : {}), id: undefined },
+      createdSecondsAgo: LOST_WEBHOOK_AGE_SECONDS,
+    });
+    if (!body.success)
+      throw new CliError(`${request.name} is not a Stripe event (it needs a type and data.object).`);
+    return body.data;
+  }
+  const event = Object.entries(request.headers).find(
+    ([name]) => name.toLowerCase() === 'x-github-event',
+  )?.[1];
+  const body = GithubHarnessSendSchema.safeParse({
+    ...common,
+    event,
+    payload,
+    deliveredSecondsAgo: LOST_WEBHOOK_AGE_SECONDS,
+  });
+  if (!body.success)
+    throw new CliError(
+      `${request.name} is not a GitHub delivery (it needs an x-github-event header and a JSON object body); use a fixture of functions/providers/github/fixtures.`,
+    );
+  return body.data;
+};
+
+/** The provider API fakes' URLs the local runtime wrote into its state file, which connect read. */
+const providerApisOf = (env: Environment) => {
+  const apis = ProviderApisSchema.safeParse(env.providerApis);
+  if (!apis.success)
+    throw new CliError(
+      'The local runtime names no provider API fakes in its state file; restart npm start with this version of RelayFlow.',
+    );
+  return apis.data;
+};
+
+const AGO = `${LOST_WEBHOOK_AGE_SECONDS / 60} minutes ago`;
+
+/**
+ * `send <provider> --lost`: the local provider fake lists the fixture as sent but never posts it
+ * (`POST /_harness/<provider>/send` with `drop`), dated past reconciliation's settle margin, so
+ * that `reconcile run` has a lost webhook to find.
+ */
+const sendLost = async (
+  deps: CliDependencies,
+  globals: () => GlobalOptions,
+  provider: string,
+  fixture: string | undefined,
+  options: { tenant?: string },
+) => {
+  if (!(LOSABLE as readonly string[]).includes(provider))
+    throw new CliError(
+      `--lost works for ${LOSABLE.join(' and ')} only, whose APIs the local runtime fakes; ${provider} cannot lose a webhook locally.`,
+    );
+  const losable = provider as Losable;
+  if (!globals().local)
+    throw new CliError("--lost needs --local: only the local runtime's provider fakes can lose a webhook.");
+  const entry = await resolvedFor(deps, provider);
+  const request = loadRequest(deps.projectRoot, provider, fixture);
+  const body = harnessBodyOf(losable, request, options.tenant);
+  const env = await deps.connect(globals());
+  checkEnabled(env, entry, options.tenant);
+  const apis = providerApisOf(env);
+  // The harness shares the fakes' port, outside the providers' prefixes.
+  const url = new URL(`/${HARNESS_PREFIX}/${losable}/send`, apis[losable]).toString();
+  const response = await deps.fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = parsedOrUndefined(await response.text());
+  if (response.status !== 200) {
+    const refusal = HarnessRefusalSchema.safeParse(answer);
+    throw new CliError(
+      `The ${provider} fake refused the lost webhook (${response.status}): ${refusal.success ? refusal.data.message : 'no reason given.'}`,
+    );
+  }
+  const sent = HarnessAnswerSchema[losable].safeParse(answer);
+  if (!sent.success) throw new CliError(`The ${provider} fake answered something that is not a send result.`);
+  const lost = sent.data;
+  const at = 'id' in lost ? new Date(lost.created * 1000) : new Date(lost.deliveredAt);
+  // A run right after a scheduled one (npm start runs one as it starts) pages from a checkpoint
+  // already past the lost webhook; --since looks at it again.
+  const checkpoint = await new CheckpointStore(env.dynamodb, env.output('EventTableName')).read(
+    provider,
+    options.tenant ?? 'default',
+  );
+  const since =
+    checkpoint.at !== undefined && Date.parse(checkpoint.at) > at.getTime()
+      ? ` --since ${new Date(at.getTime() - 60_000).toISOString()}`
+      : '';
+  const reconcile = `npx relayflow reconcile run --provider ${provider}${options.tenant ? ` --tenant ${options.tenant}` : ''} --local --dry-run${since}`;
+  if (globals().json) {
+    deps.output.out(json({ provider, fixture: request.name, ...lost, reconcile }));
+    return;
+  }
+  deps.output.out(
+    [
+      'id' in lost
+        ? `Stripe now lists event ${lost.id} (created ${AGO}); its webhook was never delivered.`
+        : `GitHub now lists delivery ${lost.deliveryId} (guid ${lost.guid}, delivered ${AGO}) as failed; it never reached the webhook URL.`,
+      `Find it with: ${reconcile}`,
+      ...(since === ''
+        ? []
+        : [`(A run already checked up to ${checkpoint.at}, past it: --since looks again.)`]),
+    ].join('\n'),
+  );
+};
+
 export const registerSend = (program: Command, deps: CliDependencies, globals: () => GlobalOptions) => {
   program
     .command('send <provider> [fixture]')
@@ -245,12 +401,22 @@ export const registerSend = (program: Command, deps: CliDependencies, globals: (
     .option('--tenant <id>', "post to the tenant's URL (and sign with its secret when it has its own)")
     .option('--to <recipient>', 'send message: the recipient (an address, an E.164 number, a device token)')
     .option('--text <text>', 'send message: the text (and subject, title)')
+    .addOption(
+      new Option(
+        '--lost',
+        'with --local, stripe and github: the provider fake lists the fixture as sent but never delivers it, for reconcile run to find',
+      ).conflicts(['url', 'to', 'text']),
+    )
     .action(
       async (
         provider: string,
         fixture: string | undefined,
-        options: { url?: string; tenant?: string; to?: string; text?: string },
+        options: { url?: string; tenant?: string; to?: string; text?: string; lost?: boolean },
       ) => {
+        if (options.lost) {
+          await sendLost(deps, globals, provider, fixture, options);
+          return;
+        }
         if (provider === 'message') {
           await sendMessage(deps, globals, fixture, options);
           return;

@@ -4860,12 +4860,62 @@ var init_registry2 = __esm({
   }
 });
 
+// functions/errors.ts
+var InfrastructureError, ItemTooLargeError;
+var init_errors2 = __esm({
+  "functions/errors.ts"() {
+    "use strict";
+    InfrastructureError = class extends Error {
+      constructor(dependency, message, options) {
+        super(message, options);
+        this.dependency = dependency;
+        this.name = "InfrastructureError";
+      }
+      dependency;
+    };
+    ItemTooLargeError = class extends Error {
+      constructor(message, options) {
+        super(message, options);
+        this.name = "ItemTooLargeError";
+      }
+    };
+  }
+});
+
+// functions/store/conditions.ts
+var import_client_dynamodb2, isConditionFailure, storeCall, conditionalWrite;
+var init_conditions = __esm({
+  "functions/store/conditions.ts"() {
+    "use strict";
+    import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
+    init_errors2();
+    isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
+    storeCall = async (store, what, run) => {
+      try {
+        return await run();
+      } catch (error) {
+        if (isConditionFailure(error)) throw error;
+        throw new InfrastructureError("event-store", `${store} ${what} failed`, { cause: error });
+      }
+    };
+    conditionalWrite = async (store, what, run) => {
+      try {
+        await storeCall(store, what, run);
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    };
+  }
+});
+
 // functions/routing/filters.ts
-var z30, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord3, isScalar, pathProblem, filterProblems, FilterSchema, valueAt2, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
+var z31, COMPARISONS, OPERATORS, COMBINATORS, EVENT_FIELDS, MAX_DEPTH, isRecord3, isScalar, pathProblem, filterProblems, FilterSchema, valueAt2, MATCHED, show, holds, describe2, evaluateFilter, describeFilter;
 var init_filters = __esm({
   "functions/routing/filters.ts"() {
     "use strict";
-    z30 = __toESM(require("zod/mini"));
+    z31 = __toESM(require("zod/mini"));
     COMPARISONS = [">", ">=", "<", "<="];
     OPERATORS = ["equals", "in", "exists", "prefix", ...COMPARISONS];
     COMBINATORS = ["and", "or", "not"];
@@ -4968,8 +5018,8 @@ var init_filters = __esm({
       }
       return problems;
     };
-    FilterSchema = z30.custom().check(
-      z30.superRefine((filter, ctx) => {
+    FilterSchema = z31.custom().check(
+      z31.superRefine((filter, ctx) => {
         for (const problem of filterProblems(filter))
           ctx.issues.push({ code: "custom", input: filter, path: [...problem.path], message: problem.message });
       })
@@ -5082,30 +5132,30 @@ var init_retry_classes = __esm({
 });
 
 // functions/routing/routes.ts
-var import_node_crypto24, z31, nonEmpty14, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
+var import_node_crypto24, z32, nonEmpty14, TARGET_ID, targetId, mode, MAX_BACKOFF_SECONDS, RetryPolicySchema, retry, transform, HttpTargetSchema, EventBridgeTargetSchema, WorkflowTargetSchema, MessageTargetSchema, TargetSchema, RouteSchema, RoutesSchema, shortHash, targetIdOf, targetProblems, resolveRoutes, matchResult, Router;
 var init_routes = __esm({
   "functions/routing/routes.ts"() {
     "use strict";
     import_node_crypto24 = require("node:crypto");
-    z31 = __toESM(require("zod/mini"));
+    z32 = __toESM(require("zod/mini"));
     init_filters();
     init_glob();
     init_retry_classes();
     init_contract();
-    nonEmpty14 = () => z31.string().check(z31.minLength(1));
+    nonEmpty14 = () => z32.string().check(z32.minLength(1));
     TARGET_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-    targetId = () => z31.optional(z31.string().check(z31.regex(TARGET_ID)));
-    mode = () => z31.optional(z31.enum(["live", "dry-run"]));
+    targetId = () => z32.optional(z32.string().check(z32.regex(TARGET_ID)));
+    mode = () => z32.optional(z32.enum(["live", "dry-run"]));
     MAX_BACKOFF_SECONDS = 43200;
-    RetryPolicySchema = z31.strictObject({
-      maxAttempts: z31.optional(z31.number().check(z31.int(), z31.gte(1), z31.lte(1e3))),
-      backoffBaseSeconds: z31.optional(z31.number().check(z31.int(), z31.gte(0), z31.lte(MAX_BACKOFF_SECONDS))),
-      backoffMaxSeconds: z31.optional(z31.number().check(z31.int(), z31.gte(0), z31.lte(MAX_BACKOFF_SECONDS))),
+    RetryPolicySchema = z32.strictObject({
+      maxAttempts: z32.optional(z32.number().check(z32.int(), z32.gte(1), z32.lte(1e3))),
+      backoffBaseSeconds: z32.optional(z32.number().check(z32.int(), z32.gte(0), z32.lte(MAX_BACKOFF_SECONDS))),
+      backoffMaxSeconds: z32.optional(z32.number().check(z32.int(), z32.gte(0), z32.lte(MAX_BACKOFF_SECONDS))),
       /** Error classes (`http-5xx`, `http-429`, `timeout`, `network`, `eventbridge-*`, …). */
-      retryOn: z31.optional(
-        z31.array(
-          z31.string().check(
-            z31.superRefine((entry, ctx) => {
+      retryOn: z32.optional(
+        z32.array(
+          z32.string().check(
+            z32.superRefine((entry, ctx) => {
               const problem = retryOnProblem(entry);
               if (problem) ctx.issues.push({ code: "custom", input: entry, message: problem });
             })
@@ -5113,7 +5163,7 @@ var init_routes = __esm({
         )
       )
     }).check(
-      z31.superRefine(
+      z32.superRefine(
         (policy, ctx) => {
           const { backoffBaseSeconds: base, backoffMaxSeconds: max } = policy;
           if (typeof base === "number" && typeof max === "number" && max < base)
@@ -5128,110 +5178,110 @@ var init_routes = __esm({
         { when: ({ value }) => typeof value === "object" && value !== null }
       )
     );
-    retry = () => z31.optional(RetryPolicySchema);
-    transform = () => z31.optional(nonEmpty14());
-    HttpTargetSchema = z31.strictObject({
-      kind: z31.literal("http"),
+    retry = () => z32.optional(RetryPolicySchema);
+    transform = () => z32.optional(nonEmpty14());
+    HttpTargetSchema = z32.strictObject({
+      kind: z32.literal("http"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** Receives the IntegrationEvent as JSON, signed per Standard Webhooks. */
-      url: z31.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+      url: z32.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
       transform: transform(),
-      timeoutMs: z31._default(z31.number().check(z31.int(), z31.gte(100), z31.lte(25e3)), 5e3),
+      timeoutMs: z32._default(z32.number().check(z32.int(), z32.gte(100), z32.lte(25e3)), 5e3),
       /**
        * Requests per second to this target from all consumer instances together (a limit kept in the
        * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
        */
-      rateLimitPerSecond: z31._default(z31.number().check(z31.positive()), 50),
+      rateLimitPerSecond: z32._default(z32.number().check(z32.positive()), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
-      circuitBreakerThreshold: z31._default(z31.number().check(z31.int(), z31.gte(1)), 5),
-      circuitHalfOpenAfterMs: z31._default(z31.number().check(z31.int(), z31.gte(100)), 3e4),
+      circuitBreakerThreshold: z32._default(z32.number().check(z32.int(), z32.gte(1)), 5),
+      circuitHalfOpenAfterMs: z32._default(z32.number().check(z32.int(), z32.gte(100)), 3e4),
       /**
        * Disable the target after it failed this often (decision 0053): its events are HELD as under a
        * pause, an alarm fires, and `relayflow resume target <id>` brings it back. Absent: never.
        */
-      autoDisable: z31.optional(
-        z31.strictObject({
+      autoDisable: z32.optional(
+        z32.strictObject({
           /** Failures in a row, as one consumer instance sees them. */
-          consecutiveFailures: z31._default(z31.number().check(z31.int(), z31.gte(2), z31.lte(1e3)), 20),
+          consecutiveFailures: z32._default(z32.number().check(z32.int(), z32.gte(2), z32.lte(1e3)), 20),
           /** Or this share of failed calls (0–1) over the window, once `minCalls` were made in it. */
-          failureRate: z31.optional(
-            z31.strictObject({
-              threshold: z31.number().check(z31.gt(0), z31.lte(1)),
-              windowSeconds: z31._default(z31.number().check(z31.int(), z31.gte(10), z31.lte(3600)), 300),
-              minCalls: z31._default(z31.number().check(z31.int(), z31.gte(1)), 20)
+          failureRate: z32.optional(
+            z32.strictObject({
+              threshold: z32.number().check(z32.gt(0), z32.lte(1)),
+              windowSeconds: z32._default(z32.number().check(z32.int(), z32.gte(10), z32.lte(3600)), 300),
+              minCalls: z32._default(z32.number().check(z32.int(), z32.gte(1)), 20)
             })
           )
         })
       )
     });
-    EventBridgeTargetSchema = z31.strictObject({
-      kind: z31.literal("eventbridge"),
+    EventBridgeTargetSchema = z32.strictObject({
+      kind: z32.literal("eventbridge"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** Event bus name or ARN. @default the account's default bus */
-      eventBusName: z31._default(nonEmpty14(), "default"),
+      eventBusName: z32._default(nonEmpty14(), "default"),
       transform: transform()
     });
-    WorkflowTargetSchema = z31.strictObject({
-      kind: z31.literal("workflow"),
+    WorkflowTargetSchema = z32.strictObject({
+      kind: z32.literal("workflow"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
       /** A workflow exported by functions/workflows/index.ts. */
       name: nonEmpty14()
     });
-    MessageTargetSchema = z31.strictObject({
-      kind: z31.literal("message"),
+    MessageTargetSchema = z32.strictObject({
+      kind: z32.literal("message"),
       id: targetId(),
       mode: mode(),
       retry: retry(),
-      channel: z31.enum(CHANNELS),
+      channel: z32.enum(CHANNELS),
       /** The adapter: `postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`. */
       via: nonEmpty14(),
       to: nonEmpty14(),
-      template: z31.optional(nonEmpty14()),
+      template: z32.optional(nonEmpty14()),
       /** Per channel: `{ subject, text?, html? }`, `{ body }`, `{ title, body?, data? }` or `{ payload }`. */
-      content: z31.optional(z31.record(z31.string(), z31.unknown())),
+      content: z32.optional(z32.record(z32.string(), z32.unknown())),
       /** Carried to the provider where it takes custom fields; each value a template. */
-      metadata: z31.optional(z31.record(z31.string(), nonEmpty14())),
+      metadata: z32.optional(z32.record(z32.string(), nonEmpty14())),
       /**
        * What a retry does when an earlier call's outcome is unknown and the provider cannot be asked:
        * `hold` marks the message UNCERTAIN for an operator (never a silent resend); `resend` sends again.
        */
-      onUncertain: z31._default(z31.enum(["hold", "resend"]), "hold")
+      onUncertain: z32._default(z32.enum(["hold", "resend"]), "hold")
     });
-    TargetSchema = z31.discriminatedUnion("kind", [
+    TargetSchema = z32.discriminatedUnion("kind", [
       HttpTargetSchema,
       EventBridgeTargetSchema,
       WorkflowTargetSchema,
       MessageTargetSchema
     ]);
-    RouteSchema = z31.strictObject({
+    RouteSchema = z32.strictObject({
       /** Names the route for `relayflow pause route <id>`. @default `route-<position from 1>` */
       id: targetId(),
-      match: z31.strictObject({
-        tenant: z31.optional(nonEmpty14()),
-        provider: z31.optional(nonEmpty14()),
+      match: z32.strictObject({
+        tenant: z32.optional(nonEmpty14()),
+        provider: z32.optional(nonEmpty14()),
         /** Canonical type or a glob: `payment.*`, `*`. */
-        type: z31.string().check(
-          z31.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
-          z31.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
+        type: z32.string().check(
+          z32.regex(/^[A-Za-z0-9_.*-]+$/, 'a type or a glob of letters, digits, ".", "_", "-" and "*"'),
+          z32.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE)
         ),
         /** Conditions on the event's fields (functions/routing/filters.ts); a route whose filter fails is skipped. */
-        filter: z31.optional(FilterSchema)
+        filter: z32.optional(FilterSchema)
       }),
-      targets: z31.array(TargetSchema).check(z31.minLength(1)),
+      targets: z32.array(TargetSchema).check(z32.minLength(1)),
       /** What an event older than its entity's newest applied event does. */
-      onStale: z31._default(z31.enum(["skip", "apply"]), "apply"),
+      onStale: z32._default(z32.enum(["skip", "apply"]), "apply"),
       /** `dry-run` makes every target of the route a dry run. */
       mode: mode(),
       /** The route's retry policy; each target's own overrides it field by field. */
       retry: retry()
     });
-    RoutesSchema = z31.array(RouteSchema);
+    RoutesSchema = z32.array(RouteSchema);
     shortHash = (value) => (0, import_node_crypto24.createHash)("sha256").update(value).digest("hex").slice(0, 8);
     targetIdOf = (target) => {
       if (target.id) return target.id;
@@ -5305,56 +5355,6 @@ var init_routes = __esm({
       routes;
       match(event) {
         return this.routes.find(({ match }) => matchResult(match, event).matched);
-      }
-    };
-  }
-});
-
-// functions/errors.ts
-var InfrastructureError, ItemTooLargeError;
-var init_errors2 = __esm({
-  "functions/errors.ts"() {
-    "use strict";
-    InfrastructureError = class extends Error {
-      constructor(dependency, message, options) {
-        super(message, options);
-        this.dependency = dependency;
-        this.name = "InfrastructureError";
-      }
-      dependency;
-    };
-    ItemTooLargeError = class extends Error {
-      constructor(message, options) {
-        super(message, options);
-        this.name = "ItemTooLargeError";
-      }
-    };
-  }
-});
-
-// functions/store/conditions.ts
-var import_client_dynamodb2, isConditionFailure, storeCall, conditionalWrite;
-var init_conditions = __esm({
-  "functions/store/conditions.ts"() {
-    "use strict";
-    import_client_dynamodb2 = require("@aws-sdk/client-dynamodb");
-    init_errors2();
-    isConditionFailure = (error) => error instanceof import_client_dynamodb2.ConditionalCheckFailedException || error instanceof Error && error.name === "ConditionalCheckFailedException";
-    storeCall = async (store, what, run) => {
-      try {
-        return await run();
-      } catch (error) {
-        if (isConditionFailure(error)) throw error;
-        throw new InfrastructureError("event-store", `${store} ${what} failed`, { cause: error });
-      }
-    };
-    conditionalWrite = async (store, what, run) => {
-      try {
-        await storeCall(store, what, run);
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
       }
     };
   }
@@ -5609,46 +5609,46 @@ __export(stripe_exports, {
   stripeApiCredentialsSchema: () => stripeApiCredentialsSchema,
   stripeEventsQuery: () => stripeEventsQuery
 });
-var z42, stripeApiCredentialsSchema, StripeApiOptionsSchema, PAGE_SIZE, EventListSchema, ObjectStatusSchema, StripeErrorSchema, WEBHOOK_HEADERS, ENTITY_PATHS, callOf, headersOf3, optionsOf, stripeEventsQuery, recordOf2, stripeApi;
+var z43, stripeApiCredentialsSchema, StripeApiOptionsSchema, PAGE_SIZE, EventListSchema, ObjectStatusSchema, StripeErrorSchema, WEBHOOK_HEADERS, ENTITY_PATHS, callOf, headersOf3, optionsOf, stripeEventsQuery, recordOf2, stripeApi;
 var init_stripe2 = __esm({
   "functions/reconciliation/providers/stripe.ts"() {
     "use strict";
-    z42 = __toESM(require("zod/mini"));
+    z43 = __toESM(require("zod/mini"));
     init_api_http();
     init_contract2();
-    stripeApiCredentialsSchema = z42.object({
+    stripeApiCredentialsSchema = z43.object({
       /**
        * A restricted key (`rk_…`) with read access to Events, Subscriptions and Invoices is what
        * reconciliation needs; a secret key (`sk_…`) works too, with far more power than it needs.
        */
-      apiKey: z42.string().check(
-        z42.regex(
+      apiKey: z43.string().check(
+        z43.regex(
           /^(rk|sk)_(live|test)_[A-Za-z0-9]{8,}$/,
           "must be a Stripe restricted key (rk_\u2026) or secret key (sk_\u2026)"
         )
       )
     });
-    StripeApiOptionsSchema = z42.looseObject({
+    StripeApiOptionsSchema = z43.looseObject({
       /** The event types the stack's webhook endpoint is subscribed to (its `enabled_events`); absent: all. */
-      types: z42.optional(z42.array(z42.string().check(z42.minLength(1))).check(z42.maxLength(100)))
+      types: z43.optional(z43.array(z43.string().check(z43.minLength(1))).check(z43.maxLength(100)))
     });
     PAGE_SIZE = 100;
-    EventListSchema = z42.looseObject({
-      data: z42.array(
-        z42.looseObject({
-          id: z42.string().check(z42.regex(/^evt_[A-Za-z0-9_]+$/)),
-          type: z42.string().check(z42.minLength(1)),
-          created: z42.int().check(z42.nonnegative())
+    EventListSchema = z43.looseObject({
+      data: z43.array(
+        z43.looseObject({
+          id: z43.string().check(z43.regex(/^evt_[A-Za-z0-9_]+$/)),
+          type: z43.string().check(z43.minLength(1)),
+          created: z43.int().check(z43.nonnegative())
         })
       ),
-      has_more: z42.boolean()
+      has_more: z43.boolean()
     });
-    ObjectStatusSchema = z42.looseObject({
-      id: z42.string().check(z42.minLength(1)),
+    ObjectStatusSchema = z43.looseObject({
+      id: z43.string().check(z43.minLength(1)),
       // An invoice's status is documented as nullable (a draft being created).
-      status: z42.nullable(z42.string())
+      status: z43.nullable(z43.string())
     });
-    StripeErrorSchema = z42.object({ error: z42.looseObject({ message: z42.string() }) });
+    StripeErrorSchema = z43.object({ error: z43.looseObject({ message: z43.string() }) });
     WEBHOOK_HEADERS = {
       "content-type": "application/json; charset=utf-8",
       "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -5764,54 +5764,54 @@ __export(github_exports, {
   githubApiCredentialsSchema: () => githubApiCredentialsSchema,
   nextCursorOf: () => nextCursorOf
 });
-var z43, githubApiCredentialsSchema, GithubApiOptionsSchema, PAGE_SIZE2, DETAIL_CONCURRENCY, DeliveryItemSchema, DeliverySchema, SIGNATURE_HEADERS, callOf2, headersOf4, optionsOf2, hookUrlOf, nextCursorOf, identityHeaders, requestOf, githubApi;
+var z44, githubApiCredentialsSchema, GithubApiOptionsSchema, PAGE_SIZE2, DETAIL_CONCURRENCY, DeliveryItemSchema, DeliverySchema, SIGNATURE_HEADERS, callOf2, headersOf4, optionsOf2, hookUrlOf, nextCursorOf, identityHeaders, requestOf, githubApi;
 var init_github2 = __esm({
   "functions/reconciliation/providers/github.ts"() {
     "use strict";
-    z43 = __toESM(require("zod/mini"));
+    z44 = __toESM(require("zod/mini"));
     init_map_limit();
     init_api_http();
     init_contract2();
-    githubApiCredentialsSchema = z43.object({
+    githubApiCredentialsSchema = z44.object({
       /**
        * A token that can read the hook's deliveries and redeliver them: a fine-grained token with
        * the repository's (or organization's) "Webhooks" permission, read and write.
        */
-      token: z43.string().check(z43.minLength(1))
+      token: z44.string().check(z44.minLength(1))
     });
-    GithubApiOptionsSchema = z43.looseObject({
+    GithubApiOptionsSchema = z44.looseObject({
       /** `owner/name` of a repository webhook. */
-      repository: z43.optional(
-        z43.string().check(z43.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "must be owner/name"))
+      repository: z44.optional(
+        z44.string().check(z44.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "must be owner/name"))
       ),
       /** The login of an organization webhook's organization. */
-      org: z43.optional(z43.string().check(z43.regex(/^[A-Za-z0-9-]+$/, "must be an organization login"))),
-      hookId: z43.int().check(z43.positive()),
+      org: z44.optional(z44.string().check(z44.regex(/^[A-Za-z0-9-]+$/, "must be an organization login"))),
+      hookId: z44.int().check(z44.positive()),
       /**
        * False: records carry only the headers our normalize reads the identity from and an empty
        * JSON body, which saves a call per delivery when the caller needs no more than the identity.
        */
-      fetchRequests: z43.optional(z43.boolean())
+      fetchRequests: z44.optional(z44.boolean())
     }).check(
-      z43.refine((options) => options.repository === void 0 !== (options.org === void 0), {
+      z44.refine((options) => options.repository === void 0 !== (options.org === void 0), {
         message: "give repository (a repository webhook) or org (an organization webhook), not both",
         path: ["repository"]
       })
     );
     PAGE_SIZE2 = 100;
     DETAIL_CONCURRENCY = 4;
-    DeliveryItemSchema = z43.looseObject({
-      id: z43.int().check(z43.positive()),
-      guid: z43.string().check(z43.minLength(1)),
-      delivered_at: z43.iso.datetime({ offset: true }),
-      redelivery: z43.boolean(),
-      event: z43.string().check(z43.minLength(1))
+    DeliveryItemSchema = z44.looseObject({
+      id: z44.int().check(z44.positive()),
+      guid: z44.string().check(z44.minLength(1)),
+      delivered_at: z44.iso.datetime({ offset: true }),
+      redelivery: z44.boolean(),
+      event: z44.string().check(z44.minLength(1))
     });
-    DeliverySchema = z43.looseObject({
-      id: z43.int().check(z43.positive()),
-      request: z43.looseObject({
-        headers: z43.nullable(z43.record(z43.string(), z43.unknown())),
-        payload: z43.nullable(z43.record(z43.string(), z43.unknown()))
+    DeliverySchema = z44.looseObject({
+      id: z44.int().check(z44.positive()),
+      request: z44.looseObject({
+        headers: z44.nullable(z44.record(z44.string(), z44.unknown())),
+        payload: z44.nullable(z44.record(z44.string(), z44.unknown()))
       })
     });
     SIGNATURE_HEADERS = /* @__PURE__ */ new Set(["x-hub-signature", "x-hub-signature-256"]);
@@ -5889,7 +5889,7 @@ var init_github2 = __esm({
           ctx,
           `${hookUrl}/deliveries?${params.toString()}`,
           headersOf4(ctx.credentials),
-          z43.array(DeliveryItemSchema),
+          z44.array(DeliveryItemSchema),
           "a delivery list"
         );
         const since = query.since.getTime();
@@ -5959,11 +5959,11 @@ var twilio_exports2 = {};
 __export(twilio_exports2, {
   twilioApi: () => twilioApi
 });
-var z44, PROVIDER4, API_VERSION, PAGE_SIZE3, WHATSAPP2, CALLBACK_STATUSES, FINAL, nullableString, MessageSchema2, PageSchema, ErrorSchema, callOf3, headersOf5, messagesPath, fetchMessage, msOf, sentAt, form, statusCallbackOf, incomingMessageOf, recordOf3, checkedCursor, listSent, messageStatus, entityState, twilioApi;
+var z45, PROVIDER4, API_VERSION, PAGE_SIZE3, WHATSAPP2, CALLBACK_STATUSES, FINAL, nullableString, MessageSchema2, PageSchema, ErrorSchema, callOf3, headersOf5, messagesPath, fetchMessage, msOf, sentAt, form, statusCallbackOf, incomingMessageOf, recordOf3, checkedCursor, listSent, messageStatus, entityState, twilioApi;
 var init_twilio3 = __esm({
   "functions/reconciliation/providers/twilio.ts"() {
     "use strict";
-    z44 = __toESM(require("zod/mini"));
+    z45 = __toESM(require("zod/mini"));
     init_twilio();
     init_contract2();
     init_api_http();
@@ -5990,29 +5990,29 @@ var init_twilio3 = __esm({
       failed: "failed",
       canceled: "failed"
     };
-    nullableString = () => z44.optional(z44.nullable(z44.string()));
-    MessageSchema2 = z44.looseObject({
-      sid: z44.string().check(z44.minLength(1)),
-      account_sid: z44.string(),
+    nullableString = () => z45.optional(z45.nullable(z45.string()));
+    MessageSchema2 = z45.looseObject({
+      sid: z45.string().check(z45.minLength(1)),
+      account_sid: z45.string(),
       messaging_service_sid: nullableString(),
       from: nullableString(),
-      to: z44.string(),
+      to: z45.string(),
       body: nullableString(),
-      status: z44.string().check(z44.minLength(1)),
-      direction: z44.string(),
-      error_code: z44.optional(z44.nullable(z44.number())),
+      status: z45.string().check(z45.minLength(1)),
+      direction: z45.string(),
+      error_code: z45.optional(z45.nullable(z45.number())),
       error_message: nullableString(),
-      date_created: z44.string(),
+      date_created: z45.string(),
       date_sent: nullableString(),
-      date_updated: z44.string(),
+      date_updated: z45.string(),
       num_media: nullableString(),
       num_segments: nullableString()
     });
-    PageSchema = z44.looseObject({
-      messages: z44.array(MessageSchema2),
+    PageSchema = z45.looseObject({
+      messages: z45.array(MessageSchema2),
       next_page_uri: nullableString()
     });
-    ErrorSchema = z44.looseObject({ code: z44.optional(z44.number()), message: z44.optional(z44.string()) });
+    ErrorSchema = z45.looseObject({ code: z45.optional(z45.number()), message: z45.optional(z45.string()) });
     callOf3 = (credentials) => ({
       provider: PROVIDER4,
       secrets: [credentials.authToken, credentials.apiKeySecret].filter((secret) => secret !== void 0),
@@ -6156,11 +6156,11 @@ __export(postmark_exports2, {
   postmarkApi: () => postmarkApi,
   postmarkOptionsSchema: () => postmarkOptionsSchema2
 });
-var z45, PROVIDER5, PAGE_SIZE4, MAX_SEARCH, DETAILS_AT_ONCE, NO_SUCH_MESSAGE, BOUNCED_TYPES, FAILED_TYPES2, postmarkOptionsSchema2, optionalString2, metadataSchema, EventSchema, DetailsSchema, MessagesSchema, BounceSchema, BouncesSchema, OpenSchema, OpensSchema, ErrorSchema2, callOf4, isMissing, read2, details, EASTERN, easternTime, DAY_MS2, PHASES, CursorSchema3, encodeCursor2, decodeCursor2, nextCursor, searchQuery, checkSearchable, record8, metadataOf, detailsCache, eventTime, deliveriesPage, bouncesPage, opensPage, listSent2, receiptOfEvent, messageStatus2, postmarkApi;
+var z46, PROVIDER5, PAGE_SIZE4, MAX_SEARCH, DETAILS_AT_ONCE, NO_SUCH_MESSAGE, BOUNCED_TYPES, FAILED_TYPES2, postmarkOptionsSchema2, optionalString2, metadataSchema, EventSchema, DetailsSchema, MessagesSchema, BounceSchema, BouncesSchema, OpenSchema, OpensSchema, ErrorSchema2, callOf4, isMissing, read2, details, EASTERN, easternTime, DAY_MS2, PHASES, CursorSchema3, encodeCursor2, decodeCursor2, nextCursor, searchQuery, checkSearchable, record8, metadataOf, detailsCache, eventTime, deliveriesPage, bouncesPage, opensPage, listSent2, receiptOfEvent, messageStatus2, postmarkApi;
 var init_postmark3 = __esm({
   "functions/reconciliation/providers/postmark.ts"() {
     "use strict";
-    z45 = __toESM(require("zod/mini"));
+    z46 = __toESM(require("zod/mini"));
     init_postmark();
     init_status();
     init_contract2();
@@ -6179,44 +6179,44 @@ var init_postmark3 = __esm({
       "DMARCPolicy",
       "TemplateRenderingFailed"
     ]);
-    postmarkOptionsSchema2 = z45.object({
+    postmarkOptionsSchema2 = z46.object({
       /**
        * How many days before the window a message may have been sent and still be delivered inside
        * it: Postmark retries a deferred delivery for up to 72 hours. @default 3
        */
-      eventLagDays: z45._default(z45.number().check(z45.positive(), z45.lte(45)), 3)
+      eventLagDays: z46._default(z46.number().check(z46.positive(), z46.lte(45)), 3)
     });
-    optionalString2 = () => z45.optional(z45.nullable(z45.string()));
-    metadataSchema = z45.optional(z45.nullable(z45.record(z45.string(), z45.string())));
-    EventSchema = z45.looseObject({
-      Type: z45.string(),
-      ReceivedAt: z45.string(),
+    optionalString2 = () => z46.optional(z46.nullable(z46.string()));
+    metadataSchema = z46.optional(z46.nullable(z46.record(z46.string(), z46.string())));
+    EventSchema = z46.looseObject({
+      Type: z46.string(),
+      ReceivedAt: z46.string(),
       Recipient: optionalString2(),
-      Details: z45.optional(z45.nullable(z45.record(z45.string(), z45.unknown())))
+      Details: z46.optional(z46.nullable(z46.record(z46.string(), z46.unknown())))
     });
-    DetailsSchema = z45.looseObject({
-      MessageID: z45.string().check(z45.minLength(1)),
+    DetailsSchema = z46.looseObject({
+      MessageID: z46.string().check(z46.minLength(1)),
       Status: optionalString2(),
       Tag: optionalString2(),
       MessageStream: optionalString2(),
       Metadata: metadataSchema,
-      MessageEvents: z45.array(EventSchema)
+      MessageEvents: z46.array(EventSchema)
     });
-    MessagesSchema = z45.looseObject({
-      TotalCount: z45.number(),
-      Messages: z45.array(z45.looseObject({ MessageID: z45.string().check(z45.minLength(1)) }))
+    MessagesSchema = z46.looseObject({
+      TotalCount: z46.number(),
+      Messages: z46.array(z46.looseObject({ MessageID: z46.string().check(z46.minLength(1)) }))
     });
-    BounceSchema = z45.looseObject({
-      ID: z45.number(),
-      Type: z45.string(),
+    BounceSchema = z46.looseObject({
+      ID: z46.number(),
+      Type: z46.string(),
       MessageID: optionalString2(),
       Email: optionalString2(),
-      BouncedAt: z45.string()
+      BouncedAt: z46.string()
     });
-    BouncesSchema = z45.looseObject({ TotalCount: z45.number(), Bounces: z45.array(BounceSchema) });
-    OpenSchema = z45.looseObject({ MessageID: z45.string().check(z45.minLength(1)), ReceivedAt: z45.string() });
-    OpensSchema = z45.looseObject({ TotalCount: z45.number(), Opens: z45.array(OpenSchema) });
-    ErrorSchema2 = z45.looseObject({ ErrorCode: z45.optional(z45.number()), Message: z45.optional(z45.string()) });
+    BouncesSchema = z46.looseObject({ TotalCount: z46.number(), Bounces: z46.array(BounceSchema) });
+    OpenSchema = z46.looseObject({ MessageID: z46.string().check(z46.minLength(1)), ReceivedAt: z46.string() });
+    OpensSchema = z46.looseObject({ TotalCount: z46.number(), Opens: z46.array(OpenSchema) });
+    ErrorSchema2 = z46.looseObject({ ErrorCode: z46.optional(z46.number()), Message: z46.optional(z46.string()) });
     callOf4 = (credentials) => ({
       provider: PROVIDER5,
       secrets: [credentials.serverToken],
@@ -6264,7 +6264,7 @@ var init_postmark3 = __esm({
     };
     DAY_MS2 = 864e5;
     PHASES = ["deliveries", "bounces", "opens"];
-    CursorSchema3 = z45.object({ phase: z45.enum(PHASES), offset: z45.int().check(z45.nonnegative()) });
+    CursorSchema3 = z46.object({ phase: z46.enum(PHASES), offset: z46.int().check(z46.nonnegative()) });
     encodeCursor2 = (cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
     decodeCursor2 = (text4) => {
       if (text4 === void 0) return { phase: "deliveries", offset: 0 };
@@ -6420,8 +6420,8 @@ var init_postmark3 = __esm({
       const id2 = event.Details?.BounceID;
       const bounce = typeof id2 === "number" || typeof id2 === "string" ? await read2(
         `/bounces/${encodeURIComponent(String(id2))}`,
-        z45.looseObject({
-          Type: z45.string(),
+        z46.looseObject({
+          Type: z46.string(),
           Description: optionalString2(),
           Details: optionalString2()
         }),
@@ -6475,12 +6475,12 @@ __export(mailgun_exports2, {
   mailgunApi: () => mailgunApi,
   mailgunOptionsSchema: () => mailgunOptionsSchema2
 });
-var import_node_crypto29, z46, PROVIDER6, US_BASE_URL2, EU_BASE_URL2, PAGE_SIZE5, MAX_STATUS_PAGES, WEBHOOK_EVENTS, BOUNCE_REASONS2, mailgunOptionsSchema2, optionalString3, EventSchema2, PageSchema2, ErrorSchema3, callOf5, baseUrlOf2, eventsPath, readPage, nextPath, checkedCursor2, webhookOf, listSent3, reasonOf3, receiptOfEvent2, eventsOfMessage, messageStatus3, mailgunApi;
+var import_node_crypto29, z47, PROVIDER6, US_BASE_URL2, EU_BASE_URL2, PAGE_SIZE5, MAX_STATUS_PAGES, WEBHOOK_EVENTS, BOUNCE_REASONS2, mailgunOptionsSchema2, optionalString3, EventSchema2, PageSchema2, ErrorSchema3, callOf5, baseUrlOf2, eventsPath, readPage, nextPath, checkedCursor2, webhookOf, listSent3, reasonOf3, receiptOfEvent2, eventsOfMessage, messageStatus3, mailgunApi;
 var init_mailgun3 = __esm({
   "functions/reconciliation/providers/mailgun.ts"() {
     "use strict";
     import_node_crypto29 = require("node:crypto");
-    z46 = __toESM(require("zod/mini"));
+    z47 = __toESM(require("zod/mini"));
     init_mailgun();
     init_status();
     init_contract2();
@@ -6492,28 +6492,28 @@ var init_mailgun3 = __esm({
     MAX_STATUS_PAGES = 10;
     WEBHOOK_EVENTS = ["delivered", "failed", "opened", "clicked", "unsubscribed", "complained"];
     BOUNCE_REASONS2 = /* @__PURE__ */ new Set(["bounce", "suppress-bounce"]);
-    mailgunOptionsSchema2 = z46.object({
+    mailgunOptionsSchema2 = z47.object({
       /** The sending domain whose events are read, when it is not the credentials' domain. */
-      domain: z46.optional(z46.string().check(z46.minLength(1))),
+      domain: z47.optional(z47.string().check(z47.minLength(1))),
       /** The events the domain's webhooks take. @default every event Mailgun posts to a webhook */
-      events: z46._default(z46.array(z46.enum(WEBHOOK_EVENTS)).check(z46.minLength(1)), [...WEBHOOK_EVENTS])
+      events: z47._default(z47.array(z47.enum(WEBHOOK_EVENTS)).check(z47.minLength(1)), [...WEBHOOK_EVENTS])
     });
-    optionalString3 = () => z46.optional(z46.nullable(z46.string()));
-    EventSchema2 = z46.looseObject({
-      id: z46.string().check(z46.minLength(1)),
-      event: z46.string().check(z46.minLength(1)),
-      timestamp: z46.number(),
+    optionalString3 = () => z47.optional(z47.nullable(z47.string()));
+    EventSchema2 = z47.looseObject({
+      id: z47.string().check(z47.minLength(1)),
+      event: z47.string().check(z47.minLength(1)),
+      timestamp: z47.number(),
       severity: optionalString3(),
       reason: optionalString3(),
-      "delivery-status": z46.optional(
-        z46.nullable(z46.looseObject({ message: optionalString3(), description: optionalString3() }))
+      "delivery-status": z47.optional(
+        z47.nullable(z47.looseObject({ message: optionalString3(), description: optionalString3() }))
       )
     });
-    PageSchema2 = z46.looseObject({
-      items: z46.array(EventSchema2),
-      paging: z46.optional(z46.looseObject({ next: optionalString3() }))
+    PageSchema2 = z47.looseObject({
+      items: z47.array(EventSchema2),
+      paging: z47.optional(z47.looseObject({ next: optionalString3() }))
     });
-    ErrorSchema3 = z46.looseObject({ message: z46.optional(z46.string()) });
+    ErrorSchema3 = z47.looseObject({ message: z47.optional(z47.string()) });
     callOf5 = (credentials) => ({
       provider: PROVIDER6,
       secrets: [credentials.apiKey],
@@ -6683,20 +6683,20 @@ var init_providers = __esm({
 });
 
 // functions/contract/integration-event.ts
-var z49, SPEC_VERSION, nonEmpty16, EntitySchema, IntegrationEventSchema;
+var z50, SPEC_VERSION, nonEmpty16, EntitySchema, IntegrationEventSchema;
 var init_integration_event = __esm({
   "functions/contract/integration-event.ts"() {
     "use strict";
-    z49 = __toESM(require("zod/mini"));
+    z50 = __toESM(require("zod/mini"));
     SPEC_VERSION = "1.0";
-    nonEmpty16 = () => z49.string().check(z49.minLength(1));
-    EntitySchema = z49.object({
+    nonEmpty16 = () => z50.string().check(z50.minLength(1));
+    EntitySchema = z50.object({
       /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
       kind: nonEmpty16(),
       id: nonEmpty16()
     });
-    IntegrationEventSchema = z49.object({
-      specVersion: z49.literal(SPEC_VERSION),
+    IntegrationEventSchema = z50.object({
+      specVersion: z50.literal(SPEC_VERSION),
       /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
       id: nonEmpty16(),
       /** tenant + provider + provider event type + provider's external event id. */
@@ -6708,39 +6708,39 @@ var init_integration_event = __esm({
       providerType: nonEmpty16(),
       externalId: nonEmpty16(),
       entity: EntitySchema,
-      occurredAt: z49.iso.datetime({ offset: true }),
-      receivedAt: z49.iso.datetime({ offset: true }),
+      occurredAt: z50.iso.datetime({ offset: true }),
+      receivedAt: z50.iso.datetime({ offset: true }),
       correlationId: nonEmpty16(),
-      data: z49.record(z49.string(), z49.unknown()),
+      data: z50.record(z50.string(), z50.unknown()),
       /**
        * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
        * from outside: webhooks, producers, schedules.
        */
-      causationId: z49.optional(nonEmpty16()),
+      causationId: z50.optional(nonEmpty16()),
       /**
        * Emissions between this event and the outside event that started its chain: absent (0) for
        * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
        * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
        */
-      depth: z49.optional(z49.int().check(z49.gte(0))),
+      depth: z50.optional(z50.int().check(z50.gte(0))),
       /**
        * Set on an event a reconciliation run recovered from the provider's API (ARCHITECTURE 20,
        * docs/reconciliation.md); absent on everything that arrived by itself.
        */
-      origin: z49.optional(z49.literal("reconciliation")),
+      origin: z50.optional(z50.literal("reconciliation")),
       /** How a recovered event was authenticated: read from the provider's API, not a signature. */
-      verifiedBy: z49.optional(z49.literal("provider-api"))
+      verifiedBy: z50.optional(z50.literal("provider-api"))
     });
   }
 });
 
 // functions/channels/render.ts
-var import_mustache, z50, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve5, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
+var import_mustache, z51, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve5, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
 var init_render = __esm({
   "functions/channels/render.ts"() {
     "use strict";
     import_mustache = __toESM(require("mustache"));
-    z50 = __toESM(require("zod/mini"));
+    z51 = __toESM(require("zod/mini"));
     import_en = __toESM(require("zod/v4/locales/en.cjs"));
     init_contract();
     RenderError = class extends Error {
@@ -6792,11 +6792,11 @@ var init_render = __esm({
       return value;
     };
     CONTENT_SCHEMAS = {
-      email: z50.strictObject(EmailContentSchema.shape),
-      sms: z50.strictObject(TextContentSchema.shape),
-      whatsapp: z50.strictObject(TextContentSchema.shape),
-      push: z50.strictObject(PushContentSchema.shape),
-      webhook: z50.strictObject(WebhookContentSchema.shape)
+      email: z51.strictObject(EmailContentSchema.shape),
+      sms: z51.strictObject(TextContentSchema.shape),
+      whatsapp: z51.strictObject(TextContentSchema.shape),
+      push: z51.strictObject(PushContentSchema.shape),
+      webhook: z51.strictObject(WebhookContentSchema.shape)
     };
     MESSAGES = { error: (0, import_en.default)().localeError };
     contentProblems = (channel, content) => {
@@ -6892,29 +6892,29 @@ var init_origin = __esm({
 });
 
 // functions/producer/contract.ts
-var z51, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
+var z52, DomainEventInputSchema, ScheduleTickSchema, scheduleTickKey;
 var init_contract3 = __esm({
   "functions/producer/contract.ts"() {
     "use strict";
-    z51 = __toESM(require("zod/mini"));
+    z52 = __toESM(require("zod/mini"));
     init_integration_event();
-    DomainEventInputSchema = z51.strictObject({
+    DomainEventInputSchema = z52.strictObject({
       /** Canonical type, `invoice.payment_failed`. */
-      type: z51.string().check(z51.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
+      type: z52.string().check(z52.regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256')),
       entity: EntitySchema,
-      data: z51.record(z51.string(), z51.unknown()),
+      data: z52.record(z52.string(), z52.unknown()),
       /** The same key twice is one event. @default one is generated, and the answer returns it */
-      idempotencyKey: z51.optional(z51.string().check(z51.minLength(1), z51.maxLength(256))),
+      idempotencyKey: z52.optional(z52.string().check(z52.minLength(1), z52.maxLength(256))),
       /** @default when it is received */
-      occurredAt: z51.optional(z51.iso.datetime({ offset: true }))
+      occurredAt: z52.optional(z52.iso.datetime({ offset: true }))
     });
-    ScheduleTickSchema = z51.strictObject({
-      relayflowSchedule: z51.strictObject({
-        name: z51.string().check(z51.minLength(1)),
-        scheduledTime: z51.iso.datetime({ offset: true }),
-        type: z51.string().check(z51.minLength(1)),
-        tenant: z51.optional(z51.string().check(z51.minLength(1))),
-        data: z51.optional(z51.record(z51.string(), z51.unknown()))
+    ScheduleTickSchema = z52.strictObject({
+      relayflowSchedule: z52.strictObject({
+        name: z52.string().check(z52.minLength(1)),
+        scheduledTime: z52.iso.datetime({ offset: true }),
+        type: z52.string().check(z52.minLength(1)),
+        tenant: z52.optional(z52.string().check(z52.minLength(1))),
+        data: z52.optional(z52.record(z52.string(), z52.unknown()))
       })
     });
     scheduleTickKey = (name, scheduledTime) => `schedule:${name}@${new Date(scheduledTime).toISOString()}`;
@@ -6922,37 +6922,37 @@ var init_contract3 = __esm({
 });
 
 // functions/providers/internal/schemas.ts
-var z52, SettledDomainEventSchema, InternalBodySchema;
+var z53, SettledDomainEventSchema, InternalBodySchema;
 var init_schemas11 = __esm({
   "functions/providers/internal/schemas.ts"() {
     "use strict";
-    z52 = __toESM(require("zod/mini"));
+    z53 = __toESM(require("zod/mini"));
     init_contract3();
-    SettledDomainEventSchema = z52.extend(DomainEventInputSchema, {
-      idempotencyKey: z52.string().check(z52.minLength(1), z52.maxLength(256))
+    SettledDomainEventSchema = z53.extend(DomainEventInputSchema, {
+      idempotencyKey: z53.string().check(z53.minLength(1), z53.maxLength(256))
     });
-    InternalBodySchema = z52.strictObject({ events: z52.array(z52.unknown()) });
+    InternalBodySchema = z53.strictObject({ events: z53.array(z53.unknown()) });
   }
 });
 
 // functions/providers/internal/normalize.ts
-var z53, import_en2, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES2;
+var z54, import_en2, WorkflowOriginSchema, KEY_AND_TYPE, MESSAGES2;
 var init_normalize11 = __esm({
   "functions/providers/internal/normalize.ts"() {
     "use strict";
-    z53 = __toESM(require("zod/mini"));
+    z54 = __toESM(require("zod/mini"));
     import_en2 = __toESM(require("zod/v4/locales/en.cjs"));
     init_parsed_body();
     init_origin();
     init_schemas11();
-    WorkflowOriginSchema = z53.object({
-      kind: z53.enum(["workflow", "receipt"]),
-      causationId: z53.string().check(z53.minLength(1)),
-      depth: z53.int().check(z53.gte(0))
+    WorkflowOriginSchema = z54.object({
+      kind: z54.enum(["workflow", "receipt"]),
+      causationId: z54.string().check(z54.minLength(1)),
+      depth: z54.int().check(z54.gte(0))
     });
-    KEY_AND_TYPE = z53.looseObject({
-      idempotencyKey: z53.optional(z53.string()),
-      type: z53.optional(z53.string())
+    KEY_AND_TYPE = z54.looseObject({
+      idempotencyKey: z54.optional(z54.string()),
+      type: z54.optional(z54.string())
     });
     MESSAGES2 = { error: (0, import_en2.default)().localeError };
   }
@@ -7073,11 +7073,11 @@ var init_define = __esm({
 });
 
 // functions/workflows/dunning-accounts.ts
-var import_lib_dynamodb7, dunningAccountKey, DynamoDbDunningAccounts;
+var import_lib_dynamodb8, dunningAccountKey, DynamoDbDunningAccounts;
 var init_dunning_accounts = __esm({
   "functions/workflows/dunning-accounts.ts"() {
     "use strict";
-    import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
+    import_lib_dynamodb8 = require("@aws-sdk/lib-dynamodb");
     init_conditions();
     init_errors2();
     dunningAccountKey = (tenant2, account) => ({
@@ -7095,7 +7095,7 @@ var init_dunning_accounts = __esm({
       async update(what, change, expression, condition, values) {
         try {
           await this.client.send(
-            new import_lib_dynamodb7.UpdateCommand({
+            new import_lib_dynamodb8.UpdateCommand({
               TableName: this.tableName,
               Key: dunningAccountKey(change.tenant, change.account),
               UpdateExpression: expression,
@@ -7146,11 +7146,11 @@ var init_dunning_accounts = __esm({
 });
 
 // functions/workflows/dunning.ts
-var z54, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
+var z55, PAYMENT_FAILED, PAID, REMINDER_REQUESTED, RESTORED, InvoiceEventSchema, invoiceOf, changeOf, dunningWorkflow;
 var init_dunning = __esm({
   "functions/workflows/dunning.ts"() {
     "use strict";
-    z54 = __toESM(require("zod/mini"));
+    z55 = __toESM(require("zod/mini"));
     init_errors();
     init_define();
     init_dunning_accounts();
@@ -7158,14 +7158,14 @@ var init_dunning = __esm({
     PAID = "invoice.paid";
     REMINDER_REQUESTED = "dunning.reminder_requested";
     RESTORED = "dunning.restored";
-    InvoiceEventSchema = z54.object({
-      data: z54.object({
-        object: z54.object({
-          id: z54.string().check(z54.minLength(1)),
-          customer: z54.string().check(z54.minLength(1)),
-          amount_due: z54.optional(z54.number()),
-          currency: z54.optional(z54.string()),
-          attempt_count: z54.optional(z54.number())
+    InvoiceEventSchema = z55.object({
+      data: z55.object({
+        object: z55.object({
+          id: z55.string().check(z55.minLength(1)),
+          customer: z55.string().check(z55.minLength(1)),
+          amount_due: z55.optional(z55.number()),
+          currency: z55.optional(z55.string()),
+          attempt_count: z55.optional(z55.number())
         })
       })
     });
@@ -7238,12 +7238,12 @@ var init_dunning = __esm({
 });
 
 // functions/workflows/suppression-list.ts
-var import_client_dynamodb3, import_lib_dynamodb8, suppressionKey, DynamoDbSuppressionList;
+var import_client_dynamodb3, import_lib_dynamodb9, suppressionKey, DynamoDbSuppressionList;
 var init_suppression_list = __esm({
   "functions/workflows/suppression-list.ts"() {
     "use strict";
     import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
-    import_lib_dynamodb8 = require("@aws-sdk/lib-dynamodb");
+    import_lib_dynamodb9 = require("@aws-sdk/lib-dynamodb");
     init_errors2();
     suppressionKey = (tenant2, address) => ({
       PK: `SUPPRESS#${tenant2}`,
@@ -7259,7 +7259,7 @@ var init_suppression_list = __esm({
       async add(entry) {
         try {
           await this.client.send(
-            new import_lib_dynamodb8.PutCommand({
+            new import_lib_dynamodb9.PutCommand({
               TableName: this.tableName,
               Item: { ...suppressionKey(entry.tenant, entry.address), ...entry },
               ConditionExpression: "attribute_not_exists(PK)"
@@ -7278,19 +7278,19 @@ var init_suppression_list = __esm({
 });
 
 // functions/workflows/suppress-bounced-recipient.ts
-var z55, BouncedEmailSchema, bareAddress, BOUNCES, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
+var z56, BouncedEmailSchema, bareAddress, BOUNCES, suppressBouncedRecipient, suppressBouncedRecipientWorkflow;
 var init_suppress_bounced_recipient = __esm({
   "functions/workflows/suppress-bounced-recipient.ts"() {
     "use strict";
-    z55 = __toESM(require("zod/mini"));
+    z56 = __toESM(require("zod/mini"));
     init_records();
     init_errors();
     init_define();
     init_suppression_list();
-    BouncedEmailSchema = z55.object({
-      recipient: z55.string().check(z55.minLength(3)),
-      reason: z55.optional(z55.string()),
-      messageId: z55.optional(z55.string())
+    BouncedEmailSchema = z56.object({
+      recipient: z56.string().check(z56.minLength(3)),
+      reason: z56.optional(z56.string()),
+      messageId: z56.optional(z56.string())
     });
     bareAddress = (recipient) => {
       const inAngles = /<([^<>]+)>/.exec(recipient)?.[1];
@@ -7755,17 +7755,17 @@ var init_capabilities = __esm({
 });
 
 // lib/reconciliation-config.ts
-var import_zod13, duration2, UNIT_OF, reconciliationScheduleExpression, reconciliationEntry, receiptDeadlinesSchema, reconciliationSchema, reconciledProviders, DAY_MS3, quoted, reconciliationProblems;
+var import_zod14, duration2, UNIT_OF, reconciliationScheduleExpression, reconciliationEntry, receiptDeadlinesSchema, reconciliationSchema, reconciledProviders, DAY_MS3, quoted, reconciliationProblems;
 var init_reconciliation_config = __esm({
   "lib/reconciliation-config.ts"() {
     "use strict";
-    import_zod13 = require("zod");
+    import_zod14 = require("zod");
     init_contract();
     init_missing_receipts();
     init_capabilities();
     init_providers();
     init_schedule_expression();
-    duration2 = (example) => import_zod13.z.string().superRefine((text4, ctx) => {
+    duration2 = (example) => import_zod14.z.string().superRefine((text4, ctx) => {
       if (durationMs(text4) === void 0)
         ctx.addIssue({ code: "custom", message: `must be a duration such as "${example}" (s, m, h or d)` });
     });
@@ -7787,9 +7787,9 @@ var init_reconciliation_config = __esm({
       }
       return void 0;
     };
-    reconciliationEntry = import_zod13.z.object({
+    reconciliationEntry = import_zod14.z.object({
       /** How often a run starts: a duration (`1 hour`, at least a minute) or Scheduler's `rate(…)`/`cron(…)`. */
-      every: import_zod13.z.string().superRefine((every, ctx) => {
+      every: import_zod14.z.string().superRefine((every, ctx) => {
         if (reconciliationScheduleExpression(every) === void 0)
           ctx.addIssue({
             code: "custom",
@@ -7799,27 +7799,27 @@ var init_reconciliation_config = __esm({
       /** How far back a first run, missing receipts and drift look. */
       lookback: duration2("2 days").default("2 days"),
       /** Entity kinds whose state is compared with the provider's (`subscription`, `invoice`, `message`). */
-      entities: import_zod13.z.array(import_zod13.z.string()).default([]),
+      entities: import_zod14.z.array(import_zod14.z.string()).default([]),
       /** Tenants reconciled, each with its own API credentials secret. @default ['default'] */
-      tenants: import_zod13.z.array(import_zod13.z.string()).min(1).default(["default"]),
+      tenants: import_zod14.z.array(import_zod14.z.string()).min(1).default(["default"]),
       /** The provider API's own options: GitHub `{ repository, hookId }`, Mailgun `{ domain }`. */
-      options: import_zod13.z.record(import_zod13.z.string(), import_zod13.z.unknown()).default({}),
+      options: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.unknown()).default({}),
       /** The provider's API, when not its public one (a regional endpoint, a proxy). */
-      baseUrl: import_zod13.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      baseUrl: import_zod14.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
       /**
        * Twilio, Postmark, Mailgun: read the API with the channel's credentials (its secret) instead of
        * a secret of its own, when the channel is configured. @default true
        */
-      useChannelSecret: import_zod13.z.boolean().default(true)
+      useChannelSecret: import_zod14.z.boolean().default(true)
     }).strict();
-    receiptDeadlinesSchema = import_zod13.z.object({
+    receiptDeadlinesSchema = import_zod14.z.object({
       email: duration2("1 hour").optional(),
       sms: duration2("15 minutes").optional(),
       whatsapp: duration2("15 minutes").optional(),
       push: duration2("15 minutes").optional(),
       webhook: duration2("15 minutes").optional()
     }).strict().default({});
-    reconciliationSchema = import_zod13.z.record(import_zod13.z.string(), reconciliationEntry).default({});
+    reconciliationSchema = import_zod14.z.record(import_zod14.z.string(), reconciliationEntry).default({});
     reconciledProviders = (config) => Object.entries(config);
     DAY_MS3 = 864e5;
     quoted = (names) => [...names].map((n) => `"${n}"`).join(", ") || "none";
@@ -7885,14 +7885,14 @@ __export(config_exports, {
   tenantQuotas: () => tenantQuotas,
   withLocalDemoRoute: () => withLocalDemoRoute
 });
-var import_node_fs5, import_node_path7, import_jsonata, import_zod14, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted2, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, catchesAll, needsLocalDemoRoute, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
+var import_node_fs5, import_node_path7, import_jsonata, import_zod15, TENANT_ID, MAX_BODY_LIMIT, verifierLimits, providerCommon, API_DEFAULTS, TRACING_DEFAULTS, ROUTE_THROTTLE_DEFAULTS, tenantQuota, tenant, SCHEDULE_NAME, scheduleExpression, schedule, EVENT_BUS, eventSource, MAX_EVENT_SOURCES, ConfigObjectSchema, CONFIG_WARNINGS, MAX_JSON_ENV_BYTES, replayProvidersJson, tenantQuotas, consumerQuotas, defineConfig, ROUTE_LIMIT_FIELDS, resolveLimits, enableProviders, isRecord5, section, retryPolicyProblems, messageTargetProblems, quoted2, crossFieldProblems, RelayFlowConfigSchema, FIELD_ORDER, inConfigOrder, checkConfig, readConfigFile, checkConfigFile, formatConfigProblems, LOCAL_DEMO_TARGET_CONTEXT, catchesAll, needsLocalDemoRoute, withLocalDemoRoute, ConfigError, parseConfig, loadConfig;
 var init_config = __esm({
   "lib/config.ts"() {
     "use strict";
     import_node_fs5 = require("node:fs");
     import_node_path7 = require("node:path");
     import_jsonata = __toESM(require("jsonata"));
-    import_zod14 = require("zod");
+    import_zod15 = require("zod");
     init_registry2();
     init_types();
     init_routes();
@@ -7909,17 +7909,17 @@ var init_config = __esm({
     init_reconciliation_config();
     TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
     MAX_BODY_LIMIT = 45e5;
-    verifierLimits = import_zod14.z.object({
+    verifierLimits = import_zod15.z.object({
       /** Steady requests per second on each of the provider's routes. */
-      rateLimit: import_zod14.z.number().min(1).optional(),
+      rateLimit: import_zod15.z.number().min(1).optional(),
       /** Requests the provider's routes take at once before the steady rate applies. */
-      burstLimit: import_zod14.z.int().min(1).optional(),
+      burstLimit: import_zod15.z.int().min(1).optional(),
       /** Verifier instances reserved for (and at most used by) this provider; `false` reserves none. */
-      reservedConcurrency: import_zod14.z.union([import_zod14.z.int().min(1).max(1e3), import_zod14.z.literal(false)]).optional()
+      reservedConcurrency: import_zod15.z.union([import_zod15.z.int().min(1).max(1e3), import_zod15.z.literal(false)]).optional()
     }).strict();
-    providerCommon = import_zod14.z.object({
+    providerCommon = import_zod15.z.object({
       /** The entity whose events stay in order, e.g. `{ kind: 'customer', path: 'data.object.customer' }`. */
-      entity: import_zod14.z.custom().optional(),
+      entity: import_zod15.z.custom().optional(),
       limits: verifierLimits.optional()
     }).passthrough();
     API_DEFAULTS = {
@@ -7929,147 +7929,147 @@ var init_config = __esm({
     };
     TRACING_DEFAULTS = { enabled: true, samplingRate: 0.05, reservoirPerSecond: 1 };
     ROUTE_THROTTLE_DEFAULTS = { rateLimit: 50, burstLimit: 100 };
-    tenantQuota = import_zod14.z.object({
+    tenantQuota = import_zod15.z.object({
       /** Events per second started into processing, across every consumer instance. */
-      eventsPerSecond: import_zod14.z.number({ error: "must be a number of events per second" }).positive("must be a positive number of events per second").max(1e4, "must be at most 10000 events per second").optional(),
+      eventsPerSecond: import_zod15.z.number({ error: "must be a number of events per second" }).positive("must be a positive number of events per second").max(1e4, "must be at most 10000 events per second").optional(),
       /** Events whose targets run at once, across every consumer instance. */
-      maxConcurrent: import_zod14.z.int({ error: "must be a whole number of events" }).min(1, "must be at least 1").max(999, "must be at most 999").optional(),
+      maxConcurrent: import_zod15.z.int({ error: "must be a whole number of events" }).min(1, "must be at least 1").max(999, "must be at most 999").optional(),
       /** The tenant's delivery SLA: alarm when its events take longer than this from receipt to done. */
-      lagAlarmMinutes: import_zod14.z.int({ error: "must be a whole number of minutes" }).min(1, "must be at least 1 minute").max(20160, "must be at most 20160 minutes (14 days)").optional()
+      lagAlarmMinutes: import_zod15.z.int({ error: "must be a whole number of minutes" }).min(1, "must be at least 1 minute").max(20160, "must be at most 20160 minutes (14 days)").optional()
     }).strict().refine((quota) => Object.values(quota).some((value) => value !== void 0), {
       message: "set at least one of eventsPerSecond, maxConcurrent and lagAlarmMinutes, or leave quota out"
     });
-    tenant = import_zod14.z.object({
-      id: import_zod14.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
+    tenant = import_zod15.z.object({
+      id: import_zod15.z.string().regex(TENANT_ID, "lower-case letters, digits and dashes, at most 63"),
       /**
        * Give this tenant its own secret per provider. `false` shares the provider's secret, so a
        * delivery signed for one tenant is also accepted at another tenant's URL (a synth warning).
        */
-      dedicatedSecrets: import_zod14.z.boolean().default(true),
+      dedicatedSecrets: import_zod15.z.boolean().default(true),
       quota: tenantQuota.optional()
     }).strict();
     SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-    scheduleExpression = (kind) => import_zod14.z.string().superRefine((source, ctx) => {
+    scheduleExpression = (kind) => import_zod15.z.string().superRefine((source, ctx) => {
       const parsed = parseScheduleExpression(source);
       const problem = !source.startsWith(`${kind}(`) ? `must be written ${kind}(\u2026), e.g. ${kind === "cron" ? "cron(0 9 ? * MON-FRI *)" : "rate(15 minutes)"}` : parsed.ok ? void 0 : parsed.problem;
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
-    schedule = import_zod14.z.object({
-      name: import_zod14.z.string().regex(SCHEDULE_NAME, 'letters, digits, "-" and "_", at most 48'),
+    schedule = import_zod15.z.object({
+      name: import_zod15.z.string().regex(SCHEDULE_NAME, 'letters, digits, "-" and "_", at most 48'),
       /** `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 9 ? * MON-FRI *)`. */
       cron: scheduleExpression("cron").optional(),
       /** `rate(value unit)`, e.g. `rate(15 minutes)`: from the schedule's creation, every period. */
       rate: scheduleExpression("rate").optional(),
       /** The IANA time zone `cron` is read in. @default 'UTC' */
-      timezone: import_zod14.z.string().superRefine((timezone, ctx) => {
+      timezone: import_zod15.z.string().superRefine((timezone, ctx) => {
         const problem = timezoneProblem(timezone);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }).default("UTC"),
       /** The canonical type of each tick's event, `report.daily`. */
-      type: import_zod14.z.string().regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256'),
+      type: import_zod15.z.string().regex(/^[A-Za-z0-9_.-]{1,256}$/, 'letters, digits, ".", "_" and "-", at most 256'),
       /** @default the default tenant */
-      tenant: import_zod14.z.string().optional(),
+      tenant: import_zod15.z.string().optional(),
       /** Carried in every tick's event as its data. */
-      data: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.unknown()).optional()
+      data: import_zod15.z.record(import_zod15.z.string(), import_zod15.z.unknown()).optional()
     }).strict();
     EVENT_BUS = /^(?:[/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[/.\-_A-Za-z0-9]{1,256})$/;
-    eventSource = import_zod14.z.object({
+    eventSource = import_zod15.z.object({
       /** The event bus (name, or ARN in the stack's account): `default`, `orders`. */
-      bus: import_zod14.z.string().regex(EVENT_BUS, "an event bus name or ARN"),
+      bus: import_zod15.z.string().regex(EVENT_BUS, "an event bus name or ARN"),
       /** An EventBridge event pattern, checked at synth (lib/event-pattern.ts). */
-      pattern: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.unknown()).superRefine((pattern, ctx) => {
+      pattern: import_zod15.z.record(import_zod15.z.string(), import_zod15.z.unknown()).superRefine((pattern, ctx) => {
         for (const problem of eventPatternProblems(pattern))
           ctx.addIssue({ code: "custom", path: [...problem.path], message: problem.message });
       }),
       /** @default the default tenant */
-      tenant: import_zod14.z.string().optional(),
+      tenant: import_zod15.z.string().optional(),
       /** Where a detail that is not an envelope keeps its entity id: a dot path into the detail. */
-      entity: import_zod14.z.object({ kind: import_zod14.z.string().min(1), path: import_zod14.z.string().min(1) }).strict().optional()
+      entity: import_zod15.z.object({ kind: import_zod15.z.string().min(1), path: import_zod15.z.string().min(1) }).strict().optional()
     }).strict();
     MAX_EVENT_SOURCES = 50;
-    ConfigObjectSchema = import_zod14.z.object({
+    ConfigObjectSchema = import_zod15.z.object({
       /** CloudFormation stack name; the CLI finds everything through it. */
-      stackName: import_zod14.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
+      stackName: import_zod15.z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default("RelayFlow"),
       /** `dev` stacks destroy their data on delete; `prod` stacks retain it. */
-      stage: import_zod14.z.enum(["dev", "prod"]).default("prod"),
+      stage: import_zod15.z.enum(["dev", "prod"]).default("prod"),
       /**
        * The base URL providers call, when it is not the one API Gateway sees: a custom domain mapped
        * under a path, or CloudFront in front of the API. URL-signed providers (HubSpot, Twilio)
        * sign the full URL; without this the verifier rebuilds it from the request's domain name,
        * which is right for the API's own URL and for a custom domain mapped at its root.
        */
-      publicBaseUrl: import_zod14.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      publicBaseUrl: import_zod15.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
       /** Where alarms are e-mailed. */
-      alarmEmail: import_zod14.z.email().optional(),
+      alarmEmail: import_zod15.z.email().optional(),
       /** How long events, audit entries and raw bodies are kept. */
-      retentionDays: import_zod14.z.int().min(1).max(3650).default(30),
+      retentionDays: import_zod15.z.int().min(1).max(3650).default(30),
       /** Largest body accepted; larger ones are answered 413. */
-      maxBodyBytes: import_zod14.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
+      maxBodyBytes: import_zod15.z.int().min(1024).max(MAX_BODY_LIMIT).default(4 * 1024 * 1024),
       /** Compressed bodies above this go to S3 (claim check) instead of the table. */
-      inlineBodyMaxBytes: import_zod14.z.int().min(1024).max(300 * 1024).default(64 * 1024),
-      tenants: import_zod14.z.array(tenant).default([]),
+      inlineBodyMaxBytes: import_zod15.z.int().min(1024).max(300 * 1024).default(64 * 1024),
+      tenants: import_zod15.z.array(tenant).default([]),
       /**
        * The quota of the implicit `default` tenant (webhook URLs without a tenant), which has no
        * entry in `tenants`: listing it there would give it dedicated secrets and URLs of its own.
        */
       defaultTenantQuota: tenantQuota.optional(),
       /** Enabled built-in providers and their options. */
-      providers: import_zod14.z.record(import_zod14.z.string(), providerCommon).default({}),
+      providers: import_zod15.z.record(import_zod15.z.string(), providerCommon).default({}),
       /**
        * Outbound channel adapters that `message` targets send through (docs/channels.md), by id
        * (`postmark`, `sendgrid`, `mailgun`, `ses`, `twilio`, `fcm`, `webhook`). Each gets a Secrets
        * Manager secret for its credentials, and one per tenant listed here.
        */
-      channels: import_zod14.z.record(
-        import_zod14.z.string(),
-        import_zod14.z.object({
+      channels: import_zod15.z.record(
+        import_zod15.z.string(),
+        import_zod15.z.object({
           /** The provider's API, when not its public one (a regional endpoint, a proxy). */
-          baseUrl: import_zod14.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+          baseUrl: import_zod15.z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
           /** Tenants with credentials of their own for this adapter; the others use the adapter's. */
-          tenants: import_zod14.z.array(import_zod14.z.string()).default([])
+          tenants: import_zod15.z.array(import_zod15.z.string()).default([])
         }).strict()
       ).default({}),
       /** Any number of HMAC-signed senders, each with its own route, Lambda and secret. */
-      genericHmac: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.object({}).passthrough()).default({}),
-      retry: import_zod14.z.object({
-        maxAttempts: import_zod14.z.int().min(1).max(1e3).default(5),
-        backoffBaseSeconds: import_zod14.z.int().min(0).max(43200).default(2),
-        backoffMaxSeconds: import_zod14.z.int().min(0).max(43200).default(300)
+      genericHmac: import_zod15.z.record(import_zod15.z.string(), import_zod15.z.object({}).passthrough()).default({}),
+      retry: import_zod15.z.object({
+        maxAttempts: import_zod15.z.int().min(1).max(1e3).default(5),
+        backoffBaseSeconds: import_zod15.z.int().min(0).max(43200).default(2),
+        backoffMaxSeconds: import_zod15.z.int().min(0).max(43200).default(300)
       }).strict().default({ maxAttempts: 5, backoffBaseSeconds: 2, backoffMaxSeconds: 300 }),
-      api: import_zod14.z.object({
+      api: import_zod15.z.object({
         /** The stage's default route throttle, and the most any provider's route may be given. */
-        throttlingRateLimit: import_zod14.z.number().min(1).default(100),
-        throttlingBurstLimit: import_zod14.z.int().min(1).default(200),
+        throttlingRateLimit: import_zod15.z.number().min(1).default(100),
+        throttlingBurstLimit: import_zod15.z.int().min(1).default(200),
         /** Each provider's route throttle unless the provider sets `limits`. @default 50/s and 100, or the stage's if lower */
-        routeThrottlingRateLimit: import_zod14.z.number().min(1).optional(),
-        routeThrottlingBurstLimit: import_zod14.z.int().min(1).optional(),
+        routeThrottlingRateLimit: import_zod15.z.number().min(1).optional(),
+        routeThrottlingBurstLimit: import_zod15.z.int().min(1).optional(),
         /** Reserved concurrency of each verifier unless the provider sets `limits`; `false` reserves none. */
-        verifierReservedConcurrency: import_zod14.z.union([import_zod14.z.int().min(1).max(1e3), import_zod14.z.literal(false)]).default(50)
+        verifierReservedConcurrency: import_zod15.z.union([import_zod15.z.int().min(1).max(1e3), import_zod15.z.literal(false)]).default(50)
       }).strict().default(API_DEFAULTS),
-      logLevel: import_zod14.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      logLevel: import_zod15.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
       /**
        * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
        * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
        * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.
        */
-      tracing: import_zod14.z.object({
-        enabled: import_zod14.z.boolean().default(TRACING_DEFAULTS.enabled),
+      tracing: import_zod15.z.object({
+        enabled: import_zod15.z.boolean().default(TRACING_DEFAULTS.enabled),
         /** Share of requests recorded once the second's reservoir is used up, 0 to 1. */
-        samplingRate: import_zod14.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
+        samplingRate: import_zod15.z.number().min(0).max(1).default(TRACING_DEFAULTS.samplingRate),
         /** Requests recorded each second before `samplingRate` applies; 0 leaves only the rate. */
-        reservoirPerSecond: import_zod14.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
+        reservoirPerSecond: import_zod15.z.int().min(0).default(TRACING_DEFAULTS.reservoirPerSecond)
       }).strict().default(TRACING_DEFAULTS),
       /** Where processed events go: the first matching route wins (schema: functions/routing/routes.ts). */
-      routes: import_zod14.z.array(RouteSchema).default([]),
+      routes: import_zod15.z.array(RouteSchema).default([]),
       /**
        * An event more workflow emissions than this away from an outside event is quarantined as a
        * cycle, never processed (docs/workflows.md). Loops the routes make are refused at synth.
        */
-      maxCausationDepth: import_zod14.z.int().min(1).max(100).default(8),
+      maxCausationDepth: import_zod15.z.int().min(1).max(100).default(8),
       /** Scheduled triggers: each tick of each schedule becomes one domain event. */
-      schedules: import_zod14.z.array(schedule).default([]),
+      schedules: import_zod15.z.array(schedule).default([]),
       /** EventBridge rules whose events become domain events (one rule per entry). */
-      eventSources: import_zod14.z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
+      eventSources: import_zod15.z.array(eventSource).max(MAX_EVENT_SOURCES).default([]),
       /**
        * Providers asked what they sent, on a schedule, so that lost webhooks, missing receipts and
        * drifted entities are found (docs/reconciliation.md).
@@ -8077,34 +8077,34 @@ var init_config = __esm({
       reconciliation: reconciliationSchema,
       /** Per channel, how long a sent message may wait for its final receipt (`1 hour`; docs/reconciliation.md). */
       receiptDeadlines: receiptDeadlinesSchema,
-      consumer: import_zod14.z.object({
+      consumer: import_zod15.z.object({
         /** Event source mapping MaximumConcurrency (2–1000). */
-        maxConcurrency: import_zod14.z.int().min(2).max(1e3).default(10),
+        maxConcurrency: import_zod15.z.int().min(2).max(1e3).default(10),
         /** How long the consumer remembers a completed event (Powertools idempotency), at least 72 h. */
-        idempotencyTtlHours: import_zod14.z.int().min(72).max(24 * 365).default(72)
+        idempotencyTtlHours: import_zod15.z.int().min(72).max(24 * 365).default(72)
       }).strict().default({ maxConcurrency: 10, idempotencyTtlHours: 72 }),
       /** The audit archive: every audit entry and rejection count, kept past `retentionDays` (docs/audit.md). */
-      audit: import_zod14.z.object({
+      audit: import_zod15.z.object({
         /** Days the archive keeps an entry; absent, it keeps every entry. */
-        archiveRetentionDays: import_zod14.z.int().min(1).max(36500).optional(),
+        archiveRetentionDays: import_zod15.z.int().min(1).max(36500).optional(),
         /**
          * S3 Object Lock on the archive bucket: an archived entry cannot be changed or deleted for
          * `days`, in `governance` mode (users with a special permission can) or `compliance` mode
          * (no one can, the root user included). It can only be chosen when the bucket is created.
          */
-        objectLock: import_zod14.z.object({ mode: import_zod14.z.enum(["governance", "compliance"]), days: import_zod14.z.int().min(1).max(36500) }).strict().optional()
+        objectLock: import_zod15.z.object({ mode: import_zod15.z.enum(["governance", "compliance"]), days: import_zod15.z.int().min(1).max(36500) }).strict().optional()
       }).strict().default({}),
-      observability: import_zod14.z.object({
+      observability: import_zod15.z.object({
         /** Alarm when the main queue's oldest message is older than this. */
-        oldestMessageAlarmMinutes: import_zod14.z.int().min(1).max(20160).default(15),
+        oldestMessageAlarmMinutes: import_zod15.z.int().min(1).max(20160).default(15),
         /** Alarm when more signature rejections than this arrive per minute (3 of 5 minutes). */
-        signatureFailureAlarmPerMinute: import_zod14.z.int().min(1).default(50),
+        signatureFailureAlarmPerMinute: import_zod15.z.int().min(1).default(50),
         /**
          * Log paths never printed (dot paths from the log line's root; `*` is one key, `**` any
          * depth, array indices are skipped), e.g. `**.email`, `items.*.address`.
          */
-        piiPaths: import_zod14.z.array(
-          import_zod14.z.string().regex(
+        piiPaths: import_zod15.z.array(
+          import_zod15.z.string().regex(
             /^(\*\*|\*|[A-Za-z0-9_$-]+)(\.(\*\*|\*|[A-Za-z0-9_$-]+))*$/,
             "dot path of keys, * and **"
           )
@@ -8113,14 +8113,14 @@ var init_config = __esm({
          * Per provider, the ISO date after which an event verified by an older secret (index > 0)
          * raises the OldSecretUsed alarm: the provider still signs with a secret being retired.
          */
-        secretRetirement: import_zod14.z.record(import_zod14.z.string(), import_zod14.z.iso.date()).default({}),
+        secretRetirement: import_zod15.z.record(import_zod15.z.string(), import_zod15.z.iso.date()).default({}),
         /**
          * Shares of sent messages (0–1) above which MessageBounceRate (default 0.05) and
          * MessageFailureRate (default 0.1) fire, over 15 minutes and every channel and tenant.
          */
-        channelHealth: import_zod14.z.object({
-          bounceRate: import_zod14.z.number().min(0).max(1).optional(),
-          failureRate: import_zod14.z.number().min(0).max(1).optional()
+        channelHealth: import_zod15.z.object({
+          bounceRate: import_zod15.z.number().min(0).max(1).optional(),
+          failureRate: import_zod15.z.number().min(0).max(1).optional()
         }).strict().optional()
       }).strict().default({
         oldestMessageAlarmMinutes: 15,
@@ -8623,7 +8623,8 @@ var LocalStateSchema = import_zod.z.object({
     cloudwatch: import_zod.z.string().url(),
     lambda: import_zod.z.string().url(),
     scheduler: import_zod.z.string().url()
-  }).passthrough()
+  }).passthrough(),
+  providerApis: import_zod.z.record(import_zod.z.string(), import_zod.z.string().url()).optional()
 });
 var describeError = (error, options, cloudformation) => {
   const name = error instanceof Error ? error.name : "";
@@ -8645,6 +8646,7 @@ var connect = async (options) => {
   let region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   let endpoints = {};
   let credentials;
+  let providerApis;
   const file = options.localStateFile ?? (0, import_node_path.resolve)(process.cwd(), ".relayflow", "local.json");
   if (options.local) {
     if (!(0, import_node_fs.existsSync)(file))
@@ -8658,6 +8660,7 @@ var connect = async (options) => {
     stackName = state.stackName;
     region = state.region;
     endpoints = state.endpoints;
+    providerApis = state.providerApis;
     credentials = { accessKeyId: "local", secretAccessKey: "local" };
   }
   if (!region) {
@@ -8711,6 +8714,7 @@ var connect = async (options) => {
     s3: new import_client_s3.S3Client({ ...config(endpoints.s3), forcePathStyle: options.local }),
     athena: new import_client_athena.AthenaClient(config(void 0)),
     scheduler: new import_client_scheduler.SchedulerClient(config(endpoints.scheduler)),
+    ...providerApis ? { providerApis } : {},
     output: (key) => {
       const value = outputs[key];
       if (value === void 0)
@@ -8732,7 +8736,7 @@ var sentenceOf = (error, local) => {
 };
 
 // cli/program.ts
-var import_commander3 = require("commander");
+var import_commander4 = require("commander");
 
 // functions/operator/audit-archive.ts
 var import_node_zlib = require("node:zlib");
@@ -9061,7 +9065,7 @@ var nearest = (word, known) => {
 // cli/commands/secrets.ts
 var import_node_crypto23 = require("node:crypto");
 var import_client_secrets_manager3 = require("@aws-sdk/client-secrets-manager");
-var import_zod3 = require("zod");
+var import_zod4 = require("zod");
 init_registry2();
 init_types();
 
@@ -9069,9 +9073,139 @@ init_types();
 var import_node_fs3 = require("node:fs");
 var import_node_path3 = require("node:path");
 var import_client_secrets_manager2 = require("@aws-sdk/client-secrets-manager");
+var import_commander = require("commander");
+var import_zod3 = require("zod");
+
+// local/emulators/provider-apis/harness.ts
 var import_zod2 = require("zod");
+var HARNESS_PREFIX = "_harness";
+var LOST_WEBHOOK_AGE_SECONDS = 10 * 60;
+var JsonObjectSchema = import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown());
+var AgeSchema = import_zod2.z.number().int().min(0);
+var StripeHarnessSendSchema = import_zod2.z.strictObject({
+  event: import_zod2.z.object({
+    id: import_zod2.z.string().min(1).optional(),
+    type: import_zod2.z.string().min(1),
+    data: import_zod2.z.object({ object: JsonObjectSchema, previous_attributes: JsonObjectSchema.optional() }),
+    account: import_zod2.z.string().min(1).optional()
+  }),
+  drop: import_zod2.z.boolean().optional(),
+  tenant: import_zod2.z.string().min(1).optional(),
+  /** @default 600 for a dropped event, 0 otherwise */
+  createdSecondsAgo: AgeSchema.optional()
+});
+var GithubHarnessSendSchema = import_zod2.z.strictObject({
+  event: import_zod2.z.string().min(1),
+  payload: JsonObjectSchema,
+  drop: import_zod2.z.boolean().optional(),
+  tenant: import_zod2.z.string().min(1).optional(),
+  /** The delivery's `delivered_at`, this long ago. @default 600 for a dropped delivery, 0 otherwise */
+  deliveredSecondsAgo: AgeSchema.optional()
+});
+
+// cli/commands/send.ts
 init_registry2();
 init_types();
+
+// functions/reconciliation/checkpoints.ts
+var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
+init_conditions();
+var checkpointKey = (provider, tenant2) => ({
+  PK: `RECON#${provider}#${tenant2}`,
+  SK: "CHECKPOINT"
+});
+var CheckpointStore = class {
+  constructor(client, tableName) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+  client;
+  tableName;
+  /**
+   * Takes the lease for `runId` until `until` unless another run holds one that has not expired;
+   * returns the checkpoint, or undefined when the lease is held.
+   */
+  async acquire(provider, tenant2, runId, now, until) {
+    const taken = await conditionalWrite(
+      "checkpoint store",
+      "lease",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.tableName,
+          Key: checkpointKey(provider, tenant2),
+          UpdateExpression: "SET leaseRun = :run, leaseUntil = :until",
+          ConditionExpression: "attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseRun = :run",
+          ExpressionAttributeValues: {
+            ":run": runId,
+            ":until": until.toISOString(),
+            ":now": now.toISOString()
+          }
+        })
+      )
+    );
+    if (!taken) return void 0;
+    return this.read(provider, tenant2);
+  }
+  async read(provider, tenant2) {
+    const result = await storeCall(
+      "checkpoint store",
+      "read",
+      () => this.client.send(
+        new import_lib_dynamodb2.GetCommand({
+          TableName: this.tableName,
+          Key: checkpointKey(provider, tenant2),
+          ConsistentRead: true
+        })
+      )
+    );
+    const item = result.Item ?? {};
+    return {
+      ...typeof item.at === "string" ? { at: item.at } : {},
+      ...typeof item.openCursor === "string" && typeof item.openSince === "string" && typeof item.openUntil === "string" ? { open: { since: item.openSince, until: item.openUntil, cursor: item.openCursor } } : {}
+    };
+  }
+  /**
+   * Records how far a run got, on condition that it still holds the lease (a run that outlived
+   * it must not overwrite the next one's progress). Returns false when the lease was lost.
+   */
+  async save(provider, tenant2, runId, checkpoint) {
+    const { open } = checkpoint;
+    return conditionalWrite(
+      "checkpoint store",
+      "write",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.tableName,
+          Key: checkpointKey(provider, tenant2),
+          UpdateExpression: open ? `SET ${checkpoint.at ? "#at = :at, " : ""}openSince = :since, openUntil = :until, openCursor = :cursor` : `SET #at = :at REMOVE openSince, openUntil, openCursor`,
+          ConditionExpression: "leaseRun = :run",
+          ExpressionAttributeNames: checkpoint.at || !open ? { "#at": "at" } : void 0,
+          ExpressionAttributeValues: {
+            ":run": runId,
+            ...checkpoint.at ? { ":at": checkpoint.at } : {},
+            ...open ? { ":since": open.since, ":until": open.until, ":cursor": open.cursor } : {}
+          }
+        })
+      )
+    );
+  }
+  /** Gives the lease back, so that the next run need not wait for it to expire. */
+  async release(provider, tenant2, runId) {
+    await conditionalWrite(
+      "checkpoint store",
+      "release",
+      () => this.client.send(
+        new import_lib_dynamodb2.UpdateCommand({
+          TableName: this.tableName,
+          Key: checkpointKey(provider, tenant2),
+          UpdateExpression: "REMOVE leaseRun, leaseUntil",
+          ConditionExpression: "leaseRun = :run",
+          ExpressionAttributeValues: { ":run": runId }
+        })
+      )
+    );
+  }
+};
 
 // cli/commands/emit.ts
 var import_node_fs2 = require("node:fs");
@@ -9280,13 +9414,13 @@ ${table(
 };
 
 // cli/commands/send.ts
-var SecretSchema = import_zod2.z.object({
-  signingSecrets: import_zod2.z.array(import_zod2.z.string().min(1)).min(1),
-  signingPrivateKey: import_zod2.z.string().min(1).optional()
+var SecretSchema = import_zod3.z.object({
+  signingSecrets: import_zod3.z.array(import_zod3.z.string().min(1)).min(1),
+  signingPrivateKey: import_zod3.z.string().min(1).optional()
 });
-var FixtureSchema = import_zod2.z.object({
-  headers: import_zod2.z.record(import_zod2.z.string(), import_zod2.z.string()).default({}),
-  body: import_zod2.z.union([import_zod2.z.string(), import_zod2.z.record(import_zod2.z.string(), import_zod2.z.unknown()), import_zod2.z.array(import_zod2.z.unknown())])
+var FixtureSchema = import_zod3.z.object({
+  headers: import_zod3.z.record(import_zod3.z.string(), import_zod3.z.string()).default({}),
+  body: import_zod3.z.union([import_zod3.z.string(), import_zod3.z.record(import_zod3.z.string(), import_zod3.z.unknown()), import_zod3.z.array(import_zod3.z.unknown())])
 });
 var outputId = (id2) => id2.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]?.toUpperCase() + part.slice(1)).join("");
 var loadRequest = (root, provider, fixture) => {
@@ -9427,11 +9561,125 @@ var sendMessage = async (deps, globals, channel, options) => {
   if (published?.outcome === "rejected")
     throw new CliError(`The event was refused: ${published.error ?? "no reason given"}.`);
 };
+var LOSABLE = ["stripe", "github"];
+var ProviderApisSchema = import_zod3.z.object({ stripe: import_zod3.z.string().url(), github: import_zod3.z.string().url() });
+var HarnessAnswerSchema = {
+  stripe: import_zod3.z.object({ id: import_zod3.z.string(), created: import_zod3.z.number(), delivered: import_zod3.z.boolean() }),
+  github: import_zod3.z.object({
+    deliveryId: import_zod3.z.string(),
+    guid: import_zod3.z.string(),
+    delivered: import_zod3.z.boolean(),
+    deliveredAt: import_zod3.z.string()
+  })
+};
+var HarnessRefusalSchema = import_zod3.z.object({ message: import_zod3.z.string() });
+var parsedOrUndefined = (text4) => {
+  try {
+    return JSON.parse(text4);
+  } catch {
+    return void 0;
+  }
+};
+var harnessBodyOf = (provider, request, tenant2) => {
+  const payload = parsedOrUndefined(request.body.toString("utf8"));
+  const common = { drop: true, ...tenant2 ? { tenant: tenant2 } : {} };
+  if (provider === "stripe") {
+    const body2 = StripeHarnessSendSchema.safeParse({
+      ...common,
+      event: { ...typeof payload === "object" ? payload : {}, id: void 0 },
+      createdSecondsAgo: LOST_WEBHOOK_AGE_SECONDS
+    });
+    if (!body2.success)
+      throw new CliError(`${request.name} is not a Stripe event (it needs a type and data.object).`);
+    return body2.data;
+  }
+  const event = Object.entries(request.headers).find(
+    ([name]) => name.toLowerCase() === "x-github-event"
+  )?.[1];
+  const body = GithubHarnessSendSchema.safeParse({
+    ...common,
+    event,
+    payload,
+    deliveredSecondsAgo: LOST_WEBHOOK_AGE_SECONDS
+  });
+  if (!body.success)
+    throw new CliError(
+      `${request.name} is not a GitHub delivery (it needs an x-github-event header and a JSON object body); use a fixture of functions/providers/github/fixtures.`
+    );
+  return body.data;
+};
+var providerApisOf = (env) => {
+  const apis = ProviderApisSchema.safeParse(env.providerApis);
+  if (!apis.success)
+    throw new CliError(
+      "The local runtime names no provider API fakes in its state file; restart npm start with this version of RelayFlow."
+    );
+  return apis.data;
+};
+var AGO = `${LOST_WEBHOOK_AGE_SECONDS / 60} minutes ago`;
+var sendLost = async (deps, globals, provider, fixture, options) => {
+  if (!LOSABLE.includes(provider))
+    throw new CliError(
+      `--lost works for ${LOSABLE.join(" and ")} only, whose APIs the local runtime fakes; ${provider} cannot lose a webhook locally.`
+    );
+  const losable = provider;
+  if (!globals().local)
+    throw new CliError("--lost needs --local: only the local runtime's provider fakes can lose a webhook.");
+  const entry = await resolvedFor(deps, provider);
+  const request = loadRequest(deps.projectRoot, provider, fixture);
+  const body = harnessBodyOf(losable, request, options.tenant);
+  const env = await deps.connect(globals());
+  checkEnabled(env, entry, options.tenant);
+  const apis = providerApisOf(env);
+  const url3 = new URL(`/${HARNESS_PREFIX}/${losable}/send`, apis[losable]).toString();
+  const response = await deps.fetch(url3, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body)
+  });
+  const answer = parsedOrUndefined(await response.text());
+  if (response.status !== 200) {
+    const refusal = HarnessRefusalSchema.safeParse(answer);
+    throw new CliError(
+      `The ${provider} fake refused the lost webhook (${response.status}): ${refusal.success ? refusal.data.message : "no reason given."}`
+    );
+  }
+  const sent = HarnessAnswerSchema[losable].safeParse(answer);
+  if (!sent.success) throw new CliError(`The ${provider} fake answered something that is not a send result.`);
+  const lost = sent.data;
+  const at2 = "id" in lost ? new Date(lost.created * 1e3) : new Date(lost.deliveredAt);
+  const checkpoint = await new CheckpointStore(env.dynamodb, env.output("EventTableName")).read(
+    provider,
+    options.tenant ?? "default"
+  );
+  const since = checkpoint.at !== void 0 && Date.parse(checkpoint.at) > at2.getTime() ? ` --since ${new Date(at2.getTime() - 6e4).toISOString()}` : "";
+  const reconcile = `npx relayflow reconcile run --provider ${provider}${options.tenant ? ` --tenant ${options.tenant}` : ""} --local --dry-run${since}`;
+  if (globals().json) {
+    deps.output.out(json({ provider, fixture: request.name, ...lost, reconcile }));
+    return;
+  }
+  deps.output.out(
+    [
+      "id" in lost ? `Stripe now lists event ${lost.id} (created ${AGO}); its webhook was never delivered.` : `GitHub now lists delivery ${lost.deliveryId} (guid ${lost.guid}, delivered ${AGO}) as failed; it never reached the webhook URL.`,
+      `Find it with: ${reconcile}`,
+      ...since === "" ? [] : [`(A run already checked up to ${checkpoint.at}, past it: --since looks again.)`]
+    ].join("\n")
+  );
+};
 var registerSend = (program, deps, globals) => {
   program.command("send <provider> [fixture]").description(
     "Sign a provider fixture (or a JSON file) with the configured secret and post it to the webhook URL; `send message <channel> --to <recipient>` triggers a message instead"
-  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").option("--to <recipient>", "send message: the recipient (an address, an E.164 number, a device token)").option("--text <text>", "send message: the text (and subject, title)").action(
+  ).option("--url <url>", "post here instead of the stack's WebhookUrl<Provider> output").option("--tenant <id>", "post to the tenant's URL (and sign with its secret when it has its own)").option("--to <recipient>", "send message: the recipient (an address, an E.164 number, a device token)").option("--text <text>", "send message: the text (and subject, title)").addOption(
+    new import_commander.Option(
+      "--lost",
+      "with --local, stripe and github: the provider fake lists the fixture as sent but never delivers it, for reconcile run to find"
+    ).conflicts(["url", "to", "text"])
+  ).action(
     async (provider, fixture, options) => {
+      if (options.lost) {
+        await sendLost(deps, globals, provider, fixture, options);
+        return;
+      }
       if (provider === "message") {
         await sendMessage(deps, globals, fixture, options);
         return;
@@ -9454,9 +9702,9 @@ ${body}`
 };
 
 // cli/commands/secrets.ts
-var SecretDocumentSchema = import_zod3.z.object({
-  signingSecrets: import_zod3.z.array(import_zod3.z.string()),
-  signingPrivateKey: import_zod3.z.string().min(1).optional()
+var SecretDocumentSchema = import_zod4.z.object({
+  signingSecrets: import_zod4.z.array(import_zod4.z.string()),
+  signingPrivateKey: import_zod4.z.string().min(1).optional()
 });
 var PICKUP = "within 5 minutes";
 var fingerprintOf = (value) => (0, import_node_crypto23.createHash)("sha256").update(`relayflow:secret-fingerprint:${value}`).digest("hex").slice(0, 8);
@@ -9970,16 +10218,16 @@ var registerChannels = (program, deps, globals) => {
 // cli/commands/console.ts
 var import_node_child_process = require("node:child_process");
 var import_node_path5 = require("node:path");
-var import_commander2 = require("commander");
+var import_commander3 = require("commander");
 init_routes();
 
 // cli/console/api/overview.ts
 var import_client_cloudwatch2 = require("@aws-sdk/client-cloudwatch");
 var import_client_sfn3 = require("@aws-sdk/client-sfn");
-var import_zod5 = require("zod");
+var import_zod6 = require("zod");
 
 // functions/flow/pause-store.ts
-var import_lib_dynamodb2 = require("@aws-sdk/lib-dynamodb");
+var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
 init_conditions();
 init_errors2();
 
@@ -10031,7 +10279,7 @@ var PauseStore = class {
       const page = await this.call(
         "list",
         () => this.client.send(
-          new import_lib_dynamodb2.QueryCommand({
+          new import_lib_dynamodb3.QueryCommand({
             TableName: this.settings.tableName,
             KeyConditionExpression: "PK = :pk",
             ExpressionAttributeValues: { ":pk": PAUSES_PK },
@@ -10049,7 +10297,7 @@ var PauseStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb2.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
+        new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: pauseKey(key), ConsistentRead: true })
       )
     );
     return result.Item ? pauseOf(result.Item) : void 0;
@@ -10062,7 +10310,7 @@ var PauseStore = class {
     return this.conditional(
       "pause",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(pauseKeyOf({ scope, id: id2 })),
           UpdateExpression: "SET #scope = :scope, #id = :id, #state = :paused, reason = :reason, #by = :by, #at = :at, effectiveAt = :effective, history = list_append(if_not_exists(history, :none), :entry), holds = if_not_exists(holds, :zero) REMOVE expiresAt",
@@ -10098,7 +10346,7 @@ var PauseStore = class {
     return this.conditional(
       "resume",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(key),
           UpdateExpression: "SET #state = :resuming, history = list_append(history, :entry)",
@@ -10121,7 +10369,7 @@ var PauseStore = class {
     return this.conditional(
       "end",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(key),
           UpdateExpression: "SET #state = :ended, history = list_append(history, :entry), expiresAt = :x",
@@ -10150,7 +10398,7 @@ var PauseStore = class {
         const result = await this.call(
           "hold list read",
           () => this.client.send(
-            new import_lib_dynamodb2.BatchGetCommand({
+            new import_lib_dynamodb3.BatchGetCommand({
               RequestItems: { [this.settings.tableName]: { Keys: pending, ConsistentRead: true } }
             })
           )
@@ -10169,7 +10417,7 @@ var PauseStore = class {
       const page = await this.call(
         "hold lists read",
         () => this.client.send(
-          new import_lib_dynamodb2.QueryCommand({
+          new import_lib_dynamodb3.QueryCommand({
             TableName: this.settings.tableName,
             KeyConditionExpression: "PK = :pk",
             ExpressionAttributeValues: { ":pk": `HELD#${key}` },
@@ -10188,7 +10436,7 @@ var PauseStore = class {
     await this.conditional(
       "hold",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           UpdateExpression: "SET events = list_append(if_not_exists(events, :none), :id)",
@@ -10203,7 +10451,7 @@ var PauseStore = class {
     return this.conditional(
       "hold commit",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: pauseKey(key),
           UpdateExpression: "ADD holds :one",
@@ -10228,7 +10476,7 @@ var PauseStore = class {
     const dropped = await this.conditional(
       "hold list update",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           // Highest index first: DynamoDB removes the listed elements all at once, dynalite one
@@ -10247,7 +10495,7 @@ var PauseStore = class {
     const item = await this.call(
       "hold list read",
       () => this.client.send(
-        new import_lib_dynamodb2.GetCommand({
+        new import_lib_dynamodb3.GetCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           ConsistentRead: true
@@ -10259,7 +10507,7 @@ var PauseStore = class {
     await this.conditional(
       "hold list update",
       () => this.client.send(
-        new import_lib_dynamodb2.UpdateCommand({
+        new import_lib_dynamodb3.UpdateCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           UpdateExpression: `REMOVE events[${index}]`,
@@ -10274,7 +10522,7 @@ var PauseStore = class {
     await this.conditional(
       "hold list delete",
       () => this.client.send(
-        new import_lib_dynamodb2.DeleteCommand({
+        new import_lib_dynamodb3.DeleteCommand({
           TableName: this.settings.tableName,
           Key: holdListKey(key, groupId),
           ConditionExpression: "size(events) = :zero",
@@ -10290,11 +10538,11 @@ var import_client_sqs2 = require("@aws-sdk/client-sqs");
 init_errors2();
 
 // functions/queue/claim-check.ts
-var z32 = __toESM(require("zod/mini"));
-var ClaimCheckSchema = z32.object({
-  v: z32.literal(1),
-  eventId: z32.string().check(z32.minLength(1)),
-  correlationId: z32.string().check(z32.minLength(1)),
+var z33 = __toESM(require("zod/mini"));
+var ClaimCheckSchema = z33.object({
+  v: z33.literal(1),
+  eventId: z33.string().check(z33.minLength(1)),
+  correlationId: z33.string().check(z33.minLength(1)),
   /**
    * Set by a forced replay of an event that already finished: the n-th deliberate re-run. The
    * replay records the same number on the event's state before it sends; the consumer keys its
@@ -10302,7 +10550,7 @@ var ClaimCheckSchema = z32.object({
    * that the run happens again instead of being answered from the first run's record. Anyone
    * allowed to send to the queue can write this field: it is only compared with the state.
    */
-  run: z32.optional(z32.int().check(z32.positive()))
+  run: z33.optional(z33.int().check(z33.positive()))
 });
 
 // functions/operator/dead-letter-queue.ts
@@ -10424,14 +10672,14 @@ var queueDepth = async (client, queueUrl) => {
 };
 
 // functions/operator/event-queries.ts
-var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
+var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
 init_errors2();
 
 // functions/store/event-store.ts
 var import_node_buffer2 = require("node:buffer");
 init_conditions();
 var import_node_zlib2 = require("node:zlib");
-var import_lib_dynamodb3 = require("@aws-sdk/lib-dynamodb");
+var import_lib_dynamodb4 = require("@aws-sdk/lib-dynamodb");
 init_errors2();
 init_records();
 var DEFAULT_INLINE_EVENT_MAX_BYTES = 96 * 1024;
@@ -10491,7 +10739,7 @@ var EventStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })
+        new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: stateKey(eventId), ConsistentRead: true })
       )
     );
     return result.Item ? stateOf2(result.Item) : void 0;
@@ -10520,7 +10768,7 @@ var EventStore = class {
         const result = await this.call(
           "batch read",
           () => this.client.send(
-            new import_lib_dynamodb3.BatchGetCommand({
+            new import_lib_dynamodb4.BatchGetCommand({
               RequestItems: { [this.settings.tableName]: { Keys: keys, ConsistentRead: true } }
             })
           )
@@ -10538,7 +10786,7 @@ var EventStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb3.GetCommand({
+        new import_lib_dynamodb4.GetCommand({
           TableName: this.settings.tableName,
           Key: payloadKey(eventId),
           ConsistentRead: true
@@ -10569,7 +10817,7 @@ var EventStore = class {
   async getRawItem(pk) {
     const result = await this.call(
       "read",
-      () => this.client.send(new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: { PK: pk, SK: "RAW" } }))
+      () => this.client.send(new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: { PK: pk, SK: "RAW" } }))
     );
     const item = result.Item;
     if (!item) return void 0;
@@ -10584,7 +10832,7 @@ var EventStore = class {
     await this.call(
       "raw write",
       () => this.client.send(
-        new import_lib_dynamodb3.PutCommand({
+        new import_lib_dynamodb4.PutCommand({
           TableName: this.settings.tableName,
           Item: { ...key, raw, ...body ? { body: (0, import_node_zlib2.gzipSync)(body) } : {}, expiresAt: this.expiresAt(now) }
         })
@@ -10627,7 +10875,7 @@ var EventStore = class {
       );
       blob = pack({ request: payload.request, rawBody: payload.rawBody });
     }
-    return new import_lib_dynamodb3.PutCommand({
+    return new import_lib_dynamodb4.PutCommand({
       TableName: this.settings.tableName,
       Item: {
         ...payloadKey(payload.eventId),
@@ -10647,7 +10895,7 @@ var EventStore = class {
       await this.call(
         "state write",
         () => this.client.send(
-          new import_lib_dynamodb3.PutCommand({
+          new import_lib_dynamodb4.PutCommand({
             TableName: this.settings.tableName,
             Item: {
               ...stateKey(state.eventId),
@@ -10699,7 +10947,7 @@ var EventStore = class {
     const result = await this.call(
       "run read",
       () => this.client.send(
-        new import_lib_dynamodb3.GetCommand({
+        new import_lib_dynamodb4.GetCommand({
           TableName: this.settings.tableName,
           Key: stateKey(eventId),
           ConsistentRead: true,
@@ -10790,7 +11038,7 @@ var EventStore = class {
       await this.call(
         what,
         () => this.client.send(
-          new import_lib_dynamodb3.UpdateCommand({
+          new import_lib_dynamodb4.UpdateCommand({
             TableName: this.settings.tableName,
             Key: stateKey(eventId),
             UpdateExpression: clauses.join(" "),
@@ -10819,7 +11067,7 @@ var EventStore = class {
       await this.call(
         "nonce write",
         () => this.client.send(
-          new import_lib_dynamodb3.PutCommand({
+          new import_lib_dynamodb4.PutCommand({
             TableName: this.settings.tableName,
             Item: { ...key, bodySha256, expiresAt: nowSeconds + ttlSeconds },
             // An expired nonce may linger until TTL deletion runs: treat it as absent.
@@ -10834,7 +11082,7 @@ var EventStore = class {
       const seen = await this.call(
         "nonce read",
         () => this.client.send(
-          new import_lib_dynamodb3.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })
+          new import_lib_dynamodb4.GetCommand({ TableName: this.settings.tableName, Key: key, ConsistentRead: true })
         )
       );
       return seen.Item?.bodySha256 === bodySha256;
@@ -10845,7 +11093,7 @@ var EventStore = class {
     const result = await this.call(
       "signed-bytes read",
       () => this.client.send(
-        new import_lib_dynamodb3.GetCommand({
+        new import_lib_dynamodb4.GetCommand({
           TableName: this.settings.tableName,
           Key: signedBytesKey(key),
           ConsistentRead: true
@@ -10863,7 +11111,7 @@ var EventStore = class {
       await this.call(
         "signed-bytes write",
         () => this.client.send(
-          new import_lib_dynamodb3.PutCommand({
+          new import_lib_dynamodb4.PutCommand({
             TableName: this.settings.tableName,
             Item: { ...signedBytesKey(key), eventId, expiresAt: this.expiresAt(now) },
             ConditionExpression: "attribute_not_exists(PK)"
@@ -10893,7 +11141,7 @@ var EventStore = class {
     await this.call(
       "rejection counter write",
       () => this.client.send(
-        new import_lib_dynamodb3.UpdateCommand({
+        new import_lib_dynamodb4.UpdateCommand({
           TableName: this.settings.tableName,
           Key: rejectionsKey(provider, tenant2, minute),
           UpdateExpression: `ADD ${adds.join(", ")} SET expiresAt = :exp`,
@@ -11029,7 +11277,7 @@ var EventQueries = class {
         const result = await this.call(
           "batch read",
           () => this.client.send(
-            new import_lib_dynamodb4.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
+            new import_lib_dynamodb5.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
           )
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
@@ -11091,7 +11339,7 @@ var EventQueries = class {
     const result = await this.call(
       "index query",
       () => this.client.send(
-        new import_lib_dynamodb4.QueryCommand({
+        new import_lib_dynamodb5.QueryCommand({
           TableName: this.tableName,
           IndexName: INDEXES.byReceived,
           KeyConditionExpression: condition,
@@ -11165,7 +11413,7 @@ var EventQueries = class {
       const result = await this.call(
         "count",
         () => this.client.send(
-          new import_lib_dynamodb4.QueryCommand({
+          new import_lib_dynamodb5.QueryCommand({
             TableName: this.tableName,
             IndexName: INDEXES.byAttention,
             KeyConditionExpression: "#k = :k",
@@ -11185,7 +11433,7 @@ var EventQueries = class {
     const result = await this.call(
       "index query",
       () => this.client.send(
-        new import_lib_dynamodb4.QueryCommand({
+        new import_lib_dynamodb5.QueryCommand({
           TableName: this.tableName,
           IndexName: indexName,
           KeyConditionExpression: condition,
@@ -11292,10 +11540,10 @@ var findByExternalId = async (queries, match, window, { maxPages = MAX_SEARCH_PA
 };
 
 // functions/replay/state.ts
-var z34 = __toESM(require("zod/mini"));
+var z35 = __toESM(require("zod/mini"));
 
 // functions/replay/request.ts
-var z33 = __toESM(require("zod/mini"));
+var z34 = __toESM(require("zod/mini"));
 init_glob();
 var SELECTABLE_STATUSES = [
   "DEAD_LETTERED",
@@ -11307,39 +11555,39 @@ var SELECTABLE_STATUSES = [
 ];
 var MAX_LIMIT = 1e4;
 var MAX_RATE_PER_SECOND = 100;
-var nonEmpty15 = () => z33.string().check(z33.trim(), z33.minLength(1), z33.maxLength(512));
-var isoTime = () => z33.iso.datetime({ offset: true });
-var FilterSchema2 = z33.strictObject({
-  tenant: z33.optional(nonEmpty15()),
-  provider: z33.optional(nonEmpty15()),
+var nonEmpty15 = () => z34.string().check(z34.trim(), z34.minLength(1), z34.maxLength(512));
+var isoTime = () => z34.iso.datetime({ offset: true });
+var FilterSchema2 = z34.strictObject({
+  tenant: z34.optional(nonEmpty15()),
+  provider: z34.optional(nonEmpty15()),
   /** A canonical type, or a glob with `*` (`payment.*`). */
-  type: z33.optional(nonEmpty15().check(z33.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
+  type: z34.optional(nonEmpty15().check(z34.refine((glob) => starsIn(glob) <= MAX_GLOB_STARS, GLOB_STARS_MESSAGE))),
   /** `kind:id` of the entity (`customer:cus_123`); needs `provider`. */
-  entity: z33.optional(
-    z33.string().check(z33.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
+  entity: z34.optional(
+    z34.string().check(z34.regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123"))
   ),
   /** Received at or after (ISO 8601). */
-  since: z33.optional(isoTime()),
+  since: z34.optional(isoTime()),
   /** Received before (ISO 8601). */
-  until: z33.optional(isoTime()),
-  eventIds: z33.optional(z33.array(nonEmpty15()).check(z33.minLength(1), z33.maxLength(MAX_LIMIT)))
+  until: z34.optional(isoTime()),
+  eventIds: z34.optional(z34.array(nonEmpty15()).check(z34.minLength(1), z34.maxLength(MAX_LIMIT)))
 });
-var ReplayInputSchema = z33.strictObject({
-  source: z33._default(z33.enum(["dlq", "store"]), "dlq"),
-  statuses: z33.optional(z33.array(z33.enum(SELECTABLE_STATUSES)).check(z33.minLength(1))),
-  filter: z33._default(FilterSchema2, {}),
-  limit: z33._default(z33.int().check(z33.gte(1), z33.lte(MAX_LIMIT)), 100),
-  ratePerSecond: z33._default(z33.number().check(z33.gt(0), z33.lte(MAX_RATE_PER_SECOND)), 10),
-  dryRun: z33._default(z33.boolean(), true),
-  force: z33._default(z33.boolean(), false),
-  renormalize: z33._default(z33.boolean(), false),
-  reason: z33.string().check(
-    z33.trim(),
-    z33.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
-    z33.maxLength(500)
+var ReplayInputSchema = z34.strictObject({
+  source: z34._default(z34.enum(["dlq", "store"]), "dlq"),
+  statuses: z34.optional(z34.array(z34.enum(SELECTABLE_STATUSES)).check(z34.minLength(1))),
+  filter: z34._default(FilterSchema2, {}),
+  limit: z34._default(z34.int().check(z34.gte(1), z34.lte(MAX_LIMIT)), 100),
+  ratePerSecond: z34._default(z34.number().check(z34.gt(0), z34.lte(MAX_RATE_PER_SECOND)), 10),
+  dryRun: z34._default(z34.boolean(), true),
+  force: z34._default(z34.boolean(), false),
+  renormalize: z34._default(z34.boolean(), false),
+  reason: z34.string().check(
+    z34.trim(),
+    z34.minLength(3, "is required (at least 3 characters): it is written to every event's audit timeline"),
+    z34.maxLength(500)
   )
 }).check(
-  z33.superRefine((input, ctx) => {
+  z34.superRefine((input, ctx) => {
     const { filter } = input;
     if (filter.since && filter.until && Date.parse(filter.since) >= Date.parse(filter.until)) {
       ctx.issues.push({
@@ -11393,70 +11641,70 @@ var matchesFilter = (request, state) => {
 };
 
 // functions/replay/state.ts
-var SampleEventSchema = z34.object({
-  eventId: z34.string(),
-  status: z34.string(),
-  tenant: z34.string(),
-  provider: z34.string(),
-  type: z34.string(),
-  entity: z34.string(),
-  receivedAt: z34.string(),
-  lastError: z34.optional(z34.string())
+var SampleEventSchema = z35.object({
+  eventId: z35.string(),
+  status: z35.string(),
+  tenant: z35.string(),
+  provider: z35.string(),
+  type: z35.string(),
+  entity: z35.string(),
+  receivedAt: z35.string(),
+  lastError: z35.optional(z35.string())
 });
-var PlanSchema = z34.object({
-  source: z34.enum(["dlq", "store"]),
+var PlanSchema = z35.object({
+  source: z35.enum(["dlq", "store"]),
   /** Matching events found (stops counting at the scan cap; see `truncated`). */
-  matching: z34.int(),
+  matching: z35.int(),
   /** Events the execution would handle: matching, capped by the limit. */
-  selected: z34.int(),
+  selected: z35.int(),
   /** DLQ messages or index entries looked at. */
-  scanned: z34.int(),
+  scanned: z35.int(),
   /** True when counting stopped at the scan cap: there may be more matching events. */
-  truncated: z34.boolean(),
+  truncated: z35.boolean(),
   /** DLQ messages whose claim check names no stored event (left in the DLQ). */
-  unknownMessages: z34.int(),
-  sample: z34.array(SampleEventSchema),
-  batchSize: z34.int(),
-  waitSeconds: z34.int()
+  unknownMessages: z35.int(),
+  sample: z35.array(SampleEventSchema),
+  batchSize: z35.int(),
+  waitSeconds: z35.int()
 });
-var SummarySchema = z34.object({
-  replayed: z34.int(),
-  skipped: z34.int(),
-  failed: z34.int(),
+var SummarySchema = z35.object({
+  replayed: z35.int(),
+  skipped: z35.int(),
+  failed: z35.int(),
   /** replayed + skipped + failed: what counts against the limit. */
-  handled: z34.int(),
-  batches: z34.int(),
-  skippedReasons: z34.record(z34.string(), z34.int()),
+  handled: z35.int(),
+  batches: z35.int(),
+  skippedReasons: z35.record(z35.string(), z35.int()),
   /** The first failures, for the operator; `failed` counts them all. */
-  failures: z34.array(z34.object({ eventId: z34.string(), error: z34.string() })),
+  failures: z35.array(z35.object({ eventId: z35.string(), error: z35.string() })),
   /** Why the loop ended before the selection was exhausted, when it did. */
-  stoppedEarly: z34.optional(z34.string())
+  stoppedEarly: z35.optional(z35.string())
 });
-var CursorSchema = z34.union([
-  z34.object({ kind: z34.literal("dlq"), remaining: z34.int() }),
-  z34.object({
-    kind: z34.literal("store"),
+var CursorSchema = z35.union([
+  z35.object({ kind: z35.literal("dlq"), remaining: z35.int() }),
+  z35.object({
+    kind: z35.literal("store"),
     /** Which of the selected statuses (index partitions) is being walked. */
-    statusIndex: z34.int(),
+    statusIndex: z35.int(),
     /** DynamoDB LastEvaluatedKey of the index walk; absent at a partition's start. */
-    lastKey: z34.optional(z34.record(z34.string(), z34.string())),
+    lastKey: z35.optional(z35.record(z35.string(), z35.string())),
     /** Position in filter.eventIds. */
-    offset: z34.int()
+    offset: z35.int()
   })
 ]);
-var ReplayStateSchema = z34.object({
+var ReplayStateSchema = z35.object({
   request: ReplayInputSchema,
   plan: PlanSchema,
   cursor: CursorSchema,
   summary: SummarySchema,
   /** Events that failed in this execution: not tried again by later batches. */
-  failedIds: z34.array(z34.string()),
+  failedIds: z35.array(z35.string()),
   /** More may remain and the limit is not reached. */
-  more: z34.boolean()
+  more: z35.boolean()
 });
-var ReplayTaskSchema = z34.discriminatedUnion("action", [
-  z34.object({ action: z34.literal("plan"), input: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) }),
-  z34.object({ action: z34.literal("batch"), state: z34.unknown(), executionId: z34.string().check(z34.minLength(1)) })
+var ReplayTaskSchema = z35.discriminatedUnion("action", [
+  z35.object({ action: z35.literal("plan"), input: z35.unknown(), executionId: z35.string().check(z35.minLength(1)) }),
+  z35.object({ action: z35.literal("batch"), state: z35.unknown(), executionId: z35.string().check(z35.minLength(1)) })
 ]);
 
 // cli/commands/replay.ts
@@ -11664,7 +11912,7 @@ var TOKEN_HEADER = "x-relayflow-token";
 var WINDOWS = ["15m", "1h", "6h", "24h", "7d"];
 
 // cli/console/api/events.ts
-var import_zod4 = require("zod");
+var import_zod5 = require("zod");
 
 // functions/operator/store-walk.ts
 var START = { statusIndex: 0, offset: 0 };
@@ -12184,7 +12432,7 @@ var registerEvents = (program, deps, globals) => {
 init_contract();
 
 // functions/channels/message-store.ts
-var import_lib_dynamodb5 = require("@aws-sdk/lib-dynamodb");
+var import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
 init_conditions();
 init_errors2();
 init_status();
@@ -12218,7 +12466,7 @@ var MessageStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb5.GetCommand({
+        new import_lib_dynamodb6.GetCommand({
           TableName: this.settings.tableName,
           Key: messageKey(messageId),
           ConsistentRead: true
@@ -12235,7 +12483,7 @@ var MessageStore = class {
         const result = await this.call(
           "batch read",
           () => this.client.send(
-            new import_lib_dynamodb5.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys } } })
+            new import_lib_dynamodb6.BatchGetCommand({ RequestItems: { [this.settings.tableName]: { Keys: keys } } })
           )
         );
         records.push(...(result.Responses?.[this.settings.tableName] ?? []).map(recordOf));
@@ -12249,7 +12497,7 @@ var MessageStore = class {
     const result = await this.call(
       "read",
       () => this.client.send(
-        new import_lib_dynamodb5.GetCommand({ TableName: this.settings.tableName, Key: providerIdKey(via, providerMessageId) })
+        new import_lib_dynamodb6.GetCommand({ TableName: this.settings.tableName, Key: providerIdKey(via, providerMessageId) })
       )
     );
     return result.Item?.messageId;
@@ -12273,7 +12521,7 @@ var MessageStore = class {
     const created = await this.conditional(
       "create",
       () => this.client.send(
-        new import_lib_dynamodb5.PutCommand({
+        new import_lib_dynamodb6.PutCommand({
           TableName: this.settings.tableName,
           Item: {
             ...messageKey(message.id),
@@ -12308,7 +12556,7 @@ var MessageStore = class {
     return this.conditional(
       "update",
       () => this.client.send(
-        new import_lib_dynamodb5.UpdateCommand({
+        new import_lib_dynamodb6.UpdateCommand({
           TableName: this.settings.tableName,
           Key: messageKey(messageId),
           UpdateExpression: `SET ${clauses.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
@@ -12324,7 +12572,7 @@ var MessageStore = class {
     await this.call(
       "index write",
       () => this.client.send(
-        new import_lib_dynamodb5.PutCommand({
+        new import_lib_dynamodb6.PutCommand({
           TableName: this.settings.tableName,
           Item: {
             ...providerIdKey(record11.via, providerMessageId),
@@ -12438,7 +12686,7 @@ var MessageStore = class {
       const page = await this.call(
         "list",
         () => this.client.send(
-          new import_lib_dynamodb5.QueryCommand({
+          new import_lib_dynamodb6.QueryCommand({
             TableName: this.settings.tableName,
             IndexName: INDEXES.byEntity,
             KeyConditionExpression: "entityKey = :k AND entitySort >= :since",
@@ -12760,48 +13008,48 @@ var MAX_SCANNED = 2e3;
 var DEFAULT_SEARCH_DAYS = 7;
 var DEFAULT_PROVIDER_ID_HOURS = 24;
 var MESSAGES_READ = 500;
-var text2 = () => import_zod4.z.string().trim().min(1).max(512);
-var EventsQuerySchema = import_zod4.z.strictObject({
+var text2 = () => import_zod5.z.string().trim().min(1).max(512);
+var EventsQuerySchema = import_zod5.z.strictObject({
   id: text2().optional(),
   correlationId: text2().optional(),
-  entity: import_zod4.z.string().regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123").optional(),
+  entity: import_zod5.z.string().regex(/^[^:\s]+:\S+$/, "entity must be written kind:id, e.g. customer:cus_123").optional(),
   type: text2().optional(),
   provider: text2().optional(),
   tenant: text2().optional(),
-  status: import_zod4.z.string().transform(
+  status: import_zod5.z.string().transform(
     (value) => value.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean)
   ).pipe(
-    import_zod4.z.array(
-      import_zod4.z.enum(ALL_STATUSES, {
+    import_zod5.z.array(
+      import_zod5.z.enum(ALL_STATUSES, {
         error: `status must be among ${ALL_STATUSES.join(", ")}`
       })
     ).min(1)
   ).optional(),
   since: text2().optional(),
   until: text2().optional(),
-  field: import_zod4.z.string().regex(
+  field: import_zod5.z.string().regex(
     /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/,
     "field must be a dot path into the event, e.g. data.customer"
   ).optional(),
-  value: import_zod4.z.string().max(512).optional(),
-  cursor: import_zod4.z.string().max(8192).optional(),
-  limit: import_zod4.z.coerce.number().int().min(1).max(200).default(50)
+  value: import_zod5.z.string().max(512).optional(),
+  cursor: import_zod5.z.string().max(8192).optional(),
+  limit: import_zod5.z.coerce.number().int().min(1).max(200).default(50)
 }).refine((q) => q.field === void 0 === (q.value === void 0), "field and value go together").refine((q) => !q.entity || q.provider, "entity needs provider (entities are per provider)");
-var CursorSchema2 = import_zod4.z.discriminatedUnion("kind", [
-  import_zod4.z.object({
-    kind: import_zod4.z.literal("walk"),
-    position: import_zod4.z.object({
-      statusIndex: import_zod4.z.int().min(0),
-      offset: import_zod4.z.int().min(0),
-      lastKey: import_zod4.z.record(import_zod4.z.string(), import_zod4.z.string()).optional()
+var CursorSchema2 = import_zod5.z.discriminatedUnion("kind", [
+  import_zod5.z.object({
+    kind: import_zod5.z.literal("walk"),
+    position: import_zod5.z.object({
+      statusIndex: import_zod5.z.int().min(0),
+      offset: import_zod5.z.int().min(0),
+      lastKey: import_zod5.z.record(import_zod5.z.string(), import_zod5.z.string()).optional()
     })
   }),
-  import_zod4.z.object({
-    kind: import_zod4.z.literal("received"),
+  import_zod5.z.object({
+    kind: import_zod5.z.literal("received"),
     /** The receivedAt of the last entry read: the next page reads from there back. */
-    until: import_zod4.z.iso.datetime(),
+    until: import_zod5.z.iso.datetime(),
     /** Ids read at exactly `until` (events of one request share it). */
-    seen: import_zod4.z.array(import_zod4.z.string()).max(1e3)
+    seen: import_zod5.z.array(import_zod5.z.string()).max(1e3)
   })
 ]);
 var encodeCursor = (cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
@@ -13030,9 +13278,9 @@ var MAX_REPLAYS = 20;
 var MAX_EXECUTIONS_READ = 100;
 var MAX_TARGET_EVENTS = 500;
 var DLQ_SAMPLE = 10;
-var sliceValue = () => import_zod5.z.string().trim().min(1).max(256).regex(/^[^\s'"\\]+$/, "must be an id without spaces or quotes");
-var OverviewQuerySchema = import_zod5.z.strictObject({
-  window: import_zod5.z.enum(WINDOWS, {
+var sliceValue = () => import_zod6.z.string().trim().min(1).max(256).regex(/^[^\s'"\\]+$/, "must be an id without spaces or quotes");
+var OverviewQuerySchema = import_zod6.z.strictObject({
+  window: import_zod6.z.enum(WINDOWS, {
     error: (issue) => issue.input === void 0 ? `window is required: one of ${WINDOWS.join(", ")}` : `window must be one of ${WINDOWS.join(", ")}, not ${JSON.stringify(issue.input).slice(0, 40)}`
   }),
   tenant: sliceValue().optional(),
@@ -13190,9 +13438,9 @@ var queues = async (env, now, notes) => {
     );
   return { main: health(main, mainAge), deadLetter: health(deadLetter, dlqAge) };
 };
-var ReplayInputSchema2 = import_zod5.z.object({
-  dryRun: import_zod5.z.boolean().optional(),
-  filter: import_zod5.z.object({ tenant: import_zod5.z.string().optional(), provider: import_zod5.z.string().optional() }).optional()
+var ReplayInputSchema2 = import_zod6.z.object({
+  dryRun: import_zod6.z.boolean().optional(),
+  filter: import_zod6.z.object({ tenant: import_zod6.z.string().optional(), provider: import_zod6.z.string().optional() }).optional()
 });
 var executionsSince = async (env, arn, since, max) => {
   const found = [];
@@ -13382,11 +13630,11 @@ var import_node_crypto27 = require("node:crypto");
 var import_promises = require("node:fs/promises");
 var import_node_http = require("node:http");
 var import_node_path4 = require("node:path");
-var import_zod8 = require("zod");
+var import_zod9 = require("zod");
 
 // cli/commands/pause.ts
 var import_node_os = require("node:os");
-var import_commander = require("commander");
+var import_commander2 = require("commander");
 
 // functions/queue/event-queue.ts
 var import_client_sqs3 = require("@aws-sdk/client-sqs");
@@ -13577,12 +13825,12 @@ var dropDone = async (deps, list, states) => {
 var MAX_RELEASE_RATE = 100;
 var scopeOf = (value) => {
   if (PAUSE_SCOPES.includes(value)) return value;
-  throw new import_commander.InvalidArgumentError(`must be one of ${PAUSE_SCOPES.join(", ")}`);
+  throw new import_commander2.InvalidArgumentError(`must be one of ${PAUSE_SCOPES.join(", ")}`);
 };
 var rateOf = (value) => {
   const rate = Number(value);
   if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_RELEASE_RATE)
-    throw new import_commander.InvalidArgumentError(`must be a number above 0 and at most ${MAX_RELEASE_RATE}`);
+    throw new import_commander2.InvalidArgumentError(`must be a number above 0 and at most ${MAX_RELEASE_RATE}`);
   return rate;
 };
 var operator = () => {
@@ -13736,12 +13984,12 @@ var deadLetters = async (deps, max = MAX_DEAD_LETTERS) => {
 };
 
 // cli/console/api/pauses.ts
-var import_zod6 = require("zod");
-var PauseRequestSchema = import_zod6.z.strictObject({
-  scope: import_zod6.z.enum(PAUSE_SCOPES),
-  id: import_zod6.z.string().trim().min(1).max(256),
-  reason: import_zod6.z.string({ error: "reason is required: it is the audit of the pause" }).trim().min(3, "reason needs at least 3 characters: it is the audit of the pause").max(500),
-  rate: import_zod6.z.number().gt(0).max(MAX_RELEASE_RATE).optional()
+var import_zod7 = require("zod");
+var PauseRequestSchema = import_zod7.z.strictObject({
+  scope: import_zod7.z.enum(PAUSE_SCOPES),
+  id: import_zod7.z.string().trim().min(1).max(256),
+  reason: import_zod7.z.string({ error: "reason is required: it is the audit of the pause" }).trim().min(3, "reason needs at least 3 characters: it is the audit of the pause").max(500),
+  rate: import_zod7.z.number().gt(0).max(MAX_RELEASE_RATE).optional()
 });
 var PauseConflict = class extends Error {
   constructor(message) {
@@ -13771,28 +14019,28 @@ var resume = async (stores, request, by, clock, onReleaseError) => {
 
 // cli/console/api/replay.ts
 var import_client_sfn4 = require("@aws-sdk/client-sfn");
-var import_zod7 = require("zod");
+var import_zod8 = require("zod");
 var PLAN_REASON = "plan from the console";
 var PLAN_TIMEOUT_MS = 12e4;
 var POLL_MS = 500;
-var text3 = () => import_zod7.z.string().trim().min(1).max(512);
-var isoTime2 = () => import_zod7.z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2025-06-01T10:00:00Z" });
-var ReplaySelectionSchema = import_zod7.z.strictObject({
-  eventIds: import_zod7.z.array(text3()).min(1).max(MAX_LIMIT).optional(),
-  source: import_zod7.z.enum(["dlq", "store"]).optional(),
-  statuses: import_zod7.z.array(import_zod7.z.enum(SELECTABLE_STATUSES)).min(1).optional(),
+var text3 = () => import_zod8.z.string().trim().min(1).max(512);
+var isoTime2 = () => import_zod8.z.iso.datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2025-06-01T10:00:00Z" });
+var ReplaySelectionSchema = import_zod8.z.strictObject({
+  eventIds: import_zod8.z.array(text3()).min(1).max(MAX_LIMIT).optional(),
+  source: import_zod8.z.enum(["dlq", "store"]).optional(),
+  statuses: import_zod8.z.array(import_zod8.z.enum(SELECTABLE_STATUSES)).min(1).optional(),
   provider: text3().optional(),
   tenant: text3().optional(),
   type: text3().optional(),
-  entity: import_zod7.z.string().regex(/^[^:\s]+:\S+$/, "must be written kind:id, e.g. customer:cus_123").optional(),
+  entity: import_zod8.z.string().regex(/^[^:\s]+:\S+$/, "must be written kind:id, e.g. customer:cus_123").optional(),
   since: isoTime2().optional(),
   until: isoTime2().optional(),
-  limit: import_zod7.z.int().min(1).max(MAX_LIMIT).optional(),
-  ratePerSecond: import_zod7.z.number().gt(0).max(MAX_RATE_PER_SECOND).optional(),
-  force: import_zod7.z.boolean().optional(),
-  renormalize: import_zod7.z.boolean().optional(),
-  confirm: import_zod7.z.boolean().optional(),
-  reason: import_zod7.z.string().trim().max(500).optional()
+  limit: import_zod8.z.int().min(1).max(MAX_LIMIT).optional(),
+  ratePerSecond: import_zod8.z.number().gt(0).max(MAX_RATE_PER_SECOND).optional(),
+  force: import_zod8.z.boolean().optional(),
+  renormalize: import_zod8.z.boolean().optional(),
+  confirm: import_zod8.z.boolean().optional(),
+  reason: import_zod8.z.string().trim().max(500).optional()
 });
 var replayInputFor = (selection, dryRun, now) => {
   if (!dryRun) {
@@ -13860,8 +14108,8 @@ var planReplay = async (deps, input) => {
     await deps.sleep(POLL_MS);
   }
 };
-var InputIdsSchema = import_zod7.z.object({
-  filter: import_zod7.z.object({ eventIds: import_zod7.z.array(import_zod7.z.string()).optional() }).optional()
+var InputIdsSchema = import_zod8.z.object({
+  filter: import_zod8.z.object({ eventIds: import_zod8.z.array(import_zod8.z.string()).optional() }).optional()
 });
 var idsOf = (input) => {
   try {
@@ -13977,12 +14225,12 @@ var parseWith = (schema, input) => {
   if (!parsed.success) throw new HttpError(400, issueText(parsed.error));
   return parsed.data;
 };
-var OverviewQuerySchema2 = import_zod8.z.strictObject({
-  window: import_zod8.z.enum(WINDOWS).default("1h"),
-  tenant: import_zod8.z.string().trim().min(1).max(256).optional(),
-  provider: import_zod8.z.string().trim().min(1).max(256).optional(),
-  channel: import_zod8.z.string().trim().min(1).max(256).optional(),
-  target: import_zod8.z.string().trim().min(1).max(256).optional()
+var OverviewQuerySchema2 = import_zod9.z.strictObject({
+  window: import_zod9.z.enum(WINDOWS).default("1h"),
+  tenant: import_zod9.z.string().trim().min(1).max(256).optional(),
+  provider: import_zod9.z.string().trim().min(1).max(256).optional(),
+  channel: import_zod9.z.string().trim().min(1).max(256).optional(),
+  target: import_zod9.z.string().trim().min(1).max(256).optional()
 });
 var EVENT_ID2 = /^[A-Za-z0-9_-]{1,128}$/;
 var stackOf = (env) => {
@@ -14390,7 +14638,7 @@ var destroyClients = (env) => {
 var portOf = (value) => {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new import_commander2.InvalidArgumentError("must be a port number from 0 (any free port) to 65535");
+    throw new import_commander3.InvalidArgumentError("must be a port number from 0 (any free port) to 65535");
   return port;
 };
 var fromConfig = (config) => ({
@@ -14527,10 +14775,10 @@ var import_client_lambda2 = require("@aws-sdk/client-lambda");
 var import_client_secrets_manager5 = require("@aws-sdk/client-secrets-manager");
 var import_client_sfn5 = require("@aws-sdk/client-sfn");
 var import_client_sns2 = require("@aws-sdk/client-sns");
-var import_zod10 = require("zod");
+var import_zod11 = require("zod");
 
 // cli/doctor-checks.ts
-var import_zod9 = require("zod");
+var import_zod10 = require("zod");
 var DEAD_LETTER_SAMPLE = 100;
 var plural2 = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 var counted = (items) => {
@@ -14538,7 +14786,7 @@ var counted = (items) => {
   for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
   return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([item, count]) => `${count} ${item}`).join(", ");
 };
-var SecretDocumentSchema2 = import_zod9.z.object({ signingSecrets: import_zod9.z.array(import_zod9.z.string()) });
+var SecretDocumentSchema2 = import_zod10.z.object({ signingSecrets: import_zod10.z.array(import_zod10.z.string()) });
 var secretCheck = (name, secretId, stored, fixes) => {
   if (stored === void 0)
     return { name, ok: false, detail: `${secretId} does not exist`, fix: fixes.redeploy };
@@ -14799,9 +15047,9 @@ var testEventCheck = (provider, state, waitedMs, timedOut, remedies) => {
 var lineOf = (check) => `${check.ok ? "\u2713" : "\u2717"} ${check.name}: ${check.detail}${check.ok || !check.fix ? "" : `. Fix: ${check.fix}`}`;
 
 // cli/commands/doctor.ts
-var ResponseSchema = import_zod10.z.object({
-  correlationId: import_zod10.z.string().optional(),
-  events: import_zod10.z.array(import_zod10.z.object({ id: import_zod10.z.string() })).optional()
+var ResponseSchema = import_zod11.z.object({
+  correlationId: import_zod11.z.string().optional(),
+  events: import_zod11.z.array(import_zod11.z.object({ id: import_zod11.z.string() })).optional()
 });
 var unlessMissing = async (codes, ask) => {
   try {
@@ -15125,55 +15373,55 @@ var registerDoctor = (program, deps, globals) => {
 
 // cli/commands/reconcile.ts
 var import_client_lambda3 = require("@aws-sdk/client-lambda");
-var import_zod11 = require("zod");
+var import_zod12 = require("zod");
 init_providers();
 
 // functions/reconciliation/report.ts
-var import_lib_dynamodb6 = require("@aws-sdk/lib-dynamodb");
-var z47 = __toESM(require("zod/mini"));
+var import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
+var z48 = __toESM(require("zod/mini"));
 init_conditions();
-var MissingRecordSchema = z47.object({
-  id: z47.string(),
-  at: z47.string(),
-  eventId: z47.string(),
+var MissingRecordSchema = z48.object({
+  id: z48.string(),
+  at: z48.string(),
+  eventId: z48.string(),
   /** What the run did: recovered through the ingest, asked the provider to redeliver, or nothing (dry run). */
-  action: z47.enum(["recovered", "redelivered", "duplicate", "listed", "failed"])
+  action: z48.enum(["recovered", "redelivered", "duplicate", "listed", "failed"])
 });
-var DriftSchema = z47.object({
-  kind: z47.string(),
-  id: z47.string(),
-  field: z47.string(),
-  ours: z47.string(),
-  theirs: z47.string(),
-  eventId: z47.string()
+var DriftSchema = z48.object({
+  kind: z48.string(),
+  id: z48.string(),
+  field: z48.string(),
+  ours: z48.string(),
+  theirs: z48.string(),
+  eventId: z48.string()
 });
-var ReconciliationReportSchema = z47.object({
-  runId: z47.string(),
-  provider: z47.string(),
-  tenant: z47.string(),
-  dryRun: z47.boolean(),
-  startedAt: z47.string(),
-  finishedAt: z47.string(),
+var ReconciliationReportSchema = z48.object({
+  runId: z48.string(),
+  provider: z48.string(),
+  tenant: z48.string(),
+  dryRun: z48.boolean(),
+  startedAt: z48.string(),
+  finishedAt: z48.string(),
   /** The window checked: from `since` to `until` (now minus the settle margin). */
-  window: z47.object({ since: z47.string(), until: z47.string() }),
+  window: z48.object({ since: z48.string(), until: z48.string() }),
   /** Whether the window was paged to its end; when not, the next run continues from the checkpoint. */
-  complete: z47.boolean(),
-  pages: z47.number(),
-  checked: z47.number(),
-  missing: z47.number(),
-  recovered: z47.number(),
-  redelivered: z47.number(),
+  complete: z48.boolean(),
+  pages: z48.number(),
+  checked: z48.number(),
+  missing: z48.number(),
+  recovered: z48.number(),
+  redelivered: z48.number(),
   /** Missing when listed, but already there when recovered (the webhook arrived meanwhile). */
-  duplicates: z47.number(),
-  drifted: z47.number(),
-  receiptsResolved: z47.number(),
-  receiptsMissing: z47.number(),
-  uncertainResolved: z47.number(),
+  duplicates: z48.number(),
+  drifted: z48.number(),
+  receiptsResolved: z48.number(),
+  receiptsMissing: z48.number(),
+  uncertainResolved: z48.number(),
   /** The first missing records and drifts, for the operator (the counts above are complete). */
-  missingRecords: z47.array(MissingRecordSchema),
-  drifts: z47.array(DriftSchema),
+  missingRecords: z48.array(MissingRecordSchema),
+  drifts: z48.array(DriftSchema),
   /** One clear line per problem: `stripe: 401 unauthorized — the API key was refused; …`. */
-  errors: z47.array(z47.string())
+  errors: z48.array(z48.string())
 });
 var REPORTS_PK = "RECONREPORT";
 var ReportStore = class {
@@ -15188,7 +15436,7 @@ var ReportStore = class {
       "report store",
       "write",
       () => this.client.send(
-        new import_lib_dynamodb6.PutCommand({
+        new import_lib_dynamodb7.PutCommand({
           TableName: this.settings.tableName,
           Item: {
             PK: REPORTS_PK,
@@ -15209,7 +15457,7 @@ var ReportStore = class {
         "report store",
         "list",
         () => this.client.send(
-          new import_lib_dynamodb6.QueryCommand({
+          new import_lib_dynamodb7.QueryCommand({
             TableName: this.settings.tableName,
             KeyConditionExpression: "PK = :pk",
             ExpressionAttributeValues: { ":pk": REPORTS_PK },
@@ -15233,7 +15481,7 @@ var ReportStore = class {
 };
 
 // cli/commands/reconcile.ts
-var LambdaErrorSchema = import_zod11.z.object({ errorType: import_zod11.z.string().optional(), errorMessage: import_zod11.z.string() });
+var LambdaErrorSchema = import_zod12.z.object({ errorType: import_zod12.z.string().optional(), errorMessage: import_zod12.z.string() });
 var notReconciling = (env) => `Stack ${env.stackName} reconciles no provider: add a \`reconciliation\` section to relayflow.config.ts and deploy (docs/reconciliation.md).`;
 var checkProvider = (provider) => {
   if (!RECONCILABLE_PROVIDERS.includes(provider))
@@ -15771,7 +16019,7 @@ var registerRoute = (program, deps, globals) => {
 // cli/commands/schedules.ts
 var import_client_scheduler2 = require("@aws-sdk/client-scheduler");
 var import_client_sqs4 = require("@aws-sdk/client-sqs");
-var import_zod12 = require("zod");
+var import_zod13 = require("zod");
 init_internal();
 
 // cli/schedule-ticks.ts
@@ -15822,7 +16070,7 @@ var tenantOf = (schedule2) => {
   } catch {
     return "default";
   }
-  const tick = import_zod12.z.object({ relayflowSchedule: import_zod12.z.object({ tenant: import_zod12.z.string().optional() }) }).safeParse(input);
+  const tick = import_zod13.z.object({ relayflowSchedule: import_zod13.z.object({ tenant: import_zod13.z.string().optional() }) }).safeParse(input);
   return (tick.success ? tick.data.relayflowSchedule.tenant : void 0) ?? "default";
 };
 var listSchedules = async (deps, globals) => {
@@ -16199,7 +16447,7 @@ var registerUrls = (program, deps, globals) => {
 
 // cli/program.ts
 var buildProgram = (deps) => {
-  const program = new import_commander3.Command("relayflow").description(
+  const program = new import_commander4.Command("relayflow").description(
     "Operate a RelayFlow stack: replay, inspect events, the dead-letter queue and the pipeline's health"
   ).option("--stack <name>", "CloudFormation stack name", "RelayFlow").option("--region <region>", "AWS region (default: AWS_REGION)").option("--local", "use the local runtime started by npm start (only the endpoints change)", false).option("--json", "print JSON instead of tables", false).exitOverride().configureOutput({
     writeOut: (text4) => deps.output.out(text4.replace(/\n$/, "")),
@@ -16243,7 +16491,7 @@ var runCli = async (argv, deps) => {
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (error) {
-    if (error instanceof import_commander3.CommanderError) {
+    if (error instanceof import_commander4.CommanderError) {
       return error.exitCode === 0 ? 0 : 1;
     }
     deps.output.err(`relayflow: ${sentenceOf(error, program.opts().local)}

@@ -28,7 +28,7 @@ let messages: MessageStore;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'relayflow-reconcile-'));
-  e2e = await startE2eRuntime({ stateFile: join(dir, 'local.json') });
+  e2e = await startE2eRuntime({ stateFile: join(dir, '.relayflow', 'local.json') });
   await sink.start(e2e.sinkPort);
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: e2e.runtime.endpoints.dynamodb, region: 'us-east-1', credentials }),
@@ -47,12 +47,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `relayflow --local --json reconcile run …`, through the Lambda API's Invoke: the report it printed. */
-const reconcile = async (...argv: string[]): Promise<ReconciliationReport> => {
+/** `relayflow --local --stack RelayFlowE2E …` against the e2e runtime: its exit code and what it printed. */
+const relayflow = async (...argv: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
   const deps: CliDependencies = {
-    connect: (options) => connect({ ...options, localStateFile: join(dir, 'local.json') }),
+    connect: (options) => connect({ ...options, localStateFile: join(dir, '.relayflow', 'local.json') }),
     output: { out: (text) => out.push(text), err: (text) => err.push(text), interactive: false },
     now: () => new Date(e2e.runtime.clock.now()),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -60,9 +60,15 @@ const reconcile = async (...argv: string[]): Promise<ReconciliationReport> => {
     projectRoot: join(__dirname, '..', '..'),
     loadConfig: () => Promise.resolve(parseConfig({ providers: { stripe: {} } })),
   };
-  await runCli(['--local', '--stack', 'RelayFlowE2E', '--json', 'reconcile', 'run', ...argv], deps);
-  const report = ReconciliationReportSchema.safeParse(JSON.parse(out.join('\n')));
-  if (!report.success) throw new Error(`no report: ${out.join('\n')} ${err.join('\n')}`);
+  const code = await runCli(['--local', '--stack', 'RelayFlowE2E', ...argv], deps);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+/** `relayflow --local --json reconcile run …`, through the Lambda API's Invoke: the report it printed. */
+const reconcile = async (...argv: string[]): Promise<ReconciliationReport> => {
+  const { out, err } = await relayflow('--json', 'reconcile', 'run', ...argv);
+  const report = ReconciliationReportSchema.safeParse(JSON.parse(out));
+  if (!report.success) throw new Error(`no report: ${out} ${err}`);
   return report.data;
 };
 
@@ -318,5 +324,25 @@ describe('reconciliation against the local provider fakes', () => {
     const emitted = await driftEvents();
     expect(emitted).toHaveLength(2);
     expect(new Set(emitted.map((e) => e.externalId)).size).toBe(2);
+  });
+
+  it('recovers a webhook lost with `relayflow send stripe --lost`, as docs/reconciliation.md shows', async () => {
+    const sent = await relayflow('send', 'stripe', '--lost');
+    const [id] = /evt_\w+/.exec(sent.out) ?? [];
+    // The earlier runs checked past the lost event's `created` (10 minutes back): the hint says --since.
+    const hint = /Find it with: npx relayflow reconcile run (.*) --local --dry-run (--since \S+)/.exec(
+      sent.out,
+    );
+
+    const report = await reconcile(...(hint?.slice(1).join(' ').split(' ') ?? []));
+    const eventId = report.missingRecords[0]?.eventId ?? '';
+    expect(await unsettled([eventId])).toEqual([]);
+    const shown = await relayflow('events', 'show', eventId);
+
+    expect(sent).toMatchObject({ code: 0, err: '' });
+    expect(hint?.[1]).toBe('--provider stripe');
+    expect(report).toMatchObject({ missing: 1, recovered: 1, missingRecords: [{ id, action: 'recovered' }] });
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/accepted.*recovered by reconciliation run/);
   });
 });

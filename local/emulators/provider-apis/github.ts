@@ -24,6 +24,8 @@ export interface GithubSendOptions {
   readonly tenant?: string;
   /** Record the delivery as failed (502) and never post it: the lost webhook. */
   readonly drop?: boolean;
+  /** The delivery's `delivered_at`: a lost one dated back, as the harness route dates it. @default now */
+  readonly deliveredAt?: Date;
 }
 
 export interface GithubSendResult {
@@ -31,6 +33,8 @@ export interface GithubSendResult {
   readonly guid: string;
   /** The stack answered 2xx. */
   readonly delivered: boolean;
+  /** When GitHub says it made the delivery (its `delivered_at`), ISO 8601. */
+  readonly deliveredAt: string;
 }
 
 interface Delivery {
@@ -87,11 +91,13 @@ export class GithubApiFake implements ApiFake {
       { guid: randomUUID(), event, payload, tenant: options.tenant },
       false,
       options.drop,
+      options.deliveredAt,
     );
     return {
       deliveryId: String(delivery.id),
       guid: delivery.guid,
       delivered: delivery.statusCode >= 200 && delivery.statusCode < 300,
+      deliveredAt: delivery.deliveredAt.toISOString(),
     };
   }
 
@@ -167,6 +173,7 @@ export class GithubApiFake implements ApiFake {
     source: Pick<Delivery, 'guid' | 'event' | 'payload' | 'tenant'>,
     redelivery: boolean,
     drop = false,
+    deliveredAt?: Date,
   ): Promise<Delivery> {
     const id = this.nextId++;
     const body = Buffer.from(JSON.stringify(source.payload));
@@ -193,7 +200,7 @@ export class GithubApiFake implements ApiFake {
     const delivery: Delivery = {
       ...source,
       id,
-      deliveredAt: started,
+      deliveredAt: deliveredAt ?? started,
       redelivery,
       requestHeaders: headers,
       statusCode,
@@ -255,7 +262,11 @@ export class GithubApiFake implements ApiFake {
     };
   }
 
-  /** Newest first; `cursor` continues after a delivery, `per_page` 1 to 100, the next page in `Link`. */
+  /**
+   * Newest first by `delivered_at` (GitHub lists deliveries in the order it made them, so one the
+   * harness dated back takes its place in time); `cursor` continues after a delivery, `per_page`
+   * 1 to 100, the next page in `Link`.
+   */
   private list(request: ApiRequest): Answer {
     const perPageText = request.query.get('per_page') ?? '30';
     const perPage = Number(perPageText);
@@ -264,9 +275,12 @@ export class GithubApiFake implements ApiFake {
     const cursor = request.query.get('cursor');
     const after = cursor === null ? undefined : CURSOR.exec(cursor)?.[1];
     if (cursor !== null && after === undefined) return githubError(400, 'Bad Request');
-    const newestFirst = [...this.deliveries].reverse();
-    const start = after === undefined ? 0 : newestFirst.findIndex((d) => d.id < Number(after));
-    const rest = start < 0 ? [] : newestFirst.slice(start);
+    const newestFirst = [...this.deliveries].sort(
+      (a, b) => b.deliveredAt.getTime() - a.deliveredAt.getTime() || b.id - a.id,
+    );
+    const previous = after === undefined ? -1 : newestFirst.findIndex((d) => d.id === Number(after));
+    if (after !== undefined && previous < 0) return githubError(400, 'Bad Request');
+    const rest = newestFirst.slice(previous + 1);
     const page = rest.slice(0, perPage);
     const last = page.at(-1);
     const more = rest.length > perPage && last !== undefined;

@@ -3,6 +3,7 @@ import { buffer } from 'node:stream/consumers';
 import { providerApiUrlVariable } from '../../../functions/reconciliation/wiring';
 import { listenOnLoopback, type RunningEmulator } from '../loopback';
 import { GithubApiFake } from './github';
+import { answerHarness, HARNESS_PREFIX } from './harness';
 import { randomId } from './ids';
 import { StripeApiFake } from './stripe';
 import {
@@ -20,6 +21,14 @@ import {
 } from './types';
 
 export { LOCAL_GITHUB_HOOK, type GithubSendOptions, type GithubSendResult } from './github';
+export {
+  GithubHarnessSendSchema,
+  HARNESS_PREFIX,
+  LOST_WEBHOOK_AGE_SECONDS,
+  StripeHarnessSendSchema,
+  type GithubHarnessSend,
+  type StripeHarnessSend,
+} from './harness';
 export {
   STRIPE_API_VERSION,
   type StripeEventInput,
@@ -119,7 +128,8 @@ const MALFORMED: Readonly<Record<Malformation, Answer>> = {
  * harness that sends their webhooks: a sent webhook is signed as the provider signs it and
  * posted to the stack's webhook URL of {@link WebhookRouting}, or dropped (the provider lists it,
  * the stack never saw it: the lost webhook reconciliation must find). Tests steer them with the
- * fault hooks below.
+ * fault hooks below; another process (the CLI's `send --lost`) reaches the harness through
+ * `POST /_harness/<provider>/send` on the same port (harness.ts).
  */
 export class ProviderApiFakes {
   readonly stripe: StripeApiFake;
@@ -205,7 +215,11 @@ export class ProviderApiFakes {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [, prefix = '', ...rest] = url.pathname.split('/');
-    await buffer(req);
+    const body = await buffer(req);
+    if (prefix === HARNESS_PREFIX) {
+      write(res, await this.answerHarness(req.method ?? 'GET', rest, body));
+      return;
+    }
     const provider = (API_FAKE_PROVIDERS as readonly string[]).includes(prefix)
       ? (prefix as ApiFakeProvider)
       : undefined;
@@ -238,6 +252,15 @@ export class ProviderApiFakes {
       status: answer.status,
     });
     write(res, answer);
+  }
+
+  private async answerHarness(method: string, segments: string[], body: Buffer): Promise<Answer> {
+    try {
+      return await answerHarness(this, () => this.now(), { method, segments, body });
+    } catch (error) {
+      this.log(`[provider API fakes] harness ${method} /${segments.join('/')} failed: ${String(error)}`);
+      return { status: 500, body: { message: 'the harness failed; the runtime logged why' } };
+    }
   }
 
   private async answerFor(provider: ApiFakeProvider, request: ApiRequest): Promise<Answer> {

@@ -34,6 +34,8 @@ export interface StripeSendOptions {
 
 export interface StripeSendResult {
   readonly id: string;
+  /** The event's `created` (Unix seconds), as the Events API lists it. */
+  readonly created: number;
   /** The stack answered 2xx. */
   readonly delivered: boolean;
   readonly status?: number;
@@ -109,7 +111,7 @@ export class StripeApiFake implements ApiFake {
     };
     if (options.drop) {
       this.ctx.record({ ...base, dropped: true, delivered: false });
-      return { id: stored.id, delivered: false };
+      return { id: stored.id, created: stored.created, delivered: false };
     }
     // Stripe posts the event pretty-printed, as the Events API shows it, with the count it had then.
     const body = Buffer.from(JSON.stringify(stored.event, null, 2));
@@ -128,7 +130,12 @@ export class StripeApiFake implements ApiFake {
       delivered,
       ...(posted.status === undefined ? {} : { status: posted.status }),
     });
-    return { id: stored.id, delivered, ...(posted.status === undefined ? {} : { status: posted.status }) };
+    return {
+      id: stored.id,
+      created: stored.created,
+      delivered,
+      ...(posted.status === undefined ? {} : { status: posted.status }),
+    };
   }
 
   /** The provider's current state of an object (`id` required), as `GET /v1/<kind>s/{id}` answers it. */

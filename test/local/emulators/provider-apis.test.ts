@@ -44,6 +44,7 @@ describe('provider API fakes', () => {
 
       expect(result).toEqual({
         id: expect.stringMatching(/^evt_[A-Za-z0-9]{24}$/),
+        created: expect.any(Number),
         delivered: true,
         status: 202,
       });
@@ -176,6 +177,7 @@ describe('provider API fakes', () => {
         deliveryId: expect.stringMatching(/^\d+$/),
         guid: expect.any(String),
         delivered: true,
+        deliveredAt: expect.any(String),
       });
       const [webhook] = harness.received;
       expect(webhook?.verified.ok).toBe(true);
@@ -267,6 +269,129 @@ describe('provider API fakes', () => {
       expect(none.status).toBe(401);
       expect(await none.json()).toMatchObject({ message: 'Requires authentication' });
       expect(other.status).toBe(404);
+    });
+  });
+
+  describe('the harness route', () => {
+    const NOW = new Date('2025-06-01T12:00:00Z');
+    let dated: ProviderApiFakesUnderTest;
+
+    beforeEach(async () => {
+      dated = await startProviderApiFakes({ now: () => NOW });
+    });
+
+    afterEach(() => dated.stop());
+
+    const harnessPost = (path: string, body: unknown) =>
+      fetch(new URL(`/_harness/${path}`, dated.fakes.urls.stripe), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const listed = async () =>
+      (
+        (await (
+          await fetch(`${dated.fakes.urls.stripe}/v1/events`, {
+            headers: { authorization: `Bearer ${localApiCredentials('stripe').apiKey}` },
+          })
+        ).json()) as { data: { id: string; created: number; type: string }[] }
+      ).data;
+
+    it('sends a Stripe event as stripe.send does and answers its result', async () => {
+      const answer = await harnessPost('stripe/send', { event: anInvoiceEvent });
+
+      expect(answer.status).toBe(200);
+      const result = (await answer.json()) as { id: string };
+      expect(result).toEqual({
+        provider: 'stripe',
+        id: expect.stringMatching(/^evt_/),
+        created: NOW.getTime() / 1000,
+        delivered: true,
+        status: 202,
+      });
+      expect(dated.received.map((webhook) => webhook.verified.ok)).toEqual([true]);
+      expect((await listed()).map((event) => event.id)).toEqual([result.id]);
+    });
+
+    it('lists a dropped Stripe event dated 10 minutes back, past the settle margin, and posts nothing', async () => {
+      const answer = await harnessPost('stripe/send', { event: anInvoiceEvent, drop: true });
+
+      const result = (await answer.json()) as { id: string; created: number };
+      expect(answer.status).toBe(200);
+      expect(result).toMatchObject({ delivered: false, created: NOW.getTime() / 1000 - 600 });
+      expect(dated.received).toEqual([]);
+      expect(await listed()).toEqual([
+        expect.objectContaining({ id: result.id, type: 'invoice.paid', created: NOW.getTime() / 1000 - 600 }),
+      ]);
+    });
+
+    it('dates a Stripe event as far back as createdSecondsAgo says', async () => {
+      const answer = await harnessPost('stripe/send', {
+        event: anInvoiceEvent,
+        drop: true,
+        createdSecondsAgo: 3600,
+      });
+
+      expect(await answer.json()).toMatchObject({ created: NOW.getTime() / 1000 - 3600 });
+    });
+
+    it('records a dropped GitHub delivery as failed with delivered_at 10 minutes back', async () => {
+      const answer = await harnessPost('github/send', {
+        event: 'issues',
+        payload: { action: 'opened' },
+        drop: true,
+      });
+
+      const result = (await answer.json()) as { deliveryId: string };
+      expect(answer.status).toBe(200);
+      expect(result).toMatchObject({
+        provider: 'github',
+        delivered: false,
+        deliveredAt: '2025-06-01T11:50:00.000Z',
+      });
+      expect(dated.received).toEqual([]);
+      const item = (await (
+        await fetch(`${dated.fakes.urls.github}/repos/relayflow/local/hooks/1/deliveries`, {
+          headers: { authorization: `Bearer ${localApiCredentials('github').token}` },
+        })
+      ).json()) as Record<string, unknown>[];
+      expect(item).toEqual([
+        expect.objectContaining({
+          id: Number(result.deliveryId),
+          delivered_at: '2025-06-01T11:50:00Z',
+          status_code: 502,
+        }),
+      ]);
+    });
+
+    it('answers 400 with what is wrong for a body that is not JSON or not the schema', async () => {
+      const notJson = await harnessPost('stripe/send', '{"event":');
+      const noType = await harnessPost('stripe/send', { event: { data: { object: {} } }, drop: 'yes' });
+      const noPayload = await harnessPost('github/send', { event: 'push' });
+
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toEqual({ message: expect.stringContaining('not JSON') });
+      expect(noType.status).toBe(400);
+      const { message } = (await noType.json()) as { message: string };
+      expect(message).toMatch(/event\.type/);
+      expect(message).toMatch(/drop/);
+      expect(noPayload.status).toBe(400);
+      expect(await noPayload.json()).toEqual({ message: expect.stringContaining('payload') });
+      expect(await listed()).toEqual([]);
+    });
+
+    it('answers 404 for a provider it has no fake of, and keeps the route out of the provider APIs', async () => {
+      const twilio = await harnessPost('twilio/send', { event: anInvoiceEvent });
+      const underStripe = await fetch(`${dated.fakes.urls.stripe}/_harness/stripe/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${localApiCredentials('stripe').apiKey}` },
+        body: JSON.stringify({ event: anInvoiceEvent }),
+      });
+
+      expect(twilio.status).toBe(404);
+      expect(await twilio.json()).toEqual({ message: expect.stringContaining('POST /_harness/stripe/send') });
+      expect(underStripe.status).toBe(404);
+      expect(dated.fakes.requests('stripe')).toEqual([expect.objectContaining({ status: 404 })]);
     });
   });
 

@@ -111,6 +111,27 @@ export const progressOf = async (sfn: SFNClient, executionArn: string): Promise<
   return {};
 };
 
+/**
+ * A replay's plan and summary as `--wait` shows them: what its states have passed along, and
+ * once it succeeded, what its output says (the final summary, or a dry run's plan).
+ */
+export const executionProgressOf = async (
+  sfn: SFNClient,
+  executionArn: string,
+  execution: { readonly status?: string; readonly output?: string },
+): Promise<Progress> => {
+  const progress = await progressOf(sfn, executionArn);
+  if (execution.status !== 'SUCCEEDED' || !execution.output) return progress;
+  const output = JSON.parse(execution.output) as unknown;
+  const plan = PlanSchema.safeParse(output);
+  const summary = SummarySchema.safeParse(output);
+  return {
+    ...progress,
+    ...(plan.success ? { plan: plan.data } : {}),
+    ...(summary.success ? { summary: summary.data } : {}),
+  };
+};
+
 const bar = (done: number, total: number, width = 30) => {
   const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;

@@ -6149,6 +6149,32 @@ var init_twilio3 = __esm({
   }
 });
 
+// functions/reconciliation/final-status.ts
+var finalStatusOf;
+var init_final_status = __esm({
+  "functions/reconciliation/final-status.ts"() {
+    "use strict";
+    init_status();
+    finalStatusOf = (receipts) => {
+      let status2 = "SENT";
+      let final;
+      for (const receipt of receipts) {
+        const next = afterReceipt(status2, receipt.status);
+        if (next === status2) continue;
+        status2 = next;
+        final = receipt;
+      }
+      if (final === void 0) return void 0;
+      return {
+        kind: "final",
+        status: final.status,
+        at: final.at,
+        ...final.reason === void 0 || final.status === "delivered" || final.status === "opened" ? {} : { reason: final.reason }
+      };
+    };
+  }
+});
+
 // functions/reconciliation/providers/postmark.ts
 var postmark_exports2 = {};
 __export(postmark_exports2, {
@@ -6162,10 +6188,10 @@ var init_postmark3 = __esm({
     "use strict";
     z46 = __toESM(require("zod/mini"));
     init_postmark();
-    init_status();
     init_contract2();
     init_map_limit();
     init_api_http();
+    init_final_status();
     PROVIDER5 = "Postmark";
     PAGE_SIZE4 = 500;
     MAX_SEARCH = 1e4;
@@ -6436,26 +6462,16 @@ var init_postmark3 = __esm({
     messageStatus2 = async (providerMessageId, ctx) => {
       const found = await details(providerMessageId, ctx);
       if (found === void 0) return { kind: "not-found" };
-      let status2 = "SENT";
-      let final;
       const events = found.MessageEvents.filter((event) => Number.isFinite(eventTime(event.ReceivedAt))).sort(
         (a, b) => eventTime(a.ReceivedAt) - eventTime(b.ReceivedAt)
       );
+      const receipts = [];
       for (const event of events) {
         const receipt = await receiptOfEvent(event, ctx);
-        if (receipt === void 0) continue;
-        const next = afterReceipt(status2, receipt.status);
-        if (next === status2) continue;
-        status2 = next;
-        final = { ...receipt, at: new Date(eventTime(event.ReceivedAt)).toISOString() };
+        if (receipt !== void 0)
+          receipts.push({ ...receipt, at: new Date(eventTime(event.ReceivedAt)).toISOString() });
       }
-      if (final === void 0) return { kind: "pending", providerStatus: found.Status ?? "Sent" };
-      return {
-        kind: "final",
-        status: final.status,
-        at: final.at,
-        ...final.reason === void 0 || final.status === "delivered" || final.status === "opened" ? {} : { reason: final.reason }
-      };
+      return finalStatusOf(receipts) ?? { kind: "pending", providerStatus: found.Status ?? "Sent" };
     };
     postmarkApi = {
       provider: "postmark",
@@ -6482,9 +6498,9 @@ var init_mailgun3 = __esm({
     import_node_crypto29 = require("node:crypto");
     z47 = __toESM(require("zod/mini"));
     init_mailgun();
-    init_status();
     init_contract2();
     init_api_http();
+    init_final_status();
     PROVIDER6 = "Mailgun";
     US_BASE_URL2 = mailgunAdapter.defaultBaseUrl;
     EU_BASE_URL2 = "https://api.eu.mailgun.net";
@@ -6632,26 +6648,14 @@ var init_mailgun3 = __esm({
       const events = await eventsOfMessage(providerMessageId, ctx);
       const last = events.at(-1);
       if (last === void 0) return { kind: "not-found" };
-      let status2 = "SENT";
-      let final;
-      for (const event of events) {
-        const receipt = receiptOfEvent2(event);
-        if (receipt === void 0) continue;
-        const next = afterReceipt(status2, receipt);
-        if (next === status2) continue;
-        status2 = next;
-        final = { status: receipt, at: new Date(event.timestamp * 1e3).toISOString(), reason: reasonOf3(event) };
-      }
-      if (final === void 0)
-        return {
-          kind: "pending",
-          providerStatus: last.severity ? `${last.event} (${last.severity})` : last.event
-        };
-      return {
-        kind: "final",
-        status: final.status,
-        at: final.at,
-        ...final.reason === void 0 || final.status === "delivered" || final.status === "opened" ? {} : { reason: final.reason }
+      const receipts = events.flatMap((event) => {
+        const status2 = receiptOfEvent2(event);
+        if (status2 === void 0) return [];
+        return [{ status: status2, at: new Date(event.timestamp * 1e3).toISOString(), reason: reasonOf3(event) }];
+      });
+      return finalStatusOf(receipts) ?? {
+        kind: "pending",
+        providerStatus: last.severity ? `${last.event} (${last.severity})` : last.event
       };
     };
     mailgunApi = {
@@ -11539,8 +11543,9 @@ var findByExternalId = async (queries, match, window, { maxPages = MAX_SEARCH_PA
   return { found: newestFirst() };
 };
 
-// functions/replay/state.ts
-var z35 = __toESM(require("zod/mini"));
+// cli/commands/replay.ts
+var import_node_crypto26 = require("node:crypto");
+var import_client_sfn2 = require("@aws-sdk/client-sfn");
 
 // functions/replay/request.ts
 var z34 = __toESM(require("zod/mini"));
@@ -11641,6 +11646,7 @@ var matchesFilter = (request, state) => {
 };
 
 // functions/replay/state.ts
+var z35 = __toESM(require("zod/mini"));
 var SampleEventSchema = z35.object({
   eventId: z35.string(),
   status: z35.string(),
@@ -11708,8 +11714,6 @@ var ReplayTaskSchema = z35.discriminatedUnion("action", [
 ]);
 
 // cli/commands/replay.ts
-var import_node_crypto26 = require("node:crypto");
-var import_client_sfn2 = require("@aws-sdk/client-sfn");
 var replayInputOf = (options, now) => {
   if (options.from !== "dlq" && options.from !== "store")
     throw new CliError(`--from must be dlq or store, not "${options.from}".`);
@@ -11769,6 +11773,18 @@ var progressOf = async (sfn, executionArn) => {
     }
   }
   return {};
+};
+var executionProgressOf = async (sfn, executionArn, execution) => {
+  const progress = await progressOf(sfn, executionArn);
+  if (execution.status !== "SUCCEEDED" || !execution.output) return progress;
+  const output = JSON.parse(execution.output);
+  const plan = PlanSchema.safeParse(output);
+  const summary = SummarySchema.safeParse(output);
+  return {
+    ...progress,
+    ...plan.success ? { plan: plan.data } : {},
+    ...summary.success ? { summary: summary.data } : {}
+  };
 };
 var bar = (done, total, width = 30) => {
   const filled = total > 0 ? Math.min(width, Math.round(done / total * width)) : 0;
@@ -13471,14 +13487,7 @@ var replays = async (env, query, buckets) => {
     const { tenant: tenant2, provider } = input.filter ?? {};
     if (query.tenant && tenant2 && tenant2 !== query.tenant || query.provider && provider && provider !== query.provider)
       continue;
-    let { plan, summary } = await progressOf(env.sfn, item.executionArn);
-    if (execution.status === "SUCCEEDED" && execution.output) {
-      const output = JSON.parse(execution.output);
-      const finalSummary = SummarySchema.safeParse(output);
-      const finalPlan = PlanSchema.safeParse(output);
-      if (finalSummary.success) summary = finalSummary.data;
-      if (finalPlan.success) plan = finalPlan.data;
-    }
+    const { plan, summary } = await executionProgressOf(env.sfn, item.executionArn, execution);
     runs.push({
       executionId: item.name ?? item.executionArn.slice(item.executionArn.lastIndexOf(":") + 1),
       status: item.status ?? "RUNNING",
@@ -14127,15 +14136,7 @@ var replayRun = async (deps, executionId) => {
     if (error instanceof Error && error.name === "ExecutionDoesNotExist") return void 0;
     throw error;
   }
-  const progress = await progressOf(deps.sfn, executionArn);
-  let { plan, summary } = progress;
-  if (execution.status === "SUCCEEDED") {
-    const output = JSON.parse(execution.output ?? "{}");
-    const finalSummary = SummarySchema.safeParse(output);
-    const finalPlan = PlanSchema.safeParse(output);
-    if (finalSummary.success) summary = finalSummary.data;
-    if (finalPlan.success) plan = finalPlan.data;
-  }
+  const { plan, summary } = await executionProgressOf(deps.sfn, executionArn, execution);
   const ids = idsOf(execution.input) ?? plan?.sample.map((event) => event.eventId) ?? [];
   const outcomes = (await deps.queries.states(ids)).map((state) => ({
     eventId: state.eventId,

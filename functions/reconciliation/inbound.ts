@@ -67,6 +67,20 @@ const eventIdsOf = (tenant: string, provider: string, items: readonly Normalized
   });
 };
 
+/** The result of a pass over the window that has read nothing yet: the pass adds to it. */
+export const emptyInbound = (since: Date, until: Date) => ({
+  window: { since: since.toISOString(), until: until.toISOString() },
+  complete: false,
+  pages: 0,
+  checked: 0,
+  missing: 0,
+  recovered: 0,
+  redelivered: 0,
+  duplicates: 0,
+  missingRecords: [] as MissingRecord[],
+  errors: [] as string[],
+});
+
 /**
  * Pages what the provider sent in the window and recovers what the store does not hold, oldest
  * first within each page (ARCHITECTURE 20): through the provider's redelivery where it offers
@@ -82,19 +96,8 @@ export const reconcileInbound = async (
   const resume = request.ignoreCheckpoint ? undefined : request.checkpoint.open;
   const since = resume ? new Date(resume.since) : request.since;
   const until = resume ? new Date(resume.until) : request.until;
-  const window = { since: since.toISOString(), until: until.toISOString() };
-  const result = {
-    window,
-    complete: false,
-    pages: 0,
-    checked: 0,
-    missing: 0,
-    recovered: 0,
-    redelivered: 0,
-    duplicates: 0,
-    missingRecords: [] as MissingRecord[],
-    errors: [] as string[],
-  };
+  const result = emptyInbound(since, until);
+  const { window } = result;
   if (since >= until) return { ...result, complete: true };
   const clock: RetryClock = { ...deps.clock, timeLeftMs: deps.timeLeftMs };
   const reserve = deps.pageReserveMs ?? DEFAULT_PAGE_RESERVE_MS;

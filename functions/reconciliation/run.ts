@@ -5,7 +5,7 @@ import type { ProviderOptions, ResolvedProvider } from '#shared/providers/types'
 import type { CheckpointStore } from '#shared/reconciliation/checkpoints';
 import type { ApiContext, ProviderApi } from '#shared/reconciliation/contract';
 import { reconcileDrift, type DriftResult } from '#shared/reconciliation/drift';
-import { reconcileInbound, type InboundResult } from '#shared/reconciliation/inbound';
+import { emptyInbound, reconcileInbound, type InboundResult } from '#shared/reconciliation/inbound';
 import {
   reconcileReceipts,
   type ReceiptDependencies,
@@ -69,19 +69,6 @@ export interface ReconcileDependencies {
 const DAY_MS = 86_400_000;
 /** Time kept for receipts, drift and the report once the inbound pass is done. */
 const TAIL_RESERVE_MS = 20_000;
-
-const EMPTY_INBOUND = (since: Date, until: Date): InboundResult => ({
-  window: { since: since.toISOString(), until: until.toISOString() },
-  complete: false,
-  pages: 0,
-  checked: 0,
-  missing: 0,
-  recovered: 0,
-  redelivered: 0,
-  duplicates: 0,
-  missingRecords: [],
-  errors: [],
-});
 
 /**
  * One reconciliation run of a provider and tenant (docs/reconciliation.md): the inbound pass
@@ -147,7 +134,7 @@ export const reconcile = async (
     errors.push(
       `${provider}: the API credentials could not be read — ${error instanceof Error ? error.message : String(error)}; nothing was checked`,
     );
-    return finish(EMPTY_INBOUND(request.since ?? lookbackStart, until));
+    return finish(emptyInbound(request.since ?? lookbackStart, until));
   }
 
   const checkpoint = dryRun
@@ -163,7 +150,7 @@ export const reconcile = async (
     errors.push(
       `${provider}: another run of ${provider} (tenant ${tenant}) is in progress; this one did nothing`,
     );
-    return finish(EMPTY_INBOUND(request.since ?? lookbackStart, until));
+    return finish(emptyInbound(request.since ?? lookbackStart, until));
   }
   try {
     const checkpointAt = checkpoint.at ? new Date(checkpoint.at) : undefined;

@@ -1,7 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Stripe from 'stripe';
 import { overview } from '../../cli/console/api/overview';
 import type {
   DeadLettersAnswer,
@@ -16,17 +14,14 @@ import type {
 } from '../../cli/console/contract';
 import { startConsole, type RunningConsole } from '../../cli/console/server';
 import { connect } from '../../cli/environment';
-import { E2E_SECRETS, startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
-import { eventually, Sink } from '../helpers/sink';
+import { sendStripe, startConsoleRuntime, type ConsoleRuntime } from '../helpers/console-local';
+import { eventually } from '../helpers/sink';
 
 // The first run synthesizes and bundles the end-to-end stack.
 jest.setTimeout(300_000);
 
-const stripe = new Stripe('sk_test_e2e');
-const sink = new Sink();
 const DEAD = 'cus_console_api_dead';
-let e2e: RunningE2e;
-let workDir: string;
+let local: ConsoleRuntime;
 let running: RunningConsole;
 
 /** A call to the console as its UI makes it: the token in the header. */
@@ -42,39 +37,14 @@ const api = async <T>(path: string, body?: object): Promise<{ status: number; bo
   return { status: response.status, body: (await response.json()) as T };
 };
 
-/** Posts a signed Stripe invoice event; answers our event id and the correlation id the API gave it. */
-const send = async (customer: string, seq: number) => {
-  const body = JSON.stringify({
-    id: `evt_console_api_${customer}_${seq}`,
-    object: 'event',
-    created: Math.floor(Date.now() / 1000),
-    type: 'invoice.paid',
-    data: { object: { id: `in_${customer}_${seq}`, object: 'invoice', customer, amount_paid: 1200 + seq } },
-  });
-  const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': stripe.webhooks.generateTestHeaderString({
-        payload: body,
-        secret: E2E_SECRETS.stripe,
-      }),
-    },
-    body,
-  });
-  const { events } = (await response.json()) as { events: { id: string }[] };
-  return { eventId: events[0]?.id ?? '', correlationId: response.headers.get('x-correlation-id') ?? '' };
-};
+const send = (customer: string, seq: number) => sendStripe(local.e2e, customer, seq);
 
 const statusOf = async (eventId: string) =>
   (await api<EventDetailAnswer>(`/api/events/${eventId}`)).body.event?.status;
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), 'relayflow-console-api-'));
-  const stateFile = join(workDir, '.relayflow', 'local.json');
-  e2e = await startE2eRuntime({ stateFile });
-  await sink.start(e2e.sinkPort);
-  const assets = join(workDir, 'console');
+  local = await startConsoleRuntime('console-api');
+  const assets = join(local.workDir, 'console');
   mkdirSync(join(assets, 'assets'), { recursive: true });
   writeFileSync(
     join(assets, 'index.html'),
@@ -82,9 +52,9 @@ beforeAll(async () => {
   );
   running = await startConsole(
     {
-      connect: () => connect({ local: true, stack: 'RelayFlow', localStateFile: stateFile }),
+      connect: () => connect({ local: true, stack: 'RelayFlow', localStateFile: local.stateFile }),
       target: { stack: 'RelayFlow', local: true },
-      now: () => new Date(e2e.runtime.clock.now()),
+      now: () => new Date(local.e2e.runtime.clock.now()),
       sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
       assetsDir: assets,
       overview,
@@ -98,9 +68,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await running?.close();
-  await e2e?.runtime.stop();
-  await sink.stop();
-  rmSync(workDir, { recursive: true, force: true });
+  await local?.stop();
 });
 
 describe('the console API against the local runtime', () => {
@@ -161,11 +129,11 @@ describe('the console API against the local runtime', () => {
   });
 
   it('dead-letters an event, lists it in the inbox, plans its replay, replays it and follows it to PROCESSED', async () => {
-    sink.behaviour = (delivery) => (delivery.event.entity.id === DEAD ? 503 : 200);
+    local.sink.behaviour = (delivery) => (delivery.event.entity.id === DEAD ? 503 : 200);
     const { eventId } = await send(DEAD, 1);
     expect(
       await eventually(async () => (await statusOf(eventId)) === 'DEAD_LETTERED', 90_000, 500, {
-        clock: e2e.runtime.clock,
+        clock: local.e2e.runtime.clock,
         stepMs: 5_000,
       }),
     ).toBe(true);
@@ -177,7 +145,7 @@ describe('the console API against the local runtime', () => {
     expect(group?.errorClass).not.toBe('unknown');
     expect(inbox.body.depth.visible + inbox.body.depth.inFlight).toBeGreaterThanOrEqual(1);
 
-    sink.behaviour = () => 200;
+    local.sink.behaviour = () => 200;
     const planned = await api<PlanAnswer>('/api/replay/plan', { eventIds: [eventId], source: 'dlq' });
     expect(planned.status).toBe(200);
     expect(planned.body.plan).toMatchObject({ source: 'dlq', selected: 1 });
@@ -198,7 +166,7 @@ describe('the console API against the local runtime', () => {
       },
       90_000,
       500,
-      { clock: e2e.runtime.clock, stepMs: 1_000 },
+      { clock: local.e2e.runtime.clock, stepMs: 1_000 },
     );
     expect({ done, run }).toMatchObject({
       done: true,

@@ -1,64 +1,42 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Stripe from 'stripe';
 import { overview, type OverviewResult } from '../../cli/console/api/overview';
 import { connect, type Environment } from '../../cli/environment';
-import { E2E_SECRETS, startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
-import { eventually, Sink } from '../helpers/sink';
+import { startConsoleRuntime, type ConsoleRuntime } from '../helpers/console-local';
+import { postStripe } from '../helpers/local-runtime';
+import { eventually } from '../helpers/sink';
 
 // The first run synthesizes and bundles the end-to-end stack.
 jest.setTimeout(300_000);
 
-const stripe = new Stripe('sk_test_e2e');
-const sink = new Sink();
-let e2e: RunningE2e;
-let workDir: string;
+let local: ConsoleRuntime;
 let env: Environment;
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), 'relayflow-console-overview-'));
-  const stateFile = join(workDir, 'local.json');
-  e2e = await startE2eRuntime({ stateFile });
-  await sink.start(e2e.sinkPort);
-  env = await connect({ local: true, stack: 'RelayFlow', localStateFile: stateFile });
+  local = await startConsoleRuntime('console-overview');
+  env = await connect({ local: true, stack: 'RelayFlow', localStateFile: local.stateFile });
 });
 afterAll(async () => {
-  // The sink is started only once the runtime is: stopping one never started would wait forever.
-  if (e2e) await Promise.all([e2e.runtime.stop(), sink.stop()]);
-  rmSync(workDir, { recursive: true, force: true });
+  await local?.stop();
 });
 
-const postStripe = async (id: string) => {
-  const body = JSON.stringify({
+const sendPayment = async (id: string) => {
+  const response = await postStripe(local.e2e, {
     id,
     object: 'event',
     created: Math.floor(Date.now() / 1000),
     type: 'payment_intent.succeeded',
     data: { object: { id: `pi_${id}`, object: 'payment_intent', customer: `cus_${id}` } },
   });
-  const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': stripe.webhooks.generateTestHeaderString({
-        payload: body,
-        secret: E2E_SECRETS.stripe,
-      }),
-    },
-    body,
-  });
   expect(response.status).toBe(202);
 };
 
 describe('the console overview on the local runtime', () => {
   it("counts the events sent and processed from the functions' own EMF metrics", async () => {
-    for (const n of [1, 2, 3]) await postStripe(`evt_console_overview_${n}`);
+    for (const n of [1, 2, 3]) await sendPayment(`evt_console_overview_${n}`);
 
     let answer: OverviewResult | undefined;
     const processed = await eventually(
       async () => {
-        answer = await overview(env, { window: '15m' }, new Date(e2e.runtime.clock.now()));
+        answer = await overview(env, { window: '15m' }, new Date(local.e2e.runtime.clock.now()));
         return answer.totals.processed >= 3;
       },
       60_000,
@@ -73,7 +51,7 @@ describe('the console overview on the local runtime', () => {
     const github = await overview(
       env,
       { window: '15m', provider: 'github' },
-      new Date(e2e.runtime.clock.now()),
+      new Date(local.e2e.runtime.clock.now()),
     );
     expect(github.totals).toEqual({ received: 0, processed: 0, failed: 0, retried: 0 });
   });

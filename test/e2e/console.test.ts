@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sampleApi, SAMPLE_SESSION, startFakeConsole, type FakeConsole } from '../helpers/console-fake';
-import { sendStripe, startLocalConsole } from '../helpers/console-local';
-import { startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
-import { eventually, Sink } from '../helpers/sink';
+import {
+  sendStripe,
+  startConsoleRuntime,
+  startLocalConsole,
+  type ConsoleRuntime,
+} from '../helpers/console-local';
+import { eventually } from '../helpers/sink';
 
 jest.setTimeout(300_000);
 
@@ -53,10 +55,8 @@ const seriousViolations = async (page: Page): Promise<Violation[]> => {
 let browser: Browser;
 
 withBrowser('the operator console in a browser, against the local runtime', () => {
-  const sink = new Sink();
   const DEAD = 'cus_console_dead';
-  let e2e: RunningE2e;
-  let workDir: string;
+  let local: ConsoleRuntime;
   let consoleUrl: string;
   let stopConsole: () => Promise<void>;
   let page: Page;
@@ -64,14 +64,13 @@ withBrowser('the operator console in a browser, against the local runtime', () =
   const consoleLog: string[] = [];
   const pageProblems: string[] = [];
 
-  const send = (customer: string, seq: number) => sendStripe(e2e, customer, seq);
+  const send = (customer: string, seq: number) => sendStripe(local.e2e, customer, seq);
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'relayflow-console-e2e-'));
-    e2e = await startE2eRuntime({ stateFile: join(workDir, '.relayflow', 'local.json') });
-    await sink.start(e2e.sinkPort);
-    const stateFile = join(workDir, '.relayflow', 'local.json');
-    const started = await startLocalConsole(e2e, stateFile, (message) => consoleLog.push(message));
+    local = await startConsoleRuntime('console-e2e');
+    const started = await startLocalConsole(local.e2e, local.stateFile, (message) =>
+      consoleLog.push(message),
+    );
     consoleUrl = started.url;
     stopConsole = () => started.close();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -91,9 +90,7 @@ withBrowser('the operator console in a browser, against the local runtime', () =
     await browser?.close();
     await stopConsole?.();
     if (consoleLog.length > 0) console.warn(consoleLog.join('\n'));
-    await e2e?.runtime.stop();
-    await sink.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   const open = async (path: string) => {
@@ -149,7 +146,7 @@ withBrowser('the operator console in a browser, against the local runtime', () =
   });
 
   it('dead-letters an entity, then plans and replays it from the inbox until every event is PROCESSED', async () => {
-    sink.behaviour = (delivery) => (delivery.event.entity.id === DEAD ? 503 : 200);
+    local.sink.behaviour = (delivery) => (delivery.event.entity.id === DEAD ? 503 : 200);
     const ids = [(await send(DEAD, 1)).eventId, (await send(DEAD, 2)).eventId];
     const statusOf = async (id: string) => {
       const response = await page.request.get(new URL(`/api/events/${id}`, consoleUrl).toString());
@@ -160,10 +157,10 @@ withBrowser('the operator console in a browser, against the local runtime', () =
       90_000,
       500,
       // Retry backoffs and the open circuit's wait pass on the runtime's clock.
-      { clock: e2e.runtime.clock, stepMs: 5_000 },
+      { clock: local.e2e.runtime.clock, stepMs: 5_000 },
     );
     expect(dead).toBe(true);
-    sink.behaviour = () => 200;
+    local.sink.behaviour = () => 200;
 
     await open('/dead-letters');
     // Its events may fall in more than one group (by error class): select every group of the entity.
@@ -193,7 +190,7 @@ withBrowser('the operator console in a browser, against the local runtime', () =
       },
       90_000,
       1_000,
-      { clock: e2e.runtime.clock, stepMs: 5_000 },
+      { clock: local.e2e.runtime.clock, stepMs: 5_000 },
     );
     expect(processed).toBe(true);
     for (const id of ids) expect(await page.getByRole('link', { name: id }).count()).toBe(1);

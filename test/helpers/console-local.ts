@@ -1,11 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Stripe from 'stripe';
 import { ROOT } from '../../cli/build';
 import { CONSOLE_DIST } from '../../cli/build-console';
 import { overview } from '../../cli/console/api/overview';
 import { startConsole, type RunningConsole } from '../../cli/console/server';
 import { connect } from '../../cli/environment';
-import { E2E_SECRETS, type RunningE2e } from './local-runtime';
+import { postStripe, startE2eRuntime, type RunningE2e } from './local-runtime';
+import { Sink } from './sink';
+
+export interface ConsoleRuntime {
+  readonly e2e: RunningE2e;
+  readonly sink: Sink;
+  readonly workDir: string;
+  /** Where `relayflow --local` run in the work directory reads the runtime's endpoints. */
+  readonly stateFile: string;
+  /** Stops the runtime and the sink, and removes the work directory. */
+  stop(): Promise<void>;
+}
+
+/** The end-to-end stack and its sink, with the local state file in a work directory of its own. */
+export const startConsoleRuntime = async (name: string): Promise<ConsoleRuntime> => {
+  const workDir = mkdtempSync(join(tmpdir(), `relayflow-${name}-`));
+  const stateFile = join(workDir, '.relayflow', 'local.json');
+  const e2e = await startE2eRuntime({ stateFile });
+  const sink = new Sink();
+  await sink.start(e2e.sinkPort);
+  return {
+    e2e,
+    sink,
+    workDir,
+    stateFile,
+    stop: async () => {
+      await Promise.all([e2e.runtime.stop(), sink.stop()]);
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+};
 
 /**
  * The console server (`relayflow console --local`) against the end-to-end stack, as the command
@@ -37,8 +68,6 @@ export const startLocalConsole = (
     { port: 0 },
   );
 
-const stripe = new Stripe('sk_test_e2e');
-
 /** Posts a signed Stripe event about `customer`; answers our event id and the correlation id the API gave it. */
 export const sendStripe = async (
   e2e: RunningE2e,
@@ -46,23 +75,12 @@ export const sendStripe = async (
   seq: number,
   type = 'invoice.paid',
 ): Promise<{ eventId: string; correlationId: string }> => {
-  const body = JSON.stringify({
+  const response = await postStripe(e2e, {
     id: `evt_console_${customer}_${seq}`,
     object: 'event',
     created: Math.floor(Date.now() / 1000),
     type,
     data: { object: { id: `in_${customer}_${seq}`, object: 'invoice', customer, amount_paid: 1200 + seq } },
-  });
-  const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': stripe.webhooks.generateTestHeaderString({
-        payload: body,
-        secret: E2E_SECRETS.stripe,
-      }),
-    },
-    body,
   });
   const { events } = (await response.json()) as { events: { id: string }[] };
   return { eventId: events[0]?.id ?? '', correlationId: response.headers.get('x-correlation-id') ?? '' };

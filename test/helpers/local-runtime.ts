@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import Stripe from 'stripe';
 import type { LogEntry } from '../../local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 
@@ -237,6 +238,24 @@ export const startE2eRuntime = async (overrides: Partial<LocalRuntimeOptions> = 
     ...overrides,
   });
   return { runtime, sinkPort, logs };
+};
+
+const stripeSigner = new Stripe('sk_test_e2e');
+
+/** Posts `event` to the end-to-end stack's Stripe webhook, signed with its secret as Stripe signs it. */
+export const postStripe = (e2e: RunningE2e, event: object): Promise<Response> => {
+  const body = JSON.stringify(event);
+  return fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': stripeSigner.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: E2E_SECRETS.stripe,
+      }),
+    },
+    body,
+  });
 };
 
 const FAULTS_DIR = join(ROOT, '.relayflow', 'faults');

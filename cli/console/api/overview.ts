@@ -12,9 +12,8 @@ import { isActive, type Pause } from '../../../functions/flow/pauses';
 import { DeadLetterQueue, queueDepth } from '../../../functions/operator/dead-letter-queue';
 import { EventQueries } from '../../../functions/operator/event-queries';
 import { recentlyReceived } from '../../../functions/operator/recent-events';
-import { PlanSchema, SummarySchema } from '../../../functions/replay/state';
 import type { EventState } from '../../../functions/store/records';
-import { progressOf } from '../../commands/replay';
+import { executionProgressOf } from '../../commands/replay';
 import type { Environment } from '../../environment';
 import {
   WINDOWS,
@@ -352,14 +351,7 @@ const replays = async (env: Environment, query: OverviewQuery, buckets: Buckets)
       (query.provider && provider && provider !== query.provider)
     )
       continue;
-    let { plan, summary } = await progressOf(env.sfn, item.executionArn);
-    if (execution.status === 'SUCCEEDED' && execution.output) {
-      const output = JSON.parse(execution.output) as unknown;
-      const finalSummary = SummarySchema.safeParse(output);
-      const finalPlan = PlanSchema.safeParse(output);
-      if (finalSummary.success) summary = finalSummary.data;
-      if (finalPlan.success) plan = finalPlan.data;
-    }
+    const { plan, summary } = await executionProgressOf(env.sfn, item.executionArn, execution);
     runs.push({
       executionId: item.name ?? item.executionArn.slice(item.executionArn.lastIndexOf(':') + 1),
       status: item.status ?? 'RUNNING',

@@ -7,8 +7,8 @@ import {
   SELECTABLE_STATUSES,
   type ReplayInput,
 } from '../../../functions/replay/request';
-import { PlanSchema, SummarySchema, type Plan } from '../../../functions/replay/state';
-import { causeText, executionName, progressOf, replayInputOf } from '../../commands/replay';
+import { PlanSchema, type Plan } from '../../../functions/replay/state';
+import { causeText, executionName, executionProgressOf, replayInputOf } from '../../commands/replay';
 import { CliError } from '../../environment';
 import type { ReplayRun } from '../contract';
 import { BadRequest } from './events';
@@ -162,15 +162,7 @@ export const replayRun = async (
     if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return undefined;
     throw error;
   }
-  const progress = await progressOf(deps.sfn, executionArn);
-  let { plan, summary } = progress;
-  if (execution.status === 'SUCCEEDED') {
-    const output = JSON.parse(execution.output ?? '{}') as unknown;
-    const finalSummary = SummarySchema.safeParse(output);
-    const finalPlan = PlanSchema.safeParse(output);
-    if (finalSummary.success) summary = finalSummary.data;
-    if (finalPlan.success) plan = finalPlan.data;
-  }
+  const { plan, summary } = await executionProgressOf(deps.sfn, executionArn, execution);
   const ids = idsOf(execution.input) ?? plan?.sample.map((event) => event.eventId) ?? [];
   const outcomes = (await deps.queries.states(ids)).map((state) => ({
     eventId: state.eventId,

@@ -5,8 +5,7 @@ import {
   mailgunCredentialsSchema,
   type MailgunCredentials,
 } from '#shared/channels/mailgun/index';
-import { afterReceipt } from '#shared/channels/status';
-import type { MessageStatus, ReceiptStatus } from '#shared/channels/contract';
+import type { ReceiptStatus } from '#shared/channels/contract';
 import {
   ProviderApiError,
   type ApiContext,
@@ -16,6 +15,7 @@ import {
   type SentRecord,
 } from '#shared/reconciliation/contract';
 import { getJson, inWindow, urlOf, type ApiCall } from '#shared/reconciliation/api-http';
+import { finalStatusOf } from '#shared/reconciliation/final-status';
 
 /**
  * Mailgun's Events API read back (docs/reconciliation.md): each event is what a webhook posts as
@@ -225,29 +225,17 @@ const messageStatus = async (
   const events = await eventsOfMessage(providerMessageId, ctx);
   const last = events.at(-1);
   if (last === undefined) return { kind: 'not-found' };
-  let status: MessageStatus = 'SENT';
-  let final: { status: ReceiptStatus; at: string; reason: string | undefined } | undefined;
-  for (const event of events) {
-    const receipt = receiptOfEvent(event);
-    if (receipt === undefined) continue;
-    const next = afterReceipt(status, receipt);
-    if (next === status) continue;
-    status = next;
-    final = { status: receipt, at: new Date(event.timestamp * 1000).toISOString(), reason: reasonOf(event) };
-  }
-  if (final === undefined)
-    return {
+  const receipts = events.flatMap((event) => {
+    const status = receiptOfEvent(event);
+    if (status === undefined) return [];
+    return [{ status, at: new Date(event.timestamp * 1000).toISOString(), reason: reasonOf(event) }];
+  });
+  return (
+    finalStatusOf(receipts) ?? {
       kind: 'pending',
       providerStatus: last.severity ? `${last.event} (${last.severity})` : last.event,
-    };
-  return {
-    kind: 'final',
-    status: final.status,
-    at: final.at,
-    ...(final.reason === undefined || final.status === 'delivered' || final.status === 'opened'
-      ? {}
-      : { reason: final.reason }),
-  };
+    }
+  );
 };
 
 export const mailgunApi: ProviderApi<MailgunCredentials> = {

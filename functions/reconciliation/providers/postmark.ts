@@ -4,8 +4,7 @@ import {
   postmarkCredentialsSchema,
   type PostmarkCredentials,
 } from '#shared/channels/postmark/index';
-import { afterReceipt } from '#shared/channels/status';
-import type { MessageStatus, ReceiptStatus } from '#shared/channels/contract';
+import type { ReceiptStatus } from '#shared/channels/contract';
 import {
   ProviderApiError,
   type ApiContext,
@@ -23,6 +22,7 @@ import {
   type ApiAnswer,
   type ApiCall,
 } from '#shared/reconciliation/api-http';
+import { finalStatusOf, type EventReceipt } from '#shared/reconciliation/final-status';
 
 /**
  * Postmark's Messages and Bounces APIs read back (docs/reconciliation.md): deliveries from each
@@ -383,28 +383,16 @@ const messageStatus = async (
 ): Promise<ProviderMessageStatus> => {
   const found = await details(providerMessageId, ctx);
   if (found === undefined) return { kind: 'not-found' };
-  let status: MessageStatus = 'SENT';
-  let final: { status: ReceiptStatus; at: string; reason?: string } | undefined;
   const events = found.MessageEvents.filter((event) => Number.isFinite(eventTime(event.ReceivedAt))).sort(
     (a, b) => eventTime(a.ReceivedAt) - eventTime(b.ReceivedAt),
   );
+  const receipts: EventReceipt[] = [];
   for (const event of events) {
     const receipt = await receiptOfEvent(event, ctx);
-    if (receipt === undefined) continue;
-    const next = afterReceipt(status, receipt.status);
-    if (next === status) continue;
-    status = next;
-    final = { ...receipt, at: new Date(eventTime(event.ReceivedAt)).toISOString() };
+    if (receipt !== undefined)
+      receipts.push({ ...receipt, at: new Date(eventTime(event.ReceivedAt)).toISOString() });
   }
-  if (final === undefined) return { kind: 'pending', providerStatus: found.Status ?? 'Sent' };
-  return {
-    kind: 'final',
-    status: final.status,
-    at: final.at,
-    ...(final.reason === undefined || final.status === 'delivered' || final.status === 'opened'
-      ? {}
-      : { reason: final.reason }),
-  };
+  return finalStatusOf(receipts) ?? { kind: 'pending', providerStatus: found.Status ?? 'Sent' };
 };
 
 export const postmarkApi: ProviderApi<PostmarkCredentials> = {

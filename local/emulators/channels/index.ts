@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import type { EventBridgeEmulator } from '../eventbridge';
+import { headersOf, writeAnswer } from '../http-answer';
 import { listenOnLoopback, type RunningEmulator } from '../loopback';
 import { verdictOf } from './conventions';
 import { fcmFake } from './fcm';
@@ -121,14 +122,6 @@ export interface ChannelFakesOptions {
 
 const TENANT_PATH = /\/webhooks\/[^/?#]+\/([^/?#]+)/;
 
-const headersOf = (req: IncomingMessage): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(req.headers).map(([name, value]) => [
-      name,
-      Array.isArray(value) ? value.join(', ') : (value ?? ''),
-    ]),
-  );
-
 const formFieldsOf = async (contentType: string, raw: Buffer): Promise<FormFields> => {
   const fields: FormFields = {};
   const entries: [string, unknown][] = /multipart\/form-data/i.test(contentType)
@@ -154,23 +147,6 @@ const parseBody = async (contentType: string, raw: Buffer): Promise<unknown> => 
     }
   }
   return text;
-};
-
-const write = (res: ServerResponse, answer: Answer) => {
-  const text =
-    answer.body === undefined
-      ? ''
-      : typeof answer.body === 'string'
-        ? answer.body
-        : JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    ...(answer.body === undefined
-      ? {}
-      : { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json' }),
-    'content-length': Buffer.byteLength(text),
-    ...answer.headers,
-  });
-  res.end(text);
 };
 
 /**
@@ -349,7 +325,7 @@ export class ChannelFakes {
       : undefined;
     const raw = await buffer(req);
     if (fake === undefined) {
-      write(res, {
+      writeAnswer(res, {
         status: 404,
         body: { message: `No provider fake at ${url.pathname}; try /${FAKE_PROVIDERS.join(', /')}` },
       });
@@ -364,7 +340,7 @@ export class ChannelFakes {
       body: await parseBody(headers['content-type'] ?? '', raw),
     };
     const auxiliary = fake.auxiliary?.(request);
-    if (auxiliary) return write(res, auxiliary);
+    if (auxiliary) return writeAnswer(res, auxiliary);
     const queried = fake.query?.(request, {
       messages: this.messages().filter((message) => message.provider === fake.provider),
       pageSize: this.pageSizes.get(fake.provider),
@@ -378,7 +354,7 @@ export class ChannelFakes {
         query: url.search,
         status: answer.status,
       });
-      return write(res, answer);
+      return writeAnswer(res, answer);
     }
     const record = (status: number, extra: Pick<SentRequest, 'to' | 'providerMessageId'> = {}) =>
       this.sends.push({
@@ -392,19 +368,19 @@ export class ChannelFakes {
       });
     if (!fake.authenticated(request)) {
       record(fake.unauthenticated.status);
-      return write(res, fake.unauthenticated);
+      return writeAnswer(res, fake.unauthenticated);
     }
     const failure = this.failures.get(fake.provider);
     if (failure && failure.times > 0) {
       failure.times -= 1;
       const answer = fake.error(failure.status);
       record(answer.status);
-      return write(res, answer);
+      return writeAnswer(res, answer);
     }
     const outcome = fake.handle(request, this.context(fake.provider));
     if (outcome === undefined) {
       record(fake.notFound.status);
-      return write(res, fake.notFound);
+      return writeAnswer(res, fake.notFound);
     }
     record(outcome.answer.status, {
       ...(outcome.to === undefined ? {} : { to: outcome.to }),
@@ -412,7 +388,7 @@ export class ChannelFakes {
     });
     if (outcome.kept && outcome.providerMessageId)
       this.keep(fake.provider, outcome.providerMessageId, outcome.kept, this.now());
-    write(res, outcome.answer);
+    writeAnswer(res, outcome.answer);
     if (outcome.receipts?.length) this.schedule(outcome.receipts);
   }
 

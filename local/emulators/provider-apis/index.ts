@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import { providerApiUrlVariable } from '../../../functions/reconciliation/wiring';
+import { headersOf, writeAnswer } from '../http-answer';
 import { listenOnLoopback, type RunningEmulator } from '../loopback';
 import { GithubApiFake } from './github';
 import { answerHarness, HARNESS_PREFIX } from './harness';
@@ -84,34 +85,6 @@ export interface ProviderApiFakesOptions {
   /** Lines about webhooks that could not go. @default none */
   readonly log?: (line: string) => void;
 }
-
-const headersOf = (req: IncomingMessage): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(req.headers).map(([name, value]) => [
-      name,
-      Array.isArray(value) ? value.join(', ') : (value ?? ''),
-    ]),
-  );
-
-const write = (res: ServerResponse, answer: Answer) => {
-  const text =
-    answer.body === undefined
-      ? ''
-      : typeof answer.body === 'string'
-        ? answer.body
-        : JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    ...(answer.body === undefined
-      ? {}
-      : {
-          'content-type':
-            answer.contentType ?? (typeof answer.body === 'string' ? 'text/plain' : 'application/json'),
-        }),
-    'content-length': Buffer.byteLength(text),
-    ...answer.headers,
-  });
-  res.end(text);
-};
 
 const MALFORMED: Readonly<Record<Malformation, Answer>> = {
   'not-json': {
@@ -217,14 +190,14 @@ export class ProviderApiFakes {
     const [, prefix = '', ...rest] = url.pathname.split('/');
     const body = await buffer(req);
     if (prefix === HARNESS_PREFIX) {
-      write(res, await this.answerHarness(req.method ?? 'GET', rest, body));
+      writeAnswer(res, await this.answerHarness(req.method ?? 'GET', rest, body));
       return;
     }
     const provider = (API_FAKE_PROVIDERS as readonly string[]).includes(prefix)
       ? (prefix as ApiFakeProvider)
       : undefined;
     if (provider === undefined) {
-      write(res, {
+      writeAnswer(res, {
         status: 404,
         body: { message: `No provider API fake at ${url.pathname}; try /${API_FAKE_PROVIDERS.join(', /')}` },
       });
@@ -251,7 +224,7 @@ export class ProviderApiFakes {
       query: url.search.replace(/^\?/, ''),
       status: answer.status,
     });
-    write(res, answer);
+    writeAnswer(res, answer);
   }
 
   private async answerHarness(method: string, segments: string[], body: Buffer): Promise<Answer> {

@@ -103,6 +103,10 @@ export const reconcileInbound = async (
   const reserve = deps.pageReserveMs ?? DEFAULT_PAGE_RESERVE_MS;
   const saves = !dryRun && !request.ignoreCheckpoint;
   let cursor = resume?.cursor;
+  // A record can be listed twice in one run: GitHub lists a delivery and its redelivery under one
+  // guid, Stripe's whole-second window edges overlap. Each is looked at once, so it is never
+  // redelivered (or counted missing) twice.
+  const seen = new Set<string>();
 
   for (;;) {
     if (result.pages > 0 && (deps.timeLeftMs?.() ?? Infinity) < reserve) return result;
@@ -120,7 +124,9 @@ export const reconcileInbound = async (
       return result;
     }
     result.pages += 1;
-    const entries = page.records.map((record) => {
+    const fresh = page.records.filter((record) => !seen.has(record.id));
+    for (const record of fresh) seen.add(record.id);
+    const entries = fresh.map((record) => {
       const items = deps.webhook.provider.normalize(
         { ...recordRequest(record), sourceIp: '' },
         deps.webhook.options,

@@ -294,6 +294,21 @@ describe('reconcile: what the provider sent that we never received', () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(2);
   });
 
+  it('looks at a record listed twice in one run once: one recovery, one missing in a dry run', async () => {
+    const tenant = newTenant();
+    const [event] = eventsBefore(1, 'twice');
+    // One record per page, and the provider lists it on two pages.
+    const { api } = fakeStripeApi(event ? [event, event] : [], 1);
+    const h = harness(api, tenant, NOW);
+
+    const dry = await reconcile(h.deps, settings, { provider: 'stripe', tenant, dryRun: true });
+    const run = await reconcile(h.deps, settings, { provider: 'stripe', tenant, dryRun: false });
+
+    expect(dry).toMatchObject({ pages: 2, checked: 1, missing: 1 });
+    expect(run).toMatchObject({ pages: 2, checked: 1, missing: 1, recovered: 1, errors: [] });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
   it('lists in a dry run, and changes nothing: no event, checkpoint, lease or report', async () => {
     const tenant = newTenant();
     const events = eventsBefore(4, 'dry');

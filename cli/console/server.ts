@@ -20,6 +20,7 @@ import {
   type SessionAnswer,
 } from './contract';
 import { deadLetters } from './api/dead-letters';
+import { deadLetterQueueHealth } from './api/overview';
 import { BadRequest, eventDetail, EventsQuerySchema, searchEvents } from './api/events';
 import { activePauses, pause, PauseConflict, PauseRequestSchema, resume } from './api/pauses';
 import { payloadRedactor, type PayloadRedactor } from './api/redact';
@@ -327,8 +328,7 @@ export const startConsole = async (
         const s = await reach();
         return deadLetters({
           queries: s.queries,
-          sqs: s.env.sqs,
-          deadLetterQueueUrl: s.env.output('DeadLetterQueueUrl'),
+          queueHealth: () => deadLetterQueueHealth(s.env, deps.now()),
           redactor,
         });
       },

@@ -13425,19 +13425,16 @@ var publishedAge = async (cloudwatch, queueUrl, now) => {
   const latest = [...row ?? []].reverse().find((v) => v > 0);
   return latest;
 };
-var queues = async (env, now, notes) => {
-  const mainUrl = env.output("MainQueueUrl");
+var health = (depth, age2) => ({
+  ...depth,
+  ...age2 !== void 0 && depth.visible + depth.inFlight > 0 ? { oldestAgeSeconds: age2 } : {}
+});
+var deadLetterQueueHealth = async (env, now, notes = []) => {
   const deadLetterUrl = env.output("DeadLetterQueueUrl");
-  const [main, deadLetter, mainAge, deadLetterAge] = await Promise.all([
-    queueDepth(env.sqs, mainUrl),
+  const [deadLetter, deadLetterAge] = await Promise.all([
     queueDepth(env.sqs, deadLetterUrl),
-    publishedAge(env.cloudwatch, mainUrl, now),
     publishedAge(env.cloudwatch, deadLetterUrl, now)
   ]);
-  const health = (depth, age2) => ({
-    ...depth,
-    ...age2 !== void 0 && depth.visible + depth.inFlight > 0 ? { oldestAgeSeconds: age2 } : {}
-  });
   let dlqAge = deadLetterAge;
   if (dlqAge === void 0 && deadLetter.visible > 0) {
     const sentAt2 = (await new DeadLetterQueue(env.sqs, deadLetterUrl).peek(DLQ_SAMPLE)).flatMap((m) => m.sentAt ? [Date.parse(m.sentAt)] : []).sort((a, b) => a - b)[0];
@@ -13448,11 +13445,20 @@ var queues = async (env, now, notes) => {
       );
     }
   }
+  return health(deadLetter, dlqAge);
+};
+var queues = async (env, now, notes) => {
+  const mainUrl = env.output("MainQueueUrl");
+  const [main, mainAge, deadLetter] = await Promise.all([
+    queueDepth(env.sqs, mainUrl),
+    publishedAge(env.cloudwatch, mainUrl, now),
+    deadLetterQueueHealth(env, now, notes)
+  ]);
   if (mainAge === void 0 && main.visible + main.inFlight > 0)
     notes.push(
       "Main queue: CloudWatch has no age of its oldest message (the local runtime publishes no AWS/SQS metrics), and reading the queue would take messages from the consumer."
     );
-  return { main: health(main, mainAge), deadLetter: health(deadLetter, dlqAge) };
+  return { main: health(main, mainAge), deadLetter };
 };
 var ReplayInputSchema2 = import_zod6.z.object({
   dryRun: import_zod6.z.boolean().optional(),
@@ -13988,7 +13994,7 @@ var deadLetters = async (deps, max = MAX_DEAD_LETTERS) => {
     states.push(state);
     if (states.length === max) break;
   }
-  const depth = await queueDepth(deps.sqs, deps.deadLetterQueueUrl);
+  const depth = await deps.queueHealth();
   return { depth, groups: deadLetterGroups(states, deps.redactor), scanned: states.length };
 };
 
@@ -14373,8 +14379,7 @@ var startConsole = async (deps, options = {}) => {
         const s = await reach();
         return deadLetters({
           queries: s.queries,
-          sqs: s.env.sqs,
-          deadLetterQueueUrl: s.env.output("DeadLetterQueueUrl"),
+          queueHealth: () => deadLetterQueueHealth(s.env, deps.now()),
           redactor
         });
       }

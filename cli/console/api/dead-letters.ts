@@ -1,10 +1,8 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { queueDepth } from '../../../functions/operator/dead-letter-queue';
 import type { EventQueries } from '../../../functions/operator/event-queries';
 import { walkStore } from '../../../functions/operator/store-walk';
 import type { EventState } from '../../../functions/store/records';
 import { groupFailures } from '../../error-class';
-import type { DeadLettersAnswer, DeadLetterGroup } from '../contract';
+import type { DeadLettersAnswer, DeadLetterGroup, QueueHealth } from '../contract';
 import type { PayloadRedactor } from './redact';
 
 /** Events the inbox reads at most, newest status change first: enough to triage, bounded in cost. */
@@ -28,12 +26,12 @@ export const deadLetterGroups = (
     };
   });
 
-/** DEAD_LETTERED and QUARANTINED events, grouped, with the dead-letter queue's depth. */
+/** DEAD_LETTERED and QUARANTINED events, grouped, with the dead-letter queue's depth and oldest age. */
 export const deadLetters = async (
   deps: {
     readonly queries: EventQueries;
-    readonly sqs: SQSClient;
-    readonly deadLetterQueueUrl: string;
+    /** The queue's depth and oldest age, as the overview reads them (overview.ts). */
+    readonly queueHealth: () => Promise<QueueHealth>;
     readonly redactor: Pick<PayloadRedactor, 'value'>;
   },
   max = MAX_DEAD_LETTERS,
@@ -46,6 +44,6 @@ export const deadLetters = async (
     states.push(state);
     if (states.length === max) break;
   }
-  const depth = await queueDepth(deps.sqs, deps.deadLetterQueueUrl);
+  const depth = await deps.queueHealth();
   return { depth, groups: deadLetterGroups(states, deps.redactor), scanned: states.length };
 };

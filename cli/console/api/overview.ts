@@ -268,19 +268,25 @@ const publishedAge = async (
   return latest;
 };
 
-const queues = async (env: Environment, now: Date, notes: string[]) => {
-  const mainUrl = env.output('MainQueueUrl');
+const health = (depth: { visible: number; inFlight: number }, age: number | undefined): QueueHealth => ({
+  ...depth,
+  ...(age !== undefined && depth.visible + depth.inFlight > 0 ? { oldestAgeSeconds: age } : {}),
+});
+
+/**
+ * The dead-letter queue's depth and the age of its oldest message: CloudWatch's, else the oldest
+ * of a sample (the overview and the inbox show the same figure).
+ */
+export const deadLetterQueueHealth = async (
+  env: Environment,
+  now: Date,
+  notes: string[] = [],
+): Promise<QueueHealth> => {
   const deadLetterUrl = env.output('DeadLetterQueueUrl');
-  const [main, deadLetter, mainAge, deadLetterAge] = await Promise.all([
-    queueDepth(env.sqs, mainUrl),
+  const [deadLetter, deadLetterAge] = await Promise.all([
     queueDepth(env.sqs, deadLetterUrl),
-    publishedAge(env.cloudwatch, mainUrl, now),
     publishedAge(env.cloudwatch, deadLetterUrl, now),
   ]);
-  const health = (depth: { visible: number; inFlight: number }, age: number | undefined): QueueHealth => ({
-    ...depth,
-    ...(age !== undefined && depth.visible + depth.inFlight > 0 ? { oldestAgeSeconds: age } : {}),
-  });
   let dlqAge = deadLetterAge;
   if (dlqAge === undefined && deadLetter.visible > 0) {
     // Reading the DLQ moves nothing: the sample is made visible again at once (dead-letter-queue.ts).
@@ -294,11 +300,21 @@ const queues = async (env: Environment, now: Date, notes: string[]) => {
       );
     }
   }
+  return health(deadLetter, dlqAge);
+};
+
+const queues = async (env: Environment, now: Date, notes: string[]) => {
+  const mainUrl = env.output('MainQueueUrl');
+  const [main, mainAge, deadLetter] = await Promise.all([
+    queueDepth(env.sqs, mainUrl),
+    publishedAge(env.cloudwatch, mainUrl, now),
+    deadLetterQueueHealth(env, now, notes),
+  ]);
   if (mainAge === undefined && main.visible + main.inFlight > 0)
     notes.push(
       'Main queue: CloudWatch has no age of its oldest message (the local runtime publishes no AWS/SQS metrics), and reading the queue would take messages from the consumer.',
     );
-  return { main: health(main, mainAge), deadLetter: health(deadLetter, dlqAge) };
+  return { main: health(main, mainAge), deadLetter };
 };
 
 const ReplayInputSchema = z.object({

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { MessageStore } from '#shared/channels/message-store';
 import type { EventStatus } from '#shared/store/records';
 import { deadLetters } from '../../../cli/console/api/dead-letters';
+import { queueDepth } from '../../../functions/operator/dead-letter-queue';
 import {
   BadRequest,
   eventDetail,
@@ -275,8 +276,7 @@ describe('the dead-letter inbox', () => {
   it('groups dead-lettered and quarantined events by error class, provider and entity, the largest group first', async () => {
     const answer = await deadLetters({
       queries: harness.queries,
-      sqs: harness.sqsClient,
-      deadLetterQueueUrl: harness.deadLetterQueueUrl,
+      queueHealth: () => queueDepth(harness.sqsClient, harness.deadLetterQueueUrl),
       redactor,
     });
     expect(answer.scanned).toBe(4);

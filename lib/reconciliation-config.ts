@@ -60,6 +60,12 @@ export const reconciliationEntry = z
       .default('1 hour'),
     /** How far back a first run, missing receipts and drift look. */
     lookback: duration('2 days').default('2 days'),
+    /**
+     * Days the provider keeps what it sent, when the account's plan differs from the default
+     * (Mailgun keeps 5 days on its free plans and up to 30 on paid ones; Postmark's retention is a
+     * server setting). Bounds the lookback. @default the provider's (docs/reconciliation.md)
+     */
+    retentionDays: z.number().int().positive().optional(),
     /** Entity kinds whose state is compared with the provider's (`subscription`, `invoice`, `message`). */
     entities: z.array(z.string()).default([]),
     /** Tenants reconciled, each with its own API credentials secret. @default ['default'] */
@@ -141,10 +147,11 @@ export const reconciliationProblems = (
     if (context.enabledProviders && !context.enabledProviders.has(provider))
       problems.push({ path: at, message: `enable ${provider} under \`providers\` to reconcile it` });
     const lookback = durationMs(entry.lookback);
-    if (lookback !== undefined && lookback > capability.retentionDays * DAY_MS)
+    const retentionDays = entry.retentionDays ?? capability.retentionDays;
+    if (lookback !== undefined && lookback > retentionDays * DAY_MS)
       problems.push({
         path: [...at, 'lookback'],
-        message: `${provider} keeps what it sent for ${capability.retentionDays} days: a lookback of ${entry.lookback} cannot be honoured`,
+        message: `${provider} keeps what it sent for ${retentionDays} days${entry.retentionDays === undefined ? ' (set retentionDays if your plan keeps more)' : ''}: a lookback of ${entry.lookback} cannot be honoured`,
       });
     entry.entities.forEach((kind, index) => {
       if (!capability.entityKinds.includes(kind))
@@ -187,6 +194,7 @@ export const reconciliationPropsOf = (
       const props: ReconciledProviderProps = {
         expression: reconciliationScheduleExpression(entry.every) ?? entry.every,
         lookbackMs: durationMs(entry.lookback) ?? 2 * DAY_MS,
+        ...(entry.retentionDays === undefined ? {} : { retentionDays: entry.retentionDays }),
         entities: entry.entities,
         tenants: entry.tenants,
         options: entry.options,

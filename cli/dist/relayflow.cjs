@@ -7802,6 +7802,12 @@ var init_reconciliation_config = __esm({
       }).default("1 hour"),
       /** How far back a first run, missing receipts and drift look. */
       lookback: duration2("2 days").default("2 days"),
+      /**
+       * Days the provider keeps what it sent, when the account's plan differs from the default
+       * (Mailgun keeps 5 days on its free plans and up to 30 on paid ones; Postmark's retention is a
+       * server setting). Bounds the lookback. @default the provider's (docs/reconciliation.md)
+       */
+      retentionDays: import_zod14.z.number().int().positive().optional(),
       /** Entity kinds whose state is compared with the provider's (`subscription`, `invoice`, `message`). */
       entities: import_zod14.z.array(import_zod14.z.string()).default([]),
       /** Tenants reconciled, each with its own API credentials secret. @default ['default'] */
@@ -7842,10 +7848,11 @@ var init_reconciliation_config = __esm({
         if (context.enabledProviders && !context.enabledProviders.has(provider))
           problems.push({ path: at2, message: `enable ${provider} under \`providers\` to reconcile it` });
         const lookback = durationMs(entry.lookback);
-        if (lookback !== void 0 && lookback > capability.retentionDays * DAY_MS3)
+        const retentionDays = entry.retentionDays ?? capability.retentionDays;
+        if (lookback !== void 0 && lookback > retentionDays * DAY_MS3)
           problems.push({
             path: [...at2, "lookback"],
-            message: `${provider} keeps what it sent for ${capability.retentionDays} days: a lookback of ${entry.lookback} cannot be honoured`
+            message: `${provider} keeps what it sent for ${retentionDays} days${entry.retentionDays === void 0 ? " (set retentionDays if your plan keeps more)" : ""}: a lookback of ${entry.lookback} cannot be honoured`
           });
         entry.entities.forEach((kind, index) => {
           if (!capability.entityKinds.includes(kind))

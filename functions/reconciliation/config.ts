@@ -5,6 +5,8 @@ import { CHANNELS } from '#shared/channels/contract';
 /** One reconciled provider as the Reconciliation construct describes it (lib/constructs/reconciliation.ts). */
 export const ReconciledProviderSchema = z.object({
   lookbackMs: z.number().check(z.positive()),
+  /** Days the provider keeps what it sent, when the account's plan differs from its default. */
+  retentionDays: z.optional(z.int().check(z.positive())),
   entities: z.array(z.string()),
   /** The provider API's options (`repository`, `hookId`, `domain`). */
   options: z.record(z.string(), z.unknown()),

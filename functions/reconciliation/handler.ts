@@ -192,6 +192,7 @@ export const createReconcileHandler = (processEnv: NodeJS.ProcessEnv = process.e
       },
       {
         lookbackMs: config.lookbackMs,
+        ...(config.retentionDays === undefined ? {} : { retentionDays: config.retentionDays }),
         settleMs: SETTLE_MS,
         entities: config.entities,
         receiptDeadlines: env.RECONCILIATION.receiptDeadlinesMs,

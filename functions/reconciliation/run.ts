@@ -29,6 +29,8 @@ export interface ReconcileRequest {
 export interface ReconcileSettings {
   /** How far back a first run, receipts and drift look. */
   readonly lookbackMs: number;
+  /** Days the provider keeps what it sent, when the account's plan differs. @default the API's retentionDays */
+  readonly retentionDays?: number;
   /** Webhooks younger than this may still be on their way: the window ends this long before now. */
   readonly settleMs: number;
   readonly entities: readonly string[];
@@ -85,7 +87,8 @@ export const reconcile = async (
   const runId = deps.newRunId();
   const started = deps.now();
   const until = new Date(started.getTime() - settings.settleMs);
-  const oldest = new Date(started.getTime() - deps.api.retentionDays * DAY_MS);
+  const retentionDays = settings.retentionDays ?? deps.api.retentionDays;
+  const oldest = new Date(started.getTime() - retentionDays * DAY_MS);
   const lookbackStart = new Date(Math.max(started.getTime() - settings.lookbackMs, oldest.getTime()));
   const errors: string[] = [];
   const clock = { sleep: deps.sleep, random: deps.random, timeLeftMs: deps.timeLeftMs };
@@ -157,7 +160,7 @@ export const reconcile = async (
     let since = request.since ?? checkpointAt ?? lookbackStart;
     if (since < oldest) {
       errors.push(
-        `${provider}: keeps what it sent for ${deps.api.retentionDays} days; checked from ${oldest.toISOString()} instead of ${since.toISOString()}`,
+        `${provider}: keeps what it sent for ${retentionDays} days; checked from ${oldest.toISOString()} instead of ${since.toISOString()}`,
       );
       since = oldest;
     }

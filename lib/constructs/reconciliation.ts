@@ -41,6 +41,8 @@ export interface ReconciledProviderProps {
   /** Scheduler's `rate(…)` or `cron(…)`: how often a run starts, for each tenant. */
   readonly expression: string;
   readonly lookbackMs: number;
+  /** Days the provider keeps what it sent, when the account's plan differs from the provider's default. */
+  readonly retentionDays?: number;
   /** Entity kinds whose drift is checked. */
   readonly entities: readonly string[];
   /** Tenants reconciled, each with its own credentials. */
@@ -187,6 +189,7 @@ export class Reconciliation extends Construct {
           provider,
           {
             lookbackMs: entry.lookbackMs,
+            ...(entry.retentionDays === undefined ? {} : { retentionDays: entry.retentionDays }),
             entities: [...entry.entities],
             options: { ...entry.options },
             webhook: { kind: entry.webhook.kind, options: entry.webhook.options },

@@ -18,6 +18,7 @@ const overrides = {
     github: {
       every: 'rate(30 minutes)',
       lookback: '1 day',
+      retentionDays: 2,
       options: { repository: 'acme/shop', hookId: 42 },
     },
     twilio: { every: '15 minutes', lookback: '1 day', entities: ['message'] },
@@ -104,6 +105,8 @@ describe('Reconciliation construct', () => {
     expect(text).toContain('\\"sms\\":600000');
     expect(text).toContain('\\"email\\":3600000');
     expect(text).toContain('\\"hookId\\":42');
+    expect(text).toContain('\\"retentionDays\\":2');
+    expect(text.match(/retentionDays/g)).toHaveLength(1);
   });
 
   it('may query only the two indexes it reads, and read its own secrets', () => {
@@ -155,11 +158,21 @@ describe('reconciliation configuration', () => {
         github: {},
       }),
     ).toEqual([
-      'reconciliation.stripe.lookback: stripe keeps what it sent for 30 days: a lookback of 40 days cannot be honoured',
+      'reconciliation.stripe.lookback: stripe keeps what it sent for 30 days (set retentionDays if your plan keeps more): a lookback of 40 days cannot be honoured',
       'reconciliation.stripe.entities[0]: stripe cannot read "customer" (entities: "subscription", "invoice")',
       'reconciliation.stripe.tenants[0]: no tenant "nobody" (tenants: "default", "acme", "beta")',
       'reconciliation.shopify: shopify cannot be reconciled (reconcilable: "stripe", "github", "twilio", "postmark", "mailgun"; docs/reconciliation.md says why the others cannot)',
       'reconciliation.github: enable github under `providers` to reconcile it',
+    ]);
+  });
+
+  it('bounds the lookback by the retention a plan declares instead of the provider default', () => {
+    expect(problemsOf({ stripe: { lookback: '40 days', retentionDays: 60 } })).toEqual([]);
+    expect(problemsOf({ stripe: { lookback: '40 days', retentionDays: 35 } })).toEqual([
+      'reconciliation.stripe.lookback: stripe keeps what it sent for 35 days: a lookback of 40 days cannot be honoured',
+    ]);
+    expect(problemsOf({ stripe: { retentionDays: 0 } })).toEqual([
+      'reconciliation.stripe.retentionDays: Too small: expected number to be >0',
     ]);
   });
 

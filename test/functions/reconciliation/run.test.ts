@@ -309,6 +309,25 @@ describe('reconcile: what the provider sent that we never received', () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 
+  it('looks no further back than the retention the configuration declares, and says so', async () => {
+    const tenant = newTenant();
+    const { api } = fakeStripeApi([]);
+    const h = harness(api, tenant, NOW);
+    const since = new Date(NOW.getTime() - 10 * 24 * HOUR);
+
+    const report = await reconcile(
+      h.deps,
+      { ...settings, retentionDays: 7 },
+      { provider: 'stripe', tenant, dryRun: true, since },
+    );
+
+    const oldest = new Date(NOW.getTime() - 7 * 24 * HOUR).toISOString();
+    expect(report.window.since).toBe(oldest);
+    expect(report.errors).toEqual([
+      `stripe: keeps what it sent for 7 days; checked from ${oldest} instead of ${since.toISOString()}`,
+    ]);
+  });
+
   it('lists in a dry run, and changes nothing: no event, checkpoint, lease or report', async () => {
     const tenant = newTenant();
     const events = eventsBefore(4, 'dry');

@@ -269,6 +269,7 @@ export const startConsole = async (
     store: s.store,
     rawBodies: s.rawBodies,
     messages: s.messages,
+    targetIds: deps.catalog.targets,
     redactor,
     now: deps.now(),
   });

@@ -5408,6 +5408,121 @@ var init_records = __esm({
   }
 });
 
+// functions/channels/render.ts
+var import_mustache, z36, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve4, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
+var init_render = __esm({
+  "functions/channels/render.ts"() {
+    "use strict";
+    import_mustache = __toESM(require("mustache"));
+    z36 = __toESM(require("zod/mini"));
+    import_en = __toESM(require("zod/v4/locales/en.cjs"));
+    init_contract();
+    RenderError = class extends Error {
+      constructor(message) {
+        super(message);
+        this.name = "RenderError";
+      }
+    };
+    VALUE_TOKENS = /* @__PURE__ */ new Set(["name", "&"]);
+    SECTION_TOKENS = /* @__PURE__ */ new Set(["#", "^"]);
+    topLevelNames = (template) => import_mustache.default.parse(template).flatMap(
+      ([type, name]) => VALUE_TOKENS.has(type) || SECTION_TOKENS.has(type) ? [name] : []
+    );
+    resolve4 = (view, path) => {
+      if (path === ".") return view;
+      let current = view;
+      for (const key of path.split(".")) {
+        if (typeof current !== "object" || current === null || !Object.hasOwn(current, key)) return void 0;
+        current = current[key];
+      }
+      return current;
+    };
+    templateProblem = (template) => {
+      try {
+        import_mustache.default.parse(template);
+        return void 0;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    };
+    renderTemplate = (template, view, field3, html = false) => {
+      const missing3 = topLevelNames(template).filter((name) => {
+        const value = resolve4(view, name);
+        return value === void 0 || value === null || value === "";
+      });
+      if (missing3.length > 0)
+        throw new RenderError(
+          `${field3}: ${missing3.map((name) => `{{${name}}}`).join(", ")} did not resolve for this event`
+        );
+      return import_mustache.default.render(template, view, {}, html ? {} : { escape: (value) => value });
+    };
+    renderDeep = (value, view, field3) => {
+      if (typeof value === "string") return renderTemplate(value, view, field3);
+      if (Array.isArray(value)) return value.map((item, i) => renderDeep(item, view, `${field3}[${i}]`));
+      if (typeof value === "object" && value !== null)
+        return Object.fromEntries(
+          Object.entries(value).map(([key, inner]) => [key, renderDeep(inner, view, `${field3}.${key}`)])
+        );
+      return value;
+    };
+    CONTENT_SCHEMAS = {
+      email: z36.strictObject(EmailContentSchema.shape),
+      sms: z36.strictObject(TextContentSchema.shape),
+      whatsapp: z36.strictObject(TextContentSchema.shape),
+      push: z36.strictObject(PushContentSchema.shape),
+      webhook: z36.strictObject(WebhookContentSchema.shape)
+    };
+    MESSAGES = { error: (0, import_en.default)().localeError };
+    contentProblems = (channel, content) => {
+      const parsed = CONTENT_SCHEMAS[channel].safeParse(content, MESSAGES);
+      return parsed.success ? [] : parsed.error.issues.map((issue) => `${[...issue.path].join(".") || "content"}: ${issue.message}`);
+    };
+    messageIdOf2 = (downstreamKey) => `msg_${downstreamKey.replace(/^rf_/, "")}`;
+    contentOf = (target, catalog) => {
+      if (target.content) return target.content;
+      if (!target.template) return "has neither `template` nor `content`";
+      const named = Object.hasOwn(catalog, target.template) ? catalog[target.template] : void 0;
+      if (!named)
+        return `template "${target.template}" does not exist (known: ${Object.keys(catalog).join(", ") || "none"})`;
+      const entry = named[target.channel];
+      if (!entry) return `template "${target.template}" has no ${target.channel} version`;
+      return entry;
+    };
+    renderMessage = (spec, event, ids) => {
+      const content = Object.fromEntries(
+        Object.entries(spec.content).map(([field3, template]) => [
+          field3,
+          typeof template === "string" ? renderTemplate(template, event, field3, field3 === "html") : renderDeep(template, event, field3)
+        ])
+      );
+      const problems = contentProblems(spec.channel, content);
+      if (problems.length > 0) throw new RenderError(`${spec.channel} content: ${problems.join("; ")}`);
+      const bytes = Buffer.byteLength(JSON.stringify(content));
+      if (bytes > MAX_CONTENT_BYTES)
+        throw new RenderError(
+          `content is ${bytes} bytes once rendered, over the ${MAX_CONTENT_BYTES} a message may carry`
+        );
+      return {
+        v: MESSAGE_VERSION,
+        id: ids.messageId,
+        tenant: event.tenant,
+        channel: spec.channel,
+        via: spec.via,
+        to: renderTemplate(spec.to, event, "to").trim(),
+        content,
+        correlationId: event.correlationId,
+        causationEventId: event.id,
+        metadata: Object.fromEntries(
+          Object.entries(spec.metadata ?? {}).map(([key, template]) => [
+            key,
+            renderTemplate(template, event, `metadata.${key}`)
+          ])
+        )
+      };
+    };
+  }
+});
+
 // functions/clients/s3-commands.ts
 var s3_commands_exports = {};
 __export(s3_commands_exports, {
@@ -5419,6 +5534,61 @@ var init_s3_commands = __esm({
   "functions/clients/s3-commands.ts"() {
     "use strict";
     import_client_s33 = require("@aws-sdk/client-s3");
+  }
+});
+
+// functions/targets/transform.ts
+var messageOf, transformProblem, loadJsonata, Transforms;
+var init_transform = __esm({
+  "functions/targets/transform.ts"() {
+    "use strict";
+    init_errors();
+    messageOf = (error) => typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : String(error);
+    transformProblem = (compile, expression) => {
+      try {
+        compile(expression);
+        return void 0;
+      } catch (error) {
+        const position = typeof error === "object" && error !== null && "position" in error && typeof error.position === "number" ? ` at character ${error.position}` : "";
+        return `is not a JSONata expression: ${messageOf(error)}${position}`;
+      }
+    };
+    loadJsonata = async () => (await import("jsonata")).default;
+    Transforms = class {
+      constructor(load = loadJsonata) {
+        this.load = load;
+      }
+      load;
+      compiler;
+      compiled = /* @__PURE__ */ new Map();
+      expressionOf(expression) {
+        let compiled = this.compiled.get(expression);
+        if (!compiled) {
+          compiled = (this.compiler ??= this.load()).then((compile) => compile(expression));
+          this.compiled.set(expression, compiled);
+        }
+        return compiled;
+      }
+      async payloadOf(target, event) {
+        if (target.transform === void 0) return event;
+        let result;
+        try {
+          result = await (await this.expressionOf(target.transform)).evaluate(event);
+        } catch (error) {
+          throw new TargetError(target.id, "transform-failed", false, `transform failed: ${messageOf(error)}`, {
+            cause: error
+          });
+        }
+        if (result === void 0)
+          throw new TargetError(
+            target.id,
+            "transform-failed",
+            false,
+            "transform yielded nothing for this event (a path it reads is missing?)"
+          );
+        return result;
+      }
+    };
   }
 });
 
@@ -5609,46 +5779,46 @@ __export(stripe_exports, {
   stripeApiCredentialsSchema: () => stripeApiCredentialsSchema,
   stripeEventsQuery: () => stripeEventsQuery
 });
-var z43, stripeApiCredentialsSchema, StripeApiOptionsSchema, PAGE_SIZE, EventListSchema, ObjectStatusSchema, StripeErrorSchema, WEBHOOK_HEADERS, ENTITY_PATHS, callOf, headersOf3, optionsOf, stripeEventsQuery, recordOf2, stripeApi;
+var z44, stripeApiCredentialsSchema, StripeApiOptionsSchema, PAGE_SIZE, EventListSchema, ObjectStatusSchema, StripeErrorSchema, WEBHOOK_HEADERS, ENTITY_PATHS, callOf, headersOf3, optionsOf, stripeEventsQuery, recordOf2, stripeApi;
 var init_stripe2 = __esm({
   "functions/reconciliation/providers/stripe.ts"() {
     "use strict";
-    z43 = __toESM(require("zod/mini"));
+    z44 = __toESM(require("zod/mini"));
     init_api_http();
     init_contract2();
-    stripeApiCredentialsSchema = z43.object({
+    stripeApiCredentialsSchema = z44.object({
       /**
        * A restricted key (`rk_…`) with read access to Events, Subscriptions and Invoices is what
        * reconciliation needs; a secret key (`sk_…`) works too, with far more power than it needs.
        */
-      apiKey: z43.string().check(
-        z43.regex(
+      apiKey: z44.string().check(
+        z44.regex(
           /^(rk|sk)_(live|test)_[A-Za-z0-9]{8,}$/,
           "must be a Stripe restricted key (rk_\u2026) or secret key (sk_\u2026)"
         )
       )
     });
-    StripeApiOptionsSchema = z43.looseObject({
+    StripeApiOptionsSchema = z44.looseObject({
       /** The event types the stack's webhook endpoint is subscribed to (its `enabled_events`); absent: all. */
-      types: z43.optional(z43.array(z43.string().check(z43.minLength(1))).check(z43.maxLength(100)))
+      types: z44.optional(z44.array(z44.string().check(z44.minLength(1))).check(z44.maxLength(100)))
     });
     PAGE_SIZE = 100;
-    EventListSchema = z43.looseObject({
-      data: z43.array(
-        z43.looseObject({
-          id: z43.string().check(z43.regex(/^evt_[A-Za-z0-9_]+$/)),
-          type: z43.string().check(z43.minLength(1)),
-          created: z43.int().check(z43.nonnegative())
+    EventListSchema = z44.looseObject({
+      data: z44.array(
+        z44.looseObject({
+          id: z44.string().check(z44.regex(/^evt_[A-Za-z0-9_]+$/)),
+          type: z44.string().check(z44.minLength(1)),
+          created: z44.int().check(z44.nonnegative())
         })
       ),
-      has_more: z43.boolean()
+      has_more: z44.boolean()
     });
-    ObjectStatusSchema = z43.looseObject({
-      id: z43.string().check(z43.minLength(1)),
+    ObjectStatusSchema = z44.looseObject({
+      id: z44.string().check(z44.minLength(1)),
       // An invoice's status is documented as nullable (a draft being created).
-      status: z43.nullable(z43.string())
+      status: z44.nullable(z44.string())
     });
-    StripeErrorSchema = z43.object({ error: z43.looseObject({ message: z43.string() }) });
+    StripeErrorSchema = z44.object({ error: z44.looseObject({ message: z44.string() }) });
     WEBHOOK_HEADERS = {
       "content-type": "application/json; charset=utf-8",
       "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -5764,54 +5934,54 @@ __export(github_exports, {
   githubApiCredentialsSchema: () => githubApiCredentialsSchema,
   nextCursorOf: () => nextCursorOf
 });
-var z44, githubApiCredentialsSchema, GithubApiOptionsSchema, PAGE_SIZE2, DETAIL_CONCURRENCY, DeliveryItemSchema, DeliverySchema, SIGNATURE_HEADERS, callOf2, headersOf4, optionsOf2, hookUrlOf, nextCursorOf, identityHeaders, requestOf, githubApi;
+var z45, githubApiCredentialsSchema, GithubApiOptionsSchema, PAGE_SIZE2, DETAIL_CONCURRENCY, DeliveryItemSchema, DeliverySchema, SIGNATURE_HEADERS, callOf2, headersOf4, optionsOf2, hookUrlOf, nextCursorOf, identityHeaders, requestOf, githubApi;
 var init_github2 = __esm({
   "functions/reconciliation/providers/github.ts"() {
     "use strict";
-    z44 = __toESM(require("zod/mini"));
+    z45 = __toESM(require("zod/mini"));
     init_map_limit();
     init_api_http();
     init_contract2();
-    githubApiCredentialsSchema = z44.object({
+    githubApiCredentialsSchema = z45.object({
       /**
        * A token that can read the hook's deliveries and redeliver them: a fine-grained token with
        * the repository's (or organization's) "Webhooks" permission, read and write.
        */
-      token: z44.string().check(z44.minLength(1))
+      token: z45.string().check(z45.minLength(1))
     });
-    GithubApiOptionsSchema = z44.looseObject({
+    GithubApiOptionsSchema = z45.looseObject({
       /** `owner/name` of a repository webhook. */
-      repository: z44.optional(
-        z44.string().check(z44.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "must be owner/name"))
+      repository: z45.optional(
+        z45.string().check(z45.regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "must be owner/name"))
       ),
       /** The login of an organization webhook's organization. */
-      org: z44.optional(z44.string().check(z44.regex(/^[A-Za-z0-9-]+$/, "must be an organization login"))),
-      hookId: z44.int().check(z44.positive()),
+      org: z45.optional(z45.string().check(z45.regex(/^[A-Za-z0-9-]+$/, "must be an organization login"))),
+      hookId: z45.int().check(z45.positive()),
       /**
        * False: records carry only the headers our normalize reads the identity from and an empty
        * JSON body, which saves a call per delivery when the caller needs no more than the identity.
        */
-      fetchRequests: z44.optional(z44.boolean())
+      fetchRequests: z45.optional(z45.boolean())
     }).check(
-      z44.refine((options) => options.repository === void 0 !== (options.org === void 0), {
+      z45.refine((options) => options.repository === void 0 !== (options.org === void 0), {
         message: "give repository (a repository webhook) or org (an organization webhook), not both",
         path: ["repository"]
       })
     );
     PAGE_SIZE2 = 100;
     DETAIL_CONCURRENCY = 4;
-    DeliveryItemSchema = z44.looseObject({
-      id: z44.int().check(z44.positive()),
-      guid: z44.string().check(z44.minLength(1)),
-      delivered_at: z44.iso.datetime({ offset: true }),
-      redelivery: z44.boolean(),
-      event: z44.string().check(z44.minLength(1))
+    DeliveryItemSchema = z45.looseObject({
+      id: z45.int().check(z45.positive()),
+      guid: z45.string().check(z45.minLength(1)),
+      delivered_at: z45.iso.datetime({ offset: true }),
+      redelivery: z45.boolean(),
+      event: z45.string().check(z45.minLength(1))
     });
-    DeliverySchema = z44.looseObject({
-      id: z44.int().check(z44.positive()),
-      request: z44.looseObject({
-        headers: z44.nullable(z44.record(z44.string(), z44.unknown())),
-        payload: z44.nullable(z44.record(z44.string(), z44.unknown()))
+    DeliverySchema = z45.looseObject({
+      id: z45.int().check(z45.positive()),
+      request: z45.looseObject({
+        headers: z45.nullable(z45.record(z45.string(), z45.unknown())),
+        payload: z45.nullable(z45.record(z45.string(), z45.unknown()))
       })
     });
     SIGNATURE_HEADERS = /* @__PURE__ */ new Set(["x-hub-signature", "x-hub-signature-256"]);
@@ -5889,7 +6059,7 @@ var init_github2 = __esm({
           ctx,
           `${hookUrl}/deliveries?${params.toString()}`,
           headersOf4(ctx.credentials),
-          z44.array(DeliveryItemSchema),
+          z45.array(DeliveryItemSchema),
           "a delivery list"
         );
         const since = query.since.getTime();
@@ -5959,11 +6129,11 @@ var twilio_exports2 = {};
 __export(twilio_exports2, {
   twilioApi: () => twilioApi
 });
-var z45, PROVIDER4, API_VERSION, PAGE_SIZE3, WHATSAPP2, CALLBACK_STATUSES, FINAL, nullableString, MessageSchema2, PageSchema, ErrorSchema, callOf3, headersOf5, messagesPath, fetchMessage, msOf, sentAt, form, statusCallbackOf, incomingMessageOf, recordOf3, checkedCursor, listSent, messageStatus, entityState, twilioApi;
+var z46, PROVIDER4, API_VERSION, PAGE_SIZE3, WHATSAPP2, CALLBACK_STATUSES, FINAL, nullableString, MessageSchema2, PageSchema, ErrorSchema, callOf3, headersOf5, messagesPath, fetchMessage, msOf, sentAt, form, statusCallbackOf, incomingMessageOf, recordOf3, checkedCursor, listSent, messageStatus, entityState, twilioApi;
 var init_twilio3 = __esm({
   "functions/reconciliation/providers/twilio.ts"() {
     "use strict";
-    z45 = __toESM(require("zod/mini"));
+    z46 = __toESM(require("zod/mini"));
     init_twilio();
     init_contract2();
     init_api_http();
@@ -5990,29 +6160,29 @@ var init_twilio3 = __esm({
       failed: "failed",
       canceled: "failed"
     };
-    nullableString = () => z45.optional(z45.nullable(z45.string()));
-    MessageSchema2 = z45.looseObject({
-      sid: z45.string().check(z45.minLength(1)),
-      account_sid: z45.string(),
+    nullableString = () => z46.optional(z46.nullable(z46.string()));
+    MessageSchema2 = z46.looseObject({
+      sid: z46.string().check(z46.minLength(1)),
+      account_sid: z46.string(),
       messaging_service_sid: nullableString(),
       from: nullableString(),
-      to: z45.string(),
+      to: z46.string(),
       body: nullableString(),
-      status: z45.string().check(z45.minLength(1)),
-      direction: z45.string(),
-      error_code: z45.optional(z45.nullable(z45.number())),
+      status: z46.string().check(z46.minLength(1)),
+      direction: z46.string(),
+      error_code: z46.optional(z46.nullable(z46.number())),
       error_message: nullableString(),
-      date_created: z45.string(),
+      date_created: z46.string(),
       date_sent: nullableString(),
-      date_updated: z45.string(),
+      date_updated: z46.string(),
       num_media: nullableString(),
       num_segments: nullableString()
     });
-    PageSchema = z45.looseObject({
-      messages: z45.array(MessageSchema2),
+    PageSchema = z46.looseObject({
+      messages: z46.array(MessageSchema2),
       next_page_uri: nullableString()
     });
-    ErrorSchema = z45.looseObject({ code: z45.optional(z45.number()), message: z45.optional(z45.string()) });
+    ErrorSchema = z46.looseObject({ code: z46.optional(z46.number()), message: z46.optional(z46.string()) });
     callOf3 = (credentials) => ({
       provider: PROVIDER4,
       secrets: [credentials.authToken, credentials.apiKeySecret].filter((secret) => secret !== void 0),
@@ -6182,11 +6352,11 @@ __export(postmark_exports2, {
   postmarkApi: () => postmarkApi,
   postmarkOptionsSchema: () => postmarkOptionsSchema2
 });
-var z46, PROVIDER5, PAGE_SIZE4, MAX_SEARCH, DETAILS_AT_ONCE, NO_SUCH_MESSAGE, BOUNCED_TYPES, FAILED_TYPES2, postmarkOptionsSchema2, optionalString2, metadataSchema, EventSchema, DetailsSchema, MessagesSchema, BounceSchema, BouncesSchema, OpenSchema, OpensSchema, ErrorSchema2, callOf4, isMissing, read2, details, EASTERN, easternTime, DAY_MS2, PHASES, CursorSchema3, encodeCursor2, decodeCursor2, nextCursor, searchQuery, checkSearchable, record8, metadataOf, detailsCache, eventTime, deliveriesPage, bouncesPage, opensPage, listSent2, receiptOfEvent, messageStatus2, postmarkApi;
+var z47, PROVIDER5, PAGE_SIZE4, MAX_SEARCH, DETAILS_AT_ONCE, NO_SUCH_MESSAGE, BOUNCED_TYPES, FAILED_TYPES2, postmarkOptionsSchema2, optionalString2, metadataSchema, EventSchema, DetailsSchema, MessagesSchema, BounceSchema, BouncesSchema, OpenSchema, OpensSchema, ErrorSchema2, callOf4, isMissing, read2, details, EASTERN, easternTime, DAY_MS2, PHASES, CursorSchema3, encodeCursor2, decodeCursor2, nextCursor, searchQuery, checkSearchable, record8, metadataOf, detailsCache, eventTime, deliveriesPage, bouncesPage, opensPage, listSent2, receiptOfEvent, messageStatus2, postmarkApi;
 var init_postmark3 = __esm({
   "functions/reconciliation/providers/postmark.ts"() {
     "use strict";
-    z46 = __toESM(require("zod/mini"));
+    z47 = __toESM(require("zod/mini"));
     init_postmark();
     init_contract2();
     init_map_limit();
@@ -6205,44 +6375,44 @@ var init_postmark3 = __esm({
       "DMARCPolicy",
       "TemplateRenderingFailed"
     ]);
-    postmarkOptionsSchema2 = z46.object({
+    postmarkOptionsSchema2 = z47.object({
       /**
        * How many days before the window a message may have been sent and still be delivered inside
        * it: Postmark retries a deferred delivery for up to 72 hours. @default 3
        */
-      eventLagDays: z46._default(z46.number().check(z46.positive(), z46.lte(45)), 3)
+      eventLagDays: z47._default(z47.number().check(z47.positive(), z47.lte(45)), 3)
     });
-    optionalString2 = () => z46.optional(z46.nullable(z46.string()));
-    metadataSchema = z46.optional(z46.nullable(z46.record(z46.string(), z46.string())));
-    EventSchema = z46.looseObject({
-      Type: z46.string(),
-      ReceivedAt: z46.string(),
+    optionalString2 = () => z47.optional(z47.nullable(z47.string()));
+    metadataSchema = z47.optional(z47.nullable(z47.record(z47.string(), z47.string())));
+    EventSchema = z47.looseObject({
+      Type: z47.string(),
+      ReceivedAt: z47.string(),
       Recipient: optionalString2(),
-      Details: z46.optional(z46.nullable(z46.record(z46.string(), z46.unknown())))
+      Details: z47.optional(z47.nullable(z47.record(z47.string(), z47.unknown())))
     });
-    DetailsSchema = z46.looseObject({
-      MessageID: z46.string().check(z46.minLength(1)),
+    DetailsSchema = z47.looseObject({
+      MessageID: z47.string().check(z47.minLength(1)),
       Status: optionalString2(),
       Tag: optionalString2(),
       MessageStream: optionalString2(),
       Metadata: metadataSchema,
-      MessageEvents: z46.array(EventSchema)
+      MessageEvents: z47.array(EventSchema)
     });
-    MessagesSchema = z46.looseObject({
-      TotalCount: z46.number(),
-      Messages: z46.array(z46.looseObject({ MessageID: z46.string().check(z46.minLength(1)) }))
+    MessagesSchema = z47.looseObject({
+      TotalCount: z47.number(),
+      Messages: z47.array(z47.looseObject({ MessageID: z47.string().check(z47.minLength(1)) }))
     });
-    BounceSchema = z46.looseObject({
-      ID: z46.number(),
-      Type: z46.string(),
+    BounceSchema = z47.looseObject({
+      ID: z47.number(),
+      Type: z47.string(),
       MessageID: optionalString2(),
       Email: optionalString2(),
-      BouncedAt: z46.string()
+      BouncedAt: z47.string()
     });
-    BouncesSchema = z46.looseObject({ TotalCount: z46.number(), Bounces: z46.array(BounceSchema) });
-    OpenSchema = z46.looseObject({ MessageID: z46.string().check(z46.minLength(1)), ReceivedAt: z46.string() });
-    OpensSchema = z46.looseObject({ TotalCount: z46.number(), Opens: z46.array(OpenSchema) });
-    ErrorSchema2 = z46.looseObject({ ErrorCode: z46.optional(z46.number()), Message: z46.optional(z46.string()) });
+    BouncesSchema = z47.looseObject({ TotalCount: z47.number(), Bounces: z47.array(BounceSchema) });
+    OpenSchema = z47.looseObject({ MessageID: z47.string().check(z47.minLength(1)), ReceivedAt: z47.string() });
+    OpensSchema = z47.looseObject({ TotalCount: z47.number(), Opens: z47.array(OpenSchema) });
+    ErrorSchema2 = z47.looseObject({ ErrorCode: z47.optional(z47.number()), Message: z47.optional(z47.string()) });
     callOf4 = (credentials) => ({
       provider: PROVIDER5,
       secrets: [credentials.serverToken],
@@ -6290,7 +6460,7 @@ var init_postmark3 = __esm({
     };
     DAY_MS2 = 864e5;
     PHASES = ["deliveries", "bounces", "opens"];
-    CursorSchema3 = z46.object({ phase: z46.enum(PHASES), offset: z46.int().check(z46.nonnegative()) });
+    CursorSchema3 = z47.object({ phase: z47.enum(PHASES), offset: z47.int().check(z47.nonnegative()) });
     encodeCursor2 = (cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
     decodeCursor2 = (text4) => {
       if (text4 === void 0) return { phase: "deliveries", offset: 0 };
@@ -6446,8 +6616,8 @@ var init_postmark3 = __esm({
       const id2 = event.Details?.BounceID;
       const bounce = typeof id2 === "number" || typeof id2 === "string" ? await read2(
         `/bounces/${encodeURIComponent(String(id2))}`,
-        z46.looseObject({
-          Type: z46.string(),
+        z47.looseObject({
+          Type: z47.string(),
           Description: optionalString2(),
           Details: optionalString2()
         }),
@@ -6491,12 +6661,12 @@ __export(mailgun_exports2, {
   mailgunApi: () => mailgunApi,
   mailgunOptionsSchema: () => mailgunOptionsSchema2
 });
-var import_node_crypto29, z47, PROVIDER6, US_BASE_URL2, EU_BASE_URL2, PAGE_SIZE5, MAX_STATUS_PAGES, WEBHOOK_EVENTS, BOUNCE_REASONS2, mailgunOptionsSchema2, optionalString3, EventSchema2, PageSchema2, ErrorSchema3, callOf5, baseUrlOf2, eventsPath, readPage, nextPath, checkedCursor2, webhookOf, listSent3, reasonOf3, receiptOfEvent2, eventsOfMessage, messageStatus3, mailgunApi;
+var import_node_crypto29, z48, PROVIDER6, US_BASE_URL2, EU_BASE_URL2, PAGE_SIZE5, MAX_STATUS_PAGES, WEBHOOK_EVENTS, BOUNCE_REASONS2, mailgunOptionsSchema2, optionalString3, EventSchema2, PageSchema2, ErrorSchema3, callOf5, baseUrlOf2, eventsPath, readPage, nextPath, checkedCursor2, webhookOf, listSent3, reasonOf3, receiptOfEvent2, eventsOfMessage, messageStatus3, mailgunApi;
 var init_mailgun3 = __esm({
   "functions/reconciliation/providers/mailgun.ts"() {
     "use strict";
     import_node_crypto29 = require("node:crypto");
-    z47 = __toESM(require("zod/mini"));
+    z48 = __toESM(require("zod/mini"));
     init_mailgun();
     init_contract2();
     init_api_http();
@@ -6508,28 +6678,28 @@ var init_mailgun3 = __esm({
     MAX_STATUS_PAGES = 10;
     WEBHOOK_EVENTS = ["delivered", "failed", "opened", "clicked", "unsubscribed", "complained"];
     BOUNCE_REASONS2 = /* @__PURE__ */ new Set(["bounce", "suppress-bounce"]);
-    mailgunOptionsSchema2 = z47.object({
+    mailgunOptionsSchema2 = z48.object({
       /** The sending domain whose events are read, when it is not the credentials' domain. */
-      domain: z47.optional(z47.string().check(z47.minLength(1))),
+      domain: z48.optional(z48.string().check(z48.minLength(1))),
       /** The events the domain's webhooks take. @default every event Mailgun posts to a webhook */
-      events: z47._default(z47.array(z47.enum(WEBHOOK_EVENTS)).check(z47.minLength(1)), [...WEBHOOK_EVENTS])
+      events: z48._default(z48.array(z48.enum(WEBHOOK_EVENTS)).check(z48.minLength(1)), [...WEBHOOK_EVENTS])
     });
-    optionalString3 = () => z47.optional(z47.nullable(z47.string()));
-    EventSchema2 = z47.looseObject({
-      id: z47.string().check(z47.minLength(1)),
-      event: z47.string().check(z47.minLength(1)),
-      timestamp: z47.number(),
+    optionalString3 = () => z48.optional(z48.nullable(z48.string()));
+    EventSchema2 = z48.looseObject({
+      id: z48.string().check(z48.minLength(1)),
+      event: z48.string().check(z48.minLength(1)),
+      timestamp: z48.number(),
       severity: optionalString3(),
       reason: optionalString3(),
-      "delivery-status": z47.optional(
-        z47.nullable(z47.looseObject({ message: optionalString3(), description: optionalString3() }))
+      "delivery-status": z48.optional(
+        z48.nullable(z48.looseObject({ message: optionalString3(), description: optionalString3() }))
       )
     });
-    PageSchema2 = z47.looseObject({
-      items: z47.array(EventSchema2),
-      paging: z47.optional(z47.looseObject({ next: optionalString3() }))
+    PageSchema2 = z48.looseObject({
+      items: z48.array(EventSchema2),
+      paging: z48.optional(z48.looseObject({ next: optionalString3() }))
     });
-    ErrorSchema3 = z47.looseObject({ message: z47.optional(z47.string()) });
+    ErrorSchema3 = z48.looseObject({ message: z48.optional(z48.string()) });
     callOf5 = (credentials) => ({
       provider: PROVIDER6,
       secrets: [credentials.apiKey],
@@ -6687,20 +6857,20 @@ var init_providers = __esm({
 });
 
 // functions/contract/integration-event.ts
-var z50, SPEC_VERSION, nonEmpty16, EntitySchema, IntegrationEventSchema;
+var z51, SPEC_VERSION, nonEmpty16, EntitySchema, IntegrationEventSchema;
 var init_integration_event = __esm({
   "functions/contract/integration-event.ts"() {
     "use strict";
-    z50 = __toESM(require("zod/mini"));
+    z51 = __toESM(require("zod/mini"));
     SPEC_VERSION = "1.0";
-    nonEmpty16 = () => z50.string().check(z50.minLength(1));
-    EntitySchema = z50.object({
+    nonEmpty16 = () => z51.string().check(z51.minLength(1));
+    EntitySchema = z51.object({
       /** What the id names: `customer`, `order`, `repository`, `event` (no natural entity), … */
       kind: nonEmpty16(),
       id: nonEmpty16()
     });
-    IntegrationEventSchema = z50.object({
-      specVersion: z50.literal(SPEC_VERSION),
+    IntegrationEventSchema = z51.object({
+      specVersion: z51.literal(SPEC_VERSION),
       /** Our event id, derived from the idempotency key: the same delivery always gets the same id. */
       id: nonEmpty16(),
       /** tenant + provider + provider event type + provider's external event id. */
@@ -6712,144 +6882,29 @@ var init_integration_event = __esm({
       providerType: nonEmpty16(),
       externalId: nonEmpty16(),
       entity: EntitySchema,
-      occurredAt: z50.iso.datetime({ offset: true }),
-      receivedAt: z50.iso.datetime({ offset: true }),
+      occurredAt: z51.iso.datetime({ offset: true }),
+      receivedAt: z51.iso.datetime({ offset: true }),
       correlationId: nonEmpty16(),
-      data: z50.record(z50.string(), z50.unknown()),
+      data: z51.record(z51.string(), z51.unknown()),
       /**
        * The event whose workflow step emitted this one (`ctx.emit`), by its `id`. Absent on events
        * from outside: webhooks, producers, schedules.
        */
-      causationId: z50.optional(nonEmpty16()),
+      causationId: z51.optional(nonEmpty16()),
       /**
        * Emissions between this event and the outside event that started its chain: absent (0) for
        * that event, the emitter's depth + 1 for an emitted one. The consumer quarantines an event
        * deeper than `maxCausationDepth` (a cycle of workflows), so that a loop cannot run forever.
        */
-      depth: z50.optional(z50.int().check(z50.gte(0))),
+      depth: z51.optional(z51.int().check(z51.gte(0))),
       /**
        * Set on an event a reconciliation run recovered from the provider's API (ARCHITECTURE 20,
        * docs/reconciliation.md); absent on everything that arrived by itself.
        */
-      origin: z50.optional(z50.literal("reconciliation")),
+      origin: z51.optional(z51.literal("reconciliation")),
       /** How a recovered event was authenticated: read from the provider's API, not a signature. */
-      verifiedBy: z50.optional(z50.literal("provider-api"))
+      verifiedBy: z51.optional(z51.literal("provider-api"))
     });
-  }
-});
-
-// functions/channels/render.ts
-var import_mustache, z51, import_en, RenderError, VALUE_TOKENS, SECTION_TOKENS, topLevelNames, resolve5, templateProblem, renderTemplate, renderDeep, CONTENT_SCHEMAS, MESSAGES, contentProblems, messageIdOf2, contentOf, renderMessage;
-var init_render = __esm({
-  "functions/channels/render.ts"() {
-    "use strict";
-    import_mustache = __toESM(require("mustache"));
-    z51 = __toESM(require("zod/mini"));
-    import_en = __toESM(require("zod/v4/locales/en.cjs"));
-    init_contract();
-    RenderError = class extends Error {
-      constructor(message) {
-        super(message);
-        this.name = "RenderError";
-      }
-    };
-    VALUE_TOKENS = /* @__PURE__ */ new Set(["name", "&"]);
-    SECTION_TOKENS = /* @__PURE__ */ new Set(["#", "^"]);
-    topLevelNames = (template) => import_mustache.default.parse(template).flatMap(
-      ([type, name]) => VALUE_TOKENS.has(type) || SECTION_TOKENS.has(type) ? [name] : []
-    );
-    resolve5 = (view, path) => {
-      if (path === ".") return view;
-      let current = view;
-      for (const key of path.split(".")) {
-        if (typeof current !== "object" || current === null || !Object.hasOwn(current, key)) return void 0;
-        current = current[key];
-      }
-      return current;
-    };
-    templateProblem = (template) => {
-      try {
-        import_mustache.default.parse(template);
-        return void 0;
-      } catch (error) {
-        return error instanceof Error ? error.message : String(error);
-      }
-    };
-    renderTemplate = (template, view, field3, html = false) => {
-      const missing3 = topLevelNames(template).filter((name) => {
-        const value = resolve5(view, name);
-        return value === void 0 || value === null || value === "";
-      });
-      if (missing3.length > 0)
-        throw new RenderError(
-          `${field3}: ${missing3.map((name) => `{{${name}}}`).join(", ")} did not resolve for this event`
-        );
-      return import_mustache.default.render(template, view, {}, html ? {} : { escape: (value) => value });
-    };
-    renderDeep = (value, view, field3) => {
-      if (typeof value === "string") return renderTemplate(value, view, field3);
-      if (Array.isArray(value)) return value.map((item, i) => renderDeep(item, view, `${field3}[${i}]`));
-      if (typeof value === "object" && value !== null)
-        return Object.fromEntries(
-          Object.entries(value).map(([key, inner]) => [key, renderDeep(inner, view, `${field3}.${key}`)])
-        );
-      return value;
-    };
-    CONTENT_SCHEMAS = {
-      email: z51.strictObject(EmailContentSchema.shape),
-      sms: z51.strictObject(TextContentSchema.shape),
-      whatsapp: z51.strictObject(TextContentSchema.shape),
-      push: z51.strictObject(PushContentSchema.shape),
-      webhook: z51.strictObject(WebhookContentSchema.shape)
-    };
-    MESSAGES = { error: (0, import_en.default)().localeError };
-    contentProblems = (channel, content) => {
-      const parsed = CONTENT_SCHEMAS[channel].safeParse(content, MESSAGES);
-      return parsed.success ? [] : parsed.error.issues.map((issue) => `${[...issue.path].join(".") || "content"}: ${issue.message}`);
-    };
-    messageIdOf2 = (downstreamKey) => `msg_${downstreamKey.replace(/^rf_/, "")}`;
-    contentOf = (target, catalog) => {
-      if (target.content) return target.content;
-      if (!target.template) return "has neither `template` nor `content`";
-      const named = Object.hasOwn(catalog, target.template) ? catalog[target.template] : void 0;
-      if (!named)
-        return `template "${target.template}" does not exist (known: ${Object.keys(catalog).join(", ") || "none"})`;
-      const entry = named[target.channel];
-      if (!entry) return `template "${target.template}" has no ${target.channel} version`;
-      return entry;
-    };
-    renderMessage = (spec, event, ids) => {
-      const content = Object.fromEntries(
-        Object.entries(spec.content).map(([field3, template]) => [
-          field3,
-          typeof template === "string" ? renderTemplate(template, event, field3, field3 === "html") : renderDeep(template, event, field3)
-        ])
-      );
-      const problems = contentProblems(spec.channel, content);
-      if (problems.length > 0) throw new RenderError(`${spec.channel} content: ${problems.join("; ")}`);
-      const bytes = Buffer.byteLength(JSON.stringify(content));
-      if (bytes > MAX_CONTENT_BYTES)
-        throw new RenderError(
-          `content is ${bytes} bytes once rendered, over the ${MAX_CONTENT_BYTES} a message may carry`
-        );
-      return {
-        v: MESSAGE_VERSION,
-        id: ids.messageId,
-        tenant: event.tenant,
-        channel: spec.channel,
-        via: spec.via,
-        to: renderTemplate(spec.to, event, "to").trim(),
-        content,
-        correlationId: event.correlationId,
-        causationEventId: event.id,
-        metadata: Object.fromEntries(
-          Object.entries(spec.metadata ?? {}).map(([key, template]) => [
-            key,
-            renderTemplate(template, event, `metadata.${key}`)
-          ])
-        )
-      };
-    };
   }
 });
 
@@ -6976,61 +7031,6 @@ var init_internal = __esm({
     init_normalize11();
     init_verify11();
     init_origin();
-  }
-});
-
-// functions/targets/transform.ts
-var messageOf, transformProblem, loadJsonata, Transforms;
-var init_transform = __esm({
-  "functions/targets/transform.ts"() {
-    "use strict";
-    init_errors();
-    messageOf = (error) => typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : String(error);
-    transformProblem = (compile, expression) => {
-      try {
-        compile(expression);
-        return void 0;
-      } catch (error) {
-        const position = typeof error === "object" && error !== null && "position" in error && typeof error.position === "number" ? ` at character ${error.position}` : "";
-        return `is not a JSONata expression: ${messageOf(error)}${position}`;
-      }
-    };
-    loadJsonata = async () => (await import("jsonata")).default;
-    Transforms = class {
-      constructor(load = loadJsonata) {
-        this.load = load;
-      }
-      load;
-      compiler;
-      compiled = /* @__PURE__ */ new Map();
-      expressionOf(expression) {
-        let compiled = this.compiled.get(expression);
-        if (!compiled) {
-          compiled = (this.compiler ??= this.load()).then((compile) => compile(expression));
-          this.compiled.set(expression, compiled);
-        }
-        return compiled;
-      }
-      async payloadOf(target, event) {
-        if (target.transform === void 0) return event;
-        let result;
-        try {
-          result = await (await this.expressionOf(target.transform)).evaluate(event);
-        } catch (error) {
-          throw new TargetError(target.id, "transform-failed", false, `transform failed: ${messageOf(error)}`, {
-            cause: error
-          });
-        }
-        if (result === void 0)
-          throw new TargetError(
-            target.id,
-            "transform-failed",
-            false,
-            "transform yielded nothing for this event (a path it reads is missing?)"
-          );
-        return result;
-      }
-    };
   }
 });
 
@@ -11936,6 +11936,7 @@ var WINDOWS = ["15m", "1h", "6h", "24h", "7d"];
 
 // cli/console/api/events.ts
 var import_zod5 = require("zod");
+init_render();
 
 // functions/operator/store-walk.ts
 var START = { statusIndex: 0, offset: 0 };
@@ -12058,6 +12059,114 @@ var readRawBody = async (from, payload) => {
   if (payload.rawBody) return payload.rawBody;
   throw new RawBodyMissingError("the raw body is missing from the payload item");
 };
+
+// functions/targets/index.ts
+init_records();
+
+// functions/targets/plan.ts
+init_records();
+
+// functions/targets/eventbridge.ts
+var import_client_eventbridge = require("@aws-sdk/client-eventbridge");
+init_errors();
+var MAX_ENTRY_BYTES = 256 * 1024;
+var eventBridgeEntryOf = (target, event, detail = event) => ({
+  EventBusName: target.eventBusName,
+  Source: `relayflow.${event.provider}`,
+  DetailType: event.type,
+  Detail: JSON.stringify(detail),
+  Time: new Date(event.occurredAt)
+});
+var entrySizeOf = (entry) => Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
+
+// functions/targets/plan.ts
+init_http();
+var SIGNATURE_PLACEHOLDER = "(signed with the target signing secret when sent)";
+var maskRecipient = (to) => {
+  const at2 = to.lastIndexOf("@");
+  if (at2 > 0) return `${to[0] ?? ""}\u2026${to.slice(at2)}`;
+  if (/^(whatsapp:)?\+?\d{6,}$/.test(to)) return `\u2026${to.slice(-4)}`;
+  return to.length > 12 ? `${to.slice(0, 6)}\u2026` : "\u2026";
+};
+var messagePlanOf = (targetId2, message) => {
+  const content = JSON.stringify(message.content);
+  return {
+    kind: "message",
+    targetId: targetId2,
+    messageId: message.id,
+    channel: message.channel,
+    via: message.via,
+    to: maskRecipient(message.to),
+    contentSha256: sha256Hex(content),
+    contentBytes: Buffer.byteLength(content)
+  };
+};
+var stepsFor = (steps, type) => steps.filter((step) => step.on === void 0 || step.on.includes(type));
+var planDelivery = (target, event, ctx, payload = event) => {
+  switch (target.kind) {
+    case "http": {
+      const request = httpRequestOf(target, event, ctx, ctx.at, payload);
+      return {
+        kind: "http",
+        targetId: target.id,
+        method: request.method,
+        url: request.url,
+        headers: { ...request.headers, "webhook-signature": SIGNATURE_PLACEHOLDER },
+        bodySha256: sha256Hex(request.body),
+        bodyBytes: Buffer.byteLength(request.body)
+      };
+    }
+    case "eventbridge": {
+      const entry = eventBridgeEntryOf(target, event, payload);
+      return {
+        kind: "eventbridge",
+        targetId: target.id,
+        eventBusName: entry.EventBusName,
+        source: entry.Source,
+        detailType: entry.DetailType,
+        time: entry.Time.toISOString(),
+        detailSha256: sha256Hex(entry.Detail),
+        entryBytes: entrySizeOf(entry)
+      };
+    }
+    case "workflow": {
+      const outline = ctx.workflowOf(target.name);
+      return {
+        kind: "workflow",
+        targetId: target.id,
+        workflow: target.name,
+        steps: outline ? stepsFor(outline.steps, event.type).map((step) => step.name) : [],
+        emits: outline?.emits ?? []
+      };
+    }
+  }
+};
+
+// functions/targets/index.ts
+init_transform();
+
+// functions/targets/validate.ts
+init_errors();
+var isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var validatePayload = (target, payload) => {
+  const refuse2 = (message) => {
+    throw new TargetError(target.id, "invalid-request", false, message);
+  };
+  let json2;
+  try {
+    json2 = JSON.stringify(payload);
+  } catch {
+  }
+  if (json2 === void 0)
+    refuse2("the body is not JSON: the transform yielded a function or a circular value");
+  if (target.kind === "eventbridge" && !isRecord4(payload))
+    refuse2(
+      `EventBridge takes a JSON object as detail; the transform yielded ${Array.isArray(payload) ? "an array" : typeof payload}`
+    );
+};
+
+// functions/targets/index.ts
+var downstreamKeyOf = (eventId, targetId2) => `rf_${sha256Hex(`${eventId}#${targetId2}`).slice(0, 40)}`;
 
 // cli/console/api/events.ts
 init_records();
@@ -12745,7 +12854,7 @@ var DEFAULT_LIST_SINCE = "7d";
 var DEFAULT_REPORT_SINCE = "24h";
 var MAX_READ = 1e4;
 var HIDDEN = "***";
-var maskRecipient = (channel, to) => {
+var maskRecipient2 = (channel, to) => {
   switch (channel) {
     case "email": {
       const at2 = to.lastIndexOf("@");
@@ -12763,7 +12872,7 @@ var maskRecipient = (channel, to) => {
   }
 };
 var masked = (record11) => {
-  const to = maskRecipient(record11.channel, record11.to);
+  const to = maskRecipient2(record11.channel, record11.to);
   const hide = (text4) => text4?.split(record11.to).join(to);
   return {
     ...record11,
@@ -13252,7 +13361,17 @@ var eventDetail = async (deps, eventId) => {
       raw = { headers, body: `[The raw body cannot be read: ${error.message}.]`, truncated: false };
     }
   }
-  const messages = (await deps.messages.list(state.tenant, state.receivedAt, MESSAGES_READ, "oldest")).filter((message) => message.causationEventId === eventId).map(masked);
+  const [byId, listed] = await Promise.all([
+    deps.messages.getMany(deps.targetIds.map((target) => messageIdOf2(downstreamKeyOf(eventId, target)))),
+    deps.messages.list(state.tenant, state.receivedAt, MESSAGES_READ, "oldest")
+  ]);
+  const caused = new Map(
+    [...byId, ...listed.filter((message) => message.causationEventId === eventId)].map((m) => [
+      m.messageId,
+      m
+    ])
+  );
+  const messages = [...caused.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(masked);
   const summary = summaryOf(state);
   return {
     event: {
@@ -14332,6 +14451,7 @@ var startConsole = async (deps, options = {}) => {
     store: s.store,
     rawBodies: s.rawBodies,
     messages: s.messages,
+    targetIds: deps.catalog.targets,
     redactor,
     now: deps.now()
   });
@@ -15391,50 +15511,50 @@ init_providers();
 
 // functions/reconciliation/report.ts
 var import_lib_dynamodb7 = require("@aws-sdk/lib-dynamodb");
-var z48 = __toESM(require("zod/mini"));
+var z49 = __toESM(require("zod/mini"));
 init_conditions();
-var MissingRecordSchema = z48.object({
-  id: z48.string(),
-  at: z48.string(),
-  eventId: z48.string(),
+var MissingRecordSchema = z49.object({
+  id: z49.string(),
+  at: z49.string(),
+  eventId: z49.string(),
   /** What the run did: recovered through the ingest, asked the provider to redeliver, or nothing (dry run). */
-  action: z48.enum(["recovered", "redelivered", "duplicate", "listed", "failed"])
+  action: z49.enum(["recovered", "redelivered", "duplicate", "listed", "failed"])
 });
-var DriftSchema = z48.object({
-  kind: z48.string(),
-  id: z48.string(),
-  field: z48.string(),
-  ours: z48.string(),
-  theirs: z48.string(),
-  eventId: z48.string()
+var DriftSchema = z49.object({
+  kind: z49.string(),
+  id: z49.string(),
+  field: z49.string(),
+  ours: z49.string(),
+  theirs: z49.string(),
+  eventId: z49.string()
 });
-var ReconciliationReportSchema = z48.object({
-  runId: z48.string(),
-  provider: z48.string(),
-  tenant: z48.string(),
-  dryRun: z48.boolean(),
-  startedAt: z48.string(),
-  finishedAt: z48.string(),
+var ReconciliationReportSchema = z49.object({
+  runId: z49.string(),
+  provider: z49.string(),
+  tenant: z49.string(),
+  dryRun: z49.boolean(),
+  startedAt: z49.string(),
+  finishedAt: z49.string(),
   /** The window checked: from `since` to `until` (now minus the settle margin). */
-  window: z48.object({ since: z48.string(), until: z48.string() }),
+  window: z49.object({ since: z49.string(), until: z49.string() }),
   /** Whether the window was paged to its end; when not, the next run continues from the checkpoint. */
-  complete: z48.boolean(),
-  pages: z48.number(),
-  checked: z48.number(),
-  missing: z48.number(),
-  recovered: z48.number(),
-  redelivered: z48.number(),
+  complete: z49.boolean(),
+  pages: z49.number(),
+  checked: z49.number(),
+  missing: z49.number(),
+  recovered: z49.number(),
+  redelivered: z49.number(),
   /** Missing when listed, but already there when recovered (the webhook arrived meanwhile). */
-  duplicates: z48.number(),
-  drifted: z48.number(),
-  receiptsResolved: z48.number(),
-  receiptsMissing: z48.number(),
-  uncertainResolved: z48.number(),
+  duplicates: z49.number(),
+  drifted: z49.number(),
+  receiptsResolved: z49.number(),
+  receiptsMissing: z49.number(),
+  uncertainResolved: z49.number(),
   /** The first missing records and drifts, for the operator (the counts above are complete). */
-  missingRecords: z48.array(MissingRecordSchema),
-  drifts: z48.array(DriftSchema),
+  missingRecords: z49.array(MissingRecordSchema),
+  drifts: z49.array(DriftSchema),
   /** One clear line per problem: `stripe: 401 unauthorized — the API key was refused; …`. */
-  errors: z48.array(z48.string())
+  errors: z49.array(z49.string())
 });
 var REPORTS_PK = "RECONREPORT";
 var ReportStore = class {
@@ -15657,116 +15777,6 @@ init_types();
 init_filters();
 init_routes();
 init_records();
-
-// functions/targets/index.ts
-init_records();
-
-// functions/targets/plan.ts
-init_records();
-
-// functions/targets/eventbridge.ts
-var import_client_eventbridge = require("@aws-sdk/client-eventbridge");
-init_errors();
-var MAX_ENTRY_BYTES = 256 * 1024;
-var eventBridgeEntryOf = (target, event, detail = event) => ({
-  EventBusName: target.eventBusName,
-  Source: `relayflow.${event.provider}`,
-  DetailType: event.type,
-  Detail: JSON.stringify(detail),
-  Time: new Date(event.occurredAt)
-});
-var entrySizeOf = (entry) => Buffer.byteLength(entry.Detail) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Source);
-
-// functions/targets/plan.ts
-init_http();
-var SIGNATURE_PLACEHOLDER = "(signed with the target signing secret when sent)";
-var maskRecipient2 = (to) => {
-  const at2 = to.lastIndexOf("@");
-  if (at2 > 0) return `${to[0] ?? ""}\u2026${to.slice(at2)}`;
-  if (/^(whatsapp:)?\+?\d{6,}$/.test(to)) return `\u2026${to.slice(-4)}`;
-  return to.length > 12 ? `${to.slice(0, 6)}\u2026` : "\u2026";
-};
-var messagePlanOf = (targetId2, message) => {
-  const content = JSON.stringify(message.content);
-  return {
-    kind: "message",
-    targetId: targetId2,
-    messageId: message.id,
-    channel: message.channel,
-    via: message.via,
-    to: maskRecipient2(message.to),
-    contentSha256: sha256Hex(content),
-    contentBytes: Buffer.byteLength(content)
-  };
-};
-var stepsFor = (steps, type) => steps.filter((step) => step.on === void 0 || step.on.includes(type));
-var planDelivery = (target, event, ctx, payload = event) => {
-  switch (target.kind) {
-    case "http": {
-      const request = httpRequestOf(target, event, ctx, ctx.at, payload);
-      return {
-        kind: "http",
-        targetId: target.id,
-        method: request.method,
-        url: request.url,
-        headers: { ...request.headers, "webhook-signature": SIGNATURE_PLACEHOLDER },
-        bodySha256: sha256Hex(request.body),
-        bodyBytes: Buffer.byteLength(request.body)
-      };
-    }
-    case "eventbridge": {
-      const entry = eventBridgeEntryOf(target, event, payload);
-      return {
-        kind: "eventbridge",
-        targetId: target.id,
-        eventBusName: entry.EventBusName,
-        source: entry.Source,
-        detailType: entry.DetailType,
-        time: entry.Time.toISOString(),
-        detailSha256: sha256Hex(entry.Detail),
-        entryBytes: entrySizeOf(entry)
-      };
-    }
-    case "workflow": {
-      const outline = ctx.workflowOf(target.name);
-      return {
-        kind: "workflow",
-        targetId: target.id,
-        workflow: target.name,
-        steps: outline ? stepsFor(outline.steps, event.type).map((step) => step.name) : [],
-        emits: outline?.emits ?? []
-      };
-    }
-  }
-};
-
-// functions/targets/index.ts
-init_transform();
-
-// functions/targets/validate.ts
-init_errors();
-var isRecord4 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-var validatePayload = (target, payload) => {
-  const refuse2 = (message) => {
-    throw new TargetError(target.id, "invalid-request", false, message);
-  };
-  let json2;
-  try {
-    json2 = JSON.stringify(payload);
-  } catch {
-  }
-  if (json2 === void 0)
-    refuse2("the body is not JSON: the transform yielded a function or a circular value");
-  if (target.kind === "eventbridge" && !isRecord4(payload))
-    refuse2(
-      `EventBridge takes a JSON object as detail; the transform yielded ${Array.isArray(payload) ? "an array" : typeof payload}`
-    );
-};
-
-// functions/targets/index.ts
-var downstreamKeyOf = (eventId, targetId2) => `rf_${sha256Hex(`${eventId}#${targetId2}`).slice(0, 40)}`;
-
-// cli/commands/route.ts
 init_errors();
 init_transform();
 init_workflows();

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { MessageStore } from '../../../functions/channels/message-store';
+import { messageIdOf } from '../../../functions/channels/render';
 import { EventQueries, type IndexPage, type ReceivedPage } from '../../../functions/operator/event-queries';
 import { findByExternalId, recentlyReceived } from '../../../functions/operator/recent-events';
 import { walkStore, type StorePosition, type StoreSelection } from '../../../functions/operator/store-walk';
 import { matchesFilter, parseEntity } from '../../../functions/replay/request';
 import type { EventStore } from '../../../functions/store/event-store';
 import { RawBodyMissingError, readRawBody, type RawBodies } from '../../../functions/store/raw-bodies';
+import { downstreamKeyOf } from '../../../functions/targets/index';
 import { ATTENTION_STATUSES, type EventState, type EventStatus } from '../../../functions/store/records';
 import { ALL_STATUSES, eventsByOurIds } from '../../commands/events';
 import { masked } from '../../commands/messages';
@@ -137,7 +139,12 @@ export interface EventsDependencies {
   readonly tableName: string;
   readonly store: EventStore;
   readonly rawBodies: Pick<RawBodies, 'get'>;
-  readonly messages: Pick<MessageStore, 'list'>;
+  readonly messages: Pick<MessageStore, 'list' | 'getMany'>;
+  /**
+   * The configuration's target ids: a message's id derives from its event and target (decision
+   * 0054), so the messages an event caused are read by id, whenever they were sent.
+   */
+  readonly targetIds: readonly string[];
   readonly redactor: PayloadRedactor;
   readonly now: Date;
 }
@@ -333,9 +340,19 @@ export const eventDetail = async (
       raw = { headers, body: `[The raw body cannot be read: ${error.message}.]`, truncated: false };
     }
   }
-  const messages = (await deps.messages.list(state.tenant, state.receivedAt, MESSAGES_READ, 'oldest'))
-    .filter((message) => message.causationEventId === eventId)
-    .map(masked);
+  // By id for each target of the configuration; the tenant's messages sent soon after the event
+  // add those of targets the configuration no longer names, and of forced replays (another run key).
+  const [byId, listed] = await Promise.all([
+    deps.messages.getMany(deps.targetIds.map((target) => messageIdOf(downstreamKeyOf(eventId, target)))),
+    deps.messages.list(state.tenant, state.receivedAt, MESSAGES_READ, 'oldest'),
+  ]);
+  const caused = new Map(
+    [...byId, ...listed.filter((message) => message.causationEventId === eventId)].map((m) => [
+      m.messageId,
+      m,
+    ]),
+  );
+  const messages = [...caused.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(masked);
   const summary = summaryOf(state);
   return {
     event: {

@@ -1,5 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { MessageStore } from '#shared/channels/message-store';
+import { messageIdOf } from '#shared/channels/render';
+import { downstreamKeyOf } from '#shared/targets/index';
 import type { EventStatus } from '#shared/store/records';
 import { deadLetters } from '../../../cli/console/api/dead-letters';
 import { queueDepth } from '../../../functions/operator/dead-letter-queue';
@@ -77,6 +79,7 @@ const depsOf = (now = new Date(harness.clock.now())): EventsDependencies => ({
   store: harness.store,
   rawBodies: harness.deps.rawBodies,
   messages,
+  targetIds: ['sms', 'ledger'],
   redactor,
   now,
 });
@@ -265,6 +268,35 @@ describe('one event', () => {
     expect(detail?.event.status).toBe('QUARANTINED');
     expect(detail?.normalized).toBeUndefined();
     expect(detail?.quarantineReason).toBe('unknown payload version');
+  });
+
+  it('finds a message its target sent whenever it was sent, by the id the event and target derive', async () => {
+    const eventId = ids.b2 ?? '';
+    const state = await harness.store.getState(eventId);
+    const message = (id: string, causationEventId: string) =>
+      ({
+        v: 1,
+        id,
+        tenant: 'beta',
+        channel: 'sms',
+        via: 'twilio',
+        to: '+15555550100',
+        content: { body: 'Hello' },
+        correlationId: state?.correlationId ?? '',
+        causationEventId,
+        metadata: {},
+      }) as never;
+    // Sent before the event's receipt as the store says it (a replay's message carries its own
+    // time; here, one the tenant's listing after the receipt cannot reach).
+    const before = new Date(Date.parse(state?.receivedAt ?? '') - 60_000);
+    const ours = messageIdOf(downstreamKeyOf(eventId, 'sms'));
+    await messages.begin(message(ours, eventId), before);
+    await messages.begin(message('msg_someone_else', 'ev_other'), before);
+
+    const detail = await eventDetail(depsOf(), eventId);
+
+    expect(detail?.messages.map((m) => m.messageId)).toEqual([ours]);
+    expect(detail?.messages[0]?.to).toBe('***0100');
   });
 
   it('is undefined for an id that names no event', async () => {

@@ -179,10 +179,18 @@ export const createReconcileHandler = (processEnv: NodeJS.ProcessEnv = process.e
         reports: new ReportStore(documentClient, storeSettings),
         publisher,
         ...(receipts ? { receipts } : {}),
-        metric: (name, value, p, t) =>
-          writeWithMetrics(logger, metrics, { level: 'debug', message: name, fields: {} }, [
-            { name, unit: MetricUnit.Count, value, dimensions: { provider: p, tenant: t } },
-          ]),
+        metrics: (values, p, t) =>
+          writeWithMetrics(
+            logger,
+            metrics,
+            { level: 'debug', message: 'reconciliation metrics', fields: {} },
+            Object.entries(values).map(([name, value]) => ({
+              name,
+              unit: MetricUnit.Count,
+              value,
+              dimensions: { provider: p, tenant: t },
+            })),
+          ),
         now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         random: Math.random,

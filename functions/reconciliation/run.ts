@@ -59,7 +59,12 @@ export interface ReconcileDependencies {
   readonly publisher: DomainEventPublisher;
   /** The message side, where the stack has the provider's channel adapter. */
   readonly receipts?: Pick<ReceiptDependencies, 'messages' | 'matcher' | 'find' | 'receiptMissingMetric'>;
-  readonly metric: (name: ReconciliationMetric, value: number, provider: string, tenant: string) => void;
+  /** A run's counts, published together: one EMF record per run, not one per metric. */
+  readonly metrics: (
+    values: Readonly<Record<ReconciliationMetric, number>>,
+    provider: string,
+    tenant: string,
+  ) => void;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
@@ -123,10 +128,16 @@ export const reconcile = async (
     };
     if (dryRun) return report;
     await deps.reports.put(report);
-    deps.metric('ReconciliationMissing', report.missing, provider, tenant);
-    deps.metric('ReconciliationRecovered', report.recovered + report.redelivered, provider, tenant);
-    deps.metric('ReconciliationDrift', report.drifted, provider, tenant);
-    deps.metric('ReceiptMissing', report.receiptsMissing, provider, tenant);
+    deps.metrics(
+      {
+        ReconciliationMissing: report.missing,
+        ReconciliationRecovered: report.recovered + report.redelivered,
+        ReconciliationDrift: report.drifted,
+        ReceiptMissing: report.receiptsMissing,
+      },
+      provider,
+      tenant,
+    );
     return report;
   };
 

@@ -189,7 +189,9 @@ const harness = (api: ProviderApi<unknown>, tenant: string, start: Date): Harnes
         return answers;
       },
     },
-    metric: (name, value) => metrics.push({ name, value }),
+    metrics: (values) => {
+      for (const [name, value] of Object.entries(values)) metrics.push({ name, value });
+    },
     now: () => now,
     sleep: (ms) => {
       sleeps.push(ms);

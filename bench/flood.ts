@@ -96,7 +96,7 @@ export const deliver = async (
 export const whileFlooding = async <T>(
   floodUrl: string,
   concurrency: number,
-  during: () => Promise<T>,
+  during: (flood: { readonly statuses: Readonly<Record<string, number>> }) => Promise<T>,
 ): Promise<{ result: T; flood: FloodFigures['flood'] }> => {
   const statuses: Record<string, number> = {};
   let requests = 0;
@@ -116,7 +116,7 @@ export const whileFlooding = async <T>(
   });
   try {
     return {
-      result: await during(),
+      result: await during({ statuses }),
       flood: { requests, perSecond: requests / ((performance.now() - started) / 1000), statuses },
     };
   } finally {

@@ -71,7 +71,7 @@ const run = async (stopRequest: AbortSignal) => {
   const demoPort = needsLocalDemoRoute(check.config)
     ? portFrom(process.env.DEMO_PORT ?? String(port + 1))
     : 0;
-  if (demoPort) await assertPortFree(demoPort);
+  if (demoPort) await assertPortFree(demoPort, 'DEMO_PORT');
   const demoUrl = `http://127.0.0.1:${demoPort}`;
   const synthArgs = [
     'synth',
@@ -81,7 +81,13 @@ const run = async (stopRequest: AbortSignal) => {
   await prepareAssembly(synthArgs, stopRequest);
   if (stopRequest.aborted) return;
   const demo = demoPort
-    ? await startDemoTarget({ port: demoPort, log: (line) => process.stdout.write(`${line}\n`) })
+    ? await startDemoTarget({ port: demoPort, log: (line) => process.stdout.write(`${line}\n`) }).catch(
+        async (error: NodeJS.ErrnoException) => {
+          // Taken while synthesizing.
+          if (error.code === 'EADDRINUSE') await assertPortFree(demoPort, 'DEMO_PORT');
+          throw error;
+        },
+      )
     : undefined;
   // Loaded only now: its emulators and SDK clients take a second to load, which a busy port or a
   // synthesis need not wait for.

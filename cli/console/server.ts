@@ -569,6 +569,11 @@ export const startConsole = async (
     } catch (error) {
       const refusal =
         error instanceof HttpError ? error : new HttpError(500, sentenceOf(error, deps.target.local));
+      // The page shows the sentence; the terminal keeps it, for the operator who reports it.
+      if (refusal.status >= 500)
+        deps.log(
+          `relayflow console: ${request.method ?? 'GET'} ${url.pathname} failed (${refusal.status}): ${refusal.message}`,
+        );
       if (response.headersSent) response.destroy();
       else refuse(response, api, refusal);
     }

@@ -109,6 +109,7 @@ export const portBusyMessage = (
   port: number,
   holder: PortHolder | undefined,
   suggestion: number | undefined,
+  variable = 'PORT',
 ) => {
   const who = holder
     ? ` by pid ${holder.pid} (${holder.command}${holder.cwd ? `, in ${holder.cwd}` : ''})`
@@ -116,15 +117,18 @@ export const portBusyMessage = (
   return [
     `port ${port} is already in use${who}.`,
     holder
-      ? `Stop that process (kill ${holder.pid}), or start on another port: PORT=${suggestion ?? port + 1} npm start`
-      : `Stop what listens there, or start on another port: PORT=${suggestion ?? port + 1} npm start`,
+      ? `Stop that process (kill ${holder.pid}), or start on another port: ${variable}=${suggestion ?? port + 1} npm start`
+      : `Stop what listens there, or start on another port: ${variable}=${suggestion ?? port + 1} npm start`,
   ].join('\n');
 };
 
-/** Throws, naming the holder, when `port` cannot be listened on. 0 is any port. */
-export const assertPortFree = async (port: number): Promise<void> => {
+/**
+ * Throws, naming the holder, when `port` cannot be listened on. 0 is any port. `variable` is the
+ * setting that chooses it, for the suggestion.
+ */
+export const assertPortFree = async (port: number, variable = 'PORT'): Promise<void> => {
   if (port === 0 || (await portIsFree(port))) return;
-  throw new Error(portBusyMessage(port, portHolder(port), await nextFreePort(port)));
+  throw new Error(portBusyMessage(port, portHolder(port), await nextFreePort(port), variable));
 };
 
 /** The PORT variable as a port number, or an error that says what is wrong with it. */

@@ -79,6 +79,10 @@ withBrowser('the operator console in a browser, against the local runtime', () =
     page = await context.newPage();
     // A script error or a Content-Security-Policy refusal would break the UI quietly.
     page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() >= 500)
+        pageProblems.push(`${response.status()} from ${new URL(response.url()).pathname}`);
+    });
     page.on('console', (message) => {
       if (message.type() === 'error' && !/status of 404/.test(message.text()))
         pageProblems.push(message.text());

@@ -30,16 +30,49 @@ export const E2E_SECRETS = {
   'standard-webhooks': `whsec_${Buffer.from('e2e-standard-webhooks-secret-32b').toString('base64')}`,
 } as const;
 
-/** A port nothing listens on now (the OS picks it), for a server a test starts next. */
-export const freePort = () =>
-  new Promise<number>((done, fail) => {
+/**
+ * The lowest port the OS hands out for `listen(0)` and outgoing connections. Ports below it are
+ * never taken by another test's server or client unless it asks for them by number.
+ */
+const ephemeralLow = (): number => {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 49152;
+  } catch {
+    return 49152;
+  }
+};
+
+const canListen = (port: number) =>
+  new Promise<boolean>((done) => {
     const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+
+/** Each Jest worker picks from its own slice, so two workers never hand out the same port. */
+const PORT_SLICES = 16;
+const portSlice = (() => {
+  const first = 20000;
+  const size = Math.floor((ephemeralLow() - first) / PORT_SLICES);
+  const worker = Number(process.env.JEST_WORKER_ID ?? 1);
+  return { start: first + ((worker - 1) % PORT_SLICES) * size, size };
+})();
+let portCursor = Math.floor(Math.random() * Math.max(portSlice.size, 1));
+
+/**
+ * A port nothing listens on now, for a server a test starts next (possibly minutes later, as a
+ * synthesized demo port is). It lies below the OS's ephemeral range: a port `listen(0)` chose
+ * could be handed to another worker's server, or to an outgoing connection, before this test
+ * binds it.
+ */
+export const freePort = async (): Promise<number> => {
+  for (let tried = 0; portSlice.size > 0 && tried < portSlice.size; tried++) {
+    const port = portSlice.start + (portCursor++ % portSlice.size);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${portSlice.start}-${portSlice.start + portSlice.size - 1}`);
+};
 
 /**
  * The port the stacks' routes name at synth time. Each run rewrites it to the port of its own

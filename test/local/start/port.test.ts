@@ -47,6 +47,12 @@ describe('the port check', () => {
     );
   });
 
+  it('names the setting that chose the port, for the demo target', () => {
+    expect(portBusyMessage(3001, undefined, 3002, 'DEMO_PORT')).toBe(
+      'port 3001 is already in use.\nStop what listens there, or start on another port: DEMO_PORT=3002 npm start',
+    );
+  });
+
   it('reads PORT, 3000 when unset', () => {
     expect(portFrom(undefined)).toBe(3000);
     expect(portFrom('4300')).toBe(4300);

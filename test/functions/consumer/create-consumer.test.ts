@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import { noMessageDelivery, noReceipts } from '../../helpers/no-channels';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';

@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';

@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import type { EventState } from '#shared/store/records';
 import { aStoredEvent, anIntegrationEvent } from '../../helpers/sqs-events';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

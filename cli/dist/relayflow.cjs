@@ -14710,6 +14710,10 @@ var startConsole = async (deps, options = {}) => {
       else await handleStatic(request, response, url3);
     } catch (error) {
       const refusal = error instanceof HttpError ? error : new HttpError(500, sentenceOf(error, deps.target.local));
+      if (refusal.status >= 500)
+        deps.log(
+          `relayflow console: ${request.method ?? "GET"} ${url3.pathname} failed (${refusal.status}): ${refusal.message}`
+        );
       if (response.headersSent) response.destroy();
       else refuse2(response, api, refusal);
     }

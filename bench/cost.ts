@@ -87,6 +87,11 @@ export interface MeasuredUsage {
   readonly secretsManagerCalls: number;
   /** Bytes the functions logged (what CloudWatch Logs would ingest, before its per-event overhead). */
   readonly logBytes: number;
+  /**
+   * Lambda's own lines (START, END, REPORT per invocation at the default system log level): billed
+   * as the functions' are, and counted apart because only configuration removes them.
+   */
+  readonly platformLog: { readonly bytes: number; readonly lines: number };
   /** Item writes by table and action: how many, their write units, and the mean item size written. */
   readonly writes: readonly {
     readonly table: string;
@@ -155,7 +160,9 @@ export const costModel = (
   const invocations = usage.lambda.verifier.invocations + usage.lambda.consumer.invocations;
   const gbSeconds = usage.lambda.verifier.gbSeconds + usage.lambda.consumer.gbSeconds;
   const fill = usage.consumerRecords / Math.max(1, usage.lambda.consumer.invocations);
-  const logGb = (usage.logBytes + logLines * LOG_EVENT_OVERHEAD_BYTES) / 2 ** 30;
+  const functionLogBytes = usage.logBytes + logLines * LOG_EVENT_OVERHEAD_BYTES;
+  const platformLogBytes = usage.platformLog.bytes + usage.platformLog.lines * LOG_EVENT_OVERHEAD_BYTES;
+  const logGb = (functionLogBytes + platformLogBytes) / 2 ** 30;
 
   const lambdaRequestCost = (n: number) => per(n) * PRICES.lambdaPerRequest * million;
   const lambdaDurationCost = (gbs: number) => per(gbs) * PRICES.lambdaArmPerGbSecond * million;
@@ -221,7 +228,7 @@ export const costModel = (
     },
     {
       service: 'CloudWatch Logs ingestion',
-      perEvent: `${fmt(per(usage.logBytes + logLines * LOG_EVENT_OVERHEAD_BYTES), 0)} bytes`,
+      perEvent: `${fmt(per(functionLogBytes + platformLogBytes), 0)} bytes (functions ${fmt(per(functionLogBytes), 0)}, Lambda's START/END/REPORT ${fmt(per(platformLogBytes), 0)})`,
       unitPrice: '$0.50 / GB',
       perMillion: (logGb / usage.events) * PRICES.logsPerGb * million,
     },

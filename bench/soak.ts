@@ -82,11 +82,16 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
   const sinkPort = await sink.start();
   let logBytes = 0;
   let logLines = 0;
+  const platformLog = { bytes: 0, lines: 0 };
   const faults = await startFaultRuntime({
     sinkPort,
     unreservedConcurrency: options.concurrency + 60,
     logSink: (entry) => {
-      if (entry.stream === 'platform') return;
+      if (entry.stream === 'platform') {
+        platformLog.bytes += Buffer.byteLength(entry.line);
+        platformLog.lines += 1;
+        return;
+      }
       logBytes += Buffer.byteLength(entry.line);
       logLines += 1;
     },
@@ -160,6 +165,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     );
     const logBytesAtEnd = logBytes;
     const logLinesAtEnd = logLines;
+    const platformLogAtEnd = { ...platformLog };
     const apiRequests = ledger.requests.length;
     const sinkAttempts = sink.totalAttempts();
     const sinkEffects = sink.sideEffects().length;
@@ -239,6 +245,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       sqs: sqsRequests,
       secretsManagerCalls: secretsCalls,
       logBytes: logBytesAtEnd,
+      platformLog: platformLogAtEnd,
       writes: [...writeGroups.values()].map((g) => ({
         table: g.table,
         action: g.action,

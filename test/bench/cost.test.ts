@@ -13,6 +13,7 @@ const USAGE: MeasuredUsage = {
   sqs: { SendMessage: 1000 },
   secretsManagerCalls: 1,
   logBytes: 600_000,
+  platformLog: { bytes: 300_000, lines: 3300 },
   writes: [],
   warm: { verifierGbSecondsPerInvocation: 0.01, consumerGbSecondsPerRecord: 0.01 },
 };
@@ -45,6 +46,16 @@ describe('the cost model', () => {
 
   it("uses X-Ray's default sampling when given no configuration", () => {
     expect(xrayLine(costModel(USAGE, 1100))?.perMillion).toBeCloseTo(1.1 * 0.05 * 5.5);
+  });
+});
+
+describe('logs in the cost model', () => {
+  it("prices the functions' lines and Lambda's own START/END/REPORT lines, each with CloudWatch's 26 B per line", () => {
+    const line = costModel(USAGE, 1100).lines.find((l) => l.service === 'CloudWatch Logs ingestion');
+
+    // Per event: (600,000 + 1,100 × 26) / 1,000 from the functions, (300,000 + 3,300 × 26) / 1,000 from Lambda.
+    expect(line?.perEvent).toBe("1014 bytes (functions 629, Lambda's START/END/REPORT 386)");
+    expect(line?.perMillion).toBeCloseTo(((1_014_400 / 2 ** 30) * 0.5 * 1e6) / 1000, 6);
   });
 });
 

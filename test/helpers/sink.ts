@@ -62,10 +62,14 @@ export class Sink {
     return this.attempts.get(`${path} ${webhookId}`) ?? 0;
   }
 
+  /** Resolves at once when the sink never started: a runtime that failed to start still cleans up. */
   async stop(): Promise<void> {
+    const { server } = this;
+    if (!server) return;
+    this.server = undefined;
     await new Promise<void>((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
+      server.closeAllConnections();
+      server.close(() => resolve());
     });
   }
 }

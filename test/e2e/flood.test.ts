@@ -42,12 +42,14 @@ describe('flood isolation through the local runtime (docs/decisions/0035)', () =
       `${e2e.runtime.endpoints.api}/webhooks/github`,
       32,
       async (live) => {
-        // Once the route throttle answers, the flood is past its burst: on a slow machine the
-        // first requests wait for GitHub's verifier to start, and the flood would not be yet.
+        const delivered = await deliver(signedStripe, 10, 5);
+        // The flood goes on until the route throttle has answered: on a slow machine the first
+        // flood requests wait for GitHub's verifier to start, and 10 deliveries end before the
+        // flood is past its burst.
         const deadline = Date.now() + 60_000;
         while (!live.statuses[429] && Date.now() < deadline)
           await new Promise((done) => setTimeout(done, 50));
-        return deliver(signedStripe, 10, 5);
+        return delivered;
       },
     );
     const verifiers = verifierFigures(e2e.runtime, ['stripe', 'github'], () => undefined);

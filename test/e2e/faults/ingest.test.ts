@@ -154,13 +154,25 @@ describe('ingest faults', () => {
     const ledger = new Ledger();
     const delivery = webhooks.stripe({ id: 'evt_f4_fifty', customer: 'cus_f4', created: 1 });
     await holdConsumers();
-    const throttlesBefore =
-      faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0;
+    const verifierCounters = () => {
+      const counters = faults.runtime.lambda.counters()[faults.functions.verifier('stripe')];
+      return {
+        throttles: counters?.throttles ?? 0,
+        timeouts: counters?.timeouts ?? 0,
+        errors: counters?.errors ?? 0,
+      };
+    };
+    const before = verifierCounters();
 
     const answers = await Promise.all(Array.from({ length: 50 }, () => deliver(ledger, delivery)));
-    const throttled =
-      (faults.runtime.lambda.counters()[faults.functions.verifier('stripe')]?.throttles ?? 0) -
-      throttlesBefore;
+    const after = verifierCounters();
+    // On a slow machine 50 concurrent cold starts can outlast the verifier's timeout: like a
+    // throttle, a provider retries it. An error of any other kind would be a defect.
+    const verifier = {
+      throttled: after.throttles - before.throttles,
+      timedOut: after.timeouts - before.timeouts,
+      failedOtherwise: after.errors - before.errors - (after.timeouts - before.timeouts),
+    };
     // The provider retries whatever was not acknowledged.
     const retries = await Promise.all(
       answers.filter((a) => a.status >= 300).map(() => deliver(ledger, delivery)),
@@ -169,9 +181,13 @@ describe('ingest faults', () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     // 503: the payload stored by another delivery, its state not yet; 500: API Gateway's answer
-    // to a throttled verifier. A delivery that finds the state sends again (decision 0045).
+    // to a throttled (or timed-out) verifier. A delivery that finds the state sends again (decision 0045).
     expect(statuses.filter((s) => ![200, 202, 503, 500].includes(s))).toEqual([]);
-    expect(statuses.filter((s) => s === 500)).toHaveLength(throttled);
+    expect({ answered500: statuses.filter((s) => s === 500).length, ...verifier }).toEqual({
+      answered500: verifier.throttled + verifier.timedOut,
+      ...verifier,
+      failedOtherwise: 0,
+    });
     expect(retries.every((r) => r.status === 200)).toBe(true);
     // Every send carried the event's one deduplication id: the queue holds one message.
     expect(await queueDepth(faults.runtime, faults.runtime.outputs.MainQueueUrl ?? '')).toBe(1);

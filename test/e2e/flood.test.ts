@@ -1,11 +1,9 @@
-import Stripe from 'stripe';
 import { deliver, verifierFigures, whileFlooding } from '../../bench/flood';
-import { E2E_SECRETS, startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
+import { postStripe, startE2eRuntime, type RunningE2e } from '../helpers/local-runtime';
 
 // The first run synthesizes and bundles the end-to-end stack.
 jest.setTimeout(240_000);
 
-const stripe = new Stripe('sk_test_e2e');
 let e2e: RunningE2e;
 
 beforeAll(async () => {
@@ -15,26 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => e2e.runtime.stop());
 
-const signedStripe = (n: number) => {
-  const body = JSON.stringify({
+const signedStripe = (n: number) =>
+  postStripe(e2e, {
     id: `evt_flood_${n}`,
     object: 'event',
     created: Math.floor(Date.now() / 1000),
     type: 'payment_intent.succeeded',
     data: { object: { id: `pi_flood_${n}`, object: 'payment_intent', customer: `cus_flood_${n}` } },
   });
-  return fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': stripe.webhooks.generateTestHeaderString({
-        payload: body,
-        secret: E2E_SECRETS.stripe,
-      }),
-    },
-    body,
-  });
-};
 
 describe('flood isolation through the local runtime (docs/decisions/0035)', () => {
   it("answers every signed Stripe delivery 2xx while 32 concurrent senders flood GitHub's route with unsigned requests", async () => {

@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createReconcileHandler, ReconcileRequestError } from '../../../functions/reconciliation/handler';
 import type { ReconciliationReport } from '../../../functions/reconciliation/report';
+import { verifierEnv } from '../../helpers/verifier-env';
 
 /*
  * The reconcile Lambda's edge: what a schedule or `relayflow reconcile run` invokes it with. The
@@ -20,17 +21,7 @@ const STRIPE_SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stri
 
 /** The secrets provider caches values by ARN for the process: each test names its own secret. */
 const environment = (secretArn = STRIPE_SECRET): NodeJS.ProcessEnv => ({
-  TENANTS: '["acme"]',
-  EVENT_TABLE: 'events',
-  RAW_BUCKET: 'raw',
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/main.fifo',
-  MAX_BODY_BYTES: '65536',
-  INLINE_BODY_MAX_BYTES: '2048',
-  RETENTION_DAYS: '30',
-  INGEST_LEASE_SECONDS: '30',
-  SECRETS_MAX_AGE_SECONDS: '300',
-  POWERTOOLS_METRICS_NAMESPACE: 'RelayFlowTest',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  ...verifierEnv(),
   RECONCILIATION: JSON.stringify({
     providers: {
       stripe: {

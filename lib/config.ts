@@ -282,6 +282,11 @@ const ConfigObjectSchema = z
       .default(API_DEFAULTS),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /**
+     * Lambda's own log lines. START, END and REPORT come at INFO, three per invocation, billed
+     * like any line; WARN keeps only Lambda's failures (timeouts, crashes).
+     */
+    platformLogLevel: z.enum(['DEBUG', 'INFO', 'WARN']).default('WARN'),
+    /**
      * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
      * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records
      * `reservoirPerSecond` requests each second, then `samplingRate` of the rest.

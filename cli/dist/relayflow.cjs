@@ -5192,8 +5192,10 @@ var init_routes = __esm({
       /**
        * Requests per second to this target from all consumer instances together (a limit kept in the
        * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
+       * Each delivery costs one write to keep it; `false` sends without a shared limit, and a
+       * target's request to slow down then holds only the consumer instance that got it.
        */
-      rateLimitPerSecond: z32._default(z32.number().check(z32.positive()), 50),
+      rateLimitPerSecond: z32._default(z32.union([z32.number().check(z32.positive()), z32.literal(false)]), 50),
       /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
       circuitBreakerThreshold: z32._default(z32.number().check(z32.int(), z32.gte(1)), 5),
       circuitHalfOpenAfterMs: z32._default(z32.number().check(z32.int(), z32.gte(100)), 3e4),
@@ -8058,6 +8060,11 @@ var init_config = __esm({
         verifierReservedConcurrency: import_zod15.z.union([import_zod15.z.int().min(1).max(1e3), import_zod15.z.literal(false)]).default(50)
       }).strict().default(API_DEFAULTS),
       logLevel: import_zod15.z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+      /**
+       * Lambda's own log lines. START, END and REPORT come at INFO, three per invocation, billed
+       * like any line; WARN keeps only Lambda's failures (timeouts, crashes).
+       */
+      platformLogLevel: import_zod15.z.enum(["DEBUG", "INFO", "WARN"]).default("WARN"),
       /**
        * X-Ray tracing of the functions and the replay state machine. `false` records nothing and
        * keeps the X-Ray SDK out of the functions' cold starts. The stack's sampling rule records

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { archiveChanges, type StreamChange } from '#shared/audit/archiver';
 import { firehoseClient } from '#shared/clients/firehose';
 import { readEnvironment, required } from '#shared/env';
+import { writeWithMetrics, type MetricPoint } from '#shared/powertools/emf';
 import { logger, metrics } from '#shared/powertools/index';
 
 const EnvironmentSchema = z.object({ DELIVERY_STREAM: required() });
@@ -55,20 +56,33 @@ export const createAuditArchiverHandler = (client: FirehoseClient = firehoseClie
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const changes = changesOf(event);
     const outcome = await archiveChanges(changes, put);
-    metrics.addMetric('AuditRowsArchived', MetricUnit.Count, outcome.rows);
-    metrics.publishStoredMetrics();
+    // The count rides on the batch's line (functions/powertools/emf.ts): one log event, never filtered apart.
+    const archived: MetricPoint[] = [
+      { name: 'AuditRowsArchived', unit: MetricUnit.Count, value: outcome.rows, dimensions: {} },
+    ];
     if (outcome.resumeFrom) {
-      logger.warn('audit rows not archived; the stream retries from the first', {
-        resumeFrom: outcome.resumeFrom,
-        records: changes.length,
-      });
+      writeWithMetrics(
+        logger,
+        metrics,
+        {
+          level: 'warn',
+          message: 'audit rows not archived; the stream retries from the first',
+          fields: { resumeFrom: outcome.resumeFrom, records: changes.length },
+        },
+        archived,
+      );
       return { batchItemFailures: [{ itemIdentifier: outcome.resumeFrom }] };
     }
-    logger.info('audit rows archived', {
-      rows: outcome.rows,
-      records: outcome.records,
-      changes: changes.length,
-    });
+    writeWithMetrics(
+      logger,
+      metrics,
+      {
+        level: 'info',
+        message: 'audit rows archived',
+        fields: { rows: outcome.rows, records: outcome.records, changes: changes.length },
+      },
+      archived,
+    );
     return { batchItemFailures: [] };
   };
 };

@@ -56,7 +56,9 @@ export const emfRecordOf = (
 /**
  * Writes one line with its metrics riding on it, so that an event costs one log line; where the
  * log level hides that line, the record is written alone, as Powertools writes it (straight to
- * stdout: Lambda's console would prefix it and break the JSON).
+ * stdout: Lambda's console would prefix it and break the JSON). Alone, it carries the Logger's
+ * level: Lambda's log filter gives a line without a level INFO, and would drop the metrics with
+ * it whenever the functions' level is above INFO (the Logger's level is Lambda's, decision 0058).
  */
 export const writeWithMetrics = (
   logger: Logger,
@@ -67,5 +69,5 @@ export const writeWithMetrics = (
   const record = metrics.publishes ? emfRecordOf(metrics, points) : undefined;
   const threshold = LogLevelThreshold[line.level.toUpperCase() as Uppercase<LogLine['level']>];
   if (logger.level <= threshold) logger[line.level](line.message, { ...line.fields, [EMF_RECORD]: record });
-  else if (record) process.stdout.write(`${JSON.stringify(record)}\n`);
+  else if (record) process.stdout.write(`${JSON.stringify({ level: logger.getLevelName(), ...record })}\n`);
 };

@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RelayFlowFunction } from './relayflow-function';
+import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 /** Where Firehose writes rows, and where the Glue table reads them. */
 export const ARCHIVE_PREFIX = 'audit/';
@@ -57,7 +57,9 @@ export interface AuditArchiveProps {
   /** Days an entry is kept; undefined keeps every entry. */
   readonly retentionDays?: number;
   readonly objectLock?: { readonly mode: 'governance' | 'compliance'; readonly days: number };
-  readonly logLevel: string;
+  readonly logLevel: FunctionLogLevel;
+  /** Lambda's own lines (START, END, REPORT). @default 'WARN' */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly tracing: boolean;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -213,6 +215,7 @@ export class AuditArchive extends Construct {
       environment: { DELIVERY_STREAM: this.deliveryStream.ref },
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      platformLogLevel: props.platformLogLevel,
       tracing: props.tracing,
       removalPolicy: props.removalPolicy,
     });

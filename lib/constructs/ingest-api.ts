@@ -16,7 +16,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnabledProvider } from '../config';
 import type { ProviderSecrets } from './provider-secrets';
-import { RelayFlowFunction } from './relayflow-function';
+import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 export interface IngestApiProps {
   readonly providers: readonly EnabledProvider[];
@@ -37,7 +37,9 @@ export interface IngestApiProps {
   readonly retentionDays: number;
   /** The stage's default route throttle; each provider's routes get their own `limits`. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  readonly logLevel: string;
+  readonly logLevel: FunctionLogLevel;
+  /** Lambda's own lines (START, END, REPORT). @default 'WARN' */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /** X-Ray tracing of every verifier. @default true */
@@ -118,6 +120,7 @@ export class IngestApi extends Construct {
         timeout: VERIFIER_TIMEOUT,
         reservedConcurrentExecutions: provider.limits.reservedConcurrency,
         logLevel: props.logLevel,
+        platformLogLevel: props.platformLogLevel,
         tracing: props.tracing,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,

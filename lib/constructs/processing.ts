@@ -13,7 +13,7 @@ import { formatPath } from '../../functions/providers/types';
 import { resolveRoutes, RoutesSchema } from '../../functions/routing/routes';
 import { workflowNames } from '../../functions/workflows/index';
 import { MAX_JSON_ENV_BYTES, type RouteConfig } from '../config';
-import { RelayFlowFunction } from './relayflow-function';
+import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 export interface ProcessingProps {
   /** Routes from the configuration; the first matching route wins. */
@@ -34,7 +34,9 @@ export interface ProcessingProps {
   /** The consumer's timeout; the main queue's visibility timeout was derived from it. */
   readonly consumerTimeout: Duration;
   readonly retentionDays: number;
-  readonly logLevel: string;
+  readonly logLevel: FunctionLogLevel;
+  /** Lambda's own lines (START, END, REPORT). @default 'WARN' */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /** X-Ray tracing of the consumer. @default true */
@@ -128,6 +130,7 @@ export class Processing extends Construct {
       serviceName: 'consumer',
       timeout: props.consumerTimeout,
       logLevel: props.logLevel,
+      platformLogLevel: props.platformLogLevel,
       tracing: props.tracing,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

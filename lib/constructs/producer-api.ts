@@ -12,7 +12,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventSourceConfig } from '../config';
-import { RelayFlowFunction } from './relayflow-function';
+import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 export interface ProducerApiProps {
   /** The HTTP API the webhook routes are on: the producer routes join it. */
@@ -31,7 +31,9 @@ export interface ProducerApiProps {
   readonly maxBodyBytes: number;
   readonly inlineBodyMaxBytes: number;
   readonly retentionDays: number;
-  readonly logLevel: string;
+  readonly logLevel: FunctionLogLevel;
+  /** Lambda's own lines (START, END, REPORT). @default 'WARN' */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /** X-Ray tracing of the producer function. @default true */
@@ -100,6 +102,7 @@ export class ProducerApi extends Construct {
       serviceName: 'producer',
       timeout: PRODUCER_TIMEOUT,
       logLevel: props.logLevel,
+      platformLogLevel: props.platformLogLevel,
       tracing: props.tracing,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

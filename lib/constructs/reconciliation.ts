@@ -31,7 +31,7 @@ import { RECONCILABLE_PROVIDERS } from '../../functions/reconciliation/providers
 import { parseScheduleExpression } from '../schedule-expression';
 import type { ChannelSecretArns } from './channel-secrets';
 import { EVENT_STORE_INDEXES } from './event-store';
-import { RelayFlowFunction } from './relayflow-function';
+import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 /** Template metadata naming the provider a reconciliation secret holds API credentials for. */
 export const RECONCILIATION_METADATA = 'RelayFlow::Reconciliation';
@@ -75,7 +75,9 @@ export interface ReconciliationProps {
   readonly maxBodyBytes: number;
   readonly inlineBodyMaxBytes: number;
   readonly retentionDays: number;
-  readonly logLevel: string;
+  readonly logLevel: FunctionLogLevel;
+  /** Lambda's own lines (START, END, REPORT). @default 'WARN' */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly tracing: boolean;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -207,6 +209,7 @@ export class Reconciliation extends Construct {
       serviceName: 'reconcile',
       timeout: RECONCILE_TIMEOUT,
       logLevel: props.logLevel,
+      platformLogLevel: props.platformLogLevel,
       tracing: props.tracing,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -1,7 +1,14 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -9,6 +16,9 @@ import type { Construct } from 'constructs';
 import { resolve } from 'node:path';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+
+export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type PlatformLogLevel = 'DEBUG' | 'INFO' | 'WARN';
 
 export interface RelayFlowFunctionProps {
   /** Handler entry file, relative to the project root (`functions/handlers/…`). */
@@ -24,7 +34,13 @@ export interface RelayFlowFunctionProps {
   /** Merged over the house defaults, never replacing them. */
   readonly environment?: Readonly<Record<string, string>>;
   readonly logRetention: RetentionDays;
-  readonly logLevel: string;
+  /** The functions' own lines: Powertools' level and Lambda's application log filter. */
+  readonly logLevel: FunctionLogLevel;
+  /**
+   * Lambda's own lines: START, END and REPORT are INFO, so WARN keeps only its failures (a
+   * timeout, a crash) and bills no bytes for every successful invocation. @default 'WARN'
+   */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly removalPolicy: RemovalPolicy;
   /** @default undefined (unreserved) */
   readonly reservedConcurrentExecutions?: number;
@@ -37,8 +53,8 @@ export interface RelayFlowFunctionProps {
 
 /**
  * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, source
- * maps, names kept), active tracing unless switched off, an explicit log group with retention, and
- * the Powertools environment. Every RelayFlow function is one of these.
+ * maps, names kept), active tracing unless switched off, an explicit log group with retention, JSON
+ * logs filtered by level (Lambda's own lines at WARN), and the Powertools environment. Every RelayFlow function is one of these.
  */
 export class RelayFlowFunction extends NodejsFunction {
   /** The function's own role (log group access only, plus what grants add). */
@@ -72,6 +88,11 @@ export class RelayFlowFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
+      // JSON is what lets Lambda filter by level. With it, Lambda's application level (set to the
+      // same as Powertools') is the one Powertools' Logger obeys (decision 0058).
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: SystemLogLevel[props.platformLogLevel ?? 'WARN'],
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {

@@ -23,7 +23,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { MAX_JSON_ENV_BYTES, replayProvidersJson, type EnabledProvider } from '../config';
-import { RelayFlowFunction } from './relayflow-function';
+import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 export interface ReplayProps {
   /** Every provider the stack serves: `renormalize` runs their current normalizers with these options. */
@@ -35,7 +35,9 @@ export interface ReplayProps {
   /** The main queue's FIFO dead-letter queue. */
   readonly deadLetterQueue: IQueue;
   readonly retentionDays: number;
-  readonly logLevel: string;
+  readonly logLevel: FunctionLogLevel;
+  /** Lambda's own lines (START, END, REPORT). @default 'WARN' */
+  readonly platformLogLevel?: PlatformLogLevel;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /** X-Ray tracing of the function and the state machine. @default true */
@@ -105,6 +107,7 @@ export class Replay extends Construct {
       serviceName: 'replay',
       timeout: REPLAY_FUNCTION_TIMEOUT,
       logLevel: props.logLevel,
+      platformLogLevel: props.platformLogLevel,
       tracing,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

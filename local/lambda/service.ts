@@ -32,6 +32,10 @@ const FunctionConfigSchema = z.object({
   logGroupName: z.string().min(1).optional(),
   /** Lambda's LoggingConfig.LogFormat: how the runtime formats `console.*` output. */
   logFormat: z.enum(['Text', 'JSON']).default('Text'),
+  /** With JSON, the lowest level of the function's lines that reach the log group. @default 'INFO' */
+  applicationLogLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']).default('INFO'),
+  /** With JSON, the lowest level of Lambda's own lines (START, END, REPORT are INFO). @default 'INFO' */
+  systemLogLevel: z.enum(['DEBUG', 'INFO', 'WARN']).default('INFO'),
   runtime: z
     .string()
     .regex(/^nodejs\d+\.x$/)
@@ -118,6 +122,28 @@ function serviceError(statusCode: number, errorType: string, errorMessage: strin
  * one worker-thread instance per concurrent invocation, warm reuse, cold-start init, enforced
  * timeouts, throttling beyond reserved or account concurrency, and Lambda's error documents.
  */
+/** Lambda's log levels, lowest first. */
+const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 } as const;
+
+/** A line's level as Lambda's filter reads it: its `level` field, else (missing or invalid) INFO. */
+const levelOf = (level: unknown): number => {
+  const name = typeof level === 'string' ? level.toUpperCase() : '';
+  return name in LEVELS ? LEVELS[name as keyof typeof LEVELS] : LEVELS.INFO;
+};
+
+/** The JSON object a line holds, if it holds one: a line that merely starts with a brace is text. */
+const jsonObjectOf = (line: string): Record<string, unknown> | undefined => {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 export class LambdaService {
   private readonly functions = new Map<string, FunctionState>();
   private readonly byArn = new Map<string, FunctionState>();
@@ -335,6 +361,7 @@ export class LambdaService {
         fn,
         requestId,
         `${new Date(this.clock.now()).toISOString()} ${requestId} Task timed out after ${config.timeoutSeconds.toFixed(2)} seconds`,
+        'WARN',
       );
     }
     this.platform(fn, requestId, `END RequestId: ${requestId}`);
@@ -439,29 +466,40 @@ export class LambdaService {
       AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(new Date(this.clock.now())),
       LAMBDA_TASK_ROOT: config.bundleDir,
       _HANDLER: config.handler,
-      ...(config.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
+      ...(config.logFormat === 'JSON'
+        ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: config.applicationLogLevel }
+        : {}),
     };
     // Reserved variables win over the function's own, as Lambda refuses to let a function set them.
     return { ...this.baseEnv, ...config.environment, ...reserved };
   }
 
   private output(fn: FunctionState, stream: 'stdout' | 'stderr', line: string): void {
+    const parsed = jsonObjectOf(line);
+    if (fn.config.logFormat === 'JSON' && levelOf(parsed?.level) < LEVELS[fn.config.applicationLogLevel])
+      return;
     this.emit({ functionName: fn.config.functionName, stream, line });
-    if (!line.startsWith('{')) return;
+    if (parsed === undefined) return;
     try {
-      const parsed: unknown = JSON.parse(line);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        fn.jsonLogs.push(parsed as Record<string, unknown>);
-        if (fn.jsonLogs.length > this.jsonLogLimit) fn.jsonLogs.shift();
-        this.onJsonLog(parsed as Record<string, unknown>, fn.config.functionName);
-      }
+      fn.jsonLogs.push(parsed);
+      if (fn.jsonLogs.length > this.jsonLogLimit) fn.jsonLogs.shift();
+      this.onJsonLog(parsed, fn.config.functionName);
     } catch {
-      // A line that merely starts with a brace is plain text, not a structured log entry; and a
-      // failing hook, like a failing sink, must not fail the invocation it is reporting on.
+      // A failing hook, like a failing sink, must not fail the invocation it is reporting on.
     }
   }
 
-  private platform(fn: FunctionState, requestId: string, line: string): void {
+  /**
+   * One of Lambda's own lines. With JSON logs, Lambda filters them by the system log level:
+   * START, END and REPORT are INFO, a timeout is WARN.
+   */
+  private platform(
+    fn: FunctionState,
+    requestId: string,
+    line: string,
+    level: 'INFO' | 'WARN' = 'INFO',
+  ): void {
+    if (fn.config.logFormat === 'JSON' && LEVELS[level] < LEVELS[fn.config.systemLogLevel]) return;
     this.emit({ functionName: fn.config.functionName, stream: 'platform', line, requestId });
   }
 

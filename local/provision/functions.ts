@@ -52,12 +52,33 @@ export const provisionFunctions: Provisioner = (template, ctx) => {
       environment: { ...baseEnv, ...environment },
       timeoutSeconds: Number(fn.Properties?.Timeout ?? 3),
       memoryMb: Number(fn.Properties?.MemorySize ?? 128),
+      ...loggingOf(fn.Properties?.LoggingConfig),
       ...(typeof fn.Properties?.ReservedConcurrentExecutions === 'number'
         ? { reservedConcurrency: fn.Properties.ReservedConcurrentExecutions }
         : {}),
     });
   }
   return Promise.resolve({ resources });
+};
+
+const LogFormats = ['Text', 'JSON'] as const;
+const ApplicationLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+const SystemLevels = ['DEBUG', 'INFO', 'WARN'] as const;
+
+const oneOf = <T extends string>(values: readonly T[], value: unknown): T | undefined =>
+  values.find((v) => v === value);
+
+/** Lambda's LoggingConfig: the log format and, with JSON, the levels Lambda filters by. */
+const loggingOf = (config: unknown) => {
+  const { LogFormat, ApplicationLogLevel, SystemLogLevel } = (config ?? {}) as Record<string, unknown>;
+  const logFormat = oneOf(LogFormats, LogFormat);
+  const applicationLogLevel = oneOf(ApplicationLevels, ApplicationLogLevel);
+  const systemLogLevel = oneOf(SystemLevels, SystemLogLevel);
+  return {
+    ...(logFormat ? { logFormat } : {}),
+    ...(applicationLogLevel ? { applicationLogLevel } : {}),
+    ...(systemLogLevel ? { systemLogLevel } : {}),
+  };
 };
 
 /** Concurrency the template reserves for its functions, which an account's quota must leave room for. */

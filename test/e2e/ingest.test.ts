@@ -116,6 +116,23 @@ describe('ingest through the local runtime', () => {
     expect(JSON.parse(message?.Body ?? '{}')).toEqual({ v: 1, eventId, correlationId });
   });
 
+  it('logs as the stack configures Lambda: one JSON line per delivery, none of Lambda’s START, END or REPORT', async () => {
+    const before = e2e.logs.length;
+    const response = await postStripe(stripeEvent('evt_e2e_logged', 'cus_logged'));
+    expect(response.status).toBe(202);
+
+    const lines = e2e.logs.slice(before).filter((entry) => entry.functionName.includes('Verifierstripe'));
+    expect(lines.filter((entry) => entry.stream === 'platform')).toEqual([]);
+    expect(lines.map((entry) => JSON.parse(entry.line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'webhook ingested',
+        correlationId: response.headers.get('x-correlation-id'),
+        Received: 1,
+      }),
+    ]);
+  });
+
   it('answers the same delivery again with 200 and the original correlation id', async () => {
     const body = stripeEvent('evt_e2e_duplicate');
     const first = await postStripe(body);

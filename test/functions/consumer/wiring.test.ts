@@ -171,7 +171,7 @@ describe('consumer handler', () => {
       .flatMap((line) => line.split('\n'))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const infos = lines.filter((line) => line.level === 'INFO');
+    const infos = lines.filter((line) => line.level === 'INFO' && 'message' in line);
     expect(infos).toEqual(
       events.map((event): unknown =>
         expect.objectContaining({
@@ -188,6 +188,8 @@ describe('consumer handler', () => {
     const records = lines.filter((line) => '_aws' in line);
     expect(records).toEqual([
       expect.objectContaining({
+        // The level Lambda's log filter lets through (decision 0058).
+        level: 'INFO',
         provider: 'stripe',
         tenant: 'acme',
         Processed: [1, 1],

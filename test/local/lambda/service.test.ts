@@ -302,6 +302,62 @@ describe('LambdaService', () => {
     ]);
   });
 
+  it('with JSON logs, filters lines by their level as Lambda does, and Lambda’s own lines by the system level', async () => {
+    const bundle = `
+      export const handler = async (event) => {
+        const write = (record) => process.stdout.write(JSON.stringify(record) + '\\n');
+        write({ level: 'DEBUG', message: 'detail' });
+        write({ level: 'INFO', message: 'handled' });
+        write({ level: 'warn', message: 'slow' });
+        write({ _aws: { CloudWatchMetrics: [] }, Received: 1 });
+        write({ level: 'WARN', _aws: { CloudWatchMetrics: [] }, Enqueued: 1 });
+        process.stdout.write('plain text\\n');
+        console.error('failed');
+        if (event.hang) await new Promise(() => setInterval(() => {}, 1000));
+        return process.env.AWS_LAMBDA_LOG_LEVEL;
+      };`;
+    service.register(
+      aFunctionConfig('filtered', writeBundle(root.dir, 'filtered', bundle), {
+        timeoutSeconds: 1,
+        logFormat: 'JSON',
+        applicationLogLevel: 'WARN',
+        systemLogLevel: 'WARN',
+      }),
+    );
+
+    const outcome = success(await service.invoke('filtered', {}));
+    const timedOut = failure(await service.invoke('filtered', { hang: true }));
+
+    expect(outcome.result).toBe('WARN');
+    const lines = logs.filter((entry) => entry.functionName === 'filtered');
+    // Missing or unknown levels count as INFO: the bare metric record and the text line are dropped.
+    const kept = lines
+      .filter((entry) => entry.stream !== 'platform')
+      .map((entry) => JSON.parse(entry.line) as Record<string, unknown>);
+    const once = [
+      { level: 'warn', message: 'slow' },
+      { level: 'WARN', _aws: { CloudWatchMetrics: [] }, Enqueued: 1 },
+    ];
+    expect(kept).toEqual([
+      ...once,
+      expect.objectContaining({ level: 'ERROR', message: 'failed', requestId: outcome.requestId }),
+      ...once,
+      expect.objectContaining({ level: 'ERROR', message: 'failed', requestId: timedOut.requestId }),
+    ]);
+    // START, END and REPORT are INFO; the timeout is Lambda's only line left.
+    expect(lines.filter((entry) => entry.stream === 'platform').map((entry) => entry.line)).toEqual([
+      expect.stringMatching(/ Task timed out after 1\.00 seconds$/),
+    ]);
+    expect(service.jsonLogs('filtered').map((record) => record.level)).toEqual([
+      'warn',
+      'WARN',
+      'ERROR',
+      'warn',
+      'WARN',
+      'ERROR',
+    ]);
+  });
+
   it('maps stack traces to the original source when NODE_OPTIONS enables source maps', async () => {
     const dir = path.join(root.dir, 'mapped');
     const entry = path.join(root.dir, 'handler.ts');

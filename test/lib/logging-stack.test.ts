@@ -1,0 +1,51 @@
+import { parseConfig } from '../../lib/config';
+import { aConfig, synthStack } from '../helpers/stack';
+
+type LoggingConfig = { LogFormat?: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
+
+const loggingOf = (config: Parameters<typeof synthStack>[0]) =>
+  Object.entries(synthStack(config).template.findResources('AWS::Lambda::Function')).map(([id, fn]) => ({
+    id,
+    logging: (fn as { Properties: { LoggingConfig?: LoggingConfig } }).Properties.LoggingConfig,
+    level: (fn as { Properties: { Environment?: { Variables?: Record<string, string> } } }).Properties
+      .Environment?.Variables?.POWERTOOLS_LOG_LEVEL,
+  }));
+
+describe('function logging', () => {
+  it('logs JSON filtered at the configured level, and leaves out Lambda’s INFO lines by default', () => {
+    const functions = loggingOf({});
+
+    expect(functions.length).toBeGreaterThan(5);
+    for (const { id, logging, level } of functions) {
+      expect({ id, logging, level }).toEqual({
+        id,
+        logging: expect.objectContaining({
+          LogFormat: 'JSON',
+          ApplicationLogLevel: 'INFO',
+          SystemLogLevel: 'WARN',
+        }),
+        level: 'INFO',
+      });
+    }
+  });
+
+  it('gives Lambda and Powertools the same level, and lets START, END and REPORT back in on request', () => {
+    const functions = loggingOf({ logLevel: 'WARN', platformLogLevel: 'INFO' });
+
+    for (const { id, logging, level } of functions) {
+      expect({ id, logging, level }).toEqual({
+        id,
+        logging: expect.objectContaining({
+          LogFormat: 'JSON',
+          ApplicationLogLevel: 'WARN',
+          SystemLogLevel: 'INFO',
+        }),
+        level: 'WARN',
+      });
+    }
+  });
+
+  it('refuses a platform level Lambda does not have', () => {
+    expect(() => parseConfig(aConfig({ platformLogLevel: 'ERROR' as never }))).toThrow(/platformLogLevel/);
+  });
+});

@@ -34,8 +34,9 @@ const common: Config = {
 const integration = ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/local/start/lifecycle.test.ts'];
 
 const config: Config = {
-  // Jest's default is one worker per core but one; the end-to-end files mostly wait on their
-  // Lambda workers and emulators, so a second worker overlaps them with the unit files.
+  // For `npx jest` and `npm test -- <path>`. The whole suite (`npm test`, test/run.ts) runs the
+  // two projects side by side instead, one file at a time each, so that two end-to-end files
+  // never share the cores (decision 0042).
   maxWorkers: 2,
   // A test's own deadline; the end-to-end files set longer ones for the first synthesis.
   testTimeout: 30_000,

@@ -90,8 +90,10 @@ const HttpTargetSchema = z.strictObject({
   /**
    * Requests per second to this target from all consumer instances together (a limit kept in the
    * event table, decision 0051); the target's Retry-After and X-RateLimit-* headers slow it further.
+   * Each delivery costs one write to keep it; `false` sends without a shared limit, and a
+   * target's request to slow down then holds only the consumer instance that got it.
    */
-  rateLimitPerSecond: z._default(z.number().check(z.positive()), 50),
+  rateLimitPerSecond: z._default(z.union([z.number().check(z.positive()), z.literal(false)]), 50),
   /** Consecutive failures that open the circuit; it half-opens after `circuitHalfOpenAfterMs`. */
   circuitBreakerThreshold: z._default(z.number().check(z.int(), z.gte(1)), 5),
   circuitHalfOpenAfterMs: z._default(z.number().check(z.int(), z.gte(100)), 30_000),

@@ -186,7 +186,12 @@ export class HttpDelivery {
     if (blockedFor > MAX_SLOT_WAIT_MS) throw this.notNow(target, blockedFor);
     const outcome = await guards.breaker.run(
       async () => {
-        const wait = await this.deps.limiter.take(limitKeyOf(target), target.rateLimitPerSecond);
+        const rate = target.rateLimitPerSecond;
+        // Without a shared limit, the wait is only what the target asked of this instance.
+        const wait =
+          rate === false
+            ? Math.max(0, guards.notBefore - this.now())
+            : await this.deps.limiter.take(limitKeyOf(target), rate);
         if (wait > MAX_SLOT_WAIT_MS) {
           guards.notBefore = this.now() + wait;
           throw this.notNow(target, wait);
@@ -244,6 +249,8 @@ export class HttpDelivery {
     if (until <= now) return;
     const guards = this.guardsOf(target);
     guards.notBefore = Math.max(guards.notBefore, until);
+    // Without a shared limit no instance reads the limiter: a block there would hold nobody.
+    if (target.rateLimitPerSecond === false) return;
     try {
       await this.deps.limiter.block(limitKeyOf(target), until);
     } catch (error) {

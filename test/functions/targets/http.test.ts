@@ -272,6 +272,18 @@ describe('http target', () => {
     expect(takes).toHaveLength(1);
     expect(received).toHaveLength(0);
   });
+
+  it('with rateLimitPerSecond false, sends without taking a turn: no write per delivery', async () => {
+    const { limiter, takes } = aRecordingLimiter([5000]);
+    const slept: number[] = [];
+    const delivery = aDelivery({ limiter, sleep: (ms) => Promise.resolve(void slept.push(ms)) });
+
+    await delivery.deliver(aTarget({ rateLimitPerSecond: false }), anIntegrationEvent(), ctx);
+
+    expect(takes).toEqual([]);
+    expect(slept).toEqual([]);
+    expect(received).toHaveLength(1);
+  });
 });
 
 const NOW = Date.parse('2026-12-07T10:00:00Z');
@@ -299,6 +311,31 @@ describe('honouring what the target says about its limits', () => {
       expect(outcome).toMatchObject({ retryable: true, retryAfterSeconds: 7 });
     },
   );
+
+  it('without a shared limit, a Retry-After holds this instance only, and shares nothing', async () => {
+    const statuses = [429, 200];
+    answer = (res) => res.writeHead(statuses.shift() ?? 200, { 'retry-after': '7' }).end();
+    const { limiter, blocks, takes } = aRecordingLimiter();
+    const slept: number[] = [];
+    const delivery = aDelivery({
+      limiter,
+      now: () => NOW,
+      sleep: (ms) => Promise.resolve(void slept.push(ms)),
+    });
+    const target = aTarget({ rateLimitPerSecond: false });
+
+    const first = await failureOf(delivery.deliver(target, anIntegrationEvent(), ctx));
+    await delivery.deliver(target, anIntegrationEvent(), ctx);
+
+    expect(first).toMatchObject({ retryable: true, retryAfterSeconds: 7 });
+    // The next delivery waited out the pause in this instance, then went.
+    expect({ slept, blocks, takes, calls: received.length }).toEqual({
+      slept: [7000],
+      blocks: [],
+      takes: [],
+      calls: 2,
+    });
+  });
 
   it('takes the Retry-After of a 500 for that message only', async () => {
     const { blocks, outcome } = await blocksAfter(500, { 'retry-after': '7' });

@@ -92,10 +92,14 @@ export interface MeasuredUsage {
    * as the functions' are, and counted apart because only configuration removes them.
    */
   readonly platformLog: { readonly bytes: number; readonly lines: number };
-  /** Item writes by table and action: how many, their write units, and the mean item size written. */
+  /**
+   * Item writes by table, action and kind of item (key shape): how many, their write units, and
+   * the mean item size written.
+   */
   readonly writes: readonly {
     readonly table: string;
     readonly action: string;
+    readonly keyShape: string;
     readonly count: number;
     readonly wru: number;
     readonly meanBytes: number;
@@ -309,13 +313,14 @@ export const costSection = (
   `invocations the load made. Billed during the load itself (~60 instances sharing 2 cores, cold starts included) it was`,
   `${report.loadGbSecondsPerEvent.toFixed(4)} GB-s per event, $${report.loadDurationPerMillion.toFixed(2)} per million: a measure of this machine's contention, not of Lambda.`,
   '',
-  'DynamoDB writes per event, by table and action (the emulator bills each item write at ceil(size / 1 KB), index writes included):',
+  'DynamoDB writes per event, by table, action and kind of item (its key, up to the first `#`; the emulator bills each item',
+  'write at ceil(size / 1 KB), index writes included; a failed condition is billed as a write):',
   '',
-  '| table | action | writes per event | WRU per event | mean item size |',
-  '|---|---|---|---|---|',
+  '| table | action | item (key) | writes per event | WRU per event | mean item size |',
+  '|---|---|---|---|---|---|',
   ...report.writes.map(
     (w) =>
-      `| ${w.table.replace(/^RelayFlowFaults-/, '')} | ${w.action} | ${(w.count / report.events).toFixed(2)} | ${(w.wru / report.events).toFixed(2)} | ${w.meanBytes.toFixed(0)} B |`,
+      `| ${w.table.replace(/^RelayFlowFaults-/, '')} | ${w.action} | \`${w.keyShape}\` | ${(w.count / report.events).toFixed(2)} | ${(w.wru / report.events).toFixed(2)} | ${w.meanBytes.toFixed(0)} B |`,
   ),
   '',
   `Beside: Hookdeck $3.30–10 per million at list price; Svix $100 per million (overage).`,

@@ -357,7 +357,7 @@ export const faultAssembly = async (): Promise<{ readonly assemblyDir: string }>
  * A copy of an assembly whose routes deliver to `sinkPort`: the manifest and template are
  * rewritten, the bundles are linked, not copied.
  */
-const assemblyForSink = (assemblyDir: string, sinkPort: number): string => {
+const assemblyForSink = (assemblyDir: string, sinkPort: number, rewrite = (text: string) => text): string => {
   const copy = mkdtempSync(join(tmpdir(), 'relayflow-faults-'));
   for (const name of readdirSync(assemblyDir)) {
     const from = join(assemblyDir, name);
@@ -365,9 +365,11 @@ const assemblyForSink = (assemblyDir: string, sinkPort: number): string => {
     else if (name.endsWith('.json') && statSync(from).isFile()) {
       writeFileSync(
         join(copy, name),
-        readFileSync(from, 'utf8').replaceAll(
-          `127.0.0.1:${SINK_PORT_PLACEHOLDER}/`,
-          `127.0.0.1:${sinkPort}/`,
+        rewrite(
+          readFileSync(from, 'utf8').replaceAll(
+            `127.0.0.1:${SINK_PORT_PLACEHOLDER}/`,
+            `127.0.0.1:${sinkPort}/`,
+          ),
         ),
       );
     }
@@ -380,8 +382,9 @@ const startForSink = async (
   assemblyDir: string,
   sinkPort: number,
   options: Partial<LocalRuntimeOptions>,
+  rewrite?: (text: string) => string,
 ): Promise<LocalRuntime> => {
-  const copy = assemblyForSink(assemblyDir, sinkPort);
+  const copy = assemblyForSink(assemblyDir, sinkPort, rewrite);
   let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({ assemblyDir: copy, port: 0, ...options });
@@ -409,23 +412,35 @@ export interface RunningFaults extends RunningE2e {
  * `stop()` also removes the per-run assembly copy.
  */
 export const startFaultRuntime = async (
-  options: { readonly sinkPort: number } & Partial<LocalRuntimeOptions>,
+  options: {
+    readonly sinkPort: number;
+    /** The routes' targets without the shared rate limit (`rateLimitPerSecond: false`), for the soak's comparison. */
+    readonly unlimitedTargets?: boolean;
+  } & Partial<LocalRuntimeOptions>,
 ): Promise<RunningFaults> => {
-  const { sinkPort, ...overrides } = options;
+  const { sinkPort, unlimitedTargets = false, ...overrides } = options;
   const { assemblyDir } = await faultAssembly();
   const logs: LogEntry[] = [];
-  const runtime = await startForSink(assemblyDir, sinkPort, {
-    env: {
-      RELAYFLOW_SECRET_STRIPE: FAULT_SECRETS.stripe,
-      RELAYFLOW_SECRET_GITHUB: FAULT_SECRETS.github,
-      RELAYFLOW_SECRET_STANDARD_WEBHOOKS: FAULT_SECRETS['standard-webhooks'],
-      RELAYFLOW_SECRET_HUBSPOT: FAULT_SECRETS.hubspot,
+  const runtime = await startForSink(
+    assemblyDir,
+    sinkPort,
+    {
+      env: {
+        RELAYFLOW_SECRET_STRIPE: FAULT_SECRETS.stripe,
+        RELAYFLOW_SECRET_GITHUB: FAULT_SECRETS.github,
+        RELAYFLOW_SECRET_STANDARD_WEBHOOKS: FAULT_SECRETS['standard-webhooks'],
+        RELAYFLOW_SECRET_HUBSPOT: FAULT_SECRETS.hubspot,
+      },
+      logSink: (entry) => {
+        if (logs.length < 20_000) logs.push(entry);
+      },
+      ...overrides,
     },
-    logSink: (entry) => {
-      if (logs.length < 20_000) logs.push(entry);
-    },
-    ...overrides,
-  });
+    // The routes travel as JSON inside the consumer's environment, itself a JSON string.
+    unlimitedTargets
+      ? (text) => text.replaceAll('\\"rateLimitPerSecond\\":50', '\\"rateLimitPerSecond\\":false')
+      : undefined,
+  );
   const names = Object.keys(runtime.lambda.counters());
   const nameOf = (fragment: string) => {
     const name = names.find((n) => n.includes(fragment));

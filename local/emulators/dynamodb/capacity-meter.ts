@@ -3,6 +3,11 @@ import { indexWriteUnits, itemSize, writeUnits, type TableDefinition, type WireI
 export interface WriteRecord {
   readonly action: string;
   readonly table: string;
+  /**
+   * What kind of item was written, read off its key: each key attribute's value up to its first
+   * `#` (`EVT#/STATE`, `LIMIT#/GCRA`), so that a cost can be traced to the writes behind it.
+   */
+  readonly keyShape: string;
   /** Size of the item before and after the write, in bytes (0 when absent). */
   readonly bytesBefore: number;
   readonly bytesAfter: number;
@@ -20,6 +25,17 @@ export interface CapacityReport extends CapacityTotals {
   readonly byTable: Record<string, CapacityTotals>;
   readonly byAction: Record<string, CapacityTotals>;
 }
+
+/** A key value's prefix up to and with its first `#`, or the whole of a short value without one. */
+const prefixOf = (value: unknown): string => {
+  const text = typeof value === 'object' && value !== null ? String(Object.values(value)[0] ?? '') : '';
+  const hash = text.indexOf('#');
+  if (hash >= 0) return text.slice(0, hash + 1);
+  return text.length <= 16 ? text : '…';
+};
+
+const keyShapeOf = (table: TableDefinition, item: WireItem | undefined): string =>
+  item === undefined ? '' : table.KeySchema.map((key) => prefixOf(item[key.AttributeName])).join('/');
 
 /** Request units consumed, by table and by action, and one record per item written. */
 export class CapacityMeter {
@@ -54,6 +70,7 @@ export class CapacityMeter {
     this.writeLog.push({
       action,
       table: table.TableName,
+      keyShape: keyShapeOf(table, after ?? before),
       bytesBefore,
       bytesAfter,
       tableWriteUnits: tableUnits,

@@ -134,6 +134,7 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
       {
         action: 'PutItem',
         table: 'Events',
+        keyShape: 'p/s',
         bytesBefore: 0,
         bytesAfter: 1510,
         tableWriteUnits: 2,
@@ -146,6 +147,24 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
       readRequestUnits: 0,
       byTable: { Events: { writeRequestUnits: 2 } },
     });
+  });
+
+  it('names each write by the kind of item its key says it is, up to the first #', async () => {
+    await documents.send(new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#ev_1', sk: 'STATE' } }));
+    await documents.send(
+      new PutCommand({ TableName: 'Events', Item: { pk: 'LIMIT#target#sink', sk: 'GCRA' } }),
+    );
+    await documents.send(new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#ev_1', sk: 'RUN#2#x' } }));
+    await documents.send(
+      new PutCommand({ TableName: 'Events', Item: { pk: 'a-key-without-any-hash-mark', sk: 'STATE' } }),
+    );
+
+    expect(emulator.writes().map((write) => write.keyShape)).toEqual([
+      'EVT#/STATE',
+      'LIMIT#/GCRA',
+      'EVT#/RUN#',
+      '…/STATE',
+    ]);
   });
 
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html (UpdateItem: larger of before and after)

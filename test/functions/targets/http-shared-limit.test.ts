@@ -187,12 +187,17 @@ describe('a target’s rate limit shared by every consumer instance', () => {
       answer = (_r, ok) => ok.writeHead(204).end();
       res.writeHead(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }).end();
     };
+    // One instance hears it first, as with the 429 above. Were they all sending already, calls
+    // that had their turn before the answer came could still arrive after it, as they would
+    // from any rate limiter: that says nothing about the block.
+    const first = anInstance({ count: 0 });
+    await first.delivery.deliver(target, anIntegrationEvent(), ctx);
+    first.client.destroy();
 
     await deliverFromAll(target, 2);
 
-    expect(arrivals).toHaveLength(2 * INSTANCES);
+    expect(arrivals).toHaveLength(1 + 2 * INSTANCES);
     expect(violations).toEqual([]);
-    expect(Math.max(...arrivals) - notBefore).toBeGreaterThan(0);
   });
 
   it('ignores malformed Retry-After and X-RateLimit headers and keeps delivering', async () => {

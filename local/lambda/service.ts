@@ -491,7 +491,8 @@ export class LambdaService {
 
   /**
    * One of Lambda's own lines. With JSON logs, Lambda filters them by the system log level:
-   * START, END and REPORT are INFO, a timeout is WARN.
+   * START, END and REPORT are INFO. A timeout is kept as WARN here, which Lambda's documentation
+   * does not settle (decision 0058).
    */
   private platform(
     fn: FunctionState,

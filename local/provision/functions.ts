@@ -1,3 +1,4 @@
+import type { FunctionConfig } from '../lambda';
 import { bundleDirOf, resourcesOfType, type LocalResource } from '../template';
 import { physicalName, resolveIn, stringProperty, type Provisioner } from './context';
 
@@ -61,24 +62,19 @@ export const provisionFunctions: Provisioner = (template, ctx) => {
   return Promise.resolve({ resources });
 };
 
-const LogFormats = ['Text', 'JSON'] as const;
-const ApplicationLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
-const SystemLevels = ['DEBUG', 'INFO', 'WARN'] as const;
+type Logging = Pick<FunctionConfig, 'logFormat' | 'applicationLogLevel' | 'systemLogLevel'>;
 
-const oneOf = <T extends string>(values: readonly T[], value: unknown): T | undefined =>
-  values.find((v) => v === value);
-
-/** Lambda's LoggingConfig: the log format and, with JSON, the levels Lambda filters by. */
-const loggingOf = (config: unknown) => {
-  const { LogFormat, ApplicationLogLevel, SystemLogLevel } = (config ?? {}) as Record<string, unknown>;
-  const logFormat = oneOf(LogFormats, LogFormat);
-  const applicationLogLevel = oneOf(ApplicationLevels, ApplicationLogLevel);
-  const systemLogLevel = oneOf(SystemLevels, SystemLogLevel);
-  return {
-    ...(logFormat ? { logFormat } : {}),
-    ...(applicationLogLevel ? { applicationLogLevel } : {}),
-    ...(systemLogLevel ? { systemLogLevel } : {}),
+/**
+ * Lambda's LoggingConfig: the log format and, with JSON, the levels Lambda filters by. The Lambda
+ * service checks the values against its own schema when the function is registered.
+ */
+const loggingOf = (config: unknown): Logging => {
+  const { LogFormat, ApplicationLogLevel, SystemLogLevel } = (config ?? {}) as {
+    readonly LogFormat?: Logging['logFormat'];
+    readonly ApplicationLogLevel?: Logging['applicationLogLevel'];
+    readonly SystemLogLevel?: Logging['systemLogLevel'];
   };
+  return { logFormat: LogFormat, applicationLogLevel: ApplicationLogLevel, systemLogLevel: SystemLogLevel };
 };
 
 /** Concurrency the template reserves for its functions, which an account's quota must leave room for. */

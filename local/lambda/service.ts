@@ -117,18 +117,13 @@ function serviceError(statusCode: number, errorType: string, errorMessage: strin
   return { kind: 'service', statusCode, error: { errorType, errorMessage } };
 }
 
-/**
- * Runs Lambda bundles the way the Lambda service does for synchronous (RequestResponse) invokes:
- * one worker-thread instance per concurrent invocation, warm reuse, cold-start init, enforced
- * timeouts, throttling beyond reserved or account concurrency, and Lambda's error documents.
- */
 /** Lambda's log levels, lowest first. */
 const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 } as const;
 
 /** A line's level as Lambda's filter reads it: its `level` field, else (missing or invalid) INFO. */
 const levelOf = (level: unknown): number => {
   const name = typeof level === 'string' ? level.toUpperCase() : '';
-  return name in LEVELS ? LEVELS[name as keyof typeof LEVELS] : LEVELS.INFO;
+  return Object.hasOwn(LEVELS, name) ? LEVELS[name as keyof typeof LEVELS] : LEVELS.INFO;
 };
 
 /** The JSON object a line holds, if it holds one: a line that merely starts with a brace is text. */
@@ -144,6 +139,11 @@ const jsonObjectOf = (line: string): Record<string, unknown> | undefined => {
   }
 };
 
+/**
+ * Runs Lambda bundles the way the Lambda service does for synchronous (RequestResponse) invokes:
+ * one worker-thread instance per concurrent invocation, warm reuse, cold-start init, enforced
+ * timeouts, throttling beyond reserved or account concurrency, and Lambda's error documents.
+ */
 export class LambdaService {
   private readonly functions = new Map<string, FunctionState>();
   private readonly byArn = new Map<string, FunctionState>();

@@ -307,6 +307,7 @@ describe('LambdaService', () => {
       export const handler = async (event) => {
         const write = (record) => process.stdout.write(JSON.stringify(record) + '\\n');
         write({ level: 'DEBUG', message: 'detail' });
+        write({ level: 'toString', message: 'not a level' });
         write({ level: 'INFO', message: 'handled' });
         write({ level: 'warn', message: 'slow' });
         write({ _aws: { CloudWatchMetrics: [] }, Received: 1 });

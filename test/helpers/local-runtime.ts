@@ -402,6 +402,18 @@ const startForSink = async (
   };
 };
 
+/**
+ * The fault stack's template with `rateLimitPerSecond: false` on its targets. The routes travel as
+ * JSON inside the consumer's environment, itself a JSON string; a template without the default
+ * limit fails here rather than measure the limit it claims to leave out.
+ */
+const withoutSharedLimits = (text: string): string => {
+  const limited = '\\"rateLimitPerSecond\\":50';
+  if (!text.includes(limited) && text.includes('rateLimitPerSecond'))
+    throw new Error("the fault stack's targets no longer carry the default rateLimitPerSecond of 50");
+  return text.replaceAll(limited, '\\"rateLimitPerSecond\\":false');
+};
+
 export interface RunningFaults extends RunningE2e {
   /** Function names of the stack by role. */
   readonly functions: { readonly consumer: string; readonly verifier: (provider: string) => string };
@@ -436,10 +448,7 @@ export const startFaultRuntime = async (
       },
       ...overrides,
     },
-    // The routes travel as JSON inside the consumer's environment, itself a JSON string.
-    unlimitedTargets
-      ? (text) => text.replaceAll('\\"rateLimitPerSecond\\":50', '\\"rateLimitPerSecond\\":false')
-      : undefined,
+    unlimitedTargets ? withoutSharedLimits : undefined,
   );
   const names = Object.keys(runtime.lambda.counters());
   const nameOf = (fragment: string) => {

@@ -92,6 +92,8 @@ export interface MeasuredUsage {
    * as the functions' are, and counted apart because only configuration removes them.
    */
   readonly platformLog: { readonly bytes: number; readonly lines: number };
+  /** The API stage's access log: one line per request, in the stage's format. */
+  readonly accessLog: { readonly bytes: number; readonly lines: number };
   /**
    * Item writes by table, action and kind of item (key shape): how many, their write units, and
    * the mean item size written.
@@ -166,7 +168,8 @@ export const costModel = (
   const fill = usage.consumerRecords / Math.max(1, usage.lambda.consumer.invocations);
   const functionLogBytes = usage.logBytes + logLines * LOG_EVENT_OVERHEAD_BYTES;
   const platformLogBytes = usage.platformLog.bytes + usage.platformLog.lines * LOG_EVENT_OVERHEAD_BYTES;
-  const logGb = (functionLogBytes + platformLogBytes) / 2 ** 30;
+  const accessLogBytes = usage.accessLog.bytes + usage.accessLog.lines * LOG_EVENT_OVERHEAD_BYTES;
+  const logGb = (functionLogBytes + platformLogBytes + accessLogBytes) / 2 ** 30;
 
   const lambdaRequestCost = (n: number) => per(n) * PRICES.lambdaPerRequest * million;
   const lambdaDurationCost = (gbs: number) => per(gbs) * PRICES.lambdaArmPerGbSecond * million;
@@ -232,7 +235,7 @@ export const costModel = (
     },
     {
       service: 'CloudWatch Logs ingestion',
-      perEvent: `${fmt(per(functionLogBytes + platformLogBytes), 0)} bytes (functions ${fmt(per(functionLogBytes), 0)}, Lambda's START/END/REPORT ${fmt(per(platformLogBytes), 0)})`,
+      perEvent: `${fmt(per(functionLogBytes + platformLogBytes + accessLogBytes), 0)} bytes (functions ${fmt(per(functionLogBytes), 0)}, API access log ${fmt(per(accessLogBytes), 0)}, Lambda's START/END/REPORT ${fmt(per(platformLogBytes), 0)})`,
       unitPrice: '$0.50 / GB',
       perMillion: (logGb / usage.events) * PRICES.logsPerGb * million,
     },

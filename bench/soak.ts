@@ -86,10 +86,15 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
   let logBytes = 0;
   let logLines = 0;
   const platformLog = { bytes: 0, lines: 0 };
+  const accessLog = { bytes: 0, lines: 0 };
   const faults = await startFaultRuntime({
     sinkPort,
     unlimitedTargets: options.unlimitedTargets,
     unreservedConcurrency: options.concurrency + 60,
+    accessLog: (line) => {
+      accessLog.bytes += Buffer.byteLength(line);
+      accessLog.lines += 1;
+    },
     logSink: (entry) => {
       if (entry.stream === 'platform') {
         platformLog.bytes += Buffer.byteLength(entry.line);
@@ -170,6 +175,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     const logBytesAtEnd = logBytes;
     const logLinesAtEnd = logLines;
     const platformLogAtEnd = { ...platformLog };
+    const accessLogAtEnd = { ...accessLog };
     const apiRequests = ledger.requests.length;
     const sinkAttempts = sink.totalAttempts();
     const sinkEffects = sink.sideEffects().length;
@@ -257,6 +263,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       secretsManagerCalls: secretsCalls,
       logBytes: logBytesAtEnd,
       platformLog: platformLogAtEnd,
+      accessLog: accessLogAtEnd,
       writes: [...writeGroups.values()]
         .sort((a, b) => b.wru - a.wru)
         .map((g) => ({

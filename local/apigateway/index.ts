@@ -1,3 +1,4 @@
+export { accessLogFormatter } from './access-log';
 export { jsonAccessLog, startHttpApi } from './server';
 export type { AccessLogEntry, HttpApiOptions, HttpApiRoute, RouteTarget, RunningHttpApi } from './server';
 export type { IntegrationOutcome } from './response';

@@ -35,6 +35,8 @@ export interface AccessLogEntry {
   /** Time from the first byte received to the response being written. */
   readonly latencyMs: number;
   readonly integrationLatencyMs: number | undefined;
+  /** Why the integration gave no answer of its own (it failed or ran out of time); undefined when it answered. */
+  readonly integrationError?: string;
 }
 
 export interface HttpApiOptions {
@@ -108,20 +110,33 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'to
   });
 }
 
+/** The integration's failure in a word or a sentence: Lambda's own `errorMessage` where it gave one. */
+const messageOf = (error: unknown): string => {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'errorMessage' in error)
+    return String(error.errorMessage);
+  return typeof error === 'string' ? error : 'Integration failure';
+};
+
 async function callTarget(
   target: RouteTarget,
   event: APIGatewayProxyEventV2,
   timeoutMs: number,
-): Promise<HttpResponse> {
+): Promise<HttpResponse & { readonly integrationError?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
     const outcome = await Promise.race([target(event), timedOut]);
-    return outcome === 'timeout' ? SERVICE_UNAVAILABLE : toHttpResponse(outcome);
-  } catch {
-    return INTERNAL_SERVER_ERROR;
+    if (outcome === 'timeout') return { ...SERVICE_UNAVAILABLE, integrationError: 'Integration timeout' };
+    if ('error' in outcome) return { ...toHttpResponse(outcome), integrationError: messageOf(outcome.error) };
+    return toHttpResponse(outcome);
+  } catch (error) {
+    return {
+      ...INTERNAL_SERVER_ERROR,
+      integrationError: messageOf(error),
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -169,7 +184,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     const method = (request.method ?? 'GET').toUpperCase();
     const { encodedPath } = splitTarget(request.url ?? '/');
     // Filled in as the request progresses; read by the access log when the response is sent.
-    const progress: { routeKey?: string; integrationLatencyMs?: number } = {};
+    const progress: { routeKey?: string; integrationLatencyMs?: number; integrationError?: string } = {};
     response.setHeader('apigw-requestid', requestId);
     response.on('finish', () => {
       options.accessLog?.({
@@ -183,6 +198,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
         responseLength: Number(response.getHeader('content-length') ?? 0),
         latencyMs: performance.now() - startedAt,
         integrationLatencyMs: progress.integrationLatencyMs,
+        ...(progress.integrationError === undefined ? {} : { integrationError: progress.integrationError }),
       });
     });
 
@@ -237,6 +253,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     const integrationStartedAt = performance.now();
     const reply = await callTarget(match.route.target, event, integrationTimeoutMs);
     progress.integrationLatencyMs = performance.now() - integrationStartedAt;
+    progress.integrationError = reply.integrationError;
     if (!response.destroyed) send(response, reply);
   };
 

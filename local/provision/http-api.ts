@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { API_DOCS_PAGE, API_DOCUMENT_FILE } from '../../lib/openapi/serve';
-import { routeThrottleOf, startHttpApi, type HttpApiRoute } from '../apigateway';
+import {
+  accessLogFormatter,
+  routeThrottleOf,
+  startHttpApi,
+  type AccessLogEntry,
+  type HttpApiRoute,
+} from '../apigateway';
 import { resourcesOfType, type LocalResource } from '../template';
 import { resolveIn, type Provisioner } from './context';
 
@@ -11,6 +17,8 @@ export interface HttpApiOptions {
   readonly port: number;
   readonly accessLog?: (line: string) => void;
 }
+
+const AccessLogSettingsSchema = z.object({ Format: z.string() });
 
 const ApiDocumentSchema = z.object({ servers: z.array(z.unknown()).default([]) }).passthrough();
 
@@ -66,6 +74,10 @@ export const httpApiProvisioner =
           RouteSettings: stage.Properties?.RouteSettings,
         }) as Record<string, unknown>)
       : undefined;
+    // The stage's own access log format where it has one, so that the lines are a deployed stage's.
+    const format = AccessLogSettingsSchema.safeParse(stage?.Properties?.AccessLogSettings).data?.Format;
+    const accessLine =
+      format === undefined ? (entry: AccessLogEntry) => JSON.stringify(entry) : accessLogFormatter(format);
     const integrations = new Map(
       resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([id, integration]) => [
         id,
@@ -106,7 +118,7 @@ export const httpApiProvisioner =
       accountId: ctx.accountId,
       region: ctx.region,
       routes: [...routes, ...apiDocsRoutes(ctx.stack.assemblyDir, () => url)],
-      ...(options.accessLog ? { accessLog: (entry) => options.accessLog?.(JSON.stringify(entry)) } : {}),
+      ...(options.accessLog ? { accessLog: (entry) => options.accessLog?.(accessLine(entry)) } : {}),
     });
     ctx.onStop(() => api.stop());
     url = api.url;

@@ -14,6 +14,7 @@ const USAGE: MeasuredUsage = {
   secretsManagerCalls: 1,
   logBytes: 600_000,
   platformLog: { bytes: 300_000, lines: 3300 },
+  accessLog: { bytes: 150_000, lines: 1000 },
   writes: [],
   warm: { verifierGbSecondsPerInvocation: 0.01, consumerGbSecondsPerRecord: 0.01 },
 };
@@ -50,12 +51,15 @@ describe('the cost model', () => {
 });
 
 describe('logs in the cost model', () => {
-  it("prices the functions' lines and Lambda's own START/END/REPORT lines, each with CloudWatch's 26 B per line", () => {
+  it("prices the functions' lines, the API's access log and Lambda's own START/END/REPORT lines, each with CloudWatch's 26 B per line", () => {
     const line = costModel(USAGE, 1100).lines.find((l) => l.service === 'CloudWatch Logs ingestion');
 
-    // Per event: (600,000 + 1,100 × 26) / 1,000 from the functions, (300,000 + 3,300 × 26) / 1,000 from Lambda.
-    expect(line?.perEvent).toBe("1014 bytes (functions 629, Lambda's START/END/REPORT 386)");
-    expect(line?.perMillion).toBeCloseTo(((1_014_400 / 2 ** 30) * 0.5 * 1e6) / 1000, 6);
+    // Per event: (600,000 + 1,100 × 26) / 1,000 from the functions, (150,000 + 1,000 × 26) / 1,000
+    // from the stage's access log, (300,000 + 3,300 × 26) / 1,000 from Lambda.
+    expect(line?.perEvent).toBe(
+      "1190 bytes (functions 629, API access log 176, Lambda's START/END/REPORT 386)",
+    );
+    expect(line?.perMillion).toBeCloseTo(((1_190_400 / 2 ** 30) * 0.5 * 1e6) / 1000, 6);
   });
 });
 

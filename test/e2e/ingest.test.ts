@@ -118,8 +118,22 @@ describe('ingest through the local runtime', () => {
 
   it('logs as the stack configures Lambda: one JSON line per delivery, none of Lambda’s START, END or REPORT', async () => {
     const before = e2e.logs.length;
+    const accessBefore = e2e.accessLogs.length;
     const response = await postStripe(stripeEvent('evt_e2e_logged', 'cus_logged'));
     expect(response.status).toBe(202);
+
+    // The stage writes its access line in the format the stack gives it (the soak bills these too).
+    expect(e2e.accessLogs.slice(accessBefore).map((line) => JSON.parse(line) as unknown)).toEqual([
+      {
+        requestId: response.headers.get('apigw-requestid'),
+        ip: '127.0.0.1',
+        method: 'POST',
+        path: '/webhooks/stripe',
+        status: '202',
+        latency: expect.stringMatching(/^\d+$/),
+        integrationError: '-',
+      },
+    ]);
 
     const lines = e2e.logs.slice(before).filter((entry) => entry.functionName.includes('Verifierstripe'));
     expect(lines.filter((entry) => entry.stream === 'platform')).toEqual([]);

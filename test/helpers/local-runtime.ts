@@ -251,16 +251,19 @@ export interface RunningE2e {
   readonly runtime: LocalRuntime;
   readonly sinkPort: number;
   readonly logs: LogEntry[];
+  /** The API stage's access log lines, in its format. */
+  readonly accessLogs: string[];
 }
 
 /**
  * Starts the end-to-end stack on free ports with the deterministic secrets, its routes pointed at
- * a free port for the test's sink (see {@link RunningE2e.sinkPort}); collects function logs.
+ * a free port for the test's sink (see {@link RunningE2e.sinkPort}); collects function and access logs.
  */
 export const startE2eRuntime = async (overrides: Partial<LocalRuntimeOptions> = {}): Promise<RunningE2e> => {
   const { assemblyDir } = await e2eAssembly();
   const sinkPort = await freePort();
   const logs: LogEntry[] = [];
+  const accessLogs: string[] = [];
   const runtime = await startForSink(assemblyDir, sinkPort, {
     env: {
       RELAYFLOW_SECRET_STRIPE: E2E_SECRETS.stripe,
@@ -268,9 +271,10 @@ export const startE2eRuntime = async (overrides: Partial<LocalRuntimeOptions> = 
       RELAYFLOW_SECRET_STANDARD_WEBHOOKS: E2E_SECRETS['standard-webhooks'],
     },
     logSink: (entry) => logs.push(entry),
+    accessLog: (line) => accessLogs.push(line),
     ...overrides,
   });
-  return { runtime, sinkPort, logs };
+  return { runtime, sinkPort, logs, accessLogs };
 };
 
 const stripeSigner = new Stripe('sk_test_e2e');
@@ -433,10 +437,14 @@ export const startFaultRuntime = async (
   const { sinkPort, unlimitedTargets = false, ...overrides } = options;
   const { assemblyDir } = await faultAssembly();
   const logs: LogEntry[] = [];
+  const accessLogs: string[] = [];
   const runtime = await startForSink(
     assemblyDir,
     sinkPort,
     {
+      accessLog: (line) => {
+        if (accessLogs.length < 20_000) accessLogs.push(line);
+      },
       env: {
         RELAYFLOW_SECRET_STRIPE: FAULT_SECRETS.stripe,
         RELAYFLOW_SECRET_GITHUB: FAULT_SECRETS.github,
@@ -460,6 +468,7 @@ export const startFaultRuntime = async (
     runtime,
     sinkPort,
     logs,
+    accessLogs,
     functions: {
       consumer: nameOf('Consumer'),
       verifier: (provider) => nameOf(`Verifier${provider.replaceAll('-', '')}`),
@@ -514,10 +523,12 @@ export const startSchedulesRuntime = async (
   const { sinkPort, ...overrides } = options;
   const { assemblyDir } = await schedulesAssembly();
   const logs: LogEntry[] = [];
+  const accessLogs: string[] = [];
   const runtime = await startForSink(assemblyDir, sinkPort, {
     env: { RELAYFLOW_SECRET_STRIPE: E2E_SECRETS.stripe },
     logSink: (entry) => logs.push(entry),
+    accessLog: (line) => accessLogs.push(line),
     ...overrides,
   });
-  return { runtime, sinkPort, logs };
+  return { runtime, sinkPort, logs, accessLogs };
 };

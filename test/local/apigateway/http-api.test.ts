@@ -346,6 +346,7 @@ describe('HTTP API emulator (payload format 2.0)', () => {
 
       expect(response.status).toBe(500);
       expect(response.body.toString()).toBe('{"message":"Internal Server Error"}');
+      expect(accessLog[0]).toMatchObject({ status: 500, integrationError: 'boom' });
     });
 
     it('answers 500 for a malformed result (statusCode with a non-string body)', async () => {
@@ -357,7 +358,9 @@ describe('HTTP API emulator (payload format 2.0)', () => {
     });
 
     it('answers 503 {"message":"Service Unavailable"} when the integration outlives its timeout', async () => {
+      const entries: AccessLogEntry[] = [];
       const slow = await startHttpApi({
+        accessLog: (entry) => entries.push(entry),
         routes: [
           {
             routeKey: 'ANY /{proxy+}',
@@ -371,6 +374,9 @@ describe('HTTP API emulator (payload format 2.0)', () => {
 
         expect(response.status).toBe(503);
         expect(response.body.toString()).toBe('{"message":"Service Unavailable"}');
+        expect(entries).toEqual([
+          expect.objectContaining({ status: 503, integrationError: 'Integration timeout' }),
+        ]);
       } finally {
         await slow.stop();
       }

@@ -31,6 +31,7 @@ import { provisionEventSourceMappings } from './provision/event-source-mappings'
 import { provisionFunctions, reservedConcurrencyOf } from './provision/functions';
 import { httpApiProvisioner } from './provision/http-api';
 import { provisionInert } from './provision/inert';
+import { provisionMetricFilters } from './provision/metric-filters';
 import { provisionSubscriptions, provisionTopics } from './provision/notifications';
 import { provisionQueues } from './provision/queues';
 import { provisionRules } from './provision/rules';
@@ -70,6 +71,7 @@ const SERVED = new Set([
   'AWS::SNS::Topic',
   'AWS::SNS::Subscription',
   'AWS::CloudWatch::Alarm',
+  'AWS::Logs::MetricFilter',
   'AWS::KinesisFirehose::DeliveryStream',
   'AWS::Scheduler::ScheduleGroup',
   'AWS::Scheduler::Schedule',
@@ -220,8 +222,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       ...providerApiUrlEnvironment(providerApis.urls),
     },
     ...(options.logSink ? { logSink: options.logSink } : {}),
-    // CloudWatch Logs turns the EMF records among the functions' log lines into metrics.
-    onJsonLog: (record) => services.cloudWatch.putEmf(record),
+    // CloudWatch Logs turns the EMF records among the functions' log lines, and the lines its
+    // metric filters match, into metrics.
+    onJsonLog: (record, _functionName, logGroupName) =>
+      services.cloudWatch.putFunctionLog(record, logGroupName),
     accountConcurrency:
       reservedConcurrencyOf(template) + (options.unreservedConcurrency ?? DEFAULT_UNRESERVED_CONCURRENCY),
   });
@@ -314,6 +318,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     adopt(await provisionEventBuses(template, ctx));
     adopt(await provisionTopics(template, ctx));
     adopt(await provisionInert(template, ctx));
+    adopt(await provisionMetricFilters(template, ctx));
     adopt(await provisionDeliveryStreams(template, ctx));
     // The consumer's environment names the API's endpoint (where providers post status
     // callbacks), but the API starts after the functions it calls: its port is chosen first.

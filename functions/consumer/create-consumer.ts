@@ -7,7 +7,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import { ClaimCheckSchema, runKeyOf, type ClaimCheck } from '#shared/queue/claim-check';
-import { writeWithMetrics, type MetricPoint } from '#shared/powertools/emf';
+import { isShown, writeWithMetrics, type MetricPoint } from '#shared/powertools/emf';
+import { END_TO_END_FIELD, HANDLED_MESSAGE, HANDLED_OUTCOME_METRICS } from '#shared/powertools/line-metrics';
 import type { RelayFlowMetrics } from '#shared/powertools/index';
 import type { Route, Router } from '#shared/routing/routes';
 import type { EventPayload, EventStore } from '#shared/store/event-store';
@@ -147,16 +148,19 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
   ): MetricPoint => ({ name, unit, value, dimensions: { provider: event.provider, tenant: event.tenant } });
   /**
    * The one INFO line of a record (issue 13: one per event per Lambda), found by the correlation
-   * and event ids the Logger appends. Its metrics join the invocation's, written once at its end.
+   * and event ids the Logger appends. Its metrics join the invocation's, written once at its end;
+   * `linePoints` are read off the line itself by metric filters (line-metrics.ts), and join them
+   * only where the log level hides the line.
    */
   const handled = (
     batch: MetricPoint[],
     outcome: string,
     fields: Record<string, unknown> = {},
     points: MetricPoint[] = [],
+    linePoints: MetricPoint[] = [],
   ) => {
-    logger.info('event handled', { outcome, ...fields });
-    batch.push(...points);
+    logger.info(HANDLED_MESSAGE, { outcome, ...fields });
+    batch.push(...points, ...(isShown(logger, 'info') ? [] : linePoints));
   };
 
   /**
@@ -475,22 +479,17 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
         handled(batch, 'duplicate', { ran: result.outcome, at: result.at });
         return 'duplicate';
       }
-      const metric = {
-        processed: 'Processed',
-        unrouted: 'Unrouted',
-        stale: 'Stale',
-        compensated: 'Compensated',
-        'dry-run': 'DryRun',
-      }[result.outcome];
-      handled(batch, result.outcome, {}, [
-        point(event, metric, MetricUnit.Count, 1),
-        point(
-          event,
-          'EndToEndLatency',
-          MetricUnit.Milliseconds,
-          deps.now().getTime() - Date.parse(event.receivedAt),
-        ),
-      ]);
+      const endToEndMs = deps.now().getTime() - Date.parse(event.receivedAt);
+      handled(
+        batch,
+        result.outcome,
+        { [END_TO_END_FIELD]: endToEndMs },
+        [],
+        [
+          point(event, HANDLED_OUTCOME_METRICS[result.outcome], MetricUnit.Count, 1),
+          point(event, 'EndToEndLatency', MetricUnit.Milliseconds, endToEndMs),
+        ],
+      );
       return result.outcome;
     } catch (error) {
       try {

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { summarize, type IngestOutcome } from '#shared/ingest/ingest';
 import { writeWithMetrics, type LogLine, type MetricPoint } from '#shared/powertools/emf';
 import type { RelayFlowMetrics } from '#shared/powertools/index';
+import { INGEST_COUNT_FIELDS, INGEST_LATENCY_FIELD } from '#shared/powertools/line-metrics';
 
 /** Rejection reasons as metric dimension values: few, fixed, and named for the dashboard. */
 const REJECT_METRIC_REASON: Readonly<Record<string, string>> = {
@@ -18,7 +19,13 @@ const REJECT_METRIC_REASON: Readonly<Record<string, string>> = {
 };
 
 export interface Telemetry {
+  /** Metrics written as an EMF record on the summary line. */
   readonly metrics: readonly MetricPoint[];
+  /**
+   * Metrics that metric filters read off the summary line's fields (functions/powertools/line-metrics.ts):
+   * written as a record only where the log level hides the line.
+   */
+  readonly lineMetrics: readonly MetricPoint[];
   /**
    * The delivery's one line at INFO or above: what an operator searches by (the correlation id,
    * provider and tenant are the Logger's appended keys), and the metrics ride on it.
@@ -53,19 +60,36 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
   const { provider, tenant, status } = context;
   const count = (name: string, value: number): MetricPoint[] =>
     value > 0 ? [{ name, unit: MetricUnit.Count, value, dimensions: { provider, tenant } }] : [];
+  const annotations = { correlationId: context.correlationId, provider, tenant, outcome: outcome.kind };
+  // Every delivery's line carries its handling time, which a metric filter publishes.
+  const latencyMs = Math.round(context.latencyMs);
   const latency: MetricPoint = {
     name: 'IngestLatency',
     unit: MetricUnit.Milliseconds,
-    value: context.latencyMs,
+    value: latencyMs,
     dimensions: { provider, tenant },
   };
-  const annotations = { correlationId: context.correlationId, provider, tenant, outcome: outcome.kind };
-  const report = (metrics: MetricPoint[], summary: LogLine, ...details: LogLine[]): Telemetry => ({
-    metrics: [...metrics, latency],
-    summary,
-    details,
-    annotations,
-  });
+  const report = (
+    metrics: MetricPoint[],
+    summary: LogLine,
+    details: LogLine[] = [],
+    counts: Partial<Record<keyof typeof INGEST_COUNT_FIELDS, number>> = {},
+  ): Telemetry => {
+    const counted = Object.entries(counts).filter(([, n]) => n > 0) as [
+      keyof typeof INGEST_COUNT_FIELDS,
+      number,
+    ][];
+    return {
+      metrics,
+      lineMetrics: [...counted.flatMap(([field, n]) => count(INGEST_COUNT_FIELDS[field], n)), latency],
+      summary: {
+        ...summary,
+        fields: { ...summary.fields, ...Object.fromEntries(counted), [INGEST_LATENCY_FIELD]: latencyMs },
+      },
+      details,
+      annotations,
+    };
+  };
 
   switch (outcome.kind) {
     case 'rejected': {
@@ -82,15 +106,17 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
         fields: { status, cause: outcome.reason, detail: outcome.message, sourceIp: context.sourceIp },
       };
       if (outcome.reason !== 'signature' || !context.transcoded) return report([rejected], line);
-      return report([rejected], line, {
-        level: 'warn',
-        message:
-          'the body holds U+FFFD: bytes that were not UTF-8 were replaced before they reached the verifier',
-        fields: {
-          contentType: context.contentType,
-          hint: 'API Gateway passes text content types as strings; such a body can never verify (see docs/security.md)',
+      return report([rejected], line, [
+        {
+          level: 'warn',
+          message:
+            'the body holds U+FFFD: bytes that were not UTF-8 were replaced before they reached the verifier',
+          fields: {
+            contentType: context.contentType,
+            hint: 'API Gateway passes text content types as strings; such a body can never verify (see docs/security.md)',
+          },
         },
-      });
+      ]);
     }
     case 'no-secrets':
       return report(count('SecretMissing', 1), {
@@ -122,22 +148,25 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
           ? { eventId: only.eventId, type: only.type, outcome: only.outcome }
           : { outcomes, ...(listed ? { items: listed } : {}) };
       return report(
-        [
-          ...count('Received', items.length),
-          ...count('Duplicate', number('duplicate')),
-          ...count('Quarantined', number('quarantined')),
-          ...count('Enqueued', number('accepted', 'requeued', 'reopened')),
-        ],
+        [],
         {
           level: 'info',
           message: 'webhook ingested',
           // The dashboard's rotation report looks for older secrets only: index 0 says nothing.
           fields: { status, ...events, ...(secretIndex > 0 ? { secretIndex } : {}) },
         },
+        [
+          {
+            level: 'debug',
+            message: 'delivery details',
+            fields: { sourceIp: context.sourceIp, contentType: context.contentType, secretIndex },
+          },
+        ],
         {
-          level: 'debug',
-          message: 'delivery details',
-          fields: { sourceIp: context.sourceIp, contentType: context.contentType, secretIndex },
+          received: items.length,
+          enqueued: number('accepted', 'requeued', 'reopened'),
+          duplicate: number('duplicate'),
+          quarantined: number('quarantined'),
         },
       );
     }
@@ -145,10 +174,10 @@ export const telemetryOf = (outcome: IngestOutcome, context: DeliveryContext): T
 };
 
 /**
- * Writes a delivery's telemetry: its summary line carries its metrics (functions/powertools/emf.ts),
- * then the details.
+ * Writes a delivery's telemetry: its summary line carries its metrics, as fields or an EMF record
+ * (functions/powertools/emf.ts), then the details.
  */
 export const publishTelemetry = (telemetry: Telemetry, logger: Logger, metrics: RelayFlowMetrics): void => {
-  writeWithMetrics(logger, metrics, telemetry.summary, telemetry.metrics);
+  writeWithMetrics(logger, metrics, telemetry.summary, telemetry.metrics, telemetry.lineMetrics);
   for (const line of telemetry.details) logger[line.level](line.message, line.fields);
 };

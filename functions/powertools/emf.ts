@@ -59,15 +59,25 @@ export const emfRecordOf = (
  * stdout: Lambda's console would prefix it and break the JSON). Alone, it carries the Logger's
  * level: Lambda's log filter gives a line without a level INFO, and would drop the metrics with
  * it whenever the functions' level is above INFO (the Logger's level is Lambda's, decision 0058).
+ *
+ * `linePoints` are what metric filters read off the line's own fields (line-metrics.ts): a written
+ * line needs no record for them; a hidden one gives them in the record instead, so that no log
+ * level loses a metric.
  */
 export const writeWithMetrics = (
   logger: Logger,
   metrics: RelayFlowMetrics,
   line: LogLine,
   points: readonly MetricPoint[],
+  linePoints: readonly MetricPoint[] = [],
 ): void => {
-  const record = metrics.publishes ? emfRecordOf(metrics, points) : undefined;
-  const threshold = LogLevelThreshold[line.level.toUpperCase() as Uppercase<LogLine['level']>];
-  if (logger.level <= threshold) logger[line.level](line.message, { ...line.fields, [EMF_RECORD]: record });
+  const shown = isShown(logger, line.level);
+  const published = shown ? points : [...points, ...linePoints];
+  const record = metrics.publishes ? emfRecordOf(metrics, published) : undefined;
+  if (shown) logger[line.level](line.message, { ...line.fields, [EMF_RECORD]: record });
   else if (record) process.stdout.write(`${JSON.stringify({ level: logger.getLevelName(), ...record })}\n`);
 };
+
+/** Whether the Logger, and so Lambda (decision 0058), writes a line of this level. */
+export const isShown = (logger: Logger, level: LogLine['level']): boolean =>
+  logger.level <= LogLevelThreshold[level.toUpperCase() as Uppercase<LogLine['level']>];

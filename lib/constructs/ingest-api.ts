@@ -15,6 +15,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnabledProvider } from '../config';
+import { INGEST_LINE_METRICS } from '../../functions/powertools/line-metrics';
+import { LogMetrics } from './log-metrics';
 import type { ProviderSecrets } from './provider-secrets';
 import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
@@ -145,6 +147,7 @@ export class IngestApi extends Construct {
           SECRETS_MAX_AGE_SECONDS: '300',
         },
       });
+      new LogMetrics(verifier, 'LineMetrics', { logGroup: verifier.logGroup, metrics: INGEST_LINE_METRICS });
       // The table itself only: the verifier reads and writes items by key (a batch body's states in
       // one BatchGetItem) and never queries an index.
       verifier.addToRolePolicy(

@@ -13,6 +13,8 @@ import { formatPath } from '../../functions/providers/types';
 import { resolveRoutes, RoutesSchema } from '../../functions/routing/routes';
 import { workflowNames } from '../../functions/workflows/index';
 import { MAX_JSON_ENV_BYTES, type RouteConfig } from '../config';
+import { CONSUMER_LINE_METRICS } from '../../functions/powertools/line-metrics';
+import { LogMetrics } from './log-metrics';
 import { RelayFlowFunction, type FunctionLogLevel, type PlatformLogLevel } from './relayflow-function';
 
 export interface ProcessingProps {
@@ -180,6 +182,10 @@ export class Processing extends Construct {
             }
           : {}),
       },
+    });
+    new LogMetrics(this.consumer, 'LineMetrics', {
+      logGroup: this.consumer.logGroup,
+      metrics: CONSUMER_LINE_METRICS,
     });
 
     this.eventSource = new SqsEventSource(props.queue, {

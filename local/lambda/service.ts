@@ -59,10 +59,14 @@ export interface LambdaServiceOptions {
   /** JSON log lines kept per function for tests and diagnostics (oldest dropped first). @default 5_000 */
   readonly jsonLogLimit?: number;
   /** Called with each JSON object a function logs, as CloudWatch Logs reads EMF records from them. @default none */
-  readonly onJsonLog?: (record: Record<string, unknown>, functionName: string) => void;
+  readonly onJsonLog?: (record: Record<string, unknown>, functionName: string, logGroupName: string) => void;
   /** Time for timeouts, idle reclaim and the functions' own `Date`. @default real time */
   readonly clock?: RuntimeClock;
 }
+
+/** The log group a function writes to: its LoggingConfig's, else Lambda's default. */
+const logGroupOf = (config: Pick<FunctionConfig, 'functionName' | 'logGroupName'>): string =>
+  config.logGroupName ?? `/aws/lambda/${config.functionName}`;
 
 const defaultSink: LogSink = (entry) => {
   process.stdout.write(`[${entry.functionName}] ${entry.line}\n`);
@@ -462,7 +466,7 @@ export class LambdaService {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_LAMBDA_LOG_GROUP_NAME: config.logGroupName ?? `/aws/lambda/${config.functionName}`,
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroupOf(config),
       AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(new Date(this.clock.now())),
       LAMBDA_TASK_ROOT: config.bundleDir,
       _HANDLER: config.handler,
@@ -483,7 +487,7 @@ export class LambdaService {
     try {
       fn.jsonLogs.push(parsed);
       if (fn.jsonLogs.length > this.jsonLogLimit) fn.jsonLogs.shift();
-      this.onJsonLog(parsed, fn.config.functionName);
+      this.onJsonLog(parsed, fn.config.functionName, logGroupOf(fn.config));
     } catch {
       // A failing hook, like a failing sink, must not fail the invocation it is reporting on.
     }

@@ -53,7 +53,7 @@ export const provisionFunctions: Provisioner = (template, ctx) => {
       environment: { ...baseEnv, ...environment },
       timeoutSeconds: Number(fn.Properties?.Timeout ?? 3),
       memoryMb: Number(fn.Properties?.MemorySize ?? 128),
-      ...loggingOf(fn.Properties?.LoggingConfig),
+      ...loggingOf(resolve(fn.Properties?.LoggingConfig)),
       ...(typeof fn.Properties?.ReservedConcurrentExecutions === 'number'
         ? { reservedConcurrency: fn.Properties.ReservedConcurrentExecutions }
         : {}),
@@ -62,19 +62,25 @@ export const provisionFunctions: Provisioner = (template, ctx) => {
   return Promise.resolve({ resources });
 };
 
-type Logging = Pick<FunctionConfig, 'logFormat' | 'applicationLogLevel' | 'systemLogLevel'>;
+type Logging = Pick<FunctionConfig, 'logFormat' | 'applicationLogLevel' | 'systemLogLevel' | 'logGroupName'>;
 
 /**
- * Lambda's LoggingConfig: the log format and, with JSON, the levels Lambda filters by. The Lambda
+ * Lambda's LoggingConfig: the log format, the log group and, with JSON, the levels Lambda filters by. The Lambda
  * service checks the values against its own schema when the function is registered.
  */
 const loggingOf = (config: unknown): Logging => {
-  const { LogFormat, ApplicationLogLevel, SystemLogLevel } = (config ?? {}) as {
+  const { LogFormat, ApplicationLogLevel, SystemLogLevel, LogGroup } = (config ?? {}) as {
     readonly LogFormat?: Logging['logFormat'];
     readonly ApplicationLogLevel?: Logging['applicationLogLevel'];
     readonly SystemLogLevel?: Logging['systemLogLevel'];
+    readonly LogGroup?: string;
   };
-  return { logFormat: LogFormat, applicationLogLevel: ApplicationLogLevel, systemLogLevel: SystemLogLevel };
+  return {
+    logFormat: LogFormat,
+    applicationLogLevel: ApplicationLogLevel,
+    systemLogLevel: SystemLogLevel,
+    ...(LogGroup === undefined ? {} : { logGroupName: LogGroup }),
+  };
 };
 
 /** Concurrency the template reserves for its functions, which an account's quota must leave room for. */

@@ -30,7 +30,7 @@ const sendPayment = async (id: string) => {
 };
 
 describe('the console overview on the local runtime', () => {
-  it("counts the events sent and processed from the functions' own EMF metrics", async () => {
+  it("counts the events sent and processed from the metrics the stack's filters read off the functions' lines", async () => {
     for (const n of [1, 2, 3]) await sendPayment(`evt_console_overview_${n}`);
 
     let answer: OverviewResult | undefined;

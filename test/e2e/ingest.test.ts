@@ -142,9 +142,13 @@ describe('ingest through the local runtime', () => {
         level: 'INFO',
         message: 'webhook ingested',
         correlationId: response.headers.get('x-correlation-id'),
-        Received: 1,
+        received: 1,
+        enqueued: 1,
+        latencyMs: expect.any(Number),
       }),
     ]);
+    // Its metrics are read off those fields by the stack's metric filters (decision 0059), not an EMF record.
+    expect(lines.some((entry) => entry.line.includes('"_aws"'))).toBe(false);
   });
 
   it('answers the same delivery again with 200 and the original correlation id', async () => {

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { AwsError, serveAwsJson, type AwsJsonProtocol } from '../aws-json';
 import { FaultHooks } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
+import {
+  checkTransformations,
+  compileFilterPattern,
+  valuesOfFilter,
+  type MetricFilter,
+} from './metric-filters';
 import { MetricStore, STATISTICS, type Statistic } from './metrics';
+
+export type { MetricFilter } from './metric-filters';
 
 /**
  * CloudWatch emulator: the template's metric alarms, for `relayflow doctor` to read with
@@ -208,6 +216,11 @@ const dimensionsOf = (dimensions: readonly { Name: string; Value: string }[] | u
 export class CloudWatchEmulator extends FaultHooks {
   private readonly alarms = new Map<string, Alarm>();
   private readonly metrics: MetricStore;
+  /** Metric filters by log group name. */
+  private readonly filters = new Map<
+    string,
+    { readonly filter: MetricFilter; readonly matches: (record: unknown) => boolean }[]
+  >();
 
   constructor(private readonly options: { readonly now?: () => Date } = {}) {
     super();
@@ -220,6 +233,30 @@ export class CloudWatchEmulator extends FaultHooks {
    */
   putEmf(record: unknown): number {
     return this.metrics.putEmf(record);
+  }
+
+  /** Adds a metric filter (`AWS::Logs::MetricFilter`) on a log group; an unsupported pattern fails here. */
+  putMetricFilter(filter: MetricFilter): void {
+    checkTransformations(filter);
+    const matches = compileFilterPattern(filter.filterPattern);
+    this.filters.set(filter.logGroupName, [
+      ...(this.filters.get(filter.logGroupName) ?? []),
+      { filter, matches },
+    ]);
+  }
+
+  /**
+   * A JSON line a function wrote to its log group, as CloudWatch Logs reads it: its EMF record's
+   * metrics, and those of every metric filter on the group that matches it, timed when it arrives.
+   * Returns how many metric values it recorded.
+   */
+  putFunctionLog(record: unknown, logGroupName: string): number {
+    const at = this.now();
+    const values = (this.filters.get(logGroupName) ?? []).flatMap(({ filter, matches }) =>
+      valuesOfFilter(filter, matches, record, at),
+    );
+    for (const value of values) this.metrics.put(value);
+    return this.putEmf(record) + values.length;
   }
 
   /** A function's log line: an EMF record counts, anything else (plain text, broken JSON) is ignored. */

@@ -149,34 +149,41 @@ describe('consumer handler', () => {
     expect(statusWrites()).toEqual([{ key: `EVT#${event.id}`, to: 'PROCESSED' }]);
   });
 
-  it('writes one INFO line per event, and the invocation’s metrics as one EMF record per provider and tenant', async () => {
-    const events = [
-      hold({ tenant: 'acme' }),
-      hold({ tenant: 'acme', entity: { kind: 'customer', id: 'cus_2' } }),
-    ];
+  /** Runs a batch of two events at `level` and returns the JSON lines the handler wrote. */
+  const runAtLevel = async (level: 'INFO' | 'WARN', events: IntegrationEvent[]) => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
-    logger.setLogLevel('INFO');
+    logger.setLogLevel(level);
     try {
       await handler(anSqsBatch(events.map((e) => anSqsRecord(e))), aLambdaContext());
     } finally {
       logger.setLogLevel('SILENT');
       spy.mockRestore();
     }
-
-    const lines = written
+    return written
       .flatMap((line) => line.split('\n'))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+
+  it('writes one INFO line per event, with the outcome and end-to-end time metric filters read, and no EMF record', async () => {
+    const events = [
+      hold({ tenant: 'acme' }),
+      hold({ tenant: 'acme', entity: { kind: 'customer', id: 'cus_2' } }),
+    ];
+
+    const lines = await runAtLevel('INFO', events);
+
     const infos = lines.filter((line) => line.level === 'INFO' && 'message' in line);
     expect(infos).toEqual(
       events.map((event): unknown =>
         expect.objectContaining({
           message: 'event handled',
           outcome: 'processed',
+          endToEndMs: expect.any(Number),
           correlationId: event.correlationId,
           eventId: event.id,
           provider: 'stripe',
@@ -184,12 +191,23 @@ describe('consumer handler', () => {
         }),
       ),
     );
-    expect(infos.some((line) => '_aws' in line)).toBe(false);
+    expect(lines.filter((line) => '_aws' in line)).toEqual([]);
+  });
+
+  it('writes the invocation’s metrics as one EMF record per provider and tenant where the level hides those lines', async () => {
+    const events = [
+      hold({ tenant: 'acme' }),
+      hold({ tenant: 'acme', entity: { kind: 'customer', id: 'cus_3' } }),
+    ];
+
+    const lines = await runAtLevel('WARN', events);
+
+    expect(lines.filter((line) => line.message === 'event handled')).toEqual([]);
     const records = lines.filter((line) => '_aws' in line);
     expect(records).toEqual([
       expect.objectContaining({
         // The level Lambda's log filter lets through (decision 0058).
-        level: 'INFO',
+        level: 'WARN',
         provider: 'stripe',
         tenant: 'acme',
         Processed: [1, 1],

@@ -21,10 +21,11 @@ const FUNCTION_NAME = 'RelayFlow-IngestApiVerifierstripeAD9B69DE-k3Xb9QzR2mTw';
 /** CloudWatch Logs bills every log event 26 bytes besides its text. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
 /**
- * A guard against regressions, not the goal: issue 13 asks ≤ 600 bytes for an event's whole path,
- * and the EMF record every event carries is about half of this line (was 1,255 bytes in 2 lines).
+ * A guard against regressions, not the goal: issue 13 asks ≤ 600 bytes for an event's whole path.
+ * The line's metrics are fields that metric filters read (decision 0059): ~300 bytes with the
+ * overhead, against ~610 with an EMF record on it (1,255 in two lines before that).
  */
-const BUDGET_BYTES = 640;
+const BUDGET_BYTES = 340;
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -101,7 +102,7 @@ const billedBytes = (lines: readonly string[]) =>
   lines.reduce((total, line) => total + Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES, 0);
 
 describe('the log volume of an accepted event in a verifier', () => {
-  it('is one INFO line with what an operator searches by, and the metrics on it', async () => {
+  it('is one INFO line with what an operator searches by, and the fields its metric filters read', async () => {
     const handler = aDeployedVerifier('INFO');
 
     const { lines, response } = await deliver(handler, 'evt_log_volume_1');
@@ -119,12 +120,11 @@ describe('the log volume of an accepted event in a verifier', () => {
       eventId: expect.stringMatching(/^ev_/),
       type: 'payment.succeeded',
       outcome: 'accepted',
-      service: 'ingest-stripe',
-      Received: 1,
-      Enqueued: 1,
-      IngestLatency: expect.any(Number),
-      _aws: { CloudWatchMetrics: [expect.objectContaining({ Namespace: 'RelayFlow' })] },
+      received: 1,
+      enqueued: 1,
+      latencyMs: expect.any(Number),
     });
+    expect(line).not.toHaveProperty('_aws');
   });
 
   it(`stays within ${BUDGET_BYTES} billed bytes, warm or cold`, async () => {
@@ -143,7 +143,12 @@ describe('the log volume of an accepted event in a verifier', () => {
     const { lines } = await deliver(handler, 'evt_log_volume_4');
 
     expect(jsonLines(lines)).toEqual([
-      expect.objectContaining({ _aws: expect.any(Object), Received: 1, Enqueued: 1 }),
+      expect.objectContaining({
+        _aws: expect.any(Object),
+        Received: 1,
+        Enqueued: 1,
+        IngestLatency: expect.any(Number),
+      }),
     ]);
     expect(jsonLines(lines)[0]).not.toHaveProperty('message');
   });

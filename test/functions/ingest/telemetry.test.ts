@@ -75,9 +75,9 @@ describe('ingest telemetry', () => {
       items: [...items(2), ...items(1, 'deferred')],
     };
 
-    const { metrics, annotations } = telemetryOf(outcome, CONTEXT);
+    const { lineMetrics, annotations } = telemetryOf(outcome, CONTEXT);
 
-    expect(Object.fromEntries(metrics.map((point) => [point.name, point.value]))).toEqual({
+    expect(Object.fromEntries(lineMetrics.map((point) => [point.name, point.value]))).toEqual({
       Received: 3,
       Enqueued: 2,
       IngestLatency: 12,
@@ -96,7 +96,14 @@ describe('ingest telemetry', () => {
 
     const { summary } = telemetryOf(outcome, CONTEXT);
 
-    expect(summary.fields).toEqual({ status: 202, outcomes: { accepted: 101 }, secretIndex: 1 });
+    expect(summary.fields).toEqual({
+      status: 202,
+      outcomes: { accepted: 101 },
+      secretIndex: 1,
+      received: 101,
+      enqueued: 101,
+      latencyMs: 12,
+    });
   });
 
   it('names a single event in its INFO line by id, type and outcome, with the status answered', () => {
@@ -113,7 +120,15 @@ describe('ingest telemetry', () => {
     expect(summary).toEqual({
       level: 'info',
       message: 'webhook ingested',
-      fields: { status: 202, eventId: 'ev_1', type: 'payment.succeeded', outcome: 'accepted' },
+      fields: {
+        status: 202,
+        eventId: 'ev_1',
+        type: 'payment.succeeded',
+        outcome: 'accepted',
+        received: 1,
+        enqueued: 1,
+        latencyMs: 12,
+      },
     });
     expect(details.map((line) => line.level)).toEqual(['debug']);
   });
@@ -147,7 +162,8 @@ describe('publishing a delivery', () => {
   );
 
   it('makes one EMF record of a delivery, with a metric directive per dimension set', () => {
-    const record = emfRecordOf(metrics(), rejected.metrics);
+    // As where the log level hides the line: the rejection and the latency a filter would have read.
+    const record = emfRecordOf(metrics(), [...rejected.metrics, ...rejected.lineMetrics]);
 
     expect(record).toMatchObject({
       service: 'ingest-test',
@@ -168,20 +184,26 @@ describe('publishing a delivery', () => {
     });
   });
 
-  it('writes the metrics on the summary line, so that a delivery costs one line', async () => {
+  it('writes the counts and the latency as fields of the one summary line, for metric filters, without an EMF record', async () => {
     const lines = await captureOutput(() => publishTelemetry(ingested, aLogger('INFO'), metrics()));
 
     expect(lines).toHaveLength(1);
-    expect(emfRecords(lines)[0]).toMatchObject({
+    expect(emfRecords(lines)).toEqual([]);
+    expect(jsonLines(lines)[0]).toMatchObject({
       level: 'INFO',
       message: 'webhook ingested',
-      service: 'ingest-test',
-      provider: 'stripe',
-      tenant: 'acme',
-      Received: 3,
-      Enqueued: 3,
-      IngestLatency: 12,
+      received: 3,
+      enqueued: 3,
+      latencyMs: 12,
     });
+  });
+
+  it('writes a rejection’s EMF record on its line, with the latency as a field', async () => {
+    const lines = await captureOutput(() => publishTelemetry(rejected, aLogger('INFO'), metrics()));
+
+    expect(lines).toHaveLength(1);
+    expect(emfRecords(lines)[0]).toMatchObject({ level: 'WARN', Rejected: 1, latencyMs: 12 });
+    expect(emfRecords(lines)[0]).not.toHaveProperty('IngestLatency');
   });
 
   it('writes the metrics alone where the log level hides the summary line, at a level Lambda lets through', async () => {
@@ -193,6 +215,8 @@ describe('publishing a delivery', () => {
     expect(emfRecords(lines)[0]).toMatchObject({
       level: 'WARN',
       Received: 3,
+      Enqueued: 3,
+      IngestLatency: 12,
       provider: 'stripe',
       tenant: 'acme',
     });

@@ -92,8 +92,13 @@ export interface MeasuredUsage {
    * as the functions' are, and counted apart because only configuration removes them.
    */
   readonly platformLog: { readonly bytes: number; readonly lines: number };
-  /** The API stage's access log: one line per request, in the stage's format. */
+  /** The API stage's access log: one line per request, in the stage's format; 429s apart. */
   readonly accessLog: { readonly bytes: number; readonly lines: number };
+  /**
+   * The access log's lines for requests the stage throttled (429): billed like the others, but a
+   * measure of how far the load generator outran the stage's throttle rather than of an event.
+   */
+  readonly throttledAccessLog: { readonly bytes: number; readonly lines: number };
   /**
    * Item writes by table, action and kind of item (key shape): how many, their write units, and
    * the mean item size written.
@@ -169,7 +174,10 @@ export const costModel = (
   const functionLogBytes = usage.logBytes + logLines * LOG_EVENT_OVERHEAD_BYTES;
   const platformLogBytes = usage.platformLog.bytes + usage.platformLog.lines * LOG_EVENT_OVERHEAD_BYTES;
   const accessLogBytes = usage.accessLog.bytes + usage.accessLog.lines * LOG_EVENT_OVERHEAD_BYTES;
-  const logGb = (functionLogBytes + platformLogBytes + accessLogBytes) / 2 ** 30;
+  const throttledLogBytes =
+    usage.throttledAccessLog.bytes + usage.throttledAccessLog.lines * LOG_EVENT_OVERHEAD_BYTES;
+  const logBytes = functionLogBytes + platformLogBytes + accessLogBytes + throttledLogBytes;
+  const logGb = logBytes / 2 ** 30;
 
   const lambdaRequestCost = (n: number) => per(n) * PRICES.lambdaPerRequest * million;
   const lambdaDurationCost = (gbs: number) => per(gbs) * PRICES.lambdaArmPerGbSecond * million;
@@ -235,7 +243,7 @@ export const costModel = (
     },
     {
       service: 'CloudWatch Logs ingestion',
-      perEvent: `${fmt(per(functionLogBytes + platformLogBytes + accessLogBytes), 0)} bytes (functions ${fmt(per(functionLogBytes), 0)}, API access log ${fmt(per(accessLogBytes), 0)}, Lambda's START/END/REPORT ${fmt(per(platformLogBytes), 0)})`,
+      perEvent: `${fmt(per(logBytes), 0)} bytes (functions ${fmt(per(functionLogBytes), 0)}, API access log ${fmt(per(accessLogBytes), 0)}, Lambda's START/END/REPORT ${fmt(per(platformLogBytes), 0)}; the access log's lines for the load's throttled requests ${fmt(per(throttledLogBytes), 0)})`,
       unitPrice: '$0.50 / GB',
       perMillion: (logGb / usage.events) * PRICES.logsPerGb * million,
     },

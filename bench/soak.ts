@@ -87,13 +87,16 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
   let logLines = 0;
   const platformLog = { bytes: 0, lines: 0 };
   const accessLog = { bytes: 0, lines: 0 };
+  const throttledAccessLog = { bytes: 0, lines: 0 };
   const faults = await startFaultRuntime({
     sinkPort,
     unlimitedTargets: options.unlimitedTargets,
     unreservedConcurrency: options.concurrency + 60,
     accessLog: (line) => {
-      accessLog.bytes += Buffer.byteLength(line);
-      accessLog.lines += 1;
+      // The stage's format is the stack's own JSON (lib/constructs/ingest-api.ts).
+      const counted = line.includes('"status":"429"') ? throttledAccessLog : accessLog;
+      counted.bytes += Buffer.byteLength(line);
+      counted.lines += 1;
     },
     logSink: (entry) => {
       if (entry.stream === 'platform') {
@@ -176,6 +179,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     const logLinesAtEnd = logLines;
     const platformLogAtEnd = { ...platformLog };
     const accessLogAtEnd = { ...accessLog };
+    const throttledAccessLogAtEnd = { ...throttledAccessLog };
     const apiRequests = ledger.requests.length;
     const sinkAttempts = sink.totalAttempts();
     const sinkEffects = sink.sideEffects().length;
@@ -264,6 +268,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       logBytes: logBytesAtEnd,
       platformLog: platformLogAtEnd,
       accessLog: accessLogAtEnd,
+      throttledAccessLog: throttledAccessLogAtEnd,
       writes: [...writeGroups.values()]
         .sort((a, b) => b.wru - a.wru)
         .map((g) => ({

@@ -15,6 +15,7 @@ const USAGE: MeasuredUsage = {
   logBytes: 600_000,
   platformLog: { bytes: 300_000, lines: 3300 },
   accessLog: { bytes: 150_000, lines: 1000 },
+  throttledAccessLog: { bytes: 30_000, lines: 200 },
   writes: [],
   warm: { verifierGbSecondsPerInvocation: 0.01, consumerGbSecondsPerRecord: 0.01 },
 };
@@ -55,11 +56,12 @@ describe('logs in the cost model', () => {
     const line = costModel(USAGE, 1100).lines.find((l) => l.service === 'CloudWatch Logs ingestion');
 
     // Per event: (600,000 + 1,100 × 26) / 1,000 from the functions, (150,000 + 1,000 × 26) / 1,000
-    // from the stage's access log, (300,000 + 3,300 × 26) / 1,000 from Lambda.
+    // from the stage's access log, (300,000 + 3,300 × 26) / 1,000 from Lambda, and
+    // (30,000 + 200 × 26) / 1,000 from the access log's lines for throttled requests.
     expect(line?.perEvent).toBe(
-      "1190 bytes (functions 629, API access log 176, Lambda's START/END/REPORT 386)",
+      "1226 bytes (functions 629, API access log 176, Lambda's START/END/REPORT 386; the access log's lines for the load's throttled requests 35)",
     );
-    expect(line?.perMillion).toBeCloseTo(((1_190_400 / 2 ** 30) * 0.5 * 1e6) / 1000, 6);
+    expect(line?.perMillion).toBeCloseTo(((1_225_600 / 2 ** 30) * 0.5 * 1e6) / 1000, 6);
   });
 });
 

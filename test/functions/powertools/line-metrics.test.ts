@@ -65,15 +65,20 @@ const writtenLine = (outcome: IngestOutcome) => {
   };
 };
 
+/** A delivery of these items, as the ingest reports it. */
+const ingested = (items: Extract<IngestOutcome, { kind: 'ingested' }>['items']): IngestOutcome => ({
+  kind: 'ingested',
+  status: 202,
+  correlationId: 'c',
+  secretIndex: 0,
+  items,
+});
+
 describe("the verifier's line metrics", () => {
   it('reads off an accepted event’s line what the record would have carried: received, enqueued, latency', () => {
-    const { telemetry, line } = writtenLine({
-      kind: 'ingested',
-      status: 202,
-      correlationId: 'c',
-      secretIndex: 0,
-      items: [{ eventId: 'evt_1', type: 'invoice.paid', outcome: 'accepted' }],
-    });
+    const { telemetry, line } = writtenLine(
+      ingested([{ eventId: 'evt_1', type: 'invoice.paid', outcome: 'accepted' }]),
+    );
 
     const published = filtered(INGEST_LINE_METRICS, line);
 
@@ -91,18 +96,14 @@ describe("the verifier's line metrics", () => {
   });
 
   it("counts a batch's duplicates and quarantined items from its line's fields", () => {
-    const { telemetry, line } = writtenLine({
-      kind: 'ingested',
-      status: 202,
-      correlationId: 'c',
-      secretIndex: 0,
-      items: [
+    const { telemetry, line } = writtenLine(
+      ingested([
         { eventId: 'a', outcome: 'accepted' },
         { eventId: 'b', outcome: 'duplicate' },
         { eventId: 'c', outcome: 'duplicate' },
         { eventId: 'd', outcome: 'quarantined' },
-      ],
-    });
+      ]),
+    );
 
     const byName = Object.fromEntries(filtered(INGEST_LINE_METRICS, line).map((p) => [p.name, p.value]));
 

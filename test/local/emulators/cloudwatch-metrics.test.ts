@@ -11,7 +11,7 @@ import {
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { emfRecordOf } from '#shared/powertools/emf';
 import { RelayFlowMetrics } from '#shared/powertools/index';
-import { CloudWatchEmulator } from '../../../local/emulators/cloudwatch';
+import { CloudWatchEmulator, type MetricFilter } from '../../../local/emulators/cloudwatch';
 import type { RunningEmulator } from '../../../local/emulators/loopback';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -368,5 +368,107 @@ describe('CloudWatch emulator metrics through the AWS SDK v3 client', () => {
     expect(backwards.message).toMatch(/StartTime must be less than/);
     expect(expression.message).toMatch(/only MetricStat/);
     expect(percentile.message).toMatch(/p99 is not emulated/);
+  });
+
+  describe('with metric filters', () => {
+    const GROUP = '/aws/relayflow/VerifierstripeLogs';
+    const filter = (pattern: string, value: string, name = 'Received'): MetricFilter => ({
+      logGroupName: GROUP,
+      filterPattern: pattern,
+      transformations: [
+        {
+          metricName: name,
+          metricNamespace: 'RelayFlow',
+          metricValue: value,
+          dimensions: { provider: '$.provider', tenant: '$.tenant' },
+        },
+      ],
+    });
+    /** The minute a line written now (at(600)) falls in. */
+    const sumNow = async (metric: string, dimensions: Record<string, string>, stat = 'Sum') =>
+      (await query([sumOf('q', metric, dimensions, 60, stat)], at(600), at(660)))[0]?.Values ?? [];
+
+    it("publishes a matching line's field as the metric, per the dimensions read off the line", async () => {
+      emulator.putMetricFilter(filter('{ $.received > 0 && $.provider = * && $.tenant = * }', '$.received'));
+
+      emulator.putFunctionLog(
+        { message: 'webhook ingested', provider: 'stripe', tenant: 'acme', received: 1 },
+        GROUP,
+      );
+      emulator.putFunctionLog(
+        { message: 'webhook ingested', provider: 'stripe', tenant: 'acme', received: 3 },
+        GROUP,
+      );
+      emulator.putFunctionLog(
+        { message: 'webhook ingested', provider: 'stripe', tenant: 'beta', received: 1 },
+        GROUP,
+      );
+      emulator.putFunctionLog({ message: 'request rejected', provider: 'stripe', tenant: 'acme' }, GROUP);
+
+      expect(await sumNow('Received', { provider: 'stripe', tenant: 'acme' })).toEqual([4]);
+      expect(await sumNow('Received', { provider: 'stripe', tenant: 'beta' })).toEqual([1]);
+    });
+
+    it('reads only the log group the filter is on, and publishes a literal value per line', async () => {
+      emulator.putMetricFilter(filter('{ $.outcome = "processed" }', '1', 'Processed'));
+
+      emulator.putFunctionLog({ outcome: 'processed', provider: 'stripe', tenant: 'acme' }, GROUP);
+      emulator.putFunctionLog(
+        { outcome: 'processed', provider: 'stripe', tenant: 'acme' },
+        '/aws/relayflow/Other',
+      );
+
+      expect(await sumNow('Processed', { provider: 'stripe', tenant: 'acme' })).toEqual([1]);
+    });
+
+    it('publishes nothing for a line that lacks a dimension or whose value is not a number', async () => {
+      emulator.putMetricFilter(filter('{ $.latencyMs = * }', '$.latencyMs', 'IngestLatency'));
+
+      emulator.putFunctionLog({ provider: 'stripe', latencyMs: 12 }, GROUP);
+      emulator.putFunctionLog({ provider: 'stripe', tenant: 'acme', latencyMs: 'slow' }, GROUP);
+
+      expect(emulator.putFunctionLog({ provider: 'stripe', tenant: 'acme', latencyMs: 7 }, GROUP)).toBe(1);
+      expect(await sumNow('IngestLatency', { provider: 'stripe', tenant: 'acme' }, 'SampleCount')).toEqual([
+        1,
+      ]);
+    });
+
+    it('still reads the EMF record a line carries, beside its filters', async () => {
+      emulator.putMetricFilter(filter('{ $.received > 0 }', '$.received'));
+
+      const recorded = emulator.putFunctionLog(
+        JSON.parse(
+          emfLine(
+            { provider: 'stripe', tenant: 'acme', received: 1, Rejected: 1 },
+            ['Rejected'],
+            [['provider']],
+            at(600).getTime(),
+          ),
+        ),
+        GROUP,
+      );
+
+      expect(recorded).toBe(2);
+      expect(await sumNow('Rejected', { provider: 'stripe' })).toEqual([1]);
+    });
+
+    it('refuses a transformation that is neither a number nor a field, or has more than three dimensions', () => {
+      expect(() => emulator.putMetricFilter(filter('{ $.a = 1 }', 'a'))).toThrow(
+        /neither a number nor a \$\.field/,
+      );
+      expect(() =>
+        emulator.putMetricFilter({
+          ...filter('{ $.a = 1 }', '1'),
+          transformations: [
+            {
+              metricName: 'Wide',
+              metricNamespace: 'RelayFlow',
+              metricValue: '1',
+              dimensions: { a: '$.a', b: '$.b', c: '$.c', d: '$.d' },
+            },
+          ],
+        }),
+      ).toThrow(/at most three dimensions/);
+    });
   });
 });

@@ -130,13 +130,10 @@ async function callTarget(
   try {
     const outcome = await Promise.race([target(event), timedOut]);
     if (outcome === 'timeout') return { ...SERVICE_UNAVAILABLE, integrationError: 'Integration timeout' };
-    if ('error' in outcome) return { ...toHttpResponse(outcome), integrationError: messageOf(outcome.error) };
+    if ('error' in outcome) return { ...INTERNAL_SERVER_ERROR, integrationError: messageOf(outcome.error) };
     return toHttpResponse(outcome);
   } catch (error) {
-    return {
-      ...INTERNAL_SERVER_ERROR,
-      integrationError: messageOf(error),
-    };
+    return { ...INTERNAL_SERVER_ERROR, integrationError: messageOf(error) };
   } finally {
     clearTimeout(timer);
   }

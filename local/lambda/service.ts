@@ -58,7 +58,10 @@ export interface LambdaServiceOptions {
   readonly maxIdleMs?: number;
   /** JSON log lines kept per function for tests and diagnostics (oldest dropped first). @default 5_000 */
   readonly jsonLogLimit?: number;
-  /** Called with each JSON object a function logs, as CloudWatch Logs reads EMF records from them. @default none */
+  /**
+   * Called with each JSON object a function logs and the log group it goes to, as CloudWatch Logs
+   * reads EMF records and applies the group's metric filters. @default none
+   */
   readonly onJsonLog?: (record: Record<string, unknown>, functionName: string, logGroupName: string) => void;
   /** Time for timeouts, idle reclaim and the functions' own `Date`. @default real time */
   readonly clock?: RuntimeClock;

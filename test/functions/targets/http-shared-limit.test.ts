@@ -154,7 +154,10 @@ describe('a target’s rate limit shared by every consumer instance', () => {
     expect(maxInWindow(arrivals, 5000)).toBeLessThanOrEqual(110);
     expect(rate).toBeGreaterThanOrEqual(15);
     // Each delivery: one write, two when its instance guessed wrong about the key being busy.
-    expect(requests.count / arrivals.length).toBeLessThan(1.5);
+    // How often it guesses wrong follows how late this machine runs each call, so only the
+    // bound is asserted here; shared-limit.test.ts pins one write per call on a fake clock.
+    expect(requests.count).toBeGreaterThanOrEqual(arrivals.length);
+    expect(requests.count).toBeLessThanOrEqual(2 * arrivals.length);
   }, 15_000);
 
   it('keeps every instance away for the Retry-After of a 429', async () => {

@@ -96,15 +96,15 @@ const plan = (prefix: string): Expected[] => {
   const list: Expected[] = [];
   const add = (channel: Channel, to: string, status: MessageRecord['status']) =>
     list.push({ channel, to, status, key: `${prefix}-${list.length}` });
-  for (let i = 0; i < 40; i += 1) add('email', `user${i}@example.com`, 'DELIVERED');
-  for (let i = 0; i < 10; i += 1) add('email', `bounce+${i}@example.com`, 'BOUNCED');
-  for (let i = 0; i < 10; i += 1) add('email', `open+${i}@example.com`, 'OPENED');
-  for (let i = 0; i < 40; i += 1) add('sms', `+1555${String(1000 + i).padStart(7, '0')}`, 'DELIVERED');
-  for (let i = 0; i < 10; i += 1) add('sms', `+155512${i}0000`, 'FAILED');
-  for (let i = 0; i < 30; i += 1) add('whatsapp', `+1555${String(2000 + i).padStart(7, '0')}`, 'DELIVERED');
-  for (let i = 0; i < 10; i += 1) add('whatsapp', `+155513${i}0002`, 'OPENED');
-  for (let i = 0; i < 40; i += 1) add('push', `device-token-${prefix}-${i}`, 'SENT');
-  for (let i = 0; i < 10; i += 1) add('push', `unregistered-${prefix}-${i}`, 'FAILED');
+  for (let i = 0; i < 16; i += 1) add('email', `user${i}@example.com`, 'DELIVERED');
+  for (let i = 0; i < 4; i += 1) add('email', `bounce+${i}@example.com`, 'BOUNCED');
+  for (let i = 0; i < 4; i += 1) add('email', `open+${i}@example.com`, 'OPENED');
+  for (let i = 0; i < 16; i += 1) add('sms', `+1555${String(1000 + i).padStart(7, '0')}`, 'DELIVERED');
+  for (let i = 0; i < 4; i += 1) add('sms', `+155512${i}0000`, 'FAILED');
+  for (let i = 0; i < 12; i += 1) add('whatsapp', `+1555${String(2000 + i).padStart(7, '0')}`, 'DELIVERED');
+  for (let i = 0; i < 4; i += 1) add('whatsapp', `+155513${i}0002`, 'OPENED');
+  for (let i = 0; i < 16; i += 1) add('push', `device-token-${prefix}-${i}`, 'SENT');
+  for (let i = 0; i < 4; i += 1) add('push', `unregistered-${prefix}-${i}`, 'FAILED');
   return list;
 };
 
@@ -151,12 +151,12 @@ describe('messages through the local runtime', () => {
     expect(shown.out).not.toContain('bounce+walkthrough@example.com');
   });
 
-  it('sends 200 messages over 4 channels; each ends in the status its recipient dictates, and receipts twice or reordered change nothing', async () => {
+  it('sends 80 messages over 4 channels; each ends in the status its recipient dictates, and receipts twice or reordered change nothing', async () => {
     const fakes = e2e.runtime.channels;
     fakes.duplicateReceipts();
     fakes.reorderReceipts();
-    const list = plan('m200');
-    expect(list).toHaveLength(200);
+    const list = plan('m80');
+    expect(list).toHaveLength(80);
     expect(await publish(list)).toEqual([]);
 
     expect(await eventually(async () => (await mismatches(list)).length === 0, 120_000, 1000)).toBe(true);

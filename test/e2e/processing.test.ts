@@ -90,7 +90,7 @@ const seqOf = (delivery: { event: { data: Record<string, unknown> } }) =>
   Number((delivery.event.data.data as { object: { metadata: { seq: string } } }).object.metadata.seq);
 
 describe('processing through the local runtime', () => {
-  it('delivers 500 events over 20 entities, 20% delivered twice, exactly once each and in order per entity', async () => {
+  it('delivers 200 events over 20 entities, 20% delivered twice, exactly once each and in order per entity', async () => {
     const entities = Array.from({ length: 20 }, (_, i) => `cus_load_${i}`);
     const ledger = new Map<string, { customer: string; seq: number }>();
     const answers: { first: number; again?: number }[] = [];
@@ -99,7 +99,7 @@ describe('processing through the local runtime', () => {
     // Each entity's events are sent in order; entities are sent in parallel.
     await Promise.all(
       entities.map(async (customer, e) => {
-        for (let seq = 0; seq < 25; seq += 1) {
+        for (let seq = 0; seq < 10; seq += 1) {
           const id = `evt_load_${e}_${seq}`;
           const send = stripeDelivery(id, customer, seq);
           const first = (await send()).status;
@@ -120,7 +120,7 @@ describe('processing through the local runtime', () => {
     // An answer of 200 is a resend after a 500 that had stored the event: a duplicate, as it should be.
     expect(answers.filter((a) => a.first === 200).length).toBeLessThanOrEqual(resentAfter500);
     expect(answers.filter((a) => a.again !== undefined && a.again !== 200)).toEqual([]);
-    expect(answers.filter((a) => a.again === 200)).toHaveLength(100);
+    expect(answers.filter((a) => a.again === 200)).toHaveLength(40);
 
     const delivered = () => sink.to('/sink').filter((d) => d.event.entity.id.startsWith('cus_load_'));
     expect(await eventually(() => delivered().length >= ledger.size, 120_000)).toBe(true);

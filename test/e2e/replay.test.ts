@@ -134,6 +134,9 @@ describe('replay from the dead-letter queue with the CLI', () => {
       await eventually(
         () => sink.to('/sink').filter((d) => ENTITIES.includes(d.event.entity.id)).length >= ids.length,
         60_000,
+        500,
+        // The target's circuit, opened by the failures, and the retries' backoff wait on that clock too.
+        { clock: e2e.runtime.clock, stepMs: 5_000 },
       ),
     ).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));

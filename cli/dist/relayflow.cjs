@@ -5363,7 +5363,7 @@ var init_routes = __esm({
 });
 
 // functions/store/records.ts
-var import_node_crypto25, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
+var import_node_crypto25, ATTENTION_STATUSES, DUPLICATES_IN_TIMELINE, stateKey, eventIdOfPk, payloadKey, rawKey, nonceKey, signedBytesKey, REJECTION_SOURCE_PREFIX, rejectionsKey, entityIndexKey, RECEIVED_SHARDS, receivedDayKey, receivedShardOf, sha256Hex, idempotencyKeyOf, eventIdOf, GROUP_ID, groupIdOf;
 var init_records = __esm({
   "functions/store/records.ts"() {
     "use strict";
@@ -5379,6 +5379,7 @@ var init_records = __esm({
     ]);
     DUPLICATES_IN_TIMELINE = 3;
     stateKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "STATE" });
+    eventIdOfPk = (pk) => typeof pk === "string" && pk.startsWith("EVT#") ? pk.slice(4) : void 0;
     payloadKey = (eventId) => ({ PK: `EVT#${eventId}`, SK: "PAYLOAD" });
     rawKey = (sha256) => ({ PK: `RAW#${sha256}`, SK: "RAW" });
     nonceKey = (provider, secretId, nonce) => ({
@@ -11219,17 +11220,34 @@ var indexAttributes = (state) => ({
   receivedDay: receivedDayKey(state.receivedAt.slice(0, 10), receivedShardOf(state.eventId)),
   ...ATTENTION_STATUSES.has(state.status) ? { attention: state.status, attentionAt: state.statusAt } : {}
 });
-var withoutDerivable = ({ idempotencyKey: _key, groupId: _group, ...stored }) => stored;
-var derived = (state) => ({
-  ...state,
-  idempotencyKey: state.idempotencyKey ?? idempotencyKeyOf(state.tenant, state.provider, state.providerType, state.externalId),
-  groupId: state.groupId ?? groupIdOf(
-    state.tenant,
-    state.provider,
-    state.entityKind === "event" ? void 0 : { kind: state.entityKind, id: state.entityId },
-    state.eventId
-  )
+var withoutDerivable = ({
+  idempotencyKey: _key,
+  groupId: _group,
+  eventId: _id,
+  providerType,
+  secretIndex,
+  ...stored
+}) => ({
+  ...stored,
+  ...providerType === stored.type ? {} : { providerType },
+  ...secretIndex === 0 ? {} : { secretIndex }
 });
+var derived = (state, eventId) => {
+  const providerType = state.providerType ?? state.type;
+  return {
+    ...state,
+    eventId: state.eventId ?? eventId,
+    providerType,
+    secretIndex: state.secretIndex ?? 0,
+    idempotencyKey: state.idempotencyKey ?? idempotencyKeyOf(state.tenant, state.provider, providerType, state.externalId),
+    groupId: state.groupId ?? groupIdOf(
+      state.tenant,
+      state.provider,
+      state.entityKind === "event" ? void 0 : { kind: state.entityKind, id: state.entityId },
+      state.eventId ?? eventId
+    )
+  };
+};
 var stateOf2 = (item) => {
   const {
     PK: _pk,
@@ -11247,7 +11265,7 @@ var stateOf2 = (item) => {
     idemResult: _ir,
     ...state
   } = item;
-  return derived(state);
+  return derived(state, eventIdOfPk(item.PK) ?? "");
 };
 
 // functions/contract/correlation-id.ts
@@ -11269,7 +11287,6 @@ var INDEXES = {
   byReceived: "byReceived"
 };
 var BATCH_GET_MAX = 100;
-var eventIdOfPk = (pk) => typeof pk === "string" && pk.startsWith("EVT#") ? pk.slice(4) : void 0;
 var EventQueries = class {
   constructor(client, tableName) {
     this.client = client;

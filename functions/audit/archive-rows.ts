@@ -1,5 +1,5 @@
 import type { AuditEntry, EventState } from '#shared/store/records';
-import { REJECTION_SOURCE_PREFIX } from '#shared/store/records';
+import { eventIdOfPk, REJECTION_SOURCE_PREFIX } from '#shared/store/records';
 
 /** Bumped when a row's meaning changes; the Glue table reads every version. */
 export const ARCHIVE_ROW_VERSION = 1;
@@ -88,18 +88,19 @@ const addedEntries = (before: readonly AuditEntry[], after: readonly AuditEntry[
   });
 };
 
-const auditRow = (state: Partial<EventState>, entry: AuditEntry): AuditRow => ({
+/** The state item's attributes, with those it leaves to its key or to others (event-store.ts) filled in. */
+const auditRow = (eventId: string, state: Partial<EventState>, entry: AuditEntry): AuditRow => ({
   v: ARCHIVE_ROW_VERSION,
   kind: 'audit',
   day: entry.at.slice(0, 10),
   tenant: state.tenant ?? 'default',
   at: entry.at,
-  eventId: state.eventId ?? '',
+  eventId: state.eventId ?? eventId,
   correlationId: entry.correlationId ?? state.correlationId ?? '',
   eventCorrelationId: state.correlationId ?? '',
   provider: state.provider ?? '',
   type: state.type ?? '',
-  providerType: state.providerType ?? '',
+  providerType: state.providerType ?? state.type ?? '',
   externalId: state.externalId ?? '',
   entityKind: state.entityKind ?? '',
   entityId: state.entityId ?? '',
@@ -115,11 +116,12 @@ const eventRows = (change: ItemChange): AuditRow[] => {
   if (!after) return [];
   const before = change.oldImage as Partial<EventState> | undefined;
   const added = addedEntries(before?.audit ?? [], after.audit ?? []);
-  const rows = added.map((entry) => auditRow(after, entry));
+  const eventId = eventIdOfPk(change.keys.PK) ?? '';
+  const rows = added.map((entry) => auditRow(eventId, after, entry));
   // Past the timeline's share, a duplicate changes only the counter and the latest one.
   const counted = (after.duplicates ?? 0) - (before?.duplicates ?? 0);
   if (counted > 0 && after.lastDuplicate && !added.some((e) => e.action === 'duplicate'))
-    rows.push(auditRow(after, after.lastDuplicate));
+    rows.push(auditRow(eventId, after, after.lastDuplicate));
   return rows;
 };
 

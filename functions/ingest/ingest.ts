@@ -260,9 +260,11 @@ export const ingestWebhook = async <Options extends ProviderOptions>(
 const DUPLICATE_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(['duplicate', 'requeued', 'in-progress']);
 
 /**
- * Writes each duplicate delivery into its event's timeline ("duplicate delivery, answered 200"),
+ * Writes each duplicate delivery into its event's timeline (action `duplicate`, "answered 200"),
  * the record that settles "the provider says it sent it twice". A failed write is not a reason
- * to answer 5xx: the provider would only send the duplicate again.
+ * to answer 5xx: the provider would only send the duplicate again. The detail names the outcome
+ * only where it says more than the action: the entry is written into a state item kept under
+ * 1 KB (decision 0060).
  */
 const auditDuplicates = async (ctx: ItemContext, outcomes: readonly ItemResult[], answered: number) => {
   const duplicates = outcomes.filter((o) => DUPLICATE_OUTCOMES.has(o.outcome));
@@ -270,7 +272,12 @@ const auditDuplicates = async (ctx: ItemContext, outcomes: readonly ItemResult[]
     duplicates.map((o) =>
       ctx.deps.store.recordDuplicate(
         o.eventId,
-        audit(ctx, 'duplicate', `duplicate delivery (${o.outcome}), answered ${answered}`, o.correlationId),
+        audit(
+          ctx,
+          'duplicate',
+          `${o.outcome === 'duplicate' ? '' : `${o.outcome}, `}answered ${answered}`,
+          o.correlationId,
+        ),
       ),
     ),
   );

@@ -4,6 +4,7 @@ import { stateOf } from '#shared/store/event-store';
 import { receivedAtOf } from '#shared/contract/correlation-id';
 import {
   entityIndexKey,
+  eventIdOfPk,
   RECEIVED_SHARDS,
   receivedDayKey,
   stateKey,
@@ -56,9 +57,6 @@ export interface ReceivedMatch {
   readonly provider?: string;
   readonly tenant?: string;
 }
-
-const eventIdOfPk = (pk: unknown): string | undefined =>
-  typeof pk === 'string' && pk.startsWith('EVT#') ? pk.slice(4) : undefined;
 
 /**
  * Reads of the event table for operators and replay: state items by id (batched) and the

@@ -20,6 +20,7 @@ import {
   ATTENTION_STATUSES,
   DUPLICATES_IN_TIMELINE,
   entityIndexKey,
+  eventIdOfPk,
   groupIdOf,
   idempotencyKeyOf,
   nonceKey,
@@ -728,27 +729,51 @@ const indexAttributes = (state: EventState) => ({
 
 /**
  * What the state item does not store because its other attributes give it: every update of the
- * item is billed for its whole size, so bytes that repeat others are paid for on each write.
+ * item is billed for its whole size, and the architecture keeps it at or under 1 KB, so bytes
+ * that repeat others are paid for on each write. The event id is its key's; a provider type
+ * that is the type itself (Stripe's, GitHub's `push`) is written once; the first secret, index 0,
+ * is what an absent index means (the `accepted` entry names the secret either way).
  */
-const withoutDerivable = ({ idempotencyKey: _key, groupId: _group, ...stored }: EventState) => stored;
-
-/** The attributes {@link withoutDerivable} left out, from the ones kept (items written before keep their own). */
-const derived = (
-  state: Omit<EventState, 'idempotencyKey' | 'groupId'> & Partial<EventState>,
-): EventState => ({
-  ...state,
-  idempotencyKey:
-    state.idempotencyKey ??
-    idempotencyKeyOf(state.tenant, state.provider, state.providerType, state.externalId),
-  groupId:
-    state.groupId ??
-    groupIdOf(
-      state.tenant,
-      state.provider,
-      state.entityKind === 'event' ? undefined : { kind: state.entityKind, id: state.entityId },
-      state.eventId,
-    ),
+const withoutDerivable = ({
+  idempotencyKey: _key,
+  groupId: _group,
+  eventId: _id,
+  providerType,
+  secretIndex,
+  ...stored
+}: EventState) => ({
+  ...stored,
+  ...(providerType === stored.type ? {} : { providerType }),
+  ...(secretIndex === 0 ? {} : { secretIndex }),
 });
+
+/** What a state item holds: an item written before decision 0060 keeps its own of the rest. */
+type StoredState = Omit<
+  EventState,
+  'idempotencyKey' | 'groupId' | 'eventId' | 'providerType' | 'secretIndex'
+> &
+  Partial<EventState>;
+
+/** The attributes {@link withoutDerivable} left out, from the ones kept and the item's key. */
+const derived = (state: StoredState, eventId: string): EventState => {
+  const providerType = state.providerType ?? state.type;
+  return {
+    ...state,
+    eventId: state.eventId ?? eventId,
+    providerType,
+    secretIndex: state.secretIndex ?? 0,
+    idempotencyKey:
+      state.idempotencyKey ?? idempotencyKeyOf(state.tenant, state.provider, providerType, state.externalId),
+    groupId:
+      state.groupId ??
+      groupIdOf(
+        state.tenant,
+        state.provider,
+        state.entityKind === 'event' ? undefined : { kind: state.entityKind, id: state.entityId },
+        state.eventId ?? eventId,
+      ),
+  };
+};
 
 /** A stored state item without the table and index attributes written beside the state ({@link indexAttributes}). */
 export const stateOf = (item: Record<string, unknown>): EventState => {
@@ -768,5 +793,5 @@ export const stateOf = (item: Record<string, unknown>): EventState => {
     idemResult: _ir,
     ...state
   } = item;
-  return derived(state as unknown as EventState);
+  return derived(state as unknown as StoredState, eventIdOfPk(item.PK) ?? '');
 };

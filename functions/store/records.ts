@@ -136,6 +136,9 @@ export interface StoredRequest {
 }
 
 export const stateKey = (eventId: string) => ({ PK: `EVT#${eventId}`, SK: 'STATE' });
+/** The event id an event item's partition key names (`EVT#<id>`). */
+export const eventIdOfPk = (pk: unknown): string | undefined =>
+  typeof pk === 'string' && pk.startsWith('EVT#') ? pk.slice(4) : undefined;
 export const payloadKey = (eventId: string) => ({ PK: `EVT#${eventId}`, SK: 'PAYLOAD' });
 export const rawKey = (sha256: string) => ({ PK: `RAW#${sha256}`, SK: 'RAW' });
 /** A one-time value, scoped by the secret that verified it (not the tenant: tenants may share one). */

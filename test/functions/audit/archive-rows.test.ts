@@ -120,7 +120,7 @@ describe('archiveRowsOf: audit entries of a state item', () => {
     expect(row).not.toHaveProperty('detail');
   });
 
-  it('fills the default tenant and empty identity fields for a state item that lacks them', () => {
+  it('fills the event id from its key, the default tenant and empty identity fields for a state item that lacks them', () => {
     const rows = archiveRowsOf({
       eventName: 'INSERT',
       keys: stateKey('ev_bare'),
@@ -130,12 +130,26 @@ describe('archiveRowsOf: audit entries of a state item', () => {
     expect(rows).toEqual([
       expect.objectContaining({
         tenant: 'default',
-        eventId: '',
+        eventId: 'ev_bare',
         correlationId: '',
         eventCorrelationId: '',
         provider: '',
         receivedAt: '',
       }),
+    ]);
+  });
+
+  it('reads what the state item leaves out (its id, a provider type equal to its type) as the store does', () => {
+    const { eventId: _id, providerType: _type, ...stored } = aState([ACCEPTED]);
+
+    const rows = archiveRowsOf({
+      eventName: 'INSERT',
+      keys: stateKey(EVENT_ID),
+      newImage: { ...stateKey(EVENT_ID), ...stored },
+    });
+
+    expect(rows).toEqual([
+      expect.objectContaining({ eventId: EVENT_ID, type: 'invoice.paid', providerType: 'invoice.paid' }),
     ]);
   });
 

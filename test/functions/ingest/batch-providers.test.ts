@@ -192,7 +192,7 @@ describe.each(PROVIDERS)('ingest of $name batches against the event table (dynal
           expect.objectContaining({
             action: 'duplicate',
             correlationId: 'corr-batch-second',
-            detail: 'duplicate delivery (duplicate), answered 202',
+            detail: 'answered 202',
           }),
         ],
         duplicates: 1,

@@ -81,19 +81,24 @@ describe('ingest handler', () => {
       status: 'RECEIVED',
       provider: 'stripe',
       tenant: 'default',
-      secretIndex: 0,
+      type: 'payment.succeeded',
+      providerType: 'payment_intent.succeeded',
     });
+    // Nor what its key says, nor the first secret's index (decision 0060): the item stays under 1 KB.
+    expect(state).not.toHaveProperty('eventId');
+    expect(state).not.toHaveProperty('secretIndex');
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     const message = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    const eventId = String(state?.PK).replace('EVT#', '');
     expect(JSON.parse(message?.MessageBody ?? '')).toEqual({
       v: 1,
-      eventId: state?.eventId,
+      eventId,
       correlationId: response.headers['x-correlation-id'],
     });
     // The state item does not store its group: it is derived from tenant, provider and entity.
     expect(state).not.toHaveProperty('groupId');
     expect(message?.MessageGroupId).toBe(`default#stripe#${state?.entityKind}:${state?.entityId}`);
-    expect(message?.MessageDeduplicationId).toBe(state?.eventId);
+    expect(message?.MessageDeduplicationId).toBe(eventId);
     // The payload and the state, then the send: no QUEUED update (decision 0045).
     const eventItems = dynamo
       .commandCalls(PutCommand)

@@ -91,20 +91,36 @@ const aState = (overrides: Partial<EventState> = {}): EventState => {
 };
 
 describe('the state item', () => {
-  it('does not store what its other attributes give (every update is billed for the whole item), and reads it back', async () => {
+  it('does not store what its key and its other attributes give (every update is billed for the whole item), and reads it back', async () => {
     const entityless = aState({ entityKind: 'event', entityId: 'ev_x' });
+    const sameType = aState({ type: 'invoice.paid', providerType: 'invoice.paid' });
     for (const state of [
       aState(),
+      sameType,
+      aState({ secretIndex: 2 }),
       { ...entityless, entityId: entityless.eventId, groupId: entityless.eventId },
     ]) {
       await store.createState(state, new Date());
 
       const item = await storedItem(state.eventId);
 
-      expect(item).not.toHaveProperty('idempotencyKey');
-      expect(item).not.toHaveProperty('groupId');
+      for (const derived of ['idempotencyKey', 'groupId', 'eventId'])
+        expect(item).not.toHaveProperty(derived);
+      expect(item?.providerType).toEqual(state === sameType ? undefined : { S: state.providerType });
+      expect(item?.secretIndex).toEqual(
+        state.secretIndex === 0 ? undefined : { N: String(state.secretIndex) },
+      );
       expect(await store.getState(state.eventId)).toEqual(state);
     }
+  });
+
+  it('reads a state item written before it left them out (decision 0060) as it was', async () => {
+    const state = aState({ type: 'invoice.paid', providerType: 'invoice.paid' });
+    await table.documentClient.send(
+      new PutCommand({ TableName: table.tableName, Item: { ...stateKey(state.eventId), ...state } }),
+    );
+
+    expect(await store.getState(state.eventId)).toEqual(state);
   });
 });
 

@@ -122,7 +122,7 @@ describe('ingest against the event table (dynalite)', () => {
           at: '2026-01-02T00:00:05.000Z',
           action: 'duplicate',
           by: 'ingest',
-          detail: 'duplicate delivery (duplicate), answered 200',
+          detail: 'answered 200',
         },
       ],
       duplicates: 1,

@@ -13679,7 +13679,7 @@ var channels = async (cloudwatch, query, buckets) => {
   return [...byChannel.values()].filter((c) => Object.values(c.counts).some((n) => n > 0)).sort((a, b) => a.channel.localeCompare(b.channel) || a.via.localeCompare(b.via));
 };
 var deliveredTargetsOf = (detail) => {
-  const match = /→ (.+?)(?: \([^)]*\))?; attempt \d+$/.exec(detail ?? "");
+  const match = /→ (.+?)(?: \([^)]*\))?(?:; attempt \d+)?$/.exec(detail ?? "");
   return match?.[1] ? match[1].split(", ").filter((id2) => id2.length > 0) : [];
 };
 var FAILURE_ACTIONS = /* @__PURE__ */ new Set([

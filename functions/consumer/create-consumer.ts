@@ -473,10 +473,10 @@ export const createConsumer = (deps: ConsumerDependencies, settings: ConsumerSet
             at,
             'PROCESSED',
             'duplicate',
-            `already ${result.outcome} at ${result.at}; not run again`,
+            `already ${result.outcome} (earlier in this timeline); not run again`,
           ),
         );
-        handled(batch, 'duplicate', { ran: result.outcome, at: result.at });
+        handled(batch, 'duplicate', { ran: result.outcome });
         return 'duplicate';
       }
       const endToEndMs = deps.now().getTime() - Date.parse(event.receivedAt);

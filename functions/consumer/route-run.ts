@@ -54,14 +54,14 @@ export interface RunInput {
 export type RunOutcome = 'processed' | 'unrouted' | 'stale' | 'compensated' | 'dry-run';
 
 /**
- * What Powertools stores as the result: small, because it is written to the event's state item.
- * `change` is the status the run ends with: the write that completes the run makes it
- * (run-records.ts), and it is not kept in the stored result.
+ * What Powertools stores as the result: small, because it is written to the event's state item
+ * (decision 0060). `change` is the status the run ends with: the write that completes the run
+ * makes it (run-records.ts), and it is not kept in the stored result; nor is its time, which the
+ * entry of that change keeps on the timeline.
  */
 export interface RunResult {
   readonly runId: string;
   readonly outcome: RunOutcome;
-  readonly at: string;
   readonly change?: StatusChange;
 }
 
@@ -92,7 +92,6 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
     return {
       runId: input.runId,
       outcome,
-      at: at.toISOString(),
       change: { from: CONSUMABLE, to: status, entry: consumerEntry(at, status, outcome, detail) },
     };
   };
@@ -166,6 +165,7 @@ export const runRoute = async (deps: RunDependencies, input: RunInput): Promise<
   return finish(
     'PROCESSED',
     route.mode === 'dry-run' ? 'dry-run' : 'processed',
-    `route #${route.index}${route.mode === 'dry-run' ? ' (dry run)' : ''} → ${targets}${notes.length ? ` (${notes.join(', ')})` : ''}; attempt ${input.attempt}`,
+    // The first attempt is the usual one: only a later one is named (the entry is billed per KB).
+    `route #${route.index}${route.mode === 'dry-run' ? ' (dry run)' : ''} → ${targets}${notes.length ? ` (${notes.join(', ')})` : ''}${input.attempt > 1 ? `; attempt ${input.attempt}` : ''}`,
   );
 };

@@ -409,9 +409,9 @@ const channels = async (cloudwatch: CloudWatchClient, query: OverviewQuery, buck
     .sort((a, b) => a.channel.localeCompare(b.channel) || a.via.localeCompare(b.via));
 };
 
-/** `route #2 → crm, audit (1 done before); attempt 1`: the targets of the consumer's `processed` entry. */
+/** `route #2 → crm, audit (1 done before); attempt 2`: the targets of the consumer's `processed` entry. */
 const deliveredTargetsOf = (detail: string | undefined): string[] => {
-  const match = /→ (.+?)(?: \([^)]*\))?; attempt \d+$/.exec(detail ?? '');
+  const match = /→ (.+?)(?: \([^)]*\))?(?:; attempt \d+)?$/.exec(detail ?? '');
   return match?.[1] ? match[1].split(', ').filter((id) => id.length > 0) : [];
 };
 

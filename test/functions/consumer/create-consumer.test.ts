@@ -558,7 +558,6 @@ describe('consumer against a local DynamoDB', () => {
     expect(record.result).toEqual({
       runId: expect.any(String),
       outcome: 'processed',
-      at: expect.any(String),
     });
     expect(await store.getState(event.id)).not.toHaveProperty('idem');
   });

@@ -88,7 +88,7 @@ const addedEntries = (before: readonly AuditEntry[], after: readonly AuditEntry[
   });
 };
 
-/** The state item's attributes, with those it leaves to its key or to others (event-store.ts) filled in. */
+/** One entry's row, with what the state item leaves to its key or its type (event-store.ts) filled in. */
 const auditRow = (eventId: string, state: Partial<EventState>, entry: AuditEntry): AuditRow => ({
   v: ARCHIVE_ROW_VERSION,
   kind: 'audit',

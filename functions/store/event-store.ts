@@ -731,7 +731,7 @@ const indexAttributes = (state: EventState) => ({
  * What the state item does not store because its other attributes give it: every update of the
  * item is billed for its whole size, and the architecture keeps it at or under 1 KB, so bytes
  * that repeat others are paid for on each write. The event id is its key's; a provider type
- * that is the type itself (Stripe's, GitHub's `push`) is written once; the first secret, index 0,
+ * that is the type itself (Stripe's `invoice.paid`, every producer's domain event) is written once; the first secret, index 0,
  * is what an absent index means (the `accepted` entry names the secret either way).
  */
 const withoutDerivable = ({

@@ -143,22 +143,25 @@ const maxInWindow = (times: number[], windowMs: number) => {
 };
 
 describe('a target’s rate limit shared by every consumer instance', () => {
-  it('keeps ten instances together within 20/s ± 10 % over any 5 s, and near the rate', async () => {
+  // 10/s gives each instance a second per delivery, its turn included: on a busy two-core
+  // machine (CI runs the end-to-end files beside this one) a turn and a delivery took up to
+  // 750 ms, which at 20/s left slots unused and measured how late the machine ran, not the limit.
+  it('keeps ten instances together within 10/s ± 10 % over any 5 s, and near the rate', async () => {
     const requests = { count: 0 };
 
-    await deliverFromAll(aTarget(20), 16, requests);
+    await deliverFromAll(aTarget(10), 10, requests);
 
     const span = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;
     const rate = (arrivals.length - 1) / span;
-    expect(arrivals).toHaveLength(160);
-    expect(maxInWindow(arrivals, 5000)).toBeLessThanOrEqual(110);
-    expect(rate).toBeGreaterThanOrEqual(15);
+    expect(arrivals).toHaveLength(100);
+    expect(maxInWindow(arrivals, 5000)).toBeLessThanOrEqual(55);
+    expect(rate).toBeGreaterThanOrEqual(7.5);
     // Each delivery: one write, two when its instance guessed wrong about the key being busy.
     // How often it guesses wrong follows how late this machine runs each call, so only the
     // bound is asserted here; shared-limit.test.ts pins one write per call on a fake clock.
     expect(requests.count).toBeGreaterThanOrEqual(arrivals.length);
     expect(requests.count).toBeLessThanOrEqual(2 * arrivals.length);
-  }, 15_000);
+  });
 
   it('keeps every instance away for the Retry-After of a 429', async () => {
     const target = aTarget(20);
@@ -178,8 +181,9 @@ describe('a target’s rate limit shared by every consumer instance', () => {
 
     expect(arrivals).toHaveLength(1 + 2 * INSTANCES);
     expect(violations).toEqual([]);
-    // They went as soon as it was over, not later.
-    expect(Math.min(...arrivals.slice(1)) - notBefore).toBeLessThan(500);
+    // They went when it was over, not a second Retry-After later (the margin is a busy machine's
+    // late timers).
+    expect(Math.min(...arrivals.slice(1)) - notBefore).toBeLessThan(1000);
   });
 
   it('keeps every instance away until X-RateLimit-Reset once X-RateLimit-Remaining is 0', async () => {

@@ -11232,11 +11232,12 @@ var withoutDerivable = ({
   ...providerType === stored.type ? {} : { providerType },
   ...secretIndex === 0 ? {} : { secretIndex }
 });
-var derived = (state, eventId) => {
+var derived = (state, keyEventId) => {
+  const eventId = state.eventId ?? keyEventId;
   const providerType = state.providerType ?? state.type;
   return {
     ...state,
-    eventId: state.eventId ?? eventId,
+    eventId,
     providerType,
     secretIndex: state.secretIndex ?? 0,
     idempotencyKey: state.idempotencyKey ?? idempotencyKeyOf(state.tenant, state.provider, providerType, state.externalId),
@@ -11244,7 +11245,7 @@ var derived = (state, eventId) => {
       state.tenant,
       state.provider,
       state.entityKind === "event" ? void 0 : { kind: state.entityKind, id: state.entityId },
-      state.eventId ?? eventId
+      eventId
     )
   };
 };

@@ -730,9 +730,10 @@ const indexAttributes = (state: EventState) => ({
 /**
  * What the state item does not store because its other attributes give it: every update of the
  * item is billed for its whole size, and the architecture keeps it at or under 1 KB, so bytes
- * that repeat others are paid for on each write. The event id is its key's; a provider type
- * that is the type itself (Stripe's `invoice.paid`, every producer's domain event) is written once; the first secret, index 0,
- * is what an absent index means (the `accepted` entry names the secret either way).
+ * that repeat others are paid for on each write. The event id is its key's; a provider type that
+ * is the type itself (Stripe's `invoice.paid`, every producer's domain event) is written once;
+ * the first secret, index 0, is what an absent index means (the `accepted` entry names the secret
+ * either way).
  */
 const withoutDerivable = ({
   idempotencyKey: _key,
@@ -755,11 +756,12 @@ type StoredState = Omit<
   Partial<EventState>;
 
 /** The attributes {@link withoutDerivable} left out, from the ones kept and the item's key. */
-const derived = (state: StoredState, eventId: string): EventState => {
+const derived = (state: StoredState, keyEventId: string): EventState => {
+  const eventId = state.eventId ?? keyEventId;
   const providerType = state.providerType ?? state.type;
   return {
     ...state,
-    eventId: state.eventId ?? eventId,
+    eventId,
     providerType,
     secretIndex: state.secretIndex ?? 0,
     idempotencyKey:
@@ -770,7 +772,7 @@ const derived = (state: StoredState, eventId: string): EventState => {
         state.tenant,
         state.provider,
         state.entityKind === 'event' ? undefined : { kind: state.entityKind, id: state.entityId },
-        state.eventId ?? eventId,
+        eventId,
       ),
   };
 };

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readAssembly } from '../local/template';
 import { batchIngestSection, measureBatchIngest, type BatchIngestFigures } from './batch-ingest';
-import { initRatio, measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
+import { initRatio, INIT_RUNS, measureBundles, measureReferenceBundle, type BundleFigures } from './bundles';
 import { consoleSection, measureConsole, type ConsoleFigures } from './console';
 import {
   consumerThroughputSection,
@@ -31,7 +31,7 @@ const machine = () => {
 };
 
 const bundleTable = (bundles: readonly BundleFigures[], reference: BundleFigures) => [
-  '| function | bundle | init CPU (median of 15) | init wall | CPU added to reference | largest contributors |',
+  `| function | bundle | init CPU (median of ${INIT_RUNS}) | init wall | CPU added to reference | largest contributors |`,
   '|---|---|---|---|---|---|',
   ...[reference, ...bundles].map((b) => {
     const added = b === reference ? '—' : `${((initRatio(b, reference) - 1) * 100).toFixed(0)}%`;

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type * as PowertoolsTracer from '@aws-lambda-powertools/tracer';
 import * as z from 'zod/mini';
@@ -26,18 +27,90 @@ const untraced: RelayFlowTracer = {
   putAnnotation: () => undefined,
 };
 
+/** What the sampled tracer needs of an AWS SDK v3 client: its middleware stack. */
+interface SdkClient {
+  readonly middlewareStack: {
+    add(
+      middleware: (next: (args: object) => Promise<unknown>) => (args: object) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+    remove(name: string): boolean;
+  };
+}
+
+const LOAD_ON_SAMPLED_CALL = 'relayflowLoadTracerOnSampledCall';
+
 /**
- * Powertools' Tracer imports the X-Ray SDK as it loads (about a tenth of a verifier's init CPU),
- * and with `POWERTOOLS_TRACE_ENABLED=false` (tracing switched off in the configuration, and the
- * local runtime) it would only ignore every call. So it is loaded only when tracing may be on:
- * `require` keeps the choice synchronous at init, and esbuild bundles the module behind it to be
- * evaluated only when that line runs.
+ * Tracing is on by default, yet most invocations are not sampled (after the 1/s reservoir, only
+ * `tracing.samplingRate` of them), and the X-Ray SDK that Powertools' Tracer imports as it loads
+ * is about a tenth of a verifier's init CPU (docs/decisions/0061-tracer-on-first-sampled-invocation.md).
+ * So the Tracer is loaded by the first sampled invocation of a container, not at init: a
+ * container that is never sampled never loads it. Until then clients are only remembered, each
+ * with a middleware that loads the Tracer on its first sampled call, so that a function that never
+ * asks for the segment is traced too (from that call's successor: the call that loads it has
+ * already resolved its middleware). Once loaded it is Powertools' Tracer for every invocation,
+ * sampled or not, as it would have been from init.
+ */
+export class SampledTracer implements RelayFlowTracer {
+  private tracer: PowertoolsTracer.Tracer | undefined;
+  private readonly waiting: SdkClient[] = [];
+
+  constructor(
+    private readonly load: () => PowertoolsTracer.Tracer,
+    private readonly sampled: () => boolean = isRequestXRaySampled,
+  ) {}
+
+  captureAWSv3Client<T>(client: T): T {
+    if (this.tracer) return this.tracer.captureAWSv3Client(client);
+    const sdkClient = client as unknown as SdkClient;
+    this.waiting.push(sdkClient);
+    sdkClient.middlewareStack.add(
+      (next) => (args) => {
+        this.loadedIfSampled();
+        return next(args);
+      },
+      { step: 'initialize', name: LOAD_ON_SAMPLED_CALL },
+    );
+    return client;
+  }
+
+  getSegment(): ReturnType<RelayFlowTracer['getSegment']> {
+    return this.loadedIfSampled()?.getSegment();
+  }
+
+  setSegment(segment: Parameters<RelayFlowTracer['setSegment']>[0]): void {
+    this.loadedIfSampled()?.setSegment(segment);
+  }
+
+  putAnnotation(key: string, value: string | number | boolean): void {
+    this.loadedIfSampled()?.putAnnotation(key, value);
+  }
+
+  private loadedIfSampled(): PowertoolsTracer.Tracer | undefined {
+    if (this.tracer || !this.sampled()) return this.tracer;
+    const tracer = this.load();
+    this.tracer = tracer;
+    for (const client of this.waiting.splice(0)) {
+      client.middlewareStack.remove(LOAD_ON_SAMPLED_CALL);
+      tracer.captureAWSv3Client(client);
+    }
+    return tracer;
+  }
+}
+
+/**
+ * The tracer of a function: none where tracing is switched off (`POWERTOOLS_TRACE_ENABLED=false`,
+ * set by the configuration and by the local runtime), else Powertools' Tracer from the first
+ * sampled invocation on. `require` keeps loading it synchronous, and esbuild bundles the module
+ * behind it to be evaluated only when that line runs.
  */
 export const createTracer = (env: NodeJS.ProcessEnv): RelayFlowTracer => {
   if (env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() === 'false') return untraced;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof PowertoolsTracer;
-  return new Tracer();
+  return new SampledTracer(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof PowertoolsTracer;
+    return new Tracer();
+  });
 };
 
 /**

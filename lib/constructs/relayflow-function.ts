@@ -17,6 +17,8 @@ import { resolve } from 'node:path';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
+const OWN_SOURCE_MAP = resolve(PROJECT_ROOT, 'lib', 'bundling', 'own-source-map.mjs');
+
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type PlatformLogLevel = 'DEBUG' | 'INFO' | 'WARN';
 
@@ -52,8 +54,8 @@ export interface RelayFlowFunctionProps {
 }
 
 /**
- * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, source
- * maps, names kept), active tracing unless switched off, an explicit log group with retention, JSON
+ * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, names
+ * kept, a source map of our own sources), active tracing unless switched off, an explicit log group with retention, JSON
  * logs filtered by level (Lambda's own lines at WARN), and the Powertools environment. Every RelayFlow function is one of these.
  */
 export class RelayFlowFunction extends NodejsFunction {
@@ -118,6 +120,13 @@ export class RelayFlowFunction extends NodejsFunction {
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs.
         externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Node.js parses the whole map as the bundle loads: only our own sources stay in it
+          // (decision 0061).
+          afterBundling: (_inputDir, outputDir) => [`node "${OWN_SOURCE_MAP}" "${outputDir}/index.mjs.map"`],
+        },
       },
     };
     super(scope, id, functionProps);

@@ -2,6 +2,7 @@ import { LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { isRequestXRaySampled } from '@aws-lambda-powertools/commons/utils/env';
 import { createRedactor } from '#shared/powertools/redaction';
+import type { StackMapper } from '#shared/powertools/stack-map';
 
 /**
  * The attribute under which a log call hands over an EMF record (Powertools' `serializeMetrics()`
@@ -29,9 +30,24 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 export class RedactingLogFormatter extends LogFormatter {
   private readonly redact: (attributes: Record<string, unknown>) => Record<string, unknown>;
 
-  constructor(options: { readonly paths?: readonly string[] } = {}) {
+  private readonly mapStack: StackMapper;
+
+  constructor(options: { readonly paths?: readonly string[]; readonly mapStack?: StackMapper } = {}) {
     super();
+    this.mapStack = options.mapStack ?? ((stack) => stack);
     this.redact = createRedactor({ paths: options.paths, formatError: (error) => this.formatError(error) });
+  }
+
+  /** Powertools' error, its stack and location read in our sources (decision 0061). */
+  formatError(error: Error): LogAttributes {
+    const formatted = super.formatError(error);
+    if (typeof error.stack !== 'string') return formatted;
+    const stack = this.mapStack(error.stack);
+    return {
+      ...formatted,
+      location: this.getCodeLocation(stack),
+      stack: Array.isArray(formatted.stack) ? stack.split('\n') : stack,
+    };
   }
 
   formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {

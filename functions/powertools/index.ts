@@ -5,6 +5,7 @@ import type * as PowertoolsTracer from '@aws-lambda-powertools/tracer';
 import * as z from 'zod/mini';
 import { json, readEnvironment, unlessEmpty } from '#shared/env';
 import { RedactingLogFormatter } from '#shared/powertools/formatter';
+import { functionStackMapper } from '#shared/powertools/stack-map';
 
 /** Set by the Observability construct when the configuration names PII paths. */
 const RedactionEnvironmentSchema = z.object({ LOG_REDACT_PATHS: unlessEmpty(json(z.array(z.string()))) });
@@ -131,7 +132,10 @@ export class RelayFlowMetrics extends Metrics {
  * configured PII paths never reach the output (docs/security.md, "Secret leaks").
  */
 export const logger = new Logger({
-  logFormatter: new RedactingLogFormatter({ paths: readRedactPaths(process.env) }),
+  logFormatter: new RedactingLogFormatter({
+    paths: readRedactPaths(process.env),
+    mapStack: functionStackMapper(process.env),
+  }),
 });
 export const tracer = createTracer(process.env);
 export const metrics = new RelayFlowMetrics();

@@ -1,40 +1,62 @@
 // @ts-check
 /**
- * Rewrites a function bundle's source map to map only RelayFlow's own sources, without `names`.
+ * Rewrites a function bundle's source map to map only RelayFlow's own sources, named from the
+ * project root, without `names`.
  *
- * Node.js (`--enable-source-maps`) reads and parses a bundle's whole map as the module loads. The
- * map esbuild writes covers every bundled package (about 180,000 segments and 20,000 names for a
- * verifier, 1.4 MB), and parsing it was a tenth of a verifier's init CPU; the mappings into our
- * own sources are 6% of it. Stack traces keep what an operator reads: our frames at their source
- * line, every frame's function name (esbuild's `keepNames` sets it on the function, and V8 prints
- * that), a library's frames at their place in the bundle. Decision 0061.
+ * esbuild's map covers every bundled package (a verifier's: 178,000 segments, 983 sources and
+ * 20,000 names in 1.4 MB); the mappings into our own sources are 6% of it. The function reads the
+ * map only when it logs its first error (functions/powertools/stack-map.ts), and all it needs
+ * then is our frames' source lines: a library's frames keep their place in the bundle, and every
+ * frame's function name comes from esbuild's `keepNames`. Sources are named from the project
+ * root (`functions/env.ts`), not by the build machine's path, which also kept the asset's hash
+ * from depending on where the project was checked out. Decision 0061.
  *
- * Run by `RelayFlowFunction` after esbuild (`node own-source-map.mjs <map file>`): a plain module,
- * because it runs once per function at every synthesis and TypeScript's loader would cost more
- * than the rewrite.
+ * Run by `RelayFlowFunction` after esbuild (`node own-source-map.mjs <map file> <project root>`):
+ * a plain module, because it runs once per function at every synthesis and TypeScript's loader
+ * would cost more than the rewrite.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, relative, resolve, sep } from 'node:path';
 
 const require = createRequire(import.meta.url);
 /** @type {typeof import('@jridgewell/sourcemap-codec')} */
 const { decode, encode } = require('@jridgewell/sourcemap-codec');
 
 /**
- * @param {{ sources: string[]; names?: string[]; mappings: string }} map
- * @returns {typeof map}
+ * @param {{ sources: string[]; names?: string[]; mappings: string; sourceRoot?: string }} map
+ * @param {string} mapDir the directory the map's sources are relative to
+ * @param {string} projectRoot
  */
-export const ownSourceMap = (map) => {
-  const own = map.sources.map((source) => !/(^|\/)node_modules\//.test(source));
+export const ownSourceMap = (map, mapDir, projectRoot) => {
+  /** @type {(string | undefined)[]} our sources named from the project root; undefined for the others */
+  const named = map.sources.map((source) => {
+    const path = relative(projectRoot, resolve(mapDir, map.sourceRoot ?? '', source)).split(sep).join('/');
+    return path.startsWith('../') || path.split('/').includes('node_modules') ? undefined : path;
+  });
+  /** @type {string[]} */
+  const sources = [];
+  /** @type {Map<number, number>} */
+  const index = new Map();
   const lines = decode(map.mappings).map((segments) =>
-    segments.flatMap((segment) =>
-      segment.length >= 4 && own[segment[1]]
-        ? [/** @type {[number, number, number, number]} */ (segment.slice(0, 4))]
-        : [],
-    ),
+    segments.flatMap((segment) => {
+      if (segment.length < 4) return [];
+      const [column, source, line, sourceColumn] = /** @type {[number, number, number, number]} */ (segment);
+      const name = named[source];
+      if (name === undefined) return [];
+      let kept = index.get(source);
+      if (kept === undefined) {
+        kept = sources.push(name) - 1;
+        index.set(source, kept);
+      }
+      return [/** @type {[number, number, number, number]} */ ([column, kept, line, sourceColumn])];
+    }),
   );
-  return { ...map, names: [], mappings: encode(lines) };
+  return { version: 3, sources, names: [], mappings: encode(lines) };
 };
 
-const file = process.argv[2];
-if (file) writeFileSync(file, JSON.stringify(ownSourceMap(JSON.parse(readFileSync(file, 'utf8')))));
+const [file, projectRoot] = process.argv.slice(2);
+if (file && projectRoot) {
+  const map = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify(ownSourceMap(map, dirname(file), resolve(projectRoot))));
+}

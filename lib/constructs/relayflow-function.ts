@@ -55,7 +55,7 @@ export interface RelayFlowFunctionProps {
 
 /**
  * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, names
- * kept, a source map of our own sources), active tracing unless switched off, an explicit log group with retention, JSON
+ * kept, a source map of our own sources that the Logger reads to map an error's stack), active tracing unless switched off, an explicit log group with retention, JSON
  * logs filtered by level (Lambda's own lines at WARN), and the Powertools environment. Every RelayFlow function is one of these.
  */
 export class RelayFlowFunction extends NodejsFunction {
@@ -98,7 +98,6 @@ export class RelayFlowFunction extends NodejsFunction {
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'RelayFlow',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -123,9 +122,10 @@ export class RelayFlowFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // Node.js parses the whole map as the bundle loads: only our own sources stay in it
-          // (decision 0061).
-          afterBundling: (_inputDir, outputDir) => [`node "${OWN_SOURCE_MAP}" "${outputDir}/index.mjs.map"`],
+          // The map is read to log an error's stack: only our own sources stay in it (decision 0061).
+          afterBundling: (_inputDir, outputDir) => [
+            `node "${OWN_SOURCE_MAP}" "${outputDir}/index.mjs.map" "${PROJECT_ROOT}"`,
+          ],
         },
       },
     };

@@ -115,7 +115,6 @@ describe('RelayFlowStack', () => {
           QUEUE_URL: Match.anyValue(),
           SECRET_ARN: Match.anyValue(),
           TENANTS: '["acme","beta"]',
-          NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'ingest-stripe',
         }),
       },

@@ -142,6 +142,36 @@ describe('the redacting log formatter in a real Logger', () => {
   });
 });
 
+describe('an error in a line', () => {
+  it('has its stack and location read through the function’s stack mapper, its cause too', async () => {
+    const mapStack = (stack: string) =>
+      stack.replaceAll('file:///var/task/index.mjs:61:31239', 'functions/env.ts:66:11');
+    const log = new Logger({
+      serviceName: 'test',
+      logLevel: 'DEBUG',
+      logFormatter: new RedactingLogFormatter({ mapStack }),
+    });
+    const bundled = (message: string) => {
+      const error = new Error(message);
+      error.stack = `Error: ${message}\n    at readEnvironment (file:///var/task/index.mjs:61:31239)`;
+      return error;
+    };
+    const error = bundled('outer');
+    error.cause = bundled('inner');
+
+    const [line] = jsonLines(await captureOutput(() => log.error('failed', error)));
+
+    const logged = line?.error as {
+      location: string;
+      stack: string;
+      cause: { location: string; stack: string };
+    };
+    expect(logged.location).toBe('functions/env.ts:66');
+    expect(logged.stack).toBe('Error: outer\n    at readEnvironment (functions/env.ts:66:11)');
+    expect(logged.cause.location).toBe('functions/env.ts:66');
+  });
+});
+
 describe('the shared logger', () => {
   it('reads its PII paths from LOG_REDACT_PATHS', async () => {
     const previous = { paths: process.env.LOG_REDACT_PATHS, level: process.env.POWERTOOLS_LOG_LEVEL };

@@ -31,7 +31,9 @@ const { decode, encode } = require('@jridgewell/sourcemap-codec');
 export const ownSourceMap = (map, mapDir, projectRoot) => {
   /** @type {(string | undefined)[]} our sources named from the project root; undefined for the others */
   const named = map.sources.map((source) => {
-    const path = relative(projectRoot, resolve(mapDir, map.sourceRoot ?? '', source)).split(sep).join('/');
+    const path = relative(projectRoot, resolve(mapDir, map.sourceRoot ?? '', source))
+      .split(sep)
+      .join('/');
     return path.startsWith('../') || path.split('/').includes('node_modules') ? undefined : path;
   });
   /** @type {string[]} */

@@ -329,6 +329,9 @@ describe('ingest handler', () => {
   it('annotates its own trace subsegment with the correlation id, provider, tenant and outcome', async () => {
     const setSegment = jest.spyOn(tracer, 'setSegment');
     const putAnnotation = jest.spyOn(tracer, 'putAnnotation');
+    // Lambda sampled this invocation: the X-Ray SDK is loaded for it (decision 0061).
+    process.env._X_AMZN_TRACE_ID =
+      'Root=1-67a0b1c2-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1';
     try {
       const response = await invoke(signed());
 
@@ -340,6 +343,7 @@ describe('ingest handler', () => {
         outcome: 'ingested',
       });
     } finally {
+      delete process.env._X_AMZN_TRACE_ID;
       setSegment.mockRestore();
       putAnnotation.mockRestore();
     }

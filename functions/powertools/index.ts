@@ -44,7 +44,7 @@ const LOAD_ON_SAMPLED_CALL = 'relayflowLoadTracerOnSampledCall';
 /**
  * Tracing is on by default, yet most invocations are not sampled (after the 1/s reservoir, only
  * `tracing.samplingRate` of them), and the X-Ray SDK that Powertools' Tracer imports as it loads
- * is about a tenth of a verifier's init CPU (docs/decisions/0061-tracer-on-first-sampled-invocation.md).
+ * is about a tenth of a verifier's init CPU (docs/decisions/0061-cold-start-tracer-and-source-map.md).
  * So the Tracer is loaded by the first sampled invocation of a container, not at init: a
  * container that is never sampled never loads it. Until then clients are only remembered, each
  * with a middleware that loads the Tracer on its first sampled call, so that a function that never

@@ -55,8 +55,10 @@ export interface RelayFlowFunctionProps {
 
 /**
  * The house Lambda: Node.js 22 on arm64, ESM bundle built by the local esbuild (minified, names
- * kept, a source map of our own sources that the Logger reads to map an error's stack), active tracing unless switched off, an explicit log group with retention, JSON
- * logs filtered by level (Lambda's own lines at WARN), and the Powertools environment. Every RelayFlow function is one of these.
+ * kept, a source map of our own sources that the Logger reads to map an error's stack), active
+ * tracing unless switched off, an explicit log group with retention, JSON logs filtered by level
+ * (Lambda's own lines at WARN), and the Powertools environment. Every RelayFlow function is one
+ * of these.
  */
 export class RelayFlowFunction extends NodejsFunction {
   /** The function's own role (log group access only, plus what grants add). */

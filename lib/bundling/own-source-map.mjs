@@ -6,8 +6,9 @@
  * esbuild's map covers every bundled package (a verifier's: 178,000 segments, 983 sources and
  * 20,000 names in 1.4 MB); the mappings into our own sources are 6% of it. The function reads the
  * map only when it logs its first error (functions/powertools/stack-map.ts), and all it needs
- * then is our frames' source lines: a library's frames keep their place in the bundle, and every
- * frame's function name comes from esbuild's `keepNames`. Sources are named from the project
+ * then is our frames' source lines: a library's frames keep their place in the bundle (its code
+ * is marked as mapping to nothing), and every frame's function name comes from esbuild's
+ * `keepNames`. Sources are named from the project
  * root (`functions/env.ts`), not by the build machine's path, which also kept the asset's hash
  * from depending on where the project was checked out. Decision 0061.
  *
@@ -40,20 +41,27 @@ export const ownSourceMap = (map, mapDir, projectRoot) => {
   const sources = [];
   /** @type {Map<number, number>} */
   const index = new Map();
-  const lines = decode(map.mappings).map((segments) =>
-    segments.flatMap((segment) => {
-      if (segment.length < 4) return [];
-      const [column, source, line, sourceColumn] = /** @type {[number, number, number, number]} */ (segment);
-      const name = named[source];
-      if (name === undefined) return [];
-      let kept = index.get(source);
-      if (kept === undefined) {
-        kept = sources.push(name) - 1;
-        index.set(source, kept);
+  const lines = decode(map.mappings).map((segments) => {
+    /** @type {([number] | [number, number, number, number])[]} */
+    const kept = [];
+    for (const segment of segments) {
+      const name = segment.length >= 4 ? named[segment[1]] : undefined;
+      if (name === undefined) {
+        // Where a library's code starts, a segment that maps to nothing: without it, a place in
+        // that code would be read as the nearest of our segments before it on the line.
+        if (kept.at(-1)?.length !== 1) kept.push([segment[0]]);
+        continue;
       }
-      return [/** @type {[number, number, number, number]} */ ([column, kept, line, sourceColumn])];
-    }),
-  );
+      const [column, source, line, sourceColumn] = /** @type {[number, number, number, number]} */ (segment);
+      let keptSource = index.get(source);
+      if (keptSource === undefined) {
+        keptSource = sources.push(name) - 1;
+        index.set(source, keptSource);
+      }
+      kept.push([column, keptSource, line, sourceColumn]);
+    }
+    return kept;
+  });
   return { version: 3, sources, names: [], mappings: encode(lines) };
 };
 

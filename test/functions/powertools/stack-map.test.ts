@@ -10,14 +10,23 @@ const OWN_SOURCE_MAP = resolve(__dirname, '..', '..', '..', 'lib', 'bundling', '
 /** Bundles a module as RelayFlowFunction does (minified, names kept, its map rewritten) and returns the stack it throws. */
 const bundledStack = async (root: string): Promise<{ bundle: string; stack: string }> => {
   mkdirSync(join(root, 'functions'));
+  mkdirSync(join(root, 'node_modules', 'callback-lib'), { recursive: true });
+  writeFileSync(
+    join(root, 'node_modules', 'callback-lib', 'index.js'),
+    'export function callBack(fn) {\n  return fn();\n}\n',
+  );
+  // Bundled ahead of the library, so that the library's code follows some of ours on its line.
+  writeFileSync(join(root, 'functions', 'first.ts'), "export const first = (): string => 'first';\n");
   writeFileSync(
     join(root, 'functions', 'fail.ts'),
     [
+      "import { first } from './first';",
+      "import { callBack } from 'callback-lib';",
       'export function failDeep(reason: string): never {',
       '  throw new Error(`boom: ${reason}`);',
       '}',
       'export function handler(): void {',
-      "  failDeep('checked');",
+      '  callBack(() => failDeep(first()));',
       '}',
       '',
     ].join('\n'),
@@ -61,11 +70,14 @@ describe('stack traces of a bundled function', () => {
 
     const mapped = bundleStackMapper(bundle)(stack).split('\n');
 
-    expect(mapped[0]).toBe('Error: boom: checked');
-    expect(mapped[1]).toMatch(/^\s+at failDeep \(functions\/fail\.ts:2:9\)$/);
-    expect(mapped[2]).toMatch(/^\s+at (Module\.)?handler \(functions\/fail\.ts:5:3\)$/);
+    expect(mapped[0]).toBe('Error: boom: first');
+    expect(mapped[1]).toMatch(/^\s+at failDeep \(functions\/fail\.ts:4:9\)$/);
+    expect(mapped[2]).toMatch(/^\s+at functions\/fail\.ts:7:18$/);
+    // The library's frame keeps its place in the bundle: no source line of ours is made up for it.
+    expect(mapped[3]).toMatch(new RegExp(`^\\s+at callBack \\(file://${bundle}:\\d+:\\d+\\)$`));
+    expect(mapped[4]).toMatch(/^\s+at (Module\.)?handler \(functions\/fail\.ts:7:3\)$/);
     const outside = stack.split('\n').filter((line) => !line.includes(bundle));
-    expect(mapped.filter((line) => !line.includes('functions/fail.ts'))).toEqual(outside);
+    expect(mapped.slice(5)).toEqual(outside.slice(1));
   });
 
   it('stay as they are without a map, or for another bundle than the function’s', async () => {

@@ -28,8 +28,9 @@ export interface TableLimiterSettings {
  * the new `tat` comes back with the write and says when the reserved call may go.
  *
  * `tat` only ever grows (an `ADD`, a restart above a stale value, a block to a later time), so
- * what one container last saw of it stays a lower bound: it picks which of the two writes to try
- * first (keep adding, or restart the schedule after a pause), and lets `tryTake` answer "not yet"
+ * what one container last saw of it stays a lower bound: when that is recent, the key is busy and
+ * one write adds to it; when it is not, `take` tries first the write that fitted the last times
+ * (keep adding, or restart the schedule after a pause). It also lets `tryTake` answer "not yet"
  * without a request. A block is `tat` moved to its end: takes queue behind it for free.
  *
  * Cost per call (an item under 1 KB): `take` 1 WRU, 2 when this container guessed wrong between
@@ -40,6 +41,8 @@ export interface TableLimiterSettings {
 export class TableLimiter implements SharedLimiter {
   /** The highest `tat` this container has seen per key: a lower bound of the real one. */
   private readonly seen = new Map<string, number>();
+  /** Per key, how often it was found busy when this container did not know (0–3). */
+  private readonly busyScore = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -53,9 +56,19 @@ export class TableLimiter implements SharedLimiter {
     const now = this.now();
     const interval = 1000 / ratePerSecond;
     const floor = now - BURST_MS;
-    if (this.lastSeen(key) < floor && (await this.restart(key, floor, interval, now))) return 0;
-    // The restart failed only because `tat` is at least `floor`; it can only have grown since.
-    const tat = await this.advance(key, interval, floor, undefined, now);
+    let tat: number | undefined;
+    if (this.lastSeen(key) < floor) {
+      // Other containers may have kept the key busy since: try first what it was the last times.
+      tat = this.likelyBusy(key) ? await this.advance(key, interval, floor, undefined, now) : undefined;
+      if (tat === undefined && (await this.restart(key, floor, interval, now))) {
+        this.found(key, false);
+        return 0;
+      }
+      this.found(key, true);
+    }
+    // Either this container saw `tat` at least `floor`, or a restart failed because it is: it
+    // can only have grown since, so this write cannot fail.
+    tat ??= await this.advance(key, interval, floor, undefined, now);
     if (tat === undefined) throw new Error(`shared limit ${key} vanished while in use`);
     // From when the answer came: the slot is a point in time, and the write took some of the wait.
     return Math.max(0, Math.ceil(tat - interval - this.now()));
@@ -95,6 +108,21 @@ export class TableLimiter implements SharedLimiter {
       if (!isConditionFailure(error)) throw error;
     }
     this.remember(key, untilMs);
+  }
+
+  /**
+   * Whether a key this container has not seen lately was busy the last times it asked: a
+   * two-bit saturating counter per key, as a branch predictor keeps, so that one surprise does
+   * not flip the guess. A key that other containers keep between idle and busy (a consumer near
+   * the key's rate) is mostly busy; guessing idle every time cost a failed write on most calls.
+   */
+  private likelyBusy(key: string) {
+    return (this.busyScore.get(key) ?? 0) >= 2;
+  }
+
+  private found(key: string, busy: boolean) {
+    const score = this.busyScore.get(key) ?? 0;
+    this.busyScore.set(key, busy ? Math.min(3, score + 1) : Math.max(0, score - 1));
   }
 
   private lastSeen(key: string) {

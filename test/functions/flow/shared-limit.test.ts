@@ -82,6 +82,33 @@ describe('take', () => {
     expect(sent).toEqual(['UpdateCommand', 'UpdateCommand']);
   });
 
+  it('adds first once other instances were found keeping the key busy twice, and restarts first once it was found idle twice', async () => {
+    const key = aKey();
+    const [busy, sometimes] = [aLimiter(), aLimiter()];
+    await sometimes.take(key, 20);
+    /** The writes of one `sometimes` call, after its last sight of the key is old and `busy` took it. */
+    const callAfterOthers = async () => {
+      now += 1000;
+      await takes(busy, key, 20, 10);
+      sent = [];
+      await sometimes.take(key, 20);
+      return sent.length;
+    };
+
+    const whileBusy = [await callAfterOthers(), await callAfterOthers(), await callAfterOthers()];
+    const afterPauses = [];
+    for (let i = 0; i < 3; i += 1) {
+      now += 60_000;
+      sent = [];
+      await sometimes.take(key, 20);
+      afterPauses.push(sent.length);
+    }
+
+    // Restart first until found busy twice, then add first, until found idle twice.
+    expect(whileBusy).toEqual([2, 2, 1]);
+    expect(afterPauses).toEqual([2, 2, 1]);
+  });
+
   it('starts a fresh burst after a pause, without crediting the whole pause', async () => {
     const key = aKey();
     const limiter = aLimiter();

@@ -24,6 +24,8 @@ export const PRICES = {
   secretsManagerPerCall: 0.05 / 1e4,
   /** CloudWatch Logs: $0.50 per GB ingested (standard class). */
   logsPerGb: 0.5,
+  /** CloudWatch Logs: $0.25 per GB ingested (Infrequent Access class: the API's access log). */
+  logsInfrequentAccessPerGb: 0.25,
   /** X-Ray: $5.00 per million traces recorded. */
   xrayPerTraceRecorded: 5.0 / 1e6,
   /** X-Ray: $0.50 per million traces retrieved or scanned. */
@@ -177,7 +179,10 @@ export const costModel = (
   const throttledLogBytes =
     usage.throttledAccessLog.bytes + usage.throttledAccessLog.lines * LOG_EVENT_OVERHEAD_BYTES;
   const logBytes = functionLogBytes + platformLogBytes + accessLogBytes + throttledLogBytes;
-  const logGb = logBytes / 2 ** 30;
+  const gb = (bytes: number) => bytes / 2 ** 30;
+  const logCost =
+    gb(functionLogBytes + platformLogBytes) * PRICES.logsPerGb +
+    gb(accessLogBytes + throttledLogBytes) * PRICES.logsInfrequentAccessPerGb;
 
   const lambdaRequestCost = (n: number) => per(n) * PRICES.lambdaPerRequest * million;
   const lambdaDurationCost = (gbs: number) => per(gbs) * PRICES.lambdaArmPerGbSecond * million;
@@ -244,8 +249,8 @@ export const costModel = (
     {
       service: 'CloudWatch Logs ingestion',
       perEvent: `${fmt(per(logBytes), 0)} bytes (functions ${fmt(per(functionLogBytes), 0)}, API access log ${fmt(per(accessLogBytes), 0)}, Lambda's START/END/REPORT ${fmt(per(platformLogBytes), 0)}; the access log's lines for the load's throttled requests ${fmt(per(throttledLogBytes), 0)})`,
-      unitPrice: '$0.50 / GB',
-      perMillion: (logGb / usage.events) * PRICES.logsPerGb * million,
+      unitPrice: '$0.50 / GB; the access log $0.25 / GB (Infrequent Access)',
+      perMillion: (logCost / usage.events) * million,
     },
     {
       service: tracing.enabled

@@ -52,7 +52,7 @@ describe('the cost model', () => {
 });
 
 describe('logs in the cost model', () => {
-  it("prices the functions' lines, the API's access log and Lambda's own START/END/REPORT lines, each with CloudWatch's 26 B per line", () => {
+  it("prices the functions' lines and Lambda's own START/END/REPORT lines as Standard, the API's access log as Infrequent Access, each with CloudWatch's 26 B per line", () => {
     const line = costModel(USAGE, 1100).lines.find((l) => l.service === 'CloudWatch Logs ingestion');
 
     // Per event: (600,000 + 1,100 × 26) / 1,000 from the functions, (150,000 + 1,000 × 26) / 1,000
@@ -61,7 +61,9 @@ describe('logs in the cost model', () => {
     expect(line?.perEvent).toBe(
       "1226 bytes (functions 629, API access log 176, Lambda's START/END/REPORT 386; the access log's lines for the load's throttled requests 35)",
     );
-    expect(line?.perMillion).toBeCloseTo(((1_225_600 / 2 ** 30) * 0.5 * 1e6) / 1000, 6);
+    const standard = 600_000 + 1_100 * 26 + 300_000 + 3_300 * 26;
+    const infrequent = 150_000 + 1_000 * 26 + 30_000 + 200 * 26;
+    expect(line?.perMillion).toBeCloseTo((((standard * 0.5 + infrequent * 0.25) / 2 ** 30) * 1e6) / 1000, 6);
   });
 });
 

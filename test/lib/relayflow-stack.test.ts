@@ -39,6 +39,24 @@ describe('RelayFlowStack', () => {
     });
   });
 
+  it("keeps the access log in the Infrequent Access class, and the functions' logs, which metric filters read, in Standard", () => {
+    type Resource = { Properties: Record<string, unknown> };
+    const of = (type: string) => template.findResources(type) as Record<string, Resource>;
+    const [stage] = Object.values(of('AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string] } };
+    const groups = of('AWS::Logs::LogGroup');
+    expect(groups[settings.DestinationArn['Fn::GetAtt'][0]]?.Properties.LogGroupClass).toBe(
+      'INFREQUENT_ACCESS',
+    );
+    const filtered = new Set(
+      Object.values(of('AWS::Logs::MetricFilter')).map(
+        (filter) => (filter.Properties.LogGroupName as { Ref: string }).Ref,
+      ),
+    );
+    expect(filtered.size).toBeGreaterThan(0);
+    for (const group of filtered) expect(groups[group]?.Properties.LogGroupClass).toBeUndefined();
+  });
+
   it('makes the main queue a high-throughput FIFO queue redriving to a FIFO DLQ as a backstop at 4 × maxAttempts receives', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: true,

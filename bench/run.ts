@@ -16,6 +16,7 @@ import { floodSection, measureFlood } from './flood';
 import { measurePayloadItems, payloadItemsSection } from './payload-items';
 import { measureReplay, type ReplayFigures } from './replay';
 import { measureRuntime } from './runtime';
+import { measureSharedLimit, sharedLimitSection } from './shared-limit';
 import { measureVerifiers, verifierSection } from './verifiers';
 
 const ROOT = resolve(__dirname, '..');
@@ -97,6 +98,8 @@ const main = async () => {
   }
   console.log('measuring payload items of the provider fixtures…');
   const payloadItems = await measurePayloadItems();
+  console.log("measuring a target's shared rate limit (writes per call)…");
+  const sharedLimit = await measureSharedLimit();
   console.log('measuring the operator console (bundle size, first paint in headless Chromium)…');
   let consoleFigures: ConsoleFigures | Error;
   try {
@@ -180,6 +183,7 @@ const main = async () => {
   );
   report = upsertSection(report, 'Flood isolation', floodSection(flood));
   report = upsertSection(report, 'Payload items', payloadItemsSection(payloadItems));
+  report = upsertSection(report, 'Shared rate limit', sharedLimitSection(sharedLimit));
   report = upsertSection(
     report,
     'Consumer throughput',

@@ -59,12 +59,16 @@ export class TableLimiter implements SharedLimiter {
     let tat: number | undefined;
     if (this.lastSeen(key) < floor) {
       // Other containers may have kept the key busy since: try first what it was the last times.
-      tat = this.likelyBusy(key) ? await this.advance(key, interval, floor, undefined, now) : undefined;
-      if (tat === undefined && (await this.restart(key, floor, interval, now))) {
-        this.found(key, false);
-        return 0;
+      if (this.likelyBusy(key)) {
+        tat = await this.advance(key, interval, floor, undefined, now);
+        // A failed add found the key idle, whether or not this container then wins the restart.
+        this.found(key, tat !== undefined);
+        if (tat === undefined && (await this.restart(key, floor, interval, now))) return 0;
+      } else {
+        const restarted = await this.restart(key, floor, interval, now);
+        this.found(key, !restarted);
+        if (restarted) return 0;
       }
-      this.found(key, true);
     }
     // Either this container saw `tat` at least `floor`, or a restart failed because it is: it
     // can only have grown since, so this write cannot fail.
@@ -113,8 +117,9 @@ export class TableLimiter implements SharedLimiter {
   /**
    * Whether a key this container has not seen lately was busy the last times it asked: a
    * two-bit saturating counter per key, as a branch predictor keeps, so that one surprise does
-   * not flip the guess. A key that other containers keep between idle and busy (a consumer near
-   * the key's rate) is mostly busy; guessing idle every time cost a failed write on most calls.
+   * not flip the guess. Where consumers keep a key saturated, each container sleeps to its slot
+   * and delivers, so what it saw is stale by its next call while the key is busy: restarting
+   * first failed on nearly every call (bench/shared-limit.ts, decision 0062).
    */
   private likelyBusy(key: string) {
     return (this.busyScore.get(key) ?? 0) >= 2;

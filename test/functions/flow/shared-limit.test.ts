@@ -22,12 +22,21 @@ let keys = 0;
 /** A key no other test touched. */
 const aKey = () => `target#t${(keys += 1)}`;
 
-/** One container's limiter, on the shared table and clock, counting its requests. */
-const aLimiter = () => {
+/**
+ * One container's limiter, on the shared table and clock, counting its requests. `onRefused`
+ * runs when a request's condition fails, before the limiter learns of it: another instance's
+ * write landing in between.
+ */
+const aLimiter = (onRefused?: () => Promise<void>) => {
   const counting = {
-    send: (command: { constructor: { name: string } }) => {
+    send: async (command: { constructor: { name: string } }) => {
       sent.push(command.constructor.name);
-      return table.documentClient.send(command as never);
+      try {
+        return await table.documentClient.send(command as never);
+      } catch (error) {
+        await onRefused?.();
+        throw error;
+      }
     },
   } as unknown as DynamoDBDocumentClient;
   return new TableLimiter(counting, { tableName: table.tableName, now: () => now });
@@ -107,6 +116,40 @@ describe('take', () => {
     // Restart first until found busy twice, then add first, until found idle twice.
     expect(whileBusy).toEqual([2, 2, 1]);
     expect(afterPauses).toEqual([2, 2, 1]);
+  });
+
+  it('counts a key it found idle as idle, even when another instance restarts it first', async () => {
+    const key = aKey();
+    let race = false;
+    const other = aLimiter();
+    const [busy, sometimes] = [
+      aLimiter(),
+      aLimiter(async () => {
+        if (race) await other.take(key, 20);
+        race = false;
+      }),
+    ];
+    await sometimes.take(key, 20);
+    for (let i = 0; i < 2; i += 1) {
+      now += 1000;
+      await takes(busy, key, 20, 10);
+      await sometimes.take(key, 20);
+    }
+    const writesOf = async (raced: boolean) => {
+      now += 60_000;
+      race = raced;
+      sent = [];
+      await sometimes.take(key, 20);
+      return sent.filter((name) => name === 'UpdateCommand').length - (raced ? 1 : 0);
+    };
+
+    // Its add fails on the idle key, the other's restart lands first, so its restart fails too.
+    const raced = await writesOf(true);
+    const next = await writesOf(false);
+
+    expect(raced).toBe(3);
+    // Found idle once after busy twice: it restarts first again.
+    expect(next).toBe(1);
   });
 
   it('starts a fresh burst after a pause, without crediting the whole pause', async () => {

@@ -113,6 +113,14 @@ export interface MeasuredUsage {
     readonly wru: number;
     readonly meanBytes: number;
   }[];
+  /** Reads by table, action and kind of item (key shape; a query's with its index): how many, their read units. */
+  readonly reads: readonly {
+    readonly table: string;
+    readonly action: string;
+    readonly keyShape: string;
+    readonly count: number;
+    readonly rru: number;
+  }[];
   /**
    * GB-seconds per verifier invocation and per consumer record in a warm, sequential probe after
    * the load: the load itself runs ~60 Lambda instances on a shared 2-core machine, so its
@@ -145,6 +153,7 @@ export interface CostReport {
   readonly loadGbSecondsPerEvent: number;
   readonly loadDurationPerMillion: number;
   readonly writes: MeasuredUsage['writes'];
+  readonly reads: MeasuredUsage['reads'];
   readonly events: number;
   /** The sampling the X-Ray line is priced at. */
   readonly tracing: TracingConfig;
@@ -285,6 +294,7 @@ export const costModel = (
     loadGbSecondsPerEvent: per(gbSeconds),
     loadDurationPerMillion: lambdaDurationCost(gbSeconds),
     writes: usage.writes,
+    reads: usage.reads,
     events: usage.events,
     tracing,
     xrayReservoirPerMonth: xray.reservoirPerMonth,
@@ -337,6 +347,16 @@ export const costSection = (
   ...report.writes.map(
     (w) =>
       `| ${w.table.replace(/^RelayFlowFaults-/, '')} | ${w.action} | \`${w.keyShape}\` | ${(w.count / report.events).toFixed(2)} | ${(w.wru / report.events).toFixed(2)} | ${w.meanBytes.toFixed(0)} B |`,
+  ),
+  '',
+  'DynamoDB reads per event, by table, action and kind of item (a query: its index, then the key of the first item it',
+  'evaluated; strongly consistent reads cost 1 RRU per 4 KB, eventually consistent ones half):',
+  '',
+  '| table | action | item (key) | reads per event | RRU per event |',
+  '|---|---|---|---|---|',
+  ...report.reads.map(
+    (r) =>
+      `| ${r.table.replace(/^RelayFlowFaults-/, '')} | ${r.action} | \`${r.keyShape}\` | ${(r.count / report.events).toFixed(2)} | ${(r.rru / report.events).toFixed(2)} |`,
   ),
   '',
   `Beside: Hookdeck $3.30–10 per million at list price; Svix $100 per million (overage).`,

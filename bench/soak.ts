@@ -169,6 +169,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
     const archiveBytesAtEnd = runtime.emulators.firehose.bytesReceived();
     const capacityAtEnd = runtime.emulators.dynamodb.capacity();
     const writesAtEnd = runtime.emulators.dynamodb.writes();
+    const readsAtEnd = runtime.emulators.dynamodb.reads();
     const dynamodbRequests = runtime.emulators.dynamodb.counters();
     const sqsRequests = runtime.emulators.sqs.counters();
     const secretsCalls = Object.values(runtime.emulators.secretsManager.counters()).reduce(
@@ -250,6 +251,23 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       group.bytes += Math.max(w.bytesBefore, w.bytesAfter);
       writeGroups.set(key, group);
     }
+    const readGroups = new Map<
+      string,
+      { table: string; action: string; keyShape: string; count: number; rru: number }
+    >();
+    for (const r of readsAtEnd) {
+      const key = `${r.table} ${r.action} ${r.keyShape}`;
+      const group = readGroups.get(key) ?? {
+        table: r.table,
+        action: r.action,
+        keyShape: r.keyShape,
+        count: 0,
+        rru: 0,
+      };
+      group.count += 1;
+      group.rru += r.readUnits;
+      readGroups.set(key, group);
+    }
     const usage: MeasuredUsage = {
       events: expected,
       // A request the stage or route throttle refuses (429) reaches no integration and is not billed.
@@ -279,6 +297,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
           wru: g.wru,
           meanBytes: g.bytes / g.count,
         })),
+      reads: [...readGroups.values()].sort((a, b) => b.rru - a.rru),
       warm: {
         verifierGbSecondsPerInvocation: probeVerifier.gbSeconds / Math.max(1, probeVerifier.invocations),
         consumerGbSecondsPerRecord: probeConsumer.gbSeconds / Math.max(1, probeRecords),

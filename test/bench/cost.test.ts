@@ -1,4 +1,4 @@
-import { costModel, type MeasuredUsage } from '../../bench/cost';
+import { costModel, costSection, type MeasuredUsage } from '../../bench/cost';
 
 const USAGE: MeasuredUsage = {
   events: 1000,
@@ -17,6 +17,16 @@ const USAGE: MeasuredUsage = {
   accessLog: { bytes: 150_000, lines: 1000 },
   throttledAccessLog: { bytes: 30_000, lines: 200 },
   writes: [],
+  reads: [
+    { table: 'RelayFlowFaults-Events', action: 'GetItem', keyShape: 'EVT#/STATE', count: 2000, rru: 2000 },
+    {
+      table: 'RelayFlowFaults-Events',
+      action: 'Query',
+      keyShape: 'byEntity → EVT#/STATE',
+      count: 10,
+      rru: 5,
+    },
+  ],
   warm: { verifierGbSecondsPerInvocation: 0.01, consumerGbSecondsPerRecord: 0.01 },
 };
 
@@ -76,5 +86,14 @@ describe('the audit archive in the cost model', () => {
     const expected = 10_000 * 0.2e-6 + 1000 * 0.0000133334 + (400 / 2 ** 30) * 1e6 * 0.049;
     expect(line?.perMillion).toBeCloseTo(expected, 6);
     expect(line?.perEvent).toBe('0.0100 invocations, 400 bytes');
+  });
+});
+
+describe('the cost section', () => {
+  it('lists DynamoDB reads per event by table, action and kind of item', () => {
+    const lines = costSection(costModel(USAGE, 1100), { payloadBytes: 2000, duplicateShare: 0.2 });
+
+    expect(lines).toContain('| Events | GetItem | `EVT#/STATE` | 2.00 | 2.00 |');
+    expect(lines).toContain('| Events | Query | `byEntity → EVT#/STATE` | 0.01 | 0.01 |');
   });
 });

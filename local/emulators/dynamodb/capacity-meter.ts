@@ -16,6 +16,15 @@ export interface WriteRecord {
   readonly conditionFailed: boolean;
 }
 
+/** One read's units, by the kind of item it read (a query: the index and the items it evaluated). */
+export interface ReadRecord {
+  readonly action: string;
+  readonly table: string;
+  /** As a write's (`EVT#/STATE`); a query's is prefixed with its index, `byEntity → EVT#/STATE`. */
+  readonly keyShape: string;
+  readonly readUnits: number;
+}
+
 export interface CapacityTotals {
   readRequestUnits: number;
   writeRequestUnits: number;
@@ -34,12 +43,13 @@ const prefixOf = (value: unknown): string => {
   return text.length <= 16 ? text : '…';
 };
 
-const keyShapeOf = (table: TableDefinition, item: WireItem | undefined): string =>
+export const keyShapeOf = (table: TableDefinition, item: WireItem | undefined): string =>
   item === undefined ? '' : table.KeySchema.map((key) => prefixOf(item[key.AttributeName])).join('/');
 
-/** Request units consumed, by table and by action, and one record per item written. */
+/** Request units consumed, by table and by action, and one record per item written and per read. */
 export class CapacityMeter {
   private readonly writeLog: WriteRecord[] = [];
+  private readonly readLog: ReadRecord[] = [];
   private readonly byTable = new Map<string, CapacityTotals>();
   private readonly byAction = new Map<string, CapacityTotals>();
 
@@ -80,6 +90,12 @@ export class CapacityMeter {
     this.charge(action, table.TableName, { readRequestUnits: 0, writeRequestUnits: tableUnits + indexUnits });
   }
 
+  /** Charges one read and records what kind of item it was for. */
+  recordRead(action: string, table: string, keyShape: string, readUnits: number): void {
+    this.readLog.push({ action, table, keyShape, readUnits });
+    this.charge(action, table, { readRequestUnits: readUnits, writeRequestUnits: 0 });
+  }
+
   report(): CapacityReport {
     const copy = (map: Map<string, CapacityTotals>) =>
       Object.fromEntries([...map].map(([name, total]) => [name, { ...total }]));
@@ -95,8 +111,13 @@ export class CapacityMeter {
     return [...this.writeLog];
   }
 
+  reads(): ReadRecord[] {
+    return [...this.readLog];
+  }
+
   reset(): void {
     this.writeLog.length = 0;
+    this.readLog.length = 0;
     this.byTable.clear();
     this.byAction.clear();
   }

@@ -2,7 +2,13 @@ import { AwsError, AwsResponse, serveAwsJson, type AwsJsonProtocol } from '../aw
 import { FaultSchedule, type EmulatorFault } from '../fault-schedule';
 import type { RunningEmulator } from '../loopback';
 import { itemSize, keyOf, readUnits, type TableDefinition, type WireItem } from './capacity';
-import { CapacityMeter, type CapacityReport, type WriteRecord } from './capacity-meter';
+import {
+  CapacityMeter,
+  keyShapeOf,
+  type CapacityReport,
+  type ReadRecord,
+  type WriteRecord,
+} from './capacity-meter';
 import { DynaliteBackend, isRecord } from './dynalite-backend';
 import { ItemLocks } from './item-locks';
 import { createTableRequest, type TableResource } from './tables';
@@ -110,7 +116,12 @@ export class DynamoDbEmulator {
     return this.meter.writes();
   }
 
-  /** Forgets counters, capacity and the write log (tables and items stay). */
+  /** One record per read (GetItem, each key of a BatchGetItem, Query, Scan), oldest first. */
+  reads(): ReadRecord[] {
+    return this.meter.reads();
+  }
+
+  /** Forgets counters, capacity and the read and write logs (tables and items stay). */
   resetCounters(): void {
     this.faults.resetCounters();
     this.meter.reset();
@@ -307,10 +318,14 @@ export class DynamoDbEmulator {
     const response = await this.call('GetItem', body);
     if (response.status === 200) {
       const item = isRecord(response.body.Item) ? (response.body.Item as WireItem) : undefined;
-      this.meter.charge('GetItem', String(body.TableName), {
-        readRequestUnits: readUnits(itemSize(item), body.ConsistentRead === true),
-        writeRequestUnits: 0,
-      });
+      const table = await this.table(body.TableName);
+      const key = isRecord(body.Key) ? (body.Key as WireItem) : undefined;
+      this.meter.recordRead(
+        'GetItem',
+        String(body.TableName),
+        table ? keyShapeOf(table, key) : '',
+        readUnits(itemSize(item), body.ConsistentRead === true),
+      );
     }
     return response;
   }
@@ -322,14 +337,22 @@ export class DynamoDbEmulator {
     const returned = isRecord(response.body.Responses) ? response.body.Responses : {};
     for (const [tableName, request] of Object.entries(requested)) {
       const consistent = isRecord(request) && request.ConsistentRead === true;
-      const keys = isRecord(request) && Array.isArray(request.Keys) ? request.Keys.length : 0;
+      const keys = isRecord(request) && Array.isArray(request.Keys) ? (request.Keys as WireItem[]) : [];
       const items = Array.isArray(returned[tableName]) ? (returned[tableName] as WireItem[]) : [];
-      const found = items.reduce((sum, item) => sum + readUnits(itemSize(item), consistent), 0);
-      const missing = Math.max(0, keys - items.length) * readUnits(0, consistent);
-      this.meter.charge('BatchGetItem', tableName, {
-        readRequestUnits: found + missing,
-        writeRequestUnits: 0,
-      });
+      const table = await this.table(tableName);
+      const found = new Map(
+        table ? items.map((item) => [JSON.stringify(keyOf(table, item)), item] as const) : [],
+      );
+      // Each key costs what it read, a missing one the minimum.
+      for (const key of keys) {
+        const item = table ? found.get(JSON.stringify(keyOf(table, key))) : undefined;
+        this.meter.recordRead(
+          'BatchGetItem',
+          tableName,
+          table ? keyShapeOf(table, key) : '',
+          readUnits(itemSize(item), consistent),
+        );
+      }
     }
     return response;
   }
@@ -350,10 +373,14 @@ export class DynamoDbEmulator {
     const evaluated = trimmed ? await this.call(action, evaluationRequest(body)) : response;
     const items = Array.isArray(evaluated.body.Items) ? (evaluated.body.Items as WireItem[]) : [];
     const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
-    this.meter.charge(action, String(body.TableName), {
-      readRequestUnits: readUnits(bytes, body.ConsistentRead === true),
-      writeRequestUnits: 0,
-    });
+    const table = await this.table(body.TableName);
+    const shape = table && items[0] ? keyShapeOf(table, items[0]) : '(none)';
+    this.meter.recordRead(
+      action,
+      String(body.TableName),
+      typeof body.IndexName === 'string' ? `${body.IndexName} → ${shape}` : shape,
+      readUnits(bytes, body.ConsistentRead === true),
+    );
     return response;
   }
 }

@@ -9,7 +9,13 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand as DocumentQueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDbEmulator } from '../../../../local/emulators/dynamodb';
 import type { RunningEmulator } from '../../../../local/emulators/loopback';
 
@@ -165,6 +171,56 @@ describe('DynamoDB emulator (dynalite behind the accounting proxy) through the A
       'EVT#/RUN#',
       '…/STATE',
     ]);
+  });
+
+  it('names each read by the kind of item it was for: the key asked, or the index and the items a query evaluated', async () => {
+    await documents.send(
+      new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#ev_1', sk: 'STATE', gsi1pk: 'CORR#c1' } }),
+    );
+    await documents.send(
+      new PutCommand({ TableName: 'Events', Item: { pk: 'EVT#ev_1', sk: 'PAYLOAD', body: padded(5000) } }),
+    );
+
+    await documents.send(new GetCommand({ TableName: 'Events', Key: { pk: 'EVT#ev_1', sk: 'PAYLOAD' } }));
+    await documents.send(
+      new GetCommand({
+        TableName: 'Events',
+        Key: { pk: 'LIMIT#target#sink', sk: 'GCRA' },
+        ConsistentRead: true,
+      }),
+    );
+    await documents.send(
+      new BatchGetCommand({
+        RequestItems: {
+          Events: {
+            Keys: [
+              { pk: 'EVT#ev_1', sk: 'STATE' },
+              { pk: 'EVT#ev_2', sk: 'STATE' },
+            ],
+            ConsistentRead: true,
+          },
+        },
+      }),
+    );
+    await documents.send(
+      new DocumentQueryCommand({
+        TableName: 'Events',
+        IndexName: 'byCorrelation',
+        KeyConditionExpression: 'gsi1pk = :c',
+        ExpressionAttributeValues: { ':c': 'CORR#c1' },
+      }),
+    );
+
+    expect(emulator.reads().map(({ action, keyShape, readUnits }) => [action, keyShape, readUnits])).toEqual([
+      // 5 KB read eventually consistent: two 4 KB units at half price.
+      ['GetItem', 'EVT#/PAYLOAD', 1],
+      // Nothing there: still the minimum.
+      ['GetItem', 'LIMIT#/GCRA', 1],
+      ['BatchGetItem', 'EVT#/STATE', 1],
+      ['BatchGetItem', 'EVT#/STATE', 1],
+      ['Query', 'byCorrelation → EVT#/STATE', 0.5],
+    ]);
+    expect(emulator.capacity().readRequestUnits).toBe(4.5);
   });
 
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html (UpdateItem: larger of before and after)

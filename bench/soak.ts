@@ -77,6 +77,40 @@ const WARM_PROBE_EVENTS = 100;
 /** ~2 KB of event body: the size the cost goal is stated for. */
 const PADDING = 'x'.repeat(1650);
 
+/** DynamoDB reads or writes of one table, action and kind of item: how many, and their summed figures. */
+type ItemKindGroup<Figure extends string> = {
+  table: string;
+  action: string;
+  keyShape: string;
+  count: number;
+} & Record<Figure, number>;
+
+/** Sums DynamoDB reads or writes per table, action and kind of item, each figure `figures` reads off one. */
+const byItemKind = <Item extends { table: string; action: string; keyShape: string }, Figure extends string>(
+  items: readonly Item[],
+  figures: (item: Item) => Record<Figure, number>,
+): ItemKindGroup<Figure>[] => {
+  const groups = new Map<
+    string,
+    { table: string; action: string; keyShape: string; count: number; sums: Record<string, number> }
+  >();
+  for (const item of items) {
+    const key = `${item.table} ${item.action} ${item.keyShape}`;
+    const group = groups.get(key) ?? {
+      table: item.table,
+      action: item.action,
+      keyShape: item.keyShape,
+      count: 0,
+      sums: {},
+    };
+    group.count += 1;
+    for (const [name, value] of Object.entries<number>(figures(item)))
+      group.sums[name] = (group.sums[name] ?? 0) + value;
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ sums, ...group }) => ({ ...group, ...sums }) as ItemKindGroup<Figure>);
+};
+
 export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<SoakFigures> => {
   const sink = new FaultSink();
   // Transient failures: a fixed 5% of events see their first sink call fail with a 503.
@@ -232,42 +266,11 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
         );
     const capacity = capacityAtEnd;
     const consumerRecords = recordsBefore;
-    const writeGroups = new Map<
-      string,
-      { table: string; action: string; keyShape: string; count: number; wru: number; bytes: number }
-    >();
-    for (const w of writesAtEnd) {
-      const key = `${w.table} ${w.action} ${w.keyShape}`;
-      const group = writeGroups.get(key) ?? {
-        table: w.table,
-        action: w.action,
-        keyShape: w.keyShape,
-        count: 0,
-        wru: 0,
-        bytes: 0,
-      };
-      group.count += 1;
-      group.wru += w.tableWriteUnits + w.indexWriteUnits;
-      group.bytes += Math.max(w.bytesBefore, w.bytesAfter);
-      writeGroups.set(key, group);
-    }
-    const readGroups = new Map<
-      string,
-      { table: string; action: string; keyShape: string; count: number; rru: number }
-    >();
-    for (const r of readsAtEnd) {
-      const key = `${r.table} ${r.action} ${r.keyShape}`;
-      const group = readGroups.get(key) ?? {
-        table: r.table,
-        action: r.action,
-        keyShape: r.keyShape,
-        count: 0,
-        rru: 0,
-      };
-      group.count += 1;
-      group.rru += r.readUnits;
-      readGroups.set(key, group);
-    }
+    const writeGroups = byItemKind(writesAtEnd, (w) => ({
+      wru: w.tableWriteUnits + w.indexWriteUnits,
+      bytes: Math.max(w.bytesBefore, w.bytesAfter),
+    }));
+    const readGroups = byItemKind(readsAtEnd, (r) => ({ rru: r.readUnits }));
     const usage: MeasuredUsage = {
       events: expected,
       // A request the stage or route throttle refuses (429) reaches no integration and is not billed.
@@ -287,7 +290,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
       platformLog: platformLogAtEnd,
       accessLog: accessLogAtEnd,
       throttledAccessLog: throttledAccessLogAtEnd,
-      writes: [...writeGroups.values()]
+      writes: writeGroups
         .sort((a, b) => b.wru - a.wru)
         .map((g) => ({
           table: g.table,
@@ -297,7 +300,7 @@ export const runSoak = async (options: SoakOptions = DEFAULT_SOAK): Promise<Soak
           wru: g.wru,
           meanBytes: g.bytes / g.count,
         })),
-      reads: [...readGroups.values()].sort((a, b) => b.rru - a.rru),
+      reads: readGroups.sort((a, b) => b.rru - a.rru),
       warm: {
         verifierGbSecondsPerInvocation: probeVerifier.gbSeconds / Math.max(1, probeVerifier.invocations),
         consumerGbSecondsPerRecord: probeConsumer.gbSeconds / Math.max(1, probeRecords),

@@ -14,6 +14,8 @@ import {
 export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
+  /** Powertools' Tracer written beside the bundle, loaded by the first sampled invocation (decision 0064); 0 without. */
+  readonly tracerBytes: number;
   /** Median module init (import) wall time in a fresh Node.js process, in ms. */
   readonly initMs: number;
   /** Median CPU time (user + system) of that import, in ms: steadier than wall time on a busy machine. */
@@ -29,8 +31,12 @@ export const initRatio = (figures: BundleFigures, reference: BundleFigures): num
   figures.initCpuMs / (figures.referenceCpuMs ?? reference.initCpuMs);
 
 const ROOT = resolve(__dirname, '..');
-/** Imports per bundle: the machines this runs on vary by ±10% from one import to the next. */
-export const INIT_RUNS = 25;
+/**
+ * Imports per bundle: the machines this runs on vary by ±10% from one import to the next. With 25,
+ * one verifier's ratio moved by 0.15× between runs of unchanged code; 81 rounds of three bundles
+ * alternated agreed within 0.01×.
+ */
+export const INIT_RUNS = 41;
 
 /** Package (or our own folder) a metafile input belongs to. */
 const ownerOf = (input: string): string => {
@@ -156,6 +162,7 @@ export const measureBundles = (stack: SynthesizedStack, reference?: InitSubject)
     .map(([logicalId, fn]) => {
       const dir = bundleDirOf(stack, fn);
       const file = join(dir, 'index.mjs');
+      const tracerModule = join(dir, 'node_modules', '@aws-lambda-powertools', 'tracer', 'index.cjs');
       const service = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
         ?.Variables?.POWERTOOLS_SERVICE_NAME;
       const env = benchEnvironment(stack, fn.Properties);
@@ -165,6 +172,7 @@ export const measureBundles = (stack: SynthesizedStack, reference?: InitSubject)
       return {
         name: typeof service === 'string' ? service : logicalId,
         bytes: statSync(file).size,
+        tracerBytes: existsSync(tracerModule) ? statSync(tracerModule).size : 0,
         initMs: init.wallMs,
         initCpuMs: init.cpuMs,
         ...(init.referenceCpuMs === undefined ? {} : { referenceCpuMs: init.referenceCpuMs }),
@@ -216,6 +224,7 @@ export const measureReferenceBundle = async (outDir: string): Promise<BundleFigu
     env,
     name: 'reference (SDK clients only)',
     bytes: statSync(outfile).size,
+    tracerBytes: 0,
     initMs: init.wallMs,
     initCpuMs: init.cpuMs,
     largest: largestContributors(join(outDir, 'reference.meta.json')),

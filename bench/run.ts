@@ -37,7 +37,8 @@ const bundleTable = (bundles: readonly BundleFigures[], reference: BundleFigures
   ...[reference, ...bundles].map((b) => {
     const added = b === reference ? '—' : `${((initRatio(b, reference) - 1) * 100).toFixed(0)}%`;
     const largest = b.largest.map((l) => `${l.name} ${kb(l.bytes)}`).join(', ');
-    return `| ${b.name} | ${kb(b.bytes)} | ${ms(b.initCpuMs)} | ${ms(b.initMs)} | ${added} | ${largest} |`;
+    const tracer = b.tracerBytes > 0 ? ` (+ ${kb(b.tracerBytes)} Tracer beside it)` : '';
+    return `| ${b.name} | ${kb(b.bytes)}${tracer} | ${ms(b.initCpuMs)} | ${ms(b.initMs)} | ${added} | ${largest} |`;
   }),
 ];
 

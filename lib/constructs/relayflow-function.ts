@@ -18,6 +18,9 @@ import { resolve } from 'node:path';
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
 const OWN_SOURCE_MAP = resolve(PROJECT_ROOT, 'lib', 'bundling', 'own-source-map.mjs');
+const TRACER_MODULE = resolve(PROJECT_ROOT, 'lib', 'bundling', 'tracer-module.mjs');
+/** Loaded by a container's first sampled invocation, from a module beside the bundle (decision 0064). */
+const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
 
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type PlatformLogLevel = 'DEBUG' | 'INFO' | 'WARN';
@@ -119,14 +122,16 @@ export class RelayFlowFunction extends NodejsFunction {
         // Some dependencies still call require() for Node built-ins; ESM bundles need a shim.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs.
-        externalModules: [],
+        // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs. The
+        // Tracer stays out of the bundle: it is written beside it, where tracing is on.
+        externalModules: [TRACER_PACKAGE],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The map is read to log an error's stack: only our own sources stay in it (decision 0061).
           afterBundling: (_inputDir, outputDir) => [
             `node "${OWN_SOURCE_MAP}" "${outputDir}/index.mjs.map" "${PROJECT_ROOT}"`,
+            ...(tracing ? [`node "${TRACER_MODULE}" "${outputDir}" "${PROJECT_ROOT}"`] : []),
           ],
         },
       },

@@ -12,14 +12,15 @@
  *
  * Run by `RelayFlowFunction` after esbuild (`node tracer-module.mjs <output dir> <project root>`):
  * a plain module, for the reason own-source-map.mjs gives. The same built module is copied into
- * every function's asset from a cache keyed by what it is built from, so a synthesis of many
- * functions builds it once.
+ * every function's asset from a cache keyed by what it is built from (the lock file, esbuild's
+ * version and this script), so a synthesis of many functions builds it once.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
 const MODULE_FILE = 'index.cjs';
@@ -35,7 +36,13 @@ export const writeTracerModule = async (outputDir, projectRoot) => {
   /** @type {typeof import('esbuild')} */
   const esbuild = require('esbuild');
   const lock = readFileSync(join(projectRoot, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).update(esbuild.version).digest('hex').slice(0, 16);
+  // This script's own text is in the key too: a change to how the module is built is a new module.
+  const key = createHash('sha256')
+    .update(lock)
+    .update(esbuild.version)
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex')
+    .slice(0, 16);
   const cached = join(tmpdir(), `relayflow-tracer-${key}.cjs`);
   if (!existsSync(cached)) {
     const result = await esbuild.build({

@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   bundleDirOf,
@@ -14,8 +14,11 @@ import {
 export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
-  /** Powertools' Tracer written beside the bundle, loaded by the first sampled invocation (decision 0064); 0 without. */
-  readonly tracerBytes: number;
+  /**
+   * The modules written beside the bundle (decision 0064: the Tracer, the S3 client), loaded only
+   * by an invocation that needs them, so not part of init; 0 without.
+   */
+  readonly besideBytes: number;
   /** Median module init (import) wall time in a fresh Node.js process, in ms. */
   readonly initMs: number;
   /** Median CPU time (user + system) of that import, in ms: steadier than wall time on a busy machine. */
@@ -86,6 +89,15 @@ export const measureInit = (
 ): { wallMs: number; cpuMs: number } => {
   const samples = Array.from({ length: INIT_RUNS }, () => sampleInit(bundleFile, env));
   return { wallMs: median(samples.map((s) => s.wall)), cpuMs: median(samples.map((s) => s.cpu)) };
+};
+
+/** Bytes of the modules beside a bundle: `node_modules/<package>/index.cjs` in its asset. */
+const besideBytesOf = (dir: string): number => {
+  const modules = join(dir, 'node_modules');
+  if (!existsSync(modules)) return 0;
+  return readdirSync(modules, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('index.cjs'))
+    .reduce((sum, path) => sum + statSync(join(modules, path)).size, 0);
 };
 
 /** A bundle to import, with the environment it imports in. */
@@ -162,7 +174,6 @@ export const measureBundles = (stack: SynthesizedStack, reference?: InitSubject)
     .map(([logicalId, fn]) => {
       const dir = bundleDirOf(stack, fn);
       const file = join(dir, 'index.mjs');
-      const tracerModule = join(dir, 'node_modules', '@aws-lambda-powertools', 'tracer', 'index.cjs');
       const service = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
         ?.Variables?.POWERTOOLS_SERVICE_NAME;
       const env = benchEnvironment(stack, fn.Properties);
@@ -172,7 +183,7 @@ export const measureBundles = (stack: SynthesizedStack, reference?: InitSubject)
       return {
         name: typeof service === 'string' ? service : logicalId,
         bytes: statSync(file).size,
-        tracerBytes: existsSync(tracerModule) ? statSync(tracerModule).size : 0,
+        besideBytes: besideBytesOf(dir),
         initMs: init.wallMs,
         initCpuMs: init.cpuMs,
         ...(init.referenceCpuMs === undefined ? {} : { referenceCpuMs: init.referenceCpuMs }),
@@ -224,7 +235,7 @@ export const measureReferenceBundle = async (outDir: string): Promise<BundleFigu
     env,
     name: 'reference (SDK clients only)',
     bytes: statSync(outfile).size,
-    tracerBytes: 0,
+    besideBytes: 0,
     initMs: init.wallMs,
     initCpuMs: init.cpuMs,
     largest: largestContributors(join(outDir, 'reference.meta.json')),

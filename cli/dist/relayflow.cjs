@@ -5529,14 +5529,14 @@ var init_render = __esm({
 // functions/clients/s3-commands.ts
 var s3_commands_exports = {};
 __export(s3_commands_exports, {
-  GetObjectCommand: () => import_client_s33.GetObjectCommand,
-  PutObjectCommand: () => import_client_s33.PutObjectCommand
+  GetObjectCommand: () => GetObjectCommand2,
+  PutObjectCommand: () => PutObjectCommand
 });
-var import_client_s33;
+var GetObjectCommand2, PutObjectCommand;
 var init_s3_commands = __esm({
   "functions/clients/s3-commands.ts"() {
     "use strict";
-    import_client_s33 = require("@aws-sdk/client-s3");
+    ({ GetObjectCommand: GetObjectCommand2, PutObjectCommand } = require("@aws-sdk/client-s3"));
   }
 });
 

@@ -5,7 +5,8 @@ import type { EventPayload, EventStore } from '#shared/store/event-store';
 
 /**
  * The S3 client, or how to load it when a body first needs it: most requests never touch the
- * bucket, and the S3 SDK is a large part of a cold start.
+ * bucket, and the S3 SDK is a large part of a cold start (the functions deploy it beside their
+ * bundles, decision 0064).
  */
 export type S3ClientSource = S3Client | (() => Promise<S3Client>);
 

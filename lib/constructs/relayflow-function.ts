@@ -18,9 +18,20 @@ import { resolve } from 'node:path';
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
 const OWN_SOURCE_MAP = resolve(PROJECT_ROOT, 'lib', 'bundling', 'own-source-map.mjs');
-const TRACER_MODULE = resolve(PROJECT_ROOT, 'lib', 'bundling', 'tracer-module.mjs');
-/** Loaded by a container's first sampled invocation, from a module beside the bundle (decision 0064). */
+const BESIDE_MODULES = resolve(PROJECT_ROOT, 'lib', 'bundling', 'beside-modules.mjs');
+
+/**
+ * Packages a function needs rarely, left out of its bundle and written beside it, with the exports
+ * the functions take from them: read only by a container that needs them (decision 0064).
+ * Powertools' Tracer (with the X-Ray SDK) on the first sampled invocation, where tracing is on;
+ * the S3 client on the first body too large for a table item.
+ */
 const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
+const S3_PACKAGE = '@aws-sdk/client-s3';
+const BESIDE: Readonly<Record<string, readonly string[]>> = {
+  [TRACER_PACKAGE]: ['Tracer'],
+  [S3_PACKAGE]: ['S3Client', 'GetObjectCommand', 'PutObjectCommand'],
+};
 
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type PlatformLogLevel = 'DEBUG' | 'INFO' | 'WARN';
@@ -122,16 +133,19 @@ export class RelayFlowFunction extends NodejsFunction {
         // Some dependencies still call require() for Node built-ins; ESM bundles need a shim.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs. The
-        // Tracer stays out of the bundle: it is written beside it, where tracing is on.
-        externalModules: [TRACER_PACKAGE],
+        // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs (the
+        // packages written beside the bundle included).
+        externalModules: Object.keys(BESIDE),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The map is read to log an error's stack: only our own sources stay in it (decision 0061).
           afterBundling: (_inputDir, outputDir) => [
             `node "${OWN_SOURCE_MAP}" "${outputDir}/index.mjs.map" "${PROJECT_ROOT}"`,
-            ...(tracing ? [`node "${TRACER_MODULE}" "${outputDir}" "${PROJECT_ROOT}"`] : []),
+            `node "${BESIDE_MODULES}" "${outputDir}" "${PROJECT_ROOT}" ${Object.entries(BESIDE)
+              .filter(([name]) => tracing || name !== TRACER_PACKAGE)
+              .map(([name, exports]) => `${name}=${exports.join(',')}`)
+              .join(' ')}`,
           ],
         },
       },

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
@@ -141,6 +142,50 @@ describe('processing through the local runtime', () => {
       return seqs.some((seq, i) => i > 0 && seq < (seqs[i - 1] ?? -1));
     });
     expect({ lost, duplicated, orderViolations }).toEqual({ lost: [], duplicated: [], orderViolations: [] });
+  });
+
+  it('carries a body too large for a table item through S3 to its target, with the S3 client each bundle loads from beside it (decision 0064)', async () => {
+    // Random bytes do not compress: ~180 KB of them stay far above the 64 KB inline limit.
+    const attachment = randomBytes(135_000).toString('base64');
+    const id = 'evt_e2e_large_body';
+    const body = JSON.stringify({
+      id,
+      object: 'event',
+      created: 1_790_000_000,
+      type: 'payment_intent.succeeded',
+      data: {
+        object: { id: `pi_${id}`, object: 'payment_intent', customer: 'cus_large', metadata: { attachment } },
+      },
+    });
+    const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({
+          payload: body,
+          secret: E2E_SECRETS.stripe,
+        }),
+      },
+      body,
+    });
+    expect(response.status).toBe(202);
+    const [event] = ((await response.json()) as { events: { id: string }[] }).events;
+
+    const payload = (
+      await documents.send(
+        new GetCommand({
+          TableName: e2e.runtime.outputs.EventTableName,
+          Key: { PK: `EVT#${event?.id ?? ''}`, SK: 'PAYLOAD' },
+        }),
+      )
+    ).Item;
+    expect(payload?.raw).toMatchObject({ kind: 's3' });
+    expect(
+      await eventually(() => sink.to('/sink').some((d) => d.event.entity.id === 'cus_large'), 30_000),
+    ).toBe(true);
+    const delivered = sink.to('/sink').find((d) => d.event.entity.id === 'cus_large');
+    expect(JSON.stringify(delivered?.event.data)).toContain(attachment);
+    expect((await stateOf(event?.id ?? ''))?.status).toBe('PROCESSED');
   });
 
   it('backs off a failing entity into DEAD_LETTERED in the DLQ while other entities keep flowing', async () => {

@@ -1,0 +1,130 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RelayFlowFunction } from '../../lib/constructs/relayflow-function';
+
+const TRACE_ROOT = '1-67a0b1c2-0123456789abcdef01234567';
+const SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=1`;
+const NOT_SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=0`;
+
+interface Answer {
+  readonly traceId?: string;
+  readonly tracerLoaded: boolean;
+  readonly s3LoadedBefore: boolean;
+  readonly s3?: { readonly resolvedFrom: string; readonly bucket?: string; readonly region: string };
+}
+
+/** Synthesizes one function as the stack does (bundled by the local esbuild) and returns its asset's directory. */
+const bundledFunction = (outdir: string, tracing: boolean): string => {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'BesideModules');
+  const fn = new RelayFlowFunction(stack, 'RarelyNeeded', {
+    entry: 'test/lib/fixtures/rarely-needed.ts',
+    description: 'reads its trace and loads S3 when asked',
+    serviceName: 'beside-modules-test',
+    logRetention: RetentionDays.ONE_DAY,
+    logLevel: 'INFO',
+    removalPolicy: RemovalPolicy.DESTROY,
+    tracing,
+  });
+  const assembly = app.synth();
+  const code = stack.resolve((fn.node.defaultChild as CfnFunction).code) as { s3Key: string };
+  return join(assembly.directory, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
+};
+
+/** Imports the bundle in a fresh Node.js process, as Lambda would, and runs one invocation. */
+const invoke = (assetDir: string, env: Record<string, string>, event: object = {}): Answer =>
+  JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(`file://${join(assetDir, 'index.mjs')}`)}); process.stdout.write(JSON.stringify(await m.handler(${JSON.stringify(event)})));`,
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'us-east-1',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+          AWS_LAMBDA_FUNCTION_NAME: 'rarely-needed',
+          LAMBDA_TASK_ROOT: assetDir,
+          // No X-Ray daemon here: the SDK would otherwise log that it cannot send the segment.
+          AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+          ...env,
+        },
+      },
+    ),
+  ) as Answer;
+
+const bundledInputs = (assetDir: string): string[] => {
+  const meta = JSON.parse(readFileSync(join(assetDir, 'index.meta.json'), 'utf8')) as {
+    inputs: Record<string, unknown>;
+  };
+  return Object.keys(meta.inputs);
+};
+
+const besideModule = (assetDir: string, name: string) => join(assetDir, 'node_modules', name, 'index.cjs');
+
+describe('packages written beside the bundle (decision 0064)', () => {
+  let outdir: string;
+  let traced: string;
+  let untraced: string;
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'beside-modules-'));
+    traced = bundledFunction(join(outdir, 'traced'), true);
+    untraced = bundledFunction(join(outdir, 'untraced'), false);
+  }, 120_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('leaves the Tracer, the X-Ray SDK and the S3 client out of the bundle, and writes them beside it', () => {
+    const inputs = bundledInputs(traced);
+    expect(inputs.some((input) => input.includes('functions/powertools/index.ts'))).toBe(true);
+    expect(inputs.filter((input) => /aws-xray-sdk|powertools\/tracer|client-s3/.test(input))).toEqual([]);
+    expect(readFileSync(join(traced, 'index.mjs'), 'utf8')).not.toContain('cls-hooked');
+    expect(readFileSync(besideModule(traced, '@aws-lambda-powertools/tracer'), 'utf8')).toContain(
+      'cls-hooked',
+    );
+    expect(readFileSync(besideModule(traced, '@aws-sdk/client-s3'), 'utf8')).toContain('PutObjectCommand');
+  });
+
+  it("loads the Tracer on a sampled invocation, and reads that invocation's trace", () => {
+    const sampled = invoke(traced, { _X_AMZN_TRACE_ID: SAMPLED });
+
+    expect(sampled).toMatchObject({ traceId: TRACE_ROOT, tracerLoaded: true });
+  });
+
+  it('answers an invocation that is not sampled without loading the Tracer', () => {
+    const unsampled = invoke(traced, { _X_AMZN_TRACE_ID: NOT_SAMPLED });
+
+    expect(unsampled).toEqual({ tracerLoaded: false, s3LoadedBefore: false });
+  });
+
+  it('loads the S3 client from beside the bundle only when a body needs it', () => {
+    const answer = invoke(traced, { _X_AMZN_TRACE_ID: NOT_SAMPLED }, { loadS3: true });
+
+    expect(answer.s3LoadedBefore).toBe(false);
+    expect(answer.s3).toEqual({
+      resolvedFrom: besideModule(traced, '@aws-sdk/client-s3'),
+      bucket: 'raw-bodies',
+      region: 'us-east-1',
+    });
+  });
+
+  it('writes no Tracer where tracing is switched off, and still the S3 client', () => {
+    expect(existsSync(besideModule(untraced, '@aws-lambda-powertools/tracer'))).toBe(false);
+    expect(existsSync(besideModule(untraced, '@aws-sdk/client-s3'))).toBe(true);
+    const answer = invoke(
+      untraced,
+      { POWERTOOLS_TRACE_ENABLED: 'false', _X_AMZN_TRACE_ID: SAMPLED },
+      { loadS3: true },
+    );
+    expect(answer).toMatchObject({ tracerLoaded: false, s3: { bucket: 'raw-bodies' } });
+    expect(answer.traceId).toBeUndefined();
+  });
+});

@@ -681,14 +681,14 @@ __export(ses_exports, {
   sesError: () => sesError,
   sesRequestOf: () => sesRequestOf
 });
-var import_client_sesv2, z6, nonEmpty5, sesCredentialsSchema, SES_REGIONAL_ENDPOINT, TAG_TEXT, THROTTLING, UNAUTHORIZED, EVENT_TYPES, reasonOf, tagsOf, sesRequestOf, nameOf, statusOf, sesError, cachedSesClients, createSesAdapter, sesAdapter;
+var z6, SesClient, SendEmailCommand, nonEmpty5, sesCredentialsSchema, SES_REGIONAL_ENDPOINT, TAG_TEXT, THROTTLING, UNAUTHORIZED, EVENT_TYPES, reasonOf, tagsOf, sesRequestOf, nameOf, statusOf, sesError, cachedSesClients, createSesAdapter, sesAdapter;
 var init_ses = __esm({
   "functions/channels/ses/index.ts"() {
     "use strict";
-    import_client_sesv2 = require("@aws-sdk/client-sesv2");
     z6 = __toESM(require("zod/mini"));
     init_contract();
     init_email();
+    ({ SESv2Client: SesClient, SendEmailCommand } = require("@aws-sdk/client-sesv2"));
     nonEmpty5 = () => z6.string().check(z6.minLength(1));
     sesCredentialsSchema = z6.object({
       /** A verified identity (address or domain); `Name <address>` is taken. */
@@ -800,7 +800,7 @@ var init_ses = __esm({
         const key = endpoint ?? "";
         let client = clients.get(key);
         if (!client) {
-          client = new import_client_sesv2.SESv2Client({ maxAttempts: 1, ...endpoint === void 0 ? {} : { endpoint } });
+          client = new SesClient({ maxAttempts: 1, ...endpoint === void 0 ? {} : { endpoint } });
           clients.set(key, client);
         }
         return client;
@@ -821,7 +821,7 @@ var init_ses = __esm({
         const client = clientFor(ctx.baseUrl === SES_REGIONAL_ENDPOINT ? void 0 : ctx.baseUrl);
         let messageId;
         try {
-          const output = await client.send(new import_client_sesv2.SendEmailCommand(sesRequestOf(message, ctx.credentials)), {
+          const output = await client.send(new SendEmailCommand(sesRequestOf(message, ctx.credentials)), {
             ...ctx.signal ? { abortSignal: ctx.signal } : {}
           });
           messageId = output.MessageId;
@@ -5556,7 +5556,7 @@ var init_transform = __esm({
         return `is not a JSONata expression: ${messageOf(error)}${position}`;
       }
     };
-    loadJsonata = async () => (await import("jsonata")).default;
+    loadJsonata = () => Promise.resolve(require("jsonata"));
     Transforms = class {
       constructor(load = loadJsonata) {
         this.load = load;

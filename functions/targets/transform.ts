@@ -27,9 +27,12 @@ export const transformProblem = (compile: Compile, expression: string): string |
 
 /**
  * Loads jsonata only when a target first has a transform (decision 0050): a consumer whose routes
- * transform nothing never evaluates the module. Each expression is compiled once per container.
+ * transform nothing never reads the module, which the function bundles deploy beside them
+ * (decision 0064). `require`d, not imported, for the reason functions/clients/s3.ts gives. Each
+ * expression is compiled once per container.
  */
-const loadJsonata = async (): Promise<Compile> => (await import('jsonata')).default;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadJsonata = (): Promise<Compile> => Promise.resolve(require('jsonata') as Compile);
 
 /**
  * Turns an event into what a target sends: the result of the target's `transform`, or the event

@@ -5,7 +5,7 @@
  *
  * The function bundle leaves each of them out (an external module) and `require`s it only where
  * it is needed: Powertools' Tracer with the X-Ray SDK on a container's first sampled invocation,
- * the S3 client on the first body too large for a table item. Inside the bundle, V8 still had to
+ * the S3 client on the first body too large for a table item, and so on. Inside the bundle, V8 still had to
  * read code it never ran at every cold start; beside it, a container that never needs it never
  * reads it. The bundle's `require` (its banner's `createRequire(import.meta.url)`) finds each
  * module by Node.js's own resolution, from `index.mjs` to the asset's `node_modules`.
@@ -13,7 +13,7 @@
  * Run by `RelayFlowFunction` after esbuild:
  *   node beside-modules.mjs <output dir> <project root> <package>=<export>,<export> ...
  * Only the packages the bundle imports (its metafile says which) are written, each with only the
- * exports named. A plain module, for the reason own-source-map.mjs gives. Each module is built
+ * exports named (`*`: the package's exports as `require` gives them). A plain module, for the reason own-source-map.mjs gives. Each module is built
  * once into a cache keyed by what it is built from (the lock file, esbuild's version, this script
  * and the exports), so a synthesis of many functions builds it once and copies it.
  */
@@ -51,7 +51,10 @@ const builtModule = async (projectRoot, name, exports) => {
   const require = createRequire(join(projectRoot, 'package.json'));
   /** @type {typeof import('esbuild')} */
   const esbuild = require('esbuild');
-  const entry = `export { ${exports.join(', ')} } from ${JSON.stringify(name)};`;
+  const entry =
+    exports.length === 1 && exports[0] === '*'
+      ? `module.exports = require(${JSON.stringify(name)});`
+      : `export { ${exports.join(', ')} } from ${JSON.stringify(name)};`;
   const key = createHash('sha256')
     .update(readFileSync(join(projectRoot, 'package-lock.json')))
     .update(esbuild.version)

@@ -24,13 +24,16 @@ const BESIDE_MODULES = resolve(PROJECT_ROOT, 'lib', 'bundling', 'beside-modules.
  * Packages a function needs rarely, left out of its bundle and written beside it, with the exports
  * the functions take from them: read only by a container that needs them (decision 0064).
  * Powertools' Tracer (with the X-Ray SDK) on the first sampled invocation, where tracing is on;
- * the S3 client on the first body too large for a table item.
+ * the S3 client on the first body too large for a table item; jsonata on a target's first
+ * transform; the SES client on the first email.
  */
 const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
-const S3_PACKAGE = '@aws-sdk/client-s3';
 const BESIDE: Readonly<Record<string, readonly string[]>> = {
   [TRACER_PACKAGE]: ['Tracer'],
-  [S3_PACKAGE]: ['S3Client', 'GetObjectCommand', 'PutObjectCommand'],
+  '@aws-sdk/client-s3': ['S3Client', 'GetObjectCommand', 'PutObjectCommand'],
+  // `*`: the package's own exports, as `require` gives them (jsonata's is its compile function).
+  jsonata: ['*'],
+  '@aws-sdk/client-sesv2': ['SESv2Client', 'SendEmailCommand'],
 };
 
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

@@ -11,11 +11,20 @@ const TRACE_ROOT = '1-67a0b1c2-0123456789abcdef01234567';
 const SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=1`;
 const NOT_SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=0`;
 
+const RARE = ['@aws-sdk/client-s3', 'jsonata', '@aws-sdk/client-sesv2'];
+
 interface Answer {
   readonly traceId?: string;
   readonly tracerLoaded: boolean;
-  readonly s3LoadedBefore: boolean;
-  readonly s3?: { readonly resolvedFrom: string; readonly bucket?: string; readonly region: string };
+  readonly loadedBefore: readonly string[];
+  readonly loadedAfter: readonly string[];
+  readonly rare?: {
+    readonly resolvedFrom: readonly string[];
+    readonly bucket?: string;
+    readonly region: string;
+    readonly transformed: unknown;
+    readonly sesRegion: string;
+  };
 }
 
 /** Synthesizes one function as the stack does (bundled by the local esbuild) and returns its asset's directory. */
@@ -24,7 +33,7 @@ const bundledFunction = (outdir: string, tracing: boolean): string => {
   const stack = new Stack(app, 'BesideModules');
   const fn = new RelayFlowFunction(stack, 'RarelyNeeded', {
     entry: 'test/lib/fixtures/rarely-needed.ts',
-    description: 'reads its trace and loads S3 when asked',
+    description: 'reads its trace and loads the rarely needed packages when asked',
     serviceName: 'beside-modules-test',
     logRetention: RetentionDays.ONE_DAY,
     logLevel: 'INFO',
@@ -82,15 +91,19 @@ describe('packages written beside the bundle (decision 0064)', () => {
   }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('leaves the Tracer, the X-Ray SDK and the S3 client out of the bundle, and writes them beside it', () => {
+  it('leaves the Tracer, the X-Ray SDK, S3, jsonata and SES out of the bundle, and writes them beside it', () => {
     const inputs = bundledInputs(traced);
     expect(inputs.some((input) => input.includes('functions/powertools/index.ts'))).toBe(true);
-    expect(inputs.filter((input) => /aws-xray-sdk|powertools\/tracer|client-s3/.test(input))).toEqual([]);
+    expect(inputs.some((input) => input.includes('functions/channels/ses/index.ts'))).toBe(true);
+    expect(
+      inputs.filter((input) => /aws-xray-sdk|powertools\/tracer|client-s3|client-sesv2|jsonata/.test(input)),
+    ).toEqual([]);
     expect(readFileSync(join(traced, 'index.mjs'), 'utf8')).not.toContain('cls-hooked');
     expect(readFileSync(besideModule(traced, '@aws-lambda-powertools/tracer'), 'utf8')).toContain(
       'cls-hooked',
     );
     expect(readFileSync(besideModule(traced, '@aws-sdk/client-s3'), 'utf8')).toContain('PutObjectCommand');
+    expect(readFileSync(besideModule(traced, '@aws-sdk/client-sesv2'), 'utf8')).toContain('SendEmailCommand');
   });
 
   it("loads the Tracer on a sampled invocation, and reads that invocation's trace", () => {
@@ -102,29 +115,32 @@ describe('packages written beside the bundle (decision 0064)', () => {
   it('answers an invocation that is not sampled without loading the Tracer', () => {
     const unsampled = invoke(traced, { _X_AMZN_TRACE_ID: NOT_SAMPLED });
 
-    expect(unsampled).toEqual({ tracerLoaded: false, s3LoadedBefore: false });
+    expect(unsampled).toEqual({ tracerLoaded: false, loadedBefore: [], loadedAfter: [] });
   });
 
-  it('loads the S3 client from beside the bundle only when a body needs it', () => {
-    const answer = invoke(traced, { _X_AMZN_TRACE_ID: NOT_SAMPLED }, { loadS3: true });
+  it('loads S3, jsonata and SES from beside the bundle only when they are needed, and they work', () => {
+    const answer = invoke(traced, { _X_AMZN_TRACE_ID: NOT_SAMPLED }, { loadRare: true });
 
-    expect(answer.s3LoadedBefore).toBe(false);
-    expect(answer.s3).toEqual({
-      resolvedFrom: besideModule(traced, '@aws-sdk/client-s3'),
+    expect(answer.loadedBefore).toEqual([]);
+    expect(answer.loadedAfter).toEqual(RARE);
+    expect(answer.rare).toEqual({
+      resolvedFrom: RARE.map((name) => besideModule(traced, name)),
       bucket: 'raw-bodies',
       region: 'us-east-1',
+      transformed: { kind: 'payment.succeeded' },
+      sesRegion: 'us-east-1',
     });
   });
 
-  it('writes no Tracer where tracing is switched off, and still the S3 client', () => {
+  it('writes no Tracer where tracing is switched off, and still the others', () => {
     expect(existsSync(besideModule(untraced, '@aws-lambda-powertools/tracer'))).toBe(false);
-    expect(existsSync(besideModule(untraced, '@aws-sdk/client-s3'))).toBe(true);
+    for (const name of RARE) expect(existsSync(besideModule(untraced, name))).toBe(true);
     const answer = invoke(
       untraced,
       { POWERTOOLS_TRACE_ENABLED: 'false', _X_AMZN_TRACE_ID: SAMPLED },
-      { loadS3: true },
+      { loadRare: true },
     );
-    expect(answer).toMatchObject({ tracerLoaded: false, s3: { bucket: 'raw-bodies' } });
+    expect(answer).toMatchObject({ tracerLoaded: false, loadedAfter: RARE, rare: { bucket: 'raw-bodies' } });
     expect(answer.traceId).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import type * as SES from '@aws-sdk/client-sesv2';
+import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
 import type { IntegrationEvent } from '#shared/contract/integration-event';
 import {
@@ -17,6 +18,14 @@ import {
   requireEmailContent,
   stringField,
 } from '#shared/channels/email';
+
+/**
+ * This module is imported when an email is first sent (functions/channels/registry.ts). The SES
+ * SDK is `require`d, not imported: the function bundles leave it out and deploy it beside them
+ * (decision 0064), and an `import` would be hoisted to the top of the bundle and loaded at init.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SESv2Client: SesClient, SendEmailCommand } = require('@aws-sdk/client-sesv2') as typeof SES;
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 
@@ -182,7 +191,7 @@ export const cachedSesClients = (): SesClientFor => {
     const key = endpoint ?? '';
     let client = clients.get(key);
     if (!client) {
-      client = new SESv2Client({ maxAttempts: 1, ...(endpoint === undefined ? {} : { endpoint }) });
+      client = new SesClient({ maxAttempts: 1, ...(endpoint === undefined ? {} : { endpoint }) });
       clients.set(key, client);
     }
     return client;

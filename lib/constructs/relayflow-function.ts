@@ -25,7 +25,7 @@ const BESIDE_MODULES = resolve(PROJECT_ROOT, 'lib', 'bundling', 'beside-modules.
  * the functions take from them: read only by a container that needs them (decision 0064).
  * Powertools' Tracer (with the X-Ray SDK) on the first sampled invocation, where tracing is on;
  * the S3 client on the first body too large for a table item; jsonata on a target's first
- * transform; the SES client on the first email.
+ * transform; the SES client on the first email; the source map's reader on the first logged error.
  */
 const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
 const BESIDE: Readonly<Record<string, readonly string[]>> = {
@@ -34,6 +34,7 @@ const BESIDE: Readonly<Record<string, readonly string[]>> = {
   // `*`: the package's own exports, as `require` gives them (jsonata's is its compile function).
   jsonata: ['*'],
   '@aws-sdk/client-sesv2': ['SESv2Client', 'SendEmailCommand'],
+  '@jridgewell/trace-mapping': ['TraceMap', 'originalPositionFor'],
 };
 
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

@@ -11,7 +11,7 @@ const TRACE_ROOT = '1-67a0b1c2-0123456789abcdef01234567';
 const SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=1`;
 const NOT_SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=0`;
 
-const RARE = ['@aws-sdk/client-s3', 'jsonata', '@aws-sdk/client-sesv2'];
+const RARE = ['@aws-sdk/client-s3', 'jsonata', '@aws-sdk/client-sesv2', '@jridgewell/trace-mapping'];
 
 interface Answer {
   readonly traceId?: string;
@@ -24,6 +24,7 @@ interface Answer {
     readonly region: string;
     readonly transformed: unknown;
     readonly sesRegion: string;
+    readonly mappedStack: string;
   };
 }
 
@@ -91,12 +92,14 @@ describe('packages written beside the bundle (decision 0064)', () => {
   }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('leaves the Tracer, the X-Ray SDK, S3, jsonata and SES out of the bundle, and writes them beside it', () => {
+  it('leaves the Tracer, the X-Ray SDK, S3, jsonata, SES and the map reader out of the bundle, and writes them beside it', () => {
     const inputs = bundledInputs(traced);
     expect(inputs.some((input) => input.includes('functions/powertools/index.ts'))).toBe(true);
     expect(inputs.some((input) => input.includes('functions/channels/ses/index.ts'))).toBe(true);
     expect(
-      inputs.filter((input) => /aws-xray-sdk|powertools\/tracer|client-s3|client-sesv2|jsonata/.test(input)),
+      inputs.filter((input) =>
+        /aws-xray-sdk|powertools\/tracer|client-s3|client-sesv2|jsonata|trace-mapping/.test(input),
+      ),
     ).toEqual([]);
     expect(readFileSync(join(traced, 'index.mjs'), 'utf8')).not.toContain('cls-hooked');
     expect(readFileSync(besideModule(traced, '@aws-lambda-powertools/tracer'), 'utf8')).toContain(
@@ -118,18 +121,20 @@ describe('packages written beside the bundle (decision 0064)', () => {
     expect(unsampled).toEqual({ tracerLoaded: false, loadedBefore: [], loadedAfter: [] });
   });
 
-  it('loads S3, jsonata and SES from beside the bundle only when they are needed, and they work', () => {
+  it('loads S3, jsonata, SES and the map reader from beside the bundle only when needed, and they work', () => {
     const answer = invoke(traced, { _X_AMZN_TRACE_ID: NOT_SAMPLED }, { loadRare: true });
 
     expect(answer.loadedBefore).toEqual([]);
     expect(answer.loadedAfter).toEqual(RARE);
-    expect(answer.rare).toEqual({
+    expect(answer.rare).toMatchObject({
       resolvedFrom: RARE.map((name) => besideModule(traced, name)),
       bucket: 'raw-bodies',
       region: 'us-east-1',
       transformed: { kind: 'payment.succeeded' },
       sesRegion: 'us-east-1',
     });
+    // The stack names the fixture's source line, read through the map by the module beside the bundle.
+    expect(answer.rare?.mappedStack).toMatch(/handler \(test\/lib\/fixtures\/rarely-needed\.ts:\d+:\d+\)/);
   });
 
   it('writes no Tracer where tracing is switched off, and still the others', () => {

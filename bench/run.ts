@@ -135,8 +135,9 @@ const main = async () => {
     'machine) and wall time. The reference bundle imports only the same AWS SDK clients, built with the',
     'same options; "added" is what our code adds to its CPU time, against the reference\'s own runs',
     "alternated with the function's (so that the machine's drift slows both alike). Goal: ≤ 20%.",
-    'What a function rarely needs (the Tracer, the S3 client) is a module beside its bundle, read only by an',
-    "invocation that needs it (decision 0064): its size is given beside the bundle's, and it is not part of init.",
+    "What a function rarely needs (the Tracer, the S3 and SES clients, jsonata, the source map's reader) is a",
+    'module beside its bundle, read only by an invocation that needs it (decision 0064): their size is given',
+    "beside the bundle's, and they are not part of init.",
     '',
     ...bundleTable(bundles, reference),
   ]);

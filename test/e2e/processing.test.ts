@@ -39,14 +39,19 @@ const stateOf = async (eventId: string) =>
   ).Item;
 
 /** A signed Stripe delivery; the same id and body give the same bytes (a provider retry). */
-const stripeDelivery = (id: string, customer: string, seq: number) => {
+const stripeDelivery = (
+  id: string,
+  customer: string,
+  seq: number,
+  metadata: Record<string, string> = { seq: String(seq) },
+) => {
   const created = 1_790_000_000 + seq;
   const body = JSON.stringify({
     id,
     object: 'event',
     created,
     type: 'payment_intent.succeeded',
-    data: { object: { id: `pi_${id}`, object: 'payment_intent', customer, metadata: { seq: String(seq) } } },
+    data: { object: { id: `pi_${id}`, object: 'payment_intent', customer, metadata } },
   });
   const post = () =>
     fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
@@ -147,27 +152,7 @@ describe('processing through the local runtime', () => {
   it('carries a body too large for a table item through S3 to its target, with the S3 client each bundle loads from beside it (decision 0064)', async () => {
     // Random bytes do not compress: ~180 KB of them stay far above the 64 KB inline limit.
     const attachment = randomBytes(135_000).toString('base64');
-    const id = 'evt_e2e_large_body';
-    const body = JSON.stringify({
-      id,
-      object: 'event',
-      created: 1_790_000_000,
-      type: 'payment_intent.succeeded',
-      data: {
-        object: { id: `pi_${id}`, object: 'payment_intent', customer: 'cus_large', metadata: { attachment } },
-      },
-    });
-    const response = await fetch(`${e2e.runtime.endpoints.api}/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': stripe.webhooks.generateTestHeaderString({
-          payload: body,
-          secret: E2E_SECRETS.stripe,
-        }),
-      },
-      body,
-    });
+    const response = await stripeDelivery('evt_e2e_large_body', 'cus_large', 0, { attachment })();
     expect(response.status).toBe(202);
     const [event] = ((await response.json()) as { events: { id: string }[] }).events;
 

@@ -5,17 +5,18 @@
  *
  * The function bundle leaves each of them out (an external module) and `require`s it only where
  * it is needed: Powertools' Tracer with the X-Ray SDK on a container's first sampled invocation,
- * the S3 client on the first body too large for a table item, and so on. Inside the bundle, V8 still had to
- * read code it never ran at every cold start; beside it, a container that never needs it never
- * reads it. The bundle's `require` (its banner's `createRequire(import.meta.url)`) finds each
- * module by Node.js's own resolution, from `index.mjs` to the asset's `node_modules`.
+ * the S3 client on the first body too large for a table item, and so on. Inside the bundle, V8
+ * still had to read code it never ran at every cold start; beside it, a container that never
+ * needs it never reads it. The bundle's `require` (its banner's `createRequire(import.meta.url)`)
+ * finds each module by Node.js's own resolution, from `index.mjs` to the asset's `node_modules`.
  *
  * Run by `RelayFlowFunction` after esbuild:
  *   node beside-modules.mjs <output dir> <project root> <package>=<export>,<export> ...
  * Only the packages the bundle imports (its metafile says which) are written, each with only the
- * exports named (`*`: the package's exports as `require` gives them). A plain module, for the reason own-source-map.mjs gives. Each module is built
- * once into a cache keyed by what it is built from (the lock file, esbuild's version, this script
- * and the exports), so a synthesis of many functions builds it once and copies it.
+ * exports named (`*`: the package's exports as `require` gives them). A plain module, for the
+ * reason own-source-map.mjs gives. Each module is built once into a cache keyed by what it is
+ * built from (the lock file, esbuild's version, this script and the exports), so a synthesis of
+ * many functions builds it once and copies it.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -92,11 +93,9 @@ const builtModule = async (projectRoot, name, exports) => {
  * @param {string} outputDir the function's bundle directory
  * @param {string} projectRoot where the packages are installed
  * @param {Readonly<Record<string, readonly string[]>>} modules exports to keep, by package
- * @returns {Promise<string[]>} the packages written
  */
-export const writeBesideModules = async (outputDir, projectRoot, modules) => {
+const writeBesideModules = async (outputDir, projectRoot, modules) => {
   const imported = importedPackages(outputDir);
-  const written = [];
   for (const [name, exports] of Object.entries(modules)) {
     if (!imported.has(name)) continue;
     const cached = await builtModule(projectRoot, name, exports);
@@ -107,9 +106,7 @@ export const writeBesideModules = async (outputDir, projectRoot, modules) => {
       join(packageDir, 'package.json'),
       `${JSON.stringify({ name, main: MODULE_FILE, private: true })}\n`,
     );
-    written.push(name);
   }
-  return written;
 };
 
 const [outputDir, projectRoot, ...specs] = process.argv.slice(2);

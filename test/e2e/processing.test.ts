@@ -170,7 +170,10 @@ describe('processing through the local runtime', () => {
     ).toBe(true);
     const delivered = sink.to('/sink').find((d) => d.event.entity.id === 'cus_large');
     expect(JSON.stringify(delivered?.event.data)).toContain(attachment);
-    expect((await stateOf(event?.id ?? ''))?.status).toBe('PROCESSED');
+    // The consumer marks the event PROCESSED once the target has answered, so a moment after the sink saw it.
+    expect(
+      await eventually(async () => (await stateOf(event?.id ?? ''))?.status === 'PROCESSED', 30_000),
+    ).toBe(true);
   });
 
   it('backs off a failing entity into DEAD_LETTERED in the DLQ while other entities keep flowing', async () => {

@@ -15,8 +15,9 @@ export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
   /**
-   * The modules written beside the bundle (decision 0064: the Tracer, the S3 client), loaded only
-   * by an invocation that needs them, so not part of init; 0 without.
+   * The modules written beside the bundle (decision 0064: the Tracer, the S3 and SES clients,
+   * jsonata, the source map's reader), loaded only by an invocation that needs them, so not part
+   * of init; 0 without.
    */
   readonly besideBytes: number;
   /** Median module init (import) wall time in a fresh Node.js process, in ms. */

@@ -28,7 +28,7 @@ const BESIDE_MODULES = resolve(PROJECT_ROOT, 'lib', 'bundling', 'beside-modules.
  * transform; the SES client on the first email; the source map's reader on the first logged error.
  */
 const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
-const BESIDE: Readonly<Record<string, readonly string[]>> = {
+export const BESIDE_MODULE_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   [TRACER_PACKAGE]: ['Tracer'],
   '@aws-sdk/client-s3': ['S3Client', 'GetObjectCommand', 'PutObjectCommand'],
   // `*`: the package's own exports, as `require` gives them (jsonata's is its compile function).
@@ -139,14 +139,14 @@ export class RelayFlowFunction extends NodejsFunction {
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         // The runtime's SDK is not pinned; ours is bundled so that what we test is what runs (the
         // packages written beside the bundle included).
-        externalModules: Object.keys(BESIDE),
+        externalModules: Object.keys(BESIDE_MODULE_EXPORTS),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The map is read to log an error's stack: only our own sources stay in it (decision 0061).
           afterBundling: (_inputDir, outputDir) => [
             `node "${OWN_SOURCE_MAP}" "${outputDir}/index.mjs.map" "${PROJECT_ROOT}"`,
-            `node "${BESIDE_MODULES}" "${outputDir}" "${PROJECT_ROOT}" ${Object.entries(BESIDE)
+            `node "${BESIDE_MODULES}" "${outputDir}" "${PROJECT_ROOT}" ${Object.entries(BESIDE_MODULE_EXPORTS)
               .filter(([name]) => tracing || name !== TRACER_PACKAGE)
               .map(([name, exports]) => `${name}=${exports.join(',')}`)
               .join(' ')}`,

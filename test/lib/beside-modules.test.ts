@@ -2,10 +2,14 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RelayFlowFunction } from '../../lib/constructs/relayflow-function';
+import {
+  BESIDE_MODULE_EXPORTS,
+  PROJECT_ROOT,
+  RelayFlowFunction,
+} from '../../lib/constructs/relayflow-function';
 
 const TRACE_ROOT = '1-67a0b1c2-0123456789abcdef01234567';
 const SAMPLED = `Root=${TRACE_ROOT};Parent=0123456789abcdef;Sampled=1`;
@@ -147,5 +151,49 @@ describe('packages written beside the bundle (decision 0064)', () => {
     );
     expect(answer).toMatchObject({ tracerLoaded: false, loadedAfter: RARE, rare: { bucket: 'raw-bodies' } });
     expect(answer.traceId).toBeUndefined();
+  });
+});
+
+/**
+ * What the functions take from each package written beside the bundles, read off their source:
+ * the names destructured from its `require`, or read off the variable it is assigned to (a
+ * package used whole, as jsonata is, takes no names).
+ */
+const namesTakenFromBeside = (): Map<string, Set<string>> => {
+  const taken = new Map<string, Set<string>>();
+  const dir = join(PROJECT_ROOT, 'functions');
+  for (const path of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!path.endsWith('.ts')) continue;
+    const source = readFileSync(join(dir, path), 'utf8');
+    for (const [, name = ''] of source.matchAll(/require\('([^']+)'\)/g))
+      if (name in BESIDE_MODULE_EXPORTS && !taken.has(name)) taken.set(name, new Set());
+    for (const match of source.matchAll(/(?:const|let)\s+(\{[^}]*\}|\w+)\s*=\s*require\('([^']+)'\)/g)) {
+      const [, binding = '', name = ''] = match;
+      if (!(name in BESIDE_MODULE_EXPORTS)) continue;
+      const names = taken.get(name) ?? new Set<string>();
+      taken.set(name, names);
+      if (binding.startsWith('{')) {
+        for (const part of binding.slice(1, -1).split(',')) names.add(part.split(':')[0]?.trim() ?? '');
+      } else {
+        for (const use of source.matchAll(new RegExp(`\\b${binding}\\.(\\w+)`, 'g'))) names.add(use[1] ?? '');
+      }
+    }
+  }
+  return taken;
+};
+
+describe('the exports kept in each module beside the bundles', () => {
+  it('cover every name the functions take from it, so that no call fails only in Lambda', () => {
+    const taken = namesTakenFromBeside();
+
+    expect([...taken.keys()].sort()).toEqual(Object.keys(BESIDE_MODULE_EXPORTS).sort());
+    for (const [name, names] of taken) {
+      const kept = BESIDE_MODULE_EXPORTS[name] ?? [];
+      if (kept.includes('*')) continue;
+      expect({ name, missing: [...names].filter((taken) => !kept.includes(taken)) }).toEqual({
+        name,
+        missing: [],
+      });
+    }
   });
 });
